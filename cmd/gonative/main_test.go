@@ -1,0 +1,55 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/gonative/gonative/internal/cli"
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"gonative": func() { os.Exit(cli.Main(os.Args[1:])) },
+	})
+}
+
+// TestScript runs the end-to-end sessions under testdata/script. Each script sees
+// $GOCACHE and $GOMODCACHE of the caller, so the fixtures it builds share the cache,
+// and $HOSTGOOS/$HOSTGOARCH name the platform the tests run on.
+func TestScript(t *testing.T) {
+	goenv := map[string]string{}
+	out, err := exec.Command("go", "env", "GOCACHE", "GOMODCACHE", "GOPATH", "GOROOT").Output()
+	if err != nil {
+		t.Fatalf("go env: %v", err)
+	}
+	for i, v := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		goenv[[]string{"GOCACHE", "GOMODCACHE", "GOPATH", "GOROOT"}[i]] = v
+	}
+	testscript.Run(t, testscript.Params{
+		Dir: "testdata/script",
+		Setup: func(e *testscript.Env) error {
+			for k, v := range goenv {
+				e.Setenv(k, v)
+			}
+			for _, k := range []string{"GOPROXY", "GOSUMDB", "GOFLAGS", "CI"} {
+				if v := os.Getenv(k); v != "" {
+					e.Setenv(k, v)
+				}
+			}
+			e.Setenv("GOTOOLCHAIN", "local")
+			e.Setenv("HOSTGOOS", runtime.GOOS)
+			e.Setenv("HOSTGOARCH", runtime.GOARCH)
+			e.Setenv("GONATIVE_HOME", filepath.Join(e.WorkDir, ".gonative"))
+			return nil
+		},
+		Condition: func(cond string) (bool, error) {
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
+	})
+}

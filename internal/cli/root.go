@@ -1,0 +1,114 @@
+// Package cli holds gonative's commands: one file per command, each parsing its flags,
+// calling into a domain package and rendering the result as text or JSON. It is the only
+// package that prints.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes shared by every command (DESIGN.md).
+const (
+	ExitOK       = 0 // success, nothing found
+	ExitFailed   = 1 // the command failed: bad input, I/O, network
+	ExitProblems = 3 // the command ran and found problems
+)
+
+// ExitError carries an exit code out of a command. A nil Err means the message was
+// already printed (for example a report that found problems).
+type ExitError struct {
+	Code int
+	Err  error
+}
+
+func (e *ExitError) Error() string {
+	if e.Err == nil {
+		return fmt.Sprintf("exit status %d", e.Code)
+	}
+	return e.Err.Error()
+}
+
+func (e *ExitError) Unwrap() error { return e.Err }
+
+// problems returns the error a command returns when it ran and found problems that it
+// has already reported.
+func problems() error { return &ExitError{Code: ExitProblems} }
+
+// Main runs gonative with args (without the program name) against the real machine and
+// returns the process exit code.
+func Main(args []string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	return Run(ctx, args, os.Stdin, os.Stdout, os.Stderr)
+}
+
+// Run runs gonative with args and the given standard streams and returns the exit code.
+func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	root := NewRoot()
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	var ee *ExitError
+	if errors.As(err, &ee) {
+		if ee.Err != nil {
+			fmt.Fprintf(stderr, "gonative: %v\n", ee.Err)
+		}
+		return ee.Code
+	}
+	fmt.Fprintf(stderr, "gonative: %v\n", err)
+	return ExitFailed
+}
+
+// Version is the version of this gonative binary, from its build info.
+func Version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok || bi.Main.Version == "" {
+		return "(devel)"
+	}
+	return bi.Main.Version
+}
+
+// NewRoot builds the root command with every subcommand.
+func NewRoot() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "gonative",
+		Short: "Go on ARM64, right: inspect binaries, diagnose, install native toolchains, build every target",
+		Long: `gonative reads the truth from the bytes on disk and fixes what it finds:
+what every executable really is, what is wrong with this machine's Go setup,
+native verified toolchains, and builds for every target, cgo included.
+
+Exit codes: 0 success, 1 the command failed, 3 the command found problems.`,
+		Version:       Version(),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetVersionTemplate("gonative {{.Version}}\n")
+	root.AddCommand(
+		newInspectCmd(),
+		newDoctorCmd(),
+		newInstallCmd(),
+		newListCmd(),
+		newUseCmd(),
+		newUninstallCmd(),
+		newWhichCmd(),
+		newExecCmd(),
+		newEnvCmd(),
+		newPruneCmd(),
+		newBuildCmd(),
+		newUniversalCmd(),
+	)
+	return root
+}

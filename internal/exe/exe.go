@@ -1,0 +1,209 @@
+// Package exe reads executables, shared libraries and object files (ELF, Mach-O thin and
+// universal, PE) and reports what they really are: the architecture and OS of every
+// slice, linkage, code signature, and the Go toolchain and settings that built them.
+//
+// It reads headers and the few sections it needs through an io.ReaderAt, never whole
+// files, and it never panics on malformed input: a bad file is a finding (File.Error).
+package exe
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"runtime/debug"
+)
+
+// Format names a container format. The values are part of the JSON contract.
+type Format string
+
+// Formats.
+const (
+	FormatELF      Format = "elf"
+	FormatMachO    Format = "macho"
+	FormatMachOFat Format = "macho-fat"
+	FormatPE       Format = "pe"
+	FormatUnknown  Format = "unknown"
+)
+
+// Kind says what a file (or slice) is for.
+type Kind string
+
+// Kinds.
+const (
+	KindExecutable Kind = "executable"
+	KindSharedLib  Kind = "shared-library"
+	KindBundle     Kind = "bundle"
+	KindObject     Kind = "object"
+	KindCore       Kind = "core"
+	KindOther      Kind = "other"
+)
+
+// Runnable reports whether k is something a loader runs or loads (an executable, a
+// shared library or a bundle).
+func (k Kind) Runnable() bool {
+	return k == KindExecutable || k == KindSharedLib || k == KindBundle
+}
+
+// File is what Inspect learns about one file.
+type File struct {
+	Path   string  `json:"path"`
+	Format Format  `json:"format"`
+	Kind   Kind    `json:"kind,omitempty"`
+	Size   int64   `json:"size"`
+	Slices []Slice `json:"slices,omitempty"`
+	// Error says why the file could not be read completely. Slices read before the
+	// problem are kept.
+	Error string `json:"error,omitempty"`
+}
+
+// Slice is one architecture's image: the whole file for a thin file, one member of a
+// Mach-O universal file.
+type Slice struct {
+	Offset    int64  `json:"offset"` // from the start of the file
+	Size      int64  `json:"size"`
+	Arch      string `json:"arch"`       // GOARCH name (arm64, amd64, 386, arm, riscv64, ...) or "unknown"
+	CPU       string `json:"cpu"`        // the format's own name: x86_64, arm64e, aarch64, EM_RISCV ...
+	Bits      int    `json:"bits"`       // 32 or 64
+	ByteOrder string `json:"byte_order"` // "little" or "big"
+	OS        string `json:"os"`         // GOOS name: linux, darwin, ios, windows, freebsd ... or "" when unknown
+	Kind      Kind   `json:"kind"`
+
+	MinOS string `json:"min_os,omitempty"` // Mach-O minimum OS version (LC_BUILD_VERSION / LC_VERSION_MIN_*)
+	SDK   string `json:"sdk,omitempty"`    // Mach-O SDK version
+
+	PIE         bool      `json:"pie"`
+	Stripped    bool      `json:"stripped"` // no symbol table
+	Static      bool      `json:"static"`   // no dynamic loader and no shared libraries needed
+	Interpreter string    `json:"interpreter,omitempty"`
+	Libraries   []Library `json:"libraries,omitempty"`
+
+	// ELF only: the largest PT_LOAD alignment, and whether the segments load on kernels
+	// with 16 KiB and 64 KiB pages (alignment at least the page size).
+	Align    uint64 `json:"align,omitempty"`
+	Loads16K bool   `json:"loads_16k,omitempty"`
+	Loads64K bool   `json:"loads_64k,omitempty"`
+
+	Signature *Signature `json:"signature,omitempty"` // Mach-O only
+	Go        *GoInfo    `json:"go,omitempty"`        // nil when not a Go binary
+
+	// Notes are facts worth a line that have no field of their own.
+	Notes []string `json:"notes,omitempty"`
+	// Error says why this slice could not be read completely.
+	Error string `json:"error,omitempty"`
+
+	// ra reads this slice's bytes (offset 0 is the slice's first byte).
+	ra io.ReaderAt
+}
+
+// Reader returns a reader of the slice's bytes, for deeper analysis (instruction sets).
+func (s *Slice) Reader() io.ReaderAt { return s.ra }
+
+// Library is one shared library a slice needs.
+type Library struct {
+	Name string `json:"name"`
+	// System is true for libraries the OS provides (libc, libSystem, system
+	// frameworks, kernel32 ...); the others must ship with the binary or be installed.
+	System bool `json:"system"`
+	Weak   bool `json:"weak,omitempty"`
+}
+
+// Options says how deep Inspect reads.
+type Options struct {
+	// Deps asks for the Go module dependency list.
+	Deps bool
+}
+
+// ErrNotExecutable is wrapped by Inspect's error for a file that is not in a format it
+// knows (not ELF, Mach-O or PE).
+var ErrNotExecutable = errors.New("not an executable")
+
+// Inspect reads the file at path. The error is for the file as a whole (it does not
+// exist, cannot be opened, is not a regular file); problems inside a file are in
+// File.Error and Slice.Error. Inspect never panics: a panic in a parser becomes
+// File.Error.
+func Inspect(ctx context.Context, path string, opts Options) (*File, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: %w", path, errNotRegular(st.Mode()))
+	}
+	file := Read(ctx, f, st.Size(), opts)
+	file.Path = path
+	return file, nil
+}
+
+func errNotRegular(m fs.FileMode) error {
+	switch {
+	case m.IsDir():
+		return errors.New("is a directory")
+	case m&fs.ModeNamedPipe != 0:
+		return errors.New("is a named pipe")
+	case m&fs.ModeSocket != 0:
+		return errors.New("is a socket")
+	case m&fs.ModeDevice != 0:
+		return errors.New("is a device")
+	}
+	return errors.New("is not a regular file")
+}
+
+// Read inspects the size bytes of ra. It never panics.
+func Read(ctx context.Context, ra io.ReaderAt, size int64, opts Options) (file *File) {
+	file = &File{Format: FormatUnknown, Size: size}
+	defer func() {
+		if r := recover(); r != nil {
+			file.Error = fmt.Sprintf("internal error (a gonative bug, please report it): %v\n%s", r, debug.Stack())
+		}
+	}()
+	var magic [8]byte
+	n, _ := ra.ReadAt(magic[:], 0)
+	m := magic[:n]
+	switch {
+	case bytes.HasPrefix(m, []byte("\x7fELF")):
+		file.Format = FormatELF
+		file.Slices = []Slice{readELF(ra, size)}
+	case isMachO(m):
+		file.Format = FormatMachO
+		file.Slices = []Slice{readMachO(ra, size)}
+	case isFat(m, size):
+		file.Format = FormatMachOFat
+		var err error
+		file.Slices, err = readFat(ra, size)
+		if err != nil {
+			file.Error = err.Error()
+		}
+	case bytes.HasPrefix(m, []byte("MZ")):
+		file.Format = FormatPE
+		file.Slices = []Slice{readPE(ra, size)}
+	default:
+		file.Error = ErrNotExecutable.Error()
+		return file
+	}
+	for i := range file.Slices {
+		s := &file.Slices[i]
+		if ctx.Err() != nil {
+			file.Error = ctx.Err().Error()
+			return file
+		}
+		if s.ra != nil && s.Kind.Runnable() {
+			s.Go = readGo(s.ra, s.Size, opts)
+		}
+	}
+	if len(file.Slices) > 0 {
+		file.Kind = file.Slices[0].Kind
+		if file.Error == "" && len(file.Slices) == 1 && file.Slices[0].Error != "" {
+			file.Error = file.Slices[0].Error
+		}
+	}
+	return file
+}
