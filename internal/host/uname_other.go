@@ -1,0 +1,8 @@
+//go:build !unix
+
+package host
+
+import "errors"
+
+// uname has no equivalent here.
+func uname() (string, string, error) { return "", "", errors.New("uname: not supported on this OS") }
