@@ -126,17 +126,24 @@ var ErrNotExecutable = errors.New("not an executable")
 // File.Error and Slice.Error. Inspect never panics: a panic in a parser becomes
 // File.Error.
 func Inspect(ctx context.Context, path string, opts Options) (*File, error) {
+	// Stat before opening: opening a FIFO would block until a writer comes.
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s %w", path, errNotRegular(st.Mode()))
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
+	if st, err = f.Stat(); err != nil {
 		return nil, err
 	}
 	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: %w", path, errNotRegular(st.Mode()))
+		return nil, fmt.Errorf("%s %w", path, errNotRegular(st.Mode()))
 	}
 	file := Read(ctx, f, st.Size(), opts)
 	file.Path = path

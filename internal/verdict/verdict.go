@@ -1,0 +1,198 @@
+// Package verdict decides whether, and how, a host runs an executable: natively,
+// translated by Rosetta 2, emulated by a Linux binfmt_misc handler, or not at all, and
+// why.
+package verdict
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/gonative/gonative/internal/exe"
+	"github.com/gonative/gonative/internal/host"
+	"golang.org/x/mod/semver"
+)
+
+// How a host runs a file. The values are part of the JSON contract (verdict.runs).
+const (
+	Native     = "native"
+	Translated = "translated" // Rosetta 2 on macOS
+	Emulated   = "emulated"   // a Linux binfmt_misc handler (qemu-user, rosetta) or Windows' x64 emulation
+	No         = "no"
+)
+
+// Verdict is how a host would run a file.
+type Verdict struct {
+	Runs   string `json:"runs"`
+	Reason string `json:"reason,omitempty"`
+	// Slice is the index of the slice the host's loader would pick, -1 when none.
+	Slice int `json:"slice"`
+	// Handler names what translates or emulates: "Rosetta 2", or a binfmt interpreter.
+	Handler string `json:"handler,omitempty"`
+	// Host is the platform judged against, such as "darwin/arm64".
+	Host string `json:"host"`
+}
+
+// Judge decides how h runs f.
+func Judge(f *exe.File, h host.Host) Verdict {
+	v := Verdict{Slice: -1, Host: h.String()}
+	if len(f.Slices) == 0 {
+		v.Runs, v.Reason = No, "not an executable"
+		if f.Error != "" {
+			v.Reason = f.Error
+		}
+		return v
+	}
+	if k := f.Slices[0].Kind; !k.Runnable() {
+		v.Runs, v.Reason = No, fmt.Sprintf("a%s %s is not loaded by the OS", article(string(k)), k)
+		return v
+	}
+	// Judge every slice, then take the best, in the loader's order of preference.
+	best := Verdict{Runs: No, Slice: -1, Host: v.Host}
+	var reasons []string
+	for i := range f.Slices {
+		sv := judgeSlice(&f.Slices[i], h)
+		sv.Slice, sv.Host = i, v.Host
+		if rank(sv.Runs) > rank(best.Runs) {
+			best = sv
+		}
+		if sv.Runs == No {
+			reasons = append(reasons, sv.Reason)
+		}
+	}
+	if best.Runs == No {
+		best.Slice = -1
+		best.Reason = strings.Join(dedup(reasons), "; ")
+	}
+	return best
+}
+
+func rank(runs string) int {
+	switch runs {
+	case Native:
+		return 3
+	case Translated:
+		return 2
+	case Emulated:
+		return 1
+	}
+	return 0
+}
+
+func judgeSlice(s *exe.Slice, h host.Host) Verdict {
+	platform := s.OS + "/" + s.Arch
+	if s.Error != "" && s.Arch == "unknown" {
+		return Verdict{Runs: No, Reason: s.Error}
+	}
+	switch h.OS {
+	case "darwin":
+		return judgeDarwin(s, h, platform)
+	case "linux":
+		return judgeLinux(s, h, platform)
+	case "windows":
+		return judgeWindows(s, h, platform)
+	}
+	if s.OS == h.OS && s.Arch == h.Arch {
+		return Verdict{Runs: Native}
+	}
+	return Verdict{Runs: No, Reason: fmt.Sprintf("built for %s; this host is %s", platform, h)}
+}
+
+func judgeDarwin(s *exe.Slice, h host.Host, platform string) Verdict {
+	if s.OS != "darwin" {
+		return Verdict{Runs: No, Reason: fmt.Sprintf("built for %s, not macOS", platformName(s))}
+	}
+	if s.MinOS != "" && h.OSVersion != "" && versionLess(h.OSVersion, s.MinOS) {
+		return Verdict{Runs: No, Reason: fmt.Sprintf("needs macOS %s or later; this host runs macOS %s", s.MinOS, h.OSVersion)}
+	}
+	switch {
+	case s.Arch == h.Arch:
+		if s.Arch == "arm64" {
+			if sig := s.Signature; sig == nil || !sig.Present {
+				return Verdict{Runs: No, Reason: "an unsigned arm64 Mach-O is killed by the kernel (Killed: 9); sign it: codesign -s - FILE"}
+			} else if !sig.Valid {
+				return Verdict{Runs: No, Reason: "its code signature is not valid (" + sig.Problem + "), so the kernel kills it (Killed: 9); re-sign it: codesign -f -s - FILE"}
+			}
+		}
+		return Verdict{Runs: Native}
+	case h.Arch == "arm64" && s.Arch == "amd64":
+		if !h.Rosetta {
+			return Verdict{Runs: No, Reason: "an x86-64 binary needs Rosetta 2, which is not installed: softwareupdate --install-rosetta"}
+		}
+		return Verdict{Runs: Translated, Handler: "Rosetta 2"}
+	}
+	return Verdict{Runs: No, Reason: fmt.Sprintf("built for %s; this host is %s", platform, h)}
+}
+
+func judgeLinux(s *exe.Slice, h host.Host, platform string) Verdict {
+	if s.OS != "linux" && s.OS != "" {
+		return Verdict{Runs: No, Reason: fmt.Sprintf("built for %s, not Linux", platformName(s))}
+	}
+	if s.Arch == h.Arch || (h.Arch == "amd64" && s.Arch == "386") || (h.Arch == "arm64" && s.Arch == "arm") {
+		if s.Align != 0 && h.PageSize > 0 && s.Align < uint64(h.PageSize) && s.Kind.Runnable() {
+			return Verdict{Runs: No, Reason: fmt.Sprintf("its segments are aligned to %s but this kernel's pages are %s: the loader refuses it (relink with -z max-page-size=%d)",
+				size(s.Align), size(uint64(h.PageSize)), h.PageSize)}
+		}
+		v := Verdict{Runs: Native}
+		if s.Arch == "arm" && h.Arch == "arm64" {
+			v.Reason = "needs a CPU with AArch32 support (many arm64 server and Apple cores have none)"
+		}
+		return v
+	}
+	if b, ok := h.Handler(s.Arch); ok {
+		return Verdict{Runs: Emulated, Handler: b.Interpreter,
+			Reason: fmt.Sprintf("the binfmt_misc handler %s runs %s binaries through %s", b.Name, s.Arch, b.Interpreter)}
+	}
+	return Verdict{Runs: No, Reason: fmt.Sprintf("built for %s; this host is %s and has no binfmt_misc handler for %s", platform, h, s.Arch)}
+}
+
+func judgeWindows(s *exe.Slice, h host.Host, platform string) Verdict {
+	if s.OS != "windows" {
+		return Verdict{Runs: No, Reason: fmt.Sprintf("built for %s, not Windows", platformName(s))}
+	}
+	switch {
+	case s.Arch == h.Arch, h.Arch == "amd64" && s.Arch == "386":
+		return Verdict{Runs: Native}
+	case h.Arch == "arm64" && (s.Arch == "amd64" || s.Arch == "386"):
+		// Windows 11 on Arm emulates x86 and x64 applications.
+		return Verdict{Runs: Emulated, Handler: "Windows x64 emulation"}
+	}
+	return Verdict{Runs: No, Reason: fmt.Sprintf("built for %s; this host is %s", platform, h)}
+}
+
+func platformName(s *exe.Slice) string {
+	if s.OS == "" {
+		return "an unknown OS (" + s.Arch + ")"
+	}
+	return s.OS + "/" + s.Arch
+}
+
+// versionLess reports whether dotted version a is older than b ("13.6" < "14.0").
+func versionLess(a, b string) bool {
+	return semver.Compare("v"+a, "v"+b) < 0 && semver.IsValid("v"+a) && semver.IsValid("v"+b)
+}
+
+func size(n uint64) string {
+	if n >= 1024 && n%1024 == 0 {
+		return fmt.Sprintf("%d KiB", n/1024)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+func article(word string) string {
+	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {
+		return "n"
+	}
+	return ""
+}
+
+func dedup(xs []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, x := range xs {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
+}
