@@ -2,6 +2,7 @@ package verdict
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/gonative/gonative/internal/exe"
@@ -18,8 +19,13 @@ type Want struct {
 
 func (w Want) String() string {
 	s := w.OS + "/" + w.Arch
-	for k, v := range w.Settings {
-		s += ":" + k + "=" + v
+	keys := make([]string, 0, len(w.Settings))
+	for k := range w.Settings {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		s += ":" + k + "=" + w.Settings[k]
 	}
 	return s
 }

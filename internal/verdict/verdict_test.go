@@ -1,0 +1,127 @@
+package verdict
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/gonative/gonative/internal/exe"
+	"github.com/gonative/gonative/internal/host"
+)
+
+func mustHost(t *testing.T, spec string) host.Host {
+	t.Helper()
+	h, err := host.Parse(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+var (
+	signed   = &exe.Signature{Present: true, AdHoc: true, LinkerSigned: true, Valid: true}
+	edited   = &exe.Signature{Present: true, AdHoc: true, Valid: false, Problem: "page 3 hash mismatch"}
+	unsigned = &exe.Signature{Present: false, Problem: "no LC_CODE_SIGNATURE"}
+)
+
+func macho(arch string, sig *exe.Signature, minOS string) exe.Slice {
+	return exe.Slice{Arch: arch, OS: "darwin", Kind: exe.KindExecutable, Signature: sig, MinOS: minOS}
+}
+
+func elf(arch string, align uint64) exe.Slice {
+	return exe.Slice{Arch: arch, OS: "linux", Kind: exe.KindExecutable, Align: align}
+}
+
+func file(format exe.Format, slices ...exe.Slice) *exe.File {
+	f := &exe.File{Format: format, Slices: slices}
+	if len(slices) > 0 {
+		f.Kind = slices[0].Kind
+	}
+	return f
+}
+
+func TestJudge(t *testing.T) {
+	fat := file(exe.FormatMachOFat, macho("amd64", nil, "10.13"), macho("arm64", signed, "11.0"))
+	tests := []struct {
+		name      string
+		f         *exe.File
+		host      string
+		runs      string
+		slice     int
+		reasonHas string
+	}{
+		{"arm64 Mach-O on an M-series Mac", file(exe.FormatMachO, macho("arm64", signed, "11.0")), "darwin/arm64,macos=14.5", Native, 0, ""},
+		{"amd64 Mach-O on an M-series Mac", file(exe.FormatMachO, macho("amd64", nil, "10.13")), "darwin/arm64,macos=14.5", Translated, 0, ""},
+		{"amd64 Mach-O without Rosetta", file(exe.FormatMachO, macho("amd64", nil, "10.13")), "darwin/arm64,rosetta=no", No, -1, "softwareupdate --install-rosetta"},
+		{"universal picks arm64 on Apple Silicon", fat, "darwin/arm64", Native, 1, ""},
+		{"universal picks amd64 on Intel", fat, "darwin/amd64", Native, 0, ""},
+		{"unsigned arm64 is killed", file(exe.FormatMachO, macho("arm64", unsigned, "11.0")), "darwin/arm64", No, -1, "Killed: 9"},
+		{"edited arm64 is killed", file(exe.FormatMachO, macho("arm64", edited, "11.0")), "darwin/arm64", No, -1, "page 3 hash mismatch"},
+		{"min macOS above the host", file(exe.FormatMachO, macho("arm64", signed, "15.0")), "darwin/arm64,macos=14.5", No, -1, "needs macOS 15.0"},
+		{"min macOS with unknown host version", file(exe.FormatMachO, macho("arm64", signed, "15.0")), "darwin/arm64", Native, 0, ""},
+		{"arm64 Mach-O on an Intel Mac", file(exe.FormatMachO, macho("arm64", signed, "11.0")), "darwin/amd64", No, -1, "darwin/arm64"},
+		{"Mach-O on Linux", file(exe.FormatMachO, macho("arm64", signed, "11.0")), "linux/arm64", No, -1, "not Linux"},
+		{"ELF on a Mac", file(exe.FormatELF, elf("arm64", 65536)), "darwin/arm64", No, -1, "not macOS"},
+		{"linux/arm64 on linux/arm64", file(exe.FormatELF, elf("arm64", 65536)), "linux/arm64,page=64k", Native, 0, ""},
+		{"4K-aligned ELF on a 16K kernel", file(exe.FormatELF, elf("arm64", 4096)), "linux/arm64,page=16k", No, -1, "16 KiB"},
+		{"4K-aligned ELF on a 64K kernel", file(exe.FormatELF, elf("arm64", 4096)), "linux/arm64,page=64k", No, -1, "max-page-size=65536"},
+		{"linux/arm64 under qemu binfmt", file(exe.FormatELF, elf("arm64", 65536)), "linux/amd64,binfmt=arm64:/usr/libexec/qemu-binfmt/aarch64-binfmt-P", Emulated, 0, "aarch64-binfmt-P"},
+		{"linux/amd64 under rosetta binfmt", file(exe.FormatELF, elf("amd64", 4096)), "linux/arm64,binfmt=amd64:/mnt/lima-rosetta/rosetta,page=4k", Emulated, 0, "rosetta"},
+		{"linux/arm64 without a handler", file(exe.FormatELF, elf("arm64", 65536)), "linux/amd64", No, -1, "no binfmt_misc handler for arm64"},
+		{"386 on amd64", file(exe.FormatELF, elf("386", 4096)), "linux/amd64", Native, 0, ""},
+		{"windows/amd64 on windows/arm64", file(exe.FormatPE, exe.Slice{Arch: "amd64", OS: "windows", Kind: exe.KindExecutable}), "windows/arm64", Emulated, 0, ""},
+		{"windows/arm64 on windows/amd64", file(exe.FormatPE, exe.Slice{Arch: "arm64", OS: "windows", Kind: exe.KindExecutable}), "windows/amd64", No, -1, "windows/arm64"},
+		{"object file", file(exe.FormatELF, exe.Slice{Arch: "amd64", OS: "linux", Kind: exe.KindObject}), "linux/amd64", No, -1, "an object"},
+		{"not an executable", &exe.File{Format: exe.FormatUnknown, Error: "not an executable"}, "linux/amd64", No, -1, "not an executable"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := Judge(tt.f, mustHost(t, tt.host))
+			if v.Runs != tt.runs || v.Slice != tt.slice {
+				t.Fatalf("Judge = %+v; want runs %q slice %d", v, tt.runs, tt.slice)
+			}
+			if !strings.Contains(v.Reason, tt.reasonHas) {
+				t.Errorf("reason %q does not mention %q", v.Reason, tt.reasonHas)
+			}
+		})
+	}
+}
+
+func TestExpect(t *testing.T) {
+	goSlice := func(s exe.Slice, settings map[string]string, cgo bool) exe.Slice {
+		s.Go = &exe.GoInfo{Version: "go1.26.8", Settings: settings, Cgo: cgo}
+		return s
+	}
+	fat := file(exe.FormatMachOFat,
+		goSlice(macho("arm64", signed, "11.0"), map[string]string{"GOOS": "darwin", "GOARCH": "arm64", "CGO_ENABLED": "1"}, true),
+		goSlice(macho("amd64", nil, "10.15"), map[string]string{"GOOS": "darwin", "GOARCH": "amd64", "GOAMD64": "v1", "CGO_ENABLED": "0"}, false))
+	lying := file(exe.FormatELF, goSlice(elf("arm64", 65536), map[string]string{"GOOS": "linux", "GOARCH": "amd64"}, false))
+	tests := []struct {
+		spec  string
+		f     *exe.File
+		unmet []string
+	}{
+		{"darwin/arm64,darwin/amd64", fat, nil},
+		{"darwin/arm64:cgo=1,darwin/amd64:GOAMD64=v1:cgo=0", fat, nil},
+		{"darwin/arm64,linux/arm64", fat, []string{"no linux/arm64 slice (has darwin/arm64, darwin/amd64)"}},
+		{"darwin/amd64:GOAMD64=v3", fat, []string{"darwin/amd64: GOAMD64=v1, want v3"}},
+		{"darwin/arm64:cgo=0", fat, []string{"darwin/arm64: cgo linked is true, want cgo=0"}},
+		{"linux/arm64", lying, []string{"linux/arm64 slice says GOARCH=amd64 in its build info"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.spec, func(t *testing.T) {
+			wants, err := ParseWants(tt.spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := Unmet(tt.f, wants)
+			if strings.Join(got, "|") != strings.Join(tt.unmet, "|") {
+				t.Errorf("Unmet = %q\nwant    %q", got, tt.unmet)
+			}
+		})
+	}
+	for _, bad := range []string{"", "darwin", "darwin/arm64:GOAMD64", ",,"} {
+		if _, err := ParseWants(bad); err == nil {
+			t.Errorf("ParseWants(%q): want an error", bad)
+		}
+	}
+}
