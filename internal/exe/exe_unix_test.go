@@ -52,4 +52,3 @@ func TestInspectNotRegular(t *testing.T) {
 		})
 	}
 }
-
