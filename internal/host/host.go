@@ -10,6 +10,7 @@ package host
 import (
 	"context"
 	"fmt"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -252,7 +253,7 @@ func Parse(spec string) (Host, error) {
 			if !ok {
 				return Host{}, fmt.Errorf("host %q: binfmt=%s: want ARCH:INTERPRETER", spec, v)
 			}
-			h.Binfmt = append(h.Binfmt, Binfmt{Name: "assumed-" + arch, Arch: arch, Interpreter: interp, Enabled: true})
+			h.Binfmt = append(h.Binfmt, Binfmt{Name: path.Base(interp), Arch: arch, Interpreter: interp, Enabled: true})
 		case "features":
 			h.CPUFeatures = strings.Split(v, "+")
 		default:

@@ -64,7 +64,7 @@ func TestParse(t *testing.T) {
 		{spec: "darwin/arm64", want: Host{OS: "darwin", Arch: "arm64", ProcessArch: "arm64", PageSize: 16384, Rosetta: true, Assumed: true}},
 		{spec: "darwin/arm64,macos=14.5,rosetta=no", want: Host{OS: "darwin", Arch: "arm64", ProcessArch: "arm64", PageSize: 16384, OSVersion: "14.5", Assumed: true}},
 		{spec: "linux/arm64,page=64k,binfmt=amd64:/usr/bin/qemu-x86_64-static", want: Host{OS: "linux", Arch: "arm64", ProcessArch: "arm64", PageSize: 65536, Assumed: true,
-			Binfmt: []Binfmt{{Name: "assumed-amd64", Arch: "amd64", Interpreter: "/usr/bin/qemu-x86_64-static", Enabled: true}}}},
+			Binfmt: []Binfmt{{Name: "qemu-x86_64-static", Arch: "amd64", Interpreter: "/usr/bin/qemu-x86_64-static", Enabled: true}}}},
 		{spec: "linux/amd64,features=avx2+bmi2", want: Host{OS: "linux", Arch: "amd64", ProcessArch: "amd64", PageSize: 4096, Assumed: true, CPUFeatures: []string{"avx2", "bmi2"}}},
 		{spec: "darwin", wantErr: true},
 		{spec: "darwin/", wantErr: true},

@@ -20,6 +20,11 @@ const (
 	No         = "no"
 )
 
+// RosettaLifetime is the note on every translated verdict. Apple: Rosetta is available
+// as a general-purpose translator through macOS 27, then only for a subset of games
+// ("About the Rosetta translation environment", developer.apple.com/documentation/apple-silicon/about-the-rosetta-translation-environment).
+const RosettaLifetime = "Apple makes Rosetta 2 generally available only through macOS 27: ship an arm64 slice"
+
 // Verdict is how a host would run a file.
 type Verdict struct {
 	Runs   string `json:"runs"`
@@ -114,11 +119,17 @@ func judgeDarwin(s *exe.Slice, h host.Host, platform string) Verdict {
 			}
 		}
 		return Verdict{Runs: Native}
+	case s.Arch == "386":
+		return Verdict{Runs: No, Reason: "32-bit Intel code: macOS 10.15 and later run no 32-bit programs"}
 	case h.Arch == "arm64" && s.Arch == "amd64":
 		if !h.Rosetta {
 			return Verdict{Runs: No, Reason: "an x86-64 binary needs Rosetta 2, which is not installed: softwareupdate --install-rosetta"}
 		}
-		return Verdict{Runs: Translated, Handler: "Rosetta 2"}
+		v := Verdict{Runs: Translated, Handler: "Rosetta 2", Reason: RosettaLifetime}
+		if s.Kind != exe.KindExecutable {
+			v.Reason = "loads only into x86-64 (translated) processes, never into arm64 ones; " + RosettaLifetime
+		}
+		return v
 	}
 	return Verdict{Runs: No, Reason: fmt.Sprintf("built for %s; this host is %s", platform, h)}
 }
@@ -139,8 +150,19 @@ func judgeLinux(s *exe.Slice, h host.Host, platform string) Verdict {
 		return v
 	}
 	if b, ok := h.Handler(s.Arch); ok {
-		return Verdict{Runs: Emulated, Handler: b.Interpreter,
-			Reason: fmt.Sprintf("the binfmt_misc handler %s runs %s binaries through %s", b.Name, s.Arch, b.Interpreter)}
+		reason := fmt.Sprintf("the binfmt_misc handler %s runs %s binaries through %s", b.Name, s.Arch, b.Interpreter)
+		var others []string
+		for _, o := range h.Binfmt {
+			if o.Enabled && o.Arch == s.Arch && o.Name != b.Name {
+				others = append(others, o.Name)
+			}
+		}
+		if len(others) > 0 {
+			// The kernel tries the most recently registered entry first
+			// (Documentation/admin-guide/binfmt-misc.rst), and /proc does not show that order.
+			reason += fmt.Sprintf(" (so do %s: whichever was registered last wins)", strings.Join(others, ", "))
+		}
+		return Verdict{Runs: Emulated, Handler: b.Interpreter, Reason: reason}
 	}
 	return Verdict{Runs: No, Reason: fmt.Sprintf("built for %s; this host is %s and has no binfmt_misc handler for %s", platform, h, s.Arch)}
 }

@@ -50,7 +50,9 @@ func TestJudge(t *testing.T) {
 		reasonHas string
 	}{
 		{"arm64 Mach-O on an M-series Mac", file(exe.FormatMachO, macho("arm64", signed, "11.0")), "darwin/arm64,macos=14.5", Native, 0, ""},
-		{"amd64 Mach-O on an M-series Mac", file(exe.FormatMachO, macho("amd64", nil, "10.13")), "darwin/arm64,macos=14.5", Translated, 0, ""},
+		{"amd64 Mach-O on an M-series Mac", file(exe.FormatMachO, macho("amd64", nil, "10.13")), "darwin/arm64,macos=14.5", Translated, 0, "macOS 27"},
+		{"i386 Mach-O on a Mac", file(exe.FormatMachO, macho("386", nil, "10.6")), "darwin/amd64", No, -1, "32-bit"},
+		{"two handlers for amd64", file(exe.FormatELF, elf("amd64", 4096)), "linux/arm64,page=4k,binfmt=amd64:/mnt/lima-rosetta/rosetta,binfmt=amd64:/usr/bin/qemu-x86_64-static", Emulated, 0, "registered last wins"},
 		{"amd64 Mach-O without Rosetta", file(exe.FormatMachO, macho("amd64", nil, "10.13")), "darwin/arm64,rosetta=no", No, -1, "softwareupdate --install-rosetta"},
 		{"universal picks arm64 on Apple Silicon", fat, "darwin/arm64", Native, 1, ""},
 		{"universal picks amd64 on Intel", fat, "darwin/amd64", Native, 0, ""},
