@@ -19,5 +19,6 @@ require (
 	golang.org/x/arch v0.32.0 // indirect
 	golang.org/x/mod v0.43.0 // indirect
 	golang.org/x/sys v0.50.0 // indirect
+	golang.org/x/term v0.43.0 // indirect
 	golang.org/x/tools v0.52.0 // indirect
 )

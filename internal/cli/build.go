@@ -1,19 +1,321 @@
 package cli
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
+	"github.com/vbauerster/mpb/v8"
+	"github.com/vbauerster/mpb/v8/decor"
+
+	"github.com/gonative/gonative/internal/build"
+	"github.com/gonative/gonative/internal/host"
 )
 
-// newBuildCmd is a placeholder until the build command lands.
 func newBuildCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:    "build",
-		Short:  "not built yet",
-		Hidden: true,
+	var (
+		targets    []string
+		out        string
+		universal  bool
+		ldflags    string
+		tags       string
+		trimpath   bool
+		jobs       int
+		cgo        string
+		cc, sdk    []string
+		smoke      string
+		jsonOutput bool
+	)
+	cmd := &cobra.Command{
+		Use:   "build [PACKAGES]",
+		Short: "Build packages for every target, cgo included, and verify every output",
+		Long: `build runs go build for each target (default: ` + buildTargetList(build.DefaultTargets) + `),
+writing NAME_OS_ARCH[.exe] into the output directory, then verifies every output
+(format, OS and architecture, cgo linked exactly when it was on, darwin/arm64
+signature, ELF interpreter and glibc floor) and writes SHA256SUMS and manifest.json.
+
+cgo is turned on for a target when a package it builds has cgo files; each such
+target gets its own C compiler (native, Debian cross gcc, zig, clang -arch on a
+Mac, or --cc) and its own pkg-config search path (never the host's). A target that
+needs cgo and cannot get it fails before anything is built; --cgo=off builds it
+without cgo anyway.
+
+Exit status: 0 all built and verified, 1 a build failed or could not start,
+3 an output failed verification or its smoke run.`,
+		Example: `  gonative build ./cmd/tool
+  gonative build --target linux/arm64,darwin/arm64,darwin/amd64 --universal --smoke=--version
+  gonative build --target linux/arm64 --sdk linux/arm64=/srv/sysroot-arm64
+  gonative build --cgo=off`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return &ExitError{Code: ExitFailed, Err: errors.New("build: not built yet")}
+			ts := build.DefaultTargets
+			if len(targets) > 0 {
+				var err error
+				if ts, err = build.ParseTargets(targets); err != nil {
+					return &ExitError{Code: ExitFailed, Err: err}
+				}
+			}
+			mode := build.CgoMode(cgo)
+			if mode != build.CgoAuto && mode != build.CgoOn && mode != build.CgoOff {
+				return &ExitError{Code: ExitFailed, Err: fmt.Errorf("--cgo=%s: want auto, on or off", cgo)}
+			}
+			ccs, err := buildPerTarget("--cc", cc)
+			if err != nil {
+				return &ExitError{Code: ExitFailed, Err: err}
+			}
+			sdks, err := buildPerTarget("--sdk", sdk)
+			if err != nil {
+				return &ExitError{Code: ExitFailed, Err: err}
+			}
+			probe, err := host.FromEnv(os.Getenv)
+			if err != nil {
+				return &ExitError{Code: ExitFailed, Err: err}
+			}
+			h, err := host.Detect(cmd.Context(), probe)
+			if err != nil {
+				return &ExitError{Code: ExitFailed, Err: err}
+			}
+			opts := build.Options{
+				Packages: args, Targets: ts, OutDir: out, Universal: universal,
+				LDFlags: ldflags, Tags: tags, TrimPath: trimpath, Jobs: jobs,
+				Cgo: mode, CC: ccs, SDK: sdks, Host: h,
+				Smoke: cmd.Flags().Changed("smoke"), SmokeArgs: strings.Fields(smoke),
+			}
+			stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
+			var p *buildProgress
+			if buildTTY(stderr) {
+				p = newBuildProgress(cmd, stderr)
+				opts.Progress = p.event
+			} else if !jsonOutput {
+				opts.Progress = buildPlainProgress(stderr)
+			}
+			res, err := build.Build(cmd.Context(), opts)
+			if p != nil {
+				p.wait()
+			}
+			if err != nil {
+				var pe *build.PlanError
+				if errors.As(err, &pe) {
+					fmt.Fprintln(stderr, "gonative: nothing was built:")
+					for _, e := range pe.Problems {
+						fmt.Fprintf(stderr, "  %s\n", strings.ReplaceAll(e.Error(), "\n", "\n  "))
+					}
+					return &ExitError{Code: ExitFailed}
+				}
+				return &ExitError{Code: ExitFailed, Err: err}
+			}
+			if jsonOutput {
+				enc := json.NewEncoder(stdout)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(res); err != nil {
+					return err
+				}
+			} else {
+				renderBuild(stdout, res)
+			}
+			switch {
+			case res.Failed():
+				return &ExitError{Code: ExitFailed}
+			case res.HasProblems():
+				return problems()
+			}
+			return nil
 		},
 	}
+	f := cmd.Flags()
+	f.StringSliceVar(&targets, "target", nil, "targets as os/arch, comma-separated or repeated (default "+buildTargetList(build.DefaultTargets)+")")
+	f.StringVarP(&out, "output", "o", "dist", "output directory")
+	f.BoolVar(&universal, "universal", false, "also merge darwin/arm64 and darwin/amd64 into NAME_darwin_universal")
+	f.StringVar(&ldflags, "ldflags", "", "flags for go build -ldflags")
+	f.StringVar(&tags, "tags", "", "build tags, comma-separated")
+	f.BoolVar(&trimpath, "trimpath", true, "build with -trimpath")
+	f.IntVarP(&jobs, "jobs", "j", 0, "targets built at once (default the CPU count)")
+	f.StringVar(&cgo, "cgo", "auto", "cgo: auto (on where a package needs it), on, or off")
+	f.StringArrayVar(&cc, "cc", nil, "C compiler for cgo targets, as OS/ARCH=CC or CC for all (repeatable)")
+	f.StringArrayVar(&sdk, "sdk", nil, "SDK or sysroot for cgo targets, as OS/ARCH=DIR or DIR for all: a macOS SDK for darwin, the target libraries' sysroot (with its .pc files) for Linux")
+	f.StringVar(&smoke, "smoke", "", "run every output this machine can run (natively or under qemu-user) with these arguments and check it exits 0")
+	f.Lookup("smoke").NoOptDefVal = " "
+	f.BoolVar(&jsonOutput, "json", false, "print the result as JSON")
+	return cmd
+}
+
+func buildTargetList(ts []build.Target) string {
+	var s []string
+	for _, t := range ts {
+		s = append(s, t.String())
+	}
+	return strings.Join(s, ",")
+}
+
+// buildPerTarget parses OS/ARCH=VALUE or VALUE (for every target) items.
+func buildPerTarget(flag string, items []string) (map[string]string, error) {
+	m := map[string]string{}
+	for _, it := range items {
+		k, v, ok := strings.Cut(it, "=")
+		if ok && strings.Count(k, "/") == 1 && !strings.ContainsAny(k, " \t") {
+			if _, err := build.ParseTargets([]string{k}); err != nil {
+				return nil, fmt.Errorf("%s %s: %w", flag, it, err)
+			}
+			m[k] = v
+			continue
+		}
+		m[""] = it
+	}
+	return m, nil
+}
+
+// buildTTY reports whether w is a terminal.
+func buildTTY(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// buildPlainProgress prints one line as each output finishes.
+func buildPlainProgress(w io.Writer) func(build.Event) {
+	return func(e build.Event) {
+		switch e.Stage {
+		case build.StageFailed:
+			fmt.Fprintf(w, "FAIL %-18s %s\n", e.Target, buildFirstLine(e.Err))
+		case build.StageBuilding:
+			fmt.Fprintf(w, "     %-18s building %s\n", e.Target, e.Output)
+		}
+	}
+}
+
+func buildFirstLine(err error) string {
+	if err == nil {
+		return ""
+	}
+	s, _, _ := strings.Cut(err.Error(), "\n")
+	return s
+}
+
+// buildProgress shows one spinner line per output on a terminal.
+type buildProgress struct {
+	p      *mpb.Progress
+	mu     sync.Mutex
+	bars   map[string]*mpb.Bar
+	stages map[string]string
+}
+
+func newBuildProgress(cmd *cobra.Command, w io.Writer) *buildProgress {
+	return &buildProgress{
+		p:      mpb.NewWithContext(cmd.Context(), mpb.WithOutput(w), mpb.WithWidth(1)),
+		bars:   map[string]*mpb.Bar{},
+		stages: map[string]string{},
+	}
+}
+
+func (v *buildProgress) event(e build.Event) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	stage := string(e.Stage)
+	if e.Err != nil {
+		stage += ": " + buildFirstLine(e.Err)
+	}
+	v.stages[e.Output] = stage
+	b, ok := v.bars[e.Output]
+	if !ok {
+		name := e.Output
+		b = v.p.AddSpinner(1,
+			mpb.PrependDecorators(decor.Name(fmt.Sprintf("%-18s ", e.Target)), decor.Name(name+" ")),
+			mpb.AppendDecorators(decor.Any(func(decor.Statistics) string {
+				v.mu.Lock()
+				defer v.mu.Unlock()
+				return v.stages[name]
+			})),
+		)
+		v.bars[e.Output] = b
+	}
+	switch e.Stage {
+	case build.StageDone, build.StageFailed, build.StageProblems:
+		b.SetTotal(1, true)
+	}
+}
+
+func (v *buildProgress) wait() {
+	v.mu.Lock()
+	for _, b := range v.bars {
+		if !b.Completed() {
+			b.Abort(false)
+		}
+	}
+	v.mu.Unlock()
+	v.p.Wait()
+}
+
+// renderBuild prints one line per output and its problems.
+func renderBuild(w io.Writer, res *build.Result) {
+	for _, o := range res.Outputs {
+		status := "ok"
+		switch {
+		case o.Error != "":
+			status = "FAIL"
+		case len(o.Problems) > 0:
+			status = "BAD"
+		}
+		name := filepath.Base(o.Path)
+		if o.Error != "" {
+			fmt.Fprintf(w, "%-4s %-18s %s\n     %s\n", status, o.Target, name, strings.ReplaceAll(o.Error, "\n", "\n     "))
+			continue
+		}
+		var facts []string
+		facts = append(facts, buildSize(o.Size))
+		if o.CgoLinked {
+			facts = append(facts, "cgo")
+		} else {
+			facts = append(facts, "no cgo")
+		}
+		if o.Toolchain != nil && o.Toolchain.CC != "" {
+			facts = append(facts, "cc="+o.Toolchain.CC)
+		}
+		switch {
+		case o.Interpreter != "":
+			facts = append(facts, "interp "+o.Interpreter)
+		case o.Format == "elf" && o.Static:
+			facts = append(facts, "static")
+		}
+		if o.GLIBC != "" {
+			facts = append(facts, "glibc>="+o.GLIBC)
+		}
+		if o.Signature != "" {
+			facts = append(facts, "signature "+o.Signature)
+		}
+		if o.Smoke != nil {
+			switch {
+			case !o.Smoke.Ran:
+				facts = append(facts, "smoke skipped ("+o.Smoke.Detail+")")
+			case o.Smoke.OK:
+				facts = append(facts, "smoke ok ("+o.Smoke.How+")")
+			default:
+				facts = append(facts, "smoke FAILED ("+o.Smoke.How+")")
+			}
+		}
+		fmt.Fprintf(w, "%-4s %-18s %-32s %s\n", status, o.Target, name, strings.Join(facts, ", "))
+		for _, p := range o.Problems {
+			fmt.Fprintf(w, "     problem: %s\n", p)
+		}
+	}
+	if res.Sums != "" {
+		fmt.Fprintf(w, "wrote %s and %s (%.1fs)\n", res.Sums, filepath.Base(res.Manifest), res.Elapsed)
+	}
+}
+
+func buildSize(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
 }

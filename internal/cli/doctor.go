@@ -1,19 +1,190 @@
 package cli
 
 import (
-	"errors"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
 
+	"github.com/gonative/gonative/internal/doctor"
+	"github.com/gonative/gonative/internal/host"
 	"github.com/spf13/cobra"
 )
 
-// newDoctorCmd is a placeholder until the doctor command lands.
 func newDoctorCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:    "doctor",
-		Short:  "not built yet",
-		Hidden: true,
+	var verbose, asJSON, list bool
+	cmd := &cobra.Command{
+		Use:   "doctor [CHECK-ID...]",
+		Short: "Diagnose this machine's Go setup: native or translated, every go on PATH, settings, cgo, Homebrew, tools",
+		Long: `doctor diagnoses the Go environment of this machine and says how to fix what it finds.
+
+It reads the truth from the bytes on disk (the header of every go on PATH and of every
+installed tool), the hardware (not this process's architecture: Rosetta and qemu are
+detected), every Go setting with the layer that set it (environment, go env -w file,
+$GOROOT/go.env), the cgo toolchain and the libraries it would link, and Homebrew.
+
+Every finding has an id, a severity, evidence, a fix and links. Name check ids (or an
+area such as "go" or "cgo") to run only those; --list-checks lists them. Offline: no
+network is used.
+
+Exit status: 0 no error found (warnings may be printed), 3 an error-severity finding,
+1 the doctor itself failed.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return &ExitError{Code: ExitFailed, Err: errors.New("doctor: not built yet")}
+			reg := doctor.Default()
+			out := cmd.OutOrStdout()
+			if list {
+				return listChecks(out, reg, asJSON)
+			}
+			checks, err := reg.Select(args...)
+			if err != nil {
+				return &ExitError{Code: ExitFailed, Err: err}
+			}
+			m, err := doctorMachine()
+			if err != nil {
+				return &ExitError{Code: ExitFailed, Err: err}
+			}
+			r := doctor.Run(cmd.Context(), m, checks, doctor.Options{})
+			if asJSON {
+				enc := json.NewEncoder(out)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(r); err != nil {
+					return &ExitError{Code: ExitFailed, Err: err}
+				}
+			} else {
+				renderReport(out, r, verbose || len(args) > 0)
+			}
+			if r.Worst() == doctor.Error {
+				return problems()
+			}
+			return nil
 		},
 	}
+	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "show every finding with its evidence, fix and links")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON (with schema_version)")
+	cmd.Flags().BoolVar(&list, "list-checks", false, "list the checks and exit")
+	return cmd
+}
+
+// doctorMachine is this machine, or the fake one $GONATIVE_FAKE_HOST describes (tests).
+func doctorMachine() (doctor.Machine, error) {
+	if dir := os.Getenv(host.FakeEnv); dir != "" {
+		return doctor.FromFakeHost(dir, os.Environ())
+	}
+	return doctor.System(), nil
+}
+
+func listChecks(w io.Writer, reg *doctor.Registry, asJSON bool) error {
+	checks := reg.Checks()
+	if asJSON {
+		type item struct {
+			ID    string      `json:"id"`
+			Area  doctor.Area `json:"area"`
+			Title string      `json:"title"`
+			OS    string      `json:"os,omitempty"`
+		}
+		var items []item
+		for _, c := range checks {
+			items = append(items, item{c.ID, c.Area, c.Title, c.OS})
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(items)
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, c := range checks {
+		title := c.Title
+		if c.OS != "" {
+			title += " (" + c.OS + " only)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", c.ID, c.Area, title)
+	}
+	return tw.Flush()
+}
+
+// glyph is the status mark of an area (flutter doctor's [✓] [!] [✗]).
+func glyph(s doctor.Severity) string {
+	switch s {
+	case doctor.Error:
+		return "✗"
+	case doctor.Warning:
+		return "!"
+	}
+	return "✓"
+}
+
+// mark is a finding's mark in the details.
+func mark(s doctor.Severity) string {
+	switch s {
+	case doctor.Error:
+		return "✗"
+	case doctor.Warning:
+		return "!"
+	case doctor.OK:
+		return "✓"
+	}
+	return "•"
+}
+
+func renderReport(w io.Writer, r doctor.Report, verbose bool) {
+	if !verbose {
+		fmt.Fprintln(w, "Doctor summary (to see all details, run gonative doctor -v):")
+	}
+	problemAreas := 0
+	for _, a := range r.Areas {
+		line := fmt.Sprintf("[%s] %s", glyph(a.Status), a.Title)
+		if a.Summary != "" {
+			line += " (" + a.Summary + ")"
+		}
+		fmt.Fprintln(w, line)
+		if a.Status.Worse(doctor.OK) && a.Status != doctor.Info {
+			problemAreas++
+		}
+		for _, f := range r.Findings {
+			if areaOf(r, f.Check) != a.Area {
+				continue
+			}
+			if !verbose && !f.Severity.Worse(doctor.Info) {
+				continue
+			}
+			fmt.Fprintf(w, "    %s %s\n", mark(f.Severity), f.Title)
+			if verbose {
+				fmt.Fprintf(w, "      id: %s\n", f.ID)
+				for _, e := range f.Evidence {
+					fmt.Fprintf(w, "      - %s\n", strings.ReplaceAll(e, "\n", "\n        "))
+				}
+			}
+			if f.Fix != nil {
+				fmt.Fprintf(w, "      fix: %s\n", f.Fix.Text)
+				for _, c := range f.Fix.Commands {
+					fmt.Fprintf(w, "        $ %s\n", c)
+				}
+			}
+			if verbose {
+				for _, l := range f.Links {
+					fmt.Fprintf(w, "      see %s\n", l)
+				}
+			}
+		}
+	}
+	fmt.Fprintln(w)
+	if problemAreas == 0 {
+		fmt.Fprintln(w, "• No issues found!")
+		return
+	}
+	s := "s"
+	if problemAreas == 1 {
+		s = ""
+	}
+	fmt.Fprintf(w, "! Doctor found issues in %d area%s.\n", problemAreas, s)
+}
+
+func areaOf(r doctor.Report, check string) doctor.Area {
+	for _, c := range r.Checks {
+		if c.ID == check {
+			return c.Area
+		}
+	}
+	return ""
 }

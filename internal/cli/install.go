@@ -1,19 +1,389 @@
 package cli
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
 
+	"github.com/gonative/gonative/internal/goenv"
+	"github.com/gonative/gonative/internal/host"
+	"github.com/gonative/gonative/internal/toolchain"
 	"github.com/spf13/cobra"
+	"github.com/vbauerster/mpb/v8"
+	"github.com/vbauerster/mpb/v8/decor"
+	"golang.org/x/term"
 )
 
-// newInstallCmd is a placeholder until the install command lands.
 func newInstallCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:    "install",
-		Short:  "not built yet",
-		Hidden: true,
+	var goos, goarch, from, sum string
+	cmd := &cobra.Command{
+		Use:   "install [VERSION]",
+		Short: "Install a native, verified Go toolchain",
+		Long: `install downloads a Go toolchain for this machine's hardware and installs it
+completely or not at all.
+
+VERSION is 1.27.3 or go1.27.3 (exact), 1.27 (its newest patch), latest (the newest
+stable release), or nothing: the version the current module asks for (the toolchain
+line of go.work or go.mod, else its go line).
+
+The platform is the hardware's: an Apple Silicon Mac gets darwin/arm64 even when
+gonative runs under Rosetta 2. --os and --arch override it.
+
+Sources follow the Go command: the module golang.org/toolchain from GOPROXY (the
+environment, else 'go env GOPROXY'), checked against GOSUMDB exactly as cmd/go
+checks it; "direct" (or no proxy) uses the download site's index and its SHA-256
+(GONATIVE_DL_URL overrides the site). GOSUMDB=off installs unverified, loudly.
+--from FILE installs a toolchain zip (v0.0.1-go1.27.3.linux-amd64.zip, as a module
+proxy serves it) or a download-site archive (go1.27.3.linux-amd64.tar.gz) on an
+air-gapped machine; --sha256 gives the archive's expected hash.
+
+The store is $GONATIVE_HOME (default: gonative in the user's data directory). The
+first version installed becomes the global default.`,
+		Example: `  gonative install 1.27.3
+  gonative install latest
+  gonative install            # what go.mod asks for
+  gonative install --arch amd64 1.15.15
+  gonative install --from v0.0.1-go1.27.3.darwin-arm64.zip`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return &ExitError{Code: ExitFailed, Err: errors.New("install: not built yet")}
+			ctx := cmd.Context()
+			stderr := cmd.ErrOrStderr()
+			st, err := tcStore()
+			if err != nil {
+				return err
+			}
+			f, err := tcFetcher(ctx, st, stderr)
+			if err != nil {
+				return err
+			}
+			f.Progress = tcProgress(stderr)
+			var res toolchain.InstallResult
+			if from != "" {
+				if len(args) > 0 {
+					return &ExitError{Code: ExitFailed, Err: errors.New("install: give either VERSION or --from FILE")}
+				}
+				res, err = toolchain.InstallFile(ctx, st, f, from, sum)
+			} else {
+				p, err2 := tcPlatform(ctx, goos, goarch, stderr)
+				if err2 != nil {
+					return err2
+				}
+				arg := ""
+				if len(args) > 0 {
+					arg = args[0]
+				} else {
+					arg, err = tcModuleVersion()
+					if err != nil {
+						return err
+					}
+					fmt.Fprintf(stderr, "gonative: the current module asks for go%s\n", arg)
+				}
+				q, err2 := toolchain.ParseQuery(arg)
+				if err2 != nil {
+					return err2
+				}
+				v, err2 := tcResolve(ctx, f, q, p)
+				if err2 != nil {
+					return err2
+				}
+				res, err = toolchain.Install(ctx, st, f, v, p)
+				if errors.Is(err, toolchain.ErrNotFound) {
+					err = tcExplainMissing(ctx, f, v, p, err)
+				}
+			}
+			for _, w := range res.Warnings {
+				fmt.Fprintf(stderr, "gonative: WARNING: %s\n", w)
+			}
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if res.Already {
+				fmt.Fprintf(out, "go%s (%s) is already installed in %s\n", res.Version, res.Platform, res.GOROOT)
+				return nil
+			}
+			fmt.Fprintf(out, "installed go%s (%s) in %s\n", res.Version, res.Platform, res.GOROOT)
+			if res.Verified != "" {
+				fmt.Fprintf(out, "verified: %s (%s)\n", res.Verified, res.Hash)
+			}
+			if res.Default {
+				fmt.Fprintf(out, "go%s is the global default\n", res.Version)
+			}
+			tcPathHint(out, st)
+			return nil
 		},
 	}
+	cmd.Flags().StringVar(&goos, "os", "", "install for this GOOS instead of the host's")
+	cmd.Flags().StringVar(&goarch, "arch", "", "install for this GOARCH instead of the hardware's")
+	cmd.Flags().StringVar(&from, "from", "", "install this toolchain zip or archive (air-gapped machines)")
+	cmd.Flags().StringVar(&sum, "sha256", "", "with --from: the archive's expected SHA-256")
+	return cmd
+}
+
+// tcStore opens the toolchain store ($GONATIVE_HOME or the default).
+func tcStore() (toolchain.Store, error) {
+	root, err := toolchain.DefaultHome(runtime.GOOS, os.Getenv)
+	if err != nil {
+		return toolchain.Store{}, err
+	}
+	return toolchain.Store{Root: root}, nil
+}
+
+// tcGoEnv returns Go settings from the environment, else from `go env` when a go is on
+// PATH (run with GOTOOLCHAIN=local so it never switches or downloads).
+func tcGoEnv(ctx context.Context, names ...string) map[string]string {
+	vals := map[string]string{}
+	var missing []string
+	for _, n := range names {
+		if v := os.Getenv(n); v != "" {
+			vals[n] = v
+		} else {
+			missing = append(missing, n)
+		}
+	}
+	if len(missing) == 0 {
+		return vals
+	}
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		return vals
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	c := exec.CommandContext(ctx, gobin, append([]string{"env"}, missing...)...)
+	c.Env = append(os.Environ(), "GOTOOLCHAIN=local")
+	out, err := c.Output()
+	if err != nil {
+		return vals
+	}
+	lines := strings.Split(strings.TrimRight(string(out), "\r\n"), "\n")
+	for i, n := range missing {
+		if i < len(lines) && strings.TrimSpace(lines[i]) != "" {
+			vals[n] = strings.TrimSpace(lines[i])
+		}
+	}
+	return vals
+}
+
+// tcFetcher builds the sources from GOPROXY and GOSUMDB.
+func tcFetcher(ctx context.Context, st toolchain.Store, stderr io.Writer) (*toolchain.Fetcher, error) {
+	env := tcGoEnv(ctx, "GOPROXY", "GOSUMDB")
+	proxies, err := goenv.ParseGOPROXY(env["GOPROXY"])
+	if err != nil {
+		return nil, err
+	}
+	f := &toolchain.Fetcher{
+		Proxies: proxies,
+		DLURL:   os.Getenv(toolchain.DLURLEnv),
+		Client:  &http.Client{Transport: &http.Transport{Proxy: http.ProxyFromEnvironment, ResponseHeaderTimeout: 30 * time.Second, TLSHandshakeTimeout: 15 * time.Second}},
+		Store:   st,
+	}
+	usesProxy := false
+	for _, p := range proxies {
+		if !p.IsDirect() && !p.IsOff() {
+			usesProxy = true
+		}
+	}
+	if usesProxy {
+		if env["GOSUMDB"] == "" {
+			return nil, errors.New("GOPROXY is set but GOSUMDB is not and no go command is here to tell its default: set GOSUMDB (or GOSUMDB=off to install unverified)")
+		}
+		db, err := goenv.ParseGOSUMDB(env["GOSUMDB"])
+		if err != nil {
+			return nil, err
+		}
+		f.SumDB = db
+		if db.Off {
+			fmt.Fprintln(stderr, "gonative: WARNING: GOSUMDB=off: toolchains from the proxy will NOT be verified against a checksum database")
+		}
+	}
+	return f, nil
+}
+
+// tcPlatform is the platform to install for: the hardware's, unless overridden.
+func tcPlatform(ctx context.Context, goos, goarch string, stderr io.Writer) (toolchain.Platform, error) {
+	probe, err := host.FromEnv(os.Getenv)
+	if err != nil {
+		return toolchain.Platform{}, err
+	}
+	h, err := host.Detect(ctx, probe)
+	if err != nil {
+		return toolchain.Platform{}, fmt.Errorf("detect this machine: %w", err)
+	}
+	p := toolchain.Platform{OS: h.OS, Arch: h.Arch}
+	if h.Translated && goarch == "" {
+		fmt.Fprintf(stderr, "gonative: this process runs translated (Rosetta 2, as %s); installing for the hardware: %s/%s\n", h.ProcessArch, h.OS, h.Arch)
+	}
+	if goos != "" {
+		p.OS = goos
+	}
+	if goarch != "" {
+		p.Arch = goarch
+	}
+	return p, nil
+}
+
+// tcModuleVersion is the version the current module asks for: go.work/go.mod's
+// toolchain line, else its go line (1.21 and later language versions get ".0", as
+// cmd/go does).
+func tcModuleVersion() (string, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	m, err := goenv.FindModFile(wd, os.Getenv("GOWORK"), os.ReadFile)
+	if err != nil {
+		return "", err
+	}
+	if m.File == "" {
+		return "", &ExitError{Code: ExitFailed, Err: errors.New("install: no VERSION given and no go.mod or go.work here (try: gonative install latest)")}
+	}
+	if v := goenv.ToolchainVersion(m.Toolchain); v != "" {
+		return v, nil
+	}
+	if m.Go == "" {
+		return "", fmt.Errorf("install: %s has no go line; give a VERSION", m.File)
+	}
+	if goenv.IsLangVersion(m.Go) && goenv.CompareVersions(m.Go, "1.21") >= 0 {
+		return m.Go + ".0", nil
+	}
+	return m.Go, nil
+}
+
+// tcResolve turns a query into one version offered for p, with clear errors for an
+// unknown version and a platform that has no build of it.
+func tcResolve(ctx context.Context, f *toolchain.Fetcher, q toolchain.Query, p toolchain.Platform) (string, error) {
+	if q.Exact() {
+		return q.Version, nil
+	}
+	rels, err := f.Releases(ctx)
+	if err != nil {
+		return "", fmt.Errorf("list versions from %s: %w", f.Describe(), err)
+	}
+	var here, all []string
+	for _, r := range rels {
+		all = append(all, r.Version)
+		if r.Platform == p {
+			here = append(here, r.Version)
+		}
+	}
+	if v, ok := q.Resolve(here); ok {
+		return v, nil
+	}
+	if v, ok := q.Resolve(all); ok {
+		return "", fmt.Errorf("go%s is not offered for %s (%s): %s", v, p, f.Describe(), tcOffered(here))
+	}
+	return "", fmt.Errorf("unknown Go version %q (%s offers %s)", q, f.Describe(), tcOffered(all))
+}
+
+// tcExplainMissing turns "not found" for version v into "unknown version" or "not
+// offered for this platform", from the sources' list of releases.
+func tcExplainMissing(ctx context.Context, f *toolchain.Fetcher, v string, p toolchain.Platform, err error) error {
+	rels, lerr := f.Releases(ctx)
+	if lerr != nil || len(rels) == 0 {
+		return fmt.Errorf("go%s for %s: not found at %s: %w", v, p, f.Describe(), err)
+	}
+	var here, all, plats []string
+	for _, r := range rels {
+		all = append(all, r.Version)
+		if r.Platform == p {
+			here = append(here, r.Version)
+		}
+		if r.Version == v {
+			plats = append(plats, r.Platform.String())
+		}
+	}
+	if len(plats) > 0 {
+		return fmt.Errorf("go%s is not offered for %s (%s has it for %s; for %s it offers %s)", v, p, f.Describe(), strings.Join(plats, ", "), p, tcOffered(here))
+	}
+	return fmt.Errorf("unknown Go version %s (%s offers %s for %s)", v, f.Describe(), tcOffered(here), p)
+}
+
+func tcOffered(vs []string) string {
+	if len(vs) == 0 {
+		return "none"
+	}
+	toolchain.SortVersions(vs)
+	return fmt.Sprintf("go%s to go%s", vs[0], vs[len(vs)-1])
+}
+
+// tcPathHint tells the user how to put the store's links on PATH when they are not.
+func tcPathHint(w io.Writer, st toolchain.Store) {
+	for _, d := range filepath.SplitList(os.Getenv("PATH")) {
+		if filepath.Clean(d) == st.BinDir() {
+			return
+		}
+	}
+	fmt.Fprintf(w, "to use it, add %s to PATH: eval \"$(gonative env)\"\n", st.BinDir())
+}
+
+// tcProgress shows an mpb progress bar on a terminal and plain lines elsewhere (CI,
+// pipes, files).
+func tcProgress(w io.Writer) toolchain.Progress {
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) && os.Getenv("CI") == "" {
+		return &tcBar{w: w}
+	}
+	return &tcLines{w: w}
+}
+
+type tcLines struct {
+	w     io.Writer
+	label string
+	start time.Time
+	n     int64
+}
+
+func (p *tcLines) Start(label string, done, total int64) {
+	p.label, p.start, p.n = label, time.Now(), done
+	size := ""
+	if total > 0 {
+		size = fmt.Sprintf(" (%.1f MB)", float64(total)/1e6)
+	}
+	resumed := ""
+	if done > 0 {
+		resumed = fmt.Sprintf(", resuming at %.1f MB", float64(done)/1e6)
+	}
+	fmt.Fprintf(p.w, "gonative: downloading %s%s%s\n", label, size, resumed)
+}
+func (p *tcLines) Add(n int) { p.n += int64(n) }
+func (p *tcLines) Finish() {
+	fmt.Fprintf(p.w, "gonative: downloaded %s: %.1f MB in %.1fs\n", p.label, float64(p.n)/1e6, time.Since(p.start).Seconds())
+}
+
+type tcBar struct {
+	w   io.Writer
+	mu  sync.Mutex
+	p   *mpb.Progress
+	bar *mpb.Bar
+}
+
+func (b *tcBar) Start(label string, done, total int64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.p = mpb.New(mpb.WithOutput(b.w), mpb.WithWidth(40))
+	t := total
+	if t < 0 {
+		t = 0
+	}
+	b.bar = b.p.AddBar(t,
+		mpb.PrependDecorators(decor.Name(label+" "), decor.CountersKiloByte("% .1f / % .1f")),
+		mpb.AppendDecorators(decor.Percentage(), decor.Name(" "), decor.AverageSpeed(decor.SizeB1000(0), "% .1f")),
+	)
+	b.bar.SetCurrent(done)
+}
+func (b *tcBar) Add(n int) { b.bar.IncrBy(n) }
+func (b *tcBar) Finish() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.bar.SetTotal(-1, true)
+	b.p.Wait()
 }

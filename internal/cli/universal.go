@@ -1,19 +1,164 @@
 package cli
 
 import (
-	"errors"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/gonative/gonative/internal/build"
 )
 
-// newUniversalCmd is a placeholder until the universal command lands.
 func newUniversalCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:    "universal",
-		Short:  "not built yet",
-		Hidden: true,
+	cmd := &cobra.Command{
+		Use:   "universal",
+		Short: "Merge or split universal (fat) Mach-O binaries, a pure-Go lipo",
+		Long: `universal creates, splits and describes Mach-O universal files, as lipo does,
+on any OS. Slices are aligned as llvm-lipo aligns them (2^14 for arm64, 2^12 for
+x86-64 Go binaries), arm64 last, and copied byte for byte so their code signatures
+stay valid.`,
+	}
+	cmd.AddCommand(newUniversalCreateCmd(), newUniversalThinCmd(), newUniversalInfoCmd())
+	return cmd
+}
+
+func newUniversalCreateCmd() *cobra.Command {
+	var out string
+	var fat64 bool
+	cmd := &cobra.Command{
+		Use:     "create -o OUT IN...",
+		Short:   "Merge thin Mach-O files of distinct architectures into a universal file",
+		Example: "  gonative universal create -o dist/tool_darwin_universal dist/tool_darwin_arm64 dist/tool_darwin_amd64",
+		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return &ExitError{Code: ExitFailed, Err: errors.New("universal: not built yet")}
+			if out == "" {
+				return &ExitError{Code: ExitFailed, Err: fmt.Errorf("universal create: -o OUT is required")}
+			}
+			u, err := build.CreateUniversal(out, args, build.CreateOptions{Fat64: fat64})
+			if err != nil {
+				return &ExitError{Code: ExitFailed, Err: err}
+			}
+			renderUniversal(cmd.OutOrStdout(), u)
+			return nil
 		},
+	}
+	cmd.Flags().StringVarP(&out, "output", "o", "", "the universal file to write")
+	cmd.Flags().BoolVar(&fat64, "fat64", false, "write FAT_MAGIC_64 headers (used anyway when an offset passes 4 GiB)")
+	return cmd
+}
+
+func newUniversalThinCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "thin -arch ARCH -o OUT IN",
+		Short: "Extract one architecture's slice of a universal file, byte for byte",
+		Long: `thin writes the slice of IN for ARCH (lipo's name, such as arm64, x86_64 or
+arm64e, or a GOARCH such as amd64) to OUT, byte for byte. -arch takes one dash,
+as in lipo; --arch works too.`,
+		Example: "  gonative universal thin -arch arm64 -o tool_arm64 tool_darwin_universal",
+		// lipo spells the flag -arch, which pflag would read as -a -r -c -h.
+		DisableFlagParsing: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var out, arch string
+			var in []string
+			for i := 0; i < len(args); i++ {
+				a := args[i]
+				name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
+				if !strings.HasPrefix(a, "-") {
+					in = append(in, a)
+					continue
+				}
+				switch name {
+				case "h", "help":
+					return cmd.Help()
+				case "arch", "o", "output":
+				default:
+					return &ExitError{Code: ExitFailed, Err: fmt.Errorf("universal thin: unknown flag %s", a)}
+				}
+				if !hasVal {
+					if i+1 >= len(args) {
+						return &ExitError{Code: ExitFailed, Err: fmt.Errorf("universal thin: %s needs a value", a)}
+					}
+					i++
+					val = args[i]
+				}
+				if name == "arch" {
+					arch = val
+				} else {
+					out = val
+				}
+			}
+			if out == "" || arch == "" || len(in) != 1 {
+				return &ExitError{Code: ExitFailed, Err: fmt.Errorf("usage: gonative universal thin -arch ARCH -o OUT IN")}
+			}
+			s, err := build.ThinUniversal(in[0], arch, out)
+			if err != nil {
+				return &ExitError{Code: ExitFailed, Err: err}
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: %s slice (%d bytes at offset %d)\n", out, s.Arch, s.Size, s.Offset)
+			return nil
+		},
+	}
+	return cmd
+}
+
+func newUniversalInfoCmd() *cobra.Command {
+	var jsonOutput bool
+	cmd := &cobra.Command{
+		Use:   "info IN...",
+		Short: "Describe the slices of universal and thin Mach-O files",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var us []*build.Universal
+			failed := false
+			for _, p := range args {
+				u, err := build.ReadUniversal(p)
+				if err != nil {
+					fmt.Fprintf(cmd.ErrOrStderr(), "gonative: %v\n", err)
+					failed = true
+					continue
+				}
+				us = append(us, u)
+			}
+			if jsonOutput {
+				enc := json.NewEncoder(cmd.OutOrStdout())
+				for _, u := range us {
+					if err := enc.Encode(u); err != nil {
+						return err
+					}
+				}
+			} else {
+				for _, u := range us {
+					renderUniversal(cmd.OutOrStdout(), u)
+				}
+			}
+			if failed {
+				return &ExitError{Code: ExitFailed}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&jsonOutput, "json", false, "one JSON object per file")
+	return cmd
+}
+
+func renderUniversal(w io.Writer, u *build.Universal) {
+	if !u.Fat {
+		s := u.Slices[0]
+		fmt.Fprintf(w, "%s: thin Mach-O, %s\n", u.Path, s.Arch)
+		return
+	}
+	magic := "FAT_MAGIC"
+	if u.Fat64 {
+		magic = "FAT_MAGIC_64"
+	}
+	var arches []string
+	for _, s := range u.Slices {
+		arches = append(arches, s.Arch)
+	}
+	fmt.Fprintf(w, "%s: universal (%s), %d slices: %s\n", u.Path, magic, len(u.Slices), strings.Join(arches, " "))
+	for _, s := range u.Slices {
+		fmt.Fprintf(w, "  %-8s offset %-10d size %-10d align 2^%d\n", s.Arch, s.Offset, s.Size, s.Align)
 	}
 }

@@ -1,8 +1,460 @@
 package exe
 
-import "io"
+import (
+	"bytes"
+	"debug/elf"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"strconv"
+	"strings"
+)
 
-// readELF reads an ELF image. (Stub.)
-func readELF(ra io.ReaderAt, size int64) Slice {
-	return Slice{Arch: "unknown", Kind: KindOther, Size: size, ra: ra, Error: "ELF: not implemented"}
+// elfMaxTable caps the size of the ELF tables read whole (.dynamic, .dynstr,
+// .gnu.version_r, notes): real ones are a few KiB, a larger one is hostile or broken.
+const elfMaxTable = 16 << 20
+
+// elfMaxNotes caps how many bytes of notes are read.
+const elfMaxNotes = 64 << 10
+
+// DF_1_PIE in DT_FLAGS_1 marks a position-independent executable (also static-pie).
+const elfDF1PIE = 0x08000000
+
+// readELF reads an ELF image.
+func readELF(ra io.ReaderAt, size int64) (s Slice) {
+	s = Slice{Arch: "unknown", Kind: KindOther, Size: size, ra: ra}
+	defer func() {
+		if r := recover(); r != nil {
+			s.Error = fmt.Sprintf("ELF: malformed file (parser panic: %v)", r)
+		}
+	}()
+	if err := parseELF(ra, size, &s); err != nil {
+		s.Error = "ELF: " + err.Error()
+	}
+	return s
+}
+
+func parseELF(ra io.ReaderAt, size int64, s *Slice) error {
+	// Header fields first, by hand, so a file debug/elf refuses still gets its
+	// architecture and kind.
+	var ident [elf.EI_NIDENT + 4]byte
+	if _, err := ra.ReadAt(ident[:], 0); err != nil {
+		return fmt.Errorf("truncated header: %w", eofAsUnexpected(err))
+	}
+	var bo binary.ByteOrder
+	switch elf.Data(ident[elf.EI_DATA]) {
+	case elf.ELFDATA2LSB:
+		bo, s.ByteOrder = binary.LittleEndian, "little"
+	case elf.ELFDATA2MSB:
+		bo, s.ByteOrder = binary.BigEndian, "big"
+	default:
+		return fmt.Errorf("unknown data encoding %d", ident[elf.EI_DATA])
+	}
+	switch elf.Class(ident[elf.EI_CLASS]) {
+	case elf.ELFCLASS32:
+		s.Bits = 32
+	case elf.ELFCLASS64:
+		s.Bits = 64
+	default:
+		return fmt.Errorf("unknown class %d", ident[elf.EI_CLASS])
+	}
+	typ := elf.Type(bo.Uint16(ident[16:]))
+	machine := elf.Machine(bo.Uint16(ident[18:]))
+	s.Arch = elfArch(machine, s.Bits, s.ByteOrder)
+	s.CPU = machine.String()
+	s.Kind = elfKind(typ)
+	osabi := elf.OSABI(ident[elf.EI_OSABI])
+
+	f, err := elf.NewFile(io.NewSectionReader(ra, 0, size))
+	if err != nil {
+		s.OS = elfOSABI(osabi)
+		return err
+	}
+
+	var interp bool
+	var errs []error
+	for _, p := range f.Progs {
+		switch p.Type {
+		case elf.PT_INTERP:
+			interp = true
+			if p.Filesz > 4096 || int64(p.Off) < 0 || int64(p.Off+p.Filesz) > size {
+				errs = append(errs, fmt.Errorf("PT_INTERP out of bounds (offset %d, size %d)", p.Off, p.Filesz))
+				continue
+			}
+			b := make([]byte, p.Filesz)
+			if _, err := p.ReadAt(b, 0); err != nil {
+				errs = append(errs, fmt.Errorf("read PT_INTERP: %w", eofAsUnexpected(err)))
+				continue
+			}
+			s.Interpreter = string(bytes.TrimRight(b, "\x00"))
+		case elf.PT_LOAD:
+			s.Align = max(s.Align, p.Align)
+		}
+	}
+	if s.Align > 0 {
+		s.Loads16K = s.Align >= 16<<10
+		s.Loads64K = s.Align >= 64<<10
+	}
+
+	s.Stripped = f.SectionByType(elf.SHT_SYMTAB) == nil
+
+	// The dynamic section: needed libraries, DT_FLAGS_1, DT_SONAME.
+	var needed []string
+	var flags1 uint64
+	var soname bool
+	if ds := f.SectionByType(elf.SHT_DYNAMIC); ds != nil {
+		if err := elfCheckTables(f, size, ds); err != nil {
+			errs = append(errs, err)
+		} else {
+			if needed, err = f.DynString(elf.DT_NEEDED); err != nil {
+				errs = append(errs, fmt.Errorf("read DT_NEEDED: %w", err))
+			}
+			if v, err := f.DynValue(elf.DT_FLAGS_1); err == nil {
+				for _, x := range v {
+					flags1 |= x
+				}
+			}
+			if v, err := f.DynString(elf.DT_SONAME); err == nil && len(v) > 0 {
+				soname = true
+			}
+		}
+	}
+	for _, n := range needed {
+		s.Libraries = append(s.Libraries, Library{Name: n, System: elfSystemLibrary(n)})
+	}
+	s.Static = !interp && len(needed) == 0
+
+	if typ == elf.ET_DYN {
+		// A PIE has the DF_1_PIE flag (also static-pie, which has no interpreter), or,
+		// from older linkers, an interpreter and no soname. libc.so.6 has an
+		// interpreter (it runs) but is a library: it has a soname.
+		if flags1&elfDF1PIE != 0 || (interp && !soname) {
+			s.Kind = KindExecutable
+			s.PIE = true
+		} else {
+			s.Kind = KindSharedLib
+		}
+	}
+
+	// The newest glibc symbol version needed.
+	if vr := f.SectionByType(elf.SHT_GNU_VERNEED); vr != nil && len(needed) > 0 {
+		if err := elfCheckTables(f, size, vr); err != nil {
+			errs = append(errs, err)
+		} else if needs, err := f.DynamicVersionNeeds(); err == nil {
+			if v := elfNewestGLIBC(needs); v != "" {
+				s.Notes = append(s.Notes, "needs glibc "+v+" (newest GLIBC_ symbol version)")
+			}
+		}
+	}
+
+	// The OS: OSABI, then notes, then the interpreter, then a guess.
+	s.OS = elfOSABI(osabi)
+	noteOS, kernel := elfNotes(f, size)
+	if s.OS == "" {
+		s.OS = noteOS
+	}
+	if s.OS == "" {
+		s.OS = elfInterpreterOS(s.Interpreter)
+	}
+	if s.OS == "" && (s.Kind == KindExecutable || s.Kind == KindSharedLib) && osabi == elf.ELFOSABI_NONE {
+		s.OS = "linux"
+		s.Notes = append(s.Notes, "OS inferred: linux (ELF OSABI is SYSV and no OS note or known interpreter)")
+	}
+	if kernel != "" {
+		s.Notes = append(s.Notes, "minimum kernel "+kernel+" (NT_GNU_ABI_TAG)")
+	}
+	return errors.Join(errs...)
+}
+
+// elfCheckTables checks that sec and the string table it links to are of sane size and
+// inside the file, before debug/elf reads them whole.
+func elfCheckTables(f *elf.File, size int64, sec *elf.Section) error {
+	check := func(x *elf.Section) error {
+		if x.Type == elf.SHT_NOBITS {
+			return nil
+		}
+		if x.Size > elfMaxTable || x.Offset > uint64(size) || x.Size > uint64(size)-x.Offset {
+			return fmt.Errorf("section %s out of bounds or too large (offset %d, size %d, file size %d)", x.Name, x.Offset, x.Size, size)
+		}
+		return nil
+	}
+	if err := check(sec); err != nil {
+		return err
+	}
+	if int(sec.Link) < len(f.Sections) && sec.Link > 0 {
+		return check(f.Sections[sec.Link])
+	}
+	return nil
+}
+
+// elfNotes reads the note sections (or PT_NOTE segments) and returns the OS they
+// name and the minimum kernel version of an NT_GNU_ABI_TAG note.
+func elfNotes(f *elf.File, size int64) (goos, kernel string) {
+	type region struct {
+		r    io.ReaderAt
+		n    uint64
+		name string
+	}
+	var regions []region
+	for _, sec := range f.Sections {
+		if sec.Type == elf.SHT_NOTE {
+			regions = append(regions, region{sec, sec.Size, sec.Name})
+		}
+	}
+	if len(regions) == 0 {
+		for _, p := range f.Progs {
+			if p.Type == elf.PT_NOTE {
+				regions = append(regions, region{p, p.Filesz, ""})
+			}
+		}
+	}
+	budget := uint64(elfMaxNotes)
+	for _, reg := range regions {
+		n := min(reg.n, budget, uint64(size))
+		budget -= n
+		b := make([]byte, n)
+		if _, err := reg.r.ReadAt(b, 0); err != nil && !errors.Is(err, io.EOF) {
+			continue
+		}
+		if reg.name == ".note.android.ident" {
+			return "android", ""
+		}
+		for len(b) >= 12 {
+			namesz := uint64(f.ByteOrder.Uint32(b))
+			descsz := uint64(f.ByteOrder.Uint32(b[4:]))
+			typ := f.ByteOrder.Uint32(b[8:])
+			b = b[12:]
+			nameEnd := (namesz + 3) &^ 3
+			descEnd := (descsz + 3) &^ 3
+			if nameEnd > uint64(len(b)) || descEnd > uint64(len(b))-nameEnd {
+				break
+			}
+			name := string(bytes.TrimRight(b[:namesz], "\x00"))
+			desc := b[nameEnd : nameEnd+descsz]
+			b = b[nameEnd+descEnd:]
+			switch {
+			case name == "GNU" && typ == 1 && len(desc) >= 16: // NT_GNU_ABI_TAG
+				k := fmt.Sprintf("%d.%d.%d", f.ByteOrder.Uint32(desc[4:]), f.ByteOrder.Uint32(desc[8:]), f.ByteOrder.Uint32(desc[12:]))
+				switch f.ByteOrder.Uint32(desc) {
+				case 0:
+					goos, kernel = "linux", k
+				case 1:
+					goos = "hurd"
+				case 2:
+					goos = "solaris"
+				case 3:
+					goos = "freebsd"
+				}
+			case name == "Android" && typ == 1:
+				return "android", ""
+			case name == "FreeBSD":
+				goos = "freebsd"
+			case name == "NetBSD" && typ == 1:
+				goos = "netbsd"
+			case name == "OpenBSD":
+				goos = "openbsd"
+			case name == "DragonFly":
+				goos = "dragonfly"
+			}
+		}
+		if budget == 0 {
+			break
+		}
+	}
+	return goos, kernel
+}
+
+// elfOSABI maps EI_OSABI to a GOOS name; "" for SYSV (none) and the unknown ones.
+func elfOSABI(o elf.OSABI) string {
+	switch o {
+	case elf.ELFOSABI_LINUX:
+		return "linux"
+	case elf.ELFOSABI_FREEBSD:
+		return "freebsd"
+	case elf.ELFOSABI_NETBSD:
+		return "netbsd"
+	case elf.ELFOSABI_OPENBSD:
+		return "openbsd"
+	case elf.ELFOSABI_SOLARIS:
+		return "solaris"
+	case elf.ELFOSABI_AIX:
+		return "aix"
+	case elf.ELFOSABI_HURD:
+		return "hurd"
+	}
+	return ""
+}
+
+// elfInterpreterOS names the OS of a dynamic loader path (the ones Go's linker and
+// the usual C toolchains write).
+func elfInterpreterOS(interp string) string {
+	base := path.Base(interp)
+	switch {
+	case interp == "":
+		return ""
+	case strings.HasPrefix(interp, "/system/bin/linker"):
+		return "android"
+	case strings.HasPrefix(base, "ld-linux") || strings.HasPrefix(base, "ld-musl-") || base == "ld64.so.1" || base == "ld64.so.2":
+		return "linux"
+	case interp == "/libexec/ld-elf.so.1" || interp == "/usr/libexec/ld-elf.so.1":
+		return "freebsd"
+	case interp == "/usr/libexec/ld-elf.so.2":
+		return "dragonfly"
+	case interp == "/libexec/ld.elf_so" || interp == "/usr/libexec/ld.elf_so":
+		return "netbsd"
+	case interp == "/usr/libexec/ld.so":
+		return "openbsd"
+	case strings.HasSuffix(interp, "/amd64/ld.so.1") || strings.HasSuffix(interp, "/64/ld.so.1"):
+		return "solaris"
+	}
+	return ""
+}
+
+// elfSystemLibrary reports whether a DT_NEEDED name is part of the C library
+// (glibc, musl, bionic, the BSD libcs) or of the compiler runtime every C system has
+// (libgcc_s). Others, libstdc++ included, may be missing from a minimal system.
+func elfSystemLibrary(name string) bool {
+	base := path.Base(name)
+	stem, _, _ := strings.Cut(base, ".so")
+	switch stem {
+	case "libc", "libm", "libpthread", "libdl", "librt", "libresolv", "libutil", "libanl",
+		"libmvec", "libnsl", "libthr", "libgcc_s", "liblog", "ld64", "ld", "libexecinfo", "libkvm":
+		return strings.Contains(base, ".so")
+	}
+	return strings.HasPrefix(base, "ld-linux") || strings.HasPrefix(base, "ld-musl-") || strings.HasPrefix(base, "libc.musl-")
+}
+
+// elfNewestGLIBC returns the newest GLIBC_x.y[.z] version needed, or "".
+func elfNewestGLIBC(needs []elf.DynamicVersionNeed) string {
+	var best []int
+	var bestStr string
+	for _, n := range needs {
+		for _, d := range n.Needs {
+			v, ok := strings.CutPrefix(d.Dep, "GLIBC_")
+			if !ok {
+				continue
+			}
+			var nums []int
+			for _, p := range strings.Split(v, ".") {
+				x, err := strconv.Atoi(p)
+				if err != nil {
+					nums = nil
+					break
+				}
+				nums = append(nums, x)
+			}
+			if nums == nil {
+				continue // GLIBC_PRIVATE
+			}
+			if best == nil || versionLess(best, nums) {
+				best, bestStr = nums, v
+			}
+		}
+	}
+	return bestStr
+}
+
+// versionLess compares dotted version numbers.
+func versionLess(a, b []int) bool {
+	for i := 0; i < len(a) || i < len(b); i++ {
+		var x, y int
+		if i < len(a) {
+			x = a[i]
+		}
+		if i < len(b) {
+			y = b[i]
+		}
+		if x != y {
+			return x < y
+		}
+	}
+	return false
+}
+
+func elfKind(t elf.Type) Kind {
+	switch t {
+	case elf.ET_EXEC:
+		return KindExecutable
+	case elf.ET_DYN:
+		return KindSharedLib // refined by parseELF
+	case elf.ET_REL:
+		return KindObject
+	case elf.ET_CORE:
+		return KindCore
+	}
+	return KindOther
+}
+
+// elfArch maps e_machine to a GOARCH name.
+func elfArch(m elf.Machine, bits int, order string) string {
+	le := order == "little"
+	switch m {
+	case elf.EM_X86_64:
+		if bits == 32 {
+			return "amd64p32" // x32 ABI
+		}
+		return "amd64"
+	case elf.EM_AARCH64:
+		if order == "big" {
+			return "arm64be"
+		}
+		return "arm64"
+	case elf.EM_386:
+		return "386"
+	case elf.EM_ARM:
+		if order == "big" {
+			return "armbe"
+		}
+		return "arm"
+	case elf.EM_RISCV:
+		if bits == 32 {
+			return "riscv"
+		}
+		return "riscv64"
+	case elf.EM_PPC64:
+		if le {
+			return "ppc64le"
+		}
+		return "ppc64"
+	case elf.EM_PPC:
+		return "ppc"
+	case elf.EM_S390:
+		if bits == 32 {
+			return "s390"
+		}
+		return "s390x"
+	case elf.EM_LOONGARCH:
+		if bits == 32 {
+			return "loong32"
+		}
+		return "loong64"
+	case elf.EM_MIPS, elf.EM_MIPS_RS3_LE:
+		switch {
+		case bits == 64 && le:
+			return "mips64le"
+		case bits == 64:
+			return "mips64"
+		case le:
+			return "mipsle"
+		}
+		return "mips"
+	case elf.EM_SPARCV9:
+		return "sparc64"
+	case elf.EM_SPARC, elf.EM_SPARC32PLUS:
+		return "sparc"
+	case elf.EM_IA_64:
+		return "ia64"
+	}
+	return "unknown"
+}
+
+// eofAsUnexpected turns io.EOF into io.ErrUnexpectedEOF: a read that came up short
+// means the file is truncated.
+func eofAsUnexpected(err error) error {
+	if errors.Is(err, io.EOF) {
+		return io.ErrUnexpectedEOF
+	}
+	return err
 }

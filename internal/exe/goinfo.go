@@ -1,10 +1,17 @@
 package exe
 
-import "io"
+import (
+	"bytes"
+	"debug/buildinfo"
+	"fmt"
+	"io"
+	"runtime/debug"
+	"strings"
+)
 
 // GoInfo is what a Go binary says about the toolchain and settings that built it.
 type GoInfo struct {
-	Version       string            `json:"version"`          // "go1.26.8"
+	Version       string            `json:"version"`          // "go1.26.8"; "" when it could not be found
 	Path          string            `json:"path,omitempty"`   // main package path
 	Module        string            `json:"module,omitempty"` // main module path
 	ModuleVersion string            `json:"module_version,omitempty"`
@@ -13,8 +20,15 @@ type GoInfo struct {
 	// Cgo is true when runtime/cgo is really linked (its functions are in the pclntab),
 	// whatever CGO_ENABLED says.
 	Cgo bool `json:"cgo"`
-	// Sources names where each fact came from: "buildinfo", "pclntab", "symtab", "strings".
+	// Sources names where each fact came from: "go" (that it is a Go binary),
+	// "version", "settings", "cgo" map to "buildinfo", "pclntab", "symtab" (the
+	// runtime.buildVersion symbol) or "strings" (a version string in the read-only
+	// data, checked against the pclntab's release range); a fact that could not be
+	// established says why.
 	Sources map[string]string `json:"sources,omitempty"`
+	// Pclntab is the Go release range the function table's format stands for
+	// ("go1.20 or later"); empty when no pclntab was found.
+	Pclntab string `json:"pclntab,omitempty"`
 }
 
 // Module is a module dependency from the build info.
@@ -25,5 +39,194 @@ type Module struct {
 	Replace *Module `json:"replace,omitempty"`
 }
 
-// readGo reads the Go build info of a slice; nil when it is not a Go binary. (Stub.)
-func readGo(ra io.ReaderAt, size int64, opts Options) *GoInfo { return nil }
+// readGo reads the Go build info of a slice; nil when it is not a Go binary. It never
+// panics: a malformed binary yields what could be read.
+func readGo(ra io.ReaderAt, size int64, opts Options) (g *GoInfo) {
+	defer func() {
+		if r := recover(); r != nil {
+			if g == nil {
+				g = nil // a panic before anything Go was found: not known to be Go
+				return
+			}
+			g.Sources["error"] = fmt.Sprintf("malformed Go data (parser panic: %v)", r)
+		}
+	}()
+	ra = io.NewSectionReader(ra, 0, size)
+	bi := readBuildInfo(ra)
+	l, lerr := readLayout(ra, size)
+	var pcln pclnHeader
+	var havePcln bool
+	if lerr == nil {
+		pcln, havePcln = findPcln(ra, size, l)
+	}
+	if bi == nil && !havePcln {
+		return nil
+	}
+	g = &GoInfo{Sources: map[string]string{}}
+	if bi != nil {
+		g.Version = bi.GoVersion
+		g.Path = bi.Path
+		g.Module = bi.Main.Path
+		g.ModuleVersion = bi.Main.Version
+		if len(bi.Settings) > 0 {
+			g.Settings = make(map[string]string, len(bi.Settings))
+			for _, s := range bi.Settings {
+				g.Settings[s.Key] = s.Value
+			}
+			g.Sources["settings"] = "buildinfo"
+		}
+		if opts.Deps {
+			for _, d := range bi.Deps {
+				g.Deps = append(g.Deps, goModule(d))
+			}
+		}
+		g.Sources["go"] = "buildinfo"
+		g.Sources["version"] = "buildinfo"
+	} else {
+		g.Sources["go"] = "pclntab"
+		g.Sources["settings"] = "none: no build info in the binary"
+	}
+	if !havePcln {
+		g.Sources["cgo"] = "unknown: no pclntab found"
+		return g
+	}
+	g.Pclntab = pcln.release()
+	g.Cgo = pclnCgo(ra, pcln)
+	g.Sources["cgo"] = "pclntab"
+	if g.Version != "" {
+		return g
+	}
+	if v := symtabBuildVersion(ra, size, l); v != "" && goVersionFits(v, pcln) {
+		g.Version = v
+		g.Sources["version"] = "symtab"
+	} else if v := versionStrings(ra, size, l, pcln.releaseOK); v != "" {
+		g.Version = v
+		g.Sources["version"] = "strings"
+	} else {
+		g.Sources["version"] = "unknown: pclntab says " + pcln.release()
+	}
+	return g
+}
+
+// readBuildInfo reads the build info, or returns nil. debug/buildinfo is not
+// hardened against malformed input (go.dev/issue/52718, 58137): a panic is no info.
+func readBuildInfo(ra io.ReaderAt) (bi *buildinfo.BuildInfo) {
+	defer func() {
+		if recover() != nil {
+			bi = nil
+		}
+	}()
+	bi, err := buildinfo.Read(ra)
+	if err != nil {
+		return nil
+	}
+	return bi
+}
+
+func goModule(m *debug.Module) Module {
+	r := Module{Path: m.Path, Version: m.Version, Sum: m.Sum}
+	if m.Replace != nil {
+		rep := goModule(m.Replace)
+		r.Replace = &rep
+	}
+	return r
+}
+
+// goVersionFits reports whether v ("go1.N...") is a Go version the pclntab's format
+// allows.
+func goVersionFits(v string, h pclnHeader) bool {
+	i := strings.Index(v, "go1.")
+	if i < 0 {
+		return false
+	}
+	b := []byte(v[i:] + "\x00")
+	_, nums := parseGoVersionAt(b, 0)
+	return nums != nil && h.releaseOK(nums[1])
+}
+
+// symtabBuildVersion reads the string variable runtime.buildVersion through an ELF
+// symbol table, streaming the string and symbol tables in chunks. It returns "" when
+// the binary is stripped or the value cannot be read (in a PIE the pointer may be
+// left for a relocation to fill in).
+func symtabBuildVersion(ra io.ReaderAt, size int64, l *exeLayout) string {
+	if l.format != "elf" || l.symtab.size == 0 || l.strtab.size == 0 {
+		return ""
+	}
+	name := []byte("\x00runtime.buildVersion\x00")
+	strEnd := int64(min(l.strtab.off+l.strtab.size, uint64(size)))
+	nameOff := int64(-1)
+	scanRegion(ra, int64(l.strtab.off), strEnd, len(name)-1, func(buf []byte, base int64) bool {
+		if i := bytes.Index(buf, name); i >= 0 {
+			nameOff = base + int64(i) + 1 - int64(l.strtab.off)
+			return false
+		}
+		return true
+	})
+	if nameOff < 0 {
+		return ""
+	}
+	entSize := 24
+	if l.bits == 32 {
+		entSize = 16
+	}
+	buf := make([]byte, entSize*2048)
+	symEnd := int64(min(l.symtab.off+l.symtab.size, uint64(size)))
+	var value uint64
+	found := false
+	for off := int64(l.symtab.off); off < symEnd && !found; off += int64(len(buf)) {
+		n, _ := ra.ReadAt(buf[:min(int64(len(buf)), symEnd-off)], off)
+		n -= n % entSize
+		if n == 0 {
+			break
+		}
+		for i := 0; i+entSize <= n; i += entSize {
+			e := buf[i:]
+			if int64(l.order.Uint32(e)) != nameOff {
+				continue
+			}
+			if l.bits == 32 {
+				value = uint64(l.order.Uint32(e[4:]))
+			} else {
+				value = l.order.Uint64(e[8:])
+			}
+			found = true
+			break
+		}
+	}
+	if !found {
+		return ""
+	}
+	ptrSize := l.bits / 8
+	hdr := make([]byte, 2*ptrSize)
+	if !l.readAddr(ra, value, hdr) {
+		return ""
+	}
+	var ptr, n uint64
+	if ptrSize == 4 {
+		ptr, n = uint64(l.order.Uint32(hdr)), uint64(l.order.Uint32(hdr[4:]))
+	} else {
+		ptr, n = l.order.Uint64(hdr), l.order.Uint64(hdr[8:])
+	}
+	if n == 0 || n > 128 {
+		return ""
+	}
+	s := make([]byte, n)
+	if !l.readAddr(ra, ptr, s) {
+		return ""
+	}
+	if !bytes.HasPrefix(s, []byte("go1.")) && !bytes.HasPrefix(s, []byte("devel ")) {
+		return ""
+	}
+	return string(s)
+}
+
+// readAddr reads len(b) bytes at the virtual address addr.
+func (l *exeLayout) readAddr(ra io.ReaderAt, addr uint64, b []byte) bool {
+	for _, s := range l.sections {
+		if s.size > 0 && s.addr != 0 && addr >= s.addr && addr-s.addr < s.size && uint64(len(b)) <= s.size-(addr-s.addr) {
+			n, _ := ra.ReadAt(b, int64(s.off+addr-s.addr))
+			return n == len(b)
+		}
+	}
+	return false
+}

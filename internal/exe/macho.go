@@ -1,17 +1,516 @@
 package exe
 
-import "io"
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
 
-// isMachO reports whether magic starts a thin Mach-O file. (Stub.)
-func isMachO(magic []byte) bool { return false }
+// Mach-O constants, from Apple's <mach-o/loader.h>, <mach-o/fat.h> and <mach/machine.h>
+// (the same values as Go's debug/macho and cmd/internal/macho).
+const (
+	mhMagic    = 0xfeedface // 32-bit, in the file's byte order
+	mhCigam    = 0xcefaedfe // 32-bit, byte-swapped
+	mhMagic64  = 0xfeedfacf
+	mhCigam64  = 0xcffaedfe
+	fatMagic   = 0xcafebabe // universal, always big-endian
+	fatMagic64 = 0xcafebabf // universal with 64-bit offsets and sizes
 
-// isFat reports whether magic starts a Mach-O universal file. (Stub.)
-func isFat(magic []byte, size int64) bool { return false }
+	mhObject  = 0x1
+	mhExecute = 0x2
+	mhCore    = 0x4
+	mhDylib   = 0x6
+	mhBundle  = 0x8
+	mhDsym    = 0xa
 
-// readMachO reads a thin Mach-O image. (Stub.)
-func readMachO(ra io.ReaderAt, size int64) Slice {
-	return Slice{Arch: "unknown", Kind: KindOther, Size: size, ra: ra, Error: "Mach-O: not implemented"}
+	mhPIE = 0x200000
+
+	lcSymtab            = 0x2
+	lcDysymtab          = 0xb
+	lcLoadDylib         = 0xc
+	lcLoadDylinker      = 0xe
+	lcCodeSignature     = 0x1d
+	lcLazyLoadDylib     = 0x20
+	lcVersionMinMacOSX  = 0x24
+	lcVersionMinIPhone  = 0x25
+	lcVersionMinTVOS    = 0x2f
+	lcVersionMinWatchOS = 0x30
+	lcBuildVersion      = 0x32
+	lcLoadWeakDylib     = 0x80000018
+	lcReexportDylib     = 0x8000001f
+	lcLoadUpwardDylib   = 0x80000023
+
+	cpuArch64     = 0x01000000
+	cpuArch64_32  = 0x02000000
+	cpuTypeX86    = 7
+	cpuTypeX86_64 = cpuTypeX86 | cpuArch64
+	cpuTypeARM    = 12
+	cpuTypeARM64  = cpuTypeARM | cpuArch64
+	cpuARM64_32   = cpuTypeARM | cpuArch64_32
+	cpuTypePPC    = 18
+	cpuTypePPC64  = cpuTypePPC | cpuArch64
+
+	// cpuSubtypeMask selects the capability bits of a CPU subtype (arm64e's
+	// pointer-authentication ABI version lives there); the rest is the subtype.
+	cpuSubtypeMask = 0xff000000
+)
+
+// Limits on what a header may ask us to read. Real files are far below them; hostile
+// ones must not make us allocate or loop without bound.
+const (
+	maxLoadCommands = 16 << 20 // bytes of load commands read into memory
+	maxFatArchs     = 44       // a Java class file's version puts 45 or more here
+)
+
+// isMachO reports whether magic starts a thin Mach-O file (32 or 64 bits, either byte
+// order).
+func isMachO(magic []byte) bool {
+	if len(magic) < 4 {
+		return false
+	}
+	switch binary.LittleEndian.Uint32(magic) {
+	case mhMagic, mhCigam, mhMagic64, mhCigam64:
+		return true
+	}
+	return false
 }
 
-// readFat reads a Mach-O universal file. (Stub.)
-func readFat(ra io.ReaderAt, size int64) ([]Slice, error) { return nil, nil }
+// isFat reports whether magic starts a Mach-O universal file. FAT_MAGIC 0xcafebabe is
+// also a Java class file's magic; as in file(1)'s magic/Magdir/cafebabe, the next word
+// tells them apart: it is the architecture count of a universal file (small) but a class
+// file's minor<<16|major version, and major is 45 or more. The architecture table must
+// also fit in the file.
+func isFat(magic []byte, size int64) bool {
+	if len(magic) < 8 {
+		return false
+	}
+	m := binary.BigEndian.Uint32(magic)
+	if m != fatMagic && m != fatMagic64 {
+		return false
+	}
+	n := int64(binary.BigEndian.Uint32(magic[4:]))
+	entry := int64(20)
+	if m == fatMagic64 {
+		entry = 32
+	}
+	return n >= 1 && n <= maxFatArchs && 8+n*entry <= size
+}
+
+// readMachO reads a thin Mach-O image of size bytes. It never panics: a malformed image
+// gives a Slice with Error set and whatever was read before the problem.
+func readMachO(ra io.ReaderAt, size int64) (s Slice) {
+	s = Slice{Arch: "unknown", Kind: KindOther, Size: size, ra: ra}
+	defer func() {
+		if r := recover(); r != nil {
+			s.Error = fmt.Sprintf("Mach-O: internal error (a gonative bug, please report it): %v", r)
+		}
+	}()
+	if err := parseMachO(ra, size, &s); err != nil {
+		s.Error = "Mach-O: " + err.Error()
+	}
+	return s
+}
+
+// machoHeader is the part of mach_header(_64) we use.
+type machoHeader struct {
+	bo         binary.ByteOrder
+	bits       int
+	cpu        uint32
+	subcpu     uint32
+	filetype   uint32
+	ncmds      uint32
+	sizeofcmds uint32
+	flags      uint32
+}
+
+func readMachOHeader(ra io.ReaderAt, size int64) (machoHeader, error) {
+	var h machoHeader
+	var b [32]byte
+	if n, err := ra.ReadAt(b[:], 0); n < 28 {
+		return h, fmt.Errorf("header truncated (%d bytes): %v", n, err)
+	}
+	switch binary.LittleEndian.Uint32(b[:]) {
+	case mhMagic:
+		h.bo, h.bits = binary.LittleEndian, 32
+	case mhMagic64:
+		h.bo, h.bits = binary.LittleEndian, 64
+	case mhCigam:
+		h.bo, h.bits = binary.BigEndian, 32
+	case mhCigam64:
+		h.bo, h.bits = binary.BigEndian, 64
+	default:
+		return h, errors.New("bad magic")
+	}
+	if h.bits == 64 && size < 32 {
+		return h, fmt.Errorf("header truncated (%d bytes)", size)
+	}
+	h.cpu = h.bo.Uint32(b[4:])
+	h.subcpu = h.bo.Uint32(b[8:])
+	h.filetype = h.bo.Uint32(b[12:])
+	h.ncmds = h.bo.Uint32(b[16:])
+	h.sizeofcmds = h.bo.Uint32(b[20:])
+	h.flags = h.bo.Uint32(b[24:])
+	return h, nil
+}
+
+func parseMachO(ra io.ReaderAt, size int64, s *Slice) error {
+	h, err := readMachOHeader(ra, size)
+	if err != nil {
+		return err
+	}
+	s.Bits = h.bits
+	s.ByteOrder = "little"
+	if h.bo == binary.BigEndian {
+		s.ByteOrder = "big"
+	}
+	s.Arch, s.CPU = machoCPU(h.cpu, h.subcpu)
+	switch h.filetype {
+	case mhExecute:
+		s.Kind = KindExecutable
+	case mhDylib:
+		s.Kind = KindSharedLib
+	case mhBundle:
+		s.Kind = KindBundle
+	case mhObject:
+		s.Kind = KindObject
+	case mhCore:
+		s.Kind = KindCore
+	case mhDsym:
+		s.Kind = KindOther
+		s.Notes = append(s.Notes, "MH_DSYM: debug symbols of another image")
+	default:
+		s.Kind = KindOther
+		s.Notes = append(s.Notes, fmt.Sprintf("Mach-O file type %#x", h.filetype))
+	}
+	s.PIE = h.flags&mhPIE != 0
+	s.OS = "darwin"
+	// Until a load command says otherwise the slice has no signature.
+	s.Signature = &Signature{Problem: "no LC_CODE_SIGNATURE"}
+
+	hdrSize := int64(28)
+	if h.bits == 64 {
+		hdrSize = 32
+	}
+	if int64(h.sizeofcmds) > size-hdrSize {
+		return fmt.Errorf("load commands (%d bytes) run past the end of the file (%d bytes)", h.sizeofcmds, size)
+	}
+	if h.sizeofcmds > maxLoadCommands {
+		return fmt.Errorf("load commands take %d bytes, more than the %d this tool reads", h.sizeofcmds, maxLoadCommands)
+	}
+	if uint64(h.ncmds)*8 > uint64(h.sizeofcmds) {
+		return fmt.Errorf("%d load commands cannot fit in %d bytes", h.ncmds, h.sizeofcmds)
+	}
+	cmds := make([]byte, h.sizeofcmds)
+	if n, err := ra.ReadAt(cmds, hdrSize); n < len(cmds) {
+		return fmt.Errorf("reading load commands: %v", err)
+	}
+
+	var (
+		haveSymtab, haveDysymtab bool
+		nsyms, nlocal, nextdef   uint32
+		platformSeen             bool
+		sigOff, sigSize          uint32
+		haveSig                  bool
+		cmdErr                   error
+	)
+	for i, off := uint32(0), uint32(0); i < h.ncmds; i++ {
+		if len(cmds)-int(off) < 8 {
+			cmdErr = fmt.Errorf("load command %d truncated", i)
+			break
+		}
+		c := cmds[off:]
+		cmd, cmdsize := h.bo.Uint32(c), h.bo.Uint32(c[4:])
+		if cmdsize < 8 || uint64(cmdsize) > uint64(len(c)) {
+			cmdErr = fmt.Errorf("load command %d (%#x) has bad size %d", i, cmd, cmdsize)
+			break
+		}
+		c = c[:cmdsize]
+		off += cmdsize
+		switch cmd {
+		case lcSymtab:
+			if len(c) >= 24 {
+				haveSymtab = true
+				nsyms = h.bo.Uint32(c[12:])
+			}
+		case lcDysymtab:
+			if len(c) >= 24 {
+				haveDysymtab = true
+				nlocal = h.bo.Uint32(c[12:])
+				nextdef = h.bo.Uint32(c[20:])
+			}
+		case lcLoadDylib, lcLoadWeakDylib, lcReexportDylib, lcLazyLoadDylib, lcLoadUpwardDylib:
+			name := lcString(h.bo, c, 8)
+			if name == "" {
+				s.Notes = append(s.Notes, fmt.Sprintf("load command %d: dylib without a name", i))
+				continue
+			}
+			s.Libraries = append(s.Libraries, Library{
+				Name:   name,
+				System: machoSystemLibrary(name),
+				Weak:   cmd == lcLoadWeakDylib,
+			})
+		case lcLoadDylinker:
+			s.Interpreter = lcString(h.bo, c, 8)
+		case lcCodeSignature:
+			if len(c) >= 16 {
+				haveSig = true
+				sigOff, sigSize = h.bo.Uint32(c[8:]), h.bo.Uint32(c[12:])
+			}
+		case lcBuildVersion:
+			if len(c) >= 24 && !platformSeen {
+				platformSeen = true
+				machoPlatform(s, h.bo.Uint32(c[8:]))
+				s.MinOS = machoVersion(h.bo.Uint32(c[12:]))
+				s.SDK = machoVersion(h.bo.Uint32(c[16:]))
+			}
+		case lcVersionMinMacOSX, lcVersionMinIPhone, lcVersionMinTVOS, lcVersionMinWatchOS:
+			if len(c) >= 16 && !platformSeen {
+				platformSeen = true
+				switch cmd {
+				case lcVersionMinMacOSX:
+					s.OS = "darwin"
+				case lcVersionMinIPhone:
+					s.OS = "ios"
+				case lcVersionMinTVOS:
+					s.OS = "tvos"
+				case lcVersionMinWatchOS:
+					s.OS = "watchos"
+				}
+				s.MinOS = machoVersion(h.bo.Uint32(c[8:]))
+				if sdk := h.bo.Uint32(c[12:]); sdk != 0 {
+					s.SDK = machoVersion(sdk)
+				}
+			}
+		}
+	}
+	if !platformSeen && s.Kind.Runnable() {
+		s.Notes = append(s.Notes, "no LC_BUILD_VERSION or LC_VERSION_MIN_* load command: OS assumed to be macOS")
+	}
+	// Stripped: strip(1) removes the local symbols (ld64's debug-map STABS are local
+	// too) and, in an executable, every defined external symbol but
+	// __mh_execute_header; Go's -s leaves only the undefined (imported) ones. A
+	// library keeps its exports, an object its definitions. Without LC_DYSYMTAB, an
+	// empty symbol table.
+	switch {
+	case !haveSymtab || nsyms == 0:
+		s.Stripped = true
+	case haveDysymtab:
+		switch s.Kind {
+		case KindExecutable:
+			s.Stripped = nlocal == 0 && nextdef <= 1
+		case KindObject:
+			s.Stripped = nlocal == 0 && nextdef == 0
+		default:
+			s.Stripped = nlocal == 0
+		}
+	}
+	if s.Kind.Runnable() {
+		s.Static = s.Interpreter == "" && len(s.Libraries) == 0
+	}
+	if haveSig {
+		s.Signature = verifySignature(ra, size, sigOff, sigSize)
+	}
+	return cmdErr
+}
+
+// lcString returns the NUL-terminated string of a load command whose lc_str offset is
+// at byte at of the command.
+func lcString(bo binary.ByteOrder, c []byte, at int) string {
+	if len(c) < at+4 {
+		return ""
+	}
+	off := bo.Uint32(c[at:])
+	if off >= uint32(len(c)) {
+		return ""
+	}
+	b := c[off:]
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	return string(b)
+}
+
+// machoSystemLibrary reports whether a dylib is part of the OS. On macOS 11 and later
+// these are in the dyld shared cache, not on disk.
+func machoSystemLibrary(name string) bool {
+	return strings.HasPrefix(name, "/usr/lib/") || strings.HasPrefix(name, "/System/Library/")
+}
+
+// machoVersion formats a Mach-O xxxx.yy.zz version (nibbles X<<16 | Y<<8 | Z).
+func machoVersion(v uint32) string {
+	x, y, z := v>>16, v>>8&0xff, v&0xff
+	if z != 0 {
+		return fmt.Sprintf("%d.%d.%d", x, y, z)
+	}
+	return fmt.Sprintf("%d.%d", x, y)
+}
+
+// machoPlatform sets s.OS from an LC_BUILD_VERSION platform (PLATFORM_* in
+// <mach-o/loader.h>). Platforms Go has no GOOS for get a lowercase name of their own.
+func machoPlatform(s *Slice, p uint32) {
+	switch p {
+	case 1:
+		s.OS = "darwin"
+	case 2:
+		s.OS = "ios"
+	case 3:
+		s.OS = "tvos"
+	case 4:
+		s.OS = "watchos"
+	case 5:
+		s.OS = "bridgeos"
+	case 6:
+		s.OS = "ios"
+		s.Notes = append(s.Notes, "platform Mac Catalyst: an iOS app built to run on macOS")
+	case 7:
+		s.OS = "ios"
+		s.Notes = append(s.Notes, "platform iOS simulator")
+	case 8:
+		s.OS = "tvos"
+		s.Notes = append(s.Notes, "platform tvOS simulator")
+	case 9:
+		s.OS = "watchos"
+		s.Notes = append(s.Notes, "platform watchOS simulator")
+	case 10:
+		s.OS = "driverkit"
+	case 11:
+		s.OS = "visionos"
+	case 12:
+		s.OS = "visionos"
+		s.Notes = append(s.Notes, "platform visionOS simulator")
+	default:
+		s.OS = ""
+		s.Notes = append(s.Notes, fmt.Sprintf("unknown LC_BUILD_VERSION platform %d", p))
+	}
+}
+
+// machoCPU returns the GOARCH name ("unknown" when Go has none) and Apple's name of a
+// CPU type and subtype.
+func machoCPU(cpu, subcpu uint32) (arch, name string) {
+	sub := subcpu &^ cpuSubtypeMask
+	switch cpu {
+	case cpuTypeX86:
+		return "386", "i386"
+	case cpuTypeX86_64:
+		if sub == 8 {
+			return "amd64", "x86_64h"
+		}
+		return "amd64", "x86_64"
+	case cpuTypeARM64:
+		switch sub {
+		case 1:
+			return "arm64", "arm64v8"
+		case 2:
+			return "arm64", "arm64e"
+		}
+		return "arm64", "arm64"
+	case cpuARM64_32:
+		return "unknown", "arm64_32"
+	case cpuTypeARM:
+		names := map[uint32]string{5: "armv4t", 6: "armv6", 7: "armv5", 8: "xscale", 9: "armv7",
+			10: "armv7f", 11: "armv7s", 12: "armv7k", 13: "armv8", 14: "armv6m", 15: "armv7m", 16: "armv7em"}
+		if n, ok := names[sub]; ok {
+			return "arm", n
+		}
+		return "arm", "arm"
+	case cpuTypePPC:
+		return "ppc", "ppc"
+	case cpuTypePPC64:
+		return "ppc64", "ppc64"
+	}
+	return "unknown", fmt.Sprintf("cputype(%d,%d)", int32(cpu), int32(subcpu))
+}
+
+// readFat reads a Mach-O universal file (FAT_MAGIC or FAT_MAGIC_64). Every member is
+// read as a thin Mach-O through its own section of ra; a bad member gets its own
+// Slice.Error and the others are kept. The error is for the universal header itself.
+func readFat(ra io.ReaderAt, size int64) (slices []Slice, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("Mach-O universal: internal error (a gonative bug, please report it): %v", r)
+		}
+	}()
+	var hdr [8]byte
+	if n, _ := ra.ReadAt(hdr[:], 0); n < 8 {
+		return nil, errors.New("Mach-O universal: header truncated")
+	}
+	magic := binary.BigEndian.Uint32(hdr[:])
+	n := binary.BigEndian.Uint32(hdr[4:])
+	entry := 20
+	if magic == fatMagic64 {
+		entry = 32
+	} else if magic != fatMagic {
+		return nil, fmt.Errorf("Mach-O universal: bad magic %#x", magic)
+	}
+	if n == 0 || n > maxFatArchs {
+		return nil, fmt.Errorf("Mach-O universal: %d architectures (at most %d are read)", n, maxFatArchs)
+	}
+	table := make([]byte, int(n)*entry)
+	if got, _ := ra.ReadAt(table, 8); got < len(table) {
+		return nil, fmt.Errorf("Mach-O universal: architecture table truncated (%d of %d bytes)", got, len(table))
+	}
+	type member struct {
+		off, size uint64
+		ok        bool
+	}
+	members := make([]member, n)
+	headerEnd := uint64(8 + len(table))
+	for i := range members {
+		e := table[i*entry:]
+		cpu, sub := binary.BigEndian.Uint32(e), binary.BigEndian.Uint32(e[4:])
+		var m member
+		if entry == 32 {
+			m = member{off: binary.BigEndian.Uint64(e[8:]), size: binary.BigEndian.Uint64(e[16:])}
+		} else {
+			m = member{off: uint64(binary.BigEndian.Uint32(e[8:])), size: uint64(binary.BigEndian.Uint32(e[12:]))}
+		}
+		members[i] = m
+		s := Slice{Kind: KindOther}
+		s.Arch, s.CPU = machoCPU(cpu, sub)
+		switch {
+		case m.off < headerEnd:
+			s.Error = fmt.Sprintf("Mach-O universal: member %d (%s) at offset %d overlaps the header", i, s.CPU, m.off)
+		case m.off > uint64(size) || m.size > uint64(size)-m.off:
+			s.Error = fmt.Sprintf("Mach-O universal: member %d (%s) at offset %d, %d bytes, runs past the end of the file (%d bytes)", i, s.CPU, m.off, m.size, size)
+		}
+		if s.Error == "" {
+			for j := 0; j < i; j++ {
+				p := members[j]
+				if p.ok && m.off < p.off+p.size && p.off < m.off+m.size {
+					s.Error = fmt.Sprintf("Mach-O universal: member %d (%s) overlaps member %d", i, s.CPU, j)
+					break
+				}
+			}
+		}
+		if s.Error != "" {
+			s.Offset, s.Size = int64(min(m.off, 1<<62)), int64(min(m.size, 1<<62))
+			slices = append(slices, s)
+			continue
+		}
+		members[i].ok = true
+		sr := io.NewSectionReader(ra, int64(m.off), int64(m.size))
+		var magic [8]byte
+		k, _ := sr.ReadAt(magic[:], 0)
+		switch {
+		case isMachO(magic[:k]):
+			s = readMachO(sr, int64(m.size))
+			if s.Error == "" && s.CPU != "" {
+				if a, c := machoCPU(cpu, sub); a != s.Arch {
+					s.Notes = append(s.Notes, fmt.Sprintf("the universal header says %s but the slice is %s", c, s.CPU))
+				}
+			}
+		case k >= 4 && (binary.BigEndian.Uint32(magic[:]) == fatMagic || binary.BigEndian.Uint32(magic[:]) == fatMagic64):
+			s.ra = sr
+			s.Error = fmt.Sprintf("Mach-O universal: member %d (%s) is itself a universal file", i, s.CPU)
+		default:
+			s.ra = sr
+			s.Error = fmt.Sprintf("Mach-O universal: member %d (%s) is not a Mach-O image", i, s.CPU)
+		}
+		s.Offset, s.Size = int64(m.off), int64(m.size)
+		slices = append(slices, s)
+	}
+	return slices, nil
+}

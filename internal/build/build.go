@@ -1,0 +1,636 @@
+package build
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gonative/gonative/internal/host"
+)
+
+// CgoMode says when cgo is on.
+type CgoMode string
+
+// Cgo modes.
+const (
+	CgoAuto CgoMode = "auto" // on for the targets whose packages need it
+	CgoOff  CgoMode = "off"  // off everywhere, even where packages have cgo files
+	CgoOn   CgoMode = "on"   // on everywhere
+)
+
+// Options describes a build.
+type Options struct {
+	Dir       string   // the directory go runs in (the module)
+	Packages  []string // package patterns; default "."
+	Targets   []Target
+	OutDir    string // default "dist"
+	Universal bool   // merge darwin/arm64 and darwin/amd64 into NAME_darwin_universal
+	LDFlags   string
+	Tags      string
+	TrimPath  bool
+	Jobs      int // parallel targets; default the CPU count
+	Cgo       CgoMode
+	CC, SDK   map[string]string // overrides keyed by "os/arch" or "" (see Resolver)
+	// Smoke runs every output this machine can run with SmokeArgs when set.
+	Smoke     bool
+	SmokeArgs []string
+
+	Go       string   // the go command; default "go"
+	Env      []string // base environment; default os.Environ()
+	Host     host.Host
+	LookPath func(string) (string, error) // default exec.LookPath
+	// Progress, when set, is called (from several goroutines, one call at a time) as
+	// each target moves on.
+	Progress func(Event)
+}
+
+// Stage is where a target is.
+type Stage string
+
+// Stages.
+const (
+	StageQueued   Stage = "queued"
+	StageBuilding Stage = "building"
+	StageVerify   Stage = "verifying"
+	StageSmoke    Stage = "smoke"
+	StageDone     Stage = "done"
+	StageFailed   Stage = "failed"
+	StageProblems Stage = "problems"
+)
+
+// Event reports progress on one output.
+type Event struct {
+	Output  string // file name
+	Target  string
+	Stage   Stage
+	Elapsed time.Duration
+	Err     error
+}
+
+// Output is one file a build wrote, with what verification found in it.
+type Output struct {
+	Target  string `json:"target"` // "linux/arm64", or "darwin/universal"
+	Package string `json:"package"`
+	Path    string `json:"path"`
+	Size    int64  `json:"size"`
+	SHA256  string `json:"sha256"`
+
+	Cgo       bool       `json:"cgo"` // cgo was on for this build
+	Toolchain *Toolchain `json:"toolchain,omitempty"`
+
+	Format      string   `json:"format"`
+	Arches      []string `json:"arches,omitempty"` // the slices' GOARCH
+	OS          string   `json:"os,omitempty"`
+	CgoLinked   bool     `json:"cgo_linked"`
+	Static      bool     `json:"static"`
+	Interpreter string   `json:"interpreter,omitempty"`
+	GLIBC       string   `json:"glibc,omitempty"` // the newest GLIBC_x.y symbol version needed
+	Signature   string   `json:"signature,omitempty"`
+	GoVersion   string   `json:"go_version,omitempty"`
+
+	Smoke    *Smoke   `json:"smoke,omitempty"`
+	Problems []string `json:"problems,omitempty"`
+	Error    string   `json:"error,omitempty"` // the build failed
+	Elapsed  float64  `json:"elapsed_seconds"`
+}
+
+// Result is what Build did.
+type Result struct {
+	Outputs  []*Output `json:"outputs"`
+	Sums     string    `json:"sums,omitempty"`     // path of SHA256SUMS
+	Manifest string    `json:"manifest,omitempty"` // path of manifest.json
+	Elapsed  float64   `json:"elapsed_seconds"`
+}
+
+// Failed reports whether a build failed.
+func (r *Result) Failed() bool {
+	return slices.ContainsFunc(r.Outputs, func(o *Output) bool { return o.Error != "" })
+}
+
+// HasProblems reports whether verification or a smoke run found problems.
+func (r *Result) HasProblems() bool {
+	return slices.ContainsFunc(r.Outputs, func(o *Output) bool { return len(o.Problems) > 0 })
+}
+
+// PlanError is returned when the build cannot start: every problem found while
+// planning, before anything was built.
+type PlanError struct{ Problems []error }
+
+func (e *PlanError) Error() string {
+	var b strings.Builder
+	for i, p := range e.Problems {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		b.WriteString(p.Error())
+	}
+	return b.String()
+}
+
+// job is one go build of one package for one target.
+type job struct {
+	pkg    mainPkg
+	target Target
+	cgo    bool
+	tc     *Toolchain
+	env    []string
+	out    *Output
+}
+
+// Build plans, builds, verifies and (optionally) smoke-runs the packages for every
+// target. It returns a *PlanError, without building anything, when a target cannot be
+// built as asked (no C toolchain, cgo needed but off). A failed build or verification is
+// in the Result.
+func Build(ctx context.Context, o Options) (*Result, error) {
+	start := time.Now()
+	o = o.withDefaults()
+	progress := func(e Event) {}
+	if o.Progress != nil {
+		var mu sync.Mutex
+		progress = func(e Event) { mu.Lock(); defer mu.Unlock(); o.Progress(e) }
+	}
+	mains, err := listMains(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	jobs, err := plan(ctx, o, mains)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(o.OutDir, 0o755); err != nil {
+		return nil, err
+	}
+	tmp, err := os.MkdirTemp(o.OutDir, ".gonative-build-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	for _, j := range jobs {
+		progress(Event{Output: filepath.Base(j.out.Path), Target: j.out.Target, Stage: StageQueued})
+	}
+
+	sem := make(chan struct{}, o.Jobs)
+	var wg sync.WaitGroup
+	for _, j := range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			runJob(ctx, o, j, tmp, progress)
+		}()
+	}
+	wg.Wait()
+
+	res := &Result{}
+	for _, j := range jobs {
+		res.Outputs = append(res.Outputs, j.out)
+	}
+	if o.Universal {
+		res.Outputs = append(res.Outputs, universals(ctx, o, jobs, tmp, progress)...)
+	}
+	if o.Smoke {
+		for _, out := range res.Outputs {
+			if out.Error != "" {
+				continue
+			}
+			progress(Event{Output: filepath.Base(out.Path), Target: out.Target, Stage: StageSmoke})
+			out.Smoke = smoke(ctx, o, out)
+			if out.Smoke.Ran && !out.Smoke.OK {
+				out.Problems = append(out.Problems, "smoke run failed: "+out.Smoke.Detail)
+			}
+			finish(out, progress)
+		}
+	}
+	res.Elapsed = time.Since(start).Seconds()
+	if err := writeSums(o.OutDir, res); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+func (o Options) withDefaults() Options {
+	if len(o.Packages) == 0 {
+		o.Packages = []string{"."}
+	}
+	if len(o.Targets) == 0 {
+		o.Targets = DefaultTargets
+	}
+	if o.OutDir == "" {
+		o.OutDir = "dist"
+	}
+	if o.Dir != "" && !filepath.IsAbs(o.OutDir) {
+		o.OutDir = filepath.Join(o.Dir, o.OutDir)
+	}
+	if o.Jobs <= 0 {
+		o.Jobs = runtime.NumCPU()
+	}
+	if o.Cgo == "" {
+		o.Cgo = CgoAuto
+	}
+	if o.Go == "" {
+		o.Go = "go"
+	}
+	if o.Env == nil {
+		o.Env = os.Environ()
+	}
+	if o.LookPath == nil {
+		o.LookPath = exec.LookPath
+	}
+	if o.Host.OS == "" {
+		o.Host = host.Host{OS: runtime.GOOS, Arch: runtime.GOARCH}
+	}
+	return o
+}
+
+// mainPkg is a main package to build.
+type mainPkg struct {
+	ImportPath string
+	Name       string // program name
+}
+
+// goCmd runs the go command with extra environment and returns its standard output.
+func goCmd(ctx context.Context, o Options, env []string, args ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, o.Go, args...)
+	cmd.Dir = o.Dir
+	cmd.Env = append(slices.Clip(o.Env), env...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if msg == "" {
+			msg = err.Error()
+		}
+		return stdout.Bytes(), fmt.Errorf("go %s: %s", args[0], msg)
+	}
+	return stdout.Bytes(), nil
+}
+
+// listMains finds the main packages among o.Packages.
+func listMains(ctx context.Context, o Options) ([]mainPkg, error) {
+	args := []string{"list", "-e", "-json=ImportPath,Name,Error,Module"}
+	if o.Tags != "" {
+		args = append(args, "-tags", o.Tags)
+	}
+	out, err := goCmd(ctx, o, nil, append(args, o.Packages...)...)
+	if err != nil {
+		return nil, err
+	}
+	var mains []mainPkg
+	names := map[string]string{}
+	dec := json.NewDecoder(bytes.NewReader(out))
+	for {
+		var p struct {
+			ImportPath, Name string
+			Error            *struct{ Err string }
+		}
+		if err := dec.Decode(&p); err == io.EOF {
+			break
+		} else if err != nil {
+			return nil, fmt.Errorf("go list: %w", err)
+		}
+		if p.Error != nil {
+			return nil, fmt.Errorf("%s: %s", p.ImportPath, p.Error.Err)
+		}
+		if p.Name != "main" {
+			continue
+		}
+		n := ProgramName(p.ImportPath)
+		if other, ok := names[n]; ok {
+			return nil, fmt.Errorf("main packages %s and %s would both be named %s", other, p.ImportPath, n)
+		}
+		names[n] = p.ImportPath
+		mains = append(mains, mainPkg{ImportPath: p.ImportPath, Name: n})
+	}
+	if len(mains) == 0 {
+		return nil, fmt.Errorf("no main package in %s", strings.Join(o.Packages, " "))
+	}
+	return mains, nil
+}
+
+// cgoNeeds is what `go list -deps` says about one target.
+type cgoNeeds struct {
+	Packages  []string // non-standard packages with cgo files
+	PkgConfig []string // pkg-config package names their #cgo directives ask for
+}
+
+// needsCgo lists the packages of pkg's graph (for target t with cgo enabled) that
+// have cgo files. The standard library is left out: net and os/user have pure-Go
+// fallbacks; other packages are taken at their word.
+func needsCgo(ctx context.Context, o Options, pkg string, t Target) (cgoNeeds, error) {
+	args := []string{"list", "-deps", "-json=ImportPath,Standard,CgoFiles,CgoPkgConfig"}
+	if o.Tags != "" {
+		args = append(args, "-tags", o.Tags)
+	}
+	out, err := goCmd(ctx, o, []string{"GOOS=" + t.OS, "GOARCH=" + t.Arch, "CGO_ENABLED=1"}, append(args, pkg)...)
+	if err != nil {
+		return cgoNeeds{}, fmt.Errorf("%s: %w", t, err)
+	}
+	var n cgoNeeds
+	dec := json.NewDecoder(bytes.NewReader(out))
+	for {
+		var p struct {
+			ImportPath   string
+			Standard     bool
+			CgoFiles     []string
+			CgoPkgConfig []string
+		}
+		if err := dec.Decode(&p); err == io.EOF {
+			break
+		} else if err != nil {
+			return n, fmt.Errorf("go list: %w", err)
+		}
+		if p.Standard || len(p.CgoFiles) == 0 {
+			continue
+		}
+		n.Packages = append(n.Packages, p.ImportPath)
+		for _, pc := range p.CgoPkgConfig {
+			if !strings.HasPrefix(pc, "-") && !slices.Contains(n.PkgConfig, pc) {
+				n.PkgConfig = append(n.PkgConfig, pc)
+			}
+		}
+	}
+	return n, nil
+}
+
+// plan decides, for every package and target, whether cgo is on and with which
+// toolchain, and fails before anything is built when a target cannot be built.
+func plan(ctx context.Context, o Options, mains []mainPkg) ([]*job, error) {
+	type key struct {
+		pkg string
+		t   Target
+	}
+	needs := make(map[key]cgoNeeds)
+	errs := make(map[key]error)
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, max(o.Jobs, 2))
+	for _, m := range mains {
+		for _, t := range o.Targets {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				n, err := needsCgo(ctx, o, m.ImportPath, t)
+				mu.Lock()
+				defer mu.Unlock()
+				needs[key{m.ImportPath, t}], errs[key{m.ImportPath, t}] = n, err
+			}()
+		}
+	}
+	wg.Wait()
+
+	r := Resolver{HostOS: o.Host.OS, HostArch: o.Host.Arch, LookPath: o.LookPath, CC: o.CC, SDK: o.SDK}
+	var problems []error
+	var jobs []*job
+	for _, m := range mains {
+		for _, t := range o.Targets {
+			k := key{m.ImportPath, t}
+			if errs[k] != nil {
+				problems = append(problems, errs[k])
+				continue
+			}
+			n := needs[k]
+			j := &job{pkg: m, target: t, out: &Output{
+				Target: t.String(), Package: m.ImportPath, Path: filepath.Join(o.OutDir, OutputName(m.Name, t)),
+			}}
+			switch o.Cgo {
+			case CgoOn:
+				j.cgo = true
+			case CgoAuto:
+				j.cgo = len(n.Packages) > 0
+			}
+			if j.cgo {
+				tc, err := r.Resolve(t)
+				if err != nil {
+					if len(n.Packages) > 0 {
+						err = fmt.Errorf("%s needs cgo (%s has cgo files) and cannot get it: %w", t, strings.Join(n.Packages, ", "), err)
+					}
+					problems = append(problems, err)
+					continue
+				}
+				j.tc = &tc
+				j.out.Toolchain = &tc
+				j.env = append(j.env, tc.Env...)
+				if tc.CC != "" {
+					j.env = append(j.env, "CC="+tc.CC)
+				}
+				if tc.CXX != "" {
+					j.env = append(j.env, "CXX="+tc.CXX)
+				}
+				if len(n.PkgConfig) > 0 {
+					flags, err := pkgConfigFlags(ctx, o, j.env, n.PkgConfig)
+					if err != nil {
+						problems = append(problems, fmt.Errorf("%s: %w", t, err))
+						continue
+					}
+					j.env = append(j.env, "CGO_CPPFLAGS="+strings.TrimSpace(envValue(o.Env, "CGO_CPPFLAGS")+" "+pkgConfigDefine(j.env, flags)))
+				}
+			}
+			j.out.Cgo = j.cgo
+			cgoEnabled := "0"
+			if j.cgo {
+				cgoEnabled = "1"
+			}
+			j.env = append(j.env, "GOOS="+t.OS, "GOARCH="+t.Arch, "CGO_ENABLED="+cgoEnabled)
+			jobs = append(jobs, j)
+		}
+	}
+	if len(problems) > 0 {
+		return nil, &PlanError{Problems: problems}
+	}
+	return jobs, nil
+}
+
+// envValue returns the last value of key in env.
+func envValue(env []string, key string) string {
+	v := ""
+	for _, kv := range env {
+		if k, val, ok := strings.Cut(kv, "="); ok && k == key {
+			v = val
+		}
+	}
+	return v
+}
+
+// pkgConfigFlags runs the target's pkg-config for the names the cgo directives ask for.
+func pkgConfigFlags(ctx context.Context, o Options, env []string, names []string) (string, error) {
+	pc := envValue(append(slices.Clip(o.Env), env...), "PKG_CONFIG")
+	if pc == "" {
+		pc = "pkg-config"
+	}
+	cmd := exec.CommandContext(ctx, pc, append([]string{"--cflags", "--libs", "--"}, names...)...)
+	cmd.Dir = o.Dir
+	cmd.Env = append(slices.Clip(o.Env), env...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("%s %s (for the #cgo pkg-config directives): %v\n%s\nsearch path: %s", pc, strings.Join(names, " "), err,
+			strings.TrimSpace(stderr.String()), envValue(env, "PKG_CONFIG_LIBDIR"))
+	}
+	return stdout.String(), nil
+}
+
+// pkgConfigDefine is a harmless preprocessor definition that carries a hash of the
+// target's pkg-config answer and settings. Go's build cache keys cgo compiles on
+// CGO_CPPFLAGS but not on what pkg-config prints (golang/go#24544, #24355), so putting
+// the hash there makes a changed .pc file recompile the packages that use it.
+func pkgConfigDefine(env []string, flags string) string {
+	h := sha256.New()
+	for _, kv := range env {
+		if strings.HasPrefix(kv, "PKG_CONFIG") {
+			fmt.Fprintln(h, kv)
+		}
+	}
+	io.WriteString(h, flags)
+	return "-DGONATIVE_PKG_CONFIG_" + hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// runJob builds one output into tmp, verifies it and moves it into place.
+func runJob(ctx context.Context, o Options, j *job, tmp string, progress func(Event)) {
+	start := time.Now()
+	name := filepath.Base(j.out.Path)
+	progress(Event{Output: name, Target: j.out.Target, Stage: StageBuilding})
+	tmpOut := filepath.Join(tmp, name)
+	args := []string{"build", "-o", tmpOut}
+	if o.TrimPath {
+		args = append(args, "-trimpath")
+	}
+	if o.Tags != "" {
+		args = append(args, "-tags", o.Tags)
+	}
+	if o.LDFlags != "" {
+		args = append(args, "-ldflags", o.LDFlags)
+	}
+	args = append(args, j.pkg.ImportPath)
+	defer func() { j.out.Elapsed = time.Since(start).Seconds() }()
+	if _, err := goCmd(ctx, o, j.env, args...); err != nil {
+		j.out.Error = fmt.Sprintf("%s: %v", j.target, err)
+		progress(Event{Output: name, Target: j.out.Target, Stage: StageFailed, Err: errors.New(j.out.Error), Elapsed: time.Since(start)})
+		return
+	}
+	progress(Event{Output: name, Target: j.out.Target, Stage: StageVerify})
+	verify(ctx, tmpOut, j.target, j.cgo, j.out)
+	if err := os.Rename(tmpOut, j.out.Path); err != nil {
+		j.out.Error = err.Error()
+	}
+	finishAt(j.out, progress, time.Since(start))
+}
+
+func finish(out *Output, progress func(Event)) { finishAt(out, progress, 0) }
+
+func finishAt(out *Output, progress func(Event), d time.Duration) {
+	e := Event{Output: filepath.Base(out.Path), Target: out.Target, Stage: StageDone, Elapsed: d}
+	switch {
+	case out.Error != "":
+		e.Stage, e.Err = StageFailed, errors.New(out.Error)
+	case len(out.Problems) > 0:
+		e.Stage, e.Err = StageProblems, errors.New(strings.Join(out.Problems, "; "))
+	}
+	progress(e)
+}
+
+// universals merges the darwin/arm64 and darwin/amd64 outputs of each package.
+func universals(ctx context.Context, o Options, jobs []*job, tmp string, progress func(Event)) []*Output {
+	var outs []*Output
+	byPkg := map[string][]*job{}
+	var order []string
+	for _, j := range jobs {
+		if j.target.OS == "darwin" && (j.target.Arch == "arm64" || j.target.Arch == "amd64") {
+			if _, ok := byPkg[j.pkg.ImportPath]; !ok {
+				order = append(order, j.pkg.ImportPath)
+			}
+			byPkg[j.pkg.ImportPath] = append(byPkg[j.pkg.ImportPath], j)
+		}
+	}
+	for _, p := range order {
+		js := byPkg[p]
+		start := time.Now()
+		out := &Output{Target: "darwin/universal", Package: p, Path: filepath.Join(o.OutDir, UniversalName(js[0].pkg.Name)), Cgo: js[0].cgo}
+		outs = append(outs, out)
+		name := filepath.Base(out.Path)
+		progress(Event{Output: name, Target: out.Target, Stage: StageBuilding})
+		if len(js) != 2 {
+			out.Error = "--universal needs both darwin/arm64 and darwin/amd64 among the targets"
+			finish(out, progress)
+			continue
+		}
+		var ins []string
+		for _, j := range js {
+			if j.out.Error != "" {
+				out.Error = fmt.Sprintf("%s was not built", j.out.Target)
+				break
+			}
+			ins = append(ins, j.out.Path)
+		}
+		if out.Error != "" {
+			finish(out, progress)
+			continue
+		}
+		tmpOut := filepath.Join(tmp, name)
+		if _, err := CreateUniversal(tmpOut, ins, CreateOptions{}); err != nil {
+			out.Error = err.Error()
+			finish(out, progress)
+			continue
+		}
+		progress(Event{Output: name, Target: out.Target, Stage: StageVerify})
+		verifyUniversal(ctx, tmpOut, out, js[0].cgo || js[1].cgo)
+		if err := os.Rename(tmpOut, out.Path); err != nil {
+			out.Error = err.Error()
+		}
+		out.Elapsed = time.Since(start).Seconds()
+		finishAt(out, progress, time.Since(start))
+	}
+	return outs
+}
+
+// writeSums writes SHA256SUMS (sha256sum's format) and manifest.json for the outputs
+// that were built.
+func writeSums(dir string, res *Result) error {
+	var ok []*Output
+	for _, o := range res.Outputs {
+		if o.Error == "" && o.SHA256 != "" {
+			ok = append(ok, o)
+		}
+	}
+	sort.Slice(ok, func(i, j int) bool { return filepath.Base(ok[i].Path) < filepath.Base(ok[j].Path) })
+	var sums bytes.Buffer
+	for _, o := range ok {
+		fmt.Fprintf(&sums, "%s  %s\n", o.SHA256, filepath.Base(o.Path))
+	}
+	res.Sums = filepath.Join(dir, "SHA256SUMS")
+	if err := writeAtomic(res.Sums, 0o644, func(w io.Writer) error { _, err := w.Write(sums.Bytes()); return err }); err != nil {
+		return err
+	}
+	type entry struct {
+		*Output
+		Path string `json:"path"`
+	}
+	m := struct {
+		Outputs []entry `json:"outputs"`
+	}{}
+	for _, o := range res.Outputs {
+		m.Outputs = append(m.Outputs, entry{o, filepath.Base(o.Path)})
+	}
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	res.Manifest = filepath.Join(dir, "manifest.json")
+	return writeAtomic(res.Manifest, 0o644, func(w io.Writer) error { _, err := w.Write(append(b, '\n')); return err })
+}

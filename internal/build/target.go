@@ -1,0 +1,150 @@
+package build
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"strings"
+)
+
+// Target is one GOOS/GOARCH pair.
+type Target struct {
+	OS   string `json:"os"`
+	Arch string `json:"arch"`
+}
+
+// String is "os/arch".
+func (t Target) String() string { return t.OS + "/" + t.Arch }
+
+// DefaultTargets are built when no --target is given.
+var DefaultTargets = []Target{
+	{"darwin", "arm64"}, {"darwin", "amd64"},
+	{"linux", "arm64"}, {"linux", "amd64"},
+	{"windows", "amd64"}, {"windows", "arm64"},
+}
+
+var nameRE = regexp.MustCompile(`^[a-z0-9]+$`)
+
+// ParseTargets parses "os/arch" items, each possibly a comma-separated list, and
+// drops duplicates.
+func ParseTargets(items []string) ([]Target, error) {
+	var ts []Target
+	seen := map[Target]bool{}
+	for _, item := range items {
+		for _, s := range strings.Split(item, ",") {
+			s = strings.TrimSpace(s)
+			if s == "" {
+				continue
+			}
+			os, arch, ok := strings.Cut(s, "/")
+			if !ok || !nameRE.MatchString(os) || !nameRE.MatchString(arch) {
+				return nil, fmt.Errorf("target %q: want os/arch, such as linux/arm64", s)
+			}
+			t := Target{os, arch}
+			if !seen[t] {
+				seen[t] = true
+				ts = append(ts, t)
+			}
+		}
+	}
+	if len(ts) == 0 {
+		return nil, fmt.Errorf("no targets")
+	}
+	return ts, nil
+}
+
+// OutputName is the file name of a build of the program name for t:
+// NAME_OS_ARCH, with .exe for Windows.
+func OutputName(name string, t Target) string {
+	n := name + "_" + t.OS + "_" + t.Arch
+	if t.OS == "windows" {
+		n += ".exe"
+	}
+	return n
+}
+
+// UniversalName is the file name of the darwin universal file of the program name.
+func UniversalName(name string) string { return name + "_darwin_universal" }
+
+var majorRE = regexp.MustCompile(`^v[0-9]+$`)
+
+// ProgramName is the name of a main package's program: the last element of its
+// import path, skipping a major-version suffix (example.com/tool/v2 is "tool").
+func ProgramName(importPath string) string {
+	base := path.Base(importPath)
+	if majorRE.MatchString(base) {
+		if d := path.Dir(importPath); d != "." && d != "/" {
+			return path.Base(d)
+		}
+	}
+	return base
+}
+
+// triplet is the GNU triplet of Debian's cross toolchains for a Linux GOARCH.
+func triplet(goarch string) string {
+	switch goarch {
+	case "arm64":
+		return "aarch64-linux-gnu"
+	case "amd64":
+		return "x86_64-linux-gnu"
+	case "arm":
+		return "arm-linux-gnueabihf"
+	case "386":
+		return "i686-linux-gnu"
+	case "riscv64":
+		return "riscv64-linux-gnu"
+	case "ppc64le":
+		return "powerpc64le-linux-gnu"
+	case "s390x":
+		return "s390x-linux-gnu"
+	case "loong64":
+		return "loongarch64-linux-gnu"
+	}
+	return ""
+}
+
+// qemuArch is the suffix of qemu-user's binary for a GOARCH (qemu-aarch64-static).
+func qemuArch(goarch string) string {
+	switch goarch {
+	case "arm64":
+		return "aarch64"
+	case "amd64":
+		return "x86_64"
+	case "386":
+		return "i386"
+	case "loong64":
+		return "loongarch64"
+	case "arm", "riscv64", "ppc64le", "s390x", "ppc64", "mips", "mipsle", "mips64", "mips64le":
+		return goarch
+	}
+	return ""
+}
+
+// zigArch is zig's name of a GOARCH.
+func zigArch(goarch string) string {
+	switch goarch {
+	case "arm64":
+		return "aarch64"
+	case "amd64":
+		return "x86_64"
+	case "386":
+		return "x86"
+	case "riscv64", "arm", "s390x", "ppc64le":
+		if goarch == "ppc64le" {
+			return "powerpc64le"
+		}
+		return goarch
+	}
+	return ""
+}
+
+// machoArch is clang's -arch name of a darwin GOARCH.
+func machoArch(goarch string) string {
+	switch goarch {
+	case "arm64":
+		return "arm64"
+	case "amd64":
+		return "x86_64"
+	}
+	return ""
+}

@@ -1,0 +1,217 @@
+package build
+
+import (
+	"context"
+	"crypto/sha256"
+	"debug/elf"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/gonative/gonative/internal/exe"
+)
+
+// wantFormat is the executable format of a GOOS.
+func wantFormat(goos string) exe.Format {
+	switch goos {
+	case "darwin", "ios":
+		return exe.FormatMachO
+	case "windows":
+		return exe.FormatPE
+	case "js", "wasip1", "plan9":
+		return ""
+	}
+	return exe.FormatELF
+}
+
+// verify inspects the output at path, built for t with cgo on or off, and records its
+// facts and any mismatch in out.
+func verify(ctx context.Context, path string, t Target, cgo bool, out *Output) {
+	if err := hashFile(path, out); err != nil {
+		out.Problems = append(out.Problems, err.Error())
+		return
+	}
+	f, err := exe.Inspect(ctx, path, exe.Options{})
+	if err != nil {
+		out.Problems = append(out.Problems, fmt.Sprintf("inspect: %v", err))
+		return
+	}
+	out.Format = string(f.Format)
+	if f.Error != "" {
+		out.Problems = append(out.Problems, "unreadable output: "+f.Error)
+	}
+	if w := wantFormat(t.OS); w != "" && f.Format != w {
+		out.Problems = append(out.Problems, fmt.Sprintf("format is %s, want %s for %s", f.Format, w, t))
+	}
+	if len(f.Slices) != 1 {
+		if f.Error == "" {
+			out.Problems = append(out.Problems, fmt.Sprintf("%d slices, want 1", len(f.Slices)))
+		}
+		return
+	}
+	checkSlice(&f.Slices[0], t, cgo, out)
+	if f.Format == exe.FormatELF && !out.Static {
+		if v, err := glibcNeed(path); err != nil {
+			out.Problems = append(out.Problems, err.Error())
+		} else {
+			out.GLIBC = v
+		}
+	}
+}
+
+// checkSlice compares one slice with the target.
+func checkSlice(s *exe.Slice, t Target, cgo bool, out *Output) {
+	out.Arches = append(out.Arches, s.Arch)
+	if out.OS == "" {
+		out.OS = s.OS
+	}
+	if s.Error != "" {
+		out.Problems = append(out.Problems, fmt.Sprintf("%s slice: %s", s.Arch, s.Error))
+	}
+	if s.Arch != t.Arch {
+		out.Problems = append(out.Problems, fmt.Sprintf("architecture is %s, want %s", s.Arch, t.Arch))
+	}
+	// ELF files often leave the OS unsaid (ELFOSABI_NONE); judge only what is said.
+	if s.OS != "" && s.OS != t.OS {
+		out.Problems = append(out.Problems, fmt.Sprintf("OS is %s, want %s", s.OS, t.OS))
+	}
+	out.Static = s.Static
+	out.Interpreter = s.Interpreter
+	if s.Go == nil {
+		out.Problems = append(out.Problems, "not recognised as a Go program")
+	} else {
+		out.GoVersion = s.Go.Version
+		out.CgoLinked = out.CgoLinked || s.Go.Cgo
+		switch {
+		case cgo && !s.Go.Cgo:
+			out.Problems = append(out.Problems, "built with cgo but runtime/cgo is not linked")
+		case !cgo && s.Go.Cgo:
+			out.Problems = append(out.Problems, "built without cgo but runtime/cgo is linked")
+		}
+	}
+	if t.OS == "darwin" {
+		sig := s.Signature
+		switch {
+		case sig == nil || !sig.Present:
+			out.Signature = "none"
+		case sig.Valid && sig.AdHoc:
+			out.Signature = "valid (ad hoc)"
+		case sig.Valid:
+			out.Signature = "valid"
+		default:
+			out.Signature = "invalid: " + sig.Problem
+		}
+		// The kernel kills an arm64 program without a valid signature ("Killed: 9").
+		if t.Arch == "arm64" && (sig == nil || !sig.Valid) {
+			out.Problems = append(out.Problems, "darwin/arm64 needs a valid code signature; signature "+out.Signature)
+		}
+	}
+}
+
+// verifyUniversal checks a universal file merged from darwin/amd64 and darwin/arm64.
+func verifyUniversal(ctx context.Context, path string, out *Output, cgo bool) {
+	if err := hashFile(path, out); err != nil {
+		out.Problems = append(out.Problems, err.Error())
+		return
+	}
+	f, err := exe.Inspect(ctx, path, exe.Options{})
+	if err != nil {
+		out.Problems = append(out.Problems, fmt.Sprintf("inspect: %v", err))
+		return
+	}
+	out.Format = string(f.Format)
+	if f.Error != "" {
+		out.Problems = append(out.Problems, "unreadable output: "+f.Error)
+	}
+	if f.Format != exe.FormatMachOFat {
+		out.Problems = append(out.Problems, fmt.Sprintf("format is %s, want %s", f.Format, exe.FormatMachOFat))
+	}
+	want := map[string]bool{"amd64": true, "arm64": true}
+	var sigs []string
+	for i := range f.Slices {
+		s := &f.Slices[i]
+		if !want[s.Arch] {
+			out.Problems = append(out.Problems, fmt.Sprintf("unexpected slice %s", s.Arch))
+			continue
+		}
+		delete(want, s.Arch)
+		sub := &Output{}
+		checkSlice(s, Target{"darwin", s.Arch}, cgo, sub)
+		out.Arches = append(out.Arches, s.Arch)
+		out.OS, out.GoVersion = sub.OS, sub.GoVersion
+		out.CgoLinked = out.CgoLinked || sub.CgoLinked
+		sigs = append(sigs, s.Arch+": "+sub.Signature)
+		for _, p := range sub.Problems {
+			out.Problems = append(out.Problems, s.Arch+" slice: "+p)
+		}
+	}
+	for a := range want {
+		out.Problems = append(out.Problems, "no "+a+" slice")
+	}
+	out.Signature = strings.Join(sigs, ", ")
+}
+
+func hashFile(path string, out *Output) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	out.Size, out.SHA256 = n, hex.EncodeToString(h.Sum(nil))
+	return nil
+}
+
+// glibcNeed returns the newest GLIBC_x.y version that the ELF file's imported symbols
+// need ("" when it needs none). Malformed files are an error, never a panic.
+func glibcNeed(path string) (v string, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("read ELF symbol versions of %s: %v", path, r)
+		}
+	}()
+	f, err := elf.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	syms, err := f.ImportedSymbols()
+	if err != nil {
+		return "", nil // no dynamic symbols
+	}
+	for _, s := range syms {
+		if strings.HasPrefix(s.Version, "GLIBC_") && versionLess(v, s.Version) {
+			v = s.Version
+		}
+	}
+	return strings.TrimPrefix(v, "GLIBC_"), nil
+}
+
+// versionLess compares GLIBC_a.b.c strings numerically.
+func versionLess(a, b string) bool {
+	if a == "" {
+		return b != ""
+	}
+	pa := strings.Split(strings.TrimPrefix(a, "GLIBC_"), ".")
+	pb := strings.Split(strings.TrimPrefix(b, "GLIBC_"), ".")
+	for i := 0; i < max(len(pa), len(pb)); i++ {
+		var x, y int
+		if i < len(pa) {
+			x, _ = strconv.Atoi(pa[i])
+		}
+		if i < len(pb) {
+			y, _ = strconv.Atoi(pb[i])
+		}
+		if x != y {
+			return x < y
+		}
+	}
+	return false
+}

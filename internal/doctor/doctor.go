@@ -1,0 +1,197 @@
+// Package doctor diagnoses a machine's Go setup: the hardware and translation, every go
+// on PATH, the layered Go settings, the cgo toolchain, Homebrew and installed tools.
+//
+// A Check reads the machine through a Session (which caches what several checks
+// share, such as `go env -json`) and returns Findings, each with an id, a severity, the
+// evidence, a fix and links. Run executes checks concurrently, each with a time-out,
+// and turns a panicking check into a finding instead of a crash. The package returns
+// data; internal/cli renders it.
+package doctor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// SchemaVersion is the version of the JSON report; it changes when a field changes
+// meaning or disappears.
+const SchemaVersion = 1
+
+// Severity orders findings. The values are part of the JSON contract.
+type Severity string
+
+// Severities, least severe first.
+const (
+	OK      Severity = "ok"
+	Info    Severity = "info"
+	Warning Severity = "warning"
+	Error   Severity = "error"
+)
+
+func (s Severity) rank() int {
+	switch s {
+	case Info:
+		return 1
+	case Warning:
+		return 2
+	case Error:
+		return 3
+	}
+	return 0
+}
+
+// Worse reports whether s is more severe than t.
+func (s Severity) Worse(t Severity) bool { return s.rank() > t.rank() }
+
+// Area groups checks in the summary.
+type Area string
+
+// Areas, in report order.
+const (
+	AreaHost     Area = "host"
+	AreaGo       Area = "go"
+	AreaSettings Area = "settings"
+	AreaCgo      Area = "cgo"
+	AreaHomebrew Area = "homebrew"
+	AreaTools    Area = "tools"
+	AreaNetwork  Area = "network"
+)
+
+// AreaTitles names each area in the summary.
+func (a Area) Title() string {
+	switch a {
+	case AreaHost:
+		return "Host"
+	case AreaGo:
+		return "Go on PATH"
+	case AreaSettings:
+		return "Settings"
+	case AreaCgo:
+		return "cgo toolchain"
+	case AreaHomebrew:
+		return "Homebrew"
+	case AreaTools:
+		return "Installed tools"
+	case AreaNetwork:
+		return "Network"
+	}
+	return string(a)
+}
+
+// Fix says how to make a finding go away.
+type Fix struct {
+	Text     string   `json:"text"`
+	Commands []string `json:"commands,omitempty"`
+}
+
+// Finding is one thing a check found.
+type Finding struct {
+	// ID is the check's id, optionally followed by a qualifier ("tools.arch:gopls").
+	ID       string   `json:"id"`
+	Check    string   `json:"check"`
+	Severity Severity `json:"severity"`
+	Title    string   `json:"title"`
+	// Evidence lists the facts that led to the finding (paths, values, headers).
+	Evidence []string `json:"evidence,omitempty"`
+	Fix      *Fix     `json:"fix,omitempty"`
+	Links    []string `json:"links,omitempty"`
+}
+
+// Check is one diagnosis.
+type Check struct {
+	ID    string
+	Area  Area
+	Title string
+	// OS limits the check to machines with this GOOS ("" for all).
+	OS string
+	// Offline is false for checks that use the network (none yet: netcheck plugs in).
+	Network bool
+	Run     func(ctx context.Context, s *Session) []Finding
+}
+
+// Registry is an ordered set of checks. Default returns the built-in ones; other
+// packages (netcheck) add theirs with Add.
+type Registry struct {
+	checks []Check
+}
+
+// Add registers checks; an id already registered is an error.
+func (r *Registry) Add(checks ...Check) error {
+	for _, c := range checks {
+		if c.ID == "" || c.Run == nil {
+			return fmt.Errorf("doctor: check %q has no id or no Run", c.ID)
+		}
+		if _, ok := r.Lookup(c.ID); ok {
+			return fmt.Errorf("doctor: check %q registered twice", c.ID)
+		}
+		r.checks = append(r.checks, c)
+	}
+	return nil
+}
+
+// Checks returns the registered checks in order.
+func (r *Registry) Checks() []Check { return slices.Clone(r.checks) }
+
+// Lookup returns the check with id.
+func (r *Registry) Lookup(id string) (Check, bool) {
+	for _, c := range r.checks {
+		if c.ID == id {
+			return c, true
+		}
+	}
+	return Check{}, false
+}
+
+// Select returns the checks whose id equals one of ids or starts with it followed by a
+// dot ("go" selects go.arch, go.shadow...). An id matching nothing is an error.
+func (r *Registry) Select(ids ...string) ([]Check, error) {
+	if len(ids) == 0 {
+		return r.Checks(), nil
+	}
+	var out []Check
+	for _, id := range ids {
+		n := 0
+		for _, c := range r.checks {
+			if (c.ID == id || strings.HasPrefix(c.ID, id+".") || string(c.Area) == id) && !slices.ContainsFunc(out, func(o Check) bool { return o.ID == c.ID }) {
+				out = append(out, c)
+				n++
+			}
+		}
+		if n == 0 {
+			return nil, fmt.Errorf("no check %q (gonative doctor --list-checks lists them)", id)
+		}
+	}
+	return out, nil
+}
+
+// Default returns a registry with every built-in check.
+func Default() *Registry {
+	r := &Registry{}
+	for _, group := range [][]Check{hostChecks(), goChecks(), settingsChecks(), cgoChecks(), brewChecks(), toolsChecks(), netChecks()} {
+		if err := r.Add(group...); err != nil {
+			panic(err) // a programming error in this package's own list
+		}
+	}
+	return r
+}
+
+var (
+	errNoGo      = errors.New("no go on PATH")
+	errNoInspect = errors.New("the machine cannot read executables")
+)
+
+// archName is a GOARCH with the name users see in uname -m and file(1).
+func archName(goarch string) string {
+	switch goarch {
+	case "amd64":
+		return "amd64 (x86-64, Intel)"
+	case "arm64":
+		return "arm64 (AArch64)"
+	case "":
+		return "unknown"
+	}
+	return goarch
+}

@@ -1,0 +1,272 @@
+package doctor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gonative/gonative/internal/exe"
+	"github.com/gonative/gonative/internal/host"
+)
+
+// fake is an in-memory machine for unit tests.
+type fake struct {
+	goos, goarch string
+	sysctl       map[string]string
+	uname        string // machine
+	files        map[string]*fakeFile
+	env          map[string]string
+	exec         map[string]string // "name arg arg" → stdout; missing → error
+	wd           string
+}
+
+type fakeFile struct {
+	data string
+	mode fs.FileMode
+	link string
+	exe  *exe.File
+}
+
+func newFake(goos, goarch string) *fake {
+	f := &fake{goos: goos, goarch: goarch, sysctl: map[string]string{}, files: map[string]*fakeFile{},
+		env: map[string]string{"PATH": "/usr/bin:/bin", "HOME": "/home/me"}, exec: map[string]string{}, wd: "/work"}
+	f.uname = map[string]string{"amd64": "x86_64", "arm64": "aarch64"}[goarch]
+	if goos == "darwin" {
+		f.uname = map[string]string{"amd64": "x86_64", "arm64": "arm64"}[goarch]
+	}
+	f.file("/etc/ssl/certs/ca-certificates.crt", "")
+	return f
+}
+
+func (f *fake) file(p, data string) *fake {
+	f.files[p] = &fakeFile{data: data, mode: 0o644}
+	return f
+}
+
+func (f *fake) dir(p string) *fake {
+	f.files[p] = &fakeFile{mode: fs.ModeDir | 0o755}
+	return f
+}
+
+func (f *fake) link(p, target string) *fake {
+	f.files[p] = &fakeFile{link: target, mode: fs.ModeSymlink | 0o777}
+	return f
+}
+
+// bin adds an executable whose header is described by goos/archs and Go version
+// (empty for a non-Go binary).
+func (f *fake) bin(p, goos string, archs []string, goVersion string) *fake {
+	ef := &exe.File{Path: p, Format: exe.FormatELF, Kind: exe.KindExecutable}
+	if goos == "darwin" {
+		ef.Format = exe.FormatMachO
+		if len(archs) > 1 {
+			ef.Format = exe.FormatMachOFat
+		}
+	}
+	for _, a := range archs {
+		sl := exe.Slice{Arch: a, OS: goos, Bits: 64, Kind: exe.KindExecutable}
+		if goVersion != "" {
+			sl.Go = &exe.GoInfo{Version: goVersion, Path: "example.com/" + path.Base(p), ModuleVersion: "v1.2.3"}
+		}
+		if goos == "darwin" && a == "arm64" {
+			sl.Signature = &exe.Signature{Present: true, AdHoc: true, Valid: true}
+		}
+		ef.Slices = append(ef.Slices, sl)
+	}
+	f.files[p] = &fakeFile{data: "\x7fELF", mode: 0o755, exe: ef}
+	return f
+}
+
+// goroot installs a Go at root: bin/go, pkg/tool/<os>_<arch>/compile and VERSION.
+func (f *fake) goroot(root, goos, arch, version string) *fake {
+	f.bin(root+"/bin/go", goos, []string{arch}, version)
+	f.bin(root+"/pkg/tool/"+goos+"_"+arch+"/compile", goos, []string{arch}, version)
+	f.file(root+"/VERSION", version+"\ntime 2026-01-01T00:00:00Z\n")
+	return f
+}
+
+func (f *fake) resolve(p string) (string, *fakeFile, error) {
+	for range 20 {
+		ff, ok := f.files[p]
+		if !ok {
+			if f.isDir(p) {
+				return p, &fakeFile{mode: fs.ModeDir | 0o755}, nil
+			}
+			return "", nil, &fs.PathError{Op: "stat", Path: p, Err: fs.ErrNotExist}
+		}
+		if ff.link == "" {
+			return p, ff, nil
+		}
+		t := ff.link
+		if !strings.HasPrefix(t, "/") {
+			t = path.Join(path.Dir(p), t)
+		}
+		p = t
+	}
+	return "", nil, errors.New("too many links")
+}
+
+func (f *fake) isDir(p string) bool {
+	if ff, ok := f.files[p]; ok {
+		return ff.mode.IsDir()
+	}
+	prefix := strings.TrimSuffix(p, "/") + "/"
+	for k := range f.files {
+		if strings.HasPrefix(k, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+type fakeInfo struct {
+	name string
+	mode fs.FileMode
+	size int64
+}
+
+func (i fakeInfo) Name() string       { return i.name }
+func (i fakeInfo) Size() int64        { return i.size }
+func (i fakeInfo) Mode() fs.FileMode  { return i.mode }
+func (i fakeInfo) ModTime() time.Time { return time.Time{} }
+func (i fakeInfo) IsDir() bool        { return i.mode.IsDir() }
+func (i fakeInfo) Sys() any           { return nil }
+
+func (f *fake) machine() Machine {
+	var environ []string
+	for k, v := range f.env {
+		environ = append(environ, k+"="+v)
+	}
+	slices.Sort(environ)
+	stat := func(p string) (fs.FileInfo, error) {
+		_, ff, err := f.resolve(p)
+		if err != nil {
+			return nil, err
+		}
+		return fakeInfo{path.Base(p), ff.mode, int64(len(ff.data))}, nil
+	}
+	readFile := func(p string) ([]byte, error) {
+		_, ff, err := f.resolve(p)
+		if err != nil {
+			return nil, err
+		}
+		if ff.mode.IsDir() {
+			return nil, fmt.Errorf("%s: is a directory", p)
+		}
+		return []byte(ff.data), nil
+	}
+	readDir := func(p string) ([]fs.DirEntry, error) {
+		rp, _, err := f.resolve(p)
+		if err != nil {
+			return nil, err
+		}
+		prefix := strings.TrimSuffix(rp, "/") + "/"
+		seen := map[string]bool{}
+		var out []fs.DirEntry
+		for k, ff := range f.files {
+			rest, ok := strings.CutPrefix(k, prefix)
+			if !ok || rest == "" {
+				continue
+			}
+			name, sub, _ := strings.Cut(rest, "/")
+			if seen[name] {
+				continue
+			}
+			seen[name] = true
+			mode := ff.mode
+			if sub != "" {
+				mode = fs.ModeDir | 0o755
+			}
+			out = append(out, fs.FileInfoToDirEntry(fakeInfo{name, mode, 0}))
+		}
+		slices.SortFunc(out, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
+		return out, nil
+	}
+	return Machine{
+		Probe: host.Probe{
+			GOOS: f.goos, GOARCH: f.goarch, PageSize: 4096,
+			ReadFile: readFile, ReadDir: readDir,
+			Sysctl: func(name string) (string, error) {
+				if v, ok := f.sysctl[name]; ok {
+					return v, nil
+				}
+				return "", host.ErrNoSysctl
+			},
+			Uname: func() (string, string, error) { return "6.8.0", f.uname, nil },
+		},
+		Environ:      environ,
+		Getwd:        func() (string, error) { return f.wd, nil },
+		Stat:         stat,
+		ReadFile:     readFile,
+		ReadDir:      readDir,
+		EvalSymlinks: func(p string) (string, error) { rp, _, err := f.resolve(p); return rp, err },
+		Inspect: func(ctx context.Context, p string) (*exe.File, error) {
+			_, ff, err := f.resolve(p)
+			if err != nil {
+				return nil, err
+			}
+			if ff.exe == nil {
+				return &exe.File{Path: p, Format: exe.FormatUnknown, Error: exe.ErrNotExecutable.Error()}, nil
+			}
+			return ff.exe, nil
+		},
+		Exec: func(ctx context.Context, name string, args ...string) ([]byte, error) {
+			key := strings.Join(append([]string{name}, args...), " ")
+			if out, ok := f.exec[key]; ok {
+				return []byte(out), nil
+			}
+			return nil, fmt.Errorf("%s: not runnable in this fake", key)
+		},
+	}
+}
+
+// appleSilicon returns a fake M-series Mac running this process natively.
+func appleSilicon() *fake {
+	f := newFake("darwin", "arm64")
+	f.sysctl["hw.optional.arm64"] = "1"
+	f.sysctl["sysctl.proc_translated"] = "0"
+	f.sysctl["kern.osproductversion"] = "14.5"
+	f.file("/Library/Apple/usr/libexec/oah/libRosettaRuntime", "")
+	f.env["PATH"] = "/opt/homebrew/bin:/usr/local/go/bin:/usr/bin:/bin"
+	f.env["HOME"] = "/Users/me"
+	f.exec["uname -m"] = "arm64\n"
+	return f
+}
+
+// run runs one check on the fake and returns its findings.
+func run(t *testing.T, f *fake, id string) []Finding {
+	t.Helper()
+	c, ok := Default().Lookup(id)
+	if !ok {
+		t.Fatalf("no check %q", id)
+	}
+	r := Run(context.Background(), f.machine(), []Check{c}, Options{Timeout: 5 * time.Second})
+	return r.Findings
+}
+
+func worst(fs []Finding) Severity {
+	w := OK
+	for _, f := range fs {
+		if f.Severity.Worse(w) {
+			w = f.Severity
+		}
+	}
+	return w
+}
+
+func dump(fs []Finding) string {
+	var b strings.Builder
+	for _, f := range fs {
+		fmt.Fprintf(&b, "  %s [%s] %s\n", f.ID, f.Severity, f.Title)
+		for _, e := range f.Evidence {
+			fmt.Fprintf(&b, "      %s\n", e)
+		}
+	}
+	return b.String()
+}

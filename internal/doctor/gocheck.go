@@ -1,0 +1,405 @@
+package doctor
+
+import (
+	"context"
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/gonative/gonative/internal/goenv"
+)
+
+func goChecks() []Check {
+	return []Check{
+		{ID: "go.arch", Area: AreaGo, Title: "the go on PATH matches the hardware (read from its header)", Run: checkGoArch},
+		{ID: "go.shadow", Area: AreaGo, Title: "every go on PATH; which one shadows the others", Run: checkGoShadow},
+		{ID: "go.hostarch", Area: AreaGo, Title: "go env GOHOSTARCH vs the hardware and the binary", Run: checkGoHostArch},
+		{ID: "go.goroot", Area: AreaGo, Title: "GOROOT exported or go env -w'd, disagreeing with the binary", Run: checkGoGOROOT},
+		{ID: "go.version", Area: AreaGo, Title: "go version vs $GOROOT/VERSION vs the compiler's version", Run: checkGoVersion},
+		{ID: "go.toolchain", Area: AreaGo, Title: "GOTOOLCHAIN and go.mod: which Go will actually run", Run: checkGoToolchain},
+	}
+}
+
+// hardwareArch is the machine's own architecture: the kernel's on Linux (not what an
+// emulator reports), hw.optional.arm64 on macOS (host.Detect).
+func hardwareArch(ctx context.Context, s *Session) string {
+	h := s.Host(ctx)
+	if h.OS == "linux" {
+		if ka := kernelArch(s); ka != "" {
+			return ka
+		}
+	}
+	return h.Arch
+}
+
+// describe is "go1.26.8 darwin/amd64" for a binary.
+func describe(b goenv.Binary) string {
+	var parts []string
+	if b.Version != "" {
+		parts = append(parts, b.Version)
+	}
+	switch {
+	case b.Script:
+		parts = append(parts, "script (a shim or wrapper)")
+	case len(b.Archs) > 1:
+		parts = append(parts, b.OS+"/"+strings.Join(b.Archs, "+")+" (universal)")
+	case b.Arch != "":
+		parts = append(parts, b.OS+"/"+b.Arch)
+	case b.Err != "":
+		parts = append(parts, "unreadable: "+b.Err)
+	}
+	return strings.Join(parts, " ")
+}
+
+func evidenceOf(b goenv.Binary) []string {
+	ev := []string{fmt.Sprintf("%s: %s", b.Path, describe(b))}
+	if b.Resolved != b.Path {
+		ev = append(ev, b.Path+" → "+b.Resolved)
+	}
+	if b.GOROOT != "" {
+		ev = append(ev, "its GOROOT: "+b.GOROOT)
+	}
+	return ev
+}
+
+// runsOn says how a binary with the given OS and architectures runs on the machine:
+// "" natively, else why not or through what.
+type runVerdict struct {
+	Native   bool
+	Severity Severity
+	How      string // "under Rosetta 2", "through qemu-x86_64 (binfmt_misc)", "does not run"
+	Fix      string
+}
+
+func verdictFor(ctx context.Context, s *Session, goos string, archs []string) runVerdict {
+	h := s.Host(ctx)
+	hw := hardwareArch(ctx, s)
+	if len(archs) == 0 || slices.Contains(archs, hw) {
+		if goos == "" || goos == h.OS {
+			return runVerdict{Native: true}
+		}
+	}
+	if goos != "" && goos != h.OS {
+		return runVerdict{Severity: Error, How: fmt.Sprintf("is built for %s and does not run on %s", goos, h.OS)}
+	}
+	arch := archs[0]
+	switch {
+	case h.OS == "darwin" && hw == "arm64" && arch == "amd64":
+		if !h.Rosetta && !h.Assumed {
+			return runVerdict{Severity: Error, How: "does not run: Rosetta 2 is not installed (\"bad CPU type in executable\")",
+				Fix: "softwareupdate --install-rosetta --agree-to-license"}
+		}
+		return runVerdict{Severity: Error, How: "runs translated under Rosetta 2"}
+	case h.OS == "linux":
+		if b, ok := h.Handler(arch); ok {
+			return runVerdict{Severity: Error, How: fmt.Sprintf("runs emulated through %s (binfmt_misc %s)", b.Interpreter, b.Name)}
+		}
+		if hw == "arm64" && arch == "arm" || hw == "amd64" && arch == "386" {
+			return runVerdict{Severity: Warning, How: "runs as a 32-bit program on a 64-bit kernel"}
+		}
+		return runVerdict{Severity: Error, How: "does not run (\"Exec format error\")"}
+	}
+	return runVerdict{Severity: Error, How: fmt.Sprintf("is %s, not %s", arch, hw)}
+}
+
+func checkGoArch(ctx context.Context, s *Session) []Finding {
+	g, ok := s.ActiveGo(ctx)
+	if !ok {
+		return []Finding{{Severity: Error, Title: "no go on PATH",
+			Evidence: []string{"PATH=" + s.M.Getenv("PATH")},
+			Fix:      &Fix{Text: "Install a native Go and put its bin directory on PATH.", Commands: []string{"gonative install"}},
+			Links:    []string{linkInstall}}}
+	}
+	if g.Script || len(g.Archs) == 0 {
+		return []Finding{{Severity: Info, Title: fmt.Sprintf("go at %s is %s; its real binary is judged by go.hostarch", g.Path, describe(g)), Evidence: evidenceOf(g)}}
+	}
+	hw := hardwareArch(ctx, s)
+	v := verdictFor(ctx, s, g.OS, g.Archs)
+	if v.Native {
+		return []Finding{{Severity: Info, Title: fmt.Sprintf("%s at %s, native", describe(g), g.Path), Evidence: evidenceOf(g)}}
+	}
+	ev := append(evidenceOf(g), "hardware: "+hw)
+	h := s.Host(ctx)
+	fix := &Fix{Text: fmt.Sprintf("Install the %s/%s Go and remove this one; then reinstall the tools in GOBIN (gonative doctor tools.arch lists them).", h.OS, hw),
+		Commands: []string{"gonative install"}}
+	if g.GOROOT != "" {
+		fix.Commands = append(fix.Commands, "sudo rm -rf "+g.GOROOT)
+	}
+	if strings.HasPrefix(g.Resolved, "/usr/local/Cellar/") || strings.HasPrefix(g.Resolved, "/usr/local/Homebrew/") {
+		fix.Commands = []string{"arch -x86_64 /usr/local/bin/brew uninstall go", "/opt/homebrew/bin/brew install go"}
+	}
+	if v.Fix != "" {
+		fix.Commands = append(fix.Commands, v.Fix)
+	}
+	title := fmt.Sprintf("go on your PATH (%s) is %s and %s on this %s machine", g.Path, describe(g), v.How, hw)
+	if h.OS == "darwin" && v.How == "runs translated under Rosetta 2" {
+		title += ": builds default to GOARCH=amd64, are slower, and Go's preemption has hit Rosetta bugs (golang/go#42700, #68485)"
+	}
+	return []Finding{{Severity: v.Severity, Title: title, Evidence: ev, Fix: fix,
+		Links: []string{linkDownloads, "https://github.com/golang/go/issues/44733"}}}
+}
+
+func checkGoShadow(ctx context.Context, s *Session) []Finding {
+	gos := s.GoBinaries(ctx)
+	if len(gos) == 0 {
+		return nil
+	}
+	first := gos[0]
+	var shadowed []goenv.Binary
+	for _, g := range gos[1:] {
+		if g.Resolved == first.Resolved || slices.ContainsFunc(shadowed, func(o goenv.Binary) bool { return o.Resolved == g.Resolved }) {
+			continue
+		}
+		shadowed = append(shadowed, g)
+	}
+	if len(shadowed) == 0 {
+		return []Finding{{Severity: Info, Title: "one go on PATH: " + first.Path, Evidence: evidenceOf(first)}}
+	}
+	var fs []Finding
+	for _, g := range shadowed {
+		sev := Warning
+		if g.Version == first.Version && slices.Equal(g.Archs, first.Archs) && g.Version != "" {
+			sev = Info
+		}
+		ev := append(evidenceOf(first), evidenceOf(g)...)
+		dir := path.Dir(g.Path)
+		fs = append(fs, Finding{
+			ID:       "go.shadow:" + g.Path,
+			Severity: sev,
+			Title: fmt.Sprintf("go on your PATH resolves to %s (%s), which shadows %s (%s); IDEs and scripts with another PATH run the other one",
+				first.Path, describe(first), g.Path, describe(g)),
+			Evidence: ev,
+			Fix: &Fix{Text: fmt.Sprintf("Keep one Go on PATH: remove the one you do not use, or put the one you want first. To use %s, add %s to the front of your PATH.", g.Path, dir),
+				Commands: []string{fmt.Sprintf("export PATH=%s:$PATH", dir)}},
+			Links: []string{"https://github.com/golang/vscode-go/blob/master/docs/advanced.md"},
+		})
+	}
+	return fs
+}
+
+func checkGoHostArch(ctx context.Context, s *Session) []Finding {
+	g, ok := s.ActiveGo(ctx)
+	if !ok {
+		return nil
+	}
+	env, err := s.GoEnv(ctx)
+	if err != nil {
+		return []Finding{{Severity: Info, Title: "could not run go env; judged from the binary's header only", Evidence: []string{err.Error()}}}
+	}
+	ha, hos := env["GOHOSTARCH"], env["GOHOSTOS"]
+	hw := hardwareArch(ctx, s)
+	ev := []string{"go env GOHOSTOS/GOHOSTARCH: " + hos + "/" + ha, "hardware: " + hw}
+	if g.Arch != "" {
+		ev = append(ev, fmt.Sprintf("header of %s: %s", g.Resolved, strings.Join(g.Archs, "+")))
+	}
+	var fs []Finding
+	if ha != "" && ha != hw {
+		v := verdictFor(ctx, s, hos, []string{ha})
+		fs = append(fs, Finding{ID: "go.hostarch", Severity: v.Severity,
+			Title:    fmt.Sprintf("the go command runs as %s on %s hardware (GOHOSTARCH=%s): it %s and builds for %s by default", ha, hw, ha, v.How, ha),
+			Evidence: ev,
+			Fix:      &Fix{Text: "Install a native Go and put it first on PATH.", Commands: []string{"gonative install"}},
+			Links:    []string{linkDownloads}})
+	}
+	if ha != "" && len(g.Archs) > 0 && !slices.Contains(g.Archs, ha) {
+		fs = append(fs, Finding{ID: "go.hostarch:wrapper", Severity: Warning,
+			Title:    fmt.Sprintf("%s is %s but go env says GOHOSTARCH=%s: it is a wrapper that runs another go", g.Path, strings.Join(g.Archs, "+"), ha),
+			Evidence: ev,
+			Fix:      &Fix{Text: "Find out what the wrapper runs (a version manager's shim, GOTOOLCHAIN switching) and make that go native.", Commands: []string{"go env GOROOT", "gonative which"}}})
+	}
+	if len(fs) == 0 {
+		return []Finding{{Severity: Info, Title: "GOHOSTARCH=" + ha + " matches the hardware", Evidence: ev}}
+	}
+	return fs
+}
+
+func checkGoGOROOT(ctx context.Context, s *Session) []Finding {
+	l := s.Layers(ctx)
+	set, ok := l.Vars["GOROOT"]
+	g, haveGo := s.ActiveGo(ctx)
+	if !ok || set.Value == "" {
+		if haveGo && g.GOROOT != "" {
+			return []Finding{{Severity: Info, Title: "GOROOT is not set; go finds its own: " + g.GOROOT}}
+		}
+		return nil
+	}
+	where := string(set.Source)
+	if set.File != "" {
+		where += " (" + set.File + ")"
+	}
+	ev := []string{fmt.Sprintf("GOROOT=%s set by %s", set.Value, where)}
+	fix := &Fix{Text: "Do not set GOROOT: the go command derives it from its own location, and a fixed GOROOT breaks as soon as PATH finds another go (a mismatched compiler: \"compile: version … does not match go tool version …\")."}
+	switch set.Source {
+	case goenv.SourceEnv:
+		fix.Commands = []string{"unset GOROOT  # and remove `export GOROOT=…` from ~/.zshrc, ~/.bashrc or ~/.profile"}
+	case goenv.SourceUser:
+		fix.Commands = []string{"go env -u GOROOT"}
+	}
+	links := []string{linkInstall, "https://github.com/golang/go/issues/34214"}
+	if _, err := s.M.Stat(path.Join(set.Value, "pkg", "tool")); err != nil {
+		return []Finding{{Severity: Error, Title: fmt.Sprintf("GOROOT=%s is not a Go installation (no pkg/tool): every go command fails", set.Value),
+			Evidence: ev, Fix: fix, Links: links}}
+	}
+	if haveGo && g.GOROOT != "" && path.Clean(g.GOROOT) != path.Clean(set.Value) {
+		ev = append(ev, evidenceOf(g)...)
+		if ver := readVersionFile(s, set.Value); ver != "" {
+			ev = append(ev, fmt.Sprintf("%s/VERSION: %s", set.Value, ver))
+		}
+		return []Finding{{Severity: Error,
+			Title:    fmt.Sprintf("GOROOT=%s (from %s) disagrees with the go on PATH, whose own GOROOT is %s: it builds with another toolchain's compiler and library", set.Value, set.Source, g.GOROOT),
+			Evidence: ev, Fix: fix, Links: links}}
+	}
+	return []Finding{{Severity: Warning, Title: fmt.Sprintf("GOROOT is set (by %s); it matches the go on PATH today but breaks when another go comes first", set.Source),
+		Evidence: ev, Fix: fix, Links: links}}
+}
+
+// readVersionFile returns the first line of $GOROOT/VERSION ("go1.26.8").
+func readVersionFile(s *Session, goroot string) string {
+	b, err := s.M.ReadFile(path.Join(goroot, "VERSION"))
+	if err != nil {
+		return ""
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	return strings.TrimSpace(line)
+}
+
+func checkGoVersion(ctx context.Context, s *Session) []Finding {
+	g, ok := s.ActiveGo(ctx)
+	if !ok {
+		return nil
+	}
+	goroot := s.Value(ctx, "GOROOT")
+	if goroot == "" {
+		goroot = g.GOROOT
+	}
+	if goroot == "" {
+		return nil
+	}
+	type src struct{ what, version string }
+	var srcs []src
+	if g.Version != "" {
+		srcs = append(srcs, src{"go binary " + g.Resolved, g.Version})
+	}
+	if v := readVersionFile(s, goroot); v != "" {
+		srcs = append(srcs, src{goroot + "/VERSION", v})
+	}
+	hostOS, hostArch := s.Value(ctx, "GOHOSTOS"), s.Value(ctx, "GOHOSTARCH")
+	compile := path.Join(goroot, "pkg", "tool", hostOS+"_"+hostArch, "compile")
+	if s.GOOS(ctx) == "windows" {
+		compile += ".exe"
+	}
+	if f, err := s.Inspect(ctx, compile); err == nil && f != nil && len(f.Slices) > 0 && f.Slices[0].Go != nil {
+		srcs = append(srcs, src{compile, f.Slices[0].Go.Version})
+	} else if out, err := s.M.Exec(ctx, g.Path, "tool", "compile", "-V"); err == nil {
+		// "compile version go1.26.8"
+		f := strings.Fields(string(out))
+		if len(f) >= 3 {
+			srcs = append(srcs, src{"go tool compile -V", f[2]})
+		}
+	}
+	var ev []string
+	mismatch := false
+	for _, x := range srcs {
+		ev = append(ev, x.what+": "+x.version)
+		if base, _, _ := strings.Cut(x.version, " "); base != strings.Fields(srcs[0].version)[0] {
+			mismatch = true
+		}
+	}
+	if len(srcs) == 0 {
+		return nil
+	}
+	if mismatch {
+		return []Finding{{Severity: Error,
+			Title:    "the go command, its GOROOT and its compiler are different versions (\"compile: version … does not match go tool version …\")",
+			Evidence: ev,
+			Fix: &Fix{Text: "Unset GOROOT, and reinstall Go into an empty directory: never untar a release over an existing one.",
+				Commands: []string{"unset GOROOT", "go env -u GOROOT", "gonative install"}},
+			Links: []string{linkInstall, "https://github.com/golang/go/issues/26933"}}}
+	}
+	return []Finding{{Severity: Info, Title: srcs[0].version + " everywhere (binary, VERSION, compiler)", Evidence: ev}}
+}
+
+func checkGoToolchain(ctx context.Context, s *Session) []Finding {
+	g, ok := s.ActiveGo(ctx)
+	if !ok {
+		return nil
+	}
+	l := s.Layers(ctx)
+	raw, _ := l.Get("GOTOOLCHAIN")
+	set, isSet := l.Vars["GOTOOLCHAIN"]
+	src := "not set anywhere"
+	if isSet {
+		src = string(set.Source)
+		if set.File != "" {
+			src += " (" + set.File + ")"
+		}
+	}
+	ev := []string{fmt.Sprintf("GOTOOLCHAIN=%q: %s", raw, src)}
+	gt, err := goenv.ParseGOTOOLCHAIN(raw)
+	if err != nil {
+		return []Finding{{Severity: Error, Title: err.Error() + ": every go command fails", Evidence: ev,
+			Fix: &Fix{Text: "Set GOTOOLCHAIN to local, auto, path, goX.Y.Z, or goX.Y.Z+auto.", Commands: []string{"go env -u GOTOOLCHAIN"}},
+			Links: []string{"https://go.dev/doc/toolchain"}}}
+	}
+	local := strings.TrimPrefix(g.Version, "go")
+	if local == "" {
+		local = strings.TrimPrefix(readVersionFile(s, g.GOROOT), "go")
+	}
+	dir := "/"
+	if s.M.Getwd != nil {
+		if d, err := s.M.Getwd(); err == nil {
+			dir = d
+		}
+	}
+	mod, err := goenv.FindModFile(dir, s.M.Getenv("GOWORK"), s.M.ReadFile)
+	if err != nil {
+		return []Finding{{Severity: Warning, Title: "cannot read " + mod.File + ": " + err.Error()}}
+	}
+	if mod.File != "" {
+		ev = append(ev, fmt.Sprintf("%s: go %s, toolchain %s", mod.File, orDash(mod.Go), orDash(mod.Toolchain)))
+	}
+	ev = append(ev, "local go: go"+local)
+	c, err := goenv.Choose(gt, local, mod)
+	if err != nil {
+		return []Finding{{Severity: Error, Title: err.Error(), Evidence: ev}}
+	}
+	var fs []Finding
+	if c.Toolchain == "local" {
+		fs = append(fs, Finding{Severity: Info, Title: fmt.Sprintf("go%s runs: %s", local, c.Reason), Evidence: ev})
+	} else {
+		how := "downloads it through GOPROXY (verified against GOSUMDB) if it is not cached"
+		if c.PathOnly {
+			how = "looks for " + c.Toolchain + " on PATH"
+		}
+		fs = append(fs, Finding{Severity: Warning,
+			Title:    fmt.Sprintf("the go command switches to %s, not the go%s on PATH (%s); it %s", c.Toolchain, local, c.Reason, how),
+			Evidence: ev,
+			Fix:      &Fix{Text: "Nothing is wrong if you meant it. To run the local Go instead: set GOTOOLCHAIN=local, or install " + c.Toolchain + " natively.", Commands: []string{"gonative install " + c.Version}},
+			Links:    []string{"https://go.dev/doc/toolchain"}})
+	}
+	// A distribution that pins GOTOOLCHAIN=local in $GOROOT/go.env (Fedora does) makes
+	// `go.mod requires go >= …` fail instead of switching (research row 17).
+	if isSet && set.Source == goenv.SourceGOROOT && gt.Min == "local" && gt.Mode == goenv.ModeFixed {
+		fs = append(fs, Finding{ID: "go.toolchain:goenv", Severity: Info,
+			Title:    "this Go's $GOROOT/go.env sets GOTOOLCHAIN=local: modules that need a newer Go fail with \"go.mod requires go >= …\" instead of switching",
+			Evidence: ev,
+			Fix:      &Fix{Text: "Install the newer Go, or allow switching.", Commands: []string{"go env -w GOTOOLCHAIN=auto"}},
+			Links:    []string{"https://go.dev/doc/toolchain"}})
+	}
+	if gt.Mode == goenv.ModeAuto && s.Value(ctx, "GOSUMDB") == "off" {
+		fs = append(fs, Finding{ID: "go.toolchain:sumdb", Severity: Warning,
+			Title:    "GOTOOLCHAIN allows downloads but GOSUMDB=off: toolchain downloads are always checked against the checksum database and fail",
+			Evidence: []string{"GOSUMDB=off", "GOTOOLCHAIN=" + raw},
+			Fix:      &Fix{Text: "Keep GOSUMDB on; exclude private modules with GOPRIVATE instead.", Commands: []string{"go env -u GOSUMDB"}},
+			Links:    []string{"https://go.dev/doc/toolchain"}})
+	}
+	return fs
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

@@ -1,0 +1,221 @@
+package doctor
+
+import (
+	"context"
+	"encoding/json"
+	"path"
+	"strings"
+	"sync"
+
+	"github.com/gonative/gonative/internal/exe"
+	"github.com/gonative/gonative/internal/goenv"
+	"github.com/gonative/gonative/internal/host"
+)
+
+// Session is one doctor run's view of a machine. What several checks need (the host,
+// every go on PATH, `go env -json`, the settings' layers) is computed once, on first
+// use, and shared; a Session holds no state between runs.
+type Session struct {
+	M Machine
+
+	hostOnce sync.Once
+	host     host.Host
+	hostErr  error
+
+	gosOnce sync.Once
+	gos     []goenv.Binary
+
+	goEnvOnce sync.Once
+	goEnv     map[string]string
+	goEnvErr  error
+
+	layersOnce sync.Once
+	layers     goenv.Layers
+
+	inspectMu sync.Mutex
+	inspected map[string]inspection
+}
+
+type inspection struct {
+	f   *exe.File
+	err error
+}
+
+// NewSession starts a session on m.
+func NewSession(m Machine) *Session { return &Session{M: m, inspected: map[string]inspection{}} }
+
+// Host returns the machine's host facts (host.Detect).
+func (s *Session) Host(ctx context.Context) host.Host {
+	s.hostOnce.Do(func() { s.host, s.hostErr = host.Detect(ctx, s.M.Probe) })
+	return s.host
+}
+
+// GOOS is the machine's OS.
+func (s *Session) GOOS(ctx context.Context) string { return s.Host(ctx).OS }
+
+// Lookup describes the machine's PATH for goenv.
+func (s *Session) Lookup() goenv.Lookup {
+	return goenv.Lookup{
+		PATH:         s.M.Getenv("PATH"),
+		GOOS:         s.M.Probe.GOOS,
+		Stat:         s.M.Stat,
+		EvalSymlinks: s.M.EvalSymlinks,
+		Inspect:      s.Inspect,
+		ReadFile:     s.head,
+	}
+}
+
+// head reads the first bytes of a file (to recognise scripts) without reading it all.
+func (s *Session) head(name string) ([]byte, error) {
+	b, err := s.M.ReadFile(name)
+	if len(b) > 2 {
+		b = b[:2]
+	}
+	return b, err
+}
+
+// Inspect reads an executable once per session.
+func (s *Session) Inspect(ctx context.Context, name string) (*exe.File, error) {
+	s.inspectMu.Lock()
+	in, ok := s.inspected[name]
+	s.inspectMu.Unlock()
+	if ok {
+		return in.f, in.err
+	}
+	if s.M.Inspect == nil {
+		return nil, errNoInspect
+	}
+	f, err := s.M.Inspect(ctx, name)
+	s.inspectMu.Lock()
+	s.inspected[name] = inspection{f, err}
+	s.inspectMu.Unlock()
+	return f, err
+}
+
+// GoBinaries returns every go on PATH, first the one a shell runs.
+func (s *Session) GoBinaries(ctx context.Context) []goenv.Binary {
+	s.gosOnce.Do(func() { s.gos = goenv.FindAll(ctx, "go", s.Lookup()) })
+	return s.gos
+}
+
+// ActiveGo returns the go a shell runs, if any.
+func (s *Session) ActiveGo(ctx context.Context) (goenv.Binary, bool) {
+	gos := s.GoBinaries(ctx)
+	if len(gos) == 0 {
+		return goenv.Binary{}, false
+	}
+	return gos[0], true
+}
+
+// GoEnv returns `go env -json` of the active go, run once per session. It fails when
+// there is no go or it cannot run (a fake machine's binaries never run).
+func (s *Session) GoEnv(ctx context.Context) (map[string]string, error) {
+	s.goEnvOnce.Do(func() {
+		g, ok := s.ActiveGo(ctx)
+		if !ok {
+			s.goEnvErr = errNoGo
+			return
+		}
+		out, err := s.M.Exec(ctx, g.Path, "env", "-json")
+		if err != nil {
+			s.goEnvErr = err
+			return
+		}
+		m := map[string]string{}
+		if err := json.Unmarshal(out, &m); err != nil {
+			s.goEnvErr = err
+			return
+		}
+		s.goEnv = m
+	})
+	return s.goEnv, s.goEnvErr
+}
+
+// Layers returns every Go setting with the layer that set it. $GOROOT/go.env is read
+// from the GOROOT that the environment or go env file sets, else the active go's own.
+func (s *Session) Layers(ctx context.Context) goenv.Layers {
+	s.layersOnce.Do(func() {
+		userFile := goenv.UserEnvFile(s.M.Probe.GOOS, s.M.Getenv)
+		goroot := s.M.Getenv("GOROOT")
+		if goroot == "" && userFile != "" {
+			if b, err := s.M.ReadFile(userFile); err == nil {
+				goroot = goenv.ParseEnvFile(b)["GOROOT"]
+			}
+		}
+		if goroot == "" {
+			if g, ok := s.ActiveGo(ctx); ok {
+				goroot = g.GOROOT
+			}
+		}
+		s.layers = goenv.ReadLayers(goenv.LayerInput{
+			Environ:  s.M.Environ,
+			UserFile: userFile,
+			GOROOT:   goroot,
+			ReadFile: s.M.ReadFile,
+		})
+	})
+	return s.layers
+}
+
+// Value returns a Go setting's effective value: `go env`'s answer when the active go
+// runs, else the layered value, else the default this package can compute.
+func (s *Session) Value(ctx context.Context, name string) string {
+	if env, err := s.GoEnv(ctx); err == nil {
+		if v, ok := env[name]; ok {
+			return v
+		}
+	}
+	if v, ok := s.Layers(ctx).Get(name); ok {
+		return v
+	}
+	return s.defaultValue(ctx, name)
+}
+
+// defaultValue is cmd/go's default for the settings the checks use, computed without
+// running go.
+func (s *Session) defaultValue(ctx context.Context, name string) string {
+	g, haveGo := s.ActiveGo(ctx)
+	switch name {
+	case "GOARCH", "GOHOSTARCH":
+		if haveGo && g.Arch != "" {
+			return g.Arch
+		}
+		return s.Host(ctx).ProcessArch
+	case "GOOS", "GOHOSTOS":
+		if haveGo && g.OS != "" {
+			return g.OS
+		}
+		return s.Host(ctx).OS
+	case "GOROOT":
+		return g.GOROOT
+	case "GOPATH":
+		if h := s.M.Getenv("HOME"); h != "" {
+			return path.Join(h, "go")
+		}
+	case "GOTOOLCHAIN":
+		return "auto"
+	case "CC":
+		// cmd/go's default C compiler (cmd/internal/cfg, DefaultCC): clang on
+		// darwin, gcc elsewhere.
+		if s.Host(ctx).OS == "darwin" {
+			return "clang"
+		}
+		return "gcc"
+	}
+	return ""
+}
+
+// GOPATHs returns the GOPATH list of the machine.
+func (s *Session) GOPATHs(ctx context.Context) []string {
+	sep := ":"
+	if s.GOOS(ctx) == "windows" {
+		sep = ";"
+	}
+	var out []string
+	for _, p := range strings.Split(s.Value(ctx, "GOPATH"), sep) {
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -1,0 +1,483 @@
+package exe
+
+import (
+	"bytes"
+	"debug/elf"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// This file finds a Go binary's pclntab (the runtime's function table, which every Go
+// binary has, stripped or not) and reads it in bounded chunks: it tells a Go binary
+// from another without the build info, the Go release range (from its magic) and
+// whether runtime/cgo is linked (from the function names).
+
+// pclntab magics (runtime/symtab.go, debug/gosym/pclntab.go).
+const (
+	pcln12  = 0xfffffffb // Go 1.2 to 1.15
+	pcln116 = 0xfffffffa // Go 1.16 and 1.17
+	pcln118 = 0xfffffff0 // Go 1.18 and 1.19
+	pcln120 = 0xfffffff1 // Go 1.20 and later
+)
+
+// Scan limits: how much of a binary the fallback scans look at, whatever its size.
+const (
+	scanChunk  = 64 << 10
+	scanMaxLen = 256 << 20
+)
+
+// exeSection is a section of an ELF, Mach-O or PE image, format-neutral.
+type exeSection struct {
+	name string
+	addr uint64 // virtual address (PE: RVA)
+	off  uint64 // file offset
+	size uint64 // bytes in the file
+	data bool   // allocated, not executable, has file bytes
+}
+
+// exeLayout is what readGo needs to know about an image's layout.
+type exeLayout struct {
+	format   Format
+	order    binary.ByteOrder
+	sections []exeSection
+	// ELF symbol and string tables (zero when stripped).
+	symtab, strtab exeSection
+	bits           int
+}
+
+// readLayout reads the section table of an ELF, Mach-O or PE image.
+func readLayout(ra io.ReaderAt, size int64) (*exeLayout, error) {
+	var magic [4]byte
+	if _, err := ra.ReadAt(magic[:], 0); err != nil {
+		return nil, eofAsUnexpected(err)
+	}
+	switch {
+	case bytes.Equal(magic[:], []byte("\x7fELF")):
+		return elfLayout(ra, size)
+	case isMachO(magic[:]):
+		return machoLayout(ra, size)
+	case bytes.Equal(magic[:2], []byte("MZ")):
+		h, err := readPEHeader(ra, size)
+		if err != nil {
+			return nil, err
+		}
+		l := &exeLayout{format: FormatPE, order: binary.LittleEndian, bits: h.bits}
+		for _, s := range h.sections {
+			l.sections = append(l.sections, exeSection{
+				name: s.name, addr: uint64(s.virtualAddress), off: uint64(s.rawOffset),
+				size: uint64(min(s.rawSize, max(s.virtualSize, s.rawSize))),
+				data: s.name != ".text" && s.rawSize > 0,
+			})
+		}
+		return l, nil
+	}
+	return nil, errors.New("unknown format")
+}
+
+func elfLayout(ra io.ReaderAt, size int64) (*exeLayout, error) {
+	f, err := elf.NewFile(io.NewSectionReader(ra, 0, size))
+	if err != nil {
+		return nil, err
+	}
+	l := &exeLayout{format: FormatELF, order: f.ByteOrder, bits: 64}
+	if f.Class == elf.ELFCLASS32 {
+		l.bits = 32
+	}
+	for i, s := range f.Sections {
+		es := exeSection{
+			name: s.Name, addr: s.Addr, off: s.Offset, size: s.FileSize,
+			data: s.Flags&elf.SHF_ALLOC != 0 && s.Flags&elf.SHF_EXECINSTR == 0 && s.Type != elf.SHT_NOBITS && s.Flags&elf.SHF_COMPRESSED == 0,
+		}
+		if s.Type == elf.SHT_NOBITS {
+			es.size = 0
+		}
+		l.sections = append(l.sections, es)
+		if s.Type == elf.SHT_SYMTAB && int(s.Link) < len(f.Sections) {
+			l.symtab = es
+			ss := f.Sections[s.Link]
+			l.strtab = exeSection{name: ss.Name, off: ss.Offset, size: ss.FileSize}
+			_ = i
+		}
+	}
+	if len(f.Sections) == 0 {
+		// No section headers (sstrip): the loadable segments stand in.
+		for _, p := range f.Progs {
+			if p.Type == elf.PT_LOAD && p.Flags&elf.PF_X == 0 {
+				l.sections = append(l.sections, exeSection{name: "PT_LOAD", addr: p.Vaddr, off: p.Off, size: p.Filesz, data: true})
+			}
+		}
+	}
+	return l, nil
+}
+
+// machoLayout walks the load commands of a thin Mach-O for its sections.
+func machoLayout(ra io.ReaderAt, size int64) (*exeLayout, error) {
+	var hdr [32]byte
+	if _, err := ra.ReadAt(hdr[:], 0); err != nil {
+		return nil, eofAsUnexpected(err)
+	}
+	l := &exeLayout{format: FormatMachO}
+	switch {
+	case bytes.Equal(hdr[:4], []byte{0xcf, 0xfa, 0xed, 0xfe}):
+		l.order, l.bits = binary.LittleEndian, 64
+	case bytes.Equal(hdr[:4], []byte{0xce, 0xfa, 0xed, 0xfe}):
+		l.order, l.bits = binary.LittleEndian, 32
+	case bytes.Equal(hdr[:4], []byte{0xfe, 0xed, 0xfa, 0xcf}):
+		l.order, l.bits = binary.BigEndian, 64
+	case bytes.Equal(hdr[:4], []byte{0xfe, 0xed, 0xfa, 0xce}):
+		l.order, l.bits = binary.BigEndian, 32
+	default:
+		return nil, errors.New("not a thin Mach-O")
+	}
+	ncmds := l.order.Uint32(hdr[16:])
+	sizeofcmds := int64(l.order.Uint32(hdr[20:]))
+	start := int64(28)
+	if l.bits == 64 {
+		start = 32
+	}
+	if sizeofcmds > 16<<20 || start+sizeofcmds > size {
+		return nil, fmt.Errorf("load commands (%d bytes) beyond the end of the file", sizeofcmds)
+	}
+	cmds := make([]byte, sizeofcmds)
+	if _, err := ra.ReadAt(cmds, start); err != nil {
+		return nil, eofAsUnexpected(err)
+	}
+	name16 := func(b []byte) string { return string(bytes.TrimRight(b[:16], "\x00")) }
+	for i := uint32(0); i < ncmds && len(cmds) >= 8; i++ {
+		cmd, n := l.order.Uint32(cmds), l.order.Uint32(cmds[4:])
+		if n < 8 || uint64(n) > uint64(len(cmds)) {
+			break
+		}
+		c := cmds[:n]
+		cmds = cmds[n:]
+		switch {
+		case cmd == 0x19 && len(c) >= 72: // LC_SEGMENT_64
+			initprot := l.order.Uint32(c[60:])
+			nsects := int(l.order.Uint32(c[64:]))
+			for j := 0; j < nsects && 72+80*j+80 <= len(c); j++ {
+				s := c[72+80*j:]
+				flags := l.order.Uint32(s[64:])
+				l.sections = append(l.sections, exeSection{
+					name: name16(s), addr: l.order.Uint64(s[32:]), size: l.order.Uint64(s[40:]),
+					off:  uint64(l.order.Uint32(s[48:])),
+					data: flags&0xff != 1 && flags&0x80000400 == 0 && initprot != 0, // not S_ZEROFILL, no instructions
+				})
+			}
+		case cmd == 0x1 && len(c) >= 56: // LC_SEGMENT
+			initprot := l.order.Uint32(c[44:])
+			nsects := int(l.order.Uint32(c[48:]))
+			for j := 0; j < nsects && 56+68*j+68 <= len(c); j++ {
+				s := c[56+68*j:]
+				flags := l.order.Uint32(s[56:])
+				l.sections = append(l.sections, exeSection{
+					name: name16(s), addr: uint64(l.order.Uint32(s[32:])), size: uint64(l.order.Uint32(s[36:])),
+					off:  uint64(l.order.Uint32(s[40:])),
+					data: flags&0xff != 1 && flags&0x80000400 == 0 && initprot != 0,
+				})
+			}
+		}
+	}
+	return l, nil
+}
+
+// section returns the first section with one of the names.
+func (l *exeLayout) section(names ...string) (exeSection, bool) {
+	for _, n := range names {
+		for _, s := range l.sections {
+			if s.name == n && s.size > 0 {
+				return s, true
+			}
+		}
+	}
+	return exeSection{}, false
+}
+
+// pclnHeader is the part of a pclntab header readGo uses.
+type pclnHeader struct {
+	magic   uint32
+	order   binary.ByteOrder
+	ptrSize int
+	// The function name table, as file offsets [namesStart, namesEnd).
+	namesStart, namesEnd int64
+}
+
+// release is the Go release range a pclntab magic stands for.
+func (h pclnHeader) release() string {
+	switch h.magic {
+	case pcln120:
+		return "go1.20 or later"
+	case pcln118:
+		return "go1.18 or go1.19"
+	case pcln116:
+		return "go1.16 or go1.17"
+	}
+	return "go1.2 to go1.15"
+}
+
+// releaseOK reports whether the Go version v (go1.N...) fits the header's magic.
+func (h pclnHeader) releaseOK(minor int) bool {
+	switch h.magic {
+	case pcln120:
+		return minor >= 20
+	case pcln118:
+		return minor == 18 || minor == 19
+	case pcln116:
+		return minor == 16 || minor == 17
+	}
+	return minor >= 2 && minor <= 15
+}
+
+// parsePcln checks and decodes a pclntab header at file offset off in a region ending
+// at end.
+func parsePcln(ra io.ReaderAt, off, end int64) (pclnHeader, bool) {
+	var b [8 + 8*8]byte
+	n, _ := ra.ReadAt(b[:], off)
+	if n < 16 {
+		return pclnHeader{}, false
+	}
+	h := pclnHeader{}
+	for _, bo := range []binary.ByteOrder{binary.LittleEndian, binary.BigEndian} {
+		switch m := bo.Uint32(b[:]); m {
+		case pcln12, pcln116, pcln118, pcln120:
+			h.magic, h.order = m, bo
+		}
+		if h.order != nil {
+			break
+		}
+	}
+	minLC, ptr := b[6], int(b[7])
+	if h.order == nil || b[4] != 0 || b[5] != 0 || (minLC != 1 && minLC != 2 && minLC != 4) || (ptr != 4 && ptr != 8) {
+		return pclnHeader{}, false
+	}
+	h.ptrSize = ptr
+	if h.magic == pcln12 {
+		// Names are spread through the table: scan it all.
+		h.namesStart, h.namesEnd = off, end
+		return h, true
+	}
+	word := func(i int) uint64 {
+		at := 8 + i*ptr
+		if at+ptr > n {
+			return ^uint64(0)
+		}
+		if ptr == 4 {
+			return uint64(h.order.Uint32(b[at:]))
+		}
+		return h.order.Uint64(b[at:])
+	}
+	nameIdx, hdrWords := 3, 8 // nfunc, nfiles, textStart, funcnameOffset, cuOffset, ...
+	if h.magic == pcln116 {
+		nameIdx, hdrWords = 2, 7 // no textStart
+	}
+	names, cus := word(nameIdx), word(nameIdx+1)
+	// The function name table follows the header directly, and the cu table follows it.
+	if names != uint64(8+hdrWords*ptr) || cus < names || cus > uint64(end-off) {
+		return pclnHeader{}, false
+	}
+	h.namesStart, h.namesEnd = off+int64(names), off+int64(cus)
+	return h, true
+}
+
+// findPcln finds the pclntab: its own section when there is one, else by scanning the
+// data sections for a valid header.
+func findPcln(ra io.ReaderAt, size int64, l *exeLayout) (pclnHeader, bool) {
+	if s, ok := l.section(".gopclntab", "__gopclntab"); ok && s.off < uint64(size) {
+		end := int64(min(s.off+s.size, uint64(size)))
+		if h, ok := parsePcln(ra, int64(s.off), end); ok {
+			return h, true
+		}
+	}
+	var magics [][]byte
+	for _, m := range []uint32{pcln120, pcln118, pcln116, pcln12} {
+		magics = append(magics, binary.LittleEndian.AppendUint32(nil, m), binary.BigEndian.AppendUint32(nil, m))
+	}
+	budget := int64(scanMaxLen)
+	for _, s := range l.sections {
+		if !s.data || s.off >= uint64(size) || budget <= 0 {
+			continue
+		}
+		end := int64(min(s.off+s.size, uint64(size)))
+		var found pclnHeader
+		var ok bool
+		budget -= end - int64(s.off)
+		scanRegion(ra, int64(s.off), end, 6, func(buf []byte, base int64) bool {
+			for _, m := range magics {
+				for i := 0; ; {
+					j := bytes.Index(buf[i:], m)
+					if j < 0 {
+						break
+					}
+					at := base + int64(i+j)
+					if (at-int64(s.off))%4 == 0 {
+						if found, ok = parsePcln(ra, at, end); ok {
+							return false
+						}
+					}
+					i += j + 1
+				}
+			}
+			return true
+		})
+		if ok {
+			return found, true
+		}
+	}
+	return pclnHeader{}, false
+}
+
+// scanRegion calls fn with consecutive chunks of [start, end), each overlapping the
+// previous by overlap bytes so a pattern of up to overlap+1 bytes is never cut, and
+// stops when fn returns false. base is the file offset of buf[0]. It reads through
+// one fixed buffer: memory stays constant whatever the region's size.
+func scanRegion(ra io.ReaderAt, start, end int64, overlap int, fn func(buf []byte, base int64) bool) {
+	buf := make([]byte, scanChunk)
+	keep := 0
+	for off := start; off < end; {
+		n := int(min(int64(len(buf)-keep), end-off))
+		m, err := ra.ReadAt(buf[keep:keep+n], off)
+		if m > 0 && !fn(buf[:keep+m], off-int64(keep)) {
+			return
+		}
+		if m <= 0 || (err != nil && m < n) {
+			return
+		}
+		off += int64(m)
+		total := keep + m
+		keep = min(overlap, total)
+		copy(buf, buf[total-keep:total])
+	}
+}
+
+// cgoMarkers are prefixes of function names that only runtime/cgo (and the cgo
+// glue of packages that import "C") put into the pclntab. runtime._cgo_init and
+// friends are not among them: every Go binary has those.
+var cgoMarkers = [][]byte{[]byte("\x00runtime/cgo."), []byte("\x00x_cgo_"), []byte("\x00_cgo_"), []byte("\x00crosscall2\x00")}
+
+// pclnCgo reports whether the function name table names runtime/cgo functions.
+func pclnCgo(ra io.ReaderAt, h pclnHeader) bool {
+	found := false
+	first := true
+	longest := 0
+	for _, m := range cgoMarkers {
+		longest = max(longest, len(m))
+	}
+	scanRegion(ra, h.namesStart, h.namesEnd, longest-1, func(buf []byte, base int64) bool {
+		if first {
+			first = false
+			for _, m := range cgoMarkers {
+				if bytes.HasPrefix(buf, m[1:]) {
+					found = true
+					return false
+				}
+			}
+		}
+		for _, m := range cgoMarkers {
+			if bytes.Contains(buf, m) {
+				found = true
+				return false
+			}
+		}
+		return true
+	})
+	return found
+}
+
+// versionStrings scans the read-only data for Go version strings ("go1.26.8",
+// "go1.21rc2", "devel go1.27-abcdef ...") that fit ok, and returns the newest.
+func versionStrings(ra io.ReaderAt, size int64, l *exeLayout, ok func(minor int) bool) string {
+	var best string
+	var bestV []int
+	budget := int64(scanMaxLen)
+	for _, name := range []string{".rodata", "__rodata", ".rdata", "__const"} {
+		for _, s := range l.sections {
+			if s.name != name || !s.data || s.off >= uint64(size) || budget <= 0 {
+				continue
+			}
+			end := int64(min(s.off+s.size, uint64(size)))
+			budget -= end - int64(s.off)
+			scanRegion(ra, int64(s.off), end, 63, func(buf []byte, base int64) bool {
+				for i := 0; ; {
+					j := bytes.Index(buf[i:], []byte("go1."))
+					if j < 0 {
+						return true
+					}
+					i += j
+					v, nums := parseGoVersionAt(buf, i)
+					i += 4
+					if v == "" || !ok(nums[1]) {
+						continue
+					}
+					if bestV == nil || versionLess(bestV, nums) {
+						best, bestV = v, nums
+					}
+				}
+			})
+		}
+	}
+	return best
+}
+
+// parseGoVersionAt parses a version string at buf[i:] ("go1.N[.P][rcR|betaR]",
+// preceded by "devel " for development toolchains) and returns it and its numbers.
+func parseGoVersionAt(buf []byte, i int) (string, []int) {
+	j := i + 4
+	num := func() (int, bool) {
+		start, x := j, 0
+		for j < len(buf) && buf[j] >= '0' && buf[j] <= '9' && j-start < 4 {
+			x = x*10 + int(buf[j]-'0')
+			j++
+		}
+		return x, j > start
+	}
+	minor, ok := num()
+	if !ok || minor < 2 || minor > 999 {
+		return "", nil
+	}
+	nums := []int{1, minor}
+	if j+1 < len(buf) && buf[j] == '.' {
+		j++
+		if p, ok := num(); ok {
+			nums = append(nums, p)
+		} else {
+			return "", nil
+		}
+	}
+	for _, pre := range []string{"rc", "beta"} {
+		if bytes.HasPrefix(buf[j:], []byte(pre)) {
+			j += len(pre)
+			if _, ok := num(); !ok {
+				return "", nil
+			}
+			nums = append(nums[:2], -1) // a pre-release sorts before .0
+			break
+		}
+	}
+	start := i
+	if i >= 6 && string(buf[i-6:i]) == "devel " {
+		start = i - 6
+		// devel go1.27-abcdef0123 ...: keep the revision.
+		if j < len(buf) && buf[j] == '-' {
+			k := j + 1
+			for k < len(buf) && k-j <= 40 && (buf[k] >= '0' && buf[k] <= '9' || buf[k] >= 'a' && buf[k] <= 'f') {
+				k++
+			}
+			j = k
+		}
+	}
+	// A version string ends before more digits or dots, and the buffer must hold its
+	// end (a string cut by a chunk boundary is seen whole in the next chunk).
+	if j >= len(buf) || buf[j] >= '0' && buf[j] <= '9' || buf[j] == '.' {
+		return "", nil
+	}
+	// It does not continue a path, a module version or a number before it.
+	if start > 0 {
+		c := buf[start-1]
+		if c >= '0' && c <= '9' || c == '.' || c == '/' || c == '@' || c == '-' || c == '_' {
+			return "", nil
+		}
+	}
+	return strings.TrimSpace(string(buf[start:j])), nums
+}

@@ -1,0 +1,151 @@
+package goenv
+
+import (
+	"context"
+	"io/fs"
+	"path"
+	"strings"
+
+	"github.com/gonative/gonative/internal/exe"
+)
+
+// Binary is one executable found in a PATH directory, read from its bytes.
+type Binary struct {
+	// Path is where PATH finds it; Resolved is the file after symbolic links.
+	Path     string `json:"path"`
+	Resolved string `json:"resolved,omitempty"`
+	// Index is the position of its directory in PATH (0 is searched first).
+	Index int `json:"index"`
+	// GOROOT is the Go root a go command at Resolved uses when GOROOT is not set:
+	// the parent of its bin directory when that holds pkg/tool (cmd/go's findGOROOT).
+	GOROOT string `json:"goroot,omitempty"`
+	// OS, Arch and Version describe the binary's first slice (Version is the Go
+	// version that built it); Archs lists every slice of a universal binary.
+	OS      string   `json:"os,omitempty"`
+	Arch    string   `json:"arch,omitempty"`
+	Archs   []string `json:"archs,omitempty"`
+	Version string   `json:"version,omitempty"`
+	// Script is true for a text file starting with #! (a shim or wrapper).
+	Script bool `json:"script,omitempty"`
+	// File is the full inspection; Err says why it could not be read.
+	File *exe.File `json:"-"`
+	Err  string    `json:"error,omitempty"`
+}
+
+// Lookup is how FindAll reads a machine. Paths use forward slashes (or the host's
+// separator on Windows); a test can describe any machine.
+type Lookup struct {
+	// PATH is the search path and GOOS the machine's OS (it decides the list
+	// separator and the .exe suffix).
+	PATH, GOOS string
+	// Stat follows symbolic links; EvalSymlinks resolves them.
+	Stat         func(name string) (fs.FileInfo, error)
+	EvalSymlinks func(name string) (string, error)
+	// Inspect reads an executable's headers (exe.Inspect on a real machine).
+	Inspect func(ctx context.Context, name string) (*exe.File, error)
+	// ReadFile reads the first bytes of a file (to recognise scripts); may be nil.
+	ReadFile func(name string) ([]byte, error)
+}
+
+// Dirs splits PATH the way the machine's shell does; empty entries are skipped.
+func (l Lookup) Dirs() []string {
+	sep := ":"
+	if l.GOOS == "windows" {
+		sep = ";"
+	}
+	var dirs []string
+	for _, d := range strings.Split(l.PATH, sep) {
+		if d != "" {
+			dirs = append(dirs, d)
+		}
+	}
+	return dirs
+}
+
+// FindAll returns every executable called name in the PATH directories, in PATH order
+// (the first is the one a shell runs), each read with Inspect. The same file reached
+// through two directories is listed twice; compare Resolved.
+func FindAll(ctx context.Context, name string, l Lookup) []Binary {
+	if l.GOOS == "windows" && !strings.HasSuffix(strings.ToLower(name), ".exe") {
+		name += ".exe"
+	}
+	var out []Binary
+	for i, dir := range l.Dirs() {
+		if ctx.Err() != nil {
+			break
+		}
+		p := joinOS(l.GOOS, dir, name)
+		st, err := l.Stat(p)
+		if err != nil || st.IsDir() || (l.GOOS != "windows" && st.Mode().Perm()&0o111 == 0) {
+			continue
+		}
+		out = append(out, Read(ctx, p, i, l))
+	}
+	return out
+}
+
+// Read describes the executable at p (found in PATH entry index).
+func Read(ctx context.Context, p string, index int, l Lookup) Binary {
+	b := Binary{Path: p, Resolved: p, Index: index}
+	if l.EvalSymlinks != nil {
+		if r, err := l.EvalSymlinks(p); err == nil {
+			b.Resolved = r
+		}
+	}
+	b.GOROOT = GOROOTOf(b.Resolved, l.Stat)
+	if l.ReadFile != nil {
+		if data, err := l.ReadFile(b.Resolved); err == nil && strings.HasPrefix(string(data), "#!") {
+			b.Script = true
+			return b
+		}
+	}
+	if l.Inspect == nil {
+		return b
+	}
+	f, err := l.Inspect(ctx, b.Resolved)
+	if err != nil {
+		b.Err = err.Error()
+		return b
+	}
+	b.File = f
+	b.Err = f.Error
+	for i, s := range f.Slices {
+		b.Archs = append(b.Archs, s.Arch)
+		if i == 0 {
+			b.OS, b.Arch = s.OS, s.Arch
+		}
+		if b.Version == "" && s.Go != nil {
+			b.Version = s.Go.Version
+		}
+	}
+	return b
+}
+
+// GOROOTOf returns the Go root of a go command at the resolved path exe: the parent of
+// its directory when that directory is named bin and the parent holds pkg/tool, as
+// cmd/go's findGOROOT decides (cmd/go/internal/cfg/cfg.go); "" otherwise.
+func GOROOTOf(exe string, stat func(string) (fs.FileInfo, error)) string {
+	exe = strings.ReplaceAll(exe, `\`, "/")
+	dir := path.Dir(exe)
+	if path.Base(dir) != "bin" {
+		return ""
+	}
+	root := path.Dir(dir)
+	if stat != nil {
+		if st, err := stat(path.Join(root, "pkg", "tool")); err != nil || !st.IsDir() {
+			return ""
+		}
+	}
+	return root
+}
+
+// Contains reports whether dir is one of PATH's directories (compared after cleaning).
+func (l Lookup) Contains(dir string) (index int, ok bool) {
+	want := path.Clean(strings.ReplaceAll(dir, `\`, "/"))
+	for i, d := range l.Dirs() {
+		if path.Clean(strings.ReplaceAll(d, `\`, "/")) == want {
+			return i, true
+		}
+	}
+	return -1, false
+}

@@ -1,0 +1,326 @@
+package isa
+
+import (
+	"bytes"
+	"cmp"
+	"debug/elf"
+	"debug/macho"
+	"debug/pe"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+)
+
+// image is what Analyze needs from an executable: its architecture, its code and
+// the hints that stand next to it.
+type image struct {
+	format  string // elf, macho, pe
+	arch    string // GOARCH name
+	regions []region
+	// isaNeeded is the level (1..4) of the ELF GNU_PROPERTY_X86_ISA_1_NEEDED
+	// property, 0 if absent.
+	isaNeeded int
+	// guard reports whether an address lies in a function reached only after a
+	// runtime feature check (see guardedFuncs); nil when unknown.
+	guard func(addr uint64) bool
+}
+
+// Limits on malformed input.
+const (
+	maxRegions  = 4096
+	maxNoteSize = 1 << 16
+	maxSymbols  = 1 << 22
+)
+
+// openImage detects the format from the magic number and lists the executable
+// regions; guards asks for the symbol-based guard (see guardedFuncs). debug/* may panic on malformed files; the panic becomes an error.
+func openImage(ra io.ReaderAt, size int64, guards bool) (img *image, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			img, err = nil, fmt.Errorf("malformed executable: %v", r)
+		}
+	}()
+	var magic [4]byte
+	if _, err := ra.ReadAt(magic[:], 0); err != nil {
+		return nil, fmt.Errorf("read magic: %w", err)
+	}
+	sr := io.NewSectionReader(ra, 0, size)
+	switch {
+	case bytes.Equal(magic[:], []byte(elf.ELFMAG)):
+		return openELF(sr, size, guards)
+	case binary.BigEndian.Uint32(magic[:]) == macho.MagicFat, binary.BigEndian.Uint32(magic[:]) == 0xcafebabf:
+		return nil, errors.New("universal (fat) Mach-O: analyze each slice")
+	case binary.LittleEndian.Uint32(magic[:]) == macho.Magic64, binary.LittleEndian.Uint32(magic[:]) == macho.Magic32,
+		binary.BigEndian.Uint32(magic[:]) == macho.Magic64, binary.BigEndian.Uint32(magic[:]) == macho.Magic32:
+		return openMachO(sr, size)
+	case magic[0] == 'M' && magic[1] == 'Z':
+		return openPE(sr, size)
+	}
+	return nil, fmt.Errorf("unknown executable format (magic % x)", magic)
+}
+
+// addRegion appends a region after checking it against the file size.
+func (img *image) addRegion(off, n int64, addr uint64, size int64) error {
+	if n <= 0 {
+		return nil
+	}
+	if off < 0 || off > size || n > size-off {
+		return fmt.Errorf("code at offset %#x size %#x lies outside the file (%d bytes)", off, n, size)
+	}
+	if len(img.regions) >= maxRegions {
+		return fmt.Errorf("more than %d code sections", maxRegions)
+	}
+	img.regions = append(img.regions, region{off: off, size: n, addr: addr})
+	return nil
+}
+
+func openELF(sr *io.SectionReader, size int64, guards bool) (*image, error) {
+	f, err := elf.NewFile(sr)
+	if err != nil {
+		return nil, fmt.Errorf("ELF: %w", err)
+	}
+	img := &image{format: "elf", arch: elfArch(f)}
+	for _, s := range f.Sections {
+		if s.Type == elf.SHT_PROGBITS && s.Flags&elf.SHF_EXECINSTR != 0 {
+			if err := img.addRegion(int64(s.Offset), int64(s.Size), s.Addr, size); err != nil {
+				return nil, fmt.Errorf("ELF section %s: %w", s.Name, err)
+			}
+		}
+	}
+	if len(img.regions) == 0 { // no section headers: executable segments
+		for _, p := range f.Progs {
+			if p.Type == elf.PT_LOAD && p.Flags&elf.PF_X != 0 {
+				if err := img.addRegion(int64(p.Off), int64(p.Filesz), p.Vaddr, size); err != nil {
+					return nil, fmt.Errorf("ELF segment: %w", err)
+				}
+			}
+		}
+	}
+	if f.Machine == elf.EM_X86_64 {
+		img.isaNeeded = elfISANeeded(f, size)
+	}
+	switch {
+	case !guards:
+	case f.Machine == elf.EM_X86_64:
+		img.guard = guardedFuncs(f, x86Variant)
+	case f.Machine == elf.EM_AARCH64:
+		img.guard = guardedFuncs(f, arm64Helper)
+	}
+	return img, nil
+}
+
+func elfArch(f *elf.File) string {
+	switch f.Machine {
+	case elf.EM_X86_64:
+		return "amd64"
+	case elf.EM_386:
+		return "386"
+	case elf.EM_AARCH64:
+		return "arm64"
+	case elf.EM_ARM:
+		return "arm"
+	}
+	return strings.ToLower(strings.TrimPrefix(f.Machine.String(), "EM_"))
+}
+
+// GNU property note constants (binutils include/elf/common.h, glibc elf.h).
+const (
+	ntGNUPropertyType0  = 5
+	gnuPropX86ISANeeded = 0xc0008002
+)
+
+// elfISANeeded returns the x86-64 level (1..4) in the GNU_PROPERTY_X86_ISA_1_NEEDED
+// property of .note.gnu.property (or a PT_GNU_PROPERTY segment), 0 if absent.
+func elfISANeeded(f *elf.File, size int64) int {
+	var data []byte
+	if s := f.Section(".note.gnu.property"); s != nil && s.Type == elf.SHT_NOTE && s.Size <= maxNoteSize {
+		data, _ = s.Data()
+	} else {
+		for _, p := range f.Progs {
+			if p.Type == elf.PT_GNU_PROPERTY && p.Filesz <= maxNoteSize && int64(p.Off) < size {
+				data = make([]byte, p.Filesz)
+				if _, err := p.ReadAt(data, 0); err != nil {
+					data = nil
+				}
+				break
+			}
+		}
+	}
+	bo := f.ByteOrder
+	level := 0
+	for len(data) >= 12 {
+		namesz, descsz, typ := bo.Uint32(data), bo.Uint32(data[4:]), bo.Uint32(data[8:])
+		data = data[12:]
+		nameEnd := int(align(uint64(namesz), 4))
+		if namesz > maxNoteSize || nameEnd > len(data) {
+			return level
+		}
+		name := data[:namesz]
+		data = data[nameEnd:]
+		descEnd := int(align(uint64(descsz), 8))
+		if descsz > maxNoteSize || int(descsz) > len(data) {
+			return level
+		}
+		desc := data[:descsz]
+		if descEnd > len(data) {
+			descEnd = len(data)
+		}
+		data = data[descEnd:]
+		if typ != ntGNUPropertyType0 || string(bytes.TrimRight(name, "\x00")) != "GNU" {
+			continue
+		}
+		for len(desc) >= 8 {
+			ptype, psz := bo.Uint32(desc), bo.Uint32(desc[4:])
+			desc = desc[8:]
+			if int(psz) > len(desc) {
+				break
+			}
+			if ptype == gnuPropX86ISANeeded && psz >= 4 {
+				v := bo.Uint32(desc)
+				for l := 4; l >= 1; l-- { // bit 0 baseline, 1 v2, 2 v3, 3 v4
+					if v&(1<<(l-1)) != 0 {
+						level = max(level, l)
+						break
+					}
+				}
+			}
+			desc = desc[min(int(align(uint64(psz), 8)), len(desc)):]
+		}
+	}
+	return level
+}
+
+func align(x, a uint64) uint64 { return (x + a - 1) &^ (a - 1) }
+
+// x86Variant matches the names of functions that are one CPU-specific variant among
+// several, picked at run time by CPUID (glibc's ifunc variants such as
+// __memmove_avx_unaligned_erms or __strlen_evex, OpenSSL's *_avx2 ...).
+func x86Variant(name string) bool {
+	n := strings.ToLower(name)
+	for _, k := range []string{"avx", "evex", "sse3", "ssse3", "sse4", "sse42", "popcnt", "bmi", "fma", "f16c",
+		"lzcnt", "movbe", "aesni", "shaext", "sha_ni", "pclmul", "rdrand", "rdseed", "amx"} {
+		if strings.Contains(n, k) {
+			return true
+		}
+	}
+	return false
+}
+
+// arm64Helper matches the outline-atomics helpers (__aarch64_cas4_acq,
+// __aarch64_ldadd8_relax ...) that GCC's libgcc (GCC 10's -moutline-atomics) and
+// compiler-rt link in: they test __aarch64_have_lse_atomics at run time before using
+// LSE.
+func arm64Helper(name string) bool { return strings.HasPrefix(name, "__aarch64_") }
+
+// guardedFuncs returns a function telling whether an address lies in a function
+// whose name says it is reached only after a runtime feature check; nil without a
+// symbol table or such functions.
+func guardedFuncs(f *elf.File, match func(string) bool) func(uint64) bool {
+	s := f.Section(".symtab")
+	if s == nil || s.Size/24 > maxSymbols {
+		return nil
+	}
+	syms, err := f.Symbols()
+	if err != nil {
+		return nil
+	}
+	var spans []span
+	for _, sym := range syms {
+		if elf.ST_TYPE(sym.Info) == elf.STT_FUNC && sym.Size > 0 && match(sym.Name) {
+			spans = append(spans, span{sym.Value, sym.Value + sym.Size})
+		}
+	}
+	if len(spans) == 0 {
+		return nil
+	}
+	slices.SortFunc(spans, func(a, b span) int { return cmp.Compare(a.lo, b.lo) })
+	return func(a uint64) bool {
+		// The last span starting at or before a.
+		i, _ := slices.BinarySearchFunc(spans, a, func(sp span, a uint64) int {
+			if sp.lo <= a {
+				return -1
+			}
+			return 1
+		})
+		return i > 0 && a < spans[i-1].hi
+	}
+}
+
+type span struct{ lo, hi uint64 }
+
+func openMachO(sr *io.SectionReader, size int64) (*image, error) {
+	f, err := macho.NewFile(sr)
+	if err != nil {
+		return nil, fmt.Errorf("Mach-O: %w", err)
+	}
+	img := &image{format: "macho", arch: machoArch(f.Cpu)}
+	const instrAttrs = 0x80000000 | 0x400 // S_ATTR_PURE_INSTRUCTIONS | S_ATTR_SOME_INSTRUCTIONS
+	for _, s := range f.Sections {
+		if s.Flags&instrAttrs == 0 {
+			continue
+		}
+		if typ := s.Flags & 0xff; typ == 1 || typ == 0xc { // S_ZEROFILL, S_GB_ZEROFILL
+			continue
+		}
+		if err := img.addRegion(int64(s.Offset), int64(s.Size), s.Addr, size); err != nil {
+			return nil, fmt.Errorf("Mach-O section %s,%s: %w", s.Seg, s.Name, err)
+		}
+	}
+	return img, nil
+}
+
+func machoArch(c macho.Cpu) string {
+	switch c {
+	case macho.CpuAmd64:
+		return "amd64"
+	case macho.Cpu386:
+		return "386"
+	case macho.CpuArm64:
+		return "arm64"
+	case macho.CpuArm:
+		return "arm"
+	}
+	return fmt.Sprintf("cpu%#x", uint32(c))
+}
+
+func openPE(sr *io.SectionReader, size int64) (*image, error) {
+	f, err := pe.NewFile(sr)
+	if err != nil {
+		return nil, fmt.Errorf("PE: %w", err)
+	}
+	img := &image{format: "pe"}
+	var base uint64
+	switch f.Machine {
+	case pe.IMAGE_FILE_MACHINE_AMD64:
+		img.arch = "amd64"
+	case pe.IMAGE_FILE_MACHINE_I386:
+		img.arch = "386"
+	case pe.IMAGE_FILE_MACHINE_ARM64:
+		img.arch = "arm64"
+	default:
+		img.arch = fmt.Sprintf("pe%#x", f.Machine)
+	}
+	switch oh := f.OptionalHeader.(type) {
+	case *pe.OptionalHeader64:
+		base = oh.ImageBase
+	case *pe.OptionalHeader32:
+		base = uint64(oh.ImageBase)
+	}
+	const codeFlags = pe.IMAGE_SCN_CNT_CODE | pe.IMAGE_SCN_MEM_EXECUTE
+	for _, s := range f.Sections {
+		if s.Characteristics&codeFlags == 0 {
+			continue
+		}
+		n := min(int64(s.Size), int64(s.VirtualSize))
+		if s.VirtualSize == 0 {
+			n = int64(s.Size)
+		}
+		if err := img.addRegion(int64(s.Offset), n, base+uint64(s.VirtualAddress), size); err != nil {
+			return nil, fmt.Errorf("PE section %s: %w", s.Name, err)
+		}
+	}
+	return img, nil
+}

@@ -1,0 +1,158 @@
+package isa
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"io"
+)
+
+// chunkSize is how much code is read at a time: memory stays constant whatever the
+// size of the file.
+const chunkSize = 1 << 20
+
+// stats accumulates what a scan found.
+type stats struct {
+	count        [32]int64
+	first        [32]uint64
+	guarded      [32]int64 // uses inside dispatched variants or helpers
+	instructions int64
+	undecodable  int64
+	bytes        int64
+	cpuid        int64 // x86 CPUID instructions
+	firstCPUID   uint64
+}
+
+func (s *stats) add(ext uint32, addr uint64, guarded bool) {
+	for ext != 0 {
+		b := trailingZeros(ext)
+		ext &^= 1 << b
+		if s.count[b] == 0 {
+			s.first[b] = addr
+		}
+		s.count[b]++
+		if guarded {
+			s.guarded[b]++
+		}
+	}
+}
+
+func trailingZeros(x uint32) int {
+	n := 0
+	for x&1 == 0 {
+		x >>= 1
+		n++
+	}
+	return n
+}
+
+// region is a range of executable bytes in the file and its virtual address.
+type region struct {
+	off, size int64
+	addr      uint64
+}
+
+// scanner reads regions in chunks through one reusable buffer.
+type scanner struct {
+	ra    io.ReaderAt
+	buf   []byte
+	guard func(addr uint64) bool // nil: nothing is known to be guarded
+}
+
+func newScanner(ra io.ReaderAt, guard func(uint64) bool) *scanner {
+	return &scanner{ra: ra, buf: make([]byte, chunkSize+16), guard: guard}
+}
+
+// scanX86 decodes a region of x86-64 code linearly and counts extensions.
+func (sc *scanner) scanX86(ctx context.Context, rg region, st *stats) error {
+	carry := 0 // bytes kept at the start of buf from the previous chunk
+	pos := int64(0)
+	addr := rg.addr // address of buf[0]
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		want := min(int64(chunkSize), rg.size-pos)
+		n, err := sc.ra.ReadAt(sc.buf[carry:carry+int(want)], rg.off+pos)
+		if int64(n) < want {
+			if err == nil {
+				err = io.ErrUnexpectedEOF
+			}
+			return fmt.Errorf("read code at offset %#x: %w", rg.off+pos, err)
+		}
+		pos += want
+		eof := pos >= rg.size
+		b := sc.buf[:carry+n]
+		st.bytes += int64(n)
+		i := 0
+		limit := len(b) - 15 // every instruction starting before limit is complete
+		if eof {
+			limit = len(b)
+		}
+		for i < limit {
+			in := decodeX86(b[i:])
+			switch {
+			case in.n == 0: // truncated at the end of the code
+				st.undecodable++
+				i++
+				continue
+			case in.invalid:
+				st.undecodable++
+			default:
+				st.instructions++
+				if in.ext != 0 {
+					a := addr + uint64(i)
+					st.add(in.ext, a, sc.guard != nil && sc.guard(a))
+				}
+				if in.cpuid {
+					if st.cpuid == 0 {
+						st.firstCPUID = addr + uint64(i)
+					}
+					st.cpuid++
+				}
+			}
+			i += in.n
+		}
+		if eof {
+			return nil
+		}
+		if i > len(b) { // the last instruction ran past the end of the chunk
+			i = len(b)
+		}
+		carry = copy(sc.buf, b[i:])
+		addr += uint64(i)
+	}
+}
+
+// scanARM64 classifies every 4-byte word of a region of arm64 code.
+func (sc *scanner) scanARM64(ctx context.Context, rg region, st *stats) error {
+	pos := int64(0)
+	for pos+4 <= rg.size {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		want := min(int64(chunkSize), (rg.size-pos)&^3)
+		n, err := sc.ra.ReadAt(sc.buf[:want], rg.off+pos)
+		if int64(n) < want {
+			if err == nil {
+				err = io.ErrUnexpectedEOF
+			}
+			return fmt.Errorf("read code at offset %#x: %w", rg.off+pos, err)
+		}
+		b := sc.buf[:want]
+		st.bytes += want
+		st.instructions += want / 4
+		base := rg.addr + uint64(pos)
+		for i := 0; i+4 <= len(b); i += 4 {
+			w := binary.LittleEndian.Uint32(b[i:])
+			ext := classARM64(w)
+			if ext == 0 {
+				continue
+			}
+			a := base + uint64(i)
+			st.add(ext, a, sc.guard != nil && sc.guard(a))
+		}
+		pos += want
+	}
+	return nil
+}

@@ -1,0 +1,109 @@
+package toolchain
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// CachedToolchain is a toolchain that GOTOOLCHAIN downloaded into the module cache.
+type CachedToolchain struct {
+	Version  string   `json:"version"`
+	Platform Platform `json:"platform"`
+	// Dir is the extracted GOROOT ("" when only the download is left); Files are its
+	// files under cache/download (zip, ziphash, info, mod, lock, partial).
+	Dir   string   `json:"dir,omitempty"`
+	Files []string `json:"files,omitempty"`
+	// Size is the bytes used.
+	Size int64 `json:"size"`
+}
+
+// CachedToolchains lists the toolchains in the module cache gomodcache:
+// golang.org/toolchain@v0.0.1-go* directories and their files under
+// cache/download/golang.org/toolchain/@v/.
+func CachedToolchains(gomodcache string) ([]CachedToolchain, error) {
+	if gomodcache == "" {
+		return nil, nil
+	}
+	byMV := map[string]*CachedToolchain{}
+	var order []string
+	get := func(mv string) *CachedToolchain {
+		if c, ok := byMV[mv]; ok {
+			return c
+		}
+		v, p, ok := parseModuleVersion(mv)
+		if !ok {
+			return nil
+		}
+		c := &CachedToolchain{Version: v, Platform: p}
+		byMV[mv] = c
+		order = append(order, mv)
+		return c
+	}
+	parent := filepath.Join(gomodcache, "golang.org")
+	ents, _ := os.ReadDir(parent)
+	for _, e := range ents {
+		mv, ok := strings.CutPrefix(e.Name(), "toolchain@")
+		if !ok || !e.IsDir() {
+			continue
+		}
+		if c := get(mv); c != nil {
+			c.Dir = filepath.Join(parent, e.Name())
+			c.Size += dirSize(c.Dir)
+		}
+	}
+	dl := filepath.Join(gomodcache, "cache", "download", "golang.org", "toolchain", "@v")
+	ents, _ = os.ReadDir(dl)
+	for _, e := range ents {
+		name := e.Name()
+		mv := name
+		if i := strings.Index(name, ".zip"); i >= 0 {
+			mv = name[:i]
+		} else if i := strings.LastIndexByte(name, '.'); i >= 0 && strings.Count(name[:i], ".") >= 2 {
+			mv = name[:i]
+		}
+		if c := get(mv); c != nil {
+			p := filepath.Join(dl, name)
+			c.Files = append(c.Files, p)
+			if fi, err := e.Info(); err == nil {
+				c.Size += fi.Size()
+			}
+		}
+	}
+	out := make([]CachedToolchain, 0, len(order))
+	for _, mv := range order {
+		out = append(out, *byMV[mv])
+	}
+	return out, nil
+}
+
+// Remove deletes a module-cache toolchain, making its read-only directories writable
+// first (the module cache makes them 0555).
+func (c CachedToolchain) Remove() error {
+	if c.Dir != "" {
+		if err := removeAll(c.Dir); err != nil {
+			return err
+		}
+		os.Remove(c.Dir + ".partial")
+	}
+	for _, f := range c.Files {
+		if err := os.Remove(f); err != nil && !os.IsNotExist(err) {
+			return err
+		}
+	}
+	return nil
+}
+
+func dirSize(dir string) int64 {
+	var n int64
+	filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if fi, err := d.Info(); err == nil {
+				n += fi.Size()
+			}
+		}
+		return nil
+	})
+	return n
+}

@@ -1,0 +1,242 @@
+package toolchain
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"strings"
+
+	"github.com/gonative/gonative/internal/goenv"
+)
+
+// GoEnv names the variable that forces a version (or a go executable) everywhere.
+const GoEnv = "GONATIVE_GO"
+
+// Where a selection came from.
+const (
+	ByEnv          = "GONATIVE_GO"
+	ByGoVersion    = ".go-version"
+	ByToolVersions = ".tool-versions"
+	ByModule       = "go.work/go.mod"
+	ByDefault      = "default"
+)
+
+// WhichInput is what Which reads.
+type WhichInput struct {
+	// Dir is the directory a go command would run in.
+	Dir string
+	// Getenv reads the environment; ReadFile reads files.
+	Getenv   func(string) string
+	ReadFile func(string) ([]byte, error)
+	Store    Store
+	// Platform is the toolchain platform cmd/go would download (for the module cache
+	// path of a toolchain gonative has not installed).
+	Platform Platform
+	// GOMODCACHE is the module cache; UserEnvFile the `go env -w` file.
+	GOMODCACHE, UserEnvFile string
+}
+
+// Selection is the go that a `go` call in a directory runs, and why.
+type Selection struct {
+	// Version is the Go version ("1.27.3"), "" when only a path is known.
+	Version string `json:"version,omitempty"`
+	// Go is the absolute path of the go executable.
+	Go string `json:"go"`
+	// Installed is false when Go does not exist yet.
+	Installed bool `json:"installed"`
+	// By is one of ByEnv, ByGoVersion, ByToolVersions, ByModule, ByDefault.
+	By string `json:"by"`
+	// Reason explains the choice in words; File is the file that made it.
+	Reason string `json:"reason"`
+	File   string `json:"file,omitempty"`
+	// Note says what to do when the selection is not installed.
+	Note string `json:"note,omitempty"`
+}
+
+// Which decides which go runs in in.Dir: GONATIVE_GO; else the nearest .go-version or
+// .tool-versions (golang or go entry) in Dir or a parent; else the go.work/go.mod
+// `toolchain` and `go` lines under cmd/go's GOTOOLCHAIN rules, with the global default
+// as the local toolchain; else the global default.
+func Which(in WhichInput) (Selection, error) {
+	if v := strings.TrimSpace(in.Getenv(GoEnv)); v != "" {
+		if filepath.IsAbs(v) {
+			_, err := in.ReadFile(v)
+			return Selection{Go: v, Installed: err == nil || !errors.Is(err, fs.ErrNotExist), By: ByEnv, Reason: GoEnv + "=" + v}, nil
+		}
+		sel, err := in.pin(v, GoEnv+"="+v, "")
+		sel.By = ByEnv
+		return sel, err
+	}
+	if file, v := findPin(in.Dir, in.ReadFile); file != "" {
+		sel, err := in.pin(v, "pinned by "+file, file)
+		if filepath.Base(file) == ".tool-versions" {
+			sel.By = ByToolVersions
+		} else {
+			sel.By = ByGoVersion
+		}
+		return sel, err
+	}
+	def, err := in.Store.Default()
+	if err != nil {
+		return Selection{}, err
+	}
+	mod, err := goenv.FindModFile(in.Dir, in.Getenv("GOWORK"), in.ReadFile)
+	if err != nil {
+		return Selection{}, err
+	}
+	if mod.File != "" {
+		gtRaw, gtFrom := in.gotoolchain(def)
+		gt, err := goenv.ParseGOTOOLCHAIN(gtRaw)
+		if err != nil {
+			return Selection{}, fmt.Errorf("%w (set in %s)", err, gtFrom)
+		}
+		c, err := goenv.Choose(gt, def, mod)
+		if err != nil {
+			return Selection{}, err
+		}
+		if c.Toolchain != "local" {
+			v := goenv.ToolchainVersion(c.Toolchain)
+			sel := Selection{Version: v, By: ByModule, File: c.File, Reason: c.Reason}
+			if c.File == "" {
+				sel.By, sel.Reason = ByModule, c.Reason+" (from "+gtFrom+")"
+			}
+			if inst, err := in.Store.Lookup(v); err == nil {
+				sel.Go, sel.Installed = inst.Go, true
+				return sel, nil
+			}
+			sel.Go = filepath.Join(in.GOMODCACHE, ModulePath+"@"+ModuleVersion(v, in.Platform), "bin", in.Store.exe("go"))
+			_, serr := in.ReadFile(sel.Go)
+			sel.Installed = serr == nil
+			if c.PathOnly {
+				sel.Go = filepath.Join(in.Store.BinDir(), in.Store.exe(c.Toolchain))
+				sel.Installed = false
+				sel.Note = fmt.Sprintf("GOTOOLCHAIN=%s only uses toolchains on PATH and go%s is not installed: run `gonative install %s`", gtRaw, v, v)
+			} else {
+				sel.Note = fmt.Sprintf("go%s is not installed by gonative, so cmd/go downloads it into the module cache; run `gonative install %s` to get a native, verified copy", v, v)
+			}
+			return sel, nil
+		}
+		if def != "" {
+			inst, err := in.Store.Lookup(def)
+			return Selection{Version: def, Go: inst.Go, Installed: err == nil, By: ByDefault, File: mod.File,
+				Reason: fmt.Sprintf("global default (%s asks for nothing newer: %s)", mod.File, c.Reason)}, nil
+		}
+	}
+	if def == "" {
+		return Selection{}, fmt.Errorf("no Go selected here and no global default: run `gonative install` (then `gonative use VERSION`): %w", fs.ErrNotExist)
+	}
+	inst, err := in.Store.Lookup(def)
+	if err != nil {
+		return Selection{Version: def, Go: in.Store.GoExe(def), By: ByDefault, Reason: "global default (gonative use)",
+			Note: fmt.Sprintf("the default go%s is missing: run `gonative install %s`", def, def)}, nil
+	}
+	return Selection{Version: def, Go: inst.Go, Installed: true, By: ByDefault, Reason: "global default (gonative use)"}, nil
+}
+
+// gotoolchain returns the effective GOTOOLCHAIN and where it came from: the
+// environment, the `go env -w` file, then $GOROOT/go.env of the default toolchain.
+func (in WhichInput) gotoolchain(def string) (value, from string) {
+	if v := in.Getenv("GOTOOLCHAIN"); v != "" {
+		return v, "the environment"
+	}
+	if in.UserEnvFile != "" {
+		if b, err := in.ReadFile(in.UserEnvFile); err == nil {
+			if v, ok := goenv.ParseEnvFile(b)["GOTOOLCHAIN"]; ok {
+				return v, in.UserEnvFile
+			}
+		}
+	}
+	if def != "" {
+		f := filepath.Join(in.Store.GOROOT(def), "go.env")
+		if b, err := in.ReadFile(f); err == nil {
+			if v, ok := goenv.ParseEnvFile(b)["GOTOOLCHAIN"]; ok {
+				return v, f
+			}
+		}
+	}
+	return "local", "default (no GOTOOLCHAIN anywhere)"
+}
+
+// pin resolves a pinned version: exact when installed, a language version ("1.27")
+// to its newest installed patch.
+func (in WhichInput) pin(raw, reason, file string) (Selection, error) {
+	q, err := ParseQuery(raw)
+	if err != nil || q.Latest {
+		return Selection{}, fmt.Errorf("%s: %q is not a Go version", reason, raw)
+	}
+	sel := Selection{Version: q.Version, Reason: reason, File: file}
+	list, _ := in.Store.List()
+	var vs []string
+	for _, i := range list {
+		vs = append(vs, i.Version)
+	}
+	if v, ok := q.Resolve(vs); ok {
+		sel.Version = v
+		inst, _ := in.Store.Lookup(v)
+		sel.Go, sel.Installed = inst.Go, true
+		return sel, nil
+	}
+	if !q.Exact() {
+		sel.Go = in.Store.GoExe(q.Version)
+		sel.Note = fmt.Sprintf("no go%s.x is installed: run `gonative install %s`", q.Version, q.Version)
+		return sel, nil
+	}
+	sel.Go = in.Store.GoExe(q.Version)
+	sel.Note = fmt.Sprintf("go%s is not installed: run `gonative install %s`", q.Version, q.Version)
+	return sel, nil
+}
+
+// findPin finds the nearest .go-version, or .tool-versions with a golang/go entry, in
+// dir or a parent; in one directory .go-version wins.
+func findPin(dir string, readFile func(string) ([]byte, error)) (file, version string) {
+	dir = filepath.Clean(dir)
+	for {
+		p := filepath.Join(dir, ".go-version")
+		if b, err := readFile(p); err == nil {
+			if v := ParseGoVersionFile(b); v != "" {
+				return p, v
+			}
+		}
+		p = filepath.Join(dir, ".tool-versions")
+		if b, err := readFile(p); err == nil {
+			if v := ParseToolVersions(b); v != "" {
+				return p, v
+			}
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", ""
+		}
+		dir = parent
+	}
+}
+
+// ParseGoVersionFile returns the version in a .go-version file: its first non-blank,
+// non-comment line.
+func ParseGoVersionFile(b []byte) string {
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		l := strings.TrimSpace(sc.Text())
+		if l != "" && !strings.HasPrefix(l, "#") {
+			return strings.Fields(l)[0]
+		}
+	}
+	return ""
+}
+
+// ParseToolVersions returns the first version of the golang (asdf) or go (mise) entry
+// of a .tool-versions file.
+func ParseToolVersions(b []byte) string {
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		l, _, _ := strings.Cut(sc.Text(), "#")
+		f := strings.Fields(l)
+		if len(f) >= 2 && (f[0] == "golang" || f[0] == "go") {
+			return f[1]
+		}
+	}
+	return ""
+}

@@ -1,0 +1,513 @@
+package toolchain
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/gonative/gonative/internal/goenv"
+	"golang.org/x/mod/module"
+	"golang.org/x/mod/sumdb/dirhash"
+)
+
+// DLURLEnv names the variable that overrides the download site's base URL.
+const DLURLEnv = "GONATIVE_DL_URL"
+
+// DefaultDLURL is the official download site, used when no module proxy is
+// configured (GOPROXY=direct). Its JSON index lists every release with its SHA-256.
+const DefaultDLURL = "https://go.dev/dl/"
+
+// ErrNotFound is wrapped by errors for a version or platform that no source offers.
+var ErrNotFound = errors.New("not found")
+
+// Progress receives download progress; a nil Progress reports nothing.
+type Progress interface {
+	// Start begins a transfer of total bytes (-1 when unknown) of which done are
+	// already present (a resumed download).
+	Start(label string, done, total int64)
+	// Add reports n more bytes.
+	Add(n int)
+	// Finish ends the transfer.
+	Finish()
+}
+
+// Fetcher finds and downloads toolchains from the configured sources: the GOPROXY list
+// (module golang.org/toolchain, checked against GOSUMDB), and the download site for
+// "direct" or when no proxy is configured.
+type Fetcher struct {
+	// Proxies is the parsed GOPROXY list; empty means no proxy: the download site.
+	Proxies []goenv.Proxy
+	// SumDB is the parsed GOSUMDB. With Off set nothing from a proxy is verified.
+	SumDB goenv.SumDB
+	// DLURL is the download site's base URL (DefaultDLURL when empty).
+	DLURL string
+	// Client makes the HTTP requests (http.DefaultClient when nil).
+	Client *http.Client
+	// Store holds downloads (tmp/) and the checksum database client's state.
+	Store Store
+	// Progress reports downloads; may be nil.
+	Progress Progress
+}
+
+// Release is one toolchain a source offers.
+type Release struct {
+	Version  string   `json:"version"`
+	Platform Platform `json:"platform"`
+}
+
+// Artifact is a downloaded (or local) toolchain archive, not yet verified.
+type Artifact struct {
+	Version  string
+	Platform Platform
+	// Path is the archive on disk, Format "zip" or "tar.gz".
+	Path, Format string
+	// Origin is the URL or file it came from.
+	Origin string
+	// Download is true when Path is a download in the store's tmp/ that may be
+	// deleted after a failed verification.
+	Download bool
+	// verify checks the archive and returns its hash and how it was checked.
+	verify func(ctx context.Context) (hash, how string, err error)
+}
+
+// Verify checks the archive against its source's trust root (the checksum database,
+// or the download site's SHA-256) and returns its hash and a description of the check;
+// how is "" when nothing was checked (GOSUMDB=off).
+func (a *Artifact) Verify(ctx context.Context) (hash, how string, err error) {
+	if a.verify == nil {
+		return "", "", nil
+	}
+	return a.verify(ctx)
+}
+
+func (f *Fetcher) client() *http.Client {
+	if f.Client != nil {
+		return f.Client
+	}
+	return http.DefaultClient
+}
+
+func (f *Fetcher) dlURL() string {
+	u := f.DLURL
+	if u == "" {
+		u = DefaultDLURL
+	}
+	if !strings.HasSuffix(u, "/") {
+		u += "/"
+	}
+	return u
+}
+
+// Describe names the sources in order, for messages.
+func (f *Fetcher) Describe() string {
+	if len(f.Proxies) == 0 {
+		return "download site " + f.dlURL()
+	}
+	var s []string
+	for _, p := range f.Proxies {
+		s = append(s, p.URL)
+	}
+	return "GOPROXY=" + strings.Join(s, ",")
+}
+
+// walk calls try for each source in GOPROXY order with cmd/go's fall-through rules;
+// "direct" (or an empty list) means the download site (p.URL == "").
+func (f *Fetcher) walk(try func(p goenv.Proxy) error) error {
+	if len(f.Proxies) == 0 {
+		return try(goenv.Proxy{})
+	}
+	var last error
+	for _, p := range f.Proxies {
+		if p.IsOff() {
+			if last != nil {
+				return last
+			}
+			return errors.New("GOPROXY=off: downloads are disabled (set GOPROXY, or use install --from FILE)")
+		}
+		if p.IsDirect() {
+			p = goenv.Proxy{}
+		}
+		err := try(p)
+		if err == nil {
+			return nil
+		}
+		last = err
+		if p.URL == "" || !p.Next(errors.Is(err, ErrNotFound)) {
+			return err
+		}
+	}
+	return last
+}
+
+// Releases lists what the sources offer, for every platform, from the first source that
+// answers.
+func (f *Fetcher) Releases(ctx context.Context) ([]Release, error) {
+	var out []Release
+	err := f.walk(func(p goenv.Proxy) error {
+		var err error
+		if p.URL == "" {
+			out, err = f.dlReleases(ctx)
+		} else {
+			out, err = f.proxyReleases(ctx, p)
+		}
+		return err
+	})
+	return out, err
+}
+
+func (f *Fetcher) proxyReleases(ctx context.Context, p goenv.Proxy) ([]Release, error) {
+	esc, _ := module.EscapePath(ModulePath)
+	data, err := f.get(ctx, p.URL+"/"+esc+"/@v/list")
+	if err != nil && p.IsFile() && errors.Is(err, ErrNotFound) {
+		// A file:// proxy without a list file: list its zips.
+		dir, derr := goenv.FileProxyDir(p.URL)
+		if derr == nil {
+			ents, _ := os.ReadDir(filepath.Join(dir, filepath.FromSlash(esc), "@v"))
+			var b strings.Builder
+			for _, e := range ents {
+				if v, ok := strings.CutSuffix(e.Name(), ".zip"); ok {
+					b.WriteString(v + "\n")
+				}
+			}
+			data, err = []byte(b.String()), nil
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []Release
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, plat, ok := parseModuleVersion(strings.TrimSpace(line)); ok {
+			out = append(out, Release{v, plat})
+		}
+	}
+	return out, nil
+}
+
+// dlFile is one file of the download site's JSON index.
+type dlFile struct {
+	Filename string `json:"filename"`
+	OS       string `json:"os"`
+	Arch     string `json:"arch"`
+	Version  string `json:"version"`
+	SHA256   string `json:"sha256"`
+	Size     int64  `json:"size"`
+	Kind     string `json:"kind"`
+}
+
+func (f *Fetcher) dlIndex(ctx context.Context) ([]dlFile, error) {
+	data, err := f.get(ctx, f.dlURL()+"?mode=json&include=all")
+	if err != nil {
+		return nil, err
+	}
+	var rels []struct {
+		Version string   `json:"version"`
+		Files   []dlFile `json:"files"`
+	}
+	if err := json.Unmarshal(data, &rels); err != nil {
+		return nil, fmt.Errorf("download site index %s: %w", f.dlURL(), err)
+	}
+	var files []dlFile
+	for _, r := range rels {
+		files = append(files, r.Files...)
+	}
+	return files, nil
+}
+
+func (f *Fetcher) dlReleases(ctx context.Context) ([]Release, error) {
+	files, err := f.dlIndex(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []Release
+	for _, d := range files {
+		if d.Kind == "archive" && goenv.ToolchainVersion(d.Version) != "" {
+			out = append(out, Release{goenv.ToolchainVersion(d.Version), Platform{d.OS, d.Arch}})
+		}
+	}
+	return out, nil
+}
+
+// Fetch downloads version v for platform p from the first source that has it.
+func (f *Fetcher) Fetch(ctx context.Context, v string, p Platform) (*Artifact, error) {
+	var a *Artifact
+	err := f.walk(func(px goenv.Proxy) error {
+		var err error
+		if px.URL == "" {
+			a, err = f.fetchDL(ctx, v, p)
+		} else {
+			a, err = f.fetchProxy(ctx, px, v, p)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+func (f *Fetcher) fetchProxy(ctx context.Context, px goenv.Proxy, v string, p Platform) (*Artifact, error) {
+	mv := ModuleVersion(v, p)
+	esc, _ := module.EscapePath(ModulePath)
+	u := px.URL + "/" + esc + "/@v/" + mv + ".zip"
+	a := &Artifact{Version: v, Platform: p, Format: "zip", Origin: u}
+	if px.IsFile() {
+		// Read the zip where it is: no copy.
+		dir, err := goenv.FileProxyDir(px.URL)
+		if err != nil {
+			return nil, err
+		}
+		a.Path = filepath.Join(dir, filepath.FromSlash(esc), "@v", mv+".zip")
+		if _, err := os.Stat(a.Path); err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil, fmt.Errorf("%s: %w", a.Path, ErrNotFound)
+			}
+			return nil, err
+		}
+	} else {
+		path, err := f.download(ctx, u, mv+".zip", "go"+v+" "+p.String())
+		if err != nil {
+			return nil, err
+		}
+		a.Path, a.Download = path, true
+	}
+	a.verify = f.moduleVerifier(a, mv)
+	return a, nil
+}
+
+// moduleVerifier checks a module zip's h1: hash (golang.org/x/mod/sumdb/dirhash, as
+// cmd/go computes it) against the checksum database, unless GOSUMDB=off.
+func (f *Fetcher) moduleVerifier(a *Artifact, mv string) func(context.Context) (string, string, error) {
+	return func(ctx context.Context) (string, string, error) {
+		h, err := dirhash.HashZip(a.Path, dirhash.Hash1)
+		if err != nil {
+			return "", "", fmt.Errorf("hash %s: %w", a.Path, err)
+		}
+		if f.SumDB.Off {
+			return h, "", nil
+		}
+		want, err := f.sumdbLookup(ctx, mv)
+		if err != nil {
+			return h, "", err
+		}
+		if want != h {
+			return h, "", &MismatchError{File: a.Origin, Want: want, Got: h, By: "checksum database " + f.SumDB.Name}
+		}
+		return h, "checksum database " + f.SumDB.Name, nil
+	}
+}
+
+func (f *Fetcher) fetchDL(ctx context.Context, v string, p Platform) (*Artifact, error) {
+	files, err := f.dlIndex(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range files {
+		if d.Version != "go"+v || d.OS != p.OS || d.Arch != p.Arch || d.Kind != "archive" {
+			continue
+		}
+		if strings.ContainsAny(d.Filename, `/\`) {
+			return nil, fmt.Errorf("download site index: bad file name %q", d.Filename)
+		}
+		format := "tar.gz"
+		if strings.HasSuffix(d.Filename, ".zip") {
+			format = "zip"
+		}
+		u := f.dlURL() + url.PathEscape(d.Filename)
+		path, err := f.download(ctx, u, d.Filename, "go"+v+" "+p.String())
+		if err != nil {
+			return nil, err
+		}
+		a := &Artifact{Version: v, Platform: p, Path: path, Format: format, Origin: u, Download: true}
+		a.verify = func(ctx context.Context) (string, string, error) {
+			got, err := sha256File(path)
+			if err != nil {
+				return "", "", err
+			}
+			got = "sha256:" + got
+			if want := "sha256:" + strings.ToLower(d.SHA256); want != got {
+				return got, "", &MismatchError{File: u, Want: want, Got: got, By: "download site index"}
+			}
+			return got, "SHA-256 from the download site index", nil
+		}
+		return a, nil
+	}
+	return nil, fmt.Errorf("go%s for %s: not on the download site: %w", v, p, ErrNotFound)
+}
+
+// MismatchError is a verification failure: the archive's hash is not the trusted one.
+type MismatchError struct {
+	File, Want, Got, By string
+}
+
+func (e *MismatchError) Error() string {
+	return fmt.Sprintf("checksum mismatch for %s:\n\texpected (%s): %s\n\tactual: %s\nthe archive was deleted and nothing was installed", e.File, e.By, e.Want, e.Got)
+}
+
+func sha256File(path string) (string, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer fh.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, fh); err != nil {
+		return "", fmt.Errorf("hash %s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// get fetches a small document from an http(s) or file URL. A 404 or 410, or a missing
+// file, wraps ErrNotFound.
+func (f *Fetcher) get(ctx context.Context, u string) ([]byte, error) {
+	if strings.HasPrefix(u, "file://") {
+		path, err := goenv.FileProxyDir(strings.SplitN(u, "?", 2)[0])
+		if err != nil {
+			return nil, err
+		}
+		b, err := os.ReadFile(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%s: %w", path, ErrNotFound)
+		}
+		return b, err
+	}
+	req, err := http.NewRequestWithContext(ctx, "GET", u, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := f.client().Do(req)
+	if err != nil {
+		return nil, netError(u, err)
+	}
+	defer resp.Body.Close()
+	if err := statusError(u, resp); err != nil {
+		return nil, err
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return nil, netError(u, err)
+	}
+	return b, nil
+}
+
+func statusError(u string, resp *http.Response) error {
+	switch {
+	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone:
+		return fmt.Errorf("%s: %s: %w", redact(u), resp.Status, ErrNotFound)
+	case resp.StatusCode/100 != 2:
+		return fmt.Errorf("%s: %s", redact(u), resp.Status)
+	}
+	return nil
+}
+
+func redact(u string) string {
+	if p, err := url.Parse(u); err == nil {
+		return p.Redacted()
+	}
+	return u
+}
+
+// netError explains a transport failure.
+func netError(u string, err error) error {
+	var dns *net.DNSError
+	var op *net.OpError
+	if errors.As(err, &dns) || errors.As(err, &op) {
+		return fmt.Errorf("cannot reach %s: %w (no network? check the connection, GOPROXY and HTTPS_PROXY)", redact(u), err)
+	}
+	return fmt.Errorf("%s: %w", redact(u), err)
+}
+
+// download fetches u into the store's tmp/downloads/name, resuming a partial download
+// left by an interrupted run with an HTTP Range request. The caller holds the version's
+// lock.
+func (f *Fetcher) download(ctx context.Context, u, name, label string) (string, error) {
+	dir := filepath.Join(f.Store.TmpDir(), "downloads")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("download: %w", err)
+	}
+	final := filepath.Join(dir, name)
+	partial := final + ".partial"
+	out, err := os.OpenFile(partial, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return "", fmt.Errorf("download: %w", err)
+	}
+	defer out.Close()
+	have, _ := out.Seek(0, io.SeekEnd)
+	req, err := http.NewRequestWithContext(ctx, "GET", u, nil)
+	if err != nil {
+		return "", err
+	}
+	if have > 0 {
+		req.Header.Set("Range", "bytes="+strconv.FormatInt(have, 10)+"-")
+	}
+	resp, err := f.client().Do(req)
+	if err != nil {
+		return "", netError(u, err)
+	}
+	defer resp.Body.Close()
+	total := resp.ContentLength
+	switch {
+	case have > 0 && resp.StatusCode == http.StatusPartialContent:
+		if total >= 0 {
+			total += have
+		}
+	case resp.StatusCode == http.StatusRequestedRangeNotSatisfiable && have > 0:
+		// Already complete (or the server disagrees): start over once.
+		resp.Body.Close()
+		out.Close()
+		os.Remove(partial)
+		return f.download(ctx, u, name, label)
+	default:
+		if err := statusError(u, resp); err != nil {
+			return "", err
+		}
+		have = 0
+		if err := out.Truncate(0); err != nil {
+			return "", err
+		}
+		if _, err := out.Seek(0, io.SeekStart); err != nil {
+			return "", err
+		}
+	}
+	if f.Progress != nil {
+		f.Progress.Start(label, have, total)
+		defer f.Progress.Finish()
+	}
+	buf := make([]byte, 256<<10)
+	for {
+		n, rerr := resp.Body.Read(buf)
+		if n > 0 {
+			if _, err := out.Write(buf[:n]); err != nil {
+				return "", fmt.Errorf("download %s: write %s: %w", label, partial, diskError(err))
+			}
+			if f.Progress != nil {
+				f.Progress.Add(n)
+			}
+		}
+		if rerr == io.EOF {
+			break
+		}
+		if rerr != nil {
+			return "", netError(u, fmt.Errorf("download interrupted (run again to resume): %w", rerr))
+		}
+	}
+	if err := out.Close(); err != nil {
+		return "", diskError(err)
+	}
+	if err := os.Rename(partial, final); err != nil {
+		return "", err
+	}
+	return final, nil
+}
