@@ -130,6 +130,9 @@ func (r *Result) HasProblems() bool {
 // planning, before anything was built.
 type PlanError struct{ Problems []error }
 
+// Unwrap returns the problems, so errors.Is can look for ErrNoToolchain.
+func (e *PlanError) Unwrap() []error { return e.Problems }
+
 func (e *PlanError) Error() string {
 	var b strings.Builder
 	for i, p := range e.Problems {
@@ -146,6 +149,7 @@ type job struct {
 	pkg    mainPkg
 	target Target
 	cgo    bool
+	want   cgoWant
 	tc     *Toolchain
 	env    []string
 	out    *Output
@@ -443,6 +447,14 @@ func plan(ctx context.Context, o Options, mains []mainPkg) ([]*job, error) {
 				}
 			}
 			j.out.Cgo = j.cgo
+			switch {
+			case !j.cgo:
+				j.want = cgoNo
+			case len(n.Packages) > 0:
+				j.want = cgoYes
+			default:
+				j.want = cgoMaybe
+			}
 			cgoEnabled := "0"
 			if j.cgo {
 				cgoEnabled = "1"
@@ -525,7 +537,7 @@ func runJob(ctx context.Context, o Options, j *job, tmp string, progress func(Ev
 		return
 	}
 	progress(Event{Output: name, Target: j.out.Target, Stage: StageVerify})
-	verify(ctx, tmpOut, j.target, j.cgo, j.out)
+	verify(ctx, tmpOut, j.target, j.want, j.out)
 	if err := os.Rename(tmpOut, j.out.Path); err != nil {
 		j.out.Error = err.Error()
 	}
@@ -589,7 +601,7 @@ func universals(ctx context.Context, o Options, jobs []*job, tmp string, progres
 			continue
 		}
 		progress(Event{Output: name, Target: out.Target, Stage: StageVerify})
-		verifyUniversal(ctx, tmpOut, out, js[0].cgo || js[1].cgo)
+		verifyUniversal(ctx, tmpOut, out, map[string]cgoWant{js[0].target.Arch: js[0].want, js[1].target.Arch: js[1].want})
 		if err := os.Rename(tmpOut, out.Path); err != nil {
 			out.Error = err.Error()
 		}

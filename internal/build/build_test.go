@@ -512,3 +512,41 @@ func TestVersionLess(t *testing.T) {
 		}
 	}
 }
+
+func TestVerifyFindsMismatches(t *testing.T) {
+	ctx := context.Background()
+	amd := fixture.Go(t, fixture.Hello, []string{"GOOS=linux", "GOARCH=amd64"})
+	for _, tc := range []struct {
+		name string
+		path string
+		t    Target
+		cgo  cgoWant
+		want string
+	}{
+		{"arch", amd, Target{"linux", "arm64"}, cgoNo, "architecture is amd64, want arm64"},
+		{"format", amd, Target{"darwin", "amd64"}, cgoNo, "format is elf, want macho"},
+		{"cgo lost", amd, Target{"linux", "amd64"}, cgoYes, "built with cgo but runtime/cgo is not linked"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := &Output{}
+			verify(ctx, tc.path, tc.t, tc.cgo, out)
+			if !strings.Contains(strings.Join(out.Problems, "\n"), tc.want) {
+				t.Errorf("problems %q, want %q", out.Problems, tc.want)
+			}
+		})
+	}
+	// A darwin/arm64 program whose signed bytes changed is caught.
+	arm := fixture.Go(t, fixture.Hello, []string{"GOOS=darwin", "GOARCH=arm64"})
+	b, err := os.ReadFile(arm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)/3] ^= 0xff
+	bad := filepath.Join(t.TempDir(), "edited")
+	os.WriteFile(bad, b, 0o755)
+	out := &Output{}
+	verify(ctx, bad, Target{"darwin", "arm64"}, cgoNo, out)
+	if !strings.Contains(strings.Join(out.Problems, "\n"), "darwin/arm64 needs a valid code signature") {
+		t.Errorf("edited binary: problems %q, signature %q", out.Problems, out.Signature)
+	}
+}

@@ -27,9 +27,18 @@ func wantFormat(goos string) exe.Format {
 	return exe.FormatELF
 }
 
+// cgoWant says whether runtime/cgo must be linked into an output.
+type cgoWant int
+
+const (
+	cgoNo    cgoWant = iota // cgo was off: runtime/cgo must not be linked
+	cgoYes                  // a package has cgo files: runtime/cgo must be linked
+	cgoMaybe                // cgo was on but nothing asked for it (--cgo=on)
+)
+
 // verify inspects the output at path, built for t with cgo on or off, and records its
 // facts and any mismatch in out.
-func verify(ctx context.Context, path string, t Target, cgo bool, out *Output) {
+func verify(ctx context.Context, path string, t Target, cgo cgoWant, out *Output) {
 	if err := hashFile(path, out); err != nil {
 		out.Problems = append(out.Problems, err.Error())
 		return
@@ -63,7 +72,7 @@ func verify(ctx context.Context, path string, t Target, cgo bool, out *Output) {
 }
 
 // checkSlice compares one slice with the target.
-func checkSlice(s *exe.Slice, t Target, cgo bool, out *Output) {
+func checkSlice(s *exe.Slice, t Target, cgo cgoWant, out *Output) {
 	out.Arches = append(out.Arches, s.Arch)
 	if out.OS == "" {
 		out.OS = s.OS
@@ -86,9 +95,9 @@ func checkSlice(s *exe.Slice, t Target, cgo bool, out *Output) {
 		out.GoVersion = s.Go.Version
 		out.CgoLinked = out.CgoLinked || s.Go.Cgo
 		switch {
-		case cgo && !s.Go.Cgo:
+		case cgo == cgoYes && !s.Go.Cgo:
 			out.Problems = append(out.Problems, "built with cgo but runtime/cgo is not linked")
-		case !cgo && s.Go.Cgo:
+		case cgo == cgoNo && s.Go.Cgo:
 			out.Problems = append(out.Problems, "built without cgo but runtime/cgo is linked")
 		}
 	}
@@ -111,8 +120,9 @@ func checkSlice(s *exe.Slice, t Target, cgo bool, out *Output) {
 	}
 }
 
-// verifyUniversal checks a universal file merged from darwin/amd64 and darwin/arm64.
-func verifyUniversal(ctx context.Context, path string, out *Output, cgo bool) {
+// verifyUniversal checks a universal file merged from darwin/amd64 and darwin/arm64;
+// cgo says what each slice (by GOARCH) must link.
+func verifyUniversal(ctx context.Context, path string, out *Output, cgo map[string]cgoWant) {
 	if err := hashFile(path, out); err != nil {
 		out.Problems = append(out.Problems, err.Error())
 		return
@@ -139,7 +149,7 @@ func verifyUniversal(ctx context.Context, path string, out *Output, cgo bool) {
 		}
 		delete(want, s.Arch)
 		sub := &Output{}
-		checkSlice(s, Target{"darwin", s.Arch}, cgo, sub)
+		checkSlice(s, Target{"darwin", s.Arch}, cgo[s.Arch], sub)
 		out.Arches = append(out.Arches, s.Arch)
 		out.OS, out.GoVersion = sub.OS, sub.GoVersion
 		out.CgoLinked = out.CgoLinked || sub.CgoLinked

@@ -279,7 +279,7 @@ func renderBuild(w io.Writer, res *build.Result) {
 			facts = append(facts, "cc="+o.Toolchain.CC)
 		}
 		switch {
-		case o.Interpreter != "":
+		case o.Format == "elf" && o.Interpreter != "":
 			facts = append(facts, "interp "+o.Interpreter)
 		case o.Format == "elf" && o.Static:
 			facts = append(facts, "static")

@@ -61,11 +61,14 @@ first version installed becomes the global default.`,
 			if err != nil {
 				return err
 			}
-			f, err := tcFetcher(ctx, st, stderr)
+			f, err := tcFetcher(ctx, st)
 			if err != nil {
 				return err
 			}
 			f.Progress = tcProgress(stderr)
+			if f.SumDB.Off {
+				fmt.Fprintln(stderr, "gonative: WARNING: GOSUMDB=off: toolchains will NOT be verified against a checksum database")
+			}
 			var res toolchain.InstallResult
 			if from != "" {
 				if len(args) > 0 {
@@ -175,7 +178,7 @@ func tcGoEnv(ctx context.Context, names ...string) map[string]string {
 }
 
 // tcFetcher builds the sources from GOPROXY and GOSUMDB.
-func tcFetcher(ctx context.Context, st toolchain.Store, stderr io.Writer) (*toolchain.Fetcher, error) {
+func tcFetcher(ctx context.Context, st toolchain.Store) (*toolchain.Fetcher, error) {
 	env := tcGoEnv(ctx, "GOPROXY", "GOSUMDB")
 	proxies, err := goenv.ParseGOPROXY(env["GOPROXY"])
 	if err != nil {
@@ -187,24 +190,12 @@ func tcFetcher(ctx context.Context, st toolchain.Store, stderr io.Writer) (*tool
 		Client:  &http.Client{Transport: &http.Transport{Proxy: http.ProxyFromEnvironment, ResponseHeaderTimeout: 30 * time.Second, TLSHandshakeTimeout: 15 * time.Second}},
 		Store:   st,
 	}
-	usesProxy := false
-	for _, p := range proxies {
-		if !p.IsDirect() && !p.IsOff() {
-			usesProxy = true
-		}
-	}
-	if usesProxy {
-		if env["GOSUMDB"] == "" {
-			return nil, errors.New("GOPROXY is set but GOSUMDB is not and no go command is here to tell its default: set GOSUMDB (or GOSUMDB=off to install unverified)")
-		}
-		db, err := goenv.ParseGOSUMDB(env["GOSUMDB"])
+	if v := env["GOSUMDB"]; v != "" {
+		db, err := goenv.ParseGOSUMDB(v)
 		if err != nil {
 			return nil, err
 		}
 		f.SumDB = db
-		if db.Off {
-			fmt.Fprintln(stderr, "gonative: WARNING: GOSUMDB=off: toolchains from the proxy will NOT be verified against a checksum database")
-		}
 	}
 	return f, nil
 }

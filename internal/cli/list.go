@@ -40,7 +40,7 @@ installed.`,
 				return err
 			}
 			if remote {
-				f, err := tcFetcher(ctx, st, cmd.ErrOrStderr())
+				f, err := tcFetcher(ctx, st)
 				if err != nil {
 					return err
 				}

@@ -1,6 +1,7 @@
 package doctor
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -23,7 +24,7 @@ func cgoChecks() []Check {
 }
 
 // cgoOff reports whether cgo is explicitly off, so that cgo checks have nothing to say.
-func cgoOff(ctx context.Context, s *Session) bool { return s.Value(ctx, "CGO_ENABLED") == "0" }
+func cgoOff(ctx context.Context, s *Session) bool { return s.Setting(ctx, "CGO_ENABLED") == "0" }
 
 // tripleArch maps a target triple's first component (x86_64-linux-gnu,
 // arm64-apple-darwin23.5.0) to a GOARCH.
@@ -107,7 +108,7 @@ func checkCgoXcode(ctx context.Context, s *Session) []Finding {
 // pkgConfig returns the pkg-config command the go command runs (PKG_CONFIG or
 // pkg-config) and where it is.
 func pkgConfig(ctx context.Context, s *Session) (name, at string, ok bool) {
-	name = s.Value(ctx, "PKG_CONFIG")
+	name = s.Setting(ctx, "PKG_CONFIG")
 	if name == "" {
 		name = "pkg-config"
 	}
@@ -172,7 +173,7 @@ func libDirs(ctx context.Context, s *Session) []libDir {
 			dirs = append(dirs, libDir{d, from})
 		}
 	}
-	fields, _ := splitQuoted(s.Value(ctx, "CGO_LDFLAGS"))
+	fields, _ := splitQuoted(s.Setting(ctx, "CGO_LDFLAGS"))
 	for i, f := range fields {
 		if d, ok := strings.CutPrefix(f, "-L"); ok {
 			if d == "" && i+1 < len(fields) {
@@ -230,7 +231,7 @@ func isLibrary(name string) bool {
 // inspectLibrary reads a library's architectures; for a static archive, those of its
 // first object file.
 func inspectLibrary(ctx context.Context, s *Session, p string) ([]string, error) {
-	if strings.HasSuffix(p, ".a") && s.M.ReadFile != nil {
+	if strings.HasSuffix(p, ".a") {
 		if archs, ok, err := archiveArchs(ctx, s, p); ok {
 			return archs, err
 		}
@@ -246,18 +247,40 @@ func inspectLibrary(ctx context.Context, s *Session, p string) ([]string, error)
 	return archs, nil
 }
 
+// maxArchive bounds the static libraries read whole (the doctor must stay fast).
+const maxArchive = 64 << 20
+
 // archiveArchs reads the first object of an ar archive; ok is false when the file is
 // not an ar archive (a universal .a starts with the fat header and Inspect reads it).
 func archiveArchs(ctx context.Context, s *Session, p string) ([]string, bool, error) {
-	data, err := s.M.ReadFile(p)
-	if err != nil {
-		return nil, true, err
+	var ra io.ReaderAt
+	var size int64
+	if s.M.Open != nil {
+		f, err := s.M.Open(p)
+		if err != nil {
+			return nil, true, err
+		}
+		defer f.Close()
+		st, err := f.Stat()
+		if err != nil {
+			return nil, true, err
+		}
+		ra, size = f, st.Size()
+	} else {
+		if st, err := s.M.Stat(p); err != nil || st.Size() > maxArchive {
+			return nil, true, fmt.Errorf("%s: too large or unreadable", p)
+		}
+		data, err := s.M.ReadFile(p)
+		if err != nil {
+			return nil, true, err
+		}
+		ra, size = bytes.NewReader(data), int64(len(data))
 	}
-	if !strings.HasPrefix(string(data), arMagic) {
+	var magic [8]byte
+	if _, err := ra.ReadAt(magic[:], 0); err != nil || string(magic[:]) != arMagic {
 		return nil, false, nil
 	}
-	ra := strings.NewReader(string(data))
-	off, n, err := FirstObject(ra, int64(len(data)))
+	off, n, err := FirstObject(ra, size)
 	if err != nil {
 		return nil, true, fmt.Errorf("%s: %w", p, err)
 	}

@@ -132,13 +132,38 @@ func TestChecks(t *testing.T) {
 			f.file("/usr/local/go/go.env", "GOPROXY=https://proxy.example\nGOTOOLCHAIN=auto\n")
 			f.file("/work/go.mod", "module m\n\ngo 1.27\n\ntoolchain go1.27.2\n")
 			return f
-		}, Warning, "switches to go1.27.2"},
+		}, OK, "switches to go1.27.2"},
+		{"toolchain switch from an emulated go", "go.toolchain", func() *fake {
+			f := newFake("linux", "arm64").goroot("/usr/local/go", "linux", "amd64", "go1.26.8")
+			f.env["PATH"] = "/usr/local/go/bin"
+			f.env["GOTOOLCHAIN"] = "auto"
+			f.file("/work/go.mod", "module m\n\ngo 1.27.1\n")
+			return f
+		}, Warning, "for linux/amd64 (the local go's platform"},
+		{"module needs newer go, GOTOOLCHAIN=local", "go.toolchain", func() *fake {
+			f := newFake("linux", "amd64").goroot("/usr/local/go", "linux", "amd64", "go1.26.8")
+			f.env["PATH"] = "/usr/local/go/bin"
+			f.env["GOTOOLCHAIN"] = "local"
+			f.file("/work/sub/go.mod", "module m\n\ngo 1.27.1\n")
+			f.wd = "/work/sub/pkg"
+			return f
+		}, Error, "requires go >= 1.27.1"},
 		{"toolchain local in go.env", "go.toolchain", func() *fake {
 			f := newFake("linux", "amd64").goroot("/usr/lib/golang", "linux", "amd64", "go1.26.8")
 			f.env["PATH"] = "/usr/lib/golang/bin"
 			f.file("/usr/lib/golang/go.env", "GOTOOLCHAIN=local\n")
 			return f
 		}, OK, "sets GOTOOLCHAIN=local"},
+
+		{"vscode goroot", "go.ide", func() *fake {
+			f := appleSilicon().goroot("/usr/local/go", "darwin", "arm64", "go1.26.8")
+			f.file("/Users/me/Library/Application Support/Code/User/settings.json", `{
+	// my settings
+	"go.goroot": "/usr/local/go-intel",
+	"go.toolsEnvVars": {"GOARCH": "amd64",},
+}`)
+			return f
+		}, Warning, "VS Code uses go.goroot=/usr/local/go-intel"},
 
 		// settings
 		{"GOARM with arm64", "env.goarm", func() *fake {
@@ -312,5 +337,28 @@ func TestChecks(t *testing.T) {
 				t.Errorf("no finding mentions %q\n%s", tt.contains, dump(fs))
 			}
 		})
+	}
+}
+
+func TestRedact(t *testing.T) {
+	f := newFake("linux", "amd64")
+	f.env["GOPROXY"] = "https://me:s3cret@proxy.corp.example/go,direct"
+	for _, id := range []string{"env.layers", "env.proxy"} {
+		for _, fd := range run(t, f, id) {
+			if strings.Contains(fd.Title+strings.Join(fd.Evidence, " "), "s3cret") {
+				t.Errorf("%s leaks the password: %s %v", id, fd.Title, fd.Evidence)
+			}
+		}
+	}
+}
+
+func TestParentTranslated(t *testing.T) {
+	f := appleSilicon() // uname -m of a child says arm64
+	m := f.machine()
+	m.ParentTranslated = func() (bool, error) { return true, nil }
+	c, _ := Default().Lookup("host.terminal")
+	r := Run(t.Context(), m, []Check{c}, Options{})
+	if worst(r.Findings) != Warning || !strings.Contains(r.Findings[0].Evidence[0], "P_TRANSLATED") {
+		t.Errorf("findings:\n%s", dump(r.Findings))
 	}
 }

@@ -60,7 +60,7 @@ const (
 	AreaNetwork  Area = "network"
 )
 
-// AreaTitles names each area in the summary.
+// Title names the area in the summary.
 func (a Area) Title() string {
 	switch a {
 	case AreaHost:
@@ -107,9 +107,11 @@ type Check struct {
 	Title string
 	// OS limits the check to machines with this GOOS ("" for all).
 	OS string
-	// Offline is false for checks that use the network (none yet: netcheck plugs in).
+	// Network is true for checks that use the network (none built in: netcheck adds
+	// its own with Registry.Add); the doctor itself is offline.
 	Network bool
-	Run     func(ctx context.Context, s *Session) []Finding
+	// Run returns the check's findings; it reads the machine only through s.
+	Run func(ctx context.Context, s *Session) []Finding
 }
 
 // Registry is an ordered set of checks. Default returns the built-in ones; other
@@ -170,7 +172,7 @@ func (r *Registry) Select(ids ...string) ([]Check, error) {
 // Default returns a registry with every built-in check.
 func Default() *Registry {
 	r := &Registry{}
-	for _, group := range [][]Check{hostChecks(), goChecks(), settingsChecks(), cgoChecks(), brewChecks(), toolsChecks(), netChecks()} {
+	for _, group := range [][]Check{hostChecks(), goChecks(), ideChecks(), settingsChecks(), cgoChecks(), brewChecks(), toolsChecks(), netChecks()} {
 		if err := r.Add(group...); err != nil {
 			panic(err) // a programming error in this package's own list
 		}

@@ -24,13 +24,7 @@ func goChecks() []Check {
 // hardwareArch is the machine's own architecture: the kernel's on Linux (not what an
 // emulator reports), hw.optional.arm64 on macOS (host.Detect).
 func hardwareArch(ctx context.Context, s *Session) string {
-	h := s.Host(ctx)
-	if h.OS == "linux" {
-		if ka := kernelArch(s); ka != "" {
-			return ka
-		}
-	}
-	return h.Arch
+	return s.Host(ctx).Arch
 }
 
 // describe is "go1.26.8 darwin/amd64" for a binary.
@@ -63,8 +57,8 @@ func evidenceOf(b goenv.Binary) []string {
 	return ev
 }
 
-// runsOn says how a binary with the given OS and architectures runs on the machine:
-// "" natively, else why not or through what.
+// runVerdict says how a binary runs on the machine: natively, or else how (translated,
+// emulated) or why not, with the severity of that for a toolchain.
 type runVerdict struct {
 	Native   bool
 	Severity Severity
@@ -75,7 +69,12 @@ type runVerdict struct {
 func verdictFor(ctx context.Context, s *Session, goos string, archs []string) runVerdict {
 	h := s.Host(ctx)
 	hw := hardwareArch(ctx, s)
-	if len(archs) == 0 || slices.Contains(archs, hw) {
+	known := slices.DeleteFunc(slices.Clone(archs), func(a string) bool { return a == "" || a == "unknown" })
+	if len(known) == 0 {
+		return runVerdict{Native: true} // nothing to judge: the header was not understood
+	}
+	archs = known
+	if slices.Contains(archs, hw) {
 		if goos == "" || goos == h.OS {
 			return runVerdict{Native: true}
 		}
@@ -135,6 +134,7 @@ func checkGoArch(ctx context.Context, s *Session) []Finding {
 	title := fmt.Sprintf("go on your PATH (%s) is %s and %s on this %s machine", g.Path, describe(g), v.How, hw)
 	if h.OS == "darwin" && v.How == "runs translated under Rosetta 2" {
 		title += ": builds default to GOARCH=amd64, are slower, and Go's preemption has hit Rosetta bugs (golang/go#42700, #68485)"
+		fix.Text += " Until then, if Go programs hang or assert under Rosetta, GODEBUG=asyncpreemptoff=1 is the known stopgap."
 	}
 	return []Finding{{Severity: v.Severity, Title: title, Evidence: ev, Fix: fix,
 		Links: []string{linkDownloads, "https://github.com/golang/go/issues/44733"}}}
@@ -289,7 +289,7 @@ func checkGoVersion(ctx context.Context, s *Session) []Finding {
 	if s.GOOS(ctx) == "windows" {
 		compile += ".exe"
 	}
-	if f, err := s.Inspect(ctx, compile); err == nil && f != nil && len(f.Slices) > 0 && f.Slices[0].Go != nil {
+	if f, err := s.Inspect(ctx, compile); err == nil && f != nil && len(f.Slices) > 0 && f.Slices[0].Go != nil && f.Slices[0].Go.Version != "" {
 		srcs = append(srcs, src{compile, f.Slices[0].Go.Version})
 	} else if out, err := s.M.Exec(ctx, g.Path, "tool", "compile", "-V"); err == nil {
 		// "compile version go1.26.8"
@@ -298,16 +298,18 @@ func checkGoVersion(ctx context.Context, s *Session) []Finding {
 			srcs = append(srcs, src{"go tool compile -V", f[2]})
 		}
 	}
+	if len(srcs) == 0 {
+		return nil
+	}
+	// Compare the versions without suffixes such as " X:boringcrypto".
+	first, _, _ := strings.Cut(srcs[0].version, " ")
 	var ev []string
 	mismatch := false
 	for _, x := range srcs {
 		ev = append(ev, x.what+": "+x.version)
-		if base, _, _ := strings.Cut(x.version, " "); base != strings.Fields(srcs[0].version)[0] {
+		if base, _, _ := strings.Cut(x.version, " "); base != first {
 			mismatch = true
 		}
-	}
-	if len(srcs) == 0 {
-		return nil
 	}
 	if mismatch {
 		return []Finding{{Severity: Error,
@@ -339,7 +341,7 @@ func checkGoToolchain(ctx context.Context, s *Session) []Finding {
 	gt, err := goenv.ParseGOTOOLCHAIN(raw)
 	if err != nil {
 		return []Finding{{Severity: Error, Title: err.Error() + ": every go command fails", Evidence: ev,
-			Fix: &Fix{Text: "Set GOTOOLCHAIN to local, auto, path, goX.Y.Z, or goX.Y.Z+auto.", Commands: []string{"go env -u GOTOOLCHAIN"}},
+			Fix:   &Fix{Text: "Set GOTOOLCHAIN to local, auto, path, goX.Y.Z, or goX.Y.Z+auto.", Commands: []string{"go env -u GOTOOLCHAIN"}},
 			Links: []string{"https://go.dev/doc/toolchain"}}}
 	}
 	local := strings.TrimPrefix(g.Version, "go")
@@ -365,14 +367,29 @@ func checkGoToolchain(ctx context.Context, s *Session) []Finding {
 		return []Finding{{Severity: Error, Title: err.Error(), Evidence: ev}}
 	}
 	var fs []Finding
-	if c.Toolchain == "local" {
+	needs := mod.Go != "" && goenv.CompareVersions(mod.Go, local) > 0
+	switch {
+	case c.Toolchain == "local" && needs:
+		fs = append(fs, Finding{Severity: Error,
+			Title:    fmt.Sprintf("%s requires go >= %s but go%s runs and GOTOOLCHAIN=%s forbids switching: every go command in this module fails", mod.File, mod.Go, local, orDash(raw)),
+			Evidence: ev,
+			Fix: &Fix{Text: "Install a newer Go, or allow switching (the toolchain is then downloaded through GOPROXY and checked against GOSUMDB).",
+				Commands: []string{"gonative install " + mod.Go, "go env -w GOTOOLCHAIN=auto"}},
+			Links: []string{"https://go.dev/doc/toolchain"}})
+	case c.Toolchain == "local":
 		fs = append(fs, Finding{Severity: Info, Title: fmt.Sprintf("go%s runs: %s", local, c.Reason), Evidence: ev})
-	} else {
+	default:
 		how := "downloads it through GOPROXY (verified against GOSUMDB) if it is not cached"
 		if c.PathOnly {
 			how = "looks for " + c.Toolchain + " on PATH"
 		}
-		fs = append(fs, Finding{Severity: Warning,
+		sev := Info
+		if !verdictFor(ctx, s, g.OS, g.Archs).Native {
+			// A translated or emulated go downloads toolchains for its own arch.
+			sev = Warning
+			how += ", for " + g.OS + "/" + g.Arch + " (the local go's platform, not the hardware's)"
+		}
+		fs = append(fs, Finding{Severity: sev,
 			Title:    fmt.Sprintf("the go command switches to %s, not the go%s on PATH (%s); it %s", c.Toolchain, local, c.Reason, how),
 			Evidence: ev,
 			Fix:      &Fix{Text: "Nothing is wrong if you meant it. To run the local Go instead: set GOTOOLCHAIN=local, or install " + c.Toolchain + " natively.", Commands: []string{"gonative install " + c.Version}},

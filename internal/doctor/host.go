@@ -38,8 +38,11 @@ func checkHostOS(ctx context.Context, s *Session) []Finding {
 	case h.OSVersion != "":
 		title += ", kernel " + h.OSVersion
 	}
-	if h.Translated {
+	switch {
+	case h.Translated:
 		title += " (this process under Rosetta)"
+	case h.ProcessArch != "" && h.ProcessArch != h.Arch:
+		title += " (this process emulated as " + h.ProcessArch + ")"
 	}
 	return []Finding{{Severity: Info, Title: title, Evidence: []string{fmt.Sprintf("hardware %s, process %s", h.Arch, h.ProcessArch)}}}
 }
@@ -69,8 +72,8 @@ func checkHostArch(ctx context.Context, s *Session) []Finding {
 	}
 	if h.OS == "linux" {
 		if ka := kernelArch(s); ka != "" && ka != h.ProcessArch {
-			ev := []string{"/proc/sys/kernel/arch: " + ka, "this process: " + h.ProcessArch}
-			if b, ok := binfmtFor(h, h.ProcessArch); ok {
+			ev := []string{"kernel architecture (/proc/sys/kernel/arch): " + ka, "this process: " + h.ProcessArch}
+			if b, ok := h.Handler(h.ProcessArch); ok {
 				ev = append(ev, fmt.Sprintf("binfmt_misc handler %s runs %s ELF files through %s", b.Name, b.Arch, b.Interpreter))
 			}
 			return []Finding{{
@@ -85,13 +88,16 @@ func checkHostArch(ctx context.Context, s *Session) []Finding {
 	return []Finding{{Severity: Info, Title: fmt.Sprintf("%s hardware, this process runs natively", h.Arch)}}
 }
 
-func binfmtFor(h host.Host, arch string) (host.Binfmt, bool) { return h.Handler(arch) }
-
 func checkHostTerminal(ctx context.Context, s *Session) []Finding {
 	h := s.Host(ctx)
 	hw := hardwareArch(ctx, s)
 	if h.Translated || (h.OS == "linux" && h.ProcessArch != hw) {
 		return nil // host.arch already says this process is not native
+	}
+	if h.OS == "darwin" && hw == "arm64" && s.M.ParentTranslated != nil {
+		if t, err := s.M.ParentTranslated(); err == nil && t {
+			return []Finding{translatedTerminal("the parent process has P_TRANSLATED set (sysctl kern.proc.pid.<ppid>)")}
+		}
 	}
 	out, err := s.M.Exec(ctx, "uname", "-m")
 	if err != nil {
@@ -106,13 +112,7 @@ func checkHostTerminal(ctx context.Context, s *Session) []Finding {
 		// A universal child (/usr/bin/uname) runs as x86_64 when its parents were
 		// translated: Delve compares uname -m with runtime.GOARCH for the same reason
 		// (go-delve/delve#3810). Unverified on hardware here.
-		return []Finding{{
-			Severity: Warning,
-			Title:    "programs started from this shell run as x86_64 under Rosetta: the terminal, IDE or shell is translated",
-			Evidence: []string{"uname -m (child process): " + machine, "hardware: arm64 (hw.optional.arm64 = 1)"},
-			Fix: &Fix{Text: "Uncheck \"Open using Rosetta\" for the terminal app (Finder → Get Info), install the Apple Silicon build of VS Code/iTerm, and remove `arch -x86_64` from shell start-up files. Universal tools (clang, make) otherwise build for x86_64, and Delve's debugserver fails."},
-			Links: []string{linkRosetta, "https://github.com/go-delve/delve/issues/3810"},
-		}}
+		return []Finding{translatedTerminal("uname -m (child process): " + machine)}
 	}
 	ev := []string{"uname -m (child process): " + machine, "hardware: " + hw}
 	if b, ok := h.Handler(child); ok {
@@ -195,4 +195,15 @@ func checkHostUserland(ctx context.Context, s *Session) []Finding {
 		}}
 	}
 	return []Finding{{Severity: Info, Title: fmt.Sprintf("userland is %d-bit %s", sl.Bits, sl.Arch)}}
+}
+
+// translatedTerminal is the finding for a shell, terminal or IDE running under Rosetta.
+func translatedTerminal(evidence string) Finding {
+	return Finding{
+		Severity: Warning,
+		Title:    "programs started from this shell run as x86_64 under Rosetta: the terminal, IDE or shell is translated",
+		Evidence: []string{evidence, "hardware: arm64 (hw.optional.arm64 = 1)"},
+		Fix:      &Fix{Text: "Uncheck \"Open using Rosetta\" for the terminal app (Finder → Get Info), install the Apple Silicon build of VS Code/iTerm, and remove `arch -x86_64` from shell start-up files. Universal tools (clang, make) otherwise build for x86_64, and Delve's debugserver fails."},
+		Links:    []string{linkRosetta, "https://github.com/go-delve/delve/issues/3810"},
+	}
 }

@@ -5,10 +5,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -32,12 +34,25 @@ type Machine struct {
 	EvalSymlinks func(name string) (string, error)
 	ReadDir      func(name string) ([]fs.DirEntry, error)
 	ReadFile     func(name string) ([]byte, error)
+	// Open opens a file for reading parts of it (static libraries); nil means
+	// ReadFile is used.
+	Open func(name string) (File, error)
 	// Inspect reads an executable or library's headers (exe.Inspect on a real machine).
 	Inspect func(ctx context.Context, name string) (*exe.File, error)
+	// ParentTranslated reports whether the process that started this one runs under
+	// Rosetta 2 (nil when unknown, as on a fake machine).
+	ParentTranslated func() (bool, error)
 	// Exec runs a program (a name found on the machine's PATH, or a path) with the
 	// machine's environment and returns its standard output. Checks never run anything
 	// else: a fake machine decides what can run.
 	Exec func(ctx context.Context, name string, args ...string) ([]byte, error)
+}
+
+// File is an open file the doctor reads parts of.
+type File interface {
+	io.ReaderAt
+	io.Closer
+	Stat() (fs.FileInfo, error)
 }
 
 // Getenv returns the value of key in m.Environ (the last one wins, as in os/exec).
@@ -49,7 +64,8 @@ func (m Machine) Getenv(key string) string {
 // LookupEnv is Getenv that also says whether key is set.
 func (m Machine) LookupEnv(key string) (string, bool) {
 	for i := len(m.Environ) - 1; i >= 0; i-- {
-		if k, v, ok := strings.Cut(m.Environ[i], "="); ok && k == key {
+		// Windows environment names are case-insensitive (Path, PATH).
+		if k, v, ok := strings.Cut(m.Environ[i], "="); ok && (k == key || m.Probe.GOOS == "windows" && strings.EqualFold(k, key)) {
 			return v, true
 		}
 	}
@@ -66,10 +82,12 @@ func System() Machine {
 		EvalSymlinks: filepath.EvalSymlinks,
 		ReadDir:      os.ReadDir,
 		ReadFile:     os.ReadFile,
+		Open:         func(name string) (File, error) { return os.Open(name) },
 		Inspect: func(ctx context.Context, name string) (*exe.File, error) {
 			return exe.Inspect(ctx, name, exe.Options{})
 		},
-		Exec: execWith(os.Environ(), nil),
+		Exec:             execWith(os.Environ(), nil),
+		ParentTranslated: host.ParentTranslated,
 	}
 }
 
@@ -116,6 +134,7 @@ func FromFakeHost(dir string, environ []string) (Machine, error) {
 		Stat:     func(name string) (fs.FileInfo, error) { return os.Stat(real(name)) },
 		ReadDir:  func(name string) ([]fs.DirEntry, error) { return os.ReadDir(real(name)) },
 		ReadFile: func(name string) ([]byte, error) { return os.ReadFile(real(name)) },
+		Open:     func(name string) (File, error) { return os.Open(real(name)) },
 		EvalSymlinks: func(name string) (string, error) {
 			// Links inside the fake root are absolute fake paths; resolve them one
 			// step at a time under the root.
@@ -189,6 +208,12 @@ func execWith(environ []string, resolve func(string) (string, error)) func(conte
 			if file, err = resolve(name); err != nil {
 				return nil, err
 			}
+		} else if runtime.GOOS == "windows" && !strings.ContainsAny(name, `/\`) {
+			p, err := exec.LookPath(name) // PATHEXT rules; this process's PATH is the machine's
+			if err != nil {
+				return nil, err
+			}
+			file = p
 		} else if !strings.ContainsAny(name, `/\`) {
 			// Look name up in the machine's PATH, not this process's.
 			p, err := lookPath(name, environ)

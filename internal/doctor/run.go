@@ -19,6 +19,9 @@ const DefaultTimeout = 10 * time.Second
 type Options struct {
 	// Timeout bounds each check (DefaultTimeout when zero).
 	Timeout time.Duration
+	// Network runs the checks that use the network too (Check.Network); without it
+	// they are skipped and the run is offline.
+	Network bool
 }
 
 // CheckResult is how one check went.
@@ -74,7 +77,7 @@ func Run(ctx context.Context, m Machine, checks []Check, opts Options) Report {
 	h := s.Host(ctx)
 	var run []Check
 	for _, c := range checks {
-		if c.OS == "" || c.OS == h.OS {
+		if (c.OS == "" || c.OS == h.OS) && (!c.Network || opts.Network) {
 			run = append(run, c)
 		}
 	}
@@ -164,7 +167,8 @@ func runOne(ctx context.Context, s *Session, c Check, timeout time.Duration) (Ch
 	return res, fs
 }
 
-// areas folds check results into one line per area, in the order areas first appear.
+// areas folds check results into one line per area, in the order areas first appear;
+// an area's summary is its first check's (empty when that check found a problem).
 func areas(results []CheckResult) []AreaResult {
 	var out []AreaResult
 	for _, r := range results {
@@ -175,9 +179,6 @@ func areas(results []CheckResult) []AreaResult {
 		}
 		if r.Status.Worse(out[i].Status) {
 			out[i].Status = r.Status
-		}
-		if out[i].Summary == "" {
-			out[i].Summary = r.Summary
 		}
 	}
 	return out

@@ -21,6 +21,7 @@ func TestRunIsolatesPanicsAndTimeouts(t *testing.T) {
 			return []Finding{{Severity: Error, Title: "broken", Fix: &Fix{Text: "fix it"}}}
 		}},
 		{ID: "t.darwin", Area: AreaHomebrew, OS: "darwin", Run: func(ctx context.Context, s *Session) []Finding { panic("must not run on linux") }},
+		{ID: "t.net", Area: AreaNetwork, Network: true, Run: func(ctx context.Context, s *Session) []Finding { panic("must not run offline") }},
 	}
 	start := time.Now()
 	r := Run(context.Background(), newFake("linux", "amd64").machine(), checks, Options{Timeout: 200 * time.Millisecond})
@@ -40,7 +41,7 @@ func TestRunIsolatesPanicsAndTimeouts(t *testing.T) {
 		t.Errorf("crash finding = %+v", f)
 	}
 	if len(r.Checks) != 4 {
-		t.Errorf("ran %d checks, want 4 (the darwin-only one skipped)", len(r.Checks))
+		t.Errorf("ran %d checks, want 4 (the darwin-only and network ones skipped)", len(r.Checks))
 	}
 	if r.Worst() != Error {
 		t.Errorf("Worst = %s", r.Worst())

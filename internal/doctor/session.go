@@ -20,7 +20,6 @@ type Session struct {
 
 	hostOnce sync.Once
 	host     host.Host
-	hostErr  error
 
 	gosOnce sync.Once
 	gos     []goenv.Binary
@@ -46,7 +45,17 @@ func NewSession(m Machine) *Session { return &Session{M: m, inspected: map[strin
 
 // Host returns the machine's host facts (host.Detect).
 func (s *Session) Host(ctx context.Context) host.Host {
-	s.hostOnce.Do(func() { s.host, s.hostErr = host.Detect(ctx, s.M.Probe) })
+	s.hostOnce.Do(func() {
+		// Detect fails only when ctx is done; the zero fields then say "unknown".
+		s.host, _ = host.Detect(ctx, s.M.Probe)
+		// Under qemu-user, uname (which host.Detect reads on Linux) reports the
+		// emulated CPU; /proc/sys/kernel/arch reports the machine's.
+		if s.host.OS == "linux" {
+			if ka := kernelArch(s); ka != "" && ka != s.host.Arch {
+				s.host.Arch = ka
+			}
+		}
+	})
 	return s.host
 }
 
@@ -165,6 +174,16 @@ func (s *Session) Value(ctx context.Context, name string) string {
 			return v
 		}
 	}
+	if v, ok := s.Layers(ctx).Get(name); ok {
+		return v
+	}
+	return s.defaultValue(ctx, name)
+}
+
+// Setting is a Go setting's value from the layers, else the default this package
+// computes, without waiting for `go env` (for the settings whose defaults need no
+// running go: CC, PKG_CONFIG, CGO_LDFLAGS ...).
+func (s *Session) Setting(ctx context.Context, name string) string {
 	if v, ok := s.Layers(ctx).Get(name); ok {
 		return v
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -25,9 +26,15 @@ func settingsChecks() []Check {
 	}
 }
 
+// userinfo matches credentials in a URL ("https://user:token@host").
+var userinfo = regexp.MustCompile(`://[^/@\s,|]+@`)
+
+// redact hides URL credentials (GOPROXY=https://user:token@proxy) in evidence.
+func redact(v string) string { return userinfo.ReplaceAllString(v, "://***@") }
+
 // where describes a setting's layer for evidence.
 func where(st goenv.Setting) string {
-	w := fmt.Sprintf("%s=%s (%s", st.Name, st.Value, st.Source)
+	w := fmt.Sprintf("%s=%s (%s", st.Name, redact(st.Value), st.Source)
 	if st.File != "" {
 		w += ": " + st.File
 	}
@@ -76,7 +83,7 @@ func checkEnvLayers(ctx context.Context, s *Session) []Finding {
 			n++
 		}
 	}
-	return append([]Finding{{Severity: Info, Title: fmt.Sprintf("%d Go settings changed from the defaults (environment or go env -w)", n), Evidence: ev}}, fs...)
+	return append([]Finding{{Severity: Info, Title: fmt.Sprintf("Go settings: %d set in the environment or with go env -w", n), Evidence: ev}}, fs...)
 }
 
 func checkEnvGOARM(ctx context.Context, s *Session) []Finding {
@@ -250,7 +257,7 @@ func checkEnvGOFLAGS(ctx context.Context, s *Session) []Finding {
 
 // ccCommand returns the C compiler command (first word of CC).
 func ccCommand(ctx context.Context, s *Session) string {
-	cc := strings.Fields(s.Value(ctx, "CC"))
+	cc := strings.Fields(s.Setting(ctx, "CC"))
 	if len(cc) == 0 {
 		return s.defaultValue(ctx, "CC")
 	}
@@ -338,7 +345,7 @@ func checkEnvProxy(ctx context.Context, s *Session) []Finding {
 	var fs []Finding
 	proxyVal := s.Value(ctx, "GOPROXY")
 	list, err := goenv.ParseGOPROXY(proxyVal)
-	ev := []string{"GOPROXY=" + proxyVal}
+	ev := []string{"GOPROXY=" + redact(proxyVal)}
 	switch {
 	case err != nil:
 		fs = append(fs, Finding{ID: "env.proxy:goproxy", Severity: Error, Title: "GOPROXY is invalid: " + err.Error(), Evidence: ev,
@@ -350,7 +357,7 @@ func checkEnvProxy(ctx context.Context, s *Session) []Finding {
 	case len(list) > 0:
 		var chain []string
 		for i, p := range list {
-			c := p.URL
+			c := redact(p.URL)
 			if i < len(list)-1 {
 				if p.FallBackOnError {
 					c += " (on any error →)"

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -124,7 +125,7 @@ func parseELF(ra io.ReaderAt, size int64, s *Slice) error {
 	for _, n := range needed {
 		s.Libraries = append(s.Libraries, Library{Name: n, System: elfSystemLibrary(n)})
 	}
-	s.Static = !interp && len(needed) == 0
+	s.Static = !interp && len(needed) == 0 && typ != elf.ET_REL && typ != elf.ET_CORE
 
 	if typ == elf.ET_DYN {
 		// A PIE has the DF_1_PIE flag (also static-pie, which has no interpreter), or,
@@ -139,12 +140,13 @@ func parseELF(ra io.ReaderAt, size int64, s *Slice) error {
 	}
 
 	// The newest glibc symbol version needed.
+	var glibc string
 	if vr := f.SectionByType(elf.SHT_GNU_VERNEED); vr != nil && len(needed) > 0 {
 		if err := elfCheckTables(f, size, vr); err != nil {
 			errs = append(errs, err)
 		} else if needs, err := f.DynamicVersionNeeds(); err == nil {
-			if v := elfNewestGLIBC(needs); v != "" {
-				s.Notes = append(s.Notes, "needs glibc "+v+" (newest GLIBC_ symbol version)")
+			if glibc = elfNewestGLIBC(needs); glibc != "" {
+				s.Notes = append(s.Notes, "needs glibc "+glibc+" (newest GLIBC_ symbol version)")
 			}
 		}
 	}
@@ -158,9 +160,12 @@ func parseELF(ra io.ReaderAt, size int64, s *Slice) error {
 	if s.OS == "" {
 		s.OS = elfInterpreterOS(s.Interpreter)
 	}
+	if s.OS == "" && (glibc != "" || slices.ContainsFunc(needed, func(n string) bool { return strings.HasPrefix(n, "libc.so.6") })) {
+		s.OS = "linux" // glibc's libc.so.6 (GNU/Hurd's is libc.so.0.3)
+	}
 	if s.OS == "" && (s.Kind == KindExecutable || s.Kind == KindSharedLib) && osabi == elf.ELFOSABI_NONE {
 		s.OS = "linux"
-		s.Notes = append(s.Notes, "OS inferred: linux (ELF OSABI is SYSV and no OS note or known interpreter)")
+		s.Notes = append(s.Notes, osInferredNote)
 	}
 	if kernel != "" {
 		s.Notes = append(s.Notes, "minimum kernel "+kernel+" (NT_GNU_ABI_TAG)")

@@ -57,7 +57,7 @@ func readGo(ra io.ReaderAt, size int64, opts Options) (g *GoInfo) {
 	var pcln pclnHeader
 	var havePcln bool
 	if lerr == nil {
-		pcln, havePcln = findPcln(ra, size, l)
+		pcln, havePcln = findPcln(ra, size, l, bi != nil)
 	}
 	if bi == nil && !havePcln {
 		return nil
@@ -106,6 +106,26 @@ func readGo(ra io.ReaderAt, size int64, opts Options) (g *GoInfo) {
 		g.Sources["version"] = "unknown: pclntab says " + pcln.release()
 	}
 	return g
+}
+
+// osInferredNote is the note readELF leaves when it guesses linux for lack of any OS
+// mark in the file.
+const osInferredNote = "OS inferred: linux (ELF OSABI is SYSV and no OS note or known interpreter)"
+
+// reconcileGoOS corrects a guessed ELF OS with the GOOS of a Go binary's build info:
+// a static Go binary for DragonFly has no OS mark at all, like one for Linux. Call it
+// after readGo.
+func reconcileGoOS(s *Slice) {
+	if s.Go == nil || s.Go.Settings["GOOS"] == "" {
+		return
+	}
+	for i, n := range s.Notes {
+		if n == osInferredNote {
+			s.OS = s.Go.Settings["GOOS"]
+			s.Notes[i] = "OS from the Go build info (GOOS); the ELF headers do not say"
+			return
+		}
+	}
 }
 
 // readBuildInfo reads the build info, or returns nil. debug/buildinfo is not

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -260,25 +261,53 @@ func TestGoFixtures(t *testing.T) {
 	}
 }
 
-// TestNotGo checks that a C program is not taken for Go.
-func TestNotGo(t *testing.T) {
-	path := fixture.C(t, "gcc", "gcc", "#include <stdio.h>\nint main(void) { puts(\"go1.26.8 hello\"); return 0; }\n")
-	_, s := inspectFixture(t, path, Options{})
-	if s.Go != nil {
-		t.Errorf("C program read as Go: %+v", s.Go)
+// TestCPrograms checks C programs built by gcc: not Go, and linked every way.
+func TestCPrograms(t *testing.T) {
+	const src = "#include <stdio.h>\nint main(void) { puts(\"go1.26.8 hello\"); return 0; }\n"
+	tests := []struct {
+		name, cc, pkg string
+		flags         []string
+		arch          string
+		kind          Kind
+		pie, static   bool
+		interp        bool
+		glibc         bool
+		align         uint64
+	}{
+		{name: "dynamic", cc: "gcc", pkg: "gcc", arch: runtimeGccArch(), kind: KindExecutable, pie: true, interp: true, glibc: true},
+		{name: "no-pie", cc: "gcc", pkg: "gcc", flags: []string{"-no-pie"}, arch: runtimeGccArch(), kind: KindExecutable, interp: true, glibc: true},
+		{name: "static", cc: "gcc", pkg: "gcc", flags: []string{"-static"}, arch: runtimeGccArch(), kind: KindExecutable, static: true},
+		{name: "static-pie", cc: "gcc", pkg: "gcc", flags: []string{"-static-pie"}, arch: runtimeGccArch(), kind: KindExecutable, pie: true, static: true},
+		{name: "shared", cc: "gcc", pkg: "gcc", flags: []string{"-shared", "-fPIC"}, arch: runtimeGccArch(), kind: KindSharedLib, glibc: true},
+		{name: "object", cc: "gcc", pkg: "gcc", flags: []string{"-c"}, arch: runtimeGccArch(), kind: KindObject},
+		{name: "arm64", cc: "aarch64-linux-gnu-gcc", pkg: "gcc-aarch64-linux-gnu", arch: "arm64", kind: KindExecutable, pie: true, interp: true, glibc: true, align: 64 << 10},
 	}
-	if s.Arch != runtimeGccArch() || s.OS != "linux" || s.Static || s.Interpreter == "" {
-		t.Errorf("arch %s os %s static %v interpreter %q", s.Arch, s.OS, s.Static, s.Interpreter)
-	}
-	if l := libraryNamed(s, "libc.so"); l == nil || !l.System {
-		t.Errorf("libraries %v: want libc, system", s.Libraries)
-	}
-	var glibc bool
-	for _, n := range s.Notes {
-		glibc = glibc || strings.HasPrefix(n, "needs glibc 2.")
-	}
-	if !glibc {
-		t.Errorf("notes %q: want the glibc version needed", s.Notes)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			path := fixture.C(t, tt.cc, tt.pkg, src, tt.flags...)
+			_, s := inspectFixture(t, path, Options{})
+			if s.Go != nil {
+				t.Errorf("C program read as Go: %+v", s.Go)
+			}
+			if s.Arch != tt.arch || s.Kind != tt.kind || s.PIE != tt.pie || s.Static != tt.static || (s.Interpreter != "") != tt.interp {
+				t.Errorf("arch %s kind %s pie %v static %v interpreter %q", s.Arch, s.Kind, s.PIE, s.Static, s.Interpreter)
+			}
+			if tt.kind != KindObject && s.OS != "linux" {
+				t.Errorf("os %q, notes %q", s.OS, s.Notes)
+			}
+			if tt.align != 0 && s.Align != tt.align {
+				t.Errorf("align %d, want %d", s.Align, tt.align)
+			}
+			if tt.glibc {
+				if l := libraryNamed(s, "libc.so"); l == nil || !l.System {
+					t.Errorf("libraries %v: want libc, system", s.Libraries)
+				}
+				if !slices.ContainsFunc(s.Notes, func(n string) bool { return strings.HasPrefix(n, "needs glibc 2.") }) {
+					t.Errorf("notes %q: want the glibc version needed", s.Notes)
+				}
+			}
+		})
 	}
 }
 
@@ -440,4 +469,49 @@ func FuzzReadGo(f *testing.F) {
 		ra := bytes.NewReader(b)
 		readGo(ra, int64(len(b)), Options{Deps: true})
 	})
+}
+
+// BenchmarkReadELFGo inspects the compiler, a big Go binary: ELF headers, build info,
+// pclntab (cgo) through Read, as inspect does for every file.
+func BenchmarkReadELFGo(b *testing.B) {
+	matches, _ := filepath.Glob(filepath.Join(runtime.GOROOT(), "pkg", "tool", "*", "compile"))
+	if len(matches) == 0 {
+		b.Skip("no compile binary under GOROOT/pkg/tool")
+	}
+	f, err := os.Open(matches[0])
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.SetBytes(st.Size())
+	for b.Loop() {
+		file := Read(context.Background(), f, st.Size(), Options{})
+		if file.Error != "" || file.Slices[0].Go == nil {
+			b.Fatalf("%s: error %q, go %v", matches[0], file.Error, file.Slices[0].Go)
+		}
+	}
+}
+
+// BenchmarkReadGoNoBuildInfo is the fallback path: a stripped binary without build
+// info, whose version is found by scanning the read-only data.
+func BenchmarkReadGoNoBuildInfo(b *testing.B) {
+	path := destroyBuildInfo(b, fixture.Go(b, fixture.Hello, []string{"GOOS=linux", "GOARCH=amd64"}, "-ldflags=-s -w"))
+	f, err := os.Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	st, _ := f.Stat()
+	b.ReportAllocs()
+	b.SetBytes(st.Size())
+	for b.Loop() {
+		if g := readGo(f, st.Size(), Options{}); g == nil || g.Version == "" {
+			b.Fatalf("go info %+v", g)
+		}
+	}
 }

@@ -63,6 +63,7 @@ const (
 const (
 	maxLoadCommands = 16 << 20 // bytes of load commands read into memory
 	maxFatArchs     = 44       // a Java class file's version puts 45 or more here
+	maxLibraries    = 4096     // dylibs listed per slice
 )
 
 // isMachO reports whether magic starts a thin Mach-O file (32 or 64 bits, either byte
@@ -213,7 +214,8 @@ func parseMachO(ra io.ReaderAt, size int64, s *Slice) error {
 		nsyms, nlocal, nextdef   uint32
 		platformSeen             bool
 		sigOff, sigSize          uint32
-		haveSig                  bool
+		haveSig, namelessDylib   bool
+		droppedLibs              int
 		cmdErr                   error
 	)
 	for i, off := uint32(0), uint32(0); i < h.ncmds; i++ {
@@ -243,8 +245,15 @@ func parseMachO(ra io.ReaderAt, size int64, s *Slice) error {
 			}
 		case lcLoadDylib, lcLoadWeakDylib, lcReexportDylib, lcLazyLoadDylib, lcLoadUpwardDylib:
 			name := lcString(h.bo, c, 8)
-			if name == "" {
-				s.Notes = append(s.Notes, fmt.Sprintf("load command %d: dylib without a name", i))
+			switch {
+			case name == "":
+				if !namelessDylib {
+					namelessDylib = true
+					s.Notes = append(s.Notes, fmt.Sprintf("load command %d: dylib without a name", i))
+				}
+				continue
+			case len(s.Libraries) >= maxLibraries:
+				droppedLibs++
 				continue
 			}
 			s.Libraries = append(s.Libraries, Library{
@@ -286,6 +295,9 @@ func parseMachO(ra io.ReaderAt, size int64, s *Slice) error {
 			}
 		}
 	}
+	if droppedLibs > 0 {
+		s.Notes = append(s.Notes, fmt.Sprintf("%d more libraries are not listed", droppedLibs))
+	}
 	if !platformSeen && s.Kind.Runnable() {
 		s.Notes = append(s.Notes, "no LC_BUILD_VERSION or LC_VERSION_MIN_* load command: OS assumed to be macOS")
 	}
@@ -323,7 +335,7 @@ func lcString(bo binary.ByteOrder, c []byte, at int) string {
 		return ""
 	}
 	off := bo.Uint32(c[at:])
-	if off >= uint32(len(c)) {
+	if off < uint32(at+4) || off >= uint32(len(c)) {
 		return ""
 	}
 	b := c[off:]
@@ -410,10 +422,10 @@ func machoCPU(cpu, subcpu uint32) (arch, name string) {
 	case cpuARM64_32:
 		return "unknown", "arm64_32"
 	case cpuTypeARM:
-		names := map[uint32]string{5: "armv4t", 6: "armv6", 7: "armv5", 8: "xscale", 9: "armv7",
+		names := [...]string{5: "armv4t", 6: "armv6", 7: "armv5", 8: "xscale", 9: "armv7",
 			10: "armv7f", 11: "armv7s", 12: "armv7k", 13: "armv8", 14: "armv6m", 15: "armv7m", 16: "armv7em"}
-		if n, ok := names[sub]; ok {
-			return "arm", n
+		if sub < uint32(len(names)) && names[sub] != "" {
+			return "arm", names[sub]
 		}
 		return "arm", "arm"
 	case cpuTypePPC:

@@ -10,13 +10,13 @@ import (
 // as o says: a fuzzing seed that reaches the page hashing.
 func tinySigned(t testing.TB, o signOpts) []byte {
 	t.Helper()
-	const codeLimit = 5000
+	const codeLimit = 1200
 	b := machoFile(cpuTypeARM64, 0, mhExecute, mhPIE,
 		loadCmd(lcBuildVersion, "", 1, 14<<16, 14<<16, 0),
 		dylibCmd(lcLoadDylib, "/usr/lib/libSystem.B.dylib"),
 		loadCmd(lcCodeSignature, "", codeLimit, 0))
 	b = append(b, make([]byte, codeLimit-len(b))...)
-	for i := 1000; i < codeLimit; i++ {
+	for i := 600; i < codeLimit; i++ {
 		b[i] = byte(i * 7)
 	}
 	return resign(t, b, o)
@@ -25,7 +25,7 @@ func tinySigned(t testing.TB, o signOpts) []byte {
 // machoSeeds are the seeds both fuzz targets start from (the committed corpus under
 // testdata/fuzz adds a truncated real header).
 func machoSeeds(t testing.TB) [][]byte {
-	signed := tinySigned(t, signOpts{hashTypes: []uint8{csHashSHA256}, pageShift: 12, ident: "a.out", flags: csAdhoc | csLinkerSigned})
+	signed := tinySigned(t, signOpts{hashTypes: []uint8{csHashSHA256}, pageShift: 9, ident: "a.out", flags: csAdhoc | csLinkerSigned})
 	alt := tinySigned(t, signOpts{hashTypes: []uint8{csHashSHA1, csHashSHA256}, pageShift: 10, ident: "x", team: "T", requirements: true, cms: true})
 	dylib := machoFile(cpuTypeARM64, 2, mhDylib, 0,
 		loadCmd(lcBuildVersion, "", 2, 17<<16, 18<<16, 0),

@@ -191,6 +191,33 @@ func TestMachOEdited(t *testing.T) {
 	}
 }
 
+// TestMachOLLVMResign checks signatures written by another signer than Go's linker:
+// LLVM's llvm-strip and llvm-install-name-tool re-sign ad hoc what they edit
+// (llvm/lib/ObjCopy/MachO, CodeSignatureSection), naming the output file.
+func TestMachOLLVMResign(t *testing.T) {
+	path := darwinHello(t, "arm64")
+	dir := t.TempDir()
+	stripped := filepath.Join(dir, "stripped")
+	if b, err := exec.Command(llvmTool(t, "llvm-strip"), path, "-o", stripped).CombinedOutput(); err != nil {
+		t.Fatalf("llvm-strip: %v\n%s", err, b)
+	}
+	s := inspectTestFile(t, stripped).Slices[0]
+	if !s.Stripped || s.Signature == nil || !s.Signature.Valid || s.Signature.Identifier != "stripped" || !s.Signature.AdHoc {
+		t.Errorf("llvm-strip: stripped %v signature %+v", s.Stripped, s.Signature)
+	}
+	rpath := filepath.Join(dir, "rpath")
+	if err := os.WriteFile(rpath, readTestFile(t, path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := exec.Command(llvmTool(t, "llvm-install-name-tool"), "-add_rpath", "/opt/example/lib", rpath).CombinedOutput(); err != nil {
+		t.Fatalf("llvm-install-name-tool: %v\n%s", err, b)
+	}
+	s = inspectTestFile(t, rpath).Slices[0]
+	if s.Stripped || s.Signature == nil || !s.Signature.Valid {
+		t.Errorf("llvm-install-name-tool: stripped %v signature %+v", s.Stripped, s.Signature)
+	}
+}
+
 // TestMachOGoroot reads the Mach-O files of Go's own debug/macho tests.
 func TestMachOGoroot(t *testing.T) {
 	goBin := fixture.Need(t, "go", "golang-go")
@@ -237,9 +264,6 @@ func TestMachOGoroot(t *testing.T) {
 		seen++
 		t.Run(name, func(t *testing.T) {
 			f := Read(context.Background(), bytes.NewReader(b), int64(len(b)), Options{})
-			for _, s := range f.Slices {
-				t.Logf("%s stripped=%v kind=%s err=%q notes=%q", s.Arch, s.Stripped, s.Kind, s.Error, s.Notes)
-			}
 			var archs []string
 			for _, s := range f.Slices {
 				archs = append(archs, s.Arch)
@@ -260,6 +284,14 @@ func TestMachOGoroot(t *testing.T) {
 	}
 	if seen == 0 {
 		t.Errorf("no known files in %s", dir)
+	}
+	// The race detector's runtime for darwin/arm64, built by Apple's clang.
+	race := filepath.Join(strings.TrimSpace(string(out)), "src", "runtime", "race", "race_darwin_arm64.syso")
+	if _, err := os.Stat(race); err == nil {
+		s := inspectTestFile(t, race).Slices[0]
+		if s.Arch != "arm64" || s.Kind != KindObject || s.OS != "darwin" || s.MinOS == "" || s.Error != "" {
+			t.Errorf("%s: %+v", race, s)
+		}
 	}
 }
 
@@ -397,6 +429,17 @@ func TestMachOHandMade(t *testing.T) {
 					t.Errorf("%+v", s)
 				}
 			}},
+		{"many-dylibs", func() []byte {
+			var cmds [][]byte
+			for range maxLibraries + 10 {
+				cmds = append(cmds, dylibCmd(lcLoadDylib, "/usr/lib/libx.dylib"))
+			}
+			return machoFile(cpuTypeARM64, 0, mhExecute, 0, cmds...)
+		}(), func(t *testing.T, s Slice) {
+			if len(s.Libraries) != maxLibraries || !slices.Contains(s.Notes, "10 more libraries are not listed") {
+				t.Errorf("%d libraries, notes %q", len(s.Libraries), s.Notes)
+			}
+		}},
 		{"ppc-big-endian-32", func() []byte {
 			b := make([]byte, 28)
 			binary.BigEndian.PutUint32(b, mhMagic)

@@ -46,6 +46,10 @@ type exeLayout struct {
 	// ELF symbol and string tables (zero when stripped).
 	symtab, strtab exeSection
 	bits           int
+	// goMarks is true when the image carries a mark of the Go linker (a Go build ID
+	// or build info section, or no section table to say otherwise): only then is it
+	// worth scanning for a pclntab that has no section of its own.
+	goMarks bool
 }
 
 // readLayout reads the section table of an ELF, Mach-O or PE image.
@@ -66,6 +70,12 @@ func readLayout(ra io.ReaderAt, size int64) (*exeLayout, error) {
 		}
 		l := &exeLayout{format: FormatPE, order: binary.LittleEndian, bits: h.bits}
 		for _, s := range h.sections {
+			if s.name == ".text" {
+				// The Go linker starts the text with the build ID.
+				var id [16]byte
+				n, _ := ra.ReadAt(id[:], int64(s.rawOffset))
+				l.goMarks = string(id[:n]) == "\xff Go build ID: \""
+			}
 			l.sections = append(l.sections, exeSection{
 				name: s.name, addr: uint64(s.virtualAddress), off: uint64(s.rawOffset),
 				size: uint64(min(s.rawSize, max(s.virtualSize, s.rawSize))),
@@ -95,6 +105,10 @@ func elfLayout(ra io.ReaderAt, size int64) (*exeLayout, error) {
 			es.size = 0
 		}
 		l.sections = append(l.sections, es)
+		switch s.Name {
+		case ".go.buildinfo", ".note.go.buildid", ".gopclntab":
+			l.goMarks = true
+		}
 		if s.Type == elf.SHT_SYMTAB && int(s.Link) < len(f.Sections) {
 			l.symtab = es
 			ss := f.Sections[s.Link]
@@ -104,6 +118,7 @@ func elfLayout(ra io.ReaderAt, size int64) (*exeLayout, error) {
 	}
 	if len(f.Sections) == 0 {
 		// No section headers (sstrip): the loadable segments stand in.
+		l.goMarks = true
 		for _, p := range f.Progs {
 			if p.Type == elf.PT_LOAD && p.Flags&elf.PF_X == 0 {
 				l.sections = append(l.sections, exeSection{name: "PT_LOAD", addr: p.Vaddr, off: p.Off, size: p.Filesz, data: true})
@@ -160,6 +175,9 @@ func machoLayout(ra io.ReaderAt, size int64) (*exeLayout, error) {
 			for j := 0; j < nsects && 72+80*j+80 <= len(c); j++ {
 				s := c[72+80*j:]
 				flags := l.order.Uint32(s[64:])
+				if n := name16(s); n == "__gopclntab" || n == "__go_buildinfo" {
+					l.goMarks = true
+				}
 				l.sections = append(l.sections, exeSection{
 					name: name16(s), addr: l.order.Uint64(s[32:]), size: l.order.Uint64(s[40:]),
 					off:  uint64(l.order.Uint32(s[48:])),
@@ -281,14 +299,18 @@ func parsePcln(ra io.ReaderAt, off, end int64) (pclnHeader, bool) {
 	return h, true
 }
 
-// findPcln finds the pclntab: its own section when there is one, else by scanning the
-// data sections for a valid header.
-func findPcln(ra io.ReaderAt, size int64, l *exeLayout) (pclnHeader, bool) {
+// findPcln finds the pclntab: its own section when there is one, else, when the image
+// has a mark of Go (or goHint says it is Go), by scanning the data sections for a
+// valid header. Non-Go images are never scanned.
+func findPcln(ra io.ReaderAt, size int64, l *exeLayout, goHint bool) (pclnHeader, bool) {
 	if s, ok := l.section(".gopclntab", "__gopclntab"); ok && s.off < uint64(size) {
 		end := int64(min(s.off+s.size, uint64(size)))
 		if h, ok := parsePcln(ra, int64(s.off), end); ok {
 			return h, true
 		}
+	}
+	if !goHint && !l.goMarks {
+		return pclnHeader{}, false
 	}
 	var magics [][]byte
 	for _, m := range []uint32{pcln120, pcln118, pcln116, pcln12} {

@@ -204,8 +204,11 @@ func verifySignature(ra io.ReaderAt, size int64, off, n uint32) *Signature {
 	}
 
 	// Special slots: the blobs of this SuperBlob that a CodeDirectory hashes
-	// (requirements, entitlements ...), each over its whole blob. Slot 1 (Info.plist)
-	// and 3 (resources) hash files of an app bundle, not checked here.
+	// (requirements 2, entitlements 5, DER entitlements 7 ...), each hash over the
+	// whole blob, header included (as blacktop/go-macho pkg/codesign/types/blob.go
+	// Sha256Hash computes it when signing; slot numbers from Apple's TN3126 "Inside
+	// Code Signing: Hashes"). Slot 1 (Info.plist) and 3 (CodeResources) hash files of
+	// an app bundle, not checked here.
 	for _, b := range blobs {
 		if b.typ == csSlotCodeDirectory || b.typ == 1 || b.typ == 3 || b.typ > cd.nSpecial || b.typ >= csSlotAlternateCD {
 			continue

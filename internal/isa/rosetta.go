@@ -55,7 +55,7 @@ func rosettaVerdict(r *Report, img *image) *RosettaVerdict {
 		for _, e := range r.Extensions {
 			for _, n := range names {
 				if e.Name == n && !e.Guarded {
-					out = append(out, fmt.Sprintf("%s ×%d, first at %s", e.Name, e.Count, e.FirstAddr))
+					out = append(out, fmt.Sprintf("%s ×%d (first at %s)", e.Name, e.Count, e.FirstAddr))
 				}
 			}
 		}
@@ -83,7 +83,7 @@ func rosettaVerdict(r *Report, img *image) *RosettaVerdict {
 	case len(uses("AVX-512", "AMX")) > 0:
 		v.Runs = RunsMayCrash
 		v.Reason = fmt.Sprintf("executes %s, which Rosetta never supports; it runs only if the program checks CPUID first "+
-			"(Rosetta reports neither) and takes another path — no such check is provable", strings.Join(uses("AVX-512", "AMX"), "; "))
+			"(Rosetta reports neither) and takes another path — no such check is provable", strings.Join(uses("AVX-512", "AMX"), ", "))
 		if len(uses(v3...)) > 0 {
 			v.MinMacOS = "15.0"
 			v.Reason += "; it also uses AVX-class instructions, executed by Rosetta only from macOS 15"
@@ -92,7 +92,7 @@ func rosettaVerdict(r *Report, img *image) *RosettaVerdict {
 		v.Runs = RunsMacOS15
 		v.MinMacOS = "15.0"
 		v.Reason = fmt.Sprintf("executes %s without a provable CPUID check; Rosetta executes AVX/AVX2 only from macOS 15 "+
-			"(its CPUID still reports no AVX)", strings.Join(uses(v3...), "; "))
+			"(its CPUID still reports no AVX)", strings.Join(uses(v3...), ", "))
 		if r.CPUID > 0 {
 			v.Reason += "; the code does execute CPUID, so these may be behind a check and it may run on older macOS too"
 		}

@@ -5,6 +5,8 @@ import (
 	"archive/zip"
 	"compress/gzip"
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +15,7 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strings"
 	"sync"
 )
@@ -24,15 +27,17 @@ import (
 // prefix) and symbolic links are refused. Module zips hold no modes, so, as cmd/go does
 // after extracting one (cmd/go/internal/toolchain/select.go, allowExec), files under
 // bin/ and pkg/tool/ are made executable; other zips keep their executable bits.
-// Files are written by several goroutines at once.
-func extractZip(ctx context.Context, zipPath, dir string) error {
+// Files are written by several goroutines at once. It returns the zip's h1: hash
+// (golang.org/x/mod/sumdb/dirhash.Hash1 over every entry), computed from the data it
+// decompresses, so verification needs no second pass.
+func extractZip(ctx context.Context, zipPath, dir string) (string, error) {
 	zr, err := zip.OpenReader(zipPath)
 	if err != nil {
-		return fmt.Errorf("open %s: %w", zipPath, err)
+		return "", fmt.Errorf("open %s: %w", zipPath, err)
 	}
 	defer zr.Close()
 	if len(zr.File) == 0 {
-		return fmt.Errorf("%s: empty zip", zipPath)
+		return "", fmt.Errorf("%s: empty zip", zipPath)
 	}
 	prefix, module := "go/", false
 	for _, f := range zr.File {
@@ -43,31 +48,35 @@ func extractZip(ctx context.Context, zipPath, dir string) error {
 			i := strings.IndexByte(first, '/')
 			j := strings.IndexByte(first[i+1:], '/')
 			if j < 0 {
-				return fmt.Errorf("%s: bad entry %q", zipPath, first)
+				return "", fmt.Errorf("%s: bad entry %q", zipPath, first)
 			}
 			prefix, module = first[:i+1+j+1], true
 		}
 		break
 	}
 	var jobs []zipJob
+	sums := make([][sha256.Size]byte, len(zr.File))
 	dirs := map[string]bool{}
-	for _, f := range zr.File {
+	for i, f := range zr.File {
+		if strings.HasSuffix(f.Name, "/") {
+			sums[i] = sha256.Sum256(nil)
+		}
 		rel, ok := strings.CutPrefix(f.Name, prefix)
 		if !ok && strings.HasSuffix(f.Name, "/") && strings.HasPrefix(prefix, f.Name) {
 			continue // a directory entry above the prefix ("golang.org/")
 		}
 		if !ok {
-			return fmt.Errorf("%s: entry %q is outside %q", zipPath, f.Name, prefix)
+			return "", fmt.Errorf("%s: entry %q is outside %q", zipPath, f.Name, prefix)
 		}
 		if rel == "" || strings.HasSuffix(rel, "/") && f.Mode().IsDir() {
 			continue
 		}
 		if err := checkRel(rel); err != nil {
-			return fmt.Errorf("%s: entry %q: %w", zipPath, f.Name, err)
+			return "", fmt.Errorf("%s: entry %q: %w", zipPath, f.Name, err)
 		}
 		m := f.Mode()
 		if m&fs.ModeSymlink != 0 || !m.IsRegular() && !m.IsDir() && m.Type() != 0 {
-			return fmt.Errorf("%s: entry %q is a %v, not a regular file: refused", zipPath, f.Name, m.Type())
+			return "", fmt.Errorf("%s: entry %q is a %v, not a regular file: refused", zipPath, f.Name, m.Type())
 		}
 		if m.IsDir() {
 			dirs[rel] = true
@@ -80,15 +89,15 @@ func extractZip(ctx context.Context, zipPath, dir string) error {
 			}
 		}
 		dirs[path.Dir(rel)] = true
-		jobs = append(jobs, zipJob{f, filepath.Join(dir, filepath.FromSlash(rel)), mode})
+		jobs = append(jobs, zipJob{f, filepath.Join(dir, filepath.FromSlash(rel)), mode, &sums[i]})
 		if module && path.Base(rel) == "_go.mod" {
 			// cmd/go copies every _go.mod back to go.mod after extracting.
-			jobs = append(jobs, zipJob{f, filepath.Join(dir, filepath.FromSlash(path.Dir(rel)), "go.mod"), 0o644})
+			jobs = append(jobs, zipJob{f, filepath.Join(dir, filepath.FromSlash(path.Dir(rel)), "go.mod"), 0o644, nil})
 		}
 	}
 	for d := range dirs {
 		if err := os.MkdirAll(filepath.Join(dir, filepath.FromSlash(d)), 0o755); err != nil {
-			return fmt.Errorf("extract: %w", err)
+			return "", fmt.Errorf("extract: %w", err)
 		}
 	}
 	workers := max(2, runtime.GOMAXPROCS(0)+1)
@@ -107,7 +116,7 @@ func extractZip(ctx context.Context, zipPath, dir string) error {
 			defer wg.Done()
 			buf := make([]byte, 256<<10)
 			for j := range ch {
-				if err := writeZipFile(j.f, j.dst, j.mode, buf); err != nil {
+				if err := writeZipFile(j, buf); err != nil {
 					fail(err)
 				}
 			}
@@ -126,9 +135,12 @@ func extractZip(ctx context.Context, zipPath, dir string) error {
 	close(ch)
 	wg.Wait()
 	if firstErr != nil {
-		return firstErr
+		return "", firstErr
 	}
-	return ctx.Err()
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	return summaryHash(zr.File, sums)
 }
 
 // zipJob is one file for the extraction workers.
@@ -136,6 +148,7 @@ type zipJob struct {
 	f    *zip.File
 	dst  string
 	mode fs.FileMode
+	sum  *[sha256.Size]byte // where to store the SHA-256 of the content; nil: don't
 }
 
 // sortBySize puts files over 1 MiB first (keeping their order), so the last worker
@@ -152,24 +165,51 @@ func sortBySize(jobs []zipJob) []zipJob {
 	return append(big, small...)
 }
 
-func writeZipFile(f *zip.File, dst string, mode fs.FileMode, buf []byte) error {
-	rc, err := f.Open()
+func writeZipFile(j zipJob, buf []byte) error {
+	rc, err := j.f.Open()
 	if err != nil {
-		return fmt.Errorf("extract %s: %w", f.Name, err)
+		return fmt.Errorf("extract %s: %w", j.f.Name, err)
 	}
 	defer rc.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	out, err := os.OpenFile(j.dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, j.mode)
 	if err != nil {
-		return fmt.Errorf("extract %s: %w", f.Name, err)
+		return fmt.Errorf("extract %s: %w", j.f.Name, err)
 	}
-	_, err = io.CopyBuffer(out, rc, buf)
+	var w io.Writer = out
+	h := sha256.New()
+	if j.sum != nil {
+		w = io.MultiWriter(out, h)
+	}
+	_, err = io.CopyBuffer(w, rc, buf)
 	if cerr := out.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		return fmt.Errorf("extract %s: %w", f.Name, err)
+		return fmt.Errorf("extract %s: %w", j.f.Name, err)
+	}
+	if j.sum != nil {
+		h.Sum(j.sum[:0])
 	}
 	return nil
+}
+
+// summaryHash computes dirhash.Hash1 from per-file SHA-256 sums: the SHA-256 of the
+// sorted lines "<hex sha256>  <name>\n", base64-encoded after "h1:"
+// (golang.org/x/mod/sumdb/dirhash/hash.go).
+func summaryHash(files []*zip.File, sums [][sha256.Size]byte) (string, error) {
+	idx := make([]int, len(files))
+	for i := range idx {
+		idx[i] = i
+		if strings.Contains(files[i].Name, "\n") {
+			return "", errors.New("dirhash: filenames with newlines are not supported")
+		}
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return files[idx[a]].Name < files[idx[b]].Name })
+	h := sha256.New()
+	for _, i := range idx {
+		fmt.Fprintf(h, "%x  %s\n", sums[i], files[i].Name)
+	}
+	return "h1:" + base64.StdEncoding.EncodeToString(h.Sum(nil)), nil
 }
 
 // extractTarGz extracts the download site's .tar.gz (every entry under "go/") into

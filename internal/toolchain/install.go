@@ -51,7 +51,7 @@ func InstallFile(ctx context.Context, s Store, f *Fetcher, path, wantSHA256 stri
 		a := &Artifact{Version: v, Platform: p, Path: abs, Format: format, Origin: abs}
 		switch {
 		case wantSHA256 != "":
-			a.verify = func(ctx context.Context) (string, string, error) {
+			a.verify = func(ctx context.Context, _ <-chan string) (string, string, error) {
 				got, err := sha256File(abs)
 				if err != nil {
 					return "", "", err
@@ -134,21 +134,26 @@ func install(ctx context.Context, s Store, v string, p Platform, fetch func() (*
 	if err := os.Mkdir(root, 0o755); err != nil {
 		return InstallResult{}, err
 	}
-	// Verify and extract at the same time; publish only if both succeed.
+	// Verify and extract at the same time; publish only if both succeed. Extracting a
+	// zip computes its h1: hash on the way, so the zip is decompressed only once.
 	type vres struct {
 		hash, how string
 		err       error
 	}
 	vch := make(chan vres, 1)
+	hashes := make(chan string, 1)
 	go func() {
-		h, how, err := a.Verify(ctx)
+		h, how, err := a.Verify(ctx, hashes)
 		vch <- vres{h, how, err}
 	}()
 	var xerr error
 	if a.Format == "zip" {
-		xerr = extractZip(ctx, a.Path, root)
+		var h1 string
+		h1, xerr = extractZip(ctx, a.Path, root)
+		hashes <- h1
 	} else {
 		xerr = extractTarGz(ctx, a.Path, root)
+		hashes <- ""
 	}
 	vr := <-vch
 	if vr.err != nil {

@@ -78,18 +78,26 @@ type Artifact struct {
 	// Download is true when Path is a download in the store's tmp/ that may be
 	// deleted after a failed verification.
 	Download bool
-	// verify checks the archive and returns its hash and how it was checked.
-	verify func(ctx context.Context) (hash, how string, err error)
+	// verify checks the archive and returns its hash and how it was checked. For a
+	// zip, the h1: hash computed while extracting arrives on extracted ("" when
+	// extraction failed).
+	verify func(ctx context.Context, extracted <-chan string) (hash, how string, err error)
 }
 
 // Verify checks the archive against its source's trust root (the checksum database,
 // or the download site's SHA-256) and returns its hash and a description of the check;
-// how is "" when nothing was checked (GOSUMDB=off).
-func (a *Artifact) Verify(ctx context.Context) (hash, how string, err error) {
+// how is "" when nothing was checked (GOSUMDB=off). extracted may deliver the zip's h1:
+// hash computed during extraction (nil: Verify computes what it needs).
+func (a *Artifact) Verify(ctx context.Context, extracted <-chan string) (hash, how string, err error) {
 	if a.verify == nil {
 		return "", "", nil
 	}
-	return a.verify(ctx)
+	if extracted == nil {
+		ch := make(chan string)
+		close(ch)
+		extracted = ch
+	}
+	return a.verify(ctx, extracted)
 }
 
 func (f *Fetcher) client() *http.Client {
@@ -289,18 +297,30 @@ func (f *Fetcher) fetchProxy(ctx context.Context, px goenv.Proxy, v string, p Pl
 
 // moduleVerifier checks a module zip's h1: hash (golang.org/x/mod/sumdb/dirhash, as
 // cmd/go computes it) against the checksum database, unless GOSUMDB=off.
-func (f *Fetcher) moduleVerifier(a *Artifact, mv string) func(context.Context) (string, string, error) {
-	return func(ctx context.Context) (string, string, error) {
-		h, err := dirhash.HashZip(a.Path, dirhash.Hash1)
-		if err != nil {
-			return "", "", fmt.Errorf("hash %s: %w", a.Path, err)
+func (f *Fetcher) moduleVerifier(a *Artifact, mv string) func(context.Context, <-chan string) (string, string, error) {
+	return func(ctx context.Context, extracted <-chan string) (string, string, error) {
+		// Ask the database while the zip is being extracted.
+		var want string
+		var werr error
+		switch {
+		case f.SumDB.Off:
+		case f.SumDB.Key == "":
+			werr = errors.New("no checksum database to verify against: set GOSUMDB (or GOSUMDB=off to install unverified)")
+		default:
+			want, werr = f.sumdbLookup(ctx, mv)
+		}
+		h := <-extracted
+		if werr != nil {
+			return h, "", werr
+		}
+		if h == "" {
+			var err error
+			if h, err = dirhash.HashZip(a.Path, dirhash.Hash1); err != nil {
+				return "", "", fmt.Errorf("hash %s: %w", a.Path, err)
+			}
 		}
 		if f.SumDB.Off {
 			return h, "", nil
-		}
-		want, err := f.sumdbLookup(ctx, mv)
-		if err != nil {
-			return h, "", err
 		}
 		if want != h {
 			return h, "", &MismatchError{File: a.Origin, Want: want, Got: h, By: "checksum database " + f.SumDB.Name}
@@ -331,7 +351,7 @@ func (f *Fetcher) fetchDL(ctx context.Context, v string, p Platform) (*Artifact,
 			return nil, err
 		}
 		a := &Artifact{Version: v, Platform: p, Path: path, Format: format, Origin: u, Download: true}
-		a.verify = func(ctx context.Context) (string, string, error) {
+		a.verify = func(ctx context.Context, _ <-chan string) (string, string, error) {
 			got, err := sha256File(path)
 			if err != nil {
 				return "", "", err

@@ -44,7 +44,7 @@ func parseModuleVersion(mv string) (v string, p Platform, ok bool) {
 	}
 	v, plat := rest[:i], rest[i+1:]
 	os, arch, ok := strings.Cut(plat, "-")
-	if !ok || goenv.ToolchainVersion("go"+v) != v {
+	if !ok || v == "" || os == "" || arch == "" || goenv.ToolchainVersion("go"+v) != v {
 		return "", Platform{}, false
 	}
 	return v, Platform{os, arch}, true
@@ -66,7 +66,7 @@ func ParseQuery(arg string) (Query, error) {
 		return Query{Latest: true}, nil
 	}
 	v := strings.TrimPrefix(arg, "go")
-	if goenv.ToolchainVersion("go"+v) != v {
+	if v == "" || !strings.Contains(v, ".") || goenv.ToolchainVersion("go"+v) != v {
 		return Query{}, fmt.Errorf("invalid Go version %q (want 1.27.3, go1.27.3, 1.27 or latest)", arg)
 	}
 	return Query{Version: v}, nil

@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# bench/build.sh: gonative build against goreleaser build --snapshot on the same
+# 4-target pure-Go project (darwin/arm64, darwin/amd64, linux/arm64, windows/amd64 +
+# a darwin universal binary), each run with a cold build cache (a fresh GOCACHE).
+#
+# gonative's time includes what goreleaser does not do: planning (go list per target),
+# verifying every output with internal/exe, SHA256SUMS and manifest.json.
+#
+# goreleaser is installed into a temporary GOBIN for the benchmark only (it is not a
+# dependency); set GORELEASER=/path/to/goreleaser to reuse one. RUNS (default 3) sets
+# the number of runs per tool.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+runs=${RUNS:-3}
+export GOFLAGS= GOTOOLCHAIN=local GOWORK=off
+
+go build -o "$work/gonative" "$root/cmd/gonative"
+
+gr=${GORELEASER:-}
+if [ -z "$gr" ]; then
+	if command -v goreleaser >/dev/null; then
+		gr=$(command -v goreleaser)
+	else
+		echo "installing goreleaser into a temporary GOBIN (this compiles a lot)..." >&2
+		# The newest release may need a newer Go than this one; try a few.
+		for v in latest v2.16.0 v2.15.0; do
+			if GOBIN="$work/bin" go install "github.com/goreleaser/goreleaser/v2@$v" >&2; then
+				gr="$work/bin/goreleaser"
+				break
+			fi
+		done
+	fi
+fi
+
+# The project: a small CLI using the standard library's flag, fmt, os and net/url.
+proj="$work/proj"
+mkdir -p "$proj"
+cat >"$proj/go.mod" <<'GOMOD'
+module example.com/bench/hello
+
+go 1.21
+GOMOD
+cat >"$proj/main.go" <<'GO'
+package main
+
+import (
+	"flag"
+	"fmt"
+	"net/url"
+	"os"
+)
+
+func main() {
+	name := flag.String("name", "world", "who to greet")
+	flag.Parse()
+	u := url.URL{Scheme: "https", Host: "example.com", Path: "/" + *name}
+	fmt.Fprintln(os.Stdout, "hello", *name, u.String())
+}
+GO
+cat >"$proj/.goreleaser.yaml" <<'YAML'
+version: 2
+project_name: hello
+builds:
+  - id: hello
+    main: .
+    binary: hello
+    env: [CGO_ENABLED=0]
+    flags: [-trimpath]
+    targets: [darwin_arm64, darwin_amd64, linux_arm64, windows_amd64]
+universal_binaries:
+  - replace: false
+YAML
+(cd "$proj" && git init -q && git add -A && git -c user.email=b@example.com -c user.name=bench commit -qm init)
+
+export GOCACHE="$work/gocache"
+cd "$proj"
+gn_cmd="$work/gonative build --target darwin/arm64,darwin/amd64,linux/arm64,windows/amd64 --universal -o $work/gn-dist"
+prep="rm -rf $GOCACHE $work/gn-dist $proj/dist; mkdir -p $GOCACHE"
+
+# Runs alternate between the tools, so a change in the machine's load (it is shared)
+# hits both alike. Each run starts from an empty GOCACHE.
+now() { date +%s.%N; }
+gn_times=() gr_times=()
+for i in $(seq "$runs"); do
+	eval "$prep"
+	t0=$(now); $gn_cmd >"$work/gn.out"; t1=$(now)
+	gn_times+=("$(echo "$t1 - $t0" | bc)")
+	echo "run $i gonative   ${gn_times[-1]} s" >&2
+	if [ -n "$gr" ]; then
+		eval "$prep"
+		t0=$(now); "$gr" build --snapshot --clean >"$work/gr.out" 2>&1; t1=$(now)
+		gr_times+=("$(echo "$t1 - $t0" | bc)")
+		echo "run $i goreleaser ${gr_times[-1]} s" >&2
+	fi
+done
+stats() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1; s+=$1} END {printf "mean %.1f s, min %.1f s, max %.1f s (%d runs)", s/NR, a[1], a[NR], NR}'; }
+echo "gonative build (plan + build + verify + SHA256SUMS + manifest): $(stats "${gn_times[@]}")"
+if [ -n "$gr" ]; then
+	echo "goreleaser build --snapshot ($("$gr" --version 2>/dev/null | awk '/GitVersion/ {print $2}')): $(stats "${gr_times[@]}")"
+	gm=$(printf '%s\n' "${gn_times[@]}" | awk '{s+=$1} END {print s/NR}')
+	rm=$(printf '%s\n' "${gr_times[@]}" | awk '{s+=$1} END {print s/NR}')
+	echo "ratio gonative/goreleaser (means): $(echo "scale=2; $gm / $rm" | bc)"
+fi
+cat "$work/gn.out"
+if [ -z "$gr" ]; then
+	echo "goreleaser could not be installed: gonative's numbers only" >&2
+fi

@@ -1,0 +1,200 @@
+package exe
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"debug/elf"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+
+	"github.com/gonative/gonative/internal/fixture"
+)
+
+// TestELFGoroot reads the ELF files of Go's debug/elf tests: odd and broken ones
+// included, nothing may panic, and the architecture must match the file's name.
+func TestELFGoroot(t *testing.T) {
+	dir := filepath.Join(runtime.GOROOT(), "src", "debug", "elf", "testdata")
+	if _, err := os.Stat(dir); err != nil {
+		t.Skipf("no GOROOT sources: %v", err)
+	}
+	tests := []struct {
+		file, arch, os string
+		kind           Kind
+	}{
+		{"gcc-386-freebsd-exec", "386", "freebsd", KindExecutable},
+		{"gcc-amd64-linux-exec", "amd64", "linux", KindExecutable},
+		{"gcc-riscv64-linux-exec", "riscv64", "linux", KindExecutable},
+		{"libtiffxx.so_", "amd64", "linux", KindSharedLib},
+		{"go-relocation-test-gcc482-aarch64.obj", "arm64", "", KindObject},
+		{"go-relocation-test-gcc482-ppc64le.obj", "ppc64le", "", KindObject},
+		{"go-relocation-test-gcc492-arm.obj", "arm", "", KindObject},
+		{"go-relocation-test-gcc492-mips64.obj", "mips64", "", KindObject},
+		{"go-relocation-test-gcc492-mipsle.obj", "mipsle", "", KindObject},
+		{"go-relocation-test-gcc493-mips64le.obj", "mips64le", "", KindObject},
+		{"go-relocation-test-gcc540-mips.obj", "mips", "", KindObject},
+		{"go-relocation-test-gcc531-s390x.obj", "s390x", "", KindObject},
+		{"go-relocation-test-gcc620-sparc64.obj", "sparc64", "", KindObject},
+		{"go-relocation-test-gcc720-riscv64.obj", "riscv64", "", KindObject},
+		{"go-relocation-test-gcc5-ppc.obj", "ppc", "", KindObject},
+		{"compressed-32.obj", "386", "", KindObject},
+		{"compressed-64.obj", "amd64", "", KindObject},
+	}
+	seen := map[string]bool{}
+	for _, tt := range tests {
+		seen[tt.file] = true
+		f := inspectGoroot(t, filepath.Join(dir, tt.file))
+		if f.Format != FormatELF || len(f.Slices) != 1 {
+			t.Errorf("%s: format %s, %d slices", tt.file, f.Format, len(f.Slices))
+			continue
+		}
+		s := f.Slices[0]
+		if s.Arch != tt.arch || s.OS != tt.os || s.Kind != tt.kind || s.Error != "" {
+			t.Errorf("%s: arch %s os %q kind %s error %q, want %s %q %s", tt.file, s.Arch, s.OS, s.Kind, s.Error, tt.arch, tt.os, tt.kind)
+		}
+	}
+	// The rest: no panic, whatever they say.
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if seen[e.Name()] || filepath.Ext(e.Name()) == ".c" {
+			continue
+		}
+		p := filepath.Join(dir, e.Name())
+		if filepath.Ext(p) == ".gz" {
+			b := gunzipFile(t, p)
+			f := Read(context.Background(), bytes.NewReader(b), int64(len(b)), Options{})
+			if f.Kind != KindCore && e.Name() == "hello-world-core.gz" {
+				t.Errorf("%s: kind %s, want core", e.Name(), f.Kind)
+			}
+			continue
+		}
+		f := inspectGoroot(t, p)
+		t.Logf("%s: %s %s error %q", e.Name(), f.Format, f.Kind, f.Error)
+	}
+}
+
+func inspectGoroot(t *testing.T, path string) *File {
+	t.Helper()
+	f, err := Inspect(context.Background(), path, Options{Deps: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Error != "" && bytes.Contains([]byte(f.Error), []byte("internal error")) {
+		t.Errorf("%s: %s", path, f.Error)
+	}
+	return f
+}
+
+func gunzipFile(t *testing.T, path string) []byte {
+	t.Helper()
+	r, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	z, err := gzip.NewReader(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(io.LimitReader(z, 64<<20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestELFTruncated reads truncated copies of a real Go binary: errors, no panics.
+func TestELFTruncated(t *testing.T) {
+	path := fixture.Go(t, fixture.Hello, []string{"GOOS=linux", "GOARCH=arm64"})
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int{4, 16, 63, 64, 200, 4096, len(b) / 2, len(b) - 1} {
+		f := Read(context.Background(), bytes.NewReader(b[:n]), int64(n), Options{Deps: true})
+		if f.Error == "" {
+			t.Errorf("truncated at %d of %d: no error", n, len(b))
+		}
+		if bytes.Contains([]byte(f.Error), []byte("internal error")) || len(f.Slices) == 1 && bytes.Contains([]byte(f.Slices[0].Error), []byte("panic")) {
+			t.Errorf("truncated at %d: %s", n, f.Error)
+		}
+	}
+}
+
+func TestELFHelpers(t *testing.T) {
+	sys := map[string]bool{
+		"libc.so.6": true, "libm.so.6": true, "libpthread.so.0": true, "ld-linux-aarch64.so.1": true,
+		"ld-linux-x86-64.so.2": true, "libc.musl-aarch64.so.1": true, "libgcc_s.so.1": true, "libdl.so.2": true,
+		"libstdc++.so.6": false, "libssl.so.3": false, "libcrypto.so.3": false, "libselinux.so.1": false, "libc++.so.1": false,
+	}
+	for name, want := range sys {
+		if got := elfSystemLibrary(name); got != want {
+			t.Errorf("elfSystemLibrary(%q) = %v, want %v", name, got, want)
+		}
+	}
+	interp := map[string]string{
+		"/lib/ld-linux-aarch64.so.1": "linux", "/lib64/ld-linux-x86-64.so.2": "linux", "/lib/ld-musl-x86_64.so.1": "linux",
+		"/system/bin/linker64": "android", "/libexec/ld-elf.so.1": "freebsd", "/usr/libexec/ld.so": "openbsd",
+		"/libexec/ld.elf_so": "netbsd", "/usr/libexec/ld-elf.so.2": "dragonfly", "/lib/amd64/ld.so.1": "solaris", "/lib/ld.so.1": "",
+	}
+	for in, want := range interp {
+		if got := elfInterpreterOS(in); got != want {
+			t.Errorf("elfInterpreterOS(%q) = %q, want %q", in, got, want)
+		}
+	}
+	needs := []elf.DynamicVersionNeed{
+		{Name: "libc.so.6", Needs: []elf.DynamicVersionDep{{Dep: "GLIBC_2.2.5"}, {Dep: "GLIBC_2.34"}, {Dep: "GLIBC_2.4"}, {Dep: "GLIBC_PRIVATE"}}},
+		{Name: "libm.so.6", Needs: []elf.DynamicVersionDep{{Dep: "GLIBC_2.29"}}},
+	}
+	if got := elfNewestGLIBC(needs); got != "2.34" {
+		t.Errorf("elfNewestGLIBC = %q, want 2.34", got)
+	}
+	archs := []struct {
+		m     elf.Machine
+		bits  int
+		order string
+		want  string
+	}{
+		{elf.EM_PPC64, 64, "big", "ppc64"}, {elf.EM_PPC64, 64, "little", "ppc64le"},
+		{elf.EM_RISCV, 32, "little", "riscv"}, {elf.EM_LOONGARCH, 64, "little", "loong64"},
+		{elf.EM_S390, 64, "big", "s390x"}, {elf.EM_X86_64, 32, "little", "amd64p32"},
+	}
+	for _, a := range archs {
+		if got := elfArch(a.m, a.bits, a.order); got != a.want {
+			t.Errorf("elfArch(%v, %d, %s) = %s, want %s", a.m, a.bits, a.order, got, a.want)
+		}
+	}
+}
+
+// TestELFOtherOS checks the OS of Go binaries for the BSDs and Solaris, whose ELF
+// headers say it three different ways (OSABI, notes, interpreter) or not at all (a
+// static DragonFly binary: only the Go build info knows).
+func TestELFOtherOS(t *testing.T) {
+	if os.Getenv("GONATIVE_INTEGRATION") == "" {
+		t.Skip("set GONATIVE_INTEGRATION=1 to build Go for the BSDs and Solaris (slow: standard library builds)")
+	}
+	for _, goos := range []string{"freebsd", "netbsd", "openbsd", "dragonfly", "solaris"} {
+		t.Run(goos, func(t *testing.T) {
+			t.Parallel()
+			path := fixture.Go(t, fixture.Hello, []string{"GOOS=" + goos, "GOARCH=amd64"})
+			_, s := inspectFixture(t, path, Options{})
+			reconcileGoOS(s) // until exe.Read calls it
+			if s.OS != goos || s.Go == nil || s.Go.Settings["GOOS"] != goos {
+				t.Errorf("os %q, notes %q, interpreter %q", s.OS, s.Notes, s.Interpreter)
+			}
+		})
+	}
+}
+
+func FuzzReadELF(f *testing.F) {
+	f.Add(tinyGoELF(true))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s := readELF(bytes.NewReader(b), int64(len(b)))
+		if s.Arch == "" || s.Kind == "" {
+			t.Errorf("empty arch or kind: %+v", s)
+		}
+	})
+}
