@@ -152,6 +152,14 @@ func detectLinux(p Probe, h *Host) {
 			h.Arch = a
 		}
 	}
+	// qemu-user answers uname(2) with the emulated machine. The kernel's
+	// /proc/sys/kernel/arch, where the kernel has it, is not emulated, so it tells the
+	// hardware (seen here: x86_64 from a linux/arm64 process under qemu-aarch64).
+	if b, err := p.ReadFile("/proc/sys/kernel/arch"); err == nil {
+		if a := UnameArch(string(b)); a != "" {
+			h.Arch = a
+		}
+	}
 	h.Binfmt = readBinfmt(p)
 	if b, err := p.ReadFile("/proc/cpuinfo"); err == nil {
 		h.CPUFeatures = cpuinfoFeatures(string(b))
