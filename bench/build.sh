@@ -82,27 +82,36 @@ prep="rm -rf $GOCACHE $work/gn-dist $proj/dist; mkdir -p $GOCACHE"
 
 # Runs alternate between the tools, so a change in the machine's load (it is shared)
 # hits both alike. Each run starts from an empty GOCACHE.
-now() { date +%s.%N; }
-gn_times=() gr_times=()
+# Wall time is what the target is about; CPU time (user+sys of every process) is
+# reported too, since on a shared machine it varies less.
+gn_times=() gr_times=() gn_cpu=() gr_cpu=()
+timed() { # timed OUTFILE CMD...: prints "wall cpu"
+	local out=$1
+	shift
+	/usr/bin/time -f '%e %U %S' -o "$work/time" "$@" >"$out" 2>&1
+	awk '{printf "%s %.2f", $1, $2 + $3}' "$work/time"
+}
 for i in $(seq "$runs"); do
 	eval "$prep"
-	t0=$(now); $gn_cmd >"$work/gn.out"; t1=$(now)
-	gn_times+=("$(echo "$t1 - $t0" | bc)")
-	echo "run $i gonative   ${gn_times[-1]} s" >&2
+	read -r w c < <(timed "$work/gn.out" $gn_cmd)
+	gn_times+=("$w") gn_cpu+=("$c")
+	echo "run $i gonative   wall $w s, cpu $c s" >&2
 	if [ -n "$gr" ]; then
 		eval "$prep"
-		t0=$(now); "$gr" build --snapshot --clean >"$work/gr.out" 2>&1; t1=$(now)
-		gr_times+=("$(echo "$t1 - $t0" | bc)")
-		echo "run $i goreleaser ${gr_times[-1]} s" >&2
+		read -r w c < <(timed "$work/gr.out" "$gr" build --snapshot --clean)
+		gr_times+=("$w") gr_cpu+=("$c")
+		echo "run $i goreleaser wall $w s, cpu $c s" >&2
 	fi
 done
 stats() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1; s+=$1} END {printf "mean %.1f s, min %.1f s, max %.1f s (%d runs)", s/NR, a[1], a[NR], NR}'; }
-echo "gonative build (plan + build + verify + SHA256SUMS + manifest): $(stats "${gn_times[@]}")"
+echo "gonative build (plan + build + verify + SHA256SUMS + manifest): wall $(stats "${gn_times[@]}"); cpu $(stats "${gn_cpu[@]}")"
 if [ -n "$gr" ]; then
-	echo "goreleaser build --snapshot ($("$gr" --version 2>/dev/null | awk '/GitVersion/ {print $2}')): $(stats "${gr_times[@]}")"
+	echo "goreleaser build --snapshot ($("$gr" --version 2>/dev/null | awk '/GitVersion/ {print $2}')): wall $(stats "${gr_times[@]}"); cpu $(stats "${gr_cpu[@]}")"
 	gm=$(printf '%s\n' "${gn_times[@]}" | awk '{s+=$1} END {print s/NR}')
 	rm=$(printf '%s\n' "${gr_times[@]}" | awk '{s+=$1} END {print s/NR}')
-	echo "ratio gonative/goreleaser (means): $(echo "scale=2; $gm / $rm" | bc)"
+	gc=$(printf '%s\n' "${gn_cpu[@]}" | awk '{s+=$1} END {print s/NR}')
+	rc=$(printf '%s\n' "${gr_cpu[@]}" | awk '{s+=$1} END {print s/NR}')
+	echo "ratio gonative/goreleaser (means): wall $(echo "scale=2; $gm / $rm" | bc), cpu $(echo "scale=2; $gc / $rc" | bc)"
 fi
 cat "$work/gn.out"
 if [ -z "$gr" ]; then

@@ -38,12 +38,12 @@ hyperfine --runs "$RUNS" --prepare "$clean" --export-json "$BENCH_DIR/install.js
 
 echo "== 2. go version through the link vs the toolchain's own bin/go"
 env GONATIVE_HOME=$H GOPROXY=$PROXY GOSUMDB=off $GN install $V >/dev/null 2>&1
-hyperfine --warmup 3 --runs $((RUNS * 10)) -N --export-json "$BENCH_DIR/link.json" \
+hyperfine --warmup 10 --runs $((RUNS * 40)) -N --export-json "$BENCH_DIR/link.json" \
 	-n "link $H/bin/go version" "$H/bin/go version" \
 	-n "direct versions/go$V/bin/go version" "$H/versions/go$V/bin/go version"
 
-ratio() { # ratio FILE: mean of the first command / mean of the second
-	python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]; print("%.2fx (%.3fs vs %.3fs)" % (r[0]["mean"]/r[1]["mean"], r[0]["mean"], r[1]["mean"]))' "$1"
+ratio() { # ratio FILE: first command / second, by mean and by median (robust on a busy machine)
+	python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]; print("mean %.2fx (%.4fs vs %.4fs), median %.2fx (%.4fs vs %.4fs)" % (r[0]["mean"]/r[1]["mean"], r[0]["mean"], r[1]["mean"], r[0]["median"]/r[1]["median"], r[0]["median"], r[1]["median"]))' "$1"
 }
 echo "install ratio (target <= 0.8x): $(ratio "$BENCH_DIR/install.json")"
 echo "link ratio (target <= 1.05x): $(ratio "$BENCH_DIR/link.json")"

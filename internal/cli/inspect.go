@@ -391,6 +391,9 @@ func sliceSummary(s *exe.Slice) string {
 		if n := nonSystem(s.Libraries); n > 0 {
 			dyn += fmt.Sprintf(" (%d non-system libraries)", n)
 		}
+		if s.GLIBC != "" {
+			dyn += ", glibc " + s.GLIBC + "+"
+		}
 		parts = append(parts, dyn)
 	}
 	if s.PIE {
@@ -511,6 +514,9 @@ func writeVerbose(w io.Writer, r inspected) {
 		}
 		kv("linkage", fmt.Sprintf("%s, PIE %v, stripped %v", link, s.PIE, s.Stripped))
 		kv("interpreter", s.Interpreter)
+		if s.GLIBC != "" {
+			kv("glibc", s.GLIBC+" or later (newest GLIBC_ symbol version needed)")
+		}
 		for _, l := range s.Libraries {
 			tag := "system"
 			if !l.System {

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -99,7 +100,9 @@ first version installed becomes the global default.`,
 					return err2
 				}
 				res, err = toolchain.Install(ctx, st, f, v, p)
-				if errors.Is(err, toolchain.ErrNotFound) {
+				var mm *toolchain.MismatchError
+				if err != nil && !errors.As(err, &mm) && !errors.Is(err, context.Canceled) {
+					// 404/410, but also proxies that answer 403 for what they lack.
 					err = tcExplainMissing(ctx, f, v, p, err)
 				}
 			}
@@ -281,7 +284,7 @@ func tcResolve(ctx context.Context, f *toolchain.Fetcher, q toolchain.Query, p t
 func tcExplainMissing(ctx context.Context, f *toolchain.Fetcher, v string, p toolchain.Platform, err error) error {
 	rels, lerr := f.Releases(ctx)
 	if lerr != nil || len(rels) == 0 {
-		return fmt.Errorf("go%s for %s: not found at %s: %w", v, p, f.Describe(), err)
+		return err
 	}
 	var here, all, plats []string
 	for _, r := range rels {
@@ -292,6 +295,9 @@ func tcExplainMissing(ctx context.Context, f *toolchain.Fetcher, v string, p too
 		if r.Version == v {
 			plats = append(plats, r.Platform.String())
 		}
+	}
+	if slices.Contains(here, v) {
+		return err // offered: the failure was something else
 	}
 	if len(plats) > 0 {
 		return fmt.Errorf("go%s is not offered for %s (%s has it for %s; for %s it offers %s)", v, p, f.Describe(), strings.Join(plats, ", "), p, tcOffered(here))
@@ -317,11 +323,13 @@ func tcPathHint(w io.Writer, st toolchain.Store) {
 	fmt.Fprintf(w, "to use it, add %s to PATH: eval \"$(gonative env)\"\n", st.BinDir())
 }
 
-// tcProgress shows an mpb progress bar on a terminal and plain lines elsewhere (CI,
-// pipes, files).
+// tcProgress shows an mpb progress bar on a terminal (one with a size) and plain lines
+// elsewhere (CI, pipes, files).
 func tcProgress(w io.Writer) toolchain.Progress {
 	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) && os.Getenv("CI") == "" {
-		return &tcBar{w: w}
+		if width, _, err := term.GetSize(int(f.Fd())); err == nil && width > 0 {
+			return &tcBar{w: w}
+		}
 	}
 	return &tcLines{w: w}
 }
@@ -367,7 +375,7 @@ func (b *tcBar) Start(label string, done, total int64) {
 	}
 	b.bar = b.p.AddBar(t,
 		mpb.PrependDecorators(decor.Name(label+" "), decor.CountersKiloByte("% .1f / % .1f")),
-		mpb.AppendDecorators(decor.Percentage(), decor.Name(" "), decor.AverageSpeed(decor.SizeB1000(0), "% .1f")),
+		mpb.AppendDecorators(decor.Percentage()),
 	)
 	b.bar.SetCurrent(done)
 }

@@ -21,7 +21,8 @@ directory runs, deciding as cmd/go and gonative do, first match wins:
   2. .go-version, or a golang/go line in .tool-versions, in the nearest directory
   3. go.work (or GOWORK) over go.mod: the toolchain line, then the go line, when
      GOTOOLCHAIN (environment, 'go env -w' file, then the default toolchain's go.env)
-     allows switching (auto, path, +auto, +path); 'toolchain default' and local do not
+     allows switching (auto, path, +auto, +path); 'toolchain default' and local do not;
+     GOTOOLCHAIN=goX.Y.Z selects that version with or without a go.mod
   4. the global default ('gonative use')
 
 --reason adds a line saying which file or variable chose it. It exits 1 when the

@@ -298,6 +298,14 @@ func TestChecks(t *testing.T) {
 			return f
 		}, Error, "Killed: 9"},
 
+		{"gopls shadowed", "tools.shadow", func() *fake {
+			f := appleSilicon().goroot("/usr/local/go", "darwin", "arm64", "go1.26.8")
+			f.env["PATH"] = "/usr/local/bin:/usr/local/go/bin:/Users/me/go/bin"
+			f.bin("/usr/local/bin/gopls", "darwin", []string{"amd64"}, "go1.19")
+			f.bin("/Users/me/go/bin/gopls", "darwin", []string{"arm64"}, "go1.26.8")
+			return f
+		}, Warning, "gopls on your PATH resolves to /usr/local/bin/gopls"},
+
 		// network
 		{"no CA bundle", "net.certs", func() *fake {
 			f := newFake("linux", "amd64")

@@ -216,7 +216,7 @@ func (f *fake) machine() Machine {
 			}
 			return ff.exe, nil
 		},
-		Exec: func(ctx context.Context, name string, args ...string) ([]byte, error) {
+		Exec: func(ctx context.Context, env []string, name string, args ...string) ([]byte, error) {
 			key := strings.Join(append([]string{name}, args...), " ")
 			if out, ok := f.exec[key]; ok {
 				return []byte(out), nil

@@ -291,7 +291,7 @@ func checkGoVersion(ctx context.Context, s *Session) []Finding {
 	}
 	if f, err := s.Inspect(ctx, compile); err == nil && f != nil && len(f.Slices) > 0 && f.Slices[0].Go != nil && f.Slices[0].Go.Version != "" {
 		srcs = append(srcs, src{compile, f.Slices[0].Go.Version})
-	} else if out, err := s.M.Exec(ctx, g.Path, "tool", "compile", "-V"); err == nil {
+	} else if out, err := s.M.Exec(ctx, noSwitch, g.Path, "tool", "compile", "-V"); err == nil {
 		// "compile version go1.26.8"
 		f := strings.Fields(string(out))
 		if len(f) >= 3 {

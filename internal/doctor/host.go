@@ -99,7 +99,7 @@ func checkHostTerminal(ctx context.Context, s *Session) []Finding {
 			return []Finding{translatedTerminal("the parent process has P_TRANSLATED set (sysctl kern.proc.pid.<ppid>)")}
 		}
 	}
-	out, err := s.M.Exec(ctx, "uname", "-m")
+	out, err := s.M.Exec(ctx, nil, "uname", "-m")
 	if err != nil {
 		return []Finding{{Severity: Info, Title: "could not run uname -m", Evidence: []string{err.Error()}}}
 	}

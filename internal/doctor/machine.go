@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -43,9 +44,9 @@ type Machine struct {
 	// Rosetta 2 (nil when unknown, as on a fake machine).
 	ParentTranslated func() (bool, error)
 	// Exec runs a program (a name found on the machine's PATH, or a path) with the
-	// machine's environment and returns its standard output. Checks never run anything
-	// else: a fake machine decides what can run.
-	Exec func(ctx context.Context, name string, args ...string) ([]byte, error)
+	// machine's environment plus env (KEY=VALUE overrides) and returns its standard
+	// output. Checks run nothing else: a fake machine decides what can run.
+	Exec func(ctx context.Context, env []string, name string, args ...string) ([]byte, error)
 }
 
 // File is an open file the doctor reads parts of.
@@ -200,8 +201,8 @@ const execTimeout = 5 * time.Second
 
 // execWith returns an Exec that runs programs with environ; resolve, when not nil,
 // maps the name to the file to run (or refuses it).
-func execWith(environ []string, resolve func(string) (string, error)) func(context.Context, string, ...string) ([]byte, error) {
-	return func(ctx context.Context, name string, args ...string) ([]byte, error) {
+func execWith(environ []string, resolve func(string) (string, error)) func(context.Context, []string, string, ...string) ([]byte, error) {
+	return func(ctx context.Context, env []string, name string, args ...string) ([]byte, error) {
 		file := name
 		if resolve != nil {
 			var err error
@@ -225,7 +226,7 @@ func execWith(environ []string, resolve func(string) (string, error)) func(conte
 		ctx, cancel := context.WithTimeout(ctx, execTimeout)
 		defer cancel()
 		cmd := exec.CommandContext(ctx, file, args...)
-		cmd.Env = environ
+		cmd.Env = append(slices.Clip(environ), env...)
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		out, err := cmd.Output()

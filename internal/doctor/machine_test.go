@@ -44,14 +44,14 @@ func TestFromFakeHost(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	out, err := m.Exec(ctx, "uname", "-m")
+	out, err := m.Exec(ctx, nil, "uname", "-m")
 	if err != nil || strings.TrimSpace(string(out)) != "arm64" {
 		t.Errorf("uname -m = %q, %v", out, err)
 	}
-	if _, err := m.Exec(ctx, "/usr/local/go/bin/go", "env"); !errors.Is(err, errFakeCannotRun) {
+	if _, err := m.Exec(ctx, nil, "/usr/local/go/bin/go", "env"); !errors.Is(err, errFakeCannotRun) {
 		t.Errorf("running a fake binary: %v, want errFakeCannotRun", err)
 	}
-	if _, err := m.Exec(ctx, "clang", "-v"); err == nil {
+	if _, err := m.Exec(ctx, nil, "clang", "-v"); err == nil {
 		t.Error("running a missing program succeeded")
 	}
 	for _, link := range []string{"/opt/homebrew/bin/go", "/opt/homebrew/bin/go2"} {

@@ -31,6 +31,10 @@ type Session struct {
 	layersOnce sync.Once
 	layers     goenv.Layers
 
+	toolsOnce sync.Once
+	tools     []tool
+	toolDirs  []string
+
 	inspectMu sync.Mutex
 	inspected map[string]inspection
 }
@@ -76,6 +80,19 @@ func (s *Session) Lookup() goenv.Lookup {
 
 // head reads the first bytes of a file (to recognise scripts) without reading it all.
 func (s *Session) head(name string) ([]byte, error) {
+	if s.M.Open != nil {
+		f, err := s.M.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		var b [2]byte
+		n, err := f.ReadAt(b[:], 0)
+		if n == 2 {
+			err = nil
+		}
+		return b[:n], err
+	}
 	b, err := s.M.ReadFile(name)
 	if len(b) > 2 {
 		b = b[:2]
@@ -116,6 +133,11 @@ func (s *Session) ActiveGo(ctx context.Context) (goenv.Binary, bool) {
 	return gos[0], true
 }
 
+// noSwitch keeps a go command the doctor runs from switching to another toolchain
+// (GOTOOLCHAIN or a go.mod toolchain line would otherwise download one: the doctor is
+// offline). go.toolchain reads GOTOOLCHAIN from the layers, not from go env.
+var noSwitch = []string{"GOTOOLCHAIN=local"}
+
 // GoEnv returns `go env -json` of the active go, run once per session. It fails when
 // there is no go or it cannot run (a fake machine's binaries never run).
 func (s *Session) GoEnv(ctx context.Context) (map[string]string, error) {
@@ -125,7 +147,7 @@ func (s *Session) GoEnv(ctx context.Context) (map[string]string, error) {
 			s.goEnvErr = errNoGo
 			return
 		}
-		out, err := s.M.Exec(ctx, g.Path, "env", "-json")
+		out, err := s.M.Exec(ctx, noSwitch, g.Path, "env", "-json")
 		if err != nil {
 			s.goEnvErr = err
 			return

@@ -13,6 +13,7 @@ func toolsChecks() []Check {
 	return []Check{
 		{ID: "tools.arch", Area: AreaTools, Title: "installed tools (GOBIN, GOPATH/bin) built for another architecture", Run: checkToolsArch},
 		{ID: "tools.goversion", Area: AreaTools, Title: "installed tools built by a Go older than the active one", Run: checkToolsGoVersion},
+		{ID: "tools.shadow", Area: AreaTools, Title: "gopls, dlv, gofmt, staticcheck on PATH shadowing the ones in GOBIN", Run: checkToolsShadow},
 		{ID: "tools.codesign", Area: AreaTools, Title: "arm64 macOS binaries without a valid code signature (Killed: 9)", OS: "darwin", Run: checkToolsCodesign},
 	}
 }
@@ -27,8 +28,14 @@ type tool struct {
 	signed   []string
 }
 
-// tools reads every executable in GOBIN, or each GOPATH's bin directory.
+// tools reads every executable in GOBIN and each GOPATH's bin directory, once per
+// session.
 func tools(ctx context.Context, s *Session) ([]tool, []string) {
+	s.toolsOnce.Do(func() { s.tools, s.toolDirs = readTools(ctx, s) })
+	return s.tools, s.toolDirs
+}
+
+func readTools(ctx context.Context, s *Session) ([]tool, []string) {
 	var dirs []string
 	if gobin := s.Value(ctx, "GOBIN"); gobin != "" {
 		dirs = append(dirs, gobin)
@@ -179,6 +186,42 @@ func checkToolsCodesign(ctx context.Context, s *Session) []Finding {
 			Fix: &Fix{Text: "Re-sign it ad hoc, or rebuild it; replace binaries atomically (write a new file and rename), never copy over one in place.",
 				Commands: []string{"codesign -f -s - " + t.path}},
 			Links: []string{"https://github.com/golang/go/issues/42684"}})
+	}
+	return fs
+}
+
+// shadowable are the tools whose PATH copy matters to editors and debuggers.
+var shadowable = []string{"gopls", "dlv", "gofmt", "staticcheck", "golangci-lint", "goimports"}
+
+func checkToolsShadow(ctx context.Context, s *Session) []Finding {
+	_, dirs := tools(ctx, s)
+	var fs []Finding
+	for _, name := range shadowable {
+		all := s.findAll(ctx, name)
+		if len(all) < 2 {
+			continue
+		}
+		first := all[0]
+		var installed string
+		for _, p := range all[1:] {
+			if slices.Contains(dirs, path.Dir(p)) {
+				installed = p
+				break
+			}
+		}
+		if installed == "" || slices.Contains(dirs, path.Dir(first)) {
+			continue
+		}
+		r1, _ := s.M.EvalSymlinks(first)
+		r2, _ := s.M.EvalSymlinks(installed)
+		if r1 != "" && r1 == r2 {
+			continue
+		}
+		fs = append(fs, Finding{ID: "tools.shadow:" + name, Severity: Warning,
+			Title:    fmt.Sprintf("%s on your PATH resolves to %s, which shadows the one go install updates (%s)", name, first, installed),
+			Evidence: all,
+			Fix: &Fix{Text: fmt.Sprintf("Remove %s, or put %s before %s on PATH.", first, path.Dir(installed), path.Dir(first)),
+				Commands: []string{fmt.Sprintf("export PATH=%s:$PATH", path.Dir(installed))}}})
 	}
 	return fs
 }

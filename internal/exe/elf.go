@@ -13,9 +13,9 @@ import (
 	"strings"
 )
 
-// elfMaxTable caps the size of the ELF tables read whole (.dynamic, .dynstr,
-// .gnu.version_r, notes): real ones are a few KiB, a larger one is hostile or broken.
-const elfMaxTable = 16 << 20
+// elfMaxDynamic caps the entries of the dynamic section and of the version needs
+// read: real files have a few dozen.
+const elfMaxDynamic = 1 << 14
 
 // elfMaxNotes caps how many bytes of notes are read.
 const elfMaxNotes = 64 << 10
@@ -101,27 +101,15 @@ func parseELF(ra io.ReaderAt, size int64, s *Slice) error {
 
 	s.Stripped = f.SectionByType(elf.SHT_SYMTAB) == nil
 
-	// The dynamic section: needed libraries, DT_FLAGS_1, DT_SONAME.
-	var needed []string
-	var flags1 uint64
-	var soname bool
-	if ds := f.SectionByType(elf.SHT_DYNAMIC); ds != nil {
-		if err := elfCheckTables(f, size, ds); err != nil {
-			errs = append(errs, err)
-		} else {
-			if needed, err = f.DynString(elf.DT_NEEDED); err != nil {
-				errs = append(errs, fmt.Errorf("read DT_NEEDED: %w", err))
-			}
-			if v, err := f.DynValue(elf.DT_FLAGS_1); err == nil {
-				for _, x := range v {
-					flags1 |= x
-				}
-			}
-			if v, err := f.DynString(elf.DT_SONAME); err == nil && len(v) > 0 {
-				soname = true
-			}
-		}
+	// The dynamic section: needed libraries, DT_FLAGS_1, DT_SONAME, and the newest
+	// glibc symbol version needed. Read entry by entry, strings one at a time:
+	// debug/elf would read the whole .dynstr (megabytes in a big C++ library) for
+	// each question.
+	d, err := readELFDynamic(f, ra, size)
+	if err != nil {
+		errs = append(errs, err)
 	}
+	needed := d.needed
 	for _, n := range needed {
 		s.Libraries = append(s.Libraries, Library{Name: n, System: elfSystemLibrary(n)})
 	}
@@ -131,24 +119,16 @@ func parseELF(ra io.ReaderAt, size int64, s *Slice) error {
 		// A PIE has the DF_1_PIE flag (also static-pie, which has no interpreter), or,
 		// from older linkers, an interpreter and no soname. libc.so.6 has an
 		// interpreter (it runs) but is a library: it has a soname.
-		if flags1&elfDF1PIE != 0 || (interp && !soname) {
+		if d.flags1&elfDF1PIE != 0 || (interp && !d.soname) {
 			s.Kind = KindExecutable
 			s.PIE = true
 		} else {
 			s.Kind = KindSharedLib
 		}
 	}
-
-	// The newest glibc symbol version needed.
-	var glibc string
-	if vr := f.SectionByType(elf.SHT_GNU_VERNEED); vr != nil && len(needed) > 0 {
-		if err := elfCheckTables(f, size, vr); err != nil {
-			errs = append(errs, err)
-		} else if needs, err := f.DynamicVersionNeeds(); err == nil {
-			if glibc = elfNewestGLIBC(needs); glibc != "" {
-				s.Notes = append(s.Notes, "needs glibc "+glibc+" (newest GLIBC_ symbol version)")
-			}
-		}
+	glibc := d.glibc
+	if glibc != "" {
+		s.GLIBC = glibc
 	}
 
 	// The OS: OSABI, then notes, then the interpreter, then a guess.
@@ -171,27 +151,6 @@ func parseELF(ra io.ReaderAt, size int64, s *Slice) error {
 		s.Notes = append(s.Notes, "minimum kernel "+kernel+" (NT_GNU_ABI_TAG)")
 	}
 	return errors.Join(errs...)
-}
-
-// elfCheckTables checks that sec and the string table it links to are of sane size and
-// inside the file, before debug/elf reads them whole.
-func elfCheckTables(f *elf.File, size int64, sec *elf.Section) error {
-	check := func(x *elf.Section) error {
-		if x.Type == elf.SHT_NOBITS {
-			return nil
-		}
-		if x.Size > elfMaxTable || x.Offset > uint64(size) || x.Size > uint64(size)-x.Offset {
-			return fmt.Errorf("section %s out of bounds or too large (offset %d, size %d, file size %d)", x.Name, x.Offset, x.Size, size)
-		}
-		return nil
-	}
-	if err := check(sec); err != nil {
-		return err
-	}
-	if int(sec.Link) < len(f.Sections) && sec.Link > 0 {
-		return check(f.Sections[sec.Link])
-	}
-	return nil
 }
 
 // elfNotes reads the note sections (or PT_NOTE segments) and returns the OS they
@@ -462,4 +421,157 @@ func eofAsUnexpected(err error) error {
 		return io.ErrUnexpectedEOF
 	}
 	return err
+}
+
+// elfDynamic is what readELF takes from the dynamic section.
+type elfDynamic struct {
+	needed []string
+	soname bool
+	flags1 uint64
+	glibc  string // newest GLIBC_x.y in the version needs
+}
+
+// readELFDynamic reads the dynamic section (found through the section table, or
+// PT_DYNAMIC when there is none) one entry at a time, and the strings it names one at
+// a time, so memory stays small whatever the size of the string table.
+func readELFDynamic(f *elf.File, ra io.ReaderAt, size int64) (elfDynamic, error) {
+	var d elfDynamic
+	var dynOff, dynSize, strOff uint64
+	strKnown := false
+	if ds := f.SectionByType(elf.SHT_DYNAMIC); ds != nil {
+		dynOff, dynSize = ds.Offset, ds.FileSize
+		if int(ds.Link) > 0 && int(ds.Link) < len(f.Sections) {
+			strOff, strKnown = f.Sections[ds.Link].Offset, true
+		}
+	} else {
+		for _, p := range f.Progs {
+			if p.Type == elf.PT_DYNAMIC {
+				dynOff, dynSize = p.Off, p.Filesz
+			}
+		}
+	}
+	if dynSize == 0 {
+		return d, nil
+	}
+	entSize := uint64(16)
+	if f.Class == elf.ELFCLASS32 {
+		entSize = 8
+	}
+	if dynOff > uint64(size) || dynSize > uint64(size)-dynOff {
+		return d, fmt.Errorf("dynamic section out of bounds (offset %d, size %d, file size %d)", dynOff, dynSize, size)
+	}
+	n := min(dynSize/entSize, elfMaxDynamic)
+	buf := make([]byte, n*entSize)
+	if _, err := ra.ReadAt(buf, int64(dynOff)); err != nil {
+		return d, fmt.Errorf("read dynamic section: %w", eofAsUnexpected(err))
+	}
+	var neededOffs []uint64
+	var strAddr, verneed, verneedNum uint64
+	for i := uint64(0); i < n; i++ {
+		e := buf[i*entSize:]
+		var tag, val uint64
+		if entSize == 8 {
+			tag, val = uint64(int64(int32(f.ByteOrder.Uint32(e)))), uint64(f.ByteOrder.Uint32(e[4:]))
+		} else {
+			tag, val = f.ByteOrder.Uint64(e), f.ByteOrder.Uint64(e[8:])
+		}
+		switch elf.DynTag(tag) {
+		case elf.DT_NULL:
+			i = n
+		case elf.DT_NEEDED:
+			neededOffs = append(neededOffs, val)
+		case elf.DT_SONAME:
+			d.soname = true
+		case elf.DT_FLAGS_1:
+			d.flags1 |= val
+		case elf.DT_STRTAB:
+			strAddr = val
+		case elf.DT_VERNEED:
+			verneed = val
+		case elf.DT_VERNEEDNUM:
+			verneedNum = val
+		}
+	}
+	if !strKnown {
+		if strOff, strKnown = elfAddrOffset(f, strAddr); !strKnown {
+			if len(neededOffs) > 0 {
+				return d, errors.New("dynamic string table not found")
+			}
+			return d, nil
+		}
+	}
+	var errs []error
+	str := func(off uint64) (string, error) {
+		if off > uint64(size) || strOff > uint64(size)-off {
+			return "", fmt.Errorf("dynamic string at %d out of bounds", off)
+		}
+		return cString(ra, int64(strOff+off), 4096)
+	}
+	for _, off := range neededOffs {
+		name, err := str(off)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("DT_NEEDED: %w", err))
+			continue
+		}
+		d.needed = append(d.needed, name)
+	}
+	if verneed != 0 && len(d.needed) > 0 {
+		if vr := f.SectionByType(elf.SHT_GNU_VERNEED); vr != nil {
+			verneed = vr.Offset
+		} else if verneed, strKnown = elfAddrOffset(f, verneed); !strKnown {
+			return d, errors.Join(errs...)
+		}
+		d.glibc = elfVerneedGLIBC(f.ByteOrder, ra, size, verneed, min(verneedNum, elfMaxDynamic), str)
+	}
+	return d, errors.Join(errs...)
+}
+
+// elfVerneedGLIBC walks the version needs at file offset off and returns the newest
+// GLIBC_ version named.
+func elfVerneedGLIBC(bo binary.ByteOrder, ra io.ReaderAt, size int64, off, count uint64, str func(uint64) (string, error)) string {
+	var versions []string
+	var b [16]byte
+	budget := elfMaxDynamic
+	for i := uint64(0); i < count && off < uint64(size); i++ {
+		if _, err := ra.ReadAt(b[:], int64(off)); err != nil {
+			break
+		}
+		cnt, aux, next := bo.Uint16(b[2:]), uint64(bo.Uint32(b[8:])), uint64(bo.Uint32(b[12:]))
+		a := off + aux
+		for j := uint16(0); j < cnt && budget > 0 && a < uint64(size); j++ {
+			budget--
+			if _, err := ra.ReadAt(b[:], int64(a)); err != nil {
+				break
+			}
+			if name, err := str(uint64(bo.Uint32(b[8:]))); err == nil {
+				versions = append(versions, name)
+			}
+			anext := uint64(bo.Uint32(b[12:]))
+			if anext == 0 {
+				break
+			}
+			a += anext
+		}
+		if next == 0 || budget <= 0 {
+			break
+		}
+		off += next
+	}
+	return elfNewestGLIBC([]elf.DynamicVersionNeed{{Needs: func() []elf.DynamicVersionDep {
+		var deps []elf.DynamicVersionDep
+		for _, v := range versions {
+			deps = append(deps, elf.DynamicVersionDep{Dep: v})
+		}
+		return deps
+	}()}})
+}
+
+// elfAddrOffset maps a virtual address to a file offset through the PT_LOAD segments.
+func elfAddrOffset(f *elf.File, addr uint64) (uint64, bool) {
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_LOAD && addr >= p.Vaddr && addr-p.Vaddr < p.Filesz {
+			return p.Off + (addr - p.Vaddr), true
+		}
+	}
+	return 0, false
 }

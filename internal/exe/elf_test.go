@@ -181,7 +181,7 @@ func TestELFOtherOS(t *testing.T) {
 			t.Parallel()
 			path := fixture.Go(t, fixture.Hello, []string{"GOOS=" + goos, "GOARCH=amd64"})
 			_, s := inspectFixture(t, path, Options{})
-			reconcileGoOS(s) // until exe.Read calls it
+			// exe.Read corrects the OS from the build info
 			if s.OS != goos || s.Go == nil || s.Go.Settings["GOOS"] != goos {
 				t.Errorf("os %q, notes %q, interpreter %q", s.OS, s.Notes, s.Interpreter)
 			}
@@ -197,4 +197,40 @@ func FuzzReadELF(f *testing.F) {
 			t.Errorf("empty arch or kind: %+v", s)
 		}
 	})
+}
+
+// TestELFOtherArch checks Go binaries for the other Linux architectures (32-bit, big
+// endian), with their build info destroyed so the pclntab, symbol table and string
+// fallbacks run on every layout.
+func TestELFOtherArch(t *testing.T) {
+	if os.Getenv("GONATIVE_INTEGRATION") == "" {
+		t.Skip("set GONATIVE_INTEGRATION=1 to build Go for 386, arm, ppc64, s390x, riscv64, loong64 (slow: standard library builds)")
+	}
+	goVersion := goEnvVersion(t)
+	tests := []struct {
+		goarch, order string
+		bits          int
+		flags         []string
+		source        string
+	}{
+		{"386", "little", 32, nil, "symtab"},
+		{"arm", "little", 32, nil, "symtab"},
+		{"ppc64", "big", 64, nil, "symtab"},
+		{"s390x", "big", 64, []string{"-ldflags=-s -w"}, "strings"},
+		{"riscv64", "little", 64, nil, "symtab"},
+		{"loong64", "little", 64, []string{"-ldflags=-s -w"}, "strings"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.goarch, func(t *testing.T) {
+			t.Parallel()
+			path := destroyBuildInfo(t, fixture.Go(t, fixture.Hello, []string{"GOOS=linux", "GOARCH=" + tt.goarch}, tt.flags...))
+			_, s := inspectFixture(t, path, Options{})
+			if s.Arch != tt.goarch || s.ByteOrder != tt.order || s.Bits != tt.bits || s.OS != "linux" {
+				t.Errorf("arch %s order %s bits %d os %s", s.Arch, s.ByteOrder, s.Bits, s.OS)
+			}
+			if s.Go == nil || s.Go.Version != goVersion || s.Go.Sources["version"] != tt.source {
+				t.Errorf("go %+v, want version %s from %s", s.Go, goVersion, tt.source)
+			}
+		})
+	}
 }

@@ -75,11 +75,14 @@ type Slice struct {
 	MinOS string `json:"min_os,omitempty"` // Mach-O minimum OS version (LC_BUILD_VERSION / LC_VERSION_MIN_*)
 	SDK   string `json:"sdk,omitempty"`    // Mach-O SDK version
 
-	PIE         bool      `json:"pie"`
-	Stripped    bool      `json:"stripped"` // no symbol table
-	Static      bool      `json:"static"`   // no dynamic loader and no shared libraries needed
-	Interpreter string    `json:"interpreter,omitempty"`
-	Libraries   []Library `json:"libraries,omitempty"`
+	PIE         bool   `json:"pie"`
+	Stripped    bool   `json:"stripped"` // no symbol table
+	Static      bool   `json:"static"`   // no dynamic loader and no shared libraries needed
+	Interpreter string `json:"interpreter,omitempty"`
+	// GLIBC is the newest glibc symbol version a dynamic ELF file needs ("2.34"): it
+	// does not start on a system with an older glibc.
+	GLIBC     string    `json:"glibc,omitempty"`
+	Libraries []Library `json:"libraries,omitempty"`
 
 	// ELF only: the largest PT_LOAD alignment, and whether the segments load on kernels
 	// with 16 KiB and 64 KiB pages (alignment at least the page size).
@@ -204,6 +207,7 @@ func Read(ctx context.Context, ra io.ReaderAt, size int64, opts Options) (file *
 		}
 		if s.ra != nil && s.Kind.Runnable() {
 			s.Go = readGo(s.ra, s.Size, opts)
+			reconcileGoOS(s)
 		}
 	}
 	if len(file.Slices) > 0 {

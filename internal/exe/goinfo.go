@@ -43,17 +43,20 @@ type Module struct {
 // panics: a malformed binary yields what could be read.
 func readGo(ra io.ReaderAt, size int64, opts Options) (g *GoInfo) {
 	defer func() {
-		if r := recover(); r != nil {
-			if g == nil {
-				g = nil // a panic before anything Go was found: not known to be Go
-				return
-			}
+		if r := recover(); r != nil && g != nil {
+			// A panic before anything Go was found leaves g nil: not known to be Go.
 			g.Sources["error"] = fmt.Sprintf("malformed Go data (parser panic: %v)", r)
 		}
 	}()
 	ra = io.NewSectionReader(ra, 0, size)
-	bi := readBuildInfo(ra)
 	l, lerr := readLayout(ra, size)
+	if lerr == nil && !l.goMarks && l.format != FormatPE {
+		// No .go.buildinfo, no Go note, no pclntab: not Go. Checked first because
+		// debug/buildinfo would search the whole data segment of every C library
+		// for its magic.
+		return nil
+	}
+	bi := readBuildInfo(ra)
 	var pcln pclnHeader
 	var havePcln bool
 	if lerr == nil {

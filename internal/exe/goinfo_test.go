@@ -8,7 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"slices"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -303,8 +303,8 @@ func TestCPrograms(t *testing.T) {
 				if l := libraryNamed(s, "libc.so"); l == nil || !l.System {
 					t.Errorf("libraries %v: want libc, system", s.Libraries)
 				}
-				if !slices.ContainsFunc(s.Notes, func(n string) bool { return strings.HasPrefix(n, "needs glibc 2.") }) {
-					t.Errorf("notes %q: want the glibc version needed", s.Notes)
+				if !strings.HasPrefix(s.GLIBC, "2.") {
+					t.Errorf("GLIBC %q: want the glibc version needed", s.GLIBC)
 				}
 			}
 		})
@@ -513,5 +513,27 @@ func BenchmarkReadGoNoBuildInfo(b *testing.B) {
 		if g := readGo(f, st.Size(), Options{}); g == nil || g.Version == "" {
 			b.Fatalf("go info %+v", g)
 		}
+	}
+}
+
+func TestGoModule(t *testing.T) {
+	d := &debug.Module{Path: "a.example/x", Version: "v1.2.3", Sum: "h1:abc", Replace: &debug.Module{Path: "../x", Version: ""}}
+	got := goModule(d)
+	if got.Path != "a.example/x" || got.Version != "v1.2.3" || got.Sum != "h1:abc" || got.Replace == nil || got.Replace.Path != "../x" {
+		t.Errorf("goModule = %+v", got)
+	}
+}
+
+func TestReconcileGoOS(t *testing.T) {
+	s := &Slice{OS: "linux", Notes: []string{osInferredNote}, Go: &GoInfo{Settings: map[string]string{"GOOS": "dragonfly"}}}
+	reconcileGoOS(s)
+	if s.OS != "dragonfly" || s.Notes[0] == osInferredNote {
+		t.Errorf("os %q notes %q", s.OS, s.Notes)
+	}
+	// An OS the headers state is kept.
+	s = &Slice{OS: "freebsd", Go: &GoInfo{Settings: map[string]string{"GOOS": "linux"}}}
+	reconcileGoOS(s)
+	if s.OS != "freebsd" {
+		t.Errorf("os %q", s.OS)
 	}
 }

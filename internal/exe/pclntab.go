@@ -71,10 +71,11 @@ func readLayout(ra io.ReaderAt, size int64) (*exeLayout, error) {
 		l := &exeLayout{format: FormatPE, order: binary.LittleEndian, bits: h.bits}
 		for _, s := range h.sections {
 			if s.name == ".text" {
-				// The Go linker starts the text with the build ID.
-				var id [16]byte
-				n, _ := ra.ReadAt(id[:], int64(s.rawOffset))
-				l.goMarks = string(id[:n]) == "\xff Go build ID: \""
+				// The Go linker starts the text with the build ID (after the C
+				// start-up code when linking externally).
+				id := make([]byte, min(4096, s.rawSize))
+				n, _ := ra.ReadAt(id, int64(s.rawOffset))
+				l.goMarks = bytes.Contains(id[:n], []byte("\xff Go build ID: \""))
 			}
 			l.sections = append(l.sections, exeSection{
 				name: s.name, addr: uint64(s.virtualAddress), off: uint64(s.rawOffset),
@@ -96,7 +97,7 @@ func elfLayout(ra io.ReaderAt, size int64) (*exeLayout, error) {
 	if f.Class == elf.ELFCLASS32 {
 		l.bits = 32
 	}
-	for i, s := range f.Sections {
+	for _, s := range f.Sections {
 		es := exeSection{
 			name: s.Name, addr: s.Addr, off: s.Offset, size: s.FileSize,
 			data: s.Flags&elf.SHF_ALLOC != 0 && s.Flags&elf.SHF_EXECINSTR == 0 && s.Type != elf.SHT_NOBITS && s.Flags&elf.SHF_COMPRESSED == 0,
@@ -113,7 +114,6 @@ func elfLayout(ra io.ReaderAt, size int64) (*exeLayout, error) {
 			l.symtab = es
 			ss := f.Sections[s.Link]
 			l.strtab = exeSection{name: ss.Name, off: ss.Offset, size: ss.FileSize}
-			_ = i
 		}
 	}
 	if len(f.Sections) == 0 {
@@ -376,10 +376,13 @@ func scanRegion(ra io.ReaderAt, start, end int64, overlap int, fn func(buf []byt
 // cgoMarkers are prefixes of function names that only runtime/cgo (and the cgo
 // glue of packages that import "C") put into the pclntab. runtime._cgo_init and
 // friends are not among them: every Go binary has those.
-var cgoMarkers = [][]byte{[]byte("\x00runtime/cgo."), []byte("\x00x_cgo_"), []byte("\x00_cgo_"), []byte("\x00crosscall2\x00")}
+func cgoMarkers() [][]byte {
+	return [][]byte{[]byte("\x00runtime/cgo."), []byte("\x00x_cgo_"), []byte("\x00_cgo_"), []byte("\x00crosscall2\x00")}
+}
 
 // pclnCgo reports whether the function name table names runtime/cgo functions.
 func pclnCgo(ra io.ReaderAt, h pclnHeader) bool {
+	cgoMarkers := cgoMarkers()
 	found := false
 	first := true
 	longest := 0

@@ -263,27 +263,26 @@ func allZero(b []byte) bool {
 	return true
 }
 
-// peSystemLibraries are DLLs every Windows installation has (the Win32 API, the C
-// runtimes that ship with Windows 10 and later).
-var peSystemLibraries = map[string]bool{
-	"kernel32.dll": true, "kernelbase.dll": true, "ntdll.dll": true, "user32.dll": true,
-	"gdi32.dll": true, "advapi32.dll": true, "shell32.dll": true, "ole32.dll": true,
-	"oleaut32.dll": true, "ws2_32.dll": true, "winmm.dll": true, "msvcrt.dll": true,
-	"ucrtbase.dll": true, "comctl32.dll": true, "comdlg32.dll": true, "crypt32.dll": true,
-	"bcrypt.dll": true, "bcryptprimitives.dll": true, "secur32.dll": true, "sspicli.dll": true,
-	"iphlpapi.dll": true, "dnsapi.dll": true, "netapi32.dll": true, "userenv.dll": true,
-	"version.dll": true, "shlwapi.dll": true, "psapi.dll": true, "dbghelp.dll": true,
-	"setupapi.dll": true, "rpcrt4.dll": true, "wintrust.dll": true, "winhttp.dll": true,
-	"wininet.dll": true, "mswsock.dll": true, "powrprof.dll": true, "imm32.dll": true,
-	"uxtheme.dll": true, "dwmapi.dll": true, "opengl32.dll": true, "d3d11.dll": true,
-	"dxgi.dll": true, "winspool.drv": true, "ncrypt.dll": true, "normaliz.dll": true,
-	"mpr.dll": true, "wtsapi32.dll": true, "cfgmgr32.dll": true, "synchronization.dll": true,
-}
-
-// peSystemLibrary reports whether a DLL is part of Windows.
+// peSystemLibrary reports whether a DLL is part of Windows: the Win32 API, the
+// API sets and the C runtimes that ship with Windows 10 and later.
 func peSystemLibrary(name string) bool {
 	n := strings.ToLower(name)
-	return peSystemLibraries[n] || strings.HasPrefix(n, "api-ms-win-") || strings.HasPrefix(n, "ext-ms-")
+	if strings.HasPrefix(n, "api-ms-win-") || strings.HasPrefix(n, "ext-ms-") {
+		return true
+	}
+	switch n {
+	case "kernel32.dll", "kernelbase.dll", "ntdll.dll", "user32.dll", "gdi32.dll", "advapi32.dll",
+		"shell32.dll", "ole32.dll", "oleaut32.dll", "ws2_32.dll", "winmm.dll", "msvcrt.dll",
+		"ucrtbase.dll", "comctl32.dll", "comdlg32.dll", "crypt32.dll", "bcrypt.dll",
+		"bcryptprimitives.dll", "secur32.dll", "sspicli.dll", "iphlpapi.dll", "dnsapi.dll",
+		"netapi32.dll", "userenv.dll", "version.dll", "shlwapi.dll", "psapi.dll", "dbghelp.dll",
+		"setupapi.dll", "rpcrt4.dll", "wintrust.dll", "winhttp.dll", "wininet.dll", "mswsock.dll",
+		"powrprof.dll", "imm32.dll", "uxtheme.dll", "dwmapi.dll", "opengl32.dll", "d3d11.dll",
+		"dxgi.dll", "winspool.drv", "ncrypt.dll", "normaliz.dll", "mpr.dll", "wtsapi32.dll",
+		"cfgmgr32.dll", "synchronization.dll":
+		return true
+	}
+	return false
 }
 
 // peArch maps IMAGE_FILE_MACHINE_* to a GOARCH name and the format's name.

@@ -3,6 +3,7 @@ package exe
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -80,14 +81,61 @@ func TestPESystemLibrary(t *testing.T) {
 	}
 }
 
-func FuzzReadPE(f *testing.F) {
-	dir := filepath.Join(runtime.GOROOT(), "src", "debug", "pe", "testdata")
-	for _, name := range []string{"gcc-386-mingw-no-symbols-exec", "gcc-amd64-mingw-exec"} {
-		if b, err := os.ReadFile(filepath.Join(dir, name)); err == nil && len(b) < 64<<10 {
-			f.Add(b)
-		}
+// tinyPE builds a minimal PE32+ image for machine with one .idata section importing
+// the DLLs named.
+func tinyPE(machine uint16, characteristics uint16, dlls ...string) []byte {
+	le := binary.LittleEndian
+	b := make([]byte, 0x400)
+	copy(b, "MZ")
+	le.PutUint32(b[0x3c:], 0x40)
+	copy(b[0x40:], "PE\x00\x00")
+	coff := b[0x44:]
+	le.PutUint16(coff[0:], machine)
+	le.PutUint16(coff[2:], 1)    // sections
+	le.PutUint16(coff[16:], 240) // optional header size
+	le.PutUint16(coff[18:], characteristics)
+	opt := b[0x58:]
+	le.PutUint16(opt[0:], 0x20b)
+	le.PutUint16(opt[48:], 6)
+	le.PutUint16(opt[50:], 1)
+	le.PutUint16(opt[68:], 3)      // console
+	le.PutUint16(opt[70:], 0x0140) // DYNAMIC_BASE, NX_COMPAT
+	le.PutUint32(opt[108:], 16)
+	le.PutUint32(opt[112+8:], 0x1000) // import directory RVA
+	le.PutUint32(opt[112+12:], uint32(20*(len(dlls)+1)))
+	sec := b[0x58+240:]
+	copy(sec, ".idata")
+	le.PutUint32(sec[8:], 0x200)
+	le.PutUint32(sec[12:], 0x1000)
+	le.PutUint32(sec[16:], 0x200)
+	le.PutUint32(sec[20:], 0x200)
+	names := 0x200 + 20*(len(dlls)+1)
+	for i, d := range dlls {
+		le.PutUint32(b[0x200+20*i+12:], uint32(0x1000+names-0x200))
+		names += copy(b[names:], d+"\x00")
 	}
+	return b
+}
+
+func TestTinyPE(t *testing.T) {
+	b := tinyPE(0xaa64, 0x22, "KERNEL32.dll", "libfoo.dll")
+	s := readPE(bytes.NewReader(b), int64(len(b)))
+	if s.Error != "" || s.Arch != "arm64" || s.Kind != KindExecutable || !s.PIE || !s.Stripped || s.Static || s.Bits != 64 {
+		t.Errorf("%+v", s)
+	}
+	if len(s.Libraries) != 2 || !s.Libraries[0].System || s.Libraries[1].System {
+		t.Errorf("libraries %+v", s.Libraries)
+	}
+	b = tinyPE(0x8664, 0x2022)
+	if s := readPE(bytes.NewReader(b), int64(len(b))); s.Kind != KindSharedLib || s.Arch != "amd64" || !s.Static {
+		t.Errorf("DLL: %+v", s)
+	}
+}
+
+func FuzzReadPE(f *testing.F) {
+	f.Add(tinyPE(0xaa64, 0x22, "KERNEL32.dll", "libfoo.dll"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		readPE(bytes.NewReader(b), int64(len(b)))
+		readGo(bytes.NewReader(b), int64(len(b)), Options{})
 	})
 }

@@ -2,6 +2,7 @@ package isa
 
 import (
 	"context"
+	"debug/buildinfo"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -65,7 +66,8 @@ func toolFor(b *testing.B, goarch string) string {
 }
 
 // TestScanFile analyzes the file named by $ISA_SCAN and prints the report as JSON:
-// bench/isa.sh times it. ISA_GO=1 marks it a Go binary.
+// bench/isa.sh times it. Go build info is read when present; ISA_GO=1 marks a Go
+// binary regardless.
 func TestScanFile(t *testing.T) {
 	p := os.Getenv("ISA_SCAN")
 	if p == "" {
@@ -80,9 +82,18 @@ func TestScanFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := Analyze(context.Background(), f, fi.Size(), Input{Go: os.Getenv("ISA_GO") != ""})
+	in := Input{Go: os.Getenv("ISA_GO") != ""}
+	if bi, err := buildinfo.ReadFile(p); err == nil {
+		in.GoSettings = map[string]string{}
+		for _, s := range bi.Settings {
+			in.GoSettings[s.Key] = s.Value
+		}
+	}
+	r, err := Analyze(context.Background(), f, fi.Size(), in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	json.NewEncoder(os.Stdout).Encode(r)
+	e := json.NewEncoder(os.Stdout)
+	e.SetIndent("", "  ")
+	e.Encode(r)
 }

@@ -17,9 +17,10 @@ import (
 // image is what Analyze needs from an executable: its architecture, its code and
 // the hints that stand next to it.
 type image struct {
-	format  string // elf, macho, pe
-	arch    string // GOARCH name
-	regions []region
+	format   string // elf, macho, pe
+	arch     string // GOARCH name
+	regions  []region
+	codeSize int64 // sum of the regions' sizes
 	// isaNeeded is the level (1..4) of the ELF GNU_PROPERTY_X86_ISA_1_NEEDED
 	// property, 0 if absent.
 	isaNeeded int
@@ -72,6 +73,9 @@ func (img *image) addRegion(off, n int64, addr uint64, size int64) error {
 	}
 	if len(img.regions) >= maxRegions {
 		return fmt.Errorf("more than %d code sections", maxRegions)
+	}
+	if img.codeSize += n; img.codeSize > size {
+		return errors.New("code sections overlap: they add up to more than the file")
 	}
 	img.regions = append(img.regions, region{off: off, size: n, addr: addr})
 	return nil
@@ -199,11 +203,13 @@ func align(x, a uint64) uint64 { return (x + a - 1) &^ (a - 1) }
 // several, picked at run time by CPUID (glibc's ifunc variants such as
 // __memmove_avx_unaligned_erms or __strlen_evex, OpenSSL's *_avx2 ...).
 func x86Variant(name string) bool {
-	n := strings.ToLower(name)
-	for _, k := range []string{"avx", "evex", "sse3", "ssse3", "sse4", "sse42", "popcnt", "bmi", "fma", "f16c",
-		"lzcnt", "movbe", "aesni", "shaext", "sha_ni", "pclmul", "rdrand", "rdseed", "amx"} {
-		if strings.Contains(n, k) {
-			return true
+	words := strings.FieldsFunc(strings.ToLower(name), func(r rune) bool { return r == '_' || r == '.' || r == '$' || r == '@' })
+	for _, w := range words {
+		for _, k := range []string{"avx", "evex", "sse3", "ssse3", "sse4", "popcnt", "bmi", "fma", "f16c",
+			"lzcnt", "movbe", "aesni", "shaext", "pclmul", "rdrand", "rdseed", "amx"} {
+			if strings.HasPrefix(w, k) {
+				return true
+			}
 		}
 	}
 	return false

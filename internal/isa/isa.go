@@ -24,7 +24,8 @@ import (
 
 // Input describes the slice being analyzed, as the caller already knows it.
 type Input struct {
-	// Arch is the GOARCH name of the slice; when empty it is read from the header.
+	// Arch is the GOARCH name of the slice as the caller knows it. The header decides;
+	// a mismatch only adds a note.
 	Arch string
 	// Go marks a Go binary. GoSettings non-nil also does.
 	Go bool
@@ -107,10 +108,10 @@ func Analyze(ctx context.Context, ra io.ReaderAt, size int64, in Input) (rep *Re
 		return nil, fmt.Errorf("analyze machine code: %w", err)
 	}
 	arch := img.arch
-	if in.Arch != "" && in.Arch != arch {
-		return nil, fmt.Errorf("analyze machine code: the file is %s, not %s", arch, in.Arch)
-	}
 	rep = &Report{Arch: arch, Go: isGo, Extensions: []Extension{}}
+	if in.Arch != "" && in.Arch != arch {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("the caller said %s, the header says %s: scanned as %s", in.Arch, arch, arch))
+	}
 	sc := newScanner(ra, img.guard)
 	var st stats
 	switch arch {

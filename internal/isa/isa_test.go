@@ -68,16 +68,20 @@ func TestGoAMD64(t *testing.T) {
 		level    string
 		rosetta  string
 		runsOnV2 bool
+		slow     bool // a standard library build of its own: GONATIVE_INTEGRATION only
 	}{
-		{[]string{"GOOS=linux", "GOARCH=amd64", "GOAMD64=v1"}, "x86-64-v1", RunsYes, true},
-		{[]string{"GOOS=linux", "GOARCH=amd64", "GOAMD64=v2"}, "x86-64-v2", RunsYes, true},
-		{[]string{"GOOS=linux", "GOARCH=amd64", "GOAMD64=v3"}, "x86-64-v3", RunsNever, false},
-		{[]string{"GOOS=linux", "GOARCH=amd64", "GOAMD64=v4"}, "x86-64-v4", RunsNever, false},
-		{[]string{"GOOS=darwin", "GOARCH=amd64", "GOAMD64=v1"}, "x86-64-v1", RunsYes, true},
-		{[]string{"GOOS=windows", "GOARCH=amd64", "GOAMD64=v1"}, "x86-64-v1", RunsYes, true},
+		{[]string{"GOOS=linux", "GOARCH=amd64", "GOAMD64=v1"}, "x86-64-v1", RunsYes, true, false},
+		{[]string{"GOOS=linux", "GOARCH=amd64", "GOAMD64=v2"}, "x86-64-v2", RunsYes, true, true},
+		{[]string{"GOOS=linux", "GOARCH=amd64", "GOAMD64=v3"}, "x86-64-v3", RunsNever, false, false},
+		{[]string{"GOOS=linux", "GOARCH=amd64", "GOAMD64=v4"}, "x86-64-v4", RunsNever, false, true},
+		{[]string{"GOOS=darwin", "GOARCH=amd64", "GOAMD64=v3"}, "x86-64-v3", RunsNever, false, true},
+		{[]string{"GOOS=windows", "GOARCH=amd64", "GOAMD64=v1"}, "x86-64-v1", RunsYes, true, true},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.env, ","), func(t *testing.T) {
+			if tt.slow {
+				needIntegration(t)
+			}
 			t.Parallel()
 			r := goBuild(t, tt.env...)
 			if r.Arch != "amd64" || r.RequiredLevel != tt.level || r.RequiredSource != "GOAMD64" {
@@ -120,15 +124,19 @@ func TestGoARM64(t *testing.T) {
 		lseGuarded        bool
 		onA72, onN1, onM1 bool
 		a72Reason         string
+		slow              bool
 	}{
-		{"v8.0", "v8.0", true, true, true, true, ""},
-		{"v8.1", "v8.1", false, false, true, true, "will die with SIGILL"},
-		{"v8.0,lse", "v8.0,lse", false, false, true, true, "LSE"},
-		{"v8.0,crypto", "v8.0,crypto", true, false, true, true, "crypto"},
-		{"v9.0", "v9.0", false, false, true, true, "SIGILL"},
+		{"v8.0", "v8.0", true, true, true, true, "", false},
+		{"v8.1", "v8.1", false, false, true, true, "will die with SIGILL", false},
+		{"v8.0,lse", "v8.0,lse", false, false, true, true, "LSE", true},
+		{"v8.0,crypto", "v8.0,crypto", true, false, true, true, "crypto", true},
+		{"v9.0", "v9.0", false, false, true, true, "SIGILL", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.goarm64, func(t *testing.T) {
+			if tt.slow {
+				needIntegration(t)
+			}
 			t.Parallel()
 			r := goBuild(t, "GOOS=linux", "GOARCH=arm64", "GOARM64="+tt.goarm64)
 			if r.RequiredLevel != tt.level || r.RequiredSource != "GOARM64" || r.Rosetta != nil {
@@ -291,8 +299,9 @@ func TestArchMismatch(t *testing.T) {
 	}
 	defer f.Close()
 	fi, _ := f.Stat()
-	if _, err := Analyze(context.Background(), f, fi.Size(), Input{Arch: "amd64"}); err == nil || !strings.Contains(err.Error(), "not amd64") {
-		t.Errorf("Analyze with the wrong arch: %v", err)
+	r, err := Analyze(context.Background(), f, fi.Size(), Input{Arch: "amd64"})
+	if err != nil || r.Arch != "arm64" || len(r.Notes) == 0 || !strings.Contains(r.Notes[0], "the caller said amd64") {
+		t.Errorf("Analyze with the wrong arch: %+v, %v", r, err)
 	}
 }
 
@@ -308,6 +317,15 @@ func goBuildPath(t *testing.T, env ...string) string {
 	p := fixture.Go(t, fixture.Hello, append([]string{"CGO_ENABLED=0"}, env...), "-trimpath")
 	helloCache.Store(key, p)
 	return p
+}
+
+// needIntegration skips tests that build a standard library of their own (minutes
+// on a cold cache) unless GONATIVE_INTEGRATION is set.
+func needIntegration(t *testing.T) {
+	t.Helper()
+	if os.Getenv("GONATIVE_INTEGRATION") == "" {
+		t.Skip("set GONATIVE_INTEGRATION=1 to build with this GOAMD64/GOARM64/GOOS")
+	}
 }
 
 func TestLevels(t *testing.T) {
@@ -344,5 +362,17 @@ func TestAddrJSON(t *testing.T) {
 	var e Extension
 	if err := json.Unmarshal(b, &e); err != nil || e.FirstAddr != 0x401000 {
 		t.Fatalf("%+v %v", e, err)
+	}
+}
+
+func TestX86Variant(t *testing.T) {
+	for name, want := range map[string]bool{
+		"__memmove_avx_unaligned_erms": true, "__strlen_evex": true, "__memcpy_avx512_no_vzeroupper": true,
+		"aesni_gcm_encrypt": true, "sha256_block_data_order_avx2": true, "__strchr_sse2": false,
+		"submit_job": false, "format": false, "main": false,
+	} {
+		if got := x86Variant(name); got != want {
+			t.Errorf("x86Variant(%q) = %v", name, got)
+		}
 	}
 }

@@ -80,8 +80,16 @@ func (r *Report) arm64(st *stats, settings map[string]string) error {
 	}
 	used := armLevel{major: 8}
 	need := armLevel{major: 8}
+	pureGo := r.Go && settings["CGO_ENABLED"] != "1"
 	for id := range aNumExt {
 		if st.count[id] == 0 {
+			continue
+		}
+		if pureGo && (id == aSVE || id == aSME) {
+			// Go's assembler (through Go 1.26) has no SVE or SME instructions, but its
+			// arm64 back end puts literal pools of constants in the text section.
+			r.Notes = append(r.Notes, fmt.Sprintf("%d words in the %s encoding space are Go literal-pool constants, not instructions",
+				st.count[id], arm64Names[id]))
 			continue
 		}
 		e := Extension{Name: arm64Names[id], Count: st.count[id], FirstAddr: Addr(st.first[id])}
@@ -200,8 +208,17 @@ func (r *Report) RunsOn(features []string) (ok bool, reason string) {
 	switch {
 	case strings.HasPrefix(r.RequiredLevel, "x86-64-v"):
 		l, _ := strconv.Atoi(strings.TrimPrefix(r.RequiredLevel, "x86-64-v"))
-		for i := 2; i <= min(l, 4); i++ {
-			needed = append(needed, x86LevelFeatures[i]...)
+		if r.RequiredSource == "code" {
+			// Inferred from code: only what the unguarded instructions need.
+			for _, e := range r.Extensions {
+				if !e.Guarded && e.Level != "" && e.Level <= r.RequiredLevel {
+					needed = append(needed, extFeature[e.Name])
+				}
+			}
+		} else {
+			for i := 2; i <= min(l, 4); i++ {
+				needed = append(needed, x86LevelFeatures[i]...)
+			}
 		}
 		lack := missing(needed)
 		if len(lack) == 0 {

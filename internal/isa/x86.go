@@ -220,8 +220,22 @@ func modrmLen(b []byte) int {
 	return n
 }
 
-// decodeX86 decodes the instruction at the start of b.
+// decodeX86 decodes the instruction at the start of b. An instruction that would run
+// past 15 bytes, the architectural limit, is invalid.
 func decodeX86(b []byte) x86Inst {
+	if len(b) < 15 {
+		return decodeX86Upto15(b)
+	}
+	in := decodeX86Upto15(b[:15])
+	if in.n == 0 {
+		return x86Inst{n: 1, invalid: true}
+	}
+	return in
+}
+
+// decodeX86Upto15 decodes the instruction at the start of b, returning length 0 when
+// b is too short.
+func decodeX86Upto15(b []byte) x86Inst {
 	var (
 		i                int
 		opsize, addrsize bool
@@ -646,6 +660,8 @@ func classVEX(mmmmm, pp, l, op, modrm byte) uint32 {
 			return 1 << xAVX
 		}
 		switch {
+		case op >= 0x30 && op <= 0x33:
+			return 1 << xAVX512 // KSHIFTR, KSHIFTL
 		case op == 0x1d:
 			return 1 << xF16C
 		case op == 0x44:
@@ -658,6 +674,10 @@ func classVEX(mmmmm, pp, l, op, modrm byte) uint32 {
 			return 1 << xAVX2
 		}
 	case 1:
+		switch op {
+		case 0x41, 0x42, 0x44, 0x45, 0x46, 0x47, 0x4a, 0x4b, 0x90, 0x91, 0x92, 0x93, 0x98, 0x99:
+			return 1 << xAVX512 // opmask instructions (KAND ... KMOV, KORTEST, KTEST)
+		}
 		if l == 1 && vexIntOp(pp, op) {
 			return 1 << xAVX2
 		}

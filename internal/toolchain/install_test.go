@@ -343,6 +343,9 @@ func TestGOPROXYFallThrough(t *testing.T) {
 		if (err == nil) != tt.ok {
 			t.Errorf("GOPROXY=%s: err = %v, want ok=%v", tt.goproxy, err, tt.ok)
 		}
+		if strings.HasPrefix(tt.goproxy, dead+",") && (err == nil || !strings.Contains(err.Error(), "cannot reach") || !strings.Contains(err.Error(), "no network?")) {
+			t.Errorf("no-network error not explained: %v", err)
+		}
 	}
 }
 

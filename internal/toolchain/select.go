@@ -3,9 +3,9 @@ package toolchain
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -21,6 +21,7 @@ const (
 	ByGoVersion    = ".go-version"
 	ByToolVersions = ".tool-versions"
 	ByModule       = "go.work/go.mod"
+	ByGOTOOLCHAIN  = "GOTOOLCHAIN"
 	ByDefault      = "default"
 )
 
@@ -37,6 +38,17 @@ type WhichInput struct {
 	Platform Platform
 	// GOMODCACHE is the module cache; UserEnvFile the `go env -w` file.
 	GOMODCACHE, UserEnvFile string
+	// Stat checks that an executable exists (os.Stat when nil).
+	Stat func(string) (fs.FileInfo, error)
+}
+
+func (in WhichInput) exists(name string) bool {
+	stat := in.Stat
+	if stat == nil {
+		stat = os.Stat
+	}
+	_, err := stat(name)
+	return err == nil
 }
 
 // Selection is the go that a `go` call in a directory runs, and why.
@@ -47,7 +59,8 @@ type Selection struct {
 	Go string `json:"go"`
 	// Installed is false when Go does not exist yet.
 	Installed bool `json:"installed"`
-	// By is one of ByEnv, ByGoVersion, ByToolVersions, ByModule, ByDefault.
+	// By is one of ByEnv, ByGoVersion, ByToolVersions, ByModule, ByGOTOOLCHAIN,
+	// ByDefault.
 	By string `json:"by"`
 	// Reason explains the choice in words; File is the file that made it.
 	Reason string `json:"reason"`
@@ -63,8 +76,7 @@ type Selection struct {
 func Which(in WhichInput) (Selection, error) {
 	if v := strings.TrimSpace(in.Getenv(GoEnv)); v != "" {
 		if filepath.IsAbs(v) {
-			_, err := in.ReadFile(v)
-			return Selection{Go: v, Installed: err == nil || !errors.Is(err, fs.ErrNotExist), By: ByEnv, Reason: GoEnv + "=" + v}, nil
+			return Selection{Go: v, Installed: in.exists(v), By: ByEnv, Reason: GoEnv + "=" + v}, nil
 		}
 		sel, err := in.pin(v, GoEnv+"="+v, "")
 		sel.By = ByEnv
@@ -87,7 +99,9 @@ func Which(in WhichInput) (Selection, error) {
 	if err != nil {
 		return Selection{}, err
 	}
-	if mod.File != "" {
+	// GOTOOLCHAIN applies with or without a go.mod (cmd/go selects whenever module
+	// mode is on, which is the default everywhere).
+	{
 		gtRaw, gtFrom := in.gotoolchain(def)
 		gt, err := goenv.ParseGOTOOLCHAIN(gtRaw)
 		if err != nil {
@@ -101,15 +115,14 @@ func Which(in WhichInput) (Selection, error) {
 			v := goenv.ToolchainVersion(c.Toolchain)
 			sel := Selection{Version: v, By: ByModule, File: c.File, Reason: c.Reason}
 			if c.File == "" {
-				sel.By, sel.Reason = ByModule, c.Reason+" (from "+gtFrom+")"
+				sel.By, sel.Reason = ByGOTOOLCHAIN, c.Reason+" (from "+gtFrom+")"
 			}
 			if inst, err := in.Store.Lookup(v); err == nil {
 				sel.Go, sel.Installed = inst.Go, true
 				return sel, nil
 			}
 			sel.Go = filepath.Join(in.GOMODCACHE, ModulePath+"@"+ModuleVersion(v, in.Platform), "bin", in.Store.exe("go"))
-			_, serr := in.ReadFile(sel.Go)
-			sel.Installed = serr == nil
+			sel.Installed = in.exists(sel.Go)
 			if c.PathOnly {
 				sel.Go = filepath.Join(in.Store.BinDir(), in.Store.exe(c.Toolchain))
 				sel.Installed = false
@@ -119,10 +132,15 @@ func Which(in WhichInput) (Selection, error) {
 			}
 			return sel, nil
 		}
-		if def != "" {
+		if def != "" && mod.File != "" {
 			inst, err := in.Store.Lookup(def)
-			return Selection{Version: def, Go: inst.Go, Installed: err == nil, By: ByDefault, File: mod.File,
-				Reason: fmt.Sprintf("global default (%s asks for nothing newer: %s)", mod.File, c.Reason)}, nil
+			why := fmt.Sprintf("global default (%s asks for nothing newer)", mod.File)
+			if gt.Mode == goenv.ModeFixed {
+				why = fmt.Sprintf("global default (GOTOOLCHAIN=%s from %s: the lines of %s do not switch)", gtRaw, gtFrom, mod.File)
+			} else if mod.Toolchain == "default" {
+				why = fmt.Sprintf("global default (toolchain default in %s)", mod.File)
+			}
+			return Selection{Version: def, Go: inst.Go, Installed: err == nil, By: ByDefault, File: mod.File, Reason: why}, nil
 		}
 	}
 	if def == "" {

@@ -1,10 +1,12 @@
 package toolchain
 
 import (
+	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -71,7 +73,8 @@ func TestWhich(t *testing.T) {
 		{"GOWORK=off", "/p/ws/a", map[string]string{"GOWORK": "off"}, "", "1.26.1", ByDefault, "global default", true},
 		{"GOTOOLCHAIN=local", "/p/mod", map[string]string{"GOTOOLCHAIN": "local"}, "", "1.26.1", ByDefault, "global default", true},
 		{"go env -w GOTOOLCHAIN=local", "/p/userenv", nil, "GOTOOLCHAIN=local\n", "1.26.1", ByDefault, "global default", true},
-		{"GOTOOLCHAIN=go1.27.3", "/p/old", map[string]string{"GOTOOLCHAIN": "go1.27.3"}, "", "1.27.3", ByModule, "GOTOOLCHAIN=go1.27.3", true},
+		{"GOTOOLCHAIN=go1.27.3", "/p/old", map[string]string{"GOTOOLCHAIN": "go1.27.3"}, "", "1.27.3", ByGOTOOLCHAIN, "GOTOOLCHAIN=go1.27.3", true},
+		{"GOTOOLCHAIN=go1.27.3 without go.mod", "/elsewhere", map[string]string{"GOTOOLCHAIN": "go1.27.3"}, "", "1.27.3", ByGOTOOLCHAIN, "GOTOOLCHAIN=go1.27.3 (from the environment)", true},
 		{"not installed: module cache", "/p/notinst", nil, "", "1.28.1", ByModule, "go line", false},
 		{"path mode not installed", "/p/notinst", map[string]string{"GOTOOLCHAIN": "path"}, "", "1.28.1", ByModule, "go line", false},
 		{"no module: default", "/elsewhere", nil, "", "1.26.1", ByDefault, "global default", true},
@@ -108,7 +111,6 @@ func TestWhich(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "gonative install") {
 		t.Errorf("empty store: %v", err)
 	}
-	_ = fs.ErrNotExist
 }
 
 func TestQuery(t *testing.T) {
@@ -257,4 +259,15 @@ func FuzzExtractZip(f *testing.F) {
 			t.Fatalf("extraction escaped: %v", ents)
 		}
 	})
+}
+
+func TestDiskError(t *testing.T) {
+	err := diskError(&fs.PathError{Op: "write", Path: "/x", Err: syscall.ENOSPC})
+	if !strings.Contains(err.Error(), "disk is full") || !errors.Is(err, syscall.ENOSPC) {
+		t.Errorf("ENOSPC: %v", err)
+	}
+	err = diskError(&fs.PathError{Op: "open", Path: "/x", Err: fs.ErrPermission})
+	if !strings.Contains(err.Error(), "GONATIVE_HOME") {
+		t.Errorf("EPERM: %v", err)
+	}
 }
