@@ -339,7 +339,7 @@ func summary(r inspected) string {
 		if len(f.Slices) > 1 {
 			fmt.Fprintf(&b, " [%d]", i+1)
 		}
-		b.WriteString(" " + sliceSummary(s))
+		b.WriteString(" " + sliceSummary(f.Format, s))
 		if i < len(f.Slices)-1 {
 			b.WriteString(";")
 		}
@@ -370,13 +370,25 @@ func formatName(f *exe.File) string {
 	return string(f.Format)
 }
 
-func sliceSummary(s *exe.Slice) string {
+// machoCPU is the Mach-O name of an architecture's common subtype; others (arm64e,
+// x86_64h) are worth showing in the one-line summary.
+func machoCPU(arch string) string {
+	switch arch {
+	case "amd64":
+		return "x86_64"
+	case "386":
+		return "i386"
+	}
+	return arch
+}
+
+func sliceSummary(format exe.Format, s *exe.Slice) string {
 	var parts []string
 	plat := s.Arch
 	if s.OS != "" {
 		plat = s.OS + "/" + s.Arch
 	}
-	if s.CPU != "" && s.CPU != s.Arch {
+	if (format == exe.FormatMachO || format == exe.FormatMachOFat) && s.CPU != "" && s.CPU != machoCPU(s.Arch) {
 		plat += " (" + s.CPU + ")"
 	}
 	parts = append(parts, plat)

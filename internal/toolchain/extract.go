@@ -26,7 +26,8 @@ import (
 // (every entry under "go/"). Entries escaping the prefix (absolute, "..", a different
 // prefix) and symbolic links are refused. Module zips hold no modes, so, as cmd/go does
 // after extracting one (cmd/go/internal/toolchain/select.go, allowExec), files under
-// bin/ and pkg/tool/ are made executable; other zips keep their executable bits.
+// bin/ and pkg/tool/ are made executable, in any zip; executable bits a zip records
+// are kept too.
 // Files are written by several goroutines at once. It returns the zip's h1: hash
 // (golang.org/x/mod/sumdb/dirhash.Hash1 over every entry), computed from the data it
 // decompresses, so verification needs no second pass.
@@ -83,10 +84,8 @@ func extractZip(ctx context.Context, zipPath, dir string) (string, error) {
 			continue
 		}
 		mode := fs.FileMode(0o644)
-		if module || m&0o111 != 0 {
-			if m&0o111 != 0 || strings.HasPrefix(rel, "bin/") || strings.HasPrefix(rel, "pkg/tool/") {
-				mode = 0o755
-			}
+		if m&0o111 != 0 || strings.HasPrefix(rel, "bin/") || strings.HasPrefix(rel, "pkg/tool/") {
+			mode = 0o755
 		}
 		dirs[path.Dir(rel)] = true
 		jobs = append(jobs, zipJob{f, filepath.Join(dir, filepath.FromSlash(rel)), mode, &sums[i]})

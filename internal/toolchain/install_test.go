@@ -502,3 +502,23 @@ func TestExtractZipHashMatchesDirhash(t *testing.T) {
 		}
 	}
 }
+
+func TestExtractOfficialZipLayout(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no executable bits on Windows")
+	}
+	dir := t.TempDir()
+	zp := filepath.Join(dir, "go1.27.3.windows-amd64.zip")
+	os.WriteFile(zp, zipOf(t, "go/", map[string]string{"bin/go": "x", "pkg/tool/linux_amd64/vet": "x", "VERSION": "go1.27.3"}), 0o644)
+	out := filepath.Join(dir, "out")
+	os.Mkdir(out, 0o755)
+	if _, err := extractZip(context.Background(), zp, out); err != nil {
+		t.Fatal(err)
+	}
+	for f, exec := range map[string]bool{"bin/go": true, "pkg/tool/linux_amd64/vet": true, "VERSION": false} {
+		fi, err := os.Stat(filepath.Join(out, f))
+		if err != nil || (fi.Mode()&0o111 != 0) != exec {
+			t.Errorf("%s: %v %v", f, fi.Mode(), err)
+		}
+	}
+}
