@@ -22,7 +22,7 @@ scan="$tmp/isa.test -test.run ^TestScanFile\$"
 export ISA_SCAN="$target" ISA_GO=1
 
 $scan >"$tmp/report.json"
-code_bytes=$(grep -o '"code_bytes":[0-9]*' "$tmp/report.json" | cut -d: -f2)
+code_bytes=$(grep -o '"code_bytes": *[0-9]*' "$tmp/report.json" | tr -dc '0-9')
 
 hyperfine --warmup 1 --runs "$runs" --export-csv "$tmp/times.csv" \
 	-n isa "$scan" -n objdump "objdump -d $target"
