@@ -1,17 +1,18 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/gonative/gonative/internal/cli"
+	"github.com/gonative/gonative/internal/host"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -24,7 +25,7 @@ func TestMain(m *testing.M) {
 
 // TestScript runs the end-to-end sessions under testdata/script. Each script sees
 // $GOCACHE and $GOMODCACHE of the caller, so the fixtures it builds share the cache,
-// and $HOSTGOOS/$HOSTGOARCH name the platform the tests run on.
+// and $HOSTGOOS/$HOSTGOARCH name the hardware platform the tests run on.
 func TestScript(t *testing.T) {
 	goenv := map[string]string{}
 	out, err := exec.Command("go", "env", "GOCACHE", "GOMODCACHE", "GOPATH", "GOROOT").Output()
@@ -33,6 +34,12 @@ func TestScript(t *testing.T) {
 	}
 	for i, v := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		goenv[[]string{"GOCACHE", "GOMODCACHE", "GOPATH", "GOROOT"}[i]] = v
+	}
+	// The hardware's platform: under qemu-user (GOARCH=arm64 go test -exec ...) it is
+	// not the test process's, and gonative installs and smoke-runs for the hardware.
+	hw, err := host.Detect(context.Background(), host.System())
+	if err != nil {
+		t.Fatal(err)
 	}
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
@@ -46,8 +53,8 @@ func TestScript(t *testing.T) {
 				}
 			}
 			e.Setenv("GOTOOLCHAIN", "local")
-			e.Setenv("HOSTGOOS", runtime.GOOS)
-			e.Setenv("HOSTGOARCH", runtime.GOARCH)
+			e.Setenv("HOSTGOOS", hw.OS)
+			e.Setenv("HOSTGOARCH", hw.Arch)
 			e.Setenv("GONATIVE_HOME", filepath.Join(e.WorkDir, ".gonative"))
 			return nil
 		},

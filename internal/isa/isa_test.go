@@ -376,3 +376,18 @@ func TestX86Variant(t *testing.T) {
 		}
 	}
 }
+
+// TestCStaticGlibc checks that glibc's ifunc variants (__memmove_avx512_*,
+// __strlen_evex ...) linked into a static binary count as guarded.
+func TestCStaticGlibc(t *testing.T) {
+	t.Parallel()
+	r := analyze(t, fixture.C(t, "gcc", "gcc", cLoop, "-O2", "-static"))
+	for _, name := range []string{"AVX2", "AVX-512"} {
+		if e, ok := r.Extension(name); !ok || !e.Guarded {
+			t.Errorf("%s: %+v (found %v), want guarded", name, e, ok)
+		}
+	}
+	if r.RequiredLevel != "x86-64-v1" || r.Rosetta.Runs != RunsYes {
+		t.Errorf("required %s from %s, Rosetta %+v", r.RequiredLevel, r.RequiredSource, r.Rosetta)
+	}
+}

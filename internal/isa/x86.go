@@ -444,14 +444,13 @@ func class0F(op, modrm, mp byte, rexW bool) uint32 {
 		if mp == 0xf3 {
 			return 1 << xPOPCNT
 		}
-	case 0xbc:
-		if mp == 0xf3 {
-			return 1 << xBMI1 // TZCNT
-		}
 	case 0xbd:
 		if mp == 0xf3 {
 			return 1 << xLZCNT
 		}
+	// TZCNT (F3 0F BC) is not counted: without BMI1 it runs as BSF, which gives the
+	// same result for a non-zero input, so compilers emit it ("rep bsf") for any
+	// x86-64 CPU.
 	case 0xc7:
 		reg, mod := modrm>>3&7, modrm>>6
 		switch {

@@ -1,0 +1,119 @@
+package isa
+
+import "testing"
+
+// TestDecodeX86 checks hand-encoded instructions of each extension (encodings from
+// the Intel SDM; lengths agree with GNU objdump).
+func TestDecodeX86(t *testing.T) {
+	tests := []struct {
+		name  string
+		code  []byte
+		n     int
+		ext   int // -1: none
+		inval bool
+	}{
+		{"pshufb", []byte{0x66, 0x0f, 0x38, 0x00, 0xc1}, 5, xSSSE3, false},
+		{"haddps", []byte{0xf2, 0x0f, 0x7c, 0xc1}, 4, xSSE3, false},
+		{"ptest", []byte{0x66, 0x0f, 0x38, 0x17, 0xc1}, 5, xSSE41, false},
+		{"pcmpistri", []byte{0x66, 0x0f, 0x3a, 0x63, 0xc1, 0x0c}, 6, xSSE42, false},
+		{"crc32", []byte{0xf2, 0x0f, 0x38, 0xf1, 0xc1}, 5, xSSE42, false},
+		{"popcnt", []byte{0xf3, 0x0f, 0xb8, 0xc1}, 4, xPOPCNT, false},
+		{"lzcnt", []byte{0xf3, 0x48, 0x0f, 0xbd, 0xc1}, 5, xLZCNT, false},
+		{"tzcnt (runs as bsf)", []byte{0xf3, 0x0f, 0xbc, 0xc1}, 4, -1, false},
+		{"bsf", []byte{0x0f, 0xbc, 0xc1}, 3, -1, false},
+		{"movbe", []byte{0x0f, 0x38, 0xf0, 0x07}, 4, xMOVBE, false},
+		{"aesenc", []byte{0x66, 0x0f, 0x38, 0xdc, 0xc1}, 5, xAES, false},
+		{"pclmulqdq", []byte{0x66, 0x0f, 0x3a, 0x44, 0xc1, 0x00}, 6, xPCLMUL, false},
+		{"sha1msg1", []byte{0x0f, 0x38, 0xc9, 0xc1}, 4, xSHA, false},
+		{"rdrand", []byte{0x0f, 0xc7, 0xf0}, 3, xRDRAND, false},
+		{"rdseed", []byte{0x0f, 0xc7, 0xf8}, 3, xRDSEED, false},
+		{"cmpxchg16b", []byte{0x48, 0x0f, 0xc7, 0x0f}, 4, xCX16, false},
+		{"lahf", []byte{0x9f}, 1, xLAHF, false},
+		{"vaddps ymm", []byte{0xc5, 0xfc, 0x58, 0xc1}, 4, xAVX, false},
+		{"vpaddd xmm", []byte{0xc5, 0xf9, 0xfe, 0xc1}, 4, xAVX, false},
+		{"vpaddd ymm", []byte{0xc5, 0xfd, 0xfe, 0xc1}, 4, xAVX2, false},
+		{"vpbroadcastd", []byte{0xc4, 0xe2, 0x7d, 0x58, 0xc1}, 5, xAVX2, false},
+		{"vzeroupper", []byte{0xc5, 0xf8, 0x77}, 3, xAVX, false},
+		{"vfmadd213pd", []byte{0xc4, 0xe2, 0xf1, 0xa8, 0xc2}, 5, xFMA, false},
+		{"andn", []byte{0xc4, 0xe2, 0x70, 0xf2, 0xc2}, 5, xBMI1, false},
+		{"mulx", []byte{0xc4, 0xe2, 0x6b, 0xf6, 0xc1}, 5, xBMI2, false},
+		{"rorx", []byte{0xc4, 0xe3, 0x7b, 0xf0, 0xc1, 0x05}, 6, xBMI2, false},
+		{"vcvtph2ps", []byte{0xc4, 0xe2, 0x79, 0x13, 0xc1}, 5, xF16C, false},
+		{"vpaddd zmm", []byte{0x62, 0xf1, 0x7d, 0x48, 0xfe, 0xc1}, 6, xAVX512, false},
+		{"vpternlogd zmm disp8", []byte{0x62, 0xf3, 0x7d, 0x48, 0x25, 0x40, 0x01, 0xff}, 8, xAVX512, false},
+		{"kmovq", []byte{0xc4, 0xe1, 0xfb, 0x92, 0xc8}, 5, xAVX512, false},
+		{"tilezero", []byte{0xc4, 0xe2, 0x7b, 0x49, 0xc0}, 5, xAMX, false},
+		{"ldtilecfg", []byte{0xc4, 0xe2, 0x78, 0x49, 0x00}, 5, xAMX, false},
+		{"mov rax, imm64", []byte{0x48, 0xb8, 1, 2, 3, 4, 5, 6, 7, 8}, 10, -1, false},
+		{"mov ax, imm16", []byte{0x66, 0xb8, 0x34, 0x12}, 4, -1, false},
+		{"mov eax, moffs64", []byte{0xa1, 1, 2, 3, 4, 5, 6, 7, 8}, 9, -1, false},
+		{"mov eax, moffs32", []byte{0x67, 0xa1, 1, 2, 3, 4}, 6, -1, false},
+		{"test cl, imm8", []byte{0xf6, 0xc1, 0x01}, 3, -1, false},
+		{"test ecx, imm32", []byte{0xf7, 0xc1, 1, 2, 3, 4}, 6, -1, false},
+		{"test cx, imm16", []byte{0x66, 0xf7, 0xc1, 1, 2}, 5, -1, false},
+		{"not ecx", []byte{0xf7, 0xd1}, 2, -1, false},
+		{"enter", []byte{0xc8, 0x10, 0x00, 0x00}, 4, -1, false},
+		{"lea rip", []byte{0x48, 0x8d, 0x05, 1, 2, 3, 4}, 7, -1, false},
+		{"mov sib disp32", []byte{0x8b, 0x04, 0x25, 1, 2, 3, 4}, 7, -1, false},
+		{"jcc rel32", []byte{0x0f, 0x84, 1, 2, 3, 4}, 6, -1, false},
+		{"cpuid", []byte{0x0f, 0xa2}, 2, -1, false},
+		{"ud2", []byte{0x0f, 0x0b}, 2, -1, false},
+		{"push es (invalid)", []byte{0x06}, 1, -1, true},
+		{"16 bytes of prefixes", []byte{0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x90}, 1, -1, true},
+	}
+	for _, tt := range tests {
+		in := decodeX86(tt.code)
+		var want uint32
+		if tt.ext >= 0 {
+			want = 1 << tt.ext
+		}
+		if in.n != tt.n || in.invalid != tt.inval || in.ext&^(1<<xAVX) != want&^(1<<xAVX) || (tt.ext == xAVX) != (in.ext == 1<<xAVX) {
+			t.Errorf("%s % x: length %d, class %#x, invalid %v; want %d, %#x, %v", tt.name, tt.code, in.n, in.ext, in.invalid, tt.n, want, tt.inval)
+		}
+		if tt.n > 1 && len(tt.code) > 1 {
+			if short := decodeX86(tt.code[:tt.n-1]); short.n != 0 {
+				t.Errorf("%s truncated: length %d, want 0", tt.name, short.n)
+			}
+		}
+	}
+}
+
+func TestClassARM64(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		w    uint32
+		ext  int
+	}{
+		{"casal x0, x1, [x2]", 0xc8e0fc41, aLSE},
+		{"casb w0, w1, [x2]", 0x08a07c41, aLSE},
+		{"caspal x0, x1, x2, x3, [x4]", 0x4860fc82, aLSE},
+		{"ldaddal x1, x0, [x2]", 0xf8e10040, aLSE},
+		{"swpal x1, x0, [x2]", 0xf8e18040, aLSE},
+		{"stadd w1, [x2]", 0xb821005f, aLSE},
+		{"ldapr x0, [x1]", 0xf8bfc020, -1},
+		{"ldaxr x0, [x1]", 0xc85ffc20, -1},
+		{"stlr x0, [x1]", 0xc89ffc20, -1},
+		{"aese v0.16b, v1.16b", 0x4e284820, aAES},
+		{"aesmc v0.16b, v0.16b", 0x4e286800, aAES},
+		{"pmull v0.1q, v1.1d, v2.1d", 0x0ee2e020, aPMULL},
+		{"pmull v0.8h, v1.8b, v2.8b", 0x0e22e020, -1},
+		{"sha1c q0, s1, v2.4s", 0x5e020020, aSHA1},
+		{"sha256h q0, q1, v2.4s", 0x5e024020, aSHA256},
+		{"sha256su0 v0.4s, v1.4s", 0x5e282820, aSHA256},
+		{"sha512h q0, q1, v2.2d", 0xce628020, aSHA512},
+		{"sha512su0 v0.2d, v1.2d", 0xcec08020, aSHA512},
+		{"eor3 v0.16b, v1.16b, v2.16b, v3.16b", 0xce020c20, aSHA3},
+		{"rax1 v0.2d, v1.2d, v2.2d", 0xce628c20, aSHA3},
+		{"add z0.b, p0/m, z0.b, z1.b", 0x04000020, aSVE},
+		{"add x0, x1, x2", 0x8b020020, -1},
+		{"nop", 0xd503201f, -1},
+	} {
+		var want uint32
+		if tt.ext >= 0 {
+			want = 1 << tt.ext
+		}
+		if got := classARM64(tt.w); got != want {
+			t.Errorf("%s (%08x): class %#x, want %#x", tt.name, tt.w, got, want)
+		}
+	}
+}
