@@ -17,6 +17,7 @@ import (
 
 	"github.com/gonative/gonative/internal/exe"
 	"github.com/gonative/gonative/internal/host"
+	"github.com/gonative/gonative/internal/isa"
 	"github.com/gonative/gonative/internal/verdict"
 	"github.com/spf13/cobra"
 )
@@ -101,7 +102,7 @@ func runInspect(cmd *cobra.Command, args []string, fl inspectFlags) error {
 
 	out := bufio.NewWriter(cmd.OutOrStdout())
 	defer out.Flush()
-	opts := exe.Options{Deps: fl.deps || fl.verbose}
+	opts := exe.Options{Deps: fl.deps || fl.verbose, ISA: true}
 	failed, unmet := false, false
 	err = inspectAll(ctx, paths, opts, func(r inspected) error {
 		if r.openErr != nil {
@@ -429,6 +430,9 @@ func sliceSummary(format exe.Format, s *exe.Slice) string {
 		}
 		parts = append(parts, goText)
 	}
+	if r := s.ISA; r != nil && r.RequiredLevel != "" && r.RequiredLevel != "x86-64-v1" && r.RequiredLevel != "v8.0" {
+		parts = append(parts, "needs "+r.RequiredLevel)
+	}
 	if s.Error != "" {
 		parts = append(parts, "error: "+s.Error)
 	}
@@ -581,6 +585,9 @@ func writeVerbose(w io.Writer, r inspected) {
 				kv("dep", dep)
 			}
 		}
+		if r := s.ISA; r != nil {
+			writeISA(kv, r)
+		}
 		for _, n := range s.Notes {
 			kv("note", n)
 		}
@@ -593,6 +600,37 @@ func writeVerbose(w io.Writer, r inspected) {
 		fmt.Fprintf(w, "  UNMET:   %s\n", u)
 	}
 	fmt.Fprintln(w)
+}
+
+// writeISA prints the instruction-set part of a slice's -v block.
+func writeISA(kv func(k, v string), r *isa.Report) {
+	if r.RequiredLevel != "" {
+		req := r.RequiredLevel
+		if r.RequiredSource != "" {
+			req += " (from " + r.RequiredSource + ")"
+		}
+		kv("cpu level", req)
+	}
+	for _, e := range r.Extensions {
+		t := fmt.Sprintf("%s, %d instructions, first at %s", e.Name, e.Count, e.FirstAddr)
+		if e.Guarded {
+			t += ", behind a run-time CPU check"
+		}
+		kv("uses", t)
+	}
+	if v := r.Rosetta; v != nil {
+		t := "Rosetta 2: " + v.Runs
+		if v.MinMacOS != "" {
+			t += " (macOS " + v.MinMacOS + "+)"
+		}
+		if v.Reason != "" {
+			t += ": " + v.Reason
+		}
+		kv("rosetta", t)
+	}
+	for _, n := range r.Notes {
+		kv("isa note", n)
+	}
 }
 
 func sourceOf(g *exe.GoInfo, fact string) string {

@@ -15,6 +15,8 @@ import (
 	"io/fs"
 	"os"
 	"runtime/debug"
+
+	"github.com/gonative/gonative/internal/isa"
 )
 
 // Format names a container format. The values are part of the JSON contract.
@@ -92,6 +94,9 @@ type Slice struct {
 
 	Signature *Signature `json:"signature,omitempty"` // Mach-O only
 	Go        *GoInfo    `json:"go,omitempty"`        // nil when not a Go binary
+	// ISA is what the machine code requires and uses (x86-64 and arm64 slices, with
+	// Options.ISA): extensions, the required level, the Rosetta 2 verdict.
+	ISA *isa.Report `json:"isa,omitempty"`
 
 	// Notes are facts worth a line that have no field of their own.
 	Notes []string `json:"notes,omitempty"`
@@ -118,6 +123,8 @@ type Library struct {
 type Options struct {
 	// Deps asks for the Go module dependency list.
 	Deps bool
+	// ISA asks for the instruction-set scan of x86-64 and arm64 code (Slice.ISA).
+	ISA bool
 }
 
 // ErrNotExecutable is wrapped by Inspect's error for a file that is not in a format it
@@ -208,6 +215,9 @@ func Read(ctx context.Context, ra io.ReaderAt, size int64, opts Options) (file *
 		if s.ra != nil && s.Kind.Runnable() {
 			s.Go = readGo(s.ra, s.Size, opts)
 			reconcileGoOS(s)
+			if opts.ISA {
+				s.ISA = readISA(ctx, s)
+			}
 		}
 	}
 	if len(file.Slices) > 0 {
@@ -217,4 +227,24 @@ func Read(ctx context.Context, ra io.ReaderAt, size int64, opts Options) (file *
 		}
 	}
 	return file
+}
+
+// readISA scans the code of an x86-64, 386 or arm64 slice; nil for other
+// architectures. A scan that fails leaves a note.
+func readISA(ctx context.Context, s *Slice) *isa.Report {
+	switch s.Arch {
+	case "amd64", "386", "arm64":
+	default:
+		return nil
+	}
+	in := isa.Input{Arch: s.Arch, Go: s.Go != nil}
+	if s.Go != nil {
+		in.GoSettings = s.Go.Settings
+	}
+	r, err := isa.Analyze(ctx, s.ra, s.Size, in)
+	if err != nil {
+		s.Notes = append(s.Notes, "instruction-set scan: "+err.Error())
+		return nil
+	}
+	return r
 }

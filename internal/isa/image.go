@@ -64,6 +64,15 @@ func openImage(ra io.ReaderAt, size int64, guards bool) (img *image, err error) 
 }
 
 // addRegion appends a region after checking it against the file size.
+// largestRegion returns the size of the largest code region.
+func (img *image) largestRegion() int64 {
+	var n int64
+	for _, rg := range img.regions {
+		n = max(n, rg.size)
+	}
+	return n
+}
+
 func (img *image) addRegion(off, n int64, addr uint64, size int64) error {
 	if n <= 0 {
 		return nil

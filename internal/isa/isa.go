@@ -112,7 +112,7 @@ func Analyze(ctx context.Context, ra io.ReaderAt, size int64, in Input) (rep *Re
 	if in.Arch != "" && in.Arch != arch {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("the caller said %s, the header says %s: scanned as %s", in.Arch, arch, arch))
 	}
-	sc := newScanner(ra, img.guard)
+	sc := newScanner(ra, img.guard, img.largestRegion())
 	var st stats
 	switch arch {
 	case "amd64":

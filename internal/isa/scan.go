@@ -9,7 +9,7 @@ import (
 
 // chunkSize is how much code is read at a time: memory stays constant whatever the
 // size of the file.
-const chunkSize = 1 << 20
+const chunkSize = 256 << 10
 
 // stats accumulates what a scan found.
 type stats struct {
@@ -59,8 +59,15 @@ type scanner struct {
 	guard func(addr uint64) bool // nil: nothing is known to be guarded
 }
 
-func newScanner(ra io.ReaderAt, guard func(uint64) bool) *scanner {
-	return &scanner{ra: ra, buf: make([]byte, chunkSize+16), guard: guard}
+// newScanner returns a scanner whose buffer holds a chunk, or the largest region when
+// that is smaller: most files are small, and a worker pool inspecting a tree should
+// not allocate a whole chunk per file.
+func newScanner(ra io.ReaderAt, guard func(uint64) bool, largest int64) *scanner {
+	n := int64(chunkSize)
+	if largest < n {
+		n = max(largest, 0)
+	}
+	return &scanner{ra: ra, buf: make([]byte, n+16), guard: guard}
 }
 
 // scanX86 decodes a region of x86-64 code linearly and counts extensions.

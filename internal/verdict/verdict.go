@@ -9,6 +9,7 @@ import (
 
 	"github.com/gonative/gonative/internal/exe"
 	"github.com/gonative/gonative/internal/host"
+	"github.com/gonative/gonative/internal/isa"
 	"golang.org/x/mod/semver"
 )
 
@@ -111,6 +112,9 @@ func judgeDarwin(s *exe.Slice, h host.Host, platform string) Verdict {
 	}
 	switch {
 	case s.Arch == h.Arch:
+		if v, ok := cpuLacks(s, h); ok {
+			return v
+		}
 		if s.Arch == "arm64" {
 			if sig := s.Signature; sig == nil || !sig.Present {
 				return Verdict{Runs: No, Reason: "an unsigned arm64 Mach-O is killed by the kernel (Killed: 9); sign it: codesign -s - FILE"}
@@ -126,8 +130,20 @@ func judgeDarwin(s *exe.Slice, h host.Host, platform string) Verdict {
 			return Verdict{Runs: No, Reason: "an x86-64 binary needs Rosetta 2, which is not installed: softwareupdate --install-rosetta"}
 		}
 		v := Verdict{Runs: Translated, Handler: "Rosetta 2", Reason: RosettaLifetime}
+		if r := s.ISA; r != nil && r.Rosetta != nil {
+			if h.OSVersion != "" {
+				if ok, why := r.RosettaOn(h.OSVersion); !ok {
+					return Verdict{Runs: No, Reason: why}
+				}
+			} else if r.Rosetta.Runs == isa.RunsNever {
+				return Verdict{Runs: No, Reason: r.Rosetta.Reason}
+			}
+			if r.Rosetta.Runs != isa.RunsYes && r.Rosetta.Reason != "" {
+				v.Reason = r.Rosetta.Reason + "; " + v.Reason
+			}
+		}
 		if s.Kind != exe.KindExecutable {
-			v.Reason = "loads only into x86-64 (translated) processes, never into arm64 ones; " + RosettaLifetime
+			v.Reason = "loads only into x86-64 (translated) processes, never into arm64 ones; " + v.Reason
 		}
 		return v
 	}
@@ -143,6 +159,9 @@ func judgeLinux(s *exe.Slice, h host.Host, platform string) Verdict {
 			return Verdict{Runs: No, Reason: fmt.Sprintf("its segments are aligned to %s but this kernel's pages are %s: the loader refuses it (relink with -z max-page-size=%d)",
 				size(s.Align), size(uint64(h.PageSize)), h.PageSize)}
 		}
+		if v, ok := cpuLacks(s, h); ok {
+			return v
+		}
 		v := Verdict{Runs: Native}
 		if s.Arch == "arm" && h.Arch == "arm64" {
 			v.Reason = "needs a CPU with AArch32 support (many arm64 server and Apple cores have none)"
@@ -150,6 +169,11 @@ func judgeLinux(s *exe.Slice, h host.Host, platform string) Verdict {
 		return v
 	}
 	if b, ok := h.Handler(s.Arch); ok {
+		// Rosetta for Linux VMs shares Rosetta's limits: no AVX-512, and glibc's or Go's
+		// x86-64-v3 start-up checks fail (crc-org/vfkit#265).
+		if r := s.ISA; r != nil && r.Rosetta != nil && r.Rosetta.Runs == isa.RunsNever && strings.Contains(b.Interpreter, "rosetta") {
+			return Verdict{Runs: No, Reason: fmt.Sprintf("the binfmt_misc handler %s is Rosetta, which cannot run it: %s", b.Name, r.Rosetta.Reason)}
+		}
 		reason := fmt.Sprintf("the binfmt_misc handler %s runs %s binaries through %s", b.Name, s.Arch, b.Interpreter)
 		var others []string
 		for _, o := range h.Binfmt {
@@ -179,6 +203,18 @@ func judgeWindows(s *exe.Slice, h host.Host, platform string) Verdict {
 		return Verdict{Runs: Emulated, Handler: "Windows x64 emulation"}
 	}
 	return Verdict{Runs: No, Reason: fmt.Sprintf("built for %s; this host is %s", platform, h)}
+}
+
+// cpuLacks reports the verdict "no" when the slice's code requires CPU features that
+// the host's CPU lacks (it would die with SIGILL, or Go's runtime refuses to start).
+func cpuLacks(s *exe.Slice, h host.Host) (Verdict, bool) {
+	if s.ISA == nil || len(h.CPUFeatures) == 0 {
+		return Verdict{}, false
+	}
+	if ok, why := s.ISA.RunsOn(h.CPUFeatures); !ok {
+		return Verdict{Runs: No, Reason: why}, true
+	}
+	return Verdict{}, false
 }
 
 func platformName(s *exe.Slice) string {
