@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/gonative/gonative/internal/atomicfile"
 	"github.com/gonative/gonative/internal/toolchain"
 	"github.com/spf13/cobra"
 )
@@ -47,7 +48,7 @@ which' and 'gonative exec' obey it in this directory and below.`,
 					return werr
 				}
 				file := filepath.Join(wd, ".go-version")
-				if err := tcWriteFile(file, []byte(pin+"\n")); err != nil {
+				if err := atomicfile.WriteFile(file, []byte(pin+"\n"), 0o644); err != nil {
 					return fmt.Errorf("use --local: %w", err)
 				}
 				fmt.Fprintf(out, "pinned go%s in %s\n", pin, file)
@@ -97,26 +98,4 @@ func tcJoin(vs []string) string {
 		s += "go" + v
 	}
 	return s
-}
-
-// tcWriteFile writes name atomically (temporary file in the same directory, rename).
-func tcWriteFile(name string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp")
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Chmod(0o644)
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), name)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-	}
-	return err
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gonative/gonative/internal/atomicfile"
 	"github.com/gonative/gonative/internal/goenv"
 )
 
@@ -295,27 +296,11 @@ func (s Store) Lock(v string) (func(), error) {
 	return lockFile(filepath.Join(dir, "go"+v+".lock"))
 }
 
-// writeFileAtomic writes data to a temporary file beside name and renames it over name.
+// writeFileAtomic writes data to a temporary file beside name and renames it over name,
+// creating name's directory first.
 func writeFileAtomic(name string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp")
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Chmod(0o644)
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), name)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-	}
-	return err
+	return atomicfile.WriteFile(name, data, 0o644)
 }
