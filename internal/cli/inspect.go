@@ -612,7 +612,7 @@ func writeISA(kv func(k, v string), r *isa.Report) {
 		kv("cpu level", req)
 	}
 	for _, e := range r.Extensions {
-		t := fmt.Sprintf("%s, %d instructions, first at %s", e.Name, e.Count, e.FirstAddr)
+		t := fmt.Sprintf("%s, %d instruction%s, first at %s", e.Name, e.Count, plural(e.Count), e.FirstAddr)
 		if e.Guarded {
 			t += ", behind a run-time CPU check"
 		}
@@ -645,4 +645,11 @@ func alignText(n uint64) string {
 		return fmt.Sprintf("%d KiB", n/1024)
 	}
 	return fmt.Sprintf("%d bytes", n)
+}
+
+func plural(n int64) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }
