@@ -4,7 +4,8 @@
 # a darwin universal binary), each run with a cold build cache (a fresh GOCACHE).
 #
 # gonative's time includes what goreleaser does not do: planning (go list per target),
-# verifying every output with internal/exe, SHA256SUMS and manifest.json.
+# verifying every output with internal/exe, SHA256SUMS and manifest.json. gonative runs
+# twice: with its defaults, and with goreleaser's default ldflags (-s -w), the same work.
 #
 # goreleaser is installed into a temporary GOBIN for the benchmark only (it is not a
 # dependency); set GORELEASER=/path/to/goreleaser to reuse one. RUNS (default 3) sets
@@ -83,37 +84,42 @@ prep="rm -rf $GOCACHE $work/gn-dist $proj/dist; mkdir -p $GOCACHE"
 # Runs alternate between the tools, so a change in the machine's load (it is shared)
 # hits both alike. Each run starts from an empty GOCACHE.
 # Wall time is what the target is about; CPU time (user+sys of every process) is
-# reported too, since on a shared machine it varies less.
-gn_times=() gr_times=() gn_cpu=() gr_cpu=()
+# reported too, since on a shared machine it varies less. Three contenders:
+# gonative with its defaults (DWARF and symbols kept), gonative with goreleaser's
+# default ldflags (-s -w: the same work), and goreleaser.
 timed() { # timed OUTFILE CMD...: prints "wall cpu"
 	local out=$1
 	shift
 	/usr/bin/time -f '%e %U %S' -o "$work/time" "$@" >"$out" 2>&1
-	awk '{printf "%s %.2f", $1, $2 + $3}' "$work/time"
+	awk '{printf "%s %.2f\n", $1, $2 + $3}' "$work/time"
 }
-for i in $(seq "$runs"); do
-	eval "$prep"
-	read -r w c < <(timed "$work/gn.out" $gn_cmd)
-	gn_times+=("$w") gn_cpu+=("$c")
-	echo "run $i gonative   wall $w s, cpu $c s" >&2
-	if [ -n "$gr" ]; then
-		eval "$prep"
-		read -r w c < <(timed "$work/gr.out" "$gr" build --snapshot --clean)
-		gr_times+=("$w") gr_cpu+=("$c")
-		echo "run $i goreleaser wall $w s, cpu $c s" >&2
-	fi
-done
-stats() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1; s+=$1} END {printf "mean %.1f s, min %.1f s, max %.1f s (%d runs)", s/NR, a[1], a[NR], NR}'; }
-echo "gonative build (plan + build + verify + SHA256SUMS + manifest): wall $(stats "${gn_times[@]}"); cpu $(stats "${gn_cpu[@]}")"
+names=("gonative build" "gonative build --ldflags='-s -w'")
+cmds=("$gn_cmd" "$gn_cmd --ldflags=-s\ -w")
 if [ -n "$gr" ]; then
-	echo "goreleaser build --snapshot ($("$gr" --version 2>/dev/null | awk '/GitVersion/ {print $2}')): wall $(stats "${gr_times[@]}"); cpu $(stats "${gr_cpu[@]}")"
-	gm=$(printf '%s\n' "${gn_times[@]}" | awk '{s+=$1} END {print s/NR}')
-	rm=$(printf '%s\n' "${gr_times[@]}" | awk '{s+=$1} END {print s/NR}')
-	gc=$(printf '%s\n' "${gn_cpu[@]}" | awk '{s+=$1} END {print s/NR}')
-	rc=$(printf '%s\n' "${gr_cpu[@]}" | awk '{s+=$1} END {print s/NR}')
-	echo "ratio gonative/goreleaser (means): wall $(echo "scale=2; $gm / $rm" | bc), cpu $(echo "scale=2; $gc / $rc" | bc)"
+	names+=("goreleaser build --snapshot ($("$gr" --version 2>/dev/null | awk '/GitVersion/ {print $2}'))")
+	cmds+=("$gr build --snapshot --clean")
 fi
-cat "$work/gn.out"
+declare -A wall cpu
+for i in $(seq "$runs"); do
+	for k in "${!cmds[@]}"; do
+		eval "$prep"
+		read -r w c < <(timed "$work/out.$k" bash -c "${cmds[$k]}")
+		wall[$k]+="$w " cpu[$k]+="$c "
+		echo "run $i ${names[$k]}: wall $w s, cpu $c s" >&2
+	done
+done
+stats() { printf '%s\n' $1 | sort -n | awk '{a[NR]=$1; s+=$1} END {printf "mean %.1f s (min %.1f, max %.1f, %d runs)", s/NR, a[1], a[NR], NR}'; }
+mean() { printf '%s\n' $1 | awk '{s+=$1} END {print s/NR}'; }
+for k in "${!cmds[@]}"; do
+	echo "${names[$k]}: wall $(stats "${wall[$k]}"); cpu $(stats "${cpu[$k]}")"
+done
+if [ -n "$gr" ]; then
+	g=$((${#cmds[@]} - 1))
+	for k in 0 1; do
+		echo "ratio ${names[$k]} / goreleaser: wall $(echo "scale=2; $(mean "${wall[$k]}") / $(mean "${wall[$g]}")" | bc), cpu $(echo "scale=2; $(mean "${cpu[$k]}") / $(mean "${cpu[$g]}")" | bc)"
+	done
+fi
+cat "$work/out.0"
 if [ -z "$gr" ]; then
 	echo "goreleaser could not be installed: gonative's numbers only" >&2
 fi

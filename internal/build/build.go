@@ -102,7 +102,9 @@ type Output struct {
 	Signature   string   `json:"signature,omitempty"`
 	GoVersion   string   `json:"go_version,omitempty"`
 
-	Smoke    *Smoke   `json:"smoke,omitempty"`
+	Smoke *Smoke `json:"smoke,omitempty"`
+	// Notes are facts worth knowing that are not problems.
+	Notes    []string `json:"notes,omitempty"`
 	Problems []string `json:"problems,omitempty"`
 	Error    string   `json:"error,omitempty"` // the build failed
 	Elapsed  float64  `json:"elapsed_seconds"`
@@ -290,7 +292,11 @@ func listMains(ctx context.Context, o Options) ([]mainPkg, error) {
 	if o.Tags != "" {
 		args = append(args, "-tags", o.Tags)
 	}
-	out, err := goCmd(ctx, o, nil, append(args, o.Packages...)...)
+	// As the first target sees them, with cgo on: a main package made only of cgo
+	// files must be found even when the caller's environment says CGO_ENABLED=0 or
+	// names another GOARCH.
+	t := o.Targets[0]
+	out, err := goCmd(ctx, o, []string{"GOOS=" + t.OS, "GOARCH=" + t.Arch, "CGO_ENABLED=1"}, append(args, o.Packages...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -447,6 +453,9 @@ func plan(ctx context.Context, o Options, mains []mainPkg) ([]*job, error) {
 				}
 			}
 			j.out.Cgo = j.cgo
+			if !j.cgo && len(n.Packages) > 0 {
+				j.out.Notes = append(j.out.Notes, fmt.Sprintf("cgo off as asked (--cgo=off) although %s has cgo files: what they provide comes from their non-cgo fallback, if any", strings.Join(n.Packages, ", ")))
+			}
 			switch {
 			case !j.cgo:
 				j.want = cgoNo

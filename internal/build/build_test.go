@@ -186,6 +186,9 @@ func TestCgoTargets(t *testing.T) {
 			if out.Cgo || out.CgoLinked {
 				t.Errorf("%s: cgo on despite --cgo=off", out.Target)
 			}
+			if len(out.Notes) != 1 || !strings.Contains(out.Notes[0], "cgo off as asked (--cgo=off) although example.com/answer has cgo files") {
+				t.Errorf("%s: notes %q", out.Target, out.Notes)
+			}
 		}
 	})
 	t.Run("linux/arm64 with the cross gcc", func(t *testing.T) {

@@ -184,3 +184,18 @@ func FuzzReadUniversal(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkCreateUniversal measures merging two ~2 MB darwin programs.
+func BenchmarkCreateUniversal(b *testing.B) {
+	arm := fixture.Go(b, fixture.Hello, []string{"GOOS=darwin", "GOARCH=arm64"})
+	amd := fixture.Go(b, fixture.Hello, []string{"GOOS=darwin", "GOARCH=amd64"})
+	out := filepath.Join(b.TempDir(), "fat")
+	st, _ := os.Stat(arm)
+	st2, _ := os.Stat(amd)
+	b.SetBytes(st.Size() + st2.Size())
+	for b.Loop() {
+		if _, err := CreateUniversal(out, []string{arm, amd}, CreateOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

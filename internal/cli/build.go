@@ -301,6 +301,9 @@ func renderBuild(w io.Writer, res *build.Result) {
 			}
 		}
 		fmt.Fprintf(w, "%-4s %-18s %-32s %s\n", status, o.Target, name, strings.Join(facts, ", "))
+		for _, n := range o.Notes {
+			fmt.Fprintf(w, "     note: %s\n", n)
+		}
 		for _, p := range o.Problems {
 			fmt.Fprintf(w, "     problem: %s\n", p)
 		}
