@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -40,6 +41,14 @@ func TestScript(t *testing.T) {
 	hw, err := host.Detect(context.Background(), host.System())
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The scripts run gonative as this test binary: under qemu-user (-exec) the kernel
+	// must be able to start it again by itself, through a binfmt_misc handler.
+	if hw.Arch != runtime.GOARCH {
+		if _, ok := hw.Handler(runtime.GOARCH); !ok {
+			t.Skipf("this %s test binary runs emulated on %s hardware and no binfmt_misc handler would run it again: "+
+				"install qemu-user-static and binfmt-support (scripts/test.sh registers the handler)", runtime.GOARCH, hw.Arch)
+		}
 	}
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
