@@ -36,21 +36,31 @@ const (
 	cgoMaybe                // cgo was on but nothing asked for it (--cgo=on)
 )
 
-// verify inspects the output at path, built for t with cgo on or off, and records its
-// facts and any mismatch in out.
-func verify(ctx context.Context, path string, t Target, cgo cgoWant, out *Output) {
+// readOutput hashes and reads the output at path, recording its format and any
+// problem reading it in out; nil when it cannot be read at all.
+func readOutput(ctx context.Context, path string, out *Output) *exe.File {
 	if err := hashFile(path, out); err != nil {
 		out.Problems = append(out.Problems, err.Error())
-		return
+		return nil
 	}
 	f, err := exe.Inspect(ctx, path, exe.Options{})
 	if err != nil {
 		out.Problems = append(out.Problems, fmt.Sprintf("inspect: %v", err))
-		return
+		return nil
 	}
 	out.Format = string(f.Format)
 	if f.Error != "" {
 		out.Problems = append(out.Problems, "unreadable output: "+f.Error)
+	}
+	return f
+}
+
+// verify inspects the output at path, built for t with cgo on or off, and records its
+// facts and any mismatch in out.
+func verify(ctx context.Context, path string, t Target, cgo cgoWant, out *Output) {
+	f := readOutput(ctx, path, out)
+	if f == nil {
+		return
 	}
 	if w := wantFormat(t.OS); w != "" && f.Format != w {
 		out.Problems = append(out.Problems, fmt.Sprintf("format is %s, want %s for %s", f.Format, w, t))
@@ -123,18 +133,9 @@ func checkSlice(s *exe.Slice, t Target, cgo cgoWant, out *Output) {
 // verifyUniversal checks a universal file merged from darwin/amd64 and darwin/arm64;
 // cgo says what each slice (by GOARCH) must link.
 func verifyUniversal(ctx context.Context, path string, out *Output, cgo map[string]cgoWant) {
-	if err := hashFile(path, out); err != nil {
-		out.Problems = append(out.Problems, err.Error())
+	f := readOutput(ctx, path, out)
+	if f == nil {
 		return
-	}
-	f, err := exe.Inspect(ctx, path, exe.Options{})
-	if err != nil {
-		out.Problems = append(out.Problems, fmt.Sprintf("inspect: %v", err))
-		return
-	}
-	out.Format = string(f.Format)
-	if f.Error != "" {
-		out.Problems = append(out.Problems, "unreadable output: "+f.Error)
 	}
 	if f.Format != exe.FormatMachOFat {
 		out.Problems = append(out.Problems, fmt.Sprintf("format is %s, want %s", f.Format, exe.FormatMachOFat))
