@@ -8,9 +8,10 @@ import (
 	"io"
 	"math/bits"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/gonative/gonative/internal/atomicfile"
 )
 
 // Mach-O universal ("fat") file magics, always stored big-endian.
@@ -488,32 +489,14 @@ func (zeroReader) Read(p []byte) (int, error) {
 // writeAtomic writes a file through write into a temporary file beside path and
 // renames it into place, so path is never seen half-written (and a running binary of
 // that name is replaced, not modified: macOS kills a process whose signed pages change).
-func writeAtomic(path string, perm os.FileMode, write func(io.Writer) error) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp*")
+func writeAtomic(path string, perm os.FileMode, write func(io.Writer) error) error {
+	f, err := atomicfile.Create(path, perm)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err = write(tmp); err != nil {
+	if err := write(f); err != nil {
+		f.Abort()
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	if err = tmp.Chmod(perm); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	return nil
+	return f.Commit()
 }
