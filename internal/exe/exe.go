@@ -142,7 +142,7 @@ func Inspect(ctx context.Context, path string, opts Options) (*File, error) {
 		return nil, err
 	}
 	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s %w", path, errNotRegular(st.Mode()))
+		return nil, &fs.PathError{Op: "inspect", Path: path, Err: errNotRegular(st.Mode())}
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -153,7 +153,7 @@ func Inspect(ctx context.Context, path string, opts Options) (*File, error) {
 		return nil, err
 	}
 	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s %w", path, errNotRegular(st.Mode()))
+		return nil, &fs.PathError{Op: "inspect", Path: path, Err: errNotRegular(st.Mode())}
 	}
 	file := Read(ctx, f, st.Size(), opts)
 	file.Path = path
