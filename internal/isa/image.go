@@ -234,20 +234,7 @@ func arm64Helper(name string) bool { return strings.HasPrefix(name, "__aarch64_"
 // whose name says it is reached only after a runtime feature check; nil without a
 // symbol table or such functions.
 func guardedFuncs(f *elf.File, match func(string) bool) func(uint64) bool {
-	s := f.Section(".symtab")
-	if s == nil || s.Size/24 > maxSymbols {
-		return nil
-	}
-	syms, err := f.Symbols()
-	if err != nil {
-		return nil
-	}
-	var spans []span
-	for _, sym := range syms {
-		if elf.ST_TYPE(sym.Info) == elf.STT_FUNC && sym.Size > 0 && match(sym.Name) {
-			spans = append(spans, span{sym.Value, sym.Value + sym.Size})
-		}
-	}
+	spans := matchingFuncs(f, match)
 	if len(spans) == 0 {
 		return nil
 	}
@@ -265,6 +252,62 @@ func guardedFuncs(f *elf.File, match func(string) bool) func(uint64) bool {
 }
 
 type span struct{ lo, hi uint64 }
+
+// matchingFuncs streams the ELF symbol table and returns the address ranges of the
+// functions whose names match. It reads the table in chunks and only the names of
+// function symbols, so a large unstripped binary costs no more memory than a small
+// one (debug/elf's Symbols loads every symbol and name at once).
+func matchingFuncs(f *elf.File, match func(string) bool) []span {
+	symtab := f.Section(".symtab")
+	if symtab == nil || symtab.Type != elf.SHT_SYMTAB || int(symtab.Link) >= len(f.Sections) {
+		return nil
+	}
+	strtab := f.Sections[symtab.Link]
+	entSize := int64(24)
+	if f.Class == elf.ELFCLASS32 {
+		entSize = 16
+	}
+	if symtab.Size/uint64(entSize) > maxSymbols {
+		return nil
+	}
+	buf := make([]byte, 2730*entSize) // about 64 KiB of entries at a time
+	name := make([]byte, 256)
+	var spans []span
+	for off := int64(0); off < int64(symtab.Size); {
+		n, err := symtab.ReadAt(buf, off)
+		n -= n % int(entSize)
+		if n == 0 {
+			break
+		}
+		for e := buf[:n]; len(e) >= int(entSize); e = e[entSize:] {
+			var nameOff uint32
+			var info byte
+			var value, size uint64
+			if entSize == 24 {
+				nameOff, info = f.ByteOrder.Uint32(e), e[4]
+				value, size = f.ByteOrder.Uint64(e[8:]), f.ByteOrder.Uint64(e[16:])
+			} else {
+				nameOff, info = f.ByteOrder.Uint32(e), e[12]
+				value, size = uint64(f.ByteOrder.Uint32(e[4:])), uint64(f.ByteOrder.Uint32(e[8:]))
+			}
+			if elf.ST_TYPE(info) != elf.STT_FUNC || size == 0 {
+				continue
+			}
+			k, _ := strtab.ReadAt(name, int64(nameOff))
+			if i := bytes.IndexByte(name[:k], 0); i >= 0 {
+				k = i
+			}
+			if match(string(name[:k])) {
+				spans = append(spans, span{value, value + size})
+			}
+		}
+		off += int64(n)
+		if err != nil {
+			break
+		}
+	}
+	return spans
+}
 
 func openMachO(sr *io.SectionReader, size int64) (*image, error) {
 	f, err := macho.NewFile(sr)
