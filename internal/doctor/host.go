@@ -47,17 +47,6 @@ func checkHostOS(ctx context.Context, s *Session) []Finding {
 	return []Finding{{Severity: Info, Title: title, Evidence: []string{fmt.Sprintf("hardware %s, process %s", h.Arch, h.ProcessArch)}}}
 }
 
-// kernelArch reads /proc/sys/kernel/arch (Linux 6.1+): the machine's architecture,
-// unlike uname -m, which an emulator such as qemu-user answers for the emulated CPU
-// (kernel docs, admin-guide/sysctl/kernel.rst "arch"; elastic/go-sysinfo arch_linux.go).
-func kernelArch(s *Session) string {
-	b, err := s.M.Probe.ReadFile("/proc/sys/kernel/arch")
-	if err != nil {
-		return ""
-	}
-	return host.UnameArch(strings.TrimSpace(string(b)))
-}
-
 func checkHostArch(ctx context.Context, s *Session) []Finding {
 	h := s.Host(ctx)
 	if h.Translated {
@@ -70,20 +59,18 @@ func checkHostArch(ctx context.Context, s *Session) []Finding {
 			Links: []string{linkRosetta},
 		}}
 	}
-	if h.OS == "linux" {
-		if ka := kernelArch(s); ka != "" && ka != h.ProcessArch {
-			ev := []string{"kernel architecture (/proc/sys/kernel/arch): " + ka, "this process: " + h.ProcessArch}
-			if b, ok := h.Handler(h.ProcessArch); ok {
-				ev = append(ev, fmt.Sprintf("binfmt_misc handler %s runs %s ELF files through %s", b.Name, b.Arch, b.Interpreter))
-			}
-			return []Finding{{
-				Severity: Warning,
-				Title:    fmt.Sprintf("gonative runs emulated: the machine is %s, this process is %s", ka, h.ProcessArch),
-				Evidence: ev,
-				Fix:      &Fix{Text: fmt.Sprintf("Run a native %s gonative; emulated processes see the emulated CPU.", ka)},
-				Links:    []string{linkBinfmt},
-			}}
+	if h.OS == "linux" && h.Arch != h.ProcessArch {
+		ev := []string{"hardware (/proc/sys/kernel/arch): " + h.Arch, "this process: " + h.ProcessArch}
+		if b, ok := h.Handler(h.ProcessArch); ok {
+			ev = append(ev, fmt.Sprintf("binfmt_misc handler %s runs %s ELF files through %s", b.Name, b.Arch, b.Interpreter))
 		}
+		return []Finding{{
+			Severity: Warning,
+			Title:    fmt.Sprintf("gonative runs emulated: the machine is %s, this process is %s", h.Arch, h.ProcessArch),
+			Evidence: ev,
+			Fix:      &Fix{Text: fmt.Sprintf("Run a native %s gonative; emulated processes see the emulated CPU.", h.Arch)},
+			Links:    []string{linkBinfmt},
+		}}
 	}
 	return []Finding{{Severity: Info, Title: fmt.Sprintf("%s hardware, this process runs natively", h.Arch)}}
 }
@@ -181,10 +168,7 @@ func checkHostUserland(ctx context.Context, s *Session) []Finding {
 		return nil
 	}
 	sl := f.Slices[0]
-	kernel := kernelArch(s)
-	if kernel == "" {
-		kernel = h.Arch
-	}
+	kernel := h.Arch // the kernel's own architecture (host.Detect)
 	if sl.Bits == 32 && (kernel == "arm64" || kernel == "amd64") {
 		return []Finding{{
 			Severity: Warning,

@@ -51,14 +51,8 @@ func NewSession(m Machine) *Session { return &Session{M: m, inspected: map[strin
 func (s *Session) Host(ctx context.Context) host.Host {
 	s.hostOnce.Do(func() {
 		// Detect fails only when ctx is done; the zero fields then say "unknown".
+		// On Linux it reads the hardware past qemu-user (/proc/sys/kernel/arch).
 		s.host, _ = host.Detect(ctx, s.M.Probe)
-		// Under qemu-user, uname (which host.Detect reads on Linux) reports the
-		// emulated CPU; /proc/sys/kernel/arch reports the machine's.
-		if s.host.OS == "linux" {
-			if ka := kernelArch(s); ka != "" && ka != s.host.Arch {
-				s.host.Arch = ka
-			}
-		}
 	})
 	return s.host
 }

@@ -153,8 +153,9 @@ func detectLinux(p Probe, h *Host) {
 		}
 	}
 	// qemu-user answers uname(2) with the emulated machine. The kernel's
-	// /proc/sys/kernel/arch, where the kernel has it, is not emulated, so it tells the
-	// hardware (seen here: x86_64 from a linux/arm64 process under qemu-aarch64).
+	// /proc/sys/kernel/arch (Linux 6.1+; admin-guide/sysctl/kernel.rst "arch") is not
+	// emulated, so it tells the hardware (seen here: x86_64 from a linux/arm64 process
+	// under qemu-aarch64). Older kernels fall back to uname.
 	if b, err := p.ReadFile("/proc/sys/kernel/arch"); err == nil {
 		if a := UnameArch(string(b)); a != "" {
 			h.Arch = a
