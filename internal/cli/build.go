@@ -15,7 +15,6 @@ import (
 	"github.com/vbauerster/mpb/v8/decor"
 
 	"github.com/gonative/gonative/internal/build"
-	"github.com/gonative/gonative/internal/host"
 )
 
 func newBuildCmd() *cobra.Command {
@@ -72,11 +71,7 @@ Exit status: 0 all built and verified, 1 a build failed or could not start,
 			if err != nil {
 				return &ExitError{Code: ExitFailed, Err: err}
 			}
-			probe, err := host.FromEnv(os.Getenv)
-			if err != nil {
-				return &ExitError{Code: ExitFailed, Err: err}
-			}
-			h, err := host.Detect(cmd.Context(), probe)
+			h, err := thisHost(cmd.Context())
 			if err != nil {
 				return &ExitError{Code: ExitFailed, Err: err}
 			}

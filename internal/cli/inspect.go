@@ -153,11 +153,7 @@ func inspectHost(ctx context.Context, spec string) (host.Host, error) {
 	if spec != "" {
 		return host.Parse(spec)
 	}
-	probe, err := host.FromEnv(os.Getenv)
-	if err != nil {
-		return host.Host{}, err
-	}
-	return host.Detect(ctx, probe)
+	return thisHost(ctx)
 }
 
 // expandStdin replaces the argument "-" with the paths read from stdin, one per line.

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/gonative/gonative/internal/goenv"
-	"github.com/gonative/gonative/internal/host"
 	"github.com/gonative/gonative/internal/toolchain"
 	"github.com/spf13/cobra"
 	"github.com/vbauerster/mpb/v8"
@@ -205,13 +204,9 @@ func tcFetcher(ctx context.Context, st toolchain.Store) (*toolchain.Fetcher, err
 
 // tcPlatform is the platform to install for: the hardware's, unless overridden.
 func tcPlatform(ctx context.Context, goos, goarch string, stderr io.Writer) (toolchain.Platform, error) {
-	probe, err := host.FromEnv(os.Getenv)
+	h, err := thisHost(ctx)
 	if err != nil {
 		return toolchain.Platform{}, err
-	}
-	h, err := host.Detect(ctx, probe)
-	if err != nil {
-		return toolchain.Platform{}, fmt.Errorf("detect this machine: %w", err)
 	}
 	p := toolchain.Platform{OS: h.OS, Arch: h.Arch}
 	if h.Translated && goarch == "" {

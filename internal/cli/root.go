@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 
+	"github.com/gonative/gonative/internal/host"
 	"github.com/spf13/cobra"
 )
 
@@ -79,6 +80,20 @@ func Version() string {
 		return "(devel)"
 	}
 	return bi.Main.Version
+}
+
+// thisHost reads this machine: its hardware, OS version, binfmt handlers and CPU
+// features, or the fake machine that $GONATIVE_FAKE_HOST names.
+func thisHost(ctx context.Context) (host.Host, error) {
+	probe, err := host.FromEnv(os.Getenv)
+	if err != nil {
+		return host.Host{}, err
+	}
+	h, err := host.Detect(ctx, probe)
+	if err != nil {
+		return host.Host{}, fmt.Errorf("detect this machine: %w", err)
+	}
+	return h, nil
 }
 
 // NewRoot builds the root command with every subcommand.
