@@ -63,7 +63,7 @@ func parseELF(ra io.ReaderAt, size int64, s *Slice) error {
 	}
 	typ := elf.Type(bo.Uint16(ident[16:]))
 	machine := elf.Machine(bo.Uint16(ident[18:]))
-	s.Arch = elfArch(machine, s.Bits, s.ByteOrder)
+	s.Arch = ELFArch(machine, s.Bits, s.ByteOrder)
 	s.CPU = machine.String()
 	s.Kind = elfKind(typ)
 	osabi := elf.OSABI(ident[elf.EI_OSABI])
@@ -351,8 +351,9 @@ func elfKind(t elf.Type) Kind {
 	return KindOther
 }
 
-// elfArch maps e_machine to a GOARCH name.
-func elfArch(m elf.Machine, bits int, order string) string {
+// ELFArch maps an ELF e_machine, with the file's class (32 or 64 bits) and byte order
+// ("little" or "big"), to a GOARCH name ("unknown" when it has none).
+func ELFArch(m elf.Machine, bits int, order string) string {
 	le := order == "little"
 	switch m {
 	case elf.EM_X86_64:

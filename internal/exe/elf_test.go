@@ -163,8 +163,8 @@ func TestELFHelpers(t *testing.T) {
 		{elf.EM_S390, 64, "big", "s390x"}, {elf.EM_X86_64, 32, "little", "amd64p32"},
 	}
 	for _, a := range archs {
-		if got := elfArch(a.m, a.bits, a.order); got != a.want {
-			t.Errorf("elfArch(%v, %d, %s) = %s, want %s", a.m, a.bits, a.order, got, a.want)
+		if got := ELFArch(a.m, a.bits, a.order); got != a.want {
+			t.Errorf("ELFArch(%v, %d, %s) = %s, want %s", a.m, a.bits, a.order, got, a.want)
 		}
 	}
 }

@@ -1,9 +1,13 @@
 package host
 
 import (
+	"debug/elf"
+	"encoding/binary"
 	"encoding/hex"
 	"path"
 	"strings"
+
+	"github.com/gonative/gonative/internal/exe"
 )
 
 // binfmtDir is where Linux lists binfmt_misc handlers.
@@ -67,47 +71,24 @@ func ParseBinfmt(name, text string) (h Binfmt, ok bool) {
 			magic[i] &= mask[i]
 		}
 	}
-	h.Arch = elfArch(magic[4], magic[5], magic[18], magic[19])
+	h.Arch = handlerArch(magic)
 	return h, h.Arch != ""
 }
 
-// elfArch maps an ELF class, data encoding and e_machine (bytes 18–19) to a GOARCH.
-func elfArch(class, data, m0, m1 byte) string {
-	machine := uint16(m0) | uint16(m1)<<8
-	if data == 2 { // big endian
-		machine = uint16(m1) | uint16(m0)<<8
+// handlerArch decodes the ELF class, data encoding and e_machine (bytes 4, 5 and
+// 18–19) that a handler's magic matches into a GOARCH name ("" when unknown).
+func handlerArch(magic []byte) string {
+	bits, order := 32, binary.ByteOrder(binary.LittleEndian)
+	if magic[4] == 2 {
+		bits = 64
 	}
-	is64 := class == 2
-	switch machine {
-	case 3:
-		return "386"
-	case 62:
-		return "amd64"
-	case 40:
-		return "arm"
-	case 183:
-		return "arm64"
-	case 243:
-		return "riscv64"
-	case 21:
-		if data == 2 {
-			return "ppc64"
-		}
-		return "ppc64le"
-	case 22:
-		return "s390x"
-	case 258:
-		return "loong64"
-	case 8:
-		switch {
-		case is64 && data == 2:
-			return "mips64"
-		case is64:
-			return "mips64le"
-		case data == 2:
-			return "mips"
-		}
-		return "mipsle"
+	name := "little"
+	if magic[5] == 2 {
+		order, name = binary.BigEndian, "big"
 	}
-	return ""
+	arch := exe.ELFArch(elf.Machine(order.Uint16(magic[18:20])), bits, name)
+	if arch == "unknown" {
+		return ""
+	}
+	return arch
 }
