@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/gonative/gonative/internal/atomicfile"
 	"github.com/gonative/gonative/internal/toolchain"
 	"github.com/spf13/cobra"
 )
@@ -47,8 +46,8 @@ which' and 'gonative exec' obey it in this directory and below.`,
 				if werr != nil {
 					return werr
 				}
-				file := filepath.Join(wd, ".go-version")
-				if err := atomicfile.WriteFile(file, []byte(pin+"\n"), 0o644); err != nil {
+				file, err := toolchain.WritePin(wd, pin)
+				if err != nil {
 					return fmt.Errorf("use --local: %w", err)
 				}
 				fmt.Fprintf(out, "pinned go%s in %s\n", pin, file)

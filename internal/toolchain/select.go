@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/gonative/gonative/internal/atomicfile"
 	"github.com/gonative/gonative/internal/goenv"
 )
 
@@ -207,12 +208,22 @@ func (in WhichInput) pin(raw, reason, file string) (Selection, error) {
 	return sel, nil
 }
 
+// WritePin pins version (such as "1.27.3") in dir by writing dir/.go-version
+// atomically, and returns the file's path.
+func WritePin(dir, version string) (string, error) {
+	file := filepath.Join(dir, ByGoVersion)
+	if err := atomicfile.WriteFile(file, []byte(version+"\n"), 0o644); err != nil {
+		return "", err
+	}
+	return file, nil
+}
+
 // findPin finds the nearest .go-version, or .tool-versions with a golang/go entry, in
 // dir or a parent; in one directory .go-version wins.
 func findPin(dir string, readFile func(string) ([]byte, error)) (file, version string) {
 	dir = filepath.Clean(dir)
 	for {
-		p := filepath.Join(dir, ".go-version")
+		p := filepath.Join(dir, ByGoVersion)
 		if b, err := readFile(p); err == nil {
 			if v := ParseGoVersionFile(b); v != "" {
 				return p, v

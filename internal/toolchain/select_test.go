@@ -271,3 +271,20 @@ func TestDiskError(t *testing.T) {
 		t.Errorf("EPERM: %v", err)
 	}
 }
+
+// TestWritePin checks that a pin written by WritePin is the one findPin reads back.
+func TestWritePin(t *testing.T) {
+	dir := t.TempDir()
+	file, err := WritePin(dir, "1.27.3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := filepath.Join(dir, "a", "b")
+	if err := os.MkdirAll(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	got, v := findPin(sub, os.ReadFile)
+	if got != file || v != "1.27.3" {
+		t.Fatalf("findPin = %s, %s; want %s, 1.27.3", got, v, file)
+	}
+}
