@@ -110,6 +110,8 @@ func glyph(s doctor.Severity) string {
 		return "✗"
 	case doctor.Warning:
 		return "!"
+	case doctor.Unknown:
+		return "?"
 	}
 	return "✓"
 }

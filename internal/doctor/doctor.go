@@ -29,6 +29,9 @@ const (
 	Info    Severity = "info"
 	Warning Severity = "warning"
 	Error   Severity = "error"
+	// Unknown is an area's status (never a finding's) when it could not be judged:
+	// go cannot run, so the checks lacked go's own answers (see markUnjudged).
+	Unknown Severity = "unknown"
 )
 
 func (s Severity) rank() int {
@@ -172,7 +175,7 @@ func (r *Registry) Select(ids ...string) ([]Check, error) {
 // Default returns a registry with every built-in check.
 func Default() *Registry {
 	r := &Registry{}
-	for _, group := range [][]Check{hostChecks(), goChecks(), ideChecks(), settingsChecks(), cgoChecks(), brewChecks(), toolsChecks(), netChecks()} {
+	for _, group := range [][]Check{hostChecks(), goChecks(), goRunChecks(), ideChecks(), settingsChecks(), moreSettingsChecks(), cgoChecks(), brewChecks(), toolsChecks(), netChecks()} {
 		if err := r.Add(group...); err != nil {
 			panic(err) // a programming error in this package's own list
 		}

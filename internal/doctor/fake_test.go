@@ -23,6 +23,8 @@ type fake struct {
 	files        map[string]*fakeFile
 	env          map[string]string
 	exec         map[string]string // "name arg arg" → stdout; missing → error
+	stderr       map[string]string // "name arg arg" → standard error (Command)
+	exit         map[string]int    // "name arg arg" → non-zero exit status (Command, Exec)
 	wd           string
 }
 
@@ -35,7 +37,8 @@ type fakeFile struct {
 
 func newFake(goos, goarch string) *fake {
 	f := &fake{goos: goos, goarch: goarch, sysctl: map[string]string{}, files: map[string]*fakeFile{},
-		env: map[string]string{"PATH": "/usr/bin:/bin", "HOME": "/home/me"}, exec: map[string]string{}, wd: "/work"}
+		env: map[string]string{"PATH": "/usr/bin:/bin", "HOME": "/home/me"}, exec: map[string]string{}, wd: "/work",
+		stderr: map[string]string{}, exit: map[string]int{}}
 	f.uname = map[string]string{"amd64": "x86_64", "arm64": "aarch64"}[goarch]
 	if goos == "darwin" {
 		f.uname = map[string]string{"amd64": "x86_64", "arm64": "arm64"}[goarch]
@@ -217,11 +220,11 @@ func (f *fake) machine() Machine {
 			return ff.exe, nil
 		},
 		Exec: func(ctx context.Context, env []string, name string, args ...string) ([]byte, error) {
-			key := strings.Join(append([]string{name}, args...), " ")
-			if out, ok := f.exec[key]; ok {
-				return []byte(out), nil
-			}
-			return nil, fmt.Errorf("%s: not runnable in this fake", key)
+			out, _, err := f.command(name, args)
+			return out, err
+		},
+		Command: func(ctx context.Context, env []string, name string, args ...string) ([]byte, []byte, error) {
+			return f.command(name, args)
 		},
 	}
 }
@@ -269,4 +272,26 @@ func dump(fs []Finding) string {
 		}
 	}
 	return b.String()
+}
+
+// fakeExit is a program's non-zero exit status (as *exec.ExitError).
+type fakeExit int
+
+func (e fakeExit) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+func (e fakeExit) ExitCode() int { return int(e) }
+
+// command runs "name args" on the fake: f.exec, f.stderr and f.exit describe what it
+// prints and how it exits; a command the fake does not describe cannot run.
+func (f *fake) command(name string, args []string) ([]byte, []byte, error) {
+	key := strings.Join(append([]string{name}, args...), " ")
+	out, ok := f.exec[key]
+	stderr, hasErr := f.stderr[key]
+	code := f.exit[key]
+	if !ok && !hasErr && code == 0 {
+		return nil, nil, fmt.Errorf("%s: not runnable in this fake: %w", key, errFakeCannotRun)
+	}
+	if code != 0 {
+		return []byte(out), []byte(stderr), fmt.Errorf("%s: %w", key, fakeExit(code))
+	}
+	return []byte(out), []byte(stderr), nil
 }

@@ -340,8 +340,10 @@ func checkGoToolchain(ctx context.Context, s *Session) []Finding {
 	ev := []string{fmt.Sprintf("GOTOOLCHAIN=%q: %s", raw, src)}
 	gt, err := goenv.ParseGOTOOLCHAIN(raw)
 	if err != nil {
+		// go env -u GOTOOLCHAIN fails too while the value is invalid (removeFix).
+		text, cmds := removeFix(set, false)
 		return []Finding{{Severity: Error, Title: err.Error() + ": every go command fails", Evidence: ev,
-			Fix:   &Fix{Text: "Set GOTOOLCHAIN to local, auto, path, goX.Y.Z, or goX.Y.Z+auto.", Commands: []string{"go env -u GOTOOLCHAIN"}},
+			Fix:   &Fix{Text: "Set GOTOOLCHAIN to local, auto, path, goX.Y.Z, or goX.Y.Z+auto. " + text, Commands: cmds},
 			Links: []string{"https://go.dev/doc/toolchain"}}}
 	}
 	local := strings.TrimPrefix(g.Version, "go")

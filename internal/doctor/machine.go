@@ -47,6 +47,10 @@ type Machine struct {
 	// machine's environment plus env (KEY=VALUE overrides) and returns its standard
 	// output. Checks run nothing else: a fake machine decides what can run.
 	Exec func(ctx context.Context, env []string, name string, args ...string) ([]byte, error)
+	// Command is Exec that also returns the program's standard error, even when it
+	// succeeds (the warnings go prints); an error from a program that ran and failed
+	// wraps an *exec.ExitError. Nil means only Exec is available.
+	Command func(ctx context.Context, env []string, name string, args ...string) (stdout, stderr []byte, err error)
 }
 
 // File is an open file the doctor reads parts of.
@@ -88,6 +92,7 @@ func System() Machine {
 			return exe.Inspect(ctx, name, exe.Options{})
 		},
 		Exec:             execWith(os.Environ(), nil),
+		Command:          commandWith(os.Environ(), nil),
 		ParentTranslated: host.ParentTranslated,
 	}
 }
@@ -166,7 +171,7 @@ func FromFakeHost(dir string, environ []string) (Machine, error) {
 			return f, err
 		},
 	}
-	m.Exec = execWith(environ, func(name string) (string, error) {
+	resolve := func(name string) (string, error) {
 		if !strings.HasPrefix(name, "/") {
 			var found string
 			for _, d := range filepath.SplitList(m.Getenv("PATH")) {
@@ -188,7 +193,9 @@ func FromFakeHost(dir string, environ []string) (Machine, error) {
 			return "", fmt.Errorf("%s: %w", name, errFakeCannotRun)
 		}
 		return real(name), nil
-	})
+	}
+	m.Exec = execWith(environ, resolve)
+	m.Command = commandWith(environ, resolve)
 	return m, nil
 }
 
@@ -202,24 +209,47 @@ const execTimeout = 5 * time.Second
 // execWith returns an Exec that runs programs with environ; resolve, when not nil,
 // maps the name to the file to run (or refuses it).
 func execWith(environ []string, resolve func(string) (string, error)) func(context.Context, []string, string, ...string) ([]byte, error) {
+	command := commandWith(environ, resolve)
 	return func(ctx context.Context, env []string, name string, args ...string) ([]byte, error) {
+		out, stderr, err := command(ctx, env, name, args...)
+		if err != nil {
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) {
+				return out, err
+			}
+			msg := strings.TrimSpace(string(stderr))
+			if len(msg) > 300 {
+				msg = msg[:300] + "…"
+			}
+			if msg != "" {
+				return out, fmt.Errorf("%w: %s", err, msg)
+			}
+		}
+		return out, err
+	}
+}
+
+// commandWith returns a Command that runs programs with environ; resolve, when not
+// nil, maps the name to the file to run (or refuses it).
+func commandWith(environ []string, resolve func(string) (string, error)) func(context.Context, []string, string, ...string) ([]byte, []byte, error) {
+	return func(ctx context.Context, env []string, name string, args ...string) ([]byte, []byte, error) {
 		file := name
 		if resolve != nil {
 			var err error
 			if file, err = resolve(name); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		} else if runtime.GOOS == "windows" && !strings.ContainsAny(name, `/\`) {
 			p, err := exec.LookPath(name) // PATHEXT rules; this process's PATH is the machine's
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			file = p
 		} else if !strings.ContainsAny(name, `/\`) {
 			// Look name up in the machine's PATH, not this process's.
 			p, err := lookPath(name, environ)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			file = p
 		}
@@ -231,16 +261,12 @@ func execWith(environ []string, resolve func(string) (string, error)) func(conte
 		cmd.Stderr = &stderr
 		out, err := cmd.Output()
 		if err != nil {
-			msg := strings.TrimSpace(stderr.String())
-			if len(msg) > 300 {
-				msg = msg[:300] + "…"
+			if ctx.Err() != nil {
+				err = fmt.Errorf("%w: %w", err, ctx.Err())
 			}
-			if msg != "" {
-				return out, fmt.Errorf("%s %s: %w: %s", name, strings.Join(args, " "), err, msg)
-			}
-			return out, fmt.Errorf("%s %s: %w", name, strings.Join(args, " "), err)
+			return out, stderr.Bytes(), fmt.Errorf("%s %s: %w", name, strings.Join(args, " "), err)
 		}
-		return out, nil
+		return out, stderr.Bytes(), nil
 	}
 }
 

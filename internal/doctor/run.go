@@ -95,6 +95,9 @@ func Run(ctx context.Context, m Machine, checks []Check, opts Options) Report {
 		r.Findings = append(r.Findings, fs...)
 	}
 	r.Areas = areas(results)
+	if s.goRunDone && s.goRun.CannotRun() {
+		markUnjudged(r.Areas)
+	}
 	r.Duration = ms(time.Since(start))
 	return r
 }

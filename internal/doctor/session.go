@@ -2,7 +2,6 @@ package doctor
 
 import (
 	"context"
-	"encoding/json"
 	"path"
 	"strings"
 	"sync"
@@ -24,9 +23,9 @@ type Session struct {
 	gosOnce sync.Once
 	gos     []goenv.Binary
 
-	goEnvOnce sync.Once
-	goEnv     map[string]string
-	goEnvErr  error
+	goRunOnce sync.Once
+	goRun     GoRun
+	goRunDone bool // set inside goRunOnce: read only after every check returned
 
 	layersOnce sync.Once
 	layers     goenv.Layers
@@ -132,28 +131,11 @@ func (s *Session) ActiveGo(ctx context.Context) (goenv.Binary, bool) {
 // offline). go.toolchain reads GOTOOLCHAIN from the layers, not from go env.
 var noSwitch = []string{"GOTOOLCHAIN=local"}
 
-// GoEnv returns `go env -json` of the active go, run once per session. It fails when
-// there is no go or it cannot run (a fake machine's binaries never run).
+// GoEnv returns `go env -json` of the active go, run once per session (GoRun). It
+// fails when there is no go or it cannot run (a fake machine's binaries never run).
 func (s *Session) GoEnv(ctx context.Context) (map[string]string, error) {
-	s.goEnvOnce.Do(func() {
-		g, ok := s.ActiveGo(ctx)
-		if !ok {
-			s.goEnvErr = errNoGo
-			return
-		}
-		out, err := s.M.Exec(ctx, noSwitch, g.Path, "env", "-json")
-		if err != nil {
-			s.goEnvErr = err
-			return
-		}
-		m := map[string]string{}
-		if err := json.Unmarshal(out, &m); err != nil {
-			s.goEnvErr = err
-			return
-		}
-		s.goEnv = m
-	})
-	return s.goEnv, s.goEnvErr
+	r := s.GoRun(ctx)
+	return r.Env, r.envErr
 }
 
 // Layers returns every Go setting with the layer that set it. $GOROOT/go.env is read

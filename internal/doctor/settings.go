@@ -200,8 +200,16 @@ func GOFLAGSProblems(value string) []string {
 	}
 	var probs []string
 	for _, f := range fields {
-		if !strings.HasPrefix(f, "-") || f == "-" || f == "--" {
+		if !strings.HasPrefix(f, "-") || f == "-" || f == "--" || strings.HasPrefix(f, "---") || strings.HasPrefix(f, "-=") || strings.HasPrefix(f, "--=") {
 			probs = append(probs, fmt.Sprintf("non-flag %q (write -flag=value, not -flag value)", f))
+		}
+	}
+	if len(probs) > 0 {
+		return probs // fatal before any value is looked at
+	}
+	for _, f := range fields {
+		if p := goFlagValueProblem(f); p != "" {
+			probs = append(probs, p)
 		}
 	}
 	return probs
@@ -245,12 +253,23 @@ func checkEnvGOFLAGS(ctx context.Context, s *Session) []Finding {
 	if !ok || strings.TrimSpace(st.Value) == "" {
 		return nil
 	}
+	// go env ignores a bad GOFLAGS on purpose, so go env -u GOFLAGS always works.
+	fix := &Fix{Text: "Write each flag as -flag=value with a value go accepts, or remove GOFLAGS.", Commands: unsetFix(st)}
+	// What go itself says (go version parses GOFLAGS: unknown flags, non-flags).
+	for _, f := range s.GoRun(ctx).Failures {
+		if strings.Contains(f.Message, "$GOFLAGS") {
+			return []Finding{{Severity: Error,
+				Title:    fmt.Sprintf("GOFLAGS=%q is rejected by go: every go command fails (%q)", st.Value, printable(strings.SplitN(f.Message, "\n", 2)[0])),
+				Evidence: []string{where(st), "go said: " + printable(f.Message)},
+				Fix:      fix, Links: []string{linkEnv}}}
+		}
+	}
 	if probs := GOFLAGSProblems(st.Value); len(probs) > 0 {
-		return []Finding{{Severity: Error,
-			Title:    fmt.Sprintf("GOFLAGS=%q is malformed: every go command fails (\"go: parsing $GOFLAGS: …\")", st.Value),
-			Evidence: append([]string{where(st)}, probs...),
-			Fix:      &Fix{Text: "Write each flag as -flag=value, or remove GOFLAGS.", Commands: unsetFix(st)},
-			Links:    []string{linkEnv}}}
+		title := fmt.Sprintf("GOFLAGS=%q is malformed: every go command fails (\"go: parsing $GOFLAGS: …\")", st.Value)
+		if !slices.ContainsFunc(probs, func(p string) bool { return strings.HasPrefix(p, "non-flag") || strings.HasPrefix(p, "unterminated") }) {
+			title = fmt.Sprintf("GOFLAGS=%q holds a value go rejects: go build, test, run, list and install fail (%s)", st.Value, probs[0])
+		}
+		return []Finding{{Severity: Error, Title: title, Evidence: append([]string{where(st)}, probs...), Fix: fix, Links: []string{linkEnv}}}
 	}
 	return []Finding{{Severity: Info, Title: fmt.Sprintf("GOFLAGS=%q applies to every go command", st.Value), Evidence: []string{where(st)}}}
 }
