@@ -86,6 +86,7 @@ func checkGoSwitch(ctx context.Context, s *Session) []Finding {
 			Title:    fmt.Sprintf("the go command must switch to %s (%s) but GOTOOLCHAIN=%s only looks on PATH, where there is none: every go command here fails (\"cannot find %q in PATH\")", c.Toolchain, c.Reason, raw, c.Toolchain),
 			Evidence: ev, Fix: fix, Links: links}}
 	case goenv.IsLangVersion(c.Version) && goenv.CompareVersions(c.Version, "1.21") >= 0:
+		fix = &Fix{Text: fmt.Sprintf("Name a release (%s.0 or a later patch) instead. %s", c.Toolchain, fix.Text), Commands: fix.Commands[1:]}
 		return []Finding{{Severity: Error,
 			Title:    fmt.Sprintf("the go command switches to %s (%s), which is a language version, not a release (%s.0, %s.1 …): no such toolchain exists and every go command fails (\"invalid toolchain: %s is a language version but not a toolchain version\")", c.Toolchain, c.Reason, c.Toolchain, c.Toolchain, c.Toolchain),
 			Evidence: ev, Fix: fix, Links: links}}
