@@ -19,7 +19,7 @@ func settingsChecks() []Check {
 		{ID: "env.goarm", Area: AreaSettings, Title: "GOARM set while GOARCH is arm64 (ignored)", Run: checkEnvGOARM},
 		{ID: "env.level", Area: AreaSettings, Title: "GOARM64 and GOAMD64 values", Run: checkEnvLevel},
 		{ID: "env.target", Area: AreaSettings, Title: "persisted GOOS/GOARCH", Run: checkEnvTarget},
-		{ID: "env.goflags", Area: AreaSettings, Title: "GOFLAGS is well-formed", Run: checkEnvGOFLAGS},
+		{ID: "env.goflags", Area: AreaSettings, Title: "GOFLAGS entries go accepts (what go version says; cmd/go's flag values)", Run: checkEnvGOFLAGS},
 		{ID: "env.cgo", Area: AreaSettings, Title: "CGO_ENABLED and whether a C compiler exists", Run: checkEnvCgo},
 		{ID: "env.path", Area: AreaSettings, Title: "GOBIN and GOPATH/bin on PATH", Run: checkEnvPath},
 		{ID: "env.proxy", Area: AreaSettings, Title: "GOPROXY, GOSUMDB, GOPRIVATE, GONOSUMDB, GOINSECURE (parsed offline)", Run: checkEnvProxy},
@@ -64,8 +64,10 @@ func checkEnvLayers(ctx context.Context, s *Session) []Finding {
 				fs = append(fs, Finding{ID: "env.layers:" + name, Severity: Warning,
 					Title:    fmt.Sprintf("%s=%s from the environment overrides %s=%s written with go env -w: the go env -w value has no effect", name, st.Value, name, h.Value),
 					Evidence: []string{where(st), where(h)},
-					Fix:      &Fix{Text: "Keep the setting in one place.", Commands: []string{"unset " + name, "go env -u " + name}},
-					Links:    []string{linkEnv}})
+					// go env -u first: with the environment's value still set it runs
+					// even when the file's value would stop go (GOTOOLCHAIN=go1.99.0).
+					Fix:   &Fix{Text: "Keep the setting in one place.", Commands: []string{"go env -u " + name, "unset " + name}},
+					Links: []string{linkEnv}})
 			}
 		}
 	}
