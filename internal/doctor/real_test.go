@@ -67,6 +67,10 @@ func TestRealMachine(t *testing.T) {
 	if !strings.HasPrefix(gos[0].Version, "go1.") {
 		t.Errorf("version %q", gos[0].Version)
 	}
+	// go env ran above: go.run says go runs, with the version go version printed.
+	if run := byID["go.run"]; len(run) == 0 || run[0].Severity != Info || !strings.Contains(run[0].Title, gos[0].Version) {
+		t.Errorf("go.run on a go that runs: %s", dump(run))
+	}
 }
 
 // BenchmarkDoctor runs the whole offline doctor on this machine (the budget is 0.5 s).
