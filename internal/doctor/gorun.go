@@ -71,7 +71,7 @@ var goCommands = [][]string{{"env", "-json"}, {"version"}}
 func (s *Session) GoRun(ctx context.Context) GoRun {
 	s.goRunOnce.Do(func() {
 		s.goRun = s.runGo(ctx)
-		s.goRunDone = true
+		s.goRunDone.Store(true)
 	})
 	return s.goRun
 }
@@ -348,7 +348,7 @@ func markUnjudged(areas []AreaResult) {
 	for i := range areas {
 		if areas[i].Status == OK {
 			areas[i].Status = Unknown
-			sum := "not fully judged: go cannot run"
+			sum := "not all-clear while go cannot run"
 			if areas[i].Summary != "" {
 				sum = areas[i].Summary + "; " + sum
 			}

@@ -97,9 +97,13 @@ func checkGoSwitch(ctx context.Context, s *Session) []Finding {
 			Title:    fmt.Sprintf("the go command switches to %s (%s), which is not installed, and GOPROXY=off forbids downloading it: every go command here fails", c.Toolchain, c.Reason),
 			Evidence: append(ev, "GOPROXY="+redact(s.Value(ctx, "GOPROXY"))), Fix: fix, Links: links}}
 	}
+	every := "every go command"
+	if c.File != "" {
+		every = "every go command in this module"
+	}
 	return []Finding{{Severity: Warning,
-		Title: fmt.Sprintf("the go command switches to %s (%s), which is not installed (not on PATH, in the module cache or in gonative's store): every go command first downloads it for %s; whether %s exists is unknown until `gonative netcheck` (offline), and if it does not, every go command fails (\"toolchain not available\")",
-			c.Toolchain, c.Reason, plat, c.Toolchain),
+		Title: fmt.Sprintf("the go command switches to %s (%s), which is not installed (not on PATH, in the module cache or in gonative's store): %s first downloads it for %s; whether %s exists is unknown until `gonative netcheck` (offline), and if it does not, %s fails (\"toolchain not available\")",
+			c.Toolchain, c.Reason, every, plat, c.Toolchain, every),
 		Evidence: ev, Fix: fix, Links: links}}
 }
 

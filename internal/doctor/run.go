@@ -95,7 +95,7 @@ func Run(ctx context.Context, m Machine, checks []Check, opts Options) Report {
 		r.Findings = append(r.Findings, fs...)
 	}
 	r.Areas = areas(results)
-	if s.goRunDone && s.goRun.CannotRun() {
+	if s.goRunDone.Load() && s.goRun.CannotRun() {
 		markUnjudged(r.Areas)
 	}
 	r.Duration = ms(time.Since(start))

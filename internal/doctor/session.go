@@ -5,6 +5,7 @@ import (
 	"path"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gonative/gonative/internal/exe"
 	"github.com/gonative/gonative/internal/goenv"
@@ -25,7 +26,7 @@ type Session struct {
 
 	goRunOnce sync.Once
 	goRun     GoRun
-	goRunDone bool // set inside goRunOnce: read only after every check returned
+	goRunDone atomic.Bool // set after goRun is written
 
 	layersOnce sync.Once
 	layers     goenv.Layers
