@@ -127,7 +127,15 @@ func FuzzGOFLAGS(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		GOFLAGSProblems(s)
+		probs := GOFLAGSProblems(s)
 		ValidGOARM64(s)
+		// Accepted means every field is a flag (-x, --x, -x=v) with a value go takes.
+		if fields, err := splitQuoted(s); len(probs) == 0 && err == nil {
+			for _, fl := range fields {
+				if !strings.HasPrefix(fl, "-") || fl == "-" || fl == "--" || goFlagValueProblem(fl) != "" {
+					t.Fatalf("GOFLAGSProblems(%q) accepted field %q", s, fl)
+				}
+			}
+		}
 	})
 }

@@ -194,7 +194,8 @@ func checkEnvTarget(ctx context.Context, s *Session) []Finding {
 // (cmd/go/internal/base/goflags.go): the value is split into space-separated fields
 // (Go 1.19+ also accepts quoted fields, cmd/internal/quoted), each must be a flag
 // ("-x" or "-flag=value"); a flag followed by a separate value ("-mod vendor")
-// leaves "vendor", a non-flag, which is fatal.
+// leaves "vendor", a non-flag, which is fatal. When every field is a flag, the values
+// of the build flags cmd/go declares are checked as it checks them (goFlagValueProblem).
 func GOFLAGSProblems(value string) []string {
 	fields, err := splitQuoted(value)
 	if err != nil {
