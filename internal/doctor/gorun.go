@@ -50,12 +50,15 @@ type GoFailure struct {
 	// TimedOut is true when go did not finish within the doctor's time-out: that
 	// says nothing about whether it can run.
 	TimedOut bool `json:"timed_out,omitempty"`
+	// Garbled is true when go env -json succeeded but printed no JSON (a wrapper that
+	// writes to standard output): go runs, the doctor just lacks its answers.
+	Garbled bool `json:"garbled,omitempty"`
 }
 
 // CannotRun reports whether go ran and failed, or could not start: every go command
 // the user runs fails the same way.
 func (r GoRun) CannotRun() bool {
-	return slices.ContainsFunc(r.Failures, func(f GoFailure) bool { return !f.TimedOut })
+	return slices.ContainsFunc(r.Failures, func(f GoFailure) bool { return !f.TimedOut && !f.Garbled })
 }
 
 // exitCoder is an error from a program that ran and exited (*exec.ExitError).
@@ -138,16 +141,13 @@ func (s *Session) runGo(ctx context.Context) GoRun {
 			m := map[string]string{}
 			if err := json.Unmarshal(res.out, &m); err != nil {
 				r.envErr = fmt.Errorf("go env -json: %w", err)
-				r.Failures = append(r.Failures, GoFailure{Command: cmd, Message: "its output is not JSON: " + err.Error(), Exit: 0})
+				r.Failures = append(r.Failures, GoFailure{Command: cmd, Message: "its output is not JSON: " + err.Error(), Garbled: true})
 				continue
 			}
 			r.Env = m
 		case 1:
 			r.Version = strings.TrimSpace(string(res.out))
 		}
-	}
-	if len(r.Failures) > 0 {
-		r.Ran = true
 	}
 	return r
 }
@@ -273,6 +273,13 @@ func checkGoRun(ctx context.Context, s *Session) []Finding {
 		}
 		for _, line := range strings.Split(f.Message, "\n") {
 			ev = append(ev, "go said: "+printable(line))
+		}
+		if f.Garbled {
+			fs = append(fs, Finding{ID: "go.run:garbled", Severity: Warning,
+				Title:    "go env -json printed something that is not JSON (a wrapper or shim writing to standard output?): settings are judged without go's answers",
+				Evidence: ev,
+				Fix:      &Fix{Text: "Run it yourself and see what else prints; a go wrapper must keep standard output to go.", Commands: []string{"go env -json"}}})
+			continue
 		}
 		if f.TimedOut {
 			fs = append(fs, Finding{ID: "go.run:timeout", Severity: Warning,

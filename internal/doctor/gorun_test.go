@@ -76,6 +76,11 @@ func TestNewChecks(t *testing.T) {
 			delete(f.exec, "/usr/local/go/bin/go version")
 			return f
 		}, OK, "was not run here, so what it says is unknown", ""},
+		{"go env prints no JSON", "go.run", func() *fake {
+			f := linuxGo()
+			f.exec["/usr/local/go/bin/go env -json"] = "using go1.26.8\n{}"
+			return f
+		}, Warning, "not JSON", ""},
 		{"no go", "go.run", func() *fake { return newFake("linux", "amd64") }, OK, "", ""},
 
 		// go.switch
