@@ -185,7 +185,11 @@ func checkGoHostArch(ctx context.Context, s *Session) []Finding {
 	}
 	env, err := s.GoEnv(ctx)
 	if err != nil {
-		return []Finding{{Severity: Info, Title: "could not run go env; judged from the binary's header only", Evidence: []string{err.Error()}}}
+		title := "could not run go env; judged from the binary's header only"
+		if s.GoRun(ctx).CannotRun() {
+			title = "go cannot run (go.run says why); judged from the binary's header only"
+		}
+		return []Finding{{Severity: Info, Title: title, Evidence: []string{err.Error()}}}
 	}
 	ha, hos := env["GOHOSTARCH"], env["GOHOSTOS"]
 	hw := hardwareArch(ctx, s)
