@@ -102,6 +102,16 @@ func (r *run) sumdbPath(ctx context.Context, mod string, resolved <-chan proxyRe
 		return
 	}
 
+	if headOK && cachedOK && head.N != cachedTree.N {
+		if f, ok := r.consistency(ctx, base, head, cachedTree, cachedFile, trail); !ok {
+			add(f)
+			<-resolved
+			return
+		} else if f.ID != "" {
+			add(f)
+		}
+	}
+
 	res := <-resolved
 	if res.version == "" || !headOK {
 		add(Finding{ID: "sumdb.lookup", Severity: Info, Title: "no lookup made (the module's version is unknown): consistency with the cached head is unknown", Evidence: trail})
@@ -328,3 +338,58 @@ func (o *sumdbOps) SecurityError(msg string) {
 	defer o.mu.Unlock()
 	o.security = msg
 }
+
+// consistency proves that the smaller of the server's and the cached tree is a prefix
+// of the larger, from tiles the server serves (what sumdb.Client does in checkTrees,
+// done here so that an inconsistency is reported as the security error it is, not as
+// "downloaded inconsistent tile"). ok is false when the check found a problem that ends
+// the database checks; f may carry a lesser finding.
+func (r *run) consistency(ctx context.Context, base string, server, cached tlog.Tree, cachedFile string, trail []string) (f Finding, ok bool) {
+	ev := append(trail[:len(trail):len(trail)], fmt.Sprintf("server: %d records, hash %s", server.N, server.Hash),
+		fmt.Sprintf("cached: %d records, hash %s", cached.N, cached.Hash))
+	security := Finding{ID: "sumdb.security", Area: AreaSumDB, Severity: Error,
+		Title:    "SECURITY ERROR: the checksum database " + r.cfg.SumDB.Name + " serves a tree inconsistent with the tree head go cached (" + cachedFile + ")",
+		Evidence: ev, Fix: securityFix(cachedFile)}
+	if cached.N > server.N {
+		return Finding{ID: "sumdb.stale", Area: AreaSumDB, Severity: Warning,
+			Title:    "the checksum database " + r.cfg.SumDB.Name + " serves an older tree than the one go cached: a stale mirror, or a rollback",
+			Evidence: ev}, true
+	}
+	tr := &tileReader{r: r, ctx: ctx, base: base}
+	h, err := tlog.TreeHash(cached.N, tlog.TileHashReader(server, tr))
+	switch {
+	case err != nil && strings.Contains(err.Error(), "inconsistent"):
+		security.Evidence = append(security.Evidence, err.Error())
+		return security, false
+	case err != nil:
+		return Finding{ID: "sumdb.tiles", Area: AreaSumDB, Severity: Error,
+			Title: "checksum database " + r.cfg.SumDB.Name + ": reading tiles failed: " + err.Error(), Evidence: ev, Fix: tlsOrNetFix(err)}, false
+	case h != cached.Hash:
+		security.Evidence = append(security.Evidence, fmt.Sprintf("the server's tree has hash %s at size %d", h, cached.N))
+		return security, false
+	}
+	return Finding{}, true
+}
+
+// tileReader reads the database's tiles (tlog.TileReader) through the run's client.
+type tileReader struct {
+	r    *run
+	ctx  context.Context
+	base string
+}
+
+func (t *tileReader) Height() int { return 8 } // sumdb.Client's default tile height
+
+func (t *tileReader) ReadTiles(tiles []tlog.Tile) ([][]byte, error) {
+	out := make([][]byte, len(tiles))
+	for i, tile := range tiles {
+		b, err := t.r.get(t.ctx, "sumdb tile", t.base, "GET", t.base+"/"+tile.Path())
+		if err != nil {
+			return nil, err
+		}
+		out[i] = b
+	}
+	return out, nil
+}
+
+func (t *tileReader) SaveTiles([]tlog.Tile, [][]byte) {}
