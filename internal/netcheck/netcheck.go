@@ -57,11 +57,15 @@ type Options struct {
 // Offline returns the findings that need no network: the settings (for module, ""
 // for none), the root store and the proxy settings of the environment and the OS.
 func Offline(ctx context.Context, opts Options) []Finding {
-	cfg := ReadConfig(opts.Env)
-	fs := settingsFindings(opts.Env, cfg, opts.Module)
-	fs = append(fs, RootFindings(DescribeRoots(opts.Env.GOOS, opts.Env.getenv, opts.FS))...)
-	fs = append(fs, proxyEnvFindings(ctx, opts)...)
-	return fs
+	fs := Settings(ctx, opts)
+	return append(fs, RootFindings(DescribeRoots(opts.Env.GOOS, opts.Env.getenv, opts.FS))...)
+}
+
+// Settings returns the findings about the settings (for opts.Module, "" for none) and
+// the forward proxies of the environment and the OS.
+func Settings(ctx context.Context, opts Options) []Finding {
+	fs := settingsFindings(opts.Env, ReadConfig(opts.Env), opts.Module)
+	return append(fs, proxyEnvFindings(ctx, opts)...)
 }
 
 // ResolveModule returns the module to probe: path[@version] when given, else the main
@@ -77,7 +81,7 @@ func ResolveModule(arg string, env Env, fsys FS) (mod, version string, err error
 		}
 		return mod, version, nil
 	}
-	if gomod := env.value("GOMOD"); gomod != "" && gomod != "/dev/null" && gomod != "NUL" && fsys.ReadFile != nil {
+	if gomod, _ := env.lookup("GOMOD"); gomod != "" && gomod != "/dev/null" && gomod != "NUL" && fsys.ReadFile != nil {
 		if b, err := fsys.ReadFile(gomod); err == nil {
 			if f, err := modfile.ParseLax(gomod, b, nil); err == nil && len(f.Require) > 0 {
 				r := f.Require[0].Mod
@@ -157,7 +161,11 @@ func Run(ctx context.Context, opts Options) Report {
 	r.add(Offline(ctx, opts)...)
 
 	rep := Report{SchemaVersion: SchemaVersion, Module: opts.Module, Version: opts.Version, Roots: r.roots}
-	if r.cfg.ProxyErr == nil {
+	if r.cfg.ProxyUnknown {
+		r.add(Finding{ID: "proxy.unknown", Area: AreaProxy, Severity: Warning,
+			Title: "GOPROXY is unknown (no go on PATH ran, no layer sets it): nothing was probed",
+			Fix:   &Fix{Text: "Install Go, or set GOPROXY.", Commands: []string{"gonative install"}}})
+	} else if r.cfg.ProxyErr == nil {
 		resolved := make(chan proxyResult, 1)
 		var wg sync.WaitGroup
 		wg.Go(func() {

@@ -37,7 +37,7 @@ func testOptions(t *testing.T, s *netchecktest.Servers, vars map[string]string) 
 	}
 	env := Env{
 		GOOS:   "linux",
-		Value:  func(n string) string { return vars[n] },
+		Value:  func(n string) (string, bool) { v, ok := vars[n]; return v, ok },
 		Source: func(n string) goenv.Source { return goenv.SourceEnv },
 		Getenv: func(n string) string { return vars[n] },
 	}

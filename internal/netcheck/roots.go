@@ -132,8 +132,8 @@ func RootFindings(r RootStore) []Finding {
 			fix = &Fix{Text: "Add a company root to the Windows root store instead.", Commands: []string{"certutil -addstore -f Root corp-root.pem"}}
 		}
 		if len(r.Ignored) > 0 {
-			add(Finding{ID: "tls.roots", Severity: Warning,
-				Title:    strings.Join(r.Ignored, " and ") + " set, but Go on " + r.OS + " ignores it: it verifies with " + store,
+			add(Finding{ID: "tls.roots", Severity: Info,
+				Title:    "SSL_CERT_FILE/SSL_CERT_DIR are set, but Go on " + r.OS + " ignores them: it verifies with " + store,
 				Evidence: []string{"SSL_CERT_FILE=" + r.CertFile, "SSL_CERT_DIR=" + r.CertDir},
 				Fix:      fix,
 				Links:    []string{"https://pkg.go.dev/crypto/x509#SystemCertPool"}})
@@ -159,9 +159,16 @@ func RootFindings(r RootStore) []Finding {
 	} else {
 		ev = append(ev, "SSL_CERT_DIR unset: "+strings.Join(linuxCertDirs, ", ")+" are read too")
 	}
+	if r.Certs() == 0 && r.File != "" {
+		add(Finding{ID: "tls.roots", Severity: Warning,
+			Title:    r.File + " holds no certificate: Go trusts nothing and every TLS connection fails with \"x509: certificate signed by unknown authority\"",
+			Evidence: ev,
+			Fix:      &Fix{Text: "Reinstall the CA certificates.", Commands: []string{"sudo apt-get install --reinstall ca-certificates && sudo update-ca-certificates"}}})
+		return fs
+	}
 	if r.Certs() == 0 {
 		f := Finding{ID: "tls.roots", Severity: Error,
-			Title:    "Go finds no root certificate: every TLS connection fails with \"x509: certificate signed by unknown authority\"",
+			Title:    "no CA bundle: Go finds no root certificate and every TLS connection fails with \"x509: certificate signed by unknown authority\"",
 			Evidence: ev,
 			Fix:      &Fix{Text: "Install the CA certificates (or point SSL_CERT_FILE at a bundle that exists).", Commands: []string{"sudo apt-get install ca-certificates", "sudo dnf install ca-certificates", "sudo apk add ca-certificates"}},
 			Links:    []string{"https://pkg.go.dev/crypto/x509#SystemCertPool"}}

@@ -16,8 +16,10 @@ type Env struct {
 	GOOS string
 	// Value returns a Go setting's effective value, as `go env` reports it
 	// (GOPROXY, GOSUMDB, GOPRIVATE, GONOPROXY, GONOSUMDB, GOINSECURE, GOAUTH, GOFLAGS,
-	// GOPATH, GOMODCACHE, GOMOD).
-	Value func(name string) string
+	// GOPATH, GOMODCACHE, GOMOD), and false when it is unknown: no go ran and no
+	// layer sets it (a fake machine). An unknown GOPROXY or GOSUMDB is reported as
+	// unknown, never as empty.
+	Value func(name string) (string, bool)
 	// Source returns the layer that set a Go setting (goenv.Layers.Source).
 	Source func(name string) goenv.Source
 	// Getenv reads the process environment (HTTPS_PROXY, NO_PROXY, SSL_CERT_FILE,
@@ -26,8 +28,13 @@ type Env struct {
 }
 
 func (e Env) value(name string) string {
+	v, _ := e.lookup(name)
+	return v
+}
+
+func (e Env) lookup(name string) (string, bool) {
 	if e.Value == nil {
-		return ""
+		return "", false
 	}
 	return e.Value(name)
 }
@@ -58,21 +65,33 @@ type Config struct {
 	// NoProxy and NoSumDB are the effective GONOPROXY and GONOSUMDB patterns
 	// (GOPRIVATE when unset: cmd/go/internal/cfg/cfg.go).
 	NoProxy, NoSumDB string
+	// ProxyUnknown and SumDBUnknown are set when GOPROXY or GOSUMDB is unknown.
+	ProxyUnknown, SumDBUnknown bool
 }
 
 // ReadConfig derives the download configuration from env.
 func ReadConfig(env Env) Config {
 	var c Config
-	c.Proxies, c.ProxyErr = goenv.ParseGOPROXY(env.value("GOPROXY"))
+	c.NoProxy = goenv.NoProxyPatterns(env.value)
+	c.NoSumDB = goenv.NoSumDBPatterns(env.value)
+	gp, ok := env.lookup("GOPROXY")
+	gs, sok := env.lookup("GOSUMDB")
+	c.ProxyUnknown, c.SumDBUnknown = !ok, !sok
+	if !sok {
+		c.SumDB = goenv.SumDB{Off: true}
+	} else {
+		// An empty GOSUMDB fails in modfetch/sumdb.go, dbDial, with "missing GOSUMDB".
+		c.SumDB, c.SumDBErr = goenv.ParseGOSUMDB(gs)
+	}
+	if !ok {
+		return c
+	}
+	c.Proxies, c.ProxyErr = goenv.ParseGOPROXY(gp)
 	if c.ProxyErr == nil && len(c.Proxies) == 0 {
 		// No layer sets GOPROXY, not even $GOROOT/go.env (cfg/cfg.go defaults it to
 		// ""): modfetch/proxy.go, proxyList, then fails every download with this.
 		c.ProxyErr = errors.New("GOPROXY list is not the empty string, but contains no entries (no layer sets GOPROXY)")
 	}
-	// An empty GOSUMDB fails in modfetch/sumdb.go, dbDial, with "missing GOSUMDB".
-	c.SumDB, c.SumDBErr = goenv.ParseGOSUMDB(env.value("GOSUMDB"))
-	c.NoProxy = goenv.NoProxyPatterns(env.value)
-	c.NoSumDB = goenv.NoSumDBPatterns(env.value)
 	return c
 }
 
@@ -91,6 +110,9 @@ func settingsFindings(env Env, c Config, modPath string) []Finding {
 
 	// GOPROXY.
 	switch {
+	case c.ProxyUnknown:
+		add(Finding{ID: "settings.goproxy", Severity: Info,
+			Title: "GOPROXY: unknown (no go ran and no layer sets it); the proxy path cannot be judged"})
 	case c.ProxyErr != nil:
 		add(Finding{ID: "settings.goproxy", Severity: Error,
 			Title:    "GOPROXY does not parse: every module download fails",
@@ -146,6 +168,9 @@ func settingsFindings(env Env, c Config, modPath string) []Finding {
 
 	// GOSUMDB (cmd/go/internal/modfetch/sumdb.go, dbDial).
 	switch {
+	case c.SumDBUnknown:
+		add(Finding{ID: "settings.gosumdb", Severity: Info,
+			Title: "GOSUMDB: unknown (no go ran and no layer sets it); the checksum database cannot be judged"})
 	case c.SumDBErr != nil:
 		add(Finding{ID: "settings.gosumdb", Severity: Error,
 			Title:    "GOSUMDB does not parse: every download that needs verifying fails",

@@ -194,7 +194,7 @@ func diagnoseTLS(tc tlsContext, state *tls.ConnectionState, err error) (Endpoint
 		case errors.As(cve.Err, &hostname):
 			ep.Anchor, ep.Root = anchorOf(tc.pub, chain)
 			f := Finding{ID: "tls.wrong-host", Area: AreaTLS, Severity: Error,
-				Title: fmt.Sprintf("%s: the certificate is not valid for %q (it names %s)", tc.host, host, certNames(leaf)),
+				Title:    fmt.Sprintf("%s: the certificate is not valid for %q (it names %s)", tc.host, host, certNames(leaf)),
 				Evidence: append(ev, "x509: "+hostname.Error()),
 				Fix: &Fix{Text: "Check the host in GOPROXY/GOSUMDB (a typo, or a mirror that serves another name's certificate). " +
 					"If the certificate belongs to a TLS-inspecting gateway, ask its owner to exempt the host. Never turn verification off."}}

@@ -440,4 +440,3 @@ func fingerprint(der []byte) string {
 	}
 	return strings.Join(parts, ":")
 }
-
