@@ -102,8 +102,9 @@ func (r *run) sumdbPath(ctx context.Context, mod string, resolved <-chan proxyRe
 		return
 	}
 
+	ops := &sumdbOps{r: r, ctx: ctx, base: base, key: db.Key, name: db.Name, cached: cached, mem: map[string][]byte{}}
 	if headOK && cachedOK && head.N != cachedTree.N {
-		if f, ok := r.consistency(ctx, base, head, cachedTree, cachedFile, trail); !ok {
+		if f, ok := r.consistency(ctx, ops, base, head, cachedTree, cachedFile, trail); !ok {
 			add(f)
 			<-resolved
 			return
@@ -117,7 +118,6 @@ func (r *run) sumdbPath(ctx context.Context, mod string, resolved <-chan proxyRe
 		add(Finding{ID: "sumdb.lookup", Severity: Info, Title: "no lookup made (the module's version is unknown): consistency with the cached head is unknown", Evidence: trail})
 		return
 	}
-	ops := &sumdbOps{r: r, ctx: ctx, base: base, key: db.Key, name: db.Name, cached: cached, mem: map[string][]byte{}}
 	c := sumdb.NewClient(ops)
 	lines, err := c.Lookup(mod, res.version)
 	if ops.security != "" {
@@ -344,7 +344,7 @@ func (o *sumdbOps) SecurityError(msg string) {
 // done here so that an inconsistency is reported as the security error it is, not as
 // "downloaded inconsistent tile"). ok is false when the check found a problem that ends
 // the database checks; f may carry a lesser finding.
-func (r *run) consistency(ctx context.Context, base string, server, cached tlog.Tree, cachedFile string, trail []string) (f Finding, ok bool) {
+func (r *run) consistency(ctx context.Context, ops *sumdbOps, base string, server, cached tlog.Tree, cachedFile string, trail []string) (f Finding, ok bool) {
 	ev := append(trail[:len(trail):len(trail)], fmt.Sprintf("server: %d records, hash %s", server.N, server.Hash),
 		fmt.Sprintf("cached: %d records, hash %s", cached.N, cached.Hash))
 	security := Finding{ID: "sumdb.security", Area: AreaSumDB, Severity: Error,
@@ -355,7 +355,7 @@ func (r *run) consistency(ctx context.Context, base string, server, cached tlog.
 			Title:    "the checksum database " + r.cfg.SumDB.Name + " serves an older tree than the one go cached: a stale mirror, or a rollback",
 			Evidence: ev}, true
 	}
-	tr := &tileReader{r: r, ctx: ctx, base: base}
+	tr := &tileReader{ops: ops, r: r, ctx: ctx, base: base}
 	h, err := tlog.TreeHash(cached.N, tlog.TileHashReader(server, tr))
 	switch {
 	case err != nil && strings.Contains(err.Error(), "inconsistent"):
@@ -373,6 +373,7 @@ func (r *run) consistency(ctx context.Context, base string, server, cached tlog.
 
 // tileReader reads the database's tiles (tlog.TileReader) through the run's client.
 type tileReader struct {
+	ops  *sumdbOps // receives the tiles read; may be nil
 	r    *run
 	ctx  context.Context
 	base string
@@ -392,4 +393,15 @@ func (t *tileReader) ReadTiles(tiles []tlog.Tile) ([][]byte, error) {
 	return out, nil
 }
 
-func (t *tileReader) SaveTiles([]tlog.Tile, [][]byte) {}
+// SaveTiles keeps the verified tiles for the lookup's client (sumdb.Client reads
+// them from its cache as NAME/tile/...: client.go, tileCacheKey), so no tile is
+// fetched twice.
+func (t *tileReader) SaveTiles(tiles []tlog.Tile, data [][]byte) {
+	if t.ops == nil {
+		return
+	}
+	for i, tile := range tiles {
+		t.ops.WriteCache(t.ops.name+"/"+tile.Path(), data[i])
+	}
+}
+
