@@ -233,6 +233,10 @@ func (r *run) get(ctx context.Context, step, entry, method, rawURL string) ([]by
 	rq.Via = via
 	start := time.Now()
 	resp, err := r.client.Do(req)
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err // the request's URL is in the report already
+	}
 	var body []byte
 	if err == nil {
 		body, err = io.ReadAll(io.LimitReader(resp.Body, 64<<20))

@@ -141,6 +141,11 @@ func (r *run) proxyPath(ctx context.Context, mod, version string) proxyResult {
 	info := &step{name: "info", method: http.MethodGet, path: esc + "/@v/" + ev + ".info"}
 	r.walk(ctx, info)
 	steps = append(steps, info)
+	if info.err != nil || info.direct {
+		// go mod download stops at the failed Stat (modfetch/repo.go).
+		r.reportSteps(mod, version, steps)
+		return res
+	}
 	gomod := &step{name: "mod", method: http.MethodGet, path: esc + "/@v/" + ev + ".mod"}
 	zip := &step{name: "zip", method: http.MethodHead, path: esc + "/@v/" + ev + ".zip"}
 	var wg sync.WaitGroup

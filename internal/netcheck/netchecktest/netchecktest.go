@@ -100,9 +100,9 @@ func (s *Servers) Close() {
 }
 
 // WriteFiles writes ca.pem (the trusted root), corp-root-ca.pem and the forked heads
-// (forked-latest, forked-same-size) into dir.
+// (forked-latest, forked-same-size) and the module's go.sum lines (go.sum) into dir.
 func (s *Servers) WriteFiles(dir string) error {
-	for name, b := range map[string][]byte{"ca.pem": s.CAPEM, "corp-root-ca.pem": s.CorpPEM, "forked-latest": s.ForkedHead, "forked-same-size": s.ForkedSameSize} {
+	for name, b := range map[string][]byte{"ca.pem": s.CAPEM, "corp-root-ca.pem": s.CorpPEM, "forked-latest": s.ForkedHead, "forked-same-size": s.ForkedSameSize, "go.sum": []byte(s.GoSum)} {
 		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
 			return err
 		}
