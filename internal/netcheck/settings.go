@@ -72,6 +72,8 @@ type Config struct {
 // ReadConfig derives the download configuration from env.
 func ReadConfig(env Env) Config {
 	var c Config
+	// `go env` already reports GONOPROXY and GONOSUMDB defaulted from GOPRIVATE
+	// (cfg/cfg.go); NoProxyPatterns applies the same rule when they come from layers.
 	c.NoProxy = goenv.NoProxyPatterns(env.value)
 	c.NoSumDB = goenv.NoSumDBPatterns(env.value)
 	gp, ok := env.lookup("GOPROXY")
@@ -146,7 +148,11 @@ func settingsFindings(env Env, c Config, modPath string) []Finding {
 
 	// GOPRIVATE, GONOPROXY, GONOSUMDB.
 	for _, v := range []struct{ name, eff string }{{"GONOPROXY", c.NoProxy}, {"GONOSUMDB", c.NoSumDB}} {
+		// `go env` reports the derived value; only a layer setting it is the user's own.
 		own := env.value(v.name)
+		if env.Source != nil && env.Source(v.name) == goenv.SourceDefault {
+			own = ""
+		}
 		if own == "" && v.eff != "" {
 			add(Finding{ID: "settings." + strings.ToLower(v.name), Severity: Info,
 				Title:    v.name + " is unset, so it takes GOPRIVATE: " + v.eff,
