@@ -159,11 +159,17 @@ func (r *run) proxyPath(ctx context.Context, mod, version string) proxyResult {
 }
 
 // latestOf picks what cmd/go picks from /@v/list for "latest": the highest release,
-// else the highest pre-release (modload/query.go).
+// else the highest pre-release (modload/query.go); pseudo-versions in the list are
+// ignored (modfetch/proxy.go, Versions), and so are non-canonical ones.
 func latestOf(list []byte) string {
 	var rel, pre string
-	for _, v := range strings.Fields(string(list)) {
-		if !semver.IsValid(v) {
+	for _, line := range strings.Split(string(list), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 {
+			continue
+		}
+		v := f[0]
+		if !semver.IsValid(v) || semver.Canonical(v) != v || module.IsPseudoVersion(v) {
 			continue
 		}
 		if semver.Prerelease(v) == "" {

@@ -404,4 +404,3 @@ func (t *tileReader) SaveTiles(tiles []tlog.Tile, data [][]byte) {
 		t.ops.WriteCache(t.ops.name+"/"+tile.Path(), data[i])
 	}
 }
-
