@@ -3,6 +3,7 @@ package netcheck
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -186,18 +187,14 @@ func latestOf(list []byte) string {
 	return pre
 }
 
-// infoVersion reads the Version of a .info answer.
+// infoVersion reads the Version of a .info answer ({"Version": ..., "Time": ...}, the
+// proxy protocol's Info), "" unless it is a canonical semantic version.
 func infoVersion(b []byte) string {
-	_, rest, ok := bytes.Cut(b, []byte(`"Version":`))
-	if !ok {
+	var info struct{ Version string }
+	if json.Unmarshal(b, &info) != nil || semver.Canonical(info.Version) != info.Version {
 		return ""
 	}
-	rest = bytes.TrimSpace(rest)
-	if len(rest) == 0 || rest[0] != '"' {
-		return ""
-	}
-	v, _, _ := bytes.Cut(rest[1:], []byte(`"`))
-	return string(v)
+	return info.Version
 }
 
 // reportSteps turns the walks into findings.
