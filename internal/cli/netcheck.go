@@ -172,12 +172,12 @@ func renderNetcheck(w io.Writer, r netcheck.Report, verbose bool) {
 					c.NotBefore.Format(time.DateOnly), c.NotAfter.Format(time.DateOnly), c.SHA256)
 			}
 		}
-		fmt.Fprintf(w, "Root store: %s", r.Roots.Kind)
+		fmt.Fprintf(w, "Root store (certificates): %s", r.Roots.Kind)
 		if r.Roots.File != "" {
-			fmt.Fprintf(w, ", %s (%d certificates)", safe(r.Roots.File), r.Roots.FileCerts)
+			fmt.Fprintf(w, ", %s (%d)", safe(r.Roots.File), r.Roots.FileCerts)
 		}
 		if len(r.Roots.Dirs) > 0 {
-			fmt.Fprintf(w, ", %s (%d certificates)", safe(strings.Join(r.Roots.Dirs, ":")), r.Roots.DirCerts)
+			fmt.Fprintf(w, ", %s (%d)", safe(strings.Join(r.Roots.Dirs, ":")), r.Roots.DirCerts)
 		}
 		fmt.Fprintf(w, "\nTook %.0f ms.\n", r.Millis)
 	}

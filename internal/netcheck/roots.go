@@ -144,12 +144,12 @@ func RootFindings(r RootStore) []Finding {
 	}
 	ev := []string{"bundle files tried, first readable used: " + strings.Join(r.FilesTried, ", ")}
 	if r.File != "" {
-		ev = append(ev, "read "+r.File+" ("+strconv.Itoa(r.FileCerts)+" certificates)")
+		ev = append(ev, "read "+r.File+" ("+certs(r.FileCerts)+")")
 	} else {
 		ev = append(ev, "no bundle file is readable")
 	}
 	if len(r.Dirs) > 0 {
-		ev = append(ev, "read directories "+strings.Join(r.Dirs, ", ")+" ("+strconv.Itoa(r.DirCerts)+" certificates)")
+		ev = append(ev, "read directories "+strings.Join(r.Dirs, ", ")+" ("+certs(r.DirCerts)+")")
 	}
 	if r.CertFile != "" {
 		ev = append(ev, "SSL_CERT_FILE="+r.CertFile+" replaces only the bundle file list")
@@ -185,12 +185,20 @@ func RootFindings(r RootStore) []Finding {
 			Fix:      &Fix{Text: "Unset it, or point it at a bundle that exists.", Commands: []string{"unset SSL_CERT_FILE"}}})
 		return fs
 	}
-	title := "Go trusts " + strconv.Itoa(r.Certs()) + " certificates from " + r.File
+	title := "Go trusts " + certs(r.Certs()) + " from " + r.File
 	if r.File == "" {
-		title = "Go trusts " + strconv.Itoa(r.Certs()) + " certificates from " + strings.Join(r.Dirs, ", ")
+		title = "Go trusts " + certs(r.Certs()) + " from " + strings.Join(r.Dirs, ", ")
 	} else if len(r.Dirs) > 0 {
 		title += " and " + strings.Join(r.Dirs, ", ")
 	}
 	add(Finding{ID: "tls.roots", Severity: Info, Title: title, Evidence: ev})
 	return fs
+}
+
+// certs is "1 certificate", "2 certificates".
+func certs(n int) string {
+	if n == 1 {
+		return "1 certificate"
+	}
+	return strconv.Itoa(n) + " certificates"
 }

@@ -40,10 +40,13 @@ func (r *run) sumdbPath(ctx context.Context, mod string, resolved <-chan proxyRe
 	base, trail, err := r.sumdbBase(ctx)
 	if err != nil {
 		<-resolved
+		fix := tlsOrNetFix(err)
+		if fix == nil {
+			fix = &Fix{Text: "A proxy that answers /sumdb/" + db.Name + "/supported with an error other than 404/410 makes the database unavailable (after ','); fix the proxy, or use '|'."}
+		}
 		add(Finding{ID: "sumdb.unreachable", Severity: Error,
 			Title:    "checksum database " + db.Name + " unavailable: " + err.Error(),
-			Evidence: trail,
-			Fix:      &Fix{Text: "A proxy that answers /sumdb/" + db.Name + "/supported with an error other than 404/410 makes the database unavailable (after ','); fix the proxy, or use '|'."}})
+			Evidence: trail, Fix: fix})
 		return
 	}
 	trail = append(trail, "checksum database reached at "+redact(base))

@@ -290,12 +290,12 @@ func storeEvidence(r RootStore) []string {
 	}
 	ev := []string{}
 	if r.File != "" {
-		ev = append(ev, fmt.Sprintf("root store: %s (%d certificates)", r.File, r.FileCerts))
+		ev = append(ev, fmt.Sprintf("root store: %s (%s)", r.File, certs(r.FileCerts)))
 	} else {
 		ev = append(ev, "root store: no bundle file of "+strings.Join(r.FilesTried, ", "))
 	}
 	if len(r.Dirs) > 0 {
-		ev = append(ev, fmt.Sprintf("root store: directories %s (%d certificates)", strings.Join(r.Dirs, ", "), r.DirCerts))
+		ev = append(ev, fmt.Sprintf("root store: directories %s (%s)", strings.Join(r.Dirs, ", "), certs(r.DirCerts)))
 	}
 	return ev
 }
@@ -360,9 +360,8 @@ func privateRootFix(goos string, r RootStore, root, fp string) *Fix {
 		crt := strings.TrimSuffix(file, ".pem") + ".crt"
 		cmds = append(cmds, "sudo cp "+file+" /usr/local/share/ca-certificates/"+crt, "sudo update-ca-certificates")
 	}
-	cmds = append(cmds, "# or, for this user only (SSL_CERT_FILE replaces just the bundle file; keep the public roots in it):",
-		"cat "+bundle+" "+file+" > $HOME/.config/go-roots.pem && export SSL_CERT_FILE=$HOME/.config/go-roots.pem")
-	return &Fix{Text: check, Commands: cmds}
+	cmds = append(cmds, "cat "+bundle+" "+file+" > $HOME/.config/go-roots.pem && export SSL_CERT_FILE=$HOME/.config/go-roots.pem")
+	return &Fix{Text: check + " System-wide with the first commands; or for this user only with the last (SSL_CERT_FILE replaces just the bundle file, so it must keep the public roots).", Commands: cmds}
 }
 
 // publicRootFix is how to restore the public roots.
