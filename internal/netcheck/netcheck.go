@@ -293,7 +293,7 @@ func (r *run) observeTLS(u *url.URL, via string, resp *http.Response, err error)
 		return
 	}
 	var state *tls.ConnectionState
-	if err == nil && resp != nil {
+	if resp != nil { // any answer, 404 included, completed the handshake
 		state = resp.TLS
 		if resp.Request != nil && resp.Request.URL.Host != u.Host {
 			u = resp.Request.URL // after a redirect the chain is the last host's

@@ -76,7 +76,7 @@ func (r *run) sumdbPath(ctx context.Context, mod string, resolved <-chan proxyRe
 		add(Finding{ID: "sumdb.latest", Severity: Error, Title: "checksum database " + db.Name + ": bad tree head: " + err.Error(), Evidence: trail})
 	} else {
 		head, headOK = t, true
-		trail = append(trail, fmt.Sprintf("signed tree head: %d records, hash %s, signature verified with %s", t.N, t.Hash, db.Name))
+		trail = append(trail, fmt.Sprintf("signed tree head: %s, hash %s, signature verified with %s", records(t.N), t.Hash, db.Name))
 	}
 
 	// The head cmd/go cached.
@@ -90,7 +90,7 @@ func (r *run) sumdbPath(ctx context.Context, mod string, resolved <-chan proxyRe
 				Fix:      &Fix{Text: "If GOSUMDB changed on purpose, remove the stale head.", Commands: []string{"rm " + cachedFile}}})
 		} else if t, err := tlog.ParseTree([]byte(n.Text)); err == nil {
 			cachedTree, cachedOK = t, true
-			trail = append(trail, fmt.Sprintf("cached head %s: %d records, hash %s", cachedFile, t.N, t.Hash))
+			trail = append(trail, fmt.Sprintf("cached head %s: %s, hash %s", cachedFile, records(t.N), t.Hash))
 		}
 	} else if cachedFile != "" {
 		trail = append(trail, "no cached head at "+cachedFile+" (go has not used this database here yet)")
@@ -98,8 +98,8 @@ func (r *run) sumdbPath(ctx context.Context, mod string, resolved <-chan proxyRe
 	if headOK && cachedOK && head.N == cachedTree.N && head.Hash != cachedTree.Hash {
 		add(Finding{ID: "sumdb.security", Severity: Error,
 			Title: "SECURITY ERROR: the checksum database " + db.Name + " serves a tree inconsistent with the one go cached: two different trees of the same size",
-			Evidence: append(trail, fmt.Sprintf("server: %d records, hash %s", head.N, head.Hash),
-				fmt.Sprintf("cached: %d records, hash %s", cachedTree.N, cachedTree.Hash)),
+			Evidence: append(trail, fmt.Sprintf("server: %s, hash %s", records(head.N), head.Hash),
+				fmt.Sprintf("cached: %s, hash %s", records(cachedTree.N), cachedTree.Hash)),
 			Fix: securityFix(cachedFile)})
 		<-resolved
 		return
@@ -137,7 +137,7 @@ func (r *run) sumdbPath(ctx context.Context, mod string, resolved <-chan proxyRe
 	}
 	trail = append(trail, lines...)
 	if cachedOK {
-		trail = append(trail, fmt.Sprintf("consistent with the cached head (%d records)", cachedTree.N))
+		trail = append(trail, fmt.Sprintf("consistent with the cached head (%s)", records(cachedTree.N)))
 	}
 	// The go.mod the proxy served against the database (modfetch/fetch.go, checkGoMod).
 	if res.gomod != nil {
@@ -348,8 +348,8 @@ func (o *sumdbOps) SecurityError(msg string) {
 // "downloaded inconsistent tile"). ok is false when the check found a problem that ends
 // the database checks; f may carry a lesser finding.
 func (r *run) consistency(ctx context.Context, ops *sumdbOps, base string, server, cached tlog.Tree, cachedFile string, trail []string) (f Finding, ok bool) {
-	ev := append(trail[:len(trail):len(trail)], fmt.Sprintf("server: %d records, hash %s", server.N, server.Hash),
-		fmt.Sprintf("cached: %d records, hash %s", cached.N, cached.Hash))
+	ev := append(trail[:len(trail):len(trail)], fmt.Sprintf("server: %s, hash %s", records(server.N), server.Hash),
+		fmt.Sprintf("cached: %s, hash %s", records(cached.N), cached.Hash))
 	security := Finding{ID: "sumdb.security", Area: AreaSumDB, Severity: Error,
 		Title:    "SECURITY ERROR: the checksum database " + r.cfg.SumDB.Name + " serves a tree inconsistent with the tree head go cached (" + cachedFile + ")",
 		Evidence: ev, Fix: securityFix(cachedFile)}
@@ -406,4 +406,11 @@ func (t *tileReader) SaveTiles(tiles []tlog.Tile, data [][]byte) {
 	for i, tile := range tiles {
 		t.ops.WriteCache(t.ops.name+"/"+tile.Path(), data[i])
 	}
+}
+
+func records(n int64) string {
+	if n == 1 {
+		return "1 record"
+	}
+	return fmt.Sprintf("%d records", n)
 }

@@ -195,7 +195,7 @@ func diagnoseTLS(tc tlsContext, state *tls.ConnectionState, err error) (Endpoint
 			ep.Anchor, ep.Root = anchorOf(tc.pub, chain)
 			f := Finding{ID: "tls.wrong-host", Area: AreaTLS, Severity: Error,
 				Title:    fmt.Sprintf("%s: the certificate is not valid for %q (it names %s)", tc.host, host, certNames(leaf)),
-				Evidence: append(ev, "x509: "+hostname.Error()),
+				Evidence: append(ev, hostname.Error()),
 				Fix: &Fix{Text: "Check the host in GOPROXY/GOSUMDB (a typo, or a mirror that serves another name's certificate). " +
 					"If the certificate belongs to a TLS-inspecting gateway, ask its owner to exempt the host. Never turn verification off."}}
 			return ep, []Finding{f}
@@ -211,7 +211,7 @@ func diagnoseTLS(tc tlsContext, state *tls.ConnectionState, err error) (Endpoint
 				now = time.Now()
 			}
 			f := Finding{ID: "tls.expired", Area: AreaTLS, Severity: Error,
-				Evidence: append(ev, "x509: "+invalid.Error(), "this machine's clock: "+now.UTC().Format(time.RFC3339))}
+				Evidence: append(ev, invalid.Error(), "this machine's clock: "+now.UTC().Format(time.RFC3339))}
 			if now.Before(bad.NotBefore) {
 				f.Title = fmt.Sprintf("%s: %s is not valid before %s: this machine's clock may be wrong", tc.host, which, bad.NotBefore.UTC().Format(time.RFC3339))
 				f.Fix = &Fix{Text: "Set the clock (enable NTP).", Commands: clockCommands(tc.goos)}
