@@ -12,8 +12,8 @@ import (
 // netcheck's probes of the proxy path, the checksum database and TLS.
 func netChecks() []Check {
 	return []Check{
-		{ID: "net.settings", Area: AreaNetwork, Title: "Module download settings (GOPROXY, GOSUMDB, GOPRIVATE, HTTPS_PROXY)", Run: checkNetSettings},
 		{ID: "net.certs", Area: AreaNetwork, Title: "TLS trust settings Go uses (SSL_CERT_FILE, SSL_CERT_DIR, CA bundle)", Run: checkNetCerts},
+		{ID: "net.settings", Area: AreaNetwork, Title: "Module download settings (GOPROXY, GOSUMDB, GOPRIVATE, HTTPS_PROXY)", Run: checkNetSettings},
 		{ID: "net.online", Area: AreaNetwork, Title: "Module proxy, checksum database and TLS chains, probed (gonative netcheck)", Network: true, Run: checkNetOnline},
 	}
 }
