@@ -94,7 +94,7 @@ func TestSettingsFindings(t *testing.T) {
 	}
 }
 
-func pem(n int) string {
+func pemCerts(n int) string {
 	return strings.Repeat("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", n)
 }
 
@@ -129,11 +129,11 @@ func mapFS(files map[string]string) FS {
 
 func TestDescribeRoots(t *testing.T) {
 	files := map[string]string{
-		"/etc/ssl/certs/ca-certificates.crt": pem(140),
-		"/etc/ssl/certs/a.pem":               pem(1),
-		"/etc/pki/tls/certs/ca-bundle.crt":   pem(120),
-		"/home/me/corp.pem":                  pem(1),
-		"/home/me/certs/corp.pem":            pem(1),
+		"/etc/ssl/certs/ca-certificates.crt": pemCerts(140),
+		"/etc/ssl/certs/a.pem":               pemCerts(1),
+		"/etc/pki/tls/certs/ca-bundle.crt":   pemCerts(120),
+		"/home/me/corp.pem":                  pemCerts(1),
+		"/home/me/certs/corp.pem":            pemCerts(1),
 	}
 	tests := []struct {
 		name        string
