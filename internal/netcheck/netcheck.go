@@ -107,6 +107,10 @@ type run struct {
 	seen      map[string]bool
 	findings  []Finding
 	resolved  string
+	// netrc holds the credentials GOAUTH=netrc gives go; authCommands is true when
+	// GOAUTH also names commands netcheck does not run.
+	netrc        []netrcLine
+	authCommands bool
 }
 
 func (r *run) add(fs ...Finding) {
@@ -129,6 +133,7 @@ func Run(ctx context.Context, opts Options) Report {
 	}
 	r := &run{opts: opts, cfg: ReadConfig(opts.Env), pub: opts.PublicRoots, seen: map[string]bool{}}
 	r.roots = DescribeRoots(opts.Env.GOOS, opts.Env.getenv, opts.FS)
+	r.netrc, r.authCommands = goAuth(opts.Env, opts.FS)
 	r.proxy = opts.Proxy
 	if r.proxy == nil {
 		r.proxy = http.ProxyFromEnvironment
@@ -226,6 +231,7 @@ func (r *run) get(ctx context.Context, step, entry, method, rawURL string) ([]by
 	if err != nil {
 		return nil, err
 	}
+	addCredentials(req, r.netrc)
 	via := ""
 	if u, err := r.proxy(req); err == nil && u != nil {
 		via = redact(u.String())

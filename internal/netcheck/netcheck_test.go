@@ -262,3 +262,52 @@ func TestProxyFromEnvironmentSkipsLoopback(t *testing.T) {
 		t.Fatalf("ProxyFromEnvironment(loopback) = %v, %v; want no proxy", u, err)
 	}
 }
+
+// TestNetrc: a proxy that wants credentials gets them from ~/.netrc (GOAUTH=netrc, the
+// default), matched on host:port as cmd/go matches them; without them the finding says
+// how to add them; with a GOAUTH command netcheck does not run, the result is unknown.
+func TestNetrc(t *testing.T) {
+	s := startServers(t)
+	authProxy := func(next string) http.Handler {
+		u, _ := url.Parse(next)
+		rp := httputilProxy(u, s)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if user, pass, ok := r.BasicAuth(); !ok || user != "me" || pass != "tok" {
+				http.Error(w, "authentication required", http.StatusUnauthorized)
+				return
+			}
+			rp.ServeHTTP(w, r)
+		})
+	}
+	srv := httptestTLS(t, authProxy(s.Good), s)
+	home := t.TempDir()
+	u, _ := url.Parse(srv)
+	vars := map[string]string{"GOPROXY": srv, "HOME": home}
+
+	r := Run(context.Background(), testOptions(t, s, vars))
+	f, ok := find(r, "proxy.error")
+	if !ok || f.Fix == nil || !strings.Contains(strings.Join(f.Fix.Commands, " "), "machine "+u.Host+" login") {
+		t.Fatalf("without netrc: %q, fix %+v", findingIDs(r), f.Fix)
+	}
+
+	os.WriteFile(filepath.Join(home, ".netrc"), []byte("machine other.example login x password y\nmachine "+u.Host+" login me password tok\n"), 0o600)
+	r = Run(context.Background(), testOptions(t, s, vars))
+	if _, ok := find(r, "proxy.ok"); !ok {
+		t.Fatalf("with netrc: %q", findingIDs(r))
+	}
+
+	os.Remove(filepath.Join(home, ".netrc"))
+	vars["GOAUTH"] = "netrc;/usr/local/bin/corp-auth"
+	r = Run(context.Background(), testOptions(t, s, vars))
+	if f, ok := find(r, "proxy.auth"); !ok || f.Severity != Warning {
+		t.Fatalf("with a GOAUTH command: %q", findingIDs(r))
+	}
+}
+
+func TestParseNetrc(t *testing.T) {
+	got := parseNetrc("machine a login u password p\nmachine b\n login v\n password q\nmacdef init\nmachine c login x password y\n\nmachine d login w password r\ndefault\nmachine e login e password e\n")
+	want := []netrcLine{{"a", "u", "p"}, {"b", "v", "q"}, {"d", "w", "r"}}
+	if !slices.Equal(got, want) {
+		t.Fatalf("parseNetrc = %v, want %v", got, want)
+	}
+}

@@ -34,6 +34,7 @@ type step struct {
 	method   string
 	path     string // below the proxy's base URL
 	answered string // the entry that answered
+	failed   string // the entry whose error ended the walk
 	body     []byte
 	// outcome, when nothing answered: "direct", "off", "not found", or the error that ended the walk
 	err     error
@@ -75,6 +76,7 @@ func (r *run) walk(ctx context.Context, s *step) {
 				s.trail[len(s.trail)-1] += ": the entry is followed by ',', so go stops here"
 			}
 			s.err = fmt.Errorf("%s: %w", redact(p.URL), err)
+			s.failed = p.URL
 			return
 		}
 	}
@@ -219,6 +221,15 @@ func (r *run) reportSteps(mod, version string, steps []*step) {
 			r.add(Finding{ID: "proxy.off", Area: AreaProxy, Severity: Error,
 				Title: fmt.Sprintf("%s (%s): the GOPROXY list reaches off: module lookup disabled", target, s.name), Evidence: s.trail})
 			worst = Error
+		case s.err != nil && r.authCommands && isAuthStatus(s.err):
+			// go would run the GOAUTH commands and retry: unknown, not a failure.
+			r.add(Finding{ID: "proxy.auth", Area: AreaProxy, Severity: Warning,
+				Title:    fmt.Sprintf("%s (%s): the proxy wants credentials that only GOAUTH's commands can give, which netcheck does not run: whether go gets in is unknown", target, s.name),
+				Evidence: s.trail,
+				Fix:      &Fix{Text: "Check that the GOAUTH command prints credentials for this URL (go help gitauth, go help goauth)."}})
+			if worst == Info {
+				worst = Warning
+			}
 		case s.err != nil:
 			f := Finding{ID: "proxy.error", Area: AreaProxy, Severity: Error,
 				Title:    fmt.Sprintf("%s (%s) fails: %s", target, s.name, s.err),
@@ -284,7 +295,11 @@ func (r *run) errorFix(s *step) *Fix {
 	if errors.As(s.err, &se) {
 		switch se.status {
 		case http.StatusUnauthorized, http.StatusForbidden:
-			return &Fix{Text: "The proxy wants credentials: go sends them from GOAUTH (default: ~/.netrc).", Commands: []string{"printf 'machine HOST login USER password TOKEN\\n' >> ~/.netrc"}}
+			host := "HOST"
+			if u, err := url.Parse(s.failed); err == nil && u.Host != "" {
+				host = u.Host // netrc machines match the URL's host[:port] (auth.go, loadCredential)
+			}
+			return &Fix{Text: "The proxy wants credentials (none were sent, or they were refused): go sends them from GOAUTH, by default ~/.netrc (or $NETRC), matched on the host.", Commands: []string{"printf 'machine " + host + " login USER password TOKEN\\n' >> ~/.netrc && chmod 600 ~/.netrc"}}
 		}
 	}
 	i := -1
@@ -411,4 +426,10 @@ func goModSum(data []byte) (string, error) {
 	return dirhash.Hash1([]string{"go.mod"}, func(string) (io.ReadCloser, error) {
 		return io.NopCloser(bytes.NewReader(data)), nil
 	})
+}
+
+// isAuthStatus reports whether err is a 401 or 403 answer.
+func isAuthStatus(err error) bool {
+	var se *statusError
+	return errors.As(err, &se) && (se.status == http.StatusUnauthorized || se.status == http.StatusForbidden)
 }

@@ -75,8 +75,14 @@ type Servers struct {
 	// GoMod is the module's go.mod.
 	GoMod []byte
 
+	trusted *ca
 	servers []*httptest.Server
 	closers []io.Closer
+}
+
+// Leaf issues a certificate from "Test Root CA" for names, valid for a day.
+func (s *Servers) Leaf(names ...string) (tls.Certificate, error) {
+	return s.trusted.leaf(time.Now().Add(24*time.Hour), names...)
 }
 
 // Start starts every server on 127.0.0.1.
@@ -242,6 +248,7 @@ func (s *Servers) start() error {
 	if err != nil {
 		return err
 	}
+	s.trusted = trusted
 	s.Trusted = x509.NewCertPool()
 	s.Trusted.AddCert(trusted.cert)
 	s.CAPEM, s.CorpPEM = trusted.pem(), corp.pem()
