@@ -165,6 +165,8 @@ func Run(ctx context.Context, opts Options) Report {
 
 	r.add(Offline(ctx, opts)...)
 
+	r.add(r.bypassFindings()...)
+
 	rep := Report{SchemaVersion: SchemaVersion, Module: opts.Module, Version: opts.Version, Roots: r.roots}
 	if r.cfg.ProxyUnknown {
 		r.add(Finding{ID: "proxy.unknown", Area: AreaProxy, Severity: Warning,
@@ -362,4 +364,37 @@ func quote(s string) string {
 // joinURL appends a path to a base URL.
 func joinURL(base, p string) string {
 	return strings.TrimSuffix(base, "/") + "/" + strings.TrimPrefix(p, "/")
+}
+
+// bypassFindings say which proxy entries go reaches without the HTTPS_PROXY that is
+// set: loopback hosts (never proxied: net/http's ProxyFromEnvironment) and hosts
+// NO_PROXY matches.
+func (r *run) bypassFindings() []Finding {
+	if r.opts.Env.getenv("HTTPS_PROXY") == "" && r.opts.Env.getenv("https_proxy") == "" {
+		return nil
+	}
+	var fs []Finding
+	seen := map[string]bool{}
+	for _, p := range r.cfg.Proxies {
+		u, err := url.Parse(p.URL)
+		if err != nil || u.Scheme != "https" || seen[u.Host] {
+			continue
+		}
+		seen[u.Host] = true
+		req, err := http.NewRequest(http.MethodGet, p.URL, nil)
+		if err != nil {
+			continue
+		}
+		if via, err := r.proxy(req); err != nil || via != nil {
+			continue
+		}
+		why := "NO_PROXY matches it"
+		h := u.Hostname()
+		if ip := net.ParseIP(h); h == "localhost" || ip != nil && ip.IsLoopback() {
+			why = "go never proxies localhost or loopback addresses"
+		}
+		fs = append(fs, Finding{ID: "proxy.bypass", Area: AreaProxy, Severity: Info,
+			Title: u.Host + " is reached directly, not through HTTPS_PROXY: " + why})
+	}
+	return fs
 }
