@@ -308,12 +308,8 @@ func (r *run) observeTLS(u *url.URL, via string, resp *http.Response, err error)
 		}
 	}
 	var cve *tls.CertificateVerificationError
-	if state == nil && !errors.As(err, &cve) {
-		if err != nil && isTLSError(err) {
-			// a handshake failure without a chain (protocol version, alert)
-		} else {
-			return
-		}
+	if state == nil && !errors.As(err, &cve) && (err == nil || !isTLSError(err)) {
+		return // no handshake to judge (a refused connection, a DNS failure)
 	}
 	host := u.Host
 	if u.Port() == "" {

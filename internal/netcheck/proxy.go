@@ -255,13 +255,13 @@ func (r *run) reportSteps(mod, version string, steps []*step) {
 	}
 	if worst == Info && len(answered) == len(steps) {
 		r.add(Finding{ID: "proxy.ok", Area: AreaProxy, Severity: Info,
-			Title:    fmt.Sprintf("%s: %s", target, strings.Join(dedupe(answered), ", ")),
+			Title:    fmt.Sprintf("%s: %s", target, strings.Join(groupByEntry(answered), ", ")),
 			Evidence: trail})
 	}
 }
 
-func dedupe(s []string) []string {
-	// "list from X, info from X, mod from X, zip from X" → "list, info, mod, zip from X"
+// groupByEntry folds "list from X", "info from X" ... into "list, info from X".
+func groupByEntry(s []string) []string {
 	var out []string
 	var names []string
 	last := ""

@@ -124,9 +124,8 @@ func settingsFindings(env Env, c Config, modPath string) []Finding {
 	default:
 		var ev []string
 		ev = append(ev, env.setting("GOPROXY"))
-		for i, p := range c.Proxies {
+		for i := range c.Proxies {
 			ev = append(ev, fmt.Sprintf("%d. %s", i+1, describeEntry(c.Proxies, i)))
-			_ = p
 		}
 		add(Finding{ID: "settings.goproxy", Severity: Info, Title: "GOPROXY: " + proxyListSummary(c.Proxies), Evidence: ev,
 			Links: []string{"https://go.dev/ref/mod#goproxy-protocol"}})

@@ -1,6 +1,7 @@
 package netcheck
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
@@ -97,10 +98,8 @@ func fingerprint(b []byte) string {
 }
 
 func selfSigned(c *x509.Certificate) bool {
-	return bytesEqual(c.RawSubject, c.RawIssuer) && c.CheckSignatureFrom(c) == nil
+	return bytes.Equal(c.RawSubject, c.RawIssuer) && c.CheckSignatureFrom(c) == nil
 }
-
-func bytesEqual(a, b []byte) bool { return string(a) == string(b) }
 
 func name(c *x509.Certificate) string {
 	if c.Subject.CommonName != "" {
