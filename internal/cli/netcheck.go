@@ -109,11 +109,19 @@ func renderNetcheck(w io.Writer, r netcheck.Report, verbose bool) {
 	for _, a := range r.Areas {
 		line := fmt.Sprintf("[%s] %s", netGlyph(a.Status), a.Title)
 		if a.Status == netcheck.OK {
+			// The area's verdict ("proxy.ok", "sumdb.ok") sums it up best; else its
+			// first finding.
+			summary := ""
 			for _, f := range r.Findings {
-				if f.Area == a.Area {
-					line += " (" + safe(f.Title) + ")"
-					break
+				if f.Area == a.Area && (summary == "" || strings.HasSuffix(f.ID, ".ok")) {
+					summary = f.Title
+					if strings.HasSuffix(f.ID, ".ok") {
+						break
+					}
 				}
+			}
+			if summary != "" {
+				line += " (" + safe(summary) + ")"
 			}
 		} else {
 			problems++
