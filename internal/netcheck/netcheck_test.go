@@ -311,3 +311,44 @@ func TestParseNetrc(t *testing.T) {
 		t.Fatalf("parseNetrc = %v, want %v", got, want)
 	}
 }
+
+// TestFileProxy: a file:// GOPROXY entry is read from disk (a missing file is "not
+// found", so ',' falls through to the next entry).
+func TestFileProxy(t *testing.T) {
+	s := startServers(t)
+	dir := t.TempDir()
+	at := filepath.Join(dir, "example.com", "hello", "@v")
+	os.MkdirAll(at, 0o755)
+	os.WriteFile(filepath.Join(at, "v1.0.0.info"), []byte(`{"Version":"v1.0.0"}`), 0o644)
+	os.WriteFile(filepath.Join(at, "v1.0.0.mod"), s.GoMod, 0o644)
+	// no zip: the next entry serves it
+	r := Run(context.Background(), testOptions(t, s, map[string]string{"GOPROXY": "file://" + filepath.ToSlash(dir) + "," + s.Good}))
+	f, ok := find(r, "proxy.ok")
+	if !ok || !strings.Contains(f.Title, "info, mod from file://") || !strings.Contains(f.Title, "zip from "+s.Good) {
+		t.Fatalf("proxy.ok %q; findings %q", f.Title, findingIDs(r))
+	}
+	if _, ok := find(r, "sumdb.ok"); !ok {
+		t.Fatalf("findings %q", findingIDs(r))
+	}
+}
+
+// BenchmarkRun measures a full healthy run against loopback servers: the settings,
+// the proxy path, the checksum database with a consistency proof against a cached
+// head, and the TLS diagnosis.
+func BenchmarkRun(b *testing.B) {
+	s, err := netchecktest.Start()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	gopath := b.TempDir()
+	vars := map[string]string{"GOPROXY": s.Good, "GOSUMDB": s.GOSUMDB, "GOPATH": gopath}
+	env := Env{GOOS: "linux", Value: func(n string) (string, bool) { v, ok := vars[n]; return v, ok }, Getenv: func(n string) string { return vars[n] }}
+	opts := Options{Env: env, FS: FS{ReadFile: os.ReadFile, ReadDir: os.ReadDir}, Module: netchecktest.Module, Version: netchecktest.Version,
+		RootCAs: s.Trusted, Proxy: func(*http.Request) (*url.URL, error) { return nil, nil }}
+	for b.Loop() {
+		if r := Run(context.Background(), opts); r.Worst() == Error {
+			b.Fatalf("findings %q", findingIDs(r))
+		}
+	}
+}
