@@ -14,6 +14,7 @@ import (
 
 	"github.com/gonative/gonative/internal/cli"
 	"github.com/gonative/gonative/internal/host"
+	"github.com/gonative/gonative/internal/netcheck/netchecktest"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -69,6 +70,7 @@ func TestScript(t *testing.T) {
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"exitcode": cmdExitCode,
+			"netserve": cmdNetServe,
 		},
 		Condition: func(cond string) (bool, error) {
 			return false, fmt.Errorf("unknown condition %q", cond)
@@ -96,5 +98,29 @@ func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	if got != want {
 		ts.Fatalf("%s exited with status %d, want %d", args[1], got, want)
+	}
+}
+
+// cmdNetServe runs "netserve": it starts netchecktest's loopback servers (module
+// proxies that answer, 404, 500, present an untrusted "Corp Root CA", expired or
+// wrong-host certificates; checksum databases; an HTTPS_PROXY forward proxy) for the
+// rest of the script, writes ca.pem, corp-root-ca.pem, forked-latest and
+// forked-same-size and go.sum into $WORK and sets their URLs as variables (GOODPROXY,
+// NOTFOUNDPROXY, ERRORPROXY, CORPPROXY, EXPIREDPROXY, WRONGHOSTPROXY, WRONGKEYPROXY,
+// TESTSUMDB, SUMDBURL, FORWARDPROXY, PROXIEDGOOD, CORPSHA256).
+func cmdNetServe(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 0 {
+		ts.Fatalf("usage: netserve")
+	}
+	s, err := netchecktest.Start()
+	if err != nil {
+		ts.Fatalf("netserve: %v", err)
+	}
+	ts.Defer(s.Close)
+	if err := s.WriteFiles(ts.Getenv("WORK")); err != nil {
+		ts.Fatalf("netserve: %v", err)
+	}
+	for k, v := range s.Env() {
+		ts.Setenv(k, v)
 	}
 }

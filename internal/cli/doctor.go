@@ -14,7 +14,7 @@ import (
 )
 
 func newDoctorCmd() *cobra.Command {
-	var verbose, asJSON, list bool
+	var verbose, asJSON, list, online bool
 	cmd := &cobra.Command{
 		Use:   "doctor [CHECK-ID...]",
 		Short: "Diagnose this machine's Go setup: native or translated, every go on PATH, settings, cgo, Homebrew, tools",
@@ -27,7 +27,7 @@ $GOROOT/go.env), the cgo toolchain and the libraries it would link, and Homebrew
 
 Every finding has an id, a severity, evidence, a fix and links. Name check ids (or an
 area such as "go" or "cgo") to run only those; --list-checks lists them. Offline: no
-network is used.
+network is used, unless --online adds netcheck's probes (proxy, checksum database, TLS).
 
 Exit status: 0 no error found (warnings may be printed), 3 an error-severity finding,
 1 the doctor itself failed.`,
@@ -45,7 +45,7 @@ Exit status: 0 no error found (warnings may be printed), 3 an error-severity fin
 			if err != nil {
 				return &ExitError{Code: ExitFailed, Err: err}
 			}
-			r := doctor.Run(cmd.Context(), m, checks, doctor.Options{})
+			r := doctor.Run(cmd.Context(), m, checks, doctor.Options{Network: online})
 			if asJSON {
 				enc := json.NewEncoder(out)
 				enc.SetIndent("", "  ")
@@ -64,6 +64,7 @@ Exit status: 0 no error found (warnings may be printed), 3 an error-severity fin
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "show every finding with its evidence, fix and links")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON (with schema_version)")
 	cmd.Flags().BoolVar(&list, "list-checks", false, "list the checks and exit")
+	cmd.Flags().BoolVar(&online, "online", false, "also run the network checks (gonative netcheck's probes)")
 	return cmd
 }
 

@@ -2,60 +2,103 @@ package doctor
 
 import (
 	"context"
-	"strings"
+
+	"github.com/gonative/gonative/internal/goenv"
+	"github.com/gonative/gonative/internal/netcheck"
 )
 
-// netChecks are the offline network checks. The online ones (proxy reachability,
-// checksum database, TLS chains) belong to netcheck, which adds its checks to the
-// registry with Registry.Add and Network: true.
+// netChecks are the network checks. The offline ones (the settings and the root store
+// Go uses) run always; the online ones (Network: true, `doctor --online`) are
+// netcheck's probes of the proxy path, the checksum database and TLS.
 func netChecks() []Check {
 	return []Check{
-		{ID: "net.certs", Area: AreaNetwork, Title: "TLS trust settings Go uses (SSL_CERT_FILE, CA bundle)", Run: checkNetCerts},
+		{ID: "net.certs", Area: AreaNetwork, Title: "TLS trust settings Go uses (SSL_CERT_FILE, SSL_CERT_DIR, CA bundle)", Run: checkNetCerts},
+		{ID: "net.settings", Area: AreaNetwork, Title: "Module download settings (GOPROXY, GOSUMDB, GOPRIVATE, HTTPS_PROXY)", Run: checkNetSettings},
+		{ID: "net.online", Area: AreaNetwork, Title: "Module proxy, checksum database and TLS chains, probed (gonative netcheck)", Network: true, Run: checkNetOnline},
 	}
 }
 
-// linuxBundles are the CA bundle files Go's crypto/x509 tries on Linux, in order
-// (crypto/x509/root_linux.go).
-var linuxBundles = []string{
-	"/etc/ssl/certs/ca-certificates.crt",
-	"/etc/pki/tls/certs/ca-bundle.crt",
-	"/etc/ssl/ca-bundle.pem",
-	"/etc/pki/tls/cacert.pem",
-	"/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
-	"/etc/ssl/cert.pem",
+// NetcheckOptions are netcheck's options for the machine of s: its Go settings with
+// their layers, its environment and files, and (on macOS) the system proxy that go
+// ignores.
+func NetcheckOptions(ctx context.Context, s *Session) netcheck.Options {
+	m := s.M
+	goos := s.GOOS(ctx)
+	opts := netcheck.Options{
+		Env: netcheck.Env{
+			GOOS: goos,
+			Value: func(name string) (string, bool) {
+				if env, err := s.GoEnv(ctx); err == nil {
+					if v, ok := env[name]; ok {
+						return v, true
+					}
+				}
+				if v, ok := s.Layers(ctx).Get(name); ok {
+					return v, true
+				}
+				// No go ran and no layer sets it: cmd/go's default is unknown here
+				// ($GOROOT/go.env is read as a layer when it exists).
+				v := s.Value(ctx, name)
+				return v, v != ""
+			},
+			Source: func(name string) goenv.Source { return s.Layers(ctx).Source(name) },
+			Getenv: m.Getenv,
+		},
+		FS: netcheck.FS{ReadFile: m.ReadFile, ReadDir: m.ReadDir},
+	}
+	if goos == "darwin" && m.Exec != nil {
+		opts.SystemProxy = func(ctx context.Context) (netcheck.SystemProxy, error) {
+			out, err := m.Exec(ctx, nil, "scutil", "--proxy")
+			if err != nil {
+				return netcheck.SystemProxy{}, err
+			}
+			return netcheck.ParseScutilProxy(out), nil
+		}
+	}
+	return opts
 }
 
+func checkNetSettings(ctx context.Context, s *Session) []Finding {
+	return fromNetcheck("net.settings", netcheck.Settings(ctx, NetcheckOptions(ctx, s)))
+}
+
+// checkNetCerts describes the root store as crypto/x509 reads it: on Linux
+// SSL_CERT_FILE replaces only the bundle file list and SSL_CERT_DIR only the directory
+// list (root_unix.go); on macOS both are ignored (root_darwin.go).
 func checkNetCerts(ctx context.Context, s *Session) []Finding {
-	h := s.Host(ctx)
-	file, dir := s.M.Getenv("SSL_CERT_FILE"), s.M.Getenv("SSL_CERT_DIR")
-	switch h.OS {
-	case "darwin":
-		if file != "" || dir != "" {
-			return []Finding{{Severity: Info,
-				Title:    "SSL_CERT_FILE/SSL_CERT_DIR are set, but Go on macOS ignores them: it asks the system keychain (Security.framework)",
-				Evidence: []string{"SSL_CERT_FILE=" + file, "SSL_CERT_DIR=" + dir},
-				Fix:      &Fix{Text: "Add a corporate root to the System keychain instead.", Commands: []string{"sudo security add-trusted-cert -d -r trustRoot -k /Library/Keychains/System.keychain corp-root.pem"}},
-				Links:    []string{"https://go.dev/doc/go1.18#crypto/x509"}}}
-		}
-		return []Finding{{Severity: Info, Title: "Go verifies TLS with the macOS keychain"}}
-	case "linux":
-		if file != "" {
-			if _, err := s.M.Stat(file); err != nil {
-				return []Finding{{Severity: Error, Title: "SSL_CERT_FILE=" + file + " does not exist: Go then trusts no file bundle (\"x509: certificate signed by unknown authority\")",
-					Evidence: []string{"SSL_CERT_FILE=" + file, err.Error()},
-					Fix:      &Fix{Text: "Unset it, or point it at a bundle that holds the public roots plus yours.", Commands: []string{"unset SSL_CERT_FILE"}}}}
-			}
-			return []Finding{{Severity: Info, Title: "SSL_CERT_FILE=" + file + " replaces the system CA bundle for Go; it must hold the public roots too",
-				Evidence: []string{"SSL_CERT_FILE=" + file}}}
-		}
-		for _, b := range linuxBundles {
-			if _, err := s.M.Stat(b); err == nil {
-				return []Finding{{Severity: Info, Title: "CA bundle: " + b}}
-			}
-		}
-		return []Finding{{Severity: Error, Title: "no CA bundle: Go cannot verify TLS (module downloads fail with \"x509: certificate signed by unknown authority\")",
-			Evidence: []string{"none of " + strings.Join(linuxBundles, ", ") + " exists"},
-			Fix:      &Fix{Text: "Install the CA certificates.", Commands: []string{"apt-get install ca-certificates", "apk add ca-certificates"}}}}
+	o := NetcheckOptions(ctx, s)
+	return fromNetcheck("net.certs", netcheck.RootFindings(netcheck.DescribeRoots(o.Env.GOOS, s.M.Getenv, o.FS)))
+}
+
+// checkNetOnline runs netcheck's probes for the default module; the settings and
+// root findings are net.settings' and net.certs'.
+func checkNetOnline(ctx context.Context, s *Session) []Finding {
+	o := NetcheckOptions(ctx, s)
+	mod, ver, err := netcheck.ResolveModule("", o.Env, o.FS)
+	if err != nil {
+		return []Finding{{Severity: Error, Title: err.Error()}}
 	}
-	return nil
+	o.Module, o.Version = mod, ver
+	r := netcheck.Run(ctx, o)
+	var out []netcheck.Finding
+	for _, f := range r.Findings {
+		if f.Area != netcheck.AreaSettings && f.ID != "tls.roots" && f.ID != "proxy.env" && f.ID != "proxy.system" {
+			out = append(out, f)
+		}
+	}
+	return fromNetcheck("net.online", out)
+}
+
+// fromNetcheck turns netcheck's findings into the doctor's: the check's id qualified
+// by netcheck's ("net.certs:tls.roots").
+func fromNetcheck(check string, in []netcheck.Finding) []Finding {
+	out := make([]Finding, 0, len(in))
+	for _, f := range in {
+		d := Finding{ID: check + ":" + f.ID, Severity: Severity(f.Severity), Title: f.Title, Evidence: f.Evidence, Links: f.Links}
+		if f.Fix != nil {
+			d.Fix = &Fix{Text: f.Fix.Text, Commands: f.Fix.Commands}
+		}
+		out = append(out, d)
+	}
+	return out
 }

@@ -1,0 +1,201 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/gonative/gonative/internal/doctor"
+	"github.com/gonative/gonative/internal/netcheck"
+	"github.com/spf13/cobra"
+)
+
+func newNetcheckCmd() *cobra.Command {
+	var verbose, asJSON bool
+	var timeout time.Duration
+	cmd := &cobra.Command{
+		Use:   "netcheck [MODULE[@VERSION]]",
+		Short: "Diagnose module downloads: GOPROXY path, checksum database, TLS trust (the chain presented, the root missing)",
+		Long: `netcheck finds out why "go mod download" fails on this machine, following cmd/go's
+own rules, and says how to fix it.
+
+For MODULE (default: the main module's first requirement, else golang.org/x/mod@latest)
+it makes exactly the requests go makes through each GOPROXY entry in order (',' falls
+through only on 404/410, '|' on any error; direct and off end the list), through
+HTTPS_PROXY as go applies it (environment only, never for loopback); it reaches the
+checksum database as go does (a proxy's /sumdb/NAME/supported, else directly), verifies
+the signed tree head with GOSUMDB's key and its consistency with the head go cached in
+$GOPATH/pkg/sumdb, and compares the module's hashes. For every HTTPS endpoint it shows
+the chain presented, which root store Go reads on this OS, and when the chain does not
+verify, which issuer is missing and whether it is a public root or a private
+(intercepting) one, with its fingerprint and the exact commands to trust it.
+TLS verification is never turned off. Nothing is written: go's cached state is read only.
+
+Exit status: 0 no problem found, 3 a problem found, 1 netcheck itself failed.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			m, err := doctorMachine()
+			if err != nil {
+				return &ExitError{Code: ExitFailed, Err: err}
+			}
+			s := doctor.NewSession(m)
+			opts := doctor.NetcheckOptions(ctx, s)
+			arg := ""
+			if len(args) == 1 {
+				arg = args[0]
+			}
+			opts.Module, opts.Version, err = netcheck.ResolveModule(arg, opts.Env, opts.FS)
+			if err != nil {
+				return &ExitError{Code: ExitFailed, Err: err}
+			}
+			opts.Timeout = timeout
+			r := netcheck.Run(ctx, opts)
+			out := cmd.OutOrStdout()
+			if asJSON {
+				enc := json.NewEncoder(out)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(r); err != nil {
+					return &ExitError{Code: ExitFailed, Err: err}
+				}
+			} else {
+				renderNetcheck(out, r, verbose)
+			}
+			if r.Worst() == netcheck.Error {
+				return problems()
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "show every finding with its evidence, every request and every chain")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON (with schema_version)")
+	cmd.Flags().DurationVar(&timeout, "timeout", netcheck.DefaultTimeout, "time-out of each request")
+	return cmd
+}
+
+// safe quotes control characters (a hostile server's certificate names and error
+// bodies reach the terminal), keeping newlines.
+func safe(s string) string {
+	if !strings.ContainsFunc(s, func(r rune) bool { return (r < 0x20 && r != '\n') || r == 0x7f || (r >= 0x80 && r < 0xa0) }) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if (r < 0x20 && r != '\n') || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			fmt.Fprintf(&b, "\\x%02x", r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func netGlyph(s netcheck.Severity) string { return glyph(doctor.Severity(s)) }
+
+func renderNetcheck(w io.Writer, r netcheck.Report, verbose bool) {
+	target := r.Module + "@" + r.Version
+	if r.Resolved != "" && r.Resolved != r.Version {
+		target += " (" + r.Resolved + ")"
+	}
+	if verbose {
+		fmt.Fprintf(w, "netcheck of %s\n", safe(target))
+	} else {
+		fmt.Fprintf(w, "netcheck of %s (to see all details, run gonative netcheck -v):\n", safe(target))
+	}
+	problems := 0
+	for _, a := range r.Areas {
+		line := fmt.Sprintf("[%s] %s", netGlyph(a.Status), a.Title)
+		if a.Status == netcheck.OK {
+			// The area's verdict ("proxy.ok", "sumdb.ok") sums it up best; else its
+			// first finding.
+			summary := ""
+			for _, f := range r.Findings {
+				if f.Area == a.Area && (summary == "" || strings.HasSuffix(f.ID, ".ok")) {
+					summary = f.Title
+					if strings.HasSuffix(f.ID, ".ok") {
+						break
+					}
+				}
+			}
+			if summary != "" {
+				line += " (" + safe(summary) + ")"
+			}
+		} else {
+			problems++
+		}
+		fmt.Fprintln(w, line)
+		for _, f := range r.Findings {
+			if f.Area != a.Area || (!verbose && !f.Severity.Worse(netcheck.Info)) {
+				continue
+			}
+			fmt.Fprintf(w, "    %s %s\n", mark(doctor.Severity(f.Severity)), safe(f.Title))
+			if verbose || f.Severity == netcheck.Error {
+				if verbose {
+					fmt.Fprintf(w, "      id: %s\n", f.ID)
+				}
+				for _, e := range f.Evidence {
+					fmt.Fprintf(w, "      - %s\n", strings.ReplaceAll(safe(e), "\n", "\n        "))
+				}
+			}
+			if f.Fix != nil {
+				fmt.Fprintf(w, "      fix: %s\n", safe(f.Fix.Text))
+				for _, c := range f.Fix.Commands {
+					fmt.Fprintf(w, "        $ %s\n", safe(c))
+				}
+			}
+			if verbose {
+				for _, l := range f.Links {
+					fmt.Fprintf(w, "      see %s\n", l)
+				}
+			}
+		}
+	}
+	if verbose {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "Requests:")
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		for _, rq := range r.Requests {
+			status := fmt.Sprint(rq.Status)
+			if rq.Error != "" && rq.Status == 0 {
+				status = "error"
+			}
+			via := ""
+			if rq.Via != "" {
+				via = "via " + rq.Via
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%.0f ms\t%s\n", rq.Step, rq.Method, safe(rq.URL), status, rq.Millis, safe(via))
+		}
+		tw.Flush()
+		for _, ep := range r.Endpoints {
+			state := "verified"
+			if !ep.Verified {
+				state = "NOT verified: " + ep.Error
+			}
+			fmt.Fprintf(w, "TLS %s: %s; root %q (%s)\n", safe(ep.Host), safe(state), safe(ep.Root), ep.Anchor)
+			for i, c := range ep.Chain {
+				fmt.Fprintf(w, "  %d. %s\n     issuer %s\n     valid %s to %s\n     SHA-256 %s\n", i, safe(c.Subject), safe(c.Issuer),
+					c.NotBefore.Format(time.DateOnly), c.NotAfter.Format(time.DateOnly), c.SHA256)
+			}
+		}
+		fmt.Fprintf(w, "Root store (certificates): %s", r.Roots.Kind)
+		if r.Roots.File != "" {
+			fmt.Fprintf(w, ", %s (%d)", safe(r.Roots.File), r.Roots.FileCerts)
+		}
+		if len(r.Roots.Dirs) > 0 {
+			fmt.Fprintf(w, ", %s (%d)", safe(strings.Join(r.Roots.Dirs, ":")), r.Roots.DirCerts)
+		}
+		fmt.Fprintf(w, "\nTook %.0f ms.\n", r.Millis)
+	}
+	fmt.Fprintln(w)
+	switch problems {
+	case 0:
+		fmt.Fprintln(w, "• No issues found!")
+	case 1:
+		fmt.Fprintln(w, "! netcheck found issues in 1 area.")
+	default:
+		fmt.Fprintf(w, "! netcheck found issues in %d areas.\n", problems)
+	}
+}

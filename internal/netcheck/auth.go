@@ -1,0 +1,123 @@
+package netcheck
+
+import (
+	"net/http"
+	"strings"
+)
+
+// netrcLine is one machine entry of a .netrc file.
+type netrcLine struct {
+	machine, login, password string
+}
+
+// parseNetrc parses a .netrc file as cmd/go does (cmd/go/internal/auth/netrc.go,
+// parseNetrc): "machine", "login" and "password" tokens in any layout, macdef bodies
+// skipped, nothing after "default".
+func parseNetrc(data string) []netrcLine {
+	var nrc []netrcLine
+	var l netrcLine
+	inMacro := false
+	for _, line := range strings.Split(data, "\n") {
+		if inMacro {
+			if line == "" {
+				inMacro = false
+			}
+			continue
+		}
+		f := strings.Fields(line)
+		i := 0
+		for ; i < len(f)-1; i += 2 {
+			switch f[i] {
+			case "machine":
+				l = netrcLine{machine: f[i+1]}
+			case "login":
+				l.login = f[i+1]
+			case "password":
+				l.password = f[i+1]
+			case "macdef":
+				inMacro = true
+			}
+			if l.machine != "" && l.login != "" && l.password != "" {
+				nrc = append(nrc, l)
+				l = netrcLine{}
+			}
+		}
+		if i < len(f) && f[i] == "default" {
+			break
+		}
+	}
+	return nrc
+}
+
+// netrcPath is $NETRC, else ~/.netrc (~/_netrc first on Windows, when it exists):
+// cmd/go/internal/auth/netrc.go, netrcPath.
+func netrcPath(env Env, fsys FS) string {
+	if p := env.getenv("NETRC"); p != "" {
+		return p
+	}
+	home := env.getenv("HOME")
+	if env.GOOS == "windows" {
+		home = env.getenv("USERPROFILE")
+		if home != "" && fsys.ReadFile != nil {
+			if _, err := fsys.ReadFile(home + `\_netrc`); err == nil {
+				return home + `\_netrc`
+			}
+		}
+		if home != "" {
+			return home + `\.netrc`
+		}
+		return ""
+	}
+	if home == "" {
+		return ""
+	}
+	return home + "/.netrc"
+}
+
+// goAuth reads the credentials cmd/go would use from GOAUTH (default "netrc"): the
+// netrc lines, and whether GOAUTH also names commands (git, or a program) that
+// netcheck does not run.
+func goAuth(env Env, fsys FS) (lines []netrcLine, commands bool) {
+	v, ok := env.lookup("GOAUTH")
+	if !ok || v == "" {
+		v = "netrc"
+	}
+	for _, c := range strings.Split(v, ";") {
+		switch w := strings.Fields(c); {
+		case len(w) == 0 || w[0] == "off":
+		case w[0] == "netrc":
+			if p := netrcPath(env, fsys); p != "" && fsys.ReadFile != nil {
+				if b, err := fsys.ReadFile(p); err == nil {
+					lines = append(lines, parseNetrc(string(b))...)
+				}
+			}
+		default:
+			commands = true
+		}
+	}
+	return lines, commands
+}
+
+// addCredentials adds the netrc credentials cmd/go would send with req
+// (cmd/go/internal/auth/auth.go, loadCredential: the URL without "https://", then each
+// shorter path prefix, matched against the machine names; the first entry for a
+// machine wins). Plain-HTTP URLs get none, as in cmd/go.
+func addCredentials(req *http.Request, lines []netrcLine) {
+	if len(lines) == 0 || req.URL.Scheme != "https" || req.URL.User != nil {
+		return
+	}
+	prefix := strings.TrimSuffix(req.URL.Host+req.URL.Path, "/")
+	for {
+		for _, l := range lines {
+			if l.machine == prefix {
+				req.SetBasicAuth(l.login, l.password)
+				return
+			}
+		}
+		i := strings.LastIndexByte(prefix, '/')
+		if i < 0 {
+			return
+		}
+		prefix = prefix[:i]
+	}
+}

@@ -1,0 +1,396 @@
+package netcheck
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gonative/gonative/internal/goenv"
+	"golang.org/x/mod/modfile"
+	"golang.org/x/mod/module"
+)
+
+// DefaultTimeout bounds each request.
+const DefaultTimeout = 10 * time.Second
+
+// DefaultModule is the module probed when neither the command line nor the main
+// module names one.
+const DefaultModule = "golang.org/x/mod"
+
+// Options configure a run.
+type Options struct {
+	Env Env
+	FS  FS
+	// Module and Version are the module to probe; Version "" or "latest" resolves
+	// the latest release through the proxy (/@v/list, as `go mod download M@latest`).
+	Module, Version string
+	// Timeout bounds each request (DefaultTimeout when zero).
+	Timeout time.Duration
+	// RootCAs are the roots TLS is verified with; nil means the system's, as cmd/go
+	// (crypto/tls's default). Verification is never turned off.
+	RootCAs *x509.CertPool
+	// Proxy chooses the forward proxy for a request; nil means
+	// http.ProxyFromEnvironment, which is what cmd/go's http.DefaultClient uses
+	// (cmd/go/internal/web/http.go): HTTPS_PROXY, HTTP_PROXY and NO_PROXY from the
+	// environment, read once, never for localhost or a loopback address.
+	Proxy func(*http.Request) (*url.URL, error)
+	// DialContext dials TCP connections; nil means a net.Dialer.
+	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
+	// SystemProxy reads the OS's proxy settings that go ignores (macOS: scutil
+	// --proxy); nil means none.
+	SystemProxy func(ctx context.Context) (SystemProxy, error)
+	// PublicRoots is the public root set (a zero value is loaded on first use).
+	PublicRoots *PublicRoots
+	// Now is the time chains are judged at (time.Now when zero).
+	Now time.Time
+}
+
+// Offline returns the findings that need no network: the settings (for module, ""
+// for none), the root store and the proxy settings of the environment and the OS.
+func Offline(ctx context.Context, opts Options) []Finding {
+	fs := Settings(ctx, opts)
+	return append(fs, RootFindings(DescribeRoots(opts.Env.GOOS, opts.Env.getenv, opts.FS))...)
+}
+
+// Settings returns the findings about the settings (for opts.Module, "" for none) and
+// the forward proxies of the environment and the OS.
+func Settings(ctx context.Context, opts Options) []Finding {
+	fs := settingsFindings(opts.Env, ReadConfig(opts.Env), opts.Module)
+	return append(fs, proxyEnvFindings(ctx, opts)...)
+}
+
+// ResolveModule returns the module to probe: path[@version] when given, else the main
+// module's first requirement (GOMOD), else DefaultModule@latest.
+func ResolveModule(arg string, env Env, fsys FS) (mod, version string, err error) {
+	if arg != "" {
+		mod, version, _ = strings.Cut(arg, "@")
+		if err := module.CheckPath(mod); err != nil {
+			return "", "", fmt.Errorf("bad module %q: %w", arg, err)
+		}
+		if version != "" && version != "latest" && module.CanonicalVersion(version) != version {
+			return "", "", fmt.Errorf("bad version %q: want a canonical semantic version (v1.2.3) or latest", version)
+		}
+		return mod, version, nil
+	}
+	if gomod, _ := env.lookup("GOMOD"); gomod != "" && gomod != "/dev/null" && gomod != "NUL" && fsys.ReadFile != nil {
+		if b, err := fsys.ReadFile(gomod); err == nil {
+			if f, err := modfile.ParseLax(gomod, b, nil); err == nil && len(f.Require) > 0 {
+				r := f.Require[0].Mod
+				return r.Path, r.Version, nil
+			}
+		}
+	}
+	return DefaultModule, "latest", nil
+}
+
+// run is one netcheck run's state.
+type run struct {
+	opts   Options
+	cfg    Config
+	roots  RootStore
+	pub    *PublicRoots
+	client *http.Client
+	proxy  func(*http.Request) (*url.URL, error)
+
+	mu        sync.Mutex
+	requests  []Request
+	endpoints []Endpoint
+	seen      map[string]bool
+	findings  []Finding
+	resolved  string
+	// netrc holds the credentials GOAUTH=netrc gives go; authCommands is true when
+	// GOAUTH also names commands netcheck does not run.
+	netrc        []netrcLine
+	authCommands bool
+}
+
+func (r *run) add(fs ...Finding) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.findings = append(r.findings, fs...)
+}
+
+// Run checks module downloads for opts.Module end to end and returns the report.
+func Run(ctx context.Context, opts Options) Report {
+	start := time.Now()
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	if opts.PublicRoots == nil {
+		opts.PublicRoots = &PublicRoots{}
+	}
+	if opts.Version == "" {
+		opts.Version = "latest"
+	}
+	r := &run{opts: opts, cfg: ReadConfig(opts.Env), pub: opts.PublicRoots, seen: map[string]bool{}}
+	r.roots = DescribeRoots(opts.Env.GOOS, opts.Env.getenv, opts.FS)
+	r.netrc, r.authCommands = goAuth(opts.Env, opts.FS)
+	r.proxy = opts.Proxy
+	if r.proxy == nil {
+		r.proxy = http.ProxyFromEnvironment
+	}
+	dial := opts.DialContext
+	if dial == nil {
+		dial = (&net.Dialer{Timeout: opts.Timeout, KeepAlive: 30 * time.Second}).DialContext
+	}
+	tr := &http.Transport{
+		Proxy:               r.proxy,
+		DialContext:         dial,
+		TLSClientConfig:     &tls.Config{RootCAs: opts.RootCAs},
+		TLSHandshakeTimeout: opts.Timeout,
+		ForceAttemptHTTP2:   true,
+		MaxIdleConnsPerHost: 4,
+	}
+	defer tr.CloseIdleConnections()
+	// cmd/go refuses a redirect from https to http (web/http.go,
+	// securityPreservingHTTPClient) and stops after 10.
+	r.client = &http.Client{Transport: tr, CheckRedirect: func(req *http.Request, via []*http.Request) error {
+		if len(via) > 0 && via[0].URL.Scheme == "https" && req.URL.Scheme != "https" {
+			return fmt.Errorf("redirected from secure URL %s to insecure URL %s", via[len(via)-1].URL, req.URL)
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}}
+
+	r.add(Offline(ctx, opts)...)
+
+	r.add(r.bypassFindings()...)
+
+	rep := Report{SchemaVersion: SchemaVersion, Module: opts.Module, Version: opts.Version, Roots: r.roots}
+	if r.cfg.ProxyUnknown {
+		r.add(Finding{ID: "proxy.unknown", Area: AreaProxy, Severity: Warning,
+			Title: "GOPROXY is unknown (no go on PATH ran, no layer sets it): nothing was probed",
+			Fix:   &Fix{Text: "Install Go, or set GOPROXY.", Commands: []string{"gonative install"}}})
+	} else if r.cfg.ProxyErr == nil {
+		resolved := make(chan proxyResult, 1)
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			res := r.proxyPath(ctx, opts.Module, opts.Version)
+			resolved <- res
+		})
+		wg.Go(func() { r.sumdbPath(ctx, opts.Module, resolved) })
+		wg.Wait()
+	}
+	rep.Resolved = r.resolved
+	rep.Requests = r.requests
+	if rep.Requests == nil {
+		rep.Requests = []Request{}
+	}
+	rep.Endpoints = r.endpoints
+	if rep.Endpoints == nil {
+		rep.Endpoints = []Endpoint{}
+	}
+	rep.Findings = r.findings
+	sortFindings(rep.Findings)
+	rep.Areas = areas(rep.Findings)
+	rep.Millis = ms(time.Since(start))
+	return rep
+}
+
+// errNotFound marks a 404 or 410 answer: the only failure after which a ','-separated
+// GOPROXY list moves on (cmd/go/internal/web/http.go maps them to fs.ErrNotExist).
+var errNotFound = errors.New("not found")
+
+// statusError is a non-200 answer.
+type statusError struct {
+	status int
+	body   string
+}
+
+func (e *statusError) Error() string {
+	s := fmt.Sprintf("%d %s", e.status, http.StatusText(e.status))
+	if e.body != "" {
+		s += ": " + e.body
+	}
+	return s
+}
+
+func (e *statusError) Is(target error) bool {
+	return target == errNotFound && (e.status == http.StatusNotFound || e.status == http.StatusGone)
+}
+
+// get makes one request, records it and the TLS chain of its host, and returns the body
+// of a 200 answer (nothing for HEAD).
+func (r *run) get(ctx context.Context, step, entry, method, rawURL string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, r.opts.Timeout)
+	defer cancel()
+	rq := Request{Step: step, Method: method, URL: redact(rawURL), Entry: redact(entry)}
+	if strings.HasPrefix(rawURL, "file://") {
+		return r.getFile(rq, rawURL)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, rawURL, nil)
+	if err != nil {
+		return nil, err
+	}
+	addCredentials(req, r.netrc)
+	via := ""
+	if u, err := r.proxy(req); err == nil && u != nil {
+		via = redact(u.String())
+	}
+	rq.Via = via
+	start := time.Now()
+	resp, err := r.client.Do(req)
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err // the request's URL is in the report already
+	}
+	var body []byte
+	if err == nil {
+		body, err = io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+		resp.Body.Close()
+		rq.Status = resp.StatusCode
+		if err == nil && resp.StatusCode != http.StatusOK {
+			msg := strings.TrimSpace(string(body))
+			if len(msg) > 200 {
+				msg = msg[:200] + "..."
+			}
+			err = &statusError{status: resp.StatusCode, body: quote(msg)}
+		}
+	}
+	rq.Millis = ms(time.Since(start))
+	if err != nil {
+		rq.Error = err.Error()
+	}
+	r.mu.Lock()
+	r.requests = append(r.requests, rq)
+	r.mu.Unlock()
+	r.observeTLS(req.URL, via, resp, err)
+	if err != nil {
+		return nil, err
+	}
+	return body, nil
+}
+
+func (r *run) getFile(rq Request, rawURL string) ([]byte, error) {
+	start := time.Now()
+	dir, err := goenv.FileProxyDir(rawURL)
+	var b []byte
+	if err == nil {
+		if r.opts.FS.ReadFile == nil {
+			err = errors.New("no file system")
+		} else if b, err = r.opts.FS.ReadFile(dir); err != nil {
+			err = fmt.Errorf("%w: %v", errNotFound, err)
+		}
+	}
+	rq.Millis = ms(time.Since(start))
+	if err != nil {
+		rq.Error = err.Error()
+	} else {
+		rq.Status = http.StatusOK
+	}
+	r.mu.Lock()
+	r.requests = append(r.requests, rq)
+	r.mu.Unlock()
+	return b, err
+}
+
+// observeTLS records the chain the host of u presented, once per host.
+func (r *run) observeTLS(u *url.URL, via string, resp *http.Response, err error) {
+	if u.Scheme != "https" {
+		return
+	}
+	var state *tls.ConnectionState
+	if resp != nil { // any answer, 404 included, completed the handshake
+		state = resp.TLS
+		if resp.Request != nil && resp.Request.URL.Host != u.Host {
+			u = resp.Request.URL // after a redirect the chain is the last host's
+		}
+	}
+	var cve *tls.CertificateVerificationError
+	if state == nil && !errors.As(err, &cve) && (err == nil || !isTLSError(err)) {
+		return // no handshake to judge (a refused connection, a DNS failure)
+	}
+	host := u.Host
+	if u.Port() == "" {
+		host += ":443"
+	}
+	r.mu.Lock()
+	if r.seen[host] {
+		r.mu.Unlock()
+		return
+	}
+	r.seen[host] = true
+	r.mu.Unlock()
+	ep, fs := diagnoseTLS(tlsContext{host: host, via: via, goos: r.opts.Env.GOOS, roots: r.roots, pub: r.pub, now: r.opts.Now}, state, err)
+	if state == nil && cve == nil {
+		fs = []Finding{{ID: "tls.handshake", Area: AreaTLS, Severity: Error, Title: host + ": TLS handshake failed: " + err.Error()}}
+	}
+	r.mu.Lock()
+	r.endpoints = append(r.endpoints, ep)
+	r.findings = append(r.findings, fs...)
+	r.mu.Unlock()
+}
+
+func isTLSError(err error) bool {
+	var re tls.RecordHeaderError
+	var ae tls.AlertError
+	return errors.As(err, &re) || errors.As(err, &ae) || strings.Contains(err.Error(), "tls: ")
+}
+
+// redact removes a password from a URL (the proxy's user info).
+func redact(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	return u.Redacted()
+}
+
+// quote makes text from the network safe for a terminal: control characters are
+// escaped.
+func quote(s string) string {
+	if !strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }) {
+		return s
+	}
+	q := fmt.Sprintf("%q", s)
+	return q[1 : len(q)-1]
+}
+
+// joinURL appends a path to a base URL.
+func joinURL(base, p string) string {
+	return strings.TrimSuffix(base, "/") + "/" + strings.TrimPrefix(p, "/")
+}
+
+// bypassFindings say which proxy entries go reaches without the HTTPS_PROXY that is
+// set: loopback hosts (never proxied: net/http's ProxyFromEnvironment) and hosts
+// NO_PROXY matches.
+func (r *run) bypassFindings() []Finding {
+	if r.opts.Env.getenv("HTTPS_PROXY") == "" && r.opts.Env.getenv("https_proxy") == "" {
+		return nil
+	}
+	var fs []Finding
+	seen := map[string]bool{}
+	for _, p := range r.cfg.Proxies {
+		u, err := url.Parse(p.URL)
+		if err != nil || u.Scheme != "https" || seen[u.Host] {
+			continue
+		}
+		seen[u.Host] = true
+		req, err := http.NewRequest(http.MethodGet, p.URL, nil)
+		if err != nil {
+			continue
+		}
+		if via, err := r.proxy(req); err != nil || via != nil {
+			continue
+		}
+		why := "NO_PROXY matches it"
+		h := u.Hostname()
+		if ip := net.ParseIP(h); h == "localhost" || ip != nil && ip.IsLoopback() {
+			why = "go never proxies localhost or loopback addresses"
+		}
+		fs = append(fs, Finding{ID: "proxy.bypass", Area: AreaProxy, Severity: Info,
+			Title: u.Host + " is reached directly, not through HTTPS_PROXY: " + why})
+	}
+	return fs
+}
