@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -72,7 +73,7 @@ through 'gonative exec').`,
 const shHook = `_gonative_hook() {
   [ "$PWD" = "${_GONATIVE_PWD-}" ] && [ "${GONATIVE_GO-}" = "${_GONATIVE_GO-}" ] && return
   _GONATIVE_PWD=$PWD _GONATIVE_GO=${GONATIVE_GO-}
-  _gonative_path=$(command gonative env --pin-path 2>/dev/null) && PATH=$_gonative_path
+  _gonative_path=$(command gonative env --pin-path) && PATH=$_gonative_path
   unset _gonative_path
 }
 if [ -n "${ZSH_VERSION-}" ]; then
@@ -84,29 +85,42 @@ fi
 
 // envPinPath prints PATH without any store toolchain directory, and with the bin
 // directory of the toolchain pinned here (GONATIVE_GO, .go-version, .tool-versions)
-// first when there is one and it is installed.
+// first when there is one and it is installed. When a pin cannot be honoured (not
+// installed, not a version) it prints one line to stderr saying so and which go runs
+// instead; PATH is printed either way, so the hook never leaves a stale pin behind.
 func envPinPath(cmd *cobra.Command, st toolchain.Store) error {
-	wd, err := os.Getwd()
+	in, err := tcWhichInput(cmd.Context())
 	if err != nil {
 		return err
 	}
-	var keep []string
-	prefix := st.VersionsDir() + string(filepath.Separator)
-	for _, d := range filepath.SplitList(os.Getenv("PATH")) {
-		if !strings.HasPrefix(d, prefix) {
-			keep = append(keep, d)
-		}
+	in.Store = st
+	sel, err := toolchain.Which(in)
+	path := st.PinPath(os.Getenv("PATH"), "", string(os.PathListSeparator))
+	stderr := cmd.ErrOrStderr()
+	switch {
+	case err != nil && !errors.Is(err, toolchain.ErrNoDefault):
+		fmt.Fprintf(stderr, "gonative: %v; go here runs %s\n", err, envRuns(in, toolchain.Selection{}, path))
+	case err != nil || !sel.Pinned():
+	case sel.Installed && sel.Go != "":
+		path = st.PinPath(path, filepath.Dir(sel.Go), string(os.PathListSeparator))
+	default:
+		fmt.Fprintf(stderr, "gonative: go%s (%s) is not installed; go here runs %s (gonative install %s)\n",
+			sel.Version, sel.Reason, envRuns(in, sel, path), sel.Version)
 	}
-	sel, err := toolchain.Which(toolchain.WhichInput{
-		Dir: wd, Getenv: os.Getenv, ReadFile: os.ReadFile, Store: st,
-		GOMODCACHE: os.Getenv("GOMODCACHE"),
-	})
-	if err == nil && sel.Installed && sel.Version != "" &&
-		(sel.By == toolchain.ByEnv || sel.By == toolchain.ByGoVersion || sel.By == toolchain.ByToolVersions) {
-		keep = append([]string{filepath.Join(st.GOROOT(sel.Version), "bin")}, keep...)
-	}
-	fmt.Fprintln(cmd.OutOrStdout(), strings.Join(keep, string(os.PathListSeparator)))
+	fmt.Fprintln(cmd.OutOrStdout(), path)
 	return nil
+}
+
+// envRuns names the go that a go call runs with path: "go1.27.3", or "no go at all".
+func envRuns(in toolchain.WhichInput, sel toolchain.Selection, path string) string {
+	v := toolchain.Check(in, sel, path, toolchain.FS{})
+	switch {
+	case v.RunsVersion != "":
+		return "go" + v.RunsVersion
+	case v.Runs != "":
+		return v.Runs
+	}
+	return "no go at all"
 }
 
 // shQuote escapes s for a double-quoted sh string.

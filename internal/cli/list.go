@@ -52,13 +52,7 @@ installed.`,
 				if err != nil {
 					return fmt.Errorf("list versions from %s: %w", f.Describe(), err)
 				}
-				var vs []string
-				for _, r := range rels {
-					if r.Platform == p && !slices.Contains(vs, r.Version) {
-						vs = append(vs, r.Version)
-					}
-				}
-				toolchain.SortVersions(vs)
+				vs := toolchain.Offered(rels, p)
 				if asJSON {
 					return json.NewEncoder(out).Encode(struct {
 						Platform toolchain.Platform `json:"platform"`
@@ -138,15 +132,24 @@ installed.`,
 	return cmd
 }
 
-// tcWhich decides which go runs in the current directory.
+// tcWhich decides which go gonative selects in the current directory.
 func tcWhich(ctx context.Context) (toolchain.Selection, error) {
-	st, err := tcStore()
+	in, err := tcWhichInput(ctx)
 	if err != nil {
 		return toolchain.Selection{}, err
 	}
+	return toolchain.Which(in)
+}
+
+// tcWhichInput is what toolchain.Which reads for the current directory.
+func tcWhichInput(ctx context.Context) (toolchain.WhichInput, error) {
+	st, err := tcStore()
+	if err != nil {
+		return toolchain.WhichInput{}, err
+	}
 	wd, err := os.Getwd()
 	if err != nil {
-		return toolchain.Selection{}, err
+		return toolchain.WhichInput{}, err
 	}
 	env := tcGoEnv(ctx, "GOMODCACHE")
 	p := toolchain.Platform{OS: runtime.GOOS, Arch: runtime.GOARCH}
@@ -155,7 +158,7 @@ func tcWhich(ctx context.Context) (toolchain.Selection, error) {
 			p = in.Platform
 		}
 	}
-	return toolchain.Which(toolchain.WhichInput{
+	return toolchain.WhichInput{
 		Dir:         wd,
 		Getenv:      os.Getenv,
 		ReadFile:    os.ReadFile,
@@ -163,5 +166,5 @@ func tcWhich(ctx context.Context) (toolchain.Selection, error) {
 		Platform:    p,
 		GOMODCACHE:  env["GOMODCACHE"],
 		UserEnvFile: goenv.UserEnvFile(runtime.GOOS, os.Getenv),
-	})
+	}, nil
 }

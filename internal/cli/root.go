@@ -96,6 +96,22 @@ func thisHost(ctx context.Context) (host.Host, error) {
 	return h, nil
 }
 
+// usageOnBadArgs makes every command that gets the wrong arguments (inspect with none)
+// say so with its usage line, exit status 1.
+func usageOnBadArgs(c *cobra.Command) {
+	if args := c.Args; args != nil {
+		c.Args = func(cmd *cobra.Command, a []string) error {
+			if err := args(cmd, a); err != nil {
+				return &ExitError{Code: ExitFailed, Err: fmt.Errorf("%w\nusage: %s", err, cmd.UseLine())}
+			}
+			return nil
+		}
+	}
+	for _, s := range c.Commands() {
+		usageOnBadArgs(s)
+	}
+}
+
 // NewRoot builds the root command with every subcommand.
 func NewRoot() *cobra.Command {
 	root := &cobra.Command{
@@ -125,5 +141,18 @@ Exit codes: 0 success, 1 the command failed, 3 the command found problems.`,
 		newBuildCmd(),
 		newUniversalCmd(),
 	)
+	addCompletions(root)
+	usageOnBadArgs(root)
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" {
+			c.RunE = func(cmd *cobra.Command, args []string) error {
+				if len(args) == 0 {
+					return cmd.Help()
+				}
+				return &ExitError{Code: ExitFailed, Err: fmt.Errorf("completion: unknown shell %q (bash, zsh, fish, powershell)", args[0])}
+			}
+		}
+	}
 	return root
 }

@@ -1,0 +1,251 @@
+package toolchain
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// PathGo is the go executable that a shell finds on PATH.
+type PathGo struct {
+	// Path is the file PATH finds ("" when none); Resolved is it with links followed.
+	Path     string `json:"path,omitempty"`
+	Resolved string `json:"resolved,omitempty"`
+	// Version is its Go version ("1.26.8"): from the store for gonative's own, else
+	// from $GOROOT/VERSION beside it; "" when unknown.
+	Version string `json:"version,omitempty"`
+	// Link is true when Path is the store's bin/go (the global default's link);
+	// Pinned when it is versions/goX.Y.Z/bin/go (put first by the shell hook).
+	Link   bool `json:"link,omitempty"`
+	Pinned bool `json:"pinned,omitempty"`
+}
+
+// Managed reports whether the go PATH finds is one of gonative's.
+func (g PathGo) Managed() bool { return g.Link || g.Pinned }
+
+// FS is what FindGo reads: Stat follows links, Lstat does not, Readlink and
+// EvalSymlinks resolve them, ReadFile reads VERSION. Nil fields use package os.
+type FS struct {
+	Stat         func(string) (fs.FileInfo, error)
+	EvalSymlinks func(string) (string, error)
+	ReadFile     func(string) ([]byte, error)
+}
+
+func (f FS) stat(p string) (fs.FileInfo, error) {
+	if f.Stat != nil {
+		return f.Stat(p)
+	}
+	return os.Stat(p)
+}
+
+func (f FS) evalSymlinks(p string) (string, error) {
+	if f.EvalSymlinks != nil {
+		return f.EvalSymlinks(p)
+	}
+	return filepath.EvalSymlinks(p)
+}
+
+func (f FS) readFile(p string) ([]byte, error) {
+	if f.ReadFile != nil {
+		return f.ReadFile(p)
+	}
+	return os.ReadFile(p)
+}
+
+// LookPath finds the executable name on path as a POSIX shell does: each entry in
+// order, an empty entry (and a relative one) taken against dir, the first regular file
+// with an execute bit wins; on Windows (goos) .exe is tried too and any file counts.
+func LookPath(name, path, dir, goos string, fsys FS) string {
+	sep := string(os.PathListSeparator)
+	if goos == "windows" {
+		sep = ";"
+	} else if goos != "" {
+		sep = ":"
+	}
+	for _, d := range strings.Split(path, sep) {
+		if d == "" {
+			d = "."
+		}
+		if !filepath.IsAbs(d) {
+			d = filepath.Join(dir, d)
+		}
+		names := []string{name}
+		if goos == "windows" {
+			names = []string{name + ".exe", name}
+		}
+		for _, n := range names {
+			p := filepath.Join(d, n)
+			fi, err := fsys.stat(p)
+			if err != nil || !fi.Mode().IsRegular() || (goos != "windows" && fi.Mode().Perm()&0o111 == 0) {
+				continue
+			}
+			return p
+		}
+	}
+	return ""
+}
+
+// FindGo describes the go that a shell in dir finds on path.
+func (s Store) FindGo(path, dir string, fsys FS) PathGo {
+	p := LookPath("go", path, dir, s.goos(), fsys)
+	if p == "" {
+		return PathGo{}
+	}
+	g := PathGo{Path: p, Resolved: p}
+	if r, err := fsys.evalSymlinks(p); err == nil {
+		g.Resolved = r
+	}
+	clean := filepath.Clean(p)
+	if filepath.Dir(clean) == filepath.Clean(s.BinDir()) {
+		g.Link = true
+	}
+	for _, cand := range []string{clean, g.Resolved} {
+		if v, ok := s.versionOf(cand); ok {
+			g.Version = v
+			if cand == clean && !g.Link {
+				g.Pinned = true
+			}
+			break
+		}
+	}
+	if g.Version == "" {
+		// $GOROOT/VERSION of a go from elsewhere: "go1.26.8" on its first line.
+		if b, err := fsys.readFile(filepath.Join(filepath.Dir(filepath.Dir(g.Resolved)), "VERSION")); err == nil {
+			first, _, _ := strings.Cut(string(b), "\n")
+			if v, ok := strings.CutPrefix(strings.TrimSpace(first), "go"); ok && strings.Contains(v, ".") {
+				g.Version = v
+			}
+		}
+	}
+	return g
+}
+
+// versionOf returns the version whose versions/goX.Y.Z/bin/go is p.
+func (s Store) versionOf(p string) (string, bool) {
+	rel, err := filepath.Rel(s.VersionsDir(), p)
+	if err != nil {
+		return "", false
+	}
+	parts := strings.Split(filepath.ToSlash(rel), "/")
+	if len(parts) != 3 || parts[1] != "bin" || parts[2] != s.exe("go") {
+		return "", false
+	}
+	v, ok := strings.CutPrefix(parts[0], "go")
+	return v, ok && v != ""
+}
+
+// Pinned reports whether sel comes from a pin (GONATIVE_GO, .go-version,
+// .tool-versions), which only the shell hook or `gonative exec` can honour; go.mod
+// lines and GOTOOLCHAIN are cmd/go's own.
+func (sel Selection) Pinned() bool {
+	return sel.By == ByEnv || sel.By == ByGoVersion || sel.By == ByToolVersions
+}
+
+// Verdict compares gonative's choice with what a `go` call really runs.
+type Verdict struct {
+	// Runs is the go executable a `go` call here runs and RunsVersion its version
+	// ("" unknown); both empty when there is no go at all.
+	Runs        string `json:"runs,omitempty"`
+	RunsVersion string `json:"runs_version,omitempty"`
+	// OnPath is the go PATH finds (before any GOTOOLCHAIN switch).
+	OnPath PathGo `json:"on_path"`
+	// Agrees is true when what runs is gonative's choice.
+	Agrees bool `json:"agrees"`
+	// Problem says why gonative's choice does not run, Fix the one line that fixes it.
+	Problem string `json:"problem,omitempty"`
+	Fix     string `json:"fix,omitempty"`
+}
+
+// Check decides what a `go` call in in.Dir runs when the shell's PATH is path: the go
+// PATH finds, then the go.work/go.mod and GOTOOLCHAIN switch cmd/go makes from it
+// (Which with that go as the local toolchain), and compares it with sel, gonative's
+// choice (Which). sel may be the zero Selection when gonative chooses nothing.
+func Check(in WhichInput, sel Selection, path string, fsys FS) Verdict {
+	g := in.Store.FindGo(path, in.Dir, fsys)
+	v := Verdict{OnPath: g}
+	envLine := `eval "$(gonative env)"`
+	if g.Path == "" {
+		if sel.Go == "" {
+			v.Problem = "no go on PATH and none installed by gonative"
+			v.Fix = "gonative install latest && " + envLine
+			return v
+		}
+		v.Problem = "no go on PATH: gonative's links (" + in.Store.BinDir() + ") are not on it"
+		v.Fix = envLine
+		return v
+	}
+	// What cmd/go does from the go PATH finds: the module's lines may switch it.
+	v.Runs, v.RunsVersion = g.Path, g.Version
+	if g.Version != "" {
+		local := in
+		local.Local, local.LocalGo = g.Version, g.Path
+		local.Getenv = func(k string) string {
+			if k == GoEnv {
+				return "" // a pin is gonative's, not cmd/go's
+			}
+			return in.Getenv(k)
+		}
+		local.ReadFile = func(p string) ([]byte, error) {
+			if b := filepath.Base(p); b == ByGoVersion || b == ".tool-versions" {
+				return nil, fs.ErrNotExist
+			}
+			return in.ReadFile(p)
+		}
+		if r, err := Which(local); err == nil && r.Version != "" && r.Version != g.Version {
+			v.Runs, v.RunsVersion = r.Go, r.Version
+		}
+	}
+	if sel.Go == "" {
+		v.Problem = "gonative selects no Go here (nothing installed, no default): the go on PATH runs"
+		v.Fix = "gonative install latest"
+		return v
+	}
+	if v.RunsVersion != "" && v.RunsVersion == sel.Version && (sel.Installed || v.Runs != g.Path) {
+		v.Agrees = true
+		return v
+	}
+	if v.RunsVersion == "" && sameFile(fsys, v.Runs, sel.Go) {
+		v.Agrees = true
+		return v
+	}
+	runs := "a go of unknown version"
+	if v.RunsVersion != "" {
+		runs = "go" + v.RunsVersion
+	}
+	want := "go" + sel.Version
+	if sel.Version == "" {
+		want = sel.Go
+	}
+	switch {
+	case !sel.Installed && sel.Pinned():
+		v.Problem = fmt.Sprintf("%s (%s) is not installed, so %s runs instead", want, sel.Reason, runs)
+		v.Fix = "gonative install " + sel.Version
+	case !sel.Installed:
+		v.Problem = fmt.Sprintf("%s (%s) is not installed by gonative; %s runs", want, sel.Reason, runs)
+		v.Fix = "gonative install " + sel.Version
+	case sel.Pinned() && g.Managed():
+		v.Problem = fmt.Sprintf("%s is %s but PATH still has %s: the shell hook has not run here", sel.Reason, want, runs)
+		v.Fix = envLine + "  # in ~/.bashrc or ~/.zshrc; or: gonative exec " + sel.Version + " -- go ..."
+	case sel.Pinned():
+		v.Problem = fmt.Sprintf("%s is %s but PATH finds %s (%s) first: the shell hook is not active", sel.Reason, want, g.Path, runs)
+		v.Fix = envLine + "  # in ~/.bashrc or ~/.zshrc"
+	case !g.Managed():
+		v.Problem = fmt.Sprintf("PATH finds %s (%s) before gonative's links, so %s (%s) does not run", g.Path, runs, want, sel.Reason)
+		v.Fix = "export PATH=\"" + in.Store.BinDir() + ":$PATH\"  # or: " + envLine
+	default:
+		v.Problem = fmt.Sprintf("PATH finds %s (%s), not gonative's choice %s (%s)", g.Path, runs, want, sel.Reason)
+		v.Fix = envLine
+	}
+	return v
+}
+
+func sameFile(fsys FS, a, b string) bool {
+	if a == "" || b == "" {
+		return false
+	}
+	ra, err1 := fsys.evalSymlinks(a)
+	rb, err2 := fsys.evalSymlinks(b)
+	return err1 == nil && err2 == nil && ra == rb
+}
