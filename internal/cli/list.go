@@ -54,11 +54,15 @@ installed.`,
 				}
 				vs := toolchain.Offered(rels, p)
 				if asJSON {
+					spelled := []string{}
+					for _, v := range vs {
+						spelled = append(spelled, "go"+v)
+					}
 					return json.NewEncoder(out).Encode(struct {
 						Platform toolchain.Platform `json:"platform"`
 						Source   string             `json:"source"`
 						Versions []string           `json:"versions"`
-					}{p, f.Describe(), vs})
+					}{p, f.Describe(), spelled})
 				}
 				if len(vs) == 0 {
 					fmt.Fprintf(cmd.ErrOrStderr(), "gonative: %s offers no toolchains for %s\n", f.Describe(), p)
@@ -78,19 +82,30 @@ installed.`,
 			}
 			cached, _ := toolchain.CachedToolchains(tcGoEnv(ctx, "GOMODCACHE")["GOMODCACHE"])
 			if asJSON {
+				// One spelling everywhere: "go1.27.3", as the text output and goX.Y.Z
+				// links spell it; empty lists are [], never null.
 				type item struct {
 					toolchain.Installed
-					Active bool `json:"active,omitempty"`
+					Version string `json:"version"`
+					Active  bool   `json:"active,omitempty"`
 				}
-				var items []item
+				type cachedItem struct {
+					toolchain.CachedToolchain
+					Version string `json:"version"`
+				}
+				items := []item{}
 				for _, i := range installed {
-					items = append(items, item{i, i.Version == active})
+					items = append(items, item{i, "go" + i.Version, i.Version == active})
+				}
+				cachedItems := []cachedItem{}
+				for _, c := range cached {
+					cachedItems = append(cachedItems, cachedItem{c, "go" + c.Version})
 				}
 				return json.NewEncoder(out).Encode(struct {
-					Installed []item                      `json:"installed"`
-					ModCache  []toolchain.CachedToolchain `json:"module_cache,omitempty"`
-					Store     string                      `json:"store"`
-				}{items, cached, st.Root})
+					Installed []item       `json:"installed"`
+					ModCache  []cachedItem `json:"module_cache"`
+					Store     string       `json:"store"`
+				}{items, cachedItems, st.Root})
 			}
 			if len(installed) == 0 {
 				fmt.Fprintf(cmd.ErrOrStderr(), "gonative: no toolchains installed in %s (gonative install latest)\n", st.Root)

@@ -53,18 +53,32 @@ go runs than the one gonative chose.`,
 			v := toolchain.Check(in, sel, os.Getenv("PATH"), toolchain.FS{})
 			out, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 			if asJSON {
+				// One spelling everywhere: "go1.27.3".
 				var s *toolchain.Selection
 				if !noSel {
-					s = &sel
+					js := sel
+					if js.Version != "" {
+						js.Version = "go" + js.Version
+					}
+					s = &js
+				}
+				jv := v
+				if jv.RunsVersion != "" {
+					jv.RunsVersion = "go" + jv.RunsVersion
+				}
+				if jv.OnPath.Version != "" {
+					jv.OnPath.Version = "go" + jv.OnPath.Version
 				}
 				if err := json.NewEncoder(out).Encode(struct {
 					*toolchain.Selection
 					toolchain.Verdict
-				}{s, v}); err != nil {
+				}{s, jv}); err != nil {
 					return err
 				}
 			} else {
 				switch {
+				case v.Agrees:
+					fmt.Fprintln(out, sel.Go) // gonative's links followed
 				case v.Runs != "":
 					fmt.Fprintln(out, v.Runs)
 				case sel.Go != "":
@@ -100,7 +114,7 @@ go runs than the one gonative chose.`,
 				return &ExitError{Code: ExitFailed}
 			case noSel:
 				return nil
-			case !sel.Installed && !v.Agrees:
+			case !sel.Installed:
 				return &ExitError{Code: ExitFailed}
 			case !v.Agrees:
 				return problems()

@@ -225,8 +225,11 @@ func Check(in WhichInput, sel Selection, path string, fsys FS) Verdict {
 	case !sel.Installed:
 		v.Problem = fmt.Sprintf("%s (%s) is not installed by gonative; %s runs", want, sel.Reason, runs)
 		v.Fix = "gonative install " + sel.Version
+	case v.Runs != g.Path && g.Version == sel.Version:
+		v.Problem = fmt.Sprintf("%s is %s, but cmd/go switches from it to %s (the go.work/go.mod lines here, under GOTOOLCHAIN)", sel.Reason, want, runs)
+		v.Fix = "gonative use --local " + v.RunsVersion + "  # or lower the go/toolchain line"
 	case sel.Pinned() && g.Managed():
-		v.Problem = fmt.Sprintf("%s is %s but PATH still has %s: the shell hook has not run here", sel.Reason, want, runs)
+		v.Problem = fmt.Sprintf("%s is %s but PATH still has %s (%s): the shell hook has not run here", sel.Reason, want, g.Path, onPath(g))
 		v.Fix = envLine + "  # in ~/.bashrc or ~/.zshrc; or: gonative exec " + sel.Version + " -- go ..."
 	case sel.Pinned():
 		v.Problem = fmt.Sprintf("%s is %s but PATH finds %s (%s) first: the shell hook is not active", sel.Reason, want, g.Path, runs)
@@ -239,6 +242,14 @@ func Check(in WhichInput, sel Selection, path string, fsys FS) Verdict {
 		v.Fix = envLine
 	}
 	return v
+}
+
+// onPath is "go1.26.2" for g, or "unknown version".
+func onPath(g PathGo) string {
+	if g.Version == "" {
+		return "unknown version"
+	}
+	return "go" + g.Version
 }
 
 func sameFile(fsys FS, a, b string) bool {
