@@ -77,7 +77,7 @@ const shHook = `_gonative_hook() {
   unset _gonative_path
 }
 if [ -n "${ZSH_VERSION-}" ]; then
-  typeset -ag precmd_functions; precmd_functions=(_gonative_hook ${precmd_functions[@]})
+  eval 'typeset -ag precmd_functions; precmd_functions=(_gonative_hook ${precmd_functions[@]})' 
 elif [ -n "${BASH_VERSION-}" ]; then
   PROMPT_COMMAND="_gonative_hook${PROMPT_COMMAND:+;$PROMPT_COMMAND}"
 fi
