@@ -232,13 +232,16 @@ func Check(in WhichInput, sel Selection, path string, fsys FS) Verdict {
 		v.Problem = fmt.Sprintf("%s is %s but PATH still has %s (%s): the shell hook has not run here", sel.Reason, want, g.Path, onPath(g))
 		v.Fix = envLine + "  # in ~/.bashrc or ~/.zshrc; or: gonative exec " + sel.Version + " -- go ..."
 	case sel.Pinned():
-		v.Problem = fmt.Sprintf("%s is %s but PATH finds %s (%s) first: the shell hook is not active", sel.Reason, want, g.Path, runs)
+		v.Problem = fmt.Sprintf("%s is %s but PATH finds %s (%s) first: the shell hook is not active", sel.Reason, want, g.Path, onPath(g))
 		v.Fix = envLine + "  # in ~/.bashrc or ~/.zshrc"
 	case !g.Managed():
-		v.Problem = fmt.Sprintf("PATH finds %s (%s) before gonative's links, so %s (%s) does not run", g.Path, runs, want, sel.Reason)
+		v.Problem = fmt.Sprintf("PATH finds %s (%s) before gonative's links, so %s (%s) does not run", g.Path, onPath(g), want, sel.Reason)
+		if v.Runs != g.Path {
+			v.Problem += fmt.Sprintf("; cmd/go switches from it to %s", runs)
+		}
 		v.Fix = "export PATH=\"" + in.Store.BinDir() + ":$PATH\"  # or: " + envLine
 	default:
-		v.Problem = fmt.Sprintf("PATH finds %s (%s), not gonative's choice %s (%s)", g.Path, runs, want, sel.Reason)
+		v.Problem = fmt.Sprintf("a go call here runs %s (PATH finds %s, %s), not gonative's choice %s (%s)", runs, g.Path, onPath(g), want, sel.Reason)
 		v.Fix = envLine
 	}
 	return v
