@@ -166,6 +166,7 @@ func tcGoEnv(ctx context.Context, names ...string) map[string]string {
 	defer cancel()
 	c := exec.CommandContext(ctx, gobin, append([]string{"env"}, missing...)...)
 	c.Env = append(os.Environ(), "GOTOOLCHAIN=local")
+	c.WaitDelay = time.Second
 	out, err := c.Output()
 	if err != nil {
 		return vals
