@@ -111,7 +111,7 @@ Exit status: 0 all built and verified, 1 a build failed or could not start,
 					return err
 				}
 			} else {
-				renderBuild(stdout, res)
+				renderBuild(stdout, paletteFor(stdout), res)
 			}
 			switch {
 			case res.Failed():
@@ -262,7 +262,7 @@ func (v *buildProgress) wait() {
 }
 
 // renderBuild prints one line per output and its problems.
-func renderBuild(w io.Writer, res *build.Result) {
+func renderBuild(w io.Writer, pal palette, res *build.Result) {
 	for _, o := range res.Outputs {
 		status := "ok"
 		switch {
@@ -272,8 +272,18 @@ func renderBuild(w io.Writer, res *build.Result) {
 			status = "BAD"
 		}
 		name := filepath.Base(o.Path)
+		// Pad before colouring, so the escapes do not upset the columns.
+		shown := fmt.Sprintf("%-4s", status)
+		switch status {
+		case "ok":
+			shown = pal.good(shown)
+		case "FAIL":
+			shown = pal.bad(shown)
+		default:
+			shown = pal.warn(shown)
+		}
 		if o.Error != "" {
-			fmt.Fprintf(w, "%-4s %-18s %s\n     %s\n", status, o.Target, name, strings.ReplaceAll(o.Error, "\n", "\n     "))
+			fmt.Fprintf(w, "%s %-18s %s\n     %s\n", shown, o.Target, name, strings.ReplaceAll(o.Error, "\n", "\n     "))
 			continue
 		}
 		var facts []string
@@ -308,7 +318,7 @@ func renderBuild(w io.Writer, res *build.Result) {
 				facts = append(facts, "smoke FAILED ("+o.Smoke.How+")")
 			}
 		}
-		fmt.Fprintf(w, "%-4s %-18s %-32s %s\n", status, o.Target, name, strings.Join(facts, ", "))
+		fmt.Fprintf(w, "%s %-18s %-32s %s\n", shown, o.Target, name, strings.Join(facts, ", "))
 		for _, n := range o.Notes {
 			fmt.Fprintf(w, "     note: %s\n", n)
 		}
