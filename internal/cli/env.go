@@ -49,7 +49,7 @@ through 'gonative exec').`,
 			switch shell {
 			case "", "sh", "bash", "zsh":
 				fmt.Fprintf(out, "export PATH=\"%s:$PATH\"\n", shQuote(dir))
-				fmt.Fprint(out, shHook)
+				fmt.Fprint(out, strings.ReplaceAll(shHook, "STAMP", shQuote(st.StampFile())))
 			case "fish":
 				fmt.Fprintf(out, "set -gx PATH %s $PATH\n", fishQuote(dir))
 			case "powershell", "pwsh":
@@ -69,15 +69,20 @@ through 'gonative exec').`,
 	return cmd
 }
 
-// shHook is the bash/zsh prompt hook that follows per-directory pins.
+// shHook is the bash/zsh prompt hook that follows per-directory pins. It asks
+// gonative again when the directory or GONATIVE_GO changed, or when the store's
+// change stamp (STAMP: rewritten by use, use --local, install and uninstall) differs
+// from the last one it saw; the stamp is read with the shell's own read, so a prompt
+// that changes nothing starts no process.
 const shHook = `_gonative_hook() {
-  [ "$PWD" = "${_GONATIVE_PWD-}" ] && [ "${GONATIVE_GO-}" = "${_GONATIVE_GO-}" ] && return
-  _GONATIVE_PWD=$PWD _GONATIVE_GO=${GONATIVE_GO-}
+  _gonative_s=; [ -r "STAMP" ] && read -r _gonative_s < "STAMP"
+  [ "$PWD" = "${_GONATIVE_PWD-}" ] && [ "${GONATIVE_GO-}" = "${_GONATIVE_GO-}" ] && [ "$_gonative_s" = "${_GONATIVE_S-}" ] && return
+  _GONATIVE_PWD=$PWD _GONATIVE_GO=${GONATIVE_GO-} _GONATIVE_S=$_gonative_s
   _gonative_path=$(command gonative env --pin-path) && PATH=$_gonative_path
-  unset _gonative_path
+  unset _gonative_path _gonative_s
 }
 if [ -n "${ZSH_VERSION-}" ]; then
-  eval 'typeset -ag precmd_functions; precmd_functions=(_gonative_hook ${precmd_functions[@]})' 
+  eval 'typeset -ag precmd_functions; precmd_functions=(_gonative_hook ${precmd_functions[@]})'
 elif [ -n "${BASH_VERSION-}" ]; then
   PROMPT_COMMAND="_gonative_hook${PROMPT_COMMAND:+;$PROMPT_COMMAND}"
 fi

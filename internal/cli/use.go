@@ -69,6 +69,7 @@ it first; without it, use asks on a terminal and fails elsewhere.`,
 				if err != nil {
 					return fmt.Errorf("use --local: %w", err)
 				}
+				st.Touch() // the shell hook asks again at the next prompt
 				fmt.Fprintf(out, "pinned go%s in %s\n", q.Version, file)
 				return nil
 			}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -214,8 +215,19 @@ func (s Store) Relink() error {
 	return s.relink()
 }
 
+// StampFile is rewritten whenever the default, the links or a pin change (Touch), so
+// that the shell hook can tell, without starting a process, that it must ask again.
+func (s Store) StampFile() string { return filepath.Join(s.Root, "changed") }
+
+// Touch records a change for the shell hook (StampFile). It is best effort: a store
+// that cannot be written fails elsewhere.
+func (s Store) Touch() {
+	writeFileAtomic(s.StampFile(), []byte(strconv.FormatInt(time.Now().UnixNano(), 10)+"\n"))
+}
+
 // relink is Relink for a caller that holds the store lock.
 func (s Store) relink() error {
+	defer s.Touch()
 	bin := s.BinDir()
 	if err := os.MkdirAll(bin, 0o755); err != nil {
 		return fmt.Errorf("relink: %w", err)
