@@ -219,6 +219,9 @@ func Check(in WhichInput, sel Selection, path string, fsys FS) Verdict {
 		want = sel.Go
 	}
 	switch {
+	case !sel.Installed && v.RunsVersion == sel.Version:
+		v.Problem = fmt.Sprintf("%s (%s) is not installed by gonative; the %s that runs is %s", want, sel.Reason, runs, v.Runs)
+		v.Fix = "gonative install " + sel.Version
 	case !sel.Installed && sel.Pinned():
 		v.Problem = fmt.Sprintf("%s (%s) is not installed, so %s runs instead", want, sel.Reason, runs)
 		v.Fix = "gonative install " + sel.Version
