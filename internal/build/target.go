@@ -3,9 +3,9 @@ package build
 import (
 	"context"
 	"fmt"
-	"slices"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
