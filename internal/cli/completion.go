@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os/exec"
 	"slices"
 	"strings"
@@ -13,6 +14,42 @@ import (
 	"github.com/gonative/gonative/internal/toolchain"
 	"github.com/spf13/cobra"
 )
+
+// newCompletionCmd prints the shell completion script (cobra's, which completes
+// commands, flags and the values registered here). An unknown shell is an error.
+func newCompletionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "completion bash|zsh|fish|powershell",
+		Short: "Print the shell completion script (commands, flags and values)",
+		Long: `completion prints the completion script for a shell. It completes commands and
+flags, and values: installed and remote versions (install, use, uninstall, exec),
+doctor check ids and areas, build --target platforms (go tool dist list), inspect
+--host platforms and keys, universal thin -arch.`,
+		Example: `  source <(gonative completion bash)          # ~/.bashrc
+  gonative completion zsh > "${fpath[1]}/_gonative"
+  gonative completion fish | source
+  gonative completion powershell | Out-String | Invoke-Expression`,
+		Args:      cobra.MaximumNArgs(1),
+		ValidArgs: []string{"bash", "zsh", "fish", "powershell"},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return cmd.Help()
+			}
+			out, root := cmd.OutOrStdout(), cmd.Root()
+			switch args[0] {
+			case "bash":
+				return root.GenBashCompletionV2(out, true)
+			case "zsh":
+				return root.GenZshCompletion(out)
+			case "fish":
+				return root.GenFishCompletion(out, true)
+			case "powershell", "pwsh":
+				return root.GenPowerShellCompletionWithDesc(out)
+			}
+			return &ExitError{Code: ExitFailed, Err: fmt.Errorf("completion: unknown shell %q (bash, zsh, fish, powershell)", args[0])}
+		},
+	}
+}
 
 // completionTimeout bounds the network or subprocess work a completion may do.
 const completionTimeout = 3 * time.Second

@@ -141,18 +141,8 @@ Exit codes: 0 success, 1 the command failed, 3 the command found problems.`,
 		newBuildCmd(),
 		newUniversalCmd(),
 	)
+	root.AddCommand(newCompletionCmd())
 	addCompletions(root)
 	usageOnBadArgs(root)
-	root.InitDefaultCompletionCmd()
-	for _, c := range root.Commands() {
-		if c.Name() == "completion" {
-			c.RunE = func(cmd *cobra.Command, args []string) error {
-				if len(args) == 0 {
-					return cmd.Help()
-				}
-				return &ExitError{Code: ExitFailed, Err: fmt.Errorf("completion: unknown shell %q (bash, zsh, fish, powershell)", args[0])}
-			}
-		}
-	}
 	return root
 }
