@@ -94,7 +94,7 @@ fi
 // installed, not a version) it prints one line to stderr saying so and which go runs
 // instead; PATH is printed either way, so the hook never leaves a stale pin behind.
 func envPinPath(cmd *cobra.Command, st toolchain.Store) error {
-	in, err := tcWhichInput(cmd.Context())
+	in, err := tcWhichInput(cmd.Context(), false) // no `go env`: the hook runs on every cd
 	if err != nil {
 		return err
 	}

@@ -149,15 +149,17 @@ installed.`,
 
 // tcWhich decides which go gonative selects in the current directory.
 func tcWhich(ctx context.Context) (toolchain.Selection, error) {
-	in, err := tcWhichInput(ctx)
+	in, err := tcWhichInput(ctx, true)
 	if err != nil {
 		return toolchain.Selection{}, err
 	}
 	return toolchain.Which(in)
 }
 
-// tcWhichInput is what toolchain.Which reads for the current directory.
-func tcWhichInput(ctx context.Context) (toolchain.WhichInput, error) {
+// tcWhichInput is what toolchain.Which reads for the current directory. modCache asks
+// `go env` for GOMODCACHE when the environment does not set it (only a go.mod
+// selection of a version gonative has not installed needs it).
+func tcWhichInput(ctx context.Context, modCache bool) (toolchain.WhichInput, error) {
 	st, err := tcStore()
 	if err != nil {
 		return toolchain.WhichInput{}, err
@@ -166,7 +168,10 @@ func tcWhichInput(ctx context.Context) (toolchain.WhichInput, error) {
 	if err != nil {
 		return toolchain.WhichInput{}, err
 	}
-	env := tcGoEnv(ctx, "GOMODCACHE")
+	env := map[string]string{"GOMODCACHE": os.Getenv("GOMODCACHE")}
+	if modCache {
+		env = tcGoEnv(ctx, "GOMODCACHE")
+	}
 	p := toolchain.Platform{OS: runtime.GOOS, Arch: runtime.GOARCH}
 	if def, _ := st.Default(); def != "" {
 		if in, err := st.Lookup(def); err == nil && in.Platform.OS != "" {

@@ -41,7 +41,7 @@ on PATH runs), 1 the chosen go is not installed or there is no go at all, 3 anot
 go runs than the one gonative chose.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			in, err := tcWhichInput(cmd.Context())
+			in, err := tcWhichInput(cmd.Context(), true)
 			if err != nil {
 				return err
 			}
