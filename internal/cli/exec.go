@@ -7,10 +7,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/gonative/gonative/internal/toolchain"
 	"github.com/spf13/cobra"
 )
 
@@ -68,7 +70,8 @@ signal N killed it; 1 when gonative itself fails (VERSION not installed).`,
 			name := args[1]
 			if !strings.ContainsAny(name, `/\`) {
 				// Resolve against the new PATH, so "go" is this toolchain's.
-				p, err := lookPathIn(name, path)
+				wd, _ := os.Getwd()
+				p, err := toolchain.LookExec(name, path, wd, runtime.GOOS, toolchain.FS{})
 				if err != nil {
 					return &ExitError{Code: execCode(err), Err: fmt.Errorf("exec %s: %w", name, err)}
 				}
@@ -99,37 +102,4 @@ func execCode(err error) int {
 		return exitNotFound
 	}
 	return exitNotExecutable
-}
-
-// lookPathIn finds an executable name in the directories of path, as a shell does: the
-// first regular file with an execute bit; a file that is found but not executable (and
-// nothing executable later) is an fs.ErrPermission.
-func lookPathIn(name, path string) (string, error) {
-	exts := []string{""}
-	if filepath.Separator == '\\' {
-		exts = []string{".exe", ".bat", ".cmd", ""}
-	}
-	denied := ""
-	for _, dir := range filepath.SplitList(path) {
-		if dir == "" {
-			dir = "."
-		}
-		for _, ext := range exts {
-			p := filepath.Join(dir, name+ext)
-			fi, err := os.Stat(p)
-			if err != nil || fi.IsDir() {
-				continue
-			}
-			if fi.Mode().IsRegular() && (filepath.Separator == '\\' || fi.Mode()&0o111 != 0) {
-				return p, nil
-			}
-			if denied == "" {
-				denied = p
-			}
-		}
-	}
-	if denied != "" {
-		return "", fmt.Errorf("%s: %w", denied, fs.ErrPermission)
-	}
-	return "", fmt.Errorf("%s: %w", name, exec.ErrNotFound)
 }

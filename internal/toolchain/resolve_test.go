@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -158,6 +159,12 @@ func TestLookPathAndFindGo(t *testing.T) {
 		{"other first", noexec + ":rel:" + other + "/bin:" + st.BinDir(), PathGo{Path: filepath.Join(other, "bin", "go"), Version: "1.26.8"}},
 		{"empty entry is the current directory", "/nonexistent::" + st.BinDir(), PathGo{Path: filepath.Join(dir, "go")}},
 		{"none", noexec, PathGo{}},
+	}
+	if _, err := LookExec("go", "rel:"+noexec, dir, "linux", FS{}); !errors.Is(err, fs.ErrPermission) {
+		t.Errorf("LookExec of a file without an execute bit: %v, want a permission error", err)
+	}
+	if _, err := LookExec("go", noexec, dir, "linux", FS{}); !errors.Is(err, exec.ErrNotFound) {
+		t.Errorf("LookExec of nothing: %v, want not found", err)
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

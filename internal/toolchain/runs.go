@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 )
@@ -56,14 +57,28 @@ func (f FS) readFile(p string) ([]byte, error) {
 
 // LookPath finds the executable name on path as a POSIX shell does: each entry in
 // order, an empty entry (and a relative one) taken against dir, the first regular file
-// with an execute bit wins; on Windows (goos) .exe is tried too and any file counts.
+// with an execute bit wins; on Windows (goos) name.exe, .bat and .cmd are tried first
+// and any file counts. It returns "" when there is none (LookExec says why).
 func LookPath(name, path, dir, goos string, fsys FS) string {
+	p, _ := LookExec(name, path, dir, goos, fsys)
+	return p
+}
+
+// LookExec is LookPath with the reason it found nothing: an error wrapping
+// fs.ErrPermission when a file of that name exists but is not executable (a shell's
+// exit status 126), else exec.ErrNotFound (127).
+func LookExec(name, path, dir, goos string, fsys FS) (string, error) {
 	sep := string(os.PathListSeparator)
 	if goos == "windows" {
 		sep = ";"
 	} else if goos != "" {
 		sep = ":"
 	}
+	names := []string{name}
+	if goos == "windows" {
+		names = []string{name + ".exe", name + ".bat", name + ".cmd", name}
+	}
+	denied := ""
 	for _, d := range strings.Split(path, sep) {
 		if d == "" {
 			d = "."
@@ -71,20 +86,24 @@ func LookPath(name, path, dir, goos string, fsys FS) string {
 		if !filepath.IsAbs(d) {
 			d = filepath.Join(dir, d)
 		}
-		names := []string{name}
-		if goos == "windows" {
-			names = []string{name + ".exe", name}
-		}
 		for _, n := range names {
 			p := filepath.Join(d, n)
 			fi, err := fsys.stat(p)
-			if err != nil || !fi.Mode().IsRegular() || (goos != "windows" && fi.Mode().Perm()&0o111 == 0) {
+			if err != nil || fi.IsDir() {
 				continue
 			}
-			return p
+			if fi.Mode().IsRegular() && (goos == "windows" || fi.Mode().Perm()&0o111 != 0) {
+				return p, nil
+			}
+			if denied == "" {
+				denied = p
+			}
 		}
 	}
-	return ""
+	if denied != "" {
+		return "", fmt.Errorf("%s: %w", denied, fs.ErrPermission)
+	}
+	return "", fmt.Errorf("%s: %w", name, exec.ErrNotFound)
 }
 
 // FindGo describes the go that a shell in dir finds on path.
