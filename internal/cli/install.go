@@ -265,9 +265,15 @@ func tcExplainMissing(ctx context.Context, f *toolchain.Fetcher, v string, p too
 }
 
 // tcPathHint tells the user how to put the store's links on PATH when they are not.
+// When they are, but another go comes first, it says that instead.
 func tcPathHint(w io.Writer, st toolchain.Store) {
-	for _, d := range filepath.SplitList(os.Getenv("PATH")) {
+	path := os.Getenv("PATH")
+	for _, d := range filepath.SplitList(path) {
 		if filepath.Clean(d) == st.BinDir() {
+			wd, _ := os.Getwd()
+			if g := st.FindGo(path, wd, toolchain.FS{}); g.Path != "" && !g.Managed() {
+				fmt.Fprintf(w, "but PATH finds %s first, before %s: eval \"$(gonative env)\" (last in your shell start-up file)\n", g.Path, st.BinDir())
+			}
 			return
 		}
 	}
