@@ -108,6 +108,8 @@ func envPinPath(cmd *cobra.Command, st toolchain.Store) error {
 	case err != nil || !sel.Pinned():
 	case sel.Installed && sel.Go != "":
 		path = st.PinPath(path, filepath.Dir(sel.Go), string(os.PathListSeparator))
+	case sel.Version == "":
+		fmt.Fprintf(stderr, "gonative: %s: no such go executable; go here runs %s\n", sel.Reason, envRuns(in, sel, path))
 	default:
 		fmt.Fprintf(stderr, "gonative: go%s (%s) is not installed; go here runs %s (gonative install %s)\n",
 			sel.Version, sel.Reason, envRuns(in, sel, path), sel.Version)
