@@ -213,6 +213,12 @@ func TestCheck(t *testing.T) {
 		{"cmd/go switches from another go", filepath.Join(dir, "mod"), otherBin + ":" + links, true, "1.27.3", ""},
 		{"cmd/go switches from the links", filepath.Join(dir, "mod"), links, true, "1.27.3", ""},
 	}
+	// GONATIVE_GO naming a go that does not exist.
+	in := WhichInput{Dir: dir, Getenv: func(k string) string { return map[string]string{GoEnv: "/nonexistent/go"}[k] }, ReadFile: os.ReadFile, Store: st}
+	sel, _ := Which(in)
+	if v := Check(in, sel, links, FS{}); v.Agrees || !strings.Contains(v.Problem, "no such go executable") || !strings.HasPrefix(v.Fix, "unset GONATIVE_GO") {
+		t.Errorf("GONATIVE_GO=/nonexistent/go: %+v", v)
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			in := WhichInput{Dir: tt.dir, Getenv: func(string) string { return "" }, ReadFile: os.ReadFile, Store: st, Platform: linuxAMD64}

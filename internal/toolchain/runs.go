@@ -238,6 +238,9 @@ func Check(in WhichInput, sel Selection, path string, fsys FS) Verdict {
 		want = sel.Go
 	}
 	switch {
+	case !sel.Installed && sel.Version == "":
+		v.Problem = fmt.Sprintf("%s: no such go executable, so %s runs instead", sel.Reason, runs)
+		v.Fix = "unset " + GoEnv + "  # or set it to an existing go, or a version"
 	case !sel.Installed && v.RunsVersion == sel.Version:
 		v.Problem = fmt.Sprintf("%s (%s) is not installed by gonative; the %s that runs is %s", want, sel.Reason, runs, v.Runs)
 		v.Fix = "gonative install " + sel.Version
