@@ -66,6 +66,10 @@ func TestScript(t *testing.T) {
 			e.Setenv("HOSTGOOS", hw.OS)
 			e.Setenv("HOSTGOARCH", hw.Arch)
 			e.Setenv("GONATIVE_HOME", filepath.Join(e.WorkDir, ".gonative"))
+			// The directory of the gonative command alone, for a PATH without any go.
+			if p, err := exec.LookPath("gonative"); err == nil {
+				e.Setenv("GONATIVEBIN", filepath.Dir(p))
+			}
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){

@@ -108,11 +108,18 @@ type Output struct {
 	Problems []string `json:"problems,omitempty"`
 	Error    string   `json:"error,omitempty"` // the build failed
 	Elapsed  float64  `json:"elapsed_seconds"`
+
+	// built is where the output waits (in a temporary directory beside Path) until
+	// every output is built; only then are they all moved to their Paths.
+	built string
 }
 
 // Result is what Build did.
 type Result struct {
-	Outputs  []*Output `json:"outputs"`
+	Outputs []*Output `json:"outputs"`
+	// Kept lists the earlier outputs that manifest.json owned and that are still in
+	// the directory, re-hashed into the new SHA256SUMS.
+	Kept     []*Output `json:"kept,omitempty"`
 	Sums     string    `json:"sums,omitempty"`     // path of SHA256SUMS
 	Manifest string    `json:"manifest,omitempty"` // path of manifest.json
 	Elapsed  float64   `json:"elapsed_seconds"`
@@ -169,6 +176,9 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 		var mu sync.Mutex
 		progress = func(e Event) { mu.Lock(); defer mu.Unlock(); o.Progress(e) }
 	}
+	if err := checkTargets(ctx, o); err != nil {
+		return nil, err
+	}
 	mains, err := listMains(ctx, o)
 	if err != nil {
 		return nil, err
@@ -223,6 +233,16 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 		}
 	}
 	res.Elapsed = time.Since(start).Seconds()
+	if res.Failed() {
+		// Nothing in the output directory changes: not the binaries, not
+		// SHA256SUMS, not manifest.json.
+		return res, nil
+	}
+	for _, out := range res.Outputs {
+		if err := os.Rename(out.built, out.Path); err != nil {
+			return res, err
+		}
+	}
 	if err := writeSums(o.OutDir, res); err != nil {
 		return res, err
 	}
@@ -272,6 +292,7 @@ type mainPkg struct {
 // goCmd runs the go command with extra environment and returns its standard output.
 func goCmd(ctx context.Context, o Options, env []string, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, o.Go, args...)
+	cmd.WaitDelay = WaitDelay
 	cmd.Dir = o.Dir
 	cmd.Env = append(slices.Clip(o.Env), env...)
 	var stdout, stderr bytes.Buffer
@@ -496,6 +517,7 @@ func pkgConfigFlags(ctx context.Context, o Options, env []string, names []string
 		pc = "pkg-config"
 	}
 	cmd := exec.CommandContext(ctx, pc, append([]string{"--cflags", "--libs", "--"}, names...)...)
+	cmd.WaitDelay = WaitDelay
 	cmd.Dir = o.Dir
 	cmd.Env = append(slices.Clip(o.Env), env...)
 	var stdout, stderr bytes.Buffer
@@ -547,9 +569,7 @@ func runJob(ctx context.Context, o Options, j *job, tmp string, progress func(Ev
 	}
 	progress(Event{Output: name, Target: j.out.Target, Stage: StageVerify})
 	verify(ctx, tmpOut, j.target, j.want, j.out)
-	if err := os.Rename(tmpOut, j.out.Path); err != nil {
-		j.out.Error = err.Error()
-	}
+	j.out.built = tmpOut
 	finishAt(j.out, progress, time.Since(start))
 }
 
@@ -597,7 +617,7 @@ func universals(ctx context.Context, o Options, jobs []*job, tmp string, progres
 				out.Error = fmt.Sprintf("%s was not built", j.out.Target)
 				break
 			}
-			ins = append(ins, j.out.Path)
+			ins = append(ins, j.out.built)
 		}
 		if out.Error != "" {
 			finish(out, progress)
@@ -611,20 +631,87 @@ func universals(ctx context.Context, o Options, jobs []*job, tmp string, progres
 		}
 		progress(Event{Output: name, Target: out.Target, Stage: StageVerify})
 		verifyUniversal(ctx, tmpOut, out, map[string]cgoWant{js[0].target.Arch: js[0].want, js[1].target.Arch: js[1].want})
-		if err := os.Rename(tmpOut, out.Path); err != nil {
-			out.Error = err.Error()
-		}
+		out.built = tmpOut
 		out.Elapsed = time.Since(start).Seconds()
 		finishAt(out, progress, time.Since(start))
 	}
 	return outs
 }
 
-// writeSums writes SHA256SUMS (sha256sum's format) and manifest.json for the outputs
-// that were built.
-func writeSums(dir string, res *Result) error {
-	var ok []*Output
+// manifestEntry is one output as manifest.json records it: its path is the file name.
+type manifestEntry struct {
+	*Output
+	Path string `json:"path"`
+}
+
+type manifest struct {
+	Outputs []manifestEntry `json:"outputs"`
+	Kept    []manifestEntry `json:"kept,omitempty"`
+}
+
+// keptOutputs returns the outputs an earlier manifest.json in dir owned that this
+// build did not write and that are still there, each re-hashed (a file changed since
+// is recorded as it is now, with a note).
+func keptOutputs(dir string, res *Result) []*Output {
+	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	if err != nil {
+		return nil
+	}
+	var old manifest
+	if json.Unmarshal(b, &old) != nil {
+		return nil
+	}
+	written := map[string]bool{}
 	for _, o := range res.Outputs {
+		written[filepath.Base(o.Path)] = true
+	}
+	var kept []*Output
+	for _, e := range append(old.Outputs, old.Kept...) {
+		name := filepath.Base(filepath.Clean("/" + e.Path)) // never outside dir
+		if e.Output == nil || written[name] || e.Error != "" || name == "SHA256SUMS" || name == "manifest.json" {
+			continue
+		}
+		written[name] = true
+		p := filepath.Join(dir, name)
+		fi, err := os.Lstat(p)
+		if err != nil || !fi.Mode().IsRegular() {
+			continue
+		}
+		sum, err := fileSHA256(p)
+		if err != nil {
+			continue
+		}
+		o := *e.Output
+		o.Path = p
+		if o.SHA256 != "" && o.SHA256 != sum {
+			o.Notes = append(o.Notes, "changed since the build that wrote it (sha256 was "+o.SHA256+")")
+		}
+		o.SHA256, o.Size = sum, fi.Size()
+		kept = append(kept, &o)
+	}
+	return kept
+}
+
+// fileSHA256 returns the hex SHA-256 of the file at p.
+func fileSHA256(p string) (string, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// writeSums writes SHA256SUMS (sha256sum's format) and manifest.json for the outputs
+// that were built and those an earlier manifest owned that are still in dir.
+func writeSums(dir string, res *Result) error {
+	res.Kept = keptOutputs(dir, res)
+	var ok []*Output
+	for _, o := range append(slices.Clone(res.Outputs), res.Kept...) {
 		if o.Error == "" && o.SHA256 != "" {
 			ok = append(ok, o)
 		}
@@ -638,15 +725,12 @@ func writeSums(dir string, res *Result) error {
 	if err := writeAtomic(res.Sums, 0o644, func(w io.Writer) error { _, err := w.Write(sums.Bytes()); return err }); err != nil {
 		return err
 	}
-	type entry struct {
-		*Output
-		Path string `json:"path"`
-	}
-	m := struct {
-		Outputs []entry `json:"outputs"`
-	}{}
+	var m manifest
 	for _, o := range res.Outputs {
-		m.Outputs = append(m.Outputs, entry{o, filepath.Base(o.Path)})
+		m.Outputs = append(m.Outputs, manifestEntry{o, filepath.Base(o.Path)})
+	}
+	for _, o := range res.Kept {
+		m.Kept = append(m.Kept, manifestEntry{o, filepath.Base(o.Path)})
 	}
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {

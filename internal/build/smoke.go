@@ -67,12 +67,17 @@ func smoke(ctx context.Context, o Options, out *Output) *Smoke {
 	}
 	ctx, cancel := context.WithTimeout(ctx, smokeTimeout)
 	defer cancel()
-	path, err := filepath.Abs(out.Path)
+	p := out.Path
+	if out.built != "" {
+		p = out.built
+	}
+	path, err := filepath.Abs(p)
 	if err != nil {
 		return &Smoke{Ran: false, Detail: err.Error()}
 	}
 	argv := append(append(prefix, path), o.SmokeArgs...)
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.WaitDelay = WaitDelay
 	cmd.Dir = o.Dir
 	var buf bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &buf, &buf

@@ -1,10 +1,13 @@
 package build
 
 import (
+	"context"
 	"fmt"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
+	"time"
 )
 
 // Target is one GOOS/GOARCH pair.
@@ -51,6 +54,65 @@ func ParseTargets(items []string) ([]Target, error) {
 		return nil, fmt.Errorf("no targets")
 	}
 	return ts, nil
+}
+
+// WaitDelay bounds how long a subprocess (go, pkg-config, a smoke run) may keep its
+// output pipes open after it exits or is killed: a grandchild left running (a CC
+// wrapper's `(sleep 40) &`) cannot hold the build past its time-out.
+const WaitDelay = 2 * time.Second
+
+// distListTimeout bounds `go tool dist list`.
+const distListTimeout = 30 * time.Second
+
+// DistList returns the platforms the go command o.Go supports (`go tool dist list`).
+func DistList(ctx context.Context, o Options) ([]Target, error) {
+	o = o.withDefaults()
+	ctx, cancel := context.WithTimeout(ctx, distListTimeout)
+	defer cancel()
+	out, err := goCmd(ctx, o, nil, "tool", "dist", "list")
+	if err != nil {
+		return nil, fmt.Errorf("list the platforms go supports: %w", err)
+	}
+	var ts []Target
+	for _, l := range strings.Fields(string(out)) {
+		if os, arch, ok := strings.Cut(l, "/"); ok {
+			ts = append(ts, Target{os, arch})
+		}
+	}
+	return ts, nil
+}
+
+// checkTargets refuses, before anything runs, targets that the go command does not
+// support (`go tool dist list`), naming the nearest ones it does.
+func checkTargets(ctx context.Context, o Options) error {
+	known, err := DistList(ctx, o)
+	if err != nil {
+		return &PlanError{Problems: []error{err}}
+	}
+	var problems []error
+	for _, t := range o.Targets {
+		if slices.Contains(known, t) {
+			continue
+		}
+		var near []string
+		for _, k := range known {
+			if k.OS == t.OS || k.Arch == t.Arch {
+				near = append(near, k.String())
+			}
+		}
+		hint := "see `go tool dist list`"
+		if len(near) > 0 {
+			if len(near) > 8 {
+				near = append(near[:8], "…")
+			}
+			hint = "supported with that OS or arch: " + strings.Join(near, ", ")
+		}
+		problems = append(problems, fmt.Errorf("target %s: go does not support it (%s)", t, hint))
+	}
+	if len(problems) > 0 {
+		return &PlanError{Problems: problems}
+	}
+	return nil
 }
 
 // OutputName is the file name of a build of the program name for t:

@@ -111,7 +111,7 @@ Exit status: 0 all built and verified, 1 a build failed or could not start,
 					return err
 				}
 			} else {
-				renderBuild(stdout, res)
+				renderBuild(stdout, paletteFor(stdout), res)
 			}
 			switch {
 			case res.Failed():
@@ -133,10 +133,25 @@ Exit status: 0 all built and verified, 1 a build failed or could not start,
 	f.StringVar(&cgo, "cgo", "auto", "cgo: auto (on where a package needs it), on, or off")
 	f.StringArrayVar(&cc, "cc", nil, "C compiler for cgo targets, as OS/ARCH=CC or CC for all (repeatable)")
 	f.StringArrayVar(&sdk, "sdk", nil, "SDK or sysroot for cgo targets, as OS/ARCH=DIR or DIR for all: a macOS SDK for darwin, the target libraries' sysroot (with its .pc files) for Linux")
-	f.StringVar(&smoke, "smoke", "", "run every output this machine can run (natively or under qemu-user) with these arguments and check it exits 0")
-	f.Lookup("smoke").NoOptDefVal = " "
+	f.Var((*smokeFlag)(&smoke), "smoke", "run every output this machine can run (natively or under qemu-user) and check it exits 0; --smoke=ARGS runs it with ARGS (split at spaces), such as --smoke=--version")
+	f.Lookup("smoke").NoOptDefVal = "true"
 	f.BoolVar(&jsonOutput, "json", false, "print the result as JSON")
 	return cmd
+}
+
+// smokeFlag is --smoke's value: --smoke alone (or --smoke=true) runs each output
+// without arguments, --smoke=ARGS with ARGS. Its type is pflag's "boolfunc" so that
+// help shows "--smoke" rather than a type and a default.
+type smokeFlag string
+
+func (f *smokeFlag) String() string { return string(*f) }
+func (f *smokeFlag) Type() string   { return "boolfunc" }
+func (f *smokeFlag) Set(v string) error {
+	if v == "true" {
+		v = ""
+	}
+	*f = smokeFlag(v)
+	return nil
 }
 
 func buildTargetList(ts []build.Target) string {
@@ -178,8 +193,6 @@ func buildTTY(w io.Writer) bool {
 func buildPlainProgress(w io.Writer) func(build.Event) {
 	return func(e build.Event) {
 		switch e.Stage {
-		case build.StageFailed:
-			fmt.Fprintf(w, "FAIL %-18s %s\n", e.Target, buildFirstLine(e.Err))
 		case build.StageBuilding:
 			fmt.Fprintf(w, "     %-18s building %s\n", e.Target, e.Output)
 		}
@@ -249,7 +262,7 @@ func (v *buildProgress) wait() {
 }
 
 // renderBuild prints one line per output and its problems.
-func renderBuild(w io.Writer, res *build.Result) {
+func renderBuild(w io.Writer, pal palette, res *build.Result) {
 	for _, o := range res.Outputs {
 		status := "ok"
 		switch {
@@ -259,8 +272,18 @@ func renderBuild(w io.Writer, res *build.Result) {
 			status = "BAD"
 		}
 		name := filepath.Base(o.Path)
+		// Pad before colouring, so the escapes do not upset the columns.
+		shown := fmt.Sprintf("%-4s", status)
+		switch status {
+		case "ok":
+			shown = pal.good(shown)
+		case "FAIL":
+			shown = pal.bad(shown)
+		default:
+			shown = pal.warn(shown)
+		}
 		if o.Error != "" {
-			fmt.Fprintf(w, "%-4s %-18s %s\n     %s\n", status, o.Target, name, strings.ReplaceAll(o.Error, "\n", "\n     "))
+			fmt.Fprintf(w, "%s %-18s %s\n     %s\n", shown, o.Target, name, strings.ReplaceAll(o.Error, "\n", "\n     "))
 			continue
 		}
 		var facts []string
@@ -295,7 +318,7 @@ func renderBuild(w io.Writer, res *build.Result) {
 				facts = append(facts, "smoke FAILED ("+o.Smoke.How+")")
 			}
 		}
-		fmt.Fprintf(w, "%-4s %-18s %-32s %s\n", status, o.Target, name, strings.Join(facts, ", "))
+		fmt.Fprintf(w, "%s %-18s %-32s %s\n", shown, o.Target, name, strings.Join(facts, ", "))
 		for _, n := range o.Notes {
 			fmt.Fprintf(w, "     note: %s\n", n)
 		}
@@ -303,9 +326,22 @@ func renderBuild(w io.Writer, res *build.Result) {
 			fmt.Fprintf(w, "     problem: %s\n", p)
 		}
 	}
+	if len(res.Kept) > 0 {
+		fmt.Fprintf(w, "kept %d earlier %s that manifest.json listed (re-hashed)\n", len(res.Kept), buildPlural(len(res.Kept), "output", "outputs"))
+	}
 	if res.Sums != "" {
 		fmt.Fprintf(w, "wrote %s and %s (%.1fs)\n", res.Sums, filepath.Base(res.Manifest), res.Elapsed)
+	} else if res.Failed() {
+		fmt.Fprintln(w, "nothing was written: a build failed, so the output directory, its SHA256SUMS and manifest.json are as they were")
 	}
+}
+
+// buildPlural picks the singular or plural form for n.
+func buildPlural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func buildSize(n int64) string {

@@ -53,7 +53,7 @@ Exit status: 0 no error found (warnings may be printed), 3 an error-severity fin
 					return &ExitError{Code: ExitFailed, Err: err}
 				}
 			} else {
-				renderReport(out, r, verbose || len(args) > 0)
+				renderReport(out, paletteFor(out), r, verbose || len(args) > 0)
 			}
 			if r.Worst() == doctor.Error {
 				return problems()
@@ -130,13 +130,13 @@ func mark(s doctor.Severity) string {
 	return "•"
 }
 
-func renderReport(w io.Writer, r doctor.Report, verbose bool) {
+func renderReport(w io.Writer, pal palette, r doctor.Report, verbose bool) {
 	if !verbose {
 		fmt.Fprintln(w, "Doctor summary (to see all details, run gonative doctor -v):")
 	}
 	problemAreas := 0
 	for _, a := range r.Areas {
-		line := fmt.Sprintf("[%s] %s", glyph(a.Status), a.Title)
+		line := fmt.Sprintf("[%s] %s", pal.severity(a.Status, glyph(a.Status)), a.Title)
 		if a.Summary != "" {
 			line += " (" + a.Summary + ")"
 		}
@@ -151,7 +151,7 @@ func renderReport(w io.Writer, r doctor.Report, verbose bool) {
 			if !verbose && !f.Severity.Worse(doctor.Info) {
 				continue
 			}
-			fmt.Fprintf(w, "    %s %s\n", mark(f.Severity), f.Title)
+			fmt.Fprintf(w, "    %s %s\n", pal.severity(f.Severity, mark(f.Severity)), f.Title)
 			if verbose {
 				fmt.Fprintf(w, "      id: %s\n", f.ID)
 				for _, e := range f.Evidence {
@@ -173,14 +173,14 @@ func renderReport(w io.Writer, r doctor.Report, verbose bool) {
 	}
 	fmt.Fprintln(w)
 	if problemAreas == 0 {
-		fmt.Fprintln(w, "• No issues found!")
+		fmt.Fprintln(w, pal.good("• No issues found!"))
 		return
 	}
 	s := "s"
 	if problemAreas == 1 {
 		s = ""
 	}
-	fmt.Fprintf(w, "! Doctor found issues in %d area%s.\n", problemAreas, s)
+	fmt.Fprintln(w, pal.warn(fmt.Sprintf("! Doctor found issues in %d area%s.", problemAreas, s)))
 }
 
 func areaOf(r doctor.Report, check string) doctor.Area {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -48,7 +49,7 @@ through 'gonative exec').`,
 			switch shell {
 			case "", "sh", "bash", "zsh":
 				fmt.Fprintf(out, "export PATH=\"%s:$PATH\"\n", shQuote(dir))
-				fmt.Fprint(out, shHook)
+				fmt.Fprint(out, strings.ReplaceAll(shHook, "STAMP", shQuote(st.StampFile())))
 			case "fish":
 				fmt.Fprintf(out, "set -gx PATH %s $PATH\n", fishQuote(dir))
 			case "powershell", "pwsh":
@@ -68,15 +69,20 @@ through 'gonative exec').`,
 	return cmd
 }
 
-// shHook is the bash/zsh prompt hook that follows per-directory pins.
+// shHook is the bash/zsh prompt hook that follows per-directory pins. It asks
+// gonative again when the directory or GONATIVE_GO changed, or when the store's
+// change stamp (STAMP: rewritten by use, use --local, install and uninstall) differs
+// from the last one it saw; the stamp is read with the shell's own read, so a prompt
+// that changes nothing starts no process.
 const shHook = `_gonative_hook() {
-  [ "$PWD" = "${_GONATIVE_PWD-}" ] && [ "${GONATIVE_GO-}" = "${_GONATIVE_GO-}" ] && return
-  _GONATIVE_PWD=$PWD _GONATIVE_GO=${GONATIVE_GO-}
-  _gonative_path=$(command gonative env --pin-path 2>/dev/null) && PATH=$_gonative_path
-  unset _gonative_path
+  _gonative_s=; [ -r "STAMP" ] && read -r _gonative_s < "STAMP"
+  [ "$PWD" = "${_GONATIVE_PWD-}" ] && [ "${GONATIVE_GO-}" = "${_GONATIVE_GO-}" ] && [ "$_gonative_s" = "${_GONATIVE_S-}" ] && return
+  _GONATIVE_PWD=$PWD _GONATIVE_GO=${GONATIVE_GO-} _GONATIVE_S=$_gonative_s
+  _gonative_path=$(command gonative env --pin-path) && PATH=$_gonative_path
+  unset _gonative_path _gonative_s
 }
 if [ -n "${ZSH_VERSION-}" ]; then
-  typeset -ag precmd_functions; precmd_functions=(_gonative_hook ${precmd_functions[@]})
+  eval 'typeset -ag precmd_functions; precmd_functions=(_gonative_hook ${precmd_functions[@]})'
 elif [ -n "${BASH_VERSION-}" ]; then
   PROMPT_COMMAND="_gonative_hook${PROMPT_COMMAND:+;$PROMPT_COMMAND}"
 fi
@@ -84,29 +90,44 @@ fi
 
 // envPinPath prints PATH without any store toolchain directory, and with the bin
 // directory of the toolchain pinned here (GONATIVE_GO, .go-version, .tool-versions)
-// first when there is one and it is installed.
+// first when there is one and it is installed. When a pin cannot be honoured (not
+// installed, not a version) it prints one line to stderr saying so and which go runs
+// instead; PATH is printed either way, so the hook never leaves a stale pin behind.
 func envPinPath(cmd *cobra.Command, st toolchain.Store) error {
-	wd, err := os.Getwd()
+	in, err := tcWhichInput(cmd.Context(), false) // no `go env`: the hook runs on every cd
 	if err != nil {
 		return err
 	}
-	var keep []string
-	prefix := st.VersionsDir() + string(filepath.Separator)
-	for _, d := range filepath.SplitList(os.Getenv("PATH")) {
-		if !strings.HasPrefix(d, prefix) {
-			keep = append(keep, d)
-		}
+	in.Store = st
+	sel, err := toolchain.Which(in)
+	path := st.PinPath(os.Getenv("PATH"), "", string(os.PathListSeparator))
+	stderr := cmd.ErrOrStderr()
+	switch {
+	case err != nil && !errors.Is(err, toolchain.ErrNoDefault):
+		fmt.Fprintf(stderr, "gonative: %v; go here runs %s\n", err, envRuns(in, toolchain.Selection{}, path))
+	case err != nil || !sel.Pinned():
+	case sel.Installed && sel.Go != "":
+		path = st.PinPath(path, filepath.Dir(sel.Go), string(os.PathListSeparator))
+	case sel.Version == "":
+		fmt.Fprintf(stderr, "gonative: %s: no such go executable; go here runs %s\n", sel.Reason, envRuns(in, sel, path))
+	default:
+		fmt.Fprintf(stderr, "gonative: go%s (%s) is not installed; go here runs %s (gonative install %s)\n",
+			sel.Version, sel.Reason, envRuns(in, sel, path), sel.Version)
 	}
-	sel, err := toolchain.Which(toolchain.WhichInput{
-		Dir: wd, Getenv: os.Getenv, ReadFile: os.ReadFile, Store: st,
-		GOMODCACHE: os.Getenv("GOMODCACHE"),
-	})
-	if err == nil && sel.Installed && sel.Version != "" &&
-		(sel.By == toolchain.ByEnv || sel.By == toolchain.ByGoVersion || sel.By == toolchain.ByToolVersions) {
-		keep = append([]string{filepath.Join(st.GOROOT(sel.Version), "bin")}, keep...)
-	}
-	fmt.Fprintln(cmd.OutOrStdout(), strings.Join(keep, string(os.PathListSeparator)))
+	fmt.Fprintln(cmd.OutOrStdout(), path)
 	return nil
+}
+
+// envRuns names the go that a go call runs with path: "go1.27.3", or "no go at all".
+func envRuns(in toolchain.WhichInput, sel toolchain.Selection, path string) string {
+	v := toolchain.Check(in, sel, path, toolchain.FS{})
+	switch {
+	case v.RunsVersion != "":
+		return "go" + v.RunsVersion
+	case v.Runs != "":
+		return v.Runs
+	}
+	return "no go at all"
 }
 
 // shQuote escapes s for a double-quoted sh string.

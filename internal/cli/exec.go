@@ -3,13 +3,28 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"syscall"
+	"time"
 
+	"github.com/gonative/gonative/internal/toolchain"
 	"github.com/spf13/cobra"
 )
+
+// Exit codes of exec when COMMAND does not run, as POSIX shells use them.
+const (
+	exitNotExecutable = 126 // found but cannot be executed
+	exitNotFound      = 127 // not found
+)
+
+// execWaitDelay is how long exec waits, once COMMAND has exited or been killed, for
+// grandchildren holding its output open before it closes the pipes.
+const execWaitDelay = 5 * time.Second
 
 func newExecCmd() *cobra.Command {
 	return &cobra.Command{
@@ -18,11 +33,16 @@ func newExecCmd() *cobra.Command {
 		Long: `exec runs COMMAND with the bin directory of the installed VERSION (1.27.3, go1.27.3,
 or 1.27 for its newest installed patch) first on PATH, GOROOT removed from the
 environment (go finds its own), and GOTOOLCHAIN=local so that a go.mod toolchain line
-cannot switch to another Go behind your back. The exit code is COMMAND's.`,
+cannot switch to another Go behind your back.
+
+The exit status follows the shell's conventions: COMMAND's own status; 127 when
+COMMAND is not found, 126 when it is found but cannot be executed; 128+N when a
+signal N killed it; 1 when gonative itself fails (VERSION not installed).`,
 		Example: `  gonative exec 1.27.3 -- go version
   gonative exec 1.26 -- go test ./...`,
 		Args:               cobra.MinimumNArgs(2),
 		DisableFlagParsing: false,
+		ValidArgsFunction:  completeVersions(true, false),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if cmd.ArgsLenAtDash() != 1 {
 				return &ExitError{Code: ExitFailed, Err: errors.New("usage: gonative exec VERSION -- COMMAND [ARGS...]")}
@@ -31,7 +51,7 @@ cannot switch to another Go behind your back. The exit code is COMMAND's.`,
 			if err != nil {
 				return err
 			}
-			v, err := tcInstalledVersion(st, args[0])
+			v, err := tcInstalledVersion(st, args[0], "gonative install %s")
 			if err != nil {
 				return err
 			}
@@ -50,38 +70,36 @@ cannot switch to another Go behind your back. The exit code is COMMAND's.`,
 			name := args[1]
 			if !strings.ContainsAny(name, `/\`) {
 				// Resolve against the new PATH, so "go" is this toolchain's.
-				if p, err := lookPathIn(name, path); err == nil {
-					name = p
+				wd, _ := os.Getwd()
+				p, err := toolchain.LookExec(name, path, wd, runtime.GOOS, toolchain.FS{})
+				if err != nil {
+					return &ExitError{Code: execCode(err), Err: fmt.Errorf("exec %s: %w", name, err)}
 				}
+				name = p
 			}
 			c := exec.CommandContext(cmd.Context(), name, args[2:]...)
 			c.Env = env
+			c.WaitDelay = execWaitDelay
 			c.Stdin, c.Stdout, c.Stderr = cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr()
 			if err := c.Run(); err != nil {
 				var ee *exec.ExitError
 				if errors.As(err, &ee) {
+					if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+						return &ExitError{Code: 128 + int(ws.Signal())}
+					}
 					return &ExitError{Code: ee.ExitCode()}
 				}
-				return fmt.Errorf("exec %s: %w", args[1], err)
+				return &ExitError{Code: execCode(err), Err: fmt.Errorf("exec %s: %w", args[1], err)}
 			}
 			return nil
 		},
 	}
 }
 
-// lookPathIn finds an executable name in the directories of path.
-func lookPathIn(name, path string) (string, error) {
-	exts := []string{""}
-	if filepath.Separator == '\\' {
-		exts = []string{".exe", ".bat", ".cmd", ""}
+// execCode is the shell's exit status for a command that could not be started.
+func execCode(err error) int {
+	if errors.Is(err, exec.ErrNotFound) || errors.Is(err, fs.ErrNotExist) {
+		return exitNotFound
 	}
-	for _, dir := range filepath.SplitList(path) {
-		for _, ext := range exts {
-			p := filepath.Join(dir, name+ext)
-			if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && (filepath.Separator == '\\' || fi.Mode()&0o111 != 0) {
-				return p, nil
-			}
-		}
-	}
-	return "", exec.ErrNotFound
+	return exitNotExecutable
 }

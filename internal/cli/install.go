@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -53,7 +52,8 @@ first version installed becomes the global default.`,
   gonative install            # what go.mod asks for
   gonative install --arch amd64 1.15.15
   gonative install --from v0.0.1-go1.27.3.darwin-arm64.zip`,
-		Args: cobra.MaximumNArgs(1),
+		Args:              cobra.MaximumNArgs(1),
+		ValidArgsFunction: completeVersions(false, true),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			stderr := cmd.ErrOrStderr()
@@ -166,6 +166,7 @@ func tcGoEnv(ctx context.Context, names ...string) map[string]string {
 	defer cancel()
 	c := exec.CommandContext(ctx, gobin, append([]string{"env"}, missing...)...)
 	c.Env = append(os.Environ(), "GOTOOLCHAIN=local")
+	c.WaitDelay = time.Second
 	out, err := c.Output()
 	if err != nil {
 		return vals
@@ -221,9 +222,7 @@ func tcPlatform(ctx context.Context, goos, goarch string, stderr io.Writer) (too
 	return p, nil
 }
 
-// tcModuleVersion is the version the current module asks for: go.work/go.mod's
-// toolchain line, else its go line (1.21 and later language versions get ".0", as
-// cmd/go does).
+// tcModuleVersion is the version the current module asks for (toolchain.ModuleAsks).
 func tcModuleVersion() (string, error) {
 	wd, err := os.Getwd()
 	if err != nil {
@@ -236,20 +235,14 @@ func tcModuleVersion() (string, error) {
 	if m.File == "" {
 		return "", &ExitError{Code: ExitFailed, Err: errors.New("install: no VERSION given and no go.mod or go.work here (try: gonative install latest)")}
 	}
-	if v := goenv.ToolchainVersion(m.Toolchain); v != "" {
-		return v, nil
+	v, err := toolchain.ModuleAsks(m)
+	if err != nil {
+		return "", fmt.Errorf("install: %w; give a VERSION", err)
 	}
-	if m.Go == "" {
-		return "", fmt.Errorf("install: %s has no go line; give a VERSION", m.File)
-	}
-	if goenv.IsLangVersion(m.Go) && goenv.CompareVersions(m.Go, "1.21") >= 0 {
-		return m.Go + ".0", nil
-	}
-	return m.Go, nil
+	return v, nil
 }
 
-// tcResolve turns a query into one version offered for p, with clear errors for an
-// unknown version and a platform that has no build of it.
+// tcResolve turns a query into one version offered for p (toolchain.ResolveOffered).
 func tcResolve(ctx context.Context, f *toolchain.Fetcher, q toolchain.Query, p toolchain.Platform) (string, error) {
 	if q.Exact() {
 		return q.Version, nil
@@ -258,60 +251,29 @@ func tcResolve(ctx context.Context, f *toolchain.Fetcher, q toolchain.Query, p t
 	if err != nil {
 		return "", fmt.Errorf("list versions from %s: %w", f.Describe(), err)
 	}
-	var here, all []string
-	for _, r := range rels {
-		all = append(all, r.Version)
-		if r.Platform == p {
-			here = append(here, r.Version)
-		}
-	}
-	if v, ok := q.Resolve(here); ok {
-		return v, nil
-	}
-	if v, ok := q.Resolve(all); ok {
-		return "", fmt.Errorf("go%s is not offered for %s (%s): %s", v, p, f.Describe(), tcOffered(here))
-	}
-	return "", fmt.Errorf("unknown Go version %q (%s offers %s)", q, f.Describe(), tcOffered(all))
+	return toolchain.ResolveOffered(q, rels, p, f.Describe())
 }
 
 // tcExplainMissing turns "not found" for version v into "unknown version" or "not
-// offered for this platform", from the sources' list of releases.
+// offered for this platform" (toolchain.ExplainMissing).
 func tcExplainMissing(ctx context.Context, f *toolchain.Fetcher, v string, p toolchain.Platform, err error) error {
 	rels, lerr := f.Releases(ctx)
-	if lerr != nil || len(rels) == 0 {
+	if lerr != nil {
 		return err
 	}
-	var here, all, plats []string
-	for _, r := range rels {
-		all = append(all, r.Version)
-		if r.Platform == p {
-			here = append(here, r.Version)
-		}
-		if r.Version == v {
-			plats = append(plats, r.Platform.String())
-		}
-	}
-	if slices.Contains(here, v) {
-		return err // offered: the failure was something else
-	}
-	if len(plats) > 0 {
-		return fmt.Errorf("go%s is not offered for %s (%s has it for %s; for %s it offers %s)", v, p, f.Describe(), strings.Join(plats, ", "), p, tcOffered(here))
-	}
-	return fmt.Errorf("unknown Go version %s (%s offers %s for %s)", v, f.Describe(), tcOffered(here), p)
-}
-
-func tcOffered(vs []string) string {
-	if len(vs) == 0 {
-		return "none"
-	}
-	toolchain.SortVersions(vs)
-	return fmt.Sprintf("go%s to go%s", vs[0], vs[len(vs)-1])
+	return toolchain.ExplainMissing(rels, v, p, f.Describe(), err)
 }
 
 // tcPathHint tells the user how to put the store's links on PATH when they are not.
+// When they are, but another go comes first, it says that instead.
 func tcPathHint(w io.Writer, st toolchain.Store) {
-	for _, d := range filepath.SplitList(os.Getenv("PATH")) {
+	path := os.Getenv("PATH")
+	for _, d := range filepath.SplitList(path) {
 		if filepath.Clean(d) == st.BinDir() {
+			wd, _ := os.Getwd()
+			if g := st.FindGo(path, wd, toolchain.FS{}); g.Path != "" && !g.Managed() {
+				fmt.Fprintf(w, "but PATH finds %s first, before %s: eval \"$(gonative env)\" (last in your shell start-up file)\n", g.Path, st.BinDir())
+			}
 			return
 		}
 	}

@@ -52,19 +52,17 @@ installed.`,
 				if err != nil {
 					return fmt.Errorf("list versions from %s: %w", f.Describe(), err)
 				}
-				var vs []string
-				for _, r := range rels {
-					if r.Platform == p && !slices.Contains(vs, r.Version) {
-						vs = append(vs, r.Version)
-					}
-				}
-				toolchain.SortVersions(vs)
+				vs := toolchain.Offered(rels, p)
 				if asJSON {
+					spelled := []string{}
+					for _, v := range vs {
+						spelled = append(spelled, "go"+v)
+					}
 					return json.NewEncoder(out).Encode(struct {
 						Platform toolchain.Platform `json:"platform"`
 						Source   string             `json:"source"`
 						Versions []string           `json:"versions"`
-					}{p, f.Describe(), vs})
+					}{p, f.Describe(), spelled})
 				}
 				if len(vs) == 0 {
 					fmt.Fprintf(cmd.ErrOrStderr(), "gonative: %s offers no toolchains for %s\n", f.Describe(), p)
@@ -84,19 +82,30 @@ installed.`,
 			}
 			cached, _ := toolchain.CachedToolchains(tcGoEnv(ctx, "GOMODCACHE")["GOMODCACHE"])
 			if asJSON {
+				// One spelling everywhere: "go1.27.3", as the text output and goX.Y.Z
+				// links spell it; empty lists are [], never null.
 				type item struct {
 					toolchain.Installed
-					Active bool `json:"active,omitempty"`
+					Version string `json:"version"`
+					Active  bool   `json:"active,omitempty"`
 				}
-				var items []item
+				type cachedItem struct {
+					toolchain.CachedToolchain
+					Version string `json:"version"`
+				}
+				items := []item{}
 				for _, i := range installed {
-					items = append(items, item{i, i.Version == active})
+					items = append(items, item{i, "go" + i.Version, i.Version == active})
+				}
+				cachedItems := []cachedItem{}
+				for _, c := range cached {
+					cachedItems = append(cachedItems, cachedItem{c, "go" + c.Version})
 				}
 				return json.NewEncoder(out).Encode(struct {
-					Installed []item                      `json:"installed"`
-					ModCache  []toolchain.CachedToolchain `json:"module_cache,omitempty"`
-					Store     string                      `json:"store"`
-				}{items, cached, st.Root})
+					Installed []item       `json:"installed"`
+					ModCache  []cachedItem `json:"module_cache"`
+					Store     string       `json:"store"`
+				}{items, cachedItems, st.Root})
 			}
 			if len(installed) == 0 {
 				fmt.Fprintf(cmd.ErrOrStderr(), "gonative: no toolchains installed in %s (gonative install latest)\n", st.Root)
@@ -138,24 +147,38 @@ installed.`,
 	return cmd
 }
 
-// tcWhich decides which go runs in the current directory.
+// tcWhich decides which go gonative selects in the current directory.
 func tcWhich(ctx context.Context) (toolchain.Selection, error) {
-	st, err := tcStore()
+	in, err := tcWhichInput(ctx, true)
 	if err != nil {
 		return toolchain.Selection{}, err
+	}
+	return toolchain.Which(in)
+}
+
+// tcWhichInput is what toolchain.Which reads for the current directory. modCache asks
+// `go env` for GOMODCACHE when the environment does not set it (only a go.mod
+// selection of a version gonative has not installed needs it).
+func tcWhichInput(ctx context.Context, modCache bool) (toolchain.WhichInput, error) {
+	st, err := tcStore()
+	if err != nil {
+		return toolchain.WhichInput{}, err
 	}
 	wd, err := os.Getwd()
 	if err != nil {
-		return toolchain.Selection{}, err
+		return toolchain.WhichInput{}, err
 	}
-	env := tcGoEnv(ctx, "GOMODCACHE")
+	env := map[string]string{"GOMODCACHE": os.Getenv("GOMODCACHE")}
+	if modCache {
+		env = tcGoEnv(ctx, "GOMODCACHE")
+	}
 	p := toolchain.Platform{OS: runtime.GOOS, Arch: runtime.GOARCH}
 	if def, _ := st.Default(); def != "" {
 		if in, err := st.Lookup(def); err == nil && in.Platform.OS != "" {
 			p = in.Platform
 		}
 	}
-	return toolchain.Which(toolchain.WhichInput{
+	return toolchain.WhichInput{
 		Dir:         wd,
 		Getenv:      os.Getenv,
 		ReadFile:    os.ReadFile,
@@ -163,5 +186,5 @@ func tcWhich(ctx context.Context) (toolchain.Selection, error) {
 		Platform:    p,
 		GOMODCACHE:  env["GOMODCACHE"],
 		UserEnvFile: goenv.UserEnvFile(runtime.GOOS, os.Getenv),
-	})
+	}, nil
 }

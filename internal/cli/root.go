@@ -96,6 +96,22 @@ func thisHost(ctx context.Context) (host.Host, error) {
 	return h, nil
 }
 
+// usageOnBadArgs makes every command that gets the wrong arguments (inspect with none)
+// say so with its usage line, exit status 1.
+func usageOnBadArgs(c *cobra.Command) {
+	if args := c.Args; args != nil {
+		c.Args = func(cmd *cobra.Command, a []string) error {
+			if err := args(cmd, a); err != nil {
+				return &ExitError{Code: ExitFailed, Err: fmt.Errorf("%w\nusage: %s", err, cmd.UseLine())}
+			}
+			return nil
+		}
+	}
+	for _, s := range c.Commands() {
+		usageOnBadArgs(s)
+	}
+}
+
 // NewRoot builds the root command with every subcommand.
 func NewRoot() *cobra.Command {
 	root := &cobra.Command{
@@ -126,5 +142,8 @@ Exit codes: 0 success, 1 the command failed, 3 the command found problems.`,
 		newUniversalCmd(),
 		newNetcheckCmd(),
 	)
+	root.AddCommand(newCompletionCmd())
+	addCompletions(root)
+	usageOnBadArgs(root)
 	return root
 }

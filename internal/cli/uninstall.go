@@ -12,13 +12,14 @@ func newUninstallCmd() *cobra.Command {
 		Short: "Remove an installed Go toolchain",
 		Long: `uninstall removes an installed toolchain (exact version: 1.27.3 or go1.27.3) and
 its goX.Y.Z link. Removing the global default leaves no default until 'gonative use'.`,
-		Args: cobra.ExactArgs(1),
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completeVersions(true, false),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			st, err := tcStore()
 			if err != nil {
 				return err
 			}
-			v, err := tcInstalledVersion(st, args[0])
+			v, err := tcInstalledVersion(st, args[0], "")
 			if err != nil {
 				return err
 			}

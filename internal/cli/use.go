@@ -1,16 +1,22 @@
 package cli
 
 import (
+	"bufio"
+	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/gonative/gonative/internal/toolchain"
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 )
 
 func newUseCmd() *cobra.Command {
-	var local bool
+	var local, install bool
 	cmd := &cobra.Command{
 		Use:   "use VERSION",
 		Short: "Set the global default Go (or, with --local, pin this directory in .go-version)",
@@ -18,39 +24,53 @@ func newUseCmd() *cobra.Command {
 patch) the global default: the go and gofmt links in the store's bin directory (put
 it on PATH with 'eval "$(gonative env)"') now run it. No process sits in between.
 
---local writes .go-version in the current directory instead (atomically); 'gonative
-which' and 'gonative exec' obey it in this directory and below.`,
+--local writes .go-version in the current directory instead (atomically); the shell
+hook of 'gonative env', 'gonative which' and 'gonative exec' obey it in this
+directory and below.
+
+A VERSION that is not installed is never set or pinned silently: --install installs
+it first; without it, use asks on a terminal and fails elsewhere.`,
 		Example: `  gonative use 1.27.3
-  gonative use --local 1.26`,
-		Args: cobra.ExactArgs(1),
+  gonative use --local 1.26
+  gonative use --local --install 1.26.8`,
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completeVersions(true, true),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			out := cmd.OutOrStdout()
+			out, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 			st, err := tcStore()
 			if err != nil {
 				return err
 			}
-			v, err := tcInstalledVersion(st, args[0])
-			if err != nil && !local {
+			q, err := toolchain.ParseQuery(args[0])
+			if err != nil {
+				return &ExitError{Code: ExitFailed, Err: err}
+			}
+			if local && q.Latest {
+				return &ExitError{Code: ExitFailed, Err: fmt.Errorf("use --local: %q is not a Go version", args[0])}
+			}
+			v, err := st.Resolve(args[0])
+			var ni *toolchain.NotInstalledError
+			if errors.As(err, &ni) {
+				if !install && !useConfirm(cmd.InOrStdin(), stderr, fmt.Sprintf("go%s is not installed; install it now? [y/N] ", q)) {
+					return &ExitError{Code: ExitFailed, Err: fmt.Errorf("go%s is not installed (installed: %s): run `gonative use --install %s%s` (installs it first) or `gonative install %s`",
+						q, toolchain.JoinVersions(ni.Installed), useLocalFlag(local), q, q)}
+				}
+				v, err = useInstall(cmd.Context(), cmd, st, q)
+			}
+			if err != nil {
 				return err
 			}
 			if local {
-				q, qerr := toolchain.ParseQuery(args[0])
-				if qerr != nil || q.Latest {
-					return &ExitError{Code: ExitFailed, Err: fmt.Errorf("use --local: %q is not a Go version", args[0])}
-				}
-				pin := q.Version
-				if err != nil {
-					fmt.Fprintf(cmd.ErrOrStderr(), "gonative: warning: go%s is not installed (gonative install %s)\n", pin, pin)
-				}
 				wd, werr := os.Getwd()
 				if werr != nil {
 					return werr
 				}
-				file, err := toolchain.WritePin(wd, pin)
+				file, err := toolchain.WritePin(wd, q.Version)
 				if err != nil {
 					return fmt.Errorf("use --local: %w", err)
 				}
-				fmt.Fprintf(out, "pinned go%s in %s\n", pin, file)
+				st.Touch() // the shell hook asks again at the next prompt
+				fmt.Fprintf(out, "pinned go%s in %s\n", q.Version, file)
 				return nil
 			}
 			if err := st.SetDefault(v); err != nil {
@@ -62,39 +82,78 @@ which' and 'gonative exec' obey it in this directory and below.`,
 		},
 	}
 	cmd.Flags().BoolVar(&local, "local", false, "pin VERSION for this directory in .go-version")
+	cmd.Flags().BoolVar(&install, "install", false, "install VERSION first when it is not installed")
 	return cmd
 }
 
-// tcInstalledVersion resolves arg against the installed versions.
-func tcInstalledVersion(st toolchain.Store, arg string) (string, error) {
-	q, err := toolchain.ParseQuery(arg)
-	if err != nil {
-		return "", &ExitError{Code: ExitFailed, Err: err}
+func useLocalFlag(local bool) string {
+	if local {
+		return "--local "
 	}
-	list, err := st.List()
+	return ""
+}
+
+// useConfirm asks a yes/no question when stdin and stderr are terminals; elsewhere the
+// answer is no.
+func useConfirm(stdin io.Reader, stderr io.Writer, question string) bool {
+	in, ok1 := stdin.(*os.File)
+	er, ok2 := stderr.(*os.File)
+	if !ok1 || !ok2 || !term.IsTerminal(int(in.Fd())) || !term.IsTerminal(int(er.Fd())) {
+		return false
+	}
+	fmt.Fprint(stderr, question)
+	line, _ := bufio.NewReader(in).ReadString('\n')
+	a := strings.ToLower(strings.TrimSpace(line))
+	return a == "y" || a == "yes"
+}
+
+// useInstall installs the newest release q names for this machine's hardware and
+// returns its version.
+func useInstall(ctx context.Context, cmd *cobra.Command, st toolchain.Store, q toolchain.Query) (string, error) {
+	stderr := cmd.ErrOrStderr()
+	f, err := tcFetcher(ctx, st)
 	if err != nil {
 		return "", err
 	}
-	var vs []string
-	for _, i := range list {
-		vs = append(vs, i.Version)
+	f.Progress = tcProgress(stderr)
+	if f.SumDB.Off {
+		fmt.Fprintln(stderr, "gonative: WARNING: GOSUMDB=off: toolchains will NOT be verified against a checksum database")
 	}
-	if v, ok := q.Resolve(vs); ok {
-		return v, nil
+	p, err := tcPlatform(ctx, "", "", stderr)
+	if err != nil {
+		return "", err
 	}
-	return "", &ExitError{Code: ExitFailed, Err: fmt.Errorf("go%s is not installed (installed: %s): run `gonative install %s`", q, tcJoin(vs), q)}
+	v, err := tcResolve(ctx, f, q, p)
+	if err != nil {
+		return "", err
+	}
+	res, err := toolchain.Install(ctx, st, f, v, p)
+	for _, w := range res.Warnings {
+		fmt.Fprintf(stderr, "gonative: WARNING: %s\n", w)
+	}
+	var mm *toolchain.MismatchError
+	if err != nil && !errors.As(err, &mm) && !errors.Is(err, context.Canceled) {
+		return "", tcExplainMissing(ctx, f, v, p, err)
+	}
+	if err != nil {
+		return "", err
+	}
+	if !res.Already {
+		fmt.Fprintf(cmd.OutOrStdout(), "installed go%s (%s) in %s\n", res.Version, res.Platform, res.GOROOT)
+	}
+	return res.Version, nil
 }
 
-func tcJoin(vs []string) string {
-	if len(vs) == 0 {
-		return "none"
+// tcInstalledVersion resolves arg against the installed versions; advice says what to
+// run when none matches (for example "gonative install %s"), or is empty.
+func tcInstalledVersion(st toolchain.Store, arg, advice string) (string, error) {
+	v, err := st.Resolve(arg)
+	var ni *toolchain.NotInstalledError
+	switch {
+	case errors.As(err, &ni) && advice != "":
+		return "", &ExitError{Code: ExitFailed, Err: fmt.Errorf("%w: run `%s`", err, fmt.Sprintf(advice, ni.Query))}
+	case err != nil:
+		return "", &ExitError{Code: ExitFailed, Err: err}
 	}
-	s := ""
-	for i, v := range vs {
-		if i > 0 {
-			s += ", "
-		}
-		s += "go" + v
-	}
-	return s
+	return v, nil
 }

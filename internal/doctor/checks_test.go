@@ -211,7 +211,7 @@ func TestChecks(t *testing.T) {
 		{"compiler present", "env.cgo", func() *fake {
 			return newFake("linux", "amd64").bin("/usr/bin/gcc", "linux", []string{"amd64"}, "")
 		}, OK, "cgo is available"},
-		{"GOBIN not on PATH", "env.path", func() *fake { return newFake("linux", "amd64") }, Warning, "/home/me/go/bin, which is not on PATH"},
+		{"GOBIN not on PATH", "env.path", func() *fake { return newFake("linux", "amd64").dir("/home/me/go/bin") }, Warning, "/home/me/go/bin, which is not on PATH"},
 		{"GOPROXY off", "env.proxy", func() *fake {
 			f := newFake("linux", "amd64")
 			f.env["GOPROXY"] = "off"

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/gonative/gonative/internal/goenv"
+	"github.com/gonative/gonative/internal/toolchain"
 )
 
 func goChecks() []Check {
@@ -140,6 +141,26 @@ func checkGoArch(ctx context.Context, s *Session) []Finding {
 		Links: []string{linkDownloads, "https://github.com/golang/go/issues/44733"}}}
 }
 
+// gonativeStore is gonative's toolchain store on the machine (GONATIVE_HOME or the
+// default), or false when it cannot be located.
+func gonativeStore(ctx context.Context, s *Session) (toolchain.Store, bool) {
+	goos := s.GOOS(ctx)
+	root, err := toolchain.DefaultHome(goos, s.M.Getenv)
+	if err != nil {
+		return toolchain.Store{}, false
+	}
+	return toolchain.Store{Root: root, GOOS: goos}, true
+}
+
+// managedGo reports whether the go at p is one of gonative's: its bin/ links or a
+// GOROOT in its versions/.
+func managedGo(st toolchain.Store, p string) bool {
+	p = path.Clean(strings.ReplaceAll(p, `\`, "/"))
+	bin := path.Clean(strings.ReplaceAll(st.BinDir(), `\`, "/"))
+	versions := path.Clean(strings.ReplaceAll(st.VersionsDir(), `\`, "/"))
+	return path.Dir(p) == bin || strings.HasPrefix(p, versions+"/")
+}
+
 func checkGoShadow(ctx context.Context, s *Session) []Finding {
 	gos := s.GoBinaries(ctx)
 	if len(gos) == 0 {
@@ -156,6 +177,24 @@ func checkGoShadow(ctx context.Context, s *Session) []Finding {
 	if len(shadowed) == 0 {
 		return []Finding{{Severity: Info, Title: "one go on PATH: " + first.Path, Evidence: evidenceOf(first)}}
 	}
+	st, haveStore := gonativeStore(ctx, s)
+	if haveStore && managedGo(st, first.Path) {
+		// gonative's go first on PATH is what `eval "$(gonative env)"` (and its shell
+		// hook) sets up: the others are shadowed on purpose.
+		var others []string
+		ev := evidenceOf(first)
+		for _, g := range shadowed {
+			others = append(others, fmt.Sprintf("%s (%s)", g.Path, describe(g)))
+			ev = append(ev, evidenceOf(g)...)
+		}
+		return []Finding{{
+			ID:       "go.shadow:gonative",
+			Severity: Info,
+			Title: fmt.Sprintf("gonative's go is first on PATH (%s, %s), as `gonative env` sets it up; it shadows %s on purpose (gonative which says which go runs here and why)",
+				first.Path, describe(first), strings.Join(others, ", ")),
+			Evidence: ev,
+		}}
+	}
 	var fs []Finding
 	for _, g := range shadowed {
 		sev := Warning
@@ -163,6 +202,21 @@ func checkGoShadow(ctx context.Context, s *Session) []Finding {
 			sev = Info
 		}
 		ev := append(evidenceOf(first), evidenceOf(g)...)
+		if haveStore && managedGo(st, g.Path) {
+			// gonative's links are on PATH, but after another go: use, pins and the
+			// shell hook have no effect.
+			fs = append(fs, Finding{
+				ID:       "go.shadow:" + g.Path,
+				Severity: Warning,
+				Title: fmt.Sprintf("go on your PATH resolves to %s (%s), which comes before gonative's %s (%s): gonative use and its pins do not apply in this shell",
+					first.Path, describe(first), g.Path, describe(g)),
+				Evidence: ev,
+				Fix: &Fix{Text: "Put gonative's bin directory first on PATH: add the line below to your shell start-up file (~/.zshrc, ~/.bashrc) after anything else that changes PATH, or remove the other Go.",
+					Commands: []string{`eval "$(gonative env)"`}},
+				Links: []string{"https://github.com/golang/vscode-go/blob/master/docs/advanced.md"},
+			})
+			continue
+		}
 		dir := path.Dir(g.Path)
 		fs = append(fs, Finding{
 			ID:       "go.shadow:" + g.Path,

@@ -206,6 +206,10 @@ var errFakeCannotRun = errors.New("cannot run a fake machine's binary (only #! s
 // execTimeout bounds any one program the doctor runs.
 const execTimeout = 5 * time.Second
 
+// execWaitDelay is how long a probe waits for its output pipes after the program
+// exits (or is killed at execTimeout) before closing them.
+const execWaitDelay = 500 * time.Millisecond
+
 // execWith returns an Exec that runs programs with environ; resolve, when not nil,
 // maps the name to the file to run (or refuses it).
 func execWith(environ []string, resolve func(string) (string, error)) func(context.Context, []string, string, ...string) ([]byte, error) {
@@ -257,9 +261,15 @@ func commandWith(environ []string, resolve func(string) (string, error)) func(co
 		defer cancel()
 		cmd := exec.CommandContext(ctx, file, args...)
 		cmd.Env = append(slices.Clip(environ), env...)
+		// A grandchild that keeps the output pipe open (a CC wrapper that leaves
+		// `(sleep 40) &` behind) must not hold the probe once the program has exited.
+		cmd.WaitDelay = execWaitDelay
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		out, err := cmd.Output()
+		if errors.Is(err, exec.ErrWaitDelay) {
+			err = nil // the program itself exited 0; only the pipes were left open
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				err = fmt.Errorf("%w: %w", err, ctx.Err())

@@ -2,7 +2,9 @@ package doctor
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	iofs "io/fs"
 	"path"
 	"regexp"
 	"slices"
@@ -352,6 +354,15 @@ func checkEnvPath(ctx context.Context, s *Session) []Finding {
 	for _, d := range dirs {
 		if _, ok := l.Contains(d); ok {
 			fs = append(fs, Finding{Severity: Info, Title: "go install puts tools in " + d + ", which is on PATH"})
+			continue
+		}
+		if _, err := s.M.Stat(d); errors.Is(err, iofs.ErrNotExist) {
+			// A fresh machine: nothing is installed there yet, so nothing is missed.
+			fs = append(fs, Finding{Severity: Info,
+				Title:    fmt.Sprintf("go install will put tools in %s, which does not exist yet (the first go install creates it) and is not on PATH: add it now so that they are found", d),
+				Evidence: []string{"PATH=" + l.PATH},
+				Fix:      &Fix{Text: "Add it to PATH in your shell start-up file.", Commands: []string{fmt.Sprintf("export PATH=\"$PATH:%s\"", d)}},
+				Links:    []string{"https://go.dev/doc/code#Command"}})
 			continue
 		}
 		fs = append(fs, Finding{Severity: Warning,

@@ -41,6 +41,9 @@ type WhichInput struct {
 	GOMODCACHE, UserEnvFile string
 	// Stat checks that an executable exists (os.Stat when nil).
 	Stat func(string) (fs.FileInfo, error)
+	// Local and LocalGo, when set, are the version and path of the go that PATH finds,
+	// standing in for the global default as cmd/go's local toolchain (see Check).
+	Local, LocalGo string
 }
 
 func (in WhichInput) exists(name string) bool {
@@ -70,6 +73,18 @@ type Selection struct {
 	Note string `json:"note,omitempty"`
 }
 
+// ErrNoDefault is returned by Which when nothing selects a version: no pin, no module
+// that asks for one, and no global default.
+// It matches fs.ErrNotExist.
+var ErrNoDefault error = noDefaultError{}
+
+type noDefaultError struct{}
+
+func (noDefaultError) Error() string {
+	return "no Go selected here and no global default: run `gonative install latest` (the first install becomes the default)"
+}
+func (noDefaultError) Is(target error) bool { return target == fs.ErrNotExist }
+
 // Which decides which go runs in in.Dir: GONATIVE_GO; else the nearest .go-version or
 // .tool-versions (golang or go entry) in Dir or a parent; else the go.work/go.mod
 // `toolchain` and `go` lines under cmd/go's GOTOOLCHAIN rules, with the global default
@@ -95,6 +110,10 @@ func Which(in WhichInput) (Selection, error) {
 	def, err := in.Store.Default()
 	if err != nil {
 		return Selection{}, err
+	}
+	localWhy := "global default"
+	if in.Local != "" {
+		def, localWhy = in.Local, "the go on PATH"
 	}
 	mod, err := goenv.FindModFile(in.Dir, in.Getenv("GOWORK"), in.ReadFile)
 	if err != nil {
@@ -135,17 +154,23 @@ func Which(in WhichInput) (Selection, error) {
 		}
 		if def != "" && mod.File != "" {
 			inst, err := in.Store.Lookup(def)
-			why := fmt.Sprintf("global default (%s asks for nothing newer)", mod.File)
+			why := fmt.Sprintf("%s (%s asks for nothing newer)", localWhy, mod.File)
 			if gt.Mode == goenv.ModeFixed {
-				why = fmt.Sprintf("global default (GOTOOLCHAIN=%s from %s: the lines of %s do not switch)", gtRaw, gtFrom, mod.File)
+				why = fmt.Sprintf("%s (GOTOOLCHAIN=%s from %s: the lines of %s do not switch)", localWhy, gtRaw, gtFrom, mod.File)
 			} else if mod.Toolchain == "default" {
-				why = fmt.Sprintf("global default (toolchain default in %s)", mod.File)
+				why = fmt.Sprintf("%s (toolchain default in %s)", localWhy, mod.File)
+			}
+			if in.LocalGo != "" {
+				inst.Go, err = in.LocalGo, nil
 			}
 			return Selection{Version: def, Go: inst.Go, Installed: err == nil, By: ByDefault, File: mod.File, Reason: why}, nil
 		}
 	}
+	if in.LocalGo != "" {
+		return Selection{Version: in.Local, Go: in.LocalGo, Installed: true, By: ByDefault, Reason: localWhy}, nil
+	}
 	if def == "" {
-		return Selection{}, fmt.Errorf("no Go selected here and no global default: run `gonative install` (then `gonative use VERSION`): %w", fs.ErrNotExist)
+		return Selection{}, ErrNoDefault
 	}
 	inst, err := in.Store.Lookup(def)
 	if err != nil {
@@ -170,6 +195,11 @@ func (in WhichInput) gotoolchain(def string) (value, from string) {
 	}
 	if def != "" {
 		f := filepath.Join(in.Store.GOROOT(def), "go.env")
+		if in.LocalGo != "" {
+			if r, err := filepath.EvalSymlinks(in.LocalGo); err == nil {
+				f = filepath.Join(filepath.Dir(filepath.Dir(r)), "go.env")
+			}
+		}
 		if b, err := in.ReadFile(f); err == nil {
 			if v, ok := goenv.ParseEnvFile(b)["GOTOOLCHAIN"]; ok {
 				return v, f

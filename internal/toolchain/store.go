@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -173,20 +174,60 @@ func (s Store) Default() (string, error) {
 
 // SetDefault makes installed version v the global default and relinks bin/go and
 // bin/gofmt.
+// It holds the store lock (LockLinks), so a concurrent Uninstall of v cannot leave a
+// default naming a removed version.
 func (s Store) SetDefault(v string) error {
+	unlock, err := s.LockLinks()
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	if _, err := s.Lookup(v); err != nil {
 		return err
 	}
 	if err := writeFileAtomic(filepath.Join(s.Root, "default"), []byte(v+"\n")); err != nil {
 		return fmt.Errorf("set default toolchain: %w", err)
 	}
-	return s.Relink()
+	return s.relink()
+}
+
+// LockLinks takes the store's lock for the global default and the links in bin/: every
+// change to them (SetDefault, Relink, Uninstall's removal) holds it, so the default
+// always names an installed version. The returned func releases it.
+func (s Store) LockLinks() (func(), error) {
+	dir := filepath.Join(s.Root, "locks")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("lock the store: %w", err)
+	}
+	return lockFile(filepath.Join(dir, "store.lock"))
 }
 
 // Relink rebuilds bin/: go and gofmt point into the default toolchain, goX.Y.Z into each
 // installed one, and links to versions no longer installed are removed. Each link is
-// replaced atomically (made under a temporary name, then renamed).
+// replaced atomically (made under a temporary name, then renamed). It holds the store
+// lock (LockLinks).
 func (s Store) Relink() error {
+	unlock, err := s.LockLinks()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	return s.relink()
+}
+
+// StampFile is rewritten whenever the default, the links or a pin change (Touch), so
+// that the shell hook can tell, without starting a process, that it must ask again.
+func (s Store) StampFile() string { return filepath.Join(s.Root, "changed") }
+
+// Touch records a change for the shell hook (StampFile). It is best effort: a store
+// that cannot be written fails elsewhere.
+func (s Store) Touch() {
+	writeFileAtomic(s.StampFile(), []byte(strconv.FormatInt(time.Now().UnixNano(), 10)+"\n"))
+}
+
+// relink is Relink for a caller that holds the store lock.
+func (s Store) relink() error {
+	defer s.Touch()
 	bin := s.BinDir()
 	if err := os.MkdirAll(bin, 0o755); err != nil {
 		return fmt.Errorf("relink: %w", err)
@@ -256,14 +297,21 @@ func (s Store) Uninstall(v string) error {
 	if err != nil {
 		return fmt.Errorf("uninstall go%s: %w", v, err)
 	}
+	unlockLinks, err := s.LockLinks()
+	if err != nil {
+		os.Remove(trash)
+		return err
+	}
 	if err := os.Rename(s.GOROOT(v), filepath.Join(trash, "go")); err != nil {
+		unlockLinks()
 		os.Remove(trash)
 		return fmt.Errorf("uninstall go%s: %w", v, err)
 	}
 	if d, _ := s.Default(); d == v {
 		os.Remove(filepath.Join(s.Root, "default"))
 	}
-	relinkErr := s.Relink()
+	relinkErr := s.relink()
+	unlockLinks()
 	if err := removeAll(trash); err != nil {
 		return fmt.Errorf("uninstall go%s: %w", v, err)
 	}

@@ -1,0 +1,225 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os/exec"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gonative/gonative/internal/build"
+	"github.com/gonative/gonative/internal/doctor"
+	"github.com/gonative/gonative/internal/toolchain"
+	"github.com/spf13/cobra"
+)
+
+// newCompletionCmd prints the shell completion script (cobra's, which completes
+// commands, flags and the values registered here). An unknown shell is an error.
+func newCompletionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "completion bash|zsh|fish|powershell",
+		Short: "Print the shell completion script (commands, flags and values)",
+		Long: `completion prints the completion script for a shell. It completes commands and
+flags, and values: installed and remote versions (install, use, uninstall, exec),
+doctor check ids and areas, build --target platforms (go tool dist list), inspect
+--host platforms and keys, universal thin -arch.`,
+		Example: `  source <(gonative completion bash)          # ~/.bashrc
+  gonative completion zsh > "${fpath[1]}/_gonative"
+  gonative completion fish | source
+  gonative completion powershell | Out-String | Invoke-Expression`,
+		Args:      cobra.MaximumNArgs(1),
+		ValidArgs: []string{"bash", "zsh", "fish", "powershell"},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return cmd.Help()
+			}
+			out, root := cmd.OutOrStdout(), cmd.Root()
+			switch args[0] {
+			case "bash":
+				return root.GenBashCompletionV2(out, true)
+			case "zsh":
+				return root.GenZshCompletion(out)
+			case "fish":
+				return root.GenFishCompletion(out, true)
+			case "powershell", "pwsh":
+				return root.GenPowerShellCompletionWithDesc(out)
+			}
+			return &ExitError{Code: ExitFailed, Err: fmt.Errorf("completion: unknown shell %q (bash, zsh, fish, powershell)", args[0])}
+		},
+	}
+}
+
+// completionTimeout bounds the network or subprocess work a completion may do.
+const completionTimeout = 3 * time.Second
+
+// completeVersions completes a VERSION argument: the installed versions, and when
+// remote is set those the source offers for this machine (asked with a short
+// time-out; a slow or unreachable source just adds nothing). Only the first argument
+// is a version.
+func completeVersions(installed, remote bool) cobra.CompletionFunc {
+	return func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		if len(args) > 0 {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		return versionCandidates(cmd.Context(), installed, remote), cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveKeepOrder
+	}
+}
+
+func versionCandidates(ctx context.Context, installed, remote bool) []string {
+	var vs []string
+	st, err := tcStore()
+	if err != nil {
+		return nil
+	}
+	if installed {
+		if list, err := st.Versions(); err == nil {
+			vs = append(vs, list...)
+		}
+	}
+	if remote {
+		if ctx == nil {
+			ctx = context.Background()
+		}
+		ctx, cancel := context.WithTimeout(ctx, completionTimeout)
+		defer cancel()
+		if f, err := tcFetcher(ctx, st); err == nil {
+			if h, err := thisHost(ctx); err == nil {
+				if rels, err := f.Releases(ctx); err == nil {
+					for _, v := range toolchain.Offered(rels, toolchain.Platform{OS: h.OS, Arch: h.Arch}) {
+						if !slices.Contains(vs, v) {
+							vs = append(vs, v)
+						}
+					}
+				}
+			}
+		}
+		vs = append(vs, "latest")
+	}
+	sortNewestFirst(vs)
+	return vs
+}
+
+// sortNewestFirst sorts versions newest first, "latest" on top.
+func sortNewestFirst(vs []string) {
+	slices.SortStableFunc(vs, func(a, b string) int {
+		switch {
+		case a == b:
+			return 0
+		case a == "latest":
+			return -1
+		case b == "latest":
+			return 1
+		}
+		x := []string{a, b}
+		toolchain.SortVersions(x)
+		if x[0] == a {
+			return 1
+		}
+		return -1
+	})
+}
+
+// completeDoctorChecks completes doctor's arguments: check ids and areas.
+func completeDoctorChecks(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	var out []string
+	for _, c := range doctor.Default().Checks() {
+		if a := string(c.Area); !slices.Contains(out, a) {
+			out = append(out, a)
+		}
+	}
+	for _, c := range doctor.Default().Checks() {
+		if !slices.Contains(args, c.ID) {
+			out = append(out, cobra.CompletionWithDesc(c.ID, c.Title))
+		}
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
+}
+
+// distList is `go tool dist list`, or the default targets when go cannot say.
+func distList(ctx context.Context) []string {
+	ctx, cancel := context.WithTimeout(ctx, completionTimeout)
+	defer cancel()
+	c := exec.CommandContext(ctx, "go", "tool", "dist", "list")
+	c.WaitDelay = time.Second
+	out, err := c.Output()
+	if err != nil {
+		var ts []string
+		for _, t := range build.DefaultTargets {
+			ts = append(ts, t.String())
+		}
+		return ts
+	}
+	return strings.Fields(string(bytes.TrimSpace(out)))
+}
+
+// completeTargets completes --target: os/arch pairs, after any already given in a
+// comma-separated list.
+func completeTargets(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	prefix := ""
+	if i := strings.LastIndexByte(toComplete, ','); i >= 0 {
+		prefix = toComplete[:i+1]
+	}
+	ctx := cmd.Context()
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	var out []string
+	for _, t := range distList(ctx) {
+		out = append(out, prefix+t)
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
+}
+
+// completeHost completes --host OS/ARCH[,key=value]...: platforms first, then the keys
+// host.Parse reads.
+func completeHost(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	if i := strings.LastIndexByte(toComplete, ','); i >= 0 {
+		var out []string
+		for _, k := range []string{"macos=", "kernel=", "page=", "rosetta=yes", "rosetta=no", "binfmt=", "features="} {
+			out = append(out, toComplete[:i+1]+k)
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
+	}
+	return []string{"darwin/arm64", "darwin/amd64", "linux/arm64", "linux/amd64", "windows/arm64", "windows/amd64"},
+		cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
+}
+
+// universalArches are the slice names universal thin takes: lipo's and GOARCH's.
+var universalArches = []string{"arm64", "x86_64", "arm64e", "amd64", "i386", "386"}
+
+// completeUniversalThin completes `universal thin` (which parses its own flags, as lipo
+// spells them): an architecture after -arch, files otherwise.
+func completeUniversalThin(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	if n := len(args); n > 0 && strings.TrimLeft(args[n-1], "-") == "arch" {
+		return universalArches, cobra.ShellCompDirectiveNoFileComp
+	}
+	if strings.HasPrefix(toComplete, "-") {
+		return []string{"-arch", "-o"}, cobra.ShellCompDirectiveNoFileComp
+	}
+	return nil, cobra.ShellCompDirectiveDefault
+}
+
+// addCompletions registers the value completions of commands defined in other files
+// (flags they own): --target, --host, universal thin's -arch, doctor's check ids.
+func addCompletions(root *cobra.Command) {
+	for _, c := range root.Commands() {
+		switch c.Name() {
+		case "build":
+			c.RegisterFlagCompletionFunc("target", completeTargets)
+		case "inspect":
+			if c.Flags().Lookup("host") != nil {
+				c.RegisterFlagCompletionFunc("host", completeHost)
+			}
+		case "doctor":
+			c.ValidArgsFunction = completeDoctorChecks
+		case "universal":
+			for _, s := range c.Commands() {
+				if s.Name() == "thin" {
+					s.ValidArgsFunction = completeUniversalThin
+				}
+			}
+		}
+	}
+}
