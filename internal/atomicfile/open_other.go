@@ -1,0 +1,23 @@
+//go:build !unix
+
+package atomicfile
+
+import (
+	"io/fs"
+	"os"
+)
+
+// openNonblock checks the type before opening (there is no O_NONBLOCK here): a named
+// pipe is refused without being opened.
+func openNonblock(name string) (*os.File, error) {
+	fi, err := os.Stat(name)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: ErrNotRegular}
+	}
+	return os.Open(name)
+}
+
+func clearNonblock(*os.File) error { return nil }
