@@ -228,7 +228,7 @@ func TestInstallKill9(t *testing.T) {
 	}
 	w := newFakeWorld(t)
 	// A bigger toolchain so extraction takes a little while.
-	files := map[string]string{"bin/go": fakeGoScript("1.27.3", here)}
+	files := map[string]string{"bin/go": fakeGo(t, "1.27.3", here), "VERSION": "go1.27.3\n"}
 	for i := range 300 {
 		files[filepath.ToSlash(filepath.Join("src", "pkg", strings.Repeat("d", i%7+1), "f"+string(rune('a'+i%26))+strings.Repeat("x", i%5)+".go"))] = strings.Repeat("x", 20000)
 	}
@@ -409,7 +409,7 @@ func TestExtractRefusesEscapes(t *testing.T) {
 		}
 		out := filepath.Join(dir, name)
 		os.Mkdir(out, 0o755)
-		_, err = extractZip(context.Background(), z, out)
+		_, err = extractArchive(context.Background(), z, "zip", out)
 		if err == nil {
 			t.Errorf("%s: extracted", name)
 		}
@@ -424,7 +424,7 @@ func TestExtractRefusesEscapes(t *testing.T) {
 		os.WriteFile(p, fakeTarGz(t, "1.27.3", here, h), 0o644)
 		out := filepath.Join(dir, "t-"+name)
 		os.Mkdir(out, 0o755)
-		if err := extractTarGz(context.Background(), p, out); err == nil {
+		if _, err := extractArchive(context.Background(), p, "tar.gz", out); err == nil {
 			t.Errorf("tar %s: extracted", name)
 		}
 	}
@@ -433,7 +433,7 @@ func TestExtractRefusesEscapes(t *testing.T) {
 	os.WriteFile(p, fakeTarGz(t, "1.27.3", here, &tar.Header{Name: "go/lib/x", Typeflag: tar.TypeSymlink, Linkname: "../bin/go"}), 0o644)
 	out := filepath.Join(dir, "ok")
 	os.Mkdir(out, 0o755)
-	if err := extractTarGz(context.Background(), p, out); err != nil {
+	if _, err := extractArchive(context.Background(), p, "tar.gz", out); err != nil {
 		t.Errorf("inner symlink refused: %v", err)
 	}
 }
@@ -492,13 +492,13 @@ func TestExtractZipHashMatchesDirhash(t *testing.T) {
 		os.WriteFile(zp, b, 0o644)
 		out := filepath.Join(dir, "out")
 		os.Mkdir(out, 0o755)
-		got, err := extractZip(context.Background(), zp, out)
+		x, err := extractArchive(context.Background(), zp, "zip", out)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
 		want, err := dirhash.HashZip(zp, dirhash.Hash1)
-		if err != nil || got != want {
-			t.Errorf("%s: extractZip hash %s, dirhash %s (%v)", name, got, want, err)
+		if err != nil || x.H1 != want {
+			t.Errorf("%s: extractZip hash %s, dirhash %s (%v)", name, x.H1, want, err)
 		}
 	}
 }
@@ -512,7 +512,7 @@ func TestExtractOfficialZipLayout(t *testing.T) {
 	os.WriteFile(zp, zipOf(t, "go/", map[string]string{"bin/go": "x", "pkg/tool/linux_amd64/vet": "x", "VERSION": "go1.27.3"}), 0o644)
 	out := filepath.Join(dir, "out")
 	os.Mkdir(out, 0o755)
-	if _, err := extractZip(context.Background(), zp, out); err != nil {
+	if _, err := extractArchive(context.Background(), zp, "zip", out); err != nil {
 		t.Fatal(err)
 	}
 	for f, exec := range map[string]bool{"bin/go": true, "pkg/tool/linux_amd64/vet": true, "VERSION": false} {

@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gonative/gonative/internal/atomicfile"
 	"github.com/gonative/gonative/internal/goenv"
 	"golang.org/x/mod/module"
 	"golang.org/x/mod/sumdb/dirhash"
@@ -59,6 +60,9 @@ type Fetcher struct {
 	Store Store
 	// Progress reports downloads; may be nil.
 	Progress Progress
+	// OnPhase, when set, is called as an install enters each Phase (tests use it to
+	// stop an install inside a phase).
+	OnPhase func(Phase)
 }
 
 // Release is one toolchain a source offers.
@@ -78,6 +82,9 @@ type Artifact struct {
 	// Download is true when Path is a download in the store's tmp/ that may be
 	// deleted after a failed verification.
 	Download bool
+	// verifyFirst says the hash is known before the archive is read (a SHA-256 from
+	// --sha256 or the download site's index): verify it before extracting anything.
+	verifyFirst bool
 	// verify checks the archive and returns its hash and how it was checked. For a
 	// zip, the h1: hash computed while extracting arrives on extracted ("" when
 	// extraction failed).
@@ -350,7 +357,7 @@ func (f *Fetcher) fetchDL(ctx context.Context, v string, p Platform) (*Artifact,
 		if err != nil {
 			return nil, err
 		}
-		a := &Artifact{Version: v, Platform: p, Path: path, Format: format, Origin: u, Download: true}
+		a := &Artifact{Version: v, Platform: p, Path: path, Format: format, Origin: u, Download: true, verifyFirst: true}
 		a.verify = func(ctx context.Context, _ <-chan string) (string, string, error) {
 			got, err := sha256File(path)
 			if err != nil {
@@ -370,14 +377,21 @@ func (f *Fetcher) fetchDL(ctx context.Context, v string, p Platform) (*Artifact,
 // MismatchError is a verification failure: the archive's hash is not the trusted one.
 type MismatchError struct {
 	File, Want, Got, By string
+	// Deleted is true when the archive (a download) was deleted; an archive the user
+	// gave (--from, a file:// proxy) is left where it is.
+	Deleted bool
 }
 
 func (e *MismatchError) Error() string {
-	return fmt.Sprintf("checksum mismatch for %s:\n\texpected (%s): %s\n\tactual: %s\nthe archive was deleted and nothing was installed", e.File, e.By, e.Want, e.Got)
+	what := "the archive was left in place"
+	if e.Deleted {
+		what = "the download was deleted"
+	}
+	return fmt.Sprintf("checksum mismatch for %s:\n\texpected (%s): %s\n\tactual: %s\n%s and nothing was installed", e.File, e.By, e.Want, e.Got, what)
 }
 
 func sha256File(path string) (string, error) {
-	fh, err := os.Open(path)
+	fh, _, err := atomicfile.OpenInput(path)
 	if err != nil {
 		return "", err
 	}
