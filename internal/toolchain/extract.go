@@ -308,7 +308,7 @@ func summaryHash(files []*zip.File, sums [][sha256.Size]byte) (string, error) {
 // root. Absolute or escaping names, hard links, devices, entries beneath a symbolic
 // link and symbolic links that leave the tree are refused; the total size and the
 // entry count stop at the bounds.
-func extractTarGz(ctx context.Context, r io.Reader, name string, root *os.Root, lim limits) (extracted, error) {
+func extractTarGz(ctx context.Context, r io.Reader, name string, root *os.Root, lim limits) (_ extracted, err error) {
 	gz, err := gzip.NewReader(r)
 	if err != nil {
 		return extracted{}, fmt.Errorf("%s: %w", name, err)
@@ -316,6 +316,16 @@ func extractTarGz(ctx context.Context, r io.Reader, name string, root *os.Root, 
 	tr := tar.NewReader(gz)
 	buf := make([]byte, 256<<10)
 	links := map[string]string{} // symbolic links made: rel → target
+	defer func() {
+		if err != nil {
+			// Whatever stopped the extraction, leave no link that resolves outside.
+			for rel := range links {
+				if _, serr := root.Stat(filepath.FromSlash(rel)); serr != nil {
+					root.Remove(filepath.FromSlash(rel))
+				}
+			}
+		}
+	}()
 	var total int64
 	entries := 0
 	for {
