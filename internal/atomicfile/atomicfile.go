@@ -107,7 +107,7 @@ func CheckTarget(name string, opts Options) error {
 		}
 	}
 	if !fi.Mode().IsRegular() && !opts.Force {
-		return fmt.Errorf("write %s: it is %s, not a regular file: refusing to replace it (use --force to replace it anyway): %w", name, TypeName(fi.Mode()), ErrNotRegular)
+		return fmt.Errorf("write %s: it is %s, not a regular file: refusing to replace it: %w", name, TypeName(fi.Mode()), ErrNotRegular)
 	}
 	return nil
 }

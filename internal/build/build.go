@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/gonative/gonative/internal/host"
+
+	"github.com/gonative/gonative/internal/atomicfile"
 )
 
 // CgoMode says when cgo is on.
@@ -547,7 +549,9 @@ func runJob(ctx context.Context, o Options, j *job, tmp string, progress func(Ev
 	}
 	progress(Event{Output: name, Target: j.out.Target, Stage: StageVerify})
 	verify(ctx, tmpOut, j.target, j.want, j.out)
-	if err := os.Rename(tmpOut, j.out.Path); err != nil {
+	if err := atomicfile.CheckTarget(j.out.Path, atomicfile.Options{}); err != nil {
+		j.out.Error = err.Error()
+	} else if err := os.Rename(tmpOut, j.out.Path); err != nil {
 		j.out.Error = err.Error()
 	}
 	finishAt(j.out, progress, time.Since(start))
@@ -611,7 +615,9 @@ func universals(ctx context.Context, o Options, jobs []*job, tmp string, progres
 		}
 		progress(Event{Output: name, Target: out.Target, Stage: StageVerify})
 		verifyUniversal(ctx, tmpOut, out, map[string]cgoWant{js[0].target.Arch: js[0].want, js[1].target.Arch: js[1].want})
-		if err := os.Rename(tmpOut, out.Path); err != nil {
+		if err := atomicfile.CheckTarget(out.Path, atomicfile.Options{}); err != nil {
+			out.Error = err.Error()
+		} else if err := os.Rename(tmpOut, out.Path); err != nil {
 			out.Error = err.Error()
 		}
 		out.Elapsed = time.Since(start).Seconds()
@@ -635,7 +641,7 @@ func writeSums(dir string, res *Result) error {
 		fmt.Fprintf(&sums, "%s  %s\n", o.SHA256, filepath.Base(o.Path))
 	}
 	res.Sums = filepath.Join(dir, "SHA256SUMS")
-	if err := writeAtomic(res.Sums, 0o644, func(w io.Writer) error { _, err := w.Write(sums.Bytes()); return err }); err != nil {
+	if err := writeAtomic(res.Sums, 0o644, atomicfile.Options{}, func(w io.Writer) error { _, err := w.Write(sums.Bytes()); return err }); err != nil {
 		return err
 	}
 	type entry struct {
@@ -653,5 +659,5 @@ func writeSums(dir string, res *Result) error {
 		return err
 	}
 	res.Manifest = filepath.Join(dir, "manifest.json")
-	return writeAtomic(res.Manifest, 0o644, func(w io.Writer) error { _, err := w.Write(append(b, '\n')); return err })
+	return writeAtomic(res.Manifest, 0o644, atomicfile.Options{}, func(w io.Writer) error { _, err := w.Write(append(b, '\n')); return err })
 }
