@@ -394,34 +394,57 @@ func TestInstallFileFIFO(t *testing.T) {
 // levels down and checks the invariant: nothing exists outside the staging directory
 // afterwards (walking the whole parent tree, links not followed), and no link left
 // inside it resolves outside it.
-func fuzzExtract(t *testing.T, format string, data []byte) {
-	parent := t.TempDir()
+func fuzzExtract(t *testing.T, base, format string, data []byte) {
+	// One directory per input under base, removed at once (not t.TempDir, whose
+	// bookkeeping per input slows fuzzing down).
+	parent, err := os.MkdirTemp(base, "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer removeAll(parent)
 	stage := filepath.Join(parent, "a", "b", "c", "stage", "go")
 	os.MkdirAll(stage, 0o755)
 	arch := filepath.Join(parent, "archive")
 	os.WriteFile(arch, data, 0o644)
-	_, err := extractWith(context.Background(), arch, format, stage, limits{bytes: 64 << 20, entries: 4096})
+	_, err = extractWith(context.Background(), arch, format, stage, limits{bytes: 4 << 20, entries: 1024})
 	if bad := outsideStage(t, parent, stage, arch); len(bad) > 0 {
 		t.Fatalf("extraction (err %v) left files outside the staging directory: %q", err, bad)
 	}
 }
 
+// smallToolchain is a toolchain's layout with tiny files: seeds that the fuzzer can
+// mutate quickly (a real bin/go is megabytes).
+var smallToolchain = map[string]string{"bin/go": "\x7fELF", "bin/gofmt": "#!", "VERSION": "go1.27.3\n", "src/_go.mod": "module std\n", "pkg/tool/linux_amd64/vet": "x"}
+
 func FuzzExtractZip(f *testing.F) {
-	f.Add(fakeModuleZip(f, "1.27.3", linuxAMD64))
+	f.Add(zipOf(f, ModulePath+"@"+ModuleVersion("1.27.3", linuxAMD64)+"/", smallToolchain))
+	f.Add(zipOf(f, "go/", smallToolchain))
 	f.Add(zipOf(f, "go/", map[string]string{"../../../../x": "x", "bin/go": "x"}))
-	f.Fuzz(func(t *testing.T, data []byte) { fuzzExtract(t, "zip", data) })
+	base := f.TempDir()
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzExtract(t, base, "zip", data) })
 }
 
 func FuzzExtractTarGz(f *testing.F) {
 	if runtime.GOOS == "windows" {
 		f.Skip("symbolic links need privileges on Windows")
 	}
-	f.Add(fakeTarGz(f, "1.27.3", linuxAMD64))
+	small := func(extra ...*tar.Header) []byte {
+		hs := []*tar.Header{{Name: "go/", Typeflag: tar.TypeDir, Mode: 0o755}}
+		bodies := map[string]string{}
+		for name, body := range smallToolchain {
+			hs = append(hs, &tar.Header{Name: "go/" + name, Typeflag: tar.TypeReg, Mode: 0o755})
+			bodies["go/"+name] = body
+		}
+		return tarGzOf(f, append(hs, extra...), bodies)
+	}
+	f.Add(small())
 	f.Add(linkChainTarGz(f, 20))
 	f.Add(linkChainTarGz(f, 2))
-	f.Add(fakeTarGz(f, "1.27.3", linuxAMD64,
+	f.Add(small(
 		&tar.Header{Name: "go/x/up", Typeflag: tar.TypeSymlink, Linkname: ".."},
 		&tar.Header{Name: "go/l", Typeflag: tar.TypeSymlink, Linkname: "x/up/.."}))
-	f.Add(fakeTarGz(f, "1.27.3", linuxAMD64, &tar.Header{Name: "go/lib/x", Typeflag: tar.TypeSymlink, Linkname: "../bin/go"}))
-	f.Fuzz(func(t *testing.T, data []byte) { fuzzExtract(t, "tar.gz", data) })
+	f.Add(small(&tar.Header{Name: "go/lib/x", Typeflag: tar.TypeSymlink, Linkname: "../bin/go"}))
+	f.Add(small(&tar.Header{Name: "go/lib/d", Typeflag: tar.TypeSymlink, Linkname: "../bin"}, &tar.Header{Name: "go/lib/d/go2", Typeflag: tar.TypeReg}))
+	base := f.TempDir()
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzExtract(t, base, "tar.gz", data) })
 }

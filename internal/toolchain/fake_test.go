@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -31,8 +32,12 @@ func fakeGoScript(v string, p Platform) string {
 	return fmt.Sprintf("#!/bin/sh\necho \"go version go%s %s/%s\"\n", v, p.OS, p.Arch)
 }
 
-// fakeGoDir caches fake go executables for the whole test binary.
-var fakeGoDir = sync.OnceValues(func() (string, error) { return os.MkdirTemp("", "gonative-fakego-") })
+// fakeGoDir caches fake go executables across test processes (fuzz workers, and
+// runs): they depend only on version and platform.
+var fakeGoDir = sync.OnceValues(func() (string, error) {
+	dir := filepath.Join(os.TempDir(), fmt.Sprintf("gonative-fakego-%d", os.Getuid()))
+	return dir, os.MkdirAll(dir, 0o755)
+})
 
 // fakeGo is the bin/go of a fake toolchain: a real executable for p whose build info
 // says go v, printing what a real go prints for `go version`
