@@ -178,9 +178,12 @@ func TestUniversalInputsNeverBlock(t *testing.T) {
 	}
 	a := tinyMachO(t, dir, cpuTypeAMD, 3)
 	for name, f := range map[string]func() error{
-		"info":   func() error { _, err := ReadUniversal(fifo); return err },
-		"create": func() error { _, err := CreateUniversal(filepath.Join(dir, "o1"), []string{a, fifo}, CreateOptions{}); return err },
-		"thin":   func() error { _, err := ThinUniversal(fifo, "arm64", filepath.Join(dir, "o2")); return err },
+		"info": func() error { _, err := ReadUniversal(fifo); return err },
+		"create": func() error {
+			_, err := CreateUniversal(filepath.Join(dir, "o1"), []string{a, fifo}, CreateOptions{})
+			return err
+		},
+		"thin": func() error { _, err := ThinUniversal(fifo, "arm64", filepath.Join(dir, "o2")); return err },
 	} {
 		done := make(chan error, 1)
 		go func() { done <- f() }()
