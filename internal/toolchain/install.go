@@ -16,9 +16,11 @@ import (
 	"github.com/gonative/gonative/internal/exe"
 )
 
-// Phase names a step of an install, in order: downloading (or finding the archive),
-// verifying, extracting, renaming the staging directory into place. A module zip is
-// extracted while its hash is verified; the phase reported is the one entered last.
+// Phase names a step of an install, in order: downloading (entered once the first
+// bytes are on disk; a local archive skips it), verifying, extracting, renaming the
+// staging directory into place. A module zip is extracted while its hash is
+// verified: extracting is entered first, verifying when extraction is done and the
+// checksum database's answer is awaited.
 type Phase string
 
 // Phases of an install.
@@ -215,7 +217,6 @@ func install(ctx context.Context, s Store, f *Fetcher, v string, p Platform, fet
 			removeAll(d)
 		}
 	}
-	f.phase(PhaseDownloading)
 	a, err := fetch()
 	if err != nil {
 		return InstallResult{}, err

@@ -520,11 +520,16 @@ func (f *Fetcher) download(ctx context.Context, u, name, label string) (string, 
 		defer f.Progress.Finish()
 	}
 	buf := make([]byte, 256<<10)
+	first := true
 	for {
 		n, rerr := resp.Body.Read(buf)
 		if n > 0 {
 			if _, err := out.Write(buf[:n]); err != nil {
 				return "", fmt.Errorf("download %s: write %s: %w", label, partial, diskError(err))
+			}
+			if first {
+				first = false
+				f.phase(PhaseDownloading)
 			}
 			if f.Progress != nil {
 				f.Progress.Add(n)
