@@ -96,21 +96,31 @@ func CheckTarget(name string, opts Options) error {
 		return fmt.Errorf("write %s: %w", name, err)
 	}
 	if fi.IsDir() {
-		return fmt.Errorf("write %s: it is a directory: %w", name, ErrNotRegular)
+		return &refused{fmt.Sprintf("write %s: it is a directory", name), ErrNotRegular}
 	}
 	for _, in := range opts.Inputs {
 		// Stat, not Lstat: a link to an input is that input.
 		ofi, oerr := os.Stat(name)
 		ifi, ierr := os.Stat(in)
 		if oerr == nil && ierr == nil && os.SameFile(ofi, ifi) {
-			return fmt.Errorf("write %s: it is the input %s: %w; choose another output", name, in, ErrSameFile)
+			return &refused{fmt.Sprintf("write %s: it is the input %s; choose another output", name, in), ErrSameFile}
 		}
 	}
 	if !fi.Mode().IsRegular() && !opts.Force {
-		return fmt.Errorf("write %s: it is %s, not a regular file: refusing to replace it: %w", name, TypeName(fi.Mode()), ErrNotRegular)
+		return &refused{fmt.Sprintf("write %s: it is %s, not a regular file: refusing to replace it", name, TypeName(fi.Mode())), ErrNotRegular}
 	}
 	return nil
 }
+
+// refused is a writer's refusal: its text, and ErrNotRegular or ErrSameFile for
+// errors.Is.
+type refused struct {
+	text string
+	kind error
+}
+
+func (e *refused) Error() string { return e.text }
+func (e *refused) Unwrap() error { return e.kind }
 
 // TypeName names the type of a file mode in words: "a directory", "a symbolic link",
 // "a named pipe", "a socket", "a device", "a regular file".
@@ -185,7 +195,7 @@ func OpenInput(name string) (*os.File, fs.FileInfo, error) {
 	}
 	if !fi.Mode().IsRegular() {
 		f.Close()
-		return nil, nil, &fs.PathError{Op: "open", Path: name, Err: fmt.Errorf("%w: it is %s", ErrNotRegular, TypeName(fi.Mode()))}
+		return nil, nil, &refused{fmt.Sprintf("%s: it is %s, not a regular file: refused", name, TypeName(fi.Mode())), ErrNotRegular}
 	}
 	if err := clearNonblock(f); err != nil {
 		f.Close()

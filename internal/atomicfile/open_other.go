@@ -2,10 +2,7 @@
 
 package atomicfile
 
-import (
-	"io/fs"
-	"os"
-)
+import "os"
 
 // openNonblock checks the type before opening (there is no O_NONBLOCK here): a named
 // pipe is refused without being opened.
@@ -15,7 +12,7 @@ func openNonblock(name string) (*os.File, error) {
 		return nil, err
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, &fs.PathError{Op: "open", Path: name, Err: ErrNotRegular}
+		return nil, &refused{name + ": it is " + TypeName(fi.Mode()) + ", not a regular file: refused", ErrNotRegular}
 	}
 	return os.Open(name)
 }
