@@ -448,3 +448,37 @@ func FuzzExtractTarGz(f *testing.F) {
 	base := f.TempDir()
 	f.Fuzz(func(t *testing.T, data []byte) { fuzzExtract(t, base, "tar.gz", data) })
 }
+
+// TestStoreWritersRefuseNonRegular: `use --local` and the store's default file are
+// written through atomicfile, which replaces only regular files (issue 9, item 4).
+func TestStoreWritersRefuseNonRegular(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no mkfifo on Windows")
+	}
+	dir := t.TempDir()
+	pin := filepath.Join(dir, ByGoVersion)
+	if err := syscall.Mkfifo(pin, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := WritePin(dir, "1.27.3"); err == nil || !strings.Contains(err.Error(), "named pipe") {
+		t.Errorf("WritePin over a named pipe: %v", err)
+	}
+	if fi, _ := os.Lstat(pin); fi.Mode()&fs.ModeNamedPipe == 0 {
+		t.Error("named pipe replaced")
+	}
+	w := newFakeWorld(t)
+	w.addToolchain("1.27.3", here)
+	st := newStore(t)
+	if _, err := Install(context.Background(), st, w.fetcher(t, st), "1.27.3", here); err != nil {
+		t.Fatal(err)
+	}
+	def := filepath.Join(st.Root, "default")
+	os.Remove(def)
+	os.Symlink(filepath.Join(dir, "elsewhere"), def)
+	if err := st.SetDefault("1.27.3"); err == nil {
+		t.Error("SetDefault replaced a symbolic link")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "elsewhere")); err == nil {
+		t.Error("SetDefault wrote through a symbolic link")
+	}
+}
