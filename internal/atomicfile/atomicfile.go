@@ -179,10 +179,11 @@ func (f *File) Abort() {
 }
 
 // OpenInput opens name for reading without ever blocking on it (a named pipe with no
-// writer, a terminal or a device such as /proc/kmsg would block a plain open or the
-// first read) and refuses anything that is not a regular file, checked on the open
-// file so that nothing can be swapped in between. The error names the file and what
-// it is.
+// writer or a terminal would block a plain open) and refuses anything that is not a
+// regular file, checked on the open file so that nothing can be swapped in between.
+// Some files that claim to be regular block reads all the same (/proc/kmsg, size 0):
+// read at most the returned FileInfo's Size bytes (io.NewSectionReader), never to
+// EOF. The error names the file and what it is.
 func OpenInput(name string) (*os.File, fs.FileInfo, error) {
 	f, err := openNonblock(name)
 	if err != nil {
@@ -196,10 +197,6 @@ func OpenInput(name string) (*os.File, fs.FileInfo, error) {
 	if !fi.Mode().IsRegular() {
 		f.Close()
 		return nil, nil, &refused{fmt.Sprintf("%s: it is %s, not a regular file: refused", name, TypeName(fi.Mode())), ErrNotRegular}
-	}
-	if err := clearNonblock(f); err != nil {
-		f.Close()
-		return nil, nil, err
 	}
 	return f, fi, nil
 }

@@ -163,3 +163,24 @@ func TestOpenInputNeverBlocks(t *testing.T) {
 		t.Errorf("read %q", b)
 	}
 }
+
+// TestOpenInputProcKmsg: /proc/kmsg says it is a regular file of size 0 and blocks
+// reads until the kernel logs something; reading the size OpenInput returns never
+// blocks.
+func TestOpenInputProcKmsg(t *testing.T) {
+	f, fi, err := OpenInput("/proc/kmsg")
+	if err != nil {
+		t.Skipf("cannot open /proc/kmsg (Linux only, needs root): %v", err)
+	}
+	defer f.Close()
+	done := make(chan error, 1)
+	go func() {
+		_, err := io.ReadAll(io.NewSectionReader(f, 0, fi.Size()))
+		done <- err
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("reading /proc/kmsg through OpenInput blocks")
+	}
+}

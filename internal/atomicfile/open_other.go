@@ -16,5 +16,3 @@ func openNonblock(name string) (*os.File, error) {
 	}
 	return os.Open(name)
 }
-
-func clearNonblock(*os.File) error { return nil }

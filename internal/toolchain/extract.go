@@ -90,7 +90,7 @@ func extractWith(ctx context.Context, archive, format, dir string, lim limits) (
 	case "zip":
 		return extractZip(ctx, f, fi.Size(), archive, root, lim)
 	case "tar.gz":
-		return extractTarGz(ctx, f, archive, root, lim)
+		return extractTarGz(ctx, io.NewSectionReader(f, 0, fi.Size()), archive, root, lim)
 	}
 	return extracted{}, fmt.Errorf("%s: unknown archive format %q", archive, format)
 }

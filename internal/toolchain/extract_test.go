@@ -482,3 +482,33 @@ func TestStoreWritersRefuseNonRegular(t *testing.T) {
 		t.Error("SetDefault wrote through a symbolic link")
 	}
 }
+
+// TestInstallFileProcKmsg: a file that says it is regular but blocks reads
+// (/proc/kmsg) fails the install instead of hanging it with the lock held.
+func TestInstallFileProcKmsg(t *testing.T) {
+	k, err := os.Open("/proc/kmsg")
+	if err != nil {
+		t.Skipf("cannot open /proc/kmsg (Linux only, needs root): %v", err)
+	}
+	k.Close()
+	dir := t.TempDir()
+	for _, sum := range []string{"", strings.Repeat("0", 64)} {
+		link := filepath.Join(dir, "go1.27.3."+here.OS+"-"+here.Arch+".tar.gz")
+		os.Remove(link)
+		os.Symlink("/proc/kmsg", link)
+		st := newStore(t)
+		done := make(chan error, 1)
+		go func() {
+			_, err := InstallFile(context.Background(), st, &Fetcher{SumDB: goenv.SumDB{Off: true}, Store: st}, link, sum)
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if err == nil {
+				t.Error("installed /proc/kmsg")
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("install --from /proc/kmsg (--sha256 %q) hangs", sum)
+		}
+	}
+}

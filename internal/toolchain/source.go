@@ -391,13 +391,13 @@ func (e *MismatchError) Error() string {
 }
 
 func sha256File(path string) (string, error) {
-	fh, _, err := atomicfile.OpenInput(path)
+	fh, fi, err := atomicfile.OpenInput(path)
 	if err != nil {
 		return "", err
 	}
 	defer fh.Close()
 	h := sha256.New()
-	if _, err := io.Copy(h, fh); err != nil {
+	if _, err := io.Copy(h, io.NewSectionReader(fh, 0, fi.Size())); err != nil {
 		return "", fmt.Errorf("hash %s: %w", path, err)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
