@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -80,34 +79,6 @@ func TestCreateSliceLimitMatchesReaders(t *testing.T) {
 	}
 }
 
-// TestCreateOpensInputsOneAtATime: with the file descriptor limit just above what
-// the process holds, merging the most slices allowed still works.
-func TestCreateOpensInputsOneAtATime(t *testing.T) {
-	if runtime.GOOS != "linux" {
-		t.Skip("counts descriptors in /proc/self/fd")
-	}
-	dir := t.TempDir()
-	ins := distinctInputs(t, dir, MaxCreateSlices)
-	fds, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Skip("no /proc/self/fd")
-	}
-	var old syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &old); err != nil {
-		t.Fatal(err)
-	}
-	lim := old
-	lim.Cur = uint64(len(fds) + 6)
-	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		t.Skipf("setrlimit: %v", err)
-	}
-	_, err = CreateUniversal(filepath.Join(dir, "fat"), ins, CreateOptions{})
-	syscall.Setrlimit(syscall.RLIMIT_NOFILE, &old)
-	if err != nil {
-		t.Fatalf("with %d descriptors: %v", lim.Cur, err)
-	}
-}
-
 func TestWritersRefuseNonRegularAndInputs(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("no devices, named pipes or unprivileged links on Windows")
@@ -136,7 +107,7 @@ func TestWritersRefuseNonRegularAndInputs(t *testing.T) {
 	}
 	// A device, a named pipe, a link: refused without Force.
 	fifo := filepath.Join(dir, "fifo")
-	syscall.Mkfifo(fifo, 0o644)
+	mkfifo(fifo)
 	target := filepath.Join(dir, "target")
 	os.WriteFile(target, []byte("keep"), 0o644)
 	link := filepath.Join(dir, "link")
@@ -173,7 +144,7 @@ func TestUniversalInputsNeverBlock(t *testing.T) {
 	}
 	dir := t.TempDir()
 	fifo := filepath.Join(dir, "fifo")
-	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+	if err := mkfifo(fifo); err != nil {
 		t.Fatal(err)
 	}
 	a := tinyMachO(t, dir, cpuTypeAMD, 3)

@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -371,7 +370,7 @@ func TestInstallFileFIFO(t *testing.T) {
 	}
 	dir := t.TempDir()
 	fifo := filepath.Join(dir, "go1.27.3."+here.OS+"-"+here.Arch+".tar.gz")
-	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+	if err := mkfifo(fifo); err != nil {
 		t.Fatal(err)
 	}
 	st := newStore(t)
@@ -457,7 +456,7 @@ func TestStoreWritersRefuseNonRegular(t *testing.T) {
 	}
 	dir := t.TempDir()
 	pin := filepath.Join(dir, ByGoVersion)
-	if err := syscall.Mkfifo(pin, 0o644); err != nil {
+	if err := mkfifo(pin); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := WritePin(dir, "1.27.3"); err == nil || !strings.Contains(err.Error(), "named pipe") {
