@@ -8,6 +8,8 @@ import (
 	"compress/gzip"
 	"context"
 	"errors"
+	"fmt"
+	"hash/crc32"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -510,4 +512,36 @@ func TestInstallFileProcKmsg(t *testing.T) {
 			t.Fatalf("install --from /proc/kmsg (--sha256 %q) hangs", sum)
 		}
 	}
+}
+
+// TestInstallBombStopsEarly: a module zip that declares 4 GiB is refused at once,
+// from a proxy, without hashing it in full either.
+func TestInstallBombStopsEarly(t *testing.T) {
+	w := newFakeWorld(t)
+	mv := ModuleVersion("1.27.3", here)
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	var defl bytes.Buffer
+	fw, _ := flate.NewWriter(&defl, flate.BestCompression)
+	fw.Write(bytes.Repeat([]byte{0}, 64<<20))
+	fw.Close()
+	for i := range 64 { // 64 × 64 MiB = 4 GiB declared and real
+		wr, _ := zw.CreateRaw(&zip.FileHeader{Name: fmt.Sprintf("%s@%s/f%d", ModulePath, mv, i), Method: zip.Deflate,
+			UncompressedSize64: 64 << 20, CompressedSize64: uint64(defl.Len()), CRC32: crc32.ChecksumIEEE(make([]byte, 64<<20))})
+		wr.Write(defl.Bytes())
+	}
+	zw.Close()
+	w.mu.Lock()
+	w.zips[mv], w.trusted[mv] = buf.Bytes(), buf.Bytes()
+	w.mu.Unlock()
+	st := newStore(t)
+	start := time.Now()
+	_, err := Install(context.Background(), st, w.fetcher(t, st), "1.27.3", here)
+	if !errors.Is(err, ErrArchiveBound) {
+		t.Errorf("err = %v, want ErrArchiveBound", err)
+	}
+	if d := time.Since(start); d > 20*time.Second {
+		t.Errorf("refusing a %d KB zip that inflates to 4 GiB took %v", buf.Len()>>10, d)
+	}
+	t.Logf("%d KB zip declaring 4 GiB refused in %v", buf.Len()>>10, time.Since(start))
 }

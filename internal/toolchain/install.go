@@ -256,16 +256,25 @@ func install(ctx context.Context, s Store, f *Fetcher, v string, p Platform, fet
 		// database is asked; extracting computes the hash on the way, so the zip is
 		// decompressed only once. Publish only if both succeed.
 		f.phase(PhaseExtracting)
+		vctx, vcancel := context.WithCancel(ctx)
+		defer vcancel()
 		vch := make(chan vres, 1)
 		hashes := make(chan string, 1)
 		go func() {
-			h, how, err := a.Verify(ctx, hashes)
+			h, how, err := a.Verify(vctx, hashes)
 			vch <- vres{h, how, err}
 		}()
 		x, xerr = extractArchive(ctx, a.Path, a.Format, root)
+		if xerr != nil {
+			// Refused (a bound, an escape): don't hash the rest of it.
+			vcancel()
+		}
 		hashes <- x.H1
 		f.phase(PhaseVerifying)
 		vr = <-vch
+		if xerr != nil {
+			return InstallResult{}, fmt.Errorf("install go%s: %w", v, diskError(xerr))
+		}
 	}
 	if vr.err != nil {
 		var mm *MismatchError

@@ -317,6 +317,9 @@ func (f *Fetcher) moduleVerifier(a *Artifact, mv string) func(context.Context, <
 			want, werr = f.sumdbLookup(ctx, mv)
 		}
 		h := <-extracted
+		if h == "" && ctx.Err() != nil {
+			return "", "", ctx.Err() // extraction failed: the caller reports why
+		}
 		if werr != nil {
 			return h, "", werr
 		}
