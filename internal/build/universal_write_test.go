@@ -171,3 +171,35 @@ func TestUniversalInputsNeverBlock(t *testing.T) {
 		t.Errorf("info DIR: %v", err)
 	}
 }
+
+// TestBuildRefusesNonRegularOutput: `build` replaces only regular files in its output
+// directory (issue 9, item 4).
+func TestBuildRefusesNonRegularOutput(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no named pipes on Windows")
+	}
+	dir := module(t, "example.com/hello", map[string]string{"main.go": "package main\n\nfunc main() {}\n"})
+	o := testOptions(t, dir)
+	targets, err := ParseTargets([]string{"linux/" + runtime.GOARCH})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Targets = targets
+	dist := filepath.Join(dir, "dist")
+	os.MkdirAll(dist, 0o755)
+	out := filepath.Join(dist, OutputName("hello", targets[0]))
+	if err := mkfifo(out); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Build(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Outputs) != 1 || !strings.Contains(res.Outputs[0].Error, "named pipe") {
+		t.Fatalf("outputs %+v, want the named pipe refused", res.Outputs)
+	}
+	t.Log(res.Outputs[0].Error)
+	if fi, err := os.Lstat(out); err != nil || fi.Mode()&fs.ModeNamedPipe == 0 {
+		t.Errorf("named pipe replaced: %v %v", fi, err)
+	}
+}
