@@ -51,6 +51,7 @@ func TestScript(t *testing.T) {
 				"install qemu-user-static and binfmt-support (scripts/test.sh registers the handler)", runtime.GOARCH, hw.Arch)
 		}
 	}
+	fakeGoCache := t.TempDir() // fake go executables, shared by the scripts
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Setup: func(e *testscript.Env) error {
@@ -63,6 +64,7 @@ func TestScript(t *testing.T) {
 				}
 			}
 			e.Setenv("GOTOOLCHAIN", "local")
+			e.Setenv("GONATIVE_FAKEGO_CACHE", fakeGoCache)
 			e.Setenv("HOSTGOOS", hw.OS)
 			e.Setenv("HOSTGOARCH", hw.Arch)
 			e.Setenv("GONATIVE_HOME", filepath.Join(e.WorkDir, ".gonative"))

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/gonative/gonative/internal/toolchain/toolchaintest"
 )
 
 // fakeToolchainMain is the testscript command
@@ -13,7 +15,10 @@ import (
 //	faketoolchain PROXYDIR VERSION GOOS GOARCH
 //
 // which adds a fake golang.org/toolchain module zip to a file:// proxy directory (and
-// its @v/list): its bin/go is a shell script printing "go version goVERSION GOOS/GOARCH".
+// its @v/list): its bin/go is a real executable for GOOS/GOARCH whose build info says
+// goVERSION, printing "go version goVERSION GOOS/GOARCH" (internal/toolchain/toolchaintest),
+// so the installer's checks of bin/go see what they see in a real toolchain. Executables
+// are cached in $GONATIVE_FAKEGO_CACHE (else $TMPDIR).
 func fakeToolchainMain() int {
 	if len(os.Args) != 5 {
 		fmt.Fprintln(os.Stderr, "usage: faketoolchain PROXYDIR VERSION GOOS GOARCH")
@@ -26,6 +31,15 @@ func fakeToolchainMain() int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	cache := os.Getenv("GONATIVE_FAKEGO_CACHE")
+	if cache == "" {
+		cache = os.TempDir()
+	}
+	gobin, err := toolchaintest.GoExecutable(cache, v, goos, goarch)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	f, err := os.Create(filepath.Join(at, mv+".zip"))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -34,7 +48,7 @@ func fakeToolchainMain() int {
 	zw := zip.NewWriter(f)
 	prefix := "golang.org/toolchain@" + mv + "/"
 	for name, body := range map[string]string{
-		"bin/go":      fmt.Sprintf("#!/bin/sh\necho \"go version go%s %s/%s\"\n", v, goos, goarch),
+		"bin/go":      string(gobin),
 		"bin/gofmt":   "#!/bin/sh\necho gofmt\n",
 		"VERSION":     "go" + v + "\n",
 		"src/_go.mod": "module std\n",

@@ -1,10 +1,15 @@
 package atomicfile
 
 import (
+	"errors"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
+	"time"
 )
 
 func TestWriteFile(t *testing.T) {
@@ -49,5 +54,133 @@ func TestAbortLeavesTarget(t *testing.T) {
 func TestWriteFileMissingDir(t *testing.T) {
 	if err := WriteFile(filepath.Join(t.TempDir(), "no", "such", "dir"), nil, 0o644); err == nil {
 		t.Fatal("want an error for a missing directory")
+	}
+}
+
+func TestCreateRefusesNonRegular(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no mkfifo or symlinks without privileges on Windows")
+	}
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscallMkfifo(fifo); err != nil {
+		t.Fatal(err)
+	}
+	target := filepath.Join(dir, "target")
+	os.WriteFile(target, []byte("keep"), 0o644)
+	link := filepath.Join(dir, "link")
+	os.Symlink(target, link)
+	sub := filepath.Join(dir, "sub")
+	os.Mkdir(sub, 0o755)
+	for name, path := range map[string]string{"fifo": fifo, "symlink": link, "dir": sub, "device": os.DevNull} {
+		err := WriteFile(path, []byte("new"), 0o644)
+		if !errors.Is(err, ErrNotRegular) {
+			t.Errorf("%s: err = %v, want ErrNotRegular", name, err)
+		}
+	}
+	if fi, err := os.Lstat(fifo); err != nil || fi.Mode()&fs.ModeNamedPipe == 0 {
+		t.Errorf("fifo replaced: %v %v", fi, err)
+	}
+	if fi, err := os.Lstat(os.DevNull); err != nil || fi.Mode()&fs.ModeDevice == 0 {
+		t.Errorf("%s replaced: %v %v", os.DevNull, fi, err)
+	}
+	if b, _ := os.ReadFile(target); string(b) != "keep" {
+		t.Errorf("symlink target written: %q", b)
+	}
+	// --force replaces the link itself, never its target.
+	f, err := CreateWith(link, 0o644, Options{Force: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write([]byte("new"))
+	if err := f.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(target); string(b) != "keep" {
+		t.Errorf("symlink target written with force: %q", b)
+	}
+	if fi, _ := os.Lstat(link); !fi.Mode().IsRegular() {
+		t.Errorf("forced link not replaced: %v", fi.Mode())
+	}
+	// A directory, never.
+	if _, err := CreateWith(sub, 0o644, Options{Force: true}); !errors.Is(err, ErrNotRegular) {
+		t.Errorf("directory with force: %v", err)
+	}
+}
+
+func TestCreateRefusesInput(t *testing.T) {
+	dir := t.TempDir()
+	a := filepath.Join(dir, "a")
+	os.WriteFile(a, []byte("a"), 0o644)
+	hard := filepath.Join(dir, "hard")
+	if err := os.Link(a, hard); err != nil {
+		t.Skipf("no hard links here: %v", err)
+	}
+	for _, out := range []string{a, hard, filepath.Join(dir, ".", "a")} {
+		if _, err := CreateWith(out, 0o644, Options{Inputs: []string{a}, Force: true}); !errors.Is(err, ErrSameFile) {
+			t.Errorf("output %s = input: err %v", out, err)
+		}
+	}
+	if b, _ := os.ReadFile(a); string(b) != "a" {
+		t.Errorf("input changed: %q", b)
+	}
+}
+
+func TestOpenInputNeverBlocks(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no mkfifo on Windows")
+	}
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscallMkfifo(fifo); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := OpenInput(fifo)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrNotRegular) || !strings.Contains(err.Error(), "named pipe") {
+			t.Errorf("fifo: err = %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("OpenInput blocked on a named pipe")
+	}
+	if _, _, err := OpenInput(dir); !errors.Is(err, ErrNotRegular) {
+		t.Errorf("directory: %v", err)
+	}
+	reg := filepath.Join(dir, "reg")
+	os.WriteFile(reg, []byte("data"), 0o644)
+	f, fi, err := OpenInput(reg)
+	if err != nil || fi.Size() != 4 {
+		t.Fatalf("regular: %v %v", fi, err)
+	}
+	b, _ := io.ReadAll(f)
+	f.Close()
+	if string(b) != "data" {
+		t.Errorf("read %q", b)
+	}
+}
+
+// TestOpenInputProcKmsg: /proc/kmsg says it is a regular file of size 0 and blocks
+// reads until the kernel logs something; reading the size OpenInput returns never
+// blocks.
+func TestOpenInputProcKmsg(t *testing.T) {
+	f, fi, err := OpenInput("/proc/kmsg")
+	if err != nil {
+		t.Skipf("cannot open /proc/kmsg (Linux only, needs root): %v", err)
+	}
+	defer f.Close()
+	done := make(chan error, 1)
+	go func() {
+		_, err := io.ReadAll(io.NewSectionReader(f, 0, fi.Size()))
+		done <- err
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("reading /proc/kmsg through OpenInput blocks")
 	}
 }

@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/gonative/gonative/internal/host"
+
+	"github.com/gonative/gonative/internal/atomicfile"
 )
 
 // CgoMode says when cgo is on.
@@ -236,6 +238,16 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 	if res.Failed() {
 		// Nothing in the output directory changes: not the binaries, not
 		// SHA256SUMS, not manifest.json.
+		return res, nil
+	}
+	// Writers replace only regular files and never an input: check every output
+	// before the first rename, so a refused one leaves the directory untouched.
+	for _, out := range res.Outputs {
+		if err := atomicfile.CheckTarget(out.Path, atomicfile.Options{}); err != nil {
+			out.Error = err.Error()
+		}
+	}
+	if res.Failed() {
 		return res, nil
 	}
 	for _, out := range res.Outputs {
@@ -722,7 +734,7 @@ func writeSums(dir string, res *Result) error {
 		fmt.Fprintf(&sums, "%s  %s\n", o.SHA256, filepath.Base(o.Path))
 	}
 	res.Sums = filepath.Join(dir, "SHA256SUMS")
-	if err := writeAtomic(res.Sums, 0o644, func(w io.Writer) error { _, err := w.Write(sums.Bytes()); return err }); err != nil {
+	if err := writeAtomic(res.Sums, 0o644, atomicfile.Options{}, func(w io.Writer) error { _, err := w.Write(sums.Bytes()); return err }); err != nil {
 		return err
 	}
 	var m manifest
@@ -737,5 +749,5 @@ func writeSums(dir string, res *Result) error {
 		return err
 	}
 	res.Manifest = filepath.Join(dir, "manifest.json")
-	return writeAtomic(res.Manifest, 0o644, func(w io.Writer) error { _, err := w.Write(append(b, '\n')); return err })
+	return writeAtomic(res.Manifest, 0o644, atomicfile.Options{}, func(w io.Writer) error { _, err := w.Write(append(b, '\n')); return err })
 }

@@ -248,17 +248,14 @@ func readFatHeader(ra io.ReaderAt, size int64) (u Universal, err error) {
 }
 
 // ReadUniversal describes the Mach-O file at path: the slice table of a universal
-// file, or one slice for a thin file.
+// file, or one slice for a thin file. Anything but a regular file is refused without
+// blocking on it (atomicfile.OpenInput).
 func ReadUniversal(path string) (*Universal, error) {
-	f, err := os.Open(path)
+	f, st, err := atomicfile.OpenInput(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
 	return readUniversal(f, st.Size(), path)
 }
 
@@ -282,62 +279,60 @@ func readUniversal(ra io.ReaderAt, size int64, path string) (*Universal, error) 
 	return &Universal{Path: path, Slices: []SliceInfo{s}}, nil
 }
 
+// MaxCreateSlices is the most slices CreateUniversal puts in one file: what every
+// reader accepts. file(1) (5.44, magic/Magdir/cafebabe) calls a 0xcafebabe file a
+// "Mach-O universal binary" only for 1 to 19 architectures (20 to 30 is "data", 31
+// and more a Java class file), internal/exe reads up to 44 and this package's reader
+// up to 63. No real universal file has more than a handful.
+const MaxCreateSlices = 19
+
 // CreateOptions tunes CreateUniversal.
 type CreateOptions struct {
 	// Fat64 forces FAT_MAGIC_64 headers. They are used anyway when a slice's offset or
 	// size does not fit in 32 bits.
 	Fat64 bool
+	// Force replaces an output that is not a regular file (see atomicfile.Options).
+	Force bool
 }
 
 // CreateUniversal merges the thin Mach-O files inputs, of distinct architectures and
 // one file type, into the universal file out, as lipo -create does: slices ordered by
 // alignment with arm64 last, each aligned as llvm-lipo aligns it and copied byte for
-// byte (so code signatures stay valid). out is written to a temporary name and renamed.
+// byte (so code signatures stay valid). out is written to a temporary name and renamed;
+// it must not be one of the inputs, nor anything but a regular file unless
+// opts.Force. Inputs must be regular files; they are opened one at a time, so any
+// number of them needs two file descriptors.
 func CreateUniversal(out string, inputs []string, opts CreateOptions) (*Universal, error) {
 	if len(inputs) == 0 {
 		return nil, errors.New("no input files")
 	}
+	if len(inputs) > MaxCreateSlices {
+		return nil, fmt.Errorf("%d input files: a universal file holds at most %d slices (more are not read as a universal file by file(1) and other readers)", len(inputs), MaxCreateSlices)
+	}
+	aopts := atomicfile.Options{Force: opts.Force, Inputs: inputs}
+	if err := atomicfile.CheckTarget(out, aopts); err != nil {
+		return nil, err
+	}
 	type in struct {
 		path string
-		f    *os.File
+		fi   os.FileInfo
 		s    SliceInfo
 	}
 	var ins []in
-	defer func() {
-		for _, i := range ins {
-			i.f.Close()
-		}
-	}()
 	for _, p := range inputs {
-		f, err := os.Open(p)
+		s, fi, err := readThinFile(p)
 		if err != nil {
 			return nil, err
-		}
-		st, err := f.Stat()
-		if err != nil {
-			f.Close()
-			return nil, err
-		}
-		if !st.Mode().IsRegular() {
-			f.Close()
-			return nil, fmt.Errorf("%s: not a regular file", p)
-		}
-		s, err := readThin(f, st.Size())
-		if err != nil {
-			f.Close()
-			return nil, fmt.Errorf("%s: %w", p, err)
 		}
 		for _, o := range ins {
 			if o.s.CPU == s.CPU && o.s.SubCPU&cpuSubMask == s.SubCPU&cpuSubMask {
-				f.Close()
 				return nil, fmt.Errorf("%s and %s have the same architecture (%s); a universal file holds one slice per architecture", o.path, p, s.Arch)
 			}
 			if o.s.FileType != s.FileType {
-				f.Close()
 				return nil, fmt.Errorf("%s (%s) and %s (%s) are different kinds of file; a universal file holds one kind", o.path, fileTypeName(o.s.FileType), p, fileTypeName(s.FileType))
 			}
 		}
-		ins = append(ins, in{p, f, s})
+		ins = append(ins, in{p, fi, s})
 	}
 	// cctools lipo and llvm-lipo: arm64 slices last, the others by alignment.
 	slices.SortStableFunc(ins, func(a, b in) int {
@@ -378,7 +373,7 @@ func CreateUniversal(out string, inputs []string, opts CreateOptions) (*Universa
 		layout(fatArch64Sz)
 	}
 	hdr := fatHeader(u)
-	err := writeAtomic(out, 0o755, func(w io.Writer) error {
+	err := writeAtomic(out, 0o755, aopts, func(w io.Writer) error {
 		if _, err := w.Write(hdr); err != nil {
 			return err
 		}
@@ -389,12 +384,8 @@ func CreateUniversal(out string, inputs []string, opts CreateOptions) (*Universa
 					return err
 				}
 			}
-			n, err := io.Copy(w, io.NewSectionReader(ins[k].f, 0, s.Size))
-			if err != nil {
-				return fmt.Errorf("copy %s: %w", ins[k].path, err)
-			}
-			if n != s.Size {
-				return fmt.Errorf("copy %s: the file changed while it was read", ins[k].path)
+			if err := copyInput(w, ins[k].path, ins[k].fi, s.Size); err != nil {
+				return err
 			}
 			pos = s.Offset + s.Size
 		}
@@ -404,6 +395,42 @@ func CreateUniversal(out string, inputs []string, opts CreateOptions) (*Universa
 		return nil, err
 	}
 	return u, nil
+}
+
+// readThinFile reads the thin Mach-O header of the regular file p, and returns what
+// it found and the file's identity.
+func readThinFile(p string) (SliceInfo, os.FileInfo, error) {
+	f, fi, err := atomicfile.OpenInput(p)
+	if err != nil {
+		return SliceInfo{}, nil, err
+	}
+	defer f.Close()
+	s, err := readThin(f, fi.Size())
+	if err != nil {
+		return SliceInfo{}, nil, fmt.Errorf("%s: %w", p, err)
+	}
+	return s, fi, nil
+}
+
+// copyInput copies the size bytes of the input p, which must still be the file fi
+// that was read before.
+func copyInput(w io.Writer, p string, fi os.FileInfo, size int64) error {
+	f, now, err := atomicfile.OpenInput(p)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if !os.SameFile(fi, now) || now.Size() != size {
+		return fmt.Errorf("%s changed while the universal file was written", p)
+	}
+	n, err := io.Copy(w, io.NewSectionReader(f, 0, size))
+	if err != nil {
+		return fmt.Errorf("copy %s: %w", p, err)
+	}
+	if n != size {
+		return fmt.Errorf("copy %s: the file changed while it was read", p)
+	}
+	return nil
 }
 
 // fatHeader encodes the universal header of u.
@@ -432,18 +459,30 @@ func fatHeader(u *Universal) []byte {
 	return b
 }
 
+// ThinOptions tunes ThinUniversalWith.
+type ThinOptions struct {
+	// Force replaces an output that is not a regular file (see atomicfile.Options).
+	Force bool
+}
+
 // ThinUniversal writes the slice of the universal file in named arch (lipo's name or
-// a GOARCH) to out, byte for byte.
+// a GOARCH) to out, byte for byte. out must not be in, nor anything but a regular
+// file.
 func ThinUniversal(in, arch, out string) (*SliceInfo, error) {
-	f, err := os.Open(in)
+	return ThinUniversalWith(in, arch, out, ThinOptions{})
+}
+
+// ThinUniversalWith is ThinUniversal with options.
+func ThinUniversalWith(in, arch, out string, opts ThinOptions) (*SliceInfo, error) {
+	aopts := atomicfile.Options{Force: opts.Force, Inputs: []string{in}}
+	if err := atomicfile.CheckTarget(out, aopts); err != nil {
+		return nil, err
+	}
+	f, st, err := atomicfile.OpenInput(in)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
 	u, err := readFatHeader(f, st.Size())
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", in, err)
@@ -451,7 +490,7 @@ func ThinUniversal(in, arch, out string) (*SliceInfo, error) {
 	var names []string
 	for _, s := range u.Slices {
 		if matchArch(s, arch) {
-			err := writeAtomic(out, 0o755, func(w io.Writer) error {
+			err := writeAtomic(out, 0o755, aopts, func(w io.Writer) error {
 				_, err := io.Copy(w, io.NewSectionReader(f, s.Offset, s.Size))
 				return err
 			})
@@ -489,8 +528,8 @@ func (zeroReader) Read(p []byte) (int, error) {
 // writeAtomic writes a file through write into a temporary file beside path and
 // renames it into place, so path is never seen half-written (and a running binary of
 // that name is replaced, not modified: macOS kills a process whose signed pages change).
-func writeAtomic(path string, perm os.FileMode, write func(io.Writer) error) error {
-	f, err := atomicfile.Create(path, perm)
+func writeAtomic(path string, perm os.FileMode, opts atomicfile.Options, write func(io.Writer) error) error {
+	f, err := atomicfile.CreateWith(path, perm, opts)
 	if err != nil {
 		return err
 	}

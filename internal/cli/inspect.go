@@ -107,7 +107,7 @@ func runInspect(cmd *cobra.Command, args []string, fl inspectFlags) error {
 	err = inspectAll(ctx, paths, opts, func(r inspected) error {
 		if r.openErr != nil {
 			failed = true
-			fmt.Fprintf(cmd.ErrOrStderr(), "gonative: inspect %s: %v\n", r.Path, unwrapPathError(r.openErr))
+			fmt.Fprintf(cmd.ErrOrStderr(), "gonative: inspect %s: %s\n", Quote(r.Path), Quote(unwrapPathError(r.openErr).Error()))
 			return nil
 		}
 		if r.Format == exe.FormatUnknown && !r.named {
@@ -315,7 +315,7 @@ func inspectOne(ctx context.Context, path string, opts exe.Options, named bool) 
 
 // writeLine prints the one-line summary, in the manner of file(1).
 func writeLine(w io.Writer, r inspected) {
-	fmt.Fprintf(w, "%s: %s\n", r.Path, summary(r))
+	fmt.Fprintf(w, "%s: %s\n", Quote(r.Path), Quote(summary(r)))
 }
 
 func summary(r inspected) string {
@@ -495,14 +495,14 @@ func nonSystem(libs []exe.Library) int {
 // writeVerbose prints everything known, a block per file.
 func writeVerbose(w io.Writer, r inspected) {
 	f := r.File
-	fmt.Fprintf(w, "%s\n", f.Path)
+	fmt.Fprintf(w, "%s\n", Quote(f.Path))
 	fmt.Fprintf(w, "  format:  %s", formatName(f))
 	if f.Kind != "" {
 		fmt.Fprintf(w, " %s", f.Kind)
 	}
 	fmt.Fprintf(w, ", %d bytes\n", f.Size)
 	if f.Error != "" {
-		fmt.Fprintf(w, "  error:   %s\n", f.Error)
+		fmt.Fprintf(w, "  error:   %s\n", Quote(f.Error))
 	}
 	for i := range f.Slices {
 		s := &f.Slices[i]
@@ -513,7 +513,7 @@ func writeVerbose(w io.Writer, r inspected) {
 		fmt.Fprintln(w)
 		kv := func(k, v string) {
 			if v != "" {
-				fmt.Fprintf(w, "    %-12s %s\n", k+":", v)
+				fmt.Fprintf(w, "    %-12s %s\n", k+":", Quote(v))
 			}
 		}
 		if s.MinOS != "" || s.SDK != "" {
@@ -593,7 +593,7 @@ func writeVerbose(w io.Writer, r inspected) {
 		fmt.Fprintf(w, "  verdict: %s\n", verdictText(r.Verdict))
 	}
 	for _, u := range r.Unmet {
-		fmt.Fprintf(w, "  UNMET:   %s\n", u)
+		fmt.Fprintf(w, "  UNMET:   %s\n", Quote(u))
 	}
 	fmt.Fprintln(w)
 }

@@ -2,12 +2,14 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/gonative/gonative/internal/atomicfile"
 	"github.com/gonative/gonative/internal/build"
 )
 
@@ -26,7 +28,7 @@ stay valid.`,
 
 func newUniversalCreateCmd() *cobra.Command {
 	var out string
-	var fat64 bool
+	var fat64, force bool
 	cmd := &cobra.Command{
 		Use:     "create -o OUT IN...",
 		Short:   "Merge thin Mach-O files of distinct architectures into a universal file",
@@ -36,9 +38,9 @@ func newUniversalCreateCmd() *cobra.Command {
 			if out == "" {
 				return &ExitError{Code: ExitFailed, Err: fmt.Errorf("universal create: -o OUT is required")}
 			}
-			u, err := build.CreateUniversal(out, args, build.CreateOptions{Fat64: fat64})
+			u, err := build.CreateUniversal(out, args, build.CreateOptions{Fat64: fat64, Force: force})
 			if err != nil {
-				return &ExitError{Code: ExitFailed, Err: err}
+				return &ExitError{Code: ExitFailed, Err: forceHint(err)}
 			}
 			renderUniversal(cmd.OutOrStdout(), u)
 			return nil
@@ -46,22 +48,25 @@ func newUniversalCreateCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVarP(&out, "output", "o", "", "the universal file to write")
 	cmd.Flags().BoolVar(&fat64, "fat64", false, "write FAT_MAGIC_64 headers (used anyway when an offset passes 4 GiB)")
+	cmd.Flags().BoolVar(&force, "force", false, "replace OUT even when it is not a regular file (a device, a named pipe, a symbolic link)")
 	return cmd
 }
 
 func newUniversalThinCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "thin -arch ARCH -o OUT IN",
+		Use:   "thin -arch ARCH [--force] -o OUT IN",
 		Short: "Extract one architecture's slice of a universal file, byte for byte",
 		Long: `thin writes the slice of IN for ARCH (lipo's name, such as arm64, x86_64 or
 arm64e, or a GOARCH such as amd64) to OUT, byte for byte. -arch takes one dash,
-as in lipo; --arch works too.`,
+as in lipo; --arch works too. OUT is never IN, and is replaced only when it is a
+regular file (--force replaces a device, a named pipe or a symbolic link itself).`,
 		Example: "  gonative universal thin -arch arm64 -o tool_arm64 tool_darwin_universal",
 		// lipo spells the flag -arch, which pflag would read as -a -r -c -h.
 		DisableFlagParsing: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var out, arch string
 			var in []string
+			force := false
 			for i := 0; i < len(args); i++ {
 				a := args[i]
 				name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
@@ -72,6 +77,9 @@ as in lipo; --arch works too.`,
 				switch name {
 				case "h", "help":
 					return cmd.Help()
+				case "force":
+					force = true
+					continue
 				case "arch", "o", "output":
 				default:
 					return &ExitError{Code: ExitFailed, Err: fmt.Errorf("universal thin: unknown flag %s", a)}
@@ -92,11 +100,11 @@ as in lipo; --arch works too.`,
 			if out == "" || arch == "" || len(in) != 1 {
 				return &ExitError{Code: ExitFailed, Err: fmt.Errorf("usage: gonative universal thin -arch ARCH -o OUT IN")}
 			}
-			s, err := build.ThinUniversal(in[0], arch, out)
+			s, err := build.ThinUniversalWith(in[0], arch, out, build.ThinOptions{Force: force})
 			if err != nil {
-				return &ExitError{Code: ExitFailed, Err: err}
+				return &ExitError{Code: ExitFailed, Err: forceHint(err)}
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: %s slice (%d bytes at offset %d)\n", out, s.Arch, s.Size, s.Offset)
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: %s slice (%d bytes at offset %d)\n", Quote(out), s.Arch, s.Size, s.Offset)
 			return nil
 		},
 	}
@@ -115,7 +123,7 @@ func newUniversalInfoCmd() *cobra.Command {
 			for _, p := range args {
 				u, err := build.ReadUniversal(p)
 				if err != nil {
-					fmt.Fprintf(cmd.ErrOrStderr(), "gonative: %v\n", err)
+					fmt.Fprintf(cmd.ErrOrStderr(), "gonative: %s\n", Quote(err.Error()))
 					failed = true
 					continue
 				}
@@ -143,10 +151,18 @@ func newUniversalInfoCmd() *cobra.Command {
 	return cmd
 }
 
+// forceHint adds the flag that overrides a refusal to replace a non-regular output.
+func forceHint(err error) error {
+	if errors.Is(err, atomicfile.ErrNotRegular) && !strings.Contains(err.Error(), "directory") {
+		return fmt.Errorf("%w (--force replaces it)", err)
+	}
+	return err
+}
+
 func renderUniversal(w io.Writer, u *build.Universal) {
 	if !u.Fat {
 		s := u.Slices[0]
-		fmt.Fprintf(w, "%s: thin Mach-O, %s\n", u.Path, s.Arch)
+		fmt.Fprintf(w, "%s: thin Mach-O, %s\n", Quote(u.Path), s.Arch)
 		return
 	}
 	magic := "FAT_MAGIC"
@@ -157,7 +173,7 @@ func renderUniversal(w io.Writer, u *build.Universal) {
 	for _, s := range u.Slices {
 		arches = append(arches, s.Arch)
 	}
-	fmt.Fprintf(w, "%s: universal (%s), %d slices: %s\n", u.Path, magic, len(u.Slices), strings.Join(arches, " "))
+	fmt.Fprintf(w, "%s: universal (%s), %d slices: %s\n", Quote(u.Path), magic, len(u.Slices), strings.Join(arches, " "))
 	for _, s := range u.Slices {
 		fmt.Fprintf(w, "  %-8s offset %-10d size %-10d align 2^%d\n", s.Arch, s.Offset, s.Size, s.Align)
 	}

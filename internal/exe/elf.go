@@ -89,7 +89,11 @@ func parseELF(ra io.ReaderAt, size int64, s *Slice) error {
 				errs = append(errs, fmt.Errorf("read PT_INTERP: %w", eofAsUnexpected(err)))
 				continue
 			}
-			s.Interpreter = string(bytes.TrimRight(b, "\x00"))
+			// The kernel reads the path up to its first NUL; what follows is not part of it.
+			if i := bytes.IndexByte(b, 0); i >= 0 {
+				b = b[:i]
+			}
+			s.Interpreter = string(b)
 		case elf.PT_LOAD:
 			s.Align = max(s.Align, p.Align)
 		}

@@ -18,7 +18,7 @@ func BenchmarkExtractZip(b *testing.B) {
 	}
 	for b.Loop() {
 		dir := b.TempDir()
-		if _, err := extractZip(b.Context(), zp, dir); err != nil {
+		if _, err := extractArchive(b.Context(), zp, "zip", dir); err != nil {
 			b.Fatal(err)
 		}
 		b.StopTimer()

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,6 +20,7 @@ import (
 	"time"
 
 	"github.com/gonative/gonative/internal/goenv"
+	"github.com/gonative/gonative/internal/toolchain/toolchaintest"
 	"golang.org/x/mod/sumdb"
 	"golang.org/x/mod/sumdb/dirhash"
 	"golang.org/x/mod/sumdb/note"
@@ -30,13 +32,36 @@ func fakeGoScript(v string, p Platform) string {
 	return fmt.Sprintf("#!/bin/sh\necho \"go version go%s %s/%s\"\n", v, p.OS, p.Arch)
 }
 
+// fakeGoDir caches fake go executables across test processes (fuzz workers, and
+// runs): they depend only on version and platform.
+var fakeGoDir = sync.OnceValues(func() (string, error) {
+	dir := filepath.Join(os.TempDir(), fmt.Sprintf("gonative-fakego-%d", os.Getuid()))
+	return dir, os.MkdirAll(dir, 0o755)
+})
+
+// fakeGo is the bin/go of a fake toolchain: a real executable for p whose build info
+// says go v, printing what a real go prints for `go version`
+// (internal/toolchain/toolchaintest). The installer reads it as it reads a real one.
+func fakeGo(t testing.TB, v string, p Platform) string {
+	t.Helper()
+	dir, err := fakeGoDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := toolchaintest.GoExecutable(dir, v, p.OS, p.Arch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
 // fakeModuleZip builds a golang.org/toolchain module zip (no directory entries, no
 // modes, as the real ones).
 func fakeModuleZip(t testing.TB, v string, p Platform) []byte {
 	t.Helper()
 	prefix := ModulePath + "@" + ModuleVersion(v, p) + "/"
 	files := map[string]string{
-		"bin/go":    fakeGoScript(v, p),
+		"bin/go":    fakeGo(t, v, p),
 		"bin/gofmt": "#!/bin/sh\necho gofmt\n",
 		"pkg/tool/" + p.OS + "_" + p.Arch + "/compile": "#!/bin/sh\n",
 		"src/_go.mod":      "module std\n",
@@ -73,7 +98,7 @@ func fakeTarGz(t testing.TB, v string, p Platform, extra ...*tar.Header) []byte 
 		tw.Write([]byte(body))
 	}
 	tw.WriteHeader(&tar.Header{Name: "go/", Mode: 0o755, Typeflag: tar.TypeDir})
-	add("go/bin/go", 0o755, fakeGoScript(v, p))
+	add("go/bin/go", 0o755, fakeGo(t, v, p))
 	add("go/bin/gofmt", 0o755, "#!/bin/sh\n")
 	add("go/VERSION", 0o644, "go"+v+"\n")
 	for _, h := range extra {

@@ -11,7 +11,97 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/gonative/gonative/internal/atomicfile"
+	"github.com/gonative/gonative/internal/exe"
 )
+
+// Phase names a step of an install, in order: downloading (entered once the first
+// bytes are on disk; a local archive skips it), verifying, extracting, renaming the
+// staging directory into place. A module zip is extracted while its hash is
+// verified: extracting is entered first, verifying when extraction is done and the
+// checksum database's answer is awaited.
+type Phase string
+
+// Phases of an install.
+const (
+	PhaseDownloading Phase = "downloading"
+	PhaseVerifying   Phase = "verifying"
+	PhaseExtracting  Phase = "extracting"
+	PhaseRenaming    Phase = "renaming"
+)
+
+func (f *Fetcher) phase(p Phase) {
+	if f != nil && f.OnPhase != nil {
+		f.OnPhase(p)
+	}
+}
+
+// checkToolchain looks at what was extracted into root before it is published: a
+// module zip's directory must name version v for platform p; go/VERSION must say
+// "go"+v; bin/go must be a regular file, an executable for p built by go v, as
+// internal/exe reads it. origin names the archive in errors.
+func checkToolchain(ctx context.Context, root, v string, p Platform, prefix, origin string) error {
+	if strings.HasPrefix(prefix, ModulePath+"@") {
+		if want := ModulePath + "@" + ModuleVersion(v, p) + "/"; prefix != want {
+			return fmt.Errorf("%s holds %s, not go%s for %s: refused", origin, strings.TrimSuffix(prefix, "/"), v, p)
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(root, "VERSION"))
+	if err != nil {
+		return fmt.Errorf("%s has no readable VERSION file: not a Go toolchain (%v)", origin, err)
+	}
+	first, _, _ := strings.Cut(string(b), "\n")
+	if got := strings.TrimSpace(first); got != "go"+v {
+		return fmt.Errorf("%s: its VERSION file says %q, not %q: refused", origin, quoteShort(got), "go"+v)
+	}
+	name := "go"
+	if p.OS == "windows" {
+		name = "go.exe"
+	}
+	bin := filepath.Join(root, "bin", name)
+	fi, err := os.Lstat(bin)
+	if err != nil {
+		return fmt.Errorf("%s has no bin/%s: not a Go toolchain", origin, name)
+	}
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("%s: bin/%s is %s, not an executable: refused", origin, name, atomicfile.TypeName(fi.Mode()))
+	}
+	if p.OS != "windows" && fi.Mode()&0o111 == 0 {
+		return fmt.Errorf("%s: bin/%s is not executable: refused", origin, name)
+	}
+	x, err := exe.Inspect(ctx, bin, exe.Options{})
+	if err != nil {
+		return fmt.Errorf("%s: bin/%s: %w", origin, name, err)
+	}
+	if x.Error != "" || len(x.Slices) != 1 {
+		why := x.Error
+		if why == "" {
+			why = fmt.Sprintf("%d slices", len(x.Slices))
+		}
+		return fmt.Errorf("%s: bin/%s is not an executable for %s (%s): refused", origin, name, p, why)
+	}
+	s := x.Slices[0]
+	if s.Kind != exe.KindExecutable || s.OS != p.OS || s.Arch != p.Arch {
+		return fmt.Errorf("%s: bin/%s is a %s/%s %s, not an executable for %s: refused", origin, name, s.OS, s.Arch, s.Kind, p)
+	}
+	switch {
+	case s.Go == nil || s.Go.Version == "":
+		return fmt.Errorf("%s: bin/%s carries no Go version: cannot confirm it is go%s: refused", origin, name, v)
+	case s.Go.Version != "go"+v:
+		return fmt.Errorf("%s: bin/%s was built by %s, not go%s: refused", origin, name, quoteShort(s.Go.Version), v)
+	}
+	return nil
+}
+
+// quoteShort keeps a string read from an archive printable and short for a message.
+func quoteShort(s string) string {
+	if len(s) > 64 {
+		s = s[:64] + "..."
+	}
+	q := fmt.Sprintf("%q", s)
+	return q[1 : len(q)-1]
+}
 
 // InstallResult says what Install did.
 type InstallResult struct {
@@ -30,7 +120,7 @@ type InstallResult struct {
 // a staging directory or a partial download, which nothing lists and the next install
 // removes or resumes.
 func Install(ctx context.Context, s Store, f *Fetcher, v string, p Platform) (InstallResult, error) {
-	return install(ctx, s, v, p, func() (*Artifact, error) { return f.Fetch(ctx, v, p) })
+	return install(ctx, s, f, v, p, func() (*Artifact, error) { return f.Fetch(ctx, v, p) })
 }
 
 // InstallFile installs the toolchain archive at path (a golang.org/toolchain module
@@ -47,10 +137,18 @@ func InstallFile(ctx context.Context, s Store, f *Fetcher, path, wantSHA256 stri
 	if err != nil {
 		return InstallResult{}, err
 	}
-	return install(ctx, s, v, p, func() (*Artifact, error) {
+	// A named pipe or a device would block the reads below while the version's lock
+	// is held: refuse anything but a regular file, before taking the lock.
+	in, _, err := atomicfile.OpenInput(abs)
+	if err != nil {
+		return InstallResult{}, fmt.Errorf("install --from: %w", err)
+	}
+	in.Close()
+	return install(ctx, s, f, v, p, func() (*Artifact, error) {
 		a := &Artifact{Version: v, Platform: p, Path: abs, Format: format, Origin: abs}
 		switch {
 		case wantSHA256 != "":
+			a.verifyFirst = true
 			a.verify = func(ctx context.Context, _ <-chan string) (string, string, error) {
 				got, err := sha256File(abs)
 				if err != nil {
@@ -92,7 +190,13 @@ func parseArchiveName(name string) (string, Platform, string, error) {
 	return v, p, format, nil
 }
 
-func install(ctx context.Context, s Store, v string, p Platform, fetch func() (*Artifact, error)) (InstallResult, error) {
+// vres is what verification found.
+type vres struct {
+	hash, how string
+	err       error
+}
+
+func install(ctx context.Context, s Store, f *Fetcher, v string, p Platform, fetch func() (*Artifact, error)) (InstallResult, error) {
 	if err := checkWritable(s.Root); err != nil {
 		return InstallResult{}, err
 	}
@@ -134,40 +238,65 @@ func install(ctx context.Context, s Store, v string, p Platform, fetch func() (*
 	if err := os.Mkdir(root, 0o755); err != nil {
 		return InstallResult{}, err
 	}
-	// Verify and extract at the same time; publish only if both succeed. Extracting a
-	// zip computes its h1: hash on the way, so the zip is decompressed only once.
-	type vres struct {
-		hash, how string
-		err       error
-	}
-	vch := make(chan vres, 1)
-	hashes := make(chan string, 1)
-	go func() {
-		h, how, err := a.Verify(ctx, hashes)
-		vch <- vres{h, how, err}
-	}()
+	var vr vres
+	var x extracted
 	var xerr error
-	if a.Format == "zip" {
-		var h1 string
-		h1, xerr = extractZip(ctx, a.Path, root)
-		hashes <- h1
+	if a.verifyFirst {
+		// The hash is known up front (--sha256, the download site's index): nothing
+		// is extracted from an archive that does not match it.
+		f.phase(PhaseVerifying)
+		vr.hash, vr.how, vr.err = a.Verify(ctx, nil)
+		if vr.err == nil {
+			f.phase(PhaseExtracting)
+			x, xerr = extractArchive(ctx, a.Path, a.Format, root)
+		}
 	} else {
-		xerr = extractTarGz(ctx, a.Path, root)
-		hashes <- ""
+		// A module zip's h1: hash covers its content: extract into staging (beneath
+		// an os.Root, so nothing outside it is ever written) while the checksum
+		// database is asked; extracting computes the hash on the way, so the zip is
+		// decompressed only once. Publish only if both succeed.
+		f.phase(PhaseExtracting)
+		vctx, vcancel := context.WithCancel(ctx)
+		defer vcancel()
+		vch := make(chan vres, 1)
+		hashes := make(chan string, 1)
+		go func() {
+			h, how, err := a.Verify(vctx, hashes)
+			vch <- vres{h, how, err}
+		}()
+		x, xerr = extractArchive(ctx, a.Path, a.Format, root)
+		if xerr != nil {
+			// Refused (a bound, an escape): don't hash the rest of it.
+			vcancel()
+		}
+		hashes <- x.H1
+		f.phase(PhaseVerifying)
+		vr = <-vch
+		if xerr != nil {
+			return InstallResult{}, fmt.Errorf("install go%s: %w", v, diskError(xerr))
+		}
 	}
-	vr := <-vch
 	if vr.err != nil {
 		var mm *MismatchError
 		if errors.As(vr.err, &mm) && a.Download {
-			os.Remove(a.Path)
+			if os.Remove(a.Path) == nil {
+				mm.Deleted = true
+			}
 		}
 		return InstallResult{}, fmt.Errorf("install go%s: %w", v, vr.err)
 	}
 	if xerr != nil {
 		return InstallResult{}, fmt.Errorf("install go%s: %w", v, diskError(xerr))
 	}
-	if _, err := os.Stat(filepath.Join(root, "bin", s.exe("go"))); err != nil {
-		return InstallResult{}, fmt.Errorf("install go%s: %s has no bin/%s: not a Go toolchain", v, a.Origin, s.exe("go"))
+	if err := checkToolchain(ctx, root, v, p, x.Prefix, a.Origin); err != nil {
+		return InstallResult{}, fmt.Errorf("install go%s: %w", v, err)
+	}
+	if vr.hash == "" {
+		// Nothing to check against (GOSUMDB=off, or an archive without --sha256):
+		// still record what was installed.
+		if h, err := sha256File(a.Path); err == nil {
+			vr.hash = "sha256:" + h
+		}
 	}
 	res := InstallResult{}
 	if vr.how == "" {
@@ -180,6 +309,7 @@ func install(ctx context.Context, s Store, v string, p Platform, fetch func() (*
 	if err := os.MkdirAll(s.VersionsDir(), 0o755); err != nil {
 		return InstallResult{}, fmt.Errorf("install go%s: %w", v, diskError(err))
 	}
+	f.phase(PhaseRenaming)
 	if err := os.Rename(root, s.GOROOT(v)); err != nil {
 		return InstallResult{}, fmt.Errorf("install go%s: %w", v, err)
 	}

@@ -219,6 +219,10 @@ func TestInstallCrashLeftovers(t *testing.T) {
 	}
 }
 
+// TestInstallKill9 kills an installing process (SIGKILL) inside each phase: the
+// child stops itself in the phase through Fetcher.OnPhase and says which phase it is
+// in; then nothing is listed, and the next install succeeds (resuming a download
+// killed half-way).
 func TestInstallKill9(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("uses SIGKILL")
@@ -227,8 +231,8 @@ func TestInstallKill9(t *testing.T) {
 		t.Skip("child")
 	}
 	w := newFakeWorld(t)
-	// A bigger toolchain so extraction takes a little while.
-	files := map[string]string{"bin/go": fakeGoScript("1.27.3", here)}
+	// A bigger toolchain, so the download takes several reads.
+	files := map[string]string{"bin/go": fakeGo(t, "1.27.3", here), "VERSION": "go1.27.3\n"}
 	for i := range 300 {
 		files[filepath.ToSlash(filepath.Join("src", "pkg", strings.Repeat("d", i%7+1), "f"+string(rune('a'+i%26))+strings.Repeat("x", i%5)+".go"))] = strings.Repeat("x", 20000)
 	}
@@ -238,40 +242,68 @@ func TestInstallKill9(t *testing.T) {
 	w.zips[mv], w.trusted[mv] = z, z
 	w.mu.Unlock()
 	st := newStore(t)
-	for _, delay := range []string{"5ms", "40ms", "120ms", "250ms", "500ms", "3s"} {
+	for _, phase := range []Phase{PhaseDownloading, PhaseExtracting, PhaseVerifying, PhaseRenaming} {
+		mark := filepath.Join(t.TempDir(), "phase")
 		cmd := exec.Command(os.Args[0], "-test.run=^TestKillChild$", "-test.v")
-		cmd.Env = append(os.Environ(), "GONATIVE_TEST_CHILD="+st.Root, "GONATIVE_TEST_PROXY="+w.srv.URL+"/proxy", "GONATIVE_TEST_KEY="+w.dbKey)
+		cmd.Env = append(os.Environ(), "GONATIVE_TEST_CHILD="+st.Root, "GONATIVE_TEST_PROXY="+w.srv.URL+"/proxy",
+			"GONATIVE_TEST_KEY="+w.dbKey, "GONATIVE_TEST_STOP="+string(phase), "GONATIVE_TEST_MARK="+mark)
+		var out strings.Builder
+		cmd.Stdout, cmd.Stderr = &out, &out
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		d, _ := time.ParseDuration(delay)
-		time.Sleep(d)
+		var got []byte
+		for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+			if got, _ = os.ReadFile(mark); len(got) > 0 {
+				break
+			}
+		}
 		cmd.Process.Kill()
 		cmd.Wait()
+		if string(got) != string(phase) {
+			t.Fatalf("child never stopped in %s (marked %q):\n%s", phase, got, out.String())
+		}
 		list, err := st.List()
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, in := range list {
-			if got := runGo(t, in.Go); !strings.Contains(got, "go1.27.3") {
-				t.Fatalf("after kill at %s: listed toolchain broken: %q", delay, got)
+		if len(list) != 0 {
+			t.Fatalf("killed while %s: listed %+v", phase, list)
+		}
+		if d, _ := st.Default(); d != "" {
+			t.Fatalf("killed while %s: default %q", phase, d)
+		}
+		switch phase {
+		case PhaseDownloading:
+			partial := filepath.Join(st.TmpDir(), "downloads", mv+".zip.partial")
+			if fi, err := os.Stat(partial); err != nil || fi.Size() == 0 {
+				t.Errorf("killed while downloading: no partial download (%v)", err)
 			}
-			if in.Hash == "" {
-				t.Fatalf("after kill at %s: listed toolchain without metadata", delay)
+		case PhaseExtracting, PhaseVerifying, PhaseRenaming:
+			if m, _ := filepath.Glob(filepath.Join(st.TmpDir(), "stage-go1.27.3-*", "go")); len(m) != 1 {
+				t.Errorf("killed while %s: staging directories %v", phase, m)
 			}
 		}
-		left, _ := filepath.Glob(filepath.Join(st.TmpDir(), "*", "*"))
-		t.Logf("killed after %s: %d listed, leftovers %d", delay, len(list), len(left))
-		if len(list) == 1 {
-			st.Uninstall("1.27.3")
-		}
+		t.Logf("killed while %s: nothing listed", phase)
 	}
-	if _, err := Install(context.Background(), st, w.fetcher(t, st), "1.27.3", here); err != nil {
+	w.mu.Lock()
+	w.ranges = nil
+	w.mu.Unlock()
+	res, err := Install(context.Background(), st, w.fetcher(t, st), "1.27.3", here)
+	if err != nil {
 		t.Fatalf("install after kills: %v", err)
+	}
+	if got := runGo(t, res.Go); !strings.Contains(got, "go1.27.3") {
+		t.Errorf("installed go says %q", got)
+	}
+	if m, _ := filepath.Glob(filepath.Join(st.TmpDir(), "stage-*")); len(m) != 0 {
+		t.Errorf("staging left after a good install: %v", m)
 	}
 }
 
-// TestKillChild is the process TestInstallKill9 kills.
+// TestKillChild is the process TestInstallKill9 kills: it installs, and stops for
+// good when it enters the phase GONATIVE_TEST_STOP, after writing the phase's name
+// to GONATIVE_TEST_MARK.
 func TestKillChild(t *testing.T) {
 	root := os.Getenv("GONATIVE_TEST_CHILD")
 	if root == "" {
@@ -280,7 +312,15 @@ func TestKillChild(t *testing.T) {
 	proxies, _ := goenv.ParseGOPROXY(os.Getenv("GONATIVE_TEST_PROXY"))
 	db, _ := goenv.ParseGOSUMDB(os.Getenv("GONATIVE_TEST_KEY"))
 	st := Store{Root: root}
-	Install(context.Background(), st, &Fetcher{Proxies: proxies, SumDB: db, Store: st}, "1.27.3", here)
+	stop, mark := Phase(os.Getenv("GONATIVE_TEST_STOP")), os.Getenv("GONATIVE_TEST_MARK")
+	f := &Fetcher{Proxies: proxies, SumDB: db, Store: st, OnPhase: func(p Phase) {
+		if p == stop {
+			os.WriteFile(mark, []byte(p), 0o644)
+			time.Sleep(time.Hour) // until killed
+		}
+	}}
+	_, err := Install(context.Background(), st, f, "1.27.3", here)
+	t.Fatalf("install finished without entering %s: %v", stop, err)
 }
 
 func TestInstallFromDownloadSite(t *testing.T) {
@@ -409,7 +449,7 @@ func TestExtractRefusesEscapes(t *testing.T) {
 		}
 		out := filepath.Join(dir, name)
 		os.Mkdir(out, 0o755)
-		_, err = extractZip(context.Background(), z, out)
+		_, err = extractArchive(context.Background(), z, "zip", out)
 		if err == nil {
 			t.Errorf("%s: extracted", name)
 		}
@@ -424,7 +464,7 @@ func TestExtractRefusesEscapes(t *testing.T) {
 		os.WriteFile(p, fakeTarGz(t, "1.27.3", here, h), 0o644)
 		out := filepath.Join(dir, "t-"+name)
 		os.Mkdir(out, 0o755)
-		if err := extractTarGz(context.Background(), p, out); err == nil {
+		if _, err := extractArchive(context.Background(), p, "tar.gz", out); err == nil {
 			t.Errorf("tar %s: extracted", name)
 		}
 	}
@@ -433,7 +473,7 @@ func TestExtractRefusesEscapes(t *testing.T) {
 	os.WriteFile(p, fakeTarGz(t, "1.27.3", here, &tar.Header{Name: "go/lib/x", Typeflag: tar.TypeSymlink, Linkname: "../bin/go"}), 0o644)
 	out := filepath.Join(dir, "ok")
 	os.Mkdir(out, 0o755)
-	if err := extractTarGz(context.Background(), p, out); err != nil {
+	if _, err := extractArchive(context.Background(), p, "tar.gz", out); err != nil {
 		t.Errorf("inner symlink refused: %v", err)
 	}
 }
@@ -492,13 +532,13 @@ func TestExtractZipHashMatchesDirhash(t *testing.T) {
 		os.WriteFile(zp, b, 0o644)
 		out := filepath.Join(dir, "out")
 		os.Mkdir(out, 0o755)
-		got, err := extractZip(context.Background(), zp, out)
+		x, err := extractArchive(context.Background(), zp, "zip", out)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
 		want, err := dirhash.HashZip(zp, dirhash.Hash1)
-		if err != nil || got != want {
-			t.Errorf("%s: extractZip hash %s, dirhash %s (%v)", name, got, want, err)
+		if err != nil || x.H1 != want {
+			t.Errorf("%s: extractZip hash %s, dirhash %s (%v)", name, x.H1, want, err)
 		}
 	}
 }
@@ -512,7 +552,7 @@ func TestExtractOfficialZipLayout(t *testing.T) {
 	os.WriteFile(zp, zipOf(t, "go/", map[string]string{"bin/go": "x", "pkg/tool/linux_amd64/vet": "x", "VERSION": "go1.27.3"}), 0o644)
 	out := filepath.Join(dir, "out")
 	os.Mkdir(out, 0o755)
-	if _, err := extractZip(context.Background(), zp, out); err != nil {
+	if _, err := extractArchive(context.Background(), zp, "zip", out); err != nil {
 		t.Fatal(err)
 	}
 	for f, exec := range map[string]bool{"bin/go": true, "pkg/tool/linux_amd64/vet": true, "VERSION": false} {

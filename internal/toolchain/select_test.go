@@ -244,23 +244,6 @@ func FuzzParseToolVersions(f *testing.F) {
 	})
 }
 
-func FuzzExtractZip(f *testing.F) {
-	f.Add(fakeModuleZip(f, "1.27.3", linuxAMD64))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		dir := t.TempDir()
-		z := filepath.Join(dir, "z.zip")
-		os.WriteFile(z, data, 0o644)
-		out := filepath.Join(dir, "out")
-		os.Mkdir(out, 0o755)
-		extractZip(t.Context(), z, out)
-		// Nothing may land outside out.
-		ents, _ := os.ReadDir(dir)
-		if len(ents) != 2 {
-			t.Fatalf("extraction escaped: %v", ents)
-		}
-	})
-}
-
 func TestDiskError(t *testing.T) {
 	err := diskError(&fs.PathError{Op: "write", Path: "/x", Err: syscall.ENOSPC})
 	if !strings.Contains(err.Error(), "disk is full") || !errors.Is(err, syscall.ENOSPC) {

@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gonative/gonative/internal/atomicfile"
 	"github.com/gonative/gonative/internal/goenv"
 	"golang.org/x/mod/module"
 	"golang.org/x/mod/sumdb/dirhash"
@@ -59,6 +60,9 @@ type Fetcher struct {
 	Store Store
 	// Progress reports downloads; may be nil.
 	Progress Progress
+	// OnPhase, when set, is called as an install enters each Phase (tests use it to
+	// stop an install inside a phase).
+	OnPhase func(Phase)
 }
 
 // Release is one toolchain a source offers.
@@ -78,6 +82,9 @@ type Artifact struct {
 	// Download is true when Path is a download in the store's tmp/ that may be
 	// deleted after a failed verification.
 	Download bool
+	// verifyFirst says the hash is known before the archive is read (a SHA-256 from
+	// --sha256 or the download site's index): verify it before extracting anything.
+	verifyFirst bool
 	// verify checks the archive and returns its hash and how it was checked. For a
 	// zip, the h1: hash computed while extracting arrives on extracted ("" when
 	// extraction failed).
@@ -310,6 +317,9 @@ func (f *Fetcher) moduleVerifier(a *Artifact, mv string) func(context.Context, <
 			want, werr = f.sumdbLookup(ctx, mv)
 		}
 		h := <-extracted
+		if h == "" && ctx.Err() != nil {
+			return "", "", ctx.Err() // extraction failed: the caller reports why
+		}
 		if werr != nil {
 			return h, "", werr
 		}
@@ -350,7 +360,7 @@ func (f *Fetcher) fetchDL(ctx context.Context, v string, p Platform) (*Artifact,
 		if err != nil {
 			return nil, err
 		}
-		a := &Artifact{Version: v, Platform: p, Path: path, Format: format, Origin: u, Download: true}
+		a := &Artifact{Version: v, Platform: p, Path: path, Format: format, Origin: u, Download: true, verifyFirst: true}
 		a.verify = func(ctx context.Context, _ <-chan string) (string, string, error) {
 			got, err := sha256File(path)
 			if err != nil {
@@ -370,20 +380,27 @@ func (f *Fetcher) fetchDL(ctx context.Context, v string, p Platform) (*Artifact,
 // MismatchError is a verification failure: the archive's hash is not the trusted one.
 type MismatchError struct {
 	File, Want, Got, By string
+	// Deleted is true when the archive (a download) was deleted; an archive the user
+	// gave (--from, a file:// proxy) is left where it is.
+	Deleted bool
 }
 
 func (e *MismatchError) Error() string {
-	return fmt.Sprintf("checksum mismatch for %s:\n\texpected (%s): %s\n\tactual: %s\nthe archive was deleted and nothing was installed", e.File, e.By, e.Want, e.Got)
+	what := "the archive was left in place"
+	if e.Deleted {
+		what = "the download was deleted"
+	}
+	return fmt.Sprintf("checksum mismatch for %s:\n\texpected (%s): %s\n\tactual: %s\n%s and nothing was installed", e.File, e.By, e.Want, e.Got, what)
 }
 
 func sha256File(path string) (string, error) {
-	fh, err := os.Open(path)
+	fh, fi, err := atomicfile.OpenInput(path)
 	if err != nil {
 		return "", err
 	}
 	defer fh.Close()
 	h := sha256.New()
-	if _, err := io.Copy(h, fh); err != nil {
+	if _, err := io.Copy(h, io.NewSectionReader(fh, 0, fi.Size())); err != nil {
 		return "", fmt.Errorf("hash %s: %w", path, err)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
@@ -506,11 +523,16 @@ func (f *Fetcher) download(ctx context.Context, u, name, label string) (string, 
 		defer f.Progress.Finish()
 	}
 	buf := make([]byte, 256<<10)
+	first := true
 	for {
 		n, rerr := resp.Body.Read(buf)
 		if n > 0 {
 			if _, err := out.Write(buf[:n]); err != nil {
 				return "", fmt.Errorf("download %s: write %s: %w", label, partial, diskError(err))
+			}
+			if first {
+				first = false
+				f.phase(PhaseDownloading)
 			}
 			if f.Progress != nil {
 				f.Progress.Add(n)

@@ -112,19 +112,33 @@ func (o *sumdbOps) ReadConfig(file string) ([]byte, error) {
 	return b, err
 }
 
+// WriteConfig replaces the configuration file (the latest signed tree head) with new
+// if it still holds old: a compare-and-swap across every gonative process sharing the
+// store, under an exclusive lock on file.lock beside it, as cmd/go does for its own
+// checksum database state (cmd/go/internal/modfetch/sumdb.go, WriteConfig, with
+// lockedfile). The new content is renamed into place, so readers never see half of
+// it.
 func (o *sumdbOps) WriteConfig(file string, old, new []byte) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	p, err := o.file("config", file)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return err
+	}
+	unlock, err := lockFile(p + ".lock")
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	cur, err := o.ReadConfig(file)
 	if err != nil {
 		return err
 	}
 	if !bytes.Equal(cur, old) {
 		return sumdb.ErrWriteConflict
-	}
-	p, err := o.file("config", file)
-	if err != nil {
-		return err
 	}
 	return writeFileAtomic(p, new)
 }

@@ -1,0 +1,62 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// Quote makes s safe to print on a terminal: control characters (C0, DEL and C1,
+// among them ESC, which starts terminal escape sequences), Unicode bidirectional
+// controls (which reorder what is displayed) and bytes that are not UTF-8 are written
+// as Go escapes (\x1b, \n, \u202e, \xff); a backslash is doubled when anything else
+// had to be escaped, so the result reads unambiguously. Text with nothing to escape
+// is returned as it is. Text output applies it to every string that comes from a
+// file or the file system: paths, interpreters, library names, Go paths, settings.
+// JSON output is escaped by encoding/json already.
+func Quote(s string) string {
+	if !needsQuote(s) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n <= 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case isControl(r):
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
+}
+
+func needsQuote(s string) bool {
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n <= 1 || r < 0x20 || r == 0x7f || isControl(r) {
+			return true
+		}
+		i += n
+	}
+	return false
+}
+
+// isControl reports C1 controls and the bidirectional formatting characters.
+func isControl(r rune) bool {
+	return r >= 0x80 && r <= 0x9f ||
+		r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 || r == 0x200e || r == 0x200f || r == 0x061c
+}
