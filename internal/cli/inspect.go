@@ -89,15 +89,11 @@ func runInspect(cmd *cobra.Command, args []string, fl inspectFlags) error {
 			return &ExitError{Code: ExitFailed, Err: err}
 		}
 	}
-	// Missing paths are the command's failure: say so before reading anything.
+	// A missing or unreadable path is named on stderr and fails the command at the
+	// end; every other path is still reported, as file(1) and go version -m do.
 	paths, err := expandStdin(args, cmd.InOrStdin())
 	if err != nil {
 		return &ExitError{Code: ExitFailed, Err: err}
-	}
-	for _, p := range paths {
-		if _, err := os.Lstat(p); err != nil {
-			return &ExitError{Code: ExitFailed, Err: fmt.Errorf("inspect %s: %w", p, unwrapPathError(err))}
-		}
 	}
 
 	out := bufio.NewWriter(cmd.OutOrStdout())
@@ -107,7 +103,19 @@ func runInspect(cmd *cobra.Command, args []string, fl inspectFlags) error {
 	err = inspectAll(ctx, paths, opts, func(r inspected) error {
 		if r.openErr != nil {
 			failed = true
-			fmt.Fprintf(cmd.ErrOrStderr(), "gonative: inspect %s: %v\n", r.Path, unwrapPathError(r.openErr))
+			msg := unwrapPathError(r.openErr).Error()
+			fmt.Fprintf(cmd.ErrOrStderr(), "gonative: inspect %s: %s\n", r.Path, msg)
+			if fl.json {
+				b, err := json.Marshal(struct {
+					Path  string `json:"path"`
+					Error string `json:"error"`
+				}{r.Path, msg})
+				if err != nil {
+					return err
+				}
+				out.Write(b)
+				out.WriteByte('\n')
+			}
 			return nil
 		}
 		if r.Format == exe.FormatUnknown && !r.named {
@@ -196,6 +204,7 @@ func inspectAll(ctx context.Context, paths []string, opts exe.Options, emit func
 		i     int
 		path  string
 		named bool
+		err   error // the path could not be walked
 	}
 	jobs := make(chan job)
 	results := make(chan struct {
@@ -206,9 +215,9 @@ func inspectAll(ctx context.Context, paths []string, opts exe.Options, emit func
 	go func() {
 		defer close(jobs)
 		i := 0
-		send := func(p string, named bool) bool {
+		send := func(p string, named bool, err error) bool {
 			select {
-			case jobs <- job{i, p, named}:
+			case jobs <- job{i, p, named, err}:
 				i++
 				return true
 			case <-ctx.Done():
@@ -218,7 +227,7 @@ func inspectAll(ctx context.Context, paths []string, opts exe.Options, emit func
 		for _, p := range paths {
 			st, err := os.Stat(p)
 			if err != nil || !st.IsDir() {
-				if !send(p, true) {
+				if !send(p, true, nil) {
 					return
 				}
 				continue
@@ -226,19 +235,23 @@ func inspectAll(ctx context.Context, paths []string, opts exe.Options, emit func
 			err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
 				if err != nil {
 					if path == p {
-						return err
+						// The named directory cannot be read: report it, go on.
+						if !send(p, true, err) {
+							return ctx.Err()
+						}
+						return filepath.SkipDir
 					}
 					return nil // unreadable subdirectory: skip it, as find(1) would warn
 				}
 				if !d.Type().IsRegular() {
 					return nil // directories, symlinks, devices, FIFOs, sockets
 				}
-				if !send(path, false) {
+				if !send(path, false, nil) {
 					return ctx.Err()
 				}
 				return nil
 			})
-			if err != nil {
+			if err != nil && !errors.Is(err, filepath.SkipDir) {
 				walkErr = fmt.Errorf("inspect %s: %w", p, err)
 				return
 			}
@@ -252,7 +265,12 @@ func inspectAll(ctx context.Context, paths []string, opts exe.Options, emit func
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				r := inspectOne(ctx, j.path, opts, j.named)
+				var r inspected
+				if j.err != nil {
+					r = inspected{File: &exe.File{Path: j.path, Format: exe.FormatUnknown}, named: true, openErr: j.err}
+				} else {
+					r = inspectOne(ctx, j.path, opts, j.named)
+				}
 				select {
 				case results <- struct {
 					i int
@@ -397,7 +415,9 @@ func sliceSummary(format exe.Format, s *exe.Slice) string {
 		parts = append(parts, "static")
 	case len(s.Libraries) > 0 || s.Interpreter != "":
 		dyn := "dynamic"
-		if n := nonSystem(s.Libraries); n > 0 {
+		if n := nonSystem(s.Libraries); n == 1 {
+			dyn += " (1 non-system library)"
+		} else if n > 1 {
 			dyn += fmt.Sprintf(" (%d non-system libraries)", n)
 		}
 		if s.GLIBC != "" {
@@ -405,29 +425,50 @@ func sliceSummary(format exe.Format, s *exe.Slice) string {
 		}
 		parts = append(parts, dyn)
 	}
-	if s.PIE {
+	switch {
+	case exe.Is(s.PIE):
 		parts = append(parts, "PIE")
+	case s.PIE == nil && s.Error == "":
+		parts = append(parts, "PIE unknown ("+s.Unknown["pie"]+")")
 	}
-	if s.Stripped {
+	switch {
+	case exe.Is(s.Stripped):
 		parts = append(parts, "stripped")
+	case s.Stripped == nil && s.Error == "":
+		parts = append(parts, "stripped unknown ("+s.Unknown["stripped"]+")")
 	}
 	if sig := s.Signature; sig != nil {
 		parts = append(parts, signatureText(sig))
 	}
 	if g := s.Go; g != nil {
-		goText := "Go " + orUnknown(g.Version)
-		if g.Cgo {
+		goText := "Go " + goVersionText(g)
+		switch {
+		case exe.Is(g.Cgo):
 			goText += " cgo"
+		case g.Cgo == nil:
+			goText += " cgo unknown (" + strings.TrimPrefix(g.Sources["cgo"], "unknown: ") + ")"
 		}
 		for _, k := range []string{"GOAMD64", "GOARM64", "GOARM"} {
 			if v := g.Settings[k]; v != "" {
 				goText += " " + k + "=" + v
 			}
 		}
+		if !g.SettingsKnown() {
+			switch s.Arch {
+			case "amd64":
+				goText += " GOAMD64 unknown (no build info)"
+			case "arm64":
+				goText += " GOARM64 unknown (no build info)"
+			}
+		}
 		parts = append(parts, goText)
 	}
-	if r := s.ISA; r != nil && r.RequiredLevel != "" && r.RequiredLevel != "x86-64-v1" && r.RequiredLevel != "v8.0" {
-		parts = append(parts, "needs "+r.RequiredLevel)
+	if r := s.ISA; r != nil {
+		if lvl, ok := verdict.RequiredLevel(s); ok && lvl != "x86-64-v1" && lvl != "v8.0" {
+			parts = append(parts, "needs "+lvl)
+		} else if !ok && r.RequiredSource == "code" && r.RequiredLevel != "" && r.RequiredLevel != "x86-64-v1" && r.RequiredLevel != "v8.0" {
+			parts = append(parts, "uses "+r.RequiredLevel+" instructions (not proven required: they may run only when the CPU has them)")
+		}
 	}
 	if s.Error != "" {
 		parts = append(parts, "error: "+s.Error)
@@ -439,7 +480,9 @@ func signatureText(sig *exe.Signature) string {
 	switch {
 	case !sig.Present:
 		return "unsigned"
-	case !sig.Valid:
+	case sig.Valid == nil:
+		return "signature unknown (" + sig.Problem + ")"
+	case !*sig.Valid:
 		return "signature INVALID"
 	case sig.AdHoc:
 		return "signed ad hoc (valid)"
@@ -448,7 +491,7 @@ func signatureText(sig *exe.Signature) string {
 }
 
 func verdictText(v *verdict.Verdict) string {
-	s := v.Runs
+	s := string(v.Runs)
 	switch v.Runs {
 	case verdict.Native:
 		s = "runs natively on " + v.Host
@@ -482,6 +525,22 @@ func orUnknown(s string) string {
 	return s
 }
 
+// goVersionText is the Go version, or "version unknown (why)".
+func goVersionText(g *exe.GoInfo) string {
+	if g.Version != "" {
+		return g.Version
+	}
+	return "version unknown (" + strings.TrimPrefix(g.Sources["version"], "unknown: ") + ")"
+}
+
+// factText is a tri-state fact: true, false, or "unknown (why)".
+func factText(p *bool, why string) string {
+	if p == nil {
+		return "unknown (" + strings.TrimPrefix(why, "unknown: ") + ")"
+	}
+	return fmt.Sprint(*p)
+}
+
 func nonSystem(libs []exe.Library) int {
 	n := 0
 	for _, l := range libs {
@@ -506,7 +565,15 @@ func writeVerbose(w io.Writer, r inspected) {
 	}
 	for i := range f.Slices {
 		s := &f.Slices[i]
-		fmt.Fprintf(w, "  slice %d: %s/%s (%s), %d-bit %s-endian, %s", i+1, orUnknown(s.OS), s.Arch, s.CPU, s.Bits, s.ByteOrder, s.Kind)
+		sliceOS := s.OS
+		if sliceOS == "" {
+			sliceOS = "unknown OS"
+		}
+		layout := "width and byte order unknown"
+		if s.Bits != 0 && s.ByteOrder != "" {
+			layout = fmt.Sprintf("%d-bit %s-endian", s.Bits, s.ByteOrder)
+		}
+		fmt.Fprintf(w, "  slice %d: %s/%s (%s), %s, %s", i+1, sliceOS, s.Arch, s.CPU, layout, s.Kind)
 		if len(f.Slices) > 1 {
 			fmt.Fprintf(w, ", offset %d, %d bytes", s.Offset, s.Size)
 		}
@@ -524,7 +591,7 @@ func writeVerbose(w io.Writer, r inspected) {
 		if s.Static {
 			link = "static"
 		}
-		kv("linkage", fmt.Sprintf("%s, PIE %v, stripped %v", link, s.PIE, s.Stripped))
+		kv("linkage", fmt.Sprintf("%s, PIE %s, stripped %s", link, factText(s.PIE, s.Unknown["pie"]), factText(s.Stripped, s.Unknown["stripped"])))
 		kv("interpreter", s.Interpreter)
 		if s.GLIBC != "" {
 			kv("glibc", s.GLIBC+" or later (newest GLIBC_ symbol version needed)")
@@ -532,7 +599,7 @@ func writeVerbose(w io.Writer, r inspected) {
 		for _, l := range s.Libraries {
 			tag := "system"
 			if !l.System {
-				tag = "NOT SYSTEM"
+				tag = "not a system library"
 			}
 			if l.Weak {
 				tag += ", weak"
@@ -559,12 +626,23 @@ func writeVerbose(w io.Writer, r inspected) {
 			kv("signature", t)
 		}
 		if g := s.Go; g != nil {
-			kv("go", orUnknown(g.Version)+sourceOf(g, "version"))
+			if g.Version != "" {
+				kv("go", g.Version+sourceOf(g, "version"))
+			} else {
+				kv("go", goVersionText(g))
+			}
 			kv("path", g.Path)
 			if g.Module != "" {
 				kv("module", strings.TrimSpace(g.Module+" "+g.ModuleVersion))
 			}
-			kv("cgo linked", fmt.Sprint(g.Cgo)+sourceOf(g, "cgo"))
+			if g.Cgo != nil {
+				kv("cgo linked", fmt.Sprint(*g.Cgo)+sourceOf(g, "cgo"))
+			} else {
+				kv("cgo linked", factText(nil, g.Sources["cgo"]))
+			}
+			if !g.SettingsKnown() {
+				kv("settings", factText(nil, g.Sources["settings"]))
+			}
 			keys := make([]string, 0, len(g.Settings))
 			for k := range g.Settings {
 				keys = append(keys, k)
@@ -582,7 +660,7 @@ func writeVerbose(w io.Writer, r inspected) {
 			}
 		}
 		if r := s.ISA; r != nil {
-			writeISA(kv, r)
+			writeISA(kv, s, r)
 		}
 		for _, n := range s.Notes {
 			kv("note", n)
@@ -599,11 +677,17 @@ func writeVerbose(w io.Writer, r inspected) {
 }
 
 // writeISA prints the instruction-set part of a slice's -v block.
-func writeISA(kv func(k, v string), r *isa.Report) {
-	if r.RequiredLevel != "" {
+func writeISA(kv func(k, v string), s *exe.Slice, r *isa.Report) {
+	switch {
+	case verdict.GoSettingsUnknown(s) && (r.RequiredSource == "GOAMD64" || r.RequiredSource == "GOARM64"):
+		kv("cpu level", "unknown ("+r.RequiredSource+" is not readable: no build info)")
+	case r.RequiredLevel != "":
 		req := r.RequiredLevel
 		if r.RequiredSource != "" {
 			req += " (from " + r.RequiredSource + ")"
+		}
+		if _, ok := verdict.RequiredLevel(s); !ok && r.RequiredSource == "code" {
+			req += ", not proven required: code behind run-time CPU checks runs only when the CPU has it"
 		}
 		kv("cpu level", req)
 	}

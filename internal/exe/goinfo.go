@@ -3,6 +3,7 @@ package exe
 import (
 	"bytes"
 	"debug/buildinfo"
+	"encoding/json"
 	"fmt"
 	"io"
 	"runtime/debug"
@@ -11,15 +12,18 @@ import (
 
 // GoInfo is what a Go binary says about the toolchain and settings that built it.
 type GoInfo struct {
-	Version       string            `json:"version"`          // "go1.26.8"; "" when it could not be found
+	// Version is the Go release that built the binary ("go1.26.8"); "" (null in JSON)
+	// when it could not be found, and Sources["version"] says why.
+	Version       string            `json:"version"`
 	Path          string            `json:"path,omitempty"`   // main package path
 	Module        string            `json:"module,omitempty"` // main module path
 	ModuleVersion string            `json:"module_version,omitempty"`
 	Settings      map[string]string `json:"settings,omitempty"` // -buildmode, CGO_ENABLED, GOARCH, GOAMD64, vcs.revision ...
 	Deps          []Module          `json:"deps,omitempty"`     // with Options.Deps
 	// Cgo is true when runtime/cgo is really linked (its functions are in the pclntab),
-	// whatever CGO_ENABLED says.
-	Cgo bool `json:"cgo"`
+	// whatever CGO_ENABLED says; null when no pclntab could be read (Sources["cgo"]
+	// says why).
+	Cgo *bool `json:"cgo"`
 	// Sources names where each fact came from: "go" (that it is a Go binary),
 	// "version", "settings", "cgo" map to "buildinfo", "pclntab", "symtab" (the
 	// runtime.buildVersion symbol) or "strings" (a version string in the read-only
@@ -91,10 +95,13 @@ func readGo(ra io.ReaderAt, size int64, opts Options) (g *GoInfo) {
 	}
 	if !havePcln {
 		g.Sources["cgo"] = "unknown: no pclntab found"
+		if g.Version == "" {
+			g.Sources["version"] = "unknown: no build info and no pclntab"
+		}
 		return g
 	}
 	g.Pclntab = pcln.release()
-	g.Cgo = pclnCgo(ra, pcln)
+	setFact(&g.Cgo, pclnCgo(ra, pcln))
 	g.Sources["cgo"] = "pclntab"
 	if g.Version != "" {
 		return g
@@ -130,6 +137,23 @@ func reconcileGoOS(s *Slice) {
 		}
 	}
 }
+
+// MarshalJSON writes an unknown version as null.
+func (g *GoInfo) MarshalJSON() ([]byte, error) {
+	type plain GoInfo
+	v := struct {
+		Version *string `json:"version"`
+		*plain
+	}{plain: (*plain)(g)}
+	if g.Version != "" {
+		v.Version = &g.Version
+	}
+	return json.Marshal(v)
+}
+
+// SettingsKnown reports whether the build settings (GOAMD64, GOARM64, CGO_ENABLED ...)
+// were read from the build info; without it every setting is unknown, not its default.
+func (g *GoInfo) SettingsKnown() bool { return g != nil && g.Sources["settings"] == "buildinfo" }
 
 // readBuildInfo reads the build info, or returns nil. debug/buildinfo is not
 // hardened against malformed input (go.dev/issue/52718, 58137): a panic is no info.
