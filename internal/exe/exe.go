@@ -184,6 +184,8 @@ type Options struct {
 	Deps bool
 	// ISA asks for the instruction-set scan of x86-64 and arm64 code (Slice.ISA).
 	ISA bool
+	// HeadersOnly reads the headers only: no Go build info, no instruction scan.
+	HeadersOnly bool
 }
 
 // Inspect reads the file at path. The error is for the file as a whole (it does not
@@ -268,7 +270,7 @@ func Read(ctx context.Context, ra io.ReaderAt, size int64, opts Options) (file *
 			file.Error = ctx.Err().Error()
 			return file
 		}
-		if s.ra != nil && s.Kind.Runnable() {
+		if s.ra != nil && s.Kind.Runnable() && !opts.HeadersOnly {
 			s.Go = readGo(s.ra, s.Size, opts)
 			reconcileGoOS(s)
 			if opts.ISA {

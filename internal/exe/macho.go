@@ -434,6 +434,26 @@ func machoPlatform(s *Slice, p uint32) {
 	}
 }
 
+// MachOCPU returns the GOARCH name ("unknown" when Go has none) and Apple's name of a
+// Mach-O CPU type and subtype (x86_64, x86_64h, arm64, arm64e, i386, armv7 ...).
+func MachOCPU(cpu, subcpu uint32) (arch, name string) { return machoCPU(cpu, subcpu) }
+
+// ReadMachOHeader reads the mach_header of a thin Mach-O image of size bytes (P2Align
+// is left 0: it needs the load commands, which Read reads). The error is a
+// *FormatError, or wraps ErrNotExecutable when ra does not start with a thin Mach-O
+// magic.
+func ReadMachOHeader(ra io.ReaderAt, size int64) (*MachOHeader, error) {
+	var magic [4]byte
+	if n, _ := ra.ReadAt(magic[:], 0); n < 4 || !isMachO(magic[:]) {
+		return nil, fmt.Errorf("%w (not a thin Mach-O file)", ErrNotExecutable)
+	}
+	h, err := readMachOHeader(ra, size)
+	if err != nil {
+		return nil, err
+	}
+	return &MachOHeader{CPUType: h.cpu, CPUSubtype: h.subcpu, FileType: h.filetype}, nil
+}
+
 // machoCPU returns the GOARCH name ("unknown" when Go has none) and Apple's name of a
 // CPU type and subtype.
 func machoCPU(cpu, subcpu uint32) (arch, name string) {
