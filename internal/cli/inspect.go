@@ -96,6 +96,14 @@ func runInspect(cmd *cobra.Command, args []string, fl inspectFlags) error {
 		return &ExitError{Code: ExitFailed, Err: err}
 	}
 
+	// On this Linux machine, a library its package manager owns is a system library.
+	var libs *host.Libraries
+	if fl.host == "" && h.OS == "linux" {
+		if probe, err := host.FromEnv(os.Getenv); err == nil {
+			libs = host.NewLibraries(probe)
+		}
+	}
+
 	out := bufio.NewWriter(cmd.OutOrStdout())
 	defer out.Flush()
 	opts := exe.Options{Deps: fl.deps || fl.verbose, ISA: true}
@@ -121,6 +129,7 @@ func runInspect(cmd *cobra.Command, args []string, fl inspectFlags) error {
 		if r.Format == exe.FormatUnknown && !r.named {
 			return nil // not an executable, found while walking a directory
 		}
+		libs.Mark(r.File)
 		v := verdict.Judge(r.File, h)
 		r.Verdict = &v
 		if wants != nil {

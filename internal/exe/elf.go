@@ -92,6 +92,9 @@ func parseELF(ra io.ReaderAt, size int64, s *Slice) error {
 				errs = append(errs, fmt.Errorf("PT_INTERP out of bounds (offset %d, size %d)", p.Off, p.Filesz))
 				continue
 			}
+			if p.Filesz == 0 {
+				continue // a separate debug-info file keeps the header, not the bytes
+			}
 			b := make([]byte, p.Filesz)
 			if _, err := p.ReadAt(b, 0); err != nil {
 				errs = append(errs, readErr("ELF", "PT_INTERP", int64(p.Off), int64(p.Filesz), size, err))
@@ -123,6 +126,7 @@ func parseELF(ra io.ReaderAt, size int64, s *Slice) error {
 	}
 	dynOK := err == nil
 	needed := d.needed
+	s.RunPath = d.runpath
 	for _, n := range needed {
 		s.Libraries = append(s.Libraries, Library{Name: n, System: elfSystemLibrary(n)})
 	}
@@ -471,7 +475,9 @@ func eofAsUnexpected(err error) error {
 
 // elfDynamic is what readELF takes from the dynamic section.
 type elfDynamic struct {
-	needed []string
+	needed  []string
+	runpath []string // DT_RUNPATH, else DT_RPATH, split at ':'
+
 	soname bool
 	flags1 uint64
 	glibc  string // newest GLIBC_x.y in the version needs
@@ -512,6 +518,8 @@ func readELFDynamic(f *elf.File, ra io.ReaderAt, size int64) (elfDynamic, error)
 		return d, fmt.Errorf("read dynamic section: %w", eofAsUnexpected(err))
 	}
 	var neededOffs []uint64
+	var rpathOff, runpathOff uint64
+	var haveRpath, haveRunpath bool
 	var strAddr, verneed, verneedNum uint64
 	for i := uint64(0); i < n; i++ {
 		e := buf[i*entSize:]
@@ -526,6 +534,10 @@ func readELFDynamic(f *elf.File, ra io.ReaderAt, size int64) (elfDynamic, error)
 			i = n
 		case elf.DT_NEEDED:
 			neededOffs = append(neededOffs, val)
+		case elf.DT_RPATH:
+			rpathOff, haveRpath = val, true
+		case elf.DT_RUNPATH:
+			runpathOff, haveRunpath = val, true
 		case elf.DT_SONAME:
 			d.soname = true
 		case elf.DT_FLAGS_1:
@@ -560,6 +572,16 @@ func readELFDynamic(f *elf.File, ra io.ReaderAt, size int64) (elfDynamic, error)
 			continue
 		}
 		d.needed = append(d.needed, name)
+	}
+	// The loader ignores DT_RPATH when DT_RUNPATH is present (ld.so(8)).
+	if haveRunpath || haveRpath {
+		off := rpathOff
+		if haveRunpath {
+			off = runpathOff
+		}
+		if p, err := str(off); err == nil && p != "" {
+			d.runpath = strings.Split(p, ":")
+		}
 	}
 	if verneed != 0 && len(d.needed) > 0 {
 		if vr := f.SectionByType(elf.SHT_GNU_VERNEED); vr != nil {

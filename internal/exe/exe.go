@@ -89,6 +89,9 @@ type Slice struct {
 	// does not start on a system with an older glibc.
 	GLIBC     string    `json:"glibc,omitempty"`
 	Libraries []Library `json:"libraries,omitempty"`
+	// RunPath lists the directories an ELF file's DT_RUNPATH (or DT_RPATH) adds to the
+	// loader's search, as written ($ORIGIN unexpanded).
+	RunPath []string `json:"runpath,omitempty"`
 
 	// ELF only: the largest PT_LOAD alignment, and whether the segments load on kernels
 	// with 16 KiB and 64 KiB pages (alignment at least the page size).
