@@ -1,0 +1,145 @@
+package exe
+
+import (
+	"bytes"
+	"context"
+	"debug/elf"
+	"encoding/binary"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gonative/gonative/internal/fixture"
+)
+
+// TestInterpreterCutAtNUL checks that the ELF interpreter is read as the kernel reads
+// it, up to its first NUL: what follows (here terminal escapes) is not part of it.
+func TestInterpreterCutAtNUL(t *testing.T) {
+	bin := fixture.Go(t, fixture.Hello, []string{"GOOS=linux", "GOARCH=amd64"}, "-buildmode=pie")
+	b, err := os.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := elf.NewFile(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var interp *elf.Prog
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			interp = p
+		}
+	}
+	if interp == nil || interp.Filesz < 12 {
+		t.Fatal("no PT_INTERP in a PIE")
+	}
+	seg := b[interp.Off : interp.Off+interp.Filesz]
+	copy(seg, "/lib/ld\x00\x1b[31m")
+	file := Read(context.Background(), bytes.NewReader(b), int64(len(b)), Options{})
+	if got := file.Slices[0].Interpreter; got != "/lib/ld" {
+		t.Errorf("interpreter %q, want /lib/ld", got)
+	}
+}
+
+// TestPclntabAlignedNames checks the go1.18/1.19 pclntab layout that an external
+// linker leaves: the function name table 24 bytes after the 72-byte header (Debian's
+// go1.19 hugo), and every magic since Go 1.2.
+func TestPclntabAlignedNames(t *testing.T) {
+	for _, tc := range []struct {
+		magic      uint32
+		nameIdx    int
+		names, cus uint64
+		ok         bool
+	}{
+		{pcln118, 3, 72, 200, true},
+		{pcln118, 3, 96, 200, true}, // aligned to 32 by the external linker
+		{pcln120, 3, 96, 200, true},
+		{pcln116, 2, 64, 200, true},
+		{pcln118, 3, 40, 200, false},    // inside the header
+		{pcln118, 3, 4096, 8192, false}, // not after the header
+	} {
+		b := make([]byte, 1024)
+		binary.LittleEndian.PutUint32(b, tc.magic)
+		b[6], b[7] = 1, 8
+		binary.LittleEndian.PutUint64(b[8+8*tc.nameIdx:], tc.names)
+		binary.LittleEndian.PutUint64(b[8+8*(tc.nameIdx+1):], tc.cus)
+		h, ok := parsePcln(bytes.NewReader(b), 0, int64(len(b)))
+		if ok != tc.ok {
+			t.Errorf("magic %#x names at %d: ok %v, want %v", tc.magic, tc.names, ok, tc.ok)
+			continue
+		}
+		if ok && (h.namesStart != int64(tc.names) || h.namesEnd != int64(tc.cus)) {
+			t.Errorf("magic %#x: names [%d,%d)", tc.magic, h.namesStart, h.namesEnd)
+		}
+	}
+	b := make([]byte, 64)
+	binary.LittleEndian.PutUint32(b, pcln12)
+	b[6], b[7] = 1, 8
+	if h, ok := parsePcln(bytes.NewReader(b), 0, 64); !ok || h.release() != "go1.2 to go1.15" {
+		t.Errorf("go1.2 pclntab: %v %v", ok, h)
+	}
+}
+
+// TestRealWorldGo reads Go programs nobody here built, from Debian and npm (downloaded
+// by scripts/corpus.sh into the user cache): Go 1.19 with cgo and external linking,
+// and recent Go CLIs shipped stripped and without build info for Windows on Arm, 386
+// and macOS. Ground truth: `go version -m`, readelf -d, and esbuild's own release notes
+// (0.28.2 is built with go1.26.5, whose version string it carries).
+func TestRealWorldGo(t *testing.T) {
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		t.Skip(err)
+	}
+	dir := filepath.Join(cache, "gonative", "corpus", "files")
+	for _, tc := range []struct {
+		file, arch, os, version string
+		cgo                     *bool // nil: do not check
+		settings                bool  // build info readable
+	}{
+		{"deb-amd64-hugo", "amd64", "linux", "go1.19.6", ptr(true), true},
+		{"deb-amd64-go1.19-go", "amd64", "linux", "go1.19.8", ptr(true), true},
+		{"deb-amd64-go1.19-gofmt", "amd64", "linux", "go1.19.8", ptr(false), true},
+		{"deb-arm64-gocryptfs", "arm64", "linux", "go1.19.8", ptr(true), true},
+		{"deb-armhf-fzf", "arm", "linux", "go1.19.8", ptr(true), true},
+		{"npm-esbuild-0.16.17-win32-arm64", "arm64", "windows", "go1.19.4", ptr(false), true},
+		{"npm-esbuild-0.28.2-win32-arm64", "arm64", "windows", "go1.26.5", ptr(false), false},
+		{"npm-esbuild-0.28.2-win32-ia32", "386", "windows", "go1.26.5", ptr(false), false},
+		{"npm-esbuild-0.28.2-darwin-arm64", "arm64", "darwin", "go1.26.5", ptr(false), false},
+		{"npm-esbuild-0.28.2-linux-arm", "arm", "linux", "go1.26.5", ptr(false), false},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			p := filepath.Join(dir, tc.file)
+			if _, err := os.Stat(p); err != nil {
+				t.Skipf("%s: run scripts/corpus.sh first (it downloads the real-world corpus from Debian and npm)", p)
+			}
+			f, err := Inspect(context.Background(), p, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f.Error != "" || len(f.Slices) != 1 {
+				t.Fatalf("error %q, %d slices", f.Error, len(f.Slices))
+			}
+			s := f.Slices[0]
+			if s.Arch != tc.arch || s.OS != tc.os {
+				t.Errorf("%s/%s, want %s/%s", s.OS, s.Arch, tc.os, tc.arch)
+			}
+			g := s.Go
+			if g == nil {
+				t.Fatal("not recognised as Go")
+			}
+			if g.Version != tc.version {
+				t.Errorf("version %q (%s), want %s", g.Version, g.Sources["version"], tc.version)
+			}
+			if tc.cgo != nil && !eqFact(g.Cgo, *tc.cgo) {
+				t.Errorf("cgo linked %s (%s), want %v", factString(g.Cgo), g.Sources["cgo"], *tc.cgo)
+			}
+			if g.SettingsKnown() != tc.settings {
+				t.Errorf("settings known %v (%s), want %v", g.SettingsKnown(), g.Sources["settings"], tc.settings)
+			}
+			if !strings.HasPrefix(g.Pclntab, "go1.") {
+				t.Errorf("pclntab %q", g.Pclntab)
+			}
+		})
+	}
+}
