@@ -372,7 +372,12 @@ func summary(r inspected) string {
 		b.WriteString("; error: " + f.Error)
 	}
 	if r.Verdict != nil {
-		b.WriteString(" => " + verdictText(r.Verdict))
+		v := *r.Verdict
+		// The error that makes a slice damaged is on the line already.
+		if e, ok := strings.CutPrefix(v.Reason, verdict.DamagedPrefix); ok && strings.Contains(b.String(), e) {
+			v.Reason = "the file is damaged (the error above)"
+		}
+		b.WriteString(" => " + verdictText(&v))
 	}
 	for _, u := range r.Unmet {
 		b.WriteString("; UNMET: " + u)
@@ -463,11 +468,8 @@ func sliceSummary(format exe.Format, s *exe.Slice) string {
 			}
 		}
 		if !g.SettingsKnown() {
-			switch s.Arch {
-			case "amd64":
-				goText += " GOAMD64 unknown (no build info)"
-			case "arm64":
-				goText += " GOARM64 unknown (no build info)"
+			if k := levelSetting(s.Arch); k != "" {
+				goText += " " + k + " unknown (no build info)"
 			}
 		}
 		parts = append(parts, goText)
@@ -532,6 +534,21 @@ func orUnknown(s string) string {
 		return "(unknown version)"
 	}
 	return s
+}
+
+// levelSetting is the Go setting that sets the CPU level of arch.
+func levelSetting(arch string) string {
+	switch arch {
+	case "amd64":
+		return "GOAMD64"
+	case "arm64":
+		return "GOARM64"
+	case "arm":
+		return "GOARM"
+	case "386":
+		return "GO386"
+	}
+	return ""
 }
 
 // goVersionText is the Go version, or "version unknown (why)".

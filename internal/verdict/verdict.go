@@ -29,6 +29,10 @@ const (
 // ("About the Rosetta translation environment", developer.apple.com/documentation/apple-silicon/about-the-rosetta-translation-environment).
 const RosettaLifetime = "Apple makes Rosetta 2 generally available only through macOS 27: ship an arm64 slice"
 
+// DamagedPrefix starts the reason of a verdict on a slice that could not be read; the
+// slice's error follows.
+const DamagedPrefix = "the file is damaged: "
+
 // Verdict is how a host would run a file.
 type Verdict struct {
 	Runs   Runs   `json:"runs"`
@@ -92,7 +96,7 @@ func judgeSlice(s *exe.Slice, h host.Host) Verdict {
 	if s.Error != "" {
 		// A slice the reader could not read completely is one the loader may refuse
 		// or load wrongly: never runnable.
-		return Verdict{Runs: No, Reason: "the file is damaged: " + s.Error}
+		return Verdict{Runs: No, Reason: DamagedPrefix + s.Error}
 	}
 	switch h.OS {
 	case "darwin":
