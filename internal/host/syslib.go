@@ -1,7 +1,7 @@
 package host
 
 import (
-	"bufio"
+	"bytes"
 	"context"
 	"os/exec"
 	"path"
@@ -73,10 +73,15 @@ func (l *Libraries) load() {
 				if err != nil {
 					continue
 				}
-				sc := bufio.NewScanner(strings.NewReader(string(b)))
-				for sc.Scan() {
-					if line := sc.Text(); strings.Contains(line, "/lib") && strings.Contains(path.Base(line), ".so") {
-						l.dpkg[line] = true
+				for len(b) > 0 {
+					line := b
+					if i := bytes.IndexByte(b, '\n'); i >= 0 {
+						line, b = b[:i], b[i+1:]
+					} else {
+						b = nil
+					}
+					if j := bytes.LastIndexByte(line, '/'); j >= 0 && bytes.Contains(line[j:], []byte(".so")) && bytes.Contains(line[:j], []byte("/lib")) {
+						l.dpkg[string(line)] = true
 					}
 				}
 			}
