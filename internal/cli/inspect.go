@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -480,6 +481,9 @@ func sliceSummary(format exe.Format, s *exe.Slice) string {
 		} else if !ok && r.RequiredSource == "code" && r.RequiredLevel != "" && r.RequiredLevel != "x86-64-v1" && r.RequiredLevel != "v8.0" {
 			parts = append(parts, "uses "+r.RequiredLevel+" instructions (not proven required: they may run only when the CPU has them)")
 		}
+	}
+	if slices.Contains(s.Notes, exe.UPXNote) {
+		parts = append(parts, "packed with UPX (not unpacked: Go or not is unknown)")
 	}
 	if s.Error != "" {
 		parts = append(parts, "error: "+s.Error)

@@ -273,6 +273,9 @@ func Read(ctx context.Context, ra io.ReaderAt, size int64, opts Options) (file *
 			file.Error = ctx.Err().Error()
 			return file
 		}
+		if s.ra != nil && packedUPX(s.ra, s.Size) {
+			s.Notes = append(s.Notes, UPXNote)
+		}
 		if s.ra != nil && s.Kind.Runnable() && !opts.HeadersOnly {
 			s.Go = readGo(s.ra, s.Size, opts)
 			reconcileGoOS(s)
@@ -288,6 +291,21 @@ func Read(ctx context.Context, ra io.ReaderAt, size int64, opts Options) (file *
 		}
 	}
 	return file
+}
+
+// UPXNote is the note on a slice packed with UPX. Unpacking is out of scope: the code,
+// the Go build info and the pclntab are compressed, so whether it is Go, which Go and
+// with cgo or not are unknown.
+const UPXNote = "packed with UPX: its code and any Go build info are compressed, and gonative does not unpack (out of scope): whether it is Go, and with which settings, is unknown; run upx -d on a copy and inspect that"
+
+// packedUPX reports whether an image carries UPX's marks: the "UPX!" magic of its
+// packheader in the first 4 KiB (ELF and Mach-O stubs put it right after the headers;
+// PE names its sections UPX0 and UPX1 too).
+func packedUPX(ra io.ReaderAt, size int64) bool {
+	b := make([]byte, min(size, 4096))
+	n, _ := ra.ReadAt(b, 0)
+	b = b[:n]
+	return bytes.Contains(b, []byte("UPX!")) || bytes.Contains(b, []byte("UPX0\x00")) && bytes.Contains(b, []byte("UPX1\x00"))
 }
 
 // readISA scans the code of an x86-64, 386 or arm64 slice; nil for other

@@ -143,3 +143,29 @@ func TestRealWorldGo(t *testing.T) {
 		})
 	}
 }
+
+// TestUPXNamed checks that a UPX-packed image is named as such (unpacking is out of
+// scope) and its note says the Go facts are unknown. The layout is UPX's for ELF:
+// the packheader with its "UPX!" magic right after the program headers.
+func TestUPXNamed(t *testing.T) {
+	bin := fixture.Go(t, fixture.Hello, []string{"GOOS=linux", "GOARCH=amd64"}, "-ldflags=-s -w")
+	b, err := os.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = b[:8192]
+	copy(b[64+56*3:], "\x00\x00\x00\x00UPX!")
+	f := Read(context.Background(), bytes.NewReader(b), int64(len(b)), Options{})
+	if s := f.Slices[0]; !slicesContain(s.Notes, UPXNote) {
+		t.Errorf("notes %q do not name UPX", s.Notes)
+	}
+}
+
+func slicesContain(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
