@@ -6,7 +6,9 @@ import (
 	"debug/elf"
 	"encoding/binary"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -168,4 +170,154 @@ func slicesContain(xs []string, x string) bool {
 		}
 	}
 	return false
+}
+
+// buildWith builds src (main.go) with the go command goBin, the environment env and
+// flags, and returns the executable's path.
+func buildWith(t *testing.T, goBin, src string, env []string, flags ...string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module example.com/fixture\n\ngo 1.19\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "fixture")
+	cmd := exec.Command(goBin, append(append([]string{"build", "-o", out}, flags...), ".")...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOFLAGS=", "GOTOOLCHAIN=local", "GOWORK=off", "GOROOT=")
+	cmd.Env = append(cmd.Env, env...)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%s build %v: %v\n%s", goBin, env, err, b)
+	}
+	return out
+}
+
+// TestGoEverywhere recognises Go wherever Go runs, without build info when it is
+// destroyed: Go 1.19 (Debian's golang-1.19-go, the pclntab magic 0xfffffff0) and this
+// Go (0xfffffff1), internal and external linking, -s -w and strip(1), ELF, PE (386 and
+// arm64) and each slice of a universal Mach-O.
+func TestGoEverywhere(t *testing.T) {
+	goNow := fixture.Need(t, "go", "golang-go")
+	go119 := "/usr/lib/go-1.19/bin/go"
+	if _, err := os.Stat(go119); err != nil {
+		go119 = ""
+	}
+	type tc struct {
+		name      string
+		goBin     string
+		src       string
+		env       []string
+		flags     []string
+		strip     bool // strip(1) the output
+		destroy   bool // zero the build info magic
+		release   string
+		cgo       bool
+		universal string // GOARCH of a second slice built by this Go
+	}
+	tests := []tc{
+		{name: "now-windows-386-s-w-no-buildinfo", goBin: goNow, src: fixture.Hello, env: []string{"GOOS=windows", "GOARCH=386", "CGO_ENABLED=0"}, flags: []string{"-ldflags=-s -w"}, destroy: true, release: "go1.20 or later"},
+		{name: "now-windows-arm64-s-w-no-buildinfo", goBin: goNow, src: fixture.Hello, env: []string{"GOOS=windows", "GOARCH=arm64", "CGO_ENABLED=0"}, flags: []string{"-ldflags=-s -w -buildid="}, destroy: true, release: "go1.20 or later"},
+		{name: "now-linux-cgo-external-strip", goBin: goNow, src: fixture.HelloCgo, env: []string{"CGO_ENABLED=1", "GOOS=linux", "GOARCH=" + runtime.GOARCH}, flags: []string{"-ldflags=-linkmode=external"}, strip: true, destroy: true, release: "go1.20 or later", cgo: true},
+		{name: "now-darwin-universal-s-w-no-buildinfo", goBin: goNow, src: fixture.Hello, env: []string{"GOOS=darwin", "GOARCH=arm64", "CGO_ENABLED=0"}, flags: []string{"-ldflags=-s -w"}, destroy: true, release: "go1.20 or later", universal: "amd64"},
+	}
+	if go119 != "" {
+		tests = append(tests,
+			tc{name: "go1.19-linux-s-w-no-buildinfo", goBin: go119, src: fixture.Hello, env: []string{"GOOS=linux", "GOARCH=amd64", "CGO_ENABLED=0"}, flags: []string{"-ldflags=-s -w"}, destroy: true, release: "go1.18 or go1.19"},
+			tc{name: "go1.19-linux-cgo-external-strip", goBin: go119, src: fixture.HelloCgo, env: []string{"CGO_ENABLED=1", "GOOS=linux", "GOARCH=" + runtime.GOARCH}, flags: []string{"-ldflags=-linkmode=external"}, strip: true, release: "go1.18 or go1.19", cgo: true},
+			tc{name: "go1.19-linux-pie", goBin: go119, src: fixture.Hello, env: []string{"GOOS=linux", "GOARCH=amd64", "CGO_ENABLED=0"}, flags: []string{"-buildmode=pie"}, destroy: true, release: "go1.18 or go1.19"},
+			tc{name: "go1.19-windows-386-s-w", goBin: go119, src: fixture.Hello, env: []string{"GOOS=windows", "GOARCH=386", "CGO_ENABLED=0"}, flags: []string{"-ldflags=-s -w"}, destroy: true, release: "go1.18 or go1.19"},
+			tc{name: "go1.19-windows-arm64", goBin: go119, src: fixture.Hello, env: []string{"GOOS=windows", "GOARCH=arm64", "CGO_ENABLED=0"}, flags: []string{"-ldflags=-s -w"}, release: "go1.18 or go1.19"},
+			tc{name: "go1.19-darwin-universal", goBin: go119, src: fixture.Hello, env: []string{"GOOS=darwin", "GOARCH=arm64", "CGO_ENABLED=0"}, flags: []string{"-ldflags=-s -w"}, destroy: true, release: "go1.18 or go1.19", universal: "amd64"},
+		)
+	} else {
+		t.Log("Go 1.19 cases skipped: install the Debian package golang-1.19-go")
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.cgo {
+				fixture.Need(t, "gcc", "gcc")
+			}
+			path := buildWith(t, tt.goBin, tt.src, tt.env, tt.flags...)
+			if tt.strip {
+				strip := fixture.Need(t, "strip", "binutils")
+				if b, err := exec.Command(strip, path).CombinedOutput(); err != nil {
+					t.Fatalf("strip: %v\n%s", err, b)
+				}
+			}
+			if tt.destroy {
+				path = destroyBuildInfo(t, path)
+			}
+			if tt.universal != "" {
+				other := buildWith(t, goNow, fixture.Hello, []string{"GOOS=darwin", "GOARCH=" + tt.universal, "CGO_ENABLED=0"}, "-ldflags=-s -w")
+				path = makeUniversal(t, path, other)
+			}
+			f, err := Inspect(context.Background(), path, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, s := range f.Slices {
+				if s.Error != "" {
+					t.Fatalf("slice %d: %s", i, s.Error)
+				}
+				g := s.Go
+				if g == nil {
+					t.Fatalf("slice %d (%s/%s): not recognised as Go", i, s.OS, s.Arch)
+				}
+				if i == 0 && g.Pclntab != tt.release {
+					t.Errorf("pclntab %q, want %q", g.Pclntab, tt.release)
+				}
+				if !eqFact(g.Cgo, tt.cgo && i == 0) {
+					t.Errorf("slice %d: cgo %s (%s), want %v", i, factString(g.Cgo), g.Sources["cgo"], tt.cgo)
+				}
+				if g.Version == "" {
+					t.Errorf("slice %d: version unknown: %s", i, g.Sources["version"])
+				}
+				if tt.destroy && i == 0 && g.SettingsKnown() {
+					t.Errorf("settings known without build info")
+				}
+			}
+			if tt.strip && !Is(f.Slices[0].Stripped) {
+				t.Errorf("stripped %s", factString(f.Slices[0].Stripped))
+			}
+		})
+	}
+}
+
+// makeUniversal writes a universal file of the thin Mach-O files a and b (4 KiB
+// aligned is enough for reading).
+func makeUniversal(t *testing.T, a, b string) string {
+	t.Helper()
+	var ins [][]byte
+	for _, p := range []string{a, b} {
+		d, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ins = append(ins, d)
+	}
+	hdr := make([]byte, 8+20*len(ins))
+	binary.BigEndian.PutUint32(hdr, fatMagic)
+	binary.BigEndian.PutUint32(hdr[4:], uint32(len(ins)))
+	out := append([]byte{}, hdr...)
+	for i, d := range ins {
+		for len(out)%16384 != 0 {
+			out = append(out, 0)
+		}
+		e := hdr[8+20*i:]
+		copy(e, d[4:12]) // cputype, cpusubtype (little-endian in the slice)
+		binary.BigEndian.PutUint32(e, binary.LittleEndian.Uint32(d[4:]))
+		binary.BigEndian.PutUint32(e[4:], binary.LittleEndian.Uint32(d[8:]))
+		binary.BigEndian.PutUint32(e[8:], uint32(len(out)))
+		binary.BigEndian.PutUint32(e[12:], uint32(len(d)))
+		binary.BigEndian.PutUint32(e[16:], 14)
+		out = append(out, d...)
+	}
+	copy(out, hdr)
+	p := filepath.Join(t.TempDir(), "universal")
+	if err := os.WriteFile(p, out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
