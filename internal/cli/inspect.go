@@ -493,10 +493,10 @@ func sliceSummary(format exe.Format, s *exe.Slice) string {
 
 func signatureText(sig *exe.Signature) string {
 	switch {
+	case sig.Valid == nil:
+		return "signature unknown (" + strings.TrimPrefix(sig.Problem, "unknown: ") + ")"
 	case !sig.Present:
 		return "unsigned"
-	case sig.Valid == nil:
-		return "signature unknown (" + sig.Problem + ")"
 	case !*sig.Valid:
 		return "signature INVALID"
 	case sig.AdHoc:
@@ -618,8 +618,11 @@ func writeVerbose(w io.Writer, r inspected) {
 			kv("sdk", s.SDK)
 		}
 		link := "dynamic"
-		if s.Static {
+		switch {
+		case s.Static:
 			link = "static"
+		case s.Error != "" && s.PIE == nil && len(s.Libraries) == 0 && s.Interpreter == "":
+			link = "unknown"
 		}
 		kv("linkage", fmt.Sprintf("%s, PIE %s, stripped %s", link, factText(s.PIE, s.Unknown["pie"]), factText(s.Stripped, s.Unknown["stripped"])))
 		kv("interpreter", s.Interpreter)
@@ -698,7 +701,11 @@ func writeVerbose(w io.Writer, r inspected) {
 		kv("error", s.Error)
 	}
 	if r.Verdict != nil {
-		fmt.Fprintf(w, "  verdict: %s\n", verdictText(r.Verdict))
+		v := *r.Verdict
+		if _, ok := strings.CutPrefix(v.Reason, verdict.DamagedPrefix); ok {
+			v.Reason = "the file is damaged (the error above)"
+		}
+		fmt.Fprintf(w, "  verdict: %s\n", verdictText(&v))
 	}
 	for _, u := range r.Unmet {
 		fmt.Fprintf(w, "  UNMET:   %s\n", u)

@@ -162,6 +162,8 @@ func (s *Slice) SignatureProblem() string {
 	}
 	sig := s.Signature
 	switch {
+	case sig != nil && sig.Valid == nil && !sig.Present:
+		return "whether it is signed is unknown (" + sig.Problem + "): the kernel kills it (Killed: 9) unless it carries a valid signature"
 	case sig == nil || !sig.Present:
 		return "an unsigned arm64 Mach-O is killed by the kernel (Killed: 9); sign it: codesign -s - FILE"
 	case sig.Valid == nil:
@@ -279,7 +281,7 @@ func Read(ctx context.Context, ra io.ReaderAt, size int64, opts Options) (file *
 		if s.ra != nil && s.Kind.Runnable() && !opts.HeadersOnly {
 			s.Go = readGo(s.ra, s.Size, opts)
 			reconcileGoOS(s)
-			if opts.ISA {
+			if opts.ISA && s.Err == nil { // a damaged slice is not scanned
 				s.ISA = readISA(ctx, s)
 			}
 		}

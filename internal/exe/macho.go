@@ -195,18 +195,24 @@ func parseMachO(ra io.ReaderAt, size int64, s *Slice) error {
 	if h.bits == 64 {
 		hdrSize = 32
 	}
+	// Until the load commands are read, whether it is signed is unknown.
+	unread := func(err error) error {
+		s.Signature = &Signature{Problem: "unknown: the load commands could not be read"}
+		s.unknownFact("stripped", "the load commands could not be read")
+		return err
+	}
 	if int64(h.sizeofcmds) > size-hdrSize {
-		return truncated("Mach-O", "load commands", hdrSize, int64(h.sizeofcmds), size)
+		return unread(truncated("Mach-O", "load commands", hdrSize, int64(h.sizeofcmds), size))
 	}
 	if h.sizeofcmds > maxLoadCommands {
-		return fmt.Errorf("load commands take %d bytes, more than the %d this tool reads", h.sizeofcmds, maxLoadCommands)
+		return unread(fmt.Errorf("load commands take %d bytes, more than the %d this tool reads", h.sizeofcmds, maxLoadCommands))
 	}
 	if uint64(h.ncmds)*8 > uint64(h.sizeofcmds) {
-		return fmt.Errorf("%d load commands cannot fit in %d bytes", h.ncmds, h.sizeofcmds)
+		return unread(fmt.Errorf("%d load commands cannot fit in %d bytes", h.ncmds, h.sizeofcmds))
 	}
 	cmds := make([]byte, h.sizeofcmds)
 	if n, err := ra.ReadAt(cmds, hdrSize); n < len(cmds) {
-		return readErr("Mach-O", "load commands", hdrSize, int64(len(cmds)), size, err)
+		return unread(readErr("Mach-O", "load commands", hdrSize, int64(len(cmds)), size, err))
 	}
 
 	var (
