@@ -119,6 +119,12 @@ func readFatHeader(ra io.ReaderAt, size int64) (u Universal, err error) {
 // ReadUniversal describes the Mach-O file at path: the slice table of a universal
 // file, or one slice for a thin file.
 func ReadUniversal(path string) (*Universal, error) {
+	// Stat first: opening a FIFO would block until a writer comes.
+	if st, err := os.Stat(path); err != nil {
+		return nil, err
+	} else if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", path)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
