@@ -122,7 +122,7 @@ func checkSlice(s *exe.Slice, t Target, cgo cgoWant, out *Output) {
 			out.Signature = "invalid: " + sig.Problem
 		}
 		if p := s.SignatureProblem(); p != "" {
-			out.Problems = append(out.Problems, "darwin/arm64: "+p)
+			out.Problems = append(out.Problems, "darwin/arm64 needs a valid code signature: "+p)
 		}
 	}
 }
