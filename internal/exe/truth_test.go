@@ -5,6 +5,7 @@ import (
 	"context"
 	"debug/elf"
 	"encoding/binary"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -320,4 +321,27 @@ func makeUniversal(t *testing.T, a, b string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// TestUnknownIsNull checks the JSON of unknown facts: null with the reason beside it,
+// never false or "".
+func TestUnknownIsNull(t *testing.T) {
+	s := Slice{Arch: "amd64", Go: &GoInfo{Sources: map[string]string{"cgo": "unknown: no pclntab found", "version": "unknown: no build info and no pclntab"}},
+		Signature: &Signature{Present: true, Problem: "unsupported CodeDirectory hash type 9"}}
+	s.unknownFact("pie", "the ELF headers could not be read")
+	b, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"pie":null`, `"stripped":null`, `"unknown":{"pie":"the ELF headers could not be read"}`,
+		`"valid":null`, `"go":{"version":null`, `"cgo":null`, `"cgo":"unknown: no pclntab found"`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("JSON lacks %s:\n%s", want, b)
+		}
+	}
+	g := GoInfo{Version: "go1.19.8", Cgo: ptr(false)}
+	b, _ = json.Marshal(&g)
+	if !strings.Contains(string(b), `"version":"go1.19.8"`) || !strings.Contains(string(b), `"cgo":false`) {
+		t.Errorf("known facts: %s", b)
+	}
 }
