@@ -716,8 +716,8 @@ func writeVerbose(w io.Writer, r inspected) {
 // writeISA prints the instruction-set part of a slice's -v block.
 func writeISA(kv func(k, v string), s *exe.Slice, r *isa.Report) {
 	switch {
-	case verdict.GoSettingsUnknown(s) && (r.RequiredSource == "GOAMD64" || r.RequiredSource == "GOARM64"):
-		kv("cpu level", "unknown ("+r.RequiredSource+" is not readable: no build info)")
+	case verdict.GoSettingsUnknown(s) && (r.RequiredSource == "GOAMD64" || r.RequiredSource == "GOARM64" || strings.HasPrefix(r.RequiredSource, "unknown")):
+		kv("cpu level", "unknown ("+levelSetting(s.Arch)+" is not readable: no build info)")
 	case r.RequiredLevel != "":
 		req := r.RequiredLevel
 		if r.RequiredSource != "" {

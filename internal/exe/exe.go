@@ -15,6 +15,7 @@ import (
 	"io/fs"
 	"os"
 	"runtime/debug"
+	"strings"
 
 	"github.com/gonative/gonative/internal/isa"
 )
@@ -283,6 +284,7 @@ func Read(ctx context.Context, ra io.ReaderAt, size int64, opts Options) (file *
 			reconcileGoOS(s)
 			if opts.ISA && s.Err == nil { // a damaged slice is not scanned
 				s.ISA = readISA(ctx, s)
+				unknownGoLevel(s)
 			}
 		}
 	}
@@ -308,6 +310,23 @@ func packedUPX(ra io.ReaderAt, size int64) bool {
 	n, _ := ra.ReadAt(b, 0)
 	b = b[:n]
 	return bytes.Contains(b, []byte("UPX!")) || bytes.Contains(b, []byte("UPX0\x00")) && bytes.Contains(b, []byte("UPX1\x00"))
+}
+
+// unknownGoLevel turns a level the instruction scan took from a Go binary's default
+// GOAMD64/GOARM64 into unknown when the build info is unreadable: the binary may have
+// been built for v3 and exit at start-up; it is not v1 for lack of evidence.
+func unknownGoLevel(s *Slice) {
+	r := s.ISA
+	if r == nil || s.Go == nil || s.Go.SettingsKnown() || (r.RequiredSource != "GOAMD64" && r.RequiredSource != "GOARM64") {
+		return
+	}
+	r.Notes = append(r.Notes, fmt.Sprintf("required level unknown: %s is not readable (no build info); %s is only its default", r.RequiredSource, r.RequiredLevel))
+	r.RequiredSource = "unknown: no build info, so " + r.RequiredSource + " is unknown"
+	r.RequiredLevel = ""
+	if v := r.Rosetta; v != nil && v.Runs == isa.RunsYes && strings.HasPrefix(v.Reason, "Go binary built with GOAMD64") {
+		v.Runs = isa.RunsMayCrash
+		v.Reason = "Go binary with unreadable build info: built with GOAMD64=v1 or v2 it runs; built with v3 or v4 it exits at start-up, since Rosetta's CPUID reports no AVX"
+	}
 }
 
 // readISA scans the code of an x86-64, 386 or arm64 slice; nil for other

@@ -286,7 +286,7 @@ func goSettingsUnknown(s *exe.Slice) bool {
 // unknownLevel says, for a verdict that would otherwise be plain, what it does not
 // know: the GOAMD64/GOARM64 of a Go binary without build info.
 func unknownLevel(s *exe.Slice) string {
-	if !goSettingsUnknown(s) || s.ISA == nil {
+	if !goSettingsUnknown(s) {
 		return ""
 	}
 	switch s.Arch {
