@@ -468,10 +468,8 @@ func sliceSummary(format exe.Format, s *exe.Slice) string {
 				goText += " " + k + "=" + v
 			}
 		}
-		if !g.SettingsKnown() {
-			if k := levelSetting(s.Arch); k != "" {
-				goText += " " + k + " unknown (no build info)"
-			}
+		if k := levelSetting(s.Arch); k != "" && !g.SettingKnown(k) {
+			goText += " " + k + " unknown (no build info)"
 		}
 		parts = append(parts, goText)
 	}
@@ -682,7 +680,7 @@ func writeVerbose(w io.Writer, r inspected) {
 			}
 			sort.Strings(keys)
 			for _, k := range keys {
-				kv("setting", k+"="+g.Settings[k])
+				kv("setting", k+"="+g.Settings[k]+sourceOf(g, k))
 			}
 			for _, d := range g.Deps {
 				dep := d.Path + " " + d.Version

@@ -282,6 +282,7 @@ func Read(ctx context.Context, ra io.ReaderAt, size int64, opts Options) (file *
 		if s.ra != nil && s.Kind.Runnable() && !opts.HeadersOnly {
 			s.Go = readGo(s.ra, s.Size, opts)
 			reconcileGoOS(s)
+			inferGOAMD64(s)
 			if opts.ISA && s.Err == nil { // a damaged slice is not scanned
 				s.ISA = readISA(ctx, s)
 				unknownGoLevel(s)
@@ -317,7 +318,7 @@ func packedUPX(ra io.ReaderAt, size int64) bool {
 // been built for v3 and exit at start-up; it is not v1 for lack of evidence.
 func unknownGoLevel(s *Slice) {
 	r := s.ISA
-	if r == nil || s.Go == nil || s.Go.SettingsKnown() || (r.RequiredSource != "GOAMD64" && r.RequiredSource != "GOARM64") {
+	if r == nil || s.Go == nil || s.Go.SettingKnown(r.RequiredSource) || (r.RequiredSource != "GOAMD64" && r.RequiredSource != "GOARM64") {
 		return
 	}
 	r.Notes = append(r.Notes, fmt.Sprintf("required level unknown: %s is not readable (no build info); %s is only its default", r.RequiredSource, r.RequiredLevel))

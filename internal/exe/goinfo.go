@@ -155,6 +155,65 @@ func (g *GoInfo) MarshalJSON() ([]byte, error) {
 // were read from the build info; without it every setting is unknown, not its default.
 func (g *GoInfo) SettingsKnown() bool { return g != nil && g.Sources["settings"] == "buildinfo" }
 
+// SettingKnown reports whether the build setting key is known: from the build info, or
+// (GOAMD64) from the runtime's own bytes when the build info is gone; Sources[key] then
+// says how.
+func (g *GoInfo) SettingKnown(key string) bool {
+	return g != nil && (g.SettingsKnown() || g.Sources[key] != "")
+}
+
+// amd64CPUMessage starts the message Go's runtime (runtime/asm_amd64.s, bad_cpu_msg)
+// carries only when built with GOAMD64=v2 or higher; a v1 build has zeros there.
+const amd64CPUMessage = "This program can only be run on AMD64 processors with v"
+
+// inferGOAMD64 settles GOAMD64 of an amd64 Go binary whose build info is gone, from
+// the runtime's start-up CPU check message: "... with v3 microarchitecture support." in
+// the read-only data means GOAMD64=v3; no such message means v1 (Go 1.18 introduced
+// GOAMD64 and the message with it). Call it after readGo, before the instruction scan.
+func inferGOAMD64(s *Slice) {
+	g := s.Go
+	if g == nil || g.SettingsKnown() || s.Arch != "amd64" || g.Pclntab == "" || s.ra == nil {
+		return
+	}
+	l, err := readLayout(s.ra, s.Size)
+	if err != nil {
+		return
+	}
+	level := ""
+	budget := int64(scanMaxLen)
+	msg := []byte(amd64CPUMessage)
+	for _, sec := range l.sections {
+		if !sec.data || sec.off >= uint64(s.Size) || budget <= 0 || level != "" {
+			continue
+		}
+		end := int64(min(sec.off+sec.size, uint64(s.Size)))
+		budget -= end - int64(sec.off)
+		scanRegion(s.ra, int64(sec.off), end, len(msg), func(buf []byte, base int64) bool {
+			i := bytes.Index(buf, msg)
+			if i >= 0 && i+len(msg) < len(buf) {
+				if c := buf[i+len(msg)]; c >= '2' && c <= '4' {
+					level = "v" + string(c)
+					return false
+				}
+			}
+			return true
+		})
+	}
+	if budget <= 0 && level == "" {
+		return // not all read: unknown
+	}
+	if g.Settings == nil {
+		g.Settings = map[string]string{}
+	}
+	if level != "" {
+		g.Settings["GOAMD64"] = level
+		g.Sources["GOAMD64"] = "strings: the runtime's start-up check \"" + amd64CPUMessage + level[1:] + " microarchitecture support\""
+	} else {
+		g.Settings["GOAMD64"] = "v1"
+		g.Sources["GOAMD64"] = "strings: the runtime carries no start-up CPU check message, which GOAMD64=v2 and higher add"
+	}
+}
+
 // readBuildInfo reads the build info, or returns nil. debug/buildinfo is not
 // hardened against malformed input (go.dev/issue/52718, 58137): a panic is no info.
 func readBuildInfo(ra io.ReaderAt) (bi *buildinfo.BuildInfo) {

@@ -345,3 +345,25 @@ func TestUnknownIsNull(t *testing.T) {
 		t.Errorf("known facts: %s", b)
 	}
 }
+
+// TestInferGOAMD64 checks that a Go binary without build info gets its GOAMD64 from
+// the runtime's start-up CPU check message, which only v2 and higher carry.
+func TestInferGOAMD64(t *testing.T) {
+	for _, level := range []string{"v1", "v3"} {
+		t.Run(level, func(t *testing.T) {
+			bin := fixture.Go(t, fixture.Hello, []string{"GOOS=linux", "GOARCH=amd64", "GOAMD64=" + level}, "-ldflags=-s -w")
+			bin = destroyBuildInfo(t, bin)
+			f, err := Inspect(context.Background(), bin, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			g := f.Slices[0].Go
+			if g == nil || g.SettingsKnown() || !g.SettingKnown("GOAMD64") || g.Settings["GOAMD64"] != level {
+				t.Fatalf("go %+v, want GOAMD64=%s from strings", g, level)
+			}
+			if !strings.HasPrefix(g.Sources["GOAMD64"], "strings: ") {
+				t.Errorf("source %q", g.Sources["GOAMD64"])
+			}
+		})
+	}
+}

@@ -256,9 +256,8 @@ func RequiredLevel(s *exe.Slice) (string, bool) {
 	return "", false
 }
 
-// GoSettingsUnknown reports whether the slice is a Go binary whose build settings
-// (GOAMD64, GOARM64, CGO_ENABLED ...) could not be read: each is unknown, not its
-// default.
+// GoSettingsUnknown reports whether the slice is a Go binary whose CPU level setting
+// (GOAMD64, GOARM64, GOARM) could not be read: it is unknown, not its default.
 func GoSettingsUnknown(s *exe.Slice) bool { return goSettingsUnknown(s) }
 
 // levelRequired reports whether the slice's required CPU level is a proven requirement
@@ -277,10 +276,21 @@ func levelRequired(s *exe.Slice) bool {
 	return false
 }
 
-// goSettingsUnknown reports whether the slice is a Go binary whose build settings
-// (GOAMD64, GOARM64) could not be read.
+// goSettingsUnknown reports whether the slice is a Go binary whose CPU level setting
+// (GOAMD64, GOARM64, GOARM) could not be read.
 func goSettingsUnknown(s *exe.Slice) bool {
-	return s.Go != nil && !s.Go.SettingsKnown()
+	if s.Go == nil {
+		return false
+	}
+	switch s.Arch {
+	case "amd64":
+		return !s.Go.SettingKnown("GOAMD64")
+	case "arm64":
+		return !s.Go.SettingKnown("GOARM64")
+	case "arm":
+		return !s.Go.SettingKnown("GOARM")
+	}
+	return !s.Go.SettingsKnown()
 }
 
 // unknownLevel says, for a verdict that would otherwise be plain, what it does not
