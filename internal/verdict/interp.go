@@ -37,13 +37,20 @@ func qemuArch(goarch string) string {
 // interpreterDirs lists the prefixes where the interpreter of s is looked for, in
 // order ("" is the root).
 func interpreterDirs(s *exe.Slice, h host.Host, b *host.Binfmt) []string {
-	if b == nil || strings.Contains(b.Interpreter, "rosetta") || !strings.Contains(path.Base(b.Interpreter), "qemu") && !strings.Contains(b.Interpreter, "binfmt") {
+	if !isQEMU(b) {
 		return []string{""}
 	}
 	if h.QEMULDPrefix != "" {
 		return []string{strings.TrimRight(h.QEMULDPrefix, "/"), ""}
 	}
 	return []string{"/etc/qemu-binfmt/" + qemuArch(s.Arch), ""}
+}
+
+// isQEMU reports whether the handler b is qemu-user (qemu-aarch64-static, or Debian's
+// /usr/libexec/qemu-binfmt/aarch64-binfmt-P link to it).
+func isQEMU(b *host.Binfmt) bool {
+	return b != nil && !strings.Contains(b.Interpreter, "rosetta") &&
+		(strings.Contains(path.Base(b.Interpreter), "qemu") || strings.Contains(b.Interpreter, "qemu-binfmt"))
 }
 
 // missingInterpreter reports the verdict "no" when the host is this machine, the slice
@@ -68,7 +75,7 @@ func missingInterpreter(s *exe.Slice, h host.Host, b *host.Binfmt) (Verdict, boo
 	} else {
 		why += ", so the kernel cannot start it (\"No such file or directory\")"
 	}
-	if fix := interpreterFix(s, b != nil); fix != "" {
+	if fix := interpreterFix(s, isQEMU(b)); fix != "" {
 		why += ": " + fix
 	}
 	return Verdict{Runs: No, Reason: why}, true
@@ -85,7 +92,7 @@ func interpreterNote(s *exe.Slice, h host.Host, b *host.Binfmt) string {
 		where = append(where, d+s.Interpreter)
 	}
 	n := "if its ELF interpreter is installed (" + strings.Join(where, " or ") + ")"
-	if fix := interpreterFix(s, true); fix != "" {
+	if fix := interpreterFix(s, isQEMU(b)); fix != "" {
 		n += "; else " + fix
 	}
 	return n
@@ -105,7 +112,7 @@ var debianLibc = map[string]struct{ arch, triplet string }{
 
 // interpreterFix says what to install so the interpreter is found: the Debian
 // multiarch C library, or the cross one and QEMU_LD_PREFIX.
-func interpreterFix(s *exe.Slice, emulated bool) string {
+func interpreterFix(s *exe.Slice, qemu bool) string {
 	base := path.Base(s.Interpreter)
 	d, ok := debianLibc[s.Arch]
 	if s.Arch == "arm" {
@@ -125,7 +132,7 @@ func interpreterFix(s *exe.Slice, emulated bool) string {
 		return ""
 	}
 	fix := fmt.Sprintf("install libc6:%s (dpkg --add-architecture %s && apt-get update && apt-get install libc6:%s)", d.arch, d.arch, d.arch)
-	if emulated {
+	if qemu {
 		fix += fmt.Sprintf(", or install libc6-%s-cross and set QEMU_LD_PREFIX=/usr/%s", d.arch, d.triplet)
 	}
 	return fix

@@ -89,6 +89,14 @@ func TestInterpreterCheck(t *testing.T) {
 			}
 		})
 	}
+	// Rosetta for Linux looks in /, and QEMU_LD_PREFIX means nothing to it.
+	amd := elf("amd64", 4096)
+	amd.Interpreter = "/lib64/ld-linux-x86-64.so.2"
+	hr := mustHost(t, "linux/arm64,page=4k,binfmt=amd64:/mnt/lima-rosetta/rosetta")
+	hr.Exists = func(string) bool { return false }
+	if v := Judge(file(exe.FormatELF, amd), hr); v.Runs != No || !strings.Contains(v.Reason, "libc6:amd64") || strings.Contains(v.Reason, "QEMU_LD_PREFIX") {
+		t.Errorf("amd64 under Rosetta without libc6:amd64: %+v", v)
+	}
 	// 32-bit programs on a 64-bit kernel need their own C library too.
 	s386 := elf("386", 4096)
 	s386.Interpreter = "/lib/ld-linux.so.2"
