@@ -393,7 +393,7 @@ func formatName(f *exe.File) string {
 	case exe.FormatMachO:
 		return "Mach-O"
 	case exe.FormatMachOFat:
-		return fmt.Sprintf("Mach-O universal (%d slices)", len(f.Slices))
+		return fmt.Sprintf("Mach-O universal (%d slice%s)", len(f.Slices), plural(int64(len(f.Slices))))
 	case exe.FormatPE:
 		return "PE"
 	}
