@@ -127,6 +127,11 @@ func judgeDarwin(s *exe.Slice, h host.Host, platform string) Verdict {
 		if p := s.SignatureProblem(); p != "" {
 			return Verdict{Runs: No, Reason: p}
 		}
+		if s.Arch == "arm64" {
+			// Go's GOARM64 gates only LSE atomics and the crypto extensions, which every
+			// Apple Silicon core has (M1 is ARMv8.5-A): an unknown GOARM64 runs.
+			return Verdict{Runs: Native}
+		}
 		return Verdict{Runs: Native, Reason: unknownLevel(s)}
 	case s.Arch == "386":
 		return Verdict{Runs: No, Reason: "32-bit Intel code: macOS 10.15 and later run no 32-bit programs"}
