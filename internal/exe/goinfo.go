@@ -162,6 +162,44 @@ func (g *GoInfo) SettingKnown(key string) bool {
 	return g != nil && (g.SettingsKnown() || g.Sources[key] != "")
 }
 
+// arm64LSEMessage is the message Go's runtime (runtime/asm_arm64.s, no_lse_msg, Go
+// 1.23 and later) carries only when built with GOARM64=v8.1 or later, or ",lse".
+const arm64LSEMessage = "This program can only run on ARM64 processors with LSE support."
+
+// inferGOARM64LSE records, for an arm64 Go binary without build info whose runtime
+// carries the LSE check message, that it requires LSE atomics (GOARM64=v8.1 at least).
+// Without the message GOARM64 stays unknown: it may still ask for ",crypto", which the
+// runtime does not check.
+func inferGOARM64LSE(s *Slice) {
+	g := s.Go
+	l, err := readLayout(s.ra, s.Size)
+	if err != nil {
+		return
+	}
+	msg := []byte(arm64LSEMessage)
+	found := false
+	budget := int64(scanMaxLen)
+	for _, sec := range l.sections {
+		if !sec.data || sec.off >= uint64(s.Size) || budget <= 0 || found {
+			continue
+		}
+		end := int64(min(sec.off+sec.size, uint64(s.Size)))
+		budget -= end - int64(sec.off)
+		scanRegion(s.ra, int64(sec.off), end, len(msg), func(buf []byte, base int64) bool {
+			found = bytes.Contains(buf, msg)
+			return !found
+		})
+	}
+	if !found {
+		return
+	}
+	if g.Settings == nil {
+		g.Settings = map[string]string{}
+	}
+	g.Settings["GOARM64"] = "v8.1"
+	g.Sources["GOARM64"] = "strings: the runtime's start-up check \"" + arm64LSEMessage + "\" (GOARM64=v8.1 or later, or ,lse)"
+}
+
 // amd64CPUMessage starts the message Go's runtime (runtime/asm_amd64.s, bad_cpu_msg)
 // carries only when built with GOAMD64=v2 or higher; a v1 build has zeros there.
 const amd64CPUMessage = "This program can only be run on AMD64 processors with v"
@@ -172,7 +210,14 @@ const amd64CPUMessage = "This program can only be run on AMD64 processors with v
 // GOAMD64 and the message with it). Call it after readGo, before the instruction scan.
 func inferGOAMD64(s *Slice) {
 	g := s.Go
-	if g == nil || g.SettingsKnown() || s.Arch != "amd64" || g.Pclntab == "" || s.ra == nil {
+	if g == nil || g.SettingsKnown() || g.Pclntab == "" || s.ra == nil {
+		return
+	}
+	if s.Arch == "arm64" {
+		inferGOARM64LSE(s)
+		return
+	}
+	if s.Arch != "amd64" {
 		return
 	}
 	l, err := readLayout(s.ra, s.Size)

@@ -367,3 +367,23 @@ func TestInferGOAMD64(t *testing.T) {
 		})
 	}
 }
+
+// TestInferGOARM64LSE checks that an arm64 Go binary without build info built for LSE
+// is known to require it, and that without LSE its GOARM64 stays unknown.
+func TestInferGOARM64LSE(t *testing.T) {
+	for _, tc := range []struct {
+		level string
+		known bool
+	}{{"v8.1", true}, {"v8.0", false}} {
+		bin := fixture.Go(t, fixture.Hello, []string{"GOOS=linux", "GOARCH=arm64", "GOARM64=" + tc.level}, "-ldflags=-s -w")
+		bin = destroyBuildInfo(t, bin)
+		f, err := Inspect(context.Background(), bin, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := f.Slices[0].Go
+		if g == nil || g.SettingKnown("GOARM64") != tc.known || tc.known && g.Settings["GOARM64"] != "v8.1" {
+			t.Errorf("GOARM64=%s: known %v, settings %v", tc.level, g.SettingKnown("GOARM64"), g.Settings)
+		}
+	}
+}
