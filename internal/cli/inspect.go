@@ -477,7 +477,7 @@ func sliceSummary(format exe.Format, s *exe.Slice) string {
 		if lvl, ok := verdict.RequiredLevel(s); ok && lvl != "x86-64-v1" && lvl != "v8.0" {
 			parts = append(parts, "needs "+lvl)
 		} else if !ok && r.RequiredSource == "code" && r.RequiredLevel != "" && r.RequiredLevel != "x86-64-v1" && r.RequiredLevel != "v8.0" {
-			parts = append(parts, "uses "+r.RequiredLevel+" instructions (not proven required: they may run only when the CPU has them)")
+			parts = append(parts, "uses "+r.RequiredLevel+" code when the CPU has it (not required)")
 		}
 	}
 	if slices.Contains(s.Notes, exe.UPXNote) {
