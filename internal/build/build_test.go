@@ -498,24 +498,6 @@ func TestResolve(t *testing.T) {
 	}
 }
 
-func TestVersionLess(t *testing.T) {
-	for _, tc := range []struct {
-		a, b string
-		want bool
-	}{
-		{"", "GLIBC_2.17", true},
-		{"GLIBC_2.17", "GLIBC_2.34", true},
-		{"GLIBC_2.9", "GLIBC_2.17", true},
-		{"GLIBC_2.34", "GLIBC_2.3.4", false},
-		{"GLIBC_2.3.4", "GLIBC_2.3", false},
-		{"GLIBC_2.3", "GLIBC_2.3.4", true},
-	} {
-		if got := versionLess(tc.a, tc.b); got != tc.want {
-			t.Errorf("versionLess(%q, %q) = %v", tc.a, tc.b, got)
-		}
-	}
-}
-
 func TestVerifyFindsMismatches(t *testing.T) {
 	ctx := context.Background()
 	amd := fixture.Go(t, fixture.Hello, []string{"GOOS=linux", "GOARCH=amd64"})

@@ -6,12 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/bits"
 	"os"
 	"slices"
 	"strings"
 
 	"github.com/gonative/gonative/internal/atomicfile"
+	"github.com/gonative/gonative/internal/exe"
 )
 
 // Mach-O universal ("fat") file magics, always stored big-endian.
@@ -19,9 +19,6 @@ const (
 	fatMagic   = 0xcafebabe
 	fatMagic64 = 0xcafebabf
 )
-
-// maxP2Align is the largest slice alignment (2^15) lipo uses.
-const maxP2Align = 15
 
 // Mach-O CPU types (mach/machine.h).
 const (
@@ -59,232 +56,16 @@ type Universal struct {
 	Slices []SliceInfo `json:"slices"`
 }
 
-// archName returns lipo's name of a CPU type and subtype.
-func archName(cpu, sub uint32) string {
-	sub &= cpuSubMask
-	switch cpu {
-	case cpuTypeX86:
-		return "i386"
-	case cpuTypeAMD:
-		if sub == 8 {
-			return "x86_64h"
-		}
-		return "x86_64"
-	case cpuTypeA64:
-		if sub == arm64eSub {
-			return "arm64e"
-		}
-		return "arm64"
-	case cpuTypeARM | 0x02000000: // CPU_TYPE_ARM64_32
-		return "arm64_32"
-	case cpuTypeARM:
-		switch sub {
-		case 9:
-			return "armv7"
-		case 11:
-			return "armv7s"
-		case 12:
-			return "armv7k"
-		}
-		return "arm"
-	case cpuTypePPC:
-		return "ppc"
-	case cpuTypeP64:
-		return "ppc64"
-	}
-	return fmt.Sprintf("cputype%d_subtype%d", cpu, sub)
-}
-
-// goArch returns the GOARCH of a CPU type, or "".
-func goArch(cpu uint32) string {
-	switch cpu {
-	case cpuTypeX86:
-		return "386"
-	case cpuTypeAMD:
-		return "amd64"
-	case cpuTypeA64:
-		return "arm64"
-	case cpuTypeARM:
-		return "arm"
-	case cpuTypeP64:
-		return "ppc64"
-	}
-	return ""
-}
-
 // matchArch reports whether the slice s is what the user named with arch: lipo's
 // name (x86_64, arm64e) or a GOARCH (amd64).
 func matchArch(s SliceInfo, arch string) bool {
 	return s.Arch == arch || (s.GOARCH != "" && s.GOARCH == arch && s.Arch != "arm64e" && s.Arch != "x86_64h")
 }
 
-// readThin reads the header of a thin Mach-O image and the alignment lipo would give
-// it. It never panics.
-func readThin(ra io.ReaderAt, size int64) (s SliceInfo, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("malformed Mach-O: %v", r)
-		}
-	}()
-	var magic [4]byte
-	if _, err := ra.ReadAt(magic[:], 0); err != nil {
-		return s, errors.New("not a Mach-O file (too short)")
-	}
-	switch binary.BigEndian.Uint32(magic[:]) {
-	case fatMagic, fatMagic64:
-		if isFatHeader(ra, size) {
-			return s, errors.New("is a universal file; only thin Mach-O files can be merged (use `gonative universal thin` first)")
-		}
-	}
-	f, err := macho.NewFile(io.NewSectionReader(ra, 0, size))
-	if err != nil {
-		return s, fmt.Errorf("not a Mach-O file: %w", err)
-	}
-	s = SliceInfo{
-		Arch:     archName(uint32(f.Cpu), f.SubCpu),
-		GOARCH:   goArch(uint32(f.Cpu)),
-		CPU:      uint32(f.Cpu),
-		SubCPU:   f.SubCpu,
-		FileType: uint32(f.Type),
-		Size:     size,
-		Align:    p2Align(f),
-	}
-	return s, nil
-}
-
-// p2Align is the alignment llvm-lipo gives a slice (MachOUniversalWriter.cpp,
-// calculateAlignment): for an object file the largest section alignment (at least
-// 2^2), otherwise the smallest power of two that divides every segment's vmaddr;
-// clamped to [2, 15]. For Go's binaries this is 2^14 for arm64 and 2^12 for x86-64,
-// cctools lipo's values.
-func p2Align(f *macho.File) uint32 {
-	p2min := uint32(maxP2Align)
-	for _, l := range f.Loads {
-		seg, ok := l.(*macho.Segment)
-		if !ok {
-			continue
-		}
-		var cur uint32
-		if f.Type == macho.TypeObj {
-			cur = maxP2Align
-			n := 0
-			for _, sec := range f.Sections {
-				if sec.Seg == seg.Name {
-					if n == 0 {
-						cur = 2
-					}
-					n++
-					cur = max(cur, sec.Align)
-				}
-			}
-		} else {
-			cur = uint32(bits.TrailingZeros64(seg.Addr))
-		}
-		p2min = min(p2min, cur)
-	}
-	return max(2, min(p2min, maxP2Align))
-}
-
-// isFatHeader tells a universal file from a Java class file, which shares its magic:
-// a universal file has a small architecture count and slices inside the file.
-func isFatHeader(ra io.ReaderAt, size int64) bool {
-	var h [8]byte
-	if _, err := ra.ReadAt(h[:], 0); err != nil {
-		return false
-	}
-	n := binary.BigEndian.Uint32(h[4:])
-	return n > 0 && n < 64 && int64(8+n*fatArchSize) <= size
-}
-
-// readFatHeader reads a universal file's slice table.
-func readFatHeader(ra io.ReaderAt, size int64) (u Universal, err error) {
-	var h [8]byte
-	if _, err := ra.ReadAt(h[:], 0); err != nil {
-		return u, errors.New("not a Mach-O file (too short)")
-	}
-	magic := binary.BigEndian.Uint32(h[:])
-	if magic != fatMagic && magic != fatMagic64 || !isFatHeader(ra, size) {
-		return u, errors.New("not a universal Mach-O file")
-	}
-	u.Fat, u.Fat64 = true, magic == fatMagic64
-	n := binary.BigEndian.Uint32(h[4:])
-	entry := int64(fatArchSize)
-	if u.Fat64 {
-		entry = fatArch64Sz
-	}
-	buf := make([]byte, int64(n)*entry)
-	if _, err := ra.ReadAt(buf, 8); err != nil {
-		return u, errors.New("universal header truncated")
-	}
-	for i := range int64(n) {
-		b := buf[i*entry:]
-		s := SliceInfo{CPU: binary.BigEndian.Uint32(b), SubCPU: binary.BigEndian.Uint32(b[4:])}
-		if u.Fat64 {
-			s.Offset = int64(binary.BigEndian.Uint64(b[8:]))
-			s.Size = int64(binary.BigEndian.Uint64(b[16:]))
-			s.Align = binary.BigEndian.Uint32(b[24:])
-		} else {
-			s.Offset = int64(binary.BigEndian.Uint32(b[8:]))
-			s.Size = int64(binary.BigEndian.Uint32(b[12:]))
-			s.Align = binary.BigEndian.Uint32(b[16:])
-		}
-		s.Arch, s.GOARCH = archName(s.CPU, s.SubCPU), goArch(s.CPU)
-		if s.Offset < 0 || s.Size < 0 || s.Offset > size || s.Size > size-s.Offset {
-			return u, fmt.Errorf("slice %d (%s) lies outside the file (offset %d, size %d, file size %d)", i, s.Arch, s.Offset, s.Size, size)
-		}
-		var ft [4]byte
-		if _, err := ra.ReadAt(ft[:], s.Offset+12); err == nil {
-			var mh [4]byte
-			ra.ReadAt(mh[:], s.Offset)
-			if mh[0] == 0xfe || mh[0] == 0xcf || mh[0] == 0xce {
-				s.FileType = binary.LittleEndian.Uint32(ft[:])
-			} else {
-				s.FileType = binary.BigEndian.Uint32(ft[:])
-			}
-		}
-		u.Slices = append(u.Slices, s)
-	}
-	return u, nil
-}
-
-// ReadUniversal describes the Mach-O file at path: the slice table of a universal
-// file, or one slice for a thin file. Anything but a regular file is refused without
-// blocking on it (atomicfile.OpenInput).
-func ReadUniversal(path string) (*Universal, error) {
-	f, st, err := atomicfile.OpenInput(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return readUniversal(f, st.Size(), path)
-}
-
-func readUniversal(ra io.ReaderAt, size int64, path string) (*Universal, error) {
-	if isFatHeader(ra, size) {
-		var h [4]byte
-		ra.ReadAt(h[:], 0)
-		if m := binary.BigEndian.Uint32(h[:]); m == fatMagic || m == fatMagic64 {
-			u, err := readFatHeader(ra, size)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", path, err)
-			}
-			u.Path = path
-			return &u, nil
-		}
-	}
-	s, err := readThin(ra, size)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return &Universal{Path: path, Slices: []SliceInfo{s}}, nil
-}
-
 // MaxCreateSlices is the most slices CreateUniversal puts in one file: what every
-// reader accepts. file(1) (5.44, magic/Magdir/cafebabe) calls a 0xcafebabe file a
-// "Mach-O universal binary" only for 1 to 19 architectures (20 to 30 is "data", 31
-// and more a Java class file), internal/exe reads up to 44 and this package's reader
-// up to 63. No real universal file has more than a handful.
-const MaxCreateSlices = 19
+// reader accepts (exe.MaxFatArchs, file(1)'s rule for telling a universal file from a
+// Java class file). No real universal file has more than a handful.
+const MaxCreateSlices = exe.MaxFatArchs
 
 // CreateOptions tunes CreateUniversal.
 type CreateOptions struct {

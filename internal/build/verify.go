@@ -3,12 +3,10 @@ package build
 import (
 	"context"
 	"crypto/sha256"
-	"debug/elf"
 	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 
 	"github.com/gonative/gonative/internal/exe"
@@ -73,11 +71,7 @@ func verify(ctx context.Context, path string, t Target, cgo cgoWant, out *Output
 	}
 	checkSlice(&f.Slices[0], t, cgo, out)
 	if f.Format == exe.FormatELF && !out.Static {
-		if v, err := glibcNeed(path); err != nil {
-			out.Problems = append(out.Problems, err.Error())
-		} else {
-			out.GLIBC = v
-		}
+		out.GLIBC = f.Slices[0].GLIBC // exe reads the version needs once, for everyone
 	}
 }
 
@@ -103,11 +97,13 @@ func checkSlice(s *exe.Slice, t Target, cgo cgoWant, out *Output) {
 		out.Problems = append(out.Problems, "not recognised as a Go program")
 	} else {
 		out.GoVersion = s.Go.Version
-		out.CgoLinked = out.CgoLinked || s.Go.Cgo
+		out.CgoLinked = out.CgoLinked || exe.Is(s.Go.Cgo)
 		switch {
-		case cgo == cgoYes && !s.Go.Cgo:
+		case s.Go.Cgo == nil:
+			out.Problems = append(out.Problems, "cannot tell whether runtime/cgo is linked: "+s.Go.Sources["cgo"])
+		case cgo == cgoYes && !*s.Go.Cgo:
 			out.Problems = append(out.Problems, "built with cgo but runtime/cgo is not linked")
-		case cgo == cgoNo && s.Go.Cgo:
+		case cgo == cgoNo && *s.Go.Cgo:
 			out.Problems = append(out.Problems, "built without cgo but runtime/cgo is linked")
 		}
 	}
@@ -116,16 +112,17 @@ func checkSlice(s *exe.Slice, t Target, cgo cgoWant, out *Output) {
 		switch {
 		case sig == nil || !sig.Present:
 			out.Signature = "none"
-		case sig.Valid && sig.AdHoc:
+		case sig.Valid == nil:
+			out.Signature = "unknown: " + sig.Problem
+		case *sig.Valid && sig.AdHoc:
 			out.Signature = "valid (ad hoc)"
-		case sig.Valid:
+		case *sig.Valid:
 			out.Signature = "valid"
 		default:
 			out.Signature = "invalid: " + sig.Problem
 		}
-		// The kernel kills an arm64 program without a valid signature ("Killed: 9").
-		if t.Arch == "arm64" && (sig == nil || !sig.Valid) {
-			out.Problems = append(out.Problems, "darwin/arm64 needs a valid code signature; signature "+out.Signature)
+		if p := s.SignatureProblem(); p != "" {
+			out.Problems = append(out.Problems, "darwin/arm64 needs a valid code signature: "+p)
 		}
 	}
 }
@@ -178,51 +175,4 @@ func hashFile(path string, out *Output) error {
 	}
 	out.Size, out.SHA256 = n, hex.EncodeToString(h.Sum(nil))
 	return nil
-}
-
-// glibcNeed returns the newest GLIBC_x.y version that the ELF file's imported symbols
-// need ("" when it needs none). Malformed files are an error, never a panic.
-func glibcNeed(path string) (v string, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("read ELF symbol versions of %s: %v", path, r)
-		}
-	}()
-	f, err := elf.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	syms, err := f.ImportedSymbols()
-	if err != nil {
-		return "", nil // no dynamic symbols
-	}
-	for _, s := range syms {
-		if strings.HasPrefix(s.Version, "GLIBC_") && versionLess(v, s.Version) {
-			v = s.Version
-		}
-	}
-	return strings.TrimPrefix(v, "GLIBC_"), nil
-}
-
-// versionLess compares GLIBC_a.b.c strings numerically.
-func versionLess(a, b string) bool {
-	if a == "" {
-		return b != ""
-	}
-	pa := strings.Split(strings.TrimPrefix(a, "GLIBC_"), ".")
-	pb := strings.Split(strings.TrimPrefix(b, "GLIBC_"), ".")
-	for i := 0; i < max(len(pa), len(pb)); i++ {
-		var x, y int
-		if i < len(pa) {
-			x, _ = strconv.Atoi(pa[i])
-		}
-		if i < len(pb) {
-			y, _ = strconv.Atoi(pb[i])
-		}
-		if x != y {
-			return x < y
-		}
-	}
-	return false
 }

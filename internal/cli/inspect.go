@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -89,14 +90,18 @@ func runInspect(cmd *cobra.Command, args []string, fl inspectFlags) error {
 			return &ExitError{Code: ExitFailed, Err: err}
 		}
 	}
-	// Missing paths are the command's failure: say so before reading anything.
+	// A missing or unreadable path is named on stderr and fails the command at the
+	// end; every other path is still reported, as file(1) and go version -m do.
 	paths, err := expandStdin(args, cmd.InOrStdin())
 	if err != nil {
 		return &ExitError{Code: ExitFailed, Err: err}
 	}
-	for _, p := range paths {
-		if _, err := os.Lstat(p); err != nil {
-			return &ExitError{Code: ExitFailed, Err: fmt.Errorf("inspect %s: %w", p, unwrapPathError(err))}
+
+	// On this Linux machine, a library its package manager owns is a system library.
+	var libs *host.Libraries
+	if fl.host == "" && h.OS == "linux" {
+		if probe, err := host.FromEnv(os.Getenv); err == nil {
+			libs = host.NewLibraries(probe)
 		}
 	}
 
@@ -107,12 +112,25 @@ func runInspect(cmd *cobra.Command, args []string, fl inspectFlags) error {
 	err = inspectAll(ctx, paths, opts, func(r inspected) error {
 		if r.openErr != nil {
 			failed = true
-			fmt.Fprintf(cmd.ErrOrStderr(), "gonative: inspect %s: %s\n", Quote(r.Path), Quote(unwrapPathError(r.openErr).Error()))
+			msg := unwrapPathError(r.openErr).Error()
+			fmt.Fprintf(cmd.ErrOrStderr(), "gonative: inspect %s: %s\n", Quote(r.Path), Quote(msg))
+			if fl.json {
+				b, err := json.Marshal(struct {
+					Path  string `json:"path"`
+					Error string `json:"error"`
+				}{r.Path, msg})
+				if err != nil {
+					return err
+				}
+				out.Write(b)
+				out.WriteByte('\n')
+			}
 			return nil
 		}
 		if r.Format == exe.FormatUnknown && !r.named {
 			return nil // not an executable, found while walking a directory
 		}
+		libs.Mark(r.File)
 		v := verdict.Judge(r.File, h)
 		r.Verdict = &v
 		if wants != nil {
@@ -196,6 +214,7 @@ func inspectAll(ctx context.Context, paths []string, opts exe.Options, emit func
 		i     int
 		path  string
 		named bool
+		err   error // the path could not be walked
 	}
 	jobs := make(chan job)
 	results := make(chan struct {
@@ -206,9 +225,9 @@ func inspectAll(ctx context.Context, paths []string, opts exe.Options, emit func
 	go func() {
 		defer close(jobs)
 		i := 0
-		send := func(p string, named bool) bool {
+		send := func(p string, named bool, err error) bool {
 			select {
-			case jobs <- job{i, p, named}:
+			case jobs <- job{i, p, named, err}:
 				i++
 				return true
 			case <-ctx.Done():
@@ -218,7 +237,7 @@ func inspectAll(ctx context.Context, paths []string, opts exe.Options, emit func
 		for _, p := range paths {
 			st, err := os.Stat(p)
 			if err != nil || !st.IsDir() {
-				if !send(p, true) {
+				if !send(p, true, nil) {
 					return
 				}
 				continue
@@ -226,19 +245,23 @@ func inspectAll(ctx context.Context, paths []string, opts exe.Options, emit func
 			err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
 				if err != nil {
 					if path == p {
-						return err
+						// The named directory cannot be read: report it, go on.
+						if !send(p, true, err) {
+							return ctx.Err()
+						}
+						return filepath.SkipDir
 					}
 					return nil // unreadable subdirectory: skip it, as find(1) would warn
 				}
 				if !d.Type().IsRegular() {
 					return nil // directories, symlinks, devices, FIFOs, sockets
 				}
-				if !send(path, false) {
+				if !send(path, false, nil) {
 					return ctx.Err()
 				}
 				return nil
 			})
-			if err != nil {
+			if err != nil && !errors.Is(err, filepath.SkipDir) {
 				walkErr = fmt.Errorf("inspect %s: %w", p, err)
 				return
 			}
@@ -252,7 +275,12 @@ func inspectAll(ctx context.Context, paths []string, opts exe.Options, emit func
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				r := inspectOne(ctx, j.path, opts, j.named)
+				var r inspected
+				if j.err != nil {
+					r = inspected{File: &exe.File{Path: j.path, Format: exe.FormatUnknown}, named: true, openErr: j.err}
+				} else {
+					r = inspectOne(ctx, j.path, opts, j.named)
+				}
 				select {
 				case results <- struct {
 					i int
@@ -345,7 +373,12 @@ func summary(r inspected) string {
 		b.WriteString("; error: " + f.Error)
 	}
 	if r.Verdict != nil {
-		b.WriteString(" => " + verdictText(r.Verdict))
+		v := *r.Verdict
+		// The error that makes a slice damaged is on the line already.
+		if e, ok := strings.CutPrefix(v.Reason, verdict.DamagedPrefix); ok && strings.Contains(b.String(), e) {
+			v.Reason = "the file is damaged (the error above)"
+		}
+		b.WriteString(" => " + verdictText(&v))
 	}
 	for _, u := range r.Unmet {
 		b.WriteString("; UNMET: " + u)
@@ -360,7 +393,7 @@ func formatName(f *exe.File) string {
 	case exe.FormatMachO:
 		return "Mach-O"
 	case exe.FormatMachOFat:
-		return fmt.Sprintf("Mach-O universal (%d slices)", len(f.Slices))
+		return fmt.Sprintf("Mach-O universal (%d slice%s)", len(f.Slices), plural(int64(len(f.Slices))))
 	case exe.FormatPE:
 		return "PE"
 	}
@@ -397,7 +430,9 @@ func sliceSummary(format exe.Format, s *exe.Slice) string {
 		parts = append(parts, "static")
 	case len(s.Libraries) > 0 || s.Interpreter != "":
 		dyn := "dynamic"
-		if n := nonSystem(s.Libraries); n > 0 {
+		if n := nonSystem(s.Libraries); n == 1 {
+			dyn += " (1 non-system library)"
+		} else if n > 1 {
 			dyn += fmt.Sprintf(" (%d non-system libraries)", n)
 		}
 		if s.GLIBC != "" {
@@ -405,29 +440,48 @@ func sliceSummary(format exe.Format, s *exe.Slice) string {
 		}
 		parts = append(parts, dyn)
 	}
-	if s.PIE {
+	switch {
+	case exe.Is(s.PIE):
 		parts = append(parts, "PIE")
+	case s.PIE == nil && s.Error == "":
+		parts = append(parts, "PIE unknown ("+s.Unknown["pie"]+")")
 	}
-	if s.Stripped {
+	switch {
+	case exe.Is(s.Stripped):
 		parts = append(parts, "stripped")
+	case s.Stripped == nil && s.Error == "":
+		parts = append(parts, "stripped unknown ("+s.Unknown["stripped"]+")")
 	}
 	if sig := s.Signature; sig != nil {
 		parts = append(parts, signatureText(sig))
 	}
 	if g := s.Go; g != nil {
-		goText := "Go " + orUnknown(g.Version)
-		if g.Cgo {
+		goText := "Go " + goVersionText(g)
+		switch {
+		case exe.Is(g.Cgo):
 			goText += " cgo"
+		case g.Cgo == nil:
+			goText += " cgo unknown (" + strings.TrimPrefix(g.Sources["cgo"], "unknown: ") + ")"
 		}
 		for _, k := range []string{"GOAMD64", "GOARM64", "GOARM"} {
 			if v := g.Settings[k]; v != "" {
 				goText += " " + k + "=" + v
 			}
 		}
+		if k := levelSetting(s.Arch); k != "" && !g.SettingKnown(k) {
+			goText += " " + k + " unknown (no build info)"
+		}
 		parts = append(parts, goText)
 	}
-	if r := s.ISA; r != nil && r.RequiredLevel != "" && r.RequiredLevel != "x86-64-v1" && r.RequiredLevel != "v8.0" {
-		parts = append(parts, "needs "+r.RequiredLevel)
+	if r := s.ISA; r != nil {
+		if lvl, ok := verdict.RequiredLevel(s); ok && lvl != "x86-64-v1" && lvl != "v8.0" {
+			parts = append(parts, "needs "+lvl)
+		} else if !ok && r.RequiredSource == "code" && r.RequiredLevel != "" && r.RequiredLevel != "x86-64-v1" && r.RequiredLevel != "v8.0" {
+			parts = append(parts, "uses "+r.RequiredLevel+" code when the CPU has it (not required)")
+		}
+	}
+	if slices.Contains(s.Notes, exe.UPXNote) {
+		parts = append(parts, "packed with UPX (not unpacked: Go or not is unknown)")
 	}
 	if s.Error != "" {
 		parts = append(parts, "error: "+s.Error)
@@ -437,9 +491,11 @@ func sliceSummary(format exe.Format, s *exe.Slice) string {
 
 func signatureText(sig *exe.Signature) string {
 	switch {
+	case sig.Valid == nil:
+		return "signature unknown (" + strings.TrimPrefix(sig.Problem, "unknown: ") + ")"
 	case !sig.Present:
 		return "unsigned"
-	case !sig.Valid:
+	case !*sig.Valid:
 		return "signature INVALID"
 	case sig.AdHoc:
 		return "signed ad hoc (valid)"
@@ -448,7 +504,7 @@ func signatureText(sig *exe.Signature) string {
 }
 
 func verdictText(v *verdict.Verdict) string {
-	s := v.Runs
+	s := string(v.Runs)
 	switch v.Runs {
 	case verdict.Native:
 		s = "runs natively on " + v.Host
@@ -462,7 +518,8 @@ func verdictText(v *verdict.Verdict) string {
 	if v.Reason != "" {
 		s += ": " + v.Reason
 	}
-	return s
+	// The reason quotes strings read from the file (an interpreter path, a library).
+	return Quote(s)
 }
 
 func osName(goos string) string {
@@ -480,6 +537,37 @@ func orUnknown(s string) string {
 		return "(unknown version)"
 	}
 	return s
+}
+
+// levelSetting is the Go setting that sets the CPU level of arch.
+func levelSetting(arch string) string {
+	switch arch {
+	case "amd64":
+		return "GOAMD64"
+	case "arm64":
+		return "GOARM64"
+	case "arm":
+		return "GOARM"
+	case "386":
+		return "GO386"
+	}
+	return ""
+}
+
+// goVersionText is the Go version, or "version unknown (why)".
+func goVersionText(g *exe.GoInfo) string {
+	if g.Version != "" {
+		return g.Version
+	}
+	return "version unknown (" + strings.TrimPrefix(g.Sources["version"], "unknown: ") + ")"
+}
+
+// factText is a tri-state fact: true, false, or "unknown (why)".
+func factText(p *bool, why string) string {
+	if p == nil {
+		return "unknown (" + strings.TrimPrefix(why, "unknown: ") + ")"
+	}
+	return fmt.Sprint(*p)
 }
 
 func nonSystem(libs []exe.Library) int {
@@ -506,7 +594,15 @@ func writeVerbose(w io.Writer, r inspected) {
 	}
 	for i := range f.Slices {
 		s := &f.Slices[i]
-		fmt.Fprintf(w, "  slice %d: %s/%s (%s), %d-bit %s-endian, %s", i+1, orUnknown(s.OS), s.Arch, s.CPU, s.Bits, s.ByteOrder, s.Kind)
+		sliceOS := s.OS
+		if sliceOS == "" {
+			sliceOS = "unknown OS"
+		}
+		layout := "width and byte order unknown"
+		if s.Bits != 0 && s.ByteOrder != "" {
+			layout = fmt.Sprintf("%d-bit %s-endian", s.Bits, s.ByteOrder)
+		}
+		fmt.Fprintf(w, "  slice %d: %s/%s (%s), %s, %s", i+1, sliceOS, s.Arch, s.CPU, layout, s.Kind)
 		if len(f.Slices) > 1 {
 			fmt.Fprintf(w, ", offset %d, %d bytes", s.Offset, s.Size)
 		}
@@ -521,10 +617,13 @@ func writeVerbose(w io.Writer, r inspected) {
 			kv("sdk", s.SDK)
 		}
 		link := "dynamic"
-		if s.Static {
+		switch {
+		case s.Static:
 			link = "static"
+		case s.Error != "" && s.PIE == nil && len(s.Libraries) == 0 && s.Interpreter == "":
+			link = "unknown"
 		}
-		kv("linkage", fmt.Sprintf("%s, PIE %v, stripped %v", link, s.PIE, s.Stripped))
+		kv("linkage", fmt.Sprintf("%s, PIE %s, stripped %s", link, factText(s.PIE, s.Unknown["pie"]), factText(s.Stripped, s.Unknown["stripped"])))
 		kv("interpreter", s.Interpreter)
 		if s.GLIBC != "" {
 			kv("glibc", s.GLIBC+" or later (newest GLIBC_ symbol version needed)")
@@ -532,7 +631,7 @@ func writeVerbose(w io.Writer, r inspected) {
 		for _, l := range s.Libraries {
 			tag := "system"
 			if !l.System {
-				tag = "NOT SYSTEM"
+				tag = "not a system library"
 			}
 			if l.Weak {
 				tag += ", weak"
@@ -559,19 +658,30 @@ func writeVerbose(w io.Writer, r inspected) {
 			kv("signature", t)
 		}
 		if g := s.Go; g != nil {
-			kv("go", orUnknown(g.Version)+sourceOf(g, "version"))
+			if g.Version != "" {
+				kv("go", g.Version+sourceOf(g, "version"))
+			} else {
+				kv("go", goVersionText(g))
+			}
 			kv("path", g.Path)
 			if g.Module != "" {
 				kv("module", strings.TrimSpace(g.Module+" "+g.ModuleVersion))
 			}
-			kv("cgo linked", fmt.Sprint(g.Cgo)+sourceOf(g, "cgo"))
+			if g.Cgo != nil {
+				kv("cgo linked", fmt.Sprint(*g.Cgo)+sourceOf(g, "cgo"))
+			} else {
+				kv("cgo linked", factText(nil, g.Sources["cgo"]))
+			}
+			if !g.SettingsKnown() {
+				kv("settings", factText(nil, g.Sources["settings"]))
+			}
 			keys := make([]string, 0, len(g.Settings))
 			for k := range g.Settings {
 				keys = append(keys, k)
 			}
 			sort.Strings(keys)
 			for _, k := range keys {
-				kv("setting", k+"="+g.Settings[k])
+				kv("setting", k+"="+g.Settings[k]+sourceOf(g, k))
 			}
 			for _, d := range g.Deps {
 				dep := d.Path + " " + d.Version
@@ -582,7 +692,7 @@ func writeVerbose(w io.Writer, r inspected) {
 			}
 		}
 		if r := s.ISA; r != nil {
-			writeISA(kv, r)
+			writeISA(kv, s, r)
 		}
 		for _, n := range s.Notes {
 			kv("note", n)
@@ -590,7 +700,11 @@ func writeVerbose(w io.Writer, r inspected) {
 		kv("error", s.Error)
 	}
 	if r.Verdict != nil {
-		fmt.Fprintf(w, "  verdict: %s\n", verdictText(r.Verdict))
+		v := *r.Verdict
+		if _, ok := strings.CutPrefix(v.Reason, verdict.DamagedPrefix); ok {
+			v.Reason = "the file is damaged (the error above)"
+		}
+		fmt.Fprintf(w, "  verdict: %s\n", verdictText(&v))
 	}
 	for _, u := range r.Unmet {
 		fmt.Fprintf(w, "  UNMET:   %s\n", Quote(u))
@@ -599,11 +713,17 @@ func writeVerbose(w io.Writer, r inspected) {
 }
 
 // writeISA prints the instruction-set part of a slice's -v block.
-func writeISA(kv func(k, v string), r *isa.Report) {
-	if r.RequiredLevel != "" {
+func writeISA(kv func(k, v string), s *exe.Slice, r *isa.Report) {
+	switch {
+	case verdict.GoSettingsUnknown(s) && (r.RequiredSource == "GOAMD64" || r.RequiredSource == "GOARM64" || strings.HasPrefix(r.RequiredSource, "unknown")):
+		kv("cpu level", "unknown ("+levelSetting(s.Arch)+" is not readable: no build info)")
+	case r.RequiredLevel != "":
 		req := r.RequiredLevel
 		if r.RequiredSource != "" {
 			req += " (from " + r.RequiredSource + ")"
+		}
+		if _, ok := verdict.RequiredLevel(s); !ok && r.RequiredSource == "code" {
+			req += ", not proven required: code behind run-time CPU checks runs only when the CPU has it"
 		}
 		kv("cpu level", req)
 	}

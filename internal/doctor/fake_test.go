@@ -78,7 +78,8 @@ func (f *fake) bin(p, goos string, archs []string, goVersion string) *fake {
 			sl.Go = &exe.GoInfo{Version: goVersion, Path: "example.com/" + path.Base(p), ModuleVersion: "v1.2.3"}
 		}
 		if goos == "darwin" && a == "arm64" {
-			sl.Signature = &exe.Signature{Present: true, AdHoc: true, Valid: true}
+			valid := true
+			sl.Signature = &exe.Signature{Present: true, AdHoc: true, Valid: &valid}
 		}
 		ef.Slices = append(ef.Slices, sl)
 	}

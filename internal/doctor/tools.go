@@ -66,7 +66,7 @@ func readTools(ctx context.Context, s *Session) ([]tool, []string) {
 				if sl.Go != nil && t.goVer == "" {
 					t.goVer, t.pkg, t.modVer = sl.Go.Version, sl.Go.Path, sl.Go.ModuleVersion
 				}
-				if sl.OS == "darwin" && sl.Arch == "arm64" && (sl.Signature == nil || !sl.Signature.Present || !sl.Signature.Valid) {
+				if sl.SignatureProblem() != "" {
 					prob := "no signature"
 					if sl.Signature != nil && sl.Signature.Problem != "" {
 						prob = sl.Signature.Problem
@@ -165,7 +165,7 @@ func checkToolsCodesign(ctx context.Context, s *Session) []Finding {
 	if g, ok := s.ActiveGo(ctx); ok && g.File != nil {
 		gt := tool{path: g.Resolved}
 		for _, sl := range g.File.Slices {
-			if sl.OS == "darwin" && sl.Arch == "arm64" && (sl.Signature == nil || !sl.Signature.Present || !sl.Signature.Valid) {
+			if sl.SignatureProblem() != "" {
 				prob := "no signature"
 				if sl.Signature != nil && sl.Signature.Problem != "" {
 					prob = sl.Signature.Problem

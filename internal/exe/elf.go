@@ -32,7 +32,7 @@ func readELF(ra io.ReaderAt, size int64) (s Slice) {
 		}
 	}()
 	if err := parseELF(ra, size, &s); err != nil {
-		s.Error = "ELF: " + err.Error()
+		s.setErr(asFormatError("ELF", err))
 	}
 	return s
 }
@@ -42,7 +42,7 @@ func parseELF(ra io.ReaderAt, size int64, s *Slice) error {
 	// architecture and kind.
 	var ident [elf.EI_NIDENT + 4]byte
 	if _, err := ra.ReadAt(ident[:], 0); err != nil {
-		return fmt.Errorf("truncated header: %w", eofAsUnexpected(err))
+		return readErr("ELF", "header", 0, int64(len(ident)), size, err)
 	}
 	var bo binary.ByteOrder
 	switch elf.Data(ident[elf.EI_DATA]) {
@@ -68,10 +68,18 @@ func parseELF(ra io.ReaderAt, size int64, s *Slice) error {
 	s.Kind = elfKind(typ)
 	osabi := elf.OSABI(ident[elf.EI_OSABI])
 
+	if err := elfCheckTables(ra, size, s.Bits, bo); err != nil {
+		s.OS = elfOSABI(osabi)
+		s.unknownFact("pie", "the ELF headers could not be read")
+		s.unknownFact("stripped", "the ELF headers could not be read")
+		return err
+	}
 	f, err := elf.NewFile(io.NewSectionReader(ra, 0, size))
 	if err != nil {
 		s.OS = elfOSABI(osabi)
-		return err
+		s.unknownFact("pie", "the ELF headers could not be read")
+		s.unknownFact("stripped", "the ELF headers could not be read")
+		return &FormatError{Format: "ELF", Offset: -1, Err: err, Reason: elfNewFileReason(err)}
 	}
 
 	var interp bool
@@ -84,12 +92,15 @@ func parseELF(ra io.ReaderAt, size int64, s *Slice) error {
 				errs = append(errs, fmt.Errorf("PT_INTERP out of bounds (offset %d, size %d)", p.Off, p.Filesz))
 				continue
 			}
+			if p.Filesz == 0 {
+				continue // a separate debug-info file keeps the header, not the bytes
+			}
 			b := make([]byte, p.Filesz)
 			if _, err := p.ReadAt(b, 0); err != nil {
-				errs = append(errs, fmt.Errorf("read PT_INTERP: %w", eofAsUnexpected(err)))
+				errs = append(errs, readErr("ELF", "PT_INTERP", int64(p.Off), int64(p.Filesz), size, err))
 				continue
 			}
-			// The kernel reads the path up to its first NUL; what follows is not part of it.
+			// The kernel reads the path up to its first NUL (fs/binfmt_elf.c).
 			if i := bytes.IndexByte(b, 0); i >= 0 {
 				b = b[:i]
 			}
@@ -103,7 +114,7 @@ func parseELF(ra io.ReaderAt, size int64, s *Slice) error {
 		s.Loads64K = s.Align >= 64<<10
 	}
 
-	s.Stripped = f.SectionByType(elf.SHT_SYMTAB) == nil
+	setFact(&s.Stripped, f.SectionByType(elf.SHT_SYMTAB) == nil)
 
 	// The dynamic section: needed libraries, DT_FLAGS_1, DT_SONAME, and the newest
 	// glibc symbol version needed. Read entry by entry, strings one at a time:
@@ -113,22 +124,32 @@ func parseELF(ra io.ReaderAt, size int64, s *Slice) error {
 	if err != nil {
 		errs = append(errs, err)
 	}
+	dynOK := err == nil
 	needed := d.needed
+	s.RunPath = d.runpath
 	for _, n := range needed {
 		s.Libraries = append(s.Libraries, Library{Name: n, System: elfSystemLibrary(n)})
 	}
 	s.Static = !interp && len(needed) == 0 && typ != elf.ET_REL && typ != elf.ET_CORE
 
-	if typ == elf.ET_DYN {
+	switch {
+	case typ == elf.ET_DYN:
 		// A PIE has the DF_1_PIE flag (also static-pie, which has no interpreter), or,
 		// from older linkers, an interpreter and no soname. libc.so.6 has an
 		// interpreter (it runs) but is a library: it has a soname.
 		if d.flags1&elfDF1PIE != 0 || (interp && !d.soname) {
 			s.Kind = KindExecutable
-			s.PIE = true
+			setFact(&s.PIE, true)
 		} else {
 			s.Kind = KindSharedLib
+			if dynOK {
+				setFact(&s.PIE, false)
+			} else {
+				s.unknownFact("pie", "the dynamic section could not be read")
+			}
 		}
+	default:
+		setFact(&s.PIE, false) // ET_EXEC loads at fixed addresses
 	}
 	glibc := d.glibc
 	if glibc != "" {
@@ -296,32 +317,56 @@ func elfSystemLibrary(name string) bool {
 
 // elfNewestGLIBC returns the newest GLIBC_x.y[.z] version needed, or "".
 func elfNewestGLIBC(needs []elf.DynamicVersionNeed) string {
-	var best []int
-	var bestStr string
+	var best string
 	for _, n := range needs {
 		for _, d := range n.Needs {
 			v, ok := strings.CutPrefix(d.Dep, "GLIBC_")
-			if !ok {
-				continue
-			}
-			var nums []int
-			for _, p := range strings.Split(v, ".") {
-				x, err := strconv.Atoi(p)
-				if err != nil {
-					nums = nil
-					break
-				}
-				nums = append(nums, x)
-			}
-			if nums == nil {
+			if !ok || versionNums(v) == nil {
 				continue // GLIBC_PRIVATE
 			}
-			if best == nil || versionLess(best, nums) {
-				best, bestStr = nums, v
+			if best == "" || CompareVersions(best, v) < 0 {
+				best = v
 			}
 		}
 	}
-	return bestStr
+	return best
+}
+
+// CompareVersions compares dotted decimal versions ("2.34", "14.5.1", "2.3.4") number
+// by number, a missing number counting as 0: -1 when a is older than b, +1 when newer,
+// 0 when equal. A part that is not a number counts as 0. It is the one comparison of
+// glibc and OS versions in gonative.
+func CompareVersions(a, b string) int {
+	pa, pb := strings.Split(a, "."), strings.Split(b, ".")
+	for i := 0; i < len(pa) || i < len(pb); i++ {
+		var x, y int
+		if i < len(pa) {
+			x, _ = strconv.Atoi(pa[i])
+		}
+		if i < len(pb) {
+			y, _ = strconv.Atoi(pb[i])
+		}
+		if x != y {
+			if x < y {
+				return -1
+			}
+			return 1
+		}
+	}
+	return 0
+}
+
+// versionNums parses a dotted decimal version; nil when a part is not a number.
+func versionNums(v string) []int {
+	var nums []int
+	for _, p := range strings.Split(v, ".") {
+		x, err := strconv.Atoi(p)
+		if err != nil || x < 0 {
+			return nil
+		}
+		nums = append(nums, x)
+	}
+	return nums
 }
 
 // versionLess compares dotted version numbers.
@@ -430,7 +475,9 @@ func eofAsUnexpected(err error) error {
 
 // elfDynamic is what readELF takes from the dynamic section.
 type elfDynamic struct {
-	needed []string
+	needed  []string
+	runpath []string // DT_RUNPATH, else DT_RPATH, split at ':'
+
 	soname bool
 	flags1 uint64
 	glibc  string // newest GLIBC_x.y in the version needs
@@ -471,6 +518,8 @@ func readELFDynamic(f *elf.File, ra io.ReaderAt, size int64) (elfDynamic, error)
 		return d, fmt.Errorf("read dynamic section: %w", eofAsUnexpected(err))
 	}
 	var neededOffs []uint64
+	var rpathOff, runpathOff uint64
+	var haveRpath, haveRunpath bool
 	var strAddr, verneed, verneedNum uint64
 	for i := uint64(0); i < n; i++ {
 		e := buf[i*entSize:]
@@ -485,6 +534,10 @@ func readELFDynamic(f *elf.File, ra io.ReaderAt, size int64) (elfDynamic, error)
 			i = n
 		case elf.DT_NEEDED:
 			neededOffs = append(neededOffs, val)
+		case elf.DT_RPATH:
+			rpathOff, haveRpath = val, true
+		case elf.DT_RUNPATH:
+			runpathOff, haveRunpath = val, true
 		case elf.DT_SONAME:
 			d.soname = true
 		case elf.DT_FLAGS_1:
@@ -519,6 +572,16 @@ func readELFDynamic(f *elf.File, ra io.ReaderAt, size int64) (elfDynamic, error)
 			continue
 		}
 		d.needed = append(d.needed, name)
+	}
+	// The loader ignores DT_RPATH when DT_RUNPATH is present (ld.so(8)).
+	if haveRunpath || haveRpath {
+		off := rpathOff
+		if haveRunpath {
+			off = runpathOff
+		}
+		if p, err := str(off); err == nil && p != "" {
+			d.runpath = strings.Split(p, ":")
+		}
 	}
 	if verneed != 0 && len(d.needed) > 0 {
 		if vr := f.SectionByType(elf.SHT_GNU_VERNEED); vr != nil {
@@ -579,4 +642,63 @@ func elfAddrOffset(f *elf.File, addr uint64) (uint64, bool) {
 		}
 	}
 	return 0, false
+}
+
+// elfCheckTables checks that the ELF header, the program header table and the section
+// header table lie inside the file, so a truncated file is reported with the structure
+// and offset that the end of the file cuts (debug/elf says only "EOF").
+func elfCheckTables(ra io.ReaderAt, size int64, bits int, bo binary.ByteOrder) error {
+	hdrSize := int64(52)
+	if bits == 64 {
+		hdrSize = 64
+	}
+	if size < hdrSize {
+		return truncated("ELF", "header", 0, hdrSize, size)
+	}
+	h := make([]byte, hdrSize)
+	if _, err := ra.ReadAt(h, 0); err != nil {
+		return readErr("ELF", "header", 0, hdrSize, size, err)
+	}
+	var phoff, shoff uint64
+	var phentsize, phnum, shentsize, shnum uint16
+	if bits == 64 {
+		phoff, shoff = bo.Uint64(h[32:]), bo.Uint64(h[40:])
+		phentsize, phnum, shentsize, shnum = bo.Uint16(h[54:]), bo.Uint16(h[56:]), bo.Uint16(h[58:]), bo.Uint16(h[60:])
+	} else {
+		phoff, shoff = uint64(bo.Uint32(h[28:])), uint64(bo.Uint32(h[32:]))
+		phentsize, phnum, shentsize, shnum = bo.Uint16(h[42:]), bo.Uint16(h[44:]), bo.Uint16(h[46:]), bo.Uint16(h[48:])
+	}
+	check := func(what string, off uint64, n int64) error {
+		if n == 0 {
+			return nil
+		}
+		if off > uint64(size) || uint64(n) > uint64(size)-off {
+			return truncated("ELF", what, int64(min(off, 1<<62)), n, size)
+		}
+		return nil
+	}
+	if phnum != 0xffff { // PN_XNUM: the count is in section 0, checked by debug/elf
+		if err := check(fmt.Sprintf("program header table (%d entries)", phnum), phoff, int64(phentsize)*int64(phnum)); err != nil {
+			return err
+		}
+	}
+	if shoff != 0 {
+		n := int64(shnum)
+		if n == 0 {
+			n = 1 // extended numbering: section 0 holds the count
+		}
+		if err := check(fmt.Sprintf("section header table (%d entries)", shnum), shoff, int64(shentsize)*n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// elfNewFileReason words an error of debug/elf.NewFile that elfCheckTables did not
+// foresee (a section's contents, the section name table) for a person.
+func elfNewFileReason(err error) string {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return "truncated: a section's contents (the section name table?) run past the end of the file"
+	}
+	return ""
 }

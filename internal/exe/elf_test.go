@@ -234,3 +234,27 @@ func TestELFOtherArch(t *testing.T) {
 		})
 	}
 }
+
+func TestCompareVersions(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		want int
+	}{
+		{"2.17", "2.34", -1},
+		{"2.9", "2.17", -1},
+		{"2.34", "2.3.4", 1},
+		{"2.3.4", "2.3", 1},
+		{"2.3", "2.3.4", -1},
+		{"2.3", "2.3.0", 0},
+		{"14.5", "13.6", 1},
+		{"11.0", "11", 0},
+	} {
+		if got := CompareVersions(tc.a, tc.b); got != tc.want {
+			t.Errorf("CompareVersions(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
+		}
+	}
+	needs := []elf.DynamicVersionNeed{{Needs: []elf.DynamicVersionDep{{Dep: "GLIBC_2.3.4"}, {Dep: "GLIBC_PRIVATE"}, {Dep: "GLIBC_2.34"}, {Dep: "GLIBC_2.17"}}}}
+	if got := elfNewestGLIBC(needs); got != "2.34" {
+		t.Errorf("elfNewestGLIBC = %q, want 2.34", got)
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"io/fs"
 	"os"
 	"runtime/debug"
+	"strings"
 
 	"github.com/gonative/gonative/internal/isa"
 )
@@ -60,6 +61,8 @@ type File struct {
 	// Error says why the file could not be read completely. Slices read before the
 	// problem are kept.
 	Error string `json:"error,omitempty"`
+	// Err is Error as a value: a *FormatError, or one wrapping ErrNotExecutable.
+	Err error `json:"-"`
 }
 
 // Slice is one architecture's image: the whole file for a thin file, one member of a
@@ -77,14 +80,19 @@ type Slice struct {
 	MinOS string `json:"min_os,omitempty"` // Mach-O minimum OS version (LC_BUILD_VERSION / LC_VERSION_MIN_*)
 	SDK   string `json:"sdk,omitempty"`    // Mach-O SDK version
 
-	PIE         bool   `json:"pie"`
-	Stripped    bool   `json:"stripped"` // no symbol table
-	Static      bool   `json:"static"`   // no dynamic loader and no shared libraries needed
+	// PIE and Stripped (no symbol table) are null when the bytes do not settle them;
+	// Unknown then says why.
+	PIE         *bool  `json:"pie"`
+	Stripped    *bool  `json:"stripped"`
+	Static      bool   `json:"static"` // no dynamic loader and no shared libraries needed
 	Interpreter string `json:"interpreter,omitempty"`
 	// GLIBC is the newest glibc symbol version a dynamic ELF file needs ("2.34"): it
 	// does not start on a system with an older glibc.
 	GLIBC     string    `json:"glibc,omitempty"`
 	Libraries []Library `json:"libraries,omitempty"`
+	// RunPath lists the directories an ELF file's DT_RUNPATH (or DT_RPATH) adds to the
+	// loader's search, as written ($ORIGIN unexpanded).
+	RunPath []string `json:"runpath,omitempty"`
 
 	// ELF only: the largest PT_LOAD alignment, and whether the segments load on kernels
 	// with 16 KiB and 64 KiB pages (alignment at least the page size).
@@ -93,15 +101,26 @@ type Slice struct {
 	Loads64K bool   `json:"loads_64k,omitempty"`
 
 	Signature *Signature `json:"signature,omitempty"` // Mach-O only
-	Go        *GoInfo    `json:"go,omitempty"`        // nil when not a Go binary
+	// MachO is the raw Mach-O header (Mach-O slices only).
+	MachO *MachOHeader `json:"macho,omitempty"`
+	// FatArch is the slice's entry in the universal header (universal files only).
+	FatArch *FatArch `json:"fat_arch,omitempty"`
+	Go      *GoInfo  `json:"go,omitempty"` // nil when not a Go binary
 	// ISA is what the machine code requires and uses (x86-64 and arm64 slices, with
 	// Options.ISA): extensions, the required level, the Rosetta 2 verdict.
 	ISA *isa.Report `json:"isa,omitempty"`
 
+	// Unknown maps each fact reported as null ("pie", "stripped") to why the bytes do
+	// not settle it.
+	Unknown map[string]string `json:"unknown,omitempty"`
+
 	// Notes are facts worth a line that have no field of their own.
 	Notes []string `json:"notes,omitempty"`
-	// Error says why this slice could not be read completely.
+	// Error says why this slice could not be read completely. A slice with an error is
+	// never judged runnable.
 	Error string `json:"error,omitempty"`
+	// Err is Error as a value (a *FormatError, usually).
+	Err error `json:"-"`
 
 	// ra reads this slice's bytes (offset 0 is the slice's first byte).
 	ra io.ReaderAt
@@ -109,6 +128,52 @@ type Slice struct {
 
 // Reader returns a reader of the slice's bytes, for deeper analysis (instruction sets).
 func (s *Slice) Reader() io.ReaderAt { return s.ra }
+
+// setErr records err as the slice's error.
+func (s *Slice) setErr(err error) {
+	s.Err, s.Error = err, err.Error()
+}
+
+// setFact records a fact the bytes settle.
+func setFact(p **bool, v bool) { *p = &v }
+
+// unknownFact records why a fact stays unknown (null).
+func (s *Slice) unknownFact(name, why string) {
+	if s.Unknown == nil {
+		s.Unknown = map[string]string{}
+	}
+	s.Unknown[name] = why
+}
+
+// Is reports whether the fact p is known and true.
+func Is(p *bool) bool { return p != nil && *p }
+
+// IsNot reports whether the fact p is known and false.
+func IsNot(p *bool) bool { return p != nil && !*p }
+
+// SignatureProblem says why the kernel kills this slice for its code signature, or ""
+// when it does not: macOS on Apple Silicon runs no arm64 code without a valid signature
+// (ad hoc at least), and kills the process with SIGKILL ("Killed: 9"). Apple: "Code
+// signing is mandatory on Apple silicon" (macOS Big Sur 11 release notes,
+// developer.apple.com/documentation/macos-release-notes/macos-big-sur-11_0_1-universal-apps-release-notes).
+// This is the one statement of that rule; build verification, doctor and verdicts ask it.
+func (s *Slice) SignatureProblem() string {
+	if s.OS != "darwin" || s.Arch != "arm64" || !s.Kind.Runnable() {
+		return ""
+	}
+	sig := s.Signature
+	switch {
+	case sig != nil && sig.Valid == nil && !sig.Present:
+		return "whether it is signed is unknown (" + sig.Problem + "): the kernel kills it (Killed: 9) unless it carries a valid signature"
+	case sig == nil || !sig.Present:
+		return "an unsigned arm64 Mach-O is killed by the kernel (Killed: 9); sign it: codesign -s - FILE"
+	case sig.Valid == nil:
+		return "its code signature could not be checked (" + sig.Problem + "): the kernel kills it (Killed: 9) unless the signature is valid"
+	case !*sig.Valid:
+		return "its code signature is not valid (" + sig.Problem + "), so the kernel kills it (Killed: 9); re-sign it: codesign -f -s - FILE"
+	}
+	return ""
+}
 
 // Library is one shared library a slice needs.
 type Library struct {
@@ -125,11 +190,9 @@ type Options struct {
 	Deps bool
 	// ISA asks for the instruction-set scan of x86-64 and arm64 code (Slice.ISA).
 	ISA bool
+	// HeadersOnly reads the headers only: no Go build info, no instruction scan.
+	HeadersOnly bool
 }
-
-// ErrNotExecutable is wrapped by Inspect's error for a file that is not in a format it
-// knows (not ELF, Mach-O or PE).
-var ErrNotExecutable = errors.New("not an executable")
 
 // Inspect reads the file at path. The error is for the file as a whole (it does not
 // exist, cannot be opened, is not a regular file); problems inside a file are in
@@ -197,12 +260,13 @@ func Read(ctx context.Context, ra io.ReaderAt, size int64, opts Options) (file *
 		var err error
 		file.Slices, err = readFat(ra, size)
 		if err != nil {
-			file.Error = err.Error()
+			file.Error, file.Err = err.Error(), err
 		}
 	case bytes.HasPrefix(m, []byte("MZ")):
 		file.Format = FormatPE
 		file.Slices = []Slice{readPE(ra, size)}
 	default:
+		file.Err = ErrNotExecutable
 		file.Error = ErrNotExecutable.Error()
 		return file
 	}
@@ -212,21 +276,58 @@ func Read(ctx context.Context, ra io.ReaderAt, size int64, opts Options) (file *
 			file.Error = ctx.Err().Error()
 			return file
 		}
-		if s.ra != nil && s.Kind.Runnable() {
+		if s.ra != nil && packedUPX(s.ra, s.Size) {
+			s.Notes = append(s.Notes, UPXNote)
+		}
+		if s.ra != nil && s.Kind.Runnable() && !opts.HeadersOnly {
 			s.Go = readGo(s.ra, s.Size, opts)
 			reconcileGoOS(s)
-			if opts.ISA {
+			inferGOAMD64(s)
+			if opts.ISA && s.Err == nil { // a damaged slice is not scanned
 				s.ISA = readISA(ctx, s)
+				unknownGoLevel(s)
 			}
 		}
 	}
 	if len(file.Slices) > 0 {
 		file.Kind = file.Slices[0].Kind
 		if file.Error == "" && len(file.Slices) == 1 && file.Slices[0].Error != "" {
-			file.Error = file.Slices[0].Error
+			file.Error, file.Err = file.Slices[0].Error, file.Slices[0].Err
 		}
 	}
 	return file
+}
+
+// UPXNote is the note on a slice packed with UPX. Unpacking is out of scope: the code,
+// the Go build info and the pclntab are compressed, so whether it is Go, which Go and
+// with cgo or not are unknown.
+const UPXNote = "packed with UPX: its code and any Go build info are compressed, and gonative does not unpack (out of scope): whether it is Go, and with which settings, is unknown; run upx -d on a copy and inspect that"
+
+// packedUPX reports whether an image carries UPX's marks: the "UPX!" magic of its
+// packheader in the first 4 KiB (ELF and Mach-O stubs put it right after the headers;
+// PE names its sections UPX0 and UPX1 too).
+func packedUPX(ra io.ReaderAt, size int64) bool {
+	b := make([]byte, min(size, 4096))
+	n, _ := ra.ReadAt(b, 0)
+	b = b[:n]
+	return bytes.Contains(b, []byte("UPX!")) || bytes.Contains(b, []byte("UPX0\x00")) && bytes.Contains(b, []byte("UPX1\x00"))
+}
+
+// unknownGoLevel turns a level the instruction scan took from a Go binary's default
+// GOAMD64/GOARM64 into unknown when the build info is unreadable: the binary may have
+// been built for v3 and exit at start-up; it is not v1 for lack of evidence.
+func unknownGoLevel(s *Slice) {
+	r := s.ISA
+	if r == nil || s.Go == nil || s.Go.SettingKnown(r.RequiredSource) || (r.RequiredSource != "GOAMD64" && r.RequiredSource != "GOARM64") {
+		return
+	}
+	r.Notes = append(r.Notes, fmt.Sprintf("required level unknown: %s is not readable (no build info); %s is only its default", r.RequiredSource, r.RequiredLevel))
+	r.RequiredSource = "unknown: no build info, so " + r.RequiredSource + " is unknown"
+	r.RequiredLevel = ""
+	if v := r.Rosetta; v != nil && v.Runs == isa.RunsYes && strings.HasPrefix(v.Reason, "Go binary built with GOAMD64") {
+		v.Runs = isa.RunsMayCrash
+		v.Reason = "Go binary with unreadable build info: built with GOAMD64=v1 or v2 it runs; built with v3 or v4 it exits at start-up, since Rosetta's CPUID reports no AVX"
+	}
 }
 
 // readISA scans the code of an x86-64, 386 or arm64 slice; nil for other

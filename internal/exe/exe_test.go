@@ -55,5 +55,79 @@ func FuzzRead(f *testing.F) {
 		if strings.Contains(file.Error, "internal error") {
 			t.Fatalf("parser panicked: %s", file.Error)
 		}
+		checkInvariants(t, file, data)
 	})
+}
+
+// checkInvariants checks what every File must satisfy, whatever the input: errors are
+// typed and match their text, an unknown fact has its reason (never a silent false),
+// and the universal reader agrees with IsFat.
+func checkInvariants(t *testing.T, file *File, data []byte) {
+	t.Helper()
+	if (file.Error == "") != (file.Err == nil) || file.Err != nil && file.Err.Error() != file.Error {
+		t.Fatalf("file error %q, typed %v", file.Error, file.Err)
+	}
+	if file.Format == FormatUnknown && !errors.Is(file.Err, ErrNotExecutable) {
+		t.Fatalf("unknown format without ErrNotExecutable: %v", file.Err)
+	}
+	if fat := IsFat(data[:min(8, len(data))], int64(len(data))); fat != (file.Format == FormatMachOFat) {
+		t.Fatalf("IsFat %v, format %s", fat, file.Format)
+	}
+	for i, s := range file.Slices {
+		if (s.Error == "") != (s.Err == nil) || s.Err != nil && s.Err.Error() != s.Error {
+			t.Fatalf("slice %d: error %q, typed %v", i, s.Error, s.Err)
+		}
+		if s.Err != nil {
+			var fe *FormatError
+			if !errors.As(s.Err, &fe) {
+				t.Fatalf("slice %d: error %T %v is not a *FormatError", i, s.Err, s.Err)
+			}
+		}
+		for name, p := range map[string]*bool{"pie": s.PIE, "stripped": s.Stripped} {
+			if p == nil && s.Unknown[name] == "" && s.Error == "" && s.Kind != KindOther {
+				t.Fatalf("slice %d: %s unknown without a reason or an error: %+v", i, name, s)
+			}
+		}
+		if sig := s.Signature; sig != nil && Is(sig.Valid) && sig.Problem != "" {
+			t.Fatalf("slice %d: valid signature with a problem %q", i, sig.Problem)
+		}
+		if g := s.Go; g != nil {
+			if g.Cgo == nil && !strings.HasPrefix(g.Sources["cgo"], "unknown") {
+				t.Fatalf("slice %d: cgo unknown, source %q", i, g.Sources["cgo"])
+			}
+			if g.Version == "" && !strings.HasPrefix(g.Sources["version"], "unknown") && g.Sources["error"] == "" {
+				t.Fatalf("slice %d: version unknown, source %q", i, g.Sources["version"])
+			}
+		}
+	}
+}
+
+// TestTypedErrors checks that errors name the structure and offset, and that callers
+// can tell them apart with errors.Is and errors.As.
+func TestTypedErrors(t *testing.T) {
+	ctx := context.Background()
+	text := "#!/bin/sh\n"
+	if f := Read(ctx, strings.NewReader(text), int64(len(text)), Options{}); !errors.Is(f.Err, ErrNotExecutable) {
+		t.Errorf("script: %v, want ErrNotExecutable", f.Err)
+	}
+	// An ELF header that promises 9 program headers at 64 in a 100-byte file.
+	b := make([]byte, 100)
+	copy(b, "\x7fELF\x02\x01\x01")
+	b[16], b[18] = 2, 0x3e // ET_EXEC, EM_X86_64
+	b[32] = 64             // e_phoff
+	b[54], b[56] = 56, 9   // e_phentsize, e_phnum
+	f := Read(ctx, bytes.NewReader(b), int64(len(b)), Options{})
+	var fe *FormatError
+	if !errors.As(f.Err, &fe) || !errors.Is(f.Err, ErrTruncated) {
+		t.Fatalf("err %v (%T), want a *FormatError wrapping ErrTruncated", f.Err, f.Err)
+	}
+	if fe.Format != "ELF" || fe.Offset != 64 || !strings.HasPrefix(fe.Structure, "program header table") {
+		t.Errorf("FormatError %+v", *fe)
+	}
+	if f.Error == "ELF: EOF" || !strings.Contains(f.Error, "504 bytes") {
+		t.Errorf("message %q does not say what was cut", f.Error)
+	}
+	if s := f.Slices[0]; s.PIE != nil || s.Unknown["pie"] == "" {
+		t.Errorf("PIE of an unreadable ELF: %v (%q), want unknown", s.PIE, s.Unknown["pie"])
+	}
 }

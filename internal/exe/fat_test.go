@@ -90,11 +90,11 @@ func checkUniversal(t *testing.T, f *File, format Format, archs []string, offs [
 		if i < len(offs) && s.Offset != offs[i] {
 			t.Errorf("slice %d (%s) at offset %d, want %d", i, s.Arch, s.Offset, offs[i])
 		}
-		if s.Kind != KindExecutable || s.OS != "darwin" || !s.PIE || s.Signature == nil {
+		if s.Kind != KindExecutable || s.OS != "darwin" || !Is(s.PIE) || s.Signature == nil {
 			t.Errorf("slice %d: %+v", i, s)
 			continue
 		}
-		if s.Arch == "arm64" && (!s.Signature.Valid || !s.Signature.LinkerSigned) {
+		if s.Arch == "arm64" && (!Is(s.Signature.Valid) || !s.Signature.LinkerSigned) {
 			t.Errorf("arm64 slice signature %+v, want valid", s.Signature)
 		}
 		if s.Arch == "amd64" && s.Signature.Present {
@@ -139,7 +139,7 @@ func TestFatGo(t *testing.T) {
 		b, offs := makeFat(false, 14, amd, arm)
 		b[offs[1]+100000] ^= 0x55
 		f := inspectTestFile(t, writeTestFile(t, "u", b))
-		if sig := f.Slices[1].Signature; sig.Valid || !strings.Contains(sig.Problem, "page 24 ") {
+		if sig := f.Slices[1].Signature; Is(sig.Valid) || !strings.Contains(sig.Problem, "page 24 ") {
 			t.Errorf("edited slice: %+v", sig)
 		}
 	})
@@ -268,7 +268,7 @@ func BenchmarkReadFat(b *testing.B) {
 	b.SetBytes(int64(len(u)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if s, err := readFat(r, int64(len(u))); err != nil || len(s) != 2 || !s[1].Signature.Valid {
+		if s, err := readFat(r, int64(len(u))); err != nil || len(s) != 2 || !Is(s[1].Signature.Valid) {
 			b.Fatal(err, s)
 		}
 	}

@@ -3,6 +3,7 @@ package exe
 import (
 	"bytes"
 	"debug/buildinfo"
+	"encoding/json"
 	"fmt"
 	"io"
 	"runtime/debug"
@@ -11,15 +12,18 @@ import (
 
 // GoInfo is what a Go binary says about the toolchain and settings that built it.
 type GoInfo struct {
-	Version       string            `json:"version"`          // "go1.26.8"; "" when it could not be found
+	// Version is the Go release that built the binary ("go1.26.8"); "" (null in JSON)
+	// when it could not be found, and Sources["version"] says why.
+	Version       string            `json:"version"`
 	Path          string            `json:"path,omitempty"`   // main package path
 	Module        string            `json:"module,omitempty"` // main module path
 	ModuleVersion string            `json:"module_version,omitempty"`
 	Settings      map[string]string `json:"settings,omitempty"` // -buildmode, CGO_ENABLED, GOARCH, GOAMD64, vcs.revision ...
 	Deps          []Module          `json:"deps,omitempty"`     // with Options.Deps
 	// Cgo is true when runtime/cgo is really linked (its functions are in the pclntab),
-	// whatever CGO_ENABLED says.
-	Cgo bool `json:"cgo"`
+	// whatever CGO_ENABLED says; null when no pclntab could be read (Sources["cgo"]
+	// says why).
+	Cgo *bool `json:"cgo"`
 	// Sources names where each fact came from: "go" (that it is a Go binary),
 	// "version", "settings", "cgo" map to "buildinfo", "pclntab", "symtab" (the
 	// runtime.buildVersion symbol) or "strings" (a version string in the read-only
@@ -91,10 +95,13 @@ func readGo(ra io.ReaderAt, size int64, opts Options) (g *GoInfo) {
 	}
 	if !havePcln {
 		g.Sources["cgo"] = "unknown: no pclntab found"
+		if g.Version == "" {
+			g.Sources["version"] = "unknown: no build info and no pclntab"
+		}
 		return g
 	}
 	g.Pclntab = pcln.release()
-	g.Cgo = pclnCgo(ra, pcln)
+	setFact(&g.Cgo, pclnCgo(ra, pcln))
 	g.Sources["cgo"] = "pclntab"
 	if g.Version != "" {
 		return g
@@ -128,6 +135,127 @@ func reconcileGoOS(s *Slice) {
 			s.Notes[i] = "OS from the Go build info (GOOS); the ELF headers do not say"
 			return
 		}
+	}
+}
+
+// MarshalJSON writes an unknown version as null.
+func (g *GoInfo) MarshalJSON() ([]byte, error) {
+	type plain GoInfo
+	v := struct {
+		Version *string `json:"version"`
+		*plain
+	}{plain: (*plain)(g)}
+	if g.Version != "" {
+		v.Version = &g.Version
+	}
+	return json.Marshal(v)
+}
+
+// SettingsKnown reports whether the build settings (GOAMD64, GOARM64, CGO_ENABLED ...)
+// were read from the build info; without it every setting is unknown, not its default.
+func (g *GoInfo) SettingsKnown() bool { return g != nil && g.Sources["settings"] == "buildinfo" }
+
+// SettingKnown reports whether the build setting key is known: from the build info, or
+// (GOAMD64) from the runtime's own bytes when the build info is gone; Sources[key] then
+// says how.
+func (g *GoInfo) SettingKnown(key string) bool {
+	return g != nil && (g.SettingsKnown() || g.Sources[key] != "")
+}
+
+// arm64LSEMessage is the message Go's runtime (runtime/asm_arm64.s, no_lse_msg, Go
+// 1.23 and later) carries only when built with GOARM64=v8.1 or later, or ",lse".
+const arm64LSEMessage = "This program can only run on ARM64 processors with LSE support."
+
+// inferGOARM64LSE records, for an arm64 Go binary without build info whose runtime
+// carries the LSE check message, that it requires LSE atomics (GOARM64=v8.1 at least).
+// Without the message GOARM64 stays unknown: it may still ask for ",crypto", which the
+// runtime does not check.
+func inferGOARM64LSE(s *Slice) {
+	g := s.Go
+	l, err := readLayout(s.ra, s.Size)
+	if err != nil {
+		return
+	}
+	msg := []byte(arm64LSEMessage)
+	found := false
+	budget := int64(scanMaxLen)
+	for _, sec := range l.sections {
+		if !sec.data || sec.off >= uint64(s.Size) || budget <= 0 || found {
+			continue
+		}
+		end := int64(min(sec.off+sec.size, uint64(s.Size)))
+		budget -= end - int64(sec.off)
+		scanRegion(s.ra, int64(sec.off), end, len(msg), func(buf []byte, base int64) bool {
+			found = bytes.Contains(buf, msg)
+			return !found
+		})
+	}
+	if !found {
+		return
+	}
+	if g.Settings == nil {
+		g.Settings = map[string]string{}
+	}
+	g.Settings["GOARM64"] = "v8.1"
+	g.Sources["GOARM64"] = "strings: the runtime's start-up check \"" + arm64LSEMessage + "\" (GOARM64=v8.1 or later, or ,lse)"
+}
+
+// amd64CPUMessage starts the message Go's runtime (runtime/asm_amd64.s, bad_cpu_msg)
+// carries only when built with GOAMD64=v2 or higher; a v1 build has zeros there.
+const amd64CPUMessage = "This program can only be run on AMD64 processors with v"
+
+// inferGOAMD64 settles GOAMD64 of an amd64 Go binary whose build info is gone, from
+// the runtime's start-up CPU check message: "... with v3 microarchitecture support." in
+// the read-only data means GOAMD64=v3; no such message means v1 (Go 1.18 introduced
+// GOAMD64 and the message with it). Call it after readGo, before the instruction scan.
+func inferGOAMD64(s *Slice) {
+	g := s.Go
+	if g == nil || g.SettingsKnown() || g.Pclntab == "" || s.ra == nil {
+		return
+	}
+	if s.Arch == "arm64" {
+		inferGOARM64LSE(s)
+		return
+	}
+	if s.Arch != "amd64" {
+		return
+	}
+	l, err := readLayout(s.ra, s.Size)
+	if err != nil {
+		return
+	}
+	level := ""
+	budget := int64(scanMaxLen)
+	msg := []byte(amd64CPUMessage)
+	for _, sec := range l.sections {
+		if !sec.data || sec.off >= uint64(s.Size) || budget <= 0 || level != "" {
+			continue
+		}
+		end := int64(min(sec.off+sec.size, uint64(s.Size)))
+		budget -= end - int64(sec.off)
+		scanRegion(s.ra, int64(sec.off), end, len(msg), func(buf []byte, base int64) bool {
+			i := bytes.Index(buf, msg)
+			if i >= 0 && i+len(msg) < len(buf) {
+				if c := buf[i+len(msg)]; c >= '2' && c <= '4' {
+					level = "v" + string(c)
+					return false
+				}
+			}
+			return true
+		})
+	}
+	if budget <= 0 && level == "" {
+		return // not all read: unknown
+	}
+	if g.Settings == nil {
+		g.Settings = map[string]string{}
+	}
+	if level != "" {
+		g.Settings["GOAMD64"] = level
+		g.Sources["GOAMD64"] = "strings: the runtime's start-up check \"" + amd64CPUMessage + level[1:] + " microarchitecture support\""
+	} else {
+		g.Settings["GOAMD64"] = "v1"
+		g.Sources["GOAMD64"] = "strings: the runtime carries no start-up CPU check message, which GOAMD64=v2 and higher add"
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"strings"
 )
 
@@ -62,7 +63,6 @@ const (
 // ones must not make us allocate or loop without bound.
 const (
 	maxLoadCommands = 16 << 20 // bytes of load commands read into memory
-	maxFatArchs     = 44       // a Java class file's version puts 45 or more here
 	maxLibraries    = 4096     // dylibs listed per slice
 )
 
@@ -79,27 +79,6 @@ func isMachO(magic []byte) bool {
 	return false
 }
 
-// isFat reports whether magic starts a Mach-O universal file. FAT_MAGIC 0xcafebabe is
-// also a Java class file's magic; as in file(1)'s magic/Magdir/cafebabe, the next word
-// tells them apart: it is the architecture count of a universal file (small) but a class
-// file's minor<<16|major version, and major is 45 or more. The architecture table must
-// also fit in the file.
-func isFat(magic []byte, size int64) bool {
-	if len(magic) < 8 {
-		return false
-	}
-	m := binary.BigEndian.Uint32(magic)
-	if m != fatMagic && m != fatMagic64 {
-		return false
-	}
-	n := int64(binary.BigEndian.Uint32(magic[4:]))
-	entry := int64(20)
-	if m == fatMagic64 {
-		entry = 32
-	}
-	return n >= 1 && n <= maxFatArchs && 8+n*entry <= size
-}
-
 // readMachO reads a thin Mach-O image of size bytes. It never panics: a malformed image
 // gives a Slice with Error set and whatever was read before the problem.
 func readMachO(ra io.ReaderAt, size int64) (s Slice) {
@@ -110,10 +89,28 @@ func readMachO(ra io.ReaderAt, size int64) (s Slice) {
 		}
 	}()
 	if err := parseMachO(ra, size, &s); err != nil {
-		s.Error = "Mach-O: " + err.Error()
+		s.setErr(asFormatError("Mach-O", err))
 	}
 	return s
 }
+
+// MachOHeader is the raw mach_header of a Mach-O slice, with the alignment lipo gives
+// the slice in a universal file: what writing a universal file needs.
+type MachOHeader struct {
+	CPUType    uint32 `json:"cputype"`
+	CPUSubtype uint32 `json:"cpusubtype"`
+	FileType   uint32 `json:"filetype"`
+	// P2Align is log2 of the alignment llvm-lipo gives the slice
+	// (MachOUniversalWriter.cpp, calculateFileAlignment): for an object file the largest
+	// section alignment of each segment command (at least 2^2), otherwise the number of
+	// trailing zero bits of each segment's vmaddr; the smallest over the segments,
+	// clamped to [2, 15]. For Go's binaries this is 2^14 for arm64 and 2^12 for x86-64,
+	// as cctools lipo gives them.
+	P2Align uint32 `json:"p2align"`
+}
+
+// maxP2Align is the largest slice alignment (2^15) lipo uses.
+const maxP2Align = 15
 
 // machoHeader is the part of mach_header(_64) we use.
 type machoHeader struct {
@@ -131,7 +128,7 @@ func readMachOHeader(ra io.ReaderAt, size int64) (machoHeader, error) {
 	var h machoHeader
 	var b [32]byte
 	if n, err := ra.ReadAt(b[:], 0); n < 28 {
-		return h, fmt.Errorf("header truncated (%d bytes): %v", n, err)
+		return h, readErr("Mach-O", "header", 0, 28, size, err)
 	}
 	switch binary.LittleEndian.Uint32(b[:]) {
 	case mhMagic:
@@ -146,7 +143,7 @@ func readMachOHeader(ra io.ReaderAt, size int64) (machoHeader, error) {
 		return h, errors.New("bad magic")
 	}
 	if h.bits == 64 && size < 32 {
-		return h, fmt.Errorf("header truncated (%d bytes)", size)
+		return h, truncated("Mach-O", "header", 0, 32, size)
 	}
 	h.cpu = h.bo.Uint32(b[4:])
 	h.subcpu = h.bo.Uint32(b[8:])
@@ -168,6 +165,9 @@ func parseMachO(ra io.ReaderAt, size int64, s *Slice) error {
 		s.ByteOrder = "big"
 	}
 	s.Arch, s.CPU = machoCPU(h.cpu, h.subcpu)
+	s.MachO = &MachOHeader{CPUType: h.cpu, CPUSubtype: h.subcpu, FileType: h.filetype}
+	p2min := uint32(maxP2Align)
+	defer func() { s.MachO.P2Align = max(2, min(p2min, maxP2Align)) }()
 	switch h.filetype {
 	case mhExecute:
 		s.Kind = KindExecutable
@@ -186,27 +186,33 @@ func parseMachO(ra io.ReaderAt, size int64, s *Slice) error {
 		s.Kind = KindOther
 		s.Notes = append(s.Notes, fmt.Sprintf("Mach-O file type %#x", h.filetype))
 	}
-	s.PIE = h.flags&mhPIE != 0
+	setFact(&s.PIE, h.flags&mhPIE != 0)
 	s.OS = "darwin"
 	// Until a load command says otherwise the slice has no signature.
-	s.Signature = &Signature{Problem: "no LC_CODE_SIGNATURE"}
+	s.Signature = &Signature{Problem: "no LC_CODE_SIGNATURE", Valid: new(bool)}
 
 	hdrSize := int64(28)
 	if h.bits == 64 {
 		hdrSize = 32
 	}
+	// Until the load commands are read, whether it is signed is unknown.
+	unread := func(err error) error {
+		s.Signature = &Signature{Problem: "unknown: the load commands could not be read"}
+		s.unknownFact("stripped", "the load commands could not be read")
+		return err
+	}
 	if int64(h.sizeofcmds) > size-hdrSize {
-		return fmt.Errorf("load commands (%d bytes) run past the end of the file (%d bytes)", h.sizeofcmds, size)
+		return unread(truncated("Mach-O", "load commands", hdrSize, int64(h.sizeofcmds), size))
 	}
 	if h.sizeofcmds > maxLoadCommands {
-		return fmt.Errorf("load commands take %d bytes, more than the %d this tool reads", h.sizeofcmds, maxLoadCommands)
+		return unread(fmt.Errorf("load commands take %d bytes, more than the %d this tool reads", h.sizeofcmds, maxLoadCommands))
 	}
 	if uint64(h.ncmds)*8 > uint64(h.sizeofcmds) {
-		return fmt.Errorf("%d load commands cannot fit in %d bytes", h.ncmds, h.sizeofcmds)
+		return unread(fmt.Errorf("%d load commands cannot fit in %d bytes", h.ncmds, h.sizeofcmds))
 	}
 	cmds := make([]byte, h.sizeofcmds)
 	if n, err := ra.ReadAt(cmds, hdrSize); n < len(cmds) {
-		return fmt.Errorf("reading load commands: %v", err)
+		return unread(readErr("Mach-O", "load commands", hdrSize, int64(len(cmds)), size, err))
 	}
 
 	var (
@@ -232,6 +238,37 @@ func parseMachO(ra io.ReaderAt, size int64, s *Slice) error {
 		c = c[:cmdsize]
 		off += cmdsize
 		switch cmd {
+		case 0x1, 0x19: // LC_SEGMENT, LC_SEGMENT_64
+			hdr, sect, alignAt, addrAt, nsAt := 56, 68, 44, 24, 48
+			if cmd == 0x19 {
+				hdr, sect, alignAt, addrAt, nsAt = 72, 80, 52, 24, 64
+			}
+			if len(c) < hdr {
+				break
+			}
+			var cur uint32
+			if h.filetype == mhObject {
+				ns := int(h.bo.Uint32(c[nsAt:]))
+				cur = maxP2Align
+				if ns > 0 {
+					cur = 2
+				}
+				for j := 0; j < ns && hdr+sect*(j+1) <= len(c); j++ {
+					cur = max(cur, h.bo.Uint32(c[hdr+sect*j+alignAt:]))
+				}
+			} else {
+				var addr uint64
+				if cmd == 0x19 {
+					addr = h.bo.Uint64(c[addrAt:])
+				} else {
+					addr = uint64(h.bo.Uint32(c[addrAt:]))
+				}
+				cur = uint32(min(bits.TrailingZeros64(addr), maxP2Align))
+				if addr == 0 && cmd == 0x1 {
+					cur = maxP2Align
+				}
+			}
+			p2min = min(p2min, cur)
 		case lcSymtab:
 			if len(c) >= 24 {
 				haveSymtab = true
@@ -307,17 +344,21 @@ func parseMachO(ra io.ReaderAt, size int64, s *Slice) error {
 	// library keeps its exports, an object its definitions. Without LC_DYSYMTAB, an
 	// empty symbol table.
 	switch {
+	case cmdErr != nil && !haveSymtab:
+		s.unknownFact("stripped", "the load commands could not all be read")
 	case !haveSymtab || nsyms == 0:
-		s.Stripped = true
+		setFact(&s.Stripped, true)
 	case haveDysymtab:
 		switch s.Kind {
 		case KindExecutable:
-			s.Stripped = nlocal == 0 && nextdef <= 1
+			setFact(&s.Stripped, nlocal == 0 && nextdef <= 1)
 		case KindObject:
-			s.Stripped = nlocal == 0 && nextdef == 0
+			setFact(&s.Stripped, nlocal == 0 && nextdef == 0)
 		default:
-			s.Stripped = nlocal == 0
+			setFact(&s.Stripped, nlocal == 0)
 		}
+	default:
+		setFact(&s.Stripped, false)
 	}
 	if s.Kind.Runnable() {
 		s.Static = s.Interpreter == "" && len(s.Libraries) == 0
@@ -399,6 +440,26 @@ func machoPlatform(s *Slice, p uint32) {
 	}
 }
 
+// MachOCPU returns the GOARCH name ("unknown" when Go has none) and Apple's name of a
+// Mach-O CPU type and subtype (x86_64, x86_64h, arm64, arm64e, i386, armv7 ...).
+func MachOCPU(cpu, subcpu uint32) (arch, name string) { return machoCPU(cpu, subcpu) }
+
+// ReadMachOHeader reads the mach_header of a thin Mach-O image of size bytes (P2Align
+// is left 0: it needs the load commands, which Read reads). The error is a
+// *FormatError, or wraps ErrNotExecutable when ra does not start with a thin Mach-O
+// magic.
+func ReadMachOHeader(ra io.ReaderAt, size int64) (*MachOHeader, error) {
+	var magic [4]byte
+	if n, _ := ra.ReadAt(magic[:], 0); n < 4 || !isMachO(magic[:]) {
+		return nil, fmt.Errorf("%w (not a thin Mach-O file)", ErrNotExecutable)
+	}
+	h, err := readMachOHeader(ra, size)
+	if err != nil {
+		return nil, err
+	}
+	return &MachOHeader{CPUType: h.cpu, CPUSubtype: h.subcpu, FileType: h.filetype}, nil
+}
+
 // machoCPU returns the GOARCH name ("unknown" when Go has none) and Apple's name of a
 // CPU type and subtype.
 func machoCPU(cpu, subcpu uint32) (arch, name string) {
@@ -434,95 +495,4 @@ func machoCPU(cpu, subcpu uint32) (arch, name string) {
 		return "ppc64", "ppc64"
 	}
 	return "unknown", fmt.Sprintf("cputype(%d,%d)", int32(cpu), int32(subcpu))
-}
-
-// readFat reads a Mach-O universal file (FAT_MAGIC or FAT_MAGIC_64). Every member is
-// read as a thin Mach-O through its own section of ra; a bad member gets its own
-// Slice.Error and the others are kept. The error is for the universal header itself.
-func readFat(ra io.ReaderAt, size int64) (slices []Slice, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("Mach-O universal: internal error (a gonative bug, please report it): %v", r)
-		}
-	}()
-	var hdr [8]byte
-	if n, _ := ra.ReadAt(hdr[:], 0); n < 8 {
-		return nil, errors.New("Mach-O universal: header truncated")
-	}
-	magic := binary.BigEndian.Uint32(hdr[:])
-	n := binary.BigEndian.Uint32(hdr[4:])
-	entry := 20
-	if magic == fatMagic64 {
-		entry = 32
-	} else if magic != fatMagic {
-		return nil, fmt.Errorf("Mach-O universal: bad magic %#x", magic)
-	}
-	if n == 0 || n > maxFatArchs {
-		return nil, fmt.Errorf("Mach-O universal: %d architectures (at most %d are read)", n, maxFatArchs)
-	}
-	table := make([]byte, int(n)*entry)
-	if got, _ := ra.ReadAt(table, 8); got < len(table) {
-		return nil, fmt.Errorf("Mach-O universal: architecture table truncated (%d of %d bytes)", got, len(table))
-	}
-	type member struct {
-		off, size uint64
-		ok        bool
-	}
-	members := make([]member, n)
-	headerEnd := uint64(8 + len(table))
-	for i := range members {
-		e := table[i*entry:]
-		cpu, sub := binary.BigEndian.Uint32(e), binary.BigEndian.Uint32(e[4:])
-		var m member
-		if entry == 32 {
-			m = member{off: binary.BigEndian.Uint64(e[8:]), size: binary.BigEndian.Uint64(e[16:])}
-		} else {
-			m = member{off: uint64(binary.BigEndian.Uint32(e[8:])), size: uint64(binary.BigEndian.Uint32(e[12:]))}
-		}
-		members[i] = m
-		s := Slice{Kind: KindOther}
-		s.Arch, s.CPU = machoCPU(cpu, sub)
-		switch {
-		case m.off < headerEnd:
-			s.Error = fmt.Sprintf("Mach-O universal: member %d (%s) at offset %d overlaps the header", i, s.CPU, m.off)
-		case m.off > uint64(size) || m.size > uint64(size)-m.off:
-			s.Error = fmt.Sprintf("Mach-O universal: member %d (%s) at offset %d, %d bytes, runs past the end of the file (%d bytes)", i, s.CPU, m.off, m.size, size)
-		}
-		if s.Error == "" {
-			for j := 0; j < i; j++ {
-				p := members[j]
-				if p.ok && m.off < p.off+p.size && p.off < m.off+m.size {
-					s.Error = fmt.Sprintf("Mach-O universal: member %d (%s) overlaps member %d", i, s.CPU, j)
-					break
-				}
-			}
-		}
-		if s.Error != "" {
-			s.Offset, s.Size = int64(min(m.off, 1<<62)), int64(min(m.size, 1<<62))
-			slices = append(slices, s)
-			continue
-		}
-		members[i].ok = true
-		sr := io.NewSectionReader(ra, int64(m.off), int64(m.size))
-		var magic [8]byte
-		k, _ := sr.ReadAt(magic[:], 0)
-		switch {
-		case isMachO(magic[:k]):
-			s = readMachO(sr, int64(m.size))
-			if s.Error == "" && s.CPU != "" {
-				if a, c := machoCPU(cpu, sub); a != s.Arch {
-					s.Notes = append(s.Notes, fmt.Sprintf("the universal header says %s but the slice is %s", c, s.CPU))
-				}
-			}
-		case k >= 4 && (binary.BigEndian.Uint32(magic[:]) == fatMagic || binary.BigEndian.Uint32(magic[:]) == fatMagic64):
-			s.ra = sr
-			s.Error = fmt.Sprintf("Mach-O universal: member %d (%s) is itself a universal file", i, s.CPU)
-		default:
-			s.ra = sr
-			s.Error = fmt.Sprintf("Mach-O universal: member %d (%s) is not a Mach-O image", i, s.CPU)
-		}
-		s.Offset, s.Size = int64(m.off), int64(m.size)
-		slices = append(slices, s)
-	}
-	return slices, nil
 }

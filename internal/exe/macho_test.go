@@ -83,11 +83,11 @@ func TestMachOGo(t *testing.T) {
 			}
 			s := f.Slices[0]
 			want := Slice{Arch: tt.goarch, CPU: tt.cpu, Bits: 64, ByteOrder: "little", OS: "darwin", Kind: KindExecutable,
-				MinOS: s.MinOS, PIE: true, Stripped: tt.stripped, Interpreter: "/usr/lib/dyld", Size: f.Size}
+				MinOS: s.MinOS, PIE: ptr(true), Stripped: ptr(tt.stripped), Interpreter: "/usr/lib/dyld", Size: f.Size}
 			got := s
 			got.Libraries, got.Signature, got.Go, got.Notes, got.ra = nil, nil, nil, nil, nil
 			if got.Arch != want.Arch || got.CPU != want.CPU || got.Bits != want.Bits || got.ByteOrder != want.ByteOrder ||
-				got.OS != want.OS || got.Kind != want.Kind || got.PIE != want.PIE || got.Stripped != want.Stripped ||
+				got.OS != want.OS || got.Kind != want.Kind || Is(got.PIE) != Is(want.PIE) || Is(got.Stripped) != Is(want.Stripped) ||
 				got.Interpreter != want.Interpreter || got.Size != want.Size || got.Offset != 0 || got.Static || got.Error != "" {
 				t.Errorf("slice = %+v\nwant    %+v", got, want)
 			}
@@ -109,16 +109,16 @@ func TestMachOGo(t *testing.T) {
 				t.Fatal("no Signature")
 			}
 			if !tt.signed {
-				if sig.Present || sig.Valid || sig.Problem != "no LC_CODE_SIGNATURE" {
+				if sig.Present || Is(sig.Valid) || sig.Problem != "no LC_CODE_SIGNATURE" {
 					t.Errorf("signature = %+v, want absent", sig)
 				}
 				return
 			}
 			// What cmd/internal/codesign writes: ad hoc, linker-signed, identifier "a.out"
 			// (go build links to a temporary a.out), SHA-256 over 4 KiB pages.
-			wantSig := Signature{Present: true, AdHoc: true, LinkerSigned: true, Identifier: "a.out", Valid: true,
+			wantSig := Signature{Present: true, AdHoc: true, LinkerSigned: true, Identifier: "a.out", Valid: ptr(true),
 				HashType: "sha256", PageSize: 4096, Pages: sig.Pages}
-			if *sig != wantSig {
+			if !sigEqual(*sig, wantSig) {
 				t.Errorf("signature = %+v\nwant        %+v", *sig, wantSig)
 			}
 			if sig.Pages < 100 {
@@ -147,7 +147,7 @@ func TestMachOEdited(t *testing.T) {
 	f := inspectTestFile(t, writeTestFile(t, "edited", edited))
 	sig := f.Slices[0].Signature
 	wantPage := at / 4096
-	if sig == nil || !sig.Present || sig.Valid || !strings.Contains(sig.Problem, "page "+strconv.FormatInt(wantPage, 10)+" ") {
+	if sig == nil || !sig.Present || Is(sig.Valid) || !strings.Contains(sig.Problem, "page "+strconv.FormatInt(wantPage, 10)+" ") {
 		t.Errorf("edited binary: signature %+v, want invalid at page %d", sig, wantPage)
 	}
 	// An edit of the last (partial) page is caught too.
@@ -160,12 +160,12 @@ func TestMachOEdited(t *testing.T) {
 	edited = bytes.Clone(orig)
 	edited[cs-1] ^= 1
 	sig = inspectTestFile(t, writeTestFile(t, "edited-last", edited)).Slices[0].Signature
-	if sig.Valid || !strings.Contains(sig.Problem, "page "+strconv.FormatInt((cs-1)/4096, 10)+" ") {
+	if Is(sig.Valid) || !strings.Contains(sig.Problem, "page "+strconv.FormatInt((cs-1)/4096, 10)+" ") {
 		t.Errorf("last page edited: signature %+v", sig)
 	}
 	// Bytes after the signature are not covered by it.
 	sig = inspectTestFile(t, writeTestFile(t, "appended", append(bytes.Clone(orig), "appended"...))).Slices[0].Signature
-	if !sig.Valid {
+	if !Is(sig.Valid) {
 		t.Errorf("appended data: signature %+v, want valid", sig)
 	}
 
@@ -177,11 +177,11 @@ func TestMachOEdited(t *testing.T) {
 				t.Errorf("%d bytes: format %q", n, f.Format)
 			}
 		case n <= cs:
-			if f.Error == "" && (f.Slices[0].Signature == nil || f.Slices[0].Signature.Valid) {
+			if f.Error == "" && (f.Slices[0].Signature == nil || Is(f.Slices[0].Signature.Valid)) {
 				t.Errorf("%d bytes: no error and signature %+v", n, f.Slices[0].Signature)
 			}
 		default:
-			if f.Slices[0].Signature.Valid {
+			if Is(f.Slices[0].Signature.Valid) {
 				t.Errorf("%d bytes (signature truncated): signature valid", n)
 			}
 		}
@@ -202,8 +202,8 @@ func TestMachOLLVMResign(t *testing.T) {
 		t.Fatalf("llvm-strip: %v\n%s", err, b)
 	}
 	s := inspectTestFile(t, stripped).Slices[0]
-	if !s.Stripped || s.Signature == nil || !s.Signature.Valid || s.Signature.Identifier != "stripped" || !s.Signature.AdHoc {
-		t.Errorf("llvm-strip: stripped %v signature %+v", s.Stripped, s.Signature)
+	if !Is(s.Stripped) || s.Signature == nil || !Is(s.Signature.Valid) || s.Signature.Identifier != "stripped" || !s.Signature.AdHoc {
+		t.Errorf("llvm-strip: stripped %v signature %+v", Is(s.Stripped), s.Signature)
 	}
 	rpath := filepath.Join(dir, "rpath")
 	if err := os.WriteFile(rpath, readTestFile(t, path), 0o755); err != nil {
@@ -213,8 +213,8 @@ func TestMachOLLVMResign(t *testing.T) {
 		t.Fatalf("llvm-install-name-tool: %v\n%s", err, b)
 	}
 	s = inspectTestFile(t, rpath).Slices[0]
-	if s.Stripped || s.Signature == nil || !s.Signature.Valid {
-		t.Errorf("llvm-install-name-tool: stripped %v signature %+v", s.Stripped, s.Signature)
+	if Is(s.Stripped) || s.Signature == nil || !Is(s.Signature.Valid) {
+		t.Errorf("llvm-install-name-tool: stripped %v signature %+v", Is(s.Stripped), s.Signature)
 	}
 }
 
@@ -267,8 +267,8 @@ func TestMachOGoroot(t *testing.T) {
 			var archs []string
 			for _, s := range f.Slices {
 				archs = append(archs, s.Arch)
-				if s.Stripped != w.stripped {
-					t.Errorf("stripped %v, want %v", s.Stripped, w.stripped)
+				if Is(s.Stripped) != w.stripped {
+					t.Errorf("stripped %v, want %v", Is(s.Stripped), w.stripped)
 				}
 				if s.Kind != w.kind {
 					t.Errorf("kind %q, want %q", s.Kind, w.kind)
@@ -352,7 +352,7 @@ func TestMachOHandMade(t *testing.T) {
 			loadCmd(lcSymtab, "", 0, 0, 0, 0)),
 			func(t *testing.T, s Slice) {
 				if s.Arch != "arm64" || s.CPU != "arm64e" || s.OS != "ios" || s.MinOS != "17.4.1" || s.SDK != "18.0" ||
-					s.Kind != KindSharedLib || s.PIE || !s.Stripped || s.Static || s.Interpreter != "" {
+					s.Kind != KindSharedLib || Is(s.PIE) || !Is(s.Stripped) || s.Static || s.Interpreter != "" {
 					t.Errorf("%+v", s)
 				}
 				want := []Library{
@@ -367,7 +367,7 @@ func TestMachOHandMade(t *testing.T) {
 			}},
 		{"catalyst", machoFile(cpuTypeX86_64, 8, mhExecute, mhPIE, loadCmd(lcBuildVersion, "", 6, v(14, 0, 0), v(17, 0, 0), 0)),
 			func(t *testing.T, s Slice) {
-				if s.OS != "ios" || s.CPU != "x86_64h" || len(s.Notes) == 0 || !s.Static || !s.PIE {
+				if s.OS != "ios" || s.CPU != "x86_64h" || len(s.Notes) == 0 || !s.Static || !Is(s.PIE) {
 					t.Errorf("%+v", s)
 				}
 			}},
@@ -380,7 +380,7 @@ func TestMachOHandMade(t *testing.T) {
 			}},
 		{"no-platform", machoFile(cpuTypeARM64, 0, mhExecute, 0),
 			func(t *testing.T, s Slice) {
-				if s.OS != "darwin" || len(s.Notes) != 1 || s.MinOS != "" || !s.Stripped || s.Signature.Present {
+				if s.OS != "darwin" || len(s.Notes) != 1 || s.MinOS != "" || !Is(s.Stripped) || s.Signature.Present {
 					t.Errorf("%+v", s)
 				}
 			}},
@@ -477,7 +477,7 @@ func BenchmarkReadMachO(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		s := readMachO(f, st.Size())
-		if s.Error != "" || !s.Signature.Valid {
+		if s.Error != "" || !Is(s.Signature.Valid) {
 			b.Fatalf("%s %+v", s.Error, s.Signature)
 		}
 	}

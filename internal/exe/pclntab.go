@@ -70,12 +70,18 @@ func readLayout(ra io.ReaderAt, size int64) (*exeLayout, error) {
 		}
 		l := &exeLayout{format: FormatPE, order: binary.LittleEndian, bits: h.bits}
 		for _, s := range h.sections {
+			if s.name == ".symtab" {
+				// Go's linker writes a .symtab section into every PE it links
+				// itself, even with -s (then 4 bytes long); other linkers put no
+				// section of that name into a PE image.
+				l.goMarks = true
+			}
 			if s.name == ".text" {
 				// The Go linker starts the text with the build ID (after the C
 				// start-up code when linking externally).
 				id := make([]byte, min(4096, s.rawSize))
 				n, _ := ra.ReadAt(id, int64(s.rawOffset))
-				l.goMarks = bytes.Contains(id[:n], []byte("\xff Go build ID: \""))
+				l.goMarks = l.goMarks || bytes.Contains(id[:n], []byte("\xff Go build ID: \""))
 			}
 			l.sections = append(l.sections, exeSection{
 				name: s.name, addr: uint64(s.virtualAddress), off: uint64(s.rawOffset),
@@ -291,8 +297,11 @@ func parsePcln(ra io.ReaderAt, off, end int64) (pclnHeader, bool) {
 		nameIdx, hdrWords = 2, 7 // no textStart
 	}
 	names, cus := word(nameIdx), word(nameIdx+1)
-	// The function name table follows the header directly, and the cu table follows it.
-	if names != uint64(8+hdrWords*ptr) || cus < names || cus > uint64(end-off) {
+	// The function name table follows the header (aligned: an external linker may
+	// place it up to 32 bytes further, as Debian's go1.19 hugo has it at 96 for a
+	// 72-byte header), and the cu table follows it.
+	hdrSize := uint64(8 + hdrWords*ptr)
+	if names < hdrSize || names > hdrSize+64 || cus < names || cus > uint64(end-off) {
 		return pclnHeader{}, false
 	}
 	h.namesStart, h.namesEnd = off+int64(names), off+int64(cus)

@@ -50,7 +50,9 @@ func readPE(ra io.ReaderAt, size int64) (s Slice) {
 	}()
 	h, err := readPEHeader(ra, size)
 	if err != nil {
-		s.Error = "PE: " + err.Error()
+		s.setErr(asFormatError("PE", err))
+		s.unknownFact("pie", "the PE headers could not be read")
+		s.unknownFact("stripped", "the PE headers could not be read")
 		if h == nil {
 			s.OS = ""
 		}
@@ -75,8 +77,8 @@ func readPE(ra io.ReaderAt, size int64) (s Slice) {
 	default:
 		s.Kind = KindObject
 	}
-	s.PIE = h.dllChars&dllDynamicBase != 0 && s.Kind == KindExecutable
-	s.Stripped = h.symbols == 0 || h.nsymbols == 0
+	setFact(&s.PIE, h.dllChars&dllDynamicBase != 0 && s.Kind == KindExecutable)
+	setFact(&s.Stripped, h.symbols == 0 || h.nsymbols == 0)
 	switch {
 	case h.subsystem == subsystemConsole:
 		s.Notes = append(s.Notes, "subsystem console "+h.subsysVersion)
@@ -99,7 +101,7 @@ func readPE(ra io.ReaderAt, size int64) (s Slice) {
 	s.Libraries = append(libs, delayed...)
 	s.Static = len(s.Libraries) == 0
 	if err := errors.Join(errs...); err != nil {
-		s.Error = "PE: " + err.Error()
+		s.setErr(asFormatError("PE", err))
 	}
 	return s
 }
@@ -109,15 +111,15 @@ func readPE(ra io.ReaderAt, size int64) (s Slice) {
 func readPEHeader(ra io.ReaderAt, size int64) (*peHeader, error) {
 	var dos [64]byte
 	if _, err := ra.ReadAt(dos[:], 0); err != nil {
-		return nil, fmt.Errorf("truncated DOS header: %w", eofAsUnexpected(err))
+		return nil, readErr("PE", "MS-DOS header", 0, 64, size, err)
 	}
 	lfanew := int64(binary.LittleEndian.Uint32(dos[0x3c:]))
 	var sig [4 + 20]byte
 	if lfanew+int64(len(sig)) > size {
-		return nil, fmt.Errorf("PE header offset %d beyond the end of the file (%d bytes)", lfanew, size)
+		return nil, truncated("PE", "PE signature and COFF header", lfanew, int64(len(sig)), size)
 	}
 	if _, err := ra.ReadAt(sig[:], lfanew); err != nil {
-		return nil, fmt.Errorf("truncated COFF header: %w", eofAsUnexpected(err))
+		return nil, readErr("PE", "COFF header", lfanew, int64(len(sig)), size, err)
 	}
 	if !bytes.Equal(sig[:4], []byte("PE\x00\x00")) {
 		return nil, errors.New("no PE signature (an MS-DOS executable?)")
@@ -133,11 +135,11 @@ func readPEHeader(ra io.ReaderAt, size int64) (*peHeader, error) {
 	optSize := int64(binary.LittleEndian.Uint16(coff[16:]))
 	optOff := lfanew + int64(len(sig))
 	if optOff+optSize > size {
-		return h, fmt.Errorf("optional header (%d bytes) beyond the end of the file", optSize)
+		return h, truncated("PE", "optional header", optOff, optSize, size)
 	}
 	opt := make([]byte, optSize)
 	if _, err := ra.ReadAt(opt, optOff); err != nil {
-		return h, fmt.Errorf("truncated optional header: %w", eofAsUnexpected(err))
+		return h, readErr("PE", "optional header", optOff, optSize, size, err)
 	}
 	if len(opt) >= 2 {
 		var dirsAt, countAt int
@@ -167,7 +169,7 @@ func readPEHeader(ra io.ReaderAt, size int64) (*peHeader, error) {
 	}
 	secs := make([]byte, 40*nsections)
 	if _, err := ra.ReadAt(secs, optOff+optSize); err != nil {
-		return h, fmt.Errorf("truncated section table: %w", eofAsUnexpected(err))
+		return h, readErr("PE", fmt.Sprintf("section table (%d entries)", nsections), optOff+optSize, int64(len(secs)), size, err)
 	}
 	for i := range nsections {
 		b := secs[40*i:]

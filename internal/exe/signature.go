@@ -18,8 +18,11 @@ type Signature struct {
 	LinkerSigned bool   `json:"linker_signed"`
 	Identifier   string `json:"identifier,omitempty"`
 	TeamID       string `json:"team_id,omitempty"`
-	// Valid is true when every CodeDirectory page hash matches the bytes on disk.
-	Valid bool `json:"valid"`
+	// Valid is true when every CodeDirectory page hash matches the bytes on disk, false
+	// when one does not or the signature is malformed (the kernel rejects both), and null
+	// when this reader cannot check it (an unsupported hash type or page size); Problem
+	// then says why.
+	Valid *bool `json:"valid"`
 	// Problem says why the signature is absent or not valid.
 	Problem string `json:"problem,omitempty"`
 
@@ -112,7 +115,7 @@ func newCSHash(t uint8) (hash.Hash, string, int) {
 // and recomputes its hashes. It reads the code pages a few at a time, in constant
 // memory.
 func verifySignature(ra io.ReaderAt, size int64, off, n uint32) *Signature {
-	sig := &Signature{Present: true}
+	sig := &Signature{Present: true, Valid: new(bool)}
 	if int64(off) > size || int64(n) > size-int64(off) {
 		sig.Problem = fmt.Sprintf("signature at offset %d (%d bytes) runs past the end of the file (%d bytes)", off, n, size)
 		return sig
@@ -195,6 +198,7 @@ func verifySignature(ra io.ReaderAt, size int64, off, n uint32) *Signature {
 	h, name, digest := newCSHash(cd.hashType)
 	if h == nil {
 		sig.Problem = fmt.Sprintf("unsupported CodeDirectory hash type %d", cd.hashType)
+		sig.Valid = nil
 		return sig
 	}
 	sig.HashType = name
@@ -246,9 +250,12 @@ func verifySignature(ra io.ReaderAt, size int64, off, n uint32) *Signature {
 	}
 	if problem != "" {
 		sig.Problem = problem
+		if cd.pageShift > maxPageShift {
+			sig.Valid = nil
+		}
 		return sig
 	}
-	sig.Valid = true
+	setFact(&sig.Valid, true)
 	return sig
 }
 

@@ -41,6 +41,12 @@ type Host struct {
 	CPUFeatures []string `json:"cpu_features,omitempty"`
 	// Assumed is true when the host was described with --host rather than read.
 	Assumed bool `json:"assumed,omitempty"`
+	// QEMULDPrefix is $QEMU_LD_PREFIX: where qemu-user looks first for the ELF
+	// interpreter and libraries of the programs it runs (qemu-user(1), -L).
+	QEMULDPrefix string `json:"qemu_ld_prefix,omitempty"`
+	// Exists reports whether a file exists on this machine (following links); nil when
+	// the host is described rather than read, and the answer is unknown.
+	Exists func(path string) bool `json:"-"`
 }
 
 // Binfmt is one binfmt_misc handler (Linux) that runs ELF files of a foreign
@@ -78,6 +84,13 @@ func Detect(ctx context.Context, p Probe) (Host, error) {
 	}
 	p = p.withDefaults()
 	h := Host{OS: p.GOOS, Arch: p.GOARCH, ProcessArch: p.GOARCH, PageSize: p.PageSize}
+	if p.Stat != nil {
+		stat := p.Stat
+		h.Exists = func(name string) bool { _, err := stat(name); return err == nil }
+	}
+	if p.Getenv != nil {
+		h.QEMULDPrefix = p.Getenv("QEMU_LD_PREFIX")
+	}
 	switch p.GOOS {
 	case "darwin":
 		detectDarwin(p, &h)

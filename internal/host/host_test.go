@@ -163,6 +163,10 @@ func TestDetectFakes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if got.Exists == nil {
+				t.Error("a fake host answers whether a file exists")
+			}
+			got.Exists = nil
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("got  %+v\nwant %+v", got, tt.want)
 			}

@@ -26,6 +26,10 @@ type Probe struct {
 	// Uname returns the kernel release and machine (uname -r, uname -m).
 	Uname    func() (release, machine string, err error)
 	PageSize int
+	// Stat stats an absolute path, following links (nil: existence is unknown).
+	Stat func(name string) (fs.FileInfo, error)
+	// Getenv reads the environment of the user's programs (QEMU_LD_PREFIX).
+	Getenv func(key string) string
 }
 
 // ErrNoSysctl is returned by a Probe's Sysctl where there is none or the name is unknown.
@@ -41,6 +45,8 @@ func System() Probe {
 		Sysctl:   sysctl,
 		Uname:    uname,
 		PageSize: os.Getpagesize(),
+		Stat:     os.Stat,
+		Getenv:   os.Getenv,
 	}
 }
 
@@ -89,7 +95,8 @@ func FromEnv(getenv func(string) string) (Probe, error) {
 //	uname      one line "RELEASE MACHINE" (optional)
 //	pagesize   one line, bytes (optional, default 4096; 16384 for darwin/arm64)
 //	sysctl     lines "name: value", as sysctl(8) prints them (optional)
-//	root/      stands for "/": root/proc/cpuinfo, root/proc/sys/fs/binfmt_misc/...
+//	root/      stands for "/": root/proc/cpuinfo, root/proc/sys/fs/binfmt_misc/...,
+//	           and every file whose existence is asked (an ELF interpreter)
 func FromDir(dir string) (Probe, error) {
 	plat, err := os.ReadFile(filepath.Join(dir, "platform"))
 	if err != nil {
@@ -109,6 +116,10 @@ func FromDir(dir string) (Probe, error) {
 		ReadDir: func(name string) ([]fs.DirEntry, error) {
 			return os.ReadDir(filepath.Join(root, filepath.FromSlash(name)))
 		},
+		Stat: func(name string) (fs.FileInfo, error) {
+			return os.Stat(filepath.Join(root, filepath.FromSlash(name)))
+		},
+		Getenv:   func(string) string { return "" },
 		PageSize: 4096,
 	}
 	if goos == "darwin" && goarch == "arm64" {

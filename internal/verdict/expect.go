@@ -109,7 +109,10 @@ func mismatch(s *exe.Slice, w Want) string {
 	}
 	for k, want := range w.Settings {
 		if k == "cgo" {
-			linked := g != nil && g.Cgo
+			if g != nil && g.Cgo == nil {
+				return fmt.Sprintf("%s/%s: cgo linked is unknown (%s), want cgo=%s", s.OS, s.Arch, g.Sources["cgo"], want)
+			}
+			linked := g != nil && *g.Cgo
 			if (want == "1" || want == "true") != linked {
 				return fmt.Sprintf("%s/%s: cgo linked is %v, want cgo=%s", s.OS, s.Arch, linked, want)
 			}
@@ -117,6 +120,9 @@ func mismatch(s *exe.Slice, w Want) string {
 		}
 		if g == nil {
 			return fmt.Sprintf("%s/%s: not a Go binary, cannot check %s=%s", s.OS, s.Arch, k, want)
+		}
+		if !g.SettingsKnown() {
+			return fmt.Sprintf("%s/%s: %s is unknown (%s), want %s", s.OS, s.Arch, k, g.Sources["settings"], want)
 		}
 		if got := g.Settings[k]; got != want {
 			return fmt.Sprintf("%s/%s: %s=%s, want %s", s.OS, s.Arch, k, orNone(got), want)

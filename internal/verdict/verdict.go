@@ -10,15 +10,18 @@ import (
 	"github.com/gonative/gonative/internal/exe"
 	"github.com/gonative/gonative/internal/host"
 	"github.com/gonative/gonative/internal/isa"
-	"golang.org/x/mod/semver"
 )
 
-// How a host runs a file. The values are part of the JSON contract (verdict.runs).
+// Runs is how a host runs a file. The values are part of the JSON contract
+// (verdict.runs).
+type Runs string
+
+// How a host runs a file.
 const (
-	Native     = "native"
-	Translated = "translated" // Rosetta 2 on macOS
-	Emulated   = "emulated"   // a Linux binfmt_misc handler (qemu-user, rosetta) or Windows' x64 emulation
-	No         = "no"
+	Native     Runs = "native"
+	Translated Runs = "translated" // Rosetta 2 on macOS
+	Emulated   Runs = "emulated"   // a Linux binfmt_misc handler (qemu-user, rosetta) or Windows' x64 emulation
+	No         Runs = "no"
 )
 
 // RosettaLifetime is the note on every translated verdict. Apple: Rosetta is available
@@ -26,9 +29,13 @@ const (
 // ("About the Rosetta translation environment", developer.apple.com/documentation/apple-silicon/about-the-rosetta-translation-environment).
 const RosettaLifetime = "Apple makes Rosetta 2 generally available only through macOS 27: ship an arm64 slice"
 
+// DamagedPrefix starts the reason of a verdict on a slice that could not be read; the
+// slice's error follows.
+const DamagedPrefix = "the file is damaged: "
+
 // Verdict is how a host would run a file.
 type Verdict struct {
-	Runs   string `json:"runs"`
+	Runs   Runs   `json:"runs"`
 	Reason string `json:"reason,omitempty"`
 	// Slice is the index of the slice the host's loader would pick, -1 when none.
 	Slice int `json:"slice"`
@@ -72,7 +79,7 @@ func Judge(f *exe.File, h host.Host) Verdict {
 	return best
 }
 
-func rank(runs string) int {
+func rank(runs Runs) int {
 	switch runs {
 	case Native:
 		return 3
@@ -86,8 +93,10 @@ func rank(runs string) int {
 
 func judgeSlice(s *exe.Slice, h host.Host) Verdict {
 	platform := s.OS + "/" + s.Arch
-	if s.Error != "" && s.Arch == "unknown" {
-		return Verdict{Runs: No, Reason: s.Error}
+	if s.Error != "" {
+		// A slice the reader could not read completely is one the loader may refuse
+		// or load wrongly: never runnable.
+		return Verdict{Runs: No, Reason: DamagedPrefix + s.Error}
 	}
 	switch h.OS {
 	case "darwin":
@@ -115,14 +124,15 @@ func judgeDarwin(s *exe.Slice, h host.Host, platform string) Verdict {
 		if v, ok := cpuLacks(s, h); ok {
 			return v
 		}
-		if s.Arch == "arm64" {
-			if sig := s.Signature; sig == nil || !sig.Present {
-				return Verdict{Runs: No, Reason: "an unsigned arm64 Mach-O is killed by the kernel (Killed: 9); sign it: codesign -s - FILE"}
-			} else if !sig.Valid {
-				return Verdict{Runs: No, Reason: "its code signature is not valid (" + sig.Problem + "), so the kernel kills it (Killed: 9); re-sign it: codesign -f -s - FILE"}
-			}
+		if p := s.SignatureProblem(); p != "" {
+			return Verdict{Runs: No, Reason: p}
 		}
-		return Verdict{Runs: Native}
+		if s.Arch == "arm64" {
+			// Go's GOARM64 gates only LSE atomics and the crypto extensions, which every
+			// Apple Silicon core has (M1 is ARMv8.5-A): an unknown GOARM64 runs.
+			return Verdict{Runs: Native}
+		}
+		return Verdict{Runs: Native, Reason: unknownLevel(s)}
 	case s.Arch == "386":
 		return Verdict{Runs: No, Reason: "32-bit Intel code: macOS 10.15 and later run no 32-bit programs"}
 	case h.Arch == "arm64" && s.Arch == "amd64":
@@ -130,6 +140,15 @@ func judgeDarwin(s *exe.Slice, h host.Host, platform string) Verdict {
 			return Verdict{Runs: No, Reason: "an x86-64 binary needs Rosetta 2, which is not installed: softwareupdate --install-rosetta"}
 		}
 		v := Verdict{Runs: Translated, Handler: "Rosetta 2", Reason: RosettaLifetime}
+		if goSettingsUnknown(s) {
+			// Without build info GOAMD64 is unknown, not v1: a v3 or v4 build exits at
+			// start-up under Rosetta, whose CPUID reports no AVX.
+			v.Reason = "if it was built with GOAMD64=v1 or v2: its build info is unreadable, so GOAMD64 is unknown, and a GOAMD64=v3 or v4 build exits at start-up under Rosetta (its CPUID reports no AVX); " + v.Reason
+			if s.Kind != exe.KindExecutable {
+				v.Reason = "loads only into x86-64 (translated) processes, never into arm64 ones; " + v.Reason
+			}
+			return v
+		}
 		if r := s.ISA; r != nil && r.Rosetta != nil {
 			if h.OSVersion != "" {
 				if ok, why := r.RosettaOn(h.OSVersion); !ok {
@@ -162,13 +181,19 @@ func judgeLinux(s *exe.Slice, h host.Host, platform string) Verdict {
 		if v, ok := cpuLacks(s, h); ok {
 			return v
 		}
-		v := Verdict{Runs: Native}
+		if v, ok := missingInterpreter(s, h, nil); ok {
+			return v
+		}
+		v := Verdict{Runs: Native, Reason: unknownLevel(s)}
 		if s.Arch == "arm" && h.Arch == "arm64" {
-			v.Reason = "needs a CPU with AArch32 support (many arm64 server and Apple cores have none)"
+			v.Reason = joinReasons("needs a CPU with AArch32 support (many arm64 server and Apple cores have none)", v.Reason)
 		}
 		return v
 	}
 	if b, ok := h.Handler(s.Arch); ok {
+		if v, ok := missingInterpreter(s, h, &b); ok {
+			return v
+		}
 		// Rosetta for Linux VMs shares Rosetta's limits: no AVX-512, and glibc's or Go's
 		// x86-64-v3 start-up checks fail (crc-org/vfkit#265).
 		if r := s.ISA; r != nil && r.Rosetta != nil && r.Rosetta.Runs == isa.RunsNever && strings.Contains(b.Interpreter, "rosetta") {
@@ -185,6 +210,9 @@ func judgeLinux(s *exe.Slice, h host.Host, platform string) Verdict {
 			// The kernel tries the most recently registered entry first
 			// (Documentation/admin-guide/binfmt-misc.rst), and /proc does not show that order.
 			reason += fmt.Sprintf(" (so do %s: whichever was registered last wins)", strings.Join(others, ", "))
+		}
+		if n := interpreterNote(s, h, &b); n != "" {
+			reason += "; " + n
 		}
 		return Verdict{Runs: Emulated, Handler: b.Interpreter, Reason: reason}
 	}
@@ -207,14 +235,92 @@ func judgeWindows(s *exe.Slice, h host.Host, platform string) Verdict {
 
 // cpuLacks reports the verdict "no" when the slice's code requires CPU features that
 // the host's CPU lacks (it would die with SIGILL, or Go's runtime refuses to start).
+// Only a real requirement counts: GOAMD64/GOARM64 read from the build info, or the ELF
+// ISA-needed note. Code found by the scan alone may sit behind a run-time check (an
+// IFUNC resolver, a CPUID or HWCAP test, Go's internal/cpu), so it never makes a
+// "does not run".
 func cpuLacks(s *exe.Slice, h host.Host) (Verdict, bool) {
-	if s.ISA == nil || len(h.CPUFeatures) == 0 {
+	r := s.ISA
+	if r == nil || len(h.CPUFeatures) == 0 || !levelRequired(s) {
 		return Verdict{}, false
 	}
-	if ok, why := s.ISA.RunsOn(h.CPUFeatures); !ok {
+	if ok, why := r.RunsOn(h.CPUFeatures); !ok {
 		return Verdict{Runs: No, Reason: why}, true
 	}
 	return Verdict{}, false
+}
+
+// RequiredLevel returns the CPU level the slice provably requires (from GOAMD64 or
+// GOARM64 in its build info, or its ELF ISA-needed note), and false when its level is
+// only inferred from the code it contains or defaulted for a Go binary whose build info
+// is unreadable.
+func RequiredLevel(s *exe.Slice) (string, bool) {
+	if levelRequired(s) {
+		return s.ISA.RequiredLevel, true
+	}
+	return "", false
+}
+
+// GoSettingsUnknown reports whether the slice is a Go binary whose CPU level setting
+// (GOAMD64, GOARM64, GOARM) could not be read: it is unknown, not its default.
+func GoSettingsUnknown(s *exe.Slice) bool { return goSettingsUnknown(s) }
+
+// levelRequired reports whether the slice's required CPU level is a proven requirement
+// rather than inferred from its code or defaulted for a Go binary without build info.
+func levelRequired(s *exe.Slice) bool {
+	r := s.ISA
+	if r == nil || r.RequiredLevel == "" {
+		return false
+	}
+	switch r.RequiredSource {
+	case "GOAMD64", "GOARM64":
+		return !goSettingsUnknown(s)
+	case "ELF ISA note":
+		return true
+	}
+	return false
+}
+
+// goSettingsUnknown reports whether the slice is a Go binary whose CPU level setting
+// (GOAMD64, GOARM64, GOARM) could not be read.
+func goSettingsUnknown(s *exe.Slice) bool {
+	if s.Go == nil {
+		return false
+	}
+	switch s.Arch {
+	case "amd64":
+		return !s.Go.SettingKnown("GOAMD64")
+	case "arm64":
+		return !s.Go.SettingKnown("GOARM64")
+	case "arm":
+		return !s.Go.SettingKnown("GOARM")
+	}
+	return !s.Go.SettingsKnown()
+}
+
+// unknownLevel says, for a verdict that would otherwise be plain, what it does not
+// know: the GOAMD64/GOARM64 of a Go binary without build info.
+func unknownLevel(s *exe.Slice) string {
+	if !goSettingsUnknown(s) {
+		return ""
+	}
+	switch s.Arch {
+	case "amd64":
+		return "if this CPU meets its GOAMD64 level, which is unknown (no readable build info)"
+	case "arm64":
+		return "if this CPU meets its GOARM64 level, which is unknown (no readable build info)"
+	}
+	return ""
+}
+
+func joinReasons(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return a + "; " + b
 }
 
 func platformName(s *exe.Slice) string {
@@ -225,9 +331,7 @@ func platformName(s *exe.Slice) string {
 }
 
 // versionLess reports whether dotted version a is older than b ("13.6" < "14.0").
-func versionLess(a, b string) bool {
-	return semver.Compare("v"+a, "v"+b) < 0 && semver.IsValid("v"+a) && semver.IsValid("v"+b)
-}
+func versionLess(a, b string) bool { return exe.CompareVersions(a, b) < 0 }
 
 func size(n uint64) string {
 	if n >= 1024 && n%1024 == 0 {

@@ -18,8 +18,8 @@ func mustHost(t *testing.T, spec string) host.Host {
 }
 
 var (
-	signed   = &exe.Signature{Present: true, AdHoc: true, LinkerSigned: true, Valid: true}
-	edited   = &exe.Signature{Present: true, AdHoc: true, Valid: false, Problem: "page 3 hash mismatch"}
+	signed   = &exe.Signature{Present: true, AdHoc: true, LinkerSigned: true, Valid: ptr(true)}
+	edited   = &exe.Signature{Present: true, AdHoc: true, Valid: ptr(false), Problem: "page 3 hash mismatch"}
 	unsigned = &exe.Signature{Present: false, Problem: "no LC_CODE_SIGNATURE"}
 )
 
@@ -45,7 +45,7 @@ func TestJudge(t *testing.T) {
 		name      string
 		f         *exe.File
 		host      string
-		runs      string
+		runs      Runs
 		slice     int
 		reasonHas string
 	}{
@@ -90,7 +90,7 @@ func TestJudge(t *testing.T) {
 
 func TestExpect(t *testing.T) {
 	goSlice := func(s exe.Slice, settings map[string]string, cgo bool) exe.Slice {
-		s.Go = &exe.GoInfo{Version: "go1.26.8", Settings: settings, Cgo: cgo}
+		s.Go = &exe.GoInfo{Version: "go1.26.8", Settings: settings, Cgo: ptr(cgo), Sources: map[string]string{"settings": "buildinfo", "cgo": "pclntab"}}
 		return s
 	}
 	fat := file(exe.FormatMachOFat,
@@ -127,3 +127,5 @@ func TestExpect(t *testing.T) {
 		}
 	}
 }
+
+func ptr(b bool) *bool { return &b }

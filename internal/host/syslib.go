@@ -1,0 +1,197 @@
+package host
+
+import (
+	"bytes"
+	"context"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gonative/gonative/internal/exe"
+)
+
+// Libraries tells the system's shared libraries from the others on a Linux machine: a
+// library that the distribution's package manager owns is a system library (dpkg's file
+// lists where dpkg is installed, else rpm -qf where rpm is, else any library found in
+// a standard library directory). Only the others must ship with a program. It is safe
+// for concurrent use.
+type Libraries struct {
+	p Probe
+
+	once  sync.Once
+	dpkg  map[string]bool // owned library paths, from /var/lib/dpkg/info/*.list
+	rpm   bool            // rpm is installed: ask it per path
+	mu    sync.Mutex
+	cache map[string]bool // soname + "\x00" + arch -> system
+}
+
+// NewLibraries returns the library index of the machine p describes.
+func NewLibraries(p Probe) *Libraries {
+	return &Libraries{p: p.withDefaults(), cache: map[string]bool{}}
+}
+
+// libTriplets are the Debian multiarch directory names of a GOARCH's libraries.
+var libTriplets = map[string][]string{
+	"amd64":   {"x86_64-linux-gnu"},
+	"arm64":   {"aarch64-linux-gnu"},
+	"386":     {"i386-linux-gnu"},
+	"arm":     {"arm-linux-gnueabihf", "arm-linux-gnueabi"},
+	"riscv64": {"riscv64-linux-gnu"},
+	"ppc64le": {"powerpc64le-linux-gnu"},
+	"s390x":   {"s390x-linux-gnu"},
+	"loong64": {"loongarch64-linux-gnu"},
+}
+
+// libDirs lists the standard directories the dynamic loader searches for arch.
+func libDirs(arch string) []string {
+	var dirs []string
+	for _, t := range libTriplets[arch] {
+		dirs = append(dirs, "/lib/"+t, "/usr/lib/"+t)
+	}
+	dirs = append(dirs, "/lib", "/usr/lib")
+	switch arch {
+	case "amd64", "arm64", "ppc64le", "s390x", "riscv64", "loong64":
+		dirs = append(dirs, "/lib64", "/usr/lib64")
+	case "386", "arm":
+		dirs = append(dirs, "/lib32", "/usr/lib32")
+	}
+	return dirs
+}
+
+func (l *Libraries) load() {
+	l.once.Do(func() {
+		if entries, err := l.p.ReadDir("/var/lib/dpkg/info"); err == nil {
+			l.dpkg = map[string]bool{}
+			for _, e := range entries {
+				if !strings.HasSuffix(e.Name(), ".list") {
+					continue
+				}
+				b, err := l.p.ReadFile("/var/lib/dpkg/info/" + e.Name())
+				if err != nil {
+					continue
+				}
+				for len(b) > 0 {
+					line := b
+					if i := bytes.IndexByte(b, '\n'); i >= 0 {
+						line, b = b[:i], b[i+1:]
+					} else {
+						b = nil
+					}
+					if j := bytes.LastIndexByte(line, '/'); j >= 0 && bytes.Contains(line[j:], []byte(".so")) && bytes.Contains(line[:j], []byte("/lib")) {
+						l.dpkg[string(line)] = true
+					}
+				}
+			}
+			return
+		}
+		if l.p.Stat != nil {
+			if _, err := l.p.Stat("/var/lib/rpm"); err == nil {
+				if _, err := exec.LookPath("rpm"); err == nil {
+					l.rpm = true
+				}
+			}
+		}
+	})
+}
+
+// System reports whether the library soname, needed by a slice of arch whose
+// DT_RUNPATH lists extra directories (already expanded), is a system library of this
+// machine.
+func (l *Libraries) System(soname, arch string, extra ...string) bool {
+	if l == nil || soname == "" {
+		return false
+	}
+	key := soname + "\x00" + arch + "\x00" + strings.Join(extra, ":")
+	l.mu.Lock()
+	v, ok := l.cache[key]
+	l.mu.Unlock()
+	if ok {
+		return v
+	}
+	v = l.lookup(soname, arch, extra)
+	l.mu.Lock()
+	l.cache[key] = v
+	l.mu.Unlock()
+	return v
+}
+
+func (l *Libraries) lookup(soname, arch string, extra []string) bool {
+	if strings.Contains(soname, "/") {
+		return false // a path, not a soname: the loader does not search for it
+	}
+	l.load()
+	for _, d := range append(extra, libDirs(arch)...) {
+		if !path.IsAbs(d) {
+			continue
+		}
+		p := path.Join(d, soname)
+		if l.p.Stat == nil {
+			continue
+		}
+		if _, err := l.p.Stat(p); err != nil {
+			continue
+		}
+		switch {
+		case l.dpkg != nil:
+			// With merged /usr, /lib is a link to /usr/lib and a package lists the
+			// path it ships, under either name.
+			if l.dpkg[p] || l.dpkg[strings.TrimPrefix(p, "/usr")] || l.dpkg["/usr"+p] {
+				return true
+			}
+		case l.rpm:
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			cmd := exec.CommandContext(ctx, "rpm", "-qf", "--quiet", p)
+			cmd.WaitDelay = time.Second
+			err := cmd.Run()
+			cancel()
+			if err == nil {
+				return true
+			}
+		default:
+			return true // no package manager to ask: a standard directory is the system's
+		}
+	}
+	return false
+}
+
+// Mark sets Library.System for the libraries of f's Linux ELF slices that this
+// machine's package manager owns.
+func (l *Libraries) Mark(f *exe.File) {
+	if l == nil || f.Format != exe.FormatELF {
+		return
+	}
+	for i := range f.Slices {
+		s := &f.Slices[i]
+		if s.OS != "linux" && s.OS != "" {
+			continue
+		}
+		var extra []string
+		for _, d := range s.RunPath {
+			// $ORIGIN is the directory of the file (ld.so(8)).
+			d = strings.ReplaceAll(strings.ReplaceAll(d, "${ORIGIN}", "$ORIGIN"), "$ORIGIN", path.Dir(filepathToSlash(f.Path)))
+			if path.IsAbs(d) {
+				extra = append(extra, path.Clean(d))
+			}
+		}
+		for j := range s.Libraries {
+			if lib := &s.Libraries[j]; !lib.System {
+				lib.System = l.System(lib.Name, s.Arch, extra...)
+			}
+		}
+	}
+}
+
+// filepathToSlash returns the real absolute path of p: $ORIGIN is the directory of
+// the file itself, after symbolic links (the kernel's /proc/self/exe).
+func filepathToSlash(p string) string {
+	if real, err := filepath.EvalSymlinks(p); err == nil {
+		p = real
+	}
+	if abs, err := filepath.Abs(p); err == nil {
+		p = abs
+	}
+	return filepath.ToSlash(p)
+}
