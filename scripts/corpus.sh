@@ -4,6 +4,7 @@
 # versions. It extracts just the files the corpus names into
 #
 #   ${GONATIVE_CORPUS:-${XDG_CACHE_HOME:-$HOME/.cache}/gonative/corpus}/files/ID
+#   (on macOS: ~/Library/Caches/gonative/corpus, as Go's os.UserCacheDir)
 #
 # and writes manifest.tsv beside them (id, source, package, version, arch, member,
 # sha256). The ground truth for every file is scripts/corpus/truth.json; the test is
@@ -19,7 +20,9 @@
 # its package) exits 1.
 set -euo pipefail
 
-cache=${GONATIVE_CORPUS:-${XDG_CACHE_HOME:-$HOME/.cache}/gonative/corpus}
+# The same directory as Go's os.UserCacheDir, which the test uses.
+if [ "$(uname -s)" = Darwin ]; then usercache=$HOME/Library/Caches; else usercache=${XDG_CACHE_HOME:-$HOME/.cache}; fi
+cache=${GONATIVE_CORPUS:-$usercache/gonative/corpus}
 mkdir -p "$cache/files" "$cache/dl/deb" "$cache/dl/npm"
 
 # id  source  package  version  arch  member (path inside the package)

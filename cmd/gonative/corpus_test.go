@@ -233,6 +233,20 @@ func fmtBool(b *bool) string {
 func TestCorpus(t *testing.T) {
 	tr := loadTruth(t)
 	dir := corpusDir(t)
+	// Every file scripts/corpus.sh lists has its truth, for the same package.
+	byID := map[string]corpusFile{}
+	for _, f := range tr.Files {
+		byID[f.ID] = f
+	}
+	for id, m := range readTSV(filepath.Join(dir, "manifest.tsv")) {
+		f, ok := byID[id]
+		switch {
+		case !ok:
+			t.Errorf("%s: in the corpus (manifest.tsv) but not in %s", id, truthFile)
+		case len(m) < 6 || m[0] != f.Source || m[1] != f.Package || m[2] != f.Version || m[3] != f.Arch || m[5] != f.SHA256:
+			t.Errorf("%s: manifest.tsv says %q, the truth was read from %s %s %s %s (sha256 %s)", id, m, f.Source, f.Package, f.Version, f.Arch, f.SHA256)
+		}
+	}
 	for _, f := range tr.Files {
 		t.Run(f.ID, func(t *testing.T) {
 			p := corpusPath(t, dir, f)
