@@ -61,6 +61,7 @@ npm-esbuild-0.28.2-win32-arm64	npm	@esbuild/win32-arm64	0.28.2	win32-arm64	packa
 npm-esbuild-0.28.2-win32-x64	npm	@esbuild/win32-x64	0.28.2	win32-x64	package/esbuild.exe
 npm-esbuild-0.28.2-linux-arm	npm	@esbuild/linux-arm	0.28.2	linux-arm	package/bin/esbuild
 npm-esbuild-0.28.2-openbsd-x64	npm	@esbuild/openbsd-x64	0.28.2	openbsd-x64	package/bin/esbuild
+npm-esbuild-0.28.2-win32-ia32	npm	@esbuild/win32-ia32	0.28.2	win32-ia32	package/esbuild.exe
 npm-fsevents-2.3.3	npm	fsevents	2.3.3	darwin-universal	package/fsevents.node
 npm-sentry-cli-darwin-2.58.2	npm	@sentry/cli-darwin	2.58.2	darwin-universal	package/bin/sentry-cli
 LIST

@@ -48,9 +48,13 @@ type corpusFile struct {
 }
 
 type truthSlice struct {
-	Arch string `json:"arch"`
-	OS   string `json:"os"`
-	Go   *struct {
+	Arch        string  `json:"arch"`
+	OS          string  `json:"os"`
+	Kind        string  `json:"kind"`
+	PIE         *bool   `json:"pie"`
+	Static      *bool   `json:"static"`
+	Interpreter *string `json:"interpreter"` // "": none
+	Go          *struct {
 		Version string `json:"version"`
 		Cgo     *bool  `json:"cgo"` // null: the bytes do not settle it
 	} `json:"go"` // null: not a Go program
@@ -69,10 +73,14 @@ type inspectOut struct {
 	Format string `json:"format"`
 	Error  string `json:"error"`
 	Slices []struct {
-		Offset int64  `json:"offset"`
-		Arch   string `json:"arch"`
-		OS     string `json:"os"`
-		Go     *struct {
+		Offset      int64  `json:"offset"`
+		Arch        string `json:"arch"`
+		OS          string `json:"os"`
+		Kind        string `json:"kind"`
+		PIE         *bool  `json:"pie"`
+		Static      *bool  `json:"static"`
+		Interpreter string `json:"interpreter"`
+		Go          *struct {
 			Version *string           `json:"version"`
 			Cgo     *bool             `json:"cgo"`
 			Sources map[string]string `json:"sources"`
@@ -226,9 +234,9 @@ func fmtBool(b *bool) string {
 }
 
 // TestCorpus runs gonative inspect --json on every file of the real-world corpus and
-// compares every contract fact with the truth: format, each slice's arch and OS, Go or
-// not, Go version, cgo linked, signature presence and validity (and team ID for a
-// Developer ID signature). Any disagreement fails, naming file, field, truth and what
+// compares every contract fact with the truth: format, each slice's arch and OS, kind,
+// PIE, static, interpreter, Go or not, Go version, cgo linked, signature presence and
+// validity (and team ID for a Developer ID signature). Any disagreement fails, naming file, field, truth and what
 // gonative says.
 func TestCorpus(t *testing.T) {
 	tr := loadTruth(t)
@@ -271,6 +279,18 @@ func TestCorpus(t *testing.T) {
 				}
 				if gs.OS != ts.OS {
 					bad(at+".os", ts.OS, fmt.Sprintf("%q", gs.OS))
+				}
+				if ts.Kind != "" && gs.Kind != ts.Kind {
+					bad(at+".kind", ts.Kind, fmt.Sprintf("%q", gs.Kind))
+				}
+				if ts.PIE != nil && (gs.PIE == nil || *gs.PIE != *ts.PIE) {
+					bad(at+".pie", fmtBool(ts.PIE), fmtBool(gs.PIE))
+				}
+				if ts.Static != nil && (gs.Static == nil || *gs.Static != *ts.Static) {
+					bad(at+".static", fmtBool(ts.Static), fmtBool(gs.Static))
+				}
+				if ts.Interpreter != nil && gs.Interpreter != *ts.Interpreter {
+					bad(at+".interpreter", fmt.Sprintf("%q", *ts.Interpreter), fmt.Sprintf("%q", gs.Interpreter))
 				}
 				switch {
 				case ts.Go == nil && gs.Go != nil:
