@@ -82,16 +82,29 @@ apt_opts=(
 	-o "APT::Architectures::=amd64" -o "APT::Architectures::=arm64" -o "APT::Architectures::=armhf"
 	-o "Debug::NoLocking=1" -q
 )
-debian_mirror=${GONATIVE_CORPUS_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+# The Debian archive: $GONATIVE_CORPUS_DEBIAN_MIRROR, else the first .../debian URI the
+# machine's own apt sources use.
+debian_mirror=${GONATIVE_CORPUS_DEBIAN_MIRROR:-}
+if [ -z "$debian_mirror" ]; then
+	debian_mirror=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null |
+		grep -oE '^(deb(\s+\[[^]]*\])?|URIs:)\s+[a-z]+://[^ ]*/debian/?(\s|$)' |
+		grep -oE '[a-z]+://[^ ]*/debian' | head -n1 || true)
+fi
 debian_state=""   # "", "ok" or the reason it is unreachable
 debian_ready() {
 	[ -n "$debian_state" ] && { [ "$debian_state" = ok ]; return; }
+	if [ -z "$debian_mirror" ]; then
+		debian_state="no Debian archive in this machine's apt sources: set GONATIVE_CORPUS_DEBIAN_MIRROR to one (URL ending in /debian)"
+		return 1
+	fi
 	if ! command -v apt-get >/dev/null 2>&1 || ! command -v dpkg-deb >/dev/null 2>&1; then
 		debian_state="apt-get and dpkg-deb are not installed (a Debian host is needed to download the Debian part of the corpus)"
 		return 1
 	fi
 	mkdir -p "$cache/apt/lists/partial" "$cache/apt/cache/archives/partial" "$cache/apt/empty"
-	echo "deb $debian_mirror bookworm main" >"$cache/apt/sources.list"
+	local signed=""
+	[ -r /usr/share/keyrings/debian-archive-keyring.gpg ] && signed="[signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] "
+	echo "deb ${signed}$debian_mirror bookworm main" >"$cache/apt/sources.list"
 	log "apt-get update (bookworm main; amd64 arm64 armhf; private state in $cache/apt)"
 	local out
 	if ! out=$(apt-get "${apt_opts[@]}" update 2>&1) || grep -q '^\(E\|W\): Failed to fetch\|^Err:' <<<"$out"; then
@@ -161,6 +174,12 @@ fetch_npm() {
 	fi
 	printf '%s\n' "$file"
 }
+
+# One run at a time per cache (the test command and a developer may start it together).
+if command -v flock >/dev/null 2>&1; then
+	exec 9>"$cache/.lock"
+	flock 9
+fi
 
 manifest="$cache/manifest.tsv"
 unavailable="$cache/unavailable.tsv"

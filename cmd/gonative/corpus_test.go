@@ -147,6 +147,18 @@ func readTSV(path string) map[string][]string {
 	return out
 }
 
+// requireCorpus skips (or, when CI is set, fails) when scripts/corpus.sh has not run.
+func requireCorpus(t *testing.T, dir string) {
+	t.Helper()
+	if _, err := os.Stat(filepath.Join(dir, "manifest.tsv")); err != nil {
+		msg := fmt.Sprintf("the real-world corpus is not downloaded to %s: run scripts/corpus.sh", dir)
+		if os.Getenv("CI") != "" {
+			t.Fatal(msg + " (CI is set: the test command must run it)")
+		}
+		t.Skip(msg)
+	}
+}
+
 // corpusPath returns the path of the corpus file id, or skips (only when the
 // registries could not be reached, with the reason scripts/corpus.sh recorded) or
 // fails.
@@ -166,13 +178,6 @@ func corpusPath(t *testing.T, dir string, f corpusFile) string {
 	}
 	if why, ok := readTSV(filepath.Join(dir, "unavailable.tsv"))[f.ID]; ok {
 		t.Skipf("%s: not downloaded: %s", f.ID, why[0])
-	}
-	if _, err := os.Stat(filepath.Join(dir, "manifest.tsv")); err != nil {
-		msg := fmt.Sprintf("the real-world corpus is not downloaded to %s: run scripts/corpus.sh", dir)
-		if os.Getenv("CI") != "" {
-			t.Fatal(msg + " (CI is set: the test command must run it)")
-		}
-		t.Skip(msg)
 	}
 	t.Fatalf("%s is missing from %s although scripts/corpus.sh ran: run it again and read its errors", f.ID, dir)
 	return ""
@@ -241,6 +246,7 @@ func fmtBool(b *bool) string {
 func TestCorpus(t *testing.T) {
 	tr := loadTruth(t)
 	dir := corpusDir(t)
+	requireCorpus(t, dir)
 	// Every file scripts/corpus.sh lists has its truth, for the same package.
 	byID := map[string]corpusFile{}
 	for _, f := range tr.Files {
@@ -346,6 +352,7 @@ func TestCorpus(t *testing.T) {
 func TestCorpusCodeSignatures(t *testing.T) {
 	tr := loadTruth(t)
 	dir := corpusDir(t)
+	requireCorpus(t, dir)
 	signed := 0
 	for _, f := range tr.Files {
 		if !strings.HasPrefix(f.Format, "macho") {
@@ -441,6 +448,7 @@ func TestCorpusCodeSignatures(t *testing.T) {
 func TestCorpusEvidence(t *testing.T) {
 	tr := loadTruth(t)
 	dir := corpusDir(t)
+	requireCorpus(t, dir)
 	tools := map[string]string{
 		"readelf": "binutils", "strings": "binutils", "file": "file", "llvm-objdump-14": "llvm-14",
 		"llvm-lipo-14": "llvm-14", "go": "golang", "tar": "tar",
