@@ -8,6 +8,11 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
 )
 
 // This file is a second, deliberately separate reader of Mach-O code signatures, used
@@ -244,4 +249,56 @@ func cstring(b []byte, off uint32) string {
 		return string(b[off : int(off)+i])
 	}
 	return ""
+}
+
+// TestCodeSignatureReaderGoLinker checks the independent reader itself on signatures
+// it did not make either: the Go linker's ad hoc signatures for darwin/arm64, with and
+// without symbols. Each must verify, agree with gonative, and fail once edited.
+func TestCodeSignatureReaderGoLinker(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds darwin/arm64 programs; -short")
+	}
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("go not on PATH: it builds the darwin/arm64 programs")
+	}
+	dir := t.TempDir()
+	src := filepath.Join(dir, "main.go")
+	if err := os.WriteFile(src, []byte("package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"hello\") }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, flags := range []string{"", "-s -w"} {
+		out := filepath.Join(dir, "hello"+strings.ReplaceAll(flags, " ", ""))
+		cmd := exec.Command(goBin, "build", "-o", out, "-ldflags="+flags, src)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GOOS=darwin", "GOARCH=arm64", "CGO_ENABLED=0", "GOFLAGS=", "GO111MODULE=off")
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("go build -ldflags=%q: %v\n%s", flags, err, b)
+		}
+		b, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		images, err := machoSlices(b)
+		if err != nil || len(images) != 1 {
+			t.Fatalf("-ldflags=%q: %d images, %v", flags, len(images), err)
+		}
+		sig, err := checkCodeSignature(images[0].data)
+		if err != nil || !sig.valid() || !sig.adhoc || sig.pages == 0 {
+			t.Fatalf("-ldflags=%q: independent reader: %+v, %v", flags, sig, err)
+		}
+		if got := inspectJSON(t, out); got.Slices[0].Signature == nil || got.Slices[0].Signature.Valid == nil || !*got.Slices[0].Signature.Valid {
+			t.Errorf("-ldflags=%q: the Go linker's signature verifies independently (%d pages); gonative does not say valid", flags, sig.pages)
+		}
+		b[len(b)/3] ^= 1 // inside the code the signature covers (the signature sits at the end)
+		if err := os.WriteFile(out, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if sig, _ := checkCodeSignature(b); sig.valid() {
+			t.Errorf("-ldflags=%q: edited, the independent reader still says valid", flags)
+		}
+		if got := inspectJSON(t, out); got.Slices[0].Signature == nil || got.Slices[0].Signature.Valid == nil || *got.Slices[0].Signature.Valid {
+			t.Errorf("-ldflags=%q: edited, gonative does not say invalid", flags)
+		}
+	}
 }
