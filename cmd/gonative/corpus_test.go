@@ -52,6 +52,7 @@ type truthSlice struct {
 	OS          string  `json:"os"`
 	Kind        string  `json:"kind"`
 	PIE         *bool   `json:"pie"`
+	Stripped    *bool   `json:"stripped"`
 	Static      *bool   `json:"static"`
 	Interpreter *string `json:"interpreter"` // "": none
 	Go          *struct {
@@ -78,6 +79,7 @@ type inspectOut struct {
 		OS          string `json:"os"`
 		Kind        string `json:"kind"`
 		PIE         *bool  `json:"pie"`
+		Stripped    *bool  `json:"stripped"`
 		Static      *bool  `json:"static"`
 		Interpreter string `json:"interpreter"`
 		Go          *struct {
@@ -240,7 +242,7 @@ func fmtBool(b *bool) string {
 
 // TestCorpus runs gonative inspect --json on every file of the real-world corpus and
 // compares every contract fact with the truth: format, each slice's arch and OS, kind,
-// PIE, static, interpreter, Go or not, Go version, cgo linked, signature presence and
+// PIE, stripped, static, interpreter, Go or not, Go version, cgo linked, signature presence and
 // validity (and team ID for a Developer ID signature). Any disagreement fails, naming file, field, truth and what
 // gonative says.
 func TestCorpus(t *testing.T) {
@@ -291,6 +293,9 @@ func TestCorpus(t *testing.T) {
 				}
 				if ts.PIE != nil && (gs.PIE == nil || *gs.PIE != *ts.PIE) {
 					bad(at+".pie", fmtBool(ts.PIE), fmtBool(gs.PIE))
+				}
+				if ts.Stripped != nil && (gs.Stripped == nil || *gs.Stripped != *ts.Stripped) {
+					bad(at+".stripped", fmtBool(ts.Stripped), fmtBool(gs.Stripped))
 				}
 				if ts.Static != nil && (gs.Static == nil || *gs.Static != *ts.Static) {
 					bad(at+".static", fmtBool(ts.Static), fmtBool(gs.Static))
@@ -451,7 +456,7 @@ func TestCorpusEvidence(t *testing.T) {
 	requireCorpus(t, dir)
 	tools := map[string]string{
 		"readelf": "binutils", "strings": "binutils", "file": "file", "llvm-objdump-14": "llvm-14",
-		"llvm-lipo-14": "llvm-14", "go": "golang", "tar": "tar",
+		"llvm-lipo-14": "llvm-14", "llvm-readobj-14": "llvm-14", "go": "golang", "tar": "tar",
 	}
 	for tool, pkg := range tools {
 		if _, err := exec.LookPath(tool); err != nil {
