@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -40,24 +41,27 @@ type corpusFile struct {
 	Format    string       `json:"format"`
 	Slices    []truthSlice `json:"slices"`
 	Evidence  []struct {
-		Fact   string `json:"fact"`
-		Cmd    string `json:"cmd"`
-		Line   string `json:"line"`
-		Method string `json:"method"`
+		Fact   string   `json:"fact"`
+		Cmd    string   `json:"cmd"`
+		Line   string   `json:"line"`
+		Lines  []string `json:"lines"` // every one must be in the output
+		Method string   `json:"method"`
 	} `json:"evidence"`
 }
 
 type truthSlice struct {
-	Arch        string  `json:"arch"`
-	OS          string  `json:"os"`
-	Kind        string  `json:"kind"`
-	PIE         *bool   `json:"pie"`
-	Stripped    *bool   `json:"stripped"`
-	Static      *bool   `json:"static"`
-	Interpreter *string `json:"interpreter"` // "": none
-	Go          *struct {
-		Version string `json:"version"`
-		Cgo     *bool  `json:"cgo"` // null: the bytes do not settle it
+	Arch          string  `json:"arch"`
+	OS            string  `json:"os"`
+	Kind          string  `json:"kind"`
+	PIE           *bool   `json:"pie"`
+	Stripped      *bool   `json:"stripped"`
+	Static        *bool   `json:"static"`
+	Interpreter   *string `json:"interpreter"`    // "": none
+	RequiredLevel *string `json:"required_level"` // isa.required_level, where the bytes settle it
+	Go            *struct {
+		Version  string            `json:"version"`
+		Cgo      *bool             `json:"cgo"`      // null: the bytes do not settle it
+		Settings map[string]string `json:"settings"` // absent: no build info
 	} `json:"go"` // null: not a Go program
 	Signature *struct {
 		Present bool   `json:"present"`
@@ -82,10 +86,15 @@ type inspectOut struct {
 		Stripped    *bool  `json:"stripped"`
 		Static      *bool  `json:"static"`
 		Interpreter string `json:"interpreter"`
-		Go          *struct {
-			Version *string           `json:"version"`
-			Cgo     *bool             `json:"cgo"`
-			Sources map[string]string `json:"sources"`
+		ISA         *struct {
+			RequiredLevel  string `json:"required_level"`
+			RequiredSource string `json:"required_source"`
+		} `json:"isa"`
+		Go *struct {
+			Version  *string           `json:"version"`
+			Cgo      *bool             `json:"cgo"`
+			Settings map[string]string `json:"settings"`
+			Sources  map[string]string `json:"sources"`
 		} `json:"go"`
 		Signature *struct {
 			Present *bool  `json:"present"`
@@ -242,7 +251,8 @@ func fmtBool(b *bool) string {
 
 // TestCorpus runs gonative inspect --json on every file of the real-world corpus and
 // compares every contract fact with the truth: format, each slice's arch and OS, kind,
-// PIE, stripped, static, interpreter, Go or not, Go version, cgo linked, signature presence and
+// PIE, stripped, static, interpreter, the required CPU level (where the bytes settle it),
+// Go build settings, Go or not, Go version, cgo linked, signature presence and
 // validity (and team ID for a Developer ID signature). Any disagreement fails, naming file, field, truth and what
 // gonative says.
 func TestCorpus(t *testing.T) {
@@ -303,6 +313,14 @@ func TestCorpus(t *testing.T) {
 				if ts.Interpreter != nil && gs.Interpreter != *ts.Interpreter {
 					bad(at+".interpreter", fmt.Sprintf("%q", *ts.Interpreter), fmt.Sprintf("%q", gs.Interpreter))
 				}
+				if ts.RequiredLevel != nil {
+					switch {
+					case gs.ISA == nil:
+						bad(at+".isa.required_level", *ts.RequiredLevel, "no isa")
+					case gs.ISA.RequiredLevel != *ts.RequiredLevel:
+						bad(at+".isa.required_level", *ts.RequiredLevel, fmt.Sprintf("%q (source %q)", gs.ISA.RequiredLevel, gs.ISA.RequiredSource))
+					}
+				}
 				switch {
 				case ts.Go == nil && gs.Go != nil:
 					bad(at+".go", "not a Go program", fmt.Sprintf("Go (sources %v)", gs.Go.Sources))
@@ -315,6 +333,9 @@ func TestCorpus(t *testing.T) {
 					}
 					if v != ts.Go.Version {
 						bad(at+".go.version", ts.Go.Version, fmt.Sprintf("%q (source %q)", v, gs.Go.Sources["version"]))
+					}
+					if !maps.Equal(ts.Go.Settings, gs.Go.Settings) {
+						bad(at+".go.settings", fmt.Sprint(ts.Go.Settings), fmt.Sprint(gs.Go.Settings))
 					}
 					switch {
 					case ts.Go.Cgo == nil && gs.Go.Cgo != nil && !*gs.Go.Cgo:
@@ -489,15 +510,22 @@ func TestCorpusEvidence(t *testing.T) {
 					cmd := exec.Command("sh", "-c", e.Cmd)
 					cmd.Env = append(os.Environ(), "F="+p, "CORPUS="+dir)
 					out, _ := cmd.Output() // grep -c exits 1 on a count of 0: the output is what counts
-					want := strings.Join(strings.Fields(strings.ReplaceAll(e.Line, "$F", p)), " ")
+					have := map[string]bool{}
 					for _, l := range strings.Split(string(out), "\n") {
-						if strings.Join(strings.Fields(l), " ") == want {
-							return
+						have[strings.Join(strings.Fields(l), " ")] = true
+					}
+					wants := e.Lines
+					if e.Line != "" || len(wants) == 0 {
+						wants = append(wants, e.Line)
+					}
+					for _, w := range wants {
+						want := strings.Join(strings.Fields(strings.ReplaceAll(w, "$F", p)), " ")
+						if !have[want] {
+							mu.Lock()
+							fails = append(fails, fmt.Sprintf("%s: %s: %s\n\tno line %q in its output:\n%s", f.ID, e.Fact, e.Cmd, want, firstLines(out, 12)))
+							mu.Unlock()
 						}
 					}
-					mu.Lock()
-					fails = append(fails, fmt.Sprintf("%s: %s: %s\n\tno line %q in its output:\n%s", f.ID, e.Fact, e.Cmd, want, firstLines(out, 12)))
-					mu.Unlock()
 				}()
 			}
 			wg.Wait()
