@@ -188,6 +188,12 @@ unavailable="$cache/unavailable.tsv"
 failed=0
 while IFS=$'\t' read -r id src pkg ver arch member; do
 	dst="$cache/files/$id"
+	# A file extracted from another package version than the list now names is stale.
+	if [ -s "$dst" ] && [ -s "$manifest" ] &&
+		! grep -qxF "$(printf '%s\t%s\t%s\t%s\t%s\t%s' "$id" "$src" "$pkg" "$ver" "$arch" "$member")" <(cut -f1-6 "$manifest"); then
+		log "$id: the list now names $pkg $ver ($arch) $member: extracting it again"
+		rm -f "$dst"
+	fi
 	if [ ! -s "$dst" ]; then
 		rc=0
 		# The registry probes run here, not in the $(...) subshells below, so they run once.
