@@ -2,10 +2,12 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"hash"
 	"os"
@@ -13,6 +15,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/gonative/gonative/internal/cli"
 )
 
 // This file is a second, deliberately separate reader of Mach-O code signatures, used
@@ -301,4 +305,59 @@ func TestCodeSignatureReaderGoLinker(t *testing.T) {
 			t.Errorf("-ldflags=%q: edited, gonative does not say invalid", flags)
 		}
 	}
+}
+
+// FuzzCodeSignatureAgree mutates signed Mach-O files of the corpus (when it has been
+// downloaded) and requires gonative and the independent reader to agree: a signature
+// whose hashes all recompute is valid for both; one that does not, or that the
+// independent reader cannot parse, is never called valid by gonative. The inputs are
+// large (160 KB), so run it without minimisation:
+//
+//	go test ./cmd/gonative -run '^$' -fuzz '^FuzzCodeSignatureAgree$' -fuzzminimizetime 0 -fuzztime 1m
+func FuzzCodeSignatureAgree(f *testing.F) {
+	dir := os.Getenv("GONATIVE_CORPUS")
+	if dir == "" {
+		if c, err := os.UserCacheDir(); err == nil {
+			dir = filepath.Join(c, "gonative", "corpus")
+		}
+	}
+	for _, id := range []string{"npm-fsevents-2.3.3"} {
+		if b, err := os.ReadFile(filepath.Join(dir, "files", id)); err == nil {
+			f.Add(b)
+			if images, err := machoSlices(b); err == nil && len(images) == 2 {
+				f.Add(bytes.Clone(images[1].data)) // the signed arm64 slice as a thin file
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		images, err := machoSlices(b)
+		if err != nil || len(images) == 0 {
+			return
+		}
+		p := filepath.Join(t.TempDir(), "in")
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var stdout, stderr bytes.Buffer
+		cli.Run(context.Background(), []string{"inspect", "--json", p}, strings.NewReader(""), &stdout, &stderr)
+		var out inspectOut
+		if json.Unmarshal(stdout.Bytes(), &out) != nil || len(out.Slices) != len(images) {
+			return
+		}
+		for i, im := range images {
+			g := out.Slices[i].Signature
+			gValid := g != nil && g.Valid != nil && *g.Valid
+			sig, err := checkCodeSignature(im.data)
+			switch {
+			case err != nil || !sig.present:
+				if gValid {
+					t.Errorf("slice %d: the independent reader finds no readable signature (%v), gonative says valid", i, err)
+				}
+			case sig.valid() && !gValid:
+				t.Errorf("slice %d: every hash recomputes (%d pages), gonative says valid=%s", i, sig.pages, fmtBool(g.Valid))
+			case !sig.valid() && gValid:
+				t.Errorf("slice %d: the independent reader finds %v, gonative says valid", i, sig.bad)
+			}
+		}
+	})
 }
