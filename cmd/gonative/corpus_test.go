@@ -250,11 +250,11 @@ func fmtBool(b *bool) string {
 }
 
 // TestCorpus runs gonative inspect --json on every file of the real-world corpus and
-// compares every contract fact with the truth: format, each slice's arch and OS, kind,
-// PIE, stripped, static, interpreter, the required CPU level (where the bytes settle it),
-// Go build settings, Go or not, Go version, cgo linked, signature presence and
-// validity (and team ID for a Developer ID signature). Any disagreement fails, naming file, field, truth and what
-// gonative says.
+// compares every contract fact with the truth: format; each slice's arch, OS, kind, PIE,
+// stripped, static and interpreter; the required CPU level where the bytes settle it;
+// Go or not, Go version, build settings and cgo linked; signature presence, validity
+// and, for a Developer ID signature, the team. Any disagreement fails, naming the file,
+// the field, the truth and what gonative says; so does a false for an unknown.
 func TestCorpus(t *testing.T) {
 	tr := loadTruth(t)
 	dir := corpusDir(t)
