@@ -188,7 +188,11 @@ func corpusPath(t *testing.T, dir string, f corpusFile) string {
 		return p
 	}
 	if why, ok := readTSV(filepath.Join(dir, "unavailable.tsv"))[f.ID]; ok {
-		t.Skipf("%s: not downloaded: %s", f.ID, why[0])
+		if strings.Contains(why[0], "unreachable") {
+			// The one skip the test command cannot avoid: "offline:" as the CI rules expect.
+			t.Skipf("offline: %s (%s not downloaded by scripts/corpus.sh)", why[0], f.ID)
+		}
+		t.Skipf("%s not downloaded by scripts/corpus.sh: %s", f.ID, why[0])
 	}
 	t.Fatalf("%s is missing from %s although scripts/corpus.sh ran: run it again and read its errors", f.ID, dir)
 	return ""
