@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -246,6 +245,13 @@ func falseForUnknown(v any, at string) []string {
 	return out
 }
 
+func fmtString(s *string) string {
+	if s == nil {
+		return "unknown (not given)"
+	}
+	return *s
+}
+
 func fmtBool(b *bool) string {
 	if b == nil {
 		return "unknown (null)"
@@ -338,8 +344,26 @@ func TestCorpus(t *testing.T) {
 					if v != ts.Go.Version {
 						bad(at+".go.version", ts.Go.Version, fmt.Sprintf("%q (source %q)", v, gs.Go.Sources["version"]))
 					}
-					if !maps.Equal(ts.Go.Settings, gs.Go.Settings) {
-						bad(at+".go.settings", fmt.Sprint(ts.Go.Settings), fmt.Sprint(gs.Go.Settings))
+					// Every build setting go version -m reads, with its value. A setting
+					// gonative infers from elsewhere (a file without build info) must say
+					// where from, and GOAMD64 must match the level the truth settles.
+					for k, v := range ts.Go.Settings {
+						if gv, ok := gs.Go.Settings[k]; !ok || gv != v {
+							bad(at+".go.settings."+k, fmt.Sprintf("%q", v), fmt.Sprintf("%q (present %v)", gv, ok))
+						}
+					}
+					for k, gv := range gs.Go.Settings {
+						if _, ok := ts.Go.Settings[k]; ok {
+							continue
+						}
+						switch {
+						case gs.Go.Sources[k] == "":
+							bad(at+".go.settings."+k, "not in the build info", fmt.Sprintf("%q with no source of its own", gv))
+						case k == "GOAMD64" && (ts.RequiredLevel == nil || "x86-64-"+gv != *ts.RequiredLevel):
+							bad(at+".go.settings.GOAMD64", fmt.Sprintf("required level %s", fmtString(ts.RequiredLevel)), fmt.Sprintf("%q (source %q)", gv, gs.Go.Sources[k]))
+						case k != "GOAMD64":
+							bad(at+".go.settings."+k, "not in the build info", fmt.Sprintf("%q (source %q)", gv, gs.Go.Sources[k]))
+						}
 					}
 					switch {
 					case ts.Go.Cgo == nil && gs.Go.Cgo != nil && !*gs.Go.Cgo:
