@@ -218,18 +218,23 @@ func inspectJSON(t *testing.T, path string) inspectOut {
 }
 
 // falseForUnknown walks inspect's JSON and returns every field that is false while
-// the object's own source for it ("sources": {field: ...} or "field_source") says
-// unknown: the bug "Unknown is not false" forbids.
+// the object's own account of it ("sources": {field: "unknown..."}, "field_source", or
+// "unknown": {field: why}) says the bytes do not settle it: what "Unknown is not false"
+// forbids.
 func falseForUnknown(v any, at string) []string {
 	var out []string
 	switch v := v.(type) {
 	case map[string]any:
 		srcs, _ := v["sources"].(map[string]any)
+		unknown, _ := v["unknown"].(map[string]any) // fact -> why the bytes do not settle it
 		for k, x := range v {
 			if b, ok := x.(bool); ok && !b {
 				why, _ := srcs[k].(string)
 				if why == "" {
 					why, _ = v[k+"_source"].(string)
+				}
+				if u, ok := unknown[k].(string); ok {
+					why = "unknown: " + u
 				}
 				if strings.HasPrefix(why, "unknown") {
 					out = append(out, fmt.Sprintf("%s.%s is false, its source says %q", at, k, why))
