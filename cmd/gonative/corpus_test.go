@@ -576,3 +576,26 @@ func firstLines(b []byte, n int) string {
 	}
 	return "\t" + strings.Join(lines, "\n\t")
 }
+
+// TestFalseForUnknown keeps the corpus's "no false for an unknown" check honest.
+func TestFalseForUnknown(t *testing.T) {
+	for _, tc := range []struct {
+		json string
+		want int
+	}{
+		{`{"slices":[{"go":{"cgo":false,"sources":{"cgo":"unknown: no pclntab found"}}}]}`, 1},
+		{`{"slices":[{"go":{"cgo":false,"sources":{"cgo":"pclntab"}}}]}`, 0},
+		{`{"slices":[{"go":{"cgo":null,"sources":{"cgo":"unknown: no pclntab found"}}}]}`, 0},
+		{`{"slices":[{"pie":false,"unknown":{"pie":"the program headers could not be read"}}]}`, 1},
+		{`{"slices":[{"pie":false,"stripped":false,"pie_source":"unknown: damaged"}]}`, 1},
+		{`{"slices":[{"pie":true,"unknown":{"pie":"x"}}]}`, 0},
+	} {
+		var v any
+		if err := json.Unmarshal([]byte(tc.json), &v); err != nil {
+			t.Fatal(err)
+		}
+		if got := falseForUnknown(v, ""); len(got) != tc.want {
+			t.Errorf("%s: %d findings %q, want %d", tc.json, len(got), got, tc.want)
+		}
+	}
+}
