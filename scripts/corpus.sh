@@ -106,12 +106,16 @@ debian_ready() {
 	[ -r /usr/share/keyrings/debian-archive-keyring.gpg ] && signed="[signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] "
 	echo "deb ${signed}$debian_mirror bookworm main" >"$cache/apt/sources.list"
 	log "apt-get update (bookworm main; amd64 arm64 armhf; private state in $cache/apt)"
-	local out
-	if ! out=$(apt-get "${apt_opts[@]}" update 2>&1) || grep -q '^\(E\|W\): Failed to fetch\|^Err:' <<<"$out"; then
-		debian_state="Debian archive unreachable: apt-get update failed: $(grep -m1 -A1 '^\(E\|W\|Err\)' <<<"$out" | tr '\t\n' '  ')"
-		return 1
-	fi
-	debian_state=ok
+	local out try
+	for try in 1 2; do # a second try rides out a mirror caught mid-sync
+		if out=$(apt-get "${apt_opts[@]}" update 2>&1) && ! grep -q '^\(E\|W\): Failed to fetch\|^Err:' <<<"$out"; then
+			debian_state=ok
+			return 0
+		fi
+		[ $try = 1 ] && sleep 5
+	done
+	debian_state="Debian archive unreachable: apt-get update failed: $(grep -m1 -A1 '^\(E\|W\|Err\)' <<<"$out" | tr '\t\n' '  ')"
+	return 1
 }
 
 npm_state=""

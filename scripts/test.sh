@@ -47,7 +47,7 @@ step() { printf '\n== %s\n' "$*"; }
 install_packages
 
 step "real-world corpus (scripts/corpus.sh)"
-scripts/corpus.sh
+scripts/corpus.sh || echo "corpus: incomplete (see above): the corpus tests will fail and say which file"
 
 step "go mod download"
 go mod download
