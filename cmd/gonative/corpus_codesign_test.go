@@ -6,8 +6,11 @@ import (
 	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/sha512"
+	"crypto/x509"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"hash"
 	"os"
@@ -82,9 +85,11 @@ type codeSig struct {
 	adhoc   bool   // CS_ADHOC in the (first) CodeDirectory's flags
 	teamID  string // the CodeDirectory's team identifier
 	ident   string
-	cms     bool // a non-empty CMS blob (a certificate-based signature)
-	dirs    int  // CodeDirectories checked
-	pages   int  // code pages hashed, over all CodeDirectories
+	cms     bool   // a non-empty CMS blob (a certificate-based signature)
+	cmsDER  []byte // the CMS SignedData (the blob's payload), when cms
+	cd0     []byte // the first CodeDirectory blob: what the CMS signs
+	dirs    int    // CodeDirectories checked
+	pages   int    // code pages hashed, over all CodeDirectories
 	bad     []string
 }
 
@@ -155,7 +160,7 @@ func checkCodeSignature(m []byte) (codeSig, error) {
 			cds = append(cds, blob)
 		}
 		if typ == 0x10000 && be.Uint32(blob) == 0xfade0b01 && blen > 8 { // CSSLOT_SIGNATURESLOT
-			s.cms = true
+			s.cms, s.cmsDER = true, blob[8:]
 		}
 	}
 	for n, cd := range cds {
@@ -174,6 +179,7 @@ func checkCodeSignature(m []byte) (codeSig, error) {
 			}
 		}
 		if n == 0 {
+			s.cd0 = cd
 			s.adhoc = flags&0x2 != 0 // CS_ADHOC
 			s.ident = cstring(cd, identOff)
 			if version >= 0x20200 && len(cd) >= 52 {
@@ -360,4 +366,62 @@ func FuzzCodeSignatureAgree(f *testing.F) {
 			}
 		}
 	})
+}
+
+// appleRootCASHA256 is the SHA-256 fingerprint of Apple's "Apple Root CA" certificate
+// (2006, RSA), as Apple publishes it at https://www.apple.com/certificateauthority/.
+const appleRootCASHA256 = "b0b1730ecbc7ff4505142c49f1295e6eda6bcaed7e2c68c5be91b5a11001f024"
+
+// verifyDeveloperID checks a certificate-based signature with openssl, a tool apart
+// from gonative: the CMS SignedData must verify over the first CodeDirectory with a
+// chain to the Apple Root CA (found among the certificates the signature carries and
+// pinned by its fingerprint). It returns the signing certificate. Apple's certificates
+// carry critical extensions of Apple's own, which openssl does not know: hence
+// -ignore_critical; -no_check_time because the leaf certificate expires (the kernel
+// judges it at signing time, through the notarisation ticket).
+func verifyDeveloperID(t *testing.T, sig codeSig) (*x509.Certificate, error) {
+	t.Helper()
+	openssl, err := exec.LookPath("openssl")
+	if err != nil {
+		t.Skip("openssl not found: apt-get install openssl")
+	}
+	dir := t.TempDir()
+	cms, cd := filepath.Join(dir, "cms.der"), filepath.Join(dir, "cd.bin")
+	if err := os.WriteFile(cms, sig.cmsDER, 0o644); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(cd, sig.cd0, 0o644); err != nil {
+		return nil, err
+	}
+	pemOut, err := exec.Command(openssl, "pkcs7", "-inform", "DER", "-in", cms, "-print_certs").Output()
+	if err != nil {
+		return nil, fmt.Errorf("openssl pkcs7 -print_certs: %v", err)
+	}
+	var root []byte
+	var leaf *x509.Certificate
+	for rest := pemOut; ; {
+		var b *pem.Block
+		if b, rest = pem.Decode(rest); b == nil {
+			break
+		}
+		if sum := sha256.Sum256(b.Bytes); hex.EncodeToString(sum[:]) == appleRootCASHA256 {
+			root = pem.EncodeToMemory(b)
+		}
+		if c, err := x509.ParseCertificate(b.Bytes); err == nil && strings.HasPrefix(c.Subject.CommonName, "Developer ID Application: ") {
+			leaf = c
+		}
+	}
+	if root == nil || leaf == nil {
+		return nil, fmt.Errorf("the signature carries no Apple Root CA (sha256 %s) or no Developer ID Application certificate", appleRootCASHA256)
+	}
+	rootPEM := filepath.Join(dir, "root.pem")
+	if err := os.WriteFile(rootPEM, root, 0o644); err != nil {
+		return nil, err
+	}
+	out, err := exec.Command(openssl, "cms", "-verify", "-inform", "DER", "-in", cms, "-content", cd, "-binary",
+		"-CAfile", rootPEM, "-purpose", "any", "-no_check_time", "-ignore_critical", "-out", os.DevNull).CombinedOutput()
+	if err != nil {
+		return nil, fmt.Errorf("openssl cms -verify: %v: %s", err, out)
+	}
+	return leaf, nil
 }

@@ -428,7 +428,7 @@ func TestCorpusCodeSignatures(t *testing.T) {
 				t.Fatalf("%s: independent reader: %d images (%v), truth has %d slices", f.ID, len(images), err, len(f.Slices))
 			}
 			got := inspectJSON(t, p)
-			var tamperAt []int
+			var tamperAt, devID []int
 			for i, im := range images {
 				ts := f.Slices[i].Signature
 				sig, err := checkCodeSignature(im.data)
@@ -445,8 +445,12 @@ func TestCorpusCodeSignatures(t *testing.T) {
 				if ts.Valid == nil || sig.valid() != *ts.Valid {
 					t.Errorf("%s: slice %d: independent page-hash check says valid=%v (%v), truth %s", f.ID, i, sig.valid(), sig.bad, fmtBool(ts.Valid))
 				}
-				if ts.TeamID != "" && (sig.teamID != ts.TeamID || !sig.cms || sig.adhoc) {
-					t.Errorf("%s: slice %d: independent reader: team %q cms %v adhoc %v, truth: Developer ID of team %s", f.ID, i, sig.teamID, sig.cms, sig.adhoc, ts.TeamID)
+				if ts.TeamID != "" {
+					if sig.teamID != ts.TeamID || !sig.cms || sig.adhoc {
+						t.Errorf("%s: slice %d: independent reader: team %q cms %v adhoc %v, truth: Developer ID of team %s", f.ID, i, sig.teamID, sig.cms, sig.adhoc, ts.TeamID)
+					} else {
+						devID = append(devID, i)
+					}
 				}
 				t.Logf("%s: slice %d: %d CodeDirectories, %d pages rehashed, ident %q, team %q, adhoc %v, cms %v",
 					f.ID, i, sig.dirs, sig.pages, sig.ident, sig.teamID, sig.adhoc, sig.cms)
@@ -468,6 +472,28 @@ func TestCorpusCodeSignatures(t *testing.T) {
 				off := cap(b) - cap(im.data) + 0x800 // im.data is b[offset:offset+size]
 				tamperAt = append(tamperAt, off)
 			}
+			// Last, as it may skip (no openssl): the Developer ID signatures verify.
+			defer func() {
+				for _, i := range devID {
+					sig, _ := checkCodeSignature(images[i].data)
+					team := f.Slices[i].Signature.TeamID
+					leaf, err := verifyDeveloperID(t, sig)
+					switch {
+					case err != nil:
+						t.Errorf("%s: slice %d: the Developer ID signature does not verify: %v", f.ID, i, err)
+					case len(leaf.Subject.OrganizationalUnit) != 1 || leaf.Subject.OrganizationalUnit[0] != team:
+						t.Errorf("%s: slice %d: signed by %q, not team %s", f.ID, i, leaf.Subject, team)
+					default:
+						t.Logf("%s: slice %d: the CMS verifies (openssl) over the CodeDirectory, chained to the Apple Root CA: %s", f.ID, i, leaf.Subject.CommonName)
+					}
+					// And it is a check: one CodeDirectory byte changed, it fails.
+					sig.cd0 = bytes.Clone(sig.cd0)
+					sig.cd0[len(sig.cd0)-1] ^= 1
+					if _, err := verifyDeveloperID(t, sig); err == nil {
+						t.Errorf("%s: slice %d: the CMS still verifies over an edited CodeDirectory", f.ID, i)
+					}
+				}
+			}()
 			if len(tamperAt) == 0 {
 				return
 			}
