@@ -9,9 +9,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(qemu-user-static binfmt-support gcc-aarch64-linux-gnu llvm pkg-config hyperfine file)
-# scripts/corpus.sh and the corpus tests: binutils (readelf, strings), npm (npm pack)
+# scripts/corpus.sh and the corpus tests: binutils (readelf, strings), openssl (Developer ID), npm (npm pack)
 # unless a Node.js install already brings it.
-packages+=(binutils)
+packages+=(binutils openssl)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 install_packages() {
