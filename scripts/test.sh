@@ -9,6 +9,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(qemu-user-static binfmt-support gcc-aarch64-linux-gnu llvm pkg-config hyperfine file)
+# scripts/corpus.sh and the corpus tests: binutils (readelf, strings), openssl (Developer ID), npm (npm pack)
+# unless a Node.js install already brings it.
+packages+=(binutils openssl)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 install_packages() {
 	command -v apt-get >/dev/null 2>&1 || { echo "test: no apt-get; tests that need ${packages[*]} will skip"; return; }
@@ -41,6 +45,9 @@ install_packages() {
 step() { printf '\n== %s\n' "$*"; }
 
 install_packages
+
+step "real-world corpus (scripts/corpus.sh)"
+scripts/corpus.sh || echo "corpus: incomplete (see above): the corpus tests will fail and say which file"
 
 step "go mod download"
 go mod download
