@@ -94,8 +94,10 @@ type Slice struct {
 
 	Signature *Signature `json:"signature,omitempty"` // Mach-O only
 	Go        *GoInfo    `json:"go,omitempty"`        // nil when not a Go binary
-	// ISA is what the machine code requires and uses (x86-64 and arm64 slices, with
-	// Options.ISA): extensions, the required level, the Rosetta 2 verdict.
+	// ISA is what the machine code requires and uses (x86-64, 386 and arm64 slices):
+	// the required level, the extensions, the Rosetta 2 verdict. exe does not fill it:
+	// it hands the code to internal/isa (Slice.Code), and internal/inspect stores
+	// isa's report here.
 	ISA *isa.Report `json:"isa,omitempty"`
 
 	// Notes are facts worth a line that have no field of their own.
@@ -123,8 +125,6 @@ type Library struct {
 type Options struct {
 	// Deps asks for the Go module dependency list.
 	Deps bool
-	// ISA asks for the instruction-set scan of x86-64 and arm64 code (Slice.ISA).
-	ISA bool
 }
 
 // ErrNotExecutable is wrapped by Inspect's error for a file that is not in a format it
@@ -215,9 +215,6 @@ func Read(ctx context.Context, ra io.ReaderAt, size int64, opts Options) (file *
 		if s.ra != nil && s.Kind.Runnable() {
 			s.Go = readGo(s.ra, s.Size, opts)
 			reconcileGoOS(s)
-			if opts.ISA {
-				s.ISA = readISA(ctx, s)
-			}
 		}
 	}
 	if len(file.Slices) > 0 {
@@ -227,24 +224,4 @@ func Read(ctx context.Context, ra io.ReaderAt, size int64, opts Options) (file *
 		}
 	}
 	return file
-}
-
-// readISA scans the code of an x86-64, 386 or arm64 slice; nil for other
-// architectures. A scan that fails leaves a note.
-func readISA(ctx context.Context, s *Slice) *isa.Report {
-	switch s.Arch {
-	case "amd64", "386", "arm64":
-	default:
-		return nil
-	}
-	in := isa.Input{Arch: s.Arch, Go: s.Go != nil}
-	if s.Go != nil {
-		in.GoSettings = s.Go.Settings
-	}
-	r, err := isa.Analyze(ctx, s.ra, s.Size, in)
-	if err != nil {
-		s.Notes = append(s.Notes, "instruction-set scan: "+err.Error())
-		return nil
-	}
-	return r
 }

@@ -92,3 +92,10 @@ func classARM64(w uint32) uint32 {
 	}
 	return 0
 }
+
+// armGroup marks the top-level encoding groups (op0, bits 28:25) that hold an
+// instruction classARM64 can name: loads and stores (LSE), scalar and vector
+// floating point and SIMD (crypto, SHA-3), SVE, and the op0=0 space (SME with bit 31
+// set). Data processing and branches (op0 = 100x, 101x, x101) never do, and are
+// skipped with one lookup.
+var armGroup = [16]uint8{0x0: 1, 0x2: 1, 0x4: 1, 0x6: 1, 0x7: 1, 0xc: 1, 0xe: 1, 0xf: 1}

@@ -2,8 +2,6 @@ package isa
 
 import (
 	"context"
-	"debug/buildinfo"
-	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -35,7 +33,7 @@ func benchmarkScan(b *testing.B, path string) {
 	fi, _ := f.Stat()
 	var r *Report
 	for b.Loop() {
-		r, err = Analyze(context.Background(), f, fi.Size(), Input{Go: true})
+		r, err = analyzeImage(context.Background(), f, fi.Size(), Input{Go: true})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -65,35 +63,3 @@ func toolFor(b *testing.B, goarch string) string {
 	return out
 }
 
-// TestScanFile analyzes the file named by $ISA_SCAN and prints the report as JSON:
-// bench/isa.sh times it. Go build info is read when present; ISA_GO=1 marks a Go
-// binary regardless.
-func TestScanFile(t *testing.T) {
-	p := os.Getenv("ISA_SCAN")
-	if p == "" {
-		t.Skip("set ISA_SCAN=file")
-	}
-	f, err := os.Open(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		t.Fatal(err)
-	}
-	in := Input{Go: os.Getenv("ISA_GO") != ""}
-	if bi, err := buildinfo.ReadFile(p); err == nil {
-		in.GoSettings = map[string]string{}
-		for _, s := range bi.Settings {
-			in.GoSettings[s.Key] = s.Value
-		}
-	}
-	r, err := Analyze(context.Background(), f, fi.Size(), in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := json.NewEncoder(os.Stdout)
-	e.SetIndent("", "  ")
-	e.Encode(r)
-}

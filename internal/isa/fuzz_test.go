@@ -108,7 +108,7 @@ const (
 
 func analyzeBytes(t *testing.T, b []byte, in Input) *Report {
 	t.Helper()
-	r, err := Analyze(context.Background(), bytes.NewReader(b), int64(len(b)), in)
+	r, err := analyzeImage(context.Background(), bytes.NewReader(b), int64(len(b)), in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,12 +125,12 @@ func TestSynthetic(t *testing.T) {
 		firstExt string
 	}{
 		{"ELF v3 note", minimalELF(elf.EM_X86_64, avx2Code, 1<<2), "x86-64-v3", "ELF ISA note", RunsNever, "AVX2"},
-		{"ELF v2 note, AVX2", minimalELF(elf.EM_X86_64, avx2Code, 1<<1), "x86-64-v3", "code", RunsMacOS15, "AVX2"},
+		{"ELF v2 note, AVX2", minimalELF(elf.EM_X86_64, avx2Code, 1<<1), "x86-64-v2", "ELF ISA note", RunsMacOS15, "AVX2"},
 		{"ELF v4 note", minimalELF(elf.EM_X86_64, avx512Code, 1<<3), "x86-64-v4", "ELF ISA note", RunsNever, "AVX-512"},
-		{"Mach-O AVX-512", minimalMachO(cpuAMD64, avx512Code), "x86-64-v4", "code", RunsMayCrash, "AVX-512"},
-		{"Mach-O AVX2", minimalMachO(cpuAMD64, avx2Code), "x86-64-v3", "code", RunsMacOS15, "AVX2"},
-		{"ELF arm64 LSE", minimalELF(elf.EM_AARCH64, lseCode, 0), "v8.1", "code", "", "LSE"},
-		{"Mach-O arm64 LSE", minimalMachO(cpuARM64, lseCode), "v8.1", "code", "", "LSE"},
+		{"Mach-O AVX-512", minimalMachO(cpuAMD64, avx512Code), "x86-64-v1", "baseline", RunsMayCrash, "AVX-512"},
+		{"Mach-O AVX2", minimalMachO(cpuAMD64, avx2Code), "x86-64-v1", "baseline", RunsMacOS15, "AVX2"},
+		{"ELF arm64 LSE", minimalELF(elf.EM_AARCH64, lseCode, 0), "v8.0", "baseline", "", "LSE"},
+		{"Mach-O arm64 LSE", minimalMachO(cpuARM64, lseCode), "v8.0", "baseline", "", "LSE"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -166,7 +166,7 @@ func FuzzAnalyze(f *testing.F) {
 	f.Add([]byte("MZ\x90\x00"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		for _, in := range []Input{{}, {Go: true}} {
-			r, err := Analyze(context.Background(), bytes.NewReader(b), int64(len(b)), in)
+			r, err := analyzeImage(context.Background(), bytes.NewReader(b), int64(len(b)), in)
 			if err == nil {
 				r.RunsOn(cortexA72)
 				r.RunsOn(haswell)

@@ -45,9 +45,12 @@ type RosettaVerdict struct {
 //     crc-org/vfkit#265, macOS 15).
 //   - FMA, BMI1/2, F16C, LZCNT and MOVBE under Rosetta are not documented by Apple; they
 //     are treated like AVX2 (same level, x86-64-v3) but unconfirmed.
-func rosettaVerdict(r *Report, img *image) *RosettaVerdict {
+//
+// A code scan alone never makes a verdict "never": only GOAMD64 and the ISA note do.
+// Without a scan, a verdict that needs one is nil.
+func rosettaVerdict(r *Report, code *Code) *RosettaVerdict {
 	v := &RosettaVerdict{Note: RosettaNote}
-	if img.format == "elf" {
+	if code.Format == "elf" {
 		v.Note += "; for Linux VMs, Rosetta's support of AVX/AVX2 is not documented"
 	}
 	uses := func(names ...string) []string {
@@ -61,44 +64,56 @@ func rosettaVerdict(r *Report, img *image) *RosettaVerdict {
 		}
 		return out
 	}
+	goLevel, _ := ParseLevel(r.RequiredLevel)
 	v3 := []string{"AVX", "AVX2", "FMA", "BMI1", "BMI2", "F16C", "LZCNT", "MOVBE"}
+	stopped := ""
+	if r.ScanStoppedAt > 0 {
+		stopped = fmt.Sprintf(" (the scan stopped at %d MB: later code was not read)", r.ScanStoppedAt>>20)
+	}
 	switch {
-	case r.Go && r.RequiredLevel >= "x86-64-v3":
+	case r.Go && r.RequiredSource == SourceUnknown:
+		return nil // GOAMD64 unknown: v3 and v4 never start, v1 and v2 do
+	case r.Go && goLevel >= X86v3:
 		lv := strings.TrimPrefix(r.RequiredLevel, "x86-64-")
 		v.Runs = RunsNever
 		v.Reason = fmt.Sprintf("built with GOAMD64=%s: Go's runtime checks the CPU with CPUID at start-up and Rosetta's CPUID "+
 			"reports no AVX (not even on macOS 15, which executes AVX/AVX2; see Go's internal/cpu/cpu_x86_darwin.go), "+
 			"so it exits with \"This program can only be run on AMD64 processors with %s microarchitecture support.\"", lv, lv)
-		if lv == "v4" {
+		if goLevel == X86v4 {
 			v.Reason += "; Rosetta never executes AVX-512 either"
 		}
 	case r.Go:
 		v.Runs = RunsYes
 		v.Reason = fmt.Sprintf("Go binary built with GOAMD64=%s: its faster paths (AVX2, AVX-512 ...) run only after "+
 			"internal/cpu's CPUID checks, which Rosetta answers truthfully", strings.TrimPrefix(r.RequiredLevel, "x86-64-"))
-	case img.isaNeeded >= 3:
+	case code.ISANeeded >= 3:
 		v.Runs = RunsNever
 		v.Reason = fmt.Sprintf("its ELF ISA note requires %s, which glibc checks with CPUID; Rosetta's CPUID reports no AVX "+
-			"(Rosetta for Linux fails with \"CPU does not support x86-64-v3\")", x86LevelName(img.isaNeeded))
+			"(Rosetta for Linux fails with \"CPU does not support x86-64-v3\")", Level(code.ISANeeded))
+	case !r.Scanned:
+		return nil // the verdict rests on the code
 	case len(uses("AVX-512", "AMX")) > 0:
 		v.Runs = RunsMayCrash
 		v.Reason = fmt.Sprintf("executes %s, which Rosetta never supports; it runs only if the program checks CPUID first "+
-			"(Rosetta reports neither) and takes another path — no such check is provable", strings.Join(uses("AVX-512", "AMX"), ", "))
-		if len(uses(v3...)) > 0 {
+			"(Rosetta reports neither) and takes another path", strings.Join(uses("AVX-512", "AMX"), ", "))
+		if len(uses(v3...)) > 0 && r.CPUID == 0 && !r.Dispatch {
 			v.MinMacOS = "15.0"
-			v.Reason += "; it also uses AVX-class instructions, executed by Rosetta only from macOS 15"
+			v.Reason += "; it also uses AVX-class instructions with no CPUID instruction or ifunc anywhere, executed by Rosetta only from macOS 15"
 		}
-	case len(uses(v3...)) > 0:
+		v.Reason += stopped
+	case len(uses(v3...)) > 0 && r.CPUID == 0 && !r.Dispatch:
+		// No CPUID instruction and no ifunc: nothing can dispatch on the CPU's features.
 		v.Runs = RunsMacOS15
 		v.MinMacOS = "15.0"
-		v.Reason = fmt.Sprintf("executes %s without a provable CPUID check; Rosetta executes AVX/AVX2 only from macOS 15 "+
-			"(its CPUID still reports no AVX)", strings.Join(uses(v3...), ", "))
-		if r.CPUID > 0 {
-			v.Reason += "; the code does execute CPUID, so these may be behind a check and it may run on older macOS too"
-		}
+		v.Reason = fmt.Sprintf("executes %s and has no CPUID instruction or ifunc that could guard them; Rosetta executes AVX/AVX2 "+
+			"only from macOS 15 (its CPUID still reports no AVX)", strings.Join(uses(v3...), ", ")) + stopped
+	case len(uses(v3...)) > 0:
+		v.Runs = RunsYes
+		v.Reason = fmt.Sprintf("uses %s when the CPU has them: the code checks the CPU (CPUID or ifunc), and Rosetta reports no AVX, "+
+			"so a checked path avoids them (an unchecked one needs macOS 15)", strings.Join(uses(v3...), ", ")) + stopped
 	default:
 		v.Runs = RunsYes
-		v.Reason = "uses no AVX, AVX-512 or AMX instructions outside CPU-specific variants"
+		v.Reason = "uses no AVX, AVX-512 or AMX instructions outside CPU-specific variants" + stopped
 	}
 	return v
 }

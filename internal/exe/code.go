@@ -1,0 +1,320 @@
+package exe
+
+import (
+	"bytes"
+	"cmp"
+	"debug/elf"
+	"debug/macho"
+	"debug/pe"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+
+	"github.com/gonative/gonative/internal/isa"
+)
+
+// Code returns the machine code of the slice for the instruction-set analysis
+// (internal/isa): the executable ranges, the x86-64 level of the ELF
+// GNU_PROPERTY_X86_ISA_1_NEEDED note and, with guards, the address ranges of the
+// functions that isa.GuardedFunc names (from the ELF symbol table). It never panics.
+func (s *Slice) Code(guards bool) (code *isa.Code, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			code, err = nil, fmt.Errorf("malformed executable: %v", r)
+		}
+	}()
+	if s.ra == nil {
+		return nil, errors.New("no readable image")
+	}
+	var magic [4]byte
+	if _, err := s.ra.ReadAt(magic[:], 0); err != nil {
+		return nil, fmt.Errorf("read magic: %w", eofAsUnexpected(err))
+	}
+	sr := io.NewSectionReader(s.ra, 0, s.Size)
+	var img *codeImage
+	switch {
+	case bytes.HasPrefix(magic[:], []byte("\x7fELF")):
+		img, err = elfCode(sr, s.Size, guards, s.Arch)
+	case isMachO(magic[:]):
+		img, err = machoCode(sr, s.Size)
+	case bytes.HasPrefix(magic[:], []byte("MZ")):
+		img, err = peCode(sr, s.Size)
+	default:
+		return nil, fmt.Errorf("unknown executable format (magic % x)", magic)
+	}
+	if err != nil {
+		return nil, err
+	}
+	img.Arch = s.Arch
+	return &img.Code, nil
+}
+
+// codeImage collects a slice's code ranges.
+type codeImage struct {
+	isa.Code
+	codeSize int64
+}
+
+// Limits on malformed input.
+const (
+	codeMaxRanges  = 4096
+	codeMaxNote    = 1 << 16
+	codeMaxSymbols = 1 << 22
+)
+
+func (img *codeImage) addRange(off, n int64, addr uint64, size int64) error {
+	if n <= 0 {
+		return nil
+	}
+	if off < 0 || off > size || n > size-off {
+		return fmt.Errorf("code at offset %#x size %#x lies outside the file (%d bytes)", off, n, size)
+	}
+	if len(img.Ranges) >= codeMaxRanges {
+		return fmt.Errorf("more than %d code sections", codeMaxRanges)
+	}
+	if img.codeSize += n; img.codeSize > size {
+		return errors.New("code sections overlap: they add up to more than the file")
+	}
+	img.Ranges = append(img.Ranges, isa.Range{Off: off, Size: n, Addr: addr})
+	return nil
+}
+
+func elfCode(sr *io.SectionReader, size int64, guards bool, arch string) (*codeImage, error) {
+	f, err := elf.NewFile(sr)
+	if err != nil {
+		return nil, fmt.Errorf("ELF: %w", err)
+	}
+	img := &codeImage{Code: isa.Code{Format: string(FormatELF)}}
+	for _, s := range f.Sections {
+		if s.Type == elf.SHT_PROGBITS && s.Flags&elf.SHF_EXECINSTR != 0 {
+			if err := img.addRange(int64(s.Offset), int64(s.Size), s.Addr, size); err != nil {
+				return nil, fmt.Errorf("ELF section %s: %w", s.Name, err)
+			}
+		}
+	}
+	if len(img.Ranges) == 0 { // no section headers: executable segments
+		for _, p := range f.Progs {
+			if p.Type == elf.PT_LOAD && p.Flags&elf.PF_X != 0 {
+				if err := img.addRange(int64(p.Off), int64(p.Filesz), p.Vaddr, size); err != nil {
+					return nil, fmt.Errorf("ELF segment: %w", err)
+				}
+			}
+		}
+	}
+	if f.Machine == elf.EM_X86_64 {
+		img.ISANeeded = elfISANeeded(f, size)
+	}
+	if guards {
+		img.Guarded = guardedFuncs(f, func(name string) bool { return isa.GuardedFunc(arch, name) })
+		img.Dispatch = elfDispatch(f)
+	}
+	return img, nil
+}
+
+// GNU property note constants (binutils include/elf/common.h, glibc elf.h).
+const (
+	ntGNUPropertyType0  = 5
+	gnuPropX86ISANeeded = 0xc0008002
+)
+
+// elfISANeeded returns the x86-64 level (1..4) in the GNU_PROPERTY_X86_ISA_1_NEEDED
+// property of .note.gnu.property (or a PT_GNU_PROPERTY segment), 0 if absent.
+func elfISANeeded(f *elf.File, size int64) int {
+	var data []byte
+	if s := f.Section(".note.gnu.property"); s != nil && s.Type == elf.SHT_NOTE && s.Size <= codeMaxNote {
+		data, _ = s.Data()
+	} else {
+		for _, p := range f.Progs {
+			if p.Type == elf.PT_GNU_PROPERTY && p.Filesz <= codeMaxNote && int64(p.Off) < size {
+				data = make([]byte, p.Filesz)
+				if _, err := p.ReadAt(data, 0); err != nil {
+					data = nil
+				}
+				break
+			}
+		}
+	}
+	bo := f.ByteOrder
+	level := 0
+	for len(data) >= 12 {
+		namesz, descsz, typ := bo.Uint32(data), bo.Uint32(data[4:]), bo.Uint32(data[8:])
+		data = data[12:]
+		nameEnd := int(align(uint64(namesz), 4))
+		if namesz > codeMaxNote || nameEnd > len(data) {
+			return level
+		}
+		name := data[:namesz]
+		data = data[nameEnd:]
+		descEnd := int(align(uint64(descsz), 8))
+		if descsz > codeMaxNote || int(descsz) > len(data) {
+			return level
+		}
+		desc := data[:descsz]
+		if descEnd > len(data) {
+			descEnd = len(data)
+		}
+		data = data[descEnd:]
+		if typ != ntGNUPropertyType0 || string(bytes.TrimRight(name, "\x00")) != "GNU" {
+			continue
+		}
+		for len(desc) >= 8 {
+			ptype, psz := bo.Uint32(desc), bo.Uint32(desc[4:])
+			desc = desc[8:]
+			if int(psz) > len(desc) {
+				break
+			}
+			if ptype == gnuPropX86ISANeeded && psz >= 4 {
+				v := bo.Uint32(desc)
+				for l := 4; l >= 1; l-- { // bit 0 baseline, 1 v2, 2 v3, 3 v4
+					if v&(1<<(l-1)) != 0 {
+						level = max(level, l)
+						break
+					}
+				}
+			}
+			desc = desc[min(int(align(uint64(psz), 8)), len(desc)):]
+		}
+	}
+	return level
+}
+
+func align(x, a uint64) uint64 { return (x + a - 1) &^ (a - 1) }
+
+// guardedFuncs returns a function telling whether an address lies in a function
+// whose name says it is reached only after a runtime feature check; nil without a
+// symbol table or such functions.
+func guardedFuncs(f *elf.File, match func(string) bool) []isa.Span {
+	spans := matchingFuncs(f, match)
+	slices.SortFunc(spans, func(a, b isa.Span) int { return cmp.Compare(a.Lo, b.Lo) })
+	return spans
+}
+
+// matchingFuncs streams the ELF symbol table and returns the address ranges of the
+// functions whose names match. It reads the table in chunks and only the names of
+// function symbols, so a large unstripped binary costs no more memory than a small
+// one (debug/elf's Symbols loads every symbol and name at once).
+func matchingFuncs(f *elf.File, match func(string) bool) []isa.Span {
+	symtab := f.Section(".symtab")
+	if symtab == nil || symtab.Type != elf.SHT_SYMTAB || int(symtab.Link) >= len(f.Sections) {
+		return nil
+	}
+	strtab := f.Sections[symtab.Link]
+	entSize := int64(24)
+	if f.Class == elf.ELFCLASS32 {
+		entSize = 16
+	}
+	if symtab.Size/uint64(entSize) > codeMaxSymbols {
+		return nil
+	}
+	buf := make([]byte, 2730*entSize) // about 64 KiB of entries at a time
+	name := make([]byte, 256)
+	var spans []isa.Span
+	for off := int64(0); off < int64(symtab.Size); {
+		n, err := symtab.ReadAt(buf, off)
+		n -= n % int(entSize)
+		if n == 0 {
+			break
+		}
+		for e := buf[:n]; len(e) >= int(entSize); e = e[entSize:] {
+			var nameOff uint32
+			var info byte
+			var value, size uint64
+			if entSize == 24 {
+				nameOff, info = f.ByteOrder.Uint32(e), e[4]
+				value, size = f.ByteOrder.Uint64(e[8:]), f.ByteOrder.Uint64(e[16:])
+			} else {
+				nameOff, info = f.ByteOrder.Uint32(e), e[12]
+				value, size = uint64(f.ByteOrder.Uint32(e[4:])), uint64(f.ByteOrder.Uint32(e[8:]))
+			}
+			if elf.ST_TYPE(info) != elf.STT_FUNC || size == 0 {
+				continue
+			}
+			k, _ := strtab.ReadAt(name, int64(nameOff))
+			if i := bytes.IndexByte(name[:k], 0); i >= 0 {
+				k = i
+			}
+			if match(string(name[:k])) {
+				spans = append(spans, isa.Span{Lo: value, Hi: value + size})
+			}
+		}
+		off += int64(n)
+		if err != nil {
+			break
+		}
+	}
+	return spans
+}
+
+func machoCode(sr *io.SectionReader, size int64) (*codeImage, error) {
+	f, err := macho.NewFile(sr)
+	if err != nil {
+		return nil, fmt.Errorf("Mach-O: %w", err)
+	}
+	img := &codeImage{Code: isa.Code{Format: string(FormatMachO)}}
+	const instrAttrs = 0x80000000 | 0x400 // S_ATTR_PURE_INSTRUCTIONS | S_ATTR_SOME_INSTRUCTIONS
+	for _, s := range f.Sections {
+		if s.Flags&instrAttrs == 0 {
+			continue
+		}
+		if typ := s.Flags & 0xff; typ == 1 || typ == 0xc { // S_ZEROFILL, S_GB_ZEROFILL
+			continue
+		}
+		if err := img.addRange(int64(s.Offset), int64(s.Size), s.Addr, size); err != nil {
+			return nil, fmt.Errorf("Mach-O section %s,%s: %w", s.Seg, s.Name, err)
+		}
+	}
+	return img, nil
+}
+
+func peCode(sr *io.SectionReader, size int64) (*codeImage, error) {
+	f, err := pe.NewFile(sr)
+	if err != nil {
+		return nil, fmt.Errorf("PE: %w", err)
+	}
+	img := &codeImage{Code: isa.Code{Format: string(FormatPE)}}
+	var base uint64
+	switch oh := f.OptionalHeader.(type) {
+	case *pe.OptionalHeader64:
+		base = oh.ImageBase
+	case *pe.OptionalHeader32:
+		base = uint64(oh.ImageBase)
+	}
+	const codeFlags = pe.IMAGE_SCN_CNT_CODE | pe.IMAGE_SCN_MEM_EXECUTE
+	for _, s := range f.Sections {
+		if s.Characteristics&codeFlags == 0 {
+			continue
+		}
+		n := min(int64(s.Size), int64(s.VirtualSize))
+		if s.VirtualSize == 0 {
+			n = int64(s.Size)
+		}
+		if err := img.addRange(int64(s.Offset), n, base+uint64(s.VirtualAddress), size); err != nil {
+			return nil, fmt.Errorf("PE section %s: %w", s.Name, err)
+		}
+	}
+	return img, nil
+}
+
+// elfDispatch reports whether an ELF image picks code by CPU feature at run time
+// without CPUID instructions of its own: IFUNC symbols (glibc's resolvers read the
+// features ld.so collected), or imports of getauxval (AT_HWCAP), __cpu_model /
+// __cpu_indicator_init (GCC's __builtin_cpu_supports), glibc's
+// __x86_get_cpu_features / __x86_get_cpuid_feature_leaf.
+func elfDispatch(f *elf.File) bool {
+	syms, _ := f.DynamicSymbols()
+	if len(syms) > codeMaxSymbols {
+		return false
+	}
+	for _, s := range syms {
+		if elf.ST_TYPE(s.Info) == elf.STT_GNU_IFUNC {
+			return true
+		}
+		switch s.Name {
+		case "getauxval", "__cpu_model", "__cpu_indicator_init", "__x86_get_cpu_features", "__x86_get_cpuid_feature_leaf",
+			"__get_cpu_features":
+			return true
+		}
+	}
+	return false
+}
