@@ -66,6 +66,7 @@ func rosettaVerdict(r *Report, code *Code) *RosettaVerdict {
 	}
 	goLevel, _ := ParseLevel(r.RequiredLevel)
 	v3 := []string{"AVX", "AVX2", "FMA", "BMI1", "BMI2", "F16C", "LZCNT", "MOVBE"}
+	checked := r.CPUID > 0 || r.Dispatch
 	stopped := ""
 	if r.ScanStoppedAt > 0 {
 		stopped = fmt.Sprintf(" (the scan stopped at %d MB: later code was not read)", r.ScanStoppedAt>>20)
@@ -92,25 +93,26 @@ func rosettaVerdict(r *Report, code *Code) *RosettaVerdict {
 			"(Rosetta for Linux fails with \"CPU does not support x86-64-v3\")", Level(code.ISANeeded))
 	case !r.Scanned:
 		return nil // the verdict rests on the code
-	case len(uses("AVX-512", "AMX")) > 0:
+	case len(uses("AVX-512", "AMX")) > 0 && !checked:
 		v.Runs = RunsMayCrash
-		v.Reason = fmt.Sprintf("executes %s, which Rosetta never supports; it runs only if the program checks CPUID first "+
-			"(Rosetta reports neither) and takes another path", strings.Join(uses("AVX-512", "AMX"), ", "))
-		if len(uses(v3...)) > 0 && r.CPUID == 0 && !r.Dispatch {
+		v.Reason = fmt.Sprintf("executes %s, which Rosetta never supports, and has no CPUID instruction or ifunc that could "+
+			"guard them: it runs only if that code is never reached", strings.Join(uses("AVX-512", "AMX"), ", "))
+		if len(uses(v3...)) > 0 {
 			v.MinMacOS = "15.0"
-			v.Reason += "; it also uses AVX-class instructions with no CPUID instruction or ifunc anywhere, executed by Rosetta only from macOS 15"
+			v.Reason += "; it also uses AVX-class instructions, executed by Rosetta only from macOS 15"
 		}
 		v.Reason += stopped
-	case len(uses(v3...)) > 0 && r.CPUID == 0 && !r.Dispatch:
+	case len(uses(v3...)) > 0 && !checked:
 		// No CPUID instruction and no ifunc: nothing can dispatch on the CPU's features.
 		v.Runs = RunsMacOS15
 		v.MinMacOS = "15.0"
 		v.Reason = fmt.Sprintf("executes %s and has no CPUID instruction or ifunc that could guard them; Rosetta executes AVX/AVX2 "+
 			"only from macOS 15 (its CPUID still reports no AVX)", strings.Join(uses(v3...), ", ")) + stopped
-	case len(uses(v3...)) > 0:
+	case len(uses(append([]string{"AVX-512", "AMX"}, v3...)...)) > 0:
 		v.Runs = RunsYes
-		v.Reason = fmt.Sprintf("uses %s when the CPU has them: the code checks the CPU (CPUID or ifunc), and Rosetta reports no AVX, "+
-			"so a checked path avoids them (an unchecked one needs macOS 15)", strings.Join(uses(v3...), ", ")) + stopped
+		v.Reason = fmt.Sprintf("uses %s when the CPU has them: the code checks the CPU (CPUID or ifunc), and Rosetta reports "+
+			"no AVX, AVX-512 or AMX, so a checked path avoids them (an unchecked one would need macOS 15, or crash on AVX-512)",
+			strings.Join(uses(append([]string{"AVX-512", "AMX"}, v3...)...), ", ")) + stopped
 	default:
 		v.Runs = RunsYes
 		v.Reason = "uses no AVX, AVX-512 or AMX instructions outside CPU-specific variants" + stopped
