@@ -112,7 +112,10 @@ func runInspect(cmd *cobra.Command, args []string, fl inspectFlags) error {
 	if !fl.noCache {
 		// The cache is an optimisation: without a usable directory, read afresh.
 		if dir, err := inspect.CacheDir(os.Getenv); err == nil {
-			opts.Cache, _ = inspect.OpenCache(dir, 0, Version())
+			if c, err := inspect.OpenCache(dir, 0, Version()); err == nil {
+				opts.Cache = c
+				defer c.Close()
+			}
 		}
 	}
 	failed, unmet := false, false

@@ -2,17 +2,18 @@ package inspect
 
 import (
 	"bytes"
+	"crypto/rand"
 	"crypto/sha256"
-	"encoding/hex"
+	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime/debug"
-	"slices"
-	"sync/atomic"
+	"sort"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/gonative/gonative/internal/exe"
@@ -22,20 +23,56 @@ import (
 // reports.
 const DefaultCacheMax = 64 << 20
 
-// Cache keeps inspect's results between runs, like cmd/go's build cache: one file per
-// result, named by a hash of the inspected file's identity (device, inode, size,
-// modification and change times, as the OS reports them), gonative's own identity
-// (version and executable) and the options that shape the result. A file that
-// changed has another key, so its old result is never used. Entries are written to a
-// temporary file and renamed, so concurrent runs never see a partial entry, and carry
-// a checksum, so an entry damaged by a crash reads as a miss. The cache is trimmed to
-// its bound, oldest entries first, at the end of a run that added to it.
+// Cache keeps inspect's results between runs, like cmd/go's build cache, keyed by a
+// hash of the inspected file's identity (device, inode, size, modification and change
+// times, as the OS reports them), gonative's own identity (version and executable)
+// and the options that shape the result. A file that changed has another key, so its
+// old result is never used.
+//
+// Creating a file per result costs milliseconds on a busy disk, more than reading
+// the executable, so a run writes the results it adds as one pack: the entries, then
+// an index of keys and offsets, then a footer. A pack is written to a temporary file
+// and renamed, so concurrent runs never see a partial one; every entry carries a
+// SHA-256 checksum, so an entry damaged by a crash reads as a miss. When the packs
+// outgrow the bound, the oldest packs are removed at the end of a run that added
+// one (a result still in use is written again by the next run that needs it).
 type Cache struct {
-	dir     string
-	max     int64
-	salt    [32]byte
-	written atomic.Int64
+	dir  string
+	max  int64
+	salt [32]byte
+
+	mu      sync.Mutex
+	index   map[cacheKey]packRef // loaded at open
+	packs   []*os.File           // open packs, by packRef.pack
+	pending []byte               // entries of the pack being built
+	keys    []packEntry          // their index
+	wrote   bool
 }
+
+type packRef struct {
+	pack int
+	off  int64
+	n    uint32
+}
+
+type packEntry struct {
+	key cacheKey
+	off int64
+	n   uint32
+}
+
+// Pack layout: entries (SHA-256 of the payload, then the payload: an exe.File as
+// JSON), the index (per entry: key, offset, length), then the footer: the index's
+// offset and entry count, and packMagic.
+var packMagic = [16]byte{'g', 'o', 'n', 'a', 't', 'i', 'v', 'e', '-', 'p', 'a', 'c', 'k', '-', '1', '\n'}
+
+const (
+	packIndexEntry = 32 + 8 + 4
+	packFooter     = 8 + 4 + 16
+	packMaxEntries = 1 << 20
+	packFlushAt    = 4 << 20 // bytes of pending entries that make a pack
+	packMaxCount   = 64      // packs kept at most
+)
 
 // CacheDir returns the cache directory: $GONATIVE_CACHE, else "gonative/inspect" in
 // the user cache directory.
@@ -51,9 +88,10 @@ func CacheDir(getenv func(string) string) (string, error) {
 }
 
 // OpenCache opens (creating it if needed) the cache in dir, bounded to max bytes
-// (0: DefaultCacheMax). version is gonative's version; the running executable's size
-// and modification time are added to it, so a rebuilt gonative never reads the
-// results of another build.
+// (0: DefaultCacheMax), and reads the index of every pack. version is gonative's
+// version; the running executable's size and modification time are added to it, so
+// a rebuilt gonative never reads the results of another build. Call Close at the end
+// of the run: it writes the new results and trims the cache.
 func OpenCache(dir string, max int64, version string) (*Cache, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("cache: %w", err)
@@ -75,9 +113,54 @@ func OpenCache(dir string, max int64, version string) (*Cache, error) {
 			fmt.Fprintf(h, "%s\x00%d\x00%d\x00", p, st.Size(), st.ModTime().UnixNano())
 		}
 	}
-	c := &Cache{dir: dir, max: max}
+	c := &Cache{dir: dir, max: max, index: map[cacheKey]packRef{}}
 	h.Sum(c.salt[:0])
+	names, _ := filepath.Glob(filepath.Join(dir, "*.pack"))
+	sort.Strings(names) // oldest first: a newer pack's entry wins
+	for _, name := range names {
+		c.loadPack(name)
+	}
 	return c, nil
+}
+
+// loadPack opens a pack and adds its index; a damaged pack is skipped.
+func (c *Cache) loadPack(name string) {
+	f, err := os.Open(name)
+	if err != nil {
+		return
+	}
+	st, err := f.Stat()
+	var foot [packFooter]byte
+	if err != nil || st.Size() < packFooter {
+		f.Close()
+		return
+	}
+	if _, err := f.ReadAt(foot[:], st.Size()-packFooter); err != nil || !bytes.Equal(foot[12:], packMagic[:]) {
+		f.Close()
+		return
+	}
+	ioff := int64(binary.LittleEndian.Uint64(foot[:]))
+	count := int64(binary.LittleEndian.Uint32(foot[8:]))
+	if count > packMaxEntries || ioff < 0 || ioff+count*packIndexEntry != st.Size()-packFooter {
+		f.Close()
+		return
+	}
+	idx := make([]byte, count*packIndexEntry)
+	if _, err := f.ReadAt(idx, ioff); err != nil {
+		f.Close()
+		return
+	}
+	pack := len(c.packs)
+	c.packs = append(c.packs, f)
+	for e := idx; len(e) >= packIndexEntry; e = e[packIndexEntry:] {
+		var k cacheKey
+		copy(k[:], e)
+		off := int64(binary.LittleEndian.Uint64(e[32:]))
+		n := binary.LittleEndian.Uint32(e[40:])
+		if off >= 0 && off+int64(n) <= ioff && n >= 32 {
+			c.index[k] = packRef{pack, off, n}
+		}
+	}
 }
 
 type cacheKey [32]byte
@@ -112,61 +195,93 @@ func hostJudgesRosetta(opts Options) bool {
 	return hostTranslatesX86(opts.Host)
 }
 
-func (c *Cache) path(k cacheKey) string {
-	h := hex.EncodeToString(k[:])
-	return filepath.Join(c.dir, h[:2], h)
-}
-
-// Entry layout: magic, SHA-256 of the payload, payload (the exe.File as JSON).
-var entryMagic = []byte("gonative-inspect-1\n")
-
 // get returns the cached report for k.
 func (c *Cache) get(k cacheKey) (*exe.File, bool) {
-	p := c.path(k)
-	b, err := os.ReadFile(p)
-	if err != nil || len(b) < len(entryMagic)+32 || !bytes.HasPrefix(b, entryMagic) {
+	c.mu.Lock()
+	ref, ok := c.index[k]
+	var f *os.File
+	if ok {
+		f = c.packs[ref.pack]
+	}
+	c.mu.Unlock()
+	if !ok {
 		return nil, false
 	}
-	sum, payload := b[len(entryMagic):len(entryMagic)+32], b[len(entryMagic)+32:]
+	b := make([]byte, ref.n)
+	if _, err := f.ReadAt(b, ref.off); err != nil {
+		return nil, false
+	}
+	sum, payload := b[:32], b[32:]
 	if s := sha256.Sum256(payload); !bytes.Equal(s[:], sum) {
 		return nil, false
 	}
-	var f exe.File
-	if err := json.Unmarshal(payload, &f); err != nil {
+	var file exe.File
+	if err := json.Unmarshal(payload, &file); err != nil {
 		return nil, false
 	}
-	// Mark use for trimming, at most once an hour (as cmd/go does).
-	if st, err := os.Stat(p); err == nil && time.Since(st.ModTime()) > time.Hour {
-		t := time.Now()
-		os.Chtimes(p, t, t)
-	}
-	return &f, true
+	return &file, true
 }
 
-// put stores f under k. Errors are ignored: the cache is an optimisation.
-func (c *Cache) put(k cacheKey, f *exe.File, _ fs.FileInfo) {
+// put adds f under k to the pack being built; Close (or a full pack) writes it.
+// Errors are ignored: the cache is an optimisation.
+func (c *Cache) put(k cacheKey, f *exe.File) {
 	payload, err := json.Marshal(f)
-	if err != nil {
+	if err != nil || len(payload) > 64<<20 {
 		return
 	}
 	sum := sha256.Sum256(payload)
-	b := make([]byte, 0, len(entryMagic)+32+len(payload))
-	b = append(append(append(b, entryMagic...), sum[:]...), payload...)
-	p := c.path(k)
-	if err := writeEntry(p, b); err != nil {
-		if errors.Is(err, fs.ErrNotExist) && os.MkdirAll(filepath.Dir(p), 0o755) == nil {
-			err = writeEntry(p, b)
-		}
-		if err != nil {
-			return
-		}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.keys = append(c.keys, packEntry{k, int64(len(c.pending)), uint32(32 + len(payload))})
+	c.pending = append(append(c.pending, sum[:]...), payload...)
+	if len(c.pending) >= packFlushAt {
+		c.flushLocked()
 	}
-	c.written.Add(int64(len(b)))
+}
+
+// flushLocked writes the pending entries as a pack.
+func (c *Cache) flushLocked() {
+	if len(c.keys) == 0 {
+		return
+	}
+	b := c.pending
+	ioff := int64(len(b))
+	for _, e := range c.keys {
+		b = append(b, e.key[:]...)
+		b = binary.LittleEndian.AppendUint64(b, uint64(e.off))
+		b = binary.LittleEndian.AppendUint32(b, e.n)
+	}
+	b = binary.LittleEndian.AppendUint64(b, uint64(ioff))
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(c.keys)))
+	b = append(b, packMagic[:]...)
+	var rnd [6]byte
+	rand.Read(rnd[:])
+	name := filepath.Join(c.dir, fmt.Sprintf("%020d-%x.pack", time.Now().UnixNano(), rnd))
+	if writeEntry(name, b) == nil {
+		c.wrote = true
+	}
+	c.pending, c.keys = c.pending[:0], c.keys[:0]
+}
+
+// Close writes the results added in this run and trims the cache to its bound.
+func (c *Cache) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.flushLocked()
+	for _, f := range c.packs {
+		f.Close()
+	}
+	c.packs, c.index = nil, map[cacheKey]packRef{}
+	if !c.wrote {
+		return nil
+	}
+	c.wrote = false
+	return c.trim()
 }
 
 // writeEntry writes b to p through a temporary file and a rename. It does not fsync:
 // an entry torn by a crash fails its checksum and reads as a miss (the content is
-// cheap to recompute), while an fsync per file would cost more than reading it.
+// cheap to recompute), while an fsync per run would cost more than the run.
 func writeEntry(p string, b []byte) error {
 	f, err := os.CreateTemp(filepath.Dir(p), ".tmp-*")
 	if err != nil {
@@ -185,62 +300,56 @@ func writeEntry(p string, b []byte) error {
 	return err
 }
 
-// Trim removes the oldest entries (by modification time, refreshed on use) until the
-// cache holds at most three quarters of its bound, when it holds more than the
-// bound. It runs only when this process added entries: a run over an unchanged tree
-// does no extra I/O.
-func (c *Cache) Trim() error {
-	if c.written.Load() == 0 {
-		return nil
-	}
-	c.written.Store(0)
-	type entry struct {
-		path string
-		size int64
-		mod  time.Time
-	}
-	var entries []entry
-	var total int64
-	err := filepath.WalkDir(c.dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return nil
-		}
-		info, err := d.Info()
-		if err != nil {
-			return nil
-		}
-		if name := d.Name(); len(name) > 5 && name[:5] == ".tmp-" && time.Since(info.ModTime()) < time.Hour {
-			return nil // another run's entry being written
-		}
-		entries = append(entries, entry{p, info.Size(), info.ModTime()})
-		total += info.Size()
-		return nil
-	})
-	if err != nil || total <= c.max {
+// trim removes the oldest packs until the cache holds at most three quarters of its
+// bound (and at most packMaxCount packs), when it holds more. Temporary files of
+// runs that died are removed after an hour.
+func (c *Cache) trim() error {
+	ents, err := os.ReadDir(c.dir)
+	if err != nil {
 		return err
 	}
-	slices.SortFunc(entries, func(a, b entry) int { return a.mod.Compare(b.mod) })
-	for _, e := range entries {
-		if total <= c.max*3/4 {
-			break
+	type pack struct {
+		path string
+		size int64
+	}
+	var packs []pack
+	var total int64
+	for _, d := range ents {
+		info, err := d.Info()
+		if err != nil || !info.Mode().IsRegular() {
+			continue
 		}
-		if os.Remove(e.path) == nil {
-			total -= e.size
+		p := filepath.Join(c.dir, d.Name())
+		switch {
+		case strings.HasSuffix(d.Name(), ".pack"):
+			packs = append(packs, pack{p, info.Size()})
+			total += info.Size()
+		case strings.HasPrefix(d.Name(), ".tmp-") && time.Since(info.ModTime()) > time.Hour:
+			os.Remove(p)
+		}
+	}
+	// Names start with the creation time: sorted, oldest first.
+	sort.Slice(packs, func(i, j int) bool { return packs[i].path < packs[j].path })
+	limit := c.max
+	if total > c.max {
+		limit = c.max * 3 / 4
+	}
+	for i := 0; i < len(packs) && (total > limit || len(packs)-i > packMaxCount); i++ {
+		if os.Remove(packs[i].path) == nil {
+			total -= packs[i].size
 		}
 	}
 	return nil
 }
 
-// Size returns the bytes the cache's entries take.
+// Size returns the bytes the cache's packs take.
 func (c *Cache) Size() (int64, error) {
+	names, err := filepath.Glob(filepath.Join(c.dir, "*.pack"))
 	var total int64
-	err := filepath.WalkDir(c.dir, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			if info, err := d.Info(); err == nil {
-				total += info.Size()
-			}
+	for _, n := range names {
+		if st, err := os.Stat(n); err == nil {
+			total += st.Size()
 		}
-		return nil
-	})
+	}
 	return total, err
 }

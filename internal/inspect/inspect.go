@@ -181,9 +181,6 @@ func Walk(ctx context.Context, paths []string, opts Options, emit func(*Result) 
 			}
 		}
 	}
-	if opts.Cache != nil {
-		opts.Cache.Trim()
-	}
 	if emitErr != nil {
 		return emitErr
 	}
@@ -262,7 +259,7 @@ func read(ctx context.Context, path string, opts Options, r *Result) (*exe.File,
 	if cacheable && ctx.Err() == nil && f.Format != exe.FormatUnknown {
 		// Store only when the file did not change while it was read.
 		if st3, err := fd.Stat(); err == nil && sameFile(st, st2) && sameFile(st2, st3) {
-			opts.Cache.put(key, f, st3)
+			opts.Cache.put(key, f)
 		}
 	}
 	return f, nil
