@@ -354,4 +354,3 @@ func errNotRegular(m fs.FileMode) error {
 	}
 	return errors.New("is not a regular file")
 }
-

@@ -62,4 +62,3 @@ func toolFor(b *testing.B, goarch string) string {
 	}
 	return out
 }
-

@@ -6,8 +6,8 @@ package isa
 
 import (
 	"bytes"
-	"context"
 	"cmp"
+	"context"
 	"debug/elf"
 	"debug/macho"
 	"debug/pe"
@@ -78,7 +78,6 @@ func openImage(ra io.ReaderAt, size int64, guards bool) (img *image, err error) 
 	}
 	return nil, fmt.Errorf("unknown executable format (magic % x)", magic)
 }
-
 
 func (img *image) addRegion(off, n int64, addr uint64, size int64) error {
 	if n <= 0 {

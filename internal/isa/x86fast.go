@@ -87,7 +87,7 @@ func fastLenX86(b []byte) int {
 	_ = b[15]
 	i := 0
 	c := b[0]
-	var w uint8 // 4 extra immediate bytes for MOV r64, imm64
+	var w uint8         // 4 extra immediate bytes for MOV r64, imm64
 	if c&0xf0 == 0x40 { // REX
 		if c&8 != 0 {
 			w = 4
