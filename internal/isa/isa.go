@@ -232,8 +232,8 @@ func Analyze(ctx context.Context, ra io.ReaderAt, code *Code, in Input) (rep *Re
 			rep.ScanStoppedAt = st.bytes
 		}
 		if rep.ScanStoppedAt > 0 {
-			rep.Notes = append(rep.Notes, fmt.Sprintf("scan stopped at %d MB of %d MB of code (limit): later code was not read",
-				rep.ScanStoppedAt>>20, rep.CodeBytes>>20))
+			rep.Notes = append(rep.Notes, fmt.Sprintf("scan stopped at %s of %s of code (limit): later code was not read",
+				megabytes(rep.ScanStoppedAt), megabytes(rep.CodeBytes)))
 		}
 	}
 	switch code.Arch {
@@ -245,6 +245,9 @@ func Analyze(ctx context.Context, ra io.ReaderAt, code *Code, in Input) (rep *Re
 	rep.ScannedBytes, rep.Instructions, rep.Undecodable, rep.CPUID = st.bytes, st.instructions, st.undecodable, st.cpuid
 	return rep, nil
 }
+
+// megabytes writes n bytes in MB (10^6 bytes), with one decimal.
+func megabytes(n int64) string { return strconv.FormatFloat(float64(n)/1e6, 'f', 1, 64) + " MB" }
 
 func largest(rs []Range) int64 {
 	var n int64

@@ -69,7 +69,7 @@ func rosettaVerdict(r *Report, code *Code) *RosettaVerdict {
 	checked := r.CPUID > 0 || r.Dispatch
 	stopped := ""
 	if r.ScanStoppedAt > 0 {
-		stopped = fmt.Sprintf(" (the scan stopped at %d MB: later code was not read)", r.ScanStoppedAt>>20)
+		stopped = fmt.Sprintf(" (the scan stopped at %s: later code was not read)", megabytes(r.ScanStoppedAt))
 	}
 	switch {
 	case r.Go && r.RequiredSource == SourceUnknown:
