@@ -151,17 +151,25 @@ func (sc *scanner) scanARM64(ctx context.Context, rg Range, st *stats) error {
 		st.bytes += want
 		st.instructions += want / 4
 		base := rg.Addr + uint64(pos)
-		for i := 0; i+4 <= len(b); i += 4 {
-			w := binary.LittleEndian.Uint32(b[i:])
-			if armGroup[w>>25&0xf] == 0 {
+		// Two words per 8-byte load: most pairs hold no candidate at all.
+		i := 0
+		for ; i+8 <= len(b); i += 8 {
+			d := binary.LittleEndian.Uint64(b[i : i+8 : i+8])
+			if armCand[armIndex(uint32(d))]|armCand[armIndex(uint32(d>>32))] == topNone {
 				continue
 			}
-			ext := classARM64(w)
-			if ext == 0 {
-				continue
+			for k, w := range [2]uint32{uint32(d), uint32(d >> 32)} {
+				if ext := classARM64Fast(w); ext != 0 {
+					a := base + uint64(i+4*k)
+					st.add(ext, a, sc.guard.in(a))
+				}
 			}
-			a := base + uint64(i)
-			st.add(ext, a, sc.guard.in(a))
+		}
+		if i+4 <= len(b) {
+			if ext := classARM64Fast(binary.LittleEndian.Uint32(b[i:])); ext != 0 {
+				a := base + uint64(i)
+				st.add(ext, a, sc.guard.in(a))
+			}
 		}
 		pos += want
 	}
