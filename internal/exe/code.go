@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"debug/elf"
+	"encoding/binary"
 	"debug/macho"
 	"debug/pe"
 	"errors"
@@ -48,6 +49,84 @@ func (s *Slice) Code(guards bool) (code *isa.Code, err error) {
 	}
 	img.Arch = s.Arch
 	return &img.Code, nil
+}
+
+// CodeInfo returns what the instruction-set analysis needs without the code itself:
+// the architecture, the format and the ELF ISA-needed note (read from the program
+// headers alone). It is cheap: a few small reads.
+func (s *Slice) CodeInfo() (code *isa.Code, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			code, err = nil, fmt.Errorf("malformed executable: %v", r)
+		}
+	}()
+	if s.ra == nil {
+		return nil, errors.New("no readable image")
+	}
+	var magic [4]byte
+	if _, err := s.ra.ReadAt(magic[:], 0); err != nil {
+		return nil, fmt.Errorf("read magic: %w", eofAsUnexpected(err))
+	}
+	code = &isa.Code{Arch: s.Arch}
+	switch {
+	case bytes.HasPrefix(magic[:], []byte("\x7fELF")):
+		code.Format = string(FormatELF)
+		if s.Arch == "amd64" {
+			bo, progs, err := elfProgs(s.ra, s.Size)
+			if err != nil {
+				return nil, err
+			}
+			code.ISANeeded = elfISANeededAt(bo, progs, s.Size)
+		}
+	case isMachO(magic[:]):
+		code.Format = string(FormatMachO)
+	case bytes.HasPrefix(magic[:], []byte("MZ")):
+		code.Format = string(FormatPE)
+	default:
+		return nil, fmt.Errorf("unknown executable format (magic % x)", magic)
+	}
+	return code, nil
+}
+
+// elfProgs reads the program headers of a 64-bit ELF image by hand: debug/elf would
+// also read every section header and the section names.
+func elfProgs(ra io.ReaderAt, size int64) (binary.ByteOrder, []*elf.Prog, error) {
+	var h [64]byte
+	if _, err := ra.ReadAt(h[:], 0); err != nil {
+		return nil, nil, fmt.Errorf("ELF header: %w", eofAsUnexpected(err))
+	}
+	var bo binary.ByteOrder = binary.LittleEndian
+	if elf.Data(h[elf.EI_DATA]) == elf.ELFDATA2MSB {
+		bo = binary.BigEndian
+	}
+	if elf.Class(h[elf.EI_CLASS]) != elf.ELFCLASS64 {
+		return bo, nil, nil // x86-64 code in a 32-bit container (x32): no property note read
+	}
+	phoff, phentsize, phnum := bo.Uint64(h[32:]), int64(bo.Uint16(h[54:])), int64(bo.Uint16(h[56:]))
+	if phnum == 0 {
+		return bo, nil, nil
+	}
+	if phentsize < 56 || phnum > 4096 || phoff > uint64(size) || phnum*phentsize > size-int64(phoff) {
+		return nil, nil, fmt.Errorf("ELF program headers at %#x (%d of %d bytes) lie outside the file", phoff, phnum, phentsize)
+	}
+	b := make([]byte, phnum*phentsize)
+	if _, err := ra.ReadAt(b, int64(phoff)); err != nil {
+		return nil, nil, fmt.Errorf("ELF program headers: %w", eofAsUnexpected(err))
+	}
+	progs := make([]*elf.Prog, 0, phnum)
+	for i := int64(0); i < phnum; i++ {
+		e := b[i*phentsize:]
+		p := &elf.Prog{ProgHeader: elf.ProgHeader{
+			Type: elf.ProgType(bo.Uint32(e)), Flags: elf.ProgFlag(bo.Uint32(e[4:])),
+			Off: bo.Uint64(e[8:]), Vaddr: bo.Uint64(e[16:]), Paddr: bo.Uint64(e[24:]),
+			Filesz: bo.Uint64(e[32:]), Memsz: bo.Uint64(e[40:]), Align: bo.Uint64(e[48:]),
+		}}
+		if p.Off <= uint64(size) && p.Filesz <= uint64(size)-p.Off {
+			p.ReaderAt = io.NewSectionReader(ra, int64(p.Off), int64(p.Filesz))
+		}
+		progs = append(progs, p)
+	}
+	return bo, progs, nil
 }
 
 // codeImage collects a slice's code ranges.
@@ -121,21 +200,40 @@ const (
 // elfISANeeded returns the x86-64 level (1..4) in the GNU_PROPERTY_X86_ISA_1_NEEDED
 // property of .note.gnu.property (or a PT_GNU_PROPERTY segment), 0 if absent.
 func elfISANeeded(f *elf.File, size int64) int {
-	var data []byte
-	if s := f.Section(".note.gnu.property"); s != nil && s.Type == elf.SHT_NOTE && s.Size <= codeMaxNote {
-		data, _ = s.Data()
-	} else {
-		for _, p := range f.Progs {
-			if p.Type == elf.PT_GNU_PROPERTY && p.Filesz <= codeMaxNote && int64(p.Off) < size {
-				data = make([]byte, p.Filesz)
-				if _, err := p.ReadAt(data, 0); err != nil {
-					data = nil
-				}
-				break
-			}
+	return elfISANeededAt(f.ByteOrder, f.Progs, size)
+}
+
+// elfISANeededAt reads the GNU property note from the PT_GNU_PROPERTY segment, or
+// the PT_NOTE segments aligned to 8 (where linkers before PT_GNU_PROPERTY put it).
+// Program headers only, so CodeInfo and Code agree without a section table.
+func elfISANeededAt(bo binary.ByteOrder, progs []*elf.Prog, size int64) int {
+	read := func(p *elf.Prog) []byte {
+		if p.Filesz > codeMaxNote || p.Off > uint64(size) || p.Filesz > uint64(size)-p.Off {
+			return nil
+		}
+		data := make([]byte, p.Filesz)
+		if _, err := p.ReadAt(data, 0); err != nil {
+			return nil
+		}
+		return data
+	}
+	for _, p := range progs {
+		if p.Type == elf.PT_GNU_PROPERTY {
+			return elfPropertyLevel(bo, read(p))
 		}
 	}
-	bo := f.ByteOrder
+	level := 0
+	for _, p := range progs {
+		if p.Type == elf.PT_NOTE && p.Align == 8 {
+			level = max(level, elfPropertyLevel(bo, read(p)))
+		}
+	}
+	return level
+}
+
+// elfPropertyLevel returns the x86-64 level in the GNU_PROPERTY_X86_ISA_1_NEEDED
+// property of the notes in data, 0 if absent.
+func elfPropertyLevel(bo binary.ByteOrder, data []byte) int {
 	level := 0
 	for len(data) >= 12 {
 		namesz, descsz, typ := bo.Uint32(data), bo.Uint32(data[4:]), bo.Uint32(data[8:])

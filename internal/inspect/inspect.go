@@ -295,21 +295,24 @@ func analyze(ctx context.Context, f *exe.File, opts Options) {
 			}
 		}
 		scan := opts.Scan == ScanAlways && s.Arch != "386"
-		code, err := s.Code(scan && s.Go == nil)
+		var code *isa.Code
+		var err error
+		if scan {
+			code, err = s.Code(s.Go == nil)
+		} else {
+			code, err = s.CodeInfo()
+		}
 		if err != nil {
 			s.Notes = append(s.Notes, "instruction-set analysis: "+err.Error())
 			continue
 		}
+		in.Scan = scan
 		rep, err := isa.Analyze(ctx, s.Reader(), code, in)
 		if err == nil && !scan && opts.Scan == ScanAuto && scanChangesVerdict(rep, opts.Host) {
-			scan = true
 			if code, err = s.Code(true); err == nil {
 				in.Scan = true
 				rep, err = isa.Analyze(ctx, s.Reader(), code, in)
 			}
-		} else if err == nil && scan {
-			in.Scan = true
-			rep, err = isa.Analyze(ctx, s.Reader(), code, in)
 		}
 		if err != nil {
 			s.Notes = append(s.Notes, "instruction-set analysis: "+err.Error())

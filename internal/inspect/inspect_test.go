@@ -146,7 +146,7 @@ func contract(t *testing.T, r *Result) string {
 		s := &f.Slices[i]
 		if s.ISA != nil {
 			s.ISA = &isa.Report{Arch: s.ISA.Arch, RequiredLevel: s.ISA.RequiredLevel, RequiredSource: s.ISA.RequiredSource,
-				ISANote: s.ISA.ISANote, Go: s.ISA.Go, CodeBytes: s.ISA.CodeBytes}
+				ISANote: s.ISA.ISANote, Go: s.ISA.Go}
 		}
 		s.Notes = nil
 	}

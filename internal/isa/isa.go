@@ -139,8 +139,9 @@ type Report struct {
 	// resolvers, HWCAP or __cpu_model checks): code it uses may be used only when the
 	// CPU has it.
 	Dispatch bool `json:"dispatch,omitempty"`
-	// CodeBytes is the size of the code; ScannedBytes how much of it was read.
-	CodeBytes    int64 `json:"code_bytes"`
+	// CodeBytes is the size of the code (scanned code only); ScannedBytes how much of
+	// it was read.
+	CodeBytes    int64 `json:"code_bytes,omitempty"`
 	ScannedBytes int64 `json:"scanned_bytes,omitempty"`
 	// ScanStoppedAt is set when the scan stopped at the MaxBytes bound: the bytes read.
 	ScanStoppedAt int64 `json:"scan_stopped_at,omitempty"`
@@ -192,7 +193,7 @@ func Analyze(ctx context.Context, ra io.ReaderAt, code *Code, in Input) (rep *Re
 		}
 	}()
 	isGo := in.Go || in.GoSettings != nil
-	rep = &Report{Arch: code.Arch, Go: isGo, CodeBytes: code.Size(), Dispatch: code.Dispatch}
+	rep = &Report{Arch: code.Arch, Go: isGo, Dispatch: code.Dispatch}
 	var st stats
 	scan := in.Scan
 	switch code.Arch {
@@ -207,7 +208,7 @@ func Analyze(ctx context.Context, ra io.ReaderAt, code *Code, in Input) (rep *Re
 		scan = false
 	}
 	if scan {
-		rep.Scanned, rep.Extensions = true, []Extension{}
+		rep.Scanned, rep.Extensions, rep.CodeBytes = true, []Extension{}, code.Size()
 		limit := in.MaxBytes
 		if limit <= 0 {
 			limit = DefaultMaxBytes
