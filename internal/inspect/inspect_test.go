@@ -3,6 +3,7 @@ package inspect
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -384,5 +385,70 @@ func BenchmarkWalk(b *testing.B) {
 				Walk(context.Background(), []string{dir}, Options{Host: h, Scan: bm.mode}, func(*Result) error { return nil })
 			}
 		})
+	}
+}
+
+// sparseELF writes an x86-64 ELF executable whose one executable segment covers
+// size bytes of a sparse file: a pathological input that once took a minute of CPU.
+func sparseELF(t *testing.T, size int64) string {
+	t.Helper()
+	le := binary.LittleEndian
+	h := make([]byte, 64+56)
+	copy(h, "\x7fELF\x02\x01\x01")
+	le.PutUint16(h[16:], 2)  // ET_EXEC
+	le.PutUint16(h[18:], 62) // EM_X86_64
+	le.PutUint32(h[20:], 1)
+	le.PutUint64(h[24:], 0x400000+120)
+	le.PutUint64(h[32:], 64) // e_phoff
+	le.PutUint16(h[52:], 64)
+	le.PutUint16(h[54:], 56)
+	le.PutUint16(h[56:], 1)
+	p := h[64:]
+	le.PutUint32(p, 1)     // PT_LOAD
+	le.PutUint32(p[4:], 5) // R+X
+	le.PutUint64(p[16:], 0x400000)
+	le.PutUint64(p[24:], 0x400000)
+	le.PutUint64(p[32:], uint64(size))
+	le.PutUint64(p[40:], uint64(size))
+	le.PutUint64(p[48:], 0x1000)
+	path := filepath.Join(t.TempDir(), "sparse")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.Write(h); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(size); err != nil {
+		t.Skipf("no sparse file of %d bytes here: %v", size, err)
+	}
+	return path
+}
+
+// TestScanBoundedPerFile is issue 9's pathological file: a sparse 2 GiB ELF whose
+// code covers it. The scan stops at the default bound and says so, and the file
+// after it in the walk is still reported.
+func TestScanBoundedPerFile(t *testing.T) {
+	p := sparseELF(t, 2<<30)
+	next := fixture.Go(t, fixture.Hello, []string{"GOOS=linux", "GOARCH=amd64", "CGO_ENABLED=0"}, "-trimpath")
+	h, _ := host.Parse("linux/amd64")
+	var got []*Result
+	err := Walk(context.Background(), []string{p, next}, Options{Host: h, Scan: ScanAlways}, func(r *Result) error {
+		got = append(got, r)
+		return nil
+	})
+	if err != nil || len(got) != 2 {
+		t.Fatalf("Walk: %v, %d results", err, len(got))
+	}
+	rep := got[0].Slices[0].ISA
+	if rep == nil || rep.ScanStoppedAt != isa.DefaultMaxBytes || rep.CodeBytes != 2<<30 {
+		t.Fatalf("sparse file: %+v", rep)
+	}
+	if !strings.Contains(strings.Join(rep.Notes, "\n"), "scan stopped at 268.4 MB of 2147.5 MB of code") {
+		t.Errorf("notes %q", rep.Notes)
+	}
+	if got[1].Path != next || got[1].Slices[0].ISA == nil {
+		t.Errorf("the next file: %+v", got[1])
 	}
 }
