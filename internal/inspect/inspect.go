@@ -308,7 +308,7 @@ func analyze(ctx context.Context, f *exe.File, opts Options) {
 		}
 		in.Scan = scan
 		rep, err := isa.Analyze(ctx, s.Reader(), code, in)
-		if err == nil && !scan && opts.Scan == ScanAuto && scanChangesVerdict(rep, opts.Host) {
+		if err == nil && !scan && opts.Scan == ScanAuto && scanChangesVerdict(s, rep, opts.Host) {
 			if code, err = s.Code(true); err == nil {
 				in.Scan = true
 				rep, err = isa.Analyze(ctx, s.Reader(), code, in)
@@ -322,13 +322,17 @@ func analyze(ctx context.Context, f *exe.File, opts Options) {
 	}
 }
 
-// scanChangesVerdict reports whether scanning the code of a slice whose unscanned
-// report is r can change how h runs it. Only the Rosetta 2 verdict of x86-64 code
+// scanChangesVerdict reports whether scanning the code of slice s, whose unscanned
+// report is r, can change how h runs it. Only the Rosetta 2 verdict of x86-64 code
 // that is not Go rests on the code: whether it executes AVX (macOS 15 and later) or
-// AVX-512 (never). The required level comes from GOAMD64/GOARM64 and the ELF ISA
-// note, never from a scan, so a host's CPU features need no scan.
-func scanChangesVerdict(r *isa.Report, h host.Host) bool {
-	return r.Arch == "amd64" && r.Rosetta == nil && !r.Go && hostTranslatesX86(h)
+// AVX-512 (never), for a slice of the host's OS. The required level comes from
+// GOAMD64/GOARM64 and the ELF ISA note, never from a scan, so a host's CPU features
+// need no scan.
+func scanChangesVerdict(s *exe.Slice, r *isa.Report, h host.Host) bool {
+	if r.Arch != "amd64" || r.Rosetta != nil || r.Go || !hostTranslatesX86(h) {
+		return false
+	}
+	return s.OS == h.OS || (h.OS == "linux" && s.OS == "")
 }
 
 // hostTranslatesX86 reports whether h runs x86-64 code through Rosetta 2.

@@ -307,11 +307,14 @@ func (r *Report) x86(st *stats, code *Code, settings map[string]string) {
 			req = goLevel
 		}
 		if !r.Go && unguarded > max(req, X86v1) {
-			r.Notes = append(r.Notes, fmt.Sprintf("uses %s instructions (%s) outside known CPU-specific variants: "+
-				"it uses them when the CPU has them if a CPUID check guards them, else it dies with SIGILL on a CPU without them",
-				unguarded, strings.Join(r.names(func(e Extension) bool {
-					return !e.Guarded && e.Level == unguarded.String()
-				}), ", ")))
+			names := strings.Join(r.names(func(e Extension) bool { return !e.Guarded && e.Level == unguarded.String() }), ", ")
+			if st.cpuid > 0 || code.Dispatch {
+				r.Notes = append(r.Notes, fmt.Sprintf("uses %s instructions (%s) when the CPU has them: the image checks the CPU "+
+					"at run time (CPUID or ifunc), though no function name proves which uses are behind the check", unguarded, names))
+			} else {
+				r.Notes = append(r.Notes, fmt.Sprintf("uses %s instructions (%s) with no CPUID instruction or ifunc anywhere: "+
+					"on a CPU without them it dies with SIGILL if that code is reached", unguarded, names))
+			}
 		}
 		if n := st.guarded; r.guardedBySymbols(n[:]) {
 			r.Notes = append(r.Notes, "some uses lie in CPU-specific variant functions (ifunc or CPUID-dispatched): it uses them when the CPU has them")
