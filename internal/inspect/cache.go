@@ -182,17 +182,14 @@ func (c *Cache) key(st fs.FileInfo, opts Options) (cacheKey, bool) {
 	fmt.Fprintf(h, "%+v\x00", id)
 	// The options that shape a result: the host enters only through whether it makes
 	// the automatic mode scan x86-64 code.
-	fmt.Fprintf(h, "deps=%v scan=%d max=%d rosetta=%v", opts.Deps, opts.Scan, opts.MaxScanBytes,
-		opts.Scan == ScanAuto && hostJudgesRosetta(opts))
+	rosetta := ""
+	if opts.Scan == ScanAuto && hostTranslatesX86(opts.Host) {
+		rosetta = opts.Host.OS // the automatic mode scans non-Go x86-64 code of this OS
+	}
+	fmt.Fprintf(h, "deps=%v scan=%d max=%d rosetta=%q", opts.Deps, opts.Scan, opts.MaxScanBytes, rosetta)
 	var k cacheKey
 	h.Sum(k[:0])
 	return k, true
-}
-
-// hostJudgesRosetta reports whether the automatic mode scans non-Go x86-64 code for
-// opts.Host.
-func hostJudgesRosetta(opts Options) bool {
-	return hostTranslatesX86(opts.Host)
 }
 
 // get returns the cached report for k.
