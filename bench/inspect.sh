@@ -12,7 +12,8 @@
 #               scripts/corpus.sh (~/.cache/gonative/corpus/files) when present.
 #
 # Every tool reads the same list of regular files. For each tool and gonative mode it
-# prints the best wall time of 3 runs (warm page cache) and gonative's peak RSS:
+# prints the best wall time and the best CPU time (user + system) of 3 runs (warm page
+# cache), their ratios to file(1) and `go version -m`, and the peak RSS:
 #   first    default one-line output, empty result cache (a fresh GONATIVE_CACHE)
 #   first --json
 #   cached   the same again with the cache filled by the previous run
@@ -42,34 +43,23 @@ list() {
 	find "$@" -type f 2>/dev/null | sort -u > "$tmp/$name.list"
 }
 
-# time_of CMD...: wall seconds of one run; stdout and stderr discarded.
-time_of() {
-	local t0 t1
-	t0=$(date +%s.%N)
-	"$@" >/dev/null 2>&1 || true
-	t1=$(date +%s.%N)
-	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'
-}
-
-# best PRE CMD...: the best wall time of 3 runs of CMD, running PRE (a shell command,
-# untimed) before each.
-best() {
-	local pre=$1 b="" t
+# measure PRE CMD...: runs CMD 3 times (PRE, a shell command, untimed before each) and
+# prints "WALL CPU RSS": the best wall seconds, the best CPU seconds (user + system) and
+# the largest peak RSS in MiB. On a shared, loaded machine the wall time includes the
+# time spent waiting for a CPU; the CPU time does not.
+measure() {
+	local pre=$1 w c r bw="" bc="" br=0
 	shift
 	for _ in 1 2 3; do
 		eval "$pre"
-		t=$(time_of "$@")
-		if [ -z "$b" ] || awk -v t="$t" -v b="$b" 'BEGIN { exit !(t < b) }'; then b=$t; fi
+		/usr/bin/time -o "$tmp/time" -f '%e %U %S %M' "$@" >/dev/null 2>&1 || true
+		read -r w u sy r < <(tail -1 "$tmp/time")
+		c=$(awk -v u="$u" -v s="$sy" 'BEGIN { print u + s }')
+		if [ -z "$bw" ] || awk -v t="$w" -v b="$bw" 'BEGIN { exit !(t < b) }'; then bw=$w; fi
+		if [ -z "$bc" ] || awk -v t="$c" -v b="$bc" 'BEGIN { exit !(t < b) }'; then bc=$c; fi
+		[ "$r" -gt "$br" ] && br=$r
 	done
-	echo "$b"
-}
-
-# rss PRE CMD...: peak RSS in MiB of one run of CMD after PRE.
-rss() {
-	local pre=$1
-	shift
-	eval "$pre"
-	/usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1 | awk '{ printf "%d", $1 / 1024 }'
+	echo "$bw $bc $((br / 1024))"
 }
 
 tree() {
@@ -80,19 +70,18 @@ tree() {
 	local fresh="rm -rf '$GONATIVE_CACHE'" keep=":"
 	"$gn" inspect - < "$lst" > /dev/null 2>&1 || true
 	local execs
-	execs=$("$gn" inspect --json --no-cache - < "$lst" 2>/dev/null | wc -l)
+	execs=$("$gn" inspect --json --no-cache - < "$lst" 2>/dev/null | grep -vc '"format":"unknown"' || true)
 
-	local t_file t_gover
-	t_file=$(best "$keep" file -f "$lst")
-	t_gover=$(best "$keep" xargs -a "$lst" -d '\n' go version -m)
+	local m_file m_gover
+	m_file=$(measure "$keep" file -f "$lst")
+	m_gover=$(measure "$keep" xargs -a "$lst" -d '\n' go version -m)
 
-	local -a names=() times=() rsses=()
+	local -a names=() ms=()
 	add() { # NAME PRE ARGS...
 		local n=$1 pre=$2
 		shift 2
 		names+=("$n")
-		times+=("$(best "$pre" sh -c '"$0" inspect "$@" - < "$1"' "$gn" "$lst" "$@")")
-		rsses+=("$(rss "$pre" sh -c 'exec "$0" inspect "$@" - < "$1"' "$gn" "$lst" "$@")")
+		ms+=("$(measure "$pre" sh -c 'exec "$0" inspect "$@" - < "$1"' "$gn" "$lst" "$@")")
 	}
 	add "gonative inspect (first)" "$fresh"
 	add "gonative inspect --json (first)" "$fresh" --json
@@ -104,13 +93,20 @@ tree() {
 	local csize
 	csize=$(du -sk "$GONATIVE_CACHE" 2>/dev/null | awk '{ printf "%.1f", $1 / 1024 }')
 
-	echo "== tree $name: $files files, $((bytes / 1048576)) MiB; $execs executables reported; $(nproc) cores"
-	printf '%-36s %8s %10s %10s %9s\n' "command" "wall s" "x file -f" "x go vers" "peak RSS"
-	printf '%-36s %8s\n' "file -f LIST" "$t_file" "go version -m FILES" "$t_gover"
+	echo "== tree $name: $files files, $((bytes / 1048576)) MiB; $execs executables; $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)"
+	printf '%-34s %7s %7s %9s %9s %9s %9s\n' "command" "wall s" "cpu s" "wall/file" "cpu/file" "wall/gover" "peak RSS"
+	local row
+	row() { # NAME "WALL CPU RSS"
+		awk -v n="$1" -v m="$2" -v f="$m_file" -v g="$m_gover" 'BEGIN {
+			split(m, a, " "); split(f, b, " "); split(g, c, " ")
+			printf "%-34s %7.3f %7.3f %8.2fx %8.2fx %9.2fx %5d MiB\n", n, a[1], a[2], a[1] / b[1], a[2] / b[2], a[1] / c[1], a[3]
+		}'
+	}
+	row "file -f LIST" "$m_file"
+	row "go version -m FILES" "$m_gover"
 	local i
 	for i in "${!names[@]}"; do
-		awk -v n="${names[$i]}" -v t="${times[$i]}" -v f="$t_file" -v g="$t_gover" -v r="${rsses[$i]}" \
-			'BEGIN { printf "%-36s %8.3f %9.2fx %9.2fx %6d MiB\n", n, t, t / f, t / g, r }'
+		row "${names[$i]}" "${ms[$i]}"
 	done
 	echo "result cache after the runs: $csize MiB (bound 64 MiB)"
 	echo
