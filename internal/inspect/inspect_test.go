@@ -462,3 +462,52 @@ func TestScanBoundedPerFile(t *testing.T) {
 		t.Errorf("the next file: %+v", got[1])
 	}
 }
+
+// TestCacheConcurrent runs two inspections of the same tree into one cache at once
+// (as two gonative processes would): each writes its own pack, atomically, and a
+// third run finds every result, identical to a fresh read.
+func TestCacheConcurrent(t *testing.T) {
+	paths := []string{corpusDir(t)}
+	h, _ := host.Parse("linux/amd64")
+	fresh := walk(t, paths, Options{Host: h})
+	dir := t.TempDir()
+	done := make(chan error, 2)
+	for range 2 {
+		go func() {
+			c, err := OpenCache(dir, 0, "test")
+			if err != nil {
+				done <- err
+				return
+			}
+			err = Walk(context.Background(), paths, Options{Host: h, Cache: c}, func(*Result) error { return nil })
+			if cerr := c.Close(); err == nil {
+				err = cerr
+			}
+			done <- err
+		}()
+	}
+	for range 2 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := OpenCache(dir, 0, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	got := walk(t, paths, Options{Host: h, Cache: c})
+	for p, r := range fresh {
+		g := got[p]
+		if g == nil || !g.Cached {
+			t.Errorf("%s: not served from the cache", p)
+			continue
+		}
+		if a, b := jsonOf(t, r), jsonOf(t, g); a != b {
+			t.Errorf("%s:\nfresh  %s\ncached %s", p, a, b)
+		}
+	}
+	if tmp, _ := filepath.Glob(filepath.Join(dir, ".tmp-*")); len(tmp) > 0 {
+		t.Errorf("temporary files left: %v", tmp)
+	}
+}
