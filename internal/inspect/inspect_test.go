@@ -511,3 +511,43 @@ func TestCacheConcurrent(t *testing.T) {
 		t.Errorf("temporary files left: %v", tmp)
 	}
 }
+
+// FuzzLoadPack feeds arbitrary bytes to the cache as a pack: opening never fails or
+// panics, every indexed entry lies inside the pack, and reading it is a hit only when
+// its checksum and JSON are sound.
+func FuzzLoadPack(f *testing.F) {
+	// A real pack of two entries as the seed.
+	dir := f.TempDir()
+	c, err := OpenCache(dir, 0, "fuzz")
+	if err != nil {
+		f.Fatal(err)
+	}
+	c.put(cacheKey{1}, &exe.File{Path: "a", Format: exe.FormatELF, Size: 1})
+	c.put(cacheKey{2}, &exe.File{Path: "b", Format: exe.FormatPE, Size: 2})
+	c.Close()
+	packs, _ := filepath.Glob(filepath.Join(dir, "*.pack"))
+	if len(packs) != 1 {
+		f.Fatalf("%d packs written", len(packs))
+	}
+	seed, _ := os.ReadFile(packs[0])
+	f.Add(seed)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "1.pack"), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		c, err := OpenCache(dir, 0, "fuzz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		for k, ref := range c.index {
+			if ref.off < 0 || ref.off+int64(ref.n) > int64(len(b)) {
+				t.Fatalf("entry %x at %d+%d outside the pack (%d bytes)", k[:4], ref.off, ref.n, len(b))
+			}
+			if f, ok := c.get(k); ok && f == nil {
+				t.Fatal("a hit without a file")
+			}
+		}
+	})
+}
