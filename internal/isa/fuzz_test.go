@@ -155,6 +155,15 @@ func TestSynthetic(t *testing.T) {
 	if ok, why := r.RosettaOn("14.5"); !ok || !strings.Contains(why, "GOAMD64=v1") {
 		t.Errorf("RosettaOn(14.5) = %v %q", ok, why)
 	}
+	// A Go binary without readable build settings: the level is unknown, never
+	// assumed v1 (it may be v3 and exit at start-up), and the Rosetta verdict says so.
+	r = analyzeBytes(t, minimalMachO(cpuAMD64, avx512Code), Input{Go: true})
+	if r.RequiredLevel != "" || r.RequiredSource != SourceUnknown || r.Rosetta == nil || r.Rosetta.Runs != RunsUnknown {
+		t.Errorf("Go without settings: required %q from %q, rosetta %+v", r.RequiredLevel, r.RequiredSource, r.Rosetta)
+	}
+	if ok, why := r.RunsOn(nehalem); !ok || !strings.Contains(why, "unknown") {
+		t.Errorf("RunsOn with an unknown level = %v %q", ok, why)
+	}
 }
 
 // FuzzAnalyze feeds arbitrary bytes to Analyze: errors are fine, panics are not.

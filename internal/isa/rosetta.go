@@ -12,6 +12,7 @@ const (
 	RunsMacOS15  = "macos15"   // only on macOS 15 or later (executes AVX/AVX2)
 	RunsNever    = "never"     // it can never run under Rosetta 2
 	RunsMayCrash = "may-crash" // uses AVX-512/AMX where no run-time dispatch is provable
+	RunsUnknown  = "unknown"   // a Go binary whose GOAMD64 is unknown: v1/v2 run, v3/v4 never start
 )
 
 // RosettaNote is Apple's statement on Rosetta's lifetime, attached to every verdict.
@@ -22,7 +23,7 @@ const RosettaNote = "Apple: Rosetta \"will be available through macOS 27\" as a 
 
 // RosettaVerdict says whether Rosetta 2 can run an x86 slice.
 type RosettaVerdict struct {
-	// Runs is one of RunsYes, RunsMacOS15, RunsNever, RunsMayCrash.
+	// Runs is one of RunsYes, RunsMacOS15, RunsNever, RunsMayCrash, RunsUnknown.
 	Runs string `json:"runs"`
 	// MinMacOS is the oldest macOS whose Rosetta runs it ("15.0"), if any.
 	MinMacOS string `json:"min_macos,omitempty"`
@@ -73,7 +74,9 @@ func rosettaVerdict(r *Report, code *Code) *RosettaVerdict {
 	}
 	switch {
 	case r.Go && r.RequiredSource == SourceUnknown:
-		return nil // GOAMD64 unknown: v3 and v4 never start, v1 and v2 do
+		v.Runs = RunsUnknown
+		v.Reason = "a Go binary whose build settings are unreadable: its GOAMD64 is unknown, and a GOAMD64=v3 or v4 " +
+			"binary never starts under Rosetta (Go's start-up CPUID check fails), while v1 and v2 run"
 	case r.Go && goLevel >= X86v3:
 		lv := strings.TrimPrefix(r.RequiredLevel, "x86-64-")
 		v.Runs = RunsNever
