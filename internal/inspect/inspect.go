@@ -256,7 +256,9 @@ func read(ctx context.Context, path string, opts Options, r *Result) (*exe.File,
 	f := exe.Read(ctx, fd, st2.Size(), exe.Options{Deps: opts.Deps})
 	f.Path = path
 	analyze(ctx, f, opts)
-	if cacheable && ctx.Err() == nil && f.Format != exe.FormatUnknown {
+	// Files that are not executables are cached too (a small entry): a re-run over a
+	// tree of sources opens none of them.
+	if cacheable && ctx.Err() == nil {
 		// Store only when the file did not change while it was read.
 		if st3, err := fd.Stat(); err == nil && sameFile(st, st2) && sameFile(st2, st3) {
 			opts.Cache.put(key, f)
