@@ -293,9 +293,25 @@ func guardedFuncs(f *elf.File, match func(string) bool) []isa.Span {
 // function symbols, so a large unstripped binary costs no more memory than a small
 // one (debug/elf's Symbols loads every symbol and name at once).
 func matchingFuncs(f *elf.File, match func(string) bool) []isa.Span {
-	symtab := f.Section(".symtab")
-	if symtab == nil || symtab.Type != elf.SHT_SYMTAB || int(symtab.Link) >= len(f.Sections) {
-		return nil
+	var spans []isa.Span
+	elfSymbols(f, elf.SHT_SYMTAB, func(info byte, shndx uint16, value, size uint64, name func() string) bool {
+		if elf.ST_TYPE(info) == elf.STT_FUNC && size > 0 && match(name()) {
+			spans = append(spans, isa.Span{Lo: value, Hi: value + size})
+		}
+		return true
+	})
+	return spans
+}
+
+// elfSymbols streams the symbol table of type typ (SHT_SYMTAB or SHT_DYNSYM) to visit,
+// which gets each symbol's name only when it asks for it, until visit returns false.
+// It reads the table in chunks and each asked name on its own, so a large table
+// costs no more memory than a small one (debug/elf's Symbols loads every symbol and
+// name at once).
+func elfSymbols(f *elf.File, typ elf.SectionType, visit func(info byte, shndx uint16, value, size uint64, name func() string) bool) {
+	symtab := f.SectionByType(typ)
+	if symtab == nil || int(symtab.Link) >= len(f.Sections) {
+		return
 	}
 	strtab := f.Sections[symtab.Link]
 	entSize := int64(24)
@@ -303,45 +319,45 @@ func matchingFuncs(f *elf.File, match func(string) bool) []isa.Span {
 		entSize = 16
 	}
 	if symtab.Size/uint64(entSize) > codeMaxSymbols {
-		return nil
+		return
 	}
 	buf := make([]byte, 2730*entSize) // about 64 KiB of entries at a time
-	name := make([]byte, 256)
-	var spans []isa.Span
+	nameBuf := make([]byte, 256)
+	var nameOff uint32
+	name := func() string {
+		k, _ := strtab.ReadAt(nameBuf, int64(nameOff))
+		if i := bytes.IndexByte(nameBuf[:k], 0); i >= 0 {
+			k = i
+		}
+		return string(nameBuf[:k])
+	}
+	bo := f.ByteOrder
 	for off := int64(0); off < int64(symtab.Size); {
 		n, err := symtab.ReadAt(buf, off)
 		n -= n % int(entSize)
 		if n == 0 {
-			break
+			return
 		}
 		for e := buf[:n]; len(e) >= int(entSize); e = e[entSize:] {
-			var nameOff uint32
 			var info byte
+			var shndx uint16
 			var value, size uint64
 			if entSize == 24 {
-				nameOff, info = f.ByteOrder.Uint32(e), e[4]
-				value, size = f.ByteOrder.Uint64(e[8:]), f.ByteOrder.Uint64(e[16:])
+				nameOff, info, shndx = bo.Uint32(e), e[4], bo.Uint16(e[6:])
+				value, size = bo.Uint64(e[8:]), bo.Uint64(e[16:])
 			} else {
-				nameOff, info = f.ByteOrder.Uint32(e), e[12]
-				value, size = uint64(f.ByteOrder.Uint32(e[4:])), uint64(f.ByteOrder.Uint32(e[8:]))
+				nameOff, info, shndx = bo.Uint32(e), e[12], bo.Uint16(e[14:])
+				value, size = uint64(bo.Uint32(e[4:])), uint64(bo.Uint32(e[8:]))
 			}
-			if elf.ST_TYPE(info) != elf.STT_FUNC || size == 0 {
-				continue
-			}
-			k, _ := strtab.ReadAt(name, int64(nameOff))
-			if i := bytes.IndexByte(name[:k], 0); i >= 0 {
-				k = i
-			}
-			if match(string(name[:k])) {
-				spans = append(spans, isa.Span{Lo: value, Hi: value + size})
+			if !visit(info, shndx, value, size, name) {
+				return
 			}
 		}
 		off += int64(n)
 		if err != nil {
-			break
+			return
 		}
 	}
-	return spans
 }
 
 func machoCode(sr *io.SectionReader, size int64) (*codeImage, error) {
@@ -400,19 +416,18 @@ func peCode(sr *io.SectionReader, size int64) (*codeImage, error) {
 // __cpu_indicator_init (GCC's __builtin_cpu_supports), glibc's
 // __x86_get_cpu_features / __x86_get_cpuid_feature_leaf.
 func elfDispatch(f *elf.File) bool {
-	syms, _ := f.DynamicSymbols()
-	if len(syms) > codeMaxSymbols {
-		return false
-	}
-	for _, s := range syms {
-		if elf.ST_TYPE(s.Info) == elf.STT_GNU_IFUNC {
-			return true
+	found := false
+	elfSymbols(f, elf.SHT_DYNSYM, func(info byte, shndx uint16, value, size uint64, name func() string) bool {
+		if elf.ST_TYPE(info) == elf.STT_GNU_IFUNC {
+			found = true
+		} else if shndx == uint16(elf.SHN_UNDEF) {
+			switch name() {
+			case "getauxval", "__cpu_model", "__cpu_indicator_init", "__x86_get_cpu_features", "__x86_get_cpuid_feature_leaf",
+				"__get_cpu_features":
+				found = true
+			}
 		}
-		switch s.Name {
-		case "getauxval", "__cpu_model", "__cpu_indicator_init", "__x86_get_cpu_features", "__x86_get_cpuid_feature_leaf",
-			"__get_cpu_features":
-			return true
-		}
-	}
-	return false
+		return !found
+	})
+	return found
 }
