@@ -1,59 +1,130 @@
 #!/usr/bin/env bash
-# bench/inspect.sh: gonative inspect against file(1) and `go version -m` on the same tree.
+# bench/inspect.sh: gonative inspect against file(1) and `go version -m`, on two trees.
 #
-#   bench/inspect.sh [DIR...]      default: $(go env GOROOT) /usr/bin
+#   bench/inspect.sh            both trees below
+#   bench/inspect.sh DIR...     one tree: the files under DIR...
 #
-# Prints each tool's wall time (best of 3 runs, warm page cache), the ratios, and
-# gonative's peak RSS. Targets (issue 2): gonative's full report in <= 0.3x the wall time
-# of file(1), peak RSS <= 64 MiB.
+# Trees:
+#   source      $(go env GOROOT) and /usr/bin: mostly small files that are not
+#               executables (Go sources), where file(1) is slow and gonative skips them.
+#   executables what users point inspect at: $(go env GOROOT)/pkg/tool, /usr/bin,
+#               /usr/lib/x86_64-linux-gnu/*.so* and the real-world corpus of
+#               scripts/corpus.sh (~/.cache/gonative/corpus/files) when present.
+#
+# Every tool reads the same list of regular files. For each tool and gonative mode it
+# prints the best wall time and the best CPU time (user + system) of 3 runs (warm page
+# cache), their ratios to file(1) and `go version -m`, and the peak RSS:
+#   first    default one-line output, empty result cache (a fresh GONATIVE_CACHE)
+#   first --json
+#   cached   the same again with the cache filled by the previous run
+#   --isa    every x86-64 and arm64 slice scanned, --no-cache
+# Targets (issue 13, on the executables tree): first run <= 0.3x file -f and <= 1.0x
+# go version -m; cached <= 0.05x file -f; --isa <= 1.5x file -f; peak RSS <= 64 MiB.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-dirs=("$@")
-[ ${#dirs[@]} -gt 0 ] || dirs=("$(go env GOROOT)" /usr/bin)
 
 command -v file >/dev/null || { echo "bench: file(1) not found (apt-get install file)"; exit 1; }
 if [ ! -x /usr/bin/time ] && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null 2>&1 || true
 fi
+[ -x /usr/bin/time ] || { echo "bench: GNU time not found (apt-get install time)"; exit 1; }
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 go build -o "$tmp/gonative" ./cmd/gonative
-find "${dirs[@]}" -type f > "$tmp/list"
-files=$(wc -l < "$tmp/list")
-bytes=$(tr '\n' '\0' < "$tmp/list" | xargs -0 cat 2>/dev/null | wc -c)
+gn=$tmp/gonative
+goroot=$(go env GOROOT)
+corpus=${GONATIVE_CORPUS:-${XDG_CACHE_HOME:-$HOME/.cache}/gonative/corpus/files}
 
-# best TIME-IN-SECONDS of 3 runs of "$@"
-best() {
-	local b="" t0 t1 t
-	for _ in 1 2 3; do
-		t0=$(date +%s.%N)
-		"$@" >/dev/null 2>&1 || true
-		t1=$(date +%s.%N)
-		t=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
-		if [ -z "$b" ] || awk -v t="$t" -v b="$b" 'BEGIN { exit !(t < b) }'; then b=$t; fi
-	done
-	printf '%.3f' "$b"
+# list NAME DIR...: the regular files under the DIRs (FILEs are taken as they are).
+list() {
+	local name=$1
+	shift
+	find "$@" -type f 2>/dev/null | sort -u > "$tmp/$name.list"
 }
 
-cat "$tmp/list" > /dev/null # warm the page cache
-"$tmp/gonative" inspect --json "${dirs[@]}" > /dev/null 2>&1 || true
+# measure PRE CMD...: runs CMD 3 times (PRE, a shell command, untimed before each) and
+# prints "WALL CPU RSS": the best wall seconds, the best CPU seconds (user + system) and
+# the largest peak RSS in MiB. On a shared, loaded machine the wall time includes the
+# time spent waiting for a CPU; the CPU time does not.
+measure() {
+	local pre=$1 w c r bw="" bc="" br=0
+	shift
+	for _ in 1 2 3; do
+		eval "$pre"
+		/usr/bin/time -o "$tmp/time" -f '%e %U %S %M' "$@" >/dev/null 2>&1 || true
+		read -r w u sy r < <(tail -1 "$tmp/time")
+		c=$(awk -v u="$u" -v s="$sy" 'BEGIN { print u + s }')
+		if [ -z "$bw" ] || awk -v t="$w" -v b="$bw" 'BEGIN { exit !(t < b) }'; then bw=$w; fi
+		if [ -z "$bc" ] || awk -v t="$c" -v b="$bc" 'BEGIN { exit !(t < b) }'; then bc=$c; fi
+		[ "$r" -gt "$br" ] && br=$r
+	done
+	echo "$bw $bc $((br / 1024))"
+}
 
-t_gn=$(best "$tmp/gonative" inspect --json "${dirs[@]}")
-t_file=$(best file -f "$tmp/list")
-t_gover=$(best go version -m "${dirs[@]}")
+tree() {
+	local name=$1 lst=$tmp/$1.list files bytes
+	files=$(wc -l < "$lst")
+	bytes=$(tr '\n' '\0' < "$lst" | xargs -0 cat 2>/dev/null | wc -c) # also warms the page cache
+	export GONATIVE_CACHE=$tmp/cache-$name
+	local fresh="rm -rf '$GONATIVE_CACHE'" keep=":"
+	"$gn" inspect - < "$lst" > /dev/null 2>&1 || true
+	local execs
+	execs=$("$gn" inspect --json --no-cache - < "$lst" 2>/dev/null | grep -vc '"format":"unknown"' || true)
 
-rss="unknown (install the Debian package time)"
-if [ -x /usr/bin/time ]; then
-	kb=$(/usr/bin/time -f %M "$tmp/gonative" inspect --json "${dirs[@]}" 2>&1 >/dev/null | tail -1)
-	rss="$((kb / 1024)) MiB"
+	local m_file m_gover
+	m_file=$(measure "$keep" file -f "$lst")
+	m_gover=$(measure "$keep" xargs -a "$lst" -d '\n' go version -m)
+
+	local -a names=() ms=()
+	add() { # NAME PRE ARGS...
+		local n=$1 pre=$2
+		shift 2
+		names+=("$n")
+		ms+=("$(measure "$pre" sh -c 'exec "$0" inspect "$@" - < "$1"' "$gn" "$lst" "$@")")
+	}
+	add "gonative inspect (first)" "$fresh"
+	add "gonative inspect --json (first)" "$fresh" --json
+	"$gn" inspect - < "$lst" > /dev/null 2>&1 || true
+	add "gonative inspect (cached)" "$keep"
+	"$gn" inspect --json - < "$lst" > /dev/null 2>&1 || true
+	add "gonative inspect --json (cached)" "$keep" --json
+	add "gonative inspect --isa --json" "$keep" --isa --json --no-cache
+	local csize
+	csize=$(du -sk "$GONATIVE_CACHE" 2>/dev/null | awk '{ printf "%.1f", $1 / 1024 }')
+
+	echo "== tree $name: $files files, $((bytes / 1048576)) MiB; $execs executables; $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)"
+	printf '%-34s %7s %7s %9s %9s %9s %9s\n' "command" "wall s" "cpu s" "wall/file" "cpu/file" "wall/gover" "peak RSS"
+	local row
+	row() { # NAME "WALL CPU RSS"
+		awk -v n="$1" -v m="$2" -v f="$m_file" -v g="$m_gover" 'BEGIN {
+			split(m, a, " "); split(f, b, " "); split(g, c, " ")
+			printf "%-34s %7.3f %7.3f %8.2fx %8.2fx %9.2fx %5d MiB\n", n, a[1], a[2], a[1] / b[1], a[2] / b[2], a[1] / c[1], a[3]
+		}'
+	}
+	row "file -f LIST" "$m_file"
+	row "go version -m FILES" "$m_gover"
+	local i
+	for i in "${!names[@]}"; do
+		row "${names[$i]}" "${ms[$i]}"
+	done
+	echo "result cache after the runs: $csize MiB (bound 64 MiB)"
+	echo
+}
+
+if [ $# -gt 0 ]; then
+	list custom "$@"
+	tree custom
+	exit 0
 fi
-reported=$("$tmp/gonative" inspect --json "${dirs[@]}" 2>/dev/null | wc -l)
-
-echo "tree: ${dirs[*]} ($files files, $((bytes / 1048576)) MiB; gonative reported $reported executables)"
-printf '%-34s %8ss\n' "gonative inspect --json" "$t_gn" "file -f" "$t_file" "go version -m" "$t_gover"
-awk -v g="$t_gn" -v f="$t_file" -v v="$t_gover" 'BEGIN {
-	printf "ratio gonative/file:            %.2fx (target <= 0.30x)\n", g / f
-	printf "ratio gonative/go version -m:   %.2fx\n", g / v
-}'
-echo "gonative peak RSS:              $rss (target <= 64 MiB)"
+list source "$goroot" /usr/bin
+tree source
+exe_dirs=("$goroot/pkg/tool" /usr/bin)
+[ -d "$corpus" ] && exe_dirs+=("$corpus")
+list executables "${exe_dirs[@]}"
+find /usr/lib/x86_64-linux-gnu -maxdepth 1 -name '*.so*' -type f >> "$tmp/executables.list" 2>/dev/null || true
+sort -u -o "$tmp/executables.list" "$tmp/executables.list"
+if [ ! -d "$corpus" ]; then
+	echo "(no real-world corpus at $corpus: run scripts/corpus.sh to add it)"
+fi
+tree executables

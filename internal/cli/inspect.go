@@ -9,15 +9,13 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
-	"runtime"
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/gonative/gonative/internal/exe"
 	"github.com/gonative/gonative/internal/host"
+	"github.com/gonative/gonative/internal/inspect"
 	"github.com/gonative/gonative/internal/isa"
 	"github.com/gonative/gonative/internal/verdict"
 	"github.com/spf13/cobra"
@@ -30,6 +28,8 @@ type inspectFlags struct {
 	deps    bool
 	host    string
 	expect  string
+	isa     bool
+	noCache bool
 }
 
 func newInspectCmd() *cobra.Command {
@@ -49,6 +49,12 @@ Directories are searched recursively (files that are not executables are skipped
 The host is this machine's hardware, or --host OS/ARCH[,macos=14.5][,page=16k]
 [,rosetta=no][,binfmt=ARCH:INTERPRETER] to judge for another machine.
 
+The required CPU level comes from GOAMD64/GOARM64 and the ELF ISA note; the machine
+code is scanned only where that can change the verdict (x86-64 code that is not Go,
+judged for Rosetta 2), or with -v and --isa (JSON: isa.scanned). Results are cached
+per file identity in $GONATIVE_CACHE (default: the user cache directory); --no-cache
+reads every file afresh.
+
 --expect darwin/arm64,linux/arm64 exits 3 unless every file has all those slices;
 conditions on Go build settings may follow a platform: linux/amd64:GOAMD64=v1:cgo=0.`,
 		Example: `  gonative inspect $(command -v go)
@@ -66,17 +72,14 @@ conditions on Go build settings may follow a platform: linux/amd64:GOAMD64=v1:cg
 	f.BoolVarP(&fl.deps, "deps", "m", false, "include Go module dependencies")
 	f.StringVar(&fl.host, "host", "", "judge for this host instead of this machine: OS/ARCH[,macos=VER][,page=16k]...")
 	f.StringVar(&fl.expect, "expect", "", "exit 3 unless every file has these platforms: OS/ARCH[:KEY=VALUE...],...")
+	f.BoolVar(&fl.isa, "isa", false, "scan the machine code of every x86-64 and arm64 slice (instruction-set extensions)")
+	f.BoolVar(&fl.noCache, "no-cache", false, "do not read or write the result cache")
 	return cmd
 }
 
-// inspected is one file's report: what exe read, plus the verdict and the gate.
-type inspected struct {
-	*exe.File
-	Verdict *verdict.Verdict `json:"verdict,omitempty"`
-	Unmet   []string         `json:"unmet,omitempty"` // with --expect: the platforms it lacks
-	named   bool             // named on the command line (not found in a directory)
-	openErr error            // the file could not be opened at all
-}
+// inspected is one file's report (inspect.Result): what exe read, the verdict and
+// the gate.
+type inspected = *inspect.Result
 
 func runInspect(cmd *cobra.Command, args []string, fl inspectFlags) error {
 	ctx := cmd.Context()
@@ -107,12 +110,24 @@ func runInspect(cmd *cobra.Command, args []string, fl inspectFlags) error {
 
 	out := bufio.NewWriter(cmd.OutOrStdout())
 	defer out.Flush()
-	opts := exe.Options{Deps: fl.deps || fl.verbose, ISA: true}
+	opts := inspect.Options{Deps: fl.deps || fl.verbose, Host: h, Wants: wants}
+	if fl.isa || fl.verbose {
+		opts.Scan = inspect.ScanAlways
+	}
+	if !fl.noCache {
+		// The cache is an optimisation: without a usable directory, read afresh.
+		if dir, err := inspect.CacheDir(os.Getenv); err == nil {
+			if c, err := inspect.OpenCache(dir, 0, Version()); err == nil {
+				opts.Cache = c
+				defer c.Close()
+			}
+		}
+	}
 	failed, unmet := false, false
-	err = inspectAll(ctx, paths, opts, func(r inspected) error {
-		if r.openErr != nil {
+	err = inspect.Walk(ctx, paths, opts, func(r inspected) error {
+		if r.Err != nil {
 			failed = true
-			msg := unwrapPathError(r.openErr).Error()
+			msg := unwrapPathError(r.Err).Error()
 			fmt.Fprintf(cmd.ErrOrStderr(), "gonative: inspect %s: %s\n", Quote(r.Path), Quote(msg))
 			if fl.json {
 				b, err := json.Marshal(struct {
@@ -127,17 +142,12 @@ func runInspect(cmd *cobra.Command, args []string, fl inspectFlags) error {
 			}
 			return nil
 		}
-		if r.Format == exe.FormatUnknown && !r.named {
+		if r.Skip() {
 			return nil // not an executable, found while walking a directory
 		}
 		libs.Mark(r.File)
-		v := verdict.Judge(r.File, h)
-		r.Verdict = &v
-		if wants != nil {
-			r.Unmet = verdict.Unmet(r.File, wants)
-			if len(r.Unmet) > 0 {
-				unmet = true
-			}
+		if len(r.Unmet) > 0 {
+			unmet = true
 		}
 		switch {
 		case fl.json:
@@ -202,143 +212,6 @@ func unwrapPathError(err error) error {
 		return pe.Err
 	}
 	return err
-}
-
-// inspectAll inspects the named paths, walking directories, with workers in parallel,
-// and calls emit with the results in walk order.
-func inspectAll(ctx context.Context, paths []string, opts exe.Options, emit func(inspected) error) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-
-	type job struct {
-		i     int
-		path  string
-		named bool
-		err   error // the path could not be walked
-	}
-	jobs := make(chan job)
-	results := make(chan struct {
-		i int
-		r inspected
-	})
-	var walkErr error
-	go func() {
-		defer close(jobs)
-		i := 0
-		send := func(p string, named bool, err error) bool {
-			select {
-			case jobs <- job{i, p, named, err}:
-				i++
-				return true
-			case <-ctx.Done():
-				return false
-			}
-		}
-		for _, p := range paths {
-			st, err := os.Stat(p)
-			if err != nil || !st.IsDir() {
-				if !send(p, true, nil) {
-					return
-				}
-				continue
-			}
-			err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-				if err != nil {
-					if path == p {
-						// The named directory cannot be read: report it, go on.
-						if !send(p, true, err) {
-							return ctx.Err()
-						}
-						return filepath.SkipDir
-					}
-					return nil // unreadable subdirectory: skip it, as find(1) would warn
-				}
-				if !d.Type().IsRegular() {
-					return nil // directories, symlinks, devices, FIFOs, sockets
-				}
-				if !send(path, false, nil) {
-					return ctx.Err()
-				}
-				return nil
-			})
-			if err != nil && !errors.Is(err, filepath.SkipDir) {
-				walkErr = fmt.Errorf("inspect %s: %w", p, err)
-				return
-			}
-		}
-	}()
-
-	workers := 2 * runtime.GOMAXPROCS(0)
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range jobs {
-				var r inspected
-				if j.err != nil {
-					r = inspected{File: &exe.File{Path: j.path, Format: exe.FormatUnknown}, named: true, openErr: j.err}
-				} else {
-					r = inspectOne(ctx, j.path, opts, j.named)
-				}
-				select {
-				case results <- struct {
-					i int
-					r inspected
-				}{j.i, r}:
-				case <-ctx.Done():
-					return
-				}
-			}
-		}()
-	}
-	go func() { wg.Wait(); close(results) }()
-
-	// Emit in order: hold early results until their predecessors arrive.
-	pending := map[int]inspected{}
-	next := 0
-	var emitErr error
-	for res := range results {
-		pending[res.i] = res.r
-		for {
-			r, ok := pending[next]
-			if !ok {
-				break
-			}
-			delete(pending, next)
-			next++
-			if emitErr == nil {
-				if emitErr = emit(r); emitErr != nil {
-					cancel()
-				}
-			}
-		}
-	}
-	if emitErr != nil {
-		return emitErr
-	}
-	if walkErr != nil {
-		return walkErr
-	}
-	return ctx.Err()
-}
-
-// inspectOne reads one file; it never panics.
-func inspectOne(ctx context.Context, path string, opts exe.Options, named bool) (r inspected) {
-	r.named = named
-	defer func() {
-		if p := recover(); p != nil {
-			r.File = &exe.File{Path: path, Format: exe.FormatUnknown, Error: fmt.Sprintf("internal error (a gonative bug, please report it): %v", p)}
-		}
-	}()
-	f, err := exe.Inspect(ctx, path, opts)
-	if err != nil {
-		if !named {
-			return inspected{File: &exe.File{Path: path, Format: exe.FormatUnknown}}
-		}
-		return inspected{File: &exe.File{Path: path, Format: exe.FormatUnknown}, named: true, openErr: err}
-	}
-	return inspected{File: f, named: named}
 }
 
 // writeLine prints the one-line summary, in the manner of file(1).
@@ -727,10 +600,16 @@ func writeISA(kv func(k, v string), s *exe.Slice, r *isa.Report) {
 		}
 		kv("cpu level", req)
 	}
+	switch {
+	case !r.Scanned:
+		kv("code", "not scanned (--isa scans it)")
+	case r.MaxLevelUsed != "":
+		kv("max used", r.MaxLevelUsed+" (uses behind a run-time check included)")
+	}
 	for _, e := range r.Extensions {
 		t := fmt.Sprintf("%s, %d instruction%s, first at %s", e.Name, e.Count, plural(e.Count), e.FirstAddr)
 		if e.Guarded {
-			t += ", behind a run-time CPU check"
+			t += ", when the CPU has it (behind a run-time check)"
 		}
 		kv("uses", t)
 	}

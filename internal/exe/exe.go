@@ -15,7 +15,6 @@ import (
 	"io/fs"
 	"os"
 	"runtime/debug"
-	"strings"
 
 	"github.com/gonative/gonative/internal/isa"
 )
@@ -106,8 +105,10 @@ type Slice struct {
 	// FatArch is the slice's entry in the universal header (universal files only).
 	FatArch *FatArch `json:"fat_arch,omitempty"`
 	Go      *GoInfo  `json:"go,omitempty"` // nil when not a Go binary
-	// ISA is what the machine code requires and uses (x86-64 and arm64 slices, with
-	// Options.ISA): extensions, the required level, the Rosetta 2 verdict.
+	// ISA is what the machine code requires and uses (x86-64, 386 and arm64 slices):
+	// the required level, the extensions, the Rosetta 2 verdict. exe does not fill it:
+	// it hands the code to internal/isa (Slice.Code), and internal/inspect stores
+	// isa's report here.
 	ISA *isa.Report `json:"isa,omitempty"`
 
 	// Unknown maps each fact reported as null ("pie", "stripped") to why the bytes do
@@ -188,9 +189,7 @@ type Library struct {
 type Options struct {
 	// Deps asks for the Go module dependency list.
 	Deps bool
-	// ISA asks for the instruction-set scan of x86-64 and arm64 code (Slice.ISA).
-	ISA bool
-	// HeadersOnly reads the headers only: no Go build info, no instruction scan.
+	// HeadersOnly reads the headers only: no Go build info.
 	HeadersOnly bool
 }
 
@@ -283,10 +282,6 @@ func Read(ctx context.Context, ra io.ReaderAt, size int64, opts Options) (file *
 			s.Go = readGo(s.ra, s.Size, opts)
 			reconcileGoOS(s)
 			inferGOAMD64(s)
-			if opts.ISA && s.Err == nil { // a damaged slice is not scanned
-				s.ISA = readISA(ctx, s)
-				unknownGoLevel(s)
-			}
 		}
 	}
 	if len(file.Slices) > 0 {
@@ -311,41 +306,4 @@ func packedUPX(ra io.ReaderAt, size int64) bool {
 	n, _ := ra.ReadAt(b, 0)
 	b = b[:n]
 	return bytes.Contains(b, []byte("UPX!")) || bytes.Contains(b, []byte("UPX0\x00")) && bytes.Contains(b, []byte("UPX1\x00"))
-}
-
-// unknownGoLevel turns a level the instruction scan took from a Go binary's default
-// GOAMD64/GOARM64 into unknown when the build info is unreadable: the binary may have
-// been built for v3 and exit at start-up; it is not v1 for lack of evidence.
-func unknownGoLevel(s *Slice) {
-	r := s.ISA
-	if r == nil || s.Go == nil || s.Go.SettingKnown(r.RequiredSource) || (r.RequiredSource != "GOAMD64" && r.RequiredSource != "GOARM64") {
-		return
-	}
-	r.Notes = append(r.Notes, fmt.Sprintf("required level unknown: %s is not readable (no build info); %s is only its default", r.RequiredSource, r.RequiredLevel))
-	r.RequiredSource = "unknown: no build info, so " + r.RequiredSource + " is unknown"
-	r.RequiredLevel = ""
-	if v := r.Rosetta; v != nil && v.Runs == isa.RunsYes && strings.HasPrefix(v.Reason, "Go binary built with GOAMD64") {
-		v.Runs = isa.RunsMayCrash
-		v.Reason = "Go binary with unreadable build info: built with GOAMD64=v1 or v2 it runs; built with v3 or v4 it exits at start-up, since Rosetta's CPUID reports no AVX"
-	}
-}
-
-// readISA scans the code of an x86-64, 386 or arm64 slice; nil for other
-// architectures. A scan that fails leaves a note.
-func readISA(ctx context.Context, s *Slice) *isa.Report {
-	switch s.Arch {
-	case "amd64", "386", "arm64":
-	default:
-		return nil
-	}
-	in := isa.Input{Arch: s.Arch, Go: s.Go != nil}
-	if s.Go != nil {
-		in.GoSettings = s.Go.Settings
-	}
-	r, err := isa.Analyze(ctx, s.ra, s.Size, in)
-	if err != nil {
-		s.Notes = append(s.Notes, "instruction-set scan: "+err.Error())
-		return nil
-	}
-	return r
 }

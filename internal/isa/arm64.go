@@ -92,3 +92,60 @@ func classARM64(w uint32) uint32 {
 	}
 	return 0
 }
+
+// What the top byte of a word (bits 31:24) says about it, for the scan's fast path.
+const (
+	topNone   = iota // no extension can be encoded with this top byte
+	topLSE           // load/store group: LSE when bit 21 is set and classARM64 agrees
+	topCrypto        // 0x0e, 0x4e, 0x5e, 0xce: AES, PMULL, SHA1/2/512/3 candidates
+	topSVE           // op0 = 0010: SVE
+	topSME           // op0 = 0000 with bit 31 set: SME
+)
+
+// armTop classifies top bytes; classARM64 stays the reference (TestARMTop checks that
+// they agree on every top byte).
+var armTop = func() (t [256]uint8) {
+	for b := range 256 {
+		op0 := b >> 1 & 0xf // bits 28:25
+		switch {
+		case op0 == 0x2:
+			t[b] = topSVE
+		case op0 == 0x0 && b>>7 == 1:
+			t[b] = topSME
+		case op0&0x5 == 0x4: // x1x0: loads and stores
+			t[b] = topLSE
+		case b == 0x0e || b == 0x4e || b == 0x5e || b == 0xce:
+			t[b] = topCrypto
+		}
+	}
+	return
+}()
+
+// armCand is armTop indexed by the top byte and bit 21 (armIndex): every LSE
+// encoding has bit 21 set, so loads and stores without it are no candidates.
+var armCand = func() (t [512]uint8) {
+	for i := range 512 {
+		t[i] = armTop[i>>1]
+		if t[i] == topLSE && i&1 == 0 {
+			t[i] = topNone
+		}
+	}
+	return
+}()
+
+// armIndex is a word's index in armCand.
+func armIndex(w uint32) uint32 { return w>>23&^1 | w>>21&1 }
+
+// classARM64Fast is classARM64 with a table lookup first: most words (data
+// processing, branches, most loads, stores and SIMD) are rejected with one load.
+func classARM64Fast(w uint32) uint32 {
+	switch armCand[armIndex(w)] {
+	case topNone:
+		return 0
+	case topSVE:
+		return 1 << aSVE
+	case topSME:
+		return 1 << aSME
+	}
+	return classARM64(w)
+}

@@ -108,7 +108,7 @@ const (
 
 func analyzeBytes(t *testing.T, b []byte, in Input) *Report {
 	t.Helper()
-	r, err := Analyze(context.Background(), bytes.NewReader(b), int64(len(b)), in)
+	r, err := analyzeImage(context.Background(), bytes.NewReader(b), int64(len(b)), in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,12 +125,12 @@ func TestSynthetic(t *testing.T) {
 		firstExt string
 	}{
 		{"ELF v3 note", minimalELF(elf.EM_X86_64, avx2Code, 1<<2), "x86-64-v3", "ELF ISA note", RunsNever, "AVX2"},
-		{"ELF v2 note, AVX2", minimalELF(elf.EM_X86_64, avx2Code, 1<<1), "x86-64-v3", "code", RunsMacOS15, "AVX2"},
+		{"ELF v2 note, AVX2", minimalELF(elf.EM_X86_64, avx2Code, 1<<1), "x86-64-v2", "ELF ISA note", RunsMacOS15, "AVX2"},
 		{"ELF v4 note", minimalELF(elf.EM_X86_64, avx512Code, 1<<3), "x86-64-v4", "ELF ISA note", RunsNever, "AVX-512"},
-		{"Mach-O AVX-512", minimalMachO(cpuAMD64, avx512Code), "x86-64-v4", "code", RunsMayCrash, "AVX-512"},
-		{"Mach-O AVX2", minimalMachO(cpuAMD64, avx2Code), "x86-64-v3", "code", RunsMacOS15, "AVX2"},
-		{"ELF arm64 LSE", minimalELF(elf.EM_AARCH64, lseCode, 0), "v8.1", "code", "", "LSE"},
-		{"Mach-O arm64 LSE", minimalMachO(cpuARM64, lseCode), "v8.1", "code", "", "LSE"},
+		{"Mach-O AVX-512", minimalMachO(cpuAMD64, avx512Code), "x86-64-v1", "baseline", RunsMayCrash, "AVX-512"},
+		{"Mach-O AVX2", minimalMachO(cpuAMD64, avx2Code), "x86-64-v1", "baseline", RunsMacOS15, "AVX2"},
+		{"ELF arm64 LSE", minimalELF(elf.EM_AARCH64, lseCode, 0), "v8.0", "baseline", "", "LSE"},
+		{"Mach-O arm64 LSE", minimalMachO(cpuARM64, lseCode), "v8.0", "baseline", "", "LSE"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -155,6 +155,15 @@ func TestSynthetic(t *testing.T) {
 	if ok, why := r.RosettaOn("14.5"); !ok || !strings.Contains(why, "GOAMD64=v1") {
 		t.Errorf("RosettaOn(14.5) = %v %q", ok, why)
 	}
+	// A Go binary without readable build settings: the level is unknown, never
+	// assumed v1 (it may be v3 and exit at start-up), and the Rosetta verdict says so.
+	r = analyzeBytes(t, minimalMachO(cpuAMD64, avx512Code), Input{Go: true})
+	if r.RequiredLevel != "" || r.RequiredSource != SourceUnknown || r.Rosetta == nil || r.Rosetta.Runs != RunsUnknown {
+		t.Errorf("Go without settings: required %q from %q, rosetta %+v", r.RequiredLevel, r.RequiredSource, r.Rosetta)
+	}
+	if ok, why := r.RunsOn(nehalem); !ok || !strings.Contains(why, "unknown") {
+		t.Errorf("RunsOn with an unknown level = %v %q", ok, why)
+	}
 }
 
 // FuzzAnalyze feeds arbitrary bytes to Analyze: errors are fine, panics are not.
@@ -166,7 +175,7 @@ func FuzzAnalyze(f *testing.F) {
 	f.Add([]byte("MZ\x90\x00"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		for _, in := range []Input{{}, {Go: true}} {
-			r, err := Analyze(context.Background(), bytes.NewReader(b), int64(len(b)), in)
+			r, err := analyzeImage(context.Background(), bytes.NewReader(b), int64(len(b)), in)
 			if err == nil {
 				r.RunsOn(cortexA72)
 				r.RunsOn(haswell)

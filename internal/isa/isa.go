@@ -22,43 +22,133 @@ import (
 	"strings"
 )
 
-// Input describes the slice being analyzed, as the caller already knows it.
-type Input struct {
-	// Arch is the GOARCH name of the slice as the caller knows it. The header decides;
-	// a mismatch only adds a note.
+// Code is the machine code of one thin image as the executable's reader
+// (internal/exe) found it: where the executable bytes lie and the hints beside them.
+// isa never parses file formats itself.
+type Code struct {
+	// Arch is the GOARCH name of the slice (amd64, arm64, 386 ...).
 	Arch string
-	// Go marks a Go binary. GoSettings non-nil also does.
-	Go bool
-	// GoSettings are the build settings from the Go build info (GOAMD64, GOARM64 ...).
-	GoSettings map[string]string
+	// Format is "elf", "macho" or "pe".
+	Format string
+	// Ranges are the executable bytes: file offsets relative to the slice, sizes and
+	// virtual addresses.
+	Ranges []Range
+	// ISANeeded is the x86-64 level (1..4) of the ELF GNU_PROPERTY_X86_ISA_1_NEEDED
+	// property, 0 if absent.
+	ISANeeded int
+	// Dispatch is true when the image selects code by CPU feature at run time by means
+	// the scan does not see as CPUID instructions: ELF IFUNC symbols or IRELATIVE
+	// relocations (glibc's ifunc resolvers read features that ld.so collected),
+	// getauxval(AT_HWCAP), libgcc's __cpu_model.
+	Dispatch bool
+	// Guarded are the address ranges of functions reached only after a run-time feature
+	// check (see GuardedFunc), sorted by Lo; nil when unknown.
+	Guarded []Span
 }
 
-// Report is what the code of one slice needs.
+// Range is a range of executable bytes in the slice and its virtual address.
+type Range struct {
+	Off, Size int64
+	Addr      uint64
+}
+
+// Span is a range of virtual addresses [Lo, Hi).
+type Span struct{ Lo, Hi uint64 }
+
+// Size is the number of code bytes in all ranges.
+func (c *Code) Size() int64 {
+	var n int64
+	for _, r := range c.Ranges {
+		n += r.Size
+	}
+	return n
+}
+
+// GuardedFunc reports whether a function named name, in code for arch, is one
+// CPU-specific variant among several picked at run time (glibc ifunc variants,
+// *_avx2 ...) or an arm64 outline-atomics helper that checks for LSE first. The
+// executable's reader uses it to fill Code.Guarded from a symbol table.
+func GuardedFunc(arch, name string) bool {
+	switch arch {
+	case "amd64", "386":
+		return x86Variant(name)
+	case "arm64":
+		return arm64Helper(name)
+	}
+	return false
+}
+
+// DefaultMaxBytes bounds the code one Analyze scans: a pathological file (a sparse
+// 2 GiB ELF whose text covers it) costs at most a fraction of a second, and the
+// report says where the scan stopped. Real programs have far less code (a large Go
+// program about 30 MB, libLLVM about 80 MB).
+const DefaultMaxBytes = 256 << 20
+
+// Input is what the caller knows about the slice besides its code.
+type Input struct {
+	// Go marks a Go binary. GoSettings non-nil also does.
+	Go bool
+	// GoSettings are the build settings from the Go build info (GOAMD64, GOARM64 ...);
+	// nil when the build info was not readable.
+	GoSettings map[string]string
+	// Scan asks for the scan of the code. Without it the report holds what is settled
+	// without reading code: the required level (GOAMD64/GOARM64, the ELF ISA note) and
+	// the Rosetta verdict where that alone decides it.
+	Scan bool
+	// MaxBytes bounds the bytes of code scanned; 0 means DefaultMaxBytes.
+	MaxBytes int64
+}
+
+// Required-level sources (Report.RequiredSource).
+const (
+	SourceGOAMD64  = "GOAMD64"
+	SourceGOARM64  = "GOARM64"
+	SourceISANote  = "ELF ISA note"
+	SourceBaseline = "baseline" // nothing requires more than the architecture's base level
+	SourceUnknown  = "unknown"  // a Go binary whose build settings are unreadable
+)
+
+// Report is what the code of one slice needs and uses.
 type Report struct {
 	Arch string `json:"arch"`
-	// Extensions lists the extensions the code uses, in a fixed order.
+	// Scanned says whether the code was read. Extensions, MaxLevelUsed and the scan
+	// counters are only known when it was.
+	Scanned bool `json:"scanned"`
+	// Extensions lists the extensions the code uses, in a fixed order; null when the
+	// code was not scanned.
 	Extensions []Extension `json:"extensions"`
-	// RequiredLevel is the level a CPU must have: "x86-64-v1".."x86-64-v4" or, for
-	// arm64, "v8.0".."v9.5" with optional ",lse", ",crypto" (and ",sve" when inferred
-	// from code). Empty for architectures that are not scanned.
+	// RequiredLevel is the level a CPU must have, as only GOAMD64/GOARM64 or the ELF ISA
+	// note can require one: "x86-64-v1".."x86-64-v4" or, for arm64, "v8.0".."v9.5"
+	// with optional ",lse", ",crypto". A code scan never raises it: code may sit behind
+	// a run-time check the scanner cannot see. Empty when unknown (RequiredSource
+	// says why) and for architectures without levels.
 	RequiredLevel string `json:"required_level"`
-	// RequiredSource says where RequiredLevel comes from: "GOAMD64", "GOARM64",
-	// "ELF ISA note" or "code" (inferred: the uses may be behind a check).
+	// RequiredSource says where RequiredLevel comes from: SourceGOAMD64,
+	// SourceGOARM64, SourceISANote, SourceBaseline or SourceUnknown.
 	RequiredSource string `json:"required_source,omitempty"`
-	// UsedLevel is the level all the instructions found would need if none were
-	// behind a run-time check.
-	UsedLevel string `json:"used_level,omitempty"`
+	// MaxLevelUsed is the level all the instructions found would need if none were
+	// behind a run-time check (scanned code only).
+	MaxLevelUsed string `json:"max_level_used,omitempty"`
 	// ISANote is the x86-64 level in the ELF GNU_PROPERTY_X86_ISA_1_NEEDED note.
 	ISANote string `json:"isa_note,omitempty"`
 	// Go is set for Go binaries.
 	Go bool `json:"go,omitempty"`
 	// CPUID counts the x86 CPUID instructions: code that may dispatch on features.
 	CPUID int64 `json:"cpuid,omitempty"`
-	// CodeBytes, Instructions and Undecodable describe the scan.
-	CodeBytes    int64 `json:"code_bytes"`
-	Instructions int64 `json:"instructions"`
-	Undecodable  int64 `json:"undecodable,omitempty"`
-	// Rosetta is the Rosetta 2 verdict of an x86 slice; nil for other architectures.
+	// Dispatch is true when the image selects code by CPU feature at run time (IFUNC
+	// resolvers, HWCAP or __cpu_model checks): code it uses may be used only when the
+	// CPU has it.
+	Dispatch bool `json:"dispatch,omitempty"`
+	// CodeBytes is the size of the code (scanned code only); ScannedBytes how much of
+	// it was read.
+	CodeBytes    int64 `json:"code_bytes,omitempty"`
+	ScannedBytes int64 `json:"scanned_bytes,omitempty"`
+	// ScanStoppedAt is set when the scan stopped at the MaxBytes bound: the bytes read.
+	ScanStoppedAt int64 `json:"scan_stopped_at,omitempty"`
+	Instructions  int64 `json:"instructions,omitempty"`
+	Undecodable   int64 `json:"undecodable,omitempty"`
+	// Rosetta is the Rosetta 2 verdict of an x86 slice; nil for other architectures,
+	// and for x86-64 code whose verdict needs a scan that did not run.
 	Rosetta *RosettaVerdict `json:"rosetta,omitempty"`
 	// Notes are further findings in plain words.
 	Notes []string `json:"notes,omitempty"`
@@ -93,125 +183,144 @@ func (a *Addr) UnmarshalText(b []byte) error {
 
 func (a Addr) String() string { return fmt.Sprintf("%#x", uint64(a)) }
 
-// Analyze scans the executable code of one thin image (ELF, Mach-O or PE, detected
-// from its magic number) read through ra. Malformed input is an error, never a panic.
-// Memory use is constant in the size of the code.
-func Analyze(ctx context.Context, ra io.ReaderAt, size int64, in Input) (rep *Report, err error) {
+// Analyze reports what the code of one thin image requires and, with in.Scan, what it
+// uses, reading the code ranges through ra. Malformed input is an error, never a
+// panic. Memory use is constant in the size of the code.
+func Analyze(ctx context.Context, ra io.ReaderAt, code *Code, in Input) (rep *Report, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			rep, err = nil, fmt.Errorf("analyze machine code: malformed input: %v", r)
 		}
 	}()
 	isGo := in.Go || in.GoSettings != nil
-	img, err := openImage(ra, size, !isGo)
-	if err != nil {
-		return nil, fmt.Errorf("analyze machine code: %w", err)
-	}
-	arch := img.arch
-	rep = &Report{Arch: arch, Go: isGo, Extensions: []Extension{}}
-	if in.Arch != "" && in.Arch != arch {
-		rep.Notes = append(rep.Notes, fmt.Sprintf("the caller said %s, the header says %s: scanned as %s", in.Arch, arch, arch))
-	}
-	sc := newScanner(ra, img.guard, img.largestRegion())
+	rep = &Report{Arch: code.Arch, Go: isGo, Dispatch: code.Dispatch}
 	var st stats
-	switch arch {
-	case "amd64":
-		for _, rg := range img.regions {
-			if err := sc.scanX86(ctx, rg, &st); err != nil {
-				return nil, fmt.Errorf("analyze machine code: %w", err)
-			}
-		}
-		rep.x86(&st, img, in.GoSettings)
-	case "arm64":
-		for _, rg := range img.regions {
-			if err := sc.scanARM64(ctx, rg, &st); err != nil {
-				return nil, fmt.Errorf("analyze machine code: %w", err)
-			}
-		}
-		if err := rep.arm64(&st, in.GoSettings); err != nil {
-			return nil, fmt.Errorf("analyze machine code: %w", err)
-		}
+	scan := in.Scan
+	switch code.Arch {
+	case "amd64", "arm64":
 	case "386":
 		rep.Rosetta = &RosettaVerdict{Runs: RunsNever,
 			Reason: "32-bit x86 code: Rosetta 2 translates only 64-bit x86 (x86_64) code"}
 		rep.Notes = append(rep.Notes, "32-bit x86 code is not scanned")
+		scan = false
 	default:
-		rep.Notes = append(rep.Notes, fmt.Sprintf("%s code is not scanned", arch))
+		rep.Notes = append(rep.Notes, fmt.Sprintf("%s code is not scanned", code.Arch))
+		scan = false
 	}
-	rep.CodeBytes, rep.Instructions, rep.Undecodable, rep.CPUID = st.bytes, st.instructions, st.undecodable, st.cpuid
+	if scan {
+		rep.Scanned, rep.Extensions, rep.CodeBytes = true, []Extension{}, code.Size()
+		limit := in.MaxBytes
+		if limit <= 0 {
+			limit = DefaultMaxBytes
+		}
+		sc := newScanner(ra, code.Guarded, largest(code.Ranges))
+		for _, rg := range code.Ranges {
+			if st.bytes >= limit {
+				rep.ScanStoppedAt = st.bytes
+				break
+			}
+			rg.Size = min(rg.Size, limit-st.bytes)
+			if code.Arch == "amd64" {
+				err = sc.scanX86(ctx, rg, &st)
+			} else {
+				err = sc.scanARM64(ctx, rg, &st)
+			}
+			if err != nil {
+				return nil, fmt.Errorf("analyze machine code: %w", err)
+			}
+		}
+		if rep.ScanStoppedAt == 0 && st.bytes < rep.CodeBytes {
+			rep.ScanStoppedAt = st.bytes
+		}
+		if rep.ScanStoppedAt > 0 {
+			rep.Notes = append(rep.Notes, fmt.Sprintf("scan stopped at %s of %s of code (limit): later code was not read",
+				megabytes(rep.ScanStoppedAt), megabytes(rep.CodeBytes)))
+		}
+	}
+	switch code.Arch {
+	case "amd64":
+		rep.x86(&st, code, in.GoSettings)
+	case "arm64":
+		rep.arm64(&st, in.GoSettings)
+	}
+	rep.ScannedBytes, rep.Instructions, rep.Undecodable, rep.CPUID = st.bytes, st.instructions, st.undecodable, st.cpuid
 	return rep, nil
 }
 
-// x86LevelName names x86-64 level l (1..4).
-func x86LevelName(l int) string { return "x86-64-v" + strconv.Itoa(max(l, 1)) }
+// megabytes writes n bytes in MB (10^6 bytes), with one decimal.
+func megabytes(n int64) string { return strconv.FormatFloat(float64(n)/1e6, 'f', 1, 64) + " MB" }
 
-// parseGOAMD64 returns the level of a GOAMD64 value ("v1".."v4"), 1 when empty.
-func parseGOAMD64(s string) (int, error) {
-	switch s {
-	case "", "v1":
-		return 1, nil
-	case "v2", "v3", "v4":
-		return int(s[1] - '0'), nil
+func largest(rs []Range) int64 {
+	var n int64
+	for _, r := range rs {
+		n = max(n, r.Size)
 	}
-	return 0, fmt.Errorf("invalid GOAMD64 %q", s)
+	return n
 }
 
-// x86 fills the report of an x86-64 slice from the scan.
-func (r *Report) x86(st *stats, img *image, settings map[string]string) {
-	goLevel := 0
-	if r.Go {
-		l, err := parseGOAMD64(settings["GOAMD64"])
+// x86 fills the report of an x86-64 slice: the required level from GOAMD64 or the
+// ISA note, the uses from the scan (if it ran).
+func (r *Report) x86(st *stats, code *Code, settings map[string]string) {
+	goLevel := Level(0)
+	switch {
+	case r.Go && settings == nil:
+		r.RequiredSource = SourceUnknown
+		r.Notes = append(r.Notes, "a Go binary whose build settings are unreadable: its GOAMD64 (v1 to v4) is unknown")
+	case r.Go:
+		l, err := ParseGOAMD64(settings["GOAMD64"])
 		if err != nil {
-			r.Notes = append(r.Notes, err.Error()+"; assuming v1")
-			l = 1
+			r.RequiredSource = SourceUnknown
+			r.Notes = append(r.Notes, err.Error())
+		} else {
+			goLevel = l
+			r.RequiredLevel, r.RequiredSource = l.String(), SourceGOAMD64
 		}
-		goLevel = l
+	case code.ISANeeded > 0:
+		r.RequiredLevel, r.RequiredSource = Level(code.ISANeeded).String(), SourceISANote
+	default:
+		r.RequiredLevel, r.RequiredSource = X86v1.String(), SourceBaseline
 	}
-	used, unguarded := 1, 1
-	for id := range xNumExt {
-		if st.count[id] == 0 {
-			continue
+	if code.ISANeeded > 0 {
+		r.ISANote = Level(code.ISANeeded).String()
+	}
+	if r.Scanned {
+		used, unguarded := X86v1, X86v1
+		for id := range xNumExt {
+			if st.count[id] == 0 {
+				continue
+			}
+			lv := Level(x86Level[id])
+			guarded := st.guarded[id] == st.count[id] || (r.Go && (goLevel == 0 || lv > goLevel || lv == 0))
+			e := Extension{Name: x86Names[id], Count: st.count[id], FirstAddr: Addr(st.first[id]), Guarded: guarded}
+			if lv > 0 {
+				e.Level = lv.String()
+				used = max(used, lv)
+				if !guarded {
+					unguarded = max(unguarded, lv)
+				}
+			}
+			r.Extensions = append(r.Extensions, e)
 		}
-		lv := x86Level[id]
-		guarded := st.guarded[id] == st.count[id] || (r.Go && lv > goLevel) || (r.Go && lv == 0)
-		e := Extension{Name: x86Names[id], Count: st.count[id], FirstAddr: Addr(st.first[id]), Guarded: guarded}
-		if lv > 0 {
-			e.Level = x86LevelName(lv)
-			used = max(used, lv)
-			if !guarded {
-				unguarded = max(unguarded, lv)
+		r.MaxLevelUsed = used.String()
+		req := Level(code.ISANeeded)
+		if r.Go {
+			req = goLevel
+		}
+		if !r.Go && unguarded > max(req, X86v1) {
+			names := strings.Join(r.names(func(e Extension) bool { return !e.Guarded && e.Level == unguarded.String() }), ", ")
+			if st.cpuid > 0 || code.Dispatch {
+				r.Notes = append(r.Notes, fmt.Sprintf("uses %s instructions (%s) when the CPU has them: the image checks the CPU "+
+					"at run time (CPUID or ifunc), though no function name proves which uses are behind the check", unguarded, names))
+			} else {
+				r.Notes = append(r.Notes, fmt.Sprintf("uses %s instructions (%s) with no CPUID instruction or ifunc anywhere: "+
+					"on a CPU without them it dies with SIGILL if that code is reached", unguarded, names))
 			}
 		}
-		r.Extensions = append(r.Extensions, e)
-	}
-	r.UsedLevel = x86LevelName(used)
-	if img.isaNeeded > 0 {
-		r.ISANote = x86LevelName(img.isaNeeded)
-	}
-	var req int
-	switch {
-	case r.Go:
-		req, r.RequiredSource = goLevel, "GOAMD64"
-	case img.isaNeeded > 0 && img.isaNeeded >= unguarded:
-		req, r.RequiredSource = img.isaNeeded, "ELF ISA note"
-	default:
-		req, r.RequiredSource = unguarded, "code"
-		if img.isaNeeded > 0 {
-			r.Notes = append(r.Notes, fmt.Sprintf("the ELF ISA note says %s is needed, but the code uses %s instructions",
-				r.ISANote, x86LevelName(unguarded)))
+		if n := st.guarded; r.guardedBySymbols(n[:]) {
+			r.Notes = append(r.Notes, "some uses lie in CPU-specific variant functions (ifunc or CPUID-dispatched): it uses them when the CPU has them")
 		}
 	}
-	r.RequiredLevel = x86LevelName(req)
-	if r.RequiredSource == "code" && unguarded > 1 {
-		r.Notes = append(r.Notes, fmt.Sprintf("uses %s instructions (%s), possibly behind CPUID checks",
-			x86LevelName(unguarded), strings.Join(r.names(func(e Extension) bool {
-				return !e.Guarded && e.Level == x86LevelName(unguarded)
-			}), ", ")))
-	}
-	if n := st.guarded; r.guardedBySymbols(n[:]) {
-		r.Notes = append(r.Notes, "some uses lie in CPU-specific variant functions (ifunc or CPUID-dispatched), counted as guarded")
-	}
-	r.Rosetta = rosettaVerdict(r, img)
+	r.Rosetta = rosettaVerdict(r, code)
 }
 
 func (r *Report) guardedBySymbols(g []int64) bool {

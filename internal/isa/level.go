@@ -7,6 +7,48 @@ import (
 	"strings"
 )
 
+// Level is an x86-64 microarchitecture level of the x86-64 psABI: 1..4 for
+// x86-64-v1..x86-64-v4, 0 when unknown. Levels compare as numbers.
+type Level int
+
+// The x86-64 levels.
+const (
+	X86v1 Level = 1 + iota
+	X86v2
+	X86v3
+	X86v4
+)
+
+// String is the psABI name, "x86-64-v3"; "" for 0.
+func (l Level) String() string {
+	if l <= 0 {
+		return ""
+	}
+	return "x86-64-v" + strconv.Itoa(int(l))
+}
+
+// ParseGOAMD64 returns the level of a GOAMD64 value ("v1".."v4"); "" is v1, Go's
+// default.
+func ParseGOAMD64(s string) (Level, error) {
+	switch s {
+	case "", "v1":
+		return X86v1, nil
+	case "v2", "v3", "v4":
+		return Level(s[1] - '0'), nil
+	}
+	return 0, fmt.Errorf("invalid GOAMD64 %q: must be v1, v2, v3 or v4", s)
+}
+
+// ParseLevel parses a level's psABI name ("x86-64-v3").
+func ParseLevel(s string) (Level, error) {
+	if l, ok := strings.CutPrefix(s, "x86-64-"); ok {
+		if lv, err := ParseGOAMD64(l); err == nil && l != "" {
+			return lv, nil
+		}
+	}
+	return 0, fmt.Errorf("invalid x86-64 level %q: must be x86-64-v1 to x86-64-v4", s)
+}
+
 // armLevel is an arm64 architecture level as GOARM64 spells it: v8.0..v9.5 with
 // optional ",lse" and ",crypto" (Go's internal/buildcfg grammar), plus ",sve" when
 // inferred from code.
@@ -67,19 +109,30 @@ func (l armLevel) String() string {
 // FEAT_SHA1, FEAT_SHA256: Go's internal/buildcfg).
 var cryptoExt = []int{aAES, aPMULL, aSHA1, aSHA256}
 
-// arm64 fills the report of an arm64 slice from the scan.
-func (r *Report) arm64(st *stats, settings map[string]string) error {
-	var goLevel armLevel
-	if r.Go {
+// arm64 fills the report of an arm64 slice: the required level from GOARM64, the
+// uses from the scan (if it ran).
+func (r *Report) arm64(st *stats, settings map[string]string) {
+	goLevel := armLevel{major: 8}
+	switch {
+	case r.Go && settings == nil:
+		r.RequiredSource = SourceUnknown
+		r.Notes = append(r.Notes, "a Go binary whose build settings are unreadable: its GOARM64 is unknown")
+	case r.Go:
 		l, err := parseARMLevel(settings["GOARM64"])
 		if err != nil {
-			r.Notes = append(r.Notes, fmt.Sprintf("GOARM64: %v; assuming v8.0", err))
-			l = armLevel{major: 8}
+			r.RequiredSource = SourceUnknown
+			r.Notes = append(r.Notes, "GOARM64: "+err.Error())
+		} else {
+			goLevel = l
+			r.RequiredLevel, r.RequiredSource = l.String(), SourceGOARM64
 		}
-		goLevel = l
+	default:
+		r.RequiredLevel, r.RequiredSource = goLevel.String(), SourceBaseline
+	}
+	if !r.Scanned {
+		return
 	}
 	used := armLevel{major: 8}
-	need := armLevel{major: 8}
 	pureGo := r.Go && settings["CGO_ENABLED"] != "1"
 	for id := range aNumExt {
 		if st.count[id] == 0 {
@@ -95,6 +148,8 @@ func (r *Report) arm64(st *stats, settings map[string]string) error {
 		e := Extension{Name: arm64Names[id], Count: st.count[id], FirstAddr: Addr(st.first[id])}
 		isCrypto := slices.Contains(cryptoExt, id)
 		switch {
+		case r.Go && r.RequiredSource == SourceUnknown:
+			e.Guarded = true // the level is unknown: Go's own uses are dispatched or required
 		case r.Go && id == aLSE:
 			e.Guarded = !goLevel.hasLSE() // internal/cpu.ARM64.HasATOMICS dispatch
 		case r.Go && isCrypto:
@@ -108,9 +163,6 @@ func (r *Report) arm64(st *stats, settings map[string]string) error {
 		case id == aLSE:
 			e.Level = "v8.1"
 			used.minor = 1
-			if !e.Guarded {
-				need.minor = 1
-			}
 		case isCrypto:
 			used.crypto = true
 		case id == aSVE:
@@ -118,23 +170,20 @@ func (r *Report) arm64(st *stats, settings map[string]string) error {
 		}
 		r.Extensions = append(r.Extensions, e)
 	}
-	r.UsedLevel = used.String()
+	r.MaxLevelUsed = used.String()
 	if r.Go {
-		r.RequiredLevel, r.RequiredSource = goLevel.String(), "GOARM64"
-		return nil
+		return
 	}
-	r.RequiredLevel, r.RequiredSource = need.String(), "code"
-	if need.minor == 1 {
-		r.Notes = append(r.Notes, "uses LSE atomics outside outline-atomics helpers, so it needs ARMv8.1-A (or a CPU with LSE)")
-	}
-	if e, ok := r.Extension("LSE"); ok && e.Guarded {
+	if e, ok := r.Extension("LSE"); ok && !e.Guarded {
+		r.Notes = append(r.Notes, "uses LSE atomics outside outline-atomics helpers: it uses them when the CPU has them "+
+			"if a HWCAP check guards them, else it dies with SIGILL on a CPU without LSE (ARMv8.0)")
+	} else if ok {
 		r.Notes = append(r.Notes, "LSE atomics appear only in outline-atomics helpers (__aarch64_*), which check for LSE at run time")
 	}
-	if used.crypto || used.sve {
-		r.Notes = append(r.Notes, fmt.Sprintf("uses %s, possibly behind a run-time HWCAP check",
-			strings.Join(r.names(func(e Extension) bool { return e.Level == "" && !e.Guarded }), ", ")))
+	if names := r.names(func(e Extension) bool { return e.Level == "" && !e.Guarded }); len(names) > 0 {
+		r.Notes = append(r.Notes, fmt.Sprintf("uses %s when the CPU has them (presumably behind a run-time HWCAP check)",
+			strings.Join(names, ", ")))
 	}
-	return nil
 }
 
 // Feature names: Linux /proc/cpuinfo flags (x86) and Features (arm64) are canonical;
@@ -206,35 +255,25 @@ func (r *Report) RunsOn(features []string) (ok bool, reason string) {
 	var needed []string
 	var why string
 	switch {
-	case strings.HasPrefix(r.RequiredLevel, "x86-64-v"):
-		l, _ := strconv.Atoi(strings.TrimPrefix(r.RequiredLevel, "x86-64-v"))
-		if r.RequiredSource == "code" {
-			// Inferred from code: only what the unguarded instructions need.
-			for _, e := range r.Extensions {
-				if !e.Guarded && e.Level != "" && e.Level <= r.RequiredLevel {
-					needed = append(needed, extFeature[e.Name])
-				}
-			}
-		} else {
-			for i := 2; i <= min(l, 4); i++ {
-				needed = append(needed, x86LevelFeatures[i]...)
-			}
+	case r.Arch == "amd64" && r.RequiredLevel != "":
+		l, err := ParseLevel(r.RequiredLevel)
+		if err != nil {
+			return false, err.Error()
+		}
+		for i := X86v2; i <= min(l, X86v4); i++ {
+			needed = append(needed, x86LevelFeatures[i]...)
 		}
 		lack := missing(needed)
 		if len(lack) == 0 {
 			break
 		}
-		switch r.RequiredSource {
-		case "GOAMD64":
+		if r.RequiredSource == SourceGOAMD64 {
 			why = fmt.Sprintf("built with GOAMD64=v%d, but this CPU lacks %s: the Go runtime refuses to start "+
 				"(\"This program can only be run on AMD64 processors with v%d microarchitecture support.\")",
 				l, strings.Join(lack, ", "), l)
-		case "ELF ISA note":
+		} else {
 			why = fmt.Sprintf("its ELF ISA note requires %s, but this CPU lacks %s: the loader refuses it or it dies with SIGILL",
 				r.RequiredLevel, strings.Join(lack, ", "))
-		default:
-			why = fmt.Sprintf("its code uses %s instructions (%s), possibly behind CPUID checks; this CPU lacks %s: it may die with SIGILL",
-				r.RequiredLevel, strings.Join(r.firstUses(lack), ", "), strings.Join(lack, ", "))
 		}
 		return false, why
 	case r.RequiredLevel != "":
@@ -248,8 +287,6 @@ func (r *Report) RunsOn(features []string) (ok bool, reason string) {
 					"that this CPU lacks: it will die with SIGILL at its first atomic operation (on Linux and FreeBSD the Go "+
 					"runtime checks first and exits: \"This program can only run on ARM64 processors with LSE support.\")", r.RequiredLevel)
 			}
-			return false, fmt.Sprintf("its code uses LSE atomics (%s) outside run-time-checked helpers, and this CPU lacks them "+
-				"(Linux \"atomics\", macOS FEAT_LSE): it will die with SIGILL", strings.Join(r.firstUses([]string{"atomics"}), ", "))
 		}
 		if l.crypto {
 			if lack := missing([]string{"aes", "pmull", "sha1", "sha2"}); len(lack) > 0 {
@@ -258,12 +295,8 @@ func (r *Report) RunsOn(features []string) (ok bool, reason string) {
 					r.RequiredLevel, strings.Join(lack, ", "))
 			}
 		}
-		if l.sve && !have["sve"] {
-			return false, fmt.Sprintf("its code uses SVE (%s) and this CPU lacks it: it may die with SIGILL",
-				strings.Join(r.firstUses([]string{"sve"}), ", "))
-		}
 	default:
-		return true, "its code was not scanned"
+		return true, "its required level is unknown"
 	}
 	// Used but not required: mention what the CPU lacks.
 	var risky []string
@@ -273,7 +306,7 @@ func (r *Report) RunsOn(features []string) (ok bool, reason string) {
 		}
 	}
 	if len(risky) > 0 {
-		return true, fmt.Sprintf("meets %s; also uses %s, which this CPU lacks, presumably behind a run-time check",
+		return true, fmt.Sprintf("meets %s; also uses %s when the CPU has it, which this CPU does not",
 			r.RequiredLevel, strings.Join(risky, ", "))
 	}
 	return true, "meets " + r.RequiredLevel

@@ -12,6 +12,7 @@ const (
 	RunsMacOS15  = "macos15"   // only on macOS 15 or later (executes AVX/AVX2)
 	RunsNever    = "never"     // it can never run under Rosetta 2
 	RunsMayCrash = "may-crash" // uses AVX-512/AMX where no run-time dispatch is provable
+	RunsUnknown  = "unknown"   // a Go binary whose GOAMD64 is unknown: v1/v2 run, v3/v4 never start
 )
 
 // RosettaNote is Apple's statement on Rosetta's lifetime, attached to every verdict.
@@ -22,7 +23,7 @@ const RosettaNote = "Apple: Rosetta \"will be available through macOS 27\" as a 
 
 // RosettaVerdict says whether Rosetta 2 can run an x86 slice.
 type RosettaVerdict struct {
-	// Runs is one of RunsYes, RunsMacOS15, RunsNever, RunsMayCrash.
+	// Runs is one of RunsYes, RunsMacOS15, RunsNever, RunsMayCrash, RunsUnknown.
 	Runs string `json:"runs"`
 	// MinMacOS is the oldest macOS whose Rosetta runs it ("15.0"), if any.
 	MinMacOS string `json:"min_macos,omitempty"`
@@ -45,9 +46,12 @@ type RosettaVerdict struct {
 //     crc-org/vfkit#265, macOS 15).
 //   - FMA, BMI1/2, F16C, LZCNT and MOVBE under Rosetta are not documented by Apple; they
 //     are treated like AVX2 (same level, x86-64-v3) but unconfirmed.
-func rosettaVerdict(r *Report, img *image) *RosettaVerdict {
+//
+// A code scan alone never makes a verdict "never": only GOAMD64 and the ISA note do.
+// Without a scan, a verdict that needs one is nil.
+func rosettaVerdict(r *Report, code *Code) *RosettaVerdict {
 	v := &RosettaVerdict{Note: RosettaNote}
-	if img.format == "elf" {
+	if code.Format == "elf" {
 		v.Note += "; for Linux VMs, Rosetta's support of AVX/AVX2 is not documented"
 	}
 	uses := func(names ...string) []string {
@@ -61,44 +65,60 @@ func rosettaVerdict(r *Report, img *image) *RosettaVerdict {
 		}
 		return out
 	}
+	goLevel, _ := ParseLevel(r.RequiredLevel)
 	v3 := []string{"AVX", "AVX2", "FMA", "BMI1", "BMI2", "F16C", "LZCNT", "MOVBE"}
+	checked := r.CPUID > 0 || r.Dispatch
+	stopped := ""
+	if r.ScanStoppedAt > 0 {
+		stopped = fmt.Sprintf(" (the scan stopped at %s: later code was not read)", megabytes(r.ScanStoppedAt))
+	}
 	switch {
-	case r.Go && r.RequiredLevel >= "x86-64-v3":
+	case r.Go && r.RequiredSource == SourceUnknown:
+		v.Runs = RunsUnknown
+		v.Reason = "a Go binary whose build settings are unreadable: its GOAMD64 is unknown, and a GOAMD64=v3 or v4 " +
+			"binary never starts under Rosetta (Go's start-up CPUID check fails), while v1 and v2 run"
+	case r.Go && goLevel >= X86v3:
 		lv := strings.TrimPrefix(r.RequiredLevel, "x86-64-")
 		v.Runs = RunsNever
 		v.Reason = fmt.Sprintf("built with GOAMD64=%s: Go's runtime checks the CPU with CPUID at start-up and Rosetta's CPUID "+
 			"reports no AVX (not even on macOS 15, which executes AVX/AVX2; see Go's internal/cpu/cpu_x86_darwin.go), "+
 			"so it exits with \"This program can only be run on AMD64 processors with %s microarchitecture support.\"", lv, lv)
-		if lv == "v4" {
+		if goLevel == X86v4 {
 			v.Reason += "; Rosetta never executes AVX-512 either"
 		}
 	case r.Go:
 		v.Runs = RunsYes
 		v.Reason = fmt.Sprintf("Go binary built with GOAMD64=%s: its faster paths (AVX2, AVX-512 ...) run only after "+
 			"internal/cpu's CPUID checks, which Rosetta answers truthfully", strings.TrimPrefix(r.RequiredLevel, "x86-64-"))
-	case img.isaNeeded >= 3:
+	case code.ISANeeded >= 3:
 		v.Runs = RunsNever
 		v.Reason = fmt.Sprintf("its ELF ISA note requires %s, which glibc checks with CPUID; Rosetta's CPUID reports no AVX "+
-			"(Rosetta for Linux fails with \"CPU does not support x86-64-v3\")", x86LevelName(img.isaNeeded))
-	case len(uses("AVX-512", "AMX")) > 0:
+			"(Rosetta for Linux fails with \"CPU does not support x86-64-v3\")", Level(code.ISANeeded))
+	case !r.Scanned:
+		return nil // the verdict rests on the code
+	case len(uses("AVX-512", "AMX")) > 0 && !checked:
 		v.Runs = RunsMayCrash
-		v.Reason = fmt.Sprintf("executes %s, which Rosetta never supports; it runs only if the program checks CPUID first "+
-			"(Rosetta reports neither) and takes another path — no such check is provable", strings.Join(uses("AVX-512", "AMX"), ", "))
+		v.Reason = fmt.Sprintf("executes %s, which Rosetta never supports, and has no CPUID instruction or ifunc that could "+
+			"guard them: it runs only if that code is never reached", strings.Join(uses("AVX-512", "AMX"), ", "))
 		if len(uses(v3...)) > 0 {
 			v.MinMacOS = "15.0"
 			v.Reason += "; it also uses AVX-class instructions, executed by Rosetta only from macOS 15"
 		}
-	case len(uses(v3...)) > 0:
+		v.Reason += stopped
+	case len(uses(v3...)) > 0 && !checked:
+		// No CPUID instruction and no ifunc: nothing can dispatch on the CPU's features.
 		v.Runs = RunsMacOS15
 		v.MinMacOS = "15.0"
-		v.Reason = fmt.Sprintf("executes %s without a provable CPUID check; Rosetta executes AVX/AVX2 only from macOS 15 "+
-			"(its CPUID still reports no AVX)", strings.Join(uses(v3...), ", "))
-		if r.CPUID > 0 {
-			v.Reason += "; the code does execute CPUID, so these may be behind a check and it may run on older macOS too"
-		}
+		v.Reason = fmt.Sprintf("executes %s and has no CPUID instruction or ifunc that could guard them; Rosetta executes AVX/AVX2 "+
+			"only from macOS 15 (its CPUID still reports no AVX)", strings.Join(uses(v3...), ", ")) + stopped
+	case len(uses(append([]string{"AVX-512", "AMX"}, v3...)...)) > 0:
+		v.Runs = RunsYes
+		v.Reason = fmt.Sprintf("uses %s when the CPU has them: the code checks the CPU (CPUID or ifunc), and Rosetta reports "+
+			"no AVX, AVX-512 or AMX, so a checked path avoids them (an unchecked one would need macOS 15, or crash on AVX-512)",
+			strings.Join(uses(append([]string{"AVX-512", "AMX"}, v3...)...), ", ")) + stopped
 	default:
 		v.Runs = RunsYes
-		v.Reason = "uses no AVX, AVX-512 or AMX instructions outside CPU-specific variants"
+		v.Reason = "uses no AVX, AVX-512 or AMX instructions outside CPU-specific variants" + stopped
 	}
 	return v
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"math/bits"
 )
 
 // chunkSize is how much code is read at a time: memory stays constant whatever the
@@ -25,7 +26,7 @@ type stats struct {
 
 func (s *stats) add(ext uint32, addr uint64, guarded bool) {
 	for ext != 0 {
-		b := trailingZeros(ext)
+		b := bits.TrailingZeros32(ext)
 		ext &^= 1 << b
 		if s.count[b] == 0 {
 			s.first[b] = addr
@@ -37,58 +38,44 @@ func (s *stats) add(ext uint32, addr uint64, guarded bool) {
 	}
 }
 
-func trailingZeros(x uint32) int {
-	n := 0
-	for x&1 == 0 {
-		x >>= 1
-		n++
-	}
-	return n
-}
-
-// region is a range of executable bytes in the file and its virtual address.
-type region struct {
-	off, size int64
-	addr      uint64
-}
-
-// scanner reads regions in chunks through one reusable buffer.
+// scanner reads ranges in chunks through one reusable buffer.
 type scanner struct {
 	ra    io.ReaderAt
 	buf   []byte
-	guard func(addr uint64) bool // nil: nothing is known to be guarded
+	guard guard
 }
 
-// newScanner returns a scanner whose buffer holds a chunk, or the largest region when
+// newScanner returns a scanner whose buffer holds a chunk, or the largest range when
 // that is smaller: most files are small, and a worker pool inspecting a tree should
 // not allocate a whole chunk per file.
-func newScanner(ra io.ReaderAt, guard func(uint64) bool, largest int64) *scanner {
+func newScanner(ra io.ReaderAt, guarded []Span, largest int64) *scanner {
 	n := int64(chunkSize)
 	if largest < n {
 		n = max(largest, 0)
 	}
-	return &scanner{ra: ra, buf: make([]byte, n+16), guard: guard}
+	return &scanner{ra: ra, buf: make([]byte, n+16), guard: guard{spans: guarded}}
 }
 
-// scanX86 decodes a region of x86-64 code linearly and counts extensions.
-func (sc *scanner) scanX86(ctx context.Context, rg region, st *stats) error {
+// scanX86 decodes a range of x86-64 code linearly and counts extensions.
+func (sc *scanner) scanX86(ctx context.Context, rg Range, st *stats) error {
+	sc.guard.reset()
 	carry := 0 // bytes kept at the start of buf from the previous chunk
 	pos := int64(0)
-	addr := rg.addr // address of buf[0]
+	addr := rg.Addr // address of buf[0]
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		want := min(int64(chunkSize), rg.size-pos)
-		n, err := sc.ra.ReadAt(sc.buf[carry:carry+int(want)], rg.off+pos)
+		want := min(int64(chunkSize), rg.Size-pos)
+		n, err := sc.ra.ReadAt(sc.buf[carry:carry+int(want)], rg.Off+pos)
 		if int64(n) < want {
 			if err == nil {
 				err = io.ErrUnexpectedEOF
 			}
-			return fmt.Errorf("read code at offset %#x: %w", rg.off+pos, err)
+			return fmt.Errorf("read code at offset %#x: %w", rg.Off+pos, err)
 		}
 		pos += want
-		eof := pos >= rg.size
+		eof := pos >= rg.Size
 		b := sc.buf[:carry+n]
 		st.bytes += int64(n)
 		i := 0
@@ -96,7 +83,19 @@ func (sc *scanner) scanX86(ctx context.Context, rg region, st *stats) error {
 		if eof {
 			limit = len(b)
 		}
+		// The fast path decodes the common instructions (no legacy prefix, one-byte or
+		// plain 0F map, no extension) by table; everything else, and the last 15
+		// bytes, go through decodeX86.
+		fastEnd := len(b) - 16
+		var ninst int64
 		for i < limit {
+			if i < fastEnd {
+				if n := fastLenX86(b[i : i+16 : i+16]); n != 0 {
+					i += n
+					ninst++
+					continue
+				}
+			}
 			in := decodeX86(b[i:])
 			switch {
 			case in.n == 0: // truncated at the end of the code
@@ -106,10 +105,10 @@ func (sc *scanner) scanX86(ctx context.Context, rg region, st *stats) error {
 			case in.invalid:
 				st.undecodable++
 			default:
-				st.instructions++
+				ninst++
 				if in.ext != 0 {
 					a := addr + uint64(i)
-					st.add(in.ext, a, sc.guard != nil && sc.guard(a))
+					st.add(in.ext, a, sc.guard.in(a))
 				}
 				if in.cpuid {
 					if st.cpuid == 0 {
@@ -120,6 +119,7 @@ func (sc *scanner) scanX86(ctx context.Context, rg region, st *stats) error {
 			}
 			i += in.n
 		}
+		st.instructions += ninst
 		if eof {
 			return nil
 		}
@@ -131,33 +131,45 @@ func (sc *scanner) scanX86(ctx context.Context, rg region, st *stats) error {
 	}
 }
 
-// scanARM64 classifies every 4-byte word of a region of arm64 code.
-func (sc *scanner) scanARM64(ctx context.Context, rg region, st *stats) error {
+// scanARM64 classifies every 4-byte word of a range of arm64 code.
+func (sc *scanner) scanARM64(ctx context.Context, rg Range, st *stats) error {
+	sc.guard.reset()
 	pos := int64(0)
-	for pos+4 <= rg.size {
+	for pos+4 <= rg.Size {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		want := min(int64(chunkSize), (rg.size-pos)&^3)
-		n, err := sc.ra.ReadAt(sc.buf[:want], rg.off+pos)
+		want := min(int64(chunkSize), (rg.Size-pos)&^3)
+		n, err := sc.ra.ReadAt(sc.buf[:want], rg.Off+pos)
 		if int64(n) < want {
 			if err == nil {
 				err = io.ErrUnexpectedEOF
 			}
-			return fmt.Errorf("read code at offset %#x: %w", rg.off+pos, err)
+			return fmt.Errorf("read code at offset %#x: %w", rg.Off+pos, err)
 		}
 		b := sc.buf[:want]
 		st.bytes += want
 		st.instructions += want / 4
-		base := rg.addr + uint64(pos)
-		for i := 0; i+4 <= len(b); i += 4 {
-			w := binary.LittleEndian.Uint32(b[i:])
-			ext := classARM64(w)
-			if ext == 0 {
+		base := rg.Addr + uint64(pos)
+		// Two words per 8-byte load: most pairs hold no candidate at all.
+		i := 0
+		for ; i+8 <= len(b); i += 8 {
+			d := binary.LittleEndian.Uint64(b[i : i+8 : i+8])
+			if armCand[armIndex(uint32(d))]|armCand[armIndex(uint32(d>>32))] == topNone {
 				continue
 			}
-			a := base + uint64(i)
-			st.add(ext, a, sc.guard != nil && sc.guard(a))
+			for k, w := range [2]uint32{uint32(d), uint32(d >> 32)} {
+				if ext := classARM64Fast(w); ext != 0 {
+					a := base + uint64(i+4*k)
+					st.add(ext, a, sc.guard.in(a))
+				}
+			}
+		}
+		if i+4 <= len(b) {
+			if ext := classARM64Fast(binary.LittleEndian.Uint32(b[i:])); ext != 0 {
+				a := base + uint64(i)
+				st.add(ext, a, sc.guard.in(a))
+			}
 		}
 		pos += want
 	}

@@ -117,3 +117,44 @@ func TestClassARM64(t *testing.T) {
 		}
 	}
 }
+
+// TestARMTop checks the arm64 fast path against classARM64 on every top byte with
+// many low bits, and on the encodings classARM64 names.
+func TestARMTop(t *testing.T) {
+	x := uint32(2463534242)
+	for top := range uint32(256) {
+		for range 4096 {
+			x ^= x << 13
+			x ^= x >> 17
+			x ^= x << 5
+			for _, w := range []uint32{top<<24 | x&0xffffff, top<<24 | x&0xffffff | 1<<21} {
+				if got, want := classARM64Fast(w), classARM64(w); got != want {
+					t.Fatalf("%#08x: fast %#x, reference %#x", w, got, want)
+				}
+			}
+		}
+	}
+}
+
+// FuzzFastLenX86 checks the x86-64 fast path against the full decoder: when it
+// decodes an instruction, the full decoder finds the same length and no extension.
+func FuzzFastLenX86(f *testing.F) {
+	f.Add([]byte{0x48, 0x8b, 0x04, 0x25, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})
+	f.Add([]byte{0x48, 0xb8, 1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 0, 0, 0})
+	f.Add([]byte{0x0f, 0x84, 1, 2, 3, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})
+	f.Add([]byte{0x41, 0x0f, 0xb6, 0x44, 0x24, 0x08, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if len(b) < 16 {
+			b = append(b, make([]byte, 16-len(b))...)
+		}
+		b = b[:16]
+		n := fastLenX86(b)
+		if n == 0 {
+			return
+		}
+		in := decodeX86(b)
+		if in.n != n || in.ext != 0 || in.invalid || in.cpuid {
+			t.Fatalf("% x: fast length %d, decoder %+v", b, n, in)
+		}
+	})
+}

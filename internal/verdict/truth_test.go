@@ -144,7 +144,7 @@ func TestSystemBinariesRun(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for p := range paths {
-				f, err := exe.Inspect(context.Background(), p, exe.Options{ISA: true})
+				f, err := exe.Inspect(context.Background(), p, exe.Options{})
 				if err != nil || f.Format != exe.FormatELF || len(f.Slices) != 1 {
 					continue
 				}

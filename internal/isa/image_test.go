@@ -1,8 +1,13 @@
 package isa
 
+// A test-only reader of the code of ELF, Mach-O and PE images, so the package's tests
+// can analyze real files without importing internal/exe (which imports isa). The
+// product reads code ranges with internal/exe (exe.Slice.Code).
+
 import (
 	"bytes"
 	"cmp"
+	"context"
 	"debug/elf"
 	"debug/macho"
 	"debug/pe"
@@ -17,16 +22,27 @@ import (
 // image is what Analyze needs from an executable: its architecture, its code and
 // the hints that stand next to it.
 type image struct {
-	format   string // elf, macho, pe
-	arch     string // GOARCH name
-	regions  []region
-	codeSize int64 // sum of the regions' sizes
-	// isaNeeded is the level (1..4) of the ELF GNU_PROPERTY_X86_ISA_1_NEEDED
-	// property, 0 if absent.
+	format    string // elf, macho, pe
+	arch      string // GOARCH name
+	regions   []Range
+	codeSize  int64 // sum of the regions' sizes
 	isaNeeded int
-	// guard reports whether an address lies in a function reached only after a
-	// runtime feature check (see guardedFuncs); nil when unknown.
-	guard func(addr uint64) bool
+	guard     []Span
+}
+
+func (img *image) code() *Code {
+	return &Code{Arch: img.arch, Format: img.format, Ranges: img.regions, ISANeeded: img.isaNeeded, Guarded: img.guard}
+}
+
+// analyzeImage reads the code of the image in ra and analyzes it, scanning unless
+// in says otherwise through noScan.
+func analyzeImage(ctx context.Context, ra io.ReaderAt, size int64, in Input) (*Report, error) {
+	img, err := openImage(ra, size, !(in.Go || in.GoSettings != nil))
+	if err != nil {
+		return nil, fmt.Errorf("analyze machine code: %w", err)
+	}
+	in.Scan = true
+	return Analyze(ctx, ra, img.code(), in)
 }
 
 // Limits on malformed input.
@@ -63,16 +79,6 @@ func openImage(ra io.ReaderAt, size int64, guards bool) (img *image, err error) 
 	return nil, fmt.Errorf("unknown executable format (magic % x)", magic)
 }
 
-// addRegion appends a region after checking it against the file size.
-// largestRegion returns the size of the largest code region.
-func (img *image) largestRegion() int64 {
-	var n int64
-	for _, rg := range img.regions {
-		n = max(n, rg.size)
-	}
-	return n
-}
-
 func (img *image) addRegion(off, n int64, addr uint64, size int64) error {
 	if n <= 0 {
 		return nil
@@ -86,7 +92,7 @@ func (img *image) addRegion(off, n int64, addr uint64, size int64) error {
 	if img.codeSize += n; img.codeSize > size {
 		return errors.New("code sections overlap: they add up to more than the file")
 	}
-	img.regions = append(img.regions, region{off: off, size: n, addr: addr})
+	img.regions = append(img.regions, Range{Off: off, Size: n, Addr: addr})
 	return nil
 }
 
@@ -208,56 +214,20 @@ func elfISANeeded(f *elf.File, size int64) int {
 
 func align(x, a uint64) uint64 { return (x + a - 1) &^ (a - 1) }
 
-// x86Variant matches the names of functions that are one CPU-specific variant among
-// several, picked at run time by CPUID (glibc's ifunc variants such as
-// __memmove_avx_unaligned_erms or __strlen_evex, OpenSSL's *_avx2 ...).
-func x86Variant(name string) bool {
-	words := strings.FieldsFunc(strings.ToLower(name), func(r rune) bool { return r == '_' || r == '.' || r == '$' || r == '@' })
-	for _, w := range words {
-		for _, k := range []string{"avx", "evex", "sse3", "ssse3", "sse4", "popcnt", "bmi", "fma", "f16c",
-			"lzcnt", "movbe", "aesni", "shaext", "pclmul", "rdrand", "rdseed", "amx"} {
-			if strings.HasPrefix(w, k) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// arm64Helper matches the outline-atomics helpers (__aarch64_cas4_acq,
-// __aarch64_ldadd8_relax ...) that GCC's libgcc (GCC 10's -moutline-atomics) and
-// compiler-rt link in: they test __aarch64_have_lse_atomics at run time before using
-// LSE.
-func arm64Helper(name string) bool { return strings.HasPrefix(name, "__aarch64_") }
-
 // guardedFuncs returns a function telling whether an address lies in a function
 // whose name says it is reached only after a runtime feature check; nil without a
 // symbol table or such functions.
-func guardedFuncs(f *elf.File, match func(string) bool) func(uint64) bool {
+func guardedFuncs(f *elf.File, match func(string) bool) []Span {
 	spans := matchingFuncs(f, match)
-	if len(spans) == 0 {
-		return nil
-	}
-	slices.SortFunc(spans, func(a, b span) int { return cmp.Compare(a.lo, b.lo) })
-	return func(a uint64) bool {
-		// The last span starting at or before a.
-		i, _ := slices.BinarySearchFunc(spans, a, func(sp span, a uint64) int {
-			if sp.lo <= a {
-				return -1
-			}
-			return 1
-		})
-		return i > 0 && a < spans[i-1].hi
-	}
+	slices.SortFunc(spans, func(a, b Span) int { return cmp.Compare(a.Lo, b.Lo) })
+	return spans
 }
-
-type span struct{ lo, hi uint64 }
 
 // matchingFuncs streams the ELF symbol table and returns the address ranges of the
 // functions whose names match. It reads the table in chunks and only the names of
 // function symbols, so a large unstripped binary costs no more memory than a small
 // one (debug/elf's Symbols loads every symbol and name at once).
-func matchingFuncs(f *elf.File, match func(string) bool) []span {
+func matchingFuncs(f *elf.File, match func(string) bool) []Span {
 	symtab := f.Section(".symtab")
 	if symtab == nil || symtab.Type != elf.SHT_SYMTAB || int(symtab.Link) >= len(f.Sections) {
 		return nil
@@ -272,7 +242,7 @@ func matchingFuncs(f *elf.File, match func(string) bool) []span {
 	}
 	buf := make([]byte, 2730*entSize) // about 64 KiB of entries at a time
 	name := make([]byte, 256)
-	var spans []span
+	var spans []Span
 	for off := int64(0); off < int64(symtab.Size); {
 		n, err := symtab.ReadAt(buf, off)
 		n -= n % int(entSize)
@@ -298,7 +268,7 @@ func matchingFuncs(f *elf.File, match func(string) bool) []span {
 				k = i
 			}
 			if match(string(name[:k])) {
-				spans = append(spans, span{value, value + size})
+				spans = append(spans, Span{value, value + size})
 			}
 		}
 		off += int64(n)

@@ -1,0 +1,433 @@
+package exe
+
+import (
+	"bytes"
+	"cmp"
+	"debug/elf"
+	"debug/macho"
+	"debug/pe"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+
+	"github.com/gonative/gonative/internal/isa"
+)
+
+// Code returns the machine code of the slice for the instruction-set analysis
+// (internal/isa): the executable ranges, the x86-64 level of the ELF
+// GNU_PROPERTY_X86_ISA_1_NEEDED note and, with guards, the address ranges of the
+// functions that isa.GuardedFunc names (from the ELF symbol table). It never panics.
+func (s *Slice) Code(guards bool) (code *isa.Code, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			code, err = nil, fmt.Errorf("malformed executable: %v", r)
+		}
+	}()
+	if s.ra == nil {
+		return nil, errors.New("no readable image")
+	}
+	var magic [4]byte
+	if _, err := s.ra.ReadAt(magic[:], 0); err != nil {
+		return nil, fmt.Errorf("read magic: %w", eofAsUnexpected(err))
+	}
+	sr := io.NewSectionReader(s.ra, 0, s.Size)
+	var img *codeImage
+	switch {
+	case bytes.HasPrefix(magic[:], []byte("\x7fELF")):
+		img, err = elfCode(sr, s.Size, guards, s.Arch)
+	case isMachO(magic[:]):
+		img, err = machoCode(sr, s.Size)
+	case bytes.HasPrefix(magic[:], []byte("MZ")):
+		img, err = peCode(sr, s.Size)
+	default:
+		return nil, fmt.Errorf("unknown executable format (magic % x)", magic)
+	}
+	if err != nil {
+		return nil, err
+	}
+	img.Arch = s.Arch
+	return &img.Code, nil
+}
+
+// CodeInfo returns what the instruction-set analysis needs without the code itself:
+// the architecture, the format and the ELF ISA-needed note (read from the program
+// headers alone). It is cheap: a few small reads.
+func (s *Slice) CodeInfo() (code *isa.Code, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			code, err = nil, fmt.Errorf("malformed executable: %v", r)
+		}
+	}()
+	if s.ra == nil {
+		return nil, errors.New("no readable image")
+	}
+	var magic [4]byte
+	if _, err := s.ra.ReadAt(magic[:], 0); err != nil {
+		return nil, fmt.Errorf("read magic: %w", eofAsUnexpected(err))
+	}
+	code = &isa.Code{Arch: s.Arch}
+	switch {
+	case bytes.HasPrefix(magic[:], []byte("\x7fELF")):
+		code.Format = string(FormatELF)
+		if s.Arch == "amd64" {
+			bo, progs, err := elfProgs(s.ra, s.Size)
+			if err != nil {
+				return nil, err
+			}
+			code.ISANeeded = elfISANeededAt(bo, progs, s.Size)
+		}
+	case isMachO(magic[:]):
+		code.Format = string(FormatMachO)
+	case bytes.HasPrefix(magic[:], []byte("MZ")):
+		code.Format = string(FormatPE)
+	default:
+		return nil, fmt.Errorf("unknown executable format (magic % x)", magic)
+	}
+	return code, nil
+}
+
+// elfProgs reads the program headers of a 64-bit ELF image by hand: debug/elf would
+// also read every section header and the section names.
+func elfProgs(ra io.ReaderAt, size int64) (binary.ByteOrder, []*elf.Prog, error) {
+	var h [64]byte
+	if _, err := ra.ReadAt(h[:], 0); err != nil {
+		return nil, nil, fmt.Errorf("ELF header: %w", eofAsUnexpected(err))
+	}
+	var bo binary.ByteOrder = binary.LittleEndian
+	if elf.Data(h[elf.EI_DATA]) == elf.ELFDATA2MSB {
+		bo = binary.BigEndian
+	}
+	if elf.Class(h[elf.EI_CLASS]) != elf.ELFCLASS64 {
+		return bo, nil, nil // x86-64 code in a 32-bit container (x32): no property note read
+	}
+	phoff, phentsize, phnum := bo.Uint64(h[32:]), int64(bo.Uint16(h[54:])), int64(bo.Uint16(h[56:]))
+	if phnum == 0 {
+		return bo, nil, nil
+	}
+	if phentsize < 56 || phnum > 4096 || phoff > uint64(size) || phnum*phentsize > size-int64(phoff) {
+		return nil, nil, fmt.Errorf("ELF program headers at %#x (%d of %d bytes) lie outside the file", phoff, phnum, phentsize)
+	}
+	b := make([]byte, phnum*phentsize)
+	if _, err := ra.ReadAt(b, int64(phoff)); err != nil {
+		return nil, nil, fmt.Errorf("ELF program headers: %w", eofAsUnexpected(err))
+	}
+	progs := make([]*elf.Prog, 0, phnum)
+	for i := int64(0); i < phnum; i++ {
+		e := b[i*phentsize:]
+		p := &elf.Prog{ProgHeader: elf.ProgHeader{
+			Type: elf.ProgType(bo.Uint32(e)), Flags: elf.ProgFlag(bo.Uint32(e[4:])),
+			Off: bo.Uint64(e[8:]), Vaddr: bo.Uint64(e[16:]), Paddr: bo.Uint64(e[24:]),
+			Filesz: bo.Uint64(e[32:]), Memsz: bo.Uint64(e[40:]), Align: bo.Uint64(e[48:]),
+		}}
+		if p.Off <= uint64(size) && p.Filesz <= uint64(size)-p.Off {
+			p.ReaderAt = io.NewSectionReader(ra, int64(p.Off), int64(p.Filesz))
+		}
+		progs = append(progs, p)
+	}
+	return bo, progs, nil
+}
+
+// codeImage collects a slice's code ranges.
+type codeImage struct {
+	isa.Code
+	codeSize int64
+}
+
+// Limits on malformed input.
+const (
+	codeMaxRanges  = 4096
+	codeMaxNote    = 1 << 16
+	codeMaxSymbols = 1 << 22
+)
+
+func (img *codeImage) addRange(off, n int64, addr uint64, size int64) error {
+	if n <= 0 {
+		return nil
+	}
+	if off < 0 || off > size || n > size-off {
+		return fmt.Errorf("code at offset %#x size %#x lies outside the file (%d bytes)", off, n, size)
+	}
+	if len(img.Ranges) >= codeMaxRanges {
+		return fmt.Errorf("more than %d code sections", codeMaxRanges)
+	}
+	if img.codeSize += n; img.codeSize > size {
+		return errors.New("code sections overlap: they add up to more than the file")
+	}
+	img.Ranges = append(img.Ranges, isa.Range{Off: off, Size: n, Addr: addr})
+	return nil
+}
+
+func elfCode(sr *io.SectionReader, size int64, guards bool, arch string) (*codeImage, error) {
+	f, err := elf.NewFile(sr)
+	if err != nil {
+		return nil, fmt.Errorf("ELF: %w", err)
+	}
+	img := &codeImage{Code: isa.Code{Format: string(FormatELF)}}
+	for _, s := range f.Sections {
+		if s.Type == elf.SHT_PROGBITS && s.Flags&elf.SHF_EXECINSTR != 0 {
+			if err := img.addRange(int64(s.Offset), int64(s.Size), s.Addr, size); err != nil {
+				return nil, fmt.Errorf("ELF section %s: %w", s.Name, err)
+			}
+		}
+	}
+	if len(img.Ranges) == 0 { // no section headers: executable segments
+		for _, p := range f.Progs {
+			if p.Type == elf.PT_LOAD && p.Flags&elf.PF_X != 0 {
+				if err := img.addRange(int64(p.Off), int64(p.Filesz), p.Vaddr, size); err != nil {
+					return nil, fmt.Errorf("ELF segment: %w", err)
+				}
+			}
+		}
+	}
+	if f.Machine == elf.EM_X86_64 {
+		img.ISANeeded = elfISANeeded(f, size)
+	}
+	if guards {
+		img.Guarded = guardedFuncs(f, func(name string) bool { return isa.GuardedFunc(arch, name) })
+		img.Dispatch = elfDispatch(f)
+	}
+	return img, nil
+}
+
+// GNU property note constants (binutils include/elf/common.h, glibc elf.h).
+const (
+	ntGNUPropertyType0  = 5
+	gnuPropX86ISANeeded = 0xc0008002
+)
+
+// elfISANeeded returns the x86-64 level (1..4) in the GNU_PROPERTY_X86_ISA_1_NEEDED
+// property of .note.gnu.property (or a PT_GNU_PROPERTY segment), 0 if absent.
+func elfISANeeded(f *elf.File, size int64) int {
+	return elfISANeededAt(f.ByteOrder, f.Progs, size)
+}
+
+// elfISANeededAt reads the GNU property note from the PT_GNU_PROPERTY segment, or
+// the PT_NOTE segments aligned to 8 (where linkers before PT_GNU_PROPERTY put it).
+// Program headers only, so CodeInfo and Code agree without a section table.
+func elfISANeededAt(bo binary.ByteOrder, progs []*elf.Prog, size int64) int {
+	read := func(p *elf.Prog) []byte {
+		if p.Filesz > codeMaxNote || p.Off > uint64(size) || p.Filesz > uint64(size)-p.Off {
+			return nil
+		}
+		data := make([]byte, p.Filesz)
+		if _, err := p.ReadAt(data, 0); err != nil {
+			return nil
+		}
+		return data
+	}
+	for _, p := range progs {
+		if p.Type == elf.PT_GNU_PROPERTY {
+			return elfPropertyLevel(bo, read(p))
+		}
+	}
+	level := 0
+	for _, p := range progs {
+		if p.Type == elf.PT_NOTE && p.Align == 8 {
+			level = max(level, elfPropertyLevel(bo, read(p)))
+		}
+	}
+	return level
+}
+
+// elfPropertyLevel returns the x86-64 level in the GNU_PROPERTY_X86_ISA_1_NEEDED
+// property of the notes in data, 0 if absent.
+func elfPropertyLevel(bo binary.ByteOrder, data []byte) int {
+	level := 0
+	for len(data) >= 12 {
+		namesz, descsz, typ := bo.Uint32(data), bo.Uint32(data[4:]), bo.Uint32(data[8:])
+		data = data[12:]
+		nameEnd := int(align(uint64(namesz), 4))
+		if namesz > codeMaxNote || nameEnd > len(data) {
+			return level
+		}
+		name := data[:namesz]
+		data = data[nameEnd:]
+		descEnd := int(align(uint64(descsz), 8))
+		if descsz > codeMaxNote || int(descsz) > len(data) {
+			return level
+		}
+		desc := data[:descsz]
+		if descEnd > len(data) {
+			descEnd = len(data)
+		}
+		data = data[descEnd:]
+		if typ != ntGNUPropertyType0 || string(bytes.TrimRight(name, "\x00")) != "GNU" {
+			continue
+		}
+		for len(desc) >= 8 {
+			ptype, psz := bo.Uint32(desc), bo.Uint32(desc[4:])
+			desc = desc[8:]
+			if int(psz) > len(desc) {
+				break
+			}
+			if ptype == gnuPropX86ISANeeded && psz >= 4 {
+				v := bo.Uint32(desc)
+				for l := 4; l >= 1; l-- { // bit 0 baseline, 1 v2, 2 v3, 3 v4
+					if v&(1<<(l-1)) != 0 {
+						level = max(level, l)
+						break
+					}
+				}
+			}
+			desc = desc[min(int(align(uint64(psz), 8)), len(desc)):]
+		}
+	}
+	return level
+}
+
+func align(x, a uint64) uint64 { return (x + a - 1) &^ (a - 1) }
+
+// guardedFuncs returns a function telling whether an address lies in a function
+// whose name says it is reached only after a runtime feature check; nil without a
+// symbol table or such functions.
+func guardedFuncs(f *elf.File, match func(string) bool) []isa.Span {
+	spans := matchingFuncs(f, match)
+	slices.SortFunc(spans, func(a, b isa.Span) int { return cmp.Compare(a.Lo, b.Lo) })
+	return spans
+}
+
+// matchingFuncs streams the ELF symbol table and returns the address ranges of the
+// functions whose names match. It reads the table in chunks and only the names of
+// function symbols, so a large unstripped binary costs no more memory than a small
+// one (debug/elf's Symbols loads every symbol and name at once).
+func matchingFuncs(f *elf.File, match func(string) bool) []isa.Span {
+	var spans []isa.Span
+	elfSymbols(f, elf.SHT_SYMTAB, func(info byte, shndx uint16, value, size uint64, name func() string) bool {
+		if elf.ST_TYPE(info) == elf.STT_FUNC && size > 0 && match(name()) {
+			spans = append(spans, isa.Span{Lo: value, Hi: value + size})
+		}
+		return true
+	})
+	return spans
+}
+
+// elfSymbols streams the symbol table of type typ (SHT_SYMTAB or SHT_DYNSYM) to visit,
+// which gets each symbol's name only when it asks for it, until visit returns false.
+// It reads the table in chunks and each asked name on its own, so a large table
+// costs no more memory than a small one (debug/elf's Symbols loads every symbol and
+// name at once).
+func elfSymbols(f *elf.File, typ elf.SectionType, visit func(info byte, shndx uint16, value, size uint64, name func() string) bool) {
+	symtab := f.SectionByType(typ)
+	if symtab == nil || int(symtab.Link) >= len(f.Sections) {
+		return
+	}
+	strtab := f.Sections[symtab.Link]
+	entSize := int64(24)
+	if f.Class == elf.ELFCLASS32 {
+		entSize = 16
+	}
+	if symtab.Size/uint64(entSize) > codeMaxSymbols {
+		return
+	}
+	buf := make([]byte, 2730*entSize) // about 64 KiB of entries at a time
+	nameBuf := make([]byte, 256)
+	var nameOff uint32
+	name := func() string {
+		k, _ := strtab.ReadAt(nameBuf, int64(nameOff))
+		if i := bytes.IndexByte(nameBuf[:k], 0); i >= 0 {
+			k = i
+		}
+		return string(nameBuf[:k])
+	}
+	bo := f.ByteOrder
+	for off := int64(0); off < int64(symtab.Size); {
+		n, err := symtab.ReadAt(buf, off)
+		n -= n % int(entSize)
+		if n == 0 {
+			return
+		}
+		for e := buf[:n]; len(e) >= int(entSize); e = e[entSize:] {
+			var info byte
+			var shndx uint16
+			var value, size uint64
+			if entSize == 24 {
+				nameOff, info, shndx = bo.Uint32(e), e[4], bo.Uint16(e[6:])
+				value, size = bo.Uint64(e[8:]), bo.Uint64(e[16:])
+			} else {
+				nameOff, info, shndx = bo.Uint32(e), e[12], bo.Uint16(e[14:])
+				value, size = uint64(bo.Uint32(e[4:])), uint64(bo.Uint32(e[8:]))
+			}
+			if !visit(info, shndx, value, size, name) {
+				return
+			}
+		}
+		off += int64(n)
+		if err != nil {
+			return
+		}
+	}
+}
+
+func machoCode(sr *io.SectionReader, size int64) (*codeImage, error) {
+	f, err := macho.NewFile(sr)
+	if err != nil {
+		return nil, fmt.Errorf("Mach-O: %w", err)
+	}
+	img := &codeImage{Code: isa.Code{Format: string(FormatMachO)}}
+	const instrAttrs = 0x80000000 | 0x400 // S_ATTR_PURE_INSTRUCTIONS | S_ATTR_SOME_INSTRUCTIONS
+	for _, s := range f.Sections {
+		if s.Flags&instrAttrs == 0 {
+			continue
+		}
+		if typ := s.Flags & 0xff; typ == 1 || typ == 0xc { // S_ZEROFILL, S_GB_ZEROFILL
+			continue
+		}
+		if err := img.addRange(int64(s.Offset), int64(s.Size), s.Addr, size); err != nil {
+			return nil, fmt.Errorf("Mach-O section %s,%s: %w", s.Seg, s.Name, err)
+		}
+	}
+	return img, nil
+}
+
+func peCode(sr *io.SectionReader, size int64) (*codeImage, error) {
+	f, err := pe.NewFile(sr)
+	if err != nil {
+		return nil, fmt.Errorf("PE: %w", err)
+	}
+	img := &codeImage{Code: isa.Code{Format: string(FormatPE)}}
+	var base uint64
+	switch oh := f.OptionalHeader.(type) {
+	case *pe.OptionalHeader64:
+		base = oh.ImageBase
+	case *pe.OptionalHeader32:
+		base = uint64(oh.ImageBase)
+	}
+	const codeFlags = pe.IMAGE_SCN_CNT_CODE | pe.IMAGE_SCN_MEM_EXECUTE
+	for _, s := range f.Sections {
+		if s.Characteristics&codeFlags == 0 {
+			continue
+		}
+		n := min(int64(s.Size), int64(s.VirtualSize))
+		if s.VirtualSize == 0 {
+			n = int64(s.Size)
+		}
+		if err := img.addRange(int64(s.Offset), n, base+uint64(s.VirtualAddress), size); err != nil {
+			return nil, fmt.Errorf("PE section %s: %w", s.Name, err)
+		}
+	}
+	return img, nil
+}
+
+// elfDispatch reports whether an ELF image picks code by CPU feature at run time
+// without CPUID instructions of its own: IFUNC symbols (glibc's resolvers read the
+// features ld.so collected), or imports of getauxval (AT_HWCAP), __cpu_model /
+// __cpu_indicator_init (GCC's __builtin_cpu_supports), glibc's
+// __x86_get_cpu_features / __x86_get_cpuid_feature_leaf.
+func elfDispatch(f *elf.File) bool {
+	found := false
+	elfSymbols(f, elf.SHT_DYNSYM, func(info byte, shndx uint16, value, size uint64, name func() string) bool {
+		if elf.ST_TYPE(info) == elf.STT_GNU_IFUNC {
+			found = true
+		} else if shndx == uint16(elf.SHN_UNDEF) {
+			switch name() {
+			case "getauxval", "__cpu_model", "__cpu_indicator_init", "__x86_get_cpu_features", "__x86_get_cpuid_feature_leaf",
+				"__get_cpu_features":
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
+}

@@ -1,0 +1,113 @@
+package exe
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"os"
+	"testing"
+)
+
+// propertyELF is a minimal x86-64 ELF executable whose PT_GNU_PROPERTY segment (and
+// PT_NOTE) carries GNU_PROPERTY_X86_ISA_1_NEEDED with the given bits.
+func propertyELF(isaBits uint32) []byte {
+	le := binary.LittleEndian
+	const phnum = 3
+	note := make([]byte, 16+16)
+	le.PutUint32(note, 4)      // namesz
+	le.PutUint32(note[4:], 16) // descsz
+	le.PutUint32(note[8:], 5)  // NT_GNU_PROPERTY_TYPE_0
+	copy(note[12:], "GNU\x00")
+	le.PutUint32(note[16:], 0xc0008002) // GNU_PROPERTY_X86_ISA_1_NEEDED
+	le.PutUint32(note[20:], 4)
+	le.PutUint32(note[24:], isaBits)
+	code := []byte{0xc5, 0xfd, 0xfe, 0xc1, 0xc3} // vpaddd ymm0, ymm0, ymm1; ret
+	noteOff := 64 + 56*phnum
+	codeOff := noteOff + len(note)
+	b := make([]byte, codeOff+len(code))
+	copy(b, "\x7fELF\x02\x01\x01")
+	le.PutUint16(b[16:], 2)
+	le.PutUint16(b[18:], 62)
+	le.PutUint32(b[20:], 1)
+	le.PutUint64(b[24:], uint64(0x400000+codeOff))
+	le.PutUint64(b[32:], 64)
+	le.PutUint16(b[52:], 64)
+	le.PutUint16(b[54:], 56)
+	le.PutUint16(b[56:], phnum)
+	ph := func(i int, typ, flags uint32, off, size, align uint64) {
+		p := b[64+56*i:]
+		le.PutUint32(p, typ)
+		le.PutUint32(p[4:], flags)
+		le.PutUint64(p[8:], off)
+		le.PutUint64(p[16:], 0x400000+off)
+		le.PutUint64(p[24:], 0x400000+off)
+		le.PutUint64(p[32:], size)
+		le.PutUint64(p[40:], size)
+		le.PutUint64(p[48:], align)
+	}
+	ph(0, 1, 5, 0, uint64(len(b)), 0x1000)                      // PT_LOAD R+X
+	ph(1, 0x6474e553, 4, uint64(noteOff), uint64(len(note)), 8) // PT_GNU_PROPERTY
+	ph(2, 4, 4, uint64(noteOff), uint64(len(note)), 8)          // PT_NOTE
+	copy(b[noteOff:], note)
+	copy(b[codeOff:], code)
+	return b
+}
+
+func TestCodeInfoISANote(t *testing.T) {
+	for _, tt := range []struct {
+		bits uint32
+		want int
+	}{{0, 0}, {1, 1}, {1 << 1, 2}, {1 << 2, 3}, {1<<3 | 1, 4}} {
+		b := propertyELF(tt.bits)
+		f := Read(context.Background(), bytes.NewReader(b), int64(len(b)), Options{})
+		if len(f.Slices) != 1 {
+			t.Fatalf("bits %#x: %+v", tt.bits, f)
+		}
+		s := &f.Slices[0]
+		info, err := s.CodeInfo()
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, err := s.Code(true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.ISANeeded != tt.want || code.ISANeeded != tt.want || info.Format != "elf" || info.Arch != "amd64" {
+			t.Errorf("bits %#x: CodeInfo %+v, Code %+v; want level %d", tt.bits, info, code, tt.want)
+		}
+		if len(code.Ranges) != 1 || code.Ranges[0].Size != int64(len(b)) {
+			t.Errorf("ranges %+v", code.Ranges)
+		}
+	}
+}
+
+// FuzzCodeInfo checks that the cheap reader of the ISA note (program headers by hand)
+// and the full one (debug/elf) agree on every input both accept, and never panic.
+func FuzzCodeInfo(f *testing.F) {
+	f.Add(propertyELF(1 << 2))
+	f.Add(propertyELF(0))
+	if b, err := os.ReadFile("/usr/bin/true"); err == nil {
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		file := Read(context.Background(), bytes.NewReader(b), int64(len(b)), Options{})
+		for i := range file.Slices {
+			s := &file.Slices[i]
+			if s.Reader() == nil {
+				continue
+			}
+			info, err1 := s.CodeInfo()
+			code, err2 := s.Code(true)
+			if err1 == nil && err2 == nil && (info.ISANeeded != code.ISANeeded || info.Format != code.Format || info.Arch != code.Arch) {
+				t.Fatalf("CodeInfo %+v, Code %+v", info, code)
+			}
+			if err2 == nil {
+				for _, r := range code.Ranges {
+					if r.Off < 0 || r.Size <= 0 || r.Off+r.Size > s.Size {
+						t.Fatalf("range %+v outside the slice (%d bytes)", r, s.Size)
+					}
+				}
+			}
+		}
+	})
+}

@@ -1,0 +1,352 @@
+package inspect
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gonative/gonative/internal/exe"
+)
+
+// DefaultCacheMax is the default bound on the cache's size: about 30,000 files'
+// reports.
+const DefaultCacheMax = 64 << 20
+
+// Cache keeps inspect's results between runs, like cmd/go's build cache, keyed by a
+// hash of the inspected file's identity (device, inode, size, modification and change
+// times, as the OS reports them), gonative's own identity (version and executable)
+// and the options that shape the result. A file that changed has another key, so its
+// old result is never used.
+//
+// Creating a file per result costs milliseconds on a busy disk, more than reading
+// the executable, so a run writes the results it adds as one pack: the entries, then
+// an index of keys and offsets, then a footer. A pack is written to a temporary file
+// and renamed, so concurrent runs never see a partial one; every entry carries a
+// SHA-256 checksum, so an entry damaged by a crash reads as a miss. When the packs
+// outgrow the bound, the oldest packs are removed at the end of a run that added
+// one (a result still in use is written again by the next run that needs it).
+type Cache struct {
+	dir  string
+	max  int64
+	salt [32]byte
+
+	mu      sync.Mutex
+	index   map[cacheKey]packRef // loaded at open
+	packs   []*os.File           // open packs, by packRef.pack
+	pending []byte               // entries of the pack being built
+	keys    []packEntry          // their index
+	wrote   bool
+}
+
+type packRef struct {
+	pack int
+	off  int64
+	n    uint32
+}
+
+type packEntry struct {
+	key cacheKey
+	off int64
+	n   uint32
+}
+
+// Pack layout: entries (SHA-256 of the payload, then the payload: an exe.File as
+// JSON), the index (per entry: key, offset, length), then the footer: the index's
+// offset and entry count, and packMagic.
+var packMagic = [16]byte{'g', 'o', 'n', 'a', 't', 'i', 'v', 'e', '-', 'p', 'a', 'c', 'k', '-', '1', '\n'}
+
+const (
+	packIndexEntry = 32 + 8 + 4
+	packFooter     = 8 + 4 + 16
+	packMaxEntries = 1 << 20
+	packFlushAt    = 4 << 20 // bytes of pending entries that make a pack
+	packMaxCount   = 64      // packs kept at most
+)
+
+// CacheDir returns the cache directory: $GONATIVE_CACHE, else "gonative/inspect" in
+// the user cache directory.
+func CacheDir(getenv func(string) string) (string, error) {
+	if d := getenv("GONATIVE_CACHE"); d != "" {
+		return filepath.Join(d, "inspect"), nil
+	}
+	d, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("no cache directory (set GONATIVE_CACHE or use --no-cache): %w", err)
+	}
+	return filepath.Join(d, "gonative", "inspect"), nil
+}
+
+// OpenCache opens (creating it if needed) the cache in dir, bounded to max bytes
+// (0: DefaultCacheMax), and reads the index of every pack. version is gonative's
+// version; the running executable's size and modification time are added to it, so
+// a rebuilt gonative never reads the results of another build. Call Close at the end
+// of the run: it writes the new results and trims the cache.
+func OpenCache(dir string, max int64, version string) (*Cache, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("cache: %w", err)
+	}
+	if max <= 0 {
+		max = DefaultCacheMax
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "gonative inspect cache v1\x00%s\x00", version)
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" || s.Key == "vcs.modified" {
+				fmt.Fprintf(h, "%s=%s\x00", s.Key, s.Value)
+			}
+		}
+	}
+	if p, err := os.Executable(); err == nil {
+		if st, err := os.Stat(p); err == nil {
+			fmt.Fprintf(h, "%s\x00%d\x00%d\x00", p, st.Size(), st.ModTime().UnixNano())
+		}
+	}
+	c := &Cache{dir: dir, max: max, index: map[cacheKey]packRef{}}
+	h.Sum(c.salt[:0])
+	names, _ := filepath.Glob(filepath.Join(dir, "*.pack"))
+	sort.Strings(names) // oldest first: a newer pack's entry wins
+	for _, name := range names {
+		c.loadPack(name)
+	}
+	return c, nil
+}
+
+// loadPack opens a pack and adds its index; a damaged pack is skipped.
+func (c *Cache) loadPack(name string) {
+	f, err := os.Open(name)
+	if err != nil {
+		return
+	}
+	st, err := f.Stat()
+	var foot [packFooter]byte
+	if err != nil || st.Size() < packFooter {
+		f.Close()
+		return
+	}
+	if _, err := f.ReadAt(foot[:], st.Size()-packFooter); err != nil || !bytes.Equal(foot[12:], packMagic[:]) {
+		f.Close()
+		return
+	}
+	ioff := int64(binary.LittleEndian.Uint64(foot[:]))
+	count := int64(binary.LittleEndian.Uint32(foot[8:]))
+	if count > packMaxEntries || ioff < 0 || ioff+count*packIndexEntry != st.Size()-packFooter {
+		f.Close()
+		return
+	}
+	idx := make([]byte, count*packIndexEntry)
+	if _, err := f.ReadAt(idx, ioff); err != nil {
+		f.Close()
+		return
+	}
+	pack := len(c.packs)
+	c.packs = append(c.packs, f)
+	for e := idx; len(e) >= packIndexEntry; e = e[packIndexEntry:] {
+		var k cacheKey
+		copy(k[:], e)
+		off := int64(binary.LittleEndian.Uint64(e[32:]))
+		n := binary.LittleEndian.Uint32(e[40:])
+		if off >= 0 && off+int64(n) <= ioff && n >= 32 {
+			c.index[k] = packRef{pack, off, n}
+		}
+	}
+}
+
+type cacheKey [32]byte
+
+// key returns the key of the file st describes under opts; false when the file
+// cannot be identified (no inode on this OS) or changed too recently to trust its
+// times (within the file system's timestamp granularity).
+func (c *Cache) key(st fs.FileInfo, opts Options) (cacheKey, bool) {
+	id, ok := identity(st)
+	if !ok {
+		return cacheKey{}, false
+	}
+	recent := time.Now().Add(-2 * time.Second).UnixNano()
+	if id.mtime > recent || id.ctime > recent {
+		return cacheKey{}, false
+	}
+	h := sha256.New()
+	h.Write(c.salt[:])
+	fmt.Fprintf(h, "%+v\x00", id)
+	// The options that shape a result: the host enters only through whether it makes
+	// the automatic mode scan x86-64 code.
+	rosetta := ""
+	if opts.Scan == ScanAuto && hostTranslatesX86(opts.Host) {
+		rosetta = opts.Host.OS // the automatic mode scans non-Go x86-64 code of this OS
+	}
+	fmt.Fprintf(h, "deps=%v scan=%d max=%d rosetta=%q", opts.Deps, opts.Scan, opts.MaxScanBytes, rosetta)
+	var k cacheKey
+	h.Sum(k[:0])
+	return k, true
+}
+
+// get returns the cached report for k.
+func (c *Cache) get(k cacheKey) (*exe.File, bool) {
+	c.mu.Lock()
+	ref, ok := c.index[k]
+	var f *os.File
+	if ok {
+		f = c.packs[ref.pack]
+	}
+	c.mu.Unlock()
+	if !ok {
+		return nil, false
+	}
+	b := make([]byte, ref.n)
+	if _, err := f.ReadAt(b, ref.off); err != nil {
+		return nil, false
+	}
+	sum, payload := b[:32], b[32:]
+	if s := sha256.Sum256(payload); !bytes.Equal(s[:], sum) {
+		return nil, false
+	}
+	var file exe.File
+	if err := json.Unmarshal(payload, &file); err != nil {
+		return nil, false
+	}
+	return &file, true
+}
+
+// put adds f under k to the pack being built; Close (or a full pack) writes it.
+// Errors are ignored: the cache is an optimisation.
+func (c *Cache) put(k cacheKey, f *exe.File) {
+	payload, err := json.Marshal(f)
+	if err != nil || len(payload) > 64<<20 {
+		return
+	}
+	sum := sha256.Sum256(payload)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.keys = append(c.keys, packEntry{k, int64(len(c.pending)), uint32(32 + len(payload))})
+	c.pending = append(append(c.pending, sum[:]...), payload...)
+	if len(c.pending) >= packFlushAt {
+		c.flushLocked()
+	}
+}
+
+// flushLocked writes the pending entries as a pack.
+func (c *Cache) flushLocked() {
+	if len(c.keys) == 0 {
+		return
+	}
+	b := c.pending
+	ioff := int64(len(b))
+	for _, e := range c.keys {
+		b = append(b, e.key[:]...)
+		b = binary.LittleEndian.AppendUint64(b, uint64(e.off))
+		b = binary.LittleEndian.AppendUint32(b, e.n)
+	}
+	b = binary.LittleEndian.AppendUint64(b, uint64(ioff))
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(c.keys)))
+	b = append(b, packMagic[:]...)
+	var rnd [6]byte
+	rand.Read(rnd[:])
+	name := filepath.Join(c.dir, fmt.Sprintf("%020d-%x.pack", time.Now().UnixNano(), rnd))
+	if writeEntry(name, b) == nil {
+		c.wrote = true
+	}
+	c.pending, c.keys = c.pending[:0], c.keys[:0]
+}
+
+// Close writes the results added in this run and trims the cache to its bound.
+func (c *Cache) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.flushLocked()
+	for _, f := range c.packs {
+		f.Close()
+	}
+	c.packs, c.index = nil, map[cacheKey]packRef{}
+	if !c.wrote {
+		return nil
+	}
+	c.wrote = false
+	return c.trim()
+}
+
+// writeEntry writes b to p through a temporary file and a rename. It does not fsync:
+// an entry torn by a crash fails its checksum and reads as a miss (the content is
+// cheap to recompute), while an fsync per run would cost more than the run.
+func writeEntry(p string, b []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(p), ".tmp-*")
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(b)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), p)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+	}
+	return err
+}
+
+// trim removes the oldest packs until the cache holds at most three quarters of its
+// bound (and at most packMaxCount packs), when it holds more. Temporary files of
+// runs that died are removed after an hour.
+func (c *Cache) trim() error {
+	ents, err := os.ReadDir(c.dir)
+	if err != nil {
+		return err
+	}
+	type pack struct {
+		path string
+		size int64
+	}
+	var packs []pack
+	var total int64
+	for _, d := range ents {
+		info, err := d.Info()
+		if err != nil || !info.Mode().IsRegular() {
+			continue
+		}
+		p := filepath.Join(c.dir, d.Name())
+		switch {
+		case strings.HasSuffix(d.Name(), ".pack"):
+			packs = append(packs, pack{p, info.Size()})
+			total += info.Size()
+		case strings.HasPrefix(d.Name(), ".tmp-") && time.Since(info.ModTime()) > time.Hour:
+			os.Remove(p)
+		}
+	}
+	// Names start with the creation time: sorted, oldest first.
+	sort.Slice(packs, func(i, j int) bool { return packs[i].path < packs[j].path })
+	limit := c.max
+	if total > c.max {
+		limit = c.max * 3 / 4
+	}
+	for i := 0; i < len(packs) && (total > limit || len(packs)-i > packMaxCount); i++ {
+		if os.Remove(packs[i].path) == nil {
+			total -= packs[i].size
+		}
+	}
+	return nil
+}
+
+// Size returns the bytes the cache's packs take.
+func (c *Cache) Size() (int64, error) {
+	names, err := filepath.Glob(filepath.Join(c.dir, "*.pack"))
+	var total int64
+	for _, n := range names {
+		if st, err := os.Stat(n); err == nil {
+			total += st.Size()
+		}
+	}
+	return total, err
+}

@@ -1,0 +1,365 @@
+// Package inspect reads files and directory trees of executables for `gonative
+// inspect`: it walks the paths in parallel, reads every file with internal/exe, hands
+// the code of each slice to internal/isa (scanning it only when the scan can change
+// an answer, or when asked), judges it with internal/verdict, and keeps the results
+// in a persistent cache keyed by the file's identity.
+//
+// It returns data; internal/cli prints it.
+package inspect
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/gonative/gonative/internal/exe"
+	"github.com/gonative/gonative/internal/host"
+	"github.com/gonative/gonative/internal/isa"
+	"github.com/gonative/gonative/internal/verdict"
+)
+
+// ScanMode says when the machine code of a slice is scanned.
+type ScanMode int
+
+// Scan modes.
+const (
+	// ScanAuto scans only where the scan can change the verdict: x86-64 code that is
+	// not Go, judged for Rosetta 2 (a darwin/arm64 host, or a Linux host whose
+	// binfmt_misc handler for x86-64 is Rosetta). Everything else is settled by the
+	// build settings (GOAMD64, GOARM64) and the ELF ISA note.
+	ScanAuto ScanMode = iota
+	// ScanAlways scans every x86-64 and arm64 slice (inspect -v, --isa).
+	ScanAlways
+)
+
+// Options say how to inspect.
+type Options struct {
+	// Deps asks for the Go module dependency list.
+	Deps bool
+	// Scan says when code is scanned.
+	Scan ScanMode
+	// MaxScanBytes bounds the code scanned per slice (0: isa.DefaultMaxBytes).
+	MaxScanBytes int64
+	// Host is the machine the files are judged against.
+	Host host.Host
+	// Wants, when set, are the platforms every file must have (--expect).
+	Wants []verdict.Want
+	// Cache keeps results between runs; nil disables it.
+	Cache *Cache
+	// Workers is the number of files read at once; 0 means 2×GOMAXPROCS.
+	Workers int
+}
+
+// Result is one file's report: what exe read, with each slice's isa report, the
+// verdict and the --expect gate.
+type Result struct {
+	*exe.File
+	Verdict *verdict.Verdict `json:"verdict,omitempty"`
+	Unmet   []string         `json:"unmet,omitempty"` // with Options.Wants: the platforms it lacks
+	// Named is true for a path given by the caller (not found in a directory).
+	Named bool `json:"-"`
+	// Err is set when the file could not be read at all (missing, unreadable, not a
+	// regular file). Only named paths report it; others are skipped.
+	Err error `json:"-"`
+	// Cached is true when the result came from the cache.
+	Cached bool `json:"-"`
+}
+
+// Skip reports whether the result is a non-executable found while walking a
+// directory: it is not reported.
+func (r *Result) Skip() bool {
+	return r.Err == nil && !r.Named && (r.File == nil || r.Format == exe.FormatUnknown)
+}
+
+// Walk inspects the paths, walking directories (regular files only, symbolic links
+// are not followed inside them), with workers in parallel, and calls emit with the
+// results in walk order. The work per file is bounded (Options.MaxScanBytes), so one
+// pathological file holds back the output of later ones by a bounded time. An error
+// from emit stops the walk and is returned.
+func Walk(ctx context.Context, paths []string, opts Options, emit func(*Result) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	type job struct {
+		i     int
+		path  string
+		named bool
+	}
+	type done struct {
+		i int
+		r *Result
+	}
+	jobs := make(chan job)
+	results := make(chan done)
+	var walkErr error
+	go func() {
+		defer close(jobs)
+		i := 0
+		send := func(p string, named bool) bool {
+			select {
+			case jobs <- job{i, p, named}:
+				i++
+				return true
+			case <-ctx.Done():
+				return false
+			}
+		}
+		for _, p := range paths {
+			st, err := os.Stat(p)
+			if err != nil || !st.IsDir() {
+				if !send(p, true) {
+					return
+				}
+				continue
+			}
+			err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+				if err != nil {
+					if path == p {
+						return err
+					}
+					return nil // unreadable subdirectory: skip it, as find(1) would warn
+				}
+				if !d.Type().IsRegular() {
+					return nil // directories, symlinks, devices, FIFOs, sockets
+				}
+				if !send(path, false) {
+					return ctx.Err()
+				}
+				return nil
+			})
+			if err != nil {
+				walkErr = fmt.Errorf("inspect %s: %w", p, err)
+				return
+			}
+		}
+	}()
+
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = 2 * runtime.GOMAXPROCS(0)
+	}
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				r := File(ctx, j.path, j.named, opts)
+				select {
+				case results <- done{j.i, r}:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	}
+	go func() { wg.Wait(); close(results) }()
+
+	// Emit in order: hold early results until their predecessors arrive.
+	pending := map[int]*Result{}
+	next := 0
+	var emitErr error
+	for res := range results {
+		pending[res.i] = res.r
+		for {
+			r, ok := pending[next]
+			if !ok {
+				break
+			}
+			delete(pending, next)
+			next++
+			if emitErr == nil {
+				if emitErr = emit(r); emitErr != nil {
+					cancel()
+				}
+			}
+		}
+	}
+	if emitErr != nil {
+		return emitErr
+	}
+	if walkErr != nil {
+		return walkErr
+	}
+	return ctx.Err()
+}
+
+// File inspects one file; named says the caller gave its path (an error to open it is
+// then reported in Result.Err). It never panics.
+func File(ctx context.Context, path string, named bool, opts Options) (r *Result) {
+	r = &Result{Named: named}
+	defer func() {
+		if p := recover(); p != nil {
+			r.File = &exe.File{Path: path, Format: exe.FormatUnknown, Error: fmt.Sprintf("internal error (a gonative bug, please report it): %v", p)}
+		}
+	}()
+	f, err := read(ctx, path, opts, r)
+	if err != nil {
+		r.File = &exe.File{Path: path, Format: exe.FormatUnknown}
+		if named {
+			r.Err = err
+		}
+		return r
+	}
+	r.File = f
+	if f.Format == exe.FormatUnknown && !named {
+		return r
+	}
+	v := verdict.Judge(f, opts.Host)
+	r.Verdict = &v
+	if opts.Wants != nil {
+		r.Unmet = verdict.Unmet(f, opts.Wants)
+	}
+	return r
+}
+
+// read returns the file's report, from the cache when it holds one for this very
+// file (same device, inode, size, modification and change times) and these options.
+func read(ctx context.Context, path string, opts Options, r *Result) (*exe.File, error) {
+	// Stat before opening: opening a FIFO would block until a writer comes.
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, &fs.PathError{Op: "inspect", Path: path, Err: errNotRegular(st.Mode())}
+	}
+	var key cacheKey
+	cacheable := false
+	if opts.Cache != nil {
+		if key, cacheable = opts.Cache.key(st, opts); cacheable {
+			if f, ok := opts.Cache.get(key); ok {
+				f.Path = path
+				r.Cached = true
+				return f, nil
+			}
+		}
+	}
+	fd, err := os.OpenFile(path, os.O_RDONLY|openFlags, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer fd.Close()
+	st2, err := fd.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st2.Mode().IsRegular() {
+		return nil, &fs.PathError{Op: "inspect", Path: path, Err: errNotRegular(st2.Mode())}
+	}
+	f := exe.Read(ctx, fd, st2.Size(), exe.Options{Deps: opts.Deps})
+	f.Path = path
+	analyze(ctx, f, opts)
+	// Files that are not executables are cached too (a small entry): a re-run over a
+	// tree of sources opens none of them.
+	if cacheable && ctx.Err() == nil {
+		// Store only when the file did not change while it was read.
+		if st3, err := fd.Stat(); err == nil && sameFile(st, st2) && sameFile(st2, st3) {
+			opts.Cache.put(key, f)
+		}
+	}
+	return f, nil
+}
+
+// sameFile reports whether two stats describe the same unchanged file.
+func sameFile(a, b fs.FileInfo) bool {
+	ia, oka := identity(a)
+	ib, okb := identity(b)
+	return oka && okb && ia == ib
+}
+
+// analyze fills each slice's ISA report: the required level always, the scan where
+// it can change the verdict or opts asks for it.
+func analyze(ctx context.Context, f *exe.File, opts Options) {
+	for i := range f.Slices {
+		s := &f.Slices[i]
+		if s.Reader() == nil || !s.Kind.Runnable() || s.Err != nil {
+			continue // a damaged slice is not scanned: it never runs anyway
+		}
+		switch s.Arch {
+		case "amd64", "386", "arm64":
+		default:
+			continue
+		}
+		in := isa.Input{Go: s.Go != nil, MaxBytes: opts.MaxScanBytes}
+		if s.Go != nil && (len(s.Go.Settings) > 0 || s.Go.Sources["settings"] == "buildinfo") {
+			// Build info was read: a missing GOAMD64 is Go's default, v1. Without
+			// build info the level is unknown, never assumed.
+			in.GoSettings = s.Go.Settings
+			if in.GoSettings == nil {
+				in.GoSettings = map[string]string{}
+			}
+		}
+		scan := opts.Scan == ScanAlways && s.Arch != "386"
+		var code *isa.Code
+		var err error
+		if scan {
+			code, err = s.Code(s.Go == nil)
+		} else {
+			code, err = s.CodeInfo()
+		}
+		if err != nil {
+			s.Notes = append(s.Notes, "instruction-set analysis: "+err.Error())
+			continue
+		}
+		in.Scan = scan
+		rep, err := isa.Analyze(ctx, s.Reader(), code, in)
+		if err == nil && !scan && opts.Scan == ScanAuto && scanChangesVerdict(s, rep, opts.Host) {
+			if code, err = s.Code(true); err == nil {
+				in.Scan = true
+				rep, err = isa.Analyze(ctx, s.Reader(), code, in)
+			}
+		}
+		if err != nil {
+			s.Notes = append(s.Notes, "instruction-set analysis: "+err.Error())
+			continue
+		}
+		s.ISA = rep
+	}
+}
+
+// scanChangesVerdict reports whether scanning the code of slice s, whose unscanned
+// report is r, can change how h runs it. Only the Rosetta 2 verdict of x86-64 code
+// that is not Go rests on the code: whether it executes AVX (macOS 15 and later) or
+// AVX-512 (never), for a slice of the host's OS. The required level comes from
+// GOAMD64/GOARM64 and the ELF ISA note, never from a scan, so a host's CPU features
+// need no scan.
+func scanChangesVerdict(s *exe.Slice, r *isa.Report, h host.Host) bool {
+	if r.Arch != "amd64" || r.Rosetta != nil || r.Go || !hostTranslatesX86(h) {
+		return false
+	}
+	return s.OS == h.OS || (h.OS == "linux" && s.OS == "")
+}
+
+// hostTranslatesX86 reports whether h runs x86-64 code through Rosetta 2.
+func hostTranslatesX86(h host.Host) bool {
+	if h.OS == "darwin" && h.Arch == "arm64" {
+		return true
+	}
+	if h.OS == "linux" && h.Arch != "amd64" {
+		if b, ok := h.Handler("amd64"); ok && strings.Contains(b.Interpreter, "rosetta") {
+			return true
+		}
+	}
+	return false
+}
+
+func errNotRegular(m fs.FileMode) error {
+	switch {
+	case m.IsDir():
+		return errors.New("is a directory")
+	case m&fs.ModeNamedPipe != 0:
+		return errors.New("is a named pipe")
+	case m&fs.ModeSocket != 0:
+		return errors.New("is a socket")
+	case m&fs.ModeDevice != 0:
+		return errors.New("is a device")
+	}
+	return errors.New("is not a regular file")
+}

@@ -1,0 +1,43 @@
+package isa
+
+import "strings"
+
+// x86Variant matches the names of functions that are one CPU-specific variant among
+// several, picked at run time by CPUID (glibc's ifunc variants such as
+// __memmove_avx_unaligned_erms or __strlen_evex, OpenSSL's *_avx2 ...).
+func x86Variant(name string) bool {
+	words := strings.FieldsFunc(strings.ToLower(name), func(r rune) bool { return r == '_' || r == '.' || r == '$' || r == '@' })
+	for _, w := range words {
+		for _, k := range []string{"avx", "evex", "sse3", "ssse3", "sse4", "popcnt", "bmi", "fma", "f16c",
+			"lzcnt", "movbe", "aesni", "shaext", "pclmul", "rdrand", "rdseed", "amx"} {
+			if strings.HasPrefix(w, k) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// arm64Helper matches the outline-atomics helpers (__aarch64_cas4_acq,
+// __aarch64_ldadd8_relax ...) that GCC's libgcc (GCC 10's -moutline-atomics) and
+// compiler-rt link in: they test __aarch64_have_lse_atomics at run time before using
+// LSE.
+func arm64Helper(name string) bool { return strings.HasPrefix(name, "__aarch64_") }
+
+// guard tells whether addresses, visited in increasing order, lie in a guarded span.
+// It keeps a cursor, so a linear scan costs O(spans + lookups).
+type guard struct {
+	spans []Span // sorted by Lo
+	i     int
+}
+
+// in reports whether a lies in a span. Addresses must not decrease between calls,
+// except at the start of a new range, after reset.
+func (g *guard) in(a uint64) bool {
+	for g.i < len(g.spans) && g.spans[g.i].Hi <= a {
+		g.i++
+	}
+	return g.i < len(g.spans) && g.spans[g.i].Lo <= a
+}
+
+func (g *guard) reset() { g.i = 0 }
