@@ -19,8 +19,10 @@ import (
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"gonative":      func() { os.Exit(cli.Main(os.Args[1:])) },
-		"faketoolchain": func() { os.Exit(fakeToolchainMain()) },
+		"gonative":                  func() { watch(); os.Exit(cli.Main(os.Args[1:])) },
+		"faketoolchain":             func() { watch(); os.Exit(fakeToolchainMain()) },
+		"gonative-test-hang":        hangForever,
+		"gonative-test-kernel-quit": kernelQuitForever,
 	})
 }
 
@@ -44,11 +46,16 @@ func TestScript(t *testing.T) {
 	}
 	// The scripts run gonative as this test binary: under qemu-user (-exec) the kernel
 	// must be able to start it again by itself, through a binfmt_misc handler.
-	if hw.Arch != runtime.GOARCH {
+	emulated := hw.Arch != runtime.GOARCH
+	if emulated {
 		if _, ok := hw.Handler(runtime.GOARCH); !ok {
 			t.Skipf("this %s test binary runs emulated on %s hardware and no binfmt_misc handler would run it again: "+
 				"install qemu-user-static and binfmt-support (scripts/test.sh registers the handler)", runtime.GOARCH, hw.Arch)
 		}
+	}
+	cmdTimeout, err := scriptCmdTimeout(emulated)
+	if err != nil {
+		t.Fatal(err)
 	}
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
@@ -65,6 +72,13 @@ func TestScript(t *testing.T) {
 			e.Setenv("HOSTGOOS", hw.OS)
 			e.Setenv("HOSTGOARCH", hw.Arch)
 			e.Setenv("GONATIVE_HOME", filepath.Join(e.WorkDir, ".gonative"))
+			e.Setenv(cmdTimeoutEnv, cmdTimeout.String())
+			if emulated {
+				// Go programs under qemu-user hang at random in futex waits with
+				// asynchronous preemption on (golang/go#70329, #36981); the
+				// preemption signals are what qemu-user handles worst.
+				e.Setenv("GODEBUG", strings.TrimPrefix(os.Getenv("GODEBUG")+",asyncpreemptoff=1", ","))
+			}
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
