@@ -417,8 +417,8 @@ func allowed(rules []AllowRule, stage, reason string) bool {
 // Summary is the report over every stage of a run.
 type Summary struct {
 	Runs         []*Run
-	Counts       Counts // forbidden skips count as failed
-	Failed       int // Counts.Failed plus failed stages
+	Counts       Counts // forbidden skips and failed stages count as failed
+	Failed       int    // Counts.Failed plus failed stages
 	Forbidden    []*Result
 	FailedStages []string
 	ci           bool
@@ -443,7 +443,20 @@ func Summarize(runs []*Run, allow []AllowRule, ci bool, failedStages []string) *
 	// A forbidden skip fails the run: the last line counts it as failed, not skipped.
 	s.Counts.Skipped -= len(s.Forbidden)
 	s.Counts.Failed += len(s.Forbidden)
-	s.Failed = s.Counts.Failed + len(failedStages)
+	// A failed stage whose tests did not already count a failure (gofmt, vet, a go
+	// test that could not start) counts as one failure.
+	for _, st := range failedStages {
+		counted := false
+		for _, r := range runs {
+			if r.Stage == st && r.Counts().Failed > 0 {
+				counted = true
+			}
+		}
+		if !counted {
+			s.Counts.Failed++
+		}
+	}
+	s.Failed = s.Counts.Failed
 	return s
 }
 

@@ -230,9 +230,14 @@ arm64  ^set GONATIVE_INTEGRATION=1
 	if s := Summarize([]*Run{skipRun(t, "native", "set GONATIVE_INTEGRATION=1 to build more")}, allow, true, nil); s.Failed != 1 {
 		t.Errorf("an arm64-only rule allowed a native skip")
 	}
-	// A failed stage fails the run even when every test passed.
-	if s := Summarize([]*Run{skipRun(t, "native")}, nil, true, []string{"vet"}); s.Failed != 1 {
-		t.Errorf("a failed stage did not fail the run")
+	// A failed stage fails the run even when every test passed, and counts once.
+	if s := Summarize([]*Run{skipRun(t, "native")}, nil, true, []string{"vet"}); s.Failed != 1 || s.Counts.Failed != 1 {
+		t.Errorf("a failed stage: Failed=%d Counts=%v, want 1 failure", s.Failed, s.Counts)
+	}
+	// A test stage whose failed tests are counted already does not count again.
+	failing, _ := stream(t, "native", events(t, pkg, [3]string{"run", "TestA", ""}, [3]string{"fail", "TestA", ""}, [3]string{"fail", "", ""}))
+	if s := Summarize([]*Run{failing}, nil, true, []string{"native"}); s.Counts.Failed != 1 {
+		t.Errorf("a failed test stage counted twice: %v", s.Counts)
 	}
 }
 
