@@ -479,6 +479,7 @@ func (s *Summary) Write(w io.Writer) {
 	}
 	var skipped, failed []*Result
 	for _, r := range s.Runs {
+		testFailed := map[string]bool{}
 		for _, t := range r.Tests {
 			switch t.Action {
 			case "skip":
@@ -486,10 +487,12 @@ func (s *Summary) Write(w io.Writer) {
 			case "pass":
 			default:
 				failed = append(failed, t)
+				testFailed[t.Package] = true
 			}
 		}
+		// A package that failed with no failed test: a build failure, a TestMain exit.
 		for _, p := range r.Packages {
-			if p.Action != "pass" && p.Action != "skip" {
+			if p.Action != "pass" && p.Action != "skip" && !testFailed[p.Package] {
 				failed = append(failed, p)
 			}
 		}

@@ -104,6 +104,18 @@ func TestStreamBuildFailureAndCrash(t *testing.T) {
 	if !strings.Contains(out, "test timed out") {
 		t.Errorf("the unfinished test's output is not printed:\n%s", out)
 	}
+	var rep bytes.Buffer
+	Summarize([]*Run{r}, nil, false, nil).Write(&rep)
+	for _, want := range []string{
+		"failed (2):\n",
+		"internal/exe (package: build failure or test binary exit)",
+		"internal/exe/crash TestHang (did not finish: crash or time-out)",
+		"0 passed, 2 failed, 0 skipped\n",
+	} {
+		if !strings.Contains(rep.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, rep.String())
+		}
+	}
 }
 
 // lockedBuffer is a bytes.Buffer safe for one writer and one reader.
