@@ -144,7 +144,7 @@ test_arm64() {
 		[ -z "${CI:-}" ] || return 1
 		return
 	fi
-	# Go programs under qemu-user hang at random in futex waits with asynchronous
+	# Go programs under qemu-user are reported to hang in futex waits with asynchronous
 	# preemption on (golang/go#70329, #36981): the test binaries run without it, and
 	# cmd/gonative turns it off for the commands its scripts run.
 	GODEBUG=${GODEBUG:+$GODEBUG,}asyncpreemptoff=1 \
