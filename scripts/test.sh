@@ -1,25 +1,69 @@
 #!/usr/bin/env bash
-# The test command: sets up what the tests need, then runs every check CI runs.
+# The test command: sets up what the tests need, then runs every check CI runs, and
+# ends with a summary of every test and stage whose last line is
+# "N passed, N failed, N skipped".
 #
-#   scripts/test.sh            everything (as .ci/run does)
+#   scripts/test.sh                    everything (as .ci/run does)
+#   TEST_STAGES="vet native" scripts/test.sh   only the stages named (see stages below)
 #
 # On Debian (as root, or with sudo) it installs the packages the tests use; elsewhere the
-# tests that need a missing tool skip and name the package to install.
+# tests that need a missing tool skip and name the package to install. With CI set, a
+# skip not listed in scripts/ci-skips.txt fails the run: the test command must provide
+# what the tests need.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(qemu-user-static binfmt-support gcc-aarch64-linux-gnu llvm pkg-config hyperfine file)
-# scripts/corpus.sh and the corpus tests: binutils (readelf, strings), openssl (Developer ID), npm (npm pack)
-# unless a Node.js install already brings it.
-packages+=(binutils openssl)
+# Debian packages the tests use (and nothing else): one a line, with who needs it.
+packages=(
+	gcc                        # cgo fixtures, isa scans of C code, doctor's archive check
+	binutils                   # objdump (isa ground truth), ar
+	gcc-aarch64-linux-gnu      # linux/arm64 cgo: build, exe, isa fixtures
+	binutils-aarch64-linux-gnu # aarch64-linux-gnu-objdump (isa ground truth)
+	qemu-user-static           # the linux/arm64 pass, smoke runs of arm64 builds
+	binfmt-support             # update-binfmts: registers qemu-aarch64 with binfmt_misc
+	llvm                       # llvm-lipo, llvm-objdump, llvm-objcopy: Mach-O ground truth
+	pkg-config                 # build: cgo packages found through pkg-config
+	libc6-dev-arm64-cross      # arm64 C fixtures and cgo smoke runs (isa, bench, init)
+	file                       # corpus: file(1) ground truth
+	openssl                    # corpus: the Developer ID signature (openssl cms -verify)
+	golang-1.19-go             # exe: go1.19 fixtures (old pclntab layouts, external linking)
+)
+# npm (npm pack, for the corpus) comes with Node.js where it is installed.
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 
+# The stages, in order: NAME FUNCTION. Adding a stage is one line here and a function
+# below. Stages named in TEST_STAGES run alone (setup always runs).
+stages=(
+	"setup install_packages"
+	"modules go_mod_download"
+	"corpus fetch_corpus"
+	"gofmt check_gofmt"
+	"vet vet_targets"
+	"native test_native"
+	"arm64 test_arm64"
+)
+
+# Time bounds for one package's test binary (go test -timeout: at it, the binary dumps
+# its goroutines and fails), chosen so both passes fit CI's 90 minutes; cmd/gonative
+# also bounds each command a testscript runs (GONATIVE_SCRIPT_CMD_TIMEOUT, default 10m
+# natively, 5m emulated), so a hang fails fast, naming the command, with a goroutine dump.
+native_timeout=${TEST_TIMEOUT_NATIVE:-20m}
+arm64_timeout=${TEST_TIMEOUT_ARM64:-30m}
+
+# One build cache and one fixture cache for every stage (and every run).
+GOCACHE=$(go env GOCACHE)
+export GOCACHE
+export GONATIVE_FIXTURE_CACHE=${GONATIVE_FIXTURE_CACHE:-$GOCACHE/../gonative-fixtures}
+run_dir=$(mktemp -d "${TMPDIR:-/tmp}/gonative-test.XXXXXX")
+trap 'rm -rf "$run_dir"' EXIT
+go build -o "$run_dir/testsum" ./scripts/testsum
+
+sudo=""
 install_packages() {
-	command -v apt-get >/dev/null 2>&1 || { echo "test: no apt-get; tests that need ${packages[*]} will skip"; return; }
-	local sudo=""
+	command -v apt-get >/dev/null 2>&1 || { echo "no apt-get; tests that need ${packages[*]} will skip"; return; }
 	if [ "$(id -u)" != 0 ]; then
 		if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo="sudo -n"; else
-			echo "test: not root and no sudo; tests that need ${packages[*]} will skip"; return
+			echo "not root and no sudo; tests that need ${packages[*]} will skip"; return
 		fi
 	fi
 	local missing=()
@@ -27,51 +71,125 @@ install_packages() {
 		dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
 	done
 	if [ ${#missing[@]} -gt 0 ]; then
-		echo "test: installing ${missing[*]}"
-		$sudo apt-get update -qq
-		DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+		echo "installing ${missing[*]}"
+		$sudo apt-get update -qq || return 1
+		DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || return 1
+	else
+		echo "installed: ${packages[*]}"
 	fi
-	# Register the arm64 binfmt handler so linux/arm64 test binaries run directly.
+	# Register the arm64 binfmt handler: the arm64 pass runs gonative (the test binary)
+	# again from inside testscripts, which only the kernel's handler can do.
 	if [ ! -e /proc/sys/fs/binfmt_misc/register ]; then
 		$sudo mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc 2>/dev/null ||
-			echo "test: cannot mount binfmt_misc here; arm64 tests run through -exec qemu-aarch64-static"
+			echo "cannot mount binfmt_misc here; arm64 tests run through -exec qemu-aarch64-static"
 	fi
 	if [ -e /proc/sys/fs/binfmt_misc/register ] && command -v update-binfmts >/dev/null 2>&1; then
 		$sudo update-binfmts --enable qemu-aarch64 2>/dev/null ||
-			echo "test: cannot enable the qemu-aarch64 binfmt handler; arm64 tests run through -exec qemu-aarch64-static"
+			echo "cannot enable the qemu-aarch64 binfmt handler; arm64 tests run through -exec qemu-aarch64-static"
 	fi
 }
 
-step() { printf '\n== %s\n' "$*"; }
+go_mod_download() { go mod download; }
 
-install_packages
+# fetch_corpus downloads the real-world corpus (cached; seconds when nothing changed).
+# An unreachable registry is not a failure here: the corpus tests skip as "offline".
+fetch_corpus() { scripts/corpus.sh; }
 
-step "real-world corpus (scripts/corpus.sh)"
-scripts/corpus.sh || echo "corpus: incomplete (see above): the corpus tests will fail and say which file"
+check_gofmt() {
+	local unformatted
+	unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+	if [ -n "$unformatted" ]; then
+		echo "gofmt would change:"; echo "$unformatted"; return 1
+	fi
+}
 
-step "go mod download"
-go mod download
+# vet_targets vets every platform gonative ships for, once per distinct set of files
+# (no package has GOARCH-specific files today, so that is once per GOOS), the GOOSes
+# concurrently, sharing the build cache.
+vet_targets() {
+	local targets=(linux/amd64 linux/arm64 darwin/arm64 darwin/amd64 windows/amd64 windows/arm64)
+	local -A seen=()
+	local pids=() names=() t key
+	for t in "${targets[@]}"; do
+		key=$(GOOS=${t%/*} GOARCH=${t#*/} go list -f '{{.ImportPath}} {{.GoFiles}} {{.CgoFiles}} {{.TestGoFiles}} {{.XTestGoFiles}}' ./... | cksum)
+		if [ -n "${seen[$key]:-}" ]; then
+			echo "vet $t: same files as ${seen[$key]}"
+			continue
+		fi
+		seen[$key]=$t
+		( start=$SECONDS
+		  if GOOS=${t%/*} GOARCH=${t#*/} go vet ./... >"$run_dir/vet-${t/\//-}.log" 2>&1; then
+			echo "vet $t: ok ($((SECONDS - start))s)"
+		  else
+			echo "vet $t: FAILED ($((SECONDS - start))s)"; cat "$run_dir/vet-${t/\//-}.log"; exit 1
+		  fi ) &
+		pids+=($!); names+=("$t")
+	done
+	local failed=0 i
+	for i in "${!pids[@]}"; do
+		wait "${pids[$i]}" || failed=1
+	done
+	return $failed
+}
 
-step "gofmt"
-unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
-if [ -n "$unformatted" ]; then
-	echo "gofmt would change:"; echo "$unformatted"; exit 1
-fi
+# go_test STAGE ARGS...: go test -json ARGS, summarised per package as it runs.
+go_test() {
+	local stage=$1; shift
+	local rc=0
+	go test -json "$@" 2>&1 | "$run_dir/testsum" -stage "$stage" -o "$run_dir/$stage.json" || rc=$?
+	return $rc
+}
 
-step "go vet"
-for target in linux/amd64 linux/arm64 darwin/arm64 darwin/amd64 windows/amd64; do
-	echo "vet $target"
-	GOOS=${target%/*} GOARCH=${target#*/} go vet ./...
+# The vet stage ran every analyzer for every platform: go test's own vet (a subset)
+# would only repeat it, so -vet=off.
+test_native() {
+	GONATIVE_INTEGRATION=1 go_test native -count=1 -vet=off -timeout "$native_timeout" ./...
+}
+
+test_arm64() {
+	if [ "$(go env GOHOSTARCH)" = arm64 ]; then
+		echo "already arm64: the native run covered it"; return
+	fi
+	if ! command -v qemu-aarch64-static >/dev/null 2>&1; then
+		echo "qemu-aarch64-static not found (apt-get install qemu-user-static)"
+		[ -z "${CI:-}" ] || return 1
+		return
+	fi
+	# Go programs under qemu-user are reported to hang in futex waits with asynchronous
+	# preemption on (golang/go#70329, #36981): the test binaries run without it, and
+	# cmd/gonative turns it off for the commands its scripts run.
+	GODEBUG=${GODEBUG:+$GODEBUG,}asyncpreemptoff=1 \
+		GOARCH=arm64 go_test arm64 -count=1 -vet=off -timeout "$arm64_timeout" -exec "qemu-aarch64-static" ./...
+}
+
+fmt_time() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
+
+failed_stages=()
+timings=()
+total_start=$SECONDS
+for s in "${stages[@]}"; do
+	name=${s%% *} fn=${s#* }
+	if [ -n "${TEST_STAGES:-}" ] && [ "$name" != setup ] && [[ " $TEST_STAGES " != *" $name "* ]]; then
+		continue
+	fi
+	printf '\n== %s\n' "$name"
+	start=$SECONDS
+	status=ok
+	$fn || { status=FAILED; failed_stages+=("$name"); }
+	elapsed=$((SECONDS - start))
+	printf -- '-- %s: %s in %s\n' "$name" "$status" "$(fmt_time $elapsed)"
+	timings+=("$(printf '%-8s %-6s %s' "$name" "$status" "$(fmt_time $elapsed)")")
 done
 
-step "go test (native, with integration tests)"
-GONATIVE_INTEGRATION=1 go test -count=1 -timeout 20m ./...
-
-step "go test (linux/arm64)"
-if [ "$(go env GOHOSTARCH)" = arm64 ]; then
-	echo "already arm64: the native run covered it"
-elif command -v qemu-aarch64-static >/dev/null 2>&1; then
-	GOARCH=arm64 go test -count=1 -timeout 20m -exec "qemu-aarch64-static" ./...
-else
-	echo "skipped: qemu-aarch64-static not found (apt-get install qemu-user-static)"
-fi
+printf '\n== summary\n'
+printf 'stages (load average %s):\n' "$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
+printf '  %s\n' "${timings[@]}"
+printf '  %-8s        %s\n' total "$(fmt_time $((SECONDS - total_start)))"
+ci_flag=()
+[ -z "${CI:-}" ] || ci_flag=(-ci)
+stage_flags=()
+for s in "${failed_stages[@]}"; do stage_flags+=(-failed-stage "$s"); done
+shopt -s nullglob
+rc=0
+"$run_dir/testsum" -report -allow scripts/ci-skips.txt "${ci_flag[@]}" "${stage_flags[@]}" "$run_dir"/*.json || rc=$?
+exit $rc

@@ -1,0 +1,3 @@
+package main
+
+func quitSelfSignal() bool { return false }
