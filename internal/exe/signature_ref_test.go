@@ -75,7 +75,7 @@ func wantValid(t *testing.T, path, ident string) *exe.Signature {
 	if s == nil {
 		t.Fatalf("%s: no signature reported", path)
 	}
-	if !s.Present || !s.Valid || !s.AdHoc || s.HashType != "sha256" || s.PageSize != 4096 || s.Identifier != ident {
+	if !s.Present || !isTrue(s.Valid) || !s.AdHoc || s.HashType != "sha256" || s.PageSize != 4096 || s.Identifier != ident {
 		t.Errorf("%s: signature %+v, want present, valid, ad hoc, sha256, 4096-byte pages, identifier %q", path, *s, ident)
 	}
 	off, _ := codeLimit(t, path)
@@ -99,7 +99,7 @@ func wantBroken(t *testing.T, path string, off int64) {
 		t.Fatal(err)
 	}
 	s := inspectSlice(t, edited).Signature
-	if s == nil || !s.Present || s.Valid {
+	if s == nil || !s.Present || !isFalse(s.Valid) {
 		t.Fatalf("one byte changed at %d: signature %+v, want present and not valid", off, s)
 	}
 	if !strings.Contains(s.Problem, "page") {
@@ -147,7 +147,7 @@ func TestSignatureGoLinkerAMD64Unsigned(t *testing.T) {
 		t.Skipf("this Go's linker signs darwin/amd64 (LC_CODE_SIGNATURE at %d): update the test", off)
 	}
 	s := inspectSlice(t, path).Signature
-	if s == nil || s.Present || s.Valid {
+	if s == nil || s.Present || isTrue(s.Valid) {
 		t.Errorf("unsigned darwin/amd64: signature %+v, want absent and not valid", s)
 	}
 }
@@ -168,7 +168,7 @@ func TestSignatureTruncated(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, s := range f.Slices {
-		if s.Signature != nil && s.Signature.Valid {
+		if s.Signature != nil && isTrue(s.Signature.Valid) {
 			t.Errorf("signature cut off: %+v, want not valid", *s.Signature)
 		}
 	}
@@ -246,7 +246,7 @@ func TestSignatureInUniversal(t *testing.T) {
 		if s.Arch != "arm64" {
 			continue
 		}
-		if s.Signature == nil || !s.Signature.Valid || s.Offset == 0 {
+		if s.Signature == nil || !isTrue(s.Signature.Valid) || s.Offset == 0 {
 			t.Errorf("arm64 slice at %d: signature %+v, want valid", s.Offset, s.Signature)
 		}
 		// Break a byte of the arm64 slice's code: the slice's signature fails.
@@ -259,9 +259,13 @@ func TestSignatureInUniversal(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, gs := range g.Slices {
-			if gs.Arch == "arm64" && (gs.Signature == nil || gs.Signature.Valid) {
+			if gs.Arch == "arm64" && (gs.Signature == nil || !isFalse(gs.Signature.Valid)) {
 				t.Errorf("edited arm64 slice: signature %+v, want not valid", gs.Signature)
 			}
 		}
 	}
 }
+
+// isTrue and isFalse read a tri-state fact: nil is unknown, neither true nor false.
+func isTrue(b *bool) bool  { return b != nil && *b }
+func isFalse(b *bool) bool { return b != nil && !*b }
