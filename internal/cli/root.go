@@ -124,6 +124,7 @@ Exit codes: 0 success, 1 the command failed, 3 the command found problems.`,
 		newPruneCmd(),
 		newBuildCmd(),
 		newUniversalCmd(),
+		newInitCmd(),
 	)
 	return root
 }
