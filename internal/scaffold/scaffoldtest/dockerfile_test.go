@@ -102,7 +102,7 @@ func TestDockerfile(t *testing.T) {
 					if strings.Contains(line, "go mod download") {
 						download = i
 						mounts := instructions.GetMounts(c)
-						wantMounts(t, "download", mounts, cacheMount("/go/pkg/mod"), bindMount("go.mod", "go.mod"))
+						wantMounts(t, "download", mounts, cacheMount("/go/pkg/mod"), bindMount("go.mod", "/src/go.mod"))
 						hasSum := slices.ContainsFunc(mounts, func(m *instructions.Mount) bool { return m.Source == "go.sum" })
 						if hasSum != m.HasSum {
 							t.Errorf("go.sum mount %v, go.sum exists %v", hasSum, m.HasSum)
