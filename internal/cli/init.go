@@ -186,4 +186,3 @@ func terminalSafe(s string) string {
 	}
 	return s
 }
-

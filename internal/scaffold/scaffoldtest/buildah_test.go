@@ -376,4 +376,3 @@ func TestBuildPure(t *testing.T) {
 	e.serveBaseImages(t, nil)
 	buildAndCheck(t, e, plain, "", "hello", ":cgo=0")
 }
-
