@@ -376,3 +376,16 @@ func TestBuildPure(t *testing.T) {
 	e.serveBaseImages(t, nil)
 	buildAndCheck(t, e, plain, "", "hello", ":cgo=0")
 }
+
+// TestBuildCgo builds the Dockerfile of a cgo module for both platforms. The builder
+// image carries this machine's Debian gcc and cross gcc (aarch64-linux-gnu) with its
+// libc, so the Dockerfile's `command -v $triplet-gcc` finds them and its apt-get branch
+// (which needs Debian's mirrors) is not taken here; TestDockerfile checks that branch.
+func TestBuildCgo(t *testing.T) {
+	e := requireBuildah(t)
+	if runtime.GOARCH != "amd64" {
+		t.Skip("the cgo builder image is made from an amd64 machine's Debian packages")
+	}
+	e.serveBaseImages(t, toolchainLayer)
+	buildAndCheck(t, e, cgo, "", "answer 42", ":cgo=1")
+}
