@@ -38,7 +38,10 @@ type buildEnv struct {
 	buildPlatform  string // linux/GOARCH of this machine
 	foreign        string // the other platform, built without emulation
 	qemu           string // qemu-user for the foreign platform
-	builder, final string // image references in the registry
+	builder    string // the golang-like builder's reference in the registry
+	cgoBuilder string // the same with C compilers for both platforms ("" off amd64)
+	final      string // the final base's reference
+	tmp        string // buildah's TMPDIR, where it keeps cache mounts
 }
 
 func requireBuildah(t *testing.T) *buildEnv {
@@ -71,6 +74,12 @@ func requireBuildah(t *testing.T) *buildEnv {
 	if err := os.WriteFile(e.policy, []byte(`{"default":[{"type":"insecureAcceptAnything"}]}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// buildah keeps RUN --mount=type=cache contents under $TMPDIR/buildah-cache
+	// (/var/tmp by default): keep them in the test's directory.
+	e.tmp = filepath.Join(dir, "tmp")
+	if err := os.Mkdir(e.tmp, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.WriteFile(filepath.Join(dir, "registries.conf"), []byte("unqualified-search-registries = []\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -85,9 +94,9 @@ func requireBuildah(t *testing.T) *buildEnv {
 
 // serveBaseImages makes the base images and serves them from an in-process registry
 // on loopback: a golang-like builder, for the build platform only, from this machine's
-// Go and Debian's busybox-static (plus, when cc is set, the layer it makes); and a
-// minimal final base for both platforms.
-func (e *buildEnv) serveBaseImages(t *testing.T, extra func(testing.TB) v1.Layer) {
+// Go and Debian's busybox-static, and the same with this machine's C compilers (amd64
+// machines only); and a minimal final base for both platforms.
+func (e *buildEnv) serveBaseImages(t *testing.T) {
 	t.Helper()
 	bb := "/bin/busybox"
 	if f, err := elf.Open(bb); err != nil {
@@ -115,18 +124,14 @@ func (e *buildEnv) serveBaseImages(t *testing.T, extra func(testing.TB) v1.Layer
 		"GOPATH=/go", "HOME=/root", "GOTOOLCHAIN=local",
 	}
 	layers := []v1.Layer{busyboxLayer(t, bb), goLayer(t, goroot)}
-	if extra != nil {
-		layers = append(layers, extra(t))
-	}
-	builder := image(t, arch, env, layers...)
-	// An index holding only the build platform: a builder for the foreign platform
+	// Indexes holding only the build platform: a builder for the foreign platform
 	// does not exist, so the compile cannot have run emulated.
-	bidx, err := index(builder)
-	if err != nil {
-		t.Fatal(err)
-	}
 	e.builder = e.registry + "/gonative-test/golang:local"
-	e.push(t, e.builder, bidx)
+	e.pushImage(t, e.builder, image(t, arch, env, layers...))
+	if arch == "amd64" {
+		e.cgoBuilder = e.registry + "/gonative-test/golang:cgo"
+		e.pushImage(t, e.cgoBuilder, image(t, arch, env, append(layers, toolchainLayer(t))...))
+	}
 
 	var finals []v1.Image
 	for _, a := range []string{"amd64", "arm64"} {
@@ -143,6 +148,15 @@ func (e *buildEnv) serveBaseImages(t *testing.T, extra func(testing.TB) v1.Layer
 	e.push(t, e.final, fidx)
 }
 
+func (e *buildEnv) pushImage(t *testing.T, ref string, img v1.Image) {
+	t.Helper()
+	idx, err := index(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.push(t, ref, idx)
+}
+
 func (e *buildEnv) push(t *testing.T, ref string, idx v1.ImageIndex) {
 	t.Helper()
 	r, err := name.ParseReference(ref, name.Insecure)
@@ -157,12 +171,12 @@ func (e *buildEnv) push(t *testing.T, ref string, idx v1.ImageIndex) {
 func (e *buildEnv) cmd(ctx context.Context, args ...string) *exec.Cmd {
 	base := []string{"--root", e.root, "--runroot", e.runroot, "--storage-driver", "vfs"}
 	c := exec.CommandContext(ctx, e.buildah, append(base, args...)...)
-	c.Env = append(os.Environ(), "CONTAINERS_REGISTRIES_CONF="+filepath.Join(filepath.Dir(e.policy), "registries.conf"))
+	c.Env = append(os.Environ(), "CONTAINERS_REGISTRIES_CONF="+filepath.Join(filepath.Dir(e.policy), "registries.conf"), "TMPDIR="+e.tmp)
 	return c
 }
 
 // build builds the Dockerfile in dir for one platform and returns the log.
-func (e *buildEnv) build(t *testing.T, dir, platform, tag string) string {
+func (e *buildEnv) build(t *testing.T, dir, builder, platform, tag string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
@@ -173,7 +187,7 @@ func (e *buildEnv) build(t *testing.T, dir, platform, tag string) string {
 		// build argument" and drops --platform from FROM): give it the value
 		// BuildKit would. The Dockerfile stays as written.
 		"--build-arg", "BUILDPLATFORM="+e.buildPlatform,
-		"--build-arg", "GO_IMAGE="+e.builder,
+		"--build-arg", "GO_IMAGE="+builder,
 		"--build-arg", "BASE_IMAGE="+e.final,
 		"-t", tag, dir)
 	var out bytes.Buffer
@@ -283,7 +297,7 @@ var layerID = regexp.MustCompile(`(?m)^--> (?:Using cache )?([0-9a-f]{11,64})$`)
 // buildAndCheck renders the Dockerfile for fixture f, builds it for both platforms and
 // checks every image: the download layer shared, a binary of each image's platform,
 // the foreign one run under qemu-user.
-func buildAndCheck(t *testing.T, e *buildEnv, f fixture, prog, want string, expect string) {
+func buildAndCheck(t *testing.T, e *buildEnv, builder string, f fixture, prog, want string, expect string) {
 	dir, _, files := f.render(t, scaffold.Docker, scaffold.Options{Main: prog})
 	for p, data := range files {
 		if err := os.WriteFile(filepath.Join(dir, p), data, 0o644); err != nil {
@@ -292,7 +306,7 @@ func buildAndCheck(t *testing.T, e *buildEnv, f fixture, prog, want string, expe
 	}
 	logs := map[string]string{}
 	for _, pl := range []string{e.buildPlatform, e.foreign} {
-		logs[pl] = e.build(t, dir, pl, "localhost/gonative-test/"+f.name+":"+strings.ReplaceAll(pl, "/", "-"))
+		logs[pl] = e.build(t, dir, builder, pl, "localhost/gonative-test/"+f.name+":"+strings.ReplaceAll(pl, "/", "-"))
 	}
 
 	// The download layer: built once, for the first platform, and taken from the
@@ -370,22 +384,21 @@ func crossSysroot(hostArch string) string {
 	return "/usr/x86_64-linux-gnu"
 }
 
-// TestBuildPure builds the Dockerfile of a pure-Go module for both platforms.
-func TestBuildPure(t *testing.T) {
-	e := requireBuildah(t)
-	e.serveBaseImages(t, nil)
-	buildAndCheck(t, e, plain, "", "hello", ":cgo=0")
-}
-
-// TestBuildCgo builds the Dockerfile of a cgo module for both platforms. The builder
+// TestBuild builds the Dockerfiles of a pure-Go module and of a cgo module for both
+// platforms, sharing one buildah storage, registry and cache mounts. The cgo builder
 // image carries this machine's Debian gcc and cross gcc (aarch64-linux-gnu) with its
 // libc, so the Dockerfile's `command -v $triplet-gcc` finds them and its apt-get branch
 // (which needs Debian's mirrors) is not taken here; TestDockerfile checks that branch.
-func TestBuildCgo(t *testing.T) {
+func TestBuild(t *testing.T) {
 	e := requireBuildah(t)
-	if runtime.GOARCH != "amd64" {
-		t.Skip("the cgo builder image is made from an amd64 machine's Debian packages")
-	}
-	e.serveBaseImages(t, toolchainLayer)
-	buildAndCheck(t, e, cgo, "", "answer 42", ":cgo=1")
+	e.serveBaseImages(t)
+	t.Run("pure", func(t *testing.T) {
+		buildAndCheck(t, e, e.builder, plain, "", "hello", ":cgo=0")
+	})
+	t.Run("cgo", func(t *testing.T) {
+		if e.cgoBuilder == "" {
+			t.Skip("the cgo builder image is made from an amd64 machine's Debian packages")
+		}
+		buildAndCheck(t, e, e.cgoBuilder, cgo, "", "answer 42", ":cgo=1")
+	})
 }
