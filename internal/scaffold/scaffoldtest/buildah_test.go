@@ -31,17 +31,17 @@ import (
 // buildEnv is what a real build needs: buildah with private storage, a registry on
 // loopback holding the base images, and the platforms.
 type buildEnv struct {
-	buildah        string
-	root, runroot  string
-	policy         string
-	registry       string // host:port
-	buildPlatform  string // linux/GOARCH of this machine
-	foreign        string // the other platform, built without emulation
-	qemu           string // qemu-user for the foreign platform
-	builder    string // the golang-like builder's reference in the registry
-	cgoBuilder string // the same with C compilers for both platforms ("" off amd64)
-	final      string // the final base's reference
-	tmp        string // buildah's TMPDIR, where it keeps cache mounts
+	buildah       string
+	root, runroot string
+	policy        string
+	registry      string // host:port
+	buildPlatform string // linux/GOARCH of this machine
+	foreign       string // the other platform, built without emulation
+	qemu          string // qemu-user for the foreign platform
+	builder       string // the golang-like builder's reference in the registry
+	cgoBuilder    string // the same with C compilers for both platforms ("" off amd64)
+	final         string // the final base's reference
+	tmp           string // buildah's TMPDIR, where it keeps cache mounts
 }
 
 func requireBuildah(t *testing.T) *buildEnv {
