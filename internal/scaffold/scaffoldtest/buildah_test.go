@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"debug/elf"
+	"encoding/json"
 	"io"
 	"log"
 	"net/http/httptest"
@@ -258,6 +259,25 @@ func (e *buildEnv) extract(t *testing.T, tag, p, dir string) (v1.Platform, strin
 	return v1.Platform{}, ""
 }
 
+// imagePlatform is the OS/arch of an image in buildah's storage.
+func (e *buildEnv) imagePlatform(t *testing.T, id string) string {
+	t.Helper()
+	out, err := e.cmd(context.Background(), "inspect", "--type", "image", id).Output()
+	if err != nil {
+		t.Fatalf("buildah inspect %s: %v", id, err)
+	}
+	var info struct {
+		OCIv1 struct {
+			OS           string `json:"os"`
+			Architecture string `json:"architecture"`
+		}
+	}
+	if err := json.Unmarshal(out, &info); err != nil {
+		t.Fatalf("buildah inspect %s: %v", id, err)
+	}
+	return info.OCIv1.OS + "/" + info.OCIv1.Architecture
+}
+
 func runOut(t testing.TB, name string, args ...string) string {
 	t.Helper()
 	out, err := exec.Command(name, args...).CombinedOutput()
@@ -325,12 +345,20 @@ func buildAndCheck(t *testing.T, e *buildEnv, builder string, f fixture, prog, w
 	if id1 == nil || id2 == nil || id1[len(id1)-1][1][:11] != id2[len(id2)-1][1][:11] {
 		t.Errorf("download layers differ between platforms:\n%s\n%s", first, second)
 	}
-	// The compile: not shared (each target has its own), and run by the builder of
-	// the build platform, the only one the registry holds.
+	// The compile: not shared (each target has its own), and run in the builder of
+	// the build platform (the only one the registry holds): the image its step
+	// committed is of the build platform, for both targets.
 	for pl, l := range logs {
 		s, ok := step(l, "go build")
 		if !ok || strings.Contains(s, "Using cache") {
 			t.Errorf("%s: the go build step was taken from another platform's cache or is missing:\n%s", pl, s)
+		}
+		if ids := layerID.FindAllStringSubmatch(s, -1); len(ids) > 0 {
+			if got := e.imagePlatform(t, ids[len(ids)-1][1]); got != e.buildPlatform {
+				t.Errorf("%s: go build ran in a %s image, want the build platform %s", pl, got, e.buildPlatform)
+			}
+		} else {
+			t.Errorf("%s: no image id after the go build step:\n%s", pl, s)
 		}
 		if strings.Contains(l, "exec format error") {
 			t.Errorf("%s: something ran emulated or not at all:\n%s", pl, l)
