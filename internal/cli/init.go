@@ -42,6 +42,13 @@ shows what would be written.`,
 		Example: `  gonative init docker
   gonative init docker --main ./cmd/server --dry-run
   gonative init ci -C ~/src/tool --force`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			what := "no kind"
+			if len(args) > 0 {
+				what = fmt.Sprintf("unknown kind %q", args[0])
+			}
+			return &ExitError{Code: ExitFailed, Err: fmt.Errorf("init: %s: want docker, devcontainer or ci", terminalSafe(what))}
+		},
 	}
 	pf := cmd.PersistentFlags()
 	pf.BoolVar(&fl.force, "force", false, "replace files that exist with other content, showing the diff")
