@@ -360,7 +360,7 @@ func listMains(ctx context.Context, o Options) ([]mainPkg, error) {
 		mains = append(mains, mainPkg{ImportPath: p.ImportPath, Name: n})
 	}
 	if len(mains) == 0 {
-		return nil, fmt.Errorf("no main package in %s", strings.Join(o.Packages, " "))
+		return nil, fmt.Errorf("%w in %s", ErrNoMain, strings.Join(o.Packages, " "))
 	}
 	return mains, nil
 }

@@ -1,0 +1,178 @@
+package scaffold
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+	"text/template"
+)
+
+// Kind is a kind of file set that init writes.
+type Kind string
+
+// The kinds of files init writes.
+const (
+	Docker       Kind = "docker"       // Dockerfile and .dockerignore
+	Devcontainer Kind = "devcontainer" // .devcontainer/devcontainer.json
+	CI           Kind = "ci"           // .github/workflows/build.yml
+)
+
+// Kinds lists every kind, in the order the documentation shows them.
+var Kinds = []Kind{Docker, Devcontainer, CI}
+
+// File is one file to write, relative to the module root.
+type File struct {
+	Path string      // slash-separated, relative to the module root
+	Data []byte      // the content
+	Mode fs.FileMode // the permission bits
+}
+
+// Options tunes Render.
+type Options struct {
+	// Main selects the program the image runs (Docker): a program name, an import
+	// path or a directory such as ./cmd/name. Empty means the only main package, or
+	// the one at the module root.
+	Main string
+}
+
+// ErrNoMain is returned by Render for a Docker image of a module without main package.
+var ErrNoMain = errors.New("no main package")
+
+//go:embed templates
+var templates embed.FS
+
+var tmpl = template.Must(template.New("").Funcs(template.FuncMap{
+	"join": strings.Join,
+	"json": func(v any) (string, error) {
+		b, err := json.Marshal(v)
+		return string(b), err
+	},
+}).ParseFS(templates, "templates/*.tmpl"))
+
+// data is what the templates see.
+type data struct {
+	Module *Module
+	Main   Program  // the program the image runs (Docker)
+	Dirs   []string // every main package, as go build arguments
+	Cgo    bool     // some package needs cgo on Linux
+	// DevImage is the devcontainer image; ModVolume and CacheVolume name its volumes.
+	DevImage, ModVolume, CacheVolume string
+	Targets                          ciTargets
+}
+
+// ciTargets are the gonative build targets of each CI runner.
+type ciTargets struct{ LinuxAMD64, LinuxARM64, DarwinARM64 string }
+
+// Render fills the templates of kind with what m says.
+func Render(kind Kind, m *Module, o Options) ([]File, error) {
+	d := data{Module: m, Cgo: m.NeedsCgo()}
+	for _, p := range m.Programs {
+		d.Dirs = append(d.Dirs, p.Dir)
+	}
+	switch kind {
+	case Docker:
+		p, err := selectMain(m, o.Main)
+		if err != nil {
+			return nil, err
+		}
+		d.Main = p
+		df, err := execute("Dockerfile.tmpl", d)
+		if err != nil {
+			return nil, err
+		}
+		di, err := execute("dockerignore.tmpl", d)
+		if err != nil {
+			return nil, err
+		}
+		return []File{{"Dockerfile", df, 0o644}, {".dockerignore", di, 0o644}}, nil
+	case Devcontainer:
+		d.DevImage = "mcr.microsoft.com/devcontainers/go:1-" + langVersion(m.GoVersion()) + "-bookworm"
+		d.ModVolume = volumeName(m.Name()) + "-gomodcache"
+		d.CacheVolume = volumeName(m.Name()) + "-gocache"
+		b, err := execute("devcontainer.json.tmpl", d)
+		if err != nil {
+			return nil, err
+		}
+		return []File{{".devcontainer/devcontainer.json", b, 0o644}}, nil
+	case CI:
+		if d.Cgo {
+			// cgo: each runner builds for its own OS, where its C compiler works;
+			// the macOS runner's clang also targets Intel Macs.
+			d.Targets = ciTargets{"linux/amd64", "linux/arm64", "darwin/arm64,darwin/amd64"}
+		} else {
+			d.Targets = ciTargets{"linux/amd64,windows/amd64,windows/arm64", "linux/arm64", "darwin/arm64,darwin/amd64"}
+		}
+		b, err := execute("build.yml.tmpl", d)
+		if err != nil {
+			return nil, err
+		}
+		return []File{{".github/workflows/build.yml", b, 0o644}}, nil
+	}
+	return nil, fmt.Errorf("unknown kind %q: want docker, devcontainer or ci", kind)
+}
+
+func execute(name string, d data) ([]byte, error) {
+	var b bytes.Buffer
+	if err := tmpl.ExecuteTemplate(&b, name, d); err != nil {
+		return nil, fmt.Errorf("template %s: %w", name, err)
+	}
+	return b.Bytes(), nil
+}
+
+// selectMain picks the program the image runs.
+func selectMain(m *Module, want string) (Program, error) {
+	if len(m.Programs) == 0 {
+		return Program{}, fmt.Errorf("%w in %s: the image needs a program to run", ErrNoMain, m.Path)
+	}
+	var names []string
+	for _, p := range m.Programs {
+		names = append(names, p.Dir)
+	}
+	if want != "" {
+		for _, p := range m.Programs {
+			if want == p.Name || want == p.Package || want == p.Dir || "./"+want == p.Dir {
+				return p, nil
+			}
+		}
+		return Program{}, fmt.Errorf("--main %q: not a main package of %s (it has %s)", want, m.Path, strings.Join(names, ", "))
+	}
+	if len(m.Programs) == 1 {
+		return m.Programs[0], nil
+	}
+	for _, p := range m.Programs {
+		if p.Dir == "." {
+			return p, nil
+		}
+	}
+	return Program{}, fmt.Errorf("%s has %d main packages (%s): choose the one the image runs with --main", m.Path, len(m.Programs), strings.Join(names, ", "))
+}
+
+// langVersion is the X.Y of a Go version.
+func langVersion(v string) string {
+	parts := strings.SplitN(v, ".", 3)
+	if len(parts) >= 2 {
+		return parts[0] + "." + parts[1]
+	}
+	return v
+}
+
+// volumeName keeps the characters Docker allows in a volume name.
+func volumeName(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
+			b.WriteRune(r)
+		default:
+			b.WriteByte('-')
+		}
+	}
+	if b.Len() == 0 || !strings.ContainsAny(b.String()[:1], "abcdefghijklmnopqrstuvwxyz0123456789") {
+		return "go" + b.String()
+	}
+	return b.String()
+}
