@@ -132,6 +132,9 @@ func goPackage(name string) string {
 	if strings.HasPrefix(name, "go:") || strings.HasPrefix(name, "type:") {
 		return ""
 	}
+	if symbolPart(name) == partCgo && !strings.HasPrefix(name, "runtime/cgo") {
+		return "runtime/cgo"
+	}
 	slash := strings.LastIndex(name, "/")
 	dot := strings.Index(name[slash+1:], ".")
 	if dot <= 0 {
