@@ -113,7 +113,7 @@ func readParts(ctx context.Context, path string) (*elfParts, error) {
 // symbolPart classifies a symbol for the size breakdown ("" for the rest).
 func symbolPart(name string) string {
 	switch {
-	case strings.HasPrefix(name, "runtime/cgo."), strings.HasPrefix(name, "_cgo_"), strings.HasPrefix(name, "x_cgo_"),
+	case strings.HasPrefix(name, "runtime/cgo."), strings.HasPrefix(name, "runtime/cgo("), strings.HasPrefix(name, "_cgo_"), strings.HasPrefix(name, "x_cgo_"),
 		strings.HasPrefix(name, "crosscall"), strings.HasPrefix(name, "_cgoexp_"):
 		return partCgo
 	case strings.HasPrefix(name, "net.") && (strings.Contains(name, "cgo") || strings.Contains(name, "_C")):
