@@ -11,7 +11,7 @@ import (
 
 // SVG geometry: every panel plots two horizontal bars on an axis from zero.
 const (
-	svgWidth   = 820
+	svgWidth   = 900
 	svgPlotX0  = 150.0 // the axis' zero
 	svgPlotW   = 500.0
 	svgBarH    = 18.0
@@ -91,9 +91,9 @@ func writePanel(b *bytes.Buffer, p svgPanel, y float64) {
 		top = max(top, p.off.Hi, p.on.Hi)
 	}
 	axisMax, step := niceAxis(top)
-	head := fmt.Sprintf("%s (%s)   cgo on vs off: %s", p.title, p.unit, p.delta)
+	head := fmt.Sprintf("%s (%s) · cgo on vs off: %s", p.title, p.unit, p.delta)
 	if p.note != "" {
-		head += "   " + p.note
+		head += " · " + p.note
 	}
 	fmt.Fprintf(b, `<g data-metric="%s" data-axis-min="0" data-axis-max="%s" data-plot-x="%g" data-plot-width="%g">`+"\n",
 		esc(p.id), num(axisMax), svgPlotX0, svgPlotW)
