@@ -221,6 +221,9 @@ func (o Options) withDefaults() Options {
 func Run(ctx context.Context, o Options) (*Result, error) {
 	start := time.Now()
 	o = o.withDefaults()
+	if o.Host.OS == "windows" {
+		return nil, errors.New("bench cgo measures runs with wait4's rusage: it runs on Unix hosts (Linux, macOS), not on Windows")
+	}
 	switch o.Workload {
 	case WorkloadRun, WorkloadBench:
 	case WorkloadHTTP:

@@ -155,11 +155,11 @@ type svgDoc struct {
 		PlotX     string `xml:"data-plot-x,attr"`
 		PlotWidth string `xml:"data-plot-width,attr"`
 		Rects     []struct {
-			Class  string `xml:"class,attr"`
-			Build  string `xml:"data-build,attr"`
-			Value  string `xml:"data-value,attr"`
-			X      string `xml:"x,attr"`
-			Width  string `xml:"width,attr"`
+			Class string `xml:"class,attr"`
+			Build string `xml:"data-build,attr"`
+			Value string `xml:"data-value,attr"`
+			X     string `xml:"x,attr"`
+			Width string `xml:"width,attr"`
 		} `xml:"rect"`
 		Ticks []struct {
 			Class string `xml:"class,attr"`

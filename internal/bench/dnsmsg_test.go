@@ -55,7 +55,7 @@ func TestDNSAnswer(t *testing.T) {
 			}
 		})
 	}
-	for _, bad := range [][]byte{nil, make([]byte, 11), append(query(1, "a.b", 1)[:len(query(1, "a.b", 1))-1]), func() []byte {
+	for _, bad := range [][]byte{nil, make([]byte, 11), query(1, "a.b", 1)[:len(query(1, "a.b", 1))-1], func() []byte {
 		q := query(1, "a.b", 1)
 		q[2] |= 0x80 // a response
 		return q
