@@ -119,6 +119,20 @@ func (l LoadAvg) MarshalJSON() ([]byte, error) {
 	return json.Marshal([3]float64{l.Load1, l.Load5, l.Load15})
 }
 
+// UnmarshalJSON reads what MarshalJSON writes.
+func (l *LoadAvg) UnmarshalJSON(data []byte) error {
+	if string(data) == "null" {
+		*l = LoadAvg{}
+		return nil
+	}
+	var v [3]float64
+	if err := json.Unmarshal(data, &v); err != nil {
+		return err
+	}
+	*l = LoadAvg{Load1: v[0], Load5: v[1], Load15: v[2], Known: true}
+	return nil
+}
+
 // Machine is the machine the numbers were measured on.
 type Machine struct {
 	Host       string  `json:"host"`
