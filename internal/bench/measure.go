@@ -145,7 +145,10 @@ func (m *measurer) start(ctx context.Context, b *Build, args []string, stdout io
 	cmd.Dir = m.o.Dir
 	cmd.Env = m.o.Env
 	cmd.WaitDelay = 2 * time.Second
-	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	// The launcher and the program get a process group of their own: cancelling
+	// (Ctrl-C) and stopping a server that ignores SIGTERM reach the program too.
+	ownGroup(cmd)
+	cmd.Cancel = func() error { return signalGroup(cmd, syscall.SIGKILL) }
 	r, w, err := os.Pipe()
 	if err != nil {
 		return nil, err
@@ -187,16 +190,27 @@ func (p *proc) wait(b *Build, args []string) (launched, error) {
 	return l, nil
 }
 
-// stop asks the run to end (SIGTERM through the launcher), then kills it.
+// stop asks the run to end: SIGTERM (the launcher forwards it to the program), then
+// SIGUSR1 (the launcher kills the program and still reports), then SIGKILL to the
+// whole process group.
 func (p *proc) stop() {
-	p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case err := <-p.done:
-		p.done <- err
-	case <-time.After(5 * time.Second):
-		p.cmd.Process.Kill()
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, sigKillChild, syscall.SIGKILL} {
+		if sig == syscall.SIGKILL {
+			signalGroup(p.cmd, sig)
+		} else {
+			p.cmd.Process.Signal(sig)
+		}
+		select {
+		case err := <-p.done:
+			p.done <- err
+			return
+		case <-time.After(stopGrace):
+		}
 	}
 }
+
+// stopGrace is how long a stopped program has at each step.
+const stopGrace = 3 * time.Second
 
 // tail keeps the last bytes written to it.
 type tail struct {
