@@ -4,6 +4,7 @@ import (
 	"encoding/xml"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -242,4 +243,23 @@ func BenchmarkSummarize(b *testing.B) {
 	for b.Loop() {
 		summarize(v)
 	}
+}
+
+// FuzzParseBenchOutput: every figure read comes from a "Benchmark" line of the input,
+// under a unit that follows it there, and is a finite number.
+func FuzzParseBenchOutput(f *testing.F) {
+	f.Add([]byte("BenchmarkSum-2 \t 1000 \t 120.5 ns/op \t 0 B/op\nPASS\n"))
+	f.Add([]byte("BenchmarkX 1 NaN ns/op\nBenchmarkY-8 10 1e400 MB/s 3 allocs/op\n"))
+	f.Fuzz(func(t *testing.T, out []byte) {
+		fields := strings.Fields(string(out))
+		for k, v := range parseBenchOutput(out) {
+			name, unit, ok := strings.Cut(k, "\x00")
+			if !ok || !strings.HasPrefix(name, "Benchmark") || !strings.Contains(string(out), name) || !slices.Contains(fields, unit) {
+				t.Fatalf("%q: not from the input %q", k, out)
+			}
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				t.Fatalf("%q = %v: not a finite number", k, v)
+			}
+		}
+	})
 }

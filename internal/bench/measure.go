@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"runtime"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -506,7 +508,7 @@ func parseBenchOutput(out []byte) map[string]float64 {
 	res := map[string]float64{}
 	for _, line := range strings.Split(string(out), "\n") {
 		f := strings.Fields(line)
-		if len(f) < 4 || !strings.HasPrefix(f[0], "Benchmark") || len(f)%2 != 0 {
+		if len(f) < 4 || !strings.HasPrefix(f[0], "Benchmark") || len(f)%2 != 0 || strings.Contains(line, "\x00") {
 			continue
 		}
 		name := f[0]
@@ -529,9 +531,10 @@ func parseBenchOutput(out []byte) map[string]float64 {
 
 var errNotNumber = errors.New("not a number")
 
+// parseFloat reads a finite number (NaN and infinities would not survive --json).
 func parseFloat(s string) (float64, error) {
-	var v float64
-	if _, err := fmt.Sscan(s, &v); err != nil {
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
 		return 0, errNotNumber
 	}
 	return v, nil
