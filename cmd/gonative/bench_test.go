@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"math"
+	"os/exec"
 	"strconv"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -106,4 +107,15 @@ func cmdSVGCheck(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	}
 	ts.Logf("%s: %d panels, bars proportional to %s, axes from 0", args[0], len(doc.Groups), args[1])
+}
+
+// benchCondition answers the bench scripts' conditions: "netns" is true when this
+// machine lets an unprivileged process make user, network and mount namespaces (what
+// bench cgo's DNS workload needs; checked with util-linux's unshare).
+func benchCondition(cond string) (ok, known bool) {
+	switch cond {
+	case "netns":
+		return exec.Command("unshare", "-rnm", "true").Run() == nil, true
+	}
+	return false, false
 }
