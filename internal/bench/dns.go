@@ -103,7 +103,7 @@ func (m *measurer) runDNS(ctx context.Context, tmp string, r *Result) error {
 	netns := true
 	// One lookup with the namespace: if namespaces are not allowed here, fall back to
 	// resolving localhost from /etc/hosts ("files"), which needs no DNS server.
-	if _, _, err := m.probe(ctx, off, args[:len(args)-2], "go+2", true); err != nil {
+	if _, _, err := m.probe(ctx, off, []string{"-netns", "-zone", dnsZone, "-n", "1"}, "go", true); err != nil {
 		netns = false
 		d.Reason = fmt.Sprintf("no network namespace here (%v): both builds resolve \"localhost\" through /etc/hosts instead (nsswitch \"files\"), so the resolvers' DNS code is not exercised", err)
 		args = []string{"-name", "localhost", "-n", strconv.Itoa(m.o.Lookups)}
