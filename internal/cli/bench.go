@@ -154,6 +154,7 @@ Exit status: 0 measured, 1 the command failed (build, run, bad flags).`,
 	f.StringVar(&target, "target", "", "measure this OS/ARCH, cross-built, under qemu-user or Rosetta (emulated)")
 	f.StringVar(&svgPath, "svg", "", "write a chart to FILE (SVG)")
 	f.BoolVar(&jsonOutput, "json", false, "print the result as JSON")
+	cmd.RegisterFlagCompletionFunc("target", completeTargets)
 	return cmd
 }
 
