@@ -93,8 +93,12 @@ func TestScript(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"exitcode": cmdExitCode,
 			"netserve": cmdNetServe,
+			"svgcheck": cmdSVGCheck,
 		},
 		Condition: func(cond string) (bool, error) {
+			if ok, known := benchCondition(cond); known {
+				return ok, nil
+			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 	})

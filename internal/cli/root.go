@@ -142,6 +142,7 @@ Exit codes: 0 success, 1 the command failed, 3 the command found problems.`,
 		newUniversalCmd(),
 		newNetcheckCmd(),
 		newInitCmd(),
+		newBenchCmd(),
 	)
 	root.AddCommand(newCompletionCmd())
 	addCompletions(root)

@@ -1,0 +1,363 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strings"
+	"sync"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+	"github.com/vbauerster/mpb/v8"
+	"github.com/vbauerster/mpb/v8/decor"
+
+	"github.com/gonative/gonative/internal/atomicfile"
+	"github.com/gonative/gonative/internal/bench"
+	"github.com/gonative/gonative/internal/build"
+)
+
+func newBenchCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Measure build choices on your own program",
+	}
+	cmd.AddCommand(newBenchCgoCmd())
+	return cmd
+}
+
+func newBenchCgoCmd() *cobra.Command {
+	var (
+		o          bench.Options
+		runArgs    string
+		target     string
+		svgPath    string
+		jsonOutput bool
+	)
+	cmd := &cobra.Command{
+		Use:   "cgo [PACKAGE]",
+		Short: "Build a program with CGO_ENABLED=0 and =1 and compare size, start-up, memory and a workload",
+		Long: `bench cgo builds PACKAGE (default ".") twice, with CGO_ENABLED=0 and =1 and
+otherwise identical flags, and compares the two on this machine: binary size and
+what the difference is made of (runtime/cgo, C code, the net and os/user cgo paths,
+dynamic linking), linkage, start-up time, peak RSS (wait4), and a workload:
+
+  --run ARGS     the program's own run with ARGS, start to exit (the default)
+  --http ADDR/PATH  start the program (with --run's ARGS), time it to the first byte
+                 served at ADDR/PATH, then put a bounded HTTP load on it from
+                 --conns loopback clients for --load
+  --bench REGEX  go test -bench REGEX of the package's own benchmarks
+
+On Linux a DNS workload also resolves names through each build's resolver (Go's;
+the C library's) in a network namespace with a loopback DNS server, and says which
+resolver each build used. Runs alternate between the builds after a warm-up; each
+figure is a median with its 95% confidence interval, and "~" marks a difference
+that is not significant (benchstat's statistics). --target measures a cross-built
+target under qemu-user or Rosetta: the numbers are then emulated, and say so.
+
+A package that needs cgo (a non-standard package in its graph has cgo files) is
+refused: without cgo it would be another program.
+
+Exit status: 0 measured, 1 the command failed (build, run, bad flags).`,
+		Example: `  gonative bench cgo ./cmd/tool --run "--version"
+  gonative bench cgo ./cmd/server --http 127.0.0.1:8080/healthz --svg cgo.svg
+  gonative bench cgo ./internal/parse --bench . --count 6
+  gonative bench cgo ./cmd/tool --target linux/arm64 --count 3`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				o.Package = args[0]
+			}
+			f := cmd.Flags()
+			modes := 0
+			for _, n := range []string{"run", "http", "bench"} {
+				if f.Changed(n) {
+					modes++
+				}
+			}
+			switch {
+			case f.Changed("bench") && modes > 1:
+				return &ExitError{Code: ExitFailed, Err: errors.New("--bench runs the package's benchmarks: it cannot be combined with --run or --http")}
+			case f.Changed("http") && f.Changed("run"):
+				o.Workload = bench.WorkloadHTTP // --run gives the server its arguments
+			case f.Changed("http"):
+				o.Workload = bench.WorkloadHTTP
+			case f.Changed("bench"):
+				o.Workload = bench.WorkloadBench
+			default:
+				o.Workload = bench.WorkloadRun
+			}
+			o.Args = strings.Fields(runArgs)
+			h, err := thisHost(cmd.Context())
+			if err != nil {
+				return &ExitError{Code: ExitFailed, Err: err}
+			}
+			o.Host = h
+			if target != "" {
+				ts, err := build.ParseTargets([]string{target})
+				if err != nil || len(ts) != 1 {
+					return &ExitError{Code: ExitFailed, Err: fmt.Errorf("--target %q: want one OS/ARCH such as linux/arm64", target)}
+				}
+				o.Target = ts[0]
+			}
+			stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
+			var bar *benchBar
+			if buildTTY(stderr) {
+				bar = newBenchBar(cmd, stderr)
+				o.Progress = bar.event
+			}
+			res, err := bench.Run(cmd.Context(), o)
+			if bar != nil {
+				bar.wait()
+			}
+			if err != nil {
+				var nc *bench.NeedsCgoError
+				if errors.As(err, &nc) {
+					return &ExitError{Code: ExitFailed, Err: fmt.Errorf("refusing to compare: %w", err)}
+				}
+				return &ExitError{Code: ExitFailed, Err: err}
+			}
+			if svgPath != "" {
+				if st, err := os.Lstat(svgPath); err == nil && !st.Mode().IsRegular() {
+					return &ExitError{Code: ExitFailed, Err: fmt.Errorf("--svg %s: not a regular file; refusing to replace it", svgPath)}
+				}
+				if err := atomicfile.WriteFile(svgPath, res.SVG(), 0o644); err != nil {
+					return &ExitError{Code: ExitFailed, Err: err}
+				}
+			}
+			if jsonOutput {
+				enc := json.NewEncoder(stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(res)
+			}
+			renderBench(stdout, paletteFor(stdout), res)
+			if svgPath != "" {
+				fmt.Fprintf(stdout, "\nchart: %s\n", safe(svgPath))
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&runArgs, "run", "", "run the program with ARGS (split at spaces), start to exit; with --http, the server's arguments")
+	f.StringVar(&o.HTTP, "http", "", "the program serves HTTP at ADDR/PATH (loopback), e.g. 127.0.0.1:8080/healthz")
+	f.StringVar(&o.Bench, "bench", "", "run the package's benchmarks matching REGEX (go test -bench)")
+	f.StringVar(&o.BenchTime, "benchtime", bench.DefaultBenchDur, "-test.benchtime of each --bench run")
+	f.IntVar(&o.Count, "count", bench.DefaultCount, "samples per build (6 or more give 95% confidence intervals)")
+	f.IntVar(&o.Warmup, "warmup", bench.DefaultWarmup, "discarded rounds before the samples (-1 for none)")
+	f.DurationVar(&o.Load, "load", bench.DefaultLoad, "HTTP load per sample")
+	f.IntVar(&o.Conns, "conns", bench.DefaultConns, "concurrent HTTP clients")
+	f.BoolVar(&o.DNS, "dns", true, "also run the DNS workload (Linux: in a network namespace)")
+	f.IntVar(&o.Lookups, "lookups", bench.DefaultLookups, "name lookups per DNS sample")
+	f.StringVar(&target, "target", "", "measure this OS/ARCH, cross-built, under qemu-user or Rosetta (emulated)")
+	f.StringVar(&svgPath, "svg", "", "write a chart to FILE (SVG)")
+	f.BoolVar(&jsonOutput, "json", false, "print the result as JSON")
+	cmd.RegisterFlagCompletionFunc("target", completeTargets)
+	return cmd
+}
+
+// benchBar is the progress bar on a terminal.
+type benchBar struct {
+	p     *mpb.Progress
+	mu    sync.Mutex
+	bar   *mpb.Bar
+	phase string
+}
+
+func newBenchBar(cmd *cobra.Command, w io.Writer) *benchBar {
+	return &benchBar{p: mpb.NewWithContext(cmd.Context(), mpb.WithOutput(w), mpb.WithWidth(40))}
+}
+
+func (v *benchBar) event(e bench.Event) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.phase = e.Phase
+	if v.bar == nil {
+		v.bar = v.p.AddBar(int64(e.Total),
+			mpb.PrependDecorators(decor.Name("bench cgo "), decor.Any(func(decor.Statistics) string {
+				v.mu.Lock()
+				defer v.mu.Unlock()
+				return fmt.Sprintf("%-8s", v.phase)
+			})),
+			mpb.AppendDecorators(decor.CountersNoUnit("%d/%d "), decor.Elapsed(decor.ET_STYLE_GO)),
+		)
+	}
+	v.bar.SetTotal(int64(e.Total), false)
+	v.bar.SetCurrent(int64(e.Done))
+}
+
+func (v *benchBar) wait() {
+	v.mu.Lock()
+	if v.bar != nil && !v.bar.Completed() {
+		v.bar.Abort(true)
+	}
+	v.mu.Unlock()
+	v.p.Wait()
+}
+
+// renderBench prints the comparison table.
+func renderBench(w io.Writer, p palette, r *bench.Result) {
+	fmt.Fprintf(w, "%s %s: %s workload, %s", p.bold("bench cgo"), safe(r.Package), r.Workload, r.Target)
+	if r.Emulated {
+		fmt.Fprintf(w, " %s", p.warn("EMULATED under "+r.Runner))
+	} else {
+		fmt.Fprint(w, " native")
+	}
+	fmt.Fprintf(w, ", %s\n", r.Machine.GoVersion)
+	fmt.Fprintf(w, "%d samples per build after %d warm-up, alternating; %d CPUs", r.Count, r.Warmup, r.Machine.CPUs)
+	if l := r.Machine.LoadBefore; l.Known {
+		fmt.Fprintf(w, ", load %.2f %.2f %.2f before", l.Load1, l.Load5, l.Load15)
+		if a := r.Machine.LoadAfter; a.Known {
+			fmt.Fprintf(w, ", %.2f after", a.Load1)
+		}
+	} else {
+		fmt.Fprint(w, ", load unknown (no /proc/loadavg)")
+	}
+	fmt.Fprintf(w, "; %.1fs\n\n", r.Elapsed)
+
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "\tCGO_ENABLED=0\tCGO_ENABLED=1\tdelta\n")
+	fmt.Fprintf(tw, "binary (%s)\t%s\t%s\t%s\n", safe(r.Off.Binary), benchBytes(r.Off.Size), benchBytes(r.On.Size), benchPct(float64(r.Off.Size), float64(r.On.Size)))
+	if s := r.Size; s != nil && s.Known {
+		for _, part := range s.Parts {
+			if part.Off == 0 && part.On == 0 {
+				continue
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", part.Name, benchBytes(part.Off), benchBytes(part.On), benchSigned(part.Delta))
+		}
+	}
+	fmt.Fprintf(tw, "runtime/cgo linked\t%s\t%s\t\n", benchCgoLinked(r.Off), benchCgoLinked(r.On))
+	fmt.Fprintf(tw, "linkage\t%s\t%s\t\n", benchLinkage(r.Off), benchLinkage(r.On))
+	for _, m := range r.Metrics {
+		delta := m.Delta
+		if m.Delta != "~" && m.Delta != "?" {
+			delta = fmt.Sprintf("%s (p=%.3f n=%d+%d)", m.Delta, m.P, m.Off.N, m.On.N)
+		} else if m.Delta == "~" {
+			delta = fmt.Sprintf("~ (p=%.3f n=%d+%d)", m.P, m.Off.N, m.On.N)
+		}
+		fmt.Fprintf(tw, "%s (%s)\t%s\t%s\t%s\n", safe(m.Name), m.Unit, benchStat(m.Off), benchStat(m.On), delta)
+	}
+	tw.Flush()
+	if s := r.Size; s != nil && s.Known && len(s.Packages) > 0 {
+		var ps []string
+		for _, pk := range s.Packages {
+			ps = append(ps, fmt.Sprintf("%s %s", pk.Name, benchSigned(pk.Delta)))
+		}
+		fmt.Fprintf(w, "\nsize by package (symbols, cgo on - off): %s\n", strings.Join(ps, ", "))
+	} else if s != nil && !s.Known {
+		fmt.Fprintf(w, "\nsize parts unknown: %s\n", safe(s.Reason))
+	}
+	if d := r.DNS; d != nil {
+		fmt.Fprintln(w)
+		if d.Ran {
+			fmt.Fprintf(w, "DNS: %s\n", safe(d.How))
+			if d.Reason != "" {
+				fmt.Fprintf(w, "  %s\n", safe(d.Reason))
+			}
+			for _, x := range []struct {
+				label string
+				r     *bench.Resolver
+			}{{"CGO_ENABLED=0", d.Off}, {"CGO_ENABLED=1", d.On}, {"CGO_ENABLED=1, left to choose", d.Default}} {
+				if x.r == nil {
+					continue
+				}
+				fmt.Fprintf(w, "  %-29s resolver %-4s (GODEBUG=%s: %s)\n", x.label, x.r.Resolver, x.r.GODEBUG, safe(strings.Join(x.r.Evidence, "; ")))
+			}
+		} else {
+			fmt.Fprintf(w, "DNS: not measured: %s\n", safe(d.Reason))
+		}
+	}
+	var notes []string
+	notes = append(notes, r.Notes...)
+	for _, b := range []bench.Build{r.Off, r.On} {
+		for _, n := range b.Notes {
+			notes = append(notes, fmt.Sprintf("CGO_ENABLED=%d: %s", map[bool]int{false: 0, true: 1}[b.Cgo], n))
+		}
+	}
+	for _, m := range r.Metrics {
+		if !m.Off.CI || !m.On.CI {
+			notes = append(notes, fmt.Sprintf("%s: %s", m.Name, "fewer than 6 samples: [lo, hi] is the range, not a 95% confidence interval"))
+			break
+		}
+	}
+	if len(notes) > 0 {
+		fmt.Fprintln(w)
+		for _, n := range notes {
+			fmt.Fprintf(w, "note: %s\n", safe(n))
+		}
+	}
+}
+
+func benchStat(s bench.Stat) string {
+	if s.N == 0 {
+		return "-"
+	}
+	v := benchNum(s.Median)
+	if s.Median != 0 {
+		r := math.Max(s.Hi/s.Median-1, 1-s.Lo/s.Median)
+		v += fmt.Sprintf(" ±%.0f%%", 100*r)
+	}
+	return v
+}
+
+func benchNum(v float64) string {
+	switch a := math.Abs(v); {
+	case a >= 1000:
+		return fmt.Sprintf("%.0f", v)
+	case a >= 100:
+		return fmt.Sprintf("%.1f", v)
+	case a >= 1:
+		return fmt.Sprintf("%.2f", v)
+	}
+	return fmt.Sprintf("%.3g", v)
+}
+
+func benchPct(old, new float64) string {
+	if old == 0 {
+		return "?"
+	}
+	return fmt.Sprintf("%+.2f%%", (new/old-1)*100)
+}
+
+func benchBytes(n int64) string {
+	switch a := math.Abs(float64(n)); {
+	case a >= 1<<20:
+		return fmt.Sprintf("%.2f MiB", float64(n)/(1<<20))
+	case a >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+func benchSigned(n int64) string {
+	if n > 0 {
+		return "+" + benchBytes(n)
+	}
+	return benchBytes(n)
+}
+
+func benchCgoLinked(b bench.Build) string {
+	switch {
+	case !b.CgoLinkedKnown:
+		return "unknown"
+	case b.CgoLinked:
+		return "yes"
+	}
+	return "no"
+}
+
+func benchLinkage(b bench.Build) string {
+	if b.Static {
+		return "static"
+	}
+	s := "dynamic"
+	if b.Interpreter != "" {
+		s += " " + b.Interpreter
+	}
+	if len(b.Libraries) > 0 {
+		s += " (" + strings.Join(b.Libraries, ", ") + ")"
+	}
+	return safe(s)
+}
