@@ -27,6 +27,12 @@ packages=(
 	file                       # corpus: file(1) ground truth
 	openssl                    # corpus: the Developer ID signature (openssl cms -verify)
 	golang-1.19-go             # exe: go1.19 fixtures (old pclntab layouts, external linking)
+	libc6-dev                  # cgo modules built natively (init's cgo image, bench)
+	buildah                    # init: the generated Dockerfile built for real, daemonless
+	busybox-static             # init: the userland of the base images the test makes
+	bsdutils                   # script(1): commands run on a pseudo-terminal (progress bars)
+	util-linux                 # unshare: bench cgo's DNS workload in a network namespace
+	chromium                   # bench cgo: the SVG chart rendered headless and checked
 )
 # npm (npm pack, for the corpus) comes with Node.js where it is installed.
 command -v npm >/dev/null 2>&1 || packages+=(npm)
@@ -40,6 +46,7 @@ stages=(
 	"gofmt check_gofmt"
 	"vet vet_targets"
 	"native test_native"
+	"scaffoldtest test_scaffold"
 	"arm64 test_arm64"
 )
 
@@ -144,6 +151,16 @@ go_test() {
 # would only repeat it, so -vet=off.
 test_native() {
 	GONATIVE_INTEGRATION=1 go_test native -count=1 -vet=off -timeout "$native_timeout" ./...
+}
+
+# test_scaffold runs the nested test module that holds init's heavy test-only
+# dependencies (BuildKit's Dockerfile parser, a JSON schema checker, YAML) and the real
+# buildah builds of the generated Dockerfile; ./... does not reach it.
+test_scaffold() {
+	( cd internal/scaffold/scaffoldtest &&
+		go mod download &&
+		go vet ./... &&
+		GONATIVE_INTEGRATION=1 go_test scaffoldtest -count=1 -vet=off -timeout "$native_timeout" ./... )
 }
 
 test_arm64() {
