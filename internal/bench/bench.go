@@ -441,8 +441,8 @@ func buildProgram(ctx context.Context, o Options, tmp string, cgo bool) (Build, 
 	}
 	b := Build{Cgo: cgo, Binary: filepath.Base(out.Path), path: out.Path,
 		Env: []string{"CGO_ENABLED=" + strconv.Itoa(b2i(cgo))}, Flags: []string{"build", "-trimpath"}}
-	if out.Toolchain != nil && out.Toolchain.CC != "" {
-		b.Env = append(b.Env, "CC="+out.Toolchain.CC)
+	if out.CToolchain != nil && out.CToolchain.CC != "" {
+		b.Env = append(b.Env, "CC="+out.CToolchain.CC)
 	}
 	b.Notes = append(b.Notes, out.Notes...)
 	for _, p := range out.Problems {

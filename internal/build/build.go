@@ -91,8 +91,8 @@ type Output struct {
 	Size    int64  `json:"size"`
 	SHA256  string `json:"sha256"`
 
-	Cgo       bool       `json:"cgo"` // cgo was on for this build
-	Toolchain *Toolchain `json:"toolchain,omitempty"`
+	Cgo        bool        `json:"cgo"` // cgo was on for this build
+	CToolchain *CToolchain `json:"c_toolchain,omitempty"`
 
 	Format      string   `json:"format"`
 	Arches      []string `json:"arches,omitempty"` // the slices' GOARCH
@@ -161,7 +161,7 @@ type job struct {
 	target Target
 	cgo    bool
 	want   cgoWant
-	tc     *Toolchain
+	tc     *CToolchain
 	env    []string
 	out    *Output
 }
@@ -468,7 +468,7 @@ func plan(ctx context.Context, o Options, mains []mainPkg) ([]*job, error) {
 					continue
 				}
 				j.tc = &tc
-				j.out.Toolchain = &tc
+				j.out.CToolchain = &tc
 				j.env = append(j.env, tc.Env...)
 				if tc.CC != "" {
 					j.env = append(j.env, "CC="+tc.CC)

@@ -205,8 +205,8 @@ func TestCgoTargets(t *testing.T) {
 		}
 		noProblems(t, res)
 		out := res.Outputs[0]
-		if !out.Cgo || !out.CgoLinked || out.Toolchain == nil || out.Toolchain.CC != "aarch64-linux-gnu-gcc" {
-			t.Errorf("cgo %v linked %v toolchain %+v", out.Cgo, out.CgoLinked, out.Toolchain)
+		if !out.Cgo || !out.CgoLinked || out.CToolchain == nil || out.CToolchain.CC != "aarch64-linux-gnu-gcc" {
+			t.Errorf("cgo %v linked %v toolchain %+v", out.Cgo, out.CgoLinked, out.CToolchain)
 		}
 		if out.Interpreter != "/lib/ld-linux-aarch64.so.1" || out.GLIBC == "" {
 			t.Errorf("interpreter %q glibc %q", out.Interpreter, out.GLIBC)

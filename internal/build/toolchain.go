@@ -7,8 +7,8 @@ import (
 	"strings"
 )
 
-// Toolchain is the C toolchain and pkg-config setting one cgo target builds with.
-type Toolchain struct {
+// CToolchain is the C toolchain and pkg-config setting one cgo target builds with.
+type CToolchain struct {
 	CC  string `json:"cc,omitempty"` // "" means Go's default (the native compiler)
 	CXX string `json:"cxx,omitempty"`
 	// Env holds PKG_CONFIG, PKG_CONFIG_LIBDIR, PKG_CONFIG_SYSROOT_DIR and
@@ -47,7 +47,7 @@ func pick(m map[string]string, t Target) string {
 var ErrNoToolchain = errors.New("no C toolchain")
 
 // Resolve returns the toolchain for cgo target t.
-func (r Resolver) Resolve(t Target) (Toolchain, error) {
+func (r Resolver) Resolve(t Target) (CToolchain, error) {
 	sdk := pick(r.SDK, t)
 	tc, err := r.compiler(t, sdk)
 	if err != nil {
@@ -57,9 +57,9 @@ func (r Resolver) Resolve(t Target) (Toolchain, error) {
 	return tc, nil
 }
 
-func (r Resolver) compiler(t Target, sdk string) (Toolchain, error) {
+func (r Resolver) compiler(t Target, sdk string) (CToolchain, error) {
 	if cc := pick(r.CC, t); cc != "" {
-		return Toolchain{CC: cc, Source: "--cc"}, nil
+		return CToolchain{CC: cc, Source: "--cc"}, nil
 	}
 	native := t.OS == r.HostOS && t.Arch == r.HostArch
 	switch t.OS {
@@ -72,56 +72,56 @@ func (r Resolver) compiler(t Target, sdk string) (Toolchain, error) {
 			if sdk != "" {
 				cc += " -isysroot " + sdk
 			}
-			return Toolchain{CC: cc, CXX: "clang++ -arch " + arch, Source: "clang -arch"}, nil
+			return CToolchain{CC: cc, CXX: "clang++ -arch " + arch, Source: "clang -arch"}, nil
 		}
 		if sdk != "" && r.has("zig") && arch != "" {
 			// zig's Mach-O linker with an Apple SDK for the frameworks that Go's
 			// runtime/cgo, net and crypto/x509 link (ziglang/zig#11041 explains why the
 			// SDK is required). Not confirmed here: this Linux machine has no SDK.
 			z := fmt.Sprintf("zig cc -target %s-macos -isysroot %s -F%s/System/Library/Frameworks", zigArch(t.Arch), sdk, sdk)
-			return Toolchain{CC: z, CXX: strings.Replace(z, "zig cc", "zig c++", 1), Source: "zig + --sdk"}, nil
+			return CToolchain{CC: z, CXX: strings.Replace(z, "zig cc", "zig c++", 1), Source: "zig + --sdk"}, nil
 		}
-		return Toolchain{}, fmt.Errorf("%w for %s on this %s/%s machine: cgo for macOS needs Apple's SDK. Either\n"+
+		return CToolchain{}, fmt.Errorf("%w for %s on this %s/%s machine: cgo for macOS needs Apple's SDK. Either\n"+
 			"  - build the darwin targets on a Mac, or on a macOS CI runner (GitHub's macos-latest): gonative build --target %s;\n"+
 			"  - or give a macOS SDK and a cross compiler: --sdk %s=/path/MacOSX.sdk with zig on PATH, or an osxcross compiler with --cc %s=o64-clang;\n"+
 			"  - or, if the packages work without cgo, build them pure Go with --cgo=off",
 			ErrNoToolchain, t, r.HostOS, r.HostArch, t, t, t)
 	case "linux":
 		if native && r.HostOS == "linux" {
-			return Toolchain{Source: "native"}, nil
+			return CToolchain{Source: "native"}, nil
 		}
 		if tr := triplet(t.Arch); tr != "" && r.has(tr+"-gcc") {
-			return Toolchain{CC: tr + "-gcc", CXX: tr + "-g++", Source: "Debian cross gcc"}, nil
+			return CToolchain{CC: tr + "-gcc", CXX: tr + "-g++", Source: "Debian cross gcc"}, nil
 		}
 		if za := zigArch(t.Arch); za != "" && r.has("zig") {
 			abi := "gnu"
 			if t.Arch == "arm" {
 				abi = "gnueabihf"
 			}
-			return Toolchain{CC: "zig cc -target " + za + "-linux-" + abi, CXX: "zig c++ -target " + za + "-linux-" + abi, Source: "zig"}, nil
+			return CToolchain{CC: "zig cc -target " + za + "-linux-" + abi, CXX: "zig c++ -target " + za + "-linux-" + abi, Source: "zig"}, nil
 		}
 		hint := ""
 		if tr := triplet(t.Arch); tr != "" {
 			hint = fmt.Sprintf("install %s-gcc (Debian/Ubuntu: apt-get install gcc-%s), ", tr, tr)
 		}
-		return Toolchain{}, fmt.Errorf("%w for %s: %sput zig on PATH, pass --cc %s=COMPILER, or --cgo=off if the packages work without cgo", ErrNoToolchain, t, hint, t)
+		return CToolchain{}, fmt.Errorf("%w for %s: %sput zig on PATH, pass --cc %s=COMPILER, or --cgo=off if the packages work without cgo", ErrNoToolchain, t, hint, t)
 	case "windows":
 		if native && r.HostOS == "windows" {
-			return Toolchain{Source: "native"}, nil
+			return CToolchain{Source: "native"}, nil
 		}
 		mingw := map[string]string{"amd64": "x86_64-w64-mingw32-gcc", "386": "i686-w64-mingw32-gcc", "arm64": "aarch64-w64-mingw32-gcc"}[t.Arch]
 		if mingw != "" && r.has(mingw) {
-			return Toolchain{CC: mingw, CXX: strings.TrimSuffix(mingw, "gcc") + "g++", Source: "mingw-w64"}, nil
+			return CToolchain{CC: mingw, CXX: strings.TrimSuffix(mingw, "gcc") + "g++", Source: "mingw-w64"}, nil
 		}
 		if za := zigArch(t.Arch); za != "" && r.has("zig") {
-			return Toolchain{CC: "zig cc -target " + za + "-windows-gnu", CXX: "zig c++ -target " + za + "-windows-gnu", Source: "zig"}, nil
+			return CToolchain{CC: "zig cc -target " + za + "-windows-gnu", CXX: "zig c++ -target " + za + "-windows-gnu", Source: "zig"}, nil
 		}
-		return Toolchain{}, fmt.Errorf("%w for %s: install mingw-w64 (llvm-mingw for arm64), put zig on PATH, pass --cc %s=COMPILER, or --cgo=off if the packages work without cgo", ErrNoToolchain, t, t)
+		return CToolchain{}, fmt.Errorf("%w for %s: install mingw-w64 (llvm-mingw for arm64), put zig on PATH, pass --cc %s=COMPILER, or --cgo=off if the packages work without cgo", ErrNoToolchain, t, t)
 	}
 	if native {
-		return Toolchain{Source: "native"}, nil
+		return CToolchain{Source: "native"}, nil
 	}
-	return Toolchain{}, fmt.Errorf("%w for %s: pass --cc %s=COMPILER, or --cgo=off if the packages work without cgo", ErrNoToolchain, t, t)
+	return CToolchain{}, fmt.Errorf("%w for %s: pass --cc %s=COMPILER, or --cgo=off if the packages work without cgo", ErrNoToolchain, t, t)
 }
 
 // pkgConfig isolates pkg-config for target t. A native build uses the host's

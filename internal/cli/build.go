@@ -293,8 +293,8 @@ func renderBuild(w io.Writer, pal palette, res *build.Result) {
 		} else {
 			facts = append(facts, "no cgo")
 		}
-		if o.Toolchain != nil && o.Toolchain.CC != "" {
-			facts = append(facts, "cc="+o.Toolchain.CC)
+		if o.CToolchain != nil && o.CToolchain.CC != "" {
+			facts = append(facts, "cc="+o.CToolchain.CC)
 		}
 		switch {
 		case o.Format == "elf" && o.Interpreter != "":

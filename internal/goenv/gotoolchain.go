@@ -20,8 +20,8 @@ const (
 	ModePath  = "path" // like auto, but only toolchains found on PATH as goX.Y.Z
 )
 
-// Toolchain is a parsed GOTOOLCHAIN setting.
-type Toolchain struct {
+// GOTOOLCHAIN is a parsed GOTOOLCHAIN setting.
+type GOTOOLCHAIN struct {
 	// Raw is the setting as written.
 	Raw string `json:"raw"`
 	// Min is "local" or a toolchain name such as "go1.27.3": the default toolchain.
@@ -35,8 +35,8 @@ type Toolchain struct {
 // (= local+path), "goX.Y.Z", and "goX.Y.Z+auto" / "goX.Y.Z+path"; any other suffix, or a
 // name that is not a valid Go toolchain name, is an error. An empty value means what
 // cmd/go does when GOTOOLCHAIN is unset everywhere: local.
-func ParseGOTOOLCHAIN(value string) (Toolchain, error) {
-	t := Toolchain{Raw: value}
+func ParseGOTOOLCHAIN(value string) (GOTOOLCHAIN, error) {
+	t := GOTOOLCHAIN{Raw: value}
 	switch value {
 	case "", "local":
 		t.Min = "local"
@@ -48,12 +48,12 @@ func ParseGOTOOLCHAIN(value string) (Toolchain, error) {
 	min, suffix, plus := strings.Cut(value, "+")
 	if min != "local" && ToolchainVersion(min) == "" {
 		if plus {
-			return Toolchain{}, fmt.Errorf("invalid GOTOOLCHAIN %q: invalid minimum toolchain %q", value, min)
+			return GOTOOLCHAIN{}, fmt.Errorf("invalid GOTOOLCHAIN %q: invalid minimum toolchain %q", value, min)
 		}
-		return Toolchain{}, fmt.Errorf("invalid GOTOOLCHAIN %q", value)
+		return GOTOOLCHAIN{}, fmt.Errorf("invalid GOTOOLCHAIN %q", value)
 	}
 	if plus && suffix != ModeAuto && suffix != ModePath {
-		return Toolchain{}, fmt.Errorf("invalid GOTOOLCHAIN %q: only version suffixes are +auto and +path", value)
+		return GOTOOLCHAIN{}, fmt.Errorf("invalid GOTOOLCHAIN %q: only version suffixes are +auto and +path", value)
 	}
 	t.Min, t.Mode = min, suffix
 	return t, nil
@@ -216,7 +216,7 @@ type Choice struct {
 // `toolchain` line newer than the minimum raises it, then a newer `go` line raises it
 // again (a bare language version 1.21 or later gets ".0"); `toolchain default` keeps the
 // minimum. A toolchain equal to the local one is "local".
-func Choose(gt Toolchain, localVersion string, mod ModFile) (Choice, error) {
+func Choose(gt GOTOOLCHAIN, localVersion string, mod ModFile) (Choice, error) {
 	c := Choice{Toolchain: "local", Version: localVersion, Reason: "local toolchain (GOTOOLCHAIN=local)", PathOnly: gt.Mode == ModePath}
 	if gt.Raw == "" {
 		c.Reason = "local toolchain (GOTOOLCHAIN unset)"

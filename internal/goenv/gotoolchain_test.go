@@ -81,7 +81,7 @@ func TestChoose(t *testing.T) {
 			t.Errorf("Choose(%q, %+v) = %+v, %v; want %s (%s)", tt.gt, tt.mod, c, err, tt.want, tt.reason)
 		}
 	}
-	if _, err := Choose(Toolchain{Raw: "auto", Min: "local", Mode: ModeAuto}, "1.26.8", mod("1.20", "bogus")); err == nil {
+	if _, err := Choose(GOTOOLCHAIN{Raw: "auto", Min: "local", Mode: ModeAuto}, "1.26.8", mod("1.20", "bogus")); err == nil {
 		t.Error("invalid toolchain line accepted")
 	}
 }
