@@ -78,6 +78,10 @@ type inspected struct {
 }
 
 func runInspect(cmd *cobra.Command, args []string, fl inspectFlags) error {
+	// Image references (oci-layout:, oci-archive:, docker-archive:, registry refs): image.go.
+	if images, files := splitImageArgs(args); len(images) > 0 {
+		return runInspectImages(cmd, images, files, fl)
+	}
 	ctx := cmd.Context()
 	h, err := inspectHost(ctx, fl.host)
 	if err != nil {

@@ -125,6 +125,7 @@ Exit codes: 0 success, 1 the command failed, 3 the command found problems.`,
 		newBuildCmd(),
 		newUniversalCmd(),
 		newNetcheckCmd(),
+		newImageCmd(),
 	)
 	return root
 }

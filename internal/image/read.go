@@ -16,6 +16,7 @@ import (
 
 	"github.com/gonative/gonative/internal/exe"
 	"github.com/gonative/gonative/internal/host"
+	"github.com/gonative/gonative/internal/verdict"
 )
 
 // InspectOptions says how Inspect reads an image.
@@ -33,6 +34,9 @@ type InspectOptions struct {
 	MaxFile int64
 	// TempDir holds the temporary files; default os.TempDir().
 	TempDir string
+	// Wants gate the image (inspect --expect): each names a platform the image must
+	// have, whose entrypoint must meet the want's conditions.
+	Wants []verdict.Want
 }
 
 func (o InspectOptions) withDefaults() InspectOptions {
@@ -52,6 +56,8 @@ type File struct {
 	Platform    string  `json:"platform"`
 	Layer       int     `json:"layer"` // 0 = the bottom layer
 	LayerDigest v1.Hash `json:"layer_digest"`
+	// Verdict is how the container host (ContainerHost of InspectOptions.Host) runs it.
+	Verdict *verdict.Verdict `json:"verdict,omitempty"`
 }
 
 // Severity of a Finding.
@@ -87,6 +93,9 @@ type PlatformReport struct {
 	Reason   string    `json:"reason,omitempty"`
 	Host     string    `json:"host"`
 	Findings []Finding `json:"findings,omitempty"`
+	// Unmet says, for each of InspectOptions.Wants for this platform, why the
+	// entrypoint does not meet it.
+	Unmet []string `json:"unmet,omitempty"`
 	// Error says why the platform could not be read completely (a truncated or corrupt
 	// layer); what was read before is reported.
 	Error string `json:"error,omitempty"`
@@ -109,26 +118,69 @@ type Emitter struct {
 }
 
 // Inspect opens ref and reads every platform. It returns an error when ref cannot be
-// opened; a platform that cannot be read completely has PlatformReport.Error.
-func Inspect(ctx context.Context, ref string, o InspectOptions, em Emitter) error {
+// opened; a platform that cannot be read completely has PlatformReport.Error. unmet
+// lists the wants (InspectOptions.Wants) for platforms the image does not have.
+func Inspect(ctx context.Context, ref string, o InspectOptions, em Emitter) (unmet []string, err error) {
 	o = o.withDefaults()
 	op, err := Open(ctx, ref, o.ReadOptions)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer op.Close()
+	var have []string
+	for _, p := range op.Platforms {
+		have = append(have, p.String())
+	}
+	for _, w := range o.Wants {
+		found := false
+		for _, p := range op.Platforms {
+			found = found || (p.Platform.OS == w.OS && p.Platform.Architecture == w.Arch)
+		}
+		if !found {
+			unmet = append(unmet, fmt.Sprintf("no %s/%s platform (has %s)", w.OS, w.Arch, strings.Join(have, ", ")))
+		}
+	}
 	for _, p := range op.Platforms {
 		rep, err := inspectPlatform(ctx, ref, p, o, em.File)
 		if err != nil {
-			return err
+			return unmet, err
 		}
 		if em.Platform != nil {
 			if err := em.Platform(rep); err != nil {
-				return err
+				return unmet, err
 			}
 		}
 	}
-	return nil
+	return unmet, nil
+}
+
+// entryUnmet checks the entrypoint against the wants for platform p.
+func entryUnmet(p v1.Platform, entry *exe.File, wants []verdict.Want) []string {
+	var mine []verdict.Want
+	for _, w := range wants {
+		if w.OS == p.OS && w.Arch == p.Architecture {
+			mine = append(mine, w)
+		}
+	}
+	if len(mine) == 0 {
+		return nil
+	}
+	if entry == nil {
+		var out []string
+		for _, w := range mine {
+			out = append(out, fmt.Sprintf("%s: the entrypoint is not an executable that could be read", w))
+		}
+		return out
+	}
+	// ELF files often leave the OS unsaid: the image's platform says it.
+	f := *entry
+	f.Slices = slices.Clone(entry.Slices)
+	for i := range f.Slices {
+		if f.Slices[i].OS == "" {
+			f.Slices[i].OS = p.OS
+		}
+	}
+	return verdict.Unmet(&f, mine)
 }
 
 // exeSummary is what the findings need of one executable.
@@ -164,6 +216,14 @@ func inspectPlatform(ctx context.Context, ref string, p Platform, o InspectOptio
 
 	t := tree{}
 	var exes []exeSummary
+	// Executables that may be the entrypoint (by name), for --expect.
+	entryNames := map[string]bool{}
+	for _, a := range [][]string{cf.Config.Entrypoint, cf.Config.Cmd} {
+		if len(a) > 0 {
+			entryNames[path.Base(a[0])] = true
+		}
+	}
+	maybeEntry := map[string]*exe.File{}
 	var escapes []string
 	digests := layerDigests(p.Image)
 	err = Walk(ctx, p.Image, func(e *Entry) error {
@@ -206,10 +266,14 @@ func inspectPlatform(ctx context.Context, ref string, p Platform, o InspectOptio
 			}
 		}
 		exes = append(exes, s)
+		if entryNames[path.Base(e.Path)] {
+			maybeEntry[e.Path] = f
+		}
 		if emit == nil {
 			return nil
 		}
-		return emit(&File{File: f, Image: ref, Platform: p.String(), Layer: e.Layer, LayerDigest: digests[e.Layer]})
+		v := verdict.Judge(f, ch)
+		return emit(&File{File: f, Image: ref, Platform: p.String(), Layer: e.Layer, LayerDigest: digests[e.Layer], Verdict: &v})
 	})
 	if err != nil {
 		if ctx.Err() != nil {
@@ -225,7 +289,9 @@ func inspectPlatform(ctx context.Context, ref string, p Platform, o InspectOptio
 		rep.Findings = append(rep.Findings, Finding{Severity: Warning, Code: "unsafe-path",
 			Message: "names or links that lead outside the root when extracted naively (read here within the image): " + strings.Join(escapes, ", ")})
 	}
-	rep.Findings = append(rep.Findings, checkFiles(p.Platform, t, exes, cf, rep.Error != "")...)
+	findings, entry := checkFiles(p.Platform, t, exes, cf, rep.Error != "")
+	rep.Findings = append(rep.Findings, findings...)
+	rep.Unmet = entryUnmet(p.Platform, maybeEntry[entry], o.Wants)
 	return rep, nil
 }
 
@@ -391,7 +457,8 @@ func multiarch(goarch string) string {
 
 // checkFiles finds what keeps the image's programs from running: the entrypoint,
 // and every ELF executable's architecture, interpreter and glibc.
-func checkFiles(p v1.Platform, t tree, exes []exeSummary, cf *v1.ConfigFile, partial bool) []Finding {
+// It returns the entrypoint's path in the image when it is there.
+func checkFiles(p v1.Platform, t tree, exes []exeSummary, cf *v1.ConfigFile, partial bool) ([]Finding, string) {
 	var out []Finding
 	byPath := map[string]*exeSummary{}
 	for i := range exes {
@@ -436,7 +503,7 @@ func checkFiles(p v1.Platform, t tree, exes []exeSummary, cf *v1.ConfigFile, par
 		}
 		out = append(out, checkBinary(p, t, s.path, s.arch, s.static, s.interp, s.glibc, s.libc, sev)...)
 	}
-	return out
+	return out, entry
 }
 
 // checkBinary checks that a Linux ELF executable at path in the image can start on the
