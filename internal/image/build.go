@@ -194,7 +194,7 @@ func Build(ctx context.Context, o BuildOptions) (*Built, error) {
 				return nil, err
 			}
 		}
-		bp := &BuiltPlatform{Platform: platformString(plat), Output: out, Binary: path.Join(o.BinDir, path.Base(out.Path))}
+		bp := &BuiltPlatform{Platform: platformString(plat), Output: out, Binary: path.Join(o.BinDir, build.ProgramName(out.Package))}
 		if d, err := base.Digest(); err == nil && opened != nil {
 			bp.Base = &v1.Descriptor{Digest: d}
 		}

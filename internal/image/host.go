@@ -50,7 +50,7 @@ func platformRuns(p v1.Platform, h, ch host.Host) (runs, handler, reason string)
 		return "native", "", where + "; needs a CPU with AArch32 support (many arm64 server and Apple cores have none)"
 	}
 	if b, ok := ch.Handler(p.Architecture); ok {
-		return "emulated", b.Interpreter, fmt.Sprintf("%s, through %s (slower; some programs misbehave under emulation)", where, b.Interpreter)
+		return "emulated", b.Interpreter, fmt.Sprintf("%s, through %s: slower, and some programs misbehave emulated", where, b.Interpreter)
 	}
 	return "no", "", fmt.Sprintf("%s has no binfmt_misc handler for %s (install qemu-user-static and binfmt-support)", h, p.Architecture)
 }
