@@ -8,6 +8,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path"
 	"sort"
@@ -17,7 +18,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/static"
+	"github.com/google/go-containerregistry/pkg/v1/partial"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"golang.org/x/crypto/x509roots/fallback/bundle"
 
@@ -430,8 +431,29 @@ func tarLayer(mtime time.Time, files []tarFile) (v1.Layer, error) {
 	if err := zw.Close(); err != nil {
 		return nil, err
 	}
-	return static.NewLayer(buf.Bytes(), types.OCILayer), nil
+	return gzipLayer(buf.Bytes())
 }
+
+// gzipLayer is a layer from its gzip-compressed bytes in memory.
+func gzipLayer(b []byte) (v1.Layer, error) {
+	h, _, err := v1.SHA256(bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	return partial.CompressedToLayer(&memLayer{b: b, h: h})
+}
+
+type memLayer struct {
+	b []byte
+	h v1.Hash
+}
+
+func (l *memLayer) Digest() (v1.Hash, error) { return l.h, nil }
+func (l *memLayer) Compressed() (io.ReadCloser, error) {
+	return io.NopCloser(bytes.NewReader(l.b)), nil
+}
+func (l *memLayer) Size() (int64, error)                { return int64(len(l.b)), nil }
+func (l *memLayer) MediaType() (types.MediaType, error) { return types.OCILayer, nil }
 
 // staticBase is scratch, or (with files) a one-layer image with what a static Go
 // program expects: /etc/passwd and /etc/group with root and nonroot (65532), /tmp,
@@ -463,4 +485,3 @@ func staticBase(files bool, mtime time.Time) (v1.Image, error) {
 		Created: v1.Time{Time: mtime}, CreatedBy: "gonative static base", Comment: "passwd, group, /tmp, CA certificates",
 	}})
 }
-

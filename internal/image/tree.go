@@ -48,6 +48,10 @@ func (t tree) resolve(p string) (string, *node, error) {
 		next := path.Join(cur, c)
 		n := t[next]
 		if n == nil {
+			if len(rest) > 0 {
+				cur = next // a directory the layers imply without an entry of its own
+				continue
+			}
 			return next, nil, errNotFound
 		}
 		switch n.typ {
@@ -77,7 +81,10 @@ func (t tree) resolve(p string) (string, *node, error) {
 	if cur == "/" {
 		return "/", &node{typ: tar.TypeDir, mode: fs.ModeDir | 0o755}, nil
 	}
-	return cur, t[cur], nil
+	if n := t[cur]; n != nil {
+		return cur, n, nil
+	}
+	return cur, &node{typ: tar.TypeDir, mode: fs.ModeDir | 0o755}, nil
 }
 
 // lookPath finds a command the way a container runtime does: names with a slash are
