@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/google/go-containerregistry/pkg/registry"
 
 	"github.com/gonative/gonative/internal/cli"
 	"github.com/gonative/gonative/internal/host"
@@ -69,8 +74,9 @@ func TestScript(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"exitcode": cmdExitCode,
-			"netserve": cmdNetServe,
+			"exitcode":      cmdExitCode,
+			"netserve":      cmdNetServe,
+			"imageregistry": cmdImageRegistry,
 		},
 		Condition: func(cond string) (bool, error) {
 			return false, fmt.Errorf("unknown condition %q", cond)
@@ -123,4 +129,15 @@ func cmdNetServe(ts *testscript.TestScript, neg bool, args []string) {
 	for k, v := range s.Env() {
 		ts.Setenv(k, v)
 	}
+}
+
+// cmdImageRegistry runs "imageregistry": an in-process OCI registry on loopback for the
+// rest of the script, its host:port in $REGISTRY.
+func cmdImageRegistry(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 0 {
+		ts.Fatalf("usage: imageregistry")
+	}
+	s := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	ts.Defer(s.Close)
+	ts.Setenv("REGISTRY", strings.TrimPrefix(s.URL, "http://"))
 }

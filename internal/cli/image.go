@@ -308,7 +308,7 @@ func runInspectImages(cmd *cobra.Command, images, files []string, fl inspectFlag
 		unmet, err := image.Inspect(ctx, ref, o, em)
 		if err != nil {
 			failed = true
-			fmt.Fprintf(stderr, "gonative: inspect %s: %v\n", quoteTerm(ref), err)
+			fmt.Fprintf(stderr, "gonative: inspect %s\n", quoteTerm(err.Error())) // the error names the image
 			continue
 		}
 		for _, u := range unmet {

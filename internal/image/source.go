@@ -125,7 +125,7 @@ func Open(ctx context.Context, ref string, o ReadOptions) (*Opened, error) {
 		file := strings.TrimPrefix(ref, PrefixOCIArchive)
 		s, err := openTarStore(file)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", ref, err)
+			return nil, fmt.Errorf("%s: not an OCI archive: %w", ref, err)
 		}
 		op, err := openStore(ref, s)
 		if err != nil {
@@ -240,7 +240,7 @@ func openDockerArchive(ref, file string) (*Opened, error) {
 	}
 	img, err := tarball.Image(func() (io.ReadCloser, error) { return os.Open(file) }, nil)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", ref, err)
+		return nil, fmt.Errorf("%s: not a docker-archive (a tar with manifest.json, as docker save writes): %w", ref, err)
 	}
 	dig, err := img.Digest()
 	if err != nil {
