@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(qemu-user-static binfmt-support gcc-aarch64-linux-gnu llvm pkg-config hyperfine file)
+packages=(qemu-user-static binfmt-support gcc-aarch64-linux-gnu llvm pkg-config hyperfine file skopeo umoci)
 
 install_packages() {
 	command -v apt-get >/dev/null 2>&1 || { echo "test: no apt-get; tests that need ${packages[*]} will skip"; return; }
