@@ -110,7 +110,7 @@ echo "== inspect: two platforms of ~100 MB each"
 for arch in amd64 arm64; do
 	d="$work/big-$arch"
 	mkdir -p "$d/data" "$d/bin"
-	GOOS=linux GOARCH=$arch go build -o "$d/bin/gonative" "$root/cmd/gonative"
+	CGO_ENABLED=0 GOOS=linux GOARCH=$arch go build -o "$d/bin/gonative" "$root/cmd/gonative"
 	cp "$d/bin/gonative" "$d/bin/gonative2"
 	cp "$d/bin/gonative" "$d/bin/gonative3"
 	for i in $(seq 8); do head -c $((8 << 20)) /dev/urandom >"$d/data/blob$i"; done
@@ -122,7 +122,9 @@ done
 du -sh "$work/big-amd64" "$work/big-arm64" | sed 's/^/  /'
 gi=() gr=() ci=() cr=()
 for _ in $(seq "$runs"); do
-	/usr/bin/time -f '%e %M' -o "$work/t" "$gn" inspect "$reg/big:v1" >"$work/inspect.out" 2>&1 || { cat "$work/inspect.out" >&2; exit 1; }
+	rc=0
+	/usr/bin/time -f '%e %M' -o "$work/t" "$gn" inspect "$reg/big:v1" >"$work/inspect.out" 2>&1 || rc=$?
+	[ "$rc" = 0 ] || { cat "$work/inspect.out" >&2; echo "gonative inspect exited $rc" >&2; exit 1; }
 	read -r e m <"$work/t"; gi+=("$e"); gr+=("$m")
 	tot=0 rss=0
 	for arch in amd64 arm64; do
