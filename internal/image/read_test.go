@@ -336,13 +336,15 @@ func TestLooksLikeReference(t *testing.T) {
 	dir := t.TempDir()
 	existing := filepath.Join(dir, "app:v1")
 	os.WriteFile(existing, nil, 0o644)
+	t.Chdir(dir)
+	os.Mkdir("dist", 0o755)
 	for _, c := range []struct {
 		arg  string
 		want bool
 	}{
 		{"oci-layout:out", true}, {"oci-archive:x.tar", true}, {"docker-archive:x.tar", true},
 		{"127.0.0.1:5000/app:v1", true}, {"registry.example.com/app@sha256:" + strings.Repeat("a", 64), true},
-		{"alpine:3", true}, {"dist/app", false}, {existing, false}, {"-", false}, {"", false},
+		{"alpine:3", true}, {"dist/app", false}, {"dist/app:v1", false}, {"user/app:v1", true}, {existing, false}, {"-", false}, {"", false},
 	} {
 		if got := LooksLikeReference(c.arg); got != c.want {
 			t.Errorf("LooksLikeReference(%q) = %v", c.arg, got)

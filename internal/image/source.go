@@ -47,6 +47,13 @@ func LooksLikeReference(arg string) bool {
 	if !strings.ContainsAny(arg, ":@") {
 		return false // "dist/app" is a missing file, not an image
 	}
+	// "dist/app:v1" where dist is a directory here is a missing file too; a first
+	// component that names a registry host ("127.0.0.1:5000/app") never is.
+	if first, _, ok := strings.Cut(arg, "/"); ok && !strings.ContainsAny(first, ".:") && first != "localhost" {
+		if st, err := os.Stat(first); err == nil && st.IsDir() {
+			return false
+		}
+	}
 	_, err := name.ParseReference(arg, name.StrictValidation)
 	if err != nil {
 		_, err = name.ParseReference(arg)
