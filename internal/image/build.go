@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -404,7 +406,8 @@ func tarLayer(mtime time.Time, files []tarFile) (v1.Layer, error) {
 	sort.Strings(names)
 	var buf bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
-	tw := tar.NewWriter(zw)
+	diff := sha256.New()
+	tw := tar.NewWriter(io.MultiWriter(zw, diff))
 	for _, n := range names {
 		f := all[n]
 		h := &tar.Header{Name: n, Mode: f.mode, ModTime: mtime, Uid: f.uid, Gid: f.uid, Format: tar.FormatPAX}
@@ -431,22 +434,42 @@ func tarLayer(mtime time.Time, files []tarFile) (v1.Layer, error) {
 	if err := zw.Close(); err != nil {
 		return nil, err
 	}
-	return gzipLayer(buf.Bytes())
+	diffID := v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(diff.Sum(nil))}
+	return gzipLayer(buf.Bytes(), &diffID)
 }
 
-// gzipLayer is a layer from its gzip-compressed bytes in memory.
-func gzipLayer(b []byte) (v1.Layer, error) {
+// gzipLayer is a layer from its gzip-compressed bytes in memory. With diffID nil the
+// layer's DiffID is computed (once) by decompressing it.
+func gzipLayer(b []byte, diffID *v1.Hash) (v1.Layer, error) {
 	h, _, err := v1.SHA256(bytes.NewReader(b))
 	if err != nil {
 		return nil, err
 	}
-	return partial.CompressedToLayer(&memLayer{b: b, h: h})
+	l := &memLayer{b: b, h: h}
+	if diffID == nil {
+		zr, err := gzip.NewReader(bytes.NewReader(b))
+		if err != nil {
+			return nil, err
+		}
+		d, _, err := v1.SHA256(zr)
+		if err != nil {
+			return nil, err
+		}
+		diffID = &d
+	}
+	l.diffID = *diffID
+	return partial.CompressedToLayer(l)
 }
 
+// memLayer is a compressed layer in memory whose digests are known: partial would
+// otherwise decompress it again each time its DiffID is asked for.
 type memLayer struct {
-	b []byte
-	h v1.Hash
+	b      []byte
+	h      v1.Hash
+	diffID v1.Hash
 }
+
+func (l *memLayer) DiffID() (v1.Hash, error) { return l.diffID, nil }
 
 func (l *memLayer) Digest() (v1.Hash, error) { return l.h, nil }
 func (l *memLayer) Compressed() (io.ReadCloser, error) {

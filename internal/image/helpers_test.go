@@ -77,7 +77,7 @@ func rawLayer(t testing.TB, ents ...ent) v1.Layer {
 	zw, _ := gzip.NewWriterLevel(&zb, gzip.BestSpeed)
 	zw.Write(tb.Bytes())
 	zw.Close()
-	l, err := gzipLayer(zb.Bytes())
+	l, err := gzipLayer(zb.Bytes(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
