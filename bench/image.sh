@@ -16,7 +16,8 @@
 #
 # ko and crane are installed into a temporary GOBIN through the configured GOPROXY
 # (they are not dependencies); set KO=/path/to/ko and CRANE=/path/to/crane to reuse
-# them. RUNS (default 3) sets the number of runs per tool.
+# them. RUNS (default 3) sets the number of runs per tool; PART=build or PART=inspect
+# runs one half.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -87,6 +88,8 @@ secs() { # secs CMD...: wall seconds of one run
 	echo "$e - $s" | bc -l
 }
 
+part=${PART:-all}
+if [ "$part" != inspect ]; then
 echo "== build: linux/amd64 + linux/arm64, pushed to $reg ($runs runs, warm cache)"
 (cd "$proj" && "$gn" image build --base static --platform linux/amd64,linux/arm64 -t "$reg/base:static" --push . >/dev/null 2>&1)
 gnbuild() { (cd "$proj" && "$gn" image build --base "$reg/base:static" --platform linux/amd64,linux/arm64 -t "$reg/gn:latest" --push .); }
@@ -105,6 +108,9 @@ if [ -n "$ko" ]; then
 	printf 'ko build              median %.2fs  (runs: %s)\n' "$k" "${kt[*]}"
 	printf 'gonative / ko         %.2fx\n' "$(echo "$g / $k" | bc -l)"
 fi
+
+fi
+[ "$part" = build ] && exit 0
 
 echo "== inspect: two platforms of ~100 MB each"
 for arch in amd64 arm64; do
