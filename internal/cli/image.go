@@ -101,6 +101,13 @@ check failed (nothing was written).`,
 			if push && len(tags) == 0 {
 				return &ExitError{Code: ExitFailed, Err: errors.New("--push needs -t REGISTRY/REPO:TAG")}
 			}
+			if file, ok := strings.CutPrefix(base, image.PrefixOCIArchive); ok && tarball != "" {
+				if a, err1 := os.Stat(file); err1 == nil {
+					if b, err2 := os.Stat(tarball); err2 == nil && os.SameFile(a, b) {
+						return &ExitError{Code: ExitFailed, Err: fmt.Errorf("--tarball %s is the base image: write to another file", tarball)}
+					}
+				}
+			}
 			created, err := image.Epoch(os.Getenv)
 			if err != nil {
 				return &ExitError{Code: ExitFailed, Err: err}
