@@ -126,21 +126,23 @@ for arch in amd64 arm64; do
 done
 "$crane" index append -m "$reg/big:amd64" -m "$reg/big:arm64" -t "$reg/big:v1" >/dev/null 2>&1
 du -sh "$work/big-amd64" "$work/big-arm64" | sed 's/^/  /'
-gi=() gr=() ci=() cr=()
+gi=() gr=() ci=() cr=() gc=() cc=()
 for _ in $(seq "$runs"); do
 	rc=0
-	/usr/bin/time -f '%e %M' -o "$work/t" "$gn" inspect "$reg/big:v1" >"$work/inspect.out" 2>&1 || rc=$?
+	/usr/bin/time -f '%e %M %U %S' -o "$work/t" "$gn" inspect "$reg/big:v1" >"$work/inspect.out" 2>&1 || rc=$?
 	[ "$rc" = 0 ] || { cat "$work/inspect.out" >&2; echo "gonative inspect exited $rc" >&2; exit 1; }
-	read -r e m <"$work/t"; gi+=("$e"); gr+=("$m")
-	tot=0 rss=0
+	read -r e m u s <"$work/t"; gi+=("$e"); gr+=("$m"); gc+=("$(echo "$u + $s" | bc -l)")
+	tot=0 rss=0 cpu=0
 	for arch in amd64 arm64; do
-		/usr/bin/time -f '%e %M' -o "$work/t" "$crane" export --platform "linux/$arch" "$reg/big:v1" - >/dev/null
-		read -r e m <"$work/t"; tot=$(echo "$tot + $e" | bc -l); [ "$m" -gt "$rss" ] && rss=$m
+		/usr/bin/time -f '%e %M %U %S' -o "$work/t" "$crane" export --platform "linux/$arch" "$reg/big:v1" - >/dev/null
+		read -r e m u s <"$work/t"; tot=$(echo "$tot + $e" | bc -l); cpu=$(echo "$cpu + $u + $s" | bc -l); [ "$m" -gt "$rss" ] && rss=$m
 	done
-	ci+=("$tot"); cr+=("$rss")
+	ci+=("$tot"); cr+=("$rss"); cc+=("$cpu")
 done
 grep -c 'ELF executable' "$work/inspect.out" | sed 's/^/  executables reported: /'
 g=$(printf '%s\n' "${gi[@]}" | median); k=$(printf '%s\n' "${ci[@]}" | median)
 printf 'gonative inspect      median %.2fs, peak RSS %d MiB  (runs: %s)\n' "$g" "$(( $(printf '%s\n' "${gr[@]}" | sort -n | tail -1) / 1024 ))" "${gi[*]}"
 printf 'crane export (x2)     median %.2fs, peak RSS %d MiB  (runs: %s)\n' "$k" "$(( $(printf '%s\n' "${cr[@]}" | sort -n | tail -1) / 1024 ))" "${ci[*]}"
 printf 'gonative / crane      %.2fx\n' "$(echo "$g / $k" | bc -l)"
+gcm=$(printf '%s\n' "${gc[@]}" | median); ccm=$(printf '%s\n' "${cc[@]}" | median)
+printf 'CPU (user+sys) median gonative %.2fs, crane %.2fs: %.2fx\n' "$gcm" "$ccm" "$(echo "$gcm / $ccm" | bc -l)"
