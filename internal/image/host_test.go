@@ -43,13 +43,18 @@ func TestFindLibc(t *testing.T) {
 		"/usr/lib/aarch64-linux-gnu/libc.so.6": {typ: tar.TypeReg, arch: "arm64", glibc: "2.36"},
 		"/lib64/libc.so.6":                     {typ: tar.TypeReg, arch: "arm64", glibc: "2.40"},
 	}
-	if v, at := findLibc(tr, "amd64", "/lib64"); v != "2.31" || at != "/lib/x86_64-linux-gnu/libc-2.31.so" {
+	if v, at, _ := findLibc(tr, "amd64", "/lib64"); v != "2.31" || at != "/lib/x86_64-linux-gnu/libc-2.31.so" {
 		t.Errorf("amd64: %q at %q", v, at)
 	}
-	if v, _ := findLibc(tr, "arm64", "/lib"); v != "2.36" {
+	if v, _, _ := findLibc(tr, "arm64", "/lib"); v != "2.36" {
 		t.Errorf("arm64: %q", v)
 	}
-	if v, _ := findLibc(tr, "riscv64", "/lib"); v != "" {
+	if v, _, _ := findLibc(tr, "riscv64", "/lib"); v != "" {
 		t.Errorf("riscv64: %q", v)
+	}
+	// A libc.so.6 whose version could not be read is unknown, not missing.
+	tr["/lib/riscv64-linux-gnu/libc.so.6"] = &node{typ: tar.TypeReg, arch: "riscv64"}
+	if v, _, unreadable := findLibc(tr, "riscv64", "/lib"); v != "" || unreadable != "/lib/riscv64-linux-gnu/libc.so.6" {
+		t.Errorf("riscv64 unreadable: %q %q", v, unreadable)
 	}
 }

@@ -411,8 +411,9 @@ func readExe(ctx context.Context, ra io.ReaderAt, size int64, o InspectOptions) 
 var glibcDirs = []string{"/lib64", "/usr/lib64", "/lib", "/usr/lib"}
 
 // findLibc returns the glibc version the image provides for arch, and the libc's path;
-// "" when there is no glibc for arch.
-func findLibc(t tree, arch, interpDir string) (version, at string) {
+// "" when there is no glibc for arch. unreadable is the path of a libc.so.6 whose
+// version could not be read, when that is all there is.
+func findLibc(t tree, arch, interpDir string) (version, at, unreadable string) {
 	dirs := []string{}
 	if interpDir != "" {
 		dirs = append(dirs, interpDir)
@@ -423,15 +424,21 @@ func findLibc(t tree, arch, interpDir string) (version, at string) {
 	dirs = append(dirs, glibcDirs...)
 	for _, d := range dirs {
 		p, n, err := t.resolve(path.Join(d, "libc.so.6"))
-		if err != nil || n.typ != tar.TypeReg || n.glibc == "" {
+		if err != nil || n.typ != tar.TypeReg {
 			continue
 		}
 		if n.arch != "" && arch != "" && n.arch != arch {
 			continue
 		}
-		return n.glibc, p
+		if n.glibc == "" {
+			if unreadable == "" {
+				unreadable = p
+			}
+			continue
+		}
+		return n.glibc, p, ""
 	}
-	return "", ""
+	return "", "", unreadable
 }
 
 // multiarch is Debian's multiarch tuple of a GOARCH.
@@ -501,7 +508,14 @@ func checkFiles(p v1.Platform, t tree, exes []exeSummary, cf *v1.ConfigFile, par
 		if s.path == entry {
 			sev = Problem
 		}
-		out = append(out, checkBinary(p, t, s.path, s.arch, s.static, s.interp, s.glibc, s.libc, sev)...)
+		for _, f := range checkBinary(p, t, s.path, s.arch, s.static, s.interp, s.glibc, s.libc, sev) {
+			if partial && (f.Code == "interpreter-missing" || f.Code == "glibc-missing") {
+				// What is missing may be in the layer that could not be read.
+				f.Severity, f.Code = Warning, f.Code+"-unknown"
+				f.Message += " (unknown: not every layer could be read)"
+			}
+			out = append(out, f)
+		}
 	}
 	return out, entry
 }
@@ -528,8 +542,11 @@ func checkBinary(p v1.Platform, t tree, at, arch string, static bool, interp, gl
 	if glibc == "" && !needsLibc {
 		return out
 	}
-	have, libc := findLibc(t, arch, path.Dir(interp))
+	have, libc, unreadable := findLibc(t, arch, path.Dir(interp))
 	switch {
+	case have == "" && unreadable != "":
+		out = append(out, Finding{Severity: Warning, Code: "glibc-unknown", Path: at,
+			Message: fmt.Sprintf("%s needs glibc %s; the image's %s defines no GLIBC_ version that could be read, so whether it is new enough is unknown", at, orAny(glibc), unreadable)})
 	case have == "":
 		out = append(out, Finding{Severity: sev, Code: "glibc-missing", Path: at,
 			Message: fmt.Sprintf("%s needs glibc %s but the image has no glibc libc.so.6 for %s", at, orAny(glibc), arch)})

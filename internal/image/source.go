@@ -274,6 +274,12 @@ func (s dirStore) open(name string) (io.ReadCloser, int64, error) {
 		return nil, 0, err
 	}
 	defer root.Close()
+	// Stat first: opening a FIFO would block until a writer comes.
+	if st, err := root.Stat(name); err != nil {
+		return nil, 0, err
+	} else if !st.Mode().IsRegular() {
+		return nil, 0, fmt.Errorf("%s is not a regular file", name)
+	}
 	f, err := root.Open(name)
 	if err != nil {
 		return nil, 0, err
