@@ -1,10 +1,6 @@
 package image
 
 import (
-	"archive/tar"
-	"bytes"
-	"compress/gzip"
-	"fmt"
 	"io"
 	"log"
 	"net/http/httptest"
@@ -13,14 +9,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/gonative/gonative/internal/image/imagetest"
 )
 
 // newRegistry serves an in-process registry on loopback and returns its host:port.
@@ -45,39 +41,15 @@ type ent struct {
 // such as "../x" go in as they are.
 func rawLayer(t testing.TB, ents ...ent) v1.Layer {
 	t.Helper()
-	var tb bytes.Buffer
-	tw := tar.NewWriter(&tb)
+	var es []imagetest.Entry
 	for _, e := range ents {
-		if e.raw != nil {
-			tw.Flush()
-			tb.Write(e.raw)
-			continue
-		}
-		typ := e.typ
-		if typ == 0 {
-			typ = tar.TypeReg
-		}
-		mode := e.mode
-		if mode == 0 {
-			mode = 0o644
-		}
-		h := &tar.Header{Name: e.name, Typeflag: typ, Mode: mode, Linkname: e.link, ModTime: time.Unix(0, 0), Format: tar.FormatPAX}
-		if typ == tar.TypeReg {
-			h.Size = int64(len(e.data))
-		}
-		if err := tw.WriteHeader(h); err != nil {
-			t.Fatal(err)
-		}
-		io.WriteString(tw, e.data)
+		es = append(es, imagetest.Entry{Name: e.name, Type: e.typ, Mode: e.mode, Data: []byte(e.data), Link: e.link, Raw: e.raw})
 	}
-	if err := tw.Close(); err != nil {
+	gz, err := imagetest.Layer(es...)
+	if err != nil {
 		t.Fatal(err)
 	}
-	var zb bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&zb, gzip.BestSpeed)
-	zw.Write(tb.Bytes())
-	zw.Close()
-	l, err := gzipLayer(zb.Bytes(), nil)
+	l, err := gzipLayer(gz, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,39 +97,6 @@ func layoutOf(t testing.TB, idx v1.ImageIndex) (ref, dir string) {
 	return PrefixOCILayout + dir, dir
 }
 
-// paxSparse is a tar member holding a PAX 1.0 sparse file of size bytes whose only
-// data is head at offset 0 (archive/tar reads such files but does not write them).
-func paxSparse(name string, head []byte, size int64) []byte {
-	rec := func(k, v string) string {
-		s := " " + k + "=" + v + "\n"
-		for n := len(s) + 1; ; n++ {
-			if r := fmt.Sprint(n) + s; len(r) == n {
-				return r
-			}
-		}
-	}
-	recs := rec("GNU.sparse.major", "1") + rec("GNU.sparse.minor", "0") + rec("GNU.sparse.name", name) + rec("GNU.sparse.realsize", fmt.Sprint(size))
-	var b bytes.Buffer
-	tw := tar.NewWriter(&b)
-	tw.WriteHeader(&tar.Header{Name: "PaxHeaders/x", Typeflag: tar.TypeReg, Size: int64(len(recs)), Format: tar.FormatUSTAR})
-	io.WriteString(tw, recs)
-	tw.Flush()
-	h := b.Bytes()[:512]
-	h[156] = tar.TypeXHeader
-	copy(h[148:156], "        ")
-	sum := 0
-	for _, c := range h {
-		sum += int(c)
-	}
-	copy(h[148:156], fmt.Sprintf("%06o\x00 ", sum))
-	smap := []byte(fmt.Sprintf("1\n0\n%d\n", len(head)))
-	body := append(append(smap, make([]byte, 512-len(smap))...), head...)
-	tw.WriteHeader(&tar.Header{Name: "GNUSparseFile.0/x", Typeflag: tar.TypeReg, Size: int64(len(body)), Mode: 0o755, Format: tar.FormatUSTAR})
-	tw.Write(body)
-	tw.Flush()
-	return b.Bytes()
-}
-
 func readFile(t testing.TB, p string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(p)
@@ -166,8 +105,6 @@ func readFile(t testing.TB, p string) []byte {
 	}
 	return b
 }
-
-var _ = layout.Path("")
 
 func runCmd(dir, prog string, args ...string) ([]byte, error) {
 	cmd := exec.Command(prog, args...)

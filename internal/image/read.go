@@ -30,7 +30,7 @@ type InspectOptions struct {
 	// MemBuffer is the size up to which an executable is read into memory; larger ones
 	// go through a temporary file. Default 4 MiB.
 	MemBuffer int64
-	// MaxFile is the largest executable read at all; default 1 GiB.
+	// MaxFile is the largest executable read at all; default 512 MiB.
 	MaxFile int64
 	// TempDir holds the temporary files; default os.TempDir().
 	TempDir string
@@ -44,7 +44,7 @@ func (o InspectOptions) withDefaults() InspectOptions {
 		o.MemBuffer = 4 << 20
 	}
 	if o.MaxFile <= 0 {
-		o.MaxFile = 1 << 30
+		o.MaxFile = 512 << 20
 	}
 	return o
 }
@@ -527,7 +527,7 @@ func checkBinary(p v1.Platform, t tree, at, arch string, static bool, interp, gl
 	var out []Finding
 	if arch != p.Architecture {
 		out = append(out, Finding{Severity: sev, Code: "arch-mismatch", Path: at,
-			Message: fmt.Sprintf("%s is a %s binary in a %s image: it fails with \"exec format error\" (or runs emulated)", at, arch, platformString(p))})
+			Message: fmt.Sprintf("%s is %s %s binary in a %s image: it fails with \"exec format error\" (or runs emulated)", at, article(arch), arch, platformString(p))})
 		return out
 	}
 	if static || interp == "" {
@@ -562,4 +562,12 @@ func orAny(v string) string {
 		return "(any version)"
 	}
 	return v
+}
+
+// article is "an" before a vowel ("an amd64 binary"), else "a".
+func article(word string) string {
+	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {
+		return "an"
+	}
+	return "a"
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/gonative/gonative/internal/exe"
 	"github.com/gonative/gonative/internal/fixture"
 	"github.com/gonative/gonative/internal/host"
+	"github.com/gonative/gonative/internal/image/imagetest"
 	"github.com/gonative/gonative/internal/verdict"
 )
 
@@ -145,7 +146,7 @@ func TestArchMismatch(t *testing.T) {
 	reps, files := inspectAll(t, ref, InspectOptions{Host: mustHost(t, "darwin/arm64"), Wants: mustWants(t, "linux/arm64")})
 	r := reps[0]
 	f := finding(r, "arch-mismatch")
-	if f == nil || f.Severity != Problem || !strings.Contains(f.Message, "/app is a amd64 binary in a linux/arm64 image") {
+	if f == nil || f.Severity != Problem || !strings.Contains(f.Message, "/app is an amd64 binary in a linux/arm64 image") {
 		t.Errorf("findings %+v", r.Findings)
 	}
 	if len(r.Unmet) != 1 || !strings.Contains(r.Unmet[0], "no linux/arm64 slice (has linux/amd64)") {
@@ -240,7 +241,7 @@ func TestTruncatedLayer(t *testing.T) {
 // TestSparseLayer streams a layer holding a 1 GiB sparse file that looks like an ELF
 // file: it is reported as too large to read, and the walk allocates far less than it.
 func TestSparseLayer(t *testing.T) {
-	l := rawLayer(t, ent{raw: paxSparse("big", []byte("\x7fELF\x02\x01\x01"), 1<<30)}, ent{name: "small", data: "x"})
+	l := rawLayer(t, ent{raw: imagetest.Sparse("big", []byte("\x7fELF\x02\x01\x01"), 1<<30)}, ent{name: "small", data: "x"})
 	img := handImage(t, amd64, v1.Config{Entrypoint: []string{"/small"}}, l)
 	ref, _ := layoutOf(t, handIndex([]v1.Platform{amd64}, img))
 	var before, after runtime.MemStats
