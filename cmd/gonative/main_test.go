@@ -149,7 +149,8 @@ func cmdImageRegistry(ts *testscript.TestScript, neg bool, args []string) {
 // layout into DIR (see internal/image/imagetest). Kinds: mismatch (BINARY as /app of a
 // linux/arm64 image), truncated (BINARY's layer cut in half), hostile (BINARY at
 // /app, plus "../" names and escaping symlinks), sparse (a 1 GiB sparse file that
-// starts like an ELF file).
+// starts like an ELF file), glibcbase (linux/amd64 and linux/arm64 with this machine's
+// and Debian's arm64 cross glibc and dynamic loaders).
 func cmdImageFixture(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 2 {
 		ts.Fatalf("usage: imagefixture KIND DIR [BINARY]")
@@ -176,6 +177,11 @@ func cmdImageFixture(ts *testscript.TestScript, neg bool, args []string) {
 			imagetest.Entry{Name: "../../../etc/evil", Data: []byte("x")},
 			imagetest.Entry{Name: "usr/bin/abs", Type: '2', Link: "/app"},
 			imagetest.Entry{Name: "usr/bin/up", Type: '2', Link: "../../../../../etc/shadow"})
+	case "glibcbase":
+		var imgs []imagetest.Image
+		if imgs, err = imagetest.GlibcBase(); err == nil {
+			_, err = imagetest.Index(dir, imgs...)
+		}
 	case "sparse":
 		_, err = imagetest.Layout(dir, amd64, v1.Config{Entrypoint: []string{"/big"}},
 			imagetest.Entry{Raw: imagetest.Sparse("big", []byte("\x7fELF\x02\x01\x01"), 1<<30)})

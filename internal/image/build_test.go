@@ -22,6 +22,7 @@ import (
 	"github.com/gonative/gonative/internal/build"
 	"github.com/gonative/gonative/internal/fixture"
 	"github.com/gonative/gonative/internal/host"
+	"github.com/gonative/gonative/internal/image/imagetest"
 )
 
 // cgoModule is a module whose main package calls C.
@@ -41,28 +42,25 @@ func buildOptions(dir string, targets ...build.Target) build.Options {
 	}
 }
 
-// glibcBase is a two-platform base with the dynamic loader and libc of this machine
-// (amd64) and of Debian's arm64 cross libc (libc6-arm64-cross), laid out as Debian
-// does, with the loader reached through a symlink.
+// glibcBase is imagetest.GlibcBase as an index: this machine's glibc for amd64 and
+// Debian's arm64 cross glibc.
 func glibcBase(t *testing.T) v1.ImageIndex {
 	t.Helper()
-	const armLib = "/usr/aarch64-linux-gnu/lib/"
-	for _, f := range []string{"/lib/x86_64-linux-gnu/libc.so.6", "/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", armLib + "libc.so.6", armLib + "ld-linux-aarch64.so.1"} {
-		if _, err := os.Stat(f); err != nil {
-			t.Skipf("%s missing (packages libc6 and libc6-arm64-cross, from gcc-aarch64-linux-gnu)", f)
-		}
+	imgs, err := imagetest.GlibcBase()
+	if err != nil {
+		t.Skip(err)
 	}
-	amd := rawLayer(t,
-		ent{name: "lib/x86_64-linux-gnu/libc.so.6", mode: 0o755, data: string(readFile(t, "/lib/x86_64-linux-gnu/libc.so.6"))},
-		ent{name: "lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", mode: 0o755, data: string(readFile(t, "/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"))},
-		ent{name: "lib64/ld-linux-x86-64.so.2", typ: tar.TypeSymlink, link: "/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"},
-	)
-	arm := rawLayer(t,
-		ent{name: "lib/aarch64-linux-gnu/libc.so.6", mode: 0o755, data: string(readFile(t, armLib+"libc.so.6"))},
-		ent{name: "lib/aarch64-linux-gnu/ld-linux-aarch64.so.1", mode: 0o755, data: string(readFile(t, armLib+"ld-linux-aarch64.so.1"))},
-		ent{name: "lib/ld-linux-aarch64.so.1", typ: tar.TypeSymlink, link: "aarch64-linux-gnu/ld-linux-aarch64.so.1"},
-	)
-	return handIndex([]v1.Platform{amd64, arm64}, handImage(t, amd64, v1.Config{}, amd), handImage(t, arm64, v1.Config{}, arm))
+	var plats []v1.Platform
+	var out []v1.Image
+	for _, im := range imgs {
+		var ents []ent
+		for _, e := range im.Entries {
+			ents = append(ents, ent{name: e.Name, typ: e.Type, mode: e.Mode, data: string(e.Data), link: e.Link})
+		}
+		plats = append(plats, im.Platform)
+		out = append(out, handImage(t, im.Platform, v1.Config{}, rawLayer(t, ents...)))
+	}
+	return handIndex(plats, out...)
 }
 
 // TestBuildCgoRegistry builds a cgo program for linux/amd64 and linux/arm64 (Debian's

@@ -70,36 +70,98 @@ func Layer(entries ...Entry) ([]byte, error) {
 	return zb.Bytes(), nil
 }
 
+// Image is one platform's image of a hand-made layout: one layer of Entries.
+type Image struct {
+	Platform v1.Platform
+	Config   v1.Config
+	Entries  []Entry
+}
+
 // Layout writes an OCI layout into the new directory dir holding an index with one
 // image for plat, with config cfg and one layer of entries. It returns the layer's
 // digest.
 func Layout(dir string, plat v1.Platform, cfg v1.Config, entries ...Entry) (v1.Hash, error) {
-	gz, err := Layer(entries...)
+	hs, err := Index(dir, Image{Platform: plat, Config: cfg, Entries: entries})
 	if err != nil {
 		return v1.Hash{}, err
 	}
-	l, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(gz)), nil }, tarball.WithMediaType(types.OCILayer))
-	if err != nil {
-		return v1.Hash{}, err
+	return hs[0], nil
+}
+
+// Index writes an OCI layout into the new directory dir holding an index of imgs, and
+// returns their layers' digests.
+func Index(dir string, imgs ...Image) ([]v1.Hash, error) {
+	idx := mutate.IndexMediaType(empty.Index, types.OCIImageIndex)
+	var digests []v1.Hash
+	for _, im := range imgs {
+		gz, err := Layer(im.Entries...)
+		if err != nil {
+			return nil, err
+		}
+		l, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(gz)), nil }, tarball.WithMediaType(types.OCILayer))
+		if err != nil {
+			return nil, err
+		}
+		img := mutate.ConfigMediaType(mutate.MediaType(empty.Image, types.OCIManifestSchema1), types.OCIConfigJSON)
+		if img, err = mutate.AppendLayers(img, l); err != nil {
+			return nil, err
+		}
+		cf, err := img.ConfigFile()
+		if err != nil {
+			return nil, err
+		}
+		cf = cf.DeepCopy()
+		cf.OS, cf.Architecture, cf.Config = im.Platform.OS, im.Platform.Architecture, im.Config
+		if img, err = mutate.ConfigFile(img, cf); err != nil {
+			return nil, err
+		}
+		p := im.Platform
+		idx = mutate.AppendManifests(idx, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: &p}})
+		h, err := l.Digest()
+		if err != nil {
+			return nil, err
+		}
+		digests = append(digests, h)
 	}
-	img := mutate.ConfigMediaType(mutate.MediaType(empty.Image, types.OCIManifestSchema1), types.OCIConfigJSON)
-	if img, err = mutate.AppendLayers(img, l); err != nil {
-		return v1.Hash{}, err
-	}
-	cf, err := img.ConfigFile()
-	if err != nil {
-		return v1.Hash{}, err
-	}
-	cf = cf.DeepCopy()
-	cf.OS, cf.Architecture, cf.Config = plat.OS, plat.Architecture, cfg
-	if img, err = mutate.ConfigFile(img, cf); err != nil {
-		return v1.Hash{}, err
-	}
-	idx := mutate.AppendManifests(mutate.IndexMediaType(empty.Index, types.OCIImageIndex), mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: &plat}})
 	if _, err := layout.Write(dir, idx); err != nil {
-		return v1.Hash{}, err
+		return nil, err
 	}
-	return l.Digest()
+	return digests, nil
+}
+
+// GlibcBase returns the images of a two-platform base with a dynamic loader and a glibc
+// for linux/amd64 (this machine's, Debian package libc6) and linux/arm64 (Debian's
+// libc6-arm64-cross, installed with gcc-aarch64-linux-gnu), laid out as Debian does,
+// the loader reached through a symlink. It fails when a file is missing.
+func GlibcBase() ([]Image, error) {
+	const amdLib, armLib = "/lib/x86_64-linux-gnu/", "/usr/aarch64-linux-gnu/lib/"
+	read := func(p string) ([]byte, error) {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, fmt.Errorf("%w (Debian packages libc6 and libc6-arm64-cross)", err)
+		}
+		return b, nil
+	}
+	files := map[string][]byte{}
+	for _, f := range []string{amdLib + "libc.so.6", amdLib + "ld-linux-x86-64.so.2", armLib + "libc.so.6", armLib + "ld-linux-aarch64.so.1"} {
+		b, err := read(f)
+		if err != nil {
+			return nil, err
+		}
+		files[f] = b
+	}
+	return []Image{
+		{Platform: v1.Platform{OS: "linux", Architecture: "amd64"}, Entries: []Entry{
+			{Name: "lib/x86_64-linux-gnu/libc.so.6", Mode: 0o755, Data: files[amdLib+"libc.so.6"]},
+			{Name: "lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", Mode: 0o755, Data: files[amdLib+"ld-linux-x86-64.so.2"]},
+			{Name: "lib64/ld-linux-x86-64.so.2", Type: tar.TypeSymlink, Link: "/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"},
+		}},
+		{Platform: v1.Platform{OS: "linux", Architecture: "arm64"}, Entries: []Entry{
+			{Name: "lib/aarch64-linux-gnu/libc.so.6", Mode: 0o755, Data: files[armLib+"libc.so.6"]},
+			{Name: "lib/aarch64-linux-gnu/ld-linux-aarch64.so.1", Mode: 0o755, Data: files[armLib+"ld-linux-aarch64.so.1"]},
+			{Name: "lib/ld-linux-aarch64.so.1", Type: tar.TypeSymlink, Link: "aarch64-linux-gnu/ld-linux-aarch64.so.1"},
+		}},
+	}, nil
 }
 
 // Truncate cuts the blob with digest h in the layout dir to half its size.
