@@ -45,8 +45,7 @@ func (e *LayerError) Unwrap() error { return e.Err }
 // that the first entry for a path is the one that wins; entries hidden by an upper
 // layer (the same path, a whiteout, an opaque directory, or a non-directory above an
 // ancestor) are not delivered. Whiteout entries themselves are not delivered. Memory
-// holds the set of paths seen, never file contents. layerDigests, when not nil, gets
-// each layer's digest.
+// holds the set of paths seen, never file contents.
 func Walk(ctx context.Context, img v1.Image, fn func(*Entry) error) error {
 	layers, err := img.Layers()
 	if err != nil {

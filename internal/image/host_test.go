@@ -58,3 +58,16 @@ func TestFindLibc(t *testing.T) {
 		t.Errorf("riscv64 unreadable: %q %q", v, unreadable)
 	}
 }
+
+func TestEpoch(t *testing.T) {
+	for _, c := range []struct {
+		env  string
+		want int64
+		ok   bool
+	}{{"", 0, true}, {"1700000000", 1700000000, true}, {"12abc", 0, false}, {"-1", 0, false}} {
+		got, err := Epoch(func(string) string { return c.env })
+		if (err == nil) != c.ok || (c.ok && got.Unix() != c.want) {
+			t.Errorf("SOURCE_DATE_EPOCH=%q: %v, %v", c.env, got, err)
+		}
+	}
+}
