@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -79,6 +80,8 @@ type BuiltPlatform struct {
 	Output   *build.Output  `json:"output"`
 	Findings []Finding      `json:"findings,omitempty"`
 	Base     *v1.Descriptor `json:"base,omitempty"`
+
+	platform v1.Platform
 }
 
 // Built is a built image, checked, not yet written.
@@ -183,51 +186,32 @@ func Build(ctx context.Context, o BuildOptions) (*Built, error) {
 		return nil, fmt.Errorf("an image holds one program; the packages name %d main packages", len(pkgs))
 	}
 
-	b := &Built{Build: res}
+	// Check and assemble the platforms in parallel (gzip and digests are CPU work);
+	// the index lists them in the build's order.
+	b := &Built{Build: res, Platforms: make([]*BuiltPlatform, len(res.Outputs))}
+	imgs := make([]v1.Image, len(res.Outputs))
+	errs := make([]error, len(res.Outputs))
+	var wg sync.WaitGroup
+	for i, out := range res.Outputs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			b.Platforms[i], imgs[i], errs[i] = buildPlatform(ctx, o, out, bases, opened != nil)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
 	idx := mutate.IndexMediaType(empty.Index, types.OCIImageIndex)
 	failed := false
-	for _, out := range res.Outputs {
-		t := targetOf(out.Target)
-		var base v1.Image
-		var plat v1.Platform
-		if bp, ok := bases[out.Target]; ok {
-			base, plat = bp.Image, bp.Platform
-		} else {
-			plat = v1.Platform{OS: t.OS, Architecture: t.Arch}
-			if base, err = staticBase(o.Base == BaseStatic, o.Created); err != nil {
-				return nil, err
-			}
-		}
-		bp := &BuiltPlatform{Platform: platformString(plat), Output: out, Binary: path.Join(o.BinDir, build.ProgramName(out.Package))}
-		if d, err := base.Digest(); err == nil && opened != nil {
-			bp.Base = &v1.Descriptor{Digest: d}
-		}
-		b.Platforms = append(b.Platforms, bp)
-		f, err := exe.Inspect(ctx, out.Path, exe.Options{})
-		if err != nil {
-			return nil, err
-		}
-		bp.Findings, err = checkOnBase(ctx, plat, base, bp.Binary, f)
-		if err != nil {
-			return nil, fmt.Errorf("base %s for %s: %w", o.Base, out.Target, err)
-		}
-		for _, fd := range bp.Findings {
-			if fd.Severity == Problem {
-				failed = true
-			}
-		}
-		if failed {
+	for i, bp := range b.Platforms {
+		if imgs[i] == nil {
+			failed = true
 			continue
 		}
-		img, err := assemble(base, plat, out, f, bp.Binary, o)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", out.Target, err)
-		}
-		if bp.Digest, err = img.Digest(); err != nil {
-			return nil, fmt.Errorf("%s: %w", out.Target, err)
-		}
-		p := plat
-		idx = mutate.AppendManifests(idx, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: &p}})
+		p := bp.platform
+		idx = mutate.AppendManifests(idx, mutate.IndexAddendum{Add: imgs[i], Descriptor: v1.Descriptor{Platform: &p}})
 	}
 	if failed {
 		return b, &CheckError{Built: b}
@@ -237,6 +221,48 @@ func Build(ctx context.Context, o BuildOptions) (*Built, error) {
 		return nil, err
 	}
 	return b, nil
+}
+
+// buildPlatform checks one output against its base platform and, when nothing is
+// wrong, assembles its image (nil when a check failed).
+func buildPlatform(ctx context.Context, o BuildOptions, out *build.Output, bases map[string]Platform, fromRef bool) (*BuiltPlatform, v1.Image, error) {
+	t := targetOf(out.Target)
+	var base v1.Image
+	var plat v1.Platform
+	if bp, ok := bases[out.Target]; ok {
+		base, plat = bp.Image, bp.Platform
+	} else {
+		plat = v1.Platform{OS: t.OS, Architecture: t.Arch}
+		var err error
+		if base, err = staticBase(o.Base == BaseStatic, o.Created); err != nil {
+			return nil, nil, err
+		}
+	}
+	bp := &BuiltPlatform{Platform: platformString(plat), Output: out, Binary: path.Join(o.BinDir, build.ProgramName(out.Package)), platform: plat}
+	if d, err := base.Digest(); err == nil && fromRef {
+		bp.Base = &v1.Descriptor{Digest: d}
+	}
+	f, err := exe.Inspect(ctx, out.Path, exe.Options{})
+	if err != nil {
+		return nil, nil, err
+	}
+	bp.Findings, err = checkOnBase(ctx, plat, base, bp.Binary, f)
+	if err != nil {
+		return nil, nil, fmt.Errorf("base %s for %s: %w", o.Base, out.Target, err)
+	}
+	for _, fd := range bp.Findings {
+		if fd.Severity == Problem {
+			return bp, nil, nil
+		}
+	}
+	img, err := assemble(base, plat, out, f, bp.Binary, o)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", out.Target, err)
+	}
+	if bp.Digest, err = img.Digest(); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", out.Target, err)
+	}
+	return bp, img, nil
 }
 
 func targetOf(s string) build.Target {
