@@ -1,0 +1,32 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+)
+
+func TestSplitImageArgs(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "app")
+	os.WriteFile(file, nil, 0o644)
+	images, files := splitImageArgs([]string{"oci-layout:out", file, "-", "127.0.0.1:5000/app:v1", "docker-archive:x.tar", "missing"})
+	if !slices.Equal(images, []string{"oci-layout:out", "127.0.0.1:5000/app:v1", "docker-archive:x.tar"}) || !slices.Equal(files, []string{file, "-", "missing"}) {
+		t.Errorf("images %q files %q", images, files)
+	}
+}
+
+func TestQuoteTerm(t *testing.T) {
+	for in, want := range map[string]string{
+		"/usr/bin/app":     "/usr/bin/app",
+		"/evil\x1b[31mred": `/evil\x1b[31mred`,
+		"/tab\tname":       `/tab\tname`,
+		"/ünïcode ok":      "/ünïcode ok",
+		"line\nbreak":      `line\nbreak`,
+	} {
+		if got := quoteTerm(in); got != want {
+			t.Errorf("quoteTerm(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
