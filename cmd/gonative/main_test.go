@@ -76,10 +76,10 @@ func TestScript(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"exitcode":      cmdExitCode,
-			"netserve":      cmdNetServe,
-			"imageregistry": cmdImageRegistry,
-			"imagefixture":  cmdImageFixture,
+			"exitcode": cmdExitCode,
+			"netserve": cmdNetServe,
+			"registry": cmdImageRegistry,
+			"imagefix": cmdImageFixture,
 		},
 		Condition: func(cond string) (bool, error) {
 			return false, fmt.Errorf("unknown condition %q", cond)
@@ -134,18 +134,18 @@ func cmdNetServe(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// cmdImageRegistry runs "imageregistry": an in-process OCI registry on loopback for the
+// cmdImageRegistry runs "registry": an in-process OCI registry on loopback for the
 // rest of the script, its host:port in $REGISTRY.
 func cmdImageRegistry(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 0 {
-		ts.Fatalf("usage: imageregistry")
+		ts.Fatalf("usage: registry")
 	}
 	s := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
 	ts.Defer(s.Close)
 	ts.Setenv("REGISTRY", strings.TrimPrefix(s.URL, "http://"))
 }
 
-// cmdImageFixture runs "imagefixture KIND DIR [BINARY]": it writes a hand-made OCI
+// cmdImageFixture runs "imagefix KIND DIR [BINARY]": it writes a hand-made OCI
 // layout into DIR (see internal/image/imagetest). Kinds: mismatch (BINARY as /app of a
 // linux/arm64 image), truncated (BINARY's layer cut in half), hostile (BINARY at
 // /app, plus "../" names and escaping symlinks), sparse (a 1 GiB sparse file that
@@ -153,7 +153,7 @@ func cmdImageRegistry(ts *testscript.TestScript, neg bool, args []string) {
 // and Debian's arm64 cross glibc and dynamic loaders).
 func cmdImageFixture(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 2 {
-		ts.Fatalf("usage: imagefixture KIND DIR [BINARY]")
+		ts.Fatalf("usage: imagefix KIND DIR [BINARY]")
 	}
 	dir := ts.MkAbs(args[1])
 	var bin []byte
@@ -186,9 +186,9 @@ func cmdImageFixture(ts *testscript.TestScript, neg bool, args []string) {
 		_, err = imagetest.Layout(dir, amd64, v1.Config{Entrypoint: []string{"/big"}},
 			imagetest.Entry{Raw: imagetest.Sparse("big", []byte("\x7fELF\x02\x01\x01"), 1<<30)})
 	default:
-		ts.Fatalf("imagefixture: unknown kind %q", args[0])
+		ts.Fatalf("imagefix: unknown kind %q", args[0])
 	}
 	if err != nil {
-		ts.Fatalf("imagefixture %s: %v", args[0], err)
+		ts.Fatalf("imagefix %s: %v", args[0], err)
 	}
 }
