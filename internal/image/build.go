@@ -301,15 +301,12 @@ func checkOnBase(ctx context.Context, plat v1.Platform, base v1.Image, binPath s
 			n := &node{typ: e.Type, mode: e.Mode, link: e.Linkname, layer: e.Layer}
 			t[e.Path] = n
 			if e.Type == tar.TypeReg && isLibcName(path.Base(e.Path)) {
-				lf, _, err := readCandidate(ctx, e, InspectOptions{}.withDefaults())
+				c, err := readCandidate(ctx, e, InspectOptions{}.withDefaults())
 				if err != nil {
 					return err
 				}
-				if lf != nil && len(lf.Slices) == 1 {
-					n.arch = lf.Slices[0].Arch
-					if ra := lf.Slices[0].Reader(); ra != nil {
-						n.glibc, _ = exe.GLIBCProvided(ra, lf.Slices[0].Size)
-					}
+				if c.file != nil && len(c.file.Slices) == 1 {
+					n.arch, n.glibc = c.file.Slices[0].Arch, c.glibc
 				}
 			}
 			return nil

@@ -239,11 +239,12 @@ func inspectPlatform(ctx context.Context, ref string, p Platform, o InspectOptio
 		if e.Type != tar.TypeReg {
 			return nil
 		}
-		f, shebang, err := readCandidate(ctx, e, o)
+		c, err := readCandidate(ctx, e, o)
 		if err != nil {
 			return err
 		}
-		n.shebang = shebang
+		n.shebang, n.glibc = c.shebang, c.glibc
+		f := c.file
 		if f == nil {
 			return nil
 		}
@@ -259,11 +260,6 @@ func inspectPlatform(ctx context.Context, ref string, p Platform, o InspectOptio
 				}
 			}
 			n.arch = sl.Arch
-			if isLibcName(path.Base(e.Path)) && f.Format == exe.FormatELF {
-				if ra := sl.Reader(); ra != nil {
-					n.glibc, _ = exe.GLIBCProvided(ra, sl.Size)
-				}
-			}
 		}
 		exes = append(exes, s)
 		if entryNames[path.Base(e.Path)] {
@@ -273,7 +269,11 @@ func inspectPlatform(ctx context.Context, ref string, p Platform, o InspectOptio
 			return nil
 		}
 		v := verdict.Judge(f, ch)
-		return emit(&File{File: f, Image: ref, Platform: p.String(), Layer: e.Layer, LayerDigest: digests[e.Layer], Verdict: &v})
+		var ld v1.Hash
+		if e.Layer < len(digests) {
+			ld = digests[e.Layer]
+		}
+		return emit(&File{File: f, Image: ref, Platform: p.String(), Layer: e.Layer, LayerDigest: ld, Verdict: &v})
 	})
 	if err != nil {
 		if ctx.Err() != nil {
@@ -351,10 +351,40 @@ func isExeMagic(b []byte) bool {
 	return false
 }
 
+// candidate is what readCandidate learns of one regular file.
+type candidate struct {
+	file    *exe.File // nil when the file is not an executable
+	shebang string    // a script's interpreter
+	glibc   string    // for a file named like glibc's libc: the newest GLIBC_ it defines
+}
+
 // readCandidate reads a regular file's first bytes and, when they are an executable's,
 // the whole file (in memory up to o.MemBuffer, else through a temporary file) and
-// inspects it. It returns nil for other files, and the interpreter of a script.
-func readCandidate(ctx context.Context, e *Entry, o InspectOptions) (*exe.File, string, error) {
+// inspects it.
+func readCandidate(ctx context.Context, e *Entry, o InspectOptions) (candidate, error) {
+	f, shebang, err := readCandidateFile(ctx, e, o, func(ra io.ReaderAt, size int64) string {
+		if !isLibcName(path.Base(e.Path)) {
+			return ""
+		}
+		v, _ := exe.GLIBCProvided(ra, size)
+		return v
+	})
+	if err != nil {
+		return candidate{}, err
+	}
+	c := candidate{shebang: shebang}
+	if f != nil {
+		c.file, c.glibc = f.file, f.glibc
+	}
+	return c, nil
+}
+
+type readResult struct {
+	file  *exe.File
+	glibc string
+}
+
+func readCandidateFile(ctx context.Context, e *Entry, o InspectOptions, libc func(io.ReaderAt, int64) string) (*readResult, string, error) {
 	var head [256]byte
 	n, err := io.ReadFull(e.Reader, head[:min(int64(len(head)), e.Size)])
 	if err != nil {
@@ -373,8 +403,8 @@ func readCandidate(ctx context.Context, e *Entry, o InspectOptions) (*exe.File, 
 		return nil, "", nil
 	}
 	if e.Size > o.MaxFile {
-		return &exe.File{Format: exe.FormatUnknown, Size: e.Size,
-			Error: fmt.Sprintf("not read: %d bytes, more than the %d-byte limit for one file in an image", e.Size, o.MaxFile)}, "", nil
+		return &readResult{file: &exe.File{Format: exe.FormatUnknown, Size: e.Size,
+			Error: fmt.Sprintf("not read: %d bytes, more than the %d-byte limit for one file in an image", e.Size, o.MaxFile)}}, "", nil
 	}
 	if e.Size <= o.MemBuffer {
 		buf := make([]byte, e.Size)
@@ -382,7 +412,7 @@ func readCandidate(ctx context.Context, e *Entry, o InspectOptions) (*exe.File, 
 		if _, err := io.ReadFull(e.Reader, buf[n:]); err != nil {
 			return nil, "", err
 		}
-		return readExe(ctx, bytes.NewReader(buf), e.Size, o), "", nil
+		return readExe(ctx, bytes.NewReader(buf), e.Size, o, libc), "", nil
 	}
 	tmp, err := os.CreateTemp(o.TempDir, "gonative-image-*")
 	if err != nil {
@@ -395,15 +425,21 @@ func readCandidate(ctx context.Context, e *Entry, o InspectOptions) (*exe.File, 
 	if _, err := io.CopyN(tmp, e.Reader, e.Size-int64(n)); err != nil {
 		return nil, "", err
 	}
-	return readExe(ctx, tmp, e.Size, o), "", nil
+	return readExe(ctx, tmp, e.Size, o, libc), "", nil
 }
 
-func readExe(ctx context.Context, ra io.ReaderAt, size int64, o InspectOptions) *exe.File {
+// readExe inspects the bytes of ra, while they can still be read (a temporary file
+// is removed after).
+func readExe(ctx context.Context, ra io.ReaderAt, size int64, o InspectOptions, libc func(io.ReaderAt, int64) string) *readResult {
 	f := exe.Read(ctx, ra, size, o.Exe)
 	if f.Format == exe.FormatUnknown {
 		return nil
 	}
-	return f
+	r := &readResult{file: f}
+	if f.Format == exe.FormatELF {
+		r.glibc = libc(ra, size)
+	}
+	return r
 }
 
 // glibcDirs are where the dynamic loader finds libc.so.6, after the loader's own

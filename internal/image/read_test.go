@@ -275,10 +275,13 @@ func TestGLIBCTooOld(t *testing.T) {
 		ent{name: "lib/x86_64-linux-gnu/libc.so.6", mode: 0o755, data: string(libc)},
 	))
 	ref, _ := layoutOf(t, handIndex([]v1.Platform{amd64}, img))
-	reps, _ := inspectAll(t, ref, InspectOptions{})
-	fd := finding(reps[0], "glibc-too-old")
-	if fd == nil || fd.Severity != Problem || !strings.Contains(fd.Message, "glibc 2.17") {
-		t.Errorf("findings %+v", reps[0].Findings)
+	// In memory, and through a temporary file (the libc is read before it goes).
+	for _, mem := range []int64{0, 1024} {
+		reps, _ := inspectAll(t, ref, InspectOptions{MemBuffer: mem})
+		fd := finding(reps[0], "glibc-too-old")
+		if fd == nil || fd.Severity != Problem || !strings.Contains(fd.Message, "glibc 2.17") {
+			t.Errorf("MemBuffer %d: findings %+v", mem, reps[0].Findings)
+		}
 	}
 }
 
