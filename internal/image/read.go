@@ -183,6 +183,11 @@ func entryUnmet(p v1.Platform, entry *exe.File, wants []verdict.Want) []string {
 	return verdict.Unmet(&f, mine)
 }
 
+// emitError is an error of Emitter.File, told apart from the image's.
+type emitError struct{ err error }
+
+func (e *emitError) Error() string { return e.err.Error() }
+
 // exeSummary is what the findings need of one executable.
 type exeSummary struct {
 	path   string
@@ -273,15 +278,18 @@ func inspectPlatform(ctx context.Context, ref string, p Platform, o InspectOptio
 		if e.Layer < len(digests) {
 			ld = digests[e.Layer]
 		}
-		return emit(&File{File: f, Image: ref, Platform: p.String(), Layer: e.Layer, LayerDigest: ld, Verdict: &v})
+		if err := emit(&File{File: f, Image: ref, Platform: p.String(), Layer: e.Layer, LayerDigest: ld, Verdict: &v}); err != nil {
+			return &emitError{err}
+		}
+		return nil
 	})
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		var le *LayerError
-		if !errors.As(err, &le) {
-			return nil, err // the emitter failed
+		var ee *emitError
+		if errors.As(err, &ee) {
+			return nil, ee.err // the emitter failed, not the image
 		}
 		rep.Error = err.Error()
 	}

@@ -355,3 +355,20 @@ func TestLooksLikeReference(t *testing.T) {
 		}
 	}
 }
+
+// TestEmitterError: an error from the emitter stops Inspect and is returned as is, not
+// reported as a broken layer.
+func TestEmitterError(t *testing.T) {
+	bin := readFile(t, fixture.Go(t, fixture.Hello, []string{"GOOS=linux", "GOARCH=amd64"}))
+	img := handImage(t, amd64, v1.Config{Entrypoint: []string{"/app"}}, rawLayer(t, ent{name: "app", mode: 0o755, data: string(bin)}))
+	ref, _ := layoutOf(t, handIndex([]v1.Platform{amd64}, img))
+	boom := errors.New("stdout closed")
+	platforms := 0
+	_, err := Inspect(context.Background(), ref, InspectOptions{Host: host.Host{OS: "linux", Arch: "amd64"}}, Emitter{
+		File:     func(*File) error { return boom },
+		Platform: func(*PlatformReport) error { platforms++; return nil },
+	})
+	if err != boom || platforms != 0 {
+		t.Errorf("err = %v, %d platform reports", err, platforms)
+	}
+}
