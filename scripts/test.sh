@@ -33,6 +33,8 @@ packages=(
 	bsdutils                   # script(1): commands run on a pseudo-terminal (progress bars)
 	util-linux                 # unshare: bench cgo's DNS workload in a network namespace
 	chromium                   # bench cgo: the SVG chart rendered headless and checked
+	skopeo                     # image: an independent reader copies pushed images to archives
+	umoci                      # image: an independent reader of the OCI layouts gonative writes
 )
 # npm (npm pack, for the corpus) comes with Node.js where it is installed.
 command -v npm >/dev/null 2>&1 || packages+=(npm)

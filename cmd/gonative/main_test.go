@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,8 +15,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-containerregistry/pkg/registry"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
 	"github.com/gonative/gonative/internal/cli"
 	"github.com/gonative/gonative/internal/host"
+	"github.com/gonative/gonative/internal/image/imagetest"
 	"github.com/gonative/gonative/internal/netcheck/netchecktest"
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -94,6 +101,8 @@ func TestScript(t *testing.T) {
 			"exitcode": cmdExitCode,
 			"netserve": cmdNetServe,
 			"svgcheck": cmdSVGCheck,
+			"registry": cmdImageRegistry,
+			"imagefix": cmdImageFixture,
 		},
 		Condition: func(cond string) (bool, error) {
 			if ok, known := benchCondition(cond); known {
@@ -148,5 +157,64 @@ func cmdNetServe(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	for k, v := range s.Env() {
 		ts.Setenv(k, v)
+	}
+}
+
+// cmdImageRegistry runs "registry": an in-process OCI registry on loopback for the
+// rest of the script, its host:port in $REGISTRY.
+func cmdImageRegistry(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 0 {
+		ts.Fatalf("usage: registry")
+	}
+	s := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	ts.Defer(s.Close)
+	ts.Setenv("REGISTRY", strings.TrimPrefix(s.URL, "http://"))
+}
+
+// cmdImageFixture runs "imagefix KIND DIR [BINARY]": it writes a hand-made OCI
+// layout into DIR (see internal/image/imagetest). Kinds: mismatch (BINARY as /app of a
+// linux/arm64 image), truncated (BINARY's layer cut in half), hostile (BINARY at
+// /app, plus "../" names and escaping symlinks), sparse (a 1 GiB sparse file that
+// starts like an ELF file), glibcbase (linux/amd64 and linux/arm64 with this machine's
+// and Debian's arm64 cross glibc and dynamic loaders).
+func cmdImageFixture(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: imagefix KIND DIR [BINARY]")
+	}
+	dir := ts.MkAbs(args[1])
+	var bin []byte
+	if len(args) > 2 {
+		bin = []byte(ts.ReadFile(args[2]))
+	}
+	app := imagetest.Entry{Name: "app", Mode: 0o755, Data: bin}
+	amd64 := v1.Platform{OS: "linux", Architecture: "amd64"}
+	cfg := v1.Config{Entrypoint: []string{"/app"}}
+	var err error
+	switch args[0] {
+	case "mismatch":
+		_, err = imagetest.Layout(dir, v1.Platform{OS: "linux", Architecture: "arm64"}, cfg, app)
+	case "truncated":
+		var h v1.Hash
+		if h, err = imagetest.Layout(dir, amd64, cfg, app); err == nil {
+			err = imagetest.Truncate(dir, h)
+		}
+	case "hostile":
+		_, err = imagetest.Layout(dir, amd64, cfg, app,
+			imagetest.Entry{Name: "../../../etc/evil", Data: []byte("x")},
+			imagetest.Entry{Name: "usr/bin/abs", Type: '2', Link: "/app"},
+			imagetest.Entry{Name: "usr/bin/up", Type: '2', Link: "../../../../../etc/shadow"})
+	case "glibcbase":
+		var imgs []imagetest.Image
+		if imgs, err = imagetest.GlibcBase(); err == nil {
+			_, err = imagetest.Index(dir, imgs...)
+		}
+	case "sparse":
+		_, err = imagetest.Layout(dir, amd64, v1.Config{Entrypoint: []string{"/big"}},
+			imagetest.Entry{Raw: imagetest.Sparse("big", []byte("\x7fELF\x02\x01\x01"), 1<<30)})
+	default:
+		ts.Fatalf("imagefix: unknown kind %q", args[0])
+	}
+	if err != nil {
+		ts.Fatalf("imagefix %s: %v", args[0], err)
 	}
 }

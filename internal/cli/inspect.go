@@ -82,6 +82,10 @@ conditions on Go build settings may follow a platform: linux/amd64:GOAMD64=v1:cg
 type inspected = *inspect.Result
 
 func runInspect(cmd *cobra.Command, args []string, fl inspectFlags) error {
+	// Image references (oci-layout:, oci-archive:, docker-archive:, registry refs): image.go.
+	if images, files := splitImageArgs(args); len(images) > 0 {
+		return runInspectImages(cmd, images, files, fl)
+	}
 	ctx := cmd.Context()
 	h, err := inspectHost(ctx, fl.host)
 	if err != nil {

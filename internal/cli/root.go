@@ -143,6 +143,7 @@ Exit codes: 0 success, 1 the command failed, 3 the command found problems.`,
 		newNetcheckCmd(),
 		newInitCmd(),
 		newBenchCmd(),
+		newImageCmd(),
 	)
 	root.AddCommand(newCompletionCmd())
 	addCompletions(root)

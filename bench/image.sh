@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# bench/image.sh: gonative image build against ko, and gonative inspect of an image
+# against crane export, everything through a registry on loopback (crane registry
+# serve), no daemon, no internet.
+#
+# 1. build: the same pure-Go program for linux/amd64 and linux/arm64 on the same base
+#    (a two-platform static base pushed first), pushed to the local registry, with a
+#    warm Go build cache (both tools compile with go build; the warm-up runs are not
+#    counted). gonative's time includes what ko does not do: verifying every binary
+#    and checking it against its base before anything is written.
+# 2. inspect: a two-platform image of about 100 MB per platform (64 MB incompressible
+#    data, three copies of gonative's own binary for that architecture): gonative
+#    inspect reads both platforms (every executable parsed, ISA scan included), crane
+#    export streams each platform's flattened tar to /dev/null. Time and peak RSS
+#    (GNU time's "Maximum resident set size").
+#
+# ko and crane are installed into a temporary GOBIN through the configured GOPROXY
+# (they are not dependencies); set KO=/path/to/ko and CRANE=/path/to/crane to reuse
+# them. RUNS (default 3) sets the number of runs per tool; PART=build or PART=inspect
+# runs one half.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d)
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+runs=${RUNS:-3}
+export GOFLAGS= GOTOOLCHAIN=local GOWORK=off
+command -v /usr/bin/time >/dev/null || { echo "needs GNU time (apt-get install time)" >&2; exit 1; }
+
+go build -o "$work/gonative" "$root/cmd/gonative"
+gn="$work/gonative"
+
+crane=${CRANE:-}
+if [ -z "$crane" ]; then
+	GOBIN="$work/bin" go install github.com/google/go-containerregistry/cmd/crane@latest >&2
+	crane="$work/bin/crane"
+fi
+ko=${KO:-}
+if [ -z "$ko" ]; then
+	echo "installing ko into a temporary GOBIN (this compiles a lot)..." >&2
+	if GOBIN="$work/bin" go install github.com/google/ko@latest >&2; then ko="$work/bin/ko"; else
+		echo "ko could not be installed: the build comparison is skipped" >&2
+	fi
+fi
+
+# The registry.
+port=$((20000 + RANDOM % 20000))
+"$crane" registry serve --address "127.0.0.1:$port" >"$work/registry.log" 2>&1 &
+pids+=($!)
+reg="127.0.0.1:$port"
+for _ in $(seq 50); do
+	curl -fsS "http://$reg/v2/" >/dev/null 2>&1 && break
+	sleep 0.1
+done
+
+# The program.
+proj="$work/proj"
+mkdir -p "$proj"
+printf 'module example.com/bench/hello\n\ngo 1.21\n' >"$proj/go.mod"
+cat >"$proj/main.go" <<'GO'
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+)
+
+func main() {
+	if len(os.Args) > 1 {
+		http.ListenAndServe(os.Args[1], http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "hello") }))
+	}
+	fmt.Println("hello")
+}
+GO
+
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+secs() { # secs CMD...: wall seconds of one run
+	local s e
+	s=$(date +%s.%N)
+	"$@" >/dev/null 2>&1
+	e=$(date +%s.%N)
+	echo "$e - $s" | bc -l
+}
+
+part=${PART:-all}
+if [ "$part" != inspect ]; then
+echo "== build: linux/amd64 + linux/arm64, pushed to $reg ($runs runs, warm cache)"
+(cd "$proj" && "$gn" image build --base static --platform linux/amd64,linux/arm64 -t "$reg/base:static" --push . >/dev/null 2>&1)
+gnbuild() { (cd "$proj" && "$gn" image build --base "$reg/base:static" --platform linux/amd64,linux/arm64 -t "$reg/gn:latest" --push .); }
+kobuild() { (cd "$proj" && KO_DOCKER_REPO="$reg/ko" KO_DEFAULTBASEIMAGE="$reg/base:static" "$ko" build --bare --platform=linux/amd64,linux/arm64 .); }
+gnbuild >/dev/null 2>&1
+[ -n "$ko" ] && { kobuild >"$work/ko.out" 2>&1 || { cat "$work/ko.out" >&2; ko=""; }; }
+gt=() kt=()
+for _ in $(seq "$runs"); do
+	gt+=("$(secs gnbuild)")
+	[ -n "$ko" ] && kt+=("$(secs kobuild)")
+done
+g=$(printf '%s\n' "${gt[@]}" | median)
+printf 'gonative image build  median %.2fs  (runs: %s)\n' "$g" "${gt[*]}"
+if [ -n "$ko" ]; then
+	k=$(printf '%s\n' "${kt[@]}" | median)
+	printf 'ko build              median %.2fs  (runs: %s)\n' "$k" "${kt[*]}"
+	printf 'gonative / ko         %.2fx\n' "$(echo "$g / $k" | bc -l)"
+fi
+
+fi
+[ "$part" = build ] && exit 0
+
+echo "== inspect: two platforms of ~100 MB each"
+for arch in amd64 arm64; do
+	d="$work/big-$arch"
+	mkdir -p "$d/data" "$d/bin"
+	CGO_ENABLED=0 GOOS=linux GOARCH=$arch go build -o "$d/bin/gonative" "$root/cmd/gonative"
+	cp "$d/bin/gonative" "$d/bin/gonative2"
+	cp "$d/bin/gonative" "$d/bin/gonative3"
+	for i in $(seq 8); do head -c $((8 << 20)) /dev/urandom >"$d/data/blob$i"; done
+	tar -C "$d" -czf "$work/big-$arch.tar.gz" data bin
+	"$crane" append --oci-empty-base -f "$work/big-$arch.tar.gz" -t "$reg/big:$arch" >/dev/null 2>&1
+	"$crane" mutate --set-platform "linux/$arch" --entrypoint /bin/gonative -t "$reg/big:$arch" "$reg/big:$arch" >/dev/null 2>&1
+done
+"$crane" index append -m "$reg/big:amd64" -m "$reg/big:arm64" -t "$reg/big:v1" >/dev/null 2>&1
+du -sh "$work/big-amd64" "$work/big-arm64" | sed 's/^/  /'
+gi=() gr=() ci=() cr=() gc=() cc=()
+for _ in $(seq "$runs"); do
+	rc=0
+	/usr/bin/time -f '%e %M %U %S' -o "$work/t" "$gn" inspect "$reg/big:v1" >"$work/inspect.out" 2>&1 || rc=$?
+	[ "$rc" = 0 ] || { cat "$work/inspect.out" >&2; echo "gonative inspect exited $rc" >&2; exit 1; }
+	read -r e m u s <"$work/t"; gi+=("$e"); gr+=("$m"); gc+=("$(echo "$u + $s" | bc -l)")
+	tot=0 rss=0 cpu=0
+	for arch in amd64 arm64; do
+		/usr/bin/time -f '%e %M %U %S' -o "$work/t" "$crane" export --platform "linux/$arch" "$reg/big:v1" - >/dev/null
+		read -r e m u s <"$work/t"; tot=$(echo "$tot + $e" | bc -l); cpu=$(echo "$cpu + $u + $s" | bc -l); [ "$m" -gt "$rss" ] && rss=$m
+	done
+	ci+=("$tot"); cr+=("$rss"); cc+=("$cpu")
+done
+grep -c 'ELF executable' "$work/inspect.out" | sed 's/^/  executables reported: /'
+g=$(printf '%s\n' "${gi[@]}" | median); k=$(printf '%s\n' "${ci[@]}" | median)
+printf 'gonative inspect      median %.2fs, peak RSS %d MiB  (runs: %s)\n' "$g" "$(( $(printf '%s\n' "${gr[@]}" | sort -n | tail -1) / 1024 ))" "${gi[*]}"
+printf 'crane export (x2)     median %.2fs, peak RSS %d MiB  (runs: %s)\n' "$k" "$(( $(printf '%s\n' "${cr[@]}" | sort -n | tail -1) / 1024 ))" "${ci[*]}"
+printf 'gonative / crane      %.2fx\n' "$(echo "$g / $k" | bc -l)"
+gcm=$(printf '%s\n' "${gc[@]}" | median); ccm=$(printf '%s\n' "${cc[@]}" | median)
+printf 'CPU (user+sys) median gonative %.2fs, crane %.2fs: %.2fx\n' "$gcm" "$ccm" "$(echo "$gcm / $ccm" | bc -l)"

@@ -1,0 +1,617 @@
+package image
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"slices"
+	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/gonative/gonative/internal/exe"
+	"github.com/gonative/gonative/internal/host"
+	"github.com/gonative/gonative/internal/verdict"
+)
+
+// InspectOptions says how Inspect reads an image.
+type InspectOptions struct {
+	ReadOptions
+	Exe exe.Options
+	// Host is the machine that would run the containers: a Linux host runs them in its
+	// kernel; macOS and Windows hosts (Docker Desktop) in a Linux VM of their
+	// architecture (see ContainerHost).
+	Host host.Host
+	// MemBuffer is the size up to which an executable is read into memory; larger ones
+	// go through a temporary file. Default 4 MiB.
+	MemBuffer int64
+	// MaxFile is the largest executable read at all; default 512 MiB.
+	MaxFile int64
+	// TempDir holds the temporary files; default os.TempDir().
+	TempDir string
+	// Wants gate the image (inspect --expect): each names a platform the image must
+	// have, whose entrypoint must meet the want's conditions.
+	Wants []verdict.Want
+}
+
+func (o InspectOptions) withDefaults() InspectOptions {
+	if o.MemBuffer <= 0 {
+		o.MemBuffer = 4 << 20
+	}
+	if o.MaxFile <= 0 {
+		o.MaxFile = 512 << 20
+	}
+	return o
+}
+
+// File is one executable found in an image.
+type File struct {
+	*exe.File           // Path is the path in the image
+	Image       string  `json:"image"`
+	Platform    string  `json:"platform"`
+	Layer       int     `json:"layer"` // 0 = the bottom layer
+	LayerDigest v1.Hash `json:"layer_digest"`
+	// Verdict is how the container host (ContainerHost of InspectOptions.Host) runs it.
+	Verdict *verdict.Verdict `json:"verdict,omitempty"`
+}
+
+// Severity of a Finding.
+const (
+	Problem = "problem" // the image will not work as built: inspect exits 3
+	Warning = "warning"
+	Info    = "info"
+)
+
+// Finding is an image-level fact worth reporting.
+type Finding struct {
+	Severity string `json:"severity"`
+	Code     string `json:"code"` // arch-mismatch, entrypoint-missing, glibc-too-old, ...
+	Path     string `json:"path,omitempty"`
+	Message  string `json:"message"`
+}
+
+// PlatformReport is what Inspect learns about one platform of an image.
+type PlatformReport struct {
+	Image       string   `json:"image"`
+	Platform    string   `json:"platform"`
+	Digest      v1.Hash  `json:"digest"`
+	Entrypoint  []string `json:"entrypoint,omitempty"`
+	Cmd         []string `json:"cmd,omitempty"`
+	User        string   `json:"user"`
+	Layers      int      `json:"layers"`
+	Files       int      `json:"files"`
+	Executables int      `json:"executables"`
+	// Runs says how Host would run this platform's containers: native, emulated (and
+	// by what) or no.
+	Runs     string    `json:"runs"`
+	Handler  string    `json:"handler,omitempty"`
+	Reason   string    `json:"reason,omitempty"`
+	Host     string    `json:"host"`
+	Findings []Finding `json:"findings,omitempty"`
+	// Unmet says, for each of InspectOptions.Wants for this platform, why the
+	// entrypoint does not meet it.
+	Unmet []string `json:"unmet,omitempty"`
+	// Error says why the platform could not be read completely (a truncated or corrupt
+	// layer); what was read before is reported.
+	Error string `json:"error,omitempty"`
+}
+
+// Problems reports whether a finding is a problem.
+func (r *PlatformReport) Problems() bool {
+	for _, f := range r.Findings {
+		if f.Severity == Problem {
+			return true
+		}
+	}
+	return false
+}
+
+// Emitter receives Inspect's results in order: each platform's files, then its report.
+type Emitter struct {
+	File     func(*File) error
+	Platform func(*PlatformReport) error
+}
+
+// Inspect opens ref and reads every platform. It returns an error when ref cannot be
+// opened; a platform that cannot be read completely has PlatformReport.Error. unmet
+// lists the wants (InspectOptions.Wants) for platforms the image does not have.
+func Inspect(ctx context.Context, ref string, o InspectOptions, em Emitter) (unmet []string, err error) {
+	o = o.withDefaults()
+	op, err := Open(ctx, ref, o.ReadOptions)
+	if err != nil {
+		return nil, err
+	}
+	defer op.Close()
+	var have []string
+	for _, p := range op.Platforms {
+		have = append(have, p.String())
+	}
+	for _, w := range o.Wants {
+		found := false
+		for _, p := range op.Platforms {
+			found = found || (p.Platform.OS == w.OS && p.Platform.Architecture == w.Arch)
+		}
+		if !found {
+			unmet = append(unmet, fmt.Sprintf("no %s/%s platform (has %s)", w.OS, w.Arch, strings.Join(have, ", ")))
+		}
+	}
+	for _, p := range op.Platforms {
+		rep, err := inspectPlatform(ctx, ref, p, o, em.File)
+		if err != nil {
+			return unmet, err
+		}
+		if em.Platform != nil {
+			if err := em.Platform(rep); err != nil {
+				return unmet, err
+			}
+		}
+	}
+	return unmet, nil
+}
+
+// entryUnmet checks the entrypoint against the wants for platform p.
+func entryUnmet(p v1.Platform, entry *exe.File, wants []verdict.Want) []string {
+	var mine []verdict.Want
+	for _, w := range wants {
+		if w.OS == p.OS && w.Arch == p.Architecture {
+			mine = append(mine, w)
+		}
+	}
+	if len(mine) == 0 {
+		return nil
+	}
+	if entry == nil {
+		var out []string
+		for _, w := range mine {
+			out = append(out, fmt.Sprintf("%s: the entrypoint is not an executable that could be read", w))
+		}
+		return out
+	}
+	// ELF files often leave the OS unsaid: the image's platform says it.
+	f := *entry
+	f.Slices = slices.Clone(entry.Slices)
+	for i := range f.Slices {
+		if f.Slices[i].OS == "" {
+			f.Slices[i].OS = p.OS
+		}
+	}
+	return verdict.Unmet(&f, mine)
+}
+
+// emitError is an error of Emitter.File, told apart from the image's.
+type emitError struct{ err error }
+
+func (e *emitError) Error() string { return e.err.Error() }
+
+// exeSummary is what the findings need of one executable.
+type exeSummary struct {
+	path   string
+	format exe.Format
+	kind   exe.Kind
+	arch   string
+	static bool
+	interp string
+	glibc  string // needed
+	libc   bool   // needs libc.so.6
+}
+
+func inspectPlatform(ctx context.Context, ref string, p Platform, o InspectOptions, emit func(*File) error) (*PlatformReport, error) {
+	rep := &PlatformReport{Image: ref, Platform: p.String(), Digest: p.Digest}
+	cf, err := p.Image.ConfigFile()
+	if err != nil {
+		rep.Error = fmt.Sprintf("config: %v", err)
+		return rep, nil
+	}
+	rep.Entrypoint, rep.Cmd, rep.User = cf.Config.Entrypoint, cf.Config.Cmd, cf.Config.User
+	if layers, err := p.Image.Layers(); err == nil {
+		rep.Layers = len(layers)
+	}
+	if cf.OS != p.Platform.OS || cf.Architecture != p.Platform.Architecture {
+		rep.Findings = append(rep.Findings, Finding{Severity: Problem, Code: "config-platform-mismatch",
+			Message: fmt.Sprintf("the index says %s but the image's config says %s/%s", p, cf.OS, cf.Architecture)})
+	}
+	ch := ContainerHost(o.Host)
+	rep.Host = o.Host.String()
+	rep.Runs, rep.Handler, rep.Reason = platformRuns(p.Platform, o.Host, ch)
+
+	t := tree{}
+	var exes []exeSummary
+	// Executables that may be the entrypoint (by name), for --expect.
+	entryNames := map[string]bool{}
+	for _, a := range [][]string{cf.Config.Entrypoint, cf.Config.Cmd} {
+		if len(a) > 0 {
+			entryNames[path.Base(a[0])] = true
+		}
+	}
+	maybeEntry := map[string]*exe.File{}
+	var escapes []string
+	digests := layerDigests(p.Image)
+	err = Walk(ctx, p.Image, func(e *Entry) error {
+		rep.Files++
+		n := &node{typ: e.Type, mode: e.Mode, link: e.Linkname, layer: e.Layer}
+		t[e.Path] = n
+		if e.RawName != "" && len(escapes) < 5 {
+			escapes = append(escapes, fmt.Sprintf("%q in layer %d", e.RawName, e.Layer))
+		}
+		if e.Type == tar.TypeSymlink && len(escapes) < 5 && escapesRoot(e.Path, e.Linkname) {
+			escapes = append(escapes, fmt.Sprintf("symlink %s -> %s in layer %d", e.Path, e.Linkname, e.Layer))
+		}
+		if e.Type != tar.TypeReg {
+			return nil
+		}
+		c, err := readCandidate(ctx, e, o)
+		if err != nil {
+			return err
+		}
+		n.shebang, n.glibc = c.shebang, c.glibc
+		f := c.file
+		if f == nil {
+			return nil
+		}
+		f.Path = e.Path
+		rep.Executables++
+		s := exeSummary{path: e.Path, format: f.Format, kind: f.Kind}
+		if len(f.Slices) == 1 {
+			sl := &f.Slices[0]
+			s.arch, s.static, s.interp, s.glibc = sl.Arch, sl.Static, sl.Interpreter, sl.GLIBC
+			for _, l := range sl.Libraries {
+				if l.Name == "libc.so.6" {
+					s.libc = true
+				}
+			}
+			n.arch = sl.Arch
+		}
+		exes = append(exes, s)
+		if entryNames[path.Base(e.Path)] {
+			maybeEntry[e.Path] = f
+		}
+		if emit == nil {
+			return nil
+		}
+		v := verdict.Judge(f, ch)
+		var ld v1.Hash
+		if e.Layer < len(digests) {
+			ld = digests[e.Layer]
+		}
+		if err := emit(&File{File: f, Image: ref, Platform: p.String(), Layer: e.Layer, LayerDigest: ld, Verdict: &v}); err != nil {
+			return &emitError{err}
+		}
+		return nil
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		var ee *emitError
+		if errors.As(err, &ee) {
+			return nil, ee.err // the emitter failed, not the image
+		}
+		rep.Error = err.Error()
+	}
+	if len(escapes) > 0 {
+		rep.Findings = append(rep.Findings, Finding{Severity: Warning, Code: "unsafe-path",
+			Message: "names or links that lead outside the root when extracted naively (read here within the image): " + strings.Join(escapes, ", ")})
+	}
+	findings, entry := checkFiles(p.Platform, t, exes, cf, rep.Error != "")
+	rep.Findings = append(rep.Findings, findings...)
+	rep.Unmet = entryUnmet(p.Platform, maybeEntry[entry], o.Wants)
+	return rep, nil
+}
+
+func layerDigests(img v1.Image) []v1.Hash {
+	layers, err := img.Layers()
+	if err != nil {
+		return nil
+	}
+	out := make([]v1.Hash, len(layers))
+	for i, l := range layers {
+		out[i], _ = l.Digest()
+	}
+	return out
+}
+
+// escapesRoot reports whether a symlink's target, resolved naively on a host
+// from where it sits, leaves the directory it is extracted into.
+func escapesRoot(at, target string) bool {
+	if strings.HasPrefix(target, "/") {
+		return false // absolute: inside a container it means the image's root
+	}
+	depth := strings.Count(strings.Trim(path.Dir(at), "/"), "/") + 1
+	if path.Dir(at) == "/" {
+		depth = 0
+	}
+	for _, c := range strings.Split(target, "/") {
+		switch c {
+		case "..":
+			depth--
+			if depth < 0 {
+				return true
+			}
+		case "", ".":
+		default:
+			depth++
+		}
+	}
+	return false
+}
+
+func isLibcName(base string) bool {
+	return base == "libc.so.6" || (strings.HasPrefix(base, "libc-2.") && strings.HasSuffix(base, ".so"))
+}
+
+// isExeMagic reports whether b starts like an ELF, Mach-O (thin or universal) or PE file.
+func isExeMagic(b []byte) bool {
+	if bytes.HasPrefix(b, []byte("\x7fELF")) || bytes.HasPrefix(b, []byte("MZ")) {
+		return true
+	}
+	if len(b) < 4 {
+		return false
+	}
+	switch string(b[:4]) {
+	case "\xfe\xed\xfa\xce", "\xfe\xed\xfa\xcf", "\xce\xfa\xed\xfe", "\xcf\xfa\xed\xfe", "\xca\xfe\xba\xbe", "\xca\xfe\xba\xbf":
+		return true
+	}
+	return false
+}
+
+// candidate is what readCandidate learns of one regular file.
+type candidate struct {
+	file    *exe.File // nil when the file is not an executable
+	shebang string    // a script's interpreter
+	glibc   string    // for a file named like glibc's libc: the newest GLIBC_ it defines
+}
+
+// readCandidate reads a regular file's first bytes and, when they are an executable's,
+// the whole file (in memory up to o.MemBuffer, else through a temporary file) and
+// inspects it.
+func readCandidate(ctx context.Context, e *Entry, o InspectOptions) (candidate, error) {
+	f, shebang, err := readCandidateFile(ctx, e, o, func(ra io.ReaderAt, size int64) string {
+		if !isLibcName(path.Base(e.Path)) {
+			return ""
+		}
+		v, _ := exe.GLIBCProvided(ra, size)
+		return v
+	})
+	if err != nil {
+		return candidate{}, err
+	}
+	c := candidate{shebang: shebang}
+	if f != nil {
+		c.file, c.glibc = f.file, f.glibc
+	}
+	return c, nil
+}
+
+type readResult struct {
+	file  *exe.File
+	glibc string
+}
+
+func readCandidateFile(ctx context.Context, e *Entry, o InspectOptions, libc func(io.ReaderAt, int64) string) (*readResult, string, error) {
+	var head [256]byte
+	n, err := io.ReadFull(e.Reader, head[:min(int64(len(head)), e.Size)])
+	if err != nil {
+		return nil, "", err
+	}
+	h := head[:n]
+	if bytes.HasPrefix(h, []byte("#!")) {
+		line, _, _ := bytes.Cut(h[2:], []byte("\n"))
+		fields := strings.Fields(string(line))
+		if len(fields) > 0 {
+			return nil, fields[0], nil
+		}
+		return nil, "", nil
+	}
+	if !isExeMagic(h) {
+		return nil, "", nil
+	}
+	if e.Size > o.MaxFile {
+		return &readResult{file: &exe.File{Format: exe.FormatUnknown, Size: e.Size,
+			Error: fmt.Sprintf("not read: %d bytes, more than the %d-byte limit for one file in an image", e.Size, o.MaxFile)}}, "", nil
+	}
+	if e.Size <= o.MemBuffer {
+		buf := make([]byte, e.Size)
+		copy(buf, h)
+		if _, err := io.ReadFull(e.Reader, buf[n:]); err != nil {
+			return nil, "", err
+		}
+		return readExe(ctx, bytes.NewReader(buf), e.Size, o, libc), "", nil
+	}
+	tmp, err := os.CreateTemp(o.TempDir, "gonative-image-*")
+	if err != nil {
+		return nil, "", err
+	}
+	defer func() { tmp.Close(); os.Remove(tmp.Name()) }()
+	if _, err := tmp.Write(h); err != nil {
+		return nil, "", err
+	}
+	if _, err := io.CopyN(tmp, e.Reader, e.Size-int64(n)); err != nil {
+		return nil, "", err
+	}
+	return readExe(ctx, tmp, e.Size, o, libc), "", nil
+}
+
+// readExe inspects the bytes of ra, while they can still be read (a temporary file
+// is removed after).
+func readExe(ctx context.Context, ra io.ReaderAt, size int64, o InspectOptions, libc func(io.ReaderAt, int64) string) *readResult {
+	f := exe.Read(ctx, ra, size, o.Exe)
+	if f.Format == exe.FormatUnknown {
+		return nil
+	}
+	r := &readResult{file: f}
+	if f.Format == exe.FormatELF {
+		r.glibc = libc(ra, size)
+	}
+	return r
+}
+
+// glibcDirs are where the dynamic loader finds libc.so.6, after the loader's own
+// directory.
+var glibcDirs = []string{"/lib64", "/usr/lib64", "/lib", "/usr/lib"}
+
+// findLibc returns the glibc version the image provides for arch, and the libc's path;
+// "" when there is no glibc for arch. unreadable is the path of a libc.so.6 whose
+// version could not be read, when that is all there is.
+func findLibc(t tree, arch, interpDir string) (version, at, unreadable string) {
+	dirs := []string{}
+	if interpDir != "" {
+		dirs = append(dirs, interpDir)
+	}
+	if tr := multiarch(arch); tr != "" {
+		dirs = append(dirs, "/lib/"+tr, "/usr/lib/"+tr)
+	}
+	dirs = append(dirs, glibcDirs...)
+	for _, d := range dirs {
+		p, n, err := t.resolve(path.Join(d, "libc.so.6"))
+		if err != nil || n.typ != tar.TypeReg {
+			continue
+		}
+		if n.arch != "" && arch != "" && n.arch != arch {
+			continue
+		}
+		if n.glibc == "" {
+			if unreadable == "" {
+				unreadable = p
+			}
+			continue
+		}
+		return n.glibc, p, ""
+	}
+	return "", "", unreadable
+}
+
+// multiarch is Debian's multiarch tuple of a GOARCH.
+func multiarch(goarch string) string {
+	switch goarch {
+	case "amd64":
+		return "x86_64-linux-gnu"
+	case "arm64":
+		return "aarch64-linux-gnu"
+	case "arm":
+		return "arm-linux-gnueabihf"
+	case "386":
+		return "i386-linux-gnu"
+	case "riscv64":
+		return "riscv64-linux-gnu"
+	case "ppc64le":
+		return "powerpc64le-linux-gnu"
+	case "s390x":
+		return "s390x-linux-gnu"
+	}
+	return ""
+}
+
+// checkFiles finds what keeps the image's programs from running: the entrypoint,
+// and every ELF executable's architecture, interpreter and glibc.
+// It returns the entrypoint's path in the image when it is there.
+func checkFiles(p v1.Platform, t tree, exes []exeSummary, cf *v1.ConfigFile, partial bool) ([]Finding, string) {
+	var out []Finding
+	byPath := map[string]*exeSummary{}
+	for i := range exes {
+		byPath[exes[i].path] = &exes[i]
+	}
+	// The entrypoint.
+	argv := slices.Concat(cf.Config.Entrypoint, cf.Config.Cmd)
+	if len(cf.Config.Entrypoint) == 0 && len(cf.Config.Cmd) == 0 {
+		out = append(out, Finding{Severity: Warning, Code: "no-entrypoint", Message: "the image has no entrypoint and no cmd: a container needs a command"})
+	}
+	entry := ""
+	if len(argv) > 0 {
+		at, n, err := t.lookPath(argv[0], cf.Config.Env)
+		switch {
+		case err != nil && partial:
+			out = append(out, Finding{Severity: Warning, Code: "entrypoint-unknown", Path: argv[0], Message: fmt.Sprintf("entrypoint %s not found in the layers that could be read", argv[0])})
+		case err != nil:
+			out = append(out, Finding{Severity: Problem, Code: "entrypoint-missing", Path: argv[0], Message: fmt.Sprintf("entrypoint %s: %v", argv[0], err)})
+		case n.typ != tar.TypeReg:
+			out = append(out, Finding{Severity: Problem, Code: "entrypoint-not-executable", Path: at, Message: fmt.Sprintf("entrypoint %s is not a regular file", at)})
+		case n.mode&0o111 == 0:
+			out = append(out, Finding{Severity: Problem, Code: "entrypoint-not-executable", Path: at, Message: fmt.Sprintf("entrypoint %s has mode %v: no execute permission", at, n.mode.Perm())})
+		default:
+			entry = at
+			if n.shebang != "" {
+				if _, in, err := t.resolve(n.shebang); err != nil || in.typ != tar.TypeReg {
+					out = append(out, Finding{Severity: Problem, Code: "interpreter-missing", Path: at, Message: fmt.Sprintf("entrypoint %s is a script for %s, which is not in the image", at, n.shebang)})
+				}
+			} else if byPath[at] == nil {
+				out = append(out, Finding{Severity: Problem, Code: "entrypoint-not-executable", Path: at, Message: fmt.Sprintf("entrypoint %s is neither an executable nor a script", at)})
+			}
+		}
+	}
+	// Every ELF executable (and the entrypoint above all).
+	for _, s := range exes {
+		if s.format != exe.FormatELF || s.kind != exe.KindExecutable {
+			continue
+		}
+		sev := Warning
+		if s.path == entry {
+			sev = Problem
+		}
+		for _, f := range checkBinary(p, t, s.path, s.arch, s.static, s.interp, s.glibc, s.libc, sev) {
+			if partial && (f.Code == "interpreter-missing" || f.Code == "glibc-missing") {
+				// What is missing may be in the layer that could not be read.
+				f.Severity, f.Code = Warning, f.Code+"-unknown"
+				f.Message += " (unknown: not every layer could be read)"
+			}
+			out = append(out, f)
+		}
+	}
+	return out, entry
+}
+
+// checkBinary checks that a Linux ELF executable at path in the image can start on the
+// platform: its architecture is the platform's, its interpreter exists and the image's
+// glibc is at least the one it needs. A static binary needs nothing.
+func checkBinary(p v1.Platform, t tree, at, arch string, static bool, interp, glibc string, needsLibc bool, sev string) []Finding {
+	var out []Finding
+	if arch != p.Architecture {
+		out = append(out, Finding{Severity: sev, Code: "arch-mismatch", Path: at,
+			Message: fmt.Sprintf("%s is %s %s binary in a %s image: it fails with \"exec format error\" (or runs emulated)", at, article(arch), arch, platformString(p))})
+		return out
+	}
+	if static || interp == "" {
+		return out
+	}
+	_, in, err := t.resolve(interp)
+	if err != nil || in.typ != tar.TypeReg {
+		out = append(out, Finding{Severity: sev, Code: "interpreter-missing", Path: at,
+			Message: fmt.Sprintf("%s needs the dynamic loader %s, which is not in the image: it fails with \"no such file or directory\" (build it static, or use a base with glibc)", at, interp)})
+		return out
+	}
+	if glibc == "" && !needsLibc {
+		return out
+	}
+	have, libc, unreadable := findLibc(t, arch, path.Dir(interp))
+	switch {
+	case have == "" && unreadable != "":
+		out = append(out, Finding{Severity: Warning, Code: "glibc-unknown", Path: at,
+			Message: fmt.Sprintf("%s needs glibc %s; the image's %s defines no GLIBC_ version that could be read, so whether it is new enough is unknown", at, orAny(glibc), unreadable)})
+	case have == "":
+		out = append(out, Finding{Severity: sev, Code: "glibc-missing", Path: at,
+			Message: fmt.Sprintf("%s needs glibc %s but the image has no glibc libc.so.6 for %s", at, orAny(glibc), arch)})
+	case glibc != "" && exe.GLIBCLess(have, glibc):
+		out = append(out, Finding{Severity: sev, Code: "glibc-too-old", Path: at,
+			Message: fmt.Sprintf("%s needs glibc %s but the image's %s is glibc %s: it fails with \"version `GLIBC_%s' not found\" (use a newer base, or build against an older glibc)", at, glibc, libc, have, glibc)})
+	}
+	return out
+}
+
+func orAny(v string) string {
+	if v == "" {
+		return "(any version)"
+	}
+	return v
+}
+
+// article is "an" before a vowel ("an amd64 binary"), else "a".
+func article(word string) string {
+	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {
+		return "an"
+	}
+	return "a"
+}
