@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -238,10 +239,22 @@ func TestGoEverywhere(t *testing.T) {
 			if tt.goBin == "" {
 				t.Skip("no Go 1.19 at /usr/lib/go-1.19/bin/go: install the Debian package golang-1.19-go")
 			}
+			env := tt.env
 			if tt.cgo {
-				fixture.Need(t, "gcc", "gcc")
+				// Build for the C compiler's own architecture: under qemu (the arm64
+				// pass) the test binary is arm64 but gcc still makes x86-64 code.
+				gcc := fixture.Need(t, "gcc", "gcc")
+				out, err := exec.Command(gcc, "-dumpmachine").Output()
+				if err != nil {
+					t.Fatalf("gcc -dumpmachine: %v", err)
+				}
+				arch := map[string]string{"x86_64": "amd64", "aarch64": "arm64"}[strings.SplitN(string(out), "-", 2)[0]]
+				if arch == "" {
+					t.Skipf("gcc targets %s, which this test does not build for", strings.TrimSpace(string(out)))
+				}
+				env = append(slices.Clone(env), "GOARCH="+arch)
 			}
-			path := buildWith(t, tt.goBin, tt.src, tt.env, tt.flags...)
+			path := buildWith(t, tt.goBin, tt.src, env, tt.flags...)
 			if tt.strip {
 				strip := fixture.Need(t, "strip", "binutils")
 				if b, err := exec.Command(strip, path).CombinedOutput(); err != nil {
