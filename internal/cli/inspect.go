@@ -112,6 +112,7 @@ func runInspect(cmd *cobra.Command, args []string, fl inspectFlags) error {
 		}
 	}
 
+	pal := paletteFor(cmd.OutOrStdout())
 	out := bufio.NewWriter(cmd.OutOrStdout())
 	defer out.Flush()
 	opts := inspect.Options{Deps: fl.deps || fl.verbose, Host: h, Wants: wants}
@@ -164,7 +165,7 @@ func runInspect(cmd *cobra.Command, args []string, fl inspectFlags) error {
 		case fl.verbose:
 			writeVerbose(out, r)
 		default:
-			writeLine(out, r)
+			writeLine(out, pal, r)
 		}
 		return nil
 	})
@@ -219,8 +220,22 @@ func unwrapPathError(err error) error {
 }
 
 // writeLine prints the one-line summary, in the manner of file(1).
-func writeLine(w io.Writer, r inspected) {
-	fmt.Fprintf(w, "%s: %s\n", Quote(r.Path), Quote(summary(r)))
+// On a terminal the verdict is coloured: green native, yellow translated or emulated,
+// red when it does not run.
+func writeLine(w io.Writer, pal palette, r inspected) {
+	line := Quote(summary(r))
+	if what, v, ok := strings.Cut(line, " => "); ok && r.Verdict != nil {
+		switch r.Verdict.Runs {
+		case verdict.Native:
+			v = pal.good(v)
+		case verdict.Translated, verdict.Emulated:
+			v = pal.warn(v)
+		case verdict.No:
+			v = pal.bad(v)
+		}
+		line = what + " => " + v
+	}
+	fmt.Fprintf(w, "%s: %s\n", Quote(r.Path), line)
 }
 
 func summary(r inspected) string {
