@@ -105,7 +105,7 @@ func TestScript(t *testing.T) {
 			"imagefix": cmdImageFixture,
 		},
 		Condition: func(cond string) (bool, error) {
-			if ok, known := benchCondition(cond); known {
+			if ok, known := benchCondition(cond, emulated); known {
 				return ok, nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
