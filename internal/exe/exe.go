@@ -204,7 +204,7 @@ func Inspect(ctx context.Context, path string, opts Options) (*File, error) {
 		return nil, err
 	}
 	if !st.Mode().IsRegular() {
-		return nil, &fs.PathError{Op: "inspect", Path: path, Err: errNotRegular(st.Mode())}
+		return nil, &fs.PathError{Op: "inspect", Path: path, Err: NotRegularError(st.Mode())}
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -215,14 +215,16 @@ func Inspect(ctx context.Context, path string, opts Options) (*File, error) {
 		return nil, err
 	}
 	if !st.Mode().IsRegular() {
-		return nil, &fs.PathError{Op: "inspect", Path: path, Err: errNotRegular(st.Mode())}
+		return nil, &fs.PathError{Op: "inspect", Path: path, Err: NotRegularError(st.Mode())}
 	}
 	file := Read(ctx, f, st.Size(), opts)
 	file.Path = path
 	return file, nil
 }
 
-func errNotRegular(m fs.FileMode) error {
+// NotRegularError says what a file of mode m is, for a reader that refuses anything
+// but a regular file ("is a named pipe").
+func NotRegularError(m fs.FileMode) error {
 	switch {
 	case m.IsDir():
 		return errors.New("is a directory")

@@ -9,7 +9,6 @@ package inspect
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -228,7 +227,7 @@ func read(ctx context.Context, path string, opts Options, r *Result) (*exe.File,
 		return nil, err
 	}
 	if !st.Mode().IsRegular() {
-		return nil, &fs.PathError{Op: "inspect", Path: path, Err: errNotRegular(st.Mode())}
+		return nil, &fs.PathError{Op: "inspect", Path: path, Err: exe.NotRegularError(st.Mode())}
 	}
 	var key cacheKey
 	cacheable := false
@@ -251,7 +250,7 @@ func read(ctx context.Context, path string, opts Options, r *Result) (*exe.File,
 		return nil, err
 	}
 	if !st2.Mode().IsRegular() {
-		return nil, &fs.PathError{Op: "inspect", Path: path, Err: errNotRegular(st2.Mode())}
+		return nil, &fs.PathError{Op: "inspect", Path: path, Err: exe.NotRegularError(st2.Mode())}
 	}
 	f := exe.Read(ctx, fd, st2.Size(), exe.Options{Deps: opts.Deps})
 	f.Path = path
@@ -348,18 +347,4 @@ func hostTranslatesX86(h host.Host) bool {
 		}
 	}
 	return false
-}
-
-func errNotRegular(m fs.FileMode) error {
-	switch {
-	case m.IsDir():
-		return errors.New("is a directory")
-	case m&fs.ModeNamedPipe != 0:
-		return errors.New("is a named pipe")
-	case m&fs.ModeSocket != 0:
-		return errors.New("is a socket")
-	case m&fs.ModeDevice != 0:
-		return errors.New("is a device")
-	}
-	return errors.New("is not a regular file")
 }
