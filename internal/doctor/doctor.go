@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/gonative/gonative/internal/severity"
 	"slices"
 	"strings"
 )
@@ -20,34 +21,19 @@ import (
 // meaning or disappears.
 const SchemaVersion = 1
 
-// Severity orders findings. The values are part of the JSON contract.
-type Severity string
+// Severity orders findings (internal/severity: one scale for doctor and netcheck).
+type Severity = severity.Severity
 
-// Severities, least severe first.
+// Severities, least severe first. Unknown is an area's status (never a finding's)
+// when it could not be judged: go cannot run, so the checks lacked go's own answers
+// (see markUnjudged).
 const (
-	OK      Severity = "ok"
-	Info    Severity = "info"
-	Warning Severity = "warning"
-	Error   Severity = "error"
-	// Unknown is an area's status (never a finding's) when it could not be judged:
-	// go cannot run, so the checks lacked go's own answers (see markUnjudged).
-	Unknown Severity = "unknown"
+	OK      = severity.OK
+	Info    = severity.Info
+	Warning = severity.Warning
+	Error   = severity.Error
+	Unknown = severity.Unknown
 )
-
-func (s Severity) rank() int {
-	switch s {
-	case Info:
-		return 1
-	case Warning:
-		return 2
-	case Error:
-		return 3
-	}
-	return 0
-}
-
-// Worse reports whether s is more severe than t.
-func (s Severity) Worse(t Severity) bool { return s.rank() > t.rank() }
 
 // Area groups checks in the summary.
 type Area string

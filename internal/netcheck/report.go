@@ -1,6 +1,7 @@
 package netcheck
 
 import (
+	"github.com/gonative/gonative/internal/severity"
 	"slices"
 	"time"
 )
@@ -8,31 +9,16 @@ import (
 // SchemaVersion is the version of the JSON report.
 const SchemaVersion = 1
 
-// Severity orders findings; the values are doctor's (and part of the JSON contract).
-type Severity string
+// Severity orders findings: doctor's scale (internal/severity).
+type Severity = severity.Severity
 
 // Severities, least severe first.
 const (
-	OK      Severity = "ok"
-	Info    Severity = "info"
-	Warning Severity = "warning"
-	Error   Severity = "error"
+	OK      = severity.OK
+	Info    = severity.Info
+	Warning = severity.Warning
+	Error   = severity.Error
 )
-
-func (s Severity) rank() int {
-	switch s {
-	case Info:
-		return 1
-	case Warning:
-		return 2
-	case Error:
-		return 3
-	}
-	return 0
-}
-
-// Worse reports whether s is more severe than t.
-func (s Severity) Worse(t Severity) bool { return s.rank() > t.rank() }
 
 // Area groups findings in the report.
 type Area string
