@@ -389,7 +389,9 @@ func labels(out *build.Output, f *exe.File, o BuildOptions) map[string]string {
 		if g.Version != "" {
 			l["dev.gonative.go.version"] = g.Version
 		}
-		l["dev.gonative.cgo"] = fmt.Sprint(g.Cgo)
+		if g.Cgo != nil { // runtime/cgo linked or not; no label when the bytes do not say
+			l["dev.gonative.cgo"] = fmt.Sprint(*g.Cgo)
+		}
 	}
 	for k, v := range o.Labels {
 		l[k] = v
