@@ -289,6 +289,9 @@ func runInspectImages(cmd *cobra.Command, images, files []string, fl inspectFlag
 		return &ExitError{Code: ExitFailed, Err: err}
 	}
 	o := image.InspectOptions{Exe: exe.Options{Deps: fl.deps || fl.verbose}, Host: h}
+	if fl.isa || fl.verbose {
+		o.Scan = inspect.ScanAlways
+	}
 	if fl.expect != "" {
 		if o.Wants, err = verdict.ParseWants(fl.expect); err != nil {
 			return &ExitError{Code: ExitFailed, Err: err}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/gonative/gonative/internal/exe"
 	"github.com/gonative/gonative/internal/host"
+	"github.com/gonative/gonative/internal/inspect"
 	"github.com/gonative/gonative/internal/verdict"
 )
 
@@ -23,6 +24,9 @@ import (
 type InspectOptions struct {
 	ReadOptions
 	Exe exe.Options
+	// Scan is the instruction-set scan policy for the executables found, as for files
+	// (internal/inspect).
+	Scan inspect.ScanMode
 	// Host is the machine that would run the containers: a Linux host runs them in its
 	// kernel; macOS and Windows hosts (Docker Desktop) in a Linux VM of their
 	// architecture (see ContainerHost).
@@ -443,6 +447,7 @@ func readExe(ctx context.Context, ra io.ReaderAt, size int64, o InspectOptions, 
 	if f.Format == exe.FormatUnknown {
 		return nil
 	}
+	inspect.Analyze(ctx, f, inspect.Options{Host: o.Host, Scan: o.Scan})
 	r := &readResult{file: f}
 	if f.Format == exe.FormatELF {
 		r.glibc = libc(ra, size)

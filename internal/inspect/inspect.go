@@ -254,7 +254,7 @@ func read(ctx context.Context, path string, opts Options, r *Result) (*exe.File,
 	}
 	f := exe.Read(ctx, fd, st2.Size(), exe.Options{Deps: opts.Deps})
 	f.Path = path
-	analyze(ctx, f, opts)
+	Analyze(ctx, f, opts)
 	// Files that are not executables are cached too (a small entry): a re-run over a
 	// tree of sources opens none of them.
 	if cacheable && ctx.Err() == nil {
@@ -275,7 +275,11 @@ func sameFile(a, b fs.FileInfo) bool {
 
 // analyze fills each slice's ISA report: the required level always, the scan where
 // it can change the verdict or opts asks for it.
-func analyze(ctx context.Context, f *exe.File, opts Options) {
+// Analyze fills each runnable x86-64, 386 and arm64 slice's instruction-set report
+// (Slice.ISA) under opts' scan policy (opts.Scan, opts.Host, opts.MaxScanBytes): the
+// required level always, the code scanned only when it can change the verdict or when
+// asked. f's slices must still be readable.
+func Analyze(ctx context.Context, f *exe.File, opts Options) {
 	for i := range f.Slices {
 		s := &f.Slices[i]
 		if s.Reader() == nil || !s.Kind.Runnable() || s.Err != nil {
