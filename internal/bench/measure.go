@@ -26,47 +26,15 @@ import (
 )
 
 // runner returns the command prefix that runs the target's binaries here (empty for a
-// direct run) and how: "native", "qemu-aarch64-static", "Rosetta".
+// direct run) and how: "native", "qemu-aarch64-static", "Rosetta" — build's rule, the
+// one smoke runs use. The cgo build is dynamic, so qemu-user gets the cross libc.
 func runner(o Options) (prefix []string, how string, err error) {
-	t, h := o.Target, o.Host
-	switch {
-	case t.OS == h.OS && t.Arch == h.Arch:
-		return nil, "native", nil
-	case t.OS != h.OS:
-		return nil, "", fmt.Errorf("%w: a %s program does not run on %s", ErrNotRunnable, t.OS, h.OS)
-	case t.OS == "darwin" && t.Arch == "amd64" && h.Arch == "arm64":
-		if !h.Rosetta {
-			return nil, "", fmt.Errorf("%w: darwin/amd64 needs Rosetta 2 (softwareupdate --install-rosetta)", ErrNotRunnable)
-		}
-		return nil, "Rosetta", nil
-	case t.OS == "linux":
-		q, tr := qemuArch[t.Arch], triplet[t.Arch]
-		if q != "" {
-			for _, name := range []string{"qemu-" + q + "-static", "qemu-" + q} {
-				if p, err := o.LookPath(name); err == nil {
-					prefix = []string{p}
-					if tr != "" {
-						// The cgo build is dynamic: qemu finds the target's loader and
-						// libc in Debian's cross libc (libc6-TARGET-cross).
-						prefix = append(prefix, "-L", "/usr/"+tr)
-					}
-					return prefix, name, nil
-				}
-			}
-		}
-		if b, ok := h.Handler(t.Arch); ok && strings.Contains(b.Name, "rosetta") {
-			return nil, "Rosetta", nil
-		}
-		return nil, "", fmt.Errorf("%w: no qemu-user for %s (Debian: apt-get install qemu-user-static)", ErrNotRunnable, t.Arch)
+	prefix, how, ok := build.Runner(o.Host, o.LookPath, o.Target, false)
+	if !ok {
+		return nil, "", fmt.Errorf("%w: %s", ErrNotRunnable, how)
 	}
-	return nil, "", fmt.Errorf("%w: %s on %s", ErrNotRunnable, t, h)
+	return prefix, how, nil
 }
-
-// qemuArch and triplet name qemu-user's and Debian's cross libc's architecture.
-var (
-	qemuArch = map[string]string{"arm64": "aarch64", "amd64": "x86_64", "arm": "arm", "riscv64": "riscv64", "ppc64le": "ppc64le", "s390x": "s390x", "386": "i386", "loong64": "loongarch64"}
-	triplet  = map[string]string{"arm64": "aarch64-linux-gnu", "amd64": "x86_64-linux-gnu", "arm": "arm-linux-gnueabihf", "riscv64": "riscv64-linux-gnu", "ppc64le": "powerpc64le-linux-gnu", "s390x": "s390x-linux-gnu", "386": "i686-linux-gnu"}
-)
 
 // measurer runs the builds.
 type measurer struct {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/gonative/gonative/internal/host"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -22,10 +23,12 @@ type Smoke struct {
 // smokeTimeout bounds one smoke run.
 const smokeTimeout = 60 * time.Second
 
-// runner returns the command prefix that runs a program for target t on this host
-// (empty for a direct run) and how, or ok false with the reason it cannot run here.
-func runner(o Options, t Target, static bool) (prefix []string, how string, ok bool) {
-	h := o.Host
+// Runner returns the command prefix that runs a program for target t on host h (empty
+// for a direct run) and how ("native", "qemu-aarch64-static", "binfmt qemu-aarch64",
+// "Rosetta"), or ok false and the reason it cannot run there. A dynamic (not static)
+// program run by qemu-user finds its loader and libc in Debian's cross libc
+// (-L /usr/TRIPLET). lookPath finds qemu-user.
+func Runner(h host.Host, lookPath func(string) (string, error), t Target, static bool) (prefix []string, how string, ok bool) {
 	if t.OS != h.OS {
 		return nil, fmt.Sprintf("a %s program does not run on %s", t.OS, h.OS), false
 	}
@@ -37,9 +40,9 @@ func runner(o Options, t Target, static bool) (prefix []string, how string, ok b
 	case t.OS == "darwin" && t.Arch == "amd64" && h.Arch == "arm64" && h.Rosetta:
 		return nil, "Rosetta", true
 	case t.OS == "linux":
-		if q := qemuArch(t.Arch); q != "" {
+		if q := host.QEMUArch(t.Arch); q != "" {
 			for _, name := range []string{"qemu-" + q + "-static", "qemu-" + q} {
-				if p, err := o.LookPath(name); err == nil {
+				if p, err := lookPath(name); err == nil {
 					prefix = []string{p}
 					// A dynamic program needs the target's loader and libc: Debian's
 					// cross libc lives in /usr/TRIPLET (libc6-TARGET-cross).
@@ -61,7 +64,7 @@ func runner(o Options, t Target, static bool) (prefix []string, how string, ok b
 // smoke runs out with o.SmokeArgs when this machine can run it.
 func smoke(ctx context.Context, o Options, out *Output) *Smoke {
 	os, arch, _ := strings.Cut(out.Target, "/")
-	prefix, how, ok := runner(o, Target{os, arch}, out.Static)
+	prefix, how, ok := Runner(o.Host, o.LookPath, Target{os, arch}, out.Static)
 	if !ok {
 		return &Smoke{How: "skipped", Detail: how}
 	}

@@ -165,23 +165,6 @@ func triplet(goarch string) string {
 	return ""
 }
 
-// qemuArch is the suffix of qemu-user's binary for a GOARCH (qemu-aarch64-static).
-func qemuArch(goarch string) string {
-	switch goarch {
-	case "arm64":
-		return "aarch64"
-	case "amd64":
-		return "x86_64"
-	case "386":
-		return "i386"
-	case "loong64":
-		return "loongarch64"
-	case "arm", "riscv64", "ppc64le", "s390x", "ppc64", "mips", "mipsle", "mips64", "mips64le":
-		return goarch
-	}
-	return ""
-}
-
 // zigArch is zig's name of a GOARCH.
 func zigArch(goarch string) string {
 	switch goarch {

@@ -196,6 +196,26 @@ func cpuinfoFeatures(cpuinfo string) []string {
 	return nil
 }
 
+// QEMUArch is qemu's name of a GOARCH: the suffix of qemu-user's binary
+// (qemu-aarch64-static), its binfmt handler (qemu-aarch64) and the directory of
+// /etc/qemu-binfmt; "" for an architecture qemu-user does not emulate. UnameArch
+// reads such names back.
+func QEMUArch(goarch string) string {
+	switch goarch {
+	case "arm64":
+		return "aarch64"
+	case "amd64":
+		return "x86_64"
+	case "386":
+		return "i386"
+	case "loong64":
+		return "loongarch64"
+	case "arm", "riscv64", "ppc64le", "s390x", "ppc64", "mips", "mipsle", "mips64", "mips64le":
+		return goarch
+	}
+	return ""
+}
+
 // UnameArch maps a `uname -m` machine name to a GOARCH name ("" when unknown).
 func UnameArch(machine string) string {
 	switch strings.TrimSpace(machine) {

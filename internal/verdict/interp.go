@@ -21,19 +21,6 @@ import (
 //   - Rosetta for Linux, and the kernel itself for 32-bit programs on a 64-bit
 //     kernel, look at the path as it is.
 
-// qemuArch is qemu's name (%M) of a GOARCH.
-func qemuArch(goarch string) string {
-	switch goarch {
-	case "arm64":
-		return "aarch64"
-	case "amd64":
-		return "x86_64"
-	case "386":
-		return "i386"
-	}
-	return goarch
-}
-
 // interpreterDirs lists the prefixes where the interpreter of s is looked for, in
 // order ("" is the root).
 func interpreterDirs(s *exe.Slice, h host.Host, b *host.Binfmt) []string {
@@ -43,7 +30,7 @@ func interpreterDirs(s *exe.Slice, h host.Host, b *host.Binfmt) []string {
 	if h.QEMULDPrefix != "" {
 		return []string{strings.TrimRight(h.QEMULDPrefix, "/"), ""}
 	}
-	return []string{"/etc/qemu-binfmt/" + qemuArch(s.Arch), ""}
+	return []string{"/etc/qemu-binfmt/" + host.QEMUArch(s.Arch), ""}
 }
 
 // isQEMU reports whether the handler b is qemu-user (qemu-aarch64-static, or Debian's
