@@ -12,7 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/gonative/gonative/internal/severity"
+	"github.com/gonative/gonative/internal/finding"
 	"slices"
 	"strings"
 )
@@ -21,18 +21,18 @@ import (
 // meaning or disappears.
 const SchemaVersion = 1
 
-// Severity orders findings (internal/severity: one scale for doctor and netcheck).
-type Severity = severity.Severity
+// Severity orders findings (internal/finding: one scale for doctor and netcheck).
+type Severity = finding.Severity
 
 // Severities, least severe first. Unknown is an area's status (never a finding's)
 // when it could not be judged: go cannot run, so the checks lacked go's own answers
 // (see markUnjudged).
 const (
-	OK      = severity.OK
-	Info    = severity.Info
-	Warning = severity.Warning
-	Error   = severity.Error
-	Unknown = severity.Unknown
+	OK      = finding.OK
+	Info    = finding.Info
+	Warning = finding.Warning
+	Error   = finding.Error
+	Unknown = finding.Unknown
 )
 
 // Area groups checks in the summary.
@@ -70,11 +70,8 @@ func (a Area) Title() string {
 	return string(a)
 }
 
-// Fix says how to make a finding go away.
-type Fix struct {
-	Text     string   `json:"text"`
-	Commands []string `json:"commands,omitempty"`
-}
+// Fix says how to make a finding go away (internal/finding: shared with netcheck).
+type Fix = finding.Fix
 
 // Finding is one thing a check found.
 type Finding struct {

@@ -1,7 +1,7 @@
 package netcheck
 
 import (
-	"github.com/gonative/gonative/internal/severity"
+	"github.com/gonative/gonative/internal/finding"
 	"slices"
 	"time"
 )
@@ -9,15 +9,15 @@ import (
 // SchemaVersion is the version of the JSON report.
 const SchemaVersion = 1
 
-// Severity orders findings: doctor's scale (internal/severity).
-type Severity = severity.Severity
+// Severity orders findings: doctor's scale (internal/finding).
+type Severity = finding.Severity
 
 // Severities, least severe first.
 const (
-	OK      = severity.OK
-	Info    = severity.Info
-	Warning = severity.Warning
-	Error   = severity.Error
+	OK      = finding.OK
+	Info    = finding.Info
+	Warning = finding.Warning
+	Error   = finding.Error
 )
 
 // Area groups findings in the report.
@@ -49,11 +49,8 @@ func (a Area) Title() string {
 	return string(a)
 }
 
-// Fix says how to make a finding go away.
-type Fix struct {
-	Text     string   `json:"text"`
-	Commands []string `json:"commands,omitempty"`
-}
+// Fix says how to make a finding go away (internal/finding: shared with netcheck).
+type Fix = finding.Fix
 
 // Finding is one thing netcheck found.
 type Finding struct {

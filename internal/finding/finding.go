@@ -1,6 +1,6 @@
-// Package severity holds the one scale that doctor's and netcheck's findings share, so
-// both reports sort, count and exit on the same rule.
-package severity
+// Package finding holds what doctor's and netcheck's findings share: one severity
+// scale, so both reports sort, count and exit on the same rule, and the shape of a fix.
+package finding
 
 // Severity orders findings. The values are part of the JSON contract of doctor and
 // netcheck.
@@ -31,3 +31,9 @@ func (s Severity) rank() int {
 
 // Worse reports whether s is more severe than t.
 func (s Severity) Worse(t Severity) bool { return s.rank() > t.rank() }
+
+// Fix says how to make a finding go away: what to do, and the commands that do it.
+type Fix struct {
+	Text     string   `json:"text"`
+	Commands []string `json:"commands,omitempty"`
+}
