@@ -59,15 +59,7 @@ Exit status: 0 all built and verified, 1 a build failed or could not start,
 					return &ExitError{Code: ExitFailed, Err: err}
 				}
 			}
-			mode := build.CgoMode(cgo)
-			if mode != build.CgoAuto && mode != build.CgoOn && mode != build.CgoOff {
-				return &ExitError{Code: ExitFailed, Err: fmt.Errorf("--cgo=%s: want auto, on or off", cgo)}
-			}
-			ccs, err := buildPerTarget("--cc", cc)
-			if err != nil {
-				return &ExitError{Code: ExitFailed, Err: err}
-			}
-			sdks, err := buildPerTarget("--sdk", sdk)
+			mode, ccs, sdks, err := cgoFlags(cgo, cc, sdk)
 			if err != nil {
 				return &ExitError{Code: ExitFailed, Err: err}
 			}
@@ -163,6 +155,21 @@ func buildTargetList(ts []build.Target) string {
 }
 
 // buildPerTarget parses OS/ARCH=VALUE or VALUE (for every target) items.
+// cgoFlags reads the --cgo, --cc and --sdk flags that build and image build share.
+func cgoFlags(cgo string, cc, sdk []string) (mode build.CgoMode, ccs, sdks map[string]string, err error) {
+	mode = build.CgoMode(cgo)
+	if mode != build.CgoAuto && mode != build.CgoOn && mode != build.CgoOff {
+		return "", nil, nil, fmt.Errorf("--cgo=%s: want auto, on or off", cgo)
+	}
+	if ccs, err = buildPerTarget("--cc", cc); err != nil {
+		return "", nil, nil, err
+	}
+	if sdks, err = buildPerTarget("--sdk", sdk); err != nil {
+		return "", nil, nil, err
+	}
+	return mode, ccs, sdks, nil
+}
+
 func buildPerTarget(flag string, items []string) (map[string]string, error) {
 	m := map[string]string{}
 	for _, it := range items {

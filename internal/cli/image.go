@@ -85,15 +85,7 @@ check failed (nothing was written).`,
 			if err != nil {
 				return &ExitError{Code: ExitFailed, Err: err}
 			}
-			mode := build.CgoMode(cgo)
-			if mode != build.CgoAuto && mode != build.CgoOn && mode != build.CgoOff {
-				return &ExitError{Code: ExitFailed, Err: fmt.Errorf("--cgo=%s: want auto, on or off", cgo)}
-			}
-			ccs, err := buildPerTarget("--cc", cc)
-			if err != nil {
-				return &ExitError{Code: ExitFailed, Err: err}
-			}
-			sdks, err := buildPerTarget("--sdk", sdk)
+			mode, ccs, sdks, err := cgoFlags(cgo, cc, sdk)
 			if err != nil {
 				return &ExitError{Code: ExitFailed, Err: err}
 			}
