@@ -132,18 +132,27 @@ func TestPinPath(t *testing.T) {
 	}
 }
 
-func TestLookPathAndFindGo(t *testing.T) {
-	st := newStore(t)
+// storeAndOtherGo returns a store with 1.26.2 (the default) and 1.27.3 installed, a
+// directory for the test, and in it another Go (other/bin/go, VERSION go1.26.8 with a
+// second line that is not part of the version).
+func storeAndOtherGo(t *testing.T) (st Store, dir, other string) {
+	t.Helper()
+	st = newStore(t)
 	fakeInstall(t, st, "1.26.2")
 	fakeInstall(t, st, "1.27.3")
 	if err := st.SetDefault("1.26.2"); err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	other := filepath.Join(dir, "other")
+	dir = t.TempDir()
+	other = filepath.Join(dir, "other")
 	os.MkdirAll(filepath.Join(other, "bin"), 0o755)
 	os.WriteFile(filepath.Join(other, "bin", "go"), []byte("#!/bin/sh\n"), 0o755)
 	os.WriteFile(filepath.Join(other, "VERSION"), []byte("go1.26.8\ntime x\n"), 0o644)
+	return st, dir, other
+}
+
+func TestLookPathAndFindGo(t *testing.T) {
+	st, dir, other := storeAndOtherGo(t)
 	noexec := filepath.Join(dir, "noexec")
 	os.MkdirAll(filepath.Join(noexec, "go"), 0o755) // a directory named go
 	os.MkdirAll(filepath.Join(dir, "rel"), 0o755)
@@ -178,17 +187,7 @@ func TestLookPathAndFindGo(t *testing.T) {
 }
 
 func TestCheck(t *testing.T) {
-	st := newStore(t)
-	fakeInstall(t, st, "1.26.2")
-	fakeInstall(t, st, "1.27.3")
-	if err := st.SetDefault("1.26.2"); err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	other := filepath.Join(dir, "other")
-	os.MkdirAll(filepath.Join(other, "bin"), 0o755)
-	os.WriteFile(filepath.Join(other, "bin", "go"), []byte("#!/bin/sh\n"), 0o755)
-	os.WriteFile(filepath.Join(other, "VERSION"), []byte("go1.26.8\n"), 0o644)
+	st, dir, other := storeAndOtherGo(t)
 	os.WriteFile(filepath.Join(other, "go.env"), []byte("GOTOOLCHAIN=auto\n"), 0o644)
 	os.MkdirAll(filepath.Join(dir, "pin"), 0o755)
 	os.WriteFile(filepath.Join(dir, "pin", ".go-version"), []byte("1.27.3\n"), 0o644)
