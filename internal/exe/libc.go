@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 )
 
@@ -41,8 +40,8 @@ func GLIBCProvided(ra io.ReaderAt, size int64) (v string, err error) {
 		if !ok {
 			continue
 		}
-		nums, ok := parseDotted(s)
-		if !ok {
+		nums := versionNums(s)
+		if nums == nil {
 			continue // GLIBC_PRIVATE
 		}
 		if best == nil || versionLess(best, nums) {
@@ -52,22 +51,8 @@ func GLIBCProvided(ra io.ReaderAt, size int64) (v string, err error) {
 	return v, nil
 }
 
-// GLIBCLess reports whether glibc version a ("2.31") is older than b ("2.34"). Versions
-// that are not dotted numbers compare as equal.
+// GLIBCLess reports whether glibc version a ("2.31") is older than b ("2.34"), by
+// CompareVersions. Versions that are not dotted numbers compare as equal.
 func GLIBCLess(a, b string) bool {
-	x, ok1 := parseDotted(a)
-	y, ok2 := parseDotted(b)
-	return ok1 && ok2 && versionLess(x, y)
-}
-
-func parseDotted(s string) ([]int, bool) {
-	var nums []int
-	for _, p := range strings.Split(s, ".") {
-		n, err := strconv.Atoi(p)
-		if err != nil || n < 0 {
-			return nil, false
-		}
-		nums = append(nums, n)
-	}
-	return nums, len(nums) > 0
+	return versionNums(a) != nil && versionNums(b) != nil && CompareVersions(a, b) < 0
 }
