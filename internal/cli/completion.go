@@ -1,10 +1,8 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"os/exec"
 	"slices"
 	"strings"
 	"time"
@@ -137,21 +135,20 @@ func completeDoctorChecks(cmd *cobra.Command, args []string, toComplete string) 
 	return out, cobra.ShellCompDirectiveNoFileComp
 }
 
-// distList is `go tool dist list`, or the default targets when go cannot say.
+// distList is `go tool dist list` (build.DistList), or the default targets when go
+// cannot say.
 func distList(ctx context.Context) []string {
 	ctx, cancel := context.WithTimeout(ctx, completionTimeout)
 	defer cancel()
-	c := exec.CommandContext(ctx, "go", "tool", "dist", "list")
-	c.WaitDelay = time.Second
-	out, err := c.Output()
+	ts, err := build.DistList(ctx, build.Options{})
 	if err != nil {
-		var ts []string
-		for _, t := range build.DefaultTargets {
-			ts = append(ts, t.String())
-		}
-		return ts
+		ts = build.DefaultTargets
 	}
-	return strings.Fields(string(bytes.TrimSpace(out)))
+	out := make([]string, 0, len(ts))
+	for _, t := range ts {
+		out = append(out, t.String())
+	}
+	return out
 }
 
 // completeTargets completes --target: os/arch pairs, after any already given in a

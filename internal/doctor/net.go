@@ -94,11 +94,8 @@ func checkNetOnline(ctx context.Context, s *Session) []Finding {
 func fromNetcheck(check string, in []netcheck.Finding) []Finding {
 	out := make([]Finding, 0, len(in))
 	for _, f := range in {
-		d := Finding{ID: check + ":" + f.ID, Severity: Severity(f.Severity), Title: f.Title, Evidence: f.Evidence, Links: f.Links}
-		if f.Fix != nil {
-			d.Fix = &Fix{Text: f.Fix.Text, Commands: f.Fix.Commands}
-		}
-		out = append(out, d)
+		// Severity and Fix are the same types (internal/finding).
+		out = append(out, Finding{ID: check + ":" + f.ID, Severity: f.Severity, Title: f.Title, Evidence: f.Evidence, Fix: f.Fix, Links: f.Links})
 	}
 	return out
 }
