@@ -685,37 +685,21 @@ func keptOutputs(dir string, res *Result) []*Output {
 		}
 		written[name] = true
 		p := filepath.Join(dir, name)
-		fi, err := os.Lstat(p)
-		if err != nil || !fi.Mode().IsRegular() {
-			continue
-		}
-		sum, err := fileSHA256(p)
-		if err != nil {
+		if fi, err := os.Lstat(p); err != nil || !fi.Mode().IsRegular() {
 			continue
 		}
 		o := *e.Output
-		o.Path = p
-		if o.SHA256 != "" && o.SHA256 != sum {
-			o.Notes = append(o.Notes, "changed since the build that wrote it (sha256 was "+o.SHA256+")")
+		was := o.SHA256
+		if err := hashFile(p, &o); err != nil {
+			continue
 		}
-		o.SHA256, o.Size = sum, fi.Size()
+		o.Path = p
+		if was != "" && was != o.SHA256 {
+			o.Notes = append(o.Notes, "changed since the build that wrote it (sha256 was "+was+")")
+		}
 		kept = append(kept, &o)
 	}
 	return kept
-}
-
-// fileSHA256 returns the hex SHA-256 of the file at p.
-func fileSHA256(p string) (string, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // writeSums writes SHA256SUMS (sha256sum's format) and manifest.json for the outputs

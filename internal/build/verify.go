@@ -5,8 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"github.com/gonative/gonative/internal/atomicfile"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/gonative/gonative/internal/exe"
@@ -163,7 +163,7 @@ func verifyUniversal(ctx context.Context, path string, out *Output, cgo map[stri
 }
 
 func hashFile(path string, out *Output) error {
-	f, err := os.Open(path)
+	f, _, err := atomicfile.OpenInput(path) // never blocks on a FIFO swapped in
 	if err != nil {
 		return err
 	}

@@ -282,7 +282,7 @@ func sameFile(a, b fs.FileInfo) bool {
 func Analyze(ctx context.Context, f *exe.File, opts Options) {
 	for i := range f.Slices {
 		s := &f.Slices[i]
-		if s.Reader() == nil || !s.Kind.Runnable() || s.Err != nil {
+		if s.Reader() == nil || !s.Kind.Runnable() || s.Error != "" {
 			continue // a damaged slice is not scanned: it never runs anyway
 		}
 		switch s.Arch {
