@@ -23,6 +23,11 @@ import (
 // not a regular file, and of OpenInput for an input that is not one.
 var ErrNotRegular = errors.New("not a regular file")
 
+// ErrNeedsForce is wrapped, beside ErrNotRegular, by a writer's refusal that
+// Options.Force overrides: an output that is a link, a FIFO, a socket or a device
+// (never a directory, and never an input).
+var ErrNeedsForce = errors.New("replacing it needs force")
+
 // ErrSameFile is wrapped by the error of a writer whose output is one of its inputs.
 var ErrSameFile = errors.New("the output is one of the inputs")
 
@@ -96,18 +101,18 @@ func CheckTarget(name string, opts Options) error {
 		return fmt.Errorf("write %s: %w", name, err)
 	}
 	if fi.IsDir() {
-		return &refused{fmt.Sprintf("write %s: it is a directory", name), ErrNotRegular}
+		return &refused{fmt.Sprintf("write %s: it is a directory", name), ErrNotRegular, false}
 	}
 	for _, in := range opts.Inputs {
 		// Stat, not Lstat: a link to an input is that input.
 		ofi, oerr := os.Stat(name)
 		ifi, ierr := os.Stat(in)
 		if oerr == nil && ierr == nil && os.SameFile(ofi, ifi) {
-			return &refused{fmt.Sprintf("write %s: it is the input %s; choose another output", name, in), ErrSameFile}
+			return &refused{fmt.Sprintf("write %s: it is the input %s; choose another output", name, in), ErrSameFile, false}
 		}
 	}
 	if !fi.Mode().IsRegular() && !opts.Force {
-		return &refused{fmt.Sprintf("write %s: it is %s, not a regular file: refusing to replace it", name, TypeName(fi.Mode())), ErrNotRegular}
+		return &refused{fmt.Sprintf("write %s: it is %s, not a regular file: refusing to replace it", name, TypeName(fi.Mode())), ErrNotRegular, true}
 	}
 	return nil
 }
@@ -115,12 +120,16 @@ func CheckTarget(name string, opts Options) error {
 // refused is a writer's refusal: its text, and ErrNotRegular or ErrSameFile for
 // errors.Is.
 type refused struct {
-	text string
-	kind error
+	text  string
+	kind  error
+	force bool // Options.Force would override it (ErrNeedsForce)
 }
 
 func (e *refused) Error() string { return e.text }
 func (e *refused) Unwrap() error { return e.kind }
+func (e *refused) Is(target error) bool {
+	return e.force && target == ErrNeedsForce
+}
 
 // TypeName names the type of a file mode in words: "a directory", "a symbolic link",
 // "a named pipe", "a socket", "a device", "a regular file".
@@ -196,7 +205,7 @@ func OpenInput(name string) (*os.File, fs.FileInfo, error) {
 	}
 	if !fi.Mode().IsRegular() {
 		f.Close()
-		return nil, nil, &refused{fmt.Sprintf("%s: it is %s, not a regular file: refused", name, TypeName(fi.Mode())), ErrNotRegular}
+		return nil, nil, &refused{fmt.Sprintf("%s: it is %s, not a regular file: refused", name, TypeName(fi.Mode())), ErrNotRegular, false}
 	}
 	return f, fi, nil
 }

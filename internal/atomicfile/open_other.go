@@ -12,7 +12,7 @@ func openNonblock(name string) (*os.File, error) {
 		return nil, err
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, &refused{name + ": it is " + TypeName(fi.Mode()) + ", not a regular file: refused", ErrNotRegular}
+		return nil, &refused{name + ": it is " + TypeName(fi.Mode()) + ", not a regular file: refused", ErrNotRegular, false}
 	}
 	return os.Open(name)
 }

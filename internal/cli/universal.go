@@ -153,7 +153,7 @@ func newUniversalInfoCmd() *cobra.Command {
 
 // forceHint adds the flag that overrides a refusal to replace a non-regular output.
 func forceHint(err error) error {
-	if errors.Is(err, atomicfile.ErrNotRegular) && !strings.Contains(err.Error(), "directory") {
+	if errors.Is(err, atomicfile.ErrNeedsForce) {
 		return fmt.Errorf("%w (--force replaces it)", err)
 	}
 	return err
