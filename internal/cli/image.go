@@ -221,12 +221,12 @@ func renderImageBuilt(w io.Writer, b *image.Built, wr *image.Written) {
 			facts = append(facts, "glibc>="+o.GLIBC)
 		}
 		status, dig := "ok", p.Digest.String()
-		if len(p.Findings) > 0 {
+		if p.Problems() { // warnings alone do not stop the build
 			status, dig = "BAD", "(not built)"
 		}
-		fmt.Fprintf(w, "%-4s %-14s %s %s %s\n", status, p.Platform, dig, p.Binary, strings.Join(facts, ", "))
+		fmt.Fprintf(w, "%-4s %-14s %s %s %s\n", status, p.Platform, dig, Quote(p.Binary), Quote(strings.Join(facts, ", ")))
 		for _, f := range p.Findings {
-			fmt.Fprintf(w, "     %s: %s\n", f.Severity, f.Message)
+			fmt.Fprintf(w, "     %s: %s\n", f.Severity, Quote(f.Message))
 		}
 	}
 	if wr == nil {

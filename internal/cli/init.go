@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
-	"unicode"
 
 	"github.com/spf13/cobra"
 
@@ -183,13 +181,6 @@ func writeIndented(w io.Writer, b []byte) {
 	}
 }
 
-// terminalSafe quotes s when it holds characters a terminal would interpret.
-func terminalSafe(s string) string {
-	for _, r := range s {
-		if r != '\t' && (unicode.IsControl(r) || r == unicode.ReplacementChar) {
-			q := strconv.Quote(s)
-			return q[1 : len(q)-1]
-		}
-	}
-	return s
-}
+// terminalSafe quotes s when it holds characters a terminal would interpret, keeping
+// tabs (diff lines show file content).
+func terminalSafe(s string) string { return QuoteKeeping(s, "\t") }

@@ -78,20 +78,7 @@ Exit status: 0 no problem found, 3 a problem found, 1 netcheck itself failed.`,
 
 // safe quotes control characters (a hostile server's certificate names and error
 // bodies reach the terminal), keeping newlines.
-func safe(s string) string {
-	if !strings.ContainsFunc(s, func(r rune) bool { return (r < 0x20 && r != '\n') || r == 0x7f || (r >= 0x80 && r < 0xa0) }) {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		if (r < 0x20 && r != '\n') || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			fmt.Fprintf(&b, "\\x%02x", r)
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
+func safe(s string) string { return QuoteKeeping(s, "\n") }
 
 func netGlyph(s netcheck.Severity) string { return glyph(doctor.Severity(s)) }
 

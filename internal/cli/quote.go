@@ -60,3 +60,16 @@ func isControl(r rune) bool {
 	return r >= 0x80 && r <= 0x9f ||
 		r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 || r == 0x200e || r == 0x200f || r == 0x061c
 }
+
+// QuoteKeeping is Quote applied to the pieces of s between occurrences of sep, which
+// stays as it is: newlines in multi-line evidence, tabs in a diff.
+func QuoteKeeping(s, sep string) string {
+	if !needsQuote(s) {
+		return s
+	}
+	parts := strings.Split(s, sep)
+	for i, p := range parts {
+		parts[i] = Quote(p)
+	}
+	return strings.Join(parts, sep)
+}

@@ -84,6 +84,10 @@ type BuiltPlatform struct {
 	platform v1.Platform
 }
 
+// Problems reports whether a finding keeps the platform from being built (the others
+// are warnings).
+func (p *BuiltPlatform) Problems() bool { return hasProblem(p.Findings) }
+
 // Built is a built image, checked, not yet written.
 type Built struct {
 	Index     v1.ImageIndex    `json:"-"`
@@ -250,10 +254,8 @@ func buildPlatform(ctx context.Context, o BuildOptions, out *build.Output, bases
 	if err != nil {
 		return nil, nil, fmt.Errorf("base %s for %s: %w", o.Base, out.Target, err)
 	}
-	for _, fd := range bp.Findings {
-		if fd.Severity == Problem {
-			return bp, nil, nil
-		}
+	if bp.Problems() {
+		return bp, nil, nil
 	}
 	img, err := assemble(base, plat, out, f, bp.Binary, o)
 	if err != nil {

@@ -106,8 +106,11 @@ type PlatformReport struct {
 }
 
 // Problems reports whether a finding is a problem.
-func (r *PlatformReport) Problems() bool {
-	for _, f := range r.Findings {
+func (r *PlatformReport) Problems() bool { return hasProblem(r.Findings) }
+
+// hasProblem reports whether one of fs is a problem (the others are warnings).
+func hasProblem(fs []Finding) bool {
+	for _, f := range fs {
 		if f.Severity == Problem {
 			return true
 		}
