@@ -79,9 +79,7 @@ func ReadConfig(env Env) Config {
 	gp, ok := env.lookup("GOPROXY")
 	gs, sok := env.lookup("GOSUMDB")
 	c.ProxyUnknown, c.SumDBUnknown = !ok, !sok
-	if !sok {
-		c.SumDB = goenv.SumDB{Off: true}
-	} else {
+	if sok { // unknown stays unknown (SumDBUnknown), not "off"
 		// An empty GOSUMDB fails in modfetch/sumdb.go, dbDial, with "missing GOSUMDB".
 		c.SumDB, c.SumDBErr = goenv.ParseGOSUMDB(gs)
 	}
@@ -164,7 +162,7 @@ func settingsFindings(env Env, c Config, modPath string) []Finding {
 				Title:    modPath + " matches GONOPROXY (" + c.NoProxy + "): go fetches it directly from its origin (version control), not through GOPROXY",
 				Evidence: []string{env.setting("GONOPROXY"), env.setting("GOPRIVATE")}})
 		}
-		if !c.SumDB.Off && module.MatchPrefixPatterns(c.NoSumDB, modPath) {
+		if !c.SumDBUnknown && !c.SumDB.Off && module.MatchPrefixPatterns(c.NoSumDB, modPath) {
 			add(Finding{ID: "settings.nosumdb-match", Severity: Info,
 				Title:    modPath + " matches GONOSUMDB (" + c.NoSumDB + "): go does not check it against the checksum database (only go.sum protects it)",
 				Evidence: []string{env.setting("GONOSUMDB"), env.setting("GOPRIVATE")}})

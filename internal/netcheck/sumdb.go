@@ -25,9 +25,9 @@ import (
 // proxy path's result (the version to look up).
 func (r *run) sumdbPath(ctx context.Context, mod string, resolved <-chan proxyResult) {
 	db := r.cfg.SumDB
-	if r.cfg.SumDBErr != nil || db.Off || module.MatchPrefixPatterns(r.cfg.NoSumDB, mod) {
+	if r.cfg.SumDBUnknown || r.cfg.SumDBErr != nil || db.Off || module.MatchPrefixPatterns(r.cfg.NoSumDB, mod) {
 		<-resolved
-		return // the settings findings say why
+		return // the settings findings say why (unknown, broken, off or excluded)
 	}
 	add := func(f Finding) { f.Area = AreaSumDB; r.add(f) }
 	v, err := note.NewVerifier(db.Key)
