@@ -308,7 +308,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err := inspectBuild(ctx, &r.On); err != nil {
 		return nil, err
 	}
-	r.Size = compareSizes(ctx, r.Off.path, r.On.path)
+	r.Size = compareSizes(ctx, &r.Off, &r.On)
 	if r.On.CgoLinkedKnown && !r.On.CgoLinked {
 		r.Notes = append(r.Notes, "the CGO_ENABLED=1 build does not link runtime/cgo (nothing in its graph imports it), so the two builds are nearly the same program")
 	}

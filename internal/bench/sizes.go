@@ -147,18 +147,10 @@ func goPackage(name string) string {
 	return name[:slash+1+dot]
 }
 
-// compareSizes reads both binaries and splits their size difference.
-func compareSizes(ctx context.Context, offPath, onPath string) *Sizes {
-	s := &Sizes{}
-	for _, x := range []struct {
-		path string
-		dst  *int64
-	}{{offPath, &s.Off}, {onPath, &s.On}} {
-		f, err := exe.Inspect(ctx, x.path, exe.Options{})
-		if err == nil {
-			*x.dst = f.Size
-		}
-	}
+// compareSizes splits the size difference of two builds whose sizes inspectBuild read.
+func compareSizes(ctx context.Context, offB, onB *Build) *Sizes {
+	offPath, onPath := offB.path, onB.path
+	s := &Sizes{Off: offB.Size, On: onB.Size}
 	s.Delta = s.On - s.Off
 	off, err := readParts(ctx, offPath)
 	if err == nil {
