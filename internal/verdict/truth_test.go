@@ -108,8 +108,11 @@ func TestInterpreterCheck(t *testing.T) {
 }
 
 // TestSystemBinariesRun judges every ELF program and library of this machine's
-// /usr/bin and /usr/lib for this machine: they all run here, so no verdict may say
-// otherwise (AVX-512 behind IFUNC dispatch in libc, CPUID checks in busybox ...).
+// /usr/bin and /usr/lib for this machine from what exe reads (interpreter, glibc
+// versions, page alignment, damage): they all run here, so no verdict may say
+// otherwise. The instruction-set part (AVX-512 behind IFUNC dispatch in libc, CPUID
+// checks in busybox) needs the scan, which internal/inspect runs: its
+// TestSystemRunnable judges the same files with it.
 func TestSystemBinariesRun(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("reads a Linux system's /usr")
