@@ -368,8 +368,6 @@ func sliceSummary(format exe.Format, s *exe.Slice) string {
 	if r := s.ISA; r != nil {
 		if lvl, ok := verdict.RequiredLevel(s); ok && lvl != "x86-64-v1" && lvl != "v8.0" {
 			parts = append(parts, "needs "+lvl)
-		} else if !ok && r.RequiredSource == "code" && r.RequiredLevel != "" && r.RequiredLevel != "x86-64-v1" && r.RequiredLevel != "v8.0" {
-			parts = append(parts, "uses "+r.RequiredLevel+" code when the CPU has it (not required)")
 		}
 	}
 	if slices.Contains(s.Notes, exe.UPXNote) {
@@ -613,9 +611,6 @@ func writeISA(kv func(k, v string), s *exe.Slice, r *isa.Report) {
 		req := r.RequiredLevel
 		if r.RequiredSource != "" {
 			req += " (from " + r.RequiredSource + ")"
-		}
-		if _, ok := verdict.RequiredLevel(s); !ok && r.RequiredSource == "code" {
-			req += ", not proven required: code behind run-time CPU checks runs only when the CPU has it"
 		}
 		kv("cpu level", req)
 	}
