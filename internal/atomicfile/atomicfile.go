@@ -103,11 +103,14 @@ func CheckTarget(name string, opts Options) error {
 	if fi.IsDir() {
 		return &refused{fmt.Sprintf("write %s: it is a directory", name), ErrNotRegular, false}
 	}
+	// Stat, not Lstat: a link to an input is that input. The output once, each input
+	// once.
+	ofi, oerr := os.Stat(name)
 	for _, in := range opts.Inputs {
-		// Stat, not Lstat: a link to an input is that input.
-		ofi, oerr := os.Stat(name)
-		ifi, ierr := os.Stat(in)
-		if oerr == nil && ierr == nil && os.SameFile(ofi, ifi) {
+		if oerr != nil {
+			break
+		}
+		if ifi, ierr := os.Stat(in); ierr == nil && os.SameFile(ofi, ifi) {
 			return &refused{fmt.Sprintf("write %s: it is the input %s; choose another output", name, in), ErrSameFile, false}
 		}
 	}
