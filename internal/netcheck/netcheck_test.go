@@ -253,6 +253,24 @@ func TestForwardProxy(t *testing.T) {
 	}
 }
 
+// TestBypassFinding: with HTTPS_PROXY set, a proxy entry on loopback is reached
+// directly (net/http never proxies loopback), and the report says so and why.
+func TestBypassFinding(t *testing.T) {
+	s := startServers(t)
+	o := testOptions(t, s, map[string]string{"GOPROXY": s.Good, "HTTPS_PROXY": s.ForwardProxy})
+	r := Run(context.Background(), o)
+	f, ok := find(r, "proxy.bypass")
+	if !ok {
+		t.Fatalf("no proxy.bypass finding: %q", findingIDs(r))
+	}
+	if !strings.Contains(f.Title, "reached directly, not through HTTPS_PROXY") || !strings.Contains(f.Title, "loopback") {
+		t.Errorf("proxy.bypass title %q does not say it is reached directly because it is loopback", f.Title)
+	}
+	if s.Connects.Load() != 0 {
+		t.Errorf("the forward proxy saw %d CONNECTs for a loopback GOPROXY", s.Connects.Load())
+	}
+}
+
 func TestProxyFromEnvironmentSkipsLoopback(t *testing.T) {
 	// The rule netcheck reports ("never for loopback") is net/http's; pin it.
 	t.Setenv("HTTPS_PROXY", "http://127.0.0.1:9")
