@@ -45,8 +45,10 @@ var libTriplets = map[string][]string{
 	"loong64": {"loongarch64-linux-gnu"},
 }
 
-// libDirs lists the standard directories the dynamic loader searches for arch.
-func libDirs(arch string) []string {
+// LibDirs lists the standard directories the dynamic loader searches for a GOARCH's
+// libraries on a Debian-style system: the multiarch ones, then /lib and /usr/lib, then
+// the 64- or 32-bit ones. Container images are laid out the same way.
+func LibDirs(arch string) []string {
 	var dirs []string
 	for _, t := range libTriplets[arch] {
 		dirs = append(dirs, "/lib/"+t, "/usr/lib/"+t)
@@ -123,7 +125,7 @@ func (l *Libraries) lookup(soname, arch string, extra []string) bool {
 		return false // a path, not a soname: the loader does not search for it
 	}
 	l.load()
-	for _, d := range append(extra, libDirs(arch)...) {
+	for _, d := range append(extra, LibDirs(arch)...) {
 		if !path.IsAbs(d) {
 			continue
 		}

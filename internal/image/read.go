@@ -458,22 +458,16 @@ func readExe(ctx context.Context, ra io.ReaderAt, size int64, o InspectOptions, 
 	return r
 }
 
-// glibcDirs are where the dynamic loader finds libc.so.6, after the loader's own
-// directory.
-var glibcDirs = []string{"/lib64", "/usr/lib64", "/lib", "/usr/lib"}
-
 // findLibc returns the glibc version the image provides for arch, and the libc's path;
 // "" when there is no glibc for arch. unreadable is the path of a libc.so.6 whose
 // version could not be read, when that is all there is.
 func findLibc(t tree, arch, interpDir string) (version, at, unreadable string) {
-	dirs := []string{}
+	// The loader's own directory first, then where the loader looks (host.LibDirs).
+	var dirs []string
 	if interpDir != "" {
 		dirs = append(dirs, interpDir)
 	}
-	if tr := multiarch(arch); tr != "" {
-		dirs = append(dirs, "/lib/"+tr, "/usr/lib/"+tr)
-	}
-	dirs = append(dirs, glibcDirs...)
+	dirs = append(dirs, host.LibDirs(arch)...)
 	for _, d := range dirs {
 		p, n, err := t.resolve(path.Join(d, "libc.so.6"))
 		if err != nil || n.typ != tar.TypeReg {
@@ -491,27 +485,6 @@ func findLibc(t tree, arch, interpDir string) (version, at, unreadable string) {
 		return n.glibc, p, ""
 	}
 	return "", "", unreadable
-}
-
-// multiarch is Debian's multiarch tuple of a GOARCH.
-func multiarch(goarch string) string {
-	switch goarch {
-	case "amd64":
-		return "x86_64-linux-gnu"
-	case "arm64":
-		return "aarch64-linux-gnu"
-	case "arm":
-		return "arm-linux-gnueabihf"
-	case "386":
-		return "i386-linux-gnu"
-	case "riscv64":
-		return "riscv64-linux-gnu"
-	case "ppc64le":
-		return "powerpc64le-linux-gnu"
-	case "s390x":
-		return "s390x-linux-gnu"
-	}
-	return ""
 }
 
 // checkFiles finds what keeps the image's programs from running: the entrypoint,
