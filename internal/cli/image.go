@@ -381,13 +381,13 @@ func writeImagePlatform(w io.Writer, r *image.PlatformReport, fl inspectFlags) e
 	if user == "" {
 		user = "root (unset)"
 	}
-	runs := r.Runs
+	runs := string(r.Runs)
 	switch r.Runs {
-	case "native":
+	case verdict.Native:
 		runs = "runs natively on " + r.Host
-	case "emulated":
+	case verdict.Emulated:
 		runs = "runs emulated on " + r.Host
-	case "no":
+	case verdict.No:
 		runs = "does not run on " + r.Host
 	}
 	if r.Reason != "" {

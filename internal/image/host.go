@@ -6,6 +6,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/gonative/gonative/internal/host"
+	"github.com/gonative/gonative/internal/verdict"
 )
 
 // ContainerHost is the Linux machine that runs h's containers. A Linux host runs them
@@ -34,23 +35,27 @@ func ContainerHost(h host.Host) host.Host {
 	return vm
 }
 
-// platformRuns says how h runs containers of platform p (ch is ContainerHost(h)).
-func platformRuns(p v1.Platform, h, ch host.Host) (runs, handler, reason string) {
+// platformRuns says how h runs containers of platform p (ch is ContainerHost(h)), in
+// verdict's terms; runs is empty when the host is unknown (nothing to judge against).
+func platformRuns(p v1.Platform, h, ch host.Host) (runs verdict.Runs, handler, reason string) {
+	if ch.Arch == "" {
+		return "", "", "the container host is unknown"
+	}
 	where := "in its kernel"
 	if h.OS != "linux" {
 		where = fmt.Sprintf("in Docker Desktop's linux/%s VM", ch.Arch)
 	}
 	if p.OS != "linux" {
-		return "no", "", fmt.Sprintf("a %s image needs a %s container host", platformString(p), p.OS)
+		return verdict.No, "", fmt.Sprintf("a %s image needs a %s container host", platformString(p), p.OS)
 	}
 	if p.Architecture == ch.Arch || (ch.Arch == "amd64" && p.Architecture == "386") {
-		return "native", "", where
+		return verdict.Native, "", where
 	}
 	if ch.Arch == "arm64" && p.Architecture == "arm" {
-		return "native", "", where + "; needs a CPU with AArch32 support (many arm64 server and Apple cores have none)"
+		return verdict.Native, "", where + "; needs a CPU with AArch32 support (many arm64 server and Apple cores have none)"
 	}
 	if b, ok := ch.Handler(p.Architecture); ok {
-		return "emulated", b.Interpreter, fmt.Sprintf("%s, through %s: slower, and some programs misbehave emulated", where, b.Interpreter)
+		return verdict.Emulated, b.Interpreter, fmt.Sprintf("%s, through %s: slower, and some programs misbehave emulated", where, b.Interpreter)
 	}
-	return "no", "", fmt.Sprintf("%s has no binfmt_misc handler for %s (install qemu-user-static and binfmt-support)", h, p.Architecture)
+	return verdict.No, "", fmt.Sprintf("%s has no binfmt_misc handler for %s (install qemu-user-static and binfmt-support)", h, p.Architecture)
 }

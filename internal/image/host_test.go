@@ -2,6 +2,7 @@ package image
 
 import (
 	"archive/tar"
+	"github.com/gonative/gonative/internal/host"
 	"strings"
 	"testing"
 
@@ -27,9 +28,13 @@ func TestPlatformRuns(t *testing.T) {
 		h := mustHost(t, c.host)
 		os, arch, _ := strings.Cut(c.plat, "/")
 		runs, _, reason := platformRuns(v1.Platform{OS: os, Architecture: arch}, h, ContainerHost(h))
-		if runs != c.runs || !strings.Contains(reason, c.want) {
+		if string(runs) != c.runs || !strings.Contains(reason, c.want) {
 			t.Errorf("%s on %s: %s (%s), want %s (%s)", c.plat, c.host, runs, reason, c.runs, c.want)
 		}
+	}
+	// An unknown host judges nothing: unknown is not "no".
+	if runs, _, reason := platformRuns(v1.Platform{OS: "linux", Architecture: "arm64"}, host.Host{}, ContainerHost(host.Host{})); runs != "" || !strings.Contains(reason, "unknown") {
+		t.Errorf("unknown host: %q (%s), want no verdict and the reason", runs, reason)
 	}
 }
 

@@ -92,11 +92,11 @@ type PlatformReport struct {
 	Executables int      `json:"executables"`
 	// Runs says how Host would run this platform's containers: native, emulated (and
 	// by what) or no.
-	Runs     string    `json:"runs"`
-	Handler  string    `json:"handler,omitempty"`
-	Reason   string    `json:"reason,omitempty"`
-	Host     string    `json:"host"`
-	Findings []Finding `json:"findings,omitempty"`
+	Runs     verdict.Runs `json:"runs"`
+	Handler  string       `json:"handler,omitempty"`
+	Reason   string       `json:"reason,omitempty"`
+	Host     string       `json:"host"`
+	Findings []Finding    `json:"findings,omitempty"`
 	// Unmet says, for each of InspectOptions.Wants for this platform, why the
 	// entrypoint does not meet it.
 	Unmet []string `json:"unmet,omitempty"`
