@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -379,38 +378,14 @@ func goOutput(ctx context.Context, o Options, env []string, args ...string) ([]b
 	return out, nil
 }
 
-// checkPureGo refuses a package whose graph (for the target, with cgo on) has
-// non-standard packages with cgo files.
+// checkPureGo refuses a package whose graph (for the target, with cgo on; with its
+// tests for the bench workload) has non-standard packages with cgo files: build's
+// analysis (build.CgoPackages).
 func checkPureGo(ctx context.Context, o Options) error {
-	args := []string{"list", "-deps"}
-	if o.Workload == WorkloadBench {
-		args = append(args, "-test")
-	}
-	args = append(args, "-json=ImportPath,Standard,CgoFiles", o.Package)
-	out, err := goOutput(ctx, o, []string{"GOOS=" + o.Target.OS, "GOARCH=" + o.Target.Arch, "CGO_ENABLED=1"}, args...)
+	bo := build.Options{Dir: o.Dir, Go: o.Go, Env: o.Env}
+	cgo, err := build.CgoPackages(ctx, bo, o.Package, o.Target, o.Workload == WorkloadBench)
 	if err != nil {
 		return err
-	}
-	var cgo []string
-	dec := json.NewDecoder(bytes.NewReader(out))
-	for {
-		var p struct {
-			ImportPath string
-			Standard   bool
-			CgoFiles   []string
-		}
-		if err := dec.Decode(&p); err == io.EOF {
-			break
-		} else if err != nil {
-			return fmt.Errorf("go list: %w", err)
-		}
-		if !p.Standard && len(p.CgoFiles) > 0 {
-			// go list -test repeats a package as "p [p.test]".
-			ip, _, _ := strings.Cut(p.ImportPath, " ")
-			if !slices.Contains(cgo, ip) {
-				cgo = append(cgo, ip)
-			}
-		}
 	}
 	if len(cgo) > 0 {
 		return &NeedsCgoError{Package: o.Package, Packages: cgo}

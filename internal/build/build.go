@@ -371,11 +371,26 @@ type cgoNeeds struct {
 	PkgConfig []string // pkg-config package names their #cgo directives ask for
 }
 
+// CgoPackages lists the non-standard packages of pkg's graph (for target t with cgo
+// enabled) that have cgo files, with its tests' graph too when tests is set (go test
+// -c builds it): the analysis Build plans with.
+func CgoPackages(ctx context.Context, o Options, pkg string, t Target, tests bool) ([]string, error) {
+	n, err := cgoGraph(ctx, o.withDefaults(), pkg, t, tests)
+	return n.Packages, err
+}
+
 // needsCgo lists the packages of pkg's graph (for target t with cgo enabled) that
 // have cgo files. The standard library is left out: net and os/user have pure-Go
 // fallbacks; other packages are taken at their word.
 func needsCgo(ctx context.Context, o Options, pkg string, t Target) (cgoNeeds, error) {
+	return cgoGraph(ctx, o, pkg, t, false)
+}
+
+func cgoGraph(ctx context.Context, o Options, pkg string, t Target, tests bool) (cgoNeeds, error) {
 	args := []string{"list", "-deps", "-json=ImportPath,Standard,CgoFiles,CgoPkgConfig"}
+	if tests {
+		args = append(args, "-test")
+	}
 	if o.Tags != "" {
 		args = append(args, "-tags", o.Tags)
 	}
@@ -400,7 +415,10 @@ func needsCgo(ctx context.Context, o Options, pkg string, t Target) (cgoNeeds, e
 		if p.Standard || len(p.CgoFiles) == 0 {
 			continue
 		}
-		n.Packages = append(n.Packages, p.ImportPath)
+		// go list -test repeats a package as "p [p.test]".
+		if ip, _, _ := strings.Cut(p.ImportPath, " "); !slices.Contains(n.Packages, ip) {
+			n.Packages = append(n.Packages, ip)
+		}
 		for _, pc := range p.CgoPkgConfig {
 			if !strings.HasPrefix(pc, "-") && !slices.Contains(n.PkgConfig, pc) {
 				n.PkgConfig = append(n.PkgConfig, pc)
