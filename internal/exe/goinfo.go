@@ -170,27 +170,10 @@ const arm64LSEMessage = "This program can only run on ARM64 processors with LSE 
 // carries the LSE check message, that it requires LSE atomics (GOARM64=v8.1 at least).
 // Without the message GOARM64 stays unknown: it may still ask for ",crypto", which the
 // runtime does not check.
-func inferGOARM64LSE(s *Slice) {
+func inferGOARM64LSE(s *Slice, l *exeLayout) {
 	g := s.Go
-	l, err := readLayout(s.ra, s.Size)
-	if err != nil {
-		return
-	}
 	msg := []byte(arm64LSEMessage)
-	found := false
-	budget := int64(scanMaxLen)
-	for _, sec := range l.sections {
-		if !sec.data || sec.off >= uint64(s.Size) || budget <= 0 || found {
-			continue
-		}
-		end := int64(min(sec.off+sec.size, uint64(s.Size)))
-		budget -= end - int64(sec.off)
-		scanRegion(s.ra, int64(sec.off), end, len(msg), func(buf []byte, base int64) bool {
-			found = bytes.Contains(buf, msg)
-			return !found
-		})
-	}
-	if !found {
+	if found, _ := scanData(s, l, len(msg), func(buf []byte) bool { return bytes.Contains(buf, msg) }); !found {
 		return
 	}
 	if g.Settings == nil {
@@ -198,6 +181,26 @@ func inferGOARM64LSE(s *Slice) {
 	}
 	g.Settings["GOARM64"] = "v8.1"
 	g.Sources["GOARM64"] = "strings: the runtime's start-up check \"" + arm64LSEMessage + "\" (GOARM64=v8.1 or later, or ,lse)"
+}
+
+// scanData calls match on the bytes of the data sections of l, in chunks that overlap
+// by overlap-1 bytes (a message of that length is never cut), until match returns
+// true, reading at most scanMaxLen bytes in all. complete is false when that budget ran
+// out before every data section was read.
+func scanData(s *Slice, l *exeLayout, overlap int, match func(buf []byte) bool) (found, complete bool) {
+	budget := int64(scanMaxLen)
+	for _, sec := range l.sections {
+		if !sec.data || sec.off >= uint64(s.Size) || budget <= 0 || found {
+			continue
+		}
+		end := int64(min(sec.off+sec.size, uint64(s.Size)))
+		budget -= end - int64(sec.off)
+		scanRegion(s.ra, int64(sec.off), end, overlap, func(buf []byte, base int64) bool {
+			found = match(buf)
+			return !found
+		})
+	}
+	return found, budget > 0
 }
 
 // amd64CPUMessage starts the message Go's runtime (runtime/asm_amd64.s, bad_cpu_msg)
@@ -213,38 +216,29 @@ func inferGOAMD64(s *Slice) {
 	if g == nil || g.SettingsKnown() || g.Pclntab == "" || s.ra == nil {
 		return
 	}
-	if s.Arch == "arm64" {
-		inferGOARM64LSE(s)
-		return
-	}
-	if s.Arch != "amd64" {
+	if s.Arch != "amd64" && s.Arch != "arm64" {
 		return
 	}
 	l, err := readLayout(s.ra, s.Size)
 	if err != nil {
 		return
 	}
-	level := ""
-	budget := int64(scanMaxLen)
-	msg := []byte(amd64CPUMessage)
-	for _, sec := range l.sections {
-		if !sec.data || sec.off >= uint64(s.Size) || budget <= 0 || level != "" {
-			continue
-		}
-		end := int64(min(sec.off+sec.size, uint64(s.Size)))
-		budget -= end - int64(sec.off)
-		scanRegion(s.ra, int64(sec.off), end, len(msg), func(buf []byte, base int64) bool {
-			i := bytes.Index(buf, msg)
-			if i >= 0 && i+len(msg) < len(buf) {
-				if c := buf[i+len(msg)]; c >= '2' && c <= '4' {
-					level = "v" + string(c)
-					return false
-				}
-			}
-			return true
-		})
+	if s.Arch == "arm64" {
+		inferGOARM64LSE(s, l)
+		return
 	}
-	if budget <= 0 && level == "" {
+	level := ""
+	msg := []byte(amd64CPUMessage)
+	_, complete := scanData(s, l, len(msg), func(buf []byte) bool {
+		i := bytes.Index(buf, msg)
+		if i >= 0 && i+len(msg) < len(buf) {
+			if c := buf[i+len(msg)]; c >= '2' && c <= '4' {
+				level = "v" + string(c)
+			}
+		}
+		return level != ""
+	})
+	if !complete && level == "" {
 		return // not all read: unknown
 	}
 	if g.Settings == nil {
