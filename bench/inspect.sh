@@ -12,7 +12,7 @@
 #               scripts/corpus.sh (~/.cache/gonative/corpus/files) when present.
 #
 # Every tool reads the same list of regular files. For each tool and gonative mode it
-# prints the best wall time and the best CPU time (user + system) of 3 runs (warm page
+# prints the best wall time and the best CPU time (user + system) of 5 runs (warm page
 # cache), their ratios to file(1) and `go version -m`, and the peak RSS:
 #   first    default one-line output, empty result cache (a fresh GONATIVE_CACHE)
 #   first --json
@@ -24,10 +24,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 command -v file >/dev/null || { echo "bench: file(1) not found (apt-get install file)"; exit 1; }
-if [ ! -x /usr/bin/time ] && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null 2>&1 || true
-fi
-[ -x /usr/bin/time ] || { echo "bench: GNU time not found (apt-get install time)"; exit 1; }
+command -v python3 >/dev/null || { echo "bench: python3 not found (apt-get install python3): it times the runs"; exit 1; }
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -43,23 +40,32 @@ list() {
 	find "$@" -type f 2>/dev/null | sort -u > "$tmp/$name.list"
 }
 
-# measure PRE CMD...: runs CMD 3 times (PRE, a shell command, untimed before each) and
-# prints "WALL CPU RSS": the best wall seconds, the best CPU seconds (user + system) and
-# the largest peak RSS in MiB. On a shared, loaded machine the wall time includes the
-# time spent waiting for a CPU; the CPU time does not.
+# measure PRE CMD...: runs CMD 5 times (PRE, a shell command, untimed before each) and
+# prints "WALL CPU RSS": the best wall seconds, the best CPU seconds (user + system,
+# from wait4's rusage, microsecond resolution) and the largest peak RSS in MiB. On a
+# shared, loaded machine the wall time includes the time spent waiting for a CPU;
+# the CPU time does not.
 measure() {
-	local pre=$1 w c r bw="" bc="" br=0
+	local pre=$1
 	shift
-	for _ in 1 2 3; do
-		eval "$pre"
-		/usr/bin/time -o "$tmp/time" -f '%e %U %S %M' "$@" >/dev/null 2>&1 || true
-		read -r w u sy r < <(tail -1 "$tmp/time")
-		c=$(awk -v u="$u" -v s="$sy" 'BEGIN { print u + s }')
-		if [ -z "$bw" ] || awk -v t="$w" -v b="$bw" 'BEGIN { exit !(t < b) }'; then bw=$w; fi
-		if [ -z "$bc" ] || awk -v t="$c" -v b="$bc" 'BEGIN { exit !(t < b) }'; then bc=$c; fi
-		[ "$r" -gt "$br" ] && br=$r
-	done
-	echo "$bw $bc $((br / 1024))"
+	python3 - "$pre" "$@" <<'PY'
+import os, subprocess, sys, time
+pre, cmd = sys.argv[1], sys.argv[2:]
+best_wall = best_cpu = None
+rss = 0
+for _ in range(5):
+    subprocess.run(pre, shell=True, check=False)
+    t = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, _, ru = os.wait4(p.pid, 0)
+    p.returncode = 0
+    wall = time.perf_counter() - t
+    cpu = ru.ru_utime + ru.ru_stime
+    best_wall = wall if best_wall is None else min(best_wall, wall)
+    best_cpu = cpu if best_cpu is None else min(best_cpu, cpu)
+    rss = max(rss, ru.ru_maxrss)  # KiB on Linux
+print(f"{best_wall:.4f} {best_cpu:.4f} {rss // 1024}")
+PY
 }
 
 tree() {
@@ -99,7 +105,7 @@ tree() {
 	row() { # NAME "WALL CPU RSS"
 		awk -v n="$1" -v m="$2" -v f="$m_file" -v g="$m_gover" 'BEGIN {
 			split(m, a, " "); split(f, b, " "); split(g, c, " ")
-			printf "%-34s %7.3f %7.3f %8.2fx %8.2fx %9.2fx %5d MiB\n", n, a[1], a[2], a[1] / b[1], a[2] / b[2], a[1] / c[1], a[3]
+			printf "%-34s %7.4f %7.4f %8.2fx %8.2fx %9.2fx %5d MiB\n", n, a[1], a[2], a[1] / b[1], a[2] / b[2], a[1] / c[1], a[3]
 		}'
 	}
 	row "file -f LIST" "$m_file"

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -103,6 +104,7 @@ func TestScript(t *testing.T) {
 			"svgcheck": cmdSVGCheck,
 			"registry": cmdImageRegistry,
 			"imagefix": cmdImageFixture,
+			"age":      cmdAge,
 		},
 		Condition: func(cond string) (bool, error) {
 			if ok, known := benchCondition(cond, emulated); known {
@@ -111,6 +113,21 @@ func TestScript(t *testing.T) {
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 	})
+}
+
+// cmdAge runs "age PATH...": it sets the modification times of the paths an hour
+// back, as if they were written long before the test (caches trust only files that
+// have settled).
+func cmdAge(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: age PATH...")
+	}
+	old := time.Now().Add(-time.Hour)
+	for _, a := range args {
+		if err := os.Chtimes(ts.MkAbs(a), old, old); err != nil {
+			ts.Fatalf("age: %v", err)
+		}
+	}
 }
 
 // cmdExitCode runs "exitcode N PROGRAM ARGS...": the program must exit with status N.

@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"runtime/debug"
 	"slices"
 	"sort"
 	"strings"
@@ -87,6 +88,7 @@ func runInspect(cmd *cobra.Command, args []string, fl inspectFlags) error {
 		return runInspectImages(cmd, images, files, fl)
 	}
 	ctx := cmd.Context()
+	tuneGC()
 	h, err := inspectHost(ctx, fl.host)
 	if err != nil {
 		return &ExitError{Code: ExitFailed, Err: err}
@@ -104,14 +106,6 @@ func runInspect(cmd *cobra.Command, args []string, fl inspectFlags) error {
 		return &ExitError{Code: ExitFailed, Err: err}
 	}
 
-	// On this Linux machine, a library its package manager owns is a system library.
-	var libs *host.Libraries
-	if fl.host == "" && h.OS == "linux" {
-		if probe, err := host.FromEnv(os.Getenv); err == nil {
-			libs = host.NewLibraries(probe)
-		}
-	}
-
 	pal := paletteFor(cmd.OutOrStdout())
 	out := bufio.NewWriter(cmd.OutOrStdout())
 	defer out.Flush()
@@ -119,13 +113,23 @@ func runInspect(cmd *cobra.Command, args []string, fl inspectFlags) error {
 	if fl.isa || fl.verbose {
 		opts.Scan = inspect.ScanAlways
 	}
+	cacheDir := ""
 	if !fl.noCache {
 		// The cache is an optimisation: without a usable directory, read afresh.
 		if dir, err := inspect.CacheDir(os.Getenv); err == nil {
 			if c, err := inspect.OpenCache(dir, 0, Version()); err == nil {
 				opts.Cache = c
+				cacheDir = dir
 				defer c.Close()
 			}
+		}
+	}
+	// On this Linux machine, a library its package manager owns is a system library.
+	// Its index is read while the first files are.
+	if fl.host == "" && h.OS == "linux" {
+		if probe, err := host.FromEnv(os.Getenv); err == nil {
+			opts.Libraries = host.NewLibraries(probe, cacheDir)
+			opts.Libraries.Preload()
 		}
 	}
 	failed, unmet := false, false
@@ -150,7 +154,6 @@ func runInspect(cmd *cobra.Command, args []string, fl inspectFlags) error {
 		if r.Skip() {
 			return nil // not an executable, found while walking a directory
 		}
-		libs.Mark(r.File)
 		if len(r.Unmet) > 0 {
 			unmet = true
 		}
@@ -179,6 +182,21 @@ func runInspect(cmd *cobra.Command, args []string, fl inspectFlags) error {
 		return problems()
 	}
 	return nil
+}
+
+// tuneGC lets inspect's heap grow to 5× its live data between collections instead of
+// 2×, bounded by a soft limit, unless the user set GOGC or GOMEMLIMIT. A run allocates
+// and drops small reports for every file while keeping only a few megabytes live,
+// so Go's default collects dozens of times a run: measured on 1,361 real
+// executables (bench/inspect.sh, 2 cores), a first run took 0.13-0.16 s with the
+// default and 0.09-0.11 s with 400, at 35 MiB peak RSS instead of 26 MiB.
+func tuneGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(40 << 20)
+	}
 }
 
 // inspectHost returns the host to judge against: --host, or this machine's hardware.

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Host describes a machine that executables are judged against.
@@ -86,7 +87,17 @@ func Detect(ctx context.Context, p Probe) (Host, error) {
 	h := Host{OS: p.GOOS, Arch: p.GOARCH, ProcessArch: p.GOARCH, PageSize: p.PageSize}
 	if p.Stat != nil {
 		stat := p.Stat
-		h.Exists = func(name string) bool { _, err := stat(name); return err == nil }
+		// The answers hold for the run: a tree of executables asks for the same ELF
+		// interpreter hundreds of times.
+		var known sync.Map // path -> bool
+		h.Exists = func(name string) bool {
+			if v, ok := known.Load(name); ok {
+				return v.(bool)
+			}
+			_, err := stat(name)
+			known.Store(name, err == nil)
+			return err == nil
+		}
 	}
 	if p.Getenv != nil {
 		h.QEMULDPrefix = p.Getenv("QEMU_LD_PREFIX")

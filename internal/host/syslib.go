@@ -1,7 +1,6 @@
 package host
 
 import (
-	"bytes"
 	"context"
 	"os/exec"
 	"path"
@@ -19,7 +18,8 @@ import (
 // a standard library directory). Only the others must ship with a program. It is safe
 // for concurrent use.
 type Libraries struct {
-	p Probe
+	p        Probe
+	cacheDir string // where the dpkg index is kept between runs ("": nowhere)
 
 	once  sync.Once
 	dpkg  map[string]bool // owned library paths, from /var/lib/dpkg/info/*.list
@@ -28,9 +28,19 @@ type Libraries struct {
 	cache map[string]bool // soname + "\x00" + arch -> system
 }
 
-// NewLibraries returns the library index of the machine p describes.
-func NewLibraries(p Probe) *Libraries {
-	return &Libraries{p: p.withDefaults(), cache: map[string]bool{}}
+// NewLibraries returns the library index of the machine p describes. When cacheDir
+// is not empty, the index of dpkg's file lists is kept there between runs (see
+// DpkgIndexFile), so that a run reads one small file instead of every list.
+func NewLibraries(p Probe, cacheDir string) *Libraries {
+	return &Libraries{p: p.withDefaults(), cacheDir: cacheDir, cache: map[string]bool{}}
+}
+
+// Preload starts reading the package manager's index in the background, so that the
+// first question does not wait for it.
+func (l *Libraries) Preload() {
+	if l != nil {
+		go l.load()
+	}
 }
 
 // libTriplets are the Debian multiarch directory names of a GOARCH's libraries.
@@ -65,28 +75,8 @@ func LibDirs(arch string) []string {
 
 func (l *Libraries) load() {
 	l.once.Do(func() {
-		if entries, err := l.p.ReadDir("/var/lib/dpkg/info"); err == nil {
-			l.dpkg = map[string]bool{}
-			for _, e := range entries {
-				if !strings.HasSuffix(e.Name(), ".list") {
-					continue
-				}
-				b, err := l.p.ReadFile("/var/lib/dpkg/info/" + e.Name())
-				if err != nil {
-					continue
-				}
-				for len(b) > 0 {
-					line := b
-					if i := bytes.IndexByte(b, '\n'); i >= 0 {
-						line, b = b[:i], b[i+1:]
-					} else {
-						b = nil
-					}
-					if j := bytes.LastIndexByte(line, '/'); j >= 0 && bytes.Contains(line[j:], []byte(".so")) && bytes.Contains(line[:j], []byte("/lib")) {
-						l.dpkg[string(line)] = true
-					}
-				}
-			}
+		if owned, err := l.dpkgIndex(); err == nil {
+			l.dpkg = owned
 			return
 		}
 		if l.p.Stat != nil {
@@ -133,16 +123,17 @@ func (l *Libraries) lookup(soname, arch string, extra []string) bool {
 		if l.p.Stat == nil {
 			continue
 		}
+		// With merged /usr, /lib is a link to /usr/lib and a package lists the path
+		// it ships, under either name. A path no package owns needs no stat.
+		if l.dpkg != nil && !l.dpkg[p] && !l.dpkg[strings.TrimPrefix(p, "/usr")] && !l.dpkg["/usr"+p] {
+			continue
+		}
 		if _, err := l.p.Stat(p); err != nil {
 			continue
 		}
 		switch {
 		case l.dpkg != nil:
-			// With merged /usr, /lib is a link to /usr/lib and a package lists the
-			// path it ships, under either name.
-			if l.dpkg[p] || l.dpkg[strings.TrimPrefix(p, "/usr")] || l.dpkg["/usr"+p] {
-				return true
-			}
+			return true // owned, and there
 		case l.rpm:
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			cmd := exec.CommandContext(ctx, "rpm", "-qf", "--quiet", p)

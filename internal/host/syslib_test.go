@@ -4,7 +4,9 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/gonative/gonative/internal/exe"
 )
@@ -26,7 +28,7 @@ func TestLibrariesFake(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := NewLibraries(p)
+	l := NewLibraries(p, "")
 	for _, tc := range []struct {
 		name, arch string
 		extra      []string
@@ -55,7 +57,8 @@ func TestLibrariesFake(t *testing.T) {
 }
 
 // BenchmarkLibrariesThisMachine measures the first question on this machine: reading
-// dpkg's file lists (once per run) and finding a library.
+// dpkg's file lists (once per run) and finding a library, from the lists themselves
+// ("lists": a first run) and from the index a previous run kept ("index").
 func BenchmarkLibrariesThisMachine(b *testing.B) {
 	if runtime.GOOS != "linux" {
 		b.Skip("Linux only")
@@ -65,8 +68,99 @@ func BenchmarkLibrariesThisMachine(b *testing.B) {
 	}
 	n, _ := filepath.Glob("/var/lib/dpkg/info/*.list")
 	b.Logf("%d dpkg file lists", len(n))
-	for b.Loop() {
-		l := NewLibraries(System())
-		l.System("libz.so.1", runtime.GOARCH)
+	b.Run("lists", func(b *testing.B) {
+		for b.Loop() {
+			l := NewLibraries(System(), "")
+			l.System("libz.so.1", runtime.GOARCH)
+		}
+	})
+	b.Run("index", func(b *testing.B) {
+		cache := b.TempDir()
+		NewLibraries(System(), cache).System("libz.so.1", runtime.GOARCH)
+		if _, err := os.Stat(filepath.Join(cache, DpkgIndexFile)); err != nil {
+			b.Skipf("no index kept (dpkg's state changed in the last seconds?): %v", err)
+		}
+		for b.Loop() {
+			l := NewLibraries(System(), cache)
+			l.System("libz.so.1", runtime.GOARCH)
+		}
+	})
+}
+
+// TestDpkgIndexCache checks the index of dpkg's lists kept between runs: it is used
+// while dpkg's state (status file, info directory) is the one it was read from, never
+// after a change, never while that state is too recent to tell apart, and never when
+// torn.
+func TestDpkgIndexCache(t *testing.T) {
+	dir := writeFake(t, map[string]string{
+		"platform":                                "linux/amd64\n",
+		"root/var/lib/dpkg/status":                "Package: libz\n",
+		"root/var/lib/dpkg/info/z.list":           "/.\n/usr/lib/x86_64-linux-gnu/libz.so.1\n",
+		"root/usr/lib/x86_64-linux-gnu/libz.so.1": "",
+		"root/usr/lib/x86_64-linux-gnu/libq.so.1": "",
+	})
+	root := filepath.Join(dir, "root")
+	old := time.Now().Add(-time.Hour)
+	age := func() {
+		for _, p := range []string{"var/lib/dpkg/status", "var/lib/dpkg/info"} {
+			if err := os.Chtimes(filepath.Join(root, p), old, old); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	age()
+	p, err := FromDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache := t.TempDir()
+	index := filepath.Join(cache, DpkgIndexFile)
+	system := func(name string) bool { return NewLibraries(p, cache).System(name, "amd64") }
+
+	if !system("libz.so.1") || system("libq.so.1") {
+		t.Fatal("first run: wrong answers")
+	}
+	b, err := os.ReadFile(index)
+	if err != nil || !strings.Contains(string(b), "/usr/lib/x86_64-linux-gnu/libz.so.1\n") {
+		t.Fatalf("index not written: %q, %v", b, err)
+	}
+	// The same state: the index answers (a list edited behind dpkg's back is not read).
+	writeList := func(content string) {
+		if err := os.WriteFile(filepath.Join(root, "var/lib/dpkg/info/z.list"), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeList("/usr/lib/x86_64-linux-gnu/libq.so.1\n")
+	age()
+	if !system("libz.so.1") || system("libq.so.1") {
+		t.Error("same state: the index was not used")
+	}
+	// dpkg changed its state: the lists are read again.
+	if err := os.WriteFile(filepath.Join(root, "var/lib/dpkg/status"), []byte("Package: libq\nStatus: install\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	age()
+	if system("libz.so.1") || !system("libq.so.1") {
+		t.Error("changed state: a stale index was used")
+	}
+	// A torn index is not an index.
+	b, _ = os.ReadFile(index)
+	if err := os.WriteFile(index, append(b[:len(b)-4:len(b)-4], "/usr/lib/x86_64-linux-gnu/libz.so.1\n"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if system("libz.so.1") {
+		t.Error("torn index used")
+	}
+	// A state changed within the last seconds is read but not kept.
+	os.Remove(index)
+	now := time.Now()
+	if err := os.Chtimes(filepath.Join(root, "var/lib/dpkg/status"), now, now); err != nil {
+		t.Fatal(err)
+	}
+	if !system("libq.so.1") {
+		t.Error("recent state: wrong answer")
+	}
+	if _, err := os.Stat(index); err == nil {
+		t.Error("recent state: index kept")
 	}
 }

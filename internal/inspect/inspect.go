@@ -53,6 +53,10 @@ type Options struct {
 	Cache *Cache
 	// Workers is the number of files read at once; 0 means 2×GOMAXPROCS.
 	Workers int
+	// Libraries, when set, marks the libraries this machine's package manager owns
+	// (exe.Library.System). It is applied after the cache: the cache holds what the
+	// file says, not what this machine has.
+	Libraries *host.Libraries
 }
 
 // Result is one file's report: what exe read, with each slice's isa report, the
@@ -89,6 +93,7 @@ func Walk(ctx context.Context, paths []string, opts Options, emit func(*Result) 
 		i     int
 		path  string
 		named bool
+		st    fs.FileInfo // a named path's stat, nil when it failed
 	}
 	type done struct {
 		i int
@@ -100,24 +105,25 @@ func Walk(ctx context.Context, paths []string, opts Options, emit func(*Result) 
 	go func() {
 		defer close(jobs)
 		i := 0
-		send := func(p string, named bool) bool {
+		send := func(p string, named bool, st fs.FileInfo) bool {
 			select {
-			case jobs <- job{i, p, named}:
+			case jobs <- job{i, p, named, st}:
 				i++
 				return true
 			case <-ctx.Done():
 				return false
 			}
 		}
-		for _, p := range paths {
-			st, err := os.Stat(p)
-			if err != nil || !st.IsDir() {
-				if !send(p, true) {
+		sts := statAll(paths)
+		for k, p := range paths {
+			st := sts[k]
+			if st == nil || !st.IsDir() {
+				if !send(p, true, st) {
 					return
 				}
 				continue
 			}
-			err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			err := filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
 				if err != nil {
 					if path == p {
 						return err
@@ -127,7 +133,7 @@ func Walk(ctx context.Context, paths []string, opts Options, emit func(*Result) 
 				if !d.Type().IsRegular() {
 					return nil // directories, symlinks, devices, FIFOs, sockets
 				}
-				if !send(path, false) {
+				if !send(path, false, nil) {
 					return ctx.Err()
 				}
 				return nil
@@ -149,7 +155,7 @@ func Walk(ctx context.Context, paths []string, opts Options, emit func(*Result) 
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				r := File(ctx, j.path, j.named, opts)
+				r := inspectFile(ctx, j.path, j.st, j.named, opts)
 				select {
 				case results <- done{j.i, r}:
 				case <-ctx.Done():
@@ -189,16 +195,43 @@ func Walk(ctx context.Context, paths []string, opts Options, emit func(*Result) 
 	return ctx.Err()
 }
 
+// statAll stats the paths, a few at a time (a list of a thousand files on stdin is
+// common, and a stat of a long path costs microseconds); nil where the stat failed:
+// read stats again and reports the error.
+func statAll(paths []string) []fs.FileInfo {
+	sts := make([]fs.FileInfo, len(paths))
+	workers := min(len(paths)/64+1, 2*runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(paths); i += workers {
+				if st, err := os.Stat(paths[i]); err == nil {
+					sts[i] = st
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return sts
+}
+
 // File inspects one file; named says the caller gave its path (an error to open it is
 // then reported in Result.Err). It never panics.
-func File(ctx context.Context, path string, named bool, opts Options) (r *Result) {
+func File(ctx context.Context, path string, named bool, opts Options) *Result {
+	return inspectFile(ctx, path, nil, named, opts)
+}
+
+// inspectFile is File; st, when not nil, is the file's stat, just taken.
+func inspectFile(ctx context.Context, path string, st fs.FileInfo, named bool, opts Options) (r *Result) {
 	r = &Result{Named: named}
 	defer func() {
 		if p := recover(); p != nil {
 			r.File = &exe.File{Path: path, Format: exe.FormatUnknown, Error: fmt.Sprintf("internal error (a gonative bug, please report it): %v", p)}
 		}
 	}()
-	f, err := read(ctx, path, opts, r)
+	f, err := read(ctx, path, st, opts, r)
 	if err != nil {
 		r.File = &exe.File{Path: path, Format: exe.FormatUnknown}
 		if named {
@@ -210,6 +243,7 @@ func File(ctx context.Context, path string, named bool, opts Options) (r *Result
 	if f.Format == exe.FormatUnknown && !named {
 		return r
 	}
+	opts.Libraries.Mark(f)
 	v := verdict.Judge(f, opts.Host)
 	r.Verdict = &v
 	if opts.Wants != nil {
@@ -220,11 +254,14 @@ func File(ctx context.Context, path string, named bool, opts Options) (r *Result
 
 // read returns the file's report, from the cache when it holds one for this very
 // file (same device, inode, size, modification and change times) and these options.
-func read(ctx context.Context, path string, opts Options, r *Result) (*exe.File, error) {
-	// Stat before opening: opening a FIFO would block until a writer comes.
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, err
+// st, when not nil, is the file's stat, just taken.
+func read(ctx context.Context, path string, st fs.FileInfo, opts Options, r *Result) (*exe.File, error) {
+	// Stat before opening: a cached result needs no open.
+	if st == nil {
+		var err error
+		if st, err = os.Stat(path); err != nil {
+			return nil, err
+		}
 	}
 	if !st.Mode().IsRegular() {
 		return nil, &fs.PathError{Op: "inspect", Path: path, Err: exe.NotRegularError(st.Mode())}

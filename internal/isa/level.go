@@ -239,14 +239,22 @@ func (r *Report) RunsOn(features []string) (ok bool, reason string) {
 	if len(features) == 0 {
 		return true, "the CPU's features are unknown"
 	}
-	have := make(map[string]bool, len(features))
-	for _, f := range features {
-		have[normFeature(f)] = true
+	// The feature set is built on the first question: most slices (x86-64 v1, not
+	// scanned) ask none, and a tree of them would build it thousands of times.
+	var haveSet map[string]bool
+	have := func(f string) bool {
+		if haveSet == nil {
+			haveSet = make(map[string]bool, len(features))
+			for _, f := range features {
+				haveSet[normFeature(f)] = true
+			}
+		}
+		return haveSet[f]
 	}
 	missing := func(fs []string) []string {
 		var out []string
 		for _, f := range fs {
-			if !have[f] {
+			if !have(f) {
 				out = append(out, f)
 			}
 		}
@@ -281,7 +289,7 @@ func (r *Report) RunsOn(features []string) (ok bool, reason string) {
 		if err != nil {
 			return false, err.Error()
 		}
-		if l.hasLSE() && !have["atomics"] {
+		if l.hasLSE() && !have("atomics") {
 			if r.RequiredSource == "GOARM64" {
 				return false, fmt.Sprintf("built with GOARM64=%s, which needs LSE atomics (Linux \"atomics\", macOS FEAT_LSE) "+
 					"that this CPU lacks: it will die with SIGILL at its first atomic operation (on Linux and FreeBSD the Go "+
@@ -301,7 +309,7 @@ func (r *Report) RunsOn(features []string) (ok bool, reason string) {
 	// Used but not required: mention what the CPU lacks.
 	var risky []string
 	for _, e := range r.Extensions {
-		if f := extFeature[e.Name]; f != "" && !e.Guarded && !have[f] && !slices.Contains(needed, f) {
+		if f := extFeature[e.Name]; f != "" && !e.Guarded && !have(f) && !slices.Contains(needed, f) {
 			risky = append(risky, fmt.Sprintf("%s (first at %s)", e.Name, e.FirstAddr))
 		}
 	}
