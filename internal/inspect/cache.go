@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"io/fs"
 	"os"
@@ -41,6 +40,8 @@ type Cache struct {
 	max  int64
 	salt [32]byte
 
+	codec codec
+
 	mu      sync.Mutex
 	index   map[cacheKey]packRef // loaded at open
 	packs   []*os.File           // open packs, by packRef.pack
@@ -61,10 +62,10 @@ type packEntry struct {
 	n   uint32
 }
 
-// Pack layout: entries (SHA-256 of the payload, then the payload: an exe.File as
-// JSON), the index (per entry: key, offset, length), then the footer: the index's
+// Pack layout: entries (SHA-256 of the payload, then the payload: an exe.File in
+// the codec's encoding), the index (per entry: key, offset, length), then the footer: the index's
 // offset and entry count, and packMagic.
-var packMagic = [16]byte{'g', 'o', 'n', 'a', 't', 'i', 'v', 'e', '-', 'p', 'a', 'c', 'k', '-', '1', '\n'}
+var packMagic = [16]byte{'g', 'o', 'n', 'a', 't', 'i', 'v', 'e', '-', 'p', 'a', 'c', 'k', '-', '2', '\n'}
 
 const (
 	packIndexEntry = 32 + 8 + 4
@@ -213,7 +214,7 @@ func (c *Cache) get(k cacheKey) (*exe.File, bool) {
 		return nil, false
 	}
 	var file exe.File
-	if err := json.Unmarshal(payload, &file); err != nil {
+	if err := unmarshal(&c.codec, payload, &file); err != nil {
 		return nil, false
 	}
 	return &file, true
@@ -222,7 +223,7 @@ func (c *Cache) get(k cacheKey) (*exe.File, bool) {
 // put adds f under k to the pack being built; Close (or a full pack) writes it.
 // Errors are ignored: the cache is an optimisation.
 func (c *Cache) put(k cacheKey, f *exe.File) {
-	payload, err := json.Marshal(f)
+	payload, err := marshal(&c.codec, f)
 	if err != nil || len(payload) > 64<<20 {
 		return
 	}

@@ -1,0 +1,156 @@
+package inspect
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/gonative/gonative/internal/exe"
+	"github.com/gonative/gonative/internal/host"
+)
+
+// codecSeeds are reports of real files (this test binary, a system program and
+// library, the corpus when present) and hand-made ones with nil, empty and unknown
+// facts.
+func codecSeeds(t testing.TB) []*exe.File {
+	t.Helper()
+	yes, no := true, false
+	files := []*exe.File{
+		{Path: "empty", Format: exe.FormatUnknown},
+		{Path: "nil-vs-empty", Format: exe.FormatELF, Slices: []exe.Slice{
+			{Arch: "amd64", PIE: &yes, Stripped: nil, Libraries: []exe.Library{}, Unknown: map[string]string{"stripped": "why"}},
+			{Arch: "arm64", PIE: &no, Notes: []string{"", "\x00\xff"}, Unknown: map[string]string{}},
+		}},
+	}
+	paths := []string{os.Args[0], "/usr/bin/ls", "/usr/lib/x86_64-linux-gnu/libc.so.6"}
+	if d := os.Getenv("GONATIVE_CORPUS"); d != "" {
+		more, _ := filepath.Glob(filepath.Join(d, "*"))
+		paths = append(paths, more...)
+	} else if cache, err := os.UserCacheDir(); err == nil {
+		more, _ := filepath.Glob(filepath.Join(cache, "gonative", "corpus", "files", "*"))
+		paths = append(paths, more...)
+	}
+	h, _ := host.Parse("darwin/arm64,macos=14.5")
+	for _, p := range paths {
+		fd, err := os.Open(p)
+		if err != nil {
+			continue
+		}
+		st, _ := fd.Stat()
+		f := exe.Read(context.Background(), fd, st.Size(), exe.Options{Deps: true})
+		f.Path = p
+		Analyze(context.Background(), f, Options{Host: h, Scan: ScanAlways})
+		fd.Close()
+		files = append(files, f)
+	}
+	return files
+}
+
+// TestCodecRoundTrip checks that a report read back from the cache's encoding has
+// the JSON of the report written, for real files and for the corner cases (nil and
+// empty slices and maps, unknown facts).
+func TestCodecRoundTrip(t *testing.T) {
+	var c codec
+	for _, f := range codecSeeds(t) {
+		b, err := marshal(&c, f)
+		if err != nil {
+			t.Fatalf("%s: %v", f.Path, err)
+		}
+		var g exe.File
+		if err := unmarshal(&c, b, &g); err != nil {
+			t.Fatalf("%s: %v", f.Path, err)
+		}
+		want, _ := json.Marshal(f)
+		got, _ := json.Marshal(&g)
+		if !bytes.Equal(want, got) {
+			t.Errorf("%s:\nwrote %s\nread  %s", f.Path, want, got)
+		}
+		// Every shorter encoding is refused, never taken for a report.
+		for _, n := range []int{0, 1, len(b) / 2, len(b) - 1} {
+			if n < len(b) && unmarshal(&c, b[:n], new(exe.File)) == nil {
+				t.Errorf("%s: the first %d of %d bytes decoded", f.Path, n, len(b))
+			}
+		}
+	}
+}
+
+// FuzzCodec decodes arbitrary bytes as a report: it never panics (the decoder runs
+// here without unmarshal's recover), and what it accepts encodes to bytes that
+// decode to the same report (the encoding is canonical once decoded).
+func FuzzCodec(f *testing.F) {
+	var c codec
+	for _, file := range codecSeeds(f)[:4] {
+		b, err := marshal(&c, file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var file exe.File
+		d := decoder{&c, b}
+		if err := d.decode(reflect.ValueOf(&file).Elem(), 0); err != nil || len(d.b) != 0 {
+			return
+		}
+		again, err := marshal(&c, &file)
+		if err != nil {
+			t.Fatalf("a decoded report does not encode: %v", err)
+		}
+		var file2 exe.File
+		if err := unmarshal(&c, again, &file2); err != nil {
+			t.Fatalf("re-encoding does not decode: %v", err)
+		}
+		third, _ := marshal(&c, &file2)
+		if !bytes.Equal(again, third) {
+			t.Fatal("encoding is not stable")
+		}
+	})
+}
+
+// BenchmarkCodec decodes the reports of real files (see codecSeeds) from the cache's
+// encoding and, for comparison, from JSON (the cache's encoding before).
+func BenchmarkCodec(b *testing.B) {
+	var c codec
+	var enc, js [][]byte
+	size, jsize := 0, 0
+	for _, f := range codecSeeds(b) {
+		e, err := marshal(&c, f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		j, _ := json.Marshal(f)
+		enc, js = append(enc, e), append(js, j)
+		size += len(e)
+		jsize += len(j)
+	}
+	b.Run("codec", func(b *testing.B) {
+		b.SetBytes(int64(size))
+		b.ReportAllocs()
+		for b.Loop() {
+			for _, e := range enc {
+				var f exe.File
+				if err := unmarshal(&c, e, &f); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		b.ReportMetric(float64(len(enc)), "reports/op")
+	})
+	b.Run("json", func(b *testing.B) {
+		b.SetBytes(int64(jsize))
+		b.ReportAllocs()
+		for b.Loop() {
+			for _, j := range js {
+				var f exe.File
+				if err := json.Unmarshal(j, &f); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		b.ReportMetric(float64(len(js)), "reports/op")
+	})
+}
