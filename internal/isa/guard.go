@@ -6,16 +6,44 @@ import "strings"
 // several, picked at run time by CPUID (glibc's ifunc variants such as
 // __memmove_avx_unaligned_erms or __strlen_evex, OpenSSL's *_avx2 ...).
 func x86Variant(name string) bool {
-	words := strings.FieldsFunc(strings.ToLower(name), func(r rune) bool { return r == '_' || r == '.' || r == '$' || r == '@' })
-	for _, w := range words {
-		for _, k := range []string{"avx", "evex", "sse3", "ssse3", "sse4", "popcnt", "bmi", "fma", "f16c",
+	// It runs for every function symbol of every C library scanned: no allocation.
+	sep := func(c byte) bool { return c == '_' || c == '.' || c == '$' || c == '@' }
+	for i := 0; i < len(name); {
+		if sep(name[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(name) && !sep(name[j]) {
+			j++
+		}
+		w := name[i:j]
+		for _, k := range [...]string{"avx", "evex", "sse3", "ssse3", "sse4", "popcnt", "bmi", "fma", "f16c",
 			"lzcnt", "movbe", "aesni", "shaext", "pclmul", "rdrand", "rdseed", "amx"} {
-			if strings.HasPrefix(w, k) {
+			if hasLowerPrefix(w, k) {
 				return true
 			}
 		}
+		i = j
 	}
 	return false
+}
+
+// hasLowerPrefix reports whether w starts with k (lower-case ASCII) in any case.
+func hasLowerPrefix(w, k string) bool {
+	if len(w) < len(k) {
+		return false
+	}
+	for i := range len(k) {
+		c := w[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != k[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // arm64Helper matches the outline-atomics helpers (__aarch64_cas4_acq,

@@ -370,6 +370,31 @@ func TestX86Variant(t *testing.T) {
 	}
 }
 
+// FuzzX86Variant holds x86Variant to its definition: a word of the name (split at
+// '_', '.', '$' and '@'), lower-cased, starts with an extension's name.
+func FuzzX86Variant(f *testing.F) {
+	for _, s := range []string{"__memmove_avx_unaligned_erms", "SHA256_Block_AVX2", "x@@AESNI", "_$sse", "__strchr_sse2", "fmaf"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		want := false
+		for _, w := range strings.FieldsFunc(strings.ToLower(name), func(r rune) bool { return r == '_' || r == '.' || r == '$' || r == '@' }) {
+			for _, k := range []string{"avx", "evex", "sse3", "ssse3", "sse4", "popcnt", "bmi", "fma", "f16c",
+				"lzcnt", "movbe", "aesni", "shaext", "pclmul", "rdrand", "rdseed", "amx"} {
+				want = want || strings.HasPrefix(w, k)
+			}
+		}
+		for _, r := range name {
+			if r >= 0x80 {
+				return // ToLower folds a few non-ASCII letters to ASCII ones; symbol names are ASCII
+			}
+		}
+		if got := x86Variant(name); got != want {
+			t.Errorf("x86Variant(%q) = %v, want %v", name, got, want)
+		}
+	})
+}
+
 // TestCStaticGlibc checks that glibc's ifunc variants (__memmove_avx512_*,
 // __strlen_evex ...) linked into a static binary count as guarded.
 func TestCStaticGlibc(t *testing.T) {
