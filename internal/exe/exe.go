@@ -246,8 +246,17 @@ func Read(ctx context.Context, ra io.ReaderAt, size int64, opts Options) (file *
 			file.Error = fmt.Sprintf("internal error (a gonative bug, please report it): %v\n%s", r, debug.Stack())
 		}
 	}()
+	// Parsers read through a cache of small windows; the slices get the plain reader
+	// back at the end (also after a panic), for callers that read them later.
 	var magic [8]byte
 	n, _ := ra.ReadAt(magic[:], 0)
+	plain := ra
+	ra = newReadCache(ra, size)
+	defer func() {
+		for i := range file.Slices {
+			file.Slices[i].ra = uncached(file.Slices[i].ra, ra, plain)
+		}
+	}()
 	m := magic[:n]
 	switch {
 	case bytes.HasPrefix(m, []byte("\x7fELF")):
@@ -293,6 +302,20 @@ func Read(ctx context.Context, ra io.ReaderAt, size int64, opts Options) (file *
 		}
 	}
 	return file
+}
+
+// uncached returns r, a reader Read made over the cache c of plain, as the same reader
+// over plain.
+func uncached(r, c, plain io.ReaderAt) io.ReaderAt {
+	if r == c {
+		return plain
+	}
+	if sr, ok := r.(*io.SectionReader); ok {
+		if outer, off, n := sr.Outer(); outer == c {
+			return io.NewSectionReader(plain, off, n)
+		}
+	}
+	return r
 }
 
 // UPXNote is the note on a slice packed with UPX. Unpacking is out of scope: the code,

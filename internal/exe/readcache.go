@@ -1,0 +1,141 @@
+package exe
+
+import (
+	"bytes"
+	"io"
+)
+
+// readCache serves the small reads of one Read (headers, tables, short strings) from a
+// few windows of the image read whole, so that parsing a file costs a handful of
+// preads instead of dozens. Reads of more than half a window go straight through. It
+// returns the bytes and errors the underlying reader would (short windows remember the
+// error that cut them); it is for one goroutine and one Read: Read hands the slices
+// their plain reader back when it is done.
+type readCache struct {
+	ra   io.ReaderAt
+	size int64
+	wins [readCacheWindows]cacheWindow
+	next int // window to replace next (round robin, after the head window)
+}
+
+// cacheWindow is bytes [base, base+len(b)) of the image; err is the error of the read
+// that filled it when that read came up short.
+type cacheWindow struct {
+	base int64
+	b    []byte
+	err  error
+}
+
+const (
+	readCacheWindow  = 8 << 10 // bytes per window
+	readCacheWindows = 4       // windows: the head of the file and 3 others
+)
+
+func newReadCache(ra io.ReaderAt, size int64) *readCache {
+	return &readCache{ra: ra, size: size}
+}
+
+// ReadAt implements io.ReaderAt.
+func (c *readCache) ReadAt(p []byte, off int64) (int, error) {
+	if len(p) > readCacheWindow/2 || off < 0 || off >= c.size {
+		return c.ra.ReadAt(p, off)
+	}
+	w := c.window(off, len(p))
+	if w == nil {
+		return c.ra.ReadAt(p, off)
+	}
+	n := copy(p, w.b[off-w.base:])
+	if n < len(p) {
+		return n, w.err
+	}
+	return n, nil
+}
+
+// covers reports whether w answers a read of n bytes at off: it holds them all, or it
+// holds what there is before the read that filled it came up short.
+func (w *cacheWindow) covers(off int64, n int) bool {
+	if w.b == nil || off < w.base || off > w.base+int64(len(w.b)) {
+		return false
+	}
+	return off+int64(n) <= w.base+int64(len(w.b)) || w.err != nil
+}
+
+// window returns a window that covers n bytes at off (n at most half a window, off
+// inside the image), reading one when none does; nil when even a new one does not (the
+// image is longer than its size says).
+func (c *readCache) window(off int64, n int) *cacheWindow {
+	for i := range c.wins {
+		if c.wins[i].covers(off, n) {
+			return &c.wins[i]
+		}
+	}
+	var w *cacheWindow
+	start := off
+	if off+int64(n) <= readCacheWindow {
+		// The head: the file header, program headers, interpreter and notes.
+		w, start = &c.wins[0], 0
+	} else {
+		w = &c.wins[1+c.next]
+		c.next = (c.next + 1) % (readCacheWindows - 1)
+		if start+readCacheWindow > c.size {
+			// Near the end (section headers, their names): take the bytes before too.
+			start = max(c.size-readCacheWindow, 0)
+		}
+	}
+	c.fill(w, start)
+	if !w.covers(off, n) {
+		return nil
+	}
+	return w
+}
+
+func (c *readCache) fill(w *cacheWindow, start int64) {
+	if w.b == nil {
+		w.b = make([]byte, readCacheWindow)
+	}
+	k, err := c.ra.ReadAt(w.b[:cap(w.b)], start)
+	if k < cap(w.b) && err == nil {
+		err = io.ErrUnexpectedEOF // a ReaderAt must say why a read is short; be safe
+	}
+	if k == cap(w.b) {
+		err = nil
+	}
+	w.base, w.b, w.err = start, w.b[:k], err
+}
+
+// cString reads the NUL-terminated string at off of at most max bytes (max at most
+// half a window) as cString(c.ra, off, max) would, from the windows.
+func (c *readCache) cString(off int64, max int) (string, error) {
+	if max > readCacheWindow/2 || off < 0 || off >= c.size {
+		return cString(c.ra, off, max)
+	}
+	for range 2 {
+		var w *cacheWindow
+		for i := range c.wins {
+			if c.wins[i].b != nil && off >= c.wins[i].base && off < c.wins[i].base+int64(len(c.wins[i].b)) {
+				w = &c.wins[i]
+				break
+			}
+		}
+		if w != nil {
+			b := w.b[off-w.base:]
+			if len(b) > max {
+				b = b[:max]
+			}
+			if i := bytes.IndexByte(b, 0); i >= 0 {
+				return string(b[:i]), nil
+			}
+			if len(b) == max {
+				return cString(c.ra, off, max) // too long: let it word the error
+			}
+			if w.err != nil {
+				return cString(c.ra, off, max) // short read: let it word the error
+			}
+		}
+		// Not held, or cut by the window's end: a window starting at off.
+		w = &c.wins[1+c.next]
+		c.next = (c.next + 1) % (readCacheWindows - 1)
+		c.fill(w, off)
+	}
+	return cString(c.ra, off, max)
+}
