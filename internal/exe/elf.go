@@ -81,6 +81,9 @@ func parseELF(ra io.ReaderAt, size int64, s *Slice) error {
 		s.unknownFact("stripped", "the ELF headers could not be read")
 		return &FormatError{Format: "ELF", Offset: -1, Err: err, Reason: elfNewFileReason(err)}
 	}
+	// readGo needs the same section table: it takes it from here rather than parse
+	// the headers again.
+	s.layout = elfFileLayout(f)
 
 	var interp bool
 	var errs []error

@@ -125,6 +125,9 @@ type Slice struct {
 
 	// ra reads this slice's bytes (offset 0 is the slice's first byte).
 	ra io.ReaderAt
+	// layout is the image's layout when the format reader has already read it (for
+	// readGo during Read; Read drops it at the end).
+	layout *exeLayout
 }
 
 // Reader returns a reader of the slice's bytes, for deeper analysis (instruction sets).
@@ -255,6 +258,7 @@ func Read(ctx context.Context, ra io.ReaderAt, size int64, opts Options) (file *
 	defer func() {
 		for i := range file.Slices {
 			file.Slices[i].ra = uncached(file.Slices[i].ra, ra, plain)
+			file.Slices[i].layout = nil
 		}
 	}()
 	m := magic[:n]
@@ -290,7 +294,7 @@ func Read(ctx context.Context, ra io.ReaderAt, size int64, opts Options) (file *
 			s.Notes = append(s.Notes, UPXNote)
 		}
 		if s.ra != nil && s.Kind.Runnable() && !opts.HeadersOnly {
-			s.Go = readGo(s.ra, s.Size, opts)
+			s.Go = readGoLayout(s.ra, s.Size, opts, s.layout)
 			reconcileGoOS(s)
 			inferGOAMD64(s)
 		}

@@ -99,6 +99,11 @@ func elfLayout(ra io.ReaderAt, size int64) (*exeLayout, error) {
 	if err != nil {
 		return nil, err
 	}
+	return elfFileLayout(f), nil
+}
+
+// elfFileLayout is the layout of the ELF image f.
+func elfFileLayout(f *elf.File) *exeLayout {
 	l := &exeLayout{format: FormatELF, order: f.ByteOrder, bits: 64}
 	if f.Class == elf.ELFCLASS32 {
 		l.bits = 32
@@ -131,7 +136,7 @@ func elfLayout(ra io.ReaderAt, size int64) (*exeLayout, error) {
 			}
 		}
 	}
-	return l, nil
+	return l
 }
 
 // machoLayout walks the load commands of a thin Mach-O for its sections.
