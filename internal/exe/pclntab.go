@@ -413,15 +413,44 @@ func pclnCgo(ra io.ReaderAt, h pclnHeader) bool {
 				}
 			}
 		}
-		for _, m := range cgoMarkers {
-			if bytes.Contains(buf, m) {
-				found = true
-				return false
-			}
+		if containsCgoMarker(buf) {
+			found = true
+			return false
 		}
 		return true
 	})
 	return found
+}
+
+// containsCgoMarker reports whether buf contains one of cgoMarkers. It is
+// bytes.Contains for each marker, in two passes (for "cgo" and "crosscall2") instead
+// of four whose leading NUL matches at every name.
+func containsCgoMarker(buf []byte) bool {
+	has := func(at int, m string, c int) bool { // m's byte c is at buf[at]
+		return at >= c && at-c+len(m) <= len(buf) && string(buf[at-c:at-c+len(m)]) == m
+	}
+	for i := 0; i < len(buf); {
+		j := bytes.Index(buf[i:], []byte("cgo"))
+		if j < 0 {
+			break
+		}
+		at := i + j
+		if has(at, "\x00runtime/cgo.", 9) || has(at, "\x00x_cgo_", 3) || has(at, "\x00_cgo_", 2) {
+			return true
+		}
+		i = at + 1
+	}
+	for i := 0; i < len(buf); {
+		j := bytes.Index(buf[i:], []byte("crosscall2\x00"))
+		if j < 0 {
+			break
+		}
+		if has(i+j, "\x00crosscall2\x00", 1) {
+			return true
+		}
+		i += j + 1
+	}
+	return false
 }
 
 // versionStrings scans the read-only data for Go version strings ("go1.26.8",
