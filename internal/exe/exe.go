@@ -331,8 +331,13 @@ const UPXNote = "packed with UPX: its code and any Go build info are compressed,
 // packheader in the first 4 KiB (ELF and Mach-O stubs put it right after the headers;
 // PE names its sections UPX0 and UPX1 too).
 func packedUPX(ra io.ReaderAt, size int64) bool {
-	b := make([]byte, min(size, 4096))
-	n, _ := ra.ReadAt(b, 0)
-	b = b[:n]
+	var b []byte
+	if c, ok := ra.(*readCache); ok {
+		b = c.head(min(size, 4096))
+	} else {
+		b = make([]byte, min(size, 4096))
+		n, _ := ra.ReadAt(b, 0)
+		b = b[:n]
+	}
 	return bytes.Contains(b, []byte("UPX!")) || bytes.Contains(b, []byte("UPX0\x00")) && bytes.Contains(b, []byte("UPX1\x00"))
 }

@@ -369,7 +369,11 @@ func findPcln(ra io.ReaderAt, size int64, l *exeLayout, goHint bool) (pclnHeader
 // stops when fn returns false. base is the file offset of buf[0]. It reads through
 // one fixed buffer: memory stays constant whatever the region's size.
 func scanRegion(ra io.ReaderAt, start, end int64, overlap int, fn func(buf []byte, base int64) bool) {
-	buf := make([]byte, scanChunk)
+	if end <= start {
+		return
+	}
+	// A region smaller than a chunk is read whole, into a buffer of its size.
+	buf := make([]byte, min(scanChunk, end-start))
 	keep := 0
 	for off := start; off < end; {
 		n := int(min(int64(len(buf)-keep), end-off))

@@ -27,7 +27,8 @@ type cacheWindow struct {
 }
 
 const (
-	readCacheWindow  = 8 << 10 // bytes per window
+	readCacheHead    = 8 << 10 // bytes of the head window
+	readCacheWindow  = 4 << 10 // bytes of the others
 	readCacheWindows = 4       // windows: the head of the file and 3 others
 )
 
@@ -37,7 +38,7 @@ func newReadCache(ra io.ReaderAt, size int64) *readCache {
 
 // ReadAt implements io.ReaderAt.
 func (c *readCache) ReadAt(p []byte, off int64) (int, error) {
-	if len(p) > readCacheWindow/2 || off < 0 || off >= c.size {
+	if len(p) > readCacheWindow || off < 0 || off >= c.size {
 		return c.ra.ReadAt(p, off)
 	}
 	w := c.window(off, len(p))
@@ -60,7 +61,7 @@ func (w *cacheWindow) covers(off int64, n int) bool {
 	return off+int64(n) <= w.base+int64(len(w.b)) || w.err != nil
 }
 
-// window returns a window that covers n bytes at off (n at most half a window, off
+// window returns a window that covers n bytes at off (n at most a window, off
 // inside the image), reading one when none does; nil when even a new one does not (the
 // image is longer than its size says).
 func (c *readCache) window(off int64, n int) *cacheWindow {
@@ -71,9 +72,10 @@ func (c *readCache) window(off int64, n int) *cacheWindow {
 	}
 	var w *cacheWindow
 	start := off
-	if off+int64(n) <= readCacheWindow {
+	size := readCacheWindow
+	if off+int64(n) <= readCacheHead {
 		// The head: the file header, program headers, interpreter and notes.
-		w, start = &c.wins[0], 0
+		w, start, size = &c.wins[0], 0, readCacheHead
 	} else {
 		w = &c.wins[1+c.next]
 		c.next = (c.next + 1) % (readCacheWindows - 1)
@@ -82,16 +84,16 @@ func (c *readCache) window(off int64, n int) *cacheWindow {
 			start = max(c.size-readCacheWindow, 0)
 		}
 	}
-	c.fill(w, start)
+	c.fill(w, start, size)
 	if !w.covers(off, n) {
 		return nil
 	}
 	return w
 }
 
-func (c *readCache) fill(w *cacheWindow, start int64) {
+func (c *readCache) fill(w *cacheWindow, start int64, size int) {
 	if w.b == nil {
-		w.b = make([]byte, readCacheWindow)
+		w.b = make([]byte, size)
 	}
 	k, err := c.ra.ReadAt(w.b[:cap(w.b)], start)
 	if k < cap(w.b) && err == nil {
@@ -103,10 +105,30 @@ func (c *readCache) fill(w *cacheWindow, start int64) {
 	w.base, w.b, w.err = start, w.b[:k], err
 }
 
+// head returns the first n bytes of the image (fewer when the image is shorter), as
+// the cache holds them: the caller must not change them.
+func (c *readCache) head(n int64) []byte {
+	if n <= 0 {
+		return nil
+	}
+	if n > readCacheHead || n > c.size {
+		b := make([]byte, n)
+		k, _ := c.ra.ReadAt(b, 0)
+		return b[:k]
+	}
+	w := c.window(0, int(n))
+	if w == nil {
+		b := make([]byte, n)
+		k, _ := c.ra.ReadAt(b, 0)
+		return b[:k]
+	}
+	return w.b[:min(int64(len(w.b)), n)]
+}
+
 // cString reads the NUL-terminated string at off of at most max bytes (max at most
-// half a window) as cString(c.ra, off, max) would, from the windows.
+// a window) as cString(c.ra, off, max) would, from the windows.
 func (c *readCache) cString(off int64, max int) (string, error) {
-	if max > readCacheWindow/2 || off < 0 || off >= c.size {
+	if max > readCacheWindow || off < 0 || off >= c.size {
 		return cString(c.ra, off, max)
 	}
 	for range 2 {
@@ -135,7 +157,7 @@ func (c *readCache) cString(off int64, max int) (string, error) {
 		// Not held, or cut by the window's end: a window starting at off.
 		w = &c.wins[1+c.next]
 		c.next = (c.next + 1) % (readCacheWindows - 1)
-		c.fill(w, off)
+		c.fill(w, off, readCacheWindow)
 	}
 	return cString(c.ra, off, max)
 }
