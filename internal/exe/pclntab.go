@@ -95,7 +95,7 @@ func readLayout(ra io.ReaderAt, size int64) (*exeLayout, error) {
 }
 
 func elfLayout(ra io.ReaderAt, size int64) (*exeLayout, error) {
-	f, err := elf.NewFile(io.NewSectionReader(ra, 0, size))
+	f, err := readELFHeaders(ra, size)
 	if err != nil {
 		return nil, err
 	}
@@ -103,12 +103,13 @@ func elfLayout(ra io.ReaderAt, size int64) (*exeLayout, error) {
 }
 
 // elfFileLayout is the layout of the ELF image f.
-func elfFileLayout(f *elf.File) *exeLayout {
-	l := &exeLayout{format: FormatELF, order: f.ByteOrder, bits: 64}
-	if f.Class == elf.ELFCLASS32 {
+func elfFileLayout(f *elfHeaders) *exeLayout {
+	l := &exeLayout{format: FormatELF, order: f.bo, bits: 64, sections: make([]exeSection, 0, len(f.sections))}
+	if f.class == elf.ELFCLASS32 {
 		l.bits = 32
 	}
-	for _, s := range f.Sections {
+	for i := range f.sections {
+		s := &f.sections[i]
 		es := exeSection{
 			name: s.Name, addr: s.Addr, off: s.Offset, size: s.FileSize,
 			data: s.Flags&elf.SHF_ALLOC != 0 && s.Flags&elf.SHF_EXECINSTR == 0 && s.Type != elf.SHT_NOBITS && s.Flags&elf.SHF_COMPRESSED == 0,
@@ -121,16 +122,16 @@ func elfFileLayout(f *elf.File) *exeLayout {
 		case ".go.buildinfo", ".note.go.buildid", ".gopclntab":
 			l.goMarks = true
 		}
-		if s.Type == elf.SHT_SYMTAB && int(s.Link) < len(f.Sections) {
+		if s.Type == elf.SHT_SYMTAB && int(s.Link) < len(f.sections) {
 			l.symtab = es
-			ss := f.Sections[s.Link]
+			ss := f.sections[s.Link]
 			l.strtab = exeSection{name: ss.Name, off: ss.Offset, size: ss.FileSize}
 		}
 	}
-	if len(f.Sections) == 0 {
+	if len(f.sections) == 0 {
 		// No section headers (sstrip): the loadable segments stand in.
 		l.goMarks = true
-		for _, p := range f.Progs {
+		for _, p := range f.progs {
 			if p.Type == elf.PT_LOAD && p.Flags&elf.PF_X == 0 {
 				l.sections = append(l.sections, exeSection{name: "PT_LOAD", addr: p.Vaddr, off: p.Off, size: p.Filesz, data: true})
 			}
