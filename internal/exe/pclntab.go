@@ -327,10 +327,7 @@ func findPcln(ra io.ReaderAt, size int64, l *exeLayout, goHint bool) (pclnHeader
 	if !goHint && !l.goMarks {
 		return pclnHeader{}, false
 	}
-	var magics [][]byte
-	for _, m := range []uint32{pcln120, pcln118, pcln116, pcln12} {
-		magics = append(magics, binary.LittleEndian.AppendUint32(nil, m), binary.BigEndian.AppendUint32(nil, m))
-	}
+	var cands pclnMagicPositions
 	budget := int64(scanMaxLen)
 	for _, s := range l.sections {
 		if !s.data || s.off >= uint64(size) || budget <= 0 {
@@ -341,19 +338,15 @@ func findPcln(ra io.ReaderAt, size int64, l *exeLayout, goHint bool) (pclnHeader
 		var ok bool
 		budget -= end - int64(s.off)
 		scanRegion(ra, int64(s.off), end, 6, func(buf []byte, base int64) bool {
-			for _, m := range magics {
-				for i := 0; ; {
-					j := bytes.Index(buf[i:], m)
-					if j < 0 {
-						break
-					}
-					at := base + int64(i+j)
+			cands.find(buf)
+			for _, positions := range cands {
+				for _, i := range positions {
+					at := base + int64(i)
 					if (at-int64(s.off))%4 == 0 {
 						if found, ok = parsePcln(ra, at, end); ok {
 							return false
 						}
 					}
-					i += j + 1
 				}
 			}
 			return true
@@ -363,6 +356,67 @@ func findPcln(ra io.ReaderAt, size int64, l *exeLayout, goHint bool) (pclnHeader
 		}
 	}
 	return pclnHeader{}, false
+}
+
+// pclnMagics are the pclntab magics as bytes, in the order findPcln tries them: the
+// newest format first, little endian before big endian.
+func pclnMagics() [][]byte {
+	var magics [][]byte
+	for _, m := range []uint32{pcln120, pcln118, pcln116, pcln12} {
+		magics = append(magics, binary.LittleEndian.AppendUint32(nil, m), binary.BigEndian.AppendUint32(nil, m))
+	}
+	return magics
+}
+
+// pclnMagicPositions holds, for each of pclnMagics, the positions where it occurs in
+// a buffer, in increasing order.
+type pclnMagicPositions [8][]int
+
+// find records the positions of the pclntab magics in buf. Every magic is a type
+// byte (0xf1, 0xf0, 0xfa, 0xfb) before three 0xff bytes (little endian) or after them
+// (big endian), so one search for 0xff 0xff 0xff finds them all, where a search per
+// magic would pass over buf eight times; a run of 0xff bytes is passed over once.
+func (c *pclnMagicPositions) find(buf []byte) {
+	for k := range c {
+		c[k] = c[k][:0]
+	}
+	kind := func(t byte) int { // index of the magic with type byte t in pclnMagics / 2
+		switch t {
+		case 0xf1: // pcln120
+			return 0
+		case 0xf0: // pcln118
+			return 1
+		case 0xfa: // pcln116
+			return 2
+		case 0xfb: // pcln12
+			return 3
+		}
+		return -1
+	}
+	for i := 0; i < len(buf); {
+		j := bytes.Index(buf[i:], []byte{0xff, 0xff, 0xff})
+		if j < 0 {
+			return
+		}
+		// A maximal run of 0xff at [start, end): buf[start-1] is not 0xff, or start
+		// would have matched first.
+		start := i + j
+		end := start + 3
+		for end < len(buf) && buf[end] == 0xff {
+			end++
+		}
+		if start > 0 {
+			if k := kind(buf[start-1]); k >= 0 {
+				c[2*k] = append(c[2*k], start-1) // little endian: type byte, then the run
+			}
+		}
+		if end < len(buf) {
+			if k := kind(buf[end]); k >= 0 {
+				c[2*k+1] = append(c[2*k+1], end-3) // big endian: the run's last three bytes, then the type byte
+			}
+		}
+		i = end
+	}
 }
 
 // scanRegion calls fn with consecutive chunks of [start, end), each overlapping the

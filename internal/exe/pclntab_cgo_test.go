@@ -3,6 +3,7 @@ package exe
 import (
 	"bytes"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -65,4 +66,60 @@ func FuzzContainsCgoMarker(f *testing.F) {
 			t.Fatalf("containsCgoMarker(%q) = %v, the markers say %v", b, got, want)
 		}
 	})
+}
+
+// pclnMagicPositionsNaive is what pclnMagicPositions.find computes, one search per
+// magic.
+func pclnMagicPositionsNaive(buf []byte) pclnMagicPositions {
+	var c pclnMagicPositions
+	for k, m := range pclnMagics() {
+		for i := 0; ; {
+			j := bytes.Index(buf[i:], m)
+			if j < 0 {
+				break
+			}
+			c[k] = append(c[k], i+j)
+			i += j + 1
+		}
+	}
+	return c
+}
+
+func checkPclnMagicPositions(t *testing.T, b []byte) {
+	t.Helper()
+	var got pclnMagicPositions
+	got.find(b)
+	want := pclnMagicPositionsNaive(b)
+	for k := range want {
+		if len(got[k]) != len(want[k]) || !slices.Equal(got[k], want[k]) {
+			t.Fatalf("magic %x in %x: positions %v, want %v", pclnMagics()[k], b, got[k], want[k])
+		}
+	}
+}
+
+func TestPclnMagicPositions(t *testing.T) {
+	pieces := [][]byte{{0xff}, {0xff, 0xff, 0xff}, {0xf1}, {0xf0}, {0xfa}, {0xfb}, {0}, {0xfe}, {0xf1, 0xff, 0xff, 0xff}, {0xff, 0xff, 0xff, 0xf0}}
+	r := rand.New(rand.NewPCG(5, 6))
+	for range 20000 {
+		var b []byte
+		for range r.IntN(16) {
+			b = append(b, pieces[r.IntN(len(pieces))]...)
+		}
+		checkPclnMagicPositions(t, b)
+	}
+	// The positions are reused: a second buffer forgets the first's.
+	var c pclnMagicPositions
+	c.find([]byte{0xf1, 0xff, 0xff, 0xff})
+	c.find([]byte{0})
+	for k := range c {
+		if len(c[k]) != 0 {
+			t.Errorf("stale positions %v for magic %d", c[k], k)
+		}
+	}
+}
+
+// FuzzPclnMagicPositions checks the one-pass magic search against a search per magic.
+func FuzzPclnMagicPositions(f *testing.F) {
+	f.Add([]byte("\xf1\xff\xff\xff\xff\xff\xff\xf0\xfb\xff\xff\xff"))
+	f.Fuzz(func(t *testing.T, b []byte) { checkPclnMagicPositions(t, b) })
 }
