@@ -251,8 +251,6 @@ func Read(ctx context.Context, ra io.ReaderAt, size int64, opts Options) (file *
 	}()
 	// Parsers read through a cache of small windows; the slices get the plain reader
 	// back at the end (also after a panic), for callers that read them later.
-	var magic [8]byte
-	n, _ := ra.ReadAt(magic[:], 0)
 	plain := ra
 	ra = newReadCache(ra, size)
 	defer func() {
@@ -261,6 +259,8 @@ func Read(ctx context.Context, ra io.ReaderAt, size int64, opts Options) (file *
 			file.Slices[i].layout = nil
 		}
 	}()
+	var magic [8]byte
+	n, _ := ra.ReadAt(magic[:], 0) // the cache's first read: its head window
 	m := magic[:n]
 	switch {
 	case bytes.HasPrefix(m, []byte("\x7fELF")):

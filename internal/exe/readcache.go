@@ -27,7 +27,7 @@ type cacheWindow struct {
 }
 
 const (
-	readCacheHead    = 8 << 10 // bytes of the head window
+	readCacheHead    = 4 << 10 // bytes of the head window
 	readCacheWindow  = 4 << 10 // bytes of the others
 	readCacheWindows = 4       // windows: the head of the file and 3 others
 )
