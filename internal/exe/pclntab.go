@@ -482,29 +482,31 @@ func pclnCgo(ra io.ReaderAt, h pclnHeader) bool {
 }
 
 // containsCgoMarker reports whether buf contains one of cgoMarkers. It is
-// bytes.Contains for each marker, in two passes (for "cgo" and "crosscall2") instead
-// of four whose leading NUL matches at every name.
+// bytes.Contains for each marker, in two passes that look for bytes rare in function
+// names ("go", and "2\x00" for crosscall2) instead of four passes for markers that
+// start with a NUL, which matches at every name (bytes.Index's IndexByte strategy is
+// at its worst there).
 func containsCgoMarker(buf []byte) bool {
 	has := func(at int, m string, c int) bool { // m's byte c is at buf[at]
 		return at >= c && at-c+len(m) <= len(buf) && string(buf[at-c:at-c+len(m)]) == m
 	}
 	for i := 0; i < len(buf); {
-		j := bytes.Index(buf[i:], []byte("cgo"))
+		j := bytes.Index(buf[i:], []byte("go"))
 		if j < 0 {
 			break
 		}
 		at := i + j
-		if has(at, "\x00runtime/cgo.", 9) || has(at, "\x00x_cgo_", 3) || has(at, "\x00_cgo_", 2) {
+		if has(at, "\x00runtime/cgo.", 10) || has(at, "\x00x_cgo_", 4) || has(at, "\x00_cgo_", 3) {
 			return true
 		}
 		i = at + 1
 	}
 	for i := 0; i < len(buf); {
-		j := bytes.Index(buf[i:], []byte("crosscall2\x00"))
+		j := bytes.Index(buf[i:], []byte("2\x00"))
 		if j < 0 {
 			break
 		}
-		if has(i+j, "\x00crosscall2\x00", 1) {
+		if has(i+j, "\x00crosscall2\x00", 10) {
 			return true
 		}
 		i += j + 1
