@@ -6,11 +6,14 @@ import (
 )
 
 // readCache serves the small reads of one Read (headers, tables, short strings) from a
-// few windows of the image read whole, so that parsing a file costs a handful of
-// preads instead of dozens. Reads of more than half a window go straight through. It
-// returns the bytes and errors the underlying reader would (short windows remember the
-// error that cut them); it is for one goroutine and one Read: Read hands the slices
-// their plain reader back when it is done.
+// few 4 KiB windows of the image, each filled by one read: the head of the file (ELF
+// and program headers, interpreter, notes), its end (section headers and their names),
+// and the places asked for next (dynamic section, its strings, version needs). An ELF
+// file then costs about 3.4 preads instead of 40 (BenchmarkReadTree). Reads larger than
+// a window go straight through. It answers the bytes and errors the underlying reader
+// would (a short window keeps the error that cut it; TestReadCache and FuzzReadCache
+// hold it to that). It is for one goroutine and one Read: Read hands the slices their
+// plain reader back when it is done, so nothing keeps the windows.
 type readCache struct {
 	ra   io.ReaderAt
 	size int64
@@ -91,6 +94,7 @@ func (c *readCache) window(off int64, n int) *cacheWindow {
 	return w
 }
 
+// fill reads w (of size bytes, or the size it was first given) from start.
 func (c *readCache) fill(w *cacheWindow, start int64, size int) {
 	if w.b == nil {
 		w.b = make([]byte, size)
