@@ -74,17 +74,21 @@ func parseELF(ra io.ReaderAt, size int64, s *Slice) error {
 		s.unknownFact("stripped", "the ELF headers could not be read")
 		return err
 	}
-	f, err := elf.NewFile(io.NewSectionReader(ra, 0, size))
+	f, err := readELFHeaders(ra, size)
 	if err != nil {
 		s.OS = elfOSABI(osabi)
 		s.unknownFact("pie", "the ELF headers could not be read")
 		s.unknownFact("stripped", "the ELF headers could not be read")
 		return &FormatError{Format: "ELF", Offset: -1, Err: err, Reason: elfNewFileReason(err)}
 	}
+	// readGo needs the same section table: it takes it from here rather than parse
+	// the headers again.
+	s.layout = elfFileLayout(f)
 
 	var interp bool
 	var errs []error
-	for _, p := range f.Progs {
+	for i := range f.progs {
+		p := &f.progs[i]
 		switch p.Type {
 		case elf.PT_INTERP:
 			interp = true
@@ -96,7 +100,7 @@ func parseELF(ra io.ReaderAt, size int64, s *Slice) error {
 				continue // a separate debug-info file keeps the header, not the bytes
 			}
 			b := make([]byte, p.Filesz)
-			if _, err := p.ReadAt(b, 0); err != nil {
+			if _, err := f.progReader(p).ReadAt(b, 0); err != nil {
 				errs = append(errs, readErr("ELF", "PT_INTERP", int64(p.Off), int64(p.Filesz), size, err))
 				continue
 			}
@@ -114,7 +118,7 @@ func parseELF(ra io.ReaderAt, size int64, s *Slice) error {
 		s.Loads64K = s.Align >= 64<<10
 	}
 
-	setFact(&s.Stripped, f.SectionByType(elf.SHT_SYMTAB) == nil)
+	setFact(&s.Stripped, f.sectionByType(elf.SHT_SYMTAB) == nil)
 
 	// The dynamic section: needed libraries, DT_FLAGS_1, DT_SONAME, and the newest
 	// glibc symbol version needed. Read entry by entry, strings one at a time:
@@ -180,22 +184,22 @@ func parseELF(ra io.ReaderAt, size int64, s *Slice) error {
 
 // elfNotes reads the note sections (or PT_NOTE segments) and returns the OS they
 // name and the minimum kernel version of an NT_GNU_ABI_TAG note.
-func elfNotes(f *elf.File, size int64) (goos, kernel string) {
+func elfNotes(f *elfHeaders, size int64) (goos, kernel string) {
 	type region struct {
 		r    io.ReaderAt
 		n    uint64
 		name string
 	}
 	var regions []region
-	for _, sec := range f.Sections {
-		if sec.Type == elf.SHT_NOTE {
-			regions = append(regions, region{sec, sec.Size, sec.Name})
+	for i := range f.sections {
+		if sec := &f.sections[i]; sec.Type == elf.SHT_NOTE {
+			regions = append(regions, region{f.sectionReader(sec), sec.Size, sec.Name})
 		}
 	}
 	if len(regions) == 0 {
-		for _, p := range f.Progs {
-			if p.Type == elf.PT_NOTE {
-				regions = append(regions, region{p, p.Filesz, ""})
+		for i := range f.progs {
+			if p := &f.progs[i]; p.Type == elf.PT_NOTE {
+				regions = append(regions, region{f.progReader(p), p.Filesz, ""})
 			}
 		}
 	}
@@ -211,9 +215,9 @@ func elfNotes(f *elf.File, size int64) (goos, kernel string) {
 			return "android", ""
 		}
 		for len(b) >= 12 {
-			namesz := uint64(f.ByteOrder.Uint32(b))
-			descsz := uint64(f.ByteOrder.Uint32(b[4:]))
-			typ := f.ByteOrder.Uint32(b[8:])
+			namesz := uint64(f.bo.Uint32(b))
+			descsz := uint64(f.bo.Uint32(b[4:]))
+			typ := f.bo.Uint32(b[8:])
 			b = b[12:]
 			nameEnd := (namesz + 3) &^ 3
 			descEnd := (descsz + 3) &^ 3
@@ -225,8 +229,8 @@ func elfNotes(f *elf.File, size int64) (goos, kernel string) {
 			b = b[nameEnd+descEnd:]
 			switch {
 			case name == "GNU" && typ == 1 && len(desc) >= 16: // NT_GNU_ABI_TAG
-				k := fmt.Sprintf("%d.%d.%d", f.ByteOrder.Uint32(desc[4:]), f.ByteOrder.Uint32(desc[8:]), f.ByteOrder.Uint32(desc[12:]))
-				switch f.ByteOrder.Uint32(desc) {
+				k := fmt.Sprintf("%d.%d.%d", f.bo.Uint32(desc[4:]), f.bo.Uint32(desc[8:]), f.bo.Uint32(desc[12:]))
+				switch f.bo.Uint32(desc) {
 				case 0:
 					goos, kernel = "linux", k
 				case 1:
@@ -486,17 +490,17 @@ type elfDynamic struct {
 // readELFDynamic reads the dynamic section (found through the section table, or
 // PT_DYNAMIC when there is none) one entry at a time, and the strings it names one at
 // a time, so memory stays small whatever the size of the string table.
-func readELFDynamic(f *elf.File, ra io.ReaderAt, size int64) (elfDynamic, error) {
+func readELFDynamic(f *elfHeaders, ra io.ReaderAt, size int64) (elfDynamic, error) {
 	var d elfDynamic
 	var dynOff, dynSize, strOff uint64
 	strKnown := false
-	if ds := f.SectionByType(elf.SHT_DYNAMIC); ds != nil {
+	if ds := f.sectionByType(elf.SHT_DYNAMIC); ds != nil {
 		dynOff, dynSize = ds.Offset, ds.FileSize
-		if int(ds.Link) > 0 && int(ds.Link) < len(f.Sections) {
-			strOff, strKnown = f.Sections[ds.Link].Offset, true
+		if int(ds.Link) > 0 && int(ds.Link) < len(f.sections) {
+			strOff, strKnown = f.sections[ds.Link].Offset, true
 		}
 	} else {
-		for _, p := range f.Progs {
+		for _, p := range f.progs {
 			if p.Type == elf.PT_DYNAMIC {
 				dynOff, dynSize = p.Off, p.Filesz
 			}
@@ -506,7 +510,7 @@ func readELFDynamic(f *elf.File, ra io.ReaderAt, size int64) (elfDynamic, error)
 		return d, nil
 	}
 	entSize := uint64(16)
-	if f.Class == elf.ELFCLASS32 {
+	if f.class == elf.ELFCLASS32 {
 		entSize = 8
 	}
 	if dynOff > uint64(size) || dynSize > uint64(size)-dynOff {
@@ -525,9 +529,9 @@ func readELFDynamic(f *elf.File, ra io.ReaderAt, size int64) (elfDynamic, error)
 		e := buf[i*entSize:]
 		var tag, val uint64
 		if entSize == 8 {
-			tag, val = uint64(int64(int32(f.ByteOrder.Uint32(e)))), uint64(f.ByteOrder.Uint32(e[4:]))
+			tag, val = uint64(int64(int32(f.bo.Uint32(e)))), uint64(f.bo.Uint32(e[4:]))
 		} else {
-			tag, val = f.ByteOrder.Uint64(e), f.ByteOrder.Uint64(e[8:])
+			tag, val = f.bo.Uint64(e), f.bo.Uint64(e[8:])
 		}
 		switch elf.DynTag(tag) {
 		case elf.DT_NULL:
@@ -584,12 +588,12 @@ func readELFDynamic(f *elf.File, ra io.ReaderAt, size int64) (elfDynamic, error)
 		}
 	}
 	if verneed != 0 && len(d.needed) > 0 {
-		if vr := f.SectionByType(elf.SHT_GNU_VERNEED); vr != nil {
+		if vr := f.sectionByType(elf.SHT_GNU_VERNEED); vr != nil {
 			verneed = vr.Offset
 		} else if verneed, strKnown = elfAddrOffset(f, verneed); !strKnown {
 			return d, errors.Join(errs...)
 		}
-		d.glibc = elfVerneedGLIBC(f.ByteOrder, ra, size, verneed, min(verneedNum, elfMaxDynamic), str)
+		d.glibc = elfVerneedGLIBC(f.bo, ra, size, verneed, min(verneedNum, elfMaxDynamic), str)
 	}
 	return d, errors.Join(errs...)
 }
@@ -635,8 +639,8 @@ func elfVerneedGLIBC(bo binary.ByteOrder, ra io.ReaderAt, size int64, off, count
 }
 
 // elfAddrOffset maps a virtual address to a file offset through the PT_LOAD segments.
-func elfAddrOffset(f *elf.File, addr uint64) (uint64, bool) {
-	for _, p := range f.Progs {
+func elfAddrOffset(f *elfHeaders, addr uint64) (uint64, bool) {
+	for _, p := range f.progs {
 		if p.Type == elf.PT_LOAD && addr >= p.Vaddr && addr-p.Vaddr < p.Filesz {
 			return p.Off + (addr - p.Vaddr), true
 		}

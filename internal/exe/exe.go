@@ -125,6 +125,9 @@ type Slice struct {
 
 	// ra reads this slice's bytes (offset 0 is the slice's first byte).
 	ra io.ReaderAt
+	// layout is the image's layout when the format reader has already read it (for
+	// readGo during Read; Read drops it at the end).
+	layout *exeLayout
 }
 
 // Reader returns a reader of the slice's bytes, for deeper analysis (instruction sets).
@@ -246,8 +249,18 @@ func Read(ctx context.Context, ra io.ReaderAt, size int64, opts Options) (file *
 			file.Error = fmt.Sprintf("internal error (a gonative bug, please report it): %v\n%s", r, debug.Stack())
 		}
 	}()
+	// Parsers read through a cache of small windows; the slices get the plain reader
+	// back at the end (also after a panic), for callers that read them later.
+	plain := ra
+	ra = newReadCache(ra, size)
+	defer func() {
+		for i := range file.Slices {
+			file.Slices[i].ra = uncached(file.Slices[i].ra, ra, plain)
+			file.Slices[i].layout = nil
+		}
+	}()
 	var magic [8]byte
-	n, _ := ra.ReadAt(magic[:], 0)
+	n, _ := ra.ReadAt(magic[:], 0) // the cache's first read: its head window
 	m := magic[:n]
 	switch {
 	case bytes.HasPrefix(m, []byte("\x7fELF")):
@@ -281,7 +294,7 @@ func Read(ctx context.Context, ra io.ReaderAt, size int64, opts Options) (file *
 			s.Notes = append(s.Notes, UPXNote)
 		}
 		if s.ra != nil && s.Kind.Runnable() && !opts.HeadersOnly {
-			s.Go = readGo(s.ra, s.Size, opts)
+			s.Go = readGoLayout(s.ra, s.Size, opts, s.layout)
 			reconcileGoOS(s)
 			inferGOAMD64(s)
 		}
@@ -295,6 +308,20 @@ func Read(ctx context.Context, ra io.ReaderAt, size int64, opts Options) (file *
 	return file
 }
 
+// uncached returns r, a reader Read made over the cache c of plain, as the same reader
+// over plain.
+func uncached(r, c, plain io.ReaderAt) io.ReaderAt {
+	if r == c {
+		return plain
+	}
+	if sr, ok := r.(*io.SectionReader); ok {
+		if outer, off, n := sr.Outer(); outer == c {
+			return io.NewSectionReader(plain, off, n)
+		}
+	}
+	return r
+}
+
 // UPXNote is the note on a slice packed with UPX. Unpacking is out of scope: the code,
 // the Go build info and the pclntab are compressed, so whether it is Go, which Go and
 // with cgo or not are unknown.
@@ -304,8 +331,13 @@ const UPXNote = "packed with UPX: its code and any Go build info are compressed,
 // packheader in the first 4 KiB (ELF and Mach-O stubs put it right after the headers;
 // PE names its sections UPX0 and UPX1 too).
 func packedUPX(ra io.ReaderAt, size int64) bool {
-	b := make([]byte, min(size, 4096))
-	n, _ := ra.ReadAt(b, 0)
-	b = b[:n]
+	var b []byte
+	if c, ok := ra.(*readCache); ok {
+		b = c.head(min(size, 4096))
+	} else {
+		b = make([]byte, min(size, 4096))
+		n, _ := ra.ReadAt(b, 0)
+		b = b[:n]
+	}
 	return bytes.Contains(b, []byte("UPX!")) || bytes.Contains(b, []byte("UPX0\x00")) && bytes.Contains(b, []byte("UPX1\x00"))
 }

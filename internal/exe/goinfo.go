@@ -46,6 +46,12 @@ type Module struct {
 // readGo reads the Go build info of a slice; nil when it is not a Go binary. It never
 // panics: a malformed binary yields what could be read.
 func readGo(ra io.ReaderAt, size int64, opts Options) (g *GoInfo) {
+	return readGoLayout(ra, size, opts, nil)
+}
+
+// readGoLayout is readGo for an image whose layout l the format reader has read
+// already; nil reads it.
+func readGoLayout(ra io.ReaderAt, size int64, opts Options, l *exeLayout) (g *GoInfo) {
 	defer func() {
 		if r := recover(); r != nil && g != nil {
 			// A panic before anything Go was found leaves g nil: not known to be Go.
@@ -53,7 +59,10 @@ func readGo(ra io.ReaderAt, size int64, opts Options) (g *GoInfo) {
 		}
 	}()
 	ra = io.NewSectionReader(ra, 0, size)
-	l, lerr := readLayout(ra, size)
+	var lerr error
+	if l == nil {
+		l, lerr = readLayout(ra, size)
+	}
 	if lerr == nil && !l.goMarks && l.format != FormatPE {
 		// No .go.buildinfo, no Go note, no pclntab: not Go. Checked first because
 		// debug/buildinfo would search the whole data segment of every C library
@@ -219,9 +228,12 @@ func inferGOAMD64(s *Slice) {
 	if s.Arch != "amd64" && s.Arch != "arm64" {
 		return
 	}
-	l, err := readLayout(s.ra, s.Size)
-	if err != nil {
-		return
+	l := s.layout
+	if l == nil {
+		var err error
+		if l, err = readLayout(s.ra, s.Size); err != nil {
+			return
+		}
 	}
 	if s.Arch == "arm64" {
 		inferGOARM64LSE(s, l)

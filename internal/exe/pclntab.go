@@ -95,15 +95,21 @@ func readLayout(ra io.ReaderAt, size int64) (*exeLayout, error) {
 }
 
 func elfLayout(ra io.ReaderAt, size int64) (*exeLayout, error) {
-	f, err := elf.NewFile(io.NewSectionReader(ra, 0, size))
+	f, err := readELFHeaders(ra, size)
 	if err != nil {
 		return nil, err
 	}
-	l := &exeLayout{format: FormatELF, order: f.ByteOrder, bits: 64}
-	if f.Class == elf.ELFCLASS32 {
+	return elfFileLayout(f), nil
+}
+
+// elfFileLayout is the layout of the ELF image f.
+func elfFileLayout(f *elfHeaders) *exeLayout {
+	l := &exeLayout{format: FormatELF, order: f.bo, bits: 64, sections: make([]exeSection, 0, len(f.sections))}
+	if f.class == elf.ELFCLASS32 {
 		l.bits = 32
 	}
-	for _, s := range f.Sections {
+	for i := range f.sections {
+		s := &f.sections[i]
 		es := exeSection{
 			name: s.Name, addr: s.Addr, off: s.Offset, size: s.FileSize,
 			data: s.Flags&elf.SHF_ALLOC != 0 && s.Flags&elf.SHF_EXECINSTR == 0 && s.Type != elf.SHT_NOBITS && s.Flags&elf.SHF_COMPRESSED == 0,
@@ -116,22 +122,22 @@ func elfLayout(ra io.ReaderAt, size int64) (*exeLayout, error) {
 		case ".go.buildinfo", ".note.go.buildid", ".gopclntab":
 			l.goMarks = true
 		}
-		if s.Type == elf.SHT_SYMTAB && int(s.Link) < len(f.Sections) {
+		if s.Type == elf.SHT_SYMTAB && int(s.Link) < len(f.sections) {
 			l.symtab = es
-			ss := f.Sections[s.Link]
+			ss := f.sections[s.Link]
 			l.strtab = exeSection{name: ss.Name, off: ss.Offset, size: ss.FileSize}
 		}
 	}
-	if len(f.Sections) == 0 {
+	if len(f.sections) == 0 {
 		// No section headers (sstrip): the loadable segments stand in.
 		l.goMarks = true
-		for _, p := range f.Progs {
+		for _, p := range f.progs {
 			if p.Type == elf.PT_LOAD && p.Flags&elf.PF_X == 0 {
 				l.sections = append(l.sections, exeSection{name: "PT_LOAD", addr: p.Vaddr, off: p.Off, size: p.Filesz, data: true})
 			}
 		}
 	}
-	return l, nil
+	return l
 }
 
 // machoLayout walks the load commands of a thin Mach-O for its sections.
@@ -321,10 +327,7 @@ func findPcln(ra io.ReaderAt, size int64, l *exeLayout, goHint bool) (pclnHeader
 	if !goHint && !l.goMarks {
 		return pclnHeader{}, false
 	}
-	var magics [][]byte
-	for _, m := range []uint32{pcln120, pcln118, pcln116, pcln12} {
-		magics = append(magics, binary.LittleEndian.AppendUint32(nil, m), binary.BigEndian.AppendUint32(nil, m))
-	}
+	var cands pclnMagicPositions
 	budget := int64(scanMaxLen)
 	for _, s := range l.sections {
 		if !s.data || s.off >= uint64(size) || budget <= 0 {
@@ -335,19 +338,15 @@ func findPcln(ra io.ReaderAt, size int64, l *exeLayout, goHint bool) (pclnHeader
 		var ok bool
 		budget -= end - int64(s.off)
 		scanRegion(ra, int64(s.off), end, 6, func(buf []byte, base int64) bool {
-			for _, m := range magics {
-				for i := 0; ; {
-					j := bytes.Index(buf[i:], m)
-					if j < 0 {
-						break
-					}
-					at := base + int64(i+j)
+			cands.find(buf)
+			for _, positions := range cands {
+				for _, i := range positions {
+					at := base + int64(i)
 					if (at-int64(s.off))%4 == 0 {
 						if found, ok = parsePcln(ra, at, end); ok {
 							return false
 						}
 					}
-					i += j + 1
 				}
 			}
 			return true
@@ -359,12 +358,77 @@ func findPcln(ra io.ReaderAt, size int64, l *exeLayout, goHint bool) (pclnHeader
 	return pclnHeader{}, false
 }
 
+// pclnMagics are the pclntab magics as bytes, in the order findPcln tries them: the
+// newest format first, little endian before big endian.
+func pclnMagics() [][]byte {
+	var magics [][]byte
+	for _, m := range []uint32{pcln120, pcln118, pcln116, pcln12} {
+		magics = append(magics, binary.LittleEndian.AppendUint32(nil, m), binary.BigEndian.AppendUint32(nil, m))
+	}
+	return magics
+}
+
+// pclnMagicPositions holds, for each of pclnMagics, the positions where it occurs in
+// a buffer, in increasing order.
+type pclnMagicPositions [8][]int
+
+// find records the positions of the pclntab magics in buf. Every magic is a type
+// byte (0xf1, 0xf0, 0xfa, 0xfb) before three 0xff bytes (little endian) or after them
+// (big endian), so one search for 0xff 0xff 0xff finds them all, where a search per
+// magic would pass over buf eight times; a run of 0xff bytes is passed over once.
+func (c *pclnMagicPositions) find(buf []byte) {
+	for k := range c {
+		c[k] = c[k][:0]
+	}
+	kind := func(t byte) int { // index of the magic with type byte t in pclnMagics / 2
+		switch t {
+		case 0xf1: // pcln120
+			return 0
+		case 0xf0: // pcln118
+			return 1
+		case 0xfa: // pcln116
+			return 2
+		case 0xfb: // pcln12
+			return 3
+		}
+		return -1
+	}
+	for i := 0; i < len(buf); {
+		j := bytes.Index(buf[i:], []byte{0xff, 0xff, 0xff})
+		if j < 0 {
+			return
+		}
+		// A maximal run of 0xff at [start, end): buf[start-1] is not 0xff, or start
+		// would have matched first.
+		start := i + j
+		end := start + 3
+		for end < len(buf) && buf[end] == 0xff {
+			end++
+		}
+		if start > 0 {
+			if k := kind(buf[start-1]); k >= 0 {
+				c[2*k] = append(c[2*k], start-1) // little endian: type byte, then the run
+			}
+		}
+		if end < len(buf) {
+			if k := kind(buf[end]); k >= 0 {
+				c[2*k+1] = append(c[2*k+1], end-3) // big endian: the run's last three bytes, then the type byte
+			}
+		}
+		i = end
+	}
+}
+
 // scanRegion calls fn with consecutive chunks of [start, end), each overlapping the
 // previous by overlap bytes so a pattern of up to overlap+1 bytes is never cut, and
 // stops when fn returns false. base is the file offset of buf[0]. It reads through
 // one fixed buffer: memory stays constant whatever the region's size.
 func scanRegion(ra io.ReaderAt, start, end int64, overlap int, fn func(buf []byte, base int64) bool) {
-	buf := make([]byte, scanChunk)
+	if end <= start {
+		return
+	}
+	// A region smaller than a chunk is read whole, into a buffer of its size.
+	buf := make([]byte, min(scanChunk, end-start))
 	keep := 0
 	for off := start; off < end; {
 		n := int(min(int64(len(buf)-keep), end-off))
@@ -408,15 +472,46 @@ func pclnCgo(ra io.ReaderAt, h pclnHeader) bool {
 				}
 			}
 		}
-		for _, m := range cgoMarkers {
-			if bytes.Contains(buf, m) {
-				found = true
-				return false
-			}
+		if containsCgoMarker(buf) {
+			found = true
+			return false
 		}
 		return true
 	})
 	return found
+}
+
+// containsCgoMarker reports whether buf contains one of cgoMarkers. It is
+// bytes.Contains for each marker, in two passes that look for bytes rare in function
+// names ("go", and "2\x00" for crosscall2) instead of four passes for markers that
+// start with a NUL, which matches at every name (bytes.Index's IndexByte strategy is
+// at its worst there).
+func containsCgoMarker(buf []byte) bool {
+	has := func(at int, m string, c int) bool { // m's byte c is at buf[at]
+		return at >= c && at-c+len(m) <= len(buf) && string(buf[at-c:at-c+len(m)]) == m
+	}
+	for i := 0; i < len(buf); {
+		j := bytes.Index(buf[i:], []byte("go"))
+		if j < 0 {
+			break
+		}
+		at := i + j
+		if has(at, "\x00runtime/cgo.", 10) || has(at, "\x00x_cgo_", 4) || has(at, "\x00_cgo_", 3) {
+			return true
+		}
+		i = at + 1
+	}
+	for i := 0; i < len(buf); {
+		j := bytes.Index(buf[i:], []byte("2\x00"))
+		if j < 0 {
+			break
+		}
+		if has(i+j, "\x00crosscall2\x00", 10) {
+			return true
+		}
+		i += j + 1
+	}
+	return false
 }
 
 // versionStrings scans the read-only data for Go version strings ("go1.26.8",

@@ -244,6 +244,9 @@ func peImports(ra io.ReaderAt, size int64, h *peHeader, dir, descSize int, weak 
 
 // cString reads a NUL-terminated string of at most max bytes at off.
 func cString(ra io.ReaderAt, off int64, max int) (string, error) {
+	if c, ok := ra.(*readCache); ok {
+		return c.cString(off, max)
+	}
 	b := make([]byte, max)
 	n, err := ra.ReadAt(b, off)
 	b = b[:n]
