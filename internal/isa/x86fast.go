@@ -1,5 +1,7 @@
 package isa
 
+import "encoding/binary"
+
 // The fast path of the x86-64 scan: most instructions of real code (about nine in
 // ten) have no legacy prefix, no VEX/EVEX, and belong to no extension. Their length
 // follows from three table lookups (opcode, ModRM, SIB), without a call into the full
@@ -85,37 +87,61 @@ func buildFast() (f0, f1, ml [256]uint8) {
 // it is a common one that belongs to no extension, else 0.
 func fastLenX86(b []byte) int {
 	_ = b[15]
-	i := 0
-	c := b[0]
-	var w uint8         // 4 extra immediate bytes for MOV r64, imm64
-	if c&0xf0 == 0x40 { // REX
-		if c&8 != 0 {
-			w = 4
-		}
-		i, c = 1, b[1]
+	return fastLen(binary.LittleEndian.Uint64(b))
+}
+
+// fastLen is fastLenX86 of the instruction whose first 8 bytes are d (little-endian):
+// the bytes that decide the length of a fast-path instruction (REX, 0F, opcode,
+// ModRM, SIB) are among them. It has no branch but the result's: the Go compiler
+// turns the conditions into SETcc/CMOV, so that a scan running two sweeps at once
+// (scanX86) overlaps their work instead of flushing it at every mispredicted REX,
+// 0F or ModRM.
+func fastLen(d uint64) int {
+	x := uint(d)
+	var rex uint // 1 after a REX prefix
+	if x&0xf0 == 0x40 {
+		rex = 1
 	}
-	f := fast0[c]
-	if c == 0x0f {
-		i++
-		f = fast1[b[i&15]]
+	w := x >> 1 & (rex << 2) // REX.W: 4 more immediate bytes for MOV r64, imm64
+	x >>= rex << 3
+	var esc uint // 1 after 0F
+	if x&0xff == 0x0f {
+		esc = 1
 	}
+	x >>= esc << 3
+	f := uint(fastT[(x&0xff|esc<<8)&511])
+	m := uint(modrmT[x>>8&0x7ff]) & -(f >> 5 & 1)
+	n := 1 + rex + esc + f&fxImm + m + w&-(f>>6&1)
 	if f == 0 {
 		return 0
 	}
-	i++
-	if f&fxModRM != 0 {
-		m := modrmLen0[b[i&15]]
+	return int(n)
+}
+
+// fastT is the fast table of the one-byte map (0..255) and the 0F map (256..511),
+// with the 4 bytes of MOV r, imm (fxImmV) in fxImm; modrmT the length of a ModRM
+// byte (bits 0..7 of the index) with its SIB and displacement, given the low three
+// bits of the byte after it (bits 8..10, the SIB's base).
+var fastT, modrmT = buildFastT()
+
+func buildFastT() (ft [512]uint8, mt [2048]uint8) {
+	for c := range 256 {
+		ft[c], ft[256+c] = fast0[c], fast1[c]
+	}
+	for i, f := range ft {
+		if f&fxImmV != 0 {
+			ft[i] |= 4
+		}
+	}
+	for i := range mt {
+		m := modrmLen0[i&0xff]
 		if m&0x80 != 0 {
 			m &= 0x7f
-			if b[(i+1)&15]&7 == 5 {
+			if i>>8 == 5 {
 				m += 4
 			}
 		}
-		i += int(m)
+		mt[i] = m
 	}
-	i += int(f & fxImm)
-	if f&fxImmV != 0 {
-		i += 4 + int(w)
-	}
-	return i
+	return
 }
