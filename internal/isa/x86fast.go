@@ -92,45 +92,58 @@ func fastLenX86(b []byte) int {
 
 // fastLen is fastLenX86 of the instruction whose first 8 bytes are d (little-endian):
 // the bytes that decide the length of a fast-path instruction (REX, 0F, opcode,
-// ModRM, SIB) are among them. It has no branch but the result's: the Go compiler
-// turns the conditions into SETcc/CMOV, so that a scan running two sweeps at once
-// (scanX86) overlaps their work instead of flushing it at every mispredicted REX,
-// 0F or ModRM.
+// ModRM, SIB) are among them. It has no branch: the Go compiler turns the
+// conditions into SETcc, so that a scan running two sweeps at once (scanX86)
+// overlaps their work instead of flushing it at every mispredicted REX, 0F or ModRM.
+// scanX86 inlines it by hand: keep the copies the same.
 func fastLen(d uint64) int {
 	x := uint(d)
-	var rex uint // 1 after a REX prefix
+	var rex, esc uint
 	if x&0xf0 == 0x40 {
 		rex = 1
 	}
-	w := x >> 1 & (rex << 2) // REX.W: 4 more immediate bytes for MOV r64, imm64
+	r := rex + rex&(x>>3) // 0, 1 with REX, 2 with REX.W
 	x >>= rex << 3
-	var esc uint // 1 after 0F
 	if x&0xff == 0x0f {
 		esc = 1
 	}
 	x >>= esc << 3
-	f := uint(fastT[(x&0xff|esc<<8)&511])
-	m := uint(modrmT[x>>8&0x7ff]) & -(f >> 5 & 1)
-	n := 1 + rex + esc + f&fxImm + m + w&-(f>>6&1)
-	if f == 0 {
-		return 0
-	}
-	return int(n)
+	f := uint(fastX[(r<<9|esc<<8|x&0xff)&2047])
+	return int(f&fxLen + uint(modrmT[x>>8&0x7ff])*(f>>5))
 }
 
-// fastT is the fast table of the one-byte map (0..255) and the 0F map (256..511),
-// with the 4 bytes of MOV r, imm (fxImmV) in fxImm; modrmT the length of a ModRM
-// byte (bits 0..7 of the index) with its SIB and displacement, given the low three
-// bits of the byte after it (bits 8..10, the SIB's base).
-var fastT, modrmT = buildFastT()
+// fastX-table entry bits; a zero entry sends the instruction to decodeX86.
+const (
+	fxLen = 0x1f // prefix, opcode and immediate bytes; fxModRM is the only bit above
+)
 
-func buildFastT() (ft [512]uint8, mt [2048]uint8) {
-	for c := range 256 {
-		ft[c], ft[256+c] = fast0[c], fast1[c]
-	}
-	for i, f := range ft {
-		if f&fxImmV != 0 {
-			ft[i] |= 4
+// fastX is the fast table by REX (index bits 9..10: none, REX, REX.W), 0F escape
+// (bit 8) and opcode (bits 0..7): the bytes an instruction takes apart from its
+// ModRM, SIB and displacement in fxLen, with fxModRM. modrmT is the length of a
+// ModRM byte (index bits 0..7) with its SIB and displacement, given the low three
+// bits of the byte after it (bits 8..10, the SIB's base).
+var fastX, modrmT = buildFastX()
+
+func buildFastX() (ft [2048]uint8, mt [2048]uint8) {
+	for r := range 3 {
+		for esc := range 2 {
+			for c := range 256 {
+				f := fast0[c]
+				if esc == 1 {
+					f = fast1[c]
+				}
+				if f == 0 {
+					continue
+				}
+				n := 1 + min(r, 1) + esc + int(f&fxImm)
+				if f&fxImmV != 0 {
+					n += 4
+					if r == 2 {
+						n += 4
+					}
+				}
+				ft[r<<9|esc<<8|c] = uint8(n) | f&fxModRM
+			}
 		}
 	}
 	for i := range mt {

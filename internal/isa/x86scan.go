@@ -105,82 +105,38 @@ func (sc *scanner) chunkX86(b []byte, limit int, addr uint64, st *stats) int {
 	for iB < winEnd {
 		starts[iB-mid] = 1
 		sB++
-		n := 0
-		// fastLen, inlined by hand (the compiler does not: too costly)
-		x := uint(binary.LittleEndian.Uint64(b[iB:]))
-		var rex, esc uint
-		if x&0xf0 == 0x40 {
-			rex = 1
-		}
-		w := x >> 1 & (rex << 2)
-		x >>= rex << 3
-		if x&0xff == 0x0f {
-			esc = 1
-		}
-		x >>= esc << 3
-		f := uint(fastT[(x&0xff|esc<<8)&511])
-		m := uint(modrmT[x>>8&0x7ff]) & -(f >> 5 & 1)
-		if f != 0 {
-			n = int(1 + rex + esc + f&fxImm + m + w&-(f>>6&1))
-		}
+		n := fastLen(binary.LittleEndian.Uint64(b[iB : iB+8 : iB+8]))
 		if n == 0 {
 			n = sc.slowB(b, iB, winEnd)
 		}
 		iB += n
 	}
-	// A from the start and B from the end of its window, interleaved. Only the fast
-	// path is inlined: the slow path is a call either stream makes on its own.
+	// A from the start and B from the end of its window, interleaved. The inner loop
+	// has the fast path of both, inlined by hand (fastLen is too costly for the
+	// compiler to inline) and no call, so that the compiler keeps the streams in
+	// registers; it leaves to let either stream take the slow path.
 	iA := 0
-	endA := mid
 	var steps int64 // steps of each stream
-	for iA < endA && iB < fastEnd {
-		n := 0
-		// fastLen, inlined by hand (the compiler does not: too costly)
-		x := uint(binary.LittleEndian.Uint64(b[iA:]))
-		var rex, esc uint
-		if x&0xf0 == 0x40 {
-			rex = 1
-		}
-		w := x >> 1 & (rex << 2)
-		x >>= rex << 3
-		if x&0xff == 0x0f {
-			esc = 1
-		}
-		x >>= esc << 3
-		f := uint(fastT[(x&0xff|esc<<8)&511])
-		m := uint(modrmT[x>>8&0x7ff]) & -(f >> 5 & 1)
-		if f != 0 {
-			n = int(1 + rex + esc + f&fxImm + m + w&-(f>>6&1))
-		}
-		if n == 0 {
-			n = sc.slowA(b, iA, addr, st)
-		}
-		iA += n
-		{
-			n := 0
-			// fastLen, inlined by hand (the compiler does not: too costly)
-			x := uint(binary.LittleEndian.Uint64(b[iB:]))
-			var rex, esc uint
-			if x&0xf0 == 0x40 {
-				rex = 1
+	for iA < mid && iB < fastEnd {
+		// k steps of at most 16 bytes keep both streams in bounds: the inner loop
+		// needs no other test.
+		k := min(mid-iA, fastEnd-iB)>>4 + 1
+		k0 := k
+		iA, iB, k = fastRun2(b, iA, iB, k)
+		steps += int64(k0 - k)
+		if k > 0 { // one stream or both take the slow path
+			n := fastLen(binary.LittleEndian.Uint64(b[iA : iA+8 : iA+8]))
+			if n == 0 {
+				n = sc.slowA(b, iA, addr, st)
 			}
-			w := x >> 1 & (rex << 2)
-			x >>= rex << 3
-			if x&0xff == 0x0f {
-				esc = 1
-			}
-			x >>= esc << 3
-			f := uint(fastT[(x&0xff|esc<<8)&511])
-			m := uint(modrmT[x>>8&0x7ff]) & -(f >> 5 & 1)
-			if f != 0 {
-				n = int(1 + rex + esc + f&fxImm + m + w&-(f>>6&1))
-			}
+			iA += n
+			n = fastLen(binary.LittleEndian.Uint64(b[iB : iB+8 : iB+8]))
 			if n == 0 {
 				n = sc.slowB(b, iB, winEnd)
 			}
 			iB += n
+			steps++
 		}
-		steps++
 	}
 	st.instructions += steps
 	sB += steps
@@ -196,7 +152,7 @@ func (sc *scanner) chunkX86(b []byte, limit int, addr uint64, st *stats) int {
 		sB++
 		n := 0
 		if iB < fastEnd {
-			n = fastLen(binary.LittleEndian.Uint64(b[iB:]))
+			n = fastLen(binary.LittleEndian.Uint64(b[iB : iB+8 : iB+8]))
 		}
 		if n == 0 {
 			n = sc.slowB(b, iB, winEnd)
@@ -241,7 +197,7 @@ func (sc *scanner) streamA(b []byte, i, end, fastEnd int, addr uint64, st *stats
 		steps++
 		n := 0
 		if i < fastEnd {
-			n = fastLen(binary.LittleEndian.Uint64(b[i:]))
+			n = fastLen(binary.LittleEndian.Uint64(b[i : i+8 : i+8]))
 		}
 		if n == 0 {
 			n = sc.slowA(b, i, addr, st)
@@ -295,4 +251,51 @@ func (sc *scanner) slowB(b []byte, i, winEnd int) int {
 		sc.evB = append(sc.evB, x86Event{pos: int32(i), mask: m})
 	}
 	return in.n
+}
+
+// fastRun2 advances streams A and B from iA and iB by at most k steps of one
+// fast-path instruction each, and returns where they stand and the steps left (more
+// than 0 when one of them meets an instruction for the slow path). The caller
+// guarantees that k steps stay in b. It makes no call, so that the compiler keeps
+// both streams in registers; fastLen is inlined by hand (too costly for the compiler).
+func fastRun2(b []byte, iA, iB, k int) (int, int, int) {
+	for ; k > 0; k-- {
+		var nA, nB uint
+		{
+			x := uint(binary.LittleEndian.Uint64(b[iA : iA+8 : iA+8]))
+			var rex, esc uint
+			if x&0xf0 == 0x40 {
+				rex = 1
+			}
+			r := rex + rex&(x>>3) // 0, 1 with REX, 2 with REX.W
+			x >>= rex << 3
+			if x&0xff == 0x0f {
+				esc = 1
+			}
+			x >>= esc << 3
+			f := uint(fastX[(r<<9|esc<<8|x&0xff)&2047])
+			nA = f&fxLen + uint(modrmT[x>>8&0x7ff])*(f>>5)
+		}
+		{
+			x := uint(binary.LittleEndian.Uint64(b[iB : iB+8 : iB+8]))
+			var rex, esc uint
+			if x&0xf0 == 0x40 {
+				rex = 1
+			}
+			r := rex + rex&(x>>3)
+			x >>= rex << 3
+			if x&0xff == 0x0f {
+				esc = 1
+			}
+			x >>= esc << 3
+			f := uint(fastX[(r<<9|esc<<8|x&0xff)&2047])
+			nB = f&fxLen + uint(modrmT[x>>8&0x7ff])*(f>>5)
+		}
+		if min(nA, nB) == 0 {
+			break
+		}
+		iA += int(nA)
+		iB += int(nB)
+	}
+	return iA, iB, k
 }
