@@ -44,13 +44,11 @@ type scanner struct {
 	buf   []byte
 	guard guard
 
-	// The x86-64 scan's two-stream decoder (see x86scan.go).
-	chunk  int        // bytes read at a time: chunkSize, smaller in tests
-	split  int        // decode a chunk in two streams when it holds this much code
-	window int        // bytes of the second stream's start in which the first must meet it
-	starts []byte     // starts[j]: the second stream decoded an instruction at mid+j
-	evB    []x86Event // the second stream's events, committed once the streams meet
-	undecB int64      // the second stream's undecodable bytes
+	// The x86-64 scan's interleaved streams (see x86scan.go).
+	chunk   int // bytes read at a time: chunkSize, smaller in tests
+	split   int // decode a chunk in several streams when it holds this much code
+	window  int // bytes of a stream's start in which the previous one must meet it
+	streams [x86Streams]x86Stream
 }
 
 // newScanner returns a scanner whose buffer holds a chunk, or the largest range when

@@ -9,18 +9,19 @@ import (
 
 // The x86-64 linear sweep decodes one instruction after another: each length depends
 // on the bytes at the position the previous one ended, so a single sweep is a chain of
-// dependent loads that keeps the CPU waiting. scanX86 runs two sweeps through a chunk
-// at once, interleaved in one loop so that the CPU overlaps their chains: stream A
-// from the start of the chunk, stream B from its middle. x86 decoding
-// resynchronises within a few instructions, so when A reaches the middle it
-// continues until it stands on an instruction start that B decoded (B records them
-// in its first window bytes); from there on, B's instructions are A's. What B found
-// before that point is dropped: it counts its events (extension uses, CPUID,
-// undecodable bytes) in a list and its starts in the window, and only those at or
-// after the meeting point are committed. When A does not meet B within the window
-// (data in the code), A decodes the rest of the chunk alone and B's work is dropped.
-// The result is the serial sweep's, exactly: the tests compare the two on real
-// executables and fuzzed bytes.
+// dependent loads that keeps the CPU waiting. scanX86 runs several sweeps through a
+// chunk at once (x86Streams), interleaved in one loop so that the CPU overlaps their
+// chains: stream j starts at the j-th quarter of the chunk. x86 decoding
+// resynchronises within a few instructions, so when stream j reaches the start of
+// stream j+1 it continues until it stands on an instruction start that j+1 decoded
+// (j+1 records them in its first window bytes): from that meeting point on, j+1's
+// instructions are j's. What a stream found before its meeting point is dropped:
+// streams other than the first keep their events (extension uses, CPUID, undecodable
+// bytes) in a list, and only those at or after the meeting point are committed, in
+// address order. When a stream does not meet the next one within the window (data in
+// the code), it decodes the rest of the chunk alone and the later streams' work is
+// dropped. The result is the serial sweep's, exactly: the tests compare the two on
+// real executables and on fuzzed bytes.
 
 const (
 	// splitSize is the least code in a chunk for which the two streams pay off.
@@ -29,7 +30,10 @@ const (
 	syncWindow = 2 << 10
 )
 
-// x86Event is an event of stream B: an extension use, CPUID or an undecodable byte
+// x86Streams is the number of interleaved sweeps (fastRun4).
+const x86Streams = 4
+
+// x86Event is an event of a stream other than the first: an extension use, CPUID or an undecodable byte
 // at an offset in the chunk.
 type x86Event struct {
 	pos  int32
@@ -79,6 +83,18 @@ func (sc *scanner) scanX86(ctx context.Context, rg Range, st *stats) error {
 	}
 }
 
+// x86Stream is the state of one sweep through a chunk.
+type x86Stream struct {
+	i      int        // where it stands
+	end    int        // where the next stream starts (the chunk's limit for the last)
+	start  int        // where it started
+	winEnd int        // the end of its window: start+window
+	steps  int64      // instructions and undecodable bytes it decoded
+	undec  int64      // undecodable bytes among them
+	starts []byte     // starts[j]: it decoded an instruction at start+j, in its window
+	ev     []x86Event // its events (the first stream commits its own at once)
+}
+
 // chunkX86 decodes the instructions of b that start before limit and returns the
 // offset where the sweep ended; addr is the address of b[0].
 func (sc *scanner) chunkX86(b []byte, limit int, addr uint64, st *stats) int {
@@ -86,86 +102,134 @@ func (sc *scanner) chunkX86(b []byte, limit int, addr uint64, st *stats) int {
 	// plain 0F map, no extension) by table; everything else, and the last 16 bytes,
 	// go through decodeX86.
 	fastEnd := len(b) - 16
-	mid := limit / 2
-	if limit < sc.split || sc.window <= 0 || mid > fastEnd {
+	seg := limit / x86Streams
+	win := min(sc.window, seg)
+	if limit < sc.split || win <= 0 || (x86Streams-1)*seg+win > fastEnd {
 		return sc.streamA(b, 0, limit, fastEnd, addr, st)
 	}
-	win := min(sc.window, fastEnd-mid)
-	winEnd := mid + win
-	if cap(sc.starts) < win {
-		sc.starts = make([]byte, win)
-	}
-	starts := sc.starts[:win]
-	clear(starts)
-	sc.evB = sc.evB[:0]
-	sc.undecB = 0
-	// B decodes its window alone, recording where its instructions start.
-	iB := mid
-	var sB int64 // B's steps: instructions and undecodable bytes
-	for iB < winEnd {
-		starts[iB-mid] = 1
-		sB++
-		n := fastLen(binary.LittleEndian.Uint64(b[iB : iB+8 : iB+8]))
-		if n == 0 {
-			n = sc.slowB(b, iB, winEnd)
+	ss := &sc.streams
+	for j := range ss {
+		s := &ss[j]
+		*s = x86Stream{i: j * seg, start: j * seg, end: (j + 1) * seg, winEnd: j*seg + win,
+			starts: s.starts[:0], ev: s.ev[:0]}
+		if j == x86Streams-1 {
+			s.end = limit
 		}
-		iB += n
+		if j == 0 {
+			continue
+		}
+		// Stream j decodes its window alone, recording where its instructions start.
+		if cap(s.starts) < win {
+			s.starts = make([]byte, win)
+		}
+		s.starts = s.starts[:win]
+		clear(s.starts)
+		for s.i < s.winEnd {
+			s.starts[s.i-s.start] = 1
+			s.i = sc.step(j, b, s.i, fastEnd, addr, st)
+		}
 	}
-	// A from the start and B from the end of its window, interleaved. The inner loop
-	// has the fast path of both, inlined by hand (fastLen is too costly for the
-	// compiler to inline) and no call, so that the compiler keeps the streams in
-	// registers; it leaves to let either stream take the slow path.
-	iA := 0
-	var steps int64 // steps of each stream
-	for iA < mid && iB < fastEnd {
-		// k steps of at most 16 bytes keep both streams in bounds: the inner loop
-		// needs no other test.
-		k := min(mid-iA, fastEnd-iB)>>4 + 1
-		k0 := k
-		iA, iB, k = fastRun2(b, iA, iB, k)
-		steps += int64(k0 - k)
-		if k > 0 { // one stream or both take the slow path
-			n := fastLen(binary.LittleEndian.Uint64(b[iA : iA+8 : iA+8]))
-			if n == 0 {
-				n = sc.slowA(b, iA, addr, st)
-			}
-			iA += n
-			n = fastLen(binary.LittleEndian.Uint64(b[iB : iB+8 : iB+8]))
-			if n == 0 {
-				n = sc.slowB(b, iB, winEnd)
-			}
-			iB += n
-			steps++
+	// All streams, interleaved: fastRun4 runs the fast path of the four, and returns
+	// when one of them meets an instruction for the slow path.
+	s0, s1, s2, s3 := &ss[0], &ss[1], &ss[2], &ss[3]
+	i0, i1, i2, i3 := s0.i, s1.i, s2.i, s3.i
+	e3 := min(s3.end, fastEnd)
+	var steps int64
+	for i0 < s0.end && i1 < s1.end && i2 < s2.end && i3 < e3 {
+		// k steps of at most 16 bytes keep every stream in bounds.
+		k := min(s0.end-i0, s1.end-i1, s2.end-i2, e3-i3)>>4 + 1
+		var left int
+		i0, i1, i2, i3, left = fastRun4(b, i0, i1, i2, i3, k)
+		steps += int64(k - left)
+		if left > 0 { // one stream or more take the slow path: all step once
+			i0 = sc.step(0, b, i0, fastEnd, addr, st)
+			i1 = sc.step(1, b, i1, fastEnd, addr, st)
+			i2 = sc.step(2, b, i2, fastEnd, addr, st)
+			i3 = sc.step(3, b, i3, fastEnd, addr, st)
 		}
 	}
 	st.instructions += steps
-	sB += steps
-	iA = sc.streamA(b, iA, mid, fastEnd, addr, st)
-	// A looks for an instruction start of B.
-	for iA < winEnd && starts[iA-mid] == 0 {
-		iA = sc.streamA(b, iA, iA+1, fastEnd, addr, st)
+	s0.i, s1.i, s2.i, s3.i = i0, i1, i2, i3
+	for j := 1; j < x86Streams; j++ {
+		ss[j].steps += steps
 	}
-	if iA >= winEnd { // A did not meet B: it decodes the rest alone
-		return sc.streamA(b, iA, limit, fastEnd, addr, st)
-	}
-	for iB < limit {
-		sB++
-		n := 0
-		if iB < fastEnd {
-			n = fastLen(binary.LittleEndian.Uint64(b[iB : iB+8 : iB+8]))
+	// Each stream finishes its part alone.
+	for j := range ss {
+		s := &ss[j]
+		for s.i < s.end {
+			s.i = sc.step(j, b, s.i, fastEnd, addr, st)
 		}
-		if n == 0 {
-			n = sc.slowB(b, iB, winEnd)
-		}
-		iB += n
 	}
-	// Commit what B found from the meeting point p on.
-	p := iA
+	// Stream cur is valid from its meeting point p on; it looks for the next
+	// stream's instruction starts.
+	cur, p := 0, 0
+	for j := 1; j < x86Streams; j++ {
+		s, next := &ss[cur], &ss[j]
+		for s.i < next.winEnd && next.starts[s.i-next.start] == 0 {
+			s.i = sc.step(cur, b, s.i, fastEnd, addr, st)
+		}
+		if s.i >= next.winEnd { // it did not meet the next stream: it decodes the rest alone
+			for s.i < limit {
+				s.i = sc.step(cur, b, s.i, fastEnd, addr, st)
+			}
+			break
+		}
+		sc.commit(cur, p, addr, st)
+		cur, p = j, s.i
+	}
+	sc.commit(cur, p, addr, st)
+	return ss[cur].i
+}
+
+// step decodes the instruction of stream j at b[i:] and returns where the stream
+// goes next. What the first stream finds counts at once, the others' later
+// (commit); every step counts as an instruction unless it is an undecodable byte.
+func (sc *scanner) step(j int, b []byte, i, fastEnd int, addr uint64, st *stats) int {
+	if i < fastEnd {
+		if n := fastLen(binary.LittleEndian.Uint64(b[i : i+8 : i+8])); n != 0 {
+			if j == 0 {
+				st.instructions++
+			} else {
+				sc.streams[j].steps++
+			}
+			return i + n
+		}
+	}
+	if j == 0 {
+		st.instructions++
+		return i + sc.slowA(b, i, addr, st)
+	}
+	s := &sc.streams[j]
+	s.steps++
+	in := decodeX86(b[i:])
+	if in.n == 0 || in.invalid {
+		s.undec++
+		if i < s.winEnd {
+			s.ev = append(s.ev, x86Event{pos: int32(i), mask: evUndecodable})
+		}
+		return i + 1
+	}
+	if in.ext != 0 || in.cpuid {
+		m := in.ext
+		if in.cpuid {
+			m |= evCPUID
+		}
+		s.ev = append(s.ev, x86Event{pos: int32(i), mask: m})
+	}
+	return i + in.n
+}
+
+// commit adds to st what stream j (not the first) found from its meeting point p on.
+func (sc *scanner) commit(j, p int, addr uint64, st *stats) {
+	if j == 0 {
+		return
+	}
+	s := &sc.streams[j]
 	var before, undecBefore int64
-	for _, s := range starts[:p-mid] {
-		before += int64(s)
+	for _, v := range s.starts[:p-s.start] {
+		before += int64(v)
 	}
-	for _, e := range sc.evB {
+	for _, e := range s.ev {
 		if int(e.pos) < p {
 			if e.mask&evUndecodable != 0 {
 				undecBefore++
@@ -183,10 +247,9 @@ func (sc *scanner) chunkX86(b []byte, limit int, addr uint64, st *stats) int {
 			st.cpuid++
 		}
 	}
-	undec := sc.undecB - undecBefore
+	undec := s.undec - undecBefore
 	st.undecodable += undec
-	st.instructions += sB - before - undec
-	return iB
+	st.instructions += s.steps - before - undec
 }
 
 // streamA decodes alone from offset i while i < end and returns the offset where it
@@ -208,9 +271,9 @@ func (sc *scanner) streamA(b []byte, i, end, fastEnd int, addr uint64, st *stats
 	return i
 }
 
-// slowA decodes the instruction at b[i:] with the full decoder for stream A,
-// committing it to st, and returns how far to advance. The caller counts every step
-// as an instruction: an undecodable byte takes its count back.
+// slowA decodes the instruction at b[i:] with the full decoder for the first
+// stream, committing it to st, and returns how far to advance. The caller counts
+// every step as an instruction: an undecodable byte takes its count back.
 func (sc *scanner) slowA(b []byte, i int, addr uint64, st *stats) int {
 	in := decodeX86(b[i:])
 	if in.n == 0 || in.invalid { // truncated at the end of the code, or invalid
@@ -231,38 +294,17 @@ func (sc *scanner) slowA(b []byte, i int, addr uint64, st *stats) int {
 	return in.n
 }
 
-// slowB decodes the instruction at b[i:] with the full decoder for stream B,
-// recording its events, and returns how far to advance. Undecodable bytes are
-// recorded only in the window (before it, A and B meet or B is dropped).
-func (sc *scanner) slowB(b []byte, i, winEnd int) int {
-	in := decodeX86(b[i:])
-	if in.n == 0 || in.invalid {
-		sc.undecB++
-		if i < winEnd {
-			sc.evB = append(sc.evB, x86Event{pos: int32(i), mask: evUndecodable})
-		}
-		return 1
-	}
-	if in.ext != 0 || in.cpuid {
-		m := in.ext
-		if in.cpuid {
-			m |= evCPUID
-		}
-		sc.evB = append(sc.evB, x86Event{pos: int32(i), mask: m})
-	}
-	return in.n
-}
-
-// fastRun2 advances streams A and B from iA and iB by at most k steps of one
-// fast-path instruction each, and returns where they stand and the steps left (more
-// than 0 when one of them meets an instruction for the slow path). The caller
-// guarantees that k steps stay in b. It makes no call, so that the compiler keeps
-// both streams in registers; fastLen is inlined by hand (too costly for the compiler).
-func fastRun2(b []byte, iA, iB, k int) (int, int, int) {
+// fastRun4 advances four streams from i0..i3 by at most k steps of one fast-path
+// instruction each, and returns where they stand and the steps left (more than 0
+// when one of them meets an instruction for the slow path: none advanced in that
+// step). The caller guarantees that k steps of 16 bytes stay in b. It makes no call,
+// so that the compiler keeps the streams in registers, and inlines fastLen by hand
+// (too costly for the compiler to inline): keep the copies the same.
+func fastRun4(b []byte, i0, i1, i2, i3, k int) (int, int, int, int, int) {
 	for ; k > 0; k-- {
-		var nA, nB uint
+		var n0, n1, n2, n3 uint
 		{
-			x := uint(binary.LittleEndian.Uint64(b[iA : iA+8 : iA+8]))
+			x := uint(binary.LittleEndian.Uint64(b[i0 : i0+8 : i0+8]))
 			var rex, esc uint
 			if x&0xf0 == 0x40 {
 				rex = 1
@@ -274,28 +316,60 @@ func fastRun2(b []byte, iA, iB, k int) (int, int, int) {
 			}
 			x >>= esc << 3
 			f := uint(fastX[(r<<9|esc<<8|x&0xff)&2047])
-			nA = f&fxLen + uint(modrmT[x>>8&0x7ff])*(f>>5)
+			n0 = f&fxLen + uint(modrmT[x>>8&0x7ff])*(f>>5)
 		}
 		{
-			x := uint(binary.LittleEndian.Uint64(b[iB : iB+8 : iB+8]))
+			x := uint(binary.LittleEndian.Uint64(b[i1 : i1+8 : i1+8]))
 			var rex, esc uint
 			if x&0xf0 == 0x40 {
 				rex = 1
 			}
-			r := rex + rex&(x>>3)
+			r := rex + rex&(x>>3) // 0, 1 with REX, 2 with REX.W
 			x >>= rex << 3
 			if x&0xff == 0x0f {
 				esc = 1
 			}
 			x >>= esc << 3
 			f := uint(fastX[(r<<9|esc<<8|x&0xff)&2047])
-			nB = f&fxLen + uint(modrmT[x>>8&0x7ff])*(f>>5)
+			n1 = f&fxLen + uint(modrmT[x>>8&0x7ff])*(f>>5)
 		}
-		if min(nA, nB) == 0 {
+		{
+			x := uint(binary.LittleEndian.Uint64(b[i2 : i2+8 : i2+8]))
+			var rex, esc uint
+			if x&0xf0 == 0x40 {
+				rex = 1
+			}
+			r := rex + rex&(x>>3) // 0, 1 with REX, 2 with REX.W
+			x >>= rex << 3
+			if x&0xff == 0x0f {
+				esc = 1
+			}
+			x >>= esc << 3
+			f := uint(fastX[(r<<9|esc<<8|x&0xff)&2047])
+			n2 = f&fxLen + uint(modrmT[x>>8&0x7ff])*(f>>5)
+		}
+		{
+			x := uint(binary.LittleEndian.Uint64(b[i3 : i3+8 : i3+8]))
+			var rex, esc uint
+			if x&0xf0 == 0x40 {
+				rex = 1
+			}
+			r := rex + rex&(x>>3) // 0, 1 with REX, 2 with REX.W
+			x >>= rex << 3
+			if x&0xff == 0x0f {
+				esc = 1
+			}
+			x >>= esc << 3
+			f := uint(fastX[(r<<9|esc<<8|x&0xff)&2047])
+			n3 = f&fxLen + uint(modrmT[x>>8&0x7ff])*(f>>5)
+		}
+		if min(n0, n1, n2, n3) == 0 {
 			break
 		}
-		iA += int(nA)
-		iB += int(nB)
+		i0 += int(n0)
+		i1 += int(n1)
+		i2 += int(n2)
+		i3 += int(n3)
 	}
-	return iA, iB, k
+	return i0, i1, i2, i3, k
 }
