@@ -207,41 +207,44 @@ func FuzzScanX86(f *testing.F) {
 	f.Add([]byte{0x48, 0x8b, 0x04, 0x25, 0, 0, 0, 0, 0xc5, 0xfd, 0xfe, 0xc1, 0x0f, 0xa2, 0xc3}, uint16(40), uint16(64), uint8(16), uint8(3), uint64(1))
 	f.Add(bytes.Repeat(avx512Code, 300), uint16(100), uint16(50), uint8(7), uint8(0), uint64(2))
 	f.Add(bytes.Repeat([]byte{0x66, 0x0f, 0x38, 0xdc, 0xc1, 0x06, 0x0f, 0xc7, 0xf0}, 200), uint16(1000), uint16(30), uint8(200), uint8(1), uint64(3))
-	f.Fuzz(func(t *testing.T, code []byte, chunk, split uint16, window, cuts uint8, seed uint64) {
-		if len(code) == 0 {
-			return
+	f.Fuzz(fuzzScanX86)
+}
+
+// fuzzScanX86 is the body of FuzzScanX86.
+func fuzzScanX86(t *testing.T, code []byte, chunk, split uint16, window, cuts uint8, seed uint64) {
+	if len(code) == 0 {
+		return
+	}
+	// Grow the input into kilobytes of code mixing its bytes with real-looking
+	// instructions, so that streams have room to meet.
+	r := rand.New(rand.NewPCG(seed, uint64(len(code))))
+	var buf []byte
+	for len(buf) < 4<<10 {
+		if r.IntN(4) == 0 {
+			buf = append(buf, x86Samples[r.IntN(len(x86Samples))]...)
+		} else {
+			k := r.IntN(len(code))
+			buf = append(buf, code[k:min(len(code), k+1+r.IntN(16))]...)
 		}
-		// Grow the input into kilobytes of code mixing its bytes with real-looking
-		// instructions, so that streams have room to meet.
-		r := rand.New(rand.NewPCG(seed, uint64(len(code))))
-		var buf []byte
-		for len(buf) < 4<<10 {
-			if r.IntN(4) == 0 {
-				buf = append(buf, x86Samples[r.IntN(len(x86Samples))]...)
-			} else {
-				k := r.IntN(len(code))
-				buf = append(buf, code[k:min(len(code), k+1+r.IntN(16))]...)
-			}
+	}
+	var ranges []Range
+	var guarded []Span
+	off := 0
+	for c := range int(cuts%4) + 1 {
+		n := (len(buf) - off) / (int(cuts%4) + 1 - c)
+		if c == int(cuts%4) {
+			n = len(buf) - off
 		}
-		var ranges []Range
-		var guarded []Span
-		off := 0
-		for c := range int(cuts%4) + 1 {
-			n := (len(buf) - off) / (int(cuts%4) + 1 - c)
-			if c == int(cuts%4) {
-				n = len(buf) - off
-			}
-			ranges = append(ranges, Range{Off: int64(off), Size: int64(n), Addr: 0x1000 + uint64(off)*2})
-			if n > 0 {
-				lo := 0x1000 + uint64(off)*2 + uint64(r.IntN(n))
-				guarded = append(guarded, Span{Lo: lo, Hi: lo + uint64(r.IntN(n))})
-			}
-			off += n
+		ranges = append(ranges, Range{Off: int64(off), Size: int64(n), Addr: 0x1000 + uint64(off)*2})
+		if n > 0 {
+			lo := 0x1000 + uint64(off)*2 + uint64(r.IntN(n))
+			guarded = append(guarded, Span{Lo: lo, Hi: lo + uint64(r.IntN(n))})
 		}
-		slices.SortFunc(guarded, func(a, b Span) int { return int(a.Lo) - int(b.Lo) })
-		cfg := scanConfig{chunk: int(chunk)%8192 + 1, split: int(split) % 4096, window: int(window)}
-		compareScan(t, "fuzz", bytes.NewReader(buf), ranges, guarded, cfg, defaultScan)
-	})
+		off += n
+	}
+	slices.SortFunc(guarded, func(a, b Span) int { return int(a.Lo) - int(b.Lo) })
+	cfg := scanConfig{chunk: int(chunk)%8192 + 1, split: int(split) % 4096, window: int(window)}
+	compareScan(t, "fuzz", bytes.NewReader(buf), ranges, guarded, cfg, defaultScan)
 }
 
 // x86Samples are instructions of every kind the scan tells apart.
@@ -313,5 +316,25 @@ func BenchmarkScanX86Serial(b *testing.B) {
 	}
 	if cpu := cpuTime() - cpu0; cpu > 0 {
 		b.ReportMetric(float64(code.Size())*float64(b.N)/cpu.Seconds()/1e6, "MB/s-cpu")
+	}
+}
+
+// TestScanX86Random runs the fuzz test's invariant on pseudo-random inputs, many more
+// than the seeds, on every go test.
+func TestScanX86Random(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 2026))
+	n := 800
+	if testing.Short() {
+		n = 100
+	}
+	for range n {
+		code := make([]byte, 1+r.IntN(300))
+		for i := range code {
+			code[i] = byte(r.Uint32())
+		}
+		fuzzScanX86(t, code, uint16(r.Uint32()), uint16(r.Uint32()), uint8(r.Uint32()), uint8(r.Uint32()), r.Uint64())
+		if t.Failed() {
+			break
+		}
 	}
 }
