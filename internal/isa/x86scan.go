@@ -139,13 +139,33 @@ func (sc *scanner) chunkX86(b []byte, limit int, addr uint64, st *stats) int {
 		// k steps of at most 16 bytes keep every stream in bounds.
 		k := min(s0.end-i0, s1.end-i1, s2.end-i2, e3-i3)>>4 + 1
 		var left int
-		i0, i1, i2, i3, left = fastRun4(b, i0, i1, i2, i3, k)
+		var slow uint
+		i0, i1, i2, i3, left, slow = fastRun4(b, i0, i1, i2, i3, k)
 		steps += int64(k - left)
-		if left > 0 { // one stream or more take the slow path: all step once
-			i0 = sc.step(0, b, i0, fastEnd, addr, st)
-			i1 = sc.step(1, b, i1, fastEnd, addr, st)
-			i2 = sc.step(2, b, i2, fastEnd, addr, st)
-			i3 = sc.step(3, b, i3, fastEnd, addr, st)
+		if left == 0 {
+			continue
+		}
+		// The streams in slow stand on an instruction for the slow path; the
+		// others made one more fast step.
+		if slow&1 != 0 {
+			i0 = sc.slowStep(0, b, i0, addr, st)
+		} else {
+			st.instructions++
+		}
+		if slow&2 != 0 {
+			i1 = sc.slowStep(1, b, i1, addr, st)
+		} else {
+			s1.steps++
+		}
+		if slow&4 != 0 {
+			i2 = sc.slowStep(2, b, i2, addr, st)
+		} else {
+			s2.steps++
+		}
+		if slow&8 != 0 {
+			i3 = sc.slowStep(3, b, i3, addr, st)
+		} else {
+			s3.steps++
 		}
 	}
 	st.instructions += steps
@@ -195,6 +215,11 @@ func (sc *scanner) step(j int, b []byte, i, fastEnd int, addr uint64, st *stats)
 			return i + n
 		}
 	}
+	return sc.slowStep(j, b, i, addr, st)
+}
+
+// slowStep is step for an instruction that the fast path does not decode.
+func (sc *scanner) slowStep(j int, b []byte, i int, addr uint64, st *stats) int {
 	if j == 0 {
 		st.instructions++
 		return i + sc.slowA(b, i, addr, st)
@@ -295,12 +320,12 @@ func (sc *scanner) slowA(b []byte, i int, addr uint64, st *stats) int {
 }
 
 // fastRun4 advances four streams from i0..i3 by at most k steps of one fast-path
-// instruction each, and returns where they stand and the steps left (more than 0
-// when one of them meets an instruction for the slow path: none advanced in that
-// step). The caller guarantees that k steps of 16 bytes stay in b. It makes no call,
+// instruction each, and returns where they stand, the steps left and which streams
+// stand on an instruction for the slow path (bit j for stream j). When that is one
+// or more, the others made one more step, not counted in the steps done (k-left). The caller guarantees that k steps of 16 bytes stay in b. It makes no call,
 // so that the compiler keeps the streams in registers, and inlines fastLen by hand
 // (too costly for the compiler to inline): keep the copies the same.
-func fastRun4(b []byte, i0, i1, i2, i3, k int) (int, int, int, int, int) {
+func fastRun4(b []byte, i0, i1, i2, i3, k int) (_, _, _, _, _ int, slow uint) {
 	for ; k > 0; k-- {
 		var n0, n1, n2, n3 uint
 		{
@@ -363,13 +388,22 @@ func fastRun4(b []byte, i0, i1, i2, i3, k int) (int, int, int, int, int) {
 			f := uint(fastX[(r<<9|esc<<8|x&0xff)&2047])
 			n3 = f&fxLen + uint(modrmT[x>>8&0x7ff])*(f>>5)
 		}
-		if min(n0, n1, n2, n3) == 0 {
-			break
-		}
 		i0 += int(n0)
 		i1 += int(n1)
 		i2 += int(n2)
 		i3 += int(n3)
+		if min(n0, n1, n2, n3) == 0 {
+			slow = zero(n0) | zero(n1)<<1 | zero(n2)<<2 | zero(n3)<<3
+			break
+		}
 	}
-	return i0, i1, i2, i3, k
+	return i0, i1, i2, i3, k, slow
+}
+
+// zero is 1 when n is 0, else 0.
+func zero(n uint) uint {
+	if n == 0 {
+		return 1
+	}
+	return 0
 }
