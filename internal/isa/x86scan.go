@@ -173,7 +173,41 @@ func (sc *scanner) chunkX86(b []byte, limit int, addr uint64, st *stats) int {
 	for j := 1; j < x86Streams; j++ {
 		ss[j].steps += steps
 	}
-	// Each stream finishes its part alone.
+	// The streams that have not reached their end go on two at a time, then alone.
+	for {
+		a, c := -1, -1
+		for j := range ss {
+			if ss[j].i < min(ss[j].end, fastEnd) {
+				a, c = c, j
+			}
+		}
+		if a < 0 {
+			break
+		}
+		sa, sc2 := &ss[a], &ss[c]
+		ea, ec := min(sa.end, fastEnd), min(sc2.end, fastEnd)
+		for sa.i < ea && sc2.i < ec {
+			k := min(ea-sa.i, ec-sc2.i)>>4 + 1
+			var left int
+			var slow uint
+			sa.i, sc2.i, left, slow = fastRun2(b, sa.i, sc2.i, k)
+			sc.count(a, int64(k-left), st)
+			sc.count(c, int64(k-left), st)
+			if left == 0 {
+				continue
+			}
+			if slow&1 != 0 {
+				sa.i = sc.slowStep(a, b, sa.i, addr, st)
+			} else {
+				sc.count(a, 1, st)
+			}
+			if slow&2 != 0 {
+				sc2.i = sc.slowStep(c, b, sc2.i, addr, st)
+			} else {
+				sc.count(c, 1, st)
+			}
+		}
+	}
 	for j := range ss {
 		s := &ss[j]
 		for s.i < s.end {
@@ -242,6 +276,15 @@ func (sc *scanner) slowStep(j int, b []byte, i int, addr uint64, st *stats) int 
 		s.ev = append(s.ev, x86Event{pos: int32(i), mask: m})
 	}
 	return i + in.n
+}
+
+// count counts n steps of stream j.
+func (sc *scanner) count(j int, n int64, st *stats) {
+	if j == 0 {
+		st.instructions += n
+	} else {
+		sc.streams[j].steps += n
+	}
 }
 
 // commit adds to st what stream j (not the first) found from its meeting point p on.
@@ -406,4 +449,48 @@ func zero(n uint) uint {
 		return 1
 	}
 	return 0
+}
+
+// fastRun2 is fastRun4 for two streams.
+func fastRun2(b []byte, i0, i1, k int) (_, _, _ int, slow uint) {
+	for ; k > 0; k-- {
+		var n0, n1 uint
+		{
+			x := uint(binary.LittleEndian.Uint64(b[i0 : i0+8 : i0+8]))
+			var rex, esc uint
+			if x&0xf0 == 0x40 {
+				rex = 1
+			}
+			r := rex + rex&(x>>3) // 0, 1 with REX, 2 with REX.W
+			x >>= rex << 3
+			if x&0xff == 0x0f {
+				esc = 1
+			}
+			x >>= esc << 3
+			f := uint(fastX[(r<<9|esc<<8|x&0xff)&2047])
+			n0 = f&fxLen + uint(modrmT[x>>8&0x7ff])*(f>>5)
+		}
+		{
+			x := uint(binary.LittleEndian.Uint64(b[i1 : i1+8 : i1+8]))
+			var rex, esc uint
+			if x&0xf0 == 0x40 {
+				rex = 1
+			}
+			r := rex + rex&(x>>3) // 0, 1 with REX, 2 with REX.W
+			x >>= rex << 3
+			if x&0xff == 0x0f {
+				esc = 1
+			}
+			x >>= esc << 3
+			f := uint(fastX[(r<<9|esc<<8|x&0xff)&2047])
+			n1 = f&fxLen + uint(modrmT[x>>8&0x7ff])*(f>>5)
+		}
+		i0 += int(n0)
+		i1 += int(n1)
+		if min(n0, n1) == 0 {
+			slow = zero(n0) | zero(n1)<<1
+			break
+		}
+	}
+	return i0, i1, k, slow
 }
