@@ -98,6 +98,8 @@ func fastLenX86(b []byte) int {
 // scanX86 inlines it by hand: keep the copies the same.
 func fastLen(d uint64) int {
 	x := uint(d)
+	p := uint(pfxT[x&0xff]) // prefix class, and 8 when x starts with a prefix
+	x >>= p & 8
 	var rex, esc uint
 	if x&0xf0 == 0x40 {
 		rex = 1
@@ -108,7 +110,7 @@ func fastLen(d uint64) int {
 		esc = 1
 	}
 	x >>= esc << 3
-	f := uint(fastX[(r<<9|esc<<8|x&0xff)&2047])
+	f := uint(fastX[((p&3)<<11|r<<9|esc<<8|x&0xff)&8191])
 	return int(f&fxLen + uint(modrmT[x>>8&0x7ff])*(f>>5))
 }
 
@@ -117,32 +119,50 @@ const (
 	fxLen = 0x1f // prefix, opcode and immediate bytes; fxModRM is the only bit above
 )
 
-// fastX is the fast table by REX (index bits 9..10: none, REX, REX.W), 0F escape
-// (bit 8) and opcode (bits 0..7): the bytes an instruction takes apart from its
-// ModRM, SIB and displacement in fxLen, with fxModRM. modrmT is the length of a
-// ModRM byte (index bits 0..7) with its SIB and displacement, given the low three
-// bits of the byte after it (bits 8..10, the SIB's base).
+// pfxT classifies the first byte of an instruction: 0 for none of the prefixes the
+// fast path takes, 8|1 for 66 (operand size), 8|2 for F3, 8|3 for F2.
+var pfxT = [256]uint8{0x66: 8 | 1, 0xf3: 8 | 2, 0xf2: 8 | 3}
+
+// fastX is the fast table by prefix (index bits 11..12: none, 66, F3, F2), REX
+// (bits 9..10: none, REX, REX.W), 0F escape (bit 8) and opcode (bits 0..7): the
+// bytes an instruction takes apart from its ModRM, SIB and displacement in fxLen,
+// with fxModRM; 0 when it is not for the fast path. modrmT is the length of a ModRM
+// byte (index bits 0..7) with its SIB and displacement, given the low three bits of
+// the byte after it (bits 8..10, the SIB's base).
 var fastX, modrmT = buildFastX()
 
-func buildFastX() (ft [2048]uint8, mt [2048]uint8) {
-	for r := range 3 {
-		for esc := range 2 {
-			for c := range 256 {
-				f := fast0[c]
-				if esc == 1 {
-					f = fast1[c]
-				}
-				if f == 0 {
-					continue
-				}
-				n := 1 + min(r, 1) + esc + int(f&fxImm)
-				if f&fxImmV != 0 {
-					n += 4
-					if r == 2 {
-						n += 4
+func buildFastX() (ft [8192]uint8, mt [2048]uint8) {
+	mps := [4]byte{0, 0x66, 0xf3, 0xf2}
+	for p, mp := range mps {
+		for r := range 3 {
+			for esc := range 2 {
+				for c := range 256 {
+					f, e := fast0[c], map0[c]
+					if esc == 1 {
+						f, e = fast1[c], map1[c]
 					}
+					if f == 0 || esc == 1 && !noClass0F(byte(c), mp) {
+						continue
+					}
+					imm := int(f & fxImm)
+					switch e & immMask {
+					case immZ:
+						if mp == 0x66 {
+							imm = 2
+						}
+					case immV:
+						switch {
+						case r == 2:
+							imm = 8
+						case mp == 0x66:
+							imm = 2
+						default:
+							imm = 4
+						}
+					}
+					n := min(p, 1) + min(r, 1) + esc + 1 + imm
+					ft[p<<11|r<<9|esc<<8|c] = uint8(n) | f&fxModRM
 				}
-				ft[r<<9|esc<<8|c] = uint8(n) | f&fxModRM
 			}
 		}
 	}
@@ -157,4 +177,15 @@ func buildFastX() (ft [2048]uint8, mt [2048]uint8) {
 		mt[i] = m
 	}
 	return
+}
+
+// noClass0F reports whether 0F op with mandatory prefix mp belongs to no extension,
+// whatever its ModRM and REX.W.
+func noClass0F(op, mp byte) bool {
+	for m := range 256 {
+		if class0F(op, byte(m), mp, false) != 0 || class0F(op, byte(m), mp, true) != 0 {
+			return false
+		}
+	}
+	return true
 }

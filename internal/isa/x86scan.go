@@ -373,6 +373,8 @@ func fastRun4(b []byte, i0, i1, i2, i3, k int) (_, _, _, _, _ int, slow uint) {
 		var n0, n1, n2, n3 uint
 		{
 			x := uint(binary.LittleEndian.Uint64(b[i0 : i0+8 : i0+8]))
+			p := uint(pfxT[x&0xff])
+			x >>= p & 8
 			var rex, esc uint
 			if x&0xf0 == 0x40 {
 				rex = 1
@@ -383,11 +385,13 @@ func fastRun4(b []byte, i0, i1, i2, i3, k int) (_, _, _, _, _ int, slow uint) {
 				esc = 1
 			}
 			x >>= esc << 3
-			f := uint(fastX[(r<<9|esc<<8|x&0xff)&2047])
+			f := uint(fastX[((p&3)<<11|r<<9|esc<<8|x&0xff)&8191])
 			n0 = f&fxLen + uint(modrmT[x>>8&0x7ff])*(f>>5)
 		}
 		{
 			x := uint(binary.LittleEndian.Uint64(b[i1 : i1+8 : i1+8]))
+			p := uint(pfxT[x&0xff])
+			x >>= p & 8
 			var rex, esc uint
 			if x&0xf0 == 0x40 {
 				rex = 1
@@ -398,11 +402,13 @@ func fastRun4(b []byte, i0, i1, i2, i3, k int) (_, _, _, _, _ int, slow uint) {
 				esc = 1
 			}
 			x >>= esc << 3
-			f := uint(fastX[(r<<9|esc<<8|x&0xff)&2047])
+			f := uint(fastX[((p&3)<<11|r<<9|esc<<8|x&0xff)&8191])
 			n1 = f&fxLen + uint(modrmT[x>>8&0x7ff])*(f>>5)
 		}
 		{
 			x := uint(binary.LittleEndian.Uint64(b[i2 : i2+8 : i2+8]))
+			p := uint(pfxT[x&0xff])
+			x >>= p & 8
 			var rex, esc uint
 			if x&0xf0 == 0x40 {
 				rex = 1
@@ -413,11 +419,13 @@ func fastRun4(b []byte, i0, i1, i2, i3, k int) (_, _, _, _, _ int, slow uint) {
 				esc = 1
 			}
 			x >>= esc << 3
-			f := uint(fastX[(r<<9|esc<<8|x&0xff)&2047])
+			f := uint(fastX[((p&3)<<11|r<<9|esc<<8|x&0xff)&8191])
 			n2 = f&fxLen + uint(modrmT[x>>8&0x7ff])*(f>>5)
 		}
 		{
 			x := uint(binary.LittleEndian.Uint64(b[i3 : i3+8 : i3+8]))
+			p := uint(pfxT[x&0xff])
+			x >>= p & 8
 			var rex, esc uint
 			if x&0xf0 == 0x40 {
 				rex = 1
@@ -428,7 +436,7 @@ func fastRun4(b []byte, i0, i1, i2, i3, k int) (_, _, _, _, _ int, slow uint) {
 				esc = 1
 			}
 			x >>= esc << 3
-			f := uint(fastX[(r<<9|esc<<8|x&0xff)&2047])
+			f := uint(fastX[((p&3)<<11|r<<9|esc<<8|x&0xff)&8191])
 			n3 = f&fxLen + uint(modrmT[x>>8&0x7ff])*(f>>5)
 		}
 		i0 += int(n0)
@@ -457,6 +465,8 @@ func fastRun2(b []byte, i0, i1, k int) (_, _, _ int, slow uint) {
 		var n0, n1 uint
 		{
 			x := uint(binary.LittleEndian.Uint64(b[i0 : i0+8 : i0+8]))
+			p := uint(pfxT[x&0xff])
+			x >>= p & 8
 			var rex, esc uint
 			if x&0xf0 == 0x40 {
 				rex = 1
@@ -467,11 +477,13 @@ func fastRun2(b []byte, i0, i1, k int) (_, _, _ int, slow uint) {
 				esc = 1
 			}
 			x >>= esc << 3
-			f := uint(fastX[(r<<9|esc<<8|x&0xff)&2047])
+			f := uint(fastX[((p&3)<<11|r<<9|esc<<8|x&0xff)&8191])
 			n0 = f&fxLen + uint(modrmT[x>>8&0x7ff])*(f>>5)
 		}
 		{
 			x := uint(binary.LittleEndian.Uint64(b[i1 : i1+8 : i1+8]))
+			p := uint(pfxT[x&0xff])
+			x >>= p & 8
 			var rex, esc uint
 			if x&0xf0 == 0x40 {
 				rex = 1
@@ -482,7 +494,7 @@ func fastRun2(b []byte, i0, i1, k int) (_, _, _ int, slow uint) {
 				esc = 1
 			}
 			x >>= esc << 3
-			f := uint(fastX[(r<<9|esc<<8|x&0xff)&2047])
+			f := uint(fastX[((p&3)<<11|r<<9|esc<<8|x&0xff)&8191])
 			n1 = f&fxLen + uint(modrmT[x>>8&0x7ff])*(f>>5)
 		}
 		i0 += int(n0)

@@ -288,34 +288,51 @@ func TestScanX86Synthetic(t *testing.T) {
 	_ = elf.EM_X86_64
 }
 
-// BenchmarkScanX86Serial scans the same code as BenchmarkScanX86 with the serial
-// reference sweep: the baseline of the two-stream scan on the same machine and load.
+// BenchmarkScanX86Serial compares the scan with the serial reference sweep on the
+// same code, machine and load: the Go compiler (as BenchmarkScanX86) and two C
+// libraries (as internal/inspect's BenchmarkScanCLibrary, with their guard spans).
 func BenchmarkScanX86Serial(b *testing.B) {
-	path := toolFor(b, "amd64")
-	f, err := os.Open(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer f.Close()
-	fi, _ := f.Stat()
-	img, err := openImage(f, fi.Size(), false)
-	if err != nil {
-		b.Fatal(err)
-	}
-	code := img.code()
-	b.SetBytes(code.Size())
-	cpu0 := cpuTime()
-	for b.Loop() {
-		var st stats
-		sc := newScanner(f, nil, largest(code.Ranges))
-		for _, rg := range code.Ranges {
-			if err := sc.scanX86Serial(context.Background(), rg, &st); err != nil {
-				b.Fatal(err)
+	for _, p := range []string{"compile", "/lib/x86_64-linux-gnu/libc.so.6", "/usr/lib/x86_64-linux-gnu/libcrypto.so.3"} {
+		for _, serial := range []bool{true, false} {
+			name := filepath.Base(p) + "/streams"
+			if serial {
+				name = filepath.Base(p) + "/serial"
 			}
+			b.Run(name, func(b *testing.B) {
+				if p == "compile" {
+					p = toolFor(b, "amd64")
+				}
+				f, err := os.Open(p)
+				if err != nil {
+					b.Skipf("%v (Debian's libc6 and libssl3 have the libraries)", err)
+				}
+				defer f.Close()
+				fi, _ := f.Stat()
+				img, err := openImage(f, fi.Size(), true)
+				if err != nil {
+					b.Fatal(err)
+				}
+				code := img.code()
+				b.SetBytes(code.Size())
+				cpu0 := cpuTime()
+				for b.Loop() {
+					var st stats
+					sc := newScanner(f, code.Guarded, largest(code.Ranges))
+					for _, rg := range code.Ranges {
+						scan := sc.scanX86
+						if serial {
+							scan = sc.scanX86Serial
+						}
+						if err := scan(context.Background(), rg, &st); err != nil {
+							b.Fatal(err)
+						}
+					}
+				}
+				if cpu := cpuTime() - cpu0; cpu > 0 {
+					b.ReportMetric(float64(code.Size())*float64(b.N)/cpu.Seconds()/1e6, "MB/s-cpu")
+				}
+			})
 		}
-	}
-	if cpu := cpuTime() - cpu0; cpu > 0 {
-		b.ReportMetric(float64(code.Size())*float64(b.N)/cpu.Seconds()/1e6, "MB/s-cpu")
 	}
 }
 
