@@ -98,19 +98,16 @@ func fastLenX86(b []byte) int {
 // scanX86 inlines it by hand: keep the copies the same.
 func fastLen(d uint64) int {
 	x := uint(d)
-	p := uint(pfxT[x&0xff]) // prefix class, and 8 when x starts with a prefix
+	p := uint(pfxT[x&0xff]) // prefix class << 11, and 8 when x starts with a prefix
 	x >>= p & 8
-	var rex, esc uint
-	if x&0xf0 == 0x40 {
-		rex = 1
-	}
-	r := rex + rex&(x>>3) // 0, 1 with REX, 2 with REX.W
-	x >>= rex << 3
+	r := uint(rexT[x&0xff]) // REX, REX.W << 9, and 8 for a REX prefix
+	x >>= r & 8
+	var esc uint
 	if x&0xff == 0x0f {
 		esc = 1
 	}
 	x >>= esc << 3
-	f := uint(fastX[((p&3)<<11|r<<9|esc<<8|x&0xff)&8191])
+	f := uint(fastX[((p|r)&^8|esc<<8|x&0xff)&8191])
 	return int(f&fxLen + uint(modrmT[x>>8&0x7ff])*(f>>5))
 }
 
@@ -119,9 +116,18 @@ const (
 	fxLen = 0x1f // prefix, opcode and immediate bytes; fxModRM is the only bit above
 )
 
-// pfxT classifies the first byte of an instruction: 0 for none of the prefixes the
-// fast path takes, 8|1 for 66 (operand size), 8|2 for F3, 8|3 for F2.
-var pfxT = [256]uint8{0x66: 8 | 1, 0xf3: 8 | 2, 0xf2: 8 | 3}
+// pfxT classifies the first byte of an instruction by the prefixes the fast path
+// takes: the fastX index bits of its class (1<<11 for 66, 2<<11 for F3, 3<<11 for
+// F2) and 8, the bits to skip; 0 for other bytes. rexT does the same for REX (1<<9,
+// 2<<9 with REX.W). The 8 is not part of the index: fastLen clears it.
+var pfxT = [256]uint16{0x66: 1<<11 | 8, 0xf3: 2<<11 | 8, 0xf2: 3<<11 | 8}
+
+var rexT = func() (t [256]uint16) {
+	for c := 0x40; c < 0x50; c++ {
+		t[c] = uint16(1+c>>3&1)<<9 | 8
+	}
+	return
+}()
 
 // fastX is the fast table by prefix (index bits 11..12: none, 66, F3, F2), REX
 // (bits 9..10: none, REX, REX.W), 0F escape (bit 8) and opcode (bits 0..7): the

@@ -375,68 +375,56 @@ func fastRun4(b []byte, i0, i1, i2, i3, k int) (_, _, _, _, _ int, slow uint) {
 			x := uint(binary.LittleEndian.Uint64(b[i0 : i0+8 : i0+8]))
 			p := uint(pfxT[x&0xff])
 			x >>= p & 8
-			var rex, esc uint
-			if x&0xf0 == 0x40 {
-				rex = 1
-			}
-			r := rex + rex&(x>>3) // 0, 1 with REX, 2 with REX.W
-			x >>= rex << 3
+			r := uint(rexT[x&0xff])
+			x >>= r & 8
+			var esc uint
 			if x&0xff == 0x0f {
 				esc = 1
 			}
 			x >>= esc << 3
-			f := uint(fastX[((p&3)<<11|r<<9|esc<<8|x&0xff)&8191])
+			f := uint(fastX[((p|r)&^8|esc<<8|x&0xff)&8191])
 			n0 = f&fxLen + uint(modrmT[x>>8&0x7ff])*(f>>5)
 		}
 		{
 			x := uint(binary.LittleEndian.Uint64(b[i1 : i1+8 : i1+8]))
 			p := uint(pfxT[x&0xff])
 			x >>= p & 8
-			var rex, esc uint
-			if x&0xf0 == 0x40 {
-				rex = 1
-			}
-			r := rex + rex&(x>>3) // 0, 1 with REX, 2 with REX.W
-			x >>= rex << 3
+			r := uint(rexT[x&0xff])
+			x >>= r & 8
+			var esc uint
 			if x&0xff == 0x0f {
 				esc = 1
 			}
 			x >>= esc << 3
-			f := uint(fastX[((p&3)<<11|r<<9|esc<<8|x&0xff)&8191])
+			f := uint(fastX[((p|r)&^8|esc<<8|x&0xff)&8191])
 			n1 = f&fxLen + uint(modrmT[x>>8&0x7ff])*(f>>5)
 		}
 		{
 			x := uint(binary.LittleEndian.Uint64(b[i2 : i2+8 : i2+8]))
 			p := uint(pfxT[x&0xff])
 			x >>= p & 8
-			var rex, esc uint
-			if x&0xf0 == 0x40 {
-				rex = 1
-			}
-			r := rex + rex&(x>>3) // 0, 1 with REX, 2 with REX.W
-			x >>= rex << 3
+			r := uint(rexT[x&0xff])
+			x >>= r & 8
+			var esc uint
 			if x&0xff == 0x0f {
 				esc = 1
 			}
 			x >>= esc << 3
-			f := uint(fastX[((p&3)<<11|r<<9|esc<<8|x&0xff)&8191])
+			f := uint(fastX[((p|r)&^8|esc<<8|x&0xff)&8191])
 			n2 = f&fxLen + uint(modrmT[x>>8&0x7ff])*(f>>5)
 		}
 		{
 			x := uint(binary.LittleEndian.Uint64(b[i3 : i3+8 : i3+8]))
 			p := uint(pfxT[x&0xff])
 			x >>= p & 8
-			var rex, esc uint
-			if x&0xf0 == 0x40 {
-				rex = 1
-			}
-			r := rex + rex&(x>>3) // 0, 1 with REX, 2 with REX.W
-			x >>= rex << 3
+			r := uint(rexT[x&0xff])
+			x >>= r & 8
+			var esc uint
 			if x&0xff == 0x0f {
 				esc = 1
 			}
 			x >>= esc << 3
-			f := uint(fastX[((p&3)<<11|r<<9|esc<<8|x&0xff)&8191])
+			f := uint(fastX[((p|r)&^8|esc<<8|x&0xff)&8191])
 			n3 = f&fxLen + uint(modrmT[x>>8&0x7ff])*(f>>5)
 		}
 		i0 += int(n0)
@@ -467,34 +455,28 @@ func fastRun2(b []byte, i0, i1, k int) (_, _, _ int, slow uint) {
 			x := uint(binary.LittleEndian.Uint64(b[i0 : i0+8 : i0+8]))
 			p := uint(pfxT[x&0xff])
 			x >>= p & 8
-			var rex, esc uint
-			if x&0xf0 == 0x40 {
-				rex = 1
-			}
-			r := rex + rex&(x>>3) // 0, 1 with REX, 2 with REX.W
-			x >>= rex << 3
+			r := uint(rexT[x&0xff])
+			x >>= r & 8
+			var esc uint
 			if x&0xff == 0x0f {
 				esc = 1
 			}
 			x >>= esc << 3
-			f := uint(fastX[((p&3)<<11|r<<9|esc<<8|x&0xff)&8191])
+			f := uint(fastX[((p|r)&^8|esc<<8|x&0xff)&8191])
 			n0 = f&fxLen + uint(modrmT[x>>8&0x7ff])*(f>>5)
 		}
 		{
 			x := uint(binary.LittleEndian.Uint64(b[i1 : i1+8 : i1+8]))
 			p := uint(pfxT[x&0xff])
 			x >>= p & 8
-			var rex, esc uint
-			if x&0xf0 == 0x40 {
-				rex = 1
-			}
-			r := rex + rex&(x>>3) // 0, 1 with REX, 2 with REX.W
-			x >>= rex << 3
+			r := uint(rexT[x&0xff])
+			x >>= r & 8
+			var esc uint
 			if x&0xff == 0x0f {
 				esc = 1
 			}
 			x >>= esc << 3
-			f := uint(fastX[((p&3)<<11|r<<9|esc<<8|x&0xff)&8191])
+			f := uint(fastX[((p|r)&^8|esc<<8|x&0xff)&8191])
 			n1 = f&fxLen + uint(modrmT[x>>8&0x7ff])*(f>>5)
 		}
 		i0 += int(n0)
