@@ -143,6 +143,15 @@ func FuzzFastLenX86(f *testing.F) {
 	f.Add([]byte{0x48, 0xb8, 1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 0, 0, 0})
 	f.Add([]byte{0x0f, 0x84, 1, 2, 3, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})
 	f.Add([]byte{0x41, 0x0f, 0xb6, 0x44, 0x24, 0x08, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})
+	// Prefixes the fast path takes, and instructions behind them that it must leave
+	// to the decoder (POPCNT, HADDPS: extensions).
+	f.Add([]byte{0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})
+	f.Add([]byte{0x66, 0x48, 0xb8, 1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 0, 0})
+	f.Add([]byte{0x66, 0xb8, 1, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})
+	f.Add([]byte{0x64, 0x48, 0x8b, 0x04, 0x25, 0x28, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})
+	f.Add([]byte{0xf3, 0x0f, 0xb8, 0xc1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})
+	f.Add([]byte{0xf2, 0x0f, 0x7c, 0xc1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})
+	f.Add([]byte{0x66, 0x0f, 0x84, 1, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if len(b) < 16 {
 			b = append(b, make([]byte, 16-len(b))...)

@@ -107,7 +107,7 @@ func fastLen(d uint64) int {
 		esc = 1
 	}
 	x >>= esc << 3
-	f := uint(fastX[((p|r)&^8|esc<<8|x&0xff)&8191])
+	f := uint(fastX[((p|r)&^8|esc<<8|x&0xff)&16383])
 	return int(f&fxLen + uint(modrmT[x>>8&0x7ff])*(f>>5))
 }
 
@@ -118,9 +118,13 @@ const (
 
 // pfxT classifies the first byte of an instruction by the prefixes the fast path
 // takes: the fastX index bits of its class (1<<11 for 66, 2<<11 for F3, 3<<11 for
-// F2) and 8, the bits to skip; 0 for other bytes. rexT does the same for REX (1<<9,
-// 2<<9 with REX.W). The 8 is not part of the index: fastLen clears it.
-var pfxT = [256]uint16{0x66: 1<<11 | 8, 0xf3: 2<<11 | 8, 0xf2: 3<<11 | 8}
+// F2, 4<<11 for a segment, LOCK or address-size prefix, which change neither the
+// length nor the class of what follows) and 8, the bits to skip; 0 for other
+// bytes. rexT does the same for REX (1<<9, 2<<9 with REX.W). The 8 is not part of
+// the index: fastLen clears it.
+var pfxT = [256]uint16{0x66: 1<<11 | 8, 0xf3: 2<<11 | 8, 0xf2: 3<<11 | 8,
+	0x26: 4<<11 | 8, 0x2e: 4<<11 | 8, 0x36: 4<<11 | 8, 0x3e: 4<<11 | 8, 0x64: 4<<11 | 8, 0x65: 4<<11 | 8,
+	0x67: 4<<11 | 8, 0xf0: 4<<11 | 8}
 
 var rexT = func() (t [256]uint16) {
 	for c := 0x40; c < 0x50; c++ {
@@ -129,7 +133,7 @@ var rexT = func() (t [256]uint16) {
 	return
 }()
 
-// fastX is the fast table by prefix (index bits 11..12: none, 66, F3, F2), REX
+// fastX is the fast table by prefix (index bits 11..13: none, 66, F3, F2, other), REX
 // (bits 9..10: none, REX, REX.W), 0F escape (bit 8) and opcode (bits 0..7): the
 // bytes an instruction takes apart from its ModRM, SIB and displacement in fxLen,
 // with fxModRM; 0 when it is not for the fast path. modrmT is the length of a ModRM
@@ -137,8 +141,8 @@ var rexT = func() (t [256]uint16) {
 // the byte after it (bits 8..10, the SIB's base).
 var fastX, modrmT = buildFastX()
 
-func buildFastX() (ft [8192]uint8, mt [2048]uint8) {
-	mps := [4]byte{0, 0x66, 0xf3, 0xf2}
+func buildFastX() (ft [16384]uint8, mt [2048]uint8) {
+	mps := [5]byte{0, 0x66, 0xf3, 0xf2, 0}
 	for p, mp := range mps {
 		for r := range 3 {
 			for esc := range 2 {

@@ -382,7 +382,7 @@ func fastRun4(b []byte, i0, i1, i2, i3, k int) (_, _, _, _, _ int, slow uint) {
 				esc = 1
 			}
 			x >>= esc << 3
-			f := uint(fastX[((p|r)&^8|esc<<8|x&0xff)&8191])
+			f := uint(fastX[((p|r)&^8|esc<<8|x&0xff)&16383])
 			n0 = f&fxLen + uint(modrmT[x>>8&0x7ff])*(f>>5)
 		}
 		{
@@ -396,7 +396,7 @@ func fastRun4(b []byte, i0, i1, i2, i3, k int) (_, _, _, _, _ int, slow uint) {
 				esc = 1
 			}
 			x >>= esc << 3
-			f := uint(fastX[((p|r)&^8|esc<<8|x&0xff)&8191])
+			f := uint(fastX[((p|r)&^8|esc<<8|x&0xff)&16383])
 			n1 = f&fxLen + uint(modrmT[x>>8&0x7ff])*(f>>5)
 		}
 		{
@@ -410,7 +410,7 @@ func fastRun4(b []byte, i0, i1, i2, i3, k int) (_, _, _, _, _ int, slow uint) {
 				esc = 1
 			}
 			x >>= esc << 3
-			f := uint(fastX[((p|r)&^8|esc<<8|x&0xff)&8191])
+			f := uint(fastX[((p|r)&^8|esc<<8|x&0xff)&16383])
 			n2 = f&fxLen + uint(modrmT[x>>8&0x7ff])*(f>>5)
 		}
 		{
@@ -424,7 +424,7 @@ func fastRun4(b []byte, i0, i1, i2, i3, k int) (_, _, _, _, _ int, slow uint) {
 				esc = 1
 			}
 			x >>= esc << 3
-			f := uint(fastX[((p|r)&^8|esc<<8|x&0xff)&8191])
+			f := uint(fastX[((p|r)&^8|esc<<8|x&0xff)&16383])
 			n3 = f&fxLen + uint(modrmT[x>>8&0x7ff])*(f>>5)
 		}
 		i0 += int(n0)
@@ -462,7 +462,7 @@ func fastRun2(b []byte, i0, i1, k int) (_, _, _ int, slow uint) {
 				esc = 1
 			}
 			x >>= esc << 3
-			f := uint(fastX[((p|r)&^8|esc<<8|x&0xff)&8191])
+			f := uint(fastX[((p|r)&^8|esc<<8|x&0xff)&16383])
 			n0 = f&fxLen + uint(modrmT[x>>8&0x7ff])*(f>>5)
 		}
 		{
@@ -476,7 +476,7 @@ func fastRun2(b []byte, i0, i1, k int) (_, _, _ int, slow uint) {
 				esc = 1
 			}
 			x >>= esc << 3
-			f := uint(fastX[((p|r)&^8|esc<<8|x&0xff)&8191])
+			f := uint(fastX[((p|r)&^8|esc<<8|x&0xff)&16383])
 			n1 = f&fxLen + uint(modrmT[x>>8&0x7ff])*(f>>5)
 		}
 		i0 += int(n0)
