@@ -26,8 +26,11 @@ import (
 const (
 	// splitSize is the least code in a chunk for which the two streams pay off.
 	splitSize = 16 << 10
-	// syncWindow is how far past the middle A may run before it gives up meeting B.
-	syncWindow = 2 << 10
+	// syncWindow is how far past the start of the next stream a stream may run
+	// before it gives up meeting it. On the compiler, libc, libcrypto, /usr/bin and
+	// the real-world corpus (about 10,000 meetings), streams met within 3 bytes at
+	// the median, 36 at the 99th percentile, 96 at most.
+	syncWindow = 512
 )
 
 // x86Streams is the number of interleaved sweeps (fastRun4).
