@@ -3,14 +3,14 @@ package isa
 import (
 	"bytes"
 	"context"
-	"debug/elf"
-	"encoding/binary"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -143,7 +143,12 @@ func statsString(s *stats) string {
 // guard spans), the binaries in /usr/bin and the real-world corpus when present.
 func TestScanX86Equivalence(t *testing.T) {
 	small := scanConfig{chunk: 64<<10 + 7, split: 2 << 10, window: 300}
-	files := []string{compilePath(t), "/lib/x86_64-linux-gnu/libc.so.6", "/usr/lib/x86_64-linux-gnu/libcrypto.so.3"}
+	// The x86-64 compiler of this toolchain, whatever GOARCH the test runs for.
+	var compile string
+	if out, err := exec.Command("go", "env", "GOROOT").Output(); err == nil {
+		compile = filepath.Join(strings.TrimSpace(string(out)), "pkg", "tool", "linux_amd64", "compile")
+	}
+	files := []string{compile, "/lib/x86_64-linux-gnu/libc.so.6", "/usr/lib/x86_64-linux-gnu/libcrypto.so.3"}
 	var found int
 	for i, p := range files {
 		cfgs := []scanConfig{defaultScan, small}
@@ -155,7 +160,7 @@ func TestScanX86Equivalence(t *testing.T) {
 		}
 	}
 	if found == 0 {
-		t.Skip("no x86-64 executables here (a Debian amd64 machine has libc6 and libssl3)")
+		t.Skip("no x86-64 executables here (Debian amd64's libc6 and libssl3 have libc.so.6 and libcrypto.so.3)")
 	}
 	var more []string
 	home, _ := os.UserHomeDir()
@@ -284,8 +289,6 @@ func TestScanX86Synthetic(t *testing.T) {
 			t.Errorf("%+v: %s", cfg, statsString(&st))
 		}
 	}
-	_ = binary.LittleEndian
-	_ = elf.EM_X86_64
 }
 
 // BenchmarkScanX86Serial compares the scan with the serial reference sweep on the
