@@ -343,9 +343,9 @@ func BenchmarkScanX86Serial(b *testing.B) {
 // than the seeds, on every go test.
 func TestScanX86Random(t *testing.T) {
 	r := rand.New(rand.NewPCG(13, 2026))
-	n := 800
+	n := 2000
 	if testing.Short() {
-		n = 100
+		n = 200
 	}
 	for range n {
 		code := make([]byte, 1+r.IntN(300))
