@@ -99,9 +99,11 @@ func fastLenX86(b []byte) int {
 func fastLen(d uint64) int {
 	x := uint(d)
 	p := uint(pfxT[x&0xff]) // prefix class << 11, and 8 when x starts with a prefix
-	x >>= p & 8
 	r := uint(rexT[x&0xff]) // REX, REX.W << 9, and 8 for a REX prefix
-	x >>= r & 8
+	if r1 := uint(rexT[x>>8&0xff]); p != 0 {
+		r = r1 // REX after the prefix
+	}
+	x >>= p&8 + r&8
 	var esc uint
 	if x&0xff == 0x0f {
 		esc = 1

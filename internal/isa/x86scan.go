@@ -377,9 +377,11 @@ func fastRun4(b []byte, i0, i1, i2, i3, k int) (_, _, _, _, _ int, slow uint) {
 		{
 			x := uint(binary.LittleEndian.Uint64(b[i0 : i0+8 : i0+8]))
 			p := uint(pfxT[x&0xff])
-			x >>= p & 8
 			r := uint(rexT[x&0xff])
-			x >>= r & 8
+			if r1 := uint(rexT[x>>8&0xff]); p != 0 {
+				r = r1
+			}
+			x >>= p&8 + r&8
 			var esc uint
 			if x&0xff == 0x0f {
 				esc = 1
@@ -391,9 +393,11 @@ func fastRun4(b []byte, i0, i1, i2, i3, k int) (_, _, _, _, _ int, slow uint) {
 		{
 			x := uint(binary.LittleEndian.Uint64(b[i1 : i1+8 : i1+8]))
 			p := uint(pfxT[x&0xff])
-			x >>= p & 8
 			r := uint(rexT[x&0xff])
-			x >>= r & 8
+			if r1 := uint(rexT[x>>8&0xff]); p != 0 {
+				r = r1
+			}
+			x >>= p&8 + r&8
 			var esc uint
 			if x&0xff == 0x0f {
 				esc = 1
@@ -405,9 +409,11 @@ func fastRun4(b []byte, i0, i1, i2, i3, k int) (_, _, _, _, _ int, slow uint) {
 		{
 			x := uint(binary.LittleEndian.Uint64(b[i2 : i2+8 : i2+8]))
 			p := uint(pfxT[x&0xff])
-			x >>= p & 8
 			r := uint(rexT[x&0xff])
-			x >>= r & 8
+			if r1 := uint(rexT[x>>8&0xff]); p != 0 {
+				r = r1
+			}
+			x >>= p&8 + r&8
 			var esc uint
 			if x&0xff == 0x0f {
 				esc = 1
@@ -419,9 +425,11 @@ func fastRun4(b []byte, i0, i1, i2, i3, k int) (_, _, _, _, _ int, slow uint) {
 		{
 			x := uint(binary.LittleEndian.Uint64(b[i3 : i3+8 : i3+8]))
 			p := uint(pfxT[x&0xff])
-			x >>= p & 8
 			r := uint(rexT[x&0xff])
-			x >>= r & 8
+			if r1 := uint(rexT[x>>8&0xff]); p != 0 {
+				r = r1
+			}
+			x >>= p&8 + r&8
 			var esc uint
 			if x&0xff == 0x0f {
 				esc = 1
@@ -457,9 +465,11 @@ func fastRun2(b []byte, i0, i1, k int) (_, _, _ int, slow uint) {
 		{
 			x := uint(binary.LittleEndian.Uint64(b[i0 : i0+8 : i0+8]))
 			p := uint(pfxT[x&0xff])
-			x >>= p & 8
 			r := uint(rexT[x&0xff])
-			x >>= r & 8
+			if r1 := uint(rexT[x>>8&0xff]); p != 0 {
+				r = r1
+			}
+			x >>= p&8 + r&8
 			var esc uint
 			if x&0xff == 0x0f {
 				esc = 1
@@ -471,9 +481,11 @@ func fastRun2(b []byte, i0, i1, k int) (_, _, _ int, slow uint) {
 		{
 			x := uint(binary.LittleEndian.Uint64(b[i1 : i1+8 : i1+8]))
 			p := uint(pfxT[x&0xff])
-			x >>= p & 8
 			r := uint(rexT[x&0xff])
-			x >>= r & 8
+			if r1 := uint(rexT[x>>8&0xff]); p != 0 {
+				r = r1
+			}
+			x >>= p&8 + r&8
 			var esc uint
 			if x&0xff == 0x0f {
 				esc = 1
