@@ -24,7 +24,7 @@ import (
 // real executables and on fuzzed bytes.
 
 const (
-	// splitSize is the least code in a chunk for which the two streams pay off.
+	// splitSize is the least code in a chunk for which the streams pay off.
 	splitSize = 16 << 10
 	// syncWindow is how far past the start of the next stream a stream may run
 	// before it gives up meeting it. On the compiler, libc, libcrypto, /usr/bin and
@@ -36,8 +36,8 @@ const (
 // x86Streams is the number of interleaved sweeps (fastRun4).
 const x86Streams = 4
 
-// x86Event is an event of a stream other than the first: an extension use, CPUID or an undecodable byte
-// at an offset in the chunk.
+// x86Event is an event of a stream other than the first: an extension use, CPUID
+// or an undecodable byte at an offset in the chunk.
 type x86Event struct {
 	pos  int32
 	mask uint32 // extension bits, evCPUID, evUndecodable
@@ -323,8 +323,9 @@ func (sc *scanner) commit(j, p int, addr uint64, st *stats) {
 	st.instructions += s.steps - before - undec
 }
 
-// streamA decodes alone from offset i while i < end and returns the offset where it
-// stopped, committing what it finds to st.
+// streamA decodes alone, as the first stream, from offset i while i < end and
+// returns the offset where it stopped, committing what it finds to st: the serial
+// sweep, for chunks too small to split.
 func (sc *scanner) streamA(b []byte, i, end, fastEnd int, addr uint64, st *stats) int {
 	var steps int64
 	for i < end {
@@ -368,9 +369,11 @@ func (sc *scanner) slowA(b []byte, i int, addr uint64, st *stats) int {
 // fastRun4 advances four streams from i0..i3 by at most k steps of one fast-path
 // instruction each, and returns where they stand, the steps left and which streams
 // stand on an instruction for the slow path (bit j for stream j). When that is one
-// or more, the others made one more step, not counted in the steps done (k-left). The caller guarantees that k steps of 16 bytes stay in b. It makes no call,
-// so that the compiler keeps the streams in registers, and inlines fastLen by hand
-// (too costly for the compiler to inline): keep the copies the same.
+// or more, the others made one more step, not counted in the steps done (k-left).
+// The caller guarantees that k steps of 16 bytes stay in b. It makes no call, so
+// that the compiler keeps the streams in registers (a call in the loop made it spill
+// them at every step), and inlines fastLen by hand (too costly for the compiler to
+// inline): keep the copies the same as fastLen.
 func fastRun4(b []byte, i0, i1, i2, i3, k int) (_, _, _, _, _ int, slow uint) {
 	for ; k > 0; k-- {
 		var n0, n1, n2, n3 uint

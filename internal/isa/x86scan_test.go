@@ -291,9 +291,12 @@ func TestScanX86Synthetic(t *testing.T) {
 	}
 }
 
-// BenchmarkScanX86Serial compares the scan with the serial reference sweep on the
-// same code, machine and load: the Go compiler (as BenchmarkScanX86) and two C
-// libraries (as internal/inspect's BenchmarkScanCLibrary, with their guard spans).
+// BenchmarkScanX86Serial compares the scan (streams) with the serial reference
+// sweep (serial: one stream, with the same fast path) on the same code, machine and
+// load: the Go compiler (as BenchmarkScanX86) and two C libraries (as
+// internal/inspect's BenchmarkScanCLibrary, with their guard spans from the symbol
+// table). The serial sweep with the fast path of before the streams (a branchy one,
+// faster alone) is the base commit's BenchmarkScanX86; docs/isa.md has both.
 func BenchmarkScanX86Serial(b *testing.B) {
 	for _, p := range []string{"compile", "/lib/x86_64-linux-gnu/libc.so.6", "/usr/lib/x86_64-linux-gnu/libcrypto.so.3"} {
 		for _, serial := range []bool{true, false} {
