@@ -213,9 +213,7 @@ func (sc *scanner) chunkX86(b []byte, limit int, addr uint64, st *stats) int {
 	}
 	for j := range ss {
 		s := &ss[j]
-		for s.i < s.end {
-			s.i = sc.step(j, b, s.i, fastEnd, addr, st)
-		}
+		s.i = sc.run(j, b, s.i, s.end, fastEnd, addr, st)
 	}
 	// Stream cur is valid from its meeting point p on; it looks for the next
 	// stream's instruction starts.
@@ -226,9 +224,7 @@ func (sc *scanner) chunkX86(b []byte, limit int, addr uint64, st *stats) int {
 			s.i = sc.step(cur, b, s.i, fastEnd, addr, st)
 		}
 		if s.i >= next.winEnd { // it did not meet the next stream: it decodes the rest alone
-			for s.i < limit {
-				s.i = sc.step(cur, b, s.i, fastEnd, addr, st)
-			}
+			s.i = sc.run(cur, b, s.i, limit, fastEnd, addr, st)
 			break
 		}
 		sc.commit(cur, p, addr, st)
@@ -327,19 +323,24 @@ func (sc *scanner) commit(j, p int, addr uint64, st *stats) {
 // returns the offset where it stopped, committing what it finds to st: the serial
 // sweep, for chunks too small to split.
 func (sc *scanner) streamA(b []byte, i, end, fastEnd int, addr uint64, st *stats) int {
-	var steps int64
-	for i < end {
-		steps++
-		n := 0
-		if i < fastEnd {
-			n = fastLen(binary.LittleEndian.Uint64(b[i : i+8 : i+8]))
+	return sc.run(0, b, i, end, fastEnd, addr, st)
+}
+
+// run decodes alone as stream j from offset i while i < end, and returns the offset
+// where it stopped.
+func (sc *scanner) run(j int, b []byte, i, end, fastEnd int, addr uint64, st *stats) int {
+	for e := min(end, fastEnd); i < e; {
+		k := (e-i)>>4 + 1
+		var left int
+		i, left = fastRun1(b, i, k)
+		sc.count(j, int64(k-left), st)
+		if left > 0 {
+			i = sc.slowStep(j, b, i, addr, st)
 		}
-		if n == 0 {
-			n = sc.slowA(b, i, addr, st)
-		}
-		i += n
 	}
-	st.instructions += steps
+	for i < end {
+		i = sc.step(j, b, i, fastEnd, addr, st)
+	}
 	return i
 }
 
@@ -505,4 +506,33 @@ func fastRun2(b []byte, i0, i1, k int) (_, _, _ int, slow uint) {
 		}
 	}
 	return i0, i1, k, slow
+}
+
+// fastRun1 is fastRun4 for one stream, which stops at an instruction for the slow
+// path, where it stands.
+func fastRun1(b []byte, i0, k int) (int, int) {
+	for ; k > 0; k-- {
+		var n0 uint
+		{
+			x := uint(binary.LittleEndian.Uint64(b[i0 : i0+8 : i0+8]))
+			p := uint(pfxT[x&0xff])
+			r := uint(rexT[x&0xff])
+			if r1 := uint(rexT[x>>8&0xff]); p != 0 {
+				r = r1
+			}
+			x >>= p&8 + r&8
+			var esc uint
+			if x&0xff == 0x0f {
+				esc = 1
+			}
+			x >>= esc << 3
+			f := uint(fastX[((p|r)&^8|esc<<8|x&0xff)&16383])
+			n0 = f&fxLen + uint(modrmT[x>>8&0x7ff])*(f>>5)
+		}
+		if n0 == 0 {
+			break
+		}
+		i0 += int(n0)
+	}
+	return i0, k
 }
