@@ -43,6 +43,12 @@ type scanner struct {
 	ra    io.ReaderAt
 	buf   []byte
 	guard guard
+
+	// The x86-64 scan's interleaved streams (see x86scan.go).
+	chunk   int // bytes read at a time: chunkSize, smaller in tests
+	split   int // decode a chunk in several streams when it holds this much code
+	window  int // bytes of a stream's start in which the previous one must meet it
+	streams [x86Streams]x86Stream
 }
 
 // newScanner returns a scanner whose buffer holds a chunk, or the largest range when
@@ -53,82 +59,8 @@ func newScanner(ra io.ReaderAt, guarded []Span, largest int64) *scanner {
 	if largest < n {
 		n = max(largest, 0)
 	}
-	return &scanner{ra: ra, buf: make([]byte, n+16), guard: guard{spans: guarded}}
-}
-
-// scanX86 decodes a range of x86-64 code linearly and counts extensions.
-func (sc *scanner) scanX86(ctx context.Context, rg Range, st *stats) error {
-	sc.guard.reset()
-	carry := 0 // bytes kept at the start of buf from the previous chunk
-	pos := int64(0)
-	addr := rg.Addr // address of buf[0]
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		want := min(int64(chunkSize), rg.Size-pos)
-		n, err := sc.ra.ReadAt(sc.buf[carry:carry+int(want)], rg.Off+pos)
-		if int64(n) < want {
-			if err == nil {
-				err = io.ErrUnexpectedEOF
-			}
-			return fmt.Errorf("read code at offset %#x: %w", rg.Off+pos, err)
-		}
-		pos += want
-		eof := pos >= rg.Size
-		b := sc.buf[:carry+n]
-		st.bytes += int64(n)
-		i := 0
-		limit := len(b) - 15 // every instruction starting before limit is complete
-		if eof {
-			limit = len(b)
-		}
-		// The fast path decodes the common instructions (no legacy prefix, one-byte or
-		// plain 0F map, no extension) by table; everything else, and the last 15
-		// bytes, go through decodeX86.
-		fastEnd := len(b) - 16
-		var ninst int64
-		for i < limit {
-			if i < fastEnd {
-				if n := fastLenX86(b[i : i+16 : i+16]); n != 0 {
-					i += n
-					ninst++
-					continue
-				}
-			}
-			in := decodeX86(b[i:])
-			switch {
-			case in.n == 0: // truncated at the end of the code
-				st.undecodable++
-				i++
-				continue
-			case in.invalid:
-				st.undecodable++
-			default:
-				ninst++
-				if in.ext != 0 {
-					a := addr + uint64(i)
-					st.add(in.ext, a, sc.guard.in(a))
-				}
-				if in.cpuid {
-					if st.cpuid == 0 {
-						st.firstCPUID = addr + uint64(i)
-					}
-					st.cpuid++
-				}
-			}
-			i += in.n
-		}
-		st.instructions += ninst
-		if eof {
-			return nil
-		}
-		if i > len(b) { // the last instruction ran past the end of the chunk
-			i = len(b)
-		}
-		carry = copy(sc.buf, b[i:])
-		addr += uint64(i)
-	}
+	return &scanner{ra: ra, buf: make([]byte, n+16), guard: guard{spans: guarded},
+		chunk: chunkSize, split: splitSize, window: syncWindow}
 }
 
 // scanARM64 classifies every 4-byte word of a range of arm64 code.

@@ -1,0 +1,538 @@
+package isa
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"io"
+)
+
+// The x86-64 linear sweep decodes one instruction after another: each length depends
+// on the bytes at the position the previous one ended, so a single sweep is a chain of
+// dependent loads that keeps the CPU waiting. scanX86 runs several sweeps through a
+// chunk at once (x86Streams), interleaved in one loop so that the CPU overlaps their
+// chains: stream j starts at the j-th quarter of the chunk. x86 decoding
+// resynchronises within a few instructions, so when stream j reaches the start of
+// stream j+1 it continues until it stands on an instruction start that j+1 decoded
+// (j+1 records them in its first window bytes): from that meeting point on, j+1's
+// instructions are j's. What a stream found before its meeting point is dropped:
+// streams other than the first keep their events (extension uses, CPUID, undecodable
+// bytes) in a list, and only those at or after the meeting point are committed, in
+// address order. When a stream does not meet the next one within the window (data in
+// the code), it decodes the rest of the chunk alone and the later streams' work is
+// dropped. The result is the serial sweep's, exactly: the tests compare the two on
+// real executables and on fuzzed bytes.
+
+const (
+	// splitSize is the least code in a chunk for which the streams pay off.
+	splitSize = 16 << 10
+	// syncWindow is how far past the start of the next stream a stream may run
+	// before it gives up meeting it. On the compiler, libc, libcrypto, /usr/bin and
+	// the real-world corpus (about 10,000 meetings), streams met within 3 bytes at
+	// the median, 36 at the 99th percentile, 96 at most.
+	syncWindow = 512
+)
+
+// x86Streams is the number of interleaved sweeps (fastRun4).
+const x86Streams = 4
+
+// x86Event is an event of a stream other than the first: an extension use, CPUID
+// or an undecodable byte at an offset in the chunk.
+type x86Event struct {
+	pos  int32
+	mask uint32 // extension bits, evCPUID, evUndecodable
+}
+
+const (
+	evCPUID       = 1 << 31
+	evUndecodable = 1 << 30
+)
+
+// scanX86 decodes a range of x86-64 code linearly and counts extensions.
+func (sc *scanner) scanX86(ctx context.Context, rg Range, st *stats) error {
+	sc.guard.reset()
+	carry := 0 // bytes kept at the start of buf from the previous chunk
+	pos := int64(0)
+	addr := rg.Addr // address of buf[0]
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		want := min(int64(sc.chunk), rg.Size-pos)
+		n, err := sc.ra.ReadAt(sc.buf[carry:carry+int(want)], rg.Off+pos)
+		if int64(n) < want {
+			if err == nil {
+				err = io.ErrUnexpectedEOF
+			}
+			return fmt.Errorf("read code at offset %#x: %w", rg.Off+pos, err)
+		}
+		pos += want
+		eof := pos >= rg.Size
+		b := sc.buf[:carry+n]
+		st.bytes += int64(n)
+		limit := len(b) - 15 // every instruction starting before limit is complete
+		if eof {
+			limit = len(b)
+		}
+		i := sc.chunkX86(b, limit, addr, st)
+		if eof {
+			return nil
+		}
+		if i > len(b) { // the last instruction ran past the end of the chunk
+			i = len(b)
+		}
+		carry = copy(sc.buf, b[i:])
+		addr += uint64(i)
+	}
+}
+
+// x86Stream is the state of one sweep through a chunk.
+type x86Stream struct {
+	i      int        // where it stands
+	end    int        // where the next stream starts (the chunk's limit for the last)
+	start  int        // where it started
+	winEnd int        // the end of its window: start+window
+	steps  int64      // instructions and undecodable bytes it decoded
+	undec  int64      // undecodable bytes among them
+	starts []byte     // starts[j]: it decoded an instruction at start+j, in its window
+	ev     []x86Event // its events (the first stream commits its own at once)
+}
+
+// chunkX86 decodes the instructions of b that start before limit and returns the
+// offset where the sweep ended; addr is the address of b[0].
+func (sc *scanner) chunkX86(b []byte, limit int, addr uint64, st *stats) int {
+	// The fast path decodes the common instructions (no legacy prefix, one-byte or
+	// plain 0F map, no extension) by table; everything else, and the last 16 bytes,
+	// go through decodeX86.
+	fastEnd := len(b) - 16
+	seg := limit / x86Streams
+	win := min(sc.window, seg)
+	if limit < sc.split || win <= 0 || (x86Streams-1)*seg+win > fastEnd {
+		return sc.streamA(b, 0, limit, fastEnd, addr, st)
+	}
+	ss := &sc.streams
+	for j := range ss {
+		s := &ss[j]
+		*s = x86Stream{i: j * seg, start: j * seg, end: (j + 1) * seg, winEnd: j*seg + win,
+			starts: s.starts[:0], ev: s.ev[:0]}
+		if j == x86Streams-1 {
+			s.end = limit
+		}
+		if j == 0 {
+			continue
+		}
+		// Stream j decodes its window alone, recording where its instructions start.
+		if cap(s.starts) < win {
+			s.starts = make([]byte, win)
+		}
+		s.starts = s.starts[:win]
+		clear(s.starts)
+		for s.i < s.winEnd {
+			s.starts[s.i-s.start] = 1
+			s.i = sc.step(j, b, s.i, fastEnd, addr, st)
+		}
+	}
+	// All streams, interleaved: fastRun4 runs the fast path of the four, and returns
+	// when one of them meets an instruction for the slow path.
+	s0, s1, s2, s3 := &ss[0], &ss[1], &ss[2], &ss[3]
+	i0, i1, i2, i3 := s0.i, s1.i, s2.i, s3.i
+	e3 := min(s3.end, fastEnd)
+	var steps int64
+	for i0 < s0.end && i1 < s1.end && i2 < s2.end && i3 < e3 {
+		// k steps of at most 16 bytes keep every stream in bounds.
+		k := min(s0.end-i0, s1.end-i1, s2.end-i2, e3-i3)>>4 + 1
+		var left int
+		var slow uint
+		i0, i1, i2, i3, left, slow = fastRun4(b, i0, i1, i2, i3, k)
+		steps += int64(k - left)
+		if left == 0 {
+			continue
+		}
+		// The streams in slow stand on an instruction for the slow path; the
+		// others made one more fast step.
+		if slow&1 != 0 {
+			i0 = sc.slowStep(0, b, i0, addr, st)
+		} else {
+			st.instructions++
+		}
+		if slow&2 != 0 {
+			i1 = sc.slowStep(1, b, i1, addr, st)
+		} else {
+			s1.steps++
+		}
+		if slow&4 != 0 {
+			i2 = sc.slowStep(2, b, i2, addr, st)
+		} else {
+			s2.steps++
+		}
+		if slow&8 != 0 {
+			i3 = sc.slowStep(3, b, i3, addr, st)
+		} else {
+			s3.steps++
+		}
+	}
+	st.instructions += steps
+	s0.i, s1.i, s2.i, s3.i = i0, i1, i2, i3
+	for j := 1; j < x86Streams; j++ {
+		ss[j].steps += steps
+	}
+	// The streams that have not reached their end go on two at a time, then alone.
+	for {
+		a, c := -1, -1
+		for j := range ss {
+			if ss[j].i < min(ss[j].end, fastEnd) {
+				a, c = c, j
+			}
+		}
+		if a < 0 {
+			break
+		}
+		sa, sc2 := &ss[a], &ss[c]
+		ea, ec := min(sa.end, fastEnd), min(sc2.end, fastEnd)
+		for sa.i < ea && sc2.i < ec {
+			k := min(ea-sa.i, ec-sc2.i)>>4 + 1
+			var left int
+			var slow uint
+			sa.i, sc2.i, left, slow = fastRun2(b, sa.i, sc2.i, k)
+			sc.count(a, int64(k-left), st)
+			sc.count(c, int64(k-left), st)
+			if left == 0 {
+				continue
+			}
+			if slow&1 != 0 {
+				sa.i = sc.slowStep(a, b, sa.i, addr, st)
+			} else {
+				sc.count(a, 1, st)
+			}
+			if slow&2 != 0 {
+				sc2.i = sc.slowStep(c, b, sc2.i, addr, st)
+			} else {
+				sc.count(c, 1, st)
+			}
+		}
+	}
+	for j := range ss {
+		s := &ss[j]
+		s.i = sc.run(j, b, s.i, s.end, fastEnd, addr, st)
+	}
+	// Stream cur is valid from its meeting point p on; it looks for the next
+	// stream's instruction starts.
+	cur, p := 0, 0
+	for j := 1; j < x86Streams; j++ {
+		s, next := &ss[cur], &ss[j]
+		for s.i < next.winEnd && next.starts[s.i-next.start] == 0 {
+			s.i = sc.step(cur, b, s.i, fastEnd, addr, st)
+		}
+		if s.i >= next.winEnd { // it did not meet the next stream: it decodes the rest alone
+			s.i = sc.run(cur, b, s.i, limit, fastEnd, addr, st)
+			break
+		}
+		sc.commit(cur, p, addr, st)
+		cur, p = j, s.i
+	}
+	sc.commit(cur, p, addr, st)
+	return ss[cur].i
+}
+
+// step decodes the instruction of stream j at b[i:] and returns where the stream
+// goes next. What the first stream finds counts at once, the others' later
+// (commit); every step counts as an instruction unless it is an undecodable byte.
+func (sc *scanner) step(j int, b []byte, i, fastEnd int, addr uint64, st *stats) int {
+	if i < fastEnd {
+		if n := fastLen(binary.LittleEndian.Uint64(b[i : i+8 : i+8])); n != 0 {
+			if j == 0 {
+				st.instructions++
+			} else {
+				sc.streams[j].steps++
+			}
+			return i + n
+		}
+	}
+	return sc.slowStep(j, b, i, addr, st)
+}
+
+// slowStep is step for an instruction that the fast path does not decode.
+func (sc *scanner) slowStep(j int, b []byte, i int, addr uint64, st *stats) int {
+	if j == 0 {
+		st.instructions++
+		return i + sc.slowA(b, i, addr, st)
+	}
+	s := &sc.streams[j]
+	s.steps++
+	in := decodeX86(b[i:])
+	if in.n == 0 || in.invalid {
+		s.undec++
+		if i < s.winEnd {
+			s.ev = append(s.ev, x86Event{pos: int32(i), mask: evUndecodable})
+		}
+		return i + 1
+	}
+	if in.ext != 0 || in.cpuid {
+		m := in.ext
+		if in.cpuid {
+			m |= evCPUID
+		}
+		s.ev = append(s.ev, x86Event{pos: int32(i), mask: m})
+	}
+	return i + in.n
+}
+
+// count counts n steps of stream j.
+func (sc *scanner) count(j int, n int64, st *stats) {
+	if j == 0 {
+		st.instructions += n
+	} else {
+		sc.streams[j].steps += n
+	}
+}
+
+// commit adds to st what stream j (not the first) found from its meeting point p on.
+func (sc *scanner) commit(j, p int, addr uint64, st *stats) {
+	if j == 0 {
+		return
+	}
+	s := &sc.streams[j]
+	var before, undecBefore int64
+	for _, v := range s.starts[:p-s.start] {
+		before += int64(v)
+	}
+	for _, e := range s.ev {
+		if int(e.pos) < p {
+			if e.mask&evUndecodable != 0 {
+				undecBefore++
+			}
+			continue
+		}
+		if ext := e.mask &^ (evCPUID | evUndecodable); ext != 0 {
+			a := addr + uint64(e.pos)
+			st.add(ext, a, sc.guard.in(a))
+		}
+		if e.mask&evCPUID != 0 {
+			if st.cpuid == 0 {
+				st.firstCPUID = addr + uint64(e.pos)
+			}
+			st.cpuid++
+		}
+	}
+	undec := s.undec - undecBefore
+	st.undecodable += undec
+	st.instructions += s.steps - before - undec
+}
+
+// streamA decodes alone, as the first stream, from offset i while i < end and
+// returns the offset where it stopped, committing what it finds to st: the serial
+// sweep, for chunks too small to split.
+func (sc *scanner) streamA(b []byte, i, end, fastEnd int, addr uint64, st *stats) int {
+	return sc.run(0, b, i, end, fastEnd, addr, st)
+}
+
+// run decodes alone as stream j from offset i while i < end, and returns the offset
+// where it stopped.
+func (sc *scanner) run(j int, b []byte, i, end, fastEnd int, addr uint64, st *stats) int {
+	for e := min(end, fastEnd); i < e; {
+		k := (e-i)>>4 + 1
+		var left int
+		i, left = fastRun1(b, i, k)
+		sc.count(j, int64(k-left), st)
+		if left > 0 {
+			i = sc.slowStep(j, b, i, addr, st)
+		}
+	}
+	for i < end {
+		i = sc.step(j, b, i, fastEnd, addr, st)
+	}
+	return i
+}
+
+// slowA decodes the instruction at b[i:] with the full decoder for the first
+// stream, committing it to st, and returns how far to advance. The caller counts
+// every step as an instruction: an undecodable byte takes its count back.
+func (sc *scanner) slowA(b []byte, i int, addr uint64, st *stats) int {
+	in := decodeX86(b[i:])
+	if in.n == 0 || in.invalid { // truncated at the end of the code, or invalid
+		st.undecodable++
+		st.instructions--
+		return 1
+	}
+	if in.ext != 0 {
+		a := addr + uint64(i)
+		st.add(in.ext, a, sc.guard.in(a))
+	}
+	if in.cpuid {
+		if st.cpuid == 0 {
+			st.firstCPUID = addr + uint64(i)
+		}
+		st.cpuid++
+	}
+	return in.n
+}
+
+// fastRun4 advances four streams from i0..i3 by at most k steps of one fast-path
+// instruction each, and returns where they stand, the steps left and which streams
+// stand on an instruction for the slow path (bit j for stream j). When that is one
+// or more, the others made one more step, not counted in the steps done (k-left).
+// The caller guarantees that k steps of 16 bytes stay in b. It makes no call, so
+// that the compiler keeps the streams in registers (a call in the loop made it spill
+// them at every step), and inlines fastLen by hand (too costly for the compiler to
+// inline): keep the copies the same as fastLen.
+func fastRun4(b []byte, i0, i1, i2, i3, k int) (_, _, _, _, _ int, slow uint) {
+	for ; k > 0; k-- {
+		var n0, n1, n2, n3 uint
+		{
+			x := uint(binary.LittleEndian.Uint64(b[i0 : i0+8 : i0+8]))
+			p := uint(pfxT[x&0xff])
+			r := uint(rexT[x&0xff])
+			if r1 := uint(rexT[x>>8&0xff]); p != 0 {
+				r = r1
+			}
+			x >>= p&8 + r&8
+			var esc uint
+			if x&0xff == 0x0f {
+				esc = 1
+			}
+			x >>= esc << 3
+			f := uint(fastX[((p|r)&^8|esc<<8|x&0xff)&16383])
+			n0 = f&fxLen + uint(modrmT[x>>8&0x7ff])*(f>>5)
+		}
+		{
+			x := uint(binary.LittleEndian.Uint64(b[i1 : i1+8 : i1+8]))
+			p := uint(pfxT[x&0xff])
+			r := uint(rexT[x&0xff])
+			if r1 := uint(rexT[x>>8&0xff]); p != 0 {
+				r = r1
+			}
+			x >>= p&8 + r&8
+			var esc uint
+			if x&0xff == 0x0f {
+				esc = 1
+			}
+			x >>= esc << 3
+			f := uint(fastX[((p|r)&^8|esc<<8|x&0xff)&16383])
+			n1 = f&fxLen + uint(modrmT[x>>8&0x7ff])*(f>>5)
+		}
+		{
+			x := uint(binary.LittleEndian.Uint64(b[i2 : i2+8 : i2+8]))
+			p := uint(pfxT[x&0xff])
+			r := uint(rexT[x&0xff])
+			if r1 := uint(rexT[x>>8&0xff]); p != 0 {
+				r = r1
+			}
+			x >>= p&8 + r&8
+			var esc uint
+			if x&0xff == 0x0f {
+				esc = 1
+			}
+			x >>= esc << 3
+			f := uint(fastX[((p|r)&^8|esc<<8|x&0xff)&16383])
+			n2 = f&fxLen + uint(modrmT[x>>8&0x7ff])*(f>>5)
+		}
+		{
+			x := uint(binary.LittleEndian.Uint64(b[i3 : i3+8 : i3+8]))
+			p := uint(pfxT[x&0xff])
+			r := uint(rexT[x&0xff])
+			if r1 := uint(rexT[x>>8&0xff]); p != 0 {
+				r = r1
+			}
+			x >>= p&8 + r&8
+			var esc uint
+			if x&0xff == 0x0f {
+				esc = 1
+			}
+			x >>= esc << 3
+			f := uint(fastX[((p|r)&^8|esc<<8|x&0xff)&16383])
+			n3 = f&fxLen + uint(modrmT[x>>8&0x7ff])*(f>>5)
+		}
+		i0 += int(n0)
+		i1 += int(n1)
+		i2 += int(n2)
+		i3 += int(n3)
+		if min(n0, n1, n2, n3) == 0 {
+			slow = zero(n0) | zero(n1)<<1 | zero(n2)<<2 | zero(n3)<<3
+			break
+		}
+	}
+	return i0, i1, i2, i3, k, slow
+}
+
+// zero is 1 when n is 0, else 0.
+func zero(n uint) uint {
+	if n == 0 {
+		return 1
+	}
+	return 0
+}
+
+// fastRun2 is fastRun4 for two streams.
+func fastRun2(b []byte, i0, i1, k int) (_, _, _ int, slow uint) {
+	for ; k > 0; k-- {
+		var n0, n1 uint
+		{
+			x := uint(binary.LittleEndian.Uint64(b[i0 : i0+8 : i0+8]))
+			p := uint(pfxT[x&0xff])
+			r := uint(rexT[x&0xff])
+			if r1 := uint(rexT[x>>8&0xff]); p != 0 {
+				r = r1
+			}
+			x >>= p&8 + r&8
+			var esc uint
+			if x&0xff == 0x0f {
+				esc = 1
+			}
+			x >>= esc << 3
+			f := uint(fastX[((p|r)&^8|esc<<8|x&0xff)&16383])
+			n0 = f&fxLen + uint(modrmT[x>>8&0x7ff])*(f>>5)
+		}
+		{
+			x := uint(binary.LittleEndian.Uint64(b[i1 : i1+8 : i1+8]))
+			p := uint(pfxT[x&0xff])
+			r := uint(rexT[x&0xff])
+			if r1 := uint(rexT[x>>8&0xff]); p != 0 {
+				r = r1
+			}
+			x >>= p&8 + r&8
+			var esc uint
+			if x&0xff == 0x0f {
+				esc = 1
+			}
+			x >>= esc << 3
+			f := uint(fastX[((p|r)&^8|esc<<8|x&0xff)&16383])
+			n1 = f&fxLen + uint(modrmT[x>>8&0x7ff])*(f>>5)
+		}
+		i0 += int(n0)
+		i1 += int(n1)
+		if min(n0, n1) == 0 {
+			slow = zero(n0) | zero(n1)<<1
+			break
+		}
+	}
+	return i0, i1, k, slow
+}
+
+// fastRun1 is fastRun4 for one stream, which stops at an instruction for the slow
+// path, where it stands.
+func fastRun1(b []byte, i0, k int) (int, int) {
+	for ; k > 0; k-- {
+		var n0 uint
+		{
+			x := uint(binary.LittleEndian.Uint64(b[i0 : i0+8 : i0+8]))
+			p := uint(pfxT[x&0xff])
+			r := uint(rexT[x&0xff])
+			if r1 := uint(rexT[x>>8&0xff]); p != 0 {
+				r = r1
+			}
+			x >>= p&8 + r&8
+			var esc uint
+			if x&0xff == 0x0f {
+				esc = 1
+			}
+			x >>= esc << 3
+			f := uint(fastX[((p|r)&^8|esc<<8|x&0xff)&16383])
+			n0 = f&fxLen + uint(modrmT[x>>8&0x7ff])*(f>>5)
+		}
+		if n0 == 0 {
+			break
+		}
+		i0 += int(n0)
+	}
+	return i0, k
+}

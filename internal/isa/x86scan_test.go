@@ -1,0 +1,363 @@
+package isa
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// scanX86Serial is the serial sweep scanX86 replaced, kept as the reference the
+// two-stream scan must match exactly: one instruction after another, the fast path
+// for the common ones, decodeX86 for the rest, chunk by chunk (sc.chunk bytes).
+func (sc *scanner) scanX86Serial(ctx context.Context, rg Range, st *stats) error {
+	sc.guard.reset()
+	carry := 0 // bytes kept at the start of buf from the previous chunk
+	pos := int64(0)
+	addr := rg.Addr // address of buf[0]
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		want := min(int64(sc.chunk), rg.Size-pos)
+		n, err := sc.ra.ReadAt(sc.buf[carry:carry+int(want)], rg.Off+pos)
+		if int64(n) < want {
+			if err == nil {
+				err = io.ErrUnexpectedEOF
+			}
+			return fmt.Errorf("read code at offset %#x: %w", rg.Off+pos, err)
+		}
+		pos += want
+		eof := pos >= rg.Size
+		b := sc.buf[:carry+n]
+		st.bytes += int64(n)
+		i := 0
+		limit := len(b) - 15 // every instruction starting before limit is complete
+		if eof {
+			limit = len(b)
+		}
+		fastEnd := len(b) - 16
+		var ninst int64
+		for i < limit {
+			if i < fastEnd {
+				if n := fastLenX86(b[i : i+16 : i+16]); n != 0 {
+					i += n
+					ninst++
+					continue
+				}
+			}
+			in := decodeX86(b[i:])
+			switch {
+			case in.n == 0: // truncated at the end of the code
+				st.undecodable++
+				i++
+				continue
+			case in.invalid:
+				st.undecodable++
+			default:
+				ninst++
+				if in.ext != 0 {
+					a := addr + uint64(i)
+					st.add(in.ext, a, sc.guard.in(a))
+				}
+				if in.cpuid {
+					if st.cpuid == 0 {
+						st.firstCPUID = addr + uint64(i)
+					}
+					st.cpuid++
+				}
+			}
+			i += in.n
+		}
+		st.instructions += ninst
+		if eof {
+			return nil
+		}
+		if i > len(b) { // the last instruction ran past the end of the chunk
+			i = len(b)
+		}
+		carry = copy(sc.buf, b[i:])
+		addr += uint64(i)
+	}
+}
+
+// scanConfig sets the chunking of a scanner: chunk size, split threshold, window.
+type scanConfig struct{ chunk, split, window int }
+
+// set configures sc, whose ranges are at most largest bytes long.
+func (cfg scanConfig) set(sc *scanner, largest int64) {
+	sc.chunk, sc.split, sc.window = cfg.chunk, cfg.split, cfg.window
+	if n := min(int64(cfg.chunk), largest) + 16; int64(len(sc.buf)) < n {
+		sc.buf = make([]byte, n)
+	}
+}
+
+var defaultScan = scanConfig{chunkSize, splitSize, syncWindow}
+
+// compareScan scans the ranges with the two-stream scan under each configuration and
+// with the serial reference, and fails unless every field of the stats is equal.
+func compareScan(t *testing.T, name string, ra io.ReaderAt, ranges []Range, guarded []Span, cfgs ...scanConfig) {
+	t.Helper()
+	var want stats
+	ref := newScanner(ra, guarded, largest(ranges))
+	for _, rg := range ranges {
+		if err := ref.scanX86Serial(context.Background(), rg, &want); err != nil {
+			t.Fatalf("%s: reference: %v", name, err)
+		}
+	}
+	for _, cfg := range cfgs {
+		var got stats
+		sc := newScanner(ra, guarded, largest(ranges))
+		cfg.set(sc, largest(ranges))
+		for _, rg := range ranges {
+			if err := sc.scanX86(context.Background(), rg, &got); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+		}
+		if got != want {
+			t.Errorf("%s with %+v: two-stream scan differs from the serial one:\n got %s\nwant %s", name, cfg, statsString(&got), statsString(&want))
+		}
+	}
+}
+
+func statsString(s *stats) string {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "bytes %d instructions %d undecodable %d cpuid %d first %#x", s.bytes, s.instructions, s.undecodable, s.cpuid, s.firstCPUID)
+	for i := range s.count {
+		if s.count[i] != 0 {
+			fmt.Fprintf(&b, " [%d: %d first %#x guarded %d]", i, s.count[i], s.first[i], s.guarded[i])
+		}
+	}
+	return b.String()
+}
+
+// TestScanX86Equivalence scans real x86-64 executables with the two-stream scan and
+// the serial reference: the toolchain's compiler, libc and libcrypto (with their IFUNC
+// guard spans), the binaries in /usr/bin and the real-world corpus when present.
+func TestScanX86Equivalence(t *testing.T) {
+	small := scanConfig{chunk: 64<<10 + 7, split: 2 << 10, window: 300}
+	// The x86-64 compiler of this toolchain, whatever GOARCH the test runs for.
+	var compile string
+	if out, err := exec.Command("go", "env", "GOROOT").Output(); err == nil {
+		compile = filepath.Join(strings.TrimSpace(string(out)), "pkg", "tool", "linux_amd64", "compile")
+	}
+	files := []string{compile, "/lib/x86_64-linux-gnu/libc.so.6", "/usr/lib/x86_64-linux-gnu/libcrypto.so.3"}
+	var found int
+	for i, p := range files {
+		cfgs := []scanConfig{defaultScan, small}
+		if i == 0 {
+			cfgs = append(cfgs, scanConfig{chunk: 1<<20 + 3, split: 1 << 10, window: 64})
+		}
+		if scanFile(t, p, cfgs...) {
+			found++
+		}
+	}
+	if found == 0 {
+		t.Skip("no x86-64 executables here (Debian amd64's libc6 and libssl3 have libc.so.6 and libcrypto.so.3)")
+	}
+	var more []string
+	home, _ := os.UserHomeDir()
+	corpus, _ := filepath.Glob(filepath.Join(home, ".cache", "gonative", "corpus", "files", "*"))
+	if len(corpus) == 0 {
+		t.Log("no real-world corpus in ~/.cache/gonative/corpus/files: scanning /usr/bin only")
+	}
+	more = append(more, corpus...)
+	if testing.Short() {
+		t.Log("-short: /usr/bin is not scanned")
+	} else {
+		bins, _ := filepath.Glob("/usr/bin/*")
+		more = append(more, bins...)
+	}
+	var n int
+	for _, p := range more {
+		if scanFile(t, p, defaultScan) {
+			n++
+		}
+	}
+	t.Logf("%d more x86-64 files compared", n)
+}
+
+// scanFile compares the scans of the x86-64 code of the file at path and reports
+// whether it was one.
+func scanFile(t *testing.T, path string, cfgs ...scanConfig) bool {
+	t.Helper()
+	fi, err := os.Lstat(path)
+	if err != nil || !fi.Mode().IsRegular() || fi.Size() < 4 {
+		return false
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	img, err := openImage(f, fi.Size(), true)
+	if err != nil || img.arch != "amd64" {
+		return false
+	}
+	compareScan(t, path, f, img.regions, img.guard, cfgs...)
+	return true
+}
+
+// FuzzScanX86 checks the two-stream scan against the serial one on arbitrary bytes,
+// cut into ranges, with small chunks, split thresholds and windows so that the chunk
+// boundaries, the meeting of the streams and the fallback all happen.
+func FuzzScanX86(f *testing.F) {
+	f.Add([]byte{0x48, 0x8b, 0x04, 0x25, 0, 0, 0, 0, 0xc5, 0xfd, 0xfe, 0xc1, 0x0f, 0xa2, 0xc3}, uint16(40), uint16(64), uint8(16), uint8(3), uint64(1))
+	f.Add(bytes.Repeat(avx512Code, 300), uint16(100), uint16(50), uint8(7), uint8(0), uint64(2))
+	f.Add(bytes.Repeat([]byte{0x66, 0x0f, 0x38, 0xdc, 0xc1, 0x06, 0x0f, 0xc7, 0xf0}, 200), uint16(1000), uint16(30), uint8(200), uint8(1), uint64(3))
+	f.Fuzz(fuzzScanX86)
+}
+
+// fuzzScanX86 is the body of FuzzScanX86.
+func fuzzScanX86(t *testing.T, code []byte, chunk, split uint16, window, cuts uint8, seed uint64) {
+	if len(code) == 0 {
+		return
+	}
+	// Grow the input into kilobytes of code mixing its bytes with real-looking
+	// instructions, so that streams have room to meet.
+	r := rand.New(rand.NewPCG(seed, uint64(len(code))))
+	var buf []byte
+	for len(buf) < 4<<10 {
+		if r.IntN(4) == 0 {
+			buf = append(buf, x86Samples[r.IntN(len(x86Samples))]...)
+		} else {
+			k := r.IntN(len(code))
+			buf = append(buf, code[k:min(len(code), k+1+r.IntN(16))]...)
+		}
+	}
+	var ranges []Range
+	var guarded []Span
+	off := 0
+	for c := range int(cuts%4) + 1 {
+		n := (len(buf) - off) / (int(cuts%4) + 1 - c)
+		if c == int(cuts%4) {
+			n = len(buf) - off
+		}
+		ranges = append(ranges, Range{Off: int64(off), Size: int64(n), Addr: 0x1000 + uint64(off)*2})
+		if n > 0 {
+			lo := 0x1000 + uint64(off)*2 + uint64(r.IntN(n))
+			guarded = append(guarded, Span{Lo: lo, Hi: lo + uint64(r.IntN(n))})
+		}
+		off += n
+	}
+	slices.SortFunc(guarded, func(a, b Span) int { return int(a.Lo) - int(b.Lo) })
+	cfg := scanConfig{chunk: int(chunk)%8192 + 1, split: int(split) % 4096, window: int(window)}
+	compareScan(t, "fuzz", bytes.NewReader(buf), ranges, guarded, cfg, defaultScan)
+}
+
+// x86Samples are instructions of every kind the scan tells apart.
+var x86Samples = [][]byte{
+	{0x48, 0x8b, 0x04, 0x25, 1, 2, 3, 4}, // mov rax, [abs]
+	{0x48, 0xb8, 1, 2, 3, 4, 5, 6, 7, 8}, // mov rax, imm64
+	{0x0f, 0x84, 1, 2, 3, 4},             // je rel32
+	{0x41, 0x0f, 0xb6, 0x44, 0x24, 0x08}, // movzx eax, byte [r12+8]
+	{0xc5, 0xfd, 0xfe, 0xc1},             // vpaddd (AVX2)
+	{0x62, 0xf1, 0x7d, 0x48, 0xfe, 0xc1}, // vpaddd zmm (AVX-512)
+	{0x66, 0x0f, 0x38, 0xdc, 0xc1},       // aesenc
+	{0x0f, 0xa2},                         // cpuid
+	{0xf3, 0x0f, 0xb8, 0xc1},             // popcnt
+	{0x06},                               // invalid in 64-bit mode
+	{0xc3},                               // ret
+	{0xe8, 1, 2, 3, 4},                   // call
+	{0x48, 0x89, 0x44, 0x24, 0x08},       // mov [rsp+8], rax
+	{0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00}, // nop
+	{0x48, 0x0f, 0xc7, 0x0e},             // cmpxchg16b
+	{0x8b, 0x04, 0x05, 1, 2, 3, 4},       // SIB with base 5
+	{0xc4, 0xe2, 0x79, 0x18, 0xc0},       // vbroadcastss xmm0, xmm0 (AVX2)
+}
+
+// TestScanX86Synthetic checks that a use B finds before the streams meet is not
+// counted twice and a use after is counted once: the same instruction repeated.
+func TestScanX86Synthetic(t *testing.T) {
+	code := bytes.Repeat([]byte{0xc5, 0xfd, 0xfe, 0xc1, 0x48, 0x89, 0x44, 0x24, 0x08}, 10000)
+	var want int64 = 10000
+	for _, cfg := range []scanConfig{defaultScan, {chunk: 4096, split: 512, window: 64}, {chunk: 100000, split: 1, window: 1}} {
+		sc := newScanner(bytes.NewReader(code), nil, int64(len(code)))
+		cfg.set(sc, int64(len(code)))
+		var st stats
+		if err := sc.scanX86(context.Background(), Range{Size: int64(len(code)), Addr: 0x1000}, &st); err != nil {
+			t.Fatal(err)
+		}
+		if st.count[xAVX2] != want || st.instructions != 2*want || st.first[xAVX2] != 0x1000 || st.undecodable != 0 {
+			t.Errorf("%+v: %s", cfg, statsString(&st))
+		}
+	}
+}
+
+// BenchmarkScanX86Serial compares the scan (streams) with the serial reference
+// sweep (serial: one stream, with the same fast path) on the same code, machine and
+// load: the Go compiler (as BenchmarkScanX86) and two C libraries (as
+// internal/inspect's BenchmarkScanCLibrary, with their guard spans from the symbol
+// table). The serial sweep with the fast path of before the streams (a branchy one,
+// faster alone) is the base commit's BenchmarkScanX86; docs/isa.md has both.
+func BenchmarkScanX86Serial(b *testing.B) {
+	for _, p := range []string{"compile", "/lib/x86_64-linux-gnu/libc.so.6", "/usr/lib/x86_64-linux-gnu/libcrypto.so.3"} {
+		for _, serial := range []bool{true, false} {
+			name := filepath.Base(p) + "/streams"
+			if serial {
+				name = filepath.Base(p) + "/serial"
+			}
+			b.Run(name, func(b *testing.B) {
+				if p == "compile" {
+					p = toolFor(b, "amd64")
+				}
+				f, err := os.Open(p)
+				if err != nil {
+					b.Skipf("%v (Debian's libc6 and libssl3 have the libraries)", err)
+				}
+				defer f.Close()
+				fi, _ := f.Stat()
+				img, err := openImage(f, fi.Size(), true)
+				if err != nil {
+					b.Fatal(err)
+				}
+				code := img.code()
+				b.SetBytes(code.Size())
+				cpu0 := cpuTime()
+				for b.Loop() {
+					var st stats
+					sc := newScanner(f, code.Guarded, largest(code.Ranges))
+					for _, rg := range code.Ranges {
+						scan := sc.scanX86
+						if serial {
+							scan = sc.scanX86Serial
+						}
+						if err := scan(context.Background(), rg, &st); err != nil {
+							b.Fatal(err)
+						}
+					}
+				}
+				if cpu := cpuTime() - cpu0; cpu > 0 {
+					b.ReportMetric(float64(code.Size())*float64(b.N)/cpu.Seconds()/1e6, "MB/s-cpu")
+				}
+			})
+		}
+	}
+}
+
+// TestScanX86Random runs the fuzz test's invariant on pseudo-random inputs, many more
+// than the seeds, on every go test.
+func TestScanX86Random(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 2026))
+	n := 2000
+	if testing.Short() {
+		n = 200
+	}
+	for range n {
+		code := make([]byte, 1+r.IntN(300))
+		for i := range code {
+			code[i] = byte(r.Uint32())
+		}
+		fuzzScanX86(t, code, uint16(r.Uint32()), uint16(r.Uint32()), uint8(r.Uint32()), uint8(r.Uint32()), r.Uint64())
+		if t.Failed() {
+			break
+		}
+	}
+}
