@@ -99,8 +99,10 @@ func Walk(ctx context.Context, paths []string, opts Options, emit func(*Result) 
 		i int
 		r *Result
 	}
-	jobs := make(chan job)
-	results := make(chan done)
+	// Buffered: a cached result takes microseconds, and a hand-off per file through
+	// unbuffered channels would keep the workers waiting for each other.
+	jobs := make(chan job, 64)
+	results := make(chan done, 64)
 	var walkErr error
 	go func() {
 		defer close(jobs)

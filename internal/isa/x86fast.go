@@ -143,63 +143,8 @@ var rexT = func() (t [256]uint16) {
 // with fxModRM; 0 when it is not for the fast path. modrmT is the length of a ModRM
 // byte (index bits 0..7) with its SIB and displacement, given the low three bits of
 // the byte after it (bits 8..10, the SIB's base).
-var fastX, modrmT = buildFastX()
-
-func buildFastX() (ft [16384]uint8, mt [2048]uint8) {
-	mps := [5]byte{0, 0x66, 0xf3, 0xf2, 0}
-	for p, mp := range mps {
-		for r := range 3 {
-			for esc := range 2 {
-				for c := range 256 {
-					f, e := fast0[c], map0[c]
-					if esc == 1 {
-						f, e = fast1[c], map1[c]
-					}
-					if f == 0 || esc == 1 && !noClass0F(byte(c), mp) {
-						continue
-					}
-					imm := int(f & fxImm)
-					switch e & immMask {
-					case immZ:
-						if mp == 0x66 {
-							imm = 2
-						}
-					case immV:
-						switch {
-						case r == 2:
-							imm = 8
-						case mp == 0x66:
-							imm = 2
-						default:
-							imm = 4
-						}
-					}
-					n := min(p, 1) + min(r, 1) + esc + 1 + imm
-					ft[p<<11|r<<9|esc<<8|c] = uint8(n) | f&fxModRM
-				}
-			}
-		}
-	}
-	for i := range mt {
-		m := modrmLen0[i&0xff]
-		if m&0x80 != 0 {
-			m &= 0x7f
-			if i>>8 == 5 {
-				m += 4
-			}
-		}
-		mt[i] = m
-	}
-	return
-}
-
-// noClass0F reports whether 0F op with mandatory prefix mp belongs to no extension,
-// whatever its ModRM and REX.W.
-func noClass0F(op, mp byte) bool {
-	for m := range 256 {
-		if class0F(op, byte(m), mp, false) != 0 || class0F(op, byte(m), mp, true) != 0 {
-			return false
-		}
-	}
-	return true
-}
+//
+// They are generated (x86tables.go) from the opcode maps by buildFastX: built at
+// start-up they cost 3 ms of every gonative run. TestFastTablesGenerated checks them
+// against buildFastX; `go test ./internal/isa -run TestFastTablesGenerated -update`
+// writes them again.
