@@ -322,14 +322,25 @@ func elfSymbols(f *elf.File, typ elf.SectionType, visit func(info byte, shndx ui
 		return
 	}
 	buf := make([]byte, 2730*entSize) // about 64 KiB of entries at a time
-	nameBuf := make([]byte, 256)
+	// Names (at most 256 bytes each) come from a 64 KiB window of the string table,
+	// moved when a name is not inside it: symbols mostly name strings in table order,
+	// and a read per name cost a system call per symbol (libLLVM has 100,000).
+	const maxName = 256
+	win := make([]byte, 64<<10)
+	winOff, winN := int64(-1), 0
 	var nameOff uint32
 	name := func() string {
-		k, _ := strtab.ReadAt(nameBuf, int64(nameOff))
-		if i := bytes.IndexByte(nameBuf[:k], 0); i >= 0 {
-			k = i
+		off := int64(nameOff)
+		end := off + maxName
+		if winOff < 0 || off < winOff || off > winOff+int64(winN) || end > winOff+int64(winN) && winN == len(win) {
+			winN, _ = strtab.ReadAt(win, off)
+			winOff = off
 		}
-		return string(nameBuf[:k])
+		b := win[off-winOff : min(end-winOff, int64(winN))]
+		if i := bytes.IndexByte(b, 0); i >= 0 {
+			b = b[:i]
+		}
+		return string(b)
 	}
 	bo := f.ByteOrder
 	for off := int64(0); off < int64(symtab.Size); {

@@ -2,6 +2,7 @@ package exe
 
 import (
 	"bytes"
+	"debug/elf"
 	"context"
 	"encoding/binary"
 	"os"
@@ -110,4 +111,50 @@ func FuzzCodeInfo(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestELFSymbolNames holds elfSymbols' names (read through a moving window of the
+// string table) to debug/elf's, cut at 256 bytes, on real files: libraries with
+// tens of thousands of dynamic symbols, and a Go program's full symbol table.
+func TestELFSymbolNames(t *testing.T) {
+	paths := []string{"/usr/lib/x86_64-linux-gnu/libcrypto.so.3", "/usr/lib/x86_64-linux-gnu/libc.so.6", os.Args[0]}
+	n := 0
+	for _, p := range paths {
+		f, err := elf.Open(p)
+		if err != nil {
+			continue
+		}
+		for _, c := range []struct {
+			typ  elf.SectionType
+			syms func() ([]elf.Symbol, error)
+		}{{elf.SHT_DYNSYM, f.DynamicSymbols}, {elf.SHT_SYMTAB, f.Symbols}} {
+			want, err := c.syms()
+			if err != nil {
+				continue
+			}
+			var got []string
+			elfSymbols(f, c.typ, func(_ byte, _ uint16, _, _ uint64, name func() string) bool {
+				got = append(got, name())
+				return true
+			})
+			// debug/elf leaves out the null symbol at index 0.
+			if len(got) != len(want)+1 {
+				t.Fatalf("%s %v: %d symbols, debug/elf has %d", p, c.typ, len(got)-1, len(want))
+			}
+			for i, s := range want {
+				w := s.Name
+				if len(w) > 256 {
+					w = w[:256]
+				}
+				if got[i+1] != w {
+					t.Fatalf("%s %v: symbol %d is %q, debug/elf says %q", p, c.typ, i+1, got[i+1], w)
+				}
+			}
+			n += len(want)
+		}
+		f.Close()
+	}
+	if n == 0 {
+		t.Skip("no ELF file with symbols here (libc6 and libssl3 provide them)")
+	}
 }
