@@ -2,8 +2,8 @@ package exe
 
 import (
 	"bytes"
-	"debug/elf"
 	"context"
+	"debug/elf"
 	"encoding/binary"
 	"os"
 	"testing"
