@@ -116,9 +116,14 @@ func Walk(ctx context.Context, paths []string, opts Options, emit func(*Result) 
 				return false
 			}
 		}
-		sts := statAll(paths)
+		// Named paths are stat'ed a batch at a time: memory stays bounded whatever
+		// the length of the list.
+		var sts []fs.FileInfo
 		for k, p := range paths {
-			st := sts[k]
+			if k%statBatch == 0 {
+				sts = statAll(paths[k:min(k+statBatch, len(paths))])
+			}
+			st := sts[k%statBatch]
 			if st == nil || !st.IsDir() {
 				if !send(p, true, st) {
 					return
@@ -196,6 +201,9 @@ func Walk(ctx context.Context, paths []string, opts Options, emit func(*Result) 
 	}
 	return ctx.Err()
 }
+
+// statBatch is how many named paths are stat'ed ahead of the walk.
+const statBatch = 512
 
 // statAll stats the paths, a few at a time (a list of a thousand files on stdin is
 // common, and a stat of a long path costs microseconds); nil where the stat failed:

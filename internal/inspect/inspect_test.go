@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -557,4 +559,52 @@ func FuzzLoadPack(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestWalkNamedOrder gives Walk more named paths than one stat batch holds, with
+// directories and missing paths among them: every result comes in the order of the
+// list (a directory's files in its place), and a missing path is an error.
+func TestWalkNamedOrder(t *testing.T) {
+	dir := t.TempDir()
+	var paths, want []string
+	for i := range 2*statBatch + 77 {
+		p := filepath.Join(dir, fmt.Sprintf("f%04d", i))
+		switch {
+		case i%300 == 7:
+			// missing
+		case i%500 == 9:
+			if err := os.MkdirAll(p, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			for _, n := range []string{"a", "b"} {
+				if err := os.WriteFile(filepath.Join(p, n), []byte("\x7fELF"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				want = append(want, filepath.Join(p, n))
+			}
+			paths = append(paths, p)
+			continue
+		default:
+			if err := os.WriteFile(p, []byte("not an executable"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		paths = append(paths, p)
+		want = append(want, p)
+	}
+	var got []string
+	err := Walk(context.Background(), paths, Options{}, func(r *Result) error {
+		_, statErr := os.Stat(r.Path)
+		if (r.Err != nil) != (statErr != nil) || r.Named == strings.HasPrefix(filepath.Base(filepath.Dir(r.Path)), "f") {
+			t.Errorf("%s: err %v, named %v", r.Path, r.Err, r.Named)
+		}
+		got = append(got, r.Path)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("%d results, want %d, or out of order", len(got), len(want))
+	}
 }
