@@ -159,13 +159,10 @@ func checkBrewPath(ctx context.Context, s *Session) []Finding {
 // findAll returns the paths of every executable name on PATH, in PATH order, without
 // reading them.
 func (s *Session) findAll(ctx context.Context, name string) []string {
-	l := s.Lookup()
+	found, _ := s.Lookup().Find(name)
 	var out []string
-	for _, d := range l.Dirs() {
-		p := path.Join(d, name)
-		if st, err := s.M.Stat(p); err == nil && !st.IsDir() && st.Mode().Perm()&0o111 != 0 {
-			out = append(out, p)
-		}
+	for _, f := range found {
+		out = append(out, f.Path)
 	}
 	return out
 }

@@ -86,6 +86,14 @@ func TestChecks(t *testing.T) {
 			f.link("/opt/homebrew/bin/go", "/opt/homebrew/Cellar/go/1.25.1/libexec/bin/go")
 			return f
 		}, Warning, "go on your PATH resolves to /opt/homebrew/bin/go"},
+		{"go in the working directory through an empty PATH entry", "go.shadow", func() *fake {
+			// A shell searches an empty PATH entry as the current directory: the go
+			// there runs first and shadows the installed one.
+			f := newFake("linux", "amd64").goroot("/usr/local/go", "linux", "amd64", "go1.26.8")
+			f.bin(f.wd+"/go", "linux", []string{"amd64"}, "go1.25.1")
+			f.env["PATH"] = ":/usr/local/go/bin"
+			return f
+		}, Warning, "go on your PATH resolves to /work/go"},
 		{"same go twice", "go.shadow", func() *fake {
 			f := newFake("linux", "amd64").goroot("/usr/lib/go", "linux", "amd64", "go1.26.8")
 			f.link("/usr/bin/go", "/usr/lib/go/bin/go")

@@ -62,9 +62,14 @@ func (s *Session) GOOS(ctx context.Context) string { return s.Host(ctx).OS }
 
 // Lookup describes the machine's PATH for goenv.
 func (s *Session) Lookup() goenv.Lookup {
+	dir := ""
+	if s.M.Getwd != nil {
+		dir, _ = s.M.Getwd()
+	}
 	return goenv.Lookup{
 		PATH:         s.M.Getenv("PATH"),
 		GOOS:         s.M.Probe.GOOS,
+		Dir:          dir,
 		Stat:         s.M.Stat,
 		EvalSymlinks: s.M.EvalSymlinks,
 		Inspect:      s.Inspect,

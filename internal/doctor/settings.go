@@ -295,12 +295,8 @@ func findOnPath(ctx context.Context, s *Session, name string) (string, bool) {
 		_, err := s.M.Stat(name)
 		return name, err == nil
 	}
-	l := s.Lookup()
-	for _, d := range l.Dirs() {
-		p := path.Join(d, name)
-		if st, err := s.M.Stat(p); err == nil && !st.IsDir() && (l.GOOS == "windows" || st.Mode().Perm()&0o111 != 0) {
-			return p, true
-		}
+	if found, _ := s.Lookup().Find(name); len(found) > 0 {
+		return found[0].Path, true
 	}
 	return "", false
 }

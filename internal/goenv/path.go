@@ -1,6 +1,7 @@
 package goenv
 
 import (
+	"cmp"
 	"context"
 	"io/fs"
 	"path"
@@ -38,6 +39,9 @@ type Lookup struct {
 	// PATH is the search path and GOOS the machine's OS (it decides the list
 	// separator and the .exe suffix).
 	PATH, GOOS string
+	// Dir is the working directory: a shell searches an empty PATH entry as the
+	// current directory and a relative entry from it ("" leaves them relative).
+	Dir string
 	// Stat follows symbolic links; EvalSymlinks resolves them.
 	Stat         func(name string) (fs.FileInfo, error)
 	EvalSymlinks func(name string) (string, error)
@@ -47,7 +51,10 @@ type Lookup struct {
 	ReadFile func(name string) ([]byte, error)
 }
 
-// Dirs splits PATH the way the machine's shell does; empty entries are skipped.
+// Dirs splits PATH into the directories a shell searches, in order (execvp(3)): an
+// empty entry is the current directory, and a relative one is taken from it (Dir).
+// This is the one PATH search of gonative: FindAll, Find, the toolchain's LookPath
+// and the doctor's checks all use it.
 func (l Lookup) Dirs() []string {
 	sep := ":"
 	if l.GOOS == "windows" {
@@ -55,33 +62,83 @@ func (l Lookup) Dirs() []string {
 	}
 	var dirs []string
 	for _, d := range strings.Split(l.PATH, sep) {
-		if d != "" {
-			dirs = append(dirs, d)
+		switch {
+		case d == "" || d == ".":
+			d = cmp.Or(l.Dir, ".")
+		case l.Dir != "" && !isAbsOS(l.GOOS, d):
+			d = joinOS(l.GOOS, l.Dir, d)
 		}
+		dirs = append(dirs, d)
 	}
 	return dirs
+}
+
+// names are the file names tried for name in each directory: on Windows the
+// executable suffixes first (.exe, .bat, .cmd), as cmd.exe's PATHEXT does.
+func (l Lookup) names(name string) []string {
+	if l.GOOS == "windows" && path.Ext(strings.ToLower(name)) == "" {
+		return []string{name + ".exe", name + ".bat", name + ".cmd", name}
+	}
+	return []string{name}
+}
+
+// Found is an executable Find found.
+type Found struct {
+	Path  string // where PATH finds it
+	Index int    // the position of its directory in Dirs (0 is searched first)
+}
+
+// Find returns, in PATH order, every executable called name that a shell could run:
+// in each directory the first of the names tried (see names) that is a regular
+// file with an execute bit (any regular file on Windows). The first is the one a
+// shell runs. denied is the first file of that name that is not executable ("" when
+// none): a shell's exit status 126 when nothing else is found.
+func (l Lookup) Find(name string) (found []Found, denied string) {
+	if l.Stat == nil {
+		return nil, ""
+	}
+	names := l.names(name)
+	for i, dir := range l.Dirs() {
+		for _, n := range names {
+			p := joinOS(l.GOOS, dir, n)
+			st, err := l.Stat(p)
+			if err != nil || st.IsDir() {
+				continue
+			}
+			if st.Mode().IsRegular() && (l.GOOS == "windows" || st.Mode().Perm()&0o111 != 0) {
+				found = append(found, Found{p, i})
+				break
+			}
+			if denied == "" {
+				denied = p
+			}
+		}
+	}
+	return found, denied
 }
 
 // FindAll returns every executable called name in the PATH directories, in PATH order
 // (the first is the one a shell runs), each read with Inspect. The same file reached
 // through two directories is listed twice; compare Resolved.
 func FindAll(ctx context.Context, name string, l Lookup) []Binary {
-	if l.GOOS == "windows" && !strings.HasSuffix(strings.ToLower(name), ".exe") {
-		name += ".exe"
-	}
+	found, _ := l.Find(name)
 	var out []Binary
-	for i, dir := range l.Dirs() {
+	for _, f := range found {
 		if ctx.Err() != nil {
 			break
 		}
-		p := joinOS(l.GOOS, dir, name)
-		st, err := l.Stat(p)
-		if err != nil || st.IsDir() || (l.GOOS != "windows" && st.Mode().Perm()&0o111 == 0) {
-			continue
-		}
-		out = append(out, Read(ctx, p, i, l))
+		out = append(out, Read(ctx, f.Path, f.Index, l))
 	}
 	return out
+}
+
+// isAbsOS reports whether p is absolute on goos.
+func isAbsOS(goos, p string) bool {
+	if goos == "windows" {
+		p = strings.ReplaceAll(p, `\`, "/")
+		return strings.HasPrefix(p, "/") || len(p) >= 3 && p[1] == ':' && p[2] == '/'
+	}
+	return strings.HasPrefix(p, "/")
 }
 
 // Read describes the executable at p (found in PATH entry index).

@@ -2,10 +2,13 @@ package goenv
 
 import (
 	"context"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/gonative/gonative/internal/exe"
 	"github.com/gonative/gonative/internal/fixture"
@@ -53,10 +56,17 @@ func TestFindAll(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "noexec", "go"), []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// The working directory: an empty PATH entry stands for it, "shims" is relative
+	// to it.
+	wd := t.TempDir()
+	if err := os.Symlink(filepath.Join(dir, "shims"), filepath.Join(wd, "shims")); err != nil {
+		t.Fatal(err)
+	}
 	sep := string(filepath.ListSeparator)
 	l := Lookup{
-		PATH:         filepath.Join(dir, "links") + sep + sep + filepath.Join(dir, "noexec") + sep + filepath.Join(dir, "intel", "bin") + sep + filepath.Join(dir, "shims"),
+		PATH:         filepath.Join(dir, "links") + sep + sep + filepath.Join(dir, "noexec") + sep + filepath.Join(dir, "intel", "bin") + sep + "shims",
 		GOOS:         runtime.GOOS,
+		Dir:          wd,
 		Stat:         os.Stat,
 		EvalSymlinks: filepath.EvalSymlinks,
 		Inspect: func(ctx context.Context, name string) (*exe.File, error) {
@@ -72,14 +82,27 @@ func TestFindAll(t *testing.T) {
 		t.Fatalf("found %d go, want 3: %+v", len(gos), gos)
 	}
 	a, i, s := gos[0], gos[1], gos[2]
+	if s.Path != filepath.Join(wd, "shims", "go") || s.Index != 4 {
+		t.Errorf("the relative entry: %s index %d, want %s index 4", s.Path, s.Index, filepath.Join(wd, "shims", "go"))
+	}
+	// A go in the working directory is what a shell runs through the empty entry.
+	if err := os.WriteFile(filepath.Join(wd, "go"), []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if found, _ := l.Find("go"); len(found) != 4 || found[1] != (Found{filepath.Join(wd, "go"), 1}) {
+		t.Errorf("with a go in the working directory: %+v", found)
+	}
+	if _, denied := (Lookup{PATH: filepath.Join(dir, "noexec"), GOOS: l.GOOS, Stat: os.Stat}).Find("go"); denied != filepath.Join(dir, "noexec", "go") {
+		t.Errorf("denied = %q, want the file without an execute bit", denied)
+	}
 	if a.Resolved != filepath.Join(dir, "arm", "bin", "go") || a.GOROOT != filepath.Join(dir, "arm") || a.Index != 0 {
 		t.Errorf("first = %+v", a)
 	}
 	if a.OS != "linux" || a.Arch != "arm64" || a.Version != runtime.Version() {
 		t.Errorf("first: %s/%s %s, want linux/arm64 %s (parser errors: %s)", a.OS, a.Arch, a.Version, runtime.Version(), a.Err)
 	}
-	if i.OS != "darwin" || i.Arch != "amd64" || i.Index != 2 {
-		t.Errorf("second: %s/%s index %d, want darwin/amd64 index 2 (%s)", i.OS, i.Arch, i.Index, i.Err)
+	if i.OS != "darwin" || i.Arch != "amd64" || i.Index != 3 {
+		t.Errorf("second: %s/%s index %d, want darwin/amd64 index 3 (after the empty entry and noexec) (%s)", i.OS, i.Arch, i.Index, i.Err)
 	}
 	if !s.Script || s.GOROOT != "" {
 		t.Errorf("shim = %+v", s)
@@ -101,3 +124,39 @@ func TestGOROOTOf(t *testing.T) {
 		}
 	}
 }
+
+// TestFindWindows checks the search as cmd.exe does it, on a described machine: ';'
+// separates entries, an empty or relative entry is the working directory's, and
+// go.exe, go.bat and go.cmd are tried before go; any file counts.
+func TestFindWindows(t *testing.T) {
+	files := map[string]bool{`C:\work\go.cmd`: true, `C:\Go\bin\go.exe`: true, `C:\work\tools\go`: true}
+	l := Lookup{
+		PATH: `;C:\Go\bin;tools`,
+		GOOS: "windows",
+		Dir:  `C:\work`,
+		Stat: func(name string) (fs.FileInfo, error) {
+			if files[name] {
+				return fakeFile{}, nil
+			}
+			return nil, fs.ErrNotExist
+		},
+	}
+	if got := l.Dirs(); !slices.Equal(got, []string{`C:\work`, `C:\Go\bin`, `C:\work\tools`}) {
+		t.Errorf("Dirs = %q", got)
+	}
+	found, _ := l.Find("go")
+	want := []Found{{`C:\work\go.cmd`, 0}, {`C:\Go\bin\go.exe`, 1}, {`C:\work\tools\go`, 2}}
+	if !slices.Equal(found, want) {
+		t.Errorf("Find = %v, want %v", found, want)
+	}
+}
+
+// fakeFile is a regular file without an execute bit (which Windows does not need).
+type fakeFile struct{}
+
+func (fakeFile) Name() string       { return "go" }
+func (fakeFile) Size() int64        { return 1 }
+func (fakeFile) Mode() fs.FileMode  { return 0o644 }
+func (fakeFile) ModTime() time.Time { return time.Time{} }
+func (fakeFile) IsDir() bool        { return false }
+func (fakeFile) Sys() any           { return nil }

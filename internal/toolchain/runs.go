@@ -6,7 +6,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
+
+	"github.com/gonative/gonative/internal/goenv"
 )
 
 // PathGo is the go executable that a shell finds on PATH.
@@ -55,10 +58,11 @@ func (f FS) readFile(p string) ([]byte, error) {
 	return os.ReadFile(p)
 }
 
-// LookPath finds the executable name on path as a POSIX shell does: each entry in
-// order, an empty entry (and a relative one) taken against dir, the first regular file
-// with an execute bit wins; on Windows (goos) name.exe, .bat and .cmd are tried first
-// and any file counts. It returns "" when there is none (LookExec says why).
+// LookPath finds the executable name on path as a shell in dir does (goenv's PATH
+// search: each entry in order, an empty or relative entry taken from dir, the first
+// regular file with an execute bit wins; on Windows (goos) name.exe, .bat and .cmd
+// are tried first and any file counts). It returns "" when there is none (LookExec
+// says why).
 func LookPath(name, path, dir, goos string, fsys FS) string {
 	p, _ := LookExec(name, path, dir, goos, fsys)
 	return p
@@ -68,39 +72,14 @@ func LookPath(name, path, dir, goos string, fsys FS) string {
 // fs.ErrPermission when a file of that name exists but is not executable (a shell's
 // exit status 126), else exec.ErrNotFound (127).
 func LookExec(name, path, dir, goos string, fsys FS) (string, error) {
-	sep := string(os.PathListSeparator)
-	if goos == "windows" {
-		sep = ";"
-	} else if goos != "" {
-		sep = ":"
+	if goos == "" {
+		goos = runtime.GOOS
 	}
-	names := []string{name}
-	if goos == "windows" {
-		names = []string{name + ".exe", name + ".bat", name + ".cmd", name}
-	}
-	denied := ""
-	for _, d := range strings.Split(path, sep) {
-		if d == "" {
-			d = "."
-		}
-		if !filepath.IsAbs(d) {
-			d = filepath.Join(dir, d)
-		}
-		for _, n := range names {
-			p := filepath.Join(d, n)
-			fi, err := fsys.stat(p)
-			if err != nil || fi.IsDir() {
-				continue
-			}
-			if fi.Mode().IsRegular() && (goos == "windows" || fi.Mode().Perm()&0o111 != 0) {
-				return p, nil
-			}
-			if denied == "" {
-				denied = p
-			}
-		}
-	}
-	if denied != "" {
+	found, denied := goenv.Lookup{PATH: path, GOOS: goos, Dir: dir, Stat: fsys.stat}.Find(name)
+	switch {
+	case len(found) > 0:
+		return found[0].Path, nil
+	case denied != "":
 		return "", fmt.Errorf("%s: %w", denied, fs.ErrPermission)
 	}
 	return "", fmt.Errorf("%s: %w", name, exec.ErrNotFound)
