@@ -314,12 +314,8 @@ func checkGoGOROOT(ctx context.Context, s *Session) []Finding {
 
 // readVersionFile returns the first line of $GOROOT/VERSION ("go1.26.8").
 func readVersionFile(s *Session, goroot string) string {
-	b, err := s.M.ReadFile(path.Join(goroot, "VERSION"))
-	if err != nil {
-		return ""
-	}
-	line, _, _ := strings.Cut(string(b), "\n")
-	return strings.TrimSpace(line)
+	v, _ := goenv.VersionFile(s.M.ReadFile, goroot)
+	return v
 }
 
 func checkGoVersion(ctx context.Context, s *Session) []Finding {

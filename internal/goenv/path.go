@@ -178,6 +178,20 @@ func Read(ctx context.Context, p string, index int, l Lookup) Binary {
 	return b
 }
 
+// VersionFile returns the Go version a Go root's VERSION file names on its first
+// line ("go1.26.8", or "devel ..." for a development tree), read with readFile; ""
+// with the error when there is none. Later lines (time, build settings) are not part
+// of the version.
+func VersionFile(readFile func(string) ([]byte, error), goroot string) (string, error) {
+	// A forward slash joins on every OS (Windows accepts it too).
+	b, err := readFile(strings.TrimRight(goroot, `/\`) + "/VERSION")
+	if err != nil {
+		return "", err
+	}
+	first, _, _ := strings.Cut(string(b), "\n")
+	return strings.TrimSpace(first), nil
+}
+
 // GOROOTOf returns the Go root of a go command at the resolved path exe: the parent of
 // its directory when that directory is named bin and the parent holds pkg/tool, as
 // cmd/go's findGOROOT decides (cmd/go/internal/cfg/cfg.go); "" otherwise.

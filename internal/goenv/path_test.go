@@ -160,3 +160,20 @@ func (fakeFile) Mode() fs.FileMode  { return 0o644 }
 func (fakeFile) ModTime() time.Time { return time.Time{} }
 func (fakeFile) IsDir() bool        { return false }
 func (fakeFile) Sys() any           { return nil }
+
+// TestVersionFile reads $GOROOT/VERSION's first line, the one reader of it.
+func TestVersionFile(t *testing.T) {
+	files := map[string]string{"/go/VERSION": "go1.26.8\ntime 2026-01-01T00:00:00Z\n", "/dev/VERSION": "  devel go1.27-abc \n"}
+	read := func(name string) ([]byte, error) {
+		if s, ok := files[name]; ok {
+			return []byte(s), nil
+		}
+		return nil, fs.ErrNotExist
+	}
+	for _, tt := range []struct{ root, want string }{{"/go", "go1.26.8"}, {"/go/", "go1.26.8"}, {"/dev", "devel go1.27-abc"}, {"/none", ""}} {
+		got, err := VersionFile(read, tt.root)
+		if got != tt.want || (err != nil) != (tt.want == "") {
+			t.Errorf("VersionFile(%s) = %q, %v; want %q", tt.root, got, err, tt.want)
+		}
+	}
+}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gonative/gonative/internal/atomicfile"
 	"github.com/gonative/gonative/internal/exe"
+	"github.com/gonative/gonative/internal/goenv"
 )
 
 // Phase names a step of an install, in order: downloading (entered once the first
@@ -47,12 +48,11 @@ func checkToolchain(ctx context.Context, root, v string, p Platform, prefix, ori
 			return fmt.Errorf("%s holds %s, not go%s for %s: refused", origin, strings.TrimSuffix(prefix, "/"), v, p)
 		}
 	}
-	b, err := os.ReadFile(filepath.Join(root, "VERSION"))
+	got, err := goenv.VersionFile(os.ReadFile, root)
 	if err != nil {
 		return fmt.Errorf("%s has no readable VERSION file: not a Go toolchain (%v)", origin, err)
 	}
-	first, _, _ := strings.Cut(string(b), "\n")
-	if got := strings.TrimSpace(first); got != "go"+v {
+	if got != "go"+v {
 		return fmt.Errorf("%s: its VERSION file says %q, not %q: refused", origin, quoteShort(got), "go"+v)
 	}
 	name := "go"

@@ -133,8 +133,8 @@ func TestPinPath(t *testing.T) {
 }
 
 // storeAndOtherGo returns a store with 1.26.2 (the default) and 1.27.3 installed, a
-// directory for the test, and in it another Go (other/bin/go, VERSION go1.26.8 with a
-// second line that is not part of the version).
+// directory for the test, and in it another Go (other/bin/go, pkg/tool, VERSION
+// go1.26.8 with a second line that is not part of the version).
 func storeAndOtherGo(t *testing.T) (st Store, dir, other string) {
 	t.Helper()
 	st = newStore(t)
@@ -146,6 +146,7 @@ func storeAndOtherGo(t *testing.T) (st Store, dir, other string) {
 	dir = t.TempDir()
 	other = filepath.Join(dir, "other")
 	os.MkdirAll(filepath.Join(other, "bin"), 0o755)
+	os.MkdirAll(filepath.Join(other, "pkg", "tool"), 0o755) // what makes it a Go root for cmd/go
 	os.WriteFile(filepath.Join(other, "bin", "go"), []byte("#!/bin/sh\n"), 0o755)
 	os.WriteFile(filepath.Join(other, "VERSION"), []byte("go1.26.8\ntime x\n"), 0o644)
 	return st, dir, other

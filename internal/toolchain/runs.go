@@ -109,11 +109,12 @@ func (s Store) FindGo(path, dir string, fsys FS) PathGo {
 		}
 	}
 	if g.Version == "" {
-		// $GOROOT/VERSION of a go from elsewhere: "go1.26.8" on its first line.
-		if b, err := fsys.readFile(filepath.Join(filepath.Dir(filepath.Dir(g.Resolved)), "VERSION")); err == nil {
-			first, _, _ := strings.Cut(string(b), "\n")
-			if v, ok := strings.CutPrefix(strings.TrimSpace(first), "go"); ok && strings.Contains(v, ".") {
-				g.Version = v
+		// $GOROOT/VERSION of a go from elsewhere, where cmd/go finds its GOROOT.
+		if root := goenv.GOROOTOf(g.Resolved, fsys.stat); root != "" {
+			if first, err := goenv.VersionFile(fsys.readFile, filepath.FromSlash(root)); err == nil {
+				if v, ok := strings.CutPrefix(first, "go"); ok && strings.Contains(v, ".") {
+					g.Version = v
+				}
 			}
 		}
 	}
