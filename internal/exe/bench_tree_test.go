@@ -2,6 +2,7 @@ package exe
 
 import (
 	"context"
+	"github.com/gonative/gonative/internal/fixture"
 	"io"
 	"io/fs"
 	"os"
@@ -115,14 +116,14 @@ func BenchmarkReadTree(b *testing.B) {
 		var cpu time.Duration
 		start := time.Now()
 		for b.Loop() {
-			c0 := cpuTime()
+			c0 := fixture.CPUTime()
 			for i, e := range set {
 				c := &countingReaderAt{ra: open[i]}
 				Read(context.Background(), c, e.size, opts)
 				calls += c.calls
 				read += c.bytes
 			}
-			cpu += cpuTime() - c0
+			cpu += fixture.CPUTime() - c0
 		}
 		el := time.Since(start).Seconds()
 		n := float64(b.N)

@@ -2,6 +2,7 @@ package isa
 
 import (
 	"context"
+	"github.com/gonative/gonative/internal/fixture"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -42,13 +43,13 @@ func benchmarkScan(b *testing.B, path string) {
 	code := img.code()
 	b.SetBytes(code.Size())
 	b.ReportAllocs()
-	cpu0 := cpuTime()
+	cpu0 := fixture.CPUTime()
 	for b.Loop() {
 		if _, err := Analyze(context.Background(), f, code, Input{Go: true, Scan: true}); err != nil {
 			b.Fatal(err)
 		}
 	}
-	if cpu := cpuTime() - cpu0; cpu > 0 {
+	if cpu := fixture.CPUTime() - cpu0; cpu > 0 {
 		b.ReportMetric(float64(code.Size())*float64(b.N)/cpu.Seconds()/1e6, "MB/s-cpu")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/gonative/gonative/internal/fixture"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -320,7 +321,7 @@ func BenchmarkScanX86Serial(b *testing.B) {
 				}
 				code := img.code()
 				b.SetBytes(code.Size())
-				cpu0 := cpuTime()
+				cpu0 := fixture.CPUTime()
 				for b.Loop() {
 					var st stats
 					sc := newScanner(f, code.Guarded, largest(code.Ranges))
@@ -334,7 +335,7 @@ func BenchmarkScanX86Serial(b *testing.B) {
 						}
 					}
 				}
-				if cpu := cpuTime() - cpu0; cpu > 0 {
+				if cpu := fixture.CPUTime() - cpu0; cpu > 0 {
 					b.ReportMetric(float64(code.Size())*float64(b.N)/cpu.Seconds()/1e6, "MB/s-cpu")
 				}
 			})
