@@ -6,6 +6,7 @@ import (
 	"debug/elf"
 	"encoding/binary"
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -156,5 +157,31 @@ func TestELFSymbolNames(t *testing.T) {
 	}
 	if n == 0 {
 		t.Skip("no ELF file with symbols here (libc6 and libssl3 provide them)")
+	}
+}
+
+// TestCodeErrors checks that Slice.Code names what keeps it from the code: nothing to
+// read, bytes of no executable format, a truncated ELF image. (These assertions
+// were internal/isa's TestAnalyzeErrors, made on a test-only reader.)
+func TestCodeErrors(t *testing.T) {
+	for _, tt := range []struct {
+		name, data, want string
+	}{
+		{"empty", "", "read magic"},
+		{"text", "hello, world", "unknown executable format"},
+		{"truncated ELF", "\x7fELF\x02\x01\x01\x00", "ELF"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, guards := range []bool{false, true} {
+				s := &Slice{ra: strings.NewReader(tt.data), Size: int64(len(tt.data)), Arch: "amd64"}
+				code, err := s.Code(guards)
+				if err == nil || !strings.Contains(err.Error(), tt.want) {
+					t.Errorf("Code(%v) = %+v, %v; want an error with %q", guards, code, err, tt.want)
+				}
+			}
+		})
+	}
+	if _, err := (&Slice{}).Code(false); err == nil {
+		t.Error("Code of a slice without a reader: no error")
 	}
 }

@@ -4,14 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"github.com/gonative/gonative/internal/fixture"
 	"io"
 	"math/rand/v2"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 )
 
@@ -139,73 +134,6 @@ func statsString(s *stats) string {
 	return b.String()
 }
 
-// TestScanX86Equivalence scans real x86-64 executables with the two-stream scan and
-// the serial reference: the toolchain's compiler, libc and libcrypto (with their IFUNC
-// guard spans), the binaries in /usr/bin and the real-world corpus when present.
-func TestScanX86Equivalence(t *testing.T) {
-	small := scanConfig{chunk: 64<<10 + 7, split: 2 << 10, window: 300}
-	// The x86-64 compiler of this toolchain, whatever GOARCH the test runs for.
-	var compile string
-	if out, err := exec.Command("go", "env", "GOROOT").Output(); err == nil {
-		compile = filepath.Join(strings.TrimSpace(string(out)), "pkg", "tool", "linux_amd64", "compile")
-	}
-	files := []string{compile, "/lib/x86_64-linux-gnu/libc.so.6", "/usr/lib/x86_64-linux-gnu/libcrypto.so.3"}
-	var found int
-	for i, p := range files {
-		cfgs := []scanConfig{defaultScan, small}
-		if i == 0 {
-			cfgs = append(cfgs, scanConfig{chunk: 1<<20 + 3, split: 1 << 10, window: 64})
-		}
-		if scanFile(t, p, cfgs...) {
-			found++
-		}
-	}
-	if found == 0 {
-		t.Skip("no x86-64 executables here (Debian amd64's libc6 and libssl3 have libc.so.6 and libcrypto.so.3)")
-	}
-	var more []string
-	home, _ := os.UserHomeDir()
-	corpus, _ := filepath.Glob(filepath.Join(home, ".cache", "gonative", "corpus", "files", "*"))
-	if len(corpus) == 0 {
-		t.Log("no real-world corpus in ~/.cache/gonative/corpus/files: scanning /usr/bin only")
-	}
-	more = append(more, corpus...)
-	if testing.Short() {
-		t.Log("-short: /usr/bin is not scanned")
-	} else {
-		bins, _ := filepath.Glob("/usr/bin/*")
-		more = append(more, bins...)
-	}
-	var n int
-	for _, p := range more {
-		if scanFile(t, p, defaultScan) {
-			n++
-		}
-	}
-	t.Logf("%d more x86-64 files compared", n)
-}
-
-// scanFile compares the scans of the x86-64 code of the file at path and reports
-// whether it was one.
-func scanFile(t *testing.T, path string, cfgs ...scanConfig) bool {
-	t.Helper()
-	fi, err := os.Lstat(path)
-	if err != nil || !fi.Mode().IsRegular() || fi.Size() < 4 {
-		return false
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	img, err := openImage(f, fi.Size(), true)
-	if err != nil || img.arch != "amd64" {
-		return false
-	}
-	compareScan(t, path, f, img.regions, img.guard, cfgs...)
-	return true
-}
-
 // FuzzScanX86 checks the two-stream scan against the serial one on arbitrary bytes,
 // cut into ranges, with small chunks, split thresholds and windows so that the chunk
 // boundaries, the meeting of the streams and the fallback all happen.
@@ -288,57 +216,6 @@ func TestScanX86Synthetic(t *testing.T) {
 		}
 		if st.count[xAVX2] != want || st.instructions != 2*want || st.first[xAVX2] != 0x1000 || st.undecodable != 0 {
 			t.Errorf("%+v: %s", cfg, statsString(&st))
-		}
-	}
-}
-
-// BenchmarkScanX86Serial compares the scan (streams) with the serial reference
-// sweep (serial: one stream, with the same fast path) on the same code, machine and
-// load: the Go compiler (as BenchmarkScanX86) and two C libraries (as
-// internal/inspect's BenchmarkScanCLibrary, with their guard spans from the symbol
-// table). The serial sweep with the fast path of before the streams (a branchy one,
-// faster alone) is the base commit's BenchmarkScanX86; docs/isa.md has both.
-func BenchmarkScanX86Serial(b *testing.B) {
-	for _, p := range []string{"compile", "/lib/x86_64-linux-gnu/libc.so.6", "/usr/lib/x86_64-linux-gnu/libcrypto.so.3"} {
-		for _, serial := range []bool{true, false} {
-			name := filepath.Base(p) + "/streams"
-			if serial {
-				name = filepath.Base(p) + "/serial"
-			}
-			b.Run(name, func(b *testing.B) {
-				if p == "compile" {
-					p = toolFor(b, "amd64")
-				}
-				f, err := os.Open(p)
-				if err != nil {
-					b.Skipf("%v (Debian's libc6 and libssl3 have the libraries)", err)
-				}
-				defer f.Close()
-				fi, _ := f.Stat()
-				img, err := openImage(f, fi.Size(), true)
-				if err != nil {
-					b.Fatal(err)
-				}
-				code := img.code()
-				b.SetBytes(code.Size())
-				cpu0 := fixture.CPUTime()
-				for b.Loop() {
-					var st stats
-					sc := newScanner(f, code.Guarded, largest(code.Ranges))
-					for _, rg := range code.Ranges {
-						scan := sc.scanX86
-						if serial {
-							scan = sc.scanX86Serial
-						}
-						if err := scan(context.Background(), rg, &st); err != nil {
-							b.Fatal(err)
-						}
-					}
-				}
-				if cpu := fixture.CPUTime() - cpu0; cpu > 0 {
-					b.ReportMetric(float64(code.Size())*float64(b.N)/cpu.Seconds()/1e6, "MB/s-cpu")
-				}
-			})
 		}
 	}
 }
