@@ -25,24 +25,19 @@ func (s *Slice) Code(guards bool) (code *isa.Code, err error) {
 			code, err = nil, fmt.Errorf("malformed executable: %v", r)
 		}
 	}()
-	if s.ra == nil {
-		return nil, errors.New("no readable image")
-	}
-	var magic [4]byte
-	if _, err := s.ra.ReadAt(magic[:], 0); err != nil {
-		return nil, fmt.Errorf("read magic: %w", eofAsUnexpected(err))
+	format, err := s.imageFormat()
+	if err != nil {
+		return nil, err
 	}
 	sr := io.NewSectionReader(s.ra, 0, s.Size)
 	var img *codeImage
-	switch {
-	case bytes.HasPrefix(magic[:], []byte("\x7fELF")):
+	switch format {
+	case FormatELF:
 		img, err = elfCode(sr, s.Size, guards, s.Arch)
-	case isMachO(magic[:]):
+	case FormatMachO:
 		img, err = machoCode(sr, s.Size)
-	case bytes.HasPrefix(magic[:], []byte("MZ")):
+	case FormatPE:
 		img, err = peCode(sr, s.Size)
-	default:
-		return nil, fmt.Errorf("unknown executable format (magic % x)", magic)
 	}
 	if err != nil {
 		return nil, err
@@ -60,32 +55,40 @@ func (s *Slice) CodeInfo() (code *isa.Code, err error) {
 			code, err = nil, fmt.Errorf("malformed executable: %v", r)
 		}
 	}()
+	format, err := s.imageFormat()
+	if err != nil {
+		return nil, err
+	}
+	code = &isa.Code{Arch: s.Arch, Format: string(format)}
+	if format == FormatELF && s.Arch == "amd64" {
+		bo, progs, err := elfProgs(s.ra, s.Size)
+		if err != nil {
+			return nil, err
+		}
+		code.ISANeeded = elfISANeededAt(bo, progs, s.Size)
+	}
+	return code, nil
+}
+
+// imageFormat reads the format of the slice's image from its magic number: ELF,
+// Mach-O (a thin image: a universal file's slices are) or PE.
+func (s *Slice) imageFormat() (Format, error) {
 	if s.ra == nil {
-		return nil, errors.New("no readable image")
+		return "", errors.New("no readable image")
 	}
 	var magic [4]byte
 	if _, err := s.ra.ReadAt(magic[:], 0); err != nil {
-		return nil, fmt.Errorf("read magic: %w", eofAsUnexpected(err))
+		return "", fmt.Errorf("read magic: %w", eofAsUnexpected(err))
 	}
-	code = &isa.Code{Arch: s.Arch}
 	switch {
 	case bytes.HasPrefix(magic[:], []byte("\x7fELF")):
-		code.Format = string(FormatELF)
-		if s.Arch == "amd64" {
-			bo, progs, err := elfProgs(s.ra, s.Size)
-			if err != nil {
-				return nil, err
-			}
-			code.ISANeeded = elfISANeededAt(bo, progs, s.Size)
-		}
+		return FormatELF, nil
 	case isMachO(magic[:]):
-		code.Format = string(FormatMachO)
+		return FormatMachO, nil
 	case bytes.HasPrefix(magic[:], []byte("MZ")):
-		code.Format = string(FormatPE)
-	default:
-		return nil, fmt.Errorf("unknown executable format (magic % x)", magic)
+		return FormatPE, nil
 	}
-	return code, nil
+	return "", fmt.Errorf("unknown executable format (magic % x)", magic)
 }
 
 // elfProgs reads the program headers of a 64-bit ELF image by hand: debug/elf would
