@@ -340,10 +340,18 @@ func sliceSummary(format exe.Format, s *exe.Slice) string {
 		parts = append(parts, "static")
 	case len(s.Libraries) > 0 || s.Interpreter != "":
 		dyn := "dynamic"
-		if n := nonSystem(s.Libraries); n == 1 {
+		not, unknown := nonSystem(s.Libraries)
+		switch {
+		case not == 1:
 			dyn += " (1 non-system library)"
-		} else if n > 1 {
-			dyn += fmt.Sprintf(" (%d non-system libraries)", n)
+		case not > 1:
+			dyn += fmt.Sprintf(" (%d non-system libraries)", not)
+		}
+		switch {
+		case unknown == 1:
+			dyn += " (1 library not checked against the host's packages)"
+		case unknown > 1:
+			dyn += fmt.Sprintf(" (%d libraries not checked against the host's packages)", unknown)
 		}
 		if s.GLIBC != "" {
 			dyn += ", glibc " + s.GLIBC + "+"
@@ -478,14 +486,18 @@ func factText(p *bool, why string) string {
 	return fmt.Sprint(*p)
 }
 
-func nonSystem(libs []exe.Library) int {
-	n := 0
+// nonSystem counts the libraries known not to be the system's, and those whose
+// origin is unknown (a described host's packages are not read).
+func nonSystem(libs []exe.Library) (not, unknown int) {
 	for _, l := range libs {
-		if !l.System {
-			n++
+		switch {
+		case l.NotSystem():
+			not++
+		case l.System == nil:
+			unknown++
 		}
 	}
-	return n
+	return not, unknown
 }
 
 // writeVerbose prints everything known, a block per file.
@@ -538,8 +550,11 @@ func writeVerbose(w io.Writer, r inspected) {
 		}
 		for _, l := range s.Libraries {
 			tag := "system"
-			if !l.System {
+			switch {
+			case l.NotSystem():
 				tag = "not a system library"
+			case l.System == nil:
+				tag = "system library or not: unknown, not checked against the host's packages"
 			}
 			if l.Weak {
 				tag += ", weak"

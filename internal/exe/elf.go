@@ -132,7 +132,11 @@ func parseELF(ra io.ReaderAt, size int64, s *Slice) error {
 	needed := d.needed
 	s.RunPath = d.runpath
 	for _, n := range needed {
-		s.Libraries = append(s.Libraries, Library{Name: n, System: elfSystemLibrary(n)})
+		lib := Library{Name: n}
+		if elfSystemLibrary(n) {
+			setFact(&lib.System, true) // otherwise unknown: the machine's packages decide
+		}
+		s.Libraries = append(s.Libraries, lib)
 	}
 	s.Static = !interp && len(needed) == 0 && typ != elf.ET_REL && typ != elf.ET_CORE
 

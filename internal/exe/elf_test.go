@@ -258,3 +258,30 @@ func TestCompareVersions(t *testing.T) {
 		t.Errorf("elfNewestGLIBC = %q, want 2.34", got)
 	}
 }
+
+// TestELFLibrariesUnknown reads a Debian program: its C library is the system's, and
+// whether another library is cannot be told from the bytes (null, not false): a
+// machine's package manager settles it (host.Libraries.Mark).
+func TestELFLibrariesUnknown(t *testing.T) {
+	f, err := Inspect(context.Background(), "/usr/bin/ls", Options{})
+	if err != nil {
+		t.Skipf("%v (Debian's coreutils has it)", err)
+	}
+	if len(f.Slices) != 1 {
+		t.Fatalf("%d slices", len(f.Slices))
+	}
+	var libc, other bool
+	for _, l := range f.Slices[0].Libraries {
+		switch {
+		case l.Name == "libc.so.6":
+			libc = l.IsSystem()
+		case l.System == nil:
+			other = true
+		default:
+			t.Errorf("%s: system %v from the bytes alone", l.Name, *l.System)
+		}
+	}
+	if !libc || !other {
+		t.Errorf("libraries %+v: want libc.so.6 the system's and the others unknown", f.Slices[0].Libraries)
+	}
+}

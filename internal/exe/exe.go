@@ -182,11 +182,20 @@ func (s *Slice) SignatureProblem() string {
 // Library is one shared library a slice needs.
 type Library struct {
 	Name string `json:"name"`
-	// System is true for libraries the OS provides (libc, libSystem, system
+	// System says whether the OS provides the library (libc, libSystem, system
 	// frameworks, kernel32 ...); the others must ship with the binary or be installed.
-	System bool `json:"system"`
+	// It is null when the bytes do not settle it: an ELF library other than the C
+	// library's, until a machine's package manager is asked (host.Libraries.Mark), or
+	// a Windows DLL outside the known system list.
+	System *bool `json:"system"`
 	Weak   bool `json:"weak,omitempty"`
 }
+
+// IsSystem reports whether the library is known to be the OS's.
+func (l Library) IsSystem() bool { return l.System != nil && *l.System }
+
+// NotSystem reports whether the library is known not to be the OS's.
+func (l Library) NotSystem() bool { return l.System != nil && !*l.System }
 
 // Options says how deep Inspect reads.
 type Options struct {

@@ -123,7 +123,7 @@ func TestGoFixtures(t *testing.T) {
 					if s.Interpreter != "/lib/ld-linux-aarch64.so.1" {
 						t.Errorf("interpreter %q", s.Interpreter)
 					}
-					if l := libraryNamed(s, "libc.so"); l == nil || !l.System {
+					if l := libraryNamed(s, "libc.so"); l == nil || !l.IsSystem() {
 						t.Errorf("libraries %v: want libc, system", s.Libraries)
 					}
 					qemu, err := exec.LookPath("qemu-aarch64-static")
@@ -197,7 +197,7 @@ func TestGoFixtures(t *testing.T) {
 			want:    Slice{Arch: "amd64", OS: "windows", Kind: KindExecutable, PIE: ptr(true), Bits: 64},
 			version: "buildinfo", checks: []check{settings("GOOS", "windows"),
 				func(t *testing.T, _ string, s *Slice) {
-					if l := libraryNamed(s, "kernel32.dll"); l == nil || !l.System {
+					if l := libraryNamed(s, "kernel32.dll"); l == nil || !l.IsSystem() {
 						t.Errorf("libraries %v: want kernel32.dll, system", s.Libraries)
 					}
 				}},
@@ -302,7 +302,7 @@ func TestCPrograms(t *testing.T) {
 				t.Errorf("align %d, want %d", s.Align, tt.align)
 			}
 			if tt.glibc {
-				if l := libraryNamed(s, "libc.so"); l == nil || !l.System {
+				if l := libraryNamed(s, "libc.so"); l == nil || !l.IsSystem() {
 					t.Errorf("libraries %v: want libc, system", s.Libraries)
 				}
 				if !strings.HasPrefix(s.GLIBC, "2.") {

@@ -293,11 +293,10 @@ func parseMachO(ra io.ReaderAt, size int64, s *Slice) error {
 				droppedLibs++
 				continue
 			}
-			s.Libraries = append(s.Libraries, Library{
-				Name:   name,
-				System: machoSystemLibrary(name),
-				Weak:   cmd == lcLoadWeakDylib,
-			})
+			lib := Library{Name: name, Weak: cmd == lcLoadWeakDylib}
+			// macOS ships its libraries only under /usr/lib and /System/Library.
+			setFact(&lib.System, machoSystemLibrary(name))
+			s.Libraries = append(s.Libraries, lib)
 		case lcLoadDylinker:
 			s.Interpreter = lcString(h.bo, c, 8)
 		case lcCodeSignature:

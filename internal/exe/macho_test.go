@@ -100,7 +100,7 @@ func TestMachOGo(t *testing.T) {
 				t.Errorf("libraries %v lack libSystem", libs)
 			}
 			for _, l := range s.Libraries {
-				if !l.System || l.Weak {
+				if !l.IsSystem() || l.Weak {
 					t.Errorf("library %+v: want system, not weak", l)
 				}
 			}
@@ -355,13 +355,17 @@ func TestMachOHandMade(t *testing.T) {
 					s.Kind != KindSharedLib || Is(s.PIE) || !Is(s.Stripped) || s.Static || s.Interpreter != "" {
 					t.Errorf("%+v", s)
 				}
+				yes, no := true, false
 				want := []Library{
-					{Name: "/System/Library/Frameworks/UIKit.framework/UIKit", System: true},
-					{Name: "@rpath/libfoo.dylib", Weak: true},
-					{Name: "/opt/homebrew/lib/libbar.dylib"},
-					{Name: "/usr/lib/liblazy.dylib", System: true},
+					{Name: "/System/Library/Frameworks/UIKit.framework/UIKit", System: &yes},
+					{Name: "@rpath/libfoo.dylib", Weak: true, System: &no},
+					{Name: "/opt/homebrew/lib/libbar.dylib", System: &no},
+					{Name: "/usr/lib/liblazy.dylib", System: &yes},
 				}
-				if !slices.Equal(s.Libraries, want) {
+				same := func(a, b Library) bool {
+					return a.Name == b.Name && a.Weak == b.Weak && a.IsSystem() == b.IsSystem() && a.NotSystem() == b.NotSystem()
+				}
+				if !slices.EqualFunc(s.Libraries, want, same) {
 					t.Errorf("libraries %+v", s.Libraries)
 				}
 			}},

@@ -238,7 +238,11 @@ func peImports(ra io.ReaderAt, size int64, h *peHeader, dir, descSize int, weak 
 		if err != nil {
 			return libs, err
 		}
-		libs = append(libs, Library{Name: name, System: peSystemLibrary(name), Weak: weak})
+		lib := Library{Name: name, Weak: weak}
+		if peSystemLibrary(name) {
+			setFact(&lib.System, true) // otherwise unknown: Windows ships many more DLLs
+		}
+		libs = append(libs, lib)
 	}
 }
 

@@ -38,10 +38,10 @@ func TestPEGoroot(t *testing.T) {
 			t.Errorf("%s: arch %s os %s kind %s stripped %v error %q", tt.file, s.Arch, s.OS, s.Kind, Is(s.Stripped), s.Error)
 		}
 		if tt.os == "windows" {
-			if l := libraryNamed(&s, "KERNEL32.dll"); l == nil || !l.System {
+			if l := libraryNamed(&s, "KERNEL32.dll"); l == nil || !l.IsSystem() {
 				t.Errorf("%s: libraries %v, want KERNEL32.dll (system)", tt.file, s.Libraries)
 			}
-			if l := libraryNamed(&s, "msvcrt.dll"); l == nil || !l.System {
+			if l := libraryNamed(&s, "msvcrt.dll"); l == nil || !l.IsSystem() {
 				t.Errorf("%s: libraries %v, want msvcrt.dll (system)", tt.file, s.Libraries)
 			}
 		}
@@ -123,7 +123,8 @@ func TestTinyPE(t *testing.T) {
 	if s.Error != "" || s.Arch != "arm64" || s.Kind != KindExecutable || !Is(s.PIE) || !Is(s.Stripped) || s.Static || s.Bits != 64 {
 		t.Errorf("%+v", s)
 	}
-	if len(s.Libraries) != 2 || !s.Libraries[0].System || s.Libraries[1].System {
+	// libfoo.dll is no DLL Windows is known to ship: unknown, not "not the system's".
+	if len(s.Libraries) != 2 || !s.Libraries[0].IsSystem() || s.Libraries[1].System != nil {
 		t.Errorf("libraries %+v", s.Libraries)
 	}
 	b = tinyPE(0x8664, 0x2022)

@@ -150,8 +150,8 @@ func (l *Libraries) lookup(soname, arch string, extra []string) bool {
 	return false
 }
 
-// Mark sets Library.System for the libraries of f's Linux ELF slices that this
-// machine's package manager owns.
+// Mark settles Library.System for the libraries of f's Linux ELF slices that the
+// bytes left unknown: whether this machine's package manager owns them.
 func (l *Libraries) Mark(f *exe.File) {
 	if l == nil || f.Format != exe.FormatELF {
 		return
@@ -170,8 +170,9 @@ func (l *Libraries) Mark(f *exe.File) {
 			}
 		}
 		for j := range s.Libraries {
-			if lib := &s.Libraries[j]; !lib.System {
-				lib.System = l.System(lib.Name, s.Arch, extra...)
+			if lib := &s.Libraries[j]; lib.System == nil {
+				v := l.System(lib.Name, s.Arch, extra...)
+				lib.System = &v
 			}
 		}
 	}
