@@ -137,6 +137,16 @@ func (d *decoder) length(x uint64) (int, error) {
 	return int(x), nil
 }
 
+// count reads the element count of a slice or map: 0 encodes nil, n+1 n elements.
+func (d *decoder) count() (n int, isNil bool, err error) {
+	x, err := d.uvarint()
+	if err != nil || x == 0 {
+		return 0, err == nil, err
+	}
+	n, err = d.length(x - 1)
+	return n, false, err
+}
+
 // decode sets v (settable) from the encoding.
 func (d *decoder) decode(v reflect.Value, depth int) error {
 	if depth > maxCodecDepth {
@@ -195,16 +205,9 @@ func (d *decoder) decode(v reflect.Value, depth int) error {
 		}
 		v.Set(p)
 	case reflect.Slice:
-		x, err := d.uvarint()
-		if err != nil {
-			return err
-		}
-		if x == 0 {
+		n, isNil, err := d.count()
+		if err != nil || isNil {
 			v.SetZero()
-			return nil
-		}
-		n, err := d.length(x - 1)
-		if err != nil {
 			return err
 		}
 		s := reflect.MakeSlice(v.Type(), n, n)
@@ -215,16 +218,9 @@ func (d *decoder) decode(v reflect.Value, depth int) error {
 		}
 		v.Set(s)
 	case reflect.Map:
-		x, err := d.uvarint()
-		if err != nil {
-			return err
-		}
-		if x == 0 {
+		n, isNil, err := d.count()
+		if err != nil || isNil {
 			v.SetZero()
-			return nil
-		}
-		n, err := d.length(x - 1)
-		if err != nil {
 			return err
 		}
 		t := v.Type()
