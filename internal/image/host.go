@@ -48,11 +48,11 @@ func platformRuns(p v1.Platform, h, ch host.Host) (runs verdict.Runs, handler, r
 	if p.OS != "linux" {
 		return verdict.No, "", fmt.Sprintf("a %s image needs a %s container host", platformString(p), p.OS)
 	}
-	if p.Architecture == ch.Arch || (ch.Arch == "amd64" && p.Architecture == "386") {
+	if native, caveat := verdict.LinuxNative(p.Architecture, ch.Arch); native {
+		if caveat != "" {
+			where += "; " + caveat
+		}
 		return verdict.Native, "", where
-	}
-	if ch.Arch == "arm64" && p.Architecture == "arm" {
-		return verdict.Native, "", where + "; needs a CPU with AArch32 support (many arm64 server and Apple cores have none)"
 	}
 	if b, ok := ch.Handler(p.Architecture); ok {
 		return verdict.Emulated, b.Interpreter, fmt.Sprintf("%s, through %s: slower, and some programs misbehave emulated", where, b.Interpreter)

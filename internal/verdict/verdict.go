@@ -169,11 +169,24 @@ func judgeDarwin(s *exe.Slice, h host.Host, platform string) Verdict {
 	return Verdict{Runs: No, Reason: fmt.Sprintf("built for %s; this host is %s", platform, h)}
 }
 
+// LinuxNative reports whether a Linux kernel on a CPU of architecture cpu (GOARCH)
+// runs code for arch natively, and the caveat that goes with it ("" when none): the
+// same architecture, 386 on amd64, 32-bit arm on arm64 cores that keep AArch32.
+func LinuxNative(arch, cpu string) (native bool, caveat string) {
+	switch {
+	case arch == cpu, cpu == "amd64" && arch == "386":
+		return true, ""
+	case cpu == "arm64" && arch == "arm":
+		return true, "needs a CPU with AArch32 support (many arm64 server and Apple cores have none)"
+	}
+	return false, ""
+}
+
 func judgeLinux(s *exe.Slice, h host.Host, platform string) Verdict {
 	if s.OS != "linux" && s.OS != "" {
 		return Verdict{Runs: No, Reason: fmt.Sprintf("built for %s, not Linux", platformName(s))}
 	}
-	if s.Arch == h.Arch || (h.Arch == "amd64" && s.Arch == "386") || (h.Arch == "arm64" && s.Arch == "arm") {
+	if native, caveat := LinuxNative(s.Arch, h.Arch); native {
 		if s.Align != 0 && h.PageSize > 0 && s.Align < uint64(h.PageSize) && s.Kind.Runnable() {
 			return Verdict{Runs: No, Reason: fmt.Sprintf("its segments are aligned to %s but this kernel's pages are %s: the loader refuses it (relink with -z max-page-size=%d)",
 				size(s.Align), size(uint64(h.PageSize)), h.PageSize)}
@@ -184,11 +197,7 @@ func judgeLinux(s *exe.Slice, h host.Host, platform string) Verdict {
 		if v, ok := missingInterpreter(s, h, nil); ok {
 			return v
 		}
-		v := Verdict{Runs: Native, Reason: unknownLevel(s)}
-		if s.Arch == "arm" && h.Arch == "arm64" {
-			v.Reason = joinReasons("needs a CPU with AArch32 support (many arm64 server and Apple cores have none)", v.Reason)
-		}
-		return v
+		return Verdict{Runs: Native, Reason: joinReasons(caveat, unknownLevel(s))}
 	}
 	if b, ok := h.Handler(s.Arch); ok {
 		if v, ok := missingInterpreter(s, h, &b); ok {
