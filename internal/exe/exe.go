@@ -188,7 +188,7 @@ type Library struct {
 	// library's, until a machine's package manager is asked (host.Libraries.Mark), or
 	// a Windows DLL outside the known system list.
 	System *bool `json:"system"`
-	Weak   bool `json:"weak,omitempty"`
+	Weak   bool  `json:"weak,omitempty"`
 }
 
 // IsSystem reports whether the library is known to be the OS's.
