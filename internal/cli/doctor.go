@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/gonative/gonative/internal/doctor"
@@ -47,9 +46,7 @@ Exit status: 0 no error found (warnings may be printed), 3 an error-severity fin
 			}
 			r := doctor.Run(cmd.Context(), m, checks, doctor.Options{Network: online})
 			if asJSON {
-				enc := json.NewEncoder(out)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(r); err != nil {
+				if err := writeJSON(out, r); err != nil {
 					return &ExitError{Code: ExitFailed, Err: err}
 				}
 			} else {
@@ -138,7 +135,7 @@ func renderReport(w io.Writer, pal palette, r doctor.Report, verbose bool) {
 	for _, a := range r.Areas {
 		line := fmt.Sprintf("[%s] %s", pal.severity(a.Status, glyph(a.Status)), a.Title)
 		if a.Summary != "" {
-			line += " (" + a.Summary + ")"
+			line += " (" + Quote(a.Summary) + ")"
 		}
 		fmt.Fprintln(w, line)
 		if a.Status.Worse(doctor.OK) && a.Status != doctor.Info {
@@ -151,22 +148,22 @@ func renderReport(w io.Writer, pal palette, r doctor.Report, verbose bool) {
 			if !verbose && !f.Severity.Worse(doctor.Info) {
 				continue
 			}
-			fmt.Fprintf(w, "    %s %s\n", pal.severity(f.Severity, mark(f.Severity)), f.Title)
+			fmt.Fprintf(w, "    %s %s\n", pal.severity(f.Severity, mark(f.Severity)), Quote(f.Title))
 			if verbose {
 				fmt.Fprintf(w, "      id: %s\n", f.ID)
 				for _, e := range f.Evidence {
-					fmt.Fprintf(w, "      - %s\n", strings.ReplaceAll(e, "\n", "\n        "))
+					fmt.Fprintf(w, "      - %s\n", Quote(e))
 				}
 			}
 			if f.Fix != nil {
-				fmt.Fprintf(w, "      fix: %s\n", f.Fix.Text)
+				fmt.Fprintf(w, "      fix: %s\n", Quote(f.Fix.Text))
 				for _, c := range f.Fix.Commands {
-					fmt.Fprintf(w, "        $ %s\n", c)
+					fmt.Fprintf(w, "        $ %s\n", Quote(c))
 				}
 			}
 			if verbose {
 				for _, l := range f.Links {
-					fmt.Fprintf(w, "      see %s\n", l)
+					fmt.Fprintf(w, "      see %s\n", Quote(l))
 				}
 			}
 		}

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -56,9 +55,7 @@ Exit status: 0 no problem found, 3 a problem found, 1 netcheck itself failed.`,
 			r := netcheck.Run(ctx, opts)
 			out := cmd.OutOrStdout()
 			if asJSON {
-				enc := json.NewEncoder(out)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(r); err != nil {
+				if err := writeJSON(out, r); err != nil {
 					return &ExitError{Code: ExitFailed, Err: err}
 				}
 			} else {
@@ -76,9 +73,9 @@ Exit status: 0 no problem found, 3 a problem found, 1 netcheck itself failed.`,
 	return cmd
 }
 
-// safe quotes control characters (a hostile server's certificate names and error
-// bodies reach the terminal), keeping newlines.
-func safe(s string) string { return QuoteKeeping(s, "\n") }
+// safe is Quote: a hostile server's certificate names and error bodies reach the
+// terminal, masked and on one line.
+func safe(s string) string { return Quote(s) }
 
 func netGlyph(s netcheck.Severity) string { return glyph(doctor.Severity(s)) }
 
@@ -94,7 +91,7 @@ func renderNetcheck(w io.Writer, r netcheck.Report, verbose bool) {
 	}
 	problems := 0
 	for _, a := range r.Areas {
-		line := fmt.Sprintf("[%s] %s", netGlyph(a.Status), a.Title)
+		line := fmt.Sprintf("[%s] %s", netGlyph(a.Status), safe(a.Title))
 		if a.Status == netcheck.OK {
 			// The area's verdict ("proxy.ok", "sumdb.ok") sums it up best; else its
 			// first finding.
@@ -124,7 +121,7 @@ func renderNetcheck(w io.Writer, r netcheck.Report, verbose bool) {
 					fmt.Fprintf(w, "      id: %s\n", f.ID)
 				}
 				for _, e := range f.Evidence {
-					fmt.Fprintf(w, "      - %s\n", strings.ReplaceAll(safe(e), "\n", "\n        "))
+					fmt.Fprintf(w, "      - %s\n", safe(e))
 				}
 			}
 			if f.Fix != nil {
@@ -135,7 +132,7 @@ func renderNetcheck(w io.Writer, r netcheck.Report, verbose bool) {
 			}
 			if verbose {
 				for _, l := range f.Links {
-					fmt.Fprintf(w, "      see %s\n", l)
+					fmt.Fprintf(w, "      see %s\n", safe(l))
 				}
 			}
 		}
@@ -161,7 +158,7 @@ func renderNetcheck(w io.Writer, r netcheck.Report, verbose bool) {
 			if !ep.Verified {
 				state = "NOT verified: " + ep.Error
 			}
-			fmt.Fprintf(w, "TLS %s: %s; root %q (%s)\n", safe(ep.Host), safe(state), safe(ep.Root), ep.Anchor)
+			fmt.Fprintf(w, "TLS %s: %s; root \"%s\" (%s)\n", safe(ep.Host), safe(state), safe(ep.Root), ep.Anchor)
 			for i, c := range ep.Chain {
 				fmt.Fprintf(w, "  %d. %s\n     issuer %s\n     valid %s to %s\n     SHA-256 %s\n", i, safe(c.Subject), safe(c.Issuer),
 					c.NotBefore.Format(time.DateOnly), c.NotAfter.Format(time.DateOnly), c.SHA256)

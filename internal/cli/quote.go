@@ -1,20 +1,27 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/gonative/gonative/internal/redact"
 )
 
-// Quote makes s safe to print on a terminal: control characters (C0, DEL and C1,
+// Quote makes s safe to print on a terminal, on one line: credentials are masked
+// first (internal/redact: URL passwords, Authorization headers, registered secrets),
+// then control characters (C0, DEL and C1,
 // among them ESC, which starts terminal escape sequences), Unicode bidirectional
 // controls (which reorder what is displayed) and bytes that are not UTF-8 are written
 // as Go escapes (\x1b, \n, \u202e, \xff); a backslash is doubled when anything else
 // had to be escaped, so the result reads unambiguously. Text with nothing to escape
 // is returned as it is. Text output applies it to every string that comes from a
 // file or the file system: paths, interpreters, library names, Go paths, settings.
-// JSON output is escaped by encoding/json already.
+// JSON output is escaped by encoding/json already (and redacted by writeJSON).
 func Quote(s string) string {
+	s = redact.Text(s)
 	if !needsQuote(s) {
 		return s
 	}
@@ -64,6 +71,7 @@ func isControl(r rune) bool {
 // QuoteKeeping is Quote applied to the pieces of s between occurrences of sep, which
 // stays as it is: newlines in multi-line evidence, tabs in a diff.
 func QuoteKeeping(s, sep string) string {
+	s = redact.Text(s)
 	if !needsQuote(s) {
 		return s
 	}
@@ -72,4 +80,15 @@ func QuoteKeeping(s, sep string) string {
 		parts[i] = Quote(p)
 	}
 	return strings.Join(parts, sep)
+}
+
+// writeJSON writes v as indented JSON with credentials masked (internal/redact):
+// encoding/json escapes control characters, but a password in a URL would pass.
+func writeJSON(w io.Writer, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(w, redact.Text(string(b))+"\n")
+	return err
 }

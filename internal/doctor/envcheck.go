@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/gonative/gonative/internal/goenv"
+	"github.com/gonative/gonative/internal/redact"
 	"golang.org/x/mod/module"
 )
 
@@ -338,12 +339,12 @@ func checkEnvPrivate(ctx context.Context, s *Session) []Finding {
 		cov := Coverage(st.Value)
 		if cov == "" {
 			fs = append(fs, Finding{ID: "env.private:" + strings.ToLower(pv.name), Severity: Info,
-				Title: fmt.Sprintf("%s=%s covers only the modules it names", pv.name, redact(st.Value)), Evidence: []string{where(st)}})
+				Title: fmt.Sprintf("%s=%s covers only the modules it names", pv.name, redact.Setting(pv.name, st.Value)), Evidence: []string{where(st)}})
 			continue
 		}
 		t, c := removeFix(st, true)
 		fs = append(fs, Finding{ID: "env.private:" + strings.ToLower(pv.name), Severity: pv.sev,
-			Title:    fmt.Sprintf("%s=%s matches %s: those modules are %s", pv.name, redact(st.Value), cov, pv.means),
+			Title:    fmt.Sprintf("%s=%s matches %s: those modules are %s", pv.name, redact.Setting(pv.name, st.Value), cov, pv.means),
 			Evidence: []string{where(st), "patterns are matched against module path prefixes (golang.org/x/mod/module.MatchPrefixPatterns, as cmd/go does)"},
 			Fix: &Fix{Text: "List only your private module prefixes, such as example.com/yourcorp. " + t,
 				Commands: append(c, fmt.Sprintf("go env -w %s=example.com/yourcorp", pv.name))},

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/gonative/gonative/internal/goenv"
+	"github.com/gonative/gonative/internal/redact"
 	"github.com/gonative/gonative/internal/toolchain"
 )
 
@@ -95,7 +96,7 @@ func checkGoSwitch(ctx context.Context, s *Session) []Finding {
 	if len(list) == 0 || list[0].IsOff() {
 		return []Finding{{Severity: Error,
 			Title:    fmt.Sprintf("the go command switches to %s (%s), which is not installed, and GOPROXY=off forbids downloading it: every go command here fails", c.Toolchain, c.Reason),
-			Evidence: append(ev, "GOPROXY="+redact(s.Value(ctx, "GOPROXY"))), Fix: fix, Links: links}}
+			Evidence: append(ev, "GOPROXY="+redact.Text(s.Value(ctx, "GOPROXY"))), Fix: fix, Links: links}}
 	}
 	every := "every go command"
 	if c.File != "" {

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gonative/gonative/internal/atomicfile"
 	"github.com/gonative/gonative/internal/exe"
 	"github.com/gonative/gonative/internal/host"
 )
@@ -77,6 +78,16 @@ func (m Machine) LookupEnv(key string) (string, bool) {
 	return "", false
 }
 
+// maxReadFile bounds every file the doctor reads whole (settings files, .netrc, CA
+// bundles, the checksum database's cached head, go.mod, archives).
+const maxReadFile = 64 << 20
+
+// readFile is the machine's ReadFile: the files the doctor and netcheck read are
+// named by settings and environment variables, not on the command line, so a named
+// pipe or a device there must not hang the run (atomicfile.ReadFile never blocks and
+// reads regular files only).
+func readFile(name string) ([]byte, error) { return atomicfile.ReadFile(name, maxReadFile) }
+
 // System returns this machine.
 func System() Machine {
 	return Machine{
@@ -86,7 +97,7 @@ func System() Machine {
 		Stat:         os.Stat,
 		EvalSymlinks: filepath.EvalSymlinks,
 		ReadDir:      os.ReadDir,
-		ReadFile:     os.ReadFile,
+		ReadFile:     readFile,
 		Open:         func(name string) (File, error) { return os.Open(name) },
 		Inspect: func(ctx context.Context, name string) (*exe.File, error) {
 			return exe.Inspect(ctx, name, exe.Options{})
@@ -139,7 +150,7 @@ func FromFakeHost(dir string, environ []string) (Machine, error) {
 		},
 		Stat:     func(name string) (fs.FileInfo, error) { return os.Stat(real(name)) },
 		ReadDir:  func(name string) ([]fs.DirEntry, error) { return os.ReadDir(real(name)) },
-		ReadFile: func(name string) ([]byte, error) { return os.ReadFile(real(name)) },
+		ReadFile: func(name string) ([]byte, error) { return readFile(real(name)) },
 		Open:     func(name string) (File, error) { return os.Open(real(name)) },
 		EvalSymlinks: func(name string) (string, error) {
 			// Links inside the fake root are absolute fake paths; resolve them one

@@ -6,11 +6,11 @@ import (
 	"fmt"
 	iofs "io/fs"
 	"path"
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/gonative/gonative/internal/goenv"
+	"github.com/gonative/gonative/internal/redact"
 )
 
 const linkEnv = "https://pkg.go.dev/cmd/go#hdr-Environment_variables"
@@ -28,15 +28,9 @@ func settingsChecks() []Check {
 	}
 }
 
-// userinfo matches credentials in a URL ("https://user:token@host").
-var userinfo = regexp.MustCompile(`://[^/@\s,|]+@`)
-
-// redact hides URL credentials (GOPROXY=https://user:token@proxy) in evidence.
-func redact(v string) string { return userinfo.ReplaceAllString(v, "://***@") }
-
 // where describes a setting's layer for evidence.
 func where(st goenv.Setting) string {
-	w := fmt.Sprintf("%s=%s (%s", st.Name, redact(st.Value), st.Source)
+	w := fmt.Sprintf("%s=%s (%s", st.Name, redact.Setting(st.Name, st.Value), st.Source)
 	if st.File != "" {
 		w += ": " + st.File
 	}
@@ -374,7 +368,7 @@ func checkEnvProxy(ctx context.Context, s *Session) []Finding {
 	var fs []Finding
 	proxyVal := s.Value(ctx, "GOPROXY")
 	list, err := goenv.ParseGOPROXY(proxyVal)
-	ev := []string{"GOPROXY=" + redact(proxyVal)}
+	ev := []string{"GOPROXY=" + redact.Text(proxyVal)}
 	switch {
 	case err != nil:
 		fs = append(fs, Finding{ID: "env.proxy:goproxy", Severity: Error, Title: "GOPROXY is invalid: " + err.Error(), Evidence: ev,
@@ -386,7 +380,7 @@ func checkEnvProxy(ctx context.Context, s *Session) []Finding {
 	case len(list) > 0:
 		var chain []string
 		for i, p := range list {
-			c := redact(p.URL)
+			c := redact.URL(p.URL)
 			if i < len(list)-1 {
 				if p.FallBackOnError {
 					c += " (on any error →)"

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"net/url"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gonative/gonative/internal/goenv"
+	"github.com/gonative/gonative/internal/redact"
 	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/module"
 )
@@ -134,9 +136,16 @@ func Run(ctx context.Context, opts Options) Report {
 	r := &run{opts: opts, cfg: ReadConfig(opts.Env), pub: opts.PublicRoots, seen: map[string]bool{}}
 	r.roots = DescribeRoots(opts.Env.GOOS, opts.Env.getenv, opts.FS)
 	r.netrc, r.authCommands = goAuth(opts.Env, opts.FS)
+	registerSecrets(opts.Env, r.netrc)
 	r.proxy = opts.Proxy
 	if r.proxy == nil {
 		r.proxy = http.ProxyFromEnvironment
+	}
+	rootCAs := opts.RootCAs
+	if _, blocks := r.roots.Blocking(); blocks && rootCAs == nil {
+		// crypto/x509 would block on that file for ever (go does): probe with the
+		// roots it would load without it; the tls.roots finding says why.
+		rootCAs = r.roots.pool(opts.FS)
 	}
 	dial := opts.DialContext
 	if dial == nil {
@@ -145,7 +154,7 @@ func Run(ctx context.Context, opts Options) Report {
 	tr := &http.Transport{
 		Proxy:               r.proxy,
 		DialContext:         dial,
-		TLSClientConfig:     &tls.Config{RootCAs: opts.RootCAs},
+		TLSClientConfig:     &tls.Config{RootCAs: rootCAs},
 		TLSHandshakeTimeout: opts.Timeout,
 		ForceAttemptHTTP2:   true,
 		MaxIdleConnsPerHost: 4,
@@ -155,7 +164,7 @@ func Run(ctx context.Context, opts Options) Report {
 	// securityPreservingHTTPClient) and stops after 10.
 	r.client = &http.Client{Transport: tr, CheckRedirect: func(req *http.Request, via []*http.Request) error {
 		if len(via) > 0 && via[0].URL.Scheme == "https" && req.URL.Scheme != "https" {
-			return fmt.Errorf("redirected from secure URL %s to insecure URL %s", via[len(via)-1].URL, req.URL)
+			return fmt.Errorf("redirected from secure URL %s to insecure URL %s", redactURL(via[len(via)-1].URL.String()), redactURL(req.URL.String()))
 		}
 		if len(via) >= 10 {
 			return errors.New("stopped after 10 redirects")
@@ -225,7 +234,7 @@ func (e *statusError) Is(target error) bool {
 func (r *run) get(ctx context.Context, step, entry, method, rawURL string) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, r.opts.Timeout)
 	defer cancel()
-	rq := Request{Step: step, Method: method, URL: redact(rawURL), Entry: redact(entry)}
+	rq := Request{Step: step, Method: method, URL: redactURL(rawURL), Entry: redactURL(entry)}
 	if strings.HasPrefix(rawURL, "file://") {
 		return r.getFile(rq, rawURL)
 	}
@@ -236,7 +245,7 @@ func (r *run) get(ctx context.Context, step, entry, method, rawURL string) ([]by
 	addCredentials(req, r.netrc)
 	via := ""
 	if u, err := r.proxy(req); err == nil && u != nil {
-		via = redact(u.String())
+		via = redactURL(u.String())
 	}
 	rq.Via = via
 	start := time.Now()
@@ -255,7 +264,7 @@ func (r *run) get(ctx context.Context, step, entry, method, rawURL string) ([]by
 			if len(msg) > 200 {
 				msg = msg[:200] + "..."
 			}
-			err = &statusError{status: resp.StatusCode, body: quote(msg)}
+			err = &statusError{status: resp.StatusCode, body: msg}
 		}
 	}
 	rq.Millis = ms(time.Since(start))
@@ -279,7 +288,9 @@ func (r *run) getFile(rq Request, rawURL string) ([]byte, error) {
 	if err == nil {
 		if r.opts.FS.ReadFile == nil {
 			err = errors.New("no file system")
-		} else if b, err = r.opts.FS.ReadFile(dir); err != nil {
+		} else if b, err = r.opts.FS.ReadFile(dir); errors.Is(err, fs.ErrNotExist) {
+			// Only a missing file is "not found" (cmd/go/internal/web, file URLs);
+			// a named pipe or a device there is an error (go would block on it).
 			err = fmt.Errorf("%w: %v", errNotFound, err)
 		}
 	}
@@ -338,23 +349,23 @@ func isTLSError(err error) bool {
 	return errors.As(err, &re) || errors.As(err, &ae) || strings.Contains(err.Error(), "tls: ")
 }
 
-// redact removes a password from a URL (the proxy's user info).
-func redact(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
-		return s
-	}
-	return u.Redacted()
-}
+// redactURL masks a URL's password (internal/redact: url.URL.Redacted's rule).
+func redactURL(s string) string { return redact.URL(s) }
 
-// quote makes text from the network safe for a terminal: control characters are
-// escaped.
-func quote(s string) string {
-	if !strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }) {
-		return s
+// registerSecrets tells internal/redact every credential this run may send or show:
+// the passwords in GOPROXY, GOSUMDB and the forward proxy variables, GOAUTH's command
+// arguments and the .netrc passwords (with the Basic authorization made of them), so
+// that one echoed back by a server is masked too.
+func registerSecrets(env Env, netrc []netrcLine) {
+	for _, name := range []string{"GOPROXY", "GOSUMDB", "GOAUTH"} {
+		redact.RegisterSetting(name, env.value(name))
 	}
-	q := fmt.Sprintf("%q", s)
-	return q[1 : len(q)-1]
+	for _, name := range []string{"HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"} {
+		redact.RegisterSetting(name, env.getenv(name))
+	}
+	for _, l := range netrc {
+		redact.RegisterBasic(l.login, l.password)
+	}
 }
 
 // joinURL appends a path to a base URL.

@@ -59,23 +59,23 @@ func (r *run) walk(ctx context.Context, s *step) {
 		body, err := r.get(ctx, s.name, p.URL, s.method, u)
 		if err == nil {
 			s.answered, s.body = p.URL, body
-			s.trail = append(s.trail, fmt.Sprintf("%s %s: 200 OK", s.method, redact(u)))
+			s.trail = append(s.trail, fmt.Sprintf("%s %s: 200 OK", s.method, redactURL(u)))
 			return
 		}
 		nf := errors.Is(err, errNotFound)
 		last := i == len(r.cfg.Proxies)-1
 		switch {
 		case nf && !last:
-			s.trail = append(s.trail, fmt.Sprintf("%s %s: %v: not found, so go tries the next entry", s.method, redact(u), shortErr(err)))
+			s.trail = append(s.trail, fmt.Sprintf("%s %s: %v: not found, so go tries the next entry", s.method, redactURL(u), shortErr(err)))
 		case !nf && p.FallBackOnError && !last:
 			s.fellErr = true
-			s.trail = append(s.trail, fmt.Sprintf("%s %s: %v: the entry is followed by '|', so go tries the next entry", s.method, redact(u), shortErr(err)))
+			s.trail = append(s.trail, fmt.Sprintf("%s %s: %v: the entry is followed by '|', so go tries the next entry", s.method, redactURL(u), shortErr(err)))
 		default:
-			s.trail = append(s.trail, fmt.Sprintf("%s %s: %v", s.method, redact(u), shortErr(err)))
+			s.trail = append(s.trail, fmt.Sprintf("%s %s: %v", s.method, redactURL(u), shortErr(err)))
 			if !nf && !last {
 				s.trail[len(s.trail)-1] += ": the entry is followed by ',', so go stops here"
 			}
-			s.err = fmt.Errorf("%s: %w", redact(p.URL), err)
+			s.err = fmt.Errorf("%s: %w", redactURL(p.URL), err)
 			s.failed = p.URL
 			return
 		}
@@ -106,7 +106,7 @@ func (r *run) proxyPath(ctx context.Context, mod, version string) proxyResult {
 	}
 	esc, err := module.EscapePath(mod)
 	if err != nil {
-		r.add(Finding{ID: "proxy.module", Area: AreaProxy, Severity: Error, Title: "bad module path " + quote(mod) + ": " + err.Error()})
+		r.add(Finding{ID: "proxy.module", Area: AreaProxy, Severity: Error, Title: "bad module path \"" + mod + "\": " + err.Error()})
 		return res
 	}
 	var steps []*step
@@ -137,7 +137,7 @@ func (r *run) proxyPath(ctx context.Context, mod, version string) proxyResult {
 	}
 	ev, err := module.EscapeVersion(version)
 	if err != nil {
-		r.add(Finding{ID: "proxy.module", Area: AreaProxy, Severity: Error, Title: "bad version " + quote(version) + ": " + err.Error()})
+		r.add(Finding{ID: "proxy.module", Area: AreaProxy, Severity: Error, Title: "bad version \"" + version + "\": " + err.Error()})
 		return res
 	}
 	res.version = version
@@ -250,7 +250,7 @@ func (r *run) reportSteps(mod, version string, steps []*step) {
 				Evidence: s.trail,
 				Fix:      &Fix{Text: "The failing entry slows every download; fix or remove it."}})
 		default:
-			answered = append(answered, s.name+" from "+redact(s.answered))
+			answered = append(answered, s.name+" from "+redactURL(s.answered))
 		}
 	}
 	if worst == Info && len(answered) == len(steps) {
@@ -304,7 +304,7 @@ func (r *run) errorFix(s *step) *Fix {
 	}
 	i := -1
 	for j, p := range r.cfg.Proxies {
-		if strings.HasPrefix(s.err.Error(), redact(p.URL)+":") {
+		if strings.HasPrefix(s.err.Error(), redactURL(p.URL)+":") {
 			i = j
 		}
 	}
@@ -367,7 +367,7 @@ func proxyEnvFindings(ctx context.Context, opts Options) []Finding {
 	var set []string
 	for _, v := range []string{"HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy"} {
 		if x := env.getenv(v); x != "" {
-			set = append(set, v+"="+redact(x))
+			set = append(set, v+"="+redactURL(x))
 		}
 	}
 	https := env.getenv("HTTPS_PROXY")

@@ -2,13 +2,20 @@ package netcheck
 
 import (
 	"bytes"
+	"crypto/x509"
+	"errors"
 	"io/fs"
 	"strconv"
 	"strings"
+
+	"github.com/gonative/gonative/internal/atomicfile"
 )
 
 // FS is the part of the file system netcheck reads: the root store's files and
-// directories, the cached checksum database head and go.mod/go.sum.
+// directories, the cached checksum database head and go.mod/go.sum. ReadFile must
+// never block (a named pipe or a device at a file a setting names is refused:
+// atomicfile.ReadFile), and its error must wrap atomicfile.ErrNotRegular for what
+// is not a regular file.
 type FS struct {
 	ReadFile func(name string) ([]byte, error)
 	ReadDir  func(name string) ([]fs.DirEntry, error)
@@ -34,6 +41,10 @@ type RootStore struct {
 	FileCerts int    `json:"file_certs,omitempty"`
 	// FilesTried is the list File was taken from.
 	FilesTried []string `json:"files_tried,omitempty"`
+	// Unreadable are the files of FilesTried before File that exist but could not be
+	// read. crypto/x509 moves on past them, except past one that is not a regular
+	// file: it reads each with os.ReadFile, which blocks on a named pipe for ever.
+	Unreadable []FileError `json:"unreadable,omitempty"`
 	// Dirs are the directories read, DirCerts the certificates found in them.
 	Dirs     []string `json:"dirs,omitempty"`
 	DirCerts int      `json:"dir_certs,omitempty"`
@@ -42,6 +53,26 @@ type RootStore struct {
 	CertDir  string `json:"ssl_cert_dir,omitempty"`
 	// Ignored names variables that are set but that Go ignores on this OS.
 	Ignored []string `json:"ignored,omitempty"`
+}
+
+// FileError is a file that exists but could not be read.
+type FileError struct {
+	File  string `json:"file"`
+	Error string `json:"error"`
+	// NotRegular is set when the file is a named pipe, a device, a socket or a
+	// directory: go blocks on the first two.
+	NotRegular bool `json:"not_regular,omitempty"`
+}
+
+// Blocking returns the first unreadable bundle file that is not a regular file: the
+// one crypto/x509 reads before any other and blocks on (ok false when there is none).
+func (r RootStore) Blocking() (FileError, bool) {
+	for _, e := range r.Unreadable {
+		if e.NotRegular {
+			return e, true
+		}
+	}
+	return FileError{}, false
 }
 
 // Certs is the number of certificates read (files and directories).
@@ -90,6 +121,9 @@ func DescribeRoots(goos string, getenv func(string) string, fsys FS) RootStore {
 			r.File, r.FileCerts = f, countPEM(b)
 			break
 		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			r.Unreadable = append(r.Unreadable, FileError{File: f, Error: err.Error(), NotRegular: errors.Is(err, atomicfile.ErrNotRegular)})
+		}
 	}
 	dirs := linuxCertDirs
 	if r.CertDir != "" {
@@ -117,6 +151,35 @@ func DescribeRoots(goos string, getenv func(string) string, fsys FS) RootStore {
 }
 
 func countPEM(b []byte) int { return bytes.Count(b, []byte("-----BEGIN CERTIFICATE-----")) }
+
+// pool reads the certificates of r's bundle file and directories into a pool: the
+// roots crypto/x509 would load if it did not block on r's Blocking file.
+func (r RootStore) pool(fsys FS) *x509.CertPool {
+	p := x509.NewCertPool()
+	if fsys.ReadFile == nil {
+		return p
+	}
+	if r.File != "" {
+		if b, err := fsys.ReadFile(r.File); err == nil {
+			p.AppendCertsFromPEM(b)
+		}
+	}
+	for _, d := range r.Dirs {
+		if fsys.ReadDir == nil {
+			break
+		}
+		ents, _ := fsys.ReadDir(d)
+		for _, e := range ents {
+			if e.Type()&fs.ModeSymlink != 0 {
+				continue
+			}
+			if b, err := fsys.ReadFile(d + "/" + e.Name()); err == nil {
+				p.AppendCertsFromPEM(b)
+			}
+		}
+	}
+	return p
+}
 
 // RootFindings are the offline findings about a root store (doctor's net.certs).
 func RootFindings(r RootStore) []Finding {
@@ -158,6 +221,21 @@ func RootFindings(r RootStore) []Finding {
 		ev = append(ev, "SSL_CERT_DIR="+r.CertDir+" replaces the directory list")
 	} else {
 		ev = append(ev, "SSL_CERT_DIR unset: "+strings.Join(linuxCertDirs, ", ")+" are read too")
+	}
+	for _, e := range r.Unreadable {
+		ev = append(ev, "cannot read "+e.File+": "+e.Error)
+	}
+	if b, ok := r.Blocking(); ok {
+		f := Finding{ID: "tls.roots", Severity: Error,
+			Title: b.File + " is not a regular file (" + b.Error + "): crypto/x509 reads every bundle file whole, so go blocks there (a named pipe) " +
+				"or reads garbage (a device) and no TLS connection works",
+			Evidence: ev,
+			Fix:      &Fix{Text: "Put a PEM bundle (a regular file) there, or point SSL_CERT_FILE at one.", Commands: []string{"sudo apt-get install --reinstall ca-certificates && sudo update-ca-certificates"}}}
+		if b.File == r.CertFile {
+			f.Fix = &Fix{Text: "Unset SSL_CERT_FILE, or point it at a PEM bundle (a regular file) holding the public roots plus yours.", Commands: []string{"unset SSL_CERT_FILE"}}
+		}
+		add(f)
+		return fs
 	}
 	if r.Certs() == 0 && r.File != "" {
 		add(Finding{ID: "tls.roots", Severity: Warning,

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/gonative/gonative/internal/goenv"
+	"github.com/gonative/gonative/internal/redact"
 	"golang.org/x/mod/module"
 )
 
@@ -52,7 +53,7 @@ func (e Env) setting(name string) string {
 	if e.Source != nil {
 		src = e.Source(name)
 	}
-	return fmt.Sprintf("%s=%s (%s)", name, e.value(name), src)
+	return fmt.Sprintf("%s=%s (%s)", name, redact.Setting(name, e.value(name)), src)
 }
 
 // Config is the module-download configuration cmd/go derives from the settings.
@@ -136,7 +137,7 @@ func settingsFindings(env Env, c Config, modPath string) []Finding {
 		for _, p := range c.Proxies {
 			if strings.HasPrefix(p.URL, "http://") {
 				add(Finding{ID: "settings.goproxy-http", Severity: Warning,
-					Title:    "GOPROXY entry " + p.URL + " is plain HTTP: anyone on the path can change what go downloads (only the checksum database still protects you)",
+					Title:    "GOPROXY entry " + redact.URL(p.URL) + " is plain HTTP: anyone on the path can change what go downloads (only the checksum database still protects you)",
 					Evidence: []string{env.setting("GOPROXY")},
 					Fix:      &Fix{Text: "Use the proxy's https:// URL."}})
 			}
@@ -195,8 +196,8 @@ func settingsFindings(env Env, c Config, modPath string) []Finding {
 		}
 		title := "checksum database " + c.SumDB.Name
 		if c.SumDB.URL != "" {
-			title += " at " + c.SumDB.URL + " (proxies are bypassed)"
-			ev = append(ev, "URL: "+c.SumDB.URL)
+			title += " at " + redact.URL(c.SumDB.URL) + " (proxies are bypassed)"
+			ev = append(ev, "URL: "+redact.URL(c.SumDB.URL))
 		} else {
 			title += " (through the first proxy that supports it, else directly)"
 		}
@@ -217,7 +218,7 @@ func settingsFindings(env Env, c Config, modPath string) []Finding {
 	// GOAUTH (cmd/go/alldocs.go: default "netrc").
 	if v := env.value("GOAUTH"); v != "" && v != "netrc" {
 		add(Finding{ID: "settings.goauth", Severity: Info,
-			Title:    "GOAUTH=" + v + ": credentials for proxies and origins come from " + authSummary(v),
+			Title:    "GOAUTH=" + redact.Setting("GOAUTH", v) + ": credentials for proxies and origins come from " + authSummary(v),
 			Evidence: []string{env.setting("GOAUTH")}})
 	}
 
@@ -245,13 +246,13 @@ func authSummary(v string) string {
 	case v == "git" || strings.HasPrefix(v, "git "):
 		return "git credential helpers"
 	}
-	return "a command: " + v
+	return "a command: " + redact.Setting("GOAUTH", v)
 }
 
 func proxyListSummary(list []goenv.Proxy) string {
 	var parts []string
 	for i, p := range list {
-		s := p.URL
+		s := redact.URL(p.URL)
 		if i > 0 {
 			sep := ","
 			if list[i-1].FallBackOnError {
@@ -268,6 +269,7 @@ func proxyListSummary(list []goenv.Proxy) string {
 // proxyList and TryProxies).
 func describeEntry(list []goenv.Proxy, i int) string {
 	p := list[i]
+	p.URL = redact.URL(p.URL)
 	switch {
 	case p.IsDirect():
 		return "direct: fetch from the module's origin (version control); ends the list"

@@ -49,7 +49,7 @@ func (r *run) sumdbPath(ctx context.Context, mod string, resolved <-chan proxyRe
 			Evidence: trail, Fix: fix})
 		return
 	}
-	trail = append(trail, "checksum database reached at "+redact(base))
+	trail = append(trail, "checksum database reached at "+redactURL(base))
 
 	// The signed tree head.
 	latest, err := r.get(ctx, "sumdb latest", base, "GET", base+"/latest")
@@ -60,7 +60,7 @@ func (r *run) sumdbPath(ctx context.Context, mod string, resolved <-chan proxyRe
 			Fix: tlsOrNetFix(err)})
 	} else if n, err := note.Open(latest, note.VerifierList(v)); err != nil {
 		f := Finding{ID: "sumdb.signature", Severity: Error, Evidence: trail,
-			Fix: &Fix{Text: "Whoever answers at " + redact(base) + " is not the database GOSUMDB names (a misconfigured mirror, or an attack). Point GOSUMDB at the database whose key you have, or GOPROXY at a proxy that passes the real one through; never set GOSUMDB=off to make this go away."}}
+			Fix: &Fix{Text: "Whoever answers at " + redactURL(base) + " is not the database GOSUMDB names (a misconfigured mirror, or an attack). Point GOSUMDB at the database whose key you have, or GOPROXY at a proxy that passes the real one through; never set GOSUMDB=off to make this go away."}}
 		var une *note.UnverifiedNoteError
 		if errors.As(err, &une) {
 			f.Title = "SECURITY ERROR: the checksum database's tree head is not signed by GOSUMDB's key " + db.Name
@@ -175,26 +175,26 @@ func (r *run) sumdbPath(ctx context.Context, mod string, resolved <-chan proxyRe
 func (r *run) sumdbBase(ctx context.Context) (string, []string, error) {
 	db := r.cfg.SumDB
 	if db.URL != "" {
-		return strings.TrimSuffix(db.URL, "/"), []string{"GOSUMDB names the URL " + db.URL + ": proxies are bypassed"}, nil
+		return strings.TrimSuffix(db.URL, "/"), []string{"GOSUMDB names the URL " + redactURL(db.URL) + ": proxies are bypassed"}, nil
 	}
 	var trail []string
 	for _, p := range r.cfg.Proxies {
 		if p.IsDirect() || p.IsOff() {
-			trail = append(trail, p.URL+": go connects to the database directly")
+			trail = append(trail, redactURL(p.URL)+": go connects to the database directly")
 			break
 		}
 		u := joinURL(p.URL, "sumdb/"+db.Name)
 		_, err := r.get(ctx, "sumdb supported", p.URL, "GET", u+"/supported")
 		if err == nil {
-			trail = append(trail, "GET "+redact(u)+"/supported: 200 OK: go uses this proxy for the database, and only it")
+			trail = append(trail, "GET "+redactURL(u)+"/supported: 200 OK: go uses this proxy for the database, and only it")
 			return u, trail, nil
 		}
 		if errors.Is(err, errNotFound) || p.FallBackOnError {
-			trail = append(trail, "GET "+redact(u)+"/supported: "+shortErr(err)+": go tries the next entry")
+			trail = append(trail, "GET "+redactURL(u)+"/supported: "+shortErr(err)+": go tries the next entry")
 			continue
 		}
-		trail = append(trail, "GET "+redact(u)+"/supported: "+shortErr(err))
-		return "", trail, fmt.Errorf("%s: %w", redact(p.URL), err)
+		trail = append(trail, "GET "+redactURL(u)+"/supported: "+shortErr(err))
+		return "", trail, fmt.Errorf("%s: %w", redactURL(p.URL), err)
 	}
 	return db.DirectURL(), trail, nil
 }

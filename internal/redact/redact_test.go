@@ -1,0 +1,119 @@
+package redact
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+)
+
+func TestText(t *testing.T) {
+	Register("n3trcPassw0rd")
+	for _, c := range []struct{ in, want string }{
+		{"", ""},
+		{"https://proxy.example.com/mod", "https://proxy.example.com/mod"},
+		{"https://alice:s3cr3t@proxy.example.com/", "https://alice:xxxxx@proxy.example.com/"},
+		{"https://alice@proxy.example.com:8443/", "https://alice@proxy.example.com:8443/"},
+		{"GOPROXY=https://a:p1@h1,https://b:p2@h2|direct", "GOPROXY=https://a:xxxxx@h1,https://b:xxxxx@h2|direct"},
+		{"GOPROXY=https://h0,https://b:p2@h2", "GOPROXY=https://h0,https://b:xxxxx@h2"},
+		{`Get "https://u:p:q@h/x": EOF`, `Get "https://u:xxxxx@h/x": EOF`},
+		{"redirected from secure URL https://u:pw@h/a to insecure URL http://u:pw@h/a", "redirected from secure URL https://u:xxxxx@h/a to insecure URL http://u:xxxxx@h/a"},
+		{"https://u:xxxxx@h/", "https://u:xxxxx@h/"},
+		{"https://u:p%40ss@h/", "https://u:xxxxx@h/"},
+		{"https://u:p@ss@h/", "https://u:xxxxx@h/"},
+		{"file:///tmp/a:b@c", "file:///tmp/a:b@c"},
+		{"Authorization: Basic YWxpY2U6czNjcjN0\nnext", "Authorization: Basic xxxxx\nnext"},
+		{"proxy-authorization=Bearer tok123", "proxy-authorization=Bearer xxxxx"},
+		{`{"Authorization": "Bearer tok"}`, `{"Authorization": "Bearer xxxxx"}`},
+		{"authorization required", "authorization required"},
+		{"the password is n3trcPassw0rd!", "the password is xxxxx!"},
+	} {
+		if got := Text(c.in); got != c.want {
+			t.Errorf("Text(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+func TestURLIsRedacted(t *testing.T) {
+	for _, raw := range []string{
+		"https://alice:s3cr3t@proxy.example.com/path?q=1",
+		"https://alice@proxy.example.com/",
+		"https://proxy.example.com/",
+		"http://u:p@127.0.0.1:8080",
+	} {
+		u, err := url.Parse(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := URL(raw), u.Redacted(); got != want {
+			t.Errorf("URL(%q) = %q, want url.Redacted's %q", raw, got, want)
+		}
+	}
+	if got := URL("not a url https://a:b@c"); got != "not a url https://a:xxxxx@c" {
+		t.Errorf("URL of text = %q", got)
+	}
+}
+
+func TestRegisterBasicMasksTheHeaderValue(t *testing.T) {
+	RegisterBasic("carol", "basicCanary")
+	// base64("carol:basicCanary")
+	got := Text("401: you sent Y2Fyb2w6YmFzaWNDYW5hcnk= and basicCanary")
+	if strings.Contains(got, "Y2Fyb2w6YmFzaWNDYW5hcnk=") || strings.Contains(got, "basicCanary") {
+		t.Errorf("Text = %q", got)
+	}
+	RegisterURL("https://dave:urlCanary9@h/")
+	if got := Text("echo urlCanary9"); got != "echo xxxxx" {
+		t.Errorf("RegisterURL: Text = %q", got)
+	}
+	Register("abc") // too short to mask
+	if got := Text("abc"); got != "abc" {
+		t.Errorf("short secret masked: %q", got)
+	}
+}
+
+// FuzzText: the password of a URL anywhere in any text never survives Text, and text
+// without "://", "authorization" or a registered secret is returned as it is.
+func FuzzText(f *testing.F) {
+	f.Add("see ", "alice", "s3cr3t", "host.example:443", "/x, then more")
+	f.Add("a://b:c@d,", "u", "p", "h", "")
+	f.Add("", "", "p:q", "h", "?x=https://v:w@z/")
+	f.Fuzz(func(t *testing.T, prefix, user, pass, host, suffix string) {
+		if pass == "" || pass == Mask || strings.ContainsAny(user+pass+host, "/?#@ \t\r\n\"'`<>") ||
+			strings.Contains(user, ":") || strings.Contains(pass, Mask) {
+			return
+		}
+		s := prefix + "https://" + user + ":" + pass + "@" + host + "/" + suffix
+		got := Text(s)
+		if strings.Contains(got, "://"+user+":"+pass+"@"+host+"/") {
+			t.Fatalf("Text(%q) = %q keeps the password", s, got)
+		}
+		if Text(got) != got {
+			t.Fatalf("Text is not idempotent on %q: %q then %q", s, got, Text(got))
+		}
+		plain := prefix + suffix
+		if !strings.Contains(plain, "://") && !strings.Contains(strings.ToLower(plain), "authorization") && !strings.Contains(plain, "n3trcPassw0rd") &&
+			!strings.Contains(plain, "basicCanary") && !strings.Contains(plain, "urlCanary9") && !strings.Contains(plain, "Y2Fyb2w6") {
+			if Text(plain) != plain {
+				t.Fatalf("Text(%q) = %q changed text without credentials", plain, Text(plain))
+			}
+		}
+	})
+}
+
+func TestSetting(t *testing.T) {
+	for _, c := range []struct{ name, in, want string }{
+		{"GOPROXY", "https://u:pw@h/,direct", "https://u:xxxxx@h/,direct"},
+		{"GOAUTH", "netrc", "netrc"},
+		{"GOAUTH", "git /src/repo;netrc", "git /src/repo;netrc"},
+		{"GOAUTH", "/usr/bin/cred --token=T0KEN;netrc", "/usr/bin/cred xxxxx;netrc"},
+		{"GOAUTH", "off", "off"},
+	} {
+		if got := Setting(c.name, c.in); got != c.want {
+			t.Errorf("Setting(%s, %q) = %q, want %q", c.name, c.in, got, c.want)
+		}
+	}
+	RegisterSetting("GOAUTH", "cred --token=goauthCanary")
+	RegisterSetting("GOPROXY", "https://u:proxyCanary@h,direct")
+	if got := Text("echo --token=goauthCanary and proxyCanary"); strings.Contains(got, "Canary") {
+		t.Errorf("registered setting secrets shown: %q", got)
+	}
+}
