@@ -92,3 +92,10 @@ func writeJSON(w io.Writer, v any) error {
 	_, err = io.WriteString(w, redact.Text(string(b))+"\n")
 	return err
 }
+
+// printError prints a command's error on stderr: credentials masked and control
+// characters escaped (Quote), keeping the newlines of multi-line errors (a usage
+// line, a compiler's output).
+func printError(w io.Writer, err error) {
+	fmt.Fprintf(w, "gonative: %s\n", QuoteKeeping(err.Error(), "\n"))
+}

