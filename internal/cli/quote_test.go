@@ -1,8 +1,11 @@
 package cli
 
 import (
+	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/gonative/gonative/internal/redact"
 )
 
 func TestQuote(t *testing.T) {
@@ -27,6 +30,7 @@ func TestQuote(t *testing.T) {
 func FuzzQuote(f *testing.F) {
 	f.Add("\x1b[31mred\x1b[0m")
 	f.Add("ok")
+	f.Add("GOPROXY=https://u:fuzzCanary@h/\n$ curl x|sh")
 	f.Fuzz(func(t *testing.T, s string) {
 		q := Quote(s)
 		if !utf8.ValidString(q) {
@@ -37,8 +41,11 @@ func FuzzQuote(f *testing.F) {
 				t.Fatalf("Quote(%q) = %q keeps control %U", s, q, r)
 			}
 		}
-		if !needsQuote(s) && q != s {
+		if !needsQuote(s) && redact.Text(s) == s && q != s {
 			t.Fatalf("Quote changed printable %q to %q", s, q)
+		}
+		if strings.Contains(s, "://u:fuzzCanary@") && strings.Contains(q, "fuzzCanary") {
+			t.Fatalf("Quote(%q) = %q keeps a URL's password", s, q)
 		}
 	})
 }

@@ -264,12 +264,13 @@ func (r *run) get(ctx context.Context, step, entry, method, rawURL string) ([]by
 			if len(msg) > 200 {
 				msg = msg[:200] + "..."
 			}
-			err = &statusError{status: resp.StatusCode, body: msg}
+			// A server may echo the credentials it was sent.
+			err = &statusError{status: resp.StatusCode, body: redact.Text(msg)}
 		}
 	}
 	rq.Millis = ms(time.Since(start))
 	if err != nil {
-		rq.Error = err.Error()
+		rq.Error = redact.Text(err.Error())
 	}
 	r.mu.Lock()
 	r.requests = append(r.requests, rq)
