@@ -1,8 +1,12 @@
 package netcheck
 
 import (
+	"errors"
 	"net/http"
+	"slices"
 	"strings"
+
+	"github.com/gonative/gonative/internal/atomicfile"
 )
 
 // netrcLine is one machine entry of a .netrc file.
@@ -96,6 +100,28 @@ func goAuth(env Env, fsys FS) (lines []netrcLine, commands bool) {
 		}
 	}
 	return lines, commands
+}
+
+// netrcFindings report a .netrc that go would block on: cmd/go reads it whole
+// (auth/netrc.go, readNetrc: os.ReadFile) before its first request, so a named pipe
+// there hangs every download.
+func netrcFindings(env Env, fsys FS) []Finding {
+	v, ok := env.lookup("GOAUTH")
+	if ok && v != "" && !slices.ContainsFunc(strings.Split(v, ";"), func(c string) bool { return strings.TrimSpace(c) == "netrc" }) {
+		return nil
+	}
+	p := netrcPath(env, fsys)
+	if p == "" || fsys.ReadFile == nil {
+		return nil
+	}
+	_, err := fsys.ReadFile(p)
+	if !errors.Is(err, atomicfile.ErrNotRegular) {
+		return nil
+	}
+	return []Finding{{ID: "settings.netrc", Area: AreaSettings, Severity: Error,
+		Title:    p + " is not a regular file: go reads its .netrc whole before downloading (GOAUTH=netrc), so it blocks there (a named pipe) or fails",
+		Evidence: []string{err.Error(), env.setting("GOAUTH"), "NETRC=" + env.getenv("NETRC")},
+		Fix:      &Fix{Text: "Point NETRC at a regular file (or unset it to use ~/.netrc).", Commands: []string{"unset NETRC"}}}}
 }
 
 // addCredentials adds the netrc credentials cmd/go would send with req

@@ -67,6 +67,7 @@ func Offline(ctx context.Context, opts Options) []Finding {
 // the forward proxies of the environment and the OS.
 func Settings(ctx context.Context, opts Options) []Finding {
 	fs := settingsFindings(opts.Env, ReadConfig(opts.Env), opts.Module)
+	fs = append(fs, netrcFindings(opts.Env, opts.FS)...)
 	return append(fs, proxyEnvFindings(ctx, opts)...)
 }
 

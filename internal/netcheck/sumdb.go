@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/gonative/gonative/internal/atomicfile"
 	"golang.org/x/mod/module"
 	"golang.org/x/mod/sumdb"
 	"golang.org/x/mod/sumdb/note"
@@ -80,7 +81,13 @@ func (r *run) sumdbPath(ctx context.Context, mod string, resolved <-chan proxyRe
 	}
 
 	// The head cmd/go cached.
-	cachedFile, cached := r.cachedHead(db.Name)
+	cachedFile, cached, cacheErr := r.cachedHead(db.Name)
+	if errors.Is(cacheErr, atomicfile.ErrNotRegular) {
+		add(Finding{ID: "sumdb.cache", Severity: Error,
+			Title:    cachedFile + " is not a regular file: go reads the cached tree head whole before every lookup, so it blocks there (a named pipe) or fails",
+			Evidence: []string{cacheErr.Error()},
+			Fix:      &Fix{Text: "Remove it; go writes a new one at its next lookup.", Commands: []string{"rm " + cachedFile}}})
+	}
 	var cachedTree tlog.Tree
 	cachedOK := false
 	if len(cached) > 0 {
@@ -201,7 +208,7 @@ func (r *run) sumdbBase(ctx context.Context) (string, []string, error) {
 
 // cachedHead reads $GOPATH/pkg/sumdb/NAME/latest (cfg.SumdbDir is the first GOPATH
 // entry's pkg/sumdb).
-func (r *run) cachedHead(name string) (string, []byte) {
+func (r *run) cachedHead(name string) (string, []byte, error) {
 	gopath := r.opts.Env.value("GOPATH")
 	sep := ":"
 	if r.opts.Env.GOOS == "windows" {
@@ -209,14 +216,14 @@ func (r *run) cachedHead(name string) (string, []byte) {
 	}
 	first, _, _ := strings.Cut(gopath, sep)
 	if first == "" || r.opts.FS.ReadFile == nil {
-		return "", nil
+		return "", nil, nil
 	}
 	file := joinOS(r.opts.Env.GOOS, first, "pkg", "sumdb", name, "latest")
 	b, err := r.opts.FS.ReadFile(file)
 	if err != nil {
-		return file, nil
+		return file, nil, err
 	}
-	return file, b
+	return file, b, nil
 }
 
 func joinOS(goos string, elem ...string) string {
