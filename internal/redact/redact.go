@@ -95,7 +95,7 @@ func Text(s string) string {
 	if strings.Contains(s, "://") {
 		s = urlPasswords(s)
 	}
-	if strings.Contains(strings.ToLower(s), "authorization") {
+	if indexFold(s, header) >= 0 {
 		s = headers(s)
 	}
 	mu.RLock()
@@ -155,15 +155,14 @@ func endsAuthority(r rune) bool {
 // headers masks the value of every Authorization and Proxy-Authorization header in s
 // ("Authorization: Basic ..." to the end of the line; the scheme word stays).
 func headers(s string) string {
-	lower := strings.ToLower(s)
 	var b strings.Builder
 	last := 0
 	for i := 0; ; {
-		j := strings.Index(lower[i:], "authorization")
+		j := indexFold(s[i:], header)
 		if j < 0 {
 			break
 		}
-		k := i + j + len("authorization")
+		k := i + j + len(header)
 		// Optional spaces, then ':' or '='.
 		for k < len(s) && (s[k] == ' ' || s[k] == '"') {
 			k++
@@ -199,6 +198,20 @@ func headers(s string) string {
 	}
 	b.WriteString(s[last:])
 	return b.String()
+}
+
+// header ends the names of the Authorization and Proxy-Authorization headers.
+const header = "authorization"
+
+// indexFold is strings.Index ignoring ASCII case, for a lower-case ASCII substr,
+// without allocating.
+func indexFold(s, substr string) int {
+	for i := 0; i+len(substr) <= len(s); i++ {
+		if c := s[i]; c|0x20 == substr[0] && strings.EqualFold(s[i:i+len(substr)], substr) {
+			return i
+		}
+	}
+	return -1
 }
 
 func isScheme(w string) bool {

@@ -117,3 +117,27 @@ func TestSetting(t *testing.T) {
 		t.Errorf("registered setting secrets shown: %q", got)
 	}
 }
+
+func TestIndexFold(t *testing.T) {
+	for _, c := range []struct {
+		s    string
+		want int
+	}{{"", -1}, {"authorization", 0}, {"x-AUTHORIZATION", 2}, {"Authorizatio", -1}, {"ÄAuthorization", 2}} {
+		if got := indexFold(c.s, header); got != c.want {
+			t.Errorf("indexFold(%q) = %d, want %d", c.s, got, c.want)
+		}
+	}
+}
+
+// BenchmarkText is the cost Quote adds to every string printed: a path with nothing
+// to mask, and a line with a URL password.
+func BenchmarkText(b *testing.B) {
+	for _, s := range []string{"/usr/local/Cellar/go/1.23.4/libexec/bin/go", "GET https://alice:s3cr3t@proxy.example.com/mod/@v/list: 401 Unauthorized"} {
+		b.Run(strings.Fields(s)[0], func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				Text(s)
+			}
+		})
+	}
+}
