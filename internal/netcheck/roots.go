@@ -41,9 +41,10 @@ type RootStore struct {
 	FileCerts int    `json:"file_certs,omitempty"`
 	// FilesTried is the list File was taken from.
 	FilesTried []string `json:"files_tried,omitempty"`
-	// Unreadable are the files of FilesTried before File that exist but could not be
-	// read. crypto/x509 moves on past them, except past one that is not a regular
-	// file: it reads each with os.ReadFile, which blocks on a named pipe for ever.
+	// Unreadable are the files of FilesTried before File, and the files in Dirs,
+	// that exist but could not be read. crypto/x509 moves on past them, except past
+	// a named pipe or a device: it reads each file with os.ReadFile, which blocks on
+	// a named pipe for ever (and reads a device like /dev/zero without end).
 	Unreadable []FileError `json:"unreadable,omitempty"`
 	// Dirs are the directories read, DirCerts the certificates found in them.
 	Dirs     []string `json:"dirs,omitempty"`
@@ -59,20 +60,35 @@ type RootStore struct {
 type FileError struct {
 	File  string `json:"file"`
 	Error string `json:"error"`
-	// NotRegular is set when the file is a named pipe, a device, a socket or a
-	// directory: go blocks on the first two.
-	NotRegular bool `json:"not_regular,omitempty"`
+	// Blocks is set when the file is neither a regular file nor a directory (a
+	// named pipe, a device, a socket): os.ReadFile, which go uses, may block on it
+	// for ever.
+	Blocks bool `json:"blocks,omitempty"`
 }
 
-// Blocking returns the first unreadable bundle file that is not a regular file: the
-// one crypto/x509 reads before any other and blocks on (ok false when there is none).
+// Blocking returns the first unreadable file of the root store that go would block
+// on (ok false when there is none).
 func (r RootStore) Blocking() (FileError, bool) {
 	for _, e := range r.Unreadable {
-		if e.NotRegular {
+		if e.Blocks {
 			return e, true
 		}
 	}
 	return FileError{}, false
+}
+
+// fileError describes a file fsys could not read, nil when it does not exist.
+func fileError(fsys FS, name string, err error) *FileError {
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	blocks := errors.Is(err, atomicfile.ErrNotRegular)
+	if blocks && fsys.ReadDir != nil {
+		if _, derr := fsys.ReadDir(name); derr == nil {
+			blocks = false // a directory: os.ReadFile fails at once
+		}
+	}
+	return &FileError{File: name, Error: err.Error(), Blocks: blocks}
 }
 
 // Certs is the number of certificates read (files and directories).
@@ -121,8 +137,8 @@ func DescribeRoots(goos string, getenv func(string) string, fsys FS) RootStore {
 			r.File, r.FileCerts = f, countPEM(b)
 			break
 		}
-		if !errors.Is(err, fs.ErrNotExist) {
-			r.Unreadable = append(r.Unreadable, FileError{File: f, Error: err.Error(), NotRegular: errors.Is(err, atomicfile.ErrNotRegular)})
+		if fe := fileError(fsys, f, err); fe != nil {
+			r.Unreadable = append(r.Unreadable, *fe)
 		}
 	}
 	dirs := linuxCertDirs
@@ -142,8 +158,13 @@ func DescribeRoots(goos string, getenv func(string) string, fsys FS) RootStore {
 			if e.Type()&fs.ModeSymlink != 0 {
 				continue
 			}
+			if e.IsDir() {
+				continue // os.ReadFile fails on it at once
+			}
 			if b, err := fsys.ReadFile(d + "/" + e.Name()); err == nil {
 				r.DirCerts += countPEM(b)
+			} else if fe := fileError(fsys, d+"/"+e.Name(), err); fe != nil {
+				r.Unreadable = append(r.Unreadable, *fe)
 			}
 		}
 	}
@@ -227,10 +248,10 @@ func RootFindings(r RootStore) []Finding {
 	}
 	if b, ok := r.Blocking(); ok {
 		f := Finding{ID: "tls.roots", Severity: Error,
-			Title: b.File + " is not a regular file (" + b.Error + "): crypto/x509 reads every bundle file whole, so go blocks there (a named pipe) " +
-				"or reads garbage (a device) and no TLS connection works",
+			Title: b.File + " is not a regular file (" + b.Error + "): crypto/x509 reads every file of the root store whole, so go blocks there (a named pipe) " +
+				"or reads without end (a device) and no TLS connection works",
 			Evidence: ev,
-			Fix:      &Fix{Text: "Put a PEM bundle (a regular file) there, or point SSL_CERT_FILE at one.", Commands: []string{"sudo apt-get install --reinstall ca-certificates && sudo update-ca-certificates"}}}
+			Fix:      &Fix{Text: "Remove it, or put a PEM file (a regular file) there.", Commands: []string{"rm " + b.File}}}
 		if b.File == r.CertFile {
 			f.Fix = &Fix{Text: "Unset SSL_CERT_FILE, or point it at a PEM bundle (a regular file) holding the public roots plus yours.", Commands: []string{"unset SSL_CERT_FILE"}}
 		}
