@@ -84,12 +84,17 @@ func QuoteKeeping(s, sep string) string {
 
 // writeJSON writes v as indented JSON with credentials masked (internal/redact):
 // encoding/json escapes control characters, but a password in a URL would pass.
+// HTML characters are not escaped, so that a registered secret holding '&' or '<'
+// is written as it was registered.
 func writeJSON(w io.Writer, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
 		return err
 	}
-	_, err = io.WriteString(w, redact.Text(string(b))+"\n")
+	_, err := io.WriteString(w, redact.Text(b.String()))
 	return err
 }
 

@@ -11,6 +11,7 @@ package redact
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"net/url"
 	"sort"
 	"strings"
@@ -30,15 +31,24 @@ var (
 )
 
 // Register adds secrets that Text masks wherever they appear, for the life of the
-// process. Secrets shorter than MinSecret are ignored.
+// process, in their JSON-escaped form too (a password holding '"' or '\' is written
+// differently in JSON output). Secrets shorter than MinSecret are ignored.
 func Register(secret ...string) {
 	mu.Lock()
 	defer mu.Unlock()
 	for _, s := range secret {
-		if len(s) < MinSecret || contains(secrets, s) {
+		if len(s) < MinSecret {
 			continue
 		}
-		secrets = append(secrets, s)
+		forms := []string{s}
+		if b, err := json.Marshal(s); err == nil && string(b[1:len(b)-1]) != s {
+			forms = append(forms, string(b[1:len(b)-1]))
+		}
+		for _, f := range forms {
+			if !contains(secrets, f) {
+				secrets = append(secrets, f)
+			}
+		}
 	}
 	sort.SliceStable(secrets, func(i, j int) bool { return len(secrets[i]) > len(secrets[j]) })
 }
@@ -179,7 +189,9 @@ func headers(s string) string {
 		if w := strings.IndexAny(s[k:], " \r\n"); w > 0 && s[k+w] == ' ' && isScheme(s[k:k+w]) {
 			k += w + 1
 		}
-		end := k + strings.IndexAny(s[k:], "\r\n\"")
+		// The value ends at the line's end, or at a quote or backslash (in JSON, so
+		// that an escaped quote stays escaped).
+		end := k + strings.IndexAny(s[k:], "\r\n\"\\")
 		if end < k {
 			end = len(s)
 		}

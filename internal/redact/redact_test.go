@@ -1,6 +1,7 @@
 package redact
 
 import (
+	"encoding/json"
 	"net/url"
 	"strings"
 	"testing"
@@ -139,5 +140,29 @@ func BenchmarkText(b *testing.B) {
 				Text(s)
 			}
 		})
+	}
+}
+
+// TestJSONStaysValid: masking inside JSON text keeps it valid JSON, and a registered
+// secret is masked in its JSON-escaped form too.
+func TestJSONStaysValid(t *testing.T) {
+	Register(`qu"ote\canary`)
+	for _, v := range []map[string]string{
+		{"e": `401: Authorization: Bearer abc\" and more`},
+		{"e": "https://u:p\"w@h/ Authorization: Basic YWxpY2U6czNjcjN0"},
+		{"e": `the password qu"ote\canary`},
+	} {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := Text(string(b))
+		var back map[string]string
+		if err := json.Unmarshal([]byte(got), &back); err != nil {
+			t.Errorf("Text(%s) = %s: not JSON: %v", b, got, err)
+		}
+		if strings.Contains(back["e"], "canary") || strings.Contains(back["e"], "YWxpY2U6") || strings.Contains(back["e"], "abc") {
+			t.Errorf("Text(%s) = %s keeps a secret", b, got)
+		}
 	}
 }
