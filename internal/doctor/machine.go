@@ -88,6 +88,17 @@ const maxReadFile = 64 << 20
 // reads regular files only).
 func readFile(name string) ([]byte, error) { return atomicfile.ReadFile(name, maxReadFile) }
 
+// openFile is the machine's Open: like readFile, never blocking and regular files
+// only (atomicfile.OpenInput); a PATH entry or a library that is a named pipe is
+// refused, not waited on.
+func openFile(name string) (File, error) {
+	f, _, err := atomicfile.OpenInput(name)
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
 // System returns this machine.
 func System() Machine {
 	return Machine{
@@ -98,7 +109,7 @@ func System() Machine {
 		EvalSymlinks: filepath.EvalSymlinks,
 		ReadDir:      os.ReadDir,
 		ReadFile:     readFile,
-		Open:         func(name string) (File, error) { return os.Open(name) },
+		Open:         openFile,
 		Inspect: func(ctx context.Context, name string) (*exe.File, error) {
 			return exe.Inspect(ctx, name, exe.Options{})
 		},
@@ -151,7 +162,7 @@ func FromFakeHost(dir string, environ []string) (Machine, error) {
 		Stat:     func(name string) (fs.FileInfo, error) { return os.Stat(real(name)) },
 		ReadDir:  func(name string) ([]fs.DirEntry, error) { return os.ReadDir(real(name)) },
 		ReadFile: func(name string) ([]byte, error) { return readFile(real(name)) },
-		Open:     func(name string) (File, error) { return os.Open(real(name)) },
+		Open:     func(name string) (File, error) { return openFile(real(name)) },
 		EvalSymlinks: func(name string) (string, error) {
 			// Links inside the fake root are absolute fake paths; resolve them one
 			// step at a time under the root.

@@ -14,8 +14,9 @@ import (
 )
 
 // TestMachineReadFileNeverBlocks: the files the doctor and netcheck read are named by
-// settings (NETRC, SSL_CERT_FILE, GOPATH's sumdb head, a file:// GOPROXY), so a named
-// pipe there is refused at once, on this machine and on a fake one.
+// settings (NETRC, SSL_CERT_FILE, GOPATH's sumdb head, a file:// GOPROXY) or found on
+// PATH and in library directories, so a named pipe there is refused at once by
+// ReadFile and Open, on this machine and on a fake one.
 func TestMachineReadFileNeverBlocks(t *testing.T) {
 	dir := t.TempDir()
 	if err := syscall.Mkfifo(filepath.Join(dir, "fifo"), 0o644); err != nil {
@@ -34,6 +35,14 @@ func TestMachineReadFileNeverBlocks(t *testing.T) {
 	for name, read := range map[string]func() ([]byte, error){
 		"system": func() ([]byte, error) { return System().ReadFile(filepath.Join(dir, "fifo")) },
 		"fake":   func() ([]byte, error) { return fm.ReadFile("/etc/fifo") },
+		"system open": func() ([]byte, error) {
+			_, err := System().Open(filepath.Join(dir, "fifo"))
+			return nil, err
+		},
+		"fake open": func() ([]byte, error) {
+			_, err := fm.Open("/etc/fifo")
+			return nil, err
+		},
 	} {
 		done := make(chan error, 1)
 		go func() { _, err := read(); done <- err }()
