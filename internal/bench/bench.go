@@ -19,6 +19,7 @@ import (
 	"github.com/gonative/gonative/internal/build"
 	"github.com/gonative/gonative/internal/exe"
 	"github.com/gonative/gonative/internal/host"
+	"github.com/gonative/gonative/internal/proctree"
 )
 
 // Workload is what is measured besides start-up and memory.
@@ -361,10 +362,9 @@ func (p *progress) step() { p.done++; p.emit() }
 
 // goOutput runs the go command in o.Dir.
 func goOutput(ctx context.Context, o Options, env []string, args ...string) ([]byte, error) {
-	cmd := exec.CommandContext(ctx, o.Go, args...)
+	cmd := proctree.Command(ctx, o.Go, args...)
 	cmd.Dir = o.Dir
 	cmd.Env = append(slices.Clip(o.Env), env...)
-	cmd.WaitDelay = time.Second
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()

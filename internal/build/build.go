@@ -22,6 +22,7 @@ import (
 	"github.com/gonative/gonative/internal/host"
 
 	"github.com/gonative/gonative/internal/atomicfile"
+	"github.com/gonative/gonative/internal/proctree"
 )
 
 // CgoMode says when cgo is on.
@@ -303,8 +304,7 @@ type mainPkg struct {
 
 // goCmd runs the go command with extra environment and returns its standard output.
 func goCmd(ctx context.Context, o Options, env []string, args ...string) ([]byte, error) {
-	cmd := exec.CommandContext(ctx, o.Go, args...)
-	cmd.WaitDelay = WaitDelay
+	cmd := proctree.Command(ctx, o.Go, args...)
 	cmd.Dir = o.Dir
 	cmd.Env = append(slices.Clip(o.Env), env...)
 	var stdout, stderr bytes.Buffer
@@ -546,8 +546,7 @@ func pkgConfigFlags(ctx context.Context, o Options, env []string, names []string
 	if pc == "" {
 		pc = "pkg-config"
 	}
-	cmd := exec.CommandContext(ctx, pc, append([]string{"--cflags", "--libs", "--"}, names...)...)
-	cmd.WaitDelay = WaitDelay
+	cmd := proctree.Command(ctx, pc, append([]string{"--cflags", "--libs", "--"}, names...)...)
 	cmd.Dir = o.Dir
 	cmd.Env = append(slices.Clip(o.Env), env...)
 	var stdout, stderr bytes.Buffer
