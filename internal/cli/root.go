@@ -21,7 +21,15 @@ const (
 	ExitOK       = 0 // success, nothing found
 	ExitFailed   = 1 // the command failed: bad input, I/O, network
 	ExitProblems = 3 // the command ran and found problems
+
+	// ExitInterrupted is the status after Ctrl-C: 128 + SIGINT, as a shell reports a
+	// program that SIGINT killed.
+	ExitInterrupted = 130
 )
+
+// ErrInterrupted is the cause (context.Cause) of a command's context when Ctrl-C
+// (SIGINT) stopped it.
+var ErrInterrupted = errors.New("interrupted")
 
 // ExitError carries an exit code out of a command. A nil Err means the message was
 // already printed (for example a report that found problems).
@@ -45,10 +53,34 @@ func problems() error { return &ExitError{Code: ExitProblems} }
 
 // Main runs gonative with args (without the program name) against the real machine and
 // returns the process exit code.
+//
+// The first Ctrl-C (SIGINT) cancels the command's context with ErrInterrupted: the
+// command stops its children, removes its temporary files and Run returns
+// ExitInterrupted. A second Ctrl-C exits at once.
 func Main(args []string) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt)
+	defer signal.Stop(sigs)
+	go onInterrupt(ctx, sigs, cancel, func() {
+		fmt.Fprintln(os.Stderr, "\ngonative: interrupted")
+		os.Exit(ExitInterrupted)
+	})
 	return Run(ctx, args, os.Stdin, os.Stdout, os.Stderr)
+}
+
+// onInterrupt cancels with ErrInterrupted at the first signal on sigs and calls now at
+// the second; it returns when ctx is done otherwise.
+func onInterrupt(ctx context.Context, sigs <-chan os.Signal, cancel context.CancelCauseFunc, now func()) {
+	select {
+	case <-sigs:
+		cancel(ErrInterrupted)
+	case <-ctx.Done():
+		return
+	}
+	<-sigs
+	now()
 }
 
 // Run runs gonative with args and the given standard streams and returns the exit code.
@@ -59,6 +91,12 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
+	if errors.Is(context.Cause(ctx), ErrInterrupted) {
+		// Whatever the command made of its cancelled children ("signal: killed",
+		// "context canceled"), the user pressed Ctrl-C.
+		fmt.Fprintln(stderr, "gonative: interrupted")
+		return ExitInterrupted
+	}
 	if err == nil {
 		return ExitOK
 	}
