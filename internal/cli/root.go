@@ -14,6 +14,7 @@ import (
 
 	"github.com/gonative/gonative/internal/host"
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 )
 
 // Exit codes shared by every command (DESIGN.md).
@@ -93,7 +94,11 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	err := root.ExecuteContext(ctx)
 	if errors.Is(context.Cause(ctx), ErrInterrupted) {
 		// Whatever the command made of its cancelled children ("signal: killed",
-		// "context canceled"), the user pressed Ctrl-C.
+		// "context canceled"), the user pressed Ctrl-C. On a terminal the line
+		// starts after the echoed ^C.
+		if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+			fmt.Fprintln(stderr)
+		}
 		fmt.Fprintln(stderr, "gonative: interrupted")
 		return ExitInterrupted
 	}
