@@ -504,6 +504,10 @@ func TestInterrupt(t *testing.T) {
 				if len(stages) > 0 {
 					t.Errorf("staging left: %v", stages)
 				}
+				// What was downloaded stays, for the next install to resume.
+				if p, _ := filepath.Glob(filepath.Join(home, "tmp", "downloads", "*.partial")); len(p) == 0 {
+					t.Errorf("no .partial download left to resume")
+				}
 				emptyDir(t, tmp, ".gonative")
 			},
 		})
