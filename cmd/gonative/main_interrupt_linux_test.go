@@ -220,10 +220,11 @@ func killSession(sid int) {
 
 // interruptCase is one long command to interrupt.
 type interruptCase struct {
-	name  string
-	dir   string
-	env   []string
-	args  []string
+	name   string
+	dir    string
+	env    []string
+	args   []string
+	signal syscall.Signal // sent to gonative instead of the terminal's ^C
 	ready func(r *ptyRun) (bool, string) // the command is doing real work; what it is doing
 	after func(t *testing.T)             // checks after the exit: temporary files
 }
@@ -249,7 +250,13 @@ func (c interruptCase) run(t *testing.T) {
 		}
 	}
 	sent := time.Now()
-	if _, err := r.master.Write([]byte{0x03}); err != nil { // the terminal's ^C
+	wantCode, wantMsg, what := 130, "gonative: interrupted\r\n", "^C"
+	if c.signal != 0 {
+		wantCode, wantMsg, what = 128+int(c.signal), "gonative: interrupted: "+c.signal.String()+"\r\n", c.signal.String()
+		if err := syscall.Kill(sid, c.signal); err != nil {
+			t.Fatal(err)
+		}
+	} else if _, err := r.master.Write([]byte{0x03}); err != nil { // the terminal's ^C
 		t.Fatal(err)
 	}
 	var late []proc
@@ -260,22 +267,22 @@ func (c interruptCase) run(t *testing.T) {
 		select {
 		case <-r.done:
 		case <-time.After(interruptBudget - interruptTarget):
-			t.Fatalf("%s still running %v after ^C (%s); its processes: %v; output:\n%s",
-				c.name, interruptBudget, doing, inSession(sid), r.out.String())
+			t.Fatalf("%s still running %v after %s (%s); its processes: %v; output:\n%s",
+				c.name, interruptBudget, what, doing, inSession(sid), r.out.String())
 		}
 	}
 	took := time.Since(sent)
 	load, _ := os.ReadFile("/proc/loadavg")
-	t.Logf("%s: exited %v after ^C, while %s (load %s)", c.name, took.Round(time.Millisecond), doing, strings.Join(strings.Fields(string(load))[:3], " "))
+	t.Logf("%s: exited %v after %s, while %s (load %s)", c.name, took.Round(time.Millisecond), what, doing, strings.Join(strings.Fields(string(load))[:3], " "))
 	if len(late) > 0 {
 		t.Logf("%s: past the %v target, still running: %v", c.name, interruptTarget, late)
 	}
 	out := r.output()
-	if got := r.exitCode(); got != 130 {
-		t.Errorf("exit status %d (%v), want 130; output:\n%s", got, r.err, out)
+	if got := r.exitCode(); got != wantCode {
+		t.Errorf("exit status %d (%v), want %d; output:\n%s", got, r.err, wantCode, out)
 	}
-	if !strings.Contains(out, "gonative: interrupted") {
-		t.Errorf("output lacks %q:\n%s", "gonative: interrupted", out)
+	if !strings.Contains(out, wantMsg) {
+		t.Errorf("output lacks %q:\n%s", wantMsg, out)
 	}
 	for _, bad := range []string{"signal: killed", "signal: interrupt", "context canceled"} {
 		if strings.Contains(out, bad) {
@@ -537,6 +544,20 @@ func TestInterrupt(t *testing.T) {
 			env:   interruptEnv(t, tmp, "HTTPS_PROXY=", "HTTP_PROXY="),
 			ready: func(*ptyRun) (bool, string) { return closed(got), "waiting for the registry" },
 		})
+	}
+	// The same, stopped by kill's SIGTERM, and by a hangup (the terminal closed): the
+	// children are in process groups of their own, which these signals reach only
+	// through gonative.
+	for _, c := range cases[:] {
+		switch c.name {
+		case "build":
+			c.name, c.signal = "build SIGTERM", syscall.SIGTERM
+		case "bench cgo":
+			c.name, c.signal = "bench cgo SIGHUP", syscall.SIGHUP
+		default:
+			continue
+		}
+		cases = append(cases, c)
 	}
 	for _, c := range cases {
 		t.Run(c.name, c.run)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -22,7 +23,7 @@ func TestRunInterrupted(t *testing.T) {
 		cause error
 		want  int
 	}{
-		{"Ctrl-C", ErrInterrupted, ExitInterrupted},
+		{"Ctrl-C", &Interrupted{Signal: os.Interrupt}, ExitInterrupted},
 		{"another cancel", errors.New("stopped"), -1}, // whatever the command says
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -54,15 +55,16 @@ func TestOnInterrupt(t *testing.T) {
 	sigs := make(chan os.Signal, 2)
 	now := make(chan struct{})
 	done := make(chan struct{})
-	go func() { defer close(done); onInterrupt(ctx, sigs, cancel, func() { close(now) }) }()
+	go func() { defer close(done); onInterrupt(ctx, sigs, cancel, func(os.Signal) { close(now) }) }()
 	sigs <- os.Interrupt
 	select {
 	case <-ctx.Done():
 	case <-time.After(time.Minute):
 		t.Fatal("the first signal did not cancel")
 	}
-	if !errors.Is(context.Cause(ctx), ErrInterrupted) {
-		t.Errorf("cause %v, want ErrInterrupted", context.Cause(ctx))
+	var in *Interrupted
+	if !errors.Is(context.Cause(ctx), ErrInterrupted) || !errors.As(context.Cause(ctx), &in) || in.Signal != os.Interrupt {
+		t.Errorf("cause %v, want an *Interrupted by SIGINT", context.Cause(ctx))
 	}
 	select {
 	case <-now:
@@ -81,12 +83,29 @@ func TestOnInterrupt(t *testing.T) {
 	done2 := make(chan struct{})
 	go func() {
 		defer close(done2)
-		onInterrupt(ctx2, make(chan os.Signal), cancel2, func() { t.Error("exit without a signal") })
+		onInterrupt(ctx2, make(chan os.Signal), cancel2, func(os.Signal) { t.Error("exit without a signal") })
 	}()
 	cancel2(nil)
 	select {
 	case <-done2:
 	case <-time.After(time.Minute):
 		t.Fatal("the watcher outlived its context")
+	}
+}
+
+func TestInterruptedCode(t *testing.T) {
+	for _, tt := range []struct {
+		sig  os.Signal
+		code int
+		msg  string
+	}{
+		{os.Interrupt, 130, "interrupted"},
+		{syscall.SIGTERM, 143, "interrupted: terminated"},
+		{syscall.SIGHUP, 129, "interrupted: hangup"},
+	} {
+		e := &Interrupted{Signal: tt.sig}
+		if e.Code() != tt.code || e.Error() != tt.msg || !errors.Is(e, ErrInterrupted) {
+			t.Errorf("%v: code %d, %q, Is(ErrInterrupted) %v; want %d, %q, true", tt.sig, e.Code(), e.Error(), errors.Is(e, ErrInterrupted), tt.code, tt.msg)
+		}
 	}
 }
