@@ -224,9 +224,9 @@ type interruptCase struct {
 	dir    string
 	env    []string
 	args   []string
-	signal syscall.Signal // sent to gonative instead of the terminal's ^C
-	ready func(r *ptyRun) (bool, string) // the command is doing real work; what it is doing
-	after func(t *testing.T)             // checks after the exit: temporary files
+	signal syscall.Signal                 // sent to gonative instead of the terminal's ^C
+	ready  func(r *ptyRun) (bool, string) // the command is doing real work; what it is doing
+	after  func(t *testing.T)             // checks after the exit: temporary files
 }
 
 // run starts c, waits until it is ready, presses ^C and checks the exit.
