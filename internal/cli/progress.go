@@ -118,7 +118,7 @@ func (v *progress) add(e progressEvent, l *progressLine) *mpb.Bar {
 		suffix = []decor.Decorator{status}
 	case progressSteps:
 		prefix = append(prefix, status)
-		suffix = []decor.Decorator{decor.CountersNoUnit(" %d/%d "), decor.Elapsed(decor.ET_STYLE_GO)}
+		suffix = []decor.Decorator{decor.CountersNoUnit("%d/%d "), decor.Elapsed(decor.ET_STYLE_GO)}
 	case progressBytes:
 		prefix = append(prefix, status, decor.CountersKiloByte(" % .1f / % .1f"))
 		suffix = []decor.Decorator{decor.Percentage()}
