@@ -577,7 +577,9 @@ func TestBuildUniversalTerminal(t *testing.T) {
 	if err := os.MkdirAll(tmp, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	env := interruptEnv(t, tmp) // the caller's build cache: warm after the first run
+	// The caller's build cache: warm after the first run. A run that hangs dumps its
+	// goroutines after 2m (the script commands' bound), before the test gives up.
+	env := interruptEnv(t, tmp, cmdTimeoutEnv+"=2m")
 	runs := 20
 	var times []time.Duration
 	for i := range runs {
@@ -594,7 +596,7 @@ func TestBuildUniversalTerminal(t *testing.T) {
 		times = append(times, time.Since(start).Round(time.Millisecond))
 		out := r.output()
 		if r.exitCode() != 0 {
-			t.Fatalf("run %d: exit status %d:\n%s", i+1, r.exitCode(), out)
+			t.Fatalf("run %d of %d: exit status %d (a hang ends in a goroutine dump):\n%s", i+1, runs, r.exitCode(), out)
 		}
 		if !strings.Contains(out, "hello_darwin_universal") {
 			t.Fatalf("run %d: no universal output:\n%s", i+1, out)
