@@ -152,14 +152,17 @@ check failed (nothing was written).`,
 				return &ExitError{Code: ExitFailed, Err: err}
 			}
 			wo := image.WriteOptions{Push: push, Tags: tags, OCILayout: ociLayout, Tarball: tarball}
+			var pp *progress
 			if push && progressTTY(stderr) {
-				pp := newProgress(ctx, stderr)
+				pp = newProgress(ctx, stderr)
 				wo.Progress = func(done, total int64) {
 					pp.event(progressEvent{Key: "push", Kind: progressBytes, Label: "push", Done: done, Total: total})
 				}
-				defer pp.wait()
 			}
 			w, err := image.Write(ctx, b, wo)
+			if pp != nil {
+				pp.wait()
+			}
 			if err != nil {
 				return &ExitError{Code: ExitFailed, Err: err}
 			}
