@@ -19,6 +19,7 @@ import (
 	"github.com/gonative/gonative/internal/build"
 	"github.com/gonative/gonative/internal/exe"
 	"github.com/gonative/gonative/internal/host"
+	"github.com/gonative/gonative/internal/proctree"
 )
 
 // Workload is what is measured besides start-up and memory.
@@ -340,6 +341,10 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		r.Notes = append(r.Notes, fmt.Sprintf("the machine was busy: load %.2f on %d CPUs before the runs (%.2f after); expect wide intervals, and compare only what is significant",
 			l.Load1, r.Machine.CPUs, r.Machine.LoadAfter.Load1))
 	}
+	if ctx.Err() != nil {
+		// Cancelled (Ctrl-C): what was measured is not a result.
+		return nil, context.Cause(ctx)
+	}
 	r.Elapsed = time.Since(start).Seconds()
 	return r, nil
 }
@@ -361,10 +366,9 @@ func (p *progress) step() { p.done++; p.emit() }
 
 // goOutput runs the go command in o.Dir.
 func goOutput(ctx context.Context, o Options, env []string, args ...string) ([]byte, error) {
-	cmd := exec.CommandContext(ctx, o.Go, args...)
+	cmd := proctree.Command(ctx, o.Go, args...)
 	cmd.Dir = o.Dir
 	cmd.Env = append(slices.Clip(o.Env), env...)
-	cmd.WaitDelay = time.Second
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -452,7 +456,9 @@ func buildTest(ctx context.Context, o Options, tmp string, cgo bool) (Build, err
 			b.Env = append(b.Env, "CC="+tc.CC)
 		}
 	}
-	if _, err := goOutput(ctx, o, env, "test", "-c", "-trimpath", "-o", path, o.Package); err != nil {
+	// go's work directory goes into dir, which Run removes: go dies of Ctrl-C's SIGINT
+	// without removing it.
+	if _, err := goOutput(ctx, o, append(slices.Clip(env), "GOTMPDIR="+dir), "test", "-c", "-trimpath", "-o", path, o.Package); err != nil {
 		return Build{}, fmt.Errorf("build the test binary with CGO_ENABLED=%d: %w", b2i(cgo), err)
 	}
 	if _, err := os.Stat(path); err != nil {

@@ -11,7 +11,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
+
+	"github.com/gonative/gonative/internal/proctree"
 )
 
 // The DNS probe's sources: its main package and, shared with this package (and fuzzed
@@ -170,10 +171,10 @@ func (m *measurer) probe(ctx context.Context, path string, args []string, godebu
 	defer cancel()
 	cmd := exec.CommandContext(ctx, path, args...)
 	cmd.Env = append(slices.Clip(m.o.Env), "GODEBUG=netdns="+godebug)
-	cmd.WaitDelay = time.Second
 	if netns && !inNamespace(cmd) {
 		return probeResult{}, nil, fmt.Errorf("network namespaces are Linux's")
 	}
+	proctree.Own(cmd)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/gonative/gonative/internal/build"
+	"github.com/gonative/gonative/internal/proctree"
 )
 
 // runner returns the command prefix that runs the target's binaries here (empty for a
@@ -114,11 +115,9 @@ func (m *measurer) start(ctx context.Context, b *Build, args []string, stdout io
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Dir = m.o.Dir
 	cmd.Env = m.o.Env
-	cmd.WaitDelay = 2 * time.Second
 	// The launcher and the program get a process group of their own: cancelling
 	// (Ctrl-C) and stopping a server that ignores SIGTERM reach the program too.
-	ownGroup(cmd)
-	cmd.Cancel = func() error { return signalGroup(cmd, syscall.SIGKILL) }
+	proctree.Own(cmd)
 	r, w, err := os.Pipe()
 	if err != nil {
 		return nil, err

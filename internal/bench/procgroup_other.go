@@ -10,9 +10,6 @@ import (
 // sigKillChild has no Unix signal to stand for: the launcher is signalled as is.
 const sigKillChild = syscall.SIGTERM
 
-// ownGroup does nothing without Unix process groups.
-func ownGroup(cmd *exec.Cmd) {}
-
 // signalGroup signals the launcher only.
 func signalGroup(cmd *exec.Cmd, sig syscall.Signal) error {
 	if sig == syscall.SIGKILL {

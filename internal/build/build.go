@@ -22,6 +22,7 @@ import (
 	"github.com/gonative/gonative/internal/host"
 
 	"github.com/gonative/gonative/internal/atomicfile"
+	"github.com/gonative/gonative/internal/proctree"
 )
 
 // CgoMode says when cgo is on.
@@ -213,6 +214,11 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 		}()
 	}
 	wg.Wait()
+	// A cancelled build (Ctrl-C) has no result: its outputs failed because their go
+	// build was stopped, not because of anything in the package.
+	if ctx.Err() != nil {
+		return nil, context.Cause(ctx)
+	}
 
 	res := &Result{}
 	for _, j := range jobs {
@@ -233,6 +239,9 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 			}
 			finish(out, progress)
 		}
+	}
+	if ctx.Err() != nil {
+		return nil, context.Cause(ctx)
 	}
 	res.Elapsed = time.Since(start).Seconds()
 	if res.Failed() {
@@ -303,8 +312,7 @@ type mainPkg struct {
 
 // goCmd runs the go command with extra environment and returns its standard output.
 func goCmd(ctx context.Context, o Options, env []string, args ...string) ([]byte, error) {
-	cmd := exec.CommandContext(ctx, o.Go, args...)
-	cmd.WaitDelay = WaitDelay
+	cmd := proctree.Command(ctx, o.Go, args...)
 	cmd.Dir = o.Dir
 	cmd.Env = append(slices.Clip(o.Env), env...)
 	var stdout, stderr bytes.Buffer
@@ -546,8 +554,7 @@ func pkgConfigFlags(ctx context.Context, o Options, env []string, names []string
 	if pc == "" {
 		pc = "pkg-config"
 	}
-	cmd := exec.CommandContext(ctx, pc, append([]string{"--cflags", "--libs", "--"}, names...)...)
-	cmd.WaitDelay = WaitDelay
+	cmd := proctree.Command(ctx, pc, append([]string{"--cflags", "--libs", "--"}, names...)...)
 	cmd.Dir = o.Dir
 	cmd.Env = append(slices.Clip(o.Env), env...)
 	var stdout, stderr bytes.Buffer
@@ -592,7 +599,10 @@ func runJob(ctx context.Context, o Options, j *job, tmp string, progress func(Ev
 	}
 	args = append(args, j.pkg.ImportPath)
 	defer func() { j.out.Elapsed = time.Since(start).Seconds() }()
-	if _, err := goCmd(ctx, o, j.env, args...); err != nil {
+	// go build's work directory goes into tmp too: go dies of Ctrl-C's SIGINT without
+	// removing it (it catches the signal only for go run and go test), and tmp is
+	// removed whatever happens.
+	if _, err := goCmd(ctx, o, append(slices.Clip(j.env), "GOTMPDIR="+tmp), args...); err != nil {
 		j.out.Error = fmt.Sprintf("%s: %v", j.target, err)
 		progress(Event{Output: name, Target: j.out.Target, Stage: StageFailed, Err: errors.New(j.out.Error), Elapsed: time.Since(start)})
 		return

@@ -5,7 +5,7 @@ import (
 	"context"
 	"fmt"
 	"github.com/gonative/gonative/internal/host"
-	"os/exec"
+	"github.com/gonative/gonative/internal/proctree"
 	"path/filepath"
 	"strings"
 	"time"
@@ -79,8 +79,7 @@ func smoke(ctx context.Context, o Options, out *Output) *Smoke {
 		return &Smoke{Ran: false, Detail: err.Error()}
 	}
 	argv := append(append(prefix, path), o.SmokeArgs...)
-	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
-	cmd.WaitDelay = WaitDelay
+	cmd := proctree.Command(ctx, argv[0], argv[1:]...)
 	cmd.Dir = o.Dir
 	var buf bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &buf, &buf

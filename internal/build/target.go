@@ -56,11 +56,6 @@ func ParseTargets(items []string) ([]Target, error) {
 	return ts, nil
 }
 
-// WaitDelay bounds how long a subprocess (go, pkg-config, a smoke run) may keep its
-// output pipes open after it exits or is killed: a grandchild left running (a CC
-// wrapper's `(sleep 40) &`) cannot hold the build past its time-out.
-const WaitDelay = 2 * time.Second
-
 // distListTimeout bounds `go tool dist list`.
 const distListTimeout = 30 * time.Second
 

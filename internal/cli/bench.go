@@ -8,12 +8,9 @@ import (
 	"math"
 	"os"
 	"strings"
-	"sync"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
-	"github.com/vbauerster/mpb/v8"
-	"github.com/vbauerster/mpb/v8/decor"
 
 	"github.com/gonative/gonative/internal/atomicfile"
 	"github.com/gonative/gonative/internal/bench"
@@ -104,10 +101,10 @@ Exit status: 0 measured, 1 the command failed (build, run, bad flags).`,
 				o.Target = ts[0]
 			}
 			stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
-			var bar *benchBar
-			if buildTTY(stderr) {
-				bar = newBenchBar(cmd, stderr)
-				o.Progress = bar.event
+			var bar *progress
+			if progressTTY(stderr) {
+				bar = newProgress(cmd.Context(), stderr)
+				o.Progress = benchProgress(bar)
 			}
 			res, err := bench.Run(cmd.Context(), o)
 			if bar != nil {
@@ -158,43 +155,12 @@ Exit status: 0 measured, 1 the command failed (build, run, bad flags).`,
 	return cmd
 }
 
-// benchBar is the progress bar on a terminal.
-type benchBar struct {
-	p     *mpb.Progress
-	mu    sync.Mutex
-	bar   *mpb.Bar
-	phase string
-}
-
-func newBenchBar(cmd *cobra.Command, w io.Writer) *benchBar {
-	return &benchBar{p: mpb.NewWithContext(cmd.Context(), mpb.WithOutput(w), mpb.WithWidth(40))}
-}
-
-func (v *benchBar) event(e bench.Event) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	v.phase = e.Phase
-	if v.bar == nil {
-		v.bar = v.p.AddBar(int64(e.Total),
-			mpb.PrependDecorators(decor.Name("bench cgo "), decor.Any(func(decor.Statistics) string {
-				v.mu.Lock()
-				defer v.mu.Unlock()
-				return fmt.Sprintf("%-8s", v.phase)
-			})),
-			mpb.AppendDecorators(decor.CountersNoUnit("%d/%d "), decor.Elapsed(decor.ET_STYLE_GO)),
-		)
+// benchProgress shows bench's events on p: one line of steps.
+func benchProgress(p *progress) func(bench.Event) {
+	return func(e bench.Event) {
+		p.event(progressEvent{Key: "bench", Kind: progressSteps, Label: "bench cgo",
+			Status: fixedWidth(e.Phase, 8), Done: int64(e.Done), Total: int64(e.Total)})
 	}
-	v.bar.SetTotal(int64(e.Total), false)
-	v.bar.SetCurrent(int64(e.Done))
-}
-
-func (v *benchBar) wait() {
-	v.mu.Lock()
-	if v.bar != nil && !v.bar.Completed() {
-		v.bar.Abort(true)
-	}
-	v.mu.Unlock()
-	v.p.Wait()
 }
 
 // renderBench prints the comparison table.

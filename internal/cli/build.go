@@ -5,14 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 
 	"github.com/spf13/cobra"
-	"github.com/vbauerster/mpb/v8"
-	"github.com/vbauerster/mpb/v8/decor"
 
 	"github.com/gonative/gonative/internal/build"
 )
@@ -74,10 +70,10 @@ Exit status: 0 all built and verified, 1 a build failed or could not start,
 				Smoke: cmd.Flags().Changed("smoke"), SmokeArgs: strings.Fields(smoke),
 			}
 			stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
-			var p *buildProgress
-			if buildTTY(stderr) {
-				p = newBuildProgress(cmd, stderr)
-				opts.Progress = p.event
+			var p *progress
+			if progressTTY(stderr) {
+				p = newProgress(cmd.Context(), stderr)
+				opts.Progress = buildProgress(p)
 			} else if !jsonOutput {
 				opts.Progress = buildPlainProgress(stderr)
 			}
@@ -186,16 +182,6 @@ func buildPerTarget(flag string, items []string) (map[string]string, error) {
 	return m, nil
 }
 
-// buildTTY reports whether w is a terminal.
-func buildTTY(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
-
 // buildPlainProgress prints one line as each output finishes.
 func buildPlainProgress(w io.Writer) func(build.Event) {
 	return func(e build.Event) {
@@ -214,58 +200,21 @@ func buildFirstLine(err error) string {
 	return s
 }
 
-// buildProgress shows one spinner line per output on a terminal.
-type buildProgress struct {
-	p      *mpb.Progress
-	mu     sync.Mutex
-	bars   map[string]*mpb.Bar
-	stages map[string]string
-}
-
-func newBuildProgress(cmd *cobra.Command, w io.Writer) *buildProgress {
-	return &buildProgress{
-		p:      mpb.NewWithContext(cmd.Context(), mpb.WithOutput(w), mpb.WithWidth(1)),
-		bars:   map[string]*mpb.Bar{},
-		stages: map[string]string{},
-	}
-}
-
-func (v *buildProgress) event(e build.Event) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	stage := string(e.Stage)
-	if e.Err != nil {
-		stage += ": " + buildFirstLine(e.Err)
-	}
-	v.stages[e.Output] = stage
-	b, ok := v.bars[e.Output]
-	if !ok {
-		name := e.Output
-		b = v.p.AddSpinner(1,
-			mpb.PrependDecorators(decor.Name(fmt.Sprintf("%-18s ", e.Target)), decor.Name(name+" ")),
-			mpb.AppendDecorators(decor.Any(func(decor.Statistics) string {
-				v.mu.Lock()
-				defer v.mu.Unlock()
-				return v.stages[name]
-			})),
-		)
-		v.bars[e.Output] = b
-	}
-	switch e.Stage {
-	case build.StageDone, build.StageFailed, build.StageProblems:
-		b.SetTotal(1, true)
-	}
-}
-
-func (v *buildProgress) wait() {
-	v.mu.Lock()
-	for _, b := range v.bars {
-		if !b.Completed() {
-			b.Abort(false)
+// buildProgress shows build's events on p: one spinner line per output.
+func buildProgress(p *progress) func(build.Event) {
+	return func(e build.Event) {
+		status := string(e.Stage)
+		if e.Err != nil {
+			status += ": " + Quote(buildFirstLine(e.Err))
 		}
+		p.event(progressEvent{
+			Key:    e.Output,
+			Kind:   progressSpinner,
+			Label:  fixedWidth(e.Target, 18) + " " + Quote(e.Output),
+			Status: status,
+			End:    e.Stage == build.StageDone || e.Stage == build.StageFailed || e.Stage == build.StageProblems,
+		})
 	}
-	v.mu.Unlock()
-	v.p.Wait()
 }
 
 // renderBuild prints one line per output and its problems.

@@ -10,8 +10,6 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"github.com/vbauerster/mpb/v8"
-	"github.com/vbauerster/mpb/v8/decor"
 
 	"github.com/gonative/gonative/internal/build"
 	"github.com/gonative/gonative/internal/exe"
@@ -123,10 +121,10 @@ check failed (nothing was written).`,
 			}
 			bo := build.Options{Packages: args, Targets: ts, OutDir: out, LDFlags: ldflags, Tags: buildTags,
 				Cgo: mode, CC: ccs, SDK: sdks, Host: h}
-			var bp *buildProgress
-			if buildTTY(stderr) {
-				bp = newBuildProgress(cmd, stderr)
-				bo.Progress = bp.event
+			var bp *progress
+			if progressTTY(stderr) {
+				bp = newProgress(ctx, stderr)
+				bo.Progress = buildProgress(bp)
 			} else if !jsonOutput {
 				bo.Progress = buildPlainProgress(stderr)
 			}
@@ -154,18 +152,17 @@ check failed (nothing was written).`,
 				return &ExitError{Code: ExitFailed, Err: err}
 			}
 			wo := image.WriteOptions{Push: push, Tags: tags, OCILayout: ociLayout, Tarball: tarball}
-			var pp *mpb.Progress
-			if push && buildTTY(stderr) {
-				pp = mpb.NewWithContext(ctx, mpb.WithOutput(stderr), mpb.WithWidth(40))
-				bar := pp.AddBar(0, mpb.PrependDecorators(decor.Name("push ")),
-					mpb.AppendDecorators(decor.CountersKibiByte("% .1f / % .1f")))
+			var pp *progress
+			if push && progressTTY(stderr) {
+				pp = newProgress(ctx, stderr)
 				wo.Progress = func(done, total int64) {
-					bar.SetTotal(total, false)
-					bar.SetCurrent(done)
+					pp.event(progressEvent{Key: "push", Kind: progressBytes, Label: "push", Done: done, Total: total})
 				}
-				defer func() { bar.Abort(false); pp.Wait() }()
 			}
 			w, err := image.Write(ctx, b, wo)
+			if pp != nil {
+				pp.wait()
+			}
 			if err != nil {
 				return &ExitError{Code: ExitFailed, Err: err}
 			}

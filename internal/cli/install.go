@@ -11,15 +11,12 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gonative/gonative/internal/goenv"
 	"github.com/gonative/gonative/internal/toolchain"
 	"github.com/spf13/cobra"
-	"github.com/vbauerster/mpb/v8"
-	"github.com/vbauerster/mpb/v8/decor"
-	"golang.org/x/term"
 )
 
 func newInstallCmd() *cobra.Command {
@@ -65,7 +62,7 @@ first version installed becomes the global default.`,
 			if err != nil {
 				return err
 			}
-			f.Progress = tcProgress(stderr)
+			f.Progress = tcProgress(ctx, stderr)
 			if f.SumDB.Off {
 				fmt.Fprintln(stderr, "gonative: WARNING: GOSUMDB=off: toolchains will NOT be verified against a checksum database")
 			}
@@ -280,13 +277,11 @@ func tcPathHint(w io.Writer, st toolchain.Store) {
 	fmt.Fprintf(w, "to use it, add %s to PATH: eval \"$(gonative env)\"\n", st.BinDir())
 }
 
-// tcProgress shows an mpb progress bar on a terminal (one with a size) and plain lines
-// elsewhere (CI, pipes, files).
-func tcProgress(w io.Writer) toolchain.Progress {
-	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) && os.Getenv("CI") == "" {
-		if width, _, err := term.GetSize(int(f.Fd())); err == nil && width > 0 {
-			return &tcBar{w: w}
-		}
+// tcProgress shows a download as a live bar on a terminal (progressTTY) and as plain
+// lines elsewhere (CI, pipes, files).
+func tcProgress(ctx context.Context, w io.Writer) toolchain.Progress {
+	if progressTTY(w) {
+		return &tcBar{ctx: ctx, w: w}
 	}
 	return &tcLines{w: w}
 }
@@ -315,31 +310,32 @@ func (p *tcLines) Finish() {
 	fmt.Fprintf(p.w, "gonative: downloaded %s: %.1f MB in %.1fs\n", p.label, float64(p.n)/1e6, time.Since(p.start).Seconds())
 }
 
+// tcBar shows one download at a time on a progress display.
 type tcBar struct {
-	w   io.Writer
-	mu  sync.Mutex
-	p   *mpb.Progress
-	bar *mpb.Bar
+	ctx   context.Context
+	w     io.Writer
+	p     *progress
+	label string
+	total int64
+	done  atomic.Int64
 }
 
 func (b *tcBar) Start(label string, done, total int64) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.p = mpb.New(mpb.WithOutput(b.w), mpb.WithWidth(40))
-	t := total
-	if t < 0 {
-		t = 0
-	}
-	b.bar = b.p.AddBar(t,
-		mpb.PrependDecorators(decor.Name(label+" "), decor.CountersKiloByte("% .1f / % .1f")),
-		mpb.AppendDecorators(decor.Percentage()),
-	)
-	b.bar.SetCurrent(done)
+	b.p, b.label, b.total = newProgress(b.ctx, b.w), Quote(label), total
+	b.done.Store(done)
+	b.show(false)
 }
-func (b *tcBar) Add(n int) { b.bar.IncrBy(n) }
+
+func (b *tcBar) Add(n int) {
+	b.done.Add(int64(n))
+	b.show(false)
+}
+
 func (b *tcBar) Finish() {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.bar.SetTotal(-1, true)
-	b.p.Wait()
+	b.show(true)
+	b.p.wait()
+}
+
+func (b *tcBar) show(end bool) {
+	b.p.event(progressEvent{Key: b.label, Kind: progressBytes, Label: b.label, Done: b.done.Load(), Total: b.total, End: end})
 }

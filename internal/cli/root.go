@@ -11,9 +11,11 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"syscall"
 
 	"github.com/gonative/gonative/internal/host"
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 )
 
 // Exit codes shared by every command (DESIGN.md).
@@ -21,7 +23,44 @@ const (
 	ExitOK       = 0 // success, nothing found
 	ExitFailed   = 1 // the command failed: bad input, I/O, network
 	ExitProblems = 3 // the command ran and found problems
+
+	// ExitInterrupted is the status after Ctrl-C: 128 + SIGINT, as a shell reports a
+	// program that SIGINT killed.
+	ExitInterrupted = 130
 )
+
+// ErrInterrupted matches (errors.Is) the cause (context.Cause) of a command's context
+// when a signal stopped it: the cause is an *Interrupted.
+var ErrInterrupted = errors.New("interrupted")
+
+// interruptSignals stop a command as Ctrl-C does: its children run in process groups
+// of their own (internal/proctree), so a signal the terminal sends (SIGINT, SIGHUP when
+// it closes) or kill's SIGTERM reaches them only through gonative.
+var interruptSignals = []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP}
+
+// Interrupted is the cause of a command's context when Signal stopped it.
+type Interrupted struct {
+	Signal os.Signal
+}
+
+func (e *Interrupted) Error() string {
+	if e.Signal == os.Interrupt {
+		return "interrupted"
+	}
+	return "interrupted: " + e.Signal.String()
+}
+
+// Is makes every *Interrupted match ErrInterrupted.
+func (e *Interrupted) Is(target error) bool { return target == ErrInterrupted }
+
+// Code is the exit status: 128 + the signal's number, as a shell reports a program
+// that the signal killed (130 for Ctrl-C).
+func (e *Interrupted) Code() int {
+	if s, ok := e.Signal.(syscall.Signal); ok && s > 0 && s < 128 {
+		return 128 + int(s)
+	}
+	return ExitInterrupted
+}
 
 // ExitError carries an exit code out of a command. A nil Err means the message was
 // already printed (for example a report that found problems).
@@ -45,10 +84,34 @@ func problems() error { return &ExitError{Code: ExitProblems} }
 
 // Main runs gonative with args (without the program name) against the real machine and
 // returns the process exit code.
+//
+// The first Ctrl-C (SIGINT, or SIGTERM, or SIGHUP) cancels the command's context with
+// an *Interrupted: the command stops its children, removes its temporary files and
+// Run returns ExitInterrupted (128 + the signal's number). A second exits at once.
 func Main(args []string) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, interruptSignals...)
+	defer signal.Stop(sigs)
+	go onInterrupt(ctx, sigs, cancel, func(sig os.Signal) {
+		e := &Interrupted{Signal: sig}
+		fmt.Fprintf(os.Stderr, "\ngonative: %v\n", e)
+		os.Exit(e.Code())
+	})
 	return Run(ctx, args, os.Stdin, os.Stdout, os.Stderr)
+}
+
+// onInterrupt cancels with an *Interrupted at the first signal on sigs and calls now
+// at the second; it returns when ctx is done otherwise.
+func onInterrupt(ctx context.Context, sigs <-chan os.Signal, cancel context.CancelCauseFunc, now func(os.Signal)) {
+	select {
+	case sig := <-sigs:
+		cancel(&Interrupted{Signal: sig})
+	case <-ctx.Done():
+		return
+	}
+	now(<-sigs)
 }
 
 // Run runs gonative with args and the given standard streams and returns the exit code.
@@ -59,6 +122,20 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
+	if cause := context.Cause(ctx); errors.Is(cause, ErrInterrupted) {
+		// Whatever the command made of its cancelled children ("signal: killed",
+		// "context canceled"), the user pressed Ctrl-C. On a terminal the line
+		// starts after the echoed ^C.
+		if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+			fmt.Fprintln(stderr)
+		}
+		fmt.Fprintf(stderr, "gonative: %v\n", cause)
+		var in *Interrupted
+		if errors.As(cause, &in) {
+			return in.Code()
+		}
+		return ExitInterrupted
+	}
 	if err == nil {
 		return ExitOK
 	}

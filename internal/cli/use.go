@@ -115,7 +115,7 @@ func useInstall(ctx context.Context, cmd *cobra.Command, st toolchain.Store, q t
 	if err != nil {
 		return "", err
 	}
-	f.Progress = tcProgress(stderr)
+	f.Progress = tcProgress(ctx, stderr)
 	if f.SumDB.Off {
 		fmt.Fprintln(stderr, "gonative: WARNING: GOSUMDB=off: toolchains will NOT be verified against a checksum database")
 	}
