@@ -497,6 +497,25 @@ func (a *Artifact) hashZip() (string, error) {
 	return dirhash.Hash1(files, func(name string) (io.ReadCloser, error) { return byName[name].Open() })
 }
 
+// maxDocument bounds a document get reads: a version list, the download site's
+// index, a checksum database answer.
+const maxDocument = 64 << 20
+
+// readInput reads a file that nobody named on the command line (a file:// proxy's
+// documents, the checksum database client's state): opened without blocking and only
+// if it is a regular file, at most max bytes of it.
+func readInput(path string, max int64) ([]byte, error) {
+	f, fi, err := atomicfile.OpenInput(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if fi.Size() > max {
+		return nil, fmt.Errorf("%s: %d bytes, more than the %d it may hold", path, fi.Size(), max)
+	}
+	return io.ReadAll(io.NewSectionReader(f, 0, fi.Size()))
+}
+
 // get fetches a small document from an http(s) or file URL. A 404 or 410, or a missing
 // file, wraps ErrNotFound.
 func (f *Fetcher) get(ctx context.Context, u string) ([]byte, error) {
@@ -505,7 +524,7 @@ func (f *Fetcher) get(ctx context.Context, u string) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		b, err := os.ReadFile(path)
+		b, err := readInput(path, maxDocument)
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("%s: %w", path, ErrNotFound)
 		}
@@ -523,7 +542,7 @@ func (f *Fetcher) get(ctx context.Context, u string) ([]byte, error) {
 	if err := statusError(u, resp); err != nil {
 		return nil, err
 	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxDocument))
 	if err != nil {
 		return nil, netError(u, err)
 	}

@@ -197,3 +197,50 @@ func TestInstallPartialNotFollowed(t *testing.T) {
 
 // waitLong bounds a step that must not hang; generous for a busy machine.
 func waitLong() <-chan time.Time { return time.After(60 * time.Second) }
+
+// TestFIFOsDoNotHang is issue 24.9 for the toolchain manager: a named pipe where a
+// file:// proxy's version list or the checksum database's latest signed tree head is
+// expected fails the command; it never hangs it.
+func TestFIFOsDoNotHang(t *testing.T) {
+	t.Run("file-proxy-list", func(t *testing.T) {
+		dir := t.TempDir()
+		atv := filepath.Join(dir, "golang.org", "toolchain", "@v")
+		os.MkdirAll(atv, 0o755)
+		if err := mkfifo(filepath.Join(atv, "list")); err != nil {
+			t.Skip(err)
+		}
+		proxies, _ := goenv.ParseGOPROXY("file://" + filepath.ToSlash(dir))
+		f := &Fetcher{Proxies: proxies, SumDB: goenv.SumDB{Off: true}, Store: newStore(t)}
+		done := make(chan error, 1)
+		go func() { _, err := f.Releases(context.Background()); done <- err }()
+		select {
+		case err := <-done:
+			if err == nil {
+				t.Error("a named pipe read as a version list")
+			}
+		case <-waitLong():
+			t.Fatal("Releases hung on a named pipe")
+		}
+	})
+	t.Run("sumdb-latest", func(t *testing.T) {
+		w := newFakeWorld(t)
+		w.addToolchain("1.27.3", here)
+		st := newStore(t)
+		f := w.fetcher(t, st)
+		latest := filepath.Join(st.Root, "sumdb", "config", w.dbName, "latest")
+		os.MkdirAll(filepath.Dir(latest), 0o755)
+		if err := mkfifo(latest); err != nil {
+			t.Skip(err)
+		}
+		done := make(chan error, 1)
+		go func() { _, err := Install(context.Background(), st, f, "1.27.3", here); done <- err }()
+		select {
+		case err := <-done:
+			if err == nil {
+				t.Error("installed although the checksum database's state is a named pipe")
+			}
+		case <-waitLong():
+			t.Fatal("install hung on a named pipe in the checksum database's state")
+		}
+	})
+}
