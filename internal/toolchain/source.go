@@ -501,6 +501,13 @@ func (a *Artifact) hashZip() (string, error) {
 // index, a checksum database answer.
 const maxDocument = 64 << 20
 
+// ReadInput reads a file that nobody named on the command line (a .go-version,
+// .tool-versions, go.mod or go.work found by walking up from a directory, the go env
+// files, the store's own files) as os.ReadFile would, but without ever blocking on it
+// and only if it is a regular file of at most 64 MiB: a named pipe put in a cloned
+// repository must not hang `which`, or the shell hook on every cd.
+func ReadInput(path string) ([]byte, error) { return readInput(path, maxDocument) }
+
 // readInput reads a file that nobody named on the command line (a file:// proxy's
 // documents, the checksum database client's state): opened without blocking and only
 // if it is a regular file, at most max bytes of it.

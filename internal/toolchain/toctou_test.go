@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
@@ -243,4 +244,28 @@ func TestFIFOsDoNotHang(t *testing.T) {
 			t.Fatal("install hung on a named pipe in the checksum database's state")
 		}
 	})
+}
+
+// TestWhichFIFOPin: a named pipe called .go-version, go.mod or go.work (in a cloned
+// repository) never hangs Which, which the shell hook runs on every cd.
+func TestWhichFIFOPin(t *testing.T) {
+	for _, name := range []string{ByGoVersion, ".tool-versions", "go.mod", "go.work"} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := mkfifo(filepath.Join(dir, name)); err != nil {
+				t.Skip(err)
+			}
+			in := WhichInput{Dir: dir, Getenv: func(string) string { return "" }, Store: newStore(t)}
+			done := make(chan struct{})
+			go func() { Which(in); close(done) }()
+			select {
+			case <-done:
+			case <-waitLong():
+				t.Fatalf("Which hung on a named pipe called %s", name)
+			}
+		})
+	}
+	if _, err := ReadInput(filepath.Join(t.TempDir(), "missing")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("ReadInput of a missing file: %v, want fs.ErrNotExist", err)
+	}
 }
