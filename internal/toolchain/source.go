@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/gonative/gonative/internal/atomicfile"
 	"github.com/gonative/gonative/internal/goenv"
@@ -514,6 +515,10 @@ func ReadInput(path string) ([]byte, error) { return readInput(path, maxDocument
 func readInput(path string, max int64) ([]byte, error) {
 	f, fi, err := atomicfile.OpenInput(path)
 	if err != nil {
+		if st, serr := os.Stat(path); serr == nil && st.IsDir() {
+			// As os.ReadFile says it: a search for go.mod steps over a directory.
+			return nil, &fs.PathError{Op: "read", Path: path, Err: syscall.EISDIR}
+		}
 		return nil, err
 	}
 	defer f.Close()

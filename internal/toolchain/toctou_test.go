@@ -268,4 +268,16 @@ func TestWhichFIFOPin(t *testing.T) {
 	if _, err := ReadInput(filepath.Join(t.TempDir(), "missing")); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("ReadInput of a missing file: %v, want fs.ErrNotExist", err)
 	}
+	// A directory called go.mod is stepped over, as with os.ReadFile: the go.mod
+	// above it is found.
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module m\n\ngo 1.21\n\ntoolchain go1.27.3\n"), 0o644)
+	sub := filepath.Join(dir, "sub")
+	os.MkdirAll(filepath.Join(sub, "go.mod"), 0o755)
+	for _, read := range []func(string) ([]byte, error){os.ReadFile, ReadInput} {
+		m, err := goenv.FindModFile(sub, "", read)
+		if err != nil || m.File != filepath.Join(dir, "go.mod") {
+			t.Errorf("FindModFile past a directory called go.mod = %+v, %v", m, err)
+		}
+	}
 }
