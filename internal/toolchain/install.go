@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -244,6 +246,7 @@ func install(ctx context.Context, s Store, f *Fetcher, v string, p Platform, fet
 	var vr vres
 	var x extracted
 	var xerr error
+	extractedSum := "" // the SHA-256 of the bytes extracted, when it was computed
 	if a.sum != nil {
 		// The hash is known up front (--sha256, the download site's index): nothing
 		// is extracted from an archive that does not match it, and what is
@@ -290,7 +293,16 @@ func install(ctx context.Context, s Store, f *Fetcher, v string, p Platform, fet
 			h, how, err := a.Verify(vctx, hashes)
 			vch <- vres{h, how, err}
 		}()
-		x, xerr = extractFrom(ctx, src, size, a.Path, a.Format, root, defaultLimits, nil)
+		// A .tar.gz is hashed as it is extracted, so an unverified install records
+		// the hash of the very bytes it extracted.
+		var tgzSum hash.Hash
+		if a.Format == "tar.gz" {
+			tgzSum = sha256.New()
+		}
+		x, xerr = extractFrom(ctx, src, size, a.Path, a.Format, root, defaultLimits, writerOrNil(tgzSum))
+		if tgzSum != nil && xerr == nil {
+			extractedSum = "sha256:" + hex.EncodeToString(tgzSum.Sum(nil))
+		}
 		if xerr != nil {
 			// Refused (a bound, an escape): don't hash the rest of it.
 			vcancel()
@@ -320,7 +332,9 @@ func install(ctx context.Context, s Store, f *Fetcher, v string, p Platform, fet
 	if vr.hash == "" {
 		// Nothing to check against (GOSUMDB=off, or an archive without --sha256):
 		// still record what was installed.
-		if h, err := a.sha256(); err == nil {
+		if extractedSum != "" {
+			vr.hash = extractedSum
+		} else if h, err := a.sha256(); err == nil {
 			vr.hash = h
 		}
 	}
@@ -354,6 +368,14 @@ func install(ctx context.Context, s Store, f *Fetcher, v string, p Platform, fet
 	in, err := s.Lookup(v)
 	res.Installed = in
 	return res, err
+}
+
+// writerOrNil returns h as an io.Writer, or a nil io.Writer when h is nil.
+func writerOrNil(h hash.Hash) io.Writer {
+	if h == nil {
+		return nil
+	}
+	return h
 }
 
 func writeMeta(root string, m Meta) error {

@@ -281,3 +281,28 @@ func TestWhichFIFOPin(t *testing.T) {
 		}
 	}
 }
+
+// TestInstallUnverifiedRecordsExtractedHash: an unverified install's recorded hash is
+// that of the bytes it extracted, even when the file is rewritten right after.
+func TestInstallUnverifiedRecordsExtractedHash(t *testing.T) {
+	const v = "1.27.3"
+	good := fakeTarGz(t, v, here)
+	bad := fakeTarGz(t, v, here, &tar.Header{Name: "go/" + evilMark, Mode: 0o755, Typeflag: tar.TypeDir})
+	arch := filepath.Join(t.TempDir(), "go"+v+"."+here.OS+"-"+here.Arch+".tar.gz")
+	if err := os.WriteFile(arch, good, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st := newStore(t)
+	f := &Fetcher{SumDB: goenv.SumDB{Off: true}, Store: st, OnPhase: func(p Phase) {
+		if p == PhaseVerifying { // entered once extraction is done
+			swaps[1].swap(t, arch, bad)
+		}
+	}}
+	res, err := InstallFile(context.Background(), st, f, arch, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "sha256:" + sha256Hex(good); res.Hash != want {
+		t.Errorf("recorded hash %s, want %s (the bytes extracted)", res.Hash, want)
+	}
+}
