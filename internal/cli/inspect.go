@@ -121,6 +121,11 @@ func runInspect(cmd *cobra.Command, args []string, fl inspectFlags) error {
 				opts.Cache = c
 				cacheDir = dir
 				defer c.Close()
+				if fl.verbose {
+					for _, ig := range c.Ignored() {
+						fmt.Fprintf(cmd.ErrOrStderr(), "gonative: note: inspect cache: ignored %s: %s (%s)\n", Quote(ig.Path), ig.Problem, Quote(ig.Detail))
+					}
+				}
 			}
 		}
 	}

@@ -225,7 +225,7 @@ func tcModuleVersion() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	m, err := goenv.FindModFile(wd, os.Getenv("GOWORK"), os.ReadFile)
+	m, err := goenv.FindModFile(wd, os.Getenv("GOWORK"), toolchain.ReadInput)
 	if err != nil {
 		return "", err
 	}

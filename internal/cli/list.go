@@ -181,7 +181,7 @@ func tcWhichInput(ctx context.Context, modCache bool) (toolchain.WhichInput, err
 	return toolchain.WhichInput{
 		Dir:         wd,
 		Getenv:      os.Getenv,
-		ReadFile:    os.ReadFile,
+		ReadFile:    toolchain.ReadInput,
 		Store:       st,
 		Platform:    p,
 		GOMODCACHE:  env["GOMODCACHE"],

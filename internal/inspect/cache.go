@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -32,7 +33,10 @@ const DefaultCacheMax = 64 << 20
 // the executable, so a run writes the results it adds as one pack: the entries, then
 // an index of keys and offsets, then a footer. A pack is written to a temporary file
 // and renamed, so concurrent runs never see a partial one; every entry carries a
-// SHA-256 checksum, so an entry damaged by a crash reads as a miss. When the packs
+// SHA-256 checksum of its key and its report, so an entry damaged by a crash, or
+// moved under another key, reads as a miss. Packs that another user owns, or that
+// others may write, are ignored (Ignored says which): in a shared cache directory
+// nobody else's verdicts are read. When the packs
 // outgrow the bound, the oldest packs are removed at the end of a run that added
 // one (a result still in use is written again by the next run that needs it).
 type Cache struct {
@@ -41,6 +45,8 @@ type Cache struct {
 	salt [32]byte
 
 	codec codec
+
+	ignored []IgnoredPack // packs not loaded, and why
 
 	mu      sync.Mutex
 	index   map[cacheKey]packRef // loaded at open
@@ -62,10 +68,56 @@ type packEntry struct {
 	n   uint32
 }
 
-// Pack layout: entries (SHA-256 of the payload, then the payload: an exe.File in
-// the codec's encoding), the index (per entry: key, offset, length), then the footer: the index's
-// offset and entry count, and packMagic.
-var packMagic = [16]byte{'g', 'o', 'n', 'a', 't', 'i', 'v', 'e', '-', 'p', 'a', 'c', 'k', '-', '2', '\n'}
+// Pack layout: entries (entrySum of the key and the payload, then the payload: an
+// exe.File in the codec's encoding), the index (per entry: key, offset, length), then
+// the footer: the index's offset and entry count, and packMagic. Version 3 binds each
+// entry's checksum to its key (version 2 covered the payload only).
+var packMagic = [16]byte{'g', 'o', 'n', 'a', 't', 'i', 'v', 'e', '-', 'p', 'a', 'c', 'k', '-', '3', '\n'}
+
+// entrySum is an entry's checksum: SHA-256 over its key and its payload, so an entry
+// read under any other key than its own fails it.
+func entrySum(k cacheKey, payload []byte) [sha256.Size]byte {
+	h := sha256.New()
+	h.Write(k[:])
+	h.Write(payload)
+	var s [sha256.Size]byte
+	h.Sum(s[:0])
+	return s
+}
+
+// PackProblem says why a pack of the cache was not loaded.
+type PackProblem int
+
+// Why a pack was ignored.
+const (
+	// PackNotRegular: the pack is not a regular file (a named pipe, a device).
+	PackNotRegular PackProblem = iota + 1
+	// PackForeignOwner: another user owns the pack.
+	PackForeignOwner
+	// PackWritableByOthers: the pack's permissions let its group or others write it.
+	PackWritableByOthers
+)
+
+func (p PackProblem) String() string {
+	switch p {
+	case PackNotRegular:
+		return "not a regular file"
+	case PackForeignOwner:
+		return "owned by another user"
+	case PackWritableByOthers:
+		return "writable by its group or others"
+	}
+	return fmt.Sprintf("PackProblem(%d)", int(p))
+}
+
+// IgnoredPack is a pack of the cache that was not loaded: its path and why.
+type IgnoredPack struct {
+	Path    string
+	Problem PackProblem
+	// Detail is the fact behind Problem ("uid 1001", "mode -rw-rw-rw-", "a named
+	// pipe").
+	Detail string
+}
 
 const (
 	packIndexEntry = 32 + 8 + 4
@@ -124,15 +176,29 @@ func OpenCache(dir string, max int64, version string) (*Cache, error) {
 	return c, nil
 }
 
-// loadPack opens a pack and adds its index; a damaged pack is skipped.
+// Ignored returns the packs OpenCache did not load because it could not trust them
+// (damaged packs, which read as misses, are not listed).
+func (c *Cache) Ignored() []IgnoredPack { return c.ignored }
+
+// loadPack opens a pack and adds its index; a damaged pack is skipped, and one that
+// is not a regular file, that another user owns or that others may write is skipped
+// and recorded in c.ignored. The open never blocks (a named pipe called *.pack).
 func (c *Cache) loadPack(name string) {
-	f, err := os.Open(name)
+	f, st, err := openRegular(name)
 	if err != nil {
+		var nr *notRegular
+		if errors.As(err, &nr) {
+			c.ignored = append(c.ignored, IgnoredPack{name, PackNotRegular, strings.TrimPrefix(nr.Error(), "is ")})
+		}
 		return
 	}
-	st, err := f.Stat()
+	if problem, detail := untrusted(st); problem != 0 {
+		c.ignored = append(c.ignored, IgnoredPack{name, problem, detail})
+		f.Close()
+		return
+	}
 	var foot [packFooter]byte
-	if err != nil || st.Size() < packFooter {
+	if st.Size() < packFooter {
 		f.Close()
 		return
 	}
@@ -210,7 +276,7 @@ func (c *Cache) get(k cacheKey) (*exe.File, bool) {
 		return nil, false
 	}
 	sum, payload := b[:32], b[32:]
-	if s := sha256.Sum256(payload); !bytes.Equal(s[:], sum) {
+	if s := entrySum(k, payload); !bytes.Equal(s[:], sum) {
 		return nil, false
 	}
 	var file exe.File
@@ -227,7 +293,7 @@ func (c *Cache) put(k cacheKey, f *exe.File) {
 	if err != nil || len(payload) > 64<<20 {
 		return
 	}
-	sum := sha256.Sum256(payload)
+	sum := entrySum(k, payload)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.keys = append(c.keys, packEntry{k, int64(len(c.pending)), uint32(32 + len(payload))})

@@ -3,7 +3,9 @@
 package inspect
 
 import (
+	"fmt"
 	"io/fs"
+	"os"
 	"syscall"
 )
 
@@ -26,3 +28,20 @@ func identity(st fs.FileInfo) (fileID, bool) {
 // openFlags are added when opening a file to inspect: a FIFO or device that replaced
 // the file after the stat must not block the open.
 const openFlags = syscall.O_NONBLOCK
+
+// untrusted says why a cache pack with stat st must not be read: another user owns it
+// (the effective user's packs only), or its group or others may write it; 0 when it
+// may be read.
+func untrusted(st fs.FileInfo) (PackProblem, string) {
+	s, ok := st.Sys().(*syscall.Stat_t)
+	if !ok {
+		return PackForeignOwner, "its owner is unknown"
+	}
+	if int(s.Uid) != os.Geteuid() {
+		return PackForeignOwner, fmt.Sprintf("uid %d", s.Uid)
+	}
+	if perm := st.Mode().Perm(); perm&0o022 != 0 {
+		return PackWritableByOthers, "mode " + perm.String()
+	}
+	return 0, ""
+}

@@ -287,18 +287,11 @@ func read(ctx context.Context, path string, st fs.FileInfo, opts Options, r *Res
 			}
 		}
 	}
-	fd, err := os.OpenFile(path, os.O_RDONLY|openFlags, 0)
+	fd, st2, err := openRegular(path)
 	if err != nil {
 		return nil, err
 	}
 	defer fd.Close()
-	st2, err := fd.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st2.Mode().IsRegular() {
-		return nil, &fs.PathError{Op: "inspect", Path: path, Err: exe.NotRegularError(st2.Mode())}
-	}
 	f := exe.Read(ctx, fd, st2.Size(), exe.Options{Deps: opts.Deps})
 	f.Path = path
 	Analyze(ctx, f, opts)
@@ -311,6 +304,31 @@ func read(ctx context.Context, path string, st fs.FileInfo, opts Options, r *Res
 		}
 	}
 	return f, nil
+}
+
+// notRegular is the error for a path that is not a regular file.
+type notRegular struct{ mode fs.FileMode }
+
+func (e *notRegular) Error() string { return exe.NotRegularError(e.mode).Error() }
+
+// openRegular opens path for reading, only if the open file is a regular file. The
+// open never blocks: a named pipe or a device put at the path (after a stat, or
+// where the cache expects a pack) is refused, not waited on.
+func openRegular(path string) (*os.File, fs.FileInfo, error) {
+	fd, err := os.OpenFile(path, os.O_RDONLY|openFlags, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := fd.Stat()
+	if err != nil {
+		fd.Close()
+		return nil, nil, err
+	}
+	if !st.Mode().IsRegular() {
+		fd.Close()
+		return nil, nil, &fs.PathError{Op: "inspect", Path: path, Err: &notRegular{st.Mode()}}
+	}
+	return fd, st, nil
 }
 
 // sameFile reports whether two stats describe the same unchanged file.

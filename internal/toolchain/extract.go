@@ -81,6 +81,14 @@ func extractWith(ctx context.Context, archive, format, dir string, lim limits) (
 		return extracted{}, err
 	}
 	defer f.Close()
+	return extractFrom(ctx, f, fi.Size(), archive, format, dir, lim, nil)
+}
+
+// extractFrom is extractArchive for an archive already open: ra holds size bytes;
+// name names it in errors. With sum set (a .tar.gz only), every byte of the archive,
+// in order and to its end, is also written to sum as extraction reads it: the hash is
+// of the very bytes extracted.
+func extractFrom(ctx context.Context, ra io.ReaderAt, size int64, name, format, dir string, lim limits, sum io.Writer) (extracted, error) {
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return extracted{}, fmt.Errorf("extract: %w", err)
@@ -88,11 +96,24 @@ func extractWith(ctx context.Context, archive, format, dir string, lim limits) (
 	defer root.Close()
 	switch format {
 	case "zip":
-		return extractZip(ctx, f, fi.Size(), archive, root, lim)
+		if sum != nil {
+			return extracted{}, fmt.Errorf("%s: a zip is read out of order and cannot be hashed while it is extracted", name)
+		}
+		return extractZip(ctx, ra, size, name, root, lim)
 	case "tar.gz":
-		return extractTarGz(ctx, io.NewSectionReader(f, 0, fi.Size()), archive, root, lim)
+		var r io.Reader = io.NewSectionReader(ra, 0, size)
+		if sum == nil {
+			return extractTarGz(ctx, r, name, root, lim)
+		}
+		r = io.TeeReader(r, sum)
+		x, err := extractTarGz(ctx, r, name, root, lim)
+		if err == nil {
+			// Past the end-of-archive marker: hash the rest too.
+			_, err = io.Copy(io.Discard, r)
+		}
+		return x, err
 	}
-	return extracted{}, fmt.Errorf("%s: unknown archive format %q", archive, format)
+	return extracted{}, fmt.Errorf("%s: unknown archive format %q", name, format)
 }
 
 // extractZip extracts a toolchain zip beneath root. Two layouts are accepted: the

@@ -2,9 +2,13 @@ package toolchain
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -103,6 +107,10 @@ func quoteShort(s string) string {
 	return q[1 : len(q)-1]
 }
 
+// ErrChanged is wrapped by the error of an install whose archive changed while it
+// was read: its bytes when extracted were not those that were checked.
+var ErrChanged = errors.New("the archive changed after it was checked: nothing was installed")
+
 // InstallResult says what Install did.
 type InstallResult struct {
 	Installed
@@ -139,26 +147,18 @@ func InstallFile(ctx context.Context, s Store, f *Fetcher, path, wantSHA256 stri
 	}
 	// A named pipe or a device would block the reads below while the version's lock
 	// is held: refuse anything but a regular file, before taking the lock.
-	in, _, err := atomicfile.OpenInput(abs)
+	// It is opened once, here: every check and every read goes through this
+	// descriptor, so a file put at the path later is never read.
+	in, fi, err := atomicfile.OpenInput(abs)
 	if err != nil {
 		return InstallResult{}, fmt.Errorf("install --from: %w", err)
 	}
-	in.Close()
+	defer in.Close()
 	return install(ctx, s, f, v, p, func() (*Artifact, error) {
-		a := &Artifact{Version: v, Platform: p, Path: abs, Format: format, Origin: abs}
+		a := &Artifact{Version: v, Platform: p, Path: abs, Format: format, Origin: abs, file: in, size: fi.Size()}
 		switch {
 		case wantSHA256 != "":
-			a.verifyFirst = true
-			a.verify = func(ctx context.Context, _ <-chan string) (string, string, error) {
-				got, err := sha256File(abs)
-				if err != nil {
-					return "", "", err
-				}
-				if !strings.EqualFold(got, strings.TrimPrefix(wantSHA256, "sha256:")) {
-					return "sha256:" + got, "", &MismatchError{File: abs, Want: "sha256:" + wantSHA256, Got: "sha256:" + got, By: "--sha256"}
-				}
-				return "sha256:" + got, "SHA-256 given with --sha256", nil
-			}
+			a.sum = &sumCheck{want: strings.ToLower(strings.TrimPrefix(wantSHA256, "sha256:")), by: "--sha256", how: "SHA-256 given with --sha256"}
 		case format == "zip" && strings.HasPrefix(filepath.Base(path), "v0.0.1-go"):
 			a.verify = f.moduleVerifier(a, ModuleVersion(v, p))
 		}
@@ -221,6 +221,11 @@ func install(ctx context.Context, s Store, f *Fetcher, v string, p Platform, fet
 	if err != nil {
 		return InstallResult{}, err
 	}
+	defer a.Close()
+	src, size, err := a.open()
+	if err != nil {
+		return InstallResult{}, fmt.Errorf("install go%s: %w", v, err)
+	}
 	if err := os.MkdirAll(s.TmpDir(), 0o755); err != nil {
 		return InstallResult{}, fmt.Errorf("install go%s: %w", v, diskError(err))
 	}
@@ -241,14 +246,38 @@ func install(ctx context.Context, s Store, f *Fetcher, v string, p Platform, fet
 	var vr vres
 	var x extracted
 	var xerr error
-	if a.verifyFirst {
+	extractedSum := "" // the SHA-256 of the bytes extracted, when it was computed
+	if a.sum != nil {
 		// The hash is known up front (--sha256, the download site's index): nothing
-		// is extracted from an archive that does not match it.
+		// is extracted from an archive that does not match it, and what is
+		// extracted is what was hashed. A .tar.gz is read in order: it is hashed
+		// again as it is extracted, and refused if those bytes differ (rewritten in
+		// place after the check). A zip is read at random places: it is checked as
+		// it is copied to a private file in the staging directory, and only the copy
+		// is extracted.
 		f.phase(PhaseVerifying)
-		vr.hash, vr.how, vr.err = a.Verify(ctx, nil)
+		if a.Format == "zip" {
+			vr.hash, vr.how, vr.err = a.pinCopy(stage)
+		} else {
+			vr.hash, vr.how, vr.err = a.checkSum()
+		}
 		if vr.err == nil {
 			f.phase(PhaseExtracting)
-			x, xerr = extractArchive(ctx, a.Path, a.Format, root)
+			src, size, _ = a.open()
+			if a.Format == "zip" {
+				x, xerr = extractFrom(ctx, src, size, a.Path, a.Format, root, defaultLimits, nil)
+			} else {
+				h := sha256.New()
+				x, xerr = extractFrom(ctx, src, size, a.Path, a.Format, root, defaultLimits, h)
+				got := "sha256:" + hex.EncodeToString(h.Sum(nil))
+				if xerr != nil {
+					// Refused part way: say so if it is because the file changed.
+					got, _ = a.sha256()
+				}
+				if got != vr.hash && (xerr == nil || got != "") {
+					xerr = fmt.Errorf("%s changed while it was installed (its SHA-256 was %s when checked, %s when extracted): %w", a.Path, vr.hash, got, ErrChanged)
+				}
+			}
 		}
 	} else {
 		// A module zip's h1: hash covers its content: extract into staging (beneath
@@ -264,7 +293,16 @@ func install(ctx context.Context, s Store, f *Fetcher, v string, p Platform, fet
 			h, how, err := a.Verify(vctx, hashes)
 			vch <- vres{h, how, err}
 		}()
-		x, xerr = extractArchive(ctx, a.Path, a.Format, root)
+		// A .tar.gz is hashed as it is extracted, so an unverified install records
+		// the hash of the very bytes it extracted.
+		var tgzSum hash.Hash
+		if a.Format == "tar.gz" {
+			tgzSum = sha256.New()
+		}
+		x, xerr = extractFrom(ctx, src, size, a.Path, a.Format, root, defaultLimits, writerOrNil(tgzSum))
+		if tgzSum != nil && xerr == nil {
+			extractedSum = "sha256:" + hex.EncodeToString(tgzSum.Sum(nil))
+		}
 		if xerr != nil {
 			// Refused (a bound, an escape): don't hash the rest of it.
 			vcancel()
@@ -294,8 +332,10 @@ func install(ctx context.Context, s Store, f *Fetcher, v string, p Platform, fet
 	if vr.hash == "" {
 		// Nothing to check against (GOSUMDB=off, or an archive without --sha256):
 		// still record what was installed.
-		if h, err := sha256File(a.Path); err == nil {
-			vr.hash = "sha256:" + h
+		if extractedSum != "" {
+			vr.hash = extractedSum
+		} else if h, err := a.sha256(); err == nil {
+			vr.hash = h
 		}
 	}
 	res := InstallResult{}
@@ -328,6 +368,14 @@ func install(ctx context.Context, s Store, f *Fetcher, v string, p Platform, fet
 	in, err := s.Lookup(v)
 	res.Installed = in
 	return res, err
+}
+
+// writerOrNil returns h as an io.Writer, or a nil io.Writer when h is nil.
+func writerOrNil(h hash.Hash) io.Writer {
+	if h == nil {
+		return nil
+	}
+	return h
 }
 
 func writeMeta(root string, m Meta) error {

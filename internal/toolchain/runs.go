@@ -30,7 +30,8 @@ type PathGo struct {
 func (g PathGo) Managed() bool { return g.Link || g.Pinned }
 
 // FS is what FindGo reads: Stat follows links, Lstat does not, Readlink and
-// EvalSymlinks resolve them, ReadFile reads VERSION. Nil fields use package os.
+// EvalSymlinks resolve them, ReadFile reads VERSION. Nil fields use package os
+// (ReadInput for ReadFile).
 type FS struct {
 	Stat         func(string) (fs.FileInfo, error)
 	EvalSymlinks func(string) (string, error)
@@ -55,7 +56,7 @@ func (f FS) readFile(p string) ([]byte, error) {
 	if f.ReadFile != nil {
 		return f.ReadFile(p)
 	}
-	return os.ReadFile(p)
+	return ReadInput(p)
 }
 
 // LookPath finds the executable name on path as a shell in dir does (goenv's PATH
@@ -189,6 +190,9 @@ func Check(in WhichInput, sel Selection, path string, fsys FS) Verdict {
 		local.ReadFile = func(p string) ([]byte, error) {
 			if b := filepath.Base(p); b == ByGoVersion || b == ".tool-versions" {
 				return nil, fs.ErrNotExist
+			}
+			if in.ReadFile == nil {
+				return ReadInput(p)
 			}
 			return in.ReadFile(p)
 		}

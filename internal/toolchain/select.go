@@ -30,7 +30,8 @@ const (
 type WhichInput struct {
 	// Dir is the directory a go command would run in.
 	Dir string
-	// Getenv reads the environment; ReadFile reads files.
+	// Getenv reads the environment; ReadFile reads files (ReadInput when nil: never
+	// os.ReadFile, which blocks on a named pipe).
 	Getenv   func(string) string
 	ReadFile func(string) ([]byte, error)
 	Store    Store
@@ -90,6 +91,9 @@ func (noDefaultError) Is(target error) bool { return target == fs.ErrNotExist }
 // `toolchain` and `go` lines under cmd/go's GOTOOLCHAIN rules, with the global default
 // as the local toolchain; else the global default.
 func Which(in WhichInput) (Selection, error) {
+	if in.ReadFile == nil {
+		in.ReadFile = ReadInput
+	}
 	if v := strings.TrimSpace(in.Getenv(GoEnv)); v != "" {
 		if filepath.IsAbs(v) {
 			return Selection{Go: v, Installed: in.exists(v), By: ByEnv, Reason: GoEnv + "=" + v}, nil

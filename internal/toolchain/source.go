@@ -1,6 +1,7 @@
 package toolchain
 
 import (
+	"archive/zip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -16,6 +17,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/gonative/gonative/internal/atomicfile"
 	"github.com/gonative/gonative/internal/goenv"
@@ -83,13 +85,103 @@ type Artifact struct {
 	// Download is true when Path is a download in the store's tmp/ that may be
 	// deleted after a failed verification.
 	Download bool
-	// verifyFirst says the hash is known before the archive is read (a SHA-256 from
-	// --sha256 or the download site's index): verify it before extracting anything.
-	verifyFirst bool
-	// verify checks the archive and returns its hash and how it was checked. For a
-	// zip, the h1: hash computed while extracting arrives on extracted ("" when
-	// extraction failed).
+	// file is the archive, opened once (nil until the first read opens Path): every
+	// hash and every extraction reads this descriptor, never Path again, so a file
+	// put at Path after the archive was checked is never read. size is its size when
+	// opened; nothing past it is read.
+	file *os.File
+	size int64
+	// sum, when set, is the SHA-256 the archive must have, known before it is read
+	// (--sha256, the download site's index): nothing is extracted from an archive
+	// that does not match it.
+	sum *sumCheck
+	// verify checks a module zip and returns its hash and how it was checked. The h1:
+	// hash computed while extracting arrives on extracted ("" when extraction
+	// failed).
 	verify func(ctx context.Context, extracted <-chan string) (hash, how string, err error)
+}
+
+// sumCheck is a SHA-256 an archive must have: want (lowercase hex), who says so
+// (for a MismatchError) and how a match is described.
+type sumCheck struct {
+	want, by, how string
+}
+
+// open opens the archive at Path once, without blocking and only if it is a regular
+// file; later calls return the same descriptor.
+func (a *Artifact) open() (*os.File, int64, error) {
+	if a.file != nil {
+		return a.file, a.size, nil
+	}
+	f, fi, err := atomicfile.OpenInput(a.Path)
+	if err != nil {
+		return nil, 0, err
+	}
+	a.file, a.size = f, fi.Size()
+	return f, a.size, nil
+}
+
+// Close closes the archive's descriptor, if it was opened.
+func (a *Artifact) Close() error {
+	if a.file == nil {
+		return nil
+	}
+	err := a.file.Close()
+	a.file = nil
+	return err
+}
+
+// sha256 hashes the archive's bytes, read through its one descriptor.
+func (a *Artifact) sha256() (string, error) {
+	f, size, err := a.open()
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, io.NewSectionReader(f, 0, size)); err != nil {
+		return "", fmt.Errorf("hash %s: %w", a.Path, err)
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// checkSum compares the archive's SHA-256 with a.sum.
+func (a *Artifact) checkSum() (hash, how string, err error) {
+	got, err := a.sha256()
+	if err != nil {
+		return "", "", err
+	}
+	if want := "sha256:" + a.sum.want; got != want {
+		return got, "", &MismatchError{File: a.Origin, Want: want, Got: got, By: a.sum.by}
+	}
+	return got, a.sum.how, nil
+}
+
+// pinCopy copies the archive into a private file in dir while hashing it, checks
+// the hash against a.sum, and from then on reads only the copy: a zip is read at
+// random places, so its bytes cannot be hashed as extraction reads them, and the
+// original, even through the same descriptor, can be rewritten in place.
+func (a *Artifact) pinCopy(dir string) (hash, how string, err error) {
+	f, size, err := a.open()
+	if err != nil {
+		return "", "", err
+	}
+	cp, err := os.CreateTemp(dir, "archive-*")
+	if err != nil {
+		return "", "", diskError(err)
+	}
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(cp, h), io.NewSectionReader(f, 0, size))
+	if err != nil {
+		cp.Close()
+		return "", "", fmt.Errorf("copy %s: %w", a.Path, diskError(err))
+	}
+	f.Close()
+	a.file, a.size = cp, n
+	got := "sha256:" + hex.EncodeToString(h.Sum(nil))
+	if want := "sha256:" + a.sum.want; got != want {
+		return got, "", &MismatchError{File: a.Origin, Want: want, Got: got, By: a.sum.by}
+	}
+	return got, a.sum.how, nil
 }
 
 // Verify checks the archive against its source's trust root (the checksum database,
@@ -97,6 +189,9 @@ type Artifact struct {
 // how is "" when nothing was checked (GOSUMDB=off). extracted may deliver the zip's h1:
 // hash computed during extraction (nil: Verify computes what it needs).
 func (a *Artifact) Verify(ctx context.Context, extracted <-chan string) (hash, how string, err error) {
+	if a.sum != nil {
+		return a.checkSum()
+	}
 	if a.verify == nil {
 		return "", "", nil
 	}
@@ -286,18 +381,18 @@ func (f *Fetcher) fetchProxy(ctx context.Context, px goenv.Proxy, v string, p Pl
 			return nil, err
 		}
 		a.Path = filepath.Join(dir, filepath.FromSlash(esc), "@v", mv+".zip")
-		if _, err := os.Stat(a.Path); err != nil {
+		if _, _, err := a.open(); err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
 				return nil, fmt.Errorf("%s: %w", a.Path, ErrNotFound)
 			}
 			return nil, err
 		}
 	} else {
-		path, err := f.download(ctx, u, mv+".zip", "go"+v+" "+p.String())
+		path, fh, size, err := f.download(ctx, u, mv+".zip", "go"+v+" "+p.String())
 		if err != nil {
 			return nil, err
 		}
-		a.Path, a.Download = path, true
+		a.Path, a.Download, a.file, a.size = path, true, fh, size
 	}
 	a.verify = f.moduleVerifier(a, mv)
 	return a, nil
@@ -326,7 +421,7 @@ func (f *Fetcher) moduleVerifier(a *Artifact, mv string) func(context.Context, <
 		}
 		if h == "" {
 			var err error
-			if h, err = dirhash.HashZip(a.Path, dirhash.Hash1); err != nil {
+			if h, err = a.hashZip(); err != nil {
 				return "", "", fmt.Errorf("hash %s: %w", a.Path, err)
 			}
 		}
@@ -357,22 +452,12 @@ func (f *Fetcher) fetchDL(ctx context.Context, v string, p Platform) (*Artifact,
 			format = "zip"
 		}
 		u := f.dlURL() + url.PathEscape(d.Filename)
-		path, err := f.download(ctx, u, d.Filename, "go"+v+" "+p.String())
+		path, fh, size, err := f.download(ctx, u, d.Filename, "go"+v+" "+p.String())
 		if err != nil {
 			return nil, err
 		}
-		a := &Artifact{Version: v, Platform: p, Path: path, Format: format, Origin: u, Download: true, verifyFirst: true}
-		a.verify = func(ctx context.Context, _ <-chan string) (string, string, error) {
-			got, err := sha256File(path)
-			if err != nil {
-				return "", "", err
-			}
-			got = "sha256:" + got
-			if want := "sha256:" + strings.ToLower(d.SHA256); want != got {
-				return got, "", &MismatchError{File: u, Want: want, Got: got, By: "download site index"}
-			}
-			return got, "SHA-256 from the download site index", nil
-		}
+		a := &Artifact{Version: v, Platform: p, Path: path, Format: format, Origin: u, Download: true, file: fh, size: size,
+			sum: &sumCheck{want: strings.ToLower(d.SHA256), by: "download site index", how: "SHA-256 from the download site index"}}
 		return a, nil
 	}
 	return nil, fmt.Errorf("go%s for %s: not on the download site: %w", v, p, ErrNotFound)
@@ -394,17 +479,54 @@ func (e *MismatchError) Error() string {
 	return fmt.Sprintf("checksum mismatch for %s:\n\texpected (%s): %s\n\tactual: %s\n%s and nothing was installed", e.File, e.By, e.Want, e.Got, what)
 }
 
-func sha256File(path string) (string, error) {
-	fh, fi, err := atomicfile.OpenInput(path)
+// hashZip computes a zip's h1: hash (dirhash.Hash1, as cmd/go does) from the
+// archive's one descriptor.
+func (a *Artifact) hashZip() (string, error) {
+	f, size, err := a.open()
 	if err != nil {
 		return "", err
 	}
-	defer fh.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, io.NewSectionReader(fh, 0, fi.Size())); err != nil {
-		return "", fmt.Errorf("hash %s: %w", path, err)
+	zr, err := zip.NewReader(f, size)
+	if err != nil {
+		return "", err
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	files := make([]string, 0, len(zr.File))
+	byName := make(map[string]*zip.File, len(zr.File))
+	for _, zf := range zr.File {
+		files = append(files, zf.Name)
+		byName[zf.Name] = zf
+	}
+	return dirhash.Hash1(files, func(name string) (io.ReadCloser, error) { return byName[name].Open() })
+}
+
+// maxDocument bounds a document get reads: a version list, the download site's
+// index, a checksum database answer.
+const maxDocument = 64 << 20
+
+// ReadInput reads a file that nobody named on the command line (a .go-version,
+// .tool-versions, go.mod or go.work found by walking up from a directory, the go env
+// files, the store's own files) as os.ReadFile would, but without ever blocking on it
+// and only if it is a regular file of at most 64 MiB: a named pipe put in a cloned
+// repository must not hang `which`, or the shell hook on every cd.
+func ReadInput(path string) ([]byte, error) { return readInput(path, maxDocument) }
+
+// readInput reads a file that nobody named on the command line (a file:// proxy's
+// documents, the checksum database client's state): opened without blocking and only
+// if it is a regular file, at most max bytes of it.
+func readInput(path string, max int64) ([]byte, error) {
+	f, fi, err := atomicfile.OpenInput(path)
+	if err != nil {
+		if st, serr := os.Stat(path); serr == nil && st.IsDir() {
+			// As os.ReadFile says it: a search for go.mod steps over a directory.
+			return nil, &fs.PathError{Op: "read", Path: path, Err: syscall.EISDIR}
+		}
+		return nil, err
+	}
+	defer f.Close()
+	if fi.Size() > max {
+		return nil, fmt.Errorf("%s: %d bytes, more than the %d it may hold", path, fi.Size(), max)
+	}
+	return io.ReadAll(io.NewSectionReader(f, 0, fi.Size()))
 }
 
 // get fetches a small document from an http(s) or file URL. A 404 or 410, or a missing
@@ -415,7 +537,7 @@ func (f *Fetcher) get(ctx context.Context, u string) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		b, err := os.ReadFile(path)
+		b, err := readInput(path, maxDocument)
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("%s: %w", path, ErrNotFound)
 		}
@@ -433,7 +555,7 @@ func (f *Fetcher) get(ctx context.Context, u string) ([]byte, error) {
 	if err := statusError(u, resp); err != nil {
 		return nil, err
 	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxDocument))
 	if err != nil {
 		return nil, netError(u, err)
 	}
@@ -465,30 +587,35 @@ func netError(u string, err error) error {
 
 // download fetches u into the store's tmp/downloads/name, resuming a partial download
 // left by an interrupted run with an HTTP Range request. The caller holds the version's
-// lock.
-func (f *Fetcher) download(ctx context.Context, u, name, label string) (string, error) {
+// lock. It returns the download's path and the descriptor it was written through,
+// rewound: the caller hashes and extracts through it, never reopening the path.
+func (f *Fetcher) download(ctx context.Context, u, name, label string) (_ string, _ *os.File, _ int64, err error) {
 	dir := filepath.Join(f.Store.TmpDir(), "downloads")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("download: %w", err)
+		return "", nil, 0, fmt.Errorf("download: %w", err)
 	}
 	final := filepath.Join(dir, name)
 	partial := final + ".partial"
-	out, err := os.OpenFile(partial, os.O_RDWR|os.O_CREATE, 0o644)
+	out, err := openPartial(partial)
 	if err != nil {
-		return "", fmt.Errorf("download: %w", err)
+		return "", nil, 0, fmt.Errorf("download: %w", err)
 	}
-	defer out.Close()
+	defer func() {
+		if err != nil {
+			out.Close()
+		}
+	}()
 	have, _ := out.Seek(0, io.SeekEnd)
 	req, err := http.NewRequestWithContext(ctx, "GET", u, nil)
 	if err != nil {
-		return "", err
+		return "", nil, 0, err
 	}
 	if have > 0 {
 		req.Header.Set("Range", "bytes="+strconv.FormatInt(have, 10)+"-")
 	}
 	resp, err := f.client().Do(req)
 	if err != nil {
-		return "", netError(u, err)
+		return "", nil, 0, netError(u, err)
 	}
 	defer resp.Body.Close()
 	total := resp.ContentLength
@@ -505,14 +632,14 @@ func (f *Fetcher) download(ctx context.Context, u, name, label string) (string, 
 		return f.download(ctx, u, name, label)
 	default:
 		if err := statusError(u, resp); err != nil {
-			return "", err
+			return "", nil, 0, err
 		}
 		have = 0
 		if err := out.Truncate(0); err != nil {
-			return "", err
+			return "", nil, 0, err
 		}
 		if _, err := out.Seek(0, io.SeekStart); err != nil {
-			return "", err
+			return "", nil, 0, err
 		}
 	}
 	if f.Progress != nil {
@@ -525,7 +652,7 @@ func (f *Fetcher) download(ctx context.Context, u, name, label string) (string, 
 		n, rerr := resp.Body.Read(buf)
 		if n > 0 {
 			if _, err := out.Write(buf[:n]); err != nil {
-				return "", fmt.Errorf("download %s: write %s: %w", label, partial, diskError(err))
+				return "", nil, 0, fmt.Errorf("download %s: write %s: %w", label, partial, diskError(err))
 			}
 			if first {
 				first = false
@@ -539,14 +666,40 @@ func (f *Fetcher) download(ctx context.Context, u, name, label string) (string, 
 			break
 		}
 		if rerr != nil {
-			return "", netError(u, fmt.Errorf("download interrupted (run again to resume): %w", rerr))
+			return "", nil, 0, netError(u, fmt.Errorf("download interrupted (run again to resume): %w", rerr))
 		}
 	}
-	if err := out.Close(); err != nil {
-		return "", diskError(err)
+	size, err := out.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return "", nil, 0, err
 	}
 	if err := os.Rename(partial, final); err != nil {
-		return "", err
+		return "", nil, 0, err
 	}
-	return final, nil
+	return final, out, size, nil
+}
+
+// openPartial opens (creating it) a partial download for reading and appending. It
+// never follows a symbolic link at partial and never blocks on one that is not a
+// regular file: anything but a regular file is removed and a new file created.
+func openPartial(partial string) (*os.File, error) {
+	for range 2 {
+		out, err := os.OpenFile(partial, os.O_RDWR|os.O_CREATE|noFollow|nonBlock, 0o644)
+		if err == nil {
+			fi, serr := out.Stat()
+			if serr == nil && fi.Mode().IsRegular() {
+				return out, nil
+			}
+			out.Close()
+			err = serr
+		}
+		if err == nil || !errors.Is(err, fs.ErrNotExist) {
+			if rerr := os.Remove(partial); rerr != nil {
+				return nil, rerr
+			}
+			continue
+		}
+		return nil, err
+	}
+	return nil, fmt.Errorf("%s: not a regular file and cannot be replaced", partial)
 }

@@ -122,7 +122,7 @@ func (s Store) Lookup(v string) (Installed, error) {
 		return Installed{}, fmt.Errorf("go%s is not installed: %w", v, fs.ErrNotExist)
 	}
 	in := Installed{GOROOT: root, Go: s.GoExe(v), Meta: Meta{Version: v}}
-	if b, err := os.ReadFile(filepath.Join(root, metaFile)); err == nil {
+	if b, err := ReadInput(filepath.Join(root, metaFile)); err == nil {
 		json.Unmarshal(b, &in.Meta)
 	}
 	in.Version = v
@@ -162,7 +162,7 @@ func (s Store) List() ([]Installed, error) {
 
 // Default returns the global default version, "" when none is set.
 func (s Store) Default() (string, error) {
-	b, err := os.ReadFile(filepath.Join(s.Root, "default"))
+	b, err := ReadInput(filepath.Join(s.Root, "default"))
 	if errors.Is(err, fs.ErrNotExist) {
 		return "", nil
 	}

@@ -105,12 +105,16 @@ func (o *sumdbOps) ReadConfig(file string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	b, err := os.ReadFile(p)
+	b, err := readInput(p, maxSumDBFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	return b, err
 }
+
+// maxSumDBFile bounds a file of the checksum database client's state: a signed tree
+// head or a tile (at most 8 KiB of hashes and a few lines of note).
+const maxSumDBFile = 1 << 20
 
 // WriteConfig replaces the configuration file (the latest signed tree head) with new
 // if it still holds old: a compare-and-swap across every gonative process sharing the
@@ -148,7 +152,7 @@ func (o *sumdbOps) ReadCache(file string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return os.ReadFile(p)
+	return readInput(p, maxSumDBFile)
 }
 
 func (o *sumdbOps) WriteCache(file string, data []byte) {
