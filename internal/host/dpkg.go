@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -11,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/gonative/gonative/internal/atomicfile"
 )
 
 // DpkgIndexFile is the file, in a Libraries' cache directory, that keeps the library
@@ -75,11 +78,13 @@ func (l *Libraries) dpkgStamp() (string, bool) {
 	return strings.TrimSpace(b.String()), stable
 }
 
-// readDpkgIndex reads the index at path; false when it is missing, damaged, or of
-// another state than stamp.
+// readDpkgIndex reads the index at path; false when it is missing, damaged, of
+// another state than stamp, not a regular file (a named pipe must not hang inspect)
+// or not this user's own (another user sharing the cache directory must not decide
+// which libraries count as the system's).
 func readDpkgIndex(path, stamp string) (map[string]bool, bool) {
-	b, err := os.ReadFile(path)
-	if err != nil || len(b) > 64<<20 {
+	b, err := readPrivate(path, 64<<20)
+	if err != nil {
 		return nil, false
 	}
 	first, rest, ok := bytes.Cut(b, []byte("\n"))
@@ -190,4 +195,21 @@ func appendLibraryPaths(dst []string, list []byte) []string {
 		}
 	}
 	return dst
+}
+
+// readPrivate reads the file at path through one non-blocking, type-checked open,
+// when this user alone may have written it and it holds at most limit bytes.
+func readPrivate(path string, limit int64) ([]byte, error) {
+	f, fi, err := atomicfile.OpenInput(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if err := atomicfile.CheckPrivate(fi); err != nil {
+		return nil, err
+	}
+	if fi.Size() > limit {
+		return nil, atomicfile.ErrTooLarge
+	}
+	return io.ReadAll(io.LimitReader(f, limit))
 }

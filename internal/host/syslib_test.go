@@ -165,3 +165,63 @@ func TestDpkgIndexCache(t *testing.T) {
 		t.Error("recent state: index kept")
 	}
 }
+
+// TestDpkgIndexHostile: an index another user could have planted (writable by
+// others) is not believed, and a named pipe in its place neither hangs nor answers.
+func TestDpkgIndexHostile(t *testing.T) {
+	dir := writeFake(t, map[string]string{
+		"platform":                                "linux/amd64\n",
+		"root/var/lib/dpkg/status":                "Package: libz\n",
+		"root/var/lib/dpkg/info/z.list":           "/.\n/usr/lib/x86_64-linux-gnu/libz.so.1\n",
+		"root/usr/lib/x86_64-linux-gnu/libz.so.1": "",
+		"root/usr/lib/x86_64-linux-gnu/libq.so.1": "",
+	})
+	root := filepath.Join(dir, "root")
+	old := time.Now().Add(-time.Hour)
+	for _, p := range []string{"var/lib/dpkg/status", "var/lib/dpkg/info"} {
+		if err := os.Chtimes(filepath.Join(root, p), old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, err := FromDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache := t.TempDir()
+	index := filepath.Join(cache, DpkgIndexFile)
+	system := func(name string) bool { return NewLibraries(p, cache).System(name, "amd64") }
+	if !system("libz.so.1") {
+		t.Fatal("first run: wrong answer")
+	}
+	// A planted index of the same state that says libq is the system's.
+	b, err := os.ReadFile(index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	header, _, _ := strings.Cut(string(b), "\n")
+	planted := header + "\n/usr/lib/x86_64-linux-gnu/libq.so.1\nend\n"
+	if err := os.WriteFile(index, []byte(planted), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(index, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	if system("libq.so.1") || !system("libz.so.1") {
+		t.Error("an index writable by others was believed")
+	}
+	// A named pipe in its place: answered from dpkg's lists, at once.
+	os.Remove(index)
+	if err := mkfifo(index); err != nil {
+		t.Skip("no named pipes here:", err)
+	}
+	done := make(chan bool, 1)
+	go func() { done <- system("libz.so.1") }()
+	select {
+	case ok := <-done:
+		if !ok {
+			t.Error("named pipe index: wrong answer")
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("a named pipe at the dpkg index hangs the library check")
+	}
+}

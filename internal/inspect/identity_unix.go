@@ -3,10 +3,11 @@
 package inspect
 
 import (
-	"fmt"
+	"errors"
 	"io/fs"
-	"os"
 	"syscall"
+
+	"github.com/gonative/gonative/internal/atomicfile"
 )
 
 // fileID is what identifies a file's content without reading it.
@@ -33,15 +34,12 @@ const openFlags = syscall.O_NONBLOCK
 // (the effective user's packs only), or its group or others may write it; 0 when it
 // may be read.
 func untrusted(st fs.FileInfo) (PackProblem, string) {
-	s, ok := st.Sys().(*syscall.Stat_t)
-	if !ok {
-		return PackForeignOwner, "its owner is unknown"
+	var np *atomicfile.NotPrivateError
+	if !errors.As(atomicfile.CheckPrivate(st), &np) {
+		return 0, ""
 	}
-	if int(s.Uid) != os.Geteuid() {
-		return PackForeignOwner, fmt.Sprintf("uid %d", s.Uid)
+	if np.Kind == atomicfile.ErrWritableByOthers {
+		return PackWritableByOthers, np.Detail
 	}
-	if perm := st.Mode().Perm(); perm&0o022 != 0 {
-		return PackWritableByOthers, "mode " + perm.String()
-	}
-	return 0, ""
+	return PackForeignOwner, np.Detail
 }
