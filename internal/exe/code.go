@@ -186,6 +186,7 @@ func elfCode(sr *io.SectionReader, size int64, guards bool, arch string) (*codeI
 	}
 	if f.Machine == elf.EM_X86_64 {
 		img.ISANeeded = elfISANeeded(f, size)
+		elfFuncs(f, img)
 	}
 	if guards {
 		img.Guarded = guardedFuncs(f, func(name string) bool { return isa.GuardedFunc(arch, name) })
@@ -392,6 +393,9 @@ func machoCode(sr *io.SectionReader, size int64) (*codeImage, error) {
 			return nil, fmt.Errorf("Mach-O section %s,%s: %w", s.Seg, s.Name, err)
 		}
 	}
+	if f.Cpu == macho.CpuAmd64 {
+		machoFuncs(f, sr, size, img)
+	}
 	return img, nil
 }
 
@@ -420,6 +424,9 @@ func peCode(sr *io.SectionReader, size int64) (*codeImage, error) {
 		if err := img.addRange(int64(s.Offset), n, base+uint64(s.VirtualAddress), size); err != nil {
 			return nil, fmt.Errorf("PE section %s: %w", s.Name, err)
 		}
+	}
+	if f.Machine == pe.IMAGE_FILE_MACHINE_AMD64 {
+		peFuncs(f, sr, size, base, img)
 	}
 	return img, nil
 }
