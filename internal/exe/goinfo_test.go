@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -552,4 +553,86 @@ func factString(p *bool) string {
 		return "true"
 	}
 	return "false"
+}
+
+// TestReconcileGoOSShared: build info settles the OS where the headers name only the
+// one it shares its marks with (illumos carries Solaris's OS/ABI and loader).
+func TestReconcileGoOSShared(t *testing.T) {
+	for _, tt := range []struct{ header, goos, want string }{
+		{"solaris", "illumos", "illumos"},
+		{"linux", "android", "android"},
+		{"darwin", "ios", "ios"},
+		{"solaris", "solaris", "solaris"},
+		{"linux", "illumos", "linux"}, // not a pair the headers confuse: the headers win
+		{"android", "linux", "android"},
+	} {
+		s := &Slice{OS: tt.header, Go: &GoInfo{Settings: map[string]string{"GOOS": tt.goos}}}
+		reconcileGoOS(s)
+		if s.OS != tt.want {
+			t.Errorf("header %s, GOOS %s: os %q, want %q", tt.header, tt.goos, s.OS, tt.want)
+		}
+		if changed := tt.want != tt.header; changed != (len(s.Notes) == 1) {
+			t.Errorf("header %s, GOOS %s: notes %q", tt.header, tt.goos, s.Notes)
+		}
+	}
+}
+
+// placeholderVersion writes a copy of the Go binary at path whose build info (Go 1.18
+// and later: strings inline) carries the Go version v instead, as garble writes
+// "unknown".
+func placeholderVersion(t testing.TB, path, v string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := bytes.Index(b, []byte("\xff Go buildinf:"))
+	if i < 0 || b[i+15]&2 == 0 {
+		t.Fatalf("%s: no inline build info", path)
+	}
+	d := b[i+32:]
+	n, k := binary.Uvarint(d)
+	rest := d[k+int(n):]
+	m, k2 := binary.Uvarint(rest)
+	rest = rest[:k2+int(m)]
+	out := binary.AppendUvarint(nil, uint64(len(v)))
+	out = append(append(out, v...), rest...)
+	if len(out) > k+int(n)+len(rest) {
+		t.Fatalf("placeholder %q longer than the version", v)
+	}
+	copy(d, out)
+	p := filepath.Join(t.TempDir(), filepath.Base(path)+"-placeholder")
+	if err := os.WriteFile(p, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestGoVersionPlaceholder: a build info whose Go version is a placeholder (garble's
+// "unknown") reports no version (null) with the reason, not "unknown" as a version;
+// the settings it carries still count.
+func TestGoVersionPlaceholder(t *testing.T) {
+	src := fixture.Go(t, fixture.Hello, []string{"GOOS=linux", "GOARCH=amd64", "CGO_ENABLED=0"})
+	_, s := inspectFixture(t, placeholderVersion(t, src, "unknown"), Options{})
+	if s.Go == nil {
+		t.Fatal("not recognised as Go")
+	}
+	if s.Go.Version != "" && !strings.HasPrefix(s.Go.Version, "go1") {
+		t.Errorf("version %q: a placeholder is no version", s.Go.Version)
+	}
+	if s.Go.Version == "" && !strings.Contains(s.Go.Sources["version"], `"unknown"`) {
+		t.Errorf("version null without the reason: sources %q", s.Go.Sources)
+	}
+	if s.Go.Settings["GOAMD64"] == "" {
+		t.Errorf("settings lost: %q", s.Go.Settings)
+	}
+	b, _ := json.Marshal(s.Go)
+	if bytes.Contains(b, []byte(`"version":"unknown"`)) {
+		t.Errorf("JSON %s", b)
+	}
+	for _, v := range []string{"go1.26.0", "devel go1.27-abc"} {
+		if goVersionPlaceholder(v) {
+			t.Errorf("%q is a version", v)
+		}
+	}
 }
