@@ -120,7 +120,7 @@ func peFuncs(f *pe.File, ra io.ReaderAt, size int64, base uint64, img *codeImage
 // C, C++ and Rust toolchain writes for unwinding).
 func elfFuncs(f *elf.File, img *codeImage) {
 	elfSymbols(f, elf.SHT_SYMTAB, func(info byte, shndx uint16, value, size uint64, name func() string) bool {
-		if elf.ST_TYPE(info) == elf.STT_FUNC && size > 0 && shndx != uint16(elf.SHN_UNDEF) {
+		if elf.ST_TYPE(info) == elf.STT_FUNC && size > 0 && value+size > value && shndx != uint16(elf.SHN_UNDEF) {
 			img.Funcs = append(img.Funcs, isa.Span{Lo: value, Hi: value + size})
 		}
 		return len(img.Funcs) < funcsMax
@@ -191,7 +191,7 @@ func ehFrameFuncs(b []byte, addr uint64, bo binary.ByteOrder, is64 bool) []isa.S
 			continue
 		}
 		rng, _, ok := ehPointer(b[field+n:next], e&0x0f, 0, bo, is64)
-		if ok && rng > 0 && lo != 0 {
+		if ok && rng > 0 && lo != 0 && lo+rng > lo {
 			out = append(out, isa.Span{Lo: lo, Hi: lo + rng})
 		}
 		p = next

@@ -329,6 +329,8 @@ func (r *Report) x86(st *stats, code *Code, settings map[string]string, checks *
 				switch c := checks[id]; {
 				case c.confirmed:
 					e.Confidence, e.ConfirmedAt, e.ConfirmedFunc = ConfidenceConfirmed, Addr(c.at), Addr(c.fn)
+				case c.unchecked > 0:
+					// Some uses lie outside the functions the file names: the sweep's word.
 				default:
 					e.Confidence = ConfidenceDoubtful
 					e.Doubt = fmt.Sprintf("none of the %d uses checked decodes as code from its function's start (%s): "+

@@ -14,8 +14,10 @@ import (
 // .pdata: Code.Funcs and Code.Data), each class the sweep found is checked as a
 // disassembler reads a function: decoding from the start of the function that holds
 // a use must land on it, outside the data the file marks, with no undecodable byte
-// near it. One such use confirms the class; when none of the uses kept (stats.samples)
-// passes, the class is doubtful and no verdict rests on it.
+// near it. One such use confirms the class; when every use kept (stats.samples) lies
+// in a function and none passes, the class is doubtful and no verdict rests on it. A
+// use outside every function the file names proves nothing either way (a Go program's
+// .eh_frame covers only its C code): the class then keeps the sweep's word.
 
 // Confidences of an extension (Extension.Confidence).
 const (
@@ -46,6 +48,7 @@ type check struct {
 	fn        uint64 // the start of its function
 	doubt     string // why the last use checked was doubtful
 	checked   int
+	unchecked int // uses outside the functions the file names (a map that misses some code)
 }
 
 // verifier checks uses against the functions and data the file names.
@@ -65,13 +68,19 @@ func verifyX86(ra io.ReaderAt, code *Code, st *stats) *[32]check {
 	var out [32]check
 	for id := range xNumExt {
 		for _, a := range st.samples[id] {
-			fn, ok, why := v.use(a, 1<<id)
+			fn, u, why := v.use(a, 1<<id)
 			out[id].checked++
-			if ok {
+			switch u {
+			case useConfirmed:
 				out[id].confirmed, out[id].at, out[id].fn = true, a, fn
+			case useUnchecked:
+				out[id].unchecked++
+			default:
+				out[id].doubt = why
+			}
+			if u == useConfirmed {
 				break
 			}
-			out[id].doubt = why
 		}
 	}
 	return &out
@@ -79,15 +88,24 @@ func verifyX86(ra io.ReaderAt, code *Code, st *stats) *[32]check {
 
 // use reports whether the instruction of class mask ext at address a decodes as code
 // of its function (and where that starts), or why not.
-func (v *verifier) use(a uint64, ext uint32) (fn uint64, ok bool, why string) {
-	ok, why = v.check(a, ext, &fn)
-	return fn, ok, why
+func (v *verifier) use(a uint64, ext uint32) (fn uint64, u useCheck, why string) {
+	u, why = v.check(a, ext, &fn)
+	return fn, u, why
 }
 
-func (v *verifier) check(a uint64, ext uint32, fn *uint64) (bool, string) {
+// useCheck is the outcome of checking one use.
+type useCheck int8
+
+const (
+	useUnchecked useCheck = iota // outside the functions the file names, or unreadable: the sweep's word stands
+	useConfirmed                 // decodes as code from its function's start
+	useDoubtful                  // inside a function, but not code there
+)
+
+func (v *verifier) check(a uint64, ext uint32, fn *uint64) (useCheck, string) {
 	c := v.code
 	if d := spanAt(c.Data, a); d != nil {
-		return false, fmt.Sprintf("it lies in data the file marks inside the code (%#x-%#x)", d.Lo, d.Hi)
+		return useDoubtful, fmt.Sprintf("it lies in data the file marks inside the code (%#x-%#x)", d.Lo, d.Hi)
 	}
 	i, _ := slices.BinarySearchFunc(c.Funcs, a, func(s Span, a uint64) int {
 		switch {
@@ -102,7 +120,7 @@ func (v *verifier) check(a uint64, ext uint32, fn *uint64) (bool, string) {
 		i-- // the function starting before a
 	}
 	if i < 0 {
-		return false, "it lies before the first function the file names"
+		return useUnchecked, "it lies before the first function the file names"
 	}
 	f := c.Funcs[i]
 	*fn = f.Lo
@@ -114,14 +132,14 @@ func (v *verifier) check(a uint64, ext uint32, fn *uint64) (bool, string) {
 		}
 	}
 	if a >= end {
-		return false, fmt.Sprintf("it lies between functions (after the end of the one at %#x)", f.Lo)
+		return useUnchecked, fmt.Sprintf("it lies between functions (after the end of the one at %#x)", f.Lo)
 	}
 	rg, ok := rangeAt(c.Ranges, f.Lo)
 	if !ok || a >= rg.Addr+uint64(rg.Size) {
-		return false, "its function lies outside the code sections"
+		return useUnchecked, "its function lies outside the code sections"
 	}
 	if a-f.Lo > maxVerifyFunc {
-		return false, fmt.Sprintf("its function is larger than %d MiB", maxVerifyFunc>>20)
+		return useUnchecked, fmt.Sprintf("its function is larger than %d MiB", maxVerifyFunc>>20)
 	}
 	stop := min(end, rg.Addr+uint64(rg.Size), a+nearCode+15)
 	n := int(stop - f.Lo)
@@ -130,7 +148,7 @@ func (v *verifier) check(a uint64, ext uint32, fn *uint64) (bool, string) {
 	}
 	b := v.buf[:n]
 	if m, err := v.ra.ReadAt(b, rg.Off+int64(f.Lo-rg.Addr)); m < n {
-		return false, fmt.Sprintf("its function cannot be read: %v", err)
+		return useUnchecked, fmt.Sprintf("its function cannot be read: %v", err)
 	}
 	target := int(a - f.Lo)
 	lastBad := -1 << 30
@@ -141,12 +159,12 @@ func (v *verifier) check(a uint64, ext uint32, fn *uint64) (bool, string) {
 			continue
 		}
 		if p > target && !landed {
-			return false, fmt.Sprintf("decoding from the start of its function (%#x) does not reach it: it lies inside another instruction", f.Lo)
+			return useDoubtful, fmt.Sprintf("decoding from the start of its function (%#x) does not reach it: it lies inside another instruction", f.Lo)
 		}
 		if p == target {
 			landed = true
 			if target-lastBad <= nearCode {
-				return false, fmt.Sprintf("decoding from its function's start (%#x) meets undecodable bytes just before it", f.Lo)
+				return useDoubtful, fmt.Sprintf("decoding from its function's start (%#x) meets undecodable bytes just before it", f.Lo)
 			}
 		}
 		in := decodeX86(b[p:])
@@ -155,14 +173,14 @@ func (v *verifier) check(a uint64, ext uint32, fn *uint64) (bool, string) {
 		}
 		if in.invalid || implausibleX86(b[p:p+in.n]) {
 			if landed {
-				return false, fmt.Sprintf("decoding from its function's start (%#x) meets undecodable bytes just after it", f.Lo)
+				return useDoubtful, fmt.Sprintf("decoding from its function's start (%#x) meets undecodable bytes just after it", f.Lo)
 			}
 			lastBad = p
 			p++
 			continue
 		}
 		if p == target && in.ext&ext == 0 {
-			return false, "it decodes as another instruction from its function's start"
+			return useDoubtful, "it decodes as another instruction from its function's start"
 		}
 		if landed && p-target >= nearCode {
 			break
@@ -170,9 +188,9 @@ func (v *verifier) check(a uint64, ext uint32, fn *uint64) (bool, string) {
 		p += in.n
 	}
 	if !landed {
-		return false, fmt.Sprintf("decoding from the start of its function (%#x) does not reach it", f.Lo)
+		return useDoubtful, fmt.Sprintf("decoding from the start of its function (%#x) does not reach it", f.Lo)
 	}
-	return true, ""
+	return useConfirmed, ""
 }
 
 // spanAt returns the span of sorted spans holding a, or nil.
