@@ -110,4 +110,3 @@ func FuzzEHFrame(f *testing.F) {
 		}
 	})
 }
-
