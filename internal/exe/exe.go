@@ -308,6 +308,9 @@ func Read(ctx context.Context, ra io.ReaderAt, size int64, opts Options) (file *
 		if s.ra != nil && s.Kind.Runnable() && !opts.HeadersOnly {
 			s.Go = readGoLayout(s.ra, s.Size, opts, s.layout)
 			reconcileGoOS(s)
+			if file.Format == FormatELF {
+				reconcileLinkShared(s)
+			}
 			inferGOAMD64(s)
 		}
 	}

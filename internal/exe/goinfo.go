@@ -2,6 +2,7 @@ package exe
 
 import (
 	"bytes"
+	"debug/elf"
 	"debug/buildinfo"
 	"encoding/json"
 	"fmt"
@@ -420,4 +421,50 @@ func (l *exeLayout) readAddr(ra io.ReaderAt, addr uint64, b []byte) bool {
 		}
 	}
 	return false
+}
+
+// LinkSharedNote is the note on a Go program built with -linkshared: its runtime and
+// packages live in Go shared libraries (-buildmode=shared) it loads.
+const LinkSharedNote = "built with -linkshared: the Go runtime and packages it uses are in the Go shared libraries it loads " +
+	"(-buildmode=shared), so whether cgo is linked and the CPU level of that code are theirs, not this file's"
+
+// reconcileLinkShared makes the cgo fact of a Go ELF program built with -linkshared
+// unknown: its pclntab covers only its own packages, and runtime/cgo, when linked, is
+// in a Go shared library it needs (libstd.so). Such a program imports the runtime's
+// symbols from its libraries: an undefined dynamic symbol named runtime.*.
+func reconcileLinkShared(s *Slice) {
+	if s.Go == nil || s.Go.Cgo == nil || *s.Go.Cgo || s.ra == nil {
+		return
+	}
+	foreign := false
+	for _, l := range s.Libraries {
+		foreign = foreign || l.NotSystem() || l.System == nil
+	}
+	if !foreign || !elfImportsRuntime(s.ra, s.Size) {
+		return
+	}
+	s.Go.Cgo = nil
+	s.Go.Sources["cgo"] = "unknown: built with -linkshared: runtime/cgo, when linked, is in a Go shared library it loads, not in this file's pclntab"
+	s.Notes = append(s.Notes, LinkSharedNote)
+}
+
+// elfImportsRuntime reports whether an ELF image has an undefined dynamic symbol of
+// Go's runtime package.
+func elfImportsRuntime(ra io.ReaderAt, size int64) (found bool) {
+	defer func() {
+		if recover() != nil {
+			found = false
+		}
+	}()
+	f, err := elf.NewFile(io.NewSectionReader(ra, 0, size))
+	if err != nil {
+		return false
+	}
+	elfSymbols(f, elf.SHT_DYNSYM, func(info byte, shndx uint16, value, size uint64, name func() string) bool {
+		if shndx == uint16(elf.SHN_UNDEF) && strings.HasPrefix(name(), "runtime.") {
+			found = true
+		}
+		return !found
+	})
+	return found
 }

@@ -119,7 +119,9 @@ func elfFileLayout(f *elfHeaders) *exeLayout {
 		}
 		l.sections = append(l.sections, es)
 		switch s.Name {
-		case ".go.buildinfo", ".note.go.buildid", ".gopclntab":
+		case ".go.buildinfo", ".note.go.buildid", ".gopclntab",
+			// A -buildmode=shared library's notes (cmd/link's ELF_NOTE_GO*_TAG).
+			".note.go.abihash", ".note.go.pkg-list", ".note.go.deps":
 			l.goMarks = true
 		}
 		if s.Type == elf.SHT_SYMTAB && int(s.Link) < len(f.sections) {
