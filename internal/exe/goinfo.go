@@ -2,8 +2,8 @@ package exe
 
 import (
 	"bytes"
-	"debug/elf"
 	"debug/buildinfo"
+	"debug/elf"
 	"encoding/json"
 	"fmt"
 	"io"
