@@ -261,3 +261,60 @@ func objdumpClass(class, line string) string {
 	}
 	return ""
 }
+
+// TestCorpusUniversalKilled edits one byte of code in the arm64 slice of the corpus's
+// universal, Developer-ID-signed executable: macOS's kernel picks the arm64 slice on
+// Apple Silicon (XNU's grade_binary grades only arm64 there), finds its signature
+// invalid and kills it, without trying the x86_64 slice. inspect must say "does not
+// run" with that reason, the x86_64 slice only as a note; on an Intel Mac the x86_64
+// slice still runs.
+func TestCorpusUniversalKilled(t *testing.T) {
+	tr := loadTruth(t)
+	dir := corpusDir(t)
+	requireCorpus(t, dir)
+	for _, f := range tr.Files {
+		if f.ID != "npm-sentry-cli-darwin-2.58.2" {
+			continue
+		}
+		b, err := os.ReadFile(corpusPath(t, dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		images, err := machoSlices(b)
+		if err != nil || len(images) != 2 {
+			t.Fatalf("%s: %d slices (%v)", f.ID, len(images), err)
+		}
+		arm := -1
+		for i, s := range f.Slices {
+			if s.Arch == "arm64" {
+				arm = i
+			}
+		}
+		off := cap(b) - cap(images[arm].data) + 0x800 // a byte of the first code page
+		b[off] ^= 0xff
+		p := filepath.Join(t.TempDir(), f.ID)
+		if err := os.WriteFile(p, b, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for _, tt := range []struct{ host, runs, has string }{
+			{"darwin/arm64,macos=14.5", "no", "does not fall back to another"},
+			{"darwin/arm64,macos=14.5", "no", "Killed: 9"},
+			{"darwin/arm64,macos=14.5", "no", "would run translated by Rosetta 2 only when asked for (arch -x86_64)"},
+			{"darwin/amd64", "native", ""},
+		} {
+			var stdout, stderr bytes.Buffer
+			cli.Run(context.Background(), []string{"inspect", "--json", "--no-cache", "--host", tt.host, p}, strings.NewReader(""), &stdout, &stderr)
+			var out struct {
+				Verdict struct{ Runs, Reason string } `json:"verdict"`
+			}
+			if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
+				t.Fatalf("inspect --host %s: %v: %s%s", tt.host, err, stdout.String(), stderr.String())
+			}
+			if out.Verdict.Runs != tt.runs || !strings.Contains(out.Verdict.Reason, tt.has) {
+				t.Errorf("%s, arm64 slice edited, on %s: runs %q (%s); want %q with %q", f.ID, tt.host, out.Verdict.Runs, out.Verdict.Reason, tt.runs, tt.has)
+			}
+		}
+		return
+	}
+	t.Fatal("npm-sentry-cli-darwin-2.58.2 is not in the truth")
+}
