@@ -1,6 +1,7 @@
 package isa
 
 import (
+	"encoding/binary"
 	"fmt"
 	"io"
 	"slices"
@@ -49,13 +50,19 @@ type check struct {
 	doubt     string // why the last use checked was doubtful
 	checked   int
 	unchecked int // uses outside the functions the file names (a map that misses some code)
+	doubtful  int // uses inside a function that are not code there
 }
+
+// maxDoubtful is how many uses in a row that are not code end the check of a class:
+// real code has few such neighbours, data (a jump table) many.
+const maxDoubtful = 64
 
 // verifier checks uses against the functions and data the file names.
 type verifier struct {
-	ra   io.ReaderAt
-	code *Code
-	buf  []byte
+	ra     io.ReaderAt
+	code   *Code
+	maps   map[uint64]*funcMap // decoded functions, by start
+	cached int                 // their bytes
 }
 
 // verifyX86 checks the kept uses of every x86-64 class found; nil when the file names
@@ -77,8 +84,9 @@ func verifyX86(ra io.ReaderAt, code *Code, st *stats) *[32]check {
 				out[id].unchecked++
 			default:
 				out[id].doubt = why
+				out[id].doubtful++
 			}
-			if u == useConfirmed {
+			if u == useConfirmed || out[id].doubtful >= maxDoubtful {
 				break
 			}
 		}
@@ -141,56 +149,118 @@ func (v *verifier) check(a uint64, ext uint32, fn *uint64) (useCheck, string) {
 	if a-f.Lo > maxVerifyFunc {
 		return useUnchecked, fmt.Sprintf("its function is larger than %d MiB", maxVerifyFunc>>20)
 	}
-	stop := min(end, rg.Addr+uint64(rg.Size), a+nearCode+15)
-	n := int(stop - f.Lo)
-	if cap(v.buf) < n {
-		v.buf = make([]byte, n)
-	}
-	b := v.buf[:n]
-	if m, err := v.ra.ReadAt(b, rg.Off+int64(f.Lo-rg.Addr)); m < n {
+	stop := min(end, rg.Addr+uint64(rg.Size), f.Lo+maxVerifyFunc)
+	m, err := v.funcMap(f.Lo, stop, rg)
+	if err != nil {
 		return useUnchecked, fmt.Sprintf("its function cannot be read: %v", err)
 	}
-	target := int(a - f.Lo)
-	lastBad := -1 << 30
-	landed := false
-	for p := 0; p < n; {
-		if d := spanAt(c.Data, f.Lo+uint64(p)); d != nil {
-			p = int(min(d.Hi, stop) - f.Lo)
+	t := int(a - f.Lo)
+	m.decode(min(t+nearCode+16, len(m.b)), f.Lo, stop, v.code.Data)
+	switch m.kind[t] {
+	case kindData:
+		return useDoubtful, "it lies in data the file marks inside the code"
+	case kindMid:
+		return useDoubtful, fmt.Sprintf("decoding from the start of its function (%#x) does not reach it: it lies inside another instruction", f.Lo)
+	case kindBad:
+		return useDoubtful, fmt.Sprintf("decoding from the start of its function (%#x), it does not decode", f.Lo)
+	}
+	for p := max(0, t-nearCode); p < min(len(m.kind), t+nearCode); p++ {
+		if m.kind[p] == kindBad {
+			where := "after"
+			if p < t {
+				where = "before"
+			}
+			return useDoubtful, fmt.Sprintf("decoding from its function's start (%#x) meets undecodable bytes just %s it", f.Lo, where)
+		}
+	}
+	if in := decodeX86(m.b[t:]); in.ext&ext == 0 {
+		return useDoubtful, "it decodes as another instruction from its function's start"
+	}
+	return useConfirmed, ""
+}
+
+// What each byte of a function is, decoding from its start (funcMap.kind).
+const (
+	kindMid   = iota // inside an instruction
+	kindStart        // an instruction starts here
+	kindBad          // undecodable or implausible: the decoding steps one byte
+	kindData         // data the file marks (LC_DATA_IN_CODE)
+)
+
+// funcMap is a function decoded from its start, as a disassembler reads it, as far
+// as a use asked for (done).
+type funcMap struct {
+	b    []byte
+	kind []byte
+	done int // where the decoding stands: kind is final before it
+}
+
+// fast returns the length of the instruction at p when the scan's fast path decodes
+// it (no extension, no prefix but REX) and it is none implausibleX86 rejects; 0 sends
+// it to the full decoder.
+func (m *funcMap) fast(p int) int {
+	if p+16 > len(m.b) {
+		return 0
+	}
+	c0, c1 := m.b[p], m.b[p+1]
+	if c0 == 0xff || c0 == 0xfe || c0 == 0x62 || c1 == 0xff || c1 == 0xfe || c0&0xf0 == 0x40 && c1&0xf0 == 0x40 {
+		return 0
+	}
+	return fastLen(binary.LittleEndian.Uint64(m.b[p : p+8]))
+}
+
+// decode goes on decoding the function at lo (ending at stop) until offset to.
+func (m *funcMap) decode(to int, lo, stop uint64, data []Span) {
+	p := m.done
+	for p < to {
+		if d := spanAt(data, lo+uint64(p)); d != nil {
+			e := int(min(d.Hi, stop) - lo)
+			for q := p; q < e; q++ {
+				m.kind[q] = kindData
+			}
+			p = e
 			continue
 		}
-		if p > target && !landed {
-			return useDoubtful, fmt.Sprintf("decoding from the start of its function (%#x) does not reach it: it lies inside another instruction", f.Lo)
+		if n := m.fast(p); n > 0 {
+			m.kind[p] = kindStart
+			p += n
+			continue
 		}
-		if p == target {
-			landed = true
-			if target-lastBad <= nearCode {
-				return useDoubtful, fmt.Sprintf("decoding from its function's start (%#x) meets undecodable bytes just before it", f.Lo)
-			}
-		}
-		in := decodeX86(b[p:])
-		if in.n == 0 { // the window ends
-			break
-		}
-		if in.invalid || implausibleX86(b[p:p+in.n]) {
-			if landed {
-				return useDoubtful, fmt.Sprintf("decoding from its function's start (%#x) meets undecodable bytes just after it", f.Lo)
-			}
-			lastBad = p
+		in := decodeX86(m.b[p:])
+		if in.n == 0 || in.invalid || implausibleX86(m.b[p:p+max(in.n, 1)]) {
+			m.kind[p] = kindBad
 			p++
 			continue
 		}
-		if p == target && in.ext&ext == 0 {
-			return useDoubtful, "it decodes as another instruction from its function's start"
-		}
-		if landed && p-target >= nearCode {
-			break
-		}
+		m.kind[p] = kindStart
 		p += in.n
 	}
-	if !landed {
-		return useDoubtful, fmt.Sprintf("decoding from the start of its function (%#x) does not reach it", f.Lo)
+	m.done = p
+}
+
+// maxVerifyCache bounds the bytes of decoded functions kept (twice that in memory).
+const maxVerifyCache = 32 << 20
+
+// funcMap reads the function at lo (up to stop, within the code range rg) once, and
+// keeps it and its decoding for the other uses it holds.
+func (v *verifier) funcMap(lo, stop uint64, rg Range) (*funcMap, error) {
+	if m := v.maps[lo]; m != nil {
+		return m, nil
 	}
-	return useConfirmed, ""
+	n := int(stop - lo)
+	if v.maps == nil || v.cached+n > maxVerifyCache {
+		v.maps, v.cached = map[uint64]*funcMap{}, 0
+	}
+	m := &funcMap{b: make([]byte, n), kind: make([]byte, n)}
+	if k, err := v.ra.ReadAt(m.b, rg.Off+int64(lo-rg.Addr)); k < n {
+		if err == nil {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, err
+	}
+	v.maps[lo] = m
+	v.cached += n
+	return m, nil
 }
 
 // spanAt returns the span of sorted spans holding a, or nil.
