@@ -318,3 +318,36 @@ func TestCorpusUniversalKilled(t *testing.T) {
 	}
 	t.Fatal("npm-sentry-cli-darwin-2.58.2 is not in the truth")
 }
+
+// TestCorpusGOOSHostExpect: esbuild's sunos-x64 build is GOOS=illumos with Solaris's
+// ELF marks; the build info settles the OS for the report, --host and --expect.
+func TestCorpusGOOSHostExpect(t *testing.T) {
+	tr := loadTruth(t)
+	dir := corpusDir(t)
+	requireCorpus(t, dir)
+	for _, f := range tr.Files {
+		if f.ID != "npm-esbuild-0.16.17-sunos-x64" {
+			continue
+		}
+		p := corpusPath(t, dir, f)
+		for _, tt := range []struct {
+			args []string
+			code int
+			has  string
+		}{
+			{[]string{"--host", "illumos/amd64"}, 0, "=> runs natively on illumos/amd64"},
+			{[]string{"--host", "solaris/amd64"}, 0, "=> does not run on solaris/amd64"},
+			{[]string{"--expect", "illumos/amd64:GOAMD64=v1:cgo=0"}, 0, "ELF executable illumos/amd64"},
+			{[]string{"--expect", "solaris/amd64"}, 3, "UNMET: no solaris/amd64 slice (has illumos/amd64)"},
+		} {
+			var stdout, stderr bytes.Buffer
+			args := append(append([]string{"inspect", "--no-cache"}, tt.args...), p)
+			code := cli.Run(context.Background(), args, strings.NewReader(""), &stdout, &stderr)
+			if code != tt.code || !strings.Contains(stdout.String(), tt.has) {
+				t.Errorf("gonative %s: exit %d (want %d): %s%s (want %q)", strings.Join(tt.args, " "), code, tt.code, stdout.String(), stderr.String(), tt.has)
+			}
+		}
+		return
+	}
+	t.Fatal("npm-esbuild-0.16.17-sunos-x64 is not in the truth")
+}
