@@ -43,7 +43,38 @@ func (s *Slice) Code(guards bool) (code *isa.Code, err error) {
 		return nil, err
 	}
 	img.Arch = s.Arch
+	if s.Arch == "amd64" {
+		goFuncs(sr, s.Size, img)
+	}
 	return &img.Code, nil
+}
+
+// goFuncs adds the functions of a Go image's pclntab to img.Funcs: every Go function,
+// where the format's own tables name only the C code of an externally linked program
+// (.eh_frame) or nothing (Go's Mach-O and stripped ELF).
+func goFuncs(ra io.ReaderAt, size int64, img *codeImage) {
+	l, err := readLayout(ra, size)
+	if err != nil {
+		return
+	}
+	h, ok := findPcln(ra, size, l, false)
+	if !ok {
+		return
+	}
+	text := uint64(0)
+	if t, ok := l.section(".text", "__text"); ok {
+		text = t.addr
+	}
+	spans := pclnFuncs(ra, h, text)
+	if len(spans) == 0 {
+		return
+	}
+	if img.FuncsFrom == "" {
+		img.FuncsFrom = "pclntab"
+	} else {
+		img.FuncsFrom = "pclntab and " + img.FuncsFrom
+	}
+	img.Funcs = sortSpans(append(img.Funcs, spans...))
 }
 
 // CodeInfo returns what the instruction-set analysis needs without the code itself:

@@ -3,12 +3,15 @@ package exe
 import (
 	"bytes"
 	"debug/elf"
+	"debug/gosym"
 	"encoding/binary"
+	"os"
 	"os/exec"
 	"regexp"
 	"strconv"
 	"testing"
 
+	"github.com/gonative/gonative/internal/fixture"
 	"github.com/gonative/gonative/internal/isa"
 )
 
@@ -106,6 +109,81 @@ func FuzzEHFrame(f *testing.F) {
 				if s[i].Lo < s[i-1].Hi || s[i].Lo <= s[i-1].Lo {
 					t.Fatalf("overlap after sortSpans: %#x", s)
 				}
+			}
+		}
+	})
+}
+
+// TestPclnFuncsGosym reads the function table of Go programs (internal and external
+// linking, PIE) with pclnFuncs and with the standard library's debug/gosym: the same
+// functions, at the same addresses.
+func TestPclnFuncsGosym(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		flags []string
+	}{
+		{"exe", nil},
+		{"pie", []string{"-buildmode=pie"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			path := fixture.Go(t, fixture.Hello, []string{"GOOS=linux", "GOARCH=amd64", "CGO_ENABLED=0"}, tt.flags...)
+			f, err := elf.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			pcln, err := f.Section(".gopclntab").Data()
+			if err != nil {
+				t.Fatal(err)
+			}
+			text := f.Section(".text").Addr
+			tab, err := gosym.NewTable(nil, gosym.NewLineTable(pcln, text))
+			if err != nil {
+				t.Fatal(err)
+			}
+			fd, _ := os.Open(path)
+			defer fd.Close()
+			st, _ := fd.Stat()
+			l, err := readLayout(fd, st.Size())
+			if err != nil {
+				t.Fatal(err)
+			}
+			h, ok := findPcln(fd, st.Size(), l, true)
+			if !ok {
+				t.Fatal("no pclntab")
+			}
+			got := pclnFuncs(fd, h, text)
+			if len(got) != len(tab.Funcs) {
+				t.Fatalf("%d functions, debug/gosym says %d", len(got), len(tab.Funcs))
+			}
+			for i, fn := range tab.Funcs {
+				if got[i].Lo != fn.Entry || got[i].Hi != fn.End {
+					t.Fatalf("function %d (%s): %#x-%#x, debug/gosym says %#x-%#x", i, fn.Name, got[i].Lo, got[i].Hi, fn.Entry, fn.End)
+				}
+			}
+		})
+	}
+}
+
+// FuzzPclnFuncs: a pclntab header and function table from arbitrary bytes never
+// panics the reader, and every function it returns is a non-empty range, at most one
+// per entry of the table.
+func FuzzPclnFuncs(f *testing.F) {
+	b := tinyGoELF(false)
+	f.Add(b[64+56:], uint64(0x401000))
+	f.Fuzz(func(t *testing.T, b []byte, text uint64) {
+		ra := bytes.NewReader(b)
+		h, ok := parsePcln(ra, 0, int64(len(b)))
+		if !ok {
+			return
+		}
+		spans := pclnFuncs(ra, h, text)
+		if uint64(len(spans)) > h.nfunc {
+			t.Fatalf("%d functions from a table of %d", len(spans), h.nfunc)
+		}
+		for _, s := range spans {
+			if s.Hi <= s.Lo {
+				t.Fatalf("empty function %#x-%#x", s.Lo, s.Hi)
 			}
 		}
 	})

@@ -159,6 +159,10 @@ type Report struct {
 	ScanStoppedAt int64 `json:"scan_stopped_at,omitempty"`
 	Instructions  int64 `json:"instructions,omitempty"`
 	Undecodable   int64 `json:"undecodable,omitempty"`
+	// FuncsFrom names where the functions the x86-64 classes were checked against
+	// came from (Code.FuncsFrom: "LC_FUNCTION_STARTS", "symbol table", ".eh_frame",
+	// ".pdata"); empty when the file names none or the code was not scanned.
+	FuncsFrom string `json:"funcs_from,omitempty"`
 	// Rosetta is the Rosetta 2 verdict of an x86 slice; nil for other architectures,
 	// and for x86-64 code whose verdict needs a scan that did not run.
 	Rosetta *RosettaVerdict `json:"rosetta,omitempty"`
@@ -270,7 +274,9 @@ func Analyze(ctx context.Context, ra io.ReaderAt, code *Code, in Input) (rep *Re
 	case "amd64":
 		var checks *[32]check
 		if rep.Scanned {
-			checks = verifyX86(ra, code, &st)
+			if checks = verifyX86(ra, code, &st); checks != nil {
+				rep.FuncsFrom = code.FuncsFrom
+			}
 		}
 		rep.x86(&st, code, in.GoSettings, checks)
 	case "arm64":
