@@ -64,6 +64,12 @@ npm-esbuild-0.28.2-openbsd-x64	npm	@esbuild/openbsd-x64	0.28.2	openbsd-x64	packa
 npm-esbuild-0.28.2-win32-ia32	npm	@esbuild/win32-ia32	0.28.2	win32-ia32	package/esbuild.exe
 npm-fsevents-2.3.3	npm	fsevents	2.3.3	darwin-universal	package/fsevents.node
 npm-sentry-cli-darwin-2.58.2	npm	@sentry/cli-darwin	2.58.2	darwin-universal	package/bin/sentry-cli
+npm-biome-2.3.8-darwin-x64	npm	@biomejs/cli-darwin-x64	2.3.8	darwin-x64	package/biome
+npm-biome-2.3.8-linux-x64	npm	@biomejs/cli-linux-x64	2.3.8	linux-x64	package/biome
+npm-esbuild-0.16.17-sunos-x64	npm	@esbuild/sunos-x64	0.16.17	sunos-x64	package/bin/esbuild
+npm-esbuild-0.28.2-aix-ppc64	npm	@esbuild/aix-ppc64	0.28.2	aix-ppc64	package/bin/esbuild
+npm-esbuild-wasm-0.28.2	npm	esbuild-wasm	0.28.2	wasm	package/esbuild.wasm
+deb-amd64-libc6-i386-libc	debian	libc6-i386	2.36-9+deb12u14	amd64	./lib32/libc.so.6
 LIST
 }
 

@@ -30,16 +30,19 @@ type corpusTruth struct {
 }
 
 type corpusFile struct {
-	ID        string       `json:"id"`
-	Source    string       `json:"source"`
-	Package   string       `json:"package"`
-	Version   string       `json:"version"`
-	Arch      string       `json:"arch"`
-	SHA256    string       `json:"sha256"`
-	Exercises string       `json:"exercises"`
-	Format    string       `json:"format"`
-	Slices    []truthSlice `json:"slices"`
-	Evidence  []struct {
+	ID        string `json:"id"`
+	Source    string `json:"source"`
+	Package   string `json:"package"`
+	Version   string `json:"version"`
+	Arch      string `json:"arch"`
+	SHA256    string `json:"sha256"`
+	Exercises string `json:"exercises"`
+	Format    string `json:"format"`
+	// Unread names a format gonative recognises and does not read (XCOFF, WebAssembly
+	// ...): it reports no slices and names it in its error.
+	Unread   string       `json:"unread"`
+	Slices   []truthSlice `json:"slices"`
+	Evidence []struct {
 		Fact   string   `json:"fact"`
 		Cmd    string   `json:"cmd"`
 		Line   string   `json:"line"`
@@ -68,14 +71,25 @@ type truthSlice struct {
 		TeamID  string `json:"team_id"`
 		AdHoc   *bool  `json:"adhoc"`
 	} `json:"signature"` // absent: not Mach-O
+	// ISANone lists x86-64 classes objdump's disassembly of the whole image shows no
+	// instruction of: inspect --isa may report them only as doubtful
+	// (TestCorpusISAObjdump).
+	ISANone []string `json:"isa_none"`
+	// ABILoader is the loader of the processes a library loads into: on this machine
+	// the library runs natively exactly when that file exists.
+	ABILoader string `json:"abi_loader"`
 }
 
 // inspectOut is the part of gonative inspect --json the corpus checks. Every fact that
 // can be unknown is a pointer, so null and false stay apart.
 type inspectOut struct {
-	Path   string `json:"path"`
-	Format string `json:"format"`
-	Error  string `json:"error"`
+	Path    string `json:"path"`
+	Format  string `json:"format"`
+	Error   string `json:"error"`
+	Verdict *struct {
+		Runs   string `json:"runs"`
+		Reason string `json:"reason"`
+	} `json:"verdict"`
 	Slices []struct {
 		Offset      int64  `json:"offset"`
 		Arch        string `json:"arch"`
@@ -295,6 +309,13 @@ func TestCorpus(t *testing.T) {
 			bad := func(field, truth, said string) {
 				t.Errorf("%s: %s: truth %s, gonative says %s", f.ID, field, truth, said)
 			}
+			if f.Unread != "" {
+				if got.Format != "unknown" || len(got.Slices) != 0 || !strings.HasPrefix(got.Error, f.Unread+": ") {
+					t.Errorf("%s: truth: %s, recognised and not read; gonative says format %q, %d slices, error %q",
+						f.ID, f.Unread, got.Format, len(got.Slices), got.Error)
+				}
+				return
+			}
 			if got.Error != "" {
 				t.Fatalf("%s: gonative reports an error: %s", f.ID, got.Error)
 			}
@@ -327,6 +348,17 @@ func TestCorpus(t *testing.T) {
 				}
 				if ts.Interpreter != nil && gs.Interpreter != *ts.Interpreter {
 					bad(at+".interpreter", fmt.Sprintf("%q", *ts.Interpreter), fmt.Sprintf("%q", gs.Interpreter))
+				}
+				if ts.ABILoader != "" && got.Verdict != nil {
+					_, err := os.Stat(ts.ABILoader)
+					want := "native"
+					if err != nil {
+						want = "no"
+					}
+					if got.Verdict.Runs != want {
+						bad("verdict.runs", fmt.Sprintf("%s (the %s/%s loader %s exists: %v)", want, ts.OS, ts.Arch, ts.ABILoader, err == nil),
+							fmt.Sprintf("%s: %s", got.Verdict.Runs, got.Verdict.Reason))
+					}
 				}
 				if ts.RequiredLevel != nil {
 					switch {

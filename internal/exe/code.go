@@ -43,7 +43,38 @@ func (s *Slice) Code(guards bool) (code *isa.Code, err error) {
 		return nil, err
 	}
 	img.Arch = s.Arch
+	if s.Arch == "amd64" {
+		goFuncs(sr, s.Size, img)
+	}
 	return &img.Code, nil
+}
+
+// goFuncs adds the functions of a Go image's pclntab to img.Funcs: every Go function,
+// where the format's own tables name only the C code of an externally linked program
+// (.eh_frame) or nothing (Go's Mach-O and stripped ELF).
+func goFuncs(ra io.ReaderAt, size int64, img *codeImage) {
+	l, err := readLayout(ra, size)
+	if err != nil {
+		return
+	}
+	h, ok := findPcln(ra, size, l, false)
+	if !ok {
+		return
+	}
+	text := uint64(0)
+	if t, ok := l.section(".text", "__text"); ok {
+		text = t.addr
+	}
+	spans := pclnFuncs(ra, h, text)
+	if len(spans) == 0 {
+		return
+	}
+	if img.FuncsFrom == "" {
+		img.FuncsFrom = "pclntab"
+	} else {
+		img.FuncsFrom = "pclntab and " + img.FuncsFrom
+	}
+	img.Funcs = sortSpans(append(img.Funcs, spans...))
 }
 
 // CodeInfo returns what the instruction-set analysis needs without the code itself:
@@ -186,6 +217,7 @@ func elfCode(sr *io.SectionReader, size int64, guards bool, arch string) (*codeI
 	}
 	if f.Machine == elf.EM_X86_64 {
 		img.ISANeeded = elfISANeeded(f, size)
+		elfFuncs(f, img)
 	}
 	if guards {
 		img.Guarded = guardedFuncs(f, func(name string) bool { return isa.GuardedFunc(arch, name) })
@@ -392,6 +424,9 @@ func machoCode(sr *io.SectionReader, size int64) (*codeImage, error) {
 			return nil, fmt.Errorf("Mach-O section %s,%s: %w", s.Seg, s.Name, err)
 		}
 	}
+	if f.Cpu == macho.CpuAmd64 {
+		machoFuncs(f, sr, size, img)
+	}
 	return img, nil
 }
 
@@ -420,6 +455,9 @@ func peCode(sr *io.SectionReader, size int64) (*codeImage, error) {
 		if err := img.addRange(int64(s.Offset), n, base+uint64(s.VirtualAddress), size); err != nil {
 			return nil, fmt.Errorf("PE section %s: %w", s.Name, err)
 		}
+	}
+	if f.Machine == pe.IMAGE_FILE_MACHINE_AMD64 {
+		peFuncs(f, sr, size, base, img)
 	}
 	return img, nil
 }

@@ -290,7 +290,10 @@ func Read(ctx context.Context, ra io.ReaderAt, size int64, opts Options) (file *
 		file.Slices = []Slice{readPE(ra, size)}
 	default:
 		file.Err = ErrNotExecutable
-		file.Error = ErrNotExecutable.Error()
+		if name := unreadFormat(m); name != "" {
+			file.Err = &UnreadFormatError{Name: name}
+		}
+		file.Error = file.Err.Error()
 		return file
 	}
 	for i := range file.Slices {
@@ -305,6 +308,9 @@ func Read(ctx context.Context, ra io.ReaderAt, size int64, opts Options) (file *
 		if s.ra != nil && s.Kind.Runnable() && !opts.HeadersOnly {
 			s.Go = readGoLayout(s.ra, s.Size, opts, s.layout)
 			reconcileGoOS(s)
+			if file.Format == FormatELF {
+				reconcileLinkShared(s)
+			}
 			inferGOAMD64(s)
 		}
 	}

@@ -17,8 +17,8 @@ func TestReadUnknown(t *testing.T) {
 		if f == nil {
 			t.Fatalf("Read(%q) = nil", data)
 		}
-		if f.Format == FormatUnknown && f.Error != ErrNotExecutable.Error() {
-			t.Errorf("Read(%q).Error = %q, want %q", data, f.Error, ErrNotExecutable)
+		if f.Format == FormatUnknown && !errors.Is(f.Err, ErrNotExecutable) {
+			t.Errorf("Read(%q).Err = %v, want one wrapping %v", data, f.Err, ErrNotExecutable)
 		}
 	}
 }
@@ -129,5 +129,41 @@ func TestTypedErrors(t *testing.T) {
 	}
 	if s := f.Slices[0]; s.PIE != nil || s.Unknown["pie"] == "" {
 		t.Errorf("PIE of an unreadable ELF: %v (%q), want unknown", s.PIE, s.Unknown["pie"])
+	}
+}
+
+// TestUnreadFormats: files in formats gonative recognises and does not read are named,
+// and still wrap ErrNotExecutable (directory walks skip them); others are not named.
+func TestUnreadFormats(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		b    []byte
+		want string
+	}{
+		{"XCOFF64", []byte{0x01, 0xf7, 0x00, 0x04, 0, 0, 0, 0}, "XCOFF 64-bit (AIX)"},
+		{"XCOFF32", []byte{0x01, 0xdf, 0x00, 0x03, 0, 0, 0, 0}, "XCOFF 32-bit (AIX)"},
+		{"WebAssembly", []byte("\x00asm\x01\x00\x00\x00"), "WebAssembly module"},
+		{"Java class 52.0", []byte{0xca, 0xfe, 0xba, 0xbe, 0, 0, 0, 52}, "Java class file (version 52.0)"},
+		{"a.out ZMAGIC", []byte{0x0b, 0x01, 0x64, 0x00, 0, 0x10, 0, 0}, "a.out executable"},
+		{"COFF object amd64", []byte{0x64, 0x86, 0x03, 0x00, 0x12, 0x34, 0x56, 0x78}, "COFF object file"},
+		{"text", []byte("#!/bin/sh\necho hi\n"), ""},
+		{"zeros", make([]byte, 16), ""},
+		{"COFF machine without sections", []byte{0x64, 0x86, 0x00, 0x00, 0, 0, 0, 0}, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := Read(context.Background(), bytes.NewReader(tt.b), int64(len(tt.b)), Options{})
+			if !errors.Is(f.Err, ErrNotExecutable) || len(f.Slices) != 0 || f.Format != FormatUnknown {
+				t.Fatalf("err %v, %d slices, format %s", f.Err, len(f.Slices), f.Format)
+			}
+			var u *UnreadFormatError
+			switch {
+			case tt.want == "" && errors.As(f.Err, &u):
+				t.Errorf("named %q", u.Name)
+			case tt.want != "" && (!errors.As(f.Err, &u) || u.Name != tt.want):
+				t.Errorf("error %q, want the format %q named", f.Error, tt.want)
+			case tt.want != "" && f.Error != tt.want+": a format gonative recognises but does not read":
+				t.Errorf("error %q", f.Error)
+			}
+		})
 	}
 }

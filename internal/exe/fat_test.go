@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -207,7 +208,8 @@ func TestFatHandMade(t *testing.T) {
 		check  func(t *testing.T, f *File)
 	}{
 		{"java-class", java, FormatUnknown, func(t *testing.T, f *File) {
-			if f.Error != ErrNotExecutable.Error() {
+			var u *UnreadFormatError
+			if !errors.As(f.Err, &u) || u.Name != "Java class file (version 65.0)" || !errors.Is(f.Err, ErrNotExecutable) {
 				t.Errorf("error %q", f.Error)
 			}
 		}},

@@ -3,6 +3,7 @@ package exe
 import (
 	"bytes"
 	"debug/buildinfo"
+	"debug/elf"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -81,6 +82,11 @@ func readGoLayout(ra io.ReaderAt, size int64, opts Options, l *exeLayout) (g *Go
 	g = &GoInfo{Sources: map[string]string{}}
 	if bi != nil {
 		g.Version = bi.GoVersion
+		if goVersionPlaceholder(bi.GoVersion) {
+			// A placeholder (garble's "unknown") is no version: null with the reason,
+			// and the pclntab and symbols below may still settle it.
+			g.Version = ""
+		}
 		g.Path = bi.Path
 		g.Module = bi.Main.Path
 		g.ModuleVersion = bi.Main.Version
@@ -98,13 +104,16 @@ func readGoLayout(ra io.ReaderAt, size int64, opts Options, l *exeLayout) (g *Go
 		}
 		g.Sources["go"] = "buildinfo"
 		g.Sources["version"] = "buildinfo"
+		if g.Version == "" {
+			g.Sources["version"] = fmt.Sprintf("unknown: the build info's Go version is %q, a placeholder (garble writes \"unknown\"), not a release", bi.GoVersion)
+		}
 	} else {
 		g.Sources["go"] = "pclntab"
 		g.Sources["settings"] = "none: no build info in the binary"
 	}
 	if !havePcln {
 		g.Sources["cgo"] = "unknown: no pclntab found"
-		if g.Version == "" {
+		if g.Version == "" && bi == nil {
 			g.Sources["version"] = "unknown: no build info and no pclntab"
 		}
 		return g
@@ -121,8 +130,10 @@ func readGoLayout(ra io.ReaderAt, size int64, opts Options, l *exeLayout) (g *Go
 	} else if v := versionStrings(ra, size, l, pcln.releaseOK); v != "" {
 		g.Version = v
 		g.Sources["version"] = "strings"
-	} else {
+	} else if bi == nil {
 		g.Sources["version"] = "unknown: pclntab says " + pcln.release()
+	} else {
+		g.Sources["version"] += "; the pclntab says " + pcln.release()
 	}
 	return g
 }
@@ -132,19 +143,43 @@ func readGoLayout(ra io.ReaderAt, size int64, opts Options, l *exeLayout) (g *Go
 const osInferredNote = "OS inferred: linux (ELF OSABI is SYSV and no OS note or known interpreter)"
 
 // reconcileGoOS corrects a guessed ELF OS with the GOOS of a Go binary's build info:
-// a static Go binary for DragonFly has no OS mark at all, like one for Linux. Call it
-// after readGo.
+// a static Go binary for DragonFly has no OS mark at all, like one for Linux. It also
+// settles the OS where the headers cannot tell two apart (goosRefines): an illumos
+// binary carries Solaris's OS/ABI and loader, an android one may look like Linux, an
+// ios one like macOS. Call it after readGo.
 func reconcileGoOS(s *Slice) {
 	if s.Go == nil || s.Go.Settings["GOOS"] == "" {
 		return
 	}
+	goos := s.Go.Settings["GOOS"]
 	for i, n := range s.Notes {
 		if n == osInferredNote {
-			s.OS = s.Go.Settings["GOOS"]
+			s.OS = goos
 			s.Notes[i] = "OS from the Go build info (GOOS); the ELF headers do not say"
 			return
 		}
 	}
+	if goos != s.OS && goosRefines[goos] == s.OS {
+		s.Notes = append(s.Notes, fmt.Sprintf("OS %s from the Go build info (GOOS): the headers say only %s, which they share", goos, s.OS))
+		s.OS = goos
+	}
+}
+
+// goosRefines maps each GOOS whose executables the headers do not tell apart from
+// another OS's to that OS: Go's illumos port writes Solaris's ELF OS/ABI and loader
+// path, android/arm64 and android/amd64 ELF may carry Linux's marks, and an ios
+// Mach-O from an older SDK carries macOS's version command.
+var goosRefines = map[string]string{
+	"illumos": "solaris",
+	"android": "linux",
+	"ios":     "darwin",
+}
+
+// goVersionPlaceholder reports whether v, the Go version in a build info, is a
+// placeholder rather than a release: garble writes "unknown" there, and any value that
+// is not a "go1..." or "devel ..." version names no release.
+func goVersionPlaceholder(v string) bool {
+	return !strings.HasPrefix(v, "go1") && !strings.HasPrefix(v, "devel")
 }
 
 // MarshalJSON writes an unknown version as null.
@@ -386,4 +421,50 @@ func (l *exeLayout) readAddr(ra io.ReaderAt, addr uint64, b []byte) bool {
 		}
 	}
 	return false
+}
+
+// LinkSharedNote is the note on a Go program built with -linkshared: its runtime and
+// packages live in Go shared libraries (-buildmode=shared) it loads.
+const LinkSharedNote = "built with -linkshared: the Go runtime and packages it uses are in the Go shared libraries it loads " +
+	"(-buildmode=shared), so whether cgo is linked and the CPU level of that code are theirs, not this file's"
+
+// reconcileLinkShared makes the cgo fact of a Go ELF program built with -linkshared
+// unknown: its pclntab covers only its own packages, and runtime/cgo, when linked, is
+// in a Go shared library it needs (libstd.so). Such a program imports the runtime's
+// symbols from its libraries: an undefined dynamic symbol named runtime.*.
+func reconcileLinkShared(s *Slice) {
+	if s.Go == nil || s.Go.Cgo == nil || *s.Go.Cgo || s.ra == nil {
+		return
+	}
+	foreign := false
+	for _, l := range s.Libraries {
+		foreign = foreign || l.NotSystem() || l.System == nil
+	}
+	if !foreign || !elfImportsRuntime(s.ra, s.Size) {
+		return
+	}
+	s.Go.Cgo = nil
+	s.Go.Sources["cgo"] = "unknown: built with -linkshared: runtime/cgo, when linked, is in a Go shared library it loads, not in this file's pclntab"
+	s.Notes = append(s.Notes, LinkSharedNote)
+}
+
+// elfImportsRuntime reports whether an ELF image has an undefined dynamic symbol of
+// Go's runtime package.
+func elfImportsRuntime(ra io.ReaderAt, size int64) (found bool) {
+	defer func() {
+		if recover() != nil {
+			found = false
+		}
+	}()
+	f, err := elf.NewFile(io.NewSectionReader(ra, 0, size))
+	if err != nil {
+		return false
+	}
+	elfSymbols(f, elf.SHT_DYNSYM, func(info byte, shndx uint16, value, size uint64, name func() string) bool {
+		if shndx == uint16(elf.SHN_UNDEF) && strings.HasPrefix(name(), "runtime.") {
+			found = true
+		}
+		return !found
+	})
+	return found
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -331,24 +332,31 @@ func runtimeGccArch() string {
 
 // tinyGoELF builds a minimal ELF with a .gopclntab (one header and a function name
 // table) and a .rodata holding a Go version string: a Go binary without build info,
-// small enough for a fuzz seed.
-func tinyGoELF(cgo bool) []byte {
+// small enough for a fuzz seed. names renames the two sections (default .gopclntab and
+// .rodata).
+func tinyGoELF(cgo bool, names ...string) []byte {
+	pclnName, roName := ".gopclntab", ".rodata"
+	if len(names) == 2 {
+		pclnName, roName = names[0], names[1]
+	}
 	le := binary.LittleEndian
-	names := "internal/abi.Foo\x00main.main\x00"
+	funcNames := "internal/abi.Foo\x00main.main\x00"
 	if cgo {
-		names += "runtime/cgo.init\x00"
+		funcNames += "runtime/cgo.init\x00"
 	}
 	var pcln []byte
 	pcln = le.AppendUint32(pcln, pcln120)
 	pcln = append(pcln, 0, 0, 1, 8)
 	const hdr = 8 + 8*8
-	words := []uint64{2, 0, 0, hdr, hdr + uint64(len(names)), hdr + uint64(len(names)), hdr + uint64(len(names)), hdr + uint64(len(names))}
+	n := uint64(len(funcNames))
+	words := []uint64{2, 0, 0, hdr, hdr + n, hdr + n, hdr + n, hdr + n}
 	for _, w := range words {
 		pcln = le.AppendUint64(pcln, w)
 	}
-	pcln = append(pcln, names...)
+	pcln = append(pcln, funcNames...)
 	rodata := []byte("\x00\x00\x00\x00go1.26.8\x00\x00\x00\x00gofmt go1.4 /go1.99.9/\x00")
-	shstr := []byte("\x00.gopclntab\x00.rodata\x00.shstrtab\x00")
+	shstr := []byte("\x00" + pclnName + "\x00" + roName + "\x00.shstrtab\x00")
+	roAt, strAt := uint32(1+len(pclnName)+1), uint32(1+len(pclnName)+1+len(roName)+1)
 
 	var b []byte
 	b = append(b, 0x7f, 'E', 'L', 'F', 2, 1, 1, 0)
@@ -394,8 +402,8 @@ func tinyGoELF(cgo bool) []byte {
 	}
 	sh(0, 0, 0, 0, 0, 0)
 	sh(1, 1, 2, 0x400000+pclnOff, pclnOff, uint64(len(pcln))) // SHF_ALLOC
-	sh(12, 1, 2, 0x400000+roOff, roOff, uint64(len(rodata)))
-	sh(20, 3, 0, 0, strOff, uint64(len(shstr)))
+	sh(roAt, 1, 2, 0x400000+roOff, roOff, uint64(len(rodata)))
+	sh(strAt, 3, 0, 0, strOff, uint64(len(shstr)))
 	return b
 }
 
@@ -552,4 +560,153 @@ func factString(p *bool) string {
 		return "true"
 	}
 	return "false"
+}
+
+// TestReconcileGoOSShared: build info settles the OS where the headers name only the
+// one it shares its marks with (illumos carries Solaris's OS/ABI and loader).
+func TestReconcileGoOSShared(t *testing.T) {
+	for _, tt := range []struct{ header, goos, want string }{
+		{"solaris", "illumos", "illumos"},
+		{"linux", "android", "android"},
+		{"darwin", "ios", "ios"},
+		{"solaris", "solaris", "solaris"},
+		{"linux", "illumos", "linux"}, // not a pair the headers confuse: the headers win
+		{"android", "linux", "android"},
+	} {
+		s := &Slice{OS: tt.header, Go: &GoInfo{Settings: map[string]string{"GOOS": tt.goos}}}
+		reconcileGoOS(s)
+		if s.OS != tt.want {
+			t.Errorf("header %s, GOOS %s: os %q, want %q", tt.header, tt.goos, s.OS, tt.want)
+		}
+		if changed := tt.want != tt.header; changed != (len(s.Notes) == 1) {
+			t.Errorf("header %s, GOOS %s: notes %q", tt.header, tt.goos, s.Notes)
+		}
+	}
+}
+
+// placeholderVersion writes a copy of the Go binary at path whose build info (Go 1.18
+// and later: strings inline) carries the Go version v instead, as garble writes
+// "unknown".
+func placeholderVersion(t testing.TB, path, v string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := bytes.Index(b, []byte("\xff Go buildinf:"))
+	if i < 0 || b[i+15]&2 == 0 {
+		t.Fatalf("%s: no inline build info", path)
+	}
+	d := b[i+32:]
+	n, k := binary.Uvarint(d)
+	rest := d[k+int(n):]
+	m, k2 := binary.Uvarint(rest)
+	rest = rest[:k2+int(m)]
+	out := binary.AppendUvarint(nil, uint64(len(v)))
+	out = append(append(out, v...), rest...)
+	if len(out) > k+int(n)+len(rest) {
+		t.Fatalf("placeholder %q longer than the version", v)
+	}
+	copy(d, out)
+	p := filepath.Join(t.TempDir(), filepath.Base(path)+"-placeholder")
+	if err := os.WriteFile(p, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestGoVersionPlaceholder: a build info whose Go version is a placeholder (garble's
+// "unknown") reports no version (null) with the reason, not "unknown" as a version;
+// the settings it carries still count.
+func TestGoVersionPlaceholder(t *testing.T) {
+	src := fixture.Go(t, fixture.Hello, []string{"GOOS=linux", "GOARCH=amd64", "CGO_ENABLED=0"})
+	_, s := inspectFixture(t, placeholderVersion(t, src, "unknown"), Options{})
+	if s.Go == nil {
+		t.Fatal("not recognised as Go")
+	}
+	if s.Go.Version != "" && !strings.HasPrefix(s.Go.Version, "go1") {
+		t.Errorf("version %q: a placeholder is no version", s.Go.Version)
+	}
+	if s.Go.Version == "" && !strings.Contains(s.Go.Sources["version"], `"unknown"`) {
+		t.Errorf("version null without the reason: sources %q", s.Go.Sources)
+	}
+	if s.Go.Settings["GOAMD64"] == "" {
+		t.Errorf("settings lost: %q", s.Go.Settings)
+	}
+	b, _ := json.Marshal(s.Go)
+	if bytes.Contains(b, []byte(`"version":"unknown"`)) {
+		t.Errorf("JSON %s", b)
+	}
+	for _, v := range []string{"go1.26.0", "devel go1.27-abc"} {
+		if goVersionPlaceholder(v) {
+			t.Errorf("%q is a version", v)
+		}
+	}
+}
+
+// TestGoSharedLibraryMarks: a Go -buildmode=shared library without build info and
+// without a .gopclntab section of its own (the pclntab inside .data.rel.ro) is Go by
+// its Go notes (.note.go.abihash, .note.go.pkg-list, .note.go.deps).
+func TestGoSharedLibraryMarks(t *testing.T) {
+	for _, tt := range []struct {
+		note string
+		want bool
+	}{
+		{".note.go.abihash", true},
+		{".note.go.pkg-list", true},
+		{".note.go.deps", true},
+		{".note.gnu.prop", false}, // no Go mark at all: not searched for a pclntab
+	} {
+		b := tinyGoELF(false, ".data.rel.ro", tt.note)
+		f := Read(context.Background(), bytes.NewReader(b), int64(len(b)), Options{})
+		if f.Error != "" || len(f.Slices) != 1 {
+			t.Fatalf("%s: error %q", tt.note, f.Error)
+		}
+		if got := f.Slices[0].Go != nil; got != tt.want {
+			t.Errorf("%s: Go %v, want %v", tt.note, got, tt.want)
+		}
+	}
+}
+
+// TestLinkShared: a Go program built with -linkshared imports the runtime from the Go
+// shared library it needs, so its pclntab cannot say whether runtime/cgo is linked:
+// cgo is unknown (null with the reason), never false. The import is an undefined
+// dynamic symbol runtime.*; a C program stands in for the linker's output.
+func TestLinkShared(t *testing.T) {
+	src := `extern void morestack(void) __asm__("runtime.morestack");
+int main(int argc, char **argv) { if (argc > 5) morestack(); return 0; }
+`
+	lib := fixture.C(t, "gcc", "gcc", `void morestack(void) __asm__("runtime.morestack");
+void morestack(void) {}
+`, "-shared", "-fPIC")
+	imports := fixture.C(t, "gcc", "gcc", src, "-Wl,--no-as-needed", lib)
+	plain := fixture.C(t, "gcc", "gcc", "int main(void) { return 0; }\n")
+	for _, tt := range []struct {
+		name    string
+		path    string
+		libs    []Library
+		unknown bool
+	}{
+		{"imports runtime.* from libstd.so", imports, []Library{{Name: "libstd.so"}}, true},
+		{"no runtime import", plain, []Library{{Name: "libstd.so"}}, false},
+		{"system libraries only", imports, []Library{{Name: "libc.so.6", System: ptr(true)}}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := os.Open(tt.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			st, _ := f.Stat()
+			s := &Slice{ra: f, Size: st.Size(), Libraries: tt.libs,
+				Go: &GoInfo{Cgo: ptr(false), Sources: map[string]string{"cgo": "pclntab"}}}
+			reconcileLinkShared(s)
+			if got := s.Go.Cgo == nil; got != tt.unknown {
+				t.Errorf("cgo unknown %v (%q), want %v", got, s.Go.Sources["cgo"], tt.unknown)
+			}
+			if tt.unknown && (!strings.Contains(s.Go.Sources["cgo"], "-linkshared") || len(s.Notes) != 1) {
+				t.Errorf("sources %q notes %q", s.Go.Sources, s.Notes)
+			}
+		})
+	}
 }

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/gonative/gonative/internal/isa"
 )
 
 // This file finds a Go binary's pclntab (the runtime's function table, which every Go
@@ -119,7 +121,9 @@ func elfFileLayout(f *elfHeaders) *exeLayout {
 		}
 		l.sections = append(l.sections, es)
 		switch s.Name {
-		case ".go.buildinfo", ".note.go.buildid", ".gopclntab":
+		case ".go.buildinfo", ".note.go.buildid", ".gopclntab",
+			// A -buildmode=shared library's notes (cmd/link's ELF_NOTE_GO*_TAG).
+			".note.go.abihash", ".note.go.pkg-list", ".note.go.deps":
 			l.goMarks = true
 		}
 		if s.Type == elf.SHT_SYMTAB && int(s.Link) < len(f.sections) {
@@ -232,6 +236,11 @@ type pclnHeader struct {
 	ptrSize int
 	// The function name table, as file offsets [namesStart, namesEnd).
 	namesStart, namesEnd int64
+	// off is the header's file offset, end the end of its region; nfunc, textStart
+	// and functab (an offset from the header) locate the function table.
+	off, end         int64
+	nfunc, textStart uint64
+	functab          uint64
 }
 
 // release is the Go release range a pclntab magic stands for.
@@ -283,9 +292,16 @@ func parsePcln(ra io.ReaderAt, off, end int64) (pclnHeader, bool) {
 		return pclnHeader{}, false
 	}
 	h.ptrSize = ptr
+	h.off, h.end = off, end
 	if h.magic == pcln12 {
 		// Names are spread through the table: scan it all.
 		h.namesStart, h.namesEnd = off, end
+		if ptr == 4 {
+			h.nfunc = uint64(h.order.Uint32(b[8:]))
+		} else {
+			h.nfunc = h.order.Uint64(b[8:])
+		}
+		h.functab = uint64(8 + ptr)
 		return h, true
 	}
 	word := func(i int) uint64 {
@@ -311,7 +327,56 @@ func parsePcln(ra io.ReaderAt, off, end int64) (pclnHeader, bool) {
 		return pclnHeader{}, false
 	}
 	h.namesStart, h.namesEnd = off+int64(names), off+int64(cus)
+	h.nfunc = word(0)
+	if h.magic == pcln116 {
+		h.functab = word(6) // pclnOffset
+	} else {
+		h.textStart, h.functab = word(2), word(7)
+	}
 	return h, true
+}
+
+// pclnFuncs returns the address ranges of the functions in the pclntab's function
+// table (each ends where the next begins; the table ends with the end of the text):
+// Go 1.18 and later store 32-bit offsets from the start of the text (text, when the
+// header holds 0: a PIE's is relocated at run time), earlier releases addresses.
+func pclnFuncs(ra io.ReaderAt, h pclnHeader, text uint64) []isa.Span {
+	if h.nfunc == 0 || h.nfunc > funcsMax || h.functab >= uint64(h.end-h.off) {
+		return nil
+	}
+	ent := uint64(2 * h.ptrSize)
+	if h.magic == pcln118 || h.magic == pcln120 {
+		ent = 8
+	}
+	n := (2*h.nfunc + 1) * ent / 2
+	if n > uint64(h.end-h.off)-h.functab {
+		return nil
+	}
+	b := make([]byte, n)
+	if _, err := ra.ReadAt(b, h.off+int64(h.functab)); err != nil {
+		return nil
+	}
+	entry := func(i uint64) uint64 {
+		at := i * ent
+		switch {
+		case ent == 8:
+			base := h.textStart
+			if base == 0 {
+				base = text
+			}
+			return base + uint64(h.order.Uint32(b[at:]))
+		case h.ptrSize == 4:
+			return uint64(h.order.Uint32(b[at:]))
+		}
+		return h.order.Uint64(b[at:])
+	}
+	out := make([]isa.Span, 0, h.nfunc)
+	for i := uint64(0); i < h.nfunc; i++ {
+		if lo, hi := entry(i), entry(i+1); hi > lo {
+			out = append(out, isa.Span{Lo: lo, Hi: hi})
+		}
+	}
+	return out
 }
 
 // findPcln finds the pclntab: its own section when there is one, else, when the image

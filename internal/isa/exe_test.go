@@ -698,3 +698,40 @@ func BenchmarkScanX86Serial(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkScanX86Funcs scans the x86-64 Rust Mach-O of the real-world corpus (biome,
+// whose jump tables a sweep reads as AVX-512) with and without the check of what it
+// finds against LC_FUNCTION_STARTS: the cost of the check (docs/isa.md).
+func BenchmarkScanX86Funcs(b *testing.B) {
+	home, _ := os.UserHomeDir()
+	f, err := os.Open(filepath.Join(home, ".cache", "gonative", "corpus", "files", "npm-biome-2.3.8-darwin-x64"))
+	if err != nil {
+		b.Skipf("%v: run scripts/corpus.sh", err)
+	}
+	defer f.Close()
+	fi, _ := f.Stat()
+	s := readSlice(b, f, fi.Size())
+	code, err := s.Code(true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, funcs := range []bool{false, true} {
+		c := *code
+		name := "funcs"
+		if !funcs {
+			c.Funcs, name = nil, "sweep"
+		}
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(c.Size())
+			cpu0 := fixture.CPUTime()
+			for b.Loop() {
+				if _, err := isa.Analyze(context.Background(), s.Reader(), &c, isa.Input{Scan: true}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if cpu := fixture.CPUTime() - cpu0; cpu > 0 {
+				b.ReportMetric(float64(c.Size())*float64(b.N)/cpu.Seconds()/1e6, "MB/s-cpu")
+			}
+		})
+	}
+}

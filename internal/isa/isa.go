@@ -44,6 +44,18 @@ type Code struct {
 	// Guarded are the address ranges of functions reached only after a run-time feature
 	// check (see GuardedFunc), sorted by Lo; nil when unknown.
 	Guarded []Span
+	// Funcs are the functions the file names, sorted by Lo and not overlapping: Hi
+	// is the end where the file says it (symbol sizes, .eh_frame, .pdata), 0 where
+	// only the start is known (Mach-O LC_FUNCTION_STARTS: the function ends where the
+	// next begins). nil when the file names none. The x86-64 scan checks each class it
+	// finds by decoding from the start of a function that holds a use (verify.go).
+	Funcs []Span
+	// FuncsFrom names where Funcs come from ("LC_FUNCTION_STARTS", "symbol table",
+	// ".eh_frame", ".pdata").
+	FuncsFrom string
+	// Data are the ranges of data inside the code the file marks (Mach-O
+	// LC_DATA_IN_CODE), sorted and not overlapping.
+	Data []Span
 }
 
 // Range is a range of executable bytes in the slice and its virtual address.
@@ -147,6 +159,10 @@ type Report struct {
 	ScanStoppedAt int64 `json:"scan_stopped_at,omitempty"`
 	Instructions  int64 `json:"instructions,omitempty"`
 	Undecodable   int64 `json:"undecodable,omitempty"`
+	// FuncsFrom names where the functions the x86-64 classes were checked against
+	// came from (Code.FuncsFrom: "LC_FUNCTION_STARTS", "symbol table", ".eh_frame",
+	// ".pdata"); empty when the file names none or the code was not scanned.
+	FuncsFrom string `json:"funcs_from,omitempty"`
 	// Rosetta is the Rosetta 2 verdict of an x86 slice; nil for other architectures,
 	// and for x86-64 code whose verdict needs a scan that did not run.
 	Rosetta *RosettaVerdict `json:"rosetta,omitempty"`
@@ -166,7 +182,22 @@ type Extension struct {
 	// check: Go's internal/cpu dispatch above the binary's GOAMD64/GOARM64, a
 	// CPU-specific variant function (glibc ifunc, *_avx2) or an outline-atomics helper.
 	Guarded bool `json:"guarded"`
+	// Confidence says how sure the scan is that the class is in the code (x86-64):
+	// ConfidenceConfirmed, ConfidenceDoubtful (no verdict rests on it) or
+	// ConfidenceSweep; empty for arm64 (fixed-width code does not desynchronise).
+	Confidence string `json:"confidence,omitempty"`
+	// ConfirmedAt is the use that decodes as code from its function's start.
+	ConfirmedAt Addr `json:"confirmed_at,omitempty"`
+	// ConfirmedFunc is the start of the function ConfirmedAt was decoded from.
+	ConfirmedFunc Addr `json:"confirmed_func,omitempty"`
+	// Doubt says why a doubtful class's uses do not count.
+	Doubt string `json:"doubt,omitempty"`
 }
+
+// Doubtful reports whether the class was found only where the file's own map of its
+// code says data, or where decoding from a function start does not agree: no verdict
+// rests on it.
+func (e Extension) Doubtful() bool { return e.Confidence == ConfidenceDoubtful }
 
 // Addr is a virtual address, shown in hexadecimal.
 type Addr uint64
@@ -237,13 +268,20 @@ func Analyze(ctx context.Context, ra io.ReaderAt, code *Code, in Input) (rep *Re
 				megabytes(rep.ScanStoppedAt), megabytes(rep.CodeBytes)))
 		}
 	}
+	// The counters first: the Rosetta verdict asks whether there is a CPUID instruction.
+	rep.ScannedBytes, rep.Instructions, rep.Undecodable, rep.CPUID = st.bytes, st.instructions, st.undecodable, st.cpuid
 	switch code.Arch {
 	case "amd64":
-		rep.x86(&st, code, in.GoSettings)
+		var checks *[32]check
+		if rep.Scanned {
+			if checks = verifyX86(ra, code, &st); checks != nil {
+				rep.FuncsFrom = code.FuncsFrom
+			}
+		}
+		rep.x86(&st, code, in.GoSettings, checks)
 	case "arm64":
 		rep.arm64(&st, in.GoSettings)
 	}
-	rep.ScannedBytes, rep.Instructions, rep.Undecodable, rep.CPUID = st.bytes, st.instructions, st.undecodable, st.cpuid
 	return rep, nil
 }
 
@@ -260,7 +298,7 @@ func largest(rs []Range) int64 {
 
 // x86 fills the report of an x86-64 slice: the required level from GOAMD64 or the
 // ISA note, the uses from the scan (if it ran).
-func (r *Report) x86(st *stats, code *Code, settings map[string]string) {
+func (r *Report) x86(st *stats, code *Code, settings map[string]string, checks *[32]check) {
 	goLevel := Level(0)
 	switch {
 	case r.Go && settings == nil:
@@ -291,7 +329,26 @@ func (r *Report) x86(st *stats, code *Code, settings map[string]string) {
 			}
 			lv := Level(x86Level[id])
 			guarded := st.guarded[id] == st.count[id] || (r.Go && (goLevel == 0 || lv > goLevel || lv == 0))
-			e := Extension{Name: x86Names[id], Count: st.count[id], FirstAddr: Addr(st.first[id]), Guarded: guarded}
+			e := Extension{Name: x86Names[id], Count: st.count[id], FirstAddr: Addr(st.first[id]), Guarded: guarded,
+				Confidence: ConfidenceSweep}
+			if checks != nil {
+				switch c := checks[id]; {
+				case c.confirmed:
+					e.Confidence, e.ConfirmedAt, e.ConfirmedFunc = ConfidenceConfirmed, Addr(c.at), Addr(c.fn)
+				case c.unchecked > 0:
+					// Some uses lie outside the functions the file names: the sweep's word.
+				default:
+					e.Confidence = ConfidenceDoubtful
+					e.Doubt = fmt.Sprintf("none of the %d uses checked decodes as code from its function's start (%s): "+
+						"%s; most likely data in the code", c.checked, code.FuncsFrom, c.doubt)
+				}
+			}
+			if e.Doubtful() {
+				r.Extensions = append(r.Extensions, e)
+				r.Notes = append(r.Notes, fmt.Sprintf("%s ×%d found by the linear sweep is doubtful, so no verdict rests on it: %s",
+					e.Name, e.Count, e.Doubt))
+				continue
+			}
 			if lv > 0 {
 				e.Level = lv.String()
 				used = max(used, lv)

@@ -58,7 +58,7 @@ func rosettaVerdict(r *Report, code *Code) *RosettaVerdict {
 		var out []string
 		for _, e := range r.Extensions {
 			for _, n := range names {
-				if e.Name == n && !e.Guarded {
+				if e.Name == n && !e.Guarded && !e.Doubtful() {
 					out = append(out, fmt.Sprintf("%s ×%d (first at %s)", e.Name, e.Count, e.FirstAddr))
 				}
 			}

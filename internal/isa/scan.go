@@ -22,7 +22,15 @@ type stats struct {
 	bytes        int64
 	cpuid        int64 // x86 CPUID instructions
 	firstCPUID   uint64
+	// samples are the addresses of the first maxSamples uses of each extension, for
+	// the check against the functions the file names (verify.go).
+	samples [32][]uint64
 }
+
+// maxSamples is how many uses of each extension a scan keeps for the check from
+// function starts: enough to find one that decodes as code when most of them lie in
+// data, and a bounded cost (a use is checked by decoding its function from the start).
+const maxSamples = 256
 
 func (s *stats) add(ext uint32, addr uint64, guarded bool) {
 	for ext != 0 {
@@ -30,6 +38,9 @@ func (s *stats) add(ext uint32, addr uint64, guarded bool) {
 		ext &^= 1 << b
 		if s.count[b] == 0 {
 			s.first[b] = addr
+		}
+		if len(s.samples[b]) < maxSamples {
+			s.samples[b] = append(s.samples[b], addr)
 		}
 		s.count[b]++
 		if guarded {

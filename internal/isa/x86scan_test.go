@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"testing"
 )
@@ -117,7 +118,7 @@ func compareScan(t *testing.T, name string, ra io.ReaderAt, ranges []Range, guar
 				t.Fatalf("%s: %v", name, err)
 			}
 		}
-		if got != want {
+		if !reflect.DeepEqual(got, want) {
 			t.Errorf("%s with %+v: two-stream scan differs from the serial one:\n got %s\nwant %s", name, cfg, statsString(&got), statsString(&want))
 		}
 	}

@@ -43,26 +43,45 @@ func isQEMU(b *host.Binfmt) bool {
 // missingInterpreter reports the verdict "no" when the host is this machine, the slice
 // is a dynamic ELF program, and its interpreter is found nowhere the kernel or the
 // emulator b (nil: none) looks for it.
+//
+// A shared library is judged by whether a process of its ABI can run here: it is
+// loaded only into one, whose loader is the library's own PT_INTERP (glibc's libc.so.6
+// has one) or, for a library linked against glibc, glibc's loader for its
+// architecture. Without that loader no program of the ABI starts, so nothing loads
+// the library.
 func missingInterpreter(s *exe.Slice, h host.Host, b *host.Binfmt) (Verdict, bool) {
-	if s.Interpreter == "" || h.Exists == nil || s.Kind != exe.KindExecutable {
+	interp := s.Interpreter
+	if s.Kind == exe.KindSharedLib && interp == "" {
+		interp = glibcLoader(s)
+	}
+	if interp == "" || h.Exists == nil || (s.Kind != exe.KindExecutable && s.Kind != exe.KindSharedLib) {
 		return Verdict{}, false
 	}
 	dirs := interpreterDirs(s, h, b)
 	var looked []string
 	for _, d := range dirs {
-		p := d + s.Interpreter
+		p := d + interp
 		if h.Exists(p) {
 			return Verdict{}, false
 		}
 		looked = append(looked, p)
 	}
-	why := fmt.Sprintf("its ELF interpreter %s is not installed (looked for %s)", s.Interpreter, strings.Join(looked, ", "))
-	if b != nil {
-		why = fmt.Sprintf("the binfmt_misc handler %s would run it, but %s, so it fails with \"Could not open '%s'\"", b.Name, why, s.Interpreter)
-	} else {
+	why := fmt.Sprintf("its ELF interpreter %s is not installed (looked for %s)", interp, strings.Join(looked, ", "))
+	if s.Kind == exe.KindSharedLib {
+		why = fmt.Sprintf("it loads only into a %s/%s process, and none starts here: that ABI's loader %s is not installed (looked for %s)",
+			s.OS, s.Arch, interp, strings.Join(looked, ", "))
+	}
+	switch {
+	case s.Kind == exe.KindSharedLib && b != nil:
+		why += fmt.Sprintf(": the binfmt_misc handler %s fails for every program of that ABI with \"Could not open '%s'\"", b.Name, interp)
+	case s.Kind == exe.KindSharedLib:
+		why += ": the kernel starts no program of that ABI (\"No such file or directory\")"
+	case b != nil:
+		why = fmt.Sprintf("the binfmt_misc handler %s would run it, but %s, so it fails with \"Could not open '%s'\"", b.Name, why, interp)
+	default:
 		why += ", so the kernel cannot start it (\"No such file or directory\")"
 	}
-	if fix := interpreterFix(s, isQEMU(b)); fix != "" {
+	if fix := interpreterFix(s, interp, isQEMU(b)); fix != "" {
 		why += ": " + fix
 	}
 	return Verdict{Runs: No, Reason: why}, true
@@ -79,7 +98,7 @@ func interpreterNote(s *exe.Slice, h host.Host, b *host.Binfmt) string {
 		where = append(where, d+s.Interpreter)
 	}
 	n := "if its ELF interpreter is installed (" + strings.Join(where, " or ") + ")"
-	if fix := interpreterFix(s, isQEMU(b)); fix != "" {
+	if fix := interpreterFix(s, s.Interpreter, isQEMU(b)); fix != "" {
 		n += "; else " + fix
 	}
 	return n
@@ -99,8 +118,8 @@ var debianLibc = map[string]struct{ arch, triplet string }{
 
 // interpreterFix says what to install so the interpreter is found: the Debian
 // multiarch C library, or the cross one and QEMU_LD_PREFIX.
-func interpreterFix(s *exe.Slice, qemu bool) string {
-	base := path.Base(s.Interpreter)
+func interpreterFix(s *exe.Slice, interp string, qemu bool) string {
+	base := path.Base(interp)
 	d, ok := debianLibc[s.Arch]
 	if s.Arch == "arm" {
 		// ld-linux-armhf.so.3 is hard-float, ld-linux.so.3 soft-float.
@@ -123,4 +142,33 @@ func interpreterFix(s *exe.Slice, qemu bool) string {
 		fix += fmt.Sprintf(", or install libc6-%s-cross and set QEMU_LD_PREFIX=/usr/%s", d.arch, d.triplet)
 	}
 	return fix
+}
+
+// glibcLoaders are glibc's dynamic loaders per architecture, as Debian installs them
+// (the paths its toolchains write into PT_INTERP).
+var glibcLoaders = map[string]string{
+	"386":     "/lib/ld-linux.so.2",
+	"amd64":   "/lib64/ld-linux-x86-64.so.2",
+	"arm64":   "/lib/ld-linux-aarch64.so.1",
+	"riscv64": "/lib/ld-linux-riscv64-lp64d.so.1",
+	"ppc64le": "/lib64/ld64.so.2",
+	"s390x":   "/lib/ld64.so.1",
+}
+
+// glibcLoader returns the loader of the process a glibc-linked Linux library loads
+// into, or "" when the library does not say it needs glibc.
+func glibcLoader(s *exe.Slice) string {
+	if s.OS != "linux" || s.Interpreter != "" {
+		return s.Interpreter
+	}
+	glibc := s.GLIBC != ""
+	for _, l := range s.Libraries {
+		if strings.HasPrefix(l.Name, "libc.so.6") || strings.HasPrefix(l.Name, "ld-linux") {
+			glibc = true
+		}
+	}
+	if !glibc {
+		return ""
+	}
+	return glibcLoaders[s.Arch]
 }

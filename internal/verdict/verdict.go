@@ -76,7 +76,79 @@ func Judge(f *exe.File, h host.Host) Verdict {
 		best.Slice = -1
 		best.Reason = strings.Join(dedup(reasons), "; ")
 	}
+	if i := kernelSlice(f, h); i >= 0 {
+		return judgeKernelSlice(f, h, i, best)
+	}
 	return best
+}
+
+// kernelSlice returns the slice of a universal executable that macOS's kernel runs on
+// h, or -1 when it would run none natively (then Rosetta 2 may run an x86_64 slice)
+// or f is no such file. XNU's exec_fat_imgact (bsd/kern/kern_exec.c) takes the slice
+// fatfile_getbestarch (bsd/kern/mach_fat.c) grades best for the CPU; grade_binary
+// (bsd/dev/arm/kern_machdep.c) grades only arm64 slices on Apple Silicon (arm64e 11
+// or 12, arm64 v8 10, arm64 all 9; everything else 0, unacceptable). The kernel does
+// not try another slice when the one it took fails (an invalid signature is
+// "Killed: 9"); an x86_64 slice runs on Apple Silicon only when none is arm64, or
+// when asked for (arch -x86_64, posix_spawn binary preferences).
+func kernelSlice(f *exe.File, h host.Host) int {
+	if h.OS != "darwin" || f.Format != exe.FormatMachOFat || len(f.Slices) < 2 || f.Slices[0].Kind != exe.KindExecutable {
+		return -1
+	}
+	best, grade := -1, 0
+	for i := range f.Slices {
+		s := &f.Slices[i]
+		if s.Arch != h.Arch || s.OS != "darwin" {
+			continue
+		}
+		g := 9
+		switch s.CPU {
+		case "arm64e", "x86_64h":
+			g = 11
+		case "arm64", "x86_64":
+			g = 10
+		}
+		if g > grade {
+			best, grade = i, g
+		}
+	}
+	return best
+}
+
+// judgeKernelSlice is the verdict on the slice i the kernel picks; what the other
+// slices would do is only a note.
+func judgeKernelSlice(f *exe.File, h host.Host, i int, best Verdict) Verdict {
+	v := judgeSlice(&f.Slices[i], h)
+	v.Slice, v.Host = i, best.Host
+	if v.Runs == No {
+		v.Slice = -1
+		v.Reason = fmt.Sprintf("the kernel runs the %s slice [%d], the best for this CPU, and does not fall back to another: %s",
+			cpuName(&f.Slices[i]), i+1, v.Reason)
+	}
+	if best.Slice >= 0 && best.Slice != i && rank(best.Runs) > rank(v.Runs) {
+		v.Reason = joinReasons(v.Reason, fmt.Sprintf("the %s slice [%d] would run %s only when asked for (arch -%s)",
+			cpuName(&f.Slices[best.Slice]), best.Slice+1, runsWord(best.Runs), cpuName(&f.Slices[best.Slice])))
+	}
+	return v
+}
+
+// cpuName is the Mach-O name of a slice's CPU (x86_64, arm64e), or its GOARCH.
+func cpuName(s *exe.Slice) string {
+	if s.CPU != "" {
+		return s.CPU
+	}
+	return s.Arch
+}
+
+// runsWord says how a slice runs, for a note.
+func runsWord(r Runs) string {
+	switch r {
+	case Translated:
+		return "translated by Rosetta 2"
+	case Emulated:
+		return "emulated"
+	}
+	return string(r)
 }
 
 func rank(runs Runs) int {

@@ -56,6 +56,15 @@ func TestJudge(t *testing.T) {
 		{"amd64 Mach-O without Rosetta", file(exe.FormatMachO, macho("amd64", nil, "10.13")), "darwin/arm64,rosetta=no", No, -1, "softwareupdate --install-rosetta"},
 		{"universal picks arm64 on Apple Silicon", fat, "darwin/arm64", Native, 1, ""},
 		{"universal picks amd64 on Intel", fat, "darwin/amd64", Native, 0, ""},
+		// XNU takes the arm64 slice and kills it; it never falls back to the x86_64 one.
+		{"universal with an edited arm64 slice is killed", file(exe.FormatMachOFat, macho("amd64", nil, "10.13"), macho("arm64", edited, "11.0")),
+			"darwin/arm64,macos=14.5", No, -1, "does not fall back to another: its code signature is not valid"},
+		{"universal with an edited arm64 slice: the x86_64 one as a note", file(exe.FormatMachOFat, macho("amd64", nil, "10.13"), macho("arm64", edited, "11.0")),
+			"darwin/arm64,macos=14.5", No, -1, "would run translated by Rosetta 2 only when asked for (arch -amd64)"},
+		{"universal with an edited arm64 slice runs on Intel", file(exe.FormatMachOFat, macho("amd64", nil, "10.13"), macho("arm64", edited, "11.0")),
+			"darwin/amd64", Native, 0, ""},
+		{"universal without arm64 runs translated", file(exe.FormatMachOFat, macho("amd64", nil, "10.13"), macho("386", nil, "10.6")),
+			"darwin/arm64", Translated, 0, "macOS 27"},
 		{"unsigned arm64 is killed", file(exe.FormatMachO, macho("arm64", unsigned, "11.0")), "darwin/arm64", No, -1, "Killed: 9"},
 		{"edited arm64 is killed", file(exe.FormatMachO, macho("arm64", edited, "11.0")), "darwin/arm64", No, -1, "page 3 hash mismatch"},
 		{"min macOS above the host", file(exe.FormatMachO, macho("arm64", signed, "15.0")), "darwin/arm64,macos=14.5", No, -1, "needs macOS 15.0"},
@@ -129,3 +138,33 @@ func TestExpect(t *testing.T) {
 }
 
 func ptr(b bool) *bool { return &b }
+
+// TestJudgeLibraryABI: a library is judged by whether a process of its ABI can run
+// here, as the executable beside it is: an i386 libc without the i386 loader loads
+// into nothing.
+func TestJudgeLibraryABI(t *testing.T) {
+	lib := exe.Slice{Arch: "386", OS: "linux", Kind: exe.KindSharedLib, GLIBC: "2.35"}
+	prog := exe.Slice{Arch: "386", OS: "linux", Kind: exe.KindExecutable, Interpreter: "/lib/ld-linux.so.2"}
+	for _, tt := range []struct {
+		name   string
+		s      exe.Slice
+		loader bool
+		runs   Runs
+		has    string
+	}{
+		{"i386 program without the loader", prog, false, No, "install libc6:i386"},
+		{"i386 library without the loader", lib, false, No, "install libc6:i386"},
+		{"i386 library with the loader", lib, true, Native, ""},
+		{"i386 library with its own interpreter", exe.Slice{Arch: "386", OS: "linux", Kind: exe.KindSharedLib, Interpreter: "/lib/ld-linux.so.2"}, false, No, "linux/386 process"},
+		{"library without libc", exe.Slice{Arch: "386", OS: "linux", Kind: exe.KindSharedLib}, false, Native, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := mustHost(t, "linux/amd64")
+			h.Exists = func(p string) bool { return tt.loader && p == "/lib/ld-linux.so.2" }
+			v := Judge(file(exe.FormatELF, tt.s), h)
+			if v.Runs != tt.runs || !strings.Contains(v.Reason, tt.has) {
+				t.Errorf("runs %s (%s), want %s with %q", v.Runs, v.Reason, tt.runs, tt.has)
+			}
+		})
+	}
+}

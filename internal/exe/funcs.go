@@ -1,0 +1,401 @@
+package exe
+
+import (
+	"cmp"
+	"debug/elf"
+	"debug/macho"
+	"debug/pe"
+	"encoding/binary"
+	"io"
+	"slices"
+
+	"github.com/gonative/gonative/internal/isa"
+)
+
+// Where the code of an image says its functions are (isa.Code.Funcs and Data): the
+// x86-64 scan checks what its linear sweep found by decoding from these starts, as a
+// disassembler does, so that data in the code (jump tables, constant pools) is not
+// taken for instructions.
+
+// Limits on malformed input.
+const (
+	funcsMaxTable = 64 << 20 // bytes of a function table read (LC_FUNCTION_STARTS, .pdata, .eh_frame)
+	funcsMax      = 1 << 22  // functions kept
+)
+
+// Mach-O load commands with a table in __LINKEDIT.
+const (
+	lcFunctionStarts = 0x26
+	lcDataInCode     = 0x29
+)
+
+// machoFuncs reads LC_FUNCTION_STARTS (ULEB128 deltas from the start of __TEXT) and
+// LC_DATA_IN_CODE (entries of offset from the header, length and kind) into img.
+func machoFuncs(f *macho.File, ra io.ReaderAt, size int64, img *codeImage) {
+	text := f.Segment("__TEXT")
+	if text == nil {
+		return
+	}
+	for _, l := range f.Loads {
+		raw := l.Raw()
+		if len(raw) < 16 {
+			continue
+		}
+		cmd := f.ByteOrder.Uint32(raw)
+		if cmd != lcFunctionStarts && cmd != lcDataInCode {
+			continue
+		}
+		off, n := int64(f.ByteOrder.Uint32(raw[8:])), int64(f.ByteOrder.Uint32(raw[12:]))
+		if n == 0 || n > funcsMaxTable || off > size || n > size-off {
+			continue
+		}
+		b := make([]byte, n)
+		if _, err := ra.ReadAt(b, off); err != nil {
+			continue
+		}
+		if cmd == lcFunctionStarts {
+			addr := text.Addr
+			for len(b) > 0 && len(img.Funcs) < funcsMax {
+				d, k := binary.Uvarint(b)
+				if k <= 0 || d == 0 {
+					break
+				}
+				b = b[k:]
+				addr += d
+				img.Funcs = append(img.Funcs, isa.Span{Lo: addr})
+			}
+			img.FuncsFrom = "LC_FUNCTION_STARTS"
+			continue
+		}
+		for ; len(b) >= 8 && len(img.Data) < funcsMax; b = b[8:] {
+			o, l := uint64(f.ByteOrder.Uint32(b)), uint64(f.ByteOrder.Uint16(b[4:]))
+			if l > 0 && o >= text.Offset {
+				lo := text.Addr + o - text.Offset
+				img.Data = append(img.Data, isa.Span{Lo: lo, Hi: lo + l})
+			}
+		}
+	}
+	img.Funcs = sortSpans(img.Funcs)
+	img.Data = mergeSpans(img.Data)
+}
+
+// peFuncs reads the x64 exception directory (.pdata): RUNTIME_FUNCTION entries of
+// begin and end RVA, one per function or function fragment.
+func peFuncs(f *pe.File, ra io.ReaderAt, size int64, base uint64, img *codeImage) {
+	oh, ok := f.OptionalHeader.(*pe.OptionalHeader64)
+	if !ok || oh.NumberOfRvaAndSizes <= pe.IMAGE_DIRECTORY_ENTRY_EXCEPTION {
+		return
+	}
+	dir := oh.DataDirectory[pe.IMAGE_DIRECTORY_ENTRY_EXCEPTION]
+	if dir.Size < 12 || dir.Size > funcsMaxTable {
+		return
+	}
+	for _, s := range f.Sections {
+		if dir.VirtualAddress < s.VirtualAddress || dir.VirtualAddress-s.VirtualAddress >= s.Size {
+			continue
+		}
+		off := int64(s.Offset) + int64(dir.VirtualAddress-s.VirtualAddress)
+		n := min(int64(dir.Size), int64(s.Size-(dir.VirtualAddress-s.VirtualAddress)))
+		if off > size || n > size-off {
+			return
+		}
+		b := make([]byte, n)
+		if _, err := ra.ReadAt(b, off); err != nil {
+			return
+		}
+		for ; len(b) >= 12 && len(img.Funcs) < funcsMax; b = b[12:] {
+			lo, hi := binary.LittleEndian.Uint32(b), binary.LittleEndian.Uint32(b[4:])
+			if hi > lo {
+				img.Funcs = append(img.Funcs, isa.Span{Lo: base + uint64(lo), Hi: base + uint64(hi)})
+			}
+		}
+		img.FuncsFrom = ".pdata"
+		img.Funcs = sortSpans(img.Funcs)
+		return
+	}
+}
+
+// elfFuncs reads the functions of an ELF image: the STT_FUNC symbols with a size
+// from the symbol table, or, in a stripped file, the FDEs of .eh_frame (which every
+// C, C++ and Rust toolchain writes for unwinding).
+func elfFuncs(f *elf.File, img *codeImage) {
+	elfSymbols(f, elf.SHT_SYMTAB, func(info byte, shndx uint16, value, size uint64, name func() string) bool {
+		if elf.ST_TYPE(info) == elf.STT_FUNC && size > 0 && value+size > value && shndx != uint16(elf.SHN_UNDEF) {
+			img.Funcs = append(img.Funcs, isa.Span{Lo: value, Hi: value + size})
+		}
+		return len(img.Funcs) < funcsMax
+	})
+	if len(img.Funcs) > 0 {
+		img.FuncsFrom = "symbol table"
+		img.Funcs = sortSpans(img.Funcs)
+		return
+	}
+	s := f.Section(".eh_frame")
+	if s == nil || s.Type != elf.SHT_PROGBITS || s.Size > funcsMaxTable {
+		return
+	}
+	b := make([]byte, s.Size)
+	if _, err := s.ReadAt(b, 0); err != nil {
+		return
+	}
+	img.Funcs = ehFrameFuncs(b, s.Addr, f.ByteOrder, f.Class == elf.ELFCLASS64)
+	if len(img.Funcs) > 0 {
+		img.FuncsFrom = ".eh_frame"
+		img.Funcs = sortSpans(img.Funcs)
+	}
+}
+
+// ehFrameFuncs returns the address ranges of the FDEs of an .eh_frame section
+// loaded at addr (the LSB's "Exception Frames" layout: CIEs with their augmentation
+// string and pointer encoding, FDEs with initial location and range).
+func ehFrameFuncs(b []byte, addr uint64, bo binary.ByteOrder, is64 bool) []isa.Span {
+	var out []isa.Span
+	enc := map[int]byte{} // CIE offset -> FDE pointer encoding
+	for p := 0; p+8 <= len(b) && len(out) < funcsMax; {
+		length := uint64(bo.Uint32(b[p:]))
+		hdr := 4
+		if length == 0 { // terminator
+			break
+		}
+		if length == 0xffffffff {
+			if p+12 > len(b) {
+				break
+			}
+			length, hdr = bo.Uint64(b[p+4:]), 12
+		}
+		if length > uint64(len(b)-p-hdr) {
+			break
+		}
+		body := b[p+hdr : p+hdr+int(length)]
+		next := p + hdr + int(length)
+		if len(body) < 4 {
+			p = next
+			continue
+		}
+		id := bo.Uint32(body)
+		if id == 0 { // a CIE
+			enc[p] = cieEncoding(body[4:], bo, is64)
+			p = next
+			continue
+		}
+		cie := p + hdr - int(id)
+		e, ok := enc[cie]
+		if !ok {
+			p = next
+			continue
+		}
+		field := p + hdr + 4 // where the initial location lies in the section
+		lo, n, ok := ehPointer(b[field:next], e, addr+uint64(field), bo, is64)
+		if !ok {
+			p = next
+			continue
+		}
+		rng, _, ok := ehPointer(b[field+n:next], e&0x0f, 0, bo, is64)
+		if ok && rng > 0 && lo != 0 && lo+rng > lo {
+			out = append(out, isa.Span{Lo: lo, Hi: lo + rng})
+		}
+		p = next
+	}
+	return out
+}
+
+// cieEncoding returns the FDE pointer encoding of a CIE (after its id): the 'R'
+// entry of a "z" augmentation, else an absolute pointer.
+func cieEncoding(b []byte, bo binary.ByteOrder, is64 bool) byte {
+	const absptr = 0x00
+	if len(b) < 1 {
+		return 0xff
+	}
+	version := b[0]
+	b = b[1:]
+	end := 0
+	for end < len(b) && b[end] != 0 {
+		end++
+	}
+	if end == len(b) {
+		return 0xff
+	}
+	aug := string(b[:end])
+	b = b[end+1:]
+	if len(aug) > 0 && aug[0] != 'z' {
+		return absptr // no augmentation data to read the encoding from
+	}
+	for range 2 { // code and data alignment factors
+		_, k := binary.Uvarint(b)
+		if k <= 0 {
+			return 0xff
+		}
+		b = b[k:]
+	}
+	if version == 1 {
+		if len(b) < 1 {
+			return 0xff
+		}
+		b = b[1:]
+	} else {
+		_, k := binary.Uvarint(b)
+		if k <= 0 {
+			return 0xff
+		}
+		b = b[k:]
+	}
+	if aug == "" {
+		return absptr
+	}
+	_, k := binary.Uvarint(b) // augmentation data length
+	if k <= 0 {
+		return 0xff
+	}
+	b = b[k:]
+	for _, c := range aug[1:] {
+		switch c {
+		case 'R':
+			if len(b) < 1 {
+				return 0xff
+			}
+			return b[0]
+		case 'P':
+			if len(b) < 1 {
+				return 0xff
+			}
+			_, n, ok := ehPointer(b[1:], b[0]&0x0f, 0, bo, is64)
+			if !ok {
+				return 0xff
+			}
+			b = b[1+n:]
+		case 'L':
+			if len(b) < 1 {
+				return 0xff
+			}
+			b = b[1:]
+		case 'S', 'B':
+		default:
+			return 0xff
+		}
+	}
+	return absptr
+}
+
+// ehPointer decodes a DW_EH_PE-encoded pointer at the start of b, whose address is
+// at; it returns the value and the bytes it took. Indirect and data-relative values
+// are not followed (not ok).
+func ehPointer(b []byte, enc byte, at uint64, bo binary.ByteOrder, is64 bool) (uint64, int, bool) {
+	if enc == 0xff || enc&0x80 != 0 {
+		return 0, 0, false
+	}
+	var v uint64
+	n := 0
+	switch enc & 0x0f {
+	case 0x00: // absptr
+		if is64 {
+			if len(b) < 8 {
+				return 0, 0, false
+			}
+			v, n = bo.Uint64(b), 8
+		} else {
+			if len(b) < 4 {
+				return 0, 0, false
+			}
+			v, n = uint64(bo.Uint32(b)), 4
+		}
+	case 0x01: // uleb128
+		u, k := binary.Uvarint(b)
+		if k <= 0 {
+			return 0, 0, false
+		}
+		v, n = u, k
+	case 0x02, 0x0a: // udata2, sdata2
+		if len(b) < 2 {
+			return 0, 0, false
+		}
+		v, n = uint64(bo.Uint16(b)), 2
+		if enc&0x0f == 0x0a {
+			v = uint64(int64(int16(v)))
+		}
+	case 0x03, 0x0b: // udata4, sdata4
+		if len(b) < 4 {
+			return 0, 0, false
+		}
+		v, n = uint64(bo.Uint32(b)), 4
+		if enc&0x0f == 0x0b {
+			v = uint64(int64(int32(v)))
+		}
+	case 0x04, 0x0c: // udata8, sdata8
+		if len(b) < 8 {
+			return 0, 0, false
+		}
+		v, n = bo.Uint64(b), 8
+	case 0x09: // sleb128
+		u, k := sleb128(b)
+		if k <= 0 {
+			return 0, 0, false
+		}
+		v, n = uint64(u), k
+	default:
+		return 0, 0, false
+	}
+	switch enc & 0x70 {
+	case 0x00:
+	case 0x10: // pcrel
+		v += at
+	default: // textrel, datarel, funcrel, aligned: not used for FDEs by the usual toolchains
+		return 0, 0, false
+	}
+	return v, n, true
+}
+
+// sleb128 decodes a signed LEB128 number.
+func sleb128(b []byte) (int64, int) {
+	var v int64
+	var shift uint
+	for i, c := range b {
+		if i >= 10 {
+			return 0, 0
+		}
+		v |= int64(c&0x7f) << shift
+		shift += 7
+		if c&0x80 == 0 {
+			if shift < 64 && c&0x40 != 0 {
+				v |= -1 << shift
+			}
+			return v, i + 1
+		}
+	}
+	return 0, 0
+}
+
+// sortSpans sorts functions by start and drops those that start inside the one
+// before (aliases, nested labels): isa.Code.Funcs do not overlap.
+func sortSpans(s []isa.Span) []isa.Span {
+	slices.SortFunc(s, func(a, b isa.Span) int {
+		if c := cmp.Compare(a.Lo, b.Lo); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.Hi, a.Hi) // the largest first
+	})
+	out := s[:0]
+	for _, x := range s {
+		if n := len(out); n > 0 {
+			last := out[n-1]
+			if x.Lo == last.Lo || (last.Hi > x.Lo) {
+				continue
+			}
+		}
+		out = append(out, x)
+	}
+	return out
+}
+
+// mergeSpans sorts spans and merges those that overlap or touch.
+func mergeSpans(s []isa.Span) []isa.Span {
+	slices.SortFunc(s, func(a, b isa.Span) int { return cmp.Compare(a.Lo, b.Lo) })
+	out := s[:0]
+	for _, x := range s {
+		if n := len(out); n > 0 && x.Lo <= out[n-1].Hi {
+			out[n-1].Hi = max(out[n-1].Hi, x.Hi)
+			continue
+		}
+		out = append(out, x)
+	}
+	return out
+}
