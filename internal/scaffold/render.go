@@ -9,6 +9,8 @@ import (
 	"io/fs"
 	"strings"
 	"text/template"
+
+	"github.com/gonative/gonative/internal/build"
 )
 
 // Kind is a kind of file set that init writes.
@@ -62,6 +64,25 @@ type data struct {
 	// DevImage is the devcontainer image; ModVolume and CacheVolume name its volumes.
 	DevImage, ModVolume, CacheVolume string
 	Targets                          ciTargets
+	// Toolchains are Debian's C toolchains of the image's platforms (Docker, cgo).
+	Toolchains []toolchain
+}
+
+// toolchain is Debian's C toolchain for a GOARCH the image is built for.
+type toolchain struct {
+	GoArch string
+	build.DebianToolchain
+}
+
+// imageToolchains are Debian's C toolchains of linuxTargets, from build's table.
+func imageToolchains() []toolchain {
+	var out []toolchain
+	for _, t := range linuxTargets {
+		if d, ok := build.Debian(t.Arch); ok {
+			out = append(out, toolchain{t.Arch, d})
+		}
+	}
+	return out
 }
 
 // ciTargets are the gonative build targets of each CI runner.
@@ -80,6 +101,7 @@ func Render(kind Kind, m *Module, o Options) ([]File, error) {
 			return nil, err
 		}
 		d.Main = p
+		d.Toolchains = imageToolchains()
 		df, err := execute("Dockerfile.tmpl", d)
 		if err != nil {
 			return nil, err

@@ -100,7 +100,14 @@ func TestRender(t *testing.T) {
 	df := string(files[0].Data)
 	for _, w := range []string{
 		"ARG BASE_IMAGE=gcr.io/distroless/base-debian12:nonroot",
-		`"gcc-$triplet" "libc6-dev:$TARGETARCH"`,
+		// Debian's package names, from build's table: no "_" in a package name.
+		"amd64) triplet=x86_64-linux-gnu debarch=amd64 cross=gcc-x86-64-linux-gnu ;;",
+		"arm64) triplet=aarch64-linux-gnu debarch=arm64 cross=gcc-aarch64-linux-gnu ;;",
+		`set -- "$cross" "libc6-dev:$debarch"`,
+		"set -- gcc libc6-dev;",
+		"FROM --platform=$TARGETPLATFORM ${BASE_IMAGE}",
+		"buildah build --build-arg BUILDPLATFORM=",
+		"podman build --build-arg BUILDPLATFORM=",
 		"ask pkg-config for sqlite3",
 		"source=go.sum,target=/src/go.sum",
 		"CGO_ENABLED=1",
@@ -111,6 +118,9 @@ func TestRender(t *testing.T) {
 	}
 	if strings.Contains(df, "CGO_ENABLED=0") {
 		t.Error("cgo Dockerfile turns cgo off")
+	}
+	if strings.Contains(df, "gcc-x86_64") || strings.Contains(df, "gcc-$triplet") {
+		t.Error("cgo Dockerfile asks Debian for a package named after the triplet: Debian package names have no _")
 	}
 	for _, k := range Kinds {
 		files, err := Render(k, twoMains, Options{Main: "one"})
