@@ -89,6 +89,36 @@ func stripLineComments(b []byte) []byte {
 	return []byte(strings.Join(out, "\n"))
 }
 
+func TestGonativeVersion(t *testing.T) {
+	for _, tc := range []struct {
+		v    string
+		want string // "" for accepted, else a part of the error
+	}{
+		{"v0.4.1", ""},
+		{"v1.2.3-rc.1", ""},
+		{"v0.0.0-20261206161627-815d524abcde", ""},
+		{"", "development build"},
+		{"(devel)", "development build"},
+		{"v0.0.0-20261206161627-815d524abcde+dirty", "uncommitted changes"},
+		{"latest", "not a module version"},
+		{"v1.2", "not canonical"},
+		{"v1.2.3\nrun: curl", "not a module version"},
+	} {
+		err := checkGonativeVersion(tc.v)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%q: %v", tc.v, err)
+		case tc.want != "" && (!errors.Is(err, ErrNoGonativeVersion) || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%q: %v, want ErrNoGonativeVersion saying %q", tc.v, err, tc.want)
+		}
+		for _, k := range []Kind{CI, Devcontainer} {
+			if _, err := Render(k, twoMains, Options{GonativeVersion: tc.v}); (err == nil) != (tc.want == "") {
+				t.Errorf("Render(%s) with gonative %q: %v", k, tc.v, err)
+			}
+		}
+	}
+}
+
 func TestRender(t *testing.T) {
 	cgo := &Module{Path: "example.com/answer", Go: "1.22", HasSum: true, Programs: []Program{
 		{Package: "example.com/answer", Name: "answer", Dir: ".", Cgo: []string{"example.com/answer"}, PkgConfig: []string{"sqlite3"}},
@@ -123,7 +153,7 @@ func TestRender(t *testing.T) {
 		t.Error("cgo Dockerfile asks Debian for a package named after the triplet: Debian package names have no _")
 	}
 	for _, k := range Kinds {
-		files, err := Render(k, twoMains, Options{Main: "one"})
+		files, err := Render(k, twoMains, Options{Main: "one", GonativeVersion: "v0.4.1"})
 		if err != nil {
 			t.Fatalf("%s: %v", k, err)
 		}
@@ -134,6 +164,16 @@ func TestRender(t *testing.T) {
 			if strings.HasSuffix(f.Path, ".json") && !json.Valid(stripLineComments(f.Data)) {
 				t.Errorf("%s is not JSON once its comments are removed:\n%s", f.Path, f.Data)
 			}
+		}
+	}
+	// The workflow and the devcontainer pin the gonative they install.
+	for _, k := range []Kind{CI, Devcontainer} {
+		files, err := Render(k, twoMains, Options{GonativeVersion: "v0.4.1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := string(files[0].Data); !strings.Contains(d, "go install github.com/gonative/gonative/cmd/gonative@v0.4.1") || strings.Contains(d, "@latest") {
+			t.Errorf("%s does not install gonative v0.4.1:\n%s", k, d)
 		}
 	}
 	if _, err := Render("podman", twoMains, Options{}); err == nil {
@@ -266,7 +306,7 @@ func FuzzRender(f *testing.F) {
 	f.Add("example.com/x/v2", "1.22.3", "go1.23.4", "x", false)
 	f.Add("github.com/a-b/c_d.e~f", "1.26rc1", "go1.26rc1", "c_d.e~f", true)
 	lines := func(k Kind, m *Module) []int {
-		files, err := Render(k, m, Options{})
+		files, err := Render(k, m, Options{GonativeVersion: "v0.4.1"})
 		if err != nil {
 			f.Fatal(err)
 		}
@@ -302,7 +342,7 @@ func FuzzRender(f *testing.F) {
 			m.Programs[0].Cgo = []string{path}
 		}
 		for _, k := range Kinds {
-			files, err := Render(k, m, Options{})
+			files, err := Render(k, m, Options{GonativeVersion: "v0.4.1"})
 			if err != nil {
 				t.Fatalf("%s: %v", k, err)
 			}
@@ -322,7 +362,7 @@ func FuzzRender(f *testing.F) {
 func BenchmarkRender(b *testing.B) {
 	for b.Loop() {
 		for _, k := range Kinds {
-			if _, err := Render(k, twoMains, Options{Main: "one"}); err != nil {
+			if _, err := Render(k, twoMains, Options{Main: "one", GonativeVersion: "v0.4.1"}); err != nil {
 				b.Fatal(err)
 			}
 		}
