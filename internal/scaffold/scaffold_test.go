@@ -388,3 +388,51 @@ func BenchmarkReadModule(b *testing.B) {
 		}
 	}
 }
+
+// TestPlanApplySymlinkedParents: in a cloned repository .devcontainer and .github may
+// be links to anywhere; init never writes through them, and writes through a link
+// that stays inside the module.
+func TestPlanApplySymlinkedParents(t *testing.T) {
+	base := t.TempDir()
+	dir, x, y := filepath.Join(base, "module"), filepath.Join(base, "X"), filepath.Join(base, "Y")
+	for _, d := range []string{dir, x, filepath.Join(y, "workflows"), filepath.Join(dir, "ci")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	os.Symlink(x, filepath.Join(dir, ".devcontainer")) // .devcontainer -> /X
+	os.Symlink("../Y", filepath.Join(dir, ".github"))  // .github -> ../Y
+	for _, f := range []File{
+		{".devcontainer/devcontainer.json", []byte("{}\n"), 0o644},
+		{".github/workflows/build.yml", []byte("name: build\n"), 0o644},
+	} {
+		ch, err := Plan(dir, []File{f}, true)
+		if err == nil {
+			err = Apply(ch)
+		}
+		if err == nil {
+			t.Errorf("%s: written through a link out of the module", f.Path)
+		}
+	}
+	for _, d := range []string{x, y, filepath.Join(y, "workflows")} {
+		if entries, _ := os.ReadDir(d); len(entries) > 0 && d != y {
+			t.Errorf("%s: written outside the module: %v", d, entries)
+		}
+	}
+	if entries, _ := os.ReadDir(y); len(entries) != 1 {
+		t.Errorf("%s holds %d entries, want workflows only", y, len(entries))
+	}
+	// A link inside the module is followed.
+	os.Remove(filepath.Join(dir, ".github"))
+	os.Symlink("ci", filepath.Join(dir, ".github"))
+	ch, err := Plan(dir, []File{{".github/workflows/build.yml", []byte("name: build\n"), 0o644}}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Apply(ch); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "ci", "workflows", "build.yml")); err != nil || string(b) != "name: build\n" {
+		t.Errorf("ci/workflows/build.yml = %q, %v", b, err)
+	}
+}
