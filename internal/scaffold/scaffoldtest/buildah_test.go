@@ -50,6 +50,7 @@ type buildEnv struct {
 	goDiffID      string // the builders' layer holding this machine's Go
 	goLayer       v1.Layer
 	env           []string // the builders' environment
+	debianBuilder string   // the Debian builder's reference, once served
 }
 
 func requireBuildah(t *testing.T) *buildEnv {
@@ -157,9 +158,13 @@ func (e *buildEnv) serveBaseImages(t *testing.T) {
 // sources, without any C compiler, and serves it for the build platform only.
 func (e *buildEnv) serveDebianBuilder(t *testing.T) string {
 	t.Helper()
+	if e.debianBuilder != "" {
+		return e.debianBuilder
+	}
 	deb := debianLayer(t, debianSource(t))
 	ref := e.registry + "/gonative-test/golang:debian"
 	e.pushImage(t, ref, image(t, runtime.GOARCH, append(e.env, "DEBIAN_FRONTEND=noninteractive"), deb, e.goLayer))
+	e.debianBuilder = ref
 	return ref
 }
 
@@ -487,40 +492,64 @@ func documented(t *testing.T, df []byte, tool string) string {
 	return ""
 }
 
-// buildDocumented runs the header's buildah command line as written, with sh, in dir.
-// Only what this test's machine needs is added, by a buildah wrapper first on PATH:
-// private storage, chroot isolation (no runc), the loopback registry without TLS,
-// and the base images. It returns the log and the manifest list's name.
-func buildDocumented(t *testing.T, e *buildEnv, dir string, df []byte, builder string) string {
+// buildDocumented runs the header's command line for tool (buildah or podman) as
+// written, with sh, in dir, and returns its log and the images of the manifest list it
+// made. Only what this test's machine needs is added, by a wrapper named tool first on
+// PATH: private storage (buildah's for buildah, its own for podman), chroot isolation
+// (no runc), the loopback registry without TLS, and the base images.
+func buildDocumented(t *testing.T, e *buildEnv, tool, dir string, df []byte, builder string) (string, []v1.Image) {
 	t.Helper()
-	line := documented(t, df, "buildah")
+	line := documented(t, df, tool)
+	real, err := exec.LookPath(tool)
+	if err != nil {
+		t.Skipf("no %s (Debian: apt-get install %s)", tool, tool)
+	}
+	root, runroot := e.root, e.runroot
+	if tool != "buildah" {
+		root, runroot = e.root+"-"+tool, e.runroot+"-"+tool
+		t.Cleanup(func() {
+			exec.Command(real, "--root", root, "--runroot", runroot, "--storage-driver", "vfs", "system", "reset", "--force").Run()
+		})
+	}
 	bin := t.TempDir()
-	global := fmt.Sprintf("--root %s --runroot %s --storage-driver vfs", e.root, e.runroot)
+	global := fmt.Sprintf("--root %s --runroot %s --storage-driver vfs", root, runroot)
 	wrapper := fmt.Sprintf(`#!/bin/sh
 sub=$1; shift
 if [ "$sub" = build ]; then
 	exec %s %s build --isolation chroot --tls-verify=false --signature-policy %s --build-arg GO_IMAGE=%s --build-arg BASE_IMAGE=%s "$@"
 fi
 exec %s %s "$sub" "$@"
-`, e.buildah, global, e.policy, builder, e.final, e.buildah, global)
-	if err := os.WriteFile(filepath.Join(bin, "buildah"), []byte(wrapper), 0o755); err != nil {
+`, real, global, e.policy, builder, e.final, real, global)
+	if err := os.WriteFile(filepath.Join(bin, tool), []byte(wrapper), 0o755); err != nil {
 		t.Fatal(err)
 	}
+	env := append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"),
+		"CONTAINERS_REGISTRIES_CONF="+filepath.Join(filepath.Dir(e.policy), "registries.conf"), "TMPDIR="+e.tmp)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
 	c := exec.CommandContext(ctx, "sh", "-c", line)
-	c.Dir = dir
-	c.Env = append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"),
-		"CONTAINERS_REGISTRIES_CONF="+filepath.Join(filepath.Dir(e.policy), "registries.conf"), "TMPDIR="+e.tmp)
+	c.Dir, c.Env = dir, env
 	var out bytes.Buffer
 	c.Stdout, c.Stderr = &out, &out
 	start := time.Now()
-	err := c.Run()
+	err = c.Run()
 	t.Logf("%s: %v", line, time.Since(start).Round(time.Second))
 	if err != nil {
 		t.Fatalf("%s: %v\n%s", line, err, out.String())
 	}
-	return out.String()
+	// The list the line named with --manifest, pushed to an OCI layout.
+	f := strings.Fields(line)
+	i := slices.Index(f, "--manifest")
+	if i < 0 || i+1 >= len(f) {
+		t.Fatalf("%s: no --manifest", line)
+	}
+	lay := filepath.Join(t.TempDir(), "oci")
+	push := exec.Command(filepath.Join(bin, tool), "manifest", "push", "--all", f[i+1], "oci:"+lay+":"+f[i+1])
+	push.Env = env
+	if b, err := push.CombinedOutput(); err != nil {
+		t.Fatalf("%s manifest push: %v\n%s", tool, err, b)
+	}
+	return out.String(), layoutImages(t, lay)
 }
 
 // checkImage checks one image against its platform: its config, every ELF file of
@@ -575,39 +604,36 @@ func TestBuild(t *testing.T) {
 			checkImage(t, e, imgs[0], pl, "hello", "hello", ":cgo=0")
 		}
 	})
-	t.Run("cgo", func(t *testing.T) {
-		builder := e.serveDebianBuilder(t)
-		dir, df := writeModule(t, cgo, "")
-		log := buildDocumented(t, e, dir, df, builder)
-		// Both branches of the compiler step ran: Debian's gcc for this machine's
-		// architecture, its cross compiler for the other.
-		foreignArch := strings.TrimPrefix(e.foreign, "linux/")
-		d, _ := build.Debian(foreignArch)
-		for _, w := range []string{"Setting up gcc (", "Setting up " + d.CrossGCC() + " (", "Setting up libc6-dev:" + d.Arch + " ("} {
-			if !strings.Contains(log, w) {
-				t.Errorf("the build log lacks %q: the compiler step did not install from Debian", w)
+	for _, tool := range []string{"buildah", "podman"} {
+		t.Run("cgo-"+tool, func(t *testing.T) {
+			builder := e.serveDebianBuilder(t)
+			dir, df := writeModule(t, cgo, "")
+			log, imgs := buildDocumented(t, e, tool, dir, df, builder)
+			// Both branches of the compiler step ran: Debian's gcc for this machine's
+			// architecture, its cross compiler for the other.
+			foreignArch := strings.TrimPrefix(e.foreign, "linux/")
+			d, _ := build.Debian(foreignArch)
+			for _, w := range []string{"Setting up gcc (", "Setting up " + d.CrossGCC() + " (", "Setting up libc6-dev:" + d.Arch + " ("} {
+				if !strings.Contains(log, w) {
+					t.Errorf("the build log lacks %q: the compiler step did not install from Debian", w)
+				}
 			}
-		}
-		lay := filepath.Join(t.TempDir(), "oci")
-		if b, err := e.cmd(context.Background(), "manifest", "push", "--all", "answer", "oci:"+lay+":answer").CombinedOutput(); err != nil {
-			t.Fatalf("buildah manifest push: %v\n%s", err, b)
-		}
-		imgs := layoutImages(t, lay)
-		seen := map[string]bool{}
-		for _, img := range imgs {
-			cf, err := img.ConfigFile()
-			if err != nil {
-				t.Fatal(err)
+			seen := map[string]bool{}
+			for _, img := range imgs {
+				cf, err := img.ConfigFile()
+				if err != nil {
+					t.Fatal(err)
+				}
+				pl := cf.OS + "/" + cf.Architecture
+				seen[pl] = true
+				checkImage(t, e, img, pl, "answer", "answer 42", ":cgo=1")
 			}
-			pl := cf.OS + "/" + cf.Architecture
-			seen[pl] = true
-			checkImage(t, e, img, pl, "answer", "answer 42", ":cgo=1")
-		}
-		if !seen[e.buildPlatform] || !seen[e.foreign] || len(imgs) != 2 {
-			t.Errorf("the manifest list holds %v, want %s and %s", seen, e.buildPlatform, e.foreign)
-		}
-		if t.Failed() {
-			t.Logf("build log:\n%s", log)
-		}
-	})
+			if !seen[e.buildPlatform] || !seen[e.foreign] || len(imgs) != 2 {
+				t.Errorf("the manifest list holds %v, want %s and %s", seen, e.buildPlatform, e.foreign)
+			}
+			if t.Failed() {
+				t.Logf("build log:\n%s", log)
+			}
+		})
+	}
 }

@@ -2,6 +2,7 @@ package scaffoldtest
 
 import (
 	"bufio"
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -93,7 +94,7 @@ func debianSource(t *testing.T) aptSource {
 		}
 		errs = append(errs, fmt.Sprintf("%s %s: %v", s.uri, s.suite, err))
 	}
-	t.Skipf("the Debian archive of apt's sources is unreachable (the cgo builds install their C compilers from it): %s", strings.Join(errs, "; "))
+	t.Skipf("offline: the Debian archive of apt's sources is unreachable (the cgo builds install their C compilers from it): %s", strings.Join(errs, "; "))
 	return aptSource{}
 }
 
@@ -133,7 +134,7 @@ func debianLayer(t *testing.T, src aptSource) v1.Layer {
 			t.Fatal(err)
 		}
 	}
-	l, err := tarball.LayerFromFile(out, tarball.WithCompressedCaching)
+	l, err := tarball.LayerFromFile(out, tarball.WithCompressionLevel(gzip.NoCompression), tarball.WithCompressedCaching)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,9 +146,11 @@ func debianLayer(t *testing.T, src aptSource) v1.Layer {
 // every ELF file, so an image given the other platform's base is seen.
 func glibcLayer(t *testing.T, arch string) v1.Layer {
 	t.Helper()
-	triplet, loader, loaderLink := "x86_64-linux-gnu", "ld-linux-x86-64.so.2", "lib64/ld-linux-x86-64.so.2"
+	// The loader's link is relative, so that it also resolves with the image's file
+	// system as qemu-user's -L prefix.
+	triplet, loader, loaderLink, linkTarget := "x86_64-linux-gnu", "ld-linux-x86-64.so.2", "lib64/ld-linux-x86-64.so.2", "../lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"
 	if arch == "arm64" {
-		triplet, loader, loaderLink = "aarch64-linux-gnu", "ld-linux-aarch64.so.1", "lib/ld-linux-aarch64.so.1"
+		triplet, loader, loaderLink, linkTarget = "aarch64-linux-gnu", "ld-linux-aarch64.so.1", "lib/ld-linux-aarch64.so.1", "aarch64-linux-gnu/ld-linux-aarch64.so.1"
 	}
 	// This machine's own libc, or Debian's cross libc (libc6-ARCH-cross) for the other.
 	from := "/lib/" + triplet + "/"
@@ -162,7 +165,7 @@ func glibcLayer(t *testing.T, arch string) v1.Layer {
 		}
 		l.file("lib/"+triplet+"/"+f, 0o755, string(data))
 	}
-	l.symlink(loaderLink, "/lib/"+triplet+"/"+loader)
+	l.symlink(loaderLink, linkTarget)
 	l.file("etc/passwd", 0o644, "root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n")
 	l.dir("home/nonroot", 0o755)
 	l.dir("tmp", 0o1777)
