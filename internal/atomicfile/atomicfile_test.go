@@ -257,3 +257,55 @@ func TestWriteFileIn(t *testing.T) {
 		t.Errorf("Abort left a file: %d entries", len(entries))
 	}
 }
+
+// FuzzWriteFileIn: whatever the name, a write beneath a root either fails or creates
+// exactly that file inside the root, never anything outside it, even through the
+// links the root holds (to outside, absolute and relative, and inside).
+func FuzzWriteFileIn(f *testing.F) {
+	if runtime.GOOS == "windows" {
+		f.Skip("symbolic links need privileges on Windows")
+	}
+	for _, s := range []string{"x", "real/x", "abs/x", "rel/x", "../outside/x", "/etc/x", "inside/../x", "real/./x", "deep/x", ".", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		base := t.TempDir()
+		dir, outside := filepath.Join(base, "module"), filepath.Join(base, "outside")
+		for _, d := range []string{filepath.Join(dir, "real"), outside} {
+			if err := os.MkdirAll(d, 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for link, target := range map[string]string{"abs": outside, "rel": "../outside", "inside": "real", "deep": "real/../../outside"} {
+			if err := os.Symlink(target, filepath.Join(dir, link)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		root, err := os.OpenRoot(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer root.Close()
+		werr := WriteFileIn(root, name, []byte("data"), 0o644)
+		if entries, _ := os.ReadDir(outside); len(entries) != 0 {
+			t.Fatalf("WriteFileIn(%q) (error %v) wrote outside the root: %v", name, werr, entries)
+		}
+		if werr != nil {
+			return
+		}
+		if b, err := root.ReadFile(name); err != nil || string(b) != "data" {
+			t.Fatalf("WriteFileIn(%q) succeeded, but the file reads %q, %v", name, b, err)
+		}
+		// No temporary file is left beside it.
+		parent := filepath.Dir(name)
+		entries, err := fs.ReadDir(root.FS(), filepath.ToSlash(parent))
+		if err != nil {
+			return // the parent is a link: its listing is the target's (real)
+		}
+		for _, e := range entries {
+			if strings.Contains(e.Name(), ".tmp") {
+				t.Fatalf("WriteFileIn(%q) left %s", name, e.Name())
+			}
+		}
+	})
+}
