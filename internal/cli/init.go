@@ -40,8 +40,8 @@ replaced without --force, which shows the diff; --dry-run writes nothing and
 shows what would be written.
 
 The workflow and the devcontainer install the gonative that writes them, by its
-module version (a release, or the pseudo-version of a pushed commit); a gonative
-built from a checkout with uncommitted changes has none: name one with
+module version (a release, or the pseudo-version of a pushed commit); a development
+build ((devel), or +dirty: uncommitted changes) has none: name one with
 --gonative-version.`,
 		Example: `  gonative init docker
   gonative init docker --main ./cmd/server --dry-run
