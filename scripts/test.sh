@@ -30,6 +30,8 @@ packages=(
 	libc6-dev                  # cgo modules built natively (init's cgo image, bench)
 	buildah                    # init: the generated Dockerfile built for real, daemonless
 	busybox-static             # init: the userland of the base images the test makes
+	mmdebstrap                 # init: a minimal Debian builder without C compilers (cgo images install theirs)
+	shellcheck                 # init: the generated workflow's scripts are checked with it
 	bsdutils                   # script(1): commands run on a pseudo-terminal (progress bars)
 	util-linux                 # unshare: bench cgo's DNS workload in a network namespace
 	chromium                   # bench cgo: the SVG chart rendered headless and checked

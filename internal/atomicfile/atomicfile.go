@@ -9,14 +9,21 @@
 // device, a named pipe, a socket, a directory or a symbolic link, unless the caller
 // forces it) and never one of its own inputs. OpenInput is the matching rule for
 // readers: it opens without blocking and refuses anything but a regular file.
+//
+// A writer that must stay inside a directory (gonative init writing into a cloned
+// repository, whose .github may be a link to anywhere) takes an os.Root: WriteFileIn
+// and CreateIn resolve the whole path beneath it, parents included, so a symbolic
+// link that leads out of it is an error, never a write elsewhere.
 package atomicfile
 
 import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 )
 
 // ErrNotRegular is wrapped by the errors of writers asked to replace something that is
@@ -62,6 +69,10 @@ type File struct {
 	name string
 	perm fs.FileMode
 	opts Options
+	// root, when set, is the directory name and tmp are resolved beneath
+	// (CreateIn): every component, symbolic links included, stays inside it.
+	root *os.Root
+	tmp  string
 }
 
 // Create starts writing name: the returned File is a temporary file beside it.
@@ -88,24 +99,92 @@ func CreateWith(name string, perm fs.FileMode, opts Options) (*File, error) {
 	return &File{File: f, name: name, perm: perm, opts: opts}, nil
 }
 
+// WriteFileIn is WriteFile for name beneath root: the whole path is resolved inside
+// root, so a symbolic link among its parent directories that leads out of root
+// (a cloned repository's .github -> /etc) is an error instead of a write elsewhere.
+func WriteFileIn(root *os.Root, name string, data []byte, perm fs.FileMode) error {
+	f, err := CreateIn(root, name, perm, Options{})
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Abort()
+		return fmt.Errorf("write %s: %w", f.display(), err)
+	}
+	return f.Commit()
+}
+
+// CreateIn is CreateWith for name beneath root (see WriteFileIn). The temporary file
+// is made beside the target, inside root; errors name the file by root's name joined
+// with name.
+func CreateIn(root *os.Root, name string, perm fs.FileMode, opts Options) (*File, error) {
+	f := &File{name: name, perm: perm, opts: opts, root: root}
+	if err := checkTarget(rootFS{root}, name, f.display(), opts); err != nil {
+		return nil, err
+	}
+	dir, base := filepath.Split(name)
+	for range 100 {
+		tmp := filepath.Join(dir, "."+base+".tmp"+strconv.FormatUint(uint64(rand.Uint32()), 10))
+		file, err := root.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("create %s: %w", f.display(), err)
+		}
+		f.File, f.tmp = file, tmp
+		return f, nil
+	}
+	return nil, fmt.Errorf("create %s: no unused temporary name beside it", f.display())
+}
+
+// display is the file's name in messages.
+func (f *File) display() string {
+	if f.root != nil {
+		return filepath.Join(f.root.Name(), f.name)
+	}
+	return f.name
+}
+
+// statFS is where a target is looked up: the file system as the process sees it, or
+// beneath an os.Root.
+type statFS interface {
+	Lstat(name string) (fs.FileInfo, error)
+	Stat(name string) (fs.FileInfo, error)
+}
+
+type osFS struct{}
+
+func (osFS) Lstat(name string) (fs.FileInfo, error) { return os.Lstat(name) }
+func (osFS) Stat(name string) (fs.FileInfo, error)  { return os.Stat(name) }
+
+type rootFS struct{ *os.Root }
+
 // CheckTarget says whether name may be replaced by a writer: it may not exist, or be
 // a regular file that is none of opts.Inputs. Anything else (a device such as
 // /dev/null, a named pipe, a socket, a symbolic link) is refused unless opts.Force is
 // set; a directory and an input are always refused.
 func CheckTarget(name string, opts Options) error {
-	fi, err := os.Lstat(name)
+	return checkTarget(osFS{}, name, name, opts)
+}
+
+// checkTarget is CheckTarget for name looked up in fsys; display names it in errors.
+func checkTarget(fsys statFS, name, display string, opts Options) error {
+	fi, err := fsys.Lstat(name)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
+		return fmt.Errorf("write %s: %w", display, err)
 	}
+	lookup := name
+	name = display
 	if fi.IsDir() {
 		return &refused{fmt.Sprintf("write %s: it is a directory", name), ErrNotRegular, false}
 	}
 	// Stat, not Lstat: a link to an input is that input. The output once, each input
 	// once.
-	ofi, oerr := os.Stat(name)
+	ofi, oerr := fsys.Stat(lookup)
 	for _, in := range opts.Inputs {
 		if oerr != nil {
 			break
@@ -169,6 +248,20 @@ func (f *File) Commit() error {
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
+	if f.root != nil {
+		if err == nil {
+			if err = checkTarget(rootFS{f.root}, f.name, f.display(), f.opts); err != nil {
+				f.root.Remove(f.tmp)
+				return err
+			}
+			err = f.root.Rename(f.tmp, f.name)
+		}
+		if err != nil {
+			f.root.Remove(f.tmp)
+			return fmt.Errorf("write %s: %w", f.display(), err)
+		}
+		return nil
+	}
 	if err == nil {
 		err = CheckTarget(f.name, f.opts)
 		if err != nil {
@@ -187,7 +280,21 @@ func (f *File) Commit() error {
 // Abort closes and removes the temporary file; the target is untouched.
 func (f *File) Abort() {
 	f.Close()
+	if f.root != nil {
+		f.root.Remove(f.tmp)
+		return
+	}
 	os.Remove(f.Name())
+}
+
+// OpenInputIn is OpenInput for name beneath root (see WriteFileIn).
+func OpenInputIn(root *os.Root, name string) (*os.File, fs.FileInfo, error) {
+	display := filepath.Join(root.Name(), name)
+	f, err := openNonblockIn(root, name, display)
+	if err != nil {
+		return nil, nil, err
+	}
+	return checkInput(f, display)
 }
 
 // OpenInput opens name for reading without ever blocking on it (a named pipe with no
@@ -201,6 +308,12 @@ func OpenInput(name string) (*os.File, fs.FileInfo, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	return checkInput(f, name)
+}
+
+// checkInput keeps f if it is a regular file, and closes it with an error naming it
+// otherwise.
+func checkInput(f *os.File, name string) (*os.File, fs.FileInfo, error) {
 	fi, err := f.Stat()
 	if err != nil {
 		f.Close()

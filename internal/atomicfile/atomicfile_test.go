@@ -184,3 +184,128 @@ func TestOpenInputProcKmsg(t *testing.T) {
 		t.Fatal("reading /proc/kmsg through OpenInput blocks")
 	}
 }
+
+// TestWriteFileIn: a writer under an os.Root writes beneath it, through links that
+// stay inside, and never through a parent directory that is a link leading out of it
+// (nor a link to an absolute path), leaving nothing behind either way.
+func TestWriteFileIn(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("symbolic links need privileges on Windows")
+	}
+	base := t.TempDir()
+	dir, outside := filepath.Join(base, "module"), filepath.Join(base, "outside")
+	for _, d := range []string{dir, outside, filepath.Join(dir, "real")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for link, target := range map[string]string{
+		"abs":    outside,              // .devcontainer -> /X
+		"rel":    "../outside",         // .github -> ../Y
+		"inside": "real",               // stays in the module: allowed
+		"deep":   "real/../../outside", // leaves through a resolved ..
+	} {
+		if err := os.Symlink(target, filepath.Join(dir, link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	for _, name := range []string{"abs/x", "rel/x", "deep/x", "rel/sub/x", "../outside/x", "/x"} {
+		err := WriteFileIn(root, name, []byte("evil"), 0o644)
+		if err == nil {
+			t.Errorf("WriteFileIn(%s): nil error, want a refusal", name)
+		}
+	}
+	if entries, _ := os.ReadDir(outside); len(entries) != 0 {
+		t.Errorf("written outside the root: %v", entries)
+	}
+	if err := WriteFileIn(root, "inside/x", []byte("ok"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "real", "x")); err != nil || string(b) != "ok" {
+		t.Errorf("real/x = %q, %v", b, err)
+	}
+	if st, _ := os.Stat(filepath.Join(dir, "real", "x")); st.Mode().Perm() != 0o640 {
+		t.Errorf("mode %v, want 0640", st.Mode().Perm())
+	}
+	// Replacing: the same rules as WriteFile, and no temporary file left.
+	if err := WriteFileIn(root, "real/x", []byte("new"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "real", "x")); string(b) != "new" {
+		t.Errorf("real/x = %q after replacing", b)
+	}
+	os.Symlink("x", filepath.Join(dir, "real", "link"))
+	if err := WriteFileIn(root, "real/link", nil, 0o644); !errors.Is(err, ErrNotRegular) || !strings.Contains(err.Error(), filepath.Join(dir, "real", "link")) {
+		t.Errorf("over a symlink: %v, want ErrNotRegular naming the full path", err)
+	}
+	if entries, _ := os.ReadDir(filepath.Join(dir, "real")); len(entries) != 2 {
+		t.Errorf("real holds %d entries, want x and link only", len(entries))
+	}
+	// Abort removes the temporary file.
+	f, err := CreateIn(root, "real/y", 0o644, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write([]byte("half"))
+	f.Abort()
+	if entries, _ := os.ReadDir(filepath.Join(dir, "real")); len(entries) != 2 {
+		t.Errorf("Abort left a file: %d entries", len(entries))
+	}
+}
+
+// FuzzWriteFileIn: whatever the name, a write beneath a root either fails or creates
+// exactly that file inside the root, never anything outside it, even through the
+// links the root holds (to outside, absolute and relative, and inside).
+func FuzzWriteFileIn(f *testing.F) {
+	if runtime.GOOS == "windows" {
+		f.Skip("symbolic links need privileges on Windows")
+	}
+	for _, s := range []string{"x", "real/x", "abs/x", "rel/x", "../outside/x", "/etc/x", "inside/../x", "real/./x", "deep/x", ".", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		base := t.TempDir()
+		dir, outside := filepath.Join(base, "module"), filepath.Join(base, "outside")
+		for _, d := range []string{filepath.Join(dir, "real"), outside} {
+			if err := os.MkdirAll(d, 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for link, target := range map[string]string{"abs": outside, "rel": "../outside", "inside": "real", "deep": "real/../../outside"} {
+			if err := os.Symlink(target, filepath.Join(dir, link)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		root, err := os.OpenRoot(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer root.Close()
+		werr := WriteFileIn(root, name, []byte("data"), 0o644)
+		if entries, _ := os.ReadDir(outside); len(entries) != 0 {
+			t.Fatalf("WriteFileIn(%q) (error %v) wrote outside the root: %v", name, werr, entries)
+		}
+		if werr != nil {
+			return
+		}
+		if b, err := root.ReadFile(name); err != nil || string(b) != "data" {
+			t.Fatalf("WriteFileIn(%q) succeeded, but the file reads %q, %v", name, b, err)
+		}
+		// No temporary file is left beside it.
+		parent := filepath.Dir(name)
+		entries, err := fs.ReadDir(root.FS(), filepath.ToSlash(parent))
+		if err != nil {
+			return // the parent is a link: its listing is the target's (real)
+		}
+		for _, e := range entries {
+			if strings.Contains(e.Name(), ".tmp") {
+				t.Fatalf("WriteFileIn(%q) left %s", name, e.Name())
+			}
+		}
+	})
+}

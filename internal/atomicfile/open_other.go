@@ -16,3 +16,15 @@ func openNonblock(name string) (*os.File, error) {
 	}
 	return os.Open(name)
 }
+
+// openNonblockIn is openNonblock for name beneath root.
+func openNonblockIn(root *os.Root, name, display string) (*os.File, error) {
+	fi, err := root.Stat(name)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, &refused{display + ": it is " + TypeName(fi.Mode()) + ", not a regular file: refused", ErrNotRegular, false}
+	}
+	return root.Open(name)
+}

@@ -12,3 +12,8 @@ import (
 func openNonblock(name string) (*os.File, error) {
 	return os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 }
+
+// openNonblockIn is openNonblock for name beneath root.
+func openNonblockIn(root *os.Root, name, _ string) (*os.File, error) {
+	return root.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+}

@@ -102,7 +102,8 @@ func (r Resolver) compiler(t Target, sdk string) (CToolchain, error) {
 		}
 		hint := ""
 		if tr := triplet(t.Arch); tr != "" {
-			hint = fmt.Sprintf("install %s-gcc (Debian/Ubuntu: apt-get install gcc-%s), ", tr, tr)
+			d, _ := Debian(t.Arch)
+			hint = fmt.Sprintf("install %s-gcc (Debian/Ubuntu: apt-get install %s), ", tr, d.CrossGCC())
 		}
 		return CToolchain{}, fmt.Errorf("%w for %s: %sput zig on PATH, pass --cc %s=COMPILER, or --cgo=off if the packages work without cgo", ErrNoToolchain, t, hint, t)
 	case "windows":

@@ -16,6 +16,7 @@ import (
 type initFlags struct {
 	force, dryRun, json bool
 	dir, main           string
+	gonativeVersion     string // the gonative the workflow and the devcontainer install
 }
 
 func newInitCmd() *cobra.Command {
@@ -36,7 +37,12 @@ main packages, whether go.sum exists and whether a package needs cgo on Linux.
 
 Files are written atomically. An existing file with other content is never
 replaced without --force, which shows the diff; --dry-run writes nothing and
-shows what would be written.`,
+shows what would be written.
+
+The workflow and the devcontainer install the gonative that writes them, by its
+module version (a release, or the pseudo-version of a pushed commit); a development
+build ((devel), or +dirty: uncommitted changes) has none: name one with
+--gonative-version.`,
 		Example: `  gonative init docker
   gonative init docker --main ./cmd/server --dry-run
   gonative init ci -C ~/src/tool --force`,
@@ -53,6 +59,7 @@ shows what would be written.`,
 	pf.BoolVar(&fl.dryRun, "dry-run", false, "write nothing: print what would be written")
 	pf.StringVarP(&fl.dir, "dir", "C", ".", "the module's root directory")
 	pf.BoolVar(&fl.json, "json", false, "print the plan as JSON")
+	pf.StringVar(&fl.gonativeVersion, "gonative-version", "", "the gonative version the workflow and the devcontainer install (default: this gonative's own, when it is a module version)")
 	for _, k := range scaffold.Kinds {
 		sub := &cobra.Command{
 			Use:   string(k),
@@ -91,7 +98,11 @@ func runInit(cmd *cobra.Command, kind scaffold.Kind, fl initFlags) error {
 	if err != nil {
 		return fail(err)
 	}
-	files, err := scaffold.Render(kind, m, scaffold.Options{Main: fl.main})
+	gv := fl.gonativeVersion
+	if gv == "" {
+		gv = Version()
+	}
+	files, err := scaffold.Render(kind, m, scaffold.Options{Main: fl.main, GonativeVersion: gv})
 	if err != nil {
 		return fail(err)
 	}

@@ -9,6 +9,9 @@ import (
 	"io/fs"
 	"strings"
 	"text/template"
+
+	"github.com/gonative/gonative/internal/build"
+	"golang.org/x/mod/semver"
 )
 
 // Kind is a kind of file set that init writes.
@@ -37,6 +40,48 @@ type Options struct {
 	// path or a directory such as ./cmd/name. Empty means the only main package, or
 	// the one at the module root.
 	Main string
+	// GonativeVersion is the version of gonative the workflow and the devcontainer
+	// install (CI, Devcontainer): a module version the proxy serves, such as the
+	// version of the gonative that writes them. A development build has none.
+	GonativeVersion string
+}
+
+// GonativePackage is the package the generated files install gonative from.
+const GonativePackage = "github.com/gonative/gonative/cmd/gonative"
+
+// ErrNoGonativeVersion is returned by Render for a workflow or a devcontainer without
+// a gonative version that go install can fetch.
+var ErrNoGonativeVersion = errors.New("no gonative version to install")
+
+// VersionError says why a gonative version cannot be installed by the generated files.
+type VersionError struct {
+	Version string // as given; "" or "(devel)" for a development build
+	Reason  string
+}
+
+func (e *VersionError) Error() string {
+	return fmt.Sprintf("%s %q: %s: pass --gonative-version with a release (vX.Y.Z) or the pseudo-version of a pushed commit (go list -m %s@COMMIT prints it)",
+		ErrNoGonativeVersion, e.Version, e.Reason, "github.com/gonative/gonative")
+}
+
+// Is makes errors.Is(err, ErrNoGonativeVersion) true.
+func (e *VersionError) Is(target error) bool { return target == ErrNoGonativeVersion }
+
+// checkGonativeVersion accepts a module version that go install can fetch: a
+// canonical semantic version (a release or a pseudo-version), without build metadata
+// (a "+dirty" build has uncommitted changes nobody else can fetch).
+func checkGonativeVersion(v string) error {
+	switch {
+	case v == "" || v == "(devel)":
+		return &VersionError{v, "this gonative is a development build, with no module version"}
+	case !semver.IsValid(v):
+		return &VersionError{v, "not a module version"}
+	case semver.Build(v) != "":
+		return &VersionError{v, "built from a checkout with uncommitted changes"}
+	case semver.Canonical(v) != v:
+		return &VersionError{v, "not a module version (not canonical: " + semver.Canonical(v) + ")"}
+	}
+	return nil
 }
 
 // ErrNoMain is returned by Render for a Docker image of a module without main package.
@@ -62,6 +107,28 @@ type data struct {
 	// DevImage is the devcontainer image; ModVolume and CacheVolume name its volumes.
 	DevImage, ModVolume, CacheVolume string
 	Targets                          ciTargets
+	// Toolchains are Debian's C toolchains of the image's platforms (Docker, cgo).
+	Toolchains []toolchain
+	// GonativePackage and GonativeVersion are what go install fetches (CI, Devcontainer).
+	GonativePackage, GonativeVersion string
+	Actions                          actions // the actions the workflow uses (CI)
+}
+
+// toolchain is Debian's C toolchain for a GOARCH the image is built for.
+type toolchain struct {
+	GoArch string
+	build.DebianToolchain
+}
+
+// imageToolchains are Debian's C toolchains of linuxTargets, from build's table.
+func imageToolchains() []toolchain {
+	var out []toolchain
+	for _, t := range linuxTargets {
+		if d, ok := build.Debian(t.Arch); ok {
+			out = append(out, toolchain{t.Arch, d})
+		}
+	}
+	return out
 }
 
 // ciTargets are the gonative build targets of each CI runner.
@@ -69,7 +136,12 @@ type ciTargets struct{ LinuxAMD64, LinuxARM64, DarwinARM64 string }
 
 // Render fills the templates of kind with what m says.
 func Render(kind Kind, m *Module, o Options) ([]File, error) {
-	d := data{Module: m, Cgo: m.NeedsCgo()}
+	d := data{Module: m, Cgo: m.NeedsCgo(), GonativePackage: GonativePackage, GonativeVersion: o.GonativeVersion, Actions: workflowActions}
+	if kind == CI || kind == Devcontainer {
+		if err := checkGonativeVersion(o.GonativeVersion); err != nil {
+			return nil, err
+		}
+	}
 	for _, p := range m.Programs {
 		d.Dirs = append(d.Dirs, p.Dir)
 	}
@@ -80,6 +152,7 @@ func Render(kind Kind, m *Module, o Options) ([]File, error) {
 			return nil, err
 		}
 		d.Main = p
+		d.Toolchains = imageToolchains()
 		df, err := execute("Dockerfile.tmpl", d)
 		if err != nil {
 			return nil, err
@@ -91,8 +164,10 @@ func Render(kind Kind, m *Module, o Options) ([]File, error) {
 		return []File{{"Dockerfile", df, 0o644}, {".dockerignore", di, 0o644}}, nil
 	case Devcontainer:
 		d.DevImage = "mcr.microsoft.com/devcontainers/go:1-" + langVersion(m.GoVersion()) + "-bookworm"
-		d.ModVolume = volumeName(m.Name()) + "-gomodcache"
-		d.CacheVolume = volumeName(m.Name()) + "-gocache"
+		// ${devcontainerId} is the devcontainer's own id (the devcontainer spec's
+		// variable): the project name alone collides between projects.
+		d.ModVolume = volumeName(m.Name()) + "-gomodcache-${devcontainerId}"
+		d.CacheVolume = volumeName(m.Name()) + "-gocache-${devcontainerId}"
 		b, err := execute("devcontainer.json.tmpl", d)
 		if err != nil {
 			return nil, err

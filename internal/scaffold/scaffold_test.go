@@ -89,6 +89,36 @@ func stripLineComments(b []byte) []byte {
 	return []byte(strings.Join(out, "\n"))
 }
 
+func TestGonativeVersion(t *testing.T) {
+	for _, tc := range []struct {
+		v    string
+		want string // "" for accepted, else a part of the error
+	}{
+		{"v0.4.1", ""},
+		{"v1.2.3-rc.1", ""},
+		{"v0.0.0-20261206161627-815d524abcde", ""},
+		{"", "development build"},
+		{"(devel)", "development build"},
+		{"v0.0.0-20261206161627-815d524abcde+dirty", "uncommitted changes"},
+		{"latest", "not a module version"},
+		{"v1.2", "not canonical"},
+		{"v1.2.3\nrun: curl", "not a module version"},
+	} {
+		err := checkGonativeVersion(tc.v)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%q: %v", tc.v, err)
+		case tc.want != "" && (!errors.Is(err, ErrNoGonativeVersion) || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%q: %v, want ErrNoGonativeVersion saying %q", tc.v, err, tc.want)
+		}
+		for _, k := range []Kind{CI, Devcontainer} {
+			if _, err := Render(k, twoMains, Options{GonativeVersion: tc.v}); (err == nil) != (tc.want == "") {
+				t.Errorf("Render(%s) with gonative %q: %v", k, tc.v, err)
+			}
+		}
+	}
+}
+
 func TestRender(t *testing.T) {
 	cgo := &Module{Path: "example.com/answer", Go: "1.22", HasSum: true, Programs: []Program{
 		{Package: "example.com/answer", Name: "answer", Dir: ".", Cgo: []string{"example.com/answer"}, PkgConfig: []string{"sqlite3"}},
@@ -100,7 +130,14 @@ func TestRender(t *testing.T) {
 	df := string(files[0].Data)
 	for _, w := range []string{
 		"ARG BASE_IMAGE=gcr.io/distroless/base-debian12:nonroot",
-		`"gcc-$triplet" "libc6-dev:$TARGETARCH"`,
+		// Debian's package names, from build's table: no "_" in a package name.
+		"amd64) triplet=x86_64-linux-gnu debarch=amd64 cross=gcc-x86-64-linux-gnu ;;",
+		"arm64) triplet=aarch64-linux-gnu debarch=arm64 cross=gcc-aarch64-linux-gnu ;;",
+		`set -- "$cross" "libc6-dev:$debarch"`,
+		"set -- gcc libc6-dev;",
+		"FROM --platform=$TARGETPLATFORM ${BASE_IMAGE}",
+		"buildah build --build-arg BUILDPLATFORM=",
+		"podman build --build-arg BUILDPLATFORM=",
 		"ask pkg-config for sqlite3",
 		"source=go.sum,target=/src/go.sum",
 		"CGO_ENABLED=1",
@@ -112,8 +149,11 @@ func TestRender(t *testing.T) {
 	if strings.Contains(df, "CGO_ENABLED=0") {
 		t.Error("cgo Dockerfile turns cgo off")
 	}
+	if strings.Contains(df, "gcc-x86_64") || strings.Contains(df, "gcc-$triplet") {
+		t.Error("cgo Dockerfile asks Debian for a package named after the triplet: Debian package names have no _")
+	}
 	for _, k := range Kinds {
-		files, err := Render(k, twoMains, Options{Main: "one"})
+		files, err := Render(k, twoMains, Options{Main: "one", GonativeVersion: "v0.4.1"})
 		if err != nil {
 			t.Fatalf("%s: %v", k, err)
 		}
@@ -124,6 +164,16 @@ func TestRender(t *testing.T) {
 			if strings.HasSuffix(f.Path, ".json") && !json.Valid(stripLineComments(f.Data)) {
 				t.Errorf("%s is not JSON once its comments are removed:\n%s", f.Path, f.Data)
 			}
+		}
+	}
+	// The workflow and the devcontainer pin the gonative they install.
+	for _, k := range []Kind{CI, Devcontainer} {
+		files, err := Render(k, twoMains, Options{GonativeVersion: "v0.4.1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := string(files[0].Data); !strings.Contains(d, "go install github.com/gonative/gonative/cmd/gonative@v0.4.1") || strings.Contains(d, "@latest") {
+			t.Errorf("%s does not install gonative v0.4.1:\n%s", k, d)
 		}
 	}
 	if _, err := Render("podman", twoMains, Options{}); err == nil {
@@ -256,7 +306,7 @@ func FuzzRender(f *testing.F) {
 	f.Add("example.com/x/v2", "1.22.3", "go1.23.4", "x", false)
 	f.Add("github.com/a-b/c_d.e~f", "1.26rc1", "go1.26rc1", "c_d.e~f", true)
 	lines := func(k Kind, m *Module) []int {
-		files, err := Render(k, m, Options{})
+		files, err := Render(k, m, Options{GonativeVersion: "v0.4.1"})
 		if err != nil {
 			f.Fatal(err)
 		}
@@ -292,7 +342,7 @@ func FuzzRender(f *testing.F) {
 			m.Programs[0].Cgo = []string{path}
 		}
 		for _, k := range Kinds {
-			files, err := Render(k, m, Options{})
+			files, err := Render(k, m, Options{GonativeVersion: "v0.4.1"})
 			if err != nil {
 				t.Fatalf("%s: %v", k, err)
 			}
@@ -312,7 +362,7 @@ func FuzzRender(f *testing.F) {
 func BenchmarkRender(b *testing.B) {
 	for b.Loop() {
 		for _, k := range Kinds {
-			if _, err := Render(k, twoMains, Options{Main: "one"}); err != nil {
+			if _, err := Render(k, twoMains, Options{Main: "one", GonativeVersion: "v0.4.1"}); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -336,5 +386,53 @@ func BenchmarkReadModule(b *testing.B) {
 		if _, err := ReadModule(context.Background(), dir, ReadOptions{}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestPlanApplySymlinkedParents: in a cloned repository .devcontainer and .github may
+// be links to anywhere; init never writes through them, and writes through a link
+// that stays inside the module.
+func TestPlanApplySymlinkedParents(t *testing.T) {
+	base := t.TempDir()
+	dir, x, y := filepath.Join(base, "module"), filepath.Join(base, "X"), filepath.Join(base, "Y")
+	for _, d := range []string{dir, x, filepath.Join(y, "workflows"), filepath.Join(dir, "ci")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	os.Symlink(x, filepath.Join(dir, ".devcontainer")) // .devcontainer -> /X
+	os.Symlink("../Y", filepath.Join(dir, ".github"))  // .github -> ../Y
+	for _, f := range []File{
+		{".devcontainer/devcontainer.json", []byte("{}\n"), 0o644},
+		{".github/workflows/build.yml", []byte("name: build\n"), 0o644},
+	} {
+		ch, err := Plan(dir, []File{f}, true)
+		if err == nil {
+			err = Apply(ch)
+		}
+		if err == nil {
+			t.Errorf("%s: written through a link out of the module", f.Path)
+		}
+	}
+	for _, d := range []string{x, y, filepath.Join(y, "workflows")} {
+		if entries, _ := os.ReadDir(d); len(entries) > 0 && d != y {
+			t.Errorf("%s: written outside the module: %v", d, entries)
+		}
+	}
+	if entries, _ := os.ReadDir(y); len(entries) != 1 {
+		t.Errorf("%s holds %d entries, want workflows only", y, len(entries))
+	}
+	// A link inside the module is followed.
+	os.Remove(filepath.Join(dir, ".github"))
+	os.Symlink("ci", filepath.Join(dir, ".github"))
+	ch, err := Plan(dir, []File{{".github/workflows/build.yml", []byte("name: build\n"), 0o644}}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Apply(ch); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "ci", "workflows", "build.yml")); err != nil || string(b) != "name: build\n" {
+		t.Errorf("ci/workflows/build.yml = %q, %v", b, err)
 	}
 }

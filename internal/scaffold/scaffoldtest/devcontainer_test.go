@@ -63,7 +63,7 @@ func TestDevcontainer(t *testing.T) {
 	schema := compileSchema(t)
 	for _, f := range fixtures {
 		t.Run(f.name, func(t *testing.T) {
-			_, m, files := f.render(t, scaffold.Devcontainer, scaffold.Options{})
+			_, m, files := f.render(t, scaffold.Devcontainer, scaffold.Options{GonativeVersion: "v0.4.1"})
 			raw := files[".devcontainer/devcontainer.json"]
 			if !bytes.Contains(raw, []byte("//")) {
 				t.Error("no comments: every setting should say why it is there")
@@ -102,6 +102,16 @@ func TestDevcontainer(t *testing.T) {
 			}
 			if targets["/go/pkg/mod"] != "volume" || targets["/home/vscode/.cache/go-build"] != "volume" {
 				t.Errorf("mounts %+v: want volumes for the module and build caches", dc.Mounts)
+			}
+			// Named volumes are global to the Docker host: the devcontainer's id keeps
+			// two projects of the same name apart.
+			for _, mt := range dc.Mounts {
+				if mt.Type == "volume" && !strings.Contains(mt.Source, "${devcontainerId}") {
+					t.Errorf("volume %q: two projects named %s would share it (want ${devcontainerId} in the name)", mt.Source, m.Name())
+				}
+			}
+			if !strings.Contains(dc.PostCreateCommand, "go install github.com/gonative/gonative/cmd/gonative@v0.4.1 ") {
+				t.Errorf("postCreateCommand %q: want gonative installed at the pinned v0.4.1", dc.PostCreateCommand)
 			}
 			if dc.RemoteUser == "" || dc.RemoteUser == "root" {
 				t.Errorf("remoteUser %q", dc.RemoteUser)

@@ -67,8 +67,10 @@ func TestDockerfile(t *testing.T) {
 			if b.Platform != "$BUILDPLATFORM" {
 				t.Errorf("builder platform %q, want $BUILDPLATFORM", b.Platform)
 			}
-			if final.Platform != "" {
-				t.Errorf("final stage pins platform %q", final.Platform)
+			// buildah and podman resolve a final FROM without --platform for the
+			// build platform after a $BUILDPLATFORM stage.
+			if final.Platform != "$TARGETPLATFORM" {
+				t.Errorf("final stage platform %q, want $TARGETPLATFORM", final.Platform)
 			}
 			if strings.Contains(string(df), "linux/amd64\n") || strings.Contains(string(df), "--platform=linux") {
 				t.Error("Dockerfile pins a platform")
@@ -147,15 +149,15 @@ func TestDockerfile(t *testing.T) {
 				// by Debian's packages, and only when missing.
 				var cc *instructions.RunCommand
 				for _, r := range runs {
-					if strings.Contains(strings.Join(r.CmdLine, " "), "gcc-$triplet") {
+					if strings.Contains(strings.Join(r.CmdLine, " "), "apt-get install") {
 						cc = r
 					}
 				}
 				if cc == nil {
-					t.Fatal("cgo: no step installs gcc-$triplet")
+					t.Fatal("cgo: no step installs a C compiler")
 				}
 				line := strings.Join(cc.CmdLine, " ")
-				for _, w := range []string{"libc6-dev:$TARGETARCH", "aarch64-linux-gnu", "x86_64-linux-gnu", "dpkg --add-architecture"} {
+				for _, w := range []string{"libc6-dev:$debarch", "aarch64-linux-gnu", "x86_64-linux-gnu", "gcc-x86-64-linux-gnu", "gcc-aarch64-linux-gnu", "dpkg --add-architecture"} {
 					if !strings.Contains(line, w) {
 						t.Errorf("cgo toolchain step lacks %s", w)
 					}
