@@ -4,11 +4,14 @@ package scaffold
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/gonative/gonative/internal/atomicfile"
 )
 
 // A FIFO where go.mod or a generated file would be is an error, never a read that hangs.
@@ -17,7 +20,7 @@ func TestFIFO(t *testing.T) {
 	if err := syscall.Mkfifo(filepath.Join(dir, "go.mod"), 0o644); err != nil {
 		t.Skip(err)
 	}
-	if _, err := ReadModule(context.Background(), dir, ReadOptions{}); err == nil || !strings.Contains(err.Error(), "go.mod: not a regular file") {
+	if _, err := ReadModule(context.Background(), dir, ReadOptions{}); !errors.Is(err, atomicfile.ErrNotRegular) || !strings.Contains(err.Error(), "go.mod") {
 		t.Errorf("go.mod FIFO: %v", err)
 	}
 	os.Remove(filepath.Join(dir, "go.mod"))

@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/gonative/gonative/internal/atomicfile"
 	"github.com/gonative/gonative/internal/build"
 	"golang.org/x/mod/modfile"
 )
@@ -195,15 +196,9 @@ func pkgDir(modPath, importPath string) string {
 	return importPath
 }
 
-// readRegular reads a regular file; anything else (a FIFO, a device, a directory) is an
-// error that names it, so a read never hangs.
+// readRegular reads a regular file of at most 16 MiB through one non-blocking,
+// type-checked open; anything else (a FIFO, a device, a directory, even one swapped in
+// after a look) is an error that names it, so a read never hangs.
 func readRegular(name string) ([]byte, error) {
-	fi, err := os.Stat(name)
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file (%s)", name, fi.Mode().Type())
-	}
-	return os.ReadFile(name)
+	return atomicfile.ReadFile(name, 16<<20)
 }
