@@ -663,6 +663,9 @@ func writeISA(kv func(k, v string), s *exe.Slice, r *isa.Report) {
 		if e.Guarded {
 			t += ", when the CPU has it (behind a run-time check)"
 		}
+		if e.Doubtful() {
+			t += ", doubtful: most likely data decoded as code, no verdict rests on it (isa note)"
+		}
 		kv("uses", t)
 	}
 	if v := r.Rosetta; v != nil {

@@ -185,7 +185,7 @@ type Extension struct {
 	// Confidence says how sure the scan is that the class is in the code (x86-64):
 	// ConfidenceConfirmed, ConfidenceDoubtful (no verdict rests on it) or
 	// ConfidenceSweep; empty for arm64 (fixed-width code does not desynchronise).
-	Confidence string `json:"confidence,omitempty"`
+	Confidence Confidence `json:"confidence,omitempty"`
 	// ConfirmedAt is the use that decodes as code from its function's start.
 	ConfirmedAt Addr `json:"confirmed_at,omitempty"`
 	// ConfirmedFunc is the start of the function ConfirmedAt was decoded from.

@@ -20,19 +20,23 @@ import (
 // use outside every function the file names proves nothing either way (a Go program's
 // .eh_frame covers only its C code): the class then keeps the sweep's word.
 
-// Confidences of an extension (Extension.Confidence).
+// Confidence says how sure the scan is that an instruction class is in the code
+// (Extension.Confidence).
+type Confidence string
+
+// Confidences of an extension.
 const (
 	// ConfidenceConfirmed: a use decodes as code from the start of a function the
 	// file names, away from undecodable bytes (Extension.ConfirmedAt).
-	ConfidenceConfirmed = "confirmed"
+	ConfidenceConfirmed Confidence = "confirmed"
 	// ConfidenceDoubtful: every use checked lies outside the functions, in data the
 	// file marks, off the instruction boundaries of its function or among
 	// undecodable bytes (Extension.Doubt says which): most likely data decoded as
 	// code. No verdict rests on it.
-	ConfidenceDoubtful = "doubtful"
+	ConfidenceDoubtful Confidence = "doubtful"
 	// ConfidenceSweep: the file names no functions, so the use is the linear sweep's
 	// reading alone.
-	ConfidenceSweep = "sweep"
+	ConfidenceSweep Confidence = "sweep"
 )
 
 // nearCode is how far before and after a use the decoding from the function start

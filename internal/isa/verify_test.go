@@ -39,8 +39,8 @@ func TestVerifyX86(t *testing.T) {
 		b     []byte
 		funcs func([]Span) []Span
 		data  func([]Span) []Span
-		want  string // the AVX-512 class's confidence
-		runs  string // the Rosetta verdict
+		want  Confidence // the AVX-512 class's confidence
+		runs  string     // the Rosetta verdict
 	}{
 		{"jump table in a function", cat(tableFn), nil, nil, ConfidenceDoubtful, RunsYes},
 		{"real AVX-512", nil, nil, nil, ConfidenceConfirmed, RunsMayCrash},
