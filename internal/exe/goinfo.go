@@ -34,6 +34,11 @@ type GoInfo struct {
 	// Pclntab is the Go release range the function table's format stands for
 	// ("go1.20 or later"); empty when no pclntab was found.
 	Pclntab string `json:"pclntab,omitempty"`
+	// LinkShared is true for a program built with -linkshared: it imports the Go
+	// runtime from a Go shared library (-buildmode=shared), so whether cgo is linked,
+	// the Go release and the runtime's CPU level are that library's facts, not this
+	// file's (Cgo is then null unless the pclntab shows runtime/cgo).
+	LinkShared bool `json:"linkshared,omitempty"`
 }
 
 // Module is a module dependency from the build info.
@@ -257,7 +262,9 @@ const amd64CPUMessage = "This program can only be run on AMD64 processors with v
 // GOAMD64 and the message with it). Call it after readGo, before the instruction scan.
 func inferGOAMD64(s *Slice) {
 	g := s.Go
-	if g == nil || g.SettingsKnown() || g.Pclntab == "" || s.ra == nil {
+	// A -linkshared program's runtime, whose start-up check carries the message, is
+	// in the Go shared library it loads: its absence here says nothing.
+	if g == nil || g.SettingsKnown() || g.Pclntab == "" || s.ra == nil || g.LinkShared {
 		return
 	}
 	if s.Arch != "amd64" && s.Arch != "arm64" {
@@ -433,7 +440,7 @@ const LinkSharedNote = "built with -linkshared: the Go runtime and packages it u
 // in a Go shared library it needs (libstd.so). Such a program imports the runtime's
 // symbols from its libraries: an undefined dynamic symbol named runtime.*.
 func reconcileLinkShared(s *Slice) {
-	if s.Go == nil || s.Go.Cgo == nil || *s.Go.Cgo || s.ra == nil {
+	if s.Go == nil || s.ra == nil {
 		return
 	}
 	foreign := false
@@ -442,6 +449,10 @@ func reconcileLinkShared(s *Slice) {
 	}
 	if !foreign || !elfImportsRuntime(s.ra, s.Size) {
 		return
+	}
+	s.Go.LinkShared = true
+	if s.Go.Cgo == nil || *s.Go.Cgo {
+		return // runtime/cgo in this file's own pclntab settles it
 	}
 	s.Go.Cgo = nil
 	s.Go.Sources["cgo"] = "unknown: built with -linkshared: runtime/cgo, when linked, is in a Go shared library it loads, not in this file's pclntab"

@@ -707,6 +707,16 @@ void morestack(void) {}
 			if tt.unknown && (!strings.Contains(s.Go.Sources["cgo"], "-linkshared") || len(s.Notes) != 1) {
 				t.Errorf("sources %q notes %q", s.Go.Sources, s.Notes)
 			}
+			if s.Go.LinkShared != tt.unknown {
+				t.Errorf("LinkShared %v, want %v", s.Go.LinkShared, tt.unknown)
+			}
+			// The runtime's CPU check message is in the library: its absence here
+			// infers no GOAMD64.
+			s.Go.Pclntab, s.Arch = "go1.20 or later", "amd64"
+			inferGOAMD64(s)
+			if _, ok := s.Go.Settings["GOAMD64"]; ok == tt.unknown {
+				t.Errorf("GOAMD64 inferred %v (%q), want %v", ok, s.Go.Sources["GOAMD64"], !tt.unknown)
+			}
 		})
 	}
 }

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"debug/elf"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/gonative/gonative/internal/cli"
+	"github.com/gonative/gonative/internal/fixture"
+)
+
+// TestLinkSharedGo119 reads a Go shared library and a -linkshared program as Debian's
+// Go 1.19 builds them (issue 27.5; no published file of either was found in Debian
+// bookworm or npm): libstd.so, the whole standard library with runtime/cgo, has Go
+// notes and no build info; the program has a pclntab of its own packages and imports
+// the runtime from libstd.so. inspect calls the library Go with its cgo; the
+// program's cgo, Go release and CPU level are the library's, so they are null with
+// the reason (never false, never the v1 a missing runtime message would suggest),
+// and --expect linux/amd64:cgo=0 is unmet. The facts are checked first with
+// debug/elf: the library's .note.go.pkg-list lists runtime/cgo, the program needs
+// libstd.so and imports runtime.* symbols.
+func TestLinkSharedGo119(t *testing.T) {
+	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {
+		t.Skipf("Go 1.19's -buildmode=shared is built here on linux/amd64 only (this is %s/%s)", runtime.GOOS, runtime.GOARCH)
+	}
+	prog, lib := fixture.LinkShared(t, fixture.Hello)
+
+	// Ground truth, without gonative's reader.
+	lf, err := elf.Open(lib)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkgs := lf.Section(".note.go.pkg-list")
+	if pkgs == nil || lf.Section(".note.go.abihash") == nil || lf.Section(".go.buildinfo") != nil {
+		t.Fatalf("%s: want Go notes and no build info", lib)
+	}
+	b, err := pkgs.Data()
+	lf.Close()
+	if err != nil || !bytes.Contains(b, []byte("\nruntime/cgo\n")) {
+		t.Fatalf("%s: .note.go.pkg-list does not list runtime/cgo (%v)", lib, err)
+	}
+	pf, err := elf.Open(prog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	needed, _ := pf.ImportedLibraries()
+	syms, _ := pf.ImportedSymbols()
+	pf.Close()
+	importsRuntime := false
+	for _, s := range syms {
+		importsRuntime = importsRuntime || strings.HasPrefix(s.Name, "runtime.")
+	}
+	if !strings.Contains(strings.Join(needed, " "), "libstd.so") || !importsRuntime {
+		t.Fatalf("%s: needs %q, imports runtime.*: %v", prog, needed, importsRuntime)
+	}
+
+	type goInfo struct {
+		Version    *string           `json:"version"`
+		Cgo        *bool             `json:"cgo"`
+		Settings   map[string]string `json:"settings"`
+		Sources    map[string]string `json:"sources"`
+		LinkShared bool              `json:"linkshared"`
+	}
+	read := func(path string) (*goInfo, []string) {
+		t.Helper()
+		var stdout, stderr bytes.Buffer
+		if code := cli.Run(context.Background(), []string{"inspect", "--json", path}, strings.NewReader(""), &stdout, &stderr); code != 0 {
+			t.Fatalf("inspect --json %s: exit %d: %s", path, code, stderr.String())
+		}
+		var out struct {
+			Slices []struct {
+				Go    *goInfo  `json:"go"`
+				Notes []string `json:"notes"`
+			} `json:"slices"`
+		}
+		if err := json.Unmarshal(stdout.Bytes(), &out); err != nil || len(out.Slices) != 1 {
+			t.Fatalf("inspect --json %s: %v\n%s", path, err, stdout.String())
+		}
+		return out.Slices[0].Go, out.Slices[0].Notes
+	}
+
+	g, _ := read(lib)
+	if g == nil {
+		t.Fatalf("libstd.so: not Go")
+	}
+	if g.Version == nil || !strings.HasPrefix(*g.Version, "go1.19") || g.Cgo == nil || !*g.Cgo || g.LinkShared {
+		t.Errorf("libstd.so: version %v cgo %v linkshared %v, want go1.19.x, true, false (sources %q)", fmtString(g.Version), fmtBool(g.Cgo), g.LinkShared, g.Sources)
+	}
+
+	check := func(what string) {
+		t.Helper()
+		g, notes := read(prog)
+		switch {
+		case g == nil:
+			t.Fatalf("%s: the program is not Go", what)
+		case g.Cgo != nil || !strings.Contains(g.Sources["cgo"], "-linkshared"):
+			t.Errorf("%s: cgo %s (%q), want null with the -linkshared reason", what, fmtBool(g.Cgo), g.Sources["cgo"])
+		case !g.LinkShared || !strings.Contains(strings.Join(notes, "\n"), "-linkshared"):
+			t.Errorf("%s: linkshared %v, notes %q", what, g.LinkShared, notes)
+		case g.Settings["GOAMD64"] != "":
+			t.Errorf("%s: GOAMD64=%s inferred (%q) from a runtime that is not in the file", what, g.Settings["GOAMD64"], g.Sources["GOAMD64"])
+		case g.Version != nil && !strings.HasPrefix(*g.Version, "go1.19"):
+			t.Errorf("%s: version %s", what, *g.Version)
+		}
+	}
+	check("program alone")
+
+	var stdout, stderr bytes.Buffer
+	code := cli.Run(context.Background(), []string{"inspect", "--host", "linux/amd64", "--expect", "linux/amd64:cgo=0", prog}, strings.NewReader(""), &stdout, &stderr)
+	if code != 3 || !strings.Contains(stdout.String(), "UNMET") || !strings.Contains(stdout.String(), "unknown") {
+		t.Errorf("--expect linux/amd64:cgo=0: exit %d, want 3 with UNMET ... unknown:\n%s%s", code, stdout.String(), stderr.String())
+	}
+
+	// The library beside the program (and its RUNPATH's copy gone): inspect reads
+	// the program's own bytes, so its answer does not change.
+	dir := t.TempDir()
+	for _, p := range []string{prog, lib} {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, filepath.Base(p)), b, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	prog = filepath.Join(dir, "prog")
+	check("library beside the program")
+}
