@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"net/http"
 	"os"
@@ -517,31 +516,26 @@ func (l *storeLayer) Compressed() (io.ReadCloser, error) {
 		rc.Close()
 		return nil, fmt.Errorf("layer %s: %w: the blob has %d bytes, the manifest says %d", l.d.Digest, ErrCorrupt, size, l.d.Size)
 	}
-	return &verifyingReader{rc: rc, h: sha256.New(), want: l.d.Digest}, nil
+	return &verifyingReader{digestReader: newDigestReader(rc, l.d.Digest, l.d.Size, "its digest"), c: rc, want: l.d.Digest}, nil
 }
 
-// ErrCorrupt is wrapped by errors about blobs whose size or digest is not the one their
-// manifest gives.
-var ErrCorrupt = errors.New("corrupt blob")
-
+// verifyingReader reads a blob and fails at its end when its size or digest is not
+// the manifest's.
 type verifyingReader struct {
-	rc   io.ReadCloser
-	h    hash.Hash
+	*digestReader
+	c    io.Closer
 	want v1.Hash
 }
 
 func (v *verifyingReader) Read(p []byte) (int, error) {
-	n, err := v.rc.Read(p)
-	v.h.Write(p[:n])
-	if err == io.EOF {
-		if got := hex.EncodeToString(v.h.Sum(nil)); got != v.want.Hex {
-			return n, fmt.Errorf("layer %s: %w: its digest is sha256:%s", v.want, ErrCorrupt, got)
-		}
+	n, err := v.digestReader.Read(p)
+	if err != nil && err != io.EOF && errors.Is(err, ErrCorrupt) {
+		err = fmt.Errorf("layer %s: %w", v.want, err)
 	}
 	return n, err
 }
 
-func (v *verifyingReader) Close() error { return v.rc.Close() }
+func (v *verifyingReader) Close() error { return v.c.Close() }
 
 // marshal is json.Marshal for values that cannot fail.
 func marshal(v any) []byte {
