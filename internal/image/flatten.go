@@ -23,7 +23,7 @@ type Entry struct {
 	// RawLinkname is a hard link's target as written in the layer: relative to the
 	// root a layer is extracted into, so "../x" or "/x" leads outside it.
 	RawLinkname string
-	Layer    int    // the layer it comes from, 0 = the bottom layer
+	Layer       int // the layer it comes from, 0 = the bottom layer
 	// RawName is the name in the layer when it is not clean ("../etc/passwd",
 	// "/abs"): a naive extractor would write it elsewhere.
 	RawName string
