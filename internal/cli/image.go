@@ -224,7 +224,7 @@ func renderImageBuilt(w io.Writer, b *image.Built, wr *image.Written) {
 		if p.Problems() { // warnings alone do not stop the build
 			status, dig = "BAD", "(not built)"
 		}
-		fmt.Fprintf(w, "%-4s %-14s %s %s %s\n", status, p.Platform, dig, Quote(p.Binary), Quote(strings.Join(facts, ", ")))
+		fmt.Fprintf(w, "%-4s %-14s %s %s %s\n", status, Quote(p.Platform), dig, Quote(p.Binary), Quote(strings.Join(facts, ", ")))
 		for _, f := range p.Findings {
 			fmt.Fprintf(w, "     %s: %s\n", f.Severity, Quote(f.Message))
 		}
@@ -233,13 +233,13 @@ func renderImageBuilt(w io.Writer, b *image.Built, wr *image.Written) {
 		return
 	}
 	for _, r := range wr.Pushed {
-		fmt.Fprintf(w, "pushed %s\n", r)
+		fmt.Fprintf(w, "pushed %s\n", Quote(r))
 	}
 	if wr.OCILayout != "" {
-		fmt.Fprintf(w, "wrote OCI layout %s\n", wr.OCILayout)
+		fmt.Fprintf(w, "wrote OCI layout %s\n", Quote(wr.OCILayout))
 	}
 	if wr.Tarball != "" {
-		fmt.Fprintf(w, "wrote OCI archive %s\n", wr.Tarball)
+		fmt.Fprintf(w, "wrote OCI archive %s\n", Quote(wr.Tarball))
 	}
 }
 
@@ -318,7 +318,7 @@ func runInspectImages(cmd *cobra.Command, images, files []string, fl inspectFlag
 				b, _ := json.Marshal(map[string]string{"report": "image", "image": ref, "unmet": u})
 				fmt.Fprintf(stdout, "%s\n", b)
 			} else {
-				fmt.Fprintf(stdout, "%s: UNMET: %s\n", Quote(ref), u)
+				fmt.Fprintf(stdout, "%s: UNMET: %s\n", Quote(ref), Quote(u))
 			}
 		}
 	}
@@ -350,7 +350,7 @@ func writeImageFile(w io.Writer, f *image.File, fl inspectFlags) error {
 		return err
 	}
 	r := &inspect.Result{File: f.File, Verdict: f.Verdict}
-	prefix := fmt.Sprintf("%s [%s] ", Quote(f.Image), f.Platform)
+	prefix := fmt.Sprintf("%s [%s] ", Quote(f.Image), Quote(f.Platform))
 	if fl.verbose {
 		fmt.Fprintf(w, "%s(layer %d, %s)\n", prefix, f.Layer, f.LayerDigest)
 		saved := f.File.Path
@@ -372,7 +372,7 @@ func writeImagePlatform(w io.Writer, r *image.PlatformReport, fl inspectFlags) e
 		_, err = fmt.Fprintf(w, "%s\n", b)
 		return err
 	}
-	prefix := fmt.Sprintf("%s [%s]", Quote(r.Image), r.Platform)
+	prefix := fmt.Sprintf("%s [%s]", Quote(r.Image), Quote(r.Platform))
 	entry := strings.Join(append(append([]string{}, r.Entrypoint...), r.Cmd...), " ")
 	if entry == "" {
 		entry = "(none)"
@@ -381,7 +381,7 @@ func writeImagePlatform(w io.Writer, r *image.PlatformReport, fl inspectFlags) e
 	if user == "" {
 		user = "root (unset)"
 	}
-	runs := string(r.Runs)
+	runs := "unknown"
 	switch r.Runs {
 	case verdict.Native:
 		runs = "runs natively on " + r.Host
@@ -391,7 +391,7 @@ func writeImagePlatform(w io.Writer, r *image.PlatformReport, fl inspectFlags) e
 		runs = "does not run on " + r.Host
 	}
 	if r.Reason != "" {
-		runs += " (" + r.Reason + ")"
+		runs += " (" + Quote(r.Reason) + ")"
 	}
 	fmt.Fprintf(w, "%s: image %s, %d layers, %d files, %d executables, entrypoint %s, user %s => %s\n",
 		prefix, r.Digest, r.Layers, r.Files, r.Executables, Quote(entry), Quote(user), runs)
@@ -399,7 +399,7 @@ func writeImagePlatform(w io.Writer, r *image.PlatformReport, fl inspectFlags) e
 		fmt.Fprintf(w, "%s: ERROR: %s\n", prefix, Quote(r.Error))
 	}
 	for _, f := range r.Findings {
-		fmt.Fprintf(w, "%s: %s %s: %s\n", prefix, strings.ToUpper(f.Severity), f.Code, Quote(f.Message))
+		fmt.Fprintf(w, "%s: %s %s: %s\n", prefix, strings.ToUpper(f.Severity), Quote(f.Code), Quote(f.Message))
 	}
 	for _, u := range r.Unmet {
 		fmt.Fprintf(w, "%s: UNMET: %s\n", prefix, Quote(u))
