@@ -8,6 +8,9 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/vbauerster/mpb/v8"
@@ -290,6 +293,10 @@ func runInspectImages(cmd *cobra.Command, images, files []string, fl inspectFlag
 		}
 	}
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
+	if buildTTY(stderr) {
+		stop := registryProgress(stderr, &o.ReadOptions)
+		defer stop()
+	}
 	failed, found := false, false
 	for _, ref := range images {
 		em := image.Emitter{
@@ -405,4 +412,36 @@ func writeImagePlatform(w io.Writer, r *image.PlatformReport, fl inspectFlags) e
 		fmt.Fprintf(w, "%s: UNMET: %s\n", prefix, Quote(u))
 	}
 	return nil
+}
+
+// registryProgress shows, on the terminal w, the bytes received from registries
+// while they come (every half second, on one line it then clears). It returns the
+// function that stops it.
+func registryProgress(w io.Writer, o *image.ReadOptions) (stop func()) {
+	var n atomic.Int64
+	o.Progress = func(k int64) { n.Add(k) }
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(500 * time.Millisecond)
+		defer t.Stop()
+		shown := false
+		for {
+			select {
+			case <-done:
+				if shown {
+					fmt.Fprint(w, "\r\x1b[K")
+				}
+				return
+			case <-t.C:
+				if v := n.Load(); v > 0 {
+					fmt.Fprintf(w, "\r\x1b[Kfetching from the registry: %s", buildSize(v))
+					shown = true
+				}
+			}
+		}
+	}()
+	return func() { close(done); wg.Wait() }
 }

@@ -90,7 +90,7 @@ func WalkLayers(ctx context.Context, img v1.Image, fn func(*Entry) error, verifi
 			if errors.As(err, &le) {
 				return err
 			}
-			return &LayerError{Layer: i, Digest: d.Digest, Err: err}
+			return &LayerError{Layer: i, Digest: d.Digest, Err: registryError(err)}
 		}
 		if verified != nil {
 			if err := verified(i); err != nil {

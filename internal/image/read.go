@@ -210,7 +210,7 @@ func inspectPlatform(ctx context.Context, ref string, p Platform, o InspectOptio
 	rep.Host = o.Host.String()
 	cf, err := configFile(p.Image)
 	if err != nil {
-		rep.Error = fmt.Sprintf("config: %v", err)
+		rep.Error = fmt.Sprintf("config: %v", registryError(err))
 		rep.Runs, rep.Handler, rep.Reason = platformVerdict(rep, p.Platform, o.Host, ch)
 		return rep, nil
 	}

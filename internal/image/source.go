@@ -14,6 +14,7 @@ import (
 	"os"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -67,6 +68,12 @@ type ReadOptions struct {
 	Keychain authn.Keychain
 	// Transport is the HTTP transport for registries; nil means remote's default.
 	Transport http.RoundTripper
+	// Stall is how long a registry request may go without a byte moving before it is
+	// abandoned (ErrStalled); default DefaultStall.
+	Stall time.Duration
+	// Progress, when set, is told the bytes received from registries as they come
+	// (from several goroutines at once).
+	Progress func(n int64)
 }
 
 func (o ReadOptions) remote(ctx context.Context) []remote.Option {
@@ -74,11 +81,7 @@ func (o ReadOptions) remote(ctx context.Context) []remote.Option {
 	if kc == nil {
 		kc = authn.DefaultKeychain
 	}
-	opts := []remote.Option{remote.WithContext(ctx), remote.WithAuthFromKeychain(kc)}
-	if o.Transport != nil {
-		opts = append(opts, remote.WithTransport(o.Transport))
-	}
-	return opts
+	return []remote.Option{remote.WithContext(ctx), remote.WithAuthFromKeychain(kc), remote.WithTransport(o.transportFor())}
 }
 
 // Platform is one platform's image in an index (or the only image).
@@ -153,27 +156,27 @@ func openRemote(ctx context.Context, ref string, o ReadOptions) (*Opened, error)
 	}
 	desc, err := remote.Get(r, o.remote(ctx)...)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", ref, err)
+		return nil, fmt.Errorf("%s: %w", ref, registryError(err))
 	}
 	op := &Opened{Name: ref, Digest: desc.Digest, MediaType: desc.MediaType}
 	if desc.MediaType.IsIndex() {
 		idx, err := desc.ImageIndex()
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", ref, err)
+			return nil, fmt.Errorf("%s: %w", ref, registryError(err))
 		}
 		op.Platforms, err = indexPlatforms(idx, 0)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", ref, err)
+			return nil, fmt.Errorf("%s: %w", ref, registryError(err))
 		}
 		return op, nil
 	}
 	img, err := desc.Image()
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", ref, err)
+		return nil, fmt.Errorf("%s: %w", ref, registryError(err))
 	}
 	p, err := imagePlatform(img, desc.Digest, nil)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", ref, err)
+		return nil, fmt.Errorf("%s: %w", ref, registryError(err))
 	}
 	op.Platforms = []Platform{p}
 	return op, nil
@@ -229,7 +232,7 @@ func imagePlatform(img v1.Image, dig v1.Hash, p *v1.Platform) (Platform, error) 
 	if p != nil {
 		return Platform{Platform: *p, Digest: dig, Image: img}, nil
 	}
-	cf, err := img.ConfigFile()
+	cf, err := configFile(img)
 	if err != nil {
 		return Platform{}, fmt.Errorf("config of %s: %w", dig, err)
 	}

@@ -60,7 +60,7 @@ func Write(ctx context.Context, b *Built, o WriteOptions) (*Written, error) {
 				return w, fmt.Errorf("tag %q: %w", tag, err)
 			}
 			if err := push(ctx, ref, b.Index, o); err != nil {
-				return w, fmt.Errorf("push %s: %w", tag, err)
+				return w, fmt.Errorf("push %s: %w", tag, registryError(err))
 			}
 			w.Pushed = append(w.Pushed, ref.Context().Name()+"@"+b.Digest.String())
 		}
