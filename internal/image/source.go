@@ -14,6 +14,7 @@ import (
 	"os"
 	"path"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -21,7 +22,6 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/partial"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 )
 
@@ -239,27 +239,97 @@ func imagePlatform(img v1.Image, dig v1.Hash, p *v1.Platform) (Platform, error) 
 	return Platform{Platform: v1.Platform{OS: cf.OS, Architecture: cf.Architecture, Variant: cf.Variant}, Digest: dig, Image: img}, nil
 }
 
+// openDockerArchive reads a docker-archive (docker save's tar: manifest.json naming
+// a config and layer files, linked to each other as docker save does) as an image
+// whose manifest is made here: the config is known by its digest, an uncompressed
+// layer by its diff_id (its bytes are its tar), a compressed one by the digest of its
+// bytes; every read is then checked as a layout's is.
 func openDockerArchive(ref, file string) (*Opened, error) {
-	st, err := os.Stat(file)
+	s, err := openTarStore(file)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", ref, err)
+		return nil, fmt.Errorf("%s: not a docker-archive: %w", ref, err)
 	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file", ref)
-	}
-	img, err := tarball.Image(func() (io.ReadCloser, error) { return os.Open(file) }, nil)
+	op, err := dockerArchive(ref, s)
 	if err != nil {
+		s.f.Close()
 		return nil, fmt.Errorf("%s: not a docker-archive (a tar with manifest.json, as docker save writes): %w", ref, err)
 	}
-	dig, err := img.Digest()
+	op.close = s.f.Close
+	return op, nil
+}
+
+func dockerArchive(ref string, s *tarStore) (*Opened, error) {
+	raw, err := readSmall(s, "manifest.json", nil)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", ref, err)
+		return nil, err
 	}
-	p, err := imagePlatform(img, dig, nil)
+	var ms []struct {
+		Config string
+		Layers []string
+	}
+	if err := json.Unmarshal(raw, &ms); err != nil {
+		return nil, fmt.Errorf("manifest.json: %w", err)
+	}
+	if len(ms) != 1 {
+		return nil, fmt.Errorf("manifest.json lists %d images; one is read", len(ms))
+	}
+	cfgName, err := s.resolve(path.Clean(ms[0].Config))
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", ref, err)
+		return nil, fmt.Errorf("config: %w", err)
 	}
+	cfgRaw, err := readSmall(s, cfgName, nil)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	cf, err := v1.ParseConfigFile(bytes.NewReader(cfgRaw))
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", cfgName, err)
+	}
+	if len(cf.RootFS.DiffIDs) != len(ms[0].Layers) {
+		return nil, fmt.Errorf("the config lists %d layers, manifest.json %d", len(cf.RootFS.DiffIDs), len(ms[0].Layers))
+	}
+	cfgDigest, _, _ := v1.SHA256(bytes.NewReader(cfgRaw))
+	s.alias = map[string]string{"blobs/sha256/" + cfgDigest.Hex: cfgName}
+	m := &v1.Manifest{SchemaVersion: 2, MediaType: types.DockerManifestSchema2,
+		Config: v1.Descriptor{MediaType: types.DockerConfigJSON, Size: int64(len(cfgRaw)), Digest: cfgDigest}}
+	for i, l := range ms[0].Layers {
+		name, err := s.resolve(path.Clean(l))
+		if err != nil {
+			return nil, fmt.Errorf("layer %d: %w", i, err)
+		}
+		d, mt, err := s.layerDigest(name, cf.RootFS.DiffIDs[i])
+		if err != nil {
+			return nil, fmt.Errorf("layer %d: %w", i, err)
+		}
+		s.alias["blobs/sha256/"+d.Hex] = name
+		m.Layers = append(m.Layers, v1.Descriptor{MediaType: mt, Size: s.members[name][1], Digest: d})
+	}
+	rawM := marshal(m)
+	img, err := partial.CompressedToImage(&storeImage{s: s, raw: rawM, m: m})
+	if err != nil {
+		return nil, err
+	}
+	dig, _, _ := v1.SHA256(bytes.NewReader(rawM))
+	p := Platform{Platform: v1.Platform{OS: cf.OS, Architecture: cf.Architecture, Variant: cf.Variant}, Digest: dig, Image: img}
 	return &Opened{Name: ref, Digest: dig, MediaType: types.DockerManifestSchema2, Platforms: []Platform{p}}, nil
+}
+
+// layerDigest is the digest a docker-archive's layer file is known by: its diff_id
+// when it is an uncompressed tar (its bytes are then checked against it), else the
+// digest of its bytes (and the diff_id is checked when it is decompressed).
+func (s *tarStore) layerDigest(name string, diffID v1.Hash) (v1.Hash, types.MediaType, error) {
+	m := s.members[name]
+	head := make([]byte, 4)
+	n, _ := s.f.ReadAt(head, m[0])
+	head = head[:min(int64(n), m[1])]
+	if !bytes.HasPrefix(head, gzipMagic) && !bytes.HasPrefix(head, zstdMagic) {
+		return diffID, types.DockerUncompressedLayer, nil
+	}
+	h, _, err := v1.SHA256(io.NewSectionReader(s.f, m[0], m[1]))
+	if bytes.HasPrefix(head, zstdMagic) {
+		return h, types.OCILayerZStd, err
+	}
+	return h, types.DockerLayer, err
 }
 
 // A blobStore opens the blobs of an OCI layout, in a directory or an archive.
@@ -302,6 +372,8 @@ func (s dirStore) open(name string) (io.ReadCloser, int64, error) {
 type tarStore struct {
 	f       *os.File
 	members map[string][2]int64 // offset, size
+	links   map[string]string   // symbolic and hard links: name -> target member name
+	alias   map[string]string   // blob names a docker-archive's files are known by
 }
 
 type countingReader struct {
@@ -327,7 +399,7 @@ func openTarStore(file string) (*tarStore, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &tarStore{f: f, members: map[string][2]int64{}}
+	s := &tarStore{f: f, members: map[string][2]int64{}, links: map[string]string{}}
 	cr := &countingReader{r: f}
 	tr := tar.NewReader(cr)
 	for {
@@ -339,17 +411,58 @@ func openTarStore(file string) (*tarStore, error) {
 			f.Close()
 			return nil, fmt.Errorf("reading the archive: %w", err)
 		}
-		if h.Typeflag != tar.TypeReg || h.Size < 0 {
-			continue
-		}
 		name := strings.TrimPrefix(path.Clean("/"+h.Name), "/")
-		// Sparse members are not contiguous: they are not OCI blobs.
-		s.members[name] = [2]int64{cr.n, h.Size}
+		switch {
+		case h.Typeflag == tar.TypeSymlink:
+			// Relative to the link's directory, as docker save writes them.
+			s.links[name] = strings.TrimPrefix(path.Clean("/"+path.Join(path.Dir(name), h.Linkname)), "/")
+		case h.Typeflag == tar.TypeLink:
+			s.links[name] = strings.TrimPrefix(path.Clean("/"+h.Linkname), "/")
+		case h.Typeflag != tar.TypeReg || h.Size < 0 || isSparse(h):
+			// Sparse members are not contiguous: they are not blobs.
+		default:
+			s.members[name] = [2]int64{cr.n, h.Size}
+		}
 	}
 	return s, nil
 }
 
+// isSparse reports whether h is a sparse member (old GNU or PAX), whose bytes in the
+// archive are not its content.
+func isSparse(h *tar.Header) bool {
+	if h.Typeflag == tar.TypeGNUSparse {
+		return true
+	}
+	for k := range h.PAXRecords {
+		if strings.HasPrefix(k, "GNU.sparse.") {
+			return true
+		}
+	}
+	return false
+}
+
+// maxLinkHops bounds the links followed to reach one member, as Linux's 40.
+const maxLinkHops = 40
+
+// resolve follows links from name to a member's name, at most maxLinkHops of them.
+func (s *tarStore) resolve(name string) (string, error) {
+	for range maxLinkHops + 1 {
+		if _, ok := s.members[name]; ok {
+			return name, nil
+		}
+		t, ok := s.links[name]
+		if !ok {
+			return "", fmt.Errorf("%s: %w", name, os.ErrNotExist)
+		}
+		name = t
+	}
+	return "", fmt.Errorf("%s: more than %d links to follow", name, maxLinkHops)
+}
+
 func (s *tarStore) open(name string) (io.ReadCloser, int64, error) {
+	if a, ok := s.alias[name]; ok {
+		name = a
+	}
 	m, ok := s.members[name]
 	if !ok {
 		return nil, 0, fmt.Errorf("%s: %w", name, os.ErrNotExist)
@@ -469,6 +582,9 @@ type storeImage struct {
 	s   blobStore
 	raw []byte
 	m   *v1.Manifest
+
+	once     sync.Once
+	byDigest map[v1.Hash]int // the first layer of each digest
 }
 
 func (i *storeImage) MediaType() (types.MediaType, error) {
@@ -486,10 +602,15 @@ func (i *storeImage) RawConfigFile() ([]byte, error) {
 	return readSmall(i.s, name, &i.m.Config.Digest)
 }
 func (i *storeImage) LayerByDigest(h v1.Hash) (partial.CompressedLayer, error) {
-	for _, d := range i.m.Layers {
-		if d.Digest == h {
-			return &storeLayer{s: i.s, d: d}, nil
+	// partial asks for every layer by digest: an index keeps that linear.
+	i.once.Do(func() {
+		i.byDigest = make(map[v1.Hash]int, len(i.m.Layers))
+		for k := len(i.m.Layers) - 1; k >= 0; k-- {
+			i.byDigest[i.m.Layers[k].Digest] = k
 		}
+	})
+	if k, ok := i.byDigest[h]; ok {
+		return &storeLayer{s: i.s, d: i.m.Layers[k]}, nil
 	}
 	if i.m.Config.Digest == h {
 		return &storeLayer{s: i.s, d: i.m.Config}, nil

@@ -113,7 +113,7 @@ const maxZstdWindow = 64 << 20
 // want and size; diffID the digest of its tar, zero when unknown).
 func openLayerStream(rc io.ReadCloser, want v1.Hash, size int64, diffID v1.Hash) (*layerStream, error) {
 	s := &layerStream{rc: rc, stored: newDigestReader(rc, want, size, "its digest")}
-	br := bufio.NewReaderSize(s.stored, 64<<10)
+	br := bufio.NewReader(s.stored)
 	head, _ := br.Peek(4)
 	switch {
 	case bytes.HasPrefix(head, gzipMagic):
