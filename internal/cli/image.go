@@ -102,6 +102,11 @@ check failed (nothing was written).`,
 					}
 				}
 			}
+			// Every output is checked before anything is compiled.
+			wo := image.WriteOptions{Push: push, Tags: tags, OCILayout: ociLayout, Tarball: tarball}
+			if err := image.CheckOutputs(wo); err != nil {
+				return &ExitError{Code: ExitFailed, Err: err}
+			}
 			created, err := image.Epoch(os.Getenv)
 			if err != nil {
 				return &ExitError{Code: ExitFailed, Err: err}
@@ -133,7 +138,8 @@ check failed (nothing was written).`,
 			} else if !jsonOutput {
 				bo.Progress = buildPlainProgress(stderr)
 			}
-			b, err := image.Build(ctx, image.BuildOptions{Build: bo, Base: base, User: user, Created: created, Labels: lbl})
+			b, err := image.Build(ctx, image.BuildOptions{Build: bo, Base: base, User: user, Created: created, Labels: lbl,
+				Source: image.VCSSource(ctx, ".")})
 			if bp != nil {
 				bp.wait()
 			}
@@ -156,7 +162,6 @@ check failed (nothing was written).`,
 				}
 				return &ExitError{Code: ExitFailed, Err: err}
 			}
-			wo := image.WriteOptions{Push: push, Tags: tags, OCILayout: ociLayout, Tarball: tarball}
 			var pp *mpb.Progress
 			if push && buildTTY(stderr) {
 				pp = mpb.NewWithContext(ctx, mpb.WithOutput(stderr), mpb.WithWidth(40))

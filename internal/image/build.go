@@ -56,6 +56,9 @@ type BuildOptions struct {
 	BinDir string
 	// Labels are added to the OCI labels derived from the build.
 	Labels map[string]string
+	// Source is the repository the source comes from, for the
+	// org.opencontainers.image.source label (see VCSSource); none when empty.
+	Source string
 }
 
 // Epoch returns the time SOURCE_DATE_EPOCH names (reproducible-builds.org), or the
@@ -374,14 +377,14 @@ func labels(out *build.Output, f *exe.File, o BuildOptions) map[string]string {
 		"org.opencontainers.image.created": o.Created.Format(time.RFC3339),
 		"org.opencontainers.image.title":   path.Base(out.Package),
 	}
+	if o.Source != "" {
+		l["org.opencontainers.image.source"] = o.Source
+	}
 	if o.Base != "" && o.Base != BaseScratch && o.Base != BaseStatic {
 		l["org.opencontainers.image.base.name"] = o.Base
 	}
 	if len(f.Slices) == 1 && f.Slices[0].Go != nil {
 		g := f.Slices[0].Go
-		if g.Module != "" {
-			l["org.opencontainers.image.source"] = "https://" + g.Module
-		}
 		if g.ModuleVersion != "" && g.ModuleVersion != "(devel)" {
 			l["org.opencontainers.image.version"] = g.ModuleVersion
 		}

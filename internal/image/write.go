@@ -44,10 +44,72 @@ type Written struct {
 	Tarball   string   `json:"tarball,omitempty"`
 }
 
-// Write writes b where o says.
+// CheckOutputs checks, before anything is built, that every output o names can be
+// written: the references parse, the layout directory is new or empty, the archive
+// is a regular file or new, and their parent directories exist.
+func CheckOutputs(o WriteOptions) error {
+	if o.Push && len(o.Tags) == 0 {
+		return errors.New("--push needs a reference to push to: -t REGISTRY/REPO:TAG")
+	}
+	for _, tag := range o.Tags {
+		if _, err := name.ParseReference(tag); err != nil {
+			return fmt.Errorf("tag %q: %w", tag, err)
+		}
+	}
+	if o.OCILayout != "" {
+		if err := checkLayoutDir(o.OCILayout); err != nil {
+			return err
+		}
+		if err := checkParent("--oci-layout", o.OCILayout); err != nil {
+			return err
+		}
+	}
+	if o.Tarball != "" {
+		if st, err := os.Lstat(o.Tarball); err == nil && !st.Mode().IsRegular() {
+			return fmt.Errorf("--tarball %s: exists and is not a regular file", o.Tarball)
+		}
+		if err := checkParent("--tarball", o.Tarball); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkParent checks that the directory p goes into exists.
+func checkParent(flag, p string) error {
+	dir := filepath.Dir(filepath.Clean(p))
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return fmt.Errorf("%s %s: the directory %s does not exist", flag, p, dir)
+	}
+	return nil
+}
+
+// checkLayoutDir checks that dir does not exist or is an empty directory.
+func checkLayoutDir(dir string) error {
+	st, err := os.Lstat(dir)
+	if err != nil {
+		return nil
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("--oci-layout %s: exists and is not a directory", dir)
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	if len(ents) > 0 {
+		return fmt.Errorf("--oci-layout %s: the directory is not empty; name a new one", dir)
+	}
+	return nil
+}
+
+// Write writes b where o says (CheckOutputs first).
 func Write(ctx context.Context, b *Built, o WriteOptions) (*Written, error) {
 	if b.Index == nil {
 		return nil, errors.New("the image was not built")
+	}
+	if err := CheckOutputs(o); err != nil {
+		return nil, err
 	}
 	w := &Written{}
 	if o.Push {
@@ -139,17 +201,8 @@ func writeLayout(dir string, idx v1.ImageIndex, tags []string) error {
 // writeLayoutDir writes the layout into a new directory beside dir and renames it into
 // place, so that dir never holds half a layout.
 func writeLayoutDir(dir string, idx v1.ImageIndex, tags []string) error {
-	if st, err := os.Lstat(dir); err == nil {
-		if !st.IsDir() {
-			return fmt.Errorf("--oci-layout %s: exists and is not a directory", dir)
-		}
-		ents, err := os.ReadDir(dir)
-		if err != nil {
-			return err
-		}
-		if len(ents) > 0 {
-			return fmt.Errorf("--oci-layout %s: the directory is not empty; name a new one", dir)
-		}
+	if err := checkLayoutDir(dir); err != nil {
+		return err
 	}
 	tmp, err := os.MkdirTemp(filepath.Dir(filepath.Clean(dir)), "."+filepath.Base(dir)+".tmp*")
 	if err != nil {
