@@ -3,6 +3,9 @@ package image
 import (
 	"archive/tar"
 	"context"
+	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -117,5 +120,33 @@ func TestHardLinkAndGNUSparse(t *testing.T) {
 	}
 	if len(files) != 1 || files[0].Path != "/app" {
 		t.Errorf("files %+v", files)
+	}
+}
+
+// TestCorruptBase: image build's check of a base reads every base layer to its end and
+// verifies it: a corrupt layer is an error naming it, not a check passed on it.
+func TestCorruptBase(t *testing.T) {
+	prog := fixture.C(t, "gcc", "gcc", "int main(void){return 0;}\n")
+	f, err := exe.Inspect(context.Background(), prog, exe.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	interp := f.Slices[0].Interpreter
+	l := rawLayer(t, ent{name: strings.TrimPrefix(interp, "/"), mode: 0o755, data: "\x7fELF loader"})
+	ref, dir := layoutOf(t, handIndex([]v1.Platform{amd64}, handImage(t, amd64, v1.Config{}, l)))
+	d, _ := l.Digest()
+	blob := filepath.Join(dir, "blobs", "sha256", d.Hex)
+	b := readFile(t, blob)
+	b[len(b)-1] ^= 1 // the gzip trailer's last byte: after tar's end-of-archive marker
+	os.WriteFile(blob, b, 0o644)
+	op, err := Open(context.Background(), ref, ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer op.Close()
+	_, err = checkOnBase(context.Background(), amd64, op.Platforms[0].Image, "/app", f)
+	var le *LayerError
+	if !errors.As(err, &le) || le.Digest != d || !errors.Is(err, ErrCorrupt) {
+		t.Errorf("checkOnBase on a corrupt base: %v", err)
 	}
 }
