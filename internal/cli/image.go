@@ -155,12 +155,15 @@ check failed (nothing was written).`,
 					}
 					return &ExitError{Code: ExitFailed}
 				case errors.As(err, &ce):
+					// The problems, quoted, are on stdout.
 					renderImageBuilt(stdout, ce.Built, nil)
-					return &ExitError{Code: ExitProblems, Err: err}
+					return &ExitError{Code: ExitProblems, Err: errors.New("image check failed, nothing written (the problems are above)")}
 				case errors.As(err, &be):
 					renderBuild(stdout, paletteFor(stdout), be.Result)
+					return &ExitError{Code: ExitFailed, Err: err}
 				}
-				return &ExitError{Code: ExitFailed, Err: err}
+				// A base's errors hold what its registry or files say: one line.
+				return &ExitError{Code: ExitFailed, Err: errors.New(Quote(err.Error()))}
 			}
 			var pp *mpb.Progress
 			if push && buildTTY(stderr) {
@@ -175,7 +178,7 @@ check failed (nothing was written).`,
 			}
 			w, err := image.Write(ctx, b, wo)
 			if err != nil {
-				return &ExitError{Code: ExitFailed, Err: err}
+				return &ExitError{Code: ExitFailed, Err: errors.New(Quote(err.Error()))}
 			}
 			if jsonOutput {
 				enc := json.NewEncoder(stdout)
