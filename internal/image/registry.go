@@ -49,9 +49,17 @@ func (t *stallTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	alive()
-	resp.Body = &aliveBody{rc: resp.Body, alive: alive, progress: t.progress, done: func() { timer.Stop(); cancel(nil) }, ctx: ctx}
+	body := &aliveBody{rc: resp.Body, alive: alive, progress: t.progress, done: func() { timer.Stop(); cancel(nil) }, ctx: ctx}
+	if strings.Contains(req.URL.Path, "/manifests/") {
+		body.limit = maxManifest // manifests and indexes, as every source bounds them
+	}
+	resp.Body = body
 	return resp, nil
 }
+
+// ErrTooLarge is wrapped by the error of a manifest or index larger than a manifest
+// may be.
+var ErrTooLarge = errors.New("larger than a manifest may be")
 
 // aliveBody tells each byte that moves through it.
 type aliveBody struct {
@@ -61,10 +69,19 @@ type aliveBody struct {
 	done     func()
 	ctx      context.Context
 	once     sync.Once
+	limit    int64 // > 0: the most bytes the body may have
+	n        int64
 }
 
 func (b *aliveBody) Read(p []byte) (int, error) {
+	if b.limit > 0 && b.n+int64(len(p)) > b.limit+1 {
+		p = p[:b.limit+1-b.n]
+	}
 	n, err := b.rc.Read(p)
+	b.n += int64(n)
+	if b.limit > 0 && b.n > b.limit {
+		return 0, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, b.limit)
+	}
 	if n > 0 {
 		b.alive()
 		if b.progress != nil {

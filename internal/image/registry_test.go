@@ -1,6 +1,7 @@
 package image
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -84,5 +85,30 @@ func TestRegistryStalls(t *testing.T) {
 	var re *RegistryError
 	if !errors.As(err, &re) || re.Status != http.StatusNotFound {
 		t.Errorf("unknown tag: %#v", err)
+	}
+}
+
+// TestRegistryManifestBound: a registry manifest is read up to 8 MiB, as a layout's.
+func TestRegistryManifestBound(t *testing.T) {
+	big := append([]byte(`{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","x":"`), bytes.Repeat([]byte("a"), 64<<20)...)
+	big = append(big, `"}`...)
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.URL.Path, "/manifests/") {
+			w.Header().Set("Content-Type", "application/vnd.oci.image.manifest.v1+json")
+			w.Write(big)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer s.Close()
+	var err error
+	alloc := allocDuring(func() {
+		_, err = Open(context.Background(), strings.TrimPrefix(s.URL, "http://")+"/app:v1", ReadOptions{})
+	})
+	if !errors.Is(err, ErrTooLarge) {
+		t.Errorf("a 64 MiB manifest: %v", err)
+	}
+	if alloc > 48<<20 {
+		t.Errorf("%d MiB allocated to refuse a 64 MiB manifest", alloc>>20)
 	}
 }
