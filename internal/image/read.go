@@ -345,9 +345,23 @@ func inspectPlatform(ctx context.Context, ref string, p Platform, o InspectOptio
 			return err == nil && n.typ == tar.TypeReg
 		}
 	}
+	// What keeps a program from starting in this image (its loader, its glibc) is its
+	// verdict too: the image's libc, not the host's.
+	cannot := map[string]string{}
+	for _, f := range findings {
+		switch f.Code {
+		case "interpreter-missing", "glibc-missing", "glibc-too-old":
+			if _, ok := cannot[f.Path]; !ok {
+				cannot[f.Path] = f.Message
+			}
+		}
+	}
 	digests := layerDigests(p.Image)
 	for _, fd := range files {
 		v := judgeInImage(fd.file, ich, t, partial)
+		if why, ok := cannot[fd.path]; ok && v.Runs != verdict.No {
+			v = verdict.Verdict{Runs: verdict.No, Reason: why}
+		}
 		var ld v1.Hash
 		if fd.layer < len(digests) {
 			ld = digests[fd.layer]

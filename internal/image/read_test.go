@@ -305,10 +305,16 @@ func TestGLIBCTooOld(t *testing.T) {
 	ref, _ := layoutOf(t, handIndex([]v1.Platform{amd64}, img))
 	// In memory, and through a temporary file (the libc is read before it goes).
 	for _, mem := range []int64{0, 1024} {
-		reps, _ := inspectAll(t, ref, InspectOptions{MemBuffer: mem})
+		reps, files := inspectAll(t, ref, InspectOptions{MemBuffer: mem})
 		fd := finding(reps[0], "glibc-too-old")
 		if fd == nil || fd.Severity != Problem || !strings.Contains(fd.Message, "glibc 2.17") {
 			t.Errorf("MemBuffer %d: findings %+v", mem, reps[0].Findings)
+		}
+		// The program's own verdict reads the image's glibc, not the host's.
+		for _, f := range files {
+			if f.Path == "/prog" && (f.Verdict.Runs != verdict.No || !strings.Contains(f.Verdict.Reason, "glibc 2.17")) {
+				t.Errorf("MemBuffer %d: /prog verdict %+v", mem, f.Verdict)
+			}
 		}
 	}
 }
