@@ -241,3 +241,39 @@ func gunzip(t *testing.T, b []byte) []byte {
 	}
 	return out
 }
+
+// TestDockerArchiveLayers: a docker-archive's layer, stored as a tar or gzip'd, is
+// checked against the config's diff_id: another layer in its place is an error naming
+// the layer, and nothing from it is reported.
+func TestDockerArchiveLayers(t *testing.T) {
+	good, _ := imagetest.Layer(imagetest.Entry{Name: "app", Mode: 0o755, Data: []byte("\x7fELF\x02\x01\x01good")})
+	evil, _ := imagetest.Layer(imagetest.Entry{Name: "app", Mode: 0o755, Data: []byte("\x7fELF\x02\x01\x01evil")})
+	diff, _, _ := v1.SHA256(bytes.NewReader(gunzip(t, good)))
+	cfg := fmt.Sprintf(`{"os":"linux","architecture":"amd64","config":{"Entrypoint":["/app"]},"rootfs":{"type":"layers","diff_ids":[%q]}}`, diff)
+	for _, c := range []struct {
+		name  string
+		layer []byte
+		bad   bool
+	}{
+		{"tar", gunzip(t, good), false},
+		{"gzip", good, false},
+		{"another tar", gunzip(t, evil), true},
+		{"another gzip", evil, true},
+	} {
+		file := tarOf(t, t.TempDir(),
+			imagetest.Entry{Name: "manifest.json", Data: []byte(`[{"Config":"c.json","Layers":["l/layer.tar"]}]`)},
+			imagetest.Entry{Name: "c.json", Data: []byte(cfg)},
+			imagetest.Entry{Name: "l/layer.tar", Data: c.layer})
+		reps, files := inspectAll(t, PrefixDockerArchive+file, InspectOptions{})
+		r := reps[0]
+		if !c.bad {
+			if r.Error != "" || r.Files != 1 {
+				t.Errorf("%s: %q, %d files", c.name, r.Error, r.Files)
+			}
+			continue
+		}
+		if !strings.Contains(r.Error, "layer 0") || !strings.Contains(r.Error, "corrupt blob") || len(files) != 0 || r.Files != 0 {
+			t.Errorf("%s: error %q, files %+v, %d entries", c.name, r.Error, files, r.Files)
+		}
+	}
+}

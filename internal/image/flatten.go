@@ -51,8 +51,9 @@ func (e *LayerError) Unwrap() error { return e.Err }
 // holds the set of paths seen, never file contents.
 //
 // Every layer is read to the end of its blob, past tar's end-of-archive marker, and
-// its size and digest (the manifest's) and the digest of its tar (the config's
-// diff_id) are checked before the walk goes on to the layer below. What fn received
+// its size and digest (the manifest's; or, for a docker-archive's compressed layer,
+// the digest of its tar, the config's diff_id) are checked before the walk goes on to
+// the layer below. What fn received
 // from a layer is therefore unverified until then: when Walk returns a *LayerError
 // for layer i, every entry of layer i must be discarded (see WalkLayers).
 func Walk(ctx context.Context, img v1.Image, fn func(*Entry) error) error {
@@ -85,7 +86,14 @@ func WalkLayers(ctx context.Context, img v1.Image, fn func(*Entry) error, verifi
 				return &LayerError{Layer: i, Digest: d.Digest, Err: err}
 			}
 		}
-		if err := w.layer(ctx, i, layers[i], d, diffIDs[i], fn); err != nil {
+		// The manifest's digest of the stored bytes makes their tar what it is; the
+		// diff_id is checked (a second hash of every byte) only where that digest
+		// was computed here rather than given.
+		var diffID v1.Hash
+		if d.Annotations[annComputedDigest] == "true" {
+			diffID = diffIDs[i]
+		}
+		if err := w.layer(ctx, i, layers[i], d, diffID, fn); err != nil {
 			var le *LayerError
 			if errors.As(err, &le) {
 				return err
@@ -100,6 +108,11 @@ func WalkLayers(ctx context.Context, img v1.Image, fn func(*Entry) error, verifi
 	}
 	return nil
 }
+
+// annComputedDigest marks a layer descriptor whose digest was computed from the
+// bytes when they were opened (a compressed layer of a docker-archive), not given by
+// a manifest: it vouches for nothing, and the config's diff_id is checked instead.
+const annComputedDigest = "dev.gonative.computed-digest"
 
 // layerDescriptors returns the digest and size of each of img's n layers as its
 // manifest gives them, and each one's diff_id as its config gives it; zero where the

@@ -302,7 +302,11 @@ func dockerArchive(ref string, s *tarStore) (*Opened, error) {
 			return nil, fmt.Errorf("layer %d: %w", i, err)
 		}
 		s.alias["blobs/sha256/"+d.Hex] = name
-		m.Layers = append(m.Layers, v1.Descriptor{MediaType: mt, Size: s.members[name][1], Digest: d})
+		desc := v1.Descriptor{MediaType: mt, Size: s.members[name][1], Digest: d}
+		if d != cf.RootFS.DiffIDs[i] {
+			desc.Annotations = map[string]string{annComputedDigest: "true"}
+		}
+		m.Layers = append(m.Layers, desc)
 	}
 	rawM := marshal(m)
 	img, err := partial.CompressedToImage(&storeImage{s: s, raw: rawM, m: m})

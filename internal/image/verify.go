@@ -112,7 +112,12 @@ const maxZstdWindow = 64 << 20
 // openLayerStream opens rc (the stored bytes of a layer whose digest and size are
 // want and size; diffID the digest of its tar, zero when unknown).
 func openLayerStream(rc io.ReadCloser, want v1.Hash, size int64, diffID v1.Hash) (*layerStream, error) {
-	s := &layerStream{rc: rc, stored: newDigestReader(rc, want, size, "its digest")}
+	s := &layerStream{rc: rc}
+	if v, ok := rc.(*verifyingReader); ok && v.want == want && v.size == size {
+		s.stored = v.digestReader // the store checks these already: hash once
+	} else {
+		s.stored = newDigestReader(rc, want, size, "its digest")
+	}
 	br := bufio.NewReader(s.stored)
 	head, _ := br.Peek(4)
 	switch {
