@@ -66,7 +66,8 @@ A static binary needs nothing.
 
 --base is a registry reference, oci-layout:DIR, oci-archive:FILE, "scratch" or
 "static" (the default: /etc/passwd with root and nonroot, /tmp and the public CA
-certificates, as distroless static has). The image runs as --user (default
+certificates, as distroless static has; no libc: a platform refused for want of a
+loader or glibc names a glibc base to use instead). The image runs as --user (default
 65532:65532, nonroot); its entrypoint is the binary; OCI labels come from the build
 info. It is reproducible: every timestamp is SOURCE_DATE_EPOCH (default 0), so the
 same source gives the same digest.
@@ -238,6 +239,9 @@ func renderImageBuilt(w io.Writer, b *image.Built, wr *image.Written) {
 		fmt.Fprintf(w, "%-4s %-14s %s %s %s\n", status, Quote(p.Platform), dig, Quote(p.Binary), Quote(strings.Join(facts, ", ")))
 		for _, f := range p.Findings {
 			fmt.Fprintf(w, "     %s: %s\n", f.Severity, Quote(f.Message))
+			if f.Fix != "" {
+				fmt.Fprintf(w, "     fix: %s\n", Quote(f.Fix))
+			}
 		}
 	}
 	if wr == nil {

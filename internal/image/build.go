@@ -109,6 +109,9 @@ func (e *CheckError) Error() string {
 		for _, f := range p.Findings {
 			if f.Severity == Problem {
 				msgs = append(msgs, p.Platform+": "+f.Message)
+				if f.Fix != "" {
+					msgs = append(msgs, "  fix: "+f.Fix)
+				}
 			}
 		}
 	}
@@ -210,6 +213,7 @@ func Build(ctx context.Context, o BuildOptions) (*Built, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	addBaseFixes(b)
 	idx := mutate.IndexMediaType(empty.Index, types.OCIImageIndex)
 	failed := false
 	for i, bp := range b.Platforms {

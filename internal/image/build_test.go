@@ -244,6 +244,8 @@ func TestBuildRefusesBadBases(t *testing.T) {
 		}
 		if f := b.Platforms[0].Findings; len(f) != 1 || f[0].Code != code {
 			t.Errorf("%s: findings %+v, want %s", base, f, code)
+		} else if !strings.Contains(f[0].Fix, "--base debian:") {
+			t.Errorf("%s: fix %q names no glibc base", base, f[0].Fix)
 		}
 		if _, err := Write(ctx, b, WriteOptions{OCILayout: out}); err == nil {
 			t.Errorf("%s: a refused image was written", base)

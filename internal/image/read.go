@@ -78,6 +78,9 @@ type Finding struct {
 	Code     string `json:"code"` // arch-mismatch, entrypoint-missing, glibc-too-old, ...
 	Path     string `json:"path,omitempty"`
 	Message  string `json:"message"`
+	// Fix, when set, is what to run instead: image build names the flag and a base
+	// that has what the binary needs.
+	Fix string `json:"fix,omitempty"`
 }
 
 // PlatformReport is what Inspect learns about one platform of an image.
