@@ -50,6 +50,7 @@ func newImageBuildCmd() *cobra.Command {
 		cc, sdk    []string
 		labels     []string
 		jsonOutput bool
+		trace      bool
 	)
 	cmd := &cobra.Command{
 		Use:   "build [PACKAGE]",
@@ -139,8 +140,16 @@ check failed (nothing was written).`,
 			} else if !jsonOutput {
 				bo.Progress = buildPlainProgress(stderr)
 			}
-			b, err := image.Build(ctx, image.BuildOptions{Build: bo, Base: base, User: user, Created: created, Labels: lbl,
-				Source: image.VCSSource(ctx, ".")})
+			iopts := image.BuildOptions{Build: bo, Base: base, User: user, Created: created, Labels: lbl,
+				Source: image.VCSSource(ctx, ".")}
+			if d, err := image.LayerCacheDir(os.Getenv); err == nil {
+				iopts.LayerCache = d
+			}
+			if trace {
+				iopts.Trace = imageTrace(stderr, time.Now())
+				wo.Trace = iopts.Trace
+			}
+			b, err := image.Build(ctx, iopts)
 			if bp != nil {
 				bp.wait()
 			}
@@ -209,7 +218,26 @@ check failed (nothing was written).`,
 	f.StringArrayVar(&sdk, "sdk", nil, "sysroot for cgo platforms, as OS/ARCH=DIR or DIR for all")
 	f.StringArrayVar(&labels, "label", nil, "extra label KEY=VALUE (repeatable)")
 	f.BoolVar(&jsonOutput, "json", false, "print the result as JSON")
+	f.BoolVar(&trace, "trace", false, "print each step, when it started and how long it took, to stderr")
 	return cmd
+}
+
+// imageTrace prints each step of image build on w as one line: when it started
+// (seconds since start), how long it took, its name, platform and detail.
+func imageTrace(w io.Writer, start time.Time) func(image.Step) {
+	return func(s image.Step) {
+		line := fmt.Sprintf("trace %7.3fs %7.3fs  %-10s", s.Start.Sub(start).Seconds(), s.Elapsed.Seconds(), s.Name)
+		if s.Platform != "" {
+			line += " " + Quote(s.Platform)
+		}
+		if s.Detail != "" {
+			line += " " + Quote(s.Detail)
+		}
+		if s.Reused {
+			line += " reused from the layer cache"
+		}
+		fmt.Fprintln(w, strings.TrimRight(line, " "))
+	}
 }
 
 // renderImageBuilt prints the index and one line per platform, with its findings.

@@ -35,6 +35,8 @@ type WriteOptions struct {
 	Tarball string
 	// Progress, when set, is called with the bytes pushed so far and the total.
 	Progress func(done, total int64)
+	// Trace, when set, is called with each write as it ends (one call at a time).
+	Trace func(Step)
 }
 
 // Written says where an image went.
@@ -112,6 +114,7 @@ func Write(ctx context.Context, b *Built, o WriteOptions) (*Written, error) {
 		return nil, err
 	}
 	w := &Written{}
+	tr := newTracer(o.Trace)
 	if o.Push {
 		if len(o.Tags) == 0 {
 			return nil, errors.New("--push needs a reference to push to: -t REGISTRY/REPO:TAG")
@@ -121,22 +124,28 @@ func Write(ctx context.Context, b *Built, o WriteOptions) (*Written, error) {
 			if err != nil {
 				return w, fmt.Errorf("tag %q: %w", tag, err)
 			}
+			t0 := time.Now()
 			if err := push(ctx, ref, b.Index, o); err != nil {
 				return w, fmt.Errorf("push %s: %w", tag, registryError(err))
 			}
+			tr.step(StepPush, "", tag, t0)
 			w.Pushed = append(w.Pushed, ref.Context().Name()+"@"+b.Digest.String())
 		}
 	}
 	if o.OCILayout != "" {
+		t0 := time.Now()
 		if err := writeLayoutDir(o.OCILayout, b.Index, o.Tags); err != nil {
 			return w, err
 		}
+		tr.step(StepLayout, "", o.OCILayout, t0)
 		w.OCILayout = o.OCILayout
 	}
 	if o.Tarball != "" {
+		t0 := time.Now()
 		if err := writeArchive(o.Tarball, b.Index, o.Tags); err != nil {
 			return w, err
 		}
+		tr.step(StepTarball, "", o.Tarball, t0)
 		w.Tarball = o.Tarball
 	}
 	return w, nil
