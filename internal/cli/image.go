@@ -142,6 +142,9 @@ check failed (nothing was written).`,
 			}
 			iopts := image.BuildOptions{Build: bo, Base: base, User: user, Created: created, Labels: lbl,
 				Source: image.VCSSource(ctx, ".")}
+			if push {
+				iopts.PushTo = tags
+			}
 			if d, err := image.LayerCacheDir(os.Getenv); err == nil {
 				iopts.LayerCache = d
 			}

@@ -64,6 +64,11 @@ type BuildOptions struct {
 	// LayerCache, when set, is the directory where binary layers are kept and
 	// reused (see LayerCacheDir); empty for none.
 	LayerCache string
+	// PushTo are the references Write will push to: while the build goes on, the
+	// layer blobs (the base's while the binaries compile, each binary's once it is
+	// made) are uploaded to their repositories, and Write then finds them there.
+	// Blobs only: no manifest and no tag is pushed before Write.
+	PushTo []string
 }
 
 // Epoch returns the time SOURCE_DATE_EPOCH names (reproducible-builds.org), or the
@@ -189,6 +194,18 @@ func Build(ctx context.Context, o BuildOptions) (*Built, error) {
 	}
 	o.Build.Universal = false
 	o.Build.TrimPath = true
+	up := newUploader(ctx, o.PushTo, o.Read, tr)
+	defer up.wait()
+	for _, t := range o.Build.Targets {
+		if p, ok := bases[t.String()]; ok {
+			up.uploadImage(t.String(), p.Image)
+		}
+	}
+	if o.Base == BaseStatic && up != nil {
+		if img, err := staticBase(true, o.Created); err == nil {
+			up.uploadImage("", img)
+		}
+	}
 	o.Build.Progress = tr.buildProgress(time.Now(), o.Build.Progress)
 	res, err := build.Build(ctx, o.Build)
 	if err != nil {
@@ -215,7 +232,7 @@ func Build(ctx context.Context, o BuildOptions) (*Built, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			b.Platforms[i], imgs[i], errs[i] = buildPlatform(ctx, o, tr, out, bases, opened != nil)
+			b.Platforms[i], imgs[i], errs[i] = buildPlatform(ctx, o, tr, up, out, bases, opened != nil)
 		}()
 	}
 	wg.Wait()
@@ -247,7 +264,7 @@ func Build(ctx context.Context, o BuildOptions) (*Built, error) {
 
 // buildPlatform checks one output against its base platform and, when nothing is
 // wrong, assembles its image (nil when a check failed).
-func buildPlatform(ctx context.Context, o BuildOptions, tr *tracer, out *build.Output, bases map[string]Platform, fromRef bool) (*BuiltPlatform, v1.Image, error) {
+func buildPlatform(ctx context.Context, o BuildOptions, tr *tracer, up *uploader, out *build.Output, bases map[string]Platform, fromRef bool) (*BuiltPlatform, v1.Image, error) {
 	t := targetOf(out.Target)
 	var base v1.Image
 	var plat v1.Platform
@@ -277,7 +294,7 @@ func buildPlatform(ctx context.Context, o BuildOptions, tr *tracer, out *build.O
 	if bp.Problems() {
 		return bp, nil, nil
 	}
-	img, err := assemble(base, plat, out, f, bp.Binary, o, tr)
+	img, err := assemble(base, plat, out, f, bp.Binary, o, tr, up)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", out.Target, err)
 	}
@@ -343,7 +360,7 @@ func checkOnBase(ctx context.Context, plat v1.Platform, base v1.Image, binPath s
 }
 
 // assemble appends the binary's layer to base and sets the config.
-func assemble(base v1.Image, plat v1.Platform, out *build.Output, f *exe.File, binPath string, o BuildOptions, tr *tracer) (v1.Image, error) {
+func assemble(base v1.Image, plat v1.Platform, out *build.Output, f *exe.File, binPath string, o BuildOptions, tr *tracer, up *uploader) (v1.Image, error) {
 	t0 := time.Now()
 	bin, err := os.ReadFile(out.Path)
 	if err != nil {
@@ -354,6 +371,7 @@ func assemble(base v1.Image, plat v1.Platform, out *build.Output, f *exe.File, b
 		return nil, err
 	}
 	tr.report(Step{Name: StepLayer, Platform: out.Target, Reused: reused, Start: t0})
+	up.upload(out.Target, layer)
 	created := v1.Time{Time: o.Created}
 	img, err := mutate.Append(base, mutate.Addendum{Layer: layer, MediaType: types.OCILayer, History: v1.History{
 		Created: created, CreatedBy: "gonative image build", Comment: out.Package,

@@ -20,6 +20,7 @@ const (
 	StepLayer    StepName = "layer"    // the binary's layer made (or reused from the cache)
 	StepAssemble StepName = "assemble" // config, manifest and digest of one platform
 	StepIndex    StepName = "index"    // the index assembled
+	StepUpload   StepName = "upload"   // a layer blob uploaded while the build goes on (see BuildOptions.PushTo)
 	StepPush     StepName = "push"     // the index pushed to one reference
 	StepLayout   StepName = "oci-layout"
 	StepTarball  StepName = "tarball"
