@@ -464,8 +464,8 @@ func binaryLayer(o BuildOptions, files []tarFile) (v1.Layer, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	gz, reused := (&layerCache{dir: o.LayerCache}).layer(tb, diffID)
-	l, err := gzipLayer(gz, &diffID)
+	gz, digest, reused := (&layerCache{dir: o.LayerCache}).layer(tb, diffID)
+	l, err := partial.CompressedToLayer(&memLayer{b: gz, h: digest, diffID: diffID})
 	return l, reused, err
 }
 

@@ -1,12 +1,9 @@
 package image
 
 import (
-	"bytes"
-	"compress/gzip"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -38,56 +35,85 @@ func LayerCacheDir(getenv func(string) string) (string, error) {
 }
 
 // layerCache keeps compressed layers in a directory, each in a file named by the key
-// of its content inputs: the digest of its uncompressed tar (which holds every name,
-// mode, time and byte), the compression and the Go version that compressed it. A
-// stored layer is used only when it decompresses to exactly that tar, so a reused
-// layer is the one a fresh build makes, byte for byte; anything else in the file is
-// ignored and replaced.
+// of its content inputs — the digest of its uncompressed tar (which holds every name,
+// mode, time and byte), the compression and the Go version that compressed it — and
+// by the digest of its compressed bytes: KEY-DIGEST.tar.gz. A stored layer is used
+// only when its bytes have that digest, so a file that was cut, flipped or replaced is
+// never used; and since the bytes were made by the same compression of the same tar,
+// a reused layer is the one a fresh build makes, byte for byte.
 type layerCache struct{ dir string }
 
-// key is the file name of the layer whose tar has digest diffID.
+// key is the start of the file name of the layer whose tar has digest diffID.
 func (c *layerCache) key(diffID v1.Hash) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "gonative image layer 1\n%s\n%s\n%s\n", layerCompression, runtime.Version(), diffID)
-	return hex.EncodeToString(h.Sum(nil)) + ".tar.gz"
+	return hex.EncodeToString(h.Sum(nil))
 }
 
-// layer returns the compressed layer of the tar tb whose digest is diffID: the cached
-// bytes when they verify, else fresh ones, stored for the next build. reused says
-// which. The cache's errors never fail a build: a layer that cannot be stored is
-// still returned.
-func (c *layerCache) layer(tb []byte, diffID v1.Hash) (gz []byte, reused bool) {
+// fileName is the name of the layer of key whose compressed bytes have digest gz.
+func fileName(key string, gz v1.Hash) string { return key + "-" + gz.Hex + ".tar.gz" }
+
+// layer returns the compressed layer of the tar tb whose digest is diffID, and its
+// digest: the cached bytes when they verify, else fresh ones, stored for the next
+// build. reused says which. The cache's errors never fail a build: a layer that
+// cannot be stored is still returned.
+func (c *layerCache) layer(tb []byte, diffID v1.Hash) (gz []byte, digest v1.Hash, reused bool) {
 	root, err := os.OpenRoot(c.dir)
 	if err != nil {
-		if err := os.MkdirAll(c.dir, 0o755); err != nil {
-			return compress(tb), false
+		if err := os.MkdirAll(c.dir, 0o755); err == nil {
+			root, err = os.OpenRoot(c.dir)
 		}
-		if root, err = os.OpenRoot(c.dir); err != nil {
-			return compress(tb), false
+		if err != nil {
+			gz = compress(tb)
+			return gz, sha256Hash(gz), false
 		}
 	}
 	defer root.Close()
-	name := c.key(diffID)
-	if gz, ok := readCached(root, name, int64(len(tb)), diffID); ok {
+	key := c.key(diffID)
+	if gz, digest, name, ok := readCached(root, key, int64(len(tb))); ok {
 		now := time.Now()
 		root.Chtimes(name, now, now) // recently used
-		return gz, true
+		return gz, digest, true
 	}
 	gz = compress(tb)
-	if storeCached(root, name, gz) == nil {
+	digest = sha256Hash(gz)
+	if storeCached(root, fileName(key, digest), gz) == nil {
 		trimCache(root, LayerCacheMax)
 	}
-	return gz, false
+	return gz, digest, false
+}
+
+// sha256Hash is the digest of b.
+func sha256Hash(b []byte) v1.Hash {
+	sum := sha256.Sum256(b)
+	return v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(sum[:])}
 }
 
 // maxCompressed bounds a gzip stream of n bytes of input: BestSpeed stores what does
 // not compress, in blocks of at most 64 KiB with a few bytes of header each.
 func maxCompressed(n int64) int64 { return n + n/1024 + 4096 }
 
-// readCached reads the layer name from root and reports whether it decompresses to a
-// tar of size bytes whose digest is diffID. It never blocks on a file that is not a
-// regular one and reads at most what such a layer can take.
-func readCached(root *os.Root, name string, size int64, diffID v1.Hash) ([]byte, bool) {
+// readCached finds a layer of key in root whose bytes have the digest its name gives
+// (for a tar of size bytes), and returns them with that digest and the file's name.
+// It never blocks on a file that is not a regular one and reads at most what such a
+// layer can take.
+func readCached(root *os.Root, key string, size int64) ([]byte, v1.Hash, string, bool) {
+	names, err := fs.Glob(root.FS(), key+"-*.tar.gz")
+	if err != nil {
+		return nil, v1.Hash{}, "", false
+	}
+	for _, name := range names {
+		want := strings.TrimSuffix(strings.TrimPrefix(name, key+"-"), ".tar.gz")
+		if gz, ok := readVerified(root, name, size, want); ok {
+			return gz, v1.Hash{Algorithm: "sha256", Hex: want}, name, true
+		}
+	}
+	return nil, v1.Hash{}, "", false
+}
+
+// readVerified reads name from root and reports whether its bytes have the sha256
+// digest wantHex.
+func readVerified(root *os.Root, name string, size int64, wantHex string) ([]byte, bool) {
 	f, err := root.OpenFile(name, os.O_RDONLY|openNonblock, 0)
 	if err != nil {
 		return nil, false
@@ -101,29 +127,7 @@ func readCached(root *os.Root, name string, size int64, diffID v1.Hash) ([]byte,
 	if _, err := io.ReadFull(f, gz); err != nil {
 		return nil, false
 	}
-	if !gunzipsTo(gz, size, diffID) {
-		return nil, false
-	}
-	return gz, true
-}
-
-// gunzipsTo reports whether gz is one gzip member that decompresses to exactly size
-// bytes whose digest is want, with nothing after it.
-func gunzipsTo(gz []byte, size int64, want v1.Hash) bool {
-	zr, err := gzip.NewReader(bytes.NewReader(gz))
-	if err != nil {
-		return false
-	}
-	zr.Multistream(false)
-	h := sha256.New()
-	n, err := io.Copy(h, io.LimitReader(zr, size+1))
-	if err != nil || n != size {
-		return false
-	}
-	if _, err := zr.Read(make([]byte, 1)); !errors.Is(err, io.EOF) {
-		return false
-	}
-	return hex.EncodeToString(h.Sum(nil)) == want.Hex && want.Algorithm == "sha256"
+	return gz, sha256Hash(gz).Hex == wantHex
 }
 
 // storeCached writes gz as name in root: to a temporary file first, renamed into

@@ -3,6 +3,10 @@ package image
 import (
 	"bytes"
 	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -87,6 +91,10 @@ func TestLayerCacheCorrupt(t *testing.T) {
 	other := compress([]byte("another layer entirely"))
 	tb, diffID, _ := tarBytes(mtime, files)
 	longer := compress(append(append([]byte{}, tb...), make([]byte, 1024)...))
+	var other9 bytes.Buffer // the same tar, compressed otherwise
+	zw, _ := gzip.NewWriterLevel(&other9, gzip.BestCompression)
+	zw.Write(tb)
+	zw.Close()
 	for _, c := range []struct {
 		name    string
 		corrupt func(t *testing.T, path string, good []byte)
@@ -108,6 +116,7 @@ func TestLayerCacheCorrupt(t *testing.T) {
 		}},
 		{"another layer", func(t *testing.T, p string, good []byte) { os.WriteFile(p, other, 0o644) }},
 		{"the tar with more after it", func(t *testing.T, p string, good []byte) { os.WriteFile(p, longer, 0o644) }},
+		{"the same tar compressed otherwise", func(t *testing.T, p string, good []byte) { os.WriteFile(p, other9.Bytes(), 0o644) }},
 		{"a directory", func(t *testing.T, p string, good []byte) { os.Remove(p); os.Mkdir(p, 0o755) }},
 		{"a named pipe", func(t *testing.T, p string, good []byte) {
 			os.Remove(p)
@@ -121,7 +130,7 @@ func TestLayerCacheCorrupt(t *testing.T) {
 			if _, _, err := binaryLayer(o, files); err != nil {
 				t.Fatal(err)
 			}
-			p := filepath.Join(o.LayerCache, (&layerCache{}).key(diffID))
+			p := filepath.Join(o.LayerCache, fileName((&layerCache{}).key(diffID), wantD))
 			good, err := os.ReadFile(p)
 			if err != nil || !bytes.Equal(good, want) {
 				t.Fatalf("stored layer: %v, same bytes %v", err, bytes.Equal(good, want))
@@ -174,9 +183,9 @@ func TestLayerCacheTrim(t *testing.T) {
 	}
 }
 
-// FuzzLayerCache: whatever the cache holds for a layer, the layer build returns
-// decompresses to exactly the layer's tar, and the cache's bytes are used only when
-// they do.
+// FuzzLayerCache: whatever the cache holds under a layer's name, the layer returned
+// is the one a fresh build makes (it decompresses to exactly the layer's tar, and its
+// bytes are compress's), and the cached bytes are used only when they are those.
 func FuzzLayerCache(f *testing.F) {
 	mtime := time.Unix(0, 0).UTC()
 	files := []tarFile{{name: "/app", mode: 0o755, data: []byte("#!/bin/sh\necho hello\n")}}
@@ -193,19 +202,35 @@ func FuzzLayerCache(f *testing.F) {
 	f.Fuzz(func(t *testing.T, cached []byte) {
 		dir := t.TempDir()
 		c := &layerCache{dir: dir}
-		os.WriteFile(filepath.Join(dir, c.key(diffID)), cached, 0o644)
-		gz, reused := c.layer(tb, diffID)
+		os.WriteFile(filepath.Join(dir, fileName(c.key(diffID), sha256Hash(good))), cached, 0o644)
+		gz, d, reused := c.layer(tb, diffID)
 		if !gunzipsTo(gz, int64(len(tb)), diffID) {
 			t.Fatalf("the layer does not decompress to its tar")
 		}
-		if reused && !bytes.Equal(gz, cached) {
-			t.Fatalf("reused, but the bytes returned are not the cached ones")
+		if !bytes.Equal(gz, good) || d != sha256Hash(good) {
+			t.Fatalf("the layer (reused %v) is not the one a fresh build makes", reused)
 		}
-		if bytes.Equal(cached, good) && !reused {
-			t.Fatalf("a good cached layer was not reused")
-		}
-		if !reused && !bytes.Equal(gz, good) {
-			t.Fatalf("a fresh layer differs from compress's")
+		if reused != bytes.Equal(cached, good) {
+			t.Fatalf("reused %v, but the cached bytes are %sthe layer's", reused, map[bool]string{true: "", false: "not "}[bytes.Equal(cached, good)])
 		}
 	})
+}
+
+// gunzipsTo, the oracle of FuzzLayerCache, reports whether gz is one gzip member that decompresses to exactly size
+// bytes whose digest is want, with nothing after it.
+func gunzipsTo(gz []byte, size int64, want v1.Hash) bool {
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
+	if err != nil {
+		return false
+	}
+	zr.Multistream(false)
+	h := sha256.New()
+	n, err := io.Copy(h, io.LimitReader(zr, size+1))
+	if err != nil || n != size {
+		return false
+	}
+	if _, err := zr.Read(make([]byte, 1)); !errors.Is(err, io.EOF) {
+		return false
+	}
+	return hex.EncodeToString(h.Sum(nil)) == want.Hex && want.Algorithm == "sha256"
 }
