@@ -60,7 +60,7 @@ func fileName(key string, gz v1.Hash) string { return key + "-" + gz.Hex + ".tar
 func (c *layerCache) layer(tb []byte, diffID v1.Hash) (gz []byte, digest v1.Hash, reused bool) {
 	root, err := os.OpenRoot(c.dir)
 	if err != nil {
-		if err := os.MkdirAll(c.dir, 0o755); err == nil {
+		if err = os.MkdirAll(c.dir, 0o755); err == nil {
 			root, err = os.OpenRoot(c.dir)
 		}
 		if err != nil {

@@ -56,7 +56,8 @@ func TestLayerCacheReuse(t *testing.T) {
 		t.Fatal(err)
 	}
 	want, wantD, wantDiff := layerBytes(t, fresh)
-	o := BuildOptions{Created: mtime, LayerCache: t.TempDir()}
+	// The cache directory is made by the first build that stores a layer.
+	o := BuildOptions{Created: mtime, LayerCache: filepath.Join(t.TempDir(), "new", "layers")}
 	for i, wantReused := range []bool{false, true, true} {
 		l, reused, err := binaryLayer(o, files)
 		if err != nil {
