@@ -1,23 +1,32 @@
 #!/usr/bin/env bash
-# bench/image.sh: gonative image build against ko, and gonative inspect of an image
-# against crane export, everything through a registry on loopback (crane registry
-# serve), no daemon, no internet.
+# bench/image.sh: gonative image build against ko and against bare go build, and
+# gonative inspect of an image against crane export, everything through a registry on
+# loopback (crane registry serve), no daemon, no internet.
 #
-# 1. build: the same pure-Go program for linux/amd64 and linux/arm64 on the same base
-#    (a two-platform static base pushed first), pushed to the local registry, with a
-#    warm Go build cache (both tools compile with go build; the warm-up runs are not
-#    counted). gonative's time includes what ko does not do: verifying every binary
-#    and checking it against its base before anything is written.
+# 1. build: the same pure-Go net/http program for linux/amd64 and linux/arm64 on the
+#    same base (a two-platform static base pushed first), pushed to the local registry,
+#    CGO_ENABLED=0 and -trimpath for all three:
+#      gonative  gonative image build --cgo=off ... --push
+#      ko        ko build --bare (KO_DEFAULTBASEIMAGE the same base)
+#      go build  the two `go build -trimpath` run at once into a new directory,
+#                nothing pushed: the limit
+#    warm: one shared GOCACHE warmed up first (and gonative's layer cache), RUNS runs
+#    alternating between the tools; cold: every run of every tool with an empty GOCACHE
+#    (and an empty layer cache), COLD_RUNS runs alternating. Median wall seconds and
+#    the ratios, side by side, with the load average before and after. gonative's
+#    time includes what ko does not do: verifying every binary and checking it against
+#    its base before anything is written. Then one `gonative image build --trace` run,
+#    warm, shows where its time goes.
 # 2. inspect: a two-platform image of about 100 MB per platform (64 MB incompressible
 #    data, three copies of gonative's own binary for that architecture): gonative
 #    inspect reads both platforms (every executable parsed, ISA scan included), crane
 #    export streams each platform's flattened tar to /dev/null. Time and peak RSS
 #    (GNU time's "Maximum resident set size").
 #
-# ko and crane are installed into a temporary GOBIN through the configured GOPROXY
-# (they are not dependencies); set KO=/path/to/ko and CRANE=/path/to/crane to reuse
-# them. RUNS (default 3) sets the number of runs per tool; PART=build or PART=inspect
-# runs one half.
+# ko v0.19.1 and crane v0.22.1 are installed into a temporary GOBIN through the
+# configured GOPROXY (they are not dependencies); set KO=/path/to/ko and
+# CRANE=/path/to/crane to reuse them. RUNS (default 5) and COLD_RUNS (default 1) set
+# the number of runs per tool; PART=build or PART=inspect runs one half.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,7 +37,8 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-runs=${RUNS:-3}
+runs=${RUNS:-5}
+cold_runs=${COLD_RUNS:-1}
 export GOFLAGS= GOTOOLCHAIN=local GOWORK=off
 command -v /usr/bin/time >/dev/null || { echo "needs GNU time (apt-get install time)" >&2; exit 1; }
 
@@ -37,13 +47,13 @@ gn="$work/gonative"
 
 crane=${CRANE:-}
 if [ -z "$crane" ]; then
-	GOBIN="$work/bin" go install github.com/google/go-containerregistry/cmd/crane@latest >&2
+	GOBIN="$work/bin" go install github.com/google/go-containerregistry/cmd/crane@v0.22.1 >&2
 	crane="$work/bin/crane"
 fi
 ko=${KO:-}
 if [ -z "$ko" ]; then
 	echo "installing ko into a temporary GOBIN (this compiles a lot)..." >&2
-	if GOBIN="$work/bin" go install github.com/google/ko@latest >&2; then ko="$work/bin/ko"; else
+	if GOBIN="$work/bin" go install github.com/google/ko@v0.19.1 >&2; then ko="$work/bin/ko"; else
 		echo "ko could not be installed: the build comparison is skipped" >&2
 	fi
 fi
@@ -90,24 +100,59 @@ secs() { # secs CMD...: wall seconds of one run
 
 part=${PART:-all}
 if [ "$part" != inspect ]; then
-echo "== build: linux/amd64 + linux/arm64, pushed to $reg ($runs runs, warm cache)"
-(cd "$proj" && "$gn" image build --base static --platform linux/amd64,linux/arm64 -t "$reg/base:static" --push . >/dev/null 2>&1)
-gnbuild() { (cd "$proj" && "$gn" image build --base "$reg/base:static" --platform linux/amd64,linux/arm64 -t "$reg/gn:latest" --push .); }
-kobuild() { (cd "$proj" && KO_DOCKER_REPO="$reg/ko" KO_DEFAULTBASEIMAGE="$reg/base:static" "$ko" build --bare --platform=linux/amd64,linux/arm64 .); }
-gnbuild >/dev/null 2>&1
-[ -n "$ko" ] && { kobuild >"$work/ko.out" 2>&1 || { cat "$work/ko.out" >&2; ko=""; }; }
-gt=() kt=()
-for _ in $(seq "$runs"); do
-	gt+=("$(secs gnbuild)")
-	[ -n "$ko" ] && kt+=("$(secs kobuild)")
+plats=linux/amd64,linux/arm64
+(cd "$proj" && "$gn" image build --base static --platform "$plats" -t "$reg/base:static" --push . >/dev/null 2>&1)
+gnbuild() { (cd "$proj" && "$gn" image build --cgo=off --base "$reg/base:static" --platform "$plats" -t "$reg/gn:latest" --push .); }
+kobuild() { (cd "$proj" && KO_DOCKER_REPO="$reg/ko" KO_DEFAULTBASEIMAGE="$reg/base:static" "$ko" build --bare --platform="$plats" .); }
+# Every run links into a new directory, as gonative and ko do: go build does not link
+# again an output that is already up to date, which would be no build at all.
+gobuild() {
+	local d
+	d=$(mktemp -d "$work/bare.XXXXXX")
+	(cd "$proj" && for a in amd64 arm64; do CGO_ENABLED=0 GOOS=linux GOARCH=$a go build -trimpath -o "$d/hello-$a" . & done; wait)
+	rm -rf "$d"
+}
+tools=(gn go)
+[ -n "$ko" ] && tools=(gn ko go)
+run() { case $1 in gn) gnbuild ;; ko) kobuild ;; go) gobuild ;; esac; }
+declare -A warm cold
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# warm: one GOCACHE, warmed up by each tool first; runs alternate.
+export GOCACHE="$work/gocache-warm" GONATIVE_CACHE="$work/gncache-warm"
+for t in "${tools[@]}"; do
+	run "$t" >"$work/$t.out" 2>&1 || { cat "$work/$t.out" >&2; echo "$t failed" >&2; exit 1; }
 done
-g=$(printf '%s\n' "${gt[@]}" | median)
-printf 'gonative image build  median %.2fs  (runs: %s)\n' "$g" "${gt[*]}"
+for _ in $(seq "$runs"); do
+	for t in "${tools[@]}"; do warm[$t]+="$(secs run "$t") "; done
+done
+# cold: every run of every tool starts from empty caches.
+for i in $(seq "$cold_runs"); do
+	for t in "${tools[@]}"; do
+		export GOCACHE="$work/gocache-cold-$t-$i" GONATIVE_CACHE="$work/gncache-cold-$t-$i"
+		cold[$t]+="$(secs run "$t") "
+		rm -rf "$GOCACHE" "$GONATIVE_CACHE"
+	done
+done
+export GOCACHE="$work/gocache-warm" GONATIVE_CACHE="$work/gncache-warm"
+load1=$(cut -d' ' -f1-3 /proc/loadavg)
+
+name() { case $1 in gn) echo "gonative image build" ;; ko) echo "ko build" ;; go) echo "bare go build (2 at once)" ;; esac; }
+echo "== build: $plats, pushed to $reg; load average $load0 before, $load1 after ($(nproc) CPUs)"
+printf '%-26s %10s %10s   %s\n' "" "warm" "cold" "runs (warm | cold)"
+for t in "${tools[@]}"; do
+	w=$(printf '%s\n' ${warm[$t]} | median); c=$(printf '%s\n' ${cold[$t]} | median)
+	eval "w_$t=$w c_$t=$c"
+	printf '%-26s %9.2fs %9.2fs   %s| %s\n' "$(name "$t")" "$w" "$c" "${warm[$t]}" "${cold[$t]}"
+done
+printf '%-26s %9.2fx %9.2fx\n' "gonative / bare go build" "$(echo "$w_gn / $w_go" | bc -l)" "$(echo "$c_gn / $c_go" | bc -l)"
 if [ -n "$ko" ]; then
-	k=$(printf '%s\n' "${kt[@]}" | median)
-	printf 'ko build              median %.2fs  (runs: %s)\n' "$k" "${kt[*]}"
-	printf 'gonative / ko         %.2fx\n' "$(echo "$g / $k" | bc -l)"
+	printf '%-26s %9.2fx %9.2fx\n' "gonative / ko" "$(echo "$w_gn / $w_ko" | bc -l)" "$(echo "$c_gn / $c_ko" | bc -l)"
+else
+	echo "ko: not installed (go install github.com/google/ko@v0.19.1 failed): no ko ratio"
 fi
+echo "== where gonative's time goes (one warm run, --trace):"
+(cd "$proj" && "$gn" image build --trace --cgo=off --base "$reg/base:static" --platform "$plats" -t "$reg/gn:latest" --push . 2>&1 >/dev/null | grep '^trace' | sed 's/^/  /')
 
 fi
 [ "$part" = build ] && exit 0

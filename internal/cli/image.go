@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,6 +9,8 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -45,6 +48,7 @@ func newImageBuildCmd() *cobra.Command {
 		cc, sdk    []string
 		labels     []string
 		jsonOutput bool
+		trace      bool
 	)
 	cmd := &cobra.Command{
 		Use:   "build [PACKAGE]",
@@ -61,7 +65,8 @@ A static binary needs nothing.
 
 --base is a registry reference, oci-layout:DIR, oci-archive:FILE, "scratch" or
 "static" (the default: /etc/passwd with root and nonroot, /tmp and the public CA
-certificates, as distroless static has). The image runs as --user (default
+certificates, as distroless static has; no libc: a platform refused for want of a
+loader or glibc names a glibc base to use instead). The image runs as --user (default
 65532:65532, nonroot); its entrypoint is the binary; OCI labels come from the build
 info. It is reproducible: every timestamp is SOURCE_DATE_EPOCH (default 0), so the
 same source gives the same digest.
@@ -97,6 +102,11 @@ check failed (nothing was written).`,
 					}
 				}
 			}
+			// Every output is checked before anything is compiled.
+			wo := image.WriteOptions{Push: push, Tags: tags, OCILayout: ociLayout, Tarball: tarball}
+			if err := image.CheckOutputs(wo); err != nil {
+				return &ExitError{Code: ExitFailed, Err: err}
+			}
 			created, err := image.Epoch(os.Getenv)
 			if err != nil {
 				return &ExitError{Code: ExitFailed, Err: err}
@@ -128,7 +138,19 @@ check failed (nothing was written).`,
 			} else if !jsonOutput {
 				bo.Progress = buildPlainProgress(stderr)
 			}
-			b, err := image.Build(ctx, image.BuildOptions{Build: bo, Base: base, User: user, Created: created, Labels: lbl})
+			iopts := image.BuildOptions{Build: bo, Base: base, User: user, Created: created, Labels: lbl,
+				Source: image.VCSSource(ctx, ".")}
+			if push {
+				iopts.PushTo = tags
+			}
+			if d, err := image.LayerCacheDir(os.Getenv); err == nil {
+				iopts.LayerCache = d
+			}
+			if trace {
+				iopts.Trace = imageTrace(stderr, time.Now())
+				wo.Trace = iopts.Trace
+			}
+			b, err := image.Build(ctx, iopts)
 			if bp != nil {
 				bp.wait()
 			}
@@ -144,14 +166,16 @@ check failed (nothing was written).`,
 					}
 					return &ExitError{Code: ExitFailed}
 				case errors.As(err, &ce):
+					// The problems, quoted, are on stdout.
 					renderImageBuilt(stdout, ce.Built, nil)
-					return &ExitError{Code: ExitProblems, Err: err}
+					return &ExitError{Code: ExitProblems, Err: errors.New("image check failed, nothing written (the problems are above)")}
 				case errors.As(err, &be):
 					renderBuild(stdout, paletteFor(stdout), be.Result)
+					return &ExitError{Code: ExitFailed, Err: err}
 				}
-				return &ExitError{Code: ExitFailed, Err: err}
+				// A base's errors hold what its registry or files say: one line.
+				return &ExitError{Code: ExitFailed, Err: errors.New(Quote(err.Error()))}
 			}
-			wo := image.WriteOptions{Push: push, Tags: tags, OCILayout: ociLayout, Tarball: tarball}
 			var pp *progress
 			if push && progressTTY(stderr) {
 				pp = newProgress(ctx, stderr)
@@ -164,7 +188,7 @@ check failed (nothing was written).`,
 				pp.wait()
 			}
 			if err != nil {
-				return &ExitError{Code: ExitFailed, Err: err}
+				return &ExitError{Code: ExitFailed, Err: errors.New(Quote(err.Error()))}
 			}
 			if jsonOutput {
 				enc := json.NewEncoder(stdout)
@@ -194,7 +218,26 @@ check failed (nothing was written).`,
 	f.StringArrayVar(&sdk, "sdk", nil, "sysroot for cgo platforms, as OS/ARCH=DIR or DIR for all")
 	f.StringArrayVar(&labels, "label", nil, "extra label KEY=VALUE (repeatable)")
 	f.BoolVar(&jsonOutput, "json", false, "print the result as JSON")
+	f.BoolVar(&trace, "trace", false, "print each step, when it started and how long it took, to stderr")
 	return cmd
+}
+
+// imageTrace prints each step of image build on w as one line: when it started
+// (seconds since start), how long it took, its name, platform and detail.
+func imageTrace(w io.Writer, start time.Time) func(image.Step) {
+	return func(s image.Step) {
+		line := fmt.Sprintf("trace %7.3fs %7.3fs  %-10s", s.Start.Sub(start).Seconds(), s.Elapsed.Seconds(), s.Name)
+		if s.Platform != "" {
+			line += " " + Quote(s.Platform)
+		}
+		if s.Detail != "" {
+			line += " " + Quote(s.Detail)
+		}
+		if s.Reused {
+			line += " reused from the layer cache"
+		}
+		fmt.Fprintln(w, strings.TrimRight(line, " "))
+	}
 }
 
 // renderImageBuilt prints the index and one line per platform, with its findings.
@@ -221,22 +264,25 @@ func renderImageBuilt(w io.Writer, b *image.Built, wr *image.Written) {
 		if p.Problems() { // warnings alone do not stop the build
 			status, dig = "BAD", "(not built)"
 		}
-		fmt.Fprintf(w, "%-4s %-14s %s %s %s\n", status, p.Platform, dig, Quote(p.Binary), Quote(strings.Join(facts, ", ")))
+		fmt.Fprintf(w, "%-4s %-14s %s %s %s\n", status, Quote(p.Platform), dig, Quote(p.Binary), Quote(strings.Join(facts, ", ")))
 		for _, f := range p.Findings {
 			fmt.Fprintf(w, "     %s: %s\n", f.Severity, Quote(f.Message))
+			if f.Fix != "" {
+				fmt.Fprintf(w, "     fix: %s\n", Quote(f.Fix))
+			}
 		}
 	}
 	if wr == nil {
 		return
 	}
 	for _, r := range wr.Pushed {
-		fmt.Fprintf(w, "pushed %s\n", r)
+		fmt.Fprintf(w, "pushed %s\n", Quote(r))
 	}
 	if wr.OCILayout != "" {
-		fmt.Fprintf(w, "wrote OCI layout %s\n", wr.OCILayout)
+		fmt.Fprintf(w, "wrote OCI layout %s\n", Quote(wr.OCILayout))
 	}
 	if wr.Tarball != "" {
-		fmt.Fprintf(w, "wrote OCI archive %s\n", wr.Tarball)
+		fmt.Fprintf(w, "wrote OCI archive %s\n", Quote(wr.Tarball))
 	}
 }
 
@@ -287,6 +333,10 @@ func runInspectImages(cmd *cobra.Command, images, files []string, fl inspectFlag
 		}
 	}
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
+	if progressTTY(stderr) {
+		stop := registryProgress(cmd.Context(), stderr, &o.ReadOptions)
+		defer stop()
+	}
 	failed, found := false, false
 	for _, ref := range images {
 		em := image.Emitter{
@@ -315,7 +365,7 @@ func runInspectImages(cmd *cobra.Command, images, files []string, fl inspectFlag
 				b, _ := json.Marshal(map[string]string{"report": "image", "image": ref, "unmet": u})
 				fmt.Fprintf(stdout, "%s\n", b)
 			} else {
-				fmt.Fprintf(stdout, "%s: UNMET: %s\n", Quote(ref), u)
+				fmt.Fprintf(stdout, "%s: UNMET: %s\n", Quote(ref), Quote(u))
 			}
 		}
 	}
@@ -347,7 +397,7 @@ func writeImageFile(w io.Writer, f *image.File, fl inspectFlags) error {
 		return err
 	}
 	r := &inspect.Result{File: f.File, Verdict: f.Verdict}
-	prefix := fmt.Sprintf("%s [%s] ", Quote(f.Image), f.Platform)
+	prefix := fmt.Sprintf("%s [%s] ", Quote(f.Image), Quote(f.Platform))
 	if fl.verbose {
 		fmt.Fprintf(w, "%s(layer %d, %s)\n", prefix, f.Layer, f.LayerDigest)
 		saved := f.File.Path
@@ -369,7 +419,7 @@ func writeImagePlatform(w io.Writer, r *image.PlatformReport, fl inspectFlags) e
 		_, err = fmt.Fprintf(w, "%s\n", b)
 		return err
 	}
-	prefix := fmt.Sprintf("%s [%s]", Quote(r.Image), r.Platform)
+	prefix := fmt.Sprintf("%s [%s]", Quote(r.Image), Quote(r.Platform))
 	entry := strings.Join(append(append([]string{}, r.Entrypoint...), r.Cmd...), " ")
 	if entry == "" {
 		entry = "(none)"
@@ -378,7 +428,7 @@ func writeImagePlatform(w io.Writer, r *image.PlatformReport, fl inspectFlags) e
 	if user == "" {
 		user = "root (unset)"
 	}
-	runs := string(r.Runs)
+	runs := "unknown"
 	switch r.Runs {
 	case verdict.Native:
 		runs = "runs natively on " + r.Host
@@ -388,7 +438,7 @@ func writeImagePlatform(w io.Writer, r *image.PlatformReport, fl inspectFlags) e
 		runs = "does not run on " + r.Host
 	}
 	if r.Reason != "" {
-		runs += " (" + r.Reason + ")"
+		runs += " (" + Quote(r.Reason) + ")"
 	}
 	fmt.Fprintf(w, "%s: image %s, %d layers, %d files, %d executables, entrypoint %s, user %s => %s\n",
 		prefix, r.Digest, r.Layers, r.Files, r.Executables, Quote(entry), Quote(user), runs)
@@ -396,10 +446,21 @@ func writeImagePlatform(w io.Writer, r *image.PlatformReport, fl inspectFlags) e
 		fmt.Fprintf(w, "%s: ERROR: %s\n", prefix, Quote(r.Error))
 	}
 	for _, f := range r.Findings {
-		fmt.Fprintf(w, "%s: %s %s: %s\n", prefix, strings.ToUpper(f.Severity), f.Code, Quote(f.Message))
+		fmt.Fprintf(w, "%s: %s %s: %s\n", prefix, strings.ToUpper(f.Severity), Quote(f.Code), Quote(f.Message))
 	}
 	for _, u := range r.Unmet {
 		fmt.Fprintf(w, "%s: UNMET: %s\n", prefix, Quote(u))
 	}
 	return nil
+}
+
+// registryProgress shows, on the terminal w, the bytes received from registries
+// while they come, on the one progress display. It returns the function that ends it.
+func registryProgress(ctx context.Context, w io.Writer, o *image.ReadOptions) (stop func()) {
+	p := newProgress(ctx, w)
+	var n atomic.Int64
+	o.Progress = func(k int64) {
+		p.event(progressEvent{Key: "fetch", Kind: progressSpinner, Label: "registry", Status: "fetched " + buildSize(n.Add(k))})
+	}
+	return p.wait
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"os"
 	"testing"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
@@ -37,4 +39,35 @@ func BenchmarkInspect(b *testing.B) {
 			b.Fatalf("%v, %d executables", err, n)
 		}
 	}
+}
+
+// BenchmarkLayer makes the layer of a 5 MiB binary (the first 5 MiB of this test
+// executable) afresh, and reuses it from the layer cache.
+func BenchmarkLayer(b *testing.B) {
+	exe, err := os.Executable()
+	if err != nil {
+		b.Skip(err)
+	}
+	data, err := os.ReadFile(exe)
+	if err != nil || len(data) < 5<<20 {
+		b.Skip("the test executable is not 5 MiB")
+	}
+	files := []tarFile{{name: "/usr/local/bin/app", mode: 0o755, data: data[:5<<20]}}
+	mtime := time.Unix(0, 0)
+	b.Run("fresh", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := tarLayer(mtime, files); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("reused", func(b *testing.B) {
+		o := BuildOptions{Created: mtime, LayerCache: b.TempDir()}
+		binaryLayer(o, files)
+		for b.Loop() {
+			if _, reused, err := binaryLayer(o, files); err != nil || !reused {
+				b.Fatal(err, reused)
+			}
+		}
+	})
 }

@@ -56,6 +56,19 @@ type BuildOptions struct {
 	BinDir string
 	// Labels are added to the OCI labels derived from the build.
 	Labels map[string]string
+	// Source is the repository the source comes from, for the
+	// org.opencontainers.image.source label (see VCSSource); none when empty.
+	Source string
+	// Trace, when set, is called with each step as it ends (one call at a time).
+	Trace func(Step)
+	// LayerCache, when set, is the directory where binary layers are kept and
+	// reused (see LayerCacheDir); empty for none.
+	LayerCache string
+	// PushTo are the references Write will push to: while the build goes on, the
+	// layer blobs (the base's while the binaries compile, each binary's once it is
+	// made) are uploaded to their repositories, and Write then finds them there.
+	// Blobs only: no manifest and no tag is pushed before Write.
+	PushTo []string
 }
 
 // Epoch returns the time SOURCE_DATE_EPOCH names (reproducible-builds.org), or the
@@ -106,6 +119,9 @@ func (e *CheckError) Error() string {
 		for _, f := range p.Findings {
 			if f.Severity == Problem {
 				msgs = append(msgs, p.Platform+": "+f.Message)
+				if f.Fix != "" {
+					msgs = append(msgs, "  fix: "+f.Fix)
+				}
 			}
 		}
 	}
@@ -133,6 +149,8 @@ func (e *BuildError) Error() string {
 // multi-platform index. It writes nothing but the binaries in Build.OutDir: Write
 // does, once Build succeeded.
 func Build(ctx context.Context, o BuildOptions) (*Built, error) {
+	start := time.Now()
+	tr := newTracer(o.Trace)
 	if o.User == "" {
 		o.User = DefaultUser
 	}
@@ -172,9 +190,23 @@ func Build(ctx context.Context, o BuildOptions) (*Built, error) {
 			}
 			bases[t.String()] = p
 		}
+		tr.step(StepBase, "", o.Base, start)
 	}
 	o.Build.Universal = false
 	o.Build.TrimPath = true
+	up := newUploader(ctx, o.PushTo, o.Read, tr)
+	defer up.wait()
+	for _, t := range o.Build.Targets {
+		if p, ok := bases[t.String()]; ok {
+			up.uploadImage(t.String(), p.Image)
+		}
+	}
+	if o.Base == BaseStatic && up != nil {
+		if img, err := staticBase(true, o.Created); err == nil {
+			up.uploadImage("", img)
+		}
+	}
+	o.Build.Progress = tr.buildProgress(time.Now(), o.Build.Progress)
 	res, err := build.Build(ctx, o.Build)
 	if err != nil {
 		return nil, err
@@ -200,13 +232,14 @@ func Build(ctx context.Context, o BuildOptions) (*Built, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			b.Platforms[i], imgs[i], errs[i] = buildPlatform(ctx, o, out, bases, opened != nil)
+			b.Platforms[i], imgs[i], errs[i] = buildPlatform(ctx, o, tr, up, out, bases, opened != nil)
 		}()
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	addBaseFixes(b)
 	idx := mutate.IndexMediaType(empty.Index, types.OCIImageIndex)
 	failed := false
 	for i, bp := range b.Platforms {
@@ -221,15 +254,17 @@ func Build(ctx context.Context, o BuildOptions) (*Built, error) {
 		return b, &CheckError{Built: b}
 	}
 	b.Index = idx
+	t := time.Now()
 	if b.Digest, err = idx.Digest(); err != nil {
 		return nil, err
 	}
+	tr.step(StepIndex, "", "", t)
 	return b, nil
 }
 
 // buildPlatform checks one output against its base platform and, when nothing is
 // wrong, assembles its image (nil when a check failed).
-func buildPlatform(ctx context.Context, o BuildOptions, out *build.Output, bases map[string]Platform, fromRef bool) (*BuiltPlatform, v1.Image, error) {
+func buildPlatform(ctx context.Context, o BuildOptions, tr *tracer, up *uploader, out *build.Output, bases map[string]Platform, fromRef bool) (*BuiltPlatform, v1.Image, error) {
 	t := targetOf(out.Target)
 	var base v1.Image
 	var plat v1.Platform
@@ -246,6 +281,7 @@ func buildPlatform(ctx context.Context, o BuildOptions, out *build.Output, bases
 	if d, err := base.Digest(); err == nil && fromRef {
 		bp.Base = &v1.Descriptor{Digest: d}
 	}
+	t0 := time.Now()
 	f, err := exe.Inspect(ctx, out.Path, exe.Options{})
 	if err != nil {
 		return nil, nil, err
@@ -254,16 +290,19 @@ func buildPlatform(ctx context.Context, o BuildOptions, out *build.Output, bases
 	if err != nil {
 		return nil, nil, fmt.Errorf("base %s for %s: %w", o.Base, out.Target, err)
 	}
+	tr.step(StepCheck, out.Target, "", t0)
 	if bp.Problems() {
 		return bp, nil, nil
 	}
-	img, err := assemble(base, plat, out, f, bp.Binary, o)
+	img, err := assemble(base, plat, out, f, bp.Binary, o, tr, up)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", out.Target, err)
 	}
+	t0 = time.Now()
 	if bp.Digest, err = img.Digest(); err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", out.Target, err)
 	}
+	tr.step(StepAssemble, out.Target, "", t0)
 	return bp, img, nil
 }
 
@@ -321,15 +360,18 @@ func checkOnBase(ctx context.Context, plat v1.Platform, base v1.Image, binPath s
 }
 
 // assemble appends the binary's layer to base and sets the config.
-func assemble(base v1.Image, plat v1.Platform, out *build.Output, f *exe.File, binPath string, o BuildOptions) (v1.Image, error) {
+func assemble(base v1.Image, plat v1.Platform, out *build.Output, f *exe.File, binPath string, o BuildOptions, tr *tracer, up *uploader) (v1.Image, error) {
+	t0 := time.Now()
 	bin, err := os.ReadFile(out.Path)
 	if err != nil {
 		return nil, err
 	}
-	layer, err := tarLayer(o.Created, []tarFile{{name: binPath, mode: 0o755, data: bin}})
+	layer, reused, err := binaryLayer(o, []tarFile{{name: binPath, mode: 0o755, data: bin}})
 	if err != nil {
 		return nil, err
 	}
+	tr.report(Step{Name: StepLayer, Platform: out.Target, Reused: reused, Start: t0})
+	up.upload(out.Target, layer)
 	created := v1.Time{Time: o.Created}
 	img, err := mutate.Append(base, mutate.Addendum{Layer: layer, MediaType: types.OCILayer, History: v1.History{
 		Created: created, CreatedBy: "gonative image build", Comment: out.Package,
@@ -374,14 +416,14 @@ func labels(out *build.Output, f *exe.File, o BuildOptions) map[string]string {
 		"org.opencontainers.image.created": o.Created.Format(time.RFC3339),
 		"org.opencontainers.image.title":   path.Base(out.Package),
 	}
+	if o.Source != "" {
+		l["org.opencontainers.image.source"] = o.Source
+	}
 	if o.Base != "" && o.Base != BaseScratch && o.Base != BaseStatic {
 		l["org.opencontainers.image.base.name"] = o.Base
 	}
 	if len(f.Slices) == 1 && f.Slices[0].Go != nil {
 		g := f.Slices[0].Go
-		if g.Module != "" {
-			l["org.opencontainers.image.source"] = "https://" + g.Module
-		}
 		if g.ModuleVersion != "" && g.ModuleVersion != "(devel)" {
 			l["org.opencontainers.image.version"] = g.ModuleVersion
 		}
@@ -410,9 +452,50 @@ type tarFile struct {
 	uid  int
 }
 
+// binaryLayer is tarLayer through o.LayerCache when it is set: a layer whose tar was
+// made before is reused (verified to decompress to the same tar) instead of being
+// compressed again.
+func binaryLayer(o BuildOptions, files []tarFile) (v1.Layer, bool, error) {
+	if o.LayerCache == "" {
+		l, err := tarLayer(o.Created, files)
+		return l, false, err
+	}
+	tb, diffID, err := tarBytes(o.Created, files)
+	if err != nil {
+		return nil, false, err
+	}
+	gz, digest, reused := (&layerCache{dir: o.LayerCache}).layer(tb, diffID)
+	l, err := partial.CompressedToLayer(&memLayer{b: gz, h: digest, diffID: diffID})
+	return l, reused, err
+}
+
 // tarLayer builds a gzip-compressed layer, byte for byte the same for the same input:
 // sorted names, fixed times, owner root, parent directories included.
 func tarLayer(mtime time.Time, files []tarFile) (v1.Layer, error) {
+	tb, diffID, err := tarBytes(mtime, files)
+	if err != nil {
+		return nil, err
+	}
+	return gzipLayer(compress(tb), &diffID)
+}
+
+// layerCompression names how compress compresses, for the layer cache's key: a change
+// of level or of Go's compress/flate (the Go version) gives other bytes.
+const layerCompression = "gzip BestSpeed"
+
+// compress gzips a layer's tar, the same bytes for the same tar and Go version.
+func compress(tb []byte) []byte {
+	var buf bytes.Buffer
+	buf.Grow(len(tb)/2 + 1024)
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	zw.Write(tb) // a bytes.Buffer does not fail
+	zw.Close()
+	return buf.Bytes()
+}
+
+// tarBytes is the uncompressed tar of files (see tarLayer) and its digest, the
+// layer's diff_id.
+func tarBytes(mtime time.Time, files []tarFile) ([]byte, v1.Hash, error) {
 	dirs := map[string]bool{}
 	all := map[string]tarFile{}
 	for _, f := range files {
@@ -432,10 +515,13 @@ func tarLayer(mtime time.Time, files []tarFile) (v1.Layer, error) {
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	size := 0
+	for _, f := range all {
+		size += 1024 + len(f.data)
+	}
 	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
-	diff := sha256.New()
-	tw := tar.NewWriter(io.MultiWriter(zw, diff))
+	buf.Grow(size + 1024)
+	tw := tar.NewWriter(&buf)
 	for _, n := range names {
 		f := all[n]
 		h := &tar.Header{Name: n, Mode: f.mode, ModTime: mtime, Uid: f.uid, Gid: f.uid, Format: tar.FormatPAX}
@@ -450,20 +536,17 @@ func tarLayer(mtime time.Time, files []tarFile) (v1.Layer, error) {
 			h.Format = tar.FormatUSTAR
 		}
 		if err := tw.WriteHeader(h); err != nil {
-			return nil, err
+			return nil, v1.Hash{}, err
 		}
 		if _, err := tw.Write(f.data); err != nil {
-			return nil, err
+			return nil, v1.Hash{}, err
 		}
 	}
 	if err := tw.Close(); err != nil {
-		return nil, err
+		return nil, v1.Hash{}, err
 	}
-	if err := zw.Close(); err != nil {
-		return nil, err
-	}
-	diffID := v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(diff.Sum(nil))}
-	return gzipLayer(buf.Bytes(), &diffID)
+	sum := sha256.Sum256(buf.Bytes())
+	return buf.Bytes(), v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(sum[:])}, nil
 }
 
 // gzipLayer is a layer from its gzip-compressed bytes in memory. With diffID nil the

@@ -34,3 +34,5 @@ func TestLayoutFIFO(t *testing.T) {
 	}
 	os.Remove(filepath.Join(dir, "index.json"))
 }
+
+func mkfifo(p string) error { return syscall.Mkfifo(p, 0o644) }

@@ -3,7 +3,9 @@ package image
 import (
 	"archive/tar"
 	"bytes"
+	"compress/gzip"
 	"context"
+	"errors"
 	"io"
 	"os"
 	"path"
@@ -98,5 +100,69 @@ func FuzzTarStore(f *testing.F) {
 			}
 		}
 		openStore("oci-archive:"+p, s)
+	})
+}
+
+// claimedLayer is a layer whose manifest digest, size and diff_id are those of claim
+// while its bytes are blob: a corrupt or substituted blob when they differ.
+type claimedLayer struct{ blob, claim []byte }
+
+func (l claimedLayer) Digest() (v1.Hash, error) {
+	h, _, err := v1.SHA256(bytes.NewReader(l.claim))
+	return h, err
+}
+func (l claimedLayer) DiffID() (v1.Hash, error) {
+	var r io.Reader = bytes.NewReader(l.claim)
+	if zr, err := gzip.NewReader(bytes.NewReader(l.claim)); err == nil {
+		r = zr
+	}
+	h, _, _ := v1.SHA256(r)
+	return h, nil
+}
+func (l claimedLayer) Compressed() (io.ReadCloser, error) {
+	return io.NopCloser(bytes.NewReader(l.blob)), nil
+}
+func (l claimedLayer) Uncompressed() (io.ReadCloser, error) {
+	return nil, errors.New("the walk reads the stored bytes")
+}
+func (l claimedLayer) Size() (int64, error)                { return int64(len(l.claim)), nil }
+func (l claimedLayer) MediaType() (types.MediaType, error) { return types.OCILayer, nil }
+
+// FuzzWalkDigests walks a layer whose bytes (blob) may not be the ones its manifest
+// and config name (claim). Invariant: never a verified layer, nor a walk without
+// error, unless the blob is the claimed one byte for byte; and a walk of the claimed
+// bytes themselves never fails on a digest.
+func FuzzWalkDigests(f *testing.F) {
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(seedTar())
+	zw.Close()
+	good := gz.Bytes()
+	flipped := bytes.Clone(good)
+	flipped[len(flipped)/2] ^= 1
+	f.Add(good, good)
+	f.Add(flipped, good)
+	f.Add(good[:len(good)-1], good)
+	f.Add(seedTar(), seedTar())
+	f.Add(append(seedTar(), 0), seedTar())
+	f.Fuzz(func(t *testing.T, blob, claim []byte) {
+		img := handImage(t, amd64, v1.Config{}, claimedLayer{blob: blob, claim: claim})
+		verified := false
+		err := WalkLayers(context.Background(), img, func(e *Entry) error {
+			if e.Reader != nil {
+				io.Copy(io.Discard, io.LimitReader(e.Reader, min(e.Size, 1<<20)))
+			}
+			return nil
+		}, func(int) error { verified = true; return nil })
+		same := bytes.Equal(blob, claim)
+		if (verified || err == nil) && !same {
+			t.Fatalf("blob %x verified as %x (err %v)", blob, claim, err)
+		}
+		if verified && err != nil {
+			t.Fatalf("verified, then %v", err)
+		}
+		if same && errors.Is(err, ErrCorrupt) {
+			t.Fatalf("the claimed bytes themselves: %v", err)
+		}
 	})
 }

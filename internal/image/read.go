@@ -4,9 +4,10 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"math"
 	"os"
 	"path"
 	"slices"
@@ -77,6 +78,9 @@ type Finding struct {
 	Code     string `json:"code"` // arch-mismatch, entrypoint-missing, glibc-too-old, ...
 	Path     string `json:"path,omitempty"`
 	Message  string `json:"message"`
+	// Fix, when set, is what to run instead: image build names the flag and a base
+	// that has what the binary needs.
+	Fix string `json:"fix,omitempty"`
 }
 
 // PlatformReport is what Inspect learns about one platform of an image.
@@ -190,11 +194,6 @@ func entryUnmet(p v1.Platform, entry *exe.File, wants []verdict.Want) []string {
 	return verdict.Unmet(&f, mine)
 }
 
-// emitError is an error of Emitter.File, told apart from the image's.
-type emitError struct{ err error }
-
-func (e *emitError) Error() string { return e.err.Error() }
-
 // exeSummary is what the findings need of one executable.
 type exeSummary struct {
 	path   string
@@ -205,29 +204,47 @@ type exeSummary struct {
 	interp string
 	glibc  string // needed
 	libc   bool   // needs libc.so.6
+	layer  int
 }
 
 func inspectPlatform(ctx context.Context, ref string, p Platform, o InspectOptions, emit func(*File) error) (*PlatformReport, error) {
 	rep := &PlatformReport{Image: ref, Platform: p.String(), Digest: p.Digest}
-	cf, err := p.Image.ConfigFile()
+	ch := ContainerHost(o.Host)
+	rep.Host = o.Host.String()
+	cf, err := configFile(p.Image)
 	if err != nil {
-		rep.Error = fmt.Sprintf("config: %v", err)
+		rep.Error = fmt.Sprintf("config: %v", registryError(err))
+		rep.Runs, rep.Handler, rep.Reason = platformVerdict(rep, p.Platform, o.Host, ch)
 		return rep, nil
 	}
 	rep.Entrypoint, rep.Cmd, rep.User = cf.Config.Entrypoint, cf.Config.Cmd, cf.Config.User
-	if layers, err := p.Image.Layers(); err == nil {
-		rep.Layers = len(layers)
+	if m, err := p.Image.Manifest(); err == nil {
+		rep.Layers = len(m.Layers)
 	}
 	if cf.OS != p.Platform.OS || cf.Architecture != p.Platform.Architecture {
 		rep.Findings = append(rep.Findings, Finding{Severity: Problem, Code: "config-platform-mismatch",
 			Message: fmt.Sprintf("the index says %s but the image's config says %s/%s", p, cf.OS, cf.Architecture)})
 	}
-	ch := ContainerHost(o.Host)
-	rep.Host = o.Host.String()
-	rep.Runs, rep.Handler, rep.Reason = platformRuns(p.Platform, o.Host, ch)
 
+	// What the walk learns is kept per layer: a layer's entries count only once its
+	// blob was read whole and its digests matched (verified), so nothing is reported
+	// from a corrupt or substituted layer.
 	t := tree{}
-	var exes []exeSummary
+	type layered struct {
+		layer int
+		what  string
+	}
+	type found struct {
+		layer int
+		file  *exe.File
+		path  string
+	}
+	var (
+		exes    []exeSummary
+		files   []found
+		escapes []layered
+		counts  = map[int]int{} // entries per layer
+	)
 	// Executables that may be the entrypoint (by name), for --expect.
 	entryNames := map[string]bool{}
 	for _, a := range [][]string{cf.Config.Entrypoint, cf.Config.Cmd} {
@@ -235,18 +252,19 @@ func inspectPlatform(ctx context.Context, ref string, p Platform, o InspectOptio
 			entryNames[path.Base(a[0])] = true
 		}
 	}
-	maybeEntry := map[string]*exe.File{}
-	var escapes []string
-	digests := layerDigests(p.Image)
-	err = Walk(ctx, p.Image, func(e *Entry) error {
-		rep.Files++
+	lowest := math.MaxInt // the lowest layer verified so far: the walk goes top down
+	err = WalkLayers(ctx, p.Image, func(e *Entry) error {
+		counts[e.Layer]++
 		n := &node{typ: e.Type, mode: e.Mode, link: e.Linkname, layer: e.Layer}
 		t[e.Path] = n
-		if e.RawName != "" && len(escapes) < 5 {
-			escapes = append(escapes, fmt.Sprintf("%q in layer %d", e.RawName, e.Layer))
+		if e.RawName != "" {
+			escapes = append(escapes, layered{e.Layer, fmt.Sprintf("%q in layer %d", e.RawName, e.Layer)})
 		}
-		if e.Type == tar.TypeSymlink && len(escapes) < 5 && escapesRoot(e.Path, e.Linkname) {
-			escapes = append(escapes, fmt.Sprintf("symlink %s -> %s in layer %d", e.Path, e.Linkname, e.Layer))
+		if e.Type == tar.TypeSymlink && escapesRoot(e.Path, e.Linkname) {
+			escapes = append(escapes, layered{e.Layer, fmt.Sprintf("symlink %s -> %s in layer %d", e.Path, e.Linkname, e.Layer)})
+		}
+		if e.Type == tar.TypeLink && hardLinkEscapes(e.RawLinkname) {
+			escapes = append(escapes, layered{e.Layer, fmt.Sprintf("hard link %s -> %s in layer %d", e.Path, e.RawLinkname, e.Layer)})
 		}
 		if e.Type != tar.TypeReg {
 			return nil
@@ -261,8 +279,7 @@ func inspectPlatform(ctx context.Context, ref string, p Platform, o InspectOptio
 			return nil
 		}
 		f.Path = e.Path
-		rep.Executables++
-		s := exeSummary{path: e.Path, format: f.Format, kind: f.Kind}
+		s := exeSummary{path: e.Path, format: f.Format, kind: f.Kind, layer: e.Layer}
 		if len(f.Slices) == 1 {
 			sl := &f.Slices[0]
 			s.arch, s.static, s.interp, s.glibc = sl.Arch, sl.Static, sl.Interpreter, sl.GLIBC
@@ -274,40 +291,96 @@ func inspectPlatform(ctx context.Context, ref string, p Platform, o InspectOptio
 			n.arch = sl.Arch
 		}
 		exes = append(exes, s)
-		if entryNames[path.Base(e.Path)] {
-			maybeEntry[e.Path] = f
-		}
-		if emit == nil {
-			return nil
-		}
-		v := verdict.Judge(f, ch)
-		var ld v1.Hash
-		if e.Layer < len(digests) {
-			ld = digests[e.Layer]
-		}
-		if err := emit(&File{File: f, Image: ref, Platform: p.String(), Layer: e.Layer, LayerDigest: ld, Verdict: &v}); err != nil {
-			return &emitError{err}
-		}
+		files = append(files, found{layer: e.Layer, file: f, path: e.Path})
+		return nil
+	}, func(layer int) error {
+		lowest = layer
 		return nil
 	})
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		var ee *emitError
-		if errors.As(err, &ee) {
-			return nil, ee.err // the emitter failed, not the image
-		}
 		rep.Error = err.Error()
+		// Forget everything from the layers that were not verified.
+		maps.DeleteFunc(t, func(_ string, n *node) bool { return n.layer < lowest })
+		exes = slices.DeleteFunc(exes, func(s exeSummary) bool { return s.layer < lowest })
+		files = slices.DeleteFunc(files, func(f found) bool { return f.layer < lowest })
+		escapes = slices.DeleteFunc(escapes, func(e layered) bool { return e.layer < lowest })
+		maps.DeleteFunc(counts, func(l, _ int) bool { return l < lowest })
 	}
+	for _, n := range counts {
+		rep.Files += n
+	}
+	rep.Executables = len(files)
+	partial := rep.Error != ""
 	if len(escapes) > 0 {
+		var say []string
+		for _, e := range escapes[:min(len(escapes), 5)] {
+			say = append(say, e.what)
+		}
+		if len(escapes) > 5 {
+			say = append(say, fmt.Sprintf("and %d more", len(escapes)-5))
+		}
 		rep.Findings = append(rep.Findings, Finding{Severity: Warning, Code: "unsafe-path",
-			Message: "names or links that lead outside the root when extracted naively (read here within the image): " + strings.Join(escapes, ", ")})
+			Message: "names or links that lead outside the root when extracted naively (read here within the image): " + strings.Join(say, ", ")})
 	}
-	findings, entry := checkFiles(p.Platform, t, exes, cf, rep.Error != "")
+	findings, entry := checkFiles(p.Platform, t, exes, cf, partial)
 	rep.Findings = append(rep.Findings, findings...)
-	rep.Unmet = entryUnmet(p.Platform, maybeEntry[entry], o.Wants)
+	var entryFile *exe.File
+	for _, f := range files {
+		if f.path == entry && entryNames[path.Base(f.path)] {
+			entryFile = f.file
+		}
+	}
+	rep.Unmet = entryUnmet(p.Platform, entryFile, o.Wants)
+	rep.Runs, rep.Handler, rep.Reason = platformVerdict(rep, p.Platform, o.Host, ch)
+	if emit == nil {
+		return rep, nil
+	}
+	// Each file is judged inside the container: its loader is the image's, not the
+	// host's (unknown when a layer could not be read).
+	ich := ch
+	ich.Exists = nil
+	if !partial {
+		ich.Exists = func(p string) bool {
+			_, n, err := t.resolve(p)
+			return err == nil && n.typ == tar.TypeReg
+		}
+	}
+	// What keeps a program from starting in this image (its loader, its glibc) is its
+	// verdict too: the image's libc, not the host's.
+	cannot := map[string]string{}
+	for _, f := range findings {
+		switch f.Code {
+		case "interpreter-missing", "glibc-missing", "glibc-too-old":
+			if _, ok := cannot[f.Path]; !ok {
+				cannot[f.Path] = f.Message
+			}
+		}
+	}
+	digests := layerDigests(p.Image)
+	for _, fd := range files {
+		v := judgeInImage(fd.file, ich, t, partial)
+		if why, ok := cannot[fd.path]; ok && v.Runs != verdict.No {
+			v = verdict.Verdict{Runs: verdict.No, Reason: why}
+		}
+		var ld v1.Hash
+		if fd.layer < len(digests) {
+			ld = digests[fd.layer]
+		}
+		if err := emit(&File{File: fd.file, Image: ref, Platform: p.String(), Layer: fd.layer, LayerDigest: ld, Verdict: &v}); err != nil {
+			return nil, err // the emitter failed, not the image
+		}
+	}
 	return rep, nil
+}
+
+// hardLinkEscapes reports whether a hard link's target as written in a layer (relative
+// to the root the layer is extracted into) leads outside that root when extracted
+// naively: an absolute path or one that climbs above the root with "..".
+func hardLinkEscapes(raw string) bool {
+	return raw != "" && (strings.HasPrefix(raw, "/") || escapesRoot("/", raw))
 }
 
 func layerDigests(img v1.Image) []v1.Hash {
@@ -561,7 +634,7 @@ func checkBinary(p v1.Platform, t tree, at, arch string, static bool, interp, gl
 	_, in, err := t.resolve(interp)
 	if err != nil || in.typ != tar.TypeReg {
 		out = append(out, Finding{Severity: sev, Code: "interpreter-missing", Path: at,
-			Message: fmt.Sprintf("%s needs the dynamic loader %s, which is not in the image: it fails with \"no such file or directory\" (build it static, or use a base with glibc)", at, interp)})
+			Message: fmt.Sprintf("%s needs the dynamic loader %s, which is not in the image: it fails with \"no such file or directory\" %s", at, interp, loaderAdvice(t, arch))})
 		return out
 	}
 	if glibc == "" && !needsLibc {

@@ -9,19 +9,19 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"net/http"
 	"os"
 	"path"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/partial"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 )
 
@@ -68,6 +68,12 @@ type ReadOptions struct {
 	Keychain authn.Keychain
 	// Transport is the HTTP transport for registries; nil means remote's default.
 	Transport http.RoundTripper
+	// Stall is how long a registry request may go without a byte moving before it is
+	// abandoned (ErrStalled); default DefaultStall.
+	Stall time.Duration
+	// Progress, when set, is told the bytes received from registries as they come
+	// (from several goroutines at once).
+	Progress func(n int64)
 }
 
 func (o ReadOptions) remote(ctx context.Context) []remote.Option {
@@ -75,11 +81,7 @@ func (o ReadOptions) remote(ctx context.Context) []remote.Option {
 	if kc == nil {
 		kc = authn.DefaultKeychain
 	}
-	opts := []remote.Option{remote.WithContext(ctx), remote.WithAuthFromKeychain(kc)}
-	if o.Transport != nil {
-		opts = append(opts, remote.WithTransport(o.Transport))
-	}
-	return opts
+	return []remote.Option{remote.WithContext(ctx), remote.WithAuthFromKeychain(kc), remote.WithTransport(o.transportFor())}
 }
 
 // Platform is one platform's image in an index (or the only image).
@@ -154,27 +156,27 @@ func openRemote(ctx context.Context, ref string, o ReadOptions) (*Opened, error)
 	}
 	desc, err := remote.Get(r, o.remote(ctx)...)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", ref, err)
+		return nil, fmt.Errorf("%s: %w", ref, registryError(err))
 	}
 	op := &Opened{Name: ref, Digest: desc.Digest, MediaType: desc.MediaType}
 	if desc.MediaType.IsIndex() {
 		idx, err := desc.ImageIndex()
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", ref, err)
+			return nil, fmt.Errorf("%s: %w", ref, registryError(err))
 		}
 		op.Platforms, err = indexPlatforms(idx, 0)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", ref, err)
+			return nil, fmt.Errorf("%s: %w", ref, registryError(err))
 		}
 		return op, nil
 	}
 	img, err := desc.Image()
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", ref, err)
+		return nil, fmt.Errorf("%s: %w", ref, registryError(err))
 	}
 	p, err := imagePlatform(img, desc.Digest, nil)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", ref, err)
+		return nil, fmt.Errorf("%s: %w", ref, registryError(err))
 	}
 	op.Platforms = []Platform{p}
 	return op, nil
@@ -230,34 +232,108 @@ func imagePlatform(img v1.Image, dig v1.Hash, p *v1.Platform) (Platform, error) 
 	if p != nil {
 		return Platform{Platform: *p, Digest: dig, Image: img}, nil
 	}
-	cf, err := img.ConfigFile()
+	cf, err := configFile(img)
 	if err != nil {
 		return Platform{}, fmt.Errorf("config of %s: %w", dig, err)
 	}
 	return Platform{Platform: v1.Platform{OS: cf.OS, Architecture: cf.Architecture, Variant: cf.Variant}, Digest: dig, Image: img}, nil
 }
 
+// openDockerArchive reads a docker-archive (docker save's tar: manifest.json naming
+// a config and layer files, linked to each other as docker save does) as an image
+// whose manifest is made here: the config is known by its digest, an uncompressed
+// layer by its diff_id (its bytes are its tar), a compressed one by the digest of its
+// bytes; every read is then checked as a layout's is.
 func openDockerArchive(ref, file string) (*Opened, error) {
-	st, err := os.Stat(file)
+	s, err := openTarStore(file)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", ref, err)
+		return nil, fmt.Errorf("%s: not a docker-archive: %w", ref, err)
 	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file", ref)
-	}
-	img, err := tarball.Image(func() (io.ReadCloser, error) { return os.Open(file) }, nil)
+	op, err := dockerArchive(ref, s)
 	if err != nil {
+		s.f.Close()
 		return nil, fmt.Errorf("%s: not a docker-archive (a tar with manifest.json, as docker save writes): %w", ref, err)
 	}
-	dig, err := img.Digest()
+	op.close = s.f.Close
+	return op, nil
+}
+
+func dockerArchive(ref string, s *tarStore) (*Opened, error) {
+	raw, err := readSmall(s, "manifest.json", nil)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", ref, err)
+		return nil, err
 	}
-	p, err := imagePlatform(img, dig, nil)
+	var ms []struct {
+		Config string
+		Layers []string
+	}
+	if err := json.Unmarshal(raw, &ms); err != nil {
+		return nil, fmt.Errorf("manifest.json: %w", err)
+	}
+	if len(ms) != 1 {
+		return nil, fmt.Errorf("manifest.json lists %d images; one is read", len(ms))
+	}
+	cfgName, err := s.resolve(path.Clean(ms[0].Config))
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", ref, err)
+		return nil, fmt.Errorf("config: %w", err)
 	}
+	cfgRaw, err := readSmall(s, cfgName, nil)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	cf, err := v1.ParseConfigFile(bytes.NewReader(cfgRaw))
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", cfgName, err)
+	}
+	if len(cf.RootFS.DiffIDs) != len(ms[0].Layers) {
+		return nil, fmt.Errorf("the config lists %d layers, manifest.json %d", len(cf.RootFS.DiffIDs), len(ms[0].Layers))
+	}
+	cfgDigest, _, _ := v1.SHA256(bytes.NewReader(cfgRaw))
+	s.alias = map[string]string{"blobs/sha256/" + cfgDigest.Hex: cfgName}
+	m := &v1.Manifest{SchemaVersion: 2, MediaType: types.DockerManifestSchema2,
+		Config: v1.Descriptor{MediaType: types.DockerConfigJSON, Size: int64(len(cfgRaw)), Digest: cfgDigest}}
+	for i, l := range ms[0].Layers {
+		name, err := s.resolve(path.Clean(l))
+		if err != nil {
+			return nil, fmt.Errorf("layer %d: %w", i, err)
+		}
+		d, mt, err := s.layerDigest(name, cf.RootFS.DiffIDs[i])
+		if err != nil {
+			return nil, fmt.Errorf("layer %d: %w", i, err)
+		}
+		s.alias["blobs/sha256/"+d.Hex] = name
+		desc := v1.Descriptor{MediaType: mt, Size: s.members[name][1], Digest: d}
+		if d != cf.RootFS.DiffIDs[i] {
+			desc.Annotations = map[string]string{annComputedDigest: "true"}
+		}
+		m.Layers = append(m.Layers, desc)
+	}
+	rawM := marshal(m)
+	img, err := partial.CompressedToImage(&storeImage{s: s, raw: rawM, m: m})
+	if err != nil {
+		return nil, err
+	}
+	dig, _, _ := v1.SHA256(bytes.NewReader(rawM))
+	p := Platform{Platform: v1.Platform{OS: cf.OS, Architecture: cf.Architecture, Variant: cf.Variant}, Digest: dig, Image: img}
 	return &Opened{Name: ref, Digest: dig, MediaType: types.DockerManifestSchema2, Platforms: []Platform{p}}, nil
+}
+
+// layerDigest is the digest a docker-archive's layer file is known by: its diff_id
+// when it is an uncompressed tar (its bytes are then checked against it), else the
+// digest of its bytes (and the diff_id is checked when it is decompressed).
+func (s *tarStore) layerDigest(name string, diffID v1.Hash) (v1.Hash, types.MediaType, error) {
+	m := s.members[name]
+	head := make([]byte, 4)
+	n, _ := s.f.ReadAt(head, m[0])
+	head = head[:min(int64(n), m[1])]
+	if !bytes.HasPrefix(head, gzipMagic) && !bytes.HasPrefix(head, zstdMagic) {
+		return diffID, types.DockerUncompressedLayer, nil
+	}
+	h, _, err := v1.SHA256(io.NewSectionReader(s.f, m[0], m[1]))
+	if bytes.HasPrefix(head, zstdMagic) {
+		return h, types.OCILayerZStd, err
+	}
+	return h, types.DockerLayer, err
 }
 
 // A blobStore opens the blobs of an OCI layout, in a directory or an archive.
@@ -300,6 +376,8 @@ func (s dirStore) open(name string) (io.ReadCloser, int64, error) {
 type tarStore struct {
 	f       *os.File
 	members map[string][2]int64 // offset, size
+	links   map[string]string   // symbolic and hard links: name -> target member name
+	alias   map[string]string   // blob names a docker-archive's files are known by
 }
 
 type countingReader struct {
@@ -325,7 +403,7 @@ func openTarStore(file string) (*tarStore, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &tarStore{f: f, members: map[string][2]int64{}}
+	s := &tarStore{f: f, members: map[string][2]int64{}, links: map[string]string{}}
 	cr := &countingReader{r: f}
 	tr := tar.NewReader(cr)
 	for {
@@ -337,17 +415,58 @@ func openTarStore(file string) (*tarStore, error) {
 			f.Close()
 			return nil, fmt.Errorf("reading the archive: %w", err)
 		}
-		if h.Typeflag != tar.TypeReg || h.Size < 0 {
-			continue
-		}
 		name := strings.TrimPrefix(path.Clean("/"+h.Name), "/")
-		// Sparse members are not contiguous: they are not OCI blobs.
-		s.members[name] = [2]int64{cr.n, h.Size}
+		switch {
+		case h.Typeflag == tar.TypeSymlink:
+			// Relative to the link's directory, as docker save writes them.
+			s.links[name] = strings.TrimPrefix(path.Clean("/"+path.Join(path.Dir(name), h.Linkname)), "/")
+		case h.Typeflag == tar.TypeLink:
+			s.links[name] = strings.TrimPrefix(path.Clean("/"+h.Linkname), "/")
+		case h.Typeflag != tar.TypeReg || h.Size < 0 || isSparse(h):
+			// Sparse members are not contiguous: they are not blobs.
+		default:
+			s.members[name] = [2]int64{cr.n, h.Size}
+		}
 	}
 	return s, nil
 }
 
+// isSparse reports whether h is a sparse member (old GNU or PAX), whose bytes in the
+// archive are not its content.
+func isSparse(h *tar.Header) bool {
+	if h.Typeflag == tar.TypeGNUSparse {
+		return true
+	}
+	for k := range h.PAXRecords {
+		if strings.HasPrefix(k, "GNU.sparse.") {
+			return true
+		}
+	}
+	return false
+}
+
+// maxLinkHops bounds the links followed to reach one member, as Linux's 40.
+const maxLinkHops = 40
+
+// resolve follows links from name to a member's name, at most maxLinkHops of them.
+func (s *tarStore) resolve(name string) (string, error) {
+	for range maxLinkHops + 1 {
+		if _, ok := s.members[name]; ok {
+			return name, nil
+		}
+		t, ok := s.links[name]
+		if !ok {
+			return "", fmt.Errorf("%s: %w", name, os.ErrNotExist)
+		}
+		name = t
+	}
+	return "", fmt.Errorf("%s: more than %d links to follow", name, maxLinkHops)
+}
+
 func (s *tarStore) open(name string) (io.ReadCloser, int64, error) {
+	if a, ok := s.alias[name]; ok {
+		name = a
+	}
 	m, ok := s.members[name]
 	if !ok {
 		return nil, 0, fmt.Errorf("%s: %w", name, os.ErrNotExist)
@@ -467,6 +586,9 @@ type storeImage struct {
 	s   blobStore
 	raw []byte
 	m   *v1.Manifest
+
+	once     sync.Once
+	byDigest map[v1.Hash]int // the first layer of each digest
 }
 
 func (i *storeImage) MediaType() (types.MediaType, error) {
@@ -484,10 +606,15 @@ func (i *storeImage) RawConfigFile() ([]byte, error) {
 	return readSmall(i.s, name, &i.m.Config.Digest)
 }
 func (i *storeImage) LayerByDigest(h v1.Hash) (partial.CompressedLayer, error) {
-	for _, d := range i.m.Layers {
-		if d.Digest == h {
-			return &storeLayer{s: i.s, d: d}, nil
+	// partial asks for every layer by digest: an index keeps that linear.
+	i.once.Do(func() {
+		i.byDigest = make(map[v1.Hash]int, len(i.m.Layers))
+		for k := len(i.m.Layers) - 1; k >= 0; k-- {
+			i.byDigest[i.m.Layers[k].Digest] = k
 		}
+	})
+	if k, ok := i.byDigest[h]; ok {
+		return &storeLayer{s: i.s, d: i.m.Layers[k]}, nil
 	}
 	if i.m.Config.Digest == h {
 		return &storeLayer{s: i.s, d: i.m.Config}, nil
@@ -517,31 +644,26 @@ func (l *storeLayer) Compressed() (io.ReadCloser, error) {
 		rc.Close()
 		return nil, fmt.Errorf("layer %s: %w: the blob has %d bytes, the manifest says %d", l.d.Digest, ErrCorrupt, size, l.d.Size)
 	}
-	return &verifyingReader{rc: rc, h: sha256.New(), want: l.d.Digest}, nil
+	return &verifyingReader{digestReader: newDigestReader(rc, l.d.Digest, l.d.Size, "its digest"), c: rc, want: l.d.Digest}, nil
 }
 
-// ErrCorrupt is wrapped by errors about blobs whose size or digest is not the one their
-// manifest gives.
-var ErrCorrupt = errors.New("corrupt blob")
-
+// verifyingReader reads a blob and fails at its end when its size or digest is not
+// the manifest's.
 type verifyingReader struct {
-	rc   io.ReadCloser
-	h    hash.Hash
+	*digestReader
+	c    io.Closer
 	want v1.Hash
 }
 
 func (v *verifyingReader) Read(p []byte) (int, error) {
-	n, err := v.rc.Read(p)
-	v.h.Write(p[:n])
-	if err == io.EOF {
-		if got := hex.EncodeToString(v.h.Sum(nil)); got != v.want.Hex {
-			return n, fmt.Errorf("layer %s: %w: its digest is sha256:%s", v.want, ErrCorrupt, got)
-		}
+	n, err := v.digestReader.Read(p)
+	if err != nil && err != io.EOF && errors.Is(err, ErrCorrupt) {
+		err = fmt.Errorf("layer %s: %w", v.want, err)
 	}
 	return n, err
 }
 
-func (v *verifyingReader) Close() error { return v.rc.Close() }
+func (v *verifyingReader) Close() error { return v.c.Close() }
 
 // marshal is json.Marshal for values that cannot fail.
 func marshal(v any) []byte {

@@ -26,12 +26,20 @@ type tree map[string]*node
 var (
 	errNotFound = errors.New("no such file in the image")
 	errLoop     = errors.New("too many levels of symbolic links")
+	errTooLong  = errors.New("file name too long")
 )
+
+// pathMax is Linux's PATH_MAX: a longer path, or link target, fails with
+// ENAMETOOLONG; resolve refuses them, which also bounds its work.
+const pathMax = 4096
 
 // resolve follows symbolic links (and hard links) in p within the image: an absolute
 // target starts again at the image's root and ".." stops there, as in a container, so
 // no link leads outside. It returns the final path and its node.
 func (t tree) resolve(p string) (string, *node, error) {
+	if len(p) >= pathMax {
+		return p, nil, errTooLong
+	}
 	hops := 0
 	rest := strings.Split(strings.Trim(path.Clean("/"+p), "/"), "/")
 	cur := "/"
@@ -46,6 +54,9 @@ func (t tree) resolve(p string) (string, *node, error) {
 			continue
 		}
 		next := path.Join(cur, c)
+		if len(next) >= pathMax {
+			return next, nil, errTooLong
+		}
 		n := t[next]
 		if n == nil {
 			if len(rest) > 0 {
@@ -58,6 +69,9 @@ func (t tree) resolve(p string) (string, *node, error) {
 		case tar.TypeSymlink:
 			if hops++; hops > 40 {
 				return next, nil, errLoop
+			}
+			if len(n.link) >= pathMax {
+				return next, nil, errTooLong
 			}
 			target := strings.Split(strings.Trim(n.link, "/"), "/")
 			if strings.HasPrefix(n.link, "/") {

@@ -35,6 +35,8 @@ type WriteOptions struct {
 	Tarball string
 	// Progress, when set, is called with the bytes pushed so far and the total.
 	Progress func(done, total int64)
+	// Trace, when set, is called with each write as it ends (one call at a time).
+	Trace func(Step)
 }
 
 // Written says where an image went.
@@ -44,12 +46,75 @@ type Written struct {
 	Tarball   string   `json:"tarball,omitempty"`
 }
 
-// Write writes b where o says.
+// CheckOutputs checks, before anything is built, that every output o names can be
+// written: the references parse, the layout directory is new or empty, the archive
+// is a regular file or new, and their parent directories exist.
+func CheckOutputs(o WriteOptions) error {
+	if o.Push && len(o.Tags) == 0 {
+		return errors.New("--push needs a reference to push to: -t REGISTRY/REPO:TAG")
+	}
+	for _, tag := range o.Tags {
+		if _, err := name.ParseReference(tag); err != nil {
+			return fmt.Errorf("tag %q: %w", tag, err)
+		}
+	}
+	if o.OCILayout != "" {
+		if err := checkLayoutDir(o.OCILayout); err != nil {
+			return err
+		}
+		if err := checkParent("--oci-layout", o.OCILayout); err != nil {
+			return err
+		}
+	}
+	if o.Tarball != "" {
+		if st, err := os.Lstat(o.Tarball); err == nil && !st.Mode().IsRegular() {
+			return fmt.Errorf("--tarball %s: exists and is not a regular file", o.Tarball)
+		}
+		if err := checkParent("--tarball", o.Tarball); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkParent checks that the directory p goes into exists.
+func checkParent(flag, p string) error {
+	dir := filepath.Dir(filepath.Clean(p))
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return fmt.Errorf("%s %s: the directory %s does not exist", flag, p, dir)
+	}
+	return nil
+}
+
+// checkLayoutDir checks that dir does not exist or is an empty directory.
+func checkLayoutDir(dir string) error {
+	st, err := os.Lstat(dir)
+	if err != nil {
+		return nil
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("--oci-layout %s: exists and is not a directory", dir)
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	if len(ents) > 0 {
+		return fmt.Errorf("--oci-layout %s: the directory is not empty; name a new one", dir)
+	}
+	return nil
+}
+
+// Write writes b where o says (CheckOutputs first).
 func Write(ctx context.Context, b *Built, o WriteOptions) (*Written, error) {
 	if b.Index == nil {
 		return nil, errors.New("the image was not built")
 	}
+	if err := CheckOutputs(o); err != nil {
+		return nil, err
+	}
 	w := &Written{}
+	tr := newTracer(o.Trace)
 	if o.Push {
 		if len(o.Tags) == 0 {
 			return nil, errors.New("--push needs a reference to push to: -t REGISTRY/REPO:TAG")
@@ -59,22 +124,28 @@ func Write(ctx context.Context, b *Built, o WriteOptions) (*Written, error) {
 			if err != nil {
 				return w, fmt.Errorf("tag %q: %w", tag, err)
 			}
+			t0 := time.Now()
 			if err := push(ctx, ref, b.Index, o); err != nil {
-				return w, fmt.Errorf("push %s: %w", tag, err)
+				return w, fmt.Errorf("push %s: %w", tag, registryError(err))
 			}
+			tr.step(StepPush, "", tag, t0)
 			w.Pushed = append(w.Pushed, ref.Context().Name()+"@"+b.Digest.String())
 		}
 	}
 	if o.OCILayout != "" {
+		t0 := time.Now()
 		if err := writeLayoutDir(o.OCILayout, b.Index, o.Tags); err != nil {
 			return w, err
 		}
+		tr.step(StepLayout, "", o.OCILayout, t0)
 		w.OCILayout = o.OCILayout
 	}
 	if o.Tarball != "" {
+		t0 := time.Now()
 		if err := writeArchive(o.Tarball, b.Index, o.Tags); err != nil {
 			return w, err
 		}
+		tr.step(StepTarball, "", o.Tarball, t0)
 		w.Tarball = o.Tarball
 	}
 	return w, nil
@@ -139,17 +210,8 @@ func writeLayout(dir string, idx v1.ImageIndex, tags []string) error {
 // writeLayoutDir writes the layout into a new directory beside dir and renames it into
 // place, so that dir never holds half a layout.
 func writeLayoutDir(dir string, idx v1.ImageIndex, tags []string) error {
-	if st, err := os.Lstat(dir); err == nil {
-		if !st.IsDir() {
-			return fmt.Errorf("--oci-layout %s: exists and is not a directory", dir)
-		}
-		ents, err := os.ReadDir(dir)
-		if err != nil {
-			return err
-		}
-		if len(ents) > 0 {
-			return fmt.Errorf("--oci-layout %s: the directory is not empty; name a new one", dir)
-		}
+	if err := checkLayoutDir(dir); err != nil {
+		return err
 	}
 	tmp, err := os.MkdirTemp(filepath.Dir(filepath.Clean(dir)), "."+filepath.Base(dir)+".tmp*")
 	if err != nil {

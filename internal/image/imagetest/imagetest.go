@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -205,4 +206,30 @@ func Sparse(name string, head []byte, size int64) []byte {
 	tw.Write(body)
 	tw.Flush()
 	return b.Bytes()
+}
+
+// GNUSparse returns an old GNU sparse tar member (type 'S', the sparse map in the
+// header) for a file of size bytes whose only data is data at offset 0.
+func GNUSparse(name string, mode int64, data []byte, size int64) []byte {
+	h := make([]byte, 512)
+	octal := func(at, n int, v int64) { copy(h[at:at+n], fmt.Sprintf("%0*o\x00", n-1, v)) }
+	copy(h, name)
+	octal(100, 8, mode)
+	octal(108, 8, 0)
+	octal(116, 8, 0)
+	octal(124, 12, int64(len(data)))
+	octal(136, 12, 0)
+	h[156] = tar.TypeGNUSparse
+	copy(h[257:], "ustar  \x00")
+	octal(386, 12, 0)                // the one data region's offset
+	octal(398, 12, int64(len(data))) // and length
+	octal(483, 12, size)             // the file's real size
+	copy(h[148:156], "        ")
+	sum := 0
+	for _, c := range h {
+		sum += int(c)
+	}
+	copy(h[148:156], fmt.Sprintf("%06o\x00 ", sum))
+	body := append(slices.Clone(data), make([]byte, (512-len(data)%512)%512)...)
+	return append(h, body...)
 }

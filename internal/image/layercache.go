@@ -1,0 +1,194 @@
+package image
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+)
+
+// LayerCacheMax is how many bytes of layers the layer cache keeps: the least
+// recently used go first.
+const LayerCacheMax = 512 << 20
+
+// LayerCacheDir returns the directory image build keeps binary layers in:
+// $GONATIVE_CACHE/image-layers, else gonative/image-layers in the user cache directory.
+func LayerCacheDir(getenv func(string) string) (string, error) {
+	if d := getenv("GONATIVE_CACHE"); d != "" {
+		return filepath.Join(d, "image-layers"), nil
+	}
+	d, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("no cache directory (set GONATIVE_CACHE): %w", err)
+	}
+	return filepath.Join(d, "gonative", "image-layers"), nil
+}
+
+// layerCache keeps compressed layers in a directory, each in a file named by the key
+// of its content inputs — the digest of its uncompressed tar (which holds every name,
+// mode, time and byte), the compression and the Go version that compressed it — and
+// by the digest of its compressed bytes: KEY-DIGEST.tar.gz. A stored layer is used
+// only when its bytes have that digest, so a file that was cut, flipped or replaced is
+// never used; and since the bytes were made by the same compression of the same tar,
+// a reused layer is the one a fresh build makes, byte for byte.
+type layerCache struct{ dir string }
+
+// key is the start of the file name of the layer whose tar has digest diffID.
+func (c *layerCache) key(diffID v1.Hash) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "gonative image layer 1\n%s\n%s\n%s\n", layerCompression, runtime.Version(), diffID)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// fileName is the name of the layer of key whose compressed bytes have digest gz.
+func fileName(key string, gz v1.Hash) string { return key + "-" + gz.Hex + ".tar.gz" }
+
+// layer returns the compressed layer of the tar tb whose digest is diffID, and its
+// digest: the cached bytes when they verify, else fresh ones, stored for the next
+// build. reused says which. The cache's errors never fail a build: a layer that
+// cannot be stored is still returned.
+func (c *layerCache) layer(tb []byte, diffID v1.Hash) (gz []byte, digest v1.Hash, reused bool) {
+	root, err := os.OpenRoot(c.dir)
+	if err != nil {
+		if err = os.MkdirAll(c.dir, 0o755); err == nil {
+			root, err = os.OpenRoot(c.dir)
+		}
+		if err != nil {
+			gz = compress(tb)
+			return gz, sha256Hash(gz), false
+		}
+	}
+	defer root.Close()
+	key := c.key(diffID)
+	if gz, digest, name, ok := readCached(root, key, int64(len(tb))); ok {
+		now := time.Now()
+		root.Chtimes(name, now, now) // recently used
+		return gz, digest, true
+	}
+	gz = compress(tb)
+	digest = sha256Hash(gz)
+	if storeCached(root, fileName(key, digest), gz) == nil {
+		trimCache(root, LayerCacheMax)
+	}
+	return gz, digest, false
+}
+
+// sha256Hash is the digest of b.
+func sha256Hash(b []byte) v1.Hash {
+	sum := sha256.Sum256(b)
+	return v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(sum[:])}
+}
+
+// maxCompressed bounds a gzip stream of n bytes of input: BestSpeed stores what does
+// not compress, in blocks of at most 64 KiB with a few bytes of header each.
+func maxCompressed(n int64) int64 { return n + n/1024 + 4096 }
+
+// readCached finds a layer of key in root whose bytes have the digest its name gives
+// (for a tar of size bytes), and returns them with that digest and the file's name.
+// It never blocks on a file that is not a regular one and reads at most what such a
+// layer can take.
+func readCached(root *os.Root, key string, size int64) ([]byte, v1.Hash, string, bool) {
+	names, err := fs.Glob(root.FS(), key+"-*.tar.gz")
+	if err != nil {
+		return nil, v1.Hash{}, "", false
+	}
+	for _, name := range names {
+		want := strings.TrimSuffix(strings.TrimPrefix(name, key+"-"), ".tar.gz")
+		if gz, ok := readVerified(root, name, size, want); ok {
+			return gz, v1.Hash{Algorithm: "sha256", Hex: want}, name, true
+		}
+	}
+	return nil, v1.Hash{}, "", false
+}
+
+// readVerified reads name from root and reports whether its bytes have the sha256
+// digest wantHex.
+func readVerified(root *os.Root, name string, size int64, wantHex string) ([]byte, bool) {
+	f, err := root.OpenFile(name, os.O_RDONLY|openNonblock, 0)
+	if err != nil {
+		return nil, false
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() || st.Size() > maxCompressed(size) {
+		return nil, false
+	}
+	gz := make([]byte, st.Size())
+	if _, err := io.ReadFull(f, gz); err != nil {
+		return nil, false
+	}
+	return gz, sha256Hash(gz).Hex == wantHex
+}
+
+// storeCached writes gz as name in root: to a temporary file first, renamed into
+// place, so a reader never sees half a layer.
+func storeCached(root *os.Root, name string, gz []byte) error {
+	var rnd [8]byte
+	rand.Read(rnd[:])
+	tmp := ".tmp-" + hex.EncodeToString(rnd[:])
+	f, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(gz)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = root.Rename(tmp, name)
+	}
+	if err != nil {
+		root.Remove(tmp)
+	}
+	return err
+}
+
+// trimCache removes the least recently used layers until the rest take at most max
+// bytes, and temporary files older than an hour (a build that was killed).
+func trimCache(root *os.Root, max int64) {
+	ents, err := fs.ReadDir(root.FS(), ".")
+	if err != nil {
+		return
+	}
+	type entry struct {
+		name string
+		size int64
+		used time.Time
+	}
+	var layers []entry
+	var total int64
+	for _, e := range ents {
+		info, err := e.Info()
+		if err != nil || !info.Mode().IsRegular() {
+			continue
+		}
+		switch {
+		case strings.HasPrefix(e.Name(), ".tmp-"):
+			if time.Since(info.ModTime()) > time.Hour {
+				root.Remove(e.Name())
+			}
+		case strings.HasSuffix(e.Name(), ".tar.gz"):
+			layers = append(layers, entry{e.Name(), info.Size(), info.ModTime()})
+			total += info.Size()
+		}
+	}
+	slices.SortFunc(layers, func(a, b entry) int { return a.used.Compare(b.used) })
+	for _, l := range layers {
+		if total <= max {
+			break
+		}
+		if root.Remove(l.name) == nil {
+			total -= l.size
+		}
+	}
+}

@@ -1,0 +1,6 @@
+//go:build !unix
+
+package image
+
+// openNonblock is 0 where opens do not block on named pipes.
+const openNonblock = 0
