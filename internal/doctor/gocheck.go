@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 
+	"github.com/gonative/gonative/internal/finding"
 	"github.com/gonative/gonative/internal/goenv"
 	"github.com/gonative/gonative/internal/toolchain"
 )
@@ -106,10 +108,16 @@ func verdictFor(ctx context.Context, s *Session, goos string, archs []string) ru
 func checkGoArch(ctx context.Context, s *Session) []Finding {
 	g, ok := s.ActiveGo(ctx)
 	if !ok {
-		return []Finding{{Severity: Error, Title: "no go on PATH",
-			Evidence: []string{"PATH=" + s.M.Getenv("PATH")},
-			Fix:      &Fix{Text: "Install a native Go and put its bin directory on PATH.", Commands: []string{"gonative install"}},
-			Links:    []string{linkInstall}}}
+		ev := []string{"PATH=" + s.M.Getenv("PATH")}
+		fix := &Fix{Text: "Install a native Go and put its bin directory on PATH.", Commands: []string{"gonative install", `eval "$(gonative env)"`}, Layer: finding.LayerShell, Needs: finding.NeedsNetwork}
+		if bin, ok := storeGo(ctx, s); ok {
+			// gonative install fails outside a module and installs nothing new: the
+			// toolchain is there, only PATH lacks it.
+			ev = append(ev, "installed by gonative: "+bin)
+			fix = &Fix{Text: "A Go installed by gonative is not on PATH: put gonative's bin directory first (and add the same line to your shell start-up file).",
+				Commands: []string{`eval "$(gonative env)"`}, Layer: finding.LayerShell}
+		}
+		return []Finding{{Severity: Error, Title: "no go on PATH", Evidence: ev, Fix: fix, Links: []string{linkInstall}}}
 	}
 	if g.Script || len(g.Archs) == 0 {
 		return []Finding{{Severity: Info, Title: fmt.Sprintf("go at %s is %s; its real binary is judged by go.hostarch", g.Path, describe(g)), Evidence: evidenceOf(g)}}
@@ -475,4 +483,21 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// storeGo returns the go in gonative's bin directory (the default toolchain's link),
+// when gonative installed one.
+func storeGo(ctx context.Context, s *Session) (string, bool) {
+	home, err := toolchain.DefaultHome(s.GOOS(ctx), s.M.Getenv)
+	if err != nil {
+		return "", false
+	}
+	bin := path.Join(filepath.ToSlash(toolchain.Store{Root: home, GOOS: s.GOOS(ctx)}.BinDir()), "go")
+	if s.GOOS(ctx) == "windows" {
+		bin += ".exe"
+	}
+	if _, err := s.M.Stat(bin); err != nil {
+		return "", false
+	}
+	return bin, true
 }

@@ -6,6 +6,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/gonative/gonative/internal/finding"
 	"github.com/gonative/gonative/internal/goenv"
 	"github.com/gonative/gonative/internal/redact"
 	"github.com/gonative/gonative/internal/toolchain"
@@ -78,7 +79,7 @@ func checkGoSwitch(ctx context.Context, s *Session) []Finding {
 		return []Finding{{Severity: sev,
 			Title:    fmt.Sprintf("the go command switches to %s, installed by gonative at %s but not on PATH as %s, so go does not find it and downloads it instead", c.Toolchain, store, c.Toolchain),
 			Evidence: ev,
-			Fix:      &Fix{Text: "Put gonative's bin directory (which holds goX.Y.Z links) on PATH: add what gonative env prints to your shell start-up file.", Commands: []string{"gonative env"}},
+			Fix:      &Fix{Text: "Put gonative's bin directory (which holds goX.Y.Z links) on PATH, and add the same line to your shell start-up file.", Commands: []string{`eval "$(gonative env)"`}, Layer: finding.LayerShell},
 			Links:    links}}
 	}
 	switch {
