@@ -96,6 +96,10 @@ type Check struct {
 	// Network is true for checks that use the network (none built in: netcheck adds
 	// its own with Registry.Add); the doctor itself is offline.
 	Network bool
+	// FixNeeds lists what some of the check's fixes need beyond a shell on this
+	// machine (finding.Fix.Needs): those fixes cannot be executed as printed here, and
+	// --list-checks says so. Fixes without commands (a person acts) are not listed.
+	FixNeeds []finding.Needs
 	// Run returns the check's findings; it reads the machine only through s.
 	Run func(ctx context.Context, s *Session) []Finding
 }

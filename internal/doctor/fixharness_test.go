@@ -3,12 +3,14 @@ package doctor
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/gonative/gonative/internal/toolchain"
@@ -24,7 +26,36 @@ type harnessCase struct {
 	finding string            // the finding id the fault produces
 	env     map[string]string // the environment layer
 	goenv   string            // the go env file's content
-	setup   func(t *testing.T, dir string, env map[string]string)
+	setup   func(t *testing.T, h *harness, dir string, env map[string]string)
+}
+
+// harness holds what several cases share: a gonative built from this module, once.
+type harness struct {
+	dir      string
+	once     sync.Once
+	gonative string
+	err      error
+}
+
+// gonativeDir returns a directory holding a gonative executable built from this
+// module.
+func (h *harness) gonativeDir(t *testing.T) string {
+	h.once.Do(func() {
+		goBin, err := exec.LookPath("go")
+		if err != nil {
+			h.err = err
+			return
+		}
+		h.gonative = filepath.Join(h.dir, "gonative-bin")
+		out, err := exec.Command(goBin, "build", "-o", filepath.Join(h.gonative, "gonative"), "github.com/gonative/gonative/cmd/gonative").CombinedOutput()
+		if err != nil {
+			h.err = fmt.Errorf("go build gonative: %v\n%s", err, out)
+		}
+	})
+	if h.err != nil {
+		t.Fatal(h.err)
+	}
+	return h.gonative
 }
 
 // fixHarness is every harness case. TestFixSitesCovered requires each fix site with
@@ -32,6 +63,7 @@ type harnessCase struct {
 var fixHarness = []harnessCase{
 	{name: "goflags-env", check: "env.goflags", finding: "env.goflags", env: map[string]string{"GOFLAGS": "-mod=bogus"}},
 	{name: "goflags-file", check: "env.goflags", finding: "env.goflags", goenv: "GOFLAGS=-mod=bogus\n"},
+	{name: "gorun-goflags-env", check: "go.run", finding: "go.run", env: map[string]string{"GOFLAGS": "-nosuchflag"}},
 	{name: "goarm-env", check: "env.goarm", finding: "env.goarm", env: map[string]string{"GOARM": "7", "GOARCH": "arm64"}},
 	{name: "goarm-file", check: "env.goarm", finding: "env.goarm", env: map[string]string{"GOARCH": "arm64"}, goenv: "GOARM=7\n"},
 	{name: "goarm64-env", check: "env.level", finding: "env.level:GOARM64", env: map[string]string{"GOARM64": "v7.9"}},
@@ -44,29 +76,49 @@ var fixHarness = []harnessCase{
 	{name: "gosumdb-bad-file", check: "env.proxy", finding: "env.proxy:gosumdb", goenv: "GOSUMDB=a b c d e\n"},
 	{name: "cc-missing-env", check: "env.cgo", finding: "env.cgo", env: map[string]string{"CC": "nonexistent-cc", "CGO_ENABLED": "1"}},
 	{name: "cc-missing-file", check: "env.cgo", finding: "env.cgo", env: map[string]string{"CGO_ENABLED": "1"}, goenv: "CC=nonexistent-cc\n"},
+	{name: "no-cc", check: "env.cgo", finding: "env.cgo", setup: noCC},
+	{name: "gobin-missing", check: "env.path", finding: "env.path", env: map[string]string{"GOBIN": "$TMP/gobin"}},
+	{name: "gobin-not-on-path", check: "env.path", finding: "env.path", env: map[string]string{"GOBIN": "$TMP/gobin"}, setup: gobinExists},
 	{name: "layers-env-over-file", check: "env.layers", finding: "env.layers:GOARM64", env: map[string]string{"GOARM64": "v8.0"}, goenv: "GOARM64=v8.2\n"},
+	{name: "gopath-tilde-env", check: "env.gopath", finding: "env.gopath:tilde", env: map[string]string{"GOPATH": "~/go"}},
+	{name: "go111module-on-env", check: "env.modules", finding: "env.modules", env: map[string]string{"GO111MODULE": "on"}},
+	{name: "go111module-off-file", check: "env.modules", finding: "env.modules:off", goenv: "GO111MODULE=off\n"},
+	{name: "go111module-auto-env", check: "env.modules", finding: "env.modules:auto", env: map[string]string{"GO111MODULE": "auto"}},
+	{name: "go111module-invalid-file", check: "env.modules", finding: "env.modules:invalid", goenv: "GO111MODULE=bogus\n"},
+	{name: "goexperiment-env", check: "env.experiment", finding: "env.experiment", env: map[string]string{"GOEXPERIMENT": "nosuchexperiment"}},
+	{name: "goexperiment-file", check: "env.experiment", finding: "env.experiment", goenv: "GOEXPERIMENT=nosuchexperiment\n"},
+	{name: "goprivate-everything-env", check: "env.private", finding: "env.private:goprivate", env: map[string]string{"GOPRIVATE": "*"}},
+	{name: "gonosumcheck-file", check: "env.private", finding: "env.private:gonosumcheck", goenv: "GONOSUMCHECK=example.com\n"},
+	{name: "gotoolchain-bad-file", check: "go.toolchain", finding: "go.toolchain", goenv: "GOTOOLCHAIN=bogus\n", env: map[string]string{"GOTOOLCHAIN": ""}},
+	{name: "gotoolchain-sumdb-env", check: "go.toolchain", finding: "go.toolchain:sumdb", env: map[string]string{"GOTOOLCHAIN": "auto", "GOSUMDB": "off"}},
+	{name: "shadowed-store", check: "go.shadow", finding: "go.shadow:$TMP/gonative/bin/go", setup: shadowedStore},
+	{name: "shadowed-go", check: "go.shadow", finding: "go.shadow:" + otherGo + "/go", setup: shadowedGo},
+	{name: "no-go-store", check: "go.arch", finding: "go.arch", setup: noGoWithStore},
 	{name: "net-goflags-insecure-env", check: "net.settings", finding: "net.settings:settings.goflags-insecure", env: map[string]string{"GOFLAGS": "-insecure -mod=mod"}},
 	{name: "net-goflags-insecure-file", check: "net.settings", finding: "net.settings:settings.goflags-insecure", goenv: "GOFLAGS=-insecure\n"},
 	{name: "net-goproxy-off-env", check: "net.settings", finding: "net.settings:settings.goproxy-off", env: map[string]string{"GOPROXY": "off"}},
+	{name: "net-gosumdb-bad-env", check: "net.settings", finding: "net.settings:settings.gosumdb", env: map[string]string{"GOSUMDB": "a b c d e"}},
 	{name: "net-gosumdb-off-file", check: "net.settings", finding: "net.settings:settings.gosumdb-off", goenv: "GOSUMDB=off\n"},
 	{name: "net-goinsecure-env", check: "net.settings", finding: "net.settings:settings.goinsecure", env: map[string]string{"GOINSECURE": "example.com"}},
-	{name: "no-go-store", check: "go.arch", finding: "go.arch", setup: noGoWithStore},
+	{name: "net-netrc-dir", check: "net.settings", finding: "net.settings:settings.netrc", env: map[string]string{"NETRC": "$TMP/netrc.d"}, setup: dirAt("NETRC")},
+	{name: "certs-file-fifo", check: "net.certs", finding: "net.certs:tls.roots", env: map[string]string{"SSL_CERT_FILE": "$TMP/fifo.pem"}, setup: fifoAt("SSL_CERT_FILE")},
+	{name: "certs-file-missing", check: "net.certs", finding: "net.certs:tls.roots", env: map[string]string{"SSL_CERT_FILE": "$TMP/none.pem"}},
+	{name: "certs-none", check: "net.certs", finding: "net.certs:tls.roots", env: map[string]string{"SSL_CERT_FILE": "$TMP/none.pem", "SSL_CERT_DIR": "$TMP/none.d"}},
 }
 
 // noGoWithStore models a machine whose PATH has no go while gonative's store has
 // one: a gonative on PATH (built from this module) and the store's bin/go link.
-func noGoWithStore(t *testing.T, dir string, env map[string]string) {
+func noGoWithStore(t *testing.T, h *harness, dir string, env map[string]string) {
+	storeWithGo(t, env)
+	env["PATH"] = h.gonativeDir(t) + ":/usr/bin:/bin"
+}
+
+// storeWithGo makes gonative's store hold this machine's go as its default (bin/go)
+// and returns the store's bin directory.
+func storeWithGo(t *testing.T, env map[string]string) string {
 	goBin, err := exec.LookPath("go")
 	if err != nil {
 		t.Skip("no go on PATH")
-	}
-	bin := filepath.Join(dir, "bin")
-	if err := os.MkdirAll(bin, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	build := exec.Command(goBin, "build", "-o", filepath.Join(bin, "gonative"), "github.com/gonative/gonative/cmd/gonative")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build gonative: %v\n%s", err, out)
 	}
 	st := toolchain.Store{Root: env[toolchain.HomeEnv], GOOS: runtime.GOOS}
 	if err := os.MkdirAll(st.BinDir(), 0o755); err != nil {
@@ -75,12 +127,73 @@ func noGoWithStore(t *testing.T, dir string, env map[string]string) {
 	if err := os.Symlink(goBin, filepath.Join(st.BinDir(), "go")); err != nil {
 		t.Fatal(err)
 	}
-	env["PATH"] = bin + ":/usr/bin:/bin"
+	return st.BinDir()
+}
+
+// otherGo is a second Go toolchain of this machine (Debian's golang-1.19-go, which
+// scripts/test.sh installs).
+const otherGo = "/usr/lib/go-1.19/bin"
+
+func needOtherGo(t *testing.T) {
+	if _, err := os.Stat(filepath.Join(otherGo, "go")); err != nil {
+		t.Skip("no second Go at " + otherGo)
+	}
+}
+
+// shadowedStore puts another go before gonative's store on PATH.
+func shadowedStore(t *testing.T, h *harness, dir string, env map[string]string) {
+	needOtherGo(t)
+	bin := storeWithGo(t, env)
+	env["PATH"] = otherGo + ":" + bin + ":" + h.gonativeDir(t) + ":/usr/bin:/bin"
+}
+
+// shadowedGo puts this machine's go before another one on PATH.
+func shadowedGo(t *testing.T, h *harness, dir string, env map[string]string) {
+	needOtherGo(t)
+	env["PATH"] = env["PATH"] + ":" + otherGo
+}
+
+// noCC leaves only go on PATH: no C compiler.
+func noCC(t *testing.T, h *harness, dir string, env map[string]string) {
+	goBin, _ := exec.LookPath("go")
+	bin := filepath.Join(dir, "onlygo")
+	if err := os.MkdirAll(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(goBin, filepath.Join(bin, "go")); err != nil {
+		t.Fatal(err)
+	}
+	env["PATH"] = bin
+}
+
+// gobinExists makes GOBIN a directory that exists and is not on PATH.
+func gobinExists(t *testing.T, h *harness, dir string, env map[string]string) {
+	if err := os.MkdirAll(env["GOBIN"], 0o755); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// fifoAt makes a named pipe at the path env[name] names.
+func fifoAt(name string) func(t *testing.T, h *harness, dir string, env map[string]string) {
+	return func(t *testing.T, h *harness, dir string, env map[string]string) {
+		if out, err := exec.Command("mkfifo", env[name]).CombinedOutput(); err != nil {
+			t.Skipf("mkfifo: %v %s", err, out)
+		}
+	}
+}
+
+// dirAt makes a directory at the path env[name] names.
+func dirAt(name string) func(t *testing.T, h *harness, dir string, env map[string]string) {
+	return func(t *testing.T, h *harness, dir string, env map[string]string) {
+		if err := os.MkdirAll(env[name], 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // harnessEnv is the environment layer of a case: a temporary HOME, GOENV, module and
 // build caches, gonative's store, and the directory of this machine's go on PATH.
-func harnessEnv(t *testing.T, dir string, c harnessCase) map[string]string {
+func harnessEnv(t *testing.T, h *harness, dir string, c harnessCase) map[string]string {
 	goBin, err := exec.LookPath("go")
 	if err != nil {
 		t.Skip("no go on PATH")
@@ -106,8 +219,11 @@ func harnessEnv(t *testing.T, dir string, c harnessCase) map[string]string {
 	if err := os.WriteFile(env["GOENV"], []byte(c.goenv), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	for k, v := range env {
+		env[k] = strings.ReplaceAll(v, "$TMP", dir)
+	}
 	if c.setup != nil {
-		c.setup(t, dir, env)
+		c.setup(t, h, dir, env)
 	}
 	return env
 }
@@ -152,7 +268,7 @@ func findingOf(t *testing.T, env map[string]string, dir, check, id string) (Find
 // and returns the environment the shell ended with (the shell layer after the fix).
 func runFix(t *testing.T, env map[string]string, dir string, lines []string) map[string]string {
 	out := filepath.Join(t.TempDir(), "env")
-	script := "set -e\n" + strings.Join(lines, "\n") + "\nenv -0 > \"$GONATIVE_HARNESS_OUT\"\n"
+	script := "set -e\n" + strings.Join(lines, "\n") + "\n/usr/bin/env -0 > \"$GONATIVE_HARNESS_OUT\"\n"
 	cmd := exec.Command("/bin/sh", "-c", script)
 	cmd.Env = append(environ(env), "GONATIVE_HARNESS_OUT="+out)
 	cmd.Dir = dir
@@ -178,10 +294,17 @@ func TestFixHarness(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("fixes are sh lines")
 	}
+	h := &harness{dir: t.TempDir()}
 	for _, c := range fixHarness {
 		t.Run(c.name, func(t *testing.T) {
-			dir := t.TempDir()
-			env := harnessEnv(t, dir, c)
+			// Below the harness's directory, removed once at the end: go may still
+			// write its caches and telemetry just after a check returns.
+			dir, err := os.MkdirTemp(h.dir, c.name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			env := harnessEnv(t, h, dir, c)
+			c.finding = strings.ReplaceAll(c.finding, "$TMP", dir)
 			f, ok := findingOf(t, env, dir, c.check, c.finding)
 			if !ok {
 				t.Fatalf("the fault gives no %s finding", c.finding)

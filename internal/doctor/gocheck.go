@@ -15,12 +15,12 @@ import (
 
 func goChecks() []Check {
 	return []Check{
-		{ID: "go.arch", Area: AreaGo, Title: "the go on PATH matches the hardware (read from its header)", Run: checkGoArch},
+		{ID: "go.arch", Area: AreaGo, Title: "the go on PATH matches the hardware (read from its header)", FixNeeds: []finding.Needs{finding.NeedsNetwork}, Run: checkGoArch},
 		{ID: "go.shadow", Area: AreaGo, Title: "every go on PATH; which one shadows the others", Run: checkGoShadow},
-		{ID: "go.hostarch", Area: AreaGo, Title: "go env GOHOSTARCH vs the hardware and the binary", Run: checkGoHostArch},
+		{ID: "go.hostarch", Area: AreaGo, Title: "go env GOHOSTARCH vs the hardware and the binary", FixNeeds: []finding.Needs{finding.NeedsNetwork}, Run: checkGoHostArch},
 		{ID: "go.goroot", Area: AreaGo, Title: "GOROOT exported or go env -w'd, disagreeing with the binary", Run: checkGoGOROOT},
-		{ID: "go.version", Area: AreaGo, Title: "go version vs $GOROOT/VERSION vs the compiler's version", Run: checkGoVersion},
-		{ID: "go.toolchain", Area: AreaGo, Title: "GOTOOLCHAIN and go.mod: which Go will actually run", Run: checkGoToolchain},
+		{ID: "go.version", Area: AreaGo, Title: "go version vs $GOROOT/VERSION vs the compiler's version", FixNeeds: []finding.Needs{finding.NeedsNetwork}, Run: checkGoVersion},
+		{ID: "go.toolchain", Area: AreaGo, Title: "GOTOOLCHAIN and go.mod: which Go will actually run", FixNeeds: []finding.Needs{finding.NeedsNetwork}, Run: checkGoToolchain},
 	}
 }
 
@@ -129,7 +129,7 @@ func checkGoArch(ctx context.Context, s *Session) []Finding {
 	}
 	ev := append(evidenceOf(g), "hardware: "+hw)
 	h := s.Host(ctx)
-	fix := &Fix{Text: fmt.Sprintf("Install the %s/%s Go and remove this one; then reinstall the tools in GOBIN (gonative doctor tools.arch lists them).", h.OS, hw),
+	fix := &Fix{Needs: finding.NeedsNetwork, Text: fmt.Sprintf("Install the %s/%s Go and remove this one; then reinstall the tools in GOBIN (gonative doctor tools.arch lists them).", h.OS, hw),
 		Commands: []string{"gonative install"}}
 	if g.GOROOT != "" {
 		fix.Commands = append(fix.Commands, "sudo rm -rf "+g.GOROOT)
@@ -265,14 +265,14 @@ func checkGoHostArch(ctx context.Context, s *Session) []Finding {
 		fs = append(fs, Finding{ID: "go.hostarch", Severity: v.Severity,
 			Title:    fmt.Sprintf("the go command runs as %s on %s hardware (GOHOSTARCH=%s): it %s and builds for %s by default", ha, hw, ha, v.How, ha),
 			Evidence: ev,
-			Fix:      &Fix{Text: "Install a native Go and put it first on PATH.", Commands: []string{"gonative install"}},
+			Fix:      &Fix{Needs: finding.NeedsNetwork, Text: "Install a native Go and put it first on PATH.", Commands: []string{"gonative install"}},
 			Links:    []string{linkDownloads}})
 	}
 	if ha != "" && len(g.Archs) > 0 && !slices.Contains(g.Archs, ha) {
 		fs = append(fs, Finding{ID: "go.hostarch:wrapper", Severity: Warning,
 			Title:    fmt.Sprintf("%s is %s but go env says GOHOSTARCH=%s: it is a wrapper that runs another go", g.Path, strings.Join(g.Archs, "+"), ha),
 			Evidence: ev,
-			Fix:      &Fix{Text: "Find out what the wrapper runs (a version manager's shim, GOTOOLCHAIN switching) and make that go native.", Commands: []string{"go env GOROOT", "gonative which"}}})
+			Fix:      &Fix{Needs: finding.NeedsPerson, Text: "Find out what the wrapper runs (a version manager's shim, GOTOOLCHAIN switching) and make that go native.", Commands: []string{"go env GOROOT", "gonative which"}}})
 	}
 	if len(fs) == 0 {
 		return []Finding{{Severity: Info, Title: "GOHOSTARCH=" + ha + " matches the hardware", Evidence: ev}}
@@ -377,7 +377,7 @@ func checkGoVersion(ctx context.Context, s *Session) []Finding {
 		return []Finding{{Severity: Error,
 			Title:    "the go command, its GOROOT and its compiler are different versions (\"compile: version … does not match go tool version …\")",
 			Evidence: ev,
-			Fix: &Fix{Text: "Unset GOROOT, and reinstall Go into an empty directory: never untar a release over an existing one.",
+			Fix: &Fix{Needs: finding.NeedsNetwork, Text: "Unset GOROOT, and reinstall Go into an empty directory: never untar a release over an existing one.",
 				Commands: []string{"unset GOROOT", "go env -u GOROOT", "gonative install"}},
 			Links: []string{linkInstall, "https://github.com/golang/go/issues/26933"}}}
 	}
@@ -437,7 +437,7 @@ func checkGoToolchain(ctx context.Context, s *Session) []Finding {
 		fs = append(fs, Finding{Severity: Error,
 			Title:    fmt.Sprintf("%s requires go >= %s but go%s runs and GOTOOLCHAIN=%s forbids switching: every go command in this module fails", mod.File, mod.Go, local, orDash(raw)),
 			Evidence: ev,
-			Fix: &Fix{Text: "Install a newer Go, or allow switching (the toolchain is then downloaded through GOPROXY and checked against GOSUMDB).",
+			Fix: &Fix{Needs: finding.NeedsNetwork, Text: "Install a newer Go, or allow switching (the toolchain is then downloaded through GOPROXY and checked against GOSUMDB).",
 				Commands: []string{"gonative install " + mod.Go, "go env -w GOTOOLCHAIN=auto"}},
 			Links: []string{"https://go.dev/doc/toolchain"}})
 	case c.Toolchain == "local":
@@ -456,7 +456,7 @@ func checkGoToolchain(ctx context.Context, s *Session) []Finding {
 		fs = append(fs, Finding{Severity: sev,
 			Title:    fmt.Sprintf("the go command switches to %s, not the go%s on PATH (%s); it %s", c.Toolchain, local, c.Reason, how),
 			Evidence: ev,
-			Fix:      &Fix{Text: "Nothing is wrong if you meant it. To run the local Go instead: set GOTOOLCHAIN=local, or install " + c.Toolchain + " natively.", Commands: []string{"gonative install " + c.Version}},
+			Fix:      &Fix{Needs: finding.NeedsNetwork, Text: "Nothing is wrong if you meant it. To run the local Go instead: set GOTOOLCHAIN=local, or install " + c.Toolchain + " natively.", Commands: []string{"gonative install " + c.Version}},
 			Links:    []string{"https://go.dev/doc/toolchain"}})
 	}
 	// A distribution that pins GOTOOLCHAIN=local in $GOROOT/go.env (Fedora does) makes
@@ -472,7 +472,7 @@ func checkGoToolchain(ctx context.Context, s *Session) []Finding {
 		fs = append(fs, Finding{ID: "go.toolchain:sumdb", Severity: Warning,
 			Title:    "GOTOOLCHAIN allows downloads but GOSUMDB=off: toolchain downloads are always checked against the checksum database and fail",
 			Evidence: []string{"GOSUMDB=off", "GOTOOLCHAIN=" + raw},
-			Fix:      &Fix{Text: "Keep GOSUMDB on; exclude private modules with GOPRIVATE instead.", Commands: []string{"go env -u GOSUMDB"}},
+			Fix:      settingFix(ctx, s, "GOSUMDB", "Keep GOSUMDB on; exclude private modules with GOPRIVATE instead."),
 			Links:    []string{"https://go.dev/doc/toolchain"}})
 	}
 	return fs

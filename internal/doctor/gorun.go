@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/gonative/gonative/internal/finding"
 	"os/exec"
 	"regexp"
 	"slices"
@@ -227,8 +228,8 @@ func printable(s string) string {
 
 func goRunChecks() []Check {
 	return []Check{
-		{ID: "go.run", Area: AreaGo, Title: "go env and go version run without errors or warnings (what go itself says)", Run: checkGoRun},
-		{ID: "go.switch", Area: AreaGo, Title: "the toolchain GOTOOLCHAIN or go.mod switches to is on PATH, cached or installed", Run: checkGoSwitch},
+		{ID: "go.run", Area: AreaGo, Title: "go env and go version run without errors or warnings (what go itself says)", FixNeeds: []finding.Needs{finding.NeedsNetwork}, Run: checkGoRun},
+		{ID: "go.switch", Area: AreaGo, Title: "the toolchain GOTOOLCHAIN or go.mod switches to is on PATH, cached or installed", FixNeeds: []finding.Needs{finding.NeedsNetwork}, Run: checkGoSwitch},
 	}
 }
 
@@ -278,14 +279,14 @@ func checkGoRun(ctx context.Context, s *Session) []Finding {
 			fs = append(fs, Finding{ID: "go.run:garbled", Severity: Warning,
 				Title:    "go env -json printed something that is not JSON (a wrapper or shim writing to standard output?): settings are judged without go's answers",
 				Evidence: ev,
-				Fix:      &Fix{Text: "Run it yourself and see what else prints; a go wrapper must keep standard output to go.", Commands: []string{"go env -json"}}})
+				Fix:      &Fix{Needs: finding.NeedsPerson, Text: "Run it yourself and see what else prints; a go wrapper must keep standard output to go.", Commands: []string{"go env -json"}}})
 			continue
 		}
 		if f.TimedOut {
 			fs = append(fs, Finding{ID: "go.run:timeout", Severity: Warning,
 				Title:    fmt.Sprintf("%s did not finish within %s: whether go works is unknown", strings.Join(x.cmds, " and "), execTimeout),
 				Evidence: ev,
-				Fix:      &Fix{Text: "Run it yourself to see what it waits for (a network file system, a locked module cache).", Commands: []string{"go env"}}})
+				Fix:      &Fix{Needs: finding.NeedsPerson, Text: "Run it yourself to see what it waits for (a network file system, a locked module cache).", Commands: []string{"go env"}}})
 			continue
 		}
 		fix, names := failFix(s, l, f.Message, goRuns)
@@ -341,9 +342,9 @@ func failFix(s *Session, l goenv.Layers, msg string, goRuns bool) (*Fix, []strin
 			text = fmt.Sprintf("%s: not set in the environment, the go env -w file or $GOROOT/go.env, but computed by go (the settings checks below say how to change it).", strings.Join(names, " and "))
 		}
 		if strings.Contains(msg, "exec format error") || strings.Contains(msg, "bad CPU type") {
-			return &Fix{Text: "This go is built for another machine: install a native Go.", Commands: []string{"gonative install"}}, names
+			return &Fix{Needs: finding.NeedsNetwork, Text: "This go is built for another machine: install a native Go.", Commands: []string{"gonative install"}}, names
 		}
-		return &Fix{Text: text, Commands: []string{"go env"}}, names
+		return &Fix{Needs: finding.NeedsPerson, Text: text, Commands: []string{"go env"}}, names
 	}
 	return &Fix{Text: strings.Join(texts, " ") + " Then check with go env.", Commands: cmds}, set
 }

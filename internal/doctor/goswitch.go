@@ -88,7 +88,7 @@ func checkGoSwitch(ctx context.Context, s *Session) []Finding {
 			Title:    fmt.Sprintf("the go command must switch to %s (%s) but GOTOOLCHAIN=%s only looks on PATH, where there is none: every go command here fails (\"cannot find %q in PATH\")", c.Toolchain, c.Reason, raw, c.Toolchain),
 			Evidence: ev, Fix: fix, Links: links}}
 	case goenv.IsLangVersion(c.Version) && goenv.CompareVersions(c.Version, "1.21") >= 0:
-		fix = &Fix{Text: fmt.Sprintf("Name a release (%s.0 or a later patch) instead. %s", c.Toolchain, fix.Text), Commands: fix.Commands[1:]}
+		fix = &Fix{Text: fmt.Sprintf("Name a release (%s.0 or a later patch) instead. %s", c.Toolchain, fix.Text), Commands: fix.Commands[1:], Layer: fix.Layer, Needs: fix.Needs}
 		return []Finding{{Severity: Error,
 			Title:    fmt.Sprintf("the go command switches to %s (%s), which is a language version, not a release (%s.0, %s.1 …): no such toolchain exists and every go command fails (\"invalid toolchain: %s is a language version but not a toolchain version\")", c.Toolchain, c.Reason, c.Toolchain, c.Toolchain, c.Toolchain),
 			Evidence: ev, Fix: fix, Links: links}}
@@ -120,15 +120,15 @@ func switchFix(ctx context.Context, s *Session, l goenv.Layers, c goenv.Choice, 
 			edit = "GOTOOLCHAIN=local go mod edit -go=" + strings.TrimPrefix(localGo(ctx, s), "go")
 			line = "go line (if the module does not need it)"
 		}
-		return &Fix{Text: fmt.Sprintf("Install %s if it exists, or lower the %s of %s to a Go you have.", c.Toolchain, line, mod.File),
+		return &Fix{Needs: finding.NeedsNetwork, Text: fmt.Sprintf("Install %s if it exists, or lower the %s of %s to a Go you have.", c.Toolchain, line, mod.File),
 			Commands: []string{install, edit}}
 	}
 	if st, ok := l.Vars["GOTOOLCHAIN"]; ok {
 		// go env -u GOTOOLCHAIN itself switches first, so it runs with GOTOOLCHAIN=local.
 		t, cmds := removeFix(st, false)
-		return &Fix{Text: fmt.Sprintf("Install %s if it exists, or stop asking for it. %s", c.Toolchain, t), Commands: append([]string{install}, cmds...)}
+		return &Fix{Needs: finding.NeedsNetwork, Text: fmt.Sprintf("Install %s if it exists, or stop asking for it. %s", c.Toolchain, t), Commands: append([]string{install}, cmds...)}
 	}
-	return &Fix{Text: "Install " + c.Toolchain + " if it exists.", Commands: []string{install}}
+	return &Fix{Needs: finding.NeedsNetwork, Text: "Install " + c.Toolchain + " if it exists.", Commands: []string{install}}
 }
 
 func localGo(ctx context.Context, s *Session) string {

@@ -2,6 +2,7 @@ package doctor
 
 import (
 	"context"
+	"github.com/gonative/gonative/internal/finding"
 
 	"github.com/gonative/gonative/internal/goenv"
 	"github.com/gonative/gonative/internal/netcheck"
@@ -12,9 +13,9 @@ import (
 // netcheck's probes of the proxy path, the checksum database and TLS.
 func netChecks() []Check {
 	return []Check{
-		{ID: "net.certs", Area: AreaNetwork, Title: "TLS trust settings Go uses (SSL_CERT_FILE, SSL_CERT_DIR, CA bundle)", Run: checkNetCerts},
+		{ID: "net.certs", Area: AreaNetwork, Title: "TLS trust settings Go uses (SSL_CERT_FILE, SSL_CERT_DIR, CA bundle)", FixNeeds: []finding.Needs{finding.NeedsMacOS, finding.NeedsWindows, finding.NeedsRoot}, Run: checkNetCerts},
 		{ID: "net.settings", Area: AreaNetwork, Title: "Module download settings (GOPROXY, GOSUMDB, GOPRIVATE, HTTPS_PROXY)", Run: checkNetSettings},
-		{ID: "net.online", Area: AreaNetwork, Title: "Module proxy, checksum database and TLS chains, probed (gonative netcheck)", Network: true, Run: checkNetOnline},
+		{ID: "net.online", Area: AreaNetwork, Title: "Module proxy, checksum database and TLS chains, probed (gonative netcheck)", Network: true, FixNeeds: []finding.Needs{finding.NeedsNetwork, finding.NeedsRoot, finding.NeedsMacOS, finding.NeedsWindows}, Run: checkNetOnline},
 	}
 }
 

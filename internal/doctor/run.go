@@ -157,6 +157,7 @@ func runOne(ctx context.Context, s *Session, c Check, timeout time.Duration) (Ch
 		if fs[i].Severity == "" {
 			fs[i].Severity = Info
 		}
+		fs[i].Fix = fs[i].Fix.Settle()
 		if fs[i].Severity.Worse(res.Status) {
 			res.Status = fs[i].Severity
 		}

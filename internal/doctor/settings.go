@@ -23,7 +23,7 @@ func settingsChecks() []Check {
 		{ID: "env.level", Area: AreaSettings, Title: "GOARM64 and GOAMD64 values", Run: checkEnvLevel},
 		{ID: "env.target", Area: AreaSettings, Title: "persisted GOOS/GOARCH", Run: checkEnvTarget},
 		{ID: "env.goflags", Area: AreaSettings, Title: "GOFLAGS entries go accepts (what go version says; cmd/go's flag values)", Run: checkEnvGOFLAGS},
-		{ID: "env.cgo", Area: AreaSettings, Title: "CGO_ENABLED and whether a C compiler exists", Run: checkEnvCgo},
+		{ID: "env.cgo", Area: AreaSettings, Title: "CGO_ENABLED and whether a C compiler exists", FixNeeds: []finding.Needs{finding.NeedsMacOS, finding.NeedsRoot}, Run: checkEnvCgo},
 		{ID: "env.path", Area: AreaSettings, Title: "GOBIN and GOPATH/bin on PATH", Run: checkEnvPath},
 		{ID: "env.proxy", Area: AreaSettings, Title: "GOPROXY, GOSUMDB, GOPRIVATE, GONOSUMDB, GOINSECURE (parsed offline)", Run: checkEnvProxy},
 	}

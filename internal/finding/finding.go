@@ -49,6 +49,18 @@ type Fix struct {
 // machine, without a person, root, another OS or the network.
 func (f *Fix) RunsHere() bool { return f != nil && len(f.Commands) > 0 && f.Needs == "" }
 
+// Settle returns f with what its shape implies made explicit: a fix without commands
+// needs a person (it says what to do; nothing can execute it). A nil fix stays nil;
+// f itself is not changed.
+func (f *Fix) Settle() *Fix {
+	if f == nil || len(f.Commands) > 0 || f.Needs != "" {
+		return f
+	}
+	g := *f
+	g.Needs = NeedsPerson
+	return &g
+}
+
 // Layer names what a fix's commands change.
 type Layer string
 

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"github.com/gonative/gonative/internal/finding"
 	"io"
 	"io/fs"
 	"net"
@@ -181,7 +182,7 @@ func Run(ctx context.Context, opts Options) Report {
 	if r.cfg.ProxyUnknown {
 		r.add(Finding{ID: "proxy.unknown", Area: AreaProxy, Severity: Warning,
 			Title: "GOPROXY is unknown (no go on PATH ran, no layer sets it): nothing was probed",
-			Fix:   &Fix{Text: "Install Go, or set GOPROXY.", Commands: []string{"gonative install"}}})
+			Fix:   &Fix{Needs: finding.NeedsNetwork, Text: "Install Go, or set GOPROXY.", Commands: []string{"gonative install"}}})
 	} else if r.cfg.ProxyErr == nil {
 		resolved := make(chan proxyResult, 1)
 		var wg sync.WaitGroup

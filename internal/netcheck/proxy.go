@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/gonative/gonative/internal/finding"
 	"io"
 	"net"
 	"net/http"
@@ -214,7 +215,7 @@ func (r *run) reportSteps(mod, version string, steps []*step) {
 			r.add(Finding{ID: "proxy.not-found", Area: AreaProxy, Severity: Error,
 				Title:    fmt.Sprintf("no entry of GOPROXY has %s (%s): go fails with \"not found\"", target, s.name),
 				Evidence: s.trail,
-				Fix: &Fix{Text: "Check the module path and version; for a private module, set GOPRIVATE so go fetches it from its origin.",
+				Fix: &Fix{Needs: finding.NeedsNetwork, Text: "Check the module path and version; for a private module, set GOPRIVATE so go fetches it from its origin.",
 					Commands: []string{"go env -w GOPRIVATE=" + privatePattern(mod)}}})
 			worst = Error
 		case s.err != nil && strings.Contains(s.err.Error(), "GOPROXY=off"):
@@ -299,7 +300,7 @@ func (r *run) errorFix(s *step) *Fix {
 			if u, err := url.Parse(s.failed); err == nil && u.Host != "" {
 				host = u.Host // netrc machines match the URL's host[:port] (auth.go, loadCredential)
 			}
-			return &Fix{Text: "The proxy wants credentials (none were sent, or they were refused): go sends them from GOAUTH, by default ~/.netrc (or $NETRC), matched on the host.", Commands: []string{"printf 'machine " + host + " login USER password TOKEN\\n' >> ~/.netrc && chmod 600 ~/.netrc"}}
+			return &Fix{Needs: finding.NeedsNetwork, Text: "The proxy wants credentials (none were sent, or they were refused): go sends them from GOAUTH, by default ~/.netrc (or $NETRC), matched on the host.", Commands: []string{"printf 'machine " + host + " login USER password TOKEN\\n' >> ~/.netrc && chmod 600 ~/.netrc"}}
 		}
 	}
 	i := -1
@@ -312,7 +313,7 @@ func (r *run) errorFix(s *step) *Fix {
 		alt := make([]goenv.Proxy, len(r.cfg.Proxies))
 		copy(alt, r.cfg.Proxies)
 		alt[i].FallBackOnError = true
-		return &Fix{Text: "After ',' go stops at any error other than 404/410. Fix the proxy, or separate it with '|' so go tries the next entry on any error.",
+		return &Fix{Needs: finding.NeedsNetwork, Text: "After ',' go stops at any error other than 404/410. Fix the proxy, or separate it with '|' so go tries the next entry on any error.",
 			Commands: []string{"go env -w GOPROXY='" + proxyListSummary(alt) + "'"}}
 	}
 	return &Fix{Text: "The proxy failed; nothing follows it in GOPROXY that go could fall back to."}

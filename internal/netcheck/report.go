@@ -172,8 +172,12 @@ func areas(fs []Finding) []AreaResult {
 	return out
 }
 
-// sortFindings orders findings by area (Areas order), keeping the order within one.
+// sortFindings orders findings by area (Areas order), keeping the order within one,
+// and settles their fixes (finding.Fix.Settle).
 func sortFindings(fs []Finding) {
+	for i := range fs {
+		fs[i].Fix = fs[i].Fix.Settle()
+	}
 	slices.SortStableFunc(fs, func(a, b Finding) int {
 		return slices.Index(Areas, a.Area) - slices.Index(Areas, b.Area)
 	})

@@ -156,7 +156,7 @@ func settingsFindings(env Env, c Config, modPath string) []Finding {
 		add(Finding{ID: "settings.goproxy", Severity: Error,
 			Title:    "GOPROXY does not parse: every module download fails",
 			Evidence: []string{env.setting("GOPROXY"), c.ProxyErr.Error()},
-			Fix:      &Fix{Text: "Set a list of https:// URLs separated by ',' (fall through on 404/410 only) or '|' (on any error), optionally ending in direct.", Commands: []string{"go env -w GOPROXY=https://proxy.example.com,direct"}},
+			Fix:      &Fix{Needs: finding.NeedsPerson, Text: "Set a list of https:// URLs separated by ',' (fall through on 404/410 only) or '|' (on any error), optionally ending in direct.", Commands: []string{"go env -w GOPROXY=https://proxy.example.com,direct"}},
 			Links:    []string{"https://go.dev/ref/mod#goproxy-protocol"}})
 	default:
 		var ev []string
