@@ -159,6 +159,16 @@ func (r *run) sumdbPath(ctx context.Context, mod string, resolved <-chan proxyRe
 			return
 		}
 	}
+	// The zip the proxy served against the database (modfetch/fetch.go, checkMod).
+	if want := lineHash(lines, mod, res.version); res.ziphash != "" && want != "" && res.ziphash != want {
+		add(Finding{ID: "sumdb.zip-mismatch", Severity: Error,
+			Title:    "SECURITY ERROR: the module zip the proxy served for " + target + " does not match the checksum database (go fails with \"verifying module: checksum mismatch\")",
+			Evidence: append(trail, "proxy's zip: "+res.ziphash, "checksum database: "+want),
+			Fix:      &Fix{Text: "The proxy serves altered content: stop using it and tell its owner; do not turn GOSUMDB off."}})
+		return
+	} else if res.ziphash != "" && want != "" {
+		trail = append(trail, "the proxy's zip matches the checksum database: "+want)
+	}
 	// The main module's go.sum.
 	if gosum := r.goSum(); gosum != nil {
 		for _, suffix := range []string{"", "/go.mod"} {

@@ -68,6 +68,11 @@ type Servers struct {
 	// Echo answers 401 with a body that echoes the Authorization header it got and
 	// the credentials in it, as a careless server does.
 	Evil, EvilSAN, Redirect, Echo string
+	// HTML answers every module request 200 OK with an HTML page, as a captive portal
+	// or a single-sign-on wall does (the checksum database passes through, good);
+	// Tampered serves the module with a zip whose content the database does not
+	// record (a .mod, .info and checksum database that are all right).
+	HTML, Tampered string
 	// ForwardProxy is an HTTP CONNECT proxy (http://127.0.0.1:port); ProxiedGood is
 	// the good proxy under ProxyHost, reachable only through it.
 	ForwardProxy, ProxiedGood string
@@ -135,6 +140,7 @@ func (s *Servers) Env() map[string]string {
 		"TESTSUMDB": s.GOSUMDB, "SUMDBURL": s.SumDBURL, "FORWARDPROXY": s.ForwardProxy, "PROXIEDGOOD": s.ProxiedGood,
 		"CORPSHA256": s.CorpSHA256,
 		"EVILPROXY":  s.Evil, "EVILSANPROXY": s.EvilSAN, "REDIRECTPROXY": s.Redirect, "ECHOPROXY": s.Echo,
+		"HTMLPROXY": s.HTML, "TAMPEREDPROXY": s.Tampered,
 	}
 }
 
@@ -372,6 +378,15 @@ func (s *Servers) start() error {
 	}
 	s.Evil, _ = serve(proxyHandler(mods, goodDB), evilLeaf)
 	s.EvilSAN, _ = serve(proxyHandler(mods, goodDB), evilSANLeaf)
+	s.HTML, _ = serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/sumdb/") {
+			proxyHandler(mods, goodDB).ServeHTTP(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		io.WriteString(w, "<!DOCTYPE html>\n<html><head><title>Sign in</title></head><body>Please sign in to continue.</body></html>\n")
+	}), goodLeaf)
+	s.Tampered, _ = serve(proxyHandler(map[string]content{Module: {mod: hello.mod, zip: forked.zip}, Other: other}, goodDB), goodLeaf)
 	s.Redirect, _ = serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "http://"+r.Host+r.URL.Path, http.StatusFound)
 	}), goodLeaf)
