@@ -84,6 +84,10 @@ type Finding struct {
 	Evidence []string `json:"evidence,omitempty"`
 	Fix      *Fix     `json:"fix,omitempty"`
 	Links    []string `json:"links,omitempty"`
+	// StopsGo is set when every go command the user runs fails because of this
+	// finding although the doctor's own go runs (it runs go with GOTOOLCHAIN=local):
+	// the other areas are then not all-clear (markUnjudged).
+	StopsGo bool `json:"stops_go,omitempty"`
 }
 
 // Check is one diagnosis.

@@ -93,6 +93,9 @@ var fixHarness = []harnessCase{
 	{name: "gotoolchain-sumdb-env", check: "go.toolchain", finding: "go.toolchain:sumdb", env: map[string]string{"GOTOOLCHAIN": "auto", "GOSUMDB": "off"}},
 	{name: "shadowed-store", check: "go.shadow", finding: "go.shadow:$TMP/gonative/bin/go", setup: shadowedStore},
 	{name: "shadowed-go", check: "go.shadow", finding: "go.shadow:" + otherGo + "/go", setup: shadowedGo},
+	{name: "mod-vendor-env", check: "go.module", finding: "go.module", env: map[string]string{"GOFLAGS": "-mod=vendor"}, setup: moduleWithRequirement},
+	{name: "mod-vendor-file", check: "go.module", finding: "go.module", goenv: "GOFLAGS=-mod=vendor -trimpath\n", setup: moduleWithRequirement},
+	{name: "goswitch-langversion-env", check: "go.switch", finding: "go.switch", env: map[string]string{"GOTOOLCHAIN": "go1.99"}},
 	{name: "no-go-store", check: "go.arch", finding: "go.arch", setup: noGoWithStore},
 	{name: "net-goflags-insecure-env", check: "net.settings", finding: "net.settings:settings.goflags-insecure", env: map[string]string{"GOFLAGS": "-insecure -mod=mod"}},
 	{name: "net-goflags-insecure-file", check: "net.settings", finding: "net.settings:settings.goflags-insecure", goenv: "GOFLAGS=-insecure\n"},
@@ -151,6 +154,15 @@ func shadowedStore(t *testing.T, h *harness, dir string, env map[string]string) 
 func shadowedGo(t *testing.T, h *harness, dir string, env map[string]string) {
 	needOtherGo(t)
 	env["PATH"] = env["PATH"] + ":" + otherGo
+}
+
+// moduleWithRequirement writes a module that requires another one, with no vendor
+// directory, in the case's directory (the harness machine's working directory).
+func moduleWithRequirement(t *testing.T, h *harness, dir string, env map[string]string) {
+	gomod := "module example.com/m\n\ngo 1.22\n\nrequire golang.org/x/text v0.3.0\n"
+	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte(gomod), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // noCC leaves only go on PATH: no C compiler.

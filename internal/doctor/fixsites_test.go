@@ -159,6 +159,8 @@ func TestFixSitesCovered(t *testing.T) {
 // harnessedFuncs maps each function that builds a runnable fix to the harness cases
 // that execute it; it needs as many cases as the function has unmarked fix sites.
 var harnessedFuncs = map[string][]string{
+	"moduleFix":          {"mod-vendor-env", "mod-vendor-file"},
+	"checkGoSwitch":      {"goswitch-langversion-env"},
 	"checkEnvGOFLAGS":    {"goflags-env", "goflags-file"},
 	"failFix":            {"gorun-goflags-env"},
 	"checkEnvGOARM":      {"goarm-env", "goarm-file"},
@@ -195,7 +197,7 @@ var harnessGaps = map[string]struct {
 
 // helperChecks names the checks whose fixes a helper function builds.
 var helperChecks = map[string][]string{
-	"failFix": {"go.run"}, "switchFix": {"go.switch"}, "compilerFix": {"env.cgo"},
+	"failFix": {"go.run"}, "moduleFix": {"go.module"}, "switchFix": {"go.switch"}, "compilerFix": {"env.cgo"},
 	"RootFindings": {"net.certs", "net.online"}, "privateRootFix": {"net.online"}, "publicRootFix": {"net.online"},
 	"diagnoseTLS": {"net.online"}, "reportSteps": {"net.online"}, "errorFix": {"net.online"}, "sumdbPath": {"net.online"},
 	"Run": {"net.online"}, "settingsFindings": {"net.settings"}, "netrcFindings": {"net.settings"},

@@ -404,7 +404,7 @@ func checkGoToolchain(ctx context.Context, s *Session) []Finding {
 	if err != nil {
 		// go env -u GOTOOLCHAIN fails too while the value is invalid (removeFix).
 		text, cmds := removeFix(set, false)
-		return []Finding{{Severity: Error, Title: err.Error() + ": every go command fails", Evidence: ev,
+		return []Finding{{Severity: Error, StopsGo: true, Title: err.Error() + ": every go command fails", Evidence: ev,
 			Fix:   &Fix{Text: "Set GOTOOLCHAIN to local, auto, path, goX.Y.Z, or goX.Y.Z+auto. " + text, Commands: cmds},
 			Links: []string{"https://go.dev/doc/toolchain"}}}
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"github.com/gonative/gonative/internal/finding"
 	"os/exec"
+	"path"
 	"regexp"
 	"slices"
 	"strings"
@@ -229,6 +230,7 @@ func printable(s string) string {
 func goRunChecks() []Check {
 	return []Check{
 		{ID: "go.run", Area: AreaGo, Title: "go env and go version run without errors or warnings (what go itself says)", FixNeeds: []finding.Needs{finding.NeedsNetwork}, Run: checkGoRun},
+		{ID: "go.module", Area: AreaGo, Title: "go list -m in the module here (what go build says: inconsistent vendoring, a go.mod go rejects)", FixNeeds: []finding.Needs{finding.NeedsNetwork}, Run: checkGoModule},
 		{ID: "go.switch", Area: AreaGo, Title: "the toolchain GOTOOLCHAIN or go.mod switches to is on PATH, cached or installed", FixNeeds: []finding.Needs{finding.NeedsNetwork}, Run: checkGoSwitch},
 	}
 }
@@ -363,4 +365,64 @@ func markUnjudged(areas []AreaResult) {
 			areas[i].Summary = sum
 		}
 	}
+}
+
+// checkGoModule asks go itself about the module of the working directory: `go -C DIR
+// list -m` loads go.mod (and go.work, vendor/modules.txt) as go build does, offline
+// (GOPROXY=off, GOTOOLCHAIN=local: it lists only the main modules, so it downloads
+// nothing), and its error is the finding: GOFLAGS=-mod=vendor without a vendor
+// directory, a go.mod that does not parse.
+func checkGoModule(ctx context.Context, s *Session) []Finding {
+	r := s.GoRun(ctx)
+	if r.Go == "" || !r.Ran || r.CannotRun() || r.Env == nil {
+		return nil // go.run says why go does not run
+	}
+	mod, err := modFileHere(s)
+	if err != nil || mod.File == "" || s.M.Getwd == nil || s.M.Command == nil {
+		return nil
+	}
+	wd, err := s.M.Getwd()
+	if err != nil {
+		return nil
+	}
+	// go -C needs Go 1.20.
+	if v := r.Env["GOVERSION"]; !strings.HasPrefix(v, "go") || goenv.CompareVersions(strings.TrimPrefix(v, "go"), "1.20") < 0 {
+		return []Finding{{Severity: Info, Title: "go list -m not run: " + orDash(v) + " has no go -C (Go 1.20)"}}
+	}
+	g, _ := s.ActiveGo(ctx)
+	_, stderr, err := s.M.Command(ctx, append(slices.Clone(noSwitch), "GOPROXY=off"), g.Path, "-C", wd, "list", "-m")
+	var ee exitCoder
+	switch {
+	case err == nil:
+		return []Finding{{Severity: Info, Title: "go list -m loads " + mod.File}}
+	case !errors.As(err, &ee) || ctx.Err() != nil:
+		return []Finding{{Severity: Info, Title: "go list -m did not run, so whether go loads " + mod.File + " is unknown", Evidence: []string{printable(err.Error())}}}
+	}
+	msg := strings.TrimSpace(string(stderr))
+	if msg == "" {
+		msg = err.Error()
+	}
+	if strings.Contains(msg, "GOPROXY=off") {
+		return []Finding{{Severity: Info, Title: "go list -m needs the network here, so whether go loads " + mod.File + " is unknown", Evidence: []string{"go said: " + printable(msg)}}}
+	}
+	first, _, _ := strings.Cut(msg, "\n")
+	return []Finding{{Severity: Error,
+		Title:    fmt.Sprintf("go fails in %s: go build, test, list and run here fail with %q", path.Dir(mod.File), printable(first)),
+		Evidence: []string{"go -C " + wd + " list -m", "go said: " + printable(msg)},
+		Fix:      moduleFix(ctx, s, msg), Links: []string{"https://go.dev/ref/mod#vendoring"}}}
+}
+
+// moduleFix says how to make go load the module again. Inconsistent vendoring with
+// -mod=vendor in GOFLAGS: take -mod=vendor out of the layer that set it (go build
+// then uses the module cache); otherwise go mod vendor (which may download).
+func moduleFix(ctx context.Context, s *Session, msg string) *Fix {
+	if !strings.Contains(msg, "inconsistent vendoring") {
+		return &Fix{Text: "Correct what go names in the module's files."}
+	}
+	if st, ok := s.Layers(ctx).Vars["GOFLAGS"]; ok && slices.Contains(strings.Fields(st.Value), "-mod=vendor") && st.Source != goenv.SourceGOROOT {
+		rest := slices.DeleteFunc(strings.Fields(st.Value), func(f string) bool { return f == "-mod=vendor" })
+		return &Fix{Text: fmt.Sprintf("GOFLAGS (%s) forces -mod=vendor, but vendor/ does not match go.mod: take -mod=vendor out of GOFLAGS, or run go mod vendor to write vendor/.", st.Source),
+			Commands: goenv.SetLines(st.Source, "GOFLAGS", strings.Join(rest, " ")), Layer: layerOf(st.Source)}
+	}
+	return &Fix{Text: "vendor/ does not match go.mod: write it again (or remove it to use the module cache).", Commands: []string{"go mod vendor"}, Layer: finding.LayerFile, Needs: finding.NeedsNetwork}
 }

@@ -89,7 +89,7 @@ func TestNewChecks(t *testing.T) {
 			f := linuxGo()
 			f.env["GOTOOLCHAIN"] = "go1.99.0"
 			return f
-		}, Warning, "unknown until `gonative netcheck`", "unset GOTOOLCHAIN"},
+		}, Warning, "unknown offline (gonative doctor --online and gonative netcheck ask GOPROXY)", "unset GOTOOLCHAIN"},
 		{"switch, go env -w", "go.switch", func() *fake {
 			f := linuxGo()
 			f.file("/home/me/.config/go/env", "GOTOOLCHAIN=go1.99.0\n")

@@ -47,6 +47,11 @@ func NetcheckOptions(ctx context.Context, s *Session) netcheck.Options {
 		},
 		FS: netcheck.FS{ReadFile: m.ReadFile, ReadDir: m.ReadDir},
 	}
+	// The toolchain go switches to: netcheck asks the proxies whether it exists.
+	if c, g, _, ok := switchTarget(ctx, s); ok && c.Version != "" && !c.PathOnly {
+		plat := switchPlatform(ctx, s, g)
+		opts.Toolchain, opts.ToolchainPlatform = c.Version, plat.OS+"-"+plat.Arch
+	}
 	if goos == "darwin" && m.Exec != nil {
 		opts.SystemProxy = func(ctx context.Context) (netcheck.SystemProxy, error) {
 			out, err := m.Exec(ctx, nil, "scutil", "--proxy")
@@ -72,7 +77,7 @@ func checkNetCerts(ctx context.Context, s *Session) []Finding {
 }
 
 // checkNetOnline runs netcheck's probes for the default module; the settings and
-// root findings are net.settings' and net.certs'.
+// root findings are net.settings' and net.certs', the toolchain go.switch's.
 func checkNetOnline(ctx context.Context, s *Session) []Finding {
 	o := NetcheckOptions(ctx, s)
 	mod, ver, err := netcheck.ResolveModule("", o.Env, o.FS)
@@ -83,7 +88,7 @@ func checkNetOnline(ctx context.Context, s *Session) []Finding {
 	r := netcheck.Run(ctx, o)
 	var out []netcheck.Finding
 	for _, f := range r.Findings {
-		if f.Area != netcheck.AreaSettings && f.ID != "tls.roots" && f.ID != "proxy.env" && f.ID != "proxy.system" {
+		if f.Area != netcheck.AreaSettings && f.ID != "tls.roots" && f.ID != "proxy.env" && f.ID != "proxy.system" && f.ID != "proxy.toolchain" {
 			out = append(out, f)
 		}
 	}

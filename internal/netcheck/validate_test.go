@@ -3,8 +3,11 @@ package netcheck
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"strings"
 	"testing"
+
+	"github.com/gonative/gonative/internal/netcheck/netchecktest"
 )
 
 func moduleZip(t testing.TB, files map[string]string) []byte {
@@ -102,4 +105,37 @@ func FuzzValidators(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestToolchain: netcheck asks GOPROXY whether the toolchain go switches to exists,
+// as cmd/go does; before, whether go1.99.0 existed was "unknown until netcheck" and
+// netcheck said nothing about it.
+func TestToolchain(t *testing.T) {
+	s := startServers(t)
+	tests := []struct {
+		name, goproxy, version string
+		want                   Severity
+		title                  string
+	}{
+		{"exists", s.Good, netchecktest.ToolchainGo, Info, "go" + netchecktest.ToolchainGo + " exists"},
+		{"missing", s.Good, "1.99.0", Error, "go1.99.0 does not exist: no entry of GOPROXY has golang.org/toolchain@v0.0.1-go1.99.0.linux-amd64"},
+		{"404-then-good", s.NotFound + "," + s.Good, netchecktest.ToolchainGo, Info, "exists"},
+		{"html", s.HTML, netchecktest.ToolchainGo, Error, "invalid response from proxy"},
+		{"direct", "direct", "1.99.0", Warning, "unknown"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			opts := testOptions(t, s, map[string]string{"GOPROXY": tt.goproxy})
+			opts.Toolchain, opts.ToolchainPlatform = tt.version, "linux-amd64"
+			f := Toolchain(context.Background(), opts)
+			if f.Severity != tt.want || !strings.Contains(f.Title, tt.title) {
+				t.Errorf("got %s %q, want %s containing %q", f.Severity, f.Title, tt.want, tt.title)
+			}
+			// Run reports the same finding.
+			r := Run(context.Background(), opts)
+			if g, ok := find(r, "proxy.toolchain"); !ok || g.Severity != tt.want {
+				t.Errorf("Run: proxy.toolchain = %+v, %v", g, ok)
+			}
+		})
+	}
 }

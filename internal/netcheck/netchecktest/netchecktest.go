@@ -44,7 +44,10 @@ const (
 	// SumDBName is the checksum database's name; ProxyHost is a non-loopback name
 	// the forward proxy maps to 127.0.0.1 (Go never proxies loopback addresses).
 	SumDBName = "sum.test"
-	ProxyHost = "goproxy.test"
+	// ToolchainGo is the one Go release whose golang.org/toolchain module the
+	// proxies have (its .info, for every platform).
+	ToolchainGo = "1.90.0"
+	ProxyHost   = "goproxy.test"
 )
 
 // Servers is a running set of fake endpoints.
@@ -420,6 +423,14 @@ func proxyHandler(mods map[string]content, db http.Handler) http.Handler {
 			r2 := r.Clone(r.Context())
 			r2.URL.Path = rest
 			db.ServeHTTP(w, r2)
+			return
+		}
+		if rest, ok := strings.CutPrefix(p, "/golang.org/toolchain/@v/"); ok {
+			if v, ok := strings.CutSuffix(rest, ".info"); ok && strings.HasPrefix(v, "v0.0.1-go"+ToolchainGo+".") {
+				fmt.Fprintf(w, "{\"Version\":%q,\"Time\":\"2024-01-02T03:04:05Z\"}\n", v)
+				return
+			}
+			http.NotFound(w, r)
 			return
 		}
 		for path, c := range mods {
