@@ -96,6 +96,8 @@ var fixHarness = []harnessCase{
 	{name: "mod-vendor-env", check: "go.module", finding: "go.module", env: map[string]string{"GOFLAGS": "-mod=vendor"}, setup: moduleWithRequirement},
 	{name: "mod-vendor-file", check: "go.module", finding: "go.module", goenv: "GOFLAGS=-mod=vendor -trimpath\n", setup: moduleWithRequirement},
 	{name: "goswitch-langversion-env", check: "go.switch", finding: "go.switch", env: map[string]string{"GOTOOLCHAIN": "go1.99"}},
+	{name: "goroot-env", check: "go.goroot", finding: "go.goroot", env: map[string]string{"GOROOT": "/usr/lib/go-1.19"}, setup: func(t *testing.T, h *harness, dir string, env map[string]string) { needOtherGo(t) }},
+	{name: "goroot-file", check: "go.goroot", finding: "go.goroot", goenv: "GOROOT=/usr/lib/go-1.19\n", setup: func(t *testing.T, h *harness, dir string, env map[string]string) { needOtherGo(t) }},
 	{name: "no-go-store", check: "go.arch", finding: "go.arch", setup: noGoWithStore},
 	{name: "net-goflags-insecure-env", check: "net.settings", finding: "net.settings:settings.goflags-insecure", env: map[string]string{"GOFLAGS": "-insecure -mod=mod"}},
 	{name: "net-goflags-insecure-file", check: "net.settings", finding: "net.settings:settings.goflags-insecure", goenv: "GOFLAGS=-insecure\n"},

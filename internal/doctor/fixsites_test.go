@@ -72,6 +72,18 @@ func fixSites(t *testing.T, dirs ...string) []fixSite {
 						if commands {
 							sites = append(sites, site)
 						}
+					case *ast.AssignStmt:
+						// fix.Commands = …: marked when the function builds its fixes
+						// with a Needs mark.
+						for _, lhs := range n.Lhs {
+							if sel, ok := lhs.(*ast.SelectorExpr); ok && sel.Sel.Name == "Commands" {
+								site := fixSite{pos: fset.Position(n.Pos()).String(), fn: fd.Name.Name}
+								if hasNeeds(fd.Body) {
+									site.needs = "assigned"
+								}
+								sites = append(sites, site)
+							}
+						}
 					case *ast.CallExpr:
 						if slices.Contains(layerHelpers, calleeName(n.Fun)) {
 							sites = append(sites, fixSite{pos: fset.Position(n.Pos()).String(), fn: fd.Name.Name})
@@ -88,6 +100,20 @@ func fixSites(t *testing.T, dirs ...string) []fixSite {
 // layerHelpers build a fix from the layer that set a setting (unset, go env -u/-w):
 // each call is a site of its own.
 var layerHelpers = []string{"resetFix", "settingFix", "setFix"}
+
+// hasNeeds reports whether body builds a Fix literal with a Needs field.
+func hasNeeds(body ast.Node) bool {
+	found := false
+	ast.Inspect(body, func(n ast.Node) bool {
+		if kv, ok := n.(*ast.KeyValueExpr); ok {
+			if id, ok := kv.Key.(*ast.Ident); ok && id.Name == "Needs" {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
+}
 
 func isFixType(e ast.Expr) bool {
 	switch e := e.(type) {
@@ -159,6 +185,7 @@ func TestFixSitesCovered(t *testing.T) {
 // harnessedFuncs maps each function that builds a runnable fix to the harness cases
 // that execute it; it needs as many cases as the function has unmarked fix sites.
 var harnessedFuncs = map[string][]string{
+	"checkGoGOROOT":      {"goroot-env", "goroot-file"},
 	"moduleFix":          {"mod-vendor-env", "mod-vendor-file"},
 	"checkGoSwitch":      {"goswitch-langversion-env"},
 	"checkEnvGOFLAGS":    {"goflags-env", "goflags-file"},

@@ -295,13 +295,7 @@ func checkGoGOROOT(ctx context.Context, s *Session) []Finding {
 		where += " (" + set.File + ")"
 	}
 	ev := []string{fmt.Sprintf("GOROOT=%s set by %s", set.Value, where)}
-	fix := &Fix{Text: "Do not set GOROOT: the go command derives it from its own location, and a fixed GOROOT breaks as soon as PATH finds another go (a mismatched compiler: \"compile: version … does not match go tool version …\")."}
-	switch set.Source {
-	case goenv.SourceEnv:
-		fix.Commands = []string{"unset GOROOT  # and remove `export GOROOT=…` from ~/.zshrc, ~/.bashrc or ~/.profile"}
-	case goenv.SourceUser:
-		fix.Commands = []string{"go env -u GOROOT"}
-	}
+	fix := resetFix("Do not set GOROOT: the go command derives it from its own location, and a fixed GOROOT breaks as soon as PATH finds another go (a mismatched compiler: \"compile: version … does not match go tool version …\").", set)
 	links := []string{linkInstall, "https://github.com/golang/go/issues/34214"}
 	if _, err := s.M.Stat(path.Join(set.Value, "pkg", "tool")); err != nil {
 		return []Finding{{Severity: Error, Title: fmt.Sprintf("GOROOT=%s is not a Go installation (no pkg/tool): every go command fails", set.Value),

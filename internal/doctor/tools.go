@@ -12,8 +12,8 @@ import (
 
 func toolsChecks() []Check {
 	return []Check{
-		{ID: "tools.arch", Area: AreaTools, Title: "installed tools (GOBIN, GOPATH/bin) built for another architecture", Run: checkToolsArch},
-		{ID: "tools.goversion", Area: AreaTools, Title: "installed tools built by a Go older than the active one", Run: checkToolsGoVersion},
+		{ID: "tools.arch", Area: AreaTools, Title: "installed tools (GOBIN, GOPATH/bin) built for another architecture", FixNeeds: []finding.Needs{finding.NeedsNetwork}, Run: checkToolsArch},
+		{ID: "tools.goversion", Area: AreaTools, Title: "installed tools built by a Go older than the active one", FixNeeds: []finding.Needs{finding.NeedsNetwork}, Run: checkToolsGoVersion},
 		{ID: "tools.shadow", Area: AreaTools, Title: "gopls, dlv, gofmt, staticcheck on PATH shadowing the ones in GOBIN", Run: checkToolsShadow},
 		{ID: "tools.codesign", Area: AreaTools, Title: "arm64 macOS binaries without a valid code signature (Killed: 9)", OS: "darwin", FixNeeds: []finding.Needs{finding.NeedsMacOS}, Run: checkToolsCodesign},
 	}
@@ -104,7 +104,7 @@ func checkToolsArch(ctx context.Context, s *Session) []Finding {
 		if v.Native {
 			continue
 		}
-		fix := &Fix{Text: "Reinstall it with the native Go."}
+		fix := &Fix{Text: "Reinstall it with the native Go.", Needs: finding.NeedsNetwork}
 		if c := t.reinstall(); c != "" {
 			fix.Commands = []string{c}
 		}
@@ -145,7 +145,7 @@ func checkToolsGoVersion(ctx context.Context, s *Session) []Finding {
 		if t.goVer == "" || !version.IsValid(t.goVer) || version.Compare(version.Lang(t.goVer), active) >= 0 {
 			continue
 		}
-		fix := &Fix{Text: "Reinstall it with " + g.Version + "."}
+		fix := &Fix{Text: "Reinstall it with " + g.Version + ".", Needs: finding.NeedsNetwork}
 		if c := t.reinstall(); c != "" {
 			fix.Commands = []string{c}
 		}

@@ -433,7 +433,7 @@ func proxyEnvFindings(ctx context.Context, opts Options) []Finding {
 				Evidence: []string{"scutil --proxy"}}
 			if https == "" {
 				f.Severity = Warning
-				fix := &Fix{Text: "If the network requires that proxy, give it to go through the environment (a PAC file names it: ask IT for host:port)."}
+				fix := &Fix{Text: "If the network requires that proxy, give it to go through the environment (a PAC file names it: ask IT for host:port).", Needs: finding.NeedsMacOS}
 				if sp.HTTPS != "" {
 					fix.Commands = []string{"export HTTPS_PROXY=http://" + sp.HTTPS}
 				}
