@@ -220,6 +220,7 @@ var harnessGaps = map[string]struct {
 	"checkGoToolchain": {1, "go.toolchain:goenv needs a Go whose $GOROOT/go.env sets GOTOOLCHAIN=local"},
 	"checkGoSwitch":    {1, "go.switch to a toolchain installed by gonative but not on PATH needs an installed goX.Y.Z"},
 	"checkToolsShadow": {1, "tools.shadow needs a go-installed tool shadowed on PATH"},
+	"errorFix":         {1, "netcheck's ',' to '|' fix shows its effect only when a failing proxy is probed (TestRun/500-comma checks the line)"},
 }
 
 // helperChecks names the checks whose fixes a helper function builds.

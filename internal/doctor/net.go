@@ -14,7 +14,7 @@ import (
 func netChecks() []Check {
 	return []Check{
 		{ID: "net.certs", Area: AreaNetwork, Title: "TLS trust settings Go uses (SSL_CERT_FILE, SSL_CERT_DIR, CA bundle)", FixNeeds: []finding.Needs{finding.NeedsMacOS, finding.NeedsWindows, finding.NeedsRoot}, Run: checkNetCerts},
-		{ID: "net.settings", Area: AreaNetwork, Title: "Module download settings (GOPROXY, GOSUMDB, GOPRIVATE, HTTPS_PROXY)", Run: checkNetSettings},
+		{ID: "net.settings", Area: AreaNetwork, Title: "Module download settings (GOPROXY, GOSUMDB, GOPRIVATE, HTTPS_PROXY)", FixNeeds: []finding.Needs{finding.NeedsMacOS}, Run: checkNetSettings},
 		{ID: "net.online", Area: AreaNetwork, Title: "Module proxy, checksum database and TLS chains, probed (gonative netcheck)", Network: true, FixNeeds: []finding.Needs{finding.NeedsNetwork, finding.NeedsRoot, finding.NeedsMacOS, finding.NeedsWindows}, Run: checkNetOnline},
 	}
 }

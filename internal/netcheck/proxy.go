@@ -339,8 +339,10 @@ func (r *run) errorFix(s *step) *Fix {
 		alt := make([]goenv.Proxy, len(r.cfg.Proxies))
 		copy(alt, r.cfg.Proxies)
 		alt[i].FallBackOnError = true
-		return &Fix{Needs: finding.NeedsNetwork, Text: "After ',' go stops at any error other than 404/410. Fix the proxy, or separate it with '|' so go tries the next entry on any error.",
-			Commands: []string{"go env -w GOPROXY='" + proxyListSummary(alt) + "'"}}
+		// In the layer that set GOPROXY: go env -w does not override the environment.
+		fix := r.opts.Env.setFix("GOPROXY", proxyListSummary(alt), "After ',' go stops at any error other than 404/410. Fix the proxy, or separate it with '|' so go tries the next entry on any error.")
+		fix.Needs = finding.NeedsNetwork // only a probe of the failing proxy shows the effect
+		return fix
 	}
 	return &Fix{Text: "The proxy failed; nothing follows it in GOPROXY that go could fall back to."}
 }
