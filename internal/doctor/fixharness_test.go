@@ -27,6 +27,8 @@ type harnessCase struct {
 	env     map[string]string // the environment layer
 	goenv   string            // the go env file's content
 	setup   func(t *testing.T, h *harness, dir string, env map[string]string)
+	// after checks what the fix changed besides the finding (a start-up file).
+	after func(t *testing.T, dir string, env map[string]string)
 }
 
 // harness holds what several cases share: a gonative built from this module, once.
@@ -70,6 +72,7 @@ var fixHarness = []harnessCase{
 	{name: "goamd64-file", check: "env.level", finding: "env.level:GOAMD64", goenv: "GOAMD64=v7\n"},
 	{name: "target-file", check: "env.target", finding: "env.target:GOOS", goenv: "GOOS=windows\n"},
 	{name: "goproxy-off-env", check: "env.proxy", finding: "env.proxy:off", env: map[string]string{"GOPROXY": "off"}},
+	{name: "goproxy-off-profile", check: "env.proxy", finding: "env.proxy:off", env: map[string]string{"GOPROXY": "off"}, setup: bashrcExports("GOPROXY=off"), after: bashrcKeepsOnly},
 	{name: "goproxy-off-file", check: "env.proxy", finding: "env.proxy:off", goenv: "GOPROXY=off\n"},
 	{name: "goproxy-bad-env", check: "env.proxy", finding: "env.proxy:goproxy", env: map[string]string{"GOPROXY": "ftp://x"}},
 	{name: "gosumdb-off-env", check: "env.proxy", finding: "env.proxy:sumdb-off", env: map[string]string{"GOSUMDB": "off"}},
@@ -164,6 +167,25 @@ func moduleWithRequirement(t *testing.T, h *harness, dir string, env map[string]
 	gomod := "module example.com/m\n\ngo 1.22\n\nrequire golang.org/x/text v0.3.0\n"
 	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte(gomod), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+const bashrcOther = "# mine\nalias ll='ls -l'\n"
+
+// bashrcExports writes a ~/.bashrc that exports kv between lines of its own.
+func bashrcExports(kv string) func(t *testing.T, h *harness, dir string, env map[string]string) {
+	return func(t *testing.T, h *harness, dir string, env map[string]string) {
+		if err := os.WriteFile(filepath.Join(env["HOME"], ".bashrc"), []byte("# mine\nexport "+kv+"\nalias ll='ls -l'\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// bashrcKeepsOnly checks that the fix took the export out of ~/.bashrc and kept the rest.
+func bashrcKeepsOnly(t *testing.T, dir string, env map[string]string) {
+	b, err := os.ReadFile(filepath.Join(env["HOME"], ".bashrc"))
+	if err != nil || string(b) != bashrcOther {
+		t.Errorf("~/.bashrc after the fix = %q, %v; want %q", b, err, bashrcOther)
 	}
 }
 
@@ -327,6 +349,9 @@ func TestFixHarness(t *testing.T) {
 				t.Fatalf("%s: the fix %+v cannot run here", c.finding, f.Fix)
 			}
 			after := runFix(t, env, dir, f.Fix.Commands)
+			if c.after != nil {
+				c.after(t, dir, env)
+			}
 			if g, ok := findingOf(t, after, dir, c.check, c.finding); ok {
 				t.Errorf("after the fix %q the finding is still there: %s (%s)\nenv before: %v\nenv after: %v", f.Fix.Commands, g.Title, g.Severity, environ(env), environ(after))
 			}

@@ -295,7 +295,7 @@ func checkGoGOROOT(ctx context.Context, s *Session) []Finding {
 		where += " (" + set.File + ")"
 	}
 	ev := []string{fmt.Sprintf("GOROOT=%s set by %s", set.Value, where)}
-	fix := resetFix("Do not set GOROOT: the go command derives it from its own location, and a fixed GOROOT breaks as soon as PATH finds another go (a mismatched compiler: \"compile: version … does not match go tool version …\").", set)
+	fix := resetFix(s, "Do not set GOROOT: the go command derives it from its own location, and a fixed GOROOT breaks as soon as PATH finds another go (a mismatched compiler: \"compile: version … does not match go tool version …\").", set)
 	links := []string{linkInstall, "https://github.com/golang/go/issues/34214"}
 	if _, err := s.M.Stat(path.Join(set.Value, "pkg", "tool")); err != nil {
 		return []Finding{{Severity: Error, Title: fmt.Sprintf("GOROOT=%s is not a Go installation (no pkg/tool): every go command fails", set.Value),

@@ -39,13 +39,21 @@ func where(st goenv.Setting) string {
 }
 
 // resetFix is a fix that takes st out of the layer that set it (goenv.ResetLines):
-// unset in the shell for the environment, go env -u for the go env file. A value from
-// $GOROOT/go.env cannot be reset by a command; the fix then says so and needs a person.
-func resetFix(text string, st goenv.Setting) *Fix {
+// unset in the shell for the environment, go env -u for the go env file. A value
+// exported by a line of a shell start-up file that sess finds (profileLine) is removed
+// from that file too. A value from $GOROOT/go.env cannot be reset by a command; the
+// fix then says so and needs a person.
+func resetFix(sess *Session, text string, st goenv.Setting) *Fix {
 	f := &Fix{Text: text, Commands: goenv.ResetLines(st.Source, st.Name), Layer: layerOf(st.Source)}
 	switch {
 	case st.Source == goenv.SourceEnv:
-		f.Text += " Remove it from your shell start-up file too (~/.profile, ~/.bashrc, ~/.zshrc)."
+		if file, n, line, ok := profileLine(sess, st.Name); ok {
+			f.Text += fmt.Sprintf(" It is set in %s (line %d: %s): that line goes too (sed keeps a copy as %s.bak).", file, n, printable(line), file)
+			f.Commands = append(f.Commands, fmt.Sprintf("sed -i.bak '/^export %s=/d;/^%s=/d' %s", st.Name, st.Name, shellQuote(file)))
+			f.Layer = finding.LayerProfile
+		} else {
+			f.Text += " Remove it from your shell start-up file too (~/.profile, ~/.bashrc, ~/.zshrc)."
+		}
 	case len(f.Commands) == 0:
 		f.Text += fmt.Sprintf(" %s is set in %s, which ships with the toolchain: override it with go env -w %s=… or edit that file.", st.Name, where(st), st.Name)
 		f.Needs = finding.NeedsPerson
@@ -53,11 +61,38 @@ func resetFix(text string, st goenv.Setting) *Fix {
 	return f
 }
 
+// profileFiles are the shell start-up files, relative to HOME, that export variables
+// for sh, bash and zsh.
+var profileFiles = []string{".profile", ".bash_profile", ".bash_login", ".bashrc", ".zshenv", ".zprofile", ".zshrc"}
+
+// profileLine finds the first line of a shell start-up file under HOME that sets name
+// at the start of a line ("export NAME=…" or "NAME=…", the forms the fix's sed
+// removes); ok is false when none does.
+func profileLine(s *Session, name string) (file string, n int, line string, ok bool) {
+	home := s.M.Getenv("HOME")
+	if home == "" || s.M.ReadFile == nil {
+		return "", 0, "", false
+	}
+	for _, p := range profileFiles {
+		file := path.Join(home, p)
+		b, err := s.M.ReadFile(file)
+		if err != nil {
+			continue
+		}
+		for i, l := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(l, "export "+name+"=") || strings.HasPrefix(l, name+"=") {
+				return file, i + 1, l, true
+			}
+		}
+	}
+	return "", 0, "", false
+}
+
 // settingFix is resetFix for the layer that sets name; when no layer does (the value
 // is go's computed default), there is nothing to reset and a person decides.
 func settingFix(ctx context.Context, s *Session, name, text string) *Fix {
 	if st, ok := s.Layers(ctx).Vars[name]; ok {
-		return resetFix(text, st)
+		return resetFix(s, text, st)
 	}
 	return &Fix{Text: text, Needs: finding.NeedsPerson}
 }
@@ -124,7 +159,7 @@ func checkEnvGOARM(ctx context.Context, s *Session) []Finding {
 	return []Finding{{Severity: Warning,
 		Title:    fmt.Sprintf("GOARM=%s is set but GOARCH=%s: GOARM applies only to 32-bit arm, so it changes nothing (arm64 uses GOARM64)", st.Value, goarch),
 		Evidence: []string{where(st), "GOARCH=" + goarch},
-		Fix:      resetFix("Remove GOARM; to target an arm64 level, set GOARM64 (v8.0 … v9.5, optionally ,lse ,crypto).", st),
+		Fix:      resetFix(s, "Remove GOARM; to target an arm64 level, set GOARM64 (v8.0 … v9.5, optionally ,lse ,crypto).", st),
 		Links:    []string{"https://go.dev/wiki/MinimumRequirements#arm64", linkEnv}}}
 }
 
@@ -163,7 +198,7 @@ func checkEnvLevel(ctx context.Context, s *Session) []Finding {
 		fs = append(fs, Finding{ID: "env.level:GOARM64", Severity: Error,
 			Title:    fmt.Sprintf("GOARM64=%s is invalid: every arm64 build fails (want v8.0 … v8.9 or v9.0 … v9.5, optionally ,lse ,crypto)", st.Value),
 			Evidence: []string{where(st)},
-			Fix:      resetFix("Use a valid level such as v8.0 (the default) or v8.2,crypto, or remove it.", st),
+			Fix:      resetFix(s, "Use a valid level such as v8.0 (the default) or v8.2,crypto, or remove it.", st),
 			Links:    []string{"https://go.dev/wiki/MinimumRequirements#arm64"}})
 	}
 	if st, ok := l.Vars["GOAMD64"]; ok && st.Value != "" {
@@ -171,13 +206,13 @@ func checkEnvLevel(ctx context.Context, s *Session) []Finding {
 			fs = append(fs, Finding{ID: "env.level:GOAMD64", Severity: Error,
 				Title:    fmt.Sprintf("GOAMD64=%s is invalid: every amd64 build fails (want v1, v2, v3 or v4)", st.Value),
 				Evidence: []string{where(st)},
-				Fix:      resetFix("Use v1 (the default) … v4, or remove it.", st),
+				Fix:      resetFix(s, "Use v1 (the default) … v4, or remove it.", st),
 				Links:    []string{"https://go.dev/wiki/MinimumRequirements#amd64"}})
 		} else if (st.Value == "v3" || st.Value == "v4") && s.Host(ctx).OS == "darwin" {
 			fs = append(fs, Finding{ID: "env.level:rosetta", Severity: Warning,
 				Title:    fmt.Sprintf("GOAMD64=%s: amd64 binaries built with it refuse to start under Rosetta 2, whose CPUID reports no AVX2/AVX-512", st.Value),
 				Evidence: []string{where(st), "Go's internal/cpu/cpu_x86_darwin.go: Rosetta does not report AVX"},
-				Fix:      resetFix("Use GOAMD64=v1 or v2 for binaries that may run on Apple Silicon under Rosetta.", st),
+				Fix:      resetFix(s, "Use GOAMD64=v1 or v2 for binaries that may run on Apple Silicon under Rosetta.", st),
 				Links:    []string{linkRosetta}})
 		}
 	}
@@ -207,7 +242,7 @@ func checkEnvTarget(ctx context.Context, s *Session) []Finding {
 		fs = append(fs, Finding{ID: "env.target:" + name, Severity: Warning,
 			Title:    fmt.Sprintf("%s=%s is set persistently (by %s): every build targets %s instead of this %s machine, and go run/go test run foreign binaries", name, st.Value, st.Source, st.Value, native),
 			Evidence: []string{where(st), "machine: " + h.OS + "/" + hw},
-			Fix:      resetFix(fmt.Sprintf("Set %s per command (%s=%s go build) instead of persistently.", name, name, st.Value), st),
+			Fix:      resetFix(s, fmt.Sprintf("Set %s per command (%s=%s go build) instead of persistently.", name, name, st.Value), st),
 			Links:    []string{linkEnv}})
 	}
 	return fs
@@ -280,7 +315,7 @@ func checkEnvGOFLAGS(ctx context.Context, s *Session) []Finding {
 		return nil
 	}
 	// go env ignores a bad GOFLAGS on purpose, so go env -u GOFLAGS always works.
-	fix := resetFix("Write each flag as -flag=value with a value go accepts, or remove GOFLAGS.", st)
+	fix := resetFix(s, "Write each flag as -flag=value with a value go accepts, or remove GOFLAGS.", st)
 	// What go itself says (go version parses GOFLAGS: unknown flags, non-flags).
 	for _, f := range s.GoRun(ctx).Failures {
 		if strings.Contains(f.Message, "$GOFLAGS") {
@@ -306,7 +341,7 @@ func checkEnvGOFLAGS(ctx context.Context, s *Session) []Finding {
 func compilerFix(ctx context.Context, s *Session, cc string) *Fix {
 	if st, ok := s.Layers(ctx).Vars["CC"]; ok && st.Source != goenv.SourceGOROOT {
 		def := s.defaultValue(ctx, "CC")
-		return resetFix(fmt.Sprintf("CC names %s, which is not on PATH: remove the setting (go then uses %s) or set it to a compiler that exists.", cc, orDash(def)), st)
+		return resetFix(s, fmt.Sprintf("CC names %s, which is not on PATH: remove the setting (go then uses %s) or set it to a compiler that exists.", cc, orDash(def)), st)
 	}
 	if s.Host(ctx).OS == "darwin" {
 		return &Fix{Text: "Install the Xcode command line tools.", Commands: []string{"xcode-select --install"}, Layer: finding.LayerSystem, Needs: finding.NeedsMacOS}

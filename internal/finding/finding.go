@@ -69,6 +69,9 @@ const (
 	// LayerShell is the shell's environment (export/unset); to keep the change, the
 	// same line goes in the shell's start-up file.
 	LayerShell Layer = "shell"
+	// LayerProfile is a shell start-up file (~/.profile, ~/.bashrc, ~/.zshrc) that
+	// exports the value, and the shell's environment with it.
+	LayerProfile Layer = "shell start-up file"
 	// LayerGoEnv is the user's go env file (go env -w / go env -u).
 	LayerGoEnv Layer = "go env file"
 	// LayerGOROOT is $GOROOT/go.env, shipped with the toolchain: go env -u does not
