@@ -3,11 +3,12 @@ package doctor
 import (
 	"context"
 	"fmt"
-	"github.com/gonative/gonative/internal/finding"
 	"path"
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/gonative/gonative/internal/finding"
 )
 
 const (

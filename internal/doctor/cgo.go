@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"github.com/gonative/gonative/internal/finding"
 	"io"
 	"path"
 	"slices"
@@ -12,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/gonative/gonative/internal/exe"
+	"github.com/gonative/gonative/internal/finding"
 	"github.com/gonative/gonative/internal/host"
 )
 

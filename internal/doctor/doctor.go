@@ -12,9 +12,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/gonative/gonative/internal/finding"
 	"slices"
 	"strings"
+
+	"github.com/gonative/gonative/internal/finding"
 )
 
 // SchemaVersion is the version of the JSON report; it changes when a field changes

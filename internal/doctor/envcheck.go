@@ -3,11 +3,11 @@ package doctor
 import (
 	"context"
 	"fmt"
-	"github.com/gonative/gonative/internal/finding"
 	"path"
 	"slices"
 	"strings"
 
+	"github.com/gonative/gonative/internal/finding"
 	"github.com/gonative/gonative/internal/goenv"
 	"github.com/gonative/gonative/internal/redact"
 	"golang.org/x/mod/module"

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/gonative/gonative/internal/finding"
 	"os/exec"
 	"path"
 	"regexp"
@@ -13,6 +12,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/gonative/gonative/internal/finding"
 	"github.com/gonative/gonative/internal/goenv"
 )
 

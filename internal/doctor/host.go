@@ -3,10 +3,10 @@ package doctor
 import (
 	"context"
 	"fmt"
-	"github.com/gonative/gonative/internal/finding"
 	"strconv"
 	"strings"
 
+	"github.com/gonative/gonative/internal/finding"
 	"github.com/gonative/gonative/internal/host"
 )
 

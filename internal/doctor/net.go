@@ -2,8 +2,8 @@ package doctor
 
 import (
 	"context"
-	"github.com/gonative/gonative/internal/finding"
 
+	"github.com/gonative/gonative/internal/finding"
 	"github.com/gonative/gonative/internal/goenv"
 	"github.com/gonative/gonative/internal/netcheck"
 )

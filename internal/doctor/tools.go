@@ -3,11 +3,12 @@ package doctor
 import (
 	"context"
 	"fmt"
-	"github.com/gonative/gonative/internal/finding"
 	"go/version"
 	"path"
 	"slices"
 	"strings"
+
+	"github.com/gonative/gonative/internal/finding"
 )
 
 func toolsChecks() []Check {

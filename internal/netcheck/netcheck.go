@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"github.com/gonative/gonative/internal/finding"
 	"io"
 	"io/fs"
 	"net"
@@ -16,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gonative/gonative/internal/finding"
 	"github.com/gonative/gonative/internal/goenv"
 	"github.com/gonative/gonative/internal/redact"
 	"golang.org/x/mod/modfile"

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/gonative/gonative/internal/finding"
 	"io"
 	"net"
 	"net/http"
@@ -16,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gonative/gonative/internal/finding"
 	"github.com/gonative/gonative/internal/goenv"
 	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/module"

@@ -1,9 +1,10 @@
 package netcheck
 
 import (
-	"github.com/gonative/gonative/internal/finding"
 	"slices"
 	"time"
+
+	"github.com/gonative/gonative/internal/finding"
 )
 
 // SchemaVersion is the version of the JSON report.

@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"crypto/x509"
 	"errors"
-	"github.com/gonative/gonative/internal/finding"
 	"io/fs"
 	"strconv"
 	"strings"
 
 	"github.com/gonative/gonative/internal/atomicfile"
+	"github.com/gonative/gonative/internal/finding"
 )
 
 // FS is the part of the file system netcheck reads: the root store's files and

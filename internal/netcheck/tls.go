@@ -8,13 +8,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/gonative/gonative/internal/finding"
 	"net"
 	"regexp"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/gonative/gonative/internal/finding"
 	"golang.org/x/crypto/x509roots/fallback/bundle"
 )
 
