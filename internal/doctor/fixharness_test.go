@@ -107,6 +107,7 @@ var fixHarness = []harnessCase{
 	{name: "net-goproxy-off-env", check: "net.settings", finding: "net.settings:settings.goproxy-off", env: map[string]string{"GOPROXY": "off"}},
 	{name: "net-gosumdb-bad-env", check: "net.settings", finding: "net.settings:settings.gosumdb", env: map[string]string{"GOSUMDB": "a b c d e"}},
 	{name: "net-gosumdb-off-file", check: "net.settings", finding: "net.settings:settings.gosumdb-off", goenv: "GOSUMDB=off\n"},
+	{name: "net-goinsecure-profile", check: "net.settings", finding: "net.settings:settings.goinsecure", env: map[string]string{"GOINSECURE": "example.com"}, setup: bashrcExports("GOINSECURE=example.com"), after: bashrcKeepsOnly},
 	{name: "net-goinsecure-env", check: "net.settings", finding: "net.settings:settings.goinsecure", env: map[string]string{"GOINSECURE": "example.com"}},
 	{name: "net-netrc-dir", check: "net.settings", finding: "net.settings:settings.netrc", env: map[string]string{"NETRC": "$TMP/netrc.d"}, setup: dirAt("NETRC")},
 	{name: "certs-file-fifo", check: "net.certs", finding: "net.certs:tls.roots", env: map[string]string{"SSL_CERT_FILE": "$TMP/fifo.pem"}, setup: fifoAt("SSL_CERT_FILE")},

@@ -205,7 +205,7 @@ var harnessedFuncs = map[string][]string{
 	"checkGoToolchain":   {"gotoolchain-bad-file", "gotoolchain-sumdb-env"},
 	"checkGoShadow":      {"shadowed-store", "shadowed-go"},
 	"checkGoArch":        {"no-go-store"},
-	"settingsFindings":   {"net-goflags-insecure-env", "net-goflags-insecure-file", "net-goproxy-off-env", "net-gosumdb-bad-env", "net-gosumdb-off-file", "net-goinsecure-env"},
+	"settingsFindings":   {"net-goflags-insecure-env", "net-goflags-insecure-file", "net-goproxy-off-env", "net-gosumdb-bad-env", "net-gosumdb-off-file", "net-goinsecure-env", "net-goinsecure-profile"},
 	"netrcFindings":      {"net-netrc-dir"},
 	"RootFindings":       {"certs-file-fifo", "certs-file-missing", "certs-none"},
 }

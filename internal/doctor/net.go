@@ -42,8 +42,9 @@ func NetcheckOptions(ctx context.Context, s *Session) netcheck.Options {
 				v := s.Value(ctx, name)
 				return v, v != ""
 			},
-			Source: func(name string) goenv.Source { return s.Layers(ctx).Source(name) },
-			Getenv: m.Getenv,
+			Source:   func(name string) goenv.Source { return s.Layers(ctx).Source(name) },
+			Getenv:   m.Getenv,
+			ReadFile: m.ReadFile,
 		},
 		FS: netcheck.FS{ReadFile: m.ReadFile, ReadDir: m.ReadDir},
 	}

@@ -40,16 +40,16 @@ func where(st goenv.Setting) string {
 
 // resetFix is a fix that takes st out of the layer that set it (goenv.ResetLines):
 // unset in the shell for the environment, go env -u for the go env file. A value
-// exported by a line of a shell start-up file that sess finds (profileLine) is removed
+// exported by a line of a shell start-up file (goenv.ProfileLine) is removed
 // from that file too. A value from $GOROOT/go.env cannot be reset by a command; the
 // fix then says so and needs a person.
 func resetFix(sess *Session, text string, st goenv.Setting) *Fix {
 	f := &Fix{Text: text, Commands: goenv.ResetLines(st.Source, st.Name), Layer: layerOf(st.Source)}
 	switch {
 	case st.Source == goenv.SourceEnv:
-		if file, n, line, ok := profileLine(sess, st.Name); ok {
+		if file, n, line, ok := goenv.ProfileLine(sess.M.Getenv("HOME"), st.Name, sess.M.ReadFile); ok {
 			f.Text += fmt.Sprintf(" It is set in %s (line %d: %s): that line goes too (sed keeps a copy as %s.bak).", file, n, printable(line), file)
-			f.Commands = append(f.Commands, fmt.Sprintf("sed -i.bak '/^export %s=/d;/^%s=/d' %s", st.Name, st.Name, shellQuote(file)))
+			f.Commands = append(f.Commands, goenv.ProfileRemoveLine(file, st.Name))
 			f.Layer = finding.LayerProfile
 		} else {
 			f.Text += " Remove it from your shell start-up file too (~/.profile, ~/.bashrc, ~/.zshrc)."
@@ -59,33 +59,6 @@ func resetFix(sess *Session, text string, st goenv.Setting) *Fix {
 		f.Needs = finding.NeedsPerson
 	}
 	return f
-}
-
-// profileFiles are the shell start-up files, relative to HOME, that export variables
-// for sh, bash and zsh.
-var profileFiles = []string{".profile", ".bash_profile", ".bash_login", ".bashrc", ".zshenv", ".zprofile", ".zshrc"}
-
-// profileLine finds the first line of a shell start-up file under HOME that sets name
-// at the start of a line ("export NAME=…" or "NAME=…", the forms the fix's sed
-// removes); ok is false when none does.
-func profileLine(s *Session, name string) (file string, n int, line string, ok bool) {
-	home := s.M.Getenv("HOME")
-	if home == "" || s.M.ReadFile == nil {
-		return "", 0, "", false
-	}
-	for _, p := range profileFiles {
-		file := path.Join(home, p)
-		b, err := s.M.ReadFile(file)
-		if err != nil {
-			continue
-		}
-		for i, l := range strings.Split(string(b), "\n") {
-			if strings.HasPrefix(l, "export "+name+"=") || strings.HasPrefix(l, name+"=") {
-				return file, i + 1, l, true
-			}
-		}
-	}
-	return "", 0, "", false
 }
 
 // settingFix is resetFix for the layer that sets name; when no layer does (the value

@@ -1,6 +1,9 @@
 package goenv
 
-import "strings"
+import (
+	"path"
+	"strings"
+)
 
 // ResetLines returns the shell lines that take name out of the layer src that set it,
 // so that the layers below decide its value again: unset in the shell for
@@ -39,4 +42,36 @@ func ShellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// ProfileFiles are the shell start-up files, relative to HOME, that export variables
+// for sh, bash and zsh.
+var ProfileFiles = []string{".profile", ".bash_profile", ".bash_login", ".bashrc", ".zshenv", ".zprofile", ".zshrc"}
+
+// ProfileLine finds the first line of a shell start-up file under home that sets name
+// at the start of a line ("export NAME=…" or "NAME=…", the forms ProfileRemoveLine
+// deletes); ok is false when none does.
+func ProfileLine(home, name string, readFile func(string) ([]byte, error)) (file string, n int, line string, ok bool) {
+	if home == "" || readFile == nil {
+		return "", 0, "", false
+	}
+	for _, p := range ProfileFiles {
+		file := path.Join(home, p)
+		b, err := readFile(file)
+		if err != nil {
+			continue
+		}
+		for i, l := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(l, "export "+name+"=") || strings.HasPrefix(l, name+"=") {
+				return file, i + 1, l, true
+			}
+		}
+	}
+	return "", 0, "", false
+}
+
+// ProfileRemoveLine is the shell line that deletes the lines setting name from file
+// (keeping a copy as file.bak; sed -i.bak works with GNU and BSD sed).
+func ProfileRemoveLine(file, name string) string {
+	return "sed -i.bak '/^export " + name + "=/d;/^" + name + "=/d' " + ShellQuote(file)
 }

@@ -1,6 +1,7 @@
 package goenv
 
 import (
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -67,4 +68,27 @@ func FuzzShellQuote(f *testing.F) {
 			t.Errorf("ShellQuote(%q) = %q, which a shell reads as %q (%v)", s, q, got, ok)
 		}
 	})
+}
+
+func TestProfileLine(t *testing.T) {
+	files := map[string]string{
+		"/home/me/.profile": "PATH=$PATH:/x\n",
+		"/home/me/.bashrc":  "# mine\n  export GOPROXY=indented\nexport GOPROXY=off\n",
+	}
+	read := func(name string) ([]byte, error) {
+		if s, ok := files[name]; ok {
+			return []byte(s), nil
+		}
+		return nil, os.ErrNotExist
+	}
+	file, n, line, ok := ProfileLine("/home/me", "GOPROXY", read)
+	if !ok || file != "/home/me/.bashrc" || n != 3 || line != "export GOPROXY=off" {
+		t.Errorf("ProfileLine = %q %d %q %v", file, n, line, ok)
+	}
+	if _, _, _, ok := ProfileLine("/home/me", "GOFLAGS", read); ok {
+		t.Error("found a GOFLAGS line that is not there")
+	}
+	if got, want := ProfileRemoveLine("/home/my files/.bashrc", "GOPROXY"), `sed -i.bak '/^export GOPROXY=/d;/^GOPROXY=/d' '/home/my files/.bashrc'`; got != want {
+		t.Errorf("ProfileRemoveLine = %s, want %s", got, want)
+	}
 }

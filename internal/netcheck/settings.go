@@ -25,8 +25,11 @@ type Env struct {
 	// Source returns the layer that set a Go setting (goenv.Layers.Source).
 	Source func(name string) goenv.Source
 	// Getenv reads the process environment (HTTPS_PROXY, NO_PROXY, SSL_CERT_FILE,
-	// SSL_CERT_DIR); "" means unset.
+	// SSL_CERT_DIR, HOME); "" means unset.
 	Getenv func(name string) string
+	// ReadFile reads the shell start-up files a fix edits (goenv.ProfileLine); nil
+	// means they are not looked at.
+	ReadFile func(name string) ([]byte, error)
 }
 
 func (e Env) value(name string) string {
@@ -80,7 +83,13 @@ func (e Env) setFix(name, value, text string) *Fix {
 	switch src {
 	case goenv.SourceEnv:
 		f.Layer = finding.LayerShell
-		f.Text += " Change your shell start-up file too (~/.profile, ~/.bashrc, ~/.zshrc)."
+		if file, n, line, ok := goenv.ProfileLine(e.getenv("HOME"), name, e.ReadFile); ok && value == "" {
+			f.Text += fmt.Sprintf(" It is set in %s (line %d: %s): that line goes too (sed keeps a copy as %s.bak).", file, n, line, file)
+			f.Commands = append(f.Commands, goenv.ProfileRemoveLine(file, name))
+			f.Layer = finding.LayerProfile
+		} else {
+			f.Text += " Change your shell start-up file too (~/.profile, ~/.bashrc, ~/.zshrc)."
+		}
 	case goenv.SourceUser:
 		f.Layer = finding.LayerGoEnv
 	default:
