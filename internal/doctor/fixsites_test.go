@@ -155,11 +155,14 @@ func TestFixSitesCovered(t *testing.T) {
 		t.Fatalf("found only %d fix sites: the scan is broken", len(sites))
 	}
 	unmarked := map[string][]string{}
+	n := 0
 	for _, s := range sites {
 		if s.needs == "" {
 			unmarked[s.fn] = append(unmarked[s.fn], s.pos)
+			n++
 		}
 	}
+	t.Logf("%d fix sites with commands: %d marked with what they need, %d that run here (in %d functions); %d harness cases", len(sites), len(sites)-n, n, len(unmarked), len(fixHarness))
 	for fn, pos := range unmarked {
 		if gap := harnessGaps[fn]; gap.n > 0 {
 			t.Logf("%s: %d fix site(s) not harnessed yet: %s", fn, gap.n, gap.why)
