@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/gonative/gonative/internal/doctor"
+	"github.com/gonative/gonative/internal/finding"
 	"github.com/gonative/gonative/internal/host"
 	"github.com/spf13/cobra"
 )
@@ -81,10 +83,12 @@ func listChecks(w io.Writer, reg *doctor.Registry, asJSON bool) error {
 			Area  doctor.Area `json:"area"`
 			Title string      `json:"title"`
 			OS    string      `json:"os,omitempty"`
+			// FixNeeds: what some fixes of the check need beyond a shell here.
+			FixNeeds []finding.Needs `json:"fix_needs,omitempty"`
 		}
 		var items []item
 		for _, c := range checks {
-			items = append(items, item{c.ID, c.Area, c.Title, c.OS})
+			items = append(items, item{c.ID, c.Area, c.Title, c.OS, c.FixNeeds})
 		}
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
@@ -95,6 +99,9 @@ func listChecks(w io.Writer, reg *doctor.Registry, asJSON bool) error {
 		title := c.Title
 		if c.OS != "" {
 			title += " (" + c.OS + " only)"
+		}
+		if len(c.FixNeeds) > 0 {
+			title += " [fix needs " + needsList(c.FixNeeds) + "]"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", c.ID, c.Area, title)
 	}
@@ -160,6 +167,9 @@ func renderReport(w io.Writer, pal palette, r doctor.Report, verbose bool) {
 				for _, c := range f.Fix.Commands {
 					fmt.Fprintf(w, "        $ %s\n", Quote(c))
 				}
+				if note := fixNote(f.Fix, verbose); note != "" {
+					fmt.Fprintf(w, "        (%s)\n", note)
+				}
 			}
 			if verbose {
 				for _, l := range f.Links {
@@ -178,6 +188,31 @@ func renderReport(w io.Writer, pal palette, r doctor.Report, verbose bool) {
 		s = ""
 	}
 	fmt.Fprintln(w, pal.warn(fmt.Sprintf("! Doctor found issues in %d area%s.", problemAreas, s)))
+}
+
+// needsList joins what fixes need ("macos, root").
+func needsList(ns []finding.Needs) string {
+	var out []string
+	for _, n := range ns {
+		out = append(out, string(n))
+	}
+	return strings.Join(out, ", ")
+}
+
+// fixNote says what a fix with commands needs beyond a shell, and (with -v) the layer
+// its commands change; "" when there is nothing to say.
+func fixNote(f *finding.Fix, verbose bool) string {
+	if len(f.Commands) == 0 {
+		return ""
+	}
+	var parts []string
+	if verbose && f.Layer != "" {
+		parts = append(parts, "changes: "+string(f.Layer))
+	}
+	if f.Needs != "" {
+		parts = append(parts, "needs: "+string(f.Needs))
+	}
+	return strings.Join(parts, "; ")
 }
 
 func areaOf(r doctor.Report, check string) doctor.Area {

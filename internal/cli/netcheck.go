@@ -129,6 +129,9 @@ func renderNetcheck(w io.Writer, r netcheck.Report, verbose bool) {
 				for _, c := range f.Fix.Commands {
 					fmt.Fprintf(w, "        $ %s\n", safe(c))
 				}
+				if note := fixNote(f.Fix, verbose); note != "" {
+					fmt.Fprintf(w, "        (%s)\n", note)
+				}
 			}
 			if verbose {
 				for _, l := range f.Links {

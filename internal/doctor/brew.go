@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/gonative/gonative/internal/finding"
 )
 
 const (
@@ -17,8 +19,8 @@ const (
 
 func brewChecks() []Check {
 	return []Check{
-		{ID: "brew.prefix", Area: AreaHomebrew, Title: "Homebrew prefixes and the architecture of what they hold", OS: "darwin", Run: checkBrewPrefix},
-		{ID: "brew.path", Area: AreaHomebrew, Title: "which brew comes first on PATH", OS: "darwin", Run: checkBrewPath},
+		{ID: "brew.prefix", Area: AreaHomebrew, Title: "Homebrew prefixes and the architecture of what they hold", OS: "darwin", FixNeeds: []finding.Needs{finding.NeedsMacOS}, Run: checkBrewPrefix},
+		{ID: "brew.path", Area: AreaHomebrew, Title: "which brew comes first on PATH", OS: "darwin", FixNeeds: []finding.Needs{finding.NeedsMacOS}, Run: checkBrewPath},
 	}
 }
 
@@ -101,7 +103,7 @@ func checkBrewPrefix(ctx context.Context, s *Session) []Finding {
 			title = "mixed Homebrew: Intel (/usr/local) next to Apple Silicon (/opt/homebrew); libraries and tools resolve from whichever prefix comes first"
 		}
 		fs = append(fs, Finding{ID: "brew.prefix:intel", Severity: Warning, Title: title, Evidence: ev,
-			Fix: &Fix{Text: "Migrate to Apple Silicon Homebrew, then uninstall the Intel one (Homebrew treats /usr/local on Apple Silicon as unsupported, Tier 3).",
+			Fix: &Fix{Needs: finding.NeedsMacOS, Text: "Migrate to Apple Silicon Homebrew, then uninstall the Intel one (Homebrew treats /usr/local on Apple Silicon as unsupported, Tier 3).",
 				Commands: []string{
 					"arch -x86_64 /usr/local/bin/brew bundle dump --file=~/Brewfile",
 					"/opt/homebrew/bin/brew bundle --file=~/Brewfile",
@@ -112,7 +114,7 @@ func checkBrewPrefix(ctx context.Context, s *Session) []Finding {
 	if arm != nil && slices.Contains(arm.archs, "amd64") {
 		fs = append(fs, Finding{ID: "brew.prefix:arm-has-intel", Severity: Warning,
 			Title: "/opt/homebrew holds x86_64 binaries: something was installed there from a translated shell", Evidence: ev,
-			Fix: &Fix{Text: "Reinstall those formulae from a native shell.", Commands: []string{"/opt/homebrew/bin/brew reinstall $(/opt/homebrew/bin/brew list --formula)"}}})
+			Fix: &Fix{Needs: finding.NeedsMacOS, Text: "Reinstall those formulae from a native shell.", Commands: []string{"/opt/homebrew/bin/brew reinstall $(/opt/homebrew/bin/brew list --formula)"}}})
 	}
 	if len(fs) == 0 {
 		return []Finding{{Severity: Info, Title: "Homebrew: " + strings.Join(ev, "; "), Evidence: ev}}
@@ -138,9 +140,9 @@ func checkBrewPath(ctx context.Context, s *Session) []Finding {
 	}
 	if hardwareArch(ctx, s) == "arm64" && strings.HasPrefix(first, brewIntel+"/") {
 		_, armBrew := s.M.Stat(brewARM + "/bin/brew")
-		fix := &Fix{Text: "Put Apple Silicon Homebrew first on PATH in ~/.zprofile.", Commands: []string{`eval "$(/opt/homebrew/bin/brew shellenv)"`}}
+		fix := &Fix{Needs: finding.NeedsMacOS, Text: "Put Apple Silicon Homebrew first on PATH in ~/.zprofile.", Commands: []string{`eval "$(/opt/homebrew/bin/brew shellenv)"`}}
 		if armBrew != nil {
-			fix = &Fix{Text: "Install Apple Silicon Homebrew (it goes to /opt/homebrew) and migrate.", Commands: []string{"arch -x86_64 /usr/local/bin/brew bundle dump --file=~/Brewfile"}}
+			fix = &Fix{Needs: finding.NeedsMacOS, Text: "Install Apple Silicon Homebrew (it goes to /opt/homebrew) and migrate.", Commands: []string{"arch -x86_64 /usr/local/bin/brew bundle dump --file=~/Brewfile"}}
 		}
 		return []Finding{{Severity: Warning,
 			Title:    "brew on your PATH resolves to " + first + ", the Intel Homebrew: what it installs is x86_64 and runs under Rosetta",
@@ -150,7 +152,7 @@ func checkBrewPath(ctx context.Context, s *Session) []Finding {
 		return []Finding{{Severity: Warning,
 			Title:    "/usr/local/bin comes before /opt/homebrew/bin on PATH: Intel tools (go, pkg-config, clang wrappers) shadow the native ones",
 			Evidence: ev,
-			Fix:      &Fix{Text: "Put /opt/homebrew/bin first.", Commands: []string{`eval "$(/opt/homebrew/bin/brew shellenv)"`}},
+			Fix:      &Fix{Needs: finding.NeedsMacOS, Text: "Put /opt/homebrew/bin first.", Commands: []string{`eval "$(/opt/homebrew/bin/brew shellenv)"`}},
 			Links:    []string{linkBrew}}}
 	}
 	return []Finding{{Severity: Info, Title: "brew on PATH: " + first, Evidence: ev}}

@@ -11,15 +11,16 @@ import (
 	"strings"
 
 	"github.com/gonative/gonative/internal/exe"
+	"github.com/gonative/gonative/internal/finding"
 	"github.com/gonative/gonative/internal/host"
 )
 
 func cgoChecks() []Check {
 	return []Check{
 		{ID: "cgo.cc", Area: AreaCgo, Title: "the C compiler's target (cc -dumpmachine)", Run: checkCgoCC},
-		{ID: "cgo.xcode", Area: AreaCgo, Title: "Xcode command line tools (xcode-select -p)", OS: "darwin", Run: checkCgoXcode},
-		{ID: "cgo.pkgconfig", Area: AreaCgo, Title: "pkg-config binary and search path", Run: checkCgoPkgConfig},
-		{ID: "cgo.libs", Area: AreaCgo, Title: "architecture of the libraries CGO_LDFLAGS and pkg-config link", Run: checkCgoLibs},
+		{ID: "cgo.xcode", Area: AreaCgo, Title: "Xcode command line tools (xcode-select -p)", OS: "darwin", FixNeeds: []finding.Needs{finding.NeedsMacOS}, Run: checkCgoXcode},
+		{ID: "cgo.pkgconfig", Area: AreaCgo, Title: "pkg-config binary and search path", FixNeeds: []finding.Needs{finding.NeedsMacOS}, Run: checkCgoPkgConfig},
+		{ID: "cgo.libs", Area: AreaCgo, Title: "architecture of the libraries CGO_LDFLAGS and pkg-config link", FixNeeds: []finding.Needs{finding.NeedsMacOS}, Run: checkCgoLibs},
 	}
 }
 
@@ -67,7 +68,7 @@ func checkCgoCC(ctx context.Context, s *Session) []Finding {
 	return []Finding{{Severity: Warning,
 		Title:    fmt.Sprintf("the C compiler %s targets %s but GOARCH=%s: cgo builds fail to link", cc, triple, goarch),
 		Evidence: ev,
-		Fix: &Fix{Text: "Point CC at a cross compiler for the target, or build with CGO_ENABLED=0.",
+		Fix: &Fix{Needs: finding.NeedsPerson, Text: "Point CC at a cross compiler for the target, or build with CGO_ENABLED=0.",
 			Commands: []string{fmt.Sprintf("CC=%s-linux-gnu-gcc GOARCH=%s go build", gnuArch(goarch), goarch)}},
 		Links: []string{"https://pkg.go.dev/cmd/cgo"}}}
 }
@@ -99,7 +100,7 @@ func checkCgoXcode(ctx context.Context, s *Session) []Finding {
 		return []Finding{{Severity: Warning,
 			Title:    "the Xcode command line tools are not installed: no C compiler, so cgo is off, and Delve has no debugserver",
 			Evidence: []string{"xcode-select -p failed; /Library/Developer/CommandLineTools is missing"},
-			Fix:      &Fix{Text: "Install them.", Commands: []string{"xcode-select --install"}},
+			Fix:      &Fix{Needs: finding.NeedsMacOS, Text: "Install them.", Commands: []string{"xcode-select --install"}},
 			Links:    []string{"https://github.com/go-delve/delve/blob/master/Documentation/installation/osx/install.md"}}}
 	}
 	return []Finding{{Severity: Info, Title: "Xcode command line tools at " + dir}}
@@ -139,7 +140,7 @@ func checkCgoPkgConfig(ctx context.Context, s *Session) []Finding {
 			fs = append(fs, Finding{ID: "cgo.pkgconfig:intel", Severity: Warning,
 				Title:    fmt.Sprintf("%s comes from /usr/local (Intel Homebrew): it hands arm64 builds -L/usr/local/lib, where the libraries are x86_64", at),
 				Evidence: ev,
-				Fix:      &Fix{Text: "Use Apple Silicon Homebrew's pkgconf and put /opt/homebrew/bin first on PATH.", Commands: []string{"/opt/homebrew/bin/brew install pkgconf", `eval "$(/opt/homebrew/bin/brew shellenv)"`}},
+				Fix:      &Fix{Needs: finding.NeedsMacOS, Text: "Use Apple Silicon Homebrew's pkgconf and put /opt/homebrew/bin first on PATH.", Commands: []string{"/opt/homebrew/bin/brew install pkgconf", `eval "$(/opt/homebrew/bin/brew shellenv)"`}},
 				Links:    []string{"https://docs.brew.sh/Installation"}})
 		}
 		for _, d := range strings.Split(pcp, ":") {
@@ -353,7 +354,7 @@ func checkCgoLibs(ctx context.Context, s *Session) []Finding {
 		}
 		fix := &Fix{Text: "Make Go and the libraries the same architecture: install the libraries for " + goarch + " and point CGO_LDFLAGS/PKG_CONFIG_PATH at them."}
 		if s.Host(ctx).OS == "darwin" && goarch == "arm64" {
-			fix = &Fix{Text: "Use Apple Silicon Homebrew's libraries (/opt/homebrew) and remove the Intel ones from the link path.",
+			fix = &Fix{Needs: finding.NeedsMacOS, Text: "Use Apple Silicon Homebrew's libraries (/opt/homebrew) and remove the Intel ones from the link path.",
 				Commands: []string{"/opt/homebrew/bin/brew install pkgconf", `export CGO_LDFLAGS="-L/opt/homebrew/lib" CGO_CFLAGS="-I/opt/homebrew/include"`}}
 		}
 		fs = append(fs, Finding{ID: "cgo.libs:" + d.dir, Severity: Error, Title: title, Evidence: wrong, Fix: fix,

@@ -12,9 +12,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/gonative/gonative/internal/finding"
 	"slices"
 	"strings"
+
+	"github.com/gonative/gonative/internal/finding"
 )
 
 // SchemaVersion is the version of the JSON report; it changes when a field changes
@@ -84,6 +85,10 @@ type Finding struct {
 	Evidence []string `json:"evidence,omitempty"`
 	Fix      *Fix     `json:"fix,omitempty"`
 	Links    []string `json:"links,omitempty"`
+	// StopsGo is set when every go command the user runs fails because of this
+	// finding although the doctor's own go runs (it runs go with GOTOOLCHAIN=local):
+	// the other areas are then not all-clear (markUnjudged).
+	StopsGo bool `json:"stops_go,omitempty"`
 }
 
 // Check is one diagnosis.
@@ -96,6 +101,10 @@ type Check struct {
 	// Network is true for checks that use the network (none built in: netcheck adds
 	// its own with Registry.Add); the doctor itself is offline.
 	Network bool
+	// FixNeeds lists what some of the check's fixes need beyond a shell on this
+	// machine (finding.Fix.Needs): those fixes cannot be executed as printed here, and
+	// --list-checks says so. Fixes without commands (a person acts) are not listed.
+	FixNeeds []finding.Needs
 	// Run returns the check's findings; it reads the machine only through s.
 	Run func(ctx context.Context, s *Session) []Finding
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/gonative/gonative/internal/finding"
 	"github.com/gonative/gonative/internal/goenv"
 	"github.com/gonative/gonative/internal/redact"
 	"golang.org/x/mod/module"
@@ -17,7 +18,7 @@ import (
 // out of the proxy, the checksum database or TLS.
 func moreSettingsChecks() []Check {
 	return []Check{
-		{ID: "env.gopath", Area: AreaSettings, Title: "GOPATH entries: absolute, and not GOROOT or inside it", Run: checkEnvGOPATH},
+		{ID: "env.gopath", Area: AreaSettings, Title: "GOPATH entries: absolute, and not GOROOT or inside it", FixNeeds: []finding.Needs{finding.NeedsNetwork}, Run: checkEnvGOPATH},
 		{ID: "env.modules", Area: AreaSettings, Title: "GO111MODULE=off/auto (GOPATH mode) and invalid values", Run: checkEnvModules},
 		{ID: "env.experiment", Area: AreaSettings, Title: "GOEXPERIMENT names the selected Go knows", Run: checkEnvExperiment},
 		{ID: "env.private", Area: AreaSettings, Title: "GOINSECURE, GONOSUMDB, GOPRIVATE, GONOPROXY patterns that match everything or public hosts; look-alikes", Run: checkEnvPrivate},
@@ -119,7 +120,7 @@ func checkEnvGOPATH(ctx context.Context, s *Session) []Finding {
 		f := fix
 		if f == nil {
 			// Nobody set GOPATH: the default $HOME/go is where Go was installed.
-			f = &Fix{Text: "Go is installed in $HOME/go, the default GOPATH: install Go elsewhere (gonative install keeps it out of the way), or set GOPATH to another directory.",
+			f = &Fix{Needs: finding.NeedsNetwork, Text: "Go is installed in $HOME/go, the default GOPATH: install Go elsewhere (gonative install keeps it out of the way), or set GOPATH to another directory.",
 				Commands: []string{`go env -w GOPATH="$HOME/gopath"`, "gonative install"}}
 		} else {
 			f = gopathFix(f, "Point GOPATH at a directory outside GOROOT, or remove it.")

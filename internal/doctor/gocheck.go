@@ -4,21 +4,23 @@ import (
 	"context"
 	"fmt"
 	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 
+	"github.com/gonative/gonative/internal/finding"
 	"github.com/gonative/gonative/internal/goenv"
 	"github.com/gonative/gonative/internal/toolchain"
 )
 
 func goChecks() []Check {
 	return []Check{
-		{ID: "go.arch", Area: AreaGo, Title: "the go on PATH matches the hardware (read from its header)", Run: checkGoArch},
+		{ID: "go.arch", Area: AreaGo, Title: "the go on PATH matches the hardware (read from its header)", FixNeeds: []finding.Needs{finding.NeedsNetwork}, Run: checkGoArch},
 		{ID: "go.shadow", Area: AreaGo, Title: "every go on PATH; which one shadows the others", Run: checkGoShadow},
-		{ID: "go.hostarch", Area: AreaGo, Title: "go env GOHOSTARCH vs the hardware and the binary", Run: checkGoHostArch},
+		{ID: "go.hostarch", Area: AreaGo, Title: "go env GOHOSTARCH vs the hardware and the binary", FixNeeds: []finding.Needs{finding.NeedsNetwork}, Run: checkGoHostArch},
 		{ID: "go.goroot", Area: AreaGo, Title: "GOROOT exported or go env -w'd, disagreeing with the binary", Run: checkGoGOROOT},
-		{ID: "go.version", Area: AreaGo, Title: "go version vs $GOROOT/VERSION vs the compiler's version", Run: checkGoVersion},
-		{ID: "go.toolchain", Area: AreaGo, Title: "GOTOOLCHAIN and go.mod: which Go will actually run", Run: checkGoToolchain},
+		{ID: "go.version", Area: AreaGo, Title: "go version vs $GOROOT/VERSION vs the compiler's version", FixNeeds: []finding.Needs{finding.NeedsNetwork}, Run: checkGoVersion},
+		{ID: "go.toolchain", Area: AreaGo, Title: "GOTOOLCHAIN and go.mod: which Go will actually run", FixNeeds: []finding.Needs{finding.NeedsNetwork}, Run: checkGoToolchain},
 	}
 }
 
@@ -106,10 +108,16 @@ func verdictFor(ctx context.Context, s *Session, goos string, archs []string) ru
 func checkGoArch(ctx context.Context, s *Session) []Finding {
 	g, ok := s.ActiveGo(ctx)
 	if !ok {
-		return []Finding{{Severity: Error, Title: "no go on PATH",
-			Evidence: []string{"PATH=" + s.M.Getenv("PATH")},
-			Fix:      &Fix{Text: "Install a native Go and put its bin directory on PATH.", Commands: []string{"gonative install"}},
-			Links:    []string{linkInstall}}}
+		ev := []string{"PATH=" + s.M.Getenv("PATH")}
+		fix := &Fix{Text: "Install a native Go and put its bin directory on PATH.", Commands: []string{"gonative install", `eval "$(gonative env)"`}, Layer: finding.LayerShell, Needs: finding.NeedsNetwork}
+		if bin, ok := storeGo(ctx, s); ok {
+			// gonative install fails outside a module and installs nothing new: the
+			// toolchain is there, only PATH lacks it.
+			ev = append(ev, "installed by gonative: "+bin)
+			fix = &Fix{Text: "A Go installed by gonative is not on PATH: put gonative's bin directory first (and add the same line to your shell start-up file).",
+				Commands: []string{`eval "$(gonative env)"`}, Layer: finding.LayerShell}
+		}
+		return []Finding{{Severity: Error, Title: "no go on PATH", Evidence: ev, Fix: fix, Links: []string{linkInstall}}}
 	}
 	if g.Script || len(g.Archs) == 0 {
 		return []Finding{{Severity: Info, Title: fmt.Sprintf("go at %s is %s; its real binary is judged by go.hostarch", g.Path, describe(g)), Evidence: evidenceOf(g)}}
@@ -121,7 +129,7 @@ func checkGoArch(ctx context.Context, s *Session) []Finding {
 	}
 	ev := append(evidenceOf(g), "hardware: "+hw)
 	h := s.Host(ctx)
-	fix := &Fix{Text: fmt.Sprintf("Install the %s/%s Go and remove this one; then reinstall the tools in GOBIN (gonative doctor tools.arch lists them).", h.OS, hw),
+	fix := &Fix{Needs: finding.NeedsNetwork, Text: fmt.Sprintf("Install the %s/%s Go and remove this one; then reinstall the tools in GOBIN (gonative doctor tools.arch lists them).", h.OS, hw),
 		Commands: []string{"gonative install"}}
 	if g.GOROOT != "" {
 		fix.Commands = append(fix.Commands, "sudo rm -rf "+g.GOROOT)
@@ -257,14 +265,14 @@ func checkGoHostArch(ctx context.Context, s *Session) []Finding {
 		fs = append(fs, Finding{ID: "go.hostarch", Severity: v.Severity,
 			Title:    fmt.Sprintf("the go command runs as %s on %s hardware (GOHOSTARCH=%s): it %s and builds for %s by default", ha, hw, ha, v.How, ha),
 			Evidence: ev,
-			Fix:      &Fix{Text: "Install a native Go and put it first on PATH.", Commands: []string{"gonative install"}},
+			Fix:      &Fix{Needs: finding.NeedsNetwork, Text: "Install a native Go and put it first on PATH.", Commands: []string{"gonative install"}},
 			Links:    []string{linkDownloads}})
 	}
 	if ha != "" && len(g.Archs) > 0 && !slices.Contains(g.Archs, ha) {
 		fs = append(fs, Finding{ID: "go.hostarch:wrapper", Severity: Warning,
 			Title:    fmt.Sprintf("%s is %s but go env says GOHOSTARCH=%s: it is a wrapper that runs another go", g.Path, strings.Join(g.Archs, "+"), ha),
 			Evidence: ev,
-			Fix:      &Fix{Text: "Find out what the wrapper runs (a version manager's shim, GOTOOLCHAIN switching) and make that go native.", Commands: []string{"go env GOROOT", "gonative which"}}})
+			Fix:      &Fix{Needs: finding.NeedsPerson, Text: "Find out what the wrapper runs (a version manager's shim, GOTOOLCHAIN switching) and make that go native.", Commands: []string{"go env GOROOT", "gonative which"}}})
 	}
 	if len(fs) == 0 {
 		return []Finding{{Severity: Info, Title: "GOHOSTARCH=" + ha + " matches the hardware", Evidence: ev}}
@@ -287,13 +295,7 @@ func checkGoGOROOT(ctx context.Context, s *Session) []Finding {
 		where += " (" + set.File + ")"
 	}
 	ev := []string{fmt.Sprintf("GOROOT=%s set by %s", set.Value, where)}
-	fix := &Fix{Text: "Do not set GOROOT: the go command derives it from its own location, and a fixed GOROOT breaks as soon as PATH finds another go (a mismatched compiler: \"compile: version … does not match go tool version …\")."}
-	switch set.Source {
-	case goenv.SourceEnv:
-		fix.Commands = []string{"unset GOROOT  # and remove `export GOROOT=…` from ~/.zshrc, ~/.bashrc or ~/.profile"}
-	case goenv.SourceUser:
-		fix.Commands = []string{"go env -u GOROOT"}
-	}
+	fix := resetFix(s, "Do not set GOROOT: the go command derives it from its own location, and a fixed GOROOT breaks as soon as PATH finds another go (a mismatched compiler: \"compile: version … does not match go tool version …\").", set)
 	links := []string{linkInstall, "https://github.com/golang/go/issues/34214"}
 	if _, err := s.M.Stat(path.Join(set.Value, "pkg", "tool")); err != nil {
 		return []Finding{{Severity: Error, Title: fmt.Sprintf("GOROOT=%s is not a Go installation (no pkg/tool): every go command fails", set.Value),
@@ -369,7 +371,7 @@ func checkGoVersion(ctx context.Context, s *Session) []Finding {
 		return []Finding{{Severity: Error,
 			Title:    "the go command, its GOROOT and its compiler are different versions (\"compile: version … does not match go tool version …\")",
 			Evidence: ev,
-			Fix: &Fix{Text: "Unset GOROOT, and reinstall Go into an empty directory: never untar a release over an existing one.",
+			Fix: &Fix{Needs: finding.NeedsNetwork, Text: "Unset GOROOT, and reinstall Go into an empty directory: never untar a release over an existing one.",
 				Commands: []string{"unset GOROOT", "go env -u GOROOT", "gonative install"}},
 			Links: []string{linkInstall, "https://github.com/golang/go/issues/26933"}}}
 	}
@@ -396,7 +398,7 @@ func checkGoToolchain(ctx context.Context, s *Session) []Finding {
 	if err != nil {
 		// go env -u GOTOOLCHAIN fails too while the value is invalid (removeFix).
 		text, cmds := removeFix(set, false)
-		return []Finding{{Severity: Error, Title: err.Error() + ": every go command fails", Evidence: ev,
+		return []Finding{{Severity: Error, StopsGo: true, Title: err.Error() + ": every go command fails", Evidence: ev,
 			Fix:   &Fix{Text: "Set GOTOOLCHAIN to local, auto, path, goX.Y.Z, or goX.Y.Z+auto. " + text, Commands: cmds},
 			Links: []string{"https://go.dev/doc/toolchain"}}}
 	}
@@ -429,7 +431,7 @@ func checkGoToolchain(ctx context.Context, s *Session) []Finding {
 		fs = append(fs, Finding{Severity: Error,
 			Title:    fmt.Sprintf("%s requires go >= %s but go%s runs and GOTOOLCHAIN=%s forbids switching: every go command in this module fails", mod.File, mod.Go, local, orDash(raw)),
 			Evidence: ev,
-			Fix: &Fix{Text: "Install a newer Go, or allow switching (the toolchain is then downloaded through GOPROXY and checked against GOSUMDB).",
+			Fix: &Fix{Needs: finding.NeedsNetwork, Text: "Install a newer Go, or allow switching (the toolchain is then downloaded through GOPROXY and checked against GOSUMDB).",
 				Commands: []string{"gonative install " + mod.Go, "go env -w GOTOOLCHAIN=auto"}},
 			Links: []string{"https://go.dev/doc/toolchain"}})
 	case c.Toolchain == "local":
@@ -448,7 +450,7 @@ func checkGoToolchain(ctx context.Context, s *Session) []Finding {
 		fs = append(fs, Finding{Severity: sev,
 			Title:    fmt.Sprintf("the go command switches to %s, not the go%s on PATH (%s); it %s", c.Toolchain, local, c.Reason, how),
 			Evidence: ev,
-			Fix:      &Fix{Text: "Nothing is wrong if you meant it. To run the local Go instead: set GOTOOLCHAIN=local, or install " + c.Toolchain + " natively.", Commands: []string{"gonative install " + c.Version}},
+			Fix:      &Fix{Needs: finding.NeedsNetwork, Text: "Nothing is wrong if you meant it. To run the local Go instead: set GOTOOLCHAIN=local, or install " + c.Toolchain + " natively.", Commands: []string{"gonative install " + c.Version}},
 			Links:    []string{"https://go.dev/doc/toolchain"}})
 	}
 	// A distribution that pins GOTOOLCHAIN=local in $GOROOT/go.env (Fedora does) makes
@@ -464,7 +466,7 @@ func checkGoToolchain(ctx context.Context, s *Session) []Finding {
 		fs = append(fs, Finding{ID: "go.toolchain:sumdb", Severity: Warning,
 			Title:    "GOTOOLCHAIN allows downloads but GOSUMDB=off: toolchain downloads are always checked against the checksum database and fail",
 			Evidence: []string{"GOSUMDB=off", "GOTOOLCHAIN=" + raw},
-			Fix:      &Fix{Text: "Keep GOSUMDB on; exclude private modules with GOPRIVATE instead.", Commands: []string{"go env -u GOSUMDB"}},
+			Fix:      settingFix(ctx, s, "GOSUMDB", "Keep GOSUMDB on; exclude private modules with GOPRIVATE instead."),
 			Links:    []string{"https://go.dev/doc/toolchain"}})
 	}
 	return fs
@@ -475,4 +477,21 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// storeGo returns the go in gonative's bin directory (the default toolchain's link),
+// when gonative installed one.
+func storeGo(ctx context.Context, s *Session) (string, bool) {
+	home, err := toolchain.DefaultHome(s.GOOS(ctx), s.M.Getenv)
+	if err != nil {
+		return "", false
+	}
+	bin := path.Join(filepath.ToSlash(toolchain.Store{Root: home, GOOS: s.GOOS(ctx)}.BinDir()), "go")
+	if s.GOOS(ctx) == "windows" {
+		bin += ".exe"
+	}
+	if _, err := s.M.Stat(bin); err != nil {
+		return "", false
+	}
+	return bin, true
 }

@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"path"
 	"regexp"
 	"slices"
 	"strings"
 	"sync"
 
+	"github.com/gonative/gonative/internal/finding"
 	"github.com/gonative/gonative/internal/goenv"
 )
 
@@ -227,8 +229,9 @@ func printable(s string) string {
 
 func goRunChecks() []Check {
 	return []Check{
-		{ID: "go.run", Area: AreaGo, Title: "go env and go version run without errors or warnings (what go itself says)", Run: checkGoRun},
-		{ID: "go.switch", Area: AreaGo, Title: "the toolchain GOTOOLCHAIN or go.mod switches to is on PATH, cached or installed", Run: checkGoSwitch},
+		{ID: "go.run", Area: AreaGo, Title: "go env and go version run without errors or warnings (what go itself says)", FixNeeds: []finding.Needs{finding.NeedsNetwork}, Run: checkGoRun},
+		{ID: "go.module", Area: AreaGo, Title: "go list -m in the module here (what go build says: inconsistent vendoring, a go.mod go rejects)", FixNeeds: []finding.Needs{finding.NeedsNetwork}, Run: checkGoModule},
+		{ID: "go.switch", Area: AreaGo, Title: "the toolchain GOTOOLCHAIN or go.mod switches to is on PATH, cached or installed", FixNeeds: []finding.Needs{finding.NeedsNetwork}, Run: checkGoSwitch},
 	}
 }
 
@@ -278,14 +281,14 @@ func checkGoRun(ctx context.Context, s *Session) []Finding {
 			fs = append(fs, Finding{ID: "go.run:garbled", Severity: Warning,
 				Title:    "go env -json printed something that is not JSON (a wrapper or shim writing to standard output?): settings are judged without go's answers",
 				Evidence: ev,
-				Fix:      &Fix{Text: "Run it yourself and see what else prints; a go wrapper must keep standard output to go.", Commands: []string{"go env -json"}}})
+				Fix:      &Fix{Needs: finding.NeedsPerson, Text: "Run it yourself and see what else prints; a go wrapper must keep standard output to go.", Commands: []string{"go env -json"}}})
 			continue
 		}
 		if f.TimedOut {
 			fs = append(fs, Finding{ID: "go.run:timeout", Severity: Warning,
 				Title:    fmt.Sprintf("%s did not finish within %s: whether go works is unknown", strings.Join(x.cmds, " and "), execTimeout),
 				Evidence: ev,
-				Fix:      &Fix{Text: "Run it yourself to see what it waits for (a network file system, a locked module cache).", Commands: []string{"go env"}}})
+				Fix:      &Fix{Needs: finding.NeedsPerson, Text: "Run it yourself to see what it waits for (a network file system, a locked module cache).", Commands: []string{"go env"}}})
 			continue
 		}
 		fix, names := failFix(s, l, f.Message, goRuns)
@@ -341,9 +344,9 @@ func failFix(s *Session, l goenv.Layers, msg string, goRuns bool) (*Fix, []strin
 			text = fmt.Sprintf("%s: not set in the environment, the go env -w file or $GOROOT/go.env, but computed by go (the settings checks below say how to change it).", strings.Join(names, " and "))
 		}
 		if strings.Contains(msg, "exec format error") || strings.Contains(msg, "bad CPU type") {
-			return &Fix{Text: "This go is built for another machine: install a native Go.", Commands: []string{"gonative install"}}, names
+			return &Fix{Needs: finding.NeedsNetwork, Text: "This go is built for another machine: install a native Go.", Commands: []string{"gonative install"}}, names
 		}
-		return &Fix{Text: text, Commands: []string{"go env"}}, names
+		return &Fix{Needs: finding.NeedsPerson, Text: text, Commands: []string{"go env"}}, names
 	}
 	return &Fix{Text: strings.Join(texts, " ") + " Then check with go env.", Commands: cmds}, set
 }
@@ -362,4 +365,64 @@ func markUnjudged(areas []AreaResult) {
 			areas[i].Summary = sum
 		}
 	}
+}
+
+// checkGoModule asks go itself about the module of the working directory: `go -C DIR
+// list -m` loads go.mod (and go.work, vendor/modules.txt) as go build does, offline
+// (GOPROXY=off, GOTOOLCHAIN=local: it lists only the main modules, so it downloads
+// nothing), and its error is the finding: GOFLAGS=-mod=vendor without a vendor
+// directory, a go.mod that does not parse.
+func checkGoModule(ctx context.Context, s *Session) []Finding {
+	r := s.GoRun(ctx)
+	if r.Go == "" || !r.Ran || r.CannotRun() || r.Env == nil {
+		return nil // go.run says why go does not run
+	}
+	mod, err := modFileHere(s)
+	if err != nil || mod.File == "" || s.M.Getwd == nil || s.M.Command == nil {
+		return nil
+	}
+	wd, err := s.M.Getwd()
+	if err != nil {
+		return nil
+	}
+	// go -C needs Go 1.20.
+	if v := r.Env["GOVERSION"]; !strings.HasPrefix(v, "go") || goenv.CompareVersions(strings.TrimPrefix(v, "go"), "1.20") < 0 {
+		return []Finding{{Severity: Info, Title: "go list -m not run: " + orDash(v) + " has no go -C (Go 1.20)"}}
+	}
+	g, _ := s.ActiveGo(ctx)
+	_, stderr, err := s.M.Command(ctx, append(slices.Clone(noSwitch), "GOPROXY=off"), g.Path, "-C", wd, "list", "-m")
+	var ee exitCoder
+	switch {
+	case err == nil:
+		return []Finding{{Severity: Info, Title: "go list -m loads " + mod.File}}
+	case !errors.As(err, &ee) || ctx.Err() != nil:
+		return []Finding{{Severity: Info, Title: "go list -m did not run, so whether go loads " + mod.File + " is unknown", Evidence: []string{printable(err.Error())}}}
+	}
+	msg := strings.TrimSpace(string(stderr))
+	if msg == "" {
+		msg = err.Error()
+	}
+	if strings.Contains(msg, "GOPROXY=off") {
+		return []Finding{{Severity: Info, Title: "go list -m needs the network here, so whether go loads " + mod.File + " is unknown", Evidence: []string{"go said: " + printable(msg)}}}
+	}
+	first, _, _ := strings.Cut(msg, "\n")
+	return []Finding{{Severity: Error,
+		Title:    fmt.Sprintf("go fails in %s: go build, test, list and run here fail with %q", path.Dir(mod.File), printable(first)),
+		Evidence: []string{"go -C " + wd + " list -m", "go said: " + printable(msg)},
+		Fix:      moduleFix(ctx, s, msg), Links: []string{"https://go.dev/ref/mod#vendoring"}}}
+}
+
+// moduleFix says how to make go load the module again. Inconsistent vendoring with
+// -mod=vendor in GOFLAGS: take -mod=vendor out of the layer that set it (go build
+// then uses the module cache); otherwise go mod vendor (which may download).
+func moduleFix(ctx context.Context, s *Session, msg string) *Fix {
+	if !strings.Contains(msg, "inconsistent vendoring") {
+		return &Fix{Text: "Correct what go names in the module's files."}
+	}
+	if st, ok := s.Layers(ctx).Vars["GOFLAGS"]; ok && slices.Contains(strings.Fields(st.Value), "-mod=vendor") && st.Source != goenv.SourceGOROOT {
+		rest := slices.DeleteFunc(strings.Fields(st.Value), func(f string) bool { return f == "-mod=vendor" })
+		return &Fix{Text: fmt.Sprintf("GOFLAGS (%s) forces -mod=vendor, but vendor/ does not match go.mod: take -mod=vendor out of GOFLAGS, or run go mod vendor to write vendor/.", st.Source),
+			Commands: goenv.SetLines(st.Source, "GOFLAGS", strings.Join(rest, " ")), Layer: layerOf(st.Source)}
+	}
+	return &Fix{Text: "vendor/ does not match go.mod: write it again (or remove it to use the module cache).", Commands: []string{"go mod vendor"}, Layer: finding.LayerFile, Needs: finding.NeedsNetwork}
 }

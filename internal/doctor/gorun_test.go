@@ -89,7 +89,7 @@ func TestNewChecks(t *testing.T) {
 			f := linuxGo()
 			f.env["GOTOOLCHAIN"] = "go1.99.0"
 			return f
-		}, Warning, "unknown until `gonative netcheck`", "unset GOTOOLCHAIN"},
+		}, Warning, "unknown offline (gonative doctor --online and gonative netcheck ask GOPROXY)", "unset GOTOOLCHAIN"},
 		{"switch, go env -w", "go.switch", func() *fake {
 			f := linuxGo()
 			f.file("/home/me/.config/go/env", "GOTOOLCHAIN=go1.99.0\n")
@@ -240,7 +240,7 @@ func TestNewChecks(t *testing.T) {
 			f.stderr["/usr/local/go/bin/go version"] = "go: parsing $GOFLAGS: unknown flag -foo\n"
 			f.exit["/usr/local/go/bin/go version"] = 1
 			return f
-		}, Error, "is rejected by go", "unset GOFLAGS  # and remove it from your shell start-up files"},
+		}, Error, "is rejected by go", "unset GOFLAGS"},
 		{"GOFLAGS bad value", "env.goflags", func() *fake { f := linuxGo(); f.env["GOFLAGS"] = "-mod=bogus"; return f }, Error, "holds a value go rejects", ""},
 	}
 	for _, tt := range tests {

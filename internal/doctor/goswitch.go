@@ -6,34 +6,53 @@ import (
 	"path"
 	"strings"
 
+	"github.com/gonative/gonative/internal/finding"
 	"github.com/gonative/gonative/internal/goenv"
+	"github.com/gonative/gonative/internal/netcheck"
 	"github.com/gonative/gonative/internal/redact"
 	"github.com/gonative/gonative/internal/toolchain"
 )
 
-func checkGoSwitch(ctx context.Context, s *Session) []Finding {
-	g, ok := s.ActiveGo(ctx)
+// switchTarget is the toolchain the go command switches to here (GOTOOLCHAIN, the
+// go.mod go or toolchain line), with the active go and the module file; ok is false
+// when go runs the local toolchain or that cannot be told (go.toolchain says why).
+func switchTarget(ctx context.Context, s *Session) (c goenv.Choice, g goenv.Binary, mod goenv.ModFile, ok bool) {
+	g, ok = s.ActiveGo(ctx)
 	if !ok {
-		return nil
+		return c, g, mod, false
 	}
-	l := s.Layers(ctx)
-	raw, _ := l.Get("GOTOOLCHAIN")
+	raw, _ := s.Layers(ctx).Get("GOTOOLCHAIN")
 	gt, err := goenv.ParseGOTOOLCHAIN(raw)
 	if err != nil {
-		return nil // go.toolchain reports an invalid GOTOOLCHAIN
+		return c, g, mod, false // go.toolchain reports an invalid GOTOOLCHAIN
 	}
 	local := strings.TrimPrefix(g.Version, "go")
 	if local == "" {
 		local = strings.TrimPrefix(readVersionFile(s, g.GOROOT), "go")
 	}
-	mod, err := modFileHere(s)
-	if err != nil {
-		return nil // go.toolchain reports an unreadable go.mod
+	if mod, err = modFileHere(s); err != nil {
+		return c, g, mod, false // go.toolchain reports an unreadable go.mod
 	}
-	c, err := goenv.Choose(gt, local, mod)
-	if err != nil || c.Toolchain == "local" {
+	c, err = goenv.Choose(gt, local, mod)
+	return c, g, mod, err == nil && c.Toolchain != "local"
+}
+
+// switchPlatform is the platform of the toolchain go downloads: the local go's.
+func switchPlatform(ctx context.Context, s *Session, g goenv.Binary) toolchain.Platform {
+	plat := toolchain.Platform{OS: g.OS, Arch: g.Arch}
+	if plat.OS == "" || plat.Arch == "" {
+		plat = toolchain.Platform{OS: s.Value(ctx, "GOHOSTOS"), Arch: s.Value(ctx, "GOHOSTARCH")}
+	}
+	return plat
+}
+
+func checkGoSwitch(ctx context.Context, s *Session) []Finding {
+	c, g, mod, ok := switchTarget(ctx, s)
+	if !ok {
 		return nil
 	}
+	l := s.Layers(ctx)
+	raw, _ := l.Get("GOTOOLCHAIN")
 	ev := []string{"chosen by " + c.Reason}
 	if st, ok := l.Vars["GOTOOLCHAIN"]; ok {
 		ev = append(ev, where(st))
@@ -45,10 +64,7 @@ func checkGoSwitch(ctx context.Context, s *Session) []Finding {
 		return []Finding{{Severity: Info, Title: fmt.Sprintf("the go command switches to %s, found on PATH at %s", c.Toolchain, onPath), Evidence: ev}}
 	}
 	ev = append(ev, c.Toolchain+" is not on PATH")
-	plat := toolchain.Platform{OS: g.OS, Arch: g.Arch}
-	if plat.OS == "" || plat.Arch == "" {
-		plat = toolchain.Platform{OS: s.Value(ctx, "GOHOSTOS"), Arch: s.Value(ctx, "GOHOSTARCH")}
-	}
+	plat := switchPlatform(ctx, s, g)
 	if c.Version != "" && !c.PathOnly {
 		if mc := modCache(ctx, s); mc != "" {
 			dir := path.Join(mc, toolchain.ModulePath+"@"+toolchain.ModuleVersion(strings.TrimPrefix(c.Toolchain, "go"), plat))
@@ -78,23 +94,23 @@ func checkGoSwitch(ctx context.Context, s *Session) []Finding {
 		return []Finding{{Severity: sev,
 			Title:    fmt.Sprintf("the go command switches to %s, installed by gonative at %s but not on PATH as %s, so go does not find it and downloads it instead", c.Toolchain, store, c.Toolchain),
 			Evidence: ev,
-			Fix:      &Fix{Text: "Put gonative's bin directory (which holds goX.Y.Z links) on PATH: add what gonative env prints to your shell start-up file.", Commands: []string{"gonative env"}},
+			Fix:      &Fix{Text: "Put gonative's bin directory (which holds goX.Y.Z links) on PATH, and add the same line to your shell start-up file.", Commands: []string{`eval "$(gonative env)"`}, Layer: finding.LayerShell},
 			Links:    links}}
 	}
 	switch {
 	case c.PathOnly:
-		return []Finding{{Severity: Error,
+		return []Finding{{Severity: Error, StopsGo: true,
 			Title:    fmt.Sprintf("the go command must switch to %s (%s) but GOTOOLCHAIN=%s only looks on PATH, where there is none: every go command here fails (\"cannot find %q in PATH\")", c.Toolchain, c.Reason, raw, c.Toolchain),
 			Evidence: ev, Fix: fix, Links: links}}
 	case goenv.IsLangVersion(c.Version) && goenv.CompareVersions(c.Version, "1.21") >= 0:
-		fix = &Fix{Text: fmt.Sprintf("Name a release (%s.0 or a later patch) instead. %s", c.Toolchain, fix.Text), Commands: fix.Commands[1:]}
-		return []Finding{{Severity: Error,
+		fix = &Fix{Text: fmt.Sprintf("Name a release (%s.0 or a later patch) instead. %s", c.Toolchain, fix.Text), Commands: fix.Commands[1:], Layer: fix.Layer} // without the install: what is left runs here
+		return []Finding{{Severity: Error, StopsGo: true,
 			Title:    fmt.Sprintf("the go command switches to %s (%s), which is a language version, not a release (%s.0, %s.1 …): no such toolchain exists and every go command fails (\"invalid toolchain: %s is a language version but not a toolchain version\")", c.Toolchain, c.Reason, c.Toolchain, c.Toolchain, c.Toolchain),
 			Evidence: ev, Fix: fix, Links: links}}
 	}
 	list, _ := goenv.ParseGOPROXY(s.Value(ctx, "GOPROXY"))
 	if len(list) == 0 || list[0].IsOff() {
-		return []Finding{{Severity: Error,
+		return []Finding{{Severity: Error, StopsGo: true,
 			Title:    fmt.Sprintf("the go command switches to %s (%s), which is not installed, and GOPROXY=off forbids downloading it: every go command here fails", c.Toolchain, c.Reason),
 			Evidence: append(ev, "GOPROXY="+redact.Text(s.Value(ctx, "GOPROXY"))), Fix: fix, Links: links}}
 	}
@@ -102,8 +118,19 @@ func checkGoSwitch(ctx context.Context, s *Session) []Finding {
 	if c.File != "" {
 		every = "every go command in this module"
 	}
+	if s.Online && c.Version != "" {
+		// doctor --online: ask the proxies, as cmd/go does before downloading.
+		nf := netcheck.Toolchain(ctx, NetcheckOptions(ctx, s))
+		ev = append(ev, nf.Evidence...)
+		switch nf.Severity {
+		case Info:
+			return []Finding{{Severity: Info, Title: fmt.Sprintf("the go command switches to %s (%s), which is not installed: %s first downloads it for %s; %s", c.Toolchain, c.Reason, every, plat, nf.Title), Evidence: ev, Links: links}}
+		case Error:
+			return []Finding{{Severity: Error, StopsGo: true, Title: fmt.Sprintf("the go command switches to %s (%s), which is not installed, and %s", c.Toolchain, c.Reason, nf.Title), Evidence: ev, Fix: fix, Links: links}}
+		}
+	}
 	return []Finding{{Severity: Warning,
-		Title: fmt.Sprintf("the go command switches to %s (%s), which is not installed (not on PATH, in the module cache or in gonative's store): %s first downloads it for %s; whether %s exists is unknown until `gonative netcheck` (offline), and if it does not, %s fails (\"toolchain not available\")",
+		Title: fmt.Sprintf("the go command switches to %s (%s), which is not installed (not on PATH, in the module cache or in gonative's store): %s first downloads it for %s; whether %s exists is unknown offline (gonative doctor --online and gonative netcheck ask GOPROXY), and if it does not, %s fails (\"toolchain not available\")",
 			c.Toolchain, c.Reason, every, plat, c.Toolchain, every),
 		Evidence: ev, Fix: fix, Links: links}}
 }
@@ -119,15 +146,15 @@ func switchFix(ctx context.Context, s *Session, l goenv.Layers, c goenv.Choice, 
 			edit = "GOTOOLCHAIN=local go mod edit -go=" + strings.TrimPrefix(localGo(ctx, s), "go")
 			line = "go line (if the module does not need it)"
 		}
-		return &Fix{Text: fmt.Sprintf("Install %s if it exists, or lower the %s of %s to a Go you have.", c.Toolchain, line, mod.File),
+		return &Fix{Needs: finding.NeedsNetwork, Text: fmt.Sprintf("Install %s if it exists, or lower the %s of %s to a Go you have.", c.Toolchain, line, mod.File),
 			Commands: []string{install, edit}}
 	}
 	if st, ok := l.Vars["GOTOOLCHAIN"]; ok {
 		// go env -u GOTOOLCHAIN itself switches first, so it runs with GOTOOLCHAIN=local.
 		t, cmds := removeFix(st, false)
-		return &Fix{Text: fmt.Sprintf("Install %s if it exists, or stop asking for it. %s", c.Toolchain, t), Commands: append([]string{install}, cmds...)}
+		return &Fix{Needs: finding.NeedsNetwork, Text: fmt.Sprintf("Install %s if it exists, or stop asking for it. %s", c.Toolchain, t), Commands: append([]string{install}, cmds...)}
 	}
-	return &Fix{Text: "Install " + c.Toolchain + " if it exists.", Commands: []string{install}}
+	return &Fix{Needs: finding.NeedsNetwork, Text: "Install " + c.Toolchain + " if it exists.", Commands: []string{install}}
 }
 
 func localGo(ctx context.Context, s *Session) string {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gonative/gonative/internal/finding"
 	"github.com/gonative/gonative/internal/host"
 )
 
@@ -20,7 +21,7 @@ const (
 func hostChecks() []Check {
 	return []Check{
 		{ID: "host.os", Area: AreaHost, Title: "operating system and version", Run: checkHostOS},
-		{ID: "host.arch", Area: AreaHost, Title: "hardware architecture vs this process's (Rosetta, qemu)", Run: checkHostArch},
+		{ID: "host.arch", Area: AreaHost, Title: "hardware architecture vs this process's (Rosetta, qemu)", FixNeeds: []finding.Needs{finding.NeedsMacOS}, Run: checkHostArch},
 		{ID: "host.terminal", Area: AreaHost, Title: "the shell or terminal runs translated (uname -m of a child)", Run: checkHostTerminal},
 		{ID: "host.rosetta", Area: AreaHost, Title: "Rosetta 2 installed", OS: "darwin", Run: checkHostRosetta},
 		{ID: "host.binfmt", Area: AreaHost, Title: "binfmt_misc handlers that run foreign binaries silently", OS: "linux", Run: checkHostBinfmt},
@@ -54,7 +55,7 @@ func checkHostArch(ctx context.Context, s *Session) []Finding {
 			Severity: Warning,
 			Title:    "gonative itself runs under Rosetta 2 (as amd64 on an arm64 Mac): whatever started it is probably translated too",
 			Evidence: []string{"sysctl hw.optional.arm64 = 1", "sysctl sysctl.proc_translated = 1"},
-			Fix: &Fix{Text: "Run a native (arm64) gonative from a native terminal. If the terminal has \"Open using Rosetta\" checked in Finder's Get Info, uncheck it; remove `arch -x86_64` from shell start-up files.",
+			Fix: &Fix{Needs: finding.NeedsMacOS, Text: "Run a native (arm64) gonative from a native terminal. If the terminal has \"Open using Rosetta\" checked in Finder's Get Info, uncheck it; remove `arch -x86_64` from shell start-up files.",
 				Commands: []string{"arch -arm64 gonative doctor"}},
 			Links: []string{linkRosetta},
 		}}

@@ -3,6 +3,7 @@ package doctor
 import (
 	"context"
 
+	"github.com/gonative/gonative/internal/finding"
 	"github.com/gonative/gonative/internal/goenv"
 	"github.com/gonative/gonative/internal/netcheck"
 )
@@ -12,9 +13,9 @@ import (
 // netcheck's probes of the proxy path, the checksum database and TLS.
 func netChecks() []Check {
 	return []Check{
-		{ID: "net.certs", Area: AreaNetwork, Title: "TLS trust settings Go uses (SSL_CERT_FILE, SSL_CERT_DIR, CA bundle)", Run: checkNetCerts},
-		{ID: "net.settings", Area: AreaNetwork, Title: "Module download settings (GOPROXY, GOSUMDB, GOPRIVATE, HTTPS_PROXY)", Run: checkNetSettings},
-		{ID: "net.online", Area: AreaNetwork, Title: "Module proxy, checksum database and TLS chains, probed (gonative netcheck)", Network: true, Run: checkNetOnline},
+		{ID: "net.certs", Area: AreaNetwork, Title: "TLS trust settings Go uses (SSL_CERT_FILE, SSL_CERT_DIR, CA bundle)", FixNeeds: []finding.Needs{finding.NeedsMacOS, finding.NeedsWindows, finding.NeedsRoot}, Run: checkNetCerts},
+		{ID: "net.settings", Area: AreaNetwork, Title: "Module download settings (GOPROXY, GOSUMDB, GOPRIVATE, HTTPS_PROXY)", FixNeeds: []finding.Needs{finding.NeedsMacOS}, Run: checkNetSettings},
+		{ID: "net.online", Area: AreaNetwork, Title: "Module proxy, checksum database and TLS chains, probed (gonative netcheck)", Network: true, FixNeeds: []finding.Needs{finding.NeedsNetwork, finding.NeedsRoot, finding.NeedsMacOS, finding.NeedsWindows}, Run: checkNetOnline},
 	}
 }
 
@@ -41,10 +42,16 @@ func NetcheckOptions(ctx context.Context, s *Session) netcheck.Options {
 				v := s.Value(ctx, name)
 				return v, v != ""
 			},
-			Source: func(name string) goenv.Source { return s.Layers(ctx).Source(name) },
-			Getenv: m.Getenv,
+			Source:   func(name string) goenv.Source { return s.Layers(ctx).Source(name) },
+			Getenv:   m.Getenv,
+			ReadFile: m.ReadFile,
 		},
 		FS: netcheck.FS{ReadFile: m.ReadFile, ReadDir: m.ReadDir},
+	}
+	// The toolchain go switches to: netcheck asks the proxies whether it exists.
+	if c, g, _, ok := switchTarget(ctx, s); ok && c.Version != "" && !c.PathOnly {
+		plat := switchPlatform(ctx, s, g)
+		opts.Toolchain, opts.ToolchainPlatform = c.Version, plat.OS+"-"+plat.Arch
 	}
 	if goos == "darwin" && m.Exec != nil {
 		opts.SystemProxy = func(ctx context.Context) (netcheck.SystemProxy, error) {
@@ -71,7 +78,7 @@ func checkNetCerts(ctx context.Context, s *Session) []Finding {
 }
 
 // checkNetOnline runs netcheck's probes for the default module; the settings and
-// root findings are net.settings' and net.certs'.
+// root findings are net.settings' and net.certs', the toolchain go.switch's.
 func checkNetOnline(ctx context.Context, s *Session) []Finding {
 	o := NetcheckOptions(ctx, s)
 	mod, ver, err := netcheck.ResolveModule("", o.Env, o.FS)
@@ -82,7 +89,7 @@ func checkNetOnline(ctx context.Context, s *Session) []Finding {
 	r := netcheck.Run(ctx, o)
 	var out []netcheck.Finding
 	for _, f := range r.Findings {
-		if f.Area != netcheck.AreaSettings && f.ID != "tls.roots" && f.ID != "proxy.env" && f.ID != "proxy.system" {
+		if f.Area != netcheck.AreaSettings && f.ID != "tls.roots" && f.ID != "proxy.env" && f.ID != "proxy.system" && f.ID != "proxy.toolchain" {
 			out = append(out, f)
 		}
 	}

@@ -74,6 +74,7 @@ func Run(ctx context.Context, m Machine, checks []Check, opts Options) Report {
 		opts.Timeout = DefaultTimeout
 	}
 	s := NewSession(m)
+	s.Online = opts.Network
 	h := s.Host(ctx)
 	var run []Check
 	for _, c := range checks {
@@ -95,7 +96,9 @@ func Run(ctx context.Context, m Machine, checks []Check, opts Options) Report {
 		r.Findings = append(r.Findings, fs...)
 	}
 	r.Areas = areas(results)
-	if s.goRunDone.Load() && s.goRun.CannotRun() {
+	// The doctor runs go with GOTOOLCHAIN=local: a switch that makes every go command
+	// fail (StopsGo) leaves areas judged with a go the user never gets.
+	if s.goRunDone.Load() && s.goRun.CannotRun() || slices.ContainsFunc(r.Findings, func(f Finding) bool { return f.StopsGo }) {
 		markUnjudged(r.Areas)
 	}
 	r.Duration = ms(time.Since(start))
@@ -157,6 +160,7 @@ func runOne(ctx context.Context, s *Session, c Check, timeout time.Duration) (Ch
 		if fs[i].Severity == "" {
 			fs[i].Severity = Info
 		}
+		fs[i].Fix = fs[i].Fix.Settle()
 		if fs[i].Severity.Worse(res.Status) {
 			res.Status = fs[i].Severity
 		}

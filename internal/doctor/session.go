@@ -17,6 +17,9 @@ import (
 // use, and shared; a Session holds no state between runs.
 type Session struct {
 	M Machine
+	// Online lets checks use the network (doctor --online, Options.Network): go.switch
+	// then asks GOPROXY whether the toolchain it switches to exists.
+	Online bool
 
 	hostOnce sync.Once
 	host     host.Host

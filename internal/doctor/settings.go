@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/gonative/gonative/internal/finding"
 	"github.com/gonative/gonative/internal/goenv"
 	"github.com/gonative/gonative/internal/redact"
 )
@@ -22,7 +23,7 @@ func settingsChecks() []Check {
 		{ID: "env.level", Area: AreaSettings, Title: "GOARM64 and GOAMD64 values", Run: checkEnvLevel},
 		{ID: "env.target", Area: AreaSettings, Title: "persisted GOOS/GOARCH", Run: checkEnvTarget},
 		{ID: "env.goflags", Area: AreaSettings, Title: "GOFLAGS entries go accepts (what go version says; cmd/go's flag values)", Run: checkEnvGOFLAGS},
-		{ID: "env.cgo", Area: AreaSettings, Title: "CGO_ENABLED and whether a C compiler exists", Run: checkEnvCgo},
+		{ID: "env.cgo", Area: AreaSettings, Title: "CGO_ENABLED and whether a C compiler exists", FixNeeds: []finding.Needs{finding.NeedsMacOS, finding.NeedsRoot}, Run: checkEnvCgo},
 		{ID: "env.path", Area: AreaSettings, Title: "GOBIN and GOPATH/bin on PATH", Run: checkEnvPath},
 		{ID: "env.proxy", Area: AreaSettings, Title: "GOPROXY, GOSUMDB, GOPRIVATE, GONOSUMDB, GOINSECURE (parsed offline)", Run: checkEnvProxy},
 	}
@@ -37,15 +38,49 @@ func where(st goenv.Setting) string {
 	return w + ")"
 }
 
-// unsetFix returns the commands that remove a setting from the layer that set it.
-func unsetFix(st goenv.Setting) []string {
-	switch st.Source {
-	case goenv.SourceEnv:
-		return []string{"unset " + st.Name + "  # and remove it from your shell start-up files"}
-	case goenv.SourceUser:
-		return []string{"go env -u " + st.Name}
+// resetFix is a fix that takes st out of the layer that set it (goenv.ResetLines):
+// unset in the shell for the environment, go env -u for the go env file. A value
+// exported by a line of a shell start-up file (goenv.ProfileLine) is removed
+// from that file too. A value from $GOROOT/go.env cannot be reset by a command; the
+// fix then says so and needs a person.
+func resetFix(sess *Session, text string, st goenv.Setting) *Fix {
+	f := &Fix{Text: text, Commands: goenv.ResetLines(st.Source, st.Name), Layer: layerOf(st.Source)}
+	switch {
+	case st.Source == goenv.SourceEnv:
+		if file, n, line, ok := goenv.ProfileLine(sess.M.Getenv("HOME"), st.Name, sess.M.ReadFile); ok {
+			f.Text += fmt.Sprintf(" It is set in %s (line %d: %s): that line goes too (sed keeps a copy as %s.bak).", file, n, printable(line), file)
+			f.Commands = append(f.Commands, goenv.ProfileRemoveLine(file, st.Name))
+			f.Layer = finding.LayerProfile
+		} else {
+			f.Text += " Remove it from your shell start-up file too (~/.profile, ~/.bashrc, ~/.zshrc)."
+		}
+	case len(f.Commands) == 0:
+		f.Text += fmt.Sprintf(" %s is set in %s, which ships with the toolchain: override it with go env -w %s=… or edit that file.", st.Name, where(st), st.Name)
+		f.Needs = finding.NeedsPerson
 	}
-	return nil
+	return f
+}
+
+// settingFix is resetFix for the layer that sets name; when no layer does (the value
+// is go's computed default), there is nothing to reset and a person decides.
+func settingFix(ctx context.Context, s *Session, name, text string) *Fix {
+	if st, ok := s.Layers(ctx).Vars[name]; ok {
+		return resetFix(s, text, st)
+	}
+	return &Fix{Text: text, Needs: finding.NeedsPerson}
+}
+
+// layerOf is the fix layer that changes a setting from src.
+func layerOf(src goenv.Source) finding.Layer {
+	switch src {
+	case goenv.SourceEnv:
+		return finding.LayerShell
+	case goenv.SourceUser:
+		return finding.LayerGoEnv
+	case goenv.SourceGOROOT:
+		return finding.LayerGOROOT
+	}
+	return ""
 }
 
 func checkEnvLayers(ctx context.Context, s *Session) []Finding {
@@ -97,7 +132,7 @@ func checkEnvGOARM(ctx context.Context, s *Session) []Finding {
 	return []Finding{{Severity: Warning,
 		Title:    fmt.Sprintf("GOARM=%s is set but GOARCH=%s: GOARM applies only to 32-bit arm, so it changes nothing (arm64 uses GOARM64)", st.Value, goarch),
 		Evidence: []string{where(st), "GOARCH=" + goarch},
-		Fix:      &Fix{Text: "Remove GOARM; to target an arm64 level, set GOARM64 (v8.0 … v9.5, optionally ,lse ,crypto).", Commands: unsetFix(st)},
+		Fix:      resetFix(s, "Remove GOARM; to target an arm64 level, set GOARM64 (v8.0 … v9.5, optionally ,lse ,crypto).", st),
 		Links:    []string{"https://go.dev/wiki/MinimumRequirements#arm64", linkEnv}}}
 }
 
@@ -136,7 +171,7 @@ func checkEnvLevel(ctx context.Context, s *Session) []Finding {
 		fs = append(fs, Finding{ID: "env.level:GOARM64", Severity: Error,
 			Title:    fmt.Sprintf("GOARM64=%s is invalid: every arm64 build fails (want v8.0 … v8.9 or v9.0 … v9.5, optionally ,lse ,crypto)", st.Value),
 			Evidence: []string{where(st)},
-			Fix:      &Fix{Text: "Use a valid level such as v8.0 (the default) or v8.2,crypto, or remove it.", Commands: unsetFix(st)},
+			Fix:      resetFix(s, "Use a valid level such as v8.0 (the default) or v8.2,crypto, or remove it.", st),
 			Links:    []string{"https://go.dev/wiki/MinimumRequirements#arm64"}})
 	}
 	if st, ok := l.Vars["GOAMD64"]; ok && st.Value != "" {
@@ -144,13 +179,13 @@ func checkEnvLevel(ctx context.Context, s *Session) []Finding {
 			fs = append(fs, Finding{ID: "env.level:GOAMD64", Severity: Error,
 				Title:    fmt.Sprintf("GOAMD64=%s is invalid: every amd64 build fails (want v1, v2, v3 or v4)", st.Value),
 				Evidence: []string{where(st)},
-				Fix:      &Fix{Text: "Use v1 (the default) … v4, or remove it.", Commands: unsetFix(st)},
+				Fix:      resetFix(s, "Use v1 (the default) … v4, or remove it.", st),
 				Links:    []string{"https://go.dev/wiki/MinimumRequirements#amd64"}})
 		} else if (st.Value == "v3" || st.Value == "v4") && s.Host(ctx).OS == "darwin" {
 			fs = append(fs, Finding{ID: "env.level:rosetta", Severity: Warning,
 				Title:    fmt.Sprintf("GOAMD64=%s: amd64 binaries built with it refuse to start under Rosetta 2, whose CPUID reports no AVX2/AVX-512", st.Value),
 				Evidence: []string{where(st), "Go's internal/cpu/cpu_x86_darwin.go: Rosetta does not report AVX"},
-				Fix:      &Fix{Text: "Use GOAMD64=v1 or v2 for binaries that may run on Apple Silicon under Rosetta.", Commands: unsetFix(st)},
+				Fix:      resetFix(s, "Use GOAMD64=v1 or v2 for binaries that may run on Apple Silicon under Rosetta.", st),
 				Links:    []string{linkRosetta}})
 		}
 	}
@@ -180,7 +215,7 @@ func checkEnvTarget(ctx context.Context, s *Session) []Finding {
 		fs = append(fs, Finding{ID: "env.target:" + name, Severity: Warning,
 			Title:    fmt.Sprintf("%s=%s is set persistently (by %s): every build targets %s instead of this %s machine, and go run/go test run foreign binaries", name, st.Value, st.Source, st.Value, native),
 			Evidence: []string{where(st), "machine: " + h.OS + "/" + hw},
-			Fix:      &Fix{Text: fmt.Sprintf("Set %s per command (%s=%s go build) instead of persistently.", name, name, st.Value), Commands: unsetFix(st)},
+			Fix:      resetFix(s, fmt.Sprintf("Set %s per command (%s=%s go build) instead of persistently.", name, name, st.Value), st),
 			Links:    []string{linkEnv}})
 	}
 	return fs
@@ -253,7 +288,7 @@ func checkEnvGOFLAGS(ctx context.Context, s *Session) []Finding {
 		return nil
 	}
 	// go env ignores a bad GOFLAGS on purpose, so go env -u GOFLAGS always works.
-	fix := &Fix{Text: "Write each flag as -flag=value with a value go accepts, or remove GOFLAGS.", Commands: unsetFix(st)}
+	fix := resetFix(s, "Write each flag as -flag=value with a value go accepts, or remove GOFLAGS.", st)
 	// What go itself says (go version parses GOFLAGS: unknown flags, non-flags).
 	for _, f := range s.GoRun(ctx).Failures {
 		if strings.Contains(f.Message, "$GOFLAGS") {
@@ -271,6 +306,21 @@ func checkEnvGOFLAGS(ctx context.Context, s *Session) []Finding {
 		return []Finding{{Severity: Error, Title: title, Evidence: append([]string{where(st)}, probs...), Fix: fix, Links: []string{linkEnv}}}
 	}
 	return []Finding{{Severity: Info, Title: fmt.Sprintf("GOFLAGS=%q applies to every go command", st.Value), Evidence: []string{where(st)}}}
+}
+
+// compilerFix says how to get a working C compiler: when CC is set in a layer and
+// names a program that is not there, take it out of that layer (go then uses its
+// default, gcc or clang) or correct it; else install the platform's compilers.
+func compilerFix(ctx context.Context, s *Session, cc string) *Fix {
+	if st, ok := s.Layers(ctx).Vars["CC"]; ok && st.Source != goenv.SourceGOROOT {
+		def := s.defaultValue(ctx, "CC")
+		return resetFix(s, fmt.Sprintf("CC names %s, which is not on PATH: remove the setting (go then uses %s) or set it to a compiler that exists.", cc, orDash(def)), st)
+	}
+	if s.Host(ctx).OS == "darwin" {
+		return &Fix{Text: "Install the Xcode command line tools.", Commands: []string{"xcode-select --install"}, Layer: finding.LayerSystem, Needs: finding.NeedsMacOS}
+	}
+	return &Fix{Text: "Install a C compiler (build-essential on Debian/Ubuntu, gcc on Fedora, build-base on Alpine).",
+		Commands: []string{"sudo apt-get install build-essential"}, Layer: finding.LayerSystem, Needs: finding.NeedsRoot}
 }
 
 // ccCommand returns the C compiler command (first word of CC).
@@ -312,20 +362,20 @@ func checkEnvCgo(ctx context.Context, s *Session) []Finding {
 	} else {
 		ev = append(ev, "CGO_ENABLED not set (go env: "+orDash(eff)+")")
 	}
-	fixCC := "Install a C compiler: xcode-select --install (macOS), apt-get install build-essential (Debian/Ubuntu)."
-	if s.Host(ctx).OS == "darwin" {
-		fixCC = "Install the Xcode command line tools."
-	}
+	ccFix := compilerFix(ctx, s, cc)
 	switch {
 	case set && st.Value == "1" && !haveCC:
 		return []Finding{{Severity: Error, Title: fmt.Sprintf("CGO_ENABLED=1 but the C compiler %s is not on PATH: every build of a package that uses cgo fails", cc),
-			Evidence: ev, Fix: &Fix{Text: fixCC, Commands: []string{"xcode-select --install"}},
-			Links: []string{"https://go.dev/doc/go1.20#cgo"}}}
+			Evidence: ev, Fix: ccFix, Links: []string{"https://go.dev/doc/go1.20#cgo"}}}
 	case !set && !haveCC:
+		if ccFix.Layer == finding.LayerSystem {
+			// No CC setting to correct: installing needs root or a Mac; turning cgo
+			// off explicitly is the fix a shell can run.
+			ccFix = &Fix{Text: ccFix.Text + " Or, if cgo should be off, say so explicitly.", Commands: []string{"go env -w CGO_ENABLED=0"}, Layer: finding.LayerGoEnv}
+		}
 		return []Finding{{Severity: Warning,
 			Title:    fmt.Sprintf("no C compiler (%s): since Go 1.20 cgo is then off by default, so os/user reads only /etc/passwd, DNS ignores nsswitch, and cgo packages (go-sqlite3) build as stubs", cc),
-			Evidence: ev, Fix: &Fix{Text: fixCC + " Or set CGO_ENABLED=0 explicitly if that is what you want.", Commands: []string{"go env -w CGO_ENABLED=0"}},
-			Links: []string{"https://go.dev/doc/go1.20#cgo"}}}
+			Evidence: ev, Fix: ccFix, Links: []string{"https://go.dev/doc/go1.20#cgo"}}}
 	case set && st.Value == "0":
 		return []Finding{{Severity: Info, Title: "cgo is off (CGO_ENABLED=0 from " + string(st.Source) + ")", Evidence: ev}}
 	}
@@ -372,10 +422,10 @@ func checkEnvProxy(ctx context.Context, s *Session) []Finding {
 	switch {
 	case err != nil:
 		fs = append(fs, Finding{ID: "env.proxy:goproxy", Severity: Error, Title: "GOPROXY is invalid: " + err.Error(), Evidence: ev,
-			Fix: &Fix{Text: "Fix or remove GOPROXY.", Commands: []string{"go env -u GOPROXY"}}, Links: []string{"https://go.dev/ref/mod#goproxy-protocol"}})
+			Fix: settingFix(ctx, s, "GOPROXY", "Fix or remove GOPROXY."), Links: []string{"https://go.dev/ref/mod#goproxy-protocol"}})
 	case len(list) > 0 && list[0].IsOff():
 		fs = append(fs, Finding{ID: "env.proxy:off", Severity: Warning, Title: "GOPROXY=off: every module download fails (\"module lookup disabled by GOPROXY=off\")", Evidence: ev,
-			Fix:   &Fix{Text: "Nothing is wrong if you work offline on purpose; otherwise restore the default.", Commands: []string{"go env -u GOPROXY"}},
+			Fix:   settingFix(ctx, s, "GOPROXY", "Nothing is wrong if you work offline on purpose; otherwise restore the default."),
 			Links: []string{"https://go.dev/ref/mod#goproxy-protocol"}})
 	case len(list) > 0:
 		var chain []string
@@ -410,12 +460,12 @@ func checkEnvProxy(ctx context.Context, s *Session) []Finding {
 		switch {
 		case err != nil:
 			fs = append(fs, Finding{ID: "env.proxy:gosumdb", Severity: Error, Title: "GOSUMDB is invalid: " + err.Error(), Evidence: []string{"GOSUMDB=" + sumVal},
-				Fix: &Fix{Text: "Fix or remove GOSUMDB.", Commands: []string{"go env -u GOSUMDB"}}, Links: []string{"https://go.dev/ref/mod#checksum-database"}})
+				Fix: settingFix(ctx, s, "GOSUMDB", "Fix or remove GOSUMDB."), Links: []string{"https://go.dev/ref/mod#checksum-database"}})
 		case db.Off:
 			fs = append(fs, Finding{ID: "env.proxy:sumdb-off", Severity: Warning,
 				Title:    "GOSUMDB=off: downloaded modules are not checked against the checksum database, and toolchain downloads fail",
 				Evidence: []string{"GOSUMDB=off"},
-				Fix:      &Fix{Text: "Turn it back on and exclude private modules with GOPRIVATE (or GONOSUMDB) instead.", Commands: []string{"go env -u GOSUMDB", "go env -w GOPRIVATE=example.com/yourcorp/*"}},
+				Fix:      settingFix(ctx, s, "GOSUMDB", "Turn it back on; exclude private modules with GOPRIVATE (or GONOSUMDB) instead, such as go env -w GOPRIVATE=example.com/yourcorp/*."),
 				Links:    []string{"https://go.dev/ref/mod#private-modules"}})
 		}
 	}

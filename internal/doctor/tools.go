@@ -7,14 +7,16 @@ import (
 	"path"
 	"slices"
 	"strings"
+
+	"github.com/gonative/gonative/internal/finding"
 )
 
 func toolsChecks() []Check {
 	return []Check{
-		{ID: "tools.arch", Area: AreaTools, Title: "installed tools (GOBIN, GOPATH/bin) built for another architecture", Run: checkToolsArch},
-		{ID: "tools.goversion", Area: AreaTools, Title: "installed tools built by a Go older than the active one", Run: checkToolsGoVersion},
+		{ID: "tools.arch", Area: AreaTools, Title: "installed tools (GOBIN, GOPATH/bin) built for another architecture", FixNeeds: []finding.Needs{finding.NeedsNetwork}, Run: checkToolsArch},
+		{ID: "tools.goversion", Area: AreaTools, Title: "installed tools built by a Go older than the active one", FixNeeds: []finding.Needs{finding.NeedsNetwork}, Run: checkToolsGoVersion},
 		{ID: "tools.shadow", Area: AreaTools, Title: "gopls, dlv, gofmt, staticcheck on PATH shadowing the ones in GOBIN", Run: checkToolsShadow},
-		{ID: "tools.codesign", Area: AreaTools, Title: "arm64 macOS binaries without a valid code signature (Killed: 9)", OS: "darwin", Run: checkToolsCodesign},
+		{ID: "tools.codesign", Area: AreaTools, Title: "arm64 macOS binaries without a valid code signature (Killed: 9)", OS: "darwin", FixNeeds: []finding.Needs{finding.NeedsMacOS}, Run: checkToolsCodesign},
 	}
 }
 
@@ -103,7 +105,7 @@ func checkToolsArch(ctx context.Context, s *Session) []Finding {
 		if v.Native {
 			continue
 		}
-		fix := &Fix{Text: "Reinstall it with the native Go."}
+		fix := &Fix{Text: "Reinstall it with the native Go.", Needs: finding.NeedsNetwork}
 		if c := t.reinstall(); c != "" {
 			fix.Commands = []string{c}
 		}
@@ -144,7 +146,7 @@ func checkToolsGoVersion(ctx context.Context, s *Session) []Finding {
 		if t.goVer == "" || !version.IsValid(t.goVer) || version.Compare(version.Lang(t.goVer), active) >= 0 {
 			continue
 		}
-		fix := &Fix{Text: "Reinstall it with " + g.Version + "."}
+		fix := &Fix{Text: "Reinstall it with " + g.Version + ".", Needs: finding.NeedsNetwork}
 		if c := t.reinstall(); c != "" {
 			fix.Commands = []string{c}
 		}
@@ -183,7 +185,7 @@ func checkToolsCodesign(ctx context.Context, s *Session) []Finding {
 		fs = append(fs, Finding{ID: "tools.codesign:" + path.Base(t.path), Severity: Error,
 			Title:    t.path + " has no valid code signature: macOS kills it on start (\"Killed: 9\")",
 			Evidence: append([]string{t.path}, t.signed...),
-			Fix: &Fix{Text: "Re-sign it ad hoc, or rebuild it; replace binaries atomically (write a new file and rename), never copy over one in place.",
+			Fix: &Fix{Needs: finding.NeedsMacOS, Text: "Re-sign it ad hoc, or rebuild it; replace binaries atomically (write a new file and rename), never copy over one in place.",
 				Commands: []string{"codesign -f -s - " + t.path}},
 			Links: []string{"https://github.com/golang/go/issues/42684"}})
 	}

@@ -32,8 +32,65 @@ func (s Severity) rank() int {
 // Worse reports whether s is more severe than t.
 func (s Severity) Worse(t Severity) bool { return s.rank() > t.rank() }
 
-// Fix says how to make a finding go away: what to do, and the commands that do it.
+// Fix says how to make a finding go away: what to do, the shell lines that do it, the
+// layer those lines change and what they need that a script cannot provide.
 type Fix struct {
-	Text     string   `json:"text"`
+	Text string `json:"text"`
+	// Commands are shell lines (sh syntax), run in order in the user's shell.
 	Commands []string `json:"commands,omitempty"`
+	// Layer is where the commands act: the layer that set the faulty value.
+	Layer Layer `json:"layer,omitempty"`
+	// Needs is what the commands need beyond a POSIX shell on this machine; a fix whose
+	// Needs is empty and that has commands can be executed as printed (RunsHere).
+	Needs Needs `json:"needs,omitempty"`
 }
+
+// RunsHere reports whether the fix's commands can be executed as printed by sh on this
+// machine, without a person, root, another OS or the network.
+func (f *Fix) RunsHere() bool { return f != nil && len(f.Commands) > 0 && f.Needs == "" }
+
+// Settle returns f with what its shape implies made explicit: a fix without commands
+// needs a person (it says what to do; nothing can execute it). A nil fix stays nil;
+// f itself is not changed.
+func (f *Fix) Settle() *Fix {
+	if f == nil || len(f.Commands) > 0 || f.Needs != "" {
+		return f
+	}
+	g := *f
+	g.Needs = NeedsPerson
+	return &g
+}
+
+// Layer names what a fix's commands change.
+type Layer string
+
+// Layers a fix acts on.
+const (
+	// LayerShell is the shell's environment (export/unset); to keep the change, the
+	// same line goes in the shell's start-up file.
+	LayerShell Layer = "shell"
+	// LayerProfile is a shell start-up file (~/.profile, ~/.bashrc, ~/.zshrc) that
+	// exports the value, and the shell's environment with it.
+	LayerProfile Layer = "shell start-up file"
+	// LayerGoEnv is the user's go env file (go env -w / go env -u).
+	LayerGoEnv Layer = "go env file"
+	// LayerGOROOT is $GOROOT/go.env, shipped with the toolchain: go env -u does not
+	// touch it; the shell or the go env file overrides it.
+	LayerGOROOT Layer = "$GOROOT/go.env"
+	// LayerFile is a file the commands name (a cache, a settings or certificate file).
+	LayerFile Layer = "file"
+	// LayerSystem is installed software or OS settings.
+	LayerSystem Layer = "system"
+)
+
+// Needs says why a fix cannot be executed as printed here.
+type Needs string
+
+// What a fix may need.
+const (
+	NeedsMacOS   Needs = "macos"   // a Mac (xcode-select, security, Homebrew in /opt/homebrew)
+	NeedsWindows Needs = "windows" // a Windows host (certutil)
+	NeedsRoot    Needs = "root"    // sudo: package managers, system certificate stores, the clock
+	NeedsNetwork Needs = "network" // a download (an installer, a toolchain)
+	NeedsPerson  Needs = "person"  // a judgement or an edit the commands only point at
+)

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gonative/gonative/internal/finding"
 	"github.com/gonative/gonative/internal/goenv"
 	"github.com/gonative/gonative/internal/redact"
 	"golang.org/x/mod/modfile"
@@ -54,6 +55,13 @@ type Options struct {
 	PublicRoots *PublicRoots
 	// Now is the time chains are judged at (time.Now when zero).
 	Now time.Time
+	// Toolchain is the toolchain go switches to (GOTOOLCHAIN, a go.mod go or toolchain
+	// line) when it is not installed here: a Go version ("1.99.0"), whose
+	// golang.org/toolchain module for ToolchainPlatform Run asks the proxies about, as
+	// cmd/go does before downloading it. "" when go runs the local toolchain.
+	Toolchain string
+	// ToolchainPlatform is GOOS-GOARCH of that toolchain (the local go's platform).
+	ToolchainPlatform string
 }
 
 // Offline returns the findings that need no network: the settings (for module, ""
@@ -122,9 +130,9 @@ func (r *run) add(fs ...Finding) {
 	r.findings = append(r.findings, fs...)
 }
 
-// Run checks module downloads for opts.Module end to end and returns the report.
-func Run(ctx context.Context, opts Options) Report {
-	start := time.Now()
+// newRun prepares a run for opts (with its defaults filled in): the settings, the root
+// store, credentials and an HTTP client as cmd/go's; done releases its connections.
+func newRun(opts Options) (*run, Options, func()) {
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultTimeout
 	}
@@ -160,7 +168,6 @@ func Run(ctx context.Context, opts Options) Report {
 		ForceAttemptHTTP2:   true,
 		MaxIdleConnsPerHost: 4,
 	}
-	defer tr.CloseIdleConnections()
 	// cmd/go refuses a redirect from https to http (web/http.go,
 	// securityPreservingHTTPClient) and stops after 10.
 	r.client = &http.Client{Transport: tr, CheckRedirect: func(req *http.Request, via []*http.Request) error {
@@ -173,6 +180,14 @@ func Run(ctx context.Context, opts Options) Report {
 		return nil
 	}}
 
+	return r, opts, tr.CloseIdleConnections
+}
+
+// Run checks module downloads for opts.Module end to end and returns the report.
+func Run(ctx context.Context, opts Options) Report {
+	start := time.Now()
+	r, opts, done := newRun(opts)
+	defer done()
 	r.add(Offline(ctx, opts)...)
 
 	r.add(r.bypassFindings()...)
@@ -181,7 +196,7 @@ func Run(ctx context.Context, opts Options) Report {
 	if r.cfg.ProxyUnknown {
 		r.add(Finding{ID: "proxy.unknown", Area: AreaProxy, Severity: Warning,
 			Title: "GOPROXY is unknown (no go on PATH ran, no layer sets it): nothing was probed",
-			Fix:   &Fix{Text: "Install Go, or set GOPROXY.", Commands: []string{"gonative install"}}})
+			Fix:   &Fix{Needs: finding.NeedsNetwork, Text: "Install Go, or set GOPROXY.", Commands: []string{"gonative install"}}})
 	} else if r.cfg.ProxyErr == nil {
 		resolved := make(chan proxyResult, 1)
 		var wg sync.WaitGroup
@@ -190,6 +205,9 @@ func Run(ctx context.Context, opts Options) Report {
 			resolved <- res
 		})
 		wg.Go(func() { r.sumdbPath(ctx, opts.Module, resolved) })
+		if opts.Toolchain != "" {
+			wg.Go(func() { r.add(r.toolchainPath(ctx, opts.Toolchain)) })
+		}
 		wg.Wait()
 	}
 	rep.Resolved = r.resolved

@@ -89,7 +89,7 @@ func TestRun(t *testing.T) {
 				for _, rq := range r.Requests {
 					steps[rq.Step+" "+rq.Method] = true
 				}
-				for _, want := range []string{"info GET", "mod GET", "zip HEAD", "sumdb supported GET", "sumdb latest GET", "sumdb lookup GET"} {
+				for _, want := range []string{"info GET", "mod GET", "zip GET", "sumdb supported GET", "sumdb latest GET", "sumdb lookup GET"} {
 					if !steps[want] {
 						t.Errorf("no %s request; made %v", want, steps)
 					}
@@ -118,6 +118,21 @@ func TestRun(t *testing.T) {
 					t.Errorf("fix should suggest '|': %+v", f.Fix)
 				}
 			}},
+		// A captive portal answers 200 with HTML: go fails ("invalid character '<'"),
+		// so netcheck must too, and blame the proxy, not the checksum database.
+		{name: "html", goproxy: func() string { return s.HTML },
+			want: []string{"error proxy.error"}, absent: []string{"proxy.ok", "sumdb.gomod-mismatch", "sumdb.zip-mismatch"}, worst: Error,
+			check: func(t *testing.T, r Report) {
+				f, _ := find(r, "proxy.error")
+				if !strings.Contains(f.Title, "invalid response from proxy: invalid character '<'") {
+					t.Errorf("proxy.error title = %q", f.Title)
+				}
+			}},
+		{name: "html-pipe", goproxy: func() string { return s.HTML + "|" + s.Good },
+			want: []string{"warning proxy.fell-through", "info sumdb.ok"}, absent: []string{"proxy.error"}, worst: Warning},
+		// Every answer is well-formed, but the zip is not the one the database records.
+		{name: "tampered-zip", goproxy: func() string { return s.Tampered },
+			want: []string{"error sumdb.zip-mismatch"}, absent: []string{"proxy.error", "sumdb.ok"}, worst: Error},
 		{name: "500-pipe", goproxy: func() string { return s.Error500 + "|" + s.Good },
 			want: []string{"warning proxy.fell-through", "info sumdb.ok"}, absent: []string{"proxy.error"}, worst: Warning},
 		{name: "corp", goproxy: func() string { return s.Corp },

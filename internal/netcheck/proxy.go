@@ -1,6 +1,7 @@
 package netcheck
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -12,8 +13,11 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 
+	"github.com/gonative/gonative/internal/finding"
 	"github.com/gonative/gonative/internal/goenv"
+	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/module"
 	"golang.org/x/mod/semver"
 	"golang.org/x/mod/sumdb/dirhash"
@@ -24,6 +28,9 @@ import (
 type proxyResult struct {
 	version string
 	gomod   []byte
+	// ziphash is the h1: hash of the module zip the proxy served ("" when none was
+	// fetched or it was invalid).
+	ziphash string
 }
 
 // step is one walk of the GOPROXY list for one file, as cmd/go does for every file it
@@ -41,7 +48,13 @@ type step struct {
 	trail   []string // what each entry did
 	direct  bool
 	fellErr bool // fell through on an error after '|'
+	// validate judges a 200 answer as cmd/go does before using it; an answer it
+	// rejects is an error of that entry (after ',' go stops, after '|' it goes on).
+	validate func(body []byte) error
 }
+
+// errInvalid marks an answer cmd/go rejects although the status was 200 OK.
+var errInvalid = errors.New("invalid response from proxy")
 
 func (r *run) walk(ctx context.Context, s *step) {
 	for i, p := range r.cfg.Proxies {
@@ -57,6 +70,11 @@ func (r *run) walk(ctx context.Context, s *step) {
 		}
 		u := joinURL(p.URL, s.path)
 		body, err := r.get(ctx, s.name, p.URL, s.method, u)
+		if err == nil && s.validate != nil {
+			if verr := s.validate(body); verr != nil {
+				err = fmt.Errorf("%w: %v", errInvalid, verr)
+			}
+		}
 		if err == nil {
 			s.answered, s.body = p.URL, body
 			s.trail = append(s.trail, fmt.Sprintf("%s %s: 200 OK", s.method, redactURL(u)))
@@ -92,8 +110,9 @@ func shortErr(err error) string {
 
 // proxyPath makes the requests `go mod download -json MOD@VERSION` makes through the
 // proxy list (modfetch/proxy.go): /@v/list (and /@latest when the list has no release)
-// to resolve "latest", /@v/VERSION.info, .mod and the .zip (HEAD: the bytes are not
-// needed to judge the path).
+// to resolve "latest", /@v/VERSION.info, .mod and the .zip, and judges each 200 answer
+// as cmd/go does (infoValidator, modValidator, zipHash): a captive portal's HTML page
+// is an error, not a module.
 func (r *run) proxyPath(ctx context.Context, mod, version string) proxyResult {
 	var res proxyResult
 	if !r.cfg.UsesProxy(mod) {
@@ -141,7 +160,7 @@ func (r *run) proxyPath(ctx context.Context, mod, version string) proxyResult {
 		return res
 	}
 	res.version = version
-	info := &step{name: "info", method: http.MethodGet, path: esc + "/@v/" + ev + ".info"}
+	info := &step{name: "info", method: http.MethodGet, path: esc + "/@v/" + ev + ".info", validate: infoValidator(version)}
 	r.walk(ctx, info)
 	steps = append(steps, info)
 	if info.err != nil || info.direct {
@@ -149,14 +168,22 @@ func (r *run) proxyPath(ctx context.Context, mod, version string) proxyResult {
 		r.reportSteps(mod, version, steps)
 		return res
 	}
-	gomod := &step{name: "mod", method: http.MethodGet, path: esc + "/@v/" + ev + ".mod"}
-	zip := &step{name: "zip", method: http.MethodHead, path: esc + "/@v/" + ev + ".zip"}
+	gomod := &step{name: "mod", method: http.MethodGet, path: esc + "/@v/" + ev + ".mod", validate: modValidator(mod)}
+	var ziphash string
+	zip := &step{name: "zip", method: http.MethodGet, path: esc + "/@v/" + ev + ".zip", validate: func(b []byte) error {
+		h, err := zipHash(b, mod, version)
+		ziphash = h
+		return err
+	}}
 	var wg sync.WaitGroup
 	wg.Go(func() { r.walk(ctx, gomod) })
 	wg.Go(func() { r.walk(ctx, zip) })
 	wg.Wait()
 	steps = append(steps, gomod, zip)
 	res.gomod = gomod.body
+	if zip.answered != "" {
+		res.ziphash = ziphash
+	}
 	r.reportSteps(mod, version, steps)
 	return res
 }
@@ -214,7 +241,7 @@ func (r *run) reportSteps(mod, version string, steps []*step) {
 			r.add(Finding{ID: "proxy.not-found", Area: AreaProxy, Severity: Error,
 				Title:    fmt.Sprintf("no entry of GOPROXY has %s (%s): go fails with \"not found\"", target, s.name),
 				Evidence: s.trail,
-				Fix: &Fix{Text: "Check the module path and version; for a private module, set GOPRIVATE so go fetches it from its origin.",
+				Fix: &Fix{Needs: finding.NeedsNetwork, Text: "Check the module path and version; for a private module, set GOPRIVATE so go fetches it from its origin.",
 					Commands: []string{"go env -w GOPRIVATE=" + privatePattern(mod)}}})
 			worst = Error
 		case s.err != nil && strings.Contains(s.err.Error(), "GOPROXY=off"):
@@ -299,7 +326,7 @@ func (r *run) errorFix(s *step) *Fix {
 			if u, err := url.Parse(s.failed); err == nil && u.Host != "" {
 				host = u.Host // netrc machines match the URL's host[:port] (auth.go, loadCredential)
 			}
-			return &Fix{Text: "The proxy wants credentials (none were sent, or they were refused): go sends them from GOAUTH, by default ~/.netrc (or $NETRC), matched on the host.", Commands: []string{"printf 'machine " + host + " login USER password TOKEN\\n' >> ~/.netrc && chmod 600 ~/.netrc"}}
+			return &Fix{Needs: finding.NeedsNetwork, Text: "The proxy wants credentials (none were sent, or they were refused): go sends them from GOAUTH, by default ~/.netrc (or $NETRC), matched on the host.", Commands: []string{"printf 'machine " + host + " login USER password TOKEN\\n' >> ~/.netrc && chmod 600 ~/.netrc"}}
 		}
 	}
 	i := -1
@@ -312,8 +339,10 @@ func (r *run) errorFix(s *step) *Fix {
 		alt := make([]goenv.Proxy, len(r.cfg.Proxies))
 		copy(alt, r.cfg.Proxies)
 		alt[i].FallBackOnError = true
-		return &Fix{Text: "After ',' go stops at any error other than 404/410. Fix the proxy, or separate it with '|' so go tries the next entry on any error.",
-			Commands: []string{"go env -w GOPROXY='" + proxyListSummary(alt) + "'"}}
+		// In the layer that set GOPROXY: go env -w does not override the environment.
+		fix := r.opts.Env.setFix("GOPROXY", proxyListSummary(alt), "After ',' go stops at any error other than 404/410. Fix the proxy, or separate it with '|' so go tries the next entry on any error.")
+		fix.Needs = finding.NeedsNetwork // only a probe of the failing proxy shows the effect
+		return fix
 	}
 	return &Fix{Text: "The proxy failed; nothing follows it in GOPROXY that go could fall back to."}
 }
@@ -406,7 +435,7 @@ func proxyEnvFindings(ctx context.Context, opts Options) []Finding {
 				Evidence: []string{"scutil --proxy"}}
 			if https == "" {
 				f.Severity = Warning
-				fix := &Fix{Text: "If the network requires that proxy, give it to go through the environment (a PAC file names it: ask IT for host:port)."}
+				fix := &Fix{Text: "If the network requires that proxy, give it to go through the environment (a PAC file names it: ask IT for host:port).", Needs: finding.NeedsMacOS}
 				if sp.HTTPS != "" {
 					fix.Commands = []string{"export HTTPS_PROXY=http://" + sp.HTTPS}
 				}
@@ -432,4 +461,67 @@ func goModSum(data []byte) (string, error) {
 func isAuthStatus(err error) bool {
 	var se *statusError
 	return errors.As(err, &se) && (se.status == http.StatusUnauthorized || se.status == http.StatusForbidden)
+}
+
+// infoValidator checks a .info answer as modfetch/proxy.go's Stat does: JSON holding
+// the proxy protocol's Info ({"Version": ..., "Time": RFC 3339}), for the version asked.
+func infoValidator(version string) func([]byte) error {
+	return func(b []byte) error {
+		var info struct {
+			Version string
+			Time    time.Time
+		}
+		if err := json.Unmarshal(b, &info); err != nil {
+			return err
+		}
+		if info.Version != version {
+			return fmt.Errorf("proxy returned info for version %q instead of requested version %s", info.Version, version)
+		}
+		return nil
+	}
+}
+
+// modValidator checks a .mod answer: it parses as a go.mod file (modfile.ParseLax, as
+// cmd/go reads dependencies' go.mod files) and declares the module path asked for.
+func modValidator(mod string) func([]byte) error {
+	return func(b []byte) error {
+		f, err := modfile.ParseLax("go.mod", b, nil)
+		if err != nil {
+			return err
+		}
+		if f.Module == nil {
+			return errors.New("go.mod has no module line")
+		}
+		if f.Module.Mod.Path != mod {
+			return fmt.Errorf("go.mod declares its path as %q, not %s", f.Module.Mod.Path, mod)
+		}
+		return nil
+	}
+}
+
+// zipHash checks a .zip answer as golang.org/x/mod/zip does before extracting it (a
+// zip archive whose every file lies under MOD@VERSION/) and returns its h1: hash, the
+// one go.sum and the checksum database record (dirhash.HashZip).
+func zipHash(b []byte, mod, version string) (string, error) {
+	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		return "", fmt.Errorf("not a zip archive: %w", err)
+	}
+	prefix := mod + "@" + version + "/"
+	var names []string
+	files := map[string]*zip.File{}
+	for _, f := range zr.File {
+		if !strings.HasPrefix(f.Name, prefix) {
+			return "", fmt.Errorf("zip file %q is not below %s", f.Name, prefix)
+		}
+		if _, dup := files[f.Name]; dup {
+			return "", fmt.Errorf("zip holds %q twice", f.Name)
+		}
+		names = append(names, f.Name)
+		files[f.Name] = f
+	}
+	if len(names) == 0 {
+		return "", errors.New("zip holds no files")
+	}
+	return dirhash.Hash1(names, func(name string) (io.ReadCloser, error) { return files[name].Open() })
 }

@@ -1,9 +1,10 @@
 package netcheck
 
 import (
-	"github.com/gonative/gonative/internal/finding"
 	"slices"
 	"time"
+
+	"github.com/gonative/gonative/internal/finding"
 )
 
 // SchemaVersion is the version of the JSON report.
@@ -172,8 +173,12 @@ func areas(fs []Finding) []AreaResult {
 	return out
 }
 
-// sortFindings orders findings by area (Areas order), keeping the order within one.
+// sortFindings orders findings by area (Areas order), keeping the order within one,
+// and settles their fixes (finding.Fix.Settle).
 func sortFindings(fs []Finding) {
+	for i := range fs {
+		fs[i].Fix = fs[i].Fix.Settle()
+	}
 	slices.SortStableFunc(fs, func(a, b Finding) int {
 		return slices.Index(Areas, a.Area) - slices.Index(Areas, b.Area)
 	})

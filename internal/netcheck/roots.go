@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/gonative/gonative/internal/atomicfile"
+	"github.com/gonative/gonative/internal/finding"
 )
 
 // FS is the part of the file system netcheck reads: the root store's files and
@@ -209,11 +210,11 @@ func RootFindings(r RootStore) []Finding {
 	switch r.Kind {
 	case StorePlatform:
 		store := "the macOS keychain (Security.framework, crypto/x509/root_darwin.go)"
-		fix := &Fix{Text: "Add a company root to the System keychain instead.",
+		fix := &Fix{Needs: finding.NeedsMacOS, Text: "Add a company root to the System keychain instead.",
 			Commands: []string{"sudo security add-trusted-cert -d -r trustRoot -k /Library/Keychains/System.keychain corp-root.pem"}}
 		if r.OS == "windows" {
 			store = "the Windows certificate store (crypto/x509/root_windows.go)"
-			fix = &Fix{Text: "Add a company root to the Windows root store instead.", Commands: []string{"certutil -addstore -f Root corp-root.pem"}}
+			fix = &Fix{Needs: finding.NeedsWindows, Text: "Add a company root to the Windows root store instead.", Commands: []string{"certutil -addstore -f Root corp-root.pem"}}
 		}
 		if len(r.Ignored) > 0 {
 			add(Finding{ID: "tls.roots", Severity: Info,
@@ -251,7 +252,7 @@ func RootFindings(r RootStore) []Finding {
 			Title: b.File + " is not a regular file (" + b.Error + "): crypto/x509 reads every file of the root store whole, so go blocks there (a named pipe) " +
 				"or reads without end (a device) and no TLS connection works",
 			Evidence: ev,
-			Fix:      &Fix{Text: "Remove it, or put a PEM file (a regular file) there.", Commands: []string{"rm " + b.File}}}
+			Fix:      &Fix{Needs: finding.NeedsRoot, Text: "Remove it, or put a PEM file (a regular file) there.", Commands: []string{"rm " + b.File}}}
 		if b.File == r.CertFile {
 			f.Fix = &Fix{Text: "Unset SSL_CERT_FILE, or point it at a PEM bundle (a regular file) holding the public roots plus yours.", Commands: []string{"unset SSL_CERT_FILE"}}
 		}
@@ -262,14 +263,14 @@ func RootFindings(r RootStore) []Finding {
 		add(Finding{ID: "tls.roots", Severity: Warning,
 			Title:    r.File + " holds no certificate: Go trusts nothing and every TLS connection fails with \"x509: certificate signed by unknown authority\"",
 			Evidence: ev,
-			Fix:      &Fix{Text: "Reinstall the CA certificates.", Commands: []string{"sudo apt-get install --reinstall ca-certificates && sudo update-ca-certificates"}}})
+			Fix:      &Fix{Needs: finding.NeedsRoot, Text: "Reinstall the CA certificates.", Commands: []string{"sudo apt-get install --reinstall ca-certificates && sudo update-ca-certificates"}}})
 		return fs
 	}
 	if r.Certs() == 0 {
 		f := Finding{ID: "tls.roots", Severity: Error,
 			Title:    "no CA bundle: Go finds no root certificate and every TLS connection fails with \"x509: certificate signed by unknown authority\"",
 			Evidence: ev,
-			Fix:      &Fix{Text: "Install the CA certificates (or point SSL_CERT_FILE at a bundle that exists).", Commands: []string{"sudo apt-get install ca-certificates", "sudo dnf install ca-certificates", "sudo apk add ca-certificates"}},
+			Fix:      &Fix{Needs: finding.NeedsRoot, Text: "Install the CA certificates (or point SSL_CERT_FILE at a bundle that exists).", Commands: []string{"sudo apt-get install ca-certificates", "sudo dnf install ca-certificates", "sudo apk add ca-certificates"}},
 			Links:    []string{"https://pkg.go.dev/crypto/x509#SystemCertPool"}}
 		if r.CertFile != "" {
 			f.Fix = &Fix{Text: "SSL_CERT_FILE names no readable bundle: unset it, or point it at one holding the public roots plus yours.", Commands: []string{"unset SSL_CERT_FILE"}}

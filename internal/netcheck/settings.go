@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/gonative/gonative/internal/finding"
 	"github.com/gonative/gonative/internal/goenv"
 	"github.com/gonative/gonative/internal/redact"
 	"golang.org/x/mod/module"
@@ -24,8 +25,11 @@ type Env struct {
 	// Source returns the layer that set a Go setting (goenv.Layers.Source).
 	Source func(name string) goenv.Source
 	// Getenv reads the process environment (HTTPS_PROXY, NO_PROXY, SSL_CERT_FILE,
-	// SSL_CERT_DIR); "" means unset.
+	// SSL_CERT_DIR, HOME); "" means unset.
 	Getenv func(name string) string
+	// ReadFile reads the shell start-up files a fix edits (goenv.ProfileLine); nil
+	// means they are not looked at.
+	ReadFile func(name string) ([]byte, error)
 }
 
 func (e Env) value(name string) string {
@@ -54,6 +58,49 @@ func (e Env) setting(name string) string {
 		src = e.Source(name)
 	}
 	return fmt.Sprintf("%s=%s (%s)", name, redact.Setting(name, e.value(name)), src)
+}
+
+// source is the layer that set name (the default when unknown).
+func (e Env) source(name string) goenv.Source {
+	if e.Source == nil {
+		return goenv.SourceDefault
+	}
+	return e.Source(name)
+}
+
+// resetFix is a fix that takes name out of the layer that set it: unset in the shell,
+// go env -u for the go env file (go env -u does not reach the environment).
+func (e Env) resetFix(name, text string) *Fix {
+	return e.setFix(name, "", text)
+}
+
+// setFix is a fix that makes name=value effective in the layer that sets name now
+// (value "" takes it out of that layer); a value from $GOROOT/go.env or go's default
+// is overridden with go env -w.
+func (e Env) setFix(name, value, text string) *Fix {
+	src := e.source(name)
+	f := &Fix{Text: text, Commands: goenv.SetLines(src, name, value)}
+	switch src {
+	case goenv.SourceEnv:
+		f.Layer = finding.LayerShell
+		if file, n, line, ok := goenv.ProfileLine(e.getenv("HOME"), name, e.ReadFile); ok && value == "" {
+			f.Text += fmt.Sprintf(" It is set in %s (line %d: %s): that line goes too (sed keeps a copy as %s.bak).", file, n, line, file)
+			f.Commands = append(f.Commands, goenv.ProfileRemoveLine(file, name))
+			f.Layer = finding.LayerProfile
+		} else {
+			f.Text += " Change your shell start-up file too (~/.profile, ~/.bashrc, ~/.zshrc)."
+		}
+	case goenv.SourceUser:
+		f.Layer = finding.LayerGoEnv
+	default:
+		if value != "" {
+			f.Layer = finding.LayerGoEnv
+		} else {
+			f.Layer, f.Needs = finding.LayerGOROOT, finding.NeedsPerson
+			f.Text += " " + name + " comes from " + string(src) + ": override it with go env -w " + name + "=…"
+		}
+	}
+	return f
 }
 
 // Config is the module-download configuration cmd/go derives from the settings.
@@ -118,7 +165,7 @@ func settingsFindings(env Env, c Config, modPath string) []Finding {
 		add(Finding{ID: "settings.goproxy", Severity: Error,
 			Title:    "GOPROXY does not parse: every module download fails",
 			Evidence: []string{env.setting("GOPROXY"), c.ProxyErr.Error()},
-			Fix:      &Fix{Text: "Set a list of https:// URLs separated by ',' (fall through on 404/410 only) or '|' (on any error), optionally ending in direct.", Commands: []string{"go env -w GOPROXY=https://proxy.example.com,direct"}},
+			Fix:      &Fix{Needs: finding.NeedsPerson, Text: "Set a list of https:// URLs separated by ',' (fall through on 404/410 only) or '|' (on any error), optionally ending in direct.", Commands: []string{"go env -w GOPROXY=https://proxy.example.com,direct"}},
 			Links:    []string{"https://go.dev/ref/mod#goproxy-protocol"}})
 	default:
 		var ev []string
@@ -132,7 +179,7 @@ func settingsFindings(env Env, c Config, modPath string) []Finding {
 			add(Finding{ID: "settings.goproxy-off", Severity: Error,
 				Title:    "GOPROXY=off: go refuses to download any module",
 				Evidence: []string{env.setting("GOPROXY")},
-				Fix:      &Fix{Text: "Set a proxy (or direct) if downloads should work.", Commands: []string{"go env -u GOPROXY"}}})
+				Fix:      env.resetFix("GOPROXY", "Set a proxy (or direct) if downloads should work.")})
 		}
 		for _, p := range c.Proxies {
 			if strings.HasPrefix(p.URL, "http://") {
@@ -179,14 +226,13 @@ func settingsFindings(env Env, c Config, modPath string) []Finding {
 		add(Finding{ID: "settings.gosumdb", Severity: Error,
 			Title:    "GOSUMDB does not parse: every download that needs verifying fails",
 			Evidence: []string{env.setting("GOSUMDB"), c.SumDBErr.Error()},
-			Fix:      &Fix{Text: "Restore the default, or give name+hash+key [URL].", Commands: []string{"go env -u GOSUMDB"}}})
+			Fix:      env.resetFix("GOSUMDB", "Restore the default, or give name+hash+key [URL].")})
 	case c.SumDB.Off:
 		add(Finding{ID: "settings.gosumdb-off", Severity: Warning,
 			Title:    "GOSUMDB=off: modules missing from go.sum are not verified by anyone",
 			Evidence: []string{env.setting("GOSUMDB")},
-			Fix: &Fix{Text: "Keep the checksum database on and exclude only private modules with GOPRIVATE (or GONOSUMDB).",
-				Commands: []string{"go env -u GOSUMDB", "go env -w GOPRIVATE=git.example.com/*"}},
-			Links: []string{"https://go.dev/ref/mod#checksum-database"}})
+			Fix:      env.resetFix("GOSUMDB", "Keep the checksum database on and exclude only private modules with GOPRIVATE (or GONOSUMDB), such as go env -w GOPRIVATE=git.example.com/*."),
+			Links:    []string{"https://go.dev/ref/mod#checksum-database"}})
 	default:
 		ev := []string{env.setting("GOSUMDB"), "name: " + c.SumDB.Name}
 		if c.SumDB.BuiltinKey {
@@ -210,9 +256,8 @@ func settingsFindings(env Env, c Config, modPath string) []Finding {
 			Title: "GOINSECURE=" + v + ": direct fetches of matching modules skip TLS verification (and may use plain HTTP); " +
 				"it does not apply to proxies and does not disable checksum verification",
 			Evidence: []string{env.setting("GOINSECURE")},
-			Fix: &Fix{Text: "Trust the server's CA instead (see the TLS findings); to skip the checksum database for private modules use GOPRIVATE.",
-				Commands: []string{"go env -u GOINSECURE"}},
-			Links: []string{"https://go.dev/ref/mod#environment-variables"}})
+			Fix:      env.resetFix("GOINSECURE", "Trust the server's CA instead (see the TLS findings); to skip the checksum database for private modules use GOPRIVATE."),
+			Links:    []string{"https://go.dev/ref/mod#environment-variables"}})
 	}
 
 	// GOAUTH (cmd/go/alldocs.go: default "netrc").
@@ -231,7 +276,8 @@ func settingsFindings(env Env, c Config, modPath string) []Finding {
 			add(Finding{ID: "settings.goflags-insecure", Severity: Error,
 				Title:    "GOFLAGS has -insecure: go get fails with \"-insecure flag is no longer supported\" (other commands ignore it)",
 				Evidence: []string{env.setting("GOFLAGS")},
-				Fix:      &Fix{Text: "Remove -insecure from GOFLAGS; for a server with a private CA, trust the CA; GOINSECURE only as a last resort.", Commands: []string{"go env -w GOFLAGS=" + strings.Join(slices.DeleteFunc(strings.Fields(env.value("GOFLAGS")), func(s string) bool { return strings.Contains(s, "insecure") }), " ")}}})
+				Fix: env.setFix("GOFLAGS", strings.Join(slices.DeleteFunc(strings.Fields(env.value("GOFLAGS")), func(s string) bool { return strings.Contains(s, "insecure") }), " "),
+					"Remove -insecure from GOFLAGS; for a server with a private CA, trust the CA; GOINSECURE only as a last resort.")})
 		}
 	}
 	return fs

@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/gonative/gonative/internal/atomicfile"
+	"github.com/gonative/gonative/internal/finding"
 	"golang.org/x/mod/module"
 	"golang.org/x/mod/sumdb"
 	"golang.org/x/mod/sumdb/note"
@@ -86,7 +87,7 @@ func (r *run) sumdbPath(ctx context.Context, mod string, resolved <-chan proxyRe
 		add(Finding{ID: "sumdb.cache", Severity: Error,
 			Title:    cachedFile + " is not a regular file: go reads the cached tree head whole before every lookup, so it blocks there (a named pipe) or fails",
 			Evidence: []string{cacheErr.Error()},
-			Fix:      &Fix{Text: "Remove it; go writes a new one at its next lookup.", Commands: []string{"rm " + cachedFile}}})
+			Fix:      &Fix{Needs: finding.NeedsNetwork, Text: "Remove it; go writes a new one at its next lookup.", Commands: []string{"rm " + cachedFile}}})
 	}
 	var cachedTree tlog.Tree
 	cachedOK := false
@@ -94,7 +95,7 @@ func (r *run) sumdbPath(ctx context.Context, mod string, resolved <-chan proxyRe
 		if n, err := note.Open(cached, note.VerifierList(v)); err != nil {
 			add(Finding{ID: "sumdb.cache", Severity: Warning, Title: cachedFile + " does not verify with GOSUMDB's key: " + err.Error(),
 				Evidence: []string{"go reports it as an error on its next lookup"},
-				Fix:      &Fix{Text: "If GOSUMDB changed on purpose, remove the stale head.", Commands: []string{"rm " + cachedFile}}})
+				Fix:      &Fix{Needs: finding.NeedsNetwork, Text: "If GOSUMDB changed on purpose, remove the stale head.", Commands: []string{"rm " + cachedFile}}})
 		} else if t, err := tlog.ParseTree([]byte(n.Text)); err == nil {
 			cachedTree, cachedOK = t, true
 			trail = append(trail, fmt.Sprintf("cached head %s: %s, hash %s", cachedFile, records(t.N), t.Hash))
@@ -158,6 +159,16 @@ func (r *run) sumdbPath(ctx context.Context, mod string, resolved <-chan proxyRe
 			return
 		}
 	}
+	// The zip the proxy served against the database (modfetch/fetch.go, checkMod).
+	if want := lineHash(lines, mod, res.version); res.ziphash != "" && want != "" && res.ziphash != want {
+		add(Finding{ID: "sumdb.zip-mismatch", Severity: Error,
+			Title:    "SECURITY ERROR: the module zip the proxy served for " + target + " does not match the checksum database (go fails with \"verifying module: checksum mismatch\")",
+			Evidence: append(trail, "proxy's zip: "+res.ziphash, "checksum database: "+want),
+			Fix:      &Fix{Text: "The proxy serves altered content: stop using it and tell its owner; do not turn GOSUMDB off."}})
+		return
+	} else if res.ziphash != "" && want != "" {
+		trail = append(trail, "the proxy's zip matches the checksum database: "+want)
+	}
 	// The main module's go.sum.
 	if gosum := r.goSum(); gosum != nil {
 		for _, suffix := range []string{"", "/go.mod"} {
@@ -167,7 +178,7 @@ func (r *run) sumdbPath(ctx context.Context, mod string, resolved <-chan proxyRe
 				add(Finding{ID: "sumdb.gosum-mismatch", Severity: Error,
 					Title:    "SECURITY ERROR: go.sum records a different hash for " + mod + " " + res.version + suffix + " than the checksum database",
 					Evidence: append(trail, "go.sum: "+have, "checksum database: "+want),
-					Fix:      &Fix{Text: "Find out who changed go.sum (git log -p go.sum); if the entry is wrong, delete it and let go add the database's.", Commands: []string{"git log -p -- go.sum"}}})
+					Fix:      &Fix{Needs: finding.NeedsPerson, Text: "Find out who changed go.sum (git log -p go.sum); if the entry is wrong, delete it and let go add the database's.", Commands: []string{"git log -p -- go.sum"}}})
 				return
 			}
 			if have != "" {

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gonative/gonative/internal/finding"
 	"golang.org/x/crypto/x509roots/fallback/bundle"
 )
 
@@ -213,10 +214,10 @@ func diagnoseTLS(tc tlsContext, state *tls.ConnectionState, err error) (Endpoint
 				Evidence: append(ev, invalid.Error(), "this machine's clock: "+now.UTC().Format(time.RFC3339))}
 			if now.Before(bad.NotBefore) {
 				f.Title = fmt.Sprintf("%s: %s is not valid before %s: this machine's clock may be wrong", tc.host, which, bad.NotBefore.UTC().Format(time.RFC3339))
-				f.Fix = &Fix{Text: "Set the clock (enable NTP).", Commands: clockCommands(tc.goos)}
+				f.Fix = &Fix{Needs: finding.NeedsRoot, Text: "Set the clock (enable NTP).", Commands: clockCommands(tc.goos)}
 			} else {
 				f.Title = fmt.Sprintf("%s: %s expired on %s", tc.host, which, bad.NotAfter.UTC().Format(time.RFC3339))
-				f.Fix = &Fix{Text: "The server must renew its certificate: tell the owner of " + host + ". If the date looks wrong, check this machine's clock.",
+				f.Fix = &Fix{Needs: finding.NeedsRoot, Text: "The server must renew its certificate: tell the owner of " + host + ". If the date looks wrong, check this machine's clock.",
 					Commands: clockCommands(tc.goos)}
 			}
 			return ep, []Finding{f}
@@ -343,10 +344,10 @@ func privateRootFix(goos string, r RootStore, root, fp string) *Fix {
 	check += ", then add it to the store Go reads; never turn verification off."
 	switch goos {
 	case "darwin":
-		return &Fix{Text: check + " Go on macOS reads the keychain (SSL_CERT_FILE is ignored).",
+		return &Fix{Needs: finding.NeedsMacOS, Text: check + " Go on macOS reads the keychain (SSL_CERT_FILE is ignored).",
 			Commands: []string{"sudo security add-trusted-cert -d -r trustRoot -k /Library/Keychains/System.keychain " + file}}
 	case "windows":
-		return &Fix{Text: check, Commands: []string{"certutil -addstore -f Root " + file}}
+		return &Fix{Needs: finding.NeedsWindows, Text: check, Commands: []string{"certutil -addstore -f Root " + file}}
 	}
 	bundle := r.File
 	if bundle == "" {
@@ -360,7 +361,7 @@ func privateRootFix(goos string, r RootStore, root, fp string) *Fix {
 		cmds = append(cmds, "sudo cp "+file+" /usr/local/share/ca-certificates/"+crt, "sudo update-ca-certificates")
 	}
 	cmds = append(cmds, "cat "+bundle+" "+file+" > $HOME/.config/go-roots.pem && export SSL_CERT_FILE=$HOME/.config/go-roots.pem")
-	return &Fix{Text: check + " System-wide with the first commands; or for this user only with the last (SSL_CERT_FILE replaces just the bundle file, so it must keep the public roots).", Commands: cmds}
+	return &Fix{Needs: finding.NeedsRoot, Text: check + " System-wide with the first commands; or for this user only with the last (SSL_CERT_FILE replaces just the bundle file, so it must keep the public roots).", Commands: cmds}
 }
 
 // publicRootFix is how to restore the public roots.
@@ -369,10 +370,10 @@ func publicRootFix(r RootStore) *Fix {
 	case r.Kind == StorePlatform:
 		return &Fix{Text: "The system's root store lacks a public root: update the OS (its root store ships with it) and check that the root is not distrusted in Keychain Access / certmgr."}
 	case r.CertFile != "":
-		return &Fix{Text: "SSL_CERT_FILE=" + r.CertFile + " replaces the system bundle and lacks the public roots: unset it, or append the system bundle to it.",
+		return &Fix{Needs: finding.NeedsNetwork, Text: "SSL_CERT_FILE=" + r.CertFile + " replaces the system bundle and lacks the public roots: unset it, or append the system bundle to it.",
 			Commands: []string{"unset SSL_CERT_FILE"}}
 	case r.CertDir != "" && r.File == "":
-		return &Fix{Text: "SSL_CERT_DIR replaces the system directories and no bundle file is readable: unset it.", Commands: []string{"unset SSL_CERT_DIR"}}
+		return &Fix{Needs: finding.NeedsNetwork, Text: "SSL_CERT_DIR replaces the system directories and no bundle file is readable: unset it.", Commands: []string{"unset SSL_CERT_DIR"}}
 	}
-	return &Fix{Text: "Install or update the CA certificates.", Commands: []string{"sudo apt-get install --reinstall ca-certificates && sudo update-ca-certificates", "sudo dnf reinstall ca-certificates"}}
+	return &Fix{Needs: finding.NeedsRoot, Text: "Install or update the CA certificates.", Commands: []string{"sudo apt-get install --reinstall ca-certificates && sudo update-ca-certificates", "sudo dnf reinstall ca-certificates"}}
 }

@@ -44,7 +44,10 @@ const (
 	// SumDBName is the checksum database's name; ProxyHost is a non-loopback name
 	// the forward proxy maps to 127.0.0.1 (Go never proxies loopback addresses).
 	SumDBName = "sum.test"
-	ProxyHost = "goproxy.test"
+	// ToolchainGo is the one Go release whose golang.org/toolchain module the
+	// proxies have (its .info, for every platform).
+	ToolchainGo = "1.90.0"
+	ProxyHost   = "goproxy.test"
 )
 
 // Servers is a running set of fake endpoints.
@@ -68,6 +71,11 @@ type Servers struct {
 	// Echo answers 401 with a body that echoes the Authorization header it got and
 	// the credentials in it, as a careless server does.
 	Evil, EvilSAN, Redirect, Echo string
+	// HTML answers every module request 200 OK with an HTML page, as a captive portal
+	// or a single-sign-on wall does (the checksum database passes through, good);
+	// Tampered serves the module with a zip whose content the database does not
+	// record (a .mod, .info and checksum database that are all right).
+	HTML, Tampered string
 	// ForwardProxy is an HTTP CONNECT proxy (http://127.0.0.1:port); ProxiedGood is
 	// the good proxy under ProxyHost, reachable only through it.
 	ForwardProxy, ProxiedGood string
@@ -135,6 +143,7 @@ func (s *Servers) Env() map[string]string {
 		"TESTSUMDB": s.GOSUMDB, "SUMDBURL": s.SumDBURL, "FORWARDPROXY": s.ForwardProxy, "PROXIEDGOOD": s.ProxiedGood,
 		"CORPSHA256": s.CorpSHA256,
 		"EVILPROXY":  s.Evil, "EVILSANPROXY": s.EvilSAN, "REDIRECTPROXY": s.Redirect, "ECHOPROXY": s.Echo,
+		"HTMLPROXY": s.HTML, "TAMPEREDPROXY": s.Tampered,
 	}
 }
 
@@ -372,6 +381,15 @@ func (s *Servers) start() error {
 	}
 	s.Evil, _ = serve(proxyHandler(mods, goodDB), evilLeaf)
 	s.EvilSAN, _ = serve(proxyHandler(mods, goodDB), evilSANLeaf)
+	s.HTML, _ = serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/sumdb/") {
+			proxyHandler(mods, goodDB).ServeHTTP(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		io.WriteString(w, "<!DOCTYPE html>\n<html><head><title>Sign in</title></head><body>Please sign in to continue.</body></html>\n")
+	}), goodLeaf)
+	s.Tampered, _ = serve(proxyHandler(map[string]content{Module: {mod: hello.mod, zip: forked.zip}, Other: other}, goodDB), goodLeaf)
 	s.Redirect, _ = serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "http://"+r.Host+r.URL.Path, http.StatusFound)
 	}), goodLeaf)
@@ -405,6 +423,14 @@ func proxyHandler(mods map[string]content, db http.Handler) http.Handler {
 			r2 := r.Clone(r.Context())
 			r2.URL.Path = rest
 			db.ServeHTTP(w, r2)
+			return
+		}
+		if rest, ok := strings.CutPrefix(p, "/golang.org/toolchain/@v/"); ok {
+			if v, ok := strings.CutSuffix(rest, ".info"); ok && strings.HasPrefix(v, "v0.0.1-go"+ToolchainGo+".") {
+				fmt.Fprintf(w, "{\"Version\":%q,\"Time\":\"2024-01-02T03:04:05Z\"}\n", v)
+				return
+			}
+			http.NotFound(w, r)
 			return
 		}
 		for path, c := range mods {
