@@ -93,13 +93,7 @@ func BenchmarkLibrariesThisMachine(b *testing.B) {
 // after a change, never while that state is too recent to tell apart, and never when
 // torn.
 func TestDpkgIndexCache(t *testing.T) {
-	dir := writeFake(t, map[string]string{
-		"platform":                                "linux/amd64\n",
-		"root/var/lib/dpkg/status":                "Package: libz\n",
-		"root/var/lib/dpkg/info/z.list":           "/.\n/usr/lib/x86_64-linux-gnu/libz.so.1\n",
-		"root/usr/lib/x86_64-linux-gnu/libz.so.1": "",
-		"root/usr/lib/x86_64-linux-gnu/libq.so.1": "",
-	})
+	dir := dpkgFake(t)
 	root := filepath.Join(dir, "root")
 	old := time.Now().Add(-time.Hour)
 	age := func() {
@@ -169,13 +163,7 @@ func TestDpkgIndexCache(t *testing.T) {
 // TestDpkgIndexHostile: an index another user could have planted (writable by
 // others) is not believed, and a named pipe in its place neither hangs nor answers.
 func TestDpkgIndexHostile(t *testing.T) {
-	dir := writeFake(t, map[string]string{
-		"platform":                                "linux/amd64\n",
-		"root/var/lib/dpkg/status":                "Package: libz\n",
-		"root/var/lib/dpkg/info/z.list":           "/.\n/usr/lib/x86_64-linux-gnu/libz.so.1\n",
-		"root/usr/lib/x86_64-linux-gnu/libz.so.1": "",
-		"root/usr/lib/x86_64-linux-gnu/libq.so.1": "",
-	})
+	dir := dpkgFake(t)
 	root := filepath.Join(dir, "root")
 	old := time.Now().Add(-time.Hour)
 	for _, p := range []string{"var/lib/dpkg/status", "var/lib/dpkg/info"} {
@@ -224,4 +212,15 @@ func TestDpkgIndexHostile(t *testing.T) {
 	case <-time.After(time.Minute):
 		t.Fatal("a named pipe at the dpkg index hangs the library check")
 	}
+}
+
+// dpkgFake is a fake Debian machine whose dpkg owns libz.so.1 and not libq.so.1.
+func dpkgFake(t *testing.T) string {
+	return writeFake(t, map[string]string{
+		"platform":                                "linux/amd64\n",
+		"root/var/lib/dpkg/status":                "Package: libz\n",
+		"root/var/lib/dpkg/info/z.list":           "/.\n/usr/lib/x86_64-linux-gnu/libz.so.1\n",
+		"root/usr/lib/x86_64-linux-gnu/libz.so.1": "",
+		"root/usr/lib/x86_64-linux-gnu/libq.so.1": "",
+	})
 }
