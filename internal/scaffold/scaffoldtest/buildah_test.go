@@ -49,8 +49,9 @@ type buildEnv struct {
 	tmp           string // buildah's TMPDIR, where it keeps cache mounts
 	goDiffID      string // the builders' layer holding this machine's Go
 	goLayer       v1.Layer
-	env           []string // the builders' environment
-	debianBuilder string   // the Debian builder's reference, once served
+	env           []string      // the builders' environment
+	debianBuilder string        // the Debian builder's reference, once served
+	buildTimeout  time.Duration // of one buildah bud; 15 min when zero
 }
 
 func requireBuildah(t *testing.T) *buildEnv {
@@ -131,7 +132,7 @@ func (e *buildEnv) serveBaseImages(t *testing.T) {
 		"PATH=/usr/local/go/bin:/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
 		"GOPATH=/go", "HOME=/root", "GOTOOLCHAIN=local",
 	}
-	e.goLayer = goLayer(t, goroot)
+	e.goLayer = goLayer(t, goroot, runtime.GOARCH)
 	d, err := e.goLayer.DiffID()
 	if err != nil {
 		t.Fatal(err)
@@ -161,7 +162,7 @@ func (e *buildEnv) serveDebianBuilder(t *testing.T) string {
 	if e.debianBuilder != "" {
 		return e.debianBuilder
 	}
-	deb := debianLayer(t, debianSource(t))
+	deb := debianLayer(t, debianSource(t), runtime.GOARCH)
 	ref := e.registry + "/gonative-test/golang:debian"
 	e.pushImage(t, ref, image(t, runtime.GOARCH, append(e.env, "DEBIAN_FRONTEND=noninteractive"), deb, e.goLayer))
 	e.debianBuilder = ref
@@ -198,7 +199,11 @@ func (e *buildEnv) cmd(ctx context.Context, args ...string) *exec.Cmd {
 // build builds the Dockerfile in dir for one platform and returns the log.
 func (e *buildEnv) build(t *testing.T, dir, builder, platform, tag string) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	timeout := e.buildTimeout
+	if timeout == 0 {
+		timeout = 15 * time.Minute
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	c := e.cmd(ctx, "bud", "--isolation", "chroot", "--layers", "--tls-verify=false",
 		"--signature-policy", e.policy,

@@ -98,19 +98,21 @@ func debianSource(t *testing.T) aptSource {
 	return aptSource{}
 }
 
-// debianLayer is a minimal Debian of the suite of apt's sources (mmdebstrap's "apt"
-// variant: Essential packages and apt, no compiler), as one layer: the builder that
-// must install its C compilers. Made once per week and machine in
-// GONATIVE_FIXTURE_CACHE when it is set.
-func debianLayer(t *testing.T, src aptSource) v1.Layer {
+// debianLayer is a minimal Debian for arch (a Debian and GOARCH name: amd64, arm64) of
+// the suite of apt's sources (mmdebstrap's "apt" variant: Essential packages and apt,
+// no compiler), as one layer: the builder that must install its C compilers. Made once
+// per week, machine and architecture in GONATIVE_FIXTURE_CACHE when it is set. For
+// another architecture than this machine's, mmdebstrap runs the packages' scripts
+// under qemu-user through binfmt_misc.
+func debianLayer(t *testing.T, src aptSource, arch string) v1.Layer {
 	t.Helper()
 	mm, err := exec.LookPath("mmdebstrap")
 	if err != nil {
 		t.Skip("no mmdebstrap to make the Debian builder (Debian: apt-get install mmdebstrap)")
 	}
 	year, week := time.Now().ISOWeek()
-	sum := sha256.Sum256([]byte(src.uri + " " + src.suite + " " + runtime.GOARCH))
-	name := fmt.Sprintf("debian-%s-%s-%d-%02d-%s.tar", src.suite, runtime.GOARCH, year, week, hex.EncodeToString(sum[:6]))
+	sum := sha256.Sum256([]byte(src.uri + " " + src.suite + " " + arch))
+	name := fmt.Sprintf("debian-%s-%s-%d-%02d-%s.tar", src.suite, arch, year, week, hex.EncodeToString(sum[:6]))
 	dir := os.Getenv("GONATIVE_FIXTURE_CACHE")
 	if dir == "" {
 		dir = t.TempDir()
@@ -124,12 +126,12 @@ func debianLayer(t *testing.T, src aptSource) v1.Layer {
 		tmp := out + fmt.Sprintf(".%d.tmp.tar", os.Getpid())
 		defer os.Remove(tmp)
 		start := time.Now()
-		c := exec.CommandContext(ctx, mm, "--variant=apt", "--mode=root", "--include=ca-certificates",
+		c := exec.CommandContext(ctx, mm, "--architectures="+arch, "--variant=apt", "--mode=root", "--include=ca-certificates",
 			"--dpkgopt=path-exclude=/usr/share/{doc,man,locale,info}/*", src.suite, tmp, src.uri)
 		if b, err := c.CombinedOutput(); err != nil {
-			t.Fatalf("mmdebstrap %s (%v): %v\n%s", src.suite, time.Since(start).Round(time.Second), err, b)
+			t.Fatalf("mmdebstrap %s %s (%v): %v\n%s", arch, src.suite, time.Since(start).Round(time.Second), err, b)
 		}
-		t.Logf("mmdebstrap --variant=apt %s: %v", src.suite, time.Since(start).Round(time.Second))
+		t.Logf("mmdebstrap --architectures=%s --variant=apt %s: %v", arch, src.suite, time.Since(start).Round(time.Second))
 		if err := os.Rename(tmp, out); err != nil {
 			t.Fatal(err)
 		}

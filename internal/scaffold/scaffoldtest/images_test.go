@@ -3,14 +3,19 @@ package scaffoldtest
 import (
 	"archive/tar"
 	"compress/gzip"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
@@ -200,22 +205,42 @@ func busyboxLayer(t testing.TB, bb string) v1.Layer {
 	return l.done(t)
 }
 
+// goTools are the Go tools a builder runs, by their directory in a GOROOT.
+var goTools = []string{"compile", "link", "asm", "cgo", "buildid"}
+
 // goLayer is this machine's Go toolchain at /usr/local/go, with only what building
 // programs needs (no tests, testdata or sources of the go command itself), and a
-// go.env that keeps the builder off the network.
-func goLayer(t testing.TB, goroot string) v1.Layer {
+// go.env that keeps the builder off the network. For another arch than this machine's,
+// the go command and the tools are this Go's, cross-compiled for linux/arch
+// (crossGoTools): the standard library's sources are the same.
+func goLayer(t testing.TB, goroot, arch string) v1.Layer {
 	l := newLayer(t)
-	for _, sub := range []string{"bin", "pkg/include", "VERSION"} {
+	subs := []string{"bin", "pkg/include", "VERSION"}
+	if arch != runtime.GOARCH {
+		subs = subs[1:]
+	}
+	for _, sub := range subs {
 		l.host(filepath.Join(goroot, sub), nil)
 	}
-	tools := filepath.Join(goroot, "pkg", "tool")
-	l.host(tools, func(p string) bool {
-		switch path.Base(p) {
-		case "compile", "link", "asm", "cgo", "buildid":
-			return true
+	if arch == runtime.GOARCH {
+		tools := filepath.Join(goroot, "pkg", "tool")
+		l.host(tools, func(p string) bool {
+			return slices.Contains(goTools, path.Base(p)) || strings.HasSuffix(p, "/")
+		})
+	} else {
+		dir := crossGoTools(t, goroot, arch)
+		for _, f := range append([]string{"go"}, goTools...) {
+			data, err := os.ReadFile(filepath.Join(dir, f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			to := filepath.Join(goroot, "pkg", "tool", "linux_"+arch, f)
+			if f == "go" {
+				to = filepath.Join(goroot, "bin", "go")
+			}
+			l.file(to, 0o755, string(data))
 		}
-		return strings.HasSuffix(p, "/")
-	})
+	}
 	src := filepath.Join(goroot, "src")
 	l.host(src, func(p string) bool {
 		rel := strings.TrimPrefix(p, src)
@@ -230,4 +255,44 @@ func goLayer(t testing.TB, goroot string) v1.Layer {
 		}
 	}
 	return l.done(t)
+}
+
+// crossGoTools builds this machine's go command and its tools for linux/arch and
+// returns their directory: once per Go version and architecture in
+// GONATIVE_FIXTURE_CACHE when it is set (they are built from GOROOT's sources, about
+// 2 CPU minutes).
+func crossGoTools(t testing.TB, goroot, arch string) string {
+	t.Helper()
+	version := strings.TrimSpace(runOut(t, "go", "env", "GOVERSION"))
+	cache := os.Getenv("GONATIVE_FIXTURE_CACHE")
+	if cache == "" {
+		cache = t.TempDir()
+	} else if err := os.MkdirAll(cache, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(cache, fmt.Sprintf("gotools-%s-linux-%s", version, arch))
+	if _, err := os.Stat(filepath.Join(dir, "go")); err == nil {
+		return dir
+	}
+	tmp, err := os.MkdirTemp(cache, ".gotools-*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(tmp)
+	pkgs := []string{"cmd/go"}
+	for _, f := range goTools {
+		pkgs = append(pkgs, "cmd/"+f)
+	}
+	start := time.Now()
+	// -trimpath: the go command finds its GOROOT from its own path, /usr/local/go/bin.
+	c := exec.Command("go", append([]string{"build", "-trimpath", "-o", tmp + "/"}, pkgs...)...)
+	c.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+arch, "CGO_ENABLED=0", "GOROOT="+goroot, "GOTOOLCHAIN=local")
+	if out, err := c.CombinedOutput(); err != nil {
+		t.Fatalf("go build %s for linux/%s: %v\n%s", strings.Join(pkgs, " "), arch, err, out)
+	}
+	t.Logf("go build cmd/go and its tools for linux/%s: %v", arch, time.Since(start).Round(time.Second))
+	if err := os.Rename(tmp, dir); err != nil && !errors.Is(err, fs.ErrExist) {
+		t.Fatal(err)
+	}
+	return dir
 }
