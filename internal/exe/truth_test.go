@@ -174,37 +174,16 @@ func slicesContain(xs []string, x string) bool {
 	return false
 }
 
-// buildWith builds src (main.go) with the go command goBin, the environment env and
-// flags, and returns the executable's path.
-func buildWith(t *testing.T, goBin, src string, env []string, flags ...string) string {
-	t.Helper()
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module example.com/fixture\n\ngo 1.19\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	out := filepath.Join(dir, "fixture")
-	cmd := exec.Command(goBin, append(append([]string{"build", "-o", out}, flags...), ".")...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOFLAGS=", "GOTOOLCHAIN=local", "GOWORK=off", "GOROOT=")
-	cmd.Env = append(cmd.Env, env...)
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("%s build %v: %v\n%s", goBin, env, err, b)
-	}
-	return out
-}
-
 // TestGoEverywhere recognises Go wherever Go runs, without build info when it is
 // destroyed: Go 1.19 (Debian's golang-1.19-go, the pclntab magic 0xfffffff0) and this
 // Go (0xfffffff1), internal and external linking, -s -w and strip(1), ELF, PE (386 and
 // arm64) and each slice of a universal Mach-O.
 func TestGoEverywhere(t *testing.T) {
-	goNow := fixture.Need(t, "go", "golang-go")
-	go119 := "/usr/lib/go-1.19/bin/go"
+	fixture.Need(t, "go", "golang-go")
+	goNow := "" // the go on PATH
+	go119 := fixture.Go119
 	if _, err := os.Stat(go119); err != nil {
-		go119 = ""
+		go119 = "none"
 	}
 	type tc struct {
 		name      string
@@ -236,7 +215,7 @@ func TestGoEverywhere(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if tt.goBin == "" {
+			if tt.goBin == "none" {
 				t.Skip("no Go 1.19 at /usr/lib/go-1.19/bin/go: install the Debian package golang-1.19-go")
 			}
 			env := tt.env
@@ -254,7 +233,7 @@ func TestGoEverywhere(t *testing.T) {
 				}
 				env = append(slices.Clone(env), "GOARCH="+arch)
 			}
-			path := buildWith(t, tt.goBin, tt.src, env, tt.flags...)
+			path := fixture.GoWith(t, tt.goBin, tt.src, env, tt.flags...)
 			if tt.strip {
 				strip := fixture.Need(t, "strip", "binutils")
 				if b, err := exec.Command(strip, path).CombinedOutput(); err != nil {
@@ -265,7 +244,7 @@ func TestGoEverywhere(t *testing.T) {
 				path = destroyBuildInfo(t, path)
 			}
 			if tt.universal != "" {
-				other := buildWith(t, goNow, fixture.Hello, []string{"GOOS=darwin", "GOARCH=" + tt.universal, "CGO_ENABLED=0"}, "-ldflags=-s -w")
+				other := fixture.GoWith(t, goNow, fixture.Hello, []string{"GOOS=darwin", "GOARCH=" + tt.universal, "CGO_ENABLED=0"}, "-ldflags=-s -w")
 				path = makeUniversal(t, path, other)
 			}
 			f, err := Inspect(context.Background(), path, Options{})
