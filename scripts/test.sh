@@ -62,8 +62,8 @@ stages=(
 # packages as two go test commands at once (lanes), each lane's -timeout 4x what it
 # took cold on the quiet 2-core machine (docs/development.md), for a machine 4x slower.
 # GONATIVE_TEST_SLOWDOWN (a factor, default 1) scales the budgets inside the tests.
-timeout_native_gonative=${TEST_TIMEOUT_NATIVE_GONATIVE:-40m}
-timeout_native_rest=${TEST_TIMEOUT_NATIVE:-30m}
+timeout_native_gonative=${TEST_TIMEOUT_NATIVE_GONATIVE:-30m}
+timeout_native_rest=${TEST_TIMEOUT_NATIVE:-45m}
 timeout_arm64_gonative=${TEST_TIMEOUT_ARM64_GONATIVE:-40m}
 timeout_arm64_rest=${TEST_TIMEOUT_ARM64:-30m}
 timeout_fixtures=${TEST_TIMEOUT_FIXTURES:-60m}
@@ -169,8 +169,9 @@ go_test() {
 }
 
 # go_test_lanes STAGE GONATIVE_TIMEOUT REST_TIMEOUT ARGS...: cmd/gonative (the
-# testscripts, most of the time) and the other packages as two go test commands at
-# once, one package at a time each, with their own -timeout.
+# testscripts) and the other packages as two go test commands at once, each with its
+# own -timeout: cmd/gonative alone in its lane, the others two at a time (as go test
+# ./... on 2 cores): cold, internal/build alone takes as long as cmd/gonative.
 go_test_lanes() {
 	local stage=$1 t_gonative=$2 t_rest=$3; shift 3
 	local rest rc=0 p1 p2
@@ -178,7 +179,7 @@ go_test_lanes() {
 	go_test "$stage" gonative -p 1 -timeout "$t_gonative" "$@" ./cmd/gonative &
 	p1=$!
 	# shellcheck disable=SC2086 # one package a word
-	go_test "$stage" rest -p 1 -timeout "$t_rest" "$@" $rest &
+	go_test "$stage" rest -p 2 -timeout "$t_rest" "$@" $rest &
 	p2=$!
 	wait $p1 || rc=1
 	wait $p2 || rc=1
