@@ -64,7 +64,7 @@ stages=(
 # GONATIVE_TEST_SLOWDOWN (a factor, default 1) scales the budgets inside the tests.
 timeout_native_gonative=${TEST_TIMEOUT_NATIVE_GONATIVE:-30m}
 timeout_native_rest=${TEST_TIMEOUT_NATIVE:-45m}
-timeout_arm64_gonative=${TEST_TIMEOUT_ARM64_GONATIVE:-40m}
+timeout_arm64_gonative=${TEST_TIMEOUT_ARM64_GONATIVE:-30m}
 timeout_arm64_rest=${TEST_TIMEOUT_ARM64:-30m}
 timeout_fixtures=${TEST_TIMEOUT_FIXTURES:-60m}
 
