@@ -49,17 +49,26 @@ stages=(
 	"corpus fetch_corpus"
 	"gofmt check_gofmt"
 	"vet vet_targets"
+	"fixtures build_fixtures"
 	"native test_native"
 	"scaffoldtest test_scaffold"
 	"arm64 test_arm64"
 )
 
-# Time bounds for one package's test binary (go test -timeout: at it, the binary dumps
-# its goroutines and fails), chosen so both passes fit CI's 90 minutes; cmd/gonative
-# also bounds each command a testscript runs (GONATIVE_SCRIPT_CMD_TIMEOUT, default 10m
-# natively, 5m emulated), so a hang fails fast, naming the command, with a goroutine dump.
-native_timeout=${TEST_TIMEOUT_NATIVE:-20m}
-arm64_timeout=${TEST_TIMEOUT_ARM64:-30m}
+# Time bounds. Every testscript has its own budget, sized from its steps and counted
+# from its start (cmd/gonative/watchdog_budget_test.go), and every command a script runs
+# as gonative is bounded (GONATIVE_SCRIPT_CMD_TIMEOUT, default 10m natively, 5m
+# emulated); every fixture build is bounded (internal/fixture.BuildTimeout). An overrun
+# fails there, naming the step. go test -timeout (at it, the test binary dumps its
+# goroutines and fails) is the last resort: each stage runs cmd/gonative and the other
+# packages as two go test commands at once (lanes), each lane's -timeout 4x what it
+# took cold on the quiet 2-core machine (docs/development.md), for a machine 4x slower.
+# GONATIVE_TEST_SLOWDOWN (a factor, default 1) scales the budgets inside the tests.
+timeout_native_gonative=${TEST_TIMEOUT_NATIVE_GONATIVE:-30m}
+timeout_native_rest=${TEST_TIMEOUT_NATIVE:-45m}
+timeout_arm64_gonative=${TEST_TIMEOUT_ARM64_GONATIVE:-30m}
+timeout_arm64_rest=${TEST_TIMEOUT_ARM64:-30m}
+timeout_fixtures=${TEST_TIMEOUT_FIXTURES:-60m}
 
 # One build cache and one fixture cache for every stage (and every run).
 GOCACHE=$(go env GOCACHE)
@@ -114,47 +123,75 @@ check_gofmt() {
 	fi
 }
 
-# vet_targets vets every platform gonative ships for, once per distinct set of files
-# (no package has GOARCH-specific files today, so that is once per GOOS), the GOOSes
-# concurrently, sharing the build cache.
+# vet_targets vets every platform gonative ships for, each package once per distinct
+# set of its files: a package whose files for a platform are the ones already vetted
+# for another is not vetted again (most packages have no platform-specific files, so
+# only a few are vetted for darwin and windows, and linux/arm64 adds none). The host
+# platform goes first: its compiles are the ones the native tests reuse. The platforms
+# run one after another, so each one's time is its own.
 vet_targets() {
 	local targets=(linux/amd64 linux/arm64 darwin/arm64 darwin/amd64 windows/amd64 windows/arm64)
-	local -A seen=()
-	local pids=() names=() t key
+	local -A vetted=()
+	local t line start failed=0 pkgs
 	for t in "${targets[@]}"; do
-		key=$(GOOS=${t%/*} GOARCH=${t#*/} go list -f '{{.ImportPath}} {{.GoFiles}} {{.CgoFiles}} {{.TestGoFiles}} {{.XTestGoFiles}}' ./... | cksum)
-		if [ -n "${seen[$key]:-}" ]; then
-			echo "vet $t: same files as ${seen[$key]}"
+		pkgs=()
+		while IFS= read -r line; do
+			[ -z "${vetted[$line]:-}" ] || continue
+			vetted[$line]=$t
+			pkgs+=("${line%% *}")
+		done < <(GOOS=${t%/*} GOARCH=${t#*/} go list -f '{{.ImportPath}} {{.GoFiles}} {{.CgoFiles}} {{.TestGoFiles}} {{.XTestGoFiles}}' ./...)
+		if [ ${#pkgs[@]} -eq 0 ]; then
+			echo "vet $t: no package has files of its own here"
 			continue
 		fi
-		seen[$key]=$t
-		( start=$SECONDS
-		  if GOOS=${t%/*} GOARCH=${t#*/} go vet ./... >"$run_dir/vet-${t/\//-}.log" 2>&1; then
-			echo "vet $t: ok ($((SECONDS - start))s)"
-		  else
-			echo "vet $t: FAILED ($((SECONDS - start))s)"; cat "$run_dir/vet-${t/\//-}.log"; exit 1
-		  fi ) &
-		pids+=($!); names+=("$t")
-	done
-	local failed=0 i
-	for i in "${!pids[@]}"; do
-		wait "${pids[$i]}" || failed=1
+		start=$SECONDS
+		if GOOS=${t%/*} GOARCH=${t#*/} go vet "${pkgs[@]}" >"$run_dir/vet-${t/\//-}.log" 2>&1; then
+			echo "vet $t: ok, ${#pkgs[@]} packages in $((SECONDS - start))s"
+		else
+			echo "vet $t: FAILED, ${#pkgs[@]} packages in $((SECONDS - start))s"; cat "$run_dir/vet-${t/\//-}.log"; failed=1
+		fi
 	done
 	return $failed
 }
 
-# go_test STAGE ARGS...: go test -json ARGS, summarised per package as it runs.
+# build_fixtures builds the executables the tests inspect (internal/fixture.Catalog:
+# Go 1.19 and this Go, for many targets) once, before the tests, into the shared
+# fixture cache, two builds at a time, printing each build's time and the slowest.
+build_fixtures() {
+	GONATIVE_FIXTURE_PREBUILD=1 go test -count=1 -v -run '^TestPrebuild$' -timeout "$timeout_fixtures" ./internal/fixture |
+		sed -n 's/^ *catalog_test.go:[0-9]*: //p; s/^ \{4,\}\([ 0-9.]*s .*\)/\1/p; /^\(FAIL\|ok\|---\)/p'
+}
+
+# go_test STAGE LANE ARGS...: go test -json ARGS, summarised per package as it runs.
 go_test() {
-	local stage=$1; shift
+	local stage=$1 lane=$2; shift 2
 	local rc=0
-	go test -json "$@" 2>&1 | "$run_dir/testsum" -stage "$stage" -o "$run_dir/$stage.json" || rc=$?
+	go test -json "$@" 2>&1 | "$run_dir/testsum" -stage "$stage" -o "$run_dir/$stage.$lane.json" || rc=$?
+	return $rc
+}
+
+# go_test_lanes STAGE GONATIVE_TIMEOUT REST_TIMEOUT ARGS...: cmd/gonative (the
+# testscripts) and the other packages as two go test commands at once, each with its
+# own -timeout: cmd/gonative alone in its lane, the others two at a time (as go test
+# ./... on 2 cores): cold, internal/build alone takes as long as cmd/gonative.
+go_test_lanes() {
+	local stage=$1 t_gonative=$2 t_rest=$3; shift 3
+	local rest rc=0 p1 p2
+	rest=$(go list ./... | grep -v '/cmd/gonative$')
+	go_test "$stage" gonative -p 1 -timeout "$t_gonative" "$@" ./cmd/gonative &
+	p1=$!
+	# shellcheck disable=SC2086 # one package a word
+	go_test "$stage" rest -p 2 -timeout "$t_rest" "$@" $rest &
+	p2=$!
+	wait $p1 || rc=1
+	wait $p2 || rc=1
 	return $rc
 }
 
 # The vet stage ran every analyzer for every platform: go test's own vet (a subset)
 # would only repeat it, so -vet=off.
 test_native() {
-	GONATIVE_INTEGRATION=1 go_test native -count=1 -vet=off -timeout "$native_timeout" ./...
+	GONATIVE_INTEGRATION=1 go_test_lanes native "$timeout_native_gonative" "$timeout_native_rest" -count=1 -vet=off
 }
 
 # test_scaffold runs the nested test module that holds init's heavy test-only
@@ -164,7 +201,7 @@ test_scaffold() {
 	( cd internal/scaffold/scaffoldtest &&
 		go mod download &&
 		go vet ./... &&
-		GONATIVE_INTEGRATION=1 go_test scaffoldtest -count=1 -vet=off -timeout "$native_timeout" ./... )
+		GONATIVE_INTEGRATION=1 go_test scaffoldtest all -count=1 -vet=off -timeout "$timeout_native_rest" ./... )
 }
 
 test_arm64() {
@@ -180,7 +217,7 @@ test_arm64() {
 	# preemption on (golang/go#70329, #36981): the test binaries run without it, and
 	# cmd/gonative turns it off for the commands its scripts run.
 	GODEBUG=${GODEBUG:+$GODEBUG,}asyncpreemptoff=1 \
-		GOARCH=arm64 go_test arm64 -count=1 -vet=off -timeout "$arm64_timeout" -exec "qemu-aarch64-static" ./...
+		GOARCH=arm64 go_test_lanes arm64 "$timeout_arm64_gonative" "$timeout_arm64_rest" -count=1 -vet=off -exec "qemu-aarch64-static"
 }
 
 fmt_time() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }

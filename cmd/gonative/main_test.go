@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -34,6 +35,10 @@ func TestMain(m *testing.M) {
 		"gonative-test-kernel-quit": kernelQuitForever,
 	})
 }
+
+// scriptDirEnv names another directory of scripts for TestScript to run (a test of
+// the script budgets runs its own).
+const scriptDirEnv = "GONATIVE_SCRIPT_DIR"
 
 // TestScript runs the end-to-end sessions under testdata/script. Each script sees
 // $GOCACHE and $GOMODCACHE of the caller, so the fixtures it builds share the cache,
@@ -67,9 +72,25 @@ func TestScript(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	testscript.Run(t, testscript.Params{
-		Dir: "testdata/script",
+	dir := "testdata/script"
+	if d := os.Getenv(scriptDirEnv); d != "" {
+		dir = d
+	}
+	scale := budgetScale(emulated)
+	// RunT with scriptT, not Run: no script inherits the deadline of go test
+	// -timeout, which the scripts before it may have used up; each gets its own
+	// budget, counted from its start (enforceBudget).
+	testscript.RunT(scriptT{t}, testscript.Params{
+		Dir: dir,
 		Setup: func(e *testscript.Env) error {
+			st := e.T().(scriptT)
+			b, err := scriptBudgetOf(filepath.Join(dir, path.Base(st.Name())+".txtar"), scale)
+			if err != nil {
+				return err
+			}
+			env, stop := enforceBudget(st.T, b)
+			e.Defer(stop)
+			e.Vars = append(e.Vars, env...)
 			for k, v := range goenv {
 				e.Setenv(k, v)
 			}

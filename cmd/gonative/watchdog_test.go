@@ -36,22 +36,40 @@ func scriptCmdTimeout(emulated bool) (time.Duration, error) {
 	return 10 * time.Minute, nil
 }
 
-// watch arms the bound of $GONATIVE_SCRIPT_CMD_TIMEOUT for this process, a command a
-// testscript runs: when it passes, a timer says which command hung and sends this
-// process SIGQUIT, which makes the Go runtime print every goroutine and exit 2. On
-// Linux a kernel timer also sends SIGQUIT a little later, in case the runtime can no
-// longer run timers (a deadlock under emulation).
+// watch arms the bounds of this process, a command a testscript runs: the sooner of
+// $GONATIVE_SCRIPT_CMD_TIMEOUT and the end of its script's budget
+// ($GONATIVE_SCRIPT_DEADLINE). When one passes, a timer says which command is still
+// running and which bound it overran, and sends this process SIGQUIT, which makes the
+// Go runtime print every goroutine and exit 2. On Linux a kernel timer also sends
+// SIGQUIT a little later, in case the runtime can no longer run timers (a deadlock
+// under emulation).
 func watch() {
-	d, err := time.ParseDuration(os.Getenv(cmdTimeoutEnv))
-	if err != nil || d <= 0 {
+	d, why := commandBound(time.Now(), os.Getenv)
+	if d <= 0 {
 		return
 	}
 	armKernelQuit(d + 5*time.Second)
 	time.AfterFunc(d, func() {
 		fmt.Fprintf(os.Stderr, "%s %s: still running after %v (%s): sending SIGQUIT for a goroutine dump\n",
-			os.Args[0], strings.Join(os.Args[1:], " "), d, cmdTimeoutEnv)
+			os.Args[0], strings.Join(os.Args[1:], " "), d, why)
 		quitSelf()
 	})
+}
+
+// commandBound returns how long a command started at now may run, and which bound
+// that is; 0 when it is unbounded.
+func commandBound(now time.Time, getenv func(string) string) (time.Duration, string) {
+	d, why := time.Duration(0), ""
+	if v, err := time.ParseDuration(getenv(cmdTimeoutEnv)); err == nil && v > 0 {
+		d, why = v, cmdTimeoutEnv
+	}
+	if end, err := time.Parse(time.RFC3339Nano, getenv(scriptDeadlineEnv)); err == nil {
+		left := max(end.Sub(now), time.Millisecond) // already over: stop at once
+		if d == 0 || left < d {
+			d, why = left.Round(time.Millisecond), "the end of the budget of script "+getenv(scriptIDEnv)+", "+scriptDeadlineEnv
+		}
+	}
+	return d, why
 }
 
 // TestWatchdog runs a command that never ends under a one-second bound: it must fail

@@ -10,6 +10,9 @@
 //
 //	go run ./scripts/testsum -report -allow scripts/ci-skips.txt RUN/native.json RUN/arm64.json
 //
+// A file's stage is its name up to the first dot: a stage that runs several go test
+// commands at once (lanes) writes STAGE.LANE.json for each.
+//
 // prints the packages, the failed tests and every skipped test with its reason, and
 // ends with the line "N passed, N failed, N skipped". With -ci (scripts/test.sh sets it
 // when CI is set) a skip whose reason no line of the allow-list matches counts as a
@@ -261,7 +264,9 @@ func readRunFile(name string) (*Run, error) {
 		return nil, err
 	}
 	defer f.Close()
-	r := newRun(strings.TrimSuffix(filepath.Base(name), filepath.Ext(name)))
+	// STAGE.json, or STAGE.LANE.json when a stage runs several go test commands.
+	stage, _, _ := strings.Cut(filepath.Base(name), ".")
+	r := newRun(stage)
 	sc := bufio.NewScanner(f)
 	sc.Buffer(nil, 16<<20)
 	for sc.Scan() {

@@ -299,3 +299,23 @@ func TestRunReport(t *testing.T) {
 		t.Errorf("no mode: exit %d, want 2", code)
 	}
 }
+
+// A stage run as lanes (STAGE.LANE.json) reports under its stage name, where the
+// allow-list's rules for that stage apply.
+func TestRunReportLanes(t *testing.T) {
+	dir := t.TempDir()
+	in := events(t, pkg, [3]string{"start", "", ""}, [3]string{"run", "TestA", ""}, [3]string{"pass", "TestA", ""}, [3]string{"pass", "", ""})
+	var out, errb bytes.Buffer
+	for _, f := range []string{"native.gonative.json", "native.rest.json"} {
+		if code := run([]string{"-stage", "native", "-o", filepath.Join(dir, f)}, strings.NewReader(in), &out, &errb); code != 0 {
+			t.Fatalf("stream exit %d: %s", code, errb.String())
+		}
+	}
+	out.Reset()
+	if code := run([]string{"-report", "-ci", filepath.Join(dir, "native.gonative.json"), filepath.Join(dir, "native.rest.json")}, nil, &out, &errb); code != 0 {
+		t.Fatalf("report exit %d: %s\n%s", code, errb.String(), out.String())
+	}
+	if strings.Contains(out.String(), "native.gonative") || !strings.Contains(out.String(), "native   1 ok, 0 failed") {
+		t.Errorf("report:\n%s", out.String())
+	}
+}
