@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -334,8 +333,9 @@ func runInspectImages(cmd *cobra.Command, images, files []string, fl inspectFlag
 	}
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	if progressTTY(stderr) {
-		stop := registryProgress(cmd.Context(), stderr, &o.ReadOptions)
-		defer stop()
+		p := newProgress(cmd.Context(), stderr)
+		registryProgress(p, &o.ReadOptions)
+		defer p.wait()
 	}
 	failed, found := false, false
 	for _, ref := range images {
@@ -454,13 +454,10 @@ func writeImagePlatform(w io.Writer, r *image.PlatformReport, fl inspectFlags) e
 	return nil
 }
 
-// registryProgress shows, on the terminal w, the bytes received from registries
-// while they come, on the one progress display. It returns the function that ends it.
-func registryProgress(ctx context.Context, w io.Writer, o *image.ReadOptions) (stop func()) {
-	p := newProgress(ctx, w)
+// registryProgress shows on p the bytes received from registries while they come.
+func registryProgress(p *progress, o *image.ReadOptions) {
 	var n atomic.Int64
 	o.Progress = func(k int64) {
 		p.event(progressEvent{Key: "fetch", Kind: progressSpinner, Label: "registry", Status: "fetched " + buildSize(n.Add(k))})
 	}
-	return p.wait
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gonative/gonative/internal/bench"
 	"github.com/gonative/gonative/internal/build"
+	"github.com/gonative/gonative/internal/image"
 )
 
 // lockedBuffer is a bytes.Buffer that mpb's render goroutine and the test share.
@@ -116,6 +117,12 @@ func TestProgressShapes(t *testing.T) {
 			b.Add(1500)
 			b.show(true)
 		}, []string{"go1.26.0.linux-arm64.tar.gz", "2.0 KB / 2.0 KB", "100 %"}},
+		{"registry", func(p *progress) {
+			var o image.ReadOptions
+			registryProgress(p, &o)
+			o.Progress(1536)
+			o.Progress(2048)
+		}, []string{"registry", "fetched 3.5 KiB"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var out lockedBuffer
