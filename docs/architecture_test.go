@@ -1,5 +1,7 @@
-// Package docs holds the test that keeps docs/architecture.md true: the import rules
-// it states are checked against every .go file of the module.
+// Package docs holds the tests that keep docs true: the import rules of
+// docs/architecture.md are checked against every .go file of the module, and the
+// linux/arm64 stage of docs/development.md (scripts/arm64.txt) against the code that
+// depends on the architecture.
 package docs
 
 import (

@@ -174,18 +174,43 @@ go_test() {
 # testscripts) and the other packages as two go test commands at once, each with its
 # own -timeout: cmd/gonative alone in its lane, the others two at a time (as go test
 # ./... on 2 cores): cold, internal/build alone takes as long as cmd/gonative.
+# lane_run (a -run pattern for cmd/gonative) and lane_rest (the other packages) narrow
+# them; by default every test of every package runs.
+lane_run=""
+lane_rest=""
 go_test_lanes() {
 	local stage=$1 t_gonative=$2 t_rest=$3; shift 3
-	local rest rc=0 p1 p2
-	rest=$(go list ./... | grep -v '/cmd/gonative$')
-	go_test "$stage" gonative -p 1 -timeout "$t_gonative" "$@" ./cmd/gonative &
+	local rest=$lane_rest rc=0 p1 p2 run=()
+	[ -n "$rest" ] || rest=$(go list ./... | grep -v '/cmd/gonative$')
+	[ -z "$lane_run" ] || run=(-run "$lane_run")
+	go_test_lane "$stage" gonative -p 1 -timeout "$t_gonative" "${run[@]}" "$@" ./cmd/gonative &
 	p1=$!
 	# shellcheck disable=SC2086 # one package a word
-	go_test "$stage" rest -p 2 -timeout "$t_rest" "$@" $rest &
+	go_test_lane "$stage" rest -p 2 -timeout "$t_rest" "$@" $rest &
 	p2=$!
 	wait $p1 || rc=1
 	wait $p2 || rc=1
 	return $rc
+}
+
+# go_test_lane STAGE LANE ARGS...: go_test, and with lane_retry_stuck set, once more
+# when the test binary was stuck rather than failed: it says "the test process itself
+# is stuck" (cmd/gonative's script budgets) or go test -timeout ran out. Only the
+# emulated stage sets it: qemu-user hangs Go programs now and then (golang/go#70329),
+# which no fix here can prevent. The first run's events are kept in RUN/retried/, its
+# goroutine dump is in the output above, and the summary names the lane. A test that
+# fails is never run again.
+lane_retry_stuck=""
+go_test_lane() {
+	local stage=$1 lane=$2
+	go_test "$@" && return 0
+	[ -n "$lane_retry_stuck" ] || return 1
+	grep -q -e 'the test process itself is stuck' -e 'panic: test timed out after' "$run_dir/$stage.$lane.json" || return 1
+	mkdir -p "$run_dir/retried"
+	mv "$run_dir/$stage.$lane.json" "$run_dir/retried/"
+	echo "$stage $lane: the test binary was stuck (its goroutines are above): running the lane once more"
+	echo "$stage $lane" >>"$run_dir/retried.txt"
+	go_test "$@"
 }
 
 # The vet stage ran every analyzer for every platform: go test's own vet (a subset)
@@ -204,6 +229,8 @@ test_scaffold() {
 		GONATIVE_INTEGRATION=1 go_test scaffoldtest all -count=1 -vet=off -timeout "$timeout_native_rest" ./... )
 }
 
+# test_arm64 runs under qemu-user, as linux/arm64, what scripts/arm64.txt lists: the
+# tests of what depends on the architecture gonative is built for.
 test_arm64() {
 	if [ "$(go env GOHOSTARCH)" = arm64 ]; then
 		echo "already arm64: the native run covered it"; return
@@ -213,9 +240,19 @@ test_arm64() {
 		[ -z "${CI:-}" ] || return 1
 		return
 	fi
+	local pkg pattern
+	while read -r pkg pattern; do
+		case $pkg in
+		'' | '#'*) ;;
+		./cmd/gonative) lane_run=${pattern%%#*} lane_run=${lane_run%% *} ;;
+		*) lane_rest+=" $pkg" ;;
+		esac
+	done <scripts/arm64.txt
+	echo "under qemu-user: cmd/gonative -run '$lane_run' and$lane_rest"
 	# Go programs under qemu-user are reported to hang in futex waits with asynchronous
 	# preemption on (golang/go#70329, #36981): the test binaries run without it, and
 	# cmd/gonative turns it off for the commands its scripts run.
+	lane_retry_stuck=1
 	GODEBUG=${GODEBUG:+$GODEBUG,}asyncpreemptoff=1 \
 		GOARCH=arm64 go_test_lanes arm64 "$timeout_arm64_gonative" "$timeout_arm64_rest" -count=1 -vet=off -exec "qemu-aarch64-static"
 }
@@ -243,6 +280,10 @@ printf '\n== summary\n'
 printf 'stages (load average %s):\n' "$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
 printf '  %s\n' "${timings[@]}"
 printf '  %-8s        %s\n' total "$(fmt_time $((SECONDS - total_start)))"
+if [ -s "$run_dir/retried.txt" ]; then
+	printf 'run again after the test binary was stuck (see its goroutines above):\n'
+	sed 's/^/  /; s/ / lane /' "$run_dir/retried.txt"
+fi
 ci_flag=()
 [ -z "${CI:-}" ] || ci_flag=(-ci)
 stage_flags=()

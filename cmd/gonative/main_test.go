@@ -126,6 +126,7 @@ func TestScript(t *testing.T) {
 			"registry": cmdImageRegistry,
 			"imagefix": cmdImageFixture,
 			"age":      cmdAge,
+			"hang":     cmdHang,
 		},
 		Condition: func(cond string) (bool, error) {
 			if ok, known := benchCondition(cond, emulated); known {

@@ -178,10 +178,17 @@ func (t scriptT) Verbose() bool { return testing.Verbose() }
 // commands run as this test binary stop themselves (watch); a little later the test
 // stops whatever step of the script is still running (on Linux: SIGQUIT, then SIGKILL),
 // so the script fails at that step, and logs which process it stopped and why.
+//
+// A script still not done a while after that is stuck in this test process itself (a
+// step it runs in process, or a wait that never returns, as seen under qemu-user):
+// nothing can stop one goroutine, so the test binary prints why and every goroutine,
+// and exits, as go test -timeout would, but at this script's budget, not the
+// package's. A kernel timer does the same should the Go runtime no longer run timers.
 func enforceBudget(t *testing.T, b budget) (env []string, stop func()) {
 	id := strconv.Itoa(os.Getpid()) + "/" + t.Name()
 	deadline := time.Now().Add(b.total)
 	grace := min(max(b.total/20, 5*time.Second), 30*time.Second)
+	stuck := b.total + grace + stopGrace + 10*time.Second
 	var mu sync.Mutex
 	done := false
 	timer := time.AfterFunc(b.total+grace, func() {
@@ -199,16 +206,42 @@ func enforceBudget(t *testing.T, b budget) (env []string, stop func()) {
 		}
 		mu.Unlock()
 		for _, p := range procs {
-			stopProcess(p.pid, 10*time.Second)
+			stopProcess(p.pid, stopGrace)
 		}
 	})
+	stuckTimer := time.AfterFunc(stuck, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if !done {
+			exitStuck(t.Name(), b, stuck)
+		}
+	})
+	disarm := armKernelQuit(stuck + 30*time.Second)
 	env = []string{scriptDeadlineEnv + "=" + deadline.Format(time.RFC3339Nano), scriptIDEnv + "=" + id}
 	return env, func() {
 		timer.Stop()
+		stuckTimer.Stop()
+		disarm()
 		mu.Lock()
 		done = true
 		mu.Unlock()
 	}
+}
+
+// stopGrace is how long a step stopped with SIGQUIT has to print its goroutines and
+// exit before it is killed.
+const stopGrace = 10 * time.Second
+
+// exitStuck ends this test binary for the script name, still running after stuck, its
+// budget b long past: it says so on stderr (a test's log would show only once the test
+// ends, which a stuck one never does), with every goroutine of the process, and exits 2.
+func exitStuck(name string, b budget, stuck time.Duration) {
+	buf := make([]byte, 16<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	fmt.Fprintf(os.Stderr, "%s: still running %v after it started, over its budget of %s, with no step it started left to stop: "+
+		"the test process itself is stuck; its goroutines:\n%s\n", name, stuck.Round(time.Second), b, buf)
+	fmt.Fprintf(os.Stderr, "FAIL\t%s stuck in the test process\n", name)
+	os.Exit(2)
 }
 
 // process is a process a script started.
@@ -219,7 +252,8 @@ type process struct {
 
 // TestScriptBudget runs the scripts of testdata/budget, whose one step never ends,
 // under a budget of 2 s: each must fail soon after, at that step, saying which budget
-// ran out and what was still running.
+// ran out and what was still running; a step stuck inside the test process ends the
+// test binary, naming the script and printing where it is stuck.
 func TestScriptBudget(t *testing.T) {
 	if os.Getenv(scriptDirEnv) != "" {
 		t.Skip("child")
@@ -227,42 +261,66 @@ func TestScriptBudget(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("the test stops a script's steps through /proc, on Linux only")
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestScript$", "-test.v", "-test.timeout=5m")
-	cmd.Env = append(os.Environ(), scriptDirEnv+"=testdata/budget", scriptBudgetEnv+"=2s", "GOTRACEBACK=all")
-	start := time.Now()
-	b, err := cmd.CombinedOutput()
-	out := string(b)
-	if strings.Contains(out, "--- SKIP: TestScript ") {
-		t.Skipf("TestScript skipped:\n%s", out)
+	run := func(scripts string) (string, time.Duration) {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestScript$/"+scripts, "-test.v", "-test.timeout=5m")
+		cmd.Env = append(os.Environ(), scriptDirEnv+"=testdata/budget", scriptBudgetEnv+"=2s", "GOTRACEBACK=all")
+		start := time.Now()
+		b, err := cmd.CombinedOutput()
+		out := string(b)
+		if strings.Contains(out, "--- SKIP: TestScript ") {
+			t.Skipf("TestScript skipped:\n%s", out)
+		}
+		if err == nil {
+			t.Fatalf("scripts that never end passed:\n%s", out)
+		}
+		return out, time.Since(start)
 	}
-	if err == nil {
-		t.Fatalf("scripts that never end passed:\n%s", out)
-	}
-	// Generous: each script stops 2 s + 5 s after it starts, plus a 10 s grace for
-	// SIGKILL, plus the set-up of TestScript on a busy machine.
-	if elapsed := time.Since(start); elapsed > 4*time.Minute {
-		t.Errorf("the scripts took %v under a budget of 2s each", elapsed)
-	}
-	for _, want := range []string{
-		"--- FAIL: TestScript/slow_exec ",
-		"--- FAIL: TestScript/slow_gonative ",
-		// The test names the step it stops, and why.
-		`script over its budget of 2s (1 steps, 0 of them compiling): stopping the step still running, pid `,
-		`sleep 3600"`,
-		"testdata/budget/slow_exec.txtar:2: unexpected command failure",
-		// The command stops itself, naming itself and the budget.
-		"gonative-test-hang --flag arg: still running after ",
-		"(the end of the budget of script ",
-		"/TestScript/slow_gonative, " + scriptDeadlineEnv + "): sending SIGQUIT",
-		"testdata/budget/slow_gonative.txtar:2: unexpected command failure",
+	for _, tt := range []struct {
+		scripts string
+		want    []string
+	}{
+		{"^slow_", []string{
+			"--- FAIL: TestScript/slow_exec ",
+			"--- FAIL: TestScript/slow_gonative ",
+			// The test names the step it stops, and why.
+			`script over its budget of 2s (1 steps, 0 of them compiling): stopping the step still running, pid `,
+			`sleep 3600"`,
+			"testdata/budget/slow_exec.txtar:2: unexpected command failure",
+			// The command stops itself, naming itself and the budget.
+			"gonative-test-hang --flag arg: still running after ",
+			"(the end of the budget of script ",
+			"/TestScript/slow_gonative, " + scriptDeadlineEnv + "): sending SIGQUIT",
+			"testdata/budget/slow_gonative.txtar:2: unexpected command failure",
+		}},
+		{"^stuck$", []string{
+			"TestScript/stuck: still running 27s after it started, over its budget of 2s (1 steps, 0 of them compiling)",
+			"the test process itself is stuck; its goroutines:",
+			"cmd/gonative.cmdHang(", // where it is stuck
+			"FAIL\tTestScript/stuck stuck in the test process",
+		}},
 	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("output lacks %q", want)
+		out, elapsed := run(tt.scripts)
+		// Generous: each script stops 2 s + 5 s after it starts, plus a 10 s grace
+		// for SIGKILL (and 10 s more when stuck), plus the set-up of TestScript on a
+		// busy machine.
+		if elapsed > 4*time.Minute {
+			t.Errorf("%s: the scripts took %v under a budget of 2s each", tt.scripts, elapsed)
+		}
+		for _, want := range tt.want {
+			if !strings.Contains(out, want) {
+				t.Errorf("%s: output lacks %q", tt.scripts, want)
+			}
+		}
+		if t.Failed() {
+			t.Fatalf("output:\n%s", out)
 		}
 	}
-	if t.Failed() {
-		t.Logf("output:\n%s", out)
-	}
+}
+
+// cmdHang runs "hang": a step that never ends inside the test process
+// (testdata/budget/stuck.txtar).
+func cmdHang(ts *testscript.TestScript, neg bool, args []string) {
+	select {}
 }
 
 func TestScriptBudgetSize(t *testing.T) {

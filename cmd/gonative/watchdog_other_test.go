@@ -9,7 +9,7 @@ import (
 
 const kernelQuit = false
 
-func armKernelQuit(time.Duration) {}
+func armKernelQuit(time.Duration) (disarm func()) { return func() {} }
 
 // quitSelf ends the process: a goroutine dump needs SIGQUIT, which is sent where the
 // platform has it (quitSelfSignal).
