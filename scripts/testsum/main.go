@@ -310,6 +310,12 @@ func Stream(stage string, in io.Reader, w, save io.Writer, tick <-chan time.Time
 		for sc.Scan() {
 			lines <- append([]byte(nil), sc.Bytes()...)
 		}
+		if err := sc.Err(); err != nil {
+			// Said, and the rest drained so go test is not killed by a broken pipe;
+			// the packages whose end was not read count as failed.
+			lines <- []byte("testsum: reading go test output: " + err.Error())
+			io.Copy(io.Discard, in)
+		}
 		close(lines)
 	}()
 	started := map[string]time.Time{}
