@@ -45,12 +45,19 @@ pkg: example.com/sample/lib
 BenchmarkSum-2            	 1000000	       120.5 ns/op	       0 B/op	       0 allocs/op
 BenchmarkLookup/sub-16   	   50000	      1900 ns/op	      66 B/op	       2 allocs/op
 BenchmarkBroken-2 FAIL
+BenchmarkCopy
+BenchmarkCopy/size=4k-8  	   20000	      5000 ns/op	 819.20 MB/s
 PASS
 `)
-	got := parseBenchOutput(out)
+	got, err := parseBenchOutput(out)
+	if err != nil {
+		t.Fatal(err)
+	}
 	want := map[string]float64{
 		"BenchmarkSum\x00ns/op": 120.5, "BenchmarkSum\x00B/op": 0, "BenchmarkSum\x00allocs/op": 0,
 		"BenchmarkLookup/sub\x00ns/op": 1900, "BenchmarkLookup/sub\x00B/op": 66, "BenchmarkLookup/sub\x00allocs/op": 2,
+		// Units as printed: benchfmt's tidied sec/op and B/s are not what the table shows.
+		"BenchmarkCopy/size=4k\x00ns/op": 5000, "BenchmarkCopy/size=4k\x00MB/s": 819.2,
 	}
 	if len(got) != len(want) {
 		t.Fatalf("got %d values %v, want %d", len(got), got, len(want))
@@ -59,6 +66,14 @@ PASS
 		if got[k] != v {
 			t.Errorf("%q = %v, want %v", k, got[k], v)
 		}
+	}
+}
+
+// A line too long for the reader is an error, not a silently shorter result.
+func TestParseBenchOutputLongLine(t *testing.T) {
+	out := []byte("BenchmarkA-2 10 1 ns/op\n    " + strings.Repeat("x", 1<<20) + "\nBenchmarkB-2 10 2 ns/op\n")
+	if _, err := parseBenchOutput(out); err == nil {
+		t.Fatal("no error for a 1 MiB line")
 	}
 }
 
@@ -252,7 +267,8 @@ func FuzzParseBenchOutput(f *testing.F) {
 	f.Add([]byte("BenchmarkX 1 NaN ns/op\nBenchmarkY-8 10 1e400 MB/s 3 allocs/op\n"))
 	f.Fuzz(func(t *testing.T, out []byte) {
 		fields := strings.Fields(string(out))
-		for k, v := range parseBenchOutput(out) {
+		got, _ := parseBenchOutput(out)
+		for k, v := range got {
 			name, unit, ok := strings.Cut(k, "\x00")
 			if !ok || !strings.HasPrefix(name, "Benchmark") || !strings.Contains(string(out), name) || !slices.Contains(fields, unit) {
 				t.Fatalf("%q: not from the input %q", k, out)

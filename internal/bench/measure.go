@@ -16,7 +16,6 @@ import (
 	"runtime"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -24,6 +23,7 @@ import (
 
 	"github.com/gonative/gonative/internal/build"
 	"github.com/gonative/gonative/internal/proctree"
+	"golang.org/x/perf/benchfmt"
 )
 
 // runner returns the command prefix that runs the target's binaries here (empty for a
@@ -426,7 +426,10 @@ func (m *measurer) runBench(ctx context.Context, off, on *Build) ([]Metric, erro
 		if err != nil {
 			return s, err
 		}
-		res := parseBenchOutput(out.Bytes())
+		res, err := parseBenchOutput(out.Bytes())
+		if err != nil {
+			return s, err
+		}
 		if len(res) == 0 {
 			return s, fmt.Errorf("no benchmark matched %q in %s", m.o.Bench, m.o.Package)
 		}
@@ -469,42 +472,42 @@ func (m *measurer) runBench(ctx context.Context, off, on *Build) ([]Metric, erro
 	return ms, nil
 }
 
-// parseBenchOutput reads "BenchmarkName-N  iters  v unit  v unit ..." lines into
-// name\x00unit → value. The -N GOMAXPROCS suffix is dropped.
-func parseBenchOutput(out []byte) map[string]float64 {
+// parseBenchOutput reads the benchmark results in a test binary's output with
+// benchfmt (the reader benchstat uses) into name\x00unit → value, in the units
+// as printed. The -N GOMAXPROCS suffix is dropped; lines that are not results
+// (FAIL, logs, config) are skipped, as are values that are not finite (they would
+// not survive --json). The error is the reader's: a line over bufio's limit.
+func parseBenchOutput(out []byte) (map[string]float64, error) {
 	res := map[string]float64{}
-	for _, line := range strings.Split(string(out), "\n") {
-		f := strings.Fields(line)
-		if len(f) < 4 || !strings.HasPrefix(f[0], "Benchmark") || len(f)%2 != 0 || strings.Contains(line, "\x00") {
+	r := benchfmt.NewReader(bytes.NewReader(out), "benchmark output")
+	for r.Scan() {
+		rec, ok := r.Result().(*benchfmt.Result)
+		if !ok {
 			continue
 		}
-		name := f[0]
-		if i := strings.LastIndex(name, "-"); i > 0 && strings.Trim(name[i+1:], "0123456789") == "" {
-			name = name[:i]
-		}
-		if _, err := parseFloat(f[1]); err != nil {
-			continue
-		}
-		for i := 2; i+1 < len(f); i += 2 {
-			v, err := parseFloat(f[i])
-			if err != nil {
-				break
+		name := benchName(rec.Name)
+		for _, v := range rec.Values {
+			val, unit := v.Value, v.Unit
+			if v.OrigUnit != "" {
+				val, unit = v.OrigValue, v.OrigUnit
 			}
-			res[name+"\x00"+f[i+1]] = v
+			if math.IsNaN(val) || math.IsInf(val, 0) || strings.Contains(name+unit, "\x00") {
+				continue
+			}
+			res[name+"\x00"+unit] = val
 		}
 	}
-	return res
+	return res, r.Err()
 }
 
-var errNotNumber = errors.New("not a number")
-
-// parseFloat reads a finite number (NaN and infinities would not survive --json).
-func parseFloat(s string) (float64, error) {
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-		return 0, errNotNumber
+// benchName is the benchmark's full name as printed, without its -N GOMAXPROCS
+// suffix.
+func benchName(n benchfmt.Name) string {
+	base, parts := n.Parts()
+	if len(parts) > 0 && bytes.HasPrefix(parts[len(parts)-1], []byte("-")) {
+		parts = parts[:len(parts)-1]
 	}
-	return v, nil
+	return "Benchmark" + string(base) + string(bytes.Join(parts, nil))
 }
 
 // probeDir writes the DNS probe's module into dir.

@@ -23,6 +23,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/partial"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"golang.org/x/crypto/x509roots/fallback/bundle"
 
@@ -470,20 +471,28 @@ func binaryLayer(o BuildOptions, files []tarFile) (v1.Layer, bool, error) {
 }
 
 // tarLayer builds a gzip-compressed layer, byte for byte the same for the same input:
-// sorted names, fixed times, owner root, parent directories included.
+// sorted names, fixed times, owner root, parent directories included. The layer is
+// go-containerregistry's, compressed once (at layerCompression's level) and kept.
 func tarLayer(mtime time.Time, files []tarFile) (v1.Layer, error) {
-	tb, diffID, err := tarBytes(mtime, files)
+	tb, _, err := tarBytes(mtime, files)
 	if err != nil {
 		return nil, err
 	}
-	return gzipLayer(compress(tb), &diffID)
+	return tarball.LayerFromOpener(bytesOpener(tb), tarball.WithMediaType(types.OCILayer),
+		tarball.WithCompressionLevel(gzip.BestSpeed), tarball.WithCompressedCaching)
+}
+
+// bytesOpener opens b, for tarball.LayerFromOpener.
+func bytesOpener(b []byte) tarball.Opener {
+	return func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
 }
 
 // layerCompression names how compress compresses, for the layer cache's key: a change
 // of level or of Go's compress/flate (the Go version) gives other bytes.
 const layerCompression = "gzip BestSpeed"
 
-// compress gzips a layer's tar, the same bytes for the same tar and Go version.
+// compress gzips a layer's tar, the same bytes for the same tar and Go version, and
+// the same bytes as tarLayer's (TestLayerCacheSameBytes holds the two together).
 func compress(tb []byte) []byte {
 	var buf bytes.Buffer
 	buf.Grow(len(tb)/2 + 1024)
@@ -549,31 +558,10 @@ func tarBytes(mtime time.Time, files []tarFile) ([]byte, v1.Hash, error) {
 	return buf.Bytes(), v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(sum[:])}, nil
 }
 
-// gzipLayer is a layer from its gzip-compressed bytes in memory. With diffID nil the
-// layer's DiffID is computed (once) by decompressing it.
-func gzipLayer(b []byte, diffID *v1.Hash) (v1.Layer, error) {
-	h, _, err := v1.SHA256(bytes.NewReader(b))
-	if err != nil {
-		return nil, err
-	}
-	l := &memLayer{b: b, h: h}
-	if diffID == nil {
-		zr, err := gzip.NewReader(bytes.NewReader(b))
-		if err != nil {
-			return nil, err
-		}
-		d, _, err := v1.SHA256(zr)
-		if err != nil {
-			return nil, err
-		}
-		diffID = &d
-	}
-	l.diffID = *diffID
-	return partial.CompressedToLayer(l)
-}
-
-// memLayer is a compressed layer in memory whose digests are known: partial would
-// otherwise decompress it again each time its DiffID is asked for.
+// memLayer is a compressed layer from the layer cache, in memory, whose digests are
+// known. tarball.LayerFromOpener would decompress it once more for its DiffID, which
+// binaryLayer already knows (the cache key holds it): with LayerFromOpener,
+// BenchmarkLayer/reused took 72–82 ms a layer instead of 8–9 ms (5 MiB, load 6).
 type memLayer struct {
 	b      []byte
 	h      v1.Hash

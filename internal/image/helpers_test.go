@@ -14,6 +14,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/gonative/gonative/internal/image/imagetest"
@@ -49,7 +50,7 @@ func rawLayer(t testing.TB, ents ...ent) v1.Layer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := gzipLayer(gz, nil)
+	l, err := tarball.LayerFromOpener(bytesOpener(gz), tarball.WithMediaType(types.OCILayer))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -237,25 +237,45 @@ func (c Counts) String() string {
 // binary crashed or timed out) is failed; so is a package that failed with no test
 // failing (a build failure, a TestMain exit).
 func (r *Run) Counts() Counts {
-	var c Counts
-	failedPkg := map[string]bool{}
+	o := r.outcomes("")
+	o.Counts.Failed += len(o.exits)
+	return o.Counts
+}
+
+// outcomes sorts a run's results by how they ended.
+type outcomes struct {
+	Counts                    // of tests only
+	failed, skipped []*Result // tests: failed or never ended; skipped
+	exits           []*Result // packages that failed with no test failing
+}
+
+// outcomes sorts the tests of package pkg ("" for every package), in the order they
+// started, and the packages that failed with no failed test.
+func (r *Run) outcomes(pkg string) outcomes {
+	var o outcomes
+	testFailed := map[string]bool{}
 	for _, t := range r.Tests {
+		if pkg != "" && t.Package != pkg {
+			continue
+		}
 		switch t.Action {
 		case "pass":
-			c.Passed++
+			o.Passed++
 		case "skip":
-			c.Skipped++
+			o.Skipped++
+			o.skipped = append(o.skipped, t)
 		default:
-			c.Failed++
-			failedPkg[t.Package] = true
+			o.Failed++
+			o.failed = append(o.failed, t)
+			testFailed[t.Package] = true
 		}
 	}
 	for _, p := range r.Packages {
-		if p.Action != "pass" && p.Action != "skip" && !failedPkg[p.Package] {
-			c.Failed++
+		if (pkg == "" || p.Package == pkg) && p.Action != "pass" && p.Action != "skip" && !testFailed[p.Package] {
+			o.exits = append(o.exits, p)
 		}
 	}
-	return c
+	return o
 }
 
 func readRunFile(name string) (*Run, error) {
@@ -289,6 +309,12 @@ func Stream(stage string, in io.Reader, w, save io.Writer, tick <-chan time.Time
 		sc.Buffer(nil, 16<<20)
 		for sc.Scan() {
 			lines <- append([]byte(nil), sc.Bytes()...)
+		}
+		if err := sc.Err(); err != nil {
+			// Said, and the rest drained so go test is not killed by a broken pipe;
+			// the packages whose end was not read count as failed.
+			lines <- []byte("testsum: reading go test output: " + err.Error())
+			io.Copy(io.Discard, in)
 		}
 		close(lines)
 	}()
@@ -330,36 +356,16 @@ func Stream(stage string, in io.Reader, w, save io.Writer, tick <-chan time.Time
 }
 
 func printPackage(w io.Writer, r *Run, p *Result) {
-	var c Counts
-	var failed []*Result
-	for _, t := range r.Tests {
-		if t.Package != p.Package {
-			continue
-		}
-		switch t.Action {
-		case "pass":
-			c.Passed++
-		case "skip":
-			c.Skipped++
-		default:
-			c.Failed++
-			failed = append(failed, t)
-		}
-	}
+	o := r.outcomes(p.Package)
 	switch {
-	case p.Action == "skip" || (p.Action == "pass" && c == Counts{}):
+	case p.Action == "skip" || (p.Action == "pass" && o.Counts == Counts{}):
 		fmt.Fprintf(w, "?    %s [no tests]\n", p.Package)
 	case p.Action == "pass":
-		fmt.Fprintf(w, "ok   %s %.1fs (%s)\n", p.Package, p.Elapsed, c)
+		fmt.Fprintf(w, "ok   %s %.1fs (%s)\n", p.Package, p.Elapsed, o.Counts)
 	default:
-		fmt.Fprintf(w, "FAIL %s %.1fs (%s)\n", p.Package, p.Elapsed, c)
-		for _, t := range failed {
+		fmt.Fprintf(w, "FAIL %s %.1fs (%s)\n", p.Package, p.Elapsed, o.Counts)
+		for _, t := range append(o.failed, o.exits...) {
 			for _, l := range t.Output {
-				io.WriteString(w, l)
-			}
-		}
-		if len(failed) == 0 {
-			for _, l := range p.Output {
 				io.WriteString(w, l)
 			}
 		}
@@ -484,23 +490,9 @@ func (s *Summary) Write(w io.Writer) {
 	}
 	var skipped, failed []*Result
 	for _, r := range s.Runs {
-		testFailed := map[string]bool{}
-		for _, t := range r.Tests {
-			switch t.Action {
-			case "skip":
-				skipped = append(skipped, t)
-			case "pass":
-			default:
-				failed = append(failed, t)
-				testFailed[t.Package] = true
-			}
-		}
-		// A package that failed with no failed test: a build failure, a TestMain exit.
-		for _, p := range r.Packages {
-			if p.Action != "pass" && p.Action != "skip" && !testFailed[p.Package] {
-				failed = append(failed, p)
-			}
-		}
+		o := r.outcomes("")
+		skipped = append(skipped, o.skipped...)
+		failed = append(append(failed, o.failed...), o.exits...)
 	}
 	forbidden := map[*Result]bool{}
 	for _, t := range s.Forbidden {

@@ -159,6 +159,55 @@ func TestStreamNonJSONAndTicks(t *testing.T) {
 	}
 }
 
+// TestStreamLongLine: a line longer than bufio's 64 KiB default (go's stderr is
+// merged into the stream: a linker's or a crash's output) ends neither the stream nor
+// the report; the results after it count. gotestsum's testjson stops its scan there
+// and reports the test that was running as never finished (docs/development.md).
+func TestStreamLongLine(t *testing.T) {
+	long := strings.Repeat("x", 1<<20)
+	in := events(t, pkg, [3]string{"start", "", ""}, [3]string{"run", "TestA", ""}, [3]string{"pass", "TestA", ""}) +
+		long + "\n" +
+		events(t, pkg, [3]string{"run", "TestB", ""}, [3]string{"fail", "TestB", ""}, [3]string{"fail", "", ""})
+	r, out := stream(t, "native", in)
+	if got, want := r.Counts(), (Counts{Passed: 1, Failed: 1}); got != want {
+		t.Errorf("stream counts %v, want %v", got, want)
+	}
+	if !strings.Contains(out, long) {
+		t.Error("the long line was not printed")
+	}
+	f := filepath.Join(t.TempDir(), "native.json")
+	if err := os.WriteFile(f, []byte(in), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rf, err := readRunFile(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := rf.Counts(), (Counts{Passed: 1, Failed: 1}); got != want {
+		t.Errorf("report counts %v, want %v", got, want)
+	}
+}
+
+// TestStreamTooLong: a line past even testsum's bound is said, the rest of the input
+// is drained (go test is not killed by a broken pipe), and the package whose end was
+// not read counts as failed.
+func TestStreamTooLong(t *testing.T) {
+	in := events(t, pkg, [3]string{"start", "", ""}, [3]string{"run", "TestA", ""}, [3]string{"pass", "TestA", ""}) +
+		strings.Repeat("x", 17<<20) + "\n" + events(t, pkg, [3]string{"pass", "", ""})
+	var out bytes.Buffer
+	rd := strings.NewReader(in)
+	r := Stream("native", rd, &out, io.Discard, nil, time.Now)
+	if !strings.Contains(out.String(), "testsum: reading go test output: bufio.Scanner: token too long") {
+		t.Errorf("the error was not said:\n%.300s", out.String())
+	}
+	if rd.Len() != 0 {
+		t.Errorf("%d bytes of input left unread", rd.Len())
+	}
+	if got, want := r.Counts(), (Counts{Passed: 1, Failed: 1}); got != want {
+		t.Errorf("counts %v, want %v", got, want)
+	}
+}
+
 func TestSkipReason(t *testing.T) {
 	for _, tt := range []struct {
 		name   string
