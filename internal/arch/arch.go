@@ -47,6 +47,9 @@ type Arch struct {
 	// WordLibDir is the library directory of the word size on a Debian-style system,
 	// searched after /lib and /usr/lib: "lib64" or "lib32".
 	WordLibDir string
+	// MinGW is the GNU triplet of the mingw-w64 cross toolchain for Windows
+	// (x86_64-w64-mingw32-gcc).
+	MinGW string
 	// Zig is zig's name in `zig cc -target`, for the architectures gonative builds
 	// with zig.
 	Zig string
@@ -80,6 +83,11 @@ type DebianPort struct {
 	Multiarch string
 }
 
+// MachOCapabilityMask selects the capability bits of a Mach-O CPU subtype
+// (CPU_SUBTYPE_MASK in mach/machine.h: arm64e's pointer-authentication ABI version
+// lives there); the other bits are the subtype. debug/macho does not define it.
+const MachOCapabilityMask = 0xff000000
+
 // Homebrew's prefixes (docs.brew.sh/Installation).
 const (
 	homebrewARM   = "/opt/homebrew" // Apple Silicon
@@ -92,19 +100,22 @@ var table = [...]Arch{
 		Uname: []string{"x86_64", "amd64"}, QEMU: "x86_64",
 		Debian:      []DebianPort{{"amd64", "x86_64-linux-gnu", "x86_64-linux-gnu"}},
 		GlibcLoader: "/lib64/ld-linux-x86-64.so.2", WordLibDir: "lib64", Zig: "x86_64",
-		ELF: elf.EM_X86_64, PE: pe.IMAGE_FILE_MACHINE_AMD64,
+		MinGW: "x86_64-w64-mingw32",
+		ELF:   elf.EM_X86_64, PE: pe.IMAGE_FILE_MACHINE_AMD64,
 		MachO: macho.CpuAmd64, MachOSubtype: 3, MachOName: "x86_64", Homebrew: homebrewIntel},
 	{GOARCH: "arm64", Bits: 64, Level: "GOARM64", LevelDefault: "v8.0",
 		Uname: []string{"aarch64", "arm64", "aarch64_be"}, QEMU: "aarch64",
 		Debian:      []DebianPort{{"arm64", "aarch64-linux-gnu", "aarch64-linux-gnu"}},
 		GlibcLoader: "/lib/ld-linux-aarch64.so.1", WordLibDir: "lib64", Zig: "aarch64",
-		ELF: elf.EM_AARCH64, PE: pe.IMAGE_FILE_MACHINE_ARM64,
+		MinGW: "aarch64-w64-mingw32",
+		ELF:   elf.EM_AARCH64, PE: pe.IMAGE_FILE_MACHINE_ARM64,
 		MachO: macho.CpuArm64, MachOSubtype: 0, MachOName: "arm64", Homebrew: homebrewARM},
 	{GOARCH: "386", Bits: 32, Level: "GO386", LevelDefault: "sse2",
 		Uname: []string{"i686", "i386", "i486", "i586", "x86"}, QEMU: "i386",
 		Debian:      []DebianPort{{"i386", "i686-linux-gnu", "i386-linux-gnu"}},
 		GlibcLoader: "/lib/ld-linux.so.2", WordLibDir: "lib32", Zig: "x86",
-		ELF: elf.EM_386, PE: pe.IMAGE_FILE_MACHINE_I386,
+		MinGW: "i686-w64-mingw32",
+		ELF:   elf.EM_386, PE: pe.IMAGE_FILE_MACHINE_I386,
 		MachO: macho.Cpu386, MachOSubtype: 3, MachOName: "i386"},
 	{GOARCH: "arm", Bits: 32, Level: "GOARM", LevelDefault: "7",
 		Uname: []string{"armv7l", "armv5l", "armv6l", "armv7", "armv8l", "arm"}, QEMU: "arm",
