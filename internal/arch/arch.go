@@ -42,7 +42,8 @@ type Arch struct {
 	// default settings match first (armhf before armel).
 	Debian []DebianPort
 	// GlibcLoader is glibc's dynamic loader (the ELF interpreter) as Debian installs
-	// it and its toolchains write it into PT_INTERP.
+	// it and its toolchains write it into PT_INTERP; "" for arm, whose loader depends
+	// on the float ABI (ld-linux-armhf.so.3 for armhf, ld-linux.so.3 for armel).
 	GlibcLoader string
 	// WordLibDir is the library directory of the word size on a Debian-style system,
 	// searched after /lib and /usr/lib: "lib64" or "lib32".
@@ -88,10 +89,11 @@ type DebianPort struct {
 // lives there); the other bits are the subtype. debug/macho does not define it.
 const MachOCapabilityMask = 0xff000000
 
-// Homebrew's prefixes (docs.brew.sh/Installation).
+// Homebrew's prefixes (docs.brew.sh/Installation): the Homebrew field of arm64 and of
+// amd64.
 const (
-	homebrewARM   = "/opt/homebrew" // Apple Silicon
-	homebrewIntel = "/usr/local"    // Intel, and Rosetta 2 on Apple Silicon
+	HomebrewAppleSilicon = "/opt/homebrew" // Apple Silicon
+	HomebrewIntel        = "/usr/local"    // Intel, and Rosetta 2 on Apple Silicon
 )
 
 // table is the one table. Nothing modifies it: lookups return copies.
@@ -102,14 +104,14 @@ var table = [...]Arch{
 		GlibcLoader: "/lib64/ld-linux-x86-64.so.2", WordLibDir: "lib64", Zig: "x86_64",
 		MinGW: "x86_64-w64-mingw32",
 		ELF:   elf.EM_X86_64, PE: pe.IMAGE_FILE_MACHINE_AMD64,
-		MachO: macho.CpuAmd64, MachOSubtype: 3, MachOName: "x86_64", Homebrew: homebrewIntel},
+		MachO: macho.CpuAmd64, MachOSubtype: 3, MachOName: "x86_64", Homebrew: HomebrewIntel},
 	{GOARCH: "arm64", Bits: 64, Level: "GOARM64", LevelDefault: "v8.0",
 		Uname: []string{"aarch64", "arm64", "aarch64_be"}, QEMU: "aarch64",
 		Debian:      []DebianPort{{"arm64", "aarch64-linux-gnu", "aarch64-linux-gnu"}},
 		GlibcLoader: "/lib/ld-linux-aarch64.so.1", WordLibDir: "lib64", Zig: "aarch64",
 		MinGW: "aarch64-w64-mingw32",
 		ELF:   elf.EM_AARCH64, PE: pe.IMAGE_FILE_MACHINE_ARM64,
-		MachO: macho.CpuArm64, MachOSubtype: 0, MachOName: "arm64", Homebrew: homebrewARM},
+		MachO: macho.CpuArm64, MachOSubtype: 0, MachOName: "arm64", Homebrew: HomebrewAppleSilicon},
 	{GOARCH: "386", Bits: 32, Level: "GO386", LevelDefault: "sse2",
 		Uname: []string{"i686", "i386", "i486", "i586", "x86"}, QEMU: "i386",
 		Debian:      []DebianPort{{"i386", "i686-linux-gnu", "i386-linux-gnu"}},
@@ -123,7 +125,7 @@ var table = [...]Arch{
 			{"armhf", "arm-linux-gnueabihf", "arm-linux-gnueabihf"},
 			{"armel", "arm-linux-gnueabi", "arm-linux-gnueabi"},
 		},
-		GlibcLoader: "/lib/ld-linux-armhf.so.3", WordLibDir: "lib32", Zig: "arm",
+		WordLibDir: "lib32", Zig: "arm",
 		ELF: elf.EM_ARM, PE: pe.IMAGE_FILE_MACHINE_ARMNT,
 		MachO: macho.CpuArm, MachOSubtype: 0, MachOName: "arm"},
 	{GOARCH: "riscv64", Bits: 64, Level: "GORISCV64", LevelDefault: "rva20u64",

@@ -30,6 +30,8 @@ func TestLookups(t *testing.T) {
 		{"uname loongarch64", func() (Arch, bool) { return ByUname("loongarch64") }, "loong64"},
 		{"uname mips", func() (Arch, bool) { return ByUname("mips") }, "mips"},
 		{"uname mips64", func() (Arch, bool) { return ByUname("mips64") }, "mips64"},
+		{"uname riscv64", func() (Arch, bool) { return ByUname("riscv64") }, "riscv64"},
+		{"uname vax", func() (Arch, bool) { return ByUname("vax") }, ""},
 		{"uname ppc64le", func() (Arch, bool) { return ByUname("ppc64le") }, "ppc64le"},
 		{"uname sparc64", func() (Arch, bool) { return ByUname("sparc64") }, ""},
 		{"uname empty", func() (Arch, bool) { return ByUname("") }, ""},
