@@ -212,6 +212,9 @@ func ByUname(machine string) (Arch, bool) {
 // ByELF returns the architecture of an ELF file's e_machine, class and data encoding.
 func ByELF(m elf.Machine, class elf.Class, data elf.Data) (Arch, bool) {
 	bits := map[elf.Class]int{elf.ELFCLASS32: 32, elf.ELFCLASS64: 64}[class]
+	if data != elf.ELFDATA2LSB && data != elf.ELFDATA2MSB {
+		return Arch{}, false
+	}
 	return find(func(a *Arch) bool {
 		return a.ELF == m && a.Bits == bits && a.BigEndian == (data == elf.ELFDATA2MSB)
 	})

@@ -4,6 +4,8 @@ import (
 	"debug/elf"
 	"debug/macho"
 	"debug/pe"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -45,6 +47,7 @@ func TestLookups(t *testing.T) {
 		{"elf s390x", func() (Arch, bool) { return ByELF(elf.EM_S390, elf.ELFCLASS64, elf.ELFDATA2MSB) }, "s390x"},
 		{"elf 386", func() (Arch, bool) { return ByELF(elf.EM_386, elf.ELFCLASS32, elf.ELFDATA2LSB) }, "386"},
 		{"elf class none", func() (Arch, bool) { return ByELF(elf.EM_386, elf.ELFCLASSNONE, elf.ELFDATA2LSB) }, ""},
+		{"elf data none", func() (Arch, bool) { return ByELF(elf.EM_386, elf.ELFCLASS32, elf.ELFDATANONE) }, ""},
 		{"pe arm64", func() (Arch, bool) { return ByPE(pe.IMAGE_FILE_MACHINE_ARM64) }, "arm64"},
 		{"pe armnt", func() (Arch, bool) { return ByPE(pe.IMAGE_FILE_MACHINE_ARMNT) }, "arm"},
 		{"pe unknown", func() (Arch, bool) { return ByPE(pe.IMAGE_FILE_MACHINE_UNKNOWN) }, ""},
@@ -143,4 +146,45 @@ func TestLookupsCopy(t *testing.T) {
 	if c := All()[0]; c.Uname[0] != "x86_64" {
 		t.Errorf("the table changed through All's result: %+v", c)
 	}
+}
+
+// FuzzLookups checks every lookup against the table: a name or number finds the row
+// that holds it, and only such a row, and the row found by GOARCH is the same row.
+func FuzzLookups(f *testing.F) {
+	f.Add("aarch64", uint16(elf.EM_AARCH64), uint8(elf.ELFCLASS64), uint8(elf.ELFDATA2LSB), uint32(macho.CpuArm64))
+	f.Add(" i686\n", uint16(elf.EM_386), uint8(elf.ELFCLASS32), uint8(elf.ELFDATA2LSB), uint32(macho.Cpu386))
+	f.Add("mips64", uint16(elf.EM_MIPS), uint8(elf.ELFCLASS64), uint8(elf.ELFDATA2MSB), uint32(macho.CpuPpc))
+	f.Fuzz(func(t *testing.T, name string, machine uint16, class, data uint8, cpu uint32) {
+		holds := func(match func(Arch) bool) (string, bool) {
+			for _, a := range All() {
+				if match(a) {
+					return a.GOARCH, true
+				}
+			}
+			return "", false
+		}
+		check := func(what string, a Arch, ok bool, match func(Arch) bool) {
+			want, wantOK := holds(match)
+			if ok != wantOK || a.GOARCH != want || (ok && !match(a)) {
+				t.Errorf("%s: got %q %v, the table holds it in %q %v", what, a.GOARCH, ok, want, wantOK)
+			}
+			if b, okb := ByGOARCH(a.GOARCH); ok && (!okb || b.GOARCH != a.GOARCH) {
+				t.Errorf("%s: %s is not found again by its GOARCH", what, a.GOARCH)
+			}
+		}
+		a, ok := ByUname(name)
+		check("uname "+name, a, ok, func(a Arch) bool { return slices.Contains(a.Uname, strings.TrimSpace(name)) })
+		a, ok = ByGOARCH(name)
+		check("goarch "+name, a, ok, func(a Arch) bool { return a.GOARCH == name })
+		m, c, d := elf.Machine(machine), elf.Class(class), elf.Data(data)
+		a, ok = ByELF(m, c, d)
+		check("elf", a, ok, func(a Arch) bool {
+			return a.ELF == m && ((c == elf.ELFCLASS32 && a.Bits == 32) || (c == elf.ELFCLASS64 && a.Bits == 64)) &&
+				((d == elf.ELFDATA2LSB && !a.BigEndian) || (d == elf.ELFDATA2MSB && a.BigEndian))
+		})
+		a, ok = ByPE(machine)
+		check("pe", a, ok, func(a Arch) bool { return a.PE != 0 && a.PE == machine })
+		a, ok = ByMachO(macho.Cpu(cpu))
+		check("macho", a, ok, func(a Arch) bool { return a.MachO != 0 && uint32(a.MachO) == cpu })
+	})
 }
