@@ -1,13 +1,17 @@
 // Package arch is the one table of the processor architectures gonative knows: for
-// each GOARCH, the names and numbers other tools and formats give it — the GNU
-// triplets of Debian's cross toolchains, the Mach-O CPU type, the ELF and PE machine,
-// qemu-user's name, the names `uname -m` prints, Debian's architecture, the Homebrew
-// prefix and the environment variable that sets the CPU level.
+// each GOARCH, the names and numbers other tools and formats give it — Debian's
+// architectures with the GNU triplets of their cross toolchains and their multiarch
+// directories, glibc's loader, the Mach-O CPU type, the ELF and PE machine,
+// qemu-user's name, the names `uname -m` prints, zig's and mingw-w64's names, the
+// Homebrew prefix and the environment variable that sets the CPU level.
 //
 // Every package that maps between these names looks them up here; none keeps a list
-// of its own. The package imports only the standard library. Its tests check the table
-// against independent tools where this machine has them (go tool dist list,
-// dpkg-architecture, qemu-user, go env) and against the readers of internal/exe.
+// of its own, except internal/exe, which imports no internal package and reads the
+// machine numbers of executables itself (this package's tests check that it agrees).
+// The package imports only the standard library. Its tests check the table against
+// independent tools where this machine has them (go tool dist list, go env,
+// dpkg-architecture, qemu-user, the loaders Debian installed, executables Go's linker
+// wrote).
 package arch
 
 import (

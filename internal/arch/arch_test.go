@@ -83,6 +83,9 @@ func TestFields(t *testing.T) {
 			t.Errorf("ByGOARCH(%s): triplet, qemu, Mach-O, Homebrew, level = %q %v, want %q", tc.goarch, got, ok, want)
 		}
 	}
+	if a, _ := ByGOARCH("amd64"); a.MinGW != "x86_64-w64-mingw32" || a.Zig != "x86_64" || a.GlibcLoader != "/lib64/ld-linux-x86-64.so.2" {
+		t.Errorf("amd64: mingw %q, zig %q, loader %q", a.MinGW, a.Zig, a.GlibcLoader)
+	}
 	if tr := (Arch{GOARCH: "wasm"}).Triplet(); tr != "" {
 		t.Errorf("a port-less Arch has triplet %q", tr)
 	}
