@@ -1,6 +1,10 @@
 package build
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/gonative/gonative/internal/arch"
+)
 
 // DebianToolchain is what Debian calls the C toolchain of a Linux GOARCH: the
 // architecture dpkg knows it by and the GNU triplet that prefixes its tools and names
@@ -10,22 +14,14 @@ type DebianToolchain struct {
 	Triplet string // the GNU triplet: x86_64-linux-gnu, aarch64-linux-gnu, ...
 }
 
-// debianArch is dpkg's name of a Linux GOARCH where it differs from the GOARCH.
-var debianArch = map[string]string{"arm": "armhf", "386": "i386", "ppc64le": "ppc64el"}
-
-// Debian returns the Debian toolchain of a Linux GOARCH; ok is false for a GOARCH
-// Debian has no cross toolchain for. The triplet comes from the one table of GNU
-// triplets (the one cgo's toolchain resolution uses).
+// Debian returns the Debian toolchain of a Linux GOARCH (its first Debian port in the
+// one architecture table); ok is false for a GOARCH Debian has no cross toolchain for.
 func Debian(goarch string) (d DebianToolchain, ok bool) {
-	tr := triplet(goarch)
-	if tr == "" {
+	a, _ := arch.ByGOARCH(goarch)
+	if len(a.Debian) == 0 {
 		return DebianToolchain{}, false
 	}
-	a := goarch
-	if da, ok := debianArch[goarch]; ok {
-		a = da
-	}
-	return DebianToolchain{Arch: a, Triplet: tr}, true
+	return DebianToolchain{Arch: a.Debian[0].Name, Triplet: a.Debian[0].GNUType}, true
 }
 
 // CrossGCC is the package of the cross compiler TRIPLET-gcc: gcc-TRIPLET with every

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"github.com/gonative/gonative/internal/host"
-	"github.com/gonative/gonative/internal/proctree"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/gonative/gonative/internal/arch"
+	"github.com/gonative/gonative/internal/host"
+	"github.com/gonative/gonative/internal/proctree"
 )
 
 // Smoke is the result of running one output.
@@ -40,7 +42,8 @@ func Runner(h host.Host, lookPath func(string) (string, error), t Target, static
 	case t.OS == "darwin" && t.Arch == "amd64" && h.Arch == "arm64" && h.Rosetta:
 		return nil, "Rosetta", true
 	case t.OS == "linux":
-		if q := host.QEMUArch(t.Arch); q != "" {
+		if a, _ := arch.ByGOARCH(t.Arch); a.QEMU != "" {
+			q := a.QEMU
 			for _, name := range []string{"qemu-" + q + "-static", "qemu-" + q} {
 				if p, err := lookPath(name); err == nil {
 					prefix = []string{p}

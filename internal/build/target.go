@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/gonative/gonative/internal/arch"
 )
 
 // Target is one GOOS/GOARCH pair.
@@ -137,54 +139,28 @@ func ProgramName(importPath string) string {
 	return base
 }
 
-// triplet is the GNU triplet of Debian's cross toolchains for a Linux GOARCH.
+// triplet is the GNU triplet of Debian's cross toolchains for a Linux GOARCH ("" when
+// Debian has none), from the one architecture table.
 func triplet(goarch string) string {
-	switch goarch {
-	case "arm64":
-		return "aarch64-linux-gnu"
-	case "amd64":
-		return "x86_64-linux-gnu"
-	case "arm":
-		return "arm-linux-gnueabihf"
-	case "386":
-		return "i686-linux-gnu"
-	case "riscv64":
-		return "riscv64-linux-gnu"
-	case "ppc64le":
-		return "powerpc64le-linux-gnu"
-	case "s390x":
-		return "s390x-linux-gnu"
-	case "loong64":
-		return "loongarch64-linux-gnu"
-	}
-	return ""
+	a, _ := arch.ByGOARCH(goarch)
+	return a.Triplet()
 }
 
-// zigArch is zig's name of a GOARCH.
+// zigArch is zig's name of a GOARCH, "" for one gonative does not build with zig.
 func zigArch(goarch string) string {
-	switch goarch {
-	case "arm64":
-		return "aarch64"
-	case "amd64":
-		return "x86_64"
-	case "386":
-		return "x86"
-	case "riscv64", "arm", "s390x", "ppc64le":
-		if goarch == "ppc64le" {
-			return "powerpc64le"
-		}
-		return goarch
-	}
-	return ""
+	a, _ := arch.ByGOARCH(goarch)
+	return a.Zig
 }
 
 // machoArch is clang's -arch name of a darwin GOARCH.
 func machoArch(goarch string) string {
-	switch goarch {
-	case "arm64":
-		return "arm64"
-	case "amd64":
-		return "x86_64"
-	}
-	return ""
+	a, _ := arch.ByGOARCH(goarch)
+	return a.MachOName
+}
+
+// mingwTriplet is the GNU triplet of the mingw-w64 cross toolchain for a Windows
+// GOARCH.
+func mingwTriplet(goarch string) string {
+	a, _ := arch.ByGOARCH(goarch)
+	return a.MinGW
 }

@@ -110,8 +110,8 @@ func (r Resolver) compiler(t Target, sdk string) (CToolchain, error) {
 		if native && r.HostOS == "windows" {
 			return CToolchain{Source: "native"}, nil
 		}
-		mingw := map[string]string{"amd64": "x86_64-w64-mingw32-gcc", "386": "i686-w64-mingw32-gcc", "arm64": "aarch64-w64-mingw32-gcc"}[t.Arch]
-		if mingw != "" && r.has(mingw) {
+		mingw := mingwTriplet(t.Arch) + "-gcc"
+		if mingw != "-gcc" && r.has(mingw) {
 			return CToolchain{CC: mingw, CXX: strings.TrimSuffix(mingw, "gcc") + "g++", Source: "mingw-w64"}, nil
 		}
 		if za := zigArch(t.Arch); za != "" && r.has("zig") {

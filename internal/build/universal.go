@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/gonative/gonative/internal/arch"
 	"github.com/gonative/gonative/internal/atomicfile"
 	"github.com/gonative/gonative/internal/exe"
 )
@@ -20,17 +21,8 @@ const (
 	fatMagic64 = 0xcafebabf
 )
 
-// Mach-O CPU types (mach/machine.h).
+// The sizes of a fat_arch and a fat_arch_64 entry (mach-o/fat.h).
 const (
-	cpuArch64   = 0x01000000
-	cpuTypeX86  = 7
-	cpuTypeARM  = 12
-	cpuTypePPC  = 18
-	cpuTypeAMD  = cpuTypeX86 | cpuArch64
-	cpuTypeA64  = cpuTypeARM | cpuArch64
-	cpuTypeP64  = cpuTypePPC | cpuArch64
-	cpuSubMask  = 0x00ffffff // cpusubtype without capability bits
-	arm64eSub   = 2
 	fatArchSize = 20
 	fatArch64Sz = 32
 )
@@ -106,7 +98,7 @@ func CreateUniversal(out string, inputs []string, opts CreateOptions) (*Universa
 			return nil, err
 		}
 		for _, o := range ins {
-			if o.s.CPU == s.CPU && o.s.SubCPU&cpuSubMask == s.SubCPU&cpuSubMask {
+			if o.s.CPU == s.CPU && o.s.SubCPU&^arch.MachOCapabilityMask == s.SubCPU&^arch.MachOCapabilityMask {
 				return nil, fmt.Errorf("%s and %s have the same architecture (%s); a universal file holds one slice per architecture", o.path, p, s.Arch)
 			}
 			if o.s.FileType != s.FileType {
@@ -118,12 +110,12 @@ func CreateUniversal(out string, inputs []string, opts CreateOptions) (*Universa
 	// cctools lipo and llvm-lipo: arm64 slices last, the others by alignment.
 	slices.SortStableFunc(ins, func(a, b in) int {
 		if a.s.CPU == b.s.CPU {
-			return int(a.s.SubCPU&cpuSubMask) - int(b.s.SubCPU&cpuSubMask)
+			return int(a.s.SubCPU&^arch.MachOCapabilityMask) - int(b.s.SubCPU&^arch.MachOCapabilityMask)
 		}
-		if a.s.CPU == cpuTypeA64 {
+		if a.s.CPU == uint32(macho.CpuArm64) {
 			return 1
 		}
-		if b.s.CPU == cpuTypeA64 {
+		if b.s.CPU == uint32(macho.CpuArm64) {
 			return -1
 		}
 		return int(a.s.Align) - int(b.s.Align)

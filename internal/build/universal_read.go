@@ -2,11 +2,14 @@ package build
 
 import (
 	"context"
+	"debug/macho"
 	"errors"
 	"fmt"
-	"github.com/gonative/gonative/internal/atomicfile"
 	"io"
+	"strings"
 
+	"github.com/gonative/gonative/internal/arch"
+	"github.com/gonative/gonative/internal/atomicfile"
 	"github.com/gonative/gonative/internal/exe"
 )
 
@@ -15,37 +18,24 @@ import (
 // thin`, `universal create` and `inspect` agree on every input (a Java class file is
 // not a universal file anywhere; FuzzReadersAgree checks it).
 
-// archName returns lipo's name of a CPU type and subtype.
+// archName returns lipo's name of a CPU type and subtype: exe's name of it, but arm64
+// for every arm64 subtype other than arm64e, and cputypeN_subtypeM for a CPU type
+// without a name.
 func archName(cpu, sub uint32) string {
-	switch cpu {
-	case cpuTypeARM:
-		switch sub & cpuSubMask {
-		case 9:
-			return "armv7"
-		case 11:
-			return "armv7s"
-		case 12:
-			return "armv7k"
-		}
-		return "arm"
+	_, name := exe.MachOCPU(cpu, sub)
+	switch {
+	case name == "arm64v8":
+		return "arm64"
+	case strings.HasPrefix(name, "cputype("):
+		return fmt.Sprintf("cputype%d_subtype%d", cpu, sub&^arch.MachOCapabilityMask)
 	}
-	if _, name := exe.MachOCPU(cpu, sub); name != "" && name != "arm64v8" {
-		if len(name) > 8 && name[:8] == "cputype(" {
-			return fmt.Sprintf("cputype%d_subtype%d", cpu, sub&cpuSubMask)
-		}
-		return name
-	}
-	return "arm64"
+	return name
 }
 
-// goArch returns the GOARCH of a CPU type, or "".
+// goArch returns the GOARCH of a Mach-O CPU type, or "" when Go has none.
 func goArch(cpu uint32) string {
-	arch, _ := exe.MachOCPU(cpu, 0)
-	switch arch {
-	case "unknown", "ppc":
-		return ""
-	}
-	return arch
+	a, _ := arch.ByMachO(macho.Cpu(cpu))
+	return a.GOARCH
 }
 
 // sliceInfo describes a Mach-O slice that exe read.

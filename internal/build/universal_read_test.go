@@ -3,6 +3,7 @@ package build
 import (
 	"bytes"
 	"context"
+	"debug/macho"
 	"encoding/binary"
 	"strings"
 	"testing"
@@ -48,14 +49,14 @@ func TestJavaClassIsNotUniversal(t *testing.T) {
 // universal, thin Mach-O or neither, and on every slice's CPU type, subtype, offset,
 // size and whether it can be read.
 func FuzzReadersAgree(f *testing.F) {
-	h := &Universal{Fat: true, Slices: []SliceInfo{{CPU: cpuTypeA64, Offset: 16384, Size: 32, Align: 14}}}
+	h := &Universal{Fat: true, Slices: []SliceInfo{{CPU: uint32(macho.CpuArm64), Offset: 16384, Size: 32, Align: 14}}}
 	f.Add(fatHeader(h))
 	h.Fat64 = true
 	f.Add(fatHeader(h))
 	thin := []byte("\xcf\xfa\xed\xfe\x0c\x00\x00\x01\x00\x00\x00\x00\x02\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00")
 	f.Add(thin)
 	f.Add(javaClass[:64])
-	withThin := fatHeader(&Universal{Fat: true, Slices: []SliceInfo{{CPU: cpuTypeA64, Offset: 4096, Size: int64(len(thin)), Align: 12}}})
+	withThin := fatHeader(&Universal{Fat: true, Slices: []SliceInfo{{CPU: uint32(macho.CpuArm64), Offset: 4096, Size: int64(len(thin)), Align: 12}}})
 	withThin = append(withThin, make([]byte, 4096-len(withThin))...)
 	f.Add(append(withThin, thin...))
 	f.Add(append(withThin, thin[:20]...)) // cut short

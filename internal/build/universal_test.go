@@ -167,7 +167,7 @@ func TestCreateErrors(t *testing.T) {
 }
 
 func FuzzReadUniversal(f *testing.F) {
-	h := &Universal{Fat: true, Slices: []SliceInfo{{CPU: cpuTypeA64, Offset: 16384, Size: 32, Align: 14}}}
+	h := &Universal{Fat: true, Slices: []SliceInfo{{CPU: uint32(macho.CpuArm64), Offset: 16384, Size: 32, Align: 14}}}
 	f.Add(fatHeader(h))
 	h.Fat64 = true
 	f.Add(fatHeader(h))

@@ -3,6 +3,7 @@ package build
 import (
 	"bytes"
 	"context"
+	"debug/macho"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -39,7 +40,7 @@ func tinyMachO(t *testing.T, dir string, cpu, sub uint32) string {
 func distinctInputs(t *testing.T, dir string, n int) []string {
 	var ins []string
 	for i := range n {
-		ins = append(ins, tinyMachO(t, dir, cpuTypeAMD, uint32(3+i)))
+		ins = append(ins, tinyMachO(t, dir, uint32(macho.CpuAmd64), uint32(3+i)))
 	}
 	return ins
 }
@@ -84,8 +85,8 @@ func TestWritersRefuseNonRegularAndInputs(t *testing.T) {
 		t.Skip("no devices, named pipes or unprivileged links on Windows")
 	}
 	dir := t.TempDir()
-	a := tinyMachO(t, dir, cpuTypeAMD, 3)
-	b := tinyMachO(t, dir, cpuTypeA64, 0)
+	a := tinyMachO(t, dir, uint32(macho.CpuAmd64), 3)
+	b := tinyMachO(t, dir, uint32(macho.CpuArm64), 0)
 	orig, _ := os.ReadFile(a)
 	fat := filepath.Join(dir, "fat")
 	if _, err := CreateUniversal(fat, []string{a, b}, CreateOptions{}); err != nil {
@@ -147,7 +148,7 @@ func TestUniversalInputsNeverBlock(t *testing.T) {
 	if err := mkfifo(fifo); err != nil {
 		t.Fatal(err)
 	}
-	a := tinyMachO(t, dir, cpuTypeAMD, 3)
+	a := tinyMachO(t, dir, uint32(macho.CpuAmd64), 3)
 	for name, f := range map[string]func() error{
 		"info": func() error { _, err := ReadUniversal(fifo); return err },
 		"create": func() error {

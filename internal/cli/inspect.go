@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/gonative/gonative/internal/arch"
 	"github.com/gonative/gonative/internal/exe"
 	"github.com/gonative/gonative/internal/host"
 	"github.com/gonative/gonative/internal/inspect"
@@ -317,14 +318,11 @@ func formatName(f *exe.File) string {
 
 // machoCPU is the Mach-O name of an architecture's common subtype; others (arm64e,
 // x86_64h) are worth showing in the one-line summary.
-func machoCPU(arch string) string {
-	switch arch {
-	case "amd64":
-		return "x86_64"
-	case "386":
-		return "i386"
+func machoCPU(goarch string) string {
+	if a, _ := arch.ByGOARCH(goarch); a.MachOName != "" {
+		return a.MachOName
 	}
-	return arch
+	return goarch
 }
 
 func sliceSummary(format exe.Format, s *exe.Slice) string {
@@ -460,19 +458,10 @@ func orUnknown(s string) string {
 	return s
 }
 
-// levelSetting is the Go setting that sets the CPU level of arch.
-func levelSetting(arch string) string {
-	switch arch {
-	case "amd64":
-		return "GOAMD64"
-	case "arm64":
-		return "GOARM64"
-	case "arm":
-		return "GOARM"
-	case "386":
-		return "GO386"
-	}
-	return ""
+// levelSetting is the Go setting that sets the CPU level of goarch.
+func levelSetting(goarch string) string {
+	a, _ := arch.ByGOARCH(goarch)
+	return a.Level
 }
 
 // goVersionText is the Go version, or "version unknown (why)".

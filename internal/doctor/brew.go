@@ -8,12 +8,13 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/gonative/gonative/internal/arch"
 	"github.com/gonative/gonative/internal/finding"
 )
 
 const (
-	brewARM   = "/opt/homebrew" // Apple Silicon Homebrew's prefix
-	brewIntel = "/usr/local"    // Intel Homebrew's prefix, also Rosetta's on Apple Silicon
+	brewARM   = arch.HomebrewAppleSilicon // Apple Silicon Homebrew's prefix
+	brewIntel = arch.HomebrewIntel        // Intel Homebrew's prefix, also Rosetta's on Apple Silicon
 	linkBrew  = "https://docs.brew.sh/Installation"
 )
 

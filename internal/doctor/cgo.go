@@ -10,9 +10,9 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/gonative/gonative/internal/arch"
 	"github.com/gonative/gonative/internal/exe"
 	"github.com/gonative/gonative/internal/finding"
-	"github.com/gonative/gonative/internal/host"
 )
 
 func cgoChecks() []Check {
@@ -31,7 +31,8 @@ func cgoOff(ctx context.Context, s *Session) bool { return s.Setting(ctx, "CGO_E
 // arm64-apple-darwin23.5.0) to a GOARCH.
 func tripleArch(triple string) string {
 	first, _, _ := strings.Cut(strings.TrimSpace(triple), "-")
-	return host.UnameArch(first)
+	a, _ := arch.ByUname(first)
+	return a.GOARCH
 }
 
 func checkCgoCC(ctx context.Context, s *Session) []Finding {
@@ -69,20 +70,16 @@ func checkCgoCC(ctx context.Context, s *Session) []Finding {
 		Title:    fmt.Sprintf("the C compiler %s targets %s but GOARCH=%s: cgo builds fail to link", cc, triple, goarch),
 		Evidence: ev,
 		Fix: &Fix{Needs: finding.NeedsPerson, Text: "Point CC at a cross compiler for the target, or build with CGO_ENABLED=0.",
-			Commands: []string{fmt.Sprintf("CC=%s-linux-gnu-gcc GOARCH=%s go build", gnuArch(goarch), goarch)}},
+			Commands: []string{fmt.Sprintf("CC=%s GOARCH=%s go build", crossCC(goarch), goarch)}},
 		Links: []string{"https://pkg.go.dev/cmd/cgo"}}}
 }
 
-func gnuArch(goarch string) string {
-	switch goarch {
-	case "amd64":
-		return "x86_64"
-	case "arm64":
-		return "aarch64"
-	case "386":
-		return "i686"
+// crossCC is Debian's cross C compiler for a Linux GOARCH (TRIPLET-gcc).
+func crossCC(goarch string) string {
+	if a, _ := arch.ByGOARCH(goarch); a.Triplet() != "" {
+		return a.Triplet() + "-gcc"
 	}
-	return goarch
+	return goarch + "-linux-gnu-gcc"
 }
 
 func checkCgoXcode(ctx context.Context, s *Session) []Finding {

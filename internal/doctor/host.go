@@ -6,8 +6,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gonative/gonative/internal/arch"
 	"github.com/gonative/gonative/internal/finding"
-	"github.com/gonative/gonative/internal/host"
 )
 
 // Links shared by several checks.
@@ -92,7 +92,8 @@ func checkHostTerminal(ctx context.Context, s *Session) []Finding {
 		return []Finding{{Severity: Info, Title: "could not run uname -m", Evidence: []string{err.Error()}}}
 	}
 	machine := strings.TrimSpace(string(out))
-	child := host.UnameArch(machine)
+	childArch, _ := arch.ByUname(machine)
+	child := childArch.GOARCH
 	if child == "" || child == hw {
 		return []Finding{{Severity: Info, Title: fmt.Sprintf("child processes run as %s", machine)}}
 	}

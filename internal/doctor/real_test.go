@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gonative/gonative/internal/host"
+	"github.com/gonative/gonative/internal/arch"
 )
 
 // TestRealMachine runs every check on the machine the test runs on and compares the
@@ -33,7 +33,8 @@ func TestRealMachine(t *testing.T) {
 	if runtime.GOOS == "linux" {
 		b, err := os.ReadFile("/proc/sys/kernel/arch")
 		if err == nil {
-			kernel := host.UnameArch(strings.TrimSpace(string(b)))
+			kernelArch, _ := arch.ByUname(string(b))
+			kernel := kernelArch.GOARCH
 			arch := byID["host.arch"]
 			if len(arch) != 1 {
 				t.Fatalf("host.arch findings: %v", arch)

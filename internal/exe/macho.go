@@ -2,6 +2,7 @@ package exe
 
 import (
 	"bytes"
+	"debug/macho"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -44,15 +45,16 @@ const (
 	lcReexportDylib     = 0x8000001f
 	lcLoadUpwardDylib   = 0x80000023
 
-	cpuArch64     = 0x01000000
+	// CPU types: debug/macho's, and arm64_32 (CPU_ARCH_ABI64_32), which it lacks.
+	// internal/arch's table holds them too; its tests check that exe agrees.
 	cpuArch64_32  = 0x02000000
-	cpuTypeX86    = 7
-	cpuTypeX86_64 = cpuTypeX86 | cpuArch64
-	cpuTypeARM    = 12
-	cpuTypeARM64  = cpuTypeARM | cpuArch64
+	cpuTypeX86    = uint32(macho.Cpu386)
+	cpuTypeX86_64 = uint32(macho.CpuAmd64)
+	cpuTypeARM    = uint32(macho.CpuArm)
+	cpuTypeARM64  = uint32(macho.CpuArm64)
 	cpuARM64_32   = cpuTypeARM | cpuArch64_32
-	cpuTypePPC    = 18
-	cpuTypePPC64  = cpuTypePPC | cpuArch64
+	cpuTypePPC    = uint32(macho.CpuPpc)
+	cpuTypePPC64  = uint32(macho.CpuPpc64)
 
 	// cpuSubtypeMask selects the capability bits of a CPU subtype (arm64e's
 	// pointer-authentication ABI version lives there); the rest is the subtype.

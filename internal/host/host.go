@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/gonative/gonative/internal/arch"
 )
 
 // Host describes a machine that executables are judged against.
@@ -172,8 +174,8 @@ func darwinFeatures(p Probe, arch string) []string {
 func detectLinux(p Probe, h *Host) {
 	if release, machine, err := p.Uname(); err == nil {
 		h.OSVersion = release
-		if a := UnameArch(machine); a != "" {
-			h.Arch = a
+		if a, ok := arch.ByUname(machine); ok {
+			h.Arch = a.GOARCH
 		}
 	}
 	// qemu-user answers uname(2) with the emulated machine. The kernel's
@@ -181,8 +183,8 @@ func detectLinux(p Probe, h *Host) {
 	// emulated, so it tells the hardware (seen here: x86_64 from a linux/arm64 process
 	// under qemu-aarch64). Older kernels fall back to uname.
 	if b, err := p.ReadFile("/proc/sys/kernel/arch"); err == nil {
-		if a := UnameArch(string(b)); a != "" {
-			h.Arch = a
+		if a, ok := arch.ByUname(string(b)); ok {
+			h.Arch = a.GOARCH
 		}
 	}
 	h.Binfmt = readBinfmt(p)
@@ -205,55 +207,6 @@ func cpuinfoFeatures(cpuinfo string) []string {
 		}
 	}
 	return nil
-}
-
-// QEMUArch is qemu's name of a GOARCH: the suffix of qemu-user's binary
-// (qemu-aarch64-static), its binfmt handler (qemu-aarch64) and the directory of
-// /etc/qemu-binfmt; "" for an architecture qemu-user does not emulate. UnameArch
-// reads such names back.
-func QEMUArch(goarch string) string {
-	switch goarch {
-	case "arm64":
-		return "aarch64"
-	case "amd64":
-		return "x86_64"
-	case "386":
-		return "i386"
-	case "loong64":
-		return "loongarch64"
-	case "arm", "riscv64", "ppc64le", "s390x", "ppc64", "mips", "mipsle", "mips64", "mips64le":
-		return goarch
-	}
-	return ""
-}
-
-// UnameArch maps a `uname -m` machine name to a GOARCH name ("" when unknown).
-func UnameArch(machine string) string {
-	switch strings.TrimSpace(machine) {
-	case "x86_64", "amd64":
-		return "amd64"
-	case "aarch64", "arm64", "aarch64_be":
-		return "arm64"
-	case "i386", "i486", "i586", "i686", "x86":
-		return "386"
-	case "armv5l", "armv6l", "armv7l", "armv7", "armv8l", "arm":
-		return "arm"
-	case "riscv64":
-		return "riscv64"
-	case "ppc64le":
-		return "ppc64le"
-	case "ppc64":
-		return "ppc64"
-	case "s390x":
-		return "s390x"
-	case "loongarch64":
-		return "loong64"
-	case "mips64":
-		return "mips64"
-	case "mips":
-		return "mips"
-	}
-	return ""
 }
 
 // Parse reads a host description as given to --host: "OS/ARCH" followed by optional

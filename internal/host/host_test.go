@@ -217,14 +217,6 @@ func TestDetectCanceled(t *testing.T) {
 	}
 }
 
-func TestUnameArch(t *testing.T) {
-	for in, want := range map[string]string{"x86_64": "amd64", "aarch64": "arm64", "arm64": "arm64", "armv7l": "arm", "i686": "386", "riscv64": "riscv64", "loongarch64": "loong64", "vax": ""} {
-		if got := UnameArch(in); got != want {
-			t.Errorf("UnameArch(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 // FuzzParseBinfmt checks that no handler text panics the parser and that a parsed
 // handler always names an architecture.
 func FuzzParseBinfmt(f *testing.F) {

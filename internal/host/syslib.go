@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gonative/gonative/internal/arch"
 	"github.com/gonative/gonative/internal/exe"
 )
 
@@ -43,32 +44,19 @@ func (l *Libraries) Preload() {
 	}
 }
 
-// libTriplets are the Debian multiarch directory names of a GOARCH's libraries.
-var libTriplets = map[string][]string{
-	"amd64":   {"x86_64-linux-gnu"},
-	"arm64":   {"aarch64-linux-gnu"},
-	"386":     {"i386-linux-gnu"},
-	"arm":     {"arm-linux-gnueabihf", "arm-linux-gnueabi"},
-	"riscv64": {"riscv64-linux-gnu"},
-	"ppc64le": {"powerpc64le-linux-gnu"},
-	"s390x":   {"s390x-linux-gnu"},
-	"loong64": {"loongarch64-linux-gnu"},
-}
-
 // LibDirs lists the standard directories the dynamic loader searches for a GOARCH's
-// libraries on a Debian-style system: the multiarch ones, then /lib and /usr/lib, then
-// the 64- or 32-bit ones. Container images are laid out the same way.
-func LibDirs(arch string) []string {
+// libraries on a Debian-style system: the multiarch ones (of each Debian port of the
+// GOARCH), then /lib and /usr/lib, then the 64- or 32-bit ones. Container images are
+// laid out the same way.
+func LibDirs(goarch string) []string {
+	a, _ := arch.ByGOARCH(goarch)
 	var dirs []string
-	for _, t := range libTriplets[arch] {
-		dirs = append(dirs, "/lib/"+t, "/usr/lib/"+t)
+	for _, d := range a.Debian {
+		dirs = append(dirs, "/lib/"+d.Multiarch, "/usr/lib/"+d.Multiarch)
 	}
 	dirs = append(dirs, "/lib", "/usr/lib")
-	switch arch {
-	case "amd64", "arm64", "ppc64le", "s390x", "riscv64", "loong64":
-		dirs = append(dirs, "/lib64", "/usr/lib64")
-	case "386", "arm":
-		dirs = append(dirs, "/lib32", "/usr/lib32")
+	if a.WordLibDir != "" {
+		dirs = append(dirs, "/"+a.WordLibDir, "/usr/"+a.WordLibDir)
 	}
 	return dirs
 }

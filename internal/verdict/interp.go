@@ -5,6 +5,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/gonative/gonative/internal/arch"
 	"github.com/gonative/gonative/internal/exe"
 	"github.com/gonative/gonative/internal/host"
 )
@@ -30,7 +31,8 @@ func interpreterDirs(s *exe.Slice, h host.Host, b *host.Binfmt) []string {
 	if h.QEMULDPrefix != "" {
 		return []string{strings.TrimRight(h.QEMULDPrefix, "/"), ""}
 	}
-	return []string{"/etc/qemu-binfmt/" + host.QEMUArch(s.Arch), ""}
+	a, _ := arch.ByGOARCH(s.Arch)
+	return []string{"/etc/qemu-binfmt/" + a.QEMU, ""}
 }
 
 // isQEMU reports whether the handler b is qemu-user (qemu-aarch64-static, or Debian's
@@ -104,55 +106,42 @@ func interpreterNote(s *exe.Slice, h host.Host, b *host.Binfmt) string {
 	return n
 }
 
-// debianLibc names the Debian architecture, the cross package and the prefix it
-// installs for the C library of a GOARCH (Debian's multiarch triplets).
-var debianLibc = map[string]struct{ arch, triplet string }{
-	"arm64":   {"arm64", "aarch64-linux-gnu"},
-	"amd64":   {"amd64", "x86_64-linux-gnu"},
-	"386":     {"i386", "i686-linux-gnu"},
-	"riscv64": {"riscv64", "riscv64-linux-gnu"},
-	"ppc64le": {"ppc64el", "powerpc64le-linux-gnu"},
-	"s390x":   {"s390x", "s390x-linux-gnu"},
-	"loong64": {"loong64", "loongarch64-linux-gnu"},
+// debianPort returns the Debian port whose C library provides the interpreter interp
+// of a program of goarch. Of arm's two ports, armhf has the hard-float loaders
+// (ld-linux-armhf.so.3, ld-musl-armhf.so.1) and armel, the last, the soft-float ones
+// (ld-linux.so.3).
+func debianPort(goarch, interp string) (arch.DebianPort, bool) {
+	a, _ := arch.ByGOARCH(goarch)
+	if len(a.Debian) == 0 {
+		return arch.DebianPort{}, false
+	}
+	for _, d := range a.Debian[:len(a.Debian)-1] {
+		if strings.Contains(path.Base(interp), d.Name) {
+			return d, true
+		}
+	}
+	return a.Debian[len(a.Debian)-1], true
 }
 
 // interpreterFix says what to install so the interpreter is found: the Debian
 // multiarch C library, or the cross one and QEMU_LD_PREFIX.
 func interpreterFix(s *exe.Slice, interp string, qemu bool) string {
 	base := path.Base(interp)
-	d, ok := debianLibc[s.Arch]
-	if s.Arch == "arm" {
-		// ld-linux-armhf.so.3 is hard-float, ld-linux.so.3 soft-float.
-		d, ok = struct{ arch, triplet string }{"armel", "arm-linux-gnueabi"}, true
-		if strings.Contains(base, "armhf") {
-			d = struct{ arch, triplet string }{"armhf", "arm-linux-gnueabihf"}
-		}
-	}
+	port, ok := debianPort(s.Arch, interp)
 	if !ok {
 		return ""
 	}
 	if strings.HasPrefix(base, "ld-musl-") {
-		return fmt.Sprintf("install musl:%s (dpkg --add-architecture %s && apt-get install musl:%s)", d.arch, d.arch, d.arch)
+		return fmt.Sprintf("install musl:%s (dpkg --add-architecture %s && apt-get install musl:%s)", port.Name, port.Name, port.Name)
 	}
 	if !strings.HasPrefix(base, "ld-linux") && !strings.HasPrefix(base, "ld64.so") {
 		return ""
 	}
-	fix := fmt.Sprintf("install libc6:%s (dpkg --add-architecture %s && apt-get update && apt-get install libc6:%s)", d.arch, d.arch, d.arch)
+	fix := fmt.Sprintf("install libc6:%s (dpkg --add-architecture %s && apt-get update && apt-get install libc6:%s)", port.Name, port.Name, port.Name)
 	if qemu {
-		fix += fmt.Sprintf(", or install libc6-%s-cross and set QEMU_LD_PREFIX=/usr/%s", d.arch, d.triplet)
+		fix += fmt.Sprintf(", or install libc6-%s-cross and set QEMU_LD_PREFIX=/usr/%s", port.Name, port.GNUType)
 	}
 	return fix
-}
-
-// glibcLoaders are glibc's dynamic loaders per architecture, as Debian installs them
-// (the paths its toolchains write into PT_INTERP).
-var glibcLoaders = map[string]string{
-	"386":     "/lib/ld-linux.so.2",
-	"amd64":   "/lib64/ld-linux-x86-64.so.2",
-	"arm64":   "/lib/ld-linux-aarch64.so.1",
-	"riscv64": "/lib/ld-linux-riscv64-lp64d.so.1",
-	"ppc64le": "/lib64/ld64.so.2",
-	"s390x":   "/lib/ld64.so.1",
 }
 
 // glibcLoader returns the loader of the process a glibc-linked Linux library loads
@@ -170,5 +159,6 @@ func glibcLoader(s *exe.Slice) string {
 	if !glibc {
 		return ""
 	}
-	return glibcLoaders[s.Arch]
+	a, _ := arch.ByGOARCH(s.Arch)
+	return a.GlibcLoader
 }
