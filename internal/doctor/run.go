@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gonative/gonative/internal/finding"
 	"github.com/gonative/gonative/internal/host"
 )
 
@@ -55,15 +56,7 @@ type Report struct {
 }
 
 // Worst returns the most severe finding's severity (OK when there is none).
-func (r Report) Worst() Severity {
-	w := OK
-	for _, f := range r.Findings {
-		if f.Severity.Worse(w) {
-			w = f.Severity
-		}
-	}
-	return w
-}
+func (r Report) Worst() Severity { return finding.Worst(r.Findings) }
 
 // Run runs checks against m concurrently, each bounded by opts.Timeout, and returns
 // the report with checks and findings in registry order. A check that panics or times
