@@ -76,6 +76,21 @@ type Check struct {
 	Run func(ctx context.Context, s *Session) []Finding
 }
 
+// CheckInfo is what --list-checks says about a check (its JSON is that list's).
+type CheckInfo struct {
+	ID    string `json:"id"`
+	Area  Area   `json:"area"`
+	Title string `json:"title"`
+	OS    string `json:"os,omitempty"`
+	// FixNeeds: what some fixes of the check need beyond a shell here.
+	FixNeeds []finding.Needs `json:"fix_needs,omitempty"`
+}
+
+// Info describes c for a list of checks.
+func (c Check) Info() CheckInfo {
+	return CheckInfo{ID: c.ID, Area: c.Area, Title: c.Title, OS: c.OS, FixNeeds: c.FixNeeds}
+}
+
 // Registry is an ordered set of checks. Default returns the built-in ones; other
 // packages (netcheck) add theirs with Add.
 type Registry struct {

@@ -55,6 +55,17 @@ type Report struct {
 	Duration      float64       `json:"duration_ms"`
 }
 
+// AreaOf returns the area that groups f in the report: its check's ("" when no check
+// of the report has f's Check).
+func (r Report) AreaOf(f Finding) Area {
+	for _, c := range r.Checks {
+		if c.ID == f.Check {
+			return c.Area
+		}
+	}
+	return ""
+}
+
 // Worst returns the most severe finding's severity (OK when there is none).
 func (r Report) Worst() Severity { return finding.Worst(r.Findings) }
 
