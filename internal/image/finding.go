@@ -1,6 +1,7 @@
 package image
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 
@@ -68,7 +69,15 @@ func (fs Findings) MarshalJSON() ([]byte, error) {
 			out[i].Fix = f.Fix.Text
 		}
 	}
-	return json.Marshal(out)
+	// Unescaped: the caller's encoder escapes <, > and & when it is set to (compacting
+	// what a Marshaler returns), and leaves them as they are when it is not.
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(out); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
 // UnmarshalJSON reads image's JSON shape; an unknown severity is an error.

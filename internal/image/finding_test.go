@@ -37,8 +37,13 @@ func TestFindingsJSON(t *testing.T) {
 			t.Errorf("%s: %s, %v; want %s", tt.name, got, err, tt.want)
 		}
 	}
+	// The CLI's encoder does not escape HTML: "->" stays "->", as it did.
+	b, err := encode(PlatformReport{Findings: Findings{{ID: "unsafe-path", Severity: Warning, Title: "hard link /a -> /etc/passwd & <x>"}}}, false)
+	if err != nil || !bytes.Contains(b, []byte(`"message": "hard link /a -> /etc/passwd & <x>"`)) {
+		t.Errorf("unescaped report: %s (%v)", b, err)
+	}
 	// omitempty leaves out an empty list, as it did for the []Finding field.
-	b, _ := json.Marshal(PlatformReport{})
+	b, _ = json.Marshal(PlatformReport{})
 	if bytes.Contains(b, []byte(`"findings"`)) {
 		t.Errorf("an empty report has findings: %s", b)
 	}
@@ -48,12 +53,24 @@ func TestFindingsJSON(t *testing.T) {
 	}
 }
 
+// encode is json.Encoder's output for v, indented as the CLI writes it, with or
+// without HTML escaping.
+func encode(v any, escapeHTML bool) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(escapeHTML)
+	err := enc.Encode(v)
+	return b.Bytes(), err
+}
+
 // FuzzFindingsJSON: whatever schema 1 wrote reads back into Findings, keeping its
 // facts (a problem is finding.Error), and is written again byte for byte as schema 1
 // writes what it read.
 func FuzzFindingsJSON(f *testing.F) {
 	f.Add("problem", "glibc-too-old", "/app", "needs glibc 2.39", "rebuild with --base X")
 	f.Add("warning", "unsafe-path", "", "names \"../x\"\n", "")
+	f.Add("warning", "unsafe-path", "/a&b", "hard link /shadow -> ../../../etc/shadow <x>", "--base a&b")
 	f.Add("info", "", "", "", "")
 	f.Fuzz(func(t *testing.T, sev, code, path, msg, fix string) {
 		old, err := json.Marshal([]schema1Finding{{sev, code, path, msg, fix}})
@@ -75,10 +92,12 @@ func FuzzFindingsJSON(f *testing.F) {
 		if len(fs) != 1 || fs[0].ID != w.Code || fs[0].Path != w.Path || fs[0].Title != w.Message || (fs[0].Severity == Problem) != (w.Severity == "problem") || (fs[0].Fix != nil) != (w.Fix != "") {
 			t.Fatalf("%s read as %+v", old, fs)
 		}
-		again, err := json.Marshal(fs)
-		want, _ := json.Marshal(ws)
-		if err != nil || !bytes.Equal(again, want) {
-			t.Fatalf("written again as %s (%v), want %s", again, err, want)
+		for _, escape := range []bool{true, false} {
+			again, err := encode(fs, escape)
+			want, _ := encode(ws, escape)
+			if err != nil || !bytes.Equal(again, want) {
+				t.Fatalf("written again (HTML escaped: %v) as %s (%v), want %s", escape, again, err, want)
+			}
 		}
 	})
 }
