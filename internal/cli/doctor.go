@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -14,8 +13,13 @@ import (
 	"github.com/spf13/cobra"
 )
 
+// doctorOptions are doctor's flags.
+type doctorOptions struct {
+	verbose, asJSON, list, online bool
+}
+
 func newDoctorCmd() *cobra.Command {
-	var verbose, asJSON, list, online bool
+	o := &doctorOptions{}
 	cmd := &cobra.Command{
 		Use:   "doctor [CHECK-ID...]",
 		Short: "Diagnose this machine's Go setup: native or translated, every go on PATH, settings, cgo, Homebrew, tools",
@@ -32,39 +36,43 @@ network is used, unless --online adds netcheck's probes (proxy, checksum databas
 
 Exit status: 0 no error found (warnings may be printed), 3 an error-severity finding,
 1 the doctor itself failed.`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			reg := doctor.Default()
-			out := cmd.OutOrStdout()
-			if list {
-				return listChecks(out, reg, asJSON)
-			}
-			checks, err := reg.Select(args...)
-			if err != nil {
-				return &ExitError{Code: ExitFailed, Err: err}
-			}
-			m, err := doctorMachine()
-			if err != nil {
-				return &ExitError{Code: ExitFailed, Err: err}
-			}
-			r := doctor.Run(cmd.Context(), m, checks, doctor.Options{Network: online})
-			if asJSON {
-				if err := writeJSON(out, r); err != nil {
-					return &ExitError{Code: ExitFailed, Err: err}
-				}
-			} else {
-				renderReport(out, paletteFor(out), r, verbose || len(args) > 0)
-			}
-			if r.Worst() == doctor.Error {
-				return problems()
-			}
-			return nil
-		},
+		RunE: func(cmd *cobra.Command, args []string) error { return runDoctor(cmd, args, o) },
 	}
-	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "show every finding with its evidence, fix and links")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON (with schema_version)")
-	cmd.Flags().BoolVar(&list, "list-checks", false, "list the checks and exit")
-	cmd.Flags().BoolVar(&online, "online", false, "also run the network checks (gonative netcheck's probes)")
+	cmd.Flags().BoolVarP(&o.verbose, "verbose", "v", false, "show every finding with its evidence, fix and links")
+	cmd.Flags().BoolVar(&o.asJSON, "json", false, "print the report as JSON (with schema_version)")
+	cmd.Flags().BoolVar(&o.list, "list-checks", false, "list the checks and exit")
+	cmd.Flags().BoolVar(&o.online, "online", false, "also run the network checks (gonative netcheck's probes)")
 	return cmd
+}
+
+// runDoctor runs the checks args name (all without args) and prints the report, or
+// lists the checks.
+func runDoctor(cmd *cobra.Command, args []string, o *doctorOptions) error {
+	reg := doctor.Default()
+	out := cmd.OutOrStdout()
+	if o.list {
+		return listChecks(out, reg, o.asJSON)
+	}
+	checks, err := reg.Select(args...)
+	if err != nil {
+		return &ExitError{Code: ExitFailed, Err: err}
+	}
+	m, err := doctorMachine()
+	if err != nil {
+		return &ExitError{Code: ExitFailed, Err: err}
+	}
+	r := doctor.Run(cmd.Context(), m, checks, doctor.Options{Network: o.online})
+	if o.asJSON {
+		if err := writeJSON(out, r); err != nil {
+			return &ExitError{Code: ExitFailed, Err: err}
+		}
+	} else {
+		renderReport(out, paletteFor(out), r, o.verbose || len(args) > 0)
+	}
+	if r.Worst() == doctor.Error {
+		return problems()
+	}
+	return nil
 }
 
 // doctorMachine is this machine, or the fake one $GONATIVE_FAKE_HOST describes (tests).
@@ -78,21 +86,11 @@ func doctorMachine() (doctor.Machine, error) {
 func listChecks(w io.Writer, reg *doctor.Registry, asJSON bool) error {
 	checks := reg.Checks()
 	if asJSON {
-		type item struct {
-			ID    string      `json:"id"`
-			Area  doctor.Area `json:"area"`
-			Title string      `json:"title"`
-			OS    string      `json:"os,omitempty"`
-			// FixNeeds: what some fixes of the check need beyond a shell here.
-			FixNeeds []finding.Needs `json:"fix_needs,omitempty"`
-		}
-		var items []item
+		var infos []doctor.CheckInfo
 		for _, c := range checks {
-			items = append(items, item{c.ID, c.Area, c.Title, c.OS, c.FixNeeds})
+			infos = append(infos, c.Info())
 		}
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(items)
+		return writeJSON(w, infos)
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, c := range checks {
@@ -149,32 +147,8 @@ func renderReport(w io.Writer, pal palette, r doctor.Report, verbose bool) {
 			problemAreas++
 		}
 		for _, f := range r.Findings {
-			if areaOf(r, f.Check) != a.Area {
-				continue
-			}
-			if !verbose && !f.Severity.Worse(doctor.Info) {
-				continue
-			}
-			fmt.Fprintf(w, "    %s %s\n", pal.severity(f.Severity, mark(f.Severity)), Quote(f.Title))
-			if verbose {
-				fmt.Fprintf(w, "      id: %s\n", f.ID)
-				for _, e := range f.Evidence {
-					fmt.Fprintf(w, "      - %s\n", Quote(e))
-				}
-			}
-			if f.Fix != nil {
-				fmt.Fprintf(w, "      fix: %s\n", Quote(f.Fix.Text))
-				for _, c := range f.Fix.Commands {
-					fmt.Fprintf(w, "        $ %s\n", Quote(c))
-				}
-				if note := fixNote(f.Fix, verbose); note != "" {
-					fmt.Fprintf(w, "        (%s)\n", note)
-				}
-			}
-			if verbose {
-				for _, l := range f.Links {
-					fmt.Fprintf(w, "      see %s\n", Quote(l))
-				}
+			if r.AreaOf(f) == a.Area && (verbose || f.Severity.Worse(doctor.Info)) {
+				renderFinding(w, pal, f, verbose, verbose)
 			}
 		}
 	}
@@ -188,6 +162,34 @@ func renderReport(w io.Writer, pal palette, r doctor.Report, verbose bool) {
 		s = ""
 	}
 	fmt.Fprintln(w, pal.warn(fmt.Sprintf("! Doctor found issues in %d area%s.", problemAreas, s)))
+}
+
+// renderFinding prints one finding of doctor's or netcheck's details: its mark and
+// title, with -v its id, its evidence when asked, its fix, and with -v its links.
+func renderFinding(w io.Writer, pal palette, f finding.Finding, verbose, evidence bool) {
+	fmt.Fprintf(w, "    %s %s\n", pal.severity(f.Severity, mark(f.Severity)), Quote(f.Title))
+	if verbose {
+		fmt.Fprintf(w, "      id: %s\n", f.ID)
+	}
+	if evidence {
+		for _, e := range f.Evidence {
+			fmt.Fprintf(w, "      - %s\n", Quote(e))
+		}
+	}
+	if f.Fix != nil {
+		fmt.Fprintf(w, "      fix: %s\n", Quote(f.Fix.Text))
+		for _, c := range f.Fix.Commands {
+			fmt.Fprintf(w, "        $ %s\n", Quote(c))
+		}
+		if note := fixNote(f.Fix, verbose); note != "" {
+			fmt.Fprintf(w, "        (%s)\n", note)
+		}
+	}
+	if verbose {
+		for _, l := range f.Links {
+			fmt.Fprintf(w, "      see %s\n", Quote(l))
+		}
+	}
 }
 
 // needsList joins what fixes need ("macos, root").
@@ -213,13 +215,4 @@ func fixNote(f *finding.Fix, verbose bool) string {
 		parts = append(parts, "needs: "+string(f.Needs))
 	}
 	return strings.Join(parts, "; ")
-}
-
-func areaOf(r doctor.Report, check string) doctor.Area {
-	for _, c := range r.Checks {
-		if c.ID == check {
-			return c.Area
-		}
-	}
-	return ""
 }

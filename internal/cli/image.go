@@ -265,9 +265,9 @@ func renderImageBuilt(w io.Writer, b *image.Built, wr *image.Written) {
 		}
 		fmt.Fprintf(w, "%-4s %-14s %s %s %s\n", status, Quote(p.Platform), dig, Quote(p.Binary), Quote(strings.Join(facts, ", ")))
 		for _, f := range p.Findings {
-			fmt.Fprintf(w, "     %s: %s\n", f.Severity, Quote(f.Message))
-			if f.Fix != "" {
-				fmt.Fprintf(w, "     fix: %s\n", Quote(f.Fix))
+			fmt.Fprintf(w, "     %s: %s\n", image.SeverityWord(f.Severity), Quote(f.Title))
+			if f.Fix != nil {
+				fmt.Fprintf(w, "     fix: %s\n", Quote(f.Fix.Text))
 			}
 		}
 	}
@@ -446,7 +446,7 @@ func writeImagePlatform(w io.Writer, r *image.PlatformReport, fl inspectFlags) e
 		fmt.Fprintf(w, "%s: ERROR: %s\n", prefix, Quote(r.Error))
 	}
 	for _, f := range r.Findings {
-		fmt.Fprintf(w, "%s: %s %s: %s\n", prefix, strings.ToUpper(f.Severity), Quote(f.Code), Quote(f.Message))
+		fmt.Fprintf(w, "%s: %s %s: %s\n", prefix, strings.ToUpper(image.SeverityWord(f.Severity)), Quote(f.ID), Quote(f.Title))
 	}
 	for _, u := range r.Unmet {
 		fmt.Fprintf(w, "%s: UNMET: %s\n", prefix, Quote(u))

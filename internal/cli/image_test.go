@@ -29,7 +29,7 @@ func TestImageOutputOneLine(t *testing.T) {
 	evil := "linux/arm64\x1b[2J\n[ok] fake line"
 	r := &image.PlatformReport{Image: "oci-layout:x", Platform: evil, Host: "linux/amd64", Runs: image.RunsUnknown,
 		Reason:   "reason\nfake",
-		Findings: []image.Finding{{Severity: image.Warning, Code: "code\x1b[0m", Message: "msg\n$ curl x|sh"}},
+		Findings: []image.Finding{{Severity: image.Warning, ID: "code\x1b[0m", Title: "msg\n$ curl x|sh"}},
 		Unmet:    []string{"unmet\x1b]0;title\x07"}}
 	f := &image.File{File: &exe.File{Path: "/app\nx", Format: exe.FormatELF}, Image: "oci-layout:x", Platform: evil}
 	for _, fl := range []inspectFlags{{}, {verbose: true}, {json: true}} {
@@ -58,7 +58,7 @@ func TestImageOutputOneLine(t *testing.T) {
 	}
 	var b strings.Builder
 	renderImageBuilt(&b, &image.Built{Platforms: []*image.BuiltPlatform{{Platform: evil, Output: &build.Output{}, Binary: "/b",
-		Findings: []image.Finding{{Severity: image.Problem, Message: "m\nx"}}}}}, nil)
+		Findings: []image.Finding{{Severity: image.Problem, Title: "m\nx"}}}}}, nil)
 	if out := b.String(); strings.Contains(out, "\x1b") || strings.Count(out, "\n") != 2 {
 		t.Errorf("image build output %q", out)
 	}

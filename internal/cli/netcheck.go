@@ -12,9 +12,14 @@ import (
 	"github.com/spf13/cobra"
 )
 
+// netcheckOptions are netcheck's flags.
+type netcheckOptions struct {
+	verbose, asJSON bool
+	timeout         time.Duration
+}
+
 func newNetcheckCmd() *cobra.Command {
-	var verbose, asJSON bool
-	var timeout time.Duration
+	o := &netcheckOptions{}
 	cmd := &cobra.Command{
 		Use:   "netcheck [MODULE[@VERSION]]",
 		Short: "Diagnose module downloads: GOPROXY path, checksum database, TLS trust (the chain presented, the root missing)",
@@ -35,49 +40,50 @@ TLS verification is never turned off. Nothing is written: go's cached state is r
 
 Exit status: 0 no problem found, 3 a problem found, 1 netcheck itself failed.`,
 		Args: cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			m, err := doctorMachine()
-			if err != nil {
-				return &ExitError{Code: ExitFailed, Err: err}
-			}
-			s := doctor.NewSession(m)
-			opts := doctor.NetcheckOptions(ctx, s)
-			arg := ""
-			if len(args) == 1 {
-				arg = args[0]
-			}
-			opts.Module, opts.Version, err = netcheck.ResolveModule(arg, opts.Env, opts.FS)
-			if err != nil {
-				return &ExitError{Code: ExitFailed, Err: err}
-			}
-			opts.Timeout = timeout
-			r := netcheck.Run(ctx, opts)
-			out := cmd.OutOrStdout()
-			if asJSON {
-				if err := writeJSON(out, r); err != nil {
-					return &ExitError{Code: ExitFailed, Err: err}
-				}
-			} else {
-				renderNetcheck(out, r, verbose)
-			}
-			if r.Worst() == netcheck.Error {
-				return problems()
-			}
-			return nil
-		},
+		RunE: func(cmd *cobra.Command, args []string) error { return runNetcheck(cmd, args, o) },
 	}
-	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "show every finding with its evidence, every request and every chain")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON (with schema_version)")
-	cmd.Flags().DurationVar(&timeout, "timeout", netcheck.DefaultTimeout, "time-out of each request")
+	cmd.Flags().BoolVarP(&o.verbose, "verbose", "v", false, "show every finding with its evidence, every request and every chain")
+	cmd.Flags().BoolVar(&o.asJSON, "json", false, "print the report as JSON (with schema_version)")
+	cmd.Flags().DurationVar(&o.timeout, "timeout", netcheck.DefaultTimeout, "time-out of each request")
 	return cmd
+}
+
+// runNetcheck probes module downloads for the module of args (default: the main
+// module's first requirement) on this machine and prints the report.
+func runNetcheck(cmd *cobra.Command, args []string, o *netcheckOptions) error {
+	ctx := cmd.Context()
+	m, err := doctorMachine()
+	if err != nil {
+		return &ExitError{Code: ExitFailed, Err: err}
+	}
+	opts := doctor.NetcheckOptions(ctx, doctor.NewSession(m))
+	arg := ""
+	if len(args) == 1 {
+		arg = args[0]
+	}
+	opts.Module, opts.Version, err = netcheck.ResolveModule(arg, opts.Env, opts.FS)
+	if err != nil {
+		return &ExitError{Code: ExitFailed, Err: err}
+	}
+	opts.Timeout = o.timeout
+	r := netcheck.Run(ctx, opts)
+	out := cmd.OutOrStdout()
+	if o.asJSON {
+		if err := writeJSON(out, r); err != nil {
+			return &ExitError{Code: ExitFailed, Err: err}
+		}
+	} else {
+		renderNetcheck(out, r, o.verbose)
+	}
+	if r.Worst() == netcheck.Error {
+		return problems()
+	}
+	return nil
 }
 
 // safe is Quote: a hostile server's certificate names and error bodies reach the
 // terminal, masked and on one line.
 func safe(s string) string { return Quote(s) }
-
-func netGlyph(s netcheck.Severity) string { return glyph(doctor.Severity(s)) }
 
 func renderNetcheck(w io.Writer, r netcheck.Report, verbose bool) {
 	target := r.Module + "@" + r.Version
@@ -91,90 +97,19 @@ func renderNetcheck(w io.Writer, r netcheck.Report, verbose bool) {
 	}
 	problems := 0
 	for _, a := range r.Areas {
-		line := fmt.Sprintf("[%s] %s", netGlyph(a.Status), safe(a.Title))
-		if a.Status == netcheck.OK {
-			// The area's verdict ("proxy.ok", "sumdb.ok") sums it up best; else its
-			// first finding.
-			summary := ""
-			for _, f := range r.Findings {
-				if f.Area == a.Area && (summary == "" || strings.HasSuffix(f.ID, ".ok")) {
-					summary = f.Title
-					if strings.HasSuffix(f.ID, ".ok") {
-						break
-					}
-				}
-			}
-			if summary != "" {
-				line += " (" + safe(summary) + ")"
-			}
-		} else {
+		fmt.Fprintln(w, netcheckAreaLine(r, a))
+		if a.Status != netcheck.OK {
 			problems++
 		}
-		fmt.Fprintln(w, line)
 		for _, f := range r.Findings {
-			if f.Area != a.Area || (!verbose && !f.Severity.Worse(netcheck.Info)) {
-				continue
-			}
-			fmt.Fprintf(w, "    %s %s\n", mark(doctor.Severity(f.Severity)), safe(f.Title))
-			if verbose || f.Severity == netcheck.Error {
-				if verbose {
-					fmt.Fprintf(w, "      id: %s\n", f.ID)
-				}
-				for _, e := range f.Evidence {
-					fmt.Fprintf(w, "      - %s\n", safe(e))
-				}
-			}
-			if f.Fix != nil {
-				fmt.Fprintf(w, "      fix: %s\n", safe(f.Fix.Text))
-				for _, c := range f.Fix.Commands {
-					fmt.Fprintf(w, "        $ %s\n", safe(c))
-				}
-				if note := fixNote(f.Fix, verbose); note != "" {
-					fmt.Fprintf(w, "        (%s)\n", note)
-				}
-			}
-			if verbose {
-				for _, l := range f.Links {
-					fmt.Fprintf(w, "      see %s\n", safe(l))
-				}
+			if f.Area == a.Area && (verbose || f.Severity.Worse(netcheck.Info)) {
+				renderFinding(w, palette{}, f, verbose, verbose || f.Severity == netcheck.Error)
 			}
 		}
 	}
 	if verbose {
 		fmt.Fprintln(w)
-		fmt.Fprintln(w, "Requests:")
-		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		for _, rq := range r.Requests {
-			status := fmt.Sprint(rq.Status)
-			if rq.Error != "" && rq.Status == 0 {
-				status = "error"
-			}
-			via := ""
-			if rq.Via != "" {
-				via = "via " + rq.Via
-			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%.0f ms\t%s\n", rq.Step, rq.Method, safe(rq.URL), status, rq.Millis, safe(via))
-		}
-		tw.Flush()
-		for _, ep := range r.Endpoints {
-			state := "verified"
-			if !ep.Verified {
-				state = "NOT verified: " + ep.Error
-			}
-			fmt.Fprintf(w, "TLS %s: %s; root \"%s\" (%s)\n", safe(ep.Host), safe(state), safe(ep.Root), ep.Anchor)
-			for i, c := range ep.Chain {
-				fmt.Fprintf(w, "  %d. %s\n     issuer %s\n     valid %s to %s\n     SHA-256 %s\n", i, safe(c.Subject), safe(c.Issuer),
-					c.NotBefore.Format(time.DateOnly), c.NotAfter.Format(time.DateOnly), c.SHA256)
-			}
-		}
-		fmt.Fprintf(w, "Root store (certificates): %s", r.Roots.Kind)
-		if r.Roots.File != "" {
-			fmt.Fprintf(w, ", %s (%d)", safe(r.Roots.File), r.Roots.FileCerts)
-		}
-		if len(r.Roots.Dirs) > 0 {
-			fmt.Fprintf(w, ", %s (%d)", safe(strings.Join(r.Roots.Dirs, ":")), r.Roots.DirCerts)
-		}
-		fmt.Fprintf(w, "\nTook %.0f ms.\n", r.Millis)
+		renderNetcheckDetails(w, r)
 	}
 	fmt.Fprintln(w)
 	switch problems {
@@ -185,4 +120,65 @@ func renderNetcheck(w io.Writer, r netcheck.Report, verbose bool) {
 	default:
 		fmt.Fprintf(w, "! netcheck found issues in %d areas.\n", problems)
 	}
+}
+
+// netcheckAreaLine is an area's line of the summary: its mark and title, and for an
+// area without problems what sums it up best, its verdict ("proxy.ok", "sumdb.ok"),
+// else its first finding.
+func netcheckAreaLine(r netcheck.Report, a netcheck.AreaResult) string {
+	line := fmt.Sprintf("[%s] %s", glyph(a.Status), safe(a.Title))
+	if a.Status != netcheck.OK {
+		return line
+	}
+	summary := ""
+	for _, f := range r.Findings {
+		if f.Area == a.Area && (summary == "" || strings.HasSuffix(f.ID, ".ok")) {
+			summary = f.Title
+			if strings.HasSuffix(f.ID, ".ok") {
+				break
+			}
+		}
+	}
+	if summary != "" {
+		line += " (" + safe(summary) + ")"
+	}
+	return line
+}
+
+// renderNetcheckDetails prints what -v adds after the areas: every request, every TLS
+// chain presented, the root store and the run's time.
+func renderNetcheckDetails(w io.Writer, r netcheck.Report) {
+	fmt.Fprintln(w, "Requests:")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, rq := range r.Requests {
+		status := fmt.Sprint(rq.Status)
+		if rq.Error != "" && rq.Status == 0 {
+			status = "error"
+		}
+		via := ""
+		if rq.Via != "" {
+			via = "via " + rq.Via
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%.0f ms\t%s\n", rq.Step, rq.Method, safe(rq.URL), status, rq.Millis, safe(via))
+	}
+	tw.Flush()
+	for _, ep := range r.Endpoints {
+		state := "verified"
+		if !ep.Verified {
+			state = "NOT verified: " + ep.Error
+		}
+		fmt.Fprintf(w, "TLS %s: %s; root \"%s\" (%s)\n", safe(ep.Host), safe(state), safe(ep.Root), ep.Anchor)
+		for i, c := range ep.Chain {
+			fmt.Fprintf(w, "  %d. %s\n     issuer %s\n     valid %s to %s\n     SHA-256 %s\n", i, safe(c.Subject), safe(c.Issuer),
+				c.NotBefore.Format(time.DateOnly), c.NotAfter.Format(time.DateOnly), c.SHA256)
+		}
+	}
+	fmt.Fprintf(w, "Root store (certificates): %s", r.Roots.Kind)
+	if r.Roots.File != "" {
+		fmt.Fprintf(w, ", %s (%d)", safe(r.Roots.File), r.Roots.FileCerts)
+	}
+	if len(r.Roots.Dirs) > 0 {
+		fmt.Fprintf(w, ", %s (%d)", safe(strings.Join(r.Roots.Dirs, ":")), r.Roots.DirCerts)
+	}
+	fmt.Fprintf(w, "\nTook %.0f ms.\n", r.Millis)
 }

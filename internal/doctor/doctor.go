@@ -36,60 +36,27 @@ const (
 	Unknown = finding.Unknown
 )
 
-// Area groups checks in the summary.
-type Area string
+// Area groups checks in the summary (internal/finding: one vocabulary with netcheck).
+type Area = finding.Area
 
 // Areas, in report order.
 const (
-	AreaHost     Area = "host"
-	AreaGo       Area = "go"
-	AreaSettings Area = "settings"
-	AreaCgo      Area = "cgo"
-	AreaHomebrew Area = "homebrew"
-	AreaTools    Area = "tools"
-	AreaNetwork  Area = "network"
+	AreaHost     = finding.AreaHost
+	AreaGo       = finding.AreaGo
+	AreaSettings = finding.AreaSettings
+	AreaCgo      = finding.AreaCgo
+	AreaHomebrew = finding.AreaHomebrew
+	AreaTools    = finding.AreaTools
+	AreaNetwork  = finding.AreaNetwork
 )
 
-// Title names the area in the summary.
-func (a Area) Title() string {
-	switch a {
-	case AreaHost:
-		return "Host"
-	case AreaGo:
-		return "Go on PATH"
-	case AreaSettings:
-		return "Settings"
-	case AreaCgo:
-		return "cgo toolchain"
-	case AreaHomebrew:
-		return "Homebrew"
-	case AreaTools:
-		return "Installed tools"
-	case AreaNetwork:
-		return "Network"
-	}
-	return string(a)
-}
-
-// Fix says how to make a finding go away (internal/finding: shared with netcheck).
+// Fix says how to make a finding go away (internal/finding).
 type Fix = finding.Fix
 
-// Finding is one thing a check found.
-type Finding struct {
-	// ID is the check's id, optionally followed by a qualifier ("tools.arch:gopls").
-	ID       string   `json:"id"`
-	Check    string   `json:"check"`
-	Severity Severity `json:"severity"`
-	Title    string   `json:"title"`
-	// Evidence lists the facts that led to the finding (paths, values, headers).
-	Evidence []string `json:"evidence,omitempty"`
-	Fix      *Fix     `json:"fix,omitempty"`
-	Links    []string `json:"links,omitempty"`
-	// StopsGo is set when every go command the user runs fails because of this
-	// finding although the doctor's own go runs (it runs go with GOTOOLCHAIN=local):
-	// the other areas are then not all-clear (markUnjudged).
-	StopsGo bool `json:"stops_go,omitempty"`
-}
+// Finding is one thing a check found (internal/finding: the one shape doctor,
+// netcheck and image report). Run sets its Check; its Area stays empty (the check's
+// area groups it).
+type Finding = finding.Finding
 
 // Check is one diagnosis.
 type Check struct {
@@ -107,6 +74,21 @@ type Check struct {
 	FixNeeds []finding.Needs
 	// Run returns the check's findings; it reads the machine only through s.
 	Run func(ctx context.Context, s *Session) []Finding
+}
+
+// CheckInfo is what --list-checks says about a check (its JSON is that list's).
+type CheckInfo struct {
+	ID    string `json:"id"`
+	Area  Area   `json:"area"`
+	Title string `json:"title"`
+	OS    string `json:"os,omitempty"`
+	// FixNeeds: what some fixes of the check need beyond a shell here.
+	FixNeeds []finding.Needs `json:"fix_needs,omitempty"`
+}
+
+// Info describes c for a list of checks.
+func (c Check) Info() CheckInfo {
+	return CheckInfo{ID: c.ID, Area: c.Area, Title: c.Title, OS: c.OS, FixNeeds: c.FixNeeds}
 }
 
 // Registry is an ordered set of checks. Default returns the built-in ones; other

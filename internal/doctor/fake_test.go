@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gonative/gonative/internal/exe"
+	"github.com/gonative/gonative/internal/finding"
 	"github.com/gonative/gonative/internal/host"
 )
 
@@ -254,15 +255,7 @@ func run(t *testing.T, f *fake, id string) []Finding {
 	return r.Findings
 }
 
-func worst(fs []Finding) Severity {
-	w := OK
-	for _, f := range fs {
-		if f.Severity.Worse(w) {
-			w = f.Severity
-		}
-	}
-	return w
-}
+func worst(fs []Finding) Severity { return finding.Worst(fs) }
 
 func dump(fs []Finding) string {
 	var b strings.Builder

@@ -66,7 +66,7 @@ func NetcheckOptions(ctx context.Context, s *Session) netcheck.Options {
 }
 
 func checkNetSettings(ctx context.Context, s *Session) []Finding {
-	return fromNetcheck("net.settings", netcheck.Settings(ctx, NetcheckOptions(ctx, s)))
+	return asCheck("net.settings", netcheck.Settings(ctx, NetcheckOptions(ctx, s)))
 }
 
 // checkNetCerts describes the root store as crypto/x509 reads it: on Linux
@@ -74,7 +74,7 @@ func checkNetSettings(ctx context.Context, s *Session) []Finding {
 // list (root_unix.go); on macOS both are ignored (root_darwin.go).
 func checkNetCerts(ctx context.Context, s *Session) []Finding {
 	o := NetcheckOptions(ctx, s)
-	return fromNetcheck("net.certs", netcheck.RootFindings(netcheck.DescribeRoots(o.Env.GOOS, s.M.Getenv, o.FS)))
+	return asCheck("net.certs", netcheck.RootFindings(netcheck.DescribeRoots(o.Env.GOOS, s.M.Getenv, o.FS)))
 }
 
 // checkNetOnline runs netcheck's probes for the default module; the settings and
@@ -87,22 +87,22 @@ func checkNetOnline(ctx context.Context, s *Session) []Finding {
 	}
 	o.Module, o.Version = mod, ver
 	r := netcheck.Run(ctx, o)
-	var out []netcheck.Finding
+	var out []Finding
 	for _, f := range r.Findings {
 		if f.Area != netcheck.AreaSettings && f.ID != "tls.roots" && f.ID != "proxy.env" && f.ID != "proxy.system" && f.ID != "proxy.toolchain" {
 			out = append(out, f)
 		}
 	}
-	return fromNetcheck("net.online", out)
+	return asCheck("net.online", out)
 }
 
-// fromNetcheck turns netcheck's findings into the doctor's: the check's id qualified
-// by netcheck's ("net.certs:tls.roots").
-func fromNetcheck(check string, in []netcheck.Finding) []Finding {
-	out := make([]Finding, 0, len(in))
-	for _, f := range in {
-		// Severity and Fix are the same types (internal/finding).
-		out = append(out, Finding{ID: check + ":" + f.ID, Severity: f.Severity, Title: f.Title, Evidence: f.Evidence, Fix: f.Fix, Links: f.Links})
+// asCheck makes netcheck's findings the doctor check's: each id qualified by the
+// check's ("net.certs:tls.roots"), grouped by the check's area (Run sets Check), not
+// netcheck's. It changes fs in place and returns it.
+func asCheck(check string, fs []Finding) []Finding {
+	for i := range fs {
+		fs[i].ID = check + ":" + fs[i].ID
+		fs[i].Area = ""
 	}
-	return out
+	return fs
 }

@@ -52,6 +52,11 @@ func TestNetChecks(t *testing.T) {
 			}
 			all := ""
 			for _, f := range fs {
+				// Grouped by the check (its area, network), not by netcheck's area: the
+				// doctor's JSON has no area on a finding.
+				if f.Check != tt.check || f.Area != "" {
+					t.Errorf("%s: check %q, area %q; want check %q, no area", f.ID, f.Check, f.Area, tt.check)
+				}
 				all += f.ID + " " + f.Title + "\n" + strings.Join(f.Evidence, "\n") + "\n"
 				if f.Fix != nil {
 					all += strings.Join(f.Fix.Commands, "\n") + "\n"

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gonative/gonative/internal/finding"
 	"github.com/gonative/gonative/internal/host"
 )
 
@@ -54,16 +55,19 @@ type Report struct {
 	Duration      float64       `json:"duration_ms"`
 }
 
-// Worst returns the most severe finding's severity (OK when there is none).
-func (r Report) Worst() Severity {
-	w := OK
-	for _, f := range r.Findings {
-		if f.Severity.Worse(w) {
-			w = f.Severity
+// AreaOf returns the area that groups f in the report: its check's ("" when no check
+// of the report has f's Check).
+func (r Report) AreaOf(f Finding) Area {
+	for _, c := range r.Checks {
+		if c.ID == f.Check {
+			return c.Area
 		}
 	}
-	return w
+	return ""
 }
+
+// Worst returns the most severe finding's severity (OK when there is none).
+func (r Report) Worst() Severity { return finding.Worst(r.Findings) }
 
 // Run runs checks against m concurrently, each bounded by opts.Timeout, and returns
 // the report with checks and findings in registry order. A check that panics or times

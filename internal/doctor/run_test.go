@@ -139,3 +139,19 @@ func FuzzGOFLAGS(f *testing.F) {
 		}
 	})
 }
+
+func TestReportAreaOf(t *testing.T) {
+	r := Report{Checks: []CheckResult{{ID: "go.path", Area: AreaGo}, {ID: "net.certs", Area: AreaNetwork}}}
+	for _, tt := range []struct {
+		f    Finding
+		want Area
+	}{
+		{Finding{ID: "go.path", Check: "go.path"}, AreaGo},
+		{Finding{ID: "net.certs:tls.roots", Check: "net.certs", Area: "tls"}, AreaNetwork}, // the check's area, not netcheck's
+		{Finding{ID: "x", Check: "x"}, ""},
+	} {
+		if got := r.AreaOf(tt.f); got != tt.want {
+			t.Errorf("AreaOf(%+v) = %q, want %q", tt.f, got, tt.want)
+		}
+	}
+}

@@ -1,5 +1,7 @@
-// Package finding holds what doctor's and netcheck's findings share: one severity
-// scale, so both reports sort, count and exit on the same rule, and the shape of a fix.
+// Package finding holds the one shape of "a problem found" that doctor, netcheck and
+// image's checks report: a Finding with its id, area, severity, title, evidence and a
+// fix as data (shell lines, the layer they change, what they need). One severity scale
+// lets every report sort, count and exit on the same rule.
 package finding
 
 // Severity orders findings. The values are part of the JSON contract of doctor and
@@ -31,6 +33,91 @@ func (s Severity) rank() int {
 
 // Worse reports whether s is more severe than t.
 func (s Severity) Worse(t Severity) bool { return s.rank() > t.rank() }
+
+// Finding is one thing a check found. The JSON tags are doctor's and netcheck's
+// contract; a field a report does not use stays empty and is left out.
+type Finding struct {
+	// ID names the kind of finding ("proxy.status", "tools.arch:gopls",
+	// "entrypoint-missing"); a qualifier after ':' names the instance.
+	ID string `json:"id"`
+	// Check is the id of the doctor check that found it ("" outside the doctor); the
+	// doctor groups a finding in its check's area.
+	Check string `json:"check,omitempty"`
+	// Area groups the finding in a report whose findings have no Check (netcheck's).
+	Area     Area     `json:"area,omitempty"`
+	Severity Severity `json:"severity"`
+	Title    string   `json:"title"`
+	// Path is the file the finding is about, when it is about one (a path in an image).
+	Path string `json:"path,omitempty"`
+	// Evidence lists the facts that led to the finding (paths, values, headers).
+	Evidence []string `json:"evidence,omitempty"`
+	Fix      *Fix     `json:"fix,omitempty"`
+	Links    []string `json:"links,omitempty"`
+	// StopsGo is set when every go command the user runs fails because of this
+	// finding although the doctor's own go runs (it runs go with GOTOOLCHAIN=local):
+	// the other areas are then not all-clear.
+	StopsGo bool `json:"stops_go,omitempty"`
+}
+
+// Worst returns the most severe severity of fs (OK when fs is empty).
+func Worst(fs []Finding) Severity {
+	w := OK
+	for _, f := range fs {
+		if f.Severity.Worse(w) {
+			w = f.Severity
+		}
+	}
+	return w
+}
+
+// Area groups findings in a report: doctor's areas, and netcheck's, which doctor's
+// network area holds.
+type Area string
+
+// Areas of doctor's report, in report order.
+const (
+	AreaHost     Area = "host"
+	AreaGo       Area = "go"
+	AreaSettings Area = "settings" // also netcheck's: GOPROXY, GOSUMDB, GOPRIVATE, HTTPS_PROXY
+	AreaCgo      Area = "cgo"
+	AreaHomebrew Area = "homebrew"
+	AreaTools    Area = "tools"
+	AreaNetwork  Area = "network"
+)
+
+// Areas of netcheck's report (after AreaSettings), in report order.
+const (
+	AreaProxy Area = "proxy"
+	AreaSumDB Area = "sumdb"
+	AreaTLS   Area = "tls"
+)
+
+// Title names the area in a summary.
+func (a Area) Title() string {
+	switch a {
+	case AreaHost:
+		return "Host"
+	case AreaGo:
+		return "Go on PATH"
+	case AreaSettings:
+		return "Settings"
+	case AreaCgo:
+		return "cgo toolchain"
+	case AreaHomebrew:
+		return "Homebrew"
+	case AreaTools:
+		return "Installed tools"
+	case AreaNetwork:
+		return "Network"
+	case AreaProxy:
+		return "Module proxy"
+	case AreaSumDB:
+		return "Checksum database"
+	case AreaTLS:
+		return "TLS trust"
+	}
+	return string(a)
+}
 
 // Fix says how to make a finding go away: what to do, the shell lines that do it, the
 // layer those lines change and what they need that a script cannot provide.

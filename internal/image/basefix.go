@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/gonative/gonative/internal/exe"
+	"github.com/gonative/gonative/internal/finding"
 )
 
 // publicBase is a public base image with glibc: Debian's slim images, the smallest
@@ -43,7 +44,7 @@ func GLIBCBase(need string, arches []string) (ref, glibc string, ok bool) {
 // needsGLIBCBase reports whether a finding says the base lacks the loader or the glibc
 // the binary needs: a base with glibc fixes it.
 func needsGLIBCBase(f Finding) bool {
-	switch f.Code {
+	switch f.ID {
 	case "interpreter-missing", "glibc-missing", "glibc-too-old":
 		return f.Severity == Problem
 	}
@@ -91,7 +92,8 @@ func addBaseFixes(b *Built) {
 		}
 		for i := range p.Findings {
 			if needsGLIBCBase(p.Findings[i]) {
-				p.Findings[i].Fix = fix
+				// The person reruns their own build command with the flag.
+				p.Findings[i].Fix = &finding.Fix{Text: fix, Needs: finding.NeedsPerson}
 			}
 		}
 	}

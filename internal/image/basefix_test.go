@@ -37,7 +37,7 @@ func TestAddBaseFixes(t *testing.T) {
 		p.platform.OS, p.platform.Architecture = "linux", arch
 		return p
 	}
-	loader := Finding{Severity: Problem, Code: "interpreter-missing"}
+	loader := Finding{Severity: Problem, ID: "interpreter-missing"}
 	for _, c := range []struct {
 		name string
 		b    *Built
@@ -45,18 +45,18 @@ func TestAddBaseFixes(t *testing.T) {
 	}{
 		{"bookworm", &Built{Platforms: []*BuiltPlatform{plat("amd64", "2.34", loader), plat("arm64", "2.17", loader)}},
 			[]string{"rebuild with --base debian:bookworm-slim (glibc 2.36), or with --cgo=off if the program builds without cgo", "rebuild with --base debian:bookworm-slim (glibc 2.36), or with --cgo=off if the program builds without cgo"}},
-		{"newest need", &Built{Platforms: []*BuiltPlatform{plat("amd64", "2.39", Finding{Severity: Problem, Code: "glibc-too-old"}), plat("arm64", "2.17")}},
+		{"newest need", &Built{Platforms: []*BuiltPlatform{plat("amd64", "2.39", Finding{Severity: Problem, ID: "glibc-too-old"}), plat("arm64", "2.17")}},
 			[]string{"rebuild with --base debian:trixie-slim (glibc 2.41), or with --cgo=off if the program builds without cgo", ""}},
 		{"none fits", &Built{Platforms: []*BuiltPlatform{plat("amd64", "2.50", loader)}},
 			[]string{"use a base with glibc 2.50 or newer for every platform: --base REF, or --cgo=off if the program builds without cgo"}},
-		{"other findings", &Built{Platforms: []*BuiltPlatform{plat("amd64", "2.34", Finding{Severity: Problem, Code: "arch-mismatch"}), plat("arm64", "2.34", Finding{Severity: Warning, Code: "interpreter-missing"})}},
+		{"other findings", &Built{Platforms: []*BuiltPlatform{plat("amd64", "2.34", Finding{Severity: Problem, ID: "arch-mismatch"}), plat("arm64", "2.34", Finding{Severity: Warning, ID: "interpreter-missing"})}},
 			[]string{"", ""}},
 	} {
 		addBaseFixes(c.b)
 		for i, p := range c.b.Platforms {
 			got := ""
-			if len(p.Findings) > 0 {
-				got = p.Findings[0].Fix
+			if len(p.Findings) > 0 && p.Findings[0].Fix != nil {
+				got = p.Findings[0].Fix.Text
 			}
 			if got != c.want[i] {
 				t.Errorf("%s: platform %d fix %q, want %q", c.name, i, got, c.want[i])

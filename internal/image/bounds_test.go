@@ -162,7 +162,7 @@ func TestLinearTime(t *testing.T) {
 		}
 		linear(t, "resolving a deep entrypoint", 12500, func(n int) {
 			r := inspect(refs[n])
-			if f := finding(r, "entrypoint-missing"); f == nil || !strings.Contains(f.Message, "file name too long") {
+			if f := findingOf(r, "entrypoint-missing"); f == nil || !strings.Contains(f.Title, "file name too long") {
 				t.Fatalf("findings %+v", r.Findings)
 			}
 		})

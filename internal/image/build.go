@@ -92,7 +92,7 @@ type BuiltPlatform struct {
 	Digest   v1.Hash        `json:"digest"`
 	Binary   string         `json:"binary"` // path in the image
 	Output   *build.Output  `json:"output"`
-	Findings []Finding      `json:"findings,omitempty"`
+	Findings Findings       `json:"findings,omitempty"`
 	Base     *v1.Descriptor `json:"base,omitempty"`
 
 	platform v1.Platform
@@ -119,9 +119,9 @@ func (e *CheckError) Error() string {
 	for _, p := range e.Built.Platforms {
 		for _, f := range p.Findings {
 			if f.Severity == Problem {
-				msgs = append(msgs, p.Platform+": "+f.Message)
-				if f.Fix != "" {
-					msgs = append(msgs, "  fix: "+f.Fix)
+				msgs = append(msgs, p.Platform+": "+f.Title)
+				if f.Fix != nil {
+					msgs = append(msgs, "  fix: "+f.Fix.Text)
 				}
 			}
 		}
@@ -330,7 +330,7 @@ func matchPlatform(ps []Platform, t build.Target) (Platform, bool) {
 // reads only the base's metadata and its libc.
 func checkOnBase(ctx context.Context, plat v1.Platform, base v1.Image, binPath string, f *exe.File) ([]Finding, error) {
 	if f.Format != exe.FormatELF || len(f.Slices) != 1 {
-		return []Finding{{Severity: Problem, Code: "not-elf", Path: binPath, Message: fmt.Sprintf("the binary is %s, not a Linux ELF executable", f.Format)}}, nil
+		return []Finding{{ID: "not-elf", Severity: Problem, Path: binPath, Title: fmt.Sprintf("the binary is %s, not a Linux ELF executable", f.Format)}}, nil
 	}
 	s := &f.Slices[0]
 	needsLibc := false

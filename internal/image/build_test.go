@@ -256,10 +256,10 @@ func TestBuildRefusesBadBases(t *testing.T) {
 		if !errors.As(err, &ce) {
 			t.Fatalf("%s: err = %v, want a CheckError", base, err)
 		}
-		if f := b.Platforms[0].Findings; len(f) != 1 || f[0].Code != code {
+		if f := b.Platforms[0].Findings; len(f) != 1 || f[0].ID != code {
 			t.Errorf("%s: findings %+v, want %s", base, f, code)
-		} else if !strings.Contains(f[0].Fix, "--base debian:") {
-			t.Errorf("%s: fix %q names no glibc base", base, f[0].Fix)
+		} else if f[0].Fix == nil || !strings.Contains(f[0].Fix.Text, "--base debian:") {
+			t.Errorf("%s: fix %+v names no glibc base", base, f[0].Fix)
 		}
 		if _, err := Write(ctx, b, WriteOptions{OCILayout: out}); err == nil {
 			t.Errorf("%s: a refused image was written", base)

@@ -34,7 +34,7 @@ func platformVerdict(rep *PlatformReport, p v1.Platform, h, ch host.Host) (runs 
 	}
 	for _, f := range rep.Findings {
 		if f.Severity == Problem {
-			return verdict.No, "", f.Code + ": " + f.Message
+			return verdict.No, "", f.ID + ": " + f.Title
 		}
 	}
 	runs, handler, reason = platformRuns(p, h, ch)

@@ -62,8 +62,8 @@ func TestVerdictReadsImage(t *testing.T) {
 			t.Errorf("%s: verdict %q %q", c.name, v.Runs, v.Reason)
 		}
 		if c.runs == verdict.No {
-			fd := finding(reps[0], "interpreter-missing")
-			if fd == nil || !strings.Contains(fd.Message, c.want) || reps[0].Runs != verdict.No {
+			fd := findingOf(reps[0], "interpreter-missing")
+			if fd == nil || !strings.Contains(fd.Title, c.want) || reps[0].Runs != verdict.No {
 				t.Errorf("%s: platform %q, findings %+v", c.name, reps[0].Runs, reps[0].Findings)
 			}
 		}
@@ -116,8 +116,8 @@ func TestHardLinkAndGNUSparse(t *testing.T) {
 	ref, _ := layoutOf(t, handIndex([]v1.Platform{amd64}, img))
 	reps, files := inspectAll(t, ref, InspectOptions{})
 	r := reps[0]
-	f := finding(r, "unsafe-path")
-	if f == nil || !strings.Contains(f.Message, "hard link /shadow -> ../../../etc/shadow") || !strings.Contains(f.Message, "hard link /abs -> /etc/passwd") || strings.Contains(f.Message, "/fine") {
+	f := findingOf(r, "unsafe-path")
+	if f == nil || !strings.Contains(f.Title, "hard link /shadow -> ../../../etc/shadow") || !strings.Contains(f.Title, "hard link /abs -> /etc/passwd") || strings.Contains(f.Title, "/fine") {
 		t.Errorf("unsafe-path: %+v", r.Findings)
 	}
 	if r.Problems() || r.Error != "" {

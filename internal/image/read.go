@@ -16,6 +16,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/gonative/gonative/internal/exe"
+	"github.com/gonative/gonative/internal/finding"
 	"github.com/gonative/gonative/internal/host"
 	"github.com/gonative/gonative/internal/inspect"
 	"github.com/gonative/gonative/internal/verdict"
@@ -65,24 +66,6 @@ type File struct {
 	Verdict *verdict.Verdict `json:"verdict,omitempty"`
 }
 
-// Severity of a Finding.
-const (
-	Problem = "problem" // the image will not work as built: inspect exits 3
-	Warning = "warning"
-	Info    = "info"
-)
-
-// Finding is an image-level fact worth reporting.
-type Finding struct {
-	Severity string `json:"severity"`
-	Code     string `json:"code"` // arch-mismatch, entrypoint-missing, glibc-too-old, ...
-	Path     string `json:"path,omitempty"`
-	Message  string `json:"message"`
-	// Fix, when set, is what to run instead: image build names the flag and a base
-	// that has what the binary needs.
-	Fix string `json:"fix,omitempty"`
-}
-
 // PlatformReport is what Inspect learns about one platform of an image.
 type PlatformReport struct {
 	Image       string   `json:"image"`
@@ -100,7 +83,7 @@ type PlatformReport struct {
 	Handler  string       `json:"handler,omitempty"`
 	Reason   string       `json:"reason,omitempty"`
 	Host     string       `json:"host"`
-	Findings []Finding    `json:"findings,omitempty"`
+	Findings Findings     `json:"findings,omitempty"`
 	// Unmet says, for each of InspectOptions.Wants for this platform, why the
 	// entrypoint does not meet it.
 	Unmet []string `json:"unmet,omitempty"`
@@ -111,16 +94,6 @@ type PlatformReport struct {
 
 // Problems reports whether a finding is a problem.
 func (r *PlatformReport) Problems() bool { return hasProblem(r.Findings) }
-
-// hasProblem reports whether one of fs is a problem (the others are warnings).
-func hasProblem(fs []Finding) bool {
-	for _, f := range fs {
-		if f.Severity == Problem {
-			return true
-		}
-	}
-	return false
-}
 
 // Emitter receives Inspect's results in order: each platform's files, then its report.
 type Emitter struct {
@@ -222,8 +195,8 @@ func inspectPlatform(ctx context.Context, ref string, p Platform, o InspectOptio
 		rep.Layers = len(m.Layers)
 	}
 	if cf.OS != p.Platform.OS || cf.Architecture != p.Platform.Architecture {
-		rep.Findings = append(rep.Findings, Finding{Severity: Problem, Code: "config-platform-mismatch",
-			Message: fmt.Sprintf("the index says %s but the image's config says %s/%s", p, cf.OS, cf.Architecture)})
+		rep.Findings = append(rep.Findings, Finding{ID: "config-platform-mismatch", Severity: Problem,
+			Title: fmt.Sprintf("the index says %s but the image's config says %s/%s", p, cf.OS, cf.Architecture)})
 	}
 
 	// What the walk learns is kept per layer: a layer's entries count only once its
@@ -322,8 +295,8 @@ func inspectPlatform(ctx context.Context, ref string, p Platform, o InspectOptio
 		if len(escapes) > 5 {
 			say = append(say, fmt.Sprintf("and %d more", len(escapes)-5))
 		}
-		rep.Findings = append(rep.Findings, Finding{Severity: Warning, Code: "unsafe-path",
-			Message: "names or links that lead outside the root when extracted naively (read here within the image): " + strings.Join(say, ", ")})
+		rep.Findings = append(rep.Findings, Finding{ID: "unsafe-path", Severity: Warning,
+			Title: "names or links that lead outside the root when extracted naively (read here within the image): " + strings.Join(say, ", ")})
 	}
 	findings, entry := checkFiles(p.Platform, t, exes, cf, partial)
 	rep.Findings = append(rep.Findings, findings...)
@@ -352,10 +325,10 @@ func inspectPlatform(ctx context.Context, ref string, p Platform, o InspectOptio
 	// verdict too: the image's libc, not the host's.
 	cannot := map[string]string{}
 	for _, f := range findings {
-		switch f.Code {
+		switch f.ID {
 		case "interpreter-missing", "glibc-missing", "glibc-too-old":
 			if _, ok := cannot[f.Path]; !ok {
-				cannot[f.Path] = f.Message
+				cannot[f.Path] = f.Title
 			}
 		}
 	}
@@ -572,28 +545,28 @@ func checkFiles(p v1.Platform, t tree, exes []exeSummary, cf *v1.ConfigFile, par
 	// The entrypoint.
 	argv := slices.Concat(cf.Config.Entrypoint, cf.Config.Cmd)
 	if len(cf.Config.Entrypoint) == 0 && len(cf.Config.Cmd) == 0 {
-		out = append(out, Finding{Severity: Warning, Code: "no-entrypoint", Message: "the image has no entrypoint and no cmd: a container needs a command"})
+		out = append(out, Finding{ID: "no-entrypoint", Severity: Warning, Title: "the image has no entrypoint and no cmd: a container needs a command"})
 	}
 	entry := ""
 	if len(argv) > 0 {
 		at, n, err := t.lookPath(argv[0], cf.Config.Env)
 		switch {
 		case err != nil && partial:
-			out = append(out, Finding{Severity: Warning, Code: "entrypoint-unknown", Path: argv[0], Message: fmt.Sprintf("entrypoint %s not found in the layers that could be read", argv[0])})
+			out = append(out, Finding{ID: "entrypoint-unknown", Severity: Warning, Path: argv[0], Title: fmt.Sprintf("entrypoint %s not found in the layers that could be read", argv[0])})
 		case err != nil:
-			out = append(out, Finding{Severity: Problem, Code: "entrypoint-missing", Path: argv[0], Message: fmt.Sprintf("entrypoint %s: %v", argv[0], err)})
+			out = append(out, Finding{ID: "entrypoint-missing", Severity: Problem, Path: argv[0], Title: fmt.Sprintf("entrypoint %s: %v", argv[0], err)})
 		case n.typ != tar.TypeReg:
-			out = append(out, Finding{Severity: Problem, Code: "entrypoint-not-executable", Path: at, Message: fmt.Sprintf("entrypoint %s is not a regular file", at)})
+			out = append(out, Finding{ID: "entrypoint-not-executable", Severity: Problem, Path: at, Title: fmt.Sprintf("entrypoint %s is not a regular file", at)})
 		case n.mode&0o111 == 0:
-			out = append(out, Finding{Severity: Problem, Code: "entrypoint-not-executable", Path: at, Message: fmt.Sprintf("entrypoint %s has mode %v: no execute permission", at, n.mode.Perm())})
+			out = append(out, Finding{ID: "entrypoint-not-executable", Severity: Problem, Path: at, Title: fmt.Sprintf("entrypoint %s has mode %v: no execute permission", at, n.mode.Perm())})
 		default:
 			entry = at
 			if n.shebang != "" {
 				if _, in, err := t.resolve(n.shebang); err != nil || in.typ != tar.TypeReg {
-					out = append(out, Finding{Severity: Problem, Code: "interpreter-missing", Path: at, Message: fmt.Sprintf("entrypoint %s is a script for %s, which is not in the image", at, n.shebang)})
+					out = append(out, Finding{ID: "interpreter-missing", Severity: Problem, Path: at, Title: fmt.Sprintf("entrypoint %s is a script for %s, which is not in the image", at, n.shebang)})
 				}
 			} else if byPath[at] == nil {
-				out = append(out, Finding{Severity: Problem, Code: "entrypoint-not-executable", Path: at, Message: fmt.Sprintf("entrypoint %s is neither an executable nor a script", at)})
+				out = append(out, Finding{ID: "entrypoint-not-executable", Severity: Problem, Path: at, Title: fmt.Sprintf("entrypoint %s is neither an executable nor a script", at)})
 			}
 		}
 	}
@@ -607,10 +580,10 @@ func checkFiles(p v1.Platform, t tree, exes []exeSummary, cf *v1.ConfigFile, par
 			sev = Problem
 		}
 		for _, f := range checkBinary(p, t, s.path, s.arch, s.static, s.interp, s.glibc, s.libc, sev) {
-			if partial && (f.Code == "interpreter-missing" || f.Code == "glibc-missing") {
+			if partial && (f.ID == "interpreter-missing" || f.ID == "glibc-missing") {
 				// What is missing may be in the layer that could not be read.
-				f.Severity, f.Code = Warning, f.Code+"-unknown"
-				f.Message += " (unknown: not every layer could be read)"
+				f.Severity, f.ID = Warning, f.ID+"-unknown"
+				f.Title += " (unknown: not every layer could be read)"
 			}
 			out = append(out, f)
 		}
@@ -621,11 +594,11 @@ func checkFiles(p v1.Platform, t tree, exes []exeSummary, cf *v1.ConfigFile, par
 // checkBinary checks that a Linux ELF executable at path in the image can start on the
 // platform: its architecture is the platform's, its interpreter exists and the image's
 // glibc is at least the one it needs. A static binary needs nothing.
-func checkBinary(p v1.Platform, t tree, at, arch string, static bool, interp, glibc string, needsLibc bool, sev string) []Finding {
+func checkBinary(p v1.Platform, t tree, at, arch string, static bool, interp, glibc string, needsLibc bool, sev finding.Severity) []Finding {
 	var out []Finding
 	if arch != p.Architecture {
-		out = append(out, Finding{Severity: sev, Code: "arch-mismatch", Path: at,
-			Message: fmt.Sprintf("%s is %s %s binary in a %s image: it fails with \"exec format error\" (or runs emulated)", at, article(arch), arch, platformString(p))})
+		out = append(out, Finding{ID: "arch-mismatch", Severity: sev, Path: at,
+			Title: fmt.Sprintf("%s is %s %s binary in a %s image: it fails with \"exec format error\" (or runs emulated)", at, article(arch), arch, platformString(p))})
 		return out
 	}
 	if static || interp == "" {
@@ -633,8 +606,8 @@ func checkBinary(p v1.Platform, t tree, at, arch string, static bool, interp, gl
 	}
 	_, in, err := t.resolve(interp)
 	if err != nil || in.typ != tar.TypeReg {
-		out = append(out, Finding{Severity: sev, Code: "interpreter-missing", Path: at,
-			Message: fmt.Sprintf("%s needs the dynamic loader %s, which is not in the image: it fails with \"no such file or directory\" %s", at, interp, loaderAdvice(t, arch))})
+		out = append(out, Finding{ID: "interpreter-missing", Severity: sev, Path: at,
+			Title: fmt.Sprintf("%s needs the dynamic loader %s, which is not in the image: it fails with \"no such file or directory\" %s", at, interp, loaderAdvice(t, arch))})
 		return out
 	}
 	if glibc == "" && !needsLibc {
@@ -643,14 +616,14 @@ func checkBinary(p v1.Platform, t tree, at, arch string, static bool, interp, gl
 	have, libc, unreadable := findLibc(t, arch, path.Dir(interp))
 	switch {
 	case have == "" && unreadable != "":
-		out = append(out, Finding{Severity: Warning, Code: "glibc-unknown", Path: at,
-			Message: fmt.Sprintf("%s needs glibc %s; the image's %s defines no GLIBC_ version that could be read, so whether it is new enough is unknown", at, orAny(glibc), unreadable)})
+		out = append(out, Finding{ID: "glibc-unknown", Severity: Warning, Path: at,
+			Title: fmt.Sprintf("%s needs glibc %s; the image's %s defines no GLIBC_ version that could be read, so whether it is new enough is unknown", at, orAny(glibc), unreadable)})
 	case have == "":
-		out = append(out, Finding{Severity: sev, Code: "glibc-missing", Path: at,
-			Message: fmt.Sprintf("%s needs glibc %s but the image has no glibc libc.so.6 for %s", at, orAny(glibc), arch)})
+		out = append(out, Finding{ID: "glibc-missing", Severity: sev, Path: at,
+			Title: fmt.Sprintf("%s needs glibc %s but the image has no glibc libc.so.6 for %s", at, orAny(glibc), arch)})
 	case glibc != "" && exe.GLIBCLess(have, glibc):
-		out = append(out, Finding{Severity: sev, Code: "glibc-too-old", Path: at,
-			Message: fmt.Sprintf("%s needs glibc %s but the image's %s is glibc %s: it fails with \"version `GLIBC_%s' not found\" (use a newer base, or build against an older glibc)", at, glibc, libc, have, glibc)})
+		out = append(out, Finding{ID: "glibc-too-old", Severity: sev, Path: at,
+			Title: fmt.Sprintf("%s needs glibc %s but the image's %s is glibc %s: it fails with \"version `GLIBC_%s' not found\" (use a newer base, or build against an older glibc)", at, glibc, libc, have, glibc)})
 	}
 	return out
 }

@@ -98,7 +98,7 @@ func TestHostileLayer(t *testing.T) {
 	ref, _ := layoutOf(t, handIndex([]v1.Platform{amd64}, img))
 	reps, files := inspectAll(t, ref, InspectOptions{})
 	r := reps[0]
-	if f := finding(r, "unsafe-path"); f == nil || !strings.Contains(f.Message, `"../../etc/evil"`) || !strings.Contains(f.Message, "usr/bin/out") {
+	if f := findingOf(r, "unsafe-path"); f == nil || !strings.Contains(f.Title, `"../../etc/evil"`) || !strings.Contains(f.Title, "usr/bin/out") {
 		t.Errorf("unsafe-path finding: %+v", r.Findings)
 	}
 	if r.Problems() {
@@ -113,9 +113,9 @@ func TestHostileLayer(t *testing.T) {
 	}
 }
 
-func finding(r *PlatformReport, code string) *Finding {
+func findingOf(r *PlatformReport, code string) *Finding {
 	for i := range r.Findings {
-		if r.Findings[i].Code == code {
+		if r.Findings[i].ID == code {
 			return &r.Findings[i]
 		}
 	}
@@ -146,8 +146,8 @@ func TestArchMismatch(t *testing.T) {
 	ref, _ := layoutOf(t, handIndex([]v1.Platform{arm64}, img))
 	reps, files := inspectAll(t, ref, InspectOptions{Host: mustHost(t, "darwin/arm64"), Wants: mustWants(t, "linux/arm64")})
 	r := reps[0]
-	f := finding(r, "arch-mismatch")
-	if f == nil || f.Severity != Problem || !strings.Contains(f.Message, "/app is an amd64 binary in a linux/arm64 image") {
+	f := findingOf(r, "arch-mismatch")
+	if f == nil || f.Severity != Problem || !strings.Contains(f.Title, "/app is an amd64 binary in a linux/arm64 image") {
 		t.Errorf("findings %+v", r.Findings)
 	}
 	if len(r.Unmet) != 1 || !strings.Contains(r.Unmet[0], "no linux/arm64 slice (has linux/amd64)") {
@@ -208,7 +208,7 @@ func TestEntrypointFindings(t *testing.T) {
 			}
 			continue
 		}
-		if f := finding(r, c.code); f == nil || f.Severity != Problem {
+		if f := findingOf(r, c.code); f == nil || f.Severity != Problem {
 			t.Errorf("%v: want %s, got %+v", c.entry, c.code, r.Findings)
 		}
 	}
@@ -236,7 +236,7 @@ func TestCorruptLayer(t *testing.T) {
 		if !strings.Contains(r.Error, "layer 0") || !strings.Contains(r.Error, d.String()) || !strings.Contains(r.Error, "corrupt blob") {
 			t.Errorf("%s: error %q", what, r.Error)
 		}
-		if len(files) != 0 || r.Files != 0 || r.Executables != 0 || finding(r, "unsafe-path") != nil {
+		if len(files) != 0 || r.Files != 0 || r.Executables != 0 || findingOf(r, "unsafe-path") != nil {
 			t.Errorf("%s: reported from an unverified blob: %d files %+v, %d entries, findings %+v", what, len(files), files, r.Files, r.Findings)
 		}
 		if r.Runs != verdict.No {
@@ -306,8 +306,8 @@ func TestGLIBCTooOld(t *testing.T) {
 	// In memory, and through a temporary file (the libc is read before it goes).
 	for _, mem := range []int64{0, 1024} {
 		reps, files := inspectAll(t, ref, InspectOptions{MemBuffer: mem})
-		fd := finding(reps[0], "glibc-too-old")
-		if fd == nil || fd.Severity != Problem || !strings.Contains(fd.Message, "glibc 2.17") {
+		fd := findingOf(reps[0], "glibc-too-old")
+		if fd == nil || fd.Severity != Problem || !strings.Contains(fd.Title, "glibc 2.17") {
 			t.Errorf("MemBuffer %d: findings %+v", mem, reps[0].Findings)
 		}
 		// The program's own verdict reads the image's glibc, not the host's.

@@ -339,7 +339,7 @@ func (r *run) observeTLS(u *url.URL, via string, resp *http.Response, err error)
 		}
 	}
 	var cve *tls.CertificateVerificationError
-	if state == nil && !errors.As(err, &cve) && (err == nil || !isTLSError(err)) {
+	if state == nil && !errors.As(err, &cve) && !tlsFailure(err) {
 		return // no handshake to judge (a refused connection, a DNS failure)
 	}
 	host := u.Host
@@ -361,12 +361,6 @@ func (r *run) observeTLS(u *url.URL, via string, resp *http.Response, err error)
 	r.endpoints = append(r.endpoints, ep)
 	r.findings = append(r.findings, fs...)
 	r.mu.Unlock()
-}
-
-func isTLSError(err error) bool {
-	var re tls.RecordHeaderError
-	var ae tls.AlertError
-	return errors.As(err, &re) || errors.As(err, &ae) || strings.Contains(err.Error(), "tls: ")
 }
 
 // redactURL masks a URL's password (internal/redact: url.URL.Redacted's rule).

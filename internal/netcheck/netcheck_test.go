@@ -214,6 +214,12 @@ func TestRun(t *testing.T) {
 			}
 			r := Run(context.Background(), o)
 			ids := findingIDs(r)
+			for _, f := range r.Findings {
+				// The area is always set (finding.Finding leaves an empty one out of the JSON).
+				if !slices.Contains(Areas, f.Area) {
+					t.Errorf("finding %s has area %q", f.ID, f.Area)
+				}
+			}
 			for _, w := range tt.want {
 				if !slices.Contains(ids, w) {
 					t.Errorf("missing finding %q; have %q", w, ids)

@@ -64,7 +64,7 @@ func (r *run) walk(ctx context.Context, s *step) {
 			s.trail = append(s.trail, "direct: go fetches from the module's origin (version control); netcheck does not probe origins")
 			return
 		case p.IsOff():
-			s.err = errors.New("module lookup disabled by GOPROXY=off")
+			s.err = errLookupDisabled
 			s.trail = append(s.trail, "off: fails")
 			return
 		}
@@ -93,7 +93,7 @@ func (r *run) walk(ctx context.Context, s *step) {
 			if !nf && !last {
 				s.trail[len(s.trail)-1] += ": the entry is followed by ',', so go stops here"
 			}
-			s.err = fmt.Errorf("%s: %w", redactURL(p.URL), err)
+			s.err = &entryError{index: i, entry: redactURL(p.URL), err: err}
 			s.failed = p.URL
 			return
 		}
@@ -244,7 +244,7 @@ func (r *run) reportSteps(mod, version string, steps []*step) {
 				Fix: &Fix{Needs: finding.NeedsNetwork, Text: "Check the module path and version; for a private module, set GOPRIVATE so go fetches it from its origin.",
 					Commands: []string{"go env -w GOPRIVATE=" + privatePattern(mod)}}})
 			worst = Error
-		case s.err != nil && strings.Contains(s.err.Error(), "GOPROXY=off"):
+		case errors.Is(s.err, errLookupDisabled):
 			r.add(Finding{ID: "proxy.off", Area: AreaProxy, Severity: Error,
 				Title: fmt.Sprintf("%s (%s): the GOPROXY list reaches off: module lookup disabled", target, s.name), Evidence: s.trail})
 			worst = Error
@@ -309,13 +309,12 @@ func groupByEntry(s []string) []string {
 
 // errorFix suggests a fix for a walk that ended on an error.
 func (r *run) errorFix(s *step) *Fix {
-	msg := s.err.Error()
 	switch {
-	case strings.Contains(msg, "proxyconnect"):
+	case viaForwardProxy(s.err):
 		return &Fix{Text: "The forward proxy (HTTPS_PROXY) refused or failed the connection: check its address and credentials (http://user:pass@host:port), or exempt the host with NO_PROXY."}
-	case strings.Contains(msg, "x509:") || strings.Contains(msg, "tls:"):
+	case tlsFailure(s.err):
 		return &Fix{Text: "TLS failed: see the TLS trust findings."}
-	case strings.Contains(msg, "no such host"):
+	case hostNotFound(s.err):
 		return &Fix{Text: "The proxy's host name does not resolve: check the GOPROXY spelling and DNS; behind a company proxy, set HTTPS_PROXY."}
 	}
 	var se *statusError
@@ -330,10 +329,8 @@ func (r *run) errorFix(s *step) *Fix {
 		}
 	}
 	i := -1
-	for j, p := range r.cfg.Proxies {
-		if strings.HasPrefix(s.err.Error(), redactURL(p.URL)+":") {
-			i = j
-		}
+	if ee := (*entryError)(nil); errors.As(s.err, &ee) {
+		i = ee.index
 	}
 	if i >= 0 && i < len(r.cfg.Proxies)-1 && !r.cfg.Proxies[i].FallBackOnError {
 		alt := make([]goenv.Proxy, len(r.cfg.Proxies))

@@ -21,49 +21,26 @@ const (
 	Error   = finding.Error
 )
 
-// Area groups findings in the report.
-type Area string
+// Area groups findings in the report (internal/finding: one vocabulary with doctor).
+type Area = finding.Area
 
 // Areas, in report order.
 const (
-	AreaSettings Area = "settings"
-	AreaProxy    Area = "proxy"
-	AreaSumDB    Area = "sumdb"
-	AreaTLS      Area = "tls"
+	AreaSettings = finding.AreaSettings
+	AreaProxy    = finding.AreaProxy
+	AreaSumDB    = finding.AreaSumDB
+	AreaTLS      = finding.AreaTLS
 )
 
 // Areas lists every area in report order.
 var Areas = []Area{AreaSettings, AreaProxy, AreaSumDB, AreaTLS}
 
-// Title names the area in the summary.
-func (a Area) Title() string {
-	switch a {
-	case AreaSettings:
-		return "Settings"
-	case AreaProxy:
-		return "Module proxy"
-	case AreaSumDB:
-		return "Checksum database"
-	case AreaTLS:
-		return "TLS trust"
-	}
-	return string(a)
-}
-
-// Fix says how to make a finding go away (internal/finding: shared with netcheck).
+// Fix says how to make a finding go away (internal/finding).
 type Fix = finding.Fix
 
-// Finding is one thing netcheck found.
-type Finding struct {
-	// ID names the kind of finding ("proxy.status", "sumdb.security", "tls.unknown-authority").
-	ID       string   `json:"id"`
-	Area     Area     `json:"area"`
-	Severity Severity `json:"severity"`
-	Title    string   `json:"title"`
-	Evidence []string `json:"evidence,omitempty"`
-	Fix      *Fix     `json:"fix,omitempty"`
-	Links    []string `json:"links,omitempty"`
-}
+// Finding is one thing netcheck found (internal/finding: the one shape doctor,
+// netcheck and image report). Its Area is always set; Check and StopsGo stay empty.
+type Finding = finding.Finding
 
 // Request is one HTTP request netcheck made.
 type Request struct {
@@ -142,17 +119,7 @@ type Report struct {
 }
 
 // Worst returns the most severe finding's severity (OK when there is none).
-func (r Report) Worst() Severity { return worst(r.Findings) }
-
-func worst(fs []Finding) Severity {
-	w := OK
-	for _, f := range fs {
-		if f.Severity.Worse(w) {
-			w = f.Severity
-		}
-	}
-	return w
-}
+func (r Report) Worst() Severity { return finding.Worst(r.Findings) }
 
 // areas folds findings into one line per area (Areas order); an area without
 // findings is OK.

@@ -274,11 +274,10 @@ func securityFix(cachedFile string) *Fix {
 }
 
 func tlsOrNetFix(err error) *Fix {
-	msg := err.Error()
 	switch {
-	case strings.Contains(msg, "x509:") || strings.Contains(msg, "tls:"):
+	case tlsFailure(err):
 		return &Fix{Text: "TLS failed: see the TLS trust findings."}
-	case strings.Contains(msg, "proxyconnect"):
+	case viaForwardProxy(err):
 		return &Fix{Text: "The forward proxy (HTTPS_PROXY) failed the connection: check its address and credentials."}
 	}
 	return nil
@@ -379,7 +378,7 @@ func (r *run) consistency(ctx context.Context, ops *sumdbOps, base string, serve
 	tr := &tileReader{ops: ops, r: r, ctx: ctx, base: base}
 	h, err := tlog.TreeHash(cached.N, tlog.TileHashReader(server, tr))
 	switch {
-	case err != nil && strings.Contains(err.Error(), "inconsistent"):
+	case inconsistentTile(err):
 		security.Evidence = append(security.Evidence, err.Error())
 		return security, false
 	case err != nil:
@@ -407,7 +406,7 @@ func (t *tileReader) ReadTiles(tiles []tlog.Tile) ([][]byte, error) {
 	for i, tile := range tiles {
 		b, err := t.r.get(t.ctx, "sumdb tile", t.base, "GET", t.base+"/"+tile.Path())
 		if err != nil {
-			return nil, err
+			return nil, &tileReadError{err}
 		}
 		out[i] = b
 	}
