@@ -37,14 +37,15 @@ through 'gonative exec').`,
   gonative env --shell powershell | Invoke-Expression`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := tcStore()
+			m, err := newManager()
 			if err != nil {
 				return err
 			}
+			st := m.Store
 			dir := st.BinDir()
 			out := cmd.OutOrStdout()
 			if pinPath {
-				return envPinPath(cmd, st)
+				return envPinPath(cmd, m)
 			}
 			switch shell {
 			case "", "sh", "bash", "zsh":
@@ -93,12 +94,9 @@ fi
 // first when there is one and it is installed. When a pin cannot be honoured (not
 // installed, not a version) it prints one line to stderr saying so and which go runs
 // instead; PATH is printed either way, so the hook never leaves a stale pin behind.
-func envPinPath(cmd *cobra.Command, st toolchain.Store) error {
-	in, err := tcWhichInput(cmd.Context(), false) // no `go env`: the hook runs on every cd
-	if err != nil {
-		return err
-	}
-	in.Store = st
+func envPinPath(cmd *cobra.Command, m *toolchain.Manager) error {
+	in := m.WhichInput(cmd.Context(), false) // no `go env`: the hook runs on every cd
+	st := m.Store
 	sel, err := toolchain.Which(in)
 	path := st.PinPath(os.Getenv("PATH"), "", string(os.PathListSeparator))
 	stderr := cmd.ErrOrStderr()

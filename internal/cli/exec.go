@@ -47,10 +47,11 @@ signal N killed it; 1 when gonative itself fails (VERSION not installed).`,
 			if cmd.ArgsLenAtDash() != 1 {
 				return &ExitError{Code: ExitFailed, Err: errors.New("usage: gonative exec VERSION -- COMMAND [ARGS...]")}
 			}
-			st, err := tcStore()
+			m, err := newManager()
 			if err != nil {
 				return err
 			}
+			st := m.Store
 			v, err := tcInstalledVersion(st, args[0], "gonative install %s")
 			if err != nil {
 				return err
