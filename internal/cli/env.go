@@ -12,13 +12,8 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func newEnvCmd() *cobra.Command {
-	var shell string
-	var pinPath bool
-	cmd := &cobra.Command{
-		Use:   "env",
-		Short: "Print the shell lines that put gonative's go on PATH",
-		Long: `env prints lines for a shell to evaluate. The first line puts the store's bin
+// envLong is the long help of env.
+const envLong = `env prints lines for a shell to evaluate. The first line puts the store's bin
 directory first on PATH; it holds go and gofmt (the global default, as links: no
 process in between) and one goX.Y.Z per installed version, which GOTOOLCHAIN=path and
 +auto find on PATH instead of downloading. GOROOT is never set: go finds its own from
@@ -31,7 +26,15 @@ per go call). go.work/go.mod toolchain lines need no hook: cmd/go itself switche
 the goX.Y.Z on PATH.
 
 --shell sh (bash, zsh: the default), fish or powershell (PATH only: pins there apply
-through 'gonative exec').`,
+through 'gonative exec').`
+
+func newEnvCmd() *cobra.Command {
+	var shell string
+	var pinPath bool
+	cmd := &cobra.Command{
+		Use:   "env",
+		Short: "Print the shell lines that put gonative's go on PATH",
+		Long:  envLong,
 		Example: `  eval "$(gonative env)"                      # ~/.bashrc, ~/.zshrc
   gonative env --shell fish | source          # ~/.config/fish/config.fish
   gonative env --shell powershell | Invoke-Expression`,

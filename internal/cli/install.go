@@ -13,12 +13,8 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func newInstallCmd() *cobra.Command {
-	var o installOptions
-	cmd := &cobra.Command{
-		Use:   "install [VERSION]",
-		Short: "Install a native, verified Go toolchain",
-		Long: `install downloads a Go toolchain for this machine's hardware and installs it
+// installLong is the long help of install.
+const installLong = `install downloads a Go toolchain for this machine's hardware and installs it
 completely or not at all.
 
 VERSION is 1.27.3 or go1.27.3 (exact), 1.27 (its newest patch), latest (the newest
@@ -37,7 +33,14 @@ proxy serves it) or a download-site archive (go1.27.3.linux-amd64.tar.gz) on an
 air-gapped machine; --sha256 gives the archive's expected hash.
 
 The store is $GONATIVE_HOME (default: gonative in the user's data directory). The
-first version installed becomes the global default.`,
+first version installed becomes the global default.`
+
+func newInstallCmd() *cobra.Command {
+	var o installOptions
+	cmd := &cobra.Command{
+		Use:   "install [VERSION]",
+		Short: "Install a native, verified Go toolchain",
+		Long:  installLong,
 		Example: `  gonative install 1.27.3
   gonative install latest
   gonative install            # what go.mod asks for

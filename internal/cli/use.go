@@ -5,13 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/gonative/gonative/internal/toolchain"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 )
 
 func newUseCmd() *cobra.Command {
@@ -103,13 +101,13 @@ func useLocalFlag(local bool) string {
 // useConfirm asks a yes/no question when stdin and stderr are terminals; elsewhere the
 // answer is no.
 func useConfirm(stdin io.Reader, stderr io.Writer, question string) bool {
-	in, ok1 := stdin.(*os.File)
-	er, ok2 := stderr.(*os.File)
-	if !ok1 || !ok2 || !term.IsTerminal(int(in.Fd())) || !term.IsTerminal(int(er.Fd())) {
+	_, ok1 := isTerminal(stdin)
+	_, ok2 := isTerminal(stderr)
+	if !ok1 || !ok2 {
 		return false
 	}
 	fmt.Fprint(stderr, question)
-	line, _ := bufio.NewReader(in).ReadString('\n')
+	line, _ := bufio.NewReader(stdin).ReadString('\n')
 	a := strings.ToLower(strings.TrimSpace(line))
 	return a == "y" || a == "yes"
 }

@@ -11,12 +11,8 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func newWhichCmd() *cobra.Command {
-	var o whichOptions
-	cmd := &cobra.Command{
-		Use:   "which",
-		Short: "Print the go executable a go command here would run, and why",
-		Long: `which prints the absolute path of the go executable that a 'go' call in this
+// whichLong is the long help of which.
+const whichLong = `which prints the absolute path of the go executable that a 'go' call in this
 directory runs. It resolves PATH as the shell does (the first executable go; an
 empty entry is the current directory), follows gonative's links (bin/go is the
 global default) and the go.work/go.mod switch cmd/go makes, and compares that with
@@ -39,8 +35,15 @@ so on stderr with the one-line fix.
 
 Exit status: 0 what runs is gonative's choice (or gonative chooses nothing and a go
 on PATH runs), 1 the chosen go is not installed or there is no go at all, 3 another
-go runs than the one gonative chose.`,
-		Args: cobra.NoArgs,
+go runs than the one gonative chose.`
+
+func newWhichCmd() *cobra.Command {
+	var o whichOptions
+	cmd := &cobra.Command{
+		Use:   "which",
+		Short: "Print the go executable a go command here would run, and why",
+		Long:  whichLong,
+		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			m, err := newManager()
 			if err != nil {
