@@ -344,23 +344,6 @@ func splitImageArgs(args []string) (images, files []string) {
 	return images, files
 }
 
-// imageFileJSON is one executable in an image, as inspect --json prints it: the
-// fields of a file, plus image, platform and layer.
-type imageFileJSON struct {
-	*exe.File
-	Verdict     *verdict.Verdict `json:"verdict,omitempty"`
-	Image       string           `json:"image"`
-	Platform    string           `json:"platform"`
-	Layer       int              `json:"layer"`
-	LayerDigest string           `json:"layer_digest"`
-}
-
-// imagePlatformJSON is the per-platform line of inspect --json.
-type imagePlatformJSON struct {
-	Report string `json:"report"` // "image-platform"
-	*image.PlatformReport
-}
-
 // runInspectImages inspects images (and then the files among args, as inspect does).
 func runInspectImages(cmd *cobra.Command, images, files []string, fl inspectFlags) error {
 	o, err := imageInspectOptions(cmd, fl)
@@ -446,7 +429,7 @@ func inspectImage(cmd *cobra.Command, ref string, o image.InspectOptions, fl ins
 
 func writeImageFile(w io.Writer, f *image.File, fl inspectFlags) error {
 	if fl.json {
-		b, err := json.Marshal(imageFileJSON{File: f.File, Verdict: f.Verdict, Image: f.Image, Platform: f.Platform, Layer: f.Layer, LayerDigest: f.LayerDigest.String()})
+		b, err := json.Marshal(f.Report())
 		if err != nil {
 			return err
 		}
@@ -469,7 +452,7 @@ func writeImageFile(w io.Writer, f *image.File, fl inspectFlags) error {
 
 func writeImagePlatform(w io.Writer, r *image.PlatformReport, fl inspectFlags) error {
 	if fl.json {
-		b, err := json.Marshal(imagePlatformJSON{Report: "image-platform", PlatformReport: r})
+		b, err := json.Marshal(r.Line())
 		if err != nil {
 			return err
 		}
