@@ -3,6 +3,8 @@
 // package that prints.
 package cli
 
+//go:generate go run ./gendoc ../../docs/reference
+
 import (
 	"context"
 	"errors"
