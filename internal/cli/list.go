@@ -11,19 +11,22 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func newListCmd() *cobra.Command {
-	var o listOptions
-	cmd := &cobra.Command{
-		Use:   "list",
-		Short: "List installed Go toolchains (--remote: what the source offers)",
-		Long: `list shows the installed toolchains, marking the global default and the one a go
+// listLong is the long help of list.
+const listLong = `list shows the installed toolchains, marking the global default and the one a go
 command here would run (see 'gonative which --reason'), and the toolchains that
 GOTOOLCHAIN downloaded into the module cache (remove them with 'gonative prune').
 
 --remote lists the versions the source (GOPROXY, or the download site) offers for
 this machine's hardware platform (or --os/--arch), oldest first, marking those
-installed.`,
-		Args: cobra.NoArgs,
+installed.`
+
+func newListCmd() *cobra.Command {
+	var o listOptions
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List installed Go toolchains (--remote: what the source offers)",
+		Long:  listLong,
+		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			m, err := newManager()
 			if err != nil {

@@ -10,17 +10,20 @@ import (
 	"github.com/spf13/cobra"
 )
 
+// pruneLong is the long help of prune.
+const pruneLong = `prune removes every installed toolchain except the global default and the one
+selected in the current directory (see 'gonative which'), and every toolchain that
+GOTOOLCHAIN downloaded into the module cache ($GOMODCACHE/golang.org/toolchain@...
+and its files under cache/download; read-only directories are made writable first).
+--dry-run only lists them.`
+
 func newPruneCmd() *cobra.Command {
 	var dryRun bool
 	cmd := &cobra.Command{
 		Use:   "prune",
 		Short: "Remove toolchains nothing selects, and those GOTOOLCHAIN left in the module cache",
-		Long: `prune removes every installed toolchain except the global default and the one
-selected in the current directory (see 'gonative which'), and every toolchain that
-GOTOOLCHAIN downloaded into the module cache ($GOMODCACHE/golang.org/toolchain@...
-and its files under cache/download; read-only directories are made writable first).
---dry-run only lists them.`,
-		Args: cobra.NoArgs,
+		Long:  pruneLong,
+		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			m, err := newManager()
 			if err != nil {

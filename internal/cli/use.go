@@ -12,12 +12,8 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func newUseCmd() *cobra.Command {
-	var o useOptions
-	cmd := &cobra.Command{
-		Use:   "use VERSION",
-		Short: "Set the global default Go (or, with --local, pin this directory in .go-version)",
-		Long: `use makes an installed VERSION (1.27.3, go1.27.3, or 1.27 for its newest installed
+// useLong is the long help of use.
+const useLong = `use makes an installed VERSION (1.27.3, go1.27.3, or 1.27 for its newest installed
 patch) the global default: the go and gofmt links in the store's bin directory (put
 it on PATH with 'eval "$(gonative env)"') now run it. No process sits in between.
 
@@ -26,7 +22,14 @@ hook of 'gonative env', 'gonative which' and 'gonative exec' obey it in this
 directory and below.
 
 A VERSION that is not installed is never set or pinned silently: --install installs
-it first; without it, use asks on a terminal and fails elsewhere.`,
+it first; without it, use asks on a terminal and fails elsewhere.`
+
+func newUseCmd() *cobra.Command {
+	var o useOptions
+	cmd := &cobra.Command{
+		Use:   "use VERSION",
+		Short: "Set the global default Go (or, with --local, pin this directory in .go-version)",
+		Long:  useLong,
 		Example: `  gonative use 1.27.3
   gonative use --local 1.26
   gonative use --local --install 1.26.8`,
