@@ -1,7 +1,5 @@
-// Package docs holds the tests that keep the documentation true: the import rules
-// docs/architecture.md states are checked against every .go file of the module
-// (architecture_test.go); the README's size and commands, and every relative link
-// (docs_test.go).
+// Package docs holds the test that keeps docs/architecture.md true: the import rules
+// it states are checked against every .go file of the module.
 package docs
 
 import (

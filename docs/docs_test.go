@@ -1,5 +1,8 @@
 package docs
 
+// The tests of this file keep the README and the pages under docs/ true: the README's
+// size and the commands it gives, and every relative link.
+
 import (
 	"os"
 	"path/filepath"
