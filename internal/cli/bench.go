@@ -26,18 +26,8 @@ func newBenchCmd() *cobra.Command {
 	return cmd
 }
 
-func newBenchCgoCmd() *cobra.Command {
-	var (
-		o          bench.Options
-		runArgs    string
-		target     string
-		svgPath    string
-		jsonOutput bool
-	)
-	cmd := &cobra.Command{
-		Use:   "cgo [PACKAGE]",
-		Short: "Build a program with CGO_ENABLED=0 and =1 and compare size, start-up, memory and a workload",
-		Long: `bench cgo builds PACKAGE (default ".") twice, with CGO_ENABLED=0 and =1 and
+// benchCgoLong is the long help of bench cgo.
+const benchCgoLong = `bench cgo builds PACKAGE (default ".") twice, with CGO_ENABLED=0 and =1 and
 otherwise identical flags, and compares the two on this machine: binary size and
 what the difference is made of (runtime/cgo, C code, the net and os/user cgo paths,
 dynamic linking), linkage, start-up time, peak RSS (wait4), and a workload:
@@ -58,87 +48,70 @@ target under qemu-user or Rosetta: the numbers are then emulated, and say so.
 A package that needs cgo (a non-standard package in its graph has cgo files) is
 refused: without cgo it would be another program.
 
-Exit status: 0 measured, 1 the command failed (build, run, bad flags).`,
+Exit status: 0 measured, 1 the command failed (build, run, bad flags).`
+
+// benchCgoOptions are bench cgo's flags: bench.Options and those the command turns
+// into them.
+type benchCgoOptions struct {
+	bench.Options
+	runArgs    string
+	target     string
+	svgPath    string
+	jsonOutput bool
+}
+
+func newBenchCgoCmd() *cobra.Command {
+	var o benchCgoOptions
+	cmd := &cobra.Command{
+		Use:   "cgo [PACKAGE]",
+		Short: "Build a program with CGO_ENABLED=0 and =1 and compare size, start-up, memory and a workload",
+		Long:  benchCgoLong,
 		Example: `  gonative bench cgo ./cmd/tool --run "--version"
   gonative bench cgo ./cmd/server --http 127.0.0.1:8080/healthz --svg cgo.svg
   gonative bench cgo ./internal/parse --bench . --count 6
   gonative bench cgo ./cmd/tool --target linux/arm64 --count 3`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 1 {
-				o.Package = args[0]
-			}
-			f := cmd.Flags()
-			modes := 0
-			for _, n := range []string{"run", "http", "bench"} {
-				if f.Changed(n) {
-					modes++
-				}
-			}
-			switch {
-			case f.Changed("bench") && modes > 1:
-				return &ExitError{Code: ExitFailed, Err: errors.New("--bench runs the package's benchmarks: it cannot be combined with --run or --http")}
-			case f.Changed("http") && f.Changed("run"):
-				o.Workload = bench.WorkloadHTTP // --run gives the server its arguments
-			case f.Changed("http"):
-				o.Workload = bench.WorkloadHTTP
-			case f.Changed("bench"):
-				o.Workload = bench.WorkloadBench
-			default:
-				o.Workload = bench.WorkloadRun
-			}
-			o.Args = strings.Fields(runArgs)
-			h, err := thisHost(cmd.Context())
-			if err != nil {
+			if err := o.complete(cmd, args); err != nil {
 				return &ExitError{Code: ExitFailed, Err: err}
-			}
-			o.Host = h
-			if target != "" {
-				ts, err := build.ParseTargets([]string{target})
-				if err != nil || len(ts) != 1 {
-					return &ExitError{Code: ExitFailed, Err: fmt.Errorf("--target %q: want one OS/ARCH such as linux/arm64", target)}
-				}
-				o.Target = ts[0]
 			}
 			stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
-			var bar *progress
-			if progressTTY(stderr) {
-				bar = newProgress(cmd.Context(), stderr)
+			bar := startProgress(cmd.Context(), stderr)
+			if bar != nil {
 				o.Progress = benchProgress(bar)
 			}
-			res, err := bench.Run(cmd.Context(), o)
-			if bar != nil {
-				bar.wait()
-			}
-			if err != nil {
-				var nc *bench.NeedsCgoError
-				if errors.As(err, &nc) {
-					return &ExitError{Code: ExitFailed, Err: fmt.Errorf("refusing to compare: %w", err)}
-				}
+			res, err := bench.Run(cmd.Context(), o.Options)
+			bar.wait()
+			var nc *bench.NeedsCgoError
+			switch {
+			case errors.As(err, &nc):
+				return &ExitError{Code: ExitFailed, Err: fmt.Errorf("refusing to compare: %w", err)}
+			case err != nil:
 				return &ExitError{Code: ExitFailed, Err: err}
 			}
-			if svgPath != "" {
-				if st, err := os.Lstat(svgPath); err == nil && !st.Mode().IsRegular() {
-					return &ExitError{Code: ExitFailed, Err: fmt.Errorf("--svg %s: not a regular file; refusing to replace it", svgPath)}
-				}
-				if err := atomicfile.WriteFile(svgPath, res.SVG(), 0o644); err != nil {
-					return &ExitError{Code: ExitFailed, Err: err}
-				}
+			if err := o.writeSVG(res); err != nil {
+				return &ExitError{Code: ExitFailed, Err: err}
 			}
-			if jsonOutput {
+			if o.jsonOutput {
 				enc := json.NewEncoder(stdout)
 				enc.SetIndent("", "  ")
 				return enc.Encode(res)
 			}
 			renderBench(stdout, paletteFor(stdout), res)
-			if svgPath != "" {
-				fmt.Fprintf(stdout, "\nchart: %s\n", safe(svgPath))
+			if o.svgPath != "" {
+				fmt.Fprintf(stdout, "\nchart: %s\n", safe(o.svgPath))
 			}
 			return nil
 		},
 	}
+	o.flags(cmd)
+	return cmd
+}
+
+// flags defines bench cgo's flags on cmd.
+func (o *benchCgoOptions) flags(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.StringVar(&runArgs, "run", "", "run the program with ARGS (split at spaces), start to exit; with --http, the server's arguments")
+	f.StringVar(&o.runArgs, "run", "", "run the program with ARGS (split at spaces), start to exit; with --http, the server's arguments")
 	f.StringVar(&o.HTTP, "http", "", "the program serves HTTP at ADDR/PATH (loopback), e.g. 127.0.0.1:8080/healthz")
 	f.StringVar(&o.Bench, "bench", "", "run the package's benchmarks matching REGEX (go test -bench)")
 	f.StringVar(&o.BenchTime, "benchtime", bench.DefaultBenchDur, "-test.benchtime of each --bench run")
@@ -148,11 +121,65 @@ Exit status: 0 measured, 1 the command failed (build, run, bad flags).`,
 	f.IntVar(&o.Conns, "conns", bench.DefaultConns, "concurrent HTTP clients")
 	f.BoolVar(&o.DNS, "dns", true, "also run the DNS workload (Linux: in a network namespace)")
 	f.IntVar(&o.Lookups, "lookups", bench.DefaultLookups, "name lookups per DNS sample")
-	f.StringVar(&target, "target", "", "measure this OS/ARCH, cross-built, under qemu-user or Rosetta (emulated)")
-	f.StringVar(&svgPath, "svg", "", "write a chart to FILE (SVG)")
-	f.BoolVar(&jsonOutput, "json", false, "print the result as JSON")
+	f.StringVar(&o.target, "target", "", "measure this OS/ARCH, cross-built, under qemu-user or Rosetta (emulated)")
+	f.StringVar(&o.svgPath, "svg", "", "write a chart to FILE (SVG)")
+	f.BoolVar(&o.jsonOutput, "json", false, "print the result as JSON")
 	cmd.RegisterFlagCompletionFunc("target", completeTargets)
-	return cmd
+}
+
+// complete fills bench.Options from the arguments, the workload flags given, the
+// host and --target.
+func (o *benchCgoOptions) complete(cmd *cobra.Command, args []string) error {
+	if len(args) == 1 {
+		o.Package = args[0]
+	}
+	w, err := benchWorkload(cmd.Flags().Changed)
+	if err != nil {
+		return err
+	}
+	o.Workload, o.Args = w, strings.Fields(o.runArgs)
+	if o.Host, err = thisHost(cmd.Context()); err != nil {
+		return err
+	}
+	if o.target != "" {
+		ts, err := build.ParseTargets([]string{o.target})
+		if err != nil || len(ts) != 1 {
+			return fmt.Errorf("--target %q: want one OS/ARCH such as linux/arm64", o.target)
+		}
+		o.Target = ts[0]
+	}
+	return nil
+}
+
+// benchWorkload is the workload the flags given (changed) ask for: --run by default;
+// --http (with --run's arguments for the server); --bench alone.
+func benchWorkload(changed func(string) bool) (bench.Workload, error) {
+	modes := 0
+	for _, n := range []string{"run", "http", "bench"} {
+		if changed(n) {
+			modes++
+		}
+	}
+	switch {
+	case changed("bench") && modes > 1:
+		return "", errors.New("--bench runs the package's benchmarks: it cannot be combined with --run or --http")
+	case changed("http"):
+		return bench.WorkloadHTTP, nil
+	case changed("bench"):
+		return bench.WorkloadBench, nil
+	}
+	return bench.WorkloadRun, nil
+}
+
+// writeSVG writes the chart to --svg, replacing only a regular file.
+func (o *benchCgoOptions) writeSVG(res *bench.Result) error {
+	if o.svgPath == "" {
+		return nil
+	}
+	if st, err := os.Lstat(o.svgPath); err == nil && !st.Mode().IsRegular() {
+		return fmt.Errorf("--svg %s: not a regular file; refusing to replace it", o.svgPath)
+	}
+	return atomicfile.WriteFile(o.svgPath, res.SVG(), 0o644)
 }
 
 // benchProgress shows bench's events on p: one line of steps.
@@ -163,8 +190,33 @@ func benchProgress(p *progress) func(bench.Event) {
 	}
 }
 
-// renderBench prints the comparison table.
+// renderBench prints the comparison: a header, the table, the size by package, the
+// DNS resolvers and the notes.
 func renderBench(w io.Writer, p palette, r *bench.Result) {
+	renderBenchHeader(w, p, r)
+	renderBenchTable(w, r)
+	if s := r.Size; s != nil && s.Known && len(s.Packages) > 0 {
+		var ps []string
+		for _, pk := range s.Packages {
+			ps = append(ps, fmt.Sprintf("%s %s", pk.Name, benchSigned(pk.Delta)))
+		}
+		fmt.Fprintf(w, "\nsize by package (symbols, cgo on - off): %s\n", strings.Join(ps, ", "))
+	} else if s != nil && !s.Known {
+		fmt.Fprintf(w, "\nsize parts unknown: %s\n", safe(s.Reason))
+	}
+	if r.DNS != nil {
+		renderBenchDNS(w, r.DNS)
+	}
+	if notes := benchNotes(r); len(notes) > 0 {
+		fmt.Fprintln(w)
+		for _, n := range notes {
+			fmt.Fprintf(w, "note: %s\n", safe(n))
+		}
+	}
+}
+
+// renderBenchHeader prints what was measured, where, and how.
+func renderBenchHeader(w io.Writer, p palette, r *bench.Result) {
 	fmt.Fprintf(w, "%s %s: %s workload, %s", p.bold("bench cgo"), safe(r.Package), r.Workload, r.Target)
 	if r.Emulated {
 		fmt.Fprintf(w, " %s", p.warn("EMULATED under "+r.Runner))
@@ -182,7 +234,10 @@ func renderBench(w io.Writer, p palette, r *bench.Result) {
 		fmt.Fprint(w, ", load unknown (no /proc/loadavg)")
 	}
 	fmt.Fprintf(w, "; %.1fs\n\n", r.Elapsed)
+}
 
+// renderBenchTable prints the table: size and its parts, linkage, then each metric.
+func renderBenchTable(w io.Writer, r *bench.Result) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "\tCGO_ENABLED=0\tCGO_ENABLED=1\tdelta\n")
 	fmt.Fprintf(tw, "binary (%s)\t%s\t%s\t%s\n", safe(r.Off.Binary), benchBytes(r.Off.Size), benchBytes(r.On.Size), benchPct(float64(r.Off.Size), float64(r.On.Size)))
@@ -206,35 +261,33 @@ func renderBench(w io.Writer, p palette, r *bench.Result) {
 		fmt.Fprintf(tw, "%s (%s)\t%s\t%s\t%s\n", safe(m.Name), m.Unit, benchStat(m.Off), benchStat(m.On), delta)
 	}
 	tw.Flush()
-	if s := r.Size; s != nil && s.Known && len(s.Packages) > 0 {
-		var ps []string
-		for _, pk := range s.Packages {
-			ps = append(ps, fmt.Sprintf("%s %s", pk.Name, benchSigned(pk.Delta)))
-		}
-		fmt.Fprintf(w, "\nsize by package (symbols, cgo on - off): %s\n", strings.Join(ps, ", "))
-	} else if s != nil && !s.Known {
-		fmt.Fprintf(w, "\nsize parts unknown: %s\n", safe(s.Reason))
+}
+
+// renderBenchDNS prints which resolver each build used, or why DNS was not measured.
+func renderBenchDNS(w io.Writer, d *bench.DNS) {
+	fmt.Fprintln(w)
+	if !d.Ran {
+		fmt.Fprintf(w, "DNS: not measured: %s\n", safe(d.Reason))
+		return
 	}
-	if d := r.DNS; d != nil {
-		fmt.Fprintln(w)
-		if d.Ran {
-			fmt.Fprintf(w, "DNS: %s\n", safe(d.How))
-			if d.Reason != "" {
-				fmt.Fprintf(w, "  %s\n", safe(d.Reason))
-			}
-			for _, x := range []struct {
-				label string
-				r     *bench.Resolver
-			}{{"CGO_ENABLED=0", d.Off}, {"CGO_ENABLED=1", d.On}, {"CGO_ENABLED=1, left to choose", d.Default}} {
-				if x.r == nil {
-					continue
-				}
-				fmt.Fprintf(w, "  %-29s resolver %-4s (GODEBUG=%s: %s)\n", x.label, x.r.Resolver, x.r.GODEBUG, safe(strings.Join(x.r.Evidence, "; ")))
-			}
-		} else {
-			fmt.Fprintf(w, "DNS: not measured: %s\n", safe(d.Reason))
-		}
+	fmt.Fprintf(w, "DNS: %s\n", safe(d.How))
+	if d.Reason != "" {
+		fmt.Fprintf(w, "  %s\n", safe(d.Reason))
 	}
+	for _, x := range []struct {
+		label string
+		r     *bench.Resolver
+	}{{"CGO_ENABLED=0", d.Off}, {"CGO_ENABLED=1", d.On}, {"CGO_ENABLED=1, left to choose", d.Default}} {
+		if x.r == nil {
+			continue
+		}
+		fmt.Fprintf(w, "  %-29s resolver %-4s (GODEBUG=%s: %s)\n", x.label, x.r.Resolver, x.r.GODEBUG, safe(strings.Join(x.r.Evidence, "; ")))
+	}
+}
+
+// benchNotes are the result's notes, each build's, and one about samples too few for
+// a confidence interval.
+func benchNotes(r *bench.Result) []string {
 	var notes []string
 	notes = append(notes, r.Notes...)
 	for _, b := range []bench.Build{r.Off, r.On} {
@@ -248,12 +301,7 @@ func renderBench(w io.Writer, p palette, r *bench.Result) {
 			break
 		}
 	}
-	if len(notes) > 0 {
-		fmt.Fprintln(w)
-		for _, n := range notes {
-			fmt.Fprintf(w, "note: %s\n", safe(n))
-		}
-	}
+	return notes
 }
 
 func benchStat(s bench.Stat) string {

@@ -13,24 +13,8 @@ import (
 	"github.com/gonative/gonative/internal/build"
 )
 
-func newBuildCmd() *cobra.Command {
-	var (
-		targets    []string
-		out        string
-		universal  bool
-		ldflags    string
-		tags       string
-		trimpath   bool
-		jobs       int
-		cgo        string
-		cc, sdk    []string
-		smoke      string
-		jsonOutput bool
-	)
-	cmd := &cobra.Command{
-		Use:   "build [PACKAGES]",
-		Short: "Build packages for every target, cgo included, and verify every output",
-		Long: `build runs go build for each target (default: ` + buildTargetList(build.DefaultTargets) + `),
+// buildLong is the long help of build.
+var buildLong = `build runs go build for each target (default: ` + buildTargetList(build.DefaultTargets) + `),
 writing NAME_OS_ARCH[.exe] into the output directory, then verifies every output
 (format, OS and architecture, cgo linked exactly when it was on, darwin/arm64
 signature, ELF interpreter and glibc floor) and writes SHA256SUMS and manifest.json.
@@ -42,57 +26,51 @@ needs cgo and cannot get it fails before anything is built; --cgo=off builds it
 without cgo anyway.
 
 Exit status: 0 all built and verified, 1 a build failed or could not start,
-3 an output failed verification or its smoke run.`,
+3 an output failed verification or its smoke run.`
+
+// buildOptions are build's flags.
+type buildOptions struct {
+	targets    []string
+	out        string
+	universal  bool
+	ldflags    string
+	tags       string
+	trimpath   bool
+	jobs       int
+	cgo        string
+	cc, sdk    []string
+	smoke      string
+	jsonOutput bool
+}
+
+func newBuildCmd() *cobra.Command {
+	var o buildOptions
+	cmd := &cobra.Command{
+		Use:   "build [PACKAGES]",
+		Short: "Build packages for every target, cgo included, and verify every output",
+		Long:  buildLong,
 		Example: `  gonative build ./cmd/tool
   gonative build --target linux/arm64,darwin/arm64,darwin/amd64 --universal --smoke=--version
   gonative build --target linux/arm64 --sdk linux/arm64=/srv/sysroot-arm64
   gonative build --cgo=off`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ts := build.DefaultTargets
-			if len(targets) > 0 {
-				var err error
-				if ts, err = build.ParseTargets(targets); err != nil {
-					return &ExitError{Code: ExitFailed, Err: err}
-				}
-			}
-			mode, ccs, sdks, err := cgoFlags(cgo, cc, sdk)
+			opts, err := o.options(cmd, args)
 			if err != nil {
 				return &ExitError{Code: ExitFailed, Err: err}
-			}
-			h, err := thisHost(cmd.Context())
-			if err != nil {
-				return &ExitError{Code: ExitFailed, Err: err}
-			}
-			opts := build.Options{
-				Packages: args, Targets: ts, OutDir: out, Universal: universal,
-				LDFlags: ldflags, Tags: tags, TrimPath: trimpath, Jobs: jobs,
-				Cgo: mode, CC: ccs, SDK: sdks, Host: h,
-				Smoke: cmd.Flags().Changed("smoke"), SmokeArgs: strings.Fields(smoke),
 			}
 			stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
-			var p *progress
-			if progressTTY(stderr) {
-				p = newProgress(cmd.Context(), stderr)
+			p := startProgress(cmd.Context(), stderr)
+			if p != nil {
 				opts.Progress = buildProgress(p)
-			} else if !jsonOutput {
+			} else if !o.jsonOutput {
 				opts.Progress = buildPlainProgress(stderr)
 			}
 			res, err := build.Build(cmd.Context(), opts)
-			if p != nil {
-				p.wait()
-			}
+			p.wait()
 			if err != nil {
-				var pe *build.PlanError
-				if errors.As(err, &pe) {
-					fmt.Fprintln(stderr, "gonative: nothing was built:")
-					for _, e := range pe.Problems {
-						fmt.Fprintf(stderr, "  %s\n", strings.ReplaceAll(e.Error(), "\n", "\n  "))
-					}
-					return &ExitError{Code: ExitFailed}
-				}
-				return &ExitError{Code: ExitFailed, Err: err}
+				return buildError(stderr, err)
 			}
-			if jsonOutput {
+			if o.jsonOutput {
 				enc := json.NewEncoder(stdout)
 				enc.SetIndent("", "  ")
 				if err := enc.Encode(res); err != nil {
@@ -110,21 +88,65 @@ Exit status: 0 all built and verified, 1 a build failed or could not start,
 			return nil
 		},
 	}
-	f := cmd.Flags()
-	f.StringSliceVar(&targets, "target", nil, "targets as os/arch, comma-separated or repeated (default "+buildTargetList(build.DefaultTargets)+")")
-	f.StringVarP(&out, "output", "o", "dist", "output directory")
-	f.BoolVar(&universal, "universal", false, "also merge darwin/arm64 and darwin/amd64 into NAME_darwin_universal")
-	f.StringVar(&ldflags, "ldflags", "", "flags for go build -ldflags")
-	f.StringVar(&tags, "tags", "", "build tags, comma-separated")
-	f.BoolVar(&trimpath, "trimpath", true, "build with -trimpath")
-	f.IntVarP(&jobs, "jobs", "j", 0, "targets built at once (default the CPU count)")
-	f.StringVar(&cgo, "cgo", "auto", "cgo: auto (on where a package needs it), on, or off")
-	f.StringArrayVar(&cc, "cc", nil, "C compiler for cgo targets, as OS/ARCH=CC or CC for all (repeatable)")
-	f.StringArrayVar(&sdk, "sdk", nil, "SDK or sysroot for cgo targets, as OS/ARCH=DIR or DIR for all: a macOS SDK for darwin, the target libraries' sysroot (with its .pc files) for Linux")
-	f.Var((*smokeFlag)(&smoke), "smoke", "run every output this machine can run (natively or under qemu-user) and check it exits 0; --smoke=ARGS runs it with ARGS (split at spaces), such as --smoke=--version")
-	f.Lookup("smoke").NoOptDefVal = "true"
-	f.BoolVar(&jsonOutput, "json", false, "print the result as JSON")
+	o.flags(cmd)
 	return cmd
+}
+
+// flags defines build's flags on cmd.
+func (o *buildOptions) flags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringSliceVar(&o.targets, "target", nil, "targets as os/arch, comma-separated or repeated (default "+buildTargetList(build.DefaultTargets)+")")
+	f.StringVarP(&o.out, "output", "o", "dist", "output directory")
+	f.BoolVar(&o.universal, "universal", false, "also merge darwin/arm64 and darwin/amd64 into NAME_darwin_universal")
+	f.StringVar(&o.ldflags, "ldflags", "", "flags for go build -ldflags")
+	f.StringVar(&o.tags, "tags", "", "build tags, comma-separated")
+	f.BoolVar(&o.trimpath, "trimpath", true, "build with -trimpath")
+	f.IntVarP(&o.jobs, "jobs", "j", 0, "targets built at once (default the CPU count)")
+	f.StringVar(&o.cgo, "cgo", "auto", "cgo: auto (on where a package needs it), on, or off")
+	f.StringArrayVar(&o.cc, "cc", nil, "C compiler for cgo targets, as OS/ARCH=CC or CC for all (repeatable)")
+	f.StringArrayVar(&o.sdk, "sdk", nil, "SDK or sysroot for cgo targets, as OS/ARCH=DIR or DIR for all: a macOS SDK for darwin, the target libraries' sysroot (with its .pc files) for Linux")
+	f.Var((*smokeFlag)(&o.smoke), "smoke", "run every output this machine can run (natively or under qemu-user) and check it exits 0; --smoke=ARGS runs it with ARGS (split at spaces), such as --smoke=--version")
+	f.Lookup("smoke").NoOptDefVal = "true"
+	f.BoolVar(&o.jsonOutput, "json", false, "print the result as JSON")
+}
+
+// options turns the flags and the packages args into build.Options for this host.
+func (o *buildOptions) options(cmd *cobra.Command, args []string) (build.Options, error) {
+	ts := build.DefaultTargets
+	if len(o.targets) > 0 {
+		var err error
+		if ts, err = build.ParseTargets(o.targets); err != nil {
+			return build.Options{}, err
+		}
+	}
+	mode, ccs, sdks, err := cgoFlags(o.cgo, o.cc, o.sdk)
+	if err != nil {
+		return build.Options{}, err
+	}
+	h, err := thisHost(cmd.Context())
+	if err != nil {
+		return build.Options{}, err
+	}
+	return build.Options{
+		Packages: args, Targets: ts, OutDir: o.out, Universal: o.universal,
+		LDFlags: o.ldflags, Tags: o.tags, TrimPath: o.trimpath, Jobs: o.jobs,
+		Cgo: mode, CC: ccs, SDK: sdks, Host: h,
+		Smoke: cmd.Flags().Changed("smoke"), SmokeArgs: strings.Fields(o.smoke),
+	}, nil
+}
+
+// buildError reports a build that could not run: a plan's problems on stderr, one
+// each, or the error itself.
+func buildError(stderr io.Writer, err error) error {
+	var pe *build.PlanError
+	if !errors.As(err, &pe) {
+		return &ExitError{Code: ExitFailed, Err: err}
+	}
+	fmt.Fprintln(stderr, "gonative: nothing was built:")
+	for _, e := range pe.Problems {
+		fmt.Fprintf(stderr, "  %s\n", strings.ReplaceAll(e.Error(), "\n", "\n  "))
+	}
+	return &ExitError{Code: ExitFailed}
 }
 
 // smokeFlag is --smoke's value: --smoke alone (or --smoke=true) runs each output
@@ -220,67 +242,7 @@ func buildProgress(p *progress) func(build.Event) {
 // renderBuild prints one line per output and its problems.
 func renderBuild(w io.Writer, pal palette, res *build.Result) {
 	for _, o := range res.Outputs {
-		status := "ok"
-		switch {
-		case o.Error != "":
-			status = "FAIL"
-		case len(o.Problems) > 0:
-			status = "BAD"
-		}
-		name := filepath.Base(o.Path)
-		// Pad before colouring, so the escapes do not upset the columns.
-		shown := fmt.Sprintf("%-4s", status)
-		switch status {
-		case "ok":
-			shown = pal.good(shown)
-		case "FAIL":
-			shown = pal.bad(shown)
-		default:
-			shown = pal.warn(shown)
-		}
-		if o.Error != "" {
-			fmt.Fprintf(w, "%s %-18s %s\n     %s\n", shown, o.Target, name, strings.ReplaceAll(o.Error, "\n", "\n     "))
-			continue
-		}
-		var facts []string
-		facts = append(facts, buildSize(o.Size))
-		if o.CgoLinked {
-			facts = append(facts, "cgo")
-		} else {
-			facts = append(facts, "no cgo")
-		}
-		if o.CToolchain != nil && o.CToolchain.CC != "" {
-			facts = append(facts, "cc="+o.CToolchain.CC)
-		}
-		switch {
-		case o.Format == "elf" && o.Interpreter != "":
-			facts = append(facts, "interp "+o.Interpreter)
-		case o.Format == "elf" && o.Static:
-			facts = append(facts, "static")
-		}
-		if o.GLIBC != "" {
-			facts = append(facts, "glibc>="+o.GLIBC)
-		}
-		if o.Signature != "" {
-			facts = append(facts, "signature "+o.Signature)
-		}
-		if o.Smoke != nil {
-			switch {
-			case !o.Smoke.Ran:
-				facts = append(facts, "smoke skipped ("+o.Smoke.Detail+")")
-			case o.Smoke.OK:
-				facts = append(facts, "smoke ok ("+o.Smoke.How+")")
-			default:
-				facts = append(facts, "smoke FAILED ("+o.Smoke.How+")")
-			}
-		}
-		fmt.Fprintf(w, "%s %-18s %-32s %s\n", shown, o.Target, name, strings.Join(facts, ", "))
-		for _, n := range o.Notes {
-			fmt.Fprintf(w, "     note: %s\n", n)
-		}
-		for _, p := range o.Problems {
-			fmt.Fprintf(w, "     problem: %s\n", p)
-		}
+		renderBuildOutput(w, pal, o)
 	}
 	if len(res.Kept) > 0 {
 		fmt.Fprintf(w, "kept %d earlier %s that manifest.json listed (re-hashed)\n", len(res.Kept), buildPlural(len(res.Kept), "output", "outputs"))
@@ -290,6 +252,69 @@ func renderBuild(w io.Writer, pal palette, res *build.Result) {
 	} else if res.Failed() {
 		fmt.Fprintln(w, "nothing was written: a build failed, so the output directory, its SHA256SUMS and manifest.json are as they were")
 	}
+}
+
+// renderBuildOutput prints one output's line, then its notes and problems.
+func renderBuildOutput(w io.Writer, pal palette, o *build.Output) {
+	name := filepath.Base(o.Path)
+	shown := buildStatus(pal, o)
+	if o.Error != "" {
+		fmt.Fprintf(w, "%s %-18s %s\n     %s\n", shown, o.Target, name, strings.ReplaceAll(o.Error, "\n", "\n     "))
+		return
+	}
+	fmt.Fprintf(w, "%s %-18s %-32s %s\n", shown, o.Target, name, strings.Join(buildFacts(o), ", "))
+	for _, n := range o.Notes {
+		fmt.Fprintf(w, "     note: %s\n", n)
+	}
+	for _, p := range o.Problems {
+		fmt.Fprintf(w, "     problem: %s\n", p)
+	}
+}
+
+// buildStatus is an output's status column: ok, FAIL (not built) or BAD (problems),
+// padded before colouring, so the escapes do not upset the columns.
+func buildStatus(pal palette, o *build.Output) string {
+	switch {
+	case o.Error != "":
+		return pal.bad(fmt.Sprintf("%-4s", "FAIL"))
+	case len(o.Problems) > 0:
+		return pal.warn(fmt.Sprintf("%-4s", "BAD"))
+	}
+	return pal.good(fmt.Sprintf("%-4s", "ok"))
+}
+
+// buildFacts are the facts of a built output, in the order its line shows them.
+func buildFacts(o *build.Output) []string {
+	facts := []string{buildSize(o.Size), "no cgo"}
+	if o.CgoLinked {
+		facts[1] = "cgo"
+	}
+	if o.CToolchain != nil && o.CToolchain.CC != "" {
+		facts = append(facts, "cc="+o.CToolchain.CC)
+	}
+	switch {
+	case o.Format == "elf" && o.Interpreter != "":
+		facts = append(facts, "interp "+o.Interpreter)
+	case o.Format == "elf" && o.Static:
+		facts = append(facts, "static")
+	}
+	if o.GLIBC != "" {
+		facts = append(facts, "glibc>="+o.GLIBC)
+	}
+	if o.Signature != "" {
+		facts = append(facts, "signature "+o.Signature)
+	}
+	if o.Smoke != nil {
+		switch {
+		case !o.Smoke.Ran:
+			facts = append(facts, "smoke skipped ("+o.Smoke.Detail+")")
+		case o.Smoke.OK:
+			facts = append(facts, "smoke ok ("+o.Smoke.How+")")
+		default:
+			facts = append(facts, "smoke FAILED ("+o.Smoke.How+")")
+		}
+	}
+	return facts
 }
 
 // buildPlural picks the singular or plural form for n.

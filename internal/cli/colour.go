@@ -5,7 +5,6 @@ import (
 	"os"
 
 	"github.com/gonative/gonative/internal/doctor"
-	"golang.org/x/term"
 )
 
 // palette colours marks and verdicts with ANSI escapes when it is on: when the output
@@ -37,8 +36,8 @@ func colourWanted(w io.Writer, getenv func(string) string) bool {
 	if getenv("TERM") == "dumb" {
 		return false
 	}
-	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
+	_, ok := isTerminal(w)
+	return ok
 }
 
 func (p palette) paint(code, s string) string {

@@ -67,10 +67,11 @@ func completeVersions(installed, remote bool) cobra.CompletionFunc {
 
 func versionCandidates(ctx context.Context, installed, remote bool) []string {
 	var vs []string
-	st, err := tcStore()
+	m, err := newManager()
 	if err != nil {
 		return nil
 	}
+	st := m.Store
 	if installed {
 		if list, err := st.Versions(); err == nil {
 			vs = append(vs, list...)
@@ -82,7 +83,7 @@ func versionCandidates(ctx context.Context, installed, remote bool) []string {
 		}
 		ctx, cancel := context.WithTimeout(ctx, completionTimeout)
 		defer cancel()
-		if f, err := tcFetcher(ctx, st); err == nil {
+		if f, err := m.Fetcher(ctx); err == nil {
 			if h, err := thisHost(ctx); err == nil {
 				if rels, err := f.Releases(ctx); err == nil {
 					for _, v := range toolchain.Offered(rels, toolchain.Platform{OS: h.OS, Arch: h.Arch}) {

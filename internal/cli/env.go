@@ -12,13 +12,8 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func newEnvCmd() *cobra.Command {
-	var shell string
-	var pinPath bool
-	cmd := &cobra.Command{
-		Use:   "env",
-		Short: "Print the shell lines that put gonative's go on PATH",
-		Long: `env prints lines for a shell to evaluate. The first line puts the store's bin
+// envLong is the long help of env.
+const envLong = `env prints lines for a shell to evaluate. The first line puts the store's bin
 directory first on PATH; it holds go and gofmt (the global default, as links: no
 process in between) and one goX.Y.Z per installed version, which GOTOOLCHAIN=path and
 +auto find on PATH instead of downloading. GOROOT is never set: go finds its own from
@@ -31,20 +26,29 @@ per go call). go.work/go.mod toolchain lines need no hook: cmd/go itself switche
 the goX.Y.Z on PATH.
 
 --shell sh (bash, zsh: the default), fish or powershell (PATH only: pins there apply
-through 'gonative exec').`,
+through 'gonative exec').`
+
+func newEnvCmd() *cobra.Command {
+	var shell string
+	var pinPath bool
+	cmd := &cobra.Command{
+		Use:   "env",
+		Short: "Print the shell lines that put gonative's go on PATH",
+		Long:  envLong,
 		Example: `  eval "$(gonative env)"                      # ~/.bashrc, ~/.zshrc
   gonative env --shell fish | source          # ~/.config/fish/config.fish
   gonative env --shell powershell | Invoke-Expression`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := tcStore()
+			m, err := newManager()
 			if err != nil {
 				return err
 			}
+			st := m.Store
 			dir := st.BinDir()
 			out := cmd.OutOrStdout()
 			if pinPath {
-				return envPinPath(cmd, st)
+				return envPinPath(cmd, m)
 			}
 			switch shell {
 			case "", "sh", "bash", "zsh":
@@ -93,12 +97,9 @@ fi
 // first when there is one and it is installed. When a pin cannot be honoured (not
 // installed, not a version) it prints one line to stderr saying so and which go runs
 // instead; PATH is printed either way, so the hook never leaves a stale pin behind.
-func envPinPath(cmd *cobra.Command, st toolchain.Store) error {
-	in, err := tcWhichInput(cmd.Context(), false) // no `go env`: the hook runs on every cd
-	if err != nil {
-		return err
-	}
-	in.Store = st
+func envPinPath(cmd *cobra.Command, m *toolchain.Manager) error {
+	in := m.WhichInput(cmd.Context(), false) // no `go env`: the hook runs on every cd
+	st := m.Store
 	sel, err := toolchain.Which(in)
 	path := st.PinPath(os.Getenv("PATH"), "", string(os.PathListSeparator))
 	stderr := cmd.ErrOrStderr()

@@ -31,28 +31,8 @@ docker-archive:FILE).`,
 	return cmd
 }
 
-func newImageBuildCmd() *cobra.Command {
-	var (
-		platforms  []string
-		base       string
-		tags       []string
-		push       bool
-		ociLayout  string
-		tarball    string
-		user       string
-		out        string
-		ldflags    string
-		buildTags  string
-		cgo        string
-		cc, sdk    []string
-		labels     []string
-		jsonOutput bool
-		trace      bool
-	)
-	cmd := &cobra.Command{
-		Use:   "build [PACKAGE]",
-		Short: "Build a multi-platform OCI image of a Go program, cgo included, without a daemon",
-		Long: `image build builds PACKAGE (default ".") for every platform as gonative build does
+// imageBuildLong is the long help of image build.
+const imageBuildLong = `image build builds PACKAGE (default ".") for every platform as gonative build does
 (cgo per platform with its own C toolchain, every output verified), puts each binary
 as one layer at /usr/local/bin/NAME on the base image's matching platform and
 assembles a multi-platform OCI index.
@@ -75,7 +55,33 @@ directory), --tarball FILE (an OCI archive, for docker load, podman load or skop
 Registry credentials come from the Docker config file and its credential helpers.
 
 Exit status: 0 built and written, 1 the build or a write failed, 3 a platform's
-check failed (nothing was written).`,
+check failed (nothing was written).`
+
+// imageBuildOptions are image build's flags.
+type imageBuildOptions struct {
+	platforms  []string
+	base       string
+	tags       []string
+	push       bool
+	ociLayout  string
+	tarball    string
+	user       string
+	out        string
+	ldflags    string
+	buildTags  string
+	cgo        string
+	cc, sdk    []string
+	labels     []string
+	jsonOutput bool
+	trace      bool
+}
+
+func newImageBuildCmd() *cobra.Command {
+	var o imageBuildOptions
+	cmd := &cobra.Command{
+		Use:   "build [PACKAGE]",
+		Short: "Build a multi-platform OCI image of a Go program, cgo included, without a daemon",
+		Long:  imageBuildLong,
 		Example: `  gonative image build ./cmd/server --platform linux/amd64,linux/arm64 -t registry.example.com/server:v1 --push
   gonative image build --base debian:bookworm-slim --oci-layout out/ ./cmd/cgoapp
   SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) gonative image build --tarball server.tar`,
@@ -83,142 +89,182 @@ check failed (nothing was written).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
-			ts, err := build.ParseTargets(platforms)
+			iopts, wo, cleanup, err := o.options(cmd, args)
 			if err != nil {
 				return &ExitError{Code: ExitFailed, Err: err}
 			}
-			mode, ccs, sdks, err := cgoFlags(cgo, cc, sdk)
-			if err != nil {
-				return &ExitError{Code: ExitFailed, Err: err}
-			}
-			if push && len(tags) == 0 {
-				return &ExitError{Code: ExitFailed, Err: errors.New("--push needs -t REGISTRY/REPO:TAG")}
-			}
-			if file, ok := strings.CutPrefix(base, image.PrefixOCIArchive); ok && tarball != "" {
-				if a, err1 := os.Stat(file); err1 == nil {
-					if b, err2 := os.Stat(tarball); err2 == nil && os.SameFile(a, b) {
-						return &ExitError{Code: ExitFailed, Err: fmt.Errorf("--tarball %s is the base image: write to another file", tarball)}
-					}
-				}
-			}
-			// Every output is checked before anything is compiled.
-			wo := image.WriteOptions{Push: push, Tags: tags, OCILayout: ociLayout, Tarball: tarball}
-			if err := image.CheckOutputs(wo); err != nil {
-				return &ExitError{Code: ExitFailed, Err: err}
-			}
-			created, err := image.Epoch(os.Getenv)
-			if err != nil {
-				return &ExitError{Code: ExitFailed, Err: err}
-			}
-			lbl := map[string]string{}
-			for _, l := range labels {
-				k, v, ok := strings.Cut(l, "=")
-				if !ok || k == "" {
-					return &ExitError{Code: ExitFailed, Err: fmt.Errorf("--label %q: want KEY=VALUE", l)}
-				}
-				lbl[k] = v
-			}
-			h, err := thisHost(ctx)
-			if err != nil {
-				return &ExitError{Code: ExitFailed, Err: err}
-			}
-			if out == "" {
-				if out, err = os.MkdirTemp("", "gonative-image-"); err != nil {
-					return &ExitError{Code: ExitFailed, Err: err}
-				}
-				defer os.RemoveAll(out)
-			}
-			bo := build.Options{Packages: args, Targets: ts, OutDir: out, LDFlags: ldflags, Tags: buildTags,
-				Cgo: mode, CC: ccs, SDK: sdks, Host: h}
-			var bp *progress
-			if progressTTY(stderr) {
-				bp = newProgress(ctx, stderr)
-				bo.Progress = buildProgress(bp)
-			} else if !jsonOutput {
-				bo.Progress = buildPlainProgress(stderr)
-			}
-			iopts := image.BuildOptions{Build: bo, Base: base, User: user, Created: created, Labels: lbl,
-				Source: image.VCSSource(ctx, ".")}
-			if push {
-				iopts.PushTo = tags
-			}
-			if d, err := image.LayerCacheDir(os.Getenv); err == nil {
-				iopts.LayerCache = d
-			}
-			if trace {
-				iopts.Trace = imageTrace(stderr, time.Now())
-				wo.Trace = iopts.Trace
+			defer cleanup()
+			bp := startProgress(ctx, stderr)
+			if bp != nil {
+				iopts.Build.Progress = buildProgress(bp)
+			} else if !o.jsonOutput {
+				iopts.Build.Progress = buildPlainProgress(stderr)
 			}
 			b, err := image.Build(ctx, iopts)
-			if bp != nil {
-				bp.wait()
-			}
+			bp.wait()
 			if err != nil {
-				var pe *build.PlanError
-				var ce *image.CheckError
-				var be *image.BuildError
-				switch {
-				case errors.As(err, &pe):
-					fmt.Fprintln(stderr, "gonative: nothing was built:")
-					for _, e := range pe.Problems {
-						fmt.Fprintf(stderr, "  %s\n", strings.ReplaceAll(e.Error(), "\n", "\n  "))
-					}
-					return &ExitError{Code: ExitFailed}
-				case errors.As(err, &ce):
-					// The problems, quoted, are on stdout.
-					renderImageBuilt(stdout, ce.Built, nil)
-					return &ExitError{Code: ExitProblems, Err: errors.New("image check failed, nothing written (the problems are above)")}
-				case errors.As(err, &be):
-					renderBuild(stdout, paletteFor(stdout), be.Result)
-					return &ExitError{Code: ExitFailed, Err: err}
-				}
-				// A base's errors hold what its registry or files say: one line.
-				return &ExitError{Code: ExitFailed, Err: errors.New(Quote(err.Error()))}
+				return imageBuildError(stdout, stderr, err)
 			}
-			var pp *progress
-			if push && progressTTY(stderr) {
-				pp = newProgress(ctx, stderr)
-				wo.Progress = func(done, total int64) {
-					pp.event(progressEvent{Key: "push", Kind: progressBytes, Label: "push", Done: done, Total: total})
-				}
-			}
-			w, err := image.Write(ctx, b, wo)
-			if pp != nil {
-				pp.wait()
-			}
+			w, err := imageWrite(cmd, b, wo)
 			if err != nil {
 				return &ExitError{Code: ExitFailed, Err: errors.New(Quote(err.Error()))}
 			}
-			if jsonOutput {
+			if o.jsonOutput {
 				enc := json.NewEncoder(stdout)
 				enc.SetIndent("", "  ")
-				return enc.Encode(struct {
-					*image.Built
-					Written *image.Written `json:"written"`
-				}{b, w})
+				return enc.Encode(image.BuildReport{Built: b, Written: w})
 			}
 			renderImageBuilt(stdout, b, w)
 			return nil
 		},
 	}
-	f := cmd.Flags()
-	f.StringSliceVar(&platforms, "platform", []string{"linux/amd64", "linux/arm64"}, "platforms as os/arch, comma-separated or repeated")
-	f.StringVar(&base, "base", image.BaseStatic, "base image: a registry reference, oci-layout:DIR, oci-archive:FILE, scratch or static")
-	f.StringArrayVarP(&tags, "tag", "t", nil, "image reference to push to or name in the layout (repeatable)")
-	f.BoolVar(&push, "push", false, "push the index to every -t reference")
-	f.StringVar(&ociLayout, "oci-layout", "", "write an OCI layout into this new directory")
-	f.StringVar(&tarball, "tarball", "", "write an OCI archive (a tar of the layout) to this file")
-	f.StringVar(&user, "user", image.DefaultUser, "the user the container runs as")
-	f.StringVarP(&out, "output", "o", "", "keep the binaries in this directory (default: a temporary one)")
-	f.StringVar(&ldflags, "ldflags", "", "flags for go build -ldflags")
-	f.StringVar(&buildTags, "tags", "", "build tags, comma-separated")
-	f.StringVar(&cgo, "cgo", "auto", "cgo: auto (on where a package needs it), on, or off")
-	f.StringArrayVar(&cc, "cc", nil, "C compiler for cgo platforms, as OS/ARCH=CC or CC for all (repeatable)")
-	f.StringArrayVar(&sdk, "sdk", nil, "sysroot for cgo platforms, as OS/ARCH=DIR or DIR for all")
-	f.StringArrayVar(&labels, "label", nil, "extra label KEY=VALUE (repeatable)")
-	f.BoolVar(&jsonOutput, "json", false, "print the result as JSON")
-	f.BoolVar(&trace, "trace", false, "print each step, when it started and how long it took, to stderr")
+	o.flags(cmd)
 	return cmd
+}
+
+// flags defines image build's flags on cmd.
+func (o *imageBuildOptions) flags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringSliceVar(&o.platforms, "platform", []string{"linux/amd64", "linux/arm64"}, "platforms as os/arch, comma-separated or repeated")
+	f.StringVar(&o.base, "base", image.BaseStatic, "base image: a registry reference, oci-layout:DIR, oci-archive:FILE, scratch or static")
+	f.StringArrayVarP(&o.tags, "tag", "t", nil, "image reference to push to or name in the layout (repeatable)")
+	f.BoolVar(&o.push, "push", false, "push the index to every -t reference")
+	f.StringVar(&o.ociLayout, "oci-layout", "", "write an OCI layout into this new directory")
+	f.StringVar(&o.tarball, "tarball", "", "write an OCI archive (a tar of the layout) to this file")
+	f.StringVar(&o.user, "user", image.DefaultUser, "the user the container runs as")
+	f.StringVarP(&o.out, "output", "o", "", "keep the binaries in this directory (default: a temporary one)")
+	f.StringVar(&o.ldflags, "ldflags", "", "flags for go build -ldflags")
+	f.StringVar(&o.buildTags, "tags", "", "build tags, comma-separated")
+	f.StringVar(&o.cgo, "cgo", "auto", "cgo: auto (on where a package needs it), on, or off")
+	f.StringArrayVar(&o.cc, "cc", nil, "C compiler for cgo platforms, as OS/ARCH=CC or CC for all (repeatable)")
+	f.StringArrayVar(&o.sdk, "sdk", nil, "sysroot for cgo platforms, as OS/ARCH=DIR or DIR for all")
+	f.StringArrayVar(&o.labels, "label", nil, "extra label KEY=VALUE (repeatable)")
+	f.BoolVar(&o.jsonOutput, "json", false, "print the result as JSON")
+	f.BoolVar(&o.trace, "trace", false, "print each step, when it started and how long it took, to stderr")
+}
+
+// options checks the flags and every output before anything is compiled, and
+// returns what image.Build and image.Write take. cleanup removes the temporary
+// output directory, if one was made.
+func (o *imageBuildOptions) options(cmd *cobra.Command, args []string) (image.BuildOptions, image.WriteOptions, func(), error) {
+	ctx, none := cmd.Context(), func() {}
+	bo, wo, err := o.check(cmd)
+	if err != nil {
+		return image.BuildOptions{}, wo, none, err
+	}
+	created, err := image.Epoch(os.Getenv)
+	if err != nil {
+		return image.BuildOptions{}, wo, none, err
+	}
+	lbl, err := imageLabels(o.labels)
+	if err != nil {
+		return image.BuildOptions{}, wo, none, err
+	}
+	if bo.Host, err = thisHost(ctx); err != nil {
+		return image.BuildOptions{}, wo, none, err
+	}
+	cleanup := none
+	if bo.OutDir == "" {
+		if bo.OutDir, err = os.MkdirTemp("", "gonative-image-"); err != nil {
+			return image.BuildOptions{}, wo, none, err
+		}
+		cleanup = func() { os.RemoveAll(bo.OutDir) }
+	}
+	bo.Packages = args
+	iopts := image.BuildOptions{Build: bo, Base: o.base, User: o.user, Created: created, Labels: lbl,
+		Source: image.VCSSource(ctx, ".")}
+	if o.push {
+		iopts.PushTo = o.tags
+	}
+	if d, err := image.LayerCacheDir(os.Getenv); err == nil {
+		iopts.LayerCache = d
+	}
+	if o.trace {
+		iopts.Trace = imageTrace(cmd.ErrOrStderr(), time.Now())
+		wo.Trace = iopts.Trace
+	}
+	return iopts, wo, cleanup, nil
+}
+
+// check parses the platforms and cgo flags and checks the outputs: the build
+// options without host and packages, and the write options.
+func (o *imageBuildOptions) check(cmd *cobra.Command) (build.Options, image.WriteOptions, error) {
+	wo := image.WriteOptions{Push: o.push, Tags: o.tags, OCILayout: o.ociLayout, Tarball: o.tarball}
+	ts, err := build.ParseTargets(o.platforms)
+	if err != nil {
+		return build.Options{}, wo, err
+	}
+	mode, ccs, sdks, err := cgoFlags(o.cgo, o.cc, o.sdk)
+	if err != nil {
+		return build.Options{}, wo, err
+	}
+	if o.push && len(o.tags) == 0 {
+		return build.Options{}, wo, errors.New("--push needs -t REGISTRY/REPO:TAG")
+	}
+	if file, ok := strings.CutPrefix(o.base, image.PrefixOCIArchive); ok && o.tarball != "" {
+		if a, err1 := os.Stat(file); err1 == nil {
+			if b, err2 := os.Stat(o.tarball); err2 == nil && os.SameFile(a, b) {
+				return build.Options{}, wo, fmt.Errorf("--tarball %s is the base image: write to another file", o.tarball)
+			}
+		}
+	}
+	// Every output is checked before anything is compiled.
+	if err := image.CheckOutputs(wo); err != nil {
+		return build.Options{}, wo, err
+	}
+	return build.Options{Targets: ts, OutDir: o.out, LDFlags: o.ldflags, Tags: o.buildTags,
+		Cgo: mode, CC: ccs, SDK: sdks}, wo, nil
+}
+
+// imageLabels parses --label KEY=VALUE flags.
+func imageLabels(labels []string) (map[string]string, error) {
+	lbl := map[string]string{}
+	for _, l := range labels {
+		k, v, ok := strings.Cut(l, "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("--label %q: want KEY=VALUE", l)
+		}
+		lbl[k] = v
+	}
+	return lbl, nil
+}
+
+// imageBuildError reports an image that was not built: a plan's problems, a
+// platform's failed check (on stdout, with the image), a failed build (its outputs),
+// or a base's error on one line.
+func imageBuildError(stdout, stderr io.Writer, err error) error {
+	var pe *build.PlanError
+	var ce *image.CheckError
+	var be *image.BuildError
+	switch {
+	case errors.As(err, &pe):
+		return buildError(stderr, err)
+	case errors.As(err, &ce):
+		// The problems, quoted, are on stdout.
+		renderImageBuilt(stdout, ce.Built, nil)
+		return &ExitError{Code: ExitProblems, Err: errors.New("image check failed, nothing written (the problems are above)")}
+	case errors.As(err, &be):
+		renderBuild(stdout, paletteFor(stdout), be.Result)
+		return &ExitError{Code: ExitFailed, Err: err}
+	}
+	// A base's errors hold what its registry or files say: one line.
+	return &ExitError{Code: ExitFailed, Err: errors.New(Quote(err.Error()))}
+}
+
+// imageWrite writes b to the outputs wo names, a push's bytes on the progress display.
+func imageWrite(cmd *cobra.Command, b *image.Built, wo image.WriteOptions) (*image.Written, error) {
+	var pp *progress
+	if wo.Push {
+		pp = startProgress(cmd.Context(), cmd.ErrOrStderr())
+	}
+	if pp != nil {
+		wo.Progress = func(done, total int64) {
+			pp.event(progressEvent{Key: "push", Kind: progressBytes, Label: "push", Done: done, Total: total})
+		}
+	}
+	w, err := image.Write(cmd.Context(), b, wo)
+	pp.wait()
+	return w, err
 }
 
 // imageTrace prints each step of image build on w as one line: when it started
@@ -298,76 +344,21 @@ func splitImageArgs(args []string) (images, files []string) {
 	return images, files
 }
 
-// imageFileJSON is one executable in an image, as inspect --json prints it: the
-// fields of a file, plus image, platform and layer.
-type imageFileJSON struct {
-	*exe.File
-	Verdict     *verdict.Verdict `json:"verdict,omitempty"`
-	Image       string           `json:"image"`
-	Platform    string           `json:"platform"`
-	Layer       int              `json:"layer"`
-	LayerDigest string           `json:"layer_digest"`
-}
-
-// imagePlatformJSON is the per-platform line of inspect --json.
-type imagePlatformJSON struct {
-	Report string `json:"report"` // "image-platform"
-	*image.PlatformReport
-}
-
 // runInspectImages inspects images (and then the files among args, as inspect does).
 func runInspectImages(cmd *cobra.Command, images, files []string, fl inspectFlags) error {
-	ctx := cmd.Context()
-	h, err := inspectHost(ctx, fl.host)
+	o, err := imageInspectOptions(cmd, fl)
 	if err != nil {
 		return &ExitError{Code: ExitFailed, Err: err}
 	}
-	o := image.InspectOptions{Exe: exe.Options{Deps: fl.deps || fl.verbose}, Host: h}
-	if fl.isa || fl.verbose {
-		o.Scan = inspect.ScanAlways
-	}
-	if fl.expect != "" {
-		if o.Wants, err = verdict.ParseWants(fl.expect); err != nil {
-			return &ExitError{Code: ExitFailed, Err: err}
-		}
-	}
-	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
-	if progressTTY(stderr) {
-		p := newProgress(cmd.Context(), stderr)
+	p := startProgress(cmd.Context(), cmd.ErrOrStderr())
+	if p != nil {
 		registryProgress(p, &o.ReadOptions)
-		defer p.wait()
 	}
+	defer p.wait()
 	failed, found := false, false
 	for _, ref := range images {
-		em := image.Emitter{
-			File: func(f *image.File) error {
-				return writeImageFile(stdout, f, fl)
-			},
-			Platform: func(r *image.PlatformReport) error {
-				if r.Error != "" {
-					failed = true
-				}
-				if r.Problems() || len(r.Unmet) > 0 {
-					found = true
-				}
-				return writeImagePlatform(stdout, r, fl)
-			},
-		}
-		unmet, err := image.Inspect(ctx, ref, o, em)
-		if err != nil {
-			failed = true
-			fmt.Fprintf(stderr, "gonative: inspect %s\n", Quote(err.Error())) // the error names the image
-			continue
-		}
-		for _, u := range unmet {
-			found = true
-			if fl.json {
-				b, _ := json.Marshal(map[string]string{"report": "image", "image": ref, "unmet": u})
-				fmt.Fprintf(stdout, "%s\n", b)
-			} else {
-				fmt.Fprintf(stdout, "%s: UNMET: %s\n", Quote(ref), Quote(u))
-			}
-		}
+		f, fd := inspectImage(cmd, ref, o, fl)
+		failed, found = failed || f, found || fd
 	}
 	if len(files) > 0 {
 		if err := runInspect(cmd, files, fl); err != nil {
@@ -387,9 +378,58 @@ func runInspectImages(cmd *cobra.Command, images, files []string, fl inspectFlag
 	return nil
 }
 
+// imageInspectOptions are the options of image.Inspect that inspect's flags ask for.
+func imageInspectOptions(cmd *cobra.Command, fl inspectFlags) (image.InspectOptions, error) {
+	h, err := inspectHost(cmd.Context(), fl.host)
+	if err != nil {
+		return image.InspectOptions{}, err
+	}
+	o := image.InspectOptions{Exe: exe.Options{Deps: fl.deps || fl.verbose}, Host: h}
+	if fl.isa || fl.verbose {
+		o.Scan = inspect.ScanAlways
+	}
+	if fl.expect != "" {
+		if o.Wants, err = verdict.ParseWants(fl.expect); err != nil {
+			return image.InspectOptions{}, err
+		}
+	}
+	return o, nil
+}
+
+// inspectImage inspects one image and prints its files, platforms and unmet
+// expectations; failed is true when it could not be read, found when it has problems.
+func inspectImage(cmd *cobra.Command, ref string, o image.InspectOptions, fl inspectFlags) (failed, found bool) {
+	stdout := cmd.OutOrStdout()
+	em := image.Emitter{
+		File: func(f *image.File) error {
+			return writeImageFile(stdout, f, fl)
+		},
+		Platform: func(r *image.PlatformReport) error {
+			failed = failed || r.Error != ""
+			found = found || r.Problems() || len(r.Unmet) > 0
+			return writeImagePlatform(stdout, r, fl)
+		},
+	}
+	unmet, err := image.Inspect(cmd.Context(), ref, o, em)
+	if err != nil {
+		fmt.Fprintf(cmd.ErrOrStderr(), "gonative: inspect %s\n", Quote(err.Error())) // the error names the image
+		return true, found
+	}
+	for _, u := range unmet {
+		found = true
+		if fl.json {
+			b, _ := json.Marshal(map[string]string{"report": "image", "image": ref, "unmet": u})
+			fmt.Fprintf(stdout, "%s\n", b)
+		} else {
+			fmt.Fprintf(stdout, "%s: UNMET: %s\n", Quote(ref), Quote(u))
+		}
+	}
+	return failed, found
+}
+
 func writeImageFile(w io.Writer, f *image.File, fl inspectFlags) error {
 	if fl.json {
-		b, err := json.Marshal(imageFileJSON{File: f.File, Verdict: f.Verdict, Image: f.Image, Platform: f.Platform, Layer: f.Layer, LayerDigest: f.LayerDigest.String()})
+		b, err := json.Marshal(f.Report())
 		if err != nil {
 			return err
 		}
@@ -412,7 +452,7 @@ func writeImageFile(w io.Writer, f *image.File, fl inspectFlags) error {
 
 func writeImagePlatform(w io.Writer, r *image.PlatformReport, fl inspectFlags) error {
 	if fl.json {
-		b, err := json.Marshal(imagePlatformJSON{Report: "image-platform", PlatformReport: r})
+		b, err := json.Marshal(r.Line())
 		if err != nil {
 			return err
 		}

@@ -19,12 +19,8 @@ type initFlags struct {
 	gonativeVersion     string // the gonative the workflow and the devcontainer install
 }
 
-func newInitCmd() *cobra.Command {
-	var fl initFlags
-	cmd := &cobra.Command{
-		Use:   "init docker|devcontainer|ci",
-		Short: "Write a multi-platform Dockerfile, a devcontainer or a CI workflow for this module",
-		Long: `init writes files derived from the module: go.mod's go and toolchain lines, its
+// initLong is the long help of init.
+const initLong = `init writes files derived from the module: go.mod's go and toolchain lines, its
 main packages, whether go.sum exists and whether a package needs cgo on Linux.
 
   docker        Dockerfile and .dockerignore: the builder runs on the build machine's
@@ -42,7 +38,14 @@ shows what would be written.
 The workflow and the devcontainer install the gonative that writes them, by its
 module version (a release, or the pseudo-version of a pushed commit); a development
 build ((devel), or +dirty: uncommitted changes) has none: name one with
---gonative-version.`,
+--gonative-version.`
+
+func newInitCmd() *cobra.Command {
+	var fl initFlags
+	cmd := &cobra.Command{
+		Use:   "init docker|devcontainer|ci",
+		Short: "Write a multi-platform Dockerfile, a devcontainer or a CI workflow for this module",
+		Long:  initLong,
 		Example: `  gonative init docker
   gonative init docker --main ./cmd/server --dry-run
   gonative init ci -C ~/src/tool --force`,
@@ -83,15 +86,8 @@ var initShort = map[scaffold.Kind]string{
 	scaffold.CI:           "Write .github/workflows/build.yml: native runners, gonative build and inspect as the gate",
 }
 
-// initFile is one file of the plan, as --json prints it.
-type initFile struct {
-	Path    string `json:"path"`
-	Action  string `json:"action"`
-	Written bool   `json:"written"`
-	Diff    string `json:"diff,omitempty"`
-	Content string `json:"content,omitempty"` // with --dry-run
-}
-
+// runInit renders kind's files for the module in fl.dir, plans and (without
+// --dry-run) writes them, and prints the plan.
 func runInit(cmd *cobra.Command, kind scaffold.Kind, fl initFlags) error {
 	fail := func(err error) error { return &ExitError{Code: ExitFailed, Err: err} }
 	m, err := scaffold.ReadModule(cmd.Context(), fl.dir, scaffold.ReadOptions{})
@@ -117,17 +113,9 @@ func runInit(cmd *cobra.Command, kind scaffold.Kind, fl initFlags) error {
 	}
 	w := cmd.OutOrStdout()
 	if fl.json {
-		var out []initFile
-		for _, c := range changes {
-			f := initFile{Path: c.Path, Action: string(c.Action), Written: !fl.dryRun && c.Action != scaffold.Unchanged, Diff: string(c.Diff())}
-			if fl.dryRun && c.Action != scaffold.Unchanged {
-				f.Content = string(c.Data)
-			}
-			out = append(out, f)
-		}
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		return enc.Encode(scaffold.Report(changes, fl.dryRun))
 	}
 	fmt.Fprintf(w, "%s: %s\n", terminalSafe(m.Path), describeModule(m))
 	for _, c := range changes {

@@ -5,26 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime"
-	"strings"
 	"sync/atomic"
 	"time"
 
-	"github.com/gonative/gonative/internal/goenv"
 	"github.com/gonative/gonative/internal/toolchain"
 	"github.com/spf13/cobra"
 )
 
-func newInstallCmd() *cobra.Command {
-	var goos, goarch, from, sum string
-	cmd := &cobra.Command{
-		Use:   "install [VERSION]",
-		Short: "Install a native, verified Go toolchain",
-		Long: `install downloads a Go toolchain for this machine's hardware and installs it
+// installLong is the long help of install.
+const installLong = `install downloads a Go toolchain for this machine's hardware and installs it
 completely or not at all.
 
 VERSION is 1.27.3 or go1.27.3 (exact), 1.27 (its newest patch), latest (the newest
@@ -43,7 +33,14 @@ proxy serves it) or a download-site archive (go1.27.3.linux-amd64.tar.gz) on an
 air-gapped machine; --sha256 gives the archive's expected hash.
 
 The store is $GONATIVE_HOME (default: gonative in the user's data directory). The
-first version installed becomes the global default.`,
+first version installed becomes the global default.`
+
+func newInstallCmd() *cobra.Command {
+	var o installOptions
+	cmd := &cobra.Command{
+		Use:   "install [VERSION]",
+		Short: "Install a native, verified Go toolchain",
+		Long:  installLong,
 		Example: `  gonative install 1.27.3
   gonative install latest
   gonative install            # what go.mod asks for
@@ -52,150 +49,115 @@ first version installed becomes the global default.`,
 		Args:              cobra.MaximumNArgs(1),
 		ValidArgsFunction: completeVersions(false, true),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			stderr := cmd.ErrOrStderr()
-			st, err := tcStore()
+			if o.from != "" && len(args) > 0 {
+				return &ExitError{Code: ExitFailed, Err: errors.New("install: give either VERSION or --from FILE")}
+			}
+			m, err := newManager()
 			if err != nil {
 				return err
 			}
-			f, err := tcFetcher(ctx, st)
+			f, err := tcFetcher(cmd, m)
 			if err != nil {
 				return err
 			}
-			f.Progress = tcProgress(ctx, stderr)
-			if f.SumDB.Off {
-				fmt.Fprintln(stderr, "gonative: WARNING: GOSUMDB=off: toolchains will NOT be verified against a checksum database")
-			}
-			var res toolchain.InstallResult
-			if from != "" {
-				if len(args) > 0 {
-					return &ExitError{Code: ExitFailed, Err: errors.New("install: give either VERSION or --from FILE")}
-				}
-				res, err = toolchain.InstallFile(ctx, st, f, from, sum)
-			} else {
-				p, err2 := tcPlatform(ctx, goos, goarch, stderr)
-				if err2 != nil {
-					return err2
-				}
-				arg := ""
-				if len(args) > 0 {
-					arg = args[0]
-				} else {
-					arg, err = tcModuleVersion()
-					if err != nil {
-						return err
-					}
-					fmt.Fprintf(stderr, "gonative: the current module asks for go%s\n", arg)
-				}
-				q, err2 := toolchain.ParseQuery(arg)
-				if err2 != nil {
-					return err2
-				}
-				v, err2 := tcResolve(ctx, f, q, p)
-				if err2 != nil {
-					return err2
-				}
-				res, err = toolchain.Install(ctx, st, f, v, p)
-				var mm *toolchain.MismatchError
-				if err != nil && !errors.As(err, &mm) && !errors.Is(err, context.Canceled) {
-					// 404/410, but also proxies that answer 403 for what they lack.
-					err = tcExplainMissing(ctx, f, v, p, err)
-				}
-			}
+			res, err := o.install(cmd, m, f, args)
 			for _, w := range res.Warnings {
-				fmt.Fprintf(stderr, "gonative: WARNING: %s\n", w)
+				fmt.Fprintf(cmd.ErrOrStderr(), "gonative: WARNING: %s\n", w)
 			}
 			if err != nil {
 				return err
 			}
-			out := cmd.OutOrStdout()
-			if res.Already {
-				fmt.Fprintf(out, "go%s (%s) is already installed in %s\n", res.Version, res.Platform, res.GOROOT)
-				return nil
-			}
-			fmt.Fprintf(out, "installed go%s (%s) in %s\n", res.Version, res.Platform, res.GOROOT)
-			if res.Verified != "" {
-				fmt.Fprintf(out, "verified: %s (%s)\n", res.Verified, res.Hash)
-			}
-			if res.Default {
-				fmt.Fprintf(out, "go%s is the global default\n", res.Version)
-			}
-			tcPathHint(out, st)
+			renderInstalled(cmd.OutOrStdout(), res, m.PathState())
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&goos, "os", "", "install for this GOOS instead of the host's")
-	cmd.Flags().StringVar(&goarch, "arch", "", "install for this GOARCH instead of the hardware's")
-	cmd.Flags().StringVar(&from, "from", "", "install this toolchain zip or archive (air-gapped machines)")
-	cmd.Flags().StringVar(&sum, "sha256", "", "with --from: the archive's expected SHA-256")
+	cmd.Flags().StringVar(&o.goos, "os", "", "install for this GOOS instead of the host's")
+	cmd.Flags().StringVar(&o.goarch, "arch", "", "install for this GOARCH instead of the hardware's")
+	cmd.Flags().StringVar(&o.from, "from", "", "install this toolchain zip or archive (air-gapped machines)")
+	cmd.Flags().StringVar(&o.sum, "sha256", "", "with --from: the archive's expected SHA-256")
 	return cmd
 }
 
-// tcStore opens the toolchain store ($GONATIVE_HOME or the default).
-func tcStore() (toolchain.Store, error) {
-	root, err := toolchain.DefaultHome(runtime.GOOS, os.Getenv)
-	if err != nil {
-		return toolchain.Store{}, err
-	}
-	return toolchain.Store{Root: root}, nil
+// installOptions are install's flags.
+type installOptions struct {
+	goos, goarch, from, sum string
 }
 
-// tcGoEnv returns Go settings from the environment, else from `go env` when a go is on
-// PATH (run with GOTOOLCHAIN=local so it never switches or downloads).
-func tcGoEnv(ctx context.Context, names ...string) map[string]string {
-	vals := map[string]string{}
-	var missing []string
-	for _, n := range names {
-		if v := os.Getenv(n); v != "" {
-			vals[n] = v
-		} else {
-			missing = append(missing, n)
-		}
+// install installs --from FILE, else the version args name (or the current module
+// asks for) for the platform of --os/--arch or the hardware.
+func (o installOptions) install(cmd *cobra.Command, m *toolchain.Manager, f *toolchain.Fetcher, args []string) (toolchain.InstallResult, error) {
+	ctx := cmd.Context()
+	if o.from != "" {
+		return toolchain.InstallFile(ctx, m.Store, f, o.from, o.sum)
 	}
-	if len(missing) == 0 {
-		return vals
-	}
-	gobin, err := exec.LookPath("go")
+	p, err := tcPlatform(ctx, o.goos, o.goarch, cmd.ErrOrStderr())
 	if err != nil {
-		return vals
+		return toolchain.InstallResult{}, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	c := exec.CommandContext(ctx, gobin, append([]string{"env"}, missing...)...)
-	c.Env = append(os.Environ(), "GOTOOLCHAIN=local")
-	c.WaitDelay = time.Second
-	out, err := c.Output()
+	arg, err := installArg(cmd, m, args)
 	if err != nil {
-		return vals
+		return toolchain.InstallResult{}, err
 	}
-	lines := strings.Split(strings.TrimRight(string(out), "\r\n"), "\n")
-	for i, n := range missing {
-		if i < len(lines) && strings.TrimSpace(lines[i]) != "" {
-			vals[n] = strings.TrimSpace(lines[i])
-		}
+	q, err := toolchain.ParseQuery(arg)
+	if err != nil {
+		return toolchain.InstallResult{}, err
 	}
-	return vals
+	return m.Install(ctx, f, q, p)
 }
 
-// tcFetcher builds the sources from GOPROXY and GOSUMDB.
-func tcFetcher(ctx context.Context, st toolchain.Store) (*toolchain.Fetcher, error) {
-	env := tcGoEnv(ctx, "GOPROXY", "GOSUMDB")
-	proxies, err := goenv.ParseGOPROXY(env["GOPROXY"])
+// installArg is the VERSION argument, else the version the current module asks for
+// (said on stderr).
+func installArg(cmd *cobra.Command, m *toolchain.Manager, args []string) (string, error) {
+	if len(args) > 0 {
+		return args[0], nil
+	}
+	v, err := m.ModuleVersion()
+	switch {
+	case errors.Is(err, toolchain.ErrNoModule):
+		return "", &ExitError{Code: ExitFailed, Err: errors.New("install: no VERSION given and no go.mod or go.work here (try: gonative install latest)")}
+	case err != nil:
+		return "", fmt.Errorf("install: %w; give a VERSION", err)
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "gonative: the current module asks for go%s\n", v)
+	return v, nil
+}
+
+// renderInstalled prints what install did, and how to reach it on PATH.
+func renderInstalled(out io.Writer, res toolchain.InstallResult, ps toolchain.PathState) {
+	if res.Already {
+		fmt.Fprintf(out, "go%s (%s) is already installed in %s\n", res.Version, res.Platform, res.GOROOT)
+		return
+	}
+	fmt.Fprintf(out, "installed go%s (%s) in %s\n", res.Version, res.Platform, res.GOROOT)
+	if res.Verified != "" {
+		fmt.Fprintf(out, "verified: %s (%s)\n", res.Verified, res.Hash)
+	}
+	if res.Default {
+		fmt.Fprintf(out, "go%s is the global default\n", res.Version)
+	}
+	tcPathHint(out, ps)
+}
+
+// newManager is the toolchain manager of this machine, its environment and the
+// working directory.
+func newManager() (*toolchain.Manager, error) {
+	wd, err := os.Getwd()
 	if err != nil {
 		return nil, err
 	}
-	f := &toolchain.Fetcher{
-		Proxies: proxies,
-		DLURL:   os.Getenv(toolchain.DLURLEnv),
-		Client:  &http.Client{Transport: &http.Transport{Proxy: http.ProxyFromEnvironment, ResponseHeaderTimeout: 30 * time.Second, TLSHandshakeTimeout: 15 * time.Second}},
-		Store:   st,
+	return toolchain.NewManager(os.Getenv, wd)
+}
+
+// tcFetcher is m's sources, showing downloads on cmd's stderr and warning there when
+// nothing will be verified.
+func tcFetcher(cmd *cobra.Command, m *toolchain.Manager) (*toolchain.Fetcher, error) {
+	f, err := m.Fetcher(cmd.Context())
+	if err != nil {
+		return nil, err
 	}
-	if v := env["GOSUMDB"]; v != "" {
-		db, err := goenv.ParseGOSUMDB(v)
-		if err != nil {
-			return nil, err
-		}
-		f.SumDB = db
+	f.Progress = tcProgress(cmd.Context(), cmd.ErrOrStderr())
+	if f.SumDB.Off {
+		fmt.Fprintln(cmd.ErrOrStderr(), "gonative: WARNING: GOSUMDB=off: toolchains will NOT be verified against a checksum database")
 	}
 	return f, nil
 }
@@ -219,62 +181,15 @@ func tcPlatform(ctx context.Context, goos, goarch string, stderr io.Writer) (too
 	return p, nil
 }
 
-// tcModuleVersion is the version the current module asks for (toolchain.ModuleAsks).
-func tcModuleVersion() (string, error) {
-	wd, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	m, err := goenv.FindModFile(wd, os.Getenv("GOWORK"), toolchain.ReadInput)
-	if err != nil {
-		return "", err
-	}
-	if m.File == "" {
-		return "", &ExitError{Code: ExitFailed, Err: errors.New("install: no VERSION given and no go.mod or go.work here (try: gonative install latest)")}
-	}
-	v, err := toolchain.ModuleAsks(m)
-	if err != nil {
-		return "", fmt.Errorf("install: %w; give a VERSION", err)
-	}
-	return v, nil
-}
-
-// tcResolve turns a query into one version offered for p (toolchain.ResolveOffered).
-func tcResolve(ctx context.Context, f *toolchain.Fetcher, q toolchain.Query, p toolchain.Platform) (string, error) {
-	if q.Exact() {
-		return q.Version, nil
-	}
-	rels, err := f.Releases(ctx)
-	if err != nil {
-		return "", fmt.Errorf("list versions from %s: %w", f.Describe(), err)
-	}
-	return toolchain.ResolveOffered(q, rels, p, f.Describe())
-}
-
-// tcExplainMissing turns "not found" for version v into "unknown version" or "not
-// offered for this platform" (toolchain.ExplainMissing).
-func tcExplainMissing(ctx context.Context, f *toolchain.Fetcher, v string, p toolchain.Platform, err error) error {
-	rels, lerr := f.Releases(ctx)
-	if lerr != nil {
-		return err
-	}
-	return toolchain.ExplainMissing(rels, v, p, f.Describe(), err)
-}
-
 // tcPathHint tells the user how to put the store's links on PATH when they are not.
 // When they are, but another go comes first, it says that instead.
-func tcPathHint(w io.Writer, st toolchain.Store) {
-	path := os.Getenv("PATH")
-	for _, d := range filepath.SplitList(path) {
-		if filepath.Clean(d) == st.BinDir() {
-			wd, _ := os.Getwd()
-			if g := st.FindGo(path, wd, toolchain.FS{}); g.Path != "" && !g.Managed() {
-				fmt.Fprintf(w, "but PATH finds %s first, before %s: eval \"$(gonative env)\" (last in your shell start-up file)\n", g.Path, st.BinDir())
-			}
-			return
-		}
+func tcPathHint(w io.Writer, ps toolchain.PathState) {
+	switch {
+	case !ps.OnPath:
+		fmt.Fprintf(w, "to use it, add %s to PATH: eval \"$(gonative env)\"\n", ps.BinDir)
+	case ps.Shadow != "":
+		fmt.Fprintf(w, "but PATH finds %s first, before %s: eval \"$(gonative env)\" (last in your shell start-up file)\n", ps.Shadow, ps.BinDir)
 	}
-	fmt.Fprintf(w, "to use it, add %s to PATH: eval \"$(gonative env)\"\n", st.BinDir())
 }
 
 // tcProgress shows a download as a live bar on a terminal (progressTTY) and as plain

@@ -1,190 +1,132 @@
 package cli
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"runtime"
+	"io"
 	"slices"
 	"strings"
 
-	"github.com/gonative/gonative/internal/goenv"
 	"github.com/gonative/gonative/internal/toolchain"
 	"github.com/spf13/cobra"
 )
 
-func newListCmd() *cobra.Command {
-	var remote, asJSON bool
-	var goos, goarch string
-	cmd := &cobra.Command{
-		Use:   "list",
-		Short: "List installed Go toolchains (--remote: what the source offers)",
-		Long: `list shows the installed toolchains, marking the global default and the one a go
+// listLong is the long help of list.
+const listLong = `list shows the installed toolchains, marking the global default and the one a go
 command here would run (see 'gonative which --reason'), and the toolchains that
 GOTOOLCHAIN downloaded into the module cache (remove them with 'gonative prune').
 
 --remote lists the versions the source (GOPROXY, or the download site) offers for
 this machine's hardware platform (or --os/--arch), oldest first, marking those
-installed.`,
-		Args: cobra.NoArgs,
+installed.`
+
+func newListCmd() *cobra.Command {
+	var o listOptions
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List installed Go toolchains (--remote: what the source offers)",
+		Long:  listLong,
+		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			out := cmd.OutOrStdout()
-			st, err := tcStore()
+			m, err := newManager()
 			if err != nil {
 				return err
 			}
-			installed, err := st.List()
+			installed, err := m.Store.List()
 			if err != nil {
 				return err
 			}
-			if remote {
-				f, err := tcFetcher(ctx, st)
-				if err != nil {
-					return err
-				}
-				p, err := tcPlatform(ctx, goos, goarch, cmd.ErrOrStderr())
-				if err != nil {
-					return err
-				}
-				rels, err := f.Releases(ctx)
-				if err != nil {
-					return fmt.Errorf("list versions from %s: %w", f.Describe(), err)
-				}
-				vs := toolchain.Offered(rels, p)
-				if asJSON {
-					spelled := []string{}
-					for _, v := range vs {
-						spelled = append(spelled, "go"+v)
-					}
-					return json.NewEncoder(out).Encode(struct {
-						Platform toolchain.Platform `json:"platform"`
-						Source   string             `json:"source"`
-						Versions []string           `json:"versions"`
-					}{p, f.Describe(), spelled})
-				}
-				if len(vs) == 0 {
-					fmt.Fprintf(cmd.ErrOrStderr(), "gonative: %s offers no toolchains for %s\n", f.Describe(), p)
-				}
-				for _, v := range vs {
-					mark := ""
-					if slices.ContainsFunc(installed, func(i toolchain.Installed) bool { return i.Version == v }) {
-						mark = "  (installed)"
-					}
-					fmt.Fprintf(out, "go%s%s\n", v, mark)
-				}
-				return nil
+			if o.remote {
+				return o.listRemote(cmd, m, installed)
 			}
 			active := ""
-			if sel, err := tcWhich(ctx); err == nil {
+			if sel, err := m.Which(cmd.Context()); err == nil {
 				active = sel.Version
 			}
-			cached, _ := toolchain.CachedToolchains(tcGoEnv(ctx, "GOMODCACHE")["GOMODCACHE"])
-			if asJSON {
-				// One spelling everywhere: "go1.27.3", as the text output and goX.Y.Z
-				// links spell it; empty lists are [], never null.
-				type item struct {
-					toolchain.Installed
-					Version string `json:"version"`
-					Active  bool   `json:"active,omitempty"`
-				}
-				type cachedItem struct {
-					toolchain.CachedToolchain
-					Version string `json:"version"`
-				}
-				items := []item{}
-				for _, i := range installed {
-					items = append(items, item{i, "go" + i.Version, i.Version == active})
-				}
-				cachedItems := []cachedItem{}
-				for _, c := range cached {
-					cachedItems = append(cachedItems, cachedItem{c, "go" + c.Version})
-				}
-				return json.NewEncoder(out).Encode(struct {
-					Installed []item       `json:"installed"`
-					ModCache  []cachedItem `json:"module_cache"`
-					Store     string       `json:"store"`
-				}{items, cachedItems, st.Root})
+			cached, _ := m.ModuleCache(cmd.Context())
+			if o.asJSON {
+				return json.NewEncoder(cmd.OutOrStdout()).Encode(toolchain.NewListReport(m.Store.Root, installed, cached, active))
 			}
 			if len(installed) == 0 {
-				fmt.Fprintf(cmd.ErrOrStderr(), "gonative: no toolchains installed in %s (gonative install latest)\n", st.Root)
+				fmt.Fprintf(cmd.ErrOrStderr(), "gonative: no toolchains installed in %s (gonative install latest)\n", m.Store.Root)
 			}
-			for _, i := range installed {
-				var marks []string
-				if i.Default {
-					marks = append(marks, "default")
-				}
-				if i.Version == active {
-					marks = append(marks, "active here")
-				}
-				if i.Verified == "" {
-					marks = append(marks, "unverified")
-				}
-				m := ""
-				if len(marks) > 0 {
-					m = "  (" + strings.Join(marks, ", ") + ")"
-				}
-				star := " "
-				if i.Version == active {
-					star = "*"
-				}
-				fmt.Fprintf(out, "%s go%-10s %-14s %s%s\n", star, i.Version, i.Platform, i.GOROOT, m)
-			}
-			if len(cached) > 0 {
-				fmt.Fprintln(out, "downloaded by GOTOOLCHAIN into the module cache (gonative prune removes them):")
-				for _, c := range cached {
-					fmt.Fprintf(out, "  go%-10s %-14s %.0f MB\n", c.Version, c.Platform, float64(c.Size)/1e6)
-				}
-			}
+			renderList(cmd.OutOrStdout(), installed, cached, active)
 			return nil
 		},
 	}
-	cmd.Flags().BoolVar(&remote, "remote", false, "list what the source offers for this platform")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	cmd.Flags().StringVar(&goos, "os", "", "with --remote: this GOOS instead of the host's")
-	cmd.Flags().StringVar(&goarch, "arch", "", "with --remote: this GOARCH instead of the hardware's")
+	cmd.Flags().BoolVar(&o.remote, "remote", false, "list what the source offers for this platform")
+	cmd.Flags().BoolVar(&o.asJSON, "json", false, "print JSON")
+	cmd.Flags().StringVar(&o.goos, "os", "", "with --remote: this GOOS instead of the host's")
+	cmd.Flags().StringVar(&o.goarch, "arch", "", "with --remote: this GOARCH instead of the hardware's")
 	return cmd
 }
 
-// tcWhich decides which go gonative selects in the current directory.
-func tcWhich(ctx context.Context) (toolchain.Selection, error) {
-	in, err := tcWhichInput(ctx, true)
-	if err != nil {
-		return toolchain.Selection{}, err
-	}
-	return toolchain.Which(in)
+// listOptions are list's flags.
+type listOptions struct {
+	remote, asJSON bool
+	goos, goarch   string
 }
 
-// tcWhichInput is what toolchain.Which reads for the current directory. modCache asks
-// `go env` for GOMODCACHE when the environment does not set it (only a go.mod
-// selection of a version gonative has not installed needs it).
-func tcWhichInput(ctx context.Context, modCache bool) (toolchain.WhichInput, error) {
-	st, err := tcStore()
+// listRemote prints what the source offers for the platform, marking installed.
+func (o listOptions) listRemote(cmd *cobra.Command, m *toolchain.Manager, installed []toolchain.Installed) error {
+	ctx := cmd.Context()
+	f, err := m.Fetcher(ctx)
 	if err != nil {
-		return toolchain.WhichInput{}, err
+		return err
 	}
-	wd, err := os.Getwd()
+	p, err := tcPlatform(ctx, o.goos, o.goarch, cmd.ErrOrStderr())
 	if err != nil {
-		return toolchain.WhichInput{}, err
+		return err
 	}
-	env := map[string]string{"GOMODCACHE": os.Getenv("GOMODCACHE")}
-	if modCache {
-		env = tcGoEnv(ctx, "GOMODCACHE")
+	vs, err := m.Offered(ctx, f, p)
+	if err != nil {
+		return err
 	}
-	p := toolchain.Platform{OS: runtime.GOOS, Arch: runtime.GOARCH}
-	if def, _ := st.Default(); def != "" {
-		if in, err := st.Lookup(def); err == nil && in.Platform.OS != "" {
-			p = in.Platform
+	out := cmd.OutOrStdout()
+	if o.asJSON {
+		return json.NewEncoder(out).Encode(toolchain.NewRemoteReport(p, f.Describe(), vs))
+	}
+	if len(vs) == 0 {
+		fmt.Fprintf(cmd.ErrOrStderr(), "gonative: %s offers no toolchains for %s\n", f.Describe(), p)
+	}
+	for _, v := range vs {
+		mark := ""
+		if slices.ContainsFunc(installed, func(i toolchain.Installed) bool { return i.Version == v }) {
+			mark = "  (installed)"
+		}
+		fmt.Fprintf(out, "go%s%s\n", v, mark)
+	}
+	return nil
+}
+
+// renderList prints the installed toolchains, marking the default, the one active
+// here and the unverified, then those in the module cache.
+func renderList(out io.Writer, installed []toolchain.Installed, cached []toolchain.CachedToolchain, active string) {
+	for _, i := range installed {
+		var marks []string
+		if i.Default {
+			marks = append(marks, "default")
+		}
+		if i.Version == active {
+			marks = append(marks, "active here")
+		}
+		if i.Verified == "" {
+			marks = append(marks, "unverified")
+		}
+		m := ""
+		if len(marks) > 0 {
+			m = "  (" + strings.Join(marks, ", ") + ")"
+		}
+		star := " "
+		if i.Version == active {
+			star = "*"
+		}
+		fmt.Fprintf(out, "%s go%-10s %-14s %s%s\n", star, i.Version, i.Platform, i.GOROOT, m)
+	}
+	if len(cached) > 0 {
+		fmt.Fprintln(out, "downloaded by GOTOOLCHAIN into the module cache (gonative prune removes them):")
+		for _, c := range cached {
+			fmt.Fprintf(out, "  go%-10s %-14s %.0f MB\n", c.Version, c.Platform, float64(c.Size)/1e6)
 		}
 	}
-	return toolchain.WhichInput{
-		Dir:         wd,
-		Getenv:      os.Getenv,
-		ReadFile:    toolchain.ReadInput,
-		Store:       st,
-		Platform:    p,
-		GOMODCACHE:  env["GOMODCACHE"],
-		UserEnvFile: goenv.UserEnvFile(runtime.GOOS, os.Getenv),
-	}, nil
 }

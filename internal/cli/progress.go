@@ -13,16 +13,36 @@ import (
 	"golang.org/x/term"
 )
 
+// isTerminal is the one test of whether a stream is a terminal, behind every
+// decision that depends on it: live progress (progressTTY), colour (paletteFor), a
+// question (use), the line break after ^C.
+func isTerminal(s any) (fd int, ok bool) {
+	f, isFile := s.(*os.File)
+	if !isFile || !term.IsTerminal(int(f.Fd())) {
+		return -1, false
+	}
+	return int(f.Fd()), true
+}
+
 // progressTTY is the one decision of whether a long command draws live progress on w:
 // w is a terminal with a size, and not a CI log (CI set). Elsewhere a command prints
 // plain lines, or nothing.
 func progressTTY(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok || !term.IsTerminal(int(f.Fd())) || os.Getenv("CI") != "" {
+	fd, ok := isTerminal(w)
+	if !ok || os.Getenv("CI") != "" {
 		return false
 	}
-	width, _, err := term.GetSize(int(f.Fd()))
+	width, _, err := term.GetSize(fd)
 	return err == nil && width > 0
+}
+
+// startProgress starts a display on w when it is a terminal (progressTTY); nil
+// otherwise, on which every method is a no-op, so a command calls wait either way.
+func startProgress(ctx context.Context, w io.Writer) *progress {
+	if !progressTTY(w) {
+		return nil
+	}
+	return newProgress(ctx, w)
 }
 
 // progressKind is the shape of one progress line.
@@ -76,6 +96,9 @@ func newProgress(ctx context.Context, w io.Writer, opts ...mpb.ContainerOption) 
 
 // event shows e.
 func (v *progress) event(e progressEvent) {
+	if v == nil {
+		return
+	}
 	l := v.line(e)
 	l.status.Store(&e.Status)
 	if l.bar == nil {
@@ -140,6 +163,9 @@ func (v *progress) add(e progressEvent, l *progressLine) *mpb.Bar {
 
 // wait ends every line still running and waits until the display has drawn its last.
 func (v *progress) wait() {
+	if v == nil {
+		return
+	}
 	v.mu.Lock()
 	var lines []*progressLine
 	for _, l := range v.lines {

@@ -3,6 +3,8 @@
 // package that prints.
 package cli
 
+//go:generate go run ./gendoc ../../docs/reference
+
 import (
 	"context"
 	"errors"
@@ -15,7 +17,6 @@ import (
 
 	"github.com/gonative/gonative/internal/host"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 )
 
 // Exit codes shared by every command (DESIGN.md).
@@ -126,7 +127,7 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		// Whatever the command made of its cancelled children ("signal: killed",
 		// "context canceled"), the user pressed Ctrl-C. On a terminal the line
 		// starts after the echoed ^C.
-		if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		if _, ok := isTerminal(stderr); ok {
 			fmt.Fprintln(stderr)
 		}
 		fmt.Fprintf(stderr, "gonative: %v\n", cause)

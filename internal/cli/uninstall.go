@@ -15,10 +15,11 @@ its goX.Y.Z link. Removing the global default leaves no default until 'gonative 
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: completeVersions(true, false),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := tcStore()
+			m, err := newManager()
 			if err != nil {
 				return err
 			}
+			st := m.Store
 			v, err := tcInstalledVersion(st, args[0], "")
 			if err != nil {
 				return err

@@ -64,51 +64,73 @@ regular file (--force replaces a device, a named pipe or a symbolic link itself)
 		// lipo spells the flag -arch, which pflag would read as -a -r -c -h.
 		DisableFlagParsing: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var out, arch string
-			var in []string
-			force := false
-			for i := 0; i < len(args); i++ {
-				a := args[i]
-				name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
-				if !strings.HasPrefix(a, "-") {
-					in = append(in, a)
-					continue
-				}
-				switch name {
-				case "h", "help":
-					return cmd.Help()
-				case "force":
-					force = true
-					continue
-				case "arch", "o", "output":
-				default:
-					return &ExitError{Code: ExitFailed, Err: fmt.Errorf("universal thin: unknown flag %s", a)}
-				}
-				if !hasVal {
-					if i+1 >= len(args) {
-						return &ExitError{Code: ExitFailed, Err: fmt.Errorf("universal thin: %s needs a value", a)}
-					}
-					i++
-					val = args[i]
-				}
-				if name == "arch" {
-					arch = val
-				} else {
-					out = val
-				}
+			o, err := parseThinArgs(args)
+			if errors.Is(err, errThinHelp) {
+				return cmd.Help()
 			}
-			if out == "" || arch == "" || len(in) != 1 {
-				return &ExitError{Code: ExitFailed, Err: fmt.Errorf("usage: gonative universal thin -arch ARCH -o OUT IN")}
+			if err != nil {
+				return &ExitError{Code: ExitFailed, Err: err}
 			}
-			s, err := build.ThinUniversalWith(in[0], arch, out, build.ThinOptions{Force: force})
+			s, err := build.ThinUniversalWith(o.in, o.arch, o.out, build.ThinOptions{Force: o.force})
 			if err != nil {
 				return &ExitError{Code: ExitFailed, Err: forceHint(err)}
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: %s slice (%d bytes at offset %d)\n", Quote(out), s.Arch, s.Size, s.Offset)
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: %s slice (%d bytes at offset %d)\n", Quote(o.out), s.Arch, s.Size, s.Offset)
 			return nil
 		},
 	}
 	return cmd
+}
+
+// thinOptions are universal thin's arguments.
+type thinOptions struct {
+	arch, out, in string
+	force         bool
+}
+
+// errThinHelp is parseThinArgs's answer to -h or --help.
+var errThinHelp = errors.New("help")
+
+// parseThinArgs reads thin's arguments as lipo spells them (-arch ARCH, -o OUT, one
+// dash or two, a value after = or as the next argument) and the one input.
+func parseThinArgs(args []string) (thinOptions, error) {
+	var o thinOptions
+	var in []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !strings.HasPrefix(a, "-") {
+			in = append(in, a)
+			continue
+		}
+		switch name {
+		case "h", "help":
+			return o, errThinHelp
+		case "force":
+			o.force = true
+			continue
+		case "arch", "o", "output":
+		default:
+			return o, fmt.Errorf("universal thin: unknown flag %s", a)
+		}
+		if !hasVal {
+			if i+1 >= len(args) {
+				return o, fmt.Errorf("universal thin: %s needs a value", a)
+			}
+			i++
+			val = args[i]
+		}
+		if name == "arch" {
+			o.arch = val
+		} else {
+			o.out = val
+		}
+	}
+	if o.out == "" || o.arch == "" || len(in) != 1 {
+		return o, fmt.Errorf("usage: gonative universal thin -arch ARCH -o OUT IN")
+	}
+	o.in = in[0]
+	return o, nil
 }
 
 func newUniversalInfoCmd() *cobra.Command {

@@ -2,25 +2,18 @@ package cli
 
 import (
 	"bufio"
-	"context"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/gonative/gonative/internal/toolchain"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 )
 
-func newUseCmd() *cobra.Command {
-	var local, install bool
-	cmd := &cobra.Command{
-		Use:   "use VERSION",
-		Short: "Set the global default Go (or, with --local, pin this directory in .go-version)",
-		Long: `use makes an installed VERSION (1.27.3, go1.27.3, or 1.27 for its newest installed
+// useLong is the long help of use.
+const useLong = `use makes an installed VERSION (1.27.3, go1.27.3, or 1.27 for its newest installed
 patch) the global default: the go and gofmt links in the store's bin directory (put
 it on PATH with 'eval "$(gonative env)"') now run it. No process sits in between.
 
@@ -29,15 +22,21 @@ hook of 'gonative env', 'gonative which' and 'gonative exec' obey it in this
 directory and below.
 
 A VERSION that is not installed is never set or pinned silently: --install installs
-it first; without it, use asks on a terminal and fails elsewhere.`,
+it first; without it, use asks on a terminal and fails elsewhere.`
+
+func newUseCmd() *cobra.Command {
+	var o useOptions
+	cmd := &cobra.Command{
+		Use:   "use VERSION",
+		Short: "Set the global default Go (or, with --local, pin this directory in .go-version)",
+		Long:  useLong,
 		Example: `  gonative use 1.27.3
   gonative use --local 1.26
   gonative use --local --install 1.26.8`,
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: completeVersions(true, true),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			out, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
-			st, err := tcStore()
+			m, err := newManager()
 			if err != nil {
 				return err
 			}
@@ -45,45 +44,54 @@ it first; without it, use asks on a terminal and fails elsewhere.`,
 			if err != nil {
 				return &ExitError{Code: ExitFailed, Err: err}
 			}
-			if local && q.Latest {
+			if o.local && q.Latest {
 				return &ExitError{Code: ExitFailed, Err: fmt.Errorf("use --local: %q is not a Go version", args[0])}
 			}
-			v, err := st.Resolve(args[0])
-			var ni *toolchain.NotInstalledError
-			if errors.As(err, &ni) {
-				if !install && !useConfirm(cmd.InOrStdin(), stderr, fmt.Sprintf("go%s is not installed; install it now? [y/N] ", q)) {
-					return &ExitError{Code: ExitFailed, Err: fmt.Errorf("go%s is not installed (installed: %s): run `gonative use --install %s%s` (installs it first) or `gonative install %s`",
-						q, toolchain.JoinVersions(ni.Installed), useLocalFlag(local), q, q)}
-				}
-				v, err = useInstall(cmd.Context(), cmd, st, q)
-			}
+			v, err := o.installed(cmd, m, q, args[0])
 			if err != nil {
 				return err
 			}
-			if local {
-				wd, werr := os.Getwd()
-				if werr != nil {
-					return werr
-				}
-				file, err := toolchain.WritePin(wd, q.Version)
+			out := cmd.OutOrStdout()
+			if o.local {
+				file, err := toolchain.WritePin(m.Dir, q.Version)
 				if err != nil {
 					return fmt.Errorf("use --local: %w", err)
 				}
-				st.Touch() // the shell hook asks again at the next prompt
+				m.Store.Touch() // the shell hook asks again at the next prompt
 				fmt.Fprintf(out, "pinned go%s in %s\n", q.Version, file)
 				return nil
 			}
-			if err := st.SetDefault(v); err != nil {
+			if err := m.Store.SetDefault(v); err != nil {
 				return err
 			}
-			fmt.Fprintf(out, "go%s is the global default (%s)\n", v, filepath.Join(st.BinDir(), "go"))
-			tcPathHint(out, st)
+			fmt.Fprintf(out, "go%s is the global default (%s)\n", v, filepath.Join(m.Store.BinDir(), "go"))
+			tcPathHint(out, m.PathState())
 			return nil
 		},
 	}
-	cmd.Flags().BoolVar(&local, "local", false, "pin VERSION for this directory in .go-version")
-	cmd.Flags().BoolVar(&install, "install", false, "install VERSION first when it is not installed")
+	cmd.Flags().BoolVar(&o.local, "local", false, "pin VERSION for this directory in .go-version")
+	cmd.Flags().BoolVar(&o.install, "install", false, "install VERSION first when it is not installed")
 	return cmd
+}
+
+// useOptions are use's flags.
+type useOptions struct {
+	local, install bool
+}
+
+// installed is the installed version arg (q) names; one not installed is installed
+// first with --install or the user's yes on a terminal, else it is an error.
+func (o useOptions) installed(cmd *cobra.Command, m *toolchain.Manager, q toolchain.Query, arg string) (string, error) {
+	v, err := m.Store.Resolve(arg)
+	var ni *toolchain.NotInstalledError
+	if !errors.As(err, &ni) {
+		return v, err
+	}
+	if !o.install && !useConfirm(cmd.InOrStdin(), cmd.ErrOrStderr(), fmt.Sprintf("go%s is not installed; install it now? [y/N] ", q)) {
+		return "", &ExitError{Code: ExitFailed, Err: fmt.Errorf("go%s is not installed (installed: %s): run `gonative use --install %s%s` (installs it first) or `gonative install %s`",
+			q, toolchain.JoinVersions(ni.Installed), useLocalFlag(o.local), q, q)}
+	}
+	return useInstall(cmd, m, q)
 }
 
 func useLocalFlag(local bool) string {
@@ -96,44 +104,31 @@ func useLocalFlag(local bool) string {
 // useConfirm asks a yes/no question when stdin and stderr are terminals; elsewhere the
 // answer is no.
 func useConfirm(stdin io.Reader, stderr io.Writer, question string) bool {
-	in, ok1 := stdin.(*os.File)
-	er, ok2 := stderr.(*os.File)
-	if !ok1 || !ok2 || !term.IsTerminal(int(in.Fd())) || !term.IsTerminal(int(er.Fd())) {
+	_, ok1 := isTerminal(stdin)
+	_, ok2 := isTerminal(stderr)
+	if !ok1 || !ok2 {
 		return false
 	}
 	fmt.Fprint(stderr, question)
-	line, _ := bufio.NewReader(in).ReadString('\n')
+	line, _ := bufio.NewReader(stdin).ReadString('\n')
 	a := strings.ToLower(strings.TrimSpace(line))
 	return a == "y" || a == "yes"
 }
 
 // useInstall installs the newest release q names for this machine's hardware and
 // returns its version.
-func useInstall(ctx context.Context, cmd *cobra.Command, st toolchain.Store, q toolchain.Query) (string, error) {
-	stderr := cmd.ErrOrStderr()
-	f, err := tcFetcher(ctx, st)
+func useInstall(cmd *cobra.Command, m *toolchain.Manager, q toolchain.Query) (string, error) {
+	f, err := tcFetcher(cmd, m)
 	if err != nil {
 		return "", err
 	}
-	f.Progress = tcProgress(ctx, stderr)
-	if f.SumDB.Off {
-		fmt.Fprintln(stderr, "gonative: WARNING: GOSUMDB=off: toolchains will NOT be verified against a checksum database")
-	}
-	p, err := tcPlatform(ctx, "", "", stderr)
+	p, err := tcPlatform(cmd.Context(), "", "", cmd.ErrOrStderr())
 	if err != nil {
 		return "", err
 	}
-	v, err := tcResolve(ctx, f, q, p)
-	if err != nil {
-		return "", err
-	}
-	res, err := toolchain.Install(ctx, st, f, v, p)
+	res, err := m.Install(cmd.Context(), f, q, p)
 	for _, w := range res.Warnings {
-		fmt.Fprintf(stderr, "gonative: WARNING: %s\n", w)
-	}
-	var mm *toolchain.MismatchError
-	if err != nil && !errors.As(err, &mm) && !errors.Is(err, context.Canceled) {
-		return "", tcExplainMissing(ctx, f, v, p, err)
+		fmt.Fprintf(cmd.ErrOrStderr(), "gonative: WARNING: %s\n", w)
 	}
 	if err != nil {
 		return "", err

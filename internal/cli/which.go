@@ -4,18 +4,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/gonative/gonative/internal/toolchain"
 	"github.com/spf13/cobra"
 )
 
-func newWhichCmd() *cobra.Command {
-	var reason, asJSON bool
-	cmd := &cobra.Command{
-		Use:   "which",
-		Short: "Print the go executable a go command here would run, and why",
-		Long: `which prints the absolute path of the go executable that a 'go' call in this
+// whichLong is the long help of which.
+const whichLong = `which prints the absolute path of the go executable that a 'go' call in this
 directory runs. It resolves PATH as the shell does (the first executable go; an
 empty entry is the current directory), follows gonative's links (bin/go is the
 global default) and the go.work/go.mod switch cmd/go makes, and compares that with
@@ -38,13 +35,21 @@ so on stderr with the one-line fix.
 
 Exit status: 0 what runs is gonative's choice (or gonative chooses nothing and a go
 on PATH runs), 1 the chosen go is not installed or there is no go at all, 3 another
-go runs than the one gonative chose.`,
-		Args: cobra.NoArgs,
+go runs than the one gonative chose.`
+
+func newWhichCmd() *cobra.Command {
+	var o whichOptions
+	cmd := &cobra.Command{
+		Use:   "which",
+		Short: "Print the go executable a go command here would run, and why",
+		Long:  whichLong,
+		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			in, err := tcWhichInput(cmd.Context(), true)
+			m, err := newManager()
 			if err != nil {
 				return err
 			}
+			in := m.WhichInput(cmd.Context(), true)
 			sel, err := toolchain.Which(in)
 			noSel := errors.Is(err, toolchain.ErrNoDefault)
 			if err != nil && !noSel {
@@ -52,56 +57,16 @@ go runs than the one gonative chose.`,
 			}
 			v := toolchain.Check(in, sel, os.Getenv("PATH"), toolchain.FS{})
 			out, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
-			if asJSON {
-				// One spelling everywhere: "go1.27.3".
+			if o.asJSON {
 				var s *toolchain.Selection
 				if !noSel {
-					js := sel
-					if js.Version != "" {
-						js.Version = "go" + js.Version
-					}
-					s = &js
+					s = &sel
 				}
-				jv := v
-				if jv.RunsVersion != "" {
-					jv.RunsVersion = "go" + jv.RunsVersion
-				}
-				if jv.OnPath.Version != "" {
-					jv.OnPath.Version = "go" + jv.OnPath.Version
-				}
-				if err := json.NewEncoder(out).Encode(struct {
-					*toolchain.Selection
-					toolchain.Verdict
-				}{s, jv}); err != nil {
+				if err := json.NewEncoder(out).Encode(toolchain.NewWhichReport(s, v)); err != nil {
 					return err
 				}
 			} else {
-				switch {
-				case v.Agrees:
-					fmt.Fprintln(out, sel.Go) // gonative's links followed
-				case v.Runs != "":
-					fmt.Fprintln(out, v.Runs)
-				case sel.Go != "":
-					fmt.Fprintln(out, sel.Go)
-				}
-				if reason {
-					switch {
-					case v.Agrees:
-						fmt.Fprintf(out, "go%s: %s\n", sel.Version, sel.Reason)
-					case v.Runs != "":
-						ver := "unknown version"
-						if v.RunsVersion != "" {
-							ver = "go" + v.RunsVersion
-						}
-						why := "first go on PATH"
-						if v.Runs != v.OnPath.Path {
-							why = "switched to by cmd/go from " + v.OnPath.Path
-						}
-						fmt.Fprintf(out, "%s: %s\n", ver, why)
-					case sel.Go != "":
-						fmt.Fprintf(out, "go%s: %s\n", sel.Version, sel.Reason)
-					}
-				}
+				renderWhich(out, sel, v, o.reason)
 			}
 			if v.Problem != "" {
 				fmt.Fprintf(stderr, "gonative: %s\n", v.Problem)
@@ -109,20 +74,62 @@ go runs than the one gonative chose.`,
 			} else if sel.Note != "" {
 				fmt.Fprintf(stderr, "gonative: %s\n", sel.Note)
 			}
-			switch {
-			case v.Runs == "":
-				return &ExitError{Code: ExitFailed}
-			case noSel:
-				return nil
-			case !sel.Installed:
-				return &ExitError{Code: ExitFailed}
-			case !v.Agrees:
-				return problems()
-			}
-			return nil
+			return whichExit(sel, v, noSel)
 		},
 	}
-	cmd.Flags().BoolVar(&reason, "reason", false, "also say which file or variable chose it")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().BoolVar(&o.reason, "reason", false, "also say which file or variable chose it")
+	cmd.Flags().BoolVar(&o.asJSON, "json", false, "print JSON")
 	return cmd
+}
+
+// whichOptions are which's flags.
+type whichOptions struct {
+	reason, asJSON bool
+}
+
+// renderWhich prints the go that runs and, with reason, why.
+func renderWhich(out io.Writer, sel toolchain.Selection, v toolchain.Verdict, reason bool) {
+	switch {
+	case v.Agrees:
+		fmt.Fprintln(out, sel.Go) // gonative's links followed
+	case v.Runs != "":
+		fmt.Fprintln(out, v.Runs)
+	case sel.Go != "":
+		fmt.Fprintln(out, sel.Go)
+	}
+	if !reason {
+		return
+	}
+	switch {
+	case v.Agrees:
+		fmt.Fprintf(out, "go%s: %s\n", sel.Version, sel.Reason)
+	case v.Runs != "":
+		ver := "unknown version"
+		if v.RunsVersion != "" {
+			ver = "go" + v.RunsVersion
+		}
+		why := "first go on PATH"
+		if v.Runs != v.OnPath.Path {
+			why = "switched to by cmd/go from " + v.OnPath.Path
+		}
+		fmt.Fprintf(out, "%s: %s\n", ver, why)
+	case sel.Go != "":
+		fmt.Fprintf(out, "go%s: %s\n", sel.Version, sel.Reason)
+	}
+}
+
+// whichExit is which's exit status: 1 when no go runs or the chosen one is not
+// installed, 3 when another go runs than gonative's choice.
+func whichExit(sel toolchain.Selection, v toolchain.Verdict, noSel bool) error {
+	switch {
+	case v.Runs == "":
+		return &ExitError{Code: ExitFailed}
+	case noSel:
+		return nil
+	case !sel.Installed:
+		return &ExitError{Code: ExitFailed}
+	case !v.Agrees:
+		return problems()
+	}
+	return nil
 }
