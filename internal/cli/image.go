@@ -301,12 +301,11 @@ func splitImageArgs(args []string) (images, files []string) {
 // imageFileJSON is one executable in an image, as inspect --json prints it: the
 // fields of a file, plus image, platform and layer.
 type imageFileJSON struct {
-	*exe.File
-	Verdict     *verdict.Verdict `json:"verdict,omitempty"`
-	Image       string           `json:"image"`
-	Platform    string           `json:"platform"`
-	Layer       int              `json:"layer"`
-	LayerDigest string           `json:"layer_digest"`
+	inspect.Report
+	Image       string `json:"image"`
+	Platform    string `json:"platform"`
+	Layer       int    `json:"layer"`
+	LayerDigest string `json:"layer_digest"`
 }
 
 // imagePlatformJSON is the per-platform line of inspect --json.
@@ -389,14 +388,14 @@ func runInspectImages(cmd *cobra.Command, images, files []string, fl inspectFlag
 
 func writeImageFile(w io.Writer, f *image.File, fl inspectFlags) error {
 	if fl.json {
-		b, err := json.Marshal(imageFileJSON{File: f.File, Verdict: f.Verdict, Image: f.Image, Platform: f.Platform, Layer: f.Layer, LayerDigest: f.LayerDigest.String()})
+		b, err := json.Marshal(imageFileJSON{Report: f.Report(), Image: f.Image, Platform: f.Platform, Layer: f.Layer, LayerDigest: f.LayerDigest.String()})
 		if err != nil {
 			return err
 		}
 		_, err = fmt.Fprintf(w, "%s\n", b)
 		return err
 	}
-	r := &inspect.Result{File: f.File, Verdict: f.Verdict}
+	r := f.Result
 	prefix := fmt.Sprintf("%s [%s] ", Quote(f.Image), Quote(f.Platform))
 	if fl.verbose {
 		fmt.Fprintf(w, "%s(layer %d, %s)\n", prefix, f.Layer, f.LayerDigest)

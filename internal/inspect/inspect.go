@@ -59,20 +59,30 @@ type Options struct {
 	Libraries *host.Libraries
 }
 
-// Result is one file's report: what exe read, with each slice's isa report, the
-// verdict and the --expect gate.
+// Result is one file's report: what exe read, what inspect adds to it (each slice's
+// isa report, the verdict, the --expect gate), and how it was found. Its JSON form is
+// Report.
 type Result struct {
 	*exe.File
-	Verdict *verdict.Verdict `json:"verdict,omitempty"`
-	Unmet   []string         `json:"unmet,omitempty"` // with Options.Wants: the platforms it lacks
+	// ISA is isa's report on each slice (by index as File.Slices; nil, or shorter,
+	// where a slice has none).
+	ISA []*isa.Report
+	// ISAProblems says, by slice, why its instruction-set analysis failed ("" where
+	// it did not).
+	ISAProblems []string
+	Verdict     *verdict.Verdict
+	Unmet       []string // with Options.Wants: the platforms it lacks
 	// Named is true for a path given by the caller (not found in a directory).
-	Named bool `json:"-"`
+	Named bool
 	// Err is set when the file could not be read at all (missing, unreadable, not a
 	// regular file). Only named paths report it; others are skipped.
-	Err error `json:"-"`
+	Err error
 	// Cached is true when the result came from the cache.
-	Cached bool `json:"-"`
+	Cached bool
 }
+
+// SliceISA returns isa's report on slice i, nil when there is none.
+func (r *Result) SliceISA(i int) *isa.Report { return at(r.ISA, i) }
 
 // Skip reports whether the result is a non-executable found while walking a
 // directory: it is not reported.
@@ -241,7 +251,7 @@ func inspectFile(ctx context.Context, path string, st fs.FileInfo, named bool, o
 			r.File = &exe.File{Path: path, Format: exe.FormatUnknown, Error: fmt.Sprintf("internal error (a gonative bug, please report it): %v", p)}
 		}
 	}()
-	f, err := read(ctx, path, st, opts, r)
+	err := read(ctx, path, st, opts, r)
 	if err != nil {
 		r.File = &exe.File{Path: path, Format: exe.FormatUnknown}
 		if named {
@@ -249,12 +259,12 @@ func inspectFile(ctx context.Context, path string, st fs.FileInfo, named bool, o
 		}
 		return r
 	}
-	r.File = f
+	f := r.File
 	if f.Format == exe.FormatUnknown && !named {
 		return r
 	}
 	opts.Libraries.Mark(f)
-	v := verdict.Judge(f, opts.Host)
+	v := verdict.Judge(f, r.ISA, opts.Host)
 	r.Verdict = &v
 	if opts.Wants != nil {
 		r.Unmet = verdict.Unmet(f, opts.Wants)
@@ -262,48 +272,50 @@ func inspectFile(ctx context.Context, path string, st fs.FileInfo, named bool, o
 	return r
 }
 
-// read returns the file's report, from the cache when it holds one for this very
-// file (same device, inode, size, modification and change times) and these options.
-// st, when not nil, is the file's stat, just taken.
-func read(ctx context.Context, path string, st fs.FileInfo, opts Options, r *Result) (*exe.File, error) {
+// read fills r with the file's report (File, ISA, ISAProblems), from the cache when
+// it holds one for this very file (same device, inode, size, modification and change
+// times) and these options. st, when not nil, is the file's stat, just taken.
+func read(ctx context.Context, path string, st fs.FileInfo, opts Options, r *Result) error {
 	// Stat before opening: a cached result needs no open.
 	if st == nil {
 		var err error
 		if st, err = os.Stat(path); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if !st.Mode().IsRegular() {
-		return nil, &fs.PathError{Op: "inspect", Path: path, Err: exe.NotRegularError(st.Mode())}
+		return &fs.PathError{Op: "inspect", Path: path, Err: exe.NotRegularError(st.Mode())}
 	}
 	var key cacheKey
 	cacheable := false
 	if opts.Cache != nil {
 		if key, cacheable = opts.Cache.key(st, opts); cacheable {
-			if f, ok := opts.Cache.get(key); ok {
-				f.Path = path
+			if e, ok := opts.Cache.get(key); ok {
+				r.File, r.ISA, r.ISAProblems = e.result()
+				r.File.Path = path
 				r.Cached = true
-				return f, nil
+				return nil
 			}
 		}
 	}
 	fd, st2, err := openRegular(path)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer fd.Close()
 	f := exe.Read(ctx, fd, st2.Size(), exe.Options{Deps: opts.Deps})
 	f.Path = path
-	Analyze(ctx, f, opts)
+	r.File = f
+	r.ISA, r.ISAProblems = Analyze(ctx, f, opts)
 	// Files that are not executables are cached too (a small entry): a re-run over a
 	// tree of sources opens none of them.
 	if cacheable && ctx.Err() == nil {
 		// Store only when the file did not change while it was read.
 		if st3, err := fd.Stat(); err == nil && sameFile(st, st2) && sameFile(st2, st3) {
-			opts.Cache.put(key, f)
+			opts.Cache.put(key, newEntry(f, r.ISA, r.ISAProblems))
 		}
 	}
-	return f, nil
+	return nil
 }
 
 // notRegular is the error for a path that is not a regular file.
@@ -338,13 +350,19 @@ func sameFile(a, b fs.FileInfo) bool {
 	return oka && okb && ia == ib
 }
 
-// analyze fills each slice's ISA report: the required level always, the scan where
-// it can change the verdict or opts asks for it.
-// Analyze fills each runnable x86-64, 386 and arm64 slice's instruction-set report
-// (Slice.ISA) under opts' scan policy (opts.Scan, opts.Host, opts.MaxScanBytes): the
-// required level always, the code scanned only when it can change the verdict or when
-// asked. f's slices must still be readable.
-func Analyze(ctx context.Context, f *exe.File, opts Options) {
+// Analyze returns, by slice index, each runnable x86-64, 386 and arm64 slice's
+// instruction-set report under opts' scan policy (opts.Scan, opts.Host,
+// opts.MaxScanBytes): the required level always, the code scanned only when it can
+// change the verdict or when asked. problems says why a slice's analysis failed ("" if
+// it did not). Both are nil when no slice has a report or a problem. f's slices must
+// still be readable; f is not changed.
+func Analyze(ctx context.Context, f *exe.File, opts Options) (reports []*isa.Report, problems []string) {
+	fail := func(i int, err error) {
+		if problems == nil {
+			problems = make([]string, len(f.Slices))
+		}
+		problems[i] = err.Error()
+	}
 	for i := range f.Slices {
 		s := &f.Slices[i]
 		if s.Reader() == nil || !s.Kind.Runnable() || s.Error != "" {
@@ -365,31 +383,38 @@ func Analyze(ctx context.Context, f *exe.File, opts Options) {
 			}
 		}
 		scan := opts.Scan == ScanAlways && s.Arch != "386"
-		var code *isa.Code
+		var code *exe.Code
 		var err error
-		if scan {
-			code, err = s.Code(s.Go == nil)
-		} else {
+		switch {
+		case scan && s.Go == nil:
+			code, err = s.Code(isa.Guard(s.Arch))
+		case scan:
+			code, err = s.Code(nil) // Go's own variants are dispatched by internal/cpu
+		default:
 			code, err = s.CodeInfo()
 		}
 		if err != nil {
-			s.Notes = append(s.Notes, "instruction-set analysis: "+err.Error())
+			fail(i, err)
 			continue
 		}
 		in.Scan = scan
 		rep, err := isa.Analyze(ctx, s.Reader(), code, in)
 		if err == nil && !scan && opts.Scan == ScanAuto && scanChangesVerdict(s, rep, opts.Host) {
-			if code, err = s.Code(true); err == nil {
+			if code, err = s.Code(isa.Guard(s.Arch)); err == nil {
 				in.Scan = true
 				rep, err = isa.Analyze(ctx, s.Reader(), code, in)
 			}
 		}
 		if err != nil {
-			s.Notes = append(s.Notes, "instruction-set analysis: "+err.Error())
+			fail(i, err)
 			continue
 		}
-		s.ISA = rep
+		if reports == nil {
+			reports = make([]*isa.Report, len(f.Slices))
+		}
+		reports[i] = rep
 	}
+	return reports, problems
 }
 
 // scanChangesVerdict reports whether scanning the code of slice s, whose unscanned
