@@ -9,12 +9,12 @@ package exe
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"runtime/debug"
+	"syscall"
 )
 
 // Format names a container format. The values are part of the JSON contract.
@@ -217,20 +217,42 @@ func Inspect(ctx context.Context, path string, opts Options) (*File, error) {
 	return file, nil
 }
 
-// NotRegularError says what a file of mode m is, for a reader that refuses anything
-// but a regular file ("is a named pipe").
-func NotRegularError(m fs.FileMode) error {
-	switch {
+// NotRegularError returns the error for a file of mode m that a reader refuses,
+// because it reads nothing but regular files: a *NotRegularFileError.
+func NotRegularError(m fs.FileMode) error { return &NotRegularFileError{Mode: m} }
+
+// NotRegularFileError is the error for a file that is not a regular file ("is a
+// named pipe"). For a directory it matches syscall.EISDIR (errors.Is).
+type NotRegularFileError struct {
+	Mode fs.FileMode
+}
+
+// What names what the file is instead: "directory", "named pipe", "socket",
+// "device", or "not a regular file".
+func (e *NotRegularFileError) What() string {
+	switch m := e.Mode; {
 	case m.IsDir():
-		return errors.New("is a directory")
+		return "directory"
 	case m&fs.ModeNamedPipe != 0:
-		return errors.New("is a named pipe")
+		return "named pipe"
 	case m&fs.ModeSocket != 0:
-		return errors.New("is a socket")
+		return "socket"
 	case m&fs.ModeDevice != 0:
-		return errors.New("is a device")
+		return "device"
 	}
-	return errors.New("is not a regular file")
+	return "not a regular file"
+}
+
+func (e *NotRegularFileError) Error() string {
+	if w := e.What(); w != "not a regular file" {
+		return "is a " + w
+	}
+	return "is not a regular file"
+}
+
+// Is reports whether target is syscall.EISDIR and the file a directory.
+func (e *NotRegularFileError) Is(target error) bool {
+	return target == syscall.EISDIR && e.Mode.IsDir()
 }
 
 // Read inspects the size bytes of ra. It never panics.
@@ -238,7 +260,8 @@ func Read(ctx context.Context, ra io.ReaderAt, size int64, opts Options) (file *
 	file = &File{Format: FormatUnknown, Size: size}
 	defer func() {
 		if r := recover(); r != nil {
-			file.Error = fmt.Sprintf("internal error (a gonative bug, please report it): %v\n%s", r, debug.Stack())
+			file.Err = fmt.Errorf("%w: %v\n%s", ErrInternal, r, debug.Stack())
+			file.Error = file.Err.Error()
 		}
 	}()
 	// Parsers read through a cache of small windows; the slices get the plain reader

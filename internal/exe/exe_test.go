@@ -52,7 +52,7 @@ func FuzzRead(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		file := Read(context.Background(), bytes.NewReader(data), int64(len(data)), Options{Deps: true})
-		if strings.Contains(file.Error, "internal error") {
+		if errors.Is(file.Err, ErrInternal) {
 			t.Fatalf("parser panicked: %s", file.Error)
 		}
 		checkInvariants(t, file, data)

@@ -133,7 +133,7 @@ func isFatMagic(b []byte) bool {
 func readFat(ra io.ReaderAt, size int64) (slices []Slice, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("Mach-O universal: internal error (a gonative bug, please report it): %v", r)
+			err = fmt.Errorf("Mach-O universal: %w: %v", ErrInternal, r)
 		}
 	}()
 	h, err := ReadFatHeader(ra, size)

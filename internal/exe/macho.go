@@ -85,7 +85,7 @@ func readMachO(ra io.ReaderAt, size int64) (s Slice) {
 	s = Slice{Arch: "unknown", Kind: KindOther, Size: size, ra: ra}
 	defer func() {
 		if r := recover(); r != nil {
-			s.Error = fmt.Sprintf("Mach-O: internal error (a gonative bug, please report it): %v", r)
+			s.setErr(fmt.Errorf("Mach-O: %w: %v", ErrInternal, r))
 		}
 	}()
 	if err := parseMachO(ra, size, &s); err != nil {

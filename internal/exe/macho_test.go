@@ -6,6 +6,7 @@ import (
 	"debug/macho"
 	"encoding/base64"
 	"encoding/binary"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -185,7 +186,7 @@ func TestMachOEdited(t *testing.T) {
 				t.Errorf("%d bytes (signature truncated): signature valid", n)
 			}
 		}
-		if strings.Contains(f.Error, "internal error") {
+		if errors.Is(f.Err, ErrInternal) {
 			t.Errorf("%d bytes: %s", n, f.Error)
 		}
 	}
@@ -277,7 +278,7 @@ func TestMachOGoroot(t *testing.T) {
 					t.Errorf("signature %+v, want absent", s.Signature)
 				}
 			}
-			if f.Format != w.format || !slices.Equal(archs, w.archs) || strings.Contains(f.Error, "internal error") {
+			if f.Format != w.format || !slices.Equal(archs, w.archs) || errors.Is(f.Err, ErrInternal) {
 				t.Errorf("format %q archs %v error %q; want %q %v", f.Format, archs, f.Error, w.format, w.archs)
 			}
 		})

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -64,7 +65,7 @@ func TestPETruncated(t *testing.T) {
 		if n < 1024 && f.Error == "" {
 			t.Errorf("truncated at %d of %d: no error", n, len(b))
 		}
-		if bytes.Contains([]byte(f.Error), []byte("internal error")) {
+		if errors.Is(f.Err, ErrInternal) {
 			t.Errorf("truncated at %d: %s", n, f.Error)
 		}
 	}

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/gonative/gonative/internal/exe"
 )
 
 // DefaultCacheMax is the default bound on the cache's size: about 30,000 files'
@@ -186,9 +188,9 @@ func (c *Cache) Ignored() []IgnoredPack { return c.ignored }
 func (c *Cache) loadPack(name string) {
 	f, st, err := openRegular(name)
 	if err != nil {
-		var nr *notRegular
+		var nr *exe.NotRegularFileError
 		if errors.As(err, &nr) {
-			c.ignored = append(c.ignored, IgnoredPack{name, PackNotRegular, strings.TrimPrefix(nr.Error(), "is ")})
+			c.ignored = append(c.ignored, IgnoredPack{name, PackNotRegular, nr.What()})
 		}
 		return
 	}

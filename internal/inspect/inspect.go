@@ -248,7 +248,8 @@ func inspectFile(ctx context.Context, path string, st fs.FileInfo, named bool, o
 	r = &Result{Named: named}
 	defer func() {
 		if p := recover(); p != nil {
-			r.File = &exe.File{Path: path, Format: exe.FormatUnknown, Error: fmt.Sprintf("internal error (a gonative bug, please report it): %v", p)}
+			err := fmt.Errorf("%w: %v", exe.ErrInternal, p)
+			r.File = &exe.File{Path: path, Format: exe.FormatUnknown, Error: err.Error(), Err: err}
 		}
 	}()
 	err := read(ctx, path, st, opts, r)
@@ -318,11 +319,6 @@ func read(ctx context.Context, path string, st fs.FileInfo, opts Options, r *Res
 	return nil
 }
 
-// notRegular is the error for a path that is not a regular file.
-type notRegular struct{ mode fs.FileMode }
-
-func (e *notRegular) Error() string { return exe.NotRegularError(e.mode).Error() }
-
 // openRegular opens path for reading, only if the open file is a regular file. The
 // open never blocks: a named pipe or a device put at the path (after a stat, or
 // where the cache expects a pack) is refused, not waited on.
@@ -338,7 +334,7 @@ func openRegular(path string) (*os.File, fs.FileInfo, error) {
 	}
 	if !st.Mode().IsRegular() {
 		fd.Close()
-		return nil, nil, &fs.PathError{Op: "inspect", Path: path, Err: &notRegular{st.Mode()}}
+		return nil, nil, &fs.PathError{Op: "inspect", Path: path, Err: exe.NotRegularError(st.Mode())}
 	}
 	return fd, st, nil
 }
