@@ -441,7 +441,7 @@ func goSummary(arch string, g *exe.GoInfo) string {
 	case exe.Is(g.Cgo):
 		goText += " cgo"
 	case g.Cgo == nil:
-		goText += " cgo " + unknownText(g.Sources["cgo"])
+		goText += " cgo " + unknownText(g.Why("cgo"))
 	}
 	for _, k := range []string{"GOAMD64", "GOARM64", "GOARM"} {
 		if v := g.Settings[k]; v != "" {
@@ -457,7 +457,7 @@ func goSummary(arch string, g *exe.GoInfo) string {
 func signatureText(sig *exe.Signature) string {
 	switch {
 	case sig.Valid == nil:
-		return "signature " + unknownText(sig.Problem)
+		return "signature " + unknownText(sig.Why())
 	case !sig.Present:
 		return "unsigned"
 	case !*sig.Valid:
@@ -535,7 +535,7 @@ func goVersionText(g *exe.GoInfo) string {
 	if g.Version != "" {
 		return g.Version
 	}
-	return "version " + unknownText(g.Sources["version"])
+	return "version " + unknownText(g.Why("version"))
 }
 
 // factText is a tri-state fact: true, false, or "unknown (why)".
@@ -546,11 +546,8 @@ func factText(f exe.Fact[bool]) string {
 	return fmt.Sprint(f.Value)
 }
 
-// unknownText is a fact that the bytes do not settle, and why, as exe's Go info
-// writes it.
-func unknownText(why string) string {
-	return "unknown (" + strings.TrimPrefix(why, "unknown: ") + ")"
-}
+// unknownText is a fact that the bytes do not settle, and why.
+func unknownText(why string) string { return "unknown (" + why + ")" }
 
 // nonSystem counts the libraries known not to be the system's, and those whose
 // origin is unknown (a described host's packages are not read).
@@ -717,10 +714,10 @@ func writeGo(kv kvFunc, g *exe.GoInfo) {
 	if g.Cgo != nil {
 		kv("cgo linked", fmt.Sprint(*g.Cgo)+sourceOf(g, "cgo"))
 	} else {
-		kv("cgo linked", unknownText(g.Sources["cgo"]))
+		kv("cgo linked", unknownText(g.Why("cgo")))
 	}
 	if !g.SettingsKnown() {
-		kv("settings", unknownText(g.Sources["settings"]))
+		kv("settings", unknownText(g.Why("settings")))
 	}
 	keys := make([]string, 0, len(g.Settings))
 	for k := range g.Settings {

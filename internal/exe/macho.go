@@ -197,7 +197,7 @@ func parseMachO(ra io.ReaderAt, size int64, s *Slice) error {
 	}
 	// Until the load commands are read, whether it is signed is unknown.
 	unread := func(err error) error {
-		s.Signature = &Signature{Problem: "unknown: the load commands could not be read"}
+		s.Signature = &Signature{Problem: unknownPrefix + "the load commands could not be read"}
 		s.Stripped = UnknownFact[bool]("the load commands could not be read")
 		return err
 	}

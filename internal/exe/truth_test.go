@@ -389,3 +389,25 @@ func TestInferGOARM64LSE(t *testing.T) {
 		}
 	}
 }
+
+// TestWhy checks that the reason of an unknown reads without the "unknown: " that
+// the JSON contract puts before it, and that other sources read as written.
+func TestWhy(t *testing.T) {
+	g := &GoInfo{Sources: map[string]string{"cgo": "unknown: no pclntab found", "settings": "none: no build info in the binary", "version": "buildinfo"}}
+	for _, tt := range []struct{ fact, want string }{
+		{"cgo", "no pclntab found"},
+		{"settings", "none: no build info in the binary"},
+		{"version", "buildinfo"},
+		{"missing", ""},
+	} {
+		if got := g.Why(tt.fact); got != tt.want {
+			t.Errorf("Why(%q) = %q, want %q", tt.fact, got, tt.want)
+		}
+	}
+	if got := (&Signature{Problem: "unknown: the load commands could not be read"}).Why(); got != "the load commands could not be read" {
+		t.Errorf("Signature.Why = %q", got)
+	}
+	if got := (&Signature{Problem: "page 3 hash mismatch"}).Why(); got != "page 3 hash mismatch" {
+		t.Errorf("Signature.Why = %q", got)
+	}
+}

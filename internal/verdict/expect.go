@@ -110,7 +110,7 @@ func mismatch(s *exe.Slice, w Want) string {
 	for k, want := range w.Settings {
 		if k == "cgo" {
 			if g != nil && g.Cgo == nil {
-				return fmt.Sprintf("%s/%s: cgo linked is unknown (%s), want cgo=%s", s.OS, s.Arch, g.Sources["cgo"], want)
+				return fmt.Sprintf("%s/%s: cgo linked is unknown (%s), want cgo=%s", s.OS, s.Arch, g.Why("cgo"), want)
 			}
 			linked := g != nil && *g.Cgo
 			if (want == "1" || want == "true") != linked {

@@ -142,6 +142,8 @@ func TestExpect(t *testing.T) {
 		goSlice(macho("arm64", signed, "11.0"), map[string]string{"GOOS": "darwin", "GOARCH": "arm64", "CGO_ENABLED": "1"}, true),
 		goSlice(macho("amd64", nil, "10.15"), map[string]string{"GOOS": "darwin", "GOARCH": "amd64", "GOAMD64": "v1", "CGO_ENABLED": "0"}, false))
 	lying := file(exe.FormatELF, goSlice(elf("arm64", 65536), map[string]string{"GOOS": "linux", "GOARCH": "amd64"}, false))
+	nopcln := elf("amd64", 4096)
+	nopcln.Go = &exe.GoInfo{Version: "go1.26.8", Sources: map[string]string{"settings": "buildinfo", "cgo": "unknown: no pclntab found"}}
 	tests := []struct {
 		spec  string
 		f     *exe.File
@@ -153,6 +155,7 @@ func TestExpect(t *testing.T) {
 		{"darwin/amd64:GOAMD64=v3", fat, []string{"darwin/amd64: GOAMD64=v1, want v3"}},
 		{"darwin/arm64:cgo=0", fat, []string{"darwin/arm64: cgo linked is true, want cgo=0"}},
 		{"linux/arm64", lying, []string{"linux/arm64 slice says GOARCH=amd64 in its build info"}},
+		{"linux/amd64:cgo=0", file(exe.FormatELF, nopcln), []string{"linux/amd64: cgo linked is unknown (no pclntab found), want cgo=0"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.spec, func(t *testing.T) {
