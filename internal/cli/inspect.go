@@ -307,7 +307,7 @@ func summaryParts(r inspected) (what, judged string) {
 		if len(f.Slices) > 1 {
 			fmt.Fprintf(&b, " [%d]", i+1)
 		}
-		b.WriteString(" " + sliceSummary(f.Format, &f.Slices[i], r.SliceISA(i)))
+		b.WriteString(" " + sliceSummary(f.Format, &f.Slices[i], r.SliceISA(i), r.SliceLibraries(i)))
 		if i < len(f.Slices)-1 {
 			b.WriteString(";")
 		}
@@ -354,7 +354,7 @@ func machoCPU(arch string) string {
 
 // sliceSummary is a slice's part of the one-line summary; r is isa's report on it
 // (nil when none).
-func sliceSummary(format exe.Format, s *exe.Slice, r *isa.Report) string {
+func sliceSummary(format exe.Format, s *exe.Slice, r *isa.Report, libs []exe.Library) string {
 	parts := []string{platformText(format, s)}
 	if s.MinOS != "" {
 		parts = append(parts, osName(s.OS)+" "+s.MinOS+"+")
@@ -362,8 +362,8 @@ func sliceSummary(format exe.Format, s *exe.Slice, r *isa.Report) string {
 	switch {
 	case s.Static:
 		parts = append(parts, "static")
-	case len(s.Libraries) > 0 || s.Interpreter != "":
-		parts = append(parts, dynamicText(s))
+	case len(libs) > 0 || s.Interpreter != "":
+		parts = append(parts, dynamicText(s, libs))
 	}
 	parts = append(parts, factSummary("PIE", s.PIE, s.Error != "")...)
 	parts = append(parts, factSummary("stripped", s.Stripped, s.Error != "")...)
@@ -400,9 +400,9 @@ func platformText(format exe.Format, s *exe.Slice) string {
 
 // dynamicText says that a slice is dynamically linked, with its libraries that are
 // not the system's or not checked, and the glibc it needs.
-func dynamicText(s *exe.Slice) string {
+func dynamicText(s *exe.Slice, libs []exe.Library) string {
 	dyn := "dynamic"
-	not, unknown := nonSystem(s.Libraries)
+	not, unknown := nonSystem(libs)
 	switch {
 	case not == 1:
 		dyn += " (1 non-system library)"
@@ -585,7 +585,7 @@ func writeVerbose(w io.Writer, r inspected) {
 	}
 	for i := range f.Slices {
 		writeSliceHead(w, f, i)
-		writeSlice(kv, &f.Slices[i], r.SliceISA(i), at(r.ISAProblems, i))
+		writeSlice(kv, &f.Slices[i], r.SliceLibraries(i), r.SliceISA(i), at(r.ISAProblems, i))
 	}
 	if r.Verdict != nil {
 		fmt.Fprintf(w, "  verdict: %s\n", verdictText(shownVerdict(r.Verdict)))
@@ -623,14 +623,15 @@ func writeSliceHead(w io.Writer, f *exe.File, i int) {
 	fmt.Fprintln(w)
 }
 
-// writeSlice prints the facts of slice s in a -v block; r is isa's report on it (nil
-// when none), problem why its analysis failed ("" when it did not).
-func writeSlice(kv kvFunc, s *exe.Slice, r *isa.Report, problem string) {
+// writeSlice prints the facts of slice s in a -v block: libs are its libraries
+// (with this machine's marks), r is isa's report on it (nil when none), problem why
+// its analysis failed ("" when it did not).
+func writeSlice(kv kvFunc, s *exe.Slice, libs []exe.Library, r *isa.Report, problem string) {
 	if s.MinOS != "" || s.SDK != "" {
 		kv("min os", strings.TrimSpace(osName(s.OS)+" "+s.MinOS))
 		kv("sdk", s.SDK)
 	}
-	writeLinkage(kv, s)
+	writeLinkage(kv, s, libs)
 	if s.Align != 0 {
 		kv("alignment", fmt.Sprintf("%s (loads on 16K-page kernels: %v, 64K: %v)", alignText(s.Align), s.Loads16K, s.Loads64K))
 	}
@@ -653,13 +654,13 @@ func writeSlice(kv kvFunc, s *exe.Slice, r *isa.Report, problem string) {
 }
 
 // writeLinkage prints how a slice links: static or dynamic, PIE, stripped, the
-// interpreter, glibc and each library.
-func writeLinkage(kv kvFunc, s *exe.Slice) {
+// interpreter, glibc and each library of libs.
+func writeLinkage(kv kvFunc, s *exe.Slice, libs []exe.Library) {
 	link := "dynamic"
 	switch {
 	case s.Static:
 		link = "static"
-	case s.Error != "" && !s.PIE.Known && len(s.Libraries) == 0 && s.Interpreter == "":
+	case s.Error != "" && !s.PIE.Known && len(libs) == 0 && s.Interpreter == "":
 		link = "unknown"
 	}
 	kv("linkage", fmt.Sprintf("%s, PIE %s, stripped %s", link, factText(s.PIE), factText(s.Stripped)))
@@ -667,7 +668,7 @@ func writeLinkage(kv kvFunc, s *exe.Slice) {
 	if s.GLIBC != "" {
 		kv("glibc", s.GLIBC+" or later (newest GLIBC_ symbol version needed)")
 	}
-	for _, l := range s.Libraries {
+	for _, l := range libs {
 		tag := "system"
 		switch {
 		case l.NotSystem():

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 
@@ -54,7 +55,7 @@ type Options struct {
 	// Workers is the number of files read at once; 0 means 2×GOMAXPROCS.
 	Workers int
 	// Libraries, when set, marks the libraries this machine's package manager owns
-	// (exe.Library.System). It is applied after the cache: the cache holds what the
+	// (Result.Libraries). It is applied after the cache: the cache holds what the
 	// file says, not what this machine has.
 	Libraries *host.Libraries
 }
@@ -70,8 +71,12 @@ type Result struct {
 	// ISAProblems says, by slice, why its instruction-set analysis failed ("" where
 	// it did not).
 	ISAProblems []string
-	Verdict     *verdict.Verdict
-	Unmet       []string // with Options.Wants: the platforms it lacks
+	// Libraries are, by slice, its libraries with Library.System settled by this
+	// machine's package manager (Options.Libraries); nil when none was asked, and
+	// then the slice's own (SliceLibraries).
+	Libraries [][]exe.Library
+	Verdict   *verdict.Verdict
+	Unmet     []string // with Options.Wants: the platforms it lacks
 	// Named is true for a path given by the caller (not found in a directory).
 	Named bool
 	// Err is set when the file could not be read at all (missing, unreadable, not a
@@ -83,6 +88,34 @@ type Result struct {
 
 // SliceISA returns isa's report on slice i, nil when there is none.
 func (r *Result) SliceISA(i int) *isa.Report { return at(r.ISA, i) }
+
+// SliceLibraries returns the libraries slice i needs, with this machine's marks when
+// they were asked for.
+func (r *Result) SliceLibraries(i int) []exe.Library {
+	if i < len(r.Libraries) {
+		return r.Libraries[i]
+	}
+	return r.Slices[i].Libraries
+}
+
+// markLibraries returns, by slice, f's libraries with l's marks (nil when l is nil):
+// host.Libraries.Mark applied to a copy, so that f stays what the file says.
+func markLibraries(l *host.Libraries, f *exe.File) [][]exe.Library {
+	if l == nil {
+		return nil
+	}
+	c := *f
+	c.Slices = slices.Clone(f.Slices)
+	for i := range c.Slices {
+		c.Slices[i].Libraries = slices.Clone(c.Slices[i].Libraries)
+	}
+	l.Mark(&c)
+	out := make([][]exe.Library, len(c.Slices))
+	for i := range c.Slices {
+		out[i] = c.Slices[i].Libraries
+	}
+	return out
+}
 
 // Skip reports whether the result is a non-executable found while walking a
 // directory: it is not reported.
@@ -264,7 +297,7 @@ func inspectFile(ctx context.Context, path string, st fs.FileInfo, named bool, o
 	if f.Format == exe.FormatUnknown && !named {
 		return r
 	}
-	opts.Libraries.Mark(f)
+	r.Libraries = markLibraries(opts.Libraries, f)
 	v := verdict.Judge(f, r.ISA, opts.Host)
 	r.Verdict = &v
 	if opts.Wants != nil {

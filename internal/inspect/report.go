@@ -71,6 +71,9 @@ func (r *Result) MarshalJSON() ([]byte, error) { return json.Marshal(r.Report())
 // Report returns the result as inspect --json prints it.
 func (r *Result) Report() Report {
 	rep := fileReport(r.File, r.ISA, r.ISAProblems)
+	for i := range r.Libraries {
+		rep.Slices[i].Libraries = r.Libraries[i]
+	}
 	rep.Verdict, rep.Unmet = r.Verdict, r.Unmet
 	return rep
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/gonative/gonative/internal/exe"
+	"github.com/gonative/gonative/internal/host"
 	"github.com/gonative/gonative/internal/isa"
 	"github.com/gonative/gonative/internal/verdict"
 )
@@ -65,3 +66,42 @@ func TestErrorReport(t *testing.T) {
 		t.Errorf("%v is not EISDIR", r.Err)
 	}
 }
+
+// TestLibrariesMarkedInResult checks that this machine's system-library marks are the
+// result's (Libraries, the report's "system"), and that exe's record keeps what the
+// file says (unknown), so the cache stores the file's facts, not the machine's.
+func TestLibrariesMarkedInResult(t *testing.T) {
+	owned := "/usr/lib/x86_64-linux-gnu/libfoo.so.1"
+	p := host.Probe{
+		ReadFile: func(string) ([]byte, error) { return nil, fs.ErrNotExist },
+		ReadDir:  func(string) ([]fs.DirEntry, error) { return nil, fs.ErrNotExist },
+		Stat: func(name string) (fs.FileInfo, error) {
+			if name == owned {
+				return fakeInfo{}, nil
+			}
+			return nil, fs.ErrNotExist
+		},
+	}
+	f := &exe.File{Path: "/bin/x", Format: exe.FormatELF, Slices: []exe.Slice{{Arch: "amd64", OS: "linux",
+		Libraries: []exe.Library{{Name: "libfoo.so.1"}, {Name: "libbar.so.2"}}}}}
+	r := &Result{File: f, Libraries: markLibraries(host.NewLibraries(p, ""), f)}
+	if got := r.SliceLibraries(0); len(got) != 2 || !got[0].IsSystem() || !got[1].NotSystem() {
+		t.Errorf("marked libraries %+v", got)
+	}
+	if f.Slices[0].Libraries[0].System != nil {
+		t.Errorf("exe's record was marked: %+v", f.Slices[0].Libraries)
+	}
+	b, _ := json.Marshal(r)
+	if !strings.Contains(string(b), `"libraries":[{"name":"libfoo.so.1","system":true},{"name":"libbar.so.2","system":false}]`) {
+		t.Errorf("JSON %s", b)
+	}
+	if (&Result{File: f}).SliceLibraries(0)[0].System != nil {
+		t.Error("without marks, SliceLibraries is not the file's")
+	}
+}
+
+// fakeInfo is the stat of a regular file that exists.
+type fakeInfo struct{ fs.FileInfo }
+
+func (fakeInfo) Mode() fs.FileMode { return 0o644 }
+func (fakeInfo) IsDir() bool       { return false }
