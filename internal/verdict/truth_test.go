@@ -50,7 +50,7 @@ func TestVerdictRestsOnProof(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			v := Judge(file(exe.FormatELF, tc.s), []*isa.Report{tc.r}, mustHost(t, tc.host))
 			if v.Runs != tc.runs || v.Cause != tc.cause || !strings.Contains(v.Reason, tc.reasonHas) {
-				t.Errorf("Judge = %+v; want %s (cause %d) mentioning %q", v, tc.runs, tc.cause, tc.reasonHas)
+				t.Errorf("Judge = %+v; want %s (cause %v) mentioning %q", v, tc.runs, tc.cause, tc.reasonHas)
 			}
 		})
 	}

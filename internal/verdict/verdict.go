@@ -96,6 +96,22 @@ type Verdict struct {
 	Cause Cause `json:"-"`
 }
 
+var causeNames = [...]string{
+	NoCause: "none", Conditional: "conditional", NotExecutable: "not-executable", NotLoaded: "not-loaded",
+	Damaged: "damaged", WrongOS: "wrong-os", WrongArch: "wrong-arch", OSTooOld: "os-too-old",
+	CPULacks: "cpu-lacks", Unsigned: "unsigned", NoRosetta: "no-rosetta", RosettaCannot: "rosetta-cannot",
+	No32Bit: "no-32-bit", PageSize: "page-size", NoInterpreter: "no-interpreter", NoLibc: "no-libc",
+	KernelSlice: "kernel-slice", Several: "several",
+}
+
+// String names the cause ("damaged", "cpu-lacks").
+func (c Cause) String() string {
+	if c >= 0 && int(c) < len(causeNames) && causeNames[c] != "" {
+		return causeNames[c]
+	}
+	return fmt.Sprintf("Cause(%d)", int(c))
+}
+
 // no is the verdict that the file does not run, for cause c.
 func no(c Cause, reason string) Verdict { return Verdict{Runs: No, Cause: c, Reason: reason} }
 
@@ -440,9 +456,9 @@ func levelRequired(s *exe.Slice, r *isa.Report) bool {
 		return false
 	}
 	switch r.RequiredSource {
-	case "GOAMD64", "GOARM64":
+	case isa.SourceGOAMD64, isa.SourceGOARM64:
 		return !goSettingsUnknown(s)
-	case "ELF ISA note":
+	case isa.SourceISANote:
 		return true
 	}
 	return false

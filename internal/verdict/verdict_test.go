@@ -127,9 +127,21 @@ func TestJudgeCause(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			if v := Judge(tt.f, nil, mustHost(t, tt.host)); v.Cause != tt.cause {
-				t.Errorf("Judge = %+v; want cause %d", v, tt.cause)
+				t.Errorf("Judge = %+v; want cause %v", v, tt.cause)
 			}
 		})
+	}
+}
+
+// TestCauseNames checks that every cause has a name.
+func TestCauseNames(t *testing.T) {
+	seen := map[string]bool{}
+	for c := NoCause; c <= Several; c++ {
+		n := c.String()
+		if strings.HasPrefix(n, "Cause(") || seen[n] {
+			t.Errorf("cause %d: name %q", int(c), n)
+		}
+		seen[n] = true
 	}
 }
 
