@@ -265,7 +265,7 @@ func writeLine(w io.Writer, pal palette, r inspected) {
 	what, judged := summaryParts(r)
 	line := Quote(what)
 	if r.Verdict != nil {
-		v := " => " + Quote(judged)
+		v := Quote(judged)
 		switch r.Verdict.Runs {
 		case verdict.Native:
 			v = pal.good(v)
@@ -274,7 +274,7 @@ func writeLine(w io.Writer, pal palette, r inspected) {
 		case verdict.No:
 			v = pal.bad(v)
 		}
-		line += v
+		line += " => " + v
 	}
 	fmt.Fprintf(w, "%s: %s\n", Quote(r.Path), line)
 }
