@@ -85,9 +85,10 @@ func resultOf(e *entry) *Result {
 	return &r
 }
 
-// FuzzCodec decodes arbitrary bytes as a report: it never panics (the decoder runs
-// here without unmarshal's recover), and what it accepts encodes to bytes that
-// decode to the same report (the encoding is canonical once decoded).
+// FuzzCodec decodes arbitrary bytes as a cache entry: it never panics (the decoder
+// runs here without unmarshal's recover), what it accepts encodes to bytes that
+// decode to the same entry (the encoding is canonical once decoded), and the result
+// it gives, stored again, prints the same JSON.
 func FuzzCodec(f *testing.F) {
 	var c codec
 	for _, file := range codecSeeds(f)[:4] {
@@ -114,6 +115,14 @@ func FuzzCodec(f *testing.F) {
 		third, _ := marshal(&c, &file2)
 		if !bytes.Equal(again, third) {
 			t.Fatal("encoding is not stable")
+		}
+		// A result read from the cache and stored again prints the same.
+		r1 := resultOf(&file)
+		r2 := resultOf(newEntry(r1.File, r1.ISA, r1.ISAProblems))
+		j1, err1 := json.Marshal(r1)
+		j2, err2 := json.Marshal(r2)
+		if err1 != nil || err2 != nil || !bytes.Equal(j1, j2) {
+			t.Fatalf("stored again, the result changes (%v, %v):\n%s\n%s", err1, err2, j1, j2)
 		}
 	})
 }
