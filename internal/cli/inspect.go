@@ -264,7 +264,7 @@ func expandStdin(args []string, stdin io.Reader) ([]string, error) {
 func writeLine(w io.Writer, pal palette, r inspected) {
 	what, judged := summaryParts(r)
 	line := Quote(what)
-	if r.Verdict != nil {
+	if judged != "" {
 		v := Quote(judged)
 		switch r.Verdict.Runs {
 		case verdict.Native:
@@ -282,14 +282,15 @@ func writeLine(w io.Writer, pal palette, r inspected) {
 // summary is the one-line summary: what the file is, then " => " and the verdict.
 func summary(r inspected) string {
 	what, judged := summaryParts(r)
-	if r.Verdict != nil {
+	if judged != "" {
 		return what + " => " + judged
 	}
 	return what
 }
 
 // summaryParts returns the one-line summary's two parts: what the file is, and the
-// verdict with the --expect platforms it lacks ("" without a verdict).
+// verdict with the --expect platforms it lacks ("" without a verdict, and for a file
+// that is no executable: what it is says it all).
 func summaryParts(r inspected) (what, judged string) {
 	f := r.File
 	if f.Format == exe.FormatUnknown {
