@@ -173,8 +173,19 @@ func (s *Slice) imageFormat() (Format, error) {
 	case bytes.HasPrefix(magic[:], []byte("MZ")):
 		return FormatPE, nil
 	}
-	return "", fmt.Errorf("unknown executable format (magic % x)", magic)
+	return "", unknownMagicError(magic)
 }
+
+// unknownMagicError is the error for an image whose magic number is no executable
+// format's. It matches ErrNotExecutable (errors.Is).
+type unknownMagicError [4]byte
+
+func (e unknownMagicError) Error() string {
+	return fmt.Sprintf("unknown executable format (magic % x)", e[:])
+}
+
+// Is reports whether target is ErrNotExecutable.
+func (e unknownMagicError) Is(target error) bool { return target == ErrNotExecutable }
 
 // elfProgs reads the program headers of a 64-bit ELF image by hand: debug/elf would
 // also read every section header and the section names.

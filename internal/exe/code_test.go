@@ -5,6 +5,8 @@ import (
 	"context"
 	"debug/elf"
 	"encoding/binary"
+	"errors"
+	"io"
 	"os"
 	"strings"
 	"testing"
@@ -165,18 +167,20 @@ func TestELFSymbolNames(t *testing.T) {
 // were internal/isa's TestAnalyzeErrors, made on a test-only reader.)
 func TestCodeErrors(t *testing.T) {
 	for _, tt := range []struct {
-		name, data, want string
+		name, data string
+		want       error // errors.Is
+		says       string
 	}{
-		{"empty", "", "read magic"},
-		{"text", "hello, world", "unknown executable format"},
-		{"truncated ELF", "\x7fELF\x02\x01\x01\x00", "ELF"},
+		{"empty", "", io.ErrUnexpectedEOF, "read magic"},
+		{"text", "hello, world", ErrNotExecutable, "unknown executable format (magic 68 65 6c 6c)"},
+		{"truncated ELF", "\x7fELF\x02\x01\x01\x00", io.EOF, "ELF: "}, // debug/elf's error
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			for _, guard := range []func(string) bool{nil, noGuard} {
 				s := &Slice{ra: strings.NewReader(tt.data), Size: int64(len(tt.data)), Arch: "amd64"}
 				code, err := s.Code(guard)
-				if err == nil || !strings.Contains(err.Error(), tt.want) {
-					t.Errorf("Code(guard %v) = %+v, %v; want an error with %q", guard != nil, code, err, tt.want)
+				if !errors.Is(err, tt.want) || !strings.HasPrefix(err.Error(), tt.says) {
+					t.Errorf("Code(guard %v) = %+v, %v; want one that is %v and says %q", guard != nil, code, err, tt.want, tt.says)
 				}
 			}
 		})
