@@ -227,28 +227,23 @@ type NotRegularFileError struct {
 	Mode fs.FileMode
 }
 
-// What names what the file is instead: "directory", "named pipe", "socket",
-// "device", or "not a regular file".
+// What says what the file is instead: "a directory", "a named pipe", "a socket",
+// "a device", or "not a regular file".
 func (e *NotRegularFileError) What() string {
 	switch m := e.Mode; {
 	case m.IsDir():
-		return "directory"
+		return "a directory"
 	case m&fs.ModeNamedPipe != 0:
-		return "named pipe"
+		return "a named pipe"
 	case m&fs.ModeSocket != 0:
-		return "socket"
+		return "a socket"
 	case m&fs.ModeDevice != 0:
-		return "device"
+		return "a device"
 	}
 	return "not a regular file"
 }
 
-func (e *NotRegularFileError) Error() string {
-	if w := e.What(); w != "not a regular file" {
-		return "is a " + w
-	}
-	return "is not a regular file"
-}
+func (e *NotRegularFileError) Error() string { return "is " + e.What() }
 
 // Is reports whether target is syscall.EISDIR and the file a directory.
 func (e *NotRegularFileError) Is(target error) bool {

@@ -31,9 +31,9 @@ func TestInspectNotRegular(t *testing.T) {
 		want error  // errors.Is
 		what string // NotRegularFileError.What
 	}{
-		{dir, syscall.EISDIR, "directory"},
-		{fifo, nil, "named pipe"},
-		{"/dev/null", nil, "device"},
+		{dir, syscall.EISDIR, "a directory"},
+		{fifo, nil, "a named pipe"},
+		{"/dev/null", nil, "a device"},
 		{loop, syscall.ELOOP, ""},
 		{filepath.Join(dir, "missing"), fs.ErrNotExist, ""},
 	}
@@ -52,8 +52,8 @@ func TestInspectNotRegular(t *testing.T) {
 					t.Fatalf("Inspect(%s): no error", tt.path)
 				case tt.want != nil && !errors.Is(err, tt.want):
 					t.Fatalf("Inspect(%s) error = %v, want one that is %v", tt.path, err, tt.want)
-				case tt.what != "" && (!errors.As(err, &nr) || nr.What() != tt.what || !strings.Contains(err.Error(), "is a "+tt.what)):
-					t.Fatalf("Inspect(%s) error = %v, want a *NotRegularFileError of a %s", tt.path, err, tt.what)
+				case tt.what != "" && (!errors.As(err, &nr) || nr.What() != tt.what || !strings.Contains(err.Error(), "is "+tt.what)):
+					t.Fatalf("Inspect(%s) error = %v, want a *NotRegularFileError of %s", tt.path, err, tt.what)
 				}
 			case <-time.After(5 * time.Second):
 				t.Fatalf("Inspect(%s) hangs", tt.path)
