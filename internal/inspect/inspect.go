@@ -132,16 +132,6 @@ func Walk(ctx context.Context, paths []string, opts Options, emit func(*Result) 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	type job struct {
-		i     int
-		path  string
-		named bool
-		st    fs.FileInfo // a named path's stat, nil when it failed
-	}
-	type done struct {
-		i int
-		r *Result
-	}
 	// Buffered: a cached result takes microseconds, and a hand-off per file through
 	// unbuffered channels would keep the workers waiting for each other.
 	jobs := make(chan job, 64)
@@ -149,50 +139,7 @@ func Walk(ctx context.Context, paths []string, opts Options, emit func(*Result) 
 	var walkErr error
 	go func() {
 		defer close(jobs)
-		i := 0
-		send := func(p string, named bool, st fs.FileInfo) bool {
-			select {
-			case jobs <- job{i, p, named, st}:
-				i++
-				return true
-			case <-ctx.Done():
-				return false
-			}
-		}
-		// Named paths are stat'ed a batch at a time: memory stays bounded whatever
-		// the length of the list.
-		var sts []fs.FileInfo
-		for k, p := range paths {
-			if k%statBatch == 0 {
-				sts = statAll(paths[k:min(k+statBatch, len(paths))])
-			}
-			st := sts[k%statBatch]
-			if st == nil || !st.IsDir() {
-				if !send(p, true, st) {
-					return
-				}
-				continue
-			}
-			err := filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-				if err != nil {
-					if path == p {
-						return err
-					}
-					return nil // unreadable subdirectory: skip it, as find(1) would warn
-				}
-				if !d.Type().IsRegular() {
-					return nil // directories, symlinks, devices, FIFOs, sockets
-				}
-				if !send(path, false, nil) {
-					return ctx.Err()
-				}
-				return nil
-			})
-			if err != nil {
-				walkErr = fmt.Errorf("inspect %s: %w", p, err)
-				return
-			}
-		}
+		walkErr = feed(ctx, paths, jobs)
 	}()
 
 	workers := opts.Workers
@@ -216,7 +163,84 @@ func Walk(ctx context.Context, paths []string, opts Options, emit func(*Result) 
 	}
 	go func() { wg.Wait(); close(results) }()
 
-	// Emit in order: hold early results until their predecessors arrive.
+	if err := emitInOrder(results, emit, cancel); err != nil {
+		return err
+	}
+	if walkErr != nil {
+		return walkErr
+	}
+	return ctx.Err()
+}
+
+// job is one file to inspect: its place in the walk, its path, whether the caller
+// named it, and a named path's stat (nil when it failed).
+type job struct {
+	i     int
+	path  string
+	named bool
+	st    fs.FileInfo
+}
+
+// done is the result of job i.
+type done struct {
+	i int
+	r *Result
+}
+
+// feed sends the files to inspect, in walk order: the named paths, and the regular
+// files under the named directories (symbolic links are not followed inside them). It
+// stops when ctx is done.
+func feed(ctx context.Context, paths []string, jobs chan<- job) error {
+	i := 0
+	send := func(p string, named bool, st fs.FileInfo) bool {
+		select {
+		case jobs <- job{i, p, named, st}:
+			i++
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	// Named paths are stat'ed a batch at a time: memory stays bounded whatever the
+	// length of the list.
+	var sts []fs.FileInfo
+	for k, p := range paths {
+		if k%statBatch == 0 {
+			sts = statAll(paths[k:min(k+statBatch, len(paths))])
+		}
+		st := sts[k%statBatch]
+		if st == nil || !st.IsDir() {
+			if !send(p, true, st) {
+				return nil
+			}
+			continue
+		}
+		err := filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				if path == p {
+					return err
+				}
+				return nil // unreadable subdirectory: skip it, as find(1) would warn
+			}
+			if !d.Type().IsRegular() {
+				return nil // directories, symlinks, devices, FIFOs, sockets
+			}
+			if !send(path, false, nil) {
+				return ctx.Err()
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("inspect %s: %w", p, err)
+		}
+	}
+	return nil
+}
+
+// emitInOrder calls emit with the results in walk order, holding early results until
+// their predecessors arrive. An error from emit cancels the walk and is returned;
+// the results still coming are drained.
+func emitInOrder(results <-chan done, emit func(*Result) error, cancel func()) error {
 	pending := map[int]*Result{}
 	next := 0
 	var emitErr error
@@ -236,13 +260,7 @@ func Walk(ctx context.Context, paths []string, opts Options, emit func(*Result) 
 			}
 		}
 	}
-	if emitErr != nil {
-		return emitErr
-	}
-	if walkErr != nil {
-		return walkErr
-	}
-	return ctx.Err()
+	return emitErr
 }
 
 // statBatch is how many named paths are stat'ed ahead of the walk.
