@@ -15,7 +15,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"strings"
 	"sync"
 
 	"github.com/gonative/gonative/internal/exe"
@@ -483,7 +482,7 @@ func hostTranslatesX86(h host.Host) bool {
 		return true
 	}
 	if h.OS == "linux" && h.Arch != "amd64" {
-		if b, ok := h.Handler("amd64"); ok && strings.Contains(b.Interpreter, "rosetta") {
+		if b, ok := h.Handler("amd64"); ok && verdict.RosettaHandler(b) {
 			return true
 		}
 	}

@@ -345,6 +345,11 @@ func judgeDarwin(s *exe.Slice, r *isa.Report, h host.Host, platform string) Verd
 	return no(WrongArch, fmt.Sprintf("built for %s; this host is %s", platform, h))
 }
 
+// RosettaHandler reports whether the binfmt_misc handler b is Rosetta for Linux
+// (a Lima or Virtualization.framework VM's /mnt/lima-rosetta/rosetta and the like):
+// it shares Rosetta 2's limits.
+func RosettaHandler(b host.Binfmt) bool { return strings.Contains(b.Interpreter, "rosetta") }
+
 // LinuxNative reports whether a Linux kernel on a CPU of architecture cpu (GOARCH)
 // runs code for arch natively, and the caveat that goes with it ("" when none): the
 // same architecture, 386 on amd64, 32-bit arm on arm64 cores that keep AArch32.
@@ -381,7 +386,7 @@ func judgeLinux(s *exe.Slice, r *isa.Report, h host.Host, platform string) Verdi
 		}
 		// Rosetta for Linux VMs shares Rosetta's limits: no AVX-512, and glibc's or Go's
 		// x86-64-v3 start-up checks fail (crc-org/vfkit#265).
-		if r != nil && r.Rosetta != nil && r.Rosetta.Runs == isa.RunsNever && strings.Contains(b.Interpreter, "rosetta") {
+		if r != nil && r.Rosetta != nil && r.Rosetta.Runs == isa.RunsNever && RosettaHandler(b) {
 			return no(RosettaCannot, fmt.Sprintf("the binfmt_misc handler %s is Rosetta, which cannot run it: %s", b.Name, r.Rosetta.Reason))
 		}
 		reason := fmt.Sprintf("the binfmt_misc handler %s runs %s binaries through %s", b.Name, s.Arch, b.Interpreter)
