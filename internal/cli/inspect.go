@@ -194,7 +194,7 @@ func (p *inspectPrinter) emit(r inspected) error {
 	}
 	switch {
 	case p.fl.json:
-		return p.writeJSON(r)
+		return p.writeJSON(r.Report())
 	case p.fl.verbose:
 		writeVerbose(p.out, r)
 	default:
