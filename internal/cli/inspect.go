@@ -438,11 +438,11 @@ func factSummary(word string, f exe.Fact[bool], damaged bool) []string {
 // goSummary is the summary's part on a Go slice: version, cgo, CPU level setting.
 func goSummary(arch string, g *exe.GoInfo) string {
 	goText := "Go " + goVersionText(g)
-	switch {
-	case exe.Is(g.Cgo):
+	switch cgo := g.CgoLinked(); {
+	case cgo.Is(true):
 		goText += " cgo"
-	case g.Cgo == nil:
-		goText += " cgo " + unknownText(g.Why("cgo"))
+	case !cgo.Known:
+		goText += " cgo " + unknownText(cgo.Why)
 	}
 	for _, k := range []string{"GOAMD64", "GOARM64", "GOARM"} {
 		if v := g.Settings[k]; v != "" {
@@ -533,10 +533,11 @@ func levelSetting(arch string) string {
 
 // goVersionText is the Go version, or "version unknown (why)".
 func goVersionText(g *exe.GoInfo) string {
-	if g.Version != "" {
-		return g.Version
+	v := g.GoVersion()
+	if v.Known {
+		return v.Value
 	}
-	return "version " + unknownText(g.Why("version"))
+	return "version " + unknownText(v.Why)
 }
 
 // factText is a tri-state fact: true, false, or "unknown (why)".
@@ -704,8 +705,8 @@ func signatureDetail(sig *exe.Signature) string {
 
 // writeGo prints the Go part of a slice's -v block.
 func writeGo(kv kvFunc, g *exe.GoInfo) {
-	if g.Version != "" {
-		kv("go", g.Version+sourceOf(g, "version"))
+	if v := g.GoVersion(); v.Known {
+		kv("go", v.Value+sourceOf(g, "version"))
 	} else {
 		kv("go", goVersionText(g))
 	}
@@ -713,10 +714,10 @@ func writeGo(kv kvFunc, g *exe.GoInfo) {
 	if g.Module != "" {
 		kv("module", strings.TrimSpace(g.Module+" "+g.ModuleVersion))
 	}
-	if g.Cgo != nil {
-		kv("cgo linked", fmt.Sprint(*g.Cgo)+sourceOf(g, "cgo"))
+	if cgo := g.CgoLinked(); cgo.Known {
+		kv("cgo linked", fmt.Sprint(cgo.Value)+sourceOf(g, "cgo"))
 	} else {
-		kv("cgo linked", unknownText(g.Why("cgo")))
+		kv("cgo linked", unknownText(cgo.Why))
 	}
 	if !g.SettingsKnown() {
 		kv("settings", unknownText(g.Why("settings")))

@@ -52,6 +52,24 @@ func (g *GoInfo) Why(fact string) string {
 	return strings.TrimPrefix(g.Sources[fact], unknownPrefix)
 }
 
+// CgoLinked returns whether runtime/cgo is linked, as a fact: unknown, with why, when
+// no pclntab settles it.
+func (g *GoInfo) CgoLinked() Fact[bool] {
+	if g.Cgo == nil {
+		return UnknownFact[bool](g.Why("cgo"))
+	}
+	return KnownFact(*g.Cgo)
+}
+
+// GoVersion returns the Go release that built the binary, as a fact: unknown, with
+// why, when neither the build info nor the pclntab settles it.
+func (g *GoInfo) GoVersion() Fact[string] {
+	if g.Version == "" {
+		return UnknownFact[string](g.Why("version"))
+	}
+	return KnownFact(g.Version)
+}
+
 // Module is a module dependency from the build info.
 type Module struct {
 	Path    string  `json:"path"`

@@ -411,3 +411,16 @@ func TestWhy(t *testing.T) {
 		t.Errorf("Signature.Why = %q", got)
 	}
 }
+
+// TestGoFacts checks the typed reading of the Go info's cgo and version facts: known
+// with their value, or unknown with the reason the sources give.
+func TestGoFacts(t *testing.T) {
+	known := &GoInfo{Version: "go1.26.8", Cgo: ptr(false), Sources: map[string]string{"cgo": "pclntab", "version": "buildinfo"}}
+	if c, v := known.CgoLinked(), known.GoVersion(); c != KnownFact(false) || v != KnownFact("go1.26.8") {
+		t.Errorf("known: cgo %+v, version %+v", c, v)
+	}
+	unknown := &GoInfo{Sources: map[string]string{"cgo": "unknown: no pclntab found", "version": "unknown: no build info and no pclntab"}}
+	if c, v := unknown.CgoLinked(), unknown.GoVersion(); c != UnknownFact[bool]("no pclntab found") || v != UnknownFact[string]("no build info and no pclntab") {
+		t.Errorf("unknown: cgo %+v, version %+v", c, v)
+	}
+}
