@@ -456,12 +456,12 @@ func goSummary(arch string, g *exe.GoInfo) string {
 }
 
 func signatureText(sig *exe.Signature) string {
-	switch {
-	case sig.Valid == nil:
-		return "signature " + unknownText(sig.Why())
+	switch valid := sig.Validity(); {
+	case !valid.Known:
+		return "signature " + unknownText(valid.Why)
 	case !sig.Present:
 		return "unsigned"
-	case !*sig.Valid:
+	case !valid.Value:
 		return "signature INVALID"
 	case sig.AdHoc:
 		return "signed ad hoc (valid)"

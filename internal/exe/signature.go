@@ -40,6 +40,15 @@ type Signature struct {
 	CMS bool `json:"cms,omitempty"`
 }
 
+// Validity returns whether the signature is valid, as a fact: unknown, with why,
+// when this reader cannot check it (or cannot even tell whether there is one).
+func (s *Signature) Validity() Fact[bool] {
+	if s.Valid == nil {
+		return UnknownFact[bool](s.Why())
+	}
+	return KnownFact(*s.Valid)
+}
+
 // Why says why the signature is absent, not valid or unknown: Problem, without the
 // "unknown: " that starts it when even its presence is unknown.
 func (s *Signature) Why() string { return strings.TrimPrefix(s.Problem, unknownPrefix) }

@@ -424,3 +424,20 @@ func TestGoFacts(t *testing.T) {
 		t.Errorf("unknown: cgo %+v, version %+v", c, v)
 	}
 }
+
+// TestSignatureValidity checks the typed reading of a signature's validity.
+func TestSignatureValidity(t *testing.T) {
+	for _, tt := range []struct {
+		sig  Signature
+		want Fact[bool]
+	}{
+		{Signature{Present: true, Valid: ptr(true)}, KnownFact(true)},
+		{Signature{Present: true, Valid: ptr(false), Problem: "page 3 hash mismatch"}, KnownFact(false)},
+		{Signature{Present: true, Problem: "unsupported CodeDirectory hash type 9"}, UnknownFact[bool]("unsupported CodeDirectory hash type 9")},
+		{Signature{Problem: "unknown: the load commands could not be read"}, UnknownFact[bool]("the load commands could not be read")},
+	} {
+		if got := tt.sig.Validity(); got != tt.want {
+			t.Errorf("%+v: Validity = %+v, want %+v", tt.sig, got, tt.want)
+		}
+	}
+}
