@@ -436,7 +436,7 @@ func writeImageFile(w io.Writer, f *image.File, fl inspectFlags) error {
 		_, err = fmt.Fprintf(w, "%s\n", b)
 		return err
 	}
-	r := &inspect.Result{File: f.File, Verdict: f.Verdict}
+	r := f.Result
 	prefix := fmt.Sprintf("%s [%s] ", Quote(f.Image), Quote(f.Platform))
 	if fl.verbose {
 		fmt.Fprintf(w, "%s(layer %d, %s)\n", prefix, f.Layer, f.LayerDigest)

@@ -10,6 +10,7 @@ import (
 	"github.com/gonative/gonative/internal/build"
 	"github.com/gonative/gonative/internal/exe"
 	"github.com/gonative/gonative/internal/image"
+	"github.com/gonative/gonative/internal/inspect"
 )
 
 func TestSplitImageArgs(t *testing.T) {
@@ -31,7 +32,7 @@ func TestImageOutputOneLine(t *testing.T) {
 		Reason:   "reason\nfake",
 		Findings: []image.Finding{{Severity: image.Warning, ID: "code\x1b[0m", Title: "msg\n$ curl x|sh"}},
 		Unmet:    []string{"unmet\x1b]0;title\x07"}}
-	f := &image.File{File: &exe.File{Path: "/app\nx", Format: exe.FormatELF}, Image: "oci-layout:x", Platform: evil}
+	f := &image.File{Result: &inspect.Result{File: &exe.File{Path: "/app\nx", Format: exe.FormatELF}}, Image: "oci-layout:x", Platform: evil}
 	for _, fl := range []inspectFlags{{}, {verbose: true}, {json: true}} {
 		var b strings.Builder
 		if err := writeImagePlatform(&b, r, fl); err != nil {

@@ -4,10 +4,8 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"runtime/debug"
 	"slices"
@@ -79,8 +77,8 @@ conditions on Go build settings may follow a platform: linux/amd64:GOAMD64=v1:cg
 	return cmd
 }
 
-// inspected is one file's report (inspect.Result): what exe read, the verdict and
-// the gate.
+// inspected is one file's report (inspect.Result): what exe read, what inspect
+// added (isa's reports, the verdict) and the gate.
 type inspected = *inspect.Result
 
 func runInspect(cmd *cobra.Command, args []string, fl inspectFlags) error {
@@ -88,17 +86,13 @@ func runInspect(cmd *cobra.Command, args []string, fl inspectFlags) error {
 	if images, files := splitImageArgs(args); len(images) > 0 {
 		return runInspectImages(cmd, images, files, fl)
 	}
-	ctx := cmd.Context()
 	tuneGC()
-	h, err := inspectHost(ctx, fl.host)
+	opts, err := inspectOptions(cmd, fl)
 	if err != nil {
 		return &ExitError{Code: ExitFailed, Err: err}
 	}
-	var wants []verdict.Want
-	if fl.expect != "" {
-		if wants, err = verdict.ParseWants(fl.expect); err != nil {
-			return &ExitError{Code: ExitFailed, Err: err}
-		}
+	if opts.Cache != nil {
+		defer opts.Cache.Close()
 	}
 	// A missing or unreadable path is named on stderr and fails the command at the
 	// end; every other path is still reported, as file(1) and go version -m do.
@@ -106,29 +100,40 @@ func runInspect(cmd *cobra.Command, args []string, fl inspectFlags) error {
 	if err != nil {
 		return &ExitError{Code: ExitFailed, Err: err}
 	}
+	p := &inspectPrinter{fl: fl, pal: paletteFor(cmd.OutOrStdout()), out: bufio.NewWriter(cmd.OutOrStdout()), stderr: cmd.ErrOrStderr()}
+	err = inspect.Walk(cmd.Context(), paths, opts, p.emit)
+	p.out.Flush()
+	switch {
+	case err != nil:
+		return &ExitError{Code: ExitFailed, Err: err}
+	case p.failed:
+		return &ExitError{Code: ExitFailed}
+	case p.unmet:
+		return problems()
+	}
+	return nil
+}
 
-	pal := paletteFor(cmd.OutOrStdout())
-	out := bufio.NewWriter(cmd.OutOrStdout())
-	defer out.Flush()
-	opts := inspect.Options{Deps: fl.deps || fl.verbose, Host: h, Wants: wants}
+// inspectOptions returns what inspect's flags ask for: the host, the --expect
+// platforms, the scan mode, the cache (the caller closes it) and, on this Linux
+// machine, its package manager's libraries.
+func inspectOptions(cmd *cobra.Command, fl inspectFlags) (inspect.Options, error) {
+	h, err := inspectHost(cmd.Context(), fl.host)
+	if err != nil {
+		return inspect.Options{}, err
+	}
+	opts := inspect.Options{Deps: fl.deps || fl.verbose, Host: h}
+	if fl.expect != "" {
+		if opts.Wants, err = verdict.ParseWants(fl.expect); err != nil {
+			return inspect.Options{}, err
+		}
+	}
 	if fl.isa || fl.verbose {
 		opts.Scan = inspect.ScanAlways
 	}
 	cacheDir := ""
 	if !fl.noCache {
-		// The cache is an optimisation: without a usable directory, read afresh.
-		if dir, err := inspect.CacheDir(os.Getenv); err == nil {
-			if c, err := inspect.OpenCache(dir, 0, Version()); err == nil {
-				opts.Cache = c
-				cacheDir = dir
-				defer c.Close()
-				if fl.verbose {
-					for _, ig := range c.Ignored() {
-						fmt.Fprintf(cmd.ErrOrStderr(), "gonative: note: inspect cache: ignored %s: %s (%s)\n", Quote(ig.Path), ig.Problem, Quote(ig.Detail))
-					}
-				}
-			}
-		}
+		opts.Cache, cacheDir = openInspectCache(cmd.ErrOrStderr(), fl.verbose)
 	}
 	// On this Linux machine, a library its package manager owns is a system library.
 	// Its index is read while the first files are.
@@ -138,56 +143,75 @@ func runInspect(cmd *cobra.Command, args []string, fl inspectFlags) error {
 			opts.Libraries.Preload()
 		}
 	}
-	failed, unmet := false, false
-	err = inspect.Walk(ctx, paths, opts, func(r inspected) error {
-		if r.Err != nil {
-			failed = true
-			msg := unwrapPathError(r.Err).Error()
-			fmt.Fprintf(cmd.ErrOrStderr(), "gonative: inspect %s: %s\n", Quote(r.Path), Quote(msg))
-			if fl.json {
-				b, err := json.Marshal(struct {
-					Path  string `json:"path"`
-					Error string `json:"error"`
-				}{r.Path, msg})
-				if err != nil {
-					return err
-				}
-				out.Write(b)
-				out.WriteByte('\n')
-			}
-			return nil
+	return opts, nil
+}
+
+// openInspectCache opens the result cache and returns it and its directory; nil when
+// there is no usable one (the cache is an optimisation: files are read afresh). With
+// verbose, the packs it ignored are noted on stderr.
+func openInspectCache(stderr io.Writer, verbose bool) (*inspect.Cache, string) {
+	dir, err := inspect.CacheDir(os.Getenv)
+	if err != nil {
+		return nil, ""
+	}
+	c, err := inspect.OpenCache(dir, 0, Version())
+	if err != nil {
+		return nil, ""
+	}
+	if verbose {
+		for _, ig := range c.Ignored() {
+			fmt.Fprintf(stderr, "gonative: note: inspect cache: ignored %s: %s (%s)\n", Quote(ig.Path), ig.Problem, Quote(ig.Detail))
 		}
-		if r.Skip() {
-			return nil // not an executable, found while walking a directory
-		}
-		if len(r.Unmet) > 0 {
-			unmet = true
-		}
-		switch {
-		case fl.json:
-			b, err := json.Marshal(r)
-			if err != nil {
-				return err
-			}
-			out.Write(b)
-			out.WriteByte('\n')
-		case fl.verbose:
-			writeVerbose(out, r)
-		default:
-			writeLine(out, pal, r)
+	}
+	return c, dir
+}
+
+// inspectPrinter prints inspect's results as they come, and remembers whether a
+// path failed or a file missed an --expect platform.
+type inspectPrinter struct {
+	fl            inspectFlags
+	pal           palette
+	out           *bufio.Writer
+	stderr        io.Writer
+	failed, unmet bool
+}
+
+// emit prints one result: a line, a -v block or a JSON line.
+func (p *inspectPrinter) emit(r inspected) error {
+	if r.Err != nil {
+		p.failed = true
+		e := r.ErrorReport()
+		fmt.Fprintf(p.stderr, "gonative: inspect %s: %s\n", Quote(e.Path), Quote(e.Error))
+		if p.fl.json {
+			return p.writeJSON(e)
 		}
 		return nil
-	})
-	out.Flush()
+	}
+	if r.Skip() {
+		return nil // not an executable, found while walking a directory
+	}
+	if len(r.Unmet) > 0 {
+		p.unmet = true
+	}
 	switch {
-	case err != nil:
-		return &ExitError{Code: ExitFailed, Err: err}
-	case failed:
-		return &ExitError{Code: ExitFailed}
-	case unmet:
-		return problems()
+	case p.fl.json:
+		return p.writeJSON(r.Report())
+	case p.fl.verbose:
+		writeVerbose(p.out, r)
+	default:
+		writeLine(p.out, p.pal, r)
 	}
 	return nil
+}
+
+// writeJSON writes v as one JSON line.
+func (p *inspectPrinter) writeJSON(v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	p.out.Write(b)
+	return p.out.WriteByte('\n')
 }
 
 // tuneGC lets inspect's heap grow to 5× its live data between collections instead of
@@ -235,20 +259,14 @@ func expandStdin(args []string, stdin io.Reader) ([]string, error) {
 	return paths, nil
 }
 
-func unwrapPathError(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
-}
-
 // writeLine prints the one-line summary, in the manner of file(1).
 // On a terminal the verdict is coloured: green native, yellow translated or emulated,
 // red when it does not run.
 func writeLine(w io.Writer, pal palette, r inspected) {
-	line := Quote(summary(r))
-	if what, v, ok := strings.Cut(line, " => "); ok && r.Verdict != nil {
+	what, judged := summaryParts(r)
+	line := Quote(what)
+	if judged != "" {
+		v := Quote(judged)
 		switch r.Verdict.Runs {
 		case verdict.Native:
 			v = pal.good(v)
@@ -257,18 +275,30 @@ func writeLine(w io.Writer, pal palette, r inspected) {
 		case verdict.No:
 			v = pal.bad(v)
 		}
-		line = what + " => " + v
+		line += " => " + v
 	}
 	fmt.Fprintf(w, "%s: %s\n", Quote(r.Path), line)
 }
 
+// summary is the one-line summary: what the file is, then " => " and the verdict.
 func summary(r inspected) string {
+	what, judged := summaryParts(r)
+	if judged != "" {
+		return what + " => " + judged
+	}
+	return what
+}
+
+// summaryParts returns the one-line summary's two parts: what the file is, and the
+// verdict with the --expect platforms it lacks ("" without a verdict, and for a file
+// that is no executable: what it is says it all).
+func summaryParts(r inspected) (what, judged string) {
 	f := r.File
 	if f.Format == exe.FormatUnknown {
-		if f.Error != "" && f.Error != exe.ErrNotExecutable.Error() {
-			return f.Error
+		if f.Error != "" {
+			return f.Error, "" // exe.ErrNotExecutable's text, or what else the file is
 		}
-		return "not an executable"
+		return "not an executable", ""
 	}
 	var b strings.Builder
 	b.WriteString(formatName(f))
@@ -276,11 +306,10 @@ func summary(r inspected) string {
 		b.WriteString(" " + string(f.Kind))
 	}
 	for i := range f.Slices {
-		s := &f.Slices[i]
 		if len(f.Slices) > 1 {
 			fmt.Fprintf(&b, " [%d]", i+1)
 		}
-		b.WriteString(" " + sliceSummary(f.Format, s))
+		b.WriteString(" " + sliceSummary(f.Format, &f.Slices[i], r.SliceISA(i), r.SliceLibraries(i)))
 		if i < len(f.Slices)-1 {
 			b.WriteString(";")
 		}
@@ -288,18 +317,15 @@ func summary(r inspected) string {
 	if f.Error != "" && (len(f.Slices) != 1 || f.Slices[0].Error != f.Error) {
 		b.WriteString("; error: " + f.Error)
 	}
-	if r.Verdict != nil {
-		v := *r.Verdict
-		// The error that makes a slice damaged is on the line already.
-		if e, ok := strings.CutPrefix(v.Reason, verdict.DamagedPrefix); ok && strings.Contains(b.String(), e) {
-			v.Reason = "the file is damaged (the error above)"
-		}
-		b.WriteString(" => " + verdictText(&v))
+	if r.Verdict == nil {
+		return b.String(), ""
 	}
+	var v strings.Builder
+	v.WriteString(verdictText(shownVerdict(r.Verdict)))
 	for _, u := range r.Unmet {
-		b.WriteString("; UNMET: " + u)
+		v.WriteString("; UNMET: " + u)
 	}
-	return b.String()
+	return b.String(), v.String()
 }
 
 func formatName(f *exe.File) string {
@@ -325,79 +351,29 @@ func machoCPU(goarch string) string {
 	return goarch
 }
 
-func sliceSummary(format exe.Format, s *exe.Slice) string {
-	var parts []string
-	plat := s.Arch
-	if s.OS != "" {
-		plat = s.OS + "/" + s.Arch
-	}
-	if (format == exe.FormatMachO || format == exe.FormatMachOFat) && s.CPU != "" && s.CPU != machoCPU(s.Arch) {
-		plat += " (" + s.CPU + ")"
-	}
-	parts = append(parts, plat)
+// sliceSummary is a slice's part of the one-line summary; r is isa's report on it
+// (nil when none).
+func sliceSummary(format exe.Format, s *exe.Slice, r *isa.Report, libs []exe.Library) string {
+	parts := []string{platformText(format, s)}
 	if s.MinOS != "" {
 		parts = append(parts, osName(s.OS)+" "+s.MinOS+"+")
 	}
 	switch {
 	case s.Static:
 		parts = append(parts, "static")
-	case len(s.Libraries) > 0 || s.Interpreter != "":
-		dyn := "dynamic"
-		not, unknown := nonSystem(s.Libraries)
-		switch {
-		case not == 1:
-			dyn += " (1 non-system library)"
-		case not > 1:
-			dyn += fmt.Sprintf(" (%d non-system libraries)", not)
-		}
-		switch {
-		case unknown == 1:
-			dyn += " (1 library not checked against the host's packages)"
-		case unknown > 1:
-			dyn += fmt.Sprintf(" (%d libraries not checked against the host's packages)", unknown)
-		}
-		if s.GLIBC != "" {
-			dyn += ", glibc " + s.GLIBC + "+"
-		}
-		parts = append(parts, dyn)
+	case len(libs) > 0 || s.Interpreter != "":
+		parts = append(parts, dynamicText(s, libs))
 	}
-	switch {
-	case exe.Is(s.PIE):
-		parts = append(parts, "PIE")
-	case s.PIE == nil && s.Error == "":
-		parts = append(parts, "PIE unknown ("+s.Unknown["pie"]+")")
-	}
-	switch {
-	case exe.Is(s.Stripped):
-		parts = append(parts, "stripped")
-	case s.Stripped == nil && s.Error == "":
-		parts = append(parts, "stripped unknown ("+s.Unknown["stripped"]+")")
-	}
+	parts = append(parts, factSummary("PIE", s.PIE, s.Error != "")...)
+	parts = append(parts, factSummary("stripped", s.Stripped, s.Error != "")...)
 	if sig := s.Signature; sig != nil {
 		parts = append(parts, signatureText(sig))
 	}
 	if g := s.Go; g != nil {
-		goText := "Go " + goVersionText(g)
-		switch {
-		case exe.Is(g.Cgo):
-			goText += " cgo"
-		case g.Cgo == nil:
-			goText += " cgo unknown (" + strings.TrimPrefix(g.Sources["cgo"], "unknown: ") + ")"
-		}
-		for _, k := range []string{"GOAMD64", "GOARM64", "GOARM"} {
-			if v := g.Settings[k]; v != "" {
-				goText += " " + k + "=" + v
-			}
-		}
-		if k := levelSetting(s.Arch); k != "" && !g.SettingKnown(k) {
-			goText += " " + k + " unknown (no build info)"
-		}
-		parts = append(parts, goText)
+		parts = append(parts, goSummary(s.Arch, g))
 	}
-	if r := s.ISA; r != nil {
-		if lvl, ok := verdict.RequiredLevel(s); ok && lvl != "x86-64-v1" && lvl != "v8.0" {
-			parts = append(parts, "needs "+lvl)
-		}
+	if lvl, ok := verdict.RequiredLevel(s, r); ok && lvl != "x86-64-v1" && lvl != "v8.0" {
+		parts = append(parts, "needs "+lvl)
 	}
 	if slices.Contains(s.Notes, exe.UPXNote) {
 		parts = append(parts, "packed with UPX (not unpacked: Go or not is unknown)")
@@ -408,18 +384,98 @@ func sliceSummary(format exe.Format, s *exe.Slice) string {
 	return strings.Join(parts, ", ")
 }
 
-func signatureText(sig *exe.Signature) string {
+// platformText is a slice's OS/arch, with its Mach-O CPU subtype when it is not the
+// common one.
+func platformText(format exe.Format, s *exe.Slice) string {
+	plat := s.Arch
+	if s.OS != "" {
+		plat = s.OS + "/" + s.Arch
+	}
+	if (format == exe.FormatMachO || format == exe.FormatMachOFat) && s.CPU != "" && s.CPU != machoCPU(s.Arch) {
+		plat += " (" + s.CPU + ")"
+	}
+	return plat
+}
+
+// dynamicText says that a slice is dynamically linked, with its libraries that are
+// not the system's or not checked, and the glibc it needs.
+func dynamicText(s *exe.Slice, libs []exe.Library) string {
+	dyn := "dynamic"
+	not, unknown := nonSystem(libs)
 	switch {
-	case sig.Valid == nil:
-		return "signature unknown (" + strings.TrimPrefix(sig.Problem, "unknown: ") + ")"
+	case not == 1:
+		dyn += " (1 non-system library)"
+	case not > 1:
+		dyn += fmt.Sprintf(" (%d non-system libraries)", not)
+	}
+	switch {
+	case unknown == 1:
+		dyn += " (1 library not checked against the host's packages)"
+	case unknown > 1:
+		dyn += fmt.Sprintf(" (%d libraries not checked against the host's packages)", unknown)
+	}
+	if s.GLIBC != "" {
+		dyn += ", glibc " + s.GLIBC + "+"
+	}
+	return dyn
+}
+
+// factSummary is the summary's word for a fact: word when it is true, "WORD unknown
+// (why)" when it is unknown (unless the slice is damaged: its error says more),
+// nothing when it is false.
+func factSummary(word string, f exe.Fact[bool], damaged bool) []string {
+	switch {
+	case f.Is(true):
+		return []string{word}
+	case !f.Known && !damaged:
+		return []string{word + " unknown (" + f.Why + ")"}
+	}
+	return nil
+}
+
+// goSummary is the summary's part on a Go slice: version, cgo, CPU level setting.
+func goSummary(arch string, g *exe.GoInfo) string {
+	goText := "Go " + goVersionText(g)
+	switch cgo := g.CgoLinked(); {
+	case cgo.Is(true):
+		goText += " cgo"
+	case !cgo.Known:
+		goText += " cgo " + unknownText(cgo.Why)
+	}
+	for _, k := range []string{"GOAMD64", "GOARM64", "GOARM"} {
+		if v := g.Settings[k]; v != "" {
+			goText += " " + k + "=" + v
+		}
+	}
+	if k := levelSetting(arch); k != "" && !g.SettingKnown(k) {
+		goText += " " + k + " unknown (no build info)"
+	}
+	return goText
+}
+
+func signatureText(sig *exe.Signature) string {
+	switch valid := sig.Validity(); {
+	case !valid.Known:
+		return "signature " + unknownText(valid.Why)
 	case !sig.Present:
 		return "unsigned"
-	case !*sig.Valid:
+	case !valid.Value:
 		return "signature INVALID"
 	case sig.AdHoc:
 		return "signed ad hoc (valid)"
 	}
 	return "signed (valid)"
+}
+
+// shownVerdict is v as printed after the file's slices: the error that makes a slice
+// damaged is printed with the slice already.
+func shownVerdict(v *verdict.Verdict) *verdict.Verdict {
+	if v.Cause != verdict.Damaged {
+		return v
+	}
+	shown := *v
+	shown.Reason = "the file is damaged (the error above)"
+	return &shown
 }
 
 func verdictText(v *verdict.Verdict) string {
@@ -466,19 +522,23 @@ func levelSetting(goarch string) string {
 
 // goVersionText is the Go version, or "version unknown (why)".
 func goVersionText(g *exe.GoInfo) string {
-	if g.Version != "" {
-		return g.Version
+	v := g.GoVersion()
+	if v.Known {
+		return v.Value
 	}
-	return "version unknown (" + strings.TrimPrefix(g.Sources["version"], "unknown: ") + ")"
+	return "version " + unknownText(v.Why)
 }
 
 // factText is a tri-state fact: true, false, or "unknown (why)".
-func factText(p *bool, why string) string {
-	if p == nil {
-		return "unknown (" + strings.TrimPrefix(why, "unknown: ") + ")"
+func factText(f exe.Fact[bool]) string {
+	if !f.Known {
+		return "unknown (" + f.Why + ")"
 	}
-	return fmt.Sprint(*p)
+	return fmt.Sprint(f.Value)
 }
+
+// unknownText is a fact that the bytes do not settle, and why.
+func unknownText(why string) string { return "unknown (" + why + ")" }
 
 // nonSystem counts the libraries known not to be the system's, and those whose
 // origin is unknown (a described host's packages are not read).
@@ -494,6 +554,9 @@ func nonSystem(libs []exe.Library) (not, unknown int) {
 	return not, unknown
 }
 
+// kvFunc prints one "key: value" line of a -v block; nothing for an empty value.
+type kvFunc func(k, v string)
+
 // writeVerbose prints everything known, a block per file.
 func writeVerbose(w io.Writer, r inspected) {
 	f := r.File
@@ -506,122 +569,17 @@ func writeVerbose(w io.Writer, r inspected) {
 	if f.Error != "" {
 		fmt.Fprintf(w, "  error:   %s\n", Quote(f.Error))
 	}
+	kv := func(k, v string) {
+		if v != "" {
+			fmt.Fprintf(w, "    %-12s %s\n", k+":", Quote(v))
+		}
+	}
 	for i := range f.Slices {
-		s := &f.Slices[i]
-		sliceOS := s.OS
-		if sliceOS == "" {
-			sliceOS = "unknown OS"
-		}
-		layout := "width and byte order unknown"
-		if s.Bits != 0 && s.ByteOrder != "" {
-			layout = fmt.Sprintf("%d-bit %s-endian", s.Bits, s.ByteOrder)
-		}
-		fmt.Fprintf(w, "  slice %d: %s/%s (%s), %s, %s", i+1, sliceOS, s.Arch, s.CPU, layout, s.Kind)
-		if len(f.Slices) > 1 {
-			fmt.Fprintf(w, ", offset %d, %d bytes", s.Offset, s.Size)
-		}
-		fmt.Fprintln(w)
-		kv := func(k, v string) {
-			if v != "" {
-				fmt.Fprintf(w, "    %-12s %s\n", k+":", Quote(v))
-			}
-		}
-		if s.MinOS != "" || s.SDK != "" {
-			kv("min os", strings.TrimSpace(osName(s.OS)+" "+s.MinOS))
-			kv("sdk", s.SDK)
-		}
-		link := "dynamic"
-		switch {
-		case s.Static:
-			link = "static"
-		case s.Error != "" && s.PIE == nil && len(s.Libraries) == 0 && s.Interpreter == "":
-			link = "unknown"
-		}
-		kv("linkage", fmt.Sprintf("%s, PIE %s, stripped %s", link, factText(s.PIE, s.Unknown["pie"]), factText(s.Stripped, s.Unknown["stripped"])))
-		kv("interpreter", s.Interpreter)
-		if s.GLIBC != "" {
-			kv("glibc", s.GLIBC+" or later (newest GLIBC_ symbol version needed)")
-		}
-		for _, l := range s.Libraries {
-			tag := "system"
-			switch {
-			case l.NotSystem():
-				tag = "not a system library"
-			case l.System == nil:
-				tag = "system library or not: unknown, not checked against the host's packages"
-			}
-			if l.Weak {
-				tag += ", weak"
-			}
-			kv("needs", fmt.Sprintf("%s (%s)", l.Name, tag))
-		}
-		if s.Align != 0 {
-			kv("alignment", fmt.Sprintf("%s (loads on 16K-page kernels: %v, 64K: %v)", alignText(s.Align), s.Loads16K, s.Loads64K))
-		}
-		if sig := s.Signature; sig != nil {
-			t := signatureText(sig)
-			if sig.LinkerSigned {
-				t += ", linker-signed"
-			}
-			if sig.Identifier != "" {
-				t += ", identifier " + sig.Identifier
-			}
-			if sig.TeamID != "" {
-				t += ", team " + sig.TeamID
-			}
-			if sig.Problem != "" {
-				t += ": " + sig.Problem
-			}
-			kv("signature", t)
-		}
-		if g := s.Go; g != nil {
-			if g.Version != "" {
-				kv("go", g.Version+sourceOf(g, "version"))
-			} else {
-				kv("go", goVersionText(g))
-			}
-			kv("path", g.Path)
-			if g.Module != "" {
-				kv("module", strings.TrimSpace(g.Module+" "+g.ModuleVersion))
-			}
-			if g.Cgo != nil {
-				kv("cgo linked", fmt.Sprint(*g.Cgo)+sourceOf(g, "cgo"))
-			} else {
-				kv("cgo linked", factText(nil, g.Sources["cgo"]))
-			}
-			if !g.SettingsKnown() {
-				kv("settings", factText(nil, g.Sources["settings"]))
-			}
-			keys := make([]string, 0, len(g.Settings))
-			for k := range g.Settings {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
-			for _, k := range keys {
-				kv("setting", k+"="+g.Settings[k]+sourceOf(g, k))
-			}
-			for _, d := range g.Deps {
-				dep := d.Path + " " + d.Version
-				if d.Replace != nil {
-					dep += " => " + d.Replace.Path + " " + d.Replace.Version
-				}
-				kv("dep", dep)
-			}
-		}
-		if r := s.ISA; r != nil {
-			writeISA(kv, s, r)
-		}
-		for _, n := range s.Notes {
-			kv("note", n)
-		}
-		kv("error", s.Error)
+		writeSliceHead(w, f, i)
+		writeSlice(kv, &f.Slices[i], r.SliceLibraries(i), r.SliceISA(i), at(r.ISAProblems, i))
 	}
 	if r.Verdict != nil {
-		v := *r.Verdict
-		if _, ok := strings.CutPrefix(v.Reason, verdict.DamagedPrefix); ok {
-			v.Reason = "the file is damaged (the error above)"
-		}
-		fmt.Fprintf(w, "  verdict: %s\n", verdictText(&v))
+		fmt.Fprintf(w, "  verdict: %s\n", verdictText(shownVerdict(r.Verdict)))
 	}
 	for _, u := range r.Unmet {
 		fmt.Fprintf(w, "  UNMET:   %s\n", Quote(u))
@@ -629,10 +587,151 @@ func writeVerbose(w io.Writer, r inspected) {
 	fmt.Fprintln(w)
 }
 
-// writeISA prints the instruction-set part of a slice's -v block.
-func writeISA(kv func(k, v string), s *exe.Slice, r *isa.Report) {
+// at returns xs[i], the zero value past its end.
+func at[T any](xs []T, i int) T {
+	var zero T
+	if i < len(xs) {
+		return xs[i]
+	}
+	return zero
+}
+
+// writeSliceHead prints the first line of slice i's part of a -v block.
+func writeSliceHead(w io.Writer, f *exe.File, i int) {
+	s := &f.Slices[i]
+	sliceOS := s.OS
+	if sliceOS == "" {
+		sliceOS = "unknown OS"
+	}
+	layout := "width and byte order unknown"
+	if s.Bits != 0 && s.ByteOrder != "" {
+		layout = fmt.Sprintf("%d-bit %s-endian", s.Bits, s.ByteOrder)
+	}
+	fmt.Fprintf(w, "  slice %d: %s/%s (%s), %s, %s", i+1, sliceOS, s.Arch, s.CPU, layout, s.Kind)
+	if len(f.Slices) > 1 {
+		fmt.Fprintf(w, ", offset %d, %d bytes", s.Offset, s.Size)
+	}
+	fmt.Fprintln(w)
+}
+
+// writeSlice prints the facts of slice s in a -v block: libs are its libraries
+// (with this machine's marks), r is isa's report on it (nil when none), problem why
+// its analysis failed ("" when it did not).
+func writeSlice(kv kvFunc, s *exe.Slice, libs []exe.Library, r *isa.Report, problem string) {
+	if s.MinOS != "" || s.SDK != "" {
+		kv("min os", strings.TrimSpace(osName(s.OS)+" "+s.MinOS))
+		kv("sdk", s.SDK)
+	}
+	writeLinkage(kv, s, libs)
+	if s.Align != 0 {
+		kv("alignment", fmt.Sprintf("%s (loads on 16K-page kernels: %v, 64K: %v)", alignText(s.Align), s.Loads16K, s.Loads64K))
+	}
+	if sig := s.Signature; sig != nil {
+		kv("signature", signatureDetail(sig))
+	}
+	if g := s.Go; g != nil {
+		writeGo(kv, g)
+	}
+	if r != nil {
+		writeISA(kv, s, r)
+	}
+	for _, n := range s.Notes {
+		kv("note", n)
+	}
+	if problem != "" {
+		kv("note", "instruction-set analysis: "+problem)
+	}
+	kv("error", s.Error)
+}
+
+// writeLinkage prints how a slice links: static or dynamic, PIE, stripped, the
+// interpreter, glibc and each library of libs.
+func writeLinkage(kv kvFunc, s *exe.Slice, libs []exe.Library) {
+	link := "dynamic"
 	switch {
-	case verdict.GoSettingsUnknown(s) && (r.RequiredSource == "GOAMD64" || r.RequiredSource == "GOARM64" || strings.HasPrefix(r.RequiredSource, "unknown")):
+	case s.Static:
+		link = "static"
+	case s.Error != "" && !s.PIE.Known && len(libs) == 0 && s.Interpreter == "":
+		link = "unknown"
+	}
+	kv("linkage", fmt.Sprintf("%s, PIE %s, stripped %s", link, factText(s.PIE), factText(s.Stripped)))
+	kv("interpreter", s.Interpreter)
+	if s.GLIBC != "" {
+		kv("glibc", s.GLIBC+" or later (newest GLIBC_ symbol version needed)")
+	}
+	for _, l := range libs {
+		tag := "system"
+		switch {
+		case l.NotSystem():
+			tag = "not a system library"
+		case l.System == nil:
+			tag = "system library or not: unknown, not checked against the host's packages"
+		}
+		if l.Weak {
+			tag += ", weak"
+		}
+		kv("needs", fmt.Sprintf("%s (%s)", l.Name, tag))
+	}
+}
+
+// signatureDetail is the -v line on a code signature.
+func signatureDetail(sig *exe.Signature) string {
+	t := signatureText(sig)
+	if sig.LinkerSigned {
+		t += ", linker-signed"
+	}
+	if sig.Identifier != "" {
+		t += ", identifier " + sig.Identifier
+	}
+	if sig.TeamID != "" {
+		t += ", team " + sig.TeamID
+	}
+	if sig.Problem != "" {
+		t += ": " + sig.Problem
+	}
+	return t
+}
+
+// writeGo prints the Go part of a slice's -v block.
+func writeGo(kv kvFunc, g *exe.GoInfo) {
+	if v := g.GoVersion(); v.Known {
+		kv("go", v.Value+sourceOf(g, "version"))
+	} else {
+		kv("go", goVersionText(g))
+	}
+	kv("path", g.Path)
+	if g.Module != "" {
+		kv("module", strings.TrimSpace(g.Module+" "+g.ModuleVersion))
+	}
+	if cgo := g.CgoLinked(); cgo.Known {
+		kv("cgo linked", fmt.Sprint(cgo.Value)+sourceOf(g, "cgo"))
+	} else {
+		kv("cgo linked", unknownText(cgo.Why))
+	}
+	if !g.SettingsKnown() {
+		kv("settings", unknownText(g.Why("settings")))
+	}
+	keys := make([]string, 0, len(g.Settings))
+	for k := range g.Settings {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		kv("setting", k+"="+g.Settings[k]+sourceOf(g, k))
+	}
+	for _, d := range g.Deps {
+		dep := d.Path + " " + d.Version
+		if d.Replace != nil {
+			dep += " => " + d.Replace.Path + " " + d.Replace.Version
+		}
+		kv("dep", dep)
+	}
+}
+
+// writeISA prints the instruction-set part of a slice's -v block.
+func writeISA(kv kvFunc, s *exe.Slice, r *isa.Report) {
+	switch {
+	case verdict.GoSettingsUnknown(s) && (r.RequiredSource == isa.SourceGOAMD64 || r.RequiredSource == isa.SourceGOARM64 || r.RequiredSource == isa.SourceUnknown):
 		kv("cpu level", "unknown ("+levelSetting(s.Arch)+" is not readable: no build info)")
 	case r.RequiredLevel != "":
 		req := r.RequiredLevel

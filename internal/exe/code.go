@@ -11,15 +11,69 @@ import (
 	"fmt"
 	"io"
 	"slices"
-
-	"github.com/gonative/gonative/internal/isa"
 )
+
+// Code is the machine code of one thin image as this package reads it for
+// internal/isa: where the executable bytes lie and the hints beside them.
+// isa never parses file formats itself.
+type Code struct {
+	// Arch is the GOARCH name of the slice (amd64, arm64, 386 ...).
+	Arch string
+	// Format is "elf", "macho" or "pe".
+	Format string
+	// Ranges are the executable bytes: file offsets relative to the slice, sizes and
+	// virtual addresses.
+	Ranges []Range
+	// ISANeeded is the x86-64 level (1..4) of the ELF GNU_PROPERTY_X86_ISA_1_NEEDED
+	// property, 0 if absent.
+	ISANeeded int
+	// Dispatch is true when the image selects code by CPU feature at run time by means
+	// the scan does not see as CPUID instructions: ELF IFUNC symbols or IRELATIVE
+	// relocations (glibc's ifunc resolvers read features that ld.so collected),
+	// getauxval(AT_HWCAP), libgcc's __cpu_model.
+	Dispatch bool
+	// Guarded are the address ranges of functions reached only after a run-time feature
+	// check (the guard rule given to Slice.Code), sorted by Lo; nil when unknown.
+	Guarded []Span
+	// Funcs are the functions the file names, sorted by Lo and not overlapping: Hi
+	// is the end where the file says it (symbol sizes, .eh_frame, .pdata), 0 where
+	// only the start is known (Mach-O LC_FUNCTION_STARTS: the function ends where the
+	// next begins). nil when the file names none. The x86-64 scan checks each class it
+	// finds by decoding from the start of a function that holds a use (verify.go).
+	Funcs []Span
+	// FuncsFrom names where Funcs come from ("LC_FUNCTION_STARTS", "symbol table",
+	// ".eh_frame", ".pdata").
+	FuncsFrom string
+	// Data are the ranges of data inside the code the file marks (Mach-O
+	// LC_DATA_IN_CODE), sorted and not overlapping.
+	Data []Span
+}
+
+// Range is a range of executable bytes in the slice and its virtual address.
+type Range struct {
+	Off, Size int64
+	Addr      uint64
+}
+
+// Span is a range of virtual addresses [Lo, Hi).
+type Span struct{ Lo, Hi uint64 }
+
+// Size is the number of code bytes in all ranges.
+func (c *Code) Size() int64 {
+	var n int64
+	for _, r := range c.Ranges {
+		n += r.Size
+	}
+	return n
+}
 
 // Code returns the machine code of the slice for the instruction-set analysis
 // (internal/isa): the executable ranges, the x86-64 level of the ELF
-// GNU_PROPERTY_X86_ISA_1_NEEDED note and, with guards, the address ranges of the
-// functions that isa.GuardedFunc names (from the ELF symbol table). It never panics.
-func (s *Slice) Code(guards bool) (code *isa.Code, err error) {
+// GNU_PROPERTY_X86_ISA_1_NEEDED note and, when guard is not nil, the address ranges
+// of the functions guard names (from the ELF symbol table; internal/isa's GuardedFunc
+// is the rule) and whether the image dispatches on CPU features by other means. It
+// never panics.
+func (s *Slice) Code(guard func(name string) bool) (code *Code, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			code, err = nil, fmt.Errorf("malformed executable: %v", r)
@@ -33,7 +87,7 @@ func (s *Slice) Code(guards bool) (code *isa.Code, err error) {
 	var img *codeImage
 	switch format {
 	case FormatELF:
-		img, err = elfCode(sr, s.Size, guards, s.Arch)
+		img, err = elfCode(sr, s.Size, guard)
 	case FormatMachO:
 		img, err = machoCode(sr, s.Size)
 	case FormatPE:
@@ -80,7 +134,7 @@ func goFuncs(ra io.ReaderAt, size int64, img *codeImage) {
 // CodeInfo returns what the instruction-set analysis needs without the code itself:
 // the architecture, the format and the ELF ISA-needed note (read from the program
 // headers alone). It is cheap: a few small reads.
-func (s *Slice) CodeInfo() (code *isa.Code, err error) {
+func (s *Slice) CodeInfo() (code *Code, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			code, err = nil, fmt.Errorf("malformed executable: %v", r)
@@ -90,7 +144,7 @@ func (s *Slice) CodeInfo() (code *isa.Code, err error) {
 	if err != nil {
 		return nil, err
 	}
-	code = &isa.Code{Arch: s.Arch, Format: string(format)}
+	code = &Code{Arch: s.Arch, Format: string(format)}
 	if format == FormatELF && s.Arch == "amd64" {
 		bo, progs, err := elfProgs(s.ra, s.Size)
 		if err != nil {
@@ -119,8 +173,19 @@ func (s *Slice) imageFormat() (Format, error) {
 	case bytes.HasPrefix(magic[:], []byte("MZ")):
 		return FormatPE, nil
 	}
-	return "", fmt.Errorf("unknown executable format (magic % x)", magic)
+	return "", unknownMagicError(magic)
 }
+
+// unknownMagicError is the error for an image whose magic number is no executable
+// format's. It matches ErrNotExecutable (errors.Is).
+type unknownMagicError [4]byte
+
+func (e unknownMagicError) Error() string {
+	return fmt.Sprintf("unknown executable format (magic % x)", e[:])
+}
+
+// Is reports whether target is ErrNotExecutable.
+func (e unknownMagicError) Is(target error) bool { return target == ErrNotExecutable }
 
 // elfProgs reads the program headers of a 64-bit ELF image by hand: debug/elf would
 // also read every section header and the section names.
@@ -165,7 +230,7 @@ func elfProgs(ra io.ReaderAt, size int64) (binary.ByteOrder, []*elf.Prog, error)
 
 // codeImage collects a slice's code ranges.
 type codeImage struct {
-	isa.Code
+	Code
 	codeSize int64
 }
 
@@ -189,16 +254,16 @@ func (img *codeImage) addRange(off, n int64, addr uint64, size int64) error {
 	if img.codeSize += n; img.codeSize > size {
 		return errors.New("code sections overlap: they add up to more than the file")
 	}
-	img.Ranges = append(img.Ranges, isa.Range{Off: off, Size: n, Addr: addr})
+	img.Ranges = append(img.Ranges, Range{Off: off, Size: n, Addr: addr})
 	return nil
 }
 
-func elfCode(sr *io.SectionReader, size int64, guards bool, arch string) (*codeImage, error) {
+func elfCode(sr *io.SectionReader, size int64, guard func(string) bool) (*codeImage, error) {
 	f, err := elf.NewFile(sr)
 	if err != nil {
 		return nil, fmt.Errorf("ELF: %w", err)
 	}
-	img := &codeImage{Code: isa.Code{Format: string(FormatELF)}}
+	img := &codeImage{Code: Code{Format: string(FormatELF)}}
 	for _, s := range f.Sections {
 		if s.Type == elf.SHT_PROGBITS && s.Flags&elf.SHF_EXECINSTR != 0 {
 			if err := img.addRange(int64(s.Offset), int64(s.Size), s.Addr, size); err != nil {
@@ -219,8 +284,8 @@ func elfCode(sr *io.SectionReader, size int64, guards bool, arch string) (*codeI
 		img.ISANeeded = elfISANeeded(f, size)
 		elfFuncs(f, img)
 	}
-	if guards {
-		img.Guarded = guardedFuncs(f, func(name string) bool { return isa.GuardedFunc(arch, name) })
+	if guard != nil {
+		img.Guarded = guardedFuncs(f, guard)
 		img.Dispatch = elfDispatch(f)
 	}
 	return img, nil
@@ -317,9 +382,9 @@ func align(x, a uint64) uint64 { return (x + a - 1) &^ (a - 1) }
 // guardedFuncs returns a function telling whether an address lies in a function
 // whose name says it is reached only after a runtime feature check; nil without a
 // symbol table or such functions.
-func guardedFuncs(f *elf.File, match func(string) bool) []isa.Span {
+func guardedFuncs(f *elf.File, match func(string) bool) []Span {
 	spans := matchingFuncs(f, match)
-	slices.SortFunc(spans, func(a, b isa.Span) int { return cmp.Compare(a.Lo, b.Lo) })
+	slices.SortFunc(spans, func(a, b Span) int { return cmp.Compare(a.Lo, b.Lo) })
 	return spans
 }
 
@@ -327,11 +392,11 @@ func guardedFuncs(f *elf.File, match func(string) bool) []isa.Span {
 // functions whose names match. It reads the table in chunks and only the names of
 // function symbols, so a large unstripped binary costs no more memory than a small
 // one (debug/elf's Symbols loads every symbol and name at once).
-func matchingFuncs(f *elf.File, match func(string) bool) []isa.Span {
-	var spans []isa.Span
+func matchingFuncs(f *elf.File, match func(string) bool) []Span {
+	var spans []Span
 	elfSymbols(f, elf.SHT_SYMTAB, func(info byte, shndx uint16, value, size uint64, name func() string) bool {
 		if elf.ST_TYPE(info) == elf.STT_FUNC && size > 0 && match(name()) {
-			spans = append(spans, isa.Span{Lo: value, Hi: value + size})
+			spans = append(spans, Span{Lo: value, Hi: value + size})
 		}
 		return true
 	})
@@ -411,7 +476,7 @@ func machoCode(sr *io.SectionReader, size int64) (*codeImage, error) {
 	if err != nil {
 		return nil, fmt.Errorf("Mach-O: %w", err)
 	}
-	img := &codeImage{Code: isa.Code{Format: string(FormatMachO)}}
+	img := &codeImage{Code: Code{Format: string(FormatMachO)}}
 	const instrAttrs = 0x80000000 | 0x400 // S_ATTR_PURE_INSTRUCTIONS | S_ATTR_SOME_INSTRUCTIONS
 	for _, s := range f.Sections {
 		if s.Flags&instrAttrs == 0 {
@@ -435,7 +500,7 @@ func peCode(sr *io.SectionReader, size int64) (*codeImage, error) {
 	if err != nil {
 		return nil, fmt.Errorf("PE: %w", err)
 	}
-	img := &codeImage{Code: isa.Code{Format: string(FormatPE)}}
+	img := &codeImage{Code: Code{Format: string(FormatPE)}}
 	var base uint64
 	switch oh := f.OptionalHeader.(type) {
 	case *pe.OptionalHeader64:

@@ -5,6 +5,8 @@ import (
 	"context"
 	"debug/elf"
 	"encoding/binary"
+	"errors"
+	"io"
 	"os"
 	"strings"
 	"testing"
@@ -70,7 +72,7 @@ func TestCodeInfoISANote(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		code, err := s.Code(true)
+		code, err := s.Code(noGuard)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -99,7 +101,7 @@ func FuzzCodeInfo(f *testing.F) {
 				continue
 			}
 			info, err1 := s.CodeInfo()
-			code, err2 := s.Code(true)
+			code, err2 := s.Code(noGuard)
 			if err1 == nil && err2 == nil && (info.ISANeeded != code.ISANeeded || info.Format != code.Format || info.Arch != code.Arch) {
 				t.Fatalf("CodeInfo %+v, Code %+v", info, code)
 			}
@@ -165,23 +167,28 @@ func TestELFSymbolNames(t *testing.T) {
 // were internal/isa's TestAnalyzeErrors, made on a test-only reader.)
 func TestCodeErrors(t *testing.T) {
 	for _, tt := range []struct {
-		name, data, want string
+		name, data string
+		want       error // errors.Is
+		says       string
 	}{
-		{"empty", "", "read magic"},
-		{"text", "hello, world", "unknown executable format"},
-		{"truncated ELF", "\x7fELF\x02\x01\x01\x00", "ELF"},
+		{"empty", "", io.ErrUnexpectedEOF, "read magic"},
+		{"text", "hello, world", ErrNotExecutable, "unknown executable format (magic 68 65 6c 6c)"},
+		{"truncated ELF", "\x7fELF\x02\x01\x01\x00", io.EOF, "ELF: "}, // debug/elf's error
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			for _, guards := range []bool{false, true} {
+			for _, guard := range []func(string) bool{nil, noGuard} {
 				s := &Slice{ra: strings.NewReader(tt.data), Size: int64(len(tt.data)), Arch: "amd64"}
-				code, err := s.Code(guards)
-				if err == nil || !strings.Contains(err.Error(), tt.want) {
-					t.Errorf("Code(%v) = %+v, %v; want an error with %q", guards, code, err, tt.want)
+				code, err := s.Code(guard)
+				if !errors.Is(err, tt.want) || !strings.HasPrefix(err.Error(), tt.says) {
+					t.Errorf("Code(guard %v) = %+v, %v; want one that is %v and says %q", guard != nil, code, err, tt.want, tt.says)
 				}
 			}
 		})
 	}
-	if _, err := (&Slice{}).Code(false); err == nil {
+	if _, err := (&Slice{}).Code(nil); err == nil {
 		t.Error("Code of a slice without a reader: no error")
 	}
 }
+
+// noGuard is a guard rule that names no function: Code reads the symbol table for it.
+func noGuard(string) bool { return false }

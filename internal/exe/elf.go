@@ -70,15 +70,15 @@ func parseELF(ra io.ReaderAt, size int64, s *Slice) error {
 
 	if err := elfCheckTables(ra, size, s.Bits, bo); err != nil {
 		s.OS = elfOSABI(osabi)
-		s.unknownFact("pie", "the ELF headers could not be read")
-		s.unknownFact("stripped", "the ELF headers could not be read")
+		s.PIE = UnknownFact[bool]("the ELF headers could not be read")
+		s.Stripped = UnknownFact[bool]("the ELF headers could not be read")
 		return err
 	}
 	f, err := readELFHeaders(ra, size)
 	if err != nil {
 		s.OS = elfOSABI(osabi)
-		s.unknownFact("pie", "the ELF headers could not be read")
-		s.unknownFact("stripped", "the ELF headers could not be read")
+		s.PIE = UnknownFact[bool]("the ELF headers could not be read")
+		s.Stripped = UnknownFact[bool]("the ELF headers could not be read")
 		return &FormatError{Format: "ELF", Offset: -1, Err: err, Reason: elfNewFileReason(err)}
 	}
 	// readGo needs the same section table: it takes it from here rather than parse
@@ -118,7 +118,7 @@ func parseELF(ra io.ReaderAt, size int64, s *Slice) error {
 		s.Loads64K = s.Align >= 64<<10
 	}
 
-	setFact(&s.Stripped, f.sectionByType(elf.SHT_SYMTAB) == nil)
+	s.Stripped = KnownFact(f.sectionByType(elf.SHT_SYMTAB) == nil)
 
 	// The dynamic section: needed libraries, DT_FLAGS_1, DT_SONAME, and the newest
 	// glibc symbol version needed. Read entry by entry, strings one at a time:
@@ -147,17 +147,17 @@ func parseELF(ra io.ReaderAt, size int64, s *Slice) error {
 		// interpreter (it runs) but is a library: it has a soname.
 		if d.flags1&elfDF1PIE != 0 || (interp && !d.soname) {
 			s.Kind = KindExecutable
-			setFact(&s.PIE, true)
+			s.PIE = KnownFact(true)
 		} else {
 			s.Kind = KindSharedLib
 			if dynOK {
-				setFact(&s.PIE, false)
+				s.PIE = KnownFact(false)
 			} else {
-				s.unknownFact("pie", "the dynamic section could not be read")
+				s.PIE = UnknownFact[bool]("the dynamic section could not be read")
 			}
 		}
 	default:
-		setFact(&s.PIE, false) // ET_EXEC loads at fixed addresses
+		s.PIE = KnownFact(false) // ET_EXEC loads at fixed addresses
 	}
 	glibc := d.glibc
 	if glibc != "" {

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"debug/elf"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -82,7 +83,7 @@ func inspectGoroot(t *testing.T, path string) *File {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.Error != "" && bytes.Contains([]byte(f.Error), []byte("internal error")) {
+	if errors.Is(f.Err, ErrInternal) {
 		t.Errorf("%s: %s", path, f.Error)
 	}
 	return f
@@ -118,7 +119,7 @@ func TestELFTruncated(t *testing.T) {
 		if f.Error == "" {
 			t.Errorf("truncated at %d of %d: no error", n, len(b))
 		}
-		if bytes.Contains([]byte(f.Error), []byte("internal error")) || len(f.Slices) == 1 && bytes.Contains([]byte(f.Slices[0].Error), []byte("panic")) {
+		if errors.Is(f.Err, ErrInternal) || len(f.Slices) == 1 && bytes.Contains([]byte(f.Slices[0].Error), []byte("panic")) {
 			t.Errorf("truncated at %d: %s", n, f.Error)
 		}
 	}

@@ -10,6 +10,10 @@ import (
 // not in a format this package knows (not ELF, Mach-O or PE).
 var ErrNotExecutable = errors.New("not an executable")
 
+// ErrInternal is wrapped by the error a parser's panic becomes (File.Err, Slice.Err,
+// the error of Code): a gonative bug, never the file's fault.
+var ErrInternal = errors.New("internal error (a gonative bug, please report it)")
+
 // ErrTruncated is wrapped by a FormatError whose structure runs past the end of the
 // file.
 var ErrTruncated = errors.New("truncated")

@@ -9,14 +9,12 @@ package exe
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"runtime/debug"
-
-	"github.com/gonative/gonative/internal/isa"
+	"syscall"
 )
 
 // Format names a container format. The values are part of the JSON contract.
@@ -50,78 +48,71 @@ func (k Kind) Runnable() bool {
 	return k == KindExecutable || k == KindSharedLib || k == KindBundle
 }
 
-// File is what Inspect learns about one file.
+// File is what Inspect learns about one file. It is data read from the file's bytes
+// alone; what other packages conclude from it (a machine's system libraries aside,
+// the instruction-set report, the verdict) is theirs, and so is any encoding of it
+// (internal/inspect defines inspect --json).
 type File struct {
-	Path   string  `json:"path"`
-	Format Format  `json:"format"`
-	Kind   Kind    `json:"kind,omitempty"`
-	Size   int64   `json:"size"`
-	Slices []Slice `json:"slices,omitempty"`
+	Path   string
+	Format Format
+	Kind   Kind
+	Size   int64
+	Slices []Slice
 	// Error says why the file could not be read completely. Slices read before the
 	// problem are kept.
-	Error string `json:"error,omitempty"`
+	Error string
 	// Err is Error as a value: a *FormatError, or one wrapping ErrNotExecutable.
-	Err error `json:"-"`
+	Err error
 }
 
 // Slice is one architecture's image: the whole file for a thin file, one member of a
 // Mach-O universal file.
 type Slice struct {
-	Offset    int64  `json:"offset"` // from the start of the file
-	Size      int64  `json:"size"`
-	Arch      string `json:"arch"`       // GOARCH name (arm64, amd64, 386, arm, riscv64, ...) or "unknown"
-	CPU       string `json:"cpu"`        // the format's own name: x86_64, arm64e, aarch64, EM_RISCV ...
-	Bits      int    `json:"bits"`       // 32 or 64
-	ByteOrder string `json:"byte_order"` // "little" or "big"
-	OS        string `json:"os"`         // GOOS name: linux, darwin, ios, windows, freebsd ... or "" when unknown
-	Kind      Kind   `json:"kind"`
+	Offset    int64 // from the start of the file
+	Size      int64
+	Arch      string // GOARCH name (arm64, amd64, 386, arm, riscv64, ...) or "unknown"
+	CPU       string // the format's own name: x86_64, arm64e, aarch64, EM_RISCV ...
+	Bits      int    // 32 or 64
+	ByteOrder string // "little" or "big"
+	OS        string // GOOS name: linux, darwin, ios, windows, freebsd ... or "" when unknown
+	Kind      Kind
 
-	MinOS string `json:"min_os,omitempty"` // Mach-O minimum OS version (LC_BUILD_VERSION / LC_VERSION_MIN_*)
-	SDK   string `json:"sdk,omitempty"`    // Mach-O SDK version
+	MinOS string // Mach-O minimum OS version (LC_BUILD_VERSION / LC_VERSION_MIN_*)
+	SDK   string // Mach-O SDK version
 
-	// PIE and Stripped (no symbol table) are null when the bytes do not settle them;
-	// Unknown then says why.
-	PIE         *bool  `json:"pie"`
-	Stripped    *bool  `json:"stripped"`
-	Static      bool   `json:"static"` // no dynamic loader and no shared libraries needed
-	Interpreter string `json:"interpreter,omitempty"`
+	// PIE and Stripped (no symbol table) are unknown, with why, when the bytes do not
+	// settle them.
+	PIE         Fact[bool]
+	Stripped    Fact[bool]
+	Static      bool // no dynamic loader and no shared libraries needed
+	Interpreter string
 	// GLIBC is the newest glibc symbol version a dynamic ELF file needs ("2.34"): it
 	// does not start on a system with an older glibc.
-	GLIBC     string    `json:"glibc,omitempty"`
-	Libraries []Library `json:"libraries,omitempty"`
+	GLIBC     string
+	Libraries []Library
 	// RunPath lists the directories an ELF file's DT_RUNPATH (or DT_RPATH) adds to the
 	// loader's search, as written ($ORIGIN unexpanded).
-	RunPath []string `json:"runpath,omitempty"`
+	RunPath []string
 
 	// ELF only: the largest PT_LOAD alignment, and whether the segments load on kernels
 	// with 16 KiB and 64 KiB pages (alignment at least the page size).
-	Align    uint64 `json:"align,omitempty"`
-	Loads16K bool   `json:"loads_16k,omitempty"`
-	Loads64K bool   `json:"loads_64k,omitempty"`
+	Align    uint64
+	Loads16K bool
+	Loads64K bool
 
-	Signature *Signature `json:"signature,omitempty"` // Mach-O only
+	Signature *Signature // Mach-O only
 	// MachO is the raw Mach-O header (Mach-O slices only).
-	MachO *MachOHeader `json:"macho,omitempty"`
+	MachO *MachOHeader
 	// FatArch is the slice's entry in the universal header (universal files only).
-	FatArch *FatArch `json:"fat_arch,omitempty"`
-	Go      *GoInfo  `json:"go,omitempty"` // nil when not a Go binary
-	// ISA is what the machine code requires and uses (x86-64, 386 and arm64 slices):
-	// the required level, the extensions, the Rosetta 2 verdict. exe does not fill it:
-	// it hands the code to internal/isa (Slice.Code), and internal/inspect stores
-	// isa's report here.
-	ISA *isa.Report `json:"isa,omitempty"`
-
-	// Unknown maps each fact reported as null ("pie", "stripped") to why the bytes do
-	// not settle it.
-	Unknown map[string]string `json:"unknown,omitempty"`
-
+	FatArch *FatArch
+	Go      *GoInfo // nil when not a Go binary
 	// Notes are facts worth a line that have no field of their own.
-	Notes []string `json:"notes,omitempty"`
+	Notes []string
 	// Error says why this slice could not be read completely. A slice with an error is
 	// never judged runnable.
-	Error string `json:"error,omitempty"`
+	Error string
 	// Err is Error as a value (a *FormatError, usually).
-	Err error `json:"-"`
+	Err error
 
 	// ra reads this slice's bytes (offset 0 is the slice's first byte).
 	ra io.ReaderAt
@@ -140,14 +131,6 @@ func (s *Slice) setErr(err error) {
 
 // setFact records a fact the bytes settle.
 func setFact(p **bool, v bool) { *p = &v }
-
-// unknownFact records why a fact stays unknown (null).
-func (s *Slice) unknownFact(name, why string) {
-	if s.Unknown == nil {
-		s.Unknown = map[string]string{}
-	}
-	s.Unknown[name] = why
-}
 
 // Is reports whether the fact p is known and true.
 func Is(p *bool) bool { return p != nil && *p }
@@ -234,20 +217,37 @@ func Inspect(ctx context.Context, path string, opts Options) (*File, error) {
 	return file, nil
 }
 
-// NotRegularError says what a file of mode m is, for a reader that refuses anything
-// but a regular file ("is a named pipe").
-func NotRegularError(m fs.FileMode) error {
-	switch {
+// NotRegularError returns the error for a file of mode m that a reader refuses,
+// because it reads nothing but regular files: a *NotRegularFileError.
+func NotRegularError(m fs.FileMode) error { return &NotRegularFileError{Mode: m} }
+
+// NotRegularFileError is the error for a file that is not a regular file ("is a
+// named pipe"). For a directory it matches syscall.EISDIR (errors.Is).
+type NotRegularFileError struct {
+	Mode fs.FileMode
+}
+
+// What says what the file is instead: "a directory", "a named pipe", "a socket",
+// "a device", or "not a regular file".
+func (e *NotRegularFileError) What() string {
+	switch m := e.Mode; {
 	case m.IsDir():
-		return errors.New("is a directory")
+		return "a directory"
 	case m&fs.ModeNamedPipe != 0:
-		return errors.New("is a named pipe")
+		return "a named pipe"
 	case m&fs.ModeSocket != 0:
-		return errors.New("is a socket")
+		return "a socket"
 	case m&fs.ModeDevice != 0:
-		return errors.New("is a device")
+		return "a device"
 	}
-	return errors.New("is not a regular file")
+	return "not a regular file"
+}
+
+func (e *NotRegularFileError) Error() string { return "is " + e.What() }
+
+// Is reports whether target is syscall.EISDIR and the file a directory.
+func (e *NotRegularFileError) Is(target error) bool {
+	return target == syscall.EISDIR && e.Mode.IsDir()
 }
 
 // Read inspects the size bytes of ra. It never panics.
@@ -255,7 +255,8 @@ func Read(ctx context.Context, ra io.ReaderAt, size int64, opts Options) (file *
 	file = &File{Format: FormatUnknown, Size: size}
 	defer func() {
 		if r := recover(); r != nil {
-			file.Error = fmt.Sprintf("internal error (a gonative bug, please report it): %v\n%s", r, debug.Stack())
+			file.Err = fmt.Errorf("%w: %v\n%s", ErrInternal, r, debug.Stack())
+			file.Error = file.Err.Error()
 		}
 	}()
 	// Parsers read through a cache of small windows; the slices get the plain reader

@@ -52,7 +52,7 @@ func FuzzRead(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		file := Read(context.Background(), bytes.NewReader(data), int64(len(data)), Options{Deps: true})
-		if strings.Contains(file.Error, "internal error") {
+		if errors.Is(file.Err, ErrInternal) {
 			t.Fatalf("parser panicked: %s", file.Error)
 		}
 		checkInvariants(t, file, data)
@@ -83,8 +83,8 @@ func checkInvariants(t *testing.T, file *File, data []byte) {
 				t.Fatalf("slice %d: error %T %v is not a *FormatError", i, s.Err, s.Err)
 			}
 		}
-		for name, p := range map[string]*bool{"pie": s.PIE, "stripped": s.Stripped} {
-			if p == nil && s.Unknown[name] == "" && s.Error == "" && s.Kind != KindOther {
+		for name, p := range map[string]Fact[bool]{"pie": s.PIE, "stripped": s.Stripped} {
+			if !p.Known && p.Why == "" && s.Error == "" && s.Kind != KindOther {
 				t.Fatalf("slice %d: %s unknown without a reason or an error: %+v", i, name, s)
 			}
 		}
@@ -127,8 +127,8 @@ func TestTypedErrors(t *testing.T) {
 	if f.Error == "ELF: EOF" || !strings.Contains(f.Error, "504 bytes") {
 		t.Errorf("message %q does not say what was cut", f.Error)
 	}
-	if s := f.Slices[0]; s.PIE != nil || s.Unknown["pie"] == "" {
-		t.Errorf("PIE of an unreadable ELF: %v (%q), want unknown", s.PIE, s.Unknown["pie"])
+	if s := f.Slices[0]; s.PIE.Known || s.PIE.Why == "" {
+		t.Errorf("PIE of an unreadable ELF: %+v, want unknown with why", s.PIE)
 	}
 }
 

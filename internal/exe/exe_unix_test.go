@@ -4,6 +4,8 @@ package exe
 
 import (
 	"context"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,13 +28,14 @@ func TestInspectNotRegular(t *testing.T) {
 	}
 	tests := []struct {
 		path string
-		want string
+		want error  // errors.Is
+		what string // NotRegularFileError.What
 	}{
-		{dir, "is a directory"},
-		{fifo, "is a named pipe"},
-		{"/dev/null", "is a device"},
-		{loop, "too many levels of symbolic links"},
-		{filepath.Join(dir, "missing"), "no such file"},
+		{dir, syscall.EISDIR, "a directory"},
+		{fifo, nil, "a named pipe"},
+		{"/dev/null", nil, "a device"},
+		{loop, syscall.ELOOP, ""},
+		{filepath.Join(dir, "missing"), fs.ErrNotExist, ""},
 	}
 	for _, tt := range tests {
 		t.Run(filepath.Base(tt.path), func(t *testing.T) {
@@ -43,8 +46,14 @@ func TestInspectNotRegular(t *testing.T) {
 			}()
 			select {
 			case err := <-done:
-				if err == nil || !strings.Contains(err.Error(), tt.want) {
-					t.Fatalf("Inspect(%s) error = %v, want %q", tt.path, err, tt.want)
+				var nr *NotRegularFileError
+				switch {
+				case err == nil:
+					t.Fatalf("Inspect(%s): no error", tt.path)
+				case tt.want != nil && !errors.Is(err, tt.want):
+					t.Fatalf("Inspect(%s) error = %v, want one that is %v", tt.path, err, tt.want)
+				case tt.what != "" && (!errors.As(err, &nr) || nr.What() != tt.what || !strings.Contains(err.Error(), "is "+tt.what)):
+					t.Fatalf("Inspect(%s) error = %v, want a *NotRegularFileError of %s", tt.path, err, tt.what)
 				}
 			case <-time.After(5 * time.Second):
 				t.Fatalf("Inspect(%s) hangs", tt.path)

@@ -133,7 +133,7 @@ func isFatMagic(b []byte) bool {
 func readFat(ra io.ReaderAt, size int64) (slices []Slice, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("Mach-O universal: internal error (a gonative bug, please report it): %v", r)
+			err = fmt.Errorf("Mach-O universal: %w: %v", ErrInternal, r)
 		}
 	}()
 	h, err := ReadFatHeader(ra, size)
@@ -147,8 +147,8 @@ func readFat(ra io.ReaderAt, size int64) (slices []Slice, err error) {
 		s.Offset, s.Size = int64(min(a.Offset, 1<<62)), int64(min(a.Size, 1<<62))
 		if a.Err != nil {
 			s.setErr(a.Err)
-			s.unknownFact("pie", "the slice could not be read")
-			s.unknownFact("stripped", "the slice could not be read")
+			s.PIE = UnknownFact[bool]("the slice could not be read")
+			s.Stripped = UnknownFact[bool]("the slice could not be read")
 			slices = append(slices, s)
 			continue
 		}

@@ -91,7 +91,7 @@ func checkUniversal(t *testing.T, f *File, format Format, archs []string, offs [
 		if i < len(offs) && s.Offset != offs[i] {
 			t.Errorf("slice %d (%s) at offset %d, want %d", i, s.Arch, s.Offset, offs[i])
 		}
-		if s.Kind != KindExecutable || s.OS != "darwin" || !Is(s.PIE) || s.Signature == nil {
+		if s.Kind != KindExecutable || s.OS != "darwin" || !s.PIE.Is(true) || s.Signature == nil {
 			t.Errorf("slice %d: %+v", i, s)
 			continue
 		}

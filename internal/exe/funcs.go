@@ -8,11 +8,9 @@ import (
 	"encoding/binary"
 	"io"
 	"slices"
-
-	"github.com/gonative/gonative/internal/isa"
 )
 
-// Where the code of an image says its functions are (isa.Code.Funcs and Data): the
+// Where the code of an image says its functions are (Code.Funcs and Data): the
 // x86-64 scan checks what its linear sweep found by decoding from these starts, as a
 // disassembler does, so that data in the code (jump tables, constant pools) is not
 // taken for instructions.
@@ -62,7 +60,7 @@ func machoFuncs(f *macho.File, ra io.ReaderAt, size int64, img *codeImage) {
 				}
 				b = b[k:]
 				addr += d
-				img.Funcs = append(img.Funcs, isa.Span{Lo: addr})
+				img.Funcs = append(img.Funcs, Span{Lo: addr})
 			}
 			img.FuncsFrom = "LC_FUNCTION_STARTS"
 			continue
@@ -71,7 +69,7 @@ func machoFuncs(f *macho.File, ra io.ReaderAt, size int64, img *codeImage) {
 			o, l := uint64(f.ByteOrder.Uint32(b)), uint64(f.ByteOrder.Uint16(b[4:]))
 			if l > 0 && o >= text.Offset {
 				lo := text.Addr + o - text.Offset
-				img.Data = append(img.Data, isa.Span{Lo: lo, Hi: lo + l})
+				img.Data = append(img.Data, Span{Lo: lo, Hi: lo + l})
 			}
 		}
 	}
@@ -106,7 +104,7 @@ func peFuncs(f *pe.File, ra io.ReaderAt, size int64, base uint64, img *codeImage
 		for ; len(b) >= 12 && len(img.Funcs) < funcsMax; b = b[12:] {
 			lo, hi := binary.LittleEndian.Uint32(b), binary.LittleEndian.Uint32(b[4:])
 			if hi > lo {
-				img.Funcs = append(img.Funcs, isa.Span{Lo: base + uint64(lo), Hi: base + uint64(hi)})
+				img.Funcs = append(img.Funcs, Span{Lo: base + uint64(lo), Hi: base + uint64(hi)})
 			}
 		}
 		img.FuncsFrom = ".pdata"
@@ -121,7 +119,7 @@ func peFuncs(f *pe.File, ra io.ReaderAt, size int64, base uint64, img *codeImage
 func elfFuncs(f *elf.File, img *codeImage) {
 	elfSymbols(f, elf.SHT_SYMTAB, func(info byte, shndx uint16, value, size uint64, name func() string) bool {
 		if elf.ST_TYPE(info) == elf.STT_FUNC && size > 0 && value+size > value && shndx != uint16(elf.SHN_UNDEF) {
-			img.Funcs = append(img.Funcs, isa.Span{Lo: value, Hi: value + size})
+			img.Funcs = append(img.Funcs, Span{Lo: value, Hi: value + size})
 		}
 		return len(img.Funcs) < funcsMax
 	})
@@ -148,8 +146,8 @@ func elfFuncs(f *elf.File, img *codeImage) {
 // ehFrameFuncs returns the address ranges of the FDEs of an .eh_frame section
 // loaded at addr (the LSB's "Exception Frames" layout: CIEs with their augmentation
 // string and pointer encoding, FDEs with initial location and range).
-func ehFrameFuncs(b []byte, addr uint64, bo binary.ByteOrder, is64 bool) []isa.Span {
-	var out []isa.Span
+func ehFrameFuncs(b []byte, addr uint64, bo binary.ByteOrder, is64 bool) []Span {
+	var out []Span
 	enc := map[int]byte{} // CIE offset -> FDE pointer encoding
 	for p := 0; p+8 <= len(b) && len(out) < funcsMax; {
 		length := uint64(bo.Uint32(b[p:]))
@@ -192,7 +190,7 @@ func ehFrameFuncs(b []byte, addr uint64, bo binary.ByteOrder, is64 bool) []isa.S
 		}
 		rng, _, ok := ehPointer(b[field+n:next], e&0x0f, 0, bo, is64)
 		if ok && rng > 0 && lo != 0 && lo+rng > lo {
-			out = append(out, isa.Span{Lo: lo, Hi: lo + rng})
+			out = append(out, Span{Lo: lo, Hi: lo + rng})
 		}
 		p = next
 	}
@@ -365,9 +363,9 @@ func sleb128(b []byte) (int64, int) {
 }
 
 // sortSpans sorts functions by start and drops those that start inside the one
-// before (aliases, nested labels): isa.Code.Funcs do not overlap.
-func sortSpans(s []isa.Span) []isa.Span {
-	slices.SortFunc(s, func(a, b isa.Span) int {
+// before (aliases, nested labels): Code.Funcs do not overlap.
+func sortSpans(s []Span) []Span {
+	slices.SortFunc(s, func(a, b Span) int {
 		if c := cmp.Compare(a.Lo, b.Lo); c != 0 {
 			return c
 		}
@@ -387,8 +385,8 @@ func sortSpans(s []isa.Span) []isa.Span {
 }
 
 // mergeSpans sorts spans and merges those that overlap or touch.
-func mergeSpans(s []isa.Span) []isa.Span {
-	slices.SortFunc(s, func(a, b isa.Span) int { return cmp.Compare(a.Lo, b.Lo) })
+func mergeSpans(s []Span) []Span {
+	slices.SortFunc(s, func(a, b Span) int { return cmp.Compare(a.Lo, b.Lo) })
 	out := s[:0]
 	for _, x := range s {
 		if n := len(out); n > 0 && x.Lo <= out[n-1].Hi {

@@ -12,7 +12,6 @@ import (
 	"testing"
 
 	"github.com/gonative/gonative/internal/fixture"
-	"github.com/gonative/gonative/internal/isa"
 )
 
 // TestEHFrameFuncsReadelf reads the FDEs of real libraries' .eh_frame and compares them
@@ -42,12 +41,12 @@ func TestEHFrameFuncsReadelf(t *testing.T) {
 		// readelf exits 1 over warnings (a missing separate debug file) yet prints
 		// every FDE.
 		out, _ := exec.Command("readelf", "-wf", p).Output()
-		var want []isa.Span
+		var want []Span
 		for _, m := range re.FindAllSubmatch(out, -1) {
 			lo, _ := strconv.ParseUint(string(m[1]), 16, 64)
 			hi, _ := strconv.ParseUint(string(m[2]), 16, 64)
 			if hi > lo && lo != 0 {
-				want = append(want, isa.Span{Lo: lo, Hi: hi})
+				want = append(want, Span{Lo: lo, Hi: hi})
 			}
 		}
 		if len(want) == 0 || len(got) != len(want) {
@@ -85,7 +84,7 @@ func ehSeed() []byte {
 func TestEHFrameSeed(t *testing.T) {
 	got := ehFrameFuncs(ehSeed(), 0x2000, binary.LittleEndian, true)
 	// The FDE's pc_begin field lies at 0x2000 + 20 + 8.
-	want := isa.Span{Lo: 0x2000 + 28 + 0x100, Hi: 0x2000 + 28 + 0x140}
+	want := Span{Lo: 0x2000 + 28 + 0x100, Hi: 0x2000 + 28 + 0x140}
 	if len(got) != 1 || got[0] != want {
 		t.Errorf("got %#x, want %#x", got, want)
 	}

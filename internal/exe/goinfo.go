@@ -41,6 +41,35 @@ type GoInfo struct {
 	LinkShared bool `json:"linkshared,omitempty"`
 }
 
+// unknownPrefix starts the Sources entry, and a Signature's Problem, of a fact the
+// bytes do not settle (part of the JSON contract); why follows. Only this package
+// reads it back (Why, Signature.Why).
+const unknownPrefix = "unknown: "
+
+// Why returns why fact ("version", "cgo", "settings") is what Sources says, or
+// unknown: the Sources entry without the "unknown: " that starts an unknown's.
+func (g *GoInfo) Why(fact string) string {
+	return strings.TrimPrefix(g.Sources[fact], unknownPrefix)
+}
+
+// CgoLinked returns whether runtime/cgo is linked, as a fact: unknown, with why, when
+// no pclntab settles it.
+func (g *GoInfo) CgoLinked() Fact[bool] {
+	if g.Cgo == nil {
+		return UnknownFact[bool](g.Why("cgo"))
+	}
+	return KnownFact(*g.Cgo)
+}
+
+// GoVersion returns the Go release that built the binary, as a fact: unknown, with
+// why, when neither the build info nor the pclntab settles it.
+func (g *GoInfo) GoVersion() Fact[string] {
+	if g.Version == "" {
+		return UnknownFact[string](g.Why("version"))
+	}
+	return KnownFact(g.Version)
+}
+
 // Module is a module dependency from the build info.
 type Module struct {
 	Path    string  `json:"path"`
@@ -110,16 +139,16 @@ func readGoLayout(ra io.ReaderAt, size int64, opts Options, l *exeLayout) (g *Go
 		g.Sources["go"] = "buildinfo"
 		g.Sources["version"] = "buildinfo"
 		if g.Version == "" {
-			g.Sources["version"] = fmt.Sprintf("unknown: the build info's Go version is %q, a placeholder (garble writes \"unknown\"), not a release", bi.GoVersion)
+			g.Sources["version"] = unknownPrefix + fmt.Sprintf("the build info's Go version is %q, a placeholder (garble writes \"unknown\"), not a release", bi.GoVersion)
 		}
 	} else {
 		g.Sources["go"] = "pclntab"
 		g.Sources["settings"] = "none: no build info in the binary"
 	}
 	if !havePcln {
-		g.Sources["cgo"] = "unknown: no pclntab found"
+		g.Sources["cgo"] = unknownPrefix + "no pclntab found"
 		if g.Version == "" && bi == nil {
-			g.Sources["version"] = "unknown: no build info and no pclntab"
+			g.Sources["version"] = unknownPrefix + "no build info and no pclntab"
 		}
 		return g
 	}
@@ -136,7 +165,7 @@ func readGoLayout(ra io.ReaderAt, size int64, opts Options, l *exeLayout) (g *Go
 		g.Version = v
 		g.Sources["version"] = "strings"
 	} else if bi == nil {
-		g.Sources["version"] = "unknown: pclntab says " + pcln.release()
+		g.Sources["version"] = unknownPrefix + "pclntab says " + pcln.release()
 	} else {
 		g.Sources["version"] += "; the pclntab says " + pcln.release()
 	}
@@ -455,7 +484,7 @@ func reconcileLinkShared(s *Slice) {
 		return // runtime/cgo in this file's own pclntab settles it
 	}
 	s.Go.Cgo = nil
-	s.Go.Sources["cgo"] = "unknown: built with -linkshared: runtime/cgo, when linked, is in a Go shared library it loads, not in this file's pclntab"
+	s.Go.Sources["cgo"] = unknownPrefix + "built with -linkshared: runtime/cgo, when linked, is in a Go shared library it loads, not in this file's pclntab"
 	s.Notes = append(s.Notes, LinkSharedNote)
 }
 

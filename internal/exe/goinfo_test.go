@@ -163,7 +163,7 @@ func TestGoFixtures(t *testing.T) {
 		},
 		{
 			name: "stripped", src: fixture.Hello, env: linux("amd64"), flags: []string{"-ldflags=-s -w"},
-			want:    Slice{Arch: "amd64", OS: "linux", Kind: KindExecutable, Static: true, Stripped: ptr(true), Bits: 64},
+			want:    Slice{Arch: "amd64", OS: "linux", Kind: KindExecutable, Static: true, Stripped: KnownFact(true), Bits: 64},
 			version: "buildinfo", checks: []check{settings("-ldflags", "-s -w")},
 		},
 		{
@@ -173,7 +173,7 @@ func TestGoFixtures(t *testing.T) {
 		},
 		{
 			name: "pie", src: fixture.Hello, env: linux("amd64"), flags: []string{"-buildmode=pie"},
-			want:    Slice{Arch: "amd64", OS: "linux", Kind: KindExecutable, PIE: ptr(true), Bits: 64},
+			want:    Slice{Arch: "amd64", OS: "linux", Kind: KindExecutable, PIE: KnownFact(true), Bits: 64},
 			version: "buildinfo", checks: []check{settings("-buildmode", "pie")},
 		},
 		{
@@ -190,12 +190,12 @@ func TestGoFixtures(t *testing.T) {
 		},
 		{
 			name: "no-buildinfo-stripped", src: fixture.Hello, env: linux("arm64"), flags: []string{"-ldflags=-s -w"}, destroy: true,
-			want:    Slice{Arch: "arm64", OS: "linux", Kind: KindExecutable, Static: true, Stripped: ptr(true), Bits: 64},
+			want:    Slice{Arch: "arm64", OS: "linux", Kind: KindExecutable, Static: true, Stripped: KnownFact(true), Bits: 64},
 			version: "strings",
 		},
 		{
 			name: "windows-amd64", src: fixture.Hello, env: []string{"GOOS=windows", "GOARCH=amd64"},
-			want:    Slice{Arch: "amd64", OS: "windows", Kind: KindExecutable, PIE: ptr(true), Bits: 64},
+			want:    Slice{Arch: "amd64", OS: "windows", Kind: KindExecutable, PIE: KnownFact(true), Bits: 64},
 			version: "buildinfo", checks: []check{settings("GOOS", "windows"),
 				func(t *testing.T, _ string, s *Slice) {
 					if l := libraryNamed(s, "kernel32.dll"); l == nil || !l.IsSystem() {
@@ -205,12 +205,12 @@ func TestGoFixtures(t *testing.T) {
 		},
 		{
 			name: "windows-arm64", src: fixture.Hello, env: []string{"GOOS=windows", "GOARCH=arm64"}, flags: []string{"-ldflags=-s -w"},
-			want:    Slice{Arch: "arm64", OS: "windows", Kind: KindExecutable, PIE: ptr(true), Stripped: ptr(true), Bits: 64},
+			want:    Slice{Arch: "arm64", OS: "windows", Kind: KindExecutable, PIE: KnownFact(true), Stripped: KnownFact(true), Bits: 64},
 			version: "buildinfo", checks: []check{settings("GOARCH", "arm64")},
 		},
 		{
 			name: "windows-arm64-no-buildinfo", src: fixture.Hello, env: []string{"GOOS=windows", "GOARCH=arm64"}, destroy: true,
-			want:    Slice{Arch: "arm64", OS: "windows", Kind: KindExecutable, PIE: ptr(true), Bits: 64},
+			want:    Slice{Arch: "arm64", OS: "windows", Kind: KindExecutable, PIE: KnownFact(true), Bits: 64},
 			version: "strings",
 		},
 	}
@@ -229,11 +229,11 @@ func TestGoFixtures(t *testing.T) {
 				t.Errorf("slice error: %s", s.Error)
 			}
 			got := Slice{Arch: s.Arch, OS: s.OS, Kind: s.Kind, PIE: s.PIE, Stripped: s.Stripped, Static: s.Static, Bits: s.Bits}
-			if got.Arch != tt.want.Arch || got.OS != tt.want.OS || got.Kind != tt.want.Kind || Is(got.PIE) != Is(tt.want.PIE) ||
-				Is(got.Stripped) != Is(tt.want.Stripped) || got.Static != tt.want.Static || got.Bits != tt.want.Bits {
+			if got.Arch != tt.want.Arch || got.OS != tt.want.OS || got.Kind != tt.want.Kind || got.PIE.Is(true) != tt.want.PIE.Is(true) ||
+				got.Stripped.Is(true) != tt.want.Stripped.Is(true) || got.Static != tt.want.Static || got.Bits != tt.want.Bits {
 				t.Errorf("got  arch %s os %s kind %s pie %v stripped %v static %v bits %d\nwant arch %s os %s kind %s pie %v stripped %v static %v bits %d",
-					got.Arch, got.OS, got.Kind, Is(got.PIE), Is(got.Stripped), got.Static, got.Bits,
-					tt.want.Arch, tt.want.OS, tt.want.Kind, Is(tt.want.PIE), Is(tt.want.Stripped), tt.want.Static, tt.want.Bits)
+					got.Arch, got.OS, got.Kind, got.PIE.Is(true), got.Stripped.Is(true), got.Static, got.Bits,
+					tt.want.Arch, tt.want.OS, tt.want.Kind, tt.want.PIE.Is(true), tt.want.Stripped.Is(true), tt.want.Static, tt.want.Bits)
 			}
 			if s.Go == nil {
 				t.Fatal("not recognised as a Go binary")
@@ -293,8 +293,8 @@ func TestCPrograms(t *testing.T) {
 			if s.Go != nil {
 				t.Errorf("C program read as Go: %+v", s.Go)
 			}
-			if s.Arch != tt.arch || s.Kind != tt.kind || Is(s.PIE) != tt.pie || s.Static != tt.static || (s.Interpreter != "") != tt.interp {
-				t.Errorf("arch %s kind %s pie %v static %v interpreter %q", s.Arch, s.Kind, factString(s.PIE), s.Static, s.Interpreter)
+			if s.Arch != tt.arch || s.Kind != tt.kind || s.PIE.Is(true) != tt.pie || s.Static != tt.static || (s.Interpreter != "") != tt.interp {
+				t.Errorf("arch %s kind %s pie %v static %v interpreter %q", s.Arch, s.Kind, factString(s.PIE.Ptr()), s.Static, s.Interpreter)
 			}
 			if tt.kind != KindObject && s.OS != "linux" {
 				t.Errorf("os %q, notes %q", s.OS, s.Notes)
@@ -415,7 +415,7 @@ func TestTinyGoELF(t *testing.T) {
 			t.Fatalf("error %q", f.Error)
 		}
 		s := f.Slices[0]
-		if s.Arch != "amd64" || s.Kind != KindExecutable || !s.Static || !Is(s.Stripped) {
+		if s.Arch != "amd64" || s.Kind != KindExecutable || !s.Static || !s.Stripped.Is(true) {
 			t.Errorf("%+v", s)
 		}
 		if s.Go == nil {

@@ -87,7 +87,7 @@ func readMachO(ra io.ReaderAt, size int64) (s Slice) {
 	s = Slice{Arch: "unknown", Kind: KindOther, Size: size, ra: ra}
 	defer func() {
 		if r := recover(); r != nil {
-			s.Error = fmt.Sprintf("Mach-O: internal error (a gonative bug, please report it): %v", r)
+			s.setErr(fmt.Errorf("Mach-O: %w: %v", ErrInternal, r))
 		}
 	}()
 	if err := parseMachO(ra, size, &s); err != nil {
@@ -188,7 +188,7 @@ func parseMachO(ra io.ReaderAt, size int64, s *Slice) error {
 		s.Kind = KindOther
 		s.Notes = append(s.Notes, fmt.Sprintf("Mach-O file type %#x", h.filetype))
 	}
-	setFact(&s.PIE, h.flags&mhPIE != 0)
+	s.PIE = KnownFact(h.flags&mhPIE != 0)
 	s.OS = "darwin"
 	// Until a load command says otherwise the slice has no signature.
 	s.Signature = &Signature{Problem: "no LC_CODE_SIGNATURE", Valid: new(bool)}
@@ -199,8 +199,8 @@ func parseMachO(ra io.ReaderAt, size int64, s *Slice) error {
 	}
 	// Until the load commands are read, whether it is signed is unknown.
 	unread := func(err error) error {
-		s.Signature = &Signature{Problem: "unknown: the load commands could not be read"}
-		s.unknownFact("stripped", "the load commands could not be read")
+		s.Signature = &Signature{Problem: unknownPrefix + "the load commands could not be read"}
+		s.Stripped = UnknownFact[bool]("the load commands could not be read")
 		return err
 	}
 	if int64(h.sizeofcmds) > size-hdrSize {
@@ -346,20 +346,20 @@ func parseMachO(ra io.ReaderAt, size int64, s *Slice) error {
 	// empty symbol table.
 	switch {
 	case cmdErr != nil && !haveSymtab:
-		s.unknownFact("stripped", "the load commands could not all be read")
+		s.Stripped = UnknownFact[bool]("the load commands could not all be read")
 	case !haveSymtab || nsyms == 0:
-		setFact(&s.Stripped, true)
+		s.Stripped = KnownFact(true)
 	case haveDysymtab:
 		switch s.Kind {
 		case KindExecutable:
-			setFact(&s.Stripped, nlocal == 0 && nextdef <= 1)
+			s.Stripped = KnownFact(nlocal == 0 && nextdef <= 1)
 		case KindObject:
-			setFact(&s.Stripped, nlocal == 0 && nextdef == 0)
+			s.Stripped = KnownFact(nlocal == 0 && nextdef == 0)
 		default:
-			setFact(&s.Stripped, nlocal == 0)
+			s.Stripped = KnownFact(nlocal == 0)
 		}
 	default:
-		setFact(&s.Stripped, false)
+		s.Stripped = KnownFact(false)
 	}
 	if s.Kind.Runnable() {
 		s.Static = s.Interpreter == "" && len(s.Libraries) == 0

@@ -2,7 +2,7 @@ package exe
 
 import (
 	"bytes"
-	"strings"
+	"errors"
 	"testing"
 )
 
@@ -46,7 +46,7 @@ func FuzzReadMachO(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		s := readMachO(bytes.NewReader(b), int64(len(b)))
-		if strings.Contains(s.Error, "internal error") {
+		if errors.Is(s.Err, ErrInternal) {
 			t.Fatal(s.Error)
 		}
 		if s.Arch == "" || s.Kind == "" {
@@ -65,14 +65,14 @@ func FuzzReadFat(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		slices, err := readFat(bytes.NewReader(b), int64(len(b)))
-		if err != nil && strings.Contains(err.Error(), "internal error") {
+		if errors.Is(err, ErrInternal) {
 			t.Fatal(err)
 		}
 		if len(slices) > MaxFatArchs {
 			t.Fatalf("%d slices", len(slices))
 		}
 		for _, s := range slices {
-			if strings.Contains(s.Error, "internal error") {
+			if errors.Is(s.Err, ErrInternal) {
 				t.Fatal(s.Error)
 			}
 			if s.Offset < 0 || s.Size < 0 {

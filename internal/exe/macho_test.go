@@ -6,6 +6,7 @@ import (
 	"debug/macho"
 	"encoding/base64"
 	"encoding/binary"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -83,11 +84,11 @@ func TestMachOGo(t *testing.T) {
 			}
 			s := f.Slices[0]
 			want := Slice{Arch: tt.goarch, CPU: tt.cpu, Bits: 64, ByteOrder: "little", OS: "darwin", Kind: KindExecutable,
-				MinOS: s.MinOS, PIE: ptr(true), Stripped: ptr(tt.stripped), Interpreter: "/usr/lib/dyld", Size: f.Size}
+				MinOS: s.MinOS, PIE: KnownFact(true), Stripped: KnownFact(tt.stripped), Interpreter: "/usr/lib/dyld", Size: f.Size}
 			got := s
 			got.Libraries, got.Signature, got.Go, got.Notes, got.ra = nil, nil, nil, nil, nil
 			if got.Arch != want.Arch || got.CPU != want.CPU || got.Bits != want.Bits || got.ByteOrder != want.ByteOrder ||
-				got.OS != want.OS || got.Kind != want.Kind || Is(got.PIE) != Is(want.PIE) || Is(got.Stripped) != Is(want.Stripped) ||
+				got.OS != want.OS || got.Kind != want.Kind || got.PIE.Is(true) != want.PIE.Is(true) || got.Stripped.Is(true) != want.Stripped.Is(true) ||
 				got.Interpreter != want.Interpreter || got.Size != want.Size || got.Offset != 0 || got.Static || got.Error != "" {
 				t.Errorf("slice = %+v\nwant    %+v", got, want)
 			}
@@ -185,7 +186,7 @@ func TestMachOEdited(t *testing.T) {
 				t.Errorf("%d bytes (signature truncated): signature valid", n)
 			}
 		}
-		if strings.Contains(f.Error, "internal error") {
+		if errors.Is(f.Err, ErrInternal) {
 			t.Errorf("%d bytes: %s", n, f.Error)
 		}
 	}
@@ -202,8 +203,8 @@ func TestMachOLLVMResign(t *testing.T) {
 		t.Fatalf("llvm-strip: %v\n%s", err, b)
 	}
 	s := inspectTestFile(t, stripped).Slices[0]
-	if !Is(s.Stripped) || s.Signature == nil || !Is(s.Signature.Valid) || s.Signature.Identifier != "stripped" || !s.Signature.AdHoc {
-		t.Errorf("llvm-strip: stripped %v signature %+v", Is(s.Stripped), s.Signature)
+	if !s.Stripped.Is(true) || s.Signature == nil || !Is(s.Signature.Valid) || s.Signature.Identifier != "stripped" || !s.Signature.AdHoc {
+		t.Errorf("llvm-strip: stripped %v signature %+v", s.Stripped.Is(true), s.Signature)
 	}
 	rpath := filepath.Join(dir, "rpath")
 	if err := os.WriteFile(rpath, readTestFile(t, path), 0o755); err != nil {
@@ -213,8 +214,8 @@ func TestMachOLLVMResign(t *testing.T) {
 		t.Fatalf("llvm-install-name-tool: %v\n%s", err, b)
 	}
 	s = inspectTestFile(t, rpath).Slices[0]
-	if Is(s.Stripped) || s.Signature == nil || !Is(s.Signature.Valid) {
-		t.Errorf("llvm-install-name-tool: stripped %v signature %+v", Is(s.Stripped), s.Signature)
+	if s.Stripped.Is(true) || s.Signature == nil || !Is(s.Signature.Valid) {
+		t.Errorf("llvm-install-name-tool: stripped %v signature %+v", s.Stripped.Is(true), s.Signature)
 	}
 }
 
@@ -267,8 +268,8 @@ func TestMachOGoroot(t *testing.T) {
 			var archs []string
 			for _, s := range f.Slices {
 				archs = append(archs, s.Arch)
-				if Is(s.Stripped) != w.stripped {
-					t.Errorf("stripped %v, want %v", Is(s.Stripped), w.stripped)
+				if s.Stripped.Is(true) != w.stripped {
+					t.Errorf("stripped %v, want %v", s.Stripped.Is(true), w.stripped)
 				}
 				if s.Kind != w.kind {
 					t.Errorf("kind %q, want %q", s.Kind, w.kind)
@@ -277,7 +278,7 @@ func TestMachOGoroot(t *testing.T) {
 					t.Errorf("signature %+v, want absent", s.Signature)
 				}
 			}
-			if f.Format != w.format || !slices.Equal(archs, w.archs) || strings.Contains(f.Error, "internal error") {
+			if f.Format != w.format || !slices.Equal(archs, w.archs) || errors.Is(f.Err, ErrInternal) {
 				t.Errorf("format %q archs %v error %q; want %q %v", f.Format, archs, f.Error, w.format, w.archs)
 			}
 		})
@@ -352,7 +353,7 @@ func TestMachOHandMade(t *testing.T) {
 			loadCmd(lcSymtab, "", 0, 0, 0, 0)),
 			func(t *testing.T, s Slice) {
 				if s.Arch != "arm64" || s.CPU != "arm64e" || s.OS != "ios" || s.MinOS != "17.4.1" || s.SDK != "18.0" ||
-					s.Kind != KindSharedLib || Is(s.PIE) || !Is(s.Stripped) || s.Static || s.Interpreter != "" {
+					s.Kind != KindSharedLib || s.PIE.Is(true) || !s.Stripped.Is(true) || s.Static || s.Interpreter != "" {
 					t.Errorf("%+v", s)
 				}
 				yes, no := true, false
@@ -371,7 +372,7 @@ func TestMachOHandMade(t *testing.T) {
 			}},
 		{"catalyst", machoFile(cpuTypeX86_64, 8, mhExecute, mhPIE, loadCmd(lcBuildVersion, "", 6, v(14, 0, 0), v(17, 0, 0), 0)),
 			func(t *testing.T, s Slice) {
-				if s.OS != "ios" || s.CPU != "x86_64h" || len(s.Notes) == 0 || !s.Static || !Is(s.PIE) {
+				if s.OS != "ios" || s.CPU != "x86_64h" || len(s.Notes) == 0 || !s.Static || !s.PIE.Is(true) {
 					t.Errorf("%+v", s)
 				}
 			}},
@@ -384,7 +385,7 @@ func TestMachOHandMade(t *testing.T) {
 			}},
 		{"no-platform", machoFile(cpuTypeARM64, 0, mhExecute, 0),
 			func(t *testing.T, s Slice) {
-				if s.OS != "darwin" || len(s.Notes) != 1 || s.MinOS != "" || !Is(s.Stripped) || s.Signature.Present {
+				if s.OS != "darwin" || len(s.Notes) != 1 || s.MinOS != "" || !s.Stripped.Is(true) || s.Signature.Present {
 					t.Errorf("%+v", s)
 				}
 			}},

@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-
-	"github.com/gonative/gonative/internal/isa"
 )
 
 // This file finds a Go binary's pclntab (the runtime's function table, which every Go
@@ -340,7 +338,7 @@ func parsePcln(ra io.ReaderAt, off, end int64) (pclnHeader, bool) {
 // table (each ends where the next begins; the table ends with the end of the text):
 // Go 1.18 and later store 32-bit offsets from the start of the text (text, when the
 // header holds 0: a PIE's is relocated at run time), earlier releases addresses.
-func pclnFuncs(ra io.ReaderAt, h pclnHeader, text uint64) []isa.Span {
+func pclnFuncs(ra io.ReaderAt, h pclnHeader, text uint64) []Span {
 	if h.nfunc == 0 || h.nfunc > funcsMax || h.functab >= uint64(h.end-h.off) {
 		return nil
 	}
@@ -370,10 +368,10 @@ func pclnFuncs(ra io.ReaderAt, h pclnHeader, text uint64) []isa.Span {
 		}
 		return h.order.Uint64(b[at:])
 	}
-	out := make([]isa.Span, 0, h.nfunc)
+	out := make([]Span, 0, h.nfunc)
 	for i := uint64(0); i < h.nfunc; i++ {
 		if lo, hi := entry(i), entry(i+1); hi > lo {
-			out = append(out, isa.Span{Lo: lo, Hi: hi})
+			out = append(out, Span{Lo: lo, Hi: hi})
 		}
 	}
 	return out

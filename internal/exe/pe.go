@@ -51,8 +51,8 @@ func readPE(ra io.ReaderAt, size int64) (s Slice) {
 	h, err := readPEHeader(ra, size)
 	if err != nil {
 		s.setErr(asFormatError("PE", err))
-		s.unknownFact("pie", "the PE headers could not be read")
-		s.unknownFact("stripped", "the PE headers could not be read")
+		s.PIE = UnknownFact[bool]("the PE headers could not be read")
+		s.Stripped = UnknownFact[bool]("the PE headers could not be read")
 		if h == nil {
 			s.OS = ""
 		}
@@ -77,8 +77,8 @@ func readPE(ra io.ReaderAt, size int64) (s Slice) {
 	default:
 		s.Kind = KindObject
 	}
-	setFact(&s.PIE, h.dllChars&dllDynamicBase != 0 && s.Kind == KindExecutable)
-	setFact(&s.Stripped, h.symbols == 0 || h.nsymbols == 0)
+	s.PIE = KnownFact(h.dllChars&dllDynamicBase != 0 && s.Kind == KindExecutable)
+	s.Stripped = KnownFact(h.symbols == 0 || h.nsymbols == 0)
 	switch {
 	case h.subsystem == subsystemConsole:
 		s.Notes = append(s.Notes, "subsystem console "+h.subsysVersion)

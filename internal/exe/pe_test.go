@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -34,8 +35,8 @@ func TestPEGoroot(t *testing.T) {
 			continue
 		}
 		s := f.Slices[0]
-		if s.Arch != tt.arch || s.OS != tt.os || s.Kind != KindExecutable || Is(s.Stripped) != tt.stripped || s.Error != "" {
-			t.Errorf("%s: arch %s os %s kind %s stripped %v error %q", tt.file, s.Arch, s.OS, s.Kind, Is(s.Stripped), s.Error)
+		if s.Arch != tt.arch || s.OS != tt.os || s.Kind != KindExecutable || s.Stripped.Is(true) != tt.stripped || s.Error != "" {
+			t.Errorf("%s: arch %s os %s kind %s stripped %v error %q", tt.file, s.Arch, s.OS, s.Kind, s.Stripped.Is(true), s.Error)
 		}
 		if tt.os == "windows" {
 			if l := libraryNamed(&s, "KERNEL32.dll"); l == nil || !l.IsSystem() {
@@ -64,7 +65,7 @@ func TestPETruncated(t *testing.T) {
 		if n < 1024 && f.Error == "" {
 			t.Errorf("truncated at %d of %d: no error", n, len(b))
 		}
-		if bytes.Contains([]byte(f.Error), []byte("internal error")) {
+		if errors.Is(f.Err, ErrInternal) {
 			t.Errorf("truncated at %d: %s", n, f.Error)
 		}
 	}
@@ -120,7 +121,7 @@ func tinyPE(machine uint16, characteristics uint16, dlls ...string) []byte {
 func TestTinyPE(t *testing.T) {
 	b := tinyPE(0xaa64, 0x22, "KERNEL32.dll", "libfoo.dll")
 	s := readPE(bytes.NewReader(b), int64(len(b)))
-	if s.Error != "" || s.Arch != "arm64" || s.Kind != KindExecutable || !Is(s.PIE) || !Is(s.Stripped) || s.Static || s.Bits != 64 {
+	if s.Error != "" || s.Arch != "arm64" || s.Kind != KindExecutable || !s.PIE.Is(true) || !s.Stripped.Is(true) || s.Static || s.Bits != 64 {
 		t.Errorf("%+v", s)
 	}
 	// libfoo.dll is no DLL Windows is known to ship: unknown, not "not the system's".

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"strings"
 )
 
 // Signature is a Mach-O slice's code signature (LC_CODE_SIGNATURE).
@@ -23,7 +24,8 @@ type Signature struct {
 	// when this reader cannot check it (an unsupported hash type or page size); Problem
 	// then says why.
 	Valid *bool `json:"valid"`
-	// Problem says why the signature is absent or not valid.
+	// Problem says why the signature is absent or not valid (Why: without the
+	// "unknown: " of a signature whose presence is unknown).
 	Problem string `json:"problem,omitempty"`
 
 	// HashType is the hash of the CodeDirectory that was checked: sha1, sha256,
@@ -37,6 +39,19 @@ type Signature struct {
 	// chain is not checked here; only the hashes are.
 	CMS bool `json:"cms,omitempty"`
 }
+
+// Validity returns whether the signature is valid, as a fact: unknown, with why,
+// when this reader cannot check it (or cannot even tell whether there is one).
+func (s *Signature) Validity() Fact[bool] {
+	if s.Valid == nil {
+		return UnknownFact[bool](s.Why())
+	}
+	return KnownFact(*s.Valid)
+}
+
+// Why says why the signature is absent, not valid or unknown: Problem, without the
+// "unknown: " that starts it when even its presence is unknown.
+func (s *Signature) Why() string { return strings.TrimPrefix(s.Problem, unknownPrefix) }
 
 // Code signing constants, from Apple's Security framework (OSX/libsecurity_codesigning
 // lib/cscdefs.h and codedirectory.h) and Go's cmd/internal/codesign.

@@ -279,8 +279,8 @@ func TestGoEverywhere(t *testing.T) {
 					t.Errorf("settings known without build info")
 				}
 			}
-			if tt.strip && !Is(f.Slices[0].Stripped) {
-				t.Errorf("stripped %s", factString(f.Slices[0].Stripped))
+			if tt.strip && !f.Slices[0].Stripped.Is(true) {
+				t.Errorf("stripped %s", factString(f.Slices[0].Stripped.Ptr()))
 			}
 		})
 	}
@@ -323,18 +323,20 @@ func makeUniversal(t *testing.T, a, b string) string {
 	return p
 }
 
-// TestUnknownIsNull checks the JSON of unknown facts: null with the reason beside it,
-// never false or "".
+// TestUnknownIsNull checks the JSON of unknown facts of the types exe still encodes
+// (the Go info and the signature): null with the reason beside it, never false or "".
+// The slice's own facts are encoded by internal/inspect (TestReportUnknownIsNull).
 func TestUnknownIsNull(t *testing.T) {
 	s := Slice{Arch: "amd64", Go: &GoInfo{Sources: map[string]string{"cgo": "unknown: no pclntab found", "version": "unknown: no build info and no pclntab"}},
 		Signature: &Signature{Present: true, Problem: "unsupported CodeDirectory hash type 9"}}
-	s.unknownFact("pie", "the ELF headers could not be read")
-	b, err := json.Marshal(s)
+	b, err := json.Marshal(struct {
+		Signature *Signature `json:"signature"`
+		Go        *GoInfo    `json:"go"`
+	}{s.Signature, s.Go})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{`"pie":null`, `"stripped":null`, `"unknown":{"pie":"the ELF headers could not be read"}`,
-		`"valid":null`, `"go":{"version":null`, `"cgo":null`, `"cgo":"unknown: no pclntab found"`} {
+	for _, want := range []string{`"valid":null`, `"go":{"version":null`, `"cgo":null`, `"cgo":"unknown: no pclntab found"`} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("JSON lacks %s:\n%s", want, b)
 		}
@@ -384,6 +386,58 @@ func TestInferGOARM64LSE(t *testing.T) {
 		g := f.Slices[0].Go
 		if g == nil || g.SettingKnown("GOARM64") != tc.known || tc.known && g.Settings["GOARM64"] != "v8.1" {
 			t.Errorf("GOARM64=%s: known %v, settings %v", tc.level, g.SettingKnown("GOARM64"), g.Settings)
+		}
+	}
+}
+
+// TestWhy checks that the reason of an unknown reads without the "unknown: " that
+// the JSON contract puts before it, and that other sources read as written.
+func TestWhy(t *testing.T) {
+	g := &GoInfo{Sources: map[string]string{"cgo": "unknown: no pclntab found", "settings": "none: no build info in the binary", "version": "buildinfo"}}
+	for _, tt := range []struct{ fact, want string }{
+		{"cgo", "no pclntab found"},
+		{"settings", "none: no build info in the binary"},
+		{"version", "buildinfo"},
+		{"missing", ""},
+	} {
+		if got := g.Why(tt.fact); got != tt.want {
+			t.Errorf("Why(%q) = %q, want %q", tt.fact, got, tt.want)
+		}
+	}
+	if got := (&Signature{Problem: "unknown: the load commands could not be read"}).Why(); got != "the load commands could not be read" {
+		t.Errorf("Signature.Why = %q", got)
+	}
+	if got := (&Signature{Problem: "page 3 hash mismatch"}).Why(); got != "page 3 hash mismatch" {
+		t.Errorf("Signature.Why = %q", got)
+	}
+}
+
+// TestGoFacts checks the typed reading of the Go info's cgo and version facts: known
+// with their value, or unknown with the reason the sources give.
+func TestGoFacts(t *testing.T) {
+	known := &GoInfo{Version: "go1.26.8", Cgo: ptr(false), Sources: map[string]string{"cgo": "pclntab", "version": "buildinfo"}}
+	if c, v := known.CgoLinked(), known.GoVersion(); c != KnownFact(false) || v != KnownFact("go1.26.8") {
+		t.Errorf("known: cgo %+v, version %+v", c, v)
+	}
+	unknown := &GoInfo{Sources: map[string]string{"cgo": "unknown: no pclntab found", "version": "unknown: no build info and no pclntab"}}
+	if c, v := unknown.CgoLinked(), unknown.GoVersion(); c != UnknownFact[bool]("no pclntab found") || v != UnknownFact[string]("no build info and no pclntab") {
+		t.Errorf("unknown: cgo %+v, version %+v", c, v)
+	}
+}
+
+// TestSignatureValidity checks the typed reading of a signature's validity.
+func TestSignatureValidity(t *testing.T) {
+	for _, tt := range []struct {
+		sig  Signature
+		want Fact[bool]
+	}{
+		{Signature{Present: true, Valid: ptr(true)}, KnownFact(true)},
+		{Signature{Present: true, Valid: ptr(false), Problem: "page 3 hash mismatch"}, KnownFact(false)},
+		{Signature{Present: true, Problem: "unsupported CodeDirectory hash type 9"}, UnknownFact[bool]("unsupported CodeDirectory hash type 9")},
+		{Signature{Problem: "unknown: the load commands could not be read"}, UnknownFact[bool]("the load commands could not be read")},
+	} {
+		if got := tt.sig.Validity(); got != tt.want {
+			t.Errorf("%+v: Validity = %+v, want %+v", tt.sig, got, tt.want)
 		}
 	}
 }

@@ -7,8 +7,8 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
-	"github.com/gonative/gonative/internal/exe"
 	"github.com/gonative/gonative/internal/host"
+	"github.com/gonative/gonative/internal/inspect"
 	"github.com/gonative/gonative/internal/verdict"
 )
 
@@ -47,8 +47,9 @@ func platformVerdict(rep *PlatformReport, p v1.Platform, h, ch host.Host) (runs 
 // judgeInImage is how the container host ich runs f inside the image, whose files
 // are t: the loader a dynamic program needs is looked for in the image (ich.Exists
 // resolves there; nil when not every layer could be read).
-func judgeInImage(f *exe.File, ich host.Host, t tree, partial bool) verdict.Verdict {
-	v := verdict.Judge(f, ich)
+func judgeInImage(r *inspect.Result, ich host.Host, t tree, partial bool) verdict.Verdict {
+	f := r.File
+	v := verdict.Judge(f, r.ISA, ich)
 	if partial || v.Runs != verdict.No || len(f.Slices) != 1 {
 		return v
 	}
@@ -57,7 +58,7 @@ func judgeInImage(f *exe.File, ich host.Host, t tree, partial bool) verdict.Verd
 		return v
 	}
 	// The advice a host gets (install a package) is wrong for an image.
-	v.Reason = interpreterMissing(t, s.Interpreter, s.Arch)
+	v.Cause, v.Reason = verdict.NoInterpreter, interpreterMissing(t, s.Interpreter, s.Arch)
 	return v
 }
 

@@ -55,15 +55,15 @@ func (o InspectOptions) withDefaults() InspectOptions {
 	return o
 }
 
-// File is one executable found in an image.
+// File is one executable found in an image: inspect's result on it (Path is the path
+// in the image; Verdict is how the container host, ContainerHost of
+// InspectOptions.Host, runs it) and where in the image it is.
 type File struct {
-	*exe.File           // Path is the path in the image
-	Image       string  `json:"image"`
-	Platform    string  `json:"platform"`
-	Layer       int     `json:"layer"` // 0 = the bottom layer
-	LayerDigest v1.Hash `json:"layer_digest"`
-	// Verdict is how the container host (ContainerHost of InspectOptions.Host) runs it.
-	Verdict *verdict.Verdict `json:"verdict,omitempty"`
+	*inspect.Result
+	Image       string
+	Platform    string
+	Layer       int // 0 = the bottom layer
+	LayerDigest v1.Hash
 }
 
 // PlatformReport is what Inspect learns about one platform of an image.
@@ -209,7 +209,7 @@ func inspectPlatform(ctx context.Context, ref string, p Platform, o InspectOptio
 	}
 	type found struct {
 		layer int
-		file  *exe.File
+		file  *inspect.Result
 		path  string
 	}
 	var (
@@ -303,7 +303,7 @@ func inspectPlatform(ctx context.Context, ref string, p Platform, o InspectOptio
 	var entryFile *exe.File
 	for _, f := range files {
 		if f.path == entry && entryNames[path.Base(f.path)] {
-			entryFile = f.file
+			entryFile = f.file.File
 		}
 	}
 	rep.Unmet = entryUnmet(p.Platform, entryFile, o.Wants)
@@ -323,26 +323,36 @@ func inspectPlatform(ctx context.Context, ref string, p Platform, o InspectOptio
 	}
 	// What keeps a program from starting in this image (its loader, its glibc) is its
 	// verdict too: the image's libc, not the host's.
-	cannot := map[string]string{}
+	type cannotRun struct {
+		cause verdict.Cause
+		why   string
+	}
+	cannot := map[string]cannotRun{}
 	for _, f := range findings {
+		cause := verdict.NoInterpreter
 		switch f.ID {
-		case "interpreter-missing", "glibc-missing", "glibc-too-old":
-			if _, ok := cannot[f.Path]; !ok {
-				cannot[f.Path] = f.Title
-			}
+		case "glibc-missing", "glibc-too-old":
+			cause = verdict.NoLibc
+		case "interpreter-missing":
+		default:
+			continue
+		}
+		if _, ok := cannot[f.Path]; !ok {
+			cannot[f.Path] = cannotRun{cause, f.Title}
 		}
 	}
 	digests := layerDigests(p.Image)
 	for _, fd := range files {
 		v := judgeInImage(fd.file, ich, t, partial)
-		if why, ok := cannot[fd.path]; ok && v.Runs != verdict.No {
-			v = verdict.Verdict{Runs: verdict.No, Reason: why}
+		if c, ok := cannot[fd.path]; ok && v.Runs != verdict.No {
+			v = verdict.Verdict{Runs: verdict.No, Cause: c.cause, Reason: c.why}
 		}
 		var ld v1.Hash
 		if fd.layer < len(digests) {
 			ld = digests[fd.layer]
 		}
-		if err := emit(&File{File: fd.file, Image: ref, Platform: p.String(), Layer: fd.layer, LayerDigest: ld, Verdict: &v}); err != nil {
+		fd.file.Verdict = &v
+		if err := emit(&File{Result: fd.file, Image: ref, Platform: p.String(), Layer: fd.layer, LayerDigest: ld}); err != nil {
 			return nil, err // the emitter failed, not the image
 		}
 	}
@@ -414,9 +424,9 @@ func isExeMagic(b []byte) bool {
 
 // candidate is what readCandidate learns of one regular file.
 type candidate struct {
-	file    *exe.File // nil when the file is not an executable
-	shebang string    // a script's interpreter
-	glibc   string    // for a file named like glibc's libc: the newest GLIBC_ it defines
+	file    *inspect.Result // nil when the file is not an executable
+	shebang string          // a script's interpreter
+	glibc   string          // for a file named like glibc's libc: the newest GLIBC_ it defines
 }
 
 // readCandidate reads a regular file's first bytes and, when they are an executable's,
@@ -441,7 +451,7 @@ func readCandidate(ctx context.Context, e *Entry, o InspectOptions) (candidate, 
 }
 
 type readResult struct {
-	file  *exe.File
+	file  *inspect.Result
 	glibc string
 }
 
@@ -464,8 +474,8 @@ func readCandidateFile(ctx context.Context, e *Entry, o InspectOptions, libc fun
 		return nil, "", nil
 	}
 	if e.Size > o.MaxFile {
-		return &readResult{file: &exe.File{Format: exe.FormatUnknown, Size: e.Size,
-			Error: fmt.Sprintf("not read: %d bytes, more than the %d-byte limit for one file in an image", e.Size, o.MaxFile)}}, "", nil
+		return &readResult{file: &inspect.Result{File: &exe.File{Format: exe.FormatUnknown, Size: e.Size,
+			Error: fmt.Sprintf("not read: %d bytes, more than the %d-byte limit for one file in an image", e.Size, o.MaxFile)}}}, "", nil
 	}
 	if e.Size <= o.MemBuffer {
 		buf := make([]byte, e.Size)
@@ -496,8 +506,9 @@ func readExe(ctx context.Context, ra io.ReaderAt, size int64, o InspectOptions, 
 	if f.Format == exe.FormatUnknown {
 		return nil
 	}
-	inspect.Analyze(ctx, f, inspect.Options{Host: o.Host, Scan: o.Scan})
-	r := &readResult{file: f}
+	res := &inspect.Result{File: f}
+	res.ISA, res.ISAProblems = inspect.Analyze(ctx, f, inspect.Options{Host: o.Host, Scan: o.Scan})
+	r := &readResult{file: res}
 	if f.Format == exe.FormatELF {
 		r.glibc = libc(ra, size)
 	}

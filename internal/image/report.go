@@ -1,8 +1,7 @@
 package image
 
 import (
-	"github.com/gonative/gonative/internal/exe"
-	"github.com/gonative/gonative/internal/verdict"
+	"github.com/gonative/gonative/internal/inspect"
 )
 
 // BuildReport is `gonative image build --json`: the built image (its digest, each
@@ -15,17 +14,21 @@ type BuildReport struct {
 // FileReport is one executable in an image as `gonative inspect --json` prints it: the
 // fields of the file and its verdict, then where in the image it is.
 type FileReport struct {
-	*exe.File
-	Verdict     *verdict.Verdict `json:"verdict,omitempty"`
-	Image       string           `json:"image"`
-	Platform    string           `json:"platform"`
-	Layer       int              `json:"layer"`
-	LayerDigest string           `json:"layer_digest"`
+	*inspect.Report
+	Image       string `json:"image"`
+	Platform    string `json:"platform"`
+	Layer       int    `json:"layer"`
+	LayerDigest string `json:"layer_digest"`
 }
 
 // Report is f as `gonative inspect --json` prints it.
 func (f *File) Report() FileReport {
-	return FileReport{File: f.File, Verdict: f.Verdict, Image: f.Image, Platform: f.Platform, Layer: f.Layer, LayerDigest: f.LayerDigest.String()}
+	r := FileReport{Image: f.Image, Platform: f.Platform, Layer: f.Layer, LayerDigest: f.LayerDigest.String()}
+	if f.Result != nil {
+		rep := f.Result.Report()
+		r.Report = &rep
+	}
+	return r
 }
 
 // PlatformLine is a PlatformReport as `gonative inspect --json` prints it, one line

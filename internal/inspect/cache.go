@@ -69,10 +69,12 @@ type packEntry struct {
 }
 
 // Pack layout: entries (entrySum of the key and the payload, then the payload: an
-// exe.File in the codec's encoding), the index (per entry: key, offset, length), then
-// the footer: the index's offset and entry count, and packMagic. Version 3 binds each
-// entry's checksum to its key (version 2 covered the payload only).
-var packMagic = [16]byte{'g', 'o', 'n', 'a', 't', 'i', 'v', 'e', '-', 'p', 'a', 'c', 'k', '-', '3', '\n'}
+// entry, the Report of inspect --json, in the codec's encoding), the index (per
+// entry: key, offset, length), then the footer: the index's offset and entry count,
+// and packMagic. Version 4 stores the Report (version 3 an exe.File that carried
+// isa's report); version 3 bound each entry's checksum to its key (version 2 covered
+// the payload only).
+var packMagic = [16]byte{'g', 'o', 'n', 'a', 't', 'i', 'v', 'e', '-', 'p', 'a', 'c', 'k', '-', '4', '\n'}
 
 // entrySum is an entry's checksum: SHA-256 over its key and its payload, so an entry
 // read under any other key than its own fails it.
@@ -186,9 +188,9 @@ func (c *Cache) Ignored() []IgnoredPack { return c.ignored }
 func (c *Cache) loadPack(name string) {
 	f, st, err := openRegular(name)
 	if err != nil {
-		var nr *notRegular
+		var nr *exe.NotRegularFileError
 		if errors.As(err, &nr) {
-			c.ignored = append(c.ignored, IgnoredPack{name, PackNotRegular, strings.TrimPrefix(nr.Error(), "is ")})
+			c.ignored = append(c.ignored, IgnoredPack{name, PackNotRegular, nr.What()})
 		}
 		return
 	}
@@ -259,8 +261,8 @@ func (c *Cache) key(st fs.FileInfo, opts Options) (cacheKey, bool) {
 	return k, true
 }
 
-// get returns the cached report for k.
-func (c *Cache) get(k cacheKey) (*exe.File, bool) {
+// get returns the cached entry for k.
+func (c *Cache) get(k cacheKey) (*entry, bool) {
 	c.mu.Lock()
 	ref, ok := c.index[k]
 	var f *os.File
@@ -279,17 +281,17 @@ func (c *Cache) get(k cacheKey) (*exe.File, bool) {
 	if s := entrySum(k, payload); !bytes.Equal(s[:], sum) {
 		return nil, false
 	}
-	var file exe.File
-	if err := unmarshal(&c.codec, payload, &file); err != nil {
+	var e entry
+	if err := unmarshal(&c.codec, payload, &e); err != nil {
 		return nil, false
 	}
-	return &file, true
+	return &e, true
 }
 
-// put adds f under k to the pack being built; Close (or a full pack) writes it.
+// put adds e under k to the pack being built; Close (or a full pack) writes it.
 // Errors are ignored: the cache is an optimisation.
-func (c *Cache) put(k cacheKey, f *exe.File) {
-	payload, err := marshal(&c.codec, f)
+func (c *Cache) put(k cacheKey, e *entry) {
+	payload, err := marshal(&c.codec, e)
 	if err != nil || len(payload) > 64<<20 {
 		return
 	}

@@ -36,7 +36,7 @@ func writeKeyedPack(t testing.TB) (dir, pack string) {
 	}
 	for _, kf := range keyedFiles {
 		f := kf.file
-		c.put(kf.key, &f)
+		c.put(kf.key, newEntry(&f, nil, nil))
 	}
 	c.Close()
 	packs, _ := filepath.Glob(filepath.Join(dir, "*.pack"))
@@ -72,8 +72,9 @@ func checkKeyed(t *testing.T, dir string) (hits int) {
 			continue
 		}
 		hits++
-		a, _ := json.Marshal(kf.file)
-		b, _ := json.Marshal(got)
+		f := kf.file
+		a, _ := json.Marshal(&Result{File: &f})
+		b, _ := json.Marshal(resultOf(got))
 		if string(a) != string(b) {
 			t.Fatalf("key %x: a verdict for another key:\nput %s\ngot %s", kf.key[:1], a, b)
 		}

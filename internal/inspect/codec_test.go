@@ -13,18 +13,17 @@ import (
 	"github.com/gonative/gonative/internal/host"
 )
 
-// codecSeeds are reports of real files (this test binary, a system program and
+// codecSeeds are cache entries of real files (this test binary, a system program and
 // library, the corpus when present) and hand-made ones with nil, empty and unknown
 // facts.
-func codecSeeds(t testing.TB) []*exe.File {
+func codecSeeds(t testing.TB) []*entry {
 	t.Helper()
-	yes, no := true, false
-	files := []*exe.File{
-		{Path: "empty", Format: exe.FormatUnknown},
-		{Path: "nil-vs-empty", Format: exe.FormatELF, Slices: []exe.Slice{
-			{Arch: "amd64", PIE: &yes, Stripped: nil, Libraries: []exe.Library{}, Unknown: map[string]string{"stripped": "why"}},
-			{Arch: "arm64", PIE: &no, Notes: []string{"", "\x00\xff"}, Unknown: map[string]string{}},
-		}},
+	files := []*entry{
+		newEntry(&exe.File{Path: "empty", Format: exe.FormatUnknown}, nil, nil),
+		newEntry(&exe.File{Path: "nil-vs-empty", Format: exe.FormatELF, Slices: []exe.Slice{
+			{Arch: "amd64", PIE: exe.KnownFact(true), Stripped: exe.UnknownFact[bool]("why"), Libraries: []exe.Library{}},
+			{Arch: "arm64", PIE: exe.KnownFact(false), Notes: []string{"", "\x00\xff"}},
+		}}, nil, []string{"", "no code"}),
 	}
 	paths := []string{os.Args[0], "/usr/bin/ls", "/usr/lib/x86_64-linux-gnu/libc.so.6"}
 	if d := os.Getenv("GONATIVE_CORPUS"); d != "" {
@@ -43,44 +42,53 @@ func codecSeeds(t testing.TB) []*exe.File {
 		st, _ := fd.Stat()
 		f := exe.Read(context.Background(), fd, st.Size(), exe.Options{Deps: true})
 		f.Path = p
-		Analyze(context.Background(), f, Options{Host: h, Scan: ScanAlways})
+		reports, problems := Analyze(context.Background(), f, Options{Host: h, Scan: ScanAlways})
 		fd.Close()
-		files = append(files, f)
+		files = append(files, newEntry(f, reports, problems))
 	}
 	return files
 }
 
-// TestCodecRoundTrip checks that a report read back from the cache's encoding has
-// the JSON of the report written, for real files and for the corner cases (nil and
-// empty slices and maps, unknown facts).
+// TestCodecRoundTrip checks that a result read back from the cache's encoding prints
+// the JSON of the result written, for real files and for the corner cases (nil and
+// empty slices and maps, unknown facts, a failed analysis).
 func TestCodecRoundTrip(t *testing.T) {
 	var c codec
-	for _, f := range codecSeeds(t) {
-		b, err := marshal(&c, f)
+	for _, e := range codecSeeds(t) {
+		path := e.Report.Path
+		b, err := marshal(&c, e)
 		if err != nil {
-			t.Fatalf("%s: %v", f.Path, err)
+			t.Fatalf("%s: %v", path, err)
 		}
-		var g exe.File
+		var g entry
 		if err := unmarshal(&c, b, &g); err != nil {
-			t.Fatalf("%s: %v", f.Path, err)
+			t.Fatalf("%s: %v", path, err)
 		}
-		want, _ := json.Marshal(f)
-		got, _ := json.Marshal(&g)
+		want, _ := json.Marshal(resultOf(e))
+		got, _ := json.Marshal(resultOf(&g))
 		if !bytes.Equal(want, got) {
-			t.Errorf("%s:\nwrote %s\nread  %s", f.Path, want, got)
+			t.Errorf("%s:\nwrote %s\nread  %s", path, want, got)
 		}
 		// Every shorter encoding is refused, never taken for a report.
 		for _, n := range []int{0, 1, len(b) / 2, len(b) - 1} {
-			if n < len(b) && unmarshal(&c, b[:n], new(exe.File)) == nil {
-				t.Errorf("%s: the first %d of %d bytes decoded", f.Path, n, len(b))
+			if n < len(b) && unmarshal(&c, b[:n], new(entry)) == nil {
+				t.Errorf("%s: the first %d of %d bytes decoded", path, n, len(b))
 			}
 		}
 	}
 }
 
-// FuzzCodec decodes arbitrary bytes as a report: it never panics (the decoder runs
-// here without unmarshal's recover), and what it accepts encodes to bytes that
-// decode to the same report (the encoding is canonical once decoded).
+// resultOf is the result a cache entry gives.
+func resultOf(e *entry) *Result {
+	var r Result
+	r.File, r.ISA, r.ISAProblems = e.result()
+	return &r
+}
+
+// FuzzCodec decodes arbitrary bytes as a cache entry: it never panics (the decoder
+// runs here without unmarshal's recover), what it accepts encodes to bytes that
+// decode to the same entry (the encoding is canonical once decoded), and the result
+// it gives, stored again, prints the same JSON.
 func FuzzCodec(f *testing.F) {
 	var c codec
 	for _, file := range codecSeeds(f)[:4] {
@@ -91,7 +99,7 @@ func FuzzCodec(f *testing.F) {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		var file exe.File
+		var file entry
 		d := decoder{&c, b}
 		if err := d.decode(reflect.ValueOf(&file).Elem(), 0); err != nil || len(d.b) != 0 {
 			return
@@ -100,13 +108,21 @@ func FuzzCodec(f *testing.F) {
 		if err != nil {
 			t.Fatalf("a decoded report does not encode: %v", err)
 		}
-		var file2 exe.File
+		var file2 entry
 		if err := unmarshal(&c, again, &file2); err != nil {
 			t.Fatalf("re-encoding does not decode: %v", err)
 		}
 		third, _ := marshal(&c, &file2)
 		if !bytes.Equal(again, third) {
 			t.Fatal("encoding is not stable")
+		}
+		// A result read from the cache and stored again prints the same.
+		r1 := resultOf(&file)
+		r2 := resultOf(newEntry(r1.File, r1.ISA, r1.ISAProblems))
+		j1, err1 := json.Marshal(r1)
+		j2, err2 := json.Marshal(r2)
+		if err1 != nil || err2 != nil || !bytes.Equal(j1, j2) {
+			t.Fatalf("stored again, the result changes (%v, %v):\n%s\n%s", err1, err2, j1, j2)
 		}
 	})
 }
@@ -122,7 +138,7 @@ func BenchmarkCodec(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		j, _ := json.Marshal(f)
+		j, _ := json.Marshal(resultOf(f))
 		enc, js = append(enc, e), append(js, j)
 		size += len(e)
 		jsize += len(j)
@@ -132,7 +148,7 @@ func BenchmarkCodec(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			for _, e := range enc {
-				var f exe.File
+				var f entry
 				if err := unmarshal(&c, e, &f); err != nil {
 					b.Fatal(err)
 				}
@@ -145,7 +161,7 @@ func BenchmarkCodec(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			for _, j := range js {
-				var f exe.File
+				var f Report
 				if err := json.Unmarshal(j, &f); err != nil {
 					b.Fatal(err)
 				}

@@ -14,7 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
+	"slices"
 	"sync"
 
 	"github.com/gonative/gonative/internal/exe"
@@ -54,24 +54,66 @@ type Options struct {
 	// Workers is the number of files read at once; 0 means 2×GOMAXPROCS.
 	Workers int
 	// Libraries, when set, marks the libraries this machine's package manager owns
-	// (exe.Library.System). It is applied after the cache: the cache holds what the
+	// (Result.Libraries). It is applied after the cache: the cache holds what the
 	// file says, not what this machine has.
 	Libraries *host.Libraries
 }
 
-// Result is one file's report: what exe read, with each slice's isa report, the
-// verdict and the --expect gate.
+// Result is one file's report: what exe read, what inspect adds to it (each slice's
+// isa report, the verdict, the --expect gate), and how it was found. Its JSON form is
+// Report.
 type Result struct {
 	*exe.File
-	Verdict *verdict.Verdict `json:"verdict,omitempty"`
-	Unmet   []string         `json:"unmet,omitempty"` // with Options.Wants: the platforms it lacks
+	// ISA is isa's report on each slice (by index as File.Slices; nil, or shorter,
+	// where a slice has none).
+	ISA []*isa.Report
+	// ISAProblems says, by slice, why its instruction-set analysis failed ("" where
+	// it did not).
+	ISAProblems []string
+	// Libraries are, by slice, its libraries with Library.System settled by this
+	// machine's package manager (Options.Libraries); nil when none was asked, and
+	// then the slice's own (SliceLibraries).
+	Libraries [][]exe.Library
+	Verdict   *verdict.Verdict
+	Unmet     []string // with Options.Wants: the platforms it lacks
 	// Named is true for a path given by the caller (not found in a directory).
-	Named bool `json:"-"`
+	Named bool
 	// Err is set when the file could not be read at all (missing, unreadable, not a
 	// regular file). Only named paths report it; others are skipped.
-	Err error `json:"-"`
+	Err error
 	// Cached is true when the result came from the cache.
-	Cached bool `json:"-"`
+	Cached bool
+}
+
+// SliceISA returns isa's report on slice i, nil when there is none.
+func (r *Result) SliceISA(i int) *isa.Report { return at(r.ISA, i) }
+
+// SliceLibraries returns the libraries slice i needs, with this machine's marks when
+// they were asked for.
+func (r *Result) SliceLibraries(i int) []exe.Library {
+	if i < len(r.Libraries) {
+		return r.Libraries[i]
+	}
+	return r.Slices[i].Libraries
+}
+
+// markLibraries returns, by slice, f's libraries with l's marks (nil when l is nil):
+// host.Libraries.Mark applied to a copy, so that f stays what the file says.
+func markLibraries(l *host.Libraries, f *exe.File) [][]exe.Library {
+	if l == nil {
+		return nil
+	}
+	c := *f
+	c.Slices = slices.Clone(f.Slices)
+	for i := range c.Slices {
+		c.Slices[i].Libraries = slices.Clone(c.Slices[i].Libraries)
+	}
+	l.Mark(&c)
+	out := make([][]exe.Library, len(c.Slices))
+	for i := range c.Slices {
+		out[i] = c.Slices[i].Libraries
+	}
+	return out
 }
 
 // Skip reports whether the result is a non-executable found while walking a
@@ -89,16 +131,6 @@ func Walk(ctx context.Context, paths []string, opts Options, emit func(*Result) 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	type job struct {
-		i     int
-		path  string
-		named bool
-		st    fs.FileInfo // a named path's stat, nil when it failed
-	}
-	type done struct {
-		i int
-		r *Result
-	}
 	// Buffered: a cached result takes microseconds, and a hand-off per file through
 	// unbuffered channels would keep the workers waiting for each other.
 	jobs := make(chan job, 64)
@@ -106,50 +138,7 @@ func Walk(ctx context.Context, paths []string, opts Options, emit func(*Result) 
 	var walkErr error
 	go func() {
 		defer close(jobs)
-		i := 0
-		send := func(p string, named bool, st fs.FileInfo) bool {
-			select {
-			case jobs <- job{i, p, named, st}:
-				i++
-				return true
-			case <-ctx.Done():
-				return false
-			}
-		}
-		// Named paths are stat'ed a batch at a time: memory stays bounded whatever
-		// the length of the list.
-		var sts []fs.FileInfo
-		for k, p := range paths {
-			if k%statBatch == 0 {
-				sts = statAll(paths[k:min(k+statBatch, len(paths))])
-			}
-			st := sts[k%statBatch]
-			if st == nil || !st.IsDir() {
-				if !send(p, true, st) {
-					return
-				}
-				continue
-			}
-			err := filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-				if err != nil {
-					if path == p {
-						return err
-					}
-					return nil // unreadable subdirectory: skip it, as find(1) would warn
-				}
-				if !d.Type().IsRegular() {
-					return nil // directories, symlinks, devices, FIFOs, sockets
-				}
-				if !send(path, false, nil) {
-					return ctx.Err()
-				}
-				return nil
-			})
-			if err != nil {
-				walkErr = fmt.Errorf("inspect %s: %w", p, err)
-				return
-			}
-		}
+		walkErr = feed(ctx, paths, jobs)
 	}()
 
 	workers := opts.Workers
@@ -173,7 +162,84 @@ func Walk(ctx context.Context, paths []string, opts Options, emit func(*Result) 
 	}
 	go func() { wg.Wait(); close(results) }()
 
-	// Emit in order: hold early results until their predecessors arrive.
+	if err := emitInOrder(results, emit, cancel); err != nil {
+		return err
+	}
+	if walkErr != nil {
+		return walkErr
+	}
+	return ctx.Err()
+}
+
+// job is one file to inspect: its place in the walk, its path, whether the caller
+// named it, and a named path's stat (nil when it failed).
+type job struct {
+	i     int
+	path  string
+	named bool
+	st    fs.FileInfo
+}
+
+// done is the result of job i.
+type done struct {
+	i int
+	r *Result
+}
+
+// feed sends the files to inspect, in walk order: the named paths, and the regular
+// files under the named directories (symbolic links are not followed inside them). It
+// stops when ctx is done.
+func feed(ctx context.Context, paths []string, jobs chan<- job) error {
+	i := 0
+	send := func(p string, named bool, st fs.FileInfo) bool {
+		select {
+		case jobs <- job{i, p, named, st}:
+			i++
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	// Named paths are stat'ed a batch at a time: memory stays bounded whatever the
+	// length of the list.
+	var sts []fs.FileInfo
+	for k, p := range paths {
+		if k%statBatch == 0 {
+			sts = statAll(paths[k:min(k+statBatch, len(paths))])
+		}
+		st := sts[k%statBatch]
+		if st == nil || !st.IsDir() {
+			if !send(p, true, st) {
+				return nil
+			}
+			continue
+		}
+		err := filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				if path == p {
+					return err
+				}
+				return nil // unreadable subdirectory: skip it, as find(1) would warn
+			}
+			if !d.Type().IsRegular() {
+				return nil // directories, symlinks, devices, FIFOs, sockets
+			}
+			if !send(path, false, nil) {
+				return ctx.Err()
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("inspect %s: %w", p, err)
+		}
+	}
+	return nil
+}
+
+// emitInOrder calls emit with the results in walk order, holding early results until
+// their predecessors arrive. An error from emit cancels the walk and is returned;
+// the results still coming are drained.
+func emitInOrder(results <-chan done, emit func(*Result) error, cancel func()) error {
 	pending := map[int]*Result{}
 	next := 0
 	var emitErr error
@@ -193,13 +259,7 @@ func Walk(ctx context.Context, paths []string, opts Options, emit func(*Result) 
 			}
 		}
 	}
-	if emitErr != nil {
-		return emitErr
-	}
-	if walkErr != nil {
-		return walkErr
-	}
-	return ctx.Err()
+	return emitErr
 }
 
 // statBatch is how many named paths are stat'ed ahead of the walk.
@@ -238,10 +298,11 @@ func inspectFile(ctx context.Context, path string, st fs.FileInfo, named bool, o
 	r = &Result{Named: named}
 	defer func() {
 		if p := recover(); p != nil {
-			r.File = &exe.File{Path: path, Format: exe.FormatUnknown, Error: fmt.Sprintf("internal error (a gonative bug, please report it): %v", p)}
+			err := fmt.Errorf("%w: %v", exe.ErrInternal, p)
+			r.File = &exe.File{Path: path, Format: exe.FormatUnknown, Error: err.Error(), Err: err}
 		}
 	}()
-	f, err := read(ctx, path, st, opts, r)
+	err := read(ctx, path, st, opts, r)
 	if err != nil {
 		r.File = &exe.File{Path: path, Format: exe.FormatUnknown}
 		if named {
@@ -249,12 +310,12 @@ func inspectFile(ctx context.Context, path string, st fs.FileInfo, named bool, o
 		}
 		return r
 	}
-	r.File = f
+	f := r.File
 	if f.Format == exe.FormatUnknown && !named {
 		return r
 	}
-	opts.Libraries.Mark(f)
-	v := verdict.Judge(f, opts.Host)
+	r.Libraries = markLibraries(opts.Libraries, f)
+	v := verdict.Judge(f, r.ISA, opts.Host)
 	r.Verdict = &v
 	if opts.Wants != nil {
 		r.Unmet = verdict.Unmet(f, opts.Wants)
@@ -262,54 +323,51 @@ func inspectFile(ctx context.Context, path string, st fs.FileInfo, named bool, o
 	return r
 }
 
-// read returns the file's report, from the cache when it holds one for this very
-// file (same device, inode, size, modification and change times) and these options.
-// st, when not nil, is the file's stat, just taken.
-func read(ctx context.Context, path string, st fs.FileInfo, opts Options, r *Result) (*exe.File, error) {
+// read fills r with the file's report (File, ISA, ISAProblems), from the cache when
+// it holds one for this very file (same device, inode, size, modification and change
+// times) and these options. st, when not nil, is the file's stat, just taken.
+func read(ctx context.Context, path string, st fs.FileInfo, opts Options, r *Result) error {
 	// Stat before opening: a cached result needs no open.
 	if st == nil {
 		var err error
 		if st, err = os.Stat(path); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if !st.Mode().IsRegular() {
-		return nil, &fs.PathError{Op: "inspect", Path: path, Err: exe.NotRegularError(st.Mode())}
+		return &fs.PathError{Op: "inspect", Path: path, Err: exe.NotRegularError(st.Mode())}
 	}
 	var key cacheKey
 	cacheable := false
 	if opts.Cache != nil {
 		if key, cacheable = opts.Cache.key(st, opts); cacheable {
-			if f, ok := opts.Cache.get(key); ok {
-				f.Path = path
+			if e, ok := opts.Cache.get(key); ok {
+				r.File, r.ISA, r.ISAProblems = e.result()
+				r.File.Path = path
 				r.Cached = true
-				return f, nil
+				return nil
 			}
 		}
 	}
 	fd, st2, err := openRegular(path)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer fd.Close()
 	f := exe.Read(ctx, fd, st2.Size(), exe.Options{Deps: opts.Deps})
 	f.Path = path
-	Analyze(ctx, f, opts)
+	r.File = f
+	r.ISA, r.ISAProblems = Analyze(ctx, f, opts)
 	// Files that are not executables are cached too (a small entry): a re-run over a
 	// tree of sources opens none of them.
 	if cacheable && ctx.Err() == nil {
 		// Store only when the file did not change while it was read.
 		if st3, err := fd.Stat(); err == nil && sameFile(st, st2) && sameFile(st2, st3) {
-			opts.Cache.put(key, f)
+			opts.Cache.put(key, newEntry(f, r.ISA, r.ISAProblems))
 		}
 	}
-	return f, nil
+	return nil
 }
-
-// notRegular is the error for a path that is not a regular file.
-type notRegular struct{ mode fs.FileMode }
-
-func (e *notRegular) Error() string { return exe.NotRegularError(e.mode).Error() }
 
 // openRegular opens path for reading, only if the open file is a regular file. The
 // open never blocks: a named pipe or a device put at the path (after a stat, or
@@ -326,7 +384,7 @@ func openRegular(path string) (*os.File, fs.FileInfo, error) {
 	}
 	if !st.Mode().IsRegular() {
 		fd.Close()
-		return nil, nil, &fs.PathError{Op: "inspect", Path: path, Err: &notRegular{st.Mode()}}
+		return nil, nil, &fs.PathError{Op: "inspect", Path: path, Err: exe.NotRegularError(st.Mode())}
 	}
 	return fd, st, nil
 }
@@ -338,13 +396,19 @@ func sameFile(a, b fs.FileInfo) bool {
 	return oka && okb && ia == ib
 }
 
-// analyze fills each slice's ISA report: the required level always, the scan where
-// it can change the verdict or opts asks for it.
-// Analyze fills each runnable x86-64, 386 and arm64 slice's instruction-set report
-// (Slice.ISA) under opts' scan policy (opts.Scan, opts.Host, opts.MaxScanBytes): the
-// required level always, the code scanned only when it can change the verdict or when
-// asked. f's slices must still be readable.
-func Analyze(ctx context.Context, f *exe.File, opts Options) {
+// Analyze returns, by slice index, each runnable x86-64, 386 and arm64 slice's
+// instruction-set report under opts' scan policy (opts.Scan, opts.Host,
+// opts.MaxScanBytes): the required level always, the code scanned only when it can
+// change the verdict or when asked. problems says why a slice's analysis failed ("" if
+// it did not). Both are nil when no slice has a report or a problem. f's slices must
+// still be readable; f is not changed.
+func Analyze(ctx context.Context, f *exe.File, opts Options) (reports []*isa.Report, problems []string) {
+	fail := func(i int, err error) {
+		if problems == nil {
+			problems = make([]string, len(f.Slices))
+		}
+		problems[i] = err.Error()
+	}
 	for i := range f.Slices {
 		s := &f.Slices[i]
 		if s.Reader() == nil || !s.Kind.Runnable() || s.Error != "" {
@@ -365,31 +429,38 @@ func Analyze(ctx context.Context, f *exe.File, opts Options) {
 			}
 		}
 		scan := opts.Scan == ScanAlways && s.Arch != "386"
-		var code *isa.Code
+		var code *exe.Code
 		var err error
-		if scan {
-			code, err = s.Code(s.Go == nil)
-		} else {
+		switch {
+		case scan && s.Go == nil:
+			code, err = s.Code(isa.Guard(s.Arch))
+		case scan:
+			code, err = s.Code(nil) // Go's own variants are dispatched by internal/cpu
+		default:
 			code, err = s.CodeInfo()
 		}
 		if err != nil {
-			s.Notes = append(s.Notes, "instruction-set analysis: "+err.Error())
+			fail(i, err)
 			continue
 		}
 		in.Scan = scan
 		rep, err := isa.Analyze(ctx, s.Reader(), code, in)
 		if err == nil && !scan && opts.Scan == ScanAuto && scanChangesVerdict(s, rep, opts.Host) {
-			if code, err = s.Code(true); err == nil {
+			if code, err = s.Code(isa.Guard(s.Arch)); err == nil {
 				in.Scan = true
 				rep, err = isa.Analyze(ctx, s.Reader(), code, in)
 			}
 		}
 		if err != nil {
-			s.Notes = append(s.Notes, "instruction-set analysis: "+err.Error())
+			fail(i, err)
 			continue
 		}
-		s.ISA = rep
+		if reports == nil {
+			reports = make([]*isa.Report, len(f.Slices))
+		}
+		reports[i] = rep
 	}
+	return reports, problems
 }
 
 // scanChangesVerdict reports whether scanning the code of slice s, whose unscanned
@@ -411,7 +482,7 @@ func hostTranslatesX86(h host.Host) bool {
 		return true
 	}
 	if h.OS == "linux" && h.Arch != "amd64" {
-		if b, ok := h.Handler("amd64"); ok && strings.Contains(b.Interpreter, "rosetta") {
+		if b, ok := h.Handler("amd64"); ok && verdict.RosettaHandler(b) {
 			return true
 		}
 	}

@@ -143,21 +143,16 @@ func TestCacheIdentical(t *testing.T) {
 // every fact exe reads, and the required level.
 func contract(t *testing.T, r *Result) string {
 	t.Helper()
-	f := *r.File
-	f.Slices = append([]exe.Slice(nil), f.Slices...)
-	for i := range f.Slices {
-		s := &f.Slices[i]
+	rep := r.Report()
+	for i := range rep.Slices {
+		s := &rep.Slices[i]
 		if s.ISA != nil {
 			s.ISA = &isa.Report{Arch: s.ISA.Arch, RequiredLevel: s.ISA.RequiredLevel, RequiredSource: s.ISA.RequiredSource,
 				ISANote: s.ISA.ISANote, Go: s.ISA.Go}
 		}
 		s.Notes = nil
 	}
-	return jsonOf(t, struct {
-		F *exe.File
-		V *verdict.Verdict
-		U []string
-	}{&f, r.Verdict, r.Unmet})
+	return jsonOf(t, rep)
 }
 
 // TestScanSkippedVsForced proves the automatic mode scans wherever the scan can
@@ -181,16 +176,17 @@ func TestScanSkippedVsForced(t *testing.T) {
 			if x, y := contract(t, a), contract(t, f); x != y {
 				t.Errorf("%s, %s:\nauto   %s\nforced %s", spec, p, x, y)
 			}
-			for i, s := range a.Slices {
-				if s.ISA == nil {
+			for i := range a.Slices {
+				ar := a.SliceISA(i)
+				if ar == nil {
 					continue
 				}
-				if s.ISA.Scanned {
+				if ar.Scanned {
 					scanned++
 				}
 				// Where the automatic mode judged Rosetta without a scan, the scan agrees.
-				if fr := f.Slices[i].ISA; s.ISA.Rosetta != nil && (fr == nil || fr.Rosetta == nil || fr.Rosetta.Runs != s.ISA.Rosetta.Runs) {
-					t.Errorf("%s, %s: Rosetta %+v unscanned, %+v scanned", spec, p, s.ISA.Rosetta, fr)
+				if fr := f.SliceISA(i); ar.Rosetta != nil && (fr == nil || fr.Rosetta == nil || fr.Rosetta.Runs != ar.Rosetta.Runs) {
+					t.Errorf("%s, %s: Rosetta %+v unscanned, %+v scanned", spec, p, ar.Rosetta, fr)
 				}
 			}
 		}
@@ -225,7 +221,7 @@ func TestSystemRunnable(t *testing.T) {
 			if s.Arch != h.Arch || (s.OS != "linux" && s.OS != "") || !s.Kind.Runnable() || s.Error != "" {
 				return nil
 			}
-			if baseline && s.ISA != nil && s.ISA.RequiredLevel != "" && s.ISA.RequiredLevel != "x86-64-v1" && s.ISA.RequiredLevel != "v8.0" {
+			if ir := r.SliceISA(0); baseline && ir != nil && ir.RequiredLevel != "" && ir.RequiredLevel != "x86-64-v1" && ir.RequiredLevel != "v8.0" {
 				// A level the bytes prove required (GOAMD64, GOARM64, the ELF ISA
 				// note; a Go program built for v2, say) rightly excludes a baseline
 				// CPU: only levels taken from the code alone are in question here.
@@ -297,7 +293,7 @@ func TestCacheChangedFile(t *testing.T) {
 		if r.Cached != wantCached {
 			t.Errorf("cached = %v, want %v", r.Cached, wantCached)
 		}
-		return r.Slices[0].ISA.RequiredLevel
+		return r.SliceISA(0).RequiredLevel
 	}
 	if l := level(false); l != "x86-64-v1" {
 		t.Fatalf("level %s", l)
@@ -367,7 +363,7 @@ func TestScanLimit(t *testing.T) {
 	h, _ := host.Parse("linux/amd64")
 	const limit = 256 << 10
 	r := File(context.Background(), p, true, Options{Host: h, Scan: ScanAlways, MaxScanBytes: limit})
-	rep := r.Slices[0].ISA
+	rep := r.SliceISA(0)
 	if rep == nil || rep.ScanStoppedAt != limit || rep.ScannedBytes != limit || rep.CodeBytes <= limit {
 		t.Fatalf("report %+v", rep)
 	}
@@ -460,14 +456,14 @@ func TestScanBoundedPerFile(t *testing.T) {
 	if err != nil || len(got) != 2 {
 		t.Fatalf("Walk: %v, %d results", err, len(got))
 	}
-	rep := got[0].Slices[0].ISA
+	rep := got[0].SliceISA(0)
 	if rep == nil || rep.ScanStoppedAt != isa.DefaultMaxBytes || rep.CodeBytes != 2<<30 {
 		t.Fatalf("sparse file: %+v", rep)
 	}
 	if !strings.Contains(strings.Join(rep.Notes, "\n"), "scan stopped at 268.4 MB of 2147.5 MB of code") {
 		t.Errorf("notes %q", rep.Notes)
 	}
-	if got[1].Path != next || got[1].Slices[0].ISA == nil {
+	if got[1].Path != next || got[1].SliceISA(0) == nil {
 		t.Errorf("the next file: %+v", got[1])
 	}
 }
@@ -531,8 +527,8 @@ func FuzzLoadPack(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	c.put(cacheKey{1}, &exe.File{Path: "a", Format: exe.FormatELF, Size: 1})
-	c.put(cacheKey{2}, &exe.File{Path: "b", Format: exe.FormatPE, Size: 2})
+	c.put(cacheKey{1}, newEntry(&exe.File{Path: "a", Format: exe.FormatELF, Size: 1}, nil, nil))
+	c.put(cacheKey{2}, newEntry(&exe.File{Path: "b", Format: exe.FormatPE, Size: 2}, nil, nil))
 	c.Close()
 	packs, _ := filepath.Glob(filepath.Join(dir, "*.pack"))
 	if len(packs) != 1 {

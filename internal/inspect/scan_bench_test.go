@@ -13,7 +13,7 @@ import (
 // BenchmarkScanCLibrary measures the scan that users' runs make without -v or --isa:
 // the automatic mode scans only x86-64 code that is not Go (judged for Rosetta 2 on an
 // Apple Silicon host), with the run-time dispatch guards that glibc's and OpenSSL's
-// IFUNC variants need. The code comes through exe (Slice.Code(true)), the product's
+// IFUNC variants need. The code comes through exe (Slice.Code with isa.Guard), the product's
 // path, not the Go compiler that internal/isa's benchmarks scan (mostly non-VEX Go
 // code, without guards), which flatters the figure. Data: this machine's Debian
 // libc.so.6 and libcrypto.so.3.
@@ -34,7 +34,7 @@ func BenchmarkScanCLibrary(b *testing.B) {
 				b.Skipf("%s is not a non-Go x86-64 ELF file here", p)
 			}
 			s := &f.Slices[0]
-			code, err := s.Code(true)
+			code, err := s.Code(isa.Guard(s.Arch))
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -1,8 +1,7 @@
 package isa_test
 
 // Tests of the analysis of real executables and synthetic images, read with
-// internal/exe (Slice.Code) as the product reads them: the package's own tests
-// cannot import exe, which imports isa.
+// internal/exe (Slice.Code) as the product reads them.
 
 import (
 	"bytes"
@@ -33,7 +32,11 @@ func analyzeImage(ctx context.Context, ra io.ReaderAt, size int64, in isa.Input)
 		return nil, fmt.Errorf("%s image with %d slices: %s", f.Format, len(f.Slices), f.Error)
 	}
 	s := &f.Slices[0]
-	code, err := s.Code(!(in.Go || in.GoSettings != nil))
+	var guard func(string) bool
+	if !(in.Go || in.GoSettings != nil) {
+		guard = isa.Guard(s.Arch)
+	}
+	code, err := s.Code(guard)
 	if err != nil {
 		return nil, fmt.Errorf("analyze machine code: %w", err)
 	}
@@ -542,7 +545,7 @@ func benchmarkScan(b *testing.B, path string) {
 	defer f.Close()
 	fi, _ := f.Stat()
 	s := readSlice(b, f, fi.Size())
-	code, err := s.Code(false) // a Go program: no guard spans
+	code, err := s.Code(nil) // a Go program: no guard spans
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -646,7 +649,7 @@ func scanFile(t *testing.T, path string, cfgs ...isa.ScanConfig) bool {
 		if s.Arch != "amd64" || s.Error != "" || !s.Kind.Runnable() {
 			continue
 		}
-		code, err := s.Code(true)
+		code, err := s.Code(isa.Guard(s.Arch))
 		if err != nil {
 			continue
 		}
@@ -680,7 +683,7 @@ func BenchmarkScanX86Serial(b *testing.B) {
 				defer f.Close()
 				fi, _ := f.Stat()
 				s := readSlice(b, f, fi.Size())
-				code, err := s.Code(true)
+				code, err := s.Code(isa.Guard(s.Arch))
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -711,7 +714,7 @@ func BenchmarkScanX86Funcs(b *testing.B) {
 	defer f.Close()
 	fi, _ := f.Stat()
 	s := readSlice(b, f, fi.Size())
-	code, err := s.Code(true)
+	code, err := s.Code(isa.Guard(s.Arch))
 	if err != nil {
 		b.Fatal(err)
 	}

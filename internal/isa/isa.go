@@ -20,66 +20,25 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/gonative/gonative/internal/exe"
 )
 
 // Code is the machine code of one thin image as the executable's reader
 // (internal/exe) found it: where the executable bytes lie and the hints beside them.
 // isa never parses file formats itself.
-type Code struct {
-	// Arch is the GOARCH name of the slice (amd64, arm64, 386 ...).
-	Arch string
-	// Format is "elf", "macho" or "pe".
-	Format string
-	// Ranges are the executable bytes: file offsets relative to the slice, sizes and
-	// virtual addresses.
-	Ranges []Range
-	// ISANeeded is the x86-64 level (1..4) of the ELF GNU_PROPERTY_X86_ISA_1_NEEDED
-	// property, 0 if absent.
-	ISANeeded int
-	// Dispatch is true when the image selects code by CPU feature at run time by means
-	// the scan does not see as CPUID instructions: ELF IFUNC symbols or IRELATIVE
-	// relocations (glibc's ifunc resolvers read features that ld.so collected),
-	// getauxval(AT_HWCAP), libgcc's __cpu_model.
-	Dispatch bool
-	// Guarded are the address ranges of functions reached only after a run-time feature
-	// check (see GuardedFunc), sorted by Lo; nil when unknown.
-	Guarded []Span
-	// Funcs are the functions the file names, sorted by Lo and not overlapping: Hi
-	// is the end where the file says it (symbol sizes, .eh_frame, .pdata), 0 where
-	// only the start is known (Mach-O LC_FUNCTION_STARTS: the function ends where the
-	// next begins). nil when the file names none. The x86-64 scan checks each class it
-	// finds by decoding from the start of a function that holds a use (verify.go).
-	Funcs []Span
-	// FuncsFrom names where Funcs come from ("LC_FUNCTION_STARTS", "symbol table",
-	// ".eh_frame", ".pdata").
-	FuncsFrom string
-	// Data are the ranges of data inside the code the file marks (Mach-O
-	// LC_DATA_IN_CODE), sorted and not overlapping.
-	Data []Span
-}
+type Code = exe.Code
 
-// Range is a range of executable bytes in the slice and its virtual address.
-type Range struct {
-	Off, Size int64
-	Addr      uint64
-}
+// Range is a range of executable bytes in a slice and its virtual address.
+type Range = exe.Range
 
 // Span is a range of virtual addresses [Lo, Hi).
-type Span struct{ Lo, Hi uint64 }
-
-// Size is the number of code bytes in all ranges.
-func (c *Code) Size() int64 {
-	var n int64
-	for _, r := range c.Ranges {
-		n += r.Size
-	}
-	return n
-}
+type Span = exe.Span
 
 // GuardedFunc reports whether a function named name, in code for arch, is one
 // CPU-specific variant among several picked at run time (glibc ifunc variants,
 // *_avx2 ...) or an arm64 outline-atomics helper that checks for LSE first. The
-// executable's reader uses it to fill Code.Guarded from a symbol table.
+// executable's reader uses it (through Guard) to fill Code.Guarded from a symbol table.
 func GuardedFunc(arch, name string) bool {
 	switch arch {
 	case "amd64", "386":
@@ -88,6 +47,12 @@ func GuardedFunc(arch, name string) bool {
 		return arm64Helper(name)
 	}
 	return false
+}
+
+// Guard returns GuardedFunc for arch, the rule exe.Slice.Code takes to find the
+// guarded functions of code for arch.
+func Guard(arch string) func(name string) bool {
+	return func(name string) bool { return GuardedFunc(arch, name) }
 }
 
 // DefaultMaxBytes bounds the code one Analyze scans: a pathological file (a sparse

@@ -109,10 +109,10 @@ func mismatch(s *exe.Slice, w Want) string {
 	}
 	for k, want := range w.Settings {
 		if k == "cgo" {
-			if g != nil && g.Cgo == nil {
-				return fmt.Sprintf("%s/%s: cgo linked is unknown (%s), want cgo=%s", s.OS, s.Arch, g.Sources["cgo"], want)
+			if g != nil && !g.CgoLinked().Known {
+				return fmt.Sprintf("%s/%s: cgo linked is unknown (%s), want cgo=%s", s.OS, s.Arch, g.CgoLinked().Why, want)
 			}
-			linked := g != nil && *g.Cgo
+			linked := g != nil && g.CgoLinked().Value
 			if (want == "1" || want == "true") != linked {
 				return fmt.Sprintf("%s/%s: cgo linked is %v, want cgo=%s", s.OS, s.Arch, linked, want)
 			}

@@ -86,7 +86,7 @@ func missingInterpreter(s *exe.Slice, h host.Host, b *host.Binfmt) (Verdict, boo
 	if fix := interpreterFix(s, interp, isQEMU(b)); fix != "" {
 		why += ": " + fix
 	}
-	return Verdict{Runs: No, Reason: why}, true
+	return no(NoInterpreter, why), true
 }
 
 // interpreterNote says, for a verdict on a host that is described rather than read,

@@ -21,34 +21,36 @@ func TestVerdictRestsOnProof(t *testing.T) {
 	// AVX-512 code found by the scan, with no GOAMD64 or ISA note behind it: glibc's
 	// IFUNC variants look exactly like this.
 	scanned := elf("amd64", 4096)
-	scanned.ISA = &isa.Report{Arch: "amd64", RequiredLevel: "x86-64-v4", RequiredSource: "code",
+	scannedISA := &isa.Report{Arch: "amd64", RequiredLevel: "x86-64-v4", RequiredSource: "code",
 		Extensions: []isa.Extension{{Name: "AVX-512", Level: "x86-64-v4", Count: 10}}}
 	required := elf("amd64", 4096)
 	required.Go = &exe.GoInfo{Settings: map[string]string{"GOAMD64": "v3"}, Sources: map[string]string{"settings": "buildinfo"}}
-	required.ISA = &isa.Report{Arch: "amd64", RequiredLevel: "x86-64-v3", RequiredSource: "GOAMD64"}
+	requiredISA := &isa.Report{Arch: "amd64", RequiredLevel: "x86-64-v3", RequiredSource: "GOAMD64"}
 	nobi := macho("amd64", nil, "12.0")
 	nobi.Go = &exe.GoInfo{Version: "go1.26.5", Sources: map[string]string{"settings": "none: no build info in the binary"}}
-	nobi.ISA = &isa.Report{Arch: "amd64", RequiredLevel: "x86-64-v1", RequiredSource: "GOAMD64",
+	nobiISA := &isa.Report{Arch: "amd64", RequiredLevel: "x86-64-v1", RequiredSource: "GOAMD64",
 		Rosetta: &isa.RosettaVerdict{Runs: isa.RunsYes, Reason: "GOAMD64=v1"}}
 	unknownSig := macho("arm64", &exe.Signature{Present: true, Problem: "unsupported CodeDirectory hash type 9"}, "11.0")
 	noAVX := "linux/amd64,features=sse+sse2+sse3+ssse3+sse4_1+sse4_2+popcnt+cx16"
 	for _, tc := range []struct {
 		name      string
 		s         exe.Slice
+		r         *isa.Report
 		host      string
 		runs      Runs
+		cause     Cause
 		reasonHas string
 	}{
-		{"a damaged slice never runs", damaged, "linux/arm64,page=64k", No, "damaged: ELF: section header table"},
-		{"a code scan alone never says does not run", scanned, noAVX, Native, ""},
-		{"GOAMD64 is a requirement", required, noAVX, No, "GOAMD64=v3"},
-		{"unreadable build info: GOAMD64 unknown under Rosetta", nobi, "darwin/arm64,macos=15.0", Translated, "GOAMD64 is unknown"},
-		{"a signature that cannot be checked", unknownSig, "darwin/arm64", No, "could not be checked"},
+		{"a damaged slice never runs", damaged, nil, "linux/arm64,page=64k", No, Damaged, "damaged: ELF: section header table"},
+		{"a code scan alone never says does not run", scanned, scannedISA, noAVX, Native, NoCause, ""},
+		{"GOAMD64 is a requirement", required, requiredISA, noAVX, No, CPULacks, "GOAMD64=v3"},
+		{"unreadable build info: GOAMD64 unknown under Rosetta", nobi, nobiISA, "darwin/arm64,macos=15.0", Translated, Conditional, "GOAMD64 is unknown"},
+		{"a signature that cannot be checked", unknownSig, nil, "darwin/arm64", No, Unsigned, "could not be checked"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			v := Judge(file(exe.FormatELF, tc.s), mustHost(t, tc.host))
-			if v.Runs != tc.runs || !strings.Contains(v.Reason, tc.reasonHas) {
-				t.Errorf("Judge = %+v; want %s mentioning %q", v, tc.runs, tc.reasonHas)
+			v := Judge(file(exe.FormatELF, tc.s), []*isa.Report{tc.r}, mustHost(t, tc.host))
+			if v.Runs != tc.runs || v.Cause != tc.cause || !strings.Contains(v.Reason, tc.reasonHas) {
+				t.Errorf("Judge = %+v; want %s (cause %v) mentioning %q", v, tc.runs, tc.cause, tc.reasonHas)
 			}
 		})
 	}
@@ -83,7 +85,7 @@ func TestInterpreterCheck(t *testing.T) {
 				}
 				return false
 			}
-			v := Judge(file(exe.FormatELF, s), h)
+			v := Judge(file(exe.FormatELF, s), nil, h)
 			if v.Runs != tc.runs || !strings.Contains(v.Reason, tc.reasonHas) {
 				t.Errorf("Judge = %+v; want %s mentioning %q", v, tc.runs, tc.reasonHas)
 			}
@@ -94,7 +96,7 @@ func TestInterpreterCheck(t *testing.T) {
 	amd.Interpreter = "/lib64/ld-linux-x86-64.so.2"
 	hr := mustHost(t, "linux/arm64,page=4k,binfmt=amd64:/mnt/lima-rosetta/rosetta")
 	hr.Exists = func(string) bool { return false }
-	if v := Judge(file(exe.FormatELF, amd), hr); v.Runs != No || !strings.Contains(v.Reason, "libc6:amd64") || strings.Contains(v.Reason, "QEMU_LD_PREFIX") {
+	if v := Judge(file(exe.FormatELF, amd), nil, hr); v.Runs != No || !strings.Contains(v.Reason, "libc6:amd64") || strings.Contains(v.Reason, "QEMU_LD_PREFIX") {
 		t.Errorf("amd64 under Rosetta without libc6:amd64: %+v", v)
 	}
 	// 32-bit programs on a 64-bit kernel need their own C library too.
@@ -102,7 +104,7 @@ func TestInterpreterCheck(t *testing.T) {
 	s386.Interpreter = "/lib/ld-linux.so.2"
 	h = mustHost(t, "linux/amd64")
 	h.Exists = func(string) bool { return false }
-	if v := Judge(file(exe.FormatELF, s386), h); v.Runs != No || !strings.Contains(v.Reason, "libc6:i386") {
+	if v := Judge(file(exe.FormatELF, s386), nil, h); v.Runs != No || !strings.Contains(v.Reason, "libc6:i386") {
 		t.Errorf("386 without libc6:i386: %+v", v)
 	}
 }
@@ -155,7 +157,7 @@ func TestSystemBinariesRun(t *testing.T) {
 				if s.Arch != h.Arch || !s.Kind.Runnable() || s.OS != "linux" {
 					continue
 				}
-				v := Judge(f, h)
+				v := Judge(f, nil, h)
 				mu.Lock()
 				judged++
 				if v.Runs != Native {

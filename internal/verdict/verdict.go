@@ -5,6 +5,7 @@ package verdict
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/gonative/gonative/internal/exe"
@@ -29,9 +30,57 @@ const (
 // ("About the Rosetta translation environment", developer.apple.com/documentation/apple-silicon/about-the-rosetta-translation-environment).
 const RosettaLifetime = "Apple makes Rosetta 2 generally available only through macOS 27: ship an arm64 slice"
 
-// DamagedPrefix starts the reason of a verdict on a slice that could not be read; the
-// slice's error follows.
-const DamagedPrefix = "the file is damaged: "
+// damagedPrefix starts the reason of a verdict on a slice that could not be read; the
+// slice's error follows. Callers ask Verdict.Cause (Damaged), never this text.
+const damagedPrefix = "the file is damaged: "
+
+// Cause is why a host runs a file the way the verdict says, as a value: Reason says
+// the same in words. A verdict that runs has a cause only when it comes with a
+// condition (Conditional).
+type Cause int
+
+// Causes.
+const (
+	// NoCause: the file runs, nothing to add.
+	NoCause Cause = iota
+	// Conditional: it runs, under the condition Reason says (an unknown CPU level,
+	// Rosetta 2's lifetime, an emulator's needs).
+	Conditional
+	// NotExecutable: the file is no executable (or could not be read at all).
+	NotExecutable
+	// NotLoaded: an object file, a core dump: nothing the OS loads.
+	NotLoaded
+	// Damaged: the slice could not be read completely (its Error says why).
+	Damaged
+	// WrongOS: built for another operating system.
+	WrongOS
+	// WrongArch: built for an architecture this host neither runs nor translates or
+	// emulates.
+	WrongArch
+	// OSTooOld: needs a newer macOS than the host's.
+	OSTooOld
+	// CPULacks: requires CPU features the host's CPU lacks.
+	CPULacks
+	// Unsigned: macOS on Apple Silicon kills it for its code signature.
+	Unsigned
+	// NoRosetta: needs Rosetta 2, which is not installed.
+	NoRosetta
+	// RosettaCannot: Rosetta 2 cannot run its code (AVX-512, AVX before macOS 15).
+	RosettaCannot
+	// No32Bit: 32-bit Intel code on a macOS that runs none.
+	No32Bit
+	// PageSize: its segments are aligned below the kernel's page size.
+	PageSize
+	// NoInterpreter: its ELF interpreter (dynamic loader) is not installed.
+	NoInterpreter
+	// NoLibc: the C library it needs is missing, or older than it needs (in an image).
+	NoLibc
+	// KernelSlice: macOS's kernel picks a slice of a universal file that does not run,
+	// and tries no other.
+	KernelSlice
+	// Several: its slices do not run for different causes (Reason joins them).
+	Several
+)
 
 // Verdict is how a host would run a file.
 type Verdict struct {
@@ -43,43 +92,86 @@ type Verdict struct {
 	Handler string `json:"handler,omitempty"`
 	// Host is the platform judged against, such as "darwin/arm64".
 	Host string `json:"host"`
+	// Cause is why, as a value (Reason says it in words).
+	Cause Cause `json:"-"`
 }
 
-// Judge decides how h runs f.
-func Judge(f *exe.File, h host.Host) Verdict {
+var causeNames = [...]string{
+	NoCause: "none", Conditional: "conditional", NotExecutable: "not-executable", NotLoaded: "not-loaded",
+	Damaged: "damaged", WrongOS: "wrong-os", WrongArch: "wrong-arch", OSTooOld: "os-too-old",
+	CPULacks: "cpu-lacks", Unsigned: "unsigned", NoRosetta: "no-rosetta", RosettaCannot: "rosetta-cannot",
+	No32Bit: "no-32-bit", PageSize: "page-size", NoInterpreter: "no-interpreter", NoLibc: "no-libc",
+	KernelSlice: "kernel-slice", Several: "several",
+}
+
+// String names the cause ("damaged", "cpu-lacks").
+func (c Cause) String() string {
+	if c >= 0 && int(c) < len(causeNames) && causeNames[c] != "" {
+		return causeNames[c]
+	}
+	return fmt.Sprintf("Cause(%d)", int(c))
+}
+
+// no is the verdict that the file does not run, for cause c.
+func no(c Cause, reason string) Verdict { return Verdict{Runs: No, Cause: c, Reason: reason} }
+
+// Judge decides how h runs f. reports are internal/isa's reports on f's slices, by
+// index (nil, or shorter than f.Slices, where a slice has none).
+func Judge(f *exe.File, reports []*isa.Report, h host.Host) Verdict {
 	v := Verdict{Slice: -1, Host: h.String()}
 	if len(f.Slices) == 0 {
-		v.Runs, v.Reason = No, "not an executable"
+		v.Runs, v.Cause, v.Reason = No, NotExecutable, "not an executable"
 		if f.Error != "" {
 			v.Reason = f.Error
 		}
 		return v
 	}
 	if k := f.Slices[0].Kind; !k.Runnable() {
-		v.Runs, v.Reason = No, fmt.Sprintf("a%s %s is not loaded by the OS", article(string(k)), k)
+		v.Runs, v.Cause, v.Reason = No, NotLoaded, fmt.Sprintf("a%s %s is not loaded by the OS", article(string(k)), k)
 		return v
 	}
 	// Judge every slice, then take the best, in the loader's order of preference.
 	best := Verdict{Runs: No, Slice: -1, Host: v.Host}
 	var reasons []string
+	var cause Cause // of the slices that do not run
 	for i := range f.Slices {
-		sv := judgeSlice(&f.Slices[i], h)
+		sv := judgeSlice(&f.Slices[i], reportOf(reports, i), h)
 		sv.Slice, sv.Host = i, v.Host
 		if rank(sv.Runs) > rank(best.Runs) {
 			best = sv
 		}
 		if sv.Runs == No {
-			reasons = append(reasons, sv.Reason)
+			if !slices.Contains(reasons, sv.Reason) {
+				reasons = append(reasons, sv.Reason)
+				cause = combine(cause, len(reasons), sv.Cause)
+			}
 		}
 	}
 	if best.Runs == No {
-		best.Slice = -1
-		best.Reason = strings.Join(dedup(reasons), "; ")
+		best.Slice, best.Cause = -1, cause
+		best.Reason = strings.Join(reasons, "; ")
 	}
 	if i := kernelSlice(f, h); i >= 0 {
-		return judgeKernelSlice(f, h, i, best)
+		return judgeKernelSlice(f, reports, h, i, best)
 	}
 	return best
+}
+
+// reportOf returns reports[i], nil when there is none.
+func reportOf(reports []*isa.Report, i int) *isa.Report {
+	if i < len(reports) {
+		return reports[i]
+	}
+	return nil
+}
+
+// combine is the cause of a verdict that no slice runs, after the n-th distinct
+// reason, of cause c, was added to those of cause old.
+func combine(old Cause, n int, c Cause) Cause {
+	if n == 1 || old == c {
+		return c
+	}
+	return Several
 }
 
 // kernelSlice returns the slice of a universal executable that macOS's kernel runs on
@@ -117,17 +209,20 @@ func kernelSlice(f *exe.File, h host.Host) int {
 
 // judgeKernelSlice is the verdict on the slice i the kernel picks; what the other
 // slices would do is only a note.
-func judgeKernelSlice(f *exe.File, h host.Host, i int, best Verdict) Verdict {
-	v := judgeSlice(&f.Slices[i], h)
+func judgeKernelSlice(f *exe.File, reports []*isa.Report, h host.Host, i int, best Verdict) Verdict {
+	v := judgeSlice(&f.Slices[i], reportOf(reports, i), h)
 	v.Slice, v.Host = i, best.Host
 	if v.Runs == No {
-		v.Slice = -1
+		v.Slice, v.Cause = -1, KernelSlice
 		v.Reason = fmt.Sprintf("the kernel runs the %s slice [%d], the best for this CPU, and does not fall back to another: %s",
 			cpuName(&f.Slices[i]), i+1, v.Reason)
 	}
 	if best.Slice >= 0 && best.Slice != i && rank(best.Runs) > rank(v.Runs) {
 		v.Reason = joinReasons(v.Reason, fmt.Sprintf("the %s slice [%d] would run %s only when asked for (arch -%s)",
 			cpuName(&f.Slices[best.Slice]), best.Slice+1, runsWord(best.Runs), cpuName(&f.Slices[best.Slice])))
+		if v.Runs != No {
+			v.Cause = Conditional
+		}
 	}
 	return v
 }
@@ -163,41 +258,50 @@ func rank(runs Runs) int {
 	return 0
 }
 
-func judgeSlice(s *exe.Slice, h host.Host) Verdict {
+// judgeSlice decides how h runs slice s, whose isa report is r (nil when none).
+func judgeSlice(s *exe.Slice, r *isa.Report, h host.Host) Verdict {
+	v := judgeSliceOn(s, r, h)
+	if v.Runs != No && v.Reason != "" {
+		v.Cause = Conditional
+	}
+	return v
+}
+
+func judgeSliceOn(s *exe.Slice, r *isa.Report, h host.Host) Verdict {
 	platform := s.OS + "/" + s.Arch
 	if s.Error != "" {
 		// A slice the reader could not read completely is one the loader may refuse
 		// or load wrongly: never runnable.
-		return Verdict{Runs: No, Reason: DamagedPrefix + s.Error}
+		return no(Damaged, damagedPrefix+s.Error)
 	}
 	switch h.OS {
 	case "darwin":
-		return judgeDarwin(s, h, platform)
+		return judgeDarwin(s, r, h, platform)
 	case "linux":
-		return judgeLinux(s, h, platform)
+		return judgeLinux(s, r, h, platform)
 	case "windows":
 		return judgeWindows(s, h, platform)
 	}
 	if s.OS == h.OS && s.Arch == h.Arch {
 		return Verdict{Runs: Native}
 	}
-	return Verdict{Runs: No, Reason: fmt.Sprintf("built for %s; this host is %s", platform, h)}
+	return no(WrongArch, fmt.Sprintf("built for %s; this host is %s", platform, h))
 }
 
-func judgeDarwin(s *exe.Slice, h host.Host, platform string) Verdict {
+func judgeDarwin(s *exe.Slice, r *isa.Report, h host.Host, platform string) Verdict {
 	if s.OS != "darwin" {
-		return Verdict{Runs: No, Reason: fmt.Sprintf("built for %s, not macOS", platformName(s))}
+		return no(WrongOS, fmt.Sprintf("built for %s, not macOS", platformName(s)))
 	}
 	if s.MinOS != "" && h.OSVersion != "" && versionLess(h.OSVersion, s.MinOS) {
-		return Verdict{Runs: No, Reason: fmt.Sprintf("needs macOS %s or later; this host runs macOS %s", s.MinOS, h.OSVersion)}
+		return no(OSTooOld, fmt.Sprintf("needs macOS %s or later; this host runs macOS %s", s.MinOS, h.OSVersion))
 	}
 	switch {
 	case s.Arch == h.Arch:
-		if v, ok := cpuLacks(s, h); ok {
+		if v, ok := cpuLacks(s, r, h); ok {
 			return v
 		}
 		if p := s.SignatureProblem(); p != "" {
-			return Verdict{Runs: No, Reason: p}
+			return no(Unsigned, p)
 		}
 		if s.Arch == "arm64" {
 			// Go's GOARM64 gates only LSE atomics and the crypto extensions, which every
@@ -206,10 +310,10 @@ func judgeDarwin(s *exe.Slice, h host.Host, platform string) Verdict {
 		}
 		return Verdict{Runs: Native, Reason: unknownLevel(s)}
 	case s.Arch == "386":
-		return Verdict{Runs: No, Reason: "32-bit Intel code: macOS 10.15 and later run no 32-bit programs"}
+		return no(No32Bit, "32-bit Intel code: macOS 10.15 and later run no 32-bit programs")
 	case h.Arch == "arm64" && s.Arch == "amd64":
 		if !h.Rosetta {
-			return Verdict{Runs: No, Reason: "an x86-64 binary needs Rosetta 2, which is not installed: softwareupdate --install-rosetta"}
+			return no(NoRosetta, "an x86-64 binary needs Rosetta 2, which is not installed: softwareupdate --install-rosetta")
 		}
 		v := Verdict{Runs: Translated, Handler: "Rosetta 2", Reason: RosettaLifetime}
 		if goSettingsUnknown(s) {
@@ -221,13 +325,13 @@ func judgeDarwin(s *exe.Slice, h host.Host, platform string) Verdict {
 			}
 			return v
 		}
-		if r := s.ISA; r != nil && r.Rosetta != nil {
+		if r != nil && r.Rosetta != nil {
 			if h.OSVersion != "" {
 				if ok, why := r.RosettaOn(h.OSVersion); !ok {
-					return Verdict{Runs: No, Reason: why}
+					return no(RosettaCannot, why)
 				}
 			} else if r.Rosetta.Runs == isa.RunsNever {
-				return Verdict{Runs: No, Reason: r.Rosetta.Reason}
+				return no(RosettaCannot, r.Rosetta.Reason)
 			}
 			if r.Rosetta.Runs != isa.RunsYes && r.Rosetta.Reason != "" {
 				v.Reason = r.Rosetta.Reason + "; " + v.Reason
@@ -238,8 +342,13 @@ func judgeDarwin(s *exe.Slice, h host.Host, platform string) Verdict {
 		}
 		return v
 	}
-	return Verdict{Runs: No, Reason: fmt.Sprintf("built for %s; this host is %s", platform, h)}
+	return no(WrongArch, fmt.Sprintf("built for %s; this host is %s", platform, h))
 }
+
+// RosettaHandler reports whether the binfmt_misc handler b is Rosetta for Linux
+// (a Lima or Virtualization.framework VM's /mnt/lima-rosetta/rosetta and the like):
+// it shares Rosetta 2's limits.
+func RosettaHandler(b host.Binfmt) bool { return strings.Contains(b.Interpreter, "rosetta") }
 
 // LinuxNative reports whether a Linux kernel on a CPU of architecture cpu (GOARCH)
 // runs code for arch natively, and the caveat that goes with it ("" when none): the
@@ -254,16 +363,16 @@ func LinuxNative(arch, cpu string) (native bool, caveat string) {
 	return false, ""
 }
 
-func judgeLinux(s *exe.Slice, h host.Host, platform string) Verdict {
+func judgeLinux(s *exe.Slice, r *isa.Report, h host.Host, platform string) Verdict {
 	if s.OS != "linux" && s.OS != "" {
-		return Verdict{Runs: No, Reason: fmt.Sprintf("built for %s, not Linux", platformName(s))}
+		return no(WrongOS, fmt.Sprintf("built for %s, not Linux", platformName(s)))
 	}
 	if native, caveat := LinuxNative(s.Arch, h.Arch); native {
 		if s.Align != 0 && h.PageSize > 0 && s.Align < uint64(h.PageSize) && s.Kind.Runnable() {
-			return Verdict{Runs: No, Reason: fmt.Sprintf("its segments are aligned to %s but this kernel's pages are %s: the loader refuses it (relink with -z max-page-size=%d)",
+			return Verdict{Runs: No, Cause: PageSize, Reason: fmt.Sprintf("its segments are aligned to %s but this kernel's pages are %s: the loader refuses it (relink with -z max-page-size=%d)",
 				size(s.Align), size(uint64(h.PageSize)), h.PageSize)}
 		}
-		if v, ok := cpuLacks(s, h); ok {
+		if v, ok := cpuLacks(s, r, h); ok {
 			return v
 		}
 		if v, ok := missingInterpreter(s, h, nil); ok {
@@ -277,8 +386,8 @@ func judgeLinux(s *exe.Slice, h host.Host, platform string) Verdict {
 		}
 		// Rosetta for Linux VMs shares Rosetta's limits: no AVX-512, and glibc's or Go's
 		// x86-64-v3 start-up checks fail (crc-org/vfkit#265).
-		if r := s.ISA; r != nil && r.Rosetta != nil && r.Rosetta.Runs == isa.RunsNever && strings.Contains(b.Interpreter, "rosetta") {
-			return Verdict{Runs: No, Reason: fmt.Sprintf("the binfmt_misc handler %s is Rosetta, which cannot run it: %s", b.Name, r.Rosetta.Reason)}
+		if r != nil && r.Rosetta != nil && r.Rosetta.Runs == isa.RunsNever && RosettaHandler(b) {
+			return no(RosettaCannot, fmt.Sprintf("the binfmt_misc handler %s is Rosetta, which cannot run it: %s", b.Name, r.Rosetta.Reason))
 		}
 		reason := fmt.Sprintf("the binfmt_misc handler %s runs %s binaries through %s", b.Name, s.Arch, b.Interpreter)
 		var others []string
@@ -297,12 +406,12 @@ func judgeLinux(s *exe.Slice, h host.Host, platform string) Verdict {
 		}
 		return Verdict{Runs: Emulated, Handler: b.Interpreter, Reason: reason}
 	}
-	return Verdict{Runs: No, Reason: fmt.Sprintf("built for %s; this host is %s and has no binfmt_misc handler for %s", platform, h, s.Arch)}
+	return no(WrongArch, fmt.Sprintf("built for %s; this host is %s and has no binfmt_misc handler for %s", platform, h, s.Arch))
 }
 
 func judgeWindows(s *exe.Slice, h host.Host, platform string) Verdict {
 	if s.OS != "windows" {
-		return Verdict{Runs: No, Reason: fmt.Sprintf("built for %s, not Windows", platformName(s))}
+		return no(WrongOS, fmt.Sprintf("built for %s, not Windows", platformName(s)))
 	}
 	switch {
 	case s.Arch == h.Arch, h.Arch == "amd64" && s.Arch == "386":
@@ -311,7 +420,7 @@ func judgeWindows(s *exe.Slice, h host.Host, platform string) Verdict {
 		// Windows 11 on Arm emulates x86 and x64 applications.
 		return Verdict{Runs: Emulated, Handler: "Windows x64 emulation"}
 	}
-	return Verdict{Runs: No, Reason: fmt.Sprintf("built for %s; this host is %s", platform, h)}
+	return no(WrongArch, fmt.Sprintf("built for %s; this host is %s", platform, h))
 }
 
 // cpuLacks reports the verdict "no" when the slice's code requires CPU features that
@@ -320,24 +429,23 @@ func judgeWindows(s *exe.Slice, h host.Host, platform string) Verdict {
 // ISA-needed note. Code found by the scan alone may sit behind a run-time check (an
 // IFUNC resolver, a CPUID or HWCAP test, Go's internal/cpu), so it never makes a
 // "does not run".
-func cpuLacks(s *exe.Slice, h host.Host) (Verdict, bool) {
-	r := s.ISA
-	if r == nil || len(h.CPUFeatures) == 0 || !levelRequired(s) {
+func cpuLacks(s *exe.Slice, r *isa.Report, h host.Host) (Verdict, bool) {
+	if r == nil || len(h.CPUFeatures) == 0 || !levelRequired(s, r) {
 		return Verdict{}, false
 	}
 	if ok, why := r.RunsOn(h.CPUFeatures); !ok {
-		return Verdict{Runs: No, Reason: why}, true
+		return no(CPULacks, why), true
 	}
 	return Verdict{}, false
 }
 
 // RequiredLevel returns the CPU level the slice provably requires (from GOAMD64 or
-// GOARM64 in its build info, or its ELF ISA-needed note), and false when its level is
-// only inferred from the code it contains or defaulted for a Go binary whose build info
-// is unreadable.
-func RequiredLevel(s *exe.Slice) (string, bool) {
-	if levelRequired(s) {
-		return s.ISA.RequiredLevel, true
+// GOARM64 in its build info, or its ELF ISA-needed note; r is isa's report on it),
+// and false when its level is only inferred from the code it contains or defaulted
+// for a Go binary whose build info is unreadable.
+func RequiredLevel(s *exe.Slice, r *isa.Report) (string, bool) {
+	if levelRequired(s, r) {
+		return r.RequiredLevel, true
 	}
 	return "", false
 }
@@ -348,15 +456,14 @@ func GoSettingsUnknown(s *exe.Slice) bool { return goSettingsUnknown(s) }
 
 // levelRequired reports whether the slice's required CPU level is a proven requirement
 // rather than inferred from its code or defaulted for a Go binary without build info.
-func levelRequired(s *exe.Slice) bool {
-	r := s.ISA
+func levelRequired(s *exe.Slice, r *isa.Report) bool {
 	if r == nil || r.RequiredLevel == "" {
 		return false
 	}
 	switch r.RequiredSource {
-	case "GOAMD64", "GOARM64":
+	case isa.SourceGOAMD64, isa.SourceGOARM64:
 		return !goSettingsUnknown(s)
-	case "ELF ISA note":
+	case isa.SourceISANote:
 		return true
 	}
 	return false
@@ -426,16 +533,4 @@ func article(word string) string {
 		return "n"
 	}
 	return ""
-}
-
-func dedup(xs []string) []string {
-	var out []string
-	seen := map[string]bool{}
-	for _, x := range xs {
-		if !seen[x] {
-			seen[x] = true
-			out = append(out, x)
-		}
-	}
-	return out
 }

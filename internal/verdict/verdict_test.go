@@ -86,7 +86,7 @@ func TestJudge(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v := Judge(tt.f, mustHost(t, tt.host))
+			v := Judge(tt.f, nil, mustHost(t, tt.host))
 			if v.Runs != tt.runs || v.Slice != tt.slice {
 				t.Fatalf("Judge = %+v; want runs %q slice %d", v, tt.runs, tt.slice)
 			}
@@ -94,6 +94,54 @@ func TestJudge(t *testing.T) {
 				t.Errorf("reason %q does not mention %q", v.Reason, tt.reasonHas)
 			}
 		})
+	}
+}
+
+// TestJudgeCause checks the cause beside each kind of reason: callers (the CLI's
+// colour and its "damaged" line) switch on it, never on the reason's text.
+func TestJudgeCause(t *testing.T) {
+	damaged := elf("arm64", 65536)
+	damaged.Error = "ELF: truncated"
+	edited386 := file(exe.FormatMachOFat, macho("amd64", nil, "10.13"), macho("arm64", edited, "11.0"))
+	for _, tt := range []struct {
+		name  string
+		f     *exe.File
+		host  string
+		cause Cause
+	}{
+		{"native", file(exe.FormatELF, elf("arm64", 65536)), "linux/arm64,page=64k", NoCause},
+		{"translated, with Rosetta's lifetime", file(exe.FormatMachO, macho("amd64", nil, "10.13")), "darwin/arm64", Conditional},
+		{"damaged", file(exe.FormatELF, damaged), "linux/arm64", Damaged},
+		{"damaged twice, one reason", file(exe.FormatMachOFat, damaged, damaged), "linux/arm64", Damaged},
+		{"damaged and foreign", file(exe.FormatMachOFat, damaged, macho("arm64", signed, "11.0")), "linux/arm64", Several},
+		{"not an executable", &exe.File{Format: exe.FormatUnknown}, "linux/amd64", NotExecutable},
+		{"object", file(exe.FormatELF, exe.Slice{Arch: "amd64", OS: "linux", Kind: exe.KindObject}), "linux/amd64", NotLoaded},
+		{"wrong OS", file(exe.FormatELF, elf("arm64", 65536)), "darwin/arm64", WrongOS},
+		{"wrong arch", file(exe.FormatELF, elf("arm64", 65536)), "linux/amd64", WrongArch},
+		{"macOS too old", file(exe.FormatMachO, macho("arm64", signed, "15.0")), "darwin/arm64,macos=14.5", OSTooOld},
+		{"unsigned", file(exe.FormatMachO, macho("arm64", unsigned, "11.0")), "darwin/arm64", Unsigned},
+		{"no Rosetta", file(exe.FormatMachO, macho("amd64", nil, "10.13")), "darwin/arm64,rosetta=no", NoRosetta},
+		{"32-bit", file(exe.FormatMachO, macho("386", nil, "10.6")), "darwin/amd64", No32Bit},
+		{"page size", file(exe.FormatELF, elf("arm64", 4096)), "linux/arm64,page=16k", PageSize},
+		{"kernel slice", edited386, "darwin/arm64,macos=14.5", KernelSlice},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if v := Judge(tt.f, nil, mustHost(t, tt.host)); v.Cause != tt.cause {
+				t.Errorf("Judge = %+v; want cause %v", v, tt.cause)
+			}
+		})
+	}
+}
+
+// TestCauseNames checks that every cause has a name.
+func TestCauseNames(t *testing.T) {
+	seen := map[string]bool{}
+	for c := NoCause; c <= Several; c++ {
+		n := c.String()
+		if strings.HasPrefix(n, "Cause(") || seen[n] {
+			t.Errorf("cause %d: name %q", int(c), n)
+		}
+		seen[n] = true
 	}
 }
 
@@ -106,6 +154,8 @@ func TestExpect(t *testing.T) {
 		goSlice(macho("arm64", signed, "11.0"), map[string]string{"GOOS": "darwin", "GOARCH": "arm64", "CGO_ENABLED": "1"}, true),
 		goSlice(macho("amd64", nil, "10.15"), map[string]string{"GOOS": "darwin", "GOARCH": "amd64", "GOAMD64": "v1", "CGO_ENABLED": "0"}, false))
 	lying := file(exe.FormatELF, goSlice(elf("arm64", 65536), map[string]string{"GOOS": "linux", "GOARCH": "amd64"}, false))
+	nopcln := elf("amd64", 4096)
+	nopcln.Go = &exe.GoInfo{Version: "go1.26.8", Sources: map[string]string{"settings": "buildinfo", "cgo": "unknown: no pclntab found"}}
 	tests := []struct {
 		spec  string
 		f     *exe.File
@@ -117,6 +167,7 @@ func TestExpect(t *testing.T) {
 		{"darwin/amd64:GOAMD64=v3", fat, []string{"darwin/amd64: GOAMD64=v1, want v3"}},
 		{"darwin/arm64:cgo=0", fat, []string{"darwin/arm64: cgo linked is true, want cgo=0"}},
 		{"linux/arm64", lying, []string{"linux/arm64 slice says GOARCH=amd64 in its build info"}},
+		{"linux/amd64:cgo=0", file(exe.FormatELF, nopcln), []string{"linux/amd64: cgo linked is unknown (no pclntab found), want cgo=0"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.spec, func(t *testing.T) {
@@ -161,7 +212,7 @@ func TestJudgeLibraryABI(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			h := mustHost(t, "linux/amd64")
 			h.Exists = func(p string) bool { return tt.loader && p == "/lib/ld-linux.so.2" }
-			v := Judge(file(exe.FormatELF, tt.s), h)
+			v := Judge(file(exe.FormatELF, tt.s), nil, h)
 			if v.Runs != tt.runs || !strings.Contains(v.Reason, tt.has) {
 				t.Errorf("runs %s (%s), want %s with %q", v.Runs, v.Reason, tt.runs, tt.has)
 			}

@@ -1,0 +1,41 @@
+package cli
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/gonative/gonative/internal/exe"
+	"github.com/gonative/gonative/internal/inspect"
+	"github.com/gonative/gonative/internal/verdict"
+)
+
+// TestInspectLineVerdict checks that the one-line summary colours the verdict alone,
+// even when what the file says holds " => ", and that a damaged file's verdict points
+// at the error on the line instead of repeating it: both follow the verdict's Runs and
+// Cause, not the text of the line.
+func TestInspectLineVerdict(t *testing.T) {
+	slice := exe.Slice{Arch: "arm64", OS: "linux", Kind: exe.KindExecutable, Error: "ELF: section a => b: truncated",
+		PIE: exe.KnownFact(false), Stripped: exe.KnownFact(false)}
+	f := &exe.File{Path: "p", Format: exe.FormatELF, Kind: exe.KindExecutable, Slices: []exe.Slice{slice}}
+	for _, tt := range []struct {
+		name string
+		v    verdict.Verdict
+		want string
+	}{
+		{"damaged", verdict.Verdict{Runs: verdict.No, Cause: verdict.Damaged, Reason: "the file is damaged: ELF: section a => b: truncated", Slice: -1, Host: "linux/arm64"},
+			"p: ELF executable linux/arm64, error: ELF: section a => b: truncated => \x1b[31mdoes not run on linux/arm64: the file is damaged (the error above)\x1b[0m\n"},
+		{"several", verdict.Verdict{Runs: verdict.No, Cause: verdict.Several, Reason: "the file is damaged: x; built for y", Slice: -1, Host: "linux/arm64"},
+			"p: ELF executable linux/arm64, error: ELF: section a => b: truncated => \x1b[31mdoes not run on linux/arm64: the file is damaged: x; built for y\x1b[0m\n"},
+		{"native", verdict.Verdict{Runs: verdict.Native, Slice: 0, Host: "linux/arm64"},
+			"p: ELF executable linux/arm64, error: ELF: section a => b: truncated => \x1b[32mruns natively on linux/arm64\x1b[0m\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			v := tt.v
+			var b strings.Builder
+			writeLine(&b, palette{on: true}, &inspect.Result{File: f, Verdict: &v})
+			if b.String() != tt.want {
+				t.Errorf("line\n%q\nwant\n%q", b.String(), tt.want)
+			}
+		})
+	}
+}

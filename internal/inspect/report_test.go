@@ -1,0 +1,107 @@
+package inspect
+
+import (
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/gonative/gonative/internal/exe"
+	"github.com/gonative/gonative/internal/host"
+	"github.com/gonative/gonative/internal/isa"
+	"github.com/gonative/gonative/internal/verdict"
+)
+
+// TestReportUnknownIsNull checks the JSON of a slice's unknown facts: null with the
+// reason beside it ("unknown"), never false or "", and known facts as they are.
+func TestReportUnknownIsNull(t *testing.T) {
+	f := &exe.File{Path: "p", Format: exe.FormatELF, Slices: []exe.Slice{{Arch: "amd64",
+		PIE: exe.UnknownFact[bool]("the ELF headers could not be read"), Stripped: exe.KnownFact(false)}}}
+	b, err := json.Marshal(&Result{File: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"pie":null`, `"stripped":false`, `"unknown":{"pie":"the ELF headers could not be read"}`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("JSON lacks %s:\n%s", want, b)
+		}
+	}
+}
+
+// TestReportOrder checks that inspect --json keeps its field order: what inspect adds
+// (isa's report, an analysis problem, the verdict) sits where exe's record carried it.
+func TestReportOrder(t *testing.T) {
+	f := &exe.File{Path: "p", Format: exe.FormatELF, Kind: exe.KindExecutable, Size: 9, Slices: []exe.Slice{
+		{Arch: "amd64", Go: &exe.GoInfo{Version: "go1.26.8"}, Notes: []string{"exe's"}, PIE: exe.UnknownFact[bool]("why")},
+		{Arch: "arm64", Notes: []string{"exe's"}},
+	}}
+	r := &Result{File: f, ISA: []*isa.Report{{Arch: "amd64"}}, ISAProblems: []string{"", "no code"},
+		Verdict: &verdict.Verdict{Runs: verdict.No, Cause: verdict.Damaged, Reason: "r", Slice: -1, Host: "linux/amd64"}, Unmet: []string{"u"}}
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"path":"p","format":"elf","kind":"executable","size":9,"slices":[` +
+		`{"offset":0,"size":0,"arch":"amd64","cpu":"","bits":0,"byte_order":"","os":"","kind":"","pie":null,"stripped":null,"static":false,"go":{"version":"go1.26.8","cgo":null},"isa":{"arch":"amd64","scanned":false,"extensions":null,"required_level":""},"unknown":{"pie":"why"},"notes":["exe's"]},` +
+		`{"offset":0,"size":0,"arch":"arm64","cpu":"","bits":0,"byte_order":"","os":"","kind":"","pie":null,"stripped":null,"static":false,"notes":["exe's","instruction-set analysis: no code"]}],` +
+		`"verdict":{"runs":"no","reason":"r","slice":-1,"host":"linux/amd64"},"unmet":["u"]}`
+	if string(b) != want {
+		t.Errorf("JSON\n%s\nwant\n%s", b, want)
+	}
+	if len(f.Slices[1].Notes) != 1 {
+		t.Errorf("the report wrote into exe's record: notes %q", f.Slices[1].Notes)
+	}
+}
+
+// TestErrorReport checks the JSON line of a path that could not be read: the error
+// without the path a *fs.PathError repeats.
+func TestErrorReport(t *testing.T) {
+	r := &Result{File: &exe.File{Path: "d"}, Err: &fs.PathError{Op: "inspect", Path: "d", Err: exe.NotRegularError(fs.ModeDir)}}
+	if got := r.ErrorReport(); got != (ErrorReport{Path: "d", Error: "is a directory"}) {
+		t.Errorf("ErrorReport = %+v", got)
+	}
+	if !errors.Is(r.Err, syscall.EISDIR) {
+		t.Errorf("%v is not EISDIR", r.Err)
+	}
+}
+
+// TestLibrariesMarkedInResult checks that this machine's system-library marks are the
+// result's (Libraries, the report's "system"), and that exe's record keeps what the
+// file says (unknown), so the cache stores the file's facts, not the machine's.
+func TestLibrariesMarkedInResult(t *testing.T) {
+	owned := "/usr/lib/x86_64-linux-gnu/libfoo.so.1"
+	p := host.Probe{
+		ReadFile: func(string) ([]byte, error) { return nil, fs.ErrNotExist },
+		ReadDir:  func(string) ([]fs.DirEntry, error) { return nil, fs.ErrNotExist },
+		Stat: func(name string) (fs.FileInfo, error) {
+			if name == owned {
+				return fakeInfo{}, nil
+			}
+			return nil, fs.ErrNotExist
+		},
+	}
+	f := &exe.File{Path: "/bin/x", Format: exe.FormatELF, Slices: []exe.Slice{{Arch: "amd64", OS: "linux",
+		Libraries: []exe.Library{{Name: "libfoo.so.1"}, {Name: "libbar.so.2"}}}}}
+	r := &Result{File: f, Libraries: markLibraries(host.NewLibraries(p, ""), f)}
+	if got := r.SliceLibraries(0); len(got) != 2 || !got[0].IsSystem() || !got[1].NotSystem() {
+		t.Errorf("marked libraries %+v", got)
+	}
+	if f.Slices[0].Libraries[0].System != nil {
+		t.Errorf("exe's record was marked: %+v", f.Slices[0].Libraries)
+	}
+	b, _ := json.Marshal(r)
+	if !strings.Contains(string(b), `"libraries":[{"name":"libfoo.so.1","system":true},{"name":"libbar.so.2","system":false}]`) {
+		t.Errorf("JSON %s", b)
+	}
+	if (&Result{File: f}).SliceLibraries(0)[0].System != nil {
+		t.Error("without marks, SliceLibraries is not the file's")
+	}
+}
+
+// fakeInfo is the stat of a regular file that exists.
+type fakeInfo struct{ fs.FileInfo }
+
+func (fakeInfo) Mode() fs.FileMode { return 0o644 }
+func (fakeInfo) IsDir() bool       { return false }
