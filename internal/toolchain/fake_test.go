@@ -139,7 +139,8 @@ func newFakeWorld(t testing.TB) *fakeWorld {
 		z, ok := w.trusted[vers]
 		w.mu.Unlock()
 		if path != ModulePath || !ok {
-			return nil, fmt.Errorf("no such module %s@%s", path, vers)
+			// Not found, which the server answers 404, as the real one does.
+			return nil, &os.PathError{Op: "lookup", Path: path + "@" + vers, Err: os.ErrNotExist}
 		}
 		h, err := hashZipBytes(z)
 		if err != nil {

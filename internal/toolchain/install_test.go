@@ -114,8 +114,12 @@ func TestInstallUnknownToDatabase(t *testing.T) {
 	delete(w.trusted, ModuleVersion("1.27.3", here))
 	w.mu.Unlock()
 	st := newStore(t)
-	if _, err := Install(context.Background(), st, w.fetcher(t, st), "1.27.3", here); err == nil {
+	_, err := Install(context.Background(), st, w.fetcher(t, st), "1.27.3", here)
+	if err == nil {
 		t.Fatal("installed a toolchain the database does not know")
+	}
+	if want := "has no record of " + ModulePath + "@" + ModuleVersion("1.27.3", here) + ": refusing to install"; !strings.Contains(err.Error(), want) {
+		t.Errorf("error %q does not say %q", err, want)
 	}
 	if list, _ := st.List(); len(list) != 0 {
 		t.Errorf("installed: %+v", list)

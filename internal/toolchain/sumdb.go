@@ -25,7 +25,9 @@ func (f *Fetcher) sumdbLookup(ctx context.Context, mv string) (string, error) {
 		return "", fmt.Errorf("checksum database %s: SECURITY ERROR: %s", f.SumDB.Name, ops.security)
 	}
 	if err != nil {
-		if errors.Is(err, ErrNotFound) || strings.Contains(err.Error(), "not found") {
+		// sumdb.Client.Lookup wraps the remote error with %v, which drops the chain:
+		// the ops remember that the lookup itself was not found.
+		if ops.lookupMissing() || errors.Is(err, ErrNotFound) {
 			return "", fmt.Errorf("checksum database %s has no record of %s@%s: refusing to install", f.SumDB.Name, ModulePath, mv)
 		}
 		return "", fmt.Errorf("checksum database %s: %w", f.SumDB.Name, err)
@@ -51,6 +53,14 @@ type sumdbOps struct {
 	baseErr  error
 	mu       sync.Mutex
 	security string
+	missing  bool // a /lookup/ request answered not found
+}
+
+// lookupMissing reports whether the database answered a lookup with not found.
+func (o *sumdbOps) lookupMissing() bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.missing
 }
 
 // initBase finds how to reach the database, as cmd/go does (modfetch/sumdb.go,
@@ -86,7 +96,13 @@ func (o *sumdbOps) ReadRemote(path string) ([]byte, error) {
 	if o.baseErr != nil {
 		return nil, o.baseErr
 	}
-	return o.f.get(o.ctx, o.base+path)
+	b, err := o.f.get(o.ctx, o.base+path)
+	if err != nil && strings.HasPrefix(path, "/lookup/") && errors.Is(err, ErrNotFound) {
+		o.mu.Lock()
+		o.missing = true
+		o.mu.Unlock()
+	}
+	return b, err
 }
 
 func (o *sumdbOps) file(kind, name string) (string, error) {
