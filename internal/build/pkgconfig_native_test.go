@@ -10,6 +10,7 @@ import (
 
 	"github.com/gonative/gonative/internal/fixture"
 	"github.com/gonative/gonative/internal/host"
+	"github.com/gonative/gonative/internal/machine"
 )
 
 // TestPkgConfigNative is TestPkgConfigSysroot's native case: the host's pkg-config,
@@ -21,7 +22,7 @@ func TestPkgConfigNative(t *testing.T) {
 	ar := fixture.Need(t, "ar", "binutils")
 	fixture.Need(t, "pkg-config", "pkg-config")
 	// Native is the hardware's platform, also when this test binary runs emulated.
-	hw, err := host.Detect(context.Background(), host.System())
+	hw, err := host.Detect(context.Background(), machine.Real())
 	if err != nil {
 		t.Fatal(err)
 	}

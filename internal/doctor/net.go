@@ -53,7 +53,7 @@ func NetcheckOptions(ctx context.Context, s *Session) netcheck.Options {
 		plat := switchPlatform(ctx, s, g)
 		opts.Toolchain, opts.ToolchainPlatform = c.Version, plat.OS+"-"+plat.Arch
 	}
-	if goos == "darwin" && m.Exec != nil {
+	if goos == "darwin" {
 		opts.SystemProxy = func(ctx context.Context) (netcheck.SystemProxy, error) {
 			out, err := m.Exec(ctx, nil, "scutil", "--proxy")
 			if err != nil {
