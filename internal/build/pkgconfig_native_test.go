@@ -58,7 +58,7 @@ import "fmt"
 func main() { fmt.Println("foo", int(C.foo_value())*C.FOO_SCALE) }
 `})
 	o := testOptions(t, dir)
-	o.Env = testEnv("PKG_CONFIG_PATH="+pcDir, "GOOS=", "GOARCH=")
+	o.Machine = machine.RealWith(testEnv("PKG_CONFIG_PATH="+pcDir, "GOOS=", "GOARCH="))
 	o.Host = host.Host{OS: hw.OS, Arch: hw.Arch}
 	o.Targets = []Target{{hw.OS, hw.Arch}}
 	o.Smoke = true

@@ -20,6 +20,7 @@ import (
 	"io/fs"
 	"os/exec"
 	"path"
+	"slices"
 	"strings"
 	"time"
 )
@@ -201,4 +202,34 @@ func (d *dirFile) ReadDir(n int) ([]fs.DirEntry, error) {
 	es := d.entries[:n]
 	d.entries = d.entries[n:]
 	return es, nil
+}
+
+// WithEnv returns m with env (KEY=VALUE) added to its environment: programs run with
+// it and LookupEnv reads it. Programs are still looked up in m's own PATH.
+func WithEnv(m Machine, env ...string) Machine {
+	if len(env) == 0 {
+		return m
+	}
+	return withEnv{m, env}
+}
+
+type withEnv struct {
+	Machine
+	env []string
+}
+
+func (w withEnv) Environ() []string { return append(w.Machine.Environ(), w.env...) }
+
+func (w withEnv) LookupEnv(key string) (string, bool) {
+	return lookupEnv(w.Environ(), w.Platform().GOOS, key)
+}
+
+func (w withEnv) Command(ctx context.Context, name string, args ...string) *exec.Cmd {
+	cmd := w.Machine.Command(ctx, name, args...)
+	cmd.Env = append(cmd.Env, w.env...)
+	return cmd
+}
+
+func (w withEnv) Output(ctx context.Context, env []string, name string, args ...string) ([]byte, []byte, error) {
+	return w.Machine.Output(ctx, append(slices.Clip(w.env), env...), name, args...)
 }

@@ -279,3 +279,26 @@ func TestRealReadsKernelFiles(t *testing.T) {
 		t.Fatal("ReadFile(/proc/kmsg) blocked")
 	}
 }
+
+func TestWithEnv(t *testing.T) {
+	base := Fake(fstest.MapFS{}, map[string]string{"GOFLAGS": "-v", "PATH": "/bin"})
+	m := WithEnv(base, "GOFLAGS=-mod=mod", "GOWORK=off")
+	if v := Getenv(m, "GOFLAGS"); v != "-mod=mod" {
+		t.Errorf("GOFLAGS = %q, want the added value", v)
+	}
+	if got := m.Environ(); !slices.Equal(got, []string{"GOFLAGS=-v", "PATH=/bin", "GOFLAGS=-mod=mod", "GOWORK=off"}) {
+		t.Errorf("Environ = %q", got)
+	}
+	var ran []string
+	base.Run = func(_ context.Context, env []string, name string, args ...string) ([]byte, []byte, error) {
+		ran = env
+		return nil, nil, nil
+	}
+	m.Output(context.Background(), []string{"X=1"}, "go")
+	if !slices.Equal(ran, []string{"GOFLAGS=-mod=mod", "GOWORK=off", "X=1"}) {
+		t.Errorf("Output ran with %q", ran)
+	}
+	if WithEnv(base) != Machine(base) {
+		t.Error("WithEnv without variables is not the machine itself")
+	}
+}
