@@ -67,29 +67,12 @@ func (s *Session) GOOS(ctx context.Context) string { return s.Host(ctx).OS }
 func (s *Session) Lookup() goenv.Lookup {
 	dir, _ := s.M.Getwd()
 	return goenv.Lookup{
-		PATH:         s.M.Getenv("PATH"),
-		GOOS:         s.M.Platform().GOOS,
-		Dir:          dir,
-		Stat:         s.M.Stat,
-		EvalSymlinks: s.M.EvalSymlinks,
-		Inspect:      s.Inspect,
-		ReadFile:     s.head,
+		PATH:    s.M.Getenv("PATH"),
+		GOOS:    s.M.Platform().GOOS,
+		Dir:     dir,
+		Machine: s.M.Machine,
+		Inspect: s.Inspect,
 	}
-}
-
-// head reads the first bytes of a file (to recognise scripts) without reading it all.
-func (s *Session) head(name string) ([]byte, error) {
-	f, err := s.M.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var b [2]byte
-	n, err := f.ReadAt(b[:], 0)
-	if n == 2 {
-		err = nil
-	}
-	return b[:n], err
 }
 
 // Inspect reads an executable once per session.
@@ -154,10 +137,9 @@ func (s *Session) Layers(ctx context.Context) goenv.Layers {
 			}
 		}
 		s.layers = goenv.ReadLayers(goenv.LayerInput{
-			Environ:  s.M.Environ(),
+			Machine:  s.M.Machine,
 			UserFile: userFile,
 			GOROOT:   goroot,
-			ReadFile: s.M.ReadFile,
 		})
 	})
 	return s.layers

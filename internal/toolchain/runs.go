@@ -55,7 +55,7 @@ func LookExec(name, path, dir, goos string, fsys machine.Machine) (string, error
 	if goos == "" {
 		goos = runtime.GOOS
 	}
-	found, denied := goenv.Lookup{PATH: path, GOOS: goos, Dir: dir, Stat: fsys.Stat}.Find(name)
+	found, denied := goenv.Lookup{PATH: path, GOOS: goos, Dir: dir, Machine: fsys}.Find(name)
 	switch {
 	case len(found) > 0:
 		return found[0].Path, nil
