@@ -241,7 +241,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	r := &Result{
 		Package: o.Package, Workload: o.Workload, Target: o.Target.String(),
 		Count: o.Count, Warmup: o.Warmup,
-		Machine: Machine{Host: o.Host.String(), CPUs: runtime.NumCPU(), LoadBefore: readLoad()},
+		Machine: Machine{Host: o.Host.String(), CPUs: runtime.NumCPU(), LoadBefore: readLoad(o.Machine)},
 	}
 	prefix, how, err := runner(o)
 	if err != nil {
@@ -327,7 +327,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			return nil, err
 		}
 	}
-	r.Machine.LoadAfter = readLoad()
+	r.Machine.LoadAfter = readLoad(o.Machine)
 	if l := r.Machine.LoadBefore; l.Known && l.Load1 > float64(r.Machine.CPUs) {
 		r.Notes = append(r.Notes, fmt.Sprintf("the machine was busy: load %.2f on %d CPUs before the runs (%.2f after); expect wide intervals, and compare only what is significant",
 			l.Load1, r.Machine.CPUs, r.Machine.LoadAfter.Load1))
@@ -495,8 +495,8 @@ func b2i(b bool) int {
 }
 
 // readLoad reads /proc/loadavg; Known is false elsewhere.
-func readLoad() LoadAvg {
-	data, err := os.ReadFile("/proc/loadavg")
+func readLoad(m machine.Machine) LoadAvg {
+	data, err := m.ReadFile("/proc/loadavg")
 	if err != nil {
 		return LoadAvg{}
 	}
