@@ -61,7 +61,7 @@ func (l *Libraries) dpkgIndex() (map[string]bool, error) {
 func (l *Libraries) dpkgStamp() (string, bool) {
 	var b strings.Builder
 	stable := true
-	recent := time.Now().Add(-2 * time.Second)
+	recent := l.m.Now().Add(-2 * time.Second)
 	for _, p := range []string{dpkgStatus, dpkgInfo} {
 		st, err := l.m.Stat(p)
 		if err != nil {

@@ -73,7 +73,9 @@ func (m *Manager) GoSettings(ctx context.Context, names ...string) map[string]st
 	}
 	run := m.GoEnv
 	if run == nil {
-		run = goenv.Run
+		run = func(ctx context.Context, names ...string) map[string]string {
+			return goenv.Run(ctx, orReal(m.Machine), names...)
+		}
 	}
 	got := run(ctx, missing...)
 	for _, n := range missing {
