@@ -315,22 +315,14 @@ func (m *FakeMachine) ReadDir(name string) ([]fs.DirEntry, error) {
 // inside the root is returned as the machine's path.
 func (m *FakeMachine) Readlink(name string) (string, error) {
 	if m.dir != "" {
-		t, err := os.Readlink(m.real(name))
-		if err == nil && filepath.IsAbs(t) {
-			t = m.fake(t)
-		}
-		return t, err
+		return m.readlink(name)
 	}
 	dir, file := path.Split(path.Clean(filepath.ToSlash(name)))
 	d, err := m.EvalSymlinks(dir)
 	if err != nil {
 		return "", err
 	}
-	r, err := m.rel("readlink", path.Join(d, file))
-	if err != nil {
-		return "", err
-	}
-	return fs.ReadLink(m.Files, r)
+	return m.readlink(path.Join(d, file))
 }
 
 // EvalSymlinks implements Machine: links (absolute machine paths or relative ones)
