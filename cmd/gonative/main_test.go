@@ -23,6 +23,7 @@ import (
 	"github.com/gonative/gonative/internal/cli"
 	"github.com/gonative/gonative/internal/host"
 	"github.com/gonative/gonative/internal/image/imagetest"
+	"github.com/gonative/gonative/internal/machine"
 	"github.com/gonative/gonative/internal/netcheck/netchecktest"
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -54,7 +55,7 @@ func TestScript(t *testing.T) {
 	}
 	// The hardware's platform: under qemu-user (GOARCH=arm64 go test -exec ...) it is
 	// not the test process's, and gonative installs and smoke-runs for the hardware.
-	hw, err := host.Detect(context.Background(), host.System())
+	hw, err := host.Detect(context.Background(), machine.Real())
 	if err != nil {
 		t.Fatal(err)
 	}

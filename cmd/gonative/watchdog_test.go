@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gonative/gonative/internal/host"
+	"github.com/gonative/gonative/internal/machine"
 )
 
 // cmdTimeoutEnv bounds every command a testscript runs as this test binary
@@ -78,7 +79,7 @@ func TestWatchdog(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("no SIGQUIT on Windows: the bound there only exits")
 	}
-	hw, err := host.Detect(context.Background(), host.System())
+	hw, err := host.Detect(context.Background(), machine.Real())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -19,7 +18,7 @@ import (
 	"github.com/gonative/gonative/internal/build"
 	"github.com/gonative/gonative/internal/exe"
 	"github.com/gonative/gonative/internal/host"
-	"github.com/gonative/gonative/internal/proctree"
+	"github.com/gonative/gonative/internal/machine"
 )
 
 // Workload is what is measured besides start-up and memory.
@@ -69,10 +68,10 @@ type Options struct {
 
 	Target build.Target // default the host
 	Host   host.Host
-	Go     string   // default "go"
-	Env    []string // default os.Environ()
-	// LookPath finds programs (qemu, unshare); default exec.LookPath.
-	LookPath func(string) (string, error)
+	Go     string // default "go"
+	// Machine is where programs (go, qemu, unshare) are looked up and run, with its
+	// environment; default machine.Real().
+	Machine machine.Machine
 	// Progress, when set, is called (from one goroutine) as the work moves on.
 	Progress func(Event)
 }
@@ -216,15 +215,7 @@ func (o Options) withDefaults() Options {
 	if o.Go == "" {
 		o.Go = "go"
 	}
-	if o.Env == nil {
-		o.Env = os.Environ()
-	}
-	if o.LookPath == nil {
-		o.LookPath = exec.LookPath
-	}
-	if o.Host.OS == "" {
-		o.Host = host.Host{OS: runtime.GOOS, Arch: runtime.GOARCH}
-	}
+	o.Machine, o.Host = build.OnMachine(o.Machine, o.Host)
 	if o.Target.OS == "" {
 		o.Target = build.Target{OS: o.Host.OS, Arch: o.Host.Arch}
 	}
@@ -250,7 +241,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	r := &Result{
 		Package: o.Package, Workload: o.Workload, Target: o.Target.String(),
 		Count: o.Count, Warmup: o.Warmup,
-		Machine: Machine{Host: o.Host.String(), CPUs: runtime.NumCPU(), LoadBefore: readLoad()},
+		Machine: Machine{Host: o.Host.String(), CPUs: runtime.NumCPU(), LoadBefore: readLoad(o.Machine)},
 	}
 	prefix, how, err := runner(o)
 	if err != nil {
@@ -336,7 +327,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			return nil, err
 		}
 	}
-	r.Machine.LoadAfter = readLoad()
+	r.Machine.LoadAfter = readLoad(o.Machine)
 	if l := r.Machine.LoadBefore; l.Known && l.Load1 > float64(r.Machine.CPUs) {
 		r.Notes = append(r.Notes, fmt.Sprintf("the machine was busy: load %.2f on %d CPUs before the runs (%.2f after); expect wide intervals, and compare only what is significant",
 			l.Load1, r.Machine.CPUs, r.Machine.LoadAfter.Load1))
@@ -366,9 +357,9 @@ func (p *progress) step() { p.done++; p.emit() }
 
 // goOutput runs the go command in o.Dir.
 func goOutput(ctx context.Context, o Options, env []string, args ...string) ([]byte, error) {
-	cmd := proctree.Command(ctx, o.Go, args...)
+	cmd := o.Machine.Command(ctx, o.Go, args...)
 	cmd.Dir = o.Dir
-	cmd.Env = append(slices.Clip(o.Env), env...)
+	cmd.Env = append(cmd.Env, env...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -386,7 +377,7 @@ func goOutput(ctx context.Context, o Options, env []string, args ...string) ([]b
 // tests for the bench workload) has non-standard packages with cgo files: build's
 // analysis (build.CgoPackages).
 func checkPureGo(ctx context.Context, o Options) error {
-	bo := build.Options{Dir: o.Dir, Go: o.Go, Env: o.Env}
+	bo := build.Options{Dir: o.Dir, Go: o.Go, Machine: o.Machine}
 	cgo, err := build.CgoPackages(ctx, bo, o.Package, o.Target, o.Workload == WorkloadBench)
 	if err != nil {
 		return err
@@ -406,7 +397,7 @@ func buildProgram(ctx context.Context, o Options, tmp string, cgo bool) (Build, 
 	res, err := build.Build(ctx, build.Options{
 		Dir: o.Dir, Packages: []string{o.Package}, Targets: []build.Target{o.Target},
 		OutDir: filepath.Join(tmp, name), TrimPath: true, Jobs: 1, Cgo: mode,
-		Go: o.Go, Env: o.Env, Host: o.Host, LookPath: o.LookPath,
+		Go: o.Go, Machine: o.Machine, Host: o.Host,
 	})
 	if err != nil {
 		return Build{}, fmt.Errorf("build with CGO_ENABLED=%d: %w", b2i(cgo), err)
@@ -445,7 +436,7 @@ func buildTest(ctx context.Context, o Options, tmp string, cgo bool) (Build, err
 	env := []string{"GOOS=" + o.Target.OS, "GOARCH=" + o.Target.Arch, "CGO_ENABLED=" + strconv.Itoa(b2i(cgo))}
 	b := Build{Cgo: cgo, Binary: "test binary (go test -c)", path: path, Env: env[2:], Flags: []string{"test", "-c", "-trimpath"}}
 	if cgo && (o.Target.OS != o.Host.OS || o.Target.Arch != o.Host.Arch) {
-		r := build.Resolver{HostOS: o.Host.OS, HostArch: o.Host.Arch, LookPath: o.LookPath}
+		r := build.Resolver{HostOS: o.Host.OS, HostArch: o.Host.Arch, Machine: o.Machine}
 		tc, err := r.Resolve(o.Target)
 		if err != nil {
 			return Build{}, fmt.Errorf("build the test binary with CGO_ENABLED=1 for %s: %w", o.Target, err)
@@ -504,8 +495,8 @@ func b2i(b bool) int {
 }
 
 // readLoad reads /proc/loadavg; Known is false elsewhere.
-func readLoad() LoadAvg {
-	data, err := os.ReadFile("/proc/loadavg")
+func readLoad(m machine.Machine) LoadAvg {
+	data, err := m.ReadFile("/proc/loadavg")
 	if err != nil {
 		return LoadAvg{}
 	}

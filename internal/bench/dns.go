@@ -170,7 +170,7 @@ func (m *measurer) probe(ctx context.Context, path string, args []string, godebu
 	ctx, cancel := context.WithTimeout(ctx, RunTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, path, args...)
-	cmd.Env = append(slices.Clip(m.o.Env), "GODEBUG=netdns="+godebug)
+	cmd.Env = append(m.o.Machine.Environ(), "GODEBUG=netdns="+godebug)
 	if netns && !inNamespace(cmd) {
 		return probeResult{}, nil, fmt.Errorf("network namespaces are Linux's")
 	}

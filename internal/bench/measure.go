@@ -14,7 +14,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -22,6 +21,7 @@ import (
 	"time"
 
 	"github.com/gonative/gonative/internal/build"
+	"github.com/gonative/gonative/internal/machine"
 	"github.com/gonative/gonative/internal/proctree"
 	"golang.org/x/perf/benchfmt"
 )
@@ -30,7 +30,7 @@ import (
 // direct run) and how: "native", "qemu-aarch64-static", "Rosetta" — build's rule, the
 // one smoke runs use. The cgo build is dynamic, so qemu-user gets the cross libc.
 func runner(o Options) (prefix []string, how string, err error) {
-	prefix, how, ok := build.Runner(o.Host, o.LookPath, o.Target, false)
+	prefix, how, ok := build.Runner(o.Host, o.Machine, o.Target, false)
 	if !ok {
 		return nil, "", fmt.Errorf("%w: %s", ErrNotRunnable, how)
 	}
@@ -114,7 +114,7 @@ func (m *measurer) start(ctx context.Context, b *Build, args []string, stdout io
 	argv := append(append(append([]string{m.launcher}, m.prefix...), b.path), args...)
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Dir = m.o.Dir
-	cmd.Env = m.o.Env
+	cmd.Env = m.o.Machine.Environ()
 	// The launcher and the program get a process group of their own: cancelling
 	// (Ctrl-C) and stopping a server that ignores SIGTERM reach the program too.
 	proctree.Own(cmd)
@@ -543,11 +543,10 @@ func buildHelper(ctx context.Context, o Options, dir string, t build.Target, cgo
 	if cgo {
 		mode = build.CgoOn
 	}
-	env := slices.Clip(o.Env)
-	env = append(env, "GOFLAGS=-mod=mod", "GOWORK=off")
 	res, err := build.Build(ctx, build.Options{
 		Dir: dir, Targets: []build.Target{t}, OutDir: filepath.Join(dir, out),
-		TrimPath: true, Jobs: 1, Cgo: mode, Go: o.Go, Env: env, Host: o.Host, LookPath: o.LookPath,
+		TrimPath: true, Jobs: 1, Cgo: mode, Go: o.Go, Host: o.Host,
+		Machine: machine.WithEnv(o.Machine, "GOFLAGS=-mod=mod", "GOWORK=off"),
 	})
 	if err != nil {
 		return "", err
@@ -587,7 +586,7 @@ func buildLauncher(ctx context.Context, o Options, dir string) (string, error) {
 // reports is the floor under every figure (at exec a child starts with its parent's
 // high-water mark).
 func (m *measurer) rssFloor(ctx context.Context) (float64, error) {
-	t, err := exec.LookPath("true")
+	t, err := m.o.Machine.LookPath("true")
 	if err != nil {
 		return 0, err
 	}

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -20,9 +19,9 @@ import (
 	"time"
 
 	"github.com/gonative/gonative/internal/host"
+	"github.com/gonative/gonative/internal/machine"
 
 	"github.com/gonative/gonative/internal/atomicfile"
-	"github.com/gonative/gonative/internal/proctree"
 )
 
 // CgoMode says when cgo is on.
@@ -52,10 +51,12 @@ type Options struct {
 	Smoke     bool
 	SmokeArgs []string
 
-	Go       string   // the go command; default "go"
-	Env      []string // base environment; default os.Environ()
-	Host     host.Host
-	LookPath func(string) (string, error) // default exec.LookPath
+	Go string // the go command; default "go"
+	// Machine is where programs are looked up and run, with its environment
+	// (machine.RealWith for another one); default machine.Real().
+	Machine machine.Machine
+	// Host is the machine's hardware; default the process's platform.
+	Host host.Host
 	// Progress, when set, is called (from several goroutines, one call at a time) as
 	// each target moves on.
 	Progress func(Event)
@@ -292,16 +293,21 @@ func (o Options) withDefaults() Options {
 	if o.Go == "" {
 		o.Go = "go"
 	}
-	if o.Env == nil {
-		o.Env = os.Environ()
-	}
-	if o.LookPath == nil {
-		o.LookPath = exec.LookPath
-	}
-	if o.Host.OS == "" {
-		o.Host = host.Host{OS: runtime.GOOS, Arch: runtime.GOARCH}
-	}
+	o.Machine, o.Host = OnMachine(o.Machine, o.Host)
 	return o
+}
+
+// OnMachine returns m, or machine.Real() when nil, and h, or m's platform when h is
+// unset: the defaults of every command that builds.
+func OnMachine(m machine.Machine, h host.Host) (machine.Machine, host.Host) {
+	if m == nil {
+		m = machine.Real()
+	}
+	if h.OS == "" {
+		p := m.Platform()
+		h = host.Host{OS: p.GOOS, Arch: p.GOARCH}
+	}
+	return m, h
 }
 
 // mainPkg is a main package to build.
@@ -312,9 +318,9 @@ type mainPkg struct {
 
 // goCmd runs the go command with extra environment and returns its standard output.
 func goCmd(ctx context.Context, o Options, env []string, args ...string) ([]byte, error) {
-	cmd := proctree.Command(ctx, o.Go, args...)
+	cmd := o.Machine.Command(ctx, o.Go, args...)
 	cmd.Dir = o.Dir
-	cmd.Env = append(slices.Clip(o.Env), env...)
+	cmd.Env = append(cmd.Env, env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
@@ -464,7 +470,7 @@ func plan(ctx context.Context, o Options, mains []mainPkg) ([]*job, error) {
 	}
 	wg.Wait()
 
-	r := Resolver{HostOS: o.Host.OS, HostArch: o.Host.Arch, LookPath: o.LookPath, CC: o.CC, SDK: o.SDK}
+	r := Resolver{HostOS: o.Host.OS, HostArch: o.Host.Arch, Machine: o.Machine, CC: o.CC, SDK: o.SDK}
 	var problems []error
 	var jobs []*job
 	for _, m := range mains {
@@ -508,7 +514,7 @@ func plan(ctx context.Context, o Options, mains []mainPkg) ([]*job, error) {
 						problems = append(problems, fmt.Errorf("%s: %w", t, err))
 						continue
 					}
-					j.env = append(j.env, "CGO_CPPFLAGS="+strings.TrimSpace(envValue(o.Env, "CGO_CPPFLAGS")+" "+pkgConfigDefine(j.env, flags)))
+					j.env = append(j.env, "CGO_CPPFLAGS="+strings.TrimSpace(machine.Getenv(o.Machine, "CGO_CPPFLAGS")+" "+pkgConfigDefine(j.env, flags)))
 				}
 			}
 			j.out.Cgo = j.cgo
@@ -550,13 +556,13 @@ func envValue(env []string, key string) string {
 
 // pkgConfigFlags runs the target's pkg-config for the names the cgo directives ask for.
 func pkgConfigFlags(ctx context.Context, o Options, env []string, names []string) (string, error) {
-	pc := envValue(append(slices.Clip(o.Env), env...), "PKG_CONFIG")
+	pc := envValue(append(o.Machine.Environ(), env...), "PKG_CONFIG")
 	if pc == "" {
 		pc = "pkg-config"
 	}
-	cmd := proctree.Command(ctx, pc, append([]string{"--cflags", "--libs", "--"}, names...)...)
+	cmd := o.Machine.Command(ctx, pc, append([]string{"--cflags", "--libs", "--"}, names...)...)
 	cmd.Dir = o.Dir
-	cmd.Env = append(slices.Clip(o.Env), env...)
+	cmd.Env = append(cmd.Env, env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {

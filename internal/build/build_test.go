@@ -4,12 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/gonative/gonative/internal/machine"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/gonative/gonative/internal/fixture"
 	"github.com/gonative/gonative/internal/host"
@@ -38,11 +41,26 @@ func testEnv(extra ...string) []string {
 	return append(os.Environ(), append([]string{"GOFLAGS=", "GOTOOLCHAIN=local", "GOWORK=off"}, extra...)...)
 }
 
+// onPath is m whose PATH has only the programs keep accepts (go runs all the same).
+func onPath(m machine.Machine, keep func(string) bool) machine.Machine { return pathOnly{m, keep} }
+
+type pathOnly struct {
+	machine.Machine
+	keep func(string) bool
+}
+
+func (m pathOnly) LookPath(name string) (string, error) {
+	if !m.keep(name) {
+		return "", &exec.Error{Name: name, Err: exec.ErrNotFound}
+	}
+	return m.Machine.LookPath(name)
+}
+
 func testOptions(t *testing.T, dir string) Options {
 	fixture.Need(t, "go", "golang-go")
 	return Options{
 		Dir:      dir,
-		Env:      testEnv(),
+		Machine:  machine.RealWith(testEnv()),
 		TrimPath: true,
 		Host:     host.Host{OS: runtime.GOOS, Arch: runtime.GOARCH},
 	}
@@ -146,16 +164,13 @@ func answer() int { return -1 }
 func TestCgoTargets(t *testing.T) {
 	dir := module(t, "example.com/answer", optionalCgo)
 	// A Linux amd64 host with no compilers but Debian's arm64 cross gcc.
-	lookPath := func(tool string) (string, error) {
-		if tool == "aarch64-linux-gnu-gcc" || strings.HasPrefix(tool, "qemu-") {
-			return exec.LookPath(tool)
-		}
-		return "", exec.ErrNotFound
-	}
+	lookPath := onPath(machine.RealWith(testEnv()), func(tool string) bool {
+		return tool == "aarch64-linux-gnu-gcc" || strings.HasPrefix(tool, "qemu-")
+	})
 	t.Run("darwin refused before building", func(t *testing.T) {
 		o := testOptions(t, dir)
 		o.Host = host.Host{OS: "linux", Arch: "amd64"}
-		o.LookPath = lookPath
+		o.Machine = lookPath
 		o.Targets = []Target{{"linux", "amd64"}, {"darwin", "arm64"}}
 		_, err := Build(context.Background(), o)
 		var pe *PlanError
@@ -174,7 +189,7 @@ func TestCgoTargets(t *testing.T) {
 	t.Run("cgo=off honoured", func(t *testing.T) {
 		o := testOptions(t, dir)
 		o.Host = host.Host{OS: "linux", Arch: "amd64"}
-		o.LookPath = lookPath
+		o.Machine = lookPath
 		o.Targets = []Target{{"darwin", "arm64"}, {"windows", "amd64"}}
 		o.Cgo = CgoOff
 		res, err := Build(context.Background(), o)
@@ -196,7 +211,7 @@ func TestCgoTargets(t *testing.T) {
 		fixture.Need(t, "qemu-aarch64-static", "qemu-user-static")
 		o := testOptions(t, dir)
 		o.Host = host.Host{OS: "linux", Arch: "amd64"}
-		o.LookPath = lookPath
+		o.Machine = lookPath
 		o.Targets = []Target{{"linux", "arm64"}}
 		o.Smoke = true
 		res, err := Build(context.Background(), o)
@@ -261,7 +276,7 @@ import "fmt"
 func main() { fmt.Println("foo", int(C.foo_value())*C.FOO_SCALE) }
 `})
 	o := testOptions(t, dir)
-	o.Env = testEnv("PKG_CONFIG_PATH=" + hostPC)
+	o.Machine = machine.RealWith(testEnv("PKG_CONFIG_PATH=" + hostPC))
 	o.Host = host.Host{OS: "linux", Arch: "amd64"}
 	o.Targets = []Target{{"linux", "arm64"}}
 	o.SDK = map[string]string{"linux/arm64": sys}
@@ -363,7 +378,7 @@ func main() {
 		t.Errorf("cgo linked %v, smoke %+v", out.CgoLinked, out.Smoke)
 	}
 	// Without cgo, go-sqlite3 builds its stub: gonative refuses unless --cgo=off.
-	o.LookPath = func(string) (string, error) { return "", exec.ErrNotFound }
+	o.Machine = onPath(o.Machine, func(string) bool { return false })
 	o.Host = host.Host{OS: "linux", Arch: "amd64"}
 	if _, err := Build(context.Background(), o); !errors.Is(err, ErrNoToolchain) {
 		t.Errorf("without a cross compiler: %v", err)
@@ -430,15 +445,13 @@ func TestProgramName(t *testing.T) {
 }
 
 func TestResolve(t *testing.T) {
-	tools := func(names ...string) func(string) (string, error) {
-		return func(n string) (string, error) {
-			for _, x := range names {
-				if x == n {
-					return "/usr/bin/" + n, nil
-				}
-			}
-			return "", exec.ErrNotFound
+	// tools is a machine whose PATH has only the named programs, in /usr/bin.
+	tools := func(names ...string) machine.Machine {
+		fsys := fstest.MapFS{"usr/bin": {Mode: fs.ModeDir | 0o755}}
+		for _, n := range names {
+			fsys["usr/bin/"+n] = &fstest.MapFile{Mode: 0o755}
 		}
+		return machine.Fake(fsys, map[string]string{"PATH": "/usr/bin"})
 	}
 	for _, tc := range []struct {
 		name     string
@@ -448,22 +461,22 @@ func TestResolve(t *testing.T) {
 		pkg      string // a PKG_CONFIG* setting that must be there
 		errWants string
 	}{
-		{"native linux", Resolver{HostOS: "linux", HostArch: "amd64", LookPath: tools()}, Target{"linux", "amd64"}, "", "", ""},
-		{"debian cross", Resolver{HostOS: "linux", HostArch: "amd64", LookPath: tools("aarch64-linux-gnu-gcc")}, Target{"linux", "arm64"}, "aarch64-linux-gnu-gcc", "PKG_CONFIG_LIBDIR=/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/aarch64-linux-gnu/lib/pkgconfig", ""},
-		{"triplet pkg-config", Resolver{HostOS: "linux", HostArch: "amd64", LookPath: tools("aarch64-linux-gnu-gcc", "aarch64-linux-gnu-pkg-config")}, Target{"linux", "arm64"}, "aarch64-linux-gnu-gcc", "PKG_CONFIG=aarch64-linux-gnu-pkg-config", ""},
-		{"arm", Resolver{HostOS: "linux", HostArch: "arm64", LookPath: tools("arm-linux-gnueabihf-gcc")}, Target{"linux", "arm"}, "arm-linux-gnueabihf-gcc", "", ""},
-		{"amd64 from arm64", Resolver{HostOS: "linux", HostArch: "arm64", LookPath: tools("x86_64-linux-gnu-gcc")}, Target{"linux", "amd64"}, "x86_64-linux-gnu-gcc", "", ""},
-		{"zig linux", Resolver{HostOS: "linux", HostArch: "amd64", LookPath: tools("zig")}, Target{"linux", "arm64"}, "zig cc -target aarch64-linux-gnu", "", ""},
-		{"zig windows", Resolver{HostOS: "linux", HostArch: "amd64", LookPath: tools("zig")}, Target{"windows", "arm64"}, "zig cc -target aarch64-windows-gnu", "", ""},
-		{"mingw", Resolver{HostOS: "linux", HostArch: "amd64", LookPath: tools("x86_64-w64-mingw32-gcc")}, Target{"windows", "amd64"}, "x86_64-w64-mingw32-gcc", "", ""},
-		{"mac arm64 for amd64", Resolver{HostOS: "darwin", HostArch: "arm64", LookPath: tools("clang")}, Target{"darwin", "amd64"}, "clang -arch x86_64", "", ""},
-		{"mac amd64 for arm64", Resolver{HostOS: "darwin", HostArch: "amd64", LookPath: tools("clang")}, Target{"darwin", "arm64"}, "clang -arch arm64", "", ""},
-		{"override", Resolver{HostOS: "linux", HostArch: "amd64", LookPath: tools(), CC: map[string]string{"darwin/arm64": "oa64-clang"}}, Target{"darwin", "arm64"}, "oa64-clang", "", ""},
-		{"sysroot", Resolver{HostOS: "linux", HostArch: "amd64", LookPath: tools("aarch64-linux-gnu-gcc"), SDK: map[string]string{"": "/sr"}}, Target{"linux", "arm64"}, "aarch64-linux-gnu-gcc", "PKG_CONFIG_SYSROOT_DIR=/sr", ""},
-		{"darwin from linux", Resolver{HostOS: "linux", HostArch: "amd64", LookPath: tools("zig", "clang")}, Target{"darwin", "arm64"}, "", "", "Apple's SDK"},
-		{"darwin from linux with SDK", Resolver{HostOS: "linux", HostArch: "amd64", LookPath: tools("zig"), SDK: map[string]string{"darwin/arm64": "/sdk"}}, Target{"darwin", "arm64"}, "zig cc -target aarch64-macos -isysroot /sdk -F/sdk/System/Library/Frameworks", "", ""},
-		{"no cross gcc", Resolver{HostOS: "linux", HostArch: "amd64", LookPath: tools()}, Target{"linux", "arm64"}, "", "", "apt-get install gcc-aarch64-linux-gnu"},
-		{"no mingw", Resolver{HostOS: "linux", HostArch: "amd64", LookPath: tools()}, Target{"windows", "arm64"}, "", "", "mingw"},
+		{"native linux", Resolver{HostOS: "linux", HostArch: "amd64", Machine: tools()}, Target{"linux", "amd64"}, "", "", ""},
+		{"debian cross", Resolver{HostOS: "linux", HostArch: "amd64", Machine: tools("aarch64-linux-gnu-gcc")}, Target{"linux", "arm64"}, "aarch64-linux-gnu-gcc", "PKG_CONFIG_LIBDIR=/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/aarch64-linux-gnu/lib/pkgconfig", ""},
+		{"triplet pkg-config", Resolver{HostOS: "linux", HostArch: "amd64", Machine: tools("aarch64-linux-gnu-gcc", "aarch64-linux-gnu-pkg-config")}, Target{"linux", "arm64"}, "aarch64-linux-gnu-gcc", "PKG_CONFIG=aarch64-linux-gnu-pkg-config", ""},
+		{"arm", Resolver{HostOS: "linux", HostArch: "arm64", Machine: tools("arm-linux-gnueabihf-gcc")}, Target{"linux", "arm"}, "arm-linux-gnueabihf-gcc", "", ""},
+		{"amd64 from arm64", Resolver{HostOS: "linux", HostArch: "arm64", Machine: tools("x86_64-linux-gnu-gcc")}, Target{"linux", "amd64"}, "x86_64-linux-gnu-gcc", "", ""},
+		{"zig linux", Resolver{HostOS: "linux", HostArch: "amd64", Machine: tools("zig")}, Target{"linux", "arm64"}, "zig cc -target aarch64-linux-gnu", "", ""},
+		{"zig windows", Resolver{HostOS: "linux", HostArch: "amd64", Machine: tools("zig")}, Target{"windows", "arm64"}, "zig cc -target aarch64-windows-gnu", "", ""},
+		{"mingw", Resolver{HostOS: "linux", HostArch: "amd64", Machine: tools("x86_64-w64-mingw32-gcc")}, Target{"windows", "amd64"}, "x86_64-w64-mingw32-gcc", "", ""},
+		{"mac arm64 for amd64", Resolver{HostOS: "darwin", HostArch: "arm64", Machine: tools("clang")}, Target{"darwin", "amd64"}, "clang -arch x86_64", "", ""},
+		{"mac amd64 for arm64", Resolver{HostOS: "darwin", HostArch: "amd64", Machine: tools("clang")}, Target{"darwin", "arm64"}, "clang -arch arm64", "", ""},
+		{"override", Resolver{HostOS: "linux", HostArch: "amd64", Machine: tools(), CC: map[string]string{"darwin/arm64": "oa64-clang"}}, Target{"darwin", "arm64"}, "oa64-clang", "", ""},
+		{"sysroot", Resolver{HostOS: "linux", HostArch: "amd64", Machine: tools("aarch64-linux-gnu-gcc"), SDK: map[string]string{"": "/sr"}}, Target{"linux", "arm64"}, "aarch64-linux-gnu-gcc", "PKG_CONFIG_SYSROOT_DIR=/sr", ""},
+		{"darwin from linux", Resolver{HostOS: "linux", HostArch: "amd64", Machine: tools("zig", "clang")}, Target{"darwin", "arm64"}, "", "", "Apple's SDK"},
+		{"darwin from linux with SDK", Resolver{HostOS: "linux", HostArch: "amd64", Machine: tools("zig"), SDK: map[string]string{"darwin/arm64": "/sdk"}}, Target{"darwin", "arm64"}, "zig cc -target aarch64-macos -isysroot /sdk -F/sdk/System/Library/Frameworks", "", ""},
+		{"no cross gcc", Resolver{HostOS: "linux", HostArch: "amd64", Machine: tools()}, Target{"linux", "arm64"}, "", "", "apt-get install gcc-aarch64-linux-gnu"},
+		{"no mingw", Resolver{HostOS: "linux", HostArch: "amd64", Machine: tools()}, Target{"windows", "arm64"}, "", "", "mingw"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tcn, err := tc.r.Resolve(tc.t)

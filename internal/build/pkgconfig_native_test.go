@@ -10,6 +10,7 @@ import (
 
 	"github.com/gonative/gonative/internal/fixture"
 	"github.com/gonative/gonative/internal/host"
+	"github.com/gonative/gonative/internal/machine"
 )
 
 // TestPkgConfigNative is TestPkgConfigSysroot's native case: the host's pkg-config,
@@ -21,7 +22,7 @@ func TestPkgConfigNative(t *testing.T) {
 	ar := fixture.Need(t, "ar", "binutils")
 	fixture.Need(t, "pkg-config", "pkg-config")
 	// Native is the hardware's platform, also when this test binary runs emulated.
-	hw, err := host.Detect(context.Background(), host.System())
+	hw, err := host.Detect(context.Background(), machine.Real())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +58,7 @@ import "fmt"
 func main() { fmt.Println("foo", int(C.foo_value())*C.FOO_SCALE) }
 `})
 	o := testOptions(t, dir)
-	o.Env = testEnv("PKG_CONFIG_PATH="+pcDir, "GOOS=", "GOARCH=")
+	o.Machine = machine.RealWith(testEnv("PKG_CONFIG_PATH="+pcDir, "GOOS=", "GOARCH="))
 	o.Host = host.Host{OS: hw.OS, Arch: hw.Arch}
 	o.Targets = []Target{{hw.OS, hw.Arch}}
 	o.Smoke = true

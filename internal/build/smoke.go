@@ -10,7 +10,7 @@ import (
 
 	"github.com/gonative/gonative/internal/arch"
 	"github.com/gonative/gonative/internal/host"
-	"github.com/gonative/gonative/internal/proctree"
+	"github.com/gonative/gonative/internal/machine"
 )
 
 // Smoke is the result of running one output.
@@ -29,8 +29,8 @@ const smokeTimeout = 60 * time.Second
 // for a direct run) and how ("native", "qemu-aarch64-static", "binfmt qemu-aarch64",
 // "Rosetta"), or ok false and the reason it cannot run there. A dynamic (not static)
 // program run by qemu-user finds its loader and libc in Debian's cross libc
-// (-L /usr/TRIPLET). lookPath finds qemu-user.
-func Runner(h host.Host, lookPath func(string) (string, error), t Target, static bool) (prefix []string, how string, ok bool) {
+// (-L /usr/TRIPLET). m's PATH has qemu-user.
+func Runner(h host.Host, m machine.Machine, t Target, static bool) (prefix []string, how string, ok bool) {
 	if t.OS != h.OS {
 		return nil, fmt.Sprintf("a %s program does not run on %s", t.OS, h.OS), false
 	}
@@ -45,7 +45,7 @@ func Runner(h host.Host, lookPath func(string) (string, error), t Target, static
 		if a, _ := arch.ByGOARCH(t.Arch); a.QEMU != "" {
 			q := a.QEMU
 			for _, name := range []string{"qemu-" + q + "-static", "qemu-" + q} {
-				if p, err := lookPath(name); err == nil {
+				if p, err := m.LookPath(name); err == nil {
 					prefix = []string{p}
 					// A dynamic program needs the target's loader and libc: Debian's
 					// cross libc lives in /usr/TRIPLET (libc6-TARGET-cross).
@@ -67,7 +67,7 @@ func Runner(h host.Host, lookPath func(string) (string, error), t Target, static
 // smoke runs out with o.SmokeArgs when this machine can run it.
 func smoke(ctx context.Context, o Options, out *Output) *Smoke {
 	os, arch, _ := strings.Cut(out.Target, "/")
-	prefix, how, ok := Runner(o.Host, o.LookPath, Target{os, arch}, out.Static)
+	prefix, how, ok := Runner(o.Host, o.Machine, Target{os, arch}, out.Static)
 	if !ok {
 		return &Smoke{How: "skipped", Detail: how}
 	}
@@ -82,7 +82,7 @@ func smoke(ctx context.Context, o Options, out *Output) *Smoke {
 		return &Smoke{Ran: false, Detail: err.Error()}
 	}
 	argv := append(append(prefix, path), o.SmokeArgs...)
-	cmd := proctree.Command(ctx, argv[0], argv[1:]...)
+	cmd := o.Machine.Command(ctx, argv[0], argv[1:]...)
 	cmd.Dir = o.Dir
 	var buf bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &buf, &buf

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+
+	"github.com/gonative/gonative/internal/machine"
 )
 
 // CToolchain is the C toolchain and pkg-config setting one cgo target builds with.
@@ -19,11 +21,11 @@ type CToolchain struct {
 	Source string `json:"source"`
 }
 
-// Resolver chooses a C toolchain for each cgo target. Its funcs stand for the
-// machine so tests can be any host.
+// Resolver chooses a C toolchain for each cgo target: the compilers on Machine's PATH
+// (a test's machine.Fake can be any host).
 type Resolver struct {
 	HostOS, HostArch string
-	LookPath         func(string) (string, error)
+	Machine          machine.Machine
 	// CC and SDK are the user's overrides, keyed by "os/arch" or "" for every target.
 	// For darwin SDK is a macOS SDK; for Linux it is a sysroot holding the target's
 	// libraries and .pc files.
@@ -32,7 +34,7 @@ type Resolver struct {
 }
 
 func (r Resolver) has(tool string) bool {
-	_, err := r.LookPath(tool)
+	_, err := r.Machine.LookPath(tool)
 	return err == nil
 }
 

@@ -9,7 +9,7 @@ import (
 
 	"github.com/gonative/gonative/internal/doctor"
 	"github.com/gonative/gonative/internal/finding"
-	"github.com/gonative/gonative/internal/host"
+	"github.com/gonative/gonative/internal/machine"
 	"github.com/spf13/cobra"
 )
 
@@ -77,7 +77,7 @@ func runDoctor(cmd *cobra.Command, args []string, o *doctorOptions) error {
 
 // doctorMachine is this machine, or the fake one $GONATIVE_FAKE_HOST describes (tests).
 func doctorMachine() (doctor.Machine, error) {
-	if dir := os.Getenv(host.FakeEnv); dir != "" {
+	if dir := os.Getenv(machine.FakeEnv); dir != "" {
 		return doctor.FromFakeHost(dir, os.Environ())
 	}
 	return doctor.System(), nil

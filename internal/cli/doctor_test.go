@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gonative/gonative/internal/host"
+	"github.com/gonative/gonative/internal/machine"
 )
 
 // TestDoctorExitCodes runs the doctor on fake machines: exit 3 when an error-severity
@@ -29,7 +29,7 @@ func TestDoctorExitCodes(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	t.Setenv(host.FakeEnv, dir)
+	t.Setenv(machine.FakeEnv, dir)
 	t.Setenv("PATH", "/usr/local/go/bin")
 	t.Setenv("HOME", "/home/me")
 	for _, tt := range []struct {

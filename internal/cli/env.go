@@ -121,7 +121,7 @@ func envPinPath(cmd *cobra.Command, m *toolchain.Manager) error {
 
 // envRuns names the go that a go call runs with path: "go1.27.3", or "no go at all".
 func envRuns(in toolchain.WhichInput, sel toolchain.Selection, path string) string {
-	v := toolchain.Check(in, sel, path, toolchain.FS{})
+	v := toolchain.Check(in, sel, path)
 	switch {
 	case v.RunsVersion != "":
 		return "go" + v.RunsVersion

@@ -63,7 +63,7 @@ func newExecCmd() *cobra.Command {
 			name := args[1]
 			if !strings.ContainsAny(name, `/\`) {
 				// Resolve against the new PATH, so "go" is this toolchain's.
-				p, err := toolchain.LookExec(name, path, m.Dir, runtime.GOOS, toolchain.FS{})
+				p, err := toolchain.LookExec(name, path, m.Dir, runtime.GOOS, m.Machine)
 				if err != nil {
 					return &ExitError{Code: execCode(err), Err: fmt.Errorf("exec %s: %w", name, err)}
 				}

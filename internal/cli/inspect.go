@@ -138,8 +138,8 @@ func inspectOptions(cmd *cobra.Command, fl inspectFlags) (inspect.Options, error
 	// On this Linux machine, a library its package manager owns is a system library.
 	// Its index is read while the first files are.
 	if fl.host == "" && h.OS == "linux" {
-		if probe, err := host.FromEnv(os.Getenv); err == nil {
-			opts.Libraries = host.NewLibraries(probe, cacheDir)
+		if m, err := thisMachine(); err == nil {
+			opts.Libraries = host.NewLibraries(m, cacheDir)
 			opts.Libraries.Preload()
 		}
 	}

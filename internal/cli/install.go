@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gonative/gonative/internal/machine"
 	"github.com/gonative/gonative/internal/toolchain"
 	"github.com/spf13/cobra"
 )
@@ -145,7 +146,7 @@ func newManager() (*toolchain.Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	return toolchain.NewManager(os.Getenv, wd)
+	return toolchain.NewManager(machine.Real(), wd)
 }
 
 // tcFetcher is m's sources, showing downloads on cmd's stderr and warning there when

@@ -61,7 +61,7 @@ func runNetcheck(cmd *cobra.Command, args []string, o *netcheckOptions) error {
 	if len(args) == 1 {
 		arg = args[0]
 	}
-	opts.Module, opts.Version, err = netcheck.ResolveModule(arg, opts.Env, opts.FS)
+	opts.Module, opts.Version, err = netcheck.ResolveModule(arg, opts.Env)
 	if err != nil {
 		return &ExitError{Code: ExitFailed, Err: err}
 	}

@@ -16,6 +16,7 @@ import (
 	"syscall"
 
 	"github.com/gonative/gonative/internal/host"
+	"github.com/gonative/gonative/internal/machine"
 	"github.com/spf13/cobra"
 )
 
@@ -163,16 +164,20 @@ func Version() string {
 // thisHost reads this machine: its hardware, OS version, binfmt handlers and CPU
 // features, or the fake machine that $GONATIVE_FAKE_HOST names.
 func thisHost(ctx context.Context) (host.Host, error) {
-	probe, err := host.FromEnv(os.Getenv)
+	m, err := thisMachine()
 	if err != nil {
 		return host.Host{}, err
 	}
-	h, err := host.Detect(ctx, probe)
+	h, err := host.Detect(ctx, m)
 	if err != nil {
 		return host.Host{}, fmt.Errorf("detect this machine: %w", err)
 	}
 	return h, nil
 }
+
+// thisMachine is the machine every command reads: this one, or the fake one that
+// $GONATIVE_FAKE_HOST names (machine.FromDir; end-to-end tests).
+func thisMachine() (machine.Machine, error) { return machine.FromEnv(machine.Real()) }
 
 // usageOnBadArgs makes every command that gets the wrong arguments (inspect with none)
 // say so with its usage line, exit status 1.

@@ -55,7 +55,7 @@ func newWhichCmd() *cobra.Command {
 			if err != nil && !noSel {
 				return &ExitError{Code: ExitFailed, Err: err}
 			}
-			v := toolchain.Check(in, sel, os.Getenv("PATH"), toolchain.FS{})
+			v := toolchain.Check(in, sel, os.Getenv("PATH"))
 			out, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 			if o.asJSON {
 				var s *toolchain.Selection

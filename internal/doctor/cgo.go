@@ -1,7 +1,6 @@
 package doctor
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -245,35 +244,20 @@ func inspectLibrary(ctx context.Context, s *Session, p string) ([]string, error)
 	return archs, nil
 }
 
-// maxArchive bounds the static libraries read whole (the doctor must stay fast).
-const maxArchive = 64 << 20
-
 // archiveArchs reads the first object of an ar archive; ok is false when the file is
 // not an ar archive (a universal .a starts with the fat header and Inspect reads it).
 func archiveArchs(ctx context.Context, s *Session, p string) ([]string, bool, error) {
-	var ra io.ReaderAt
-	var size int64
-	if s.M.Open != nil {
-		f, err := s.M.Open(p)
-		if err != nil {
-			return nil, true, err
-		}
-		defer f.Close()
-		st, err := f.Stat()
-		if err != nil {
-			return nil, true, err
-		}
-		ra, size = f, st.Size()
-	} else {
-		if st, err := s.M.Stat(p); err != nil || st.Size() > maxArchive {
-			return nil, true, fmt.Errorf("%s: too large or unreadable", p)
-		}
-		data, err := s.M.ReadFile(p)
-		if err != nil {
-			return nil, true, err
-		}
-		ra, size = bytes.NewReader(data), int64(len(data))
+	f, err := s.M.Open(p)
+	if err != nil {
+		return nil, true, err
 	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, true, err
+	}
+	var ra io.ReaderAt = f
+	size := st.Size()
 	var magic [8]byte
 	if _, err := ra.ReadAt(magic[:], 0); err != nil || string(magic[:]) != arMagic {
 		return nil, false, nil
@@ -282,9 +266,9 @@ func archiveArchs(ctx context.Context, s *Session, p string) ([]string, bool, er
 	if err != nil {
 		return nil, true, fmt.Errorf("%s: %w", p, err)
 	}
-	f := exe.Read(ctx, io.NewSectionReader(ra, off, n), n, exe.Options{})
+	obj := exe.Read(ctx, io.NewSectionReader(ra, off, n), n, exe.Options{})
 	var archs []string
-	for _, sl := range f.Slices {
+	for _, sl := range obj.Slices {
 		archs = append(archs, sl.Arch)
 	}
 	return archs, true, nil

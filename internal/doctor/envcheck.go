@@ -144,10 +144,8 @@ func gopathFix(f *Fix, text string) *Fix {
 // modFileHere is the go.work or go.mod that governs the working directory.
 func modFileHere(s *Session) (goenv.ModFile, error) {
 	dir := "/"
-	if s.M.Getwd != nil {
-		if d, err := s.M.Getwd(); err == nil {
-			dir = d
-		}
+	if d, err := s.M.Getwd(); err == nil {
+		dir = d
 	}
 	return goenv.FindModFile(dir, s.M.Getenv("GOWORK"), s.M.ReadFile)
 }

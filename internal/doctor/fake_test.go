@@ -6,14 +6,14 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
-	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/gonative/gonative/internal/exe"
 	"github.com/gonative/gonative/internal/finding"
-	"github.com/gonative/gonative/internal/host"
+	"github.com/gonative/gonative/internal/machine"
 )
 
 // fake is an in-memory machine for unit tests.
@@ -144,73 +144,24 @@ func (i fakeInfo) IsDir() bool        { return i.mode.IsDir() }
 func (i fakeInfo) Sys() any           { return nil }
 
 func (f *fake) machine() Machine {
-	var environ []string
-	for k, v := range f.env {
-		environ = append(environ, k+"="+v)
+	files := fstest.MapFS{}
+	for p, ff := range f.files {
+		mf := &fstest.MapFile{Data: []byte(ff.data), Mode: ff.mode}
+		if ff.link != "" {
+			mf.Data = []byte(ff.link)
+		}
+		files[strings.TrimPrefix(p, "/")] = mf
 	}
-	slices.Sort(environ)
-	stat := func(p string) (fs.FileInfo, error) {
-		_, ff, err := f.resolve(p)
-		if err != nil {
-			return nil, err
-		}
-		return fakeInfo{path.Base(p), ff.mode, int64(len(ff.data))}, nil
-	}
-	readFile := func(p string) ([]byte, error) {
-		_, ff, err := f.resolve(p)
-		if err != nil {
-			return nil, err
-		}
-		if ff.mode.IsDir() {
-			return nil, fmt.Errorf("%s: is a directory", p)
-		}
-		return []byte(ff.data), nil
-	}
-	readDir := func(p string) ([]fs.DirEntry, error) {
-		rp, _, err := f.resolve(p)
-		if err != nil {
-			return nil, err
-		}
-		prefix := strings.TrimSuffix(rp, "/") + "/"
-		seen := map[string]bool{}
-		var out []fs.DirEntry
-		for k, ff := range f.files {
-			rest, ok := strings.CutPrefix(k, prefix)
-			if !ok || rest == "" {
-				continue
-			}
-			name, sub, _ := strings.Cut(rest, "/")
-			if seen[name] {
-				continue
-			}
-			seen[name] = true
-			mode := ff.mode
-			if sub != "" {
-				mode = fs.ModeDir | 0o755
-			}
-			out = append(out, fs.FileInfoToDirEntry(fakeInfo{name, mode, 0}))
-		}
-		slices.SortFunc(out, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
-		return out, nil
+	m := machine.Fake(files, f.env)
+	m.GOOS, m.GOARCH, m.Pages = f.goos, f.goarch, 4096
+	m.Sysctls = f.sysctl
+	m.Release, m.Machine = "6.8.0", f.uname
+	m.Wd = f.wd
+	m.Run = func(ctx context.Context, env []string, name string, args ...string) ([]byte, []byte, error) {
+		return f.command(name, args)
 	}
 	return Machine{
-		Probe: host.Probe{
-			GOOS: f.goos, GOARCH: f.goarch, PageSize: 4096,
-			ReadFile: readFile, ReadDir: readDir,
-			Sysctl: func(name string) (string, error) {
-				if v, ok := f.sysctl[name]; ok {
-					return v, nil
-				}
-				return "", host.ErrNoSysctl
-			},
-			Uname: func() (string, string, error) { return "6.8.0", f.uname, nil },
-		},
-		Environ:      environ,
-		Getwd:        func() (string, error) { return f.wd, nil },
-		Stat:         stat,
-		ReadFile:     readFile,
-		ReadDir:      readDir,
-		EvalSymlinks: func(p string) (string, error) { rp, _, err := f.resolve(p); return rp, err },
+		Machine: m,
 		Inspect: func(ctx context.Context, p string) (*exe.File, error) {
 			_, ff, err := f.resolve(p)
 			if err != nil {
@@ -220,13 +171,6 @@ func (f *fake) machine() Machine {
 				return &exe.File{Path: p, Format: exe.FormatUnknown, Error: exe.ErrNotExecutable.Error()}, nil
 			}
 			return ff.exe, nil
-		},
-		Exec: func(ctx context.Context, env []string, name string, args ...string) ([]byte, error) {
-			out, _, err := f.command(name, args)
-			return out, err
-		},
-		Command: func(ctx context.Context, env []string, name string, args ...string) ([]byte, []byte, error) {
-			return f.command(name, args)
 		},
 	}
 }
@@ -282,7 +226,7 @@ func (f *fake) command(name string, args []string) ([]byte, []byte, error) {
 	stderr, hasErr := f.stderr[key]
 	code := f.exit[key]
 	if !ok && !hasErr && code == 0 {
-		return nil, nil, fmt.Errorf("%s: not runnable in this fake: %w", key, errFakeCannotRun)
+		return nil, nil, fmt.Errorf("%s: not runnable in this fake: %w", key, machine.ErrCannotRun)
 	}
 	if code != 0 {
 		return []byte(out), []byte(stderr), fmt.Errorf("%s: %w", key, fakeExit(code))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/gonative/gonative/internal/machine"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -276,14 +277,19 @@ func environ(env map[string]string) []string {
 	return out
 }
 
+// inDir is a machine whose working directory is dir.
+type inDir struct {
+	machine.Machine
+	dir string
+}
+
+func (m inDir) Getwd() (string, error) { return m.dir, nil }
+
 // harnessMachine is this machine with env as its whole environment and dir as the
 // working directory.
 func harnessMachine(env map[string]string, dir string) Machine {
 	m := System()
-	m.Environ = environ(env)
-	m.Exec = execWith(m.Environ, nil)
-	m.Command = commandWith(m.Environ, nil)
-	m.Getwd = func() (string, error) { return dir, nil }
+	m.Machine = inDir{machine.RealWith(environ(env)), dir}
 	return m
 }
 

@@ -407,10 +407,8 @@ func checkGoToolchain(ctx context.Context, s *Session) []Finding {
 		local = strings.TrimPrefix(readVersionFile(s, g.GOROOT), "go")
 	}
 	dir := "/"
-	if s.M.Getwd != nil {
-		if d, err := s.M.Getwd(); err == nil {
-			dir = d
-		}
+	if d, err := s.M.Getwd(); err == nil {
+		dir = d
 	}
 	mod, err := goenv.FindModFile(dir, s.M.Getenv("GOWORK"), s.M.ReadFile)
 	if err != nil {

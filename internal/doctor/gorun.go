@@ -14,6 +14,7 @@ import (
 
 	"github.com/gonative/gonative/internal/finding"
 	"github.com/gonative/gonative/internal/goenv"
+	"github.com/gonative/gonative/internal/machine"
 )
 
 // GoRun is what the active go said when the doctor ran it: `go env -json` and
@@ -96,14 +97,7 @@ func (s *Session) runGo(ctx context.Context) GoRun {
 	for i, args := range goCommands {
 		wg.Go(func() {
 			var res result
-			switch {
-			case s.M.Command != nil:
-				res.out, res.stderr, res.err = s.M.Command(ctx, noSwitch, g.Path, args...)
-			case s.M.Exec != nil:
-				res.out, res.err = s.M.Exec(ctx, noSwitch, g.Path, args...)
-			default:
-				res.err = errors.New("this machine runs no programs")
-			}
+			res.out, res.stderr, res.err = s.M.Run(ctx, noSwitch, g.Path, args...)
 			results[i] = res
 		})
 	}
@@ -121,7 +115,7 @@ func (s *Session) runGo(ctx context.Context) GoRun {
 				r.Failures = append(r.Failures, GoFailure{Command: cmd, Message: msg, Exit: ee.ExitCode()})
 			case errors.Is(res.err, context.DeadlineExceeded) || ctx.Err() != nil:
 				r.Failures = append(r.Failures, GoFailure{Command: cmd, Message: res.err.Error(), Exit: -1, TimedOut: true})
-			case errors.Is(res.err, errFakeCannotRun) || errors.Is(res.err, exec.ErrNotFound) || s.M.Exec == nil && s.M.Command == nil:
+			case errors.Is(res.err, machine.ErrCannotRun) || errors.Is(res.err, exec.ErrNotFound):
 				// The doctor cannot run it here; that says nothing about the go.
 				r.Ran, r.Why = false, res.err.Error()
 			default:
@@ -378,7 +372,7 @@ func checkGoModule(ctx context.Context, s *Session) []Finding {
 		return nil // go.run says why go does not run
 	}
 	mod, err := modFileHere(s)
-	if err != nil || mod.File == "" || s.M.Getwd == nil || s.M.Command == nil {
+	if err != nil || mod.File == "" {
 		return nil
 	}
 	wd, err := s.M.Getwd()
@@ -390,7 +384,7 @@ func checkGoModule(ctx context.Context, s *Session) []Finding {
 		return []Finding{{Severity: Info, Title: "go list -m not run: " + orDash(v) + " has no go -C (Go 1.20)"}}
 	}
 	g, _ := s.ActiveGo(ctx)
-	_, stderr, err := s.M.Command(ctx, append(slices.Clone(noSwitch), "GOPROXY=off"), g.Path, "-C", wd, "list", "-m")
+	_, stderr, err := s.M.Run(ctx, append(slices.Clone(noSwitch), "GOPROXY=off"), g.Path, "-C", wd, "list", "-m")
 	var ee exitCoder
 	switch {
 	case err == nil:

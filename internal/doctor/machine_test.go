@@ -3,6 +3,7 @@ package doctor
 import (
 	"context"
 	"errors"
+	"github.com/gonative/gonative/internal/machine"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -48,8 +49,8 @@ func TestFromFakeHost(t *testing.T) {
 	if err != nil || strings.TrimSpace(string(out)) != "arm64" {
 		t.Errorf("uname -m = %q, %v", out, err)
 	}
-	if _, err := m.Exec(ctx, nil, "/usr/local/go/bin/go", "env"); !errors.Is(err, errFakeCannotRun) {
-		t.Errorf("running a fake binary: %v, want errFakeCannotRun", err)
+	if _, err := m.Exec(ctx, nil, "/usr/local/go/bin/go", "env"); !errors.Is(err, machine.ErrCannotRun) {
+		t.Errorf("running a fake binary: %v, want machine.ErrCannotRun", err)
 	}
 	if _, err := m.Exec(ctx, nil, "clang", "-v"); err == nil {
 		t.Error("running a missing program succeeded")

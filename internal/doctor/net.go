@@ -42,18 +42,16 @@ func NetcheckOptions(ctx context.Context, s *Session) netcheck.Options {
 				v := s.Value(ctx, name)
 				return v, v != ""
 			},
-			Source:   func(name string) goenv.Source { return s.Layers(ctx).Source(name) },
-			Getenv:   m.Getenv,
-			ReadFile: m.ReadFile,
+			Source:  func(name string) goenv.Source { return s.Layers(ctx).Source(name) },
+			Machine: m.Machine,
 		},
-		FS: netcheck.FS{ReadFile: m.ReadFile, ReadDir: m.ReadDir},
 	}
 	// The toolchain go switches to: netcheck asks the proxies whether it exists.
 	if c, g, _, ok := switchTarget(ctx, s); ok && c.Version != "" && !c.PathOnly {
 		plat := switchPlatform(ctx, s, g)
 		opts.Toolchain, opts.ToolchainPlatform = c.Version, plat.OS+"-"+plat.Arch
 	}
-	if goos == "darwin" && m.Exec != nil {
+	if goos == "darwin" {
 		opts.SystemProxy = func(ctx context.Context) (netcheck.SystemProxy, error) {
 			out, err := m.Exec(ctx, nil, "scutil", "--proxy")
 			if err != nil {
@@ -74,14 +72,14 @@ func checkNetSettings(ctx context.Context, s *Session) []Finding {
 // list (root_unix.go); on macOS both are ignored (root_darwin.go).
 func checkNetCerts(ctx context.Context, s *Session) []Finding {
 	o := NetcheckOptions(ctx, s)
-	return asCheck("net.certs", netcheck.RootFindings(netcheck.DescribeRoots(o.Env.GOOS, s.M.Getenv, o.FS)))
+	return asCheck("net.certs", netcheck.RootFindings(netcheck.DescribeRoots(o.Env.GOOS, o.Env.Machine)))
 }
 
 // checkNetOnline runs netcheck's probes for the default module; the settings and
 // root findings are net.settings' and net.certs', the toolchain go.switch's.
 func checkNetOnline(ctx context.Context, s *Session) []Finding {
 	o := NetcheckOptions(ctx, s)
-	mod, ver, err := netcheck.ResolveModule("", o.Env, o.FS)
+	mod, ver, err := netcheck.ResolveModule("", o.Env)
 	if err != nil {
 		return []Finding{{Severity: Error, Title: err.Error()}}
 	}

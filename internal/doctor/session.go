@@ -55,7 +55,7 @@ func (s *Session) Host(ctx context.Context) host.Host {
 	s.hostOnce.Do(func() {
 		// Detect fails only when ctx is done; the zero fields then say "unknown".
 		// On Linux it reads the hardware past qemu-user (/proc/sys/kernel/arch).
-		s.host, _ = host.Detect(ctx, s.M.Probe)
+		s.host, _ = host.Detect(ctx, s.M.Machine)
 	})
 	return s.host
 }
@@ -65,41 +65,14 @@ func (s *Session) GOOS(ctx context.Context) string { return s.Host(ctx).OS }
 
 // Lookup describes the machine's PATH for goenv.
 func (s *Session) Lookup() goenv.Lookup {
-	dir := ""
-	if s.M.Getwd != nil {
-		dir, _ = s.M.Getwd()
-	}
+	dir, _ := s.M.Getwd()
 	return goenv.Lookup{
-		PATH:         s.M.Getenv("PATH"),
-		GOOS:         s.M.Probe.GOOS,
-		Dir:          dir,
-		Stat:         s.M.Stat,
-		EvalSymlinks: s.M.EvalSymlinks,
-		Inspect:      s.Inspect,
-		ReadFile:     s.head,
+		PATH:    s.M.Getenv("PATH"),
+		GOOS:    s.M.Platform().GOOS,
+		Dir:     dir,
+		Machine: s.M.Machine,
+		Inspect: s.Inspect,
 	}
-}
-
-// head reads the first bytes of a file (to recognise scripts) without reading it all.
-func (s *Session) head(name string) ([]byte, error) {
-	if s.M.Open != nil {
-		f, err := s.M.Open(name)
-		if err != nil {
-			return nil, err
-		}
-		defer f.Close()
-		var b [2]byte
-		n, err := f.ReadAt(b[:], 0)
-		if n == 2 {
-			err = nil
-		}
-		return b[:n], err
-	}
-	b, err := s.M.ReadFile(name)
-	if len(b) > 2 {
-		b = b[:2]
-	}
-	return b, err
 }
 
 // Inspect reads an executable once per session.
@@ -151,7 +124,7 @@ func (s *Session) GoEnv(ctx context.Context) (map[string]string, error) {
 // from the GOROOT that the environment or go env file sets, else the active go's own.
 func (s *Session) Layers(ctx context.Context) goenv.Layers {
 	s.layersOnce.Do(func() {
-		userFile := goenv.UserEnvFile(s.M.Probe.GOOS, s.M.Getenv)
+		userFile := goenv.UserEnvFile(s.M.Platform().GOOS, s.M.Getenv)
 		goroot := s.M.Getenv("GOROOT")
 		if goroot == "" && userFile != "" {
 			if b, err := s.M.ReadFile(userFile); err == nil {
@@ -164,10 +137,9 @@ func (s *Session) Layers(ctx context.Context) goenv.Layers {
 			}
 		}
 		s.layers = goenv.ReadLayers(goenv.LayerInput{
-			Environ:  s.M.Environ,
+			Machine:  s.M.Machine,
 			UserFile: userFile,
 			GOROOT:   goroot,
-			ReadFile: s.M.ReadFile,
 		})
 	})
 	return s.layers

@@ -2,6 +2,7 @@ package goenv
 
 import (
 	"bytes"
+	"github.com/gonative/gonative/internal/machine"
 	"path"
 	"slices"
 	"strings"
@@ -55,12 +56,11 @@ type Layers struct {
 
 // LayerInput is what ReadLayers reads.
 type LayerInput struct {
-	// Environ is the process environment as KEY=VALUE strings.
-	Environ []string
+	// Machine is the environment (the first layer) and the files read (an error
+	// reading one means its layer is empty); nil reads nothing.
+	Machine machine.Machine
 	// UserFile is the `go env -w` file (see UserEnvFile); GOROOT is the toolchain's root.
 	UserFile, GOROOT string
-	// ReadFile reads a file; an error means the layer is empty.
-	ReadFile func(name string) ([]byte, error)
 }
 
 // ReadLayers returns every variable set by the environment, the user's go env file or
@@ -74,21 +74,25 @@ func ReadLayers(in LayerInput) Layers {
 	}
 	var layers []layer
 	env := map[string]string{}
-	for _, kv := range in.Environ {
+	var environ []string
+	if in.Machine != nil {
+		environ = in.Machine.Environ()
+	}
+	for _, kv := range environ {
 		// cmd/go treats an empty environment variable as unset (cfg.Getenv).
 		if k, v, ok := strings.Cut(kv, "="); ok && v != "" && relevant(k) {
 			env[k] = v
 		}
 	}
 	layers = append(layers, layer{SourceEnv, "", env})
-	if in.UserFile != "" && in.ReadFile != nil {
-		if b, err := in.ReadFile(in.UserFile); err == nil {
+	if in.UserFile != "" && in.Machine != nil {
+		if b, err := in.Machine.ReadFile(in.UserFile); err == nil {
 			layers = append(layers, layer{SourceUser, in.UserFile, ParseEnvFile(b)})
 		}
 	}
-	if in.GOROOT != "" && in.ReadFile != nil {
+	if in.GOROOT != "" && in.Machine != nil {
 		l.GOROOTFile = path.Join(in.GOROOT, "go.env")
-		if b, err := in.ReadFile(l.GOROOTFile); err == nil {
+		if b, err := in.Machine.ReadFile(l.GOROOTFile); err == nil {
 			layers = append(layers, layer{SourceGOROOT, l.GOROOTFile, ParseEnvFile(b)})
 		}
 	}

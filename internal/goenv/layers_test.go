@@ -1,10 +1,12 @@
 package goenv
 
 import (
-	"errors"
+	"github.com/gonative/gonative/internal/machine"
 	"maps"
 	"reflect"
+	"strings"
 	"testing"
+	"testing/fstest"
 )
 
 func TestParseEnvFile(t *testing.T) {
@@ -31,17 +33,16 @@ func TestReadLayers(t *testing.T) {
 		"/home/me/.config/go/env": "GOPROXY=https://user.example\nGOARCH=amd64\nGOTOOLCHAIN=local\n",
 		"/usr/local/go/go.env":    "GOPROXY=https://proxy.example,direct\nGOSUMDB=sum.example\nGOTOOLCHAIN=auto\n",
 	}
-	read := func(name string) ([]byte, error) {
-		if s, ok := files[name]; ok {
-			return []byte(s), nil
-		}
-		return nil, errors.New("no such file")
+	fsys := fstest.MapFS{}
+	for name, data := range files {
+		fsys[strings.TrimPrefix(name, "/")] = &fstest.MapFile{Data: []byte(data), Mode: 0o644}
 	}
+	m := machine.Fake(fsys, nil)
+	m.Env = []string{"PATH=/bin", "GOPROXY=direct", "HOME=/home/me", "CGO_ENABLED=0", "GONATIVE_HOME=/x"}
 	l := ReadLayers(LayerInput{
-		Environ:  []string{"PATH=/bin", "GOPROXY=direct", "HOME=/home/me", "CGO_ENABLED=0", "GONATIVE_HOME=/x"},
+		Machine:  m,
 		UserFile: UserEnvFile("linux", func(k string) string { return map[string]string{"HOME": "/home/me"}[k] }),
 		GOROOT:   "/usr/local/go",
-		ReadFile: read,
 	})
 	check := func(name, value string, src Source, hidden int) {
 		t.Helper()

@@ -3,6 +3,7 @@ package goenv
 import (
 	"cmp"
 	"context"
+	"github.com/gonative/gonative/internal/machine"
 	"io/fs"
 	"path"
 	"strings"
@@ -42,13 +43,10 @@ type Lookup struct {
 	// Dir is the working directory: a shell searches an empty PATH entry as the
 	// current directory and a relative entry from it ("" leaves them relative).
 	Dir string
-	// Stat follows symbolic links; EvalSymlinks resolves them.
-	Stat         func(name string) (fs.FileInfo, error)
-	EvalSymlinks func(name string) (string, error)
+	// Machine is where the files are (nil: none is found).
+	Machine machine.Machine
 	// Inspect reads an executable's headers (exe.Inspect on a real machine).
 	Inspect func(ctx context.Context, name string) (*exe.File, error)
-	// ReadFile reads the first bytes of a file (to recognise scripts); may be nil.
-	ReadFile func(name string) ([]byte, error)
 }
 
 // Dirs splits PATH into the directories a shell searches, in order (execvp(3)): an
@@ -94,14 +92,14 @@ type Found struct {
 // shell runs. denied is the first file of that name that is not executable ("" when
 // none): a shell's exit status 126 when nothing else is found.
 func (l Lookup) Find(name string) (found []Found, denied string) {
-	if l.Stat == nil {
+	if l.Machine == nil {
 		return nil, ""
 	}
 	names := l.names(name)
 	for i, dir := range l.Dirs() {
 		for _, n := range names {
 			p := joinOS(l.GOOS, dir, n)
-			st, err := l.Stat(p)
+			st, err := l.Machine.Stat(p)
 			if err != nil || st.IsDir() {
 				continue
 			}
@@ -144,17 +142,16 @@ func isAbsOS(goos, p string) bool {
 // Read describes the executable at p (found in PATH entry index).
 func Read(ctx context.Context, p string, index int, l Lookup) Binary {
 	b := Binary{Path: p, Resolved: p, Index: index}
-	if l.EvalSymlinks != nil {
-		if r, err := l.EvalSymlinks(p); err == nil {
-			b.Resolved = r
-		}
+	if l.Machine == nil {
+		return b
 	}
-	b.GOROOT = GOROOTOf(b.Resolved, l.Stat)
-	if l.ReadFile != nil {
-		if data, err := l.ReadFile(b.Resolved); err == nil && strings.HasPrefix(string(data), "#!") {
-			b.Script = true
-			return b
-		}
+	if r, err := l.Machine.EvalSymlinks(p); err == nil {
+		b.Resolved = r
+	}
+	b.GOROOT = GOROOTOf(b.Resolved, l.Machine.Stat)
+	if isScript(l.Machine, b.Resolved) {
+		b.Script = true
+		return b
 	}
 	if l.Inspect == nil {
 		return b
@@ -219,4 +216,17 @@ func (l Lookup) Contains(dir string) (index int, ok bool) {
 		}
 	}
 	return -1, false
+}
+
+// isScript reports whether the file starts with "#!" (only its first two bytes are
+// read, without blocking).
+func isScript(m machine.Machine, name string) bool {
+	f, err := m.Open(name)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	var b [2]byte
+	n, _ := f.ReadAt(b[:], 0)
+	return n == 2 && string(b[:]) == "#!"
 }

@@ -2,6 +2,7 @@ package goenv
 
 import (
 	"context"
+	"github.com/gonative/gonative/internal/machine"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -64,15 +65,13 @@ func TestFindAll(t *testing.T) {
 	}
 	sep := string(filepath.ListSeparator)
 	l := Lookup{
-		PATH:         filepath.Join(dir, "links") + sep + sep + filepath.Join(dir, "noexec") + sep + filepath.Join(dir, "intel", "bin") + sep + "shims",
-		GOOS:         runtime.GOOS,
-		Dir:          wd,
-		Stat:         os.Stat,
-		EvalSymlinks: filepath.EvalSymlinks,
+		PATH:    filepath.Join(dir, "links") + sep + sep + filepath.Join(dir, "noexec") + sep + filepath.Join(dir, "intel", "bin") + sep + "shims",
+		GOOS:    runtime.GOOS,
+		Dir:     wd,
+		Machine: machine.Real(),
 		Inspect: func(ctx context.Context, name string) (*exe.File, error) {
 			return exe.Inspect(ctx, name, exe.Options{})
 		},
-		ReadFile: os.ReadFile,
 	}
 	if runtime.GOOS == "windows" {
 		t.Skip("the layout uses Unix permissions and #! scripts")
@@ -92,7 +91,7 @@ func TestFindAll(t *testing.T) {
 	if found, _ := l.Find("go"); len(found) != 4 || found[1] != (Found{filepath.Join(wd, "go"), 1}) {
 		t.Errorf("with a go in the working directory: %+v", found)
 	}
-	if _, denied := (Lookup{PATH: filepath.Join(dir, "noexec"), GOOS: l.GOOS, Stat: os.Stat}).Find("go"); denied != filepath.Join(dir, "noexec", "go") {
+	if _, denied := (Lookup{PATH: filepath.Join(dir, "noexec"), GOOS: l.GOOS, Machine: machine.Real()}).Find("go"); denied != filepath.Join(dir, "noexec", "go") {
 		t.Errorf("denied = %q, want the file without an execute bit", denied)
 	}
 	if a.Resolved != filepath.Join(dir, "arm", "bin", "go") || a.GOROOT != filepath.Join(dir, "arm") || a.Index != 0 {
@@ -134,12 +133,12 @@ func TestFindWindows(t *testing.T) {
 		PATH: `;C:\Go\bin;tools`,
 		GOOS: "windows",
 		Dir:  `C:\work`,
-		Stat: func(name string) (fs.FileInfo, error) {
+		Machine: statOnly(func(name string) (fs.FileInfo, error) {
 			if files[name] {
 				return fakeFile{}, nil
 			}
 			return nil, fs.ErrNotExist
-		},
+		}),
 	}
 	if got := l.Dirs(); !slices.Equal(got, []string{`C:\work`, `C:\Go\bin`, `C:\work\tools`}) {
 		t.Errorf("Dirs = %q", got)
@@ -177,3 +176,13 @@ func TestVersionFile(t *testing.T) {
 		}
 	}
 }
+
+// statOnly is a machine that only answers Stat (with stat): Find asks nothing else.
+func statOnly(stat func(string) (fs.FileInfo, error)) machine.Machine { return statMachine{stat: stat} }
+
+type statMachine struct {
+	machine.Machine
+	stat func(string) (fs.FileInfo, error)
+}
+
+func (m statMachine) Stat(name string) (fs.FileInfo, error) { return m.stat(name) }

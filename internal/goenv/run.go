@@ -2,30 +2,23 @@ package goenv
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"strings"
 	"time"
+
+	"github.com/gonative/gonative/internal/machine"
 )
 
 // RunTimeout bounds one `go env` run: a go that hangs (a broken network file system,
 // a wrapper script waiting for input) costs at most this long.
 const RunTimeout = 10 * time.Second
 
-// Run runs `go env names...` with the go that PATH finds, GOTOOLCHAIN=local and a
-// time-out (RunTimeout), and maps each name to its value; empty values are absent.
-// It returns nil when there is no go on PATH or it fails.
-func Run(ctx context.Context, names ...string) map[string]string {
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		return nil
-	}
+// Run runs `go env names...` on the machine m with the go that its PATH finds,
+// GOTOOLCHAIN=local and a time-out (RunTimeout), and maps each name to its value;
+// empty values are absent. It returns nil when there is no go on PATH or it fails.
+func Run(ctx context.Context, m machine.Machine, names ...string) map[string]string {
 	ctx, cancel := context.WithTimeout(ctx, RunTimeout)
 	defer cancel()
-	c := exec.CommandContext(ctx, gobin, append([]string{"env"}, names...)...)
-	c.Env = append(os.Environ(), "GOTOOLCHAIN=local")
-	c.WaitDelay = time.Second
-	out, err := c.Output()
+	out, _, err := m.Output(ctx, []string{"GOTOOLCHAIN=local"}, "go", append([]string{"env"}, names...)...)
 	if err != nil {
 		return nil
 	}

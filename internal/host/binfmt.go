@@ -4,6 +4,7 @@ import (
 	"debug/elf"
 	"encoding/binary"
 	"encoding/hex"
+	"github.com/gonative/gonative/internal/machine"
 	"path"
 	"strings"
 
@@ -15,7 +16,7 @@ const binfmtDir = "/proc/sys/fs/binfmt_misc"
 
 // readBinfmt lists the binfmt_misc handlers that match ELF files, with the architecture
 // each matches (decoded from its magic and mask, not guessed from its name).
-func readBinfmt(p Probe) []Binfmt {
+func readBinfmt(p machine.Machine) []Binfmt {
 	entries, err := p.ReadDir(binfmtDir)
 	if err != nil {
 		return nil

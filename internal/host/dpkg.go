@@ -59,14 +59,11 @@ func (l *Libraries) dpkgIndex() (map[string]bool, error) {
 // dpkgStamp returns the state of dpkg's database, "" when it cannot be told, and
 // whether it is settled: unchanged for longer than file systems' time granularity.
 func (l *Libraries) dpkgStamp() (string, bool) {
-	if l.p.Stat == nil {
-		return "", false
-	}
 	var b strings.Builder
 	stable := true
-	recent := time.Now().Add(-2 * time.Second)
+	recent := l.m.Now().Add(-2 * time.Second)
 	for _, p := range []string{dpkgStatus, dpkgInfo} {
-		st, err := l.p.Stat(p)
+		st, err := l.m.Stat(p)
 		if err != nil {
 			return "", false
 		}
@@ -148,7 +145,7 @@ var errNoDpkg = errors.New("no dpkg file lists")
 // readDpkgLists reads every file list in /var/lib/dpkg/info, a few at a time, and
 // keeps the paths of shared libraries in library directories.
 func (l *Libraries) readDpkgLists() (map[string]bool, error) {
-	entries, err := l.p.ReadDir(dpkgInfo)
+	entries, err := l.m.ReadDir(dpkgInfo)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", errNoDpkg, err)
 	}
@@ -166,7 +163,7 @@ func (l *Libraries) readDpkgLists() (map[string]bool, error) {
 		go func() {
 			defer wg.Done()
 			for i := w; i < len(names); i += workers {
-				b, err := l.p.ReadFile(dpkgInfo + "/" + names[i])
+				b, err := l.m.ReadFile(dpkgInfo + "/" + names[i])
 				if err != nil {
 					continue
 				}

@@ -3,13 +3,14 @@
 // OS version, the page size, the Linux binfmt_misc handlers that run foreign binaries
 // silently, and the CPU's features.
 //
-// Everything is read through a Probe, so a test can describe an Apple Silicon Mac on a
-// Linux machine.
+// Everything is read through a machine.Machine, so a test can describe an Apple
+// Silicon Mac on a Linux machine (machine.FromDir, $GONATIVE_FAKE_HOST).
 package host
 
 import (
 	"context"
 	"fmt"
+	"github.com/gonative/gonative/internal/machine"
 	"path"
 	"slices"
 	"strconv"
@@ -81,30 +82,25 @@ func (h Host) HasFeature(name string) bool {
 }
 
 // Detect reads the machine that p describes.
-func Detect(ctx context.Context, p Probe) (Host, error) {
+func Detect(ctx context.Context, p machine.Machine) (Host, error) {
 	if err := ctx.Err(); err != nil {
 		return Host{}, err
 	}
-	p = p.withDefaults()
-	h := Host{OS: p.GOOS, Arch: p.GOARCH, ProcessArch: p.GOARCH, PageSize: p.PageSize}
-	if p.Stat != nil {
-		stat := p.Stat
-		// The answers hold for the run: a tree of executables asks for the same ELF
-		// interpreter hundreds of times.
-		var known sync.Map // path -> bool
-		h.Exists = func(name string) bool {
-			if v, ok := known.Load(name); ok {
-				return v.(bool)
-			}
-			_, err := stat(name)
-			known.Store(name, err == nil)
-			return err == nil
+	plat := p.Platform()
+	h := Host{OS: plat.GOOS, Arch: plat.GOARCH, ProcessArch: plat.GOARCH, PageSize: p.PageSize()}
+	// The answers hold for the run: a tree of executables asks for the same ELF
+	// interpreter hundreds of times.
+	var known sync.Map // path -> bool
+	h.Exists = func(name string) bool {
+		if v, ok := known.Load(name); ok {
+			return v.(bool)
 		}
+		_, err := p.Stat(name)
+		known.Store(name, err == nil)
+		return err == nil
 	}
-	if p.Getenv != nil {
-		h.QEMULDPrefix = p.Getenv("QEMU_LD_PREFIX")
-	}
-	switch p.GOOS {
+	h.QEMULDPrefix = machine.Getenv(p, "QEMU_LD_PREFIX")
+	switch plat.GOOS {
 	case "darwin":
 		detectDarwin(p, &h)
 	case "linux":
@@ -119,7 +115,7 @@ func Detect(ctx context.Context, p Probe) (Host, error) {
 // sysctl.proc_translated is 1 when the calling process runs under Rosetta 2 (Apple,
 // "About the Rosetta translation environment", developer.apple.com/documentation/apple-silicon/about-the-rosetta-translation-environment).
 // kern.osproductversion is the macOS version (since macOS 10.13.4).
-func detectDarwin(p Probe, h *Host) {
+func detectDarwin(p machine.Machine, h *Host) {
 	if v, err := p.Sysctl("hw.optional.arm64"); err == nil && strings.TrimSpace(v) == "1" {
 		h.Arch = "arm64"
 	}
@@ -144,7 +140,7 @@ func detectDarwin(p Probe, h *Host) {
 // hw.optional.arm.FEAT_* names (Apple, "Determining Instruction Set Characteristics",
 // developer.apple.com/documentation/kernel/1387446-sysctlbyname/determining_instruction_set_characteristics);
 // on x86-64, hw.optional.avx2_0 and friends.
-func darwinFeatures(p Probe, arch string) []string {
+func darwinFeatures(p machine.Machine, arch string) []string {
 	var names []string
 	if arch == "arm64" {
 		names = []string{"FEAT_LSE", "FEAT_LSE2", "FEAT_AES", "FEAT_PMULL", "FEAT_SHA1", "FEAT_SHA256",
@@ -171,7 +167,7 @@ func darwinFeatures(p Probe, arch string) []string {
 }
 
 // detectLinux reads uname, the binfmt_misc handlers and /proc/cpuinfo.
-func detectLinux(p Probe, h *Host) {
+func detectLinux(p machine.Machine, h *Host) {
 	if release, machine, err := p.Uname(); err == nil {
 		h.OSVersion = release
 		if a, ok := arch.ByUname(machine); ok {

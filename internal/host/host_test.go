@@ -3,6 +3,7 @@ package host
 import (
 	"context"
 	"errors"
+	"github.com/gonative/gonative/internal/machine"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -155,7 +156,7 @@ func TestDetectFakes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := FromDir(writeFake(t, tt.files))
+			p, err := machine.FromDir(writeFake(t, tt.files), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -179,19 +180,9 @@ func TestDetectFakes(t *testing.T) {
 	}
 }
 
-func TestFromEnv(t *testing.T) {
-	p, err := FromEnv(func(string) string { return "" })
-	if err != nil || p.GOOS != runtime.GOOS {
-		t.Fatalf("FromEnv without %s = %+v, %v; want the system probe", FakeEnv, p, err)
-	}
-	if _, err := FromEnv(func(string) string { return t.TempDir() }); err == nil {
-		t.Fatal("FromEnv with an empty fake directory: want an error naming the missing platform file")
-	}
-}
-
 // TestDetectThisMachine checks the real probe against what the Go runtime knows.
 func TestDetectThisMachine(t *testing.T) {
-	h, err := Detect(context.Background(), System())
+	h, err := Detect(context.Background(), machine.Real())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,7 +203,7 @@ func TestDetectThisMachine(t *testing.T) {
 func TestDetectCanceled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := Detect(ctx, System()); !errors.Is(err, context.Canceled) {
+	if _, err := Detect(ctx, machine.Real()); !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
 }

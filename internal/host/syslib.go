@@ -2,7 +2,7 @@ package host
 
 import (
 	"context"
-	"os/exec"
+	"github.com/gonative/gonative/internal/machine"
 	"path"
 	"path/filepath"
 	"strings"
@@ -19,7 +19,7 @@ import (
 // a standard library directory). Only the others must ship with a program. It is safe
 // for concurrent use.
 type Libraries struct {
-	p        Probe
+	m        machine.Machine
 	cacheDir string // where the dpkg index is kept between runs ("": nowhere)
 
 	once  sync.Once
@@ -29,11 +29,11 @@ type Libraries struct {
 	cache map[string]bool // soname + "\x00" + arch -> system
 }
 
-// NewLibraries returns the library index of the machine p describes. When cacheDir
+// NewLibraries returns the library index of the machine m. When cacheDir
 // is not empty, the index of dpkg's file lists is kept there between runs (see
 // DpkgIndexFile), so that a run reads one small file instead of every list.
-func NewLibraries(p Probe, cacheDir string) *Libraries {
-	return &Libraries{p: p.withDefaults(), cacheDir: cacheDir, cache: map[string]bool{}}
+func NewLibraries(m machine.Machine, cacheDir string) *Libraries {
+	return &Libraries{m: m, cacheDir: cacheDir, cache: map[string]bool{}}
 }
 
 // Preload starts reading the package manager's index in the background, so that the
@@ -67,11 +67,9 @@ func (l *Libraries) load() {
 			l.dpkg = owned
 			return
 		}
-		if l.p.Stat != nil {
-			if _, err := l.p.Stat("/var/lib/rpm"); err == nil {
-				if _, err := exec.LookPath("rpm"); err == nil {
-					l.rpm = true
-				}
+		if _, err := l.m.Stat("/var/lib/rpm"); err == nil {
+			if _, err := l.m.LookPath("rpm"); err == nil {
+				l.rpm = true
 			}
 		}
 	})
@@ -108,15 +106,12 @@ func (l *Libraries) lookup(soname, arch string, extra []string) bool {
 			continue
 		}
 		p := path.Join(d, soname)
-		if l.p.Stat == nil {
-			continue
-		}
 		// With merged /usr, /lib is a link to /usr/lib and a package lists the path
 		// it ships, under either name. A path no package owns needs no stat.
 		if l.dpkg != nil && !l.dpkg[p] && !l.dpkg[strings.TrimPrefix(p, "/usr")] && !l.dpkg["/usr"+p] {
 			continue
 		}
-		if _, err := l.p.Stat(p); err != nil {
+		if _, err := l.m.Stat(p); err != nil {
 			continue
 		}
 		switch {
@@ -124,7 +119,7 @@ func (l *Libraries) lookup(soname, arch string, extra []string) bool {
 			return true // owned, and there
 		case l.rpm:
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			cmd := exec.CommandContext(ctx, "rpm", "-qf", "--quiet", p)
+			cmd := l.m.Command(ctx, "rpm", "-qf", "--quiet", p)
 			cmd.WaitDelay = time.Second
 			err := cmd.Run()
 			cancel()

@@ -1,6 +1,7 @@
 package host
 
 import (
+	"github.com/gonative/gonative/internal/machine"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -24,7 +25,7 @@ func TestLibrariesFake(t *testing.T) {
 		"root/usr/lib/man-db/libman-2.11.2.so":           "",
 		"root/usr/lib/aarch64-linux-gnu/libselinux.so.1": "",
 	})
-	p, err := FromDir(dir)
+	p, err := machine.FromDir(dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,18 +72,18 @@ func BenchmarkLibrariesThisMachine(b *testing.B) {
 	b.Logf("%d dpkg file lists", len(n))
 	b.Run("lists", func(b *testing.B) {
 		for b.Loop() {
-			l := NewLibraries(System(), "")
+			l := NewLibraries(machine.Real(), "")
 			l.System("libz.so.1", runtime.GOARCH)
 		}
 	})
 	b.Run("index", func(b *testing.B) {
 		cache := b.TempDir()
-		NewLibraries(System(), cache).System("libz.so.1", runtime.GOARCH)
+		NewLibraries(machine.Real(), cache).System("libz.so.1", runtime.GOARCH)
 		if _, err := os.Stat(filepath.Join(cache, DpkgIndexFile)); err != nil {
 			b.Skipf("no index kept (dpkg's state changed in the last seconds?): %v", err)
 		}
 		for b.Loop() {
-			l := NewLibraries(System(), cache)
+			l := NewLibraries(machine.Real(), cache)
 			l.System("libz.so.1", runtime.GOARCH)
 		}
 	})
@@ -104,7 +105,7 @@ func TestDpkgIndexCache(t *testing.T) {
 		}
 	}
 	age()
-	p, err := FromDir(dir)
+	p, err := machine.FromDir(dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +172,7 @@ func TestDpkgIndexHostile(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	p, err := FromDir(dir)
+	p, err := machine.FromDir(dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/gonative/gonative/internal/fixture"
 	"github.com/gonative/gonative/internal/host"
 	"github.com/gonative/gonative/internal/image/imagetest"
+	"github.com/gonative/gonative/internal/machine"
 )
 
 // cgoModule is a module whose main package calls C.
@@ -38,8 +39,8 @@ func cgoModule(t *testing.T) string {
 func buildOptions(dir string, targets ...build.Target) build.Options {
 	return build.Options{
 		Dir: dir, Targets: targets, OutDir: filepath.Join(dir, "dist"),
-		Env:  append(os.Environ(), "GOFLAGS=", "GOTOOLCHAIN=local", "GOWORK=off"),
-		Host: host.Host{OS: "linux", Arch: "amd64"}, Jobs: 1,
+		Machine: machine.WithEnv(machine.Real(), "GOFLAGS=", "GOTOOLCHAIN=local", "GOWORK=off"),
+		Host:    host.Host{OS: "linux", Arch: "amd64"}, Jobs: 1,
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/gonative/gonative/internal/fixture"
 	"github.com/gonative/gonative/internal/host"
 	"github.com/gonative/gonative/internal/isa"
+	"github.com/gonative/gonative/internal/machine"
 	"github.com/gonative/gonative/internal/verdict"
 )
 
@@ -204,7 +205,7 @@ func TestSystemRunnable(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("reads /usr/bin and /usr/lib of a Linux machine")
 	}
-	h, err := host.Detect(context.Background(), host.System())
+	h, err := host.Detect(context.Background(), machine.Real())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,10 +7,12 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"testing/fstest"
 
 	"github.com/gonative/gonative/internal/exe"
 	"github.com/gonative/gonative/internal/host"
 	"github.com/gonative/gonative/internal/isa"
+	"github.com/gonative/gonative/internal/machine"
 	"github.com/gonative/gonative/internal/verdict"
 )
 
@@ -72,16 +74,7 @@ func TestErrorReport(t *testing.T) {
 // file says (unknown), so the cache stores the file's facts, not the machine's.
 func TestLibrariesMarkedInResult(t *testing.T) {
 	owned := "/usr/lib/x86_64-linux-gnu/libfoo.so.1"
-	p := host.Probe{
-		ReadFile: func(string) ([]byte, error) { return nil, fs.ErrNotExist },
-		ReadDir:  func(string) ([]fs.DirEntry, error) { return nil, fs.ErrNotExist },
-		Stat: func(name string) (fs.FileInfo, error) {
-			if name == owned {
-				return fakeInfo{}, nil
-			}
-			return nil, fs.ErrNotExist
-		},
-	}
+	p := machine.Fake(fstest.MapFS{owned[1:]: {Data: []byte("lib")}}, nil)
 	f := &exe.File{Path: "/bin/x", Format: exe.FormatELF, Slices: []exe.Slice{{Arch: "amd64", OS: "linux",
 		Libraries: []exe.Library{{Name: "libfoo.so.1"}, {Name: "libbar.so.2"}}}}}
 	r := &Result{File: f, Libraries: markLibraries(host.NewLibraries(p, ""), f)}
@@ -99,9 +92,3 @@ func TestLibrariesMarkedInResult(t *testing.T) {
 		t.Error("without marks, SliceLibraries is not the file's")
 	}
 }
-
-// fakeInfo is the stat of a regular file that exists.
-type fakeInfo struct{ fs.FileInfo }
-
-func (fakeInfo) Mode() fs.FileMode { return 0o644 }
-func (fakeInfo) IsDir() bool       { return false }

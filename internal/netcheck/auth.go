@@ -55,15 +55,15 @@ func parseNetrc(data string) []netrcLine {
 
 // netrcPath is $NETRC, else ~/.netrc (~/_netrc first on Windows, when it exists):
 // cmd/go/internal/auth/netrc.go, netrcPath.
-func netrcPath(env Env, fsys FS) string {
+func netrcPath(env Env) string {
 	if p := env.getenv("NETRC"); p != "" {
 		return p
 	}
 	home := env.getenv("HOME")
 	if env.GOOS == "windows" {
 		home = env.getenv("USERPROFILE")
-		if home != "" && fsys.ReadFile != nil {
-			if _, err := fsys.ReadFile(home + `\_netrc`); err == nil {
+		if home != "" && env.Machine != nil {
+			if _, err := env.readFile(home + `\_netrc`); err == nil {
 				return home + `\_netrc`
 			}
 		}
@@ -81,7 +81,7 @@ func netrcPath(env Env, fsys FS) string {
 // goAuth reads the credentials cmd/go would use from GOAUTH (default "netrc"): the
 // netrc lines, and whether GOAUTH also names commands (git, or a program) that
 // netcheck does not run.
-func goAuth(env Env, fsys FS) (lines []netrcLine, commands bool) {
+func goAuth(env Env) (lines []netrcLine, commands bool) {
 	v, ok := env.lookup("GOAUTH")
 	if !ok || v == "" {
 		v = "netrc"
@@ -90,8 +90,8 @@ func goAuth(env Env, fsys FS) (lines []netrcLine, commands bool) {
 		switch w := strings.Fields(c); {
 		case len(w) == 0 || w[0] == "off":
 		case w[0] == "netrc":
-			if p := netrcPath(env, fsys); p != "" && fsys.ReadFile != nil {
-				if b, err := fsys.ReadFile(p); err == nil {
+			if p := netrcPath(env); p != "" && env.Machine != nil {
+				if b, err := env.readFile(p); err == nil {
 					lines = append(lines, parseNetrc(string(b))...)
 				}
 			}
@@ -105,16 +105,16 @@ func goAuth(env Env, fsys FS) (lines []netrcLine, commands bool) {
 // netrcFindings report a .netrc that go would block on: cmd/go reads it whole
 // (auth/netrc.go, readNetrc: os.ReadFile) before its first request, so a named pipe
 // there hangs every download.
-func netrcFindings(env Env, fsys FS) []Finding {
+func netrcFindings(env Env) []Finding {
 	v, ok := env.lookup("GOAUTH")
 	if ok && v != "" && !slices.ContainsFunc(strings.Split(v, ";"), func(c string) bool { return strings.TrimSpace(c) == "netrc" }) {
 		return nil
 	}
-	p := netrcPath(env, fsys)
-	if p == "" || fsys.ReadFile == nil {
+	p := netrcPath(env)
+	if p == "" || env.Machine == nil {
 		return nil
 	}
-	_, err := fsys.ReadFile(p)
+	_, err := env.readFile(p)
 	if !errors.Is(err, atomicfile.ErrNotRegular) {
 		return nil
 	}

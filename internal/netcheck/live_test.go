@@ -3,6 +3,7 @@ package netcheck
 import (
 	"context"
 	"encoding/json"
+	"github.com/gonative/gonative/internal/machine"
 	"os"
 	"os/exec"
 	"runtime"
@@ -29,10 +30,9 @@ func TestLive(t *testing.T) {
 	}
 	opts := Options{
 		Env: Env{GOOS: runtime.GOOS,
-			Value:  func(n string) (string, bool) { v, ok := vars[n]; return v, ok },
-			Source: func(string) goenv.Source { return goenv.SourceDefault },
-			Getenv: os.Getenv},
-		FS:     FS{ReadFile: os.ReadFile, ReadDir: os.ReadDir},
+			Value:   func(n string) (string, bool) { v, ok := vars[n]; return v, ok },
+			Source:  func(string) goenv.Source { return goenv.SourceDefault },
+			Machine: machine.Real()},
 		Module: DefaultModule, Version: "latest", Timeout: 15 * time.Second,
 	}
 	r := Run(context.Background(), opts)

@@ -31,8 +31,8 @@ const DefaultModule = "golang.org/x/mod"
 
 // Options configure a run.
 type Options struct {
+	// Env is the Go settings and the machine (environment and files) read.
 	Env Env
-	FS  FS
 	// Module and Version are the module to probe; Version "" or "latest" resolves
 	// the latest release through the proxy (/@v/list, as `go mod download M@latest`).
 	Module, Version string
@@ -68,20 +68,20 @@ type Options struct {
 // for none), the root store and the proxy settings of the environment and the OS.
 func Offline(ctx context.Context, opts Options) []Finding {
 	fs := Settings(ctx, opts)
-	return append(fs, RootFindings(DescribeRoots(opts.Env.GOOS, opts.Env.getenv, opts.FS))...)
+	return append(fs, RootFindings(DescribeRoots(opts.Env.GOOS, opts.Env.Machine))...)
 }
 
 // Settings returns the findings about the settings (for opts.Module, "" for none) and
 // the forward proxies of the environment and the OS.
 func Settings(ctx context.Context, opts Options) []Finding {
 	fs := settingsFindings(opts.Env, ReadConfig(opts.Env), opts.Module)
-	fs = append(fs, netrcFindings(opts.Env, opts.FS)...)
+	fs = append(fs, netrcFindings(opts.Env)...)
 	return append(fs, proxyEnvFindings(ctx, opts)...)
 }
 
 // ResolveModule returns the module to probe: path[@version] when given, else the main
 // module's first requirement (GOMOD), else DefaultModule@latest.
-func ResolveModule(arg string, env Env, fsys FS) (mod, version string, err error) {
+func ResolveModule(arg string, env Env) (mod, version string, err error) {
 	if arg != "" {
 		mod, version, _ = strings.Cut(arg, "@")
 		if err := module.CheckPath(mod); err != nil {
@@ -92,8 +92,8 @@ func ResolveModule(arg string, env Env, fsys FS) (mod, version string, err error
 		}
 		return mod, version, nil
 	}
-	if gomod, _ := env.lookup("GOMOD"); gomod != "" && gomod != "/dev/null" && gomod != "NUL" && fsys.ReadFile != nil {
-		if b, err := fsys.ReadFile(gomod); err == nil {
+	if gomod, _ := env.lookup("GOMOD"); gomod != "" && gomod != "/dev/null" && gomod != "NUL" && env.Machine != nil {
+		if b, err := env.readFile(gomod); err == nil {
 			if f, err := modfile.ParseLax(gomod, b, nil); err == nil && len(f.Require) > 0 {
 				r := f.Require[0].Mod
 				return r.Path, r.Version, nil
@@ -143,8 +143,8 @@ func newRun(opts Options) (*run, Options, func()) {
 		opts.Version = "latest"
 	}
 	r := &run{opts: opts, cfg: ReadConfig(opts.Env), pub: opts.PublicRoots, seen: map[string]bool{}}
-	r.roots = DescribeRoots(opts.Env.GOOS, opts.Env.getenv, opts.FS)
-	r.netrc, r.authCommands = goAuth(opts.Env, opts.FS)
+	r.roots = DescribeRoots(opts.Env.GOOS, opts.Env.Machine)
+	r.netrc, r.authCommands = goAuth(opts.Env)
 	registerSecrets(opts.Env, r.netrc)
 	r.proxy = opts.Proxy
 	if r.proxy == nil {
@@ -154,7 +154,7 @@ func newRun(opts Options) (*run, Options, func()) {
 	if _, blocks := r.roots.Blocking(); blocks && rootCAs == nil {
 		// crypto/x509 would block on that file for ever (go does): probe with the
 		// roots it would load without it; the tls.roots finding says why.
-		rootCAs = r.roots.pool(opts.FS)
+		rootCAs = r.roots.pool(opts.Env.Machine)
 	}
 	dial := opts.DialContext
 	if dial == nil {
@@ -306,9 +306,7 @@ func (r *run) getFile(rq Request, rawURL string) ([]byte, error) {
 	dir, err := goenv.FileProxyDir(rawURL)
 	var b []byte
 	if err == nil {
-		if r.opts.FS.ReadFile == nil {
-			err = errors.New("no file system")
-		} else if b, err = r.opts.FS.ReadFile(dir); errors.Is(err, fs.ErrNotExist) {
+		if b, err = r.opts.Env.readFile(dir); errors.Is(err, fs.ErrNotExist) {
 			// Only a missing file is "not found" (cmd/go/internal/web, file URLs);
 			// a named pipe or a device there is an error (go would block on it).
 			err = fmt.Errorf("%w: %v", errNotFound, err)

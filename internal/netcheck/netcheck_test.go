@@ -2,6 +2,7 @@ package netcheck
 
 import (
 	"context"
+	"github.com/gonative/gonative/internal/machine"
 	"net/http"
 	"net/url"
 	"os"
@@ -27,6 +28,15 @@ func startServers(t *testing.T) *netchecktest.Servers {
 
 // testOptions are options for a run against s with Go settings vars (GOPATH is a
 // fresh directory unless vars sets it).
+// realWith is this machine with vars as its whole environment.
+func realWith(vars map[string]string) machine.Machine {
+	var environ []string
+	for k, v := range vars {
+		environ = append(environ, k+"="+v)
+	}
+	return machine.RealWith(environ)
+}
+
 func testOptions(t *testing.T, s *netchecktest.Servers, vars map[string]string) Options {
 	t.Helper()
 	if vars["GOPATH"] == "" {
@@ -36,13 +46,13 @@ func testOptions(t *testing.T, s *netchecktest.Servers, vars map[string]string) 
 		vars["GOSUMDB"] = s.GOSUMDB
 	}
 	env := Env{
-		GOOS:   "linux",
-		Value:  func(n string) (string, bool) { v, ok := vars[n]; return v, ok },
-		Source: func(n string) goenv.Source { return goenv.SourceEnv },
-		Getenv: func(n string) string { return vars[n] },
+		GOOS:    "linux",
+		Value:   func(n string) (string, bool) { v, ok := vars[n]; return v, ok },
+		Source:  func(n string) goenv.Source { return goenv.SourceEnv },
+		Machine: realWith(vars),
 	}
 	return Options{
-		Env: env, FS: FS{ReadFile: os.ReadFile, ReadDir: os.ReadDir},
+		Env:    env,
 		Module: netchecktest.Module, Version: netchecktest.Version,
 		RootCAs: s.Trusted, Timeout: 5 * time.Second,
 		Proxy: func(*http.Request) (*url.URL, error) { return nil, nil },
@@ -382,8 +392,8 @@ func BenchmarkRun(b *testing.B) {
 	defer s.Close()
 	gopath := b.TempDir()
 	vars := map[string]string{"GOPROXY": s.Good, "GOSUMDB": s.GOSUMDB, "GOPATH": gopath}
-	env := Env{GOOS: "linux", Value: func(n string) (string, bool) { v, ok := vars[n]; return v, ok }, Getenv: func(n string) string { return vars[n] }}
-	opts := Options{Env: env, FS: FS{ReadFile: os.ReadFile, ReadDir: os.ReadDir}, Module: netchecktest.Module, Version: netchecktest.Version,
+	env := Env{GOOS: "linux", Value: func(n string) (string, bool) { v, ok := vars[n]; return v, ok }, Machine: realWith(vars)}
+	opts := Options{Env: env, Module: netchecktest.Module, Version: netchecktest.Version,
 		RootCAs: s.Trusted, Proxy: func(*http.Request) (*url.URL, error) { return nil, nil }}
 	for b.Loop() {
 		if r := Run(context.Background(), opts); r.Worst() == Error {

@@ -10,17 +10,8 @@ import (
 
 	"github.com/gonative/gonative/internal/atomicfile"
 	"github.com/gonative/gonative/internal/finding"
+	"github.com/gonative/gonative/internal/machine"
 )
-
-// FS is the part of the file system netcheck reads: the root store's files and
-// directories, the cached checksum database head and go.mod/go.sum. ReadFile must
-// never block (a named pipe or a device at a file a setting names is refused:
-// atomicfile.ReadFile), and its error must wrap atomicfile.ErrNotRegular for what
-// is not a regular file.
-type FS struct {
-	ReadFile func(name string) ([]byte, error)
-	ReadDir  func(name string) ([]fs.DirEntry, error)
-}
 
 // Root store kinds.
 const (
@@ -79,12 +70,12 @@ func (r RootStore) Blocking() (FileError, bool) {
 }
 
 // fileError describes a file fsys could not read, nil when it does not exist.
-func fileError(fsys FS, name string, err error) *FileError {
+func fileError(fsys machine.Machine, name string, err error) *FileError {
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
 	blocks := errors.Is(err, atomicfile.ErrNotRegular)
-	if blocks && fsys.ReadDir != nil {
+	if blocks {
 		if _, derr := fsys.ReadDir(name); derr == nil {
 			blocks = false // a directory: os.ReadFile fails at once
 		}
@@ -115,7 +106,8 @@ var (
 // replaces only the list of directories, every one of which is read. On macOS
 // (root_darwin.go) and Windows (root_windows.go) Go asks the OS verifier and ignores
 // both variables.
-func DescribeRoots(goos string, getenv func(string) string, fsys FS) RootStore {
+func DescribeRoots(goos string, fsys machine.Machine) RootStore {
+	getenv := Env{Machine: fsys}.getenv
 	r := RootStore{OS: goos, CertFile: getenv("SSL_CERT_FILE"), CertDir: getenv("SSL_CERT_DIR")}
 	switch goos {
 	case "darwin", "ios", "windows":
@@ -176,9 +168,9 @@ func countPEM(b []byte) int { return bytes.Count(b, []byte("-----BEGIN CERTIFICA
 
 // pool reads the certificates of r's bundle file and directories into a pool: the
 // roots crypto/x509 would load if it did not block on r's Blocking file.
-func (r RootStore) pool(fsys FS) *x509.CertPool {
+func (r RootStore) pool(fsys machine.Machine) *x509.CertPool {
 	p := x509.NewCertPool()
-	if fsys.ReadFile == nil {
+	if fsys == nil {
 		return p
 	}
 	if r.File != "" {
@@ -187,9 +179,6 @@ func (r RootStore) pool(fsys FS) *x509.CertPool {
 		}
 	}
 	for _, d := range r.Dirs {
-		if fsys.ReadDir == nil {
-			break
-		}
 		ents, _ := fsys.ReadDir(d)
 		for _, e := range ents {
 			if e.Type()&fs.ModeSymlink != 0 {

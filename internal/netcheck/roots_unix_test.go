@@ -8,8 +8,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/gonative/gonative/internal/atomicfile"
 )
 
 // TestDescribeRootsNamedPipes: a named pipe at SSL_CERT_FILE or among SSL_CERT_DIR's
@@ -29,7 +27,6 @@ func TestDescribeRootsNamedPipes(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	fsys := FS{ReadFile: func(n string) ([]byte, error) { return atomicfile.ReadFile(n, 1<<20) }, ReadDir: os.ReadDir}
 	for _, c := range []struct {
 		name, file, certDir string
 		blocking            string // the file reported, "" for none
@@ -43,7 +40,7 @@ func TestDescribeRootsNamedPipes(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			env := map[string]string{"SSL_CERT_FILE": filepath.Join(dir, c.file), "SSL_CERT_DIR": filepath.Join(dir, c.certDir)}
 			done := make(chan RootStore, 1)
-			go func() { done <- DescribeRoots("linux", func(k string) string { return env[k] }, fsys) }()
+			go func() { done <- DescribeRoots("linux", realWith(env)) }()
 			var r RootStore
 			select {
 			case r = <-done:

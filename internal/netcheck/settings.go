@@ -8,6 +8,7 @@ import (
 
 	"github.com/gonative/gonative/internal/finding"
 	"github.com/gonative/gonative/internal/goenv"
+	"github.com/gonative/gonative/internal/machine"
 	"github.com/gonative/gonative/internal/redact"
 	"golang.org/x/mod/module"
 )
@@ -24,12 +25,14 @@ type Env struct {
 	Value func(name string) (string, bool)
 	// Source returns the layer that set a Go setting (goenv.Layers.Source).
 	Source func(name string) goenv.Source
-	// Getenv reads the process environment (HTTPS_PROXY, NO_PROXY, SSL_CERT_FILE,
-	// SSL_CERT_DIR, HOME); "" means unset.
-	Getenv func(name string) string
-	// ReadFile reads the shell start-up files a fix edits (goenv.ProfileLine); nil
-	// means they are not looked at.
-	ReadFile func(name string) ([]byte, error)
+	// Machine is the machine's environment (HTTPS_PROXY, NO_PROXY, SSL_CERT_FILE,
+	// SSL_CERT_DIR, HOME, NETRC) and files: the root store, .netrc, the cached
+	// checksum database head, go.mod and go.sum, file:// proxies and the shell
+	// start-up files a fix edits (goenv.ProfileLine). Its reads never block (a named
+	// pipe or a device where a setting names a file is refused with an error
+	// wrapping atomicfile.ErrNotRegular). Nil means no variable is set and no file is
+	// read.
+	Machine machine.Machine
 }
 
 func (e Env) value(name string) string {
@@ -45,11 +48,30 @@ func (e Env) lookup(name string) (string, bool) {
 }
 
 func (e Env) getenv(name string) string {
-	if e.Getenv == nil {
+	if e.Machine == nil {
 		return ""
 	}
-	return e.Getenv(name)
+	return machine.Getenv(e.Machine, name)
 }
+
+// profileReader reads shell start-up files, nil when there is no machine.
+func (e Env) profileReader() func(string) ([]byte, error) {
+	if e.Machine == nil {
+		return nil
+	}
+	return e.Machine.ReadFile
+}
+
+// readFile reads a file of the machine (an error when there is none).
+func (e Env) readFile(name string) ([]byte, error) {
+	if e.Machine == nil {
+		return nil, errNoFiles
+	}
+	return e.Machine.ReadFile(name)
+}
+
+// errNoFiles is readFile's error for an Env without a machine.
+var errNoFiles = errors.New("no file system")
 
 // setting renders "NAME=value (source)" for evidence.
 func (e Env) setting(name string) string {
@@ -83,7 +105,7 @@ func (e Env) setFix(name, value, text string) *Fix {
 	switch src {
 	case goenv.SourceEnv:
 		f.Layer = finding.LayerShell
-		if file, n, line, ok := goenv.ProfileLine(e.getenv("HOME"), name, e.ReadFile); ok && value == "" {
+		if file, n, line, ok := goenv.ProfileLine(e.getenv("HOME"), name, e.profileReader()); ok && value == "" {
 			f.Text += fmt.Sprintf(" It is set in %s (line %d: %s): that line goes too (sed keeps a copy as %s.bak).", file, n, line, file)
 			f.Commands = append(f.Commands, goenv.ProfileRemoveLine(file, name))
 			f.Layer = finding.LayerProfile

@@ -3,7 +3,7 @@ package netcheck
 import (
 	"context"
 	"errors"
-	"io/fs"
+	"github.com/gonative/gonative/internal/machine"
 	"slices"
 	"strings"
 	"testing"
@@ -23,7 +23,7 @@ func envOf(goos string, vars map[string]string, src map[string]goenv.Source) Env
 			}
 			return goenv.SourceEnv
 		},
-		Getenv: func(n string) string { return vars[n] },
+		Machine: machine.Fake(fstest.MapFS{}, vars),
 	}
 }
 
@@ -98,33 +98,14 @@ func pemCerts(n int) string {
 	return strings.Repeat("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", n)
 }
 
-func mapFS(files map[string]string) FS {
+// mapFS is a machine whose files are files (absolute path → contents) and whose
+// environment is vars.
+func mapFS(files, vars map[string]string) machine.Machine {
 	m := fstest.MapFS{}
 	for k, v := range files {
 		m[strings.TrimPrefix(k, "/")] = &fstest.MapFile{Data: []byte(v)}
 	}
-	clean := func(n string) (string, error) {
-		if !strings.HasPrefix(n, "/") {
-			return "", fs.ErrNotExist
-		}
-		return strings.TrimPrefix(n, "/"), nil
-	}
-	return FS{
-		ReadFile: func(n string) ([]byte, error) {
-			p, err := clean(n)
-			if err != nil {
-				return nil, err
-			}
-			return m.ReadFile(p)
-		},
-		ReadDir: func(n string) ([]fs.DirEntry, error) {
-			p, err := clean(n)
-			if err != nil {
-				return nil, err
-			}
-			return m.ReadDir(p)
-		},
-	}
+	return machine.Fake(m, vars)
 }
 
 func TestDescribeRoots(t *testing.T) {
@@ -157,7 +138,7 @@ func TestDescribeRoots(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := DescribeRoots(tt.goos, func(n string) string { return tt.vars[n] }, mapFS(files))
+			r := DescribeRoots(tt.goos, mapFS(files, tt.vars))
 			if r.File != tt.file || r.FileCerts != tt.fileN || r.DirCerts != tt.dirN || !slices.Equal(r.Dirs, tt.dirs) {
 				t.Errorf("got file %q (%d), dirs %q (%d); want %q (%d), %q (%d)", r.File, r.FileCerts, r.Dirs, r.DirCerts, tt.file, tt.fileN, tt.dirs, tt.dirN)
 			}
@@ -221,8 +202,9 @@ func TestLatestOf(t *testing.T) {
 }
 
 func TestResolveModule(t *testing.T) {
-	fsys := mapFS(map[string]string{"/w/go.mod": "module x\n\nrequire (\n\tgolang.org/x/text v0.3.0\n\tgolang.org/x/sys v0.1.0\n)\n"})
+	gomod := map[string]string{"/w/go.mod": "module x\n\nrequire (\n\tgolang.org/x/text v0.3.0\n\tgolang.org/x/sys v0.1.0\n)\n"}
 	env := envOf("linux", map[string]string{"GOMOD": "/w/go.mod"}, nil)
+	env.Machine = mapFS(gomod, nil)
 	for arg, want := range map[string]string{
 		"":                        "golang.org/x/text v0.3.0",
 		"example.com/m":           "example.com/m ",
@@ -231,7 +213,7 @@ func TestResolveModule(t *testing.T) {
 		"example.com/m@1.2":       "error",
 		"Example.com/../m@v1.0.0": "error",
 	} {
-		m, v, err := ResolveModule(arg, env, fsys)
+		m, v, err := ResolveModule(arg, env)
 		got := m + " " + v
 		if err != nil {
 			got = "error"
@@ -240,7 +222,9 @@ func TestResolveModule(t *testing.T) {
 			t.Errorf("ResolveModule(%q) = %q, want %q", arg, got, want)
 		}
 	}
-	m, v, _ := ResolveModule("", envOf("linux", map[string]string{"GOMOD": "/dev/null"}, nil), fsys)
+	env = envOf("linux", map[string]string{"GOMOD": "/dev/null"}, nil)
+	env.Machine = mapFS(gomod, nil)
+	m, v, _ := ResolveModule("", env)
 	if m != DefaultModule || v != "latest" {
 		t.Errorf("no main module: %s@%s", m, v)
 	}

@@ -226,11 +226,11 @@ func (r *run) cachedHead(name string) (string, []byte, error) {
 		sep = ";"
 	}
 	first, _, _ := strings.Cut(gopath, sep)
-	if first == "" || r.opts.FS.ReadFile == nil {
+	if first == "" || r.opts.Env.Machine == nil {
 		return "", nil, nil
 	}
 	file := joinOS(r.opts.Env.GOOS, first, "pkg", "sumdb", name, "latest")
-	b, err := r.opts.FS.ReadFile(file)
+	b, err := r.opts.Env.readFile(file)
 	if err != nil {
 		return file, nil, err
 	}
@@ -247,10 +247,10 @@ func joinOS(goos string, elem ...string) string {
 // goSum is the main module's go.sum (beside GOMOD), nil when there is none.
 func (r *run) goSum() []byte {
 	gomod := r.opts.Env.value("GOMOD")
-	if gomod == "" || gomod == "/dev/null" || gomod == "NUL" || r.opts.FS.ReadFile == nil {
+	if gomod == "" || gomod == "/dev/null" || gomod == "NUL" || r.opts.Env.Machine == nil {
 		return nil
 	}
-	b, err := r.opts.FS.ReadFile(strings.TrimSuffix(gomod, ".mod") + ".sum")
+	b, err := r.opts.Env.readFile(strings.TrimSuffix(gomod, ".mod") + ".sum")
 	if err != nil {
 		return nil
 	}

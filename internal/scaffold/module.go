@@ -20,6 +20,7 @@ import (
 
 	"github.com/gonative/gonative/internal/atomicfile"
 	"github.com/gonative/gonative/internal/build"
+	"github.com/gonative/gonative/internal/machine"
 	"golang.org/x/mod/modfile"
 )
 
@@ -153,9 +154,13 @@ func ReadModule(ctx context.Context, dir string, o ReadOptions) (*Module, error)
 		return nil, err
 	}
 
+	var onMachine machine.Machine // build's default: this machine
+	if o.Env != nil {
+		onMachine = machine.RealWith(o.Env)
+	}
 	byPkg := map[string]int{}
 	for _, t := range linuxTargets {
-		ps, err := build.Programs(ctx, build.Options{Dir: dir, Packages: []string{"./..."}, Go: o.Go, Env: o.Env}, t)
+		ps, err := build.Programs(ctx, build.Options{Dir: dir, Packages: []string{"./..."}, Go: o.Go, Machine: onMachine}, t)
 		if errors.Is(err, build.ErrNoMain) {
 			return m, nil
 		}

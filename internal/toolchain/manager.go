@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
-	"runtime"
 	"time"
 
 	"github.com/gonative/gonative/internal/goenv"
+	"github.com/gonative/gonative/internal/machine"
 )
 
 // Time-outs of the HTTP client a Manager's Fetcher uses. A download itself has no
@@ -34,22 +34,28 @@ type Manager struct {
 	GOOS, GOARCH string
 	// Dir is the working directory: where selection looks for pins and modules.
 	Dir string
-	// Getenv reads the process environment.
-	Getenv func(string) string
+	// Machine is the environment and the files read (nil: this machine).
+	Machine machine.Machine
 	// GoEnv runs `go env` for the settings the environment does not set (goenv.Run
 	// when nil).
 	GoEnv func(ctx context.Context, names ...string) map[string]string
 }
 
-// NewManager returns the manager of the store that getenv names ($GONATIVE_HOME or
-// the default), working in dir, for the platform gonative runs as.
-func NewManager(getenv func(string) string, dir string) (*Manager, error) {
-	root, err := DefaultHome(runtime.GOOS, getenv)
+// NewManager returns the manager of the store that m's environment names
+// ($GONATIVE_HOME or the default), working in dir, for the platform gonative runs as.
+func NewManager(m machine.Machine, dir string) (*Manager, error) {
+	m = orReal(m)
+	p := m.Platform()
+	getenv := func(k string) string { return machine.Getenv(m, k) }
+	root, err := DefaultHome(p.GOOS, getenv)
 	if err != nil {
 		return nil, err
 	}
-	return &Manager{Store: Store{Root: root}, GOOS: runtime.GOOS, GOARCH: runtime.GOARCH, Dir: dir, Getenv: getenv}, nil
+	return &Manager{Store: Store{Root: root}, GOOS: p.GOOS, GOARCH: p.GOARCH, Dir: dir, Machine: m}, nil
 }
+
+// Getenv reads the manager's environment.
+func (m *Manager) Getenv(key string) string { return machine.Getenv(orReal(m.Machine), key) }
 
 // GoSettings returns the Go settings names from the environment, else from `go env`.
 func (m *Manager) GoSettings(ctx context.Context, names ...string) map[string]string {
@@ -67,7 +73,9 @@ func (m *Manager) GoSettings(ctx context.Context, names ...string) map[string]st
 	}
 	run := m.GoEnv
 	if run == nil {
-		run = goenv.Run
+		run = func(ctx context.Context, names ...string) map[string]string {
+			return goenv.Run(ctx, orReal(m.Machine), names...)
+		}
 	}
 	got := run(ctx, missing...)
 	for _, n := range missing {
@@ -110,7 +118,7 @@ func (m *Manager) Fetcher(ctx context.Context) (*Fetcher, error) {
 // ModuleVersion is the version the module of the working directory asks for
 // (ModuleAsks); ErrNoModule when there is none.
 func (m *Manager) ModuleVersion() (string, error) {
-	mf, err := goenv.FindModFile(m.Dir, m.Getenv("GOWORK"), ReadInput)
+	mf, err := goenv.FindModFile(m.Dir, m.Getenv("GOWORK"), orReal(m.Machine).ReadFile)
 	if err != nil {
 		return "", err
 	}
@@ -179,8 +187,7 @@ func (m *Manager) WhichInput(ctx context.Context, modCache bool) WhichInput {
 	}
 	return WhichInput{
 		Dir:         m.Dir,
-		Getenv:      m.Getenv,
-		ReadFile:    ReadInput,
+		Machine:     orReal(m.Machine),
 		Store:       m.Store,
 		Platform:    m.defaultPlatform(),
 		GOMODCACHE:  gomodcache,
@@ -226,7 +233,7 @@ func (m *Manager) PathState() PathState {
 	for _, d := range filepath.SplitList(path) {
 		if filepath.Clean(d) == ps.BinDir {
 			ps.OnPath = true
-			if g := m.Store.FindGo(path, m.Dir, FS{}); g.Path != "" && !g.Managed() {
+			if g := m.Store.FindGo(path, m.Dir, m.Machine); g.Path != "" && !g.Managed() {
 				ps.Shadow = g.Path
 			}
 			return ps

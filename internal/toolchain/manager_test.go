@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/gonative/gonative/internal/machine"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -12,16 +13,38 @@ import (
 
 // fakeManager is a Manager on a temporary store whose environment is env and whose
 // `go env` answers nothing.
+// onReal is this machine with env as its whole environment and, when read is not
+// nil, read as its ReadFile.
+func onReal(env map[string]string, read func(string) ([]byte, error)) machine.Machine {
+	var environ []string
+	for k, v := range env {
+		environ = append(environ, k+"="+v)
+	}
+	return readsWith{machine.RealWith(environ), read}
+}
+
+type readsWith struct {
+	machine.Machine
+	read func(string) ([]byte, error)
+}
+
+func (m readsWith) ReadFile(name string) ([]byte, error) {
+	if m.read != nil {
+		return m.read(name)
+	}
+	return m.Machine.ReadFile(name)
+}
+
 func fakeManager(t *testing.T, env map[string]string) *Manager {
 	t.Helper()
 	dir := t.TempDir()
 	return &Manager{
-		Store:  Store{Root: filepath.Join(dir, "store")},
-		GOOS:   "linux",
-		GOARCH: "arm64",
-		Dir:    dir,
-		Getenv: func(k string) string { return env[k] },
-		GoEnv:  func(context.Context, ...string) map[string]string { return nil },
+		Store:   Store{Root: filepath.Join(dir, "store")},
+		GOOS:    "linux",
+		GOARCH:  "arm64",
+		Dir:     dir,
+		Machine: onReal(env, nil),
+		GoEnv:   func(context.Context, ...string) map[string]string { return nil },
 	}
 }
 
@@ -43,12 +66,7 @@ func TestManagerPathState(t *testing.T) {
 		{"on PATH, another go first", other + sep + bin, PathState{BinDir: bin, OnPath: true, Shadow: filepath.Join(other, "go")}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			m.Getenv = func(k string) string {
-				if k == "PATH" {
-					return tc.path
-				}
-				return ""
-			}
+			m.Machine = onReal(map[string]string{"PATH": tc.path}, nil)
 			if got := m.PathState(); got != tc.want {
 				t.Errorf("PathState() = %+v, want %+v", got, tc.want)
 			}
@@ -94,7 +112,7 @@ func TestManagerFetcher(t *testing.T) {
 	if !ok || tr.ResponseHeaderTimeout != ResponseHeaderTimeout || tr.TLSHandshakeTimeout != TLSHandshakeTimeout {
 		t.Errorf("Fetcher's client transport %#v: want the time-outs set", f.Client.Transport)
 	}
-	m.Getenv = func(k string) string { return map[string]string{"GOPROXY": "ftp://x"}[k] }
+	m.Machine = onReal(map[string]string{"GOPROXY": "ftp://x"}, nil)
 	if _, err := m.Fetcher(context.Background()); err == nil {
 		t.Error("Fetcher with a malformed GOPROXY: no error")
 	}

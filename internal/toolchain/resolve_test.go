@@ -170,15 +170,15 @@ func TestLookPathAndFindGo(t *testing.T) {
 		{"empty entry is the current directory", "/nonexistent::" + st.BinDir(), PathGo{Path: filepath.Join(dir, "go")}},
 		{"none", noexec, PathGo{}},
 	}
-	if _, err := LookExec("go", "rel:"+noexec, dir, "linux", FS{}); !errors.Is(err, fs.ErrPermission) {
+	if _, err := LookExec("go", "rel:"+noexec, dir, "linux", nil); !errors.Is(err, fs.ErrPermission) {
 		t.Errorf("LookExec of a file without an execute bit: %v, want a permission error", err)
 	}
-	if _, err := LookExec("go", noexec, dir, "linux", FS{}); !errors.Is(err, exec.ErrNotFound) {
+	if _, err := LookExec("go", noexec, dir, "linux", nil); !errors.Is(err, exec.ErrNotFound) {
 		t.Errorf("LookExec of nothing: %v, want not found", err)
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			g := st.FindGo(tt.path, dir, FS{})
+			g := st.FindGo(tt.path, dir, nil)
 			g.Resolved = ""
 			if g != tt.want {
 				t.Errorf("FindGo = %+v, want %+v", g, tt.want)
@@ -214,19 +214,19 @@ func TestCheck(t *testing.T) {
 		{"cmd/go switches from the links", filepath.Join(dir, "mod"), links, true, "1.27.3", ""},
 	}
 	// GONATIVE_GO naming a go that does not exist.
-	in := WhichInput{Dir: dir, Getenv: func(k string) string { return map[string]string{GoEnv: "/nonexistent/go"}[k] }, ReadFile: os.ReadFile, Store: st}
+	in := WhichInput{Dir: dir, Machine: onReal(map[string]string{GoEnv: "/nonexistent/go"}, nil), Store: st}
 	sel, _ := Which(in)
-	if v := Check(in, sel, links, FS{}); v.Agrees || !strings.Contains(v.Problem, "no such go executable") || !strings.HasPrefix(v.Fix, "unset GONATIVE_GO") {
+	if v := Check(in, sel, links); v.Agrees || !strings.Contains(v.Problem, "no such go executable") || !strings.HasPrefix(v.Fix, "unset GONATIVE_GO") {
 		t.Errorf("GONATIVE_GO=/nonexistent/go: %+v", v)
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			in := WhichInput{Dir: tt.dir, Getenv: func(string) string { return "" }, ReadFile: os.ReadFile, Store: st, Platform: linuxAMD64}
+			in := WhichInput{Dir: tt.dir, Machine: onReal(nil, nil), Store: st, Platform: linuxAMD64}
 			sel, err := Which(in)
 			if err != nil {
 				t.Fatal(err)
 			}
-			v := Check(in, sel, tt.path, FS{})
+			v := Check(in, sel, tt.path)
 			if v.Agrees != tt.agrees || v.RunsVersion != tt.runs || !strings.Contains(v.Problem, tt.problem) || (v.Problem == "") != v.Agrees || (v.Problem != "") != (v.Fix != "") {
 				t.Errorf("Check = %+v; want agrees=%v runs=%s problem %q", v, tt.agrees, tt.runs, tt.problem)
 			}

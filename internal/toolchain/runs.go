@@ -3,13 +3,13 @@ package toolchain
 import (
 	"fmt"
 	"io/fs"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
 
 	"github.com/gonative/gonative/internal/goenv"
+	"github.com/gonative/gonative/internal/machine"
 )
 
 // PathGo is the go executable that a shell finds on PATH.
@@ -29,42 +29,20 @@ type PathGo struct {
 // Managed reports whether the go PATH finds is one of gonative's.
 func (g PathGo) Managed() bool { return g.Link || g.Pinned }
 
-// FS is what FindGo reads: Stat follows links, Lstat does not, Readlink and
-// EvalSymlinks resolve them, ReadFile reads VERSION. Nil fields use package os
-// (ReadInput for ReadFile).
-type FS struct {
-	Stat         func(string) (fs.FileInfo, error)
-	EvalSymlinks func(string) (string, error)
-	ReadFile     func(string) ([]byte, error)
-}
-
-func (f FS) stat(p string) (fs.FileInfo, error) {
-	if f.Stat != nil {
-		return f.Stat(p)
+// orReal is m, or this machine when m is nil.
+func orReal(m machine.Machine) machine.Machine {
+	if m == nil {
+		return machine.Real()
 	}
-	return os.Stat(p)
-}
-
-func (f FS) evalSymlinks(p string) (string, error) {
-	if f.EvalSymlinks != nil {
-		return f.EvalSymlinks(p)
-	}
-	return filepath.EvalSymlinks(p)
-}
-
-func (f FS) readFile(p string) ([]byte, error) {
-	if f.ReadFile != nil {
-		return f.ReadFile(p)
-	}
-	return ReadInput(p)
+	return m
 }
 
 // LookPath finds the executable name on path as a shell in dir does (goenv's PATH
 // search: each entry in order, an empty or relative entry taken from dir, the first
 // regular file with an execute bit wins; on Windows (goos) name.exe, .bat and .cmd
-// are tried first and any file counts). It returns "" when there is none (LookExec
-// says why).
-func LookPath(name, path, dir, goos string, fsys FS) string {
+// are tried first and any file counts), on the machine m (nil: this one). It returns
+// "" when there is none (LookExec says why).
+func LookPath(name, path, dir, goos string, fsys machine.Machine) string {
 	p, _ := LookExec(name, path, dir, goos, fsys)
 	return p
 }
@@ -72,11 +50,12 @@ func LookPath(name, path, dir, goos string, fsys FS) string {
 // LookExec is LookPath with the reason it found nothing: an error wrapping
 // fs.ErrPermission when a file of that name exists but is not executable (a shell's
 // exit status 126), else exec.ErrNotFound (127).
-func LookExec(name, path, dir, goos string, fsys FS) (string, error) {
+func LookExec(name, path, dir, goos string, fsys machine.Machine) (string, error) {
+	fsys = orReal(fsys)
 	if goos == "" {
 		goos = runtime.GOOS
 	}
-	found, denied := goenv.Lookup{PATH: path, GOOS: goos, Dir: dir, Stat: fsys.stat}.Find(name)
+	found, denied := goenv.Lookup{PATH: path, GOOS: goos, Dir: dir, Machine: fsys}.Find(name)
 	switch {
 	case len(found) > 0:
 		return found[0].Path, nil
@@ -86,14 +65,16 @@ func LookExec(name, path, dir, goos string, fsys FS) (string, error) {
 	return "", fmt.Errorf("%s: %w", name, exec.ErrNotFound)
 }
 
-// FindGo describes the go that a shell in dir finds on path.
-func (s Store) FindGo(path, dir string, fsys FS) PathGo {
+// FindGo describes the go that a shell in dir finds on path, on the machine fsys
+// (nil: this one).
+func (s Store) FindGo(path, dir string, fsys machine.Machine) PathGo {
+	fsys = orReal(fsys)
 	p := LookPath("go", path, dir, s.goos(), fsys)
 	if p == "" {
 		return PathGo{}
 	}
 	g := PathGo{Path: p, Resolved: p}
-	if r, err := fsys.evalSymlinks(p); err == nil {
+	if r, err := fsys.EvalSymlinks(p); err == nil {
 		g.Resolved = r
 	}
 	clean := filepath.Clean(p)
@@ -111,8 +92,8 @@ func (s Store) FindGo(path, dir string, fsys FS) PathGo {
 	}
 	if g.Version == "" {
 		// $GOROOT/VERSION of a go from elsewhere, where cmd/go finds its GOROOT.
-		if root := goenv.GOROOTOf(g.Resolved, fsys.stat); root != "" {
-			if first, err := goenv.VersionFile(fsys.readFile, filepath.FromSlash(root)); err == nil {
+		if root := goenv.GOROOTOf(g.Resolved, fsys.Stat); root != "" {
+			if first, err := goenv.VersionFile(fsys.ReadFile, filepath.FromSlash(root)); err == nil {
 				if v, ok := strings.CutPrefix(first, "go"); ok && strings.Contains(v, ".") {
 					g.Version = v
 				}
@@ -162,7 +143,8 @@ type Verdict struct {
 // PATH finds, then the go.work/go.mod and GOTOOLCHAIN switch cmd/go makes from it
 // (Which with that go as the local toolchain), and compares it with sel, gonative's
 // choice (Which). sel may be the zero Selection when gonative chooses nothing.
-func Check(in WhichInput, sel Selection, path string, fsys FS) Verdict {
+func Check(in WhichInput, sel Selection, path string) Verdict {
+	fsys := orReal(in.Machine)
 	g := in.Store.FindGo(path, in.Dir, fsys)
 	v := Verdict{OnPath: g}
 	envLine := `eval "$(gonative env)"`
@@ -181,21 +163,7 @@ func Check(in WhichInput, sel Selection, path string, fsys FS) Verdict {
 	if g.Version != "" {
 		local := in
 		local.Local, local.LocalGo = g.Version, g.Path
-		local.Getenv = func(k string) string {
-			if k == GoEnv {
-				return "" // a pin is gonative's, not cmd/go's
-			}
-			return in.Getenv(k)
-		}
-		local.ReadFile = func(p string) ([]byte, error) {
-			if b := filepath.Base(p); b == ByGoVersion || b == ".tool-versions" {
-				return nil, fs.ErrNotExist
-			}
-			if in.ReadFile == nil {
-				return ReadInput(p)
-			}
-			return in.ReadFile(p)
-		}
+		local.Machine = cmdGoView{fsys}
 		if r, err := Which(local); err == nil && r.Version != "" && r.Version != g.Version {
 			v.Runs, v.RunsVersion = r.Go, r.Version
 		}
@@ -264,11 +232,29 @@ func onPath(g PathGo) string {
 	return "go" + g.Version
 }
 
-func sameFile(fsys FS, a, b string) bool {
+func sameFile(fsys machine.Machine, a, b string) bool {
 	if a == "" || b == "" {
 		return false
 	}
-	ra, err1 := fsys.evalSymlinks(a)
-	rb, err2 := fsys.evalSymlinks(b)
+	ra, err1 := fsys.EvalSymlinks(a)
+	rb, err2 := fsys.EvalSymlinks(b)
 	return err1 == nil && err2 == nil && ra == rb
+}
+
+// cmdGoView is a machine as cmd/go sees it: gonative's pins (GONATIVE_GO,
+// .go-version, .tool-versions) are not there.
+type cmdGoView struct{ machine.Machine }
+
+func (v cmdGoView) LookupEnv(key string) (string, bool) {
+	if key == GoEnv {
+		return "", false // a pin is gonative's, not cmd/go's
+	}
+	return v.Machine.LookupEnv(key)
+}
+
+func (v cmdGoView) ReadFile(name string) ([]byte, error) {
+	if b := filepath.Base(name); b == ByGoVersion || b == ".tool-versions" {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	}
+	return v.Machine.ReadFile(name)
 }

@@ -26,13 +26,13 @@ func BenchmarkWhichCheck(b *testing.B) {
 	os.MkdirAll(dir, 0o755)
 	os.WriteFile(filepath.Join(root, "a", "go.mod"), []byte("module m\n\ngo 1.26\n\ntoolchain go1.27.3\n"), 0o644)
 	path := "/nonexistent/bin:" + root + ":" + st.BinDir() + ":/usr/bin:/bin"
-	in := WhichInput{Dir: dir, Getenv: func(string) string { return "" }, ReadFile: os.ReadFile, Store: st, Platform: linuxAMD64}
+	in := WhichInput{Dir: dir, Machine: onReal(nil, nil), Store: st, Platform: linuxAMD64}
 	for b.Loop() {
 		sel, err := Which(in)
 		if err != nil {
 			b.Fatal(err)
 		}
-		if v := Check(in, sel, path, FS{}); !v.Agrees {
+		if v := Check(in, sel, path); !v.Agrees {
 			b.Fatalf("Check = %+v", v)
 		}
 	}

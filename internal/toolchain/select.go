@@ -5,12 +5,12 @@ import (
 	"bytes"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/gonative/gonative/internal/atomicfile"
 	"github.com/gonative/gonative/internal/goenv"
+	"github.com/gonative/gonative/internal/machine"
 )
 
 // GoEnv names the variable that forces a version (or a go executable) everywhere.
@@ -30,31 +30,27 @@ const (
 type WhichInput struct {
 	// Dir is the directory a go command would run in.
 	Dir string
-	// Getenv reads the environment; ReadFile reads files (ReadInput when nil: never
-	// os.ReadFile, which blocks on a named pipe).
-	Getenv   func(string) string
-	ReadFile func(string) ([]byte, error)
-	Store    Store
+	// Machine is the environment and the files read (pins, go.mod, go.work, the
+	// `go env -w` file, whether executables exist); nil is this machine.
+	Machine machine.Machine
+	Store   Store
 	// Platform is the toolchain platform cmd/go would download (for the module cache
 	// path of a toolchain gonative has not installed).
 	Platform Platform
 	// GOMODCACHE is the module cache; UserEnvFile the `go env -w` file.
 	GOMODCACHE, UserEnvFile string
-	// Stat checks that an executable exists (os.Stat when nil).
-	Stat func(string) (fs.FileInfo, error)
 	// Local and LocalGo, when set, are the version and path of the go that PATH finds,
 	// standing in for the global default as cmd/go's local toolchain (see Check).
 	Local, LocalGo string
 }
 
 func (in WhichInput) exists(name string) bool {
-	stat := in.Stat
-	if stat == nil {
-		stat = os.Stat
-	}
-	_, err := stat(name)
+	_, err := in.Machine.Stat(name)
 	return err == nil
 }
+
+// getenv reads the machine's environment.
+func (in WhichInput) getenv(key string) string { return machine.Getenv(in.Machine, key) }
 
 // Selection is the go that a `go` call in a directory runs, and why.
 type Selection struct {
@@ -91,10 +87,8 @@ func (noDefaultError) Is(target error) bool { return target == fs.ErrNotExist }
 // `toolchain` and `go` lines under cmd/go's GOTOOLCHAIN rules, with the global default
 // as the local toolchain; else the global default.
 func Which(in WhichInput) (Selection, error) {
-	if in.ReadFile == nil {
-		in.ReadFile = ReadInput
-	}
-	if v := strings.TrimSpace(in.Getenv(GoEnv)); v != "" {
+	in.Machine = orReal(in.Machine)
+	if v := strings.TrimSpace(in.getenv(GoEnv)); v != "" {
 		if filepath.IsAbs(v) {
 			return Selection{Go: v, Installed: in.exists(v), By: ByEnv, Reason: GoEnv + "=" + v}, nil
 		}
@@ -102,7 +96,7 @@ func Which(in WhichInput) (Selection, error) {
 		sel.By = ByEnv
 		return sel, err
 	}
-	if file, v := findPin(in.Dir, in.ReadFile); file != "" {
+	if file, v := findPin(in.Dir, in.Machine.ReadFile); file != "" {
 		sel, err := in.pin(v, "pinned by "+file, file)
 		if filepath.Base(file) == ".tool-versions" {
 			sel.By = ByToolVersions
@@ -119,7 +113,7 @@ func Which(in WhichInput) (Selection, error) {
 	if in.Local != "" {
 		def, localWhy = in.Local, "the go on PATH"
 	}
-	mod, err := goenv.FindModFile(in.Dir, in.Getenv("GOWORK"), in.ReadFile)
+	mod, err := goenv.FindModFile(in.Dir, in.getenv("GOWORK"), in.Machine.ReadFile)
 	if err != nil {
 		return Selection{}, err
 	}
@@ -187,11 +181,11 @@ func Which(in WhichInput) (Selection, error) {
 // gotoolchain returns the effective GOTOOLCHAIN and where it came from: the
 // environment, the `go env -w` file, then $GOROOT/go.env of the default toolchain.
 func (in WhichInput) gotoolchain(def string) (value, from string) {
-	if v := in.Getenv("GOTOOLCHAIN"); v != "" {
+	if v := in.getenv("GOTOOLCHAIN"); v != "" {
 		return v, "the environment"
 	}
 	if in.UserEnvFile != "" {
-		if b, err := in.ReadFile(in.UserEnvFile); err == nil {
+		if b, err := in.Machine.ReadFile(in.UserEnvFile); err == nil {
 			if v, ok := goenv.ParseEnvFile(b)["GOTOOLCHAIN"]; ok {
 				return v, in.UserEnvFile
 			}
@@ -200,11 +194,11 @@ func (in WhichInput) gotoolchain(def string) (value, from string) {
 	if def != "" {
 		f := filepath.Join(in.Store.GOROOT(def), "go.env")
 		if in.LocalGo != "" {
-			if r, err := filepath.EvalSymlinks(in.LocalGo); err == nil {
+			if r, err := in.Machine.EvalSymlinks(in.LocalGo); err == nil {
 				f = filepath.Join(filepath.Dir(filepath.Dir(r)), "go.env")
 			}
 		}
-		if b, err := in.ReadFile(f); err == nil {
+		if b, err := in.Machine.ReadFile(f); err == nil {
 			if v, ok := goenv.ParseEnvFile(b)["GOTOOLCHAIN"]; ok {
 				return v, f
 			}

@@ -84,8 +84,7 @@ func TestWhich(t *testing.T) {
 			files["/home/.config/go/env"] = tt.userEnv
 			sel, err := Which(WhichInput{
 				Dir:         filepath.FromSlash(tt.dir),
-				Getenv:      func(k string) string { return tt.env[k] },
-				ReadFile:    read,
+				Machine:     onReal(tt.env, read),
 				Store:       st,
 				Platform:    linuxAMD64,
 				GOMODCACHE:  "/modcache",
@@ -107,7 +106,7 @@ func TestWhich(t *testing.T) {
 	}
 	// No default and nothing selected.
 	st2 := newStore(t)
-	_, err := Which(WhichInput{Dir: "/elsewhere", Getenv: func(string) string { return "" }, ReadFile: read, Store: st2})
+	_, err := Which(WhichInput{Dir: "/elsewhere", Machine: onReal(nil, read), Store: st2})
 	if err == nil || !strings.Contains(err.Error(), "gonative install") {
 		t.Errorf("empty store: %v", err)
 	}

@@ -255,7 +255,7 @@ func TestWhichFIFOPin(t *testing.T) {
 			if err := mkfifo(filepath.Join(dir, name)); err != nil {
 				t.Skip(err)
 			}
-			in := WhichInput{Dir: dir, Getenv: func(string) string { return "" }, Store: newStore(t)}
+			in := WhichInput{Dir: dir, Machine: onReal(nil, nil), Store: newStore(t)}
 			done := make(chan struct{})
 			go func() { Which(in); close(done) }()
 			select {

@@ -12,6 +12,7 @@ import (
 	"github.com/gonative/gonative/internal/exe"
 	"github.com/gonative/gonative/internal/host"
 	"github.com/gonative/gonative/internal/isa"
+	"github.com/gonative/gonative/internal/machine"
 )
 
 // TestVerdictRestsOnProof checks that a verdict says only what the bytes prove.
@@ -122,7 +123,7 @@ func TestSystemBinariesRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("walks /usr/bin and /usr/lib")
 	}
-	h, err := host.Detect(context.Background(), host.System())
+	h, err := host.Detect(context.Background(), machine.Real())
 	if err != nil {
 		t.Fatal(err)
 	}
