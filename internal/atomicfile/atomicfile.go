@@ -24,6 +24,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"syscall"
 )
 
 // ErrNotRegular is wrapped by the errors of writers asked to replace something that is
@@ -180,7 +181,7 @@ func checkTarget(fsys statFS, name, display string, opts Options) error {
 	lookup := name
 	name = display
 	if fi.IsDir() {
-		return &refused{fmt.Sprintf("write %s: it is a directory", name), ErrNotRegular, false}
+		return &refused{fmt.Sprintf("write %s: it is a directory", name), ErrNotRegular, false, fs.ModeDir}
 	}
 	// Stat, not Lstat: a link to an input is that input. The output once, each input
 	// once.
@@ -190,11 +191,11 @@ func checkTarget(fsys statFS, name, display string, opts Options) error {
 			break
 		}
 		if ifi, ierr := os.Stat(in); ierr == nil && os.SameFile(ofi, ifi) {
-			return &refused{fmt.Sprintf("write %s: it is the input %s; choose another output", name, in), ErrSameFile, false}
+			return &refused{text: fmt.Sprintf("write %s: it is the input %s; choose another output", name, in), kind: ErrSameFile}
 		}
 	}
 	if !fi.Mode().IsRegular() && !opts.Force {
-		return &refused{fmt.Sprintf("write %s: it is %s, not a regular file: refusing to replace it", name, TypeName(fi.Mode())), ErrNotRegular, true}
+		return &refused{fmt.Sprintf("write %s: it is %s, not a regular file: refusing to replace it", name, TypeName(fi.Mode())), ErrNotRegular, true, fi.Mode()}
 	}
 	return nil
 }
@@ -204,13 +205,17 @@ func checkTarget(fsys statFS, name, display string, opts Options) error {
 type refused struct {
 	text  string
 	kind  error
-	force bool // Options.Force would override it (ErrNeedsForce)
+	force bool        // Options.Force would override it (ErrNeedsForce)
+	mode  fs.FileMode // the type of the file refused, when it is one
 }
 
 func (e *refused) Error() string { return e.text }
 func (e *refused) Unwrap() error { return e.kind }
+
+// Is matches ErrNeedsForce when Options.Force would override the refusal, and
+// syscall.EISDIR when the file refused is a directory, as a read of it would fail.
 func (e *refused) Is(target error) bool {
-	return e.force && target == ErrNeedsForce
+	return e.force && target == ErrNeedsForce || target == syscall.EISDIR && e.mode.IsDir()
 }
 
 // TypeName names the type of a file mode in words: "a directory", "a symbolic link",
@@ -321,7 +326,7 @@ func checkInput(f *os.File, name string) (*os.File, fs.FileInfo, error) {
 	}
 	if !fi.Mode().IsRegular() {
 		f.Close()
-		return nil, nil, &refused{fmt.Sprintf("%s: it is %s, not a regular file: refused", name, TypeName(fi.Mode())), ErrNotRegular, false}
+		return nil, nil, &refused{fmt.Sprintf("%s: it is %s, not a regular file: refused", name, TypeName(fi.Mode())), ErrNotRegular, false, fi.Mode()}
 	}
 	return f, fi, nil
 }

@@ -12,7 +12,7 @@ func openNonblock(name string) (*os.File, error) {
 		return nil, err
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, &refused{name + ": it is " + TypeName(fi.Mode()) + ", not a regular file: refused", ErrNotRegular, false}
+		return nil, &refused{name + ": it is " + TypeName(fi.Mode()) + ", not a regular file: refused", ErrNotRegular, false, fi.Mode()}
 	}
 	return os.Open(name)
 }
@@ -24,7 +24,7 @@ func openNonblockIn(root *os.Root, name, display string) (*os.File, error) {
 		return nil, err
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, &refused{display + ": it is " + TypeName(fi.Mode()) + ", not a regular file: refused", ErrNotRegular, false}
+		return nil, &refused{display + ": it is " + TypeName(fi.Mode()) + ", not a regular file: refused", ErrNotRegular, false, fi.Mode()}
 	}
 	return root.Open(name)
 }

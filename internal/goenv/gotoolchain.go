@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"golang.org/x/mod/modfile"
 )
@@ -144,10 +145,9 @@ func findUp(dir, name string, readFile func(string) ([]byte, error)) (string, []
 	}
 }
 
-func isDirErr(err error) bool {
-	var pe *fs.PathError
-	return errors.As(err, &pe) && strings.Contains(pe.Err.Error(), "is a directory")
-}
+// isDirErr reports whether err says the file read is a directory (a directory named
+// go.mod is skipped, as cmd/go's search skips what is not a regular file).
+func isDirErr(err error) bool { return errors.Is(err, syscall.EISDIR) }
 
 // ParseModFile reads the `go` and `toolchain` lines of a go.mod or go.work (chosen by
 // the file's base name) with golang.org/x/mod/modfile, falling back to cmd/go's

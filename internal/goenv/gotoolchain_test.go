@@ -2,9 +2,12 @@ package goenv
 
 import (
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/gonative/gonative/internal/machine"
 )
 
 func TestParseGOTOOLCHAIN(t *testing.T) {
@@ -140,4 +143,25 @@ func FuzzParseGOTOOLCHAIN(f *testing.F) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// TestFindModFileSkipsDirectory: a directory named go.mod is not a module root, as
+// cmd/go's search (a regular file) has it; the search goes on to the parent's go.mod,
+// read through the real machine, whose non-blocking reads refuse a directory.
+func TestFindModFileSkipsDirectory(t *testing.T) {
+	root := t.TempDir()
+	if err := os.WriteFile(filepath.Join(root, "go.mod"), []byte("module example.com/m\n\ngo 1.26\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	child := filepath.Join(root, "child")
+	if err := os.MkdirAll(filepath.Join(child, "go.mod"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	mf, err := FindModFile(child, "", machine.Real().ReadFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join(root, "go.mod"); mf.File != want || mf.Go != "1.26" {
+		t.Errorf("FindModFile = %+v, want %s with go 1.26", mf, want)
+	}
 }

@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"testing/fstest"
 	"time"
 
 	"github.com/gonative/gonative/internal/atomicfile"
@@ -54,8 +55,12 @@ type FakeMachine struct {
 }
 
 // Fake returns a machine whose "/" is fsys (an fstest.MapFS, os.DirFS) and whose
-// environment is env, on linux/amd64 until the test says otherwise.
+// environment is env, on linux/amd64 until the test says otherwise. A nil fsys is a
+// machine without files.
 func Fake(fsys fs.FS, env map[string]string) *FakeMachine {
+	if fsys == nil {
+		fsys = fstest.MapFS{}
+	}
 	environ := make([]string, 0, len(env))
 	for _, k := range slices.Sorted(maps.Keys(env)) {
 		environ = append(environ, k+"="+env[k])

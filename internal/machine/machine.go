@@ -22,6 +22,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -179,7 +180,7 @@ type dirFile struct {
 func (d *dirFile) Stat() (fs.FileInfo, error) { return d.info, nil }
 func (d *dirFile) Close() error               { return nil }
 func (d *dirFile) Read([]byte) (int, error) {
-	return 0, &fs.PathError{Op: "read", Path: d.name, Err: errors.New("is a directory")}
+	return 0, &fs.PathError{Op: "read", Path: d.name, Err: syscall.EISDIR}
 }
 
 func (d *dirFile) ReadDir(n int) ([]fs.DirEntry, error) {
