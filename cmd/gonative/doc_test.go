@@ -314,7 +314,9 @@ func docScripts(t *testing.T, all []docBlock) (map[string]*txtar.Archive, int) {
 				t.Errorf("%s:%d: %v", b.Page, b.Line, err)
 				continue
 			}
-			a = &txtar.Archive{Comment: setup.Comment, Files: setup.Files}
+			// Copies: the parsed comment and files share one buffer, which appending
+			// to the comment would overwrite.
+			a = &txtar.Archive{Comment: slices.Clone(setup.Comment), Files: slices.Clone(setup.Files)}
 			scripts[name] = a
 		}
 		id := fmt.Sprintf(".doctest/%d", b.Line)
