@@ -79,13 +79,15 @@ func TestDocSession(t *testing.T) {
 }
 
 func TestDocNormalize(t *testing.T) {
-	repl := docReplacer("/tmp/ts/script-x", "/usr/lib/go-1.26")
+	repl := docReplacer("/tmp/ts/script-x", "/usr/lib/go-1.26", "go1.26.1", "/root/.cache/go-build", "/root/go/pkg/mod")
 	for _, tt := range []struct{ a, b string }{
 		{"/tmp/ts/script-x/home/me/proj/hello:  ELF", "/home/me/proj/hello: ELF"},
 		{"/usr/lib/go-1.26/bin/go", "/usr/local/go/bin/go"},
 		{"sha256 3f2a9c01d4e5b6a7  1.9 MB  in 1.23s", "sha256 deadbeef00  12 MB  in 45ms"},
 		{"fetched at 2026-12-06T19:53:29Z from 127.0.0.1:4321", "fetched at 2025-01-02T03:04:05Z from 127.0.0.1:80"},
 		{"took 1m2.5s", "took 3s"},
+		{"[✓] Host (linux/amd64, kernel 6.18.44-fc-v669)", "[✓] Host (linux/amd64, kernel 6.8.0-1015-aws)"},
+		{"go1.26.1 linux/amd64 (go1.26.1)", "go1.26.8 linux/amd64 (go1.26.8)"},
 	} {
 		if x, y := docNormalize(tt.a, repl), docNormalize(tt.b, repl); x != y {
 			t.Errorf("docNormalize(%q) = %q and docNormalize(%q) = %q, want them equal", tt.a, x, tt.b, y)

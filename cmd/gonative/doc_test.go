@@ -28,6 +28,7 @@ package main
 // TestDocExamplesMarked fails on a block that shows gonative's output without a marker.
 
 import (
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -226,6 +227,10 @@ func TestDocExamplesMarked(t *testing.T) {
 	}
 }
 
+// docUpdate rewrites the pages' run blocks with what gonative prints (paths as the
+// pages show them), for a change of output the pages must follow: read the diff.
+var docUpdate = flag.Bool("docupdate", false, "rewrite the run blocks of README.md and docs/*.md with gonative's output")
+
 // TestDocExamples runs every "run" block of the pages, one testscript per page and
 // setup, and compares each command's output with the page's after normalisation
 // (docNormalize). It lists the blocks marked skip and pending with their reasons.
@@ -261,6 +266,16 @@ func TestDocExamples(t *testing.T) {
 	for i, v := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		goenv[[]string{"GOCACHE", "GOMODCACHE", "GOPATH", "GOROOT"}[i]] = v
 	}
+	v, err := exec.Command("go", "env", "GOVERSION").Output()
+	if err != nil {
+		t.Fatalf("go env GOVERSION: %v", err)
+	}
+	goversion := strings.TrimSpace(string(v))
+	updates := t.TempDir()
+	if *docUpdate {
+		// After the scripts, which run as parallel subtests.
+		t.Cleanup(func() { docApplyUpdates(t, updates) })
+	}
 	testscript.Run(t, testscript.Params{
 		Dir: dir,
 		Setup: func(e *testscript.Env) error {
@@ -278,8 +293,14 @@ func TestDocExamples(t *testing.T) {
 			}
 			e.Setenv("HOME", home)
 			e.Setenv("GOTOOLCHAIN", "local")
-			e.Setenv("GONATIVE_HOME", filepath.Join(home, ".local", "share", "gonative"))
+			e.Setenv("GONATIVE_HOME", "") // the default store, under $HOME
 			e.Setenv("DOCGOROOT", goenv["GOROOT"])
+			e.Setenv("DOCGOVERSION", goversion)
+			e.Setenv("DOCGOCACHE", goenv["GOCACHE"])
+			e.Setenv("DOCGOMODCACHE", goenv["GOMODCACHE"])
+			if *docUpdate {
+				e.Setenv("DOCUPDATE", updates)
+			}
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -336,6 +357,51 @@ func docScripts(t *testing.T, all []docBlock) (map[string]*txtar.Archive, int) {
 	return scripts, n
 }
 
+// docApplyUpdates writes the blocks that -docupdate collected in dir (files named
+// PAGE@LINE, the page's slashes as underscores) into their pages, the last block of
+// a page first so that the line numbers of the others hold.
+func docApplyUpdates(t *testing.T, dir string) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byPage := map[string]map[int]string{}
+	for _, e := range ents {
+		page, line, ok := strings.Cut(e.Name(), "@")
+		var n int
+		if _, err := fmt.Sscan(line, &n); !ok || err != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		page = "../../" + strings.ReplaceAll(page, "_", "/")
+		if byPage[page] == nil {
+			byPage[page] = map[int]string{}
+		}
+		byPage[page][n] = string(b)
+	}
+	for page, blocks := range byPage {
+		b, err := os.ReadFile(page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(string(b), "\n")
+		for _, blk := range slices.Backward(parseDocBlocks(page, string(b))) {
+			body, ok := blocks[blk.Line]
+			if !ok {
+				continue
+			}
+			lines = slices.Replace(lines, blk.Line, blk.Line+len(blk.Body), strings.Split(body, "\n")...)
+		}
+		if err := os.WriteFile(page, []byte(strings.Join(lines, "\n")), 0o666); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("-docupdate: rewrote %d blocks of %s", len(blocks), page)
+	}
+}
+
 // docMark starts the line the block's shell prints before each command, so the
 // output can be split per command.
 const docMark = "\x1edoctest "
@@ -348,7 +414,8 @@ func cmdDocCmp(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	want, _ := docSession(strings.Split(strings.TrimSuffix(ts.ReadFile(args[1]), "\n"), "\n"))
 	got := docTranscript(ts.ReadFile("stdout"), want)
-	repl := docReplacer(ts.Getenv("WORK"), ts.Getenv("DOCGOROOT"))
+	repl := docReplacer(ts.Getenv("WORK"), ts.Getenv("DOCGOROOT"), ts.Getenv("DOCGOVERSION"),
+		ts.Getenv("DOCGOCACHE"), ts.Getenv("DOCGOMODCACHE"))
 	var wantLines, gotLines []string
 	for _, c := range want {
 		wantLines = append(wantLines, "$ "+c.Cmd)
@@ -362,7 +429,18 @@ func cmdDocCmp(ts *testscript.TestScript, neg bool, args []string) {
 	if !docMatch(w, g) {
 		var shown []string
 		for _, l := range gotLines {
-			shown = append(shown, repl.Replace(l))
+			shown = append(shown, strings.TrimRight(repl.Replace(l), " "))
+		}
+		for len(shown) > 0 && shown[len(shown)-1] == "" {
+			shown = shown[:len(shown)-1]
+		}
+		if dir := ts.Getenv("DOCUPDATE"); dir != "" {
+			name := filepath.Join(dir, strings.NewReplacer("/", "_", ":", "@").Replace(args[0]))
+			if err := os.WriteFile(name, []byte(strings.Join(shown, "\n")), 0o666); err != nil {
+				ts.Fatalf("%v", err)
+			}
+			ts.Logf("%s: rewritten (-docupdate): %s", args[0], docFirstDiff(w, g))
+			return
 		}
 		ts.Fatalf("%s: the page's example differs from what gonative prints now (%s); it prints:\n%s\n(lines compared after docNormalize; a line \"...\" on the page stands for any lines)",
 			args[0], docFirstDiff(w, g), strings.Join(shown, "\n"))
@@ -410,11 +488,24 @@ func docTranscript(out string, want []docCommand) []docCommand {
 	return got
 }
 
-// docReplacer turns the paths of a test machine into the ones pages show: the script's
-// work directory is the root (so $WORK/home/me/proj reads /home/me/proj), and the
-// machine's GOROOT is /usr/local/go.
-func docReplacer(work, goroot string) *strings.Replacer {
+// docGoVersion is the Go release the pages show for the go of the machine.
+const docGoVersion = "go1.26.8"
+
+// docReplacer turns the facts of a test machine into the ones pages show: the
+// script's work directory is the root (so $WORK/home/me/proj reads /home/me/proj), the
+// machine's GOROOT is /usr/local/go, its Go release docGoVersion, and the caches the
+// tests share are the default ones of /home/me.
+func docReplacer(work, goroot, goversion, gocache, gomodcache string) *strings.Replacer {
 	var pairs []string
+	if gocache != "" {
+		pairs = append(pairs, gocache, "/home/me/.cache/go-build")
+	}
+	if gomodcache != "" {
+		pairs = append(pairs, gomodcache, "/home/me/go/pkg/mod")
+	}
+	if goversion != "" && goversion != docGoVersion {
+		pairs = append(pairs, goversion+" ", docGoVersion+" ", goversion+")", docGoVersion+")")
+	}
 	if goroot != "" {
 		pairs = append(pairs, goroot, "/usr/local/go")
 	}
@@ -436,6 +527,11 @@ var docNormalizers = []struct {
 	{regexp.MustCompile(`\b\d+(\.\d+)?\s?(B|bytes|kB|KB|KiB|MB|MiB|GB|GiB)\b`), "<size>"},
 	{regexp.MustCompile(`\b(\d+(\.\d+)?(ns|µs|us|ms|h|m|s))+\b`), "<duration>"},
 	{regexp.MustCompile(`(127\.0\.0\.1|localhost|\[::1\]):\d+`), "$1:<port>"},
+	// The machine's kernel and its CA bundle.
+	{regexp.MustCompile(`\bkernel [^\s;,)]+`), "kernel <release>"},
+	{regexp.MustCompile(`\btrusts \d+ certificates\b`), "trusts <n> certificates"},
+	// The Go settings of the environment the examples run in (the tests share caches).
+	{regexp.MustCompile(`\bGo settings: \d+ set\b`), "Go settings: <n> set"},
 	{regexp.MustCompile(`\s+`), " "},
 }
 
