@@ -303,6 +303,14 @@ func TestDocExamples(t *testing.T) {
 			}
 			return nil
 		},
+		Condition: func(cond string) (bool, error) {
+			// [binfmt:NAME]: this machine has the binfmt_misc handler NAME.
+			if name, ok := strings.CutPrefix(cond, "binfmt:"); ok {
+				_, err := os.Stat(filepath.Join("/proc/sys/fs/binfmt_misc", name))
+				return err == nil, nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"doccmp":   cmdDocCmp,
 			"netserve": cmdNetServe,
@@ -417,13 +425,14 @@ func cmdDocCmp(ts *testscript.TestScript, neg bool, args []string) {
 	repl := docReplacer(ts.Getenv("WORK"), ts.Getenv("DOCGOROOT"), ts.Getenv("DOCGOVERSION"),
 		ts.Getenv("DOCGOCACHE"), ts.Getenv("DOCGOMODCACHE"))
 	var wantLines, gotLines []string
+	// A blank line that ends a command's output is the page's spacing.
 	for _, c := range want {
 		wantLines = append(wantLines, "$ "+c.Cmd)
-		wantLines = append(wantLines, c.Output...)
+		wantLines = append(wantLines, docTrimBlank(c.Output)...)
 	}
 	for _, c := range got {
 		gotLines = append(gotLines, "$ "+c.Cmd)
-		gotLines = append(gotLines, c.Output...)
+		gotLines = append(gotLines, docTrimBlank(c.Output)...)
 	}
 	w, g := docNormalizeAll(wantLines, repl), docNormalizeAll(gotLines, repl)
 	if !docMatch(w, g) {
@@ -445,6 +454,14 @@ func cmdDocCmp(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("%s: the page's example differs from what gonative prints now (%s); it prints:\n%s\n(lines compared after docNormalize; a line \"...\" on the page stands for any lines)",
 			args[0], docFirstDiff(w, g), strings.Join(shown, "\n"))
 	}
+}
+
+// docTrimBlank returns lines without the blank lines at their end.
+func docTrimBlank(lines []string) []string {
+	for len(lines) > 0 && strings.TrimSpace(lines[len(lines)-1]) == "" {
+		lines = lines[:len(lines)-1]
+	}
+	return lines
 }
 
 // docFirstDiff says where two normalised sessions first differ, up to the page's
@@ -523,6 +540,7 @@ var docNormalizers = []struct {
 }{
 	{regexp.MustCompile(`\b\d{4}-\d\d-\d\d([T ]\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)?)?`), "<time>"},
 	{regexp.MustCompile(`\b[0-9a-f]{7,}\b`), "<hex>"},
+	{regexp.MustCompile(`\b0x[0-9a-f]+\b`), "0x<hex>"},
 	{regexp.MustCompile(`\b[A-Za-z0-9+/]{43}=`), "<base64>"},
 	{regexp.MustCompile(`\b\d+(\.\d+)?\s?(B|bytes|kB|KB|KiB|MB|MiB|GB|GiB)\b`), "<size>"},
 	{regexp.MustCompile(`\b(\d+(\.\d+)?(ns|µs|us|ms|h|m|s))+\b`), "<duration>"},
