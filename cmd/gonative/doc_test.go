@@ -304,9 +304,9 @@ func TestDocExamples(t *testing.T) {
 			return nil
 		},
 		Condition: func(cond string) (bool, error) {
-			// [binfmt:NAME]: this machine has the binfmt_misc handler NAME.
-			if name, ok := strings.CutPrefix(cond, "binfmt:"); ok {
-				_, err := os.Stat(filepath.Join("/proc/sys/fs/binfmt_misc", name))
+			// [exists:PATH]: this machine has PATH (a binfmt_misc handler, a loader).
+			if name, ok := strings.CutPrefix(cond, "exists:"); ok {
+				_, err := os.Stat(name)
 				return err == nil, nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
