@@ -482,11 +482,19 @@ func docFirstDiff(want, got []string) string {
 	return "they agree line for line"
 }
 
+// docProgressRE matches the plain progress lines a command prints off a terminal (in
+// an order that varies from run to run). A page shows a session as a terminal leaves it,
+// where the live progress display is gone at the end, so they are not compared.
+var docProgressRE = regexp.MustCompile(`^ {5}\S+/\S+ +building \S+$`)
+
 // docTranscript splits the output of a block's script into its commands, named as
-// the page names them.
+// the page names them, without progress lines (docProgressRE).
 func docTranscript(out string, want []docCommand) []docCommand {
 	var got []docCommand
 	for _, l := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+		if docProgressRE.MatchString(l) {
+			continue
+		}
 		if rest, ok := strings.CutPrefix(l, docMark); ok {
 			var i int
 			fmt.Sscan(rest, &i)
