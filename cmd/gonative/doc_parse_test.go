@@ -86,6 +86,10 @@ func TestDocNormalize(t *testing.T) {
 		{"sha256 3f2a9c01d4e5b6a7  1.9 MB  in 1.23s", "sha256 deadbeef00  12 MB  in 45ms"},
 		{"fetched at 2026-12-06T19:53:29Z from 127.0.0.1:4321", "fetched at 2025-01-02T03:04:05Z from 127.0.0.1:80"},
 		{"took 1m2.5s", "took 3s"},
+		{"Took 28 ms.", "Took 3 ms."},
+		{"key: sum.test+1fb6ac33+AUxNAS+pE5uaSA6MW17EWGUpDlUbIBOLRKWlvQXWR8ER", "key: sum.test+60264605+AcsqQe7oajoVnnTPp31ZUHd8Z+HCZzDcREKXofUnEuvj"},
+		{"hash ryutwkRLBhKAPuU6ers+5eVYa+WNt2EHirKZ9m94NQk=, signed", "hash UEST0+dhwRj3qeRY64Lfcdyh2fZr9hCExfb2YLXQWS8=, signed"},
+		{"SHA-256 CC:E6:D8:BC:A6:7E:B5:3A:38:4E:5B:3D:E9:DE:C2:CB:61:7E:11:99:AB:8E:3E:C6:B0:D9:18:6E:C5:DA:12:78)", "SHA-256 06:E0:0F:37:CF:D0:3F:84:51:B6:A3:27:CC:F8:DF:26:C0:B5:93:75:81:6D:9B:5B:F2:BE:29:BE:68:3F:20:70)"},
 		{"[✓] Host (linux/amd64, kernel 6.18.44-fc-v669)", "[✓] Host (linux/amd64, kernel 6.8.0-1015-aws)"},
 		{"go1.26.1 linux/amd64 (go1.26.1)", "go1.26.8 linux/amd64 (go1.26.8)"},
 	} {
