@@ -350,9 +350,10 @@ func docScripts(t *testing.T, all []docBlock) (map[string]*txtar.Archive, int) {
 		}
 		id := fmt.Sprintf(".doctest/%d", b.Line)
 		var sh strings.Builder
-		sh.WriteString("exec 2>&1\n")
+		// Each command sees in $? the status of the one before it, as at a prompt.
+		sh.WriteString("exec 2>&1\ndoctest_status=0\n")
 		for i, c := range cmds {
-			fmt.Fprintf(&sh, "printf '%s%d\\n'\n%s\n", docMark, i, c.Cmd)
+			fmt.Fprintf(&sh, "printf '%s%d\\n'; (exit $doctest_status)\n%s\ndoctest_status=$?\n", docMark, i, c.Cmd)
 		}
 		sh.WriteString("true\n")
 		a.Files = append(a.Files,
