@@ -235,8 +235,8 @@ var docUpdate = flag.Bool("docupdate", false, "rewrite the run blocks of README.
 // setup, and compares each command's output with the page's after normalisation
 // (docNormalize). It lists the blocks marked skip and pending with their reasons.
 func TestDocExamples(t *testing.T) {
-	if _, err := exec.LookPath("sh"); err != nil {
-		t.Skip("the doc examples are shell sessions and there is no sh here")
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("the doc examples are bash sessions and there is no bash here")
 	}
 	all := docAllBlocks(t)
 	counts := map[docMarkerKind]int{}
@@ -279,8 +279,9 @@ func TestDocExamples(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: dir,
 		Setup: func(e *testscript.Env) error {
-			for k, v := range goenv {
-				e.Setenv(k, v)
+			// The caches the tests share; not GOROOT, which a user does not export.
+			for _, k := range []string{"GOCACHE", "GOMODCACHE", "GOPATH"} {
+				e.Setenv(k, goenv[k])
 			}
 			for _, k := range []string{"GOPROXY", "GOSUMDB", "GOFLAGS"} {
 				if v := os.Getenv(k); v != "" {
@@ -313,6 +314,7 @@ func TestDocExamples(t *testing.T) {
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"doccmp":   cmdDocCmp,
+			"tcproxy":  cmdToolchainProxy,
 			"netserve": cmdNetServe,
 			"registry": cmdImageRegistry,
 			"imagefix": cmdImageFixture,
@@ -350,16 +352,20 @@ func docScripts(t *testing.T, all []docBlock) (map[string]*txtar.Archive, int) {
 		}
 		id := fmt.Sprintf(".doctest/%d", b.Line)
 		var sh strings.Builder
-		// Each command sees in $? the status of the one before it, as at a prompt.
-		sh.WriteString("exec 2>&1\ndoctest_status=0\n")
+		// One bash session per page and setup, as a user's terminal: the shell state
+		// (variables, functions, PROMPT_COMMAND, the directory) carries from
+		// block to block; PROMPT_COMMAND runs before each command, as at a prompt (the
+		// hook of gonative env); each command sees in $? the status of the one before.
+		sh.WriteString("exec 2>&1\ndoctest_status=0\n[ -f \"$WORK/.doctest/state\" ] && . \"$WORK/.doctest/state\" 2>/dev/null\n")
 		for i, c := range cmds {
-			fmt.Fprintf(&sh, "printf '%s%d\\n'; (exit $doctest_status)\n%s\ndoctest_status=$?\n", docMark, i, c.Cmd)
+			fmt.Fprintf(&sh, "eval \"${PROMPT_COMMAND:-}\"\nprintf '%s%d\\n'; (exit $doctest_status)\n%s\ndoctest_status=$?\n", docMark, i, c.Cmd)
 		}
-		sh.WriteString("true\n")
+		// The prompt after the last command: what the hook says then is that command's.
+		sh.WriteString("eval \"${PROMPT_COMMAND:-}\"\n{ declare -p; declare -f; printf 'cd %q\\n' \"$PWD\"; } > \"$WORK/.doctest/state\"\ntrue\n")
 		a.Files = append(a.Files,
 			txtar.File{Name: id + ".sh", Data: []byte(sh.String())},
 			txtar.File{Name: id + ".want", Data: []byte(strings.Join(b.Body, "\n") + "\n")})
-		a.Comment = fmt.Appendf(a.Comment, "\n# %s:%d\nexec sh $WORK/%s.sh\ndoccmp %s:%d $WORK/%s.want $WORK/%s.sh\n",
+		a.Comment = fmt.Appendf(a.Comment, "\n# %s:%d\nexec bash $WORK/%s.sh\ndoccmp %s:%d $WORK/%s.want $WORK/%s.sh\n",
 			b.Page, b.Line, id, b.Page, b.Line, id, id)
 		n++
 	}
@@ -444,7 +450,7 @@ func cmdDocCmp(ts *testscript.TestScript, neg bool, args []string) {
 		for len(shown) > 0 && shown[len(shown)-1] == "" {
 			shown = shown[:len(shown)-1]
 		}
-		if dir := ts.Getenv("DOCUPDATE"); dir != "" {
+		if dir := ts.Getenv("DOCUPDATE"); dir != "" && len(got) > 0 && got[0].Cmd != docBeforeFirst {
 			name := filepath.Join(dir, strings.NewReplacer("/", "_", ":", "@").Replace(args[0]))
 			if err := os.WriteFile(name, []byte(strings.Join(shown, "\n")), 0o666); err != nil {
 				ts.Fatalf("%v", err)
@@ -488,6 +494,10 @@ func docFirstDiff(want, got []string) string {
 // where the live progress display is gone at the end, so they are not compared.
 var docProgressRE = regexp.MustCompile(`^ {5}\S+/\S+ +building \S+$`)
 
+// docBeforeFirst names the output a block's script printed before its first command
+// (a page cannot show it, and -docupdate does not write it).
+const docBeforeFirst = "(before the first command)"
+
 // docTranscript splits the output of a block's script into its commands, named as
 // the page names them, without progress lines (docProgressRE).
 func docTranscript(out string, want []docCommand) []docCommand {
@@ -507,7 +517,7 @@ func docTranscript(out string, want []docCommand) []docCommand {
 			continue
 		}
 		if len(got) == 0 {
-			got = append(got, docCommand{Cmd: "(before the first command)"})
+			got = append(got, docCommand{Cmd: docBeforeFirst})
 		}
 		got[len(got)-1].Output = append(got[len(got)-1].Output, l)
 	}
