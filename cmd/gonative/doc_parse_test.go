@@ -151,7 +151,7 @@ func FuzzParseDocBlocks(f *testing.F) {
 				t.Fatalf("block at line %d: body is not the page's lines after the fence", b.Line)
 			}
 			next = b.Line + len(b.Body)
-			if b.showsOutput() != slices.ContainsFunc(b.Body, docPromptRE.MatchString) {
+			if b.showsOutput() != (slices.ContainsFunc(b.Body, docPromptRE.MatchString) || slices.ContainsFunc(b.Body, docOutputRE.MatchString)) {
 				t.Fatal("showsOutput disagrees with the body")
 			}
 			if cmds, ok := docSession(b.Body); ok {

@@ -133,9 +133,15 @@ func parseDocBlocks(page, text string) []docBlock {
 	return blocks
 }
 
-// showsOutput reports whether the block is a session that runs gonative.
+// docOutputRE matches lines only gonative's output has: an area of doctor or netcheck,
+// a verdict, a finding's fix, fields of inspect's JSON and -v, a line of build.
+var docOutputRE = regexp.MustCompile(`^\[[✓✗!?]\] |=> (runs|does not run)|^\s+fix: |"schema_version"|"required_level"|"verdict"|"slices":|` +
+	`^(ok|FAIL|BAD) +[a-z0-9]+/[a-z0-9]+ |^ {2,}(format|slice \d+|linkage|cpu level|max used|uses|rosetta|isa note|signature|verdict): `)
+
+// showsOutput reports whether the block is a session that runs gonative, or shows
+// what only gonative prints (an excerpt without its command).
 func (b docBlock) showsOutput() bool {
-	return slices.ContainsFunc(b.Body, docPromptRE.MatchString)
+	return slices.ContainsFunc(b.Body, docPromptRE.MatchString) || slices.ContainsFunc(b.Body, docOutputRE.MatchString)
 }
 
 // docCommand is one "$ " line of a session (with its continuation lines) and the
