@@ -28,18 +28,22 @@ package main
 // TestDocExamplesMarked fails on a block that shows gonative's output without a marker.
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
 	"github.com/rogpeppe/go-internal/txtar"
+
+	"github.com/gonative/gonative/internal/host"
 )
 
 // docMarkerKind is what a page says the harness does with a block.
@@ -243,6 +247,13 @@ var docUpdate = flag.Bool("docupdate", false, "rewrite the run blocks of README.
 func TestDocExamples(t *testing.T) {
 	if _, err := exec.LookPath("bash"); err != nil {
 		t.Skip("the doc examples are bash sessions and there is no bash here")
+	}
+	// The pages show native runs; under qemu-user (the linux/arm64 stage) the native
+	// stage has run them already.
+	if hw, err := host.Detect(context.Background(), host.System()); err != nil {
+		t.Fatal(err)
+	} else if hw.Arch != runtime.GOARCH {
+		t.Skipf("this %s test binary runs emulated on %s hardware: the doc examples run in the native stage", runtime.GOARCH, hw.Arch)
 	}
 	all := docAllBlocks(t)
 	counts := map[docMarkerKind]int{}
