@@ -582,6 +582,7 @@ var docNormalizers = []struct {
 	{regexp.MustCompile(`\b\d+(\.\d+)?\s?(B|bytes|kB|KB|KiB|MB|MiB|GB|GiB)\b`), "<size>"},
 	{regexp.MustCompile(`\b(\d+(\.\d+)?(ns|µs|us|ms|h|m|s))+\b`), "<duration>"},
 	{regexp.MustCompile(`\b\d+(\.\d+)? (ns|µs|us|ms)\b`), "<duration>"},
+	{regexp.MustCompile(`"duration_ms": [0-9.]+`), `"duration_ms": <duration>`},
 	{regexp.MustCompile(`(127\.0\.0\.1|localhost|\[::1\]|[\w.-]+\.test):\d+`), "$1:<port>"},
 	// The machine's kernel and its CA bundle.
 	{regexp.MustCompile(`\bkernel [^\s;,)]+`), "kernel <release>"},
