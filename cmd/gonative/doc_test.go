@@ -138,9 +138,9 @@ func parseDocBlocks(page, text string) []docBlock {
 }
 
 // docOutputRE matches lines only gonative's output has: an area of doctor or netcheck,
-// a verdict, a finding's fix, fields of inspect's JSON and -v, a line of build.
+// a verdict, a finding and its fix, fields of inspect's JSON and -v, a line of build.
 var docOutputRE = regexp.MustCompile(`^\[[✓✗!?]\] |=> (runs|does not run)|^\s+fix: |"schema_version"|"required_level"|"verdict"|"slices":|` +
-	`^(ok|FAIL|BAD) +[a-z0-9]+/[a-z0-9]+ |^ {2,}(format|slice \d+|linkage|cpu level|max used|uses|rosetta|isa note|signature|verdict): `)
+	`^(ok|FAIL|BAD) +[a-z0-9]+/[a-z0-9]+ |^ {4}[✗!•] |^ {2,}(format|slice \d+|linkage|cpu level|max used|uses|rosetta|isa note|signature|verdict): `)
 
 // showsOutput reports whether the block is a session that runs gonative, or shows
 // what only gonative prints (an excerpt without its command).
