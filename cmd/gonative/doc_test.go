@@ -7,12 +7,15 @@ package main
 //
 //	<!-- doctest: run SETUP -->
 //	```console
-//	$ gonative inspect hello
-//	hello: ELF 64-bit executable, ...
+//	$ gonative inspect -v hello
+//	hello
+//	...
+//	  verdict: runs natively on linux/amd64
 //	```
 //
 // Lines starting with "$ " are shell commands, the lines after them their output
-// (stdout and stderr as a terminal shows them). SETUP names
+// (stdout and stderr as a terminal shows them; a line "..." stands for any lines,
+// and docNormalize says what else may differ). SETUP names
 // testdata/docs/SETUP.txtar: its files are written into $WORK and its comment is the
 // testscript that runs first (build a fixture, start loopback servers, cd). The blocks
 // of a page with the same setup run in page order in one script, so a page can tell a
