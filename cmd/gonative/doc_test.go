@@ -47,6 +47,7 @@ import (
 	"github.com/rogpeppe/go-internal/txtar"
 
 	"github.com/gonative/gonative/internal/host"
+	"github.com/gonative/gonative/internal/machine"
 )
 
 // docMarkerKind is what a page says the harness does with a block.
@@ -253,7 +254,7 @@ func TestDocExamples(t *testing.T) {
 	}
 	// The pages show native runs; under qemu-user (the linux/arm64 stage) the native
 	// stage has run them already.
-	if hw, err := host.Detect(context.Background(), host.System()); err != nil {
+	if hw, err := host.Detect(context.Background(), machine.Real()); err != nil {
 		t.Fatal(err)
 	} else if hw.Arch != runtime.GOARCH {
 		t.Skipf("this %s test binary runs emulated on %s hardware: the doc examples run in the native stage", runtime.GOARCH, hw.Arch)
