@@ -285,8 +285,8 @@ func imageFixCommands(cmd *cobra.Command, args []string, b *image.Built) {
 }
 
 // imageRebuildCommand is the command line of cmd with the flags as given (each as
-// --name=value, a list's values one by one), --base replaced by base, and args,
-// every word quoted for sh.
+// --name=value, a list's values one by one), --base replaced by base, and args
+// (after "--" when one starts with "-"), every word quoted for sh.
 func imageRebuildCommand(cmd *cobra.Command, args []string, base string) string {
 	words := append(strings.Fields(cmd.CommandPath()), "--base="+base)
 	cmd.Flags().Visit(func(f *pflag.Flag) {
@@ -301,6 +301,12 @@ func imageRebuildCommand(cmd *cobra.Command, args []string, base string) string 
 		}
 		words = append(words, "--"+f.Name+"="+f.Value.String())
 	})
+	for _, a := range args {
+		if strings.HasPrefix(a, "-") {
+			words = append(words, "--") // an argument that looks like a flag stays one
+			break
+		}
+	}
 	words = append(words, args...)
 	for i, w := range words {
 		words[i] = goenv.ShellQuote(w)
