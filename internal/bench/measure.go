@@ -223,8 +223,8 @@ func (l launched) sample() sample {
 }
 
 // runOnce runs b with args to the end and measures it.
-func (m *measurer) runOnce(ctx context.Context, b *Build, args []string, stdout io.Writer) (sample, error) {
-	ctx, cancel := context.WithTimeout(ctx, m.o.Timeout)
+func (m *measurer) runOnce(parent context.Context, b *Build, args []string, stdout io.Writer) (sample, error) {
+	ctx, cancel := context.WithTimeout(parent, m.o.Timeout)
 	defer cancel()
 	p, err := m.start(ctx, b, args, stdout)
 	if err != nil {
@@ -232,7 +232,10 @@ func (m *measurer) runOnce(ctx context.Context, b *Build, args []string, stdout 
 	}
 	l, err := p.wait(b, args)
 	if err != nil {
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		switch {
+		case parent.Err() != nil: // cancelled (Ctrl-C): not this run's fault
+			return sample{}, context.Cause(parent)
+		case errors.Is(ctx.Err(), context.DeadlineExceeded):
 			return sample{}, &TimeoutError{Binary: b.Binary, After: m.o.Timeout, Workload: m.o.Workload}
 		}
 		return sample{}, err
