@@ -40,7 +40,8 @@ const (
 	DefaultLookups  = 200
 	DefaultBenchDur = "100ms"
 	// StartTimeout bounds how long a server may take to answer its first request, and
-	// RunTimeout one run of the program or of its test binary.
+	// RunTimeout (the default of Options.Timeout) one run of the program or of its test
+	// binary.
 	StartTimeout = 15 * time.Second
 	RunTimeout   = 2 * time.Minute
 )
@@ -72,15 +73,55 @@ type Options struct {
 	// Machine is where programs (go, qemu, unshare) are looked up and run, with its
 	// environment; default machine.Real().
 	Machine machine.Machine
-	// Progress, when set, is called (from one goroutine) as the work moves on.
+	// Timeout bounds one run of the program or of its test binary (default
+	// RunTimeout); a run that takes longer fails with a *TimeoutError.
+	Timeout time.Duration
+	// Progress, when set, is called (from one goroutine) as the work moves on: once
+	// when a step starts, and once when the last step ends.
 	Progress func(Event)
 }
 
-// Event reports progress.
+// Phase is the part of a bench run a step belongs to.
+type Phase string
+
+// Phases, in the order they come.
+const (
+	PhaseBuild   Phase = "build"   // checking the package, the builds, the launcher
+	PhaseWarmup  Phase = "warm-up" // discarded rounds
+	PhaseMeasure Phase = "measure" // the samples
+	PhaseDNS     Phase = "dns"     // the DNS probe's builds and rounds
+)
+
+// Event reports progress: Step is under way and Done of Total steps are over. Every
+// step that takes time is counted: the package check, each build (both builds, the
+// launcher, the DNS probes), each warm-up run and each measured run.
 type Event struct {
-	Phase string // "build", "warm-up", "measure", "dns"
+	Phase Phase
+	Step  string // "build CGO_ENABLED=1", "run 3/10 CGO_ENABLED=0", ...
 	Done  int
 	Total int
+}
+
+// TimeoutError is returned when one run did not end within Options.Timeout. For the
+// run workload it says that a server is measured with --http: --run waits for the
+// program to exit, which a server never does.
+type TimeoutError struct {
+	Binary   string
+	After    time.Duration
+	Workload Workload
+}
+
+func (e *TimeoutError) Error() string {
+	msg := fmt.Sprintf("%s did not finish in %s", e.Binary, e.After)
+	switch e.Workload {
+	case WorkloadRun:
+		msg += ": --run (the default) times the program from start to exit; if it is a server, it never exits: " +
+			"measure it with --http ADDR/PATH (where it serves; it is started, loaded for --load and stopped), " +
+			"or give --run the arguments that make it exit, or a longer --timeout"
+	case WorkloadBench:
+		msg += ": give a shorter --benchtime, a narrower --bench or a longer --timeout"
+	}
+	return msg
 }
 
 // Build is what one of the two builds produced.
@@ -209,6 +250,9 @@ func (o Options) withDefaults() Options {
 	if o.Lookups <= 0 {
 		o.Lookups = DefaultLookups
 	}
+	if o.Timeout <= 0 {
+		o.Timeout = RunTimeout
+	}
 	if o.BenchTime == "" {
 		o.BenchTime = DefaultBenchDur
 	}
@@ -256,9 +300,13 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if v, err := goOutput(ctx, o, nil, "env", "GOVERSION"); err == nil {
 		r.Machine.GoVersion = strings.TrimSpace(string(v))
 	}
+	dnsPlan := planDNS(o, r)
+	pr := newProgress(o, dnsPlan)
+	pr.begin(PhaseBuild, "check "+o.Package+" for cgo")
 	if err := checkPureGo(ctx, o); err != nil {
 		return nil, err
 	}
+	pr.end()
 
 	tmp, err := os.MkdirTemp("", "gonative-bench-")
 	if err != nil {
@@ -266,38 +314,26 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	defer os.RemoveAll(tmp)
 
-	pr := &progress{fn: o.Progress}
-	rounds := o.Warmup + o.Count
-	pr.total = 2 + 2*rounds
-	dnsPlan := planDNS(o, r)
-	if dnsPlan {
-		pr.total += 2 + 2*rounds
-	}
-
-	pr.phase = "build"
-	pr.emit()
-	if o.Workload == WorkloadBench {
-		r.Off, err = buildTest(ctx, o, tmp, false)
-		if err == nil {
-			pr.step()
-			r.On, err = buildTest(ctx, o, tmp, true)
+	for _, cgo := range []bool{false, true} {
+		pr.begin(PhaseBuild, fmt.Sprintf("build CGO_ENABLED=%d", b2i(cgo)))
+		var b Build
+		if o.Workload == WorkloadBench {
+			b, err = buildTest(ctx, o, tmp, cgo)
+		} else {
+			b, err = buildProgram(ctx, o, tmp, cgo)
 		}
-	} else {
-		r.Off, err = buildProgram(ctx, o, tmp, false)
-		if err == nil {
-			pr.step()
-			r.On, err = buildProgram(ctx, o, tmp, true)
+		if err != nil {
+			return nil, err
 		}
-	}
-	if err != nil {
-		return nil, err
-	}
-	pr.step()
-	if err := inspectBuild(ctx, &r.Off); err != nil {
-		return nil, err
-	}
-	if err := inspectBuild(ctx, &r.On); err != nil {
-		return nil, err
+		if err := inspectBuild(ctx, &b); err != nil {
+			return nil, err
+		}
+		if cgo {
+			r.On = b
+		} else {
+			r.Off = b
+		}
+		pr.end()
 	}
 	r.Size = compareSizes(ctx, &r.Off, &r.On)
 	if r.On.CgoLinkedKnown && !r.On.CgoLinked {
@@ -305,9 +341,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 
 	m := &measurer{o: o, prefix: prefix, pr: pr, tmp: tmp}
+	pr.begin(PhaseBuild, "build the launcher")
 	if m.launcher, err = buildLauncher(ctx, o, filepath.Join(tmp, "launcher")); err != nil {
 		return nil, fmt.Errorf("build the launcher: %w", err)
 	}
+	pr.end()
 	if floor, err := m.rssFloor(ctx); err == nil {
 		r.RSSFloorMiB = floor
 	}
@@ -327,10 +365,10 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			return nil, err
 		}
 	}
+	pr.finish()
 	r.Machine.LoadAfter = readLoad(o.Machine)
-	if l := r.Machine.LoadBefore; l.Known && l.Load1 > float64(r.Machine.CPUs) {
-		r.Notes = append(r.Notes, fmt.Sprintf("the machine was busy: load %.2f on %d CPUs before the runs (%.2f after); expect wide intervals, and compare only what is significant",
-			l.Load1, r.Machine.CPUs, r.Machine.LoadAfter.Load1))
+	if w := r.Machine.BusyWarning(); w != "" {
+		r.Notes = append(r.Notes, w)
 	}
 	if ctx.Err() != nil {
 		// Cancelled (Ctrl-C): what was measured is not a result.
@@ -340,20 +378,60 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	return r, nil
 }
 
-// progress counts steps and reports them.
+// Busy reports whether the machine was busy before the runs: a 1-minute load above
+// its CPU count. Unknown load is not busy.
+func (m Machine) Busy() bool { return m.LoadBefore.Known && m.LoadBefore.Load1 > float64(m.CPUs) }
+
+// BusyWarning says that the machine was busy, with its load; "" when it was not.
+func (m Machine) BusyWarning() string {
+	if !m.Busy() {
+		return ""
+	}
+	after := "unknown"
+	if m.LoadAfter.Known {
+		after = fmt.Sprintf("%.2f", m.LoadAfter.Load1)
+	}
+	return fmt.Sprintf("the machine was busy: load %.2f on %d CPUs before the runs (%s after); expect wide intervals, and compare only what is significant",
+		m.LoadBefore.Load1, m.CPUs, after)
+}
+
+// progress counts the steps that take time and reports them.
 type progress struct {
 	fn          func(Event)
-	phase       string
+	phase       Phase
+	step        string
 	done, total int
+}
+
+// newProgress counts o's steps: the check, the two builds and the launcher's, each
+// round's two runs, and with the DNS workload the probe's two builds, its three
+// evidence runs and its rounds.
+func newProgress(o Options, dns bool) *progress {
+	rounds := o.Warmup + o.Count
+	p := &progress{fn: o.Progress, total: 1 + 3 + 2*rounds}
+	if dns {
+		p.total += 2 + 3 + 2*rounds
+	}
+	return p
 }
 
 func (p *progress) emit() {
 	if p.fn != nil {
-		p.fn(Event{Phase: p.phase, Done: p.done, Total: p.total})
+		p.fn(Event{Phase: p.phase, Step: p.step, Done: p.done, Total: p.total})
 	}
 }
 
-func (p *progress) step() { p.done++; p.emit() }
+// begin reports that a step starts.
+func (p *progress) begin(phase Phase, step string) {
+	p.phase, p.step = phase, step
+	p.emit()
+}
+
+// end counts the step under way as done; the next begin (or finish) reports it.
+func (p *progress) end() { p.done++ }
+
+// finish reports the last step's end.
+func (p *progress) finish() { p.emit() }
 
 // goOutput runs the go command in o.Dir.
 func goOutput(ctx context.Context, o Options, env []string, args ...string) ([]byte, error) {

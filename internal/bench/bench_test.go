@@ -279,3 +279,63 @@ func FuzzParseBenchOutput(f *testing.F) {
 		}
 	})
 }
+
+// TestSVGSaysWhatRan: the DNS panel's bars are labelled with the resolver that ran
+// (not "CGO_ENABLED=1", which left to choose uses Go's), "~" is explained, every bar
+// gives its n, and a busy machine is said on the chart.
+func TestSVGSaysWhatRan(t *testing.T) {
+	r := sampleResult()
+	dns := newMetric("dns", "name lookup (net.LookupHost)", "µs", "lower", []float64{40, 41, 42, 40, 43, 41}, []float64{90, 91, 92, 93, 90, 95})
+	dns.OffLabel, dns.OnLabel, dns.Note = "Go resolver", "glibc resolver (netdns=cgo)", "cgo left to choose: Go resolver"
+	r.Metrics = append(r.Metrics, dns)
+	r.Machine.LoadBefore = LoadAvg{Load1: 9.38, Known: true}
+	r.Machine.LoadAfter = LoadAvg{Load1: 7.5, Known: true}
+	var doc struct {
+		Texts  []svgText `xml:"text"`
+		Groups []struct {
+			Metric string    `xml:"data-metric,attr"`
+			Texts  []svgText `xml:"text"`
+		} `xml:"g"`
+	}
+	if err := xml.Unmarshal(r.SVG(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	header := ""
+	for _, x := range doc.Texts {
+		header += x.Text + "\n"
+	}
+	for _, want := range []string{"~: no significant difference", "busy machine: load 9.38 on 2 CPUs before the runs (7.50 after)"} {
+		if !strings.Contains(header, want) {
+			t.Errorf("the chart's header lacks %q:\n%s", want, header)
+		}
+	}
+	for _, g := range doc.Groups {
+		var texts []string
+		for _, x := range g.Texts {
+			texts = append(texts, x.Text)
+		}
+		all := strings.Join(texts, "\n")
+		if g.Metric != "size" && !strings.Contains(all, " n=6") && !strings.Contains(all, " n=3") {
+			t.Errorf("%s: no n on the bars:\n%s", g.Metric, all)
+		}
+		if g.Metric != "dns" {
+			continue
+		}
+		for _, want := range []string{"Go resolver", "glibc resolver (netdns=cgo)", "cgo left to choose: Go resolver"} {
+			if !slices.Contains(texts, want) {
+				t.Errorf("dns panel lacks the text %q:\n%s", want, all)
+			}
+		}
+		if slices.Contains(texts, "CGO_ENABLED=1") {
+			t.Errorf("dns panel labels a bar CGO_ENABLED=1:\n%s", all)
+		}
+	}
+	r.Machine.LoadBefore.Load1 = 1.5
+	if s := string(r.SVG()); strings.Contains(s, "busy") {
+		t.Error("a machine with load 1.5 on 2 CPUs is called busy")
+	}
+}
+
+type svgText struct {
+	Text string `xml:",chardata"`
+}

@@ -84,21 +84,22 @@ type probeResult struct {
 
 // runDNS builds the probe twice and times lookups through each build's resolver.
 func (m *measurer) runDNS(ctx context.Context, tmp string, r *Result) error {
-	m.pr.phase = "dns"
 	dir := filepath.Join(tmp, "dnsprobe")
 	if err := probeDir(dir); err != nil {
 		return err
 	}
+	m.pr.begin(PhaseDNS, "build the DNS probe CGO_ENABLED=0")
 	off, err := buildProbe(ctx, m.o, dir, false)
 	if err != nil {
 		return fmt.Errorf("build the DNS probe with CGO_ENABLED=0: %w", err)
 	}
-	m.pr.step()
+	m.pr.end()
+	m.pr.begin(PhaseDNS, "build the DNS probe CGO_ENABLED=1")
 	on, err := buildProbe(ctx, m.o, dir, true)
 	if err != nil {
 		return fmt.Errorf("build the DNS probe with CGO_ENABLED=1: %w", err)
 	}
-	m.pr.step()
+	m.pr.end()
 	d := &DNS{Ran: true, Lookups: m.o.Lookups}
 	args := []string{"-netns", "-zone", dnsZone, "-n", strconv.Itoa(m.o.Lookups)}
 	netns := true
@@ -114,6 +115,8 @@ func (m *measurer) runDNS(ctx context.Context, tmp string, r *Result) error {
 			", /etc/resolv.conf (nameserver 127.0.0.1) and /etc/nsswitch.conf (hosts: files dns) bind-mounted; net.LookupHost of 50 names"
 	}
 	evidence := func(path, godebug string) (*Resolver, error) {
+		m.pr.begin(PhaseDNS, "which resolver runs with GODEBUG=netdns="+godebug)
+		defer m.pr.end()
 		a := slices.Clone(args)
 		a = append(a[:len(a)-1], "1")
 		_, lines, err := m.probe(ctx, path, a, godebug, netns)
@@ -144,6 +147,8 @@ func (m *measurer) runDNS(ctx context.Context, tmp string, r *Result) error {
 			if b.Cgo {
 				godebug = "cgo"
 			}
+			_, step := roundStep(PhaseDNS, PhaseDNS, i, m.o.Warmup, m.o.Count, b.Cgo)
+			m.pr.begin(PhaseDNS, "lookups "+step)
 			res, _, err := m.probe(ctx, b.path, args, godebug, netns)
 			if err != nil {
 				return fmt.Errorf("DNS probe (CGO_ENABLED=%d): %w", b2i(b.Cgo), err)
@@ -155,11 +160,14 @@ func (m *measurer) runDNS(ctx context.Context, tmp string, r *Result) error {
 					offV = append(offV, res.NsPerOp/1e3)
 				}
 			}
-			m.pr.step()
+			m.pr.end()
 		}
 	}
 	met := newMetric("dns", "name lookup (net.LookupHost)", "µs", "lower", offV, onV)
-	met.Note = fmt.Sprintf("cgo off: Go's resolver; cgo on: %s (GODEBUG=netdns=cgo); left alone the cgo build uses %s", d.On.Resolver, d.Default.Resolver)
+	libc := probeLibc(ctx, on)
+	met.OffLabel = resolverName(d.Off.Resolver, libc)
+	met.OnLabel = resolverName(d.On.Resolver, libc) + " (netdns=cgo)"
+	met.Note = "cgo left to choose: " + resolverName(d.Default.Resolver, libc)
 	r.Metrics = append(r.Metrics, met)
 	r.DNS = d
 	return nil
@@ -167,7 +175,7 @@ func (m *measurer) runDNS(ctx context.Context, tmp string, r *Result) error {
 
 // probe runs the DNS probe once.
 func (m *measurer) probe(ctx context.Context, path string, args []string, godebug string, netns bool) (probeResult, []string, error) {
-	ctx, cancel := context.WithTimeout(ctx, RunTimeout)
+	ctx, cancel := context.WithTimeout(ctx, m.o.Timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, path, args...)
 	cmd.Env = append(m.o.Machine.Environ(), "GODEBUG=netdns="+godebug)
@@ -196,6 +204,32 @@ func (m *measurer) probe(ctx context.Context, path string, args []string, godebu
 		return res, lines, fmt.Errorf("%s", msg)
 	}
 	return res, lines, nil
+}
+
+// probeLibc names the C library the cgo probe at path links: "glibc", "musl", or
+// "C library" when its bytes do not say.
+func probeLibc(ctx context.Context, path string) string {
+	b := Build{path: path}
+	switch {
+	case inspectBuild(ctx, &b) != nil:
+	case b.GLIBC != "":
+		return "glibc"
+	case strings.Contains(b.Interpreter, "musl"):
+		return "musl"
+	}
+	return "C library"
+}
+
+// resolverName names a resolver as resolverFrom reads it ("go", "cgo", "unknown"):
+// "Go resolver", the C library's ("glibc resolver"), "unknown resolver".
+func resolverName(resolver, libc string) string {
+	switch resolver {
+	case "go":
+		return "Go resolver"
+	case "cgo":
+		return libc + " resolver"
+	}
+	return "unknown resolver"
 }
 
 // resolverFrom reads which resolver the runtime chose from its netdns debug lines.

@@ -60,10 +60,6 @@ type sample struct {
 func (m *measurer) rounds(ctx context.Context, off, on *Build, fn func(context.Context, *Build) (sample, error)) (offS, onS []sample, err error) {
 	total := m.o.Warmup + m.o.Count
 	for i := range total {
-		m.pr.phase = "measure"
-		if i < m.o.Warmup {
-			m.pr.phase = "warm-up"
-		}
 		order := []*Build{off, on}
 		if i%2 == 1 {
 			order = []*Build{on, off}
@@ -72,6 +68,7 @@ func (m *measurer) rounds(ctx context.Context, off, on *Build, fn func(context.C
 			if err := ctx.Err(); err != nil {
 				return nil, nil, err
 			}
+			m.pr.begin(roundStep(PhaseWarmup, PhaseMeasure, i, m.o.Warmup, m.o.Count, b.Cgo))
 			s, err := fn(ctx, b)
 			if err != nil {
 				return nil, nil, fmt.Errorf("CGO_ENABLED=%d: %w", b2i(b.Cgo), err)
@@ -83,10 +80,19 @@ func (m *measurer) rounds(ctx context.Context, off, on *Build, fn func(context.C
 					offS = append(offS, s)
 				}
 			}
-			m.pr.step()
+			m.pr.end()
 		}
 	}
 	return offS, onS, nil
+}
+
+// roundStep names the run of round i (of warmup discarded rounds, then count kept
+// ones) of the build with cgo: "warm-up 1/1 CGO_ENABLED=0", "run 3/10 CGO_ENABLED=1".
+func roundStep(warmPhase, runPhase Phase, i, warmup, count int, cgo bool) (Phase, string) {
+	if i < warmup {
+		return warmPhase, fmt.Sprintf("warm-up %d/%d CGO_ENABLED=%d", i+1, warmup, b2i(cgo))
+	}
+	return runPhase, fmt.Sprintf("run %d/%d CGO_ENABLED=%d", i-warmup+1, count, b2i(cgo))
 }
 
 // launched is what the launcher reports about one run.
@@ -217,8 +223,8 @@ func (l launched) sample() sample {
 }
 
 // runOnce runs b with args to the end and measures it.
-func (m *measurer) runOnce(ctx context.Context, b *Build, args []string, stdout io.Writer) (sample, error) {
-	ctx, cancel := context.WithTimeout(ctx, RunTimeout)
+func (m *measurer) runOnce(parent context.Context, b *Build, args []string, stdout io.Writer) (sample, error) {
+	ctx, cancel := context.WithTimeout(parent, m.o.Timeout)
 	defer cancel()
 	p, err := m.start(ctx, b, args, stdout)
 	if err != nil {
@@ -226,8 +232,11 @@ func (m *measurer) runOnce(ctx context.Context, b *Build, args []string, stdout 
 	}
 	l, err := p.wait(b, args)
 	if err != nil {
-		if ctx.Err() != nil {
-			return sample{}, fmt.Errorf("%s did not finish in %s", b.Binary, RunTimeout)
+		switch {
+		case parent.Err() != nil: // cancelled (Ctrl-C): not this run's fault
+			return sample{}, context.Cause(parent)
+		case errors.Is(ctx.Err(), context.DeadlineExceeded):
+			return sample{}, &TimeoutError{Binary: b.Binary, After: m.o.Timeout, Workload: m.o.Workload}
 		}
 		return sample{}, err
 	}
@@ -313,7 +322,7 @@ func (m *measurer) serveOnce(ctx context.Context, b *Build, addr, url string) (s
 		c.Close()
 		return sample{}, fmt.Errorf("something already listens on %s before the program started: stop it or choose another --http address", addr)
 	}
-	ctx, cancel := context.WithTimeout(ctx, RunTimeout)
+	ctx, cancel := context.WithTimeout(ctx, m.o.Timeout)
 	defer cancel()
 	tr := &http.Transport{Proxy: nil, MaxIdleConnsPerHost: m.o.Conns, DisableCompression: true}
 	defer tr.CloseIdleConnections()

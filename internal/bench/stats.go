@@ -40,6 +40,11 @@ type Metric struct {
 	P           float64 `json:"p"`
 	Significant bool    `json:"significant"`
 	Note        string  `json:"note,omitempty"`
+	// OffLabel and OnLabel name what ran in each build when that is not the build
+	// itself (the DNS workload: the resolver that answered, "Go resolver", "glibc
+	// resolver (netdns=cgo)"); "" otherwise.
+	OffLabel string `json:"cgo_off_label,omitempty"`
+	OnLabel  string `json:"cgo_on_label,omitempty"`
 }
 
 // summarize computes a Stat the way benchstat does (median, distribution-free

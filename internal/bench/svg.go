@@ -12,19 +12,23 @@ import (
 // SVG geometry: every panel plots two horizontal bars on an axis from zero.
 const (
 	svgWidth   = 900
-	svgPlotX0  = 150.0 // the axis' zero
-	svgPlotW   = 500.0
+	svgPlotX0  = 190.0 // the axis' zero: room for a bar's label ("glibc resolver (netdns=cgo)")
+	svgPlotW   = 480.0
 	svgBarH    = 18.0
 	svgPanelH  = 96.0
-	svgHeaderH = 74.0
+	svgHeaderH = 112.0
 )
 
 // svgPanel is one chart panel.
 type svgPanel struct {
 	id, title, unit string
 	off, on         Stat
-	whiskers        bool
-	delta, note     string
+	// offLabel and onLabel name the bars: the builds, or what ran in them.
+	offLabel, onLabel string
+	whiskers          bool
+	delta, note       string
+	aside             string  // a small note right of the axis (the DNS panel's resolver left to choose)
+	p                 float64 // the comparison's p-value; shown with whiskers
 }
 
 // SVG draws the result as a self-contained SVG chart: one panel per metric (binary
@@ -37,11 +41,18 @@ func (r *Result) SVG() []byte {
 	if r.Size != nil {
 		panels = append(panels, svgPanel{id: "size", title: "binary size", unit: "MiB",
 			off: exact(float64(r.Size.Off) / (1 << 20)), on: exact(float64(r.Size.On) / (1 << 20)),
+			offLabel: "CGO_ENABLED=0", onLabel: "CGO_ENABLED=1",
 			delta: pct(float64(r.Size.Off), float64(r.Size.On))})
 	}
 	for _, m := range r.Metrics {
-		panels = append(panels, svgPanel{id: m.ID, title: m.Name, unit: m.Unit, off: m.Off, on: m.On, whiskers: true,
-			delta: m.Delta, note: m.Better + " is better"})
+		p := svgPanel{id: m.ID, title: m.Name, unit: m.Unit, off: m.Off, on: m.On, whiskers: true,
+			offLabel: "CGO_ENABLED=0", onLabel: "CGO_ENABLED=1",
+			delta: m.Delta, p: m.P, note: m.Better + " is better"}
+		if m.OffLabel != "" && m.OnLabel != "" {
+			p.offLabel, p.onLabel = m.OffLabel, m.OnLabel
+		}
+		p.aside = m.Note
+		panels = append(panels, p)
 	}
 	height := svgHeaderH + float64(len(panels))*svgPanelH + 30
 	var b bytes.Buffer
@@ -62,10 +73,19 @@ func (r *Result) SVG() []byte {
 		sub += "; EMULATED under " + r.Runner
 	}
 	fmt.Fprintf(&b, `<text x="12" y="40">%s</text>`+"\n", esc(sub))
+	if m := r.Machine; m.Busy() {
+		after := "unknown"
+		if m.LoadAfter.Known {
+			after = fmt.Sprintf("%.2f", m.LoadAfter.Load1)
+		}
+		w := fmt.Sprintf("busy machine: load %.2f on %d CPUs before the runs (%s after): expect wide intervals", m.LoadBefore.Load1, m.CPUs, after)
+		fmt.Fprintf(&b, `<text class="busy" x="12" y="58" fill="#c00000" font-weight="bold">%s</text>`+"\n", esc(w))
+	}
 	// Legend.
-	fmt.Fprintf(&b, `<rect x="12" y="50" width="28" height="12" fill="#555555" stroke="#000000"/><text x="46" y="60">CGO_ENABLED=0 (solid)</text>`+"\n")
-	fmt.Fprintf(&b, `<rect x="220" y="50" width="28" height="12" fill="url(#hatch)" stroke="#000000"/><text x="254" y="60">CGO_ENABLED=1 (hatched)</text>`+"\n")
-	fmt.Fprintf(&b, `<text x="440" y="60">bar: median; whisker: 95%% CI (range when n &lt; 6); axes from 0</text>`+"\n")
+	fmt.Fprintf(&b, `<rect x="12" y="68" width="28" height="12" fill="#555555" stroke="#000000"/><text x="46" y="78">CGO_ENABLED=0 (solid)</text>`+"\n")
+	fmt.Fprintf(&b, `<rect x="220" y="68" width="28" height="12" fill="url(#hatch)" stroke="#000000"/><text x="254" y="78">CGO_ENABLED=1 (hatched)</text>`+"\n")
+	fmt.Fprintf(&b, `<text x="440" y="78">bar: median of n samples; whisker: 95%% CI (range when n &lt; 6)</text>`+"\n")
+	fmt.Fprintf(&b, `<text class="legend-tilde" x="12" y="96">~: no significant difference between the builds (Mann-Whitney U test, p &gt; 0.05); every axis starts at 0</text>`+"\n")
 	for i, p := range panels {
 		y := svgHeaderH + float64(i)*svgPanelH
 		writePanel(&b, p, y)
@@ -91,7 +111,11 @@ func writePanel(b *bytes.Buffer, p svgPanel, y float64) {
 		top = max(top, p.off.Hi, p.on.Hi)
 	}
 	axisMax, step := niceAxis(top)
-	head := fmt.Sprintf("%s (%s) · cgo on vs off: %s", p.title, p.unit, p.delta)
+	delta := p.delta
+	if p.whiskers && delta != "?" {
+		delta += fmt.Sprintf(" (p=%.3f)", p.p)
+	}
+	head := fmt.Sprintf("%s (%s) · cgo on vs off: %s", p.title, p.unit, delta)
 	if p.note != "" {
 		head += " · " + p.note
 	}
@@ -110,13 +134,13 @@ func writePanel(b *bytes.Buffer, p svgPanel, y float64) {
 	for j, s := range []struct {
 		build, label, fill string
 		st                 Stat
-	}{{"cgo_off", "CGO_ENABLED=0", "#555555", p.off}, {"cgo_on", "CGO_ENABLED=1", "url(#hatch)", p.on}} {
+	}{{"cgo_off", p.offLabel, "#555555", p.off}, {"cgo_on", p.onLabel, "url(#hatch)", p.on}} {
 		by := y + 24 + float64(j)*(svgBarH+4)
 		w := s.st.Median / axisMax * svgPlotW
 		if axisMax == 0 || math.IsNaN(w) {
 			w = 0
 		}
-		fmt.Fprintf(b, `<text x="%g" y="%.1f" text-anchor="end">%s</text>`, svgPlotX0-6, by+13, s.label)
+		fmt.Fprintf(b, `<text x="%g" y="%.1f" text-anchor="end">%s</text>`, svgPlotX0-6, by+13, esc(s.label))
 		fmt.Fprintf(b, `<rect class="bar" data-metric="%s" data-build="%s" data-value="%s" x="%g" y="%.1f" width="%.3f" height="%g" fill="%s" stroke="#000000"/>`,
 			esc(p.id), s.build, num(s.st.Median), svgPlotX0, by, w, svgBarH, s.fill)
 		end := svgPlotX0 + w
@@ -134,8 +158,12 @@ func writePanel(b *bytes.Buffer, p svgPanel, y float64) {
 			if !s.st.CI {
 				label += " range"
 			}
+			label += fmt.Sprintf(" n=%d", s.st.N)
 		}
 		fmt.Fprintf(b, `<text x="%.1f" y="%.1f">%s</text>`+"\n", end+6, by+13, esc(label))
+	}
+	if p.aside != "" {
+		fmt.Fprintf(b, `<text class="aside" x="%d" y="%.1f" text-anchor="end">%s</text>`+"\n", svgWidth-12, y+14, esc(p.aside))
 	}
 	b.WriteString("</g>\n")
 }

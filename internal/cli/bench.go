@@ -32,7 +32,9 @@ otherwise identical flags, and compares the two on this machine: binary size and
 what the difference is made of (runtime/cgo, C code, the net and os/user cgo paths,
 dynamic linking), linkage, start-up time, peak RSS (wait4), and a workload:
 
-  --run ARGS     the program's own run with ARGS, start to exit (the default)
+  --run ARGS     the program's own run with ARGS, start to exit (the default; a
+                 run longer than --timeout fails: a server never exits, so
+                 measure a server with --http)
   --http ADDR/PATH  start the program (with --run's ARGS), time it to the first byte
                  served at ADDR/PATH, then put a bounded HTTP load on it from
                  --conns loopback clients for --load
@@ -47,6 +49,9 @@ target under qemu-user or Rosetta: the numbers are then emulated, and say so.
 
 A package that needs cgo (a non-standard package in its graph has cgo files) is
 refused: without cgo it would be another program.
+
+Progress goes to stderr: a bar on a terminal, elsewhere (a log, CI) one line per
+step (the check, each build, each warm-up and measured run).
 
 Exit status: 0 measured, 1 the command failed (build, run, bad flags).`
 
@@ -76,10 +81,8 @@ func newBenchCgoCmd() *cobra.Command {
 				return &ExitError{Code: ExitFailed, Err: err}
 			}
 			stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
-			bar := startProgress(cmd.Context(), stderr)
-			if bar != nil {
-				o.Progress = benchProgress(bar)
-			}
+			bar := startProgressLines(cmd.Context(), stderr)
+			o.Progress = benchProgress(bar)
 			res, err := bench.Run(cmd.Context(), o.Options)
 			bar.wait()
 			var nc *bench.NeedsCgoError
@@ -121,6 +124,7 @@ func (o *benchCgoOptions) flags(cmd *cobra.Command) {
 	f.IntVar(&o.Conns, "conns", bench.DefaultConns, "concurrent HTTP clients")
 	f.BoolVar(&o.DNS, "dns", true, "also run the DNS workload (Linux: in a network namespace)")
 	f.IntVar(&o.Lookups, "lookups", bench.DefaultLookups, "name lookups per DNS sample")
+	f.DurationVar(&o.Timeout, "timeout", bench.RunTimeout, "bound on one run of the program or its test binary (a server never exits: measure it with --http)")
 	f.StringVar(&o.target, "target", "", "measure this OS/ARCH, cross-built, under qemu-user or Rosetta (emulated)")
 	f.StringVar(&o.svgPath, "svg", "", "write a chart to FILE (SVG)")
 	f.BoolVar(&o.jsonOutput, "json", false, "print the result as JSON")
@@ -182,11 +186,12 @@ func (o *benchCgoOptions) writeSVG(res *bench.Result) error {
 	return atomicfile.WriteFile(o.svgPath, res.SVG(), 0o644)
 }
 
-// benchProgress shows bench's events on p: one line of steps.
+// benchProgress shows bench's events on p: one line of steps, whose status is the
+// step under way ("build CGO_ENABLED=1", "run 3/10 CGO_ENABLED=0").
 func benchProgress(p *progress) func(bench.Event) {
 	return func(e bench.Event) {
 		p.event(progressEvent{Key: "bench", Kind: progressSteps, Label: "bench cgo",
-			Status: fixedWidth(e.Phase, 8), Done: int64(e.Done), Total: int64(e.Total)})
+			Status: fixedWidth(safe(e.Step), 34), Done: int64(e.Done), Total: int64(e.Total)})
 	}
 }
 

@@ -12,9 +12,12 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/gonative/gonative/internal/build"
 	"github.com/gonative/gonative/internal/exe"
+	"github.com/gonative/gonative/internal/finding"
+	"github.com/gonative/gonative/internal/goenv"
 	"github.com/gonative/gonative/internal/image"
 	"github.com/gonative/gonative/internal/verdict"
 )
@@ -45,7 +48,8 @@ A static binary needs nothing.
 --base is a registry reference, oci-layout:DIR, oci-archive:FILE, "scratch" or
 "static" (the default: /etc/passwd with root and nonroot, /tmp and the public CA
 certificates, as distroless static has; no libc: a platform refused for want of a
-loader or glibc names a glibc base to use instead). The image runs as --user (default
+loader or glibc names a glibc base to use instead, Debian's slim image or the one
+GONATIVE_GLIBC_BASE names, and the command line that rebuilds on it). The image runs as --user (default
 65532:65532, nonroot); its entrypoint is the binary; OCI labels come from the build
 info. It is reproducible: every timestamp is SOURCE_DATE_EPOCH (default 0), so the
 same source gives the same digest.
@@ -102,6 +106,9 @@ func newImageBuildCmd() *cobra.Command {
 			}
 			b, err := image.Build(ctx, iopts)
 			bp.wait()
+			if ce := (*image.CheckError)(nil); errors.As(err, &ce) {
+				imageFixCommands(cmd, args, ce.Built)
+			}
 			if err != nil {
 				return imageBuildError(stdout, stderr, err)
 			}
@@ -171,7 +178,7 @@ func (o *imageBuildOptions) options(cmd *cobra.Command, args []string) (image.Bu
 		cleanup = func() { os.RemoveAll(bo.OutDir) }
 	}
 	bo.Packages = args
-	iopts := image.BuildOptions{Build: bo, Base: o.base, User: o.user, Created: created, Labels: lbl,
+	iopts := image.BuildOptions{Build: bo, Base: o.base, GLIBCBase: os.Getenv("GONATIVE_GLIBC_BASE"), User: o.user, Created: created, Labels: lbl,
 		Source: image.VCSSource(ctx, ".")}
 	if o.push {
 		iopts.PushTo = o.tags
@@ -251,6 +258,62 @@ func imageBuildError(stdout, stderr io.Writer, err error) error {
 	return &ExitError{Code: ExitFailed, Err: errors.New(Quote(err.Error()))}
 }
 
+// imageFixCommands gives the fix that names a glibc base (b.FixBase) its command: this
+// very command line with --base set to that base, shell-quoted, to be run as printed.
+// It needs the network unless the base is a local layout or archive.
+func imageFixCommands(cmd *cobra.Command, args []string, b *image.Built) {
+	if b == nil || b.FixBase == "" {
+		return
+	}
+	line := imageRebuildCommand(cmd, args, b.FixBase)
+	needs := finding.NeedsNetwork
+	if strings.HasPrefix(b.FixBase, image.PrefixOCILayout) || strings.HasPrefix(b.FixBase, image.PrefixOCIArchive) {
+		needs = ""
+	}
+	for _, p := range b.Platforms {
+		if p == nil {
+			continue
+		}
+		for i, f := range p.Findings {
+			if f.Fix != nil && image.NeedsGLIBCBase(f) {
+				fix := *f.Fix
+				fix.Commands, fix.Needs = []string{line}, needs
+				p.Findings[i].Fix = &fix
+			}
+		}
+	}
+}
+
+// imageRebuildCommand is the command line of cmd with the flags as given (each as
+// --name=value, a list's values one by one), --base replaced by base, and args
+// (after "--" when one starts with "-"), every word quoted for sh.
+func imageRebuildCommand(cmd *cobra.Command, args []string, base string) string {
+	words := append(strings.Fields(cmd.CommandPath()), "--base="+base)
+	cmd.Flags().Visit(func(f *pflag.Flag) {
+		if f.Name == "base" {
+			return
+		}
+		if sv, ok := f.Value.(pflag.SliceValue); ok {
+			for _, v := range sv.GetSlice() {
+				words = append(words, "--"+f.Name+"="+v)
+			}
+			return
+		}
+		words = append(words, "--"+f.Name+"="+f.Value.String())
+	})
+	for _, a := range args {
+		if strings.HasPrefix(a, "-") {
+			words = append(words, "--") // an argument that looks like a flag stays one
+			break
+		}
+	}
+	words = append(words, args...)
+	for i, w := range words {
+		words[i] = goenv.ShellQuote(w)
+	}
+	return strings.Join(words, " ")
+}
+
 // imageWrite writes b to the outputs wo names, a push's bytes on the progress display.
 func imageWrite(cmd *cobra.Command, b *image.Built, wo image.WriteOptions) (*image.Written, error) {
 	var pp *progress
@@ -314,6 +377,9 @@ func renderImageBuilt(w io.Writer, b *image.Built, wr *image.Written) {
 			fmt.Fprintf(w, "     %s: %s\n", image.SeverityWord(f.Severity), Quote(f.Title))
 			if f.Fix != nil {
 				fmt.Fprintf(w, "     fix: %s\n", Quote(f.Fix.Text))
+				for _, c := range f.Fix.Commands {
+					fmt.Fprintf(w, "     run: %s\n", Quote(c))
+				}
 			}
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -45,6 +46,16 @@ func startProgress(ctx context.Context, w io.Writer) *progress {
 	return newProgress(ctx, w)
 }
 
+// startProgressLines is startProgress for a command that also reports off a terminal
+// (a log, a CI run, a pipe): there the display prints one plain line each time a
+// task's status changes (no bar, no redraw), so the log shows where a long run is.
+func startProgressLines(ctx context.Context, w io.Writer) *progress {
+	if p := startProgress(ctx, w); p != nil {
+		return p
+	}
+	return &progress{plain: w, lines: map[string]*progressLine{}}
+}
+
 // progressKind is the shape of one progress line.
 type progressKind int
 
@@ -74,8 +85,11 @@ type progressEvent struct {
 // waits for a lock we hold (the deadlock of `build --universal`, issue 24).
 type progress struct {
 	p     *mpb.Progress
-	mu    sync.Mutex // guards lines, and nothing else
+	mu    sync.Mutex // guards lines (and in plain mode, the writes), and nothing else
 	lines map[string]*progressLine
+	// plain, when set, is where the display prints plain lines instead of drawing
+	// (startProgressLines off a terminal); p is nil then.
+	plain io.Writer
 }
 
 // progressLine is one task's line.
@@ -97,6 +111,10 @@ func newProgress(ctx context.Context, w io.Writer, opts ...mpb.ContainerOption) 
 // event shows e.
 func (v *progress) event(e progressEvent) {
 	if v == nil {
+		return
+	}
+	if v.plain != nil {
+		v.plainEvent(e)
 		return
 	}
 	l := v.line(e)
@@ -163,7 +181,7 @@ func (v *progress) add(e progressEvent, l *progressLine) *mpb.Bar {
 
 // wait ends every line still running and waits until the display has drawn its last.
 func (v *progress) wait() {
-	if v == nil {
+	if v == nil || v.plain != nil {
 		return
 	}
 	v.mu.Lock()
@@ -183,3 +201,28 @@ func (v *progress) wait() {
 
 // fixedWidth pads s to n columns, so that the lines of one display align.
 func fixedWidth(s string, n int) string { return fmt.Sprintf("%-*s", n, s) }
+
+// plainEvent prints e as one line when its task's status changed ("bench cgo: build
+// CGO_ENABLED=1 (2/10 done)"), or when the task ends.
+func (v *progress) plainEvent(e progressEvent) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	l, ok := v.lines[e.Key]
+	if !ok {
+		l = &progressLine{}
+		v.lines[e.Key] = l
+	}
+	status := strings.TrimSpace(e.Status)
+	if last := l.status.Load(); ok && last != nil && *last == status && !e.End {
+		return
+	}
+	l.status.Store(&status)
+	line := e.Label + ": " + status
+	switch {
+	case e.Kind == progressSteps && e.Total > 0:
+		line += fmt.Sprintf(" (%d/%d done)", e.Done, e.Total)
+	case e.Kind == progressBytes && e.Total > 0:
+		line += fmt.Sprintf(" (%d of %d bytes)", e.Done, e.Total)
+	}
+	fmt.Fprintln(v.plain, Quote(line))
+}

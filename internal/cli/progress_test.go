@@ -106,8 +106,8 @@ func TestProgressShapes(t *testing.T) {
 			buildProgress(p)(build.Event{Output: "a\x1b[2Jb", Target: "linux/arm64", Stage: build.StageFailed, Err: fmt.Errorf("x\x1b]0;t\x07")})
 		}, []string{`a\x1b[2Jb`, `failed: x\x1b]0;t\x07`}},
 		{"bench", func(p *progress) {
-			benchProgress(p)(bench.Event{Phase: "measure", Done: 3, Total: 12})
-		}, []string{"bench cgo", "measure", "3/12"}},
+			benchProgress(p)(bench.Event{Phase: bench.PhaseMeasure, Step: "run 1/5 CGO_ENABLED=0\x1b[2J", Done: 3, Total: 12})
+		}, []string{"bench cgo", "run 1/5 CGO_ENABLED=0", "3/12"}},
 		{"download", func(p *progress) {
 			b := &tcBar{ctx: context.Background(), w: nil}
 			b.p = p

@@ -41,9 +41,9 @@ func GLIBCBase(need string, arches []string) (ref, glibc string, ok bool) {
 	return "", "", false
 }
 
-// needsGLIBCBase reports whether a finding says the base lacks the loader or the glibc
+// NeedsGLIBCBase reports whether a finding says the base lacks the loader or the glibc
 // the binary needs: a base with glibc fixes it.
-func needsGLIBCBase(f Finding) bool {
+func NeedsGLIBCBase(f Finding) bool {
 	switch f.ID {
 	case "interpreter-missing", "glibc-missing", "glibc-too-old":
 		return f.Severity == Problem
@@ -54,9 +54,11 @@ func needsGLIBCBase(f Finding) bool {
 // addBaseFixes sets the fix of every finding a glibc base would settle: one base for
 // all of b's platforms (the newest glibc any of them needs, every architecture), as
 // the --base flag that names it, with --cgo=off for a program that builds without
-// cgo. Debian's images have every platform, so the fix also holds where the base's
-// platform held another architecture's files.
-func addBaseFixes(b *Built) {
+// cgo; b.FixBase is that base. Debian's images have every platform, so the fix also
+// holds where the base's platform held another architecture's files. own, when set,
+// is the base to name instead (BuildOptions.GLIBCBase): its glibc is not known here,
+// so the fix says what it must have.
+func addBaseFixes(b *Built, own string) {
 	need := ""
 	var arches []string
 	found := false
@@ -65,7 +67,7 @@ func addBaseFixes(b *Built) {
 			continue
 		}
 		for _, f := range p.Findings {
-			found = found || needsGLIBCBase(f)
+			found = found || NeedsGLIBCBase(f)
 		}
 		if g := p.Output.GLIBC; g != "" && (need == "" || exe.GLIBCLess(need, g)) {
 			need = g
@@ -81,7 +83,15 @@ func addBaseFixes(b *Built) {
 	if need != "" {
 		fix += " " + need + " or newer"
 	}
-	if ref, g, ok := GLIBCBase(need, arches); ok {
+	glibc := "glibc"
+	if need != "" {
+		glibc += " " + need + " or newer"
+	}
+	if own != "" {
+		b.FixBase = own
+		fix = fmt.Sprintf("rebuild with --base %s (it must have %s for every platform), or with --cgo=off if the program builds without cgo", own, glibc)
+	} else if ref, g, ok := GLIBCBase(need, arches); ok {
+		b.FixBase = ref
 		fix = fmt.Sprintf("rebuild with --base %s (glibc %s), or with --cgo=off if the program builds without cgo", ref, g)
 	} else {
 		fix += " for every platform: --base REF, or --cgo=off if the program builds without cgo"
@@ -91,7 +101,7 @@ func addBaseFixes(b *Built) {
 			continue
 		}
 		for i := range p.Findings {
-			if needsGLIBCBase(p.Findings[i]) {
+			if NeedsGLIBCBase(p.Findings[i]) {
 				// The person reruns their own build command with the flag.
 				p.Findings[i].Fix = &finding.Fix{Text: fix, Needs: finding.NeedsPerson}
 			}

@@ -40,19 +40,26 @@ func TestAddBaseFixes(t *testing.T) {
 	loader := Finding{Severity: Problem, ID: "interpreter-missing"}
 	for _, c := range []struct {
 		name string
+		own  string // BuildOptions.GLIBCBase
 		b    *Built
+		base string   // the --base the fix names
 		want []string // fix of each platform's first finding
 	}{
-		{"bookworm", &Built{Platforms: []*BuiltPlatform{plat("amd64", "2.34", loader), plat("arm64", "2.17", loader)}},
-			[]string{"rebuild with --base debian:bookworm-slim (glibc 2.36), or with --cgo=off if the program builds without cgo", "rebuild with --base debian:bookworm-slim (glibc 2.36), or with --cgo=off if the program builds without cgo"}},
-		{"newest need", &Built{Platforms: []*BuiltPlatform{plat("amd64", "2.39", Finding{Severity: Problem, ID: "glibc-too-old"}), plat("arm64", "2.17")}},
-			[]string{"rebuild with --base debian:trixie-slim (glibc 2.41), or with --cgo=off if the program builds without cgo", ""}},
-		{"none fits", &Built{Platforms: []*BuiltPlatform{plat("amd64", "2.50", loader)}},
-			[]string{"use a base with glibc 2.50 or newer for every platform: --base REF, or --cgo=off if the program builds without cgo"}},
-		{"other findings", &Built{Platforms: []*BuiltPlatform{plat("amd64", "2.34", Finding{Severity: Problem, ID: "arch-mismatch"}), plat("arm64", "2.34", Finding{Severity: Warning, ID: "interpreter-missing"})}},
-			[]string{"", ""}},
+		{"bookworm", "", &Built{Platforms: []*BuiltPlatform{plat("amd64", "2.34", loader), plat("arm64", "2.17", loader)}},
+			"debian:bookworm-slim", []string{"rebuild with --base debian:bookworm-slim (glibc 2.36), or with --cgo=off if the program builds without cgo", "rebuild with --base debian:bookworm-slim (glibc 2.36), or with --cgo=off if the program builds without cgo"}},
+		{"newest need", "", &Built{Platforms: []*BuiltPlatform{plat("amd64", "2.39", Finding{Severity: Problem, ID: "glibc-too-old"}), plat("arm64", "2.17")}},
+			"debian:trixie-slim", []string{"rebuild with --base debian:trixie-slim (glibc 2.41), or with --cgo=off if the program builds without cgo", ""}},
+		{"none fits", "", &Built{Platforms: []*BuiltPlatform{plat("amd64", "2.50", loader)}},
+			"", []string{"use a base with glibc 2.50 or newer for every platform: --base REF, or --cgo=off if the program builds without cgo"}},
+		{"own base", "mirror.invalid/debian:bookworm-slim", &Built{Platforms: []*BuiltPlatform{plat("amd64", "2.34", loader)}},
+			"mirror.invalid/debian:bookworm-slim", []string{"rebuild with --base mirror.invalid/debian:bookworm-slim (it must have glibc 2.34 or newer for every platform), or with --cgo=off if the program builds without cgo"}},
+		{"other findings", "", &Built{Platforms: []*BuiltPlatform{plat("amd64", "2.34", Finding{Severity: Problem, ID: "arch-mismatch"}), plat("arm64", "2.34", Finding{Severity: Warning, ID: "interpreter-missing"})}},
+			"", []string{"", ""}},
 	} {
-		addBaseFixes(c.b)
+		addBaseFixes(c.b, c.own)
+		if c.b.FixBase != c.base {
+			t.Errorf("%s: FixBase %q, want %q", c.name, c.b.FixBase, c.base)
+		}
 		for i, p := range c.b.Platforms {
 			got := ""
 			if len(p.Findings) > 0 && p.Findings[0].Fix != nil {

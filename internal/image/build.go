@@ -47,7 +47,11 @@ type BuildOptions struct {
 	Build build.Options
 	// Base is "scratch", "static" or an image reference (see Open).
 	Base string
-	Read ReadOptions
+	// GLIBCBase is the base that the fix of a platform refused for want of a loader
+	// or glibc names (a mirror of Debian's slim image, or a base of one's own); empty
+	// for the Debian slim image whose glibc covers every platform (GLIBCBase).
+	GLIBCBase string
+	Read      ReadOptions
 	// User is the config's user; default DefaultUser.
 	User string
 	// Created is every timestamp the image has (config, history, files); default the
@@ -108,6 +112,9 @@ type Built struct {
 	Digest    v1.Hash          `json:"digest"`
 	Platforms []*BuiltPlatform `json:"platforms"`
 	Build     *build.Result    `json:"build"`
+	// FixBase is the --base that the fix of a platform refused for want of a loader
+	// or glibc names; "" when no platform was.
+	FixBase string `json:"fix_base,omitempty"`
 }
 
 // CheckError is returned when a platform's binary cannot run on its base: nothing was
@@ -240,7 +247,7 @@ func Build(ctx context.Context, o BuildOptions) (*Built, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	addBaseFixes(b)
+	addBaseFixes(b, o.GLIBCBase)
 	idx := mutate.IndexMediaType(empty.Index, types.OCIImageIndex)
 	failed := false
 	for i, bp := range b.Platforms {
