@@ -137,7 +137,7 @@ func renderList(out io.Writer, installed []toolchain.Installed, cached []toolcha
 		}
 		fmt.Fprintf(out, "%s go%-10s %-14s %s%s\n", star, i.Version, i.Platform, i.GOROOT, m)
 	}
-	if len(cached) > 0 {
+	if cached = toolchain.Usable(cached); len(cached) > 0 {
 		fmt.Fprintln(out, "downloaded by GOTOOLCHAIN into the module cache (gonative prune removes them):")
 		for _, c := range cached {
 			fmt.Fprintf(out, "  go%-10s %-14s %.0f MB\n", c.Version, c.Platform, float64(c.Size)/1e6)

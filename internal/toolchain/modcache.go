@@ -4,6 +4,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -17,6 +18,11 @@ type CachedToolchain struct {
 	Files []string `json:"files,omitempty"`
 	// Size is the bytes used.
 	Size int64 `json:"size"`
+	// Failed is true when there is no toolchain, only what a download that did not
+	// finish left (a lock file, a partial marker, .info or .mod): GOTOOLCHAIN=go1.99.0
+	// for a version that does not exist leaves its lock file. list leaves these out,
+	// prune removes them.
+	Failed bool `json:"failed,omitempty"`
 }
 
 // CachedToolchains lists the toolchains in the module cache gomodcache:
@@ -73,9 +79,23 @@ func CachedToolchains(gomodcache string) ([]CachedToolchain, error) {
 	}
 	out := make([]CachedToolchain, 0, len(order))
 	for _, mv := range order {
-		out = append(out, *byMV[mv])
+		c := byMV[mv]
+		c.Failed = c.Dir == "" && !slices.ContainsFunc(c.Files, func(f string) bool { return strings.HasSuffix(f, ".zip") })
+		out = append(out, *c)
 	}
 	return out, nil
+}
+
+// Usable are the toolchains of cached that are there (extracted, or a complete zip),
+// without the leftovers of failed downloads.
+func Usable(cached []CachedToolchain) []CachedToolchain {
+	out := make([]CachedToolchain, 0, len(cached))
+	for _, c := range cached {
+		if !c.Failed {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // Remove deletes a module-cache toolchain, making its read-only directories writable
