@@ -129,6 +129,9 @@ func renderInstalled(out io.Writer, res toolchain.InstallResult, ps toolchain.Pa
 		return
 	}
 	fmt.Fprintf(out, "installed go%s (%s) in %s\n", res.Version, res.Platform, res.GOROOT)
+	if res.FromModuleCache {
+		fmt.Fprintf(out, "from the module cache (downloaded there by GOTOOLCHAIN): %s\n", Quote(res.Source))
+	}
 	if res.Verified != "" {
 		fmt.Fprintf(out, "verified: %s (%s)\n", res.Verified, res.Hash)
 	}

@@ -1,11 +1,14 @@
 package toolchain
 
 import (
+	"context"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/gonative/gonative/internal/atomicfile"
 )
 
 // CachedToolchain is a toolchain that GOTOOLCHAIN downloaded into the module cache.
@@ -126,4 +129,42 @@ func dirSize(dir string) int64 {
 		return nil
 	})
 	return n
+}
+
+// CachedZip is the path of the golang.org/toolchain module zip of version v for p that
+// cmd/go downloaded into the module cache gomodcache (a GOTOOLCHAIN switch), or ""
+// when there is none or it is not a regular file. Its bytes are not trusted: install
+// verifies them as it does a download's.
+func CachedZip(gomodcache, v string, p Platform) string {
+	if gomodcache == "" {
+		return ""
+	}
+	zip := filepath.Join(gomodcache, "cache", "download", "golang.org", "toolchain", "@v", ModuleVersion(v, p)+".zip")
+	if fi, err := os.Lstat(zip); err != nil || !fi.Mode().IsRegular() {
+		return ""
+	}
+	return zip
+}
+
+// installCached installs v for p from the module zip cmd/go left in the module cache,
+// verified against the checksum database (unless GOSUMDB=off, as a download) while it
+// is extracted: nothing is downloaded again. ok is false when there is no such zip.
+func (m *Manager) installCached(ctx context.Context, f *Fetcher, v string, p Platform) (res InstallResult, ok bool, err error) {
+	zip := CachedZip(m.GoSettings(ctx, "GOMODCACHE")["GOMODCACHE"], v, p)
+	if zip == "" {
+		return InstallResult{}, false, nil
+	}
+	res, err = install(ctx, m.Store, f, v, p, func() (*Artifact, error) {
+		in, fi, err := atomicfile.OpenInput(zip)
+		if err != nil {
+			return nil, err
+		}
+		a := &Artifact{Version: v, Platform: p, Path: zip, Format: "zip", Origin: zip, file: in, size: fi.Size()}
+		a.verify = f.moduleVerifier(a, ModuleVersion(v, p))
+		return a, nil
+	})
+	if err == nil && !res.Already {
+		res.FromModuleCache = true
+	}
+	return res, true, err
 }
