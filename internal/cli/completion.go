@@ -22,9 +22,9 @@ func newCompletionCmd() *cobra.Command {
 		Short: "Print the shell completion script (commands, flags and values)",
 		Long: `completion prints the completion script for a shell. It completes commands and
 flags, and values: installed and remote versions (install, use, uninstall, exec),
-doctor check ids and areas, build --target platforms (go tool dist list), inspect
---host platforms and keys, build --cgo modes, env --shell syntaxes, universal thin
--arch.
+doctor check ids and areas, build --target and image build --platform platforms
+(go tool dist list), inspect --host platforms and keys, build --cgo modes, env
+--shell syntaxes, universal thin -arch.
 
 bash needs the bash-completion package (Debian and Ubuntu: apt-get install
 bash-completion; macOS: brew install bash-completion@2) loaded by the shell first: the
@@ -255,7 +255,7 @@ func registerFixed(c *cobra.Command, name string, values ...string) {
 }
 
 // addCompletions registers the value completions of commands defined in other files
-// (flags they own): --target, --host, --cgo, --shell, universal thin's -arch, doctor's check ids.
+// (flags they own): --target and image build --platform, --host, --cgo, --shell, universal thin's -arch, doctor's check ids.
 func addCompletions(root *cobra.Command) {
 	for _, c := range root.Commands() {
 		switch c.Name() {
@@ -265,6 +265,9 @@ func addCompletions(root *cobra.Command) {
 		case "image":
 			for _, s := range c.Commands() {
 				registerFixed(s, "cgo", cgoModes...)
+				if s.Flags().Lookup("platform") != nil {
+					s.RegisterFlagCompletionFunc("platform", completeTargets)
+				}
 			}
 		case "env":
 			registerFixed(c, "shell", "sh\tbash, zsh (the default)", "bash", "zsh", "fish", "powershell")
