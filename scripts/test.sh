@@ -37,6 +37,7 @@ packages=(
 	chromium                   # bench cgo: the SVG chart rendered headless and checked
 	skopeo                     # image: an independent reader copies pushed images to archives
 	umoci                      # image: an independent reader of the OCI layouts gonative writes
+	bash-completion            # cli: the bash completion script run by a real bash (cli_completion_bash)
 	dpkg-dev                   # arch: dpkg-architecture, ground truth for the Debian ports of the architecture table
 )
 # npm (npm pack, for the corpus) comes with Node.js where it is installed.

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -21,8 +22,13 @@ func newCompletionCmd() *cobra.Command {
 		Short: "Print the shell completion script (commands, flags and values)",
 		Long: `completion prints the completion script for a shell. It completes commands and
 flags, and values: installed and remote versions (install, use, uninstall, exec),
-doctor check ids and areas, build --target platforms (go tool dist list), inspect
---host platforms and keys, universal thin -arch.`,
+doctor check ids and areas, build --target and image build --platform platforms
+(go tool dist list), inspect --host platforms and keys, build --cgo modes, env
+--shell syntaxes, universal thin -arch.
+
+bash needs the bash-completion package (Debian and Ubuntu: apt-get install
+bash-completion; macOS: brew install bash-completion@2) loaded by the shell first: the
+script calls its _get_comp_words_by_ref.`,
 		Example: `  source <(gonative completion bash)          # ~/.bashrc
   gonative completion zsh > "${fpath[1]}/_gonative"
   gonative completion fish | source
@@ -36,7 +42,7 @@ doctor check ids and areas, build --target platforms (go tool dist list), inspec
 			out, root := cmd.OutOrStdout(), cmd.Root()
 			switch args[0] {
 			case "bash":
-				return root.GenBashCompletionV2(out, true)
+				return genBash(root, out)
 			case "zsh":
 				return root.GenZshCompletion(out)
 			case "fish":
@@ -48,6 +54,41 @@ doctor check ids and areas, build --target platforms (go tool dist list), inspec
 		},
 	}
 }
+
+// bashPlainCommas follows cobra's bash script: it completes as the script does, then
+// inserts the commas of comma-separated values (--target a,b, --host os/arch,key=v)
+// plain. bash's printf %q, which the script escapes a single completion with, writes
+// them as "\,", which the shell reads as a comma anyway but the user sees as a stray
+// backslash. Only commas are unescaped: every other character %q escapes stays escaped.
+const bashPlainCommas = `
+# gonative: insert the commas of --target and --host lists plain (printf %%q writes "\,").
+__start_%[1]s_plain_commas() {
+    __start_%[1]s "$@"
+    local i
+    for i in "${!COMPREPLY[@]}"; do
+        COMPREPLY[i]=${COMPREPLY[i]//\\,/,}
+    done
+}
+if [[ $(type -t compopt) = "builtin" ]]; then
+    complete -o default -F __start_%[1]s_plain_commas %[1]s
+else
+    complete -o default -o nospace -F __start_%[1]s_plain_commas %[1]s
+fi
+`
+
+// genBash writes cobra's bash completion script (with descriptions) and
+// bashPlainCommas after it.
+func genBash(root *cobra.Command, out io.Writer) error {
+	if err := root.GenBashCompletionV2(out, true); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(out, bashPlainCommas, root.Name())
+	return err
+}
+
+// unescapeCommas undoes the "\," of a comma-separated value typed or completed in
+// bash before the plain-comma fix (or by hand): the shell reads it as a comma.
+func unescapeCommas(s string) string { return strings.ReplaceAll(s, `\,`, ",") }
 
 // completionTimeout bounds the network or subprocess work a completion may do.
 const completionTimeout = 3 * time.Second
@@ -155,6 +196,7 @@ func distList(ctx context.Context) []string {
 // completeTargets completes --target: os/arch pairs, after any already given in a
 // comma-separated list.
 func completeTargets(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	toComplete = unescapeCommas(toComplete)
 	prefix := ""
 	if i := strings.LastIndexByte(toComplete, ','); i >= 0 {
 		prefix = toComplete[:i+1]
@@ -173,6 +215,7 @@ func completeTargets(cmd *cobra.Command, args []string, toComplete string) ([]co
 // completeHost completes --host OS/ARCH[,key=value]...: platforms first, then the keys
 // host.Parse reads.
 func completeHost(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	toComplete = unescapeCommas(toComplete)
 	if i := strings.LastIndexByte(toComplete, ','); i >= 0 {
 		var out []string
 		for _, k := range []string{"macos=", "kernel=", "page=", "rosetta=yes", "rosetta=no", "binfmt=", "features="} {
@@ -199,13 +242,35 @@ func completeUniversalThin(cmd *cobra.Command, args []string, toComplete string)
 	return nil, cobra.ShellCompDirectiveDefault
 }
 
+// cgoModes are the values of build's and image build's --cgo.
+var cgoModes = []string{"auto\ton where a package needs it", "on\ton everywhere", "off\tpure Go everywhere"}
+
+// registerFixed completes c's flag name (when c has it) with a fixed list of values
+// ("value\tdescription").
+func registerFixed(c *cobra.Command, name string, values ...string) {
+	if c.Flags().Lookup(name) == nil {
+		return
+	}
+	c.RegisterFlagCompletionFunc(name, cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp))
+}
+
 // addCompletions registers the value completions of commands defined in other files
-// (flags they own): --target, --host, universal thin's -arch, doctor's check ids.
+// (flags they own): --target and image build --platform, --host, --cgo, --shell, universal thin's -arch, doctor's check ids.
 func addCompletions(root *cobra.Command) {
 	for _, c := range root.Commands() {
 		switch c.Name() {
 		case "build":
 			c.RegisterFlagCompletionFunc("target", completeTargets)
+			registerFixed(c, "cgo", cgoModes...)
+		case "image":
+			for _, s := range c.Commands() {
+				registerFixed(s, "cgo", cgoModes...)
+				if s.Flags().Lookup("platform") != nil {
+					s.RegisterFlagCompletionFunc("platform", completeTargets)
+				}
+			}
+		case "env":
+			registerFixed(c, "shell", "sh\tbash, zsh (the default)", "bash", "zsh", "fish", "powershell")
 		case "inspect":
 			if c.Flags().Lookup("host") != nil {
 				c.RegisterFlagCompletionFunc("host", completeHost)

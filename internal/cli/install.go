@@ -130,6 +130,9 @@ func renderInstalled(out io.Writer, res toolchain.InstallResult, ps toolchain.Pa
 		return
 	}
 	fmt.Fprintf(out, "installed go%s (%s) in %s\n", res.Version, res.Platform, res.GOROOT)
+	if res.FromModuleCache {
+		fmt.Fprintf(out, "from the module cache (downloaded there by GOTOOLCHAIN): %s\n", Quote(res.Source))
+	}
 	if res.Verified != "" {
 		fmt.Fprintf(out, "verified: %s (%s)\n", res.Verified, res.Hash)
 	}
@@ -157,6 +160,7 @@ func tcFetcher(cmd *cobra.Command, m *toolchain.Manager) (*toolchain.Fetcher, er
 		return nil, err
 	}
 	f.Progress = tcProgress(cmd.Context(), cmd.ErrOrStderr())
+	f.OnPhase = tcPhases(cmd.ErrOrStderr())
 	if f.SumDB.Off {
 		fmt.Fprintln(cmd.ErrOrStderr(), "gonative: WARNING: GOSUMDB=off: toolchains will NOT be verified against a checksum database")
 	}
@@ -190,6 +194,19 @@ func tcPathHint(w io.Writer, ps toolchain.PathState) {
 		fmt.Fprintf(w, "to use it, add %s to PATH: eval \"$(gonative env)\"\n", ps.BinDir)
 	case ps.Shadow != "":
 		fmt.Fprintf(w, "but PATH finds %s first, before %s: eval \"$(gonative env)\" (last in your shell start-up file)\n", ps.Shadow, ps.BinDir)
+	}
+}
+
+// tcPhases names the steps after the download on stderr, so that a finished bar at
+// 100% is not the last word for the seconds verifying and extracting take.
+func tcPhases(w io.Writer) func(toolchain.Phase) {
+	return func(p toolchain.Phase) {
+		switch p {
+		case toolchain.PhaseVerifying:
+			fmt.Fprintln(w, "gonative: verifying the toolchain's hash")
+		case toolchain.PhaseExtracting:
+			fmt.Fprintln(w, "gonative: extracting")
+		}
 	}
 }
 

@@ -39,18 +39,15 @@ func newListCmd() *cobra.Command {
 			if o.remote {
 				return o.listRemote(cmd, m, installed)
 			}
-			active := ""
-			if sel, err := m.Which(cmd.Context()); err == nil {
-				active = sel.Version
-			}
+			h, _ := whatRunsHere(cmd.Context(), m) // an unreadable pin: nothing is active
 			cached, _ := m.ModuleCache(cmd.Context())
 			if o.asJSON {
-				return json.NewEncoder(cmd.OutOrStdout()).Encode(toolchain.NewListReport(m.Store.Root, installed, cached, active))
+				return json.NewEncoder(cmd.OutOrStdout()).Encode(toolchain.NewListReport(m.Store.Root, installed, cached, h.active()))
 			}
 			if len(installed) == 0 {
 				fmt.Fprintf(cmd.ErrOrStderr(), "gonative: no toolchains installed in %s (gonative install latest)\n", m.Store.Root)
 			}
-			renderList(cmd.OutOrStdout(), installed, cached, active)
+			renderList(cmd.OutOrStdout(), installed, cached, h)
 			return nil
 		},
 	}
@@ -84,31 +81,48 @@ func (o listOptions) listRemote(cmd *cobra.Command, m *toolchain.Manager, instal
 	}
 	out := cmd.OutOrStdout()
 	if o.asJSON {
-		return json.NewEncoder(out).Encode(toolchain.NewRemoteReport(p, f.Describe(), vs))
+		if err := json.NewEncoder(out).Encode(toolchain.NewRemoteReport(p, f.Describe(), vs)); err != nil {
+			return err
+		}
 	}
 	if len(vs) == 0 {
-		fmt.Fprintf(cmd.ErrOrStderr(), "gonative: %s offers no toolchains for %s\n", f.Describe(), p)
+		// Nothing to list is a failed question (a platform Go has no port for, such as
+		// plan9/mips, or a source that serves none), not an empty success.
+		return &ExitError{Code: ExitFailed, Err: fmt.Errorf("%s offers no toolchains for %s", f.Describe(), p)}
 	}
-	for _, v := range vs {
-		mark := ""
-		if slices.ContainsFunc(installed, func(i toolchain.Installed) bool { return i.Version == v }) {
-			mark = "  (installed)"
-		}
-		fmt.Fprintf(out, "go%s%s\n", v, mark)
+	if !o.asJSON {
+		renderRemote(out, vs, installed, p)
 	}
 	return nil
 }
 
+// renderRemote prints the versions offered for p, marking those installed for p (a
+// copy for another platform is not p's).
+func renderRemote(out io.Writer, vs []string, installed []toolchain.Installed, p toolchain.Platform) {
+	for _, v := range vs {
+		mark := ""
+		if slices.ContainsFunc(installed, func(i toolchain.Installed) bool { return i.Version == v && i.Platform == p }) {
+			mark = "  (installed)"
+		}
+		fmt.Fprintf(out, "go%s%s\n", v, mark)
+	}
+}
+
 // renderList prints the installed toolchains, marking the default, the one active
 // here and the unverified, then those in the module cache.
-func renderList(out io.Writer, installed []toolchain.Installed, cached []toolchain.CachedToolchain, active string) {
+func renderList(out io.Writer, installed []toolchain.Installed, cached []toolchain.CachedToolchain, h here) {
+	active := h.active()
 	for _, i := range installed {
 		var marks []string
 		if i.Default {
 			marks = append(marks, "default")
 		}
-		if i.Version == active {
+		switch {
+		case i.Version == active:
 			marks = append(marks, "active here")
+		case active == "" && !h.noSel && i.Version == h.sel.Version:
+			// gonative chose it, but another go runs: gonative which says why.
+			marks = append(marks, "chosen here, not what runs: gonative which")
 		}
 		if i.Verified == "" {
 			marks = append(marks, "unverified")
@@ -123,7 +137,7 @@ func renderList(out io.Writer, installed []toolchain.Installed, cached []toolcha
 		}
 		fmt.Fprintf(out, "%s go%-10s %-14s %s%s\n", star, i.Version, i.Platform, i.GOROOT, m)
 	}
-	if len(cached) > 0 {
+	if cached = toolchain.Usable(cached); len(cached) > 0 {
 		fmt.Fprintln(out, "downloaded by GOTOOLCHAIN into the module cache (gonative prune removes them):")
 		for _, c := range cached {
 			fmt.Fprintf(out, "  go%-10s %-14s %.0f MB\n", c.Version, c.Platform, float64(c.Size)/1e6)

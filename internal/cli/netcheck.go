@@ -73,7 +73,7 @@ func runNetcheck(cmd *cobra.Command, args []string, o *netcheckOptions) error {
 			return &ExitError{Code: ExitFailed, Err: err}
 		}
 	} else {
-		renderNetcheck(out, r, o.verbose)
+		renderNetcheck(out, paletteFor(out), r, o.verbose)
 	}
 	if r.Worst() == netcheck.Error {
 		return problems()
@@ -85,7 +85,9 @@ func runNetcheck(cmd *cobra.Command, args []string, o *netcheckOptions) error {
 // terminal, masked and on one line.
 func safe(s string) string { return Quote(s) }
 
-func renderNetcheck(w io.Writer, r netcheck.Report, verbose bool) {
+// renderNetcheck prints the report as doctor does, coloured with pal (paletteFor the
+// output: never escape codes off a terminal).
+func renderNetcheck(w io.Writer, pal palette, r netcheck.Report, verbose bool) {
 	target := r.Module + "@" + r.Version
 	if r.Resolved != "" && r.Resolved != r.Version {
 		target += " (" + r.Resolved + ")"
@@ -97,13 +99,13 @@ func renderNetcheck(w io.Writer, r netcheck.Report, verbose bool) {
 	}
 	problems := 0
 	for _, a := range r.Areas {
-		fmt.Fprintln(w, netcheckAreaLine(r, a))
+		fmt.Fprintln(w, netcheckAreaLine(pal, r, a))
 		if a.Status != netcheck.OK {
 			problems++
 		}
 		for _, f := range r.Findings {
 			if f.Area == a.Area && (verbose || f.Severity.Worse(netcheck.Info)) {
-				renderFinding(w, palette{}, f, verbose, verbose || f.Severity == netcheck.Error)
+				renderFinding(w, pal, f, verbose, verbose || f.Severity == netcheck.Error)
 			}
 		}
 	}
@@ -114,19 +116,19 @@ func renderNetcheck(w io.Writer, r netcheck.Report, verbose bool) {
 	fmt.Fprintln(w)
 	switch problems {
 	case 0:
-		fmt.Fprintln(w, "• No issues found!")
+		fmt.Fprintln(w, pal.good("• No issues found!"))
 	case 1:
-		fmt.Fprintln(w, "! netcheck found issues in 1 area.")
+		fmt.Fprintln(w, pal.warn("! netcheck found issues in 1 area."))
 	default:
-		fmt.Fprintf(w, "! netcheck found issues in %d areas.\n", problems)
+		fmt.Fprintln(w, pal.warn(fmt.Sprintf("! netcheck found issues in %d areas.", problems)))
 	}
 }
 
 // netcheckAreaLine is an area's line of the summary: its mark and title, and for an
 // area without problems what sums it up best, its verdict ("proxy.ok", "sumdb.ok"),
 // else its first finding.
-func netcheckAreaLine(r netcheck.Report, a netcheck.AreaResult) string {
-	line := fmt.Sprintf("[%s] %s", glyph(a.Status), safe(a.Title))
+func netcheckAreaLine(pal palette, r netcheck.Report, a netcheck.AreaResult) string {
+	line := fmt.Sprintf("[%s] %s", pal.severity(a.Status, glyph(a.Status)), safe(a.Title))
 	if a.Status != netcheck.OK {
 		return line
 	}

@@ -14,7 +14,9 @@ import (
 const pruneLong = `prune removes every installed toolchain except the global default and the one
 selected in the current directory (see 'gonative which'), and every toolchain that
 GOTOOLCHAIN downloaded into the module cache ($GOMODCACHE/golang.org/toolchain@...
-and its files under cache/download; read-only directories are made writable first).
+and its files under cache/download; read-only directories are made writable first),
+with what failed GOTOOLCHAIN downloads left there (lock files, partial markers), and
+the empty partial downloads failed installs left in the store.
 --dry-run only lists them.`
 
 func newPruneCmd() *cobra.Command {
@@ -49,7 +51,11 @@ func newPruneCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if n+c == 0 {
+			e, err := o.emptyDownloads(m.Store)
+			if err != nil {
+				return err
+			}
+			if n+c+e == 0 {
 				fmt.Fprintln(o.out, "nothing to prune")
 			}
 			return nil
@@ -109,7 +115,24 @@ func (o pruneOptions) cached(cached []toolchain.CachedToolchain) (int, error) {
 		if where == "" && len(c.Files) > 0 {
 			where = c.Files[0]
 		}
+		if c.Failed {
+			fmt.Fprintf(o.out, "%s what a failed GOTOOLCHAIN download of go%s %s left in the module cache (%s)\n", o.verb, c.Version, c.Platform, where)
+			continue
+		}
 		fmt.Fprintf(o.out, "%s go%s %s from the module cache (%s, %.0f MB)\n", o.verb, c.Version, c.Platform, where, float64(c.Size)/1e6)
 	}
 	return len(cached), nil
+}
+
+// emptyDownloads removes (or lists) the empty partial downloads failed installs left in
+// the store and says how many.
+func (o pruneOptions) emptyDownloads(st toolchain.Store) (int, error) {
+	files, err := st.EmptyDownloads(o.dryRun)
+	for _, f := range files {
+		fmt.Fprintf(o.out, "%s %s (an empty partial download)\n", o.verb, f)
+	}
+	if err != nil {
+		return len(files), fmt.Errorf("prune partial downloads: %w", err)
+	}
+	return len(files), nil
 }

@@ -44,7 +44,7 @@ func TestRenderNetcheckQuotesOnOneLine(t *testing.T) {
 		Roots:     netcheck.RootStore{Kind: netcheck.StoreFiles, File: hostile}}
 	for _, verbose := range []bool{false, true} {
 		var b bytes.Buffer
-		renderNetcheck(&b, r, verbose)
+		renderNetcheck(&b, palette{}, r, verbose)
 		// header, area, finding, 2 evidence, fix, command, blank, summary
 		want := 9
 		if verbose {

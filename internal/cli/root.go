@@ -12,7 +12,9 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/debug"
+	"strings"
 	"syscall"
 
 	"github.com/gonative/gonative/internal/host"
@@ -152,13 +154,64 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	return ExitFailed
 }
 
-// Version is the version of this gonative binary, from its build info.
+// Version is the module version of this gonative binary, from its build info:
+// v1.2.3 when installed as a module, a pseudo-version or "(devel)" when built from a
+// clone.
 func Version() string {
 	bi, ok := debug.ReadBuildInfo()
 	if !ok || bi.Main.Version == "" {
 		return "(devel)"
 	}
 	return bi.Main.Version
+}
+
+// versionLine is what gonative --version prints: the module version, then from the
+// build's VCS stamp (vcs.revision, vcs.time, vcs.modified) the revision, its commit time
+// and whether the tree had uncommitted changes, then the Go version and platform it was
+// built with. A build without a stamp says so rather than printing nothing.
+func versionLine(bi *debug.BuildInfo) string {
+	if bi == nil {
+		return "(devel) (no build info) " + runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH
+	}
+	v := bi.Main.Version
+	if v == "" {
+		v = "(devel)"
+	}
+	settings := map[string]string{}
+	for _, s := range bi.Settings {
+		settings[s.Key] = s.Value
+	}
+	var b strings.Builder
+	b.WriteString(v)
+	if rev := settings["vcs.revision"]; rev != "" {
+		fmt.Fprintf(&b, " revision %s", rev)
+		if t := settings["vcs.time"]; t != "" {
+			fmt.Fprintf(&b, " (%s)", t)
+		}
+		switch settings["vcs.modified"] {
+		case "true":
+			b.WriteString(" dirty")
+		case "false":
+			b.WriteString(" clean")
+		}
+	} else {
+		b.WriteString(" (no VCS revision: not built in a clone, or with -buildvcs=false)")
+	}
+	goos, goarch := settings["GOOS"], settings["GOARCH"]
+	if goos == "" || goarch == "" {
+		goos, goarch = runtime.GOOS, runtime.GOARCH
+	}
+	fmt.Fprintf(&b, " %s %s/%s", bi.GoVersion, goos, goarch)
+	return b.String()
+}
+
+// buildVersion is versionLine of this binary's build info.
+func buildVersion() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		bi = nil
+	}
+	return versionLine(bi)
 }
 
 // thisHost reads this machine: its hardware, OS version, binfmt handlers and CPU
@@ -205,7 +258,7 @@ what every executable really is, what is wrong with this machine's Go setup,
 native verified toolchains, and builds for every target, cgo included.
 
 Exit codes: 0 success, 1 the command failed, 3 the command found problems.`,
-		Version:       Version(),
+		Version:       buildVersion(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}

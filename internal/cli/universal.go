@@ -79,6 +79,11 @@ regular file (--force replaces a device, a named pipe or a symbolic link itself)
 			return nil
 		},
 	}
+	// Declared for --help and the reference only: parseThinArgs reads them.
+	f := cmd.Flags()
+	f.String("arch", "", "the slice to write: lipo's name (arm64, x86_64, arm64e) or a GOARCH (amd64); -arch or --arch")
+	f.StringP("output", "o", "", "the file to write the slice to (never IN)")
+	f.Bool("force", false, "replace OUT even when it is a device, a named pipe or a symbolic link")
 	return cmd
 }
 

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"slices"
 	"strings"
@@ -61,4 +63,20 @@ func FuzzParseThinArgs(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestUniversalThinHelp checks thin's help lists the flags its own parser reads, not
+// only -h (cobra knows none of them: thin parses its flags as lipo spells them).
+func TestUniversalThinHelp(t *testing.T) {
+	for _, args := range [][]string{{"universal", "thin", "--help"}, {"universal", "thin", "-h"}, {"help", "universal", "thin"}} {
+		var out, errOut bytes.Buffer
+		if code := Run(context.Background(), args, strings.NewReader(""), &out, &errOut); code != ExitOK {
+			t.Fatalf("%v: exit %d: %s", args, code, errOut.String())
+		}
+		for _, want := range []string{"--arch string", "-o, --output string", "--force"} {
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("%v: help lacks %q:\n%s", args, want, out.String())
+			}
+		}
+	}
 }

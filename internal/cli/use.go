@@ -21,6 +21,10 @@ it on PATH with 'eval "$(gonative env)"') now run it. No process sits in between
 hook of 'gonative env', 'gonative which' and 'gonative exec' obey it in this
 directory and below.
 
+--local refuses a version older than the go line of the go.mod (or go.work) here:
+cmd/go would never run it (GOTOOLCHAIN=auto switches to the go line's version,
+local refuses to build).
+
 A VERSION that is not installed is never set or pinned silently: --install installs
 it first; without it, use asks on a terminal and fails elsewhere.`
 
@@ -53,6 +57,9 @@ func newUseCmd() *cobra.Command {
 			}
 			out := cmd.OutOrStdout()
 			if o.local {
+				if err := m.CheckLocalPin(v); err != nil {
+					return &ExitError{Code: ExitFailed, Err: fmt.Errorf("use --local: %w: pin a newer version, or lower the go line", err)}
+				}
 				file, err := toolchain.WritePin(m.Dir, q.Version)
 				if err != nil {
 					return fmt.Errorf("use --local: %w", err)

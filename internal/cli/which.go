@@ -1,11 +1,13 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/gonative/gonative/internal/toolchain"
 	"github.com/spf13/cobra"
@@ -49,13 +51,11 @@ func newWhichCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			in := m.WhichInput(cmd.Context(), true)
-			sel, err := toolchain.Which(in)
-			noSel := errors.Is(err, toolchain.ErrNoDefault)
-			if err != nil && !noSel {
-				return &ExitError{Code: ExitFailed, Err: err}
+			h, err := whatRunsHere(cmd.Context(), m)
+			if err != nil {
+				return &ExitError{Code: ExitFailed, Err: withPinFix(err)}
 			}
-			v := toolchain.Check(in, sel, os.Getenv("PATH"))
+			sel, v, noSel := h.sel, h.verdict, h.noSel
 			out, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 			if o.asJSON {
 				var s *toolchain.Selection
@@ -80,6 +80,56 @@ func newWhichCmd() *cobra.Command {
 	cmd.Flags().BoolVar(&o.reason, "reason", false, "also say which file or variable chose it")
 	cmd.Flags().BoolVar(&o.asJSON, "json", false, "print JSON")
 	return cmd
+}
+
+// here is gonative's choice in the working directory and what a go call there really
+// runs: which prints it and decides its exit status from it, list marks "active here"
+// from it, so the two never disagree.
+type here struct {
+	sel     toolchain.Selection
+	verdict toolchain.Verdict
+	noSel   bool // gonative chooses nothing (no default, no pin)
+}
+
+// active is the version list marks "active here": gonative's choice when it is
+// installed and what runs agrees with it, else "".
+func (h here) active() string {
+	if h.noSel || !h.sel.Installed || !h.verdict.Agrees || whichExit(h.sel, h.verdict, h.noSel) != nil {
+		return ""
+	}
+	return h.sel.Version
+}
+
+// whatRunsHere decides here for the working directory.
+func whatRunsHere(ctx context.Context, m *toolchain.Manager) (here, error) {
+	in := m.WhichInput(ctx, true)
+	sel, err := toolchain.Which(in)
+	noSel := errors.Is(err, toolchain.ErrNoDefault)
+	if err != nil && !noSel {
+		return here{}, err
+	}
+	v := toolchain.Check(in, sel, os.Getenv("PATH"))
+	return here{sel: sel, verdict: v, noSel: noSel}, nil
+}
+
+// withPinFix adds the one-line fix to a pin that is not a Go version: replace or
+// remove the file (use --local writes one in the working directory, which wins over a
+// parent's), fix the .tool-versions line, or unset $GONATIVE_GO.
+func withPinFix(err error) error {
+	var bad *toolchain.BadPinError
+	if !errors.As(err, &bad) {
+		return err
+	}
+	var fix string
+	switch {
+	case bad.File == "":
+		fix = "unset " + toolchain.GoEnv + " (or set it to a version such as 1.26.1)"
+	case filepath.Base(bad.File) == ".tool-versions":
+		fix = fmt.Sprintf("edit the golang line of \"%s\" to a version such as 1.26.1", shQuote(bad.File))
+	default:
+		fix = fmt.Sprintf("rm \"%s\" (or gonative use --local VERSION to pin a version here)", shQuote(bad.File))
+	}
+	return fmt.Errorf("%w\nfix: %s", err, fix)
 }
 
 // whichOptions are which's flags.

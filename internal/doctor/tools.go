@@ -129,6 +129,9 @@ func checkToolsArch(ctx context.Context, s *Session) []Finding {
 			Links: []string{"https://github.com/golang/vscode-go/issues/3491"}})
 	}
 	if len(fs) == 0 {
+		if len(ts) == 1 {
+			return []Finding{{Severity: Info, Title: "1 installed tool, all native"}}
+		}
 		return []Finding{{Severity: Info, Title: fmt.Sprintf("%d installed tools, all native", len(ts))}}
 	}
 	return fs

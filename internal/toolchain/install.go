@@ -116,6 +116,10 @@ type InstallResult struct {
 	Installed
 	// Already is true when the version was already installed (nothing was done).
 	Already bool `json:"already,omitempty"`
+	// FromModuleCache is true when the module zip cmd/go had downloaded into the
+	// module cache was installed (verified as a download is) instead of downloading it
+	// again; Source is its path.
+	FromModuleCache bool `json:"from_module_cache,omitempty"`
 	// Warnings are things the user must hear (an unverified install).
 	Warnings []string `json:"warnings,omitempty"`
 }

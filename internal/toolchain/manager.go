@@ -150,7 +150,8 @@ func (m *Manager) Offered(ctx context.Context, f *Fetcher, p Platform) ([]string
 	return Offered(rels, p), nil
 }
 
-// Install resolves q for p, installs it, and when the source has no such archive
+// Install resolves q for p, installs it (from the module zip cmd/go left in the
+// module cache when there is one that verifies, else downloading it), and when the source has no such archive
 // explains why: an unknown version, or one not offered for p (ExplainMissing). A
 // checksum mismatch and a cancellation are returned as they are.
 func (m *Manager) Install(ctx context.Context, f *Fetcher, q Query, p Platform) (InstallResult, error) {
@@ -158,8 +159,12 @@ func (m *Manager) Install(ctx context.Context, f *Fetcher, q Query, p Platform) 
 	if err != nil {
 		return InstallResult{}, err
 	}
-	res, err := Install(ctx, m.Store, f, v, p)
+	res, cached, err := m.installCached(ctx, f, v, p)
 	var mm *MismatchError
+	if !cached || errors.As(err, &mm) {
+		// None in the module cache, or its bytes are not the toolchain's: download.
+		res, err = Install(ctx, m.Store, f, v, p)
+	}
 	if err != nil && !errors.As(err, &mm) && !errors.Is(err, context.Canceled) {
 		// 404/410, but also proxies that answer 403 for what they lack.
 		err = m.explainMissing(ctx, f, v, p, err)

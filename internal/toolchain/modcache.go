@@ -1,10 +1,14 @@
 package toolchain
 
 import (
+	"context"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+
+	"github.com/gonative/gonative/internal/atomicfile"
 )
 
 // CachedToolchain is a toolchain that GOTOOLCHAIN downloaded into the module cache.
@@ -17,6 +21,11 @@ type CachedToolchain struct {
 	Files []string `json:"files,omitempty"`
 	// Size is the bytes used.
 	Size int64 `json:"size"`
+	// Failed is true when there is no toolchain, only what a download that did not
+	// finish left (a lock file, a partial marker, .info or .mod): GOTOOLCHAIN=go1.99.0
+	// for a version that does not exist leaves its lock file. list leaves these out,
+	// prune removes them.
+	Failed bool `json:"failed,omitempty"`
 }
 
 // CachedToolchains lists the toolchains in the module cache gomodcache:
@@ -73,9 +82,23 @@ func CachedToolchains(gomodcache string) ([]CachedToolchain, error) {
 	}
 	out := make([]CachedToolchain, 0, len(order))
 	for _, mv := range order {
-		out = append(out, *byMV[mv])
+		c := byMV[mv]
+		c.Failed = c.Dir == "" && !slices.ContainsFunc(c.Files, func(f string) bool { return strings.HasSuffix(f, ".zip") })
+		out = append(out, *c)
 	}
 	return out, nil
+}
+
+// Usable are the toolchains of cached that are there (extracted, or a complete zip),
+// without the leftovers of failed downloads.
+func Usable(cached []CachedToolchain) []CachedToolchain {
+	out := make([]CachedToolchain, 0, len(cached))
+	for _, c := range cached {
+		if !c.Failed {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // Remove deletes a module-cache toolchain, making its read-only directories writable
@@ -106,4 +129,42 @@ func dirSize(dir string) int64 {
 		return nil
 	})
 	return n
+}
+
+// CachedZip is the path of the golang.org/toolchain module zip of version v for p that
+// cmd/go downloaded into the module cache gomodcache (a GOTOOLCHAIN switch), or ""
+// when there is none or it is not a regular file. Its bytes are not trusted: install
+// verifies them as it does a download's.
+func CachedZip(gomodcache, v string, p Platform) string {
+	if gomodcache == "" {
+		return ""
+	}
+	zip := filepath.Join(gomodcache, "cache", "download", "golang.org", "toolchain", "@v", ModuleVersion(v, p)+".zip")
+	if fi, err := os.Lstat(zip); err != nil || !fi.Mode().IsRegular() {
+		return ""
+	}
+	return zip
+}
+
+// installCached installs v for p from the module zip cmd/go left in the module cache,
+// verified against the checksum database (unless GOSUMDB=off, as a download) while it
+// is extracted: nothing is downloaded again. ok is false when there is no such zip.
+func (m *Manager) installCached(ctx context.Context, f *Fetcher, v string, p Platform) (res InstallResult, ok bool, err error) {
+	zip := CachedZip(m.GoSettings(ctx, "GOMODCACHE")["GOMODCACHE"], v, p)
+	if zip == "" {
+		return InstallResult{}, false, nil
+	}
+	res, err = install(ctx, m.Store, f, v, p, func() (*Artifact, error) {
+		in, fi, err := atomicfile.OpenInput(zip)
+		if err != nil {
+			return nil, err
+		}
+		a := &Artifact{Version: v, Platform: p, Path: zip, Format: "zip", Origin: zip, file: in, size: fi.Size()}
+		a.verify = f.moduleVerifier(a, ModuleVersion(v, p))
+		return a, nil
+	})
+	if err == nil && !res.Already {
+		res.FromModuleCache = true
+	}
+	return res, true, err
 }

@@ -27,13 +27,13 @@ type ListedCached struct {
 }
 
 // NewListReport is the ListReport of a store at root holding installed, of the module
-// cache's cached toolchains, and of active, the version selected here ("" for none).
+// cache's cached toolchains (the Usable ones), and of active, the version selected here ("" for none).
 func NewListReport(root string, installed []Installed, cached []CachedToolchain, active string) ListReport {
 	r := ListReport{Installed: []ListedInstalled{}, ModCache: []ListedCached{}, Store: root}
 	for _, i := range installed {
 		r.Installed = append(r.Installed, ListedInstalled{i, "go" + i.Version, i.Version == active})
 	}
-	for _, c := range cached {
+	for _, c := range Usable(cached) {
 		r.ModCache = append(r.ModCache, ListedCached{c, "go" + c.Version})
 	}
 	return r

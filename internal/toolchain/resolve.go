@@ -194,3 +194,38 @@ func (s Store) PinPath(path, binDir string, sep string) string {
 	}
 	return strings.Join(keep, sep)
 }
+
+// ErrPinTooOld is matched (errors.Is) by a *PinTooOldError.
+var ErrPinTooOld = errors.New("the pinned version is older than the module's go line")
+
+// PinTooOldError is a pin of a toolchain older than the go line of the go.work or
+// go.mod that cmd/go obeys: cmd/go never runs such a toolchain for the module. With
+// GOTOOLCHAIN=auto (the default) it switches away to the go line's version, with
+// GOTOOLCHAIN=local it refuses ("go.mod requires go >= ...").
+type PinTooOldError struct {
+	Version string // the pinned toolchain ("1.25.3")
+	Needs   string // the go line ("1.26")
+	File    string // the go.mod or go.work
+}
+
+func (e *PinTooOldError) Error() string {
+	return fmt.Sprintf("go%s is older than the go %s that %s requires: cmd/go would not run it here (it switches to go%s with GOTOOLCHAIN=auto and refuses with local)",
+		e.Version, e.Needs, e.File, e.Needs)
+}
+
+// Is makes every *PinTooOldError match ErrPinTooOld.
+func (e *PinTooOldError) Is(target error) bool { return target == ErrPinTooOld }
+
+// CheckLocalPin says whether a pin of toolchain v in the working directory would run,
+// as cmd/go decides: a *PinTooOldError when v is older than the go line of the go.work
+// or go.mod cmd/go obeys there, nil when it is not older or there is no module.
+func (m *Manager) CheckLocalPin(v string) error {
+	mf, err := goenv.FindModFile(m.Dir, m.Getenv("GOWORK"), ReadInput)
+	if err != nil || mf.File == "" || mf.Go == "" {
+		return nil
+	}
+	if goenv.CompareVersions(v, mf.Go) < 0 {
+		return &PinTooOldError{Version: v, Needs: mf.Go, File: mf.File}
+	}
+	return nil
+}

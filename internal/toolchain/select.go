@@ -3,6 +3,7 @@ package toolchain
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path/filepath"
@@ -207,12 +208,30 @@ func (in WhichInput) gotoolchain(def string) (value, from string) {
 	return "local", "default (no GOTOOLCHAIN anywhere)"
 }
 
+// ErrBadPin is matched (errors.Is) by a *BadPinError.
+var ErrBadPin = errors.New("the pinned version is not a Go version")
+
+// BadPinError is a pin ($GONATIVE_GO, a .go-version or a .tool-versions entry) whose
+// value is not a Go version.
+type BadPinError struct {
+	Value  string // the pinned value, as written
+	Reason string // what pinned it ("pinned by FILE", "GONATIVE_GO=...")
+	File   string // the file it is in; "" for $GONATIVE_GO
+}
+
+func (e *BadPinError) Error() string {
+	return fmt.Sprintf("%s: %q is not a Go version", e.Reason, e.Value)
+}
+
+// Is makes every *BadPinError match ErrBadPin.
+func (e *BadPinError) Is(target error) bool { return target == ErrBadPin }
+
 // pin resolves a pinned version: exact when installed, a language version ("1.27")
 // to its newest installed patch.
 func (in WhichInput) pin(raw, reason, file string) (Selection, error) {
 	q, err := ParseQuery(raw)
 	if err != nil || q.Latest {
-		return Selection{}, fmt.Errorf("%s: %q is not a Go version", reason, raw)
+		return Selection{}, &BadPinError{Value: raw, Reason: reason, File: file}
 	}
 	sel := Selection{Version: q.Version, Reason: reason, File: file}
 	list, _ := in.Store.List()

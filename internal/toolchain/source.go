@@ -602,6 +602,10 @@ func (f *Fetcher) download(ctx context.Context, u, name, label string) (_ string
 	}
 	defer func() {
 		if err != nil {
+			// An empty partial download has nothing to resume: leave none behind.
+			if fi, serr := out.Stat(); serr == nil && fi.Size() == 0 {
+				os.Remove(partial)
+			}
 			out.Close()
 		}
 	}()

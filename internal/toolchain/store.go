@@ -352,3 +352,60 @@ func writeFileAtomic(name string, data []byte) error {
 	}
 	return atomicfile.WriteFile(name, data, 0o644)
 }
+
+// EmptyDownloads removes (with dryRun, only lists) the partial downloads under
+// tmp/downloads that hold no bytes: an install that failed before its first byte (a
+// 404, a refused connection) left them and there is nothing to resume. Each is
+// removed under its version's lock, and only when it is still an empty regular file
+// then: an install of that version under way keeps its file.
+func (s Store) EmptyDownloads(dryRun bool) ([]string, error) {
+	dir := filepath.Join(s.TmpDir(), "downloads")
+	ents, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range ents {
+		name, ok := strings.CutSuffix(e.Name(), ".partial")
+		if !ok || !e.Type().IsRegular() {
+			continue
+		}
+		v, _, _, err := parseArchiveName(name)
+		if err != nil {
+			continue
+		}
+		p := filepath.Join(dir, e.Name())
+		removed, err := s.removeIfEmpty(v, p, dryRun)
+		if err != nil {
+			return out, err
+		}
+		if removed {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// removeIfEmpty removes the file p when it is an empty regular file, holding version
+// v's lock; with dryRun it only says whether it would.
+func (s Store) removeIfEmpty(v, p string, dryRun bool) (bool, error) {
+	unlock, err := s.Lock(v)
+	if err != nil {
+		return false, err
+	}
+	defer unlock()
+	fi, err := os.Lstat(p)
+	if err != nil || !fi.Mode().IsRegular() || fi.Size() != 0 {
+		return false, nil
+	}
+	if dryRun {
+		return true, nil
+	}
+	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return false, err
+	}
+	return true, nil
+}
