@@ -202,3 +202,38 @@ func TestReleaseTags(t *testing.T) {
 		t.Error("no GOROOT: known")
 	}
 }
+
+// FuzzParseGraph: whatever go list's stream holds, every package asked for is in the
+// graph, and the main packages picked from it are asked-for main packages with
+// distinct program names.
+func FuzzParseGraph(f *testing.F) {
+	f.Add([]byte(`{"ImportPath":"example.com/a","Name":"main","Deps":["fmt"]}{"ImportPath":"fmt","Name":"fmt","Standard":true,"DepOnly":true}`))
+	f.Add([]byte(`{"ImportPath":"example.com/a/x","Name":"main"}{"ImportPath":"example.com/b/x","Name":"main"}`))
+	f.Add([]byte(`{"ImportPath":"example.com/l","Name":"l","Error":{"Err":"bad"}}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		g, roots, err := parseGraph(b)
+		if err != nil {
+			return
+		}
+		asked := map[string]bool{}
+		for _, r := range roots {
+			if r.DepOnly || g.pkgs[r.ImportPath] == nil {
+				t.Fatalf("root %+v not asked for or not in the graph", r)
+			}
+			if r.Name == "main" && r.Error == nil {
+				asked[r.ImportPath] = true
+			}
+		}
+		mains, err := mainsOf(roots, []string{"."})
+		if err != nil {
+			return
+		}
+		names := map[string]bool{}
+		for _, m := range mains {
+			if !asked[m.ImportPath] || names[m.Name] || m.Name != ProgramName(m.ImportPath) {
+				t.Fatalf("main %+v: not an asked-for main package, or its name twice", m)
+			}
+			names[m.Name] = true
+		}
+	})
+}
