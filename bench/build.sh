@@ -35,8 +35,8 @@ export GOFLAGS= GOTOOLCHAIN=local GOWORK=off
 targets=(linux/amd64 linux/arm64 darwin/arm64 darwin/amd64)
 
 go build -o "$work/gonative" "$root/cmd/gonative"
-jobs=${JOBS:-$("$work/gonative" build --help | sed -n 's/.*targets built at once (default \([0-9]*\).*/\1/p')}
-jobs=${jobs:-2}
+jobs=${JOBS:-$("$work/gonative" build --help | sed -n 's/.*go builds at once (default [^:]*: \([0-9]*\)).*/\1/p')}
+jobs=${jobs:-4}
 
 proj="$work/proj"
 mkdir -p "$proj"

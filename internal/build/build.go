@@ -45,7 +45,7 @@ type Options struct {
 	LDFlags   string
 	Tags      string
 	TrimPath  bool
-	Jobs      int // parallel targets; default the CPU count
+	Jobs      int // go builds at once; default DefaultJobs()
 	Cgo       CgoMode
 	CC, SDK   map[string]string // overrides keyed by "os/arch" or "" (see Resolver)
 	// Smoke runs every output this machine can run with SmokeArgs when set.
@@ -312,7 +312,7 @@ func (o Options) withDefaults() Options {
 		o.OutDir = filepath.Join(o.Dir, o.OutDir)
 	}
 	if o.Jobs <= 0 {
-		o.Jobs = runtime.NumCPU()
+		o.Jobs = DefaultJobs()
 	}
 	if o.Cgo == "" {
 		o.Cgo = CgoAuto
@@ -331,6 +331,14 @@ func (o Options) withDefaults() Options {
 	}
 	return o
 }
+
+// DefaultJobs is how many go builds Build runs at once by default: the CPU count,
+// and at least 4. Each go build already compiles in parallel (-p is GOMAXPROCS), but
+// its link and the last packages of its graph run on one core, so on a small machine
+// the builds of other targets fill the idle cores: on 2 cores, 4 targets finished as
+// soon 4 at a time as 2 at a time, and 1.4x sooner than one at a time (the figures
+// are in docs/build.md).
+func DefaultJobs() int { return max(runtime.NumCPU(), 4) }
 
 // mainPkg is a main package to build.
 type mainPkg struct {

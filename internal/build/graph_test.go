@@ -237,3 +237,12 @@ func FuzzParseGraph(f *testing.F) {
 		}
 	})
 }
+
+func TestDefaultJobs(t *testing.T) {
+	if n := DefaultJobs(); n < 4 || n < runtime.NumCPU() {
+		t.Errorf("DefaultJobs() = %d on %d CPUs, want the CPU count and at least 4", n, runtime.NumCPU())
+	}
+	if o := (Options{}).withDefaults(); o.Jobs != DefaultJobs() {
+		t.Errorf("default Jobs %d, want %d", o.Jobs, DefaultJobs())
+	}
+}

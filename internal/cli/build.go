@@ -107,7 +107,7 @@ func (o *buildOptions) flags(cmd *cobra.Command) {
 	f.StringVar(&o.ldflags, "ldflags", "", "flags for go build -ldflags")
 	f.StringVar(&o.tags, "tags", "", "build tags, comma-separated")
 	f.BoolVar(&o.trimpath, "trimpath", true, "build with -trimpath")
-	f.IntVarP(&o.jobs, "jobs", "j", 0, "targets built at once (default the CPU count)")
+	f.IntVarP(&o.jobs, "jobs", "j", 0, fmt.Sprintf("go builds at once (default the CPU count, at least 4: %d)", build.DefaultJobs()))
 	f.StringVar(&o.cgo, "cgo", "auto", "cgo: auto (on where a package needs it), on, or off")
 	f.StringArrayVar(&o.cc, "cc", nil, "C compiler for cgo targets, as OS/ARCH=CC or CC for all (repeatable)")
 	f.StringArrayVar(&o.sdk, "sdk", nil, "SDK or sysroot for cgo targets, as OS/ARCH=DIR or DIR for all: a macOS SDK for darwin, the target libraries' sysroot (with its .pc files) for Linux")
