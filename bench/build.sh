@@ -1,46 +1,47 @@
 #!/usr/bin/env bash
-# bench/build.sh: gonative build against goreleaser build --snapshot on the same
-# 4-target pure-Go project (darwin/arm64, darwin/amd64, linux/arm64, windows/amd64 +
-# a darwin universal binary), each run with a cold build cache (a fresh GOCACHE).
+# bench/build.sh: gonative build against the bare go builds it wraps (the same targets,
+# the same parallelism, the same flags), warm and cold, side by side in one run.
 #
-# gonative's time includes what goreleaser does not do: planning (go list per target),
-# verifying every output with internal/exe, SHA256SUMS and manifest.json. gonative runs
-# twice: with its defaults, and with goreleaser's default ldflags (-s -w), the same work.
+# The project: a small module using net/http and encoding/json; four targets
+# (linux/amd64, linux/arm64, darwin/arm64, darwin/amd64), --cgo=off, -trimpath.
+# "bare" is `CGO_ENABLED=0 GOOS=.. GOARCH=.. go build -trimpath -o ..` per target, JOBS
+# at a time (xargs -P), exactly what gonative runs; gonative's time includes what bare
+# does not do: go list, verifying every output, SHA256SUMS and manifest.json.
 #
-# goreleaser is installed into a temporary GOBIN for the benchmark only (it is not a
-# dependency); set GORELEASER=/path/to/goreleaser to reuse one. RUNS (default 3) sets
-# the number of runs per tool.
+#   warm: the build cache holds everything (a first run fills it); outputs removed
+#   cold: an empty GOCACHE before every run
+#
+# Runs alternate (gonative, bare, bare, gonative, ...), so a change in the machine's
+# load hits both alike; each figure is the median of RUNS (default 5) wall times. The
+# load average is printed before and after.
+#
+#   RUNS=5        runs per tool and cache state
+#   COLD_RUNS=N   runs of the cold state (default RUNS): a cold run compiles the
+#                 standard library for every target, minutes on a small busy machine
+#   JOBS=N        parallel go builds for both (default: gonative's default -j)
+#   SWEEP="1 2 4" instead: bare go build at each parallelism, warm and cold, to choose -j
+#   GORELEASER=/path/to/goreleaser, or GORELEASER_VERSION=v2.x.y to go install one into
+#                 a temporary GOBIN: adds `goreleaser build --snapshot` (same targets,
+#                 flags and parallelism) as a third contender. Not installed by default:
+#                 it is a large module (minutes of compiling on a small machine).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-runs=${RUNS:-3}
+runs=${RUNS:-5}
+cold_runs=${COLD_RUNS:-$runs}
 export GOFLAGS= GOTOOLCHAIN=local GOWORK=off
+targets=(linux/amd64 linux/arm64 darwin/arm64 darwin/amd64)
 
 go build -o "$work/gonative" "$root/cmd/gonative"
+jobs=${JOBS:-$("$work/gonative" build --help | sed -n 's/.*go builds at once (default [^:]*: \([0-9]*\)).*/\1/p')}
+jobs=${jobs:-4}
 
-gr=${GORELEASER:-}
-if [ -z "$gr" ]; then
-	if command -v goreleaser >/dev/null; then
-		gr=$(command -v goreleaser)
-	else
-		echo "installing goreleaser into a temporary GOBIN (this compiles a lot)..." >&2
-		# The newest release may need a newer Go than this one; try a few.
-		for v in latest v2.16.0 v2.15.0; do
-			if GOBIN="$work/bin" go install "github.com/goreleaser/goreleaser/v2@$v" >&2; then
-				gr="$work/bin/goreleaser"
-				break
-			fi
-		done
-	fi
-fi
-
-# The project: a small CLI using the standard library's flag, fmt, os and net/url.
 proj="$work/proj"
 mkdir -p "$proj"
 cat >"$proj/go.mod" <<'GOMOD'
-module example.com/bench/hello
+module example.com/bench/web
 
 go 1.21
 GOMOD
@@ -48,78 +49,138 @@ cat >"$proj/main.go" <<'GO'
 package main
 
 import (
-	"flag"
-	"fmt"
-	"net/url"
+	"encoding/json"
+	"net/http"
 	"os"
 )
 
 func main() {
-	name := flag.String("name", "world", "who to greet")
-	flag.Parse()
-	u := url.URL{Scheme: "https", Host: "example.com", Path: "/" + *name}
-	fmt.Fprintln(os.Stdout, "hello", *name, u.String())
+	_ = json.NewEncoder(os.Stdout).Encode(map[string]int{"status": http.StatusOK})
 }
 GO
-cat >"$proj/.goreleaser.yaml" <<'YAML'
+cd "$proj"
+
+gr=${GORELEASER:-}
+if [ -z "$gr" ] && [ -n "${GORELEASER_VERSION:-}" ]; then
+	echo "installing goreleaser $GORELEASER_VERSION into a temporary GOBIN..." >&2
+	GOBIN="$work/bin" go install "github.com/goreleaser/goreleaser/v2@$GORELEASER_VERSION" >&2 && gr="$work/bin/goreleaser"
+fi
+if [ -n "$gr" ]; then
+	cat >"$proj/.goreleaser.yaml" <<YAML
 version: 2
-project_name: hello
+project_name: web
 builds:
-  - id: hello
-    main: .
-    binary: hello
+  - main: .
+    binary: web
     env: [CGO_ENABLED=0]
     flags: [-trimpath]
-    targets: [darwin_arm64, darwin_amd64, linux_arm64, windows_amd64]
-universal_binaries:
-  - replace: false
+    targets: [linux_amd64, linux_arm64, darwin_arm64, darwin_amd64]
 YAML
-(cd "$proj" && git init -q && git add -A && git -c user.email=b@example.com -c user.name=bench commit -qm init)
+	git init -q && git add -A && git -c user.email=b@example.com -c user.name=bench commit -qm init
+fi
+
+gonative_run() { # gonative_run JOBS
+	"$work/gonative" build --cgo=off -j "$1" --target "$(
+		IFS=,
+		echo "${targets[*]}"
+	)" -o "$work/gn-dist" >/dev/null 2>&1
+}
+bare_run() { # bare_run JOBS
+	printf '%s\n' "${targets[@]}" | xargs -P "$1" -I{} sh -c \
+		't={}; CGO_ENABLED=0 GOOS=${t%/*} GOARCH=${t#*/} go build -trimpath -o "$0/bare-dist/web_${t%/*}_${t#*/}" .' "$work"
+}
+goreleaser_run() { # goreleaser_run JOBS
+	"$gr" build --snapshot --clean --parallelism "$1" >/dev/null 2>&1
+}
+prepare() { # prepare warm|cold
+	rm -rf "$work/gn-dist" "$work/bare-dist" "$proj/dist"
+	mkdir -p "$work/bare-dist"
+	if [ "$1" = cold ]; then
+		rm -rf "$GOCACHE"
+		mkdir -p "$GOCACHE"
+	fi
+}
+timed() { # timed CMD...: prints the wall time in seconds
+	local t0 t1
+	t0=$(date +%s.%N)
+	"$@"
+	t1=$(date +%s.%N)
+	echo "$t1 - $t0" | bc
+}
+median() { printf '%s\n' $1 | sort -n | awk '{a[NR]=$1} END {printf "%.2f", (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+load() { cut -d' ' -f1-3 /proc/loadavg; }
 
 export GOCACHE="$work/gocache"
-cd "$proj"
-gn_cmd="$work/gonative build --target darwin/arm64,darwin/amd64,linux/arm64,windows/amd64 --universal -o $work/gn-dist"
-prep="rm -rf $GOCACHE $work/gn-dist $proj/dist; mkdir -p $GOCACHE"
+mkdir -p "$GOCACHE"
 
-# Runs alternate between the tools, so a change in the machine's load (it is shared)
-# hits both alike. Each run starts from an empty GOCACHE.
-# Wall time is what the target is about; CPU time (user+sys of every process) is
-# reported too, since on a shared machine it varies less. Three contenders:
-# gonative with its defaults (DWARF and symbols kept), gonative with goreleaser's
-# default ldflags (-s -w: the same work), and goreleaser.
-timed() { # timed OUTFILE CMD...: prints "wall cpu"
-	local out=$1
-	shift
-	/usr/bin/time -f '%e %U %S' -o "$work/time" "$@" >"$out" 2>&1
-	awk '{printf "%s %.2f\n", $1, $2 + $3}' "$work/time"
-}
-names=("gonative build" "gonative build --ldflags='-s -w'")
-cmds=("$gn_cmd" "$gn_cmd --ldflags=-s\ -w")
-if [ -n "$gr" ]; then
-	names+=("goreleaser build --snapshot ($("$gr" --version 2>/dev/null | awk '/GitVersion/ {print $2}'))")
-	cmds+=("$gr build --snapshot --clean")
+if [ -n "${SWEEP:-}" ]; then
+	echo "bare go build of ${#targets[@]} targets at each parallelism, $runs runs (load $(load))"
+	declare -A sw
+	for state in warm cold; do
+		if [ "$state" = warm ]; then
+			prepare warm
+			bare_run 4 # fills the cache
+		fi
+		[ "$state" = cold ] && [ "$cold_runs" = 0 ] && continue
+		n=$runs
+		[ "$state" = cold ] && n=$cold_runs
+		for i in $(seq "$n"); do
+			for j in $SWEEP; do
+				prepare "$state"
+				w=$(timed bare_run "$j")
+				sw[$state.$j]+="$w "
+				echo "  $state -P$j run $i: $w s (load $(load))" >&2
+			done
+		done
+		for j in $SWEEP; do
+			echo "$state -P$j: median $(median "${sw[$state.$j]}") s (${sw[$state.$j]})"
+		done
+	done
+	echo "load after: $(load)"
+	exit 0
 fi
-declare -A wall cpu
-for i in $(seq "$runs"); do
-	for k in "${!cmds[@]}"; do
-		eval "$prep"
-		read -r w c < <(timed "$work/out.$k" bash -c "${cmds[$k]}")
-		wall[$k]+="$w " cpu[$k]+="$c "
-		echo "run $i ${names[$k]}: wall $w s, cpu $c s" >&2
+
+tools=(gonative bare)
+[ -n "$gr" ] && tools+=(goreleaser)
+# Cold first: its last run leaves the cache full for the warm runs.
+states=(warm)
+[ "$cold_runs" != 0 ] && states=(cold warm)
+echo "gonative build vs bare go build: ${#targets[@]} targets, --cgo=off, -trimpath, -j $jobs, median of $runs warm, $cold_runs cold (load before: $(load))"
+declare -A wall
+if [ "$cold_runs" = 0 ]; then
+	prepare warm
+	bare_run "$jobs" # fills the cache for the first warm run
+fi
+for state in "${states[@]}"; do
+	n=$runs
+	[ "$state" = cold ] && n=$cold_runs
+	for i in $(seq "$n"); do
+		order=("${tools[@]}")
+		if [ $((i % 2)) = 0 ]; then # alternate who goes first
+			order=()
+			for ((k = ${#tools[@]} - 1; k >= 0; k--)); do order+=("${tools[$k]}"); done
+		fi
+		for tool in "${order[@]}"; do
+			prepare "$state"
+			w=$(timed "${tool}_run" "$jobs")
+			wall[$state.$tool]+="$w "
+			echo "  $state run $i $tool: $w s (load $(load))" >&2
+		done
 	done
 done
-stats() { printf '%s\n' $1 | sort -n | awk '{a[NR]=$1; s+=$1} END {printf "mean %.1f s (min %.1f, max %.1f, %d runs)", s/NR, a[1], a[NR], NR}'; }
-mean() { printf '%s\n' $1 | awk '{s+=$1} END {print s/NR}'; }
-for k in "${!cmds[@]}"; do
-	echo "${names[$k]}: wall $(stats "${wall[$k]}"); cpu $(stats "${cpu[$k]}")"
+printf '%-6s %12s %12s %8s' state gonative bare ratio
+[ -n "$gr" ] && printf ' %12s %16s' goreleaser gonative/gorel
+echo
+for state in "${states[@]}"; do
+	g=$(median "${wall[$state.gonative]}")
+	b=$(median "${wall[$state.bare]}")
+	printf '%-6s %11ss %11ss %7.2fx' "$state" "$g" "$b" "$(echo "$g / $b" | bc -l)"
+	if [ -n "$gr" ]; then
+		r=$(median "${wall[$state.goreleaser]}")
+		printf ' %11ss %15.2fx' "$r" "$(echo "$g / $r" | bc -l)"
+	fi
+	echo
 done
-if [ -n "$gr" ]; then
-	g=$((${#cmds[@]} - 1))
-	for k in 0 1; do
-		echo "ratio ${names[$k]} / goreleaser: wall $(echo "scale=2; $(mean "${wall[$k]}") / $(mean "${wall[$g]}")" | bc), cpu $(echo "scale=2; $(mean "${cpu[$k]}") / $(mean "${cpu[$g]}")" | bc)"
-	done
-fi
-cat "$work/out.0"
-if [ -z "$gr" ]; then
-	echo "goreleaser could not be installed: gonative's numbers only" >&2
-fi
+echo "load after: $(load)"
+[ -z "$gr" ] && echo "goreleaser: skipped (set GORELEASER=/path or GORELEASER_VERSION=v2.x.y to add it)"
+exit 0

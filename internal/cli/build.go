@@ -1,12 +1,15 @@
 package cli
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -41,6 +44,7 @@ type buildOptions struct {
 	cc, sdk    []string
 	smoke      string
 	jsonOutput bool
+	trace      bool
 }
 
 func newBuildCmd() *cobra.Command {
@@ -59,6 +63,7 @@ func newBuildCmd() *cobra.Command {
 				return &ExitError{Code: ExitFailed, Err: err}
 			}
 			stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
+			steps := traceSteps(&opts, o.trace)
 			p := startProgress(cmd.Context(), stderr)
 			if p != nil {
 				opts.Progress = buildProgress(p)
@@ -67,6 +72,7 @@ func newBuildCmd() *cobra.Command {
 			}
 			res, err := build.Build(cmd.Context(), opts)
 			p.wait()
+			steps.render(stderr)
 			if err != nil {
 				return buildError(stderr, err)
 			}
@@ -101,13 +107,54 @@ func (o *buildOptions) flags(cmd *cobra.Command) {
 	f.StringVar(&o.ldflags, "ldflags", "", "flags for go build -ldflags")
 	f.StringVar(&o.tags, "tags", "", "build tags, comma-separated")
 	f.BoolVar(&o.trimpath, "trimpath", true, "build with -trimpath")
-	f.IntVarP(&o.jobs, "jobs", "j", 0, "targets built at once (default the CPU count)")
+	f.IntVarP(&o.jobs, "jobs", "j", 0, fmt.Sprintf("go builds at once (default the CPU count, at least 4: %d)", build.DefaultJobs()))
 	f.StringVar(&o.cgo, "cgo", "auto", "cgo: auto (on where a package needs it), on, or off")
 	f.StringArrayVar(&o.cc, "cc", nil, "C compiler for cgo targets, as OS/ARCH=CC or CC for all (repeatable)")
 	f.StringArrayVar(&o.sdk, "sdk", nil, "SDK or sysroot for cgo targets, as OS/ARCH=DIR or DIR for all: a macOS SDK for darwin, the target libraries' sysroot (with its .pc files) for Linux")
 	f.Var((*smokeFlag)(&o.smoke), "smoke", "run every output this machine can run (natively or under qemu-user) and check it exits 0; --smoke=ARGS runs it with ARGS (split at spaces), such as --smoke=--version")
 	f.Lookup("smoke").NoOptDefVal = "true"
 	f.BoolVar(&o.jsonOutput, "json", false, "print the result as JSON")
+	f.BoolVar(&o.trace, "trace", false, "print each step (go list, go build, verify, ...) with its start and duration on stderr at the end")
+}
+
+// stepLog collects a build's steps for --trace; a nil *stepLog renders nothing.
+type stepLog struct {
+	mu    sync.Mutex
+	steps []build.Step
+}
+
+// traceSteps sets opts.Trace to collect the steps when on.
+func traceSteps(opts *build.Options, on bool) *stepLog {
+	if !on {
+		return nil
+	}
+	l := &stepLog{}
+	opts.Trace = func(s build.Step) {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		l.steps = append(l.steps, s)
+	}
+	return l
+}
+
+// render prints the steps in the order they started: start offset, duration, what
+// ran, for which target and output, and how it failed.
+func (l *stepLog) render(w io.Writer) {
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	steps := slices.Clone(l.steps)
+	l.mu.Unlock()
+	slices.SortStableFunc(steps, func(a, b build.Step) int { return cmp.Compare(a.Start, b.Start) })
+	fmt.Fprintf(w, "trace %8s %8s  %-18s %-14s %s\n", "start", "took", "step", "target", "output")
+	for _, s := range steps {
+		line := fmt.Sprintf("trace %7.3fs %7.3fs  %-18s %-14s %s", s.Start.Seconds(), s.Duration.Seconds(), s.Kind, s.Target, s.Output)
+		if s.Err != nil {
+			line += "  error: " + Quote(buildFirstLine(s.Err))
+		}
+		fmt.Fprintln(w, strings.TrimRight(line, " "))
+	}
 }
 
 // options turns the flags and the packages args into build.Options for this host.
