@@ -28,6 +28,17 @@ func TestParseDocBlocks(t *testing.T) {
 		"````",                               // 18
 		"```",                                // 19: inside a longer fence
 		"````",                               // 20
+		"<!-- doctest: file init home/me/hello/Dockerfile -->", // 21
+		"```dockerfile",                  // 22
+		"FROM scratch",                   // 23
+		"```",                            // 24
+		"<!-- doctest: excerpt init -->", // 25: no path
+		"```",                            // 26
+		"# Written by `gonative init docker`: only what the build needs", // 27
+		"```",      // 28
+		"```yaml",  // 29: unmarked, a kind gonative writes
+		"on: push", // 30
+		"```",      // 31
 	}, "\n")
 	got := parseDocBlocks("p.md", page)
 	type short struct {
@@ -35,19 +46,24 @@ func TestParseDocBlocks(t *testing.T) {
 		Info   string
 		Kind   docMarkerKind
 		Arg    string
+		Path   string
 		Output bool
+		File   bool
 		Err    bool
 		Body   int
 	}
 	var s []short
 	for _, b := range got {
-		s = append(s, short{b.Line, b.Info, b.Kind, b.Arg, b.showsOutput(), b.Error != "", len(b.Body)})
+		s = append(s, short{b.Line, b.Info, b.Kind, b.Arg, b.Path, b.showsOutput(), b.showsWrittenFile(), b.Error != "", len(b.Body)})
 	}
 	want := []short{
-		{4, "console", docRun, "hello", true, false, 2},
-		{10, "", docUnmarked, "", true, false, 1},
-		{14, "sh", docUnmarked, "x", false, true, 1},
-		{18, "", docPending, "", false, true, 1},
+		{4, "console", docRun, "hello", "", true, false, false, 2},
+		{10, "", docUnmarked, "", "", true, false, false, 1},
+		{14, "sh", docUnmarked, "x", "", false, false, true, 1},
+		{18, "", docPending, "", "", false, false, true, 1},
+		{22, "dockerfile", docFile, "init", "home/me/hello/Dockerfile", false, true, false, 1},
+		{26, "", docExcerpt, "init", "", false, true, true, 1},
+		{29, "yaml", docUnmarked, "", "", false, true, false, 1},
 	}
 	if !slices.Equal(s, want) {
 		t.Errorf("parseDocBlocks:\n got %+v\nwant %+v", s, want)
@@ -109,6 +125,28 @@ func TestDocNormalize(t *testing.T) {
 	}
 }
 
+func TestDocFileMatch(t *testing.T) {
+	file := []string{"# syntax", "FROM a", "RUN b", "USER c"}
+	for _, tt := range []struct {
+		excerpt bool
+		block   []string
+		ok      bool
+	}{
+		{false, file, true},
+		{false, file[:3], false}, // a whole file shown without its end
+		{false, []string{"# syntax", "...", "USER c"}, true},
+		{true, []string{"FROM a", "RUN b"}, true},
+		{true, []string{"FROM a", "USER c"}, false}, // not consecutive
+		{true, []string{"RUN b", "FROM a"}, false},
+		{true, []string{"FROM  a"}, false}, // byte for byte: no normalisation
+		{true, file, true},
+	} {
+		if got := docFileMatch(tt.excerpt, tt.block, file); got != tt.ok {
+			t.Errorf("docFileMatch(%v, %q) = %v, want %v", tt.excerpt, tt.block, got, tt.ok)
+		}
+	}
+}
+
 func TestDocMatch(t *testing.T) {
 	for _, tt := range []struct {
 		want, got []string
@@ -137,6 +175,7 @@ func FuzzParseDocBlocks(f *testing.F) {
 	f.Add("<!-- doctest: run hello -->\n```console\n$ gonative inspect x\nx: ELF\n```\n")
 	f.Add("```\n$ gonative doctor\n```\n<!-- doctest: skip Mac -->\n\n~~~\nno\n~~~")
 	f.Add("````\n```\n````\n```")
+	f.Add("<!-- doctest: file init home/me/hello/Dockerfile -->\n```dockerfile\nFROM scratch\n```\n<!-- doctest: excerpt a b c -->\n```\n# Written by `gonative init`\n```")
 	f.Fuzz(func(t *testing.T, text string) {
 		blocks, lines := docBlocksOf(text)
 		next := 0
@@ -151,6 +190,13 @@ func FuzzParseDocBlocks(f *testing.F) {
 				t.Fatalf("block at line %d: body is not the page's lines after the fence", b.Line)
 			}
 			next = b.Line + len(b.Body)
+			if (b.Kind == docFile || b.Kind == docExcerpt) && b.Error == "" &&
+				(b.Arg == "" || b.Path == "" || strings.ContainsAny(b.Arg+b.Path, " \t")) {
+				t.Fatalf("block at line %d: %s marker without one setup and one path: %q %q", b.Line, b.Kind, b.Arg, b.Path)
+			}
+			if b.Path != "" && b.Kind != docFile && b.Kind != docExcerpt {
+				t.Fatalf("block at line %d: a path on a %s block", b.Line, b.Kind)
+			}
 			if b.showsOutput() != (slices.ContainsFunc(b.Body, docPromptRE.MatchString) || slices.ContainsFunc(b.Body, docOutputRE.MatchString)) {
 				t.Fatal("showsOutput disagrees with the body")
 			}

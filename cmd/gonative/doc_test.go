@@ -27,8 +27,19 @@ package main
 //
 //	<!-- doctest: pending REASON -->
 //
-// TestDocExamples runs the "run" blocks and lists the others with their reasons;
-// TestDocExamplesMarked fails on a block that shows gonative's output without a marker.
+// A block that shows a file gonative writes (gonative init's Dockerfile, workflow,
+// devcontainer.json) is the file as SETUP's script left it, PATH relative to $WORK:
+//
+//	<!-- doctest: file SETUP PATH -->     the whole file ("..." lines stand for any lines)
+//	<!-- doctest: excerpt SETUP PATH -->  lines that follow one another in the file
+//
+// compared byte for byte, line by line (no normalisation: a written file is the same on
+// every machine). File blocks run in the script of their page and setup, in page order
+// with its sessions.
+//
+// TestDocExamples runs the "run" blocks, compares the "file" and "excerpt" blocks, and
+// lists the others with their reasons; TestDocExamplesMarked fails on a block that
+// shows gonative's output or a file gonative writes without a marker.
 
 import (
 	"context"
@@ -58,6 +69,8 @@ const (
 	docRun                           // run with a setup and compare
 	docSkip                          // cannot run here (needs a Mac, the network), with the reason
 	docPending                       // could run, not run yet, with the reason
+	docFile                          // the whole of a file a setup's gonative wrote
+	docExcerpt                       // consecutive lines of a file a setup's gonative wrote
 )
 
 func (k docMarkerKind) String() string {
@@ -68,6 +81,10 @@ func (k docMarkerKind) String() string {
 		return "skip"
 	case docPending:
 		return "pending"
+	case docFile:
+		return "file"
+	case docExcerpt:
+		return "excerpt"
 	}
 	return "unmarked"
 }
@@ -78,7 +95,8 @@ type docBlock struct {
 	Line  int           // line of the opening fence, from 1
 	Info  string        // the fence's info string ("console", "sh", "")
 	Kind  docMarkerKind // the marker before the fence
-	Arg   string        // the setup (run) or the reason (skip, pending)
+	Arg   string        // the setup (run, file, excerpt) or the reason (skip, pending)
+	Path  string        // the file, relative to $WORK (file, excerpt)
 	Body  []string      // the lines between the fences
 	Error string        // a malformed marker, said as the test reports it
 }
@@ -109,8 +127,16 @@ func parseDocBlocks(page, text string) []docBlock {
 				marker.Kind = docSkip
 			case "pending":
 				marker.Kind = docPending
+			case "file", "excerpt":
+				marker.Kind = map[bool]docMarkerKind{true: docFile, false: docExcerpt}[m[1] == "file"]
+				f := strings.Fields(marker.Arg)
+				if len(f) != 2 {
+					marker.Error = fmt.Sprintf("line %d: doctest %s wants a setup and a path, has %q", i+1, m[1], marker.Arg)
+					break
+				}
+				marker.Arg, marker.Path = f[0], f[1]
 			default:
-				marker.Error = fmt.Sprintf("line %d: unknown doctest marker %q (want run, skip or pending)", i+1, m[1])
+				marker.Error = fmt.Sprintf("line %d: unknown doctest marker %q (want run, file, excerpt, skip or pending)", i+1, m[1])
 			}
 			if marker.Error == "" && marker.Arg == "" {
 				marker.Error = fmt.Sprintf("line %d: doctest %s without a %s", i+1, m[1], map[bool]string{true: "setup", false: "reason"}[m[1] == "run"])
@@ -126,7 +152,7 @@ func parseDocBlocks(page, text string) []docBlock {
 		}
 		b := docBlock{Page: page, Line: i + 1, Info: m[2]}
 		if marker != nil {
-			b.Kind, b.Arg, b.Error = marker.Kind, marker.Arg, marker.Error
+			b.Kind, b.Arg, b.Path, b.Error = marker.Kind, marker.Arg, marker.Path, marker.Error
 			marker = nil
 		}
 		fence := m[1]
@@ -150,6 +176,23 @@ var docOutputRE = regexp.MustCompile(`^\[[✓✗!?]\] |=> (runs|does not run)|^\
 // what only gonative prints (an excerpt without its command).
 func (b docBlock) showsOutput() bool {
 	return slices.ContainsFunc(b.Body, docPromptRE.MatchString) || slices.ContainsFunc(b.Body, docOutputRE.MatchString)
+}
+
+// docWrittenHeader starts the header comment of every file gonative init writes.
+const docWrittenHeader = "Written by `gonative "
+
+// docWrittenInfo are the fence info strings of the kinds of file gonative init writes
+// (Dockerfile, .github/workflows/build.yml, .devcontainer/devcontainer.json): a block
+// of one of them on a page shows such a file, or an excerpt of it, or is a file of
+// someone else's and says so with a skip marker.
+var docWrittenInfo = []string{"dockerfile", "yaml", "yml", "jsonc"}
+
+// showsWrittenFile reports whether the block shows a file gonative writes, whole or in
+// part: it has the header gonative writes at the top of each file, or the fence names
+// the language of one.
+func (b docBlock) showsWrittenFile() bool {
+	return slices.Contains(docWrittenInfo, strings.ToLower(b.Info)) ||
+		slices.ContainsFunc(b.Body, func(l string) bool { return strings.Contains(l, docWrittenHeader) })
 }
 
 // docCommand is one "$ " line of a session (with its continuation lines) and the
@@ -221,6 +264,11 @@ func TestDocExamplesMarked(t *testing.T) {
 		switch {
 		case b.Error != "":
 			t.Errorf("%s: %s", where, b.Error)
+		case b.Kind == docUnmarked && b.showsWrittenFile():
+			t.Errorf("%s: this block shows a file gonative writes but has no doctest marker: "+
+				"put <!-- doctest: file SETUP PATH --> (or excerpt SETUP PATH) before the fence, "+
+				"where the script of cmd/gonative/%s/SETUP.txtar writes $WORK/PATH, "+
+				"or <!-- doctest: skip REASON --> when the file is not gonative's", where, docSetupDir)
 		case b.Kind == docUnmarked && b.showsOutput():
 			t.Errorf("%s: this block shows gonative's output but has no doctest marker: "+
 				"put <!-- doctest: run SETUP --> before a ```console fence (setups are in cmd/gonative/%s), "+
@@ -237,13 +285,24 @@ func TestDocExamplesMarked(t *testing.T) {
 			if _, err := os.Stat(filepath.Join(docSetupDir, b.Arg+".txtar")); err != nil {
 				t.Errorf("%s: setup %q: %v", where, b.Arg, err)
 			}
+		case b.Kind == docFile || b.Kind == docExcerpt:
+			if _, err := os.Stat(filepath.Join(docSetupDir, b.Arg+".txtar")); err != nil {
+				t.Errorf("%s: setup %q: %v", where, b.Arg, err)
+			}
+			if !filepath.IsLocal(b.Path) {
+				t.Errorf("%s: doctest %s path %q is not a path inside $WORK", where, b.Kind, b.Path)
+			}
+			if len(docTrimBlank(b.Body)) == 0 {
+				t.Errorf("%s: doctest %s block is empty", where, b.Kind)
+			}
 		}
 	}
 }
 
-// docUpdate rewrites the pages' run blocks with what gonative prints (paths as the
-// pages show them), for a change of output the pages must follow: read the diff.
-var docUpdate = flag.Bool("docupdate", false, "rewrite the run blocks of README.md and docs/*.md with gonative's output")
+// docUpdate rewrites the pages' run and file blocks with what gonative prints and
+// writes (paths as the pages show them), for a change of output the pages must follow:
+// read the diff.
+var docUpdate = flag.Bool("docupdate", false, "rewrite the run and file blocks of README.md and docs/*.md with what gonative prints and writes")
 
 // TestDocExamples runs every "run" block of the pages, one testscript per page and
 // setup, and compares each command's output with the page's after normalisation
@@ -269,8 +328,8 @@ func TestDocExamples(t *testing.T) {
 	}
 	dir := t.TempDir()
 	scripts, n := docScripts(t, all)
-	counts[docRun] = n
-	t.Logf("doc examples: %d run, %d skipped (cannot run here), %d pending", counts[docRun], counts[docSkip], counts[docPending])
+	t.Logf("doc examples: %d run, %d files and %d excerpts compared, %d skipped (cannot run here), %d pending",
+		n[docRun], n[docFile], n[docExcerpt], counts[docSkip], counts[docPending])
 	if len(scripts) == 0 {
 		t.Fatal("no page has a doctest run block")
 	}
@@ -335,6 +394,7 @@ func TestDocExamples(t *testing.T) {
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"doccmp":   cmdDocCmp,
+			"docfile":  cmdDocFile,
 			"tcproxy":  cmdToolchainProxy,
 			"netserve": cmdNetServe,
 			"registry": cmdImageRegistry,
@@ -344,17 +404,18 @@ func TestDocExamples(t *testing.T) {
 	})
 }
 
-// docScripts makes the testscripts of the "run" blocks: one per page and setup,
-// named after both, and the number of blocks they run.
-func docScripts(t *testing.T, all []docBlock) (map[string]*txtar.Archive, int) {
+// docScripts makes the testscripts of the "run", "file" and "excerpt" blocks: one
+// per page and setup, named after both, and the number of blocks of each kind they
+// hold.
+func docScripts(t *testing.T, all []docBlock) (map[string]*txtar.Archive, map[docMarkerKind]int) {
 	scripts := map[string]*txtar.Archive{}
-	n := 0
+	n := map[docMarkerKind]int{}
 	for _, b := range all {
-		if b.Kind != docRun {
+		if b.Kind != docRun && b.Kind != docFile && b.Kind != docExcerpt {
 			continue
 		}
 		cmds, ok := docSession(b.Body)
-		if !ok {
+		if b.Kind == docRun && !ok {
 			t.Errorf("%s:%d: not a session (TestDocExamplesMarked says why)", b.Page, b.Line)
 			continue
 		}
@@ -372,6 +433,17 @@ func docScripts(t *testing.T, all []docBlock) (map[string]*txtar.Archive, int) {
 			scripts[name] = a
 		}
 		id := fmt.Sprintf(".doctest/%d", b.Line)
+		if b.Kind != docRun {
+			if !filepath.IsLocal(b.Path) {
+				t.Errorf("%s:%d: doctest %s path %q is not a path inside $WORK", b.Page, b.Line, b.Kind, b.Path)
+				continue
+			}
+			a.Files = append(a.Files, txtar.File{Name: id + ".want", Data: []byte(strings.Join(b.Body, "\n") + "\n")})
+			a.Comment = fmt.Appendf(a.Comment, "\n# %s:%d\ndocfile %s:%d %s $WORK/%s.want $WORK/%s\n",
+				b.Page, b.Line, b.Page, b.Line, b.Kind, id, filepath.ToSlash(b.Path))
+			n[b.Kind]++
+			continue
+		}
 		var sh strings.Builder
 		// One bash session per page and setup, as a user's terminal: the shell state
 		// (variables, functions, PROMPT_COMMAND, the directory) carries from
@@ -388,7 +460,7 @@ func docScripts(t *testing.T, all []docBlock) (map[string]*txtar.Archive, int) {
 			txtar.File{Name: id + ".want", Data: []byte(strings.Join(b.Body, "\n") + "\n")})
 		a.Comment = fmt.Appendf(a.Comment, "\n# %s:%d\nexec bash $WORK/%s.sh\ndoccmp %s:%d $WORK/%s.want $WORK/%s.sh\n",
 			b.Page, b.Line, id, b.Page, b.Line, id, id)
-		n++
+		n[docRun]++
 	}
 	return scripts, n
 }
@@ -482,6 +554,47 @@ func cmdDocCmp(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("%s: the page's example differs from what gonative prints now (%s); it prints:\n%s\n(lines compared after docNormalize; a line \"...\" on the page stands for any lines)",
 			args[0], docFirstDiff(w, g), strings.Join(shown, "\n"))
 	}
+}
+
+// cmdDocFile runs "docfile PAGE:LINE KIND WANT FILE": FILE, which gonative wrote, must
+// be what the page's block WANT shows: the whole file (KIND file) or lines of it that
+// follow one another (KIND excerpt); a line "..." of the block stands for any lines.
+func cmdDocFile(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 4 || (args[1] != "file" && args[1] != "excerpt") {
+		ts.Fatalf("usage: docfile PAGE:LINE file|excerpt WANT FILE")
+	}
+	want := docTrimBlank(strings.Split(ts.ReadFile(args[2]), "\n"))
+	data, err := os.ReadFile(args[3])
+	if err != nil {
+		ts.Fatalf("%s: the file the block shows: %v", args[0], err)
+	}
+	got := docTrimBlank(strings.Split(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n"))
+	if docFileMatch(args[1] == "excerpt", want, got) {
+		return
+	}
+	if dir := ts.Getenv("DOCUPDATE"); dir != "" && args[1] == "file" {
+		name := filepath.Join(dir, strings.NewReplacer("/", "_", ":", "@").Replace(args[0]))
+		if err := os.WriteFile(name, []byte(strings.Join(got, "\n")), 0o666); err != nil {
+			ts.Fatalf("%v", err)
+		}
+		ts.Logf("%s: rewritten (-docupdate): %s", args[0], docFirstDiff(want, got))
+		return
+	}
+	what := docFirstDiff(want, got)
+	if args[1] == "excerpt" {
+		what = "its lines are not lines of the file that follow one another"
+	}
+	ts.Fatalf("%s: the page's %s differs from the file gonative wrote (%s); the file is:\n%s",
+		args[0], args[1], what, strings.Join(got, "\n"))
+}
+
+// docFileMatch reports whether a file's lines are what a block shows: all of them
+// or, for an excerpt, a run of them; a block line "..." stands for any lines.
+func docFileMatch(excerpt bool, block, file []string) bool {
+	if excerpt {
+		block = slices.Concat([]string{"..."}, block, []string{"..."})
+	}
+	return docMatch(block, file)
 }
 
 // docTrimBlank returns lines without the blank lines at their end.
