@@ -49,6 +49,10 @@ type FakeMachine struct {
 	// test's table of programs and what they print. Nil runs #! scripts under a
 	// directory's root (FromDir) and refuses the rest with ErrCannotRun.
 	Run func(ctx context.Context, env []string, name string, args ...string) (stdout, stderr []byte, err error)
+	// Exec, when set, runs the programs given as bytes (RunProgram, a probe): a test
+	// stands in a kernel that refuses a format by returning syscall.ENOEXEC. Nil
+	// refuses every one with ErrCannotRun.
+	Exec func(ctx context.Context, prog []byte) error
 
 	// dir is the real directory that stands for "/" (FromDir), "" for any fs.FS.
 	dir string
