@@ -1,7 +1,8 @@
 // Package host holds facts about a machine that decide what runs on it: the hardware
 // architecture (not the process's), whether this process is translated by Rosetta, the
 // OS version, the page size, the Linux binfmt_misc handlers that run foreign binaries
-// silently, and the CPU's features.
+// silently, whether the kernel executes 32-bit programs (proven by a probe), and the
+// CPU's features.
 //
 // Everything is read through a machine.Machine, so a test can describe an Apple
 // Silicon Mac on a Linux machine (machine.FromDir, $GONATIVE_FAKE_HOST).
@@ -51,6 +52,10 @@ type Host struct {
 	// Exists reports whether a file exists on this machine (following links); nil when
 	// the host is described rather than read, and the answer is unknown.
 	Exists func(path string) bool `json:"-"`
+	// Compat finds out whether this machine's kernel executes 32-bit programs beside
+	// its 64-bit ones (386 on amd64, arm on arm64), by running a probe; nil when the
+	// host is described rather than read, and the answer is unknown.
+	Compat *CompatProbe `json:"-"`
 }
 
 // Binfmt is one binfmt_misc handler (Linux) that runs ELF files of a foreign
@@ -184,6 +189,9 @@ func detectLinux(p machine.Machine, h *Host) {
 		}
 	}
 	h.Binfmt = readBinfmt(p)
+	if Compat32(h.Arch) != "" {
+		h.Compat = NewCompatProbe(p, compatCacheDir(p))
+	}
 	if b, err := p.ReadFile("/proc/cpuinfo"); err == nil {
 		h.CPUFeatures = cpuinfoFeatures(string(b))
 	}

@@ -168,6 +168,10 @@ func TestDetectFakes(t *testing.T) {
 				t.Error("a fake host answers whether a file exists")
 			}
 			got.Exists = nil
+			if wantProbe := got.OS == "linux" && Compat32(got.Arch) != ""; (got.Compat != nil) != wantProbe {
+				t.Errorf("Compat probe set: %v, want %v", got.Compat != nil, wantProbe)
+			}
+			got.Compat = nil
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("got  %+v\nwant %+v", got, tt.want)
 			}

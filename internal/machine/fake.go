@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing/fstest"
 	"time"
 
@@ -49,6 +50,10 @@ type FakeMachine struct {
 	// test's table of programs and what they print. Nil runs #! scripts under a
 	// directory's root (FromDir) and refuses the rest with ErrCannotRun.
 	Run func(ctx context.Context, env []string, name string, args ...string) (stdout, stderr []byte, err error)
+	// Exec, when set, runs the programs given as bytes (RunProgram, a probe): a test
+	// stands in a kernel that refuses a format by returning syscall.ENOEXEC. Nil
+	// refuses every one with ErrCannotRun.
+	Exec func(ctx context.Context, prog []byte) error
 
 	// dir is the real directory that stands for "/" (FromDir), "" for any fs.FS.
 	dir string
@@ -92,6 +97,9 @@ func FromEnv(real Machine) (Machine, error) {
 //	root/      stands for "/": root/proc/cpuinfo, root/proc/sys/fs/binfmt_misc/...,
 //	           every file whose existence is asked (an ELF interpreter), and the
 //	           #! scripts the machine can run (a fake uname or pkg-config)
+//	exec       one line, how its kernel answers a probe program (RunProgram):
+//	           "runs" (it exits 0) or "enoexec" (exec fails with ENOEXEC);
+//	           without it the machine runs none (ErrCannotRun)
 //
 // Its files are read as this machine's are (never blocking, regular files only);
 // its working directory is the real one seen from root/ ("/" when outside).
@@ -121,7 +129,24 @@ func FromDir(dir string, environ []string) (*FakeMachine, error) {
 	} else {
 		m.Release, m.Machine = f[0], f[1]
 	}
+	if b, err := os.ReadFile(filepath.Join(dir, "exec")); err == nil {
+		m.Exec = probeAnswer(strings.TrimSpace(string(b)))
+	}
 	return m, nil
+}
+
+// probeAnswer is the Exec of a fake machine whose exec file says answer: nil for
+// one it does not know.
+func probeAnswer(answer string) func(context.Context, []byte) error {
+	switch answer {
+	case "runs":
+		return func(context.Context, []byte) error { return nil }
+	case "enoexec":
+		return func(context.Context, []byte) error {
+			return &fs.PathError{Op: "fork/exec", Path: "probe", Err: syscall.ENOEXEC}
+		}
+	}
+	return nil
 }
 
 // ParseSysctl reads sysctl(8)'s output, lines "name: value", into a map; lines

@@ -4,6 +4,7 @@
 package verdict
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -80,6 +81,9 @@ const (
 	KernelSlice
 	// Several: its slices do not run for different causes (Reason joins them).
 	Several
+	// No32BitKernel: 32-bit code (386 on amd64, arm on arm64) that this machine's
+	// kernel refused to execute when probed (IA32 emulation off, no AArch32).
+	No32BitKernel
 )
 
 // Verdict is how a host would run a file.
@@ -101,7 +105,7 @@ var causeNames = [...]string{
 	Damaged: "damaged", WrongOS: "wrong-os", WrongArch: "wrong-arch", OSTooOld: "os-too-old",
 	CPULacks: "cpu-lacks", Unsigned: "unsigned", NoRosetta: "no-rosetta", RosettaCannot: "rosetta-cannot",
 	No32Bit: "no-32-bit", PageSize: "page-size", NoInterpreter: "no-interpreter", NoLibc: "no-libc",
-	KernelSlice: "kernel-slice", Several: "several",
+	KernelSlice: "kernel-slice", Several: "several", No32BitKernel: "no-32-bit-kernel",
 }
 
 // String names the cause ("damaged", "cpu-lacks").
@@ -367,7 +371,17 @@ func judgeLinux(s *exe.Slice, r *isa.Report, h host.Host, platform string) Verdi
 	if s.OS != "linux" && s.OS != "" {
 		return no(WrongOS, fmt.Sprintf("built for %s, not Linux", platformName(s)))
 	}
-	if native, caveat := LinuxNative(s.Arch, h.Arch); native {
+	native, caveat := LinuxNative(s.Arch, h.Arch)
+	if native && s.Arch != h.Arch {
+		var refused bool
+		if caveat, refused = compat32(s.Arch, h); refused {
+			if _, ok := h.Handler(s.Arch); !ok {
+				return no(No32BitKernel, caveat)
+			}
+			native = false // a binfmt_misc handler catches what the kernel refuses
+		}
+	}
+	if native {
 		if s.Align != 0 && h.PageSize > 0 && s.Align < uint64(h.PageSize) && s.Kind.Runnable() {
 			return Verdict{Runs: No, Cause: PageSize, Reason: fmt.Sprintf("its segments are aligned to %s but this kernel's pages are %s: the loader refuses it (relink with -z max-page-size=%d)",
 				size(s.Align), size(uint64(h.PageSize)), h.PageSize)}
@@ -407,6 +421,35 @@ func judgeLinux(s *exe.Slice, r *isa.Report, h host.Host, platform string) Verdi
 		return Verdict{Runs: Emulated, Handler: b.Interpreter, Reason: reason}
 	}
 	return no(WrongArch, fmt.Sprintf("built for %s; this host is %s and has no binfmt_misc handler for %s", platform, h, s.Arch))
+}
+
+// compat32 is what is known of h's kernel executing 32-bit code of arch beside its
+// own 64-bit code: on this machine, the probe's answer (refused true when it refused
+// the probe; a caveat when unknown, with why); on a described one, a caveat naming
+// the kernel setting.
+func compat32(arch string, h host.Host) (caveat string, refused bool) {
+	if h.Compat == nil {
+		if arch == "386" {
+			return "if the kernel executes 32-bit x86 programs (IA32 emulation: CONFIG_IA32_EMULATION, and no ia32_emulation=0 on its command line)", false
+		}
+		return "needs a CPU with AArch32 support at EL0 and a kernel with CONFIG_COMPAT (many arm64 CPUs have none: Apple M1 and later, Neoverse V2 and N2, Cortex-X2 and later)", false
+	}
+	f := h.Compat.Fact(context.Background(), arch)
+	switch {
+	case !f.Known:
+		return fmt.Sprintf("if this kernel executes %s programs, which is unknown: %s", abiWords(arch), f.Why), false
+	case !f.Runs:
+		return f.Why, true
+	}
+	return "", false
+}
+
+// abiWords names a 32-bit ABI in words.
+func abiWords(arch string) string {
+	if arch == "386" {
+		return "32-bit x86"
+	}
+	return "32-bit Arm"
 }
 
 func judgeWindows(s *exe.Slice, h host.Host, platform string) Verdict {
