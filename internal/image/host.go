@@ -48,7 +48,8 @@ func platformRuns(p v1.Platform, h, ch host.Host) (runs verdict.Runs, handler, r
 	if p.OS != "linux" {
 		return verdict.No, "", fmt.Sprintf("a %s image needs a %s container host", platformString(p), p.OS)
 	}
-	if native, caveat := verdict.LinuxNative(p.Architecture, ch.Arch); native {
+	native, refused, caveat := verdict.LinuxNative(p.Architecture, ch)
+	if native {
 		if caveat != "" {
 			where += "; " + caveat
 		}
@@ -56,6 +57,9 @@ func platformRuns(p v1.Platform, h, ch host.Host) (runs verdict.Runs, handler, r
 	}
 	if b, ok := ch.Handler(p.Architecture); ok {
 		return verdict.Emulated, b.Interpreter, fmt.Sprintf("%s, through %s: slower, and some programs misbehave emulated", where, b.Interpreter)
+	}
+	if refused {
+		return verdict.No, "", fmt.Sprintf("%s: %s, and no binfmt_misc handler for %s catches it", where, caveat, p.Architecture)
 	}
 	return verdict.No, "", fmt.Sprintf("%s has no binfmt_misc handler for %s (install qemu-user-static and binfmt-support)", h, p.Architecture)
 }

@@ -2,10 +2,14 @@ package image
 
 import (
 	"archive/tar"
-	"github.com/gonative/gonative/internal/host"
+	"context"
+	"io/fs"
 	"strings"
+	"syscall"
 	"testing"
 
+	"github.com/gonative/gonative/internal/host"
+	"github.com/gonative/gonative/internal/machine"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
@@ -35,6 +39,31 @@ func TestPlatformRuns(t *testing.T) {
 	// An unknown host judges nothing: unknown is not "no".
 	if runs, _, reason := platformRuns(v1.Platform{OS: "linux", Architecture: "arm64"}, host.Host{}, ContainerHost(host.Host{})); runs != "" || !strings.Contains(reason, "unknown") {
 		t.Errorf("unknown host: %q (%s), want no verdict and the reason", runs, reason)
+	}
+}
+
+// TestPlatformRuns32: on this machine a linux/386 image's verdict rests on the
+// kernel's answer to the 32-bit probe, as a file's does: refused is "no" unless a
+// binfmt_misc handler catches it.
+func TestPlatformRuns32(t *testing.T) {
+	enoexec := &fs.PathError{Op: "fork/exec", Path: "/tmp/x/probe", Err: syscall.ENOEXEC}
+	for _, c := range []struct {
+		host       string
+		exec       error
+		runs, want string
+	}{
+		{"linux/amd64", enoexec, "no", "cannot execute 32-bit x86 programs"},
+		{"linux/amd64", nil, "native", "in its kernel"},
+		{"linux/amd64,binfmt=386:/usr/bin/qemu-i386-static", enoexec, "emulated", "qemu-i386-static"},
+	} {
+		h := mustHost(t, c.host)
+		m := machine.Fake(nil, nil)
+		m.Exec = func(context.Context, []byte) error { return c.exec }
+		h.Compat = host.NewCompatProbe(m, t.TempDir())
+		runs, _, reason := platformRuns(v1.Platform{OS: "linux", Architecture: "386"}, h, ContainerHost(h))
+		if string(runs) != c.runs || !strings.Contains(reason, c.want) {
+			t.Errorf("linux/386 on %s (probe %v): %s (%s), want %s (%s)", c.host, c.exec, runs, reason, c.runs, c.want)
+		}
 	}
 }
 

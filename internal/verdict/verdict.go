@@ -354,33 +354,30 @@ func judgeDarwin(s *exe.Slice, r *isa.Report, h host.Host, platform string) Verd
 // it shares Rosetta 2's limits.
 func RosettaHandler(b host.Binfmt) bool { return strings.Contains(b.Interpreter, "rosetta") }
 
-// LinuxNative reports whether a Linux kernel on a CPU of architecture cpu (GOARCH)
-// runs code for arch natively, and the caveat that goes with it ("" when none): the
-// same architecture, 386 on amd64, 32-bit arm on arm64 cores that keep AArch32.
-func LinuxNative(arch, cpu string) (native bool, caveat string) {
+// LinuxNative reports whether a Linux kernel on h runs arch's code itself (its own
+// arch, or a 32-bit ABI beside it), with a caveat when that rests on something not
+// proven; refused when this machine's kernel was asked (h.Compat's probe) and refused
+// the 32-bit ABI, the caveat then saying why. A binfmt_misc handler may still catch
+// what the kernel refuses: that is the caller's to check.
+func LinuxNative(arch string, h host.Host) (native, refused bool, caveat string) {
 	switch {
-	case arch == cpu, cpu == "amd64" && arch == "386":
-		return true, ""
-	case cpu == "arm64" && arch == "arm":
-		return true, "needs a CPU with AArch32 support (many arm64 server and Apple cores have none)"
+	case arch == h.Arch:
+		return true, false, ""
+	case h.Arch == "amd64" && arch == "386", h.Arch == "arm64" && arch == "arm":
+		caveat, refused = compat32(arch, h)
+		return !refused, refused, caveat
 	}
-	return false, ""
+	return false, false, ""
 }
 
 func judgeLinux(s *exe.Slice, r *isa.Report, h host.Host, platform string) Verdict {
 	if s.OS != "linux" && s.OS != "" {
 		return no(WrongOS, fmt.Sprintf("built for %s, not Linux", platformName(s)))
 	}
-	native, caveat := LinuxNative(s.Arch, h.Arch)
-	if native && s.Arch != h.Arch {
-		var refused bool
-		if caveat, refused = compat32(s.Arch, h); refused {
-			if _, ok := h.Handler(s.Arch); !ok {
-				return no(No32BitKernel, caveat)
-			}
-			native = false // a binfmt_misc handler catches what the kernel refuses
-		}
-	}
+	native, refused, caveat := LinuxNative(s.Arch, h)
+	if _, ok := h.Handler(s.Arch); refused && !ok {
+		return no(No32BitKernel, caveat)
+	} // else a binfmt_misc handler catches what the kernel refuses
 	if native {
 		if s.Align != 0 && h.PageSize > 0 && s.Align < uint64(h.PageSize) && s.Kind.Runnable() {
 			return Verdict{Runs: No, Cause: PageSize, Reason: fmt.Sprintf("its segments are aligned to %s but this kernel's pages are %s: the loader refuses it (relink with -z max-page-size=%d)",
