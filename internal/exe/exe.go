@@ -164,14 +164,14 @@ func (s *Slice) SignatureProblem() string {
 
 // Library is one shared library a slice needs.
 type Library struct {
-	Name string `json:"name"`
+	Name string
 	// System says whether the OS provides the library (libc, libSystem, system
 	// frameworks, kernel32 ...); the others must ship with the binary or be installed.
 	// It is null when the bytes do not settle it: an ELF library other than the C
 	// library's, until a machine's package manager is asked (host.Libraries.Mark), or
 	// a Windows DLL outside the known system list.
-	System *bool `json:"system"`
-	Weak   bool  `json:"weak,omitempty"`
+	System *bool
+	Weak   bool
 }
 
 // IsSystem reports whether the library is known to be the OS's.

@@ -99,16 +99,16 @@ func readMachO(ra io.ReaderAt, size int64) (s Slice) {
 // MachOHeader is the raw mach_header of a Mach-O slice, with the alignment lipo gives
 // the slice in a universal file: what writing a universal file needs.
 type MachOHeader struct {
-	CPUType    uint32 `json:"cputype"`
-	CPUSubtype uint32 `json:"cpusubtype"`
-	FileType   uint32 `json:"filetype"`
+	CPUType    uint32
+	CPUSubtype uint32
+	FileType   uint32
 	// P2Align is log2 of the alignment llvm-lipo gives the slice
 	// (MachOUniversalWriter.cpp, calculateFileAlignment): for an object file the largest
 	// section alignment of each segment command (at least 2^2), otherwise the number of
 	// trailing zero bits of each segment's vmaddr; the smallest over the segments,
 	// clamped to [2, 15]. For Go's binaries this is 2^14 for arm64 and 2^12 for x86-64,
 	// as cctools lipo gives them.
-	P2Align uint32 `json:"p2align"`
+	P2Align uint32
 }
 
 // maxP2Align is the largest slice alignment (2^15) lipo uses.

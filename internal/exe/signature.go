@@ -14,30 +14,30 @@ import (
 
 // Signature is a Mach-O slice's code signature (LC_CODE_SIGNATURE).
 type Signature struct {
-	Present      bool   `json:"present"`
-	AdHoc        bool   `json:"adhoc"`
-	LinkerSigned bool   `json:"linker_signed"`
-	Identifier   string `json:"identifier,omitempty"`
-	TeamID       string `json:"team_id,omitempty"`
+	Present      bool
+	AdHoc        bool
+	LinkerSigned bool
+	Identifier   string
+	TeamID       string
 	// Valid is true when every CodeDirectory page hash matches the bytes on disk, false
 	// when one does not or the signature is malformed (the kernel rejects both), and null
 	// when this reader cannot check it (an unsupported hash type or page size); Problem
 	// then says why.
-	Valid *bool `json:"valid"`
+	Valid *bool
 	// Problem says why the signature is absent or not valid (Why: without the
 	// "unknown: " of a signature whose presence is unknown).
-	Problem string `json:"problem,omitempty"`
+	Problem string
 
 	// HashType is the hash of the CodeDirectory that was checked: sha1, sha256,
 	// sha256-truncated or sha384.
-	HashType string `json:"hash_type,omitempty"`
+	HashType string
 	// PageSize is the size of the hashed pages (0: one hash over all the code).
-	PageSize int `json:"page_size,omitempty"`
+	PageSize int
 	// Pages is the number of code pages whose hashes were recomputed.
-	Pages int `json:"pages,omitempty"`
+	Pages int
 	// CMS is true when a CMS (certificate) signature blob is present. Its certificate
 	// chain is not checked here; only the hashes are.
-	CMS bool `json:"cms,omitempty"`
+	CMS bool
 }
 
 // Validity returns whether the signature is valid, as a fact: unknown, with why,

@@ -5,7 +5,6 @@ import (
 	"context"
 	"debug/elf"
 	"encoding/binary"
-	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -321,31 +320,6 @@ func makeUniversal(t *testing.T, a, b string) string {
 		t.Fatal(err)
 	}
 	return p
-}
-
-// TestUnknownIsNull checks the JSON of unknown facts of the types exe still encodes
-// (the Go info and the signature): null with the reason beside it, never false or "".
-// The slice's own facts are encoded by internal/inspect (TestReportUnknownIsNull).
-func TestUnknownIsNull(t *testing.T) {
-	s := Slice{Arch: "amd64", Go: &GoInfo{Sources: map[string]string{"cgo": "unknown: no pclntab found", "version": "unknown: no build info and no pclntab"}},
-		Signature: &Signature{Present: true, Problem: "unsupported CodeDirectory hash type 9"}}
-	b, err := json.Marshal(struct {
-		Signature *Signature `json:"signature"`
-		Go        *GoInfo    `json:"go"`
-	}{s.Signature, s.Go})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, want := range []string{`"valid":null`, `"go":{"version":null`, `"cgo":null`, `"cgo":"unknown: no pclntab found"`} {
-		if !strings.Contains(string(b), want) {
-			t.Errorf("JSON lacks %s:\n%s", want, b)
-		}
-	}
-	g := GoInfo{Version: "go1.19.8", Cgo: ptr(false)}
-	b, _ = json.Marshal(&g)
-	if !strings.Contains(string(b), `"version":"go1.19.8"`) || !strings.Contains(string(b), `"cgo":false`) {
-		t.Errorf("known facts: %s", b)
-	}
 }
 
 // TestInferGOAMD64 checks that a Go binary without build info gets its GOAMD64 from

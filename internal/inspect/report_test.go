@@ -92,3 +92,24 @@ func TestLibrariesMarkedInResult(t *testing.T) {
 		t.Error("without marks, SliceLibraries is not the file's")
 	}
 }
+
+// TestNestedUnknownIsNull checks the JSON of the unknown facts of exe's nested types
+// (the Go info and the signature): null with the reason beside it, never false or "".
+func TestNestedUnknownIsNull(t *testing.T) {
+	s := &exe.Slice{Arch: "amd64", Go: &exe.GoInfo{Sources: map[string]string{"cgo": "unknown: no pclntab found", "version": "unknown: no build info and no pclntab"}},
+		Signature: &exe.Signature{Present: true, Problem: "unsupported CodeDirectory hash type 9"}}
+	b, err := json.Marshal(sliceReport(s, nil, ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"valid":null`, `"go":{"version":null`, `"cgo":null`, `"cgo":"unknown: no pclntab found"`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("JSON lacks %s:\n%s", want, b)
+		}
+	}
+	no := false
+	b, _ = json.Marshal(goReport(&exe.GoInfo{Version: "go1.19.8", Cgo: &no}))
+	if !strings.Contains(string(b), `"version":"go1.19.8"`) || !strings.Contains(string(b), `"cgo":false`) {
+		t.Errorf("known facts: %s", b)
+	}
+}

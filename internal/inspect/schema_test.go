@@ -1,0 +1,51 @@
+package inspect
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestExeHasNoJSONTags fails when a struct type in internal/exe (test files aside)
+// carries a JSON tag: the JSON schema is defined once, by this package's report types.
+func TestExeHasNoJSONTags(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("..", "exe", "*.go"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no exe sources: %v", err)
+	}
+	fset := token.NewFileSet()
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, parser.SkipObjectResolution)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			st, ok := n.(*ast.StructType)
+			if !ok {
+				return true
+			}
+			for _, field := range st.Fields.List {
+				if field.Tag == nil {
+					continue
+				}
+				tag, err := strconv.Unquote(field.Tag.Value)
+				if err != nil {
+					t.Errorf("%s: tag %s: %v", fset.Position(field.Pos()), field.Tag.Value, err)
+					continue
+				}
+				if _, ok := reflect.StructTag(tag).Lookup("json"); ok {
+					t.Errorf("%s: exe type has JSON tag %s; define the schema in internal/inspect", fset.Position(field.Pos()), field.Tag.Value)
+				}
+			}
+			return true
+		})
+	}
+}
