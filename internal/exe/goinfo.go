@@ -21,9 +21,9 @@ type GoInfo struct {
 	Settings      map[string]string // -buildmode, CGO_ENABLED, GOARCH, GOAMD64, vcs.revision ...
 	Deps          []Module          // with Options.Deps
 	// Cgo is true when runtime/cgo is really linked (its functions are in the pclntab),
-	// whatever CGO_ENABLED says; null when no pclntab could be read (Sources["cgo"]
+	// whatever CGO_ENABLED says; unknown when no pclntab could be read (Sources["cgo"]
 	// says why).
-	Cgo *bool
+	Cgo Fact[bool]
 	// Sources names where each fact came from: "go" (that it is a Go binary),
 	// "version", "settings", "cgo" map to "buildinfo", "pclntab", "symtab" (the
 	// runtime.buildVersion symbol) or "strings" (a version string in the read-only
@@ -36,7 +36,7 @@ type GoInfo struct {
 	// LinkShared is true for a program built with -linkshared: it imports the Go
 	// runtime from a Go shared library (-buildmode=shared), so whether cgo is linked,
 	// the Go release and the runtime's CPU level are that library's facts, not this
-	// file's (Cgo is then null unless the pclntab shows runtime/cgo).
+	// file's (Cgo is then unknown unless the pclntab shows runtime/cgo).
 	LinkShared bool
 }
 
@@ -54,10 +54,11 @@ func (g *GoInfo) Why(fact string) string {
 // CgoLinked returns whether runtime/cgo is linked, as a fact: unknown, with why, when
 // no pclntab settles it.
 func (g *GoInfo) CgoLinked() Fact[bool] {
-	if g.Cgo == nil {
-		return UnknownFact[bool](g.Why("cgo"))
+	c := g.Cgo
+	if !c.Known && c.Why == "" {
+		c.Why = g.Why("cgo")
 	}
-	return KnownFact(*g.Cgo)
+	return c
 }
 
 // GoVersion returns the Go release that built the binary, as a fact: unknown, with
@@ -146,13 +147,14 @@ func readGoLayout(ra io.ReaderAt, size int64, opts Options, l *exeLayout) (g *Go
 	}
 	if !havePcln {
 		g.Sources["cgo"] = unknownPrefix + "no pclntab found"
+		g.Cgo = UnknownFact[bool]("no pclntab found")
 		if g.Version == "" && bi == nil {
 			g.Sources["version"] = unknownPrefix + "no build info and no pclntab"
 		}
 		return g
 	}
 	g.Pclntab = pcln.release()
-	setFact(&g.Cgo, pclnCgo(ra, pcln))
+	g.Cgo = KnownFact(pclnCgo(ra, pcln))
 	g.Sources["cgo"] = "pclntab"
 	if g.Version != "" {
 		return g
@@ -460,17 +462,18 @@ func reconcileLinkShared(s *Slice) {
 	}
 	foreign := false
 	for _, l := range s.Libraries {
-		foreign = foreign || l.NotSystem() || l.System == nil
+		foreign = foreign || !l.IsSystem()
 	}
 	if !foreign || !elfImportsRuntime(s.ra, s.Size) {
 		return
 	}
 	s.Go.LinkShared = true
-	if s.Go.Cgo == nil || *s.Go.Cgo {
+	if !s.Go.Cgo.Is(false) {
 		return // runtime/cgo in this file's own pclntab settles it
 	}
-	s.Go.Cgo = nil
-	s.Go.Sources["cgo"] = unknownPrefix + "built with -linkshared: runtime/cgo, when linked, is in a Go shared library it loads, not in this file's pclntab"
+	const why = "built with -linkshared: runtime/cgo, when linked, is in a Go shared library it loads, not in this file's pclntab"
+	s.Go.Cgo = UnknownFact[bool](why)
+	s.Go.Sources["cgo"] = unknownPrefix + why
 	s.Notes = append(s.Notes, LinkSharedNote)
 }
 

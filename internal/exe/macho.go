@@ -191,7 +191,7 @@ func parseMachO(ra io.ReaderAt, size int64, s *Slice) error {
 	s.PIE = KnownFact(h.flags&mhPIE != 0)
 	s.OS = "darwin"
 	// Until a load command says otherwise the slice has no signature.
-	s.Signature = &Signature{Problem: "no LC_CODE_SIGNATURE", Valid: new(bool)}
+	s.Signature = &Signature{Problem: "no LC_CODE_SIGNATURE", Valid: KnownFact(false)}
 
 	hdrSize := int64(28)
 	if h.bits == 64 {
@@ -199,7 +199,7 @@ func parseMachO(ra io.ReaderAt, size int64, s *Slice) error {
 	}
 	// Until the load commands are read, whether it is signed is unknown.
 	unread := func(err error) error {
-		s.Signature = &Signature{Problem: unknownPrefix + "the load commands could not be read"}
+		s.Signature = &Signature{Problem: unknownPrefix + "the load commands could not be read", Valid: UnknownFact[bool]("the load commands could not be read")}
 		s.Stripped = UnknownFact[bool]("the load commands could not be read")
 		return err
 	}
@@ -297,7 +297,7 @@ func parseMachO(ra io.ReaderAt, size int64, s *Slice) error {
 			}
 			lib := Library{Name: name, Weak: cmd == lcLoadWeakDylib}
 			// macOS ships its libraries only under /usr/lib and /System/Library.
-			setFact(&lib.System, machoSystemLibrary(name))
+			lib.System = KnownFact(machoSystemLibrary(name))
 			s.Libraries = append(s.Libraries, lib)
 		case lcLoadDylinker:
 			s.Interpreter = lcString(h.bo, c, 8)

@@ -89,6 +89,10 @@ func (g *GoReport) MarshalJSON() ([]byte, error) {
 	return json.Marshal(v)
 }
 
+// libraryUnknown is why a library's System, unknown in a report read back from the
+// cache, is unknown: the report does not keep exe's reason.
+const libraryUnknown = "the bytes do not settle it"
+
 // librariesReport returns the report of libs; nil stays nil.
 func librariesReport(libs []exe.Library) []LibraryReport {
 	if libs == nil {
@@ -96,7 +100,7 @@ func librariesReport(libs []exe.Library) []LibraryReport {
 	}
 	out := make([]LibraryReport, len(libs))
 	for i, l := range libs {
-		out[i] = LibraryReport{Name: l.Name, System: l.System, Weak: l.Weak}
+		out[i] = LibraryReport{Name: l.Name, System: l.System.Ptr(), Weak: l.Weak}
 	}
 	return out
 }
@@ -108,7 +112,7 @@ func libraries(libs []LibraryReport) []exe.Library {
 	}
 	out := make([]exe.Library, len(libs))
 	for i, l := range libs {
-		out[i] = exe.Library{Name: l.Name, System: l.System, Weak: l.Weak}
+		out[i] = exe.Library{Name: l.Name, System: fact(l.System, libraryUnknown), Weak: l.Weak}
 	}
 	return out
 }
@@ -120,7 +124,7 @@ func signatureReport(s *exe.Signature) *SignatureReport {
 	}
 	return &SignatureReport{
 		Present: s.Present, AdHoc: s.AdHoc, LinkerSigned: s.LinkerSigned, Identifier: s.Identifier,
-		TeamID: s.TeamID, Valid: s.Valid, Problem: s.Problem, HashType: s.HashType,
+		TeamID: s.TeamID, Valid: s.Valid.Ptr(), Problem: s.Problem, HashType: s.HashType,
 		PageSize: s.PageSize, Pages: s.Pages, CMS: s.CMS,
 	}
 }
@@ -130,11 +134,13 @@ func signature(s *SignatureReport) *exe.Signature {
 	if s == nil {
 		return nil
 	}
-	return &exe.Signature{
+	sig := &exe.Signature{
 		Present: s.Present, AdHoc: s.AdHoc, LinkerSigned: s.LinkerSigned, Identifier: s.Identifier,
-		TeamID: s.TeamID, Valid: s.Valid, Problem: s.Problem, HashType: s.HashType,
+		TeamID: s.TeamID, Problem: s.Problem, HashType: s.HashType,
 		PageSize: s.PageSize, Pages: s.Pages, CMS: s.CMS,
 	}
+	sig.Valid = fact(s.Valid, sig.Why())
+	return sig
 }
 
 // machOReport returns the report of h; nil stays nil.
@@ -176,7 +182,7 @@ func goReport(g *exe.GoInfo) *GoReport {
 	}
 	return &GoReport{
 		Version: g.Version, Path: g.Path, Module: g.Module, ModuleVersion: g.ModuleVersion,
-		Settings: g.Settings, Deps: modulesReport(g.Deps), Cgo: g.Cgo, Sources: g.Sources,
+		Settings: g.Settings, Deps: modulesReport(g.Deps), Cgo: g.Cgo.Ptr(), Sources: g.Sources,
 		Pclntab: g.Pclntab, LinkShared: g.LinkShared,
 	}
 }
@@ -186,11 +192,13 @@ func goInfo(g *GoReport) *exe.GoInfo {
 	if g == nil {
 		return nil
 	}
-	return &exe.GoInfo{
+	out := &exe.GoInfo{
 		Version: g.Version, Path: g.Path, Module: g.Module, ModuleVersion: g.ModuleVersion,
-		Settings: g.Settings, Deps: modules(g.Deps), Cgo: g.Cgo, Sources: g.Sources,
+		Settings: g.Settings, Deps: modules(g.Deps), Sources: g.Sources,
 		Pclntab: g.Pclntab, LinkShared: g.LinkShared,
 	}
+	out.Cgo = fact(g.Cgo, out.Why("cgo"))
+	return out
 }
 
 // modulesReport returns the report of ms; nil stays nil.
