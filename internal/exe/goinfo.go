@@ -117,7 +117,7 @@ func readGoLayout(ra io.ReaderAt, size int64, opts Options, l *exeLayout) (g *Go
 	if bi != nil {
 		g.Version = bi.GoVersion
 		if goVersionPlaceholder(bi.GoVersion) {
-			// A placeholder (garble's "unknown") is no version: null with the reason,
+			// A placeholder (garble's "unknown") is no version: unknown with the reason,
 			// and the pclntab and symbols below may still settle it.
 			g.Version = ""
 		}

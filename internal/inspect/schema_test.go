@@ -6,9 +6,12 @@ import (
 	"go/token"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/gonative/gonative/internal/exe"
 )
 
 // TestExeHasNoJSONTags fails when a struct type in internal/exe (test files aside)
@@ -47,5 +50,38 @@ func TestExeHasNoJSONTags(t *testing.T) {
 			}
 			return true
 		})
+	}
+}
+
+// TestMirrorsMatchExe fails when an exe type the report mirrors gains, loses or
+// reorders a field and its mirror does not follow: the report would silently drop a
+// fact (or the cache encoding would change without the pack version).
+func TestMirrorsMatchExe(t *testing.T) {
+	for _, tc := range []struct {
+		exe, report any
+		skip        string // an exe field the report leaves out
+	}{
+		{exe.Library{}, LibraryReport{}, ""},
+		{exe.Signature{}, SignatureReport{}, ""},
+		{exe.MachOHeader{}, MachOReport{}, ""},
+		{exe.FatArch{}, FatArchReport{}, "Err"},
+		{exe.GoInfo{}, GoReport{}, ""},
+		{exe.Module{}, ModuleReport{}, ""},
+	} {
+		var names []string
+		e := reflect.TypeOf(tc.exe)
+		for i := range e.NumField() {
+			if f := e.Field(i); f.IsExported() && f.Name != tc.skip {
+				names = append(names, f.Name)
+			}
+		}
+		var got []string
+		r := reflect.TypeOf(tc.report)
+		for i := range r.NumField() {
+			got = append(got, r.Field(i).Name)
+		}
+		if !slices.Equal(names, got) {
+			t.Errorf("%s has fields %v, its mirror %s %v", e, names, r, got)
+		}
 	}
 }
