@@ -557,8 +557,8 @@ func inspectBuild(ctx context.Context, b *Build) error {
 	switch {
 	case s.Go == nil:
 		b.Notes = append(b.Notes, "whether runtime/cgo is linked is unknown: the binary was not recognized as Go")
-	case s.Go.Cgo != nil:
-		b.CgoLinked, b.CgoLinkedKnown = *s.Go.Cgo, true
+	case s.Go.Cgo.Known:
+		b.CgoLinked, b.CgoLinkedKnown = s.Go.Cgo.Value, true
 	default:
 		b.Notes = append(b.Notes, "whether runtime/cgo is linked is unknown: "+s.Go.Sources["cgo"])
 	}

@@ -97,13 +97,13 @@ func checkSlice(s *exe.Slice, t Target, cgo cgoWant, out *Output) {
 		out.Problems = append(out.Problems, "not recognised as a Go program")
 	} else {
 		out.GoVersion = s.Go.Version
-		out.CgoLinked = out.CgoLinked || exe.Is(s.Go.Cgo)
+		out.CgoLinked = out.CgoLinked || s.Go.Cgo.Is(true)
 		switch {
-		case s.Go.Cgo == nil:
+		case !s.Go.Cgo.Known:
 			out.Problems = append(out.Problems, "cannot tell whether runtime/cgo is linked: "+s.Go.Sources["cgo"])
-		case cgo == cgoYes && !*s.Go.Cgo:
+		case cgo == cgoYes && !s.Go.Cgo.Value:
 			out.Problems = append(out.Problems, "built with cgo but runtime/cgo is not linked")
-		case cgo == cgoNo && *s.Go.Cgo:
+		case cgo == cgoNo && s.Go.Cgo.Value:
 			out.Problems = append(out.Problems, "built without cgo but runtime/cgo is linked")
 		}
 	}
@@ -112,11 +112,11 @@ func checkSlice(s *exe.Slice, t Target, cgo cgoWant, out *Output) {
 		switch {
 		case sig == nil || !sig.Present:
 			out.Signature = "none"
-		case sig.Valid == nil:
+		case !sig.Valid.Known:
 			out.Signature = "unknown: " + sig.Problem
-		case *sig.Valid && sig.AdHoc:
+		case sig.Valid.Value && sig.AdHoc:
 			out.Signature = "valid (ad hoc)"
-		case *sig.Valid:
+		case sig.Valid.Value:
 			out.Signature = "valid"
 		default:
 			out.Signature = "invalid: " + sig.Problem

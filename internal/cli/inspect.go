@@ -547,7 +547,7 @@ func nonSystem(libs []exe.Library) (not, unknown int) {
 		switch {
 		case l.NotSystem():
 			not++
-		case l.System == nil:
+		case !l.System.Known:
 			unknown++
 		}
 	}
@@ -664,7 +664,7 @@ func writeLinkage(kv kvFunc, s *exe.Slice, libs []exe.Library) {
 		switch {
 		case l.NotSystem():
 			tag = "not a system library"
-		case l.System == nil:
+		case !l.System.Known:
 			tag = "system library or not: unknown, not checked against the host's packages"
 		}
 		if l.Weak {

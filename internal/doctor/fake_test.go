@@ -80,7 +80,7 @@ func (f *fake) bin(p, goos string, archs []string, goVersion string) *fake {
 		}
 		if goos == "darwin" && a == "arm64" {
 			valid := true
-			sl.Signature = &exe.Signature{Present: true, AdHoc: true, Valid: &valid}
+			sl.Signature = &exe.Signature{Present: true, AdHoc: true, Valid: exe.KnownFact(valid)}
 		}
 		ef.Slices = append(ef.Slices, sl)
 	}

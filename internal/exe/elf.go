@@ -134,7 +134,9 @@ func parseELF(ra io.ReaderAt, size int64, s *Slice) error {
 	for _, n := range needed {
 		lib := Library{Name: n}
 		if elfSystemLibrary(n) {
-			setFact(&lib.System, true) // otherwise unknown: the machine's packages decide
+			lib.System = KnownFact(true)
+		} else {
+			lib.System = UnknownFact[bool]("not the C library's: the machine's packages decide")
 		}
 		s.Libraries = append(s.Libraries, lib)
 	}

@@ -129,15 +129,6 @@ func (s *Slice) setErr(err error) {
 	s.Err, s.Error = err, err.Error()
 }
 
-// setFact records a fact the bytes settle.
-func setFact(p **bool, v bool) { *p = &v }
-
-// Is reports whether the fact p is known and true.
-func Is(p *bool) bool { return p != nil && *p }
-
-// IsNot reports whether the fact p is known and false.
-func IsNot(p *bool) bool { return p != nil && !*p }
-
 // SignatureProblem says why the kernel kills this slice for its code signature, or ""
 // when it does not: macOS on Apple Silicon runs no arm64 code without a valid signature
 // (ad hoc at least), and kills the process with SIGKILL ("Killed: 9"). Apple: "Code
@@ -150,13 +141,13 @@ func (s *Slice) SignatureProblem() string {
 	}
 	sig := s.Signature
 	switch {
-	case sig != nil && sig.Valid == nil && !sig.Present:
+	case sig != nil && !sig.Valid.Known && !sig.Present:
 		return "whether it is signed is unknown (" + sig.Problem + "): the kernel kills it (Killed: 9) unless it carries a valid signature"
 	case sig == nil || !sig.Present:
 		return "an unsigned arm64 Mach-O is killed by the kernel (Killed: 9); sign it: codesign -s - FILE"
-	case sig.Valid == nil:
+	case !sig.Valid.Known:
 		return "its code signature could not be checked (" + sig.Problem + "): the kernel kills it (Killed: 9) unless the signature is valid"
-	case !*sig.Valid:
+	case !sig.Valid.Value:
 		return "its code signature is not valid (" + sig.Problem + "), so the kernel kills it (Killed: 9); re-sign it: codesign -f -s - FILE"
 	}
 	return ""
@@ -164,21 +155,21 @@ func (s *Slice) SignatureProblem() string {
 
 // Library is one shared library a slice needs.
 type Library struct {
-	Name string `json:"name"`
+	Name string
 	// System says whether the OS provides the library (libc, libSystem, system
 	// frameworks, kernel32 ...); the others must ship with the binary or be installed.
-	// It is null when the bytes do not settle it: an ELF library other than the C
+	// It is unknown when the bytes do not settle it: an ELF library other than the C
 	// library's, until a machine's package manager is asked (host.Libraries.Mark), or
 	// a Windows DLL outside the known system list.
-	System *bool `json:"system"`
-	Weak   bool  `json:"weak,omitempty"`
+	System Fact[bool]
+	Weak   bool
 }
 
 // IsSystem reports whether the library is known to be the OS's.
-func (l Library) IsSystem() bool { return l.System != nil && *l.System }
+func (l Library) IsSystem() bool { return l.System.Is(true) }
 
 // NotSystem reports whether the library is known not to be the OS's.
-func (l Library) NotSystem() bool { return l.System != nil && !*l.System }
+func (l Library) NotSystem() bool { return l.System.Is(false) }
 
 // Options says how deep Inspect reads.
 type Options struct {

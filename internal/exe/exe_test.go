@@ -88,11 +88,11 @@ func checkInvariants(t *testing.T, file *File, data []byte) {
 				t.Fatalf("slice %d: %s unknown without a reason or an error: %+v", i, name, s)
 			}
 		}
-		if sig := s.Signature; sig != nil && Is(sig.Valid) && sig.Problem != "" {
+		if sig := s.Signature; sig != nil && sig.Valid.Is(true) && sig.Problem != "" {
 			t.Fatalf("slice %d: valid signature with a problem %q", i, sig.Problem)
 		}
 		if g := s.Go; g != nil {
-			if g.Cgo == nil && !strings.HasPrefix(g.Sources["cgo"], "unknown") {
+			if !g.Cgo.Known && !strings.HasPrefix(g.Sources["cgo"], "unknown") {
 				t.Fatalf("slice %d: cgo unknown, source %q", i, g.Sources["cgo"])
 			}
 			if g.Version == "" && !strings.HasPrefix(g.Sources["version"], "unknown") && g.Sources["error"] == "" {

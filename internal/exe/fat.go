@@ -17,20 +17,20 @@ const MaxFatArchs = 19
 
 // FatArch is one entry of a universal file's architecture table, as stored.
 type FatArch struct {
-	CPUType    uint32 `json:"cputype"`
-	CPUSubtype uint32 `json:"cpusubtype"`
-	Offset     uint64 `json:"offset"`
-	Size       uint64 `json:"size"`
-	Align      uint32 `json:"align"` // log2 of the alignment
+	CPUType    uint32
+	CPUSubtype uint32
+	Offset     uint64
+	Size       uint64
+	Align      uint32 // log2 of the alignment
 	// Err says why the member cannot be read (outside the file, overlapping the header
 	// or another member); nil when it lies where it should.
-	Err error `json:"-"`
+	Err error
 }
 
 // FatHeader is a universal file's header.
 type FatHeader struct {
-	Magic uint32    `json:"magic"` // FAT_MAGIC or FAT_MAGIC_64
-	Archs []FatArch `json:"archs"`
+	Magic uint32 // FAT_MAGIC or FAT_MAGIC_64
+	Archs []FatArch
 }
 
 // Is64 reports whether the header is FAT_MAGIC_64 (64-bit offsets and sizes).

@@ -95,7 +95,7 @@ func checkUniversal(t *testing.T, f *File, format Format, archs []string, offs [
 			t.Errorf("slice %d: %+v", i, s)
 			continue
 		}
-		if s.Arch == "arm64" && (!Is(s.Signature.Valid) || !s.Signature.LinkerSigned) {
+		if s.Arch == "arm64" && (!s.Signature.Valid.Is(true) || !s.Signature.LinkerSigned) {
 			t.Errorf("arm64 slice signature %+v, want valid", s.Signature)
 		}
 		if s.Arch == "amd64" && s.Signature.Present {
@@ -140,7 +140,7 @@ func TestFatGo(t *testing.T) {
 		b, offs := makeFat(false, 14, amd, arm)
 		b[offs[1]+100000] ^= 0x55
 		f := inspectTestFile(t, writeTestFile(t, "u", b))
-		if sig := f.Slices[1].Signature; Is(sig.Valid) || !strings.Contains(sig.Problem, "page 24 ") {
+		if sig := f.Slices[1].Signature; sig.Valid.Is(true) || !strings.Contains(sig.Problem, "page 24 ") {
 			t.Errorf("edited slice: %+v", sig)
 		}
 	})
@@ -270,7 +270,7 @@ func BenchmarkReadFat(b *testing.B) {
 	b.SetBytes(int64(len(u)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if s, err := readFat(r, int64(len(u))); err != nil || len(s) != 2 || !Is(s[1].Signature.Valid) {
+		if s, err := readFat(r, int64(len(u))); err != nil || len(s) != 2 || !s[1].Signature.Valid.Is(true) {
 			b.Fatal(err, s)
 		}
 	}

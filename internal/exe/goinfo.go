@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"debug/buildinfo"
 	"debug/elf"
-	"encoding/json"
 	"fmt"
 	"io"
 	"runtime/debug"
@@ -13,32 +12,32 @@ import (
 
 // GoInfo is what a Go binary says about the toolchain and settings that built it.
 type GoInfo struct {
-	// Version is the Go release that built the binary ("go1.26.8"); "" (null in JSON)
+	// Version is the Go release that built the binary ("go1.26.8"); ""
 	// when it could not be found, and Sources["version"] says why.
-	Version       string            `json:"version"`
-	Path          string            `json:"path,omitempty"`   // main package path
-	Module        string            `json:"module,omitempty"` // main module path
-	ModuleVersion string            `json:"module_version,omitempty"`
-	Settings      map[string]string `json:"settings,omitempty"` // -buildmode, CGO_ENABLED, GOARCH, GOAMD64, vcs.revision ...
-	Deps          []Module          `json:"deps,omitempty"`     // with Options.Deps
+	Version       string
+	Path          string // main package path
+	Module        string // main module path
+	ModuleVersion string
+	Settings      map[string]string // -buildmode, CGO_ENABLED, GOARCH, GOAMD64, vcs.revision ...
+	Deps          []Module          // with Options.Deps
 	// Cgo is true when runtime/cgo is really linked (its functions are in the pclntab),
-	// whatever CGO_ENABLED says; null when no pclntab could be read (Sources["cgo"]
+	// whatever CGO_ENABLED says; unknown when no pclntab could be read (Sources["cgo"]
 	// says why).
-	Cgo *bool `json:"cgo"`
+	Cgo Fact[bool]
 	// Sources names where each fact came from: "go" (that it is a Go binary),
 	// "version", "settings", "cgo" map to "buildinfo", "pclntab", "symtab" (the
 	// runtime.buildVersion symbol) or "strings" (a version string in the read-only
 	// data, checked against the pclntab's release range); a fact that could not be
 	// established says why.
-	Sources map[string]string `json:"sources,omitempty"`
+	Sources map[string]string
 	// Pclntab is the Go release range the function table's format stands for
 	// ("go1.20 or later"); empty when no pclntab was found.
-	Pclntab string `json:"pclntab,omitempty"`
+	Pclntab string
 	// LinkShared is true for a program built with -linkshared: it imports the Go
 	// runtime from a Go shared library (-buildmode=shared), so whether cgo is linked,
 	// the Go release and the runtime's CPU level are that library's facts, not this
-	// file's (Cgo is then null unless the pclntab shows runtime/cgo).
-	LinkShared bool `json:"linkshared,omitempty"`
+	// file's (Cgo is then unknown unless the pclntab shows runtime/cgo).
+	LinkShared bool
 }
 
 // unknownPrefix starts the Sources entry, and a Signature's Problem, of a fact the
@@ -55,10 +54,11 @@ func (g *GoInfo) Why(fact string) string {
 // CgoLinked returns whether runtime/cgo is linked, as a fact: unknown, with why, when
 // no pclntab settles it.
 func (g *GoInfo) CgoLinked() Fact[bool] {
-	if g.Cgo == nil {
-		return UnknownFact[bool](g.Why("cgo"))
+	c := g.Cgo
+	if !c.Known && c.Why == "" {
+		c.Why = g.Why("cgo")
 	}
-	return KnownFact(*g.Cgo)
+	return c
 }
 
 // GoVersion returns the Go release that built the binary, as a fact: unknown, with
@@ -72,10 +72,10 @@ func (g *GoInfo) GoVersion() Fact[string] {
 
 // Module is a module dependency from the build info.
 type Module struct {
-	Path    string  `json:"path"`
-	Version string  `json:"version"`
-	Sum     string  `json:"sum,omitempty"`
-	Replace *Module `json:"replace,omitempty"`
+	Path    string
+	Version string
+	Sum     string
+	Replace *Module
 }
 
 // readGo reads the Go build info of a slice; nil when it is not a Go binary. It never
@@ -117,7 +117,7 @@ func readGoLayout(ra io.ReaderAt, size int64, opts Options, l *exeLayout) (g *Go
 	if bi != nil {
 		g.Version = bi.GoVersion
 		if goVersionPlaceholder(bi.GoVersion) {
-			// A placeholder (garble's "unknown") is no version: null with the reason,
+			// A placeholder (garble's "unknown") is no version: unknown with the reason,
 			// and the pclntab and symbols below may still settle it.
 			g.Version = ""
 		}
@@ -147,13 +147,14 @@ func readGoLayout(ra io.ReaderAt, size int64, opts Options, l *exeLayout) (g *Go
 	}
 	if !havePcln {
 		g.Sources["cgo"] = unknownPrefix + "no pclntab found"
+		g.Cgo = UnknownFact[bool]("no pclntab found")
 		if g.Version == "" && bi == nil {
 			g.Sources["version"] = unknownPrefix + "no build info and no pclntab"
 		}
 		return g
 	}
 	g.Pclntab = pcln.release()
-	setFact(&g.Cgo, pclnCgo(ra, pcln))
+	g.Cgo = KnownFact(pclnCgo(ra, pcln))
 	g.Sources["cgo"] = "pclntab"
 	if g.Version != "" {
 		return g
@@ -214,19 +215,6 @@ var goosRefines = map[string]string{
 // is not a "go1..." or "devel ..." version names no release.
 func goVersionPlaceholder(v string) bool {
 	return !strings.HasPrefix(v, "go1") && !strings.HasPrefix(v, "devel")
-}
-
-// MarshalJSON writes an unknown version as null.
-func (g *GoInfo) MarshalJSON() ([]byte, error) {
-	type plain GoInfo
-	v := struct {
-		Version *string `json:"version"`
-		*plain
-	}{plain: (*plain)(g)}
-	if g.Version != "" {
-		v.Version = &g.Version
-	}
-	return json.Marshal(v)
 }
 
 // SettingsKnown reports whether the build settings (GOAMD64, GOARM64, CGO_ENABLED ...)
@@ -474,17 +462,18 @@ func reconcileLinkShared(s *Slice) {
 	}
 	foreign := false
 	for _, l := range s.Libraries {
-		foreign = foreign || l.NotSystem() || l.System == nil
+		foreign = foreign || !l.IsSystem()
 	}
 	if !foreign || !elfImportsRuntime(s.ra, s.Size) {
 		return
 	}
 	s.Go.LinkShared = true
-	if s.Go.Cgo == nil || *s.Go.Cgo {
+	if !s.Go.Cgo.Is(false) {
 		return // runtime/cgo in this file's own pclntab settles it
 	}
-	s.Go.Cgo = nil
-	s.Go.Sources["cgo"] = unknownPrefix + "built with -linkshared: runtime/cgo, when linked, is in a Go shared library it loads, not in this file's pclntab"
+	const why = "built with -linkshared: runtime/cgo, when linked, is in a Go shared library it loads, not in this file's pclntab"
+	s.Go.Cgo = UnknownFact[bool](why)
+	s.Go.Sources["cgo"] = unknownPrefix + why
 	s.Notes = append(s.Notes, LinkSharedNote)
 }
 

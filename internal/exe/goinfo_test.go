@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -244,7 +243,7 @@ func TestGoFixtures(t *testing.T) {
 			if s.Go.Sources["version"] != tt.version {
 				t.Errorf("version source %q, want %q", s.Go.Sources["version"], tt.version)
 			}
-			if s.Go.Cgo == nil || *s.Go.Cgo != tt.cgo {
+			if !s.Go.Cgo.Is(tt.cgo) {
 				t.Errorf("Cgo = %v, want %v", factString(s.Go.Cgo), tt.cgo)
 			}
 			if s.Go.Sources["cgo"] != "pclntab" || s.Go.Pclntab != "go1.20 or later" {
@@ -294,7 +293,7 @@ func TestCPrograms(t *testing.T) {
 				t.Errorf("C program read as Go: %+v", s.Go)
 			}
 			if s.Arch != tt.arch || s.Kind != tt.kind || s.PIE.Is(true) != tt.pie || s.Static != tt.static || (s.Interpreter != "") != tt.interp {
-				t.Errorf("arch %s kind %s pie %v static %v interpreter %q", s.Arch, s.Kind, factString(s.PIE.Ptr()), s.Static, s.Interpreter)
+				t.Errorf("arch %s kind %s pie %v static %v interpreter %q", s.Arch, s.Kind, factString(s.PIE), s.Static, s.Interpreter)
 			}
 			if tt.kind != KindObject && s.OS != "linux" {
 				t.Errorf("os %q, notes %q", s.OS, s.Notes)
@@ -548,15 +547,13 @@ func TestReconcileGoOS(t *testing.T) {
 	}
 }
 
-func ptr(b bool) *bool { return &b }
+func eqFact(p Fact[bool], want bool) bool { return p.Is(want) }
 
-func eqFact(p *bool, want bool) bool { return p != nil && *p == want }
-
-func factString(p *bool) string {
-	if p == nil {
+func factString(p Fact[bool]) string {
+	if !p.Known {
 		return "unknown"
 	}
-	if *p {
+	if p.Value {
 		return "true"
 	}
 	return "false"
@@ -633,10 +630,6 @@ func TestGoVersionPlaceholder(t *testing.T) {
 	if s.Go.Settings["GOAMD64"] == "" {
 		t.Errorf("settings lost: %q", s.Go.Settings)
 	}
-	b, _ := json.Marshal(s.Go)
-	if bytes.Contains(b, []byte(`"version":"unknown"`)) {
-		t.Errorf("JSON %s", b)
-	}
 	for _, v := range []string{"go1.26.0", "devel go1.27-abc"} {
 		if goVersionPlaceholder(v) {
 			t.Errorf("%q is a version", v)
@@ -689,7 +682,7 @@ void morestack(void) {}
 	}{
 		{"imports runtime.* from libstd.so", imports, []Library{{Name: "libstd.so"}}, true},
 		{"no runtime import", plain, []Library{{Name: "libstd.so"}}, false},
-		{"system libraries only", imports, []Library{{Name: "libc.so.6", System: ptr(true)}}, false},
+		{"system libraries only", imports, []Library{{Name: "libc.so.6", System: KnownFact(true)}}, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			f, err := os.Open(tt.path)
@@ -699,9 +692,9 @@ void morestack(void) {}
 			defer f.Close()
 			st, _ := f.Stat()
 			s := &Slice{ra: f, Size: st.Size(), Libraries: tt.libs,
-				Go: &GoInfo{Cgo: ptr(false), Sources: map[string]string{"cgo": "pclntab"}}}
+				Go: &GoInfo{Cgo: KnownFact(false), Sources: map[string]string{"cgo": "pclntab"}}}
 			reconcileLinkShared(s)
-			if got := s.Go.Cgo == nil; got != tt.unknown {
+			if got := !s.Go.Cgo.Known; got != tt.unknown {
 				t.Errorf("cgo unknown %v (%q), want %v", got, s.Go.Sources["cgo"], tt.unknown)
 			}
 			if tt.unknown && (!strings.Contains(s.Go.Sources["cgo"], "-linkshared") || len(s.Notes) != 1) {

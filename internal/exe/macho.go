@@ -99,16 +99,16 @@ func readMachO(ra io.ReaderAt, size int64) (s Slice) {
 // MachOHeader is the raw mach_header of a Mach-O slice, with the alignment lipo gives
 // the slice in a universal file: what writing a universal file needs.
 type MachOHeader struct {
-	CPUType    uint32 `json:"cputype"`
-	CPUSubtype uint32 `json:"cpusubtype"`
-	FileType   uint32 `json:"filetype"`
+	CPUType    uint32
+	CPUSubtype uint32
+	FileType   uint32
 	// P2Align is log2 of the alignment llvm-lipo gives the slice
 	// (MachOUniversalWriter.cpp, calculateFileAlignment): for an object file the largest
 	// section alignment of each segment command (at least 2^2), otherwise the number of
 	// trailing zero bits of each segment's vmaddr; the smallest over the segments,
 	// clamped to [2, 15]. For Go's binaries this is 2^14 for arm64 and 2^12 for x86-64,
 	// as cctools lipo gives them.
-	P2Align uint32 `json:"p2align"`
+	P2Align uint32
 }
 
 // maxP2Align is the largest slice alignment (2^15) lipo uses.
@@ -191,7 +191,7 @@ func parseMachO(ra io.ReaderAt, size int64, s *Slice) error {
 	s.PIE = KnownFact(h.flags&mhPIE != 0)
 	s.OS = "darwin"
 	// Until a load command says otherwise the slice has no signature.
-	s.Signature = &Signature{Problem: "no LC_CODE_SIGNATURE", Valid: new(bool)}
+	s.Signature = &Signature{Problem: "no LC_CODE_SIGNATURE", Valid: KnownFact(false)}
 
 	hdrSize := int64(28)
 	if h.bits == 64 {
@@ -199,7 +199,7 @@ func parseMachO(ra io.ReaderAt, size int64, s *Slice) error {
 	}
 	// Until the load commands are read, whether it is signed is unknown.
 	unread := func(err error) error {
-		s.Signature = &Signature{Problem: unknownPrefix + "the load commands could not be read"}
+		s.Signature = &Signature{Problem: unknownPrefix + "the load commands could not be read", Valid: UnknownFact[bool]("the load commands could not be read")}
 		s.Stripped = UnknownFact[bool]("the load commands could not be read")
 		return err
 	}
@@ -297,7 +297,7 @@ func parseMachO(ra io.ReaderAt, size int64, s *Slice) error {
 			}
 			lib := Library{Name: name, Weak: cmd == lcLoadWeakDylib}
 			// macOS ships its libraries only under /usr/lib and /System/Library.
-			setFact(&lib.System, machoSystemLibrary(name))
+			lib.System = KnownFact(machoSystemLibrary(name))
 			s.Libraries = append(s.Libraries, lib)
 		case lcLoadDylinker:
 			s.Interpreter = lcString(h.bo, c, 8)

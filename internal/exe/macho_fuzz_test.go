@@ -52,7 +52,7 @@ func FuzzReadMachO(f *testing.F) {
 		if s.Arch == "" || s.Kind == "" {
 			t.Fatalf("empty arch or kind: %+v", s)
 		}
-		if s.Signature != nil && Is(s.Signature.Valid) && s.Signature.Problem != "" {
+		if s.Signature != nil && s.Signature.Valid.Is(true) && s.Signature.Problem != "" {
 			t.Fatalf("valid signature with a problem: %+v", s.Signature)
 		}
 	})
@@ -88,12 +88,12 @@ func TestFuzzSeeds(t *testing.T) {
 	seeds := machoSeeds(t)
 	for i, b := range seeds[:2] {
 		s := readMachO(bytes.NewReader(b), int64(len(b)))
-		if s.Error != "" || !Is(s.Signature.Valid) {
+		if s.Error != "" || !s.Signature.Valid.Is(true) {
 			t.Errorf("seed %d: error %q signature %+v", i, s.Error, s.Signature)
 		}
 	}
 	f, err := readFat(bytes.NewReader(seeds[3]), int64(len(seeds[3])))
-	if err != nil || len(f) != 2 || !Is(f[0].Signature.Valid) || f[1].Kind != KindSharedLib {
+	if err != nil || len(f) != 2 || !f[0].Signature.Valid.Is(true) || f[1].Kind != KindSharedLib {
 		t.Errorf("fat seed: %v %+v", err, f)
 	}
 }

@@ -110,14 +110,14 @@ func TestMachOGo(t *testing.T) {
 				t.Fatal("no Signature")
 			}
 			if !tt.signed {
-				if sig.Present || Is(sig.Valid) || sig.Problem != "no LC_CODE_SIGNATURE" {
+				if sig.Present || sig.Valid.Is(true) || sig.Problem != "no LC_CODE_SIGNATURE" {
 					t.Errorf("signature = %+v, want absent", sig)
 				}
 				return
 			}
 			// What cmd/internal/codesign writes: ad hoc, linker-signed, identifier "a.out"
 			// (go build links to a temporary a.out), SHA-256 over 4 KiB pages.
-			wantSig := Signature{Present: true, AdHoc: true, LinkerSigned: true, Identifier: "a.out", Valid: ptr(true),
+			wantSig := Signature{Present: true, AdHoc: true, LinkerSigned: true, Identifier: "a.out", Valid: KnownFact(true),
 				HashType: "sha256", PageSize: 4096, Pages: sig.Pages}
 			if !sigEqual(*sig, wantSig) {
 				t.Errorf("signature = %+v\nwant        %+v", *sig, wantSig)
@@ -148,7 +148,7 @@ func TestMachOEdited(t *testing.T) {
 	f := inspectTestFile(t, writeTestFile(t, "edited", edited))
 	sig := f.Slices[0].Signature
 	wantPage := at / 4096
-	if sig == nil || !sig.Present || Is(sig.Valid) || !strings.Contains(sig.Problem, "page "+strconv.FormatInt(wantPage, 10)+" ") {
+	if sig == nil || !sig.Present || sig.Valid.Is(true) || !strings.Contains(sig.Problem, "page "+strconv.FormatInt(wantPage, 10)+" ") {
 		t.Errorf("edited binary: signature %+v, want invalid at page %d", sig, wantPage)
 	}
 	// An edit of the last (partial) page is caught too.
@@ -161,12 +161,12 @@ func TestMachOEdited(t *testing.T) {
 	edited = bytes.Clone(orig)
 	edited[cs-1] ^= 1
 	sig = inspectTestFile(t, writeTestFile(t, "edited-last", edited)).Slices[0].Signature
-	if Is(sig.Valid) || !strings.Contains(sig.Problem, "page "+strconv.FormatInt((cs-1)/4096, 10)+" ") {
+	if sig.Valid.Is(true) || !strings.Contains(sig.Problem, "page "+strconv.FormatInt((cs-1)/4096, 10)+" ") {
 		t.Errorf("last page edited: signature %+v", sig)
 	}
 	// Bytes after the signature are not covered by it.
 	sig = inspectTestFile(t, writeTestFile(t, "appended", append(bytes.Clone(orig), "appended"...))).Slices[0].Signature
-	if !Is(sig.Valid) {
+	if !sig.Valid.Is(true) {
 		t.Errorf("appended data: signature %+v, want valid", sig)
 	}
 
@@ -178,11 +178,11 @@ func TestMachOEdited(t *testing.T) {
 				t.Errorf("%d bytes: format %q", n, f.Format)
 			}
 		case n <= cs:
-			if f.Error == "" && (f.Slices[0].Signature == nil || Is(f.Slices[0].Signature.Valid)) {
+			if f.Error == "" && (f.Slices[0].Signature == nil || f.Slices[0].Signature.Valid.Is(true)) {
 				t.Errorf("%d bytes: no error and signature %+v", n, f.Slices[0].Signature)
 			}
 		default:
-			if Is(f.Slices[0].Signature.Valid) {
+			if f.Slices[0].Signature.Valid.Is(true) {
 				t.Errorf("%d bytes (signature truncated): signature valid", n)
 			}
 		}
@@ -203,7 +203,7 @@ func TestMachOLLVMResign(t *testing.T) {
 		t.Fatalf("llvm-strip: %v\n%s", err, b)
 	}
 	s := inspectTestFile(t, stripped).Slices[0]
-	if !s.Stripped.Is(true) || s.Signature == nil || !Is(s.Signature.Valid) || s.Signature.Identifier != "stripped" || !s.Signature.AdHoc {
+	if !s.Stripped.Is(true) || s.Signature == nil || !s.Signature.Valid.Is(true) || s.Signature.Identifier != "stripped" || !s.Signature.AdHoc {
 		t.Errorf("llvm-strip: stripped %v signature %+v", s.Stripped.Is(true), s.Signature)
 	}
 	rpath := filepath.Join(dir, "rpath")
@@ -214,7 +214,7 @@ func TestMachOLLVMResign(t *testing.T) {
 		t.Fatalf("llvm-install-name-tool: %v\n%s", err, b)
 	}
 	s = inspectTestFile(t, rpath).Slices[0]
-	if s.Stripped.Is(true) || s.Signature == nil || !Is(s.Signature.Valid) {
+	if s.Stripped.Is(true) || s.Signature == nil || !s.Signature.Valid.Is(true) {
 		t.Errorf("llvm-install-name-tool: stripped %v signature %+v", s.Stripped.Is(true), s.Signature)
 	}
 }
@@ -356,12 +356,11 @@ func TestMachOHandMade(t *testing.T) {
 					s.Kind != KindSharedLib || s.PIE.Is(true) || !s.Stripped.Is(true) || s.Static || s.Interpreter != "" {
 					t.Errorf("%+v", s)
 				}
-				yes, no := true, false
 				want := []Library{
-					{Name: "/System/Library/Frameworks/UIKit.framework/UIKit", System: &yes},
-					{Name: "@rpath/libfoo.dylib", Weak: true, System: &no},
-					{Name: "/opt/homebrew/lib/libbar.dylib", System: &no},
-					{Name: "/usr/lib/liblazy.dylib", System: &yes},
+					{Name: "/System/Library/Frameworks/UIKit.framework/UIKit", System: KnownFact(true)},
+					{Name: "@rpath/libfoo.dylib", Weak: true, System: KnownFact(false)},
+					{Name: "/opt/homebrew/lib/libbar.dylib", System: KnownFact(false)},
+					{Name: "/usr/lib/liblazy.dylib", System: KnownFact(true)},
 				}
 				same := func(a, b Library) bool {
 					return a.Name == b.Name && a.Weak == b.Weak && a.IsSystem() == b.IsSystem() && a.NotSystem() == b.NotSystem()
@@ -482,7 +481,7 @@ func BenchmarkReadMachO(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		s := readMachO(f, st.Size())
-		if s.Error != "" || !Is(s.Signature.Valid) {
+		if s.Error != "" || !s.Signature.Valid.Is(true) {
 			b.Fatalf("%s %+v", s.Error, s.Signature)
 		}
 	}

@@ -240,7 +240,9 @@ func peImports(ra io.ReaderAt, size int64, h *peHeader, dir, descSize int, weak 
 		}
 		lib := Library{Name: name, Weak: weak}
 		if peSystemLibrary(name) {
-			setFact(&lib.System, true) // otherwise unknown: Windows ships many more DLLs
+			lib.System = KnownFact(true)
+		} else {
+			lib.System = UnknownFact[bool]("not on the known list of system DLLs: Windows ships many more")
 		}
 		libs = append(libs, lib)
 	}

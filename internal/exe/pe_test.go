@@ -125,7 +125,7 @@ func TestTinyPE(t *testing.T) {
 		t.Errorf("%+v", s)
 	}
 	// libfoo.dll is no DLL Windows is known to ship: unknown, not "not the system's".
-	if len(s.Libraries) != 2 || !s.Libraries[0].IsSystem() || s.Libraries[1].System != nil {
+	if len(s.Libraries) != 2 || !s.Libraries[0].IsSystem() || s.Libraries[1].System.Known {
 		t.Errorf("libraries %+v", s.Libraries)
 	}
 	b = tinyPE(0x8664, 0x2022)

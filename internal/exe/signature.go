@@ -14,39 +14,40 @@ import (
 
 // Signature is a Mach-O slice's code signature (LC_CODE_SIGNATURE).
 type Signature struct {
-	Present      bool   `json:"present"`
-	AdHoc        bool   `json:"adhoc"`
-	LinkerSigned bool   `json:"linker_signed"`
-	Identifier   string `json:"identifier,omitempty"`
-	TeamID       string `json:"team_id,omitempty"`
+	Present      bool
+	AdHoc        bool
+	LinkerSigned bool
+	Identifier   string
+	TeamID       string
 	// Valid is true when every CodeDirectory page hash matches the bytes on disk, false
-	// when one does not or the signature is malformed (the kernel rejects both), and null
+	// when one does not or the signature is malformed (the kernel rejects both), and unknown
 	// when this reader cannot check it (an unsupported hash type or page size); Problem
 	// then says why.
-	Valid *bool `json:"valid"`
+	Valid Fact[bool]
 	// Problem says why the signature is absent or not valid (Why: without the
 	// "unknown: " of a signature whose presence is unknown).
-	Problem string `json:"problem,omitempty"`
+	Problem string
 
 	// HashType is the hash of the CodeDirectory that was checked: sha1, sha256,
 	// sha256-truncated or sha384.
-	HashType string `json:"hash_type,omitempty"`
+	HashType string
 	// PageSize is the size of the hashed pages (0: one hash over all the code).
-	PageSize int `json:"page_size,omitempty"`
+	PageSize int
 	// Pages is the number of code pages whose hashes were recomputed.
-	Pages int `json:"pages,omitempty"`
+	Pages int
 	// CMS is true when a CMS (certificate) signature blob is present. Its certificate
 	// chain is not checked here; only the hashes are.
-	CMS bool `json:"cms,omitempty"`
+	CMS bool
 }
 
 // Validity returns whether the signature is valid, as a fact: unknown, with why,
 // when this reader cannot check it (or cannot even tell whether there is one).
 func (s *Signature) Validity() Fact[bool] {
-	if s.Valid == nil {
-		return UnknownFact[bool](s.Why())
+	v := s.Valid
+	if !v.Known && v.Why == "" {
+		v.Why = s.Why()
 	}
-	return KnownFact(*s.Valid)
+	return v
 }
 
 // Why says why the signature is absent, not valid or unknown: Problem, without the
@@ -130,7 +131,7 @@ func newCSHash(t uint8) (hash.Hash, string, int) {
 // and recomputes its hashes. It reads the code pages a few at a time, in constant
 // memory.
 func verifySignature(ra io.ReaderAt, size int64, off, n uint32) *Signature {
-	sig := &Signature{Present: true, Valid: new(bool)}
+	sig := &Signature{Present: true, Valid: KnownFact(false)}
 	if int64(off) > size || int64(n) > size-int64(off) {
 		sig.Problem = fmt.Sprintf("signature at offset %d (%d bytes) runs past the end of the file (%d bytes)", off, n, size)
 		return sig
@@ -213,7 +214,7 @@ func verifySignature(ra io.ReaderAt, size int64, off, n uint32) *Signature {
 	h, name, digest := newCSHash(cd.hashType)
 	if h == nil {
 		sig.Problem = fmt.Sprintf("unsupported CodeDirectory hash type %d", cd.hashType)
-		sig.Valid = nil
+		sig.Valid = UnknownFact[bool](sig.Problem)
 		return sig
 	}
 	sig.HashType = name
@@ -266,11 +267,11 @@ func verifySignature(ra io.ReaderAt, size int64, off, n uint32) *Signature {
 	if problem != "" {
 		sig.Problem = problem
 		if cd.pageShift > maxPageShift {
-			sig.Valid = nil
+			sig.Valid = UnknownFact[bool](problem)
 		}
 		return sig
 	}
-	setFact(&sig.Valid, true)
+	sig.Valid = KnownFact(true)
 	return sig
 }
 

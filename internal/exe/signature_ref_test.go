@@ -267,5 +267,5 @@ func TestSignatureInUniversal(t *testing.T) {
 }
 
 // isTrue and isFalse read a tri-state fact: nil is unknown, neither true nor false.
-func isTrue(b *bool) bool  { return b != nil && *b }
-func isFalse(b *bool) bool { return b != nil && !*b }
+func isTrue(b exe.Fact[bool]) bool  { return b.Is(true) }
+func isFalse(b exe.Fact[bool]) bool { return b.Is(false) }

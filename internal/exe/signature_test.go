@@ -191,46 +191,46 @@ func TestSignature(t *testing.T) {
 		problem string    // substring of Problem when not valid
 	}{
 		{name: "like-go", o: signOpts{hashTypes: sha256Only, pageShift: 12, ident: "a.out", flags: csAdhoc | csLinkerSigned},
-			want: Signature{Present: true, AdHoc: true, LinkerSigned: true, Identifier: "a.out", Valid: ptr(true), HashType: "sha256", PageSize: 4096}},
+			want: Signature{Present: true, AdHoc: true, LinkerSigned: true, Identifier: "a.out", Valid: KnownFact(true), HashType: "sha256", PageSize: 4096}},
 		{name: "sha1-16k", o: signOpts{hashTypes: []uint8{csHashSHA1}, pageShift: 14, ident: "com.example.x", flags: csAdhoc},
-			want: Signature{Present: true, AdHoc: true, Identifier: "com.example.x", Valid: ptr(true), HashType: "sha1", PageSize: 16384}},
+			want: Signature{Present: true, AdHoc: true, Identifier: "com.example.x", Valid: KnownFact(true), HashType: "sha1", PageSize: 16384}},
 		{name: "sha1-plus-sha256", o: signOpts{hashTypes: []uint8{csHashSHA1, csHashSHA256}, pageShift: 12, ident: "x", team: "ABCDE12345", requirements: true, cms: true},
-			want: Signature{Present: true, Identifier: "x", TeamID: "ABCDE12345", Valid: ptr(true), HashType: "sha256", PageSize: 4096, CMS: true}},
+			want: Signature{Present: true, Identifier: "x", TeamID: "ABCDE12345", Valid: KnownFact(true), HashType: "sha256", PageSize: 4096, CMS: true}},
 		{name: "sha384-and-truncated", o: signOpts{hashTypes: []uint8{csHashSHA256Tr, csHashSHA384}, pageShift: 12, ident: "x"},
-			want: Signature{Present: true, Identifier: "x", Valid: ptr(true), HashType: "sha384", PageSize: 4096}},
+			want: Signature{Present: true, Identifier: "x", Valid: KnownFact(true), HashType: "sha384", PageSize: 4096}},
 		{name: "sha256-truncated", o: signOpts{hashTypes: []uint8{csHashSHA256Tr}, pageShift: 12, ident: "x"},
-			want: Signature{Present: true, Identifier: "x", Valid: ptr(true), HashType: "sha256-truncated", PageSize: 4096}},
+			want: Signature{Present: true, Identifier: "x", Valid: KnownFact(true), HashType: "sha256-truncated", PageSize: 4096}},
 		{name: "one-page", o: signOpts{hashTypes: sha256Only, pageShift: 0, ident: "x"},
-			want: Signature{Present: true, Identifier: "x", Valid: ptr(true), HashType: "sha256"}},
+			want: Signature{Present: true, Identifier: "x", Valid: KnownFact(true), HashType: "sha256"}},
 		{name: "bad-requirements", o: signOpts{hashTypes: sha256Only, pageShift: 12, ident: "x", requirements: true,
 			mutate: func(sig []byte, cdOffs []int) { sig[len(sig)-1] ^= 1 }}, // requirements are last
-			want: Signature{Valid: ptr(false), Present: true, Identifier: "x", HashType: "sha256"}, problem: "special slot 2 (requirements) hash mismatch"},
+			want: Signature{Valid: KnownFact(false), Present: true, Identifier: "x", HashType: "sha256"}, problem: "special slot 2 (requirements) hash mismatch"},
 		{name: "bad-alternate", o: signOpts{hashTypes: []uint8{csHashSHA1, csHashSHA256}, pageShift: 12, ident: "x",
 			mutate: func(sig []byte, cdOffs []int) { sig[len(sig)-1] ^= 1 }}, // the last page hash of the SHA-256 CD
-			want: Signature{Valid: ptr(false), Present: true, Identifier: "x", HashType: "sha256", PageSize: 4096}, problem: "does not match its hash"},
+			want: Signature{Valid: KnownFact(false), Present: true, Identifier: "x", HashType: "sha256", PageSize: 4096}, problem: "does not match its hash"},
 		{name: "page-shift-40", o: signOpts{hashTypes: sha256Only, pageShift: 12, ident: "x",
 			mutate: func(sig []byte, cdOffs []int) { sig[cdOffs[0]+39] = 40 }},
 			want: Signature{Present: true, Identifier: "x", HashType: "sha256"}, problem: "page size 2^40"},
 		{name: "page-shift-13", o: signOpts{hashTypes: sha256Only, pageShift: 12, ident: "x",
 			mutate: func(sig []byte, cdOffs []int) { sig[cdOffs[0]+39] = 13 }},
-			want: Signature{Valid: ptr(false), Present: true, Identifier: "x", HashType: "sha256", PageSize: 8192}, problem: "page hashes, code limit"},
+			want: Signature{Valid: KnownFact(false), Present: true, Identifier: "x", HashType: "sha256", PageSize: 8192}, problem: "page hashes, code limit"},
 		{name: "code-limit-past-eof", o: signOpts{hashTypes: sha256Only, pageShift: 0, ident: "x",
 			mutate: func(sig []byte, cdOffs []int) { be.PutUint32(sig[cdOffs[0]+32:], 0xffffff00) }},
-			want: Signature{Valid: ptr(false), Present: true, Identifier: "x", HashType: "sha256"}, problem: "past the end of the file"},
+			want: Signature{Valid: KnownFact(false), Present: true, Identifier: "x", HashType: "sha256"}, problem: "past the end of the file"},
 		{name: "unknown-hash", o: signOpts{hashTypes: []uint8{9}, pageShift: 12, ident: "x"},
 			want: Signature{Present: true, Identifier: "x"}, problem: "unsupported CodeDirectory hash type 9"},
 		{name: "bad-superblob-magic", o: signOpts{hashTypes: sha256Only, pageShift: 12, ident: "x",
 			mutate: func(sig []byte, cdOffs []int) { sig[0] = 0 }},
-			want: Signature{Valid: ptr(false), Present: true}, problem: "bad magic"},
+			want: Signature{Valid: KnownFact(false), Present: true}, problem: "bad magic"},
 		{name: "huge-count", o: signOpts{hashTypes: sha256Only, pageShift: 12, ident: "x",
 			mutate: func(sig []byte, cdOffs []int) { be.PutUint32(sig[8:], 0xffffffff) }},
-			want: Signature{Valid: ptr(false), Present: true}, problem: "too many"},
+			want: Signature{Valid: KnownFact(false), Present: true}, problem: "too many"},
 		{name: "cd-length-too-big", o: signOpts{hashTypes: sha256Only, pageShift: 12, ident: "x",
 			mutate: func(sig []byte, cdOffs []int) { be.PutUint32(sig[cdOffs[0]+4:], 0x7fffffff) }},
-			want: Signature{Valid: ptr(false), Present: true}, problem: "does not fit"},
+			want: Signature{Valid: KnownFact(false), Present: true}, problem: "does not fit"},
 		{name: "ident-unterminated", o: signOpts{hashTypes: sha256Only, pageShift: 12, ident: "x",
 			mutate: func(sig []byte, cdOffs []int) { be.PutUint32(sig[cdOffs[0]+20:], uint32(len(sig)-cdOffs[0]-1)) }},
-			want: Signature{Valid: ptr(false), Present: true}, problem: "identifier"},
+			want: Signature{Valid: KnownFact(false), Present: true}, problem: "identifier"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -256,7 +256,7 @@ func TestSignature(t *testing.T) {
 	t.Run("dataoff-past-eof", func(t *testing.T) {
 		b := resign(t, bin, signOpts{hashTypes: sha256Only, pageShift: 12, ident: "x"})
 		s := readMachO(bytes.NewReader(b), int64(len(b)))
-		if !Is(s.Signature.Valid) {
+		if !s.Signature.Valid.Is(true) {
 			t.Fatalf("%+v", s.Signature)
 		}
 		le := binary.LittleEndian
@@ -266,7 +266,7 @@ func TestSignature(t *testing.T) {
 			}
 		}
 		s = readMachO(bytes.NewReader(b), int64(len(b)))
-		if Is(s.Signature.Valid) || !strings.Contains(s.Signature.Problem, "past the end") {
+		if s.Signature.Valid.Is(true) || !strings.Contains(s.Signature.Problem, "past the end") {
 			t.Errorf("%+v", s.Signature)
 		}
 	})
@@ -274,9 +274,9 @@ func TestSignature(t *testing.T) {
 
 // sigEqual compares signatures, the tri-state Valid by value.
 func sigEqual(a, b Signature) bool {
-	if (a.Valid == nil) != (b.Valid == nil) || a.Valid != nil && *a.Valid != *b.Valid {
+	if a.Valid.Known != b.Valid.Known || a.Valid.Value != b.Valid.Value {
 		return false
 	}
-	a.Valid, b.Valid = nil, nil
+	a.Valid, b.Valid = Fact[bool]{}, Fact[bool]{}
 	return a == b
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"debug/elf"
 	"encoding/binary"
-	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -98,19 +97,19 @@ func TestRealWorldGo(t *testing.T) {
 	dir := filepath.Join(cache, "gonative", "corpus", "files")
 	for _, tc := range []struct {
 		file, arch, os, version string
-		cgo                     *bool // nil: do not check
-		settings                bool  // build info readable
+		cgo                     Fact[bool] // unknown: do not check
+		settings                bool       // build info readable
 	}{
-		{"deb-amd64-hugo", "amd64", "linux", "go1.19.6", ptr(true), true},
-		{"deb-amd64-go1.19-go", "amd64", "linux", "go1.19.8", ptr(true), true},
-		{"deb-amd64-go1.19-gofmt", "amd64", "linux", "go1.19.8", ptr(false), true},
-		{"deb-arm64-gocryptfs", "arm64", "linux", "go1.19.8", ptr(true), true},
-		{"deb-armhf-fzf", "arm", "linux", "go1.19.8", ptr(true), true},
-		{"npm-esbuild-0.16.17-win32-arm64", "arm64", "windows", "go1.19.4", ptr(false), true},
-		{"npm-esbuild-0.28.2-win32-arm64", "arm64", "windows", "go1.26.5", ptr(false), false},
-		{"npm-esbuild-0.28.2-win32-ia32", "386", "windows", "go1.26.5", ptr(false), false},
-		{"npm-esbuild-0.28.2-darwin-arm64", "arm64", "darwin", "go1.26.5", ptr(false), false},
-		{"npm-esbuild-0.28.2-linux-arm", "arm", "linux", "go1.26.5", ptr(false), false},
+		{"deb-amd64-hugo", "amd64", "linux", "go1.19.6", KnownFact(true), true},
+		{"deb-amd64-go1.19-go", "amd64", "linux", "go1.19.8", KnownFact(true), true},
+		{"deb-amd64-go1.19-gofmt", "amd64", "linux", "go1.19.8", KnownFact(false), true},
+		{"deb-arm64-gocryptfs", "arm64", "linux", "go1.19.8", KnownFact(true), true},
+		{"deb-armhf-fzf", "arm", "linux", "go1.19.8", KnownFact(true), true},
+		{"npm-esbuild-0.16.17-win32-arm64", "arm64", "windows", "go1.19.4", KnownFact(false), true},
+		{"npm-esbuild-0.28.2-win32-arm64", "arm64", "windows", "go1.26.5", KnownFact(false), false},
+		{"npm-esbuild-0.28.2-win32-ia32", "386", "windows", "go1.26.5", KnownFact(false), false},
+		{"npm-esbuild-0.28.2-darwin-arm64", "arm64", "darwin", "go1.26.5", KnownFact(false), false},
+		{"npm-esbuild-0.28.2-linux-arm", "arm", "linux", "go1.26.5", KnownFact(false), false},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			p := filepath.Join(dir, tc.file)
@@ -135,8 +134,8 @@ func TestRealWorldGo(t *testing.T) {
 			if g.Version != tc.version {
 				t.Errorf("version %q (%s), want %s", g.Version, g.Sources["version"], tc.version)
 			}
-			if tc.cgo != nil && !eqFact(g.Cgo, *tc.cgo) {
-				t.Errorf("cgo linked %s (%s), want %v", factString(g.Cgo), g.Sources["cgo"], *tc.cgo)
+			if tc.cgo.Known && !eqFact(g.Cgo, tc.cgo.Value) {
+				t.Errorf("cgo linked %s (%s), want %v", factString(g.Cgo), g.Sources["cgo"], tc.cgo.Value)
 			}
 			if g.SettingsKnown() != tc.settings {
 				t.Errorf("settings known %v (%s), want %v", g.SettingsKnown(), g.Sources["settings"], tc.settings)
@@ -280,7 +279,7 @@ func TestGoEverywhere(t *testing.T) {
 				}
 			}
 			if tt.strip && !f.Slices[0].Stripped.Is(true) {
-				t.Errorf("stripped %s", factString(f.Slices[0].Stripped.Ptr()))
+				t.Errorf("stripped %s", factString(f.Slices[0].Stripped))
 			}
 		})
 	}
@@ -321,31 +320,6 @@ func makeUniversal(t *testing.T, a, b string) string {
 		t.Fatal(err)
 	}
 	return p
-}
-
-// TestUnknownIsNull checks the JSON of unknown facts of the types exe still encodes
-// (the Go info and the signature): null with the reason beside it, never false or "".
-// The slice's own facts are encoded by internal/inspect (TestReportUnknownIsNull).
-func TestUnknownIsNull(t *testing.T) {
-	s := Slice{Arch: "amd64", Go: &GoInfo{Sources: map[string]string{"cgo": "unknown: no pclntab found", "version": "unknown: no build info and no pclntab"}},
-		Signature: &Signature{Present: true, Problem: "unsupported CodeDirectory hash type 9"}}
-	b, err := json.Marshal(struct {
-		Signature *Signature `json:"signature"`
-		Go        *GoInfo    `json:"go"`
-	}{s.Signature, s.Go})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, want := range []string{`"valid":null`, `"go":{"version":null`, `"cgo":null`, `"cgo":"unknown: no pclntab found"`} {
-		if !strings.Contains(string(b), want) {
-			t.Errorf("JSON lacks %s:\n%s", want, b)
-		}
-	}
-	g := GoInfo{Version: "go1.19.8", Cgo: ptr(false)}
-	b, _ = json.Marshal(&g)
-	if !strings.Contains(string(b), `"version":"go1.19.8"`) || !strings.Contains(string(b), `"cgo":false`) {
-		t.Errorf("known facts: %s", b)
-	}
 }
 
 // TestInferGOAMD64 checks that a Go binary without build info gets its GOAMD64 from
@@ -415,7 +389,7 @@ func TestWhy(t *testing.T) {
 // TestGoFacts checks the typed reading of the Go info's cgo and version facts: known
 // with their value, or unknown with the reason the sources give.
 func TestGoFacts(t *testing.T) {
-	known := &GoInfo{Version: "go1.26.8", Cgo: ptr(false), Sources: map[string]string{"cgo": "pclntab", "version": "buildinfo"}}
+	known := &GoInfo{Version: "go1.26.8", Cgo: KnownFact(false), Sources: map[string]string{"cgo": "pclntab", "version": "buildinfo"}}
 	if c, v := known.CgoLinked(), known.GoVersion(); c != KnownFact(false) || v != KnownFact("go1.26.8") {
 		t.Errorf("known: cgo %+v, version %+v", c, v)
 	}
@@ -431,8 +405,8 @@ func TestSignatureValidity(t *testing.T) {
 		sig  Signature
 		want Fact[bool]
 	}{
-		{Signature{Present: true, Valid: ptr(true)}, KnownFact(true)},
-		{Signature{Present: true, Valid: ptr(false), Problem: "page 3 hash mismatch"}, KnownFact(false)},
+		{Signature{Present: true, Valid: KnownFact(true)}, KnownFact(true)},
+		{Signature{Present: true, Valid: KnownFact(false), Problem: "page 3 hash mismatch"}, KnownFact(false)},
 		{Signature{Present: true, Problem: "unsupported CodeDirectory hash type 9"}, UnknownFact[bool]("unsupported CodeDirectory hash type 9")},
 		{Signature{Problem: "unknown: the load commands could not be read"}, UnknownFact[bool]("the load commands could not be read")},
 	} {

@@ -153,9 +153,8 @@ func (l *Libraries) Mark(f *exe.File) {
 			}
 		}
 		for j := range s.Libraries {
-			if lib := &s.Libraries[j]; lib.System == nil {
-				v := l.System(lib.Name, s.Arch, extra...)
-				lib.System = &v
+			if lib := &s.Libraries[j]; !lib.System.Known {
+				lib.System = exe.KnownFact(l.System(lib.Name, s.Arch, extra...))
 			}
 		}
 	}

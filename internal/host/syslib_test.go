@@ -50,7 +50,7 @@ func TestLibrariesFake(t *testing.T) {
 	yes := true
 	f := &exe.File{Format: exe.FormatELF, Path: "/usr/bin/man", Slices: []exe.Slice{{
 		OS: "linux", Arch: "amd64", RunPath: []string{"/usr/lib/man-db"},
-		Libraries: []exe.Library{{Name: "libman-2.11.2.so"}, {Name: "libc.so.6", System: &yes}, {Name: "libmine.so.1"}},
+		Libraries: []exe.Library{{Name: "libman-2.11.2.so"}, {Name: "libc.so.6", System: exe.KnownFact(yes)}, {Name: "libmine.so.1"}},
 	}}}
 	l.Mark(f)
 	if libs := f.Slices[0].Libraries; !libs[0].IsSystem() || !libs[1].IsSystem() || !libs[2].NotSystem() {

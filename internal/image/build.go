@@ -441,8 +441,8 @@ func labels(out *build.Output, f *exe.File, o BuildOptions) map[string]string {
 		if g.Version != "" {
 			l["dev.gonative.go.version"] = g.Version
 		}
-		if g.Cgo != nil { // runtime/cgo linked or not; no label when the bytes do not say
-			l["dev.gonative.cgo"] = fmt.Sprint(*g.Cgo)
+		if g.Cgo.Known { // runtime/cgo linked or not; no label when the bytes do not say
+			l["dev.gonative.cgo"] = fmt.Sprint(g.Cgo.Value)
 		}
 	}
 	for k, v := range o.Labels {

@@ -47,15 +47,15 @@ type SliceReport struct {
 	Static      bool             `json:"static"`
 	Interpreter string           `json:"interpreter,omitempty"`
 	GLIBC       string           `json:"glibc,omitempty"`
-	Libraries   []exe.Library    `json:"libraries,omitempty"`
+	Libraries   []LibraryReport  `json:"libraries,omitempty"`
 	RunPath     []string         `json:"runpath,omitempty"`
 	Align       uint64           `json:"align,omitempty"`
 	Loads16K    bool             `json:"loads_16k,omitempty"`
 	Loads64K    bool             `json:"loads_64k,omitempty"`
-	Signature   *exe.Signature   `json:"signature,omitempty"`
-	MachO       *exe.MachOHeader `json:"macho,omitempty"`
-	FatArch     *exe.FatArch     `json:"fat_arch,omitempty"`
-	Go          *exe.GoInfo      `json:"go,omitempty"`
+	Signature   *SignatureReport `json:"signature,omitempty"`
+	MachO       *MachOReport     `json:"macho,omitempty"`
+	FatArch     *FatArchReport   `json:"fat_arch,omitempty"`
+	Go          *GoReport        `json:"go,omitempty"`
 	// ISA is what the machine code requires and uses (x86-64, 386 and arm64 slices).
 	ISA *isa.Report `json:"isa,omitempty"`
 	// Unknown maps each fact reported as null ("pie", "stripped") to why.
@@ -72,7 +72,7 @@ func (r *Result) MarshalJSON() ([]byte, error) { return json.Marshal(r.Report())
 func (r *Result) Report() Report {
 	rep := fileReport(r.File, r.ISA, r.ISAProblems)
 	for i := range r.Libraries {
-		rep.Slices[i].Libraries = r.Libraries[i]
+		rep.Slices[i].Libraries = librariesReport(r.Libraries[i])
 	}
 	rep.Verdict, rep.Unmet = r.Verdict, r.Unmet
 	return rep
@@ -108,9 +108,9 @@ func sliceReport(s *exe.Slice, r *isa.Report, problem string) SliceReport {
 		Offset: s.Offset, Size: s.Size, Arch: s.Arch, CPU: s.CPU, Bits: s.Bits, ByteOrder: s.ByteOrder,
 		OS: s.OS, Kind: s.Kind, MinOS: s.MinOS, SDK: s.SDK,
 		PIE: s.PIE.Ptr(), Stripped: s.Stripped.Ptr(), Static: s.Static, Interpreter: s.Interpreter,
-		GLIBC: s.GLIBC, Libraries: s.Libraries, RunPath: s.RunPath,
+		GLIBC: s.GLIBC, Libraries: librariesReport(s.Libraries), RunPath: s.RunPath,
 		Align: s.Align, Loads16K: s.Loads16K, Loads64K: s.Loads64K,
-		Signature: s.Signature, MachO: s.MachO, FatArch: s.FatArch, Go: s.Go,
+		Signature: signatureReport(s.Signature), MachO: machOReport(s.MachO), FatArch: fatArchReport(s.FatArch), Go: goReport(s.Go),
 		ISA: r, Notes: s.Notes, Error: s.Error,
 	}
 	for _, f := range []struct {
@@ -159,9 +159,9 @@ func (e *entry) result() (*exe.File, []*isa.Report, []string) {
 			Offset: s.Offset, Size: s.Size, Arch: s.Arch, CPU: s.CPU, Bits: s.Bits, ByteOrder: s.ByteOrder,
 			OS: s.OS, Kind: s.Kind, MinOS: s.MinOS, SDK: s.SDK,
 			PIE: fact(s.PIE, s.Unknown["pie"]), Stripped: fact(s.Stripped, s.Unknown["stripped"]),
-			Static: s.Static, Interpreter: s.Interpreter, GLIBC: s.GLIBC, Libraries: s.Libraries, RunPath: s.RunPath,
+			Static: s.Static, Interpreter: s.Interpreter, GLIBC: s.GLIBC, Libraries: libraries(s.Libraries), RunPath: s.RunPath,
 			Align: s.Align, Loads16K: s.Loads16K, Loads64K: s.Loads64K,
-			Signature: s.Signature, MachO: s.MachO, FatArch: s.FatArch, Go: s.Go,
+			Signature: signature(s.Signature), MachO: machO(s.MachO), FatArch: fatArch(s.FatArch), Go: goInfo(s.Go),
 			Notes: s.Notes, Error: s.Error,
 		}
 		reports[i] = s.ISA

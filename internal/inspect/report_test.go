@@ -81,14 +81,77 @@ func TestLibrariesMarkedInResult(t *testing.T) {
 	if got := r.SliceLibraries(0); len(got) != 2 || !got[0].IsSystem() || !got[1].NotSystem() {
 		t.Errorf("marked libraries %+v", got)
 	}
-	if f.Slices[0].Libraries[0].System != nil {
+	if f.Slices[0].Libraries[0].System.Known {
 		t.Errorf("exe's record was marked: %+v", f.Slices[0].Libraries)
 	}
 	b, _ := json.Marshal(r)
 	if !strings.Contains(string(b), `"libraries":[{"name":"libfoo.so.1","system":true},{"name":"libbar.so.2","system":false}]`) {
 		t.Errorf("JSON %s", b)
 	}
-	if (&Result{File: f}).SliceLibraries(0)[0].System != nil {
+	if (&Result{File: f}).SliceLibraries(0)[0].System.Known {
 		t.Error("without marks, SliceLibraries is not the file's")
+	}
+}
+
+// TestNestedUnknownIsNull checks the JSON of the unknown facts of exe's nested types
+// (the Go info and the signature): null with the reason beside it, never false or "".
+func TestNestedUnknownIsNull(t *testing.T) {
+	s := &exe.Slice{Arch: "amd64", Go: &exe.GoInfo{Sources: map[string]string{"cgo": "unknown: no pclntab found", "version": "unknown: no build info and no pclntab"}},
+		Signature: &exe.Signature{Present: true, Problem: "unsupported CodeDirectory hash type 9"}}
+	b, err := json.Marshal(sliceReport(s, nil, ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"valid":null`, `"go":{"version":null`, `"cgo":null`, `"cgo":"unknown: no pclntab found"`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("JSON lacks %s:\n%s", want, b)
+		}
+	}
+	b, _ = json.Marshal(goReport(&exe.GoInfo{Version: "go1.19.8", Cgo: exe.KnownFact(false)}))
+	if !strings.Contains(string(b), `"version":"go1.19.8"`) || !strings.Contains(string(b), `"cgo":false`) {
+		t.Errorf("known facts: %s", b)
+	}
+}
+
+// TestNestedFactsRoundTrip: the typed facts of exe's nested types (GoInfo.Cgo,
+// Signature.Valid, Library.System) come back from their report as they were, an
+// unknown with its reason; true, false and unknown print as true, false and null.
+func TestNestedFactsRoundTrip(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		fact exe.Fact[bool]
+		json string
+	}{
+		{"true", exe.KnownFact(true), "true"},
+		{"false", exe.KnownFact(false), "false"},
+		{"unknown", exe.UnknownFact[bool]("no pclntab found"), "null"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := &exe.GoInfo{Version: "go1.26.8", Cgo: tc.fact, Sources: map[string]string{"cgo": "pclntab"}}
+			sig := &exe.Signature{Present: true, Valid: tc.fact}
+			if !tc.fact.Known {
+				g.Sources["cgo"] = "unknown: " + tc.fact.Why
+				sig.Problem = tc.fact.Why
+			}
+			lib := []exe.Library{{Name: "libfoo.so.1", System: tc.fact}}
+			if got := goInfo(goReport(g)).Cgo; got != tc.fact {
+				t.Errorf("GoInfo.Cgo %+v, want %+v", got, tc.fact)
+			}
+			if got := signature(signatureReport(sig)).Valid; got != tc.fact {
+				t.Errorf("Signature.Valid %+v, want %+v", got, tc.fact)
+			}
+			if got := libraries(librariesReport(lib))[0].System; got.Known != tc.fact.Known || got.Value != tc.fact.Value {
+				t.Errorf("Library.System %+v, want %+v", got, tc.fact)
+			}
+			for what, v := range map[string]any{"cgo": goReport(g), "valid": signatureReport(sig), "system": librariesReport(lib)[0]} {
+				b, err := json.Marshal(v)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if want := `"` + what + `":` + tc.json; !strings.Contains(string(b), want) {
+					t.Errorf("JSON %s lacks %s", b, want)
+				}
+			}
+		})
 	}
 }

@@ -18,8 +18,8 @@ func mustHost(t *testing.T, spec string) host.Host {
 }
 
 var (
-	signed   = &exe.Signature{Present: true, AdHoc: true, LinkerSigned: true, Valid: ptr(true)}
-	edited   = &exe.Signature{Present: true, AdHoc: true, Valid: ptr(false), Problem: "page 3 hash mismatch"}
+	signed   = &exe.Signature{Present: true, AdHoc: true, LinkerSigned: true, Valid: exe.KnownFact(true)}
+	edited   = &exe.Signature{Present: true, AdHoc: true, Valid: exe.KnownFact(false), Problem: "page 3 hash mismatch"}
 	unsigned = &exe.Signature{Present: false, Problem: "no LC_CODE_SIGNATURE"}
 )
 
@@ -148,7 +148,7 @@ func TestCauseNames(t *testing.T) {
 
 func TestExpect(t *testing.T) {
 	goSlice := func(s exe.Slice, settings map[string]string, cgo bool) exe.Slice {
-		s.Go = &exe.GoInfo{Version: "go1.26.8", Settings: settings, Cgo: ptr(cgo), Sources: map[string]string{"settings": "buildinfo", "cgo": "pclntab"}}
+		s.Go = &exe.GoInfo{Version: "go1.26.8", Settings: settings, Cgo: exe.KnownFact(cgo), Sources: map[string]string{"settings": "buildinfo", "cgo": "pclntab"}}
 		return s
 	}
 	fat := file(exe.FormatMachOFat,
@@ -188,8 +188,6 @@ func TestExpect(t *testing.T) {
 		}
 	}
 }
-
-func ptr(b bool) *bool { return &b }
 
 // TestJudgeLibraryABI: a library is judged by whether a process of its ABI can run
 // here, as the executable beside it is: an i386 libc without the i386 loader loads
