@@ -61,7 +61,10 @@ func TestVersionFromClone(t *testing.T) {
 		t.Helper()
 		c := exec.Command(name, args...)
 		c.Dir = dir
-		c.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off", "GOBIN="+filepath.Join(dir, "bin"), "GOTOOLCHAIN=local")
+		// GOOS and GOARCH empty: the binary is built for the machine that runs it (the
+		// linux/arm64 stage sets GOARCH=arm64 for the test binary, and go install will
+		// not put a cross-compiled binary in GOBIN).
+		c.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off", "GOBIN="+filepath.Join(dir, "bin"), "GOTOOLCHAIN=local", "GOOS=", "GOARCH=")
 		out, err := c.CombinedOutput()
 		if err != nil {
 			t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
