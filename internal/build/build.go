@@ -383,36 +383,18 @@ func listMains(ctx context.Context, o Options) ([]mainPkg, error) {
 	if err != nil {
 		return nil, err
 	}
-	var mains []mainPkg
-	names := map[string]string{}
+	var roots []*listedPkg
 	dec := json.NewDecoder(bytes.NewReader(out))
 	for {
-		var p struct {
-			ImportPath, Name string
-			Error            *struct{ Err string }
-		}
-		if err := dec.Decode(&p); err == io.EOF {
+		p := new(listedPkg)
+		if err := dec.Decode(p); err == io.EOF {
 			break
 		} else if err != nil {
 			return nil, fmt.Errorf("go list: %w", err)
 		}
-		if p.Error != nil {
-			return nil, fmt.Errorf("%s: %s", p.ImportPath, p.Error.Err)
-		}
-		if p.Name != "main" {
-			continue
-		}
-		n := ProgramName(p.ImportPath)
-		if other, ok := names[n]; ok {
-			return nil, fmt.Errorf("main packages %s and %s would both be named %s", other, p.ImportPath, n)
-		}
-		names[n] = p.ImportPath
-		mains = append(mains, mainPkg{ImportPath: p.ImportPath, Name: n})
+		roots = append(roots, p)
 	}
-	if len(mains) == 0 {
-		return nil, fmt.Errorf("%w in %s", ErrNoMain, strings.Join(o.Packages, " "))
-	}
-	return mains, nil
+	return mainsOf(roots, o.Packages)
 }
 
 // cgoNeeds is what `go list -deps` says about one target.
