@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -163,8 +162,8 @@ func TestCompatProbeCachePerBoot(t *testing.T) {
 // TestCompatProbeThisMachine runs the real probe and compares it with what the kernel
 // does with a real 386 Go executable (GOARCH=386 go build), the ground truth.
 func TestCompatProbeThisMachine(t *testing.T) {
-	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {
-		t.Skip("the 386 probe runs on linux/amd64")
+	if !kernelIs(t, "linux", "amd64") {
+		t.Skip("the 386 probe runs on a linux/amd64 kernel")
 	}
 	if _, err := os.Stat("/proc/sys/fs/binfmt_misc/qemu-i386"); err == nil {
 		t.Skip("a qemu-i386 binfmt_misc handler would run both through qemu")
@@ -211,7 +210,7 @@ func FuzzParseExecCache(f *testing.F) {
 // it with ENOEXEC when no binfmt_misc handler catches it — as it refuses a real
 // GOARCH=arm Go executable: the refused path, proven on this kernel.
 func TestCompatProbeRefusedHere(t *testing.T) {
-	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {
+	if !kernelIs(t, "linux", "amd64") {
 		t.Skip("needs a linux/amd64 kernel")
 	}
 	if h, _ := Detect(context.Background(), machine.Real()); len(h.Binfmt) > 0 {
@@ -227,4 +226,16 @@ func TestCompatProbeRefusedHere(t *testing.T) {
 	if !f.Known || f.Runs || f.Why != RefusedWhy("arm") {
 		t.Errorf("probe: %+v, want refused", f)
 	}
+}
+
+// kernelIs reports whether this machine's kernel and hardware are goos/goarch: the
+// hardware's, not this test binary's (the linux/arm64 stage runs it under qemu-user on
+// an amd64 kernel, which executes the probes all the same).
+func kernelIs(t *testing.T, goos, goarch string) bool {
+	t.Helper()
+	h, err := Detect(context.Background(), machine.Real())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h.OS == goos && h.Arch == goarch
 }
