@@ -49,6 +49,10 @@ type Finding struct {
 	Title    string   `json:"title"`
 	// Path is the file the finding is about, when it is about one (a path in an image).
 	Path string `json:"path,omitempty"`
+	// Line is the 1-based line of Path the finding is about (0: the whole file), and
+	// Column its 1-based column (0: the whole line): ready's findings in a repository.
+	Line   int `json:"line,omitempty"`
+	Column int `json:"column,omitempty"`
 	// Evidence lists the facts that led to the finding (paths, values, headers).
 	Evidence []string `json:"evidence,omitempty"`
 	Fix      *Fix     `json:"fix,omitempty"`
@@ -83,6 +87,10 @@ const (
 	AreaHomebrew Area = "homebrew"
 	AreaTools    Area = "tools"
 	AreaNetwork  Area = "network"
+	// ready's areas (AreaGo and AreaCgo are shared with the doctor).
+	AreaDockerfile Area = "dockerfile"
+	AreaCI         Area = "ci"
+	AreaScripts    Area = "scripts"
 )
 
 // Areas of netcheck's report (after AreaSettings), in report order.
@@ -109,6 +117,12 @@ func (a Area) Title() string {
 		return "Installed tools"
 	case AreaNetwork:
 		return "Network"
+	case AreaDockerfile:
+		return "Dockerfiles"
+	case AreaCI:
+		return "CI"
+	case AreaScripts:
+		return "Build scripts"
 	case AreaProxy:
 		return "Module proxy"
 	case AreaSumDB:
@@ -123,6 +137,9 @@ func (a Area) Title() string {
 // layer those lines change and what they need that a script cannot provide.
 type Fix struct {
 	Text string `json:"text"`
+	// Diff is the fix as an edit: a unified diff relative to the directory the report
+	// is about, which `patch -p1` (or `git apply`) applies as printed.
+	Diff string `json:"diff,omitempty"`
 	// Commands are shell lines (sh syntax), run in order in the user's shell.
 	Commands []string `json:"commands,omitempty"`
 	// Layer is where the commands act: the layer that set the faulty value.

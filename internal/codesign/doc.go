@@ -1,0 +1,2 @@
+// Package codesign writes Mach-O code signatures.
+package codesign

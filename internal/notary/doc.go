@@ -1,0 +1,2 @@
+// Package notary looks up notarization tickets by CDHash.
+package notary

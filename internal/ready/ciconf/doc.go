@@ -1,0 +1,2 @@
+// Package ciconf holds ready's CI and build-script checks.
+package ciconf

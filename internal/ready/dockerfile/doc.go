@@ -1,0 +1,2 @@
+// Package dockerfile holds ready's Dockerfile checks.
+package dockerfile

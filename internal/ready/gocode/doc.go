@@ -1,0 +1,2 @@
+// Package gocode holds ready's Go and cgo checks per target.
+package gocode
