@@ -1,0 +1,175 @@
+package ciconf
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// A file is one file of the repository, split in lines that keep their terminators.
+type file struct {
+	path  string // relative to the repository, with forward slashes
+	data  []byte
+	lines []string
+}
+
+func newFile(path string, data []byte) *file {
+	f := &file{path: path, data: data}
+	s := string(data)
+	for s != "" {
+		i := strings.IndexByte(s, '\n')
+		if i < 0 {
+			f.lines = append(f.lines, s)
+			break
+		}
+		f.lines = append(f.lines, s[:i+1])
+		s = s[i+1:]
+	}
+	return f
+}
+
+// text returns line n (1-based) without its terminator ("" outside the file).
+func (f *file) text(n int) string {
+	if n < 1 || n > len(f.lines) {
+		return ""
+	}
+	return strings.TrimRight(f.lines[n-1], "\r\n")
+}
+
+// eol is the file's line terminator: "\r\n" when its first line ends so.
+func (f *file) eol() string {
+	if len(f.lines) > 0 && strings.HasSuffix(f.lines[0], "\r\n") {
+		return "\r\n"
+	}
+	return "\n"
+}
+
+// An edit replaces the lines from..to-1 (1-based; from == to inserts before from)
+// with the lines of with (without terminators).
+type edit struct {
+	from, to int
+	with     []string
+}
+
+// diffable reports whether the file's name can stand in a diff header as it is.
+func diffable(path string) bool {
+	if !utf8.ValidString(path) || path == "" {
+		return false
+	}
+	for _, r := range path {
+		if unicode.IsSpace(r) || !unicode.IsPrint(r) || r == '"' || r == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+// diff returns the edits as a unified diff that `patch -p1` applies in the
+// repository, or "" when there is nothing to change or the name cannot be written.
+func (f *file) diff(edits ...edit) string {
+	if len(edits) == 0 || !diffable(f.path) {
+		return ""
+	}
+	edits = slices.Clone(edits)
+	slices.SortFunc(edits, func(a, b edit) int { return a.from - b.from })
+	n := len(f.lines)
+	for i, e := range edits {
+		if e.from < 1 || e.to < e.from || e.to > n+1 || (i > 0 && e.from < edits[i-1].to) {
+			return ""
+		}
+	}
+	eol := f.eol()
+	term := func(ls []string) []string {
+		out := make([]string, len(ls))
+		for i, l := range ls {
+			out[i] = l + eol
+		}
+		return out
+	}
+	// A file whose last line has no terminator gets one when a line follows it.
+	old := f.lines
+	if n > 0 && !strings.HasSuffix(old[n-1], "\n") && edits[len(edits)-1].to == n+1 && edits[len(edits)-1].from == n+1 {
+		last := edits[len(edits)-1]
+		last.from, last.with = n, append([]string{strings.TrimRight(old[n-1], "\r")}, last.with...)
+		// the last line gets the terminator it lacked; its text stays
+		edits[len(edits)-1] = last
+		if len(edits) > 1 && edits[len(edits)-2].to > n {
+			return ""
+		}
+	}
+	const ctx = 3
+	var b strings.Builder
+	fmt.Fprintf(&b, "--- a/%s\n+++ b/%s\n", f.path, f.path)
+	shift := 0 // new line number minus old line number before the current hunk
+	for i := 0; i < len(edits); {
+		// a hunk holds the edits whose context windows touch
+		j := i + 1
+		for j < len(edits) && edits[j].from-ctx <= edits[j-1].to-1+ctx {
+			j++
+		}
+		start := max(1, edits[i].from-ctx)
+		end := min(n, edits[j-1].to-1+ctx) // last old line shown
+		var body []string
+		oldCount, newCount := 0, 0
+		at := start
+		for k := i; k < j; k++ {
+			e := edits[k]
+			for ; at < e.from; at++ {
+				body = append(body, " "+old[at-1])
+				oldCount++
+				newCount++
+			}
+			for ; at < e.to; at++ {
+				body = append(body, "-"+old[at-1])
+				oldCount++
+			}
+			for _, l := range term(e.with) {
+				body = append(body, "+"+l)
+				newCount++
+			}
+		}
+		for ; at <= end; at++ {
+			body = append(body, " "+old[at-1])
+			oldCount++
+			newCount++
+		}
+		oldStart, newStart := start, start+shift
+		if oldCount == 0 {
+			oldStart--
+		}
+		if newCount == 0 {
+			newStart--
+		}
+		fmt.Fprintf(&b, "@@ -%d,%d +%d,%d @@\n", oldStart, oldCount, newStart, newCount)
+		for _, l := range body {
+			b.WriteString(l)
+			if !strings.HasSuffix(l, "\n") {
+				b.WriteString("\n\\ No newline at end of file\n")
+			}
+		}
+		for k := i; k < j; k++ {
+			shift += len(edits[k].with) - (edits[k].to - edits[k].from)
+		}
+		i = j
+	}
+	return b.String()
+}
+
+// quote returns text from outside as one line that shows every byte: Go's quoting,
+// at most max runes of it.
+func quote(s string) string {
+	const max = 200
+	if utf8.RuneCountInString(s) > max {
+		r := []rune(s)
+		s = string(r[:max]) + "…"
+	}
+	return strconv.Quote(s)
+}
+
+// indentOf returns the leading spaces of s.
+func indentOf(s string) string {
+	return s[:len(s)-len(strings.TrimLeft(s, " "))]
+}
