@@ -3,6 +3,9 @@ package ciconf
 import (
 	"context"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -137,9 +140,10 @@ func ids(fs []finding.Finding) []string {
 type ruleCase struct {
 	name    string
 	files   map[string]string
-	targets []build.Target // nil: defaultTargets
-	want    []string       // "id path:line" of every finding
-	diff    bool           // the first finding has a diff, and applying it removes it
+	targets []build.Target   // nil: defaultTargets
+	want    []string         // "id path:line" of every finding
+	diff    bool             // the first finding has a diff, and applying it removes it
+	sev     finding.Severity // when set, the first finding's severity
 }
 
 func runCases(t *testing.T, cases []ruleCase) {
@@ -160,6 +164,9 @@ func runCases(t *testing.T, cases []ruleCase) {
 					}
 				}
 			}
+			if tc.sev != "" && fs[0].Severity != tc.sev {
+				t.Errorf("severity %s, want %s", fs[0].Severity, tc.sev)
+			}
 			if !tc.diff {
 				return
 			}
@@ -171,12 +178,44 @@ func runCases(t *testing.T, cases []ruleCase) {
 			if err != nil {
 				t.Fatalf("the diff does not apply: %v\n%s", err, f.Fix.Diff)
 			}
+			patchAgrees(t, tc.files, f.Fix.Diff, fixed)
 			for _, g := range check(t, fixed, targets, testNow) {
 				if g.ID == f.ID && g.Path == f.Path && g.Title == f.Title {
 					t.Errorf("after the fix, still %s at %s:%d\n%s\n%s", g.ID, g.Path, g.Line, f.Fix.Diff, fixed[f.Path])
 				}
 			}
 		})
+	}
+}
+
+// patchAgrees applies the diff with patch -p1, when the machine has it, and checks
+// that it writes what applyDiff does: the diff is one a user's tools apply.
+func patchAgrees(t *testing.T, files map[string]string, diff string, want map[string]string) {
+	t.Helper()
+	p, err := exec.LookPath("patch")
+	if err != nil {
+		return // applyDiff alone (Debian: apt-get install patch)
+	}
+	dir := t.TempDir()
+	for name, data := range files {
+		full := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command(p, "-p1", "--batch", "--no-backup-if-mismatch", "-r", "-")
+	cmd.Dir, cmd.Stdin = dir, strings.NewReader(diff)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("patch -p1: %v\n%s\n%s", err, out, diff)
+	}
+	for name, data := range want {
+		got, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(name)))
+		if err != nil || string(got) != data {
+			t.Errorf("patch -p1 wrote %s as %q, want %q (%v)", name, got, data, err)
+		}
 	}
 }
 

@@ -13,7 +13,7 @@ const wf = ".github/workflows/ci.yml"
 
 func TestNoArm64Runner(t *testing.T) {
 	runCases(t, []ruleCase{
-		{name: "plain runs-on, no strategy", diff: true, files: map[string]string{wf: `name: ci
+		{name: "plain runs-on, no strategy", diff: true, sev: finding.Warning, files: map[string]string{wf: `name: ci
 on: [push]
 jobs:
   test:
@@ -75,7 +75,7 @@ jobs:
     steps:
       - run: go test ./...
 `}, want: []string{"ci.no-arm64-runner .github/workflows/ci.yml:6"}},
-		{name: "a build-only job is info", diff: true, files: map[string]string{wf: `jobs:
+		{name: "a build-only job is info", diff: true, sev: finding.Info, files: map[string]string{wf: `jobs:
   build:
     runs-on: ubuntu-latest
     steps:
@@ -134,7 +134,7 @@ jobs:
 
 func TestRetiredRunner(t *testing.T) {
 	runCases(t, []ruleCase{
-		{name: "macos-13 retired", diff: true, files: map[string]string{wf: `jobs:
+		{name: "macos-13 retired", diff: true, sev: finding.Error, files: map[string]string{wf: `jobs:
   docs:
     runs-on: macos-13
     steps:
@@ -239,7 +239,7 @@ func TestSetupGoArch(t *testing.T) {
 
 func TestQEMUForGo(t *testing.T) {
 	runCases(t, []ruleCase{
-		{name: "go build after setup-qemu", files: map[string]string{wf: `jobs:
+		{name: "go build after setup-qemu", sev: finding.Info, files: map[string]string{wf: `jobs:
   release:
     runs-on: ubuntu-24.04-arm
     steps:
@@ -248,7 +248,7 @@ func TestQEMUForGo(t *testing.T) {
           echo building
           GOOS=linux go build -o dist/app ./cmd/app
 `}, want: []string{"ci.qemu-for-go .github/workflows/ci.yml:5"}},
-		{name: "go build in an emulated container", files: map[string]string{wf: `jobs:
+		{name: "go build in an emulated container", sev: finding.Warning, files: map[string]string{wf: `jobs:
   release:
     runs-on: ubuntu-24.04-arm
     steps:
