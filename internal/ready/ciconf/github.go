@@ -65,11 +65,12 @@ type step struct {
 
 var (
 	matrixExpr = regexp.MustCompile(`^\$\{\{\s*matrix\.([A-Za-z0-9_-]+)\s*\}\}$`)
-	goTest     = regexp.MustCompile(`(^|[^\w-])go\s+test\b|\bgotestsum\b|\bmake\s+([\w.-]+\s+)*test\b`)
-	goBuild    = regexp.MustCompile(`(^|[^\w-])go\s+(build|install)\b|\bgoreleaser\b`)
+	goTest     = regexp.MustCompile(`(^|[^\w-])go[ \t]+test\b|\bgotestsum\b|\bmake[ \t]+([\w.-]+[ \t]+)*test\b`)
+	goBuild    = regexp.MustCompile(`(^|[^\w-])go[ \t]+(build|install[ \t]+(-\S+[ \t]+)*\.)\b|\bgoreleaser([ \t]|$)`)
 )
 
-// tests reports whether the job runs Go tests; goJob whether it builds or tests Go.
+// tests reports whether the job runs Go tests; goJob whether it builds or tests Go
+// (setup-go alone is a lint or a tool's job).
 func (j *job) tests() bool {
 	for _, s := range j.steps {
 		if goTest.MatchString(s.run) {
@@ -81,7 +82,7 @@ func (j *job) tests() bool {
 
 func (j *job) goJob() bool {
 	for _, s := range j.steps {
-		if goTest.MatchString(s.run) || goBuild.MatchString(s.run) || usesAction(s.uses, "actions/setup-go") || usesAction(s.uses, "goreleaser/goreleaser-action") {
+		if goTest.MatchString(s.run) || goBuild.MatchString(s.run) || usesAction(s.uses, "goreleaser/goreleaser-action") {
 			return true
 		}
 	}

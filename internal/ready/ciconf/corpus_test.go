@@ -1,0 +1,132 @@
+package ciconf
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gonative/gonative/internal/machine"
+	"github.com/gonative/gonative/internal/ready"
+)
+
+var updateCorpus = flag.Bool("update-corpus", false, "rewrite testdata/corpus.txt from what Check finds (review every line before committing)")
+
+// corpus lists real modules nobody here wrote, at exact versions; their module zips
+// carry their workflows, Makefiles and scripts. testdata/corpus.txt holds the
+// findings Check must report on them, each reviewed by hand (the review notes are
+// the comments there).
+var corpus = []string{
+	"github.com/spf13/cobra@v1.10.2",
+	"github.com/google/go-containerregistry@v0.22.1",
+	"github.com/rogpeppe/go-internal@v1.16.0",
+	"github.com/vbauerster/mpb/v8@v8.16.2",
+	"github.com/klauspost/compress@v1.19.2",
+	"github.com/mattn/go-runewidth@v0.0.30",
+	"github.com/sirupsen/logrus@v1.9.4",
+	"github.com/docker/docker-credential-helpers@v0.9.3",
+	"github.com/opencontainers/image-spec@v1.1.1",
+	"github.com/santhosh-tekuri/jsonschema/v6@v6.0.3",
+	"github.com/pkg/errors@v0.9.1",
+}
+
+// TestCorpus runs Check on the real modules, fetched with go mod download through
+// the configured GOPROXY (the module cache serves them after the first time), and
+// compares with the reviewed findings. It skips, saying so, when go or the proxy is
+// unreachable.
+func TestCorpus(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: the corpus needs go mod download")
+	}
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("offline: no go to download the corpus")
+	}
+	var got []string
+	for _, mod := range corpus {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		cmd := exec.CommandContext(ctx, gobin, "mod", "download", "-json", mod)
+		cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local")
+		cmd.Dir = t.TempDir()
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		cancel()
+		var info struct{ Dir, Error string }
+		_ = json.Unmarshal(out, &info)
+		if err != nil || info.Dir == "" {
+			t.Skipf("offline: go mod download %s: %v %s %s", mod, err, info.Error, strings.TrimSpace(stderr.String()))
+		}
+		fs, err := Check(context.Background(), ready.Input{Machine: clocked{machine.Real()}, Dir: info.Dir, Targets: defaultTargets})
+		if err != nil {
+			t.Fatalf("%s: %v", mod, err)
+		}
+		for _, f := range fs {
+			got = append(got, fmt.Sprintf("%s %s %s:%d", mod, f.ID, f.Path, f.Line))
+			for _, e := range f.Evidence {
+				if strings.ContainsAny(e, "\n\r") {
+					t.Errorf("%s: evidence on more than one line: %q", mod, e)
+				}
+			}
+		}
+	}
+	slices.Sort(got)
+	if *updateCorpus {
+		var b strings.Builder
+		b.WriteString("# Findings of Check on the corpus modules (corpus_test.go), reviewed by hand.\n")
+		for _, g := range got {
+			b.WriteString(g + "\n")
+		}
+		if err := os.WriteFile("testdata/corpus.txt", []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := readCorpus("testdata/corpus.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("findings on the corpus:\n got %q\nwant %q", got, want)
+	}
+}
+
+// readCorpus reads the reviewed findings: one a line, "#" comments and the review
+// notes after " # " left out.
+func readCorpus(name string) ([]string, error) {
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		l := sc.Text()
+		if i := strings.Index(l, " # "); i >= 0 {
+			l = l[:i]
+		}
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+			out = append(out, l)
+		}
+	}
+	if len(out) == 0 {
+		return nil, errors.New(name + " lists no findings")
+	}
+	slices.Sort(out)
+	return out, sc.Err()
+}
+
+// clocked is the real machine with the tests' clock, so retirements read the same
+// on every day the test runs.
+type clocked struct{ machine.Machine }
+
+func (clocked) Now() time.Time { return testNow }
