@@ -29,7 +29,8 @@ main packages, whether go.sum exists and whether a package needs cgo on Linux.
   devcontainer  .devcontainer/devcontainer.json: a multi-arch Go image, cache volumes
                 owned by the non-root user, delve's ptrace, gonative doctor
   ci            .github/workflows/build.yml: native runners for linux/amd64,
-                linux/arm64 and darwin/arm64, gonative build and inspect --expect
+                linux/arm64 and darwin/arm64, gonative ready, build and
+                inspect --expect
 
 Files are written atomically. An existing file with other content is never
 replaced without --force, which shows the diff; --dry-run writes nothing and

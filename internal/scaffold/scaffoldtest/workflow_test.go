@@ -69,7 +69,7 @@ func TestWorkflow(t *testing.T) {
 					t.Errorf("cgo module cross-built for windows on %s", row["runner"])
 				}
 			}
-			for p, r := range map[string]string{"linux/amd64": "ubuntu-24.04", "linux/arm64": "ubuntu-24.04-arm", "darwin/arm64": "macos-14"} {
+			for p, r := range map[string]string{"linux/amd64": "ubuntu-24.04", "linux/arm64": "ubuntu-24.04-arm", "darwin/arm64": "macos-15"} {
 				if platforms[p] != r {
 					t.Errorf("platform %s on %q, want the native runner %s", p, platforms[p], r)
 				}
@@ -106,7 +106,7 @@ func TestWorkflow(t *testing.T) {
 				t.Errorf("setup-go with %v and no go.sum: want cache: false", setupGo)
 			}
 			all := strings.Join(runs, "\n")
-			for _, w := range []string{"go test ./...", `gonative build --target "$TARGETS"`, "gonative inspect --expect", "go install github.com/gonative/gonative/cmd/gonative@v0.4.1"} {
+			for _, w := range []string{"go test ./...", `gonative ready --target "$TARGETS"`, `gonative build --target "$TARGETS"`, "gonative inspect --expect", "go install github.com/gonative/gonative/cmd/gonative@v0.4.1"} {
 				if !strings.Contains(all, w) {
 					t.Errorf("no step runs %q", w)
 				}
