@@ -1,6 +1,7 @@
 package ciconf
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -48,5 +49,22 @@ func TestScaffoldedWorkflowIsReady(t *testing.T) {
 				t.Errorf("%s, targets %v:\n%s", name, ts, dump(fs))
 			}
 		}
+	}
+}
+
+// TestDocExample: the diff docs/ready-ci.md shows is the one Check writes.
+func TestDocExample(t *testing.T) {
+	b, err := os.ReadFile("../../../docs/ready-ci.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, after, ok := strings.Cut(string(b), "```diff\n")
+	doc, _, ok2 := strings.Cut(after, "```\n")
+	if !ok || !ok2 {
+		t.Fatal("no diff block in docs/ready-ci.md")
+	}
+	fs := check(t, map[string]string{wf: "jobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: go test ./...\n"}, defaultTargets, testNow)
+	if len(fs) != 1 || fs[0].Fix == nil || fs[0].Fix.Diff != doc {
+		t.Errorf("docs/ready-ci.md shows\n%s\nCheck writes\n%s", doc, dump(fs))
 	}
 }
