@@ -169,6 +169,15 @@ func quote(s string) string {
 	return strconv.Quote(s)
 }
 
+// loc is a file's name in evidence: as it is when a diff header could hold it,
+// else quoted, so that evidence stays one line whatever the repository names a file.
+func loc(path string) string {
+	if diffable(path) {
+		return path
+	}
+	return quote(path)
+}
+
 // indentOf returns the leading spaces of s.
 func indentOf(s string) string {
 	return s[:len(s)-len(strings.TrimLeft(s, " "))]

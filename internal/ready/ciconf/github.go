@@ -293,7 +293,7 @@ func (c *checker) noArm64Runner(j *job, covered map[string]bool) []finding.Findi
 			Title: fmt.Sprintf("Job %s has no %s/arm64 runner: %s", quote(j.id), goos, what),
 			Path:  j.f.path, Line: lbl.node.Line, Column: lbl.node.Column,
 			Evidence: []string{
-				fmt.Sprintf("%s:%d: %s", j.f.path, lbl.node.Line, quote(strings.TrimSpace(j.f.text(lbl.node.Line)))),
+				fmt.Sprintf("%s:%d: %s", loc(j.f.path), lbl.node.Line, quote(strings.TrimSpace(j.f.text(lbl.node.Line)))),
 				fmt.Sprintf("runs on %s (%s/amd64); %s/arm64 is a target", quote(lbl.value), goos, goos),
 			},
 			Fix:   &finding.Fix{Text: fmt.Sprintf("Run the job on %s too (GitHub's %s/arm64 runner).", armLabel[goos], goos)},
@@ -440,7 +440,7 @@ func (c *checker) retired(j *job) []finding.Finding {
 				Title: fmt.Sprintf("Runner image %s %s: job %s cannot run on it after that", quote(l.value), when, quote(j.id)),
 				Path:  j.f.path, Line: l.node.Line, Column: l.node.Column,
 				Evidence: []string{
-					fmt.Sprintf("%s:%d: %s", j.f.path, l.node.Line, quote(strings.TrimSpace(j.f.text(l.node.Line)))),
+					fmt.Sprintf("%s:%d: %s", loc(j.f.path), l.node.Line, quote(strings.TrimSpace(j.f.text(l.node.Line)))),
 					fmt.Sprintf("GitHub: %s %s (%s)", l.value, when, r.Source),
 				},
 				Fix:   &finding.Fix{Text: text},
@@ -483,7 +483,7 @@ func (c *checker) setupGoArch(j *job) []finding.Finding {
 			Title: fmt.Sprintf("setup-go installs an %s Go on job %s's arm64 runner: it runs emulated (or not at all) and builds amd64 by default", quote(val), quote(j.id)),
 			Path:  f.path, Line: k.Line, Column: k.Column,
 			Evidence: []string{
-				fmt.Sprintf("%s:%d: %s", f.path, k.Line, quote(strings.TrimSpace(f.text(k.Line)))),
+				fmt.Sprintf("%s:%d: %s", loc(f.path), k.Line, quote(strings.TrimSpace(f.text(k.Line)))),
 				fmt.Sprintf("the job runs on %s (arm64)", quote(arm)),
 			},
 			Fix:   &finding.Fix{Text: "Drop architecture: setup-go installs the runner's own Go."},
@@ -544,8 +544,8 @@ func (c *checker) qemuForGo(j *job) []finding.Finding {
 			Title: fmt.Sprintf("Job %s sets up QEMU and %s", quote(j.id), what),
 			Path:  j.f.path, Line: q.usesNode.Line, Column: q.usesNode.Column,
 			Evidence: []string{
-				fmt.Sprintf("%s:%d: %s", j.f.path, q.usesNode.Line, quote(strings.TrimSpace(j.f.text(q.usesNode.Line)))),
-				fmt.Sprintf("%s:%d: %s", j.f.path, line, quote(strings.TrimSpace(j.f.text(line)))),
+				fmt.Sprintf("%s:%d: %s", loc(j.f.path), q.usesNode.Line, quote(strings.TrimSpace(j.f.text(q.usesNode.Line)))),
+				fmt.Sprintf("%s:%d: %s", loc(j.f.path), line, quote(strings.TrimSpace(j.f.text(line)))),
 			},
 			Fix: &finding.Fix{Text: "Cross-compile instead of emulating: GOOS/GOARCH on the runner, or in a Dockerfile " +
 				"`FROM --platform=$BUILDPLATFORM` with GOOS=$TARGETOS GOARCH=$TARGETARCH; keep setup-qemu only for RUN lines that must execute target binaries."},

@@ -372,3 +372,26 @@ func TestUnparsedYAML(t *testing.T) {
 		t.Errorf("%s", dump(fs))
 	}
 }
+
+// TestHostileNames: files whose names hold control characters still get findings,
+// with the name quoted in the evidence and no diff (no header could name them).
+func TestHostileNames(t *testing.T) {
+	files := map[string]string{
+		".github/workflows/a\nb.yml": "jobs:\n  a:\n    runs-on: macos-13\n    steps:\n      - run: echo \"\\e[31m\"\n",
+		"scripts/x\x1b.sh":           "export GOARCH=amd64\n",
+	}
+	fs := check(t, files, defaultTargets, testNow)
+	if got := ids(fs); len(got) != 2 || fs[0].ID != "ci.retired-runner" || fs[1].ID != "scripts.goarch-pinned" {
+		t.Fatalf("findings %q\n%s", got, dump(fs))
+	}
+	for _, f := range fs {
+		if f.Fix == nil || f.Fix.Diff != "" {
+			t.Errorf("%s: a diff for a file no header can name:\n%s", f.ID, f.Fix.Diff)
+		}
+		for _, e := range f.Evidence {
+			if strings.ContainsAny(e, "\n\r\x1b") {
+				t.Errorf("%s: evidence %q", f.ID, e)
+			}
+		}
+	}
+}

@@ -175,7 +175,7 @@ func (c *checker) gitlab() []finding.Finding {
 				ID: "ci.no-arm64-runner", Area: finding.AreaCI, Severity: sev,
 				Title: fmt.Sprintf("Job %s has no linux/arm64 runner: %s", quote(j.name), what),
 				Path:  f.path, Line: j.key.Line, Column: j.key.Column,
-				Evidence: []string{fmt.Sprintf("%s:%d: %s", f.path, j.key.Line, quote(strings.TrimSpace(f.text(j.key.Line)))), ev},
+				Evidence: []string{fmt.Sprintf("%s:%d: %s", loc(f.path), j.key.Line, quote(strings.TrimSpace(f.text(j.key.Line)))), ev},
 				Fix:      &finding.Fix{Text: "Run the job on an arm64 runner too: a job that extends it with the tag saas-linux-small-arm64 (GitLab.com's hosted arm64 runner)."},
 				Links:    []string{"https://docs.gitlab.com/ci/runners/hosted_runners/linux/"},
 			}

@@ -53,7 +53,7 @@ func envGoarch(f *file, envKey, env *yaml.Node, id string) []finding.Finding {
 		ID: id, Area: finding.AreaCI, Severity: finding.Warning,
 		Title: "GOARCH is pinned to amd64: every build is amd64, on arm64 runners too",
 		Path:  f.path, Line: k.Line, Column: k.Column,
-		Evidence: []string{fmt.Sprintf("%s:%d: %s", f.path, k.Line, quote(strings.TrimSpace(f.text(k.Line))))},
+		Evidence: []string{fmt.Sprintf("%s:%d: %s", loc(f.path), k.Line, quote(strings.TrimSpace(f.text(k.Line))))},
 		Fix:      &finding.Fix{Text: goarchText},
 	}
 	if ownLine(f, k, v) {
@@ -101,7 +101,7 @@ func scriptGoarch(f *file, n *yaml.Node, id string) []finding.Finding {
 			ID: id, Area: finding.AreaCI, Severity: finding.Warning,
 			Title: "GOARCH=amd64 is hard-coded in a script: the build is amd64 on every runner",
 			Path:  f.path, Line: ln,
-			Evidence: []string{fmt.Sprintf("%s:%d: %s", f.path, ln, quote(strings.TrimSpace(f.text(ln))))},
+			Evidence: []string{fmt.Sprintf("%s:%d: %s", loc(f.path), ln, quote(strings.TrimSpace(f.text(ln))))},
 			Fix:      &finding.Fix{Text: goarchText},
 		}
 		if d := dropAssignment(f, ln, m[2], nonEmpty > 1); d != "" {

@@ -63,16 +63,10 @@ func logical(f *file, kind scriptKind) []sline {
 	var out []sline
 	depth := 0
 	for n := 1; n <= len(f.lines); n++ {
-		l := sline{first: n, text: f.text(n)}
-		for strings.HasSuffix(l.text, "\\") && l.last+1 < len(f.lines) {
-			if l.last == 0 {
-				l.last = n
-			}
+		l := sline{first: n, last: n, text: f.text(n)}
+		for strings.HasSuffix(l.text, "\\") && l.last < len(f.lines) {
 			l.last++
 			l.text = strings.TrimSuffix(l.text, "\\") + " " + f.text(l.last)
-		}
-		if l.last == 0 {
-			l.last = n
 		}
 		n = l.last
 		code := l.text
@@ -101,7 +95,9 @@ func (c *checker) script(f *file) []finding.Finding {
 	lines := logical(f, kind)
 	arm := knowsArm.Match(f.data)
 	var out []finding.Finding
-	ev := func(n int) string { return fmt.Sprintf("%s:%d: %s", f.path, n, quote(strings.TrimSpace(f.text(n)))) }
+	ev := func(n int) string {
+		return fmt.Sprintf("%s:%d: %s", loc(f.path), n, quote(strings.TrimSpace(f.text(n))))
+	}
 
 	// GOARCH=amd64, outside loops and case branches, in a file that never names arm64.
 	if !arm {
