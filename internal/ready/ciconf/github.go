@@ -20,6 +20,9 @@ type label struct {
 type choice struct {
 	labels []label
 	row    *yaml.Node
+	// templated: runs-on writes the label around the matrix value
+	// (${{ matrix.os }}-latest), so the value's node holds only part of it.
+	templated bool
 }
 
 // runner says which machine a choice is (false when its labels do not say).
@@ -64,8 +67,8 @@ type step struct {
 }
 
 var (
-	matrixExpr = regexp.MustCompile(`^\$\{\{\s*matrix\.([A-Za-z0-9_-]+)\s*\}\}$`)
-	goTest     = regexp.MustCompile(`(^|[^\w-])go[ \t]+test\b|\bgotestsum\b|\bmake[ \t]+([\w.-]+[ \t]+)*test\b`)
+	matrixExpr = regexp.MustCompile(`^([A-Za-z0-9._-]*)\$\{\{\s*matrix\.([A-Za-z0-9_-]+)\s*\}\}([A-Za-z0-9._-]*)$`)
+	goTest     = regexp.MustCompile(`(^|[^\w-])go[ \t]+test\b|\bgotestsum\b|\brichgo[ \t]+test\b|\bmake[ \t]+([\w.=-]+[ \t]+)*(unit|integration|rich|race|e2e|go|ci)?[-_]?tests?\b`)
 	goBuild    = regexp.MustCompile(`(^|[^\w-])go[ \t]+(build|install[ \t]+(-\S+[ \t]+)*\.)\b|\bgoreleaser([ \t]|$)`)
 )
 
@@ -144,8 +147,8 @@ func (j *job) resolve() {
 	switch n.Kind {
 	case yaml.ScalarNode:
 		if m := matrixExpr.FindStringSubmatch(strings.TrimSpace(n.Value)); m != nil {
-			j.matrixKey = m[1]
-			j.resolved = j.fromMatrix(m[1])
+			j.matrixKey = m[2]
+			j.resolved = j.fromMatrix(m[2], m[1], m[3])
 			return
 		}
 		if ls, ok := labelsOf(n); ok {
@@ -158,8 +161,10 @@ func (j *job) resolve() {
 	}
 }
 
-// fromMatrix adds the choices of matrix key k: its list and its include rows.
-func (j *job) fromMatrix(k string) bool {
+// fromMatrix adds the choices of matrix key k, written between prefix and suffix:
+// its list and its include rows.
+func (j *job) fromMatrix(k, prefix, suffix string) bool {
+	templated := prefix != "" || suffix != ""
 	if j.matrix == nil || j.matrix.Kind != yaml.MappingNode {
 		return false
 	}
@@ -174,12 +179,15 @@ func (j *job) fromMatrix(k string) bool {
 			if len(ls) == 0 || it.Kind == yaml.MappingNode {
 				return false
 			}
-			c := choice{}
+			c := choice{templated: templated}
+			if templated && len(ls) != 1 {
+				return false
+			}
 			for _, s := range ls {
 				if strings.Contains(s.Value, "${{") {
 					return false
 				}
-				c.labels = append(c.labels, label{s.Value, s})
+				c.labels = append(c.labels, label{prefix + s.Value + suffix, s})
 			}
 			j.choices = append(j.choices, c)
 		}
@@ -195,12 +203,15 @@ func (j *job) fromMatrix(k string) bool {
 			if v == nil {
 				continue
 			}
-			c := choice{row: row}
+			c := choice{row: row, templated: templated}
+			if templated && len(scalars(v)) != 1 {
+				return false
+			}
 			for _, s := range scalars(v) {
 				if strings.Contains(s.Value, "${{") {
 					return false
 				}
-				c.labels = append(c.labels, label{s.Value, s})
+				c.labels = append(c.labels, label{prefix + s.Value + suffix, s})
 			}
 			if len(c.labels) == 0 {
 				return false
@@ -310,6 +321,9 @@ func (c *checker) noArm64Runner(j *job, covered map[string]bool) []finding.Findi
 // runs-on's own label and label. "" when the file's shape leaves no safe edit.
 func (c *checker) addRunnerDiff(j *job, ch choice, lbl string) string {
 	f := j.f
+	if ch.templated {
+		return "" // the list holds part of a label: no entry of it names the arm64 runner
+	}
 	if j.matrixKey == "" {
 		if len(ch.labels) != 1 || j.runsOn.Kind != yaml.ScalarNode || !ownLine(f, j.runsOnKey, j.runsOn) {
 			return ""
@@ -446,7 +460,7 @@ func (c *checker) retired(j *job) []finding.Finding {
 				Fix:   &finding.Fix{Text: text},
 				Links: []string{r.Source},
 			}
-			if line, ok := replaceScalar(j.f, l.node, r.Successor); ok {
+			if line, ok := replaceScalar(j.f, l.node, r.Successor); ok && !ch.templated {
 				f.Fix.Diff = j.f.diff(edit{from: l.node.Line, to: l.node.Line + 1, with: []string{line}})
 			}
 			out = append(out, f)

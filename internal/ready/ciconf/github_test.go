@@ -105,6 +105,15 @@ jobs:
     steps:
       - run: go test ./...
 `}},
+		{name: "runs-on written around the matrix value", files: map[string]string{wf: `jobs:
+  test:
+    strategy:
+      matrix:
+        platform: [ubuntu, macos]
+    runs-on: ${{ matrix.platform }}-latest
+    steps:
+      - run: go test ./...
+`}, want: []string{"ci.no-arm64-runner .github/workflows/ci.yml:5"}},
 		{name: "runs-on from an input", files: map[string]string{wf: `jobs:
   test:
     runs-on: ${{ inputs.runner }}
@@ -149,6 +158,15 @@ func TestRetiredRunner(t *testing.T) {
     steps:
       - run: make docs
 `}, want: []string{"ci.retired-runner .github/workflows/ci.yml:5", "ci.retired-runner .github/workflows/ci.yml:5"}},
+		{name: "a templated label: no diff", files: map[string]string{wf: `jobs:
+  docs:
+    strategy:
+      matrix:
+        v: [13, 15]
+    runs-on: macos-${{ matrix.v }}
+    steps:
+      - run: make docs
+`}, want: []string{"ci.retired-runner .github/workflows/ci.yml:5"}},
 		{name: "current labels", files: map[string]string{wf: `jobs:
   docs:
     strategy:
