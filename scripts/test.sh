@@ -32,6 +32,7 @@ packages=(
 	busybox-static             # init: the userland of the base images the test makes
 	mmdebstrap                 # init: a minimal Debian builder without C compilers (cgo images install theirs)
 	shellcheck                 # init: the generated workflow's scripts are checked with it
+	patch                      # ready: every diff a CI/script finding prints is applied with patch -p1 (ciconf)
 	bsdutils                   # script(1): commands run on a pseudo-terminal (progress bars)
 	util-linux                 # unshare: bench cgo's DNS workload in a network namespace
 	chromium                   # bench cgo: the SVG chart rendered headless and checked

@@ -107,6 +107,10 @@ func (c *checker) collect(ctx context.Context) error {
 					}
 				}
 			case e.Type().IsRegular() && c.isScript(rel, e.Name()):
+				byName := isMakefile(e.Name()) || strings.HasSuffix(e.Name(), ".sh")
+				if !byName && c.tooLarge(p) {
+					continue // a large file without a suffix is no script: not worth a note
+				}
 				if f := c.read(p); f != nil && c.scriptKind(f) != notScript {
 					c.scripts = append(c.scripts, f)
 				}
@@ -130,6 +134,12 @@ func (c *checker) isScript(dir, name string) bool {
 
 func isMakefile(name string) bool {
 	return name == "Makefile" || name == "makefile" || name == "GNUmakefile" || strings.HasSuffix(name, ".mk")
+}
+
+// tooLarge reports whether a file is over the size Check reads.
+func (c *checker) tooLarge(rel string) bool {
+	st, err := c.in.Machine.Lstat(filepath.Join(c.in.Dir, filepath.FromSlash(rel)))
+	return err != nil || st.Size() > maxFileSize
 }
 
 // read reads one file of the repository (a regular file, bounded); a file it cannot

@@ -1,6 +1,8 @@
 package ciconf
 
 import (
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/gonative/gonative/internal/finding"
@@ -51,4 +53,14 @@ func TestScriptsArchDownload(t *testing.T) {
 		{name: "in a loop over architectures", files: map[string]string{"get.sh": "for a in amd64 386; do\n  curl -O https://example.invalid/tool_linux_amd64.tgz\ndone\n"}},
 		{name: "a URL with no architecture", files: map[string]string{"get.sh": "curl -fsSL https://example.invalid/install.sh | sh\n"}},
 	})
+}
+
+// TestLargeFiles: a large Makefile is a note; a large file without a suffix (a binary
+// at the root) is no script and says nothing.
+func TestLargeFiles(t *testing.T) {
+	big := strings.Repeat("# x\n", maxFileSize/4+1)
+	fs := check(t, map[string]string{"Makefile": big, "gonative": big}, defaultTargets, testNow)
+	if got := ids(fs); !slices.Equal(got, []string{"scripts.unreadable Makefile:0"}) {
+		t.Errorf("findings %q", got)
+	}
 }
