@@ -75,6 +75,8 @@ jobs:
     steps:
       - run: go test ./...
 `}, want: []string{"ci.no-arm64-runner .github/workflows/ci.yml:6"}},
+		{name: "CRLF line ends", diff: true, files: map[string]string{wf: "jobs:\r\n  test:\r\n    runs-on: ubuntu-latest\r\n    steps:\r\n      - run: go test ./...\r\n"},
+			want: []string{"ci.no-arm64-runner .github/workflows/ci.yml:3"}},
 		{name: "a build-only job is info", diff: true, sev: finding.Info, files: map[string]string{wf: `jobs:
   build:
     runs-on: ubuntu-latest
