@@ -37,6 +37,13 @@ var corpus = []string{
 	"github.com/opencontainers/image-spec@v1.1.1",
 	"github.com/santhosh-tekuri/jsonschema/v6@v6.0.3",
 	"github.com/pkg/errors@v0.9.1",
+	// Makefiles and scripts
+	"github.com/spf13/viper@v1.21.0",
+	"github.com/prometheus/client_model@v0.6.3",
+	"github.com/chrismellard/docker-credential-acr-env@v0.0.0-20230304212654-82a0ddb27589",
+	"github.com/zeebo/xxh3@v1.1.0",
+	"github.com/creack/pty@v1.1.24",
+	"github.com/anchore/quill@v0.5.1",
 }
 
 // TestCorpus runs Check on the real modules, fetched with go mod download through

@@ -324,8 +324,14 @@ jobs:
     steps:
       - run: |
           set -e
-          GOOS=linux GOARCH=amd64 go build -o app .
+          CGO_ENABLED=0 GOARCH=amd64 go build -o app .
 `}, want: []string{"ci.goarch-pinned .github/workflows/ci.yml:7"}},
+		{name: "one named platform in a run script: no diff", files: map[string]string{wf: `jobs:
+  build:
+    runs-on: ubuntu-24.04-arm
+    steps:
+      - run: GOOS=darwin GOARCH=amd64 go build -o app-darwin .
+`}, want: []string{"ci.goarch-pinned .github/workflows/ci.yml:5"}},
 		{name: "per-target matrix", files: map[string]string{wf: `jobs:
   build:
     runs-on: ubuntu-24.04-arm

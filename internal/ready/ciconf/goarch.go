@@ -104,7 +104,11 @@ func scriptGoarch(f *file, n *yaml.Node, id string) []finding.Finding {
 			Evidence: []string{fmt.Sprintf("%s:%d: %s", loc(f.path), ln, quote(strings.TrimSpace(f.text(ln))))},
 			Fix:      &finding.Fix{Text: goarchText},
 		}
-		if d := dropAssignment(f, ln, m[2], nonEmpty > 1); d != "" {
+		if g := explicitGOOS.FindString(l); g != "" {
+			goos := strings.Trim(strings.TrimSpace(strings.TrimLeft(g, ";(&|")), ";")
+			fd.Title = fmt.Sprintf("%s GOARCH=amd64 is the only build for that OS: no arm64 build beside it", goos)
+			fd.Fix.Text = "Build " + strings.TrimPrefix(goos, "GOOS=") + "/arm64 beside it (a matrix over GOARCH, or the same line with GOARCH=arm64 and its own output name)."
+		} else if d := dropAssignment(f, ln, m[2], nonEmpty > 1); d != "" {
 			fd.Fix.Diff = d
 		}
 		out = append(out, fd)

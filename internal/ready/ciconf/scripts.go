@@ -46,6 +46,12 @@ var (
 	caseStart  = regexp.MustCompile(`(^|[;&|]\s*|\s)case\s`)
 	caseEnd    = regexp.MustCompile(`(^|[;&|]\s*|\s)esac\b`)
 	knowsArm   = regexp.MustCompile(`(?i)arm64|aarch64`)
+	// comparison matches a line that compares (a test, ==/!=, make's ifeq, filter or
+	// findstring, a case pattern) rather than assigns.
+	comparison = regexp.MustCompile(`\b(ifeq|ifneq|filter|findstring|test)\b|\[|==|!=|-eq\b|x86_64["']?\s*[|)]`)
+	// explicitGOOS matches a GOOS set to a literal OS on the same line: a build for
+	// one named platform, not the machine's.
+	explicitGOOS = regexp.MustCompile(`(^|[\s;(&|])GOOS=["']?[a-z]+["']?(\s|;|$)`)
 )
 
 // A sline is one logical line of a script: physical lines joined where a line ends
@@ -130,6 +136,13 @@ func (c *checker) script(f *file) []finding.Finding {
 				continue
 			}
 			fd.Title = "GOARCH=amd64 is hard-coded: the script builds amd64 binaries on arm64 machines"
+			if g := explicitGOOS.FindString(l.text); g != "" {
+				goos := strings.Trim(strings.TrimSpace(strings.TrimLeft(g, ";(&|")), ";")
+				fd.Title = fmt.Sprintf("%s GOARCH=amd64 is the only build for that OS: no arm64 build beside it", goos)
+				fd.Fix.Text = "Build " + strings.TrimPrefix(goos, "GOOS=") + "/arm64 beside it (the same line with GOARCH=arm64 and its own output name)."
+				out = append(out, fd)
+				continue
+			}
 			with := `GOARCH="${GOARCH:-$(go env GOARCH)}"`
 			if l.recipe {
 				with = "GOARCH=$$(go env GOARCH)"
@@ -153,7 +166,7 @@ func (c *checker) script(f *file) []finding.Finding {
 			}
 		}
 		for _, l := range lines {
-			if !x86Word.MatchString(l.text) {
+			if !x86Word.MatchString(l.text) || !comparison.MatchString(l.text) {
 				continue
 			}
 			n := l.first

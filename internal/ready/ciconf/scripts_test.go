@@ -15,7 +15,7 @@ func TestScriptsGoarchPinned(t *testing.T) {
 		{name: "make ?= amd64 is info", diff: true, sev: finding.Info, files: map[string]string{"build/common.mk": "export GOARCH ?= amd64 # default\n"},
 			want: []string{"scripts.goarch-pinned build/common.mk:1"}},
 		{name: "make ?= go env", files: map[string]string{"Makefile": "GOARCH ?= $(shell go env GOARCH)\n"}},
-		{name: "make recipe line", diff: true, files: map[string]string{"GNUmakefile": "build:\n\tGOOS=linux GOARCH=amd64 go build -o bin/app .\n"},
+		{name: "make recipe line", diff: true, files: map[string]string{"GNUmakefile": "build:\n\tCGO_ENABLED=0 GOARCH=amd64 go build -o bin/app .\n"},
 			want: []string{"scripts.goarch-pinned GNUmakefile:2"}},
 		{name: "make foreach", files: map[string]string{"Makefile": "all:\n\t$(foreach a,amd64 386,GOARCH=amd64 go build;)\n"}},
 		{name: "shell export", diff: true, files: map[string]string{"scripts/build.sh": "#!/bin/sh\nset -eu\nexport GOARCH=amd64\ngo build ./...\n"},
@@ -26,6 +26,8 @@ func TestScriptsGoarchPinned(t *testing.T) {
 		{name: "in a loop", files: map[string]string{"build.sh": "for os in linux darwin; do\n  GOOS=$os GOARCH=amd64 go build .\ndone\n"}},
 		{name: "in a case branch", files: map[string]string{"build.sh": "case $(uname -m) in\n  x86_64) GOARCH=amd64 ;;\nesac\n"},
 			want: []string{"scripts.uname-x86-only build.sh:2"}},
+		{name: "one named platform: no diff", files: map[string]string{"Makefile": "darwin:\n\tCGO_ENABLED=0 GOOS=darwin GOARCH=amd64 go build -o build/darwin/app .\n"},
+			want: []string{"scripts.goarch-pinned Makefile:2"}},
 		{name: "a file that knows arm64", files: map[string]string{"build.sh": "GOARCH=amd64 go build -o app-amd64 .\nGOARCH=arm64 go build -o app-arm64 .\n"}},
 		{name: "comment", files: map[string]string{"build.sh": "# GOARCH=amd64 go build\n"}},
 		{name: "testdata is not the build", files: map[string]string{"internal/x/testdata/build.sh": "GOARCH=amd64 go build\n"}},
@@ -39,6 +41,9 @@ func TestScriptsUnameX86Only(t *testing.T) {
 		{name: "make", files: map[string]string{"Makefile": "ARCH := $(shell uname -m)\nifeq ($(ARCH),x86_64)\nBIN := tool-x86_64\nendif\n"},
 			want: []string{"scripts.uname-x86-only Makefile:2"}},
 		{name: "with an aarch64 branch", files: map[string]string{"install.sh": "case $(uname -m) in\nx86_64) A=amd64 ;;\naarch64|arm64) A=arm64 ;;\nesac\n"}},
+		{name: "x86_64 assigned, not compared", files: map[string]string{"Makefile": "UNAME_ARCH := $(shell uname -m)\nifeq ($(UNAME_OS),Darwin)\nPROTOC_ARCH := x86_64\nendif\n"}},
+		{name: "a case pattern", files: map[string]string{"get.sh": "case \"$(uname -m)\" in\n  x86_64) A=x64 ;;\n  *) echo unsupported; exit 1 ;;\nesac\n"},
+			want: []string{"scripts.uname-x86-only get.sh:2"}},
 		{name: "x86_64 without uname", files: map[string]string{"install.sh": "echo x86_64\n"}},
 	})
 }
