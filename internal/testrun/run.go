@@ -1,7 +1,6 @@
 package testrun
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -254,31 +253,19 @@ func goTest(ctx context.Context, o Options, tr *TargetResult, emit func(Event)) 
 	cmd := o.Machine.Command(ctx, o.Go, GoTestArgs(o, p)...)
 	cmd.Dir = o.Dir
 	cmd.Env = append(cmd.Env, p.Env...)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		tr.Error = err.Error()
-		return
-	}
+	c := newCollector(p.Target.String())
+	// go test's output goes through a writer, not a pipe read here: cmd.Wait closes
+	// it after proctree.WaitDelay even when a process outside the tree holds it.
+	lines := &lineWriter{line: func(l []byte) {
+		if e, ok := c.add(l); ok {
+			emit(e)
+		}
+	}}
+	cmd.Stdout = lines
 	stderr := &headBuffer{max: maxStderr}
 	cmd.Stderr = stderr
-	if err := cmd.Start(); err != nil {
-		tr.Error = fmt.Sprintf("%s test: %v", o.Go, err)
-		return
-	}
-	c := newCollector(p.Target.String())
-	br := bufio.NewReaderSize(stdout, 64<<10)
-	for {
-		line, rerr := br.ReadBytes('\n')
-		if len(line) > 0 {
-			if e, ok := c.add(bytes.TrimRight(line, "\r\n")); ok {
-				emit(e)
-			}
-		}
-		if rerr != nil {
-			break
-		}
-	}
-	err = cmd.Wait()
+	err := cmd.Run()
+	lines.flush()
 	tr.Packages = c.packages
 	tr.Stderr = strings.TrimSpace(stderr.String())
 	if err == nil {
@@ -302,6 +289,42 @@ func goTest(ctx context.Context, o Options, tr *TargetResult, emit func(Event)) 
 func firstLine(s string) string {
 	l, _, _ := strings.Cut(s, "\n")
 	return l
+}
+
+// maxLine bounds a line held while its end has not come.
+const maxLine = 4 << 20
+
+// lineWriter calls line with every line written to it, without its newline.
+type lineWriter struct {
+	line func([]byte)
+	buf  []byte
+}
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.buf = append(w.buf, p...)
+	for {
+		i := bytes.IndexByte(w.buf, '\n')
+		if i < 0 {
+			break
+		}
+		w.line(bytes.TrimRight(w.buf[:i], "\r"))
+		w.buf = w.buf[i+1:]
+	}
+	if len(w.buf) > maxLine {
+		w.flush() // test2json splits long output; anything else is no event
+	}
+	if len(w.buf) == 0 {
+		w.buf = nil
+	}
+	return len(p), nil
+}
+
+// flush ends the last line.
+func (w *lineWriter) flush() {
+	if len(w.buf) > 0 {
+		w.line(w.buf)
+		w.buf = nil
+	}
 }
 
 // headBuffer keeps the first max bytes written to it.
