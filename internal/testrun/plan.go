@@ -255,7 +255,8 @@ func chooseCPU(ctx context.Context, o Options, p Plan, qemu string) Plan {
 		}
 		p.Notes = append(p.Notes, fmt.Sprintf("QEMU_CPU=%s has %s (probed)", orDefault(cpu), featureList(p.Needs)))
 		return p
-	case errors.As(err, &ee) && ctx.Err() == nil && pctx.Err() == nil:
+	case errors.As(err, &ee) && ee.ExitCode() == -1 && ctx.Err() == nil && pctx.Err() == nil:
+		// Killed by a signal: qemu-user passes the guest's SIGILL on as its own.
 		why := fmt.Sprintf("%s needs %s, which %s lacks (a probe executing them was killed: %v)", p.Level, featureList(p.Needs), name, err)
 		if user {
 			why += "; unset QEMU_CPU or choose a model that has them (" + qemu + " -cpu help)"
@@ -334,6 +335,7 @@ func realProbe(m machine.Machine) Prober {
 			args = append(args, "-cpu", cpu)
 		}
 		cmd := m.Command(ctx, qemu, append(args, filepath.Join(dir, "probe"))...)
+		cmd.Env = RunEnv(cmd.Env, Plan{})
 		return cmd.Run()
 	}
 }

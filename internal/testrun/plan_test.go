@@ -164,3 +164,13 @@ func TestGoTestArgs(t *testing.T) {
 		t.Errorf("GoTestArgs = %q\nwant %q", got, want)
 	}
 }
+
+// TestRunEnv: an empty QEMU_CPU (which qemu-user refuses: "-cpu option cannot be
+// empty") or QEMU_LD_PREFIX is dropped, as gonative treats it as unset.
+func TestRunEnv(t *testing.T) {
+	got := RunEnv([]string{"PATH=/bin", "QEMU_CPU=", "QEMU_LD_PREFIX=", "GOFLAGS="}, Plan{Env: []string{"GOARCH=arm64", "QEMU_CPU=max"}})
+	want := []string{"PATH=/bin", "GOFLAGS=", "GOARCH=arm64", "QEMU_CPU=max"}
+	if !slices.Equal(got, want) {
+		t.Errorf("RunEnv = %q, want %q", got, want)
+	}
+}

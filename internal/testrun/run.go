@@ -252,7 +252,7 @@ func goTest(ctx context.Context, o Options, tr *TargetResult, emit func(Event)) 
 	p := tr.Plan
 	cmd := o.Machine.Command(ctx, o.Go, GoTestArgs(o, p)...)
 	cmd.Dir = o.Dir
-	cmd.Env = append(cmd.Env, p.Env...)
+	cmd.Env = RunEnv(cmd.Env, p)
 	c := newCollector(p.Target.String())
 	// go test's output goes through a writer, not a pipe read here: cmd.Wait closes
 	// it after proctree.WaitDelay even when a process outside the tree holds it.
@@ -284,6 +284,21 @@ func goTest(ctx context.Context, o Options, tr *TargetResult, emit func(Event)) 
 		msg += ": " + l
 	}
 	tr.Error = fmt.Sprintf("go test: %s", msg)
+}
+
+// RunEnv is the environment go test runs with for p: environ and p.Env, without the
+// qemu-user variables set empty (QEMU_CPU= makes qemu-user exit with "-cpu option
+// cannot be empty"; an empty QEMU_LD_PREFIX means none), which gonative treats as
+// unset.
+func RunEnv(environ []string, p Plan) []string {
+	env := make([]string, 0, len(environ)+len(p.Env))
+	for _, kv := range append(slices.Clone(environ), p.Env...) {
+		if k, v, _ := strings.Cut(kv, "="); v == "" && strings.HasPrefix(k, "QEMU_") {
+			continue
+		}
+		env = append(env, kv)
+	}
+	return env
 }
 
 func firstLine(s string) string {
