@@ -4,7 +4,14 @@
 # amd64 machine with qemu-user-static, warm build cache.
 #
 #   run:    -count=1: the tests really run, under qemu-user, every time
-#   cached: go test's own result cache answers (what a second run in a loop costs)
+#   cached: no -count: go test's result cache may answer. It does for gonative, which
+#           runs the tests through the binfmt_misc handler; go test caches no result
+#           of a run with -exec, so bare runs them again.
+#   fixed:  gonative test --target windows/arm64, refused here: gonative's own cost
+#           (start, host detection, the plan) without any go test
+#
+# Wall times on a shared machine are noisy; each run's CPU time (user + system, of
+# the command and its children, GNU time) is printed beside them.
 #
 # Runs alternate (gonative, bare, bare, gonative, ...), so a change in the machine's
 # load hits both alike; each figure is the median of RUNS (default 7) wall times, with
@@ -29,13 +36,19 @@ go build -o "$work/gonative" ./cmd/gonative
 gonative_run() { "$work/gonative" test --target linux/arm64 "${pkgs[@]}" -- "$@" >/dev/null; }
 bare_run() { GOARCH=arm64 go test -exec qemu-aarch64-static "$@" "${pkgs[@]}" >/dev/null; }
 
-# seconds CMD...: the wall time of one run (a failing run is an error: both must pass).
+# seconds CMD...: the wall time of one run (a failing run is an error: both must
+# pass); its CPU time is appended to $work/cpu.
 seconds() {
 	local t0 t1
 	t0=$(date +%s.%N)
 	"$@"
 	t1=$(date +%s.%N)
 	echo "$t1 - $t0" | bc -l
+}
+# cpu CMD...: the CPU seconds (user + system, children included) of one run.
+cpu() {
+	/usr/bin/time -f '%U %S' -o "$work/time" "$@" >/dev/null
+	awk '{printf "%.2f\n", $1 + $2}' "$work/time"
 }
 median() { sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.2f", m}'; }
 
@@ -60,5 +73,16 @@ for mode in run cached; do
 	bm=$(printf '%s\n' "${b[@]}" | median)
 	printf '%-7s gonative %6ss  bare %6ss  overhead %+.1f%%  (gonative: %s; bare: %s)\n' "$mode" "$gm" "$bm" \
 		"$(echo "($gm - $bm) / $bm * 100" | bc -l)" "$(printf '%.2f ' "${g[@]}")" "$(printf '%.2f ' "${b[@]}")"
+	gc=() bc=()
+	for i in $(seq 3); do
+		gc+=("$(cpu "$work/gonative" test --target linux/arm64 "${pkgs[@]}" -- "${flags[@]}")")
+		bc+=("$(GOARCH=arm64 cpu go test -exec qemu-aarch64-static "${flags[@]}" "${pkgs[@]}")")
+	done
+	printf '%-7s CPU gonative %ss  bare %ss (median of 3)\n' "$mode" "$(printf '%s\n' "${gc[@]}" | median)" "$(printf '%s\n' "${bc[@]}" | median)"
 done
+f=()
+for i in $(seq "$runs"); do
+	f+=("$(seconds sh -c '"$0" test --target windows/arm64 >/dev/null; [ $? = 3 ]' "$work/gonative")")
+done
+printf 'fixed   gonative %6ss  (refused windows/arm64: start, host detection, plan; %s)\n' "$(printf '%s\n' "${f[@]}" | median)" "$(printf '%.2f ' "${f[@]}")"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
