@@ -146,4 +146,54 @@ func TestArm64Stage(t *testing.T) {
 			t.Errorf("scripts/arm64.txt: no script cmd/gonative/testdata/script/%s_*.txtar", prefix)
 		}
 	}
+	checkArm64Runner(t, root)
+}
+
+// checkArm64Runner: the project uses what it ships. scripts/test.sh's arm64 stage
+// builds gonative once and runs its lanes through gonative test --target linux/arm64
+// (go test -json events for testsum), keeping what guards it under qemu-user: the
+// lanes, asynchronous preemption off, one more run of a stuck lane; it no longer
+// hands go test -exec qemu-aarch64-static itself.
+func checkArm64Runner(t *testing.T, root string) {
+	text, err := os.ReadFile(filepath.Join(root, "scripts/test.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := shellFunc(string(text), "test_arm64")
+	if body == "" {
+		t.Fatal("scripts/test.sh has no test_arm64 function")
+	}
+	runner := shellFunc(string(text), "gonative_test_arm64")
+	for _, want := range []string{
+		`go build -o "$run_dir/gonative" ./cmd/gonative`,
+		"go_test_json=gonative_test_arm64",
+		"asyncpreemptoff=1",
+		"lane_retry_stuck=1",
+		`go_test_lanes arm64 "$timeout_arm64_gonative" "$timeout_arm64_rest"`,
+		"<scripts/arm64.txt",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("scripts/test.sh: test_arm64 lacks %q", want)
+		}
+	}
+	if strings.Contains(body, "-exec") {
+		t.Error("scripts/test.sh: test_arm64 still runs go test -exec itself; gonative test decides how linux/arm64 runs")
+	}
+	if !strings.Contains(runner, `"$run_dir/gonative" test --target linux/arm64 --json`) {
+		t.Errorf("scripts/test.sh: gonative_test_arm64 does not run gonative test --target linux/arm64 --json:\n%s", runner)
+	}
+}
+
+// shellFunc returns the body of the shell function name() { ... } in text: from its
+// opening line to the first line that is "}".
+func shellFunc(text, name string) string {
+	i := strings.Index(text, "\n"+name+"() {")
+	if i < 0 {
+		return ""
+	}
+	rest := text[i+1:]
+	if j := strings.Index(rest, "\n}\n"); j >= 0 {
+		return rest[:j]
+	}
+	return rest
 }

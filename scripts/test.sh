@@ -169,9 +169,14 @@ build_fixtures() {
 go_test() {
 	local stage=$1 lane=$2; shift 2
 	local rc=0
-	go test -json "$@" 2>&1 | "$run_dir/testsum" -stage "$stage" -o "$run_dir/$stage.$lane.json" || rc=$?
+	"$go_test_json" "$@" 2>&1 | "$run_dir/testsum" -stage "$stage" -o "$run_dir/$stage.$lane.json" || rc=$?
 	return $rc
 }
+
+# go_test_json ARGS...: the command a stage's go test -json runs as (go_test uses
+# $go_test_json): go test itself, or gonative_test_arm64.
+go_test_json=go_test_plain
+go_test_plain() { go test -json "$@"; }
 
 # go_test_lanes STAGE GONATIVE_TIMEOUT REST_TIMEOUT ARGS...: cmd/gonative (the
 # testscripts) and the other packages as two go test commands at once, each with its
@@ -233,7 +238,9 @@ test_scaffold() {
 }
 
 # test_arm64 runs under qemu-user, as linux/arm64, what scripts/arm64.txt lists: the
-# tests of what depends on the architecture gonative is built for.
+# tests of what depends on the architecture gonative is built for. The project uses
+# what it ships: the lanes run through gonative test --target linux/arm64 (which picks
+# the binfmt_misc handler, or qemu-aarch64-static as go test -exec), built once here.
 test_arm64() {
 	if [ "$(go env GOHOSTARCH)" = arm64 ]; then
 		echo "already arm64: the native run covered it"; return
@@ -243,6 +250,7 @@ test_arm64() {
 		[ -z "${CI:-}" ] || return 1
 		return
 	fi
+	go build -o "$run_dir/gonative" ./cmd/gonative || return 1
 	local pkg pattern
 	while read -r pkg pattern; do
 		case $pkg in
@@ -256,8 +264,26 @@ test_arm64() {
 	# preemption on (golang/go#70329, #36981): the test binaries run without it, and
 	# cmd/gonative turns it off for the commands its scripts run.
 	lane_retry_stuck=1
+	go_test_json=gonative_test_arm64
 	GODEBUG=${GODEBUG:+$GODEBUG,}asyncpreemptoff=1 \
-		GOARCH=arm64 go_test_lanes arm64 "$timeout_arm64_gonative" "$timeout_arm64_rest" -count=1 -vet=off -exec "qemu-aarch64-static"
+		go_test_lanes arm64 "$timeout_arm64_gonative" "$timeout_arm64_rest" -count=1 -vet=off
+	local rc=$?
+	go_test_json=go_test_plain
+	return $rc
+}
+
+# gonative_test_arm64 ARGS...: go test's flags and packages (./...) as go_test_lanes
+# gives them, run as gonative test --target linux/arm64 --json PACKAGES -- FLAGS. Its
+# table goes to stderr, which testsum prints; its events are go test's, tagged.
+gonative_test_arm64() {
+	local a flags=() pkgs=()
+	for a in "$@"; do
+		case $a in
+		./*) pkgs+=("$a") ;;
+		*) flags+=("$a") ;;
+		esac
+	done
+	"$run_dir/gonative" test --target linux/arm64 --json "${pkgs[@]}" -- "${flags[@]}"
 }
 
 fmt_time() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
