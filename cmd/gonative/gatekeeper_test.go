@@ -64,11 +64,19 @@ func cmdNotaryServe(ts *testscript.TestScript, neg bool, args []string) {
 	if neg {
 		ts.Fatalf("usage: notaryserve CDHASH...")
 	}
+	s := notaryFake(args...)
+	ts.Defer(s.Close)
+	ts.Setenv("NOTARYURL", s.URL)
+}
+
+// notaryFake serves the ticket lookup on loopback, with a ticket for each of
+// cdhashes (SHA-256 records; "*" for all) and NOT_FOUND for the others.
+func notaryFake(cdhashes ...string) *httptest.Server {
 	tickets := map[string]bool{}
-	for _, a := range args {
+	for _, a := range cdhashes {
 		tickets["2/2/"+a] = true
 	}
-	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var req struct {
 			Records []struct {
 				RecordName string `json:"recordName"`
@@ -90,8 +98,6 @@ func cmdNotaryServe(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		json.NewEncoder(w).Encode(map[string]any{"records": recs})
 	}))
-	ts.Defer(s.Close)
-	ts.Setenv("NOTARYURL", s.URL)
 }
 
 // mimicSign re-signs b (a thin 64-bit Mach-O whose signature is the linker's, at the
