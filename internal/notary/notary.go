@@ -138,21 +138,31 @@ func (c *Client) Notarized(ctx context.Context, hashType int, cdhash string) (bo
 	if resp.StatusCode != http.StatusOK {
 		return fail("HTTP %s", resp.Status)
 	}
+	ok, why := parseLookup(b, record)
+	if why != "" {
+		return fail("%s", why)
+	}
+	return ok, nil
+}
+
+// parseLookup reads the service's answer b for record: whether it holds a ticket,
+// or why the answer settles nothing ("" when it does).
+func parseLookup(b []byte, record string) (bool, string) {
 	var lr lookupResponse
 	if err := json.Unmarshal(b, &lr); err != nil {
-		return fail("answer is not the lookup's JSON: %v", err)
+		return false, fmt.Sprintf("answer is not the lookup's JSON: %v", err)
 	}
 	for _, r := range lr.Records {
 		if r.RecordName != record {
 			continue
 		}
 		if t, ok := r.Fields["signedTicket"]; ok && t.Type == "BYTES" && t.Value != "" {
-			return true, nil
+			return true, ""
 		}
 		if r.ServerErrorCode == "NOT_FOUND" {
-			return false, nil
+			return false, ""
 		}
-		return fail("record has no ticket and error %q (%q)", r.ServerErrorCode, r.Reason)
+		return false, fmt.Sprintf("record has no ticket and error %q (%q)", r.ServerErrorCode, r.Reason)
 	}
-	return fail("the answer does not name the record")
+	return false, "the answer does not name the record"
 }

@@ -95,3 +95,35 @@ func TestNotarizedRedacts(t *testing.T) {
 		t.Errorf("error %v", err)
 	}
 }
+
+// FuzzParseLookup: any answer is read without panic; a ticket is reported only when
+// the answer names the very record with a non-empty signedTicket of type BYTES, and
+// a failure's reason is one line.
+func FuzzParseLookup(f *testing.F) {
+	rec := RecordName(2, cdhash)
+	f.Add([]byte(`{"records":[{"recordName":"`+rec+`","fields":{"signedTicket":{"type":"BYTES","value":"czhjaA=="}}}]}`), rec)
+	f.Add([]byte(`{"records":[{"recordName":"`+rec+`","serverErrorCode":"NOT_FOUND","reason":"Record not found"}]}`), rec)
+	f.Add([]byte(`{"records":[{"recordName":"2/2/x","fields":{"signedTicket":{"type":"BYTES","value":"AA=="}}}]}`), rec)
+	f.Fuzz(func(t *testing.T, b []byte, record string) {
+		ok, why := parseLookup(b, record)
+		if strings.ContainsAny(why, "\n\r") {
+			t.Fatalf("reason %q spans lines", why)
+		}
+		if !ok {
+			return
+		}
+		var lr lookupResponse
+		if json.Unmarshal(b, &lr) != nil {
+			t.Fatal("a ticket from an answer that is not JSON")
+		}
+		found := false
+		for _, r := range lr.Records {
+			if t, has := r.Fields["signedTicket"]; r.RecordName == record && has && t.Type == "BYTES" && t.Value != "" {
+				found = true
+			}
+		}
+		if !found {
+			t.Fatalf("a ticket for %q the answer does not hold: %s", record, b)
+		}
+	})
+}
