@@ -393,13 +393,15 @@ func TestDocExamples(t *testing.T) {
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"doccmp":   cmdDocCmp,
-			"docfile":  cmdDocFile,
-			"tcproxy":  cmdToolchainProxy,
-			"netserve": cmdNetServe,
-			"registry": cmdImageRegistry,
-			"imagefix": cmdImageFixture,
-			"age":      cmdAge,
+			"doccmp":      cmdDocCmp,
+			"docfile":     cmdDocFile,
+			"tcproxy":     cmdToolchainProxy,
+			"netserve":    cmdNetServe,
+			"registry":    cmdImageRegistry,
+			"imagefix":    cmdImageFixture,
+			"age":         cmdAge,
+			"gkmimic":     cmdGKMimic,
+			"notaryserve": cmdNotaryServe,
 		},
 	})
 }

@@ -121,13 +121,15 @@ func TestScript(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"exitcode": cmdExitCode,
-			"netserve": cmdNetServe,
-			"svgcheck": cmdSVGCheck,
-			"registry": cmdImageRegistry,
-			"imagefix": cmdImageFixture,
-			"age":      cmdAge,
-			"hang":     cmdHang,
+			"exitcode":    cmdExitCode,
+			"netserve":    cmdNetServe,
+			"svgcheck":    cmdSVGCheck,
+			"registry":    cmdImageRegistry,
+			"imagefix":    cmdImageFixture,
+			"age":         cmdAge,
+			"hang":        cmdHang,
+			"gkmimic":     cmdGKMimic,
+			"notaryserve": cmdNotaryServe,
 		},
 		Condition: func(cond string) (bool, error) {
 			if ok, known := benchCondition(cond, emulated); known {

@@ -454,10 +454,8 @@ func imageInspectOptions(cmd *cobra.Command, fl inspectFlags) (image.InspectOpti
 	if fl.isa || fl.verbose {
 		o.Scan = inspect.ScanAlways
 	}
-	if fl.expect != "" {
-		if o.Wants, err = verdict.ParseWants(fl.expect); err != nil {
-			return image.InspectOptions{}, err
-		}
+	if o.Wants, err = fl.wants(); err != nil {
+		return image.InspectOptions{}, err
 	}
 	return o, nil
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/gonative/gonative/internal/host"
 	"github.com/gonative/gonative/internal/inspect"
 	"github.com/gonative/gonative/internal/isa"
+	"github.com/gonative/gonative/internal/notary"
 	"github.com/gonative/gonative/internal/verdict"
 	"github.com/spf13/cobra"
 )
@@ -27,9 +28,23 @@ type inspectFlags struct {
 	json    bool
 	deps    bool
 	host    string
-	expect  string
+	expect  []string
+	online  bool
 	isa     bool
 	noCache bool
+}
+
+// wants returns the platforms of every --expect, nil without one.
+func (fl inspectFlags) wants() ([]verdict.Want, error) {
+	var all []verdict.Want
+	for _, e := range fl.expect {
+		w, err := verdict.ParseWants(e)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, w...)
+	}
+	return all, nil
 }
 
 func newInspectCmd() *cobra.Command {
@@ -56,11 +71,21 @@ per file identity in $GONATIVE_CACHE (default: the user cache directory); --no-c
 reads every file afresh.
 
 --expect darwin/arm64,linux/arm64 exits 3 unless every file has all those slices;
-conditions on Go build settings may follow a platform: linux/amd64:GOAMD64=v1:cgo=0.`,
+conditions on Go build settings may follow a platform: linux/amd64:GOAMD64=v1:cgo=0,
+and on the code signature: darwin/arm64:signed=developer-id:team=ABCDE12345:hardened
+(signed=adhoc, apple-development, app-store, any). --expect may be given several times.
+
+For macOS slices, -v and --json add the Gatekeeper facts (who signed it, the
+certificate chain and whether it ends at Apple's root, team, hardened runtime,
+secure time stamp, entitlements) and a launch verdict per way of launching: from a
+shell, quarantined (browser download, Homebrew cask), after xattr -d
+com.apple.quarantine. Notarization cannot be read from a bare Mach-O: --online
+looks its ticket up by CDHash (GONATIVE_NOTARY_URL overrides the service's URL).`,
 		Example: `  gonative inspect $(command -v go)
   gonative inspect -v --host darwin/arm64,macos=14.5 dist/
   gonative inspect --json dist/ | jq .verdict
-  gonative inspect --expect darwin/arm64,darwin/amd64 dist/app_darwin_universal`,
+  gonative inspect --expect darwin/arm64,darwin/amd64 dist/app_darwin_universal
+  gonative inspect --expect darwin/arm64:signed=developer-id:team=ABCDE12345:hardened dist/app`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runInspect(cmd, args, fl)
@@ -71,7 +96,8 @@ conditions on Go build settings may follow a platform: linux/amd64:GOAMD64=v1:cg
 	f.BoolVar(&fl.json, "json", false, "print one JSON object per file (JSON Lines)")
 	f.BoolVarP(&fl.deps, "deps", "m", false, "include Go module dependencies")
 	f.StringVar(&fl.host, "host", "", "judge for this host instead of this machine: OS/ARCH[,macos=VER][,page=16k]...")
-	f.StringVar(&fl.expect, "expect", "", "exit 3 unless every file has these platforms: OS/ARCH[:KEY=VALUE...],...")
+	f.StringArrayVar(&fl.expect, "expect", nil, "exit 3 unless every file has these platforms: OS/ARCH[:KEY=VALUE...][:hardened],... (repeatable)")
+	f.BoolVar(&fl.online, "online", false, "look up the notarization ticket of every Developer ID signed macOS slice")
 	f.BoolVar(&fl.isa, "isa", false, "scan the machine code of every x86-64 and arm64 slice (instruction-set extensions)")
 	f.BoolVar(&fl.noCache, "no-cache", false, "do not read or write the result cache")
 	return cmd
@@ -123,10 +149,11 @@ func inspectOptions(cmd *cobra.Command, fl inspectFlags) (inspect.Options, error
 		return inspect.Options{}, err
 	}
 	opts := inspect.Options{Deps: fl.deps || fl.verbose, Host: h}
-	if fl.expect != "" {
-		if opts.Wants, err = verdict.ParseWants(fl.expect); err != nil {
-			return inspect.Options{}, err
-		}
+	if opts.Wants, err = fl.wants(); err != nil {
+		return inspect.Options{}, err
+	}
+	if fl.online {
+		opts.Notary = &notary.Client{BaseURL: os.Getenv("GONATIVE_NOTARY_URL")}
 	}
 	if fl.isa || fl.verbose {
 		opts.Scan = inspect.ScanAlways
@@ -463,6 +490,8 @@ func signatureText(sig *exe.Signature) string {
 		return "signature INVALID"
 	case sig.AdHoc:
 		return "signed ad hoc (valid)"
+	case sig.Kind.Is(exe.SignerDeveloperID) && sig.AppleRoot.Is(true) && sig.CMSVerified.Is(true):
+		return "signed Developer ID (valid)"
 	}
 	return "signed (valid)"
 }
@@ -576,10 +605,16 @@ func writeVerbose(w io.Writer, r inspected) {
 	}
 	for i := range f.Slices {
 		writeSliceHead(w, f, i)
-		writeSlice(kv, &f.Slices[i], r.SliceLibraries(i), r.SliceISA(i), at(r.ISAProblems, i))
+		writeSlice(kv, &f.Slices[i], r.SliceLibraries(i), r.SliceISA(i), at(r.ISAProblems, i), at(r.Launch, i), at(r.Notarized, i))
 	}
 	if r.Verdict != nil {
 		fmt.Fprintf(w, "  verdict: %s\n", verdictText(shownVerdict(r.Verdict)))
+	}
+	switch {
+	case r.TeamsAgree.Is(true):
+		fmt.Fprintf(w, "  teams:   every signed slice names the same team\n")
+	case r.TeamsAgree.Is(false):
+		fmt.Fprintf(w, "  teams:   the signed slices name DIFFERENT teams\n")
 	}
 	for _, u := range r.Unmet {
 		fmt.Fprintf(w, "  UNMET:   %s\n", Quote(u))
@@ -616,8 +651,9 @@ func writeSliceHead(w io.Writer, f *exe.File, i int) {
 
 // writeSlice prints the facts of slice s in a -v block: libs are its libraries
 // (with this machine's marks), r is isa's report on it (nil when none), problem why
-// its analysis failed ("" when it did not).
-func writeSlice(kv kvFunc, s *exe.Slice, libs []exe.Library, r *isa.Report, problem string) {
+// its analysis failed ("" when it did not), launch its launch verdicts and
+// notarized what the notarization lookup found (zero: none was made).
+func writeSlice(kv kvFunc, s *exe.Slice, libs []exe.Library, r *isa.Report, problem string, launch []verdict.LaunchVerdict, notarized exe.Fact[bool]) {
 	if s.MinOS != "" || s.SDK != "" {
 		kv("min os", strings.TrimSpace(osName(s.OS)+" "+s.MinOS))
 		kv("sdk", s.SDK)
@@ -628,6 +664,12 @@ func writeSlice(kv kvFunc, s *exe.Slice, libs []exe.Library, r *isa.Report, prob
 	}
 	if sig := s.Signature; sig != nil {
 		kv("signature", signatureDetail(sig))
+		if sig.Present {
+			writeGatekeeper(kv, sig, notarized)
+		}
+	}
+	for _, v := range launch {
+		kv("launch", launchText(v))
 	}
 	if g := s.Go; g != nil {
 		writeGo(kv, g)
@@ -688,6 +730,69 @@ func signatureDetail(sig *exe.Signature) string {
 	}
 	if sig.Problem != "" {
 		t += ": " + sig.Problem
+	}
+	return t
+}
+
+// writeGatekeeper prints a signature's Gatekeeper facts in a -v block.
+func writeGatekeeper(kv kvFunc, sig *exe.Signature, notarized exe.Fact[bool]) {
+	signer := "unknown (" + sig.Kind.Why + ")"
+	if sig.Kind.Known {
+		signer = signerText(sig.Kind.Value)
+	}
+	if sig.CMS {
+		team := sig.CertTeamID
+		if team == "" {
+			team = "none"
+		}
+		signer += fmt.Sprintf(", certificate team %s, chains to Apple's root: %s, CMS signature verifies: %s",
+			team, factText(sig.AppleRoot), factText(sig.CMSVerified))
+	}
+	kv("signer", signer)
+	for _, c := range sig.Chain {
+		kv("certificate", c)
+	}
+	kv("runtime", fmt.Sprintf("hardened %v, secure time stamp %v", sig.Hardened, sig.Timestamp))
+	kv("hashes", strings.Join(sig.HashTypes, ", "))
+	kv("cdhash", sig.CDHash)
+	ent := "none"
+	if len(sig.Entitlements) > 0 {
+		ent = strings.Join(sig.Entitlements, ", ")
+	}
+	if sig.GetTaskAllow {
+		ent += " (get-task-allow is true: notarization refuses it)"
+	}
+	kv("entitlements", ent)
+	switch {
+	case notarized.Known:
+		kv("notarized", fmt.Sprintf("%v (Apple's notary service, ticket looked up by CDHash)", notarized.Value))
+	case notarized.Why != "":
+		kv("notarized", unknownText(notarized.Why))
+	}
+}
+
+// signerText names a signer kind.
+func signerText(k exe.SignerKind) string {
+	switch k {
+	case exe.SignerLinkerAdHoc:
+		return "ad hoc, by the linker"
+	case exe.SignerAdHoc:
+		return "ad hoc"
+	case exe.SignerDeveloperID:
+		return "Developer ID Application"
+	case exe.SignerAppleDevelopment:
+		return "Apple Development"
+	case exe.SignerAppStore:
+		return "Mac App Store / Apple Distribution"
+	}
+	return "a certificate of another kind"
+}
+
+// launchText is one launch verdict: how it is launched, what macOS does, why.
+func launchText(v verdict.LaunchVerdict) string {
+	t := string(v.Launch) + ": " + string(v.Outcome)
+	if v.Reason != "" {
+		t += " (" + v.Reason + ")"
 	}
 	return t
 }

@@ -6,6 +6,8 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/binary"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"hash"
 	"io"
@@ -35,9 +37,45 @@ type Signature struct {
 	PageSize int
 	// Pages is the number of code pages whose hashes were recomputed.
 	Pages int
-	// CMS is true when a CMS (certificate) signature blob is present. Its certificate
-	// chain is not checked here; only the hashes are.
+	// CMS is true when a CMS (certificate) signature blob is present.
 	CMS bool
+
+	// The Gatekeeper facts (see docs/gatekeeper.md).
+
+	// Kind is who signed the code: linker-signed ad hoc, ad hoc, or the class of the
+	// signer's certificate; unknown when a CMS signature cannot be read. The zero
+	// value (unknown, no why) when there is no signature.
+	Kind Fact[SignerKind]
+	// Chain are the subjects of the CMS signature's certificates, the signer's first
+	// and each followed by its issuer (nil without one).
+	Chain []string
+	// CertTeamID is the signer certificate's organizational unit: Apple puts the
+	// team ID there.
+	CertTeamID string
+	// AppleRoot is whether the signer's certificate chains to one of Apple's roots
+	// (AppleRoots), verified with crypto/x509 at the signing time; false without a
+	// CMS signature.
+	AppleRoot Fact[bool]
+	// CMSVerified is whether the CMS signature verifies over the CodeDirectory (its
+	// message digest and the signer's signature); false without one.
+	CMSVerified Fact[bool]
+	// Timestamp is whether the CMS signature carries a secure time stamp (an RFC
+	// 3161 token, the unsigned attribute 1.2.840.113549.1.9.16.2.14).
+	Timestamp bool
+	// Hardened is whether the hardened runtime is on (CodeDirectory flag CS_RUNTIME,
+	// 0x10000): notarization requires it.
+	Hardened bool
+	// HashTypes are the hash types of every CodeDirectory, in slot order.
+	HashTypes []string
+	// CDHash is the checked CodeDirectory's hash (with its own hash type,
+	// CDHashType), truncated to 20 bytes, in hex: what notarization tickets are
+	// looked up by.
+	CDHash     string
+	CDHashType int
+	// Entitlements are the keys of the entitlements (the XML blob, else the DER one),
+	// sorted; GetTaskAllow is whether com.apple.security.get-task-allow is true.
+	Entitlements []string
+	GetTaskAllow bool
 }
 
 // Validity returns whether the signature is valid, as a fact: unknown, with why,
@@ -66,7 +104,13 @@ const (
 	csSlotSignature     = 0x10000
 
 	csAdhoc        = 0x2
+	csRuntime      = 0x10000 // hardened runtime
 	csLinkerSigned = 0x20000
+
+	csMagicEntitlements    = 0xfade7171
+	csMagicEntitlementsDER = 0xfade7172
+	csSlotEntitlements     = 5
+	csSlotEntitlementsDER  = 7
 
 	csHashSHA1      = 1
 	csHashSHA256    = 2
@@ -77,6 +121,10 @@ const (
 	hashBufSize     = 1 << 18 // bytes of code read at a time
 	slotBatch       = 4096    // page hashes read at a time
 )
+
+// sbEntry is a SuperBlob index entry: a blob's slot type and its offset in the
+// SuperBlob.
+type sbEntry struct{ typ, off uint32 }
 
 // codeDirectory is the part of a CodeDirectory blob we check.
 type codeDirectory struct {
@@ -165,12 +213,12 @@ func verifySignature(ra io.ReaderAt, size int64, off, n uint32) *Signature {
 		return sig
 	}
 
-	type blob struct{ typ, off uint32 }
-	var blobs []blob
-	var best *codeDirectory
+	var blobs []sbEntry
+	var best, first *codeDirectory
 	var cdProblem string
+	var cmsAt sbEntry
 	for i := range count {
-		b := blob{binary.BigEndian.Uint32(idx[i*8:]), binary.BigEndian.Uint32(idx[i*8+4:])}
+		b := sbEntry{binary.BigEndian.Uint32(idx[i*8:]), binary.BigEndian.Uint32(idx[i*8+4:])}
 		if b.off >= blobLen {
 			sig.Problem = fmt.Sprintf("SuperBlob entry %d (type %#x) points past the signature", i, b.typ)
 			return sig
@@ -186,11 +234,20 @@ func verifySignature(ra io.ReaderAt, size int64, off, n uint32) *Signature {
 			if best == nil || hashRank(cd.hashType) > hashRank(best.hashType) {
 				best = cd
 			}
+			if b.typ == csSlotCodeDirectory {
+				first = cd
+			}
+			_, name, _ := newCSHash(cd.hashType)
+			if name == "" {
+				name = fmt.Sprintf("type %d", cd.hashType)
+			}
+			sig.HashTypes = append(sig.HashTypes, name)
 		case b.typ == csSlotSignature:
 			var h [8]byte
 			if _, err := ra.ReadAt(h[:], int64(off)+int64(b.off)); err == nil &&
 				binary.BigEndian.Uint32(h[:]) == csMagicBlobWrapper && binary.BigEndian.Uint32(h[4:]) > 8 {
 				sig.CMS = true
+				cmsAt = b
 			}
 		}
 	}
@@ -206,6 +263,11 @@ func verifySignature(ra io.ReaderAt, size int64, off, n uint32) *Signature {
 	sig.LinkerSigned = cd.flags&csLinkerSigned != 0
 	sig.Identifier = cd.ident
 	sig.TeamID = cd.team
+	sig.Hardened = cd.flags&csRuntime != 0
+	if first == nil {
+		first = best
+	}
+	readGatekeeper(sig, ra, int64(off), blobLen, blobs, first, best, cmsAt.off)
 	if cdProblem != "" {
 		sig.Problem = cdProblem
 		return sig
@@ -426,4 +488,117 @@ func verifyPages(ra io.ReaderAt, size int64, cd *codeDirectory, h hash.Hash, dig
 		}
 	}
 	return int(page), ""
+}
+
+// maxBlob bounds a CodeDirectory, CMS or entitlements blob read whole.
+const maxBlob = 16 << 20
+
+// readBlob reads the whole blob at SuperBlob offset at (a SuperBlob of blobLen bytes
+// at sbOff), checking its magic; nil when it cannot.
+func readBlob(ra io.ReaderAt, sbOff int64, blobLen, at, magic uint32) []byte {
+	var h [8]byte
+	if at > blobLen || blobLen-at < 8 {
+		return nil
+	}
+	if _, err := ra.ReadAt(h[:], sbOff+int64(at)); err != nil || binary.BigEndian.Uint32(h[:]) != magic {
+		return nil
+	}
+	l := binary.BigEndian.Uint32(h[4:])
+	if l < 8 || l > blobLen-at || l > maxBlob {
+		return nil
+	}
+	b := make([]byte, l)
+	if _, err := ra.ReadAt(b, sbOff+int64(at)); err != nil {
+		return nil
+	}
+	return b
+}
+
+// readGatekeeper fills sig's Gatekeeper facts: the kind of signer, the CMS
+// signature's chain and time stamp (it signs first, the CodeDirectory in slot 0),
+// the CDHash of best (the CodeDirectory checked) and the entitlements.
+func readGatekeeper(sig *Signature, ra io.ReaderAt, sbOff int64, blobLen uint32, blobs []sbEntry, first, best *codeDirectory, cmsOff uint32) {
+	if cd := readCD(ra, best); cd != nil {
+		if h, _, _ := newCSHash(best.hashType); h != nil {
+			h.Write(cd)
+			sig.CDHash = hex.EncodeToString(h.Sum(nil)[:20])
+			sig.CDHashType = int(best.hashType)
+		}
+	}
+	var xmlEnt, derEnt []byte
+	for _, b := range blobs {
+		switch b.typ {
+		case csSlotEntitlements:
+			xmlEnt = readBlob(ra, sbOff, blobLen, b.off, csMagicEntitlements)
+		case csSlotEntitlementsDER:
+			derEnt = readBlob(ra, sbOff, blobLen, b.off, csMagicEntitlementsDER)
+		}
+	}
+	var ent entitlements
+	var err error = errNoEntitlements
+	if xmlEnt != nil {
+		ent, err = parseXMLEntitlements(xmlEnt[8:])
+	}
+	if err != nil && derEnt != nil {
+		ent, err = parseDEREntitlements(derEnt[8:])
+	}
+	if err == nil {
+		sig.Entitlements, sig.GetTaskAllow = ent.keys, ent.getTaskAllow
+	}
+
+	sig.AppleRoot, sig.CMSVerified = KnownFact(false), KnownFact(false)
+	switch {
+	case best.flags&csAdhoc != 0 && best.flags&csLinkerSigned != 0:
+		sig.Kind = KnownFact(SignerLinkerAdHoc)
+		return
+	case best.flags&csAdhoc != 0:
+		sig.Kind = KnownFact(SignerAdHoc)
+		return
+	case !sig.CMS:
+		sig.Kind = UnknownFact[SignerKind]("neither ad hoc nor signed with a certificate (no CMS signature)")
+		return
+	}
+	der := readBlob(ra, sbOff, blobLen, cmsOff, csMagicBlobWrapper)
+	cd := readCD(ra, first)
+	if der == nil || cd == nil {
+		why := "the CMS signature blob could not be read"
+		sig.Kind, sig.AppleRoot, sig.CMSVerified = UnknownFact[SignerKind](why), UnknownFact[bool](why), UnknownFact[bool](why)
+		return
+	}
+	f := parseCMS(der[8:], cd)
+	sig.applyCMS(f)
+}
+
+// errNoEntitlements: the signature has no entitlements blob.
+var errNoEntitlements = errors.New("no entitlements")
+
+// applyCMS sets sig's facts from what its CMS blob says.
+func (sig *Signature) applyCMS(f cmsFacts) {
+	if f.problem != "" && f.leaf == nil && len(f.certs) == 0 {
+		sig.Kind = UnknownFact[SignerKind](f.problem)
+		sig.AppleRoot, sig.CMSVerified = f.apple, f.verified
+		return
+	}
+	sig.Kind = KnownFact(f.kind)
+	sig.AppleRoot, sig.CMSVerified, sig.Timestamp = f.apple, f.verified, f.stamped
+	chain := f.chain
+	if chain == nil {
+		chain = orderedChain(f.leaf, f.certs)
+	}
+	sig.Chain = subjects(chain)
+	if f.leaf != nil && len(f.leaf.Subject.OrganizationalUnit) > 0 {
+		sig.CertTeamID = f.leaf.Subject.OrganizationalUnit[0]
+	}
+}
+
+// readCD reads the whole CodeDirectory blob cd; nil when it cannot.
+func readCD(ra io.ReaderAt, cd *codeDirectory) []byte {
+	if cd == nil || cd.length > maxBlob {
+		return nil
+	}
+	b := make([]byte, cd.length)
+	if _, err := ra.ReadAt(b, cd.off); err != nil {
+		return nil
+	}
+	return b
 }

@@ -71,10 +71,10 @@ type packEntry struct {
 // Pack layout: entries (entrySum of the key and the payload, then the payload: an
 // entry, the Report of inspect --json, in the codec's encoding), the index (per
 // entry: key, offset, length), then the footer: the index's offset and entry count,
-// and packMagic. Version 4 stores the Report (version 3 an exe.File that carried
+// and packMagic. Version 5 adds the Gatekeeper facts to the signature. Version 4 stores the Report (version 3 an exe.File that carried
 // isa's report); version 3 bound each entry's checksum to its key (version 2 covered
 // the payload only).
-var packMagic = [16]byte{'g', 'o', 'n', 'a', 't', 'i', 'v', 'e', '-', 'p', 'a', 'c', 'k', '-', '4', '\n'}
+var packMagic = [16]byte{'g', 'o', 'n', 'a', 't', 'i', 'v', 'e', '-', 'p', 'a', 'c', 'k', '-', '5', '\n'}
 
 // entrySum is an entry's checksum: SHA-256 over its key and its payload, so an entry
 // read under any other key than its own fails it.

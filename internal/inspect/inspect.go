@@ -53,6 +53,9 @@ type Options struct {
 	Cache *Cache
 	// Workers is the number of files read at once; 0 means 2×GOMAXPROCS.
 	Workers int
+	// Notary, when set, looks up each signed darwin slice's notarization ticket
+	// (inspect --online); the launch verdicts use what it finds.
+	Notary TicketLookup
 	// Libraries, when set, marks the libraries this machine's package manager owns
 	// (Result.Libraries). It is applied after the cache: the cache holds what the
 	// file says, not what this machine has.
@@ -76,6 +79,15 @@ type Result struct {
 	Libraries [][]exe.Library
 	Verdict   *verdict.Verdict
 	Unmet     []string // with Options.Wants: the platforms it lacks
+	// Launch are, by slice, the launch verdicts of a darwin slice (one per way of
+	// launching, verdict.Launches; nil for other slices).
+	Launch [][]verdict.LaunchVerdict
+	// Notarized are, by slice, whether Apple's notary service has a ticket for the
+	// slice's CDHash: looked up only with Options.Notary (nil without).
+	Notarized []exe.Fact[bool]
+	// TeamsAgree is whether the signed darwin slices name one team
+	// (verdict.TeamsAgree).
+	TeamsAgree exe.Fact[bool]
 	// Named is true for a path given by the caller (not found in a directory).
 	Named bool
 	// Err is set when the file could not be read at all (missing, unreadable, not a
@@ -320,6 +332,8 @@ func inspectFile(ctx context.Context, path string, st fs.FileInfo, named bool, o
 	if opts.Wants != nil {
 		r.Unmet = verdict.Unmet(f, opts.Wants)
 	}
+	r.Launch, r.Notarized = launchVerdicts(ctx, f, opts.Notary)
+	r.TeamsAgree = verdict.TeamsAgree(f)
 	return r
 }
 

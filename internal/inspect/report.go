@@ -26,6 +26,9 @@ type Report struct {
 	Verdict *verdict.Verdict `json:"verdict,omitempty"`
 	// Unmet are the platforms of --expect the file lacks, and why.
 	Unmet []string `json:"unmet,omitempty"`
+	// TeamsAgree is whether the signed darwin slices name one team; absent when
+	// there are fewer than two team IDs to compare.
+	TeamsAgree *bool `json:"teams_agree,omitempty"`
 }
 
 // SliceReport is one slice of a Report: exe's facts (see exe.Slice) and isa's report.
@@ -63,6 +66,19 @@ type SliceReport struct {
 	// Notes are exe's notes, then why the instruction-set analysis failed, if it did.
 	Notes []string `json:"notes,omitempty"`
 	Error string   `json:"error,omitempty"`
+	// Launch are a darwin slice's launch verdicts, one per way of launching
+	// (docs/gatekeeper.md). Not cached: Result.Report adds them.
+	Launch []verdict.LaunchVerdict `json:"launch,omitempty"`
+	// Notarized is whether Apple's notary service has a ticket for the slice's
+	// CDHash: absent unless looked up (--online); null when the lookup failed.
+	Notarized *NotarizedReport `json:"notarized,omitempty"`
+}
+
+// NotarizedReport is the result of a notarization ticket lookup.
+type NotarizedReport struct {
+	// Ticket is null when the lookup failed; Why then says why.
+	Ticket *bool  `json:"ticket"`
+	Why    string `json:"why,omitempty"`
 }
 
 // MarshalJSON encodes the result as its Report.
@@ -75,6 +91,13 @@ func (r *Result) Report() Report {
 		rep.Slices[i].Libraries = librariesReport(r.Libraries[i])
 	}
 	rep.Verdict, rep.Unmet = r.Verdict, r.Unmet
+	rep.TeamsAgree = r.TeamsAgree.Ptr()
+	for i := range rep.Slices {
+		rep.Slices[i].Launch = at(r.Launch, i)
+		if i < len(r.Notarized) && (r.Notarized[i].Known || r.Notarized[i].Why != "") {
+			rep.Slices[i].Notarized = &NotarizedReport{Ticket: r.Notarized[i].Ptr(), Why: r.Notarized[i].Why}
+		}
+	}
 	return rep
 }
 

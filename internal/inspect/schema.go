@@ -33,6 +33,23 @@ type SignatureReport struct {
 	PageSize int    `json:"page_size,omitempty"`
 	Pages    int    `json:"pages,omitempty"`
 	CMS      bool   `json:"cms,omitempty"`
+	// The Gatekeeper facts (docs/gatekeeper.md). Kind, AppleRoot and CMSVerified are
+	// null when unknown; Unknown then says why.
+	Kind         *exe.SignerKind `json:"kind"`
+	Chain        []string        `json:"chain,omitempty"`
+	CertTeamID   string          `json:"cert_team_id,omitempty"`
+	AppleRoot    *bool           `json:"apple_root"`
+	CMSVerified  *bool           `json:"cms_verified"`
+	Timestamp    bool            `json:"timestamp"`
+	Hardened     bool            `json:"hardened_runtime"`
+	HashTypes    []string        `json:"hash_types,omitempty"`
+	CDHash       string          `json:"cdhash,omitempty"`
+	CDHashType   int             `json:"cdhash_type,omitempty"`
+	Entitlements []string        `json:"entitlements,omitempty"`
+	GetTaskAllow bool            `json:"get_task_allow"`
+	// Unknown maps each Gatekeeper fact reported as null ("kind", "apple_root",
+	// "cms_verified") to why.
+	Unknown map[string]string `json:"unknown,omitempty"`
 }
 
 // MachOReport is an exe.MachOHeader: a Mach-O slice's raw header and lipo alignment.
@@ -122,11 +139,23 @@ func signatureReport(s *exe.Signature) *SignatureReport {
 	if s == nil {
 		return nil
 	}
-	return &SignatureReport{
+	r := &SignatureReport{
 		Present: s.Present, AdHoc: s.AdHoc, LinkerSigned: s.LinkerSigned, Identifier: s.Identifier,
 		TeamID: s.TeamID, Valid: s.Valid.Ptr(), Problem: s.Problem, HashType: s.HashType,
 		PageSize: s.PageSize, Pages: s.Pages, CMS: s.CMS,
+		Kind: s.Kind.Ptr(), Chain: s.Chain, CertTeamID: s.CertTeamID, AppleRoot: s.AppleRoot.Ptr(),
+		CMSVerified: s.CMSVerified.Ptr(), Timestamp: s.Timestamp, Hardened: s.Hardened, HashTypes: s.HashTypes,
+		CDHash: s.CDHash, CDHashType: s.CDHashType, Entitlements: s.Entitlements, GetTaskAllow: s.GetTaskAllow,
 	}
+	for name, why := range map[string]string{"kind": s.Kind.Why, "apple_root": s.AppleRoot.Why, "cms_verified": s.CMSVerified.Why} {
+		if why != "" {
+			if r.Unknown == nil {
+				r.Unknown = map[string]string{}
+			}
+			r.Unknown[name] = why
+		}
+	}
+	return r
 }
 
 // signature is the inverse of signatureReport.
@@ -138,8 +167,16 @@ func signature(s *SignatureReport) *exe.Signature {
 		Present: s.Present, AdHoc: s.AdHoc, LinkerSigned: s.LinkerSigned, Identifier: s.Identifier,
 		TeamID: s.TeamID, Problem: s.Problem, HashType: s.HashType,
 		PageSize: s.PageSize, Pages: s.Pages, CMS: s.CMS,
+		Chain: s.Chain, CertTeamID: s.CertTeamID, Timestamp: s.Timestamp, Hardened: s.Hardened, HashTypes: s.HashTypes,
+		CDHash: s.CDHash, CDHashType: s.CDHashType, Entitlements: s.Entitlements, GetTaskAllow: s.GetTaskAllow,
+		AppleRoot: fact(s.AppleRoot, s.Unknown["apple_root"]), CMSVerified: fact(s.CMSVerified, s.Unknown["cms_verified"]),
 	}
 	sig.Valid = fact(s.Valid, sig.Why())
+	if s.Kind != nil {
+		sig.Kind = exe.KnownFact(*s.Kind)
+	} else {
+		sig.Kind = exe.UnknownFact[exe.SignerKind](s.Unknown["kind"])
+	}
 	return sig
 }
 
