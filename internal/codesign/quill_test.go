@@ -1,0 +1,103 @@
+package codesign
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// quillPath returns the quill (github.com/anchore/quill) to compare with, from
+// GONATIVE_QUILL or PATH, or skips: it cannot be installed with `go install
+// ...@version` through the module proxy (the proxy answers 403 for its version
+// list), only built from a module that requires it (docs/sign.md says how).
+func quillPath(t testing.TB) string {
+	t.Helper()
+	if p := os.Getenv("GONATIVE_QUILL"); p != "" {
+		return p
+	}
+	p, err := exec.LookPath("quill")
+	if err != nil {
+		t.Skip("quill not found (set GONATIVE_QUILL or put quill on PATH; docs/sign.md says how to build it)")
+	}
+	return p
+}
+
+// quillDescribe is the part of `quill describe -o json` compared here.
+type quillDescribe []struct {
+	SuperBlob struct {
+		CodeDirectories []struct {
+			Blob struct {
+				Digest struct{ Algorithm, Value string }
+			}
+			PageDigests []struct{ Value string }
+		}
+	}
+}
+
+// TestQuillAgrees compares with quill, a signer and reader written by others: quill's
+// ad hoc signature of the same binary verifies with the test verifier and has the
+// same code limit and page hashes after the first page (quill writes its own header
+// sizes); quill reads gonative's signature with the CDHash and page hashes gonative
+// reports.
+func TestQuillAgrees(t *testing.T) {
+	quill := quillPath(t)
+	in := darwinGo(t, "arm64")
+	dir := t.TempDir()
+	qp := filepath.Join(dir, "hello")
+	if err := os.WriteFile(qp, in, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if out, err := exec.CommandContext(ctx, quill, "sign", "-q", "--ad-hoc", qp).CombinedOutput(); err != nil {
+		t.Fatalf("quill sign: %v\n%s", err, out)
+	}
+	qb, _ := os.ReadFile(qp)
+	qs, err := verifyThin(qb)
+	if err != nil {
+		t.Fatalf("the test verifier on quill's signature: %v", err)
+	}
+	out, res, err := Sign(in, qp, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ours := mustVerify(t, in, out, res)[0]
+	q, o := qs.cds[0], ours.cds[0]
+	if q.codeLimit != o.codeLimit || len(q.pageHashes) != len(o.pageHashes) || q.ident != o.ident {
+		t.Fatalf("quill: limit %d, %d pages, %q; gonative: %d, %d, %q", q.codeLimit, len(q.pageHashes), q.ident, o.codeLimit, len(o.pageHashes), o.ident)
+	}
+	for i := 1; i < len(q.pageHashes); i++ {
+		if !bytes.Equal(q.pageHashes[i], o.pageHashes[i]) {
+			t.Fatalf("page %d differs from quill's", i)
+		}
+	}
+
+	gp := filepath.Join(dir, "ours")
+	os.WriteFile(gp, out, 0o755)
+	js, err := exec.CommandContext(ctx, quill, "describe", "-q", "-o", "json", gp).Output()
+	if err != nil {
+		t.Fatalf("quill describe: %v", err)
+	}
+	var d quillDescribe
+	if err := json.Unmarshal(js, &d); err != nil || len(d) != 1 || len(d[0].SuperBlob.CodeDirectories) != 1 {
+		t.Fatalf("quill describe: %v\n%.300s", err, js)
+	}
+	cd := d[0].SuperBlob.CodeDirectories[0]
+	if cd.Blob.Digest.Value[:40] != hex.EncodeToString(res.Slices[0].CDHash) {
+		t.Errorf("quill's CDHash %s, gonative's %x", cd.Blob.Digest.Value, res.Slices[0].CDHash)
+	}
+	if len(cd.PageDigests) != len(o.pageHashes) {
+		t.Fatalf("quill reads %d page hashes, gonative wrote %d", len(cd.PageDigests), len(o.pageHashes))
+	}
+	for i, pd := range cd.PageDigests {
+		if pd.Value != hex.EncodeToString(o.pageHashes[i]) {
+			t.Fatalf("quill reads page %d's hash as %s", i, pd.Value)
+		}
+	}
+}
