@@ -68,7 +68,7 @@ type image struct {
 // parseImage reads the header and load commands of the thin Mach-O b.
 func parseImage(b []byte) (*image, error) {
 	if len(b) < 28 {
-		return nil, fmt.Errorf("%w: %d bytes is too short for a Mach-O header", ErrNotMachO, len(b))
+		return nil, fmt.Errorf("%w (%d bytes, too short for a Mach-O header)", ErrNotMachO, len(b))
 	}
 	le := binary.LittleEndian
 	im := &image{sigCmdOff: -1, contentStart: uint64(len(b))}
@@ -80,7 +80,7 @@ func parseImage(b []byte) (*image, error) {
 	case mhCigam, mhCigam64:
 		return nil, fmt.Errorf("%w: a big-endian Mach-O (PowerPC) is not signed", ErrUnsupported)
 	default:
-		return nil, fmt.Errorf("%w: bad magic %#x", ErrNotMachO, le.Uint32(b))
+		return nil, fmt.Errorf("%w (it starts with %#08x, not a Mach-O or universal magic)", ErrNotMachO, binary.BigEndian.Uint32(b))
 	}
 	if len(b) < im.hdrSize {
 		return nil, fmt.Errorf("%w: the header is truncated", ErrMalformed)

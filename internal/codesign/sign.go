@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"runtime"
@@ -93,6 +94,8 @@ type SliceResult struct {
 	HardenedRuntime               bool
 	Entitlements                  bool // an entitlements blob is embedded
 	CMS                           bool
+	// Timestamp is true when the CMS signature carries an RFC 3161 time stamp.
+	Timestamp bool
 }
 
 // Result is what signing did to a file.
@@ -116,6 +119,9 @@ func Sign(b []byte, name string, opts Options) ([]byte, *Result, error) {
 		return signFat(b, name, opts, entFlags)
 	}
 	out, r, err := signSlice(b, name, opts, entFlags)
+	if errors.Is(err, ErrNotMachO) {
+		return nil, nil, err
+	}
 	if err != nil {
 		arch := "unknown"
 		if len(b) >= 12 {
