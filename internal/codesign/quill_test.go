@@ -42,9 +42,8 @@ type quillDescribe []struct {
 
 // TestQuillAgrees compares with quill, a signer and reader written by others: quill's
 // ad hoc signature of the same binary verifies with the test verifier and has the
-// same code limit and page hashes after the first page (quill writes its own header
-// sizes); quill reads gonative's signature with the CDHash and page hashes gonative
-// reports.
+// same hash for every whole page after the header's; quill reads gonative's
+// signature with the CDHash and page hashes gonative reports.
 func TestQuillAgrees(t *testing.T) {
 	quill := quillPath(t)
 	in := darwinGo(t, "arm64")
@@ -68,15 +67,20 @@ func TestQuillAgrees(t *testing.T) {
 		t.Fatal(err)
 	}
 	ours := mustVerify(t, in, out, res)[0]
+	// quill v0.5.1 places its signature after the linker's (its code limit is
+	// larger) and writes an empty identifier; the pages both hash whole, after the
+	// header's, are the same bytes and must have the same hashes.
 	q, o := qs.cds[0], ours.cds[0]
-	if q.codeLimit != o.codeLimit || len(q.pageHashes) != len(o.pageHashes) || q.ident != o.ident {
-		t.Fatalf("quill: limit %d, %d pages, %q; gonative: %d, %d, %q", q.codeLimit, len(q.pageHashes), q.ident, o.codeLimit, len(o.pageHashes), o.ident)
+	whole := int(min(q.codeLimit, o.codeLimit) / 4096)
+	if whole < 2 {
+		t.Fatalf("quill: limit %d; gonative: %d", q.codeLimit, o.codeLimit)
 	}
-	for i := 1; i < len(q.pageHashes); i++ {
+	for i := 1; i < whole; i++ {
 		if !bytes.Equal(q.pageHashes[i], o.pageHashes[i]) {
 			t.Fatalf("page %d differs from quill's", i)
 		}
 	}
+	t.Logf("quill: code limit %d, identifier %q; gonative: %d, %q; %d pages compared", q.codeLimit, q.ident, o.codeLimit, o.ident, whole-1)
 
 	gp := filepath.Join(dir, "ours")
 	os.WriteFile(gp, out, 0o755)

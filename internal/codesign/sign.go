@@ -277,6 +277,9 @@ func signSlice(b []byte, name string, opts Options, entFlags uint64) ([]byte, Sl
 	r.SignatureSize = int(dataSize)
 	r.HardenedRuntime = opts.HardenedRuntime
 	r.CMS = opts.CMS != nil
+	if id, ok := opts.CMS.(*Identity); ok {
+		r.Timestamp = id.Timestamper != nil
+	}
 	for _, bl := range lay.blobs {
 		r.Entitlements = r.Entitlements || bl.slot == slotEntitlements
 	}
