@@ -186,10 +186,12 @@ func signSlice(b []byte, name string, opts Options, entFlags uint64) ([]byte, Sl
 		switch {
 		case end > uint64(len(b)):
 			return nil, r, fmt.Errorf("%w: the signature (%d bytes at %d) runs past the end of the slice (%d bytes)", ErrMalformed, im.sigSize, im.sigOff, len(b))
-		case sigOff < le.fileoff || end > max(leEnd, end) || sigOff > leEnd:
+		case sigOff < le.fileoff || sigOff > leEnd:
 			return nil, r, fmt.Errorf("%w: the signature at %d is not inside __LINKEDIT (%d-%d)", ErrLayout, sigOff, le.fileoff, leEnd)
-		case !allZero(b[max(end, leEnd):]):
-			return nil, r, fmt.Errorf("%w: %d bytes follow the signature and __LINKEDIT", ErrLayout, uint64(len(b))-max(end, leEnd))
+		case !allZero(b[end:]):
+			// The new signature replaces everything from sigOff on: only padding
+			// may follow the old one.
+			return nil, r, fmt.Errorf("%w: data follows the signature (bytes %d-%d)", ErrLayout, end, len(b))
 		}
 		old = readOldSignature(b[sigOff:end])
 		switch {
