@@ -362,3 +362,22 @@ func fatArches(b []byte) []fatArch {
 	}
 	return out
 }
+
+// TestDataAfterSignature: bytes after a slice's signature that are not padding are
+// refused, not dropped.
+func TestDataAfterSignature(t *testing.T) {
+	in := synth{bits: 64, cpu: cpuTypeARM64, pad: 64, filetype: mhExecute, code: 5000, linkedit: 100}.build()
+	signed, _, err := Sign(in, "x", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := Sign(append(bytes.Clone(signed), 0, 0, 0, 0), "x", Options{}); err != nil {
+		t.Errorf("zero padding after the signature: %v", err)
+	}
+	if _, _, err := Sign(append(bytes.Clone(signed), "appended zip"...), "x", Options{}); !errors.Is(err, ErrLayout) {
+		t.Errorf("data after the signature: %v, want ErrLayout", err)
+	}
+	if _, _, err := Sign(append(bytes.Clone(in), "appended"...), "x", Options{}); !errors.Is(err, ErrLayout) {
+		t.Errorf("data after __LINKEDIT: %v, want ErrLayout", err)
+	}
+}
