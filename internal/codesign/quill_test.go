@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -102,6 +103,35 @@ func TestQuillAgrees(t *testing.T) {
 	for i, pd := range cd.PageDigests {
 		if pd.Value != hex.EncodeToString(o.pageHashes[i]) {
 			t.Fatalf("quill reads page %d's hash as %s", i, pd.Value)
+		}
+	}
+}
+
+// TestQuillReadsCMS: quill parses gonative's CMS signature, lists the test identity's
+// certificates and does not trust the chain (quill checks it with Go's x509 against
+// Apple's roots; Go rejects the leaf's critical Developer ID marker first).
+func TestQuillReadsCMS(t *testing.T) {
+	quill := quillPath(t)
+	ca := newTestCA(t)
+	id, err := LoadPKCS12(ca.p12(t, "pw"), "pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := Sign(darwinGo(t, "arm64"), "hello", Options{CMS: id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "hello")
+	os.WriteFile(p, out, 0o755)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	text, err := exec.CommandContext(ctx, quill, "describe", "-q", p).CombinedOutput()
+	if err != nil {
+		t.Fatalf("quill describe: %v\n%s", err, text)
+	}
+	for _, want := range []string{"TeamID:   ABCDE12345", "OU:  ABCDE12345", "CN:  Developer ID Certification Authority (test)", "Valid: false (x509: "} {
+		if !strings.Contains(string(text), want) {
+			t.Errorf("quill describe does not say %q:\n%s", want, text)
 		}
 	}
 }
