@@ -378,3 +378,20 @@ func TestParentTranslated(t *testing.T) {
 		t.Errorf("findings:\n%s", dump(r.Findings))
 	}
 }
+
+// TestCodesignFix: the fix for an unsigned or edited tool is `gonative sign`, which
+// runs on any OS, with Apple's codesign named as the Mac's alternative.
+func TestCodesignFix(t *testing.T) {
+	f := appleSilicon().goroot("/usr/local/go", "darwin", "arm64", "go1.26.8")
+	f.bin("/Users/me/go/bin/my tool", "darwin", []string{"arm64"}, "go1.26.8")
+	f.files["/Users/me/go/bin/my tool"].exe.Slices[0].Signature = &exe.Signature{Present: true, Problem: "page 3 hash mismatch"}
+	fs := run(t, f, "tools.codesign")
+	if len(fs) != 1 || fs[0].Fix == nil {
+		t.Fatalf("findings %+v", fs)
+	}
+	fix := fs[0].Fix
+	if len(fix.Commands) != 1 || fix.Commands[0] != "gonative sign '/Users/me/go/bin/my tool'" || fix.Needs != "" ||
+		!strings.Contains(fix.Text, "codesign -f -s - '/Users/me/go/bin/my tool'") {
+		t.Errorf("fix %+v", fix)
+	}
+}

@@ -219,11 +219,12 @@ var harnessGaps = map[string]struct {
 	n   int
 	why string
 }{
-	"checkEnvLevel":    {1, "env.level:rosetta is reported on macOS only"},
-	"checkGoToolchain": {1, "go.toolchain:goenv needs a Go whose $GOROOT/go.env sets GOTOOLCHAIN=local"},
-	"checkGoSwitch":    {1, "go.switch to a toolchain installed by gonative but not on PATH needs an installed goX.Y.Z"},
-	"checkToolsShadow": {1, "tools.shadow needs a go-installed tool shadowed on PATH"},
-	"errorFix":         {1, "netcheck's ',' to '|' fix shows its effect only when a failing proxy is probed (TestRun/500-comma checks the line)"},
+	"checkEnvLevel":      {1, "env.level:rosetta is reported on macOS only"},
+	"checkGoToolchain":   {1, "go.toolchain:goenv needs a Go whose $GOROOT/go.env sets GOTOOLCHAIN=local"},
+	"checkGoSwitch":      {1, "go.switch to a toolchain installed by gonative but not on PATH needs an installed goX.Y.Z"},
+	"checkToolsShadow":   {1, "tools.shadow needs a go-installed tool shadowed on PATH"},
+	"checkToolsCodesign": {1, "tools.codesign is reported on macOS only; cmd/gonative's sign_adhoc.txtar runs its command, gonative sign, on the files it finds (unsigned, edited after signing) and inspect then says the signature is valid"},
+	"errorFix":           {1, "netcheck's ',' to '|' fix shows its effect only when a failing proxy is probed (TestRun/500-comma checks the line)"},
 }
 
 // helperChecks names the checks whose fixes a helper function builds.

@@ -16,7 +16,7 @@ func toolsChecks() []Check {
 		{ID: "tools.arch", Area: AreaTools, Title: "installed tools (GOBIN, GOPATH/bin) built for another architecture", FixNeeds: []finding.Needs{finding.NeedsNetwork}, Run: checkToolsArch},
 		{ID: "tools.goversion", Area: AreaTools, Title: "installed tools built by a Go older than the active one", FixNeeds: []finding.Needs{finding.NeedsNetwork}, Run: checkToolsGoVersion},
 		{ID: "tools.shadow", Area: AreaTools, Title: "gopls, dlv, gofmt, staticcheck on PATH shadowing the ones in GOBIN", Run: checkToolsShadow},
-		{ID: "tools.codesign", Area: AreaTools, Title: "arm64 macOS binaries without a valid code signature (Killed: 9)", OS: "darwin", FixNeeds: []finding.Needs{finding.NeedsMacOS}, Run: checkToolsCodesign},
+		{ID: "tools.codesign", Area: AreaTools, Title: "arm64 macOS binaries without a valid code signature (Killed: 9)", OS: "darwin", Run: checkToolsCodesign},
 	}
 }
 
@@ -188,8 +188,8 @@ func checkToolsCodesign(ctx context.Context, s *Session) []Finding {
 		fs = append(fs, Finding{ID: "tools.codesign:" + path.Base(t.path), Severity: Error,
 			Title:    t.path + " has no valid code signature: macOS kills it on start (\"Killed: 9\")",
 			Evidence: append([]string{t.path}, t.signed...),
-			Fix: &Fix{Needs: finding.NeedsMacOS, Text: "Re-sign it ad hoc, or rebuild it; replace binaries atomically (write a new file and rename), never copy over one in place.",
-				Commands: []string{"codesign -f -s - " + t.path}},
+			Fix: &Fix{Text: "Re-sign it ad hoc (gonative sign works on any OS; Apple's equivalent is codesign -f -s - " + shellQuote(t.path) + "), or rebuild it; replace binaries atomically (write a new file and rename), never copy over one in place.",
+				Commands: []string{"gonative sign " + shellQuote(t.path)}},
 			Links: []string{"https://github.com/golang/go/issues/42684"}})
 	}
 	return fs

@@ -144,11 +144,11 @@ func (s *Slice) SignatureProblem() string {
 	case sig != nil && !sig.Valid.Known && !sig.Present:
 		return "whether it is signed is unknown (" + sig.Problem + "): the kernel kills it (Killed: 9) unless it carries a valid signature"
 	case sig == nil || !sig.Present:
-		return "an unsigned arm64 Mach-O is killed by the kernel (Killed: 9); sign it: codesign -s - FILE"
+		return "an unsigned arm64 Mach-O is killed by the kernel (Killed: 9); sign it: gonative sign FILE (on a Mac: codesign -s - FILE)"
 	case !sig.Valid.Known:
 		return "its code signature could not be checked (" + sig.Problem + "): the kernel kills it (Killed: 9) unless the signature is valid"
 	case !sig.Valid.Value:
-		return "its code signature is not valid (" + sig.Problem + "), so the kernel kills it (Killed: 9); re-sign it: codesign -f -s - FILE"
+		return "its code signature is not valid (" + sig.Problem + "), so the kernel kills it (Killed: 9); re-sign it: gonative sign FILE (on a Mac: codesign -f -s - FILE)"
 	}
 	return ""
 }
