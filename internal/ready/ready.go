@@ -57,3 +57,13 @@ func Run(ctx context.Context, in Input, checkers []Checker) (Report, error) {
 	})
 	return r, nil
 }
+
+// Rule describes one kind of finding a checker reports: SARIF's reportingDescriptor.
+type Rule struct {
+	// ID is the finding's ID (before any ':' qualifier).
+	ID string `json:"id"`
+	// Title is a one-line description.
+	Title string `json:"title"`
+	// Anchor is the rule's section of docs/ready.md ("dockerfile-platform-constant").
+	Anchor string `json:"anchor"`
+}
