@@ -227,17 +227,17 @@ func (s *stage) scripts() string {
 }
 
 var (
-	goBuildRE   = regexp.MustCompile(`(?:^|[\s;&|(])(go|xx-go)\s+(build|install)(?:\s|$)`)
-	makeRE      = regexp.MustCompile(`(?:^|[\s;&|(])make(?:\s|$)`)
-	goarchSetRE = regexp.MustCompile(`(?:^|[\s;&|(])GOARCH=("?)([^\s"';&|)]*)`)
-	goosSetRE   = regexp.MustCompile(`(?:^|[\s;&|(])GOOS=`)
-	cgoOnRE     = regexp.MustCompile(`(?:^|[\s;&|(])CGO_ENABLED=["']?1`)
-	archVarRE   = regexp.MustCompile(`\$\{?(TARGETARCH|TARGETPLATFORM|TARGETVARIANT|BUILDARCH|BUILDPLATFORM)\b|uname\s+-m|dpkg\s+--print-architecture|apk\s+--print-arch`)
+	goBuildRE    = regexp.MustCompile(`(?:^|[\s;&|(])(go|xx-go)\s+(build|install)(?:\s|$)`)
+	makeRE       = regexp.MustCompile(`(?:^|[\s;&|(])make(?:\s|$)`)
+	goarchSetRE  = regexp.MustCompile(`(?:^|[\s;&|(])GOARCH=("?)([^\s"';&|)]*)`)
+	goosSetRE    = regexp.MustCompile(`(?:^|[\s;&|(])GOOS=`)
+	cgoOnRE      = regexp.MustCompile(`(?:^|[\s;&|(])CGO_ENABLED=["']?1`)
+	archVarRE    = regexp.MustCompile(`\$\{?(TARGETARCH|TARGETPLATFORM|TARGETVARIANT|BUILDARCH|BUILDPLATFORM)\b|uname\s+-m|dpkg\s+--print-architecture|apk\s+--print-arch`)
 	targetArchRE = regexp.MustCompile(`\$\{?TARGET(ARCH|PLATFORM)\b`)
-	urlRE       = regexp.MustCompile(`https?://[^\s"'<>|;&)\x60]+`)
-	archWordRE  = regexp.MustCompile(`(?i)(?:^|[^a-z0-9])(amd64|x86_64|x86-64|x64|linux64|aarch64|arm64)(?:[^a-z0-9]|$)`)
-	downloadRE  = regexp.MustCompile(`(?:^|[\s;&|(])(curl|wget)(?:\s|$)`)
-	crossCCRE   = regexp.MustCompile(`gcc-(aarch64|x86-64|arm|riscv64|powerpc64le|s390x)-linux-gnu|crossbuild-essential-|xx-apt|xx-apk|xx-clang|xx-go|xx-info|zig\s+cc|\bCC=\S*(-linux-gnu|-linux-musl|zig|clang\s+--target)|osxcross|musl-cross`)
+	urlRE        = regexp.MustCompile(`https?://[^\s"'<>|;&)\x60]+`)
+	archWordRE   = regexp.MustCompile(`(?i)(?:^|[^a-z0-9])(amd64|x86_64|x86-64|x64|linux64|aarch64|arm64)(?:[^a-z0-9]|$)`)
+	downloadRE   = regexp.MustCompile(`(?:^|[\s;&|(])(curl|wget)(?:\s|$)`)
+	crossCCRE    = regexp.MustCompile(`gcc-(aarch64|x86-64|arm|riscv64|powerpc64le|s390x)-linux-gnu|crossbuild-essential-|xx-apt|xx-apk|xx-clang|xx-go|xx-info|zig\s+cc|\bCC=\S*(-linux-gnu|-linux-musl|zig|clang\s+--target)|osxcross|musl-cross`)
 )
 
 // targetArgs are the platform arguments BuildKit sets; a default or an ENV of one
