@@ -67,3 +67,9 @@ type Rule struct {
 	// Anchor is the rule's section of docs/ready.md ("dockerfile-platform-constant").
 	Anchor string `json:"anchor"`
 }
+
+// Found reports whether the run found something to fix: a warning or an error
+// (gonative ready exits 3). Info findings (what was not judged, and why) are not.
+func (r Report) Found() bool {
+	return finding.Worst(r.Findings).Worse(finding.Info)
+}
