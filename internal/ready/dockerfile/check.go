@@ -104,16 +104,16 @@ func (c Checker) Check(ctx context.Context, in ready.Input) ([]finding.Finding, 
 	return out, nil
 }
 
-// IsDockerfile reports whether a file name is a Dockerfile's: Dockerfile,
-// Containerfile, NAME.Dockerfile, Dockerfile.NAME, Containerfile.NAME (any case;
-// never a .dockerignore).
+// IsDockerfile reports whether a file name is a Dockerfile's: Dockerfile and
+// Containerfile (any case), Dockerfile.NAME and Containerfile.NAME (as written: a
+// dockerfile.go is Go), NAME.Dockerfile (any case); never a .dockerignore.
 func IsDockerfile(name string) bool {
 	n := strings.ToLower(name)
 	if strings.HasSuffix(n, ".dockerignore") {
 		return false
 	}
 	return n == "dockerfile" || n == "containerfile" || strings.HasSuffix(n, ".dockerfile") ||
-		strings.HasPrefix(n, "dockerfile.") || strings.HasPrefix(n, "containerfile.")
+		strings.HasPrefix(name, "Dockerfile.") || strings.HasPrefix(name, "Containerfile.")
 }
 
 // Find returns the Dockerfiles under dir (relative, slash-separated, sorted),

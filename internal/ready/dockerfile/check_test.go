@@ -219,7 +219,7 @@ func TestIsDockerfile(t *testing.T) {
 	for name, want := range map[string]bool{
 		"Dockerfile": true, "Containerfile": true, "api.Dockerfile": true, "Dockerfile.dev": true,
 		"dockerfile": true, "Containerfile.arm64": true, "Dockerfile.dockerignore": false,
-		".dockerignore": false, "Dockerfiles": false, "main.go": false, "docker-compose.yml": false,
+		".dockerignore": false, "Dockerfiles": false, "dockerfile.go": false, "build.dockerfile": true, "main.go": false, "docker-compose.yml": false,
 	} {
 		if got := IsDockerfile(name); got != want {
 			t.Errorf("IsDockerfile(%q) = %v, want %v", name, got, want)
