@@ -160,6 +160,9 @@ COPY --from=build /out/app /app
 // and checks that the finding is gone when ready runs again.
 func applyEachDiff(t *testing.T, dir string, fs []finding.Finding) {
 	t.Helper()
+	if _, err := exec.LookPath("patch"); err != nil {
+		t.Skip("patch(1) not installed (Debian package patch): the fix diffs are applied with it")
+	}
 	for _, f := range fs {
 		if f.Fix == nil || f.Fix.Diff == "" {
 			continue

@@ -48,7 +48,8 @@ type Heredoc struct {
 	// Name is the delimiter word.
 	Name string
 	// Body is the text between the instruction line and the delimiter line, each
-	// line with "\n"; with StripTabs (`<<-`) leading tabs are removed.
+	// line with "\n", as written (with StripTabs, `<<-`, the shell removes leading
+	// tabs when it runs; the delimiter line may have them).
 	Body      string
 	StripTabs bool
 }
@@ -147,7 +148,10 @@ func parse(src []byte, escape byte) (*File, error) {
 		for {
 			line := text[i]
 			trimmed := strings.TrimRight(line, " \t")
-			if cont := len(trimmed) > 0 && trimmed[len(trimmed)-1] == f.Escape; cont {
+			// A continuation ends with the escape that is the line's only character
+			// or follows another (BuildKit: a doubled escape is not one).
+			n := len(trimmed)
+			if cont := n > 0 && trimmed[n-1] == f.Escape && (n == 1 || trimmed[n-2] != f.Escape); cont {
 				joined.WriteString(trimmed[:len(trimmed)-1])
 				i++
 				// Comment and empty lines inside a continuation are dropped.
@@ -189,10 +193,7 @@ func parse(src []byte, escape byte) (*File, error) {
 					}
 					l := text[i]
 					i++
-					if h.StripTabs {
-						l = strings.TrimLeft(l, "\t")
-					}
-					if l == h.Name {
+					if l == h.Name || h.StripTabs && strings.TrimLeft(l, "\t") == h.Name {
 						break
 					}
 					body.WriteString(l + "\n")
@@ -221,6 +222,10 @@ func instruction(s string, line int) (Instruction, error) {
 		word, after, _ := strings.Cut(rest, " ")
 		if j := strings.IndexByte(word, '\t'); j >= 0 {
 			word, after = word[:j], word[j+1:]+" "+after
+		}
+		if word == "--" { // the end of the flags
+			rest = strings.TrimLeft(after, " \t")
+			break
 		}
 		name, value, _ := strings.Cut(word[2:], "=")
 		in.Flags = append(in.Flags, Flag{Name: strings.ToLower(name), Value: value})

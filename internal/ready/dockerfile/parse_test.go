@@ -24,7 +24,7 @@ func TestParse(t *testing.T) {
 			{Keyword: "RUN", Args: "dir c:\\   /b", Line: 2, EndLine: 3},
 		}},
 		{"heredocs", "RUN <<EOF cat <<-'END'\ngo build\nEOF\n\tx\n\tEND\nCOPY a b\n", []Instruction{
-			{Keyword: "RUN", Args: "<<EOF cat <<-'END'", Heredocs: []Heredoc{{Name: "EOF", Body: "go build\n"}, {Name: "END", Body: "x\n", StripTabs: true}}, Line: 1, EndLine: 5},
+			{Keyword: "RUN", Args: "<<EOF cat <<-'END'", Heredocs: []Heredoc{{Name: "EOF", Body: "go build\n"}, {Name: "END", Body: "\tx\n", StripTabs: true}}, Line: 1, EndLine: 5},
 			{Keyword: "COPY", Args: "a b", Line: 6, EndLine: 6},
 		}},
 		{"CRLF and no final newline", "FROM a\r\nRUN b", []Instruction{
