@@ -7,6 +7,7 @@ import (
 	"path"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/gonative/gonative/internal/build"
@@ -228,7 +229,7 @@ func (s *stage) scripts() string {
 
 var (
 	goBuildRE    = regexp.MustCompile(`(?:^|[\s;&|(])(go|xx-go)\s+(build|install)(?:\s|$)`)
-	makeRE       = regexp.MustCompile(`(?:^|[\s;&|(])make(?:\s|$)`)
+	makeRE       = regexp.MustCompile(`(?:^|&&|\|\||[;|(\n]|\bthen|\bdo)[ \t]*(?:[A-Za-z_][A-Za-z0-9_]*=\S*[ \t]+)*make(?:\s|$)`)
 	goarchSetRE  = regexp.MustCompile(`(?:^|[\s;&|(])GOARCH=("?)([^\s"';&|)]*)`)
 	goosSetRE    = regexp.MustCompile(`(?:^|[\s;&|(])GOOS=`)
 	cgoOnRE      = regexp.MustCompile(`(?:^|[\s;&|(])CGO_ENABLED=["']?1`)
@@ -436,6 +437,63 @@ func makefileBuildsGo(m machine.Machine, root, dir string) bool {
 			if err == nil && goBuildRE.Match(b) {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// consumers are the later stages that copy from s (COPY --from, RUN --mount=from=)
+// or are built on it.
+func (c *fileCheck) consumers(s *stage) []*stage {
+	var out []*stage
+	for _, t := range c.stages[s.index+1:] {
+		if t.parent == s || slices.ContainsFunc(t.insts, func(in Instruction) bool { return c.refers(in, s) }) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// refers reports whether in copies or mounts from stage s.
+func (c *fileCheck) refers(in Instruction, s *stage) bool {
+	names := []string{strconv.Itoa(s.index)}
+	if s.name != "" {
+		names = append(names, s.name)
+	}
+	for _, f := range in.Flags {
+		v := strings.ToLower(f.Value)
+		switch f.Name {
+		case "from":
+			if slices.Contains(names, v) {
+				return true
+			}
+		case "mount":
+			for _, kv := range strings.Split(v, ",") {
+				if k, val, _ := strings.Cut(kv, "="); k == "from" && slices.Contains(names, val) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// ships reports whether what s makes reaches an image of the target platform: s is
+// the last stage; or a stage on the target's (or a constant) platform that runs
+// commands copies from it or is built on it; or a stage that ships is built on it,
+// or copies from it and runs nothing (it only collects files). A tool built on the
+// builder's platform to run during the build (a stage that runs it) does not ship.
+func (c *fileCheck) ships(s *stage) bool {
+	if s.final {
+		return true
+	}
+	for _, t := range c.consumers(s) {
+		runs := slices.ContainsFunc(t.insts, func(in Instruction) bool { return in.Keyword == "RUN" })
+		if runs && (t.kind == onTarget || t.kind == onConstant) {
+			return true // run, or built on, for the target
+		}
+		if (t.parent == s || !runs) && c.ships(t) {
+			return true
 		}
 	}
 	return false

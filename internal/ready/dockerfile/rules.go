@@ -156,7 +156,7 @@ func (c *fileCheck) emulatedBuild(s *stage) {
 // crossNoGOARCH: go build on $BUILDPLATFORM with no GOARCH: the builder's binary
 // in every image.
 func (c *fileCheck) crossNoGOARCH(s *stage) {
-	if s.kind != onBuild {
+	if s.kind != onBuild || !c.ships(s) {
 		return
 	}
 	for _, in := range s.insts {
@@ -192,8 +192,8 @@ func (c *fileCheck) goarchConstant(s *stage) {
 		case "RUN":
 			sc := in.Script()
 			m := goarchSetRE.FindStringSubmatch(sc)
-			if m == nil || archVarRE.MatchString(sc) {
-				continue
+			if m == nil || archVarRE.MatchString(sc) || !(goBuildRE.MatchString(sc) || c.makeGo && makeRE.MatchString(sc)) {
+				continue // not chosen per target, or not a build (a linter run for one GOARCH)
 			}
 			value = m[2]
 		case "ENV":
@@ -208,8 +208,8 @@ func (c *fileCheck) goarchConstant(s *stage) {
 		if value == "" || strings.Contains(value, "$") {
 			continue
 		}
-		if s.kind == onConstant || c.perArchStage(s, value) {
-			continue // the platform is constant anyway (reported), or per-arch stages
+		if s.kind == onConstant || c.perArchStage(s, value) || !c.ships(s) {
+			continue // the platform is constant anyway (reported), per-arch stages, or a build-time tool
 		}
 		e := c.editor()
 		ok := e.replaceRE(in, regexp.MustCompile(`\bGOARCH=("?)`+regexp.QuoteMeta(value)+`("?)`), "GOARCH=$$TARGETARCH")
