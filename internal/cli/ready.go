@@ -176,7 +176,11 @@ func renderReady(w io.Writer, pal palette, r ready.Report) {
 			continue
 		}
 		worst := finding.Worst(fs)
-		fmt.Fprintf(w, "[%s] %s\n", pal.severity(worst, glyph(worst)), a.Title())
+		g := glyph(worst)
+		if worst == finding.Info {
+			g = "•" // notes only: what was not judged, and why
+		}
+		fmt.Fprintf(w, "[%s] %s\n", pal.severity(worst, g), readyAreaTitle(a))
 		for _, f := range fs {
 			switch f.Severity {
 			case finding.Error:
@@ -238,6 +242,18 @@ func renderReadyFinding(w io.Writer, pal palette, f finding.Finding) {
 		}
 		fmt.Fprintln(w, body)
 	}
+}
+
+// readyAreaTitle names an area in ready's report: the Go areas are about the
+// repository's code here, not the machine's go.
+func readyAreaTitle(a finding.Area) string {
+	switch a {
+	case finding.AreaGo:
+		return "Go code"
+	case finding.AreaCgo:
+		return "cgo"
+	}
+	return a.Title()
 }
 
 // quoteDiffLine quotes a diff line for a terminal (Quote) but keeps its tabs and a
