@@ -13,6 +13,7 @@ import (
 	"github.com/gonative/gonative/internal/machine"
 	"github.com/gonative/gonative/internal/ready"
 	"github.com/gonative/gonative/internal/ready/dockerfile"
+	"github.com/gonative/gonative/internal/redact"
 	"github.com/spf13/cobra"
 )
 
@@ -93,7 +94,7 @@ func runReady(cmd *cobra.Command, args []string, o *readyOptions) error {
 	case o.asJSON:
 		err = writeJSON(out, r)
 	case o.sarif:
-		err = ready.WriteSARIF(out, r, ready.Tool{Name: "gonative", Version: Version()}, readyRules())
+		err = writeSARIF(out, r)
 	default:
 		renderReady(out, paletteFor(out), r)
 	}
@@ -104,6 +105,17 @@ func runReady(cmd *cobra.Command, args []string, o *readyOptions) error {
 		return problems()
 	}
 	return nil
+}
+
+// writeSARIF writes the report as SARIF with credentials masked (internal/redact),
+// as writeJSON does: a URL in a Dockerfile may carry a password.
+func writeSARIF(w io.Writer, r ready.Report) error {
+	var b strings.Builder
+	if err := ready.WriteSARIF(&b, r, ready.Tool{Name: "gonative", Version: Version()}, readyRules()); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, redact.Text(b.String()))
+	return err
 }
 
 // readyInput turns ready's arguments into the checkers' Input: DIR made absolute and
