@@ -32,7 +32,6 @@ packages=(
 	busybox-static             # init: the userland of the base images the test makes
 	mmdebstrap                 # init: a minimal Debian builder without C compilers (cgo images install theirs)
 	shellcheck                 # init: the generated workflow's scripts are checked with it
-	patch                      # ready: every diff a CI/script finding prints is applied with patch -p1 (ciconf)
 	bsdutils                   # script(1): commands run on a pseudo-terminal (progress bars)
 	util-linux                 # unshare: bench cgo's DNS workload in a network namespace
 	chromium                   # bench cgo: the SVG chart rendered headless and checked
@@ -40,6 +39,7 @@ packages=(
 	umoci                      # image: an independent reader of the OCI layouts gonative writes
 	bash-completion            # cli: the bash completion script run by a real bash (cli_completion_bash)
 	dpkg-dev                   # arch: dpkg-architecture, ground truth for the Debian ports of the architecture table
+	patch                      # ready: every printed fix diff is applied with patch -p1 (dockerfile, ciconf)
 )
 # npm (npm pack, for the corpus) comes with Node.js where it is installed.
 command -v npm >/dev/null 2>&1 || packages+=(npm)
@@ -55,6 +55,7 @@ stages=(
 	"fixtures build_fixtures"
 	"native test_native"
 	"scaffoldtest test_scaffold"
+	"readytest test_readytest"
 	"arm64 test_arm64"
 )
 
@@ -235,6 +236,16 @@ test_scaffold() {
 		go mod download &&
 		go vet ./... &&
 		GONATIVE_INTEGRATION=1 go_test scaffoldtest all -count=1 -vet=off -timeout "$timeout_native_rest" ./... )
+}
+
+# test_readytest runs the nested test module that checks ready's SARIF against the
+# SARIF 2.1.0 schema and its Dockerfile parser against BuildKit's; ./... does not
+# reach it.
+test_readytest() {
+	( cd internal/ready/readytest &&
+		go mod download &&
+		go vet ./... &&
+		go_test readytest all -count=1 -vet=off -timeout "$timeout_native_rest" ./... )
 }
 
 # test_arm64 runs under qemu-user, as linux/arm64, what scripts/arm64.txt lists: the

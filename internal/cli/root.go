@@ -282,6 +282,7 @@ Exit codes: 0 success, 1 the command failed, 3 the command found problems.`,
 		newInitCmd(),
 		newBenchCmd(),
 		newImageCmd(),
+		newReadyCmd(),
 	)
 	root.AddCommand(newCompletionCmd())
 	addCompletions(root)

@@ -57,3 +57,19 @@ func Run(ctx context.Context, in Input, checkers []Checker) (Report, error) {
 	})
 	return r, nil
 }
+
+// Rule describes one kind of finding a checker reports: SARIF's reportingDescriptor.
+type Rule struct {
+	// ID is the finding's ID (before any ':' qualifier).
+	ID string `json:"id"`
+	// Title is a one-line description.
+	Title string `json:"title"`
+	// Anchor is the rule's section of docs/ready.md ("dockerfile-platform-constant").
+	Anchor string `json:"anchor"`
+}
+
+// Found reports whether the run found something to fix: a warning or an error
+// (gonative ready exits 3). Info findings (what was not judged, and why) are not.
+func (r Report) Found() bool {
+	return finding.Worst(r.Findings).Worse(finding.Info)
+}
