@@ -6,12 +6,14 @@ import (
 	"io"
 	"io/fs"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/gonative/gonative/internal/build"
 	"github.com/gonative/gonative/internal/finding"
 	"github.com/gonative/gonative/internal/machine"
 	"github.com/gonative/gonative/internal/ready"
+	"github.com/gonative/gonative/internal/ready/ciconf"
 	"github.com/gonative/gonative/internal/ready/dockerfile"
 	"github.com/gonative/gonative/internal/redact"
 	"github.com/spf13/cobra"
@@ -27,15 +29,15 @@ type readyOptions struct {
 // readyCheckers are the checkers ready runs, in report order.
 func readyCheckers() []ready.Checker {
 	return []ready.Checker{
-		// gocode.Check (Go and cgo per target) and ciconf.Check (CI files, Makefiles,
-		// scripts) go here.
+		// gocode.Check (Go and cgo per target) goes first.
 		dockerfile.Check,
+		ciconf.Check,
 	}
 }
 
 // readyRules describe every checker's rules for SARIF.
 func readyRules() []ready.Rule {
-	return dockerfile.Rules
+	return slices.Concat(dockerfile.Rules, ciconf.Rules)
 }
 
 // readyDefaultExtra are the targets ready checks besides this platform's.
