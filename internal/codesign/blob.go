@@ -112,10 +112,6 @@ func newBlob(magic uint32, payload []byte) []byte {
 	return b
 }
 
-// emptyRequirements is the requirement set codesign writes for an ad hoc signature:
-// no requirements.
-func emptyRequirements() []byte { return newBlob(magicRequirements, []byte{0, 0, 0, 0}) }
-
 // oldSignature is what a re-signature keeps of the signature a slice had.
 type oldSignature struct {
 	identifier string

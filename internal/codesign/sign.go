@@ -34,6 +34,9 @@ type CMSSigner interface {
 	// Reserve is the most bytes a CMS signature from Sign can take: the space is set
 	// aside before the pages are hashed, since the header that records it is hashed.
 	Reserve() int
+	// DesignatedRequirement returns the designated requirement (a Requirement blob,
+	// 0xfade0c00) for a signature with this identifier.
+	DesignatedRequirement(identifier string) ([]byte, error)
 	// Sign returns the DER CMS SignedData over cds[0] (detached), with the CDHash
 	// attributes of every CodeDirectory in cds.
 	Sign(cds []CodeDirectory) ([]byte, error)
@@ -354,11 +357,14 @@ func plan(im *image, old *oldSignature, sigOff uint64, name string, opts Options
 		lay.textOff, lay.textSize = im.text.fileoff, im.text.filesize
 	}
 
-	req := old.blobs[slotRequirements]
-	if req == nil {
-		req = emptyRequirements()
+	var dr []byte
+	if opts.CMS != nil {
+		var err error
+		if dr, err = opts.CMS.DesignatedRequirement(lay.ident); err != nil {
+			return nil, fmt.Errorf("designated requirement: %w", err)
+		}
 	}
-	lay.blobs = append(lay.blobs, blob{slotRequirements, req})
+	lay.blobs = append(lay.blobs, blob{slotRequirements, requirementsFor(old.blobs[slotRequirements], dr)})
 	ent, der := old.blobs[slotEntitlements], old.blobs[slotEntDER]
 	if opts.Entitlements != nil {
 		ent, der = newBlob(magicEntitlements, opts.Entitlements), nil
