@@ -1,6 +1,7 @@
 package codesign
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -280,4 +281,40 @@ func quillRequirement(t *testing.T, signed []byte, want string) {
 	if r.Type != reqDesignated || norm(r.Detail) != norm(want) {
 		t.Errorf("quill reads type %d: %s\nwant %s", r.Type, r.Detail, want)
 	}
+}
+
+// FuzzRequirementSet: whatever requirement set a file had, the new set parses, holds
+// the old requirements byte for byte except the designated one, and the new
+// designated requirement when there is one; a set that does not parse is dropped.
+func FuzzRequirementSet(f *testing.F) {
+	host := newBlob(magicRequirement, append(binary.BigEndian.AppendUint32(nil, reqExprForm), 0, 0, 0, 1))
+	f.Add(requirementSet(map[uint32][]byte{1: host, reqDesignated: host}), true)
+	f.Add(requirementSet(nil), false)
+	f.Fuzz(func(t *testing.T, old []byte, withDR bool) {
+		var dr []byte
+		if withDR {
+			dr = host
+		}
+		out := requirementsFor(old, dr)
+		got, ok := parseRequirementSet(out)
+		if !ok {
+			t.Fatalf("the new set does not parse: % x", out)
+		}
+		want, _ := parseRequirementSet(old)
+		if want == nil {
+			want = map[uint32][]byte{}
+		}
+		delete(want, reqDesignated)
+		if dr != nil {
+			want[reqDesignated] = dr
+		}
+		if len(got) != len(want) {
+			t.Fatalf("%d requirements, want %d", len(got), len(want))
+		}
+		for typ, b := range want {
+			if !bytes.Equal(got[typ], b) {
+				t.Fatalf("requirement %d changed", typ)
+			}
+		}
+	})
 }
