@@ -722,10 +722,14 @@ func universals(ctx context.Context, o Options, jobs []*job, tmp string, progres
 			continue
 		}
 		tmpOut := filepath.Join(tmp, name)
-		if _, err := CreateUniversal(tmpOut, ins, CreateOptions{}); err != nil {
+		u, err := CreateUniversal(tmpOut, ins, CreateOptions{})
+		if err != nil {
 			out.Error = err.Error()
 			finish(out, progress)
 			continue
+		}
+		for _, s := range u.Unsigned {
+			out.Notes = append(out.Notes, fmt.Sprintf("the %s slice has no code signature beside the signed ones (Go's linker signs darwin/arm64 only); tools that check the whole file refuse it: gonative sign %s", s.Arch, out.Path))
 		}
 		progress(Event{Output: name, Target: out.Target, Stage: StageVerify})
 		verifyUniversal(ctx, tmpOut, out, map[string]cgoWant{js[0].target.Arch: js[0].want, js[1].target.Arch: js[1].want})

@@ -37,6 +37,19 @@ type SliceInfo struct {
 	Offset   int64  `json:"offset"`
 	Size     int64  `json:"size"`
 	Align    uint32 `json:"align"` // log2 of the alignment
+
+	// signed is whether a thin input carries a code signature (LC_CODE_SIGNATURE
+	// with a signature exe reads), set by readThin.
+	signed bool
+}
+
+// UnsignedSlice is a slice CreateUniversal merged without a code signature beside
+// signed slices. macOS checks the signature of the slice it runs, but code that
+// judges the whole file (permission prompts, Gatekeeper, Homebrew's checks) fails
+// on the unsigned one; `gonative sign` on the universal file signs every slice.
+type UnsignedSlice struct {
+	Arch  string `json:"arch"`  // lipo's name
+	Input string `json:"input"` // the thin file it came from
 }
 
 // Universal describes a Mach-O file: a universal file's slices, or one slice for a
@@ -46,6 +59,8 @@ type Universal struct {
 	Fat    bool        `json:"fat"`
 	Fat64  bool        `json:"fat64,omitempty"`
 	Slices []SliceInfo `json:"slices"`
+	// Unsigned are the slices merged unsigned beside signed ones (CreateUniversal).
+	Unsigned []UnsignedSlice `json:"unsigned_slices,omitempty"`
 }
 
 // matchArch reports whether the slice s is what the user named with arch: lipo's
@@ -71,7 +86,8 @@ type CreateOptions struct {
 // CreateUniversal merges the thin Mach-O files inputs, of distinct architectures and
 // one file type, into the universal file out, as lipo -create does: slices ordered by
 // alignment with arm64 last, each aligned as llvm-lipo aligns it and copied byte for
-// byte (so code signatures stay valid). out is written to a temporary name and renamed;
+// byte (so code signatures stay valid; a slice without one beside signed slices is
+// listed in Unsigned, never signed here). out is written to a temporary name and renamed;
 // it must not be one of the inputs, nor anything but a regular file unless
 // opts.Force. Inputs must be regular files; they are opened one at a time, so any
 // number of them needs two file descriptors.
@@ -121,6 +137,13 @@ func CreateUniversal(out string, inputs []string, opts CreateOptions) (*Universa
 		return int(a.s.Align) - int(b.s.Align)
 	})
 	u := &Universal{Path: out, Fat: true}
+	if slices.ContainsFunc(ins, func(i in) bool { return i.s.signed }) {
+		for _, i := range ins {
+			if !i.s.signed {
+				u.Unsigned = append(u.Unsigned, UnsignedSlice{Arch: i.s.Arch, Input: i.path})
+			}
+		}
+	}
 	layout := func(entry int64) bool {
 		u.Slices = u.Slices[:0]
 		off := int64(8) + int64(len(ins))*entry

@@ -68,7 +68,9 @@ func readThin(ra io.ReaderAt, size int64) (SliceInfo, error) {
 	case f.Slices[0].Err != nil:
 		return SliceInfo{}, fmt.Errorf("not a Mach-O file: %w", f.Slices[0].Err)
 	}
-	return sliceInfo(&f.Slices[0]), nil
+	s := sliceInfo(&f.Slices[0])
+	s.signed = f.Slices[0].Signature != nil && f.Slices[0].Signature.Present
+	return s, nil
 }
 
 func formatName(f exe.Format) string {

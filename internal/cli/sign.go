@@ -35,16 +35,17 @@ CodeDirectory of SHA-256 page hashes, SHA-1 and SHA-256 where the minimum macOS
 predates 10.11.4, an empty requirement set), so that macOS on Apple Silicon runs
 the file instead of killing it ("Killed: 9").
 
-Re-signing keeps the identifier, requirements and entitlements the file had unless
-flags replace them. LC_CODE_SIGNATURE is added when the file had none (a file whose
-header has no room for it is refused) and __LINKEDIT grows to hold the signature;
-no other byte changes. Each file is checked with gonative's verifier and replaced
+Re-signing keeps the identifier, entitlements and requirements the file had unless
+flags replace them; the designated requirement is made anew (none ad hoc).
+LC_CODE_SIGNATURE is added when the file had none (a file whose header has no room
+for it is refused) and __LINKEDIT grows to hold the signature; no other byte
+changes. Each file is checked with gonative's verifier and replaced
 atomically; a file that fails is left as it was, and the others are still signed.
 
 With --identity, the CodeDirectories are signed with the PKCS#12 file's key and
-certificate chain, as Apple's codesign writes it (CMS with the CDHash attributes);
-the password is read from the environment variable --password-env names, never
-from the command line. --timestamp-url adds an RFC 3161 time stamp, as
+certificate chain, as Apple's codesign writes it (CMS with the CDHash attributes, and
+the designated requirement codesign makes for the chain); the password is read from
+the environment variable --password-env names, never from the command line. --timestamp-url adds an RFC 3161 time stamp, as
 notarization requires. docs/sign.md says what is verified here and what only a Mac
 confirms.`,
 		Example: `  gonative sign dist/tool_darwin_arm64
@@ -57,7 +58,7 @@ confirms.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.identifier, "identifier", "", "the CodeDirectory identifier (default: the one the file has, else its name)")
-	f.StringVar(&o.entitlements, "entitlements", "", "embed the entitlements of this XML property list")
+	f.StringVar(&o.entitlements, "entitlements", "", "embed the entitlements of this XML property list (and their DER form, which macOS 12+ reads)")
 	f.BoolVar(&o.hardened, "hardened-runtime", false, "set the hardened runtime flag (codesign --options runtime; notarization requires it)")
 	f.StringVar(&o.identity, "identity", "", "sign with the key and certificate chain of this PKCS#12 (.p12) file instead of ad hoc")
 	f.StringVar(&o.passwordEnv, "password-env", "", "the environment variable holding the PKCS#12 password (never a flag value)")

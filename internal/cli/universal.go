@@ -43,6 +43,10 @@ func newUniversalCreateCmd() *cobra.Command {
 				return &ExitError{Code: ExitFailed, Err: forceHint(err)}
 			}
 			renderUniversal(cmd.OutOrStdout(), u)
+			for _, s := range u.Unsigned {
+				fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s: the %s slice (from %s) has no code signature beside the signed ones; tools that check the whole file refuse it: gonative sign %s\n",
+					Quote(out), s.Arch, Quote(s.Input), Quote(out))
+			}
 			return nil
 		},
 	}

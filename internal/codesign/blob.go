@@ -5,10 +5,8 @@ import (
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/binary"
-	"encoding/xml"
 	"fmt"
 	"hash"
-	"io"
 	"strings"
 )
 
@@ -112,10 +110,6 @@ func newBlob(magic uint32, payload []byte) []byte {
 	return b
 }
 
-// emptyRequirements is the requirement set codesign writes for an ad hoc signature:
-// no requirements.
-func emptyRequirements() []byte { return newBlob(magicRequirements, []byte{0, 0, 0, 0}) }
-
 // oldSignature is what a re-signature keeps of the signature a slice had.
 type oldSignature struct {
 	identifier string
@@ -213,61 +207,6 @@ var entitlementExecSeg = map[string]uint64{
 	"com.apple.private.skip-library-validation": execSegSkipLV,
 	"com.apple.private.amfi.can-load-cdhash":    execSegCanLoadCDHash,
 	"com.apple.private.amfi.can-execute-cdhash": execSegCanExecCDHash,
-}
-
-// entitlementFlags checks that ent is an XML property list whose root is a dict and
-// returns the exec-segment flags its true booleans ask for.
-func entitlementFlags(ent []byte) (uint64, error) {
-	if len(ent) > maxEntitlements {
-		return 0, fmt.Errorf("%w: %d bytes, more than %d", ErrEntitlements, len(ent), maxEntitlements)
-	}
-	d := xml.NewDecoder(bytes.NewReader(ent))
-	d.Strict = true
-	var flags uint64
-	depth, rootDict := 0, false
-	key, lastKey := "", ""
-	inKey := false
-	for {
-		tok, err := d.Token()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return 0, fmt.Errorf("%w: %v", ErrEntitlements, err)
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			depth++
-			switch {
-			case depth == 1 && t.Name.Local != "plist":
-				return 0, fmt.Errorf("%w: the root element is <%s>, not <plist>", ErrEntitlements, t.Name.Local)
-			case depth == 2:
-				if t.Name.Local != "dict" || rootDict {
-					return 0, fmt.Errorf("%w: the plist does not hold one <dict>", ErrEntitlements)
-				}
-				rootDict = true
-			case depth == 3 && t.Name.Local == "key":
-				inKey, key = true, ""
-			case depth == 3 && t.Name.Local == "true":
-				flags |= entitlementExecSeg[lastKey]
-			}
-		case xml.EndElement:
-			if depth == 3 && inKey {
-				inKey, lastKey = false, key
-			} else if depth == 3 {
-				lastKey = ""
-			}
-			depth--
-		case xml.CharData:
-			if inKey {
-				key += string(t)
-			}
-		}
-	}
-	if !rootDict {
-		return 0, fmt.Errorf("%w: no <plist><dict>", ErrEntitlements)
-	}
-	return flags, nil
 }
 
 // quoteID makes an identifier printable on one line.

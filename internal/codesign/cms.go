@@ -59,6 +59,9 @@ type Identity struct {
 	Now func() time.Time
 	// Context bounds the time-stamp request (nil: context.Background()).
 	Context context.Context
+	// roots are the anchors that make a chain Apple's in the designated requirement
+	// (nil: Apple's root certificates); tests name their own.
+	roots *x509.CertPool
 }
 
 // LoadPKCS12 reads a PKCS#12 (.p12) file: the key, its certificate and the chain.

@@ -2,7 +2,8 @@
 // signature `codesign -f -s -` writes (a CodeDirectory of SHA-256 page hashes, the
 // SHA-1 and SHA-256 pair where the minimum macOS needs it, an empty requirement set
 // and an empty CMS blob) and, with an identity, a CMS signature over the
-// CodeDirectories; every slice of a universal file.
+// CodeDirectories and the designated requirement codesign makes for the identity's
+// chain (requirements.go); every slice of a universal file.
 //
 // Sign works on bytes and returns new bytes; SignFile reads a file without blocking,
 // signs it, checks the result with exe's verifier and replaces the file atomically.

@@ -22,7 +22,7 @@ const (
 // little-endian Mach-O executable, library or bundle keeps its bytes (Kept says
 // why); every slice keeps its place in the architecture table, and a slice moves
 // only when the one before it grew past its start.
-func signFat(b []byte, name string, opts Options, entFlags uint64) ([]byte, *Result, error) {
+func signFat(b []byte, name string, opts Options, ent *newEntitlements) ([]byte, *Result, error) {
 	h, err := exe.ReadFatHeader(bytes.NewReader(b), int64(len(b)))
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %v", ErrMalformed, err)
@@ -35,7 +35,7 @@ func signFat(b []byte, name string, opts Options, entFlags uint64) ([]byte, *Res
 			return nil, nil, &SliceError{Index: i, Arch: arch, Err: fmt.Errorf("%w: %v", ErrMalformed, a.Err)}
 		}
 		in := b[a.Offset : a.Offset+a.Size]
-		out, r, err := signSlice(in, name, opts, entFlags)
+		out, r, err := signSlice(in, name, opts, ent)
 		if errors.Is(err, ErrUnsupported) || errors.Is(err, ErrNotMachO) {
 			out, r = in, SliceResult{Arch: arch, Kept: err.Error()}
 		} else if err != nil {

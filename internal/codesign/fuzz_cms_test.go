@@ -58,8 +58,9 @@ func FuzzTimestampResponse(f *testing.F) {
 }
 
 // FuzzEntitlements: entitlements are accepted only as a plist holding a dict, the
-// flags they give are exec-segment flags codesign derives from entitlements, and a
-// refusal is an ErrEntitlements.
+// flags they give are exec-segment flags codesign derives from entitlements, a
+// refusal is an ErrEntitlements, and their DER form decodes (with the tests' own
+// reader) to the same keys and flags.
 func FuzzEntitlements(f *testing.F) {
 	f.Add([]byte("<plist><dict><key>get-task-allow</key><true/></dict></plist>"))
 	f.Fuzz(func(t *testing.T, ent []byte) {
@@ -79,6 +80,29 @@ func FuzzEntitlements(f *testing.F) {
 		}
 		if !bytes.Contains(ent, []byte("dict")) {
 			t.Fatal("accepted entitlements without a dict")
+		}
+		// The DER form, when there is one, holds the same top-level keys, sorted,
+		// and the booleans the flags came from.
+		v, _ := parsePlist(ent)
+		der, err := entitlementsDER(v)
+		if err != nil {
+			if !errors.Is(err, ErrEntitlements) {
+				t.Fatalf("DER error %v is not an ErrEntitlements", err)
+			}
+			return
+		}
+		m := decodeDERPlist(t, der)
+		if len(m) != len(v.keys) {
+			t.Fatalf("DER has %d keys, the XML %d", len(m), len(v.keys))
+		}
+		var fromDER uint64
+		for k, x := range m {
+			if x == true {
+				fromDER |= entitlementExecSeg[k]
+			}
+		}
+		if fromDER != flags {
+			t.Fatalf("flags %#x from the XML, %#x from the DER", flags, fromDER)
 		}
 	})
 }

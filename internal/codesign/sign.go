@@ -18,7 +18,8 @@ type Options struct {
 	// Identifier is the CodeDirectory's identifier. "" keeps the one the slice's
 	// signature had, else uses the file's name, as codesign does.
 	Identifier string
-	// Entitlements is an XML property list to embed (slot 5). nil keeps the slice's
+	// Entitlements is an XML property list to embed (slot 5), with its DER form
+	// (slot 7) as codesign writes it for macOS 12 and later. nil keeps the slice's
 	// entitlements (XML and DER) when it had some.
 	Entitlements []byte
 	// HardenedRuntime sets the runtime flag (0x10000, codesign --options runtime).
@@ -34,6 +35,9 @@ type CMSSigner interface {
 	// Reserve is the most bytes a CMS signature from Sign can take: the space is set
 	// aside before the pages are hashed, since the header that records it is hashed.
 	Reserve() int
+	// DesignatedRequirement returns the designated requirement (a Requirement blob,
+	// 0xfade0c00) for a signature with this identifier.
+	DesignatedRequirement(identifier string) ([]byte, error)
 	// Sign returns the DER CMS SignedData over cds[0] (detached), with the CDHash
 	// attributes of every CodeDirectory in cds.
 	Sign(cds []CodeDirectory) ([]byte, error)
@@ -107,18 +111,22 @@ type Result struct {
 // Sign signs the Mach-O file b (thin or universal) and returns the signed bytes.
 // name is the file's name (its base is the default identifier). b is not modified.
 func Sign(b []byte, name string, opts Options) ([]byte, *Result, error) {
-	var entFlags uint64
+	var ent *newEntitlements
 	if opts.Entitlements != nil {
-		f, err := entitlementFlags(opts.Entitlements)
+		v, err := parsePlist(opts.Entitlements)
 		if err != nil {
 			return nil, nil, err
 		}
-		entFlags = f
+		der, err := entitlementsDER(v)
+		if err != nil {
+			return nil, nil, err
+		}
+		ent = &newEntitlements{flags: v.execSegFlags(), der: der}
 	}
 	if exe.IsFat(b[:min(len(b), 8)], int64(len(b))) {
-		return signFat(b, name, opts, entFlags)
+		return signFat(b, name, opts, ent)
 	}
-	out, r, err := signSlice(b, name, opts, entFlags)
+	out, r, err := signSlice(b, name, opts, ent)
 	if errors.Is(err, ErrNotMachO) {
 		return nil, nil, err
 	}
@@ -136,6 +144,13 @@ func Sign(b []byte, name string, opts Options) ([]byte, *Result, error) {
 func archName(cpu, sub uint32) string {
 	_, n := exe.MachOCPU(cpu, sub)
 	return n
+}
+
+// newEntitlements are the --entitlements of a signature: the exec-segment flags they
+// ask for and their DER form.
+type newEntitlements struct {
+	flags uint64
+	der   []byte
 }
 
 // layout is where a slice's new signature goes and how big it is.
@@ -156,7 +171,7 @@ type layout struct {
 }
 
 // signSlice signs the thin Mach-O b.
-func signSlice(b []byte, name string, opts Options, entFlags uint64) ([]byte, SliceResult, error) {
+func signSlice(b []byte, name string, opts Options, ent *newEntitlements) ([]byte, SliceResult, error) {
 	im, err := parseImage(b)
 	if err != nil {
 		return nil, SliceResult{}, err
@@ -216,7 +231,7 @@ func signSlice(b []byte, name string, opts Options, entFlags uint64) ([]byte, Sl
 		r.AddedLoadCommand = true
 	}
 
-	lay, err := plan(im, old, sigOff, name, opts, entFlags)
+	lay, err := plan(im, old, sigOff, name, opts, ent)
 	if err != nil {
 		return nil, r, err
 	}
@@ -322,7 +337,7 @@ func allZero(b []byte) bool {
 }
 
 // plan decides the signature's contents and sizes.
-func plan(im *image, old *oldSignature, sigOff uint64, name string, opts Options, entFlags uint64) (*layout, error) {
+func plan(im *image, old *oldSignature, sigOff uint64, name string, opts Options, newEnt *newEntitlements) (*layout, error) {
 	lay := &layout{sigOff: sigOff, special: old.special}
 	switch {
 	case opts.Identifier != "":
@@ -354,15 +369,18 @@ func plan(im *image, old *oldSignature, sigOff uint64, name string, opts Options
 		lay.textOff, lay.textSize = im.text.fileoff, im.text.filesize
 	}
 
-	req := old.blobs[slotRequirements]
-	if req == nil {
-		req = emptyRequirements()
+	var dr []byte
+	if opts.CMS != nil {
+		var err error
+		if dr, err = opts.CMS.DesignatedRequirement(lay.ident); err != nil {
+			return nil, fmt.Errorf("designated requirement: %w", err)
+		}
 	}
-	lay.blobs = append(lay.blobs, blob{slotRequirements, req})
+	lay.blobs = append(lay.blobs, blob{slotRequirements, requirementsFor(old.blobs[slotRequirements], dr)})
 	ent, der := old.blobs[slotEntitlements], old.blobs[slotEntDER]
-	if opts.Entitlements != nil {
-		ent, der = newBlob(magicEntitlements, opts.Entitlements), nil
-		lay.execFlags |= entFlags
+	if newEnt != nil {
+		ent, der = newBlob(magicEntitlements, opts.Entitlements), newBlob(magicEntitlementDER, newEnt.der)
+		lay.execFlags |= newEnt.flags
 	} else if ent != nil {
 		f, err := entitlementFlags(ent[8:])
 		if err == nil {

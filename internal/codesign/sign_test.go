@@ -146,7 +146,7 @@ func TestOptions(t *testing.T) {
 		t.Fatal(err)
 	}
 	cd := mustVerify(t, in, out, res)[0].cds[0]
-	if cd.ident != "com.example.hello" || cd.flags != flagAdhoc|flagRuntime || cd.nSpecial != slotEntitlements {
+	if cd.ident != "com.example.hello" || cd.flags != flagAdhoc|flagRuntime || cd.nSpecial != slotEntDER {
 		t.Errorf("identifier %q flags %#x special slots %d", cd.ident, cd.flags, cd.nSpecial)
 	}
 	if cd.execFlags != execSegMainBinary|execSegAllowUnsigned {
