@@ -109,7 +109,13 @@ func check(ctx context.Context, in ready.Input) ([]result, error) {
 	}
 	err = parallel(ctx, in.Targets, func(ctx context.Context, t build.Target) error {
 		c := st.cc[t]
-		v, err := vet(ctx, in.Machine, in.Dir, t, c.err == nil, c.tc.CC)
+		var pkgs []string
+		for _, p := range ownPkgs(st.lists[t]) {
+			if p.Error == nil && len(p.DepsErrors) == 0 {
+				pkgs = append(pkgs, p.ImportPath)
+			}
+		}
+		v, err := vet(ctx, in.Machine, in.Dir, t, c.err == nil, c.tc.CC, pkgs)
 		if err != nil {
 			return err
 		}

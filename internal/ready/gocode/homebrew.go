@@ -93,6 +93,8 @@ func (st *state) intelHomebrew() []result {
 	return rs
 }
 
+// homebrewFile is one finding for a cgo file whose #cgo lines for darwin/arm64 name
+// /usr/local, with one diff for all of them (diffs per line would overlap).
 func (st *state) homebrewFile(p *listedPkg, file string) []result {
 	data, err := st.in.Machine.ReadFile(file)
 	if err != nil {
@@ -103,44 +105,62 @@ func (st *state) homebrewFile(p *listedPkg, file string) []result {
 	if lines[len(lines)-1] == "" {
 		lines = lines[:len(lines)-1]
 	}
-	var rs []result
+	edits := map[int][]string{}
+	var ev []string
+	first, editable := 0, rel != ""
+	kinds := map[string]bool{}
 	for i, line := range lines {
 		body := strings.TrimRight(line, "\r\n")
 		d, ok := parseDirective(body)
 		if !ok || !d.matches(darwinARM64) || !intelPath.MatchString(d.flags) {
 			continue
 		}
-		f := finding.Finding{
-			ID: IDIntelHomebrew, Area: finding.AreaCgo, Severity: finding.Warning,
-			Title: fmt.Sprintf("%s: #cgo %s for darwin/arm64 name Intel Homebrew's /usr/local", p.ImportPath, d.kind),
-			Path:  rel, Line: i + 1,
-			Evidence: []string{
-				fmt.Sprintf("%s:%d: %s", rel, i+1, oneLine(body)),
-				"Homebrew installs in /opt/homebrew on Apple Silicon; /usr/local holds the Intel (Rosetta) Homebrew's x86_64 libraries, which an arm64 link rejects",
-			},
+		if first == 0 {
+			first = i + 1
 		}
-		if repl, ok := homebrewEdit(d); ok && rel != "" {
-			eol := line[len(body):]
-			var newLines []string
-			for j, r := range repl {
-				if eol == "" && j < len(repl)-1 {
-					r += "\n"
-				} else {
-					r += eol
-				}
-				newLines = append(newLines, r)
-			}
-			f.Fix = &finding.Fix{
-				Text: "Give darwin/arm64 its own #cgo line with /opt/homebrew (or ask pkg-config: #cgo pkg-config: NAME, which finds the native Homebrew's files).",
-				Diff: unifiedDiff(rel, lines, i, newLines),
-			}
-			f.Fix = f.Fix.Settle()
-		} else {
-			f.Fix = (&finding.Fix{Text: "Give darwin/arm64 its own #cgo line with /opt/homebrew in place of /usr/local, or use #cgo pkg-config: NAME."}).Settle()
+		kinds[d.kind] = true
+		ev = append(ev, fmt.Sprintf("%s:%d: %s", rel, i+1, oneLine(body)))
+		repl, ok := homebrewEdit(d)
+		if !ok {
+			editable = false
+			continue
 		}
-		rs = append(rs, result{darwinARM64, p.ImportPath, f})
+		eol := line[len(body):]
+		var newLines []string
+		for j, r := range repl {
+			if eol == "" && j < len(repl)-1 {
+				r += "\n"
+			} else {
+				r += eol
+			}
+			newLines = append(newLines, r)
+		}
+		edits[i] = newLines
 	}
-	return rs
+	if first == 0 {
+		return nil
+	}
+	var ks []string
+	for k := range kinds {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	f := finding.Finding{
+		ID: IDIntelHomebrew, Area: finding.AreaCgo, Severity: finding.Warning,
+		Title: fmt.Sprintf("%s: #cgo %s for darwin/arm64 name Intel Homebrew's /usr/local", p.ImportPath, strings.Join(ks, ", ")),
+		Path:  rel, Line: first,
+		Evidence: append(ev,
+			"Homebrew installs in /opt/homebrew on Apple Silicon; /usr/local holds the Intel (Rosetta) Homebrew's x86_64 libraries, which an arm64 link rejects"),
+	}
+	if editable {
+		f.Fix = (&finding.Fix{
+			Text: "Give darwin/arm64 its own #cgo lines with /opt/homebrew (or ask pkg-config: #cgo pkg-config: NAME, which finds the native Homebrew's files).",
+			Diff: unifiedDiff(rel, lines, edits),
+		}).Settle()
+	} else {
+		f.Fix = (&finding.Fix{Text: "Give darwin/arm64 its own #cgo lines with /opt/homebrew in place of /usr/local, or use #cgo pkg-config: NAME."}).Settle()
+	}
+	return []result{{darwinARM64, p.ImportPath, f}}
 }
 
 // homebrewEdit returns the lines that replace d: the original flags for every
@@ -163,15 +183,17 @@ func homebrewEdit(d directive) ([]string, bool) {
 	return []string{rest.String(), arm.String()}, true
 }
 
-// unifiedDiff is the diff that replaces lines[i] by repl in the file at rel (the
-// repository's path), with three lines of context, as patch -p1 applies it.
-func unifiedDiff(rel string, lines []string, i int, repl []string) string {
-	lo, hi := max(i-3, 0), min(i+4, len(lines))
+// unifiedDiff is the diff that replaces each lines[i] of edits by edits[i] in the
+// file at rel (the repository's path), with three lines of context and overlapping
+// hunks merged, as patch -p1 applies it.
+func unifiedDiff(rel string, lines []string, edits map[int][]string) string {
+	var at []int
+	for i := range edits {
+		at = append(at, i)
+	}
+	slices.Sort(at)
 	var b strings.Builder
 	fmt.Fprintf(&b, "--- a/%s\n+++ b/%s\n", rel, rel)
-	oldN := hi - lo
-	newN := oldN - 1 + len(repl)
-	fmt.Fprintf(&b, "@@ -%d,%d +%d,%d @@\n", lo+1, oldN, lo+1, newN)
 	put := func(mark string, l string) {
 		b.WriteString(mark)
 		b.WriteString(l)
@@ -179,14 +201,33 @@ func unifiedDiff(rel string, lines []string, i int, repl []string) string {
 			b.WriteString("\n\\ No newline at end of file\n")
 		}
 	}
-	for j := lo; j < hi; j++ {
-		if j != i {
-			put(" ", lines[j])
-			continue
+	shift := 0 // lines the hunks so far added
+	for k := 0; k < len(at); {
+		lo, hi := max(at[k]-3, 0), min(at[k]+4, len(lines))
+		in := []int{at[k]}
+		k++
+		for k < len(at) && at[k]-3 <= hi {
+			hi = min(at[k]+4, len(lines))
+			in = append(in, at[k])
+			k++
 		}
-		put("-", lines[j])
-		for _, r := range repl {
-			put("+", r)
+		oldN := hi - lo
+		newN := oldN
+		for _, i := range in {
+			newN += len(edits[i]) - 1
+		}
+		fmt.Fprintf(&b, "@@ -%d,%d +%d,%d @@\n", lo+1, oldN, lo+1+shift, newN)
+		shift += newN - oldN
+		for j := lo; j < hi; j++ {
+			repl, ok := edits[j]
+			if !ok {
+				put(" ", lines[j])
+				continue
+			}
+			put("-", lines[j])
+			for _, r := range repl {
+				put("+", r)
+			}
 		}
 	}
 	return b.String()

@@ -59,7 +59,7 @@ func (st *state) noBuild(t build.Target) []result {
 			ID: IDNoBuild, Area: finding.AreaGo, Severity: finding.Error,
 			Title: fmt.Sprintf("%s does not build for %s", p.ImportPath, t),
 			Evidence: []string{
-				fmt.Sprintf("%s go vet ./... (the type check for %s): %s:%d: %s", cgoWord(v.Cgo), t, e.File, e.Line, e.Msg),
+				fmt.Sprintf("%s go vet (the type check for %s): %s:%d: %s", cgoWord(v.Cgo), t, e.File, e.Line, e.Msg),
 			},
 		}
 		if title, ok := archOnly(e.Msg, t); ok {
@@ -80,7 +80,7 @@ func (st *state) noBuild(t build.Target) []result {
 			ID: IDNoBuild, Area: finding.AreaGo, Severity: finding.Error,
 			Title:    fmt.Sprintf("go vet failed for %s", t),
 			Path:     "go.mod",
-			Evidence: []string{fmt.Sprintf("GOOS=%s GOARCH=%s go vet ./...: %s", t.OS, t.Arch, v.Failed)},
+			Evidence: []string{fmt.Sprintf("GOOS=%s GOARCH=%s go vet (the packages go list found no error in): %s", t.OS, t.Arch, v.Failed)},
 			Fix:      (&finding.Fix{Text: fmt.Sprintf("Run GOOS=%s GOARCH=%s go vet ./... and fix what it says.", t.OS, t.Arch)}).Settle(),
 		}})
 	}
