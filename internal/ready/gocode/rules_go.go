@@ -196,7 +196,7 @@ func (st *state) asmFallback(t build.Target) []result {
 			continue
 		}
 		q := ref.byPath[p.ImportPath]
-		if q == nil || len(q.SFiles) == 0 {
+		if q == nil || len(perfAsm(q.SFiles)) == 0 {
 			continue
 		}
 		f := finding.Finding{
@@ -233,6 +233,21 @@ func firstOr(a, b string) string {
 		return strings.Fields(a)[0]
 	}
 	return b
+}
+
+// cpuAsm matches assembly files that only detect CPU features (CPUID, XGETBV):
+// arm64 reads its features another way, so their absence costs nothing.
+var cpuAsm = regexp.MustCompile(`(?i)cpu`)
+
+// perfAsm are the assembly files that are a performance path: not CPU detection.
+func perfAsm(sfiles []string) []string {
+	var out []string
+	for _, s := range sfiles {
+		if !cpuAsm.MatchString(s) {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // fallbackName matches the names the generic code goes by.
