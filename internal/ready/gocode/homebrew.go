@@ -101,25 +101,59 @@ func (st *state) homebrewFile(p *listedPkg, file string) []result {
 		return nil
 	}
 	rel := st.rel(file)
+	h := scanHomebrew(rel, data)
+	if h.first == 0 {
+		return nil
+	}
+	f := finding.Finding{
+		ID: IDIntelHomebrew, Area: finding.AreaCgo, Severity: finding.Warning,
+		Title: fmt.Sprintf("%s: #cgo %s for darwin/arm64 name Intel Homebrew's /usr/local", p.ImportPath, strings.Join(h.kinds, ", ")),
+		Path:  rel, Line: h.first,
+		Evidence: append(h.evidence,
+			"Homebrew installs in /opt/homebrew on Apple Silicon; /usr/local holds the Intel (Rosetta) Homebrew's x86_64 libraries, which an arm64 link rejects"),
+	}
+	if h.diff != "" && rel != "" {
+		f.Fix = (&finding.Fix{
+			Text: "Give darwin/arm64 its own #cgo lines with /opt/homebrew (or ask pkg-config: #cgo pkg-config: NAME, which finds the native Homebrew's files).",
+			Diff: h.diff,
+		}).Settle()
+	} else {
+		f.Fix = (&finding.Fix{Text: "Give darwin/arm64 its own #cgo lines with /opt/homebrew in place of /usr/local, or use #cgo pkg-config: NAME."}).Settle()
+	}
+	return []result{{darwinARM64, p.ImportPath, f}}
+}
+
+// homebrewScan is what scanHomebrew finds in one file.
+type homebrewScan struct {
+	first    int      // the line of the first #cgo line at fault (0: none)
+	kinds    []string // their flag kinds, sorted
+	evidence []string // "file:line: the line", one per line at fault
+	diff     string   // the edit of every line at fault ("" when one has no safe edit)
+}
+
+// scanHomebrew finds the #cgo lines of a file (at rel) that apply to darwin/arm64 and
+// name /usr/local's Homebrew paths, and the diff that splits each of them.
+func scanHomebrew(rel string, data []byte) homebrewScan {
+	var h homebrewScan
 	lines := strings.SplitAfter(string(data), "\n")
 	if lines[len(lines)-1] == "" {
 		lines = lines[:len(lines)-1]
 	}
 	edits := map[int][]string{}
-	var ev []string
-	first, editable := 0, rel != ""
-	kinds := map[string]bool{}
+	editable := true
 	for i, line := range lines {
 		body := strings.TrimRight(line, "\r\n")
 		d, ok := parseDirective(body)
 		if !ok || !d.matches(darwinARM64) || !intelPath.MatchString(d.flags) {
 			continue
 		}
-		if first == 0 {
-			first = i + 1
+		if h.first == 0 {
+			h.first = i + 1
 		}
-		kinds[d.kind] = true
-		ev = append(ev, fmt.Sprintf("%s:%d: %s", rel, i+1, oneLine(body)))
+		if !slices.Contains(h.kinds, d.kind) {
+			h.kinds = append(h.kinds, d.kind)
+		}
+		h.evidence = append(h.evidence, fmt.Sprintf("%s:%d: %s", rel, i+1, oneLine(body)))
 		repl, ok := homebrewEdit(d)
 		if !ok {
 			editable = false
@@ -137,30 +171,11 @@ func (st *state) homebrewFile(p *listedPkg, file string) []result {
 		}
 		edits[i] = newLines
 	}
-	if first == 0 {
-		return nil
+	slices.Sort(h.kinds)
+	if h.first != 0 && editable {
+		h.diff = unifiedDiff(rel, lines, edits)
 	}
-	var ks []string
-	for k := range kinds {
-		ks = append(ks, k)
-	}
-	slices.Sort(ks)
-	f := finding.Finding{
-		ID: IDIntelHomebrew, Area: finding.AreaCgo, Severity: finding.Warning,
-		Title: fmt.Sprintf("%s: #cgo %s for darwin/arm64 name Intel Homebrew's /usr/local", p.ImportPath, strings.Join(ks, ", ")),
-		Path:  rel, Line: first,
-		Evidence: append(ev,
-			"Homebrew installs in /opt/homebrew on Apple Silicon; /usr/local holds the Intel (Rosetta) Homebrew's x86_64 libraries, which an arm64 link rejects"),
-	}
-	if editable {
-		f.Fix = (&finding.Fix{
-			Text: "Give darwin/arm64 its own #cgo lines with /opt/homebrew (or ask pkg-config: #cgo pkg-config: NAME, which finds the native Homebrew's files).",
-			Diff: unifiedDiff(rel, lines, edits),
-		}).Settle()
-	} else {
-		f.Fix = (&finding.Fix{Text: "Give darwin/arm64 its own #cgo lines with /opt/homebrew in place of /usr/local, or use #cgo pkg-config: NAME."}).Settle()
-	}
-	return []result{{darwinARM64, p.ImportPath, f}}
+	return h
 }
 
 // homebrewEdit returns the lines that replace d: the original flags for every
@@ -168,7 +183,13 @@ func (st *state) homebrewFile(p *listedPkg, file string) []result {
 func homebrewEdit(d directive) ([]string, bool) {
 	arm := d
 	arm.opts = []string{"darwin,arm64"}
-	arm.flags = intelPath.ReplaceAllString(d.flags, "/opt/homebrew/$1")
+	// Again until none is left: a replacement can complete a /usr/local/opt with the
+	// text before it ("/usr/local" + "/opt/homebrew"); each round removes one
+	// "/usr/local/", so this ends.
+	arm.flags = d.flags
+	for intelPath.MatchString(arm.flags) {
+		arm.flags = intelPath.ReplaceAllString(arm.flags, "/opt/homebrew/$1")
+	}
 	rest := d
 	switch {
 	case len(d.opts) == 0:

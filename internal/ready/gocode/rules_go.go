@@ -164,8 +164,9 @@ func (st *state) position(pos string) (string, int, int) {
 		if i < 0 {
 			break
 		}
-		n, err := strconv.Atoi(file[i+1:])
-		if err != nil || n <= 0 {
+		digits := file[i+1:]
+		n, err := strconv.Atoi(digits)
+		if err != nil || n <= 0 || digits[0] < '1' || digits[0] > '9' {
 			break
 		}
 		nums = append([]int{n}, nums...)

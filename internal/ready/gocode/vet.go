@@ -64,7 +64,7 @@ func vet(ctx context.Context, m machine.Machine, dir string, t build.Target, cgo
 
 var (
 	vetHeader = regexp.MustCompile(`^# (\S+)(?: \[(\S+)\])?$`)
-	vetError  = regexp.MustCompile(`^(?:vet: )?(\S+?\.(?:go|s|c|h)):(\d+):(?:(\d+):)? (.+)$`)
+	vetError  = regexp.MustCompile(`^(?:vet: )?(\S+?\.(?:go|s|c|h)):([1-9]\d*):(?:([1-9]\d*):)? (.+)$`)
 )
 
 // parseVet reads go vet's standard error: a "# import/path" line (or "# [path]",
