@@ -151,3 +151,30 @@ func checkHost() error {
 	}
 	return nil
 }
+
+// BenchmarkCheck runs check on one module for the three targets: $GONATIVE_READY_BENCH_DIR,
+// or the corpus' urfave-cli (a CLI-sized module). bench/ready-go.sh compares it with
+// go vet ./... run once per target.
+func BenchmarkCheck(b *testing.B) {
+	if _, err := exec.LookPath("go"); err != nil {
+		b.Skip("no go command on PATH")
+	}
+	dir := os.Getenv("GONATIVE_READY_BENCH_DIR")
+	if dir == "" {
+		base := os.Getenv("GONATIVE_CORPUS")
+		if base == "" {
+			d, err := os.UserCacheDir()
+			if err != nil {
+				b.Skip(err)
+			}
+			base = filepath.Join(d, "gonative", "corpus")
+		}
+		dir = filepath.Join(base, "gomod", "src", "urfave-cli")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "go.mod")); err != nil {
+		b.Skipf("no module at %s: run scripts/corpus.sh or set GONATIVE_READY_BENCH_DIR", dir)
+	}
+	for b.Loop() {
+		checkDir(b, dir)
+	}
+}
