@@ -96,6 +96,17 @@ while IFS=$'\t' read -r id mod ver why; do
 		mv "$dst.tmp" "$dst"
 		log "$id: $mod@$ver ($why)"
 	fi
+	# The module cache may have been emptied since the copy: its dependencies again
+	# (nothing is fetched when they are there).
+	if ! out=$(cd "$dst" && GOFLAGS=-mod=mod go mod download 2>&1); then
+		if grep -qiE 'dial|timeout|no such host|connection|proxy|TLS|refused|unreachable' <<<"$out"; then
+			printf '%s\t%s\n' "$id" "offline: go mod download in $id: $(tr '\n\t' '  ' <<<"$out" | cut -c1-200)" >>"$cache/.unavailable.new"
+			continue
+		fi
+		log "$id: go mod download failed: $out"
+		failed=1
+		continue
+	fi
 	printf '%s\t%s\t%s\t%s\n' "$id" "$mod" "$ver" "$why" >>"$cache/.manifest.new"
 done < <(gomods)
 

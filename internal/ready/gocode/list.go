@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/gonative/gonative/internal/build"
 	"github.com/gonative/gonative/internal/machine"
@@ -82,8 +83,16 @@ func goEnv(t build.Target, cgo bool, cc string) []string {
 	return env
 }
 
-// runGo runs the go command in dir through the machine, with env added.
+// goTimeout bounds one go command: go list and go vet may download modules the
+// module cache lacks (through the user's GOPROXY), and a first go vet for a target
+// compiles its standard library; ten minutes is generous for both on a slow machine.
+const goTimeout = 10 * time.Minute
+
+// runGo runs the go command in dir through the machine, with env added; it ends
+// (with its whole process tree) when ctx ends or after goTimeout.
 func runGo(ctx context.Context, m machine.Machine, dir string, env []string, args ...string) (stdout, stderr []byte, err error) {
+	ctx, cancel := context.WithTimeout(ctx, goTimeout)
+	defer cancel()
 	cmd := m.Command(ctx, "go", args...)
 	cmd.Dir = dir
 	cmd.Env = append(cmd.Env, env...)
