@@ -111,6 +111,7 @@ while IFS=$'\t' read -r id mod ver why; do
 done < <(gomods)
 
 mv -f "$cache/.manifest.new" "$cache/manifest.tsv"
+
 if [ -s "$cache/.unavailable.new" ]; then
 	mv -f "$cache/.unavailable.new" "$cache/unavailable.tsv"
 	log "unavailable (the tests skip these, naming the reason):"

@@ -32,7 +32,7 @@ const (
 // toolchain internal/build would choose. A target's go list that cannot run is an
 // error; the findings say which command proved each one.
 func Check(ctx context.Context, in ready.Input) ([]finding.Finding, error) {
-	rs, err := check(ctx, in)
+	rs, err := check(ctx, in, options{vet: true})
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +68,14 @@ type ccResult struct {
 // refTarget is the amd64 target of t's OS: the platform whose assembly t is compared with.
 func refTarget(t build.Target) build.Target { return build.Target{OS: t.OS, Arch: "amd64"} }
 
-func check(ctx context.Context, in ready.Input) ([]result, error) {
+// options are check's knobs for tests: the corpus test leaves go vet out for the
+// modules whose cost it does not pay (their go vet results are in the truth's
+// evidence instead).
+type options struct {
+	vet bool
+}
+
+func check(ctx context.Context, in ready.Input, opt options) ([]result, error) {
 	if _, err := in.Machine.Stat(filepath.Join(in.Dir, "go.mod")); err != nil {
 		return nil, nil // not a Go module: nothing for this checker
 	}

@@ -32,7 +32,9 @@ func needGo(t *testing.T) {
 }
 
 // checkDir runs check on dir for the three targets with the machine's go, offline.
-func checkDir(t testing.TB, dir string) []result {
+func checkDir(t testing.TB, dir string) []result { return checkDirWith(t, dir, options{vet: true}) }
+
+func checkDirWith(t testing.TB, dir string, opt options) []result {
 	t.Helper()
 	abs, err := filepath.Abs(dir)
 	if err != nil {
@@ -41,7 +43,7 @@ func checkDir(t testing.TB, dir string) []result {
 	env := append(os.Environ(), "GOPROXY=off", "GOFLAGS=-mod=mod", "GOWORK=off")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	rs, err := check(ctx, ready.Input{Machine: machine.RealWith(env), Dir: abs, Targets: threeTargets})
+	rs, err := check(ctx, ready.Input{Machine: machine.RealWith(env), Dir: abs, Targets: threeTargets}, opt)
 	if err != nil {
 		t.Fatalf("check %s: %v", dir, err)
 	}
@@ -101,6 +103,7 @@ func TestRules(t *testing.T) {
 		{"no C compiler for linux/arm64", "cgo", IDNoCrossCC, linuxARM64, "/clib", !crossGCC, "clib/clib.go", 11, ""},
 		{"missing library for linux/amd64", "cgo", IDNoTargetLib, linuxAMD64, "/clib", runtime.GOOS == "linux", "clib/clib.go", 11, "-print-file-name=libgonativenosuchlib.so"},
 		{"missing library for linux/arm64", "cgo", IDNoTargetLib, linuxARM64, "/clib", crossGCC, "clib/clib.go", 11, "aarch64-linux-gnu-gcc"},
+		{"cgo-only test code checked without cgo: not a failure", "cgo", IDNoBuild, darwinARM64T, "/clib", false, "", 0, ""},
 		{"Intel Homebrew include", "cgo", IDIntelHomebrew, darwinARM64T, "/clib", true, "clib/clib.go", 6, "/usr/local/include"},
 		{"only net uses cgo", "netonly", IDNotNeeded, linuxAMD64, "", true, "go.mod", 0, "only net use cgo"},
 		{"real cgo user: not the not-needed rule", "cgo", IDNotNeeded, linuxAMD64, "", false, "", 0, ""},
