@@ -118,7 +118,7 @@ func check(ctx context.Context, in ready.Input, opt options) ([]result, error) {
 		c := st.cc[t]
 		var pkgs []string
 		for _, p := range ownPkgs(st.lists[t]) {
-			if p.Error == nil && len(p.DepsErrors) == 0 {
+			if opt.vet && p.Error == nil && len(p.DepsErrors) == 0 {
 				pkgs = append(pkgs, p.ImportPath)
 			}
 		}
