@@ -251,4 +251,6 @@ else
 	rm -f "$cache/.unavailable.new" "$unavailable"
 fi
 log "$(wc -l <"$manifest") files in $cache (manifest.tsv); packages $(du -sh "$cache/dl" | cut -f1)"
+# The Go modules of the corpus (ready's checks): their own fetcher, same cache.
+"$(dirname "$0")/corpus-gomod.sh" || failed=1
 exit $failed

@@ -39,7 +39,7 @@ packages=(
 	umoci                      # image: an independent reader of the OCI layouts gonative writes
 	bash-completion            # cli: the bash completion script run by a real bash (cli_completion_bash)
 	dpkg-dev                   # arch: dpkg-architecture, ground truth for the Debian ports of the architecture table
-	patch                      # ready: every printed fix diff is applied with patch -p1 (dockerfile, ciconf)
+	patch                      # ready: every printed fix diff is applied with patch -p1 (dockerfile, ciconf, gocode)
 )
 # npm (npm pack, for the corpus) comes with Node.js where it is installed.
 command -v npm >/dev/null 2>&1 || packages+=(npm)

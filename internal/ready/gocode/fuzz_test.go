@@ -1,0 +1,162 @@
+package gocode
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// applyDiff applies a unified diff of one file (as unifiedDiff writes it) to src,
+// checking every context and removed line against src, as patch -p1 would.
+func applyDiff(src, diff string) (string, error) {
+	lines := strings.SplitAfter(src, "\n")
+	if lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	dl := strings.SplitAfter(diff, "\n")
+	if len(dl) < 3 || !strings.HasPrefix(dl[0], "--- a/") || !strings.HasPrefix(dl[1], "+++ b/") {
+		return "", fmt.Errorf("no file header")
+	}
+	var out []string
+	pos := 0 // next line of src to copy
+	for k := 2; k < len(dl) && dl[k] != ""; {
+		var oldStart, oldN, newStart, newN int
+		if _, err := fmt.Sscanf(dl[k], "@@ -%d,%d +%d,%d @@", &oldStart, &oldN, &newStart, &newN); err != nil {
+			return "", fmt.Errorf("hunk header %q: %v", dl[k], err)
+		}
+		k++
+		if oldStart-1 < pos {
+			return "", fmt.Errorf("hunks overlap at %d", oldStart)
+		}
+		out = append(out, lines[pos:oldStart-1]...)
+		pos = oldStart - 1
+		seenOld, seenNew := 0, 0
+		for k < len(dl) && dl[k] != "" && !strings.HasPrefix(dl[k], "@@") {
+			l := dl[k]
+			k++
+			text := l[1:]
+			if k < len(dl) && strings.HasPrefix(dl[k], `\ No newline at end of file`) {
+				text = strings.TrimSuffix(text, "\n")
+				k++
+			}
+			switch l[0] {
+			case ' ', '-':
+				if pos >= len(lines) || lines[pos] != text {
+					return "", fmt.Errorf("line %d: have %q, the diff says %q", pos+1, safeLine(lines, pos), text)
+				}
+				pos++
+				seenOld++
+				if l[0] == ' ' {
+					out = append(out, text)
+					seenNew++
+				}
+			case '+':
+				out = append(out, text)
+				seenNew++
+			default:
+				return "", fmt.Errorf("bad diff line %q", l)
+			}
+		}
+		if seenOld != oldN || seenNew != newN {
+			return "", fmt.Errorf("hunk counts -%d +%d, lines -%d +%d", oldN, newN, seenOld, seenNew)
+		}
+	}
+	out = append(out, lines[pos:]...)
+	return strings.Join(out, ""), nil
+}
+
+func safeLine(lines []string, i int) string {
+	if i < len(lines) {
+		return lines[i]
+	}
+	return "(end of file)"
+}
+
+// FuzzHomebrewDiff: for any file, the diff scanHomebrew prints applies to it, and on
+// the patched file scanHomebrew finds nothing: the finding goes.
+func FuzzHomebrewDiff(f *testing.F) {
+	f.Add("/*\n#cgo darwin LDFLAGS: -L/usr/local/lib -lfoo\n*/\nimport \"C\"\n")
+	f.Add("// #cgo CFLAGS: -I/usr/local/opt/x/include\n// #cgo darwin,arm64 LDFLAGS: -L/usr/local/Cellar/y/lib\nimport \"C\"")
+	f.Add("#cgo linux LDFLAGS: -L/usr/local/lib\n#cgo darwin,amd64 CFLAGS: -I/usr/local/include\r\n")
+	f.Add("#cgo !linux LDFLAGS: -L/usr/local/lib\n")
+	f.Fuzz(func(t *testing.T, src string) {
+		h := scanHomebrew("p/f.go", []byte(src))
+		if h.first == 0 {
+			if h.diff != "" || len(h.evidence) != 0 {
+				t.Fatalf("no line at fault but a diff or evidence: %+v", h)
+			}
+			return
+		}
+		if len(h.evidence) == 0 || len(h.kinds) == 0 {
+			t.Fatalf("a line at fault without evidence: %+v", h)
+		}
+		for _, e := range h.evidence {
+			if strings.ContainsAny(e, "\n\r") {
+				t.Fatalf("evidence on more than one line: %q", e)
+			}
+		}
+		if h.diff == "" {
+			return // a constraint the edit does not rewrite: text only
+		}
+		got, err := applyDiff(src, h.diff)
+		if err != nil {
+			t.Fatalf("the diff does not apply: %v\n%s", err, h.diff)
+		}
+		if again := scanHomebrew("p/f.go", []byte(got)); again.first != 0 {
+			t.Fatalf("after the diff, still at fault: %q\n%s", again.evidence, h.diff)
+		}
+		if strings.Count(got, "/opt/homebrew/") < strings.Count(src, "/opt/homebrew/")+len(h.evidence) {
+			t.Fatalf("the diff does not give darwin/arm64 /opt/homebrew lines:\n%s", h.diff)
+		}
+	})
+}
+
+// FuzzParseVet: every error parseVet returns comes from a "file:line" of its input,
+// on one line, the first of its package, with a positive line.
+func FuzzParseVet(f *testing.F) {
+	f.Add([]byte("# example.com/a\nvet: a/a.go:5:35: undefined: syscall.SYS_OPEN\n"))
+	f.Add([]byte("# example.com/a [example.com/a.test]\na/a_test.go:7:40: cannot use \"s\"\na/a_test.go:8:1: second\n# [b]\nb.go:1: x\n"))
+	f.Add([]byte("# p\nx.go:0:1: zero\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		seen := map[string]bool{}
+		for _, e := range parseVet(data) {
+			if e.Line <= 0 || e.Package == "" || seen[e.Package] {
+				t.Fatalf("bad or repeated error %+v", e)
+			}
+			seen[e.Package] = true
+			if strings.ContainsAny(e.Msg, "\n\r") {
+				t.Fatalf("message on more than one line: %q", e.Msg)
+			}
+			if !strings.Contains(string(data), e.File+":"+strconv.Itoa(e.Line)+":") {
+				t.Fatalf("%s:%d is not in the input", e.File, e.Line)
+			}
+		}
+	})
+}
+
+// FuzzPosition: a position go list prints splits into a path and line that print it
+// again.
+func FuzzPosition(f *testing.F) {
+	f.Add("a/b.go:3:8")
+	f.Add("a/b.go:3")
+	f.Add("/abs/x.go:10:2")
+	f.Add("no position")
+	st := &state{}
+	st.in.Dir = "/repo"
+	f.Fuzz(func(t *testing.T, pos string) {
+		path, line, col := st.position(pos)
+		if line < 0 || col < 0 || col > 0 && line == 0 {
+			t.Fatalf("position(%q) = %q, %d, %d", pos, path, line, col)
+		}
+		if line > 0 {
+			suffix := ":" + strconv.Itoa(line)
+			if col > 0 {
+				suffix += ":" + strconv.Itoa(col)
+			}
+			if !strings.HasSuffix(pos, suffix) {
+				t.Fatalf("position(%q) = line %d col %d, not the input's end", pos, line, col)
+			}
+		}
+	})
+}

@@ -1,0 +1,3 @@
+module example.com/netonly
+
+go 1.22

@@ -1,0 +1,4 @@
+//go:build linux
+
+// Package lx is for Linux only.
+package lx

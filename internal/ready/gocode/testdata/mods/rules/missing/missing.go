@@ -1,0 +1,2 @@
+// Package missing imports a package that exists nowhere, on arm64 only.
+package missing

@@ -1,0 +1,5 @@
+//go:build !arm64
+
+package nobuild
+
+var n = 1
