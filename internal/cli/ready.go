@@ -15,6 +15,7 @@ import (
 	"github.com/gonative/gonative/internal/ready"
 	"github.com/gonative/gonative/internal/ready/ciconf"
 	"github.com/gonative/gonative/internal/ready/dockerfile"
+	"github.com/gonative/gonative/internal/ready/gocode"
 	"github.com/gonative/gonative/internal/redact"
 	"github.com/spf13/cobra"
 )
@@ -29,7 +30,7 @@ type readyOptions struct {
 // readyCheckers are the checkers ready runs, in report order.
 func readyCheckers() []ready.Checker {
 	return []ready.Checker{
-		// gocode.Check (Go and cgo per target) goes first.
+		gocode.Check,
 		dockerfile.Check,
 		ciconf.Check,
 	}
@@ -37,7 +38,7 @@ func readyCheckers() []ready.Checker {
 
 // readyRules describe every checker's rules for SARIF.
 func readyRules() []ready.Rule {
-	return slices.Concat(dockerfile.Rules, ciconf.Rules)
+	return slices.Concat(gocode.Rules, dockerfile.Rules, ciconf.Rules)
 }
 
 // readyDefaultExtra are the targets ready checks besides this platform's.

@@ -118,7 +118,10 @@ func check(ctx context.Context, in ready.Input, opt options) ([]result, error) {
 		c := st.cc[t]
 		var pkgs []string
 		for _, p := range ownPkgs(st.lists[t]) {
-			if opt.vet && p.Error == nil && len(p.DepsErrors) == 0 {
+			// Without a C compiler go vet runs with cgo off, and a package made only of
+			// cgo files has nothing left to check (cgo.no-cross-cc says so).
+			cgoOnly := c.err != nil && len(p.GoFiles) == 0 && len(p.CgoFiles) > 0
+			if opt.vet && p.Error == nil && len(p.DepsErrors) == 0 && !cgoOnly {
 				pkgs = append(pkgs, p.ImportPath)
 			}
 		}
