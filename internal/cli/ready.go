@@ -217,7 +217,11 @@ func renderReady(w io.Writer, pal palette, r ready.Report) {
 		fmt.Fprintln(w, pal.good(msg))
 		return
 	}
-	fmt.Fprintln(w, pal.warn(fmt.Sprintf("! %d error%s, %d warning%s. Apply a diff with patch -p1 from %s.", errs, plural(int64(errs)), warnings, plural(int64(warnings)), Quote(r.Dir))))
+	msg := fmt.Sprintf("! %d error%s, %d warning%s.", errs, plural(int64(errs)), warnings, plural(int64(warnings)))
+	if slices.ContainsFunc(r.Findings, func(f finding.Finding) bool { return f.Fix != nil && f.Fix.Diff != "" }) {
+		msg += " Apply a diff with patch -p1 from " + Quote(r.Dir) + "."
+	}
+	fmt.Fprintln(w, pal.warn(msg))
 }
 
 // renderReadyFinding prints one finding: mark, file:line and title, id, evidence,
