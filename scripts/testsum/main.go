@@ -33,6 +33,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/gonative/gonative/internal/testrun"
 )
 
 func main() {
@@ -127,36 +129,10 @@ type Result struct {
 	Output               []string // lines, as printed
 }
 
-// SkipReason is the message the test gave to Skip: the last "file.go:NN: message"
-// entry of its output (with its continuation lines), without the file prefix.
-// testscript prints the script's log ("testscript.go:NN: WORK=...") after the skip
-// message, so entries from testscript.go are passed over.
-func (r *Result) SkipReason() string {
-	var entries [][]string
-	for _, l := range r.Output {
-		t := strings.TrimSpace(l)
-		switch {
-		case t == "", strings.HasPrefix(t, "=== "), strings.HasPrefix(t, "--- "):
-			continue
-		case logPrefix.MatchString(t):
-			entries = append(entries, []string{t})
-		case len(entries) > 0:
-			entries[len(entries)-1] = append(entries[len(entries)-1], t)
-		}
-	}
-	for i := len(entries) - 1; i >= 0; i-- {
-		e := entries[i]
-		m := logPrefix.FindStringSubmatch(e[0])
-		if m[1] == "testscript.go" {
-			continue
-		}
-		e[0] = strings.TrimPrefix(e[0], m[0])
-		return strings.Join(e, " ")
-	}
-	return "(no reason given)"
-}
-
-var logPrefix = regexp.MustCompile(`^([\w.-]+\.go):\d+: `)
+// SkipReason is the message the test gave to Skip, read as gonative test reads it
+// (testrun.SkipReason: the last "file.go:NN: message" entry, testscript's own log
+// passed over).
+func (r *Result) SkipReason() string { return testrun.SkipReason(r.Output) }
 
 // Run is every result of one stage.
 type Run struct {
