@@ -312,7 +312,7 @@ func stages(f *File, global map[string]string) []*stage {
 			if len(words) >= 3 && strings.EqualFold(words[1], "AS") {
 				s.name = strings.ToLower(words[2])
 			}
-			s.parent = byName[strings.ToLower(s.base)]
+			s.parent = byName[strings.ToLower(expandGlobal(s.base, global))]
 			p, has := in.Flag("platform")
 			s.platform = p
 			switch {
@@ -357,6 +357,27 @@ func stages(f *File, global map[string]string) []*stage {
 		out[len(out)-1].final = true
 	}
 	return out
+}
+
+// globalRefRE is a reference to an argument in a FROM: $NAME or ${NAME}.
+var globalRefRE = regexp.MustCompile(`\$(?:([A-Za-z_][A-Za-z0-9_]*)|\{([A-Za-z_][A-Za-z0-9_]*)\})`)
+
+// expandGlobal replaces the references in a FROM's image to global ARGs that have a
+// default by that default, as BuildKit does before it looks the name up among the
+// stages (FROM build-base-${BASE_VARIANT} with ARG BASE_VARIANT=alpine is the stage
+// build-base-alpine). References to other arguments stay as written.
+func expandGlobal(s string, global map[string]string) string {
+	if !strings.Contains(s, "$") {
+		return s
+	}
+	return globalRefRE.ReplaceAllStringFunc(s, func(ref string) string {
+		m := globalRefRE.FindStringSubmatch(ref)
+		name := m[1] + m[2]
+		if v, ok := global[name]; ok && v != "" && !strings.Contains(v, "$") {
+			return v
+		}
+		return ref
+	})
 }
 
 // isVar reports whether s is exactly $name or ${name}.
@@ -507,11 +528,45 @@ func (c *fileCheck) builds(s *stage) (Instruction, bool) {
 			continue
 		}
 		sc := in.Script()
-		if goBuildRE.MatchString(sc) || c.makeGo && makeRE.MatchString(sc) {
+		if c.compilesGo(sc) {
 			return in, true
 		}
 	}
 	return Instruction{}, false
+}
+
+// foreignBuildRE is a command that configures another project's build (CMake, an
+// autoconf configure script): a make after it builds that project, not the
+// repository's Makefile.
+var foreignBuildRE = regexp.MustCompile(`^(?:[A-Za-z_][A-Za-z0-9_]*=\S*\s+)*(?:cmake|\S*/configure)(?:\s|$)`)
+
+// commandSepRE separates the commands of a shell script.
+var commandSepRE = regexp.MustCompile(`&&|\|\||[;\n]`)
+
+// compilesGo reports whether a RUN script compiles Go: go build, go install, xx-go
+// build, or make when a Makefile of the repository runs go build and the make is
+// not one that follows a cmake or configure since the last cd (another project's
+// generated Makefile).
+func (c *fileCheck) compilesGo(sc string) bool {
+	if goBuildRE.MatchString(sc) {
+		return true
+	}
+	if !c.makeGo || !makeRE.MatchString(sc) {
+		return false
+	}
+	foreign := false
+	for _, cmd := range commandSepRE.Split(sc, -1) {
+		cmd = strings.TrimLeft(strings.TrimSpace(cmd), "( ")
+		switch {
+		case cmd == "cd" || strings.HasPrefix(cmd, "cd "):
+			foreign = false
+		case foreignBuildRE.MatchString(cmd):
+			foreign = true
+		case !foreign && makeRE.MatchString(cmd):
+			return true
+		}
+	}
+	return false
 }
 
 // add records a finding of this file.

@@ -33,8 +33,8 @@ func (c *fileCheck) targetArgs() {
 			}
 		case "ENV":
 			for _, kv := range envPairs(in.Args) {
-				if !isTargetArg(kv[0]) {
-					continue
+				if !isTargetArg(kv[0]) || refersTo(kv[1], kv[0]) {
+					continue // ENV TARGETPLATFORM=${TARGETPLATFORM:-...} keeps BuildKit's value
 				}
 				e := c.editor()
 				ok := len(envPairs(in.Args)) == 1 && in.Line == in.EndLine &&
@@ -48,6 +48,14 @@ func (c *fileCheck) targetArgs() {
 			}
 		}
 	}
+}
+
+// refersTo reports whether an ENV value is the argument name itself: $NAME, ${NAME},
+// or ${NAME:-fallback} / ${NAME-fallback}, whose fallback applies only when BuildKit
+// did not set it.
+func refersTo(value, name string) bool {
+	return value == "$"+name || value == "${"+name+"}" ||
+		strings.HasPrefix(value, "${"+name+":-") || strings.HasPrefix(value, "${"+name+"-")
 }
 
 // isTargetArg reports whether name is one of BuildKit's platform arguments.
@@ -161,7 +169,7 @@ func (c *fileCheck) crossNoGOARCH(s *stage) {
 	}
 	for _, in := range s.insts {
 		sc := in.Script()
-		if in.Keyword != "RUN" || !(goBuildRE.MatchString(sc) || c.makeGo && makeRE.MatchString(sc)) {
+		if in.Keyword != "RUN" || !c.compilesGo(sc) {
 			continue
 		}
 		if strings.Contains(sc, "xx-go") || goarchSetRE.MatchString(sc) {
@@ -192,7 +200,7 @@ func (c *fileCheck) goarchConstant(s *stage) {
 		case "RUN":
 			sc := in.Script()
 			m := goarchSetRE.FindStringSubmatch(sc)
-			if m == nil || archVarRE.MatchString(sc) || !(goBuildRE.MatchString(sc) || c.makeGo && makeRE.MatchString(sc)) {
+			if m == nil || archVarRE.MatchString(sc) || !c.compilesGo(sc) {
 				continue // not chosen per target, or not a build (a linter run for one GOARCH)
 			}
 			value = m[2]
@@ -359,7 +367,7 @@ func (c *fileCheck) crossEdits(e *editor, s *stage) bool {
 			continue
 		}
 		sc := in.Script()
-		if !(goBuildRE.MatchString(sc) || c.makeGo && makeRE.MatchString(sc)) || strings.Contains(sc, "xx-go") {
+		if !c.compilesGo(sc) || strings.Contains(sc, "xx-go") {
 			continue
 		}
 		if in.JSON != nil {
