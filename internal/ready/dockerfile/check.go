@@ -106,15 +106,17 @@ func (c Checker) Check(ctx context.Context, in ready.Input) ([]finding.Finding, 
 }
 
 // IsDockerfile reports whether a file name is a Dockerfile's: Dockerfile and
-// Containerfile (any case), Dockerfile.NAME and Containerfile.NAME (as written: a
-// dockerfile.go is Go), NAME.Dockerfile (any case); never a .dockerignore.
+// Containerfile (any case), Dockerfile.NAME, Dockerfile-NAME and Containerfile.NAME
+// (as written: a dockerfile.go is Go), NAME.Dockerfile (any case); never a
+// .dockerignore.
 func IsDockerfile(name string) bool {
 	n := strings.ToLower(name)
 	if strings.HasSuffix(n, ".dockerignore") {
 		return false
 	}
 	return n == "dockerfile" || n == "containerfile" || strings.HasSuffix(n, ".dockerfile") ||
-		strings.HasPrefix(name, "Dockerfile.") || strings.HasPrefix(name, "Containerfile.")
+		strings.HasPrefix(name, "Dockerfile.") || strings.HasPrefix(name, "Dockerfile-") ||
+		strings.HasPrefix(name, "Containerfile.")
 }
 
 // Find returns the Dockerfiles under dir (relative, slash-separated, sorted),

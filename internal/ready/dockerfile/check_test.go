@@ -241,7 +241,7 @@ func TestFixDiffs(t *testing.T) {
 
 func TestIsDockerfile(t *testing.T) {
 	for name, want := range map[string]bool{
-		"Dockerfile": true, "Containerfile": true, "api.Dockerfile": true, "Dockerfile.dev": true,
+		"Dockerfile": true, "Containerfile": true, "api.Dockerfile": true, "Dockerfile.dev": true, "Dockerfile-alpine-3.6": true, "dockerfile-x": false,
 		"dockerfile": true, "Containerfile.arm64": true, "Dockerfile.dockerignore": false,
 		".dockerignore": false, "Dockerfiles": false, "dockerfile.go": false, "build.dockerfile": true, "main.go": false, "docker-compose.yml": false,
 	} {
