@@ -167,3 +167,29 @@ func TestScanIncludes(t *testing.T) {
 		})
 	}
 }
+
+// TestPkgConfigCflags: the target's isolated pkg-config gives the header directories
+// (only the search flags kept); when it fails, the note says the headers were looked
+// for without them.
+func TestPkgConfigCflags(t *testing.T) {
+	m := machine.Fake(nil, nil)
+	m.Run = func(ctx context.Context, env []string, name string, args ...string) ([]byte, []byte, error) {
+		if name == "aarch64-linux-gnu-pkg-config" && slices.Equal(args, []string{"--cflags", "--", "gtk+-3.0"}) && slices.Contains(env, "PKG_CONFIG_LIBDIR=/usr/lib/aarch64-linux-gnu/pkgconfig") {
+			return []byte("-I/usr/include/gtk-3.0 -pthread -DGTK -I/usr/include/glib-2.0\n"), nil, nil
+		}
+		return nil, []byte("Package x was not found\n"), exitErr(1)
+	}
+	st := &state{in: ready.Input{Machine: m, Dir: "/repo"}}
+	tc := build.CToolchain{CC: "aarch64-linux-gnu-gcc", Env: []string{"PKG_CONFIG=aarch64-linux-gnu-pkg-config", "PKG_CONFIG_LIBDIR=/usr/lib/aarch64-linux-gnu/pkgconfig"}}
+	flags, note := st.pkgConfigCflags(context.Background(), tc, &listedPkg{CgoPkgConfig: []string{"--static", "gtk+-3.0"}})
+	if want := []string{"-I/usr/include/gtk-3.0", "-DGTK", "-I/usr/include/glib-2.0"}; !slices.Equal(flags, want) || note != "" {
+		t.Errorf("flags %q, note %q; want %q", flags, note, want)
+	}
+	flags, note = st.pkgConfigCflags(context.Background(), tc, &listedPkg{CgoPkgConfig: []string{"x"}})
+	if flags != nil || !strings.Contains(note, "without its flags") {
+		t.Errorf("a failing pkg-config: flags %q, note %q", flags, note)
+	}
+	if flags, note = st.pkgConfigCflags(context.Background(), tc, &listedPkg{}); flags != nil || note != "" {
+		t.Errorf("no pkg-config packages: %q %q", flags, note)
+	}
+}
