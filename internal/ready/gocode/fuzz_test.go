@@ -2,6 +2,9 @@ package gocode
 
 import (
 	"fmt"
+	"go/parser"
+	"go/token"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -156,6 +159,62 @@ func FuzzPosition(f *testing.F) {
 			}
 			if !strings.HasSuffix(pos, suffix) {
 				t.Fatalf("position(%q) = line %d col %d, not the input's end", pos, line, col)
+			}
+		}
+	})
+}
+
+// FuzzScanIncludes: every include scanIncludes reports is on its line of the file
+// (the line holds "#", "include" and the header as written); a preamble whose text
+// is put inside #if … with no #endif in it reports none; and in a preamble with no
+// conditional, comment or continuation, every plain `#include <name.h>` line is
+// reported at its line.
+func FuzzScanIncludes(f *testing.F) {
+	f.Add("#include <a.h>\n#if X\n#include <b.h>\n#endif\n#include \"c/d.h\"")
+	f.Add("#ifdef A\n#else\n#include <x.h>\n#endif\n/* #include <y.h> */ #include <z.h>")
+	f.Add("#define M \\\n#include <a.h>\n  # include <sys/io.h>\r\n")
+	f.Add("//line x.go:9\n#include <a.h>")
+	f.Fuzz(func(t *testing.T, body string) {
+		if strings.Contains(body, "*/") {
+			return // would end the Go comment: a different file
+		}
+		src := "package p\n\n/*\n" + body + "\n*/\nimport \"C\"\n"
+		lines := strings.Split(src, "\n")
+		got := scanIncludes([]byte(src))
+		for _, inc := range got {
+			if inc.Line < 4 || inc.Line > len(lines) {
+				t.Fatalf("include %+v outside the preamble's lines", inc)
+			}
+			l := lines[inc.Line-1]
+			h := inc.Header
+			if len(h) < 3 || !(h[0] == '<' && h[len(h)-1] == '>' || h[0] == '"' && h[len(h)-1] == '"') || strings.ContainsAny(h, "\n\r") {
+				t.Fatalf("malformed header %q", h)
+			}
+			if !strings.Contains(l, h) || !strings.Contains(l, "include") || !strings.Contains(l, "#") {
+				t.Fatalf("line %d %q does not hold %s", inc.Line, l, h)
+			}
+		}
+		if !strings.Contains(body, "endif") {
+			wrapped := "package p\n\n/*\n#if GONATIVE_FUZZ\n" + body + "\n*/\nimport \"C\"\n"
+			if in := scanIncludes([]byte(wrapped)); len(in) != 0 {
+				t.Fatalf("inside #if, reported %+v", in)
+			}
+		}
+		if _, err := parser.ParseFile(token.NewFileSet(), "", src, parser.ImportsOnly|parser.ParseComments); err != nil {
+			return // not a Go file cgo reads (invalid UTF-8, NUL): nothing to complete
+		}
+		if strings.ContainsAny(body, "\\\r") || strings.Contains(body, "#if") || strings.Contains(body, "/*") || strings.Contains(body, "//") {
+			return
+		}
+		for i, l := range strings.Split(body, "\n") {
+			name, ok := strings.CutPrefix(l, "#include <")
+			name, ok2 := strings.CutSuffix(name, ".h>")
+			if !ok || !ok2 || name == "" || strings.Trim(name, "abcdefghijklmnopqrstuvwxyz0123456789_/") != "" {
+				continue
+			}
+			want := include{Line: 4 + i, Header: "<" + name + ".h>"}
+			if !slices.Contains(got, want) {
+				t.Fatalf("plain %q at line %d not reported: %+v", l, want.Line, got)
 			}
 		}
 	})

@@ -22,6 +22,7 @@ const (
 	IDExcluded      = "go.excluded"
 	IDNoCrossCC     = "cgo.no-cross-cc"
 	IDNoTargetLib   = "cgo.no-target-lib"
+	IDNoTargetHdr   = "cgo.no-target-header"
 	IDIntelHomebrew = "cgo.intel-homebrew"
 	IDNotNeeded     = "cgo.not-needed"
 )
@@ -143,6 +144,7 @@ func check(ctx context.Context, in ready.Input, opt options) ([]result, error) {
 		rs = append(rs, st.asmFallback(t)...)
 		rs = append(rs, st.excluded(t)...)
 		rs = append(rs, st.cgo(ctx, t)...)
+		rs = append(rs, st.headers(ctx, t)...)
 	}
 	rs = append(rs, st.intelHomebrew()...)
 	rs = append(rs, st.notNeeded()...)

@@ -15,7 +15,7 @@ import (
 )
 
 // listFields are the fields of `go list -json` the rules read.
-const listFields = "ImportPath,Dir,Name,Standard,DepOnly,Module,GoFiles,CgoFiles,SFiles,IgnoredGoFiles,TestGoFiles,XTestGoFiles,CgoPkgConfig,CgoLDFLAGS,Error,DepsErrors"
+const listFields = "ImportPath,Dir,Name,Standard,DepOnly,Module,GoFiles,CgoFiles,SFiles,IgnoredGoFiles,TestGoFiles,XTestGoFiles,CgoPkgConfig,CgoLDFLAGS,CgoCFLAGS,CgoCPPFLAGS,Error,DepsErrors"
 
 // listedPkg is one package as `go list -deps -json` describes it for one target.
 type listedPkg struct {
@@ -31,6 +31,9 @@ type listedPkg struct {
 	IgnoredGoFiles            []string
 	TestGoFiles, XTestGoFiles []string
 	CgoPkgConfig, CgoLDFLAGS  []string
+	// CgoCFLAGS and CgoCPPFLAGS are the target's #cgo flags (go list evaluates the
+	// constraints and makes ${SRCDIR} and relative -I directories absolute).
+	CgoCFLAGS, CgoCPPFLAGS []string
 
 	Error      *listError
 	DepsErrors []*listError

@@ -11,6 +11,7 @@ var Rules = []ready.Rule{
 	{ID: IDExcluded, Title: "Build constraints exclude a package or its tests on a target", Anchor: anchor},
 	{ID: IDNoCrossCC, Title: "cgo packages and no C compiler for the target", Anchor: anchor},
 	{ID: IDNoTargetLib, Title: "A C library of a cgo package is missing for the target", Anchor: anchor},
+	{ID: IDNoTargetHdr, Title: "A header a cgo preamble includes is missing for the target", Anchor: anchor},
 	{ID: IDIntelHomebrew, Title: "cgo flags name Intel Homebrew's /usr/local for darwin/arm64", Anchor: anchor},
 	{ID: IDNotNeeded, Title: "cgo is used only by the standard library: CGO_ENABLED=0 builds it pure Go", Anchor: anchor},
 }

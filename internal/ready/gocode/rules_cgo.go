@@ -178,17 +178,35 @@ func (st *state) missingLib(ctx context.Context, t build.Target, d build.DebianT
 		Path:  path, Line: line,
 		Evidence: []string{"go list: " + what + " in " + p.ImportPath + "'s #cgo flags", ev},
 	}
-	if pkg, file := st.dpkgProvider(ctx, pattern); pkg != "" && d.Arch != "" {
-		f.Evidence = append(f.Evidence, fmt.Sprintf("dpkg -S %s: %s provides %s on this machine", pattern, pkg, file))
-		f.Fix = &finding.Fix{
-			Text:     fmt.Sprintf("Install the %s package of %s (Debian multiarch).", d.Arch, pkg),
-			Commands: []string{"dpkg --add-architecture " + d.Arch, "apt-get update", "apt-get install -y " + pkg + ":" + d.Arch},
-			Layer:    finding.LayerSystem, Needs: finding.NeedsRoot,
-		}
+	if ev, _, fix := st.debianFix(ctx, d, pattern); fix != nil {
+		f.Evidence = append(f.Evidence, ev)
+		f.Fix = fix
 		return f
 	}
 	f.Fix = (&finding.Fix{Text: fmt.Sprintf("Install the %s development files for %s (Debian: the :%s package that holds the file %s), or build %s with CGO_ENABLED=0 if the package works without cgo.", what, t, d.Arch, strings.TrimPrefix(pattern, "*/"), t)}).Settle()
 	return f
+}
+
+// debianFix asks dpkg's index, pattern by pattern, which of the host's packages holds
+// a file matching it; for the first one known it returns the evidence ("dpkg -S …"),
+// the host's file and the fix that installs that package for the target's Debian
+// architecture d (multiarch). A nil fix when dpkg knows none.
+func (st *state) debianFix(ctx context.Context, d build.DebianToolchain, patterns ...string) (ev, hostFile string, fix *finding.Fix) {
+	if d.Arch == "" {
+		return "", "", nil
+	}
+	for _, pattern := range patterns {
+		pkg, file := st.dpkgProvider(ctx, pattern)
+		if pkg == "" {
+			continue
+		}
+		return fmt.Sprintf("dpkg -S %s: %s provides %s on this machine", pattern, pkg, oneLine(file)), file, &finding.Fix{
+			Text:     fmt.Sprintf("Install the %s package of %s (Debian multiarch).", d.Arch, pkg),
+			Commands: []string{"dpkg --add-architecture " + d.Arch, "apt-get update", "apt-get install -y " + pkg + ":" + d.Arch},
+			Layer:    finding.LayerSystem, Needs: finding.NeedsRoot,
+		}
+	}
+	return "", "", nil
 }
 
 // dpkgProvider asks dpkg's index which installed package holds a file matching
