@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 
 	"github.com/gonative/gonative/internal/toolchain"
@@ -108,7 +107,7 @@ func whatRunsHere(ctx context.Context, m *toolchain.Manager) (here, error) {
 	if err != nil && !noSel {
 		return here{}, err
 	}
-	v := toolchain.Check(in, sel, os.Getenv("PATH"))
+	v := toolchain.Check(in, sel, m.Getenv("PATH"))
 	return here{sel: sel, verdict: v, noSel: noSel}, nil
 }
 
