@@ -1,22 +1,16 @@
 package ciconf
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
-	"os"
-	"os/exec"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gonative/gonative/internal/machine"
 	"github.com/gonative/gonative/internal/ready"
+	"github.com/gonative/gonative/internal/ready/readycorpus"
 )
 
 var updateCorpus = flag.Bool("update-corpus", false, "rewrite testdata/corpus.txt from what Check finds (review every line before committing)")
@@ -51,29 +45,10 @@ var corpus = []string{
 // compares with the reviewed findings. It skips, saying so, when go or the proxy is
 // unreachable.
 func TestCorpus(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: the corpus needs go mod download")
-	}
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("offline: no go to download the corpus")
-	}
 	var got []string
 	for _, mod := range corpus {
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-		cmd := exec.CommandContext(ctx, gobin, "mod", "download", "-json", mod)
-		cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local")
-		cmd.Dir = t.TempDir()
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		out, err := cmd.Output()
-		cancel()
-		var info struct{ Dir, Error string }
-		_ = json.Unmarshal(out, &info)
-		if err != nil || info.Dir == "" {
-			t.Skipf("offline: go mod download %s: %v %s %s", mod, err, info.Error, strings.TrimSpace(stderr.String()))
-		}
-		fs, err := Check(context.Background(), ready.Input{Machine: clocked{machine.Real()}, Dir: info.Dir, Targets: defaultTargets})
+		dir := readycorpus.Download(t, mod)
+		fs, err := Check(context.Background(), ready.Input{Machine: clocked{machine.Real()}, Dir: dir, Targets: defaultTargets})
 		if err != nil {
 			t.Fatalf("%s: %v", mod, err)
 		}
@@ -86,50 +61,19 @@ func TestCorpus(t *testing.T) {
 			}
 		}
 	}
-	slices.Sort(got)
 	if *updateCorpus {
-		var b strings.Builder
-		b.WriteString("# Findings of Check on the corpus modules (corpus_test.go), reviewed by hand.\n")
-		for _, g := range got {
-			b.WriteString(g + "\n")
-		}
-		if err := os.WriteFile("testdata/corpus.txt", []byte(b.String()), 0o644); err != nil {
+		if err := readycorpus.Write(got, "testdata/corpus.txt"); err != nil {
 			t.Fatal(err)
 		}
 		return
 	}
-	want, err := readCorpus("testdata/corpus.txt")
+	problems, err := readycorpus.Compare(got, "testdata/corpus.txt")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(got, want) {
-		t.Errorf("findings on the corpus:\n got %q\nwant %q", got, want)
+	for _, p := range problems {
+		t.Error(p)
 	}
-}
-
-// readCorpus reads the reviewed findings: one a line, "#" comments and the review
-// notes after " # " left out.
-func readCorpus(name string) ([]string, error) {
-	b, err := os.ReadFile(name)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		l := sc.Text()
-		if i := strings.Index(l, " # "); i >= 0 {
-			l = l[:i]
-		}
-		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
-			out = append(out, l)
-		}
-	}
-	if len(out) == 0 {
-		return nil, errors.New(name + " lists no findings")
-	}
-	slices.Sort(out)
-	return out, sc.Err()
 }
 
 // clocked is the real machine with the tests' clock, so retirements read the same
