@@ -203,21 +203,28 @@ go_test_lanes() {
 }
 
 # go_test_lane STAGE LANE ARGS...: go_test, and with lane_retry_stuck set, once more
-# when the test binary was stuck rather than failed: it says "the test process itself
-# is stuck" (cmd/gonative's script budgets) or go test -timeout ran out. Only the
-# emulated stage sets it: qemu-user hangs Go programs now and then (golang/go#70329),
-# which no fix here can prevent. The first run's events are kept in RUN/retried/, its
-# goroutine dump is in the output above, and the summary names the lane. A test that
-# fails is never run again.
+# when a Go program was stuck rather than a test failed: the test binary says "the test
+# process itself is stuck" (cmd/gonative's script budgets) or go test -timeout ran out,
+# or a command a script ran overran its bound ("still running after ...: sending
+# SIGQUIT", or, when the hung command cannot even take that signal, the script's
+# "stopping the step still running"; under emulation every command of the scripts
+# takes seconds to a minute, and a command's bound is 5 minutes). Only
+# the emulated stage sets it: qemu-user hangs Go programs now and then
+# (golang/go#70329; seen here in a `gonative doctor` with both its threads waiting on
+# a futex and no CPU time for minutes), which no fix here can prevent. The first run's
+# events are kept in RUN/retried/, its goroutine dump is in the output above, and the
+# summary names the lane. A test that fails is never run again.
 lane_retry_stuck=""
 go_test_lane() {
 	local stage=$1 lane=$2
 	go_test "$@" && return 0
 	[ -n "$lane_retry_stuck" ] || return 1
-	grep -q -e 'the test process itself is stuck' -e 'panic: test timed out after' "$run_dir/$stage.$lane.json" || return 1
+	grep -q -e 'the test process itself is stuck' -e 'panic: test timed out after' \
+		-e 'still running after [^"]*: sending SIGQUIT for a goroutine dump' \
+		-e 'script over its budget of [^"]*: stopping the step still running' "$run_dir/$stage.$lane.json" || return 1
 	mkdir -p "$run_dir/retried"
 	mv "$run_dir/$stage.$lane.json" "$run_dir/retried/"
-	echo "$stage $lane: the test binary was stuck (its goroutines are above): running the lane once more"
+	echo "$stage $lane: a Go program was stuck under emulation (its goroutines are above): running the lane once more"
 	echo "$stage $lane" >>"$run_dir/retried.txt"
 	go_test "$@"
 }
