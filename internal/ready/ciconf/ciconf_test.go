@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -69,9 +70,9 @@ func applyDiff(files map[string]string, diff string) (map[string]string, error) 
 		at := 0 // next source line (0-based)
 		i += 2
 		for i < len(lines) && strings.HasPrefix(lines[i], "@@ ") {
-			var os, oc, ns, nc int
-			if _, err := fmt.Sscanf(lines[i], "@@ -%d,%d +%d,%d @@", &os, &oc, &ns, &nc); err != nil {
-				return nil, fmt.Errorf("hunk header %q: %v", lines[i], err)
+			os, oc, _, nc, err := hunkHeader(lines[i])
+			if err != nil {
+				return nil, err
 			}
 			start := os - 1
 			if oc == 0 {
@@ -228,4 +229,21 @@ func dump(fs []finding.Finding) string {
 		}
 	}
 	return b.String()
+}
+
+// hunkHeader reads "@@ -l,s +l,s @@", a count left out meaning 1 (as diff writes a
+// one-line range).
+func hunkHeader(h string) (oldStart, oldN, newStart, newN int, err error) {
+	m := regexp.MustCompile(`^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@`).FindStringSubmatch(h)
+	if m == nil {
+		return 0, 0, 0, 0, fmt.Errorf("hunk header %q", h)
+	}
+	n := func(s string) int {
+		if s == "" {
+			return 1
+		}
+		v, _ := strconv.Atoi(s)
+		return v
+	}
+	return n(m[1]), n(m[2]), n(m[3]), n(m[4]), nil
 }

@@ -1,12 +1,13 @@
 package ciconf
 
 import (
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/gonative/gonative/internal/ready"
 )
 
 // A file is one file of the repository, split in lines that keep their terminators.
@@ -82,80 +83,22 @@ func (f *file) diff(edits ...edit) string {
 		}
 	}
 	eol := f.eol()
-	term := func(ls []string) []string {
-		out := make([]string, len(ls))
-		for i, l := range ls {
-			out[i] = l + eol
-		}
-		return out
-	}
-	// A file whose last line has no terminator gets one when a line follows it.
 	old := f.lines
-	if n > 0 && !strings.HasSuffix(old[n-1], "\n") && edits[len(edits)-1].to == n+1 && edits[len(edits)-1].from == n+1 {
-		last := edits[len(edits)-1]
-		last.from, last.with = n, append([]string{strings.TrimRight(old[n-1], "\r")}, last.with...)
-		// the last line gets the terminator it lacked; its text stays
-		edits[len(edits)-1] = last
-		if len(edits) > 1 && edits[len(edits)-2].to > n {
-			return ""
+	var lines []string
+	at := 1
+	for _, e := range edits {
+		lines = append(lines, old[at-1:e.from-1]...)
+		if len(e.with) > 0 && len(lines) > 0 && !strings.HasSuffix(lines[len(lines)-1], "\n") {
+			// a last line without a terminator gets one when a line follows it
+			lines[len(lines)-1] += eol
 		}
+		for _, w := range e.with {
+			lines = append(lines, w+eol)
+		}
+		at = e.to
 	}
-	const ctx = 3
-	var b strings.Builder
-	fmt.Fprintf(&b, "--- a/%s\n+++ b/%s\n", f.path, f.path)
-	shift := 0 // new line number minus old line number before the current hunk
-	for i := 0; i < len(edits); {
-		// a hunk holds the edits whose context windows touch
-		j := i + 1
-		for j < len(edits) && edits[j].from-ctx <= edits[j-1].to-1+ctx {
-			j++
-		}
-		start := max(1, edits[i].from-ctx)
-		end := min(n, edits[j-1].to-1+ctx) // last old line shown
-		var body []string
-		oldCount, newCount := 0, 0
-		at := start
-		for k := i; k < j; k++ {
-			e := edits[k]
-			for ; at < e.from; at++ {
-				body = append(body, " "+old[at-1])
-				oldCount++
-				newCount++
-			}
-			for ; at < e.to; at++ {
-				body = append(body, "-"+old[at-1])
-				oldCount++
-			}
-			for _, l := range term(e.with) {
-				body = append(body, "+"+l)
-				newCount++
-			}
-		}
-		for ; at <= end; at++ {
-			body = append(body, " "+old[at-1])
-			oldCount++
-			newCount++
-		}
-		oldStart, newStart := start, start+shift
-		if oldCount == 0 {
-			oldStart--
-		}
-		if newCount == 0 {
-			newStart--
-		}
-		fmt.Fprintf(&b, "@@ -%d,%d +%d,%d @@\n", oldStart, oldCount, newStart, newCount)
-		for _, l := range body {
-			b.WriteString(l)
-			if !strings.HasSuffix(l, "\n") {
-				b.WriteString("\n\\ No newline at end of file\n")
-			}
-		}
-		for k := i; k < j; k++ {
-			shift += len(edits[k].with) - (edits[k].to - edits[k].from)
-		}
-		i = j
-	}
-	return b.String()
+	lines = append(lines, old[at-1:]...)
+	return ready.UnifiedDiff(f.path, old, lines)
 }
 
 // quote returns text from outside as one line that shows every byte: Go's quoting,

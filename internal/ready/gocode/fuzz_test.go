@@ -4,11 +4,29 @@ import (
 	"fmt"
 	"go/parser"
 	"go/token"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 )
+
+// hunkHeader reads "@@ -l,s +l,s @@", a count left out meaning 1 (as diff writes a
+// one-line range).
+func hunkHeader(h string) (oldStart, oldN, newStart, newN int, err error) {
+	m := regexp.MustCompile(`^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@`).FindStringSubmatch(h)
+	if m == nil {
+		return 0, 0, 0, 0, fmt.Errorf("hunk header %q", h)
+	}
+	n := func(s string) int {
+		if s == "" {
+			return 1
+		}
+		v, _ := strconv.Atoi(s)
+		return v
+	}
+	return n(m[1]), n(m[2]), n(m[3]), n(m[4]), nil
+}
 
 // applyDiff applies a unified diff of one file (as unifiedDiff writes it) to src,
 // checking every context and removed line against src, as patch -p1 would.
@@ -24,9 +42,9 @@ func applyDiff(src, diff string) (string, error) {
 	var out []string
 	pos := 0 // next line of src to copy
 	for k := 2; k < len(dl) && dl[k] != ""; {
-		var oldStart, oldN, newStart, newN int
-		if _, err := fmt.Sscanf(dl[k], "@@ -%d,%d +%d,%d @@", &oldStart, &oldN, &newStart, &newN); err != nil {
-			return "", fmt.Errorf("hunk header %q: %v", dl[k], err)
+		oldStart, oldN, _, newN, err := hunkHeader(dl[k])
+		if err != nil {
+			return "", err
 		}
 		k++
 		if oldStart-1 < pos {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gonative/gonative/internal/build"
 	"github.com/gonative/gonative/internal/finding"
+	"github.com/gonative/gonative/internal/ready"
 )
 
 // cgoDirective matches a #cgo flags line: its constraint options and its flags.
@@ -205,51 +206,15 @@ func homebrewEdit(d directive) ([]string, bool) {
 }
 
 // unifiedDiff is the diff that replaces each lines[i] of edits by edits[i] in the
-// file at rel (the repository's path), with three lines of context and overlapping
-// hunks merged, as patch -p1 applies it.
+// file at rel (the repository's path), as patch -p1 applies it.
 func unifiedDiff(rel string, lines []string, edits map[int][]string) string {
-	var at []int
-	for i := range edits {
-		at = append(at, i)
+	var out []string
+	for i, l := range lines {
+		if repl, ok := edits[i]; ok {
+			out = append(out, repl...)
+			continue
+		}
+		out = append(out, l)
 	}
-	slices.Sort(at)
-	var b strings.Builder
-	fmt.Fprintf(&b, "--- a/%s\n+++ b/%s\n", rel, rel)
-	put := func(mark string, l string) {
-		b.WriteString(mark)
-		b.WriteString(l)
-		if !strings.HasSuffix(l, "\n") {
-			b.WriteString("\n\\ No newline at end of file\n")
-		}
-	}
-	shift := 0 // lines the hunks so far added
-	for k := 0; k < len(at); {
-		lo, hi := max(at[k]-3, 0), min(at[k]+4, len(lines))
-		in := []int{at[k]}
-		k++
-		for k < len(at) && at[k]-3 <= hi {
-			hi = min(at[k]+4, len(lines))
-			in = append(in, at[k])
-			k++
-		}
-		oldN := hi - lo
-		newN := oldN
-		for _, i := range in {
-			newN += len(edits[i]) - 1
-		}
-		fmt.Fprintf(&b, "@@ -%d,%d +%d,%d @@\n", lo+1, oldN, lo+1+shift, newN)
-		shift += newN - oldN
-		for j := lo; j < hi; j++ {
-			repl, ok := edits[j]
-			if !ok {
-				put(" ", lines[j])
-				continue
-			}
-			put("-", lines[j])
-			for _, r := range repl {
-				put("+", r)
-			}
-		}
-	}
-	return b.String()
+	return ready.UnifiedDiff(rel, lines, out)
 }
