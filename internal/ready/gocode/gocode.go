@@ -51,6 +51,12 @@ type result struct {
 	finding.Finding
 }
 
+// pkgTarget names a package of the module on one target.
+type pkgTarget struct {
+	t   build.Target
+	pkg string
+}
+
 // state is what one run has learnt: each target's listing and vet run.
 type state struct {
 	in       ready.Input
@@ -58,6 +64,9 @@ type state struct {
 	lists    map[build.Target]*listing
 	vets     map[build.Target]*vetRun
 	cc       map[build.Target]ccResult
+	// missing lists, for each package and target, the headers cgo.no-target-header
+	// reported (filled by headers).
+	missing map[pkgTarget][]string
 }
 
 // ccResult is the C toolchain for a target, or why there is none.
@@ -148,7 +157,29 @@ func check(ctx context.Context, in ready.Input, opt options) ([]result, error) {
 	}
 	rs = append(rs, st.intelHomebrew()...)
 	rs = append(rs, st.notNeeded()...)
-	return rs, nil
+	return explained(rs, st.missing), nil
+}
+
+// explained drops a go.nobuild result whose error is a header that a
+// cgo.no-target-header result of the same package and target reports (missing: the
+// headers of those results, as in "sys/io.h"): go vet stops at the first missing
+// header, and the header's finding says where it is included and which package
+// provides it. The compilers say it only in text: gcc "h: No such file", clang "'h'
+// file not found".
+func explained(rs []result, missing map[pkgTarget][]string) []result {
+	return slices.DeleteFunc(rs, func(r result) bool {
+		if r.ID != IDNoBuild {
+			return false
+		}
+		for _, h := range missing[pkgTarget{r.Target, r.Package}] {
+			for _, e := range r.Evidence {
+				if strings.Contains(e, h+": No such file") || strings.Contains(e, "'"+h+"' file not found") {
+					return true
+				}
+			}
+		}
+		return false
+	})
 }
 
 // parallel runs f for every target, as many at once as the machine has cores, and

@@ -31,6 +31,9 @@ func TestHeaders(t *testing.T) {
 	rs := modResults(t, "headers")
 	got := map[build.Target][]string{}
 	for _, r := range rs {
+		if r.ID == IDNoBuild && r.Package == "example.com/headers/hdr" {
+			t.Errorf("%s: go.nobuild beside the missing headers' findings (go vet's error is the first of them): %q", r.Target, r.Evidence)
+		}
 		if r.ID != IDNoTargetHdr {
 			continue
 		}

@@ -227,6 +227,11 @@ func (st *state) headers(ctx context.Context, t build.Target) []result {
 				continue
 			}
 			rs = append(rs, result{t, p.ImportPath, st.missingHeader(ctx, t, d, p, u, cmdline, msg, pcNote)})
+			k := pkgTarget{t, p.ImportPath}
+			if st.missing == nil {
+				st.missing = map[pkgTarget][]string{}
+			}
+			st.missing[k] = append(st.missing[k], u.name())
 		}
 	}
 	return rs
