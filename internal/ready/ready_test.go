@@ -5,14 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/gonative/gonative/internal/finding"
+	"github.com/gonative/gonative/internal/ready/difftest"
 )
 
 func TestRunSortsAndStops(t *testing.T) {
@@ -122,9 +119,6 @@ func TestWriteSARIF(t *testing.T) {
 }
 
 func TestUnifiedDiffAppliesWithPatch(t *testing.T) {
-	if _, err := exec.LookPath("patch"); err != nil {
-		t.Skip("patch(1) not installed (Debian package patch)")
-	}
 	tests := []struct{ name, old, new string }{
 		{"change in the middle", "a\nb\nc\nd\ne\nf\ng\nh\ni\nj\n", "a\nb\nc\nd\nE\nf\ng\nh\ni\nj\n"},
 		{"two hunks", "1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\n12\n13\n14\n15\n", "0\n1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\n12\n13\n14\nX\n"},
@@ -134,20 +128,8 @@ func TestUnifiedDiffAppliesWithPatch(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := t.TempDir()
-			if err := os.WriteFile(filepath.Join(dir, "f"), []byte(tt.old), 0o644); err != nil {
-				t.Fatal(err)
-			}
 			d := UnifiedDiff("f", lines(tt.old), lines(tt.new))
-			cmd := exec.Command("patch", "-p1", "--batch", "--no-backup-if-mismatch")
-			cmd.Dir, cmd.Stdin = dir, strings.NewReader(d)
-			if out, err := cmd.CombinedOutput(); err != nil {
-				t.Fatalf("patch: %v\n%s\n%s", err, out, d)
-			}
-			got, _ := os.ReadFile(filepath.Join(dir, "f"))
-			if string(got) != tt.new {
-				t.Errorf("patched = %q, want %q\n%s", got, tt.new, d)
-			}
+			difftest.Patch(t, map[string]string{"f": tt.old}, d, map[string]string{"f": tt.new})
 		})
 	}
 }
@@ -182,7 +164,7 @@ func FuzzUnifiedDiff(f *testing.F) {
 		if d == "" {
 			return
 		}
-		got, err := apply(lines(old), d)
+		got, err := difftest.ApplyFile("f", old, d)
 		if err != nil {
 			t.Fatalf("%v\n%s", err, d)
 		}
@@ -190,84 +172,4 @@ func FuzzUnifiedDiff(f *testing.F) {
 			t.Fatalf("applied = %q, want %q\n%s", got, new, d)
 		}
 	})
-}
-
-// apply applies a unified diff of one file to old's lines, checking context.
-func apply(old []string, d string) (string, error) {
-	ls := lines(d)
-	if len(ls) < 2 || ls[0] != "--- a/f\n" || ls[1] != "+++ b/f\n" {
-		return "", errors.New("bad header")
-	}
-	var out []string
-	pos := 0 // lines of old consumed
-	var last *string
-	for _, l := range ls[2:] {
-		switch {
-		case strings.HasPrefix(l, "@@ -"):
-			var os, oc, ns, nc int
-			if _, err := sscanHunk(l, &os, &oc, &ns, &nc); err != nil {
-				return "", err
-			}
-			start := os - 1
-			if oc == 0 {
-				start = os
-			}
-			if start < pos {
-				return "", errors.New("hunks overlap")
-			}
-			out = append(out, old[pos:start]...)
-			pos = start
-			last = nil
-		case l == "\\ No newline at end of file\n":
-			if last == nil {
-				return "", errors.New("marker without a line")
-			}
-			*last = strings.TrimSuffix(*last, "\n")
-		case l[0] == ' ' || l[0] == '-':
-			if pos >= len(old) || old[pos] != l[1:] && old[pos]+"\n" != l[1:] {
-				return "", errors.New("context mismatch at " + l)
-			}
-			pos++
-			if l[0] == ' ' {
-				out = append(out, l[1:])
-				last = &out[len(out)-1]
-			} else {
-				s := l[1:]
-				last = &s
-			}
-		case l[0] == '+':
-			out = append(out, l[1:])
-			last = &out[len(out)-1]
-		default:
-			return "", errors.New("bad line " + l)
-		}
-	}
-	out = append(out, old[pos:]...)
-	return strings.Join(out, ""), nil
-}
-
-func sscanHunk(l string, os, oc, ns, nc *int) (int, error) {
-	l = strings.TrimSuffix(strings.TrimPrefix(l, "@@ -"), " @@\n")
-	o, n, ok := strings.Cut(l, " +")
-	if !ok {
-		return 0, errors.New("bad hunk header")
-	}
-	if err := rng(o, os, oc); err != nil {
-		return 0, err
-	}
-	return 0, rng(n, ns, nc)
-}
-
-func rng(s string, start, count *int) error {
-	a, b, ok := strings.Cut(s, ",")
-	*count = 1
-	if _, err := fmt.Sscan(a, start); err != nil {
-		return err
-	}
-	if ok {
-		if _, err := fmt.Sscan(b, count); err != nil {
-			return err
-		}
-	}
-	return nil
 }

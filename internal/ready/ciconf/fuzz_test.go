@@ -3,6 +3,8 @@ package ciconf
 import (
 	"strings"
 	"testing"
+
+	"github.com/gonative/gonative/internal/ready/difftest"
 )
 
 // fuzzCheck checks the invariants of any input: every finding's line lies within
@@ -23,7 +25,7 @@ func fuzzCheck(t *testing.T, name string, data []byte) {
 			t.Fatalf("%s: title on more than one line: %q", f.ID, f.Title)
 		}
 		if f.Fix != nil && f.Fix.Diff != "" {
-			if _, err := applyDiff(files, f.Fix.Diff); err != nil {
+			if _, err := difftest.Apply(files, f.Fix.Diff); err != nil {
 				t.Fatalf("%s: the diff does not apply: %v\n%s", f.ID, err, f.Fix.Diff)
 			}
 		}

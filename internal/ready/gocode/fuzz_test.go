@@ -1,98 +1,15 @@
 package gocode
 
 import (
-	"fmt"
 	"go/parser"
 	"go/token"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/gonative/gonative/internal/ready/difftest"
 )
-
-// hunkHeader reads "@@ -l,s +l,s @@", a count left out meaning 1 (as diff writes a
-// one-line range).
-func hunkHeader(h string) (oldStart, oldN, newStart, newN int, err error) {
-	m := regexp.MustCompile(`^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@`).FindStringSubmatch(h)
-	if m == nil {
-		return 0, 0, 0, 0, fmt.Errorf("hunk header %q", h)
-	}
-	n := func(s string) int {
-		if s == "" {
-			return 1
-		}
-		v, _ := strconv.Atoi(s)
-		return v
-	}
-	return n(m[1]), n(m[2]), n(m[3]), n(m[4]), nil
-}
-
-// applyDiff applies a unified diff of one file (as unifiedDiff writes it) to src,
-// checking every context and removed line against src, as patch -p1 would.
-func applyDiff(src, diff string) (string, error) {
-	lines := strings.SplitAfter(src, "\n")
-	if lines[len(lines)-1] == "" {
-		lines = lines[:len(lines)-1]
-	}
-	dl := strings.SplitAfter(diff, "\n")
-	if len(dl) < 3 || !strings.HasPrefix(dl[0], "--- a/") || !strings.HasPrefix(dl[1], "+++ b/") {
-		return "", fmt.Errorf("no file header")
-	}
-	var out []string
-	pos := 0 // next line of src to copy
-	for k := 2; k < len(dl) && dl[k] != ""; {
-		oldStart, oldN, _, newN, err := hunkHeader(dl[k])
-		if err != nil {
-			return "", err
-		}
-		k++
-		if oldStart-1 < pos {
-			return "", fmt.Errorf("hunks overlap at %d", oldStart)
-		}
-		out = append(out, lines[pos:oldStart-1]...)
-		pos = oldStart - 1
-		seenOld, seenNew := 0, 0
-		for k < len(dl) && dl[k] != "" && !strings.HasPrefix(dl[k], "@@") {
-			l := dl[k]
-			k++
-			text := l[1:]
-			if k < len(dl) && strings.HasPrefix(dl[k], `\ No newline at end of file`) {
-				text = strings.TrimSuffix(text, "\n")
-				k++
-			}
-			switch l[0] {
-			case ' ', '-':
-				if pos >= len(lines) || lines[pos] != text {
-					return "", fmt.Errorf("line %d: have %q, the diff says %q", pos+1, safeLine(lines, pos), text)
-				}
-				pos++
-				seenOld++
-				if l[0] == ' ' {
-					out = append(out, text)
-					seenNew++
-				}
-			case '+':
-				out = append(out, text)
-				seenNew++
-			default:
-				return "", fmt.Errorf("bad diff line %q", l)
-			}
-		}
-		if seenOld != oldN || seenNew != newN {
-			return "", fmt.Errorf("hunk counts -%d +%d, lines -%d +%d", oldN, newN, seenOld, seenNew)
-		}
-	}
-	out = append(out, lines[pos:]...)
-	return strings.Join(out, ""), nil
-}
-
-func safeLine(lines []string, i int) string {
-	if i < len(lines) {
-		return lines[i]
-	}
-	return "(end of file)"
-}
 
 // FuzzHomebrewDiff: for any file, the diff scanHomebrew prints applies to it, and on
 // the patched file scanHomebrew finds nothing: the finding goes.
@@ -120,7 +37,7 @@ func FuzzHomebrewDiff(f *testing.F) {
 		if h.diff == "" {
 			return // a constraint the edit does not rewrite: text only
 		}
-		got, err := applyDiff(src, h.diff)
+		got, err := difftest.ApplyFile("p/f.go", src, h.diff)
 		if err != nil {
 			t.Fatalf("the diff does not apply: %v\n%s", err, h.diff)
 		}
