@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"net"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -130,6 +131,7 @@ func TestScript(t *testing.T) {
 			"hang":        cmdHang,
 			"gkmimic":     cmdGKMimic,
 			"notaryserve": cmdNotaryServe,
+			"freeport":    cmdFreePort,
 		},
 		Condition: func(cond string) (bool, error) {
 			if ok, known := benchCondition(cond, emulated); known {
@@ -152,6 +154,29 @@ func cmdAge(ts *testscript.TestScript, neg bool, args []string) {
 		if err := os.Chtimes(ts.MkAbs(a), old, old); err != nil {
 			ts.Fatalf("age: %v", err)
 		}
+	}
+}
+
+// cmdFreePort runs "freeport VAR...": each VAR is set to a loopback TCP port that was
+// free a moment ago (the kernel's pick for port 0), so that two runs of the suite on
+// one machine do not collide on a fixed port.
+func cmdFreePort(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: freeport VAR...")
+	}
+	var ls []net.Listener
+	defer func() {
+		for _, l := range ls {
+			l.Close()
+		}
+	}()
+	for _, v := range args {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			ts.Fatalf("freeport: %v", err)
+		}
+		ls = append(ls, l) // held until all are picked: each VAR gets another port
+		ts.Setenv(v, strconv.Itoa(l.Addr().(*net.TCPAddr).Port))
 	}
 }
 
