@@ -97,7 +97,7 @@ func (s *Session) runGo(ctx context.Context) GoRun {
 	for i, args := range goCommands {
 		wg.Go(func() {
 			var res result
-			res.out, res.stderr, res.err = s.M.Run(ctx, noSwitch, g.Path, args...)
+			res.out, res.stderr, res.err = s.Run(ctx, noSwitch, g.Path, args...)
 			results[i] = res
 		})
 	}
@@ -384,7 +384,7 @@ func checkGoModule(ctx context.Context, s *Session) []Finding {
 		return []Finding{{Severity: Info, Title: "go list -m not run: " + orDash(v) + " has no go -C (Go 1.20)"}}
 	}
 	g, _ := s.ActiveGo(ctx)
-	_, stderr, err := s.M.Run(ctx, append(slices.Clone(noSwitch), "GOPROXY=off"), g.Path, "-C", wd, "list", "-m")
+	_, stderr, err := s.Run(ctx, append(slices.Clone(noSwitch), "GOPROXY=off"), g.Path, "-C", wd, "list", "-m")
 	var ee exitCoder
 	switch {
 	case err == nil:
