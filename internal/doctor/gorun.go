@@ -166,16 +166,6 @@ func culprits(msg string, l goenv.Layers) []string {
 	return out
 }
 
-// shellQuote quotes s for a POSIX shell.
-func shellQuote(s string) string {
-	if s != "" && strings.IndexFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/._-+=:,@%", r))
-	}) < 0 {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
-
 // safeValue is a valid value of a setting, for running `go env -u` while the go env -w
 // file holds a value that makes every go command fail: the environment overrides the
 // file for that one command (GOTOOLCHAIN=local also keeps go from switching first).
@@ -205,7 +195,7 @@ func removeFix(st goenv.Setting, goRuns bool) (text string, cmds []string) {
 				[]string{fmt.Sprintf("%s=%s go env -u %s", st.Name, v, st.Name)}
 		}
 		return fmt.Sprintf("Delete the line %s=… from %s (the go env -w file; go env -u cannot run while go fails).", st.Name, st.File),
-			[]string{fmt.Sprintf("sed -i.bak '/^%s=/d' %s", st.Name, shellQuote(st.File))}
+			[]string{fmt.Sprintf("sed -i.bak '/^%s=/d' %s", st.Name, goenv.ShellQuote(st.File))}
 	case goenv.SourceGOROOT:
 		return fmt.Sprintf("Delete the line %s=… from %s (shipped with this Go: reinstalling it restores the file), or override it in the environment.", st.Name, st.File), nil
 	}
