@@ -37,19 +37,24 @@ var (
 // never by hand: each slice is `go build -trimpath -ldflags='-s -w
 // -X=runtime.buildVersion=VERSION -X=runtime.modinfo=INFO'` of binSrc for
 // GOOS/GOARCH with CGO_ENABLED=0 (fixture.Build, cached on disk), and several slices
-// are merged by llvm-lipo -create. The linker writes the two -X strings into the
-// .go.buildinfo blob as it writes its own, so `go version -m` reads them back:
+// are merged by llvm-lipo -create (LLVM's lipo). The linker writes the two -X strings
+// into the .go.buildinfo blob as it writes its own, so `go version -m` reads them
+// back:
 //
-//	$ go version -m gopls        # b = {darwin, [amd64], go1.21.3, golang.org/x/tools/gopls, v0.14.2}
+//	$ go version -m gopls        # {darwin, [amd64], go1.21.3, golang.org/x/tools/gopls, v0.14.2}
 //	gopls: go1.21.3
 //		path	golang.org/x/tools/gopls
-//		mod	golang.org/x/tools/gopls	v0.14.2	h1:…
-//	$ file go compile sh
-//	go:      Mach-O universal binary with 2 architectures: [x86_64:Mach-O 64-bit x86_64 executable] [arm64]
+//		mod	golang.org/x/tools/gopls	v0.14.2	h1:AAAA…=
+//	$ file go compile sh gopls   # (1.1–2.3 MB each)
+//	go:      Mach-O universal binary with 2 architectures: [x86_64:…Mach-O 64-bit x86_64 executable, flags:<|DYLDLINK|PIE>] [arm64:…Mach-O 64-bit arm64 executable, flags:<|DYLDLINK|PIE>]
 //	compile: Mach-O 64-bit arm64 executable, flags:<|DYLDLINK|PIE>
 //	sh:      ELF 32-bit LSB executable, ARM, EABI5 version 1 (SYSV), statically linked, Go BuildID=…, stripped
+//	gopls:   Mach-O 64-bit x86_64 executable, flags:<|DYLDLINK|PIE>
 //
-// The bytes are kept for the test binary's life (about 1 MiB each).
+// A binary the tests describe without a Go version (/bin/sh, gcc, clang, a library)
+// is such a program too, with the fixture's own build info: the checks that read
+// those (host.userland, cgo.*, brew.*) ask only for the format, architectures and
+// bits. The bytes are kept for the test binary's life (about 1 MiB each).
 func binFile(t testing.TB, b binSpec) []byte {
 	t.Helper()
 	key := fmt.Sprintf("%+v", b)
@@ -67,7 +72,13 @@ func binFile(t testing.TB, b binSpec) []byte {
 	p := slices[0]
 	if len(slices) > 1 {
 		p = filepath.Join(dir, "universal")
-		lipo := fixture.Need(t, "llvm-lipo", "llvm")
+		// Debian's llvm names it with its version only (llvm-lipo-14).
+		lipo, err := exec.LookPath("llvm-lipo")
+		if m, _ := filepath.Glob("/usr/bin/llvm-lipo-[0-9]*"); err != nil && len(m) > 0 {
+			lipo = m[len(m)-1]
+		} else if err != nil {
+			fixture.Need(t, "llvm-lipo", "llvm")
+		}
 		if out, err := exec.Command(lipo, append(append([]string{"-create"}, slices...), "-output", p)...).CombinedOutput(); err != nil {
 			t.Fatalf("llvm-lipo -create: %v\n%s", err, out)
 		}
