@@ -6,13 +6,10 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/gonative/gonative/internal/proctree"
 )
 
 // The DNS probe's sources: its main package and, shared with this package (and fuzzed
@@ -177,12 +174,13 @@ func (m *measurer) runDNS(ctx context.Context, tmp string, r *Result) error {
 func (m *measurer) probe(ctx context.Context, path string, args []string, godebug string, netns bool) (probeResult, []string, error) {
 	ctx, cancel := context.WithTimeout(ctx, m.o.Timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, path, args...)
-	cmd.Env = append(m.o.Machine.Environ(), "GODEBUG=netdns="+godebug)
+	// The machine's Command (its process tree ends with ctx); the namespaces are
+	// added to the SysProcAttr it made, keeping its process group.
+	cmd := m.o.Machine.Command(ctx, path, args...)
+	cmd.Env = append(cmd.Env, "GODEBUG=netdns="+godebug)
 	if netns && !inNamespace(cmd) {
 		return probeResult{}, nil, fmt.Errorf("network namespaces are Linux's")
 	}
-	proctree.Own(cmd)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()

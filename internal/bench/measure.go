@@ -22,7 +22,6 @@ import (
 
 	"github.com/gonative/gonative/internal/build"
 	"github.com/gonative/gonative/internal/machine"
-	"github.com/gonative/gonative/internal/proctree"
 	"golang.org/x/perf/benchfmt"
 )
 
@@ -118,12 +117,11 @@ type proc struct {
 // start starts b with args through the launcher (see launcher.go.txt).
 func (m *measurer) start(ctx context.Context, b *Build, args []string, stdout io.Writer) (*proc, error) {
 	argv := append(append(append([]string{m.launcher}, m.prefix...), b.path), args...)
-	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	// The machine's Command gives the launcher and the program a process group of
+	// their own (proctree): cancelling (Ctrl-C) and stopping a server that ignores
+	// SIGTERM reach the program too.
+	cmd := m.o.Machine.Command(ctx, argv[0], argv[1:]...)
 	cmd.Dir = m.o.Dir
-	cmd.Env = m.o.Machine.Environ()
-	// The launcher and the program get a process group of their own: cancelling
-	// (Ctrl-C) and stopping a server that ignores SIGTERM reach the program too.
-	proctree.Own(cmd)
 	r, w, err := os.Pipe()
 	if err != nil {
 		return nil, err

@@ -3,13 +3,11 @@ package cli
 import (
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/gonative/gonative/internal/doctor"
 	"github.com/gonative/gonative/internal/finding"
-	"github.com/gonative/gonative/internal/machine"
 	"github.com/spf13/cobra"
 )
 
@@ -57,7 +55,7 @@ func runDoctor(cmd *cobra.Command, args []string, o *doctorOptions) error {
 	if err != nil {
 		return &ExitError{Code: ExitFailed, Err: err}
 	}
-	m, err := doctorMachine()
+	m, err := thisMachine()
 	if err != nil {
 		return &ExitError{Code: ExitFailed, Err: err}
 	}
@@ -73,14 +71,6 @@ func runDoctor(cmd *cobra.Command, args []string, o *doctorOptions) error {
 		return problems()
 	}
 	return nil
-}
-
-// doctorMachine is this machine, or the fake one $GONATIVE_FAKE_HOST describes (tests).
-func doctorMachine() (doctor.Machine, error) {
-	if dir := os.Getenv(machine.FakeEnv); dir != "" {
-		return doctor.FromFakeHost(dir, os.Environ())
-	}
-	return doctor.System(), nil
 }
 
 func listChecks(w io.Writer, reg *doctor.Registry, asJSON bool) error {

@@ -131,11 +131,19 @@ func envRuns(in toolchain.WhichInput, sel toolchain.Selection, path string) stri
 	return "no go at all"
 }
 
-// shQuote escapes s for a double-quoted sh string.
+// shQuote escapes s for the inside of a double-quoted sh string. It is not a second
+// quoter (that is goenv.ShellQuote) but another dialect the output needs: the PATH
+// line puts the directory and $PATH in one word, `export PATH="DIR:$PATH"`, where
+// $PATH must still expand, as the docs and toolchain's own fix line write it; the
+// shell hook reads STAMP inside double quotes too.
 func shQuote(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `"`, `\"`, `$`, `\$`, "`", "\\`").Replace(s)
 }
 
+// fishQuote quotes s as one word for fish. POSIX single quotes are a different
+// dialect there: fish reads \\ and \' as escapes inside single quotes, so a path
+// ending in a backslash that goenv.ShellQuote writes as 'a\' would not close its
+// quote in fish.
 func fishQuote(s string) string {
 	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
 }

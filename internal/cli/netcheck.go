@@ -52,7 +52,7 @@ Exit status: 0 no problem found, 3 a problem found, 1 netcheck itself failed.`,
 // module's first requirement) on this machine and prints the report.
 func runNetcheck(cmd *cobra.Command, args []string, o *netcheckOptions) error {
 	ctx := cmd.Context()
-	m, err := doctorMachine()
+	m, err := thisMachine()
 	if err != nil {
 		return &ExitError{Code: ExitFailed, Err: err}
 	}

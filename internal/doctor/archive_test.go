@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/gonative/gonative/internal/fixture"
+	"github.com/gonative/gonative/internal/machine"
 )
 
 // arMember formats one ar member (header, data, padding).
@@ -83,7 +84,7 @@ func TestArchiveArch(t *testing.T) {
 			if out, err := exec.Command(ar, "rcs", lib, obj).CombinedOutput(); err != nil {
 				t.Fatalf("ar: %v\n%s", err, out)
 			}
-			s := NewSession(System())
+			s := NewSession(machine.Real())
 			archs, err := inspectLibrary(context.Background(), s, lib)
 			if err != nil {
 				t.Fatal(err)

@@ -43,7 +43,7 @@ func checkCgoCC(ctx context.Context, s *Session) []Finding {
 	if !ok {
 		return nil // env.cgo says so
 	}
-	out, err := s.M.Exec(ctx, nil, ccPath, "-dumpmachine")
+	out, err := s.Exec(ctx, nil, ccPath, "-dumpmachine")
 	if err != nil {
 		return []Finding{{Severity: Info, Title: "could not run " + cc + " -dumpmachine", Evidence: []string{err.Error()}}}
 	}
@@ -82,7 +82,7 @@ func crossCC(goarch string) string {
 }
 
 func checkCgoXcode(ctx context.Context, s *Session) []Finding {
-	out, err := s.M.Exec(ctx, nil, "xcode-select", "-p")
+	out, err := s.Exec(ctx, nil, "xcode-select", "-p")
 	dir := strings.TrimSpace(string(out))
 	if err != nil || dir == "" {
 		for _, d := range []string{"/Library/Developer/CommandLineTools", "/Applications/Xcode.app/Contents/Developer"} {
@@ -122,10 +122,10 @@ func checkCgoPkgConfig(ctx context.Context, s *Session) []Finding {
 		return []Finding{{Severity: Info, Title: name + " is not on PATH: packages with #cgo pkg-config lines do not build"}}
 	}
 	ev := []string{name + " at " + at}
-	if out, err := s.M.Exec(ctx, nil, at, "--variable", "pc_path", "pkg-config"); err == nil {
+	if out, err := s.Exec(ctx, nil, at, "--variable", "pc_path", "pkg-config"); err == nil {
 		ev = append(ev, "default search path: "+strings.TrimSpace(string(out)))
 	}
-	pcp := s.M.Getenv("PKG_CONFIG_PATH")
+	pcp := s.Getenv("PKG_CONFIG_PATH")
 	if pcp != "" {
 		ev = append(ev, "PKG_CONFIG_PATH="+pcp)
 	}
@@ -185,7 +185,7 @@ func libDirs(ctx context.Context, s *Session) []libDir {
 	if !ok {
 		return dirs
 	}
-	out, err := s.M.Exec(ctx, nil, at, "--list-all")
+	out, err := s.Exec(ctx, nil, at, "--list-all")
 	if err != nil {
 		return dirs
 	}
@@ -201,11 +201,11 @@ func libDirs(ctx context.Context, s *Session) []libDir {
 	if len(pkgs) == 0 {
 		return dirs
 	}
-	out, err = s.M.Exec(ctx, nil, at, append([]string{"--libs-only-L"}, pkgs...)...)
+	out, err = s.Exec(ctx, nil, at, append([]string{"--libs-only-L"}, pkgs...)...)
 	if err != nil {
 		// One broken .pc file fails the whole call; ask per package instead, briefly.
 		for _, p := range pkgs[:min(len(pkgs), 20)] {
-			if o, err := s.M.Exec(ctx, nil, at, "--libs-only-L", p); err == nil {
+			if o, err := s.Exec(ctx, nil, at, "--libs-only-L", p); err == nil {
 				out = append(out, ' ')
 				out = append(out, o...)
 			}

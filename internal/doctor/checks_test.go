@@ -3,8 +3,6 @@ package doctor
 import (
 	"strings"
 	"testing"
-
-	"github.com/gonative/gonative/internal/exe"
 )
 
 func TestChecks(t *testing.T) {
@@ -47,7 +45,6 @@ func TestChecks(t *testing.T) {
 			f.uname = "aarch64"
 			f.file("/proc/sys/kernel/arch", "aarch64\n")
 			f.bin("/bin/sh", "linux", []string{"arm"}, "")
-			f.files["/bin/sh"].exe.Slices[0].Bits = 32
 			return f
 		}, Warning, "32-bit userland"},
 
@@ -290,8 +287,8 @@ func TestChecks(t *testing.T) {
 		{"amd64 gopls", "tools.arch", func() *fake {
 			f := appleSilicon().goroot("/usr/local/go", "darwin", "arm64", "go1.26.8")
 			f.bin("/Users/me/go/bin/gopls", "darwin", []string{"amd64"}, "go1.21.3")
-			f.files["/Users/me/go/bin/gopls"].exe.Slices[0].Go.Path = "golang.org/x/tools/gopls"
-			f.files["/Users/me/go/bin/gopls"].exe.Slices[0].Go.ModuleVersion = "v0.14.2"
+			f.files["/Users/me/go/bin/gopls"].bin.path = "golang.org/x/tools/gopls"
+			f.files["/Users/me/go/bin/gopls"].bin.modVersion = "v0.14.2"
 			return f
 		}, Warning, "gopls is darwin/amd64 and runs translated"},
 		{"old gopls", "tools.goversion", func() *fake {
@@ -302,7 +299,7 @@ func TestChecks(t *testing.T) {
 		{"unsigned tool", "tools.codesign", func() *fake {
 			f := appleSilicon().goroot("/usr/local/go", "darwin", "arm64", "go1.26.8")
 			f.bin("/Users/me/go/bin/mytool", "darwin", []string{"arm64"}, "go1.26.8")
-			f.files["/Users/me/go/bin/mytool"].exe.Slices[0].Signature = &exe.Signature{Present: true, Problem: "page 3 hash mismatch"}
+			f.files["/Users/me/go/bin/mytool"].bin.corrupt = true
 			return f
 		}, Error, "Killed: 9"},
 
@@ -370,8 +367,9 @@ func TestRedact(t *testing.T) {
 
 func TestParentTranslated(t *testing.T) {
 	f := appleSilicon() // uname -m of a child says arm64
-	m := f.machine()
-	m.ParentTranslated = func() (bool, error) { return true, nil }
+	m := f.machine(t)
+	translated := true
+	m.ParentRosetta = &translated
 	c, _ := Default().Lookup("host.terminal")
 	r := Run(t.Context(), m, []Check{c}, Options{})
 	if worst(r.Findings) != Warning || !strings.Contains(r.Findings[0].Evidence[0], "P_TRANSLATED") {
@@ -384,7 +382,7 @@ func TestParentTranslated(t *testing.T) {
 func TestCodesignFix(t *testing.T) {
 	f := appleSilicon().goroot("/usr/local/go", "darwin", "arm64", "go1.26.8")
 	f.bin("/Users/me/go/bin/my tool", "darwin", []string{"arm64"}, "go1.26.8")
-	f.files["/Users/me/go/bin/my tool"].exe.Slices[0].Signature = &exe.Signature{Present: true, Problem: "page 3 hash mismatch"}
+	f.files["/Users/me/go/bin/my tool"].bin.corrupt = true
 	fs := run(t, f, "tools.codesign")
 	if len(fs) != 1 || fs[0].Fix == nil {
 		t.Fatalf("findings %+v", fs)

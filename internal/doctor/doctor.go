@@ -157,10 +157,7 @@ func Default() *Registry {
 	return r
 }
 
-var (
-	errNoGo      = errors.New("no go on PATH")
-	errNoInspect = errors.New("the machine cannot read executables")
-)
+var errNoGo = errors.New("no go on PATH")
 
 // archName is a GOARCH with the name users see in uname -m and file(1).
 func archName(goarch string) string {

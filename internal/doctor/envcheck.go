@@ -147,7 +147,7 @@ func modFileHere(s *Session) (goenv.ModFile, error) {
 	if d, err := s.M.Getwd(); err == nil {
 		dir = d
 	}
-	return goenv.FindModFile(dir, s.M.Getenv("GOWORK"), s.M.ReadFile)
+	return goenv.FindModFile(dir, s.Getenv("GOWORK"), s.M.ReadFile)
 }
 
 func checkEnvModules(ctx context.Context, s *Session) []Finding {

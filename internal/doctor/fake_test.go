@@ -11,7 +11,6 @@ import (
 	"testing/fstest"
 	"time"
 
-	"github.com/gonative/gonative/internal/exe"
 	"github.com/gonative/gonative/internal/finding"
 	"github.com/gonative/gonative/internal/machine"
 )
@@ -33,7 +32,7 @@ type fakeFile struct {
 	data string
 	mode fs.FileMode
 	link string
-	exe  *exe.File
+	bin  *binSpec // an executable: data is its real bytes (binFile)
 }
 
 func newFake(goos, goarch string) *fake {
@@ -63,28 +62,14 @@ func (f *fake) link(p, target string) *fake {
 	return f
 }
 
-// bin adds an executable whose header is described by goos/archs and Go version
-// (empty for a non-Go binary).
+// bin adds an executable for goos and archs (a universal file for several), with Go
+// build info of goVersion (empty: no module info), real bytes made as binFile says.
 func (f *fake) bin(p, goos string, archs []string, goVersion string) *fake {
-	ef := &exe.File{Path: p, Format: exe.FormatELF, Kind: exe.KindExecutable}
-	if goos == "darwin" {
-		ef.Format = exe.FormatMachO
-		if len(archs) > 1 {
-			ef.Format = exe.FormatMachOFat
-		}
+	b := &binSpec{goos: goos, archs: archs, goVersion: goVersion}
+	if goVersion != "" {
+		b.path, b.modVersion = "example.com/"+path.Base(p), "v1.2.3"
 	}
-	for _, a := range archs {
-		sl := exe.Slice{Arch: a, OS: goos, Bits: 64, Kind: exe.KindExecutable}
-		if goVersion != "" {
-			sl.Go = &exe.GoInfo{Version: goVersion, Path: "example.com/" + path.Base(p), ModuleVersion: "v1.2.3"}
-		}
-		if goos == "darwin" && a == "arm64" {
-			valid := true
-			sl.Signature = &exe.Signature{Present: true, AdHoc: true, Valid: exe.KnownFact(valid)}
-		}
-		ef.Slices = append(ef.Slices, sl)
-	}
-	f.files[p] = &fakeFile{data: "\x7fELF", mode: 0o755, exe: ef}
+	f.files[p] = &fakeFile{mode: 0o755, bin: b}
 	return f
 }
 
@@ -143,12 +128,19 @@ func (i fakeInfo) ModTime() time.Time { return time.Time{} }
 func (i fakeInfo) IsDir() bool        { return i.mode.IsDir() }
 func (i fakeInfo) Sys() any           { return nil }
 
-func (f *fake) machine() Machine {
+// machine is the fake as a machine.FakeMachine: its executables are real files
+// (binFile) that the doctor reads through the machine's files, as it reads a real
+// machine's.
+func (f *fake) machine(t testing.TB) *machine.FakeMachine {
+	t.Helper()
 	files := fstest.MapFS{}
 	for p, ff := range f.files {
 		mf := &fstest.MapFile{Data: []byte(ff.data), Mode: ff.mode}
-		if ff.link != "" {
+		switch {
+		case ff.link != "":
 			mf.Data = []byte(ff.link)
+		case ff.bin != nil:
+			mf.Data = binFile(t, *ff.bin)
 		}
 		files[strings.TrimPrefix(p, "/")] = mf
 	}
@@ -160,19 +152,7 @@ func (f *fake) machine() Machine {
 	m.Run = func(ctx context.Context, env []string, name string, args ...string) ([]byte, []byte, error) {
 		return f.command(name, args)
 	}
-	return Machine{
-		Machine: m,
-		Inspect: func(ctx context.Context, p string) (*exe.File, error) {
-			_, ff, err := f.resolve(p)
-			if err != nil {
-				return nil, err
-			}
-			if ff.exe == nil {
-				return &exe.File{Path: p, Format: exe.FormatUnknown, Error: exe.ErrNotExecutable.Error()}, nil
-			}
-			return ff.exe, nil
-		},
-	}
+	return m
 }
 
 // appleSilicon returns a fake M-series Mac running this process natively.
@@ -195,7 +175,7 @@ func run(t *testing.T, f *fake, id string) []Finding {
 	if !ok {
 		t.Fatalf("no check %q", id)
 	}
-	r := Run(context.Background(), f.machine(), []Check{c}, Options{Timeout: 5 * time.Second})
+	r := Run(context.Background(), f.machine(t), []Check{c}, Options{Timeout: 5 * time.Second})
 	return r.Findings
 }
 

@@ -287,10 +287,8 @@ func (m inDir) Getwd() (string, error) { return m.dir, nil }
 
 // harnessMachine is this machine with env as its whole environment and dir as the
 // working directory.
-func harnessMachine(env map[string]string, dir string) Machine {
-	m := System()
-	m.Machine = inDir{machine.RealWith(environ(env)), dir}
-	return m
+func harnessMachine(env map[string]string, dir string) machine.Machine {
+	return inDir{machine.RealWith(environ(env)), dir}
 }
 
 func findingOf(t *testing.T, env map[string]string, dir, check, id string) (Finding, bool) {

@@ -108,7 +108,7 @@ func verdictFor(ctx context.Context, s *Session, goos string, archs []string) ru
 func checkGoArch(ctx context.Context, s *Session) []Finding {
 	g, ok := s.ActiveGo(ctx)
 	if !ok {
-		ev := []string{"PATH=" + s.M.Getenv("PATH")}
+		ev := []string{"PATH=" + s.Getenv("PATH")}
 		fix := &Fix{Text: "Install a native Go and put its bin directory on PATH.", Commands: []string{"gonative install", `eval "$(gonative env)"`}, Layer: finding.LayerShell, Needs: finding.NeedsNetwork}
 		if bin, ok := storeGo(ctx, s); ok {
 			// gonative install fails outside a module and installs nothing new: the
@@ -153,7 +153,7 @@ func checkGoArch(ctx context.Context, s *Session) []Finding {
 // default), or false when it cannot be located.
 func gonativeStore(ctx context.Context, s *Session) (toolchain.Store, bool) {
 	goos := s.GOOS(ctx)
-	root, err := toolchain.DefaultHome(goos, s.M.Getenv)
+	root, err := toolchain.DefaultHome(goos, s.Getenv)
 	if err != nil {
 		return toolchain.Store{}, false
 	}
@@ -347,7 +347,7 @@ func checkGoVersion(ctx context.Context, s *Session) []Finding {
 	}
 	if f, err := s.Inspect(ctx, compile); err == nil && f != nil && len(f.Slices) > 0 && f.Slices[0].Go != nil && f.Slices[0].Go.Version != "" {
 		srcs = append(srcs, src{compile, f.Slices[0].Go.Version})
-	} else if out, err := s.M.Exec(ctx, noSwitch, g.Path, "tool", "compile", "-V"); err == nil {
+	} else if out, err := s.Exec(ctx, noSwitch, g.Path, "tool", "compile", "-V"); err == nil {
 		// "compile version go1.26.8"
 		f := strings.Fields(string(out))
 		if len(f) >= 3 {
@@ -410,7 +410,7 @@ func checkGoToolchain(ctx context.Context, s *Session) []Finding {
 	if d, err := s.M.Getwd(); err == nil {
 		dir = d
 	}
-	mod, err := goenv.FindModFile(dir, s.M.Getenv("GOWORK"), s.M.ReadFile)
+	mod, err := goenv.FindModFile(dir, s.Getenv("GOWORK"), s.M.ReadFile)
 	if err != nil {
 		return []Finding{{Severity: Warning, Title: "cannot read " + mod.File + ": " + err.Error()}}
 	}
@@ -480,7 +480,7 @@ func orDash(s string) string {
 // storeGo returns the go in gonative's bin directory (the default toolchain's link),
 // when gonative installed one.
 func storeGo(ctx context.Context, s *Session) (string, bool) {
-	home, err := toolchain.DefaultHome(s.GOOS(ctx), s.M.Getenv)
+	home, err := toolchain.DefaultHome(s.GOOS(ctx), s.Getenv)
 	if err != nil {
 		return "", false
 	}

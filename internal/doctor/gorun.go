@@ -97,7 +97,7 @@ func (s *Session) runGo(ctx context.Context) GoRun {
 	for i, args := range goCommands {
 		wg.Go(func() {
 			var res result
-			res.out, res.stderr, res.err = s.M.Run(ctx, noSwitch, g.Path, args...)
+			res.out, res.stderr, res.err = s.Run(ctx, noSwitch, g.Path, args...)
 			results[i] = res
 		})
 	}
@@ -166,16 +166,6 @@ func culprits(msg string, l goenv.Layers) []string {
 	return out
 }
 
-// shellQuote quotes s for a POSIX shell.
-func shellQuote(s string) string {
-	if s != "" && strings.IndexFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/._-+=:,@%", r))
-	}) < 0 {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
-
 // safeValue is a valid value of a setting, for running `go env -u` while the go env -w
 // file holds a value that makes every go command fail: the environment overrides the
 // file for that one command (GOTOOLCHAIN=local also keeps go from switching first).
@@ -205,7 +195,7 @@ func removeFix(st goenv.Setting, goRuns bool) (text string, cmds []string) {
 				[]string{fmt.Sprintf("%s=%s go env -u %s", st.Name, v, st.Name)}
 		}
 		return fmt.Sprintf("Delete the line %s=… from %s (the go env -w file; go env -u cannot run while go fails).", st.Name, st.File),
-			[]string{fmt.Sprintf("sed -i.bak '/^%s=/d' %s", st.Name, shellQuote(st.File))}
+			[]string{fmt.Sprintf("sed -i.bak '/^%s=/d' %s", st.Name, goenv.ShellQuote(st.File))}
 	case goenv.SourceGOROOT:
 		return fmt.Sprintf("Delete the line %s=… from %s (shipped with this Go: reinstalling it restores the file), or override it in the environment.", st.Name, st.File), nil
 	}
@@ -384,7 +374,7 @@ func checkGoModule(ctx context.Context, s *Session) []Finding {
 		return []Finding{{Severity: Info, Title: "go list -m not run: " + orDash(v) + " has no go -C (Go 1.20)"}}
 	}
 	g, _ := s.ActiveGo(ctx)
-	_, stderr, err := s.M.Run(ctx, append(slices.Clone(noSwitch), "GOPROXY=off"), g.Path, "-C", wd, "list", "-m")
+	_, stderr, err := s.Run(ctx, append(slices.Clone(noSwitch), "GOPROXY=off"), g.Path, "-C", wd, "list", "-m")
 	var ee exitCoder
 	switch {
 	case err == nil:

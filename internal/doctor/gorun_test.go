@@ -282,7 +282,7 @@ func dumpFixes(fs []Finding) string {
 func TestGoCannotRunMarksAreas(t *testing.T) {
 	f := linuxGo().fails("go: unknown GOEXPERIMENT bogus")
 	f.env["GOEXPERIMENT"] = "bogus"
-	r := Run(context.Background(), f.machine(), Default().Checks(), Options{Timeout: 5 * time.Second})
+	r := Run(context.Background(), f.machine(t), Default().Checks(), Options{Timeout: 5 * time.Second})
 	if r.Worst() != Error {
 		t.Errorf("worst = %s, want error", r.Worst())
 	}
@@ -295,7 +295,7 @@ func TestGoCannotRunMarksAreas(t *testing.T) {
 		}
 	}
 	// The same machine with a go that runs: areas may be ✓ again.
-	r = Run(context.Background(), linuxGo().machine(), Default().Checks(), Options{Timeout: 5 * time.Second})
+	r = Run(context.Background(), linuxGo().machine(t), Default().Checks(), Options{Timeout: 5 * time.Second})
 	for _, a := range r.Areas {
 		if a.Status == Unknown {
 			t.Errorf("area %s is unknown while go runs", a.Area)

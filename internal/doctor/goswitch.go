@@ -75,7 +75,7 @@ func checkGoSwitch(ctx context.Context, s *Session) []Finding {
 		}
 	}
 	var store string
-	if home, err := toolchain.DefaultHome(s.GOOS(ctx), s.M.Getenv); err == nil && c.Version != "" {
+	if home, err := toolchain.DefaultHome(s.GOOS(ctx), s.Getenv); err == nil && c.Version != "" {
 		st := toolchain.Store{Root: home, GOOS: s.GOOS(ctx)}
 		if _, err := s.M.Stat(st.GoExe(c.Version)); err == nil {
 			store = st.GoExe(c.Version)

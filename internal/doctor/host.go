@@ -82,12 +82,12 @@ func checkHostTerminal(ctx context.Context, s *Session) []Finding {
 	if h.Translated || (h.OS == "linux" && h.ProcessArch != hw) {
 		return nil // host.arch already says this process is not native
 	}
-	if h.OS == "darwin" && hw == "arm64" && s.M.ParentTranslated != nil {
+	if h.OS == "darwin" && hw == "arm64" {
 		if t, err := s.M.ParentTranslated(); err == nil && t {
 			return []Finding{translatedTerminal("the parent process has P_TRANSLATED set (sysctl kern.proc.pid.<ppid>)")}
 		}
 	}
-	out, err := s.M.Exec(ctx, nil, "uname", "-m")
+	out, err := s.Exec(ctx, nil, "uname", "-m")
 	if err != nil {
 		return []Finding{{Severity: Info, Title: "could not run uname -m", Evidence: []string{err.Error()}}}
 	}

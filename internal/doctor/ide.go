@@ -47,7 +47,7 @@ var trailingCommas = regexp.MustCompile(`,\s*([}\]])`)
 func checkIDE(ctx context.Context, s *Session) []Finding {
 	var fs []Finding
 	g, haveGo := s.ActiveGo(ctx)
-	for _, file := range vscodeSettings(s.GOOS(ctx), s.M.Getenv) {
+	for _, file := range vscodeSettings(s.GOOS(ctx), s.Getenv) {
 		data, err := s.M.ReadFile(file)
 		if err != nil {
 			continue

@@ -3,15 +3,20 @@ package doctor
 import (
 	"context"
 	"errors"
-	"github.com/gonative/gonative/internal/machine"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/gonative/gonative/internal/exe"
+	"github.com/gonative/gonative/internal/machine"
 )
 
-func TestFromFakeHost(t *testing.T) {
+// TestFakeHostDir: a fake host directory (machine.FromDir) is a machine the doctor
+// runs programs on (its #! scripts only), resolves links in and reads executables of,
+// all below its root/.
+func TestFakeHostDir(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("fake hosts use #! scripts")
 	}
@@ -40,19 +45,20 @@ func TestFromFakeHost(t *testing.T) {
 	if err := os.Symlink("../Cellar/go/1.26/libexec/bin/go", filepath.Join(dir, "root/opt/homebrew/bin/go2")); err != nil {
 		t.Fatal(err)
 	}
-	m, err := FromFakeHost(dir, []string{"PATH=/usr/local/go/bin:/usr/bin", "HOME=/Users/me"})
+	m, err := machine.FromDir(dir, []string{"PATH=/usr/local/go/bin:/usr/bin", "HOME=/Users/me"})
 	if err != nil {
 		t.Fatal(err)
 	}
+	s := NewSession(m)
 	ctx := context.Background()
-	out, err := m.Exec(ctx, nil, "uname", "-m")
+	out, err := s.Exec(ctx, nil, "uname", "-m")
 	if err != nil || strings.TrimSpace(string(out)) != "arm64" {
 		t.Errorf("uname -m = %q, %v", out, err)
 	}
-	if _, err := m.Exec(ctx, nil, "/usr/local/go/bin/go", "env"); !errors.Is(err, machine.ErrCannotRun) {
+	if _, err := s.Exec(ctx, nil, "/usr/local/go/bin/go", "env"); !errors.Is(err, machine.ErrCannotRun) {
 		t.Errorf("running a fake binary: %v, want machine.ErrCannotRun", err)
 	}
-	if _, err := m.Exec(ctx, nil, "clang", "-v"); err == nil {
+	if _, err := s.Exec(ctx, nil, "clang", "-v"); err == nil {
 		t.Error("running a missing program succeeded")
 	}
 	for _, link := range []string{"/opt/homebrew/bin/go", "/opt/homebrew/bin/go2"} {
@@ -63,8 +69,16 @@ func TestFromFakeHost(t *testing.T) {
 	if _, err := m.Stat("/usr/local/go/bin/go"); err != nil {
 		t.Errorf("Stat: %v", err)
 	}
-	if m.Getenv("HOME") != "/Users/me" {
-		t.Errorf("HOME = %q", m.Getenv("HOME"))
+	if s.Getenv("HOME") != "/Users/me" {
+		t.Errorf("HOME = %q", s.Getenv("HOME"))
+	}
+	// The executable is read below root/ and named by its machine path.
+	f, err := s.Inspect(ctx, "/opt/homebrew/bin/go")
+	if err != nil || f.Path != "/opt/homebrew/bin/go" || f.Format != exe.FormatUnknown || !errors.Is(f.Err, exe.ErrNotExecutable) {
+		t.Errorf("Inspect(/opt/homebrew/bin/go) = %+v, %v; want an unknown format read through the fake root", f, err)
+	}
+	if f, err := s.Inspect(ctx, "/usr/local/go/bin/go"); err != nil || f.Format != exe.FormatMachO {
+		t.Errorf("Inspect(/usr/local/go/bin/go) = %+v, %v; want the Mach-O header under root/", f, err)
 	}
 	if wd, _ := m.Getwd(); wd != "/" {
 		t.Errorf("Getwd outside the root = %q, want /", wd)

@@ -23,7 +23,6 @@ func netChecks() []Check {
 // their layers, its environment and files, and (on macOS) the system proxy that go
 // ignores.
 func NetcheckOptions(ctx context.Context, s *Session) netcheck.Options {
-	m := s.M
 	goos := s.GOOS(ctx)
 	opts := netcheck.Options{
 		Env: netcheck.Env{
@@ -43,7 +42,7 @@ func NetcheckOptions(ctx context.Context, s *Session) netcheck.Options {
 				return v, v != ""
 			},
 			Source:  func(name string) goenv.Source { return s.Layers(ctx).Source(name) },
-			Machine: m.Machine,
+			Machine: s.M,
 		},
 	}
 	// The toolchain go switches to: netcheck asks the proxies whether it exists.
@@ -53,7 +52,7 @@ func NetcheckOptions(ctx context.Context, s *Session) netcheck.Options {
 	}
 	if goos == "darwin" {
 		opts.SystemProxy = func(ctx context.Context) (netcheck.SystemProxy, error) {
-			out, err := m.Exec(ctx, nil, "scutil", "--proxy")
+			out, err := s.Exec(ctx, nil, "scutil", "--proxy")
 			if err != nil {
 				return netcheck.SystemProxy{}, err
 			}

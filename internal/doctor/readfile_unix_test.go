@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gonative/gonative/internal/atomicfile"
+	"github.com/gonative/gonative/internal/machine"
 )
 
 // TestMachineReadFileNeverBlocks: the files the doctor and netcheck read are named by
@@ -28,15 +29,15 @@ func TestMachineReadFileNeverBlocks(t *testing.T) {
 	if err := syscall.Mkfifo(filepath.Join(fake, "root", "etc", "fifo"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	fm, err := FromFakeHost(fake, nil)
+	fm, err := machine.FromDir(fake, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for name, read := range map[string]func() ([]byte, error){
-		"system": func() ([]byte, error) { return System().ReadFile(filepath.Join(dir, "fifo")) },
+		"system": func() ([]byte, error) { return machine.Real().ReadFile(filepath.Join(dir, "fifo")) },
 		"fake":   func() ([]byte, error) { return fm.ReadFile("/etc/fifo") },
 		"system open": func() ([]byte, error) {
-			_, err := System().Open(filepath.Join(dir, "fifo"))
+			_, err := machine.Real().Open(filepath.Join(dir, "fifo"))
 			return nil, err
 		},
 		"fake open": func() ([]byte, error) {

@@ -9,13 +9,14 @@ import (
 	"testing"
 
 	"github.com/gonative/gonative/internal/arch"
+	"github.com/gonative/gonative/internal/machine"
 )
 
 // TestRealMachine runs every check on the machine the test runs on and compares the
 // report with what is true here: the OS, whether this process is emulated (the test
 // binary runs under qemu-user when GOARCH=arm64 on an amd64 box), and the go on PATH.
 func TestRealMachine(t *testing.T) {
-	r := Run(context.Background(), System(), Default().Checks(), Options{})
+	r := Run(context.Background(), machine.Real(), Default().Checks(), Options{})
 	if r.Host.OS != runtime.GOOS {
 		t.Errorf("host OS = %s, want %s", r.Host.OS, runtime.GOOS)
 	}
@@ -53,7 +54,7 @@ func TestRealMachine(t *testing.T) {
 	if err != nil {
 		t.Skip("no go on PATH")
 	}
-	gos := NewSession(System()).GoBinaries(context.Background())
+	gos := NewSession(machine.Real()).GoBinaries(context.Background())
 	if len(gos) == 0 || gos[0].Path != goPath {
 		t.Fatalf("first go = %+v, want %s", gos, goPath)
 	}
@@ -77,7 +78,7 @@ func TestRealMachine(t *testing.T) {
 // BenchmarkDoctor runs the whole offline doctor on this machine (the budget is 0.5 s).
 func BenchmarkDoctor(b *testing.B) {
 	checks := Default().Checks()
-	m := System()
+	m := machine.Real()
 	for b.Loop() {
 		r := Run(context.Background(), m, checks, Options{})
 		if len(r.Checks) == 0 {

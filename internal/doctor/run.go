@@ -11,6 +11,7 @@ import (
 
 	"github.com/gonative/gonative/internal/finding"
 	"github.com/gonative/gonative/internal/host"
+	"github.com/gonative/gonative/internal/machine"
 )
 
 // DefaultTimeout bounds each check.
@@ -72,7 +73,7 @@ func (r Report) Worst() Severity { return finding.Worst(r.Findings) }
 // Run runs checks against m concurrently, each bounded by opts.Timeout, and returns
 // the report with checks and findings in registry order. A check that panics or times
 // out becomes a warning finding; the others still run.
-func Run(ctx context.Context, m Machine, checks []Check, opts Options) Report {
+func Run(ctx context.Context, m machine.Machine, checks []Check, opts Options) Report {
 	start := time.Now()
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultTimeout

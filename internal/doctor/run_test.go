@@ -24,7 +24,7 @@ func TestRunIsolatesPanicsAndTimeouts(t *testing.T) {
 		{ID: "t.net", Area: AreaNetwork, Network: true, Run: func(ctx context.Context, s *Session) []Finding { panic("must not run offline") }},
 	}
 	start := time.Now()
-	r := Run(context.Background(), newFake("linux", "amd64").machine(), checks, Options{Timeout: 200 * time.Millisecond})
+	r := Run(context.Background(), newFake("linux", "amd64").machine(t), checks, Options{Timeout: 200 * time.Millisecond})
 	if d := time.Since(start); d > time.Second {
 		t.Errorf("Run took %v; the slow check should have timed out after 200ms", d)
 	}

@@ -10,13 +10,15 @@ import (
 	"github.com/gonative/gonative/internal/exe"
 	"github.com/gonative/gonative/internal/goenv"
 	"github.com/gonative/gonative/internal/host"
+	"github.com/gonative/gonative/internal/machine"
 )
 
 // Session is one doctor run's view of a machine. What several checks need (the host,
 // every go on PATH, `go env -json`, the settings' layers) is computed once, on first
 // use, and shared; a Session holds no state between runs.
 type Session struct {
-	M Machine
+	// M is the machine diagnosed: everything is read through it.
+	M machine.Machine
 	// Online lets checks use the network (doctor --online, Options.Network): go.switch
 	// then asks GOPROXY whether the toolchain it switches to exists.
 	Online bool
@@ -48,14 +50,16 @@ type inspection struct {
 }
 
 // NewSession starts a session on m.
-func NewSession(m Machine) *Session { return &Session{M: m, inspected: map[string]inspection{}} }
+func NewSession(m machine.Machine) *Session {
+	return &Session{M: m, inspected: map[string]inspection{}}
+}
 
 // Host returns the machine's host facts (host.Detect).
 func (s *Session) Host(ctx context.Context) host.Host {
 	s.hostOnce.Do(func() {
 		// Detect fails only when ctx is done; the zero fields then say "unknown".
 		// On Linux it reads the hardware past qemu-user (/proc/sys/kernel/arch).
-		s.host, _ = host.Detect(ctx, s.M.Machine)
+		s.host, _ = host.Detect(ctx, s.M)
 	})
 	return s.host
 }
@@ -67,10 +71,10 @@ func (s *Session) GOOS(ctx context.Context) string { return s.Host(ctx).OS }
 func (s *Session) Lookup() goenv.Lookup {
 	dir, _ := s.M.Getwd()
 	return goenv.Lookup{
-		PATH:    s.M.Getenv("PATH"),
+		PATH:    s.Getenv("PATH"),
 		GOOS:    s.M.Platform().GOOS,
 		Dir:     dir,
-		Machine: s.M.Machine,
+		Machine: s.M,
 		Inspect: s.Inspect,
 	}
 }
@@ -83,10 +87,7 @@ func (s *Session) Inspect(ctx context.Context, name string) (*exe.File, error) {
 	if ok {
 		return in.f, in.err
 	}
-	if s.M.Inspect == nil {
-		return nil, errNoInspect
-	}
-	f, err := s.M.Inspect(ctx, name)
+	f, err := readExe(ctx, s.M, name)
 	s.inspectMu.Lock()
 	s.inspected[name] = inspection{f, err}
 	s.inspectMu.Unlock()
@@ -124,8 +125,8 @@ func (s *Session) GoEnv(ctx context.Context) (map[string]string, error) {
 // from the GOROOT that the environment or go env file sets, else the active go's own.
 func (s *Session) Layers(ctx context.Context) goenv.Layers {
 	s.layersOnce.Do(func() {
-		userFile := goenv.UserEnvFile(s.M.Platform().GOOS, s.M.Getenv)
-		goroot := s.M.Getenv("GOROOT")
+		userFile := goenv.UserEnvFile(s.M.Platform().GOOS, s.Getenv)
+		goroot := s.Getenv("GOROOT")
 		if goroot == "" && userFile != "" {
 			if b, err := s.M.ReadFile(userFile); err == nil {
 				goroot = goenv.ParseEnvFile(b)["GOROOT"]
@@ -137,7 +138,7 @@ func (s *Session) Layers(ctx context.Context) goenv.Layers {
 			}
 		}
 		s.layers = goenv.ReadLayers(goenv.LayerInput{
-			Machine:  s.M.Machine,
+			Machine:  s.M,
 			UserFile: userFile,
 			GOROOT:   goroot,
 		})
@@ -187,7 +188,7 @@ func (s *Session) defaultValue(ctx context.Context, name string) string {
 	case "GOROOT":
 		return g.GOROOT
 	case "GOPATH":
-		if h := s.M.Getenv("HOME"); h != "" {
+		if h := s.Getenv("HOME"); h != "" {
 			return path.Join(h, "go")
 		}
 	case "GOTOOLCHAIN":

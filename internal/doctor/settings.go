@@ -47,7 +47,7 @@ func resetFix(sess *Session, text string, st goenv.Setting) *Fix {
 	f := &Fix{Text: text, Commands: goenv.ResetLines(st.Source, st.Name), Layer: layerOf(st.Source)}
 	switch {
 	case st.Source == goenv.SourceEnv:
-		if file, n, line, ok := goenv.ProfileLine(sess.M.Getenv("HOME"), st.Name, sess.M.ReadFile); ok {
+		if file, n, line, ok := goenv.ProfileLine(sess.Getenv("HOME"), st.Name, sess.M.ReadFile); ok {
 			f.Text += fmt.Sprintf(" It is set in %s (line %d: %s): that line goes too (sed keeps a copy as %s.bak).", file, n, printable(line), file)
 			f.Commands = append(f.Commands, goenv.ProfileRemoveLine(file, st.Name))
 			f.Layer = finding.LayerProfile

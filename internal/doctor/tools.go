@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/gonative/gonative/internal/finding"
+	"github.com/gonative/gonative/internal/goenv"
 )
 
 func toolsChecks() []Check {
@@ -188,8 +189,8 @@ func checkToolsCodesign(ctx context.Context, s *Session) []Finding {
 		fs = append(fs, Finding{ID: "tools.codesign:" + path.Base(t.path), Severity: Error,
 			Title:    t.path + " has no valid code signature: macOS kills it on start (\"Killed: 9\")",
 			Evidence: append([]string{t.path}, t.signed...),
-			Fix: &Fix{Text: "Re-sign it ad hoc (gonative sign works on any OS; Apple's equivalent is codesign -f -s - " + shellQuote(t.path) + "), or rebuild it; replace binaries atomically (write a new file and rename), never copy over one in place.",
-				Commands: []string{"gonative sign " + shellQuote(t.path)}},
+			Fix: &Fix{Text: "Re-sign it ad hoc (gonative sign works on any OS; Apple's equivalent is codesign -f -s - " + goenv.ShellQuote(t.path) + "), or rebuild it; replace binaries atomically (write a new file and rename), never copy over one in place.",
+				Commands: []string{"gonative sign " + goenv.ShellQuote(t.path)}},
 			Links: []string{"https://github.com/golang/go/issues/42684"}})
 	}
 	return fs

@@ -35,8 +35,12 @@ func SetLines(src Source, name, value string) []string {
 	return []string{"go env -w " + ShellQuote(name+"="+value)}
 }
 
-// ShellQuote quotes s for a POSIX shell: as is when it holds only characters no shell
-// treats specially, else in single quotes.
+// ShellQuote quotes s as one word for a POSIX shell (sh, bash, zsh): as is when it
+// holds only characters no shell treats specially anywhere in a word (the set of
+// Python's shlex.quote: ASCII letters and digits and -_=.,/:+@%), else in single
+// quotes, where a quote is written as quote, backslash, quote, quote. It is the
+// module's one shell quoter: every shell line a fix or a message carries quotes its
+// words with it.
 func ShellQuote(s string) string {
 	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=.,/:+@%") == "" {
 		return s

@@ -42,6 +42,9 @@ type FakeMachine struct {
 	Sysctls          map[string]string
 	Release, Machine string
 	UnameErr         error
+	// ParentRosetta is what ParentTranslated answers: whether the parent process
+	// runs under Rosetta 2 (nil: unknown, as on every OS but macOS).
+	ParentRosetta *bool
 	// Wd is the working directory ("/" when empty).
 	Wd string
 	// Clock is the machine's clock (time.Now when nil).
@@ -100,6 +103,9 @@ func FromEnv(real Machine) (Machine, error) {
 //	exec       one line, how its kernel answers a probe program (RunProgram):
 //	           "runs" (it exits 0) or "enoexec" (exec fails with ENOEXEC);
 //	           without it the machine runs none (ErrCannotRun)
+//	parent     one line, how the process that started gonative runs (a Mac's
+//	           P_TRANSLATED flag, ParentTranslated): "translated" (under
+//	           Rosetta 2) or "native"; without it that is unknown
 //
 // Its files are read as this machine's are (never blocking, regular files only);
 // its working directory is the real one seen from root/ ("/" when outside).
@@ -132,7 +138,23 @@ func FromDir(dir string, environ []string) (*FakeMachine, error) {
 	if b, err := os.ReadFile(filepath.Join(dir, "exec")); err == nil {
 		m.Exec = probeAnswer(strings.TrimSpace(string(b)))
 	}
+	if b, err := os.ReadFile(filepath.Join(dir, "parent")); err == nil {
+		if m.ParentRosetta, err = parseParent(b); err != nil {
+			return nil, fmt.Errorf("fake host %s: %w", dir, err)
+		}
+	}
 	return m, nil
+}
+
+// parseParent reads a fake host's parent file: "translated" or "native".
+func parseParent(b []byte) (*bool, error) {
+	switch s := strings.TrimSpace(string(b)); s {
+	case "translated", "native":
+		t := s == "translated"
+		return &t, nil
+	default:
+		return nil, fmt.Errorf("parent %q is neither translated nor native", s)
+	}
 }
 
 // probeAnswer is the Exec of a fake machine whose exec file says answer: nil for
@@ -192,6 +214,15 @@ func (m *FakeMachine) Uname() (string, string, error) {
 	return m.Release, m.Machine, nil
 }
 
+// ParentTranslated implements Machine: ParentRosetta, or an error wrapping
+// errors.ErrUnsupported when it is nil.
+func (m *FakeMachine) ParentTranslated() (bool, error) {
+	if m.ParentRosetta == nil {
+		return false, fmt.Errorf("whether the parent process is translated: %w", errors.ErrUnsupported)
+	}
+	return *m.ParentRosetta, nil
+}
+
 // rel turns an absolute machine path into a name of Files.
 func (m *FakeMachine) rel(op, name string) (string, error) {
 	name = filepath.ToSlash(name)
@@ -203,6 +234,15 @@ func (m *FakeMachine) rel(op, name string) (string, error) {
 		r = "."
 	}
 	return r, nil
+}
+
+// rooted is name for FromDir's machine, where a relative name is read from "/" (as
+// below its root); any other machine's names are as they are.
+func (m *FakeMachine) rooted(name string) string {
+	if m.dir == "" {
+		return name
+	}
+	return path.Clean("/" + filepath.ToSlash(name))
 }
 
 // real is the real path of an absolute machine path under FromDir's root.
@@ -219,10 +259,25 @@ func (m *FakeMachine) fake(name string) string {
 	return path.Clean("/" + filepath.ToSlash(rel))
 }
 
+// inRoot is the real path under FromDir's root of the machine path name, its links
+// resolved inside the machine first: an absolute link names a path of the fake
+// machine, never one of this one, and no link leads out of the root.
+func (m *FakeMachine) inRoot(name string) (string, error) {
+	p, err := m.EvalSymlinks(m.rooted(name))
+	if err != nil {
+		return "", err
+	}
+	return m.real(p), nil
+}
+
 // ReadFile implements Machine.
 func (m *FakeMachine) ReadFile(name string) ([]byte, error) {
 	if m.dir != "" {
-		return realMachine{}.ReadFile(m.real(name))
+		p, err := m.inRoot(name)
+		if err != nil {
+			return nil, err
+		}
+		return realMachine{}.ReadFile(p)
 	}
 	f, err := m.Open(name)
 	if err != nil {
@@ -239,7 +294,11 @@ func (m *FakeMachine) ReadFile(name string) ([]byte, error) {
 // Open implements Machine.
 func (m *FakeMachine) Open(name string) (File, error) {
 	if m.dir != "" {
-		f, _, err := atomicfile.OpenInput(m.real(name))
+		p, err := m.inRoot(name)
+		if err != nil {
+			return nil, err
+		}
+		f, _, err := atomicfile.OpenInput(p)
 		if err != nil {
 			return nil, err
 		}
@@ -283,7 +342,11 @@ func (f *memFile) Close() error               { return nil }
 // Stat implements Machine.
 func (m *FakeMachine) Stat(name string) (fs.FileInfo, error) {
 	if m.dir != "" {
-		return os.Stat(m.real(name))
+		p, err := m.inRoot(name)
+		if err != nil {
+			return nil, err
+		}
+		return os.Stat(p)
 	}
 	p, err := m.EvalSymlinks(name)
 	if err != nil {
@@ -294,10 +357,7 @@ func (m *FakeMachine) Stat(name string) (fs.FileInfo, error) {
 
 // Lstat implements Machine.
 func (m *FakeMachine) Lstat(name string) (fs.FileInfo, error) {
-	if m.dir != "" {
-		return os.Lstat(m.real(name))
-	}
-	dir, file := path.Split(path.Clean(filepath.ToSlash(name)))
+	dir, file := path.Split(path.Clean(filepath.ToSlash(m.rooted(name))))
 	if file == "" {
 		return m.lstat(name)
 	}
@@ -332,7 +392,11 @@ func (m *FakeMachine) resolved(op, name string) (string, error) {
 // ReadDir implements Machine.
 func (m *FakeMachine) ReadDir(name string) ([]fs.DirEntry, error) {
 	if m.dir != "" {
-		return os.ReadDir(m.real(name))
+		p, err := m.inRoot(name)
+		if err != nil {
+			return nil, err
+		}
+		return os.ReadDir(p)
 	}
 	r, err := m.resolved("readdir", name)
 	if err != nil {
@@ -344,10 +408,7 @@ func (m *FakeMachine) ReadDir(name string) ([]fs.DirEntry, error) {
 // Readlink implements Machine. A link under FromDir's root that names a real path
 // inside the root is returned as the machine's path.
 func (m *FakeMachine) Readlink(name string) (string, error) {
-	if m.dir != "" {
-		return m.readlink(name)
-	}
-	dir, file := path.Split(path.Clean(filepath.ToSlash(name)))
+	dir, file := path.Split(path.Clean(filepath.ToSlash(m.rooted(name))))
 	d, err := m.EvalSymlinks(dir)
 	if err != nil {
 		return "", err
@@ -466,7 +527,10 @@ func (m *FakeMachine) Command(ctx context.Context, name string, args ...string) 
 	if err != nil {
 		return &exec.Cmd{Path: name, Args: append([]string{name}, args...), Err: err}
 	}
-	cmd := proctree.Command(ctx, m.real(p), args...)
+	if p, err = m.inRoot(p); err != nil {
+		return &exec.Cmd{Path: name, Args: append([]string{name}, args...), Err: err}
+	}
+	cmd := proctree.Command(ctx, p, args...)
 	cmd.Env = slices.Clone(m.Env)
 	return cmd
 }
@@ -477,16 +541,6 @@ func (m *FakeMachine) Output(ctx context.Context, env []string, name string, arg
 		return m.Run(ctx, env, name, args...)
 	}
 	return output(ctx, m.Command(ctx, name, args...), env, name, args)
-}
-
-// HostPath is the path on this machine of the fake machine's file name, for
-// readers that need one (exe.Inspect): the file under FromDir's root; ok is false
-// for a machine of any other fs.FS.
-func (m *FakeMachine) HostPath(name string) (string, bool) {
-	if m.dir == "" {
-		return "", false
-	}
-	return m.real(name), true
 }
 
 // Now implements Machine.

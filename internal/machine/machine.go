@@ -40,6 +40,11 @@ type Machine interface {
 	Sysctl(name string) (string, error)
 	// Uname returns the kernel release and machine (uname -r, uname -m).
 	Uname() (release, machine string, err error)
+	// ParentTranslated reports whether the process that started this one (the
+	// shell, terminal or IDE) runs under Rosetta 2: the P_TRANSLATED flag of its
+	// kinfo_proc on macOS. Where that cannot be known (every OS but macOS, a fake
+	// machine that does not say) the error wraps errors.ErrUnsupported.
+	ParentTranslated() (bool, error)
 
 	// ReadFile reads a regular file whole, at most MaxReadFile bytes, without ever
 	// blocking.

@@ -211,6 +211,37 @@ func TestFromDirErrors(t *testing.T) {
 	}
 }
 
+// TestFromDirParent: a fake host's parent file answers ParentTranslated, so a fake
+// Mac can have a terminal under Rosetta; without it the answer is unknown
+// (errors.ErrUnsupported), never false.
+func TestFromDirParent(t *testing.T) {
+	for _, tt := range []struct {
+		parent string // "" for no parent file
+		want   bool
+		err    error
+	}{
+		{parent: "translated\n", want: true},
+		{parent: "native\n", want: false},
+		{parent: "", err: errors.ErrUnsupported},
+	} {
+		files := map[string]string{"platform": "darwin/arm64"}
+		if tt.parent != "" {
+			files["parent"] = tt.parent
+		}
+		m, err := FromDir(writeDir(t, files), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := m.ParentTranslated()
+		if got != tt.want || !errors.Is(err, tt.err) || (tt.err == nil) != (err == nil) {
+			t.Errorf("parent %q: ParentTranslated() = %v, %v; want %v, %v", tt.parent, got, err, tt.want, tt.err)
+		}
+	}
+	if _, err := FromDir(writeDir(t, map[string]string{"platform": "darwin/arm64", "parent": "rosetta"}), nil); err == nil {
+		t.Error("FromDir accepted a parent file that is neither translated nor native")
+	}
+}
+
 func TestFromEnv(t *testing.T) {
 	dir := writeDir(t, map[string]string{"platform": "darwin/arm64"})
 	real := Fake(nil, map[string]string{FakeEnv: dir, "HOME": "/h"})
@@ -237,6 +268,9 @@ func TestReal(t *testing.T) {
 	if runtime.GOOS != "darwin" {
 		if _, err := m.Sysctl("hw.optional.arm64"); !errors.Is(err, ErrNoSysctl) {
 			t.Errorf("Sysctl off darwin error = %v, want ErrNoSysctl", err)
+		}
+		if _, err := m.ParentTranslated(); !errors.Is(err, errors.ErrUnsupported) {
+			t.Errorf("ParentTranslated off darwin error = %v, want errors.ErrUnsupported", err)
 		}
 	}
 }
@@ -300,5 +334,65 @@ func TestWithEnv(t *testing.T) {
 	}
 	if WithEnv(base) != Machine(base) {
 		t.Error("WithEnv without variables is not the machine itself")
+	}
+}
+
+// TestFromDirLinks: an absolute link under a directory's root names a path of the
+// fake machine (a Homebrew bin/go pointing into its Cellar), so reading, opening,
+// listing and running through it stays below root/, and no link leads out of it.
+func TestFromDirLinks(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("symbolic links and #! scripts")
+	}
+	dir := writeDir(t, map[string]string{
+		"platform": "darwin/arm64",
+		"root/opt/homebrew/Cellar/go/1.26/libexec/bin/go": "#!/bin/sh\necho cellar\n",
+		"secret": "outside the root",
+	})
+	for link, target := range map[string]string{
+		"root/opt/homebrew/bin":    "/opt/homebrew/Cellar/go/1.26/libexec/bin",
+		"root/usr/local/bin/go":    "/opt/homebrew/bin/go",
+		"root/usr/local/bin/leak":  "../../../../secret",
+		"root/usr/local/bin/leak2": "/../secret",
+	} {
+		p := filepath.Join(dir, filepath.FromSlash(link))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(target, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m, err := FromDir(dir, []string{"PATH=/usr/local/bin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"/opt/homebrew/bin/go", "/usr/local/bin/go"} {
+		if b, err := m.ReadFile(name); err != nil || !strings.Contains(string(b), "cellar") {
+			t.Errorf("ReadFile(%s) = %q, %v", name, b, err)
+		}
+		f, err := m.Open(name)
+		if err != nil {
+			t.Errorf("Open(%s): %v", name, err)
+		} else {
+			f.Close()
+		}
+		if st, err := m.Stat(name); err != nil || !st.Mode().IsRegular() {
+			t.Errorf("Stat(%s) = %v, %v", name, st, err)
+		}
+	}
+	if es, err := m.ReadDir("/opt/homebrew/bin"); err != nil || len(es) != 1 || es[0].Name() != "go" {
+		t.Errorf("ReadDir(/opt/homebrew/bin) = %v, %v", es, err)
+	}
+	if st, err := m.Lstat("/opt/homebrew/bin"); err != nil || st.Mode()&fs.ModeSymlink == 0 {
+		t.Errorf("Lstat(/opt/homebrew/bin) = %v, %v; want the link", st, err)
+	}
+	if out, _, err := m.Output(context.Background(), nil, "go"); string(out) != "cellar\n" || err != nil {
+		t.Errorf("Output(go) = %q, %v", out, err)
+	}
+	for _, name := range []string{"/usr/local/bin/leak", "/usr/local/bin/leak2"} {
+		if b, err := m.ReadFile(name); err == nil {
+			t.Errorf("ReadFile(%s) read %q outside the root", name, b)
+		}
 	}
 }

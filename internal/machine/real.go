@@ -42,7 +42,8 @@ func (realMachine) PageSize() int      { return os.Getpagesize() }
 func (realMachine) Sysctl(name string) (string, error) {
 	return sysctl(name)
 }
-func (realMachine) Uname() (string, string, error) { return uname() }
+func (realMachine) Uname() (string, string, error)  { return uname() }
+func (realMachine) ParentTranslated() (bool, error) { return parentTranslated() }
 
 // ReadFile opens name as atomicfile.OpenInput does (never blocking, regular files
 // only) and reads it whole. A file of size 0 (the kernel's /proc and /sys files) is

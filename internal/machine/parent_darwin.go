@@ -1,4 +1,4 @@
-package host
+package machine
 
 import (
 	"os"
@@ -11,9 +11,9 @@ import (
 // same way, reviews.llvm.org/D82813). Not verified on hardware here.
 const pTranslated = 0x00020000
 
-// ParentTranslated reports whether this process's parent (the shell or the terminal
+// parentTranslated reports whether this process's parent (the shell or the terminal
 // that started it) runs under Rosetta 2, read from kern.proc.pid.<ppid>'s kinfo_proc.
-func ParentTranslated() (bool, error) {
+func parentTranslated() (bool, error) {
 	kp, err := unix.SysctlKinfoProc("kern.proc.pid", os.Getppid())
 	if err != nil {
 		return false, err
