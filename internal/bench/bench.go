@@ -335,7 +335,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 		pr.end()
 	}
-	r.Size = compareSizes(ctx, &r.Off, &r.On)
+	r.Size = compareSizes(ctx, o.Machine, &r.Off, &r.On)
 	if r.On.CgoLinkedKnown && !r.On.CgoLinked {
 		r.Notes = append(r.Notes, "the CGO_ENABLED=1 build does not link runtime/cgo (nothing in its graph imports it), so the two builds are nearly the same program")
 	}

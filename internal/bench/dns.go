@@ -5,6 +5,7 @@ import (
 	"context"
 	_ "embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -196,10 +197,15 @@ func (m *measurer) probe(ctx context.Context, path string, args []string, godebu
 		if res.FirstError != "" {
 			msg = res.FirstError
 		}
-		if msg == "" && err != nil {
-			msg = err.Error()
+		switch {
+		case msg == "" && err != nil:
+			return res, lines, err
+		case err != nil:
+			return res, lines, fmt.Errorf("%s (%w)", msg, err)
+		case jerr != nil:
+			return res, lines, fmt.Errorf("%s (its output: %w)", msg, jerr)
 		}
-		return res, lines, fmt.Errorf("%s", msg)
+		return res, lines, errors.New(msg)
 	}
 	return res, lines, nil
 }

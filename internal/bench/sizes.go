@@ -4,11 +4,11 @@ import (
 	"context"
 	"debug/elf"
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 
 	"github.com/gonative/gonative/internal/exe"
+	"github.com/gonative/gonative/internal/machine"
 )
 
 // Sizes compares the two binaries' sizes and says what the difference is made of.
@@ -53,8 +53,8 @@ type elfParts struct {
 }
 
 // readParts reads an ELF binary's symbols and sections, through package exe.
-func readParts(ctx context.Context, path string) (*elfParts, error) {
-	fh, err := os.Open(path)
+func readParts(ctx context.Context, m machine.Machine, path string) (*elfParts, error) {
+	fh, err := m.Open(path) // never blocks; a regular file or an error naming it
 	if err != nil {
 		return nil, err
 	}
@@ -62,9 +62,6 @@ func readParts(ctx context.Context, path string) (*elfParts, error) {
 	st, err := fh.Stat()
 	if err != nil {
 		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file", path)
 	}
 	f := exe.Read(ctx, fh, st.Size(), exe.Options{})
 	if f.Format != exe.FormatELF || len(f.Slices) != 1 {
@@ -148,14 +145,14 @@ func goPackage(name string) string {
 }
 
 // compareSizes splits the size difference of two builds whose sizes inspectBuild read.
-func compareSizes(ctx context.Context, offB, onB *Build) *Sizes {
+func compareSizes(ctx context.Context, m machine.Machine, offB, onB *Build) *Sizes {
 	offPath, onPath := offB.path, onB.path
 	s := &Sizes{Off: offB.Size, On: onB.Size}
 	s.Delta = s.On - s.Off
-	off, err := readParts(ctx, offPath)
+	off, err := readParts(ctx, m, offPath)
 	if err == nil {
 		var on *elfParts
-		if on, err = readParts(ctx, onPath); err == nil {
+		if on, err = readParts(ctx, m, onPath); err == nil {
 			s.Known = true
 			rest := SizePart{Name: partRest, Off: s.Off, On: s.On}
 			for _, name := range []string{partCgo, partC, partNet, partUser, partDynamic, partDWARF} {
