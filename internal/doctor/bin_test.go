@@ -72,13 +72,7 @@ func binFile(t testing.TB, b binSpec) []byte {
 	p := slices[0]
 	if len(slices) > 1 {
 		p = filepath.Join(dir, "universal")
-		// Debian's llvm names it with its version only (llvm-lipo-14).
-		lipo, err := exec.LookPath("llvm-lipo")
-		if m, _ := filepath.Glob("/usr/bin/llvm-lipo-[0-9]*"); err != nil && len(m) > 0 {
-			lipo = m[len(m)-1]
-		} else if err != nil {
-			fixture.Need(t, "llvm-lipo", "llvm")
-		}
+		lipo := fixture.NeedLLVM(t, "llvm-lipo")
 		if out, err := exec.Command(lipo, append(append([]string{"-create"}, slices...), "-output", p)...).CombinedOutput(); err != nil {
 			t.Fatalf("llvm-lipo -create: %v\n%s", err, out)
 		}

@@ -2,7 +2,6 @@ package exe
 
 import (
 	"context"
-	"github.com/gonative/gonative/internal/fixture"
 	"io"
 	"io/fs"
 	"os"
@@ -11,6 +10,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/gonative/gonative/internal/fixture"
 )
 
 // treeRoots are the trees BenchmarkReadTree reads, as `gonative inspect` does in the

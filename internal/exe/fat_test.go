@@ -16,22 +16,6 @@ import (
 	"github.com/gonative/gonative/internal/fixture"
 )
 
-// llvmTool finds an LLVM tool such as llvm-lipo, or a versioned llvm-lipo-NN as
-// Debian's llvm package installs some of them.
-func llvmTool(t testing.TB, name string) string {
-	t.Helper()
-	if p, err := exec.LookPath(name); err == nil {
-		return p
-	}
-	for _, dir := range []string{"/usr/bin", "/usr/local/bin"} {
-		if m, _ := filepath.Glob(filepath.Join(dir, name+"-*")); len(m) > 0 {
-			slices.Sort(m)
-			return m[len(m)-1]
-		}
-	}
-	return fixture.Need(t, name, "llvm")
-}
-
 // fatMember is one input of makeFat.
 type fatMember struct {
 	cpu, sub uint32
@@ -116,7 +100,7 @@ func TestFatGo(t *testing.T) {
 	amd, arm := fatMember{cpuTypeX86_64, 3, amd64}, fatMember{cpuTypeARM64, 0, arm64}
 
 	t.Run("llvm-lipo", func(t *testing.T) {
-		lipo := llvmTool(t, "llvm-lipo")
+		lipo := fixture.NeedLLVM(t, "llvm-lipo")
 		dir := t.TempDir()
 		in := []string{writeTestFile(t, "amd64", amd64), writeTestFile(t, "arm64", arm64)}
 		for i, order := range [][]string{{in[0], in[1]}, {in[1], in[0]}} {

@@ -199,7 +199,7 @@ func TestMachOLLVMResign(t *testing.T) {
 	path := darwinHello(t, "arm64")
 	dir := t.TempDir()
 	stripped := filepath.Join(dir, "stripped")
-	if b, err := exec.Command(llvmTool(t, "llvm-strip"), path, "-o", stripped).CombinedOutput(); err != nil {
+	if b, err := exec.Command(fixture.NeedLLVM(t, "llvm-strip"), path, "-o", stripped).CombinedOutput(); err != nil {
 		t.Fatalf("llvm-strip: %v\n%s", err, b)
 	}
 	s := inspectTestFile(t, stripped).Slices[0]
@@ -210,7 +210,7 @@ func TestMachOLLVMResign(t *testing.T) {
 	if err := os.WriteFile(rpath, readTestFile(t, path), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if b, err := exec.Command(llvmTool(t, "llvm-install-name-tool"), "-add_rpath", "/opt/example/lib", rpath).CombinedOutput(); err != nil {
+	if b, err := exec.Command(fixture.NeedLLVM(t, "llvm-install-name-tool"), "-add_rpath", "/opt/example/lib", rpath).CombinedOutput(); err != nil {
 		t.Fatalf("llvm-install-name-tool: %v\n%s", err, b)
 	}
 	s = inspectTestFile(t, rpath).Slices[0]

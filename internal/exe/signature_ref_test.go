@@ -174,17 +174,6 @@ func TestSignatureTruncated(t *testing.T) {
 	}
 }
 
-func llvmTool(t *testing.T, name string) string {
-	t.Helper()
-	if p, err := exec.LookPath(name); err == nil {
-		return p
-	}
-	if p, err := exec.LookPath(name + "-14"); err == nil { // Debian bookworm's versioned name
-		return p
-	}
-	return fixture.Need(t, name, "llvm")
-}
-
 // llvm-objcopy and llvm-strip re-sign what they rewrite: the checker must accept
 // their signatures (a fresh CodeDirectory, the output's name as identifier) and catch
 // an edit made after them.
@@ -201,7 +190,7 @@ func TestSignatureLLVMResign(t *testing.T) {
 	} {
 		name := strings.Join(append([]string{tt.tool}, tt.args...), " ")
 		t.Run(name, func(t *testing.T) {
-			tool := llvmTool(t, tt.tool)
+			tool := fixture.NeedLLVM(t, tt.tool)
 			out := filepath.Join(t.TempDir(), "resigned-"+strings.TrimPrefix(tt.tool, "llvm-"))
 			args := append(append([]string{}, tt.args...), src)
 			if tt.tool == "llvm-strip" {
@@ -228,7 +217,7 @@ func TestSignatureLLVMResign(t *testing.T) {
 // A universal file made by llvm-lipo from the Go linker's arm64 slice keeps the
 // slice's signature valid: its offsets are relative to the slice, not the file.
 func TestSignatureInUniversal(t *testing.T) {
-	lipo := llvmTool(t, "llvm-lipo")
+	lipo := fixture.NeedLLVM(t, "llvm-lipo")
 	arm := fixture.Go(t, fixture.Hello, []string{"GOOS=darwin", "GOARCH=arm64"})
 	intel := fixture.Go(t, fixture.Hello, []string{"GOOS=darwin", "GOARCH=amd64"})
 	fat := filepath.Join(t.TempDir(), "fat")
