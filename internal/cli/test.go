@@ -71,7 +71,7 @@ func newTestCmd() *cobra.Command {
 				table = stderr
 				enc := json.NewEncoder(stdout)
 				for _, p := range plans {
-					if err := enc.Encode(planEvent(p)); err != nil {
+					if err := enc.Encode(p.Event(time.Now())); err != nil {
 						return err
 					}
 				}
@@ -133,24 +133,6 @@ func (o *testOptions) options(cmd *cobra.Command, args []string) (testrun.Option
 		return testrun.Options{}, err
 	}
 	return testrun.Options{Packages: pkgs, Targets: ts, Cgo: mode, CC: ccs, GoTestFlags: flags, Machine: m, Host: h}, nil
-}
-
-// testPlanEvent is the first --json event of a target: how it runs here.
-type testPlanEvent struct {
-	Time   time.Time
-	Target string
-	Action string // "plan"
-	Mode   testrun.Mode
-	How    string   `json:",omitempty"`
-	Exec   []string `json:",omitempty"`
-	CPU    string   `json:"QEMUCPU,omitempty"`
-	Reason string   `json:",omitempty"`
-	Notes  []string `json:",omitempty"`
-}
-
-func planEvent(p testrun.Plan) testPlanEvent {
-	return testPlanEvent{Time: time.Now(), Target: p.Target.String(), Action: "plan", Mode: p.Mode, How: p.How,
-		Exec: p.Exec, CPU: p.CPU, Reason: p.Reason, Notes: p.Notes}
 }
 
 // renderPlans prints how each target runs.

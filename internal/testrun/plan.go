@@ -97,6 +97,27 @@ type Plan struct {
 	Reason string `json:"reason,omitempty"`
 }
 
+// PlanEvent is the first event of a target in `gonative test --json`: how its tests run
+// here, in go test's event style (capitalised fields, Action "plan") beside go test's
+// own events, which carry the target too.
+type PlanEvent struct {
+	Time   time.Time
+	Target string
+	Action string // "plan"
+	Mode   Mode
+	How    string   `json:",omitempty"`
+	Exec   []string `json:",omitempty"`
+	CPU    string   `json:"QEMUCPU,omitempty"`
+	Reason string   `json:",omitempty"`
+	Notes  []string `json:",omitempty"`
+}
+
+// Event is p as the plan event at time now.
+func (p Plan) Event(now time.Time) PlanEvent {
+	return PlanEvent{Time: now, Target: p.Target.String(), Action: "plan", Mode: p.Mode, How: p.How,
+		Exec: p.Exec, CPU: p.CPU, Reason: p.Reason, Notes: p.Notes}
+}
+
 // Prober runs the probe program prog under the emulator qemu with CPU model cpu
 // ("" for qemu's default) and returns nil when it exited 0.
 type Prober func(ctx context.Context, qemu, cpu string, prog []byte) error
