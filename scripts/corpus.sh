@@ -221,8 +221,9 @@ built_key() {
 	esac
 }
 
-# built_src MODULE VERSION: a writable copy of the module (go mod download checks the
-# zip against the checksum database), printed; returns 2 (built_state set) offline.
+# built_src MODULE VERSION: sets src_dir to a writable copy of the module (go mod
+# download checks the zip against the checksum database); returns 2 (built_state set)
+# offline. Not to be called in a subshell: built_state must survive.
 built_src() {
 	local mod=$1 ver=$2 dst="$cache/built/src/$1@$2" out dir
 	if [ ! -s "$dst/.corpus-version" ]; then
@@ -240,7 +241,7 @@ built_src() {
 		echo "$mod@$ver" >"$dst.tmp/.corpus-version"
 		mv "$dst.tmp" "$dst"
 	fi
-	printf '%s\n' "$dst"
+	src_dir=$dst
 }
 
 # build_file TOOL TVER GOOS-GOARCH MEMBER OUT: produce the file; 0 done, 2 unavailable
@@ -248,7 +249,7 @@ built_src() {
 build_file() {
 	local tool=$1 tver=$2 goos=${3%-*} goarch=${3#*-} member=${4%:libstd.so} out=$5 lib=""
 	[ "$member" != "$4" ] && lib=libstd.so
-	local mod=${member%%@*} rest=${member#*@} ver pkg src log
+	local mod=${member%%@*} rest=${member#*@} ver pkg src log src_dir=""
 	ver=${rest%%/*}
 	pkg=./${rest#*/}
 	log=$(mktemp)
@@ -262,7 +263,8 @@ build_file() {
 				cat "$log" >&2; rm -f "$log"; return 1
 			fi
 		fi
-		src=$(built_src "$mod" "$ver") || { local rc=$?; rm -f "$log"; return $rc; }
+		built_src "$mod" "$ver" || { local rc=$?; rm -f "$log"; return $rc; }
+		src=$src_dir
 		# garble's defaults (no -literals, -tiny or -seed): deterministic obfuscation.
 		# GOPROXY stays: the pinned toolchain may need fetching (the module has no
 		# dependencies); an offline failure is told apart as for go install.
@@ -294,21 +296,22 @@ build_file() {
 		local pkgdir="$cache/built/golang-1.19-go_$tver-pkgdir"
 		local env=(env GOROOT=/usr/lib/go-1.19 GOFLAGS=-buildvcs=false GOTOOLCHAIN=local GOPROXY=off GOWORK=off
 			CGO_ENABLED=1 GOOS=linux GOARCH="$goarch")
+		built_src "$mod" "$ver" || { local rc=$?; rm -f "$log"; return $rc; }
+		src=$src_dir
 		# Built in place (its .shlibname files name libstd.so by absolute path), done
 		# when .corpus-done is there.
 		if [ ! -e "$pkgdir/.corpus-done" ]; then
 			log "go1.19 install -buildmode=shared std (minutes)"
 			rm -rf "$pkgdir"
-			if ! (cd /tmp && "${env[@]}" timeout "$built_timeout" "$go119" install -buildmode=shared -pkgdir "$pkgdir" std) >"$log" 2>&1; then
+			if ! (cd "$src" && "${env[@]}" timeout "$built_timeout" "$go119" install -buildmode=shared -pkgdir "$pkgdir" std) >"$log" 2>&1; then
 				cat "$log" >&2; rm -rf "$log" "$pkgdir"; return 1
 			fi
 			touch "$pkgdir/.corpus-done"
 		fi
-		src=$(built_src "$mod" "$ver") || { local rc=$?; rm -f "$log"; return $rc; }
 		if ! (cd "$src" && "${env[@]}" GO111MODULE=on timeout "$built_timeout" "$go119" build -linkshared -pkgdir "$pkgdir" -o "$out" "$pkg") >"$log" 2>&1; then
 			cat "$log" >&2; rm -f "$log"; return 1
 		fi
-		[ -n "$lib" ] && cp "$pkgdir/$lib" "$out"
+		if [ -n "$lib" ]; then cp "$pkgdir/$lib" "$out"; fi
 		;;
 	*)
 		log "unknown tool $tool"; rm -f "$log"; return 1 ;;
