@@ -211,6 +211,10 @@ built_timeout=${GONATIVE_CORPUS_BUILD_TIMEOUT:-1200} # seconds, for each go comm
 # with two build caches gave the same bytes), so its sha256 is checked. The go command
 # takes this toolchain from GOPROXY when the machine's go is another version.
 garble_go=go1.26.8
+# macOS has no timeout(1) unless coreutils is installed: the builds then run unbounded.
+if ! command -v timeout >/dev/null 2>&1; then
+	timeout() { shift; "$@"; }
+fi
 gooffline() { grep -qiE 'dial|timeout|no such host|connection|proxy|TLS|refused|unreachable' <<<"$1"; }
 
 # built_key TOOL TVER: everything the output depends on besides the list line.
