@@ -206,10 +206,10 @@ fetch_npm() {
 # Each step is time-bounded. When the module proxy cannot be reached, the entries go to
 # unavailable.tsv ("offline: ..."); a tool missing from the machine too, with the reason.
 built_timeout=${GONATIVE_CORPUS_BUILD_TIMEOUT:-1200} # seconds, for each go command
-# The Go toolchain garble drives, pinned too: its output is byte for byte a function of
-# garble's, the toolchain's and the source's versions (two builds in two directories
-# with two build caches gave the same bytes), so its sha256 is checked. The go command
-# takes this toolchain from GOPROXY when the machine's go is another version.
+# The Go toolchain garble drives, pinned too: garble's output is byte for byte the same
+# in four builds in four directories (three empty build caches and a used one), so its
+# sha256 is checked, and its code is that toolchain's. The go command takes this
+# toolchain from GOPROXY when the machine's go is another version.
 garble_go=go1.26.8
 # macOS has no timeout(1) unless coreutils is installed: the builds then run unbounded.
 if ! command -v timeout >/dev/null 2>&1; then
