@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # corpus.sh downloads the real-world corpus: executables nobody in this project built,
 # from Debian (apt-get download, several architectures) and npm (npm pack), at pinned
-# versions. It extracts just the files the corpus names into
+# versions, and produces the few no registry publishes with a pinned third-party tool
+# from pinned third-party source (source "built": garble, Debian's Go 1.19 for a Go
+# shared library and a -linkshared program). It extracts just the files the corpus
+# names into
 #
 #   ${GONATIVE_CORPUS:-${XDG_CACHE_HOME:-$HOME/.cache}/gonative/corpus}/files/ID
 #   (on macOS: ~/Library/Caches/gonative/corpus, as Go's os.UserCacheDir)
@@ -70,6 +73,10 @@ npm-esbuild-0.16.17-sunos-x64	npm	@esbuild/sunos-x64	0.16.17	sunos-x64	package/b
 npm-esbuild-0.28.2-aix-ppc64	npm	@esbuild/aix-ppc64	0.28.2	aix-ppc64	package/bin/esbuild
 npm-esbuild-wasm-0.28.2	npm	esbuild-wasm	0.28.2	wasm	package/esbuild.wasm
 deb-amd64-libc6-i386-libc	debian	libc6-i386	2.36-9+deb12u14	amd64	./lib32/libc.so.6
+built-garble-tomlv-linux-arm64	built	mvdan.cc/garble	v0.17.0	linux-arm64	github.com/BurntSushi/toml@v1.2.1/cmd/tomlv
+built-garble-tomlv-windows-amd64	built	mvdan.cc/garble	v0.17.0	windows-amd64	github.com/BurntSushi/toml@v1.2.1/cmd/tomlv
+built-go1.19-libstd	built	golang-1.19-go	1.19.8-2	linux-amd64	github.com/BurntSushi/toml@v1.2.1/cmd/tomlv:libstd.so
+built-go1.19-linkshared-tomlv	built	golang-1.19-go	1.19.8-2	linux-amd64	github.com/BurntSushi/toml@v1.2.1/cmd/tomlv
 LIST
 }
 
@@ -97,6 +104,7 @@ if [ -z "$debian_mirror" ]; then
 		grep -oE '[a-z]+://[^ ]*/debian' | head -n1 || true)
 fi
 debian_state=""   # "", "ok" or the reason it is unreachable
+built_state=""    # why the last built file is unavailable
 debian_ready() {
 	[ -n "$debian_state" ] && { [ "$debian_state" = ok ]; return; }
 	if [ -z "$debian_mirror" ]; then
@@ -185,6 +193,136 @@ fetch_npm() {
 	printf '%s\n' "$file"
 }
 
+# The "built" source: files a pinned third-party tool produces from pinned third-party
+# source, for what no registry publishes (a garble-built program, a Go shared library
+# and a -linkshared program: see docs/corpus.md). Nobody in this project wrote a byte
+# of them or of what produced them. The list's columns are then: tool, tool version,
+# GOOS-GOARCH, and MODULE@VERSION/PACKAGE built (with ":libstd.so": the Go shared
+# library that program's -linkshared build leaves and loads). The tools:
+#   mvdan.cc/garble  go install'ed through GOPROXY into $cache/built/tools, run with
+#                    the Go toolchain $garble_go;
+#   golang-1.19-go   Debian's Go 1.19 (installed by scripts/test.sh), the last Go whose
+#                    linker builds -buildmode=shared libraries on linux/amd64.
+# Each step is time-bounded. When the module proxy cannot be reached, the entries go to
+# unavailable.tsv ("offline: ..."); a tool missing from the machine too, with the reason.
+built_timeout=${GONATIVE_CORPUS_BUILD_TIMEOUT:-1200} # seconds, for each go command
+# The Go toolchain garble drives, pinned too: garble's output is byte for byte the same
+# in four builds in four directories (three empty build caches and a used one), so its
+# sha256 is checked, and its code is that toolchain's. The go command takes this
+# toolchain from GOPROXY when the machine's go is another version.
+garble_go=go1.26.8
+# macOS has no timeout(1) unless coreutils is installed: the builds then run unbounded.
+if ! command -v timeout >/dev/null 2>&1; then
+	timeout() { shift; "$@"; }
+fi
+gooffline() { grep -qiE 'dial|timeout|no such host|connection|proxy|TLS|refused|unreachable' <<<"$1"; }
+
+# built_key TOOL TVER: everything the output depends on besides the list line.
+built_key() {
+	case $1 in
+	mvdan.cc/garble) printf '%s@%s GOTOOLCHAIN=%s' "$1" "$2" "$garble_go" ;;
+	golang-1.19-go) printf '%s=%s' "$1" "$(dpkg-query -W -f='${Version}' golang-1.19-go 2>/dev/null)" ;;
+	esac
+}
+
+# built_src MODULE VERSION: sets src_dir to a writable copy of the module (go mod
+# download checks the zip against the checksum database); returns 2 (built_state set)
+# offline. Not to be called in a subshell: built_state must survive.
+built_src() {
+	local mod=$1 ver=$2 dst="$cache/built/src/$1@$2" out dir
+	if [ ! -s "$dst/.corpus-version" ]; then
+		if ! out=$(GOFLAGS= timeout "$built_timeout" go mod download -json "$mod@$ver" 2>&1); then
+			gooffline "$out" && { built_state="offline: go mod download $mod@$ver: $(tr '\n\t' '  ' <<<"$out" | cut -c1-200)"; return 2; }
+			log "go mod download $mod@$ver failed: $out"
+			return 1
+		fi
+		dir=$(sed -n 's/^\t"Dir": "\(.*\)",$/\1/p' <<<"$out")
+		[ -d "$dir" ] || { log "go mod download $mod@$ver: no Dir in $out"; return 1; }
+		rm -rf "$dst" "$dst.tmp"
+		mkdir -p "$(dirname "$dst")"
+		cp -R "$dir" "$dst.tmp"
+		chmod -R u+w "$dst.tmp"
+		echo "$mod@$ver" >"$dst.tmp/.corpus-version"
+		mv "$dst.tmp" "$dst"
+	fi
+	src_dir=$dst
+}
+
+# build_file TOOL TVER GOOS-GOARCH MEMBER OUT: produce the file; 0 done, 2 unavailable
+# (built_state says why), 1 failed.
+build_file() {
+	local tool=$1 tver=$2 goos=${3%-*} goarch=${3#*-} member=${4%:libstd.so} out=$5 lib=""
+	[ "$member" != "$4" ] && lib=libstd.so
+	local mod=${member%%@*} rest=${member#*@} ver pkg src log src_dir=""
+	ver=${rest%%/*}
+	pkg=./${rest#*/}
+	log=$(mktemp)
+	case $tool in
+	mvdan.cc/garble)
+		local gobin="$cache/built/tools/garble-$tver-$garble_go"
+		if [ ! -x "$gobin/garble" ]; then
+			log "go install $tool@$tver (GOTOOLCHAIN=$garble_go)"
+			if ! GOBIN=$gobin GOFLAGS= GOTOOLCHAIN=$garble_go timeout "$built_timeout" go install "$tool@$tver" >"$log" 2>&1; then
+				gooffline "$(cat "$log")" && { built_state="offline: go install $tool@$tver: $(tr '\n\t' '  ' <"$log" | cut -c1-200)"; rm -f "$log"; return 2; }
+				cat "$log" >&2; rm -f "$log"; return 1
+			fi
+		fi
+		built_src "$mod" "$ver" || { local rc=$?; rm -f "$log"; return $rc; }
+		src=$src_dir
+		# garble's defaults (no -literals, -tiny or -seed): deterministic obfuscation.
+		# GOPROXY stays: the pinned toolchain may need fetching (the module has no
+		# dependencies); an offline failure is told apart as for go install.
+		if ! (cd "$src" && GOOS=$goos GOARCH=$goarch CGO_ENABLED=0 GOFLAGS=-buildvcs=false GOTOOLCHAIN=$garble_go \
+			timeout "$built_timeout" "$gobin/garble" build -o "$out" "$pkg") >"$log" 2>&1; then
+			gooffline "$(cat "$log")" && { built_state="offline: garble build: $(tr '\n\t' '  ' <"$log" | cut -c1-200)"; rm -f "$log"; return 2; }
+			cat "$log" >&2; rm -f "$log"; return 1
+		fi
+		;;
+	golang-1.19-go)
+		local go119=/usr/lib/go-1.19/bin/go have
+		have=$(dpkg-query -W -f='${Version}' golang-1.19-go 2>/dev/null || true)
+		if [ ! -x "$go119" ] || [ -z "$have" ]; then
+			built_state="golang-1.19-go is not installed (apt-get install golang-1.19-go; scripts/test.sh installs it)"
+			rm -f "$log"; return 2
+		elif [ "$have" != "$tver" ]; then
+			log "golang-1.19-go $have is installed, the corpus pins $tver: update the list and the truth"
+			rm -f "$log"; return 1
+		elif [ "$(uname -s)-$(uname -m | sed 's/x86_64/amd64/;s/aarch64/arm64/')" != "Linux-$goarch" ] || [ "$goos" != linux ]; then
+			built_state="Go 1.19 builds the shared library for its own host only: this is $(uname -s)/$(uname -m), the corpus file is $goos/$goarch"
+			rm -f "$log"; return 2
+		fi
+		# The standard library as one shared library (cgo on: it holds runtime/cgo),
+		# and the program linked against it; both with Debian's GOROOT, read-only.
+		# The program's build links libstd.so again (in module mode: without build
+		# info); that library, the one the program loads, is the corpus's, and it is
+		# the same bytes in any -pkgdir. The program is not: its RUNPATH names the
+		# -pkgdir.
+		local pkgdir="$cache/built/golang-1.19-go_$tver-pkgdir"
+		local env=(env GOROOT=/usr/lib/go-1.19 GOFLAGS=-buildvcs=false GOTOOLCHAIN=local GOPROXY=off GOWORK=off
+			CGO_ENABLED=1 GOOS=linux GOARCH="$goarch")
+		built_src "$mod" "$ver" || { local rc=$?; rm -f "$log"; return $rc; }
+		src=$src_dir
+		# Built in place (its .shlibname files name libstd.so by absolute path), done
+		# when .corpus-done is there.
+		if [ ! -e "$pkgdir/.corpus-done" ]; then
+			log "go1.19 install -buildmode=shared std (minutes)"
+			rm -rf "$pkgdir"
+			if ! (cd "$src" && "${env[@]}" timeout "$built_timeout" "$go119" install -buildmode=shared -pkgdir "$pkgdir" std) >"$log" 2>&1; then
+				cat "$log" >&2; rm -rf "$log" "$pkgdir"; return 1
+			fi
+			touch "$pkgdir/.corpus-done"
+		fi
+		if ! (cd "$src" && "${env[@]}" GO111MODULE=on timeout "$built_timeout" "$go119" build -linkshared -pkgdir "$pkgdir" -o "$out" "$pkg") >"$log" 2>&1; then
+			cat "$log" >&2; rm -f "$log"; return 1
+		fi
+		if [ -n "$lib" ]; then cp "$pkgdir/$lib" "$out"; fi
+		;;
+	*)
+		log "unknown tool $tool"; rm -f "$log"; return 1 ;;
+	esac
+	rm -f "$log"
+}
+
 # One run at a time per cache (the test command and a developer may start it together).
 if command -v flock >/dev/null 2>&1; then
 	exec 9>"$cache/.lock"
@@ -204,6 +342,11 @@ while IFS=$'\t' read -r id src pkg ver arch member; do
 		log "$id: the list now names $pkg $ver ($arch) $member: extracting it again"
 		rm -f "$dst"
 	fi
+	# A built file is stale too when what built it changed (go's version, the package).
+	if [ "$src" = built ] && [ -s "$dst" ] && [ "$(cat "$cache/built/keys/$id" 2>/dev/null)" != "$(built_key "$pkg" "$ver")" ]; then
+		log "$id: built by $(cat "$cache/built/keys/$id" 2>/dev/null || echo '?'), now $(built_key "$pkg" "$ver"): building it again"
+		rm -f "$dst"
+	fi
 	if [ ! -s "$dst" ]; then
 		rc=0
 		# The registry probes run here, not in the $(...) subshells below, so they run once.
@@ -214,10 +357,19 @@ while IFS=$'\t' read -r id src pkg ver arch member; do
 		case $src in
 		debian) pkgfile=$(fetch_deb "$pkg" "$ver" "$arch") || rc=$? ;;
 		npm) pkgfile=$(fetch_npm "$pkg" "$ver") || rc=$? ;;
+		built)
+			# Not in a subshell: built_state must survive. Started is when it took.
+			mkdir -p "$cache/built/keys"
+			started=$(date +%s)
+			build_file "$pkg" "$ver" "$arch" "$member" "$dst.tmp" || rc=$?
+			[ $rc = 0 ] && log "$id: $pkg $ver built $member for $arch in $(($(date +%s) - started)) s"
+			;;
 		esac
+		if [ $rc != 0 ] && [ "$src" = built ]; then rm -f "$dst.tmp"; fi
 		if [ $rc = 2 ]; then
 			reason=$debian_state
 			[ "$src" = npm ] && reason=$npm_state
+			[ "$src" = built ] && reason=$built_state
 			printf '%s\t%s\n' "$id" "$reason" >>"$cache/.unavailable.new"
 			continue
 		elif [ $rc != 0 ]; then
@@ -227,6 +379,7 @@ while IFS=$'\t' read -r id src pkg ver arch member; do
 		case $src in
 		debian) dpkg-deb --fsys-tarfile "$pkgfile" | tar -xO "$member" >"$dst.tmp" || rc=$? ;;
 		npm) tar -xzOf "$pkgfile" "$member" >"$dst.tmp" || rc=$? ;;
+		built) built_key "$pkg" "$ver" >"$cache/built/keys/$id" ;;
 		esac
 		if [ $rc != 0 ] || [ ! -s "$dst.tmp" ]; then
 			rm -f "$dst.tmp"
