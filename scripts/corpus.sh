@@ -74,7 +74,6 @@ npm-esbuild-0.28.2-aix-ppc64	npm	@esbuild/aix-ppc64	0.28.2	aix-ppc64	package/bin
 npm-esbuild-wasm-0.28.2	npm	esbuild-wasm	0.28.2	wasm	package/esbuild.wasm
 deb-amd64-libc6-i386-libc	debian	libc6-i386	2.36-9+deb12u14	amd64	./lib32/libc.so.6
 built-garble-tomlv-linux-arm64	built	mvdan.cc/garble	v0.17.0	linux-arm64	github.com/BurntSushi/toml@v1.2.1/cmd/tomlv
-built-garble-tomlv-windows-amd64	built	mvdan.cc/garble	v0.17.0	windows-amd64	github.com/BurntSushi/toml@v1.2.1/cmd/tomlv
 built-go1.19-libstd	built	golang-1.19-go	1.19.8-2	linux-amd64	github.com/BurntSushi/toml@v1.2.1/cmd/tomlv:libstd.so
 built-go1.19-linkshared-tomlv	built	golang-1.19-go	1.19.8-2	linux-amd64	github.com/BurntSushi/toml@v1.2.1/cmd/tomlv
 LIST

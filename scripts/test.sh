@@ -123,7 +123,8 @@ install_packages() {
 
 go_mod_download() { go mod download; }
 
-# fetch_corpus downloads the real-world corpus (cached; seconds when nothing changed).
+# fetch_corpus downloads the real-world corpus and builds its "built" files (cached in
+# the user cache: seconds when nothing changed; minutes the first time, docs/corpus.md).
 # An unreachable registry is not a failure here: the corpus tests skip as "offline".
 fetch_corpus() { scripts/corpus.sh; }
 
