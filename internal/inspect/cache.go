@@ -155,7 +155,7 @@ func OpenCache(dir string, max int64, version string) (*Cache, error) {
 		max = DefaultCacheMax
 	}
 	h := sha256.New()
-	fmt.Fprintf(h, "gonative inspect cache v1\x00%s\x00", version)
+	fmt.Fprintf(h, "gonative inspect cache v2\x00%s\x00", version)
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		for _, s := range bi.Settings {
 			if s.Key == "vcs.revision" || s.Key == "vcs.modified" {
@@ -236,7 +236,9 @@ type cacheKey [32]byte
 
 // key returns the key of the file st describes under opts; false when the file
 // cannot be identified (no inode on this OS) or changed too recently to trust its
-// times (within the file system's timestamp granularity).
+// times (within the file system's timestamp granularity). It is SHA-256 over the
+// cache's salt, the file's identity and the options, in a fixed binary layout: it
+// is computed for every file of every run, so it allocates nothing.
 func (c *Cache) key(st fs.FileInfo, opts Options) (cacheKey, bool) {
 	id, ok := identity(st)
 	if !ok {
@@ -246,19 +248,35 @@ func (c *Cache) key(st fs.FileInfo, opts Options) (cacheKey, bool) {
 	if id.mtime > recent || id.ctime > recent {
 		return cacheKey{}, false
 	}
-	h := sha256.New()
-	h.Write(c.salt[:])
-	fmt.Fprintf(h, "%+v\x00", id)
+	return c.keyOf(id, opts), true
+}
+
+// keyOf is key for the identity id.
+func (c *Cache) keyOf(id fileID, opts Options) cacheKey {
+	var buf [256]byte
+	b := append(buf[:0], c.salt[:]...)
+	b = binary.LittleEndian.AppendUint64(b, id.dev)
+	b = binary.LittleEndian.AppendUint64(b, id.ino)
+	b = binary.LittleEndian.AppendUint64(b, uint64(id.size))
+	b = binary.LittleEndian.AppendUint64(b, uint64(id.mtime))
+	b = binary.LittleEndian.AppendUint64(b, uint64(id.ctime))
 	// The options that shape a result: the host enters only through whether it makes
-	// the automatic mode scan x86-64 code.
+	// the automatic mode scan x86-64 code (then the automatic mode scans the non-Go
+	// x86-64 code of the host's OS).
 	rosetta := ""
 	if opts.Scan == ScanAuto && hostTranslatesX86(opts.Host) {
-		rosetta = opts.Host.OS // the automatic mode scans non-Go x86-64 code of this OS
+		rosetta = opts.Host.OS
 	}
-	fmt.Fprintf(h, "deps=%v scan=%d max=%d rosetta=%q", opts.Deps, opts.Scan, opts.MaxScanBytes, rosetta)
-	var k cacheKey
-	h.Sum(k[:0])
-	return k, true
+	deps := byte(0)
+	if opts.Deps {
+		deps = 1
+	}
+	b = append(b, deps)
+	b = binary.LittleEndian.AppendUint64(b, uint64(opts.Scan))
+	b = binary.LittleEndian.AppendUint64(b, uint64(opts.MaxScanBytes))
+	b = binary.AppendUvarint(b, uint64(len(rosetta)))
+	b = append(b, rosetta...) // may outgrow buf (a long OS name): append copies then
+	return sha256.Sum256(b)
 }
 
 // get returns the cached entry for k.
