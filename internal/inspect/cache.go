@@ -291,7 +291,12 @@ func (c *Cache) get(k cacheKey) (*entry, bool) {
 	if !ok {
 		return nil, false
 	}
-	b := make([]byte, ref.n)
+	bp := entryBufs.Get().(*[]byte)
+	defer entryBufs.Put(bp)
+	if cap(*bp) < int(ref.n) {
+		*bp = make([]byte, ref.n)
+	}
+	b := (*bp)[:ref.n]
 	if _, err := f.ReadAt(b, ref.off); err != nil {
 		return nil, false
 	}
@@ -300,11 +305,15 @@ func (c *Cache) get(k cacheKey) (*entry, bool) {
 		return nil, false
 	}
 	var e entry
-	if err := unmarshal(&c.codec, payload, &e); err != nil {
+	if err := unmarshal(&c.codec, payload, &e); err != nil { // copies what it keeps
 		return nil, false
 	}
 	return &e, true
 }
+
+// entryBufs are the buffers get reads entries into: a cached run reads one entry
+// per file.
+var entryBufs = sync.Pool{New: func() any { return new([]byte) }}
 
 // put adds e under k to the pack being built; Close (or a full pack) writes it.
 // Errors are ignored: the cache is an optimisation.
