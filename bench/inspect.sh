@@ -4,6 +4,7 @@
 #   bench/inspect.sh            the three trees below
 #   bench/inspect.sh DIR...     one tree: the files under DIR...
 #   INSPECT_TREES="mixed" bench/inspect.sh     only the trees named (source executables mixed)
+#   GONATIVE_BIN=/tmp/gonative-main bench/inspect.sh   that build instead of this tree's
 #
 # Trees:
 #   source      $(go env GOROOT) and /usr/bin: mostly small files that are not
@@ -38,8 +39,12 @@ command -v python3 >/dev/null || { echo "bench: python3 not found (apt-get insta
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-go build -o "$tmp/gonative" ./cmd/gonative
-gn=$tmp/gonative
+if [ -n "${GONATIVE_BIN:-}" ]; then # another build to compare, e.g. main's
+	gn=$GONATIVE_BIN
+else
+	go build -o "$tmp/gonative" ./cmd/gonative
+	gn=$tmp/gonative
+fi
 goroot=$(go env GOROOT)
 corpus=${GONATIVE_CORPUS:-${XDG_CACHE_HOME:-$HOME/.cache}/gonative/corpus/files}
 if [ "$(uname -s)" = Darwin ]; then usercache=$HOME/Library/Caches; else usercache=${XDG_CACHE_HOME:-$HOME/.cache}; fi
