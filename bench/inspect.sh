@@ -17,8 +17,9 @@
 #               README, package.json, .js, .d.ts, man pages, licences, .so and data
 #               beside them): ~1,370 files, ~800 MB. Built once (apt-get download in a
 #               private apt state, npm pack; the packages scripts/corpus.sh downloaded
-#               are reused) and kept in ~/.cache/gonative/bench/mixed-N; a registry that
-#               cannot be reached leaves its packages out, named.
+#               are reused) and kept in ~/.cache/gonative/bench/mixed-N. When a package
+#               cannot be fetched (a registry unreachable, a version gone) the tree is
+#               not built and the missing packages are named.
 #
 # Every tool reads the same list of regular files. For each tool and gonative mode it
 # prints the best wall time and the best CPU time (user + system) of 5 runs (warm page
