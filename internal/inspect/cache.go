@@ -48,12 +48,19 @@ type Cache struct {
 
 	ignored []IgnoredPack // packs not loaded, and why
 
-	mu      sync.Mutex
-	index   map[cacheKey]packRef // loaded at open
-	packs   []*os.File           // open packs, by packRef.pack
-	pending []byte               // entries of the pack being built
-	keys    []packEntry          // their index
-	wrote   bool
+	mu    sync.Mutex
+	index map[cacheKey]packRef // loaded at open
+	packs []*os.File           // open packs, by packRef.pack
+	// A pack a run looks many entries up in is read whole, once (packWholeAfter):
+	// packEnd is where each pack's entries end, packData the entries of those read,
+	// packGets the lookups so far (-1: never read whole), whole the bytes read so.
+	packEnd  []int64
+	packData [][]byte
+	packGets []int
+	whole    int64
+	pending  []byte      // entries of the pack being built
+	keys     []packEntry // their index
+	wrote    bool
 }
 
 type packRef struct {
@@ -221,6 +228,9 @@ func (c *Cache) loadPack(name string) {
 	}
 	pack := len(c.packs)
 	c.packs = append(c.packs, f)
+	c.packEnd = append(c.packEnd, ioff)
+	c.packData = append(c.packData, nil)
+	c.packGets = append(c.packGets, 0)
 	for e := idx; len(e) >= packIndexEntry; e = e[packIndexEntry:] {
 		var k cacheKey
 		copy(k[:], e)
@@ -279,17 +289,21 @@ func (c *Cache) keyOf(id fileID, opts Options) cacheKey {
 	return sha256.Sum256(b)
 }
 
-// get returns the cached entry for k.
+// get returns the cached entry for k. An entry is read on its own (one pread),
+// or from its pack's entries read whole once the run has looked up packWholeAfter
+// of them: a cached run over a tree then costs a read per pack, not per file.
 func (c *Cache) get(k cacheKey) (*entry, bool) {
 	c.mu.Lock()
 	ref, ok := c.index[k]
-	var f *os.File
-	if ok {
-		f = c.packs[ref.pack]
-	}
-	c.mu.Unlock()
 	if !ok {
+		c.mu.Unlock()
 		return nil, false
+	}
+	f := c.packs[ref.pack]
+	data := c.wholePackLocked(ref.pack)
+	c.mu.Unlock()
+	if data != nil {
+		return c.decode(k, data[ref.off:ref.off+int64(ref.n)])
 	}
 	bp := entryBufs.Get().(*[]byte)
 	defer entryBufs.Put(bp)
@@ -300,6 +314,41 @@ func (c *Cache) get(k cacheKey) (*entry, bool) {
 	if _, err := f.ReadAt(b, ref.off); err != nil {
 		return nil, false
 	}
+	return c.decode(k, b)
+}
+
+// wholePackLocked counts a lookup in pack i and returns its entries when they have
+// been read whole, reading them at the packWholeAfter-th lookup (within
+// packWholeMax bytes for all packs); nil otherwise. c.mu is held.
+func (c *Cache) wholePackLocked(i int) []byte {
+	if c.packData[i] != nil || c.packGets[i] < 0 {
+		return c.packData[i]
+	}
+	if c.packGets[i]++; c.packGets[i] < packWholeAfter {
+		return nil
+	}
+	c.packGets[i] = -1 // one try
+	n := c.packEnd[i]
+	if c.whole+n > packWholeMax {
+		return nil
+	}
+	b := make([]byte, n)
+	if _, err := c.packs[i].ReadAt(b, 0); err != nil {
+		return nil
+	}
+	c.packData[i], c.whole = b, c.whole+n
+	return b
+}
+
+// Reading packs whole.
+const (
+	packWholeAfter = 64       // lookups in a pack that make a run read it whole
+	packWholeMax   = 16 << 20 // bytes of packs read whole at most
+)
+
+// decode returns the entry b holds (its checksum, then its payload) under k; false
+// when b is damaged or another key's.
+func (c *Cache) decode(k cacheKey, b []byte) (*entry, bool) {
 	sum, payload := b[:32], b[32:]
 	if s := entrySum(k, payload); !bytes.Equal(s[:], sum) {
 		return nil, false
@@ -365,6 +414,7 @@ func (c *Cache) Close() error {
 		f.Close()
 	}
 	c.packs, c.index = nil, map[cacheKey]packRef{}
+	c.packEnd, c.packData, c.packGets, c.whole = nil, nil, nil, 0
 	if !c.wrote {
 		return nil
 	}

@@ -202,3 +202,77 @@ func BenchmarkCachedLookup(b *testing.B) {
 		})
 	}
 }
+
+// TestCacheReadsPackWhole checks the lookups that a pack read whole serves (after
+// packWholeAfter lookups in it): every file is a hit with the entry it had, and an
+// entry damaged on disk is still a miss there (its checksum is checked as for an
+// entry read on its own).
+func TestCacheReadsPackWhole(t *testing.T) {
+	dir := t.TempDir()
+	var paths []string
+	for i := range 2 * packWholeAfter {
+		p := filepath.Join(dir, fmt.Sprintf("file%03d.txt", i))
+		if err := os.WriteFile(p, []byte(strings.Repeat(fmt.Sprintf("text %d\n", i), i+1)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	time.Sleep(2100 * time.Millisecond) // past the cache's recency cut-off
+	h, _ := host.Parse("linux/amd64")
+	cdir := t.TempDir()
+	run := func() (map[string]string, map[string]bool, *Cache) {
+		t.Helper()
+		c, err := OpenCache(cdir, 0, "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, cached := map[string]string{}, map[string]bool{}
+		err = Walk(context.Background(), paths, Options{Host: h, Cache: c, Workers: 1}, func(r *Result) error {
+			got[r.Path], cached[r.Path] = jsonOf(t, r.Report()), r.Cached
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got, cached, c
+	}
+	fresh, _, c := run()
+	c.Close()
+	again, cached, c := run()
+	if c.packData[0] == nil {
+		t.Errorf("the pack was not read whole after %d lookups", len(paths))
+	}
+	// Damage the entry of the last file, which the pack read whole serves.
+	last := paths[len(paths)-1]
+	st, err := os.Stat(last)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, _ := c.key(st, Options{Host: h})
+	ref := c.index[k]
+	pack := c.packs[ref.pack].Name()
+	c.Close()
+	for _, p := range paths {
+		if !cached[p] || again[p] != fresh[p] {
+			t.Errorf("%s: cached %v\nfresh  %s\ncached %s", p, cached[p], fresh[p], again[p])
+		}
+	}
+	b, err := os.ReadFile(pack)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[ref.off+int64(ref.n)-1] ^= 0xff
+	if err := os.WriteFile(pack, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	third, cached, c := run()
+	defer c.Close()
+	if c.packData[0] == nil {
+		t.Errorf("the pack was not read whole")
+	}
+	for _, p := range paths {
+		if want := p != last; cached[p] != want || third[p] != fresh[p] {
+			t.Errorf("%s after the damage: cached %v, want %v\nfresh %s\ngot   %s", p, cached[p], want, fresh[p], third[p])
+		}
+	}
+}
