@@ -11,7 +11,9 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"runtime"
 	"strings"
+	"sync"
 )
 
 // Signature is a Mach-O slice's code signature (LC_CODE_SIGNATURE).
@@ -427,9 +429,11 @@ func cdString(ra io.ReaderAt, off int64, length, at uint32) (string, error) {
 	return string(buf[:i]), nil
 }
 
-// verifyPages recomputes the code page hashes of cd over the first codeLimit bytes of
-// ra. It returns the number of pages checked and, when one differs, a problem naming
-// the first bad page.
+// verifyPages recomputes the page hashes of cd over the first cd.codeLimit bytes of
+// ra (size bytes) with h, whose digest is digest bytes long, and returns how many
+// pages matched before the first that did not and why it did not ("" when all
+// matched). Large code is hashed in parallel, in contiguous runs of pages
+// (parallelHashMin): the result is the serial one, the first bad page in file order.
 func verifyPages(ra io.ReaderAt, size int64, cd *codeDirectory, h hash.Hash, digest int) (int, string) {
 	limit := cd.codeLimit
 	if limit > uint64(size) {
@@ -449,15 +453,79 @@ func verifyPages(ra io.ReaderAt, size int64, cd *codeDirectory, h hash.Hash, dig
 	if uint64(cd.nCode) != want {
 		return 0, fmt.Sprintf("CodeDirectory has %d page hashes, code limit %d needs %d", cd.nCode, limit, want)
 	}
-	slots := make([]byte, min(want, slotBatch)*uint64(digest))
-	slotFirst, slotN := uint64(0), uint64(0) // pages whose hashes are in slots
-	buf := make([]byte, min(uint64(hashBufSize), max(limit, 1)))
+	parts := min(uint64(runtime.GOMAXPROCS(0)), limit/parallelHashMin, want)
+	if parts < 2 {
+		return verifyPageRun(ra, cd, h, digest, pageSize, 0, want)
+	}
+	hs := make([]hash.Hash, parts)
+	hs[0] = h
+	for i := 1; i < len(hs); i++ {
+		if hs[i], _, _ = newCSHash(cd.hashType); hs[i] == nil {
+			return verifyPageRun(ra, cd, h, digest, pageSize, 0, want)
+		}
+	}
+	// The runs read at once: not through Read's window cache, which is for one
+	// goroutine.
+	pr := concurrentReader(ra)
+	type result struct {
+		page    int
+		problem string
+	}
+	results := make([]result, parts)
+	var wg sync.WaitGroup
+	for i := range parts {
+		wg.Go(func() {
+			page, problem := verifyPageRun(pr, cd, hs[i], digest, pageSize, want*i/parts, want*(i+1)/parts)
+			results[i] = result{page, problem}
+		})
+	}
+	wg.Wait()
+	for _, r := range results {
+		if r.problem != "" {
+			return r.page, r.problem
+		}
+	}
+	return int(want), ""
+}
+
+// concurrentReader returns ra, or the reader under its window cache (readCache is
+// for one goroutine; io.ReaderAt's others allow parallel reads).
+func concurrentReader(ra io.ReaderAt) io.ReaderAt {
+	switch r := ra.(type) {
+	case *readCache:
+		return r.ra
+	case *io.SectionReader:
+		outer, off, n := r.Outer()
+		if inner := concurrentReader(outer); inner != outer {
+			return io.NewSectionReader(inner, off, n)
+		}
+	}
+	return ra
+}
+
+// parallelHashMin is the least code, in bytes, that a goroutine of verifyPages
+// hashes: below it one goroutine hashes the whole.
+var parallelHashMin uint64 = 4 << 20 // a variable for the tests
+
+// verifyPageRun checks the hashes of pages [first, end) of cd (pageSize bytes each,
+// the last cut at the code limit) with h and returns the index of the first page
+// that did not match and why, or end and "".
+func verifyPageRun(ra io.ReaderAt, cd *codeDirectory, h hash.Hash, digest int, pageSize, first, end uint64) (int, string) {
+	limit := cd.codeLimit
+	if first >= end {
+		return int(end), ""
+	}
+	stop := min(end*pageSize, limit)
+	pos := first * pageSize
+	slots := make([]byte, min(end-first, slotBatch)*uint64(digest))
+	slotFirst, slotN := first, uint64(0) // pages whose hashes are in slots
+	buf := make([]byte, min(uint64(hashBufSize), max(stop-pos, 1)))
 	sum := make([]byte, 0, 64)
-	var pos, page uint64
-	pageEnd := min(pageSize, limit)
+	page := first
+	pageEnd := min(pos+pageSize, limit)
 	h.Reset()
-	for pos < limit {
-		chunk := buf[:min(uint64(len(buf)), limit-pos)]
+	for pos < stop {
+		chunk := buf[:min(uint64(len(buf)), stop-pos)]
 		if k, err := ra.ReadAt(chunk, int64(pos)); k < len(chunk) {
 			return int(page), fmt.Sprintf("reading page %d: %v", page, err)
 		}
@@ -470,7 +538,7 @@ func verifyPages(ra io.ReaderAt, size int64, cd *codeDirectory, h hash.Hash, dig
 				continue
 			}
 			if page >= slotFirst+slotN {
-				slotFirst, slotN = page, min(want-page, slotBatch)
+				slotFirst, slotN = page, min(end-page, slotBatch)
 				b := slots[:slotN*uint64(digest)]
 				if _, err := ra.ReadAt(b, cd.off+int64(cd.hashOffset)+int64(page)*int64(digest)); err != nil {
 					return int(page), fmt.Sprintf("reading hash of page %d: %v", page, err)

@@ -48,12 +48,19 @@ type Cache struct {
 
 	ignored []IgnoredPack // packs not loaded, and why
 
-	mu      sync.Mutex
-	index   map[cacheKey]packRef // loaded at open
-	packs   []*os.File           // open packs, by packRef.pack
-	pending []byte               // entries of the pack being built
-	keys    []packEntry          // their index
-	wrote   bool
+	mu    sync.Mutex
+	index map[cacheKey]packRef // loaded at open
+	packs []*os.File           // open packs, by packRef.pack
+	// A pack a run looks many entries up in is read whole, once (packWholeAfter):
+	// packEnd is where each pack's entries end, packData the entries of those read,
+	// packGets the lookups so far (-1: never read whole), whole the bytes read so.
+	packEnd  []int64
+	packData [][]byte
+	packGets []int
+	whole    int64
+	pending  []byte      // entries of the pack being built
+	keys     []packEntry // their index
+	wrote    bool
 }
 
 type packRef struct {
@@ -155,7 +162,7 @@ func OpenCache(dir string, max int64, version string) (*Cache, error) {
 		max = DefaultCacheMax
 	}
 	h := sha256.New()
-	fmt.Fprintf(h, "gonative inspect cache v1\x00%s\x00", version)
+	fmt.Fprintf(h, "gonative inspect cache v2\x00%s\x00", version)
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		for _, s := range bi.Settings {
 			if s.Key == "vcs.revision" || s.Key == "vcs.modified" {
@@ -221,6 +228,9 @@ func (c *Cache) loadPack(name string) {
 	}
 	pack := len(c.packs)
 	c.packs = append(c.packs, f)
+	c.packEnd = append(c.packEnd, ioff)
+	c.packData = append(c.packData, nil)
+	c.packGets = append(c.packGets, 0)
 	for e := idx; len(e) >= packIndexEntry; e = e[packIndexEntry:] {
 		var k cacheKey
 		copy(k[:], e)
@@ -236,7 +246,9 @@ type cacheKey [32]byte
 
 // key returns the key of the file st describes under opts; false when the file
 // cannot be identified (no inode on this OS) or changed too recently to trust its
-// times (within the file system's timestamp granularity).
+// times (within the file system's timestamp granularity). It is SHA-256 over the
+// cache's salt, the file's identity and the options, in a fixed binary layout: it
+// is computed for every file of every run, so it allocates nothing.
 func (c *Cache) key(st fs.FileInfo, opts Options) (cacheKey, bool) {
 	id, ok := identity(st)
 	if !ok {
@@ -246,47 +258,111 @@ func (c *Cache) key(st fs.FileInfo, opts Options) (cacheKey, bool) {
 	if id.mtime > recent || id.ctime > recent {
 		return cacheKey{}, false
 	}
-	h := sha256.New()
-	h.Write(c.salt[:])
-	fmt.Fprintf(h, "%+v\x00", id)
-	// The options that shape a result: the host enters only through whether it makes
-	// the automatic mode scan x86-64 code.
-	rosetta := ""
-	if opts.Scan == ScanAuto && hostTranslatesX86(opts.Host) {
-		rosetta = opts.Host.OS // the automatic mode scans non-Go x86-64 code of this OS
-	}
-	fmt.Fprintf(h, "deps=%v scan=%d max=%d rosetta=%q", opts.Deps, opts.Scan, opts.MaxScanBytes, rosetta)
-	var k cacheKey
-	h.Sum(k[:0])
-	return k, true
+	return c.keyOf(id, opts), true
 }
 
-// get returns the cached entry for k.
+// keyOf is key for the identity id.
+func (c *Cache) keyOf(id fileID, opts Options) cacheKey {
+	var buf [256]byte
+	b := append(buf[:0], c.salt[:]...)
+	b = binary.LittleEndian.AppendUint64(b, id.dev)
+	b = binary.LittleEndian.AppendUint64(b, id.ino)
+	b = binary.LittleEndian.AppendUint64(b, uint64(id.size))
+	b = binary.LittleEndian.AppendUint64(b, uint64(id.mtime))
+	b = binary.LittleEndian.AppendUint64(b, uint64(id.ctime))
+	// The options that shape a result: the host enters only through whether it makes
+	// the automatic mode scan x86-64 code (then the automatic mode scans the non-Go
+	// x86-64 code of the host's OS).
+	rosetta := ""
+	if opts.Scan == ScanAuto && hostTranslatesX86(opts.Host) {
+		rosetta = opts.Host.OS
+	}
+	deps := byte(0)
+	if opts.Deps {
+		deps = 1
+	}
+	b = append(b, deps)
+	b = binary.LittleEndian.AppendUint64(b, uint64(opts.Scan))
+	b = binary.LittleEndian.AppendUint64(b, uint64(opts.MaxScanBytes))
+	b = binary.AppendUvarint(b, uint64(len(rosetta)))
+	b = append(b, rosetta...) // may outgrow buf (a long OS name): append copies then
+	return sha256.Sum256(b)
+}
+
+// get returns the cached entry for k. An entry is read on its own (one pread),
+// or from its pack's entries read whole once the run has looked up packWholeAfter
+// of them: a cached run over a tree then costs a read per pack, not per file.
 func (c *Cache) get(k cacheKey) (*entry, bool) {
 	c.mu.Lock()
 	ref, ok := c.index[k]
-	var f *os.File
-	if ok {
-		f = c.packs[ref.pack]
-	}
-	c.mu.Unlock()
 	if !ok {
+		c.mu.Unlock()
 		return nil, false
 	}
-	b := make([]byte, ref.n)
+	f := c.packs[ref.pack]
+	data := c.wholePackLocked(ref.pack)
+	c.mu.Unlock()
+	if data != nil {
+		return c.decode(k, data[ref.off:ref.off+int64(ref.n)])
+	}
+	bp := entryBufs.Get().(*[]byte)
+	defer entryBufs.Put(bp)
+	if cap(*bp) < int(ref.n) {
+		*bp = make([]byte, ref.n)
+	}
+	b := (*bp)[:ref.n]
 	if _, err := f.ReadAt(b, ref.off); err != nil {
 		return nil, false
 	}
+	return c.decode(k, b)
+}
+
+// wholePackLocked counts a lookup in pack i and returns its entries when they have
+// been read whole, reading them at the packWholeAfter-th lookup (within
+// packWholeMax bytes for all packs); nil otherwise. c.mu is held.
+func (c *Cache) wholePackLocked(i int) []byte {
+	if c.packData[i] != nil || c.packGets[i] < 0 {
+		return c.packData[i]
+	}
+	if c.packGets[i]++; c.packGets[i] < packWholeAfter {
+		return nil
+	}
+	c.packGets[i] = -1 // one try
+	n := c.packEnd[i]
+	if c.whole+n > packWholeMax {
+		return nil
+	}
+	b := make([]byte, n)
+	if _, err := c.packs[i].ReadAt(b, 0); err != nil {
+		return nil
+	}
+	c.packData[i], c.whole = b, c.whole+n
+	return b
+}
+
+// Reading packs whole.
+const (
+	packWholeAfter = 64       // lookups in a pack that make a run read it whole
+	packWholeMax   = 16 << 20 // bytes of packs read whole at most
+)
+
+// decode returns the entry b holds (its checksum, then its payload) under k; false
+// when b is damaged or another key's.
+func (c *Cache) decode(k cacheKey, b []byte) (*entry, bool) {
 	sum, payload := b[:32], b[32:]
 	if s := entrySum(k, payload); !bytes.Equal(s[:], sum) {
 		return nil, false
 	}
 	var e entry
-	if err := unmarshal(&c.codec, payload, &e); err != nil {
+	if err := unmarshal(&c.codec, payload, &e); err != nil { // copies what it keeps
 		return nil, false
 	}
 	return &e, true
 }
+
+// entryBufs are the buffers get reads entries into: a cached run reads one entry
+// per file.
+var entryBufs = sync.Pool{New: func() any { return new([]byte) }}
 
 // put adds e under k to the pack being built; Close (or a full pack) writes it.
 // Errors are ignored: the cache is an optimisation.
@@ -338,6 +414,7 @@ func (c *Cache) Close() error {
 		f.Close()
 	}
 	c.packs, c.index = nil, map[cacheKey]packRef{}
+	c.packEnd, c.packData, c.packGets, c.whole = nil, nil, nil, 0
 	if !c.wrote {
 		return nil
 	}

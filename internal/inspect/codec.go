@@ -114,10 +114,13 @@ func (c *codec) append(b []byte, v reflect.Value) ([]byte, error) {
 	return nil, fmt.Errorf("cache: cannot encode a %s", v.Type())
 }
 
-// decoder reads an encoding.
+// decoder reads an encoding: b is what is left of it. s, when set, is the whole
+// encoding as a string, so b is always its suffix: decoded strings are substrings of
+// s, not one allocation each.
 type decoder struct {
 	c *codec
 	b []byte
+	s string
 }
 
 func (d *decoder) uvarint() (uint64, error) {
@@ -187,7 +190,12 @@ func (d *decoder) decode(v reflect.Value, depth int) error {
 		if err != nil {
 			return err
 		}
-		v.SetString(string(d.b[:n]))
+		if len(d.s) >= len(d.b) {
+			at := len(d.s) - len(d.b)
+			v.SetString(d.s[at : at+n])
+		} else {
+			v.SetString(string(d.b[:n]))
+		}
 		d.b = d.b[n:]
 	case reflect.Pointer:
 		if len(d.b) == 0 || d.b[0] > 1 {
@@ -261,7 +269,9 @@ func unmarshal[T any](c *codec, b []byte, p *T) (err error) {
 			err = errCodec // a damaged entry is a miss, never a crash
 		}
 	}()
-	d := decoder{c, b}
+	// One copy of the encoding for all the strings it holds: a report's strings
+	// are most of its values.
+	d := decoder{c: c, b: b, s: string(b)}
 	if err := d.decode(reflect.ValueOf(p).Elem(), 0); err != nil {
 		return err
 	}

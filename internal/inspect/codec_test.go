@@ -100,7 +100,7 @@ func FuzzCodec(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var file entry
-		d := decoder{&c, b}
+		d := decoder{c: &c, b: b}
 		if err := d.decode(reflect.ValueOf(&file).Elem(), 0); err != nil || len(d.b) != 0 {
 			return
 		}
