@@ -52,7 +52,12 @@ func Quote(s string) string {
 }
 
 func needsQuote(s string) bool {
-	for i := 0; i < len(s); {
+	// Printable ASCII, byte by byte; from the first byte that is not, rune by rune.
+	i := 0
+	for i < len(s) && 0x20 <= s[i] && s[i] < 0x7f {
+		i++
+	}
+	for i < len(s) {
 		r, n := utf8.DecodeRuneInString(s[i:])
 		if r == utf8.RuneError && n <= 1 || r < 0x20 || r == 0x7f || isControl(r) {
 			return true

@@ -216,12 +216,40 @@ func headers(s string) string {
 const header = "authorization"
 
 // indexFold is strings.Index ignoring ASCII case, for a lower-case ASCII substr,
-// without allocating.
+// without allocating. It finds candidates by the first byte of substr that is a
+// letter rare in text (z, q, x, j, k, v: 'z' for "authorization"), else the first
+// byte, in both cases with strings.IndexByte, and compares around them.
 func indexFold(s, substr string) int {
-	for i := 0; i+len(substr) <= len(s); i++ {
-		if c := s[i]; c|0x20 == substr[0] && strings.EqualFold(s[i:i+len(substr)], substr) {
-			return i
+	if len(substr) == 0 {
+		return 0
+	}
+	at := strings.IndexAny(substr, "zqxjkv")
+	if at < 0 {
+		at = 0
+	}
+	lo := substr[at]
+	up := lo
+	if 'a' <= lo && lo <= 'z' {
+		up = lo - 'a' + 'A'
+	}
+	// Candidates: positions i of s where s[i] could be substr[at]; the match starts at
+	// i-at and must fit in s.
+	for i := at; i+len(substr)-at <= len(s); {
+		rest := s[i : len(s)-(len(substr)-at)+1]
+		j := strings.IndexByte(rest, lo)
+		if up != lo {
+			if k := strings.IndexByte(rest, up); k >= 0 && (j < 0 || k < j) {
+				j = k
+			}
 		}
+		if j < 0 {
+			return -1
+		}
+		i += j
+		if start := i - at; strings.EqualFold(s[start:start+len(substr)], substr) {
+			return start
+		}
+		i++
 	}
 	return -1
 }

@@ -166,3 +166,34 @@ func TestJSONStaysValid(t *testing.T) {
 		}
 	}
 }
+
+// FuzzIndexFold holds indexFold to the plain definition: the first i where
+// s[i:i+len(header)] equals header ignoring ASCII case.
+func FuzzIndexFold(f *testing.F) {
+	for _, s := range []string{"", "authorization", "x-AUTHORIZATION", "Authorizatio", "ÄAuthorization", "zzz authoriZation", "AuThOrIzAtIoN: Basic", "z"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want := -1
+		for i := 0; i+len(header) <= len(s); i++ {
+			if strings.EqualFold(s[i:i+len(header)], header) && isASCIIFold(s[i:i+len(header)]) {
+				want = i
+				break
+			}
+		}
+		if got := indexFold(s, header); got != want {
+			t.Fatalf("indexFold(%q) = %d, want %d", s, got, want)
+		}
+	})
+}
+
+// isASCIIFold: strings.EqualFold also folds the Kelvin sign to k and ſ to s; a
+// window of exactly len(header) bytes that matches holds ASCII only.
+func isASCIIFold(w string) bool {
+	for i := 0; i < len(w); i++ {
+		if w[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
