@@ -369,34 +369,6 @@ func goCmd(ctx context.Context, o Options, env []string, args ...string) ([]byte
 	return stdout.Bytes(), nil
 }
 
-// listMains finds the main packages among o.Packages.
-func listMains(ctx context.Context, o Options) ([]mainPkg, error) {
-	args := []string{"list", "-e", "-json=ImportPath,Name,Error,Module"}
-	if o.Tags != "" {
-		args = append(args, "-tags", o.Tags)
-	}
-	// As the first target sees them, with cgo on: a main package made only of cgo
-	// files must be found even when the caller's environment says CGO_ENABLED=0 or
-	// names another GOARCH.
-	t := o.Targets[0]
-	out, err := goCmd(ctx, o, []string{"GOOS=" + t.OS, "GOARCH=" + t.Arch, "CGO_ENABLED=1"}, append(args, o.Packages...)...)
-	if err != nil {
-		return nil, err
-	}
-	var roots []*listedPkg
-	dec := json.NewDecoder(bytes.NewReader(out))
-	for {
-		p := new(listedPkg)
-		if err := dec.Decode(p); err == io.EOF {
-			break
-		} else if err != nil {
-			return nil, fmt.Errorf("go list: %w", err)
-		}
-		roots = append(roots, p)
-	}
-	return mainsOf(roots, o.Packages)
-}
-
 // cgoNeeds is what `go list -deps` says about one target.
 type cgoNeeds struct {
 	Packages  []string // non-standard packages with cgo files
