@@ -63,6 +63,10 @@ type Options struct {
 	// Trace, when set, is called (one call at a time) as each step ends: every go
 	// command, build, verification and write, with its start and duration.
 	Trace func(Step)
+	// CacheDir, when set, is where the answer of `go tool dist list` is kept per
+	// toolchain (see CacheDir), so that a build with a known toolchain does not run
+	// it; empty for no cache.
+	CacheDir string
 }
 
 // Stage is where a target is.
@@ -265,9 +269,25 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 	return res, err
 }
 
-// list checks the targets (go tool dist list) and lists the packages' graph (go list)
-// at once. An unsupported target is the error when both fail: go list fails on it too.
+// list checks the targets (go tool dist list) and lists the packages' graph (go list).
+// With o.CacheDir, go list runs first and the targets are checked against the list
+// cached for the toolchain it names (go tool dist list runs only when there is none);
+// without, both run at once. An unsupported target is the error when both fail: go
+// list fails on it too.
 func list(ctx context.Context, o Options, tr *tracer) ([]mainPkg, *graph, error) {
+	if o.CacheDir != "" {
+		done := tr.begin(StepList, o.Targets[0].String(), "")
+		mains, g, err := loadGraph(ctx, o)
+		done(err)
+		goroot := ""
+		if g != nil {
+			goroot = g.goroot
+		}
+		if cerr := checkTargetsCached(ctx, o, tr, goroot); cerr != nil {
+			return nil, nil, cerr
+		}
+		return mains, g, err
+	}
 	checked := make(chan error, 1)
 	go func() {
 		done := tr.begin(StepDistList, "", "")
@@ -282,6 +302,33 @@ func list(ctx context.Context, o Options, tr *tracer) ([]mainPkg, *graph, error)
 		return nil, nil, cerr
 	}
 	return mains, g, err
+}
+
+// checkTargetsCached is checkTargets with the list cached in o.CacheDir for the
+// toolchain in goroot; the list is asked (and stored) when there is none, or the
+// toolchain cannot be identified.
+func checkTargetsCached(ctx context.Context, o Options, tr *tracer, goroot string) error {
+	c := distCache{dir: o.CacheDir}
+	key, kerr := toolchainKey(o, goroot)
+	if kerr == nil {
+		if known, ok := c.get(key); ok {
+			return targetsIn(o.Targets, known)
+		}
+	}
+	done := tr.begin(StepDistList, "", "")
+	out, err := distList(ctx, o)
+	done(err)
+	if err != nil {
+		return &PlanError{Problems: []error{err}}
+	}
+	known, ok := parseDistList(out)
+	if !ok {
+		return &PlanError{Problems: []error{fmt.Errorf("go tool dist list: not a list of platforms: %q", firstLine(out))}}
+	}
+	if kerr == nil {
+		c.put(key, out)
+	}
+	return targetsIn(o.Targets, known)
 }
 
 // runJobs runs o.Jobs go builds at a time; each output is verified as soon as it is

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -174,11 +175,13 @@ func (o *buildOptions) options(cmd *cobra.Command, args []string) (build.Options
 	if err != nil {
 		return build.Options{}, err
 	}
+	cache, _ := build.CacheDir(os.Getenv) // none: go tool dist list runs every time
 	return build.Options{
 		Packages: args, Targets: ts, OutDir: o.out, Universal: o.universal,
 		LDFlags: o.ldflags, Tags: o.tags, TrimPath: o.trimpath, Jobs: o.jobs,
 		Cgo: mode, CC: ccs, SDK: sdks, Host: h,
 		Smoke: cmd.Flags().Changed("smoke"), SmokeArgs: strings.Fields(o.smoke),
+		CacheDir: cache,
 	}, nil
 }
 

@@ -170,6 +170,7 @@ func (o *imageBuildOptions) options(cmd *cobra.Command, args []string) (image.Bu
 	if bo.Host, err = thisHost(ctx); err != nil {
 		return image.BuildOptions{}, wo, none, err
 	}
+	bo.CacheDir, _ = build.CacheDir(os.Getenv) // none: go tool dist list runs every time
 	cleanup := none
 	if bo.OutDir == "" {
 		if bo.OutDir, err = os.MkdirTemp("", "gonative-image-"); err != nil {
