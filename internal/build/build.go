@@ -67,6 +67,11 @@ type Options struct {
 	// toolchain (see CacheDir), so that a build with a known toolchain does not run
 	// it; empty for no cache.
 	CacheDir string
+	// ReuseDir is where earlier outputs are looked for, recorded by its SHA256SUMS,
+	// so that go build finds an output up to date and does not link it again (see
+	// reuse.go); empty: OutDir. When it is not OutDir, the outputs are also stored
+	// there after a build that wrote them.
+	ReuseDir string
 }
 
 // Stage is where a target is.
@@ -123,6 +128,9 @@ type Output struct {
 	// built is where the output waits (in a temporary directory beside Path) until
 	// every output is built; only then are they all moved to their Paths.
 	built string
+	// upToDate is set when go build kept the earlier output it was seeded with
+	// (see reuse.go): nothing was linked.
+	upToDate bool
 }
 
 // Result is what Build did.
@@ -208,7 +216,11 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 		progress(Event{Output: filepath.Base(j.out.Path), Target: j.out.Target, Stage: StageQueued})
 	}
 
-	runJobs(ctx, o, jobs, tmp, progress, tr)
+	reuse := o.ReuseDir
+	if reuse == "" {
+		reuse = o.OutDir
+	}
+	runJobs(ctx, o, jobs, tmp, readSums(reuse), reuse, progress, tr)
 	// A cancelled build (Ctrl-C) has no result: its outputs failed because their go
 	// build was stopped, not because of anything in the package.
 	if ctx.Err() != nil {
@@ -266,6 +278,9 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 	done := tr.begin(StepSums, "", "")
 	err = writeSums(o.OutDir, res)
 	done(err)
+	if err == nil && o.ReuseDir != "" && o.ReuseDir != o.OutDir {
+		storeReuse(o.ReuseDir, res)
+	}
 	return res, err
 }
 
@@ -333,14 +348,15 @@ func checkTargetsCached(ctx context.Context, o Options, tr *tracer, goroot strin
 
 // runJobs runs o.Jobs go builds at a time; each output is verified as soon as it is
 // built, outside that limit, while the others build.
-func runJobs(ctx context.Context, o Options, jobs []*job, tmp string, progress func(Event), tr *tracer) {
+// Each is first seeded with the earlier output in reuse whose bytes sums records.
+func runJobs(ctx context.Context, o Options, jobs []*job, tmp string, sums map[string]string, reuse string, progress func(Event), tr *tracer) {
 	sem := make(chan struct{}, o.Jobs)
 	var wg sync.WaitGroup
 	for _, j := range jobs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			runJob(ctx, o, j, tmp, progress, tr, sem)
+			runJob(ctx, o, j, tmp, sums, reuse, progress, tr, sem)
 		}()
 	}
 	wg.Wait()
@@ -644,7 +660,7 @@ func pkgConfigDefine(env []string, flags string) string {
 }
 
 // runJob builds one output into tmp, verifies it and moves it into place.
-func runJob(ctx context.Context, o Options, j *job, tmp string, progress func(Event), tr *tracer, sem chan struct{}) {
+func runJob(ctx context.Context, o Options, j *job, tmp string, sums map[string]string, reuse string, progress func(Event), tr *tracer, sem chan struct{}) {
 	sem <- struct{}{}
 	released := false
 	release := func() {
@@ -673,9 +689,15 @@ func runJob(ctx context.Context, o Options, j *job, tmp string, progress func(Ev
 	// go build's work directory goes into tmp too: go dies of Ctrl-C's SIGINT without
 	// removing it (it catches the signal only for go run and go test), and tmp is
 	// removed whatever happens.
-	done := tr.begin(StepBuild, j.out.Target, name)
+	step := tr.open(StepBuild, j.out.Target, name)
+	var seed os.FileInfo
+	if seedOutput(reuse, name, sums[name], tmpOut) {
+		seed, _ = os.Stat(tmpOut)
+	}
 	_, err := goCmd(ctx, o, append(slices.Clip(j.env), "GOTMPDIR="+tmp), args...)
-	done(err)
+	j.out.upToDate = err == nil && seed != nil && sameFile(seed, tmpOut)
+	step.s.UpToDate = j.out.upToDate
+	step.end(err)
 	release() // the next go build starts while this output is verified
 	if err != nil {
 		j.out.Error = fmt.Sprintf("%s: %v", j.target, err)
@@ -683,9 +705,10 @@ func runJob(ctx context.Context, o Options, j *job, tmp string, progress func(Ev
 		return
 	}
 	progress(Event{Output: name, Target: j.out.Target, Stage: StageVerify})
-	done = tr.begin(StepVerify, j.out.Target, name)
+	done := tr.begin(StepVerify, j.out.Target, name)
 	verify(ctx, tmpOut, j.target, j.want, j.out)
 	done(nil)
+	j.out.upToDate = j.out.upToDate && j.out.SHA256 == sums[name]
 	j.out.built = tmpOut
 	finishAt(j.out, progress, time.Since(start))
 }

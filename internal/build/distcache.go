@@ -34,12 +34,12 @@ var errNoToolchainKey = errors.New("the toolchain cannot be identified")
 
 // toolchainKey identifies the toolchain in goroot for the cache of `go tool dist
 // list`: its directory, its VERSION file (the release and its date), its go command
-// and what answers the question — the dist program (pkg/tool/*/dist, whose
-// compiled-in table is the list) where the toolchain ships one, else the sources go
-// builds it from on demand (src/cmd/dist, Go 1.24 and later) — each file by size,
-// modification time and, where there is one, device and inode. A rebuilt, edited or
-// reinstalled toolchain changes one of them, so its list is asked again. A toolchain
-// without a VERSION file (built from a git checkout) has no key: never cached.
+// (which answers the question itself from a table compiled into it, Go 1.24 and
+// later) and the dist program of older toolchains (pkg/tool/*/dist) or the sources of
+// the table (src/cmd/dist), each file by size, modification time and, where there is
+// one, device and inode. A rebuilt, edited or reinstalled toolchain changes one of
+// them, so its list is asked again. A toolchain without a VERSION file (built from a
+// git checkout) has no key: never cached.
 func toolchainKey(o Options, goroot string) (string, error) {
 	if goroot == "" || !filepath.IsAbs(goroot) {
 		return "", errNoToolchainKey
