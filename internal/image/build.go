@@ -214,7 +214,7 @@ func Build(ctx context.Context, o BuildOptions) (*Built, error) {
 			up.uploadImage("", img)
 		}
 	}
-	o.Build.Progress = tr.buildProgress(time.Now(), o.Build.Progress)
+	o.Build.Trace = tr.buildTrace(time.Now())
 	res, err := build.Build(ctx, o.Build)
 	if err != nil {
 		return nil, err

@@ -34,6 +34,25 @@ func LayerCacheDir(getenv func(string) string) (string, error) {
 	return filepath.Join(d, "gonative", "image-layers"), nil
 }
 
+// BinariesDir returns the directory image build keeps the binaries of the module in
+// dir (built from pkgs) in, for build.Options.ReuseDir: go build finds them up to
+// date next time and links nothing. $GONATIVE_CACHE/image-binaries/KEY, else
+// gonative/image-binaries/KEY in the user cache directory; KEY names the absolute
+// module directory and the packages.
+func BinariesDir(getenv func(string) string, dir string, pkgs []string) (string, error) {
+	layers, err := LayerCacheDir(getenv)
+	if err != nil {
+		return "", err
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "%q\n%q\n", abs, pkgs)
+	return filepath.Join(filepath.Dir(layers), "image-binaries", hex.EncodeToString(h.Sum(nil))[:24]), nil
+}
+
 // layerCache keeps compressed layers in a directory, each in a file named by the key
 // of its content inputs — the digest of its uncompressed tar (which holds every name,
 // mode, time and byte), the compression and the Go version that compressed it — and
