@@ -3,6 +3,7 @@ package build
 import (
 	"bufio"
 	"bytes"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -129,11 +130,7 @@ func storeReuse(dir string, res *Result) {
 			continue // dir/name is the seed, checked against that sum before go build
 		}
 		delete(sums, name)
-		b, err := os.ReadFile(o.Path)
-		if err != nil || hex.EncodeToString(sha256Sum(b)) != o.SHA256 {
-			continue
-		}
-		if atomicfile.WriteFileIn(root, name, b, 0o755) == nil {
+		if linkInto(root, dir, o.Path, name) == nil || copyInto(root, o, name) == nil {
 			sums[name] = o.SHA256
 		}
 	}
@@ -149,6 +146,38 @@ func storeReuse(dir string, res *Result) {
 		fmt.Fprintf(&buf, "%s  %s\n", sums[n], n)
 	}
 	atomicfile.WriteFileIn(root, "SHA256SUMS", buf.Bytes(), 0o644)
+}
+
+// linkInto makes name in root (the directory dir) a hard link to the file at p,
+// replacing what was there: no copy and no sync (a copy of two 8 MB programs took
+// 70-380 ms here, synced). The link is made under a fresh random name and renamed
+// beneath root. A file changed later through either name no longer has its recorded
+// sum, so it is never a seed.
+func linkInto(root *os.Root, dir, p, name string) error {
+	var rnd [8]byte
+	rand.Read(rnd[:])
+	tmp := ".link-" + hex.EncodeToString(rnd[:])
+	if err := os.Link(p, filepath.Join(dir, tmp)); err != nil { // another file system
+		return err
+	}
+	if err := root.Rename(tmp, name); err != nil {
+		root.Remove(tmp)
+		return err
+	}
+	return nil
+}
+
+// copyInto writes a copy of output o as name in root, when its bytes still have
+// o's sha256.
+func copyInto(root *os.Root, o *Output, name string) error {
+	b, err := os.ReadFile(o.Path)
+	if err != nil {
+		return err
+	}
+	if hex.EncodeToString(sha256Sum(b)) != o.SHA256 {
+		return fmt.Errorf("%s changed since it was verified", o.Path)
+	}
+	return atomicfile.WriteFileIn(root, name, b, 0o755)
 }
 
 // seedable reports whether name is a regular file in root.
