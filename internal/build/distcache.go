@@ -33,7 +33,8 @@ const maxDistList = 64 << 10
 var errNoToolchainKey = errors.New("the toolchain cannot be identified")
 
 // toolchainKey identifies the toolchain in goroot for the cache of `go tool dist
-// list`: its directory, its VERSION file (the release and its date), its go command
+// list`: the go command run (o.Go on the machine's PATH), the toolchain's directory,
+// its VERSION file (the release and its date), its go command
 // (which answers the question itself from a table compiled into it, Go 1.24 and
 // later) and the dist program of older toolchains (pkg/tool/*/dist) or the sources of
 // the table (src/cmd/dist), each file by size, modification time and, where there is
@@ -62,6 +63,17 @@ func toolchainKey(o Options, goroot string) (string, error) {
 	if !stat(goExe) && !stat(goExe+".exe") {
 		return "", fmt.Errorf("%w: no bin/go in %s", errNoToolchainKey, goroot)
 	}
+	// The go command run (o.Go, found on the machine's PATH) may be another program
+	// in front of GOROOT's: a wrapper, a shim.
+	run, err := o.Machine.LookPath(o.Go)
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", errNoToolchainKey, err)
+	}
+	fi, err := o.Machine.Stat(run)
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", errNoToolchainKey, err)
+	}
+	fmt.Fprintf(h, "run %q %d %d %s\n", run, fi.Size(), fi.ModTime().UnixNano(), fileID(fi))
 	answers := 0
 	for _, dir := range []string{filepath.Join("pkg", "tool"), filepath.Join("src", "cmd", "dist")} {
 		ents, err := o.Machine.ReadDir(filepath.Join(goroot, dir))

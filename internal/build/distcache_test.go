@@ -85,7 +85,10 @@ func TestDistListCached(t *testing.T) {
 // TestToolchainKey: the key of a toolchain changes with everything that can change
 // go tool dist list's answer, so another toolchain is never answered from the cache.
 func TestToolchainKey(t *testing.T) {
-	o := Options{Machine: machine.Real()}
+	o := Options{Machine: machine.Real(), Go: filepath.Join(t.TempDir(), "go")}
+	if err := os.WriteFile(o.Go, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	goroot := filepath.Join(t.TempDir(), "go")
 	dist := filepath.Join(goroot, "pkg", "tool", "linux_amd64", "dist")
 	if err := os.MkdirAll(filepath.Dir(dist), 0o755); err != nil {
@@ -135,6 +138,7 @@ func TestToolchainKey(t *testing.T) {
 		}},
 		{"dist's sources edited", func() { write(buildGo, "package main // linux/amd64: false\n") }},
 		{"the go command replaced", func() { write(filepath.Join(goroot, "bin", "go"), "another go") }},
+		{"another go run in front of it", func() { write(o.Go, "#!/bin/sh\nexec go \"$@\"\n") }},
 		{"a second host's tools", func() {
 			os.MkdirAll(filepath.Join(goroot, "pkg", "tool", "linux_arm64"), 0o755)
 			write(filepath.Join(goroot, "pkg", "tool", "linux_arm64", "dist"), "x")
