@@ -96,12 +96,14 @@ GO
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR == 0 ? 0 : NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 ratio() { if [ "$(echo "$2 > 0" | bc -l)" = 1 ]; then echo "$1 / $2" | bc -l; else echo 0; fi; }
-secs() { # secs CMD...: wall seconds of one run; a failed run stops the bench
-	local s e
-	s=$(date +%s.%N)
-	"$@" >"$work/run.out" 2>&1 || { cat "$work/run.out" >&2; echo "failed: $*" >&2; return 1; }
-	e=$(date +%s.%N)
-	echo "$e - $s" | bc -l
+secs() { # secs TOOL: wall seconds of one run of TOOL (run); its CPU seconds (user+sys,
+	# children included) go to $work/cpu; a failed run stops the bench
+	local e u s
+	/usr/bin/time -f '%e %U %S' -o "$work/time" bash -c "$(declare -f gnbuild kobuild gobuild run); run $1" >"$work/run.out" 2>&1 ||
+		{ cat "$work/run.out" >&2; echo "failed: $1" >&2; return 1; }
+	read -r e u s <"$work/time"
+	echo "$u + $s" | bc -l >"$work/cpu"
+	echo "$e"
 }
 
 part=${PART:-all}
@@ -121,7 +123,8 @@ gobuild() {
 tools=(gn go)
 [ -n "$ko" ] && tools=(gn ko go)
 run() { case $1 in gn) gnbuild ;; ko) kobuild ;; go) gobuild ;; esac; }
-declare -A warm cold
+export proj gn reg plats ko work # for secs, which times run in a child shell
+declare -A warm cold warmcpu coldcpu
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # warm: one GOCACHE, warmed up by each tool first; runs alternate.
@@ -136,9 +139,10 @@ for i in $(seq "$runs"); do
 		for ((k = ${#tools[@]} - 1; k >= 0; k--)); do order+=("${tools[$k]}"); done
 	fi
 	for t in "${order[@]}"; do
-		w=$(secs run "$t")
+		w=$(secs "$t")
 		warm[$t]+="$w "
-		echo "  warm run $i $t: $w s (load $(cut -d' ' -f1 /proc/loadavg))" >&2
+		warmcpu[$t]+="$(cat "$work/cpu") "
+		echo "  warm run $i $t: $w s, CPU $(cat "$work/cpu") s (load $(cut -d' ' -f1 /proc/loadavg))" >&2
 	done
 done
 # cold: every run of every tool starts from empty caches; the order alternates too.
@@ -150,9 +154,10 @@ for i in $(seq "$cold_runs"); do
 	fi
 	for t in "${order[@]}"; do
 		export GOCACHE="$work/gocache-cold-$t-$i" GONATIVE_CACHE="$work/gncache-cold-$t-$i"
-		w=$(secs run "$t")
+		w=$(secs "$t")
 		cold[$t]+="$w "
-		echo "  cold run $i $t: $w s (load $(cut -d' ' -f1 /proc/loadavg))" >&2
+		coldcpu[$t]+="$(cat "$work/cpu") "
+		echo "  cold run $i $t: $w s, CPU $(cat "$work/cpu") s (load $(cut -d' ' -f1 /proc/loadavg))" >&2
 		rm -rf "$GOCACHE" "$GONATIVE_CACHE"
 	done
 done
@@ -173,6 +178,16 @@ if [ -n "$ko" ]; then
 else
 	echo "ko: not installed (go install github.com/google/ko@v0.19.1 failed): no ko ratio"
 fi
+# CPU time (user+sys of the tool and every process it ran) depends far less than wall
+# time on what else the machine runs: the work each tool does, side by side.
+printf '%-26s %10s %10s   %s\n' "CPU user+sys (median)" "warm" "cold" ""
+for t in "${tools[@]}"; do
+	w=$(printf '%s\n' ${warmcpu[$t]} | median); c=$(printf '%s\n' ${coldcpu[$t]} | median)
+	eval "wc_$t=$w cc_$t=$c"
+	printf '%-26s %9.2fs %9.2fs\n' "$(name "$t")" "$w" "$c"
+done
+printf '%-26s %9.2fx %9.2fx\n' "CPU gonative / bare" "$(ratio "$wc_gn" "$wc_go")" "$(ratio "$cc_gn" "$cc_go")"
+[ -n "$ko" ] && printf '%-26s %9.2fx %9.2fx\n' "CPU gonative / ko" "$(ratio "$wc_gn" "$wc_ko")" "$(ratio "$cc_gn" "$cc_ko")"
 echo "== where gonative's time goes (one warm run, --trace):"
 (cd "$proj" && "$gn" image build --trace --cgo=off --base "$reg/base:static" --platform "$plats" -t "$reg/gn:latest" --push . 2>&1 >/dev/null | grep '^trace' | sed 's/^/  /')
 
