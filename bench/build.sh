@@ -8,8 +8,11 @@
 # at a time (xargs -P), exactly what gonative runs; gonative's time includes what bare
 # does not do: go list, verifying every output, SHA256SUMS and manifest.json.
 #
-#   warm: the build cache holds everything (a first run fills it); outputs removed
-#   cold: an empty GOCACHE before every run
+#   warm: the build cache holds everything (a first run fills it); outputs removed,
+#         so both link every output (gonative would otherwise find its earlier outputs
+#         up to date and link nothing, as go build -o into the same files does);
+#         gonative's own cache (GONATIVE_CACHE: go tool dist list's answer) is kept
+#   cold: an empty GOCACHE and an empty GONATIVE_CACHE before every run
 #
 # Runs alternate (gonative, bare, bare, gonative, ...), so a change in the machine's
 # load hits both alike; each figure is the median of RUNS (default 5) wall times. The
@@ -96,7 +99,7 @@ prepare() { # prepare warm|cold
 	rm -rf "$work/gn-dist" "$work/bare-dist" "$proj/dist"
 	mkdir -p "$work/bare-dist"
 	if [ "$1" = cold ]; then
-		rm -rf "$GOCACHE"
+		rm -rf "$GOCACHE" "$GONATIVE_CACHE"
 		mkdir -p "$GOCACHE"
 	fi
 }
@@ -110,7 +113,7 @@ timed() { # timed CMD...: prints the wall time in seconds
 median() { printf '%s\n' $1 | sort -n | awk '{a[NR]=$1} END {printf "%.2f", (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 
-export GOCACHE="$work/gocache"
+export GOCACHE="$work/gocache" GONATIVE_CACHE="$work/gncache"
 mkdir -p "$GOCACHE"
 
 if [ -n "${SWEEP:-}" ]; then

@@ -10,8 +10,10 @@
 #      ko        ko build --bare (KO_DEFAULTBASEIMAGE the same base)
 #      go build  the two `go build -trimpath` run at once into a new directory,
 #                nothing pushed: the limit
-#    warm: one shared GOCACHE warmed up first (and gonative's layer cache), RUNS runs
-#    alternating between the tools; cold: every run of every tool with an empty GOCACHE
+#    warm: one shared GOCACHE warmed up first (and gonative's cache: its layers, its
+#    binaries, which go build then finds up to date and does not link again, and go
+#    tool dist list's answer), RUNS runs alternating between the tools (ko links
+#    both binaries every run; bare go build too, into a new directory); cold: every run of every tool with an empty GOCACHE
 #    (and an empty layer cache), COLD_RUNS runs alternating. Median wall seconds and
 #    the ratios, side by side, with the load average before and after. gonative's
 #    time includes what ko does not do: verifying every binary and checking it against
@@ -25,8 +27,11 @@
 #
 # ko v0.19.1 and crane v0.22.1 are installed into a temporary GOBIN through the
 # configured GOPROXY (they are not dependencies); set KO=/path/to/ko and
-# CRANE=/path/to/crane to reuse them. RUNS (default 5) and COLD_RUNS (default 1) set
-# the number of runs per tool; PART=build or PART=inspect runs one half.
+# CRANE=/path/to/crane to reuse them. RUNS (default 5) and COLD_RUNS (default 1; 0
+# for none, shown as 0) set the number of runs per tool; PART=build or PART=inspect runs one half. With ko and
+# crane given, RUNS=5 COLD_RUNS=1 PART=build takes about 8 minutes on a busy 2-core
+# machine (a cold run is about 2 minutes per tool); COLD_RUNS=5 is the issue's median
+# of 5 cold, about 30 minutes.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -89,13 +94,16 @@ func main() {
 }
 GO
 
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-secs() { # secs CMD...: wall seconds of one run
-	local s e
-	s=$(date +%s.%N)
-	"$@" >/dev/null 2>&1
-	e=$(date +%s.%N)
-	echo "$e - $s" | bc -l
+median() { sort -n | awk '{a[NR]=$1} END {print (NR == 0 ? 0 : NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+ratio() { if [ "$(echo "$2 > 0" | bc -l)" = 1 ]; then echo "$1 / $2" | bc -l; else echo 0; fi; }
+secs() { # secs TOOL: wall seconds of one run of TOOL (run); its CPU seconds (user+sys,
+	# children included) go to $work/cpu; a failed run stops the bench
+	local e u s
+	/usr/bin/time -f '%e %U %S' -o "$work/time" bash -c "$(declare -f gnbuild kobuild gobuild run); run $1" >"$work/run.out" 2>&1 ||
+		{ cat "$work/run.out" >&2; echo "failed: $1" >&2; return 1; }
+	read -r e u s <"$work/time"
+	echo "$u + $s" | bc -l >"$work/cpu"
+	echo "$e"
 }
 
 part=${PART:-all}
@@ -115,7 +123,8 @@ gobuild() {
 tools=(gn go)
 [ -n "$ko" ] && tools=(gn ko go)
 run() { case $1 in gn) gnbuild ;; ko) kobuild ;; go) gobuild ;; esac; }
-declare -A warm cold
+export proj gn reg plats ko work # for secs, which times run in a child shell
+declare -A warm cold warmcpu coldcpu
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # warm: one GOCACHE, warmed up by each tool first; runs alternate.
@@ -123,14 +132,32 @@ export GOCACHE="$work/gocache-warm" GONATIVE_CACHE="$work/gncache-warm"
 for t in "${tools[@]}"; do
 	run "$t" >"$work/$t.out" 2>&1 || { cat "$work/$t.out" >&2; echo "$t failed" >&2; exit 1; }
 done
-for _ in $(seq "$runs"); do
-	for t in "${tools[@]}"; do warm[$t]+="$(secs run "$t") "; done
+for i in $(seq "$runs"); do
+	order=("${tools[@]}")
+	if [ $((i % 2)) = 0 ]; then # alternate who goes first
+		order=()
+		for ((k = ${#tools[@]} - 1; k >= 0; k--)); do order+=("${tools[$k]}"); done
+	fi
+	for t in "${order[@]}"; do
+		w=$(secs "$t")
+		warm[$t]+="$w "
+		warmcpu[$t]+="$(cat "$work/cpu") "
+		echo "  warm run $i $t: $w s, CPU $(cat "$work/cpu") s (load $(cut -d' ' -f1 /proc/loadavg))" >&2
+	done
 done
-# cold: every run of every tool starts from empty caches.
+# cold: every run of every tool starts from empty caches; the order alternates too.
 for i in $(seq "$cold_runs"); do
-	for t in "${tools[@]}"; do
+	order=("${tools[@]}")
+	if [ $((i % 2)) = 0 ]; then
+		order=()
+		for ((k = ${#tools[@]} - 1; k >= 0; k--)); do order+=("${tools[$k]}"); done
+	fi
+	for t in "${order[@]}"; do
 		export GOCACHE="$work/gocache-cold-$t-$i" GONATIVE_CACHE="$work/gncache-cold-$t-$i"
-		cold[$t]+="$(secs run "$t") "
+		w=$(secs "$t")
+		cold[$t]+="$w "
+		coldcpu[$t]+="$(cat "$work/cpu") "
+		echo "  cold run $i $t: $w s, CPU $(cat "$work/cpu") s (load $(cut -d' ' -f1 /proc/loadavg))" >&2
 		rm -rf "$GOCACHE" "$GONATIVE_CACHE"
 	done
 done
@@ -145,12 +172,22 @@ for t in "${tools[@]}"; do
 	eval "w_$t=$w c_$t=$c"
 	printf '%-26s %9.2fs %9.2fs   %s| %s\n' "$(name "$t")" "$w" "$c" "${warm[$t]}" "${cold[$t]}"
 done
-printf '%-26s %9.2fx %9.2fx\n' "gonative / bare go build" "$(echo "$w_gn / $w_go" | bc -l)" "$(echo "$c_gn / $c_go" | bc -l)"
+printf '%-26s %9.2fx %9.2fx\n' "gonative / bare go build" "$(ratio "$w_gn" "$w_go")" "$(ratio "$c_gn" "$c_go")"
 if [ -n "$ko" ]; then
-	printf '%-26s %9.2fx %9.2fx\n' "gonative / ko" "$(echo "$w_gn / $w_ko" | bc -l)" "$(echo "$c_gn / $c_ko" | bc -l)"
+	printf '%-26s %9.2fx %9.2fx   (issue 33: <= 0.80x warm, <= 1.00x cold)\n' "gonative / ko" "$(ratio "$w_gn" "$w_ko")" "$(ratio "$c_gn" "$c_ko")"
 else
 	echo "ko: not installed (go install github.com/google/ko@v0.19.1 failed): no ko ratio"
 fi
+# CPU time (user+sys of the tool and every process it ran) depends far less than wall
+# time on what else the machine runs: the work each tool does, side by side.
+printf '%-26s %10s %10s   %s\n' "CPU user+sys (median)" "warm" "cold" ""
+for t in "${tools[@]}"; do
+	w=$(printf '%s\n' ${warmcpu[$t]} | median); c=$(printf '%s\n' ${coldcpu[$t]} | median)
+	eval "wc_$t=$w cc_$t=$c"
+	printf '%-26s %9.2fs %9.2fs\n' "$(name "$t")" "$w" "$c"
+done
+printf '%-26s %9.2fx %9.2fx\n' "CPU gonative / bare" "$(ratio "$wc_gn" "$wc_go")" "$(ratio "$cc_gn" "$cc_go")"
+[ -n "$ko" ] && printf '%-26s %9.2fx %9.2fx\n' "CPU gonative / ko" "$(ratio "$wc_gn" "$wc_ko")" "$(ratio "$cc_gn" "$cc_ko")"
 echo "== where gonative's time goes (one warm run, --trace):"
 (cd "$proj" && "$gn" image build --trace --cgo=off --base "$reg/base:static" --platform "$plats" -t "$reg/gn:latest" --push . 2>&1 >/dev/null | grep '^trace' | sed 's/^/  /')
 

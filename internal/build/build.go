@@ -63,6 +63,15 @@ type Options struct {
 	// Trace, when set, is called (one call at a time) as each step ends: every go
 	// command, build, verification and write, with its start and duration.
 	Trace func(Step)
+	// CacheDir, when set, is where the answer of `go tool dist list` is kept per
+	// toolchain (see CacheDir), so that a build with a known toolchain does not run
+	// it; empty for no cache.
+	CacheDir string
+	// ReuseDir is where earlier outputs are looked for, recorded by its SHA256SUMS,
+	// so that go build finds an output up to date and does not link it again (see
+	// reuse.go); empty: OutDir. When it is not OutDir, the outputs are also stored
+	// there after a build that wrote them.
+	ReuseDir string
 }
 
 // Stage is where a target is.
@@ -119,6 +128,9 @@ type Output struct {
 	// built is where the output waits (in a temporary directory beside Path) until
 	// every output is built; only then are they all moved to their Paths.
 	built string
+	// upToDate is set when go build kept the earlier output it was seeded with
+	// (see reuse.go): nothing was linked.
+	upToDate bool
 }
 
 // Result is what Build did.
@@ -204,7 +216,11 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 		progress(Event{Output: filepath.Base(j.out.Path), Target: j.out.Target, Stage: StageQueued})
 	}
 
-	runJobs(ctx, o, jobs, tmp, progress, tr)
+	reuse := o.ReuseDir
+	if reuse == "" {
+		reuse = o.OutDir
+	}
+	runJobs(ctx, o, jobs, tmp, readSums(reuse), reuse, progress, tr)
 	// A cancelled build (Ctrl-C) has no result: its outputs failed because their go
 	// build was stopped, not because of anything in the package.
 	if ctx.Err() != nil {
@@ -262,12 +278,31 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 	done := tr.begin(StepSums, "", "")
 	err = writeSums(o.OutDir, res)
 	done(err)
+	if err == nil && o.ReuseDir != "" && o.ReuseDir != o.OutDir {
+		storeReuse(o.ReuseDir, res)
+	}
 	return res, err
 }
 
-// list checks the targets (go tool dist list) and lists the packages' graph (go list)
-// at once. An unsupported target is the error when both fail: go list fails on it too.
+// list checks the targets (go tool dist list) and lists the packages' graph (go list).
+// With o.CacheDir, go list runs first and the targets are checked against the list
+// cached for the toolchain it names (go tool dist list runs only when there is none);
+// without, both run at once. An unsupported target is the error when both fail: go
+// list fails on it too.
 func list(ctx context.Context, o Options, tr *tracer) ([]mainPkg, *graph, error) {
+	if o.CacheDir != "" {
+		done := tr.begin(StepList, o.Targets[0].String(), "")
+		mains, g, err := loadGraph(ctx, o)
+		done(err)
+		goroot := ""
+		if g != nil {
+			goroot = g.goroot
+		}
+		if cerr := checkTargetsCached(ctx, o, tr, goroot); cerr != nil {
+			return nil, nil, cerr
+		}
+		return mains, g, err
+	}
 	checked := make(chan error, 1)
 	go func() {
 		done := tr.begin(StepDistList, "", "")
@@ -284,16 +319,44 @@ func list(ctx context.Context, o Options, tr *tracer) ([]mainPkg, *graph, error)
 	return mains, g, err
 }
 
+// checkTargetsCached is checkTargets with the list cached in o.CacheDir for the
+// toolchain in goroot; the list is asked (and stored) when there is none, or the
+// toolchain cannot be identified.
+func checkTargetsCached(ctx context.Context, o Options, tr *tracer, goroot string) error {
+	c := distCache{dir: o.CacheDir}
+	key, kerr := toolchainKey(o, goroot)
+	if kerr == nil {
+		if known, ok := c.get(key); ok {
+			return targetsIn(o.Targets, known)
+		}
+	}
+	done := tr.begin(StepDistList, "", "")
+	out, err := distList(ctx, o)
+	done(err)
+	if err != nil {
+		return &PlanError{Problems: []error{err}}
+	}
+	known, ok := parseDistList(out)
+	if !ok {
+		return &PlanError{Problems: []error{fmt.Errorf("go tool dist list: not a list of platforms: %q", firstLine(out))}}
+	}
+	if kerr == nil {
+		c.put(key, out)
+	}
+	return targetsIn(o.Targets, known)
+}
+
 // runJobs runs o.Jobs go builds at a time; each output is verified as soon as it is
 // built, outside that limit, while the others build.
-func runJobs(ctx context.Context, o Options, jobs []*job, tmp string, progress func(Event), tr *tracer) {
+// Each is first seeded with the earlier output in reuse whose bytes sums records.
+func runJobs(ctx context.Context, o Options, jobs []*job, tmp string, sums map[string]string, reuse string, progress func(Event), tr *tracer) {
 	sem := make(chan struct{}, o.Jobs)
 	var wg sync.WaitGroup
 	for _, j := range jobs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			runJob(ctx, o, j, tmp, progress, tr, sem)
+			runJob(ctx, o, j, tmp, sums, reuse, progress, tr, sem)
 		}()
 	}
 	wg.Wait()
@@ -367,34 +430,6 @@ func goCmd(ctx context.Context, o Options, env []string, args ...string) ([]byte
 		return stdout.Bytes(), fmt.Errorf("go %s: %s", args[0], msg)
 	}
 	return stdout.Bytes(), nil
-}
-
-// listMains finds the main packages among o.Packages.
-func listMains(ctx context.Context, o Options) ([]mainPkg, error) {
-	args := []string{"list", "-e", "-json=ImportPath,Name,Error,Module"}
-	if o.Tags != "" {
-		args = append(args, "-tags", o.Tags)
-	}
-	// As the first target sees them, with cgo on: a main package made only of cgo
-	// files must be found even when the caller's environment says CGO_ENABLED=0 or
-	// names another GOARCH.
-	t := o.Targets[0]
-	out, err := goCmd(ctx, o, []string{"GOOS=" + t.OS, "GOARCH=" + t.Arch, "CGO_ENABLED=1"}, append(args, o.Packages...)...)
-	if err != nil {
-		return nil, err
-	}
-	var roots []*listedPkg
-	dec := json.NewDecoder(bytes.NewReader(out))
-	for {
-		p := new(listedPkg)
-		if err := dec.Decode(p); err == io.EOF {
-			break
-		} else if err != nil {
-			return nil, fmt.Errorf("go list: %w", err)
-		}
-		roots = append(roots, p)
-	}
-	return mainsOf(roots, o.Packages)
 }
 
 // cgoNeeds is what `go list -deps` says about one target.
@@ -625,7 +660,7 @@ func pkgConfigDefine(env []string, flags string) string {
 }
 
 // runJob builds one output into tmp, verifies it and moves it into place.
-func runJob(ctx context.Context, o Options, j *job, tmp string, progress func(Event), tr *tracer, sem chan struct{}) {
+func runJob(ctx context.Context, o Options, j *job, tmp string, sums map[string]string, reuse string, progress func(Event), tr *tracer, sem chan struct{}) {
 	sem <- struct{}{}
 	released := false
 	release := func() {
@@ -654,9 +689,15 @@ func runJob(ctx context.Context, o Options, j *job, tmp string, progress func(Ev
 	// go build's work directory goes into tmp too: go dies of Ctrl-C's SIGINT without
 	// removing it (it catches the signal only for go run and go test), and tmp is
 	// removed whatever happens.
-	done := tr.begin(StepBuild, j.out.Target, name)
+	step := tr.open(StepBuild, j.out.Target, name)
+	var seed os.FileInfo
+	if seedOutput(reuse, name, sums[name], tmpOut) {
+		seed, _ = os.Stat(tmpOut)
+	}
 	_, err := goCmd(ctx, o, append(slices.Clip(j.env), "GOTMPDIR="+tmp), args...)
-	done(err)
+	j.out.upToDate = err == nil && seed != nil && sameFile(seed, tmpOut)
+	step.s.UpToDate = j.out.upToDate
+	step.end(err)
 	release() // the next go build starts while this output is verified
 	if err != nil {
 		j.out.Error = fmt.Sprintf("%s: %v", j.target, err)
@@ -664,9 +705,10 @@ func runJob(ctx context.Context, o Options, j *job, tmp string, progress func(Ev
 		return
 	}
 	progress(Event{Output: name, Target: j.out.Target, Stage: StageVerify})
-	done = tr.begin(StepVerify, j.out.Target, name)
+	done := tr.begin(StepVerify, j.out.Target, name)
 	verify(ctx, tmpOut, j.target, j.want, j.out)
 	done(nil)
+	j.out.upToDate = j.out.upToDate && j.out.SHA256 == sums[name]
 	j.out.built = tmpOut
 	finishAt(j.out, progress, time.Since(start))
 }

@@ -248,3 +248,58 @@ func TestDefaultJobs(t *testing.T) {
 		t.Errorf("default Jobs %d, want %d", o.Jobs, DefaultJobs())
 	}
 }
+
+// TestProgramsOneGoList: Programs (what init derives its files from) runs one go list
+// per target, whatever the number of main packages, and says what go list per
+// package says: a cgo file one OS builds is found for that OS only.
+func TestProgramsOneGoList(t *testing.T) {
+	dir := module(t, "example.com/tools", map[string]string{
+		"cmd/a/main.go":     "package main\n\nimport \"example.com/tools/sys\"\n\nfunc main() { sys.Do() }\n",
+		"cmd/b/main.go":     "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println() }\n",
+		"sys/sys_other.go":  "//go:build !linux || !arm64\n\npackage sys\n\n// Do does nothing.\nfunc Do() {}\n",
+		"sys/sys_arm64.go":  "//go:build linux && arm64\n\npackage sys\n\n// int one(void) { return 1; }\nimport \"C\"\n\n// Do calls C.\nfunc Do() { _ = C.one() }\n",
+		"lib/lib.go":        "package lib\n",
+		"cmd/c/c_darwin.go": "package main\n\nfunc main() {}\n",
+	})
+	for _, tc := range []struct {
+		t   Target
+		cgo map[string][]string
+	}{
+		{Target{"linux", "amd64"}, map[string][]string{"example.com/tools/cmd/a": nil, "example.com/tools/cmd/b": nil}},
+		{Target{"linux", "arm64"}, map[string][]string{"example.com/tools/cmd/a": {"example.com/tools/sys"}, "example.com/tools/cmd/b": nil}},
+	} {
+		t.Run(tc.t.OS+"-"+tc.t.Arch, func(t *testing.T) {
+			o := testOptions(t, dir)
+			o.Packages = []string{"./..."}
+			var log string
+			o.Go, log = countingGo(t)
+			ps, err := Programs(context.Background(), o, tc.t)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := goCalls(t, log, "list"); n != 1 {
+				t.Errorf("%d go list runs for one target and %d programs, want 1", n, len(ps))
+			}
+			got := map[string][]string{}
+			for _, p := range ps {
+				got[p.ImportPath] = p.Cgo
+				// Ground truth: go list -deps of that package for that target.
+				want, err := needsCgo(context.Background(), o.withDefaults(), p.ImportPath, tc.t)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !slices.Equal(p.Cgo, want.Packages) {
+					t.Errorf("%s: Programs says cgo %v, go list %v", p.ImportPath, p.Cgo, want.Packages)
+				}
+			}
+			if len(got) != len(tc.cgo) {
+				t.Errorf("programs %v, want %v", got, tc.cgo)
+			}
+			for k, v := range tc.cgo {
+				if g, ok := got[k]; !ok || !slices.Equal(g, v) {
+					t.Errorf("%s: cgo %v (listed %v), want %v", k, g, ok, v)
+				}
+			}
+		})
+	}
+}

@@ -14,20 +14,23 @@ type Program struct {
 }
 
 // Programs lists the main packages among o.Packages (default ".") as target t sees them,
-// each with the packages of its graph that have cgo files: the same go list analysis
-// Build plans with.
+// each with the packages of its graph that have cgo files: the same analysis Build
+// plans with, from one `go list -deps` for t (a second one only for a main package
+// whose graph that list could not close).
 func Programs(ctx context.Context, o Options, t Target) ([]Program, error) {
 	o.Targets = []Target{t}
 	o = o.withDefaults()
-	mains, err := listMains(ctx, o)
+	mains, g, err := loadGraph(ctx, o)
 	if err != nil {
 		return nil, err
 	}
 	ps := make([]Program, 0, len(mains))
 	for _, m := range mains {
-		n, err := needsCgo(ctx, o, m.ImportPath, t)
-		if err != nil {
-			return nil, err
+		n, known := g.needs(m.ImportPath, t, true)
+		if !known {
+			if n, err = needsCgo(ctx, o, m.ImportPath, t); err != nil {
+				return nil, err
+			}
 		}
 		ps = append(ps, Program{ImportPath: m.ImportPath, Name: m.Name, Cgo: n.Packages, PkgConfig: n.PkgConfig})
 	}

@@ -63,12 +63,9 @@ const distListTimeout = 30 * time.Second
 
 // DistList returns the platforms the go command o.Go supports (`go tool dist list`).
 func DistList(ctx context.Context, o Options) ([]Target, error) {
-	o = o.withDefaults()
-	ctx, cancel := context.WithTimeout(ctx, distListTimeout)
-	defer cancel()
-	out, err := goCmd(ctx, o, nil, "tool", "dist", "list")
+	out, err := distList(ctx, o.withDefaults())
 	if err != nil {
-		return nil, fmt.Errorf("list the platforms go supports: %w", err)
+		return nil, err
 	}
 	var ts []Target
 	for _, l := range strings.Fields(string(out)) {
@@ -79,6 +76,17 @@ func DistList(ctx context.Context, o Options) ([]Target, error) {
 	return ts, nil
 }
 
+// distList runs `go tool dist list` and returns its output.
+func distList(ctx context.Context, o Options) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, distListTimeout)
+	defer cancel()
+	out, err := goCmd(ctx, o, nil, "tool", "dist", "list")
+	if err != nil {
+		return nil, fmt.Errorf("list the platforms go supports: %w", err)
+	}
+	return out, nil
+}
+
 // checkTargets refuses, before anything runs, targets that the go command does not
 // support (`go tool dist list`), naming the nearest ones it does.
 func checkTargets(ctx context.Context, o Options) error {
@@ -86,8 +94,14 @@ func checkTargets(ctx context.Context, o Options) error {
 	if err != nil {
 		return &PlanError{Problems: []error{err}}
 	}
+	return targetsIn(o.Targets, known)
+}
+
+// targetsIn refuses the targets that are not among known, naming the nearest ones
+// that are.
+func targetsIn(targets, known []Target) error {
 	var problems []error
-	for _, t := range o.Targets {
+	for _, t := range targets {
 		if slices.Contains(known, t) {
 			continue
 		}
@@ -110,6 +124,15 @@ func checkTargets(ctx context.Context, o Options) error {
 		return &PlanError{Problems: problems}
 	}
 	return nil
+}
+
+// firstLine is the first line of b, at most 100 bytes of it.
+func firstLine(b []byte) string {
+	l, _, _ := strings.Cut(string(b), "\n")
+	if len(l) > 100 {
+		l = l[:100]
+	}
+	return l
 }
 
 // OutputName is the file name of a build of the program name for t:

@@ -30,6 +30,9 @@ type Step struct {
 	Start    time.Duration
 	Duration time.Duration
 	Err      error
+	// UpToDate is set on a go build step that found its earlier output up to date
+	// and linked nothing (see Options.ReuseDir).
+	UpToDate bool
 }
 
 // tracer hands each finished step to Options.Trace, one call at a time.
@@ -45,14 +48,28 @@ func newTracer(emit func(Step)) *tracer {
 
 // begin starts a step; the function it returns ends it.
 func (t *tracer) begin(kind StepKind, target, output string) func(error) {
-	if t.emit == nil {
-		return func(error) {}
+	return t.open(kind, target, output).end
+}
+
+// pending is a step that has started.
+type pending struct {
+	t *tracer
+	s Step
+}
+
+// open starts a step; its end ends it.
+func (t *tracer) open(kind StepKind, target, output string) *pending {
+	return &pending{t: t, s: Step{Kind: kind, Target: target, Output: output, Start: time.Since(t.start)}}
+}
+
+// end ends the step with err.
+func (p *pending) end(err error) {
+	if p.t.emit == nil {
+		return
 	}
-	s := Step{Kind: kind, Target: target, Output: output, Start: time.Since(t.start)}
-	return func(err error) {
-		s.Duration, s.Err = time.Since(t.start)-s.Start, err
-		t.mu.Lock()
-		defer t.mu.Unlock()
-		t.emit(s)
-	}
+	s := p.s
+	s.Duration, s.Err = time.Since(p.t.start)-s.Start, err
+	p.t.mu.Lock()
+	defer p.t.mu.Unlock()
+	p.t.emit(s)
 }

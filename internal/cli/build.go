@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -149,12 +151,28 @@ func (l *stepLog) render(w io.Writer) {
 	slices.SortStableFunc(steps, func(a, b build.Step) int { return cmp.Compare(a.Start, b.Start) })
 	fmt.Fprintf(w, "trace %8s %8s  %-18s %-14s %s\n", "start", "took", "step", "target", "output")
 	for _, s := range steps {
-		line := fmt.Sprintf("trace %7.3fs %7.3fs  %-18s %-14s %s", s.Start.Seconds(), s.Duration.Seconds(), s.Kind, s.Target, s.Output)
+		errText := ""
 		if s.Err != nil {
-			line += "  error: " + Quote(buildFirstLine(s.Err))
+			errText = s.Err.Error()
 		}
-		fmt.Fprintln(w, strings.TrimRight(line, " "))
+		fmt.Fprintln(w, traceLine(s.Start, s.Duration, string(s.Kind), s.Target, s.Output, s.UpToDate, errText))
 	}
+}
+
+// traceLine is one line of build --trace and image build --trace: start offset,
+// duration, step, target, output (or what the step worked on), whether go build
+// found the output up to date, and how the step failed; everything from outside
+// quoted on the one line.
+func traceLine(start, took time.Duration, step, target, output string, upToDate bool, errText string) string {
+	line := fmt.Sprintf("trace %7.3fs %7.3fs  %-18s %-14s %s", start.Seconds(), took.Seconds(), step, Quote(target), Quote(output))
+	line = strings.TrimRight(line, " ")
+	if upToDate {
+		line += "  (up to date: not linked again)"
+	}
+	if errText != "" {
+		line += "  error: " + Quote(buildFirstLine(errors.New(errText)))
+	}
+	return line
 }
 
 // options turns the flags and the packages args into build.Options for this host.
@@ -174,11 +192,13 @@ func (o *buildOptions) options(cmd *cobra.Command, args []string) (build.Options
 	if err != nil {
 		return build.Options{}, err
 	}
+	cache, _ := build.CacheDir(os.Getenv) // none: go tool dist list runs every time
 	return build.Options{
 		Packages: args, Targets: ts, OutDir: o.out, Universal: o.universal,
 		LDFlags: o.ldflags, Tags: o.tags, TrimPath: o.trimpath, Jobs: o.jobs,
 		Cgo: mode, CC: ccs, SDK: sdks, Host: h,
 		Smoke: cmd.Flags().Changed("smoke"), SmokeArgs: strings.Fields(o.smoke),
+		CacheDir: cache,
 	}, nil
 }
 

@@ -170,6 +170,8 @@ func (o *imageBuildOptions) options(cmd *cobra.Command, args []string) (image.Bu
 	if bo.Host, err = thisHost(ctx); err != nil {
 		return image.BuildOptions{}, wo, none, err
 	}
+	bo.CacheDir, _ = build.CacheDir(os.Getenv)               // none: go tool dist list runs every time
+	bo.ReuseDir, _ = image.BinariesDir(os.Getenv, ".", args) // none: every binary is linked
 	cleanup := none
 	if bo.OutDir == "" {
 		if bo.OutDir, err = os.MkdirTemp("", "gonative-image-"); err != nil {
@@ -334,17 +336,11 @@ func imageWrite(cmd *cobra.Command, b *image.Built, wo image.WriteOptions) (*ima
 // (seconds since start), how long it took, its name, platform and detail.
 func imageTrace(w io.Writer, start time.Time) func(image.Step) {
 	return func(s image.Step) {
-		line := fmt.Sprintf("trace %7.3fs %7.3fs  %-10s", s.Start.Sub(start).Seconds(), s.Elapsed.Seconds(), s.Name)
-		if s.Platform != "" {
-			line += " " + Quote(s.Platform)
-		}
-		if s.Detail != "" {
-			line += " " + Quote(s.Detail)
-		}
+		line := traceLine(s.Start.Sub(start), s.Elapsed, string(s.Name), s.Platform, s.Detail, s.UpToDate, s.Error)
 		if s.Reused {
-			line += " reused from the layer cache"
+			line += "  (reused from the layer cache)"
 		}
-		fmt.Fprintln(w, strings.TrimRight(line, " "))
+		fmt.Fprintln(w, line)
 	}
 }
 

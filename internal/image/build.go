@@ -214,7 +214,7 @@ func Build(ctx context.Context, o BuildOptions) (*Built, error) {
 			up.uploadImage("", img)
 		}
 	}
-	o.Build.Progress = tr.buildProgress(time.Now(), o.Build.Progress)
+	o.Build.Trace = tr.buildTrace(time.Now())
 	res, err := build.Build(ctx, o.Build)
 	if err != nil {
 		return nil, err
@@ -370,11 +370,7 @@ func checkOnBase(ctx context.Context, plat v1.Platform, base v1.Image, binPath s
 // assemble appends the binary's layer to base and sets the config.
 func assemble(base v1.Image, plat v1.Platform, out *build.Output, f *exe.File, binPath string, o BuildOptions, tr *tracer, up *uploader) (v1.Image, error) {
 	t0 := time.Now()
-	bin, err := os.ReadFile(out.Path)
-	if err != nil {
-		return nil, err
-	}
-	layer, reused, err := binaryLayer(o, []tarFile{{name: binPath, mode: 0o755, data: bin}})
+	layer, reused, err := outputLayer(o, out, binPath)
 	if err != nil {
 		return nil, err
 	}
@@ -475,6 +471,38 @@ func binaryLayer(o BuildOptions, files []tarFile) (v1.Layer, bool, error) {
 	gz, digest, reused := (&layerCache{dir: o.LayerCache}).layer(tb, diffID)
 	l, err := partial.CompressedToLayer(&memLayer{b: gz, h: digest, diffID: diffID})
 	return l, reused, err
+}
+
+// outputLayer is the layer of build's output out at binPath: from the layer cache by
+// the output's sha256 when it is there (the binary is not read, nor its tar made),
+// else binaryLayer of its bytes, which must still be the ones build verified.
+func outputLayer(o BuildOptions, out *build.Output, binPath string) (v1.Layer, bool, error) {
+	c := &layerCache{dir: o.LayerCache}
+	key := ""
+	if o.LayerCache != "" && out.SHA256 != "" {
+		key = binaryKey(o.Created, binPath, out.SHA256, out.Size)
+		if gz, digest, diffID, ok := c.byBinary(key, out.Size); ok {
+			l, err := partial.CompressedToLayer(&memLayer{b: gz, h: digest, diffID: diffID})
+			return l, true, err
+		}
+	}
+	bin, err := os.ReadFile(out.Path)
+	if err != nil {
+		return nil, false, err
+	}
+	if sum := sha256.Sum256(bin); out.SHA256 != "" && hex.EncodeToString(sum[:]) != out.SHA256 {
+		return nil, false, fmt.Errorf("%s changed since it was verified (sha256 %x, verified %s)", out.Path, sum, out.SHA256)
+	}
+	l, reused, err := binaryLayer(o, []tarFile{{name: binPath, mode: 0o755, data: bin}})
+	if err != nil || key == "" {
+		return l, reused, err
+	}
+	diffID, err1 := l.DiffID()
+	digest, err2 := l.Digest()
+	if err1 == nil && err2 == nil {
+		c.linkBinary(key, diffID, digest)
+	}
+	return l, reused, nil
 }
 
 // tarLayer builds a gzip-compressed layer, byte for byte the same for the same input:

@@ -34,6 +34,25 @@ func LayerCacheDir(getenv func(string) string) (string, error) {
 	return filepath.Join(d, "gonative", "image-layers"), nil
 }
 
+// BinariesDir returns the directory image build keeps the binaries of the module in
+// dir (built from pkgs) in, for build.Options.ReuseDir: go build finds them up to
+// date next time and links nothing. $GONATIVE_CACHE/image-binaries/KEY, else
+// gonative/image-binaries/KEY in the user cache directory; KEY names the absolute
+// module directory and the packages.
+func BinariesDir(getenv func(string) string, dir string, pkgs []string) (string, error) {
+	layers, err := LayerCacheDir(getenv)
+	if err != nil {
+		return "", err
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "%q\n%q\n", abs, pkgs)
+	return filepath.Join(filepath.Dir(layers), "image-binaries", hex.EncodeToString(h.Sum(nil))[:24]), nil
+}
+
 // layerCache keeps compressed layers in a directory, each in a file named by the key
 // of its content inputs — the digest of its uncompressed tar (which holds every name,
 // mode, time and byte), the compression and the Go version that compressed it — and
@@ -191,4 +210,79 @@ func trimCache(root *os.Root, max int64) {
 			total -= l.size
 		}
 	}
+}
+
+// Layers by binary. The layer of a binary built here is a function of the binary's
+// bytes (build's sha256 of them), where it goes, the image's time and the tar and
+// compression code (the Go version): binaryKey names it without reading the binary
+// or making its tar. Its cache file, bin-KEY-DIFFID-DIGEST.tar.gz, is a hard link to
+// the layer's KEY-DIGEST.tar.gz (no second copy), made when the layer was made from
+// the binary's bytes; as for every cached layer, it is used only when its bytes have
+// DIGEST.
+
+// binaryKey is the key of the layer holding the binary whose sha256 is sum (hex),
+// size bytes, at binPath, at time mtime.
+func binaryKey(mtime time.Time, binPath, sum string, size int64) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "gonative image binary layer 1\n%s\n%s\n%q 0755 0:0\n%d\n%s %d\n", layerCompression, runtime.Version(), binPath, mtime.Unix(), sum, size)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// binaryName is the cache file of the layer of binary key, whose tar has digest
+// diffID and whose compressed bytes have digest gz.
+func binaryName(key string, diffID, gz v1.Hash) string {
+	return "bin-" + key + "-" + diffID.Hex + "-" + gz.Hex + ".tar.gz"
+}
+
+// byBinary returns the cached layer of binary key (of size bytes): its compressed
+// bytes, which have the digest its name gives, that digest and its diff_id.
+func (c *layerCache) byBinary(key string, size int64) (gz []byte, digest, diffID v1.Hash, ok bool) {
+	root, err := os.OpenRoot(c.dir)
+	if err != nil {
+		return nil, v1.Hash{}, v1.Hash{}, false
+	}
+	defer root.Close()
+	names, err := fs.Glob(root.FS(), "bin-"+key+"-*-*.tar.gz")
+	if err != nil {
+		return nil, v1.Hash{}, v1.Hash{}, false
+	}
+	for _, name := range names {
+		d, g, found := strings.Cut(strings.TrimSuffix(strings.TrimPrefix(name, "bin-"+key+"-"), ".tar.gz"), "-")
+		if !found || !isHex64(d) || !isHex64(g) {
+			continue
+		}
+		// The tar of one file holds its bytes and at most a few KiB of headers.
+		if gz, ok := readVerified(root, name, size+64<<10, g); ok {
+			now := time.Now()
+			root.Chtimes(name, now, now)
+			return gz, v1.Hash{Algorithm: "sha256", Hex: g}, v1.Hash{Algorithm: "sha256", Hex: d}, true
+		}
+	}
+	return nil, v1.Hash{}, v1.Hash{}, false
+}
+
+// linkBinary names the cached layer of diffID and digest also as the layer of binary
+// key. Errors are not the build's: the next build makes the tar again.
+func (c *layerCache) linkBinary(key string, diffID, digest v1.Hash) {
+	root, err := os.OpenRoot(c.dir)
+	if err != nil {
+		return
+	}
+	defer root.Close()
+	name := binaryName(key, diffID, digest)
+	root.Remove(name) // a damaged one
+	root.Link(fileName(c.key(diffID), digest), name)
+}
+
+// isHex64 reports whether s is 64 lowercase hex digits (a sha256).
+func isHex64(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for _, r := range s {
+		if !('0' <= r && r <= '9' || 'a' <= r && r <= 'f') {
+			return false
+		}
+	}
+	return true
 }

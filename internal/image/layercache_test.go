@@ -6,14 +6,18 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/gonative/gonative/internal/build"
 )
 
 // cacheFiles is a layer's content: a program-sized file that compresses as programs
@@ -234,4 +238,87 @@ func gunzipsTo(gz []byte, size int64, want v1.Hash) bool {
 		return false
 	}
 	return hex.EncodeToString(h.Sum(nil)) == want.Hex && want.Algorithm == "sha256"
+}
+
+// TestLayerCacheByBinary: the layer of a built binary is found by the binary's
+// sha256 without reading it, and is byte for byte the layer a build without the
+// cache makes; other bytes, another path or time, a damaged cache file, or a binary
+// changed since build verified it never get a stale layer.
+func TestLayerCacheByBinary(t *testing.T) {
+	mtime := time.Unix(1700000000, 0).UTC()
+	dir := t.TempDir()
+	o := BuildOptions{Created: mtime, LayerCache: filepath.Join(t.TempDir(), "layers")}
+	output := func(seed uint64) (*build.Output, []byte) {
+		data := cacheFiles(seed)[0].data
+		p := filepath.Join(dir, fmt.Sprint("app", seed))
+		if err := os.WriteFile(p, data, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(data)
+		return &build.Output{Path: p, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:])}, data
+	}
+	fresh := func(mtime time.Time, bin string, data []byte) ([]byte, v1.Hash, v1.Hash) {
+		l, err := tarLayer(mtime, []tarFile{{name: bin, mode: 0o755, data: data}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return layerBytes(t, l)
+	}
+	check := func(what string, o BuildOptions, out *build.Output, bin string, data []byte, wantReused bool) {
+		t.Helper()
+		l, reused, err := outputLayer(o, out, bin)
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		got, d, diff := layerBytes(t, l)
+		want, wd, wdiff := fresh(o.Created, bin, data)
+		if reused != wantReused || !bytes.Equal(got, want) || d != wd || diff != wdiff {
+			t.Errorf("%s: reused %v (want %v), same bytes %v, digest %v diff_id %v", what, reused, wantReused, bytes.Equal(got, want), d == wd, diff == wdiff)
+		}
+	}
+	out, data := output(1)
+	check("first", o, out, "/usr/local/bin/app", data, false)
+	check("second", o, out, "/usr/local/bin/app", data, true)
+	// Found by its sha256: the binary is not read.
+	if err := os.Remove(out.Path); err != nil {
+		t.Fatal(err)
+	}
+	check("binary gone", o, out, "/usr/local/bin/app", data, true)
+	if err := os.WriteFile(out.Path, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// Other bytes, another path, another time: other layers.
+	out2, data2 := output(2)
+	check("other bytes", o, out2, "/usr/local/bin/app", data2, false)
+	check("other path", o, out, "/app", data, false)
+	later := o
+	later.Created = mtime.Add(time.Second)
+	check("other time", later, out, "/usr/local/bin/app", data, false)
+	// A damaged cache file is not used, and is replaced.
+	names, _ := filepath.Glob(filepath.Join(o.LayerCache, "bin-"+binaryKey(mtime, "/usr/local/bin/app", out.SHA256, out.Size)+"-*"))
+	if len(names) != 1 {
+		t.Fatalf("cache files by binary %v, want one", names)
+	}
+	gz, err := os.ReadFile(names[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	gz[len(gz)/2] ^= 1
+	os.Remove(names[0]) // a hard link: write a new file, not the shared one
+	if err := os.WriteFile(names[0], gz, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	check("damaged by binary, intact by tar", o, out, "/usr/local/bin/app", data, true)
+	check("link made again", o, out, "/usr/local/bin/app", data, true)
+	if b, _ := os.ReadFile(names[0]); bytes.Equal(b, gz) {
+		t.Error("the damaged file was kept")
+	}
+	// A binary changed since build verified it: an error, not a layer of other bytes.
+	out3, _ := output(3)
+	if err := os.WriteFile(out3.Path, data2, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := outputLayer(o, out3, "/usr/local/bin/app"); err == nil || !strings.Contains(err.Error(), "changed since it was verified") {
+		t.Errorf("binary changed after verification: %v", err)
+	}
 }

@@ -10,12 +10,11 @@ import (
 // StepName names a step of image build, for a trace.
 type StepName string
 
-// The steps of image build, in the order they start.
+// The steps of image build, in the order they start. Between base and check come
+// build's own steps, named by their build.StepKind (go list -deps, go build, verify,
+// sums: see build.Step).
 const (
 	StepBase     StepName = "base"     // open the base and match its platforms
-	StepPlan     StepName = "plan"     // build's planning (go list, C toolchains) before the first compile
-	StepCompile  StepName = "compile"  // go build of one platform
-	StepVerify   StepName = "verify"   // build's verification of one platform's binary
 	StepCheck    StepName = "check"    // the binary read and checked against its base
 	StepLayer    StepName = "layer"    // the binary's layer made (or reused from the cache)
 	StepAssemble StepName = "assemble" // config, manifest and digest of one platform
@@ -34,7 +33,12 @@ type Step struct {
 	Platform string   `json:"platform,omitempty"`
 	Detail   string   `json:"detail,omitempty"`
 	// Reused is true for a layer taken from the layer cache.
-	Reused  bool          `json:"reused,omitempty"`
+	Reused bool `json:"reused,omitempty"`
+	// UpToDate is true for a go build that found its earlier output up to date
+	// and linked nothing (build.Step.UpToDate).
+	UpToDate bool `json:"up_to_date,omitempty"`
+	// Error is how a step of build failed.
+	Error   string        `json:"error,omitempty"`
 	Start   time.Time     `json:"start"`
 	Elapsed time.Duration `json:"elapsed"`
 }
@@ -68,53 +72,21 @@ func (t *tracer) report(s Step) {
 	t.f(s)
 }
 
-// buildProgress wraps build's progress callback next (nil for none) so that build's
-// events also become steps: plan until the first target is queued, then compile and
-// verify per target.
-func (t *tracer) buildProgress(start time.Time, next func(build.Event)) func(build.Event) {
+// buildTrace returns the build.Options.Trace that reports build's steps as image
+// steps (nil for a nil tracer): the same steps build --trace shows, with Start
+// counted from start, when build.Build was called.
+func (t *tracer) buildTrace(start time.Time) func(build.Step) {
 	if t == nil {
-		return next
+		return nil
 	}
-	var mu sync.Mutex
-	planned := false
-	type at struct {
-		t         time.Time
-		verifying bool
-	}
-	began := map[string]at{}
-	return func(e build.Event) {
-		mu.Lock()
-		now := time.Now()
-		if !planned {
-			planned = true
-			t.step(StepPlan, "", "", start)
+	return func(b build.Step) {
+		s := Step{Name: StepName(b.Kind), Platform: b.Target, Detail: b.Output, UpToDate: b.UpToDate,
+			Start: start.Add(b.Start), Elapsed: b.Duration}
+		if b.Err != nil {
+			s.Error = b.Err.Error()
 		}
-		b, ok := began[e.Output]
-		switch e.Stage {
-		case build.StageBuilding:
-			began[e.Output] = at{t: now}
-		case build.StageVerify:
-			if ok {
-				t.step(StepCompile, e.Target, "", b.t)
-			}
-			began[e.Output] = at{t: now, verifying: true}
-		case build.StageDone, build.StageFailed, build.StageProblems:
-			if ok {
-				name := StepVerify
-				if !b.verifying {
-					name = StepCompile
-				}
-				detail := ""
-				if e.Stage != build.StageDone {
-					detail = string(e.Stage) // failed, problems
-				}
-				t.step(name, e.Target, detail, b.t)
-				delete(began, e.Output)
-			}
-		}
-		mu.Unlock()
-		if next != nil {
-			next(e)
-		}
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		t.f(s)
 	}
 }

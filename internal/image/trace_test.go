@@ -1,6 +1,7 @@
 package image
 
 import (
+	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -8,46 +9,32 @@ import (
 	"github.com/gonative/gonative/internal/build"
 )
 
-// TestTraceBuildProgress: build's events become plan, compile and verify steps; a
-// target that fails to compile ends its compile step, with the stage as detail;
-// build's own callback still gets every event.
-func TestTraceBuildProgress(t *testing.T) {
-	var got []string
-	tr := newTracer(func(s Step) {
-		got = append(got, string(s.Name)+" "+s.Platform+" "+s.Detail)
-		if s.Elapsed < 0 {
-			t.Errorf("%s: negative elapsed %s", s.Name, s.Elapsed)
-		}
-	})
-	var passed []build.Stage
-	p := tr.buildProgress(time.Now(), func(e build.Event) { passed = append(passed, e.Stage) })
-	for _, e := range []build.Event{
-		{Output: "a", Target: "linux/amd64", Stage: build.StageQueued},
-		{Output: "b", Target: "linux/arm64", Stage: build.StageQueued},
-		{Output: "a", Target: "linux/amd64", Stage: build.StageBuilding},
-		{Output: "b", Target: "linux/arm64", Stage: build.StageBuilding},
-		{Output: "a", Target: "linux/amd64", Stage: build.StageVerify},
-		{Output: "b", Target: "linux/arm64", Stage: build.StageFailed},
-		{Output: "a", Target: "linux/amd64", Stage: build.StageProblems},
+// TestTraceBuildSteps: build's own steps (the ones build --trace shows) become image
+// steps with their kind as name, target, output, up-to-date mark and error, their
+// start counted from when build began; a nil tracer sets no build trace.
+func TestTraceBuildSteps(t *testing.T) {
+	var got []Step
+	tr := newTracer(func(s Step) { got = append(got, s) })
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	f := tr.buildTrace(start)
+	for _, s := range []build.Step{
+		{Kind: build.StepList, Target: "linux/amd64", Duration: 300 * time.Millisecond},
+		{Kind: build.StepBuild, Target: "linux/arm64", Output: "hello_linux_arm64", Start: time.Second, Duration: 2 * time.Second, UpToDate: true},
+		{Kind: build.StepBuild, Target: "linux/amd64", Output: "hello_linux_amd64", Start: time.Second, Duration: time.Second, Err: errors.New("go build: exit status 1")},
 	} {
-		p(e)
+		f(s)
 	}
-	want := []string{
-		"plan  ",
-		"compile linux/amd64 ",
-		"compile linux/arm64 failed",
-		"verify linux/amd64 problems",
+	want := []Step{
+		{Name: "go list -deps", Platform: "linux/amd64", Start: start, Elapsed: 300 * time.Millisecond},
+		{Name: "go build", Platform: "linux/arm64", Detail: "hello_linux_arm64", UpToDate: true, Start: start.Add(time.Second), Elapsed: 2 * time.Second},
+		{Name: "go build", Platform: "linux/amd64", Detail: "hello_linux_amd64", Error: "go build: exit status 1", Start: start.Add(time.Second), Elapsed: time.Second},
 	}
 	if !slices.Equal(got, want) {
-		t.Errorf("steps %q, want %q", got, want)
+		t.Errorf("steps\n%+v\nwant\n%+v", got, want)
 	}
-	if len(passed) != 7 {
-		t.Errorf("build's callback got %d events, want 7", len(passed))
-	}
-	// No Trace: build's callback is left as it is, and steps cost nothing.
 	var none *tracer
-	if none.buildProgress(time.Now(), nil) != nil {
-		t.Errorf("a nil tracer made a progress callback")
+	if none.buildTrace(start) != nil {
+		t.Errorf("a nil tracer made a build trace")
 	}
 	none.step(StepIndex, "", "", time.Now())
 }
