@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gonative/gonative/internal/goenv"
 	"github.com/gonative/gonative/internal/host"
 	"github.com/gonative/gonative/internal/machine"
 
@@ -771,7 +772,7 @@ func universals(ctx context.Context, o Options, jobs []*job, tmp string, progres
 			continue
 		}
 		for _, s := range u.Unsigned {
-			out.Notes = append(out.Notes, fmt.Sprintf("the %s slice has no code signature beside the signed ones (Go's linker signs darwin/arm64 only); tools that check the whole file refuse it: gonative sign %s", s.Arch, out.Path))
+			out.Notes = append(out.Notes, fmt.Sprintf("the %s slice has no code signature beside the signed ones (Go's linker signs darwin/arm64 only); tools that check the whole file refuse it: gonative sign %s", s.Arch, goenv.ShellQuote(out.Path)))
 		}
 		progress(Event{Output: name, Target: out.Target, Stage: StageVerify})
 		verifyUniversal(ctx, tmpOut, out, map[string]cgoWant{js[0].target.Arch: js[0].want, js[1].target.Arch: js[1].want})

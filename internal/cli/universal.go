@@ -11,6 +11,7 @@ import (
 
 	"github.com/gonative/gonative/internal/atomicfile"
 	"github.com/gonative/gonative/internal/build"
+	"github.com/gonative/gonative/internal/goenv"
 )
 
 func newUniversalCmd() *cobra.Command {
@@ -45,7 +46,7 @@ func newUniversalCreateCmd() *cobra.Command {
 			renderUniversal(cmd.OutOrStdout(), u)
 			for _, s := range u.Unsigned {
 				fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s: the %s slice (from %s) has no code signature beside the signed ones; tools that check the whole file refuse it: gonative sign %s\n",
-					Quote(out), s.Arch, Quote(s.Input), Quote(out))
+					Quote(out), s.Arch, Quote(s.Input), Quote(goenv.ShellQuote(out)))
 			}
 			return nil
 		},
