@@ -208,7 +208,10 @@ built_timeout=${GONATIVE_CORPUS_BUILD_TIMEOUT:-1200} # seconds, for each go comm
 # The Go toolchain garble drives, pinned too: garble's output is byte for byte the same
 # in four builds in four directories (three empty build caches and a used one), so its
 # sha256 is checked, and its code is that toolchain's. The go command takes this
-# toolchain from GOPROXY when the machine's go is another version.
+# toolchain from GOPROXY when the machine's go is another version. garble is installed
+# with -trimpath: garble salts its obfuscation with its own binary's build ID, which
+# without -trimpath holds the module cache's path (a CI run with another GOPATH got
+# another file); with it, two installs from two module caches are the same bytes.
 garble_go=go1.26.8
 # macOS has no timeout(1) unless coreutils is installed: the builds then run unbounded.
 if ! command -v timeout >/dev/null 2>&1; then
@@ -219,7 +222,7 @@ gooffline() { grep -qiE 'dial|timeout|no such host|connection|proxy|TLS|refused|
 # built_key TOOL TVER: everything the output depends on besides the list line.
 built_key() {
 	case $1 in
-	mvdan.cc/garble) printf '%s@%s GOTOOLCHAIN=%s' "$1" "$2" "$garble_go" ;;
+	mvdan.cc/garble) printf '%s@%s GOTOOLCHAIN=%s -trimpath' "$1" "$2" "$garble_go" ;;
 	golang-1.19-go) printf '%s=%s' "$1" "$(dpkg-query -W -f='${Version}' golang-1.19-go 2>/dev/null)" ;;
 	esac
 }
@@ -258,10 +261,10 @@ build_file() {
 	log=$(mktemp)
 	case $tool in
 	mvdan.cc/garble)
-		local gobin="$cache/built/tools/garble-$tver-$garble_go"
+		local gobin="$cache/built/tools/garble-$tver-$garble_go-trimpath"
 		if [ ! -x "$gobin/garble" ]; then
 			log "go install $tool@$tver (GOTOOLCHAIN=$garble_go)"
-			if ! GOBIN=$gobin GOFLAGS= GOTOOLCHAIN=$garble_go timeout "$built_timeout" go install "$tool@$tver" >"$log" 2>&1; then
+			if ! GOBIN=$gobin GOFLAGS=-trimpath GOTOOLCHAIN=$garble_go timeout "$built_timeout" go install "$tool@$tver" >"$log" 2>&1; then
 				gooffline "$(cat "$log")" && { built_state="offline: go install $tool@$tver: $(tr '\n\t' '  ' <"$log" | cut -c1-200)"; rm -f "$log"; return 2; }
 				cat "$log" >&2; rm -f "$log"; return 1
 			fi
