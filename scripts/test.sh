@@ -121,7 +121,18 @@ install_packages() {
 	fi
 }
 
-go_mod_download() { go mod download; }
+# go_mod_download downloads the module's dependencies and checks that go.mod and go.sum
+# of the module and of the nested test modules are tidy: a requirement added to the
+# main module reaches the nested ones through the replace, and their go.sum must follow
+# (go mod tidy in the directory named fixes it).
+go_mod_download() {
+	go mod download || return 1
+	local d rc=0
+	for d in . internal/scaffold/scaffoldtest internal/ready/readytest; do
+		(cd "$d" && go mod tidy -diff >/dev/null) || { echo "$d: go.mod/go.sum not tidy: run (cd $d && go mod tidy)"; rc=1; }
+	done
+	return $rc
+}
 
 # fetch_corpus downloads the real-world corpus and builds its "built" files (cached in
 # the user cache: seconds when nothing changed; minutes the first time, docs/corpus.md).
