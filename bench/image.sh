@@ -95,7 +95,7 @@ func main() {
 GO
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR == 0 ? 0 : NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-ratio() { if [ "$(echo "$2 > 0" | bc -l)" = 1 ]; then echo "$1 / $2" | bc -l; else echo 0; fi; }
+ratio() { if [ -n "$1" ] && [ -n "$2" ] && [ "$(echo "$2 > 0" | bc -l)" = 1 ]; then echo "$1 / $2" | bc -l; else echo 0; fi; }
 secs() { # secs TOOL: wall seconds of one run of TOOL (run); its CPU seconds (user+sys,
 	# children included) go to $work/cpu; a failed run stops the bench
 	local e u s
@@ -168,9 +168,9 @@ name() { case $1 in gn) echo "gonative image build" ;; ko) echo "ko build" ;; go
 echo "== build: $plats, pushed to $reg; load average $load0 before, $load1 after ($(nproc) CPUs)"
 printf '%-26s %10s %10s   %s\n' "" "warm" "cold" "runs (warm | cold)"
 for t in "${tools[@]}"; do
-	w=$(printf '%s\n' ${warm[$t]} | median); c=$(printf '%s\n' ${cold[$t]} | median)
+	w=$(printf '%s\n' ${warm[$t]} | median); c=$(printf '%s\n' ${cold[$t]:-} | median)
 	eval "w_$t=$w c_$t=$c"
-	printf '%-26s %9.2fs %9.2fs   %s| %s\n' "$(name "$t")" "$w" "$c" "${warm[$t]}" "${cold[$t]}"
+	printf '%-26s %9.2fs %9.2fs   %s| %s\n' "$(name "$t")" "$w" "$c" "${warm[$t]}" "${cold[$t]:-}"
 done
 printf '%-26s %9.2fx %9.2fx\n' "gonative / bare go build" "$(ratio "$w_gn" "$w_go")" "$(ratio "$c_gn" "$c_go")"
 if [ -n "$ko" ]; then
@@ -182,7 +182,7 @@ fi
 # time on what else the machine runs: the work each tool does, side by side.
 printf '%-26s %10s %10s   %s\n' "CPU user+sys (median)" "warm" "cold" ""
 for t in "${tools[@]}"; do
-	w=$(printf '%s\n' ${warmcpu[$t]} | median); c=$(printf '%s\n' ${coldcpu[$t]} | median)
+	w=$(printf '%s\n' ${warmcpu[$t]} | median); c=$(printf '%s\n' ${coldcpu[$t]:-} | median)
 	eval "wc_$t=$w cc_$t=$c"
 	printf '%-26s %9.2fs %9.2fs\n' "$(name "$t")" "$w" "$c"
 done
