@@ -94,6 +94,10 @@ func elf32Exit(machine uint16, flags, base uint32, code []byte) []byte {
 type CompatProbe struct {
 	m        machine.Machine
 	cacheDir string
+	// base is the context of the command that detected the host (Detect's): a probe
+	// stops when it is done, whatever context Fact was given (a verdict deep inside
+	// inspect has none of its own), so Ctrl-C reaches a probe in progress.
+	base context.Context
 
 	mu    sync.Mutex
 	facts map[string]ExecFact
@@ -131,6 +135,13 @@ func (p *CompatProbe) find(ctx context.Context, arch string) ExecFact {
 	boot := p.bootID()
 	if f, ok := p.readCache(boot, arch); ok {
 		return f
+	}
+	if p.base != nil {
+		var cancel context.CancelCauseFunc
+		ctx, cancel = context.WithCancelCause(ctx)
+		defer cancel(nil)
+		stop := context.AfterFunc(p.base, func() { cancel(context.Cause(p.base)) })
+		defer stop()
 	}
 	f := classifyProbe(arch, machine.RunProgram(ctx, p.m, prog))
 	if f.Known {

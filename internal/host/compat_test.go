@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/gonative/gonative/internal/fixture"
 	"github.com/gonative/gonative/internal/machine"
@@ -238,4 +239,30 @@ func kernelIs(t *testing.T, goos, goarch string) bool {
 		t.Fatal(err)
 	}
 	return h.OS == goos && h.Arch == goarch
+}
+
+// TestCompatProbeStopsWithDetect: a probe in progress stops when the context of the
+// command that detected the host is done, though Fact's own context is not (a verdict
+// has none to give): Ctrl-C reaches it.
+func TestCompatProbeStopsWithDetect(t *testing.T) {
+	m, _ := fakeKernel("11111111-2222-3333-4444-555555555555", nil)
+	stopped := make(chan bool, 1)
+	m.Exec = func(ctx context.Context, prog []byte) error {
+		select {
+		case <-ctx.Done():
+			stopped <- true
+			return ctx.Err()
+		case <-time.After(time.Minute):
+			stopped <- false
+			return errors.New("the probe ran on after the command was cancelled")
+		}
+	}
+	base, cancel := context.WithCancel(context.Background())
+	p := NewCompatProbe(m, "")
+	p.base = base
+	time.AfterFunc(50*time.Millisecond, cancel)
+	f := p.Fact(context.Background(), "386")
+	if !<-stopped || f.Known {
+		t.Errorf("Fact = %+v: the probe did not stop with the command's context", f)
+	}
 }

@@ -109,7 +109,7 @@ func Detect(ctx context.Context, p machine.Machine) (Host, error) {
 	case "darwin":
 		detectDarwin(p, &h)
 	case "linux":
-		detectLinux(p, &h)
+		detectLinux(ctx, p, &h)
 	}
 	return h, nil
 }
@@ -172,7 +172,7 @@ func darwinFeatures(p machine.Machine, arch string) []string {
 }
 
 // detectLinux reads uname, the binfmt_misc handlers and /proc/cpuinfo.
-func detectLinux(p machine.Machine, h *Host) {
+func detectLinux(ctx context.Context, p machine.Machine, h *Host) {
 	if release, machine, err := p.Uname(); err == nil {
 		h.OSVersion = release
 		if a, ok := arch.ByUname(machine); ok {
@@ -191,6 +191,7 @@ func detectLinux(p machine.Machine, h *Host) {
 	h.Binfmt = readBinfmt(p)
 	if Compat32(h.Arch) != "" {
 		h.Compat = NewCompatProbe(p, compatCacheDir(p))
+		h.Compat.base = ctx
 	}
 	if b, err := p.ReadFile("/proc/cpuinfo"); err == nil {
 		h.CPUFeatures = cpuinfoFeatures(string(b))
