@@ -107,7 +107,8 @@ func applyFile(src, lines []string, i int) (int, string, error) {
 
 // Patch applies diff with patch -p1 to files written into a temporary directory and
 // checks that it writes want (name → content) for every file of want; it skips the
-// test when the machine has no patch (Debian: patch).
+// test when the machine has no patch (Debian: patch), so call it after the test's
+// other checks.
 func Patch(t testing.TB, files map[string]string, diff string, want map[string]string) {
 	t.Helper()
 	p, err := exec.LookPath("patch")
