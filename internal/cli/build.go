@@ -315,7 +315,7 @@ func renderBuild(w io.Writer, pal palette, res *build.Result) {
 		fmt.Fprintf(w, "kept %d earlier %s that manifest.json listed (re-hashed)\n", len(res.Kept), buildPlural(len(res.Kept), "output", "outputs"))
 	}
 	if res.Sums != "" {
-		fmt.Fprintf(w, "wrote %s and %s (%.1fs)\n", res.Sums, filepath.Base(res.Manifest), res.Elapsed)
+		fmt.Fprintf(w, "wrote %s and %s (%.1fs)\n", Quote(res.Sums), Quote(filepath.Base(res.Manifest)), res.Elapsed)
 	} else if res.Failed() {
 		fmt.Fprintln(w, "nothing was written: a build failed, so the output directory, its SHA256SUMS and manifest.json are as they were")
 	}
@@ -323,18 +323,18 @@ func renderBuild(w io.Writer, pal palette, res *build.Result) {
 
 // renderBuildOutput prints one output's line, then its notes and problems.
 func renderBuildOutput(w io.Writer, pal palette, o *build.Output) {
-	name := filepath.Base(o.Path)
+	name := Quote(filepath.Base(o.Path))
 	shown := buildStatus(pal, o)
 	if o.Error != "" {
-		fmt.Fprintf(w, "%s %-18s %s\n     %s\n", shown, o.Target, name, strings.ReplaceAll(o.Error, "\n", "\n     "))
+		fmt.Fprintf(w, "%s %-18s %s\n     %s\n", shown, o.Target, name, strings.ReplaceAll(QuoteKeeping(o.Error, "\n"), "\n", "\n     "))
 		return
 	}
 	fmt.Fprintf(w, "%s %-18s %-32s %s\n", shown, o.Target, name, strings.Join(buildFacts(o), ", "))
 	for _, n := range o.Notes {
-		fmt.Fprintf(w, "     note: %s\n", n)
+		fmt.Fprintf(w, "     note: %s\n", Quote(n))
 	}
 	for _, p := range o.Problems {
-		fmt.Fprintf(w, "     problem: %s\n", p)
+		fmt.Fprintf(w, "     problem: %s\n", Quote(p))
 	}
 }
 

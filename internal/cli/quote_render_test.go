@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gonative/gonative/internal/build"
 	"github.com/gonative/gonative/internal/doctor"
 	"github.com/gonative/gonative/internal/finding"
 	"github.com/gonative/gonative/internal/netcheck"
@@ -80,4 +81,14 @@ func TestJSONAndErrorsAreRedacted(t *testing.T) {
 	if got, want := b.String(), "gonative: redirected from secure URL https://u:xxxxx@h/ to insecure URL http://h/\\x1b[31m\nusage: x\n"; got != want {
 		t.Errorf("printError = %q, want %q", got, want)
 	}
+}
+
+// TestRenderBuildQuotesOnOneLine: an output's name, notes and problems (a package
+// directory's name, a verifier's message) and the sums file are quoted on their lines.
+func TestRenderBuildQuotesOnOneLine(t *testing.T) {
+	o := &build.Output{Target: "linux/amd64", Path: "dist/evil\x1b[2J\x07name",
+		Notes: []string{hostile}, Problems: []string{hostile}}
+	var b bytes.Buffer
+	renderBuild(&b, palette{}, &build.Result{Outputs: []*build.Output{o}, Sums: "dist/SUMS\x1b[2J"})
+	checkLines(t, b.String(), 4)
 }
