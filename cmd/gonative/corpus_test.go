@@ -603,7 +603,8 @@ func TestCorpusCodeSignatures(t *testing.T) {
 
 // TestCorpusEvidence re-runs every command of the truth file and checks that its
 // output still has the line the truth cites: the truth stays tied to what the
-// independent tools say about these exact files.
+// independent tools say about these exact files. An output that agreed before, for the
+// same file, command and programs, is read from the fixture cache (evidenceCache).
 func TestCorpusEvidence(t *testing.T) {
 	tr := loadTruth(t)
 	dir := corpusDir(t)
@@ -618,10 +619,15 @@ func TestCorpusEvidence(t *testing.T) {
 		}
 	}
 	sem := make(chan struct{}, runtime.NumCPU())
+	ec := newEvidenceCache()
 	for _, f := range tr.Files {
 		t.Run(f.ID, func(t *testing.T) {
 			t.Parallel()
 			p := corpusPath(t, dir, f)
+			sum := ""
+			if ec.dir != "" {
+				sum = fileSum(t, f, p)
+			}
 			var wg sync.WaitGroup
 			var mu sync.Mutex
 			var fails []string
@@ -640,9 +646,13 @@ func TestCorpusEvidence(t *testing.T) {
 					defer wg.Done()
 					sem <- struct{}{}
 					defer func() { <-sem }()
-					cmd := exec.Command("sh", "-c", e.Cmd)
-					cmd.Env = append(os.Environ(), "F="+p, "CORPUS="+dir)
-					out, _ := cmd.Output() // grep -c exits 1 on a count of 0: the output is what counts
+					out, cached := ec.get(sum, e.Cmd, p, dir)
+					if !cached {
+						cmd := exec.Command("sh", "-c", e.Cmd)
+						cmd.Env = append(os.Environ(), "F="+p, "CORPUS="+dir)
+						out, _ = cmd.Output() // grep -c exits 1 on a count of 0: the output is what counts
+					}
+					agreed := true
 					have := map[string]bool{}
 					for _, l := range strings.Split(string(out), "\n") {
 						have[strings.Join(strings.Fields(l), " ")] = true
@@ -654,10 +664,14 @@ func TestCorpusEvidence(t *testing.T) {
 					for _, w := range wants {
 						want := strings.Join(strings.Fields(strings.ReplaceAll(w, "$F", p)), " ")
 						if !have[want] {
+							agreed = false
 							mu.Lock()
 							fails = append(fails, fmt.Sprintf("%s: %s: %s\n\tno line %q in its output:\n%s", f.ID, e.Fact, e.Cmd, want, firstLines(out, 12)))
 							mu.Unlock()
 						}
+					}
+					if agreed && !cached {
+						ec.put(t, sum, e.Cmd, p, dir, out)
 					}
 				}()
 			}
