@@ -261,9 +261,14 @@ func TestScriptBudget(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("the test stops a script's steps through /proc, on Linux only")
 	}
-	run := func(scripts string) (string, time.Duration) {
+	// It mostly waits for budgets to run out: beside the other tests, not before them.
+	t.Parallel()
+	// The child's temporary files (its TestScript's, testscript's work directories) go
+	// in this test's: a child stopped on purpose cannot remove them itself.
+	tmp := t.TempDir()
+	run := func(t *testing.T, scripts string) (string, time.Duration) {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestScript$/"+scripts, "-test.v", "-test.timeout=5m")
-		cmd.Env = append(os.Environ(), scriptDirEnv+"=testdata/budget", scriptBudgetEnv+"=2s", "GOTRACEBACK=all")
+		cmd.Env = append(os.Environ(), scriptDirEnv+"=testdata/budget", scriptBudgetEnv+"=2s", "GOTRACEBACK=all", "TMPDIR="+tmp)
 		start := time.Now()
 		b, err := cmd.CombinedOutput()
 		out := string(b)
@@ -299,21 +304,24 @@ func TestScriptBudget(t *testing.T) {
 			"FAIL\tTestScript/stuck stuck in the test process",
 		}},
 	} {
-		out, elapsed := run(tt.scripts)
-		// Generous: each script stops 2 s + 5 s after it starts, plus a 10 s grace
-		// for SIGKILL (and 10 s more when stuck), plus the set-up of TestScript on a
-		// busy machine.
-		if elapsed > 4*time.Minute {
-			t.Errorf("%s: the scripts took %v under a budget of 2s each", tt.scripts, elapsed)
-		}
-		for _, want := range tt.want {
-			if !strings.Contains(out, want) {
-				t.Errorf("%s: output lacks %q", tt.scripts, want)
+		t.Run(tt.scripts, func(t *testing.T) {
+			t.Parallel() // two children at once: each mostly waits
+			out, elapsed := run(t, tt.scripts)
+			// Generous: each script stops 2 s + 5 s after it starts, plus a 10 s grace
+			// for SIGKILL (and 10 s more when stuck), plus the set-up of TestScript on a
+			// busy machine.
+			if elapsed > 4*time.Minute {
+				t.Errorf("%s: the scripts took %v under a budget of 2s each", tt.scripts, elapsed)
 			}
-		}
-		if t.Failed() {
-			t.Fatalf("output:\n%s", out)
-		}
+			for _, want := range tt.want {
+				if !strings.Contains(out, want) {
+					t.Errorf("%s: output lacks %q", tt.scripts, want)
+				}
+			}
+			if t.Failed() {
+				t.Fatalf("output:\n%s", out)
+			}
+		})
 	}
 }
 
