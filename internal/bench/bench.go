@@ -39,7 +39,8 @@ const (
 	DefaultConns    = 4
 	DefaultLookups  = 200
 	DefaultBenchDur = "100ms"
-	// StartTimeout bounds how long a server may take to answer its first request, and
+	// StartTimeout bounds how long a server may take to answer its first request (or
+	// Options.Timeout, when shorter), and
 	// RunTimeout (the default of Options.Timeout) one run of the program or of its test
 	// binary.
 	StartTimeout = 15 * time.Second

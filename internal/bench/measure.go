@@ -333,6 +333,8 @@ func (m *measurer) serveOnce(ctx context.Context, b *Build, addr, url string) (s
 	// Start-up: from the program's start (the launcher's clock, just before it
 	// starts the program) to the first byte of the first answer.
 	var first time.Time
+	// The wait for the first answer is part of the run: Options.Timeout bounds it too.
+	startBound := min(StartTimeout, m.o.Timeout)
 	for {
 		resp, err := client.Get(url)
 		if err == nil {
@@ -348,8 +350,8 @@ func (m *measurer) serveOnce(ctx context.Context, b *Build, addr, url string) (s
 			return sample{}, fmt.Errorf("%s exited before serving %s: %v", b.Binary, url, lerr)
 		case <-time.After(time.Millisecond):
 		}
-		if time.Since(p.start) > StartTimeout {
-			return sample{}, fmt.Errorf("%s did not answer %s within %s: %s", b.Binary, url, StartTimeout, p.errTail.String())
+		if time.Since(p.start) > startBound {
+			return sample{}, fmt.Errorf("%s did not answer %s within %s: %s", b.Binary, url, startBound, p.errTail.String())
 		}
 	}
 	lat, n, errs := load(ctx, client, url, m.o.Conns, m.o.Load)
