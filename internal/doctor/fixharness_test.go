@@ -338,6 +338,7 @@ func TestFixHarness(t *testing.T) {
 	h := &harness{dir: t.TempDir()}
 	for _, c := range fixHarness {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel() // each case has its own directory and environment; most of it waits on go
 			// Below the harness's directory, removed once at the end: go may still
 			// write its caches and telemetry just after a check returns.
 			dir, err := os.MkdirTemp(h.dir, c.name)
