@@ -18,6 +18,7 @@ import (
 type arm64Stage struct {
 	pkgs       map[string]bool // module-relative directories
 	scriptsRun string          // the go test -run pattern for cmd/gonative
+	skips      []string        // tests of the other packages left to the native stage
 }
 
 func parseArm64Stage(text string) arm64Stage {
@@ -27,6 +28,10 @@ func parseArm64Stage(text string) arm64Stage {
 		line, _, _ := strings.Cut(sc.Text(), "#")
 		f := strings.Fields(line)
 		if len(f) == 0 {
+			continue
+		}
+		if f[0] == "-skip" {
+			s.skips = append(s.skips, f[1:]...)
 			continue
 		}
 		pkg := strings.TrimPrefix(f[0], "./")
@@ -146,7 +151,35 @@ func TestArm64Stage(t *testing.T) {
 			t.Errorf("scripts/arm64.txt: no script cmd/gonative/testdata/script/%s_*.txtar", prefix)
 		}
 	}
+	checkArm64Skips(t, root, stage)
 	checkArm64Runner(t, root)
+}
+
+// checkArm64Skips: every test the stage skips is one name, a test function of a listed
+// package other than cmd/gonative (whose scripts the -run pattern narrows).
+func checkArm64Skips(t *testing.T, root string, stage arm64Stage) {
+	for _, name := range stage.skips {
+		if !regexp.MustCompile(`^Test[A-Za-z0-9_]+$`).MatchString(name) {
+			t.Errorf("scripts/arm64.txt: -skip %q is not one test name", name)
+			continue
+		}
+		found := false
+		for dir := range stage.pkgs {
+			if dir == "cmd/gonative" {
+				continue
+			}
+			files, _ := filepath.Glob(filepath.Join(root, dir, "*_test.go"))
+			for _, f := range files {
+				b, err := os.ReadFile(f)
+				if err == nil && strings.Contains(string(b), "\nfunc "+name+"(t *testing.T)") {
+					found = true
+				}
+			}
+		}
+		if !found {
+			t.Errorf("scripts/arm64.txt: -skip %s: no such test in the packages it lists (cmd/gonative aside)", name)
+		}
+	}
 }
 
 // checkArm64Runner: the project uses what it ships. scripts/test.sh's arm64 stage
@@ -165,7 +198,7 @@ func checkArm64Runner(t *testing.T, root string) {
 	}
 	runner := shellFunc(string(text), "gonative_test_arm64")
 	for _, want := range []string{
-		`go build -o "$run_dir/gonative" ./cmd/gonative`,
+		`go build -trimpath -o "$run_dir/gonative" ./cmd/gonative`,
 		"go_test_json=gonative_test_arm64",
 		"asyncpreemptoff=1",
 		"lane_retry_stuck=1",

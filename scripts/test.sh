@@ -208,19 +208,22 @@ go_test_plain() { go test -json "$@"; }
 # testscripts) and the other packages as two go test commands at once, each with its
 # own -timeout: cmd/gonative alone in its lane, the others two at a time (as go test
 # ./... on 2 cores): cold, internal/build alone takes as long as cmd/gonative.
-# lane_run (a -run pattern for cmd/gonative) and lane_rest (the other packages) narrow
-# them; by default every test of every package runs.
+# lane_run (a -run pattern for cmd/gonative), lane_rest (the other packages) and
+# lane_skip (NAME|NAME: tests of the other packages left out) narrow them; by default
+# every test of every package runs.
 lane_run=""
 lane_rest=""
+lane_skip=""
 go_test_lanes() {
 	local stage=$1 t_gonative=$2 t_rest=$3; shift 3
-	local rest=$lane_rest rc=0 p1 p2 run=()
+	local rest=$lane_rest rc=0 p1 p2 run=() skip=()
 	[ -n "$rest" ] || rest=$(go list ./... | grep -v '/cmd/gonative$')
 	[ -z "$lane_run" ] || run=(-run "$lane_run")
+	[ -z "$lane_skip" ] || skip=(-skip "^($lane_skip)\$")
 	go_test_lane "$stage" gonative -p 1 -timeout "$t_gonative" "${run[@]}" "$@" ./cmd/gonative &
 	p1=$!
 	# shellcheck disable=SC2086 # one package a word
-	go_test_lane "$stage" rest -p 2 -timeout "$t_rest" "$@" $rest &
+	go_test_lane "$stage" rest -p 2 -timeout "$t_rest" "${skip[@]}" "$@" $rest &
 	p2=$!
 	wait $p1 || rc=1
 	wait $p2 || rc=1
@@ -299,10 +302,11 @@ test_arm64() {
 		case $pkg in
 		'' | '#'*) ;;
 		./cmd/gonative) lane_run=${pattern%%#*} lane_run=${lane_run%% *} ;;
+		-skip) pattern=${pattern%%#*} lane_skip+="${lane_skip:+|}${pattern%% *}" ;;
 		*) lane_rest+=" $pkg" ;;
 		esac
 	done <scripts/arm64.txt
-	echo "under qemu-user: cmd/gonative -run '$lane_run' and$lane_rest"
+	echo "under qemu-user: cmd/gonative -run '$lane_run' and$lane_rest -skip '^($lane_skip)\$'"
 	# Go programs under qemu-user are reported to hang in futex waits with asynchronous
 	# preemption on (golang/go#70329, #36981): the test binaries run without it, and
 	# cmd/gonative turns it off for the commands its scripts run.
