@@ -130,7 +130,7 @@ func storeReuse(dir string, res *Result) {
 			continue // dir/name is the seed, checked against that sum before go build
 		}
 		delete(sums, name)
-		if linkInto(root, dir, o.Path, name) == nil || copyInto(root, o, name) == nil {
+		if linkInto(root, o.Path, name) == nil || copyInto(root, o, name) == nil {
 			sums[name] = o.SHA256
 		}
 	}
@@ -148,16 +148,16 @@ func storeReuse(dir string, res *Result) {
 	atomicfile.WriteFileIn(root, "SHA256SUMS", buf.Bytes(), 0o644)
 }
 
-// linkInto makes name in root (the directory dir) a hard link to the file at p,
-// replacing what was there: no copy and no sync (a copy of two 8 MB programs took
-// 70-380 ms here, synced). The link is made under a fresh random name and renamed
-// beneath root. A file changed later through either name no longer has its recorded
-// sum, so it is never a seed.
-func linkInto(root *os.Root, dir, p, name string) error {
+// linkInto makes name in root a hard link to the file at p, replacing what was
+// there: no copy and no sync (a copy of two 8 MB programs took 70-380 ms here,
+// synced). The link is made under a fresh random name in root's own directory (by
+// its handle, not its path: linkAt) and renamed beneath root. A file changed later
+// through either name no longer has its recorded sum, so it is never a seed.
+func linkInto(root *os.Root, p, name string) error {
 	var rnd [8]byte
 	rand.Read(rnd[:])
 	tmp := ".link-" + hex.EncodeToString(rnd[:])
-	if err := os.Link(p, filepath.Join(dir, tmp)); err != nil { // another file system
+	if err := linkAt(root, p, tmp); err != nil { // another file system, or no linkat
 		return err
 	}
 	if err := root.Rename(tmp, name); err != nil {

@@ -2,6 +2,7 @@ package build
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -157,4 +158,47 @@ func FuzzParseSums(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestLinkIntoStaysInRoot: the seed is a hard link to the output (no copy), made in
+// the directory the root was opened on even when that path has since been swapped
+// for a link to another directory.
+func TestLinkIntoStaysInRoot(t *testing.T) {
+	base := t.TempDir()
+	out := filepath.Join(base, "out")
+	if err := os.WriteFile(out, []byte("program"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dir, elsewhere := filepath.Join(base, "reuse"), filepath.Join(base, "elsewhere")
+	for _, d := range []string{dir, elsewhere} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	moved := filepath.Join(base, "reuse-moved")
+	if err := os.Rename(dir, moved); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(elsewhere, dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := linkInto(root, out, "app"); err != nil {
+		if errors.Is(err, errors.ErrUnsupported) {
+			t.Skip("no linkat here: the seed is a copy")
+		}
+		t.Fatal(err)
+	}
+	a, errA := os.Stat(out)
+	b, errB := os.Stat(filepath.Join(moved, "app"))
+	if errA != nil || errB != nil || !os.SameFile(a, b) {
+		t.Errorf("the seed is not a link to the output in the root's directory: %v, %v", errA, errB)
+	}
+	if ents, _ := os.ReadDir(elsewhere); len(ents) != 0 {
+		t.Errorf("%s holds %d entries: the link followed the swapped path", elsewhere, len(ents))
+	}
 }
