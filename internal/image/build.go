@@ -219,6 +219,9 @@ func Build(ctx context.Context, o BuildOptions) (*Built, error) {
 	if err != nil {
 		return nil, err
 	}
+	if o.Build.ReuseDir != "" {
+		trimBinaries(o.Build.ReuseDir, BinariesMax)
+	}
 	if res.Failed() || res.HasProblems() {
 		return nil, &BuildError{Result: res}
 	}

@@ -36,7 +36,8 @@ func LayerCacheDir(getenv func(string) string) (string, error) {
 
 // BinariesDir returns the directory image build keeps the binaries of the module in
 // dir (built from pkgs) in, for build.Options.ReuseDir: go build finds them up to
-// date next time and links nothing. $GONATIVE_CACHE/image-binaries/KEY, else
+// date next time and links nothing. All modules together keep at most BinariesMax
+// bytes there. $GONATIVE_CACHE/image-binaries/KEY, else
 // gonative/image-binaries/KEY in the user cache directory; KEY names the absolute
 // module directory and the packages.
 func BinariesDir(getenv func(string) string, dir string, pkgs []string) (string, error) {
@@ -51,6 +52,60 @@ func BinariesDir(getenv func(string) string, dir string, pkgs []string) (string,
 	h := sha256.New()
 	fmt.Fprintf(h, "%q\n%q\n", abs, pkgs)
 	return filepath.Join(filepath.Dir(layers), "image-binaries", hex.EncodeToString(h.Sum(nil))[:24]), nil
+}
+
+// BinariesMax is how many bytes of binaries image build keeps for all modules
+// together (BinariesDir): the binaries of the modules built longest ago go first.
+const BinariesMax = 512 << 20
+
+// trimBinaries removes the directories beside keep (BinariesDir's, one per module
+// and packages) of the modules built longest ago — by the newest file each holds —
+// until the rest take at most max bytes. keep itself stays, whatever its size.
+func trimBinaries(keep string, max int64) {
+	root, err := os.OpenRoot(filepath.Dir(keep))
+	if err != nil {
+		return
+	}
+	defer root.Close()
+	ents, err := fs.ReadDir(root.FS(), ".")
+	if err != nil {
+		return
+	}
+	type module struct {
+		name string
+		size int64
+		used time.Time
+	}
+	var mods []module
+	var total int64
+	for _, e := range ents {
+		if !e.IsDir() {
+			continue
+		}
+		m := module{name: e.Name()}
+		files, _ := fs.ReadDir(root.FS(), e.Name())
+		for _, f := range files {
+			if info, err := f.Info(); err == nil && info.Mode().IsRegular() {
+				m.size += info.Size()
+				if info.ModTime().After(m.used) {
+					m.used = info.ModTime()
+				}
+			}
+		}
+		total += m.size
+		if m.name != filepath.Base(keep) {
+			mods = append(mods, m)
+		}
+	}
+	slices.SortFunc(mods, func(a, b module) int { return a.used.Compare(b.used) })
+	for _, m := range mods {
+		if total <= max {
+			break
+		}
+		if root.RemoveAll(m.name) == nil {
+			total -= m.size
+		}
+	}
 }
 
 // layerCache keeps compressed layers in a directory, each in a file named by the key

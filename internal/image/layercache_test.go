@@ -322,3 +322,38 @@ func TestLayerCacheByBinary(t *testing.T) {
 		t.Errorf("binary changed after verification: %v", err)
 	}
 }
+
+// TestTrimBinaries: the binaries of the modules built longest ago go first, until the
+// rest fit the bound; the directory of this build stays whatever its size, and files
+// beside the modules' directories are left alone.
+func TestTrimBinaries(t *testing.T) {
+	base := filepath.Join(t.TempDir(), "image-binaries")
+	now := time.Now()
+	mk := func(name string, size int, age time.Duration) {
+		t.Helper()
+		d := filepath.Join(base, name)
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(d, "app_linux_amd64")
+		if err := os.WriteFile(p, make([]byte, size), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(p, now.Add(-age), now.Add(-age)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mk("oldest", 100, 3*time.Hour)
+	mk("older", 100, 2*time.Hour)
+	mk("recent", 100, time.Hour)
+	mk("this", 500, 4*time.Hour) // this build's, the oldest and largest: kept
+	if err := os.WriteFile(filepath.Join(base, "note"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	trimBinaries(filepath.Join(base, "this"), 650)
+	for name, want := range map[string]bool{"oldest": false, "older": false, "recent": true, "this": true, "note": true} {
+		if _, err := os.Stat(filepath.Join(base, name)); (err == nil) != want {
+			t.Errorf("%s: present %v, want %v", name, err == nil, want)
+		}
+	}
+}
