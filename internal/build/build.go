@@ -413,7 +413,8 @@ func DefaultJobs() int { return max(runtime.NumCPU(), 4) }
 // mainPkg is a main package to build.
 type mainPkg struct {
 	ImportPath string
-	Name       string // program name
+	Name       string   // program name
+	Only       []Target // the targets that see it, when not every one does
 }
 
 // goCmd runs the go command with extra environment and returns its standard output.
@@ -506,6 +507,9 @@ func plan(ctx context.Context, o Options, mains []mainPkg, g *graph, tr *tracer)
 	var jobs []*job
 	for _, m := range mains {
 		for _, t := range o.Targets {
+			if !m.on(t) {
+				continue
+			}
 			k := planKey{m.ImportPath, t}
 			if errs[k] != nil {
 				problems = append(problems, errs[k])
@@ -593,6 +597,9 @@ func cgoAnalysis(ctx context.Context, o Options, mains []mainPkg, g *graph, tr *
 	sem := make(chan struct{}, max(o.Jobs, 2))
 	for _, m := range mains {
 		for _, t := range o.Targets {
+			if !m.on(t) {
+				continue
+			}
 			k := planKey{m.ImportPath, t}
 			if n, ok := g.needs(m.ImportPath, t, o.Cgo != CgoOff); ok {
 				needs[k] = n

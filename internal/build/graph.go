@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"go/build"
 	"go/parser"
@@ -58,9 +59,14 @@ func loadGraph(ctx context.Context, o Options) ([]mainPkg, *graph, error) {
 		args = append(args, "-tags", o.Tags)
 	}
 	t := o.Targets[0]
+	others := otherMains(ctx, o)
 	out, err := goCmd(ctx, o, []string{"GOOS=" + t.OS, "GOARCH=" + t.Arch, "CGO_ENABLED=1"}, append(args, o.Packages...)...)
+	byTarget, oerr := others()
 	if err != nil {
 		return nil, nil, err
+	}
+	if oerr != nil {
+		return nil, nil, oerr
 	}
 	g, roots, err := parseGraph(out)
 	if err != nil {
@@ -71,8 +77,14 @@ func loadGraph(ctx context.Context, o Options) ([]mainPkg, *graph, error) {
 		g.tags = strings.Split(o.Tags, ",")
 	}
 	mains, err := mainsOf(roots, o.Packages)
+	if errors.Is(err, ErrNoMain) && byTarget != nil {
+		mains, err = nil, nil // another target may see some
+	}
 	if err != nil {
 		return nil, nil, err
+	}
+	if mains = mergeMains(o.Targets, mains, byTarget); len(mains) == 0 {
+		return nil, nil, fmt.Errorf("%w in %s", ErrNoMain, strings.Join(o.Packages, " "))
 	}
 	g.exact = g.checkExact(o)
 	return mains, g, nil

@@ -250,8 +250,10 @@ func TestDefaultJobs(t *testing.T) {
 }
 
 // TestProgramsOneGoList: Programs (what init derives its files from) runs one go list
-// per target, whatever the number of main packages, and says what go list per
-// package says: a cgo file one OS builds is found for that OS only.
+// -deps for all targets, whatever the number of main packages (and, for ./..., a list
+// of each other target's main packages), and another only for a main package whose
+// cgo another target must ask go list about; and it says what go list
+// per package says: a cgo file one OS builds is found for that OS only.
 func TestProgramsOneGoList(t *testing.T) {
 	dir := module(t, "example.com/tools", map[string]string{
 		"cmd/a/main.go":     "package main\n\nimport \"example.com/tools/sys\"\n\nfunc main() { sys.Do() }\n",
@@ -261,45 +263,48 @@ func TestProgramsOneGoList(t *testing.T) {
 		"lib/lib.go":        "package lib\n",
 		"cmd/c/c_darwin.go": "package main\n\nfunc main() {}\n",
 	})
-	for _, tc := range []struct {
-		t   Target
-		cgo map[string][]string
-	}{
-		{Target{"linux", "amd64"}, map[string][]string{"example.com/tools/cmd/a": nil, "example.com/tools/cmd/b": nil}},
-		{Target{"linux", "arm64"}, map[string][]string{"example.com/tools/cmd/a": {"example.com/tools/sys"}, "example.com/tools/cmd/b": nil}},
-	} {
-		t.Run(tc.t.OS+"-"+tc.t.Arch, func(t *testing.T) {
-			o := testOptions(t, dir)
-			o.Packages = []string{"./..."}
-			var log string
-			o.Go, log = countingGo(t)
-			ps, err := Programs(context.Background(), o, tc.t)
-			if err != nil {
-				t.Fatal(err)
+	want := map[Target]map[string][]string{
+		{"linux", "amd64"}: {"example.com/tools/cmd/a": nil, "example.com/tools/cmd/b": nil},
+		{"linux", "arm64"}: {"example.com/tools/cmd/a": {"example.com/tools/sys"}, "example.com/tools/cmd/b": nil},
+	}
+	o := testOptions(t, dir)
+	o.Packages = []string{"./..."}
+	o.Targets = []Target{{"linux", "amd64"}, {"linux", "arm64"}}
+	var log string
+	o.Go, log = countingGo(t)
+	ps, err := Programs(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// One for the graph, one of linux/arm64's main packages (./... matches per
+	// target), one for cmd/a on linux/arm64: a cgo package's pkg-config names are go
+	// list's to say.
+	if n := goCalls(t, log, "list"); n != 3 {
+		t.Errorf("%d go list runs for 2 targets and %d programs, want 3", n, len(ps))
+	}
+	got := map[Target]map[string][]string{}
+	for _, p := range ps {
+		if got[p.Target] == nil {
+			got[p.Target] = map[string][]string{}
+		}
+		got[p.Target][p.ImportPath] = p.Cgo
+		// Ground truth: go list -deps of that package for that target.
+		w, err := needsCgo(context.Background(), o.withDefaults(), p.ImportPath, p.Target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(p.Cgo, w.Packages) {
+			t.Errorf("%s %s: Programs says cgo %v, go list %v", p.Target, p.ImportPath, p.Cgo, w.Packages)
+		}
+	}
+	for tg, pkgs := range want {
+		if len(got[tg]) != len(pkgs) {
+			t.Errorf("%s: programs %v, want %v", tg, got[tg], pkgs)
+		}
+		for k, v := range pkgs {
+			if g, ok := got[tg][k]; !ok || !slices.Equal(g, v) {
+				t.Errorf("%s %s: cgo %v (listed %v), want %v", tg, k, g, ok, v)
 			}
-			if n := goCalls(t, log, "list"); n != 1 {
-				t.Errorf("%d go list runs for one target and %d programs, want 1", n, len(ps))
-			}
-			got := map[string][]string{}
-			for _, p := range ps {
-				got[p.ImportPath] = p.Cgo
-				// Ground truth: go list -deps of that package for that target.
-				want, err := needsCgo(context.Background(), o.withDefaults(), p.ImportPath, tc.t)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !slices.Equal(p.Cgo, want.Packages) {
-					t.Errorf("%s: Programs says cgo %v, go list %v", p.ImportPath, p.Cgo, want.Packages)
-				}
-			}
-			if len(got) != len(tc.cgo) {
-				t.Errorf("programs %v, want %v", got, tc.cgo)
-			}
-			for k, v := range tc.cgo {
-				if g, ok := got[k]; !ok || !slices.Equal(g, v) {
-					t.Errorf("%s: cgo %v (listed %v), want %v", k, g, ok, v)
-				}
-			}
-		})
+		}
 	}
 }

@@ -159,31 +159,29 @@ func ReadModule(ctx context.Context, dir string, o ReadOptions) (*Module, error)
 		onMachine = machine.RealWith(o.Env)
 	}
 	byPkg := map[string]int{}
-	for _, t := range linuxTargets {
-		ps, err := build.Programs(ctx, build.Options{Dir: dir, Packages: []string{"./..."}, Go: o.Go, Machine: onMachine}, t)
-		if errors.Is(err, build.ErrNoMain) {
-			return m, nil
+	ps, err := build.Programs(ctx, build.Options{Dir: dir, Packages: []string{"./..."}, Targets: linuxTargets, Go: o.Go, Machine: onMachine})
+	if errors.Is(err, build.ErrNoMain) {
+		return m, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", dir, err)
+	}
+	for _, p := range ps {
+		i, ok := byPkg[p.ImportPath]
+		if !ok {
+			i = len(m.Programs)
+			byPkg[p.ImportPath] = i
+			m.Programs = append(m.Programs, Program{Package: p.ImportPath, Name: p.Name, Dir: pkgDir(m.Path, p.ImportPath)})
 		}
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", dir, err)
+		q := &m.Programs[i]
+		for _, c := range p.Cgo {
+			if !slices.Contains(q.Cgo, c) {
+				q.Cgo = append(q.Cgo, c)
+			}
 		}
-		for _, p := range ps {
-			i, ok := byPkg[p.ImportPath]
-			if !ok {
-				i = len(m.Programs)
-				byPkg[p.ImportPath] = i
-				m.Programs = append(m.Programs, Program{Package: p.ImportPath, Name: p.Name, Dir: pkgDir(m.Path, p.ImportPath)})
-			}
-			q := &m.Programs[i]
-			for _, c := range p.Cgo {
-				if !slices.Contains(q.Cgo, c) {
-					q.Cgo = append(q.Cgo, c)
-				}
-			}
-			for _, c := range p.PkgConfig {
-				if !slices.Contains(q.PkgConfig, c) {
-					q.PkgConfig = append(q.PkgConfig, c)
-				}
+		for _, c := range p.PkgConfig {
+			if !slices.Contains(q.PkgConfig, c) {
+				q.PkgConfig = append(q.PkgConfig, c)
 			}
 		}
 	}
