@@ -96,8 +96,9 @@ type Verdict struct {
 	Handler string `json:"handler,omitempty"`
 	// Host is the platform judged against, such as "darwin/arm64".
 	Host string `json:"host"`
-	// Cause is why, as a value (Reason says it in words).
-	Cause Cause `json:"-"`
+	// Cause is why, as a value (Reason says it in words): "wrong-os", "cpu-lacks"…;
+	// omitted when there is none (the file runs, with no condition).
+	Cause Cause `json:"cause,omitempty"`
 }
 
 var causeNames = [...]string{
@@ -114,6 +115,20 @@ func (c Cause) String() string {
 		return causeNames[c]
 	}
 	return fmt.Sprintf("Cause(%d)", int(c))
+}
+
+// MarshalText names the cause, as String does.
+func (c Cause) MarshalText() ([]byte, error) { return []byte(c.String()), nil }
+
+// UnmarshalText reads a name String gives.
+func (c *Cause) UnmarshalText(b []byte) error {
+	for i, n := range causeNames {
+		if n != "" && n == string(b) {
+			*c = Cause(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown verdict cause %q", b)
 }
 
 // no is the verdict that the file does not run, for cause c.

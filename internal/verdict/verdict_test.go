@@ -1,6 +1,7 @@
 package verdict
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -216,5 +217,27 @@ func TestJudgeLibraryABI(t *testing.T) {
 				t.Errorf("runs %s (%s), want %s with %q", v.Runs, v.Reason, tt.runs, tt.has)
 			}
 		})
+	}
+}
+
+// TestCauseJSON: the cause is in the JSON by name, omitted when there is none, and
+// reads back.
+func TestCauseJSON(t *testing.T) {
+	for c := NoCause; int(c) < len(causeNames); c++ {
+		b, err := json.Marshal(Verdict{Runs: No, Cause: c, Slice: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if has := strings.Contains(string(b), `"cause":"`+c.String()+`"`); has != (c != NoCause) {
+			t.Errorf("%v: %s", c, b)
+		}
+		var v Verdict
+		if err := json.Unmarshal(b, &v); err != nil || v.Cause != c {
+			t.Errorf("%s read back as %v, %v", b, v.Cause, err)
+		}
+	}
+	var c Cause
+	if err := c.UnmarshalText([]byte("nonsense")); err == nil {
+		t.Error("an unknown cause was read")
 	}
 }
