@@ -66,6 +66,7 @@ type scanner struct {
 // that is smaller: most files are small, and a worker pool inspecting a tree should
 // not allocate a whole chunk per file.
 func newScanner(ra io.ReaderAt, guarded []Span, largest int64) *scanner {
+	x86Tables()
 	n := int64(chunkSize)
 	if largest < n {
 		n = max(largest, 0)

@@ -2,7 +2,6 @@ package isa
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 	"io"
 )
@@ -239,7 +238,7 @@ func (sc *scanner) chunkX86(b []byte, limit int, addr uint64, st *stats) int {
 // (commit); every step counts as an instruction unless it is an undecodable byte.
 func (sc *scanner) step(j int, b []byte, i, fastEnd int, addr uint64, st *stats) int {
 	if i < fastEnd {
-		if n := fastLen(binary.LittleEndian.Uint64(b[i : i+8 : i+8])); n != 0 {
+		if n := int(fastStep(b, i)); n != 0 {
 			if j == 0 {
 				st.instructions++
 			} else {
@@ -371,77 +370,14 @@ func (sc *scanner) slowA(b []byte, i int, addr uint64, st *stats) int {
 // instruction each, and returns where they stand, the steps left and which streams
 // stand on an instruction for the slow path (bit j for stream j). When that is one
 // or more, the others made one more step, not counted in the steps done (k-left).
-// The caller guarantees that k steps of 16 bytes stay in b. It makes no call, so
-// that the compiler keeps the streams in registers (a call in the loop made it spill
-// them at every step), and inlines fastLen by hand (too costly for the compiler to
-// inline): keep the copies the same as fastLen.
+// The caller guarantees that k steps of 16 bytes stay in b. It makes no call
+// (fastStep is inlined), so that the compiler keeps the streams in registers.
 func fastRun4(b []byte, i0, i1, i2, i3, k int) (_, _, _, _, _ int, slow uint) {
 	for ; k > 0; k-- {
-		var n0, n1, n2, n3 uint
-		{
-			x := uint(binary.LittleEndian.Uint64(b[i0 : i0+8 : i0+8]))
-			p := uint(pfxT[x&0xff])
-			r := uint(rexT[x&0xff])
-			if r1 := uint(rexT[x>>8&0xff]); p != 0 {
-				r = r1
-			}
-			x >>= p&8 + r&8
-			var esc uint
-			if x&0xff == 0x0f {
-				esc = 1
-			}
-			x >>= esc << 3
-			f := uint(fastX[((p|r)&^8|esc<<8|x&0xff)&16383])
-			n0 = f&fxLen + uint(modrmT[x>>8&0x7ff])*(f>>5)
-		}
-		{
-			x := uint(binary.LittleEndian.Uint64(b[i1 : i1+8 : i1+8]))
-			p := uint(pfxT[x&0xff])
-			r := uint(rexT[x&0xff])
-			if r1 := uint(rexT[x>>8&0xff]); p != 0 {
-				r = r1
-			}
-			x >>= p&8 + r&8
-			var esc uint
-			if x&0xff == 0x0f {
-				esc = 1
-			}
-			x >>= esc << 3
-			f := uint(fastX[((p|r)&^8|esc<<8|x&0xff)&16383])
-			n1 = f&fxLen + uint(modrmT[x>>8&0x7ff])*(f>>5)
-		}
-		{
-			x := uint(binary.LittleEndian.Uint64(b[i2 : i2+8 : i2+8]))
-			p := uint(pfxT[x&0xff])
-			r := uint(rexT[x&0xff])
-			if r1 := uint(rexT[x>>8&0xff]); p != 0 {
-				r = r1
-			}
-			x >>= p&8 + r&8
-			var esc uint
-			if x&0xff == 0x0f {
-				esc = 1
-			}
-			x >>= esc << 3
-			f := uint(fastX[((p|r)&^8|esc<<8|x&0xff)&16383])
-			n2 = f&fxLen + uint(modrmT[x>>8&0x7ff])*(f>>5)
-		}
-		{
-			x := uint(binary.LittleEndian.Uint64(b[i3 : i3+8 : i3+8]))
-			p := uint(pfxT[x&0xff])
-			r := uint(rexT[x&0xff])
-			if r1 := uint(rexT[x>>8&0xff]); p != 0 {
-				r = r1
-			}
-			x >>= p&8 + r&8
-			var esc uint
-			if x&0xff == 0x0f {
-				esc = 1
-			}
-			x >>= esc << 3
-			f := uint(fastX[((p|r)&^8|esc<<8|x&0xff)&16383])
-			n3 = f&fxLen + uint(modrmT[x>>8&0x7ff])*(f>>5)
-		}
+		n0 := fastStep(b, i0)
+		n1 := fastStep(b, i1)
+		n2 := fastStep(b, i2)
+		n3 := fastStep(b, i3)
 		i0 += int(n0)
 		i1 += int(n1)
 		i2 += int(n2)
@@ -465,39 +401,8 @@ func zero(n uint) uint {
 // fastRun2 is fastRun4 for two streams.
 func fastRun2(b []byte, i0, i1, k int) (_, _, _ int, slow uint) {
 	for ; k > 0; k-- {
-		var n0, n1 uint
-		{
-			x := uint(binary.LittleEndian.Uint64(b[i0 : i0+8 : i0+8]))
-			p := uint(pfxT[x&0xff])
-			r := uint(rexT[x&0xff])
-			if r1 := uint(rexT[x>>8&0xff]); p != 0 {
-				r = r1
-			}
-			x >>= p&8 + r&8
-			var esc uint
-			if x&0xff == 0x0f {
-				esc = 1
-			}
-			x >>= esc << 3
-			f := uint(fastX[((p|r)&^8|esc<<8|x&0xff)&16383])
-			n0 = f&fxLen + uint(modrmT[x>>8&0x7ff])*(f>>5)
-		}
-		{
-			x := uint(binary.LittleEndian.Uint64(b[i1 : i1+8 : i1+8]))
-			p := uint(pfxT[x&0xff])
-			r := uint(rexT[x&0xff])
-			if r1 := uint(rexT[x>>8&0xff]); p != 0 {
-				r = r1
-			}
-			x >>= p&8 + r&8
-			var esc uint
-			if x&0xff == 0x0f {
-				esc = 1
-			}
-			x >>= esc << 3
-			f := uint(fastX[((p|r)&^8|esc<<8|x&0xff)&16383])
-			n1 = f&fxLen + uint(modrmT[x>>8&0x7ff])*(f>>5)
-		}
+		n0 := fastStep(b, i0)
+		n1 := fastStep(b, i1)
 		i0 += int(n0)
 		i1 += int(n1)
 		if min(n0, n1) == 0 {
@@ -512,23 +417,7 @@ func fastRun2(b []byte, i0, i1, k int) (_, _, _ int, slow uint) {
 // path, where it stands.
 func fastRun1(b []byte, i0, k int) (int, int) {
 	for ; k > 0; k-- {
-		var n0 uint
-		{
-			x := uint(binary.LittleEndian.Uint64(b[i0 : i0+8 : i0+8]))
-			p := uint(pfxT[x&0xff])
-			r := uint(rexT[x&0xff])
-			if r1 := uint(rexT[x>>8&0xff]); p != 0 {
-				r = r1
-			}
-			x >>= p&8 + r&8
-			var esc uint
-			if x&0xff == 0x0f {
-				esc = 1
-			}
-			x >>= esc << 3
-			f := uint(fastX[((p|r)&^8|esc<<8|x&0xff)&16383])
-			n0 = f&fxLen + uint(modrmT[x>>8&0x7ff])*(f>>5)
-		}
+		n0 := fastStep(b, i0)
 		if n0 == 0 {
 			break
 		}
