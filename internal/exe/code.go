@@ -280,12 +280,17 @@ func elfCode(sr *io.SectionReader, size int64, guard func(string) bool) (*codeIm
 			}
 		}
 	}
-	if f.Machine == elf.EM_X86_64 {
+	x86 := f.Machine == elf.EM_X86_64
+	if x86 {
 		img.ISANeeded = elfISANeeded(f, size)
+	}
+	// One pass over the symbol table finds the functions and the guarded ones.
+	img.Funcs, img.Guarded = elfSymtabFuncs(f, x86, guard)
+	if x86 {
 		elfFuncs(f, img)
 	}
 	if guard != nil {
-		img.Guarded = guardedFuncs(f, guard)
+		slices.SortFunc(img.Guarded, func(a, b Span) int { return cmp.Compare(a.Lo, b.Lo) })
 		img.Dispatch = elfDispatch(f)
 	}
 	return img, nil
@@ -379,28 +384,29 @@ func elfPropertyLevel(bo binary.ByteOrder, data []byte) int {
 
 func align(x, a uint64) uint64 { return (x + a - 1) &^ (a - 1) }
 
-// guardedFuncs returns a function telling whether an address lies in a function
-// whose name says it is reached only after a runtime feature check; nil without a
-// symbol table or such functions.
-func guardedFuncs(f *elf.File, match func(string) bool) []Span {
-	spans := matchingFuncs(f, match)
-	slices.SortFunc(spans, func(a, b Span) int { return cmp.Compare(a.Lo, b.Lo) })
-	return spans
-}
-
-// matchingFuncs streams the ELF symbol table and returns the address ranges of the
-// functions whose names match. It reads the table in chunks and only the names of
-// function symbols, so a large unstripped binary costs no more memory than a small
-// one (debug/elf's Symbols loads every symbol and name at once).
-func matchingFuncs(f *elf.File, match func(string) bool) []Span {
-	var spans []Span
+// elfSymtabFuncs streams the ELF symbol table once and returns, with funcs, the
+// functions it defines (STT_FUNC with a size, at most funcsMax: elfFuncs) and, with
+// guard, the address ranges of the functions whose names guard matches, unsorted. It
+// reads the table in chunks and only the names of function symbols when guard asks,
+// so a large unstripped binary costs no more memory than a small one (debug/elf's
+// Symbols loads every symbol and name at once).
+func elfSymtabFuncs(f *elf.File, funcs bool, guard func(string) bool) (all, guarded []Span) {
+	if !funcs && guard == nil {
+		return nil, nil
+	}
 	elfSymbols(f, elf.SHT_SYMTAB, func(info byte, shndx uint16, value, size uint64, name func() string) bool {
-		if elf.ST_TYPE(info) == elf.STT_FUNC && size > 0 && match(name()) {
-			spans = append(spans, Span{Lo: value, Hi: value + size})
+		if elf.ST_TYPE(info) != elf.STT_FUNC || size == 0 {
+			return true
 		}
-		return true
+		if funcs && len(all) < funcsMax && value+size > value && shndx != uint16(elf.SHN_UNDEF) {
+			all = append(all, Span{Lo: value, Hi: value + size})
+		}
+		if guard != nil && guard(name()) {
+			guarded = append(guarded, Span{Lo: value, Hi: value + size})
+		}
+		return guard != nil || len(all) < funcsMax
 	})
-	return spans
+	return all, guarded
 }
 
 // elfSymbols streams the symbol table of type typ (SHT_SYMTAB or SHT_DYNSYM) to visit,

@@ -10,6 +10,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/gonative/gonative/internal/fixture"
 )
 
 // propertyELF is a minimal x86-64 ELF executable whose PT_GNU_PROPERTY segment (and
@@ -192,3 +194,60 @@ func TestCodeErrors(t *testing.T) {
 
 // noGuard is a guard rule that names no function: Code reads the symbol table for it.
 func noGuard(string) bool { return false }
+
+// rangeCounter counts the bytes read through it that fall in [lo, hi).
+type rangeCounter struct {
+	ra     io.ReaderAt
+	lo, hi int64
+	n      int64
+}
+
+func (c *rangeCounter) ReadAt(p []byte, off int64) (int, error) {
+	n, err := c.ra.ReadAt(p, off)
+	if lo, hi := max(off, c.lo), min(off+int64(n), c.hi); hi > lo {
+		c.n += hi - lo
+	}
+	return n, err
+}
+
+// TestCodeReadsSymbolTableOnce reads the code of an unstripped x86-64 C program
+// with a guard rule, as inspect --isa does, and counts the bytes read from its
+// symbol table: the functions (Code.Funcs) and the guarded ones (Code.Guarded) come
+// from one pass over it, where they once took two.
+func TestCodeReadsSymbolTableOnce(t *testing.T) {
+	path := fixture.C(t, "gcc", "gcc", "int f_avx2(int x) { return x + 1; }\nint main(void) { return f_avx2(0); }\n")
+	ef, err := elf.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	symtab := ef.SectionByType(elf.SHT_SYMTAB)
+	if ef.Machine != elf.EM_X86_64 || symtab == nil {
+		ef.Close()
+		t.Skip("gcc here does not make an unstripped x86-64 program")
+	}
+	lo, hi := int64(symtab.Offset), int64(symtab.Offset+symtab.Size)
+	ef.Close()
+	fd, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fd.Close()
+	st, _ := fd.Stat()
+	f := Read(context.Background(), fd, st.Size(), Options{})
+	if len(f.Slices) != 1 {
+		t.Fatalf("%d slices", len(f.Slices))
+	}
+	s := f.Slices[0]
+	c := &rangeCounter{ra: s.ra, lo: lo, hi: hi}
+	s.ra = c
+	code, err := s.Code(func(name string) bool { return strings.HasSuffix(name, "_avx2") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(code.Funcs) == 0 || len(code.Guarded) != 1 {
+		t.Fatalf("functions %d, guarded %#x: want functions and f_avx2", len(code.Funcs), code.Guarded)
+	}
+	if c.n != hi-lo {
+		t.Errorf("read %d bytes of the %d-byte symbol table, want it read once", c.n, hi-lo)
+	}
+}
