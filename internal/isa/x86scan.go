@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+
+	"github.com/gonative/gonative/internal/exe"
 )
 
 // The x86-64 linear sweep decodes one instruction after another: each length depends
@@ -47,9 +49,21 @@ const (
 	evUndecodable = 1 << 30
 )
 
+// mapMin is the least code scanX86 maps rather than reads: below it a pread's copy
+// costs less than a mapping's system calls.
+const mapMin = 256 << 10
+
 // scanX86 decodes a range of x86-64 code linearly and counts extensions.
 func (sc *scanner) scanX86(ctx context.Context, rg Range, st *stats) error {
 	sc.guard.reset()
+	if rg.Size >= mapMin {
+		if m := exe.MapRange(sc.ra, rg.Off, rg.Size); m != nil {
+			defer m.Close()
+			sc.mapped += rg.Size
+			return sc.scanX86Mapped(ctx, m.Bytes(), rg, st)
+		}
+	}
+	buf := sc.buffer()
 	carry := 0 // bytes kept at the start of buf from the previous chunk
 	pos := int64(0)
 	addr := rg.Addr // address of buf[0]
@@ -58,7 +72,7 @@ func (sc *scanner) scanX86(ctx context.Context, rg Range, st *stats) error {
 			return err
 		}
 		want := min(int64(sc.chunk), rg.Size-pos)
-		n, err := sc.ra.ReadAt(sc.buf[carry:carry+int(want)], rg.Off+pos)
+		n, err := sc.ra.ReadAt(buf[carry:carry+int(want)], rg.Off+pos)
 		if int64(n) < want {
 			if err == nil {
 				err = io.ErrUnexpectedEOF
@@ -67,7 +81,7 @@ func (sc *scanner) scanX86(ctx context.Context, rg Range, st *stats) error {
 		}
 		pos += want
 		eof := pos >= rg.Size
-		b := sc.buf[:carry+n]
+		b := buf[:carry+n]
 		st.bytes += int64(n)
 		limit := len(b) - 15 // every instruction starting before limit is complete
 		if eof {
@@ -80,8 +94,35 @@ func (sc *scanner) scanX86(ctx context.Context, rg Range, st *stats) error {
 		if i > len(b) { // the last instruction ran past the end of the chunk
 			i = len(b)
 		}
-		carry = copy(sc.buf, b[i:])
+		carry = copy(buf, b[i:])
 		addr += uint64(i)
+	}
+}
+
+// scanX86Mapped is scanX86 over the range's bytes in memory (code): the chunks are
+// the same windows of the same bytes as those read into the buffer (the carry, then
+// a chunk), without the copies, so the result is the same.
+func (sc *scanner) scanX86Mapped(ctx context.Context, code []byte, rg Range, st *stats) error {
+	start := 0 // offset in code of the chunk's first byte (the carry's)
+	pos := 0   // offset in code of the bytes not yet taken
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		want := min(sc.chunk, len(code)-pos)
+		pos += want
+		eof := pos >= len(code)
+		b := code[start:pos:pos]
+		st.bytes += int64(want)
+		limit := len(b) - 15
+		if eof {
+			limit = len(b)
+		}
+		i := sc.chunkX86(b, limit, rg.Addr+uint64(start), st)
+		if eof {
+			return nil
+		}
+		start += min(i, len(b))
 	}
 }
 

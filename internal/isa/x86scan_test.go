@@ -16,6 +16,7 @@ import (
 // for the common ones, decodeX86 for the rest, chunk by chunk (sc.chunk bytes).
 func (sc *scanner) scanX86Serial(ctx context.Context, rg Range, st *stats) error {
 	sc.guard.reset()
+	sc.buffer()
 	carry := 0 // bytes kept at the start of buf from the previous chunk
 	pos := int64(0)
 	addr := rg.Addr // address of buf[0]
@@ -91,9 +92,7 @@ type scanConfig struct{ chunk, split, window int }
 // set configures sc, whose ranges are at most largest bytes long.
 func (cfg scanConfig) set(sc *scanner, largest int64) {
 	sc.chunk, sc.split, sc.window = cfg.chunk, cfg.split, cfg.window
-	if n := min(int64(cfg.chunk), largest) + 16; int64(len(sc.buf)) < n {
-		sc.buf = make([]byte, n)
-	}
+	sc.bufSize = int(min(int64(cfg.chunk), largest)) + 16
 }
 
 var defaultScan = scanConfig{chunkSize, splitSize, syncWindow}
