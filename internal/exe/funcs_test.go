@@ -304,7 +304,7 @@ func BenchmarkSortSpans(b *testing.B) {
 			defer f.Close()
 			var spans []Span
 			if tc.name == "symtab" {
-				elfSymbols(f, elf.SHT_SYMTAB, func(info byte, shndx uint16, value, size uint64, name func() string) bool {
+				elfSymbols(f, elf.SHT_SYMTAB, func(info byte, shndx uint16, value, size uint64, name func() []byte) bool {
 					if elf.ST_TYPE(info) == elf.STT_FUNC && size > 0 {
 						spans = append(spans, Span{Lo: value, Hi: value + size})
 					}

@@ -51,9 +51,16 @@ func GuardedFunc(arch, name string) bool {
 }
 
 // Guard returns GuardedFunc for arch, the rule exe.Slice.Code takes to find the
-// guarded functions of code for arch.
-func Guard(arch string) func(name string) bool {
-	return func(name string) bool { return GuardedFunc(arch, name) }
+// guarded functions of code for arch. It takes the name's bytes as the symbol table
+// holds them: no string per function symbol.
+func Guard(arch string) func(name []byte) bool {
+	switch arch {
+	case "amd64", "386":
+		return x86Variant[[]byte]
+	case "arm64":
+		return arm64Helper[[]byte]
+	}
+	return func([]byte) bool { return false }
 }
 
 // DefaultMaxBytes bounds the code one Analyze scans: a pathological file (a sparse
@@ -221,6 +228,7 @@ func Analyze(ctx context.Context, ra io.ReaderAt, code *Code, in Input) (rep *Re
 			limit = DefaultMaxBytes
 		}
 		sc := newScanner(ra, code.Guarded, largest(code.Ranges))
+		defer sc.release()
 		for _, rg := range code.Ranges {
 			if st.bytes >= limit {
 				rep.ScanStoppedAt = st.bytes

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"reflect"
+	"runtime"
 	"slices"
 	"testing"
 )
@@ -237,5 +238,27 @@ func TestScanX86Random(t *testing.T) {
 		if t.Failed() {
 			break
 		}
+	}
+}
+
+// TestScanBufferReused scans 100 KiB of code read through a reader (not a file that
+// could be mapped) 20 times and measures the bytes allocated: the read buffer comes
+// from a pool, where each scan once allocated (and zeroed) its own.
+func TestScanBufferReused(t *testing.T) {
+	const n, runs = 100 << 10, 20
+	code := bytes.Repeat([]byte{0x48, 0x89, 0xc8, 0x90}, n/4)
+	c := &Code{Arch: "amd64", Format: "elf", Ranges: []Range{{Off: 0, Size: n, Addr: 0x1000}}}
+	ra := bytes.NewReader(code)
+	if _, err := Analyze(context.Background(), ra, c, Input{Scan: true}); err != nil {
+		t.Fatal(err)
+	}
+	var m0, m1 runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	for range runs {
+		Analyze(context.Background(), ra, c, Input{Scan: true})
+	}
+	runtime.ReadMemStats(&m1)
+	if per := (m1.TotalAlloc - m0.TotalAlloc) / runs; per > n/2 {
+		t.Errorf("a scan of %d bytes of code allocates %d bytes: its read buffer is not reused", n, per)
 	}
 }
