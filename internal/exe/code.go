@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"slices"
 )
 
@@ -79,6 +80,9 @@ func (s *Slice) Code(guard func(name []byte) bool) (code *Code, err error) {
 			code, err = nil, fmt.Errorf("malformed executable: %v", r)
 		}
 	}()
+	// A large table is read through a mapping of the file (elfFuncs): if the file is
+	// cut short meanwhile, reading it faults, which must be a panic (recovered above).
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	format, err := s.imageFormat()
 	if err != nil {
 		return nil, err
@@ -287,7 +291,7 @@ func elfCode(sr *io.SectionReader, size int64, guard func([]byte) bool) (*codeIm
 	// One pass over the symbol table finds the functions and the guarded ones.
 	img.Funcs, img.Guarded = elfSymtabFuncs(f, x86, guard)
 	if x86 {
-		elfFuncs(f, img)
+		elfFuncs(f, sr, img)
 	}
 	if guard != nil {
 		slices.SortFunc(img.Guarded, func(a, b Span) int { return cmp.Compare(a.Lo, b.Lo) })

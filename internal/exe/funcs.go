@@ -10,6 +10,10 @@ import (
 	"slices"
 )
 
+// mapMin is the least size of a table read through a mapping of the file rather than
+// copied into a buffer (MapRange).
+const mapMin = 256 << 10
+
 // Where the code of an image says its functions are (Code.Funcs and Data): the
 // x86-64 scan checks what its linear sweep found by decoding from these starts, as a
 // disassembler does, so that data in the code (jump tables, constant pools) is not
@@ -118,7 +122,11 @@ func peFuncs(f *pe.File, ra io.ReaderAt, size int64, base uint64, img *codeImage
 // C, C++ and Rust toolchain writes for unwinding). The symbol table's functions
 // come in img.Funcs: elfCode reads them with the guarded functions in one pass
 // (elfSymtabFuncs).
-func elfFuncs(f *elf.File, img *codeImage) {
+//
+// A large .eh_frame (libLLVM's is 13 MB) is read through a mapping of the file (ra,
+// the image's reader), not copied into a buffer: Code recovers from the fault of a
+// file cut short meanwhile.
+func elfFuncs(f *elf.File, ra io.ReaderAt, img *codeImage) {
 	if len(img.Funcs) > 0 {
 		img.FuncsFrom = "symbol table"
 		img.Funcs = sortSpans(img.Funcs)
@@ -128,9 +136,18 @@ func elfFuncs(f *elf.File, img *codeImage) {
 	if s == nil || s.Type != elf.SHT_PROGBITS || s.Size > funcsMaxTable {
 		return
 	}
-	b := make([]byte, s.Size)
-	if _, err := s.ReadAt(b, 0); err != nil {
-		return
+	var b []byte
+	if s.Size >= mapMin && s.Flags&elf.SHF_COMPRESSED == 0 {
+		if m := MapRange(ra, int64(s.Offset), int64(s.Size)); m != nil {
+			defer m.Close()
+			b = m.Bytes()
+		}
+	}
+	if b == nil {
+		b = make([]byte, s.Size)
+		if _, err := s.ReadAt(b, 0); err != nil {
+			return
+		}
 	}
 	img.Funcs = ehFrameFuncs(b, s.Addr, f.ByteOrder, f.Class == elf.ELFCLASS64)
 	if len(img.Funcs) > 0 {
@@ -143,7 +160,7 @@ func elfFuncs(f *elf.File, img *codeImage) {
 // loaded at addr (the LSB's "Exception Frames" layout: CIEs with their augmentation
 // string and pointer encoding, FDEs with initial location and range).
 func ehFrameFuncs(b []byte, addr uint64, bo binary.ByteOrder, is64 bool) []Span {
-	var out []Span
+	out := make([]Span, 0, min(ehEntries(b, bo), funcsMax))
 	enc := map[int]byte{} // CIE offset -> FDE pointer encoding
 	for p := 0; p+8 <= len(b) && len(out) < funcsMax; {
 		length := uint64(bo.Uint32(b[p:]))
@@ -191,6 +208,30 @@ func ehFrameFuncs(b []byte, addr uint64, bo binary.ByteOrder, is64 bool) []Span 
 		p = next
 	}
 	return out
+}
+
+// ehEntries counts the entries (CIEs and FDEs) of an .eh_frame section as
+// ehFrameFuncs walks them: an upper bound of the functions, so that their slice is
+// allocated once.
+func ehEntries(b []byte, bo binary.ByteOrder) int {
+	n := 0
+	for p := 0; p+8 <= len(b); n++ {
+		length, hdr := uint64(bo.Uint32(b[p:])), uint64(4)
+		if length == 0 {
+			break
+		}
+		if length == 0xffffffff {
+			if p+12 > len(b) {
+				break
+			}
+			length, hdr = bo.Uint64(b[p+4:]), 12
+		}
+		if length > uint64(len(b)-p)-hdr {
+			break
+		}
+		p += int(hdr + length)
+	}
+	return n
 }
 
 // cieEncoding returns the FDE pointer encoding of a CIE (after its id): the 'R'

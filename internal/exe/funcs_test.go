@@ -2,9 +2,11 @@ package exe
 
 import (
 	"bytes"
+	"context"
 	"debug/elf"
 	"debug/gosym"
 	"encoding/binary"
+	"io"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -339,4 +341,58 @@ func benchmarkSortSpans(b *testing.B, spans []Span) {
 			slices.SortFunc(work, cmpSpan)
 		}
 	})
+}
+
+// TestCodeMapsEHFrame reads the functions of a stripped C++ library from its large
+// .eh_frame (libz3's: 2 MB) through the file, which maps the section,
+// and through a reader that cannot be mapped, which copies it: the same functions,
+// and the mapped read allocates less than the section's size (it once copied it
+// whole into a buffer).
+func TestCodeMapsEHFrame(t *testing.T) {
+	var path string
+	var ehSize uint64
+	for _, p := range []string{"/usr/lib/x86_64-linux-gnu/libz3.so.4", "/usr/lib/x86_64-linux-gnu/libLLVM-15.so.1"} {
+		if f, err := elf.Open(p); err == nil {
+			s := f.Section(".eh_frame")
+			if f.Section(".symtab") == nil && s != nil && s.Type == elf.SHT_PROGBITS && s.Size >= 4*mapMin {
+				path, ehSize = p, s.Size
+			}
+			f.Close()
+		}
+		if path != "" {
+			break
+		}
+	}
+	if path == "" {
+		t.Skip("no stripped library with a large .eh_frame here (Debian's libz3-4 has one)")
+	}
+	fd, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fd.Close()
+	st, _ := fd.Stat()
+	f := Read(context.Background(), fd, st.Size(), Options{})
+	if len(f.Slices) != 1 || f.Slices[0].Arch != "amd64" {
+		t.Skipf("%s is not an x86-64 library", path)
+	}
+	s := f.Slices[0]
+	var m0, m1 runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	mapped, err := s.Code(nil)
+	runtime.ReadMemStats(&m1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.ra = struct{ io.ReaderAt }{fd}
+	copied, err := s.Code(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mapped.FuncsFrom != ".eh_frame" || !slices.Equal(mapped.Funcs, copied.Funcs) {
+		t.Fatalf("mapped: %d functions from %q; copied: %d from %q", len(mapped.Funcs), mapped.FuncsFrom, len(copied.Funcs), copied.FuncsFrom)
+	}
+	if n := m1.TotalAlloc - m0.TotalAlloc; n >= ehSize {
+		t.Errorf("Code allocated %d bytes for a %d-byte .eh_frame: it copied the section", n, ehSize)
+	}
 }
