@@ -31,30 +31,44 @@ func codeFile(t *testing.T, n int) *os.File {
 }
 
 // TestScanMapsFile checks that the x86-64 scan reads a large range of a file through
-// a mapping, not through preads into its buffer (whose copy cost a tenth of
-// inspect --isa's CPU time on the executables tree), with the same result as the
-// serial sweep read through preads.
+// a mapping, a window at a time, not through preads into its buffer (whose copy cost
+// a tenth of inspect --isa's CPU time on the executables tree), with the same result
+// as the serial sweep read through preads: one window (the product's chunks), and
+// three (small chunks, which meet the windows' ends anywhere).
 func TestScanMapsFile(t *testing.T) {
-	const n = 3*chunkSize + 12345
-	f := codeFile(t, n)
-	rg := Range{Off: 0, Size: n, Addr: 0x401000}
-	var got, want stats
-	sc := newScanner(f, nil, n)
-	if err := sc.scanX86(context.Background(), rg, &got); err != nil {
-		t.Fatal(err)
-	}
-	if sc.mapped != n || sc.buf != nil {
-		t.Errorf("mapped %d of %d bytes, buffer of %d bytes: the scan read the file through preads", sc.mapped, n, len(sc.buf))
-	}
-	ref := newScanner(struct{ *os.File }{f}, nil, n) // not an *os.File: read through preads
-	if err := ref.scanX86Serial(context.Background(), rg, &want); err != nil {
-		t.Fatal(err)
-	}
-	if ref.mapped != 0 {
-		t.Fatal("the reference mapped the file")
-	}
-	if !reflect.DeepEqual(got, want) || got.count[xAVX2] == 0 {
-		t.Errorf("mapped scan %+v, serial sweep %+v", got.count, want.count)
+	for _, tc := range []struct {
+		name string
+		n    int
+		cfg  scanConfig
+	}{
+		{"one window", 3*chunkSize + 12345, defaultScan},
+		{"windows", 2*mapWindow + 12345, SmallScan},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := codeFile(t, tc.n)
+			rg := Range{Off: 0, Size: int64(tc.n), Addr: 0x401000}
+			var got, want stats
+			sc := newScanner(f, nil, rg.Size)
+			tc.cfg.set(sc, rg.Size)
+			sc.buf = nil
+			if err := sc.scanX86(context.Background(), rg, &got); err != nil {
+				t.Fatal(err)
+			}
+			if sc.mapped != rg.Size || sc.buf != nil {
+				t.Errorf("mapped %d of %d bytes, buffer of %d bytes: the scan read the file through preads", sc.mapped, rg.Size, len(sc.buf))
+			}
+			ref := newScanner(struct{ *os.File }{f}, nil, rg.Size) // not an *os.File: read through preads
+			tc.cfg.set(ref, rg.Size)
+			if err := ref.scanX86Serial(context.Background(), rg, &want); err != nil {
+				t.Fatal(err)
+			}
+			if ref.mapped != 0 {
+				t.Fatal("the reference mapped the file")
+			}
+			if !reflect.DeepEqual(got, want) || got.count[xAVX2] == 0 {
+				t.Errorf("mapped scan %+v, serial sweep %+v", got.count, want.count)
+			}
+		})
 	}
 }
 
