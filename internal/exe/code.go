@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"slices"
 )
 
@@ -73,12 +74,15 @@ func (c *Code) Size() int64 {
 // of the functions guard names (from the ELF symbol table; internal/isa's GuardedFunc
 // is the rule) and whether the image dispatches on CPU features by other means. It
 // never panics.
-func (s *Slice) Code(guard func(name string) bool) (code *Code, err error) {
+func (s *Slice) Code(guard func(name []byte) bool) (code *Code, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			code, err = nil, fmt.Errorf("malformed executable: %v", r)
 		}
 	}()
+	// A large table is read through a mapping of the file (elfFuncs): if the file is
+	// cut short meanwhile, reading it faults, which must be a panic (recovered above).
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	format, err := s.imageFormat()
 	if err != nil {
 		return nil, err
@@ -258,7 +262,7 @@ func (img *codeImage) addRange(off, n int64, addr uint64, size int64) error {
 	return nil
 }
 
-func elfCode(sr *io.SectionReader, size int64, guard func(string) bool) (*codeImage, error) {
+func elfCode(sr *io.SectionReader, size int64, guard func([]byte) bool) (*codeImage, error) {
 	f, err := elf.NewFile(sr)
 	if err != nil {
 		return nil, fmt.Errorf("ELF: %w", err)
@@ -280,12 +284,17 @@ func elfCode(sr *io.SectionReader, size int64, guard func(string) bool) (*codeIm
 			}
 		}
 	}
-	if f.Machine == elf.EM_X86_64 {
+	x86 := f.Machine == elf.EM_X86_64
+	if x86 {
 		img.ISANeeded = elfISANeeded(f, size)
-		elfFuncs(f, img)
+	}
+	// One pass over the symbol table finds the functions and the guarded ones.
+	img.Funcs, img.Guarded = elfSymtabFuncs(f, x86, guard)
+	if x86 {
+		elfFuncs(f, sr, img)
 	}
 	if guard != nil {
-		img.Guarded = guardedFuncs(f, guard)
+		slices.SortFunc(img.Guarded, func(a, b Span) int { return cmp.Compare(a.Lo, b.Lo) })
 		img.Dispatch = elfDispatch(f)
 	}
 	return img, nil
@@ -379,28 +388,29 @@ func elfPropertyLevel(bo binary.ByteOrder, data []byte) int {
 
 func align(x, a uint64) uint64 { return (x + a - 1) &^ (a - 1) }
 
-// guardedFuncs returns a function telling whether an address lies in a function
-// whose name says it is reached only after a runtime feature check; nil without a
-// symbol table or such functions.
-func guardedFuncs(f *elf.File, match func(string) bool) []Span {
-	spans := matchingFuncs(f, match)
-	slices.SortFunc(spans, func(a, b Span) int { return cmp.Compare(a.Lo, b.Lo) })
-	return spans
-}
-
-// matchingFuncs streams the ELF symbol table and returns the address ranges of the
-// functions whose names match. It reads the table in chunks and only the names of
-// function symbols, so a large unstripped binary costs no more memory than a small
-// one (debug/elf's Symbols loads every symbol and name at once).
-func matchingFuncs(f *elf.File, match func(string) bool) []Span {
-	var spans []Span
-	elfSymbols(f, elf.SHT_SYMTAB, func(info byte, shndx uint16, value, size uint64, name func() string) bool {
-		if elf.ST_TYPE(info) == elf.STT_FUNC && size > 0 && match(name()) {
-			spans = append(spans, Span{Lo: value, Hi: value + size})
+// elfSymtabFuncs streams the ELF symbol table once and returns, with funcs, the
+// functions it defines (STT_FUNC with a size, at most funcsMax: elfFuncs) and, with
+// guard, the address ranges of the functions whose names guard matches, unsorted. It
+// reads the table in chunks and only the names of function symbols when guard asks,
+// so a large unstripped binary costs no more memory than a small one (debug/elf's
+// Symbols loads every symbol and name at once).
+func elfSymtabFuncs(f *elf.File, funcs bool, guard func([]byte) bool) (all, guarded []Span) {
+	if !funcs && guard == nil {
+		return nil, nil
+	}
+	elfSymbols(f, elf.SHT_SYMTAB, func(info byte, shndx uint16, value, size uint64, name func() []byte) bool {
+		if elf.ST_TYPE(info) != elf.STT_FUNC || size == 0 {
+			return true
 		}
-		return true
+		if funcs && len(all) < funcsMax && value+size > value && shndx != uint16(elf.SHN_UNDEF) {
+			all = append(all, Span{Lo: value, Hi: value + size})
+		}
+		if guard != nil && guard(name()) {
+			guarded = append(guarded, Span{Lo: value, Hi: value + size})
+		}
+		return guard != nil || len(all) < funcsMax
 	})
-	return spans
+	return all, guarded
 }
 
 // elfSymbols streams the symbol table of type typ (SHT_SYMTAB or SHT_DYNSYM) to visit,
@@ -408,7 +418,7 @@ func matchingFuncs(f *elf.File, match func(string) bool) []Span {
 // It reads the table in chunks and each asked name on its own, so a large table
 // costs no more memory than a small one (debug/elf's Symbols loads every symbol and
 // name at once).
-func elfSymbols(f *elf.File, typ elf.SectionType, visit func(info byte, shndx uint16, value, size uint64, name func() string) bool) {
+func elfSymbols(f *elf.File, typ elf.SectionType, visit func(info byte, shndx uint16, value, size uint64, name func() []byte) bool) {
 	symtab := f.SectionByType(typ)
 	if symtab == nil || int(symtab.Link) >= len(f.Sections) {
 		return
@@ -421,15 +431,18 @@ func elfSymbols(f *elf.File, typ elf.SectionType, visit func(info byte, shndx ui
 	if symtab.Size/uint64(entSize) > codeMaxSymbols {
 		return
 	}
-	buf := make([]byte, 2730*entSize) // about 64 KiB of entries at a time
-	// Names (at most 256 bytes each) come from a 64 KiB window of the string table,
-	// moved when a name is not inside it: symbols mostly name strings in table order,
-	// and a read per name cost a system call per symbol (libLLVM has 100,000).
+	// About 64 KiB of entries at a time, less for a smaller table: a small program's
+	// symbols should not cost a 64 KiB buffer (and its zeroing) per read.
+	buf := make([]byte, min(2730, max(symtab.Size/uint64(entSize), 1))*uint64(entSize))
+	// Names (at most 256 bytes each) come from a 64 KiB window of the string table
+	// (or the whole of a smaller one), moved when a name is not inside it: symbols
+	// mostly name strings in table order, and a read per name cost a system call per
+	// symbol (libLLVM has 100,000).
 	const maxName = 256
-	win := make([]byte, 64<<10)
+	win := make([]byte, min(64<<10, max(strtab.Size, maxName)))
 	winOff, winN := int64(-1), 0
 	var nameOff uint32
-	name := func() string {
+	name := func() []byte {
 		off := int64(nameOff)
 		end := off + maxName
 		if winOff < 0 || off < winOff || off > winOff+int64(winN) || end > winOff+int64(winN) && winN == len(win) {
@@ -440,7 +453,7 @@ func elfSymbols(f *elf.File, typ elf.SectionType, visit func(info byte, shndx ui
 		if i := bytes.IndexByte(b, 0); i >= 0 {
 			b = b[:i]
 		}
-		return string(b)
+		return b[:len(b):len(b)]
 	}
 	bo := f.ByteOrder
 	for off := int64(0); off < int64(symtab.Size); {
@@ -534,11 +547,11 @@ func peCode(sr *io.SectionReader, size int64) (*codeImage, error) {
 // __x86_get_cpu_features / __x86_get_cpuid_feature_leaf.
 func elfDispatch(f *elf.File) bool {
 	found := false
-	elfSymbols(f, elf.SHT_DYNSYM, func(info byte, shndx uint16, value, size uint64, name func() string) bool {
+	elfSymbols(f, elf.SHT_DYNSYM, func(info byte, shndx uint16, value, size uint64, name func() []byte) bool {
 		if elf.ST_TYPE(info) == elf.STT_GNU_IFUNC {
 			found = true
 		} else if shndx == uint16(elf.SHN_UNDEF) {
-			switch name() {
+			switch string(name()) {
 			case "getauxval", "__cpu_model", "__cpu_indicator_init", "__x86_get_cpu_features", "__x86_get_cpuid_feature_leaf",
 				"__get_cpu_features":
 				found = true

@@ -6,10 +6,13 @@ import (
 	"debug/elf"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/gonative/gonative/internal/fixture"
 )
 
 // propertyELF is a minimal x86-64 ELF executable whose PT_GNU_PROPERTY segment (and
@@ -136,8 +139,8 @@ func TestELFSymbolNames(t *testing.T) {
 				continue
 			}
 			var got []string
-			elfSymbols(f, c.typ, func(_ byte, _ uint16, _, _ uint64, name func() string) bool {
-				got = append(got, name())
+			elfSymbols(f, c.typ, func(_ byte, _ uint16, _, _ uint64, name func() []byte) bool {
+				got = append(got, string(name()))
 				return true
 			})
 			// debug/elf leaves out the null symbol at index 0.
@@ -176,7 +179,7 @@ func TestCodeErrors(t *testing.T) {
 		{"truncated ELF", "\x7fELF\x02\x01\x01\x00", io.EOF, "ELF: "}, // debug/elf's error
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			for _, guard := range []func(string) bool{nil, noGuard} {
+			for _, guard := range []func([]byte) bool{nil, noGuard} {
 				s := &Slice{ra: strings.NewReader(tt.data), Size: int64(len(tt.data)), Arch: "amd64"}
 				code, err := s.Code(guard)
 				if !errors.Is(err, tt.want) || !strings.HasPrefix(err.Error(), tt.says) {
@@ -191,4 +194,101 @@ func TestCodeErrors(t *testing.T) {
 }
 
 // noGuard is a guard rule that names no function: Code reads the symbol table for it.
-func noGuard(string) bool { return false }
+func noGuard([]byte) bool { return false }
+
+// rangeCounter counts the bytes read through it that fall in [lo, hi).
+type rangeCounter struct {
+	ra     io.ReaderAt
+	lo, hi int64
+	n      int64
+}
+
+func (c *rangeCounter) ReadAt(p []byte, off int64) (int, error) {
+	n, err := c.ra.ReadAt(p, off)
+	if lo, hi := max(off, c.lo), min(off+int64(n), c.hi); hi > lo {
+		c.n += hi - lo
+	}
+	return n, err
+}
+
+// TestCodeReadsSymbolTableOnce reads the code of an unstripped x86-64 C program
+// with a guard rule, as inspect --isa does, and counts the bytes read from its
+// symbol table: the functions (Code.Funcs) and the guarded ones (Code.Guarded) come
+// from one pass over it, where they once took two.
+func TestCodeReadsSymbolTableOnce(t *testing.T) {
+	path := fixture.C(t, "gcc", "gcc", "int f_avx2(int x) { return x + 1; }\nint main(void) { return f_avx2(0); }\n")
+	ef, err := elf.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	symtab := ef.SectionByType(elf.SHT_SYMTAB)
+	if ef.Machine != elf.EM_X86_64 || symtab == nil {
+		ef.Close()
+		t.Skip("gcc here does not make an unstripped x86-64 program")
+	}
+	lo, hi := int64(symtab.Offset), int64(symtab.Offset+symtab.Size)
+	ef.Close()
+	fd, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fd.Close()
+	st, _ := fd.Stat()
+	f := Read(context.Background(), fd, st.Size(), Options{})
+	if len(f.Slices) != 1 {
+		t.Fatalf("%d slices", len(f.Slices))
+	}
+	s := f.Slices[0]
+	c := &rangeCounter{ra: s.ra, lo: lo, hi: hi}
+	s.ra = c
+	code, err := s.Code(func(name []byte) bool { return bytes.HasSuffix(name, []byte("_avx2")) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(code.Funcs) == 0 || len(code.Guarded) != 1 {
+		t.Fatalf("functions %d, guarded %#x: want functions and f_avx2", len(code.Funcs), code.Guarded)
+	}
+	if c.n != hi-lo {
+		t.Errorf("read %d bytes of the %d-byte symbol table, want it read once", c.n, hi-lo)
+	}
+}
+
+// TestCodeGuardAllocations reads the code of an unstripped x86-64 C program with
+// 200 functions, with and without a guard rule, and counts the allocations: the
+// rule sees each function's name as the bytes of the string table, so it costs no
+// string per symbol (once one each, on every C library that inspect --isa scanned).
+func TestCodeGuardAllocations(t *testing.T) {
+	var src strings.Builder
+	for i := range 200 {
+		fmt.Fprintf(&src, "int f%d(int x) { return x * %d; }\n", i, i+3)
+	}
+	src.WriteString("int main(void) { return f0(1); }\n")
+	path := fixture.C(t, "gcc", "gcc", src.String())
+	fd, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fd.Close()
+	st, _ := fd.Stat()
+	f := Read(context.Background(), fd, st.Size(), Options{})
+	if len(f.Slices) != 1 || f.Slices[0].Arch != "amd64" {
+		t.Skip("gcc here does not make an x86-64 program")
+	}
+	s := &f.Slices[0]
+	code, err := s.Code(noGuard)
+	if err != nil || len(code.Funcs) < 200 {
+		t.Skipf("%d functions read (%v): gcc here strips its output?", len(code.Funcs), err)
+	}
+	var names int
+	guard := func(name []byte) bool { names++; return false }
+	without := testing.AllocsPerRun(5, func() { s.Code(nil) })
+	with := testing.AllocsPerRun(5, func() { s.Code(guard) })
+	if names == 0 {
+		t.Fatal("the guard rule saw no name")
+	}
+	t.Logf("%v allocations without a guard rule, %v with (%d names)", without, with, names)
+	// With a rule: the dynamic symbols are read too (elfDispatch), with their buffers.
+	if with-without > 8 {
+		t.Errorf("Code allocates %v times with a guard rule, %v without: more than the buffers, a string per name?", with, without)
+	}
+}

@@ -10,6 +10,10 @@ import (
 	"slices"
 )
 
+// mapMin is the least size of a table read through a mapping of the file rather than
+// copied into a buffer (MapRange).
+const mapMin = 256 << 10
+
 // Where the code of an image says its functions are (Code.Funcs and Data): the
 // x86-64 scan checks what its linear sweep found by decoding from these starts, as a
 // disassembler does, so that data in the code (jump tables, constant pools) is not
@@ -115,14 +119,14 @@ func peFuncs(f *pe.File, ra io.ReaderAt, size int64, base uint64, img *codeImage
 
 // elfFuncs reads the functions of an ELF image: the STT_FUNC symbols with a size
 // from the symbol table, or, in a stripped file, the FDEs of .eh_frame (which every
-// C, C++ and Rust toolchain writes for unwinding).
-func elfFuncs(f *elf.File, img *codeImage) {
-	elfSymbols(f, elf.SHT_SYMTAB, func(info byte, shndx uint16, value, size uint64, name func() string) bool {
-		if elf.ST_TYPE(info) == elf.STT_FUNC && size > 0 && value+size > value && shndx != uint16(elf.SHN_UNDEF) {
-			img.Funcs = append(img.Funcs, Span{Lo: value, Hi: value + size})
-		}
-		return len(img.Funcs) < funcsMax
-	})
+// C, C++ and Rust toolchain writes for unwinding). The symbol table's functions
+// come in img.Funcs: elfCode reads them with the guarded functions in one pass
+// (elfSymtabFuncs).
+//
+// A large .eh_frame (libLLVM's is 13 MB) is read through a mapping of the file (ra,
+// the image's reader), not copied into a buffer: Code recovers from the fault of a
+// file cut short meanwhile.
+func elfFuncs(f *elf.File, ra io.ReaderAt, img *codeImage) {
 	if len(img.Funcs) > 0 {
 		img.FuncsFrom = "symbol table"
 		img.Funcs = sortSpans(img.Funcs)
@@ -132,9 +136,18 @@ func elfFuncs(f *elf.File, img *codeImage) {
 	if s == nil || s.Type != elf.SHT_PROGBITS || s.Size > funcsMaxTable {
 		return
 	}
-	b := make([]byte, s.Size)
-	if _, err := s.ReadAt(b, 0); err != nil {
-		return
+	var b []byte
+	if s.Size >= mapMin && s.Flags&elf.SHF_COMPRESSED == 0 {
+		if m := MapRange(ra, int64(s.Offset), int64(s.Size)); m != nil {
+			defer m.Close()
+			b = m.Bytes()
+		}
+	}
+	if b == nil {
+		b = make([]byte, s.Size)
+		if _, err := s.ReadAt(b, 0); err != nil {
+			return
+		}
 	}
 	img.Funcs = ehFrameFuncs(b, s.Addr, f.ByteOrder, f.Class == elf.ELFCLASS64)
 	if len(img.Funcs) > 0 {
@@ -147,7 +160,7 @@ func elfFuncs(f *elf.File, img *codeImage) {
 // loaded at addr (the LSB's "Exception Frames" layout: CIEs with their augmentation
 // string and pointer encoding, FDEs with initial location and range).
 func ehFrameFuncs(b []byte, addr uint64, bo binary.ByteOrder, is64 bool) []Span {
-	var out []Span
+	out := make([]Span, 0, min(ehEntries(b, bo), funcsMax))
 	enc := map[int]byte{} // CIE offset -> FDE pointer encoding
 	for p := 0; p+8 <= len(b) && len(out) < funcsMax; {
 		length := uint64(bo.Uint32(b[p:]))
@@ -195,6 +208,30 @@ func ehFrameFuncs(b []byte, addr uint64, bo binary.ByteOrder, is64 bool) []Span 
 		p = next
 	}
 	return out
+}
+
+// ehEntries counts the entries (CIEs and FDEs) of an .eh_frame section as
+// ehFrameFuncs walks them: an upper bound of the functions, so that their slice is
+// allocated once.
+func ehEntries(b []byte, bo binary.ByteOrder) int {
+	n := 0
+	for p := 0; p+8 <= len(b); n++ {
+		length, hdr := uint64(bo.Uint32(b[p:])), uint64(4)
+		if length == 0 {
+			break
+		}
+		if length == 0xffffffff {
+			if p+12 > len(b) {
+				break
+			}
+			length, hdr = bo.Uint64(b[p+4:]), 12
+		}
+		if length > uint64(len(b)-p)-hdr {
+			break
+		}
+		p += int(hdr + length)
+	}
+	return n
 }
 
 // cieEncoding returns the FDE pointer encoding of a CIE (after its id): the 'R'
@@ -365,12 +402,7 @@ func sleb128(b []byte) (int64, int) {
 // sortSpans sorts functions by start and drops those that start inside the one
 // before (aliases, nested labels): Code.Funcs do not overlap.
 func sortSpans(s []Span) []Span {
-	slices.SortFunc(s, func(a, b Span) int {
-		if c := cmp.Compare(a.Lo, b.Lo); c != 0 {
-			return c
-		}
-		return cmp.Compare(b.Hi, a.Hi) // the largest first
-	})
+	orderSpans(s)
 	out := s[:0]
 	for _, x := range s {
 		if n := len(out); n > 0 {
@@ -382,6 +414,132 @@ func sortSpans(s []Span) []Span {
 		out = append(out, x)
 	}
 	return out
+}
+
+// cmpSpan orders spans by start, the largest first among those with the same start.
+func cmpSpan(a, b Span) int {
+	if c := cmp.Compare(a.Lo, b.Lo); c != 0 {
+		return c
+	}
+	return cmp.Compare(b.Hi, a.Hi)
+}
+
+// radixMin is the least number of spans orderSpans sorts by radix: below it a
+// comparison sort is as fast and allocates nothing.
+const radixMin = 256
+
+// maxRuns is the most sorted runs orderSpans merges rather than sorts: a Go
+// program's table is its symbol table's functions followed by its pclntab's, two
+// sorted runs.
+const maxRuns = 16
+
+// orderSpans sorts s as slices.SortFunc(s, cmpSpan) does. A function table is
+// often sorted already (pclntab, LC_FUNCTION_STARTS, .pdata), which one pass checks,
+// or a few sorted runs (a Go program's symbols and pclntab), which are merged;
+// otherwise (a C++ library's .eh_frame or symbol table) it is sorted by start with a
+// radix sort (one pass per byte in which the starts differ, against about log2(n)
+// rounds of comparisons through a function value: BenchmarkSortSpans), then each
+// run of equal starts by end, the largest first.
+func orderSpans(s []Span) {
+	var runs []int // where each sorted run after the first starts
+	for i := 1; i < len(s); i++ {
+		if cmpSpan(s[i-1], s[i]) > 0 {
+			if runs = append(runs, i); len(runs) > maxRuns {
+				break
+			}
+		}
+	}
+	switch {
+	case len(runs) == 0:
+		return
+	case len(runs) <= maxRuns:
+		mergeRuns(s, append(runs, len(s)))
+	case len(s) < radixMin:
+		slices.SortFunc(s, cmpSpan)
+	default:
+		radixSpans(s)
+	}
+}
+
+// mergeRuns merges the sorted runs of s that end at ends (the last at len(s)),
+// pairwise, through one buffer.
+func mergeRuns(s []Span, ends []int) {
+	buf := make([]Span, len(s))
+	src, dst := s, buf
+	for len(ends) > 1 {
+		var next []int
+		lo := 0
+		for k := 0; k < len(ends); k += 2 {
+			if k+1 == len(ends) {
+				copy(dst[lo:], src[lo:ends[k]])
+				next = append(next, ends[k])
+				break
+			}
+			mid, hi := ends[k], ends[k+1]
+			a, b, o := lo, mid, lo
+			for a < mid && b < hi {
+				if cmpSpan(src[b], src[a]) < 0 {
+					dst[o], b = src[b], b+1
+				} else {
+					dst[o], a = src[a], a+1
+				}
+				o++
+			}
+			o += copy(dst[o:], src[a:mid])
+			copy(dst[o:], src[b:hi])
+			next = append(next, hi)
+			lo = hi
+		}
+		ends = next
+		src, dst = dst, src
+	}
+	if &src[0] != &s[0] {
+		copy(s, src)
+	}
+}
+
+// radixSpans sorts s by start (LSD radix, a byte at a time, only the bytes in which
+// the starts differ), then the spans with equal starts by end, the largest first.
+func radixSpans(s []Span) {
+	var or, and uint64 = 0, ^uint64(0)
+	for _, x := range s {
+		or, and = or|x.Lo, and&x.Lo
+	}
+	differ := or ^ and
+	src, dst := s, make([]Span, len(s))
+	for shift := uint(0); shift < 64; shift += 8 {
+		if differ>>shift&0xff == 0 {
+			continue
+		}
+		var count [256]int
+		for _, x := range src {
+			count[byte(x.Lo>>shift)]++
+		}
+		sum := 0
+		for i, n := range count {
+			count[i] = sum
+			sum += n
+		}
+		for _, x := range src {
+			k := byte(x.Lo >> shift)
+			dst[count[k]] = x
+			count[k]++
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &s[0] {
+		copy(s, src)
+	}
+	for i := 0; i < len(s); {
+		j := i + 1
+		for j < len(s) && s[j].Lo == s[i].Lo {
+			j++
+		}
+		if j-i > 1 {
+			slices.SortFunc(s[i:j], cmpSpan)
+		}
+		i = j
+	}
 }
 
 // mergeSpans sorts spans and merges those that overlap or touch.

@@ -2,12 +2,18 @@ package exe
 
 import (
 	"bytes"
+	"context"
 	"debug/elf"
 	"debug/gosym"
 	"encoding/binary"
+	"io"
+	"math/rand/v2"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
+	"runtime"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -186,4 +192,207 @@ func FuzzPclnFuncs(f *testing.F) {
 			}
 		}
 	})
+}
+
+// spansFrom makes n spans from b, 16 bytes each (start and length, little-endian);
+// the starts keep only the bits in mask, so that equal starts happen.
+func spansFrom(b []byte, mask uint64) []Span {
+	var s []Span
+	for ; len(b) >= 16; b = b[16:] {
+		lo := binary.LittleEndian.Uint64(b) & mask
+		s = append(s, Span{Lo: lo, Hi: lo + binary.LittleEndian.Uint64(b[8:])%4096})
+	}
+	return s
+}
+
+// TestOrderSpans checks orderSpans (the sorted shortcut, the merge of runs, the radix
+// sort) against
+// slices.SortFunc with the same order, on tables like real ones and on adversarial
+// ones: equal starts, starts that differ only in high bytes, fewer spans than the
+// radix sort takes.
+func TestOrderSpans(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	random := func(n int, mask uint64) []Span {
+		b := make([]byte, 16*n)
+		for i := range b {
+			b[i] = byte(rng.Uint32())
+		}
+		return spansFrom(b, mask)
+	}
+	symtab := func(n int) []Span { // a symbol table's order: sorted runs, by object file
+		s := make([]Span, n)
+		for i := range s {
+			lo := 0x401000 + uint64(i)*48
+			s[i] = Span{Lo: lo, Hi: lo + 40}
+		}
+		for i := 0; i+64 <= n; i += 64 {
+			rng.Shuffle(64, func(a, b int) { s[i+a], s[i+b] = s[i+b], s[i+a] })
+		}
+		return s
+	}
+	tests := []struct {
+		name  string
+		spans []Span
+	}{
+		{"empty", nil},
+		{"one", []Span{{Lo: 5, Hi: 6}}},
+		{"small random", random(100, 0xffff)},
+		{"random", random(5000, ^uint64(0))},
+		{"random low", random(5000, 0xfff0)},
+		{"equal starts", random(3000, 0x30)},
+		{"high bytes only", random(3000, 0xff00_0000_0000_0000)},
+		{"symbol table", symtab(10000)},
+		{"sorted", sortedSpans(random(2000, 0xffffff))},
+		{"two runs", append(sortedSpans(random(2000, 0xffffff)), sortedSpans(random(1000, 0xffffff))...)},
+		{"few runs", slices.Concat(sortedSpans(random(10, 0xff)), sortedSpans(random(300, 0xfff)), sortedSpans(random(5, 0xfff)), sortedSpans(random(700, 0x30)))},
+		{"runs of one", random(2*maxRuns, 0xffff)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			want := slices.Clone(tt.spans)
+			slices.SortFunc(want, cmpSpan)
+			got := slices.Clone(tt.spans)
+			orderSpans(got)
+			if !slices.Equal(got, want) {
+				t.Fatalf("orderSpans differs from slices.SortFunc (%d spans)", len(got))
+			}
+		})
+	}
+}
+
+func sortedSpans(s []Span) []Span {
+	slices.SortFunc(s, cmpSpan)
+	return s
+}
+
+// FuzzOrderSpans: orderSpans sorts any table as slices.SortFunc with cmpSpan does.
+func FuzzOrderSpans(f *testing.F) {
+	f.Add(bytes.Repeat([]byte{0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70, 0x80, 1, 2, 3, 4, 5, 6, 7, 8}, 300), uint64(0xffff))
+	f.Add(bytes.Repeat([]byte{0xff, 0, 0, 0, 0, 0, 0, 1}, 600), ^uint64(0))
+	f.Fuzz(func(t *testing.T, b []byte, mask uint64) {
+		s := spansFrom(b, mask)
+		if len(s) < radixMin && len(b) >= 32 {
+			// Repeat the input so that the radix sort runs, not only the small sort.
+			for len(s) < radixMin {
+				s = append(s, s[:min(len(s), radixMin)]...)
+				for i := range s[len(s)/2:] {
+					s[len(s)/2+i].Lo ^= uint64(i) * 0x9e3779b97f4a7c15 & mask
+				}
+			}
+		}
+		want := slices.Clone(s)
+		slices.SortFunc(want, cmpSpan)
+		orderSpans(s)
+		if !slices.Equal(s, want) {
+			t.Fatalf("orderSpans differs from slices.SortFunc (%d spans)", len(s))
+		}
+	})
+}
+
+// BenchmarkSortSpans sorts function tables in the order their files hold them, as
+// elfFuncs does: the .eh_frame of libLLVM (about 100,000 functions, the largest
+// here) and the symbol table of Go's compiler, with sortSpans (radix) and with the
+// comparison sort it replaced.
+func BenchmarkSortSpans(b *testing.B) {
+	for _, tc := range []struct{ name, path string }{
+		{"eh_frame", "/usr/lib/x86_64-linux-gnu/libLLVM-15.so.1"},
+		{"symtab", filepath.Join(runtime.GOROOT(), "pkg", "tool", runtime.GOOS+"_"+runtime.GOARCH, "compile")},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			f, err := elf.Open(tc.path)
+			if err != nil {
+				b.Skipf("%v (Debian's llvm-15 package has libLLVM)", err)
+			}
+			defer f.Close()
+			var spans []Span
+			if tc.name == "symtab" {
+				elfSymbols(f, elf.SHT_SYMTAB, func(info byte, shndx uint16, value, size uint64, name func() []byte) bool {
+					if elf.ST_TYPE(info) == elf.STT_FUNC && size > 0 {
+						spans = append(spans, Span{Lo: value, Hi: value + size})
+					}
+					return true
+				})
+			} else if s := f.Section(".eh_frame"); s != nil {
+				data, err := s.Data()
+				if err != nil {
+					b.Fatal(err)
+				}
+				spans = ehFrameFuncs(data, s.Addr, f.ByteOrder, true)
+			}
+			if len(spans) == 0 {
+				b.Skip("no functions in the table")
+			}
+			benchmarkSortSpans(b, spans)
+		})
+	}
+}
+
+func benchmarkSortSpans(b *testing.B, spans []Span) {
+	work := make([]Span, len(spans))
+	b.Run("sortSpans", func(b *testing.B) {
+		for b.Loop() {
+			copy(work, spans)
+			sortSpans(work)
+		}
+	})
+	b.Run("compare", func(b *testing.B) {
+		for b.Loop() {
+			copy(work, spans)
+			slices.SortFunc(work, cmpSpan)
+		}
+	})
+}
+
+// TestCodeMapsEHFrame reads the functions of a stripped C++ library from its large
+// .eh_frame (libz3's: 2 MB) through the file, which maps the section,
+// and through a reader that cannot be mapped, which copies it: the same functions,
+// and the mapped read allocates less than the section's size (it once copied it
+// whole into a buffer).
+func TestCodeMapsEHFrame(t *testing.T) {
+	var path string
+	var ehSize uint64
+	for _, p := range []string{"/usr/lib/x86_64-linux-gnu/libz3.so.4", "/usr/lib/x86_64-linux-gnu/libLLVM-15.so.1"} {
+		if f, err := elf.Open(p); err == nil {
+			s := f.Section(".eh_frame")
+			if f.Section(".symtab") == nil && s != nil && s.Type == elf.SHT_PROGBITS && s.Size >= 4*mapMin {
+				path, ehSize = p, s.Size
+			}
+			f.Close()
+		}
+		if path != "" {
+			break
+		}
+	}
+	if path == "" {
+		t.Skip("no stripped library with a large .eh_frame here (Debian's libz3-4 has one)")
+	}
+	fd, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fd.Close()
+	st, _ := fd.Stat()
+	f := Read(context.Background(), fd, st.Size(), Options{})
+	if len(f.Slices) != 1 || f.Slices[0].Arch != "amd64" {
+		t.Skipf("%s is not an x86-64 library", path)
+	}
+	s := f.Slices[0]
+	var m0, m1 runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	mapped, err := s.Code(nil)
+	runtime.ReadMemStats(&m1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.ra = struct{ io.ReaderAt }{fd}
+	copied, err := s.Code(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mapped.FuncsFrom != ".eh_frame" || !slices.Equal(mapped.Funcs, copied.Funcs) {
+		t.Fatalf("mapped: %d functions from %q; copied: %d from %q", len(mapped.Funcs), mapped.FuncsFrom, len(copied.Funcs), copied.FuncsFrom)
+	}
+	if n := m1.TotalAlloc - m0.TotalAlloc; n >= ehSize {
+		t.Errorf("Code allocated %d bytes for a %d-byte .eh_frame: it copied the section", n, ehSize)
+	}
 }

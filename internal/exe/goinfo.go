@@ -489,8 +489,8 @@ func elfImportsRuntime(ra io.ReaderAt, size int64) (found bool) {
 	if err != nil {
 		return false
 	}
-	elfSymbols(f, elf.SHT_DYNSYM, func(info byte, shndx uint16, value, size uint64, name func() string) bool {
-		if shndx == uint16(elf.SHN_UNDEF) && strings.HasPrefix(name(), "runtime.") {
+	elfSymbols(f, elf.SHT_DYNSYM, func(info byte, shndx uint16, value, size uint64, name func() []byte) bool {
+		if shndx == uint16(elf.SHN_UNDEF) && bytes.HasPrefix(name(), []byte("runtime.")) {
 			found = true
 		}
 		return !found

@@ -32,7 +32,7 @@ func analyzeImage(ctx context.Context, ra io.ReaderAt, size int64, in isa.Input)
 		return nil, fmt.Errorf("%s image with %d slices: %s", f.Format, len(f.Slices), f.Error)
 	}
 	s := &f.Slices[0]
-	var guard func(string) bool
+	var guard func([]byte) bool
 	if !(in.Go || in.GoSettings != nil) {
 		guard = isa.Guard(s.Arch)
 	}

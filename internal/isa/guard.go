@@ -1,11 +1,9 @@
 package isa
 
-import "strings"
-
 // x86Variant matches the names of functions that are one CPU-specific variant among
 // several, picked at run time by CPUID (glibc's ifunc variants such as
 // __memmove_avx_unaligned_erms or __strlen_evex, OpenSSL's *_avx2 ...).
-func x86Variant(name string) bool {
+func x86Variant[S string | []byte](name S) bool {
 	// It runs for every function symbol of every C library scanned: no allocation.
 	sep := func(c byte) bool { return c == '_' || c == '.' || c == '$' || c == '@' }
 	for i := 0; i < len(name); {
@@ -18,8 +16,11 @@ func x86Variant(name string) bool {
 			j++
 		}
 		w := name[i:j]
-		for _, k := range [...]string{"avx", "evex", "sse3", "ssse3", "sse4", "popcnt", "bmi", "fma", "f16c",
-			"lzcnt", "movbe", "aesni", "shaext", "pclmul", "rdrand", "rdseed", "amx"} {
+		if !variantFirst[w[0]] {
+			i = j
+			continue
+		}
+		for _, k := range variantWords {
 			if hasLowerPrefix(w, k) {
 				return true
 			}
@@ -29,8 +30,21 @@ func x86Variant(name string) bool {
 	return false
 }
 
+// variantWords are the words that begin the words of x86Variant's names.
+var variantWords = [...]string{"avx", "evex", "sse3", "ssse3", "sse4", "popcnt", "bmi", "fma", "f16c",
+	"lzcnt", "movbe", "aesni", "shaext", "pclmul", "rdrand", "rdseed", "amx"}
+
+// variantFirst holds the first letters (either case) of variantWords: a word that
+// starts with none of them is no variant's, without comparing it to each.
+var variantFirst = func() (t [256]bool) {
+	for _, k := range variantWords {
+		t[k[0]], t[k[0]-'a'+'A'] = true, true
+	}
+	return
+}()
+
 // hasLowerPrefix reports whether w starts with k (lower-case ASCII) in any case.
-func hasLowerPrefix(w, k string) bool {
+func hasLowerPrefix[S string | []byte](w S, k string) bool {
 	if len(w) < len(k) {
 		return false
 	}
@@ -50,7 +64,9 @@ func hasLowerPrefix(w, k string) bool {
 // __aarch64_ldadd8_relax ...) that GCC's libgcc (GCC 10's -moutline-atomics) and
 // compiler-rt link in: they test __aarch64_have_lse_atomics at run time before using
 // LSE.
-func arm64Helper(name string) bool { return strings.HasPrefix(name, "__aarch64_") }
+func arm64Helper[S string | []byte](name S) bool {
+	return len(name) >= 10 && string(name[:10]) == "__aarch64_"
+}
 
 // guard tells whether addresses, visited in increasing order, lie in a guarded span.
 // It keeps a cursor, so a linear scan costs O(spans + lookups).

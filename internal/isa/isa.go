@@ -18,6 +18,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"strconv"
 	"strings"
 
@@ -50,9 +51,16 @@ func GuardedFunc(arch, name string) bool {
 }
 
 // Guard returns GuardedFunc for arch, the rule exe.Slice.Code takes to find the
-// guarded functions of code for arch.
-func Guard(arch string) func(name string) bool {
-	return func(name string) bool { return GuardedFunc(arch, name) }
+// guarded functions of code for arch. It takes the name's bytes as the symbol table
+// holds them: no string per function symbol.
+func Guard(arch string) func(name []byte) bool {
+	switch arch {
+	case "amd64", "386":
+		return x86Variant[[]byte]
+	case "arm64":
+		return arm64Helper[[]byte]
+	}
+	return func([]byte) bool { return false }
 }
 
 // DefaultMaxBytes bounds the code one Analyze scans: a pathological file (a sparse
@@ -185,9 +193,19 @@ func (a Addr) String() string { return fmt.Sprintf("%#x", uint64(a)) }
 func Analyze(ctx context.Context, ra io.ReaderAt, code *Code, in Input) (rep *Report, err error) {
 	defer func() {
 		if r := recover(); r != nil {
+			if f, ok := r.(interface{ Addr() uintptr }); ok && f.Addr() >= 4096 {
+				// A fault, not at a nil pointer, in the code mapped from the file
+				// (scanX86): the file was cut short while it was read.
+				rep, err = nil, fmt.Errorf("analyze machine code: the file changed while it was read (%v)", f)
+				return
+			}
 			rep, err = nil, fmt.Errorf("analyze machine code: malformed input: %v", r)
 		}
 	}()
+	// Large code is read through a mapping of the file (exe.MapRange): if the file
+	// is cut short meanwhile, reading the mapping faults, which must be a panic
+	// (recovered above), not the end of the program.
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	isGo := in.Go || in.GoSettings != nil
 	rep = &Report{Arch: code.Arch, Go: isGo, Dispatch: code.Dispatch}
 	var st stats
@@ -210,6 +228,7 @@ func Analyze(ctx context.Context, ra io.ReaderAt, code *Code, in Input) (rep *Re
 			limit = DefaultMaxBytes
 		}
 		sc := newScanner(ra, code.Guarded, largest(code.Ranges))
+		defer sc.release()
 		for _, rg := range code.Ranges {
 			if st.bytes >= limit {
 				rep.ScanStoppedAt = st.bytes

@@ -1,6 +1,12 @@
 package isa
 
-import "testing"
+import (
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+)
 
 // TestDecodeX86 checks hand-encoded instructions of each extension (encodings from
 // the Intel SDM; lengths agree with GNU objdump).
@@ -214,5 +220,32 @@ func TestFastLenX86Exhaustive(t *testing.T) {
 	}
 	if fast == 0 {
 		t.Fatal("the fast path decoded nothing")
+	}
+}
+
+// TestFastStepInlined checks that the compiler inlines fastStep into the scan's
+// loops: a call there spills the four streams at every step, and the scan of the
+// Go compiler's code took a third more CPU time before fastStep was small enough
+// (docs/isa.md). The inliner's budget is independent of the machine's load.
+func TestFastStepInlined(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: builds the package with -gcflags=-m")
+	}
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command on PATH")
+	}
+	out, err := exec.Command(goTool, "build", "-gcflags=-m", "-o", os.DevNull, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build -gcflags=-m: %v\n%s", err, out)
+	}
+	for _, want := range []string{"can inline fastStep", "can inline fastLen"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("go build -gcflags=-m does not say %q: the fast path is a call in the scan's loops", want)
+		}
+	}
+	// fastRun4, fastRun2 and fastRun1 make seven steps between them.
+	if n := len(regexp.MustCompile(`x86scan\.go:\d+:\d+: inlining call to fastStep`).FindAllString(string(out), -1)); n < 7 {
+		t.Errorf("fastStep is inlined at %d places of x86scan.go, want 7 or more (fastRun4, fastRun2, fastRun1)", n)
 	}
 }

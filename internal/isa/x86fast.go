@@ -1,6 +1,10 @@
 package isa
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"math/bits"
+	"sync"
+)
 
 // The fast path of the x86-64 scan: most instructions of real code (98% of the Go
 // compiler's, 94% of libc's and libcrypto's) have at most one legacy prefix, no
@@ -87,32 +91,33 @@ func buildFast() (f0, f1, ml [256]uint8) {
 // fastLenX86 returns the length of the instruction at the start of b (16 bytes) when
 // it is a common one that belongs to no extension, else 0.
 func fastLenX86(b []byte) int {
+	x86Tables()
 	_ = b[15]
 	return fastLen(binary.LittleEndian.Uint64(b))
 }
 
 // fastLen is fastLenX86 of the instruction whose first 8 bytes are d (little-endian):
 // the bytes that decide the length of a fast-path instruction (prefix, REX, 0F,
-// opcode, ModRM, SIB) are among them. It has no branch: the Go compiler turns the
-// conditions into SETcc and CMOV, so that a scan running several sweeps at once
-// (scanX86) overlaps their work instead of flushing it at every mispredicted prefix,
-// REX, 0F or ModRM. fastRun4 and fastRun2 inline it by hand: keep the copies the
-// same.
+// opcode, ModRM, SIB) are among them. It has no branch, so that a scan running
+// several sweeps at once (scanX86) overlaps their work instead of flushing it at
+// every mispredicted prefix, REX, 0F or ModRM. fastStep is the same on a buffer.
 func fastLen(d uint64) int {
-	x := uint(d)
-	p := uint(pfxT[x&0xff]) // prefix class << 11, and 8 when x starts with a prefix
-	r := uint(rexT[x&0xff]) // REX, REX.W << 9, and 8 for a REX prefix
-	if r1 := uint(rexT[x>>8&0xff]); p != 0 {
-		r = r1 // REX after the prefix
-	}
-	x >>= p&8 + r&8
-	var esc uint
-	if x&0xff == 0x0f {
-		esc = 1
-	}
-	x >>= esc << 3
-	f := uint(fastX[((p|r)&^8|esc<<8|x&0xff)&16383])
-	return int(f&fxLen + uint(modrmT[x>>8&0x7ff])*(f>>5))
+	e := uint(preT[bits.ReverseBytes16(uint16(d))])
+	y := uint(d >> (e & 3 << 3))
+	f := uint(fastX[((e&^3)<<6|y&0xff)&16383])
+	return int(f&fxLen + uint(modrmT[y>>8&0x7ff])*(f>>5))
+}
+
+// fastStep is fastLen of the instruction at b[i:]: the opcode's bytes come from a
+// second load at the opcode rather than from shifting the first, which keeps the
+// four streams of fastRun4 in registers (a variable shift needs CX on amd64 before
+// BMI2). The caller guarantees 16 bytes at i.
+func fastStep(b []byte, i int) uint {
+	e := uint(preT[binary.BigEndian.Uint16(b[i:i+2:i+2])])
+	j := i + int(e&3)
+	y := uint(binary.LittleEndian.Uint32(b[j : j+4 : j+4]))
+	f := uint(fastX[((e&^3)<<6|y&0xff)&16383])
+	return f&fxLen + uint(modrmT[y>>8&0x7ff])*(f>>5)
 }
 
 // fastX-table entry bits; a zero entry sends the instruction to decodeX86.
@@ -125,7 +130,7 @@ const (
 // F2, 4<<11 for a segment, LOCK or address-size prefix, which change neither the
 // length nor the class of what follows) and 8, the bits to skip; 0 for other
 // bytes. rexT does the same for REX (1<<9, 2<<9 with REX.W). The 8 is not part of
-// the index: fastLen clears it.
+// the index. buildPre combines them into preT.
 var pfxT = [256]uint16{0x66: 1<<11 | 8, 0xf3: 2<<11 | 8, 0xf2: 3<<11 | 8,
 	0x26: 4<<11 | 8, 0x2e: 4<<11 | 8, 0x36: 4<<11 | 8, 0x3e: 4<<11 | 8, 0x64: 4<<11 | 8, 0x65: 4<<11 | 8,
 	0x67: 4<<11 | 8, 0xf0: 4<<11 | 8}
@@ -136,6 +141,42 @@ var rexT = func() (t [256]uint16) {
 	}
 	return
 }()
+
+// preT classifies the first two bytes of an instruction (index: the first byte << 8
+// | the second) by what the fast path takes before the opcode: a prefix, REX, a
+// prefix and REX, 0F after either or alone. Bits 0..1 are the bytes to skip to the
+// opcode, bits 2..7 the fastX class of what was skipped (fastX index bits 8..13:
+// prefix class, REX class, 0F). After a prefix and REX, the opcode is the third
+// byte, which the table does not see: a 0F there finds a zero fastX entry, and the
+// instruction goes to decodeX86 (0.5% of real code's instructions). 64 KiB: it is
+// built on first use (x86Tables), not at every start of the program; read before
+// that, its zeros only send prefixed instructions to decodeX86.
+var preT [65536]uint8
+
+var preOnce sync.Once
+
+// x86Tables builds the tables of the fast path that are not generated; every path
+// into the x86-64 scan calls it first.
+func x86Tables() { preOnce.Do(buildPre) }
+
+// buildPre fills preT from pfxT and rexT.
+func buildPre() {
+	for i := range preT {
+		b0, b1 := uint(i>>8), uint(i&0xff)
+		p, r := uint(pfxT[b0]), uint(rexT[b0])
+		if p != 0 {
+			r = uint(rexT[b1])
+		}
+		skip := (p&8 + r&8) >> 3
+		var esc uint
+		if skip < 2 && [2]uint{b0, b1}[skip] == 0x0f {
+			esc = 1
+			skip++
+		}
+		class := ((p|r)&^8 | esc<<8) >> 8
+		preT[i] = uint8(class<<2 | skip)
+	}
+}
 
 // fastX is the fast table by prefix (index bits 11..13: none, 66, F3, F2, other), REX
 // (bits 9..10: none, REX, REX.W), 0F escape (bit 8) and opcode (bits 0..7): the

@@ -2,9 +2,10 @@ package isa
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 	"io"
+
+	"github.com/gonative/gonative/internal/exe"
 )
 
 // The x86-64 linear sweep decodes one instruction after another: each length depends
@@ -48,9 +49,24 @@ const (
 	evUndecodable = 1 << 30
 )
 
+// mapMin is the least code scanX86 maps rather than reads: below it a pread's copy
+// costs less than a mapping's system calls.
+const mapMin = 256 << 10
+
+// mapWindow is how much of a range scanX86 maps at a time: a mapped page counts in
+// the process's resident memory until it is unmapped, and two workers mapping
+// libLLVM's 50 MB of code whole took inspect --isa's peak RSS from 50 to 140 MiB.
+const mapWindow = 1 << 20
+
 // scanX86 decodes a range of x86-64 code linearly and counts extensions.
 func (sc *scanner) scanX86(ctx context.Context, rg Range, st *stats) error {
 	sc.guard.reset()
+	if rg.Size >= mapMin {
+		if m := exe.MapRange(sc.ra, rg.Off, min(rg.Size, sc.mapWindow())); m != nil {
+			return sc.scanX86Mapped(ctx, m, rg, st)
+		}
+	}
+	buf := sc.buffer()
 	carry := 0 // bytes kept at the start of buf from the previous chunk
 	pos := int64(0)
 	addr := rg.Addr // address of buf[0]
@@ -59,7 +75,7 @@ func (sc *scanner) scanX86(ctx context.Context, rg Range, st *stats) error {
 			return err
 		}
 		want := min(int64(sc.chunk), rg.Size-pos)
-		n, err := sc.ra.ReadAt(sc.buf[carry:carry+int(want)], rg.Off+pos)
+		n, err := sc.ra.ReadAt(buf[carry:carry+int(want)], rg.Off+pos)
 		if int64(n) < want {
 			if err == nil {
 				err = io.ErrUnexpectedEOF
@@ -68,7 +84,7 @@ func (sc *scanner) scanX86(ctx context.Context, rg Range, st *stats) error {
 		}
 		pos += want
 		eof := pos >= rg.Size
-		b := sc.buf[:carry+n]
+		b := buf[:carry+n]
 		st.bytes += int64(n)
 		limit := len(b) - 15 // every instruction starting before limit is complete
 		if eof {
@@ -81,8 +97,49 @@ func (sc *scanner) scanX86(ctx context.Context, rg Range, st *stats) error {
 		if i > len(b) { // the last instruction ran past the end of the chunk
 			i = len(b)
 		}
-		carry = copy(sc.buf, b[i:])
+		carry = copy(buf, b[i:])
 		addr += uint64(i)
+	}
+}
+
+// mapWindow returns the bytes mapped at a time: mapWindow, or more when a chunk and
+// its carry need it (tests use large chunks).
+func (sc *scanner) mapWindow() int64 { return max(mapWindow, 2*int64(sc.chunk)+16) }
+
+// scanX86Mapped is scanX86 over the range's bytes mapped from the file, a window
+// at a time (m is the first, at the range's start): the chunks are the same windows
+// of the same bytes as those read into the buffer (the carry, then a chunk), without
+// the copies, so the result is the same.
+func (sc *scanner) scanX86Mapped(ctx context.Context, m *exe.Mapping, rg Range, st *stats) error {
+	defer func() { m.Close() }()
+	var wOff int64       // offset in the range of the window m maps
+	var start, pos int64 // offsets in the range of the chunk's first byte (the carry's) and of the bytes not yet taken
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		want := min(int64(sc.chunk), rg.Size-pos)
+		pos += want
+		eof := pos >= rg.Size
+		if w := m.Bytes(); pos > wOff+int64(len(w)) { // the chunk runs past the window: map the next
+			m.Close()
+			wOff = start
+			if m = exe.MapRange(sc.ra, rg.Off+wOff, min(rg.Size-wOff, sc.mapWindow())); m == nil {
+				return fmt.Errorf("read code at offset %#x: %w", rg.Off+wOff, io.ErrUnexpectedEOF)
+			}
+		}
+		sc.mapped += want
+		b := m.Bytes()[start-wOff : pos-wOff : pos-wOff]
+		st.bytes += want
+		limit := len(b) - 15
+		if eof {
+			limit = len(b)
+		}
+		i := sc.chunkX86(b, limit, rg.Addr+uint64(start), st)
+		if eof {
+			return nil
+		}
+		start += int64(min(i, len(b)))
 	}
 }
 
@@ -239,7 +296,7 @@ func (sc *scanner) chunkX86(b []byte, limit int, addr uint64, st *stats) int {
 // (commit); every step counts as an instruction unless it is an undecodable byte.
 func (sc *scanner) step(j int, b []byte, i, fastEnd int, addr uint64, st *stats) int {
 	if i < fastEnd {
-		if n := fastLen(binary.LittleEndian.Uint64(b[i : i+8 : i+8])); n != 0 {
+		if n := int(fastStep(b, i)); n != 0 {
 			if j == 0 {
 				st.instructions++
 			} else {
@@ -371,77 +428,14 @@ func (sc *scanner) slowA(b []byte, i int, addr uint64, st *stats) int {
 // instruction each, and returns where they stand, the steps left and which streams
 // stand on an instruction for the slow path (bit j for stream j). When that is one
 // or more, the others made one more step, not counted in the steps done (k-left).
-// The caller guarantees that k steps of 16 bytes stay in b. It makes no call, so
-// that the compiler keeps the streams in registers (a call in the loop made it spill
-// them at every step), and inlines fastLen by hand (too costly for the compiler to
-// inline): keep the copies the same as fastLen.
+// The caller guarantees that k steps of 16 bytes stay in b. It makes no call
+// (fastStep is inlined), so that the compiler keeps the streams in registers.
 func fastRun4(b []byte, i0, i1, i2, i3, k int) (_, _, _, _, _ int, slow uint) {
 	for ; k > 0; k-- {
-		var n0, n1, n2, n3 uint
-		{
-			x := uint(binary.LittleEndian.Uint64(b[i0 : i0+8 : i0+8]))
-			p := uint(pfxT[x&0xff])
-			r := uint(rexT[x&0xff])
-			if r1 := uint(rexT[x>>8&0xff]); p != 0 {
-				r = r1
-			}
-			x >>= p&8 + r&8
-			var esc uint
-			if x&0xff == 0x0f {
-				esc = 1
-			}
-			x >>= esc << 3
-			f := uint(fastX[((p|r)&^8|esc<<8|x&0xff)&16383])
-			n0 = f&fxLen + uint(modrmT[x>>8&0x7ff])*(f>>5)
-		}
-		{
-			x := uint(binary.LittleEndian.Uint64(b[i1 : i1+8 : i1+8]))
-			p := uint(pfxT[x&0xff])
-			r := uint(rexT[x&0xff])
-			if r1 := uint(rexT[x>>8&0xff]); p != 0 {
-				r = r1
-			}
-			x >>= p&8 + r&8
-			var esc uint
-			if x&0xff == 0x0f {
-				esc = 1
-			}
-			x >>= esc << 3
-			f := uint(fastX[((p|r)&^8|esc<<8|x&0xff)&16383])
-			n1 = f&fxLen + uint(modrmT[x>>8&0x7ff])*(f>>5)
-		}
-		{
-			x := uint(binary.LittleEndian.Uint64(b[i2 : i2+8 : i2+8]))
-			p := uint(pfxT[x&0xff])
-			r := uint(rexT[x&0xff])
-			if r1 := uint(rexT[x>>8&0xff]); p != 0 {
-				r = r1
-			}
-			x >>= p&8 + r&8
-			var esc uint
-			if x&0xff == 0x0f {
-				esc = 1
-			}
-			x >>= esc << 3
-			f := uint(fastX[((p|r)&^8|esc<<8|x&0xff)&16383])
-			n2 = f&fxLen + uint(modrmT[x>>8&0x7ff])*(f>>5)
-		}
-		{
-			x := uint(binary.LittleEndian.Uint64(b[i3 : i3+8 : i3+8]))
-			p := uint(pfxT[x&0xff])
-			r := uint(rexT[x&0xff])
-			if r1 := uint(rexT[x>>8&0xff]); p != 0 {
-				r = r1
-			}
-			x >>= p&8 + r&8
-			var esc uint
-			if x&0xff == 0x0f {
-				esc = 1
-			}
-			x >>= esc << 3
-			f := uint(fastX[((p|r)&^8|esc<<8|x&0xff)&16383])
-			n3 = f&fxLen + uint(modrmT[x>>8&0x7ff])*(f>>5)
-		}
+		n0 := fastStep(b, i0)
+		n1 := fastStep(b, i1)
+		n2 := fastStep(b, i2)
+		n3 := fastStep(b, i3)
 		i0 += int(n0)
 		i1 += int(n1)
 		i2 += int(n2)
@@ -465,39 +459,8 @@ func zero(n uint) uint {
 // fastRun2 is fastRun4 for two streams.
 func fastRun2(b []byte, i0, i1, k int) (_, _, _ int, slow uint) {
 	for ; k > 0; k-- {
-		var n0, n1 uint
-		{
-			x := uint(binary.LittleEndian.Uint64(b[i0 : i0+8 : i0+8]))
-			p := uint(pfxT[x&0xff])
-			r := uint(rexT[x&0xff])
-			if r1 := uint(rexT[x>>8&0xff]); p != 0 {
-				r = r1
-			}
-			x >>= p&8 + r&8
-			var esc uint
-			if x&0xff == 0x0f {
-				esc = 1
-			}
-			x >>= esc << 3
-			f := uint(fastX[((p|r)&^8|esc<<8|x&0xff)&16383])
-			n0 = f&fxLen + uint(modrmT[x>>8&0x7ff])*(f>>5)
-		}
-		{
-			x := uint(binary.LittleEndian.Uint64(b[i1 : i1+8 : i1+8]))
-			p := uint(pfxT[x&0xff])
-			r := uint(rexT[x&0xff])
-			if r1 := uint(rexT[x>>8&0xff]); p != 0 {
-				r = r1
-			}
-			x >>= p&8 + r&8
-			var esc uint
-			if x&0xff == 0x0f {
-				esc = 1
-			}
-			x >>= esc << 3
-			f := uint(fastX[((p|r)&^8|esc<<8|x&0xff)&16383])
-			n1 = f&fxLen + uint(modrmT[x>>8&0x7ff])*(f>>5)
-		}
+		n0 := fastStep(b, i0)
+		n1 := fastStep(b, i1)
 		i0 += int(n0)
 		i1 += int(n1)
 		if min(n0, n1) == 0 {
@@ -512,23 +475,7 @@ func fastRun2(b []byte, i0, i1, k int) (_, _, _ int, slow uint) {
 // path, where it stands.
 func fastRun1(b []byte, i0, k int) (int, int) {
 	for ; k > 0; k-- {
-		var n0 uint
-		{
-			x := uint(binary.LittleEndian.Uint64(b[i0 : i0+8 : i0+8]))
-			p := uint(pfxT[x&0xff])
-			r := uint(rexT[x&0xff])
-			if r1 := uint(rexT[x>>8&0xff]); p != 0 {
-				r = r1
-			}
-			x >>= p&8 + r&8
-			var esc uint
-			if x&0xff == 0x0f {
-				esc = 1
-			}
-			x >>= esc << 3
-			f := uint(fastX[((p|r)&^8|esc<<8|x&0xff)&16383])
-			n0 = f&fxLen + uint(modrmT[x>>8&0x7ff])*(f>>5)
-		}
+		n0 := fastStep(b, i0)
 		if n0 == 0 {
 			break
 		}
