@@ -150,12 +150,12 @@ func (s *Session) runGo(ctx context.Context) GoRun {
 
 // settingName matches the names of settings in what go prints ("$GOFLAGS",
 // "GOEXPERIMENT", "GO111MODULE=yes").
-var settingName = regexp.MustCompile(`\b[A-Z][A-Z0-9_]*[A-Z0-9]\b`)
+var settingName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\b[A-Z][A-Z0-9_]*[A-Z0-9]\b`) })
 
 // culprits returns the Go settings that msg names, in the order it names them.
 func culprits(msg string, l goenv.Layers) []string {
 	var out []string
-	for _, name := range settingName.FindAllString(msg, -1) {
+	for _, name := range settingName().FindAllString(msg, -1) {
 		if slices.Contains(out, name) {
 			continue
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"sync"
 )
 
 // ideChecks look at editor settings that pin another Go than the shell's.
@@ -39,10 +40,10 @@ func vscodeSettings(goos string, getenv func(string) string) []string {
 
 // jsoncComments matches // and /* */ comments outside strings (well enough for settings
 // files: a string holding // is rare and then the parse merely fails).
-var jsoncComments = regexp.MustCompile(`(?m)^\s*//.*$|[ \t]+//[^"\n]*$|/\*[\s\S]*?\*/`)
+var jsoncComments = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?m)^\s*//.*$|[ \t]+//[^"\n]*$|/\*[\s\S]*?\*/`) })
 
 // trailingCommas matches a comma before a closing brace or bracket.
-var trailingCommas = regexp.MustCompile(`,\s*([}\]])`)
+var trailingCommas = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`,\s*([}\]])`) })
 
 func checkIDE(ctx context.Context, s *Session) []Finding {
 	var fs []Finding
@@ -52,7 +53,7 @@ func checkIDE(ctx context.Context, s *Session) []Finding {
 		if err != nil {
 			continue
 		}
-		clean := trailingCommas.ReplaceAll(jsoncComments.ReplaceAll(data, nil), []byte("$1"))
+		clean := trailingCommas().ReplaceAll(jsoncComments().ReplaceAll(data, nil), []byte("$1"))
 		var settings map[string]any
 		if err := json.Unmarshal(clean, &settings); err != nil {
 			continue

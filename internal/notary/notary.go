@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+	"sync"
 	"time"
 
 	"github.com/gonative/gonative/internal/redact"
@@ -61,7 +62,7 @@ func (e *LookupError) Error() string {
 	return fmt.Sprintf("notarization lookup of %s: %s", e.Record, e.Reason)
 }
 
-var cdhashRE = regexp.MustCompile(`^[0-9a-f]{40}$`)
+var cdhashRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9a-f]{40}$`) })
 
 // RecordName is the ticket record of a CDHash: "2/<hash type>/<cdhash>".
 func RecordName(hashType int, cdhash string) string {
@@ -88,7 +89,7 @@ type lookupResponse struct {
 
 // Notarized looks up the ticket of cdhash.
 func (c *Client) Notarized(ctx context.Context, hashType int, cdhash string) (bool, error) {
-	if !cdhashRE.MatchString(cdhash) || hashType < 1 || hashType > 4 {
+	if !cdhashRE().MatchString(cdhash) || hashType < 1 || hashType > 4 {
 		return false, ErrBadCDHash
 	}
 	record := RecordName(hashType, cdhash)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"strings"
+	"sync"
 	"text/template"
 
 	"github.com/gonative/gonative/internal/build"
@@ -90,13 +91,16 @@ var ErrNoMain = errors.New("no main package")
 //go:embed templates
 var templates embed.FS
 
-var tmpl = template.Must(template.New("").Funcs(template.FuncMap{
-	"join": strings.Join,
-	"json": func(v any) (string, error) {
-		b, err := json.Marshal(v)
-		return string(b), err
-	},
-}).ParseFS(templates, "templates/*.tmpl"))
+// tmpl parses the templates on first use: not in every command's start-up.
+var tmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("").Funcs(template.FuncMap{
+		"join": strings.Join,
+		"json": func(v any) (string, error) {
+			b, err := json.Marshal(v)
+			return string(b), err
+		},
+	}).ParseFS(templates, "templates/*.tmpl"))
+})
 
 // data is what the templates see.
 type data struct {
@@ -192,7 +196,7 @@ func Render(kind Kind, m *Module, o Options) ([]File, error) {
 
 func execute(name string, d data) ([]byte, error) {
 	var b bytes.Buffer
-	if err := tmpl.ExecuteTemplate(&b, name, d); err != nil {
+	if err := tmpl().ExecuteTemplate(&b, name, d); err != nil {
 		return nil, fmt.Errorf("template %s: %w", name, err)
 	}
 	return b.Bytes(), nil

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // testEvent is the part of a test2json event (go doc test2json) that results need.
@@ -121,7 +122,7 @@ func SkipReason(output []string) string {
 		switch {
 		case t == "", strings.HasPrefix(t, "=== "), strings.HasPrefix(t, "--- "):
 			continue
-		case logPrefix.MatchString(t):
+		case logPrefix().MatchString(t):
 			entries = append(entries, []string{t})
 		case len(entries) > 0:
 			entries[len(entries)-1] = append(entries[len(entries)-1], t)
@@ -129,7 +130,7 @@ func SkipReason(output []string) string {
 	}
 	for i := len(entries) - 1; i >= 0; i-- {
 		e := entries[i]
-		m := logPrefix.FindStringSubmatch(e[0])
+		m := logPrefix().FindStringSubmatch(e[0])
 		if m[1] == "testscript.go" {
 			continue
 		}
@@ -139,7 +140,7 @@ func SkipReason(output []string) string {
 	return "(no reason given)"
 }
 
-var logPrefix = regexp.MustCompile(`^([\w.-]+\.go):\d+: `)
+var logPrefix = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([\w.-]+\.go):\d+: `) })
 
 // Seconds formats a duration in seconds as go test does ("0.52s").
 func Seconds(s float64) string { return strconv.FormatFloat(s, 'f', 2, 64) + "s" }

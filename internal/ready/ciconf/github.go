@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/gonative/gonative/internal/finding"
 	"go.yaml.in/yaml/v3"
@@ -67,16 +68,22 @@ type step struct {
 }
 
 var (
-	matrixExpr = regexp.MustCompile(`^([A-Za-z0-9._-]*)\$\{\{\s*matrix\.([A-Za-z0-9_-]+)\s*\}\}([A-Za-z0-9._-]*)$`)
-	goTest     = regexp.MustCompile(`(^|[^\w-])go[ \t]+test\b|\bgotestsum\b|\brichgo[ \t]+test\b|\bmake[ \t]+([\w.=-]+[ \t]+)*(unit|integration|rich|race|e2e|go|ci)?[-_]?tests?\b`)
-	goBuild    = regexp.MustCompile(`(^|[^\w-])go[ \t]+(build|install[ \t]+(-\S+[ \t]+)*\.)\b|\bgoreleaser([ \t]|$)`)
+	matrixExpr = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^([A-Za-z0-9._-]*)\$\{\{\s*matrix\.([A-Za-z0-9_-]+)\s*\}\}([A-Za-z0-9._-]*)$`)
+	})
+	goTest = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(^|[^\w-])go[ \t]+test\b|\bgotestsum\b|\brichgo[ \t]+test\b|\bmake[ \t]+([\w.=-]+[ \t]+)*(unit|integration|rich|race|e2e|go|ci)?[-_]?tests?\b`)
+	})
+	goBuild = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(^|[^\w-])go[ \t]+(build|install[ \t]+(-\S+[ \t]+)*\.)\b|\bgoreleaser([ \t]|$)`)
+	})
 )
 
 // tests reports whether the job runs Go tests; goJob whether it builds or tests Go
 // (setup-go alone is a lint or a tool's job).
 func (j *job) tests() bool {
 	for _, s := range j.steps {
-		if goTest.MatchString(s.run) {
+		if goTest().MatchString(s.run) {
 			return true
 		}
 	}
@@ -85,7 +92,7 @@ func (j *job) tests() bool {
 
 func (j *job) goJob() bool {
 	for _, s := range j.steps {
-		if goTest.MatchString(s.run) || goBuild.MatchString(s.run) || usesAction(s.uses, "goreleaser/goreleaser-action") {
+		if goTest().MatchString(s.run) || goBuild().MatchString(s.run) || usesAction(s.uses, "goreleaser/goreleaser-action") {
 			return true
 		}
 	}
@@ -146,7 +153,7 @@ func (j *job) resolve() {
 	}
 	switch n.Kind {
 	case yaml.ScalarNode:
-		if m := matrixExpr.FindStringSubmatch(strings.TrimSpace(n.Value)); m != nil {
+		if m := matrixExpr().FindStringSubmatch(strings.TrimSpace(n.Value)); m != nil {
 			j.matrixKey = m[2]
 			j.resolved = j.fromMatrix(m[2], m[1], m[3])
 			return
@@ -410,7 +417,7 @@ func (c *checker) addRunnerDiff(j *job, ch choice, lbl string) string {
 				return ""
 			}
 			t = r
-		} else if archWord.MatchString(t) {
+		} else if archWord().MatchString(t) {
 			return "" // the row names an architecture elsewhere: a copy would be wrong
 		}
 		copyLines = append(copyLines, t)
@@ -419,7 +426,9 @@ func (c *checker) addRunnerDiff(j *job, ch choice, lbl string) string {
 }
 
 // archWord matches a word that names the amd64 architecture.
-var archWord = regexp.MustCompile(`(?i)(^|[^a-z0-9])(amd64|x86_64|x86-64|x64|linux64|intel)([^a-z0-9]|$)`)
+var archWord = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)(^|[^a-z0-9])(amd64|x86_64|x86-64|x64|linux64|intel)([^a-z0-9]|$)`)
+})
 
 // retired: runs-on labels whose runner image GitHub retired or is retiring.
 func (c *checker) retired(j *job) []finding.Finding {
@@ -488,7 +497,7 @@ func (c *checker) setupGoArch(j *job) []finding.Finding {
 		}
 		k, v := get(s.with, "architecture")
 		val, ok := scalar(v)
-		if !ok || !archWord.MatchString(val) || strings.Contains(val, "${{") {
+		if !ok || !archWord().MatchString(val) || strings.Contains(val, "${{") {
 			continue
 		}
 		f := j.f
@@ -521,7 +530,9 @@ func (c *checker) setupGoArch(j *job) []finding.Finding {
 	return out
 }
 
-var dockerRunPlatform = regexp.MustCompile(`\bdocker\s+(container\s+)?run\b.*--platform[= ]\S*arm64`)
+var dockerRunPlatform = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`\bdocker\s+(container\s+)?run\b.*--platform[= ]\S*arm64`)
+})
 
 // qemuForGo: QEMU set up in a job whose Go build cross-compiles without it.
 func (c *checker) qemuForGo(j *job) []finding.Finding {
@@ -541,12 +552,12 @@ func (c *checker) qemuForGo(j *job) []finding.Finding {
 		var what string
 		sev := finding.Info
 		switch {
-		case s.run != "" && dockerRunPlatform.MatchString(s.run) && goBuild.MatchString(s.run):
+		case s.run != "" && dockerRunPlatform().MatchString(s.run) && goBuild().MatchString(s.run):
 			sev, what = finding.Warning, "runs go build in an arm64 container: every compile is emulated"
-			line = runLine(j.f, s.runNode, goBuild)
-		case s.run != "" && goBuild.MatchString(s.run):
+			line = runLine(j.f, s.runNode, goBuild())
+		case s.run != "" && goBuild().MatchString(s.run):
 			what = "builds Go, which cross-compiles with GOOS/GOARCH and needs no QEMU"
-			line = runLine(j.f, s.runNode, goBuild)
+			line = runLine(j.f, s.runNode, goBuild())
 		case usesAction(strings.SplitN(s.uses, "@", 2)[0], "goreleaser/goreleaser-action"):
 			what = "runs goreleaser, which cross-compiles Go itself; QEMU serves only RUN lines of its Dockerfiles"
 			line = s.usesNode.Line

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/gonative/gonative/internal/finding"
 	"go.yaml.in/yaml/v3"
@@ -26,7 +27,7 @@ type glJob struct {
 	matrix    map[string][]string // parallel:matrix values by variable
 }
 
-var glArm = regexp.MustCompile(`(?i)arm64|aarch64`)
+var glArm = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)arm64|aarch64`) })
 
 // gitlabJobs reads the jobs (hidden ones too, for extends), inheriting through
 // extends at most a few levels deep.
@@ -96,14 +97,14 @@ func (j *glJob) arch() string {
 		v := t.Value
 		if strings.HasPrefix(v, "$") {
 			for _, mv := range j.matrix[strings.Trim(v, "${}")] {
-				if glArm.MatchString(mv) {
+				if glArm().MatchString(mv) {
 					return "arm64"
 				}
 			}
 			all = false
 			continue
 		}
-		if glArm.MatchString(v) {
+		if glArm().MatchString(v) {
 			return "arm64"
 		}
 		if !(strings.HasPrefix(v, "saas-linux-") && strings.HasSuffix(v, "-amd64")) {
@@ -124,7 +125,7 @@ func (j *glJob) script() string {
 	return b.String()
 }
 
-var jobName = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+var jobName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_-]+$`) })
 
 // gitlab runs the checks of .gitlab-ci.yml.
 func (c *checker) gitlab() []finding.Finding {
@@ -145,7 +146,7 @@ func (c *checker) gitlab() []finding.Finding {
 	covered := false
 	for _, j := range jobs {
 		s := j.script()
-		if (goTest.MatchString(s) || goBuild.MatchString(s)) && j.arch() == "arm64" {
+		if (goTest().MatchString(s) || goBuild().MatchString(s)) && j.arch() == "arm64" {
 			covered = true
 		}
 	}
@@ -156,11 +157,11 @@ func (c *checker) gitlab() []finding.Finding {
 				continue
 			}
 			s := j.script()
-			if !goTest.MatchString(s) && !goBuild.MatchString(s) {
+			if !goTest().MatchString(s) && !goBuild().MatchString(s) {
 				continue
 			}
 			sev, what := finding.Info, "it builds for linux/arm64 only by cross-compiling"
-			if goTest.MatchString(s) {
+			if goTest().MatchString(s) {
 				sev, what = finding.Warning, "its tests never run on linux/arm64"
 			}
 			ev := "no tags: GitLab.com's shared runners (saas-linux-small-amd64)"
@@ -180,14 +181,14 @@ func (c *checker) gitlab() []finding.Finding {
 				Links:    []string{"https://docs.gitlab.com/ci/runners/hosted_runners/linux/"},
 			}
 			name := j.name + "-arm64"
-			if _, taken := jobs[name]; !taken && jobName.MatchString(j.name) && j.key.Column == 1 {
+			if _, taken := jobs[name]; !taken && jobName().MatchString(j.name) && j.key.Column == 1 {
 				n := len(f.lines)
 				fd.Fix.Diff = f.diff(edit{from: n + 1, to: n + 1, with: []string{"", name + ":", "  extends: " + j.name, "  tags: [saas-linux-small-arm64]"}})
 			}
 			out = append(out, fd)
 		}
 	}
-	if !multiArch.Match(f.data) {
+	if !multiArch().Match(f.data) {
 		k, v := get(top, "variables")
 		out = append(out, envGoarch(f, k, v, "ci.goarch-pinned")...)
 		for _, p := range pairs(top) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/gonative/gonative/internal/finding"
 	"go.yaml.in/yaml/v3"
@@ -11,10 +12,14 @@ import (
 
 var (
 	// shellGoarch matches GOARCH=amd64 as a shell assignment.
-	shellGoarch = regexp.MustCompile(`(^|[\s;(&|])((export\s+)?GOARCH=(amd64|"amd64"|'amd64'))($|[\s;)&|])`)
+	shellGoarch = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(^|[\s;(&|])((export\s+)?GOARCH=(amd64|"amd64"|'amd64'))($|[\s;)&|])`)
+	})
 	// multiArch matches a GOARCH set to arm64 or to a variable: a file that builds per
 	// architecture on purpose.
-	multiArch = regexp.MustCompile(`GOARCH\s*[:?]?=?\s*["']?(arm64|\$)|GOARCH:\s*["']?(arm64|\$)`)
+	multiArch = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`GOARCH\s*[:?]?=?\s*["']?(arm64|\$)|GOARCH:\s*["']?(arm64|\$)`)
+	})
 )
 
 const goarchText = "Let GOARCH default to the machine's (go env GOARCH), or set it per target from the matrix."
@@ -22,7 +27,7 @@ const goarchText = "Let GOARCH default to the machine's (go env GOARCH), or set 
 // goarchPinnedWorkflow: GOARCH: amd64 in a workflow's env mappings, GOARCH=amd64 in
 // its run scripts.
 func (c *checker) goarchPinnedWorkflow(f *file, top *yaml.Node, jobs []*job) []finding.Finding {
-	if multiArch.Match(f.data) {
+	if multiArch().Match(f.data) {
 		return nil
 	}
 	var out []finding.Finding
@@ -88,7 +93,7 @@ func scriptGoarch(f *file, n *yaml.Node, id string) []finding.Finding {
 		}
 	}
 	for _, l := range strings.Split(n.Value, "\n") {
-		m := shellGoarch.FindStringSubmatch(l)
+		m := shellGoarch().FindStringSubmatch(l)
 		if m == nil || strings.HasPrefix(strings.TrimSpace(l), "#") {
 			continue
 		}
@@ -104,7 +109,7 @@ func scriptGoarch(f *file, n *yaml.Node, id string) []finding.Finding {
 			Evidence: []string{fmt.Sprintf("%s:%d: %s", loc(f.path), ln, quote(strings.TrimSpace(f.text(ln))))},
 			Fix:      &finding.Fix{Text: goarchText},
 		}
-		if g := explicitGOOS.FindString(l); g != "" {
+		if g := explicitGOOS().FindString(l); g != "" {
 			goos := strings.Trim(strings.TrimSpace(strings.TrimLeft(g, ";(&|")), ";")
 			fd.Title = fmt.Sprintf("%s GOARCH=amd64 is the only build for that OS: no arm64 build beside it", goos)
 			fd.Fix.Text = "Build " + strings.TrimPrefix(goos, "GOOS=") + "/arm64 beside it (a matrix over GOARCH, or the same line with GOARCH=arm64 and its own output name)."

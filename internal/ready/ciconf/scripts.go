@@ -5,6 +5,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/gonative/gonative/internal/finding"
 )
@@ -17,7 +18,7 @@ const (
 	shell
 )
 
-var shebang = regexp.MustCompile(`^#!\s*(/usr)?/bin/(env\s+)?(ba|da|k|z)?sh\b`)
+var shebang = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^#!\s*(/usr)?/bin/(env\s+)?(ba|da|k|z)?sh\b`) })
 
 // scriptKind says whether a file is a Makefile, a shell script or neither.
 func (c *checker) scriptKind(f *file) scriptKind {
@@ -27,7 +28,7 @@ func (c *checker) scriptKind(f *file) scriptKind {
 		return makefile
 	case strings.HasSuffix(name, ".sh"):
 		return shell
-	case shebang.MatchString(f.text(1)):
+	case shebang().MatchString(f.text(1)):
 		return shell
 	}
 	return notScript
@@ -35,23 +36,29 @@ func (c *checker) scriptKind(f *file) scriptKind {
 
 var (
 	// makeGoarch matches a make assignment of amd64 to GOARCH.
-	makeGoarch = regexp.MustCompile(`^(\s*)(export\s+|override\s+)?GOARCH\s*(:=|::=|\?=|=)\s*amd64\s*(#.*)?$`)
-	unameM     = regexp.MustCompile(`\buname\s+(-[a-z]*m[a-z]*|--machine)\b`)
-	x86Word    = regexp.MustCompile(`(^|[^A-Za-z0-9_])x86_64([^A-Za-z0-9_]|$)`)
-	fetcher    = regexp.MustCompile(`(^|[\s;(&|$])(curl|wget)(\s|$)`)
-	urlRe      = regexp.MustCompile(`https?://[^\s"'<>]+`)
-	dlArch     = regexp.MustCompile(`(?i)(^|[^a-z0-9])(amd64|x86_64|x86-64|linux64|x64)([^a-z0-9]|$)`)
-	loopStart  = regexp.MustCompile(`(^|[;&|]\s*|\s)(for|while|until)\s`)
-	loopEnd    = regexp.MustCompile(`(^|[;&|]\s*|\s)done\b`)
-	caseStart  = regexp.MustCompile(`(^|[;&|]\s*|\s)case\s`)
-	caseEnd    = regexp.MustCompile(`(^|[;&|]\s*|\s)esac\b`)
-	knowsArm   = regexp.MustCompile(`(?i)arm64|aarch64`)
+	makeGoarch = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(\s*)(export\s+|override\s+)?GOARCH\s*(:=|::=|\?=|=)\s*amd64\s*(#.*)?$`)
+	})
+	unameM  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\buname\s+(-[a-z]*m[a-z]*|--machine)\b`) })
+	x86Word = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(^|[^A-Za-z0-9_])x86_64([^A-Za-z0-9_]|$)`) })
+	fetcher = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(^|[\s;(&|$])(curl|wget)(\s|$)`) })
+	urlRe   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`https?://[^\s"'<>]+`) })
+	dlArch  = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?i)(^|[^a-z0-9])(amd64|x86_64|x86-64|linux64|x64)([^a-z0-9]|$)`)
+	})
+	loopStart = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(^|[;&|]\s*|\s)(for|while|until)\s`) })
+	loopEnd   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(^|[;&|]\s*|\s)done\b`) })
+	caseStart = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(^|[;&|]\s*|\s)case\s`) })
+	caseEnd   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(^|[;&|]\s*|\s)esac\b`) })
+	knowsArm  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)arm64|aarch64`) })
 	// comparison matches a line that compares (a test, ==/!=, make's ifeq, filter or
 	// findstring, a case pattern) rather than assigns.
-	comparison = regexp.MustCompile(`\b(ifeq|ifneq|filter|findstring|test)\b|\[|==|!=|-eq\b|x86_64["']?\s*[|)]`)
+	comparison = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`\b(ifeq|ifneq|filter|findstring|test)\b|\[|==|!=|-eq\b|x86_64["']?\s*[|)]`)
+	})
 	// explicitGOOS matches a GOOS set to a literal OS on the same line: a build for
 	// one named platform, not the machine's.
-	explicitGOOS = regexp.MustCompile(`(^|[\s;(&|])GOOS=["']?[a-z]+["']?(\s|;|$)`)
+	explicitGOOS = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(^|[\s;(&|])GOOS=["']?[a-z]+["']?(\s|;|$)`) })
 )
 
 // A sline is one logical line of a script: physical lines joined where a line ends
@@ -83,8 +90,8 @@ func logical(f *file, kind scriptKind) []sline {
 			code = ""
 		}
 		l.recipe = kind == makefile && strings.HasPrefix(l.text, "\t")
-		opens := len(loopStart.FindAllString(code, -1)) + len(caseStart.FindAllString(code, -1))
-		closes := len(loopEnd.FindAllString(code, -1)) + len(caseEnd.FindAllString(code, -1))
+		opens := len(loopStart().FindAllString(code, -1)) + len(caseStart().FindAllString(code, -1))
+		closes := len(loopEnd().FindAllString(code, -1)) + len(caseEnd().FindAllString(code, -1))
 		l.looped = depth > 0 || opens > 0 || strings.Contains(code, "$(foreach") || strings.Contains(code, "${foreach")
 		depth = max(0, depth+opens-closes)
 		if code == "" {
@@ -99,7 +106,7 @@ func logical(f *file, kind scriptKind) []sline {
 func (c *checker) script(f *file) []finding.Finding {
 	kind := c.scriptKind(f)
 	lines := logical(f, kind)
-	arm := knowsArm.Match(f.data)
+	arm := knowsArm().Match(f.data)
 	var out []finding.Finding
 	ev := func(n int) string {
 		return fmt.Sprintf("%s:%d: %s", loc(f.path), n, quote(strings.TrimSpace(f.text(n))))
@@ -118,7 +125,7 @@ func (c *checker) script(f *file) []finding.Finding {
 				Fix: &finding.Fix{Text: "Default GOARCH to the machine's own (go env GOARCH) and let the caller override it."},
 			}
 			if kind == makefile && !l.recipe {
-				m := makeGoarch.FindStringSubmatch(t)
+				m := makeGoarch().FindStringSubmatch(t)
 				if m == nil {
 					continue
 				}
@@ -131,12 +138,12 @@ func (c *checker) script(f *file) []finding.Finding {
 				out = append(out, fd)
 				continue
 			}
-			m := shellGoarch.FindStringSubmatch(l.text)
+			m := shellGoarch().FindStringSubmatch(l.text)
 			if m == nil {
 				continue
 			}
 			fd.Title = "GOARCH=amd64 is hard-coded: the script builds amd64 binaries on arm64 machines"
-			if g := explicitGOOS.FindString(l.text); g != "" {
+			if g := explicitGOOS().FindString(l.text); g != "" {
 				goos := strings.Trim(strings.TrimSpace(strings.TrimLeft(g, ";(&|")), ";")
 				fd.Title = fmt.Sprintf("%s GOARCH=amd64 is the only build for that OS: no arm64 build beside it", goos)
 				fd.Fix.Text = "Build " + strings.TrimPrefix(goos, "GOOS=") + "/arm64 beside it (the same line with GOARCH=arm64 and its own output name)."
@@ -158,20 +165,20 @@ func (c *checker) script(f *file) []finding.Finding {
 	}
 
 	// uname -m compared to x86_64 only.
-	if !arm && unameM.Match(f.data) {
+	if !arm && unameM().Match(f.data) {
 		un := 0
 		for _, l := range lines {
-			if un == 0 && unameM.MatchString(l.text) {
+			if un == 0 && unameM().MatchString(l.text) {
 				un = l.first
 			}
 		}
 		for _, l := range lines {
-			if !x86Word.MatchString(l.text) || !comparison.MatchString(l.text) {
+			if !x86Word().MatchString(l.text) || !comparison().MatchString(l.text) {
 				continue
 			}
 			n := l.first
 			for k := l.first; k <= l.last; k++ {
-				if x86Word.MatchString(f.text(k)) {
+				if x86Word().MatchString(f.text(k)) {
 					n = k
 					break
 				}
@@ -193,11 +200,11 @@ func (c *checker) script(f *file) []finding.Finding {
 	// curl/wget of a URL that names one architecture.
 	if !arm {
 		for _, l := range lines {
-			if l.text == "" || l.looped || !fetcher.MatchString(l.text) {
+			if l.text == "" || l.looped || !fetcher().MatchString(l.text) {
 				continue
 			}
-			for _, u := range urlRe.FindAllString(l.text, -1) {
-				if !dlArch.MatchString(u) {
+			for _, u := range urlRe().FindAllString(l.text, -1) {
+				if !dlArch().MatchString(u) {
 					continue
 				}
 				n := l.first
@@ -207,7 +214,7 @@ func (c *checker) script(f *file) []finding.Finding {
 						break
 					}
 				}
-				a := strings.Trim(dlArch.FindString(u), "-_./?=&")
+				a := strings.Trim(dlArch().FindString(u), "-_./?=&")
 				out = append(out, finding.Finding{
 					ID: "scripts.arch-download", Area: finding.AreaScripts, Severity: finding.Warning,
 					Title: fmt.Sprintf("Download of an %s build: on an arm64 machine the script fetches a binary that cannot run natively", a),

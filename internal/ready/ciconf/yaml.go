@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -120,12 +121,12 @@ func blockMapping(key, m *yaml.Node) bool {
 	return m != nil && m.Kind == yaml.MappingNode && m.Style&yaml.FlowStyle == 0 && len(m.Content) >= 2 && m.Content[0].Line > key.Line
 }
 
-var plainLabel = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/-]*$`)
+var plainLabel = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/-]*$`) })
 
 // yamlScalar writes s as a YAML scalar: plain when it is a simple word, else
 // double-quoted (Go's escapes are YAML's).
 func yamlScalar(s string) string {
-	if plainLabel.MatchString(s) {
+	if plainLabel().MatchString(s) {
 		return s
 	}
 	return strconv.Quote(s)
@@ -145,7 +146,7 @@ func replaceScalar(f *file, n *yaml.Node, with string) (string, bool) {
 		}
 		return "", false
 	}
-	if strings.HasPrefix(t[i:], n.Value) && plainLabel.MatchString(with) {
+	if strings.HasPrefix(t[i:], n.Value) && plainLabel().MatchString(with) {
 		return t[:i] + with + t[i+len(n.Value):], true
 	}
 	return "", false

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/gonative/gonative/internal/build"
 	"github.com/gonative/gonative/internal/finding"
@@ -230,17 +231,25 @@ func (s *stage) scripts() string {
 }
 
 var (
-	goBuildRE    = regexp.MustCompile(`(?:^|[\s;&|(])(go|xx-go)\s+(build|install)(?:\s|$)`)
-	makeRE       = regexp.MustCompile(`(?:^|&&|\|\||[;|(\n]|\bthen|\bdo)[ \t]*(?:[A-Za-z_][A-Za-z0-9_]*=\S*[ \t]+)*make(?:\s|$)`)
-	goarchSetRE  = regexp.MustCompile(`(?:^|[\s;&|(])GOARCH=("?)([^\s"';&|)]*)`)
-	goosSetRE    = regexp.MustCompile(`(?:^|[\s;&|(])GOOS=`)
-	cgoOnRE      = regexp.MustCompile(`(?:^|[\s;&|(])CGO_ENABLED=["']?1`)
-	archVarRE    = regexp.MustCompile(`\$\{?(TARGETARCH|TARGETPLATFORM|TARGETVARIANT|BUILDARCH|BUILDPLATFORM)\b|uname\s+-m|dpkg\s+--print-architecture|apk\s+--print-arch`)
-	targetArchRE = regexp.MustCompile(`\$\{?TARGET(ARCH|PLATFORM)\b`)
-	urlRE        = regexp.MustCompile(`https?://[^\s"'<>|;&)\x60]+`)
-	archWordRE   = regexp.MustCompile(`(?i)(?:^|[^a-z0-9])(amd64|x86_64|x86-64|x64|linux64|aarch64|arm64)(?:[^a-z0-9]|$)`)
-	downloadRE   = regexp.MustCompile(`(?:^|[\s;&|(])(curl|wget)(?:\s|$)`)
-	crossCCRE    = regexp.MustCompile(`gcc-(aarch64|x86-64|arm|riscv64|powerpc64le|s390x)-linux-gnu|crossbuild-essential-|xx-apt|xx-apk|xx-clang|xx-go|xx-info|zig\s+cc|\bCC=\S*(-linux-gnu|-linux-musl|zig|clang\s+--target)|osxcross|musl-cross`)
+	goBuildRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?:^|[\s;&|(])(go|xx-go)\s+(build|install)(?:\s|$)`) })
+	makeRE    = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?:^|&&|\|\||[;|(\n]|\bthen|\bdo)[ \t]*(?:[A-Za-z_][A-Za-z0-9_]*=\S*[ \t]+)*make(?:\s|$)`)
+	})
+	goarchSetRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?:^|[\s;&|(])GOARCH=("?)([^\s"';&|)]*)`) })
+	goosSetRE   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?:^|[\s;&|(])GOOS=`) })
+	cgoOnRE     = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?:^|[\s;&|(])CGO_ENABLED=["']?1`) })
+	archVarRE   = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`\$\{?(TARGETARCH|TARGETPLATFORM|TARGETVARIANT|BUILDARCH|BUILDPLATFORM)\b|uname\s+-m|dpkg\s+--print-architecture|apk\s+--print-arch`)
+	})
+	targetArchRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\$\{?TARGET(ARCH|PLATFORM)\b`) })
+	urlRE        = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`https?://[^\s"'<>|;&)\x60]+`) })
+	archWordRE   = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?i)(?:^|[^a-z0-9])(amd64|x86_64|x86-64|x64|linux64|aarch64|arm64)(?:[^a-z0-9]|$)`)
+	})
+	downloadRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?:^|[\s;&|(])(curl|wget)(?:\s|$)`) })
+	crossCCRE  = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`gcc-(aarch64|x86-64|arm|riscv64|powerpc64le|s390x)-linux-gnu|crossbuild-essential-|xx-apt|xx-apk|xx-clang|xx-go|xx-info|zig\s+cc|\bCC=\S*(-linux-gnu|-linux-musl|zig|clang\s+--target)|osxcross|musl-cross`)
+	})
 )
 
 // targetArgs are the platform arguments BuildKit sets; a default or an ENV of one
@@ -362,7 +371,9 @@ func stages(f *File, global map[string]string) []*stage {
 }
 
 // globalRefRE is a reference to an argument in a FROM: $NAME or ${NAME}.
-var globalRefRE = regexp.MustCompile(`\$(?:([A-Za-z_][A-Za-z0-9_]*)|\{([A-Za-z_][A-Za-z0-9_]*)\})`)
+var globalRefRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`\$(?:([A-Za-z_][A-Za-z0-9_]*)|\{([A-Za-z_][A-Za-z0-9_]*)\})`)
+})
 
 // expandGlobal replaces the references in a FROM's image to global ARGs that have a
 // default by that default, as BuildKit does before it looks the name up among the
@@ -372,8 +383,8 @@ func expandGlobal(s string, global map[string]string) string {
 	if !strings.Contains(s, "$") {
 		return s
 	}
-	return globalRefRE.ReplaceAllStringFunc(s, func(ref string) string {
-		m := globalRefRE.FindStringSubmatch(ref)
+	return globalRefRE().ReplaceAllStringFunc(s, func(ref string) string {
+		m := globalRefRE().FindStringSubmatch(ref)
 		name := m[1] + m[2]
 		if v, ok := global[name]; ok && v != "" && !strings.Contains(v, "$") {
 			return v
@@ -457,7 +468,7 @@ func makefileBuildsGo(m machine.Machine, root, dir string) bool {
 	for _, d := range []string{dir, "."} {
 		for _, n := range []string{"Makefile", "makefile", "GNUmakefile"} {
 			b, err := m.ReadFile(path.Join(root, d, n))
-			if err == nil && goBuildRE.Match(b) {
+			if err == nil && goBuildRE().Match(b) {
 				return true
 			}
 		}
@@ -540,31 +551,33 @@ func (c *fileCheck) builds(s *stage) (Instruction, bool) {
 // foreignBuildRE is a command that configures another project's build (CMake, an
 // autoconf configure script): a make after it builds that project, not the
 // repository's Makefile.
-var foreignBuildRE = regexp.MustCompile(`^(?:[A-Za-z_][A-Za-z0-9_]*=\S*\s+)*(?:cmake|\S*/configure)(?:\s|$)`)
+var foreignBuildRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(?:[A-Za-z_][A-Za-z0-9_]*=\S*\s+)*(?:cmake|\S*/configure)(?:\s|$)`)
+})
 
 // commandSepRE separates the commands of a shell script.
-var commandSepRE = regexp.MustCompile(`&&|\|\||[;\n]`)
+var commandSepRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`&&|\|\||[;\n]`) })
 
 // compilesGo reports whether a RUN script compiles Go: go build, go install, xx-go
 // build, or make when a Makefile of the repository runs go build and the make is
 // not one that follows a cmake or configure since the last cd (another project's
 // generated Makefile).
 func (c *fileCheck) compilesGo(sc string) bool {
-	if goBuildRE.MatchString(sc) {
+	if goBuildRE().MatchString(sc) {
 		return true
 	}
-	if !c.makeGo || !makeRE.MatchString(sc) {
+	if !c.makeGo || !makeRE().MatchString(sc) {
 		return false
 	}
 	foreign := false
-	for _, cmd := range commandSepRE.Split(sc, -1) {
+	for _, cmd := range commandSepRE().Split(sc, -1) {
 		cmd = strings.TrimLeft(strings.TrimSpace(cmd), "( ")
 		switch {
 		case cmd == "cd" || strings.HasPrefix(cmd, "cd "):
 			foreign = false
-		case foreignBuildRE.MatchString(cmd):
+		case foreignBuildRE().MatchString(cmd):
 			foreign = true
-		case !foreign && makeRE.MatchString(cmd):
+		case !foreign && makeRE().MatchString(cmd):
 			return true
 		}
 	}

@@ -26,7 +26,7 @@ func FuzzExpandGlobal(f *testing.F) {
 		}
 		ref := "${" + name + "}"
 		if value != "" && !strings.ContainsAny(value, "${}") && !strings.Contains(value, name) &&
-			globalRefRE.FindString(ref) == ref && strings.Contains(got, ref) {
+			globalRefRE().FindString(ref) == ref && strings.Contains(got, ref) {
 			t.Fatalf("expandGlobal(%q) = %q: %s left with default %q", s, got, ref, value)
 		}
 	})
@@ -42,11 +42,11 @@ func FuzzCompilesGo(f *testing.F) {
 	f.Add("go build -o /app .", false)
 	f.Fuzz(func(t *testing.T, sc string, makeGo bool) {
 		c := &fileCheck{makeGo: makeGo}
-		old := goBuildRE.MatchString(sc) || makeGo && makeRE.MatchString(sc)
+		old := goBuildRE().MatchString(sc) || makeGo && makeRE().MatchString(sc)
 		if c.compilesGo(sc) && !old {
 			t.Fatalf("compilesGo(%q) with makeGo %v: true where neither go build nor make is", sc, makeGo)
 		}
-		if goBuildRE.MatchString(sc) && !c.compilesGo(sc) {
+		if goBuildRE().MatchString(sc) && !c.compilesGo(sc) {
 			t.Fatalf("compilesGo(%q): a go build not counted", sc)
 		}
 	})

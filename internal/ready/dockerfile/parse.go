@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // File is a parsed Dockerfile: its physical lines and its instructions in order.
@@ -98,9 +99,11 @@ func (e *SyntaxError) Error() string { return fmt.Sprintf("line %d: %v", e.Line,
 func (e *SyntaxError) Unwrap() error { return e.Err }
 
 var (
-	directiveRE = regexp.MustCompile(`^#[ \t]*([a-zA-Z][a-zA-Z0-9]*)[ \t]*=[ \t]*(.+?)[ \t]*$`)
-	keywordRE   = regexp.MustCompile(`^[A-Za-z]+`)
-	heredocRE   = regexp.MustCompile(`(?:^|[ \t])<<(-?)(["']?)([A-Za-z0-9_.-]+)(["']?)`)
+	directiveRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^#[ \t]*([a-zA-Z][a-zA-Z0-9]*)[ \t]*=[ \t]*(.+?)[ \t]*$`)
+	})
+	keywordRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z]+`) })
+	heredocRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?:^|[ \t])<<(-?)(["']?)([A-Za-z0-9_.-]+)(["']?)`) })
 )
 
 // heredocKeywords are the instructions whose line may open here-documents.
@@ -125,7 +128,7 @@ func parse(src []byte, escape byte) (*File, error) {
 		f.Escape = escape
 	} else {
 		for ; i < len(text); i++ {
-			m := directiveRE.FindStringSubmatch(strings.TrimLeft(text[i], " \t"))
+			m := directiveRE().FindStringSubmatch(strings.TrimLeft(text[i], " \t"))
 			if m == nil {
 				break
 			}
@@ -181,7 +184,7 @@ func parse(src []byte, escape byte) (*File, error) {
 		}
 		in.EndLine = i
 		if heredocKeywords[in.Keyword] && in.JSON == nil {
-			for _, m := range heredocRE.FindAllStringSubmatch(in.Args, -1) {
+			for _, m := range heredocRE().FindAllStringSubmatch(in.Args, -1) {
 				if m[2] != m[4] {
 					continue
 				}
@@ -210,7 +213,7 @@ func parse(src []byte, escape byte) (*File, error) {
 
 // instruction parses one logical line (continuations joined) starting at line.
 func instruction(s string, line int) (Instruction, error) {
-	kw := keywordRE.FindString(s)
+	kw := keywordRE().FindString(s)
 	in := Instruction{Keyword: strings.ToUpper(kw), Line: line}
 	rest := strings.TrimLeft(s[len(kw):], " \t")
 	if kw == "" {

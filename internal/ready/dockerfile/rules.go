@@ -147,7 +147,7 @@ func (c *fileCheck) emulatedBuild(s *stage) {
 		ok = c.crossEdits(e, s)
 		text = "Compile on the builder's platform and cross-compile: FROM --platform=$BUILDPLATFORM, ARG TARGETOS TARGETARCH, GOOS=$TARGETOS GOARCH=$TARGETARCH go build."
 	}
-	if cgoOnRE.MatchString(s.scripts()) || envIs(s, "CGO_ENABLED", "1") {
+	if cgoOnRE().MatchString(s.scripts()) || envIs(s, "CGO_ENABLED", "1") {
 		text += " The stage uses cgo: cross-compiling it also needs a C cross compiler for each target (tonistiigi/xx: xx-apt install gcc libc6-dev, xx-go build)."
 	}
 	c.add(finding.Finding{ID: RuleEmulatedBuild, Severity: finding.Warning, Line: build.Line,
@@ -172,7 +172,7 @@ func (c *fileCheck) crossNoGOARCH(s *stage) {
 		if in.Keyword != "RUN" || !c.compilesGo(sc) {
 			continue
 		}
-		if strings.Contains(sc, "xx-go") || goarchSetRE.MatchString(sc) {
+		if strings.Contains(sc, "xx-go") || goarchSetRE().MatchString(sc) {
 			continue
 		}
 		if _, ok := s.env("GOARCH"); ok {
@@ -199,8 +199,8 @@ func (c *fileCheck) goarchConstant(s *stage) {
 		switch in.Keyword {
 		case "RUN":
 			sc := in.Script()
-			m := goarchSetRE.FindStringSubmatch(sc)
-			if m == nil || archVarRE.MatchString(sc) || !c.compilesGo(sc) {
+			m := goarchSetRE().FindStringSubmatch(sc)
+			if m == nil || archVarRE().MatchString(sc) || !c.compilesGo(sc) {
 				continue // not chosen per target, or not a build (a linter run for one GOARCH)
 			}
 			value = m[2]
@@ -240,15 +240,15 @@ func (c *fileCheck) downloads(s *stage) {
 		sc := in.Script()
 		switch in.Keyword {
 		case "RUN":
-			if !downloadRE.MatchString(sc) || archVarRE.MatchString(sc) {
+			if !downloadRE().MatchString(sc) || archVarRE().MatchString(sc) {
 				continue
 			}
-			urls = urlRE.FindAllString(sc, -1)
+			urls = urlRE().FindAllString(sc, -1)
 		case "ADD":
-			if archVarRE.MatchString(in.Args) {
+			if archVarRE().MatchString(in.Args) {
 				continue
 			}
-			urls = urlRE.FindAllString(in.Args, -1)
+			urls = urlRE().FindAllString(in.Args, -1)
 		default:
 			continue
 		}
@@ -256,7 +256,7 @@ func (c *fileCheck) downloads(s *stage) {
 			if strings.Contains(u, "$") {
 				continue
 			}
-			m := archWordRE.FindStringSubmatch(u)
+			m := archWordRE().FindStringSubmatch(u)
 			if m == nil {
 				continue
 			}
@@ -271,7 +271,7 @@ func (c *fileCheck) downloads(s *stage) {
 			e := c.editor()
 			ok := false
 			if (word == "amd64" || word == "arm64") && (s.kind == onTarget || s.kind == onBuild) {
-				nu := archWordRE.ReplaceAllStringFunc(u, func(x string) string {
+				nu := archWordRE().ReplaceAllStringFunc(u, func(x string) string {
 					return strings.Replace(x, word, "${"+variable+"}", 1)
 				})
 				ok = e.replaceIn(in, u, nu)
@@ -310,13 +310,13 @@ func (c *fileCheck) cgoNoCrossCC(s *stage) {
 		return
 	}
 	all := s.scripts()
-	cgo := cgoOnRE.MatchString(all) || envIs(s, "CGO_ENABLED", "1")
+	cgo := cgoOnRE().MatchString(all) || envIs(s, "CGO_ENABLED", "1")
 	v, _ := s.env("GOARCH")
-	cross := targetArchRE.MatchString(all) || targetArchRE.MatchString(v)
-	if !cgo || !cross || crossCCRE.MatchString(all) {
+	cross := targetArchRE().MatchString(all) || targetArchRE().MatchString(v)
+	if !cgo || !cross || crossCCRE().MatchString(all) {
 		return
 	}
-	if cc, ok := s.env("CC"); ok && crossCCRE.MatchString("CC="+cc) {
+	if cc, ok := s.env("CC"); ok && crossCCRE().MatchString("CC="+cc) {
 		return
 	}
 	build, goes := c.builds(s)
@@ -374,18 +374,18 @@ func (c *fileCheck) crossEdits(e *editor, s *stage) bool {
 			return false
 		}
 		prefix := ""
-		if !envOS && !goosSetRE.MatchString(sc) {
+		if !envOS && !goosSetRE().MatchString(sc) {
 			prefix += "GOOS=$TARGETOS "
 		}
-		if !envArch && !goarchSetRE.MatchString(sc) {
+		if !envArch && !goarchSetRE().MatchString(sc) {
 			prefix += "GOARCH=$TARGETARCH "
 		}
 		if prefix == "" {
 			continue
 		}
-		re := goBuildRE
-		if !goBuildRE.MatchString(sc) {
-			re = makeRE
+		re := goBuildRE()
+		if !goBuildRE().MatchString(sc) {
+			re = makeRE()
 		}
 		if !e.prefixMatch(in, re, prefix) {
 			return false

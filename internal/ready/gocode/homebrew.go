@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/gonative/gonative/internal/build"
 	"github.com/gonative/gonative/internal/finding"
@@ -13,11 +14,13 @@ import (
 )
 
 // cgoDirective matches a #cgo flags line: its constraint options and its flags.
-var cgoDirective = regexp.MustCompile(`^(\s*(?://\s*)?#cgo)((?:\s+[!\w,]+?)*)\s+(CFLAGS|CPPFLAGS|CXXFLAGS|FFLAGS|LDFLAGS):(.*)$`)
+var cgoDirective = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(\s*(?://\s*)?#cgo)((?:\s+[!\w,]+?)*)\s+(CFLAGS|CPPFLAGS|CXXFLAGS|FFLAGS|LDFLAGS):(.*)$`)
+})
 
 // intelPath matches Intel Homebrew's prefix in a flag: /usr/local/opt, /Cellar,
 // /include and /lib.
-var intelPath = regexp.MustCompile(`/usr/local/(opt|Cellar|include|lib)\b`)
+var intelPath = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`/usr/local/(opt|Cellar|include|lib)\b`) })
 
 // directive is a parsed #cgo line.
 type directive struct {
@@ -28,7 +31,7 @@ type directive struct {
 }
 
 func parseDirective(line string) (directive, bool) {
-	m := cgoDirective.FindStringSubmatch(line)
+	m := cgoDirective().FindStringSubmatch(line)
 	if m == nil {
 		return directive{}, false
 	}
@@ -145,7 +148,7 @@ func scanHomebrew(rel string, data []byte) homebrewScan {
 	for i, line := range lines {
 		body := strings.TrimRight(line, "\r\n")
 		d, ok := parseDirective(body)
-		if !ok || !d.matches(darwinARM64) || !intelPath.MatchString(d.flags) {
+		if !ok || !d.matches(darwinARM64) || !intelPath().MatchString(d.flags) {
 			continue
 		}
 		if h.first == 0 {
@@ -188,8 +191,8 @@ func homebrewEdit(d directive) ([]string, bool) {
 	// text before it ("/usr/local" + "/opt/homebrew"); each round removes one
 	// "/usr/local/", so this ends.
 	arm.flags = d.flags
-	for intelPath.MatchString(arm.flags) {
-		arm.flags = intelPath.ReplaceAllString(arm.flags, "/opt/homebrew/$1")
+	for intelPath().MatchString(arm.flags) {
+		arm.flags = intelPath().ReplaceAllString(arm.flags, "/opt/homebrew/$1")
 	}
 	rest := d
 	switch {

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/gonative/gonative/internal/build"
 	"github.com/gonative/gonative/internal/finding"
@@ -225,14 +226,14 @@ func (st *state) dpkgProvider(ctx context.Context, pattern string) (string, stri
 			continue
 		}
 		pkg, _, _ := strings.Cut(pkgs, ":")
-		if pkg != "" && debName.MatchString(pkg) {
+		if pkg != "" && debName().MatchString(pkg) {
 			return pkg, strings.TrimSpace(file)
 		}
 	}
 	return "", ""
 }
 
-var debName = regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]+$`)
+var debName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]+$`) })
 
 // notNeeded reports, for a module with main packages, the targets whose only cgo
 // users are the standard library's (net, os/user): CGO_ENABLED=0 builds them pure Go.

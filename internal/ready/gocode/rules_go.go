@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/gonative/gonative/internal/build"
 	"github.com/gonative/gonative/internal/finding"
@@ -129,22 +130,24 @@ func (st *state) vetOK(pkg string, t build.Target) []string {
 }
 
 var (
-	undefinedSys = regexp.MustCompile(`undefined: ((?:syscall|unix|windows|unsafe)\.\w+)`)
-	noField      = regexp.MustCompile(`\(type \*?((?:syscall|unix|windows)\.\w+)\) has no field or method (\w+)`)
-	sysType      = regexp.MustCompile(`\b((?:syscall|unix|windows)\.\w+)\b`)
+	undefinedSys = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`undefined: ((?:syscall|unix|windows|unsafe)\.\w+)`) })
+	noField      = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`\(type \*?((?:syscall|unix|windows)\.\w+)\) has no field or method (\w+)`)
+	})
+	sysType = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\b((?:syscall|unix|windows)\.\w+)\b`) })
 )
 
 // archOnly maps a type error about a syscall/unix name to a title: an identifier or
 // a field that exists on other platforms and not on t, or a field of another type.
 func archOnly(msg string, t build.Target) (string, bool) {
-	if m := undefinedSys.FindStringSubmatch(msg); m != nil {
+	if m := undefinedSys().FindStringSubmatch(msg); m != nil {
 		return fmt.Sprintf("%s does not exist on %s", m[1], t), true
 	}
-	if m := noField.FindStringSubmatch(msg); m != nil {
+	if m := noField().FindStringSubmatch(msg); m != nil {
 		return fmt.Sprintf("%s has no field %s on %s", m[1], m[2], t), true
 	}
 	if strings.HasPrefix(msg, "cannot use ") || strings.Contains(msg, "mismatched types") {
-		if m := sysType.FindStringSubmatch(msg); m != nil {
+		if m := sysType().FindStringSubmatch(msg); m != nil {
 			return fmt.Sprintf("a value of %s has another type on %s", m[1], t), true
 		}
 	}
@@ -238,13 +241,13 @@ func firstOr(a, b string) string {
 
 // cpuAsm matches assembly files that only detect CPU features (CPUID, XGETBV):
 // arm64 reads its features another way, so their absence costs nothing.
-var cpuAsm = regexp.MustCompile(`(?i)cpu`)
+var cpuAsm = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)cpu`) })
 
 // perfAsm are the assembly files that are a performance path: not CPU detection.
 func perfAsm(sfiles []string) []string {
 	var out []string
 	for _, s := range sfiles {
-		if !cpuAsm.MatchString(s) {
+		if !cpuAsm().MatchString(s) {
 			out = append(out, s)
 		}
 	}
@@ -252,7 +255,9 @@ func perfAsm(sfiles []string) []string {
 }
 
 // fallbackName matches the names the generic code goes by.
-var fallbackName = regexp.MustCompile(`(?i)(generic|purego|noasm|fallback|other|portable|ref|stub|safe)`)
+var fallbackName = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)(generic|purego|noasm|fallback|other|portable|ref|stub|safe)`)
+})
 
 // fallback names the files p compiles on the target and q (amd64) does not, the
 // likely generic fallback first, and the line of the first one's build constraint.
@@ -267,7 +272,7 @@ func (st *state) fallback(p, q *listedPkg) (string, int) {
 		return "", 0
 	}
 	slices.SortStableFunc(added, func(a, b string) int {
-		ma, mb := fallbackName.MatchString(a), fallbackName.MatchString(b)
+		ma, mb := fallbackName().MatchString(a), fallbackName().MatchString(b)
 		switch {
 		case ma && !mb:
 			return -1

@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gonative/gonative/internal/build"
@@ -341,8 +342,10 @@ func probeInput(uses []headerUse) string {
 }
 
 var (
-	probeMissing = regexp.MustCompile(regexp.QuoteMeta(missingMark) + `(<[^>\n]+>|"[^"\n]+")`)
-	probeFatal   = regexp.MustCompile(`fatal error: '?([^:'\n]+)'?(?::| file not found)`)
+	probeMissing = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(regexp.QuoteMeta(missingMark) + `(<[^>\n]+>|"[^"\n]+")`)
+	})
+	probeFatal = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`fatal error: '?([^:'\n]+)'?(?::| file not found)`) })
 )
 
 // parseProbe maps each header the compiler's standard error says is missing to the
@@ -350,11 +353,11 @@ var (
 func parseProbe(stderr []byte, uses []headerUse) map[string]string {
 	missing := map[string]string{}
 	for _, line := range strings.Split(string(stderr), "\n") {
-		if m := probeMissing.FindStringSubmatch(line); m != nil {
+		if m := probeMissing().FindStringSubmatch(line); m != nil {
 			missing[m[1]] = oneLine(line)
 			continue
 		}
-		if m := probeFatal.FindStringSubmatch(line); m != nil && (strings.Contains(line, "No such file or directory") || strings.Contains(line, "file not found")) {
+		if m := probeFatal().FindStringSubmatch(line); m != nil && (strings.Contains(line, "No such file or directory") || strings.Contains(line, "file not found")) {
 			for _, u := range uses {
 				if u.name() == m[1] {
 					missing[u.Header] = oneLine(line)

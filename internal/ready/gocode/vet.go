@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/gonative/gonative/internal/build"
 	"github.com/gonative/gonative/internal/machine"
@@ -63,8 +64,10 @@ func vet(ctx context.Context, m machine.Machine, dir string, t build.Target, cgo
 }
 
 var (
-	vetHeader = regexp.MustCompile(`^# (\S+)(?: \[(\S+)\])?$`)
-	vetError  = regexp.MustCompile(`^(?:vet: )?(\S+?\.(?:go|s|c|h)):([1-9]\d*):(?:([1-9]\d*):)? (.+)$`)
+	vetHeader = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^# (\S+)(?: \[(\S+)\])?$`) })
+	vetError  = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(?:vet: )?(\S+?\.(?:go|s|c|h)):([1-9]\d*):(?:([1-9]\d*):)? (.+)$`)
+	})
 )
 
 // parseVet reads go vet's standard error: a "# import/path" line (or "# [path]",
@@ -79,11 +82,11 @@ func parseVet(stderr []byte) []typeError {
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
 		line := sc.Text()
-		if m := vetHeader.FindStringSubmatch(line); m != nil {
+		if m := vetHeader().FindStringSubmatch(line); m != nil {
 			pkg = strings.Trim(m[1], "[]")
 			continue
 		}
-		m := vetError.FindStringSubmatch(line)
+		m := vetError().FindStringSubmatch(line)
 		if m == nil || pkg == "" || seen[pkg] {
 			continue
 		}
