@@ -71,18 +71,13 @@ func trimBinaries(keep string, max int64) {
 	if err != nil {
 		return
 	}
-	type module struct {
-		name string
-		size int64
-		used time.Time
-	}
-	var mods []module
+	var mods []cacheEntry
 	var total int64
 	for _, e := range ents {
 		if !e.IsDir() {
 			continue
 		}
-		m := module{name: e.Name()}
+		m := cacheEntry{name: e.Name()}
 		files, _ := fs.ReadDir(root.FS(), e.Name())
 		for _, f := range files {
 			if info, err := f.Info(); err == nil && info.Mode().IsRegular() {
@@ -97,13 +92,26 @@ func trimBinaries(keep string, max int64) {
 			mods = append(mods, m)
 		}
 	}
-	slices.SortFunc(mods, func(a, b module) int { return a.used.Compare(b.used) })
-	for _, m := range mods {
+	evictOldest(mods, total, max, root.RemoveAll)
+}
+
+// cacheEntry is a file or directory of a cache, its size and when it was last used.
+type cacheEntry struct {
+	name string
+	size int64
+	used time.Time
+}
+
+// evictOldest removes entries, least recently used first, until the total of the
+// rest is at most max.
+func evictOldest(es []cacheEntry, total, max int64, remove func(name string) error) {
+	slices.SortFunc(es, func(a, b cacheEntry) int { return a.used.Compare(b.used) })
+	for _, e := range es {
 		if total <= max {
-			break
+			return
 		}
-		if root.RemoveAll(m.name) == nil {
-			total -= m.size
+		if remove(e.name) == nil {
+			total -= e.size
 		}
 	}
 }
@@ -234,12 +242,7 @@ func trimCache(root *os.Root, max int64) {
 	if err != nil {
 		return
 	}
-	type entry struct {
-		name string
-		size int64
-		used time.Time
-	}
-	var layers []entry
+	var layers []cacheEntry
 	var total int64
 	for _, e := range ents {
 		info, err := e.Info()
@@ -252,19 +255,11 @@ func trimCache(root *os.Root, max int64) {
 				root.Remove(e.Name())
 			}
 		case strings.HasSuffix(e.Name(), ".tar.gz"):
-			layers = append(layers, entry{e.Name(), info.Size(), info.ModTime()})
+			layers = append(layers, cacheEntry{e.Name(), info.Size(), info.ModTime()})
 			total += info.Size()
 		}
 	}
-	slices.SortFunc(layers, func(a, b entry) int { return a.used.Compare(b.used) })
-	for _, l := range layers {
-		if total <= max {
-			break
-		}
-		if root.Remove(l.name) == nil {
-			total -= l.size
-		}
-	}
+	evictOldest(layers, total, max, root.Remove)
 }
 
 // Layers by binary. The layer of a binary built here is a function of the binary's
