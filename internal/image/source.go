@@ -41,11 +41,11 @@ func LooksLikeReference(arg string) bool {
 			return true
 		}
 	}
+	if !strings.ContainsAny(arg, ":@") {
+		return false // "dist/app" is a file (found or missing), not an image: no stat
+	}
 	if _, err := os.Lstat(arg); err == nil {
 		return false
-	}
-	if !strings.ContainsAny(arg, ":@") {
-		return false // "dist/app" is a missing file, not an image
 	}
 	// "dist/app:v1" where dist is a directory here is a missing file too; a first
 	// component that names a registry host ("127.0.0.1:5000/app") never is.
