@@ -47,13 +47,14 @@ command -v npm >/dev/null 2>&1 || packages+=(npm)
 # The stages, in order: NAME FUNCTION [&]. Adding a stage is one line here and a
 # function below. Stages named in TEST_STAGES run alone (setup always runs).
 #
-# Stages marked & run one after another in the background, beside the next stage that
-# is not marked; their output goes to a file, printed when that stage ends. scaffoldtest
-# and readytest run beside native: scaffoldtest's real buildah builds wait on the disk
-# more than they use the CPU (measured warm at load 6–14: scaffoldtest 178 s of CPU in
-# 407 s, native 388 s of CPU in 441 s), so the two together take less than one after
-# the other. readytest follows scaffoldtest, not beside it: both compile BuildKit's
-# parser, and two go commands compiling one package at once each do the whole work.
+# Stages marked & run one after another in the background, beside the stages that
+# follow; their output goes to a file, printed at the end of the run. scaffoldtest and
+# readytest run beside native and arm64: scaffoldtest's real buildah builds wait on the
+# disk more than they use the CPU (measured warm at load 6–14: scaffoldtest 178 s of CPU
+# in 407 s, native 388 s of CPU in 441 s), so the stages together take less than one
+# after the other, and arm64 need not wait for them. readytest follows scaffoldtest, not
+# beside it: both compile BuildKit's parser, and two go commands compiling one package
+# at once each do the whole work.
 stages=(
 	"setup install_packages"
 	"modules go_mod_download"
@@ -353,6 +354,7 @@ run_stage() {
 bg_queue=() bg_pid=""
 start_background() {
 	[ ${#bg_queue[@]} -gt 0 ] || return 0
+	join_background # one background group at a time
 	printf '\n== %s: started in the background\n' "${bg_queue[*]%% *}"
 	(
 		timings=() failed_stages=()
@@ -369,7 +371,7 @@ start_background() {
 }
 
 # join_background waits for the background stages, prints their output and adds their
-# records.
+# records (at the end of the run, or before another group starts).
 join_background() {
 	[ -n "$bg_pid" ] || return 0
 	wait "$bg_pid" || true
@@ -393,7 +395,6 @@ for s in "${stages[@]}"; do
 	start_background
 	printf '\n== %s\n' "$name"
 	run_stage "$name" "$fn"
-	join_background
 done
 start_background
 join_background
