@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"testing"
 	"time"
@@ -18,10 +17,10 @@ import (
 // project's issue 13: the Go toolchain's tools, the system's programs and C libraries,
 // and the real-world corpus of scripts/corpus.sh (Go binaries for every OS, Mach-O
 // and PE files from npm and Debian).
-func treeRoots() []string {
+func treeRoots(tb testing.TB) []string {
 	cache, _ := os.UserCacheDir()
 	roots := []string{
-		filepath.Join(runtime.GOROOT(), "pkg", "tool"),
+		filepath.Join(fixture.GOROOT(tb), "pkg", "tool"),
 		"/usr/bin",
 		filepath.Join(cache, "gonative", "corpus", "files"),
 	}
@@ -33,7 +32,7 @@ func treeRoots() []string {
 // symbolic links, also as roots, are not followed).
 func treeFiles(tb testing.TB) []string {
 	var files []string
-	for _, root := range treeRoots() {
+	for _, root := range treeRoots(tb) {
 		if _, err := os.Lstat(root); err != nil {
 			tb.Logf("skipping %s: %v (the corpus comes from scripts/corpus.sh)", root, err)
 			continue

@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"testing"
 
 	"github.com/gonative/gonative/internal/fixture"
@@ -18,7 +17,7 @@ import (
 // TestELFGoroot reads the ELF files of Go's debug/elf tests: odd and broken ones
 // included, nothing may panic, and the architecture must match the file's name.
 func TestELFGoroot(t *testing.T) {
-	dir := filepath.Join(runtime.GOROOT(), "src", "debug", "elf", "testdata")
+	dir := filepath.Join(fixture.GOROOT(t), "src", "debug", "elf", "testdata")
 	if _, err := os.Stat(dir); err != nil {
 		t.Skipf("no GOROOT sources: %v", err)
 	}

@@ -296,7 +296,7 @@ func FuzzOrderSpans(f *testing.F) {
 func BenchmarkSortSpans(b *testing.B) {
 	for _, tc := range []struct{ name, path string }{
 		{"eh_frame", "/usr/lib/x86_64-linux-gnu/libLLVM-15.so.1"},
-		{"symtab", filepath.Join(runtime.GOROOT(), "pkg", "tool", runtime.GOOS+"_"+runtime.GOARCH, "compile")},
+		{"symtab", filepath.Join(fixture.GOROOT(b), "pkg", "tool", runtime.GOOS+"_"+runtime.GOARCH, "compile")},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			f, err := elf.Open(tc.path)

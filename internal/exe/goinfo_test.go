@@ -483,7 +483,7 @@ func FuzzReadGo(f *testing.F) {
 // BenchmarkReadELFGo inspects the compiler, a big Go binary: ELF headers, build info,
 // pclntab (cgo) through Read, as inspect does for every file.
 func BenchmarkReadELFGo(b *testing.B) {
-	matches, _ := filepath.Glob(filepath.Join(runtime.GOROOT(), "pkg", "tool", "*", "compile"))
+	matches, _ := filepath.Glob(filepath.Join(fixture.GOROOT(b), "pkg", "tool", "*", "compile"))
 	if len(matches) == 0 {
 		b.Skip("no compile binary under GOROOT/pkg/tool")
 	}

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"runtime"
 	"testing"
 
 	"github.com/gonative/gonative/internal/fixture"
@@ -15,7 +14,7 @@ import (
 
 // TestPEGoroot reads the PE files of Go's debug/pe tests.
 func TestPEGoroot(t *testing.T) {
-	dir := filepath.Join(runtime.GOROOT(), "src", "debug", "pe", "testdata")
+	dir := filepath.Join(fixture.GOROOT(t), "src", "debug", "pe", "testdata")
 	if _, err := os.Stat(dir); err != nil {
 		t.Skipf("no GOROOT sources: %v", err)
 	}
