@@ -48,7 +48,7 @@ func TestReportOrder(t *testing.T) {
 	want := `{"path":"p","format":"elf","kind":"executable","size":9,"slices":[` +
 		`{"offset":0,"size":0,"arch":"amd64","cpu":"","bits":0,"byte_order":"","os":"","kind":"","pie":null,"stripped":null,"static":false,"go":{"version":"go1.26.8","cgo":null},"isa":{"arch":"amd64","scanned":false,"extensions":null,"required_level":""},"unknown":{"pie":"why"},"notes":["exe's"]},` +
 		`{"offset":0,"size":0,"arch":"arm64","cpu":"","bits":0,"byte_order":"","os":"","kind":"","pie":null,"stripped":null,"static":false,"notes":["exe's","instruction-set analysis: no code"]}],` +
-		`"verdict":{"runs":"no","reason":"r","slice":-1,"host":"linux/amd64"},"unmet":["u"]}`
+		`"verdict":{"runs":"no","reason":"r","slice":-1,"host":"linux/amd64","cause":"damaged"},"unmet":["u"]}`
 	if string(b) != want {
 		t.Errorf("JSON\n%s\nwant\n%s", b, want)
 	}
