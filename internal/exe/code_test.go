@@ -228,13 +228,7 @@ func TestCodeReadsSymbolTableOnce(t *testing.T) {
 	}
 	lo, hi := int64(symtab.Offset), int64(symtab.Offset+symtab.Size)
 	ef.Close()
-	fd, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fd.Close()
-	st, _ := fd.Stat()
-	f := Read(context.Background(), fd, st.Size(), Options{})
+	f := readOpen(t, path)
 	if len(f.Slices) != 1 {
 		t.Fatalf("%d slices", len(f.Slices))
 	}
@@ -264,13 +258,7 @@ func TestCodeGuardAllocations(t *testing.T) {
 	}
 	src.WriteString("int main(void) { return f0(1); }\n")
 	path := fixture.C(t, "gcc", "gcc", src.String())
-	fd, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fd.Close()
-	st, _ := fd.Stat()
-	f := Read(context.Background(), fd, st.Size(), Options{})
+	f := readOpen(t, path)
 	if len(f.Slices) != 1 || f.Slices[0].Arch != "amd64" {
 		t.Skip("gcc here does not make an x86-64 program")
 	}
@@ -291,4 +279,20 @@ func TestCodeGuardAllocations(t *testing.T) {
 	if with-without > 8 {
 		t.Errorf("Code allocates %v times with a guard rule, %v without: more than the buffers, a string per name?", with, without)
 	}
+}
+
+// readOpen reads path with Read and keeps it open until the test ends, for the slices'
+// Code, which reads the file again.
+func readOpen(t testing.TB, path string) *File {
+	t.Helper()
+	fd, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { fd.Close() })
+	st, err := fd.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Read(context.Background(), fd, st.Size(), Options{})
 }

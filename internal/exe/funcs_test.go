@@ -2,7 +2,6 @@ package exe
 
 import (
 	"bytes"
-	"context"
 	"debug/elf"
 	"debug/gosym"
 	"encoding/binary"
@@ -366,13 +365,7 @@ func TestCodeMapsEHFrame(t *testing.T) {
 	if path == "" {
 		t.Skip("no stripped library with a large .eh_frame here (Debian's libz3-4 has one)")
 	}
-	fd, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fd.Close()
-	st, _ := fd.Stat()
-	f := Read(context.Background(), fd, st.Size(), Options{})
+	f := readOpen(t, path)
 	if len(f.Slices) != 1 || f.Slices[0].Arch != "amd64" {
 		t.Skipf("%s is not an x86-64 library", path)
 	}
@@ -384,7 +377,7 @@ func TestCodeMapsEHFrame(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.ra = struct{ io.ReaderAt }{fd}
+	s.ra = struct{ io.ReaderAt }{s.ra} // no longer an *os.File: read, not mapped
 	copied, err := s.Code(nil)
 	if err != nil {
 		t.Fatal(err)
