@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -163,5 +164,39 @@ func TestEvidenceCache(t *testing.T) {
 	t.Setenv(fixture.CacheEnv, "")
 	if _, ok := newEvidenceCache().get(sum, cmd, "/new/c/files/x", "/new/c"); ok {
 		t.Error("no fixture cache, yet a hit")
+	}
+}
+
+// corpusRef matches a corpus file a command runs: "$CORPUS/files/ID".
+var corpusRef = regexp.MustCompile(`\$CORPUS/files/([A-Za-z0-9._+-]+)`)
+
+// corpusRefs returns the truth's digests of the corpus files cmd names (Go 1.19's own go
+// command, say), for the cache key: a command's output changes with them too. ok is
+// false when one has no digest in the truth: then the output is not kept.
+func corpusRefs(tr corpusTruth, cmd string) (refs string, ok bool) {
+	for _, m := range corpusRef.FindAllStringSubmatch(cmd, -1) {
+		i := slices.IndexFunc(tr.Files, func(f corpusFile) bool { return f.ID == m[1] })
+		if i < 0 || tr.Files[i].SHA256 == "" {
+			return "", false
+		}
+		refs += "+" + m[1] + "=" + tr.Files[i].SHA256
+	}
+	return refs, true
+}
+
+func TestCorpusRefs(t *testing.T) {
+	tr := corpusTruth{Files: []corpusFile{{ID: "deb-go", SHA256: "aa"}, {ID: "built-x"}}}
+	for _, tt := range []struct {
+		cmd, refs string
+		ok        bool
+	}{
+		{`strings -a "$F"`, "", true},
+		{`GOROOT=/tmp "$CORPUS/files/deb-go" version "$F"`, "+deb-go=aa", true},
+		{`"$CORPUS/files/built-x" "$F"`, "", false}, // no digest: not kept
+		{`"$CORPUS/files/missing" "$F"`, "", false}, // not in the truth
+	} {
+		if refs, ok := corpusRefs(tr, tt.cmd); refs != tt.refs || ok != tt.ok {
+			t.Errorf("%s: %q, %v; want %q, %v", tt.cmd, refs, ok, tt.refs, tt.ok)
+		}
 	}
 }

@@ -646,7 +646,12 @@ func TestCorpusEvidence(t *testing.T) {
 					defer wg.Done()
 					sem <- struct{}{}
 					defer func() { <-sem }()
-					out, cached := ec.get(sum, e.Cmd, p, dir)
+					// The corpus files the command runs are part of its key.
+					key := ""
+					if refs, ok := corpusRefs(tr, e.Cmd); ok && sum != "" {
+						key = sum + refs
+					}
+					out, cached := ec.get(key, e.Cmd, p, dir)
 					if !cached {
 						cmd := exec.Command("sh", "-c", e.Cmd)
 						cmd.Env = append(os.Environ(), "F="+p, "CORPUS="+dir)
@@ -671,7 +676,7 @@ func TestCorpusEvidence(t *testing.T) {
 						}
 					}
 					if agreed && !cached {
-						ec.put(t, sum, e.Cmd, p, dir, out)
+						ec.put(t, key, e.Cmd, p, dir, out)
 					}
 				}()
 			}
