@@ -25,6 +25,7 @@ import (
 	"github.com/gonative/gonative/internal/build"
 	"github.com/gonative/gonative/internal/cli"
 	"github.com/gonative/gonative/internal/exe"
+	gnfixture "github.com/gonative/gonative/internal/fixture"
 	"github.com/gonative/gonative/internal/scaffold"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
@@ -85,10 +86,20 @@ func requireBuildah(t *testing.T) *buildEnv {
 		t.Fatal(err)
 	}
 	// buildah keeps RUN --mount=type=cache contents under $TMPDIR/buildah-cache
-	// (/var/tmp by default): keep them in the test's directory.
+	// (buildah-cache-UID since buildah 1.29; /var/tmp by default): its other temporary
+	// files go to the test's directory, the cache mounts to one kept between runs, as
+	// they are between a user's builds. Only the go command's caches are mounted
+	// there, and it checks what it reuses; a cold run (an empty fixture cache) builds
+	// everything in the container.
 	e.tmp = filepath.Join(dir, "tmp")
 	if err := os.Mkdir(e.tmp, 0o755); err != nil {
 		t.Fatal(err)
+	}
+	kept := gnfixture.KeptDir(t, "buildah-cache")
+	for _, name := range []string{"buildah-cache", fmt.Sprintf("buildah-cache-%d", os.Getuid())} {
+		if err := os.Symlink(kept, filepath.Join(e.tmp, name)); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := os.WriteFile(filepath.Join(dir, "registries.conf"), []byte("unqualified-search-registries = []\n"), 0o644); err != nil {
 		t.Fatal(err)
