@@ -159,6 +159,10 @@ func TestArm64Stage(t *testing.T) {
 // package other than cmd/gonative (whose scripts the -run pattern narrows).
 func checkArm64Skips(t *testing.T, root string, stage arm64Stage) {
 	for _, name := range stage.skips {
+		if script, ok := strings.CutPrefix(name, "TestScript/"); ok {
+			checkArm64ScriptSkip(t, root, stage, script)
+			continue
+		}
 		if !regexp.MustCompile(`^Test[A-Za-z0-9_]+$`).MatchString(name) {
 			t.Errorf("scripts/arm64.txt: -skip %q is not one test name", name)
 			continue
@@ -179,6 +183,24 @@ func checkArm64Skips(t *testing.T, root string, stage arm64Stage) {
 		if !found {
 			t.Errorf("scripts/arm64.txt: -skip %s: no such test in the packages it lists (cmd/gonative aside)", name)
 		}
+	}
+}
+
+// checkArm64ScriptSkip: a "-skip TestScript/NAME" names one of cmd/gonative's scripts
+// that the stage's -run pattern would otherwise run.
+func checkArm64ScriptSkip(t *testing.T, root string, stage arm64Stage, script string) {
+	t.Helper()
+	if !regexp.MustCompile(`^[a-z0-9_]+$`).MatchString(script) {
+		t.Errorf("scripts/arm64.txt: -skip TestScript/%s is not one script name", script)
+		return
+	}
+	if _, err := os.Stat(filepath.Join(root, "cmd/gonative/testdata/script", script+".txtar")); err != nil {
+		t.Errorf("scripts/arm64.txt: -skip TestScript/%s: no such script in cmd/gonative/testdata/script", script)
+		return
+	}
+	_, sub, _ := strings.Cut(stage.scriptsRun, "/")
+	if re, err := regexp.Compile(sub); err != nil || !re.MatchString(script) {
+		t.Errorf("scripts/arm64.txt: -skip TestScript/%s: the stage does not run it (-run %q)", script, stage.scriptsRun)
 	}
 }
 

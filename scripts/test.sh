@@ -213,11 +213,13 @@ go_test_plain() { go test -json "$@"; }
 # own -timeout: cmd/gonative alone in its lane, the others two at a time (as go test
 # ./... on 2 cores): cold, internal/build alone takes as long as cmd/gonative.
 # lane_run (a -run pattern for cmd/gonative), lane_rest (the other packages) and
-# lane_skip (NAME|NAME: tests of the other packages left out) narrow them; by default
-# every test of every package runs.
+# lane_skip (NAME|NAME: tests of the other packages left out) and lane_skip_scripts
+# (NAME|NAME: cmd/gonative's scripts left out) narrow them; by default every test of
+# every package runs.
 lane_run=""
 lane_rest=""
 lane_skip=""
+lane_skip_scripts=""
 # lane_parallel: the cmd/gonative lane's -parallel (how many scripts at once). Natively
 # 4 on any number of cores: most scripts wait (on servers, budgets, go commands) more
 # than they compute, and 4 at once finished the lane in 126 s against 141 s with 2
@@ -228,6 +230,7 @@ go_test_lanes() {
 	local rest=$lane_rest rc=0 p1 p2 run=() skip=()
 	[ -n "$rest" ] || rest=$(go list ./... | grep -v '/cmd/gonative$')
 	[ -z "$lane_run" ] || run=(-run "$lane_run")
+	[ -z "$lane_skip_scripts" ] || run+=(-skip "^TestScript\$/^($lane_skip_scripts)\$")
 	[ -z "$lane_skip" ] || skip=(-skip "^($lane_skip)\$")
 	go_test_lane "$stage" gonative -p 1 -timeout "$t_gonative" $lane_parallel "${run[@]}" "$@" ./cmd/gonative &
 	p1=$!
@@ -315,11 +318,16 @@ test_arm64() {
 		case $pkg in
 		'' | '#'*) ;;
 		./cmd/gonative) lane_run=${pattern%%#*} lane_run=${lane_run%% *} ;;
-		-skip) pattern=${pattern%%#*} lane_skip+="${lane_skip:+|}${pattern%% *}" ;;
+		-skip)
+			pattern=${pattern%%#*} pattern=${pattern%% *}
+			case $pattern in
+			TestScript/*) lane_skip_scripts+="${lane_skip_scripts:+|}${pattern#TestScript/}" ;;
+			*) lane_skip+="${lane_skip:+|}$pattern" ;;
+			esac ;;
 		*) lane_rest+=" $pkg" ;;
 		esac
 	done <scripts/arm64.txt
-	echo "under qemu-user: cmd/gonative -run '$lane_run' and$lane_rest -skip '^($lane_skip)\$'"
+	echo "under qemu-user: cmd/gonative -run '$lane_run' -skip 'TestScript/^($lane_skip_scripts)\$' and$lane_rest -skip '^($lane_skip)\$'"
 	# Go programs under qemu-user are reported to hang in futex waits with asynchronous
 	# preemption on (golang/go#70329, #36981): the test binaries run without it, and
 	# cmd/gonative turns it off for the commands its scripts run.
