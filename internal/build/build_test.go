@@ -534,7 +534,7 @@ func TestVerifyFindsMismatches(t *testing.T) {
 		})
 	}
 	// A darwin/arm64 program whose signed bytes changed is caught.
-	arm := fixture.Go(t, fixture.Hello, []string{"GOOS=darwin", "GOARCH=arm64"})
+	arm := fixture.Go(t, fixture.Hello, []string{"GOOS=darwin", "GOARCH=arm64"}, "-trimpath")
 	b, err := os.ReadFile(arm)
 	if err != nil {
 		t.Fatal(err)

@@ -27,8 +27,8 @@ func llvmLipo(t *testing.T) string {
 
 func darwinPair(t *testing.T) (arm, amd string) {
 	t.Helper()
-	arm = fixture.Go(t, fixture.Hello, []string{"GOOS=darwin", "GOARCH=arm64"})
-	amd = fixture.Go(t, fixture.Hello, []string{"GOOS=darwin", "GOARCH=amd64"})
+	arm = fixture.Go(t, fixture.Hello, []string{"GOOS=darwin", "GOARCH=arm64"}, "-trimpath")
+	amd = fixture.Go(t, fixture.Hello, []string{"GOOS=darwin", "GOARCH=amd64"}, "-trimpath")
 	return arm, amd
 }
 
@@ -125,7 +125,7 @@ func TestCreateErrors(t *testing.T) {
 	dir := t.TempDir()
 	text := filepath.Join(dir, "notes.txt")
 	os.WriteFile(text, []byte("hello, not a binary\n"), 0o644)
-	elf := fixture.Go(t, fixture.Hello, []string{"GOOS=linux", "GOARCH=arm64"})
+	elf := fixture.Go(t, fixture.Hello, []string{"GOOS=linux", "GOARCH=arm64"}, "-trimpath")
 	fat := filepath.Join(dir, "fat")
 	if _, err := CreateUniversal(fat, []string{arm, amd}, CreateOptions{}); err != nil {
 		t.Fatal(err)
@@ -187,8 +187,8 @@ func FuzzReadUniversal(f *testing.F) {
 
 // BenchmarkCreateUniversal measures merging two ~2 MB darwin programs.
 func BenchmarkCreateUniversal(b *testing.B) {
-	arm := fixture.Go(b, fixture.Hello, []string{"GOOS=darwin", "GOARCH=arm64"})
-	amd := fixture.Go(b, fixture.Hello, []string{"GOOS=darwin", "GOARCH=amd64"})
+	arm := fixture.Go(b, fixture.Hello, []string{"GOOS=darwin", "GOARCH=arm64"}, "-trimpath")
+	amd := fixture.Go(b, fixture.Hello, []string{"GOOS=darwin", "GOARCH=amd64"}, "-trimpath")
 	out := filepath.Join(b.TempDir(), "fat")
 	st, _ := os.Stat(arm)
 	st2, _ := os.Stat(amd)

@@ -20,7 +20,7 @@ import (
 // Go's linker signs it ad hoc ("linker-signed"); on amd64 it is unsigned.
 func darwinGo(t *testing.T, goarch string) []byte {
 	t.Helper()
-	p := fixture.Go(t, fixture.Hello, []string{"GOOS=darwin", "GOARCH=" + goarch, "CGO_ENABLED=0"})
+	p := fixture.Go(t, fixture.Hello, []string{"GOOS=darwin", "GOARCH=" + goarch, "CGO_ENABLED=0"}, "-trimpath")
 	b, err := os.ReadFile(p)
 	if err != nil {
 		t.Fatal(err)

@@ -108,7 +108,7 @@ func gunzipFile(t *testing.T, path string) []byte {
 
 // TestELFTruncated reads truncated copies of a real Go binary: errors, no panics.
 func TestELFTruncated(t *testing.T) {
-	path := fixture.Go(t, fixture.Hello, []string{"GOOS=linux", "GOARCH=arm64"})
+	path := fixture.Go(t, fixture.Hello, []string{"GOOS=linux", "GOARCH=arm64"}, "-trimpath")
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)

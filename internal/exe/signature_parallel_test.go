@@ -16,7 +16,7 @@ import (
 // and the last page, and in two runs at once (the first bad page in file order wins).
 // The binary is read through Read, so the runs also read past its window cache.
 func TestVerifyPagesParallel(t *testing.T) {
-	path := fixture.Go(t, fixture.Hello, []string{"GOOS=darwin", "GOARCH=arm64"})
+	path := fixture.Go(t, fixture.Hello, []string{"GOOS=darwin", "GOARCH=arm64"}, "-trimpath")
 	orig, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)

@@ -115,7 +115,7 @@ func TestSignatureGoLinker(t *testing.T) {
 	}{
 		{"default", fixture.Hello, nil},
 		{"stripped -s -w", fixture.Hello, []string{"-ldflags=-s -w"}},
-		{"trimpath, no build id", fixture.Hello, []string{"-trimpath", "-ldflags=-buildid="}},
+		{"no build id", fixture.Hello, []string{"-ldflags=-buildid="}},
 		{"internal linking forced", fixture.Hello, []string{"-ldflags=-linkmode=internal"}},
 		// Code page counts on both sides of the checker's batch of 4096 hashes.
 		{"5 MiB of data", bigSrc("5 << 20"), []string{"-ldflags=-s -w"}},
@@ -123,7 +123,7 @@ func TestSignatureGoLinker(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			path := fixture.Go(t, tt.src, []string{"GOOS=darwin", "GOARCH=arm64"}, tt.flags...)
+			path := fixture.Go(t, tt.src, []string{"GOOS=darwin", "GOARCH=arm64"}, append([]string{"-trimpath"}, tt.flags...)...)
 			s := wantValid(t, path, "a.out")
 			if !s.LinkerSigned {
 				t.Errorf("the Go linker's signature is not flagged linker-signed: %+v", *s)
@@ -142,7 +142,7 @@ func TestSignatureGoLinker(t *testing.T) {
 // The Go linker signs only arm64: darwin/amd64 executables carry no signature, and
 // the checker must not invent one.
 func TestSignatureGoLinkerAMD64Unsigned(t *testing.T) {
-	path := fixture.Go(t, fixture.Hello, []string{"GOOS=darwin", "GOARCH=amd64"})
+	path := fixture.Go(t, fixture.Hello, []string{"GOOS=darwin", "GOARCH=amd64"}, "-trimpath")
 	if off, _ := codeLimit(t, path); off != 0 {
 		t.Skipf("this Go's linker signs darwin/amd64 (LC_CODE_SIGNATURE at %d): update the test", off)
 	}
@@ -155,7 +155,7 @@ func TestSignatureGoLinkerAMD64Unsigned(t *testing.T) {
 // Cutting the signature off (the file ends where LC_CODE_SIGNATURE's data begins)
 // leaves a load command pointing past the end: not valid.
 func TestSignatureTruncated(t *testing.T) {
-	path := fixture.Go(t, fixture.Hello, []string{"GOOS=darwin", "GOARCH=arm64"}, "-ldflags=-s -w")
+	path := fixture.Go(t, fixture.Hello, []string{"GOOS=darwin", "GOARCH=arm64"}, "-trimpath", "-ldflags=-s -w")
 	off, _ := codeLimit(t, path)
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -178,7 +178,7 @@ func TestSignatureTruncated(t *testing.T) {
 // their signatures (a fresh CodeDirectory, the output's name as identifier) and catch
 // an edit made after them.
 func TestSignatureLLVMResign(t *testing.T) {
-	src := fixture.Go(t, fixture.Hello, []string{"GOOS=darwin", "GOARCH=arm64"})
+	src := fixture.Go(t, fixture.Hello, []string{"GOOS=darwin", "GOARCH=arm64"}, "-trimpath")
 	for _, tt := range []struct {
 		tool string
 		args []string
@@ -218,8 +218,8 @@ func TestSignatureLLVMResign(t *testing.T) {
 // slice's signature valid: its offsets are relative to the slice, not the file.
 func TestSignatureInUniversal(t *testing.T) {
 	lipo := fixture.NeedLLVM(t, "llvm-lipo")
-	arm := fixture.Go(t, fixture.Hello, []string{"GOOS=darwin", "GOARCH=arm64"})
-	intel := fixture.Go(t, fixture.Hello, []string{"GOOS=darwin", "GOARCH=amd64"})
+	arm := fixture.Go(t, fixture.Hello, []string{"GOOS=darwin", "GOARCH=arm64"}, "-trimpath")
+	intel := fixture.Go(t, fixture.Hello, []string{"GOOS=darwin", "GOARCH=amd64"}, "-trimpath")
 	fat := filepath.Join(t.TempDir(), "fat")
 	if b, err := exec.Command(lipo, "-create", "-output", fat, intel, arm).CombinedOutput(); err != nil {
 		t.Fatalf("llvm-lipo: %v\n%s", err, b)

@@ -327,7 +327,7 @@ func makeUniversal(t *testing.T, a, b string) string {
 func TestInferGOAMD64(t *testing.T) {
 	for _, level := range []string{"v1", "v3"} {
 		t.Run(level, func(t *testing.T) {
-			bin := fixture.Go(t, fixture.Hello, []string{"GOOS=linux", "GOARCH=amd64", "GOAMD64=" + level}, "-ldflags=-s -w")
+			bin := fixture.Go(t, fixture.Hello, []string{"GOOS=linux", "GOARCH=amd64", "GOAMD64=" + level}, "-trimpath", "-ldflags=-s -w")
 			bin = destroyBuildInfo(t, bin)
 			f, err := Inspect(context.Background(), bin, Options{})
 			if err != nil {
@@ -351,7 +351,7 @@ func TestInferGOARM64LSE(t *testing.T) {
 		level string
 		known bool
 	}{{"v8.1", true}, {"v8.0", false}} {
-		bin := fixture.Go(t, fixture.Hello, []string{"GOOS=linux", "GOARCH=arm64", "GOARM64=" + tc.level}, "-ldflags=-s -w")
+		bin := fixture.Go(t, fixture.Hello, []string{"GOOS=linux", "GOARCH=arm64", "GOARM64=" + tc.level}, "-trimpath", "-ldflags=-s -w")
 		bin = destroyBuildInfo(t, bin)
 		f, err := Inspect(context.Background(), bin, Options{})
 		if err != nil {

@@ -18,8 +18,8 @@ import (
 // TestFindAll lays out two Go roots and a shim on a real file system, with real Go
 // binaries built for darwin/amd64 and linux/arm64, and checks what FindAll reads.
 func TestFindAll(t *testing.T) {
-	intel := fixture.Go(t, fixture.Hello, []string{"GOOS=darwin", "GOARCH=amd64"})
-	arm := fixture.Go(t, fixture.Hello, []string{"GOOS=linux", "GOARCH=arm64"})
+	intel := fixture.Go(t, fixture.Hello, []string{"GOOS=darwin", "GOARCH=amd64"}, "-trimpath")
+	arm := fixture.Go(t, fixture.Hello, []string{"GOOS=linux", "GOARCH=arm64"}, "-trimpath")
 	dir := t.TempDir()
 	install := func(root, bin string) {
 		t.Helper()

@@ -337,7 +337,7 @@ func oldLibc(t *testing.T) []byte {
 // TestArchives reads the same image from an oci-archive (nested index, as buildkit
 // writes it) and a docker-archive.
 func TestArchives(t *testing.T) {
-	bin := readFile(t, fixture.Go(t, fixture.Hello, []string{"GOOS=linux", "GOARCH=arm64"}))
+	bin := readFile(t, fixture.Go(t, fixture.Hello, []string{"GOOS=linux", "GOARCH=arm64"}, "-trimpath"))
 	img := handImage(t, arm64, v1.Config{Entrypoint: []string{"/app"}}, rawLayer(t, ent{name: "app", mode: 0o755, data: string(bin)}))
 	dir := t.TempDir()
 	oci := filepath.Join(dir, "img.oci.tar")
