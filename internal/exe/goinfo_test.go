@@ -150,7 +150,7 @@ func TestGoFixtures(t *testing.T) {
 			version: "buildinfo", checks: []check{settings("GOAMD64", "v3")},
 		},
 		{
-			name: "goarm64-v8.1", src: fixture.Hello, env: linux("arm64", "GOARM64=v8.1"),
+			name: "goarm64-v8.1", src: fixture.Hello, env: linux("arm64", "GOARM64=v8.1"), flags: []string{"-trimpath"},
 			want:    Slice{Arch: "arm64", OS: "linux", Kind: KindExecutable, Static: true, Bits: 64},
 			version: "buildinfo", checks: []check{settings("GOARM64", "v8.1"),
 				func(t *testing.T, _ string, s *Slice) {
@@ -188,7 +188,7 @@ func TestGoFixtures(t *testing.T) {
 			version: "symtab",
 		},
 		{
-			name: "no-buildinfo-stripped", src: fixture.Hello, env: linux("arm64"), flags: []string{"-ldflags=-s -w"}, destroy: true,
+			name: "no-buildinfo-stripped", src: fixture.Hello, env: linux("arm64"), flags: []string{"-trimpath", "-ldflags=-s -w"}, destroy: true,
 			want:    Slice{Arch: "arm64", OS: "linux", Kind: KindExecutable, Static: true, Stripped: KnownFact(true), Bits: 64},
 			version: "strings",
 		},
@@ -203,12 +203,12 @@ func TestGoFixtures(t *testing.T) {
 				}},
 		},
 		{
-			name: "windows-arm64", src: fixture.Hello, env: []string{"GOOS=windows", "GOARCH=arm64"}, flags: []string{"-ldflags=-s -w"},
+			name: "windows-arm64", src: fixture.Hello, env: []string{"GOOS=windows", "GOARCH=arm64"}, flags: []string{"-trimpath", "-ldflags=-s -w"},
 			want:    Slice{Arch: "arm64", OS: "windows", Kind: KindExecutable, PIE: KnownFact(true), Stripped: KnownFact(true), Bits: 64},
 			version: "buildinfo", checks: []check{settings("GOARCH", "arm64")},
 		},
 		{
-			name: "windows-arm64-no-buildinfo", src: fixture.Hello, env: []string{"GOOS=windows", "GOARCH=arm64"}, destroy: true,
+			name: "windows-arm64-no-buildinfo", src: fixture.Hello, env: []string{"GOOS=windows", "GOARCH=arm64"}, flags: []string{"-trimpath"}, destroy: true,
 			want:    Slice{Arch: "arm64", OS: "windows", Kind: KindExecutable, PIE: KnownFact(true), Bits: 64},
 			version: "strings",
 		},

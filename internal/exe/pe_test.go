@@ -54,7 +54,7 @@ func TestPEGoroot(t *testing.T) {
 
 // TestPETruncated reads truncated copies of a real Go PE: errors, no panics.
 func TestPETruncated(t *testing.T) {
-	path := fixture.Go(t, fixture.Hello, []string{"GOOS=windows", "GOARCH=arm64"})
+	path := fixture.Go(t, fixture.Hello, []string{"GOOS=windows", "GOARCH=arm64"}, "-trimpath")
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)

@@ -206,9 +206,9 @@ func TestGoEverywhere(t *testing.T) {
 	}
 	tests := []tc{
 		{name: "now-windows-386-s-w-no-buildinfo", goBin: goNow, src: fixture.Hello, env: []string{"GOOS=windows", "GOARCH=386", "CGO_ENABLED=0"}, flags: []string{"-ldflags=-s -w"}, destroy: true, release: "go1.20 or later"},
-		{name: "now-windows-arm64-s-w-no-buildinfo", goBin: goNow, src: fixture.Hello, env: []string{"GOOS=windows", "GOARCH=arm64", "CGO_ENABLED=0"}, flags: []string{"-ldflags=-s -w -buildid="}, destroy: true, release: "go1.20 or later"},
+		{name: "now-windows-arm64-s-w-no-buildinfo", goBin: goNow, src: fixture.Hello, env: []string{"GOOS=windows", "GOARCH=arm64", "CGO_ENABLED=0"}, flags: []string{"-trimpath", "-ldflags=-s -w -buildid="}, destroy: true, release: "go1.20 or later"},
 		{name: "now-linux-cgo-external-strip", goBin: goNow, src: fixture.HelloCgo, env: []string{"CGO_ENABLED=1", "GOOS=linux", "GOARCH=" + runtime.GOARCH}, flags: []string{"-ldflags=-linkmode=external"}, strip: true, destroy: true, release: "go1.20 or later", cgo: true},
-		{name: "now-darwin-universal-s-w-no-buildinfo", goBin: goNow, src: fixture.Hello, env: []string{"GOOS=darwin", "GOARCH=arm64", "CGO_ENABLED=0"}, flags: []string{"-ldflags=-s -w"}, destroy: true, release: "go1.20 or later", universal: "amd64"},
+		{name: "now-darwin-universal-s-w-no-buildinfo", goBin: goNow, src: fixture.Hello, env: []string{"GOOS=darwin", "GOARCH=arm64", "CGO_ENABLED=0"}, flags: []string{"-trimpath", "-ldflags=-s -w"}, destroy: true, release: "go1.20 or later", universal: "amd64"},
 	}
 	{
 		tests = append(tests,
@@ -250,7 +250,7 @@ func TestGoEverywhere(t *testing.T) {
 				path = destroyBuildInfo(t, path)
 			}
 			if tt.universal != "" {
-				other := fixture.GoWith(t, goNow, fixture.Hello, []string{"GOOS=darwin", "GOARCH=" + tt.universal, "CGO_ENABLED=0"}, "-ldflags=-s -w")
+				other := fixture.GoWith(t, goNow, fixture.Hello, []string{"GOOS=darwin", "GOARCH=" + tt.universal, "CGO_ENABLED=0"}, "-trimpath", "-ldflags=-s -w")
 				path = makeUniversal(t, path, other)
 			}
 			f, err := Inspect(context.Background(), path, Options{})
