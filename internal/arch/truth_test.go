@@ -145,7 +145,7 @@ func TestGoLinker(t *testing.T) {
 		{"linux", "arm", nil}, {"linux", "ppc64", nil}, {"linux", "riscv64", nil},
 		{"linux", "s390x", []string{sw}}, {"linux", "loong64", []string{sw}},
 		{"darwin", "arm64", []string{trim}}, {"darwin", "amd64", []string{trim}},
-		{"windows", "amd64", nil}, {"windows", "arm64", []string{trim}}, {"windows", "386", []string{sw}},
+		{"windows", "amd64", []string{trim}}, {"windows", "arm64", []string{trim}}, {"windows", "386", []string{sw}},
 	} {
 		t.Run(tc.goos+"-"+tc.goarch, func(t *testing.T) {
 			src := fixture.Hello

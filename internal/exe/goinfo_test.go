@@ -193,7 +193,7 @@ func TestGoFixtures(t *testing.T) {
 			version: "strings",
 		},
 		{
-			name: "windows-amd64", src: fixture.Hello, env: []string{"GOOS=windows", "GOARCH=amd64"},
+			name: "windows-amd64", src: fixture.Hello, env: []string{"GOOS=windows", "GOARCH=amd64"}, flags: []string{"-trimpath"},
 			want:    Slice{Arch: "amd64", OS: "windows", Kind: KindExecutable, PIE: KnownFact(true), Bits: 64},
 			version: "buildinfo", checks: []check{settings("GOOS", "windows"),
 				func(t *testing.T, _ string, s *Slice) {
