@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"bufio"
+	"io"
 	"strings"
 	"testing"
 
@@ -37,5 +39,30 @@ func TestInspectLineVerdict(t *testing.T) {
 				t.Errorf("line\n%q\nwant\n%q", b.String(), tt.want)
 			}
 		})
+	}
+}
+
+// TestInspectLineAllocs bounds the allocations of the one-line summary of a typical
+// dynamically linked PIE: a cached run writes a line per file, and builds nothing
+// else for it. It fails when the summary's parts are collected in a slice on the
+// heap again, or each fact's word in a slice of its own, or the line is formatted
+// with fmt (15 allocations before, 11 since).
+func TestInspectLineAllocs(t *testing.T) {
+	slice := exe.Slice{Arch: "amd64", OS: "linux", Kind: exe.KindExecutable, Interpreter: "/lib64/ld-linux-x86-64.so.2", GLIBC: "2.34",
+		PIE: exe.KnownFact(true), Stripped: exe.KnownFact(true),
+		Libraries: []exe.Library{{Name: "libc.so.6", System: exe.KnownFact(true)}, {Name: "libz.so.1", System: exe.KnownFact(true)}}}
+	f := &exe.File{Path: "/usr/bin/tool", Format: exe.FormatELF, Kind: exe.KindExecutable, Slices: []exe.Slice{slice}}
+	v := verdict.Verdict{Runs: verdict.Native, Slice: 0, Host: "linux/amd64"}
+	r := &inspect.Result{File: f, Verdict: &v}
+	w := bufio.NewWriter(io.Discard)
+	var b strings.Builder
+	writeLine(&b, palette{}, r)
+	if want := "/usr/bin/tool: ELF executable linux/amd64, dynamic, glibc 2.34+, PIE, stripped => runs natively on linux/amd64\n"; b.String() != want {
+		t.Fatalf("line\n%q\nwant\n%q", b.String(), want)
+	}
+	n := testing.AllocsPerRun(100, func() { writeLine(w, palette{}, r) })
+	t.Logf("%v allocations a line", n)
+	if n > 12 {
+		t.Errorf("%v allocations a line, want at most 12", n)
 	}
 }
