@@ -199,6 +199,7 @@ type inspectPrinter struct {
 	fl            inspectFlags
 	pal           palette
 	out           *bufio.Writer
+	enc           *json.Encoder // on out, made at the first JSON line
 	stderr        io.Writer
 	failed, unmet bool
 }
@@ -231,14 +232,13 @@ func (p *inspectPrinter) emit(r inspected) error {
 	return nil
 }
 
-// writeJSON writes v as one JSON line.
+// writeJSON writes v as one JSON line: json.Marshal's bytes, encoded straight into
+// the output's buffer (a line per file, not a copy of each).
 func (p *inspectPrinter) writeJSON(v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
+	if p.enc == nil {
+		p.enc = json.NewEncoder(p.out)
 	}
-	p.out.Write(b)
-	return p.out.WriteByte('\n')
+	return p.enc.Encode(v)
 }
 
 // tuneGC lets inspect's heap grow to 5× its live data between collections instead of
