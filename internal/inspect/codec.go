@@ -19,8 +19,10 @@ import (
 // The encoder and decoder of each type are generated (codec_gen.go, by
 // TestCodecGenerated) from the types, with the semantics of the reflection codec of
 // the tests (refCodec), which they match byte for byte (FuzzCodec): a cached run
-// decodes a report per file, and the generated decoder takes about a fifth of the
-// reflection's time (BenchmarkCodec).
+// decodes a report per file, and the generated decoder makes half the allocations of
+// the reflection's (BenchmarkCodec: 749 against 1,590 for 50 reports of real files)
+// and executes fewer instructions (a cached run of the executables tree: 73.8 million
+// against 85.3 under callgrind).
 
 // errCodec is returned for a damaged or foreign encoding.
 var errCodec = errors.New("cache entry: bad encoding")
