@@ -199,6 +199,7 @@ type inspectPrinter struct {
 	fl            inspectFlags
 	pal           palette
 	out           *bufio.Writer
+	enc           *json.Encoder // on out, made at the first JSON line
 	stderr        io.Writer
 	failed, unmet bool
 }
@@ -231,14 +232,13 @@ func (p *inspectPrinter) emit(r inspected) error {
 	return nil
 }
 
-// writeJSON writes v as one JSON line.
+// writeJSON writes v as one JSON line: json.Marshal's bytes, encoded straight into
+// the output's buffer (a line per file, not a copy of each).
 func (p *inspectPrinter) writeJSON(v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
+	if p.enc == nil {
+		p.enc = json.NewEncoder(p.out)
 	}
-	p.out.Write(b)
-	return p.out.WriteByte('\n')
+	return p.enc.Encode(v)
 }
 
 // tuneGC lets inspect's heap grow to 5× its live data between collections instead of
@@ -304,7 +304,11 @@ func writeLine(w io.Writer, pal palette, r inspected) {
 		}
 		line += " => " + v
 	}
-	fmt.Fprintf(w, "%s: %s\n", Quote(r.Path), line)
+	// A line per file: written piece by piece, without fmt.
+	io.WriteString(w, Quote(r.Path))
+	io.WriteString(w, ": ")
+	io.WriteString(w, line)
+	io.WriteString(w, "\n")
 }
 
 // summary is the one-line summary: what the file is, then " => " and the verdict.
@@ -381,7 +385,8 @@ func machoCPU(goarch string) string {
 // sliceSummary is a slice's part of the one-line summary; r is isa's report on it
 // (nil when none).
 func sliceSummary(format exe.Format, s *exe.Slice, r *isa.Report, libs []exe.Library) string {
-	parts := []string{platformText(format, s)}
+	var buf [12]string // on the stack: a summary per file
+	parts := append(buf[:0], platformText(format, s))
 	if s.MinOS != "" {
 		parts = append(parts, osName(s.OS)+" "+s.MinOS+"+")
 	}
@@ -391,8 +396,14 @@ func sliceSummary(format exe.Format, s *exe.Slice, r *isa.Report, libs []exe.Lib
 	case len(libs) > 0 || s.Interpreter != "":
 		parts = append(parts, dynamicText(s, libs))
 	}
-	parts = append(parts, factSummary("PIE", s.PIE, s.Error != "")...)
-	parts = append(parts, factSummary("stripped", s.Stripped, s.Error != "")...)
+	for _, f := range [...]struct {
+		word string
+		fact exe.Fact[bool]
+	}{{"PIE", s.PIE}, {"stripped", s.Stripped}} {
+		if t := factSummary(f.word, f.fact, s.Error != ""); t != "" {
+			parts = append(parts, t)
+		}
+	}
 	if sig := s.Signature; sig != nil {
 		parts = append(parts, signatureText(sig))
 	}
@@ -449,15 +460,15 @@ func dynamicText(s *exe.Slice, libs []exe.Library) string {
 
 // factSummary is the summary's word for a fact: word when it is true, "WORD unknown
 // (why)" when it is unknown (unless the slice is damaged: its error says more),
-// nothing when it is false.
-func factSummary(word string, f exe.Fact[bool], damaged bool) []string {
+// "" when it is false.
+func factSummary(word string, f exe.Fact[bool], damaged bool) string {
 	switch {
 	case f.Is(true):
-		return []string{word}
+		return word
 	case !f.Known && !damaged:
-		return []string{word + " unknown (" + f.Why + ")"}
+		return word + " unknown (" + f.Why + ")"
 	}
-	return nil
+	return ""
 }
 
 // goSummary is the summary's part on a Go slice: version, cgo, CPU level setting.

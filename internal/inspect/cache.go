@@ -44,8 +44,6 @@ type Cache struct {
 	max  int64
 	salt [32]byte
 
-	codec codec
-
 	ignored []IgnoredPack // packs not loaded, and why
 
 	mu    sync.Mutex
@@ -354,7 +352,7 @@ func (c *Cache) decode(k cacheKey, b []byte) (*entry, bool) {
 		return nil, false
 	}
 	var e entry
-	if err := unmarshal(&c.codec, payload, &e); err != nil { // copies what it keeps
+	if err := unmarshal(payload, &e); err != nil { // copies what it keeps
 		return nil, false
 	}
 	return &e, true
@@ -367,8 +365,8 @@ var entryBufs = sync.Pool{New: func() any { return new([]byte) }}
 // put adds e under k to the pack being built; Close (or a full pack) writes it.
 // Errors are ignored: the cache is an optimisation.
 func (c *Cache) put(k cacheKey, e *entry) {
-	payload, err := marshal(&c.codec, e)
-	if err != nil || len(payload) > 64<<20 {
+	payload := marshal(e)
+	if len(payload) > 64<<20 {
 		return
 	}
 	sum := entrySum(k, payload)

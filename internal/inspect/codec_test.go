@@ -53,15 +53,11 @@ func codecSeeds(t testing.TB) []*entry {
 // the JSON of the result written, for real files and for the corner cases (nil and
 // empty slices and maps, unknown facts, a failed analysis).
 func TestCodecRoundTrip(t *testing.T) {
-	var c codec
 	for _, e := range codecSeeds(t) {
 		path := e.Report.Path
-		b, err := marshal(&c, e)
-		if err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
+		b := marshal(e)
 		var g entry
-		if err := unmarshal(&c, b, &g); err != nil {
+		if err := unmarshal(b, &g); err != nil {
 			t.Fatalf("%s: %v", path, err)
 		}
 		want, _ := json.Marshal(resultOf(e))
@@ -71,7 +67,7 @@ func TestCodecRoundTrip(t *testing.T) {
 		}
 		// Every shorter encoding is refused, never taken for a report.
 		for _, n := range []int{0, 1, len(b) / 2, len(b) - 1} {
-			if n < len(b) && unmarshal(&c, b[:n], new(entry)) == nil {
+			if n < len(b) && unmarshal(b[:n], new(entry)) == nil {
 				t.Errorf("%s: the first %d of %d bytes decoded", path, n, len(b))
 			}
 		}
@@ -85,35 +81,68 @@ func resultOf(e *entry) *Result {
 	return &r
 }
 
-// FuzzCodec decodes arbitrary bytes as a cache entry: it never panics (the decoder
-// runs here without unmarshal's recover), what it accepts encodes to bytes that
-// decode to the same entry (the encoding is canonical once decoded), and the result
-// it gives, stored again, prints the same JSON.
-func FuzzCodec(f *testing.F) {
-	var c codec
-	for _, file := range codecSeeds(f)[:4] {
-		b, err := marshal(&c, file)
+// TestCodecMatchesReference: the generated codec (codec_gen.go) encodes the entries
+// of real files and the corner cases to the bytes of the reflection codec (refCodec),
+// and decodes them to equal entries.
+func TestCodecMatchesReference(t *testing.T) {
+	var c refCodec
+	for _, e := range codecSeeds(t) {
+		want, err := refMarshal(&c, e)
 		if err != nil {
-			f.Fatal(err)
+			t.Fatal(err)
 		}
-		f.Add(b)
+		if got := marshal(e); !bytes.Equal(got, want) {
+			t.Errorf("%s: the generated encoder writes %d bytes, the reflection codec %d (or others)", e.Report.Path, len(got), len(want))
+		}
+		var g, r entry
+		if err := unmarshal(want, &g); err != nil {
+			t.Fatalf("%s: %v", e.Report.Path, err)
+		}
+		if err := refUnmarshal(&c, want, &r); err != nil {
+			t.Fatalf("%s: %v", e.Report.Path, err)
+		}
+		if !reflect.DeepEqual(g, r) {
+			t.Errorf("%s: the generated decoder and the reflection codec read different entries", e.Report.Path)
+		}
+	}
+}
+
+// FuzzCodec decodes arbitrary bytes as a cache entry: it never panics (the decoder
+// runs here without unmarshal's recover); the generated decoder accepts exactly what
+// the reflection codec (refCodec) accepts, and reads the same entry; what it accepts
+// encodes to bytes that decode to the same entry (the encoding is canonical once
+// decoded), the generated encoder writing the reflection codec's bytes; and the
+// result it gives, stored again, prints the same JSON.
+func FuzzCodec(f *testing.F) {
+	var c refCodec
+	for _, file := range codecSeeds(f)[:4] {
+		f.Add(marshal(file))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		var file entry
-		d := decoder{c: &c, b: b}
-		if err := d.decode(reflect.ValueOf(&file).Elem(), 0); err != nil || len(d.b) != 0 {
+		var file, ref entry
+		d := decoder{b: b}
+		err := d.decodeEntry(&file, 0)
+		accepted := err == nil && len(d.b) == 0
+		rd := refDecoder{c: &c, b: b}
+		rerr := rd.decode(reflect.ValueOf(&ref).Elem(), 0)
+		if refAccepted := rerr == nil && len(rd.b) == 0; accepted != refAccepted {
+			t.Fatalf("the generated decoder accepts: %v (%v), the reflection codec: %v (%v)", accepted, err, refAccepted, rerr)
+		}
+		if !accepted {
 			return
 		}
-		again, err := marshal(&c, &file)
-		if err != nil {
-			t.Fatalf("a decoded report does not encode: %v", err)
+		if !reflect.DeepEqual(file, ref) {
+			t.Fatal("the generated decoder and the reflection codec read different entries")
+		}
+		again := marshal(&file)
+		if want, err := refMarshal(&c, &file); err != nil || !bytes.Equal(again, want) {
+			t.Fatalf("the generated encoder and the reflection codec write different bytes (%v)", err)
 		}
 		var file2 entry
-		if err := unmarshal(&c, again, &file2); err != nil {
+		if err := unmarshal(again, &file2); err != nil {
 			t.Fatalf("re-encoding does not decode: %v", err)
 		}
-		third, _ := marshal(&c, &file2)
-		if !bytes.Equal(again, third) {
+		if third := marshal(&file2); !bytes.Equal(again, third) {
 			t.Fatal("encoding is not stable")
 		}
 		// A result read from the cache and stored again prints the same.
@@ -128,16 +157,14 @@ func FuzzCodec(f *testing.F) {
 }
 
 // BenchmarkCodec decodes the reports of real files (see codecSeeds) from the cache's
-// encoding and, for comparison, from JSON (the cache's encoding before).
+// encoding and, for comparison, with the reflection codec (refCodec: the cache's
+// decoder before) and from JSON (the cache's encoding before that).
 func BenchmarkCodec(b *testing.B) {
-	var c codec
+	var c refCodec
 	var enc, js [][]byte
 	size, jsize := 0, 0
 	for _, f := range codecSeeds(b) {
-		e, err := marshal(&c, f)
-		if err != nil {
-			b.Fatal(err)
-		}
+		e := marshal(f)
 		j, _ := json.Marshal(resultOf(f))
 		enc, js = append(enc, e), append(js, j)
 		size += len(e)
@@ -149,7 +176,20 @@ func BenchmarkCodec(b *testing.B) {
 		for b.Loop() {
 			for _, e := range enc {
 				var f entry
-				if err := unmarshal(&c, e, &f); err != nil {
+				if err := unmarshal(e, &f); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		b.ReportMetric(float64(len(enc)), "reports/op")
+	})
+	b.Run("reflection", func(b *testing.B) {
+		b.SetBytes(int64(size))
+		b.ReportAllocs()
+		for b.Loop() {
+			for _, e := range enc {
+				var f entry
+				if err := refUnmarshal(&c, e, &f); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -215,11 +215,17 @@ func feed(ctx context.Context, paths []string, jobs chan<- job) error {
 	// Named paths are stat'ed a batch at a time: memory stays bounded whatever the
 	// length of the list.
 	var sts []fs.FileInfo
+	base := 0 // the index of sts[0] in paths
 	for k, p := range paths {
-		if k%statBatch == 0 {
-			sts = statAll(paths[k:min(k+statBatch, len(paths))])
+		if k == base+len(sts) {
+			// The first batch is small, so that the workers start at once.
+			n := statBatch
+			if k == 0 {
+				n = firstStatBatch
+			}
+			base, sts = k, statAll(paths[k:min(k+n, len(paths))])
 		}
-		st := sts[k%statBatch]
+		st := sts[k-base]
 		if st == nil || !st.IsDir() {
 			if !send(p, true, st) {
 				return nil
@@ -274,8 +280,12 @@ func emitInOrder(results <-chan done, emit func(*Result) error, cancel func()) e
 	return emitErr
 }
 
-// statBatch is how many named paths are stat'ed ahead of the walk.
-const statBatch = 512
+// How many named paths are stat'ed ahead of the walk: statBatch at a time, after a
+// first batch of firstStatBatch.
+const (
+	statBatch      = 512
+	firstStatBatch = 32
+)
 
 // statAll stats the paths, a few at a time (a list of a thousand files on stdin is
 // common, and a stat of a long path costs microseconds); nil where the stat failed:
@@ -289,7 +299,7 @@ func statAll(paths []string) []fs.FileInfo {
 		go func() {
 			defer wg.Done()
 			for i := w; i < len(paths); i += workers {
-				if st, err := os.Stat(paths[i]); err == nil {
+				if st, err := statFile(paths[i]); err == nil {
 					sts[i] = st
 				}
 			}
@@ -405,6 +415,9 @@ func openRegular(path string) (*os.File, fs.FileInfo, error) {
 
 // openFile is os.OpenFile; a test counts the opens through it.
 var openFile = os.OpenFile
+
+// statFile is os.Stat for the named paths; a test counts the stats through it.
+var statFile = os.Stat
 
 // sameFile reports whether two stats describe the same unchanged file.
 func sameFile(a, b fs.FileInfo) bool {

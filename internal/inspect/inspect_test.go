@@ -6,12 +6,14 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -603,5 +605,47 @@ func TestWalkNamedOrder(t *testing.T) {
 	}
 	if !slices.Equal(got, want) {
 		t.Fatalf("%d results, want %d, or out of order", len(got), len(want))
+	}
+}
+
+// TestWalkStartsAtOnce: the first file of a long list goes to the workers once the
+// first firstStatBatch named paths are stat'ed, not the first statBatch (512): the
+// workers start at once instead of waiting for 512 stats (about 1 ms on the 2-core
+// development box).
+func TestWalkStartsAtOnce(t *testing.T) {
+	dir := t.TempDir()
+	var paths []string
+	for i := range statBatch + 10 {
+		p := filepath.Join(dir, fmt.Sprintf("f%04d", i))
+		if err := os.WriteFile(p, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	var stats atomic.Int64
+	defer func(f func(string) (fs.FileInfo, error)) { statFile = f }(statFile)
+	statFile = func(p string) (fs.FileInfo, error) {
+		stats.Add(1)
+		return os.Stat(p)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	jobs := make(chan job) // unbuffered: feed waits for each receive
+	done := make(chan error, 1)
+	go func() {
+		err := feed(ctx, paths, jobs)
+		close(jobs)
+		done <- err
+	}()
+	j := <-jobs
+	if n := stats.Load(); j.path != paths[0] || n > firstStatBatch || n >= statBatch {
+		t.Errorf("first job %s after %d stats, want %s after at most %d (fewer than a batch of %d)", j.path, n, paths[0], firstStatBatch, statBatch)
+	}
+	n := 1
+	for range jobs {
+		n++
+	}
+	if err := <-done; err != nil || n != len(paths) {
+		t.Fatalf("feed: %v, %d jobs of %d", err, n, len(paths))
 	}
 }

@@ -1,0 +1,91 @@
+package host
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// libraryPathsByLine is appendLibraryPaths as it was: every line looked at.
+func libraryPathsByLine(list []byte) []string {
+	var dst []string
+	for len(list) > 0 {
+		line, rest, _ := bytes.Cut(list, []byte("\n"))
+		list = rest
+		if isLibraryPath(line) {
+			dst = append(dst, string(line))
+		}
+	}
+	return dst
+}
+
+// dpkgListSeeds are file lists: hand-made corner cases, and this machine's dpkg
+// lists when there are some.
+func dpkgListSeeds(tb testing.TB) [][]byte {
+	seeds := [][]byte{
+		nil,
+		[]byte("\n"),
+		[]byte(".so"),
+		[]byte("/lib/x.so"),
+		[]byte("/lib/x.so\n"),
+		[]byte("/.\n/usr\n/usr/lib\n/usr/lib/x86_64-linux-gnu\n/usr/lib/x86_64-linux-gnu/libz.so.1.2.13\n/usr/lib/x86_64-linux-gnu/libz.so.1\n/usr/share/doc/zlib1g/copyright\n"),
+		[]byte("/usr/share/doc/a.so/readme\n/usr/lib/b.so.so\n\n/lib.so/x\n/usr/libexec/a.so\r\n/x/lib/y.so"),
+		[]byte(".so.so.so\n/lib/.so\n/lib/\n/.so/lib/a"),
+	}
+	names, _ := filepath.Glob("/var/lib/dpkg/info/*.list")
+	for _, n := range names[:min(len(names), 40)] {
+		if b, err := os.ReadFile(n); err == nil {
+			seeds = append(seeds, b)
+		}
+	}
+	return seeds
+}
+
+// TestLibraryPathsMatchLines: appendLibraryPaths, which looks only at the lines with
+// ".so" in them, keeps the lines that a look at every line keeps, on the corner
+// cases and on this machine's lists.
+func TestLibraryPathsMatchLines(t *testing.T) {
+	for _, list := range dpkgListSeeds(t) {
+		got, want := appendLibraryPaths(nil, list), libraryPathsByLine(list)
+		if !slices.Equal(got, want) {
+			t.Errorf("%.60q: got %q, want %q", list, got, want)
+		}
+	}
+}
+
+// TestLibraryPathsSkipsLines: a list of a thousand lines, two of them libraries, is
+// read by looking at the two lines with ".so" only (line by line: a thousand).
+func TestLibraryPathsSkipsLines(t *testing.T) {
+	var b strings.Builder
+	for i := range 1000 {
+		switch i {
+		case 10, 900:
+			b.WriteString("/usr/lib/x86_64-linux-gnu/libfoo.so.1\n")
+		default:
+			b.WriteString("/usr/share/doc/foo/changelog.Debian.gz\n")
+		}
+	}
+	looked := 0
+	defer func(f func([]byte) bool) { libraryLine = f }(libraryLine)
+	libraryLine = func(line []byte) bool { looked++; return isLibraryPath(line) }
+	got := appendLibraryPaths(nil, []byte(b.String()))
+	if len(got) != 2 || looked != 2 {
+		t.Errorf("%d libraries after looking at %d lines, want 2 after 2", len(got), looked)
+	}
+}
+
+// FuzzLibraryPaths: on any list, appendLibraryPaths keeps exactly the lines a look at
+// every line keeps, in order.
+func FuzzLibraryPaths(f *testing.F) {
+	for _, s := range dpkgListSeeds(f)[:8] {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, list []byte) {
+		if got, want := appendLibraryPaths(nil, list), libraryPathsByLine(list); !slices.Equal(got, want) {
+			t.Fatalf("got %q, want %q", got, want)
+		}
+	})
+}
