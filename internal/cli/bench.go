@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -96,7 +95,7 @@ func newBenchCgoCmd() *cobra.Command {
 				return &ExitError{Code: ExitFailed, Err: err}
 			}
 			if o.jsonOutput {
-				enc := json.NewEncoder(stdout)
+				enc := newJSONEncoder(stdout)
 				enc.SetIndent("", "  ")
 				return enc.Encode(res)
 			}

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"cmp"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -79,7 +78,7 @@ func newBuildCmd() *cobra.Command {
 				return buildError(stderr, err)
 			}
 			if o.jsonOutput {
-				enc := json.NewEncoder(stdout)
+				enc := newJSONEncoder(stdout)
 				enc.SetIndent("", "  ")
 				if err := enc.Encode(res); err != nil {
 					return err

@@ -4,12 +4,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/gonative/gonative/internal/inspect"
 	"io"
 	"os"
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/gonative/gonative/internal/inspect"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -117,7 +118,7 @@ func newImageBuildCmd() *cobra.Command {
 				return &ExitError{Code: ExitFailed, Err: errors.New(Quote(err.Error()))}
 			}
 			if o.jsonOutput {
-				enc := json.NewEncoder(stdout)
+				enc := newJSONEncoder(stdout)
 				enc.SetIndent("", "  ")
 				return enc.Encode(image.BuildReport{Built: b, Written: w})
 			}

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -114,7 +113,7 @@ func runInit(cmd *cobra.Command, kind scaffold.Kind, fl initFlags) error {
 	}
 	w := cmd.OutOrStdout()
 	if fl.json {
-		enc := json.NewEncoder(w)
+		enc := newJSONEncoder(w)
 		enc.SetIndent("", "  ")
 		return enc.Encode(scaffold.Report(changes, fl.dryRun))
 	}

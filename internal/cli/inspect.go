@@ -236,7 +236,7 @@ func (p *inspectPrinter) emit(r inspected) error {
 // the output's buffer (a line per file, not a copy of each).
 func (p *inspectPrinter) writeJSON(v any) error {
 	if p.enc == nil {
-		p.enc = json.NewEncoder(p.out)
+		p.enc = newJSONEncoder(p.out)
 	}
 	return p.enc.Encode(v)
 }

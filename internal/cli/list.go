@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -42,7 +41,7 @@ func newListCmd() *cobra.Command {
 			h, _ := whatRunsHere(cmd.Context(), m) // an unreadable pin: nothing is active
 			cached, _ := m.ModuleCache(cmd.Context())
 			if o.asJSON {
-				return json.NewEncoder(cmd.OutOrStdout()).Encode(toolchain.NewListReport(m.Store.Root, installed, cached, h.active()))
+				return newJSONEncoder(cmd.OutOrStdout()).Encode(toolchain.NewListReport(m.Store.Root, installed, cached, h.active()))
 			}
 			if len(installed) == 0 {
 				fmt.Fprintf(cmd.ErrOrStderr(), "gonative: no toolchains installed in %s (gonative install latest)\n", m.Store.Root)
@@ -81,7 +80,7 @@ func (o listOptions) listRemote(cmd *cobra.Command, m *toolchain.Manager, instal
 	}
 	out := cmd.OutOrStdout()
 	if o.asJSON {
-		if err := json.NewEncoder(out).Encode(toolchain.NewRemoteReport(p, f.Describe(), vs)); err != nil {
+		if err := newJSONEncoder(out).Encode(toolchain.NewRemoteReport(p, f.Describe(), vs)); err != nil {
 			return err
 		}
 	}

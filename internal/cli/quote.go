@@ -87,6 +87,10 @@ func QuoteKeeping(s, sep string) string {
 	return strings.Join(parts, sep)
 }
 
+// newJSONEncoder returns a JSON encoder writing to w with credentials masked
+// (internal/redact): every JSON output of the commands goes through it or writeJSON.
+func newJSONEncoder(w io.Writer) *json.Encoder { return json.NewEncoder(redact.Writer(w)) }
+
 // writeJSON writes v as indented JSON with credentials masked (internal/redact):
 // encoding/json escapes control characters, but a password in a URL would pass.
 // HTML characters are not escaped, so that a registered secret holding '&' or '<'

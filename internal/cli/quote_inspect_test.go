@@ -59,3 +59,38 @@ func TestInspectQuotesControlCharacters(t *testing.T) {
 		}
 	}
 }
+
+// TestInspectJSONMasksPasswords: a URL password in a file (here an ELF interpreter)
+// is masked in inspect's JSON as in its text, and every JSON output of the commands
+// goes through the masking encoder.
+func TestInspectJSONMasksPasswords(t *testing.T) {
+	dir := t.TempDir()
+	name := filepath.Join(dir, "prog")
+	if err := os.WriteFile(name, elfWithInterp("https://alice:pw-canary-4711@host.test/ld.so"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"inspect", "--json", name}, {"inspect", "-v", name}} {
+		var out, errb bytes.Buffer
+		Run(context.Background(), args, strings.NewReader(""), &out, &errb)
+		text := out.String() + errb.String()
+		if strings.Contains(text, "pw-canary-4711") || !strings.Contains(text, "alice:xxxxx@host.test") {
+			t.Errorf("%v: the password is not masked: %s", args, text)
+		}
+	}
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") || f == "quote.go" {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(b, []byte("json.NewEncoder(")) {
+			t.Errorf("%s: json.NewEncoder writes output without masking: use newJSONEncoder or writeJSON", f)
+		}
+	}
+}

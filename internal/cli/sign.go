@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -75,7 +74,7 @@ func runSign(cmd *cobra.Command, o signOptions, files []string) error {
 		return &ExitError{Code: ExitFailed, Err: fmt.Errorf("sign: %w", err)}
 	}
 	out := cmd.OutOrStdout()
-	enc := json.NewEncoder(out)
+	enc := newJSONEncoder(out)
 	failed := 0
 	for _, p := range files {
 		res, err := codesign.SignFile(cmd.Context(), p, opts)

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -69,7 +68,7 @@ func newTestCmd() *cobra.Command {
 			table := stdout
 			if o.jsonOutput {
 				table = stderr
-				enc := json.NewEncoder(stdout)
+				enc := newJSONEncoder(stdout)
 				for _, p := range plans {
 					if err := enc.Encode(p.Event(time.Now())); err != nil {
 						return err

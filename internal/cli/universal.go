@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -162,7 +161,7 @@ func newUniversalInfoCmd() *cobra.Command {
 				us = append(us, u)
 			}
 			if jsonOutput {
-				enc := json.NewEncoder(cmd.OutOrStdout())
+				enc := newJSONEncoder(cmd.OutOrStdout())
 				for _, u := range us {
 					if err := enc.Encode(u); err != nil {
 						return err

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -61,7 +60,7 @@ func newWhichCmd() *cobra.Command {
 				if !noSel {
 					s = &sel
 				}
-				if err := json.NewEncoder(out).Encode(toolchain.NewWhichReport(s, v)); err != nil {
+				if err := newJSONEncoder(out).Encode(toolchain.NewWhichReport(s, v)); err != nil {
 					return err
 				}
 			} else {

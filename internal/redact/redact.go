@@ -12,10 +12,12 @@ package redact
 import (
 	"encoding/base64"
 	"encoding/json"
+	"io"
 	"net/url"
 	"sort"
 	"strings"
 	"sync"
+	"unsafe"
 )
 
 // Mask replaces a secret.
@@ -116,6 +118,30 @@ func Text(s string) string {
 		}
 	}
 	return s
+}
+
+// Writer returns a writer that writes to w what Text makes of each write. A JSON
+// encoder writes each value in one call, so a value is masked whole. A write with
+// nothing to mask goes to w as it is, without a copy.
+func Writer(w io.Writer) io.Writer { return writer{w} }
+
+type writer struct{ w io.Writer }
+
+func (x writer) Write(b []byte) (int, error) {
+	if len(b) == 0 {
+		return x.w.Write(b)
+	}
+	// Text reads the bytes as a string for the length of this call only; it returns
+	// that same string when it masks nothing.
+	s := unsafe.String(unsafe.SliceData(b), len(b))
+	t := Text(s)
+	if len(t) == len(s) && unsafe.StringData(t) == unsafe.StringData(s) {
+		return x.w.Write(b)
+	}
+	if _, err := io.WriteString(x.w, t); err != nil {
+		return 0, err
+	}
+	return len(b), nil
 }
 
 // urlPasswords masks the password of every URL in s. A URL's authority ends at the

@@ -2,6 +2,7 @@ package redact
 
 import (
 	"encoding/json"
+	"io"
 	"net/url"
 	"strings"
 	"testing"
@@ -196,4 +197,25 @@ func isASCIIFold(w string) bool {
 		}
 	}
 	return true
+}
+
+// TestWriter: a JSON encoder writing through Writer masks what Text masks and reports
+// the length it was given, and text without a secret passes as it is.
+func TestWriter(t *testing.T) {
+	var b strings.Builder
+	enc := json.NewEncoder(Writer(&b))
+	if err := enc.Encode(map[string]string{"proxy": "https://alice:s3cr3t-pw@proxy.test/", "path": "/usr/bin/go"}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), "s3cr3t-pw") || !strings.Contains(b.String(), "alice:xxxxx@proxy.test") || !strings.Contains(b.String(), `"/usr/bin/go"`) {
+		t.Errorf("through Writer: %s", b.String())
+	}
+	b.Reset()
+	if n, err := Writer(&b).Write([]byte("plain text\n")); n != 11 || err != nil || b.String() != "plain text\n" {
+		t.Errorf("Write = %d, %v; wrote %q", n, err, b.String())
+	}
+	line := []byte(`{"path":"/usr/bin/go","format":"elf","slices":[{"arch":"amd64","os":"linux"}]}` + "\n")
+	if n := testing.AllocsPerRun(100, func() { Writer(io.Discard).Write(line) }); n != 0 {
+		t.Errorf("a line with nothing to mask: %v allocations, want 0 (no copy)", n)
+	}
 }
