@@ -19,7 +19,8 @@ import (
 // had to be escaped, so the result reads unambiguously. Text with nothing to escape
 // is returned as it is. Text output applies it to every string that comes from a
 // file or the file system: paths, interpreters, library names, Go paths, settings.
-// JSON output is escaped by encoding/json already (and redacted by writeJSON).
+// JSON output is escaped by encoding/json already (and masked by newJSONEncoder or
+// writeJSON).
 func Quote(s string) string {
 	s = redact.Text(s)
 	if !needsQuote(s) {
