@@ -104,20 +104,23 @@ func fastLenX86(b []byte) int {
 func fastLen(d uint64) int {
 	e := uint(preT[bits.ReverseBytes16(uint16(d))])
 	y := uint(d >> (e & 3 << 3))
-	f := uint(fastX[((e&^3)<<6|y&0xff)&16383])
-	return int(f&fxLen + uint(modrmT[y>>8&0x7ff])*(f>>5))
+	f := uint(opT[e<<8|y&0xff])
+	return int(f&0xff + uint(modrmT[y>>8&0x7ff])&(f>>8))
 }
 
 // fastStep is fastLen of the instruction at b[i:]: the opcode's bytes come from a
 // second load at the opcode rather than from shifting the first, which keeps the
 // four streams of fastRun4 in registers (a variable shift needs CX on amd64 before
-// BMI2). The caller guarantees 16 bytes at i.
+// BMI2). The first two bytes give what precedes the opcode (preT); that and the
+// opcode give the opcode's length and whether ModRM follows (opT), as a mask on
+// ModRM's length (modrmT), which is looked up at the same time. The caller
+// guarantees 16 bytes at i.
 func fastStep(b []byte, i int) uint {
 	e := uint(preT[binary.BigEndian.Uint16(b[i:i+2:i+2])])
 	j := i + int(e&3)
 	y := uint(binary.LittleEndian.Uint32(b[j : j+4 : j+4]))
-	f := uint(fastX[((e&^3)<<6|y&0xff)&16383])
-	return f&fxLen + uint(modrmT[y>>8&0x7ff])*(f>>5)
+	f := uint(opT[e<<8|y&0xff])
+	return f&0xff + uint(modrmT[y>>8&0x7ff])&(f>>8)
 }
 
 // fastX-table entry bits; a zero entry sends the instruction to decodeX86.
@@ -148,10 +151,23 @@ var rexT = func() (t [256]uint16) {
 // opcode, bits 2..7 the fastX class of what was skipped (fastX index bits 8..13:
 // prefix class, REX class, 0F). After a prefix and REX, the opcode is the third
 // byte, which the table does not see: a 0F there finds a zero fastX entry, and the
-// instruction goes to decodeX86 (0.5% of real code's instructions). 64 KiB: it is
-// built on first use (x86Tables), not at every start of the program; read before
-// that, its zeros only send prefixed instructions to decodeX86.
-var preT [65536]uint8
+// instruction goes to decodeX86 (0.5% of real code's instructions). The first byte
+// selects the row, so that the few hundred bytes real code starts its instructions
+// with keep the table's hot lines few.
+//
+// opT is fastX by preT's entry (index bits 8..15, the skip bits included) and
+// opcode (bits 0..7), ready for the step: the bytes the instruction takes apart
+// from ModRM, SIB and displacement in bits 0..7, and 0xff in bits 8..15 when ModRM
+// follows (a mask on modrmT's entry); 0 when fastX's entry is. Its index has 16
+// bits, so the step needs no bounds check on it.
+//
+// Both are built on first use (x86Tables) from pfxT, rexT and the generated fastX,
+// not at every start of the program; read before that, their zeros send every
+// instruction to decodeX86.
+var (
+	preT [1 << 16]uint8
+	opT  [1 << 16]uint16
+)
 
 var preOnce sync.Once
 
@@ -159,7 +175,7 @@ var preOnce sync.Once
 // into the x86-64 scan calls it first.
 func x86Tables() { preOnce.Do(buildPre) }
 
-// buildPre fills preT from pfxT and rexT.
+// buildPre fills preT from pfxT and rexT, and opT from fastX.
 func buildPre() {
 	for i := range preT {
 		b0, b1 := uint(i>>8), uint(i&0xff)
@@ -175,6 +191,14 @@ func buildPre() {
 		}
 		class := ((p|r)&^8 | esc<<8) >> 8
 		preT[i] = uint8(class<<2 | skip)
+	}
+	for i := range opT {
+		e, op := uint(i>>8), uint(i&0xff)
+		f := uint(fastX[(e&^3)<<6|op])
+		opT[i] = uint16(f & fxLen)
+		if f&fxModRM != 0 {
+			opT[i] |= 0xff00
+		}
 	}
 }
 
