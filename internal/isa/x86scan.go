@@ -424,13 +424,14 @@ func (sc *scanner) slowA(b []byte, i int, addr uint64, st *stats) int {
 	return in.n
 }
 
-// fastRun4 advances four streams from i0..i3 by at most k steps of one fast-path
+// fastRun4Go advances four streams from i0..i3 by at most k steps of one fast-path
 // instruction each, and returns where they stand, the steps left and which streams
 // stand on an instruction for the slow path (bit j for stream j). When that is one
 // or more, the others made one more step, not counted in the steps done (k-left).
 // The caller guarantees that k steps of 16 bytes stay in b. It makes no call
 // (fastStep is inlined), so that the compiler keeps the streams in registers.
-func fastRun4(b []byte, i0, i1, i2, i3, k int) (_, _, _, _, _ int, slow uint) {
+// fastRun4 is the same: in assembly on amd64 (fastrun_amd64.s), else this.
+func fastRun4Go(b []byte, i0, i1, i2, i3, k int) (_, _, _, _, _ int, slow uint) {
 	for ; k > 0; k-- {
 		n0 := fastStep(b, i0)
 		n1 := fastStep(b, i1)
