@@ -16,5 +16,27 @@ func fastRun4(b []byte, i0, i1, i2, i3, k int) (r0, r1, r2, r3, left int, slow u
 	return fastRun4Asm(b, i0, i1, i2, i3, k)
 }
 
+// fastRun2 is fastRun2Go in assembly (fastRun2Asm), checked as fastRun4 is.
+func fastRun2(b []byte, i0, i1, k int) (r0, r1, left int, slow uint) {
+	if min(i0, i1) < 0 || k > len(b)>>4 || max(i0, i1) > len(b)-k<<4 {
+		panic("isa: fastRun2 out of range")
+	}
+	return fastRun2Asm(b, i0, i1, k)
+}
+
+// fastRun1 is fastRun1Go in assembly (fastRun1Asm), checked as fastRun4 is.
+func fastRun1(b []byte, i0, k int) (r0, left int) {
+	if i0 < 0 || k > len(b)>>4 || i0 > len(b)-k<<4 {
+		panic("isa: fastRun1 out of range")
+	}
+	return fastRun1Asm(b, i0, k)
+}
+
 //go:noescape
 func fastRun4Asm(b []byte, i0, i1, i2, i3, k int) (r0, r1, r2, r3, left int, slow uint)
+
+//go:noescape
+func fastRun2Asm(b []byte, i0, i1, k int) (r0, r1, left int, slow uint)
+
+//go:noescape
+func fastRun1Asm(b []byte, i0, k int) (r0, left int)

@@ -60,3 +60,55 @@ done:
 	MOVQ CX, left+96(FP)
 	MOVQ DX, slow+104(FP)
 	RET
+
+// func fastRun2Asm(b []byte, i0, i1, k int) (r0, r1, left int, slow uint)
+TEXT ·fastRun2Asm(SB), NOSPLIT, $0-80
+	MOVQ b_base+0(FP), SI
+	MOVQ i0+24(FP), R8
+	MOVQ i1+32(FP), R9
+	MOVQ k+40(FP), CX
+	LEAQ ·preT(SB), R12
+	LEAQ ·opT(SB), R13
+	LEAQ ·modrmT(SB), DI
+	XORL DX, DX
+	TESTQ CX, CX
+	JLE done2
+
+loop2:
+	STEP(R8, $1)
+	STEP(R9, $2)
+	TESTL DX, DX
+	JNE done2
+	DECQ CX
+	JNE loop2
+
+done2:
+	MOVQ R8, r0+48(FP)
+	MOVQ R9, r1+56(FP)
+	MOVQ CX, left+64(FP)
+	MOVQ DX, slow+72(FP)
+	RET
+
+// func fastRun1Asm(b []byte, i0, k int) (r0, left int)
+TEXT ·fastRun1Asm(SB), NOSPLIT, $0-56
+	MOVQ b_base+0(FP), SI
+	MOVQ i0+24(FP), R8
+	MOVQ k+32(FP), CX
+	LEAQ ·preT(SB), R12
+	LEAQ ·opT(SB), R13
+	LEAQ ·modrmT(SB), DI
+	XORL DX, DX
+	TESTQ CX, CX
+	JLE done1
+
+loop1:
+	STEP(R8, $1)
+	TESTL DX, DX
+	JNE done1
+	DECQ CX
+	JNE loop1
+
+done1:
+	MOVQ R8, r0+40(FP)
+	MOVQ CX, left+48(FP)
+	RET

@@ -34,8 +34,10 @@ func TestFastRun4Assembly(t *testing.T) {
 	if err != nil {
 		t.Fatalf("go tool asm: %v\n%s", err, out)
 	}
-	n := len(regexp.MustCompile(`(?m)^\s+0x[0-9a-f]+ \d+ \(.*fastrun_amd64\.s:\d+\)\s+[A-Z]`).FindAll(out, -1))
-	n -= strings.Count(string(out), "FUNCDATA") + strings.Count(string(out), "\tTEXT\t")
+	_, fn4, _ := strings.Cut(string(out), "fastRun4Asm STEXT")
+	fn4, _, _ = strings.Cut(fn4, " STEXT ")
+	n := len(regexp.MustCompile(`(?m)^\s+0x[0-9a-f]+ \d+ \(.*fastrun_amd64\.s:\d+\)\s+[A-Z]`).FindAllString(fn4, -1))
+	n -= strings.Count(fn4, "FUNCDATA") + strings.Count(fn4, "\tTEXT\t")
 	// 12 to load the arguments, 4 steps, the loop's test and count (4), 7 to store the results and return.
 	if want := 12 + 4*20 + 4 + 7; n == 0 || n > want {
 		t.Errorf("fastRun4Asm has %d machine instructions, want at most %d\n%s", n, want, out)
@@ -45,8 +47,10 @@ func TestFastRun4Assembly(t *testing.T) {
 		t.Errorf("fastRun4Asm is not in the binary")
 	}
 	src, err := os.ReadFile("fastrun_amd64.go")
-	if err != nil || !strings.Contains(string(src), "return fastRun4Asm(") {
-		t.Errorf("fastrun_amd64.go's fastRun4 does not call fastRun4Asm (%v)", err)
+	for _, call := range []string{"return fastRun4Asm(", "return fastRun2Asm(", "return fastRun1Asm("} {
+		if err != nil || !strings.Contains(string(src), call) {
+			t.Errorf("fastrun_amd64.go does not %s...) (%v)", call, err)
+		}
 	}
 }
 

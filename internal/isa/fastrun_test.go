@@ -8,7 +8,8 @@ import (
 
 // runFast4 runs fastRun4 and fastRun4Go from the same streams over b the way
 // chunkX86 does (k steps of 16 bytes stay before fastEnd), until a stream reaches
-// its end, and fails at the first call whose results differ.
+// its end, and fails at the first call whose results differ; at every call it
+// compares fastRun2 and fastRun1 with their Go versions the same way.
 func runFast4(t *testing.T, b []byte, i [4]int, ends [4]int) {
 	t.Helper()
 	x86Tables()
@@ -24,6 +25,24 @@ func runFast4(t *testing.T, b []byte, i [4]int, ends [4]int) {
 			t.Fatalf("call %d from %v, k %d: fastRun4 %v, fastRun4Go %v", calls, i, k,
 				[6]int{a0, a1, a2, a3, al, int(as)}, [6]int{g0, g1, g2, g3, gl, int(gs)})
 		}
+		// fastRun2 on streams 0 and 1, then 2 and 3, and fastRun1 on each, for at
+		// most 64 steps (a stream in zeros would run all k of them at every call).
+		k = min(k, 64)
+		for _, p := range [][2]int{{0, 1}, {2, 3}} {
+			x0, x1, xl, xs := fastRun2(b, i[p[0]], i[p[1]], k)
+			y0, y1, yl, ys := fastRun2Go(b, i[p[0]], i[p[1]], k)
+			if [4]int{x0, x1, xl, int(xs)} != [4]int{y0, y1, yl, int(ys)} {
+				t.Fatalf("from %d and %d, k %d: fastRun2 %v, fastRun2Go %v", i[p[0]], i[p[1]], k,
+					[4]int{x0, x1, xl, int(xs)}, [4]int{y0, y1, yl, int(ys)})
+			}
+		}
+		for _, at := range i {
+			x0, xl := fastRun1(b, at, k)
+			y0, yl := fastRun1Go(b, at, k)
+			if x0 != y0 || xl != yl {
+				t.Fatalf("from %d, k %d: fastRun1 %d %d, fastRun1Go %d %d", at, k, x0, xl, y0, yl)
+			}
+		}
 		i = [4]int{a0, a1, a2, a3}
 		for j := range i { // step over an instruction for the slow path, as chunkX86 does
 			if gs>>j&1 != 0 {
@@ -33,7 +52,8 @@ func runFast4(t *testing.T, b []byte, i [4]int, ends [4]int) {
 	}
 }
 
-// TestFastRun4 checks fastRun4 (assembly on amd64) against fastRun4Go on the Go
+// TestFastRun4 checks fastRun4, fastRun2 and fastRun1 (assembly on amd64) against
+// their Go versions on the Go
 // compiler's code (whole, from four quarters) and on random bytes mixed with
 // real instructions, from random starts.
 func TestFastRun4(t *testing.T) {
@@ -76,7 +96,7 @@ func TestFastRun4(t *testing.T) {
 	}
 }
 
-// FuzzFastRun4 checks fastRun4 against fastRun4Go on arbitrary bytes from four
+// FuzzFastRun4 checks fastRun4, fastRun2 and fastRun1 against their Go versions on arbitrary bytes from four
 // starts the input's first bytes choose.
 func FuzzFastRun4(f *testing.F) {
 	f.Add([]byte{0, 1, 2, 3, 0x48, 0x8b, 0x04, 0x25, 0, 0, 0, 0, 0x66, 0x0f, 0x1f, 0x44, 0, 0, 0xc3})

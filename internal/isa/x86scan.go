@@ -457,8 +457,8 @@ func zero(n uint) uint {
 	return 0
 }
 
-// fastRun2 is fastRun4 for two streams.
-func fastRun2(b []byte, i0, i1, k int) (_, _, _ int, slow uint) {
+// fastRun2Go is fastRun4Go for two streams (fastRun2: see fastRun4).
+func fastRun2Go(b []byte, i0, i1, k int) (_, _, _ int, slow uint) {
 	for ; k > 0; k-- {
 		n0 := fastStep(b, i0)
 		n1 := fastStep(b, i1)
@@ -472,9 +472,9 @@ func fastRun2(b []byte, i0, i1, k int) (_, _, _ int, slow uint) {
 	return i0, i1, k, slow
 }
 
-// fastRun1 is fastRun4 for one stream, which stops at an instruction for the slow
-// path, where it stands.
-func fastRun1(b []byte, i0, k int) (int, int) {
+// fastRun1Go is fastRun4Go for one stream, which stops at an instruction for the
+// slow path, where it stands (fastRun1: see fastRun4).
+func fastRun1Go(b []byte, i0, k int) (int, int) {
 	for ; k > 0; k-- {
 		n0 := fastStep(b, i0)
 		if n0 == 0 {
