@@ -2,21 +2,32 @@
 
 package isa
 
-// fastRun4 is fastRun4Go in assembly (fastRun4Asm): the four streams, the tables
-// and the step's two scratch registers fit amd64's registers, without the bounds
-// checks that keep the compiler's version from it (they need the buffer's length in
-// a register, and the streams then spill). A step moves a stream by at most 15
-// bytes (the longest instruction; TestFastLenX86Exhaustive) and reads at most 6
-// bytes at it, so k steps from offsets whose 16k bytes lie in b read only b; it
-// checks that here, as a bounds check would, before the assembly reads anything.
-func fastRun4(b []byte, i0, i1, i2, i3, k int) (r0, r1, r2, r3, left int, slow uint) {
-	if min(i0, i1, i2, i3) < 0 || k > len(b)>>4 || max(i0, i1, i2, i3) > len(b)-k<<4 {
-		panic("isa: fastRun4 out of range")
+// x86Streams is the number of interleaved sweeps: on amd64 the assembly loop
+// (fastRun8Asm) keeps eight in registers, enough to overlap the chains of
+// dependent loads of their steps (a step is about 29 cycles of latency and 20
+// instructions; four streams left the CPU waiting).
+const x86Streams = 8
+
+// fastRunN advances the streams at pos by at most k steps of one fast-path
+// instruction each, and returns the steps left and which streams stand on an
+// instruction for the slow path (bit j for stream j); when that is one or more,
+// the others made one more step, not counted in the steps done (k-left). It is
+// fastRun4Go's loop for eight streams, in assembly (fastRun8Asm): the streams,
+// the tables' address and the step's two scratch registers fit amd64's registers,
+// without the bounds checks that keep the compiler's version from it. A step moves
+// a stream by at most 15 bytes (the longest instruction; TestFastLenX86Exhaustive)
+// and reads at most 6 bytes at it, so k steps from offsets whose 16k bytes lie in
+// b read only b; it checks that here, as a bounds check would, before the
+// assembly reads anything.
+func fastRunN(b []byte, pos *[x86Streams]int, k int) (left int, slow uint) {
+	if min(pos[0], pos[1], pos[2], pos[3], pos[4], pos[5], pos[6], pos[7]) < 0 || k > len(b)>>4 ||
+		max(pos[0], pos[1], pos[2], pos[3], pos[4], pos[5], pos[6], pos[7]) > len(b)-k<<4 {
+		panic("isa: fastRunN out of range")
 	}
-	return fastRun4Asm(b, i0, i1, i2, i3, k)
+	return fastRun8Asm(b, pos, k)
 }
 
-// fastRun2 is fastRun2Go in assembly (fastRun2Asm), checked as fastRun4 is.
+// fastRun2 is fastRun2Go in assembly (fastRun2Asm), checked as fastRunN is.
 func fastRun2(b []byte, i0, i1, k int) (r0, r1, left int, slow uint) {
 	if min(i0, i1) < 0 || k > len(b)>>4 || max(i0, i1) > len(b)-k<<4 {
 		panic("isa: fastRun2 out of range")
@@ -24,7 +35,7 @@ func fastRun2(b []byte, i0, i1, k int) (r0, r1, left int, slow uint) {
 	return fastRun2Asm(b, i0, i1, k)
 }
 
-// fastRun1 is fastRun1Go in assembly (fastRun1Asm), checked as fastRun4 is.
+// fastRun1 is fastRun1Go in assembly (fastRun1Asm), checked as fastRunN is.
 func fastRun1(b []byte, i0, k int) (r0, left int) {
 	if i0 < 0 || k > len(b)>>4 || i0 > len(b)-k<<4 {
 		panic("isa: fastRun1 out of range")
@@ -33,7 +44,7 @@ func fastRun1(b []byte, i0, k int) (r0, left int) {
 }
 
 //go:noescape
-func fastRun4Asm(b []byte, i0, i1, i2, i3, k int) (r0, r1, r2, r3, left int, slow uint)
+func fastRun8Asm(b []byte, pos *[8]int, k int) (left int, slow uint)
 
 //go:noescape
 func fastRun2Asm(b []byte, i0, i1, k int) (r0, r1, left int, slow uint)

@@ -2,23 +2,28 @@
 
 #include "textflag.h"
 
+// The fast path's tables (fastT): preT, then opT, then modrmT.
+#define PRE 0
+#define OP 65536
+#define MODRM 196608
+
 // STEP advances the stream at offset I of SI's bytes by one fast-path instruction
-// (fastStep): AX and BX are scratch; when the instruction is for the slow path, I
-// stays and BIT is set in DX. R12, R13 and DI hold preT, opT and modrmT.
+// (fastStep), with DI at fastT: AX and BX are scratch; when the instruction is for
+// the slow path, I stays and BIT is set in DX.
 #define STEP(I, BIT) \
 	MOVWLZX (SI)(I*1), AX \
 	ROLW    $8, AX \
-	MOVBLZX (R12)(AX*1), AX \
+	MOVBLZX PRE(DI)(AX*1), AX \
 	MOVL    AX, BX \
 	ANDL    $3, BX \
 	ADDQ    I, BX \
 	MOVL    (SI)(BX*1), BX \
 	SHLL    $8, AX \
 	MOVB    BX, AX \
-	MOVWLZX (R13)(AX*2), AX \
+	MOVWLZX OP(DI)(AX*2), AX \
 	SHRL    $8, BX \
 	ANDL    $0x7ff, BX \
-	MOVBLZX (DI)(BX*1), BX \
+	MOVBLZX MODRM(DI)(BX*1), BX \
 	ANDB    AH, BX \
 	ADDB    AX, BX \
 	MOVBLZX BX, BX \
@@ -27,38 +32,50 @@
 	JNE     2(PC) \
 	ORL     BIT, DX
 
-// func fastRun4Asm(b []byte, i0, i1, i2, i3, k int) (r0, r1, r2, r3, left int, slow uint)
-TEXT ·fastRun4Asm(SB), NOSPLIT, $0-112
+// func fastRun8Asm(b []byte, pos *[8]int, k int) (left int, slow uint)
+TEXT ·fastRun8Asm(SB), NOSPLIT, $0-56
 	MOVQ b_base+0(FP), SI
-	MOVQ i0+24(FP), R8
-	MOVQ i1+32(FP), R9
-	MOVQ i2+40(FP), R10
-	MOVQ i3+48(FP), R11
-	MOVQ k+56(FP), CX
-	LEAQ ·preT(SB), R12
-	LEAQ ·opT(SB), R13
-	LEAQ ·modrmT(SB), DI
+	MOVQ pos+24(FP), DI
+	MOVQ 0(DI), R8
+	MOVQ 8(DI), R9
+	MOVQ 16(DI), R10
+	MOVQ 24(DI), R11
+	MOVQ 32(DI), R12
+	MOVQ 40(DI), R13
+	MOVQ 48(DI), R14
+	MOVQ 56(DI), R15
+	MOVQ k+32(FP), CX
+	LEAQ ·fastT(SB), DI
 	XORL DX, DX
 	TESTQ CX, CX
-	JLE done
+	JLE done8
 
-loop:
+loop8:
 	STEP(R8, $1)
 	STEP(R9, $2)
 	STEP(R10, $4)
 	STEP(R11, $8)
+	STEP(R12, $16)
+	STEP(R13, $32)
+	STEP(R14, $64)
+	STEP(R15, $128)
 	TESTL DX, DX
-	JNE done
+	JNE done8
 	DECQ CX
-	JNE loop
+	JNE loop8
 
-done:
-	MOVQ R8, r0+64(FP)
-	MOVQ R9, r1+72(FP)
-	MOVQ R10, r2+80(FP)
-	MOVQ R11, r3+88(FP)
-	MOVQ CX, left+96(FP)
-	MOVQ DX, slow+104(FP)
+done8:
+	MOVQ pos+24(FP), DI
+	MOVQ R8, 0(DI)
+	MOVQ R9, 8(DI)
+	MOVQ R10, 16(DI)
+	MOVQ R11, 24(DI)
+	MOVQ R12, 32(DI)
+	MOVQ R13, 40(DI)
+	MOVQ R14, 48(DI)
+	MOVQ R15, 56(DI)
+	MOVQ CX, left+40(FP)
+	MOVQ DX, slow+48(FP)
 	RET
 
 // func fastRun2Asm(b []byte, i0, i1, k int) (r0, r1, left int, slow uint)
@@ -67,9 +84,7 @@ TEXT ·fastRun2Asm(SB), NOSPLIT, $0-80
 	MOVQ i0+24(FP), R8
 	MOVQ i1+32(FP), R9
 	MOVQ k+40(FP), CX
-	LEAQ ·preT(SB), R12
-	LEAQ ·opT(SB), R13
-	LEAQ ·modrmT(SB), DI
+	LEAQ ·fastT(SB), DI
 	XORL DX, DX
 	TESTQ CX, CX
 	JLE done2
@@ -94,9 +109,7 @@ TEXT ·fastRun1Asm(SB), NOSPLIT, $0-56
 	MOVQ b_base+0(FP), SI
 	MOVQ i0+24(FP), R8
 	MOVQ k+32(FP), CX
-	LEAQ ·preT(SB), R12
-	LEAQ ·opT(SB), R13
-	LEAQ ·modrmT(SB), DI
+	LEAQ ·fastT(SB), DI
 	XORL DX, DX
 	TESTQ CX, CX
 	JLE done1

@@ -34,27 +34,29 @@ func TestFastRun4Assembly(t *testing.T) {
 	if err != nil {
 		t.Fatalf("go tool asm: %v\n%s", err, out)
 	}
-	_, fn4, _ := strings.Cut(string(out), "fastRun4Asm STEXT")
+	_, fn4, _ := strings.Cut(string(out), "fastRun8Asm STEXT")
 	fn4, _, _ = strings.Cut(fn4, " STEXT ")
 	n := len(regexp.MustCompile(`(?m)^\s+0x[0-9a-f]+ \d+ \(.*fastrun_amd64\.s:\d+\)\s+[A-Z]`).FindAllString(fn4, -1))
 	n -= strings.Count(fn4, "FUNCDATA") + strings.Count(fn4, "\tTEXT\t")
-	// 12 to load the arguments, 4 steps, the loop's test and count (4), 7 to store the results and return.
-	if want := 12 + 4*20 + 4 + 7; n == 0 || n > want {
-		t.Errorf("fastRun4Asm has %d machine instructions, want at most %d\n%s", n, want, out)
+	// 15 to load the arguments, 8 steps, the loop's test and count (4), 12 to store the results and return.
+	if want := 15 + 8*20 + 4 + 12; n == 0 || n > want {
+		t.Errorf("fastRun8Asm has %d machine instructions, want at most %d\n%s", n, want, out)
 	}
-	// fastRun4 is the assembly's wrapper, not fastRun4Go.
-	if fn := runtime.FuncForPC(reflect.ValueOf(fastRun4Asm).Pointer()); fn == nil || !strings.HasSuffix(fn.Name(), "fastRun4Asm") {
-		t.Errorf("fastRun4Asm is not in the binary")
+	if x86Streams != 8 {
+		t.Errorf("x86Streams is %d, want 8", x86Streams)
+	}
+	if fn := runtime.FuncForPC(reflect.ValueOf(fastRun8Asm).Pointer()); fn == nil || !strings.HasSuffix(fn.Name(), "fastRun8Asm") {
+		t.Errorf("fastRun8Asm is not in the binary")
 	}
 	src, err := os.ReadFile("fastrun_amd64.go")
-	for _, call := range []string{"return fastRun4Asm(", "return fastRun2Asm(", "return fastRun1Asm("} {
+	for _, call := range []string{"return fastRun8Asm(", "return fastRun2Asm(", "return fastRun1Asm("} {
 		if err != nil || !strings.Contains(string(src), call) {
 			t.Errorf("fastrun_amd64.go does not %s...) (%v)", call, err)
 		}
 	}
 }
 
-// TestFastRun4Range checks that fastRun4 refuses steps that could read outside b
+// TestFastRun4Range checks that fastRunN refuses steps that could read outside b
 // (a bounds check's panic) before the assembly reads anything.
 func TestFastRun4Range(t *testing.T) {
 	x86Tables()
@@ -63,13 +65,14 @@ func TestFastRun4Range(t *testing.T) {
 		func() {
 			defer func() {
 				if recover() == nil {
-					t.Errorf("fastRun4 from %d and %d, %d steps, in 64 bytes: no panic", c.i0, c.i3, c.k)
+					t.Errorf("fastRunN from %d and %d, %d steps, in 64 bytes: no panic", c.i0, c.i3, c.k)
 				}
 			}()
-			fastRun4(b, c.i0, 0, 0, c.i3, c.k)
+			fastRunN(b, &[x86Streams]int{c.i0, 0, 0, c.i3}, c.k)
 		}()
 	}
-	if _, _, _, i3, _, _ := fastRun4(b, 0, 0, 0, 32, 2); i3 != 36 { // 00 00: add [rax], al, 2 bytes
-		t.Errorf("fastRun4 in zeros: stream 3 at %d, want 36", i3)
+	pos := [x86Streams]int{3: 32}
+	if fastRunN(b, &pos, 2); pos[3] != 36 { // 00 00: add [rax], al, 2 bytes
+		t.Errorf("fastRunN in zeros: stream 3 at %d, want 36", pos[3])
 	}
 }

@@ -2,11 +2,18 @@
 
 package isa
 
-// fastRun4, fastRun2 and fastRun1 are the Go versions where no assembly exists.
-func fastRun4(b []byte, i0, i1, i2, i3, k int) (r0, r1, r2, r3, left int, slow uint) {
-	return fastRun4Go(b, i0, i1, i2, i3, k)
+// x86Streams is the number of interleaved sweeps: four, which the compiler keeps
+// in registers (fastRun4Go).
+const x86Streams = 4
+
+// fastRunN advances the streams at pos by at most k steps of one fast-path
+// instruction each: fastRun4Go (see there).
+func fastRunN(b []byte, pos *[x86Streams]int, k int) (left int, slow uint) {
+	pos[0], pos[1], pos[2], pos[3], left, slow = fastRun4Go(b, pos[0], pos[1], pos[2], pos[3], k)
+	return left, slow
 }
 
+// fastRun2 and fastRun1 are the Go versions where no assembly exists.
 func fastRun2(b []byte, i0, i1, k int) (r0, r1, left int, slow uint) {
 	return fastRun2Go(b, i0, i1, k)
 }

@@ -6,44 +6,78 @@ import (
 	"testing"
 )
 
-// runFast4 runs fastRun4 and fastRun4Go from the same streams over b the way
+// fastRunRef is fastRunN's contract, plainly: every stream steps; when one or
+// more of them stand on an instruction for the slow path, they stay, the others
+// keep their step, and it returns the steps left (this one included).
+func fastRunRef(b []byte, pos []int, k int) (left int, slow uint) {
+	for ; k > 0; k-- {
+		for j := range pos {
+			n := fastStep(b, pos[j])
+			pos[j] += int(n)
+			if n == 0 {
+				slow |= 1 << j
+			}
+		}
+		if slow != 0 {
+			break
+		}
+	}
+	return k, slow
+}
+
+// runFast runs fastRunN and fastRunRef from the same streams over b the way
 // chunkX86 does (k steps of 16 bytes stay before fastEnd), until a stream reaches
 // its end, and fails at the first call whose results differ; at every call it
-// compares fastRun2 and fastRun1 with their Go versions the same way.
-func runFast4(t *testing.T, b []byte, i [4]int, ends [4]int) {
+// compares fastRun4Go, fastRun2 and fastRun1 with the reference the same way.
+func runFast(t *testing.T, b []byte, i, ends [x86Streams]int) {
 	t.Helper()
 	x86Tables()
 	fastEnd := len(b) - 16
 	for j := range ends {
 		ends[j] = min(ends[j], fastEnd)
 	}
-	for calls := 0; i[0] < ends[0] && i[1] < ends[1] && i[2] < ends[2] && i[3] < ends[3]; calls++ {
-		k := min(ends[0]-i[0], ends[1]-i[1], ends[2]-i[2], ends[3]-i[3])>>4 + 1
-		a0, a1, a2, a3, al, as := fastRun4(b, i[0], i[1], i[2], i[3], k)
-		g0, g1, g2, g3, gl, gs := fastRun4Go(b, i[0], i[1], i[2], i[3], k)
-		if [6]int{a0, a1, a2, a3, al, int(as)} != [6]int{g0, g1, g2, g3, gl, int(gs)} {
-			t.Fatalf("call %d from %v, k %d: fastRun4 %v, fastRun4Go %v", calls, i, k,
-				[6]int{a0, a1, a2, a3, al, int(as)}, [6]int{g0, g1, g2, g3, gl, int(gs)})
+	for calls := 0; ; calls++ {
+		k := ends[0] - i[0]
+		for j := range i {
+			k = min(k, ends[j]-i[j])
 		}
-		// fastRun2 on streams 0 and 1, then 2 and 3, and fastRun1 on each, for at
-		// most 64 steps (a stream in zeros would run all k of them at every call).
+		if k <= 0 {
+			return
+		}
+		k = k>>4 + 1
+		got, want := i, i
+		gl, gs := fastRunN(b, &got, k)
+		wl, ws := fastRunRef(b, want[:], k)
+		if got != want || gl != wl || gs != ws {
+			t.Fatalf("call %d from %v, k %d: fastRunN %v %d %#x, reference %v %d %#x", calls, i, k, got, gl, gs, want, wl, ws)
+		}
+		// The others for at most 64 steps (a stream in zeros would run all k of
+		// them at every call).
 		k = min(k, 64)
+		r := [4]int{i[0], i[1], i[2], i[3]}
+		rl, rs := fastRunRef(b, r[:], k)
+		if a0, a1, a2, a3, al, as := fastRun4Go(b, i[0], i[1], i[2], i[3], k); [4]int{a0, a1, a2, a3} != r || al != rl || as != rs {
+			t.Fatalf("from %v, k %d: fastRun4Go %v %d %#x, reference %v %d %#x", i[:4], k, [4]int{a0, a1, a2, a3}, al, as, r, rl, rs)
+		}
 		for _, p := range [][2]int{{0, 1}, {2, 3}} {
-			x0, x1, xl, xs := fastRun2(b, i[p[0]], i[p[1]], k)
-			y0, y1, yl, ys := fastRun2Go(b, i[p[0]], i[p[1]], k)
-			if [4]int{x0, x1, xl, int(xs)} != [4]int{y0, y1, yl, int(ys)} {
-				t.Fatalf("from %d and %d, k %d: fastRun2 %v, fastRun2Go %v", i[p[0]], i[p[1]], k,
-					[4]int{x0, x1, xl, int(xs)}, [4]int{y0, y1, yl, int(ys)})
+			r := []int{i[p[0]], i[p[1]]}
+			rl, rs := fastRunRef(b, r, k)
+			for name, f := range map[string]func(b []byte, i0, i1, k int) (int, int, int, uint){"fastRun2": fastRun2, "fastRun2Go": fastRun2Go} {
+				if x0, x1, xl, xs := f(b, i[p[0]], i[p[1]], k); x0 != r[0] || x1 != r[1] || xl != rl || xs != rs {
+					t.Fatalf("from %d and %d, k %d: %s %d %d %d %#x, reference %v %d %#x", i[p[0]], i[p[1]], k, name, x0, x1, xl, xs, r, rl, rs)
+				}
 			}
 		}
 		for _, at := range i {
-			x0, xl := fastRun1(b, at, k)
-			y0, yl := fastRun1Go(b, at, k)
-			if x0 != y0 || xl != yl {
-				t.Fatalf("from %d, k %d: fastRun1 %d %d, fastRun1Go %d %d", at, k, x0, xl, y0, yl)
+			r := []int{at}
+			rl, _ := fastRunRef(b, r, k)
+			for name, f := range map[string]func(b []byte, i0, k int) (int, int){"fastRun1": fastRun1, "fastRun1Go": fastRun1Go} {
+				if x0, xl := f(b, at, k); x0 != r[0] || xl != rl {
+					t.Fatalf("from %d, k %d: %s %d %d, reference %d %d", at, k, name, x0, xl, r[0], rl)
+				}
 			}
 		}
-		i = [4]int{a0, a1, a2, a3}
+		i = got
 		for j := range i { // step over an instruction for the slow path, as chunkX86 does
 			if gs>>j&1 != 0 {
 				i[j]++
@@ -52,8 +86,8 @@ func runFast4(t *testing.T, b []byte, i [4]int, ends [4]int) {
 	}
 }
 
-// TestFastRun4 checks fastRun4, fastRun2 and fastRun1 (assembly on amd64) against
-// their Go versions on the Go
+// TestFastRun4 checks fastRunN, fastRun2 and fastRun1 (assembly on amd64) and
+// fastRun4Go, fastRun2Go and fastRun1Go against the reference on the Go
 // compiler's code (whole, from four quarters) and on random bytes mixed with
 // real instructions, from random starts.
 func TestFastRun4(t *testing.T) {
@@ -63,9 +97,12 @@ func TestFastRun4(t *testing.T) {
 	}
 	rng := rand.New(rand.NewPCG(33, 4))
 	if len(code) > 1<<20 {
-		b := code[:len(code)&^15]
-		q := len(b) / 4
-		runFast4(t, b, [4]int{0, q, 2 * q, 3 * q}, [4]int{q, 2 * q, 3 * q, len(b)})
+		b := code[:min(len(code), 8<<20)]
+		var i, ends [x86Streams]int
+		for j := range i {
+			i[j], ends[j] = j*len(b)/x86Streams, (j+1)*len(b)/x86Streams
+		}
+		runFast(t, b, i, ends)
 	}
 	for round := range 2000 {
 		n := 64 + rng.IntN(4096)
@@ -83,20 +120,19 @@ func TestFastRun4(t *testing.T) {
 			}
 			p++
 		}
-		var i, ends [4]int
+		var i, ends [x86Streams]int
 		for j := range i {
 			i[j] = rng.IntN(n)
 			ends[j] = i[j] + rng.IntN(n-i[j]+1)
+			if round%2 == 0 { // chunkX86's layout: equal parts
+				i[j], ends[j] = j*(n-16)/x86Streams, (j+1)*(n-16)/x86Streams
+			}
 		}
-		if round%2 == 0 { // chunkX86's layout: quarters
-			q := (n - 16) / 4
-			i, ends = [4]int{0, q, 2 * q, 3 * q}, [4]int{q, 2 * q, 3 * q, n - 16}
-		}
-		runFast4(t, b, i, ends)
+		runFast(t, b, i, ends)
 	}
 }
 
-// FuzzFastRun4 checks fastRun4, fastRun2 and fastRun1 against their Go versions on arbitrary bytes from four
+// FuzzFastRun4 checks fastRunN and the others (runFast) on arbitrary bytes from four
 // starts the input's first bytes choose.
 func FuzzFastRun4(f *testing.F) {
 	f.Add([]byte{0, 1, 2, 3, 0x48, 0x8b, 0x04, 0x25, 0, 0, 0, 0, 0x66, 0x0f, 0x1f, 0x44, 0, 0, 0xc3})
@@ -106,11 +142,11 @@ func FuzzFastRun4(f *testing.F) {
 			return
 		}
 		b := append(in[4:len(in):len(in)], make([]byte, 16)...)
-		var i, ends [4]int
+		var i, ends [x86Streams]int
 		for j := range i {
-			i[j] = int(in[j]) % len(b)
+			i[j] = int(in[j%4]) * (j + 1) % len(b)
 			ends[j] = len(b)
 		}
-		runFast4(t, b, i, ends)
+		runFast(t, b, i, ends)
 	})
 }

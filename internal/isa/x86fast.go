@@ -102,9 +102,9 @@ func fastLenX86(b []byte) int {
 // several sweeps at once (scanX86) overlaps their work instead of flushing it at
 // every mispredicted prefix, REX, 0F or ModRM. fastStep is the same on a buffer.
 func fastLen(d uint64) int {
-	e := uint(preT[bits.ReverseBytes16(uint16(d))])
+	e := uint(fastT.pre[bits.ReverseBytes16(uint16(d))])
 	y := uint(d >> (e & 3 << 3))
-	f := uint(opT[e<<8|y&0xff])
+	f := uint(fastT.op[e<<8|y&0xff])
 	return int(f&0xff + uint(modrmT[y>>8&0x7ff])&(f>>8))
 }
 
@@ -116,10 +116,10 @@ func fastLen(d uint64) int {
 // ModRM's length (modrmT), which is looked up at the same time. The caller
 // guarantees 16 bytes at i.
 func fastStep(b []byte, i int) uint {
-	e := uint(preT[binary.BigEndian.Uint16(b[i:i+2:i+2])])
+	e := uint(fastT.pre[binary.BigEndian.Uint16(b[i:i+2:i+2])])
 	j := i + int(e&3)
 	y := uint(binary.LittleEndian.Uint32(b[j : j+4 : j+4]))
-	f := uint(opT[e<<8|y&0xff])
+	f := uint(fastT.op[e<<8|y&0xff])
 	return f&0xff + uint(modrmT[y>>8&0x7ff])&(f>>8)
 }
 
@@ -164,10 +164,14 @@ var rexT = func() (t [256]uint16) {
 // Both are built on first use (x86Tables) from pfxT, rexT and the generated fastX,
 // not at every start of the program; read before that, their zeros send every
 // instruction to decodeX86.
-var (
-	preT [1 << 16]uint8
-	opT  [1 << 16]uint16
-)
+//
+// They sit in one variable (fastT.pre, fastT.op), with a copy of modrmT, so that the
+// assembly loop (fastrun_amd64.s) reaches all three from one register.
+var fastT struct {
+	pre   [1 << 16]uint8  // preT
+	op    [1 << 16]uint16 // opT
+	modrm [2048]uint8     // modrmT
+}
 
 var preOnce sync.Once
 
@@ -177,7 +181,8 @@ func x86Tables() { preOnce.Do(buildPre) }
 
 // buildPre fills preT from pfxT and rexT, and opT from fastX.
 func buildPre() {
-	for i := range preT {
+	fastT.modrm = modrmT
+	for i := range fastT.pre {
 		b0, b1 := uint(i>>8), uint(i&0xff)
 		p, r := uint(pfxT[b0]), uint(rexT[b0])
 		if p != 0 {
@@ -190,14 +195,14 @@ func buildPre() {
 			skip++
 		}
 		class := ((p|r)&^8 | esc<<8) >> 8
-		preT[i] = uint8(class<<2 | skip)
+		fastT.pre[i] = uint8(class<<2 | skip)
 	}
-	for i := range opT {
+	for i := range fastT.op {
 		e, op := uint(i>>8), uint(i&0xff)
 		f := uint(fastX[(e&^3)<<6|op])
-		opT[i] = uint16(f & fxLen)
+		fastT.op[i] = uint16(f & fxLen)
 		if f&fxModRM != 0 {
-			opT[i] |= 0xff00
+			fastT.op[i] |= 0xff00
 		}
 	}
 }

@@ -34,9 +34,6 @@ const (
 	syncWindow = 512
 )
 
-// x86Streams is the number of interleaved sweeps (fastRun4).
-const x86Streams = 4
-
 // x86Event is an event of a stream other than the first: an extension use, CPUID
 // or an undecodable byte at an offset in the chunk.
 type x86Event struct {
@@ -189,49 +186,45 @@ func (sc *scanner) chunkX86(b []byte, limit int, addr uint64, st *stats) int {
 			s.i = sc.step(j, b, s.i, fastEnd, addr, st)
 		}
 	}
-	// All streams, interleaved: fastRun4 runs the fast path of the four, and returns
+	// All streams, interleaved: fastRunN runs the fast path of all, and returns
 	// when one of them meets an instruction for the slow path.
-	s0, s1, s2, s3 := &ss[0], &ss[1], &ss[2], &ss[3]
-	i0, i1, i2, i3 := s0.i, s1.i, s2.i, s3.i
-	e3 := min(s3.end, fastEnd)
+	var pos, ends [x86Streams]int
+	for j := range ss {
+		pos[j], ends[j] = ss[j].i, ss[j].end
+	}
+	ends[x86Streams-1] = min(ends[x86Streams-1], fastEnd)
 	var steps int64
-	for i0 < s0.end && i1 < s1.end && i2 < s2.end && i3 < e3 {
+	for {
+		k := ends[0] - pos[0]
+		for j := range pos {
+			k = min(k, ends[j]-pos[j])
+		}
+		if k <= 0 {
+			break
+		}
 		// k steps of at most 16 bytes keep every stream in bounds.
-		k := min(s0.end-i0, s1.end-i1, s2.end-i2, e3-i3)>>4 + 1
-		var left int
-		var slow uint
-		i0, i1, i2, i3, left, slow = fastRun4(b, i0, i1, i2, i3, k)
+		k = k>>4 + 1
+		left, slow := fastRunN(b, &pos, k)
 		steps += int64(k - left)
 		if left == 0 {
 			continue
 		}
 		// The streams in slow stand on an instruction for the slow path; the
 		// others made one more fast step.
-		if slow&1 != 0 {
-			i0 = sc.slowStep(0, b, i0, addr, st)
-		} else {
-			st.instructions++
-		}
-		if slow&2 != 0 {
-			i1 = sc.slowStep(1, b, i1, addr, st)
-		} else {
-			s1.steps++
-		}
-		if slow&4 != 0 {
-			i2 = sc.slowStep(2, b, i2, addr, st)
-		} else {
-			s2.steps++
-		}
-		if slow&8 != 0 {
-			i3 = sc.slowStep(3, b, i3, addr, st)
-		} else {
-			s3.steps++
+		for j := range pos {
+			if slow>>j&1 != 0 {
+				pos[j] = sc.slowStep(j, b, pos[j], addr, st)
+			} else {
+				sc.count(j, 1, st)
+			}
 		}
 	}
 	st.instructions += steps
-	s0.i, s1.i, s2.i, s3.i = i0, i1, i2, i3
-	for j := 1; j < x86Streams; j++ {
-		ss[j].steps += steps
+	for j := range ss {
+		ss[j].i = pos[j]
+		if j > 0 {
+			ss[j].steps += steps
+		}
 	}
 	// The streams that have not reached their end go on two at a time, then alone.
 	for {
