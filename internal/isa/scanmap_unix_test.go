@@ -91,7 +91,7 @@ func (c *cutCtx) Err() error {
 // mapping: reading what was cut off faults, and Analyze returns an error instead of
 // the program dying of SIGBUS.
 func TestScanFileCutShort(t *testing.T) {
-	const n = 4 * chunkSize
+	const n = 4 * mapChunkSize
 	f := codeFile(t, n)
 	code := &Code{Arch: "amd64", Format: "elf", Ranges: []Range{{Off: 0, Size: n, Addr: 0x401000}}}
 	ctx := &cutCtx{Context: context.Background(), path: f.Name()}

@@ -99,9 +99,14 @@ func (sc *scanner) scanX86(ctx context.Context, rg Range, st *stats) error {
 	}
 }
 
+// mapChunkSize is how much mapped code a chunk takes: more than a read buffer's
+// chunk, since a mapping costs no copy, and the streams' fixed costs per chunk (the
+// uneven ends where fewer streams run, the meetings) weigh less in a larger one.
+const mapChunkSize = 1 << 20
+
 // mapWindow returns the bytes mapped at a time: mapWindow, or more when a chunk and
-// its carry need it (tests use large chunks).
-func (sc *scanner) mapWindow() int64 { return max(mapWindow, 2*int64(sc.chunk)+16) }
+// its carry need it.
+func (sc *scanner) mapWindow() int64 { return max(mapWindow, 2*int64(sc.mapChunk)+16) }
 
 // scanX86Mapped is scanX86 over the range's bytes mapped from the file, a window
 // at a time (m is the first, at the range's start): the chunks are the same windows
@@ -115,7 +120,7 @@ func (sc *scanner) scanX86Mapped(ctx context.Context, m *exe.Mapping, rg Range, 
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		want := min(int64(sc.chunk), rg.Size-pos)
+		want := min(int64(sc.mapChunk), rg.Size-pos)
 		pos += want
 		eof := pos >= rg.Size
 		if w := m.Bytes(); pos > wOff+int64(len(w)) { // the chunk runs past the window: map the next

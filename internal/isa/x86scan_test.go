@@ -2,6 +2,7 @@ package isa
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -87,16 +88,17 @@ func (sc *scanner) scanX86Serial(ctx context.Context, rg Range, st *stats) error
 	}
 }
 
-// scanConfig sets the chunking of a scanner: chunk size, split threshold, window.
-type scanConfig struct{ chunk, split, window int }
+// scanConfig sets the chunking of a scanner: chunk size, split threshold, window,
+// and the chunk size of mapped ranges (chunk's when 0).
+type scanConfig struct{ chunk, split, window, mapChunk int }
 
 // set configures sc, whose ranges are at most largest bytes long.
 func (cfg scanConfig) set(sc *scanner, largest int64) {
-	sc.chunk, sc.split, sc.window = cfg.chunk, cfg.split, cfg.window
+	sc.chunk, sc.mapChunk, sc.split, sc.window = cfg.chunk, cmp.Or(cfg.mapChunk, cfg.chunk), cfg.split, cfg.window
 	sc.bufSize = int(min(int64(cfg.chunk), largest)) + 16
 }
 
-var defaultScan = scanConfig{chunkSize, splitSize, syncWindow}
+var defaultScan = scanConfig{chunkSize, splitSize, syncWindow, mapChunkSize}
 
 // compareScan scans the ranges with the two-stream scan under each configuration and
 // with the serial reference, and fails unless every field of the stats is equal.
