@@ -32,8 +32,8 @@
 	JNE     2(PC) \
 	ORL     BIT, DX
 
-// func fastRun8Asm(b []byte, pos *[8]int, k int) (left int, slow uint)
-TEXT ·fastRun8Asm(SB), NOSPLIT, $0-56
+// func fastRun8Asm(b []byte, pos *[8]int, k int, active uint) (left int, slow uint)
+TEXT ·fastRun8Asm(SB), NOSPLIT, $0-64
 	MOVQ b_base+0(FP), SI
 	MOVQ pos+24(FP), DI
 	MOVQ 0(DI), R8
@@ -59,7 +59,7 @@ loop8:
 	STEP(R13, $32)
 	STEP(R14, $64)
 	STEP(R15, $128)
-	TESTL DX, DX
+	TESTQ active+40(FP), DX
 	JNE done8
 	DECQ CX
 	JNE loop8
@@ -74,8 +74,8 @@ done8:
 	MOVQ R13, 40(DI)
 	MOVQ R14, 48(DI)
 	MOVQ R15, 56(DI)
-	MOVQ CX, left+40(FP)
-	MOVQ DX, slow+48(FP)
+	MOVQ CX, left+48(FP)
+	MOVQ DX, slow+56(FP)
 	RET
 
 // func fastRun2Asm(b []byte, i0, i1, k int) (r0, r1, left int, slow uint)

@@ -38,7 +38,7 @@ func TestFastRun4Assembly(t *testing.T) {
 	fn4, _, _ = strings.Cut(fn4, " STEXT ")
 	n := len(regexp.MustCompile(`(?m)^\s+0x[0-9a-f]+ \d+ \(.*fastrun_amd64\.s:\d+\)\s+[A-Z]`).FindAllString(fn4, -1))
 	n -= strings.Count(fn4, "FUNCDATA") + strings.Count(fn4, "\tTEXT\t")
-	// 15 to load the arguments, 8 steps, the loop's test and count (4), 12 to store the results and return.
+	// 15 to load the arguments, 8 steps, the loop's test of the active streams and count (4), 12 to store the results and return.
 	if want := 15 + 8*20 + 4 + 12; n == 0 || n > want {
 		t.Errorf("fastRun8Asm has %d machine instructions, want at most %d\n%s", n, want, out)
 	}
@@ -68,11 +68,11 @@ func TestFastRun4Range(t *testing.T) {
 					t.Errorf("fastRunN from %d and %d, %d steps, in 64 bytes: no panic", c.i0, c.i3, c.k)
 				}
 			}()
-			fastRunN(b, &[x86Streams]int{c.i0, 0, 0, c.i3}, c.k)
+			fastRunN(b, &[x86Streams]int{c.i0, 0, 0, c.i3}, c.k, 0xff)
 		}()
 	}
 	pos := [x86Streams]int{3: 32}
-	if fastRunN(b, &pos, 2); pos[3] != 36 { // 00 00: add [rax], al, 2 bytes
+	if fastRunN(b, &pos, 2, 0xff); pos[3] != 36 { // 00 00: add [rax], al, 2 bytes
 		t.Errorf("fastRunN in zeros: stream 3 at %d, want 36", pos[3])
 	}
 }

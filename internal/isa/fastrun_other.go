@@ -6,9 +6,13 @@ package isa
 // in registers (fastRun4Go).
 const x86Streams = 4
 
+// minActive is the least number of streams fastRunN runs: all of them, since
+// fastRun4Go stops at a slow instruction of any stream.
+const minActive = x86Streams
+
 // fastRunN advances the streams at pos by at most k steps of one fast-path
-// instruction each: fastRun4Go (see there).
-func fastRunN(b []byte, pos *[x86Streams]int, k int) (left int, slow uint) {
+// instruction each: fastRun4Go (see there); every stream is active.
+func fastRunN(b []byte, pos *[x86Streams]int, k int, active uint) (left int, slow uint) {
 	pos[0], pos[1], pos[2], pos[3], left, slow = fastRun4Go(b, pos[0], pos[1], pos[2], pos[3], k)
 	return left, slow
 }

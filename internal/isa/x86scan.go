@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math/bits"
 
 	"github.com/gonative/gonative/internal/exe"
 )
@@ -191,45 +192,63 @@ func (sc *scanner) chunkX86(b []byte, limit int, addr uint64, st *stats) int {
 			s.i = sc.step(j, b, s.i, fastEnd, addr, st)
 		}
 	}
-	// All streams, interleaved: fastRunN runs the fast path of all, and returns
-	// when one of them meets an instruction for the slow path.
-	var pos, ends [x86Streams]int
+	// All streams, interleaved: fastRunN runs the fast path of the active ones,
+	// and returns when one of them meets an instruction for the slow path. A
+	// stream that reaches its end leaves the active set and steps on from the
+	// chunk's start, its work dropped, so that the others go on in the same loop
+	// while minActive of them are left.
+	var pos, ends, real [x86Streams]int
+	var steps [x86Streams]int64
 	for j := range ss {
 		pos[j], ends[j] = ss[j].i, ss[j].end
 	}
 	ends[x86Streams-1] = min(ends[x86Streams-1], fastEnd)
-	var steps int64
+	active := uint(1)<<x86Streams - 1
 	for {
-		k := ends[0] - pos[0]
+		k := fastEnd
 		for j := range pos {
+			if active>>j&1 == 0 {
+				continue
+			}
+			if pos[j] >= ends[j] {
+				active &^= 1 << j
+				real[j], pos[j] = pos[j], 0
+				continue
+			}
 			k = min(k, ends[j]-pos[j])
 		}
-		if k <= 0 {
+		if bits.OnesCount(active) < minActive {
 			break
 		}
 		// k steps of at most 16 bytes keep every stream in bounds.
 		k = k>>4 + 1
-		left, slow := fastRunN(b, &pos, k)
-		steps += int64(k - left)
-		if left == 0 {
+		left, slow := fastRunN(b, &pos, k, active)
+		slow &= active
+		for j := range steps {
+			if active>>j&1 != 0 {
+				steps[j] += int64(k - left)
+			}
+		}
+		if slow == 0 {
 			continue
 		}
 		// The streams in slow stand on an instruction for the slow path; the
-		// others made one more fast step.
+		// other active ones made one more fast step.
 		for j := range pos {
-			if slow>>j&1 != 0 {
+			switch {
+			case slow>>j&1 != 0:
 				pos[j] = sc.slowStep(j, b, pos[j], addr, st)
-			} else {
-				sc.count(j, 1, st)
+			case active>>j&1 != 0:
+				steps[j]++
 			}
 		}
 	}
-	st.instructions += steps
 	for j := range ss {
-		ss[j].i = pos[j]
-		if j > 0 {
-			ss[j].steps += steps
+		if active>>j&1 == 0 {
+			pos[j] = real[j]
 		}
+		ss[j].i = pos[j]
+		sc.count(j, steps[j], st)
 	}
 	// The streams that have not reached their end go on two at a time, then alone.
 	for {
