@@ -198,24 +198,24 @@ func (sc *scanner) chunkX86(b []byte, limit int, addr uint64, st *stats) int {
 	// chunk's start, its work dropped, so that the others go on in the same loop
 	// while minActive of them are left.
 	var pos, ends, real [x86Streams]int
-	var steps [x86Streams]int64
+	var steps [x86Streams]int64 // a stream's steps: all done so far (done) plus its own
 	for j := range ss {
 		pos[j], ends[j] = ss[j].i, ss[j].end
 	}
 	ends[x86Streams-1] = min(ends[x86Streams-1], fastEnd)
 	active := uint(1)<<x86Streams - 1
+	var done int64 // steps every active stream made
 	for {
 		k := fastEnd
 		for j := range pos {
-			if active>>j&1 == 0 {
-				continue
-			}
-			if pos[j] >= ends[j] {
+			d := ends[j] - pos[j]
+			if d <= 0 { // it reached its end: it leaves, and its steps are counted
 				active &^= 1 << j
-				real[j], pos[j] = pos[j], 0
+				real[j], pos[j], ends[j] = pos[j], 0, fastEnd
+				steps[j] += done
 				continue
 			}
-			k = min(k, ends[j]-pos[j])
+			k = min(k, d)
 		}
 		if bits.OnesCount(active) < minActive {
 			break
@@ -223,29 +223,24 @@ func (sc *scanner) chunkX86(b []byte, limit int, addr uint64, st *stats) int {
 		// k steps of at most 16 bytes keep every stream in bounds.
 		k = k>>4 + 1
 		left, slow := fastRunN(b, &pos, k, active)
-		slow &= active
-		for j := range steps {
-			if active>>j&1 != 0 {
-				steps[j] += int64(k - left)
-			}
-		}
-		if slow == 0 {
+		done += int64(k - left)
+		if slow &= active; slow == 0 {
 			continue
 		}
 		// The streams in slow stand on an instruction for the slow path; the
 		// other active ones made one more fast step.
-		for j := range pos {
-			switch {
-			case slow>>j&1 != 0:
-				pos[j] = sc.slowStep(j, b, pos[j], addr, st)
-			case active>>j&1 != 0:
-				steps[j]++
-			}
+		done++
+		for m := slow; m != 0; m &= m - 1 {
+			j := bits.TrailingZeros(m)
+			steps[j]--
+			pos[j] = sc.slowStep(j, b, pos[j], addr, st)
 		}
 	}
 	for j := range ss {
 		if active>>j&1 == 0 {
 			pos[j] = real[j]
+		} else {
+			steps[j] += done
 		}
 		ss[j].i = pos[j]
 		sc.count(j, steps[j], st)
