@@ -17,7 +17,7 @@ import (
 // assembly loop, whose step is 20 machine instructions (the compiler's fastRun4Go
 // takes about 40, with bounds checks and spills; callgrind of inspect --isa on five
 // large files: 883 million instructions with it, 610 million with the assembly),
-// and that fastRun4 calls it.
+// and that fastRunN, fastRun2 and fastRun1 call the assembly.
 func TestFastRun4Assembly(t *testing.T) {
 	if runtime.GOARCH != "amd64" {
 		t.Skip("the assembly is amd64's")

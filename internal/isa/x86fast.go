@@ -110,7 +110,7 @@ func fastLen(d uint64) int {
 
 // fastStep is fastLen of the instruction at b[i:]: the opcode's bytes come from a
 // second load at the opcode rather than from shifting the first, which keeps the
-// four streams of fastRun4 in registers (a variable shift needs CX on amd64 before
+// four streams of fastRun4Go in registers (a variable shift needs CX on amd64 before
 // BMI2). The first two bytes give what precedes the opcode (preT); that and the
 // opcode give the opcode's length and whether ModRM follows (opT), as a mask on
 // ModRM's length (modrmT), which is looked up at the same time. The caller

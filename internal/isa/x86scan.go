@@ -13,7 +13,7 @@ import (
 // on the bytes at the position the previous one ended, so a single sweep is a chain of
 // dependent loads that keeps the CPU waiting. scanX86 runs several sweeps through a
 // chunk at once (x86Streams), interleaved in one loop so that the CPU overlaps their
-// chains: stream j starts at the j-th quarter of the chunk. x86 decoding
+// chains: stream j starts at the j-th of x86Streams equal parts of the chunk. x86 decoding
 // resynchronises within a few instructions, so when stream j reaches the start of
 // stream j+1 it continues until it stands on an instruction start that j+1 decoded
 // (j+1 records them in its first window bytes): from that meeting point on, j+1's
@@ -442,7 +442,8 @@ func (sc *scanner) slowA(b []byte, i int, addr uint64, st *stats) int {
 // or more, the others made one more step, not counted in the steps done (k-left).
 // The caller guarantees that k steps of 16 bytes stay in b. It makes no call
 // (fastStep is inlined), so that the compiler keeps the streams in registers.
-// fastRun4 is the same: in assembly on amd64 (fastrun_amd64.s), else this.
+// fastRunN (fastrun_amd64.go, fastrun_other.go) is this loop for x86Streams
+// streams: eight in assembly on amd64, else this for four.
 func fastRun4Go(b []byte, i0, i1, i2, i3, k int) (_, _, _, _, _ int, slow uint) {
 	for ; k > 0; k-- {
 		n0 := fastStep(b, i0)
@@ -469,7 +470,7 @@ func zero(n uint) uint {
 	return 0
 }
 
-// fastRun2Go is fastRun4Go for two streams (fastRun2: see fastRun4).
+// fastRun2Go is fastRun4Go for two streams (fastRun2: see fastRunN).
 func fastRun2Go(b []byte, i0, i1, k int) (_, _, _ int, slow uint) {
 	for ; k > 0; k-- {
 		n0 := fastStep(b, i0)
@@ -485,7 +486,7 @@ func fastRun2Go(b []byte, i0, i1, k int) (_, _, _ int, slow uint) {
 }
 
 // fastRun1Go is fastRun4Go for one stream, which stops at an instruction for the
-// slow path, where it stands (fastRun1: see fastRun4).
+// slow path, where it stands (fastRun1: see fastRunN).
 func fastRun1Go(b []byte, i0, k int) (int, int) {
 	for ; k > 0; k-- {
 		n0 := fastStep(b, i0)
