@@ -65,8 +65,10 @@ type scanner struct {
 	window   int // bytes of a stream's start in which the previous one must meet it
 	streams  [x86Streams]x86Stream
 
-	mapped int64   // bytes scanned through a mapping (TestScanMapsFile)
-	pooled *[]byte // buf's array, from bufPool
+	mapped    int64   // bytes scanned through a mapping (TestScanMapsFile)
+	mapChunks int     // chunks of mapped code (TestScanMapChunks)
+	pairSteps int64   // steps of two streams at a time, after the others ended (TestScanX86Tails)
+	pooled    *[]byte // buf's array, from bufPool
 }
 
 // newScanner returns a scanner whose buffer holds a chunk, or the largest range when

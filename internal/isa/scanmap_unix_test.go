@@ -103,3 +103,20 @@ func TestScanFileCutShort(t *testing.T) {
 		t.Fatalf("Analyze = %v, %v; want the error that the file changed", rep, err)
 	}
 }
+
+// TestScanMapChunks checks that a mapped range is scanned in chunks of 1 MiB, not
+// of the read buffer's 256 KiB: the streams' fixed costs per chunk (their uneven
+// ends, the meetings) took 8% more CPU in BenchmarkScanX86 with the smaller ones.
+func TestScanMapChunks(t *testing.T) {
+	const n = 4<<20 + 12345
+	f := codeFile(t, n)
+	rg := Range{Off: 0, Size: n, Addr: 0x401000}
+	sc := newScanner(f, nil, rg.Size)
+	var st stats
+	if err := sc.scanX86(context.Background(), rg, &st); err != nil {
+		t.Fatal(err)
+	}
+	if sc.mapped != n || sc.mapChunks > n>>20+1 {
+		t.Errorf("%d bytes mapped in %d chunks, want %d bytes in at most %d", sc.mapped, sc.mapChunks, n, n>>20+1)
+	}
+}

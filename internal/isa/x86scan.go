@@ -132,6 +132,7 @@ func (sc *scanner) scanX86Mapped(ctx context.Context, m *exe.Mapping, rg Range, 
 			}
 		}
 		sc.mapped += want
+		sc.mapChunks++
 		b := m.Bytes()[start-wOff : pos-wOff : pos-wOff]
 		st.bytes += want
 		limit := len(b) - 15
@@ -263,6 +264,7 @@ func (sc *scanner) chunkX86(b []byte, limit int, addr uint64, st *stats) int {
 			var left int
 			var slow uint
 			sa.i, sc2.i, left, slow = fastRun2(b, sa.i, sc2.i, k)
+			sc.pairSteps += int64(k - left)
 			sc.count(a, int64(k-left), st)
 			sc.count(c, int64(k-left), st)
 			if left == 0 {
