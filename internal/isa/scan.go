@@ -59,13 +59,16 @@ type scanner struct {
 	guard   guard
 
 	// The x86-64 scan's interleaved streams (see x86scan.go).
-	chunk   int // bytes read at a time: chunkSize, smaller in tests
-	split   int // decode a chunk in several streams when it holds this much code
-	window  int // bytes of a stream's start in which the previous one must meet it
-	streams [x86Streams]x86Stream
+	chunk    int // bytes read at a time: chunkSize, smaller in tests
+	mapChunk int // bytes of a mapped range taken at a time: mapChunkSize, as chunk in tests
+	split    int // decode a chunk in several streams when it holds this much code
+	window   int // bytes of a stream's start in which the previous one must meet it
+	streams  [x86Streams]x86Stream
 
-	mapped int64   // bytes scanned through a mapping (TestScanMapsFile)
-	pooled *[]byte // buf's array, from bufPool
+	mapped    int64   // bytes scanned through a mapping (TestScanMapsFile)
+	mapChunks int     // chunks of mapped code (TestScanMapChunks)
+	pairSteps int64   // steps of two streams at a time, after the others ended (TestScanX86Tails)
+	pooled    *[]byte // buf's array, from bufPool
 }
 
 // newScanner returns a scanner whose buffer holds a chunk, or the largest range when
@@ -79,7 +82,7 @@ func newScanner(ra io.ReaderAt, guarded []Span, largest int64) *scanner {
 		n = max(largest, 0)
 	}
 	return &scanner{ra: ra, bufSize: int(n) + 16, guard: guard{spans: guarded},
-		chunk: chunkSize, split: splitSize, window: syncWindow}
+		chunk: chunkSize, mapChunk: mapChunkSize, split: splitSize, window: syncWindow}
 }
 
 // buffer returns the read buffer, taken on first use from bufPool when a chunk's

@@ -244,8 +244,8 @@ func TestFastStepInlined(t *testing.T) {
 			t.Errorf("go build -gcflags=-m does not say %q: the fast path is a call in the scan's loops", want)
 		}
 	}
-	// fastRun4, fastRun2 and fastRun1 make seven steps between them.
+	// fastRun4Go, fastRun2Go and fastRun1Go make seven steps between them.
 	if n := len(regexp.MustCompile(`x86scan\.go:\d+:\d+: inlining call to fastStep`).FindAllString(string(out), -1)); n < 7 {
-		t.Errorf("fastStep is inlined at %d places of x86scan.go, want 7 or more (fastRun4, fastRun2, fastRun1)", n)
+		t.Errorf("fastStep is inlined at %d places of x86scan.go, want 7 or more (fastRun4Go, fastRun2Go, fastRun1Go)", n)
 	}
 }

@@ -102,22 +102,25 @@ func fastLenX86(b []byte) int {
 // several sweeps at once (scanX86) overlaps their work instead of flushing it at
 // every mispredicted prefix, REX, 0F or ModRM. fastStep is the same on a buffer.
 func fastLen(d uint64) int {
-	e := uint(preT[bits.ReverseBytes16(uint16(d))])
+	e := uint(fastT.pre[bits.ReverseBytes16(uint16(d))])
 	y := uint(d >> (e & 3 << 3))
-	f := uint(fastX[((e&^3)<<6|y&0xff)&16383])
-	return int(f&fxLen + uint(modrmT[y>>8&0x7ff])*(f>>5))
+	f := uint(fastT.op[e<<8|y&0xff])
+	return int(f&0xff + uint(modrmT[y>>8&0x7ff])&(f>>8))
 }
 
 // fastStep is fastLen of the instruction at b[i:]: the opcode's bytes come from a
 // second load at the opcode rather than from shifting the first, which keeps the
-// four streams of fastRun4 in registers (a variable shift needs CX on amd64 before
-// BMI2). The caller guarantees 16 bytes at i.
+// four streams of fastRun4Go in registers (a variable shift needs CX on amd64 before
+// BMI2). The first two bytes give what precedes the opcode (preT); that and the
+// opcode give the opcode's length and whether ModRM follows (opT), as a mask on
+// ModRM's length (modrmT), which is looked up at the same time. The caller
+// guarantees 16 bytes at i.
 func fastStep(b []byte, i int) uint {
-	e := uint(preT[binary.BigEndian.Uint16(b[i:i+2:i+2])])
+	e := uint(fastT.pre[binary.BigEndian.Uint16(b[i:i+2:i+2])])
 	j := i + int(e&3)
 	y := uint(binary.LittleEndian.Uint32(b[j : j+4 : j+4]))
-	f := uint(fastX[((e&^3)<<6|y&0xff)&16383])
-	return f&fxLen + uint(modrmT[y>>8&0x7ff])*(f>>5)
+	f := uint(fastT.op[e<<8|y&0xff])
+	return f&0xff + uint(modrmT[y>>8&0x7ff])&(f>>8)
 }
 
 // fastX-table entry bits; a zero entry sends the instruction to decodeX86.
@@ -148,10 +151,27 @@ var rexT = func() (t [256]uint16) {
 // opcode, bits 2..7 the fastX class of what was skipped (fastX index bits 8..13:
 // prefix class, REX class, 0F). After a prefix and REX, the opcode is the third
 // byte, which the table does not see: a 0F there finds a zero fastX entry, and the
-// instruction goes to decodeX86 (0.5% of real code's instructions). 64 KiB: it is
-// built on first use (x86Tables), not at every start of the program; read before
-// that, its zeros only send prefixed instructions to decodeX86.
-var preT [65536]uint8
+// instruction goes to decodeX86 (0.5% of real code's instructions). The first byte
+// selects the row, so that the few hundred bytes real code starts its instructions
+// with keep the table's hot lines few.
+//
+// opT is fastX by preT's entry (index bits 8..15, the skip bits included) and
+// opcode (bits 0..7), ready for the step: the bytes the instruction takes apart
+// from ModRM, SIB and displacement in bits 0..7, and 0xff in bits 8..15 when ModRM
+// follows (a mask on modrmT's entry); 0 when fastX's entry is. Its index has 16
+// bits, so the step needs no bounds check on it.
+//
+// Both are built on first use (x86Tables) from pfxT, rexT and the generated fastX,
+// not at every start of the program; read before that, their zeros send every
+// instruction to decodeX86.
+//
+// They sit in one variable (fastT.pre, fastT.op), with a copy of modrmT, so that the
+// assembly loop (fastrun_amd64.s) reaches all three from one register.
+var fastT struct {
+	pre   [1 << 16]uint8  // preT
+	op    [1 << 16]uint16 // opT
+	modrm [2048]uint8     // modrmT
+}
 
 var preOnce sync.Once
 
@@ -159,9 +179,10 @@ var preOnce sync.Once
 // into the x86-64 scan calls it first.
 func x86Tables() { preOnce.Do(buildPre) }
 
-// buildPre fills preT from pfxT and rexT.
+// buildPre fills preT from pfxT and rexT, and opT from fastX.
 func buildPre() {
-	for i := range preT {
+	fastT.modrm = modrmT
+	for i := range fastT.pre {
 		b0, b1 := uint(i>>8), uint(i&0xff)
 		p, r := uint(pfxT[b0]), uint(rexT[b0])
 		if p != 0 {
@@ -174,7 +195,15 @@ func buildPre() {
 			skip++
 		}
 		class := ((p|r)&^8 | esc<<8) >> 8
-		preT[i] = uint8(class<<2 | skip)
+		fastT.pre[i] = uint8(class<<2 | skip)
+	}
+	for i := range fastT.op {
+		e, op := uint(i>>8), uint(i&0xff)
+		f := uint(fastX[(e&^3)<<6|op])
+		fastT.op[i] = uint16(f & fxLen)
+		if f&fxModRM != 0 {
+			fastT.op[i] |= 0xff00
+		}
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math/bits"
 
 	"github.com/gonative/gonative/internal/exe"
 )
@@ -12,7 +13,7 @@ import (
 // on the bytes at the position the previous one ended, so a single sweep is a chain of
 // dependent loads that keeps the CPU waiting. scanX86 runs several sweeps through a
 // chunk at once (x86Streams), interleaved in one loop so that the CPU overlaps their
-// chains: stream j starts at the j-th quarter of the chunk. x86 decoding
+// chains: stream j starts at the j-th of x86Streams equal parts of the chunk. x86 decoding
 // resynchronises within a few instructions, so when stream j reaches the start of
 // stream j+1 it continues until it stands on an instruction start that j+1 decoded
 // (j+1 records them in its first window bytes): from that meeting point on, j+1's
@@ -33,9 +34,6 @@ const (
 	// the median, 36 at the 99th percentile, 96 at most.
 	syncWindow = 512
 )
-
-// x86Streams is the number of interleaved sweeps (fastRun4).
-const x86Streams = 4
 
 // x86Event is an event of a stream other than the first: an extension use, CPUID
 // or an undecodable byte at an offset in the chunk.
@@ -102,9 +100,14 @@ func (sc *scanner) scanX86(ctx context.Context, rg Range, st *stats) error {
 	}
 }
 
+// mapChunkSize is how much mapped code a chunk takes: more than a read buffer's
+// chunk, since a mapping costs no copy, and the streams' fixed costs per chunk (the
+// uneven ends where fewer streams run, the meetings) weigh less in a larger one.
+const mapChunkSize = 1 << 20
+
 // mapWindow returns the bytes mapped at a time: mapWindow, or more when a chunk and
-// its carry need it (tests use large chunks).
-func (sc *scanner) mapWindow() int64 { return max(mapWindow, 2*int64(sc.chunk)+16) }
+// its carry need it.
+func (sc *scanner) mapWindow() int64 { return max(mapWindow, 2*int64(sc.mapChunk)+16) }
 
 // scanX86Mapped is scanX86 over the range's bytes mapped from the file, a window
 // at a time (m is the first, at the range's start): the chunks are the same windows
@@ -118,7 +121,7 @@ func (sc *scanner) scanX86Mapped(ctx context.Context, m *exe.Mapping, rg Range, 
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		want := min(int64(sc.chunk), rg.Size-pos)
+		want := min(int64(sc.mapChunk), rg.Size-pos)
 		pos += want
 		eof := pos >= rg.Size
 		if w := m.Bytes(); pos > wOff+int64(len(w)) { // the chunk runs past the window: map the next
@@ -129,6 +132,7 @@ func (sc *scanner) scanX86Mapped(ctx context.Context, m *exe.Mapping, rg Range, 
 			}
 		}
 		sc.mapped += want
+		sc.mapChunks++
 		b := m.Bytes()[start-wOff : pos-wOff : pos-wOff]
 		st.bytes += want
 		limit := len(b) - 15
@@ -189,49 +193,58 @@ func (sc *scanner) chunkX86(b []byte, limit int, addr uint64, st *stats) int {
 			s.i = sc.step(j, b, s.i, fastEnd, addr, st)
 		}
 	}
-	// All streams, interleaved: fastRun4 runs the fast path of the four, and returns
-	// when one of them meets an instruction for the slow path.
-	s0, s1, s2, s3 := &ss[0], &ss[1], &ss[2], &ss[3]
-	i0, i1, i2, i3 := s0.i, s1.i, s2.i, s3.i
-	e3 := min(s3.end, fastEnd)
-	var steps int64
-	for i0 < s0.end && i1 < s1.end && i2 < s2.end && i3 < e3 {
+	// All streams, interleaved: fastRunN runs the fast path of the active ones,
+	// and returns when one of them meets an instruction for the slow path. A
+	// stream that reaches its end leaves the active set and steps on from the
+	// chunk's start, its work dropped, so that the others go on in the same loop
+	// while minActive of them are left.
+	var pos, ends, real [x86Streams]int
+	var steps [x86Streams]int64 // a stream's steps: all done so far (done) plus its own
+	for j := range ss {
+		pos[j], ends[j] = ss[j].i, ss[j].end
+	}
+	ends[x86Streams-1] = min(ends[x86Streams-1], fastEnd)
+	active := uint(1)<<x86Streams - 1
+	var done int64 // steps every active stream made
+	for {
+		k := fastEnd
+		for j := range pos {
+			d := ends[j] - pos[j]
+			if d <= 0 { // it reached its end: it leaves, and its steps are counted
+				active &^= 1 << j
+				real[j], pos[j], ends[j] = pos[j], 0, fastEnd
+				steps[j] += done
+				continue
+			}
+			k = min(k, d)
+		}
+		if bits.OnesCount(active) < minActive {
+			break
+		}
 		// k steps of at most 16 bytes keep every stream in bounds.
-		k := min(s0.end-i0, s1.end-i1, s2.end-i2, e3-i3)>>4 + 1
-		var left int
-		var slow uint
-		i0, i1, i2, i3, left, slow = fastRun4(b, i0, i1, i2, i3, k)
-		steps += int64(k - left)
-		if left == 0 {
+		k = k>>4 + 1
+		left, slow := fastRunN(b, &pos, k, active)
+		done += int64(k - left)
+		if slow &= active; slow == 0 {
 			continue
 		}
 		// The streams in slow stand on an instruction for the slow path; the
-		// others made one more fast step.
-		if slow&1 != 0 {
-			i0 = sc.slowStep(0, b, i0, addr, st)
-		} else {
-			st.instructions++
-		}
-		if slow&2 != 0 {
-			i1 = sc.slowStep(1, b, i1, addr, st)
-		} else {
-			s1.steps++
-		}
-		if slow&4 != 0 {
-			i2 = sc.slowStep(2, b, i2, addr, st)
-		} else {
-			s2.steps++
-		}
-		if slow&8 != 0 {
-			i3 = sc.slowStep(3, b, i3, addr, st)
-		} else {
-			s3.steps++
+		// other active ones made one more fast step.
+		done++
+		for m := slow; m != 0; m &= m - 1 {
+			j := bits.TrailingZeros(m)
+			steps[j]--
+			pos[j] = sc.slowStep(j, b, pos[j], addr, st)
 		}
 	}
-	st.instructions += steps
-	s0.i, s1.i, s2.i, s3.i = i0, i1, i2, i3
-	for j := 1; j < x86Streams; j++ {
-		ss[j].steps += steps
+	for j := range ss {
+		if active>>j&1 == 0 {
+			pos[j] = real[j]
+		} else {
+			steps[j] += done
+		}
+		ss[j].i = pos[j]
+		sc.count(j, steps[j], st)
 	}
 	// The streams that have not reached their end go on two at a time, then alone.
 	for {
@@ -251,6 +264,7 @@ func (sc *scanner) chunkX86(b []byte, limit int, addr uint64, st *stats) int {
 			var left int
 			var slow uint
 			sa.i, sc2.i, left, slow = fastRun2(b, sa.i, sc2.i, k)
+			sc.pairSteps += int64(k - left)
 			sc.count(a, int64(k-left), st)
 			sc.count(c, int64(k-left), st)
 			if left == 0 {
@@ -424,13 +438,15 @@ func (sc *scanner) slowA(b []byte, i int, addr uint64, st *stats) int {
 	return in.n
 }
 
-// fastRun4 advances four streams from i0..i3 by at most k steps of one fast-path
+// fastRun4Go advances four streams from i0..i3 by at most k steps of one fast-path
 // instruction each, and returns where they stand, the steps left and which streams
 // stand on an instruction for the slow path (bit j for stream j). When that is one
 // or more, the others made one more step, not counted in the steps done (k-left).
 // The caller guarantees that k steps of 16 bytes stay in b. It makes no call
 // (fastStep is inlined), so that the compiler keeps the streams in registers.
-func fastRun4(b []byte, i0, i1, i2, i3, k int) (_, _, _, _, _ int, slow uint) {
+// fastRunN (fastrun_amd64.go, fastrun_other.go) is this loop for x86Streams
+// streams: eight in assembly on amd64, else this for four.
+func fastRun4Go(b []byte, i0, i1, i2, i3, k int) (_, _, _, _, _ int, slow uint) {
 	for ; k > 0; k-- {
 		n0 := fastStep(b, i0)
 		n1 := fastStep(b, i1)
@@ -456,8 +472,8 @@ func zero(n uint) uint {
 	return 0
 }
 
-// fastRun2 is fastRun4 for two streams.
-func fastRun2(b []byte, i0, i1, k int) (_, _, _ int, slow uint) {
+// fastRun2Go is fastRun4Go for two streams (fastRun2: see fastRunN).
+func fastRun2Go(b []byte, i0, i1, k int) (_, _, _ int, slow uint) {
 	for ; k > 0; k-- {
 		n0 := fastStep(b, i0)
 		n1 := fastStep(b, i1)
@@ -471,9 +487,9 @@ func fastRun2(b []byte, i0, i1, k int) (_, _, _ int, slow uint) {
 	return i0, i1, k, slow
 }
 
-// fastRun1 is fastRun4 for one stream, which stops at an instruction for the slow
-// path, where it stands.
-func fastRun1(b []byte, i0, k int) (int, int) {
+// fastRun1Go is fastRun4Go for one stream, which stops at an instruction for the
+// slow path, where it stands (fastRun1: see fastRunN).
+func fastRun1Go(b []byte, i0, k int) (int, int) {
 	for ; k > 0; k-- {
 		n0 := fastStep(b, i0)
 		if n0 == 0 {

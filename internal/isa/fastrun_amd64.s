@@ -1,0 +1,127 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// The fast path's tables (fastT): preT, then opT, then modrmT.
+#define PRE 0
+#define OP 65536
+#define MODRM 196608
+
+// STEP advances the stream at offset I of SI's bytes by one fast-path instruction
+// (fastStep), with DI at fastT: AX and BX are scratch; when the instruction is for
+// the slow path, I stays and BIT is set in DX.
+#define STEP(I, BIT) \
+	MOVWLZX (SI)(I*1), AX \
+	ROLW    $8, AX \
+	MOVBLZX PRE(DI)(AX*1), AX \
+	MOVL    AX, BX \
+	ANDL    $3, BX \
+	ADDQ    I, BX \
+	MOVL    (SI)(BX*1), BX \
+	SHLL    $8, AX \
+	MOVB    BX, AX \
+	MOVWLZX OP(DI)(AX*2), AX \
+	SHRL    $8, BX \
+	ANDL    $0x7ff, BX \
+	MOVBLZX MODRM(DI)(BX*1), BX \
+	ANDB    AH, BX \
+	ADDB    AX, BX \
+	MOVBLZX BX, BX \
+	ADDQ    BX, I \
+	TESTL   BX, BX \
+	JNE     2(PC) \
+	ORL     BIT, DX
+
+// func fastRun8Asm(b []byte, pos *[8]int, k int, active uint) (left int, slow uint)
+TEXT ·fastRun8Asm(SB), NOSPLIT, $0-64
+	MOVQ b_base+0(FP), SI
+	MOVQ pos+24(FP), DI
+	MOVQ 0(DI), R8
+	MOVQ 8(DI), R9
+	MOVQ 16(DI), R10
+	MOVQ 24(DI), R11
+	MOVQ 32(DI), R12
+	MOVQ 40(DI), R13
+	MOVQ 48(DI), R14
+	MOVQ 56(DI), R15
+	MOVQ k+32(FP), CX
+	LEAQ ·fastT(SB), DI
+	XORL DX, DX
+	TESTQ CX, CX
+	JLE done8
+
+loop8:
+	STEP(R8, $1)
+	STEP(R9, $2)
+	STEP(R10, $4)
+	STEP(R11, $8)
+	STEP(R12, $16)
+	STEP(R13, $32)
+	STEP(R14, $64)
+	STEP(R15, $128)
+	TESTQ active+40(FP), DX
+	JNE done8
+	DECQ CX
+	JNE loop8
+
+done8:
+	MOVQ pos+24(FP), DI
+	MOVQ R8, 0(DI)
+	MOVQ R9, 8(DI)
+	MOVQ R10, 16(DI)
+	MOVQ R11, 24(DI)
+	MOVQ R12, 32(DI)
+	MOVQ R13, 40(DI)
+	MOVQ R14, 48(DI)
+	MOVQ R15, 56(DI)
+	MOVQ CX, left+48(FP)
+	MOVQ DX, slow+56(FP)
+	RET
+
+// func fastRun2Asm(b []byte, i0, i1, k int) (r0, r1, left int, slow uint)
+TEXT ·fastRun2Asm(SB), NOSPLIT, $0-80
+	MOVQ b_base+0(FP), SI
+	MOVQ i0+24(FP), R8
+	MOVQ i1+32(FP), R9
+	MOVQ k+40(FP), CX
+	LEAQ ·fastT(SB), DI
+	XORL DX, DX
+	TESTQ CX, CX
+	JLE done2
+
+loop2:
+	STEP(R8, $1)
+	STEP(R9, $2)
+	TESTL DX, DX
+	JNE done2
+	DECQ CX
+	JNE loop2
+
+done2:
+	MOVQ R8, r0+48(FP)
+	MOVQ R9, r1+56(FP)
+	MOVQ CX, left+64(FP)
+	MOVQ DX, slow+72(FP)
+	RET
+
+// func fastRun1Asm(b []byte, i0, k int) (r0, left int)
+TEXT ·fastRun1Asm(SB), NOSPLIT, $0-56
+	MOVQ b_base+0(FP), SI
+	MOVQ i0+24(FP), R8
+	MOVQ k+32(FP), CX
+	LEAQ ·fastT(SB), DI
+	XORL DX, DX
+	TESTQ CX, CX
+	JLE done1
+
+loop1:
+	STEP(R8, $1)
+	TESTL DX, DX
+	JNE done1
+	DECQ CX
+	JNE loop1
+
+done1:
+	MOVQ R8, r0+40(FP)
+	MOVQ CX, left+48(FP)
+	RET
