@@ -204,7 +204,8 @@ fetch_npm() {
 #                    linker builds -buildmode=shared libraries on linux/amd64; the
 #                    library holds $go119_shared only (the go command names it
 #                    libruntime,sync-atomic.so), the smallest Go shared library: the
-#                    whole standard library (libstd.so) took 35 times the CPU.
+#                    whole standard library (libstd.so) made this step 108 CPU-s
+#                    cold, against 19 (issue 25).
 # Each step is time-bounded. When the module proxy cannot be reached, the entries go to
 # unavailable.tsv ("offline: ..."); a tool missing from the machine too, with the reason.
 built_timeout=${GONATIVE_CORPUS_BUILD_TIMEOUT:-1200} # seconds, for each go command
