@@ -5,11 +5,15 @@ import (
 	"context"
 	"debug/elf"
 	"encoding/json"
+	"errors"
+	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gonative/gonative/internal/cli"
 	"github.com/gonative/gonative/internal/fixture"
@@ -130,4 +134,64 @@ func TestLinkSharedGo119(t *testing.T) {
 	}
 	prog = filepath.Join(dir, "prog")
 	check("library beside the program")
+}
+
+// TestCorpusScriptStale: scripts/corpus.sh run on a cache from before issue 25 removes
+// what its list no longer names (the file built-go1.19-libstd, its built key, Go 1.19's
+// -pkgdir of the whole standard library) and writes a manifest without it, exit 0.
+// Every registry is unreachable (loopback ports nothing listens on, GOPROXY=off, an
+// empty module cache), so nothing is fetched or built: the files are unavailable.
+func TestCorpusScriptStale(t *testing.T) {
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("bash not found")
+	}
+	if testing.Short() {
+		t.Skip("-short: waits about 20 s for the unreachable registries")
+	}
+	t.Parallel()
+	cache, tmp := t.TempDir(), t.TempDir()
+	stale := []string{
+		filepath.Join(cache, "files", "built-go1.19-libstd"),
+		filepath.Join(cache, "built", "keys", "built-go1.19-libstd"),
+		filepath.Join(cache, "built", "golang-1.19-go_1.19.8-2-pkgdir", "libstd.so"),
+	}
+	for _, p := range stale {
+		if err := os.MkdirAll(filepath.Dir(p), 0o777); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("old\n"), 0o555); err != nil {
+			t.Fatal(err)
+		}
+	}
+	manifest := filepath.Join(cache, "manifest.tsv")
+	old := "built-go1.19-libstd\tbuilt\tgolang-1.19-go\t1.19.8-2\tlinux-amd64\tgithub.com/BurntSushi/toml@v1.2.1/cmd/tomlv:libstd.so\tf47da2de\n"
+	if err := os.WriteFile(manifest, []byte(old), 0o666); err != nil {
+		t.Fatal(err)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "bash", filepath.Join("..", "..", "scripts", "corpus.sh"))
+	cmd.Env = append(os.Environ(), "GONATIVE_CORPUS="+cache, "HOME="+tmp, "XDG_CACHE_HOME="+filepath.Join(tmp, "cache"),
+		"GONATIVE_CORPUS_DEBIAN_MIRROR=http://127.0.0.1:9/debian", "npm_config_registry=http://127.0.0.1:9/",
+		"GOPROXY=off", "GOFLAGS=-mod=mod", "GOMODCACHE="+filepath.Join(tmp, "mod"), "GOCACHE="+filepath.Join(tmp, "gocache"))
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("corpus.sh: %v\n%s", err, out)
+	}
+	for _, p := range stale {
+		if _, err := os.Stat(p); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("%s: still there (%v)", p, err)
+		}
+	}
+	m, err := os.ReadFile(manifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(m, []byte("libstd")) {
+		t.Errorf("manifest.tsv still names libstd:\n%s", m)
+	}
+	if !bytes.Contains(out, []byte("built-go1.19-libstd: not in the list: removed")) {
+		t.Errorf("corpus.sh does not say it removed built-go1.19-libstd:\n%s", out)
+	}
 }
