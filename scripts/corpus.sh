@@ -74,7 +74,7 @@ npm-esbuild-0.28.2-aix-ppc64	npm	@esbuild/aix-ppc64	0.28.2	aix-ppc64	package/bin
 npm-esbuild-wasm-0.28.2	npm	esbuild-wasm	0.28.2	wasm	package/esbuild.wasm
 deb-amd64-libc6-i386-libc	debian	libc6-i386	2.36-9+deb12u14	amd64	./lib32/libc.so.6
 built-garble-tomlv-linux-arm64	built	mvdan.cc/garble	v0.17.0	linux-arm64	github.com/BurntSushi/toml@v1.2.1/cmd/tomlv
-built-go1.19-libstd	built	golang-1.19-go	1.19.8-2	linux-amd64	github.com/BurntSushi/toml@v1.2.1/cmd/tomlv:libstd.so
+built-go1.19-libruntime	built	golang-1.19-go	1.19.8-2	linux-amd64	github.com/BurntSushi/toml@v1.2.1/cmd/tomlv:libruntime,sync-atomic.so
 built-go1.19-linkshared-tomlv	built	golang-1.19-go	1.19.8-2	linux-amd64	github.com/BurntSushi/toml@v1.2.1/cmd/tomlv
 LIST
 }
@@ -196,12 +196,16 @@ fetch_npm() {
 # source, for what no registry publishes (a garble-built program, a Go shared library
 # and a -linkshared program: see docs/corpus.md). Nobody in this project wrote a byte
 # of them or of what produced them. The list's columns are then: tool, tool version,
-# GOOS-GOARCH, and MODULE@VERSION/PACKAGE built (with ":libstd.so": the Go shared
+# GOOS-GOARCH, and MODULE@VERSION/PACKAGE built (with ":LIBRARY": the Go shared
 # library that program's -linkshared build leaves and loads). The tools:
 #   mvdan.cc/garble  go install'ed through GOPROXY into $cache/built/tools, run with
 #                    the Go toolchain $garble_go;
 #   golang-1.19-go   Debian's Go 1.19 (installed by scripts/test.sh), the last Go whose
-#                    linker builds -buildmode=shared libraries on linux/amd64.
+#                    linker builds -buildmode=shared libraries on linux/amd64; the
+#                    library holds $go119_shared only (the go command names it
+#                    libruntime,sync-atomic.so), the smallest Go shared library: the
+#                    whole standard library (libstd.so) made this step 108 CPU-s
+#                    cold, against 19 (issue 25).
 # Each step is time-bounded. When the module proxy cannot be reached, the entries go to
 # unavailable.tsv ("offline: ..."); a tool missing from the machine too, with the reason.
 built_timeout=${GONATIVE_CORPUS_BUILD_TIMEOUT:-1200} # seconds, for each go command
@@ -213,6 +217,8 @@ built_timeout=${GONATIVE_CORPUS_BUILD_TIMEOUT:-1200} # seconds, for each go comm
 # without -trimpath holds the module cache's path (a CI run with another GOPATH got
 # another file); with it, two installs from two module caches are the same bytes.
 garble_go=go1.26.8
+# The packages of Go 1.19's shared library (runtime/cgo joins them: cgo is on).
+go119_shared="runtime sync/atomic"
 # macOS has no timeout(1) unless coreutils is installed: the builds then run unbounded.
 if ! command -v timeout >/dev/null 2>&1; then
 	timeout() { shift; "$@"; }
@@ -223,8 +229,14 @@ gooffline() { grep -qiE 'dial|timeout|no such host|connection|proxy|TLS|refused|
 built_key() {
 	case $1 in
 	mvdan.cc/garble) printf '%s@%s GOTOOLCHAIN=%s -trimpath' "$1" "$2" "$garble_go" ;;
-	golang-1.19-go) printf '%s=%s' "$1" "$(dpkg-query -W -f='${Version}' golang-1.19-go 2>/dev/null)" ;;
+	golang-1.19-go) printf '%s=%s shared %s' "$1" "$(dpkg-query -W -f='${Version}' golang-1.19-go 2>/dev/null)" "$go119_shared" ;;
 	esac
+}
+
+# go119_pkgdir TVER: Go 1.19's -pkgdir for the shared library of $go119_shared.
+go119_pkgdir() {
+	local pkgs=${go119_shared// /-} # no comma: the linker's -Wl,-rpath,DIR would split it
+	printf '%s\n' "$cache/built/golang-1.19-go_$1-${pkgs//\//-}-pkgdir"
 }
 
 # built_src MODULE VERSION: sets src_dir to a writable copy of the module (go mod
@@ -253,8 +265,8 @@ built_src() {
 # build_file TOOL TVER GOOS-GOARCH MEMBER OUT: produce the file; 0 done, 2 unavailable
 # (built_state says why), 1 failed.
 build_file() {
-	local tool=$1 tver=$2 goos=${3%-*} goarch=${3#*-} member=${4%:libstd.so} out=$5 lib=""
-	[ "$member" != "$4" ] && lib=libstd.so
+	local tool=$1 tver=$2 goos=${3%-*} goarch=${3#*-} member=${4%%:*} out=$5 lib=""
+	[ "$member" != "$4" ] && lib=${4#*:}
 	local mod=${member%%@*} rest=${member#*@} ver pkg src log src_dir=""
 	ver=${rest%%/*}
 	pkg=./${rest#*/}
@@ -293,23 +305,26 @@ build_file() {
 			built_state="Go 1.19 builds the shared library for its own host only: this is $(uname -s)/$(uname -m), the corpus file is $goos/$goarch"
 			rm -f "$log"; return 2
 		fi
-		# The standard library as one shared library (cgo on: it holds runtime/cgo),
-		# and the program linked against it; both with Debian's GOROOT, read-only.
-		# The program's build links libstd.so again (in module mode: without build
-		# info); that library, the one the program loads, is the corpus's, and it is
-		# the same bytes in any -pkgdir. The program is not: its RUNPATH names the
-		# -pkgdir.
-		local pkgdir="$cache/built/golang-1.19-go_$tver-pkgdir"
+		# The runtime as a shared library (cgo on: it holds runtime/cgo), and the
+		# program linked against it (the other packages it imports are linked into
+		# the program); both with Debian's GOROOT, read-only. The program's build
+		# links the library again (in module mode: without build info); that
+		# library, the one the program loads, is the corpus's, and it is the same
+		# bytes in any -pkgdir. The program is not: its RUNPATH names the -pkgdir.
+		# The -pkgdir's name says what it holds: one of the whole standard library
+		# (before issue 25) would link the program against libstd.so.
+		local pkgdir
+		pkgdir=$(go119_pkgdir "$tver")
 		local env=(env GOROOT=/usr/lib/go-1.19 GOFLAGS=-buildvcs=false GOTOOLCHAIN=local GOPROXY=off GOWORK=off
 			CGO_ENABLED=1 GOOS=linux GOARCH="$goarch")
 		built_src "$mod" "$ver" || { local rc=$?; rm -f "$log"; return $rc; }
 		src=$src_dir
-		# Built in place (its .shlibname files name libstd.so by absolute path), done
-		# when .corpus-done is there.
+		# Built in place, done when .corpus-done is there.
 		if [ ! -e "$pkgdir/.corpus-done" ]; then
-			log "go1.19 install -buildmode=shared std (minutes)"
+			log "go1.19 install -buildmode=shared $go119_shared"
 			rm -rf "$pkgdir"
-			if ! (cd "$src" && "${env[@]}" timeout "$built_timeout" "$go119" install -buildmode=shared -pkgdir "$pkgdir" std) >"$log" 2>&1; then
+			# shellcheck disable=SC2086 # the package list is split on purpose
+			if ! (cd "$src" && "${env[@]}" timeout "$built_timeout" "$go119" install -buildmode=shared -pkgdir "$pkgdir" $go119_shared) >"$log" 2>&1; then
 				cat "$log" >&2; rm -rf "$log" "$pkgdir"; return 1
 			fi
 			touch "$pkgdir/.corpus-done"
@@ -317,7 +332,10 @@ build_file() {
 		if ! (cd "$src" && "${env[@]}" GO111MODULE=on timeout "$built_timeout" "$go119" build -linkshared -pkgdir "$pkgdir" -o "$out" "$pkg") >"$log" 2>&1; then
 			cat "$log" >&2; rm -f "$log"; return 1
 		fi
-		if [ -n "$lib" ]; then cp "$pkgdir/$lib" "$out"; fi
+		if [ -n "$lib" ] && ! cp "$pkgdir/$lib" "$out"; then
+			log "go1.19 left no $lib in $pkgdir: $(cd "$pkgdir" && echo lib*.so)"
+			rm -f "$log"; return 1
+		fi
 		;;
 	*)
 		log "unknown tool $tool"; rm -f "$log"; return 1 ;;
@@ -330,6 +348,27 @@ if command -v flock >/dev/null 2>&1; then
 	exec 9>"$cache/.lock"
 	flock 9
 fi
+
+# What the list no longer names is removed (an id renamed, as built-go1.19-libstd in
+# issue 25; a -pkgdir of another Go 1.19 or package set): a reader of files/
+# (bench/inspect.sh) sees only the list's files, as manifest.tsv lists only them.
+ids=$(corpus | cut -f1)
+for f in "$cache"/files/*; do
+	[ -e "$f" ] || continue
+	id=${f##*/}
+	if ! grep -qxF "$id" <<<"$ids"; then
+		log "$id: not in the list: removed"
+		rm -f "$f" "$cache/built/keys/$id"
+	fi
+done
+keep=$(corpus | awk -F'\t' '$2 == "built" && $3 == "golang-1.19-go" { print $4 }' | while read -r v; do go119_pkgdir "$v"; done)
+for d in "$cache"/built/golang-1.19-go_*-pkgdir; do
+	[ -d "$d" ] || continue
+	if ! grep -qxF "$d" <<<"$keep"; then
+		log "${d##*/}: not Go 1.19's -pkgdir for $go119_shared: removed"
+		rm -rf "$d"
+	fi
+done
 
 manifest="$cache/manifest.tsv"
 unavailable="$cache/unavailable.tsv"

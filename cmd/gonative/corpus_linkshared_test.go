@@ -5,10 +5,15 @@ import (
 	"context"
 	"debug/elf"
 	"encoding/json"
+	"errors"
+	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gonative/gonative/internal/cli"
 	"github.com/gonative/gonative/internal/fixture"
@@ -16,14 +21,15 @@ import (
 
 // TestLinkSharedGo119 reads a Go shared library and a -linkshared program as Debian's
 // Go 1.19 builds them (issue 27.5; no published file of either was found in Debian
-// bookworm or npm): libstd.so, the whole standard library with runtime/cgo, has Go
-// notes and no build info; the program has a pclntab of its own packages and imports
-// the runtime from libstd.so. inspect calls the library Go with its cgo; the
+// bookworm or npm): the library (fixture.LinkSharedLib: runtime and sync/atomic, with
+// runtime/cgo) has Go notes and no build info; the program has a pclntab of its own
+// packages and imports the runtime from that library. inspect calls the library Go
+// with its cgo; the
 // program's cgo, Go release and CPU level are the library's, so they are null with
 // the reason (never false, never the v1 a missing runtime message would suggest),
 // and --expect linux/amd64:cgo=0 is unmet. The facts are checked first with
 // debug/elf: the library's .note.go.pkg-list lists runtime/cgo, the program needs
-// libstd.so and imports runtime.* symbols.
+// the library (by its file name) and imports runtime.* symbols.
 func TestLinkSharedGo119(t *testing.T) {
 	prog, lib := fixture.LinkShared(t, fixture.Hello)
 
@@ -53,7 +59,7 @@ func TestLinkSharedGo119(t *testing.T) {
 	for _, s := range syms {
 		importsRuntime = importsRuntime || strings.HasPrefix(s.Name, "runtime.")
 	}
-	if arch == "" || !strings.Contains(strings.Join(needed, " "), "libstd.so") || !importsRuntime {
+	if arch == "" || !slices.Contains(needed, filepath.Base(lib)) || !importsRuntime {
 		t.Fatalf("%s: needs %q, imports runtime.*: %v", prog, needed, importsRuntime)
 	}
 
@@ -84,10 +90,10 @@ func TestLinkSharedGo119(t *testing.T) {
 
 	g, _ := read(lib)
 	if g == nil {
-		t.Fatalf("libstd.so: not Go")
+		t.Fatalf("%s: not Go", filepath.Base(lib))
 	}
 	if g.Version == nil || !strings.HasPrefix(*g.Version, "go1.19") || g.Cgo == nil || !*g.Cgo || g.LinkShared {
-		t.Errorf("libstd.so: version %v cgo %v linkshared %v, want go1.19.x, true, false (sources %q)", fmtString(g.Version), fmtBool(g.Cgo), g.LinkShared, g.Sources)
+		t.Errorf("%s: version %v cgo %v linkshared %v, want go1.19.x, true, false (sources %q)", filepath.Base(lib), fmtString(g.Version), fmtBool(g.Cgo), g.LinkShared, g.Sources)
 	}
 
 	check := func(what string) {
@@ -128,4 +134,64 @@ func TestLinkSharedGo119(t *testing.T) {
 	}
 	prog = filepath.Join(dir, "prog")
 	check("library beside the program")
+}
+
+// TestCorpusScriptStale: scripts/corpus.sh run on a cache from before issue 25 removes
+// what its list no longer names (the file built-go1.19-libstd, its built key, Go 1.19's
+// -pkgdir of the whole standard library) and writes a manifest without it, exit 0.
+// Every registry is unreachable (loopback ports nothing listens on, GOPROXY=off, an
+// empty module cache), so nothing is fetched or built: the files are unavailable.
+func TestCorpusScriptStale(t *testing.T) {
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("bash not found")
+	}
+	if testing.Short() {
+		t.Skip("-short: waits about 20 s for the unreachable registries")
+	}
+	t.Parallel()
+	cache, tmp := t.TempDir(), t.TempDir()
+	stale := []string{
+		filepath.Join(cache, "files", "built-go1.19-libstd"),
+		filepath.Join(cache, "built", "keys", "built-go1.19-libstd"),
+		filepath.Join(cache, "built", "golang-1.19-go_1.19.8-2-pkgdir", "libstd.so"),
+	}
+	for _, p := range stale {
+		if err := os.MkdirAll(filepath.Dir(p), 0o777); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("old\n"), 0o555); err != nil {
+			t.Fatal(err)
+		}
+	}
+	manifest := filepath.Join(cache, "manifest.tsv")
+	old := "built-go1.19-libstd\tbuilt\tgolang-1.19-go\t1.19.8-2\tlinux-amd64\tgithub.com/BurntSushi/toml@v1.2.1/cmd/tomlv:libstd.so\tf47da2de\n"
+	if err := os.WriteFile(manifest, []byte(old), 0o666); err != nil {
+		t.Fatal(err)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "bash", filepath.Join("..", "..", "scripts", "corpus.sh"))
+	cmd.Env = append(os.Environ(), "GONATIVE_CORPUS="+cache, "HOME="+tmp, "XDG_CACHE_HOME="+filepath.Join(tmp, "cache"),
+		"GONATIVE_CORPUS_DEBIAN_MIRROR=http://127.0.0.1:9/debian", "npm_config_registry=http://127.0.0.1:9/",
+		"GOPROXY=off", "GOFLAGS=-mod=mod", "GOMODCACHE="+filepath.Join(tmp, "mod"), "GOCACHE="+filepath.Join(tmp, "gocache"))
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("corpus.sh: %v\n%s", err, out)
+	}
+	for _, p := range stale {
+		if _, err := os.Stat(p); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("%s: still there (%v)", p, err)
+		}
+	}
+	m, err := os.ReadFile(manifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(m, []byte("libstd")) {
+		t.Errorf("manifest.tsv still names libstd:\n%s", m)
+	}
+	if !bytes.Contains(out, []byte("built-go1.19-libstd: not in the list: removed")) {
+		t.Errorf("corpus.sh does not say it removed built-go1.19-libstd:\n%s", out)
+	}
 }

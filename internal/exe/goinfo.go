@@ -454,8 +454,10 @@ const LinkSharedNote = "built with -linkshared: the Go runtime and packages it u
 
 // reconcileLinkShared makes the cgo fact of a Go ELF program built with -linkshared
 // unknown: its pclntab covers only its own packages, and runtime/cgo, when linked, is
-// in a Go shared library it needs (libstd.so). Such a program imports the runtime's
-// symbols from its libraries: an undefined dynamic symbol named runtime.*.
+// in a Go shared library it needs (libstd.so, libruntime,sync-atomic.so: the go
+// command names it after its packages, so the name is not read). Such a program
+// imports the runtime's symbols from its libraries, none of them the system's: an
+// undefined dynamic symbol named runtime.*.
 func reconcileLinkShared(s *Slice) {
 	if s.Go == nil || s.ra == nil {
 		return

@@ -681,6 +681,9 @@ void morestack(void) {}
 		unknown bool
 	}{
 		{"imports runtime.* from libstd.so", imports, []Library{{Name: "libstd.so"}}, true},
+		// The library's name is the go command's choice (lib + its packages): any
+		// library not the system's will do.
+		{"imports runtime.* from libruntime,sync-atomic.so", imports, []Library{{Name: "libruntime,sync-atomic.so"}}, true},
 		{"no runtime import", plain, []Library{{Name: "libstd.so"}}, false},
 		{"system libraries only", imports, []Library{{Name: "libc.so.6", System: KnownFact(true)}}, false},
 	} {
