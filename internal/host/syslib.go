@@ -5,6 +5,7 @@ import (
 	"github.com/gonative/gonative/internal/machine"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -26,14 +27,26 @@ type Libraries struct {
 	dpkg  map[string]bool // owned library paths, from /var/lib/dpkg/info/*.list
 	rpm   bool            // rpm is installed: ask it per path
 	mu    sync.Mutex
-	cache map[string]bool // soname + "\x00" + arch -> system
+	cache map[libKey]*libAnswer
+}
+
+// libKey names one question to Libraries.System: a soname, the GOARCH of the slice
+// that needs it and its extra directories joined by ":" (usually none, so that a
+// key costs no allocation).
+type libKey struct{ soname, arch, extra string }
+
+// libAnswer is the answer to one question, looked up once: concurrent askers of the
+// same question wait for the first instead of stat-ing the same paths again.
+type libAnswer struct {
+	once   sync.Once
+	system bool
 }
 
 // NewLibraries returns the library index of the machine m. When cacheDir
 // is not empty, the index of dpkg's file lists is kept there between runs (see
 // DpkgIndexFile), so that a run reads one small file instead of every list.
 func NewLibraries(m machine.Machine, cacheDir string) *Libraries {
-	return &Libraries{m: m, cacheDir: cacheDir, cache: map[string]bool{}}
+	return &Libraries{m: m, cacheDir: cacheDir, cache: map[libKey]*libAnswer{}}
 }
 
 // Preload starts reading the package manager's index in the background, so that the
@@ -49,6 +62,23 @@ func (l *Libraries) Preload() {
 // GOARCH), then /lib and /usr/lib, then the 64- or 32-bit ones. Container images are
 // laid out the same way.
 func LibDirs(goarch string) []string {
+	return slices.Clone(libDirs(goarch))
+}
+
+// libDirsByArch keeps LibDirs' answer per GOARCH: the list never changes, and a
+// lookup asks for it once per library.
+var libDirsByArch sync.Map // GOARCH -> []string
+
+// libDirs is LibDirs without the copy: the caller must not change the slice.
+func libDirs(goarch string) []string {
+	if d, ok := libDirsByArch.Load(goarch); ok {
+		return d.([]string)
+	}
+	d, _ := libDirsByArch.LoadOrStore(goarch, makeLibDirs(goarch))
+	return d.([]string)
+}
+
+func makeLibDirs(goarch string) []string {
 	a, _ := arch.ByGOARCH(goarch)
 	var dirs []string
 	for _, d := range a.Debian {
@@ -82,18 +112,19 @@ func (l *Libraries) System(soname, arch string, extra ...string) bool {
 	if l == nil || soname == "" {
 		return false
 	}
-	key := soname + "\x00" + arch + "\x00" + strings.Join(extra, ":")
-	l.mu.Lock()
-	v, ok := l.cache[key]
-	l.mu.Unlock()
-	if ok {
-		return v
+	key := libKey{soname: soname, arch: arch}
+	if len(extra) > 0 {
+		key.extra = strings.Join(extra, ":")
 	}
-	v = l.lookup(soname, arch, extra)
 	l.mu.Lock()
-	l.cache[key] = v
+	a := l.cache[key]
+	if a == nil {
+		a = new(libAnswer)
+		l.cache[key] = a
+	}
 	l.mu.Unlock()
-	return v
+	a.once.Do(func() { a.system = l.lookup(soname, arch, extra) })
+	return a.system
 }
 
 func (l *Libraries) lookup(soname, arch string, extra []string) bool {
@@ -101,36 +132,49 @@ func (l *Libraries) lookup(soname, arch string, extra []string) bool {
 		return false // a path, not a soname: the loader does not search for it
 	}
 	l.load()
-	for _, d := range append(extra, LibDirs(arch)...) {
-		if !path.IsAbs(d) {
-			continue
+	for _, d := range extra {
+		if sys, ok := l.inDir(d, soname); ok {
+			return sys
 		}
-		p := path.Join(d, soname)
-		// With merged /usr, /lib is a link to /usr/lib and a package lists the path
-		// it ships, under either name. A path no package owns needs no stat.
-		if l.dpkg != nil && !l.dpkg[p] && !l.dpkg[strings.TrimPrefix(p, "/usr")] && !l.dpkg["/usr"+p] {
-			continue
-		}
-		if _, err := l.m.Stat(p); err != nil {
-			continue
-		}
-		switch {
-		case l.dpkg != nil:
-			return true // owned, and there
-		case l.rpm:
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			cmd := l.m.Command(ctx, "rpm", "-qf", "--quiet", p)
-			cmd.WaitDelay = time.Second
-			err := cmd.Run()
-			cancel()
-			if err == nil {
-				return true
-			}
-		default:
-			return true // no package manager to ask: a standard directory is the system's
+	}
+	for _, d := range libDirs(arch) {
+		if sys, ok := l.inDir(d, soname); ok {
+			return sys
 		}
 	}
 	return false
+}
+
+// inDir looks for soname in the directory d: ok is false when the search must go on
+// to the next directory, else system is the answer.
+func (l *Libraries) inDir(d, soname string) (system, ok bool) {
+	if !path.IsAbs(d) {
+		return false, false
+	}
+	p := path.Join(d, soname)
+	// With merged /usr, /lib is a link to /usr/lib and a package lists the path
+	// it ships, under either name. A path no package owns needs no stat.
+	if l.dpkg != nil && !l.dpkg[p] && !l.dpkg[strings.TrimPrefix(p, "/usr")] && !l.dpkg["/usr"+p] {
+		return false, false
+	}
+	if _, err := l.m.Stat(p); err != nil {
+		return false, false
+	}
+	switch {
+	case l.dpkg != nil:
+		return true, true // owned, and there
+	case l.rpm:
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		cmd := l.m.Command(ctx, "rpm", "-qf", "--quiet", p)
+		cmd.WaitDelay = time.Second
+		if cmd.Run() == nil {
+			return true, true
+		}
+		return false, false
+	default:
+		return true, true // no package manager to ask: a standard directory is the system's
+	}
 }
 
 // Mark settles Library.System for the libraries of f's Linux ELF slices that the
@@ -139,6 +183,7 @@ func (l *Libraries) Mark(f *exe.File) {
 	if l == nil || f.Format != exe.FormatELF {
 		return
 	}
+	var origin string // the directory of f, after links, once a DT_RUNPATH names it
 	for i := range f.Slices {
 		s := &f.Slices[i]
 		if s.OS != "linux" && s.OS != "" {
@@ -146,8 +191,14 @@ func (l *Libraries) Mark(f *exe.File) {
 		}
 		var extra []string
 		for _, d := range s.RunPath {
-			// $ORIGIN is the directory of the file (ld.so(8)).
-			d = strings.ReplaceAll(strings.ReplaceAll(d, "${ORIGIN}", "$ORIGIN"), "$ORIGIN", path.Dir(filepathToSlash(f.Path)))
+			// $ORIGIN is the directory of the file (ld.so(8)): resolved only for a
+			// directory that names it (a link walk costs a stat per path element).
+			if strings.Contains(d, "$ORIGIN") || strings.Contains(d, "${ORIGIN}") {
+				if origin == "" {
+					origin = path.Dir(filepathToSlash(f.Path))
+				}
+				d = strings.ReplaceAll(strings.ReplaceAll(d, "${ORIGIN}", "$ORIGIN"), "$ORIGIN", origin)
+			}
 			if path.IsAbs(d) {
 				extra = append(extra, path.Clean(d))
 			}

@@ -2,10 +2,13 @@ package host
 
 import (
 	"github.com/gonative/gonative/internal/machine"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -224,4 +227,67 @@ func dpkgFake(t *testing.T) string {
 		"root/usr/lib/x86_64-linux-gnu/libz.so.1": "",
 		"root/usr/lib/x86_64-linux-gnu/libq.so.1": "",
 	})
+}
+
+// statCounter is a machine that counts its Stat calls.
+type statCounter struct {
+	machine.Machine
+	stats atomic.Int64
+}
+
+func (m *statCounter) Stat(name string) (fs.FileInfo, error) {
+	m.stats.Add(1)
+	return m.Machine.Stat(name)
+}
+
+// TestLibrariesOneLookup checks that a question is looked up once: concurrent askers
+// of the same library wait for the first (without it, each stat-ed the same paths),
+// and an answered question costs no allocation (the key was a concatenated string).
+func TestLibrariesOneLookup(t *testing.T) {
+	dir := writeFake(t, map[string]string{
+		"platform": "linux/amd64\n",
+		"root/usr/lib/x86_64-linux-gnu/libq.so.1": "",
+	})
+	p, err := machine.FromDir(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		want bool
+	}{
+		{"libq.so.1", true},        // found in the second directory
+		{"libnowhere.so.1", false}, // every directory stat-ed
+	} {
+		one := &statCounter{Machine: p}
+		NewLibraries(one, "").System(tc.name, "amd64")
+		many := &statCounter{Machine: p}
+		l := NewLibraries(many, "")
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for range 16 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				if got := l.System(tc.name, "amd64"); got != tc.want {
+					t.Errorf("System(%s) = %v, want %v", tc.name, got, tc.want)
+				}
+			}()
+		}
+		close(start)
+		wg.Wait()
+		if got, want := many.stats.Load(), one.stats.Load(); got != want || want == 0 {
+			t.Errorf("%s: 16 concurrent askers stat-ed %d times, one asker %d", tc.name, got, want)
+		}
+		if n := testing.AllocsPerRun(100, func() { l.System(tc.name, "amd64") }); n != 0 {
+			t.Errorf("%s: an answered question allocates %v times", tc.name, n)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { libDirs("amd64") }); n != 0 {
+		t.Errorf("libDirs allocates %v times", n)
+	}
+	if d := LibDirs("amd64"); len(d) == 0 || d[0] != "/lib/x86_64-linux-gnu" {
+		t.Errorf("LibDirs(amd64) = %q", d)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -33,7 +34,7 @@ const DefaultCacheMax = 64 << 20
 // the executable, so a run writes the results it adds as one pack: the entries, then
 // an index of keys and offsets, then a footer. A pack is written to a temporary file
 // and renamed, so concurrent runs never see a partial one; every entry carries a
-// SHA-256 checksum of its key and its report, so an entry damaged by a crash, or
+// CRC-32C checksum of its key and its report, so an entry damaged by a crash, or
 // moved under another key, reads as a miss. Packs that another user owns, or that
 // others may write, are ignored (Ignored says which): in a shared cache directory
 // nobody else's verdicts are read. When the packs
@@ -76,21 +77,29 @@ type packEntry struct {
 // Pack layout: entries (entrySum of the key and the payload, then the payload: an
 // entry, the Report of inspect --json, in the codec's encoding), the index (per
 // entry: key, offset, length), then the footer: the index's offset and entry count,
-// and packMagic. Version 5 adds the Gatekeeper facts to the signature. Version 4 stores the Report (version 3 an exe.File that carried
+// and packMagic. Version 6 sums an entry with CRC-32C (4 bytes) instead of SHA-256
+// (32). Version 5 adds the Gatekeeper facts to the signature. Version 4 stores the Report (version 3 an exe.File that carried
 // isa's report); version 3 bound each entry's checksum to its key (version 2 covered
 // the payload only).
-var packMagic = [16]byte{'g', 'o', 'n', 'a', 't', 'i', 'v', 'e', '-', 'p', 'a', 'c', 'k', '-', '5', '\n'}
+var packMagic = [16]byte{'g', 'o', 'n', 'a', 't', 'i', 'v', 'e', '-', 'p', 'a', 'c', 'k', '-', '6', '\n'}
 
-// entrySum is an entry's checksum: SHA-256 over its key and its payload, so an entry
-// read under any other key than its own fails it.
-func entrySum(k cacheKey, payload []byte) [sha256.Size]byte {
-	h := sha256.New()
-	h.Write(k[:])
-	h.Write(payload)
-	var s [sha256.Size]byte
-	h.Sum(s[:0])
+// entrySum is an entry's checksum: CRC-32C over its key and its payload, so an entry
+// read under any other key than its own, or damaged by a crash, fails it. It guards
+// against accidents, not attackers: whoever may write a pack could write any sum (an
+// unkeyed SHA-256 as well), which is why packs that others may write are never read.
+// A cached run checks every entry it uses, so the sum must cost little next to the
+// decoding: SHA-256 took a quarter of a cached run's instructions.
+func entrySum(k cacheKey, payload []byte) [entrySumSize]byte {
+	c := crc32.Update(crc32.Update(0, castagnoli, k[:]), castagnoli, payload)
+	var s [entrySumSize]byte
+	binary.LittleEndian.PutUint32(s[:], c)
 	return s
 }
+
+// entrySumSize is the length of an entry's checksum, before its payload.
+const entrySumSize = 4
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // PackProblem says why a pack of the cache was not loaded.
 type PackProblem int
@@ -234,7 +243,7 @@ func (c *Cache) loadPack(name string) {
 		copy(k[:], e)
 		off := int64(binary.LittleEndian.Uint64(e[32:]))
 		n := binary.LittleEndian.Uint32(e[40:])
-		if off >= 0 && off+int64(n) <= ioff && n >= 32 {
+		if off >= 0 && off+int64(n) <= ioff && n >= entrySumSize {
 			c.index[k] = packRef{pack, off, n}
 		}
 	}
@@ -347,7 +356,7 @@ const (
 // decode returns the entry b holds (its checksum, then its payload) under k; false
 // when b is damaged or another key's.
 func (c *Cache) decode(k cacheKey, b []byte) (*entry, bool) {
-	sum, payload := b[:32], b[32:]
+	sum, payload := b[:entrySumSize], b[entrySumSize:]
 	if s := entrySum(k, payload); !bytes.Equal(s[:], sum) {
 		return nil, false
 	}
@@ -372,7 +381,7 @@ func (c *Cache) put(k cacheKey, e *entry) {
 	sum := entrySum(k, payload)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.keys = append(c.keys, packEntry{k, int64(len(c.pending)), uint32(32 + len(payload))})
+	c.keys = append(c.keys, packEntry{k, int64(len(c.pending)), uint32(entrySumSize + len(payload))})
 	c.pending = append(append(c.pending, sum[:]...), payload...)
 	if len(c.pending) >= packFlushAt {
 		c.flushLocked()

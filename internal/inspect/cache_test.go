@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"hash/crc32"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -244,4 +245,31 @@ func FuzzCachePackKeys(f *testing.F) {
 		}
 		checkKeyed(t, dir)
 	})
+}
+
+// TestPackEntrySum checks that an entry is summed with CRC-32C over its key and its
+// payload, in 4 bytes: SHA-256 (32 bytes) took a quarter of a cached run's
+// instructions, all of it to guard against accidents that CRC-32C catches as well.
+// Every entry of a real pack is checked against hash/crc32, an independent reckoning.
+func TestPackEntrySum(t *testing.T) {
+	_, pack := writeKeyedPack(t)
+	b, err := os.ReadFile(pack)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range keyedFiles {
+		e := b[packIndexAt(t, b, i):]
+		var k cacheKey
+		copy(k[:], e)
+		off, n := binary.LittleEndian.Uint64(e[32:]), binary.LittleEndian.Uint32(e[40:])
+		entry := b[off : off+uint64(n)]
+		if len(entry) < 4 {
+			t.Fatalf("entry %d: %d bytes", i, len(entry))
+		}
+		payload := entry[4:]
+		want := crc32.Update(crc32.Checksum(k[:], crc32.MakeTable(crc32.Castagnoli)), crc32.MakeTable(crc32.Castagnoli), payload)
+		if got := binary.LittleEndian.Uint32(entry); got != want {
+			t.Errorf("entry %d: sum %08x, want CRC-32C %08x", i, got, want)
+		}
+	}
 }
