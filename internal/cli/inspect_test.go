@@ -49,12 +49,7 @@ func TestInspectLineVerdict(t *testing.T) {
 // heap again, or each fact's word in a slice of its own, or the line is formatted
 // with fmt (15 allocations before, 11 since).
 func TestInspectLineAllocs(t *testing.T) {
-	slice := exe.Slice{Arch: "amd64", OS: "linux", Kind: exe.KindExecutable, Interpreter: "/lib64/ld-linux-x86-64.so.2", GLIBC: "2.34",
-		PIE: exe.KnownFact(true), Stripped: exe.KnownFact(true),
-		Libraries: []exe.Library{{Name: "libc.so.6", System: exe.KnownFact(true)}, {Name: "libz.so.1", System: exe.KnownFact(true)}}}
-	f := &exe.File{Path: "/usr/bin/tool", Format: exe.FormatELF, Kind: exe.KindExecutable, Slices: []exe.Slice{slice}}
-	v := verdict.Verdict{Runs: verdict.Native, Slice: 0, Host: "linux/amd64"}
-	r := &inspect.Result{File: f, Verdict: &v}
+	r := typicalResult(false)
 	w := bufio.NewWriter(io.Discard)
 	var b strings.Builder
 	writeLine(&b, palette{}, r)
@@ -68,17 +63,22 @@ func TestInspectLineAllocs(t *testing.T) {
 	}
 }
 
-// TestInspectJSONLineAllocs bounds the bytes allocated for a JSON line of a typical
-// result: the line is encoded into the output's buffer, not marshalled into a slice
-// of its own and copied (a cached run of 1,294 files allocated 2 MB more so, and made
-// 230 more page faults).
-func TestInspectJSONLineAllocs(t *testing.T) {
+// typicalResult is a dynamic PIE linux/amd64 executable that runs natively.
+func typicalResult(named bool) *inspect.Result {
 	slice := exe.Slice{Arch: "amd64", OS: "linux", Kind: exe.KindExecutable, Interpreter: "/lib64/ld-linux-x86-64.so.2", GLIBC: "2.34",
 		PIE: exe.KnownFact(true), Stripped: exe.KnownFact(true),
 		Libraries: []exe.Library{{Name: "libc.so.6", System: exe.KnownFact(true)}, {Name: "libz.so.1", System: exe.KnownFact(true)}}}
 	f := &exe.File{Path: "/usr/bin/tool", Format: exe.FormatELF, Kind: exe.KindExecutable, Slices: []exe.Slice{slice}}
 	v := verdict.Verdict{Runs: verdict.Native, Slice: 0, Host: "linux/amd64"}
-	r := &inspect.Result{File: f, Verdict: &v, Named: true}
+	return &inspect.Result{File: f, Verdict: &v, Named: named}
+}
+
+// TestInspectJSONLineAllocs bounds the bytes allocated for a JSON line of a typical
+// result: the line is encoded into the output's buffer, not marshalled into a slice
+// of its own and copied (a cached run of 1,294 files allocated 2 MB more so, and made
+// 230 more page faults).
+func TestInspectJSONLineAllocs(t *testing.T) {
+	r := typicalResult(true)
 	var line strings.Builder
 	p := &inspectPrinter{fl: inspectFlags{json: true}, out: bufio.NewWriterSize(&line, 1<<16)}
 	if err := p.emit(r); err != nil {
