@@ -225,12 +225,29 @@ if ! command -v timeout >/dev/null 2>&1; then
 fi
 gooffline() { grep -qiE 'dial|timeout|no such host|connection|proxy|TLS|refused|unreachable' <<<"$1"; }
 
-# built_key TOOL TVER: everything the output depends on besides the list line.
+# built_key TOOL TVER MEMBER: everything the output depends on besides the list line.
+# A -linkshared program (a member without ":LIBRARY") depends on the bytes of the
+# library it was linked against too: its key holds that library's sha256 in the
+# -pkgdir ("none" when there is none), so a program linked against another library
+# (libstd.so, in a cache from before issue 25) is built again.
 built_key() {
 	case $1 in
 	mvdan.cc/garble) printf '%s@%s GOTOOLCHAIN=%s -trimpath' "$1" "$2" "$garble_go" ;;
-	golang-1.19-go) printf '%s=%s shared %s' "$1" "$(dpkg-query -W -f='${Version}' golang-1.19-go 2>/dev/null)" "$go119_shared" ;;
+	golang-1.19-go)
+		printf '%s=%s shared %s' "$1" "$(dpkg-query -W -f='${Version}' golang-1.19-go 2>/dev/null)" "$go119_shared"
+		if [ "$3" = "${3%%:*}" ]; then
+			local lib
+			lib="$(go119_pkgdir "$2")/$(go119_lib)"
+			printf ' linked against %s' "$( { [ -f "$lib" ] && sha256sum <"$lib"; } | cut -c1-64 | grep . || echo none)"
+		fi
+		;;
 	esac
+}
+
+# go119_lib: the file name the go command gives the shared library of $go119_shared.
+go119_lib() {
+	local pkgs=${go119_shared// /,}
+	printf 'lib%s.so\n' "${pkgs//\//-}"
 }
 
 # go119_pkgdir TVER: Go 1.19's -pkgdir for the shared library of $go119_shared.
@@ -383,9 +400,10 @@ while IFS=$'\t' read -r id src pkg ver arch member; do
 		log "$id: the list now names $pkg $ver ($arch) $member: extracting it again"
 		rm -f "$dst"
 	fi
-	# A built file is stale too when what built it changed (go's version, the package).
-	if [ "$src" = built ] && [ -s "$dst" ] && [ "$(cat "$cache/built/keys/$id" 2>/dev/null)" != "$(built_key "$pkg" "$ver")" ]; then
-		log "$id: built by $(cat "$cache/built/keys/$id" 2>/dev/null || echo '?'), now $(built_key "$pkg" "$ver"): building it again"
+	# A built file is stale too when what built it changed (go's version, the package,
+	# the library a -linkshared program was linked against).
+	if [ "$src" = built ] && [ -s "$dst" ] && [ "$(cat "$cache/built/keys/$id" 2>/dev/null)" != "$(built_key "$pkg" "$ver" "$member")" ]; then
+		log "$id: built by $(cat "$cache/built/keys/$id" 2>/dev/null || echo '?'), now $(built_key "$pkg" "$ver" "$member"): building it again"
 		rm -f "$dst"
 	fi
 	if [ ! -s "$dst" ]; then
@@ -420,7 +438,7 @@ while IFS=$'\t' read -r id src pkg ver arch member; do
 		case $src in
 		debian) dpkg-deb --fsys-tarfile "$pkgfile" | tar -xO "$member" >"$dst.tmp" || rc=$? ;;
 		npm) tar -xzOf "$pkgfile" "$member" >"$dst.tmp" || rc=$? ;;
-		built) built_key "$pkg" "$ver" >"$cache/built/keys/$id" ;;
+		built) built_key "$pkg" "$ver" "$member" >"$cache/built/keys/$id" ;;
 		esac
 		if [ $rc != 0 ] || [ ! -s "$dst.tmp" ]; then
 			rm -f "$dst.tmp"

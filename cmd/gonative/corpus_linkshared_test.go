@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -138,7 +139,9 @@ func TestLinkSharedGo119(t *testing.T) {
 
 // TestCorpusScriptStale: scripts/corpus.sh run on a cache from before issue 25 removes
 // what its list no longer names (the file built-go1.19-libstd, its built key, Go 1.19's
-// -pkgdir of the whole standard library) and writes a manifest without it, exit 0.
+// -pkgdir of the whole standard library) and writes a manifest without it, exit 0; and
+// it builds again the -linkshared program whose key does not name the library it was
+// linked against (one such program, linked against libstd.so, failed CI at stop 38).
 // Every registry is unreachable (loopback ports nothing listens on, GOPROXY=off, an
 // empty module cache), so nothing is fetched or built: the files are unavailable.
 func TestCorpusScriptStale(t *testing.T) {
@@ -163,8 +166,18 @@ func TestCorpusScriptStale(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// The program: its manifest line is the list's, its key is from before the
+	// library's sum was in it.
+	prog := filepath.Join(cache, "files", "built-go1.19-linkshared-tomlv")
+	stale = append(stale, prog)
+	for p, b := range map[string]string{prog: "old\n", filepath.Join(cache, "built", "keys", filepath.Base(prog)): "golang-1.19-go=1.19.8-2 shared runtime sync/atomic"} {
+		if err := os.WriteFile(p, []byte(b), 0o555); err != nil {
+			t.Fatal(err)
+		}
+	}
 	manifest := filepath.Join(cache, "manifest.tsv")
-	old := "built-go1.19-libstd\tbuilt\tgolang-1.19-go\t1.19.8-2\tlinux-amd64\tgithub.com/BurntSushi/toml@v1.2.1/cmd/tomlv:libstd.so\tf47da2de\n"
+	old := "built-go1.19-libstd\tbuilt\tgolang-1.19-go\t1.19.8-2\tlinux-amd64\tgithub.com/BurntSushi/toml@v1.2.1/cmd/tomlv:libstd.so\tf47da2de\n" +
+		"built-go1.19-linkshared-tomlv\tbuilt\tgolang-1.19-go\t1.19.8-2\tlinux-amd64\tgithub.com/BurntSushi/toml@v1.2.1/cmd/tomlv\t0123abcd\n"
 	if err := os.WriteFile(manifest, []byte(old), 0o666); err != nil {
 		t.Fatal(err)
 	}
@@ -193,5 +206,8 @@ func TestCorpusScriptStale(t *testing.T) {
 	}
 	if !bytes.Contains(out, []byte("built-go1.19-libstd: not in the list: removed")) {
 		t.Errorf("corpus.sh does not say it removed built-go1.19-libstd:\n%s", out)
+	}
+	if !regexp.MustCompile(`built-go1.19-linkshared-tomlv: built by golang-1.19-go=1.19.8-2 shared runtime sync/atomic, now .* linked against none: building it again`).Match(out) {
+		t.Errorf("corpus.sh does not say it builds built-go1.19-linkshared-tomlv again (against which library):\n%s", out)
 	}
 }
