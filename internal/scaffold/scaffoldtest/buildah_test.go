@@ -86,18 +86,35 @@ func requireBuildah(t *testing.T) *buildEnv {
 		t.Fatal(err)
 	}
 	// buildah keeps RUN --mount=type=cache contents under $TMPDIR/buildah-cache
-	// (buildah-cache-UID since buildah 1.29; /var/tmp by default): its other temporary
-	// files go to the test's directory, the cache mounts to one kept between runs, as
-	// they are between a user's builds. Only the go command's caches are mounted
-	// there, and it checks what it reuses; a cold run (an empty fixture cache) builds
-	// everything in the container.
+	// (buildah-cache-UID since buildah 1.29; /var/tmp by default), in the directory
+	// named by the mount's target: its other temporary files go to the test's
+	// directory, the cache mounts to ones kept between runs, as they are between a
+	// user's builds. Only the go command's caches are mounted there, and it checks
+	// what it reuses (by action ID). The module cache is kept in the fixture cache.
+	// The build cache is this machine's: the builders' go is this machine's (the same
+	// bytes at the same GOROOT) and builds with -trimpath, as the test command's
+	// stages do, so the standard library the stages compiled for linux/amd64 and
+	// linux/arm64 is not compiled again in the container (a cold run: 4 compiles of it).
 	e.tmp = filepath.Join(dir, "tmp")
-	if err := os.Mkdir(e.tmp, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	cacheRoot := filepath.Join(e.tmp, "buildah-cache")
 	kept := gnfixture.KeptDir(t, "buildah-cache")
-	for _, name := range []string{"buildah-cache", fmt.Sprintf("buildah-cache-%d", os.Getuid())} {
-		if err := os.Symlink(kept, filepath.Join(e.tmp, name)); err != nil {
+	gocache := strings.TrimSpace(runOut(t, "go", "env", "GOCACHE"))
+	if fi, err := os.Stat(gocache); err != nil || !fi.IsDir() {
+		gocache = filepath.Join(kept, "root", ".cache", "go-build")
+	} else {
+		os.RemoveAll(filepath.Join(kept, "root")) // kept there before: unused now
+	}
+	for _, d := range []string{filepath.Join(cacheRoot, "root", ".cache"), filepath.Join(kept, "go"), gocache} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for link, target := range map[string]string{
+		filepath.Join(cacheRoot, "go"):                                     filepath.Join(kept, "go"),
+		filepath.Join(cacheRoot, "root", ".cache", "go-build"):             gocache,
+		filepath.Join(e.tmp, fmt.Sprintf("buildah-cache-%d", os.Getuid())): cacheRoot,
+	} {
+		if err := os.Symlink(target, link); err != nil {
 			t.Fatal(err)
 		}
 	}
