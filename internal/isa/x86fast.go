@@ -145,7 +145,7 @@ var rexT = func() (t [256]uint16) {
 //
 // Both are built on first use (x86Tables) from pfxT, rexT and the generated fastX,
 // not at every start of the program, and handed with a copy of modrmT to the loops
-// of package x86run (x86run.Tables: Pre, Op, ModRM), which read them; read before
+// of package x86run (x86run.Tables: Pre, Op, ModRM, filled in place), which read them; read before
 // that, their zeros send every instruction to decodeX86.
 
 var preOnce sync.Once
@@ -154,12 +154,14 @@ var preOnce sync.Once
 // into the x86-64 scan calls it first.
 func x86Tables() { preOnce.Do(buildPre) }
 
-// buildPre fills preT from pfxT and rexT, and opT from fastX, and hands them with
-// modrmT to x86run.
-func buildPre() {
-	fastT := new(x86run.Tables)
-	fastT.ModRM = modrmT
-	for i := range fastT.Pre {
+// buildPre fills preT from pfxT and rexT, and opT from fastX, in x86run's tables,
+// with modrmT.
+func buildPre() { x86run.Fill(fillPre) }
+
+// fillPre fills t (preT, opT and modrmT) as buildPre says.
+func fillPre(t *x86run.Tables) {
+	t.ModRM = modrmT
+	for i := range t.Pre {
 		b0, b1 := uint(i>>8), uint(i&0xff)
 		p, r := uint(pfxT[b0]), uint(rexT[b0])
 		if p != 0 {
@@ -172,17 +174,16 @@ func buildPre() {
 			skip++
 		}
 		class := ((p|r)&^8 | esc<<8) >> 8
-		fastT.Pre[i] = uint8(class<<2 | skip)
+		t.Pre[i] = uint8(class<<2 | skip)
 	}
-	for i := range fastT.Op {
+	for i := range t.Op {
 		e, op := uint(i>>8), uint(i&0xff)
 		f := uint(fastX[(e&^3)<<6|op])
-		fastT.Op[i] = uint16(f & fxLen)
+		t.Op[i] = uint16(f & fxLen)
 		if f&fxModRM != 0 {
-			fastT.Op[i] |= 0xff00
+			t.Op[i] |= 0xff00
 		}
 	}
-	x86run.Load(fastT)
 }
 
 // fastX is the fast table by prefix (index bits 11..13: none, 66, F3, F2, other), REX

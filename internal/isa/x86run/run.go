@@ -11,14 +11,14 @@
 // its own files, not internal/isa's dependencies.
 //
 // The tables the steps read are not facts of this package: internal/isa derives
-// them from its opcode maps (one source for each fact) and hands them over once
-// with Load, before its first scan. They live here, in one variable the loops
-// reach by a static address (the assembly from one register), so that handing
-// them over adds no indirection to the step. Generated tables checked by a test in
+// them from its opcode maps (one source for each fact) and fills them in place once
+// through Fill, before its first scan. They live here, in one variable the loops
+// reach by a static address (the assembly from one register), so that filling
+// them adds no indirection to the step. Generated tables checked by a test in
 // isa would have put a second copy of isa's facts here; a pointer set by isa would
 // have cost a load per call and made the tables reachable for writing from
-// outside. Until Load, the tables are zero, which sends every instruction to the
-// caller's slow path: a scan before Load is slow, never wrong.
+// outside. Until Fill, the tables are zero, which sends every instruction to the
+// caller's slow path: a scan before Fill is slow, never wrong.
 package x86run
 
 // Tables are the fast path's tables, indexed as internal/isa builds them (its
@@ -41,13 +41,15 @@ type Tables struct {
 	ModRM [2048]uint8
 }
 
-// tables is what Load set; the steps read it.
+// tables is what Fill set; the steps read it.
 var tables Tables
 
-// Load sets the tables every step reads to a copy of t. The caller calls it once,
-// before any step, and orders it before every step (internal/isa: a sync.Once on
-// every path into its scan); a step that runs at the same time is a data race.
-func Load(t *Tables) { tables = *t }
+// Fill calls fill with the tables every step reads, for it to set them in place
+// (nothing is copied or allocated). The caller calls it once, before any step, and
+// orders it before every step (internal/isa: a sync.Once on every path into its
+// scan); a step that runs at the same time is a data race, and fill keeps no
+// pointer to the tables.
+func Fill(fill func(t *Tables)) { fill(&tables) }
 
 // Len returns the length of the instruction whose first 8 bytes are d
 // (little-endian) when the fast path decodes it, else 0: the bytes that decide the

@@ -61,8 +61,8 @@ func TestFastRun4Assembly(t *testing.T) {
 // outside b (a bounds check's panic) before the assembly reads anything, and step
 // where they may: with tables (oneTables) that know one instruction, 00 ModRM.
 func TestFastRun4Range(t *testing.T) {
-	Load(oneTables())
-	t.Cleanup(func() { Load(new(Tables)) })
+	Fill(oneTables)
+	t.Cleanup(func() { Fill(func(t *Tables) { *t = Tables{} }) })
 	b := make([]byte, 64)
 	mustPanic := func(name string, f func()) {
 		t.Helper()
@@ -96,10 +96,10 @@ func TestFastRun4Range(t *testing.T) {
 	}
 }
 
-// oneTables are tables that know one instruction, 00 /r (add r/m8, r8), with a
-// register or [reg] operand: the opcode byte and the ModRM byte.
-func oneTables() *Tables {
-	t := new(Tables)
+// oneTables fills t as tables that know one instruction, 00 /r (add r/m8, r8),
+// with a register or [reg] operand: the opcode byte and the ModRM byte.
+func oneTables(t *Tables) {
+	*t = Tables{}
 	t.Op[0x00] = 0xff00 | 1
 	for sib := range 8 {
 		for m := range 256 {
@@ -108,5 +108,4 @@ func oneTables() *Tables {
 			}
 		}
 	}
-	return t
 }
