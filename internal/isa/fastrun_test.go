@@ -4,16 +4,18 @@ import (
 	"math/rand/v2"
 	"os"
 	"testing"
+
+	"github.com/gonative/gonative/internal/isa/x86run"
 )
 
-// fastRunRef is fastRunN's contract, plainly: every stream steps; when one or
+// fastRunRef is x86run.RunN's contract, plainly: every stream steps; when one or
 // more of the active ones stand on an instruction for the slow path, they stay,
 // the others keep their step, and it returns the steps left (this one included)
 // and every stream that stood on one.
 func fastRunRef(b []byte, pos []int, k int, active uint) (left int, slow uint) {
 	for ; k > 0; k-- {
 		for j := range pos {
-			n := fastStep(b, pos[j])
+			n := x86run.Step(b, pos[j])
 			pos[j] += int(n)
 			if n == 0 {
 				slow |= 1 << j
@@ -26,10 +28,10 @@ func fastRunRef(b []byte, pos []int, k int, active uint) (left int, slow uint) {
 	return k, slow
 }
 
-// runFast runs fastRunN and fastRunRef from the same streams over b the way
+// runFast runs x86run.RunN and fastRunRef from the same streams over b the way
 // chunkX86 does (k steps of 16 bytes stay before fastEnd), until a stream reaches
 // its end, and fails at the first call whose results differ; at every call it
-// compares fastRun4Go, fastRun2 and fastRun1 with the reference the same way.
+// compares x86run.Run4Go, Run2, Run2Go, Run1 and Run1Go with the reference the same way.
 func runFast(t *testing.T, b []byte, i, ends [x86Streams]int) {
 	t.Helper()
 	x86Tables()
@@ -51,23 +53,23 @@ func runFast(t *testing.T, b []byte, i, ends [x86Streams]int) {
 		if minActive < x86Streams && calls%3 == 1 { // some streams inactive
 			active = uint(calls*0x9e3779b9>>7) & active
 		}
-		gl, gs := fastRunN(b, &got, k, active)
+		gl, gs := x86run.RunN(b, &got, k, active)
 		wl, ws := fastRunRef(b, want[:], k, active)
 		if got != want || gl != wl || gs != ws {
-			t.Fatalf("call %d from %v, k %d, active %#x: fastRunN %v %d %#x, reference %v %d %#x", calls, i, k, active, got, gl, gs, want, wl, ws)
+			t.Fatalf("call %d from %v, k %d, active %#x: RunN %v %d %#x, reference %v %d %#x", calls, i, k, active, got, gl, gs, want, wl, ws)
 		}
 		// The others for at most 64 steps (a stream in zeros would run all k of
 		// them at every call).
 		k = min(k, 64)
 		r := [4]int{i[0], i[1], i[2], i[3]}
 		rl, rs := fastRunRef(b, r[:], k, 15)
-		if a0, a1, a2, a3, al, as := fastRun4Go(b, i[0], i[1], i[2], i[3], k); [4]int{a0, a1, a2, a3} != r || al != rl || as != rs {
-			t.Fatalf("from %v, k %d: fastRun4Go %v %d %#x, reference %v %d %#x", i[:4], k, [4]int{a0, a1, a2, a3}, al, as, r, rl, rs)
+		if a0, a1, a2, a3, al, as := x86run.Run4Go(b, i[0], i[1], i[2], i[3], k); [4]int{a0, a1, a2, a3} != r || al != rl || as != rs {
+			t.Fatalf("from %v, k %d: Run4Go %v %d %#x, reference %v %d %#x", i[:4], k, [4]int{a0, a1, a2, a3}, al, as, r, rl, rs)
 		}
 		for _, p := range [][2]int{{0, 1}, {2, 3}} {
 			r := []int{i[p[0]], i[p[1]]}
 			rl, rs := fastRunRef(b, r, k, 3)
-			for name, f := range map[string]func(b []byte, i0, i1, k int) (int, int, int, uint){"fastRun2": fastRun2, "fastRun2Go": fastRun2Go} {
+			for name, f := range map[string]func(b []byte, i0, i1, k int) (int, int, int, uint){"Run2": x86run.Run2, "Run2Go": x86run.Run2Go} {
 				if x0, x1, xl, xs := f(b, i[p[0]], i[p[1]], k); x0 != r[0] || x1 != r[1] || xl != rl || xs != rs {
 					t.Fatalf("from %d and %d, k %d: %s %d %d %d %#x, reference %v %d %#x", i[p[0]], i[p[1]], k, name, x0, x1, xl, xs, r, rl, rs)
 				}
@@ -76,7 +78,7 @@ func runFast(t *testing.T, b []byte, i, ends [x86Streams]int) {
 		for _, at := range i {
 			r := []int{at}
 			rl, _ := fastRunRef(b, r, k, 1)
-			for name, f := range map[string]func(b []byte, i0, k int) (int, int){"fastRun1": fastRun1, "fastRun1Go": fastRun1Go} {
+			for name, f := range map[string]func(b []byte, i0, k int) (int, int){"Run1": x86run.Run1, "Run1Go": x86run.Run1Go} {
 				if x0, xl := f(b, at, k); x0 != r[0] || xl != rl {
 					t.Fatalf("from %d, k %d: %s %d %d, reference %d %d", at, k, name, x0, xl, r[0], rl)
 				}
@@ -91,8 +93,8 @@ func runFast(t *testing.T, b []byte, i, ends [x86Streams]int) {
 	}
 }
 
-// TestFastRun4 checks fastRunN, fastRun2 and fastRun1 (assembly on amd64) and
-// fastRun4Go, fastRun2Go and fastRun1Go against the reference on the Go
+// TestFastRun4 checks x86run.RunN, Run2 and Run1 (assembly on amd64) and Run4Go,
+// Run2Go and Run1Go against the reference on the Go
 // compiler's code (whole, from four quarters) and on random bytes mixed with
 // real instructions, from random starts.
 func TestFastRun4(t *testing.T) {
@@ -137,7 +139,7 @@ func TestFastRun4(t *testing.T) {
 	}
 }
 
-// FuzzFastRun4 checks fastRunN and the others (runFast) on arbitrary bytes from four
+// FuzzFastRun4 checks x86run.RunN and the others (runFast) on arbitrary bytes from four
 // starts the input's first bytes choose.
 func FuzzFastRun4(f *testing.F) {
 	f.Add([]byte{0, 1, 2, 3, 0x48, 0x8b, 0x04, 0x25, 0, 0, 0, 0, 0x66, 0x0f, 0x1f, 0x44, 0, 0, 0xc3})

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"slices"
+
+	"github.com/gonative/gonative/internal/isa/x86run"
 )
 
 // The linear sweep decodes whatever lies in the code sections, and data there (jump
@@ -210,7 +212,7 @@ func (m *funcMap) fast(p int) int {
 	if c0 == 0xff || c0 == 0xfe || c0 == 0x62 || c1 == 0xff || c1 == 0xfe || c0&0xf0 == 0x40 && c1&0xf0 == 0x40 {
 		return 0
 	}
-	return fastLen(binary.LittleEndian.Uint64(m.b[p : p+8]))
+	return x86run.Len(binary.LittleEndian.Uint64(m.b[p : p+8]))
 }
 
 // decode goes on decoding the function at lo (ending at stop) until offset to.

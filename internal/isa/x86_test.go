@@ -4,8 +4,11 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/gonative/gonative/internal/isa/x86run"
 )
 
 // TestDecodeX86 checks hand-encoded instructions of each extension (encodings from
@@ -176,7 +179,8 @@ func FuzzFastLenX86(f *testing.F) {
 
 // TestFastLenX86Exhaustive checks the fast path against the full decoder for every
 // prefix it takes (and none), REX, 0F escape, opcode and ModRM byte, with a SIB base
-// of 5 and not: FuzzFastLenX86's invariant over the whole of the fast tables.
+// of 5 and not: FuzzFastLenX86's invariant over the whole of the fast tables; and
+// x86run.Step, the step of the scan's loops, against the fast path.
 func TestFastLenX86Exhaustive(t *testing.T) {
 	var b [16]byte
 	var fast int
@@ -204,6 +208,9 @@ func TestFastLenX86Exhaustive(t *testing.T) {
 								b[k] = byte(k)
 							}
 							l := fastLenX86(b[:])
+							if s := int(x86run.Step(b[:], 0)); s != l { // the step on a buffer, as the scan's loops take it
+								t.Fatalf("% x: fast length %d, x86run.Step %d", b, l, s)
+							}
 							if l == 0 {
 								continue
 							}
@@ -223,29 +230,39 @@ func TestFastLenX86Exhaustive(t *testing.T) {
 	}
 }
 
-// TestFastStepInlined checks that the compiler inlines fastStep into the scan's
-// loops: a call there spills the four streams at every step, and the scan of the
-// Go compiler's code took a third more CPU time before fastStep was small enough
-// (docs/isa.md). The inliner's budget is independent of the machine's load.
+// TestFastStepInlined checks that the compiler inlines x86run.Step into the scan's
+// loops (x86run's Run4Go, Run2Go and Run1Go, and the scan's own step here): a call
+// there spills the four streams at every step, and the scan of the Go compiler's
+// code took a third more CPU time before the step was small enough (docs/isa.md).
+// It holds where Step loads unaligned words (x86run/step_unaligned.go: amd64,
+// arm64, 386, ppc64le). The inliner's budget is independent of the machine's load.
 func TestFastStepInlined(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: builds the package with -gcflags=-m")
+	}
+	switch runtime.GOARCH {
+	case "amd64", "arm64", "386", "ppc64le":
+	default:
+		t.Skipf("x86run.Step is not inlined on %s (x86run/step_other.go)", runtime.GOARCH)
 	}
 	goTool, err := exec.LookPath("go")
 	if err != nil {
 		t.Skip("no go command on PATH")
 	}
-	out, err := exec.Command(goTool, "build", "-gcflags=-m", "-o", os.DevNull, ".").CombinedOutput()
+	out, err := exec.Command(goTool, "build", "-gcflags=-m", "-o", os.DevNull, ".", "./x86run").CombinedOutput()
 	if err != nil {
 		t.Fatalf("go build -gcflags=-m: %v\n%s", err, out)
 	}
-	for _, want := range []string{"can inline fastStep", "can inline fastLen"} {
+	for _, want := range []string{"can inline Step", "can inline Len"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("go build -gcflags=-m does not say %q: the fast path is a call in the scan's loops", want)
 		}
 	}
-	// fastRun4Go, fastRun2Go and fastRun1Go make seven steps between them.
-	if n := len(regexp.MustCompile(`x86scan\.go:\d+:\d+: inlining call to fastStep`).FindAllString(string(out), -1)); n < 7 {
-		t.Errorf("fastStep is inlined at %d places of x86scan.go, want 7 or more (fastRun4Go, fastRun2Go, fastRun1Go)", n)
+	// Run4Go, Run2Go and Run1Go make seven steps between them.
+	if n := len(regexp.MustCompile(`x86run/run\.go:\d+:\d+: inlining call to Step`).FindAllString(string(out), -1)); n < 7 {
+		t.Errorf("Step is inlined at %d places of x86run/run.go, want 7 or more (Run4Go, Run2Go, Run1Go)", n)
+	}
+	if !regexp.MustCompile(`x86scan\.go:\d+:\d+: inlining call to x86run\.Step`).MatchString(string(out)) {
+		t.Errorf("x86run.Step is not inlined into x86scan.go's step")
 	}
 }

@@ -2,8 +2,9 @@ package isa
 
 import (
 	"encoding/binary"
-	"math/bits"
 	"sync"
+
+	"github.com/gonative/gonative/internal/isa/x86run"
 )
 
 // The fast path of the x86-64 scan: most instructions of real code (98% of the Go
@@ -93,35 +94,16 @@ func buildFast() (f0, f1, ml [256]uint8) {
 func fastLenX86(b []byte) int {
 	x86Tables()
 	_ = b[15]
-	return fastLen(binary.LittleEndian.Uint64(b))
+	return x86run.Len(binary.LittleEndian.Uint64(b))
 }
 
-// fastLen is fastLenX86 of the instruction whose first 8 bytes are d (little-endian):
-// the bytes that decide the length of a fast-path instruction (prefix, REX, 0F,
-// opcode, ModRM, SIB) are among them. It has no branch, so that a scan running
-// several sweeps at once (scanX86) overlaps their work instead of flushing it at
-// every mispredicted prefix, REX, 0F or ModRM. fastStep is the same on a buffer.
-func fastLen(d uint64) int {
-	e := uint(fastT.pre[bits.ReverseBytes16(uint16(d))])
-	y := uint(d >> (e & 3 << 3))
-	f := uint(fastT.op[e<<8|y&0xff])
-	return int(f&0xff + uint(modrmT[y>>8&0x7ff])&(f>>8))
-}
-
-// fastStep is fastLen of the instruction at b[i:]: the opcode's bytes come from a
-// second load at the opcode rather than from shifting the first, which keeps the
-// four streams of fastRun4Go in registers (a variable shift needs CX on amd64 before
-// BMI2). The first two bytes give what precedes the opcode (preT); that and the
-// opcode give the opcode's length and whether ModRM follows (opT), as a mask on
-// ModRM's length (modrmT), which is looked up at the same time. The caller
-// guarantees 16 bytes at i.
-func fastStep(b []byte, i int) uint {
-	e := uint(fastT.pre[binary.BigEndian.Uint16(b[i:i+2:i+2])])
-	j := i + int(e&3)
-	y := uint(binary.LittleEndian.Uint32(b[j : j+4 : j+4]))
-	f := uint(fastT.op[e<<8|y&0xff])
-	return f&0xff + uint(modrmT[y>>8&0x7ff])&(f>>8)
-}
+// x86Streams is the number of interleaved sweeps of the scan (x86run.Streams: eight
+// in assembly on amd64, four in Go elsewhere), and minActive the least number of
+// them x86run.RunN runs (x86run.MinActive).
+const (
+	x86Streams = x86run.Streams
+	minActive  = x86run.MinActive
+)
 
 // fastX-table entry bits; a zero entry sends the instruction to decodeX86.
 const (
@@ -162,16 +144,9 @@ var rexT = func() (t [256]uint16) {
 // bits, so the step needs no bounds check on it.
 //
 // Both are built on first use (x86Tables) from pfxT, rexT and the generated fastX,
-// not at every start of the program; read before that, their zeros send every
-// instruction to decodeX86.
-//
-// They sit in one variable (fastT.pre, fastT.op), with a copy of modrmT, so that the
-// assembly loop (fastrun_amd64.s) reaches all three from one register.
-var fastT struct {
-	pre   [1 << 16]uint8  // preT
-	op    [1 << 16]uint16 // opT
-	modrm [2048]uint8     // modrmT
-}
+// not at every start of the program, and handed with a copy of modrmT to the loops
+// of package x86run (x86run.Tables: Pre, Op, ModRM, filled in place), which read them; read before
+// that, their zeros send every instruction to decodeX86.
 
 var preOnce sync.Once
 
@@ -179,10 +154,14 @@ var preOnce sync.Once
 // into the x86-64 scan calls it first.
 func x86Tables() { preOnce.Do(buildPre) }
 
-// buildPre fills preT from pfxT and rexT, and opT from fastX.
-func buildPre() {
-	fastT.modrm = modrmT
-	for i := range fastT.pre {
+// buildPre fills preT from pfxT and rexT, and opT from fastX, in x86run's tables,
+// with modrmT.
+func buildPre() { x86run.Fill(fillPre) }
+
+// fillPre fills t (preT, opT and modrmT) as buildPre says.
+func fillPre(t *x86run.Tables) {
+	t.ModRM = modrmT
+	for i := range t.Pre {
 		b0, b1 := uint(i>>8), uint(i&0xff)
 		p, r := uint(pfxT[b0]), uint(rexT[b0])
 		if p != 0 {
@@ -195,14 +174,14 @@ func buildPre() {
 			skip++
 		}
 		class := ((p|r)&^8 | esc<<8) >> 8
-		fastT.pre[i] = uint8(class<<2 | skip)
+		t.Pre[i] = uint8(class<<2 | skip)
 	}
-	for i := range fastT.op {
+	for i := range t.Op {
 		e, op := uint(i>>8), uint(i&0xff)
 		f := uint(fastX[(e&^3)<<6|op])
-		fastT.op[i] = uint16(f & fxLen)
+		t.Op[i] = uint16(f & fxLen)
 		if f&fxModRM != 0 {
-			fastT.op[i] |= 0xff00
+			t.Op[i] |= 0xff00
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"math/bits"
 
 	"github.com/gonative/gonative/internal/exe"
+	"github.com/gonative/gonative/internal/isa/x86run"
 )
 
 // The x86-64 linear sweep decodes one instruction after another: each length depends
@@ -193,7 +194,7 @@ func (sc *scanner) chunkX86(b []byte, limit int, addr uint64, st *stats) int {
 			s.i = sc.step(j, b, s.i, fastEnd, addr, st)
 		}
 	}
-	// All streams, interleaved: fastRunN runs the fast path of the active ones,
+	// All streams, interleaved: x86run.RunN runs the fast path of the active ones,
 	// and returns when one of them meets an instruction for the slow path. A
 	// stream that reaches its end leaves the active set and steps on from the
 	// chunk's start, its work dropped, so that the others go on in the same loop
@@ -223,7 +224,7 @@ func (sc *scanner) chunkX86(b []byte, limit int, addr uint64, st *stats) int {
 		}
 		// k steps of at most 16 bytes keep every stream in bounds.
 		k = k>>4 + 1
-		left, slow := fastRunN(b, &pos, k, active)
+		left, slow := x86run.RunN(b, &pos, k, active)
 		done += int64(k - left)
 		if slow &= active; slow == 0 {
 			continue
@@ -263,7 +264,7 @@ func (sc *scanner) chunkX86(b []byte, limit int, addr uint64, st *stats) int {
 			k := min(ea-sa.i, ec-sc2.i)>>4 + 1
 			var left int
 			var slow uint
-			sa.i, sc2.i, left, slow = fastRun2(b, sa.i, sc2.i, k)
+			sa.i, sc2.i, left, slow = x86run.Run2(b, sa.i, sc2.i, k)
 			sc.pairSteps += int64(k - left)
 			sc.count(a, int64(k-left), st)
 			sc.count(c, int64(k-left), st)
@@ -310,7 +311,7 @@ func (sc *scanner) chunkX86(b []byte, limit int, addr uint64, st *stats) int {
 // (commit); every step counts as an instruction unless it is an undecodable byte.
 func (sc *scanner) step(j int, b []byte, i, fastEnd int, addr uint64, st *stats) int {
 	if i < fastEnd {
-		if n := int(fastStep(b, i)); n != 0 {
+		if n := int(x86run.Step(b, i)); n != 0 {
 			if j == 0 {
 				st.instructions++
 			} else {
@@ -403,7 +404,7 @@ func (sc *scanner) run(j int, b []byte, i, end, fastEnd int, addr uint64, st *st
 	for e := min(end, fastEnd); i < e; {
 		k := (e-i)>>4 + 1
 		var left int
-		i, left = fastRun1(b, i, k)
+		i, left = x86run.Run1(b, i, k)
 		sc.count(j, int64(k-left), st)
 		if left > 0 {
 			i = sc.slowStep(j, b, i, addr, st)
@@ -436,66 +437,4 @@ func (sc *scanner) slowA(b []byte, i int, addr uint64, st *stats) int {
 		st.cpuid++
 	}
 	return in.n
-}
-
-// fastRun4Go advances four streams from i0..i3 by at most k steps of one fast-path
-// instruction each, and returns where they stand, the steps left and which streams
-// stand on an instruction for the slow path (bit j for stream j). When that is one
-// or more, the others made one more step, not counted in the steps done (k-left).
-// The caller guarantees that k steps of 16 bytes stay in b. It makes no call
-// (fastStep is inlined), so that the compiler keeps the streams in registers.
-// fastRunN (fastrun_amd64.go, fastrun_other.go) is this loop for x86Streams
-// streams: eight in assembly on amd64, else this for four.
-func fastRun4Go(b []byte, i0, i1, i2, i3, k int) (_, _, _, _, _ int, slow uint) {
-	for ; k > 0; k-- {
-		n0 := fastStep(b, i0)
-		n1 := fastStep(b, i1)
-		n2 := fastStep(b, i2)
-		n3 := fastStep(b, i3)
-		i0 += int(n0)
-		i1 += int(n1)
-		i2 += int(n2)
-		i3 += int(n3)
-		if min(n0, n1, n2, n3) == 0 {
-			slow = zero(n0) | zero(n1)<<1 | zero(n2)<<2 | zero(n3)<<3
-			break
-		}
-	}
-	return i0, i1, i2, i3, k, slow
-}
-
-// zero is 1 when n is 0, else 0.
-func zero(n uint) uint {
-	if n == 0 {
-		return 1
-	}
-	return 0
-}
-
-// fastRun2Go is fastRun4Go for two streams (fastRun2: see fastRunN).
-func fastRun2Go(b []byte, i0, i1, k int) (_, _, _ int, slow uint) {
-	for ; k > 0; k-- {
-		n0 := fastStep(b, i0)
-		n1 := fastStep(b, i1)
-		i0 += int(n0)
-		i1 += int(n1)
-		if min(n0, n1) == 0 {
-			slow = zero(n0) | zero(n1)<<1
-			break
-		}
-	}
-	return i0, i1, k, slow
-}
-
-// fastRun1Go is fastRun4Go for one stream, which stops at an instruction for the
-// slow path, where it stands (fastRun1: see fastRunN).
-func fastRun1Go(b []byte, i0, k int) (int, int) {
-	for ; k > 0; k-- {
-		n0 := fastStep(b, i0)
-		if n0 == 0 {
-			break
-		}
-		i0 += int(n0)
-	}
-	return i0, k
 }

@@ -2,13 +2,13 @@
 
 #include "textflag.h"
 
-// The fast path's tables (fastT): preT, then opT, then modrmT.
+// The fast path's tables (tables, a Tables): Pre, then Op, then ModRM.
 #define PRE 0
 #define OP 65536
 #define MODRM 196608
 
 // STEP advances the stream at offset I of SI's bytes by one fast-path instruction
-// (fastStep), with DI at fastT: AX and BX are scratch; when the instruction is for
+// (Step), with DI at tables: AX and BX are scratch; when the instruction is for
 // the slow path, I stays and BIT is set in DX.
 #define STEP(I, BIT) \
 	MOVWLZX (SI)(I*1), AX \
@@ -45,7 +45,7 @@ TEXT ·fastRun8Asm(SB), NOSPLIT, $0-64
 	MOVQ 48(DI), R14
 	MOVQ 56(DI), R15
 	MOVQ k+32(FP), CX
-	LEAQ ·fastT(SB), DI
+	LEAQ ·tables(SB), DI
 	XORL DX, DX
 	TESTQ CX, CX
 	JLE done8
@@ -84,7 +84,7 @@ TEXT ·fastRun2Asm(SB), NOSPLIT, $0-80
 	MOVQ i0+24(FP), R8
 	MOVQ i1+32(FP), R9
 	MOVQ k+40(FP), CX
-	LEAQ ·fastT(SB), DI
+	LEAQ ·tables(SB), DI
 	XORL DX, DX
 	TESTQ CX, CX
 	JLE done2
@@ -109,7 +109,7 @@ TEXT ·fastRun1Asm(SB), NOSPLIT, $0-56
 	MOVQ b_base+0(FP), SI
 	MOVQ i0+24(FP), R8
 	MOVQ k+32(FP), CX
-	LEAQ ·fastT(SB), DI
+	LEAQ ·tables(SB), DI
 	XORL DX, DX
 	TESTQ CX, CX
 	JLE done1
