@@ -9,6 +9,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -115,8 +118,87 @@ func FuzzCodeInfo(f *testing.F) {
 					}
 				}
 			}
+			lazyAgrees(t, s, noGuard)
 		}
 	})
+}
+
+// lazyAgrees checks that LazyCode's code is Code's: FuncsSource says where Code's
+// functions come from (nothing when it has none) before the tables are read, and
+// LoadFuncs reads the same tables.
+func lazyAgrees(t *testing.T, s *Slice, guard func([]byte) bool) {
+	t.Helper()
+	want, err1 := s.Code(guard)
+	lazy, err2 := s.LazyCode(guard)
+	if (err1 == nil) != (err2 == nil) {
+		t.Fatalf("Code: %v; LazyCode: %v", err1, err2)
+	}
+	if err1 != nil {
+		return
+	}
+	from, err := lazy.FuncsSource()
+	if err != nil {
+		return // a malformed table: LoadFuncs says so too, Code may not
+	}
+	wantFrom := want.FuncsFrom
+	if len(want.Funcs) == 0 {
+		wantFrom = ""
+	}
+	if from != wantFrom {
+		t.Fatalf("FuncsSource before the tables are read: %q; Code's functions (%d) from %q", from, len(want.Funcs), want.FuncsFrom)
+	}
+	if err := lazy.LoadFuncs(); err != nil {
+		t.Fatalf("LoadFuncs: %v, where Code read them", err)
+	}
+	if lazy.FuncsFrom != want.FuncsFrom || !slices.Equal(lazy.Funcs, want.Funcs) || !slices.Equal(lazy.Guarded, want.Guarded) ||
+		!slices.Equal(lazy.Data, want.Data) || !slices.Equal(lazy.Ranges, want.Ranges) || lazy.Dispatch != want.Dispatch ||
+		lazy.ISANeeded != want.ISANeeded {
+		t.Fatalf("LazyCode then LoadFuncs: %d functions from %q, %d guarded, dispatch %v; Code: %d from %q, %d, %v",
+			len(lazy.Funcs), lazy.FuncsFrom, len(lazy.Guarded), lazy.Dispatch, len(want.Funcs), want.FuncsFrom, len(want.Guarded), want.Dispatch)
+	}
+	if from, err := lazy.FuncsSource(); err != nil || from != wantFrom {
+		t.Fatalf("FuncsSource after LoadFuncs: %q, %v; want %q", from, err, wantFrom)
+	}
+}
+
+// TestLazyCodeReal holds LazyCode to Code (lazyAgrees) on real executables: Go's
+// tools (pclntab), C programs and libraries, stripped (.eh_frame) or not (symbol
+// table), the real-world corpus when scripts/corpus.sh fetched it (Mach-O, PE).
+func TestLazyCodeReal(t *testing.T) {
+	var paths []string
+	for _, pat := range []string{filepath.Join(runtime.GOROOT(), "pkg", "tool", "*", "*"), "/usr/bin/*", "/usr/lib/x86_64-linux-gnu/*.so*"} {
+		m, _ := filepath.Glob(pat)
+		paths = append(paths, m...)
+	}
+	if cache, err := os.UserCacheDir(); err == nil {
+		m, _ := filepath.Glob(filepath.Join(cache, "gonative", "corpus", "files", "*"))
+		paths = append(paths, m...)
+	}
+	n := 0
+	for _, p := range paths {
+		if st, err := os.Stat(p); err != nil || !st.Mode().IsRegular() || st.Size() > 64<<20 {
+			continue
+		}
+		f := readOpen(t, p)
+		for i := range f.Slices {
+			s := &f.Slices[i]
+			if s.Reader() == nil || !s.Kind.Runnable() || s.Error != "" || (s.Arch != "amd64" && s.Arch != "arm64") {
+				continue
+			}
+			var guard func([]byte) bool
+			if s.Go == nil {
+				guard = func(name []byte) bool {
+					return bytes.Contains(name, []byte("avx")) || bytes.HasPrefix(name, []byte("__aarch64_"))
+				}
+			}
+			t.Run(filepath.Base(p), func(t *testing.T) { lazyAgrees(t, s, guard) })
+			n++
+		}
+	}
+	if n == 0 {
+		t.Skip("no executables here")
+	}
+	t.Logf("%d slices", n)
 }
 
 // TestELFSymbolNames holds elfSymbols' names (read through a moving window of the

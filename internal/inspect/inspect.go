@@ -463,9 +463,9 @@ func Analyze(ctx context.Context, f *exe.File, opts Options) (reports []*isa.Rep
 		var err error
 		switch {
 		case scan && s.Go == nil:
-			code, err = s.Code(isa.Guard(s.Arch))
+			code, err = s.LazyCode(isa.Guard(s.Arch))
 		case scan:
-			code, err = s.Code(nil) // Go's own variants are dispatched by internal/cpu
+			code, err = s.LazyCode(nil) // Go's own variants are dispatched by internal/cpu
 		default:
 			code, err = s.CodeInfo()
 		}
@@ -476,7 +476,7 @@ func Analyze(ctx context.Context, f *exe.File, opts Options) (reports []*isa.Rep
 		in.Scan = scan
 		rep, err := isa.Analyze(ctx, s.Reader(), code, in)
 		if err == nil && !scan && opts.Scan == ScanAuto && scanChangesVerdict(s, rep, opts.Host) {
-			if code, err = s.Code(isa.Guard(s.Arch)); err == nil {
+			if code, err = s.LazyCode(isa.Guard(s.Arch)); err == nil {
 				in.Scan = true
 				rep, err = isa.Analyze(ctx, s.Reader(), code, in)
 			}
