@@ -201,16 +201,40 @@ func TestLazyCodeReal(t *testing.T) {
 	t.Logf("%d slices", n)
 }
 
-// TestELFSymbolNames holds elfSymbols' names (read through a moving window of the
-// string table) to debug/elf's, cut at 256 bytes, on real files: libraries with
-// tens of thousands of dynamic symbols, and a Go program's full symbol table.
+// TestELFSymbolNames holds elfSymbols' names (from a mapping of a large string
+// table, or read through a moving window of it when the file cannot be mapped) to
+// debug/elf's, cut at 256 bytes, on real files: libraries with tens of thousands of
+// dynamic symbols, and a Go program's full symbol table.
 func TestELFSymbolNames(t *testing.T) {
 	paths := []string{"/usr/lib/x86_64-linux-gnu/libcrypto.so.3", "/usr/lib/x86_64-linux-gnu/libc.so.6", os.Args[0]}
 	n := 0
 	for _, p := range paths {
-		f, err := elf.Open(p)
+		for _, mapped := range []bool{true, false} {
+			n += elfSymbolNames(t, p, mapped)
+		}
+	}
+	if n == 0 {
+		t.Skip("no ELF file with symbols here (libc6 and libssl3 provide them)")
+	}
+}
+
+// elfSymbolNames is TestELFSymbolNames on the file at path, through a reader that
+// can be mapped or not; it returns the number of symbols compared.
+func elfSymbolNames(t *testing.T, p string, mapped bool) int {
+	fd, err := os.Open(p)
+	if err != nil {
+		return 0
+	}
+	defer fd.Close()
+	var ra io.ReaderAt = fd
+	if !mapped {
+		ra = struct{ io.ReaderAt }{fd} // not an *os.File: MapRange declines
+	}
+	n := 0
+	{
+		f, err := elf.NewFile(ra)
 		if err != nil {
-			continue
+			return 0
 		}
 		for _, c := range []struct {
 			typ  elf.SectionType
@@ -227,7 +251,7 @@ func TestELFSymbolNames(t *testing.T) {
 			})
 			// debug/elf leaves out the null symbol at index 0.
 			if len(got) != len(want)+1 {
-				t.Fatalf("%s %v: %d symbols, debug/elf has %d", p, c.typ, len(got)-1, len(want))
+				t.Fatalf("%s %v (mapped %v): %d symbols, debug/elf has %d", p, c.typ, mapped, len(got)-1, len(want))
 			}
 			for i, s := range want {
 				w := s.Name
@@ -235,16 +259,13 @@ func TestELFSymbolNames(t *testing.T) {
 					w = w[:256]
 				}
 				if got[i+1] != w {
-					t.Fatalf("%s %v: symbol %d is %q, debug/elf says %q", p, c.typ, i+1, got[i+1], w)
+					t.Fatalf("%s %v (mapped %v): symbol %d is %q, debug/elf says %q", p, c.typ, mapped, i+1, got[i+1], w)
 				}
 			}
 			n += len(want)
 		}
-		f.Close()
 	}
-	if n == 0 {
-		t.Skip("no ELF file with symbols here (libc6 and libssl3 provide them)")
-	}
+	return n
 }
 
 // TestCodeErrors checks that Slice.Code names what keeps it from the code: nothing to
@@ -377,4 +398,59 @@ func readOpen(t testing.TB, path string) *File {
 		t.Fatal(err)
 	}
 	return Read(context.Background(), fd, st.Size(), Options{})
+}
+
+// TestELFSymbolsReadNamesOnce reads the names of every undefined dynamic symbol of
+// large libraries, as elfDispatch does, and counts the bytes the process read
+// (/proc/self/io's rchar): a dynamic symbol table is in hash order, not in its
+// names' order, and a 64 KiB window of the string table moved for each name read
+// 290 MB per inspect --isa of the executables tree. A string table larger than the
+// window is mapped: the symbols are read once, the names not at all.
+func TestELFSymbolsReadNamesOnce(t *testing.T) {
+	n := 0
+	for _, p := range []string{"/usr/lib/x86_64-linux-gnu/libcrypto.so.3", "/usr/lib/x86_64-linux-gnu/libLLVM-15.so.1",
+		"/usr/lib/x86_64-linux-gnu/libstdc++.so.6", "/usr/lib/aarch64-linux-gnu/libcrypto.so.3"} {
+		f, err := elf.Open(p)
+		if err != nil {
+			continue
+		}
+		dynsym := f.SectionByType(elf.SHT_DYNSYM)
+		if dynsym == nil || f.Sections[dynsym.Link].Size <= symNameWindow {
+			f.Close()
+			continue
+		}
+		before, ok := readChars(t)
+		if !ok {
+			f.Close()
+			t.Skip("no /proc/self/io here")
+		}
+		names := 0
+		elfSymbols(f, elf.SHT_DYNSYM, func(_ byte, shndx uint16, _, _ uint64, name func() []byte) bool {
+			if shndx == uint16(elf.SHN_UNDEF) && len(name()) > 0 {
+				names++
+			}
+			return true
+		})
+		after, _ := readChars(t)
+		f.Close()
+		t.Logf("%s: %d names, %d bytes read (%d of symbols)", p, names, after-before, dynsym.Size)
+		if after-before > int64(dynsym.Size)+4096 {
+			t.Errorf("%s: read %d bytes for %d names and %d bytes of symbols", p, after-before, names, dynsym.Size)
+		}
+		n++
+	}
+	if n == 0 {
+		t.Skip("no library with a string table over 64 KiB here (libssl3 has one)")
+	}
+}
+
+// readChars returns the bytes this process has read (rchar of /proc/self/io).
+func readChars(t *testing.T) (int64, bool) {
+	b, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		return 0, false
+	}
+	var n int64
+	_, err = fmt.Sscanf(string(b), "rchar: %d", &n)
+	return n, err == nil
 }
