@@ -176,14 +176,29 @@ func elfFuncsSource(f *elf.File, ra io.ReaderAt) (string, bool) {
 	if found {
 		return "symbol table", true
 	}
+	// The first function is most often in the first entries: their bytes are read
+	// first, and the section whole only when they hold none. Entries are walked in
+	// order, each whole or not at all (a CIE lies before its FDEs), so a function
+	// found in the prefix is one the whole section yields.
+	is64 := f.Class == elf.ELFCLASS64
+	if s := f.Section(".eh_frame"); s != nil && s.Type == elf.SHT_PROGBITS && s.Size <= funcsMaxTable && s.Size > ehPrefix &&
+		s.Flags&elf.SHF_COMPRESSED == 0 {
+		var b [ehPrefix]byte
+		if n, _ := s.ReadAt(b[:], 0); len(ehFrameSpans(b[:n], s.Addr, f.ByteOrder, is64, 1, nil)) > 0 {
+			return ".eh_frame", true
+		}
+	}
 	elfEHFrame(f, ra, func(b []byte, addr uint64) {
-		found = len(ehFrameSpans(b, addr, f.ByteOrder, f.Class == elf.ELFCLASS64, 1, nil)) > 0
+		found = len(ehFrameSpans(b, addr, f.ByteOrder, is64, 1, nil)) > 0
 	})
 	if found {
 		return ".eh_frame", true
 	}
 	return "", false
 }
+
+// ehPrefix is how much of .eh_frame elfFuncsSource reads first.
+const ehPrefix = 1 << 10
 
 // ehFrameFuncs returns the address ranges of the FDEs of an .eh_frame section
 // loaded at addr (the LSB's "Exception Frames" layout: CIEs with their augmentation
