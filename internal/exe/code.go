@@ -568,11 +568,9 @@ func symtabFunc(info byte, shndx uint16, value, size uint64) bool {
 
 // elfSymbols streams the symbol table of type typ (SHT_SYMTAB or SHT_DYNSYM) to visit,
 // which gets each symbol's name only when it asks for it, until visit returns false.
-// A large table or string table is read through a mapping of the file (MapRange):
-// the caller sets debug.SetPanicOnFault and recovers, for a file cut short
-// meanwhile. Otherwise it reads the table in chunks and the names through a window,
-// so a large table costs no more memory than a small one (debug/elf's Symbols loads
-// every symbol and name at once).
+// It reads the table in chunks and the names through a window of the string table, so
+// a large table costs no more memory than a small one (debug/elf's Symbols loads every
+// symbol and name at once).
 func elfSymbols(f *elf.File, typ elf.SectionType, visit func(info byte, shndx uint16, value, size uint64, name func() []byte) bool) {
 	symtab := f.SectionByType(typ)
 	if symtab == nil || int(symtab.Link) >= len(f.Sections) {
@@ -586,51 +584,19 @@ func elfSymbols(f *elf.File, typ elf.SectionType, visit func(info byte, shndx ui
 	if symtab.Size/uint64(entSize) > codeMaxSymbols {
 		return
 	}
-	const maxName = 256 // bytes of a name read
+	// About 64 KiB of entries at a time, less for a smaller table: a small program's
+	// symbols should not cost a 64 KiB buffer (and its zeroing) per read.
+	buf := make([]byte, min(2730, max(symtab.Size/uint64(entSize), 1))*uint64(entSize))
 	var nameOff uint32
-	var name func() []byte
-	// Names come from a mapping of a string table larger than a window: a dynamic
-	// symbol table is in hash order, not in its names' order, and a window moved for
-	// each name read 290 MB per inspect --isa of the executables tree.
-	if strtab.Size > symNameWindow {
-		if m := MapRange(strtab.ReaderAt, 0, int64(strtab.Size)); m != nil {
-			defer m.Close()
-			names := m.Bytes()
-			name = func() []byte {
-				off := min(int(nameOff), len(names))
-				b := names[off:min(off+maxName, len(names))]
-				if i := bytes.IndexByte(b, 0); i >= 0 {
-					b = b[:i]
-				}
-				return b[:len(b):len(b)]
-			}
-		}
-	}
-	if name == nil {
-		// Names (at most maxName bytes each) come from a window of the string table
-		// (or the whole of a smaller one), moved when a name is not inside it:
-		// symbols mostly name strings in table order, and a read per name cost a
-		// system call per symbol (libLLVM has 100,000).
-		win := make([]byte, min(symNameWindow, max(strtab.Size, maxName)))
-		winOff, winN := int64(-1), 0
-		name = func() []byte {
-			off := int64(nameOff)
-			end := off + maxName
-			if winOff < 0 || off < winOff || off > winOff+int64(winN) || end > winOff+int64(winN) && winN == len(win) {
-				winN, _ = strtab.ReadAt(win, off)
-				winOff = off
-			}
-			b := win[off-winOff : min(end-winOff, int64(winN))]
-			if i := bytes.IndexByte(b, 0); i >= 0 {
-				b = b[:i]
-			}
-			return b[:len(b):len(b)]
-		}
-	}
+	name := symbolNames(strtab, &nameOff)
 	bo := f.ByteOrder
-	// each visits the entries of e, a whole number of them; false when visit stopped.
-	each := func(e []byte) bool {
-		for ; len(e) >= int(entSize); e = e[entSize:] {
+	for off := int64(0); off < int64(symtab.Size); {
+		n, err := symtab.ReadAt(buf, off)
+		n -= n % int(entSize)
+		if n == 0 {
+			return
+		}
+		for e := buf[:n]; len(e) >= int(entSize); e = e[entSize:] {
 			var info byte
 			var shndx uint16
 			var value, size uint64
@@ -642,26 +608,8 @@ func elfSymbols(f *elf.File, typ elf.SectionType, visit func(info byte, shndx ui
 				value, size = uint64(bo.Uint32(e[4:])), uint64(bo.Uint32(e[8:]))
 			}
 			if !visit(info, shndx, value, size, name) {
-				return false
+				return
 			}
-		}
-		return true
-	}
-	if symtab.Size >= mapMin {
-		if m := MapRange(symtab.ReaderAt, 0, int64(symtab.Size)); m != nil {
-			defer m.Close()
-			each(m.Bytes())
-			return
-		}
-	}
-	// About 64 KiB of entries at a time, less for a smaller table: a small program's
-	// symbols should not cost a 64 KiB buffer (and its zeroing) per read.
-	buf := make([]byte, min(2730, max(symtab.Size/uint64(entSize), 1))*uint64(entSize))
-	for off := int64(0); off < int64(symtab.Size); {
-		n, err := symtab.ReadAt(buf, off)
-		n -= n % int(entSize)
-		if n == 0 || !each(buf[:n]) {
-			return
 		}
 		off += int64(n)
 		if err != nil {
@@ -670,9 +618,48 @@ func elfSymbols(f *elf.File, typ elf.SectionType, visit func(info byte, shndx ui
 	}
 }
 
-// symNameWindow is the size of the window elfSymbols reads names through, and the
-// size of a string table above which it maps the table instead.
-const symNameWindow = 64 << 10
+// Reading symbol names (symbolNames).
+const (
+	symNameWindow = 64 << 10 // bytes of the string table read at a time
+	symMaxName    = 256      // bytes of a name read
+	// symNameGap is how far past the window a name may start for the window to
+	// move there: the names a pass in table order skips (other symbols') are short.
+	symNameGap = 4 << 10
+)
+
+// symbolNames returns the function that reads the name at *off of the string table
+// strtab, at most symMaxName bytes, as bytes valid until its next call. Names come
+// from a window of the table (or the whole of a smaller one): symbols mostly name
+// strings in table order, and a read per name cost a system call per symbol (libLLVM
+// has 100,000), so a name just past the window moves it forward. A name elsewhere (a
+// dynamic symbol table is in hash order, not in its names') is read alone, into a
+// buffer of its own: the window moved for each of those read 64 KiB a name, 290 MB
+// per inspect --isa of the executables tree.
+func symbolNames(strtab *elf.Section, off *uint32) func() []byte {
+	win := make([]byte, min(symNameWindow, max(strtab.Size, symMaxName)))
+	winOff, winN := int64(-1), 0
+	var one [symMaxName]byte
+	cut := func(b []byte) []byte {
+		if i := bytes.IndexByte(b, 0); i >= 0 {
+			b = b[:i]
+		}
+		return b[:len(b):len(b)]
+	}
+	return func() []byte {
+		o := int64(*off)
+		end := o + symMaxName
+		inside := winOff >= 0 && o >= winOff && o <= winOff+int64(winN) && (end <= winOff+int64(winN) || winN < len(win))
+		if !inside {
+			if winOff >= 0 && (o < winOff || o >= winOff+int64(winN)+symNameGap) {
+				n, _ := strtab.ReadAt(one[:], o)
+				return cut(one[:n])
+			}
+			winN, _ = strtab.ReadAt(win, o)
+			winOff = o
+		}
+		return cut(win[o-winOff : min(end-winOff, int64(winN))])
+	}
+}
 
 func machoCode(sr *io.SectionReader, size int64) (*codeImage, error) {
 	f, err := macho.NewFile(sr)

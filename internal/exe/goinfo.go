@@ -487,8 +487,6 @@ func elfImportsRuntime(ra io.ReaderAt, size int64) (found bool) {
 			found = false
 		}
 	}()
-	// elfSymbols may map a large table: a file cut short meanwhile faults.
-	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	f, err := elf.NewFile(io.NewSectionReader(ra, 0, size))
 	if err != nil {
 		return false
