@@ -48,6 +48,19 @@ type Code struct {
 	// Data are the ranges of data inside the code the file marks (Mach-O
 	// LC_DATA_IN_CODE), sorted and not overlapping.
 	Data []Span
+
+	// later reads what Slice.LazyCode left for later (Funcs, FuncsFrom, Data, Guarded)
+	// into the Code; nil when there is nothing left (LoadFuncs).
+	later *laterFuncs
+}
+
+// laterFuncs is the part of a Code that Slice.LazyCode did not read yet.
+type laterFuncs struct {
+	load func(img *codeImage)  // reads the function tables into img
+	any  func() (string, bool) // FuncsSource without reading the tables whole
+	img  *codeImage            // the Code's image: load fills it
+	err  error                 // why load failed: LoadFuncs returns it every time
+	done bool
 }
 
 // Range is a range of executable bytes in the slice and its virtual address.
@@ -74,10 +87,27 @@ func (c *Code) Size() int64 {
 // of the functions guard names (from the ELF symbol table; internal/isa's GuardedFunc
 // is the rule) and whether the image dispatches on CPU features by other means. It
 // never panics.
-func (s *Slice) Code(guard func(name []byte) bool) (code *Code, err error) {
+func (s *Slice) Code(guard func(name []byte) bool) (*Code, error) {
+	code, err := s.LazyCode(guard)
+	if err != nil {
+		return nil, err
+	}
+	if err := code.LoadFuncs(); err != nil {
+		return nil, err
+	}
+	return code, nil
+}
+
+// LazyCode is Code without the function tables: Funcs, FuncsFrom, Data and Guarded
+// are read by the first LoadFuncs, and FuncsSource says what they will be from
+// without reading them whole. A scan that finds no instruction of an extension
+// needs none of them, and reading and sorting them cost more than its scan on most
+// C programs (their .eh_frame and symbol table). The slice's reader must stay
+// readable until LoadFuncs and FuncsSource are done.
+func (s *Slice) LazyCode(guard func(name []byte) bool) (code *Code, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			code, err = nil, fmt.Errorf("malformed executable: %v", r)
+			code, err = nil, malformed(r)
 		}
 	}()
 	// A large table is read through a mapping of the file (elfFuncs): if the file is
@@ -89,9 +119,10 @@ func (s *Slice) Code(guard func(name []byte) bool) (code *Code, err error) {
 	}
 	sr := io.NewSectionReader(s.ra, 0, s.Size)
 	var img *codeImage
+	var later laterFuncs
 	switch format {
 	case FormatELF:
-		img, err = elfCode(sr, s.Size, guard)
+		img, later, err = elfCode(sr, s.Size, guard)
 	case FormatMachO:
 		img, err = machoCode(sr, s.Size)
 	case FormatPE:
@@ -102,37 +133,137 @@ func (s *Slice) Code(guard func(name []byte) bool) (code *Code, err error) {
 	}
 	img.Arch = s.Arch
 	if s.Arch == "amd64" {
-		goFuncs(sr, s.Size, img)
+		goLater(sr, s.Size, &later)
+	}
+	if later.load != nil {
+		later.img = img
+		img.later = &later
 	}
 	return &img.Code, nil
 }
 
-// goFuncs adds the functions of a Go image's pclntab to img.Funcs: every Go function,
-// where the format's own tables name only the C code of an externally linked program
-// (.eh_frame) or nothing (Go's Mach-O and stripped ELF).
-func goFuncs(ra io.ReaderAt, size int64, img *codeImage) {
+// malformed is the error of a panic while reading an image's code.
+func malformed(r any) error { return fmt.Errorf("malformed executable: %v", r) }
+
+// LoadFuncs reads what Slice.LazyCode left for later: Funcs, FuncsFrom, Data and
+// Guarded. It reads them once; later calls return the first call's error. It never
+// panics: malformed input is an error, as Slice.Code's.
+func (c *Code) LoadFuncs() (err error) {
+	l := c.later
+	if l == nil {
+		return nil
+	}
+	if l.done {
+		return l.err
+	}
+	l.done = true
+	defer func() {
+		if r := recover(); r != nil {
+			l.img.Funcs, l.img.FuncsFrom, l.img.Data, l.img.Guarded = nil, "", nil, nil
+			l.err = malformed(r)
+			err = l.err
+		}
+	}()
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	l.load(l.img)
+	return nil
+}
+
+// FuncsSource returns what FuncsFrom is once the function tables are read
+// (LoadFuncs) when they name at least one function, and "" when they name none: the
+// source of the functions a scan's classes would be checked against. Before
+// LoadFuncs it reads no more of the tables than it takes to find one function.
+func (c *Code) FuncsSource() (from string, err error) {
+	if l := c.later; l != nil && !l.done && l.any != nil {
+		defer func() {
+			if r := recover(); r != nil {
+				from, err = "", malformed(r)
+			}
+		}()
+		defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+		from, _ = l.any()
+		return from, nil
+	}
+	if err := c.LoadFuncs(); err != nil {
+		return "", err
+	}
+	if len(c.Funcs) == 0 {
+		return "", nil
+	}
+	return c.FuncsFrom, nil
+}
+
+// goLater adds to later the functions of a Go image's pclntab (goFuncs): after the
+// format's own tables, which later already reads (ELF), or which the image already
+// holds (Mach-O, PE).
+func goLater(ra io.ReaderAt, size int64, later *laterFuncs) {
+	var pcln []Span
+	read := false
+	spans := func() []Span {
+		if !read {
+			pcln, read = goFuncs(ra, size), true
+		}
+		return pcln
+	}
+	load, anyOwn := later.load, later.any
+	later.load = func(img *codeImage) {
+		if load != nil {
+			load(img)
+		}
+		addGoFuncs(img, spans())
+	}
+	later.any = func() (string, bool) {
+		var from string
+		var ok bool
+		if anyOwn != nil {
+			from, ok = anyOwn()
+		} else {
+			from, ok = later.img.FuncsFrom, len(later.img.Funcs) > 0
+		}
+		if len(spans()) > 0 {
+			return goFuncsFrom(from), true
+		}
+		if !ok {
+			return "", false
+		}
+		return from, true
+	}
+}
+
+// goFuncs returns the functions of a Go image's pclntab: every Go function, where
+// the format's own tables name only the C code of an externally linked program
+// (.eh_frame) or nothing (Go's Mach-O and stripped ELF). nil when it has none.
+func goFuncs(ra io.ReaderAt, size int64) []Span {
 	l, err := readLayout(ra, size)
 	if err != nil {
-		return
+		return nil
 	}
 	h, ok := findPcln(ra, size, l, false)
 	if !ok {
-		return
+		return nil
 	}
 	text := uint64(0)
 	if t, ok := l.section(".text", "__text"); ok {
 		text = t.addr
 	}
-	spans := pclnFuncs(ra, h, text)
+	return pclnFuncs(ra, h, text)
+}
+
+// addGoFuncs adds the pclntab's functions (goFuncs) to img.Funcs.
+func addGoFuncs(img *codeImage, spans []Span) {
 	if len(spans) == 0 {
 		return
 	}
-	if img.FuncsFrom == "" {
-		img.FuncsFrom = "pclntab"
-	} else {
-		img.FuncsFrom = "pclntab and " + img.FuncsFrom
-	}
+	img.FuncsFrom = goFuncsFrom(img.FuncsFrom)
 	img.Funcs = sortSpans(append(img.Funcs, spans...))
+}
+
+// goFuncsFrom is FuncsFrom once the pclntab's functions are added to those from.
+func goFuncsFrom(from string) string {
+	if from == "" {
+		return "pclntab"
+	}
+	return "pclntab and " + from
 }
 
 // CodeInfo returns what the instruction-set analysis needs without the code itself:
@@ -262,16 +393,19 @@ func (img *codeImage) addRange(off, n int64, addr uint64, size int64) error {
 	return nil
 }
 
-func elfCode(sr *io.SectionReader, size int64, guard func([]byte) bool) (*codeImage, error) {
+// elfCode reads an ELF image's code ranges, its ISA note and, with guard, whether it
+// dispatches on CPU features; later reads its functions (x86-64) and the guarded ones
+// (guard): elfFuncTables.
+func elfCode(sr *io.SectionReader, size int64, guard func([]byte) bool) (*codeImage, laterFuncs, error) {
 	f, err := elf.NewFile(sr)
 	if err != nil {
-		return nil, fmt.Errorf("ELF: %w", err)
+		return nil, laterFuncs{}, fmt.Errorf("ELF: %w", err)
 	}
 	img := &codeImage{Code: Code{Format: string(FormatELF)}}
 	for _, s := range f.Sections {
 		if s.Type == elf.SHT_PROGBITS && s.Flags&elf.SHF_EXECINSTR != 0 {
 			if err := img.addRange(int64(s.Offset), int64(s.Size), s.Addr, size); err != nil {
-				return nil, fmt.Errorf("ELF section %s: %w", s.Name, err)
+				return nil, laterFuncs{}, fmt.Errorf("ELF section %s: %w", s.Name, err)
 			}
 		}
 	}
@@ -279,7 +413,7 @@ func elfCode(sr *io.SectionReader, size int64, guard func([]byte) bool) (*codeIm
 		for _, p := range f.Progs {
 			if p.Type == elf.PT_LOAD && p.Flags&elf.PF_X != 0 {
 				if err := img.addRange(int64(p.Off), int64(p.Filesz), p.Vaddr, size); err != nil {
-					return nil, fmt.Errorf("ELF segment: %w", err)
+					return nil, laterFuncs{}, fmt.Errorf("ELF segment: %w", err)
 				}
 			}
 		}
@@ -288,16 +422,29 @@ func elfCode(sr *io.SectionReader, size int64, guard func([]byte) bool) (*codeIm
 	if x86 {
 		img.ISANeeded = elfISANeeded(f, size)
 	}
-	// One pass over the symbol table finds the functions and the guarded ones.
+	if guard != nil {
+		img.Dispatch = elfDispatch(f)
+	}
+	var later laterFuncs
+	if x86 || guard != nil {
+		later.load = func(img *codeImage) { elfFuncTables(f, sr, img, x86, guard) }
+	}
+	if x86 {
+		later.any = func() (string, bool) { return elfFuncsSource(f, sr) }
+	}
+	return img, later, nil
+}
+
+// elfFuncTables reads the functions of an ELF image (with x86: elfFuncs) and, with
+// guard, the guarded ones: one pass over the symbol table finds both.
+func elfFuncTables(f *elf.File, ra io.ReaderAt, img *codeImage, x86 bool, guard func([]byte) bool) {
 	img.Funcs, img.Guarded = elfSymtabFuncs(f, x86, guard)
 	if x86 {
-		elfFuncs(f, sr, img)
+		elfFuncs(f, ra, img)
 	}
 	if guard != nil {
 		slices.SortFunc(img.Guarded, func(a, b Span) int { return cmp.Compare(a.Lo, b.Lo) })
-		img.Dispatch = elfDispatch(f)
 	}
-	return img, nil
 }
 
 // GNU property note constants (binutils include/elf/common.h, glibc elf.h).
@@ -402,7 +549,7 @@ func elfSymtabFuncs(f *elf.File, funcs bool, guard func([]byte) bool) (all, guar
 		if elf.ST_TYPE(info) != elf.STT_FUNC || size == 0 {
 			return true
 		}
-		if funcs && len(all) < funcsMax && value+size > value && shndx != uint16(elf.SHN_UNDEF) {
+		if funcs && len(all) < funcsMax && symtabFunc(info, shndx, value, size) {
 			all = append(all, Span{Lo: value, Hi: value + size})
 		}
 		if guard != nil && guard(name()) {
@@ -413,11 +560,17 @@ func elfSymtabFuncs(f *elf.File, funcs bool, guard func([]byte) bool) (all, guar
 	return all, guarded
 }
 
+// symtabFunc reports whether a symbol is a function elfSymtabFuncs keeps: a defined
+// STT_FUNC with a size whose end does not wrap.
+func symtabFunc(info byte, shndx uint16, value, size uint64) bool {
+	return elf.ST_TYPE(info) == elf.STT_FUNC && size != 0 && value+size > value && shndx != uint16(elf.SHN_UNDEF)
+}
+
 // elfSymbols streams the symbol table of type typ (SHT_SYMTAB or SHT_DYNSYM) to visit,
 // which gets each symbol's name only when it asks for it, until visit returns false.
-// It reads the table in chunks and each asked name on its own, so a large table
-// costs no more memory than a small one (debug/elf's Symbols loads every symbol and
-// name at once).
+// It reads the table in chunks and the names through a window of the string table, so
+// a large table costs no more memory than a small one (debug/elf's Symbols loads every
+// symbol and name at once).
 func elfSymbols(f *elf.File, typ elf.SectionType, visit func(info byte, shndx uint16, value, size uint64, name func() []byte) bool) {
 	symtab := f.SectionByType(typ)
 	if symtab == nil || int(symtab.Link) >= len(f.Sections) {
@@ -434,27 +587,8 @@ func elfSymbols(f *elf.File, typ elf.SectionType, visit func(info byte, shndx ui
 	// About 64 KiB of entries at a time, less for a smaller table: a small program's
 	// symbols should not cost a 64 KiB buffer (and its zeroing) per read.
 	buf := make([]byte, min(2730, max(symtab.Size/uint64(entSize), 1))*uint64(entSize))
-	// Names (at most 256 bytes each) come from a 64 KiB window of the string table
-	// (or the whole of a smaller one), moved when a name is not inside it: symbols
-	// mostly name strings in table order, and a read per name cost a system call per
-	// symbol (libLLVM has 100,000).
-	const maxName = 256
-	win := make([]byte, min(64<<10, max(strtab.Size, maxName)))
-	winOff, winN := int64(-1), 0
 	var nameOff uint32
-	name := func() []byte {
-		off := int64(nameOff)
-		end := off + maxName
-		if winOff < 0 || off < winOff || off > winOff+int64(winN) || end > winOff+int64(winN) && winN == len(win) {
-			winN, _ = strtab.ReadAt(win, off)
-			winOff = off
-		}
-		b := win[off-winOff : min(end-winOff, int64(winN))]
-		if i := bytes.IndexByte(b, 0); i >= 0 {
-			b = b[:i]
-		}
-		return b[:len(b):len(b)]
-	}
+	name := symbolNames(strtab, &nameOff)
 	bo := f.ByteOrder
 	for off := int64(0); off < int64(symtab.Size); {
 		n, err := symtab.ReadAt(buf, off)
@@ -481,6 +615,49 @@ func elfSymbols(f *elf.File, typ elf.SectionType, visit func(info byte, shndx ui
 		if err != nil {
 			return
 		}
+	}
+}
+
+// Reading symbol names (symbolNames).
+const (
+	symNameWindow = 64 << 10 // bytes of the string table read at a time
+	symMaxName    = 256      // bytes of a name read
+	// symNameGap is how far past the window a name may start for the window to
+	// move there: the names a pass in table order skips (other symbols') are short.
+	symNameGap = 4 << 10
+)
+
+// symbolNames returns the function that reads the name at *off of the string table
+// strtab, at most symMaxName bytes, as bytes valid until its next call. Names come
+// from a window of the table (or the whole of a smaller one): symbols mostly name
+// strings in table order, and a read per name cost a system call per symbol (libLLVM
+// has 100,000), so a name just past the window moves it forward. A name elsewhere (a
+// dynamic symbol table is in hash order, not in its names') is read alone, into a
+// buffer of its own: the window moved for each of those read 64 KiB a name, 290 MB
+// per inspect --isa of the executables tree.
+func symbolNames(strtab *elf.Section, off *uint32) func() []byte {
+	win := make([]byte, min(symNameWindow, max(strtab.Size, symMaxName)))
+	winOff, winN := int64(-1), 0
+	var one [symMaxName]byte
+	cut := func(b []byte) []byte {
+		if i := bytes.IndexByte(b, 0); i >= 0 {
+			b = b[:i]
+		}
+		return b[:len(b):len(b)]
+	}
+	return func() []byte {
+		o := int64(*off)
+		end := o + symMaxName
+		inside := winOff >= 0 && o >= winOff && o <= winOff+int64(winN) && (end <= winOff+int64(winN) || winN < len(win))
+		if !inside {
+			if winOff >= 0 && (o < winOff || o >= winOff+int64(winN)+symNameGap) {
+				n, _ := strtab.ReadAt(one[:], o)
+				return cut(one[:n])
+			}
+			winN, _ = strtab.ReadAt(win, o)
+			winOff = o
+		}
+		return cut(win[o-winOff : min(end-winOff, int64(winN))])
 	}
 }
 

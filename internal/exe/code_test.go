@@ -9,6 +9,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -115,8 +118,87 @@ func FuzzCodeInfo(f *testing.F) {
 					}
 				}
 			}
+			lazyAgrees(t, s, noGuard)
 		}
 	})
+}
+
+// lazyAgrees checks that LazyCode's code is Code's: FuncsSource says where Code's
+// functions come from (nothing when it has none) before the tables are read, and
+// LoadFuncs reads the same tables.
+func lazyAgrees(t *testing.T, s *Slice, guard func([]byte) bool) {
+	t.Helper()
+	want, err1 := s.Code(guard)
+	lazy, err2 := s.LazyCode(guard)
+	if (err1 == nil) != (err2 == nil) {
+		t.Fatalf("Code: %v; LazyCode: %v", err1, err2)
+	}
+	if err1 != nil {
+		return
+	}
+	from, err := lazy.FuncsSource()
+	if err != nil {
+		return // a malformed table: LoadFuncs says so too, Code may not
+	}
+	wantFrom := want.FuncsFrom
+	if len(want.Funcs) == 0 {
+		wantFrom = ""
+	}
+	if from != wantFrom {
+		t.Fatalf("FuncsSource before the tables are read: %q; Code's functions (%d) from %q", from, len(want.Funcs), want.FuncsFrom)
+	}
+	if err := lazy.LoadFuncs(); err != nil {
+		t.Fatalf("LoadFuncs: %v, where Code read them", err)
+	}
+	if lazy.FuncsFrom != want.FuncsFrom || !slices.Equal(lazy.Funcs, want.Funcs) || !slices.Equal(lazy.Guarded, want.Guarded) ||
+		!slices.Equal(lazy.Data, want.Data) || !slices.Equal(lazy.Ranges, want.Ranges) || lazy.Dispatch != want.Dispatch ||
+		lazy.ISANeeded != want.ISANeeded {
+		t.Fatalf("LazyCode then LoadFuncs: %d functions from %q, %d guarded, dispatch %v; Code: %d from %q, %d, %v",
+			len(lazy.Funcs), lazy.FuncsFrom, len(lazy.Guarded), lazy.Dispatch, len(want.Funcs), want.FuncsFrom, len(want.Guarded), want.Dispatch)
+	}
+	if from, err := lazy.FuncsSource(); err != nil || from != wantFrom {
+		t.Fatalf("FuncsSource after LoadFuncs: %q, %v; want %q", from, err, wantFrom)
+	}
+}
+
+// TestLazyCodeReal holds LazyCode to Code (lazyAgrees) on real executables: Go's
+// tools (pclntab), C programs and libraries, stripped (.eh_frame) or not (symbol
+// table), the real-world corpus when scripts/corpus.sh fetched it (Mach-O, PE).
+func TestLazyCodeReal(t *testing.T) {
+	var paths []string
+	for _, pat := range []string{filepath.Join(runtime.GOROOT(), "pkg", "tool", "*", "*"), "/usr/bin/*", "/usr/lib/x86_64-linux-gnu/*.so*"} {
+		m, _ := filepath.Glob(pat)
+		paths = append(paths, m...)
+	}
+	if cache, err := os.UserCacheDir(); err == nil {
+		m, _ := filepath.Glob(filepath.Join(cache, "gonative", "corpus", "files", "*"))
+		paths = append(paths, m...)
+	}
+	n := 0
+	for _, p := range paths {
+		if st, err := os.Stat(p); err != nil || !st.Mode().IsRegular() || st.Size() > 64<<20 {
+			continue
+		}
+		f := readOpen(t, p)
+		for i := range f.Slices {
+			s := &f.Slices[i]
+			if s.Reader() == nil || !s.Kind.Runnable() || s.Error != "" || (s.Arch != "amd64" && s.Arch != "arm64") {
+				continue
+			}
+			var guard func([]byte) bool
+			if s.Go == nil {
+				guard = func(name []byte) bool {
+					return bytes.Contains(name, []byte("avx")) || bytes.HasPrefix(name, []byte("__aarch64_"))
+				}
+			}
+			t.Run(filepath.Base(p), func(t *testing.T) { lazyAgrees(t, s, guard) })
+			n++
+		}
+	}
+	if n == 0 {
+		t.Skip("no executables here")
+	}
+	t.Logf("%d slices", n)
 }
 
 // TestELFSymbolNames holds elfSymbols' names (read through a moving window of the
@@ -295,4 +377,61 @@ func readOpen(t testing.TB, path string) *File {
 		t.Fatal(err)
 	}
 	return Read(context.Background(), fd, st.Size(), Options{})
+}
+
+// TestELFSymbolsReadNamesOnce reads the names of every undefined dynamic symbol of
+// large libraries, as elfDispatch does, and counts the bytes the process read
+// (/proc/self/io's rchar): a dynamic symbol table is in hash order, not in its
+// names' order, and a 64 KiB window of the string table moved for each name read
+// 290 MB per inspect --isa of the executables tree. A name away from the window is
+// read alone: the symbols once, the first window, and about 256 bytes a name.
+func TestELFSymbolsReadNamesOnce(t *testing.T) {
+	n := 0
+	for _, p := range []string{"/usr/lib/x86_64-linux-gnu/libcrypto.so.3", "/usr/lib/x86_64-linux-gnu/libLLVM-15.so.1",
+		"/usr/lib/x86_64-linux-gnu/libstdc++.so.6", "/usr/lib/aarch64-linux-gnu/libcrypto.so.3"} {
+		f, err := elf.Open(p)
+		if err != nil {
+			continue
+		}
+		dynsym := f.SectionByType(elf.SHT_DYNSYM)
+		if dynsym == nil || f.Sections[dynsym.Link].Size <= symNameWindow {
+			f.Close()
+			continue
+		}
+		before, ok := readChars(t)
+		if !ok {
+			f.Close()
+			t.Skip("no /proc/self/io here")
+		}
+		names := 0
+		elfSymbols(f, elf.SHT_DYNSYM, func(_ byte, shndx uint16, _, _ uint64, name func() []byte) bool {
+			if shndx == uint16(elf.SHN_UNDEF) && len(name()) > 0 {
+				names++
+			}
+			return true
+		})
+		after, _ := readChars(t)
+		f.Close()
+		t.Logf("%s: %d names, %d bytes read (%d of symbols)", p, names, after-before, dynsym.Size)
+		// The symbols, the first window and about a name's bytes a name (a name that
+		// falls just past the window moves it: seldom, in hash order).
+		if after-before > int64(dynsym.Size)+symNameWindow+int64(names)*4*symMaxName {
+			t.Errorf("%s: read %d bytes for %d names and %d bytes of symbols", p, after-before, names, dynsym.Size)
+		}
+		n++
+	}
+	if n == 0 {
+		t.Skip("no library with a string table over 64 KiB here (libssl3 has one)")
+	}
+}
+
+// readChars returns the bytes this process has read (rchar of /proc/self/io).
+func readChars(t *testing.T) (int64, bool) {
+	b, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		return 0, false
+	}
+	var n int64
+	_, err = fmt.Sscanf(string(b), "rchar: %d", &n)
+	return n, err == nil
 }

@@ -132,6 +132,18 @@ func elfFuncs(f *elf.File, ra io.ReaderAt, img *codeImage) {
 		img.Funcs = sortSpans(img.Funcs)
 		return
 	}
+	elfEHFrame(f, ra, func(b []byte, addr uint64) {
+		img.Funcs = ehFrameFuncs(b, addr, f.ByteOrder, f.Class == elf.ELFCLASS64)
+	})
+	if len(img.Funcs) > 0 {
+		img.FuncsFrom = ".eh_frame"
+		img.Funcs = sortSpans(img.Funcs)
+	}
+}
+
+// elfEHFrame calls read with the bytes of the image's .eh_frame and its address,
+// when it has one that elfFuncs reads.
+func elfEHFrame(f *elf.File, ra io.ReaderAt, read func(b []byte, addr uint64)) {
 	s := f.Section(".eh_frame")
 	if s == nil || s.Type != elf.SHT_PROGBITS || s.Size > funcsMaxTable {
 		return
@@ -149,20 +161,56 @@ func elfFuncs(f *elf.File, ra io.ReaderAt, img *codeImage) {
 			return
 		}
 	}
-	img.Funcs = ehFrameFuncs(b, s.Addr, f.ByteOrder, f.Class == elf.ELFCLASS64)
-	if len(img.Funcs) > 0 {
-		img.FuncsFrom = ".eh_frame"
-		img.Funcs = sortSpans(img.Funcs)
-	}
+	read(b, s.Addr)
 }
+
+// elfFuncsSource returns the FuncsFrom of elfFuncs when it finds functions, and
+// whether it does, reading the symbol table and .eh_frame only as far as their
+// first function.
+func elfFuncsSource(f *elf.File, ra io.ReaderAt) (string, bool) {
+	found := false
+	elfSymbols(f, elf.SHT_SYMTAB, func(info byte, shndx uint16, value, size uint64, _ func() []byte) bool {
+		found = symtabFunc(info, shndx, value, size)
+		return !found
+	})
+	if found {
+		return "symbol table", true
+	}
+	// The first function is most often in the first entries: their bytes are read
+	// first, and the section whole only when they hold none. Entries are walked in
+	// order, each whole or not at all (a CIE lies before its FDEs), so a function
+	// found in the prefix is one the whole section yields.
+	is64 := f.Class == elf.ELFCLASS64
+	if s := f.Section(".eh_frame"); s != nil && s.Type == elf.SHT_PROGBITS && s.Size <= funcsMaxTable && s.Size > ehPrefix &&
+		s.Flags&elf.SHF_COMPRESSED == 0 {
+		var b [ehPrefix]byte
+		if n, _ := s.ReadAt(b[:], 0); len(ehFrameSpans(b[:n], s.Addr, f.ByteOrder, is64, 1, nil)) > 0 {
+			return ".eh_frame", true
+		}
+	}
+	elfEHFrame(f, ra, func(b []byte, addr uint64) {
+		found = len(ehFrameSpans(b, addr, f.ByteOrder, is64, 1, nil)) > 0
+	})
+	if found {
+		return ".eh_frame", true
+	}
+	return "", false
+}
+
+// ehPrefix is how much of .eh_frame elfFuncsSource reads first.
+const ehPrefix = 1 << 10
 
 // ehFrameFuncs returns the address ranges of the FDEs of an .eh_frame section
 // loaded at addr (the LSB's "Exception Frames" layout: CIEs with their augmentation
 // string and pointer encoding, FDEs with initial location and range).
 func ehFrameFuncs(b []byte, addr uint64, bo binary.ByteOrder, is64 bool) []Span {
-	out := make([]Span, 0, min(ehEntries(b, bo), funcsMax))
+	return ehFrameSpans(b, addr, bo, is64, funcsMax, make([]Span, 0, min(ehEntries(b, bo), funcsMax)))
+}
+
+// ehFrameSpans is ehFrameFuncs appending to out, until it holds limit spans.
+func ehFrameSpans(b []byte, addr uint64, bo binary.ByteOrder, is64 bool, limit int, out []Span) []Span {
 	enc := map[int]byte{} // CIE offset -> FDE pointer encoding
-	for p := 0; p+8 <= len(b) && len(out) < funcsMax; {
+	for p := 0; p+8 <= len(b) && len(out) < limit; {
 		length := uint64(bo.Uint32(b[p:]))
 		hdr := 4
 		if length == 0 { // terminator

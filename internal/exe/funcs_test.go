@@ -96,13 +96,20 @@ func TestEHFrameSeed(t *testing.T) {
 }
 
 // FuzzEHFrame: the reader never panics, and every function it returns is a non-empty
-// range; sortSpans keeps them sorted and disjoint.
+// range; sortSpans keeps them sorted and disjoint. The first function read from any
+// prefix of the section (elfFuncsSource) is the first of the whole.
 func FuzzEHFrame(f *testing.F) {
 	f.Add(ehSeed(), uint64(0x2000))
 	f.Add(bytes.Repeat([]byte{0xff}, 64), uint64(0))
 	f.Fuzz(func(t *testing.T, b []byte, addr uint64) {
 		for _, is64 := range []bool{true, false} {
 			spans := ehFrameFuncs(b, addr, binary.LittleEndian, is64)
+			for k := range len(b) + 1 {
+				first := ehFrameSpans(b[:k], addr, binary.LittleEndian, is64, 1, nil)
+				if len(first) > 0 && (len(spans) == 0 || first[0] != spans[0]) {
+					t.Fatalf("first function of %d of %d bytes: %#x; of them all: %#x", k, len(b), first, spans[:min(len(spans), 1)])
+				}
+			}
 			for _, s := range spans {
 				if s.Hi <= s.Lo {
 					t.Fatalf("empty or wrapped function %#x-%#x", s.Lo, s.Hi)

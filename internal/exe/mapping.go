@@ -38,7 +38,13 @@ func MapRange(ra io.ReaderAt, off, n int64) *Mapping {
 	if n <= 0 || off < 0 {
 		return nil
 	}
-	if sr, ok := ra.(*io.SectionReader); ok {
+	// A section of a slice of a universal file is a section reader of a section
+	// reader of the file.
+	for {
+		sr, ok := ra.(*io.SectionReader)
+		if !ok {
+			break
+		}
 		outer, base, size := sr.Outer()
 		if off > size || n > size-off {
 			return nil

@@ -8,6 +8,7 @@
 package inspect
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io/fs"
@@ -198,15 +199,20 @@ type done struct {
 	r *Result
 }
 
-// feed sends the files to inspect, in walk order: the named paths, and the regular
-// files under the named directories (symbolic links are not followed inside them). It
-// stops when ctx is done.
+// feed sends the files to inspect: the named paths, and the regular files under the
+// named directories (symbolic links are not followed inside them), each job with its
+// place in the walk order. It stops when ctx is done.
+//
+// Named files are stat'ed a batch at a time, and a batch of files (no directory among
+// them) is sent largest first: the workers start on the files that take longest, and
+// the run does not end with one of them alone on a core while the others have
+// nothing left (a large library near the end of a list held one core for its whole
+// scan). The results still come out in walk order (emitInOrder).
 func feed(ctx context.Context, paths []string, jobs chan<- job) error {
-	i := 0
-	send := func(p string, named bool, st fs.FileInfo) bool {
+	i := 0 // the walk-order index of the next path
+	send := func(j job) bool {
 		select {
-		case jobs <- job{i, p, named, st}:
-			i++
+		case jobs <- j:
 			return true
 		case <-ctx.Done():
 			return false
@@ -214,44 +220,78 @@ func feed(ctx context.Context, paths []string, jobs chan<- job) error {
 	}
 	// Named paths are stat'ed a batch at a time: memory stays bounded whatever the
 	// length of the list.
-	var sts []fs.FileInfo
-	base := 0 // the index of sts[0] in paths
-	for k, p := range paths {
-		if k == base+len(sts) {
-			// The first batch is small, so that the workers start at once.
-			n := statBatch
-			if k == 0 {
-				n = firstStatBatch
-			}
-			base, sts = k, statAll(paths[k:min(k+n, len(paths))])
+	for base := 0; base < len(paths); {
+		// The first batch is small, so that the workers start at once.
+		n := statBatch
+		if base == 0 {
+			n = firstStatBatch
 		}
-		st := sts[k-base]
-		if st == nil || !st.IsDir() {
-			if !send(p, true, st) {
-				return nil
+		batch := paths[base:min(base+n, len(paths))]
+		sts := statAll(batch)
+		if order := bySize(sts); order != nil {
+			for _, k := range order {
+				if !send(job{i + k, batch[k], true, sts[k]}) {
+					return nil
+				}
 			}
+			i += len(batch)
+			base += len(batch)
 			continue
 		}
-		err := filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				if path == p {
-					return err
+		for k, p := range batch {
+			st := sts[k]
+			if st == nil || !st.IsDir() {
+				if !send(job{i, p, true, st}) {
+					return nil
 				}
-				return nil // unreadable subdirectory: skip it, as find(1) would warn
+				i++
+				continue
 			}
-			if !d.Type().IsRegular() {
-				return nil // directories, symlinks, devices, FIFOs, sockets
+			err := filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+				if err != nil {
+					if path == p {
+						return err
+					}
+					return nil // unreadable subdirectory: skip it, as find(1) would warn
+				}
+				if !d.Type().IsRegular() {
+					return nil // directories, symlinks, devices, FIFOs, sockets
+				}
+				if !send(job{i, path, false, nil}) {
+					return ctx.Err()
+				}
+				i++
+				return nil
+			})
+			if err != nil {
+				return fmt.Errorf("inspect %s: %w", p, err)
 			}
-			if !send(path, false, nil) {
-				return ctx.Err()
-			}
-			return nil
-		})
-		if err != nil {
-			return fmt.Errorf("inspect %s: %w", p, err)
 		}
+		base += len(batch)
 	}
 	return nil
+}
+
+// bySize returns the order in which to send a batch of named paths, given their
+// stats: the largest first (the stable order of the walk among equal sizes; a failed
+// stat counts as empty). nil when a path is a directory, whose files the walk finds
+// in order.
+func bySize(sts []fs.FileInfo) []int {
+	order := make([]int, len(sts))
+	for k, st := range sts {
+		if st != nil && st.IsDir() {
+			return nil
+		}
+		order[k] = k
+	}
+	size := func(k int) int64 {
+		if sts[k] == nil {
+			return 0
+		}
+		return sts[k].Size()
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(size(b), size(a)) })
+	return order
 }
 
 // emitInOrder calls emit with the results in walk order, holding early results until
@@ -463,9 +503,9 @@ func Analyze(ctx context.Context, f *exe.File, opts Options) (reports []*isa.Rep
 		var err error
 		switch {
 		case scan && s.Go == nil:
-			code, err = s.Code(isa.Guard(s.Arch))
+			code, err = s.LazyCode(isa.Guard(s.Arch))
 		case scan:
-			code, err = s.Code(nil) // Go's own variants are dispatched by internal/cpu
+			code, err = s.LazyCode(nil) // Go's own variants are dispatched by internal/cpu
 		default:
 			code, err = s.CodeInfo()
 		}
@@ -476,7 +516,7 @@ func Analyze(ctx context.Context, f *exe.File, opts Options) (reports []*isa.Rep
 		in.Scan = scan
 		rep, err := isa.Analyze(ctx, s.Reader(), code, in)
 		if err == nil && !scan && opts.Scan == ScanAuto && scanChangesVerdict(s, rep, opts.Host) {
-			if code, err = s.Code(isa.Guard(s.Arch)); err == nil {
+			if code, err = s.LazyCode(isa.Guard(s.Arch)); err == nil {
 				in.Scan = true
 				rep, err = isa.Analyze(ctx, s.Reader(), code, in)
 			}

@@ -649,3 +649,56 @@ func TestWalkStartsAtOnce(t *testing.T) {
 		t.Fatalf("feed: %v, %d jobs of %d", err, n, len(paths))
 	}
 }
+
+// TestFeedLargestFirst: a batch of named files goes to the workers largest first,
+// each job with its place in the walk (Walk emits in that order), so that the run
+// does not end on one large file; a batch with a directory keeps the walk's order.
+func TestFeedLargestFirst(t *testing.T) {
+	dir := t.TempDir()
+	sizes := []int{10, 3000, 0, 70000, 3000, 5}
+	var paths []string
+	for i, n := range sizes {
+		p := filepath.Join(dir, fmt.Sprintf("f%d", i))
+		if err := os.WriteFile(p, make([]byte, n), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	missing := filepath.Join(dir, "missing")
+	pick := func(ks ...int) (out []string) {
+		for _, k := range ks {
+			out = append(out, append(slices.Clone(paths), missing)[k])
+		}
+		return out
+	}
+	for _, tt := range []struct {
+		name      string
+		paths     []string
+		walk, got []string // the files in walk order, and in the order sent
+	}{
+		{"files", paths, paths, pick(3, 1, 4, 0, 5, 2)},
+		{"missing", append(slices.Clone(paths), missing), pick(0, 1, 2, 3, 4, 5, 6), pick(3, 1, 4, 0, 5, 2, 6)},
+		// An empty directory among them: the walk's order.
+		{"with a directory", append([]string{paths[0], t.TempDir()}, paths[1:]...), paths, paths},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			jobs := make(chan job, 64)
+			if err := feed(context.Background(), tt.paths, jobs); err != nil {
+				t.Fatal(err)
+			}
+			close(jobs)
+			var sent []string
+			walk := make([]string, len(tt.walk))
+			for j := range jobs {
+				sent = append(sent, j.path)
+				if j.i < 0 || j.i >= len(walk) || walk[j.i] != "" {
+					t.Fatalf("job %s has index %d: not a place in the walk of %d files", j.path, j.i, len(walk))
+				}
+				walk[j.i] = j.path
+			}
+			if !slices.Equal(sent, tt.got) || !slices.Equal(walk, tt.walk) {
+				t.Errorf("sent %q\nin walk order %q\nwant %q\nand %q", sent, walk, tt.got, tt.walk)
+			}
+		})
+	}
+}

@@ -189,7 +189,9 @@ func (a Addr) String() string { return fmt.Sprintf("%#x", uint64(a)) }
 
 // Analyze reports what the code of one thin image requires and, with in.Scan, what it
 // uses, reading the code ranges through ra. Malformed input is an error, never a
-// panic. Memory use is constant in the size of the code.
+// panic. Memory use is constant in the size of the code. code may come from
+// exe.Slice.LazyCode: its function tables are then read (Code.LoadFuncs) only when
+// the scan finds a use of an extension.
 func Analyze(ctx context.Context, ra io.ReaderAt, code *Code, in Input) (rep *Report, err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -227,7 +229,10 @@ func Analyze(ctx context.Context, ra io.ReaderAt, code *Code, in Input) (rep *Re
 		if limit <= 0 {
 			limit = DefaultMaxBytes
 		}
-		sc := newScanner(ra, code.Guarded, largest(code.Ranges))
+		// The guarded functions and the function tables are read only if the scan
+		// finds a use (exe.Slice.LazyCode): most C programs use no extension.
+		sc := newScanner(ra, nil, largest(code.Ranges))
+		st.guard, st.loadGuard = &sc.guard, func() []Span { code.LoadFuncs(); return code.Guarded }
 		defer sc.release()
 		for _, rg := range code.Ranges {
 			if st.bytes >= limit {
@@ -254,12 +259,25 @@ func Analyze(ctx context.Context, ra io.ReaderAt, code *Code, in Input) (rep *Re
 	}
 	// The counters first: the Rosetta verdict asks whether there is a CPUID instruction.
 	rep.ScannedBytes, rep.Instructions, rep.Undecodable, rep.CPUID = st.bytes, st.instructions, st.undecodable, st.cpuid
+	if rep.Scanned && st.used() {
+		// The guard read them at the first use, but its error is this one.
+		if err := code.LoadFuncs(); err != nil {
+			return nil, err
+		}
+	}
 	switch code.Arch {
 	case "amd64":
 		var checks *[32]check
-		if rep.Scanned {
+		switch {
+		case !rep.Scanned:
+		case st.used():
 			if checks = verifyX86(ra, code, &st); checks != nil {
 				rep.FuncsFrom = code.FuncsFrom
+			}
+		default:
+			// No use to check: only where the functions would come from.
+			if rep.FuncsFrom, err = code.FuncsSource(); err != nil {
+				return nil, err
 			}
 		}
 		rep.x86(&st, code, in.GoSettings, checks)

@@ -26,6 +26,11 @@ type stats struct {
 	// samples are the addresses of the first maxSamples uses of each extension, for
 	// the check against the functions the file names (verify.go).
 	samples [32][]uint64
+	// loadGuard, when not nil, returns the spans of guard, the scanner's: read at the
+	// first use (add), so that code in which the scan finds none never reads them
+	// (exe.Code.LoadFuncs). Until then guard has none, and its lookups said false.
+	loadGuard func() []Span
+	guard     *guard
 }
 
 // maxSamples is how many uses of each extension a scan keeps for the check from
@@ -33,7 +38,20 @@ type stats struct {
 // data, and a bounded cost (a use is checked by decoding its function from the start).
 const maxSamples = 256
 
+// used reports whether the scan found a use of any extension.
+func (s *stats) used() bool {
+	for _, n := range s.count {
+		if n > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 func (s *stats) add(ext uint32, addr uint64, guarded bool) {
+	if s.loadGuard != nil {
+		guarded = s.firstUse(addr)
+	}
 	for ext != 0 {
 		b := bits.TrailingZeros32(ext)
 		ext &^= 1 << b
@@ -48,6 +66,14 @@ func (s *stats) add(ext uint32, addr uint64, guarded bool) {
 			s.guarded[b]++
 		}
 	}
+}
+
+// firstUse reads the guarded spans (loadGuard) at the first use, at addr, and
+// reports whether it lies in one. Uses come in increasing address order, so the
+// guard's cursor, which no span moved, starts here.
+func (s *stats) firstUse(addr uint64) bool {
+	s.guard.spans, s.loadGuard = s.loadGuard(), nil
+	return s.guard.in(addr)
 }
 
 // scanner reads ranges in chunks through one reusable buffer, or, for a large range
