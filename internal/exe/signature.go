@@ -97,9 +97,9 @@ func (s *Signature) Why() string { return strings.TrimPrefix(s.Problem, unknownP
 // Code signing constants, from Apple's Security framework (OSX/libsecurity_codesigning
 // lib/cscdefs.h and codedirectory.h) and Go's cmd/internal/codesign.
 const (
-	csMagicEmbeddedSignature = 0xfade0cc0
-	csMagicCodeDirectory     = 0xfade0c02
-	csMagicBlobWrapper       = 0xfade0b01 // CMS signature
+	csMagicEmbeddedSignature uint32 = 0xfade0cc0
+	csMagicCodeDirectory     uint32 = 0xfade0c02
+	csMagicBlobWrapper       uint32 = 0xfade0b01 // CMS signature
 
 	csSlotCodeDirectory = 0
 	csSlotAlternateCD   = 0x1000 // up to 0x1004

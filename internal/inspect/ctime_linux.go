@@ -2,4 +2,6 @@ package inspect
 
 import "syscall"
 
-func ctimeNano(s *syscall.Stat_t) int64 { return s.Ctim.Sec*1e9 + s.Ctim.Nsec }
+// ctimeNano is the inode change time in nanoseconds (the fields are 32 bits wide on
+// 32-bit platforms).
+func ctimeNano(s *syscall.Stat_t) int64 { return int64(s.Ctim.Sec)*1e9 + int64(s.Ctim.Nsec) }

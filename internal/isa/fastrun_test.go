@@ -51,7 +51,7 @@ func runFast(t *testing.T, b []byte, i, ends [x86Streams]int) {
 		got, want := i, i
 		active := uint(1)<<x86Streams - 1
 		if minActive < x86Streams && calls%3 == 1 { // some streams inactive
-			active = uint(calls*0x9e3779b9>>7) & active
+			active = uint(uint32(calls)*0x9e3779b9>>7) & active
 		}
 		gl, gs := x86run.RunN(b, &got, k, active)
 		wl, ws := fastRunRef(b, want[:], k, active)
