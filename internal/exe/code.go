@@ -172,7 +172,9 @@ func (c *Code) LoadFuncs() (err error) {
 // FuncsSource returns what FuncsFrom is once the function tables are read
 // (LoadFuncs) when they name at least one function, and "" when they name none: the
 // source of the functions a scan's classes would be checked against. Before
-// LoadFuncs it reads no more of the tables than it takes to find one function.
+// LoadFuncs it reads no more of the format's own tables than it takes to find one
+// function; a Go image's pclntab function table is read whole (goFuncs), as
+// LoadFuncs would.
 func (c *Code) FuncsSource() (from string, err error) {
 	if l := c.later; l != nil && !l.done && l.any != nil {
 		defer func() {
