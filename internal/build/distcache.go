@@ -148,7 +148,7 @@ func (c distCache) put(key string, out []byte) {
 func parseDistList(b []byte) (ts []Target, ok bool) {
 	for _, l := range strings.Fields(string(b)) {
 		os, arch, found := strings.Cut(l, "/")
-		if !found || !nameRE.MatchString(os) || !nameRE.MatchString(arch) {
+		if !found || !nameRE().MatchString(os) || !nameRE().MatchString(arch) {
 			return nil, false
 		}
 		ts = append(ts, Target{os, arch})

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"sync"
 
 	"github.com/gonative/gonative/internal/atomicfile"
 )
@@ -31,7 +32,7 @@ const maxSums = 1 << 20
 
 // sumLine is one line of sha256sum's output: 64 hex digits, two spaces (or a space
 // and '*'), a file name.
-var sumLine = regexp.MustCompile(`^([0-9a-f]{64}) [ *]([^/\\\x00]+)$`)
+var sumLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([0-9a-f]{64}) [ *]([^/\\\x00]+)$`) })
 
 // readSums reads dir's SHA256SUMS: file name to sha256 (hex). Missing, too large or
 // unreadable: none. Lines that are not sha256sum's are skipped; a name twice counts
@@ -54,7 +55,7 @@ func parseSums(r io.Reader) map[string]string {
 	twice := map[string]bool{}
 	sc := bufio.NewScanner(r)
 	for sc.Scan() {
-		m := sumLine.FindStringSubmatch(sc.Text())
+		m := sumLine().FindStringSubmatch(sc.Text())
 		if m == nil || m[2] == "." || m[2] == ".." {
 			continue
 		}

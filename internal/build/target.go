@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gonative/gonative/internal/arch"
@@ -28,7 +29,7 @@ var DefaultTargets = []Target{
 	{"windows", "amd64"}, {"windows", "arm64"},
 }
 
-var nameRE = regexp.MustCompile(`^[a-z0-9]+$`)
+var nameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9]+$`) })
 
 // ParseTargets parses "os/arch" items, each possibly a comma-separated list, and
 // drops duplicates.
@@ -42,7 +43,7 @@ func ParseTargets(items []string) ([]Target, error) {
 				continue
 			}
 			os, arch, ok := strings.Cut(s, "/")
-			if !ok || !nameRE.MatchString(os) || !nameRE.MatchString(arch) {
+			if !ok || !nameRE().MatchString(os) || !nameRE().MatchString(arch) {
 				return nil, fmt.Errorf("target %q: want os/arch, such as linux/arm64", s)
 			}
 			t := Target{os, arch}
@@ -148,13 +149,13 @@ func OutputName(name string, t Target) string {
 // UniversalName is the file name of the darwin universal file of the program name.
 func UniversalName(name string) string { return name + "_darwin_universal" }
 
-var majorRE = regexp.MustCompile(`^v[0-9]+$`)
+var majorRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^v[0-9]+$`) })
 
 // ProgramName is the name of a main package's program: the last element of its
 // import path, skipping a major-version suffix (example.com/tool/v2 is "tool").
 func ProgramName(importPath string) string {
 	base := path.Base(importPath)
-	if majorRE.MatchString(base) {
+	if majorRE().MatchString(base) {
 		if d := path.Dir(importPath); d != "." && d != "/" {
 			return path.Base(d)
 		}

@@ -322,11 +322,11 @@ func clockCommands(goos string) []string {
 	return nil
 }
 
-var unsafeFile = regexp.MustCompile(`[^a-z0-9]+`)
+var unsafeFile = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[^a-z0-9]+`) })
 
 // pemName is a file name for a root: "Corp Root CA" → corp-root-ca.pem.
 func pemName(root string) string {
-	s := strings.Trim(unsafeFile.ReplaceAllString(strings.ToLower(root), "-"), "-")
+	s := strings.Trim(unsafeFile().ReplaceAllString(strings.ToLower(root), "-"), "-")
 	if s == "" {
 		s = "corp-root"
 	}
