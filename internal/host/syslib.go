@@ -24,8 +24,8 @@ type Libraries struct {
 	cacheDir string // where the dpkg index is kept between runs ("": nowhere)
 
 	once  sync.Once
-	dpkg  map[string]bool // owned library paths, from /var/lib/dpkg/info/*.list
-	rpm   bool            // rpm is installed: ask it per path
+	dpkg  pathSet // owned library paths, from /var/lib/dpkg/info/*.list
+	rpm   bool    // rpm is installed: ask it per path
 	mu    sync.Mutex
 	cache map[libKey]*libAnswer
 }
@@ -154,7 +154,7 @@ func (l *Libraries) inDir(d, soname string) (system, ok bool) {
 	p := path.Join(d, soname)
 	// With merged /usr, /lib is a link to /usr/lib and a package lists the path
 	// it ships, under either name. A path no package owns needs no stat.
-	if l.dpkg != nil && !l.dpkg[p] && !l.dpkg[strings.TrimPrefix(p, "/usr")] && !l.dpkg["/usr"+p] {
+	if l.dpkg != nil && !l.dpkg.has(p) && !l.dpkg.has(strings.TrimPrefix(p, "/usr")) && !l.dpkg.has("/usr"+p) {
 		return false, false
 	}
 	if _, err := l.m.Stat(p); err != nil {
@@ -177,16 +177,20 @@ func (l *Libraries) inDir(d, soname string) (system, ok bool) {
 	}
 }
 
-// Mark settles Library.System for the libraries of f's Linux ELF slices that the
-// bytes left unknown: whether this machine's package manager owns them.
-func (l *Libraries) Mark(f *exe.File) {
+// Marked returns, by slice, the libraries of f's slices with Library.System settled
+// where the bytes left it unknown, for the Linux ELF slices: whether this machine's
+// package manager owns them. A slice it does not mark keeps its own list; f is not
+// changed. nil when l is nil or f is not ELF.
+func (l *Libraries) Marked(f *exe.File) [][]exe.Library {
 	if l == nil || f.Format != exe.FormatELF {
-		return
+		return nil
 	}
+	out := make([][]exe.Library, len(f.Slices))
 	var origin string // the directory of f, after links, once a DT_RUNPATH names it
 	for i := range f.Slices {
 		s := &f.Slices[i]
-		if s.OS != "linux" && s.OS != "" {
+		out[i] = s.Libraries
+		if s.OS != "linux" && s.OS != "" || len(s.Libraries) == 0 {
 			continue
 		}
 		var extra []string
@@ -203,12 +207,15 @@ func (l *Libraries) Mark(f *exe.File) {
 				extra = append(extra, path.Clean(d))
 			}
 		}
-		for j := range s.Libraries {
-			if lib := &s.Libraries[j]; !lib.System.Known {
+		libs := slices.Clone(s.Libraries)
+		for j := range libs {
+			if lib := &libs[j]; !lib.System.Known {
 				lib.System = exe.KnownFact(l.System(lib.Name, s.Arch, extra...))
 			}
 		}
+		out[i] = libs
 	}
+	return out
 }
 
 // filepathToSlash returns the real absolute path of p: $ORIGIN is the directory of

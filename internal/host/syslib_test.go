@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -55,9 +56,12 @@ func TestLibrariesFake(t *testing.T) {
 		OS: "linux", Arch: "amd64", RunPath: []string{"/usr/lib/man-db"},
 		Libraries: []exe.Library{{Name: "libman-2.11.2.so"}, {Name: "libc.so.6", System: exe.KnownFact(yes)}, {Name: "libmine.so.1"}},
 	}}}
-	l.Mark(f)
-	if libs := f.Slices[0].Libraries; !libs[0].IsSystem() || !libs[1].IsSystem() || !libs[2].NotSystem() {
-		t.Errorf("Mark: %+v", libs)
+	orig := slices.Clone(f.Slices[0].Libraries)
+	if libs := l.Marked(f)[0]; !libs[0].IsSystem() || !libs[1].IsSystem() || !libs[2].NotSystem() {
+		t.Errorf("Marked: %+v", libs)
+	}
+	if !slices.Equal(f.Slices[0].Libraries, orig) {
+		t.Errorf("Marked changed the file's own libraries: %+v, want %+v", f.Slices[0].Libraries, orig)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -48,25 +49,76 @@ type Cache struct {
 	ignored []IgnoredPack // packs not loaded, and why
 
 	mu    sync.Mutex
-	index map[cacheKey]packRef // loaded at open
-	packs []*os.File           // open packs, by packRef.pack
-	// A pack a run looks many entries up in is read whole, once (packWholeAfter):
-	// packEnd is where each pack's entries end, packData the entries of those read,
-	// packGets the lookups so far (-1: never read whole), whole the bytes read so.
-	packEnd  []int64
-	packData [][]byte
-	packGets []int
-	whole    int64
-	pending  []byte      // entries of the pack being built
-	keys     []packEntry // their index
-	wrote    bool
+	packs []*pack // this build's packs, newest first
+	whole int64   // bytes of packs read whole (packWholeMax)
+
+	pending []byte      // entries of the pack being built
+	keys    []packEntry // their index
+	wrote   bool
 }
 
-type packRef struct {
-	pack int
-	off  int64
-	n    uint32
+// pack is a pack the cache reads. Its index is sorted by key and searched for every
+// lookup: nothing is built at open, so a run that looks up a few files costs the
+// same with a cache of a hundred files or of thirty thousand. The first lookups
+// search the index in the file (a read per step); then it is read whole
+// (packIndexWholeAfter). A pack a run looks many entries up in is read whole too,
+// once (packWholeAfter).
+type pack struct {
+	f     *os.File
+	count int    // index entries
+	end   int64  // where the entries end: the index's offset
+	index []byte // the index, once read whole: count entries of packIndexEntry bytes
+	finds int    // lookups so far
+	data  []byte // the entries, once read whole
+	gets  int    // lookups that found an entry; -1: never read whole
 }
+
+// find returns where p holds the entry under k: its offset and length; false when
+// it holds none, or the index cannot be read.
+func (p *pack) find(k cacheKey) (off int64, n uint32, ok bool) {
+	if p.finds++; p.index == nil && p.finds > packIndexWholeAfter {
+		idx := make([]byte, p.count*packIndexEntry)
+		if _, err := p.f.ReadAt(idx, p.end); err != nil {
+			return 0, 0, false
+		}
+		p.index = idx
+	}
+	// entry reads index entry i (its first m bytes) from the index or the file.
+	var buf [packIndexEntry]byte
+	entry := func(i, m int) []byte {
+		if p.index != nil {
+			return p.index[i*packIndexEntry : i*packIndexEntry+m]
+		}
+		if _, err := p.f.ReadAt(buf[:m], p.end+int64(i)*packIndexEntry); err != nil {
+			return nil
+		}
+		return buf[:m]
+	}
+	failed := false
+	i := sort.Search(p.count, func(i int) bool {
+		e := entry(i, len(k))
+		failed = failed || e == nil
+		return e == nil || bytes.Compare(e, k[:]) >= 0
+	})
+	if failed || i == p.count {
+		return 0, 0, false
+	}
+	e := entry(i, packIndexEntry)
+	if e == nil || !bytes.Equal(e[:len(k)], k[:]) {
+		return 0, 0, false
+	}
+	off = int64(binary.LittleEndian.Uint64(e[32:]))
+	n = binary.LittleEndian.Uint32(e[40:])
+	if off < 0 || off+int64(n) > p.end || n < entrySumSize {
+		return 0, 0, false // damaged: a miss
+	}
+	return off, n, true
+}
+
+// packIndexWholeAfter is how many lookups in a pack search its index in the file
+// before it is read whole: a search costs about 15 reads of 32 bytes in a pack of
+// 30,000 entries, reading that index whole about 1 ms.
+const packIndexWholeAfter = 16
 
 type packEntry struct {
 	key cacheKey
@@ -76,12 +128,14 @@ type packEntry struct {
 
 // Pack layout: entries (entrySum of the key and the payload, then the payload: an
 // entry, the Report of inspect --json, in the codec's encoding), the index (per
-// entry: key, offset, length), then the footer: the index's offset and entry count,
-// and packMagic. Version 6 sums an entry with CRC-32C (4 bytes) instead of SHA-256
-// (32). Version 5 adds the Gatekeeper facts to the signature. Version 4 stores the Report (version 3 an exe.File that carried
-// isa's report); version 3 bound each entry's checksum to its key (version 2 covered
-// the payload only).
-var packMagic = [16]byte{'g', 'o', 'n', 'a', 't', 'i', 'v', 'e', '-', 'p', 'a', 'c', 'k', '-', '6', '\n'}
+// entry: key, offset, length; sorted by key), then the footer: the index's offset,
+// the entry count, the build's mark (packBuild) and packMagic. Version 7 sorts the
+// index and marks the build (a run reads only its own build's packs). Version 6 sums
+// an entry with CRC-32C (4 bytes) instead of SHA-256 (32). Version 5 adds the
+// Gatekeeper facts to the signature. Version 4 stores the Report (version 3 an
+// exe.File that carried isa's report); version 3 bound each entry's checksum to its
+// key (version 2 covered the payload only).
+var packMagic = [16]byte{'g', 'o', 'n', 'a', 't', 'i', 'v', 'e', '-', 'p', 'a', 'c', 'k', '-', '7', '\n'}
 
 // entrySum is an entry's checksum: CRC-32C over its key and its payload, so an entry
 // read under any other key than its own, or damaged by a crash, fails it. It guards
@@ -137,7 +191,8 @@ type IgnoredPack struct {
 
 const (
 	packIndexEntry = 32 + 8 + 4
-	packFooter     = 8 + 4 + 16
+	packBuildSize  = 8
+	packFooter     = 8 + 4 + packBuildSize + 16
 	packMaxEntries = 1 << 20
 	packFlushAt    = 4 << 20 // bytes of pending entries that make a pack
 	packMaxCount   = 64      // packs kept at most
@@ -182,23 +237,28 @@ func OpenCache(dir string, max int64, version string) (*Cache, error) {
 			fmt.Fprintf(h, "%s\x00%d\x00%d\x00", p, st.Size(), st.ModTime().UnixNano())
 		}
 	}
-	c := &Cache{dir: dir, max: max, index: map[cacheKey]packRef{}}
+	c := &Cache{dir: dir, max: max}
 	h.Sum(c.salt[:0])
 	names, _ := filepath.Glob(filepath.Join(dir, "*.pack"))
-	sort.Strings(names) // oldest first: a newer pack's entry wins
+	sort.Sort(sort.Reverse(sort.StringSlice(names))) // newest first: its entry wins
 	for _, name := range names {
 		c.loadPack(name)
 	}
 	return c, nil
 }
 
+// packBuild marks the packs of this build of gonative (its salt's first bytes):
+// every key holds the salt, so another build's packs hold nothing a run could use.
+func (c *Cache) packBuild() []byte { return c.salt[:packBuildSize] }
+
 // Ignored returns the packs OpenCache did not load because it could not trust them
 // (damaged packs, which read as misses, are not listed).
 func (c *Cache) Ignored() []IgnoredPack { return c.ignored }
 
-// loadPack opens a pack and adds its index; a damaged pack is skipped, and one that
-// is not a regular file, that another user owns or that others may write is skipped
-// and recorded in c.ignored. The open never blocks (a named pipe called *.pack).
+// loadPack opens a pack and reads its index; a damaged pack and another build's are
+// skipped, and one that is not a regular file, that another user owns or that others
+// may write is skipped and recorded in c.ignored. The open never blocks (a named pipe
+// called *.pack).
 func (c *Cache) loadPack(name string) {
 	f, st, err := openRegular(name)
 	if err != nil {
@@ -218,7 +278,8 @@ func (c *Cache) loadPack(name string) {
 		f.Close()
 		return
 	}
-	if _, err := f.ReadAt(foot[:], st.Size()-packFooter); err != nil || !bytes.Equal(foot[12:], packMagic[:]) {
+	if _, err := f.ReadAt(foot[:], st.Size()-packFooter); err != nil || !bytes.Equal(foot[12+packBuildSize:], packMagic[:]) ||
+		!bytes.Equal(foot[12:12+packBuildSize], c.packBuild()) {
 		f.Close()
 		return
 	}
@@ -228,25 +289,7 @@ func (c *Cache) loadPack(name string) {
 		f.Close()
 		return
 	}
-	idx := make([]byte, count*packIndexEntry)
-	if _, err := f.ReadAt(idx, ioff); err != nil {
-		f.Close()
-		return
-	}
-	pack := len(c.packs)
-	c.packs = append(c.packs, f)
-	c.packEnd = append(c.packEnd, ioff)
-	c.packData = append(c.packData, nil)
-	c.packGets = append(c.packGets, 0)
-	for e := idx; len(e) >= packIndexEntry; e = e[packIndexEntry:] {
-		var k cacheKey
-		copy(k[:], e)
-		off := int64(binary.LittleEndian.Uint64(e[32:]))
-		n := binary.LittleEndian.Uint32(e[40:])
-		if off >= 0 && off+int64(n) <= ioff && n >= entrySumSize {
-			c.index[k] = packRef{pack, off, n}
-		}
-	}
+	c.packs = append(c.packs, &pack{f: f, count: int(count), end: ioff})
 }
 
 type cacheKey [32]byte
@@ -296,54 +339,72 @@ func (c *Cache) keyOf(id fileID, opts Options) cacheKey {
 	return sha256.Sum256(b)
 }
 
+// has reports whether the cache holds an entry under k (which may still fail its
+// checksum when read).
+func (c *Cache) has(k cacheKey) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, _, _, ok := c.findLocked(k)
+	return ok
+}
+
+// findLocked returns the newest pack that holds an entry under k, and where. c.mu is
+// held (a pack's count of lookups changes).
+func (c *Cache) findLocked(k cacheKey) (p *pack, off int64, n uint32, ok bool) {
+	for _, p := range c.packs {
+		if off, n, ok := p.find(k); ok {
+			return p, off, n, true
+		}
+	}
+	return nil, 0, 0, false
+}
+
 // get returns the cached entry for k. An entry is read on its own (one pread),
 // or from its pack's entries read whole once the run has looked up packWholeAfter
 // of them: a cached run over a tree then costs a read per pack, not per file.
 func (c *Cache) get(k cacheKey) (*entry, bool) {
 	c.mu.Lock()
-	ref, ok := c.index[k]
+	p, off, n, ok := c.findLocked(k)
 	if !ok {
 		c.mu.Unlock()
 		return nil, false
 	}
-	f := c.packs[ref.pack]
-	data := c.wholePackLocked(ref.pack)
+	data := c.wholeLocked(p)
 	c.mu.Unlock()
 	if data != nil {
-		return c.decode(k, data[ref.off:ref.off+int64(ref.n)])
+		return c.decode(k, data[off:off+int64(n)])
 	}
 	bp := entryBufs.Get().(*[]byte)
 	defer entryBufs.Put(bp)
-	if cap(*bp) < int(ref.n) {
-		*bp = make([]byte, ref.n)
+	if cap(*bp) < int(n) {
+		*bp = make([]byte, n)
 	}
-	b := (*bp)[:ref.n]
-	if _, err := f.ReadAt(b, ref.off); err != nil {
+	b := (*bp)[:n]
+	if _, err := p.f.ReadAt(b, off); err != nil {
 		return nil, false
 	}
 	return c.decode(k, b)
 }
 
-// wholePackLocked counts a lookup in pack i and returns its entries when they have
-// been read whole, reading them at the packWholeAfter-th lookup (within
-// packWholeMax bytes for all packs); nil otherwise. c.mu is held.
-func (c *Cache) wholePackLocked(i int) []byte {
-	if c.packData[i] != nil || c.packGets[i] < 0 {
-		return c.packData[i]
+// wholeLocked counts a lookup in p and returns its entries when they have been read
+// whole, reading them at the packWholeAfter-th lookup (within packWholeMax bytes for
+// all packs); nil otherwise. c.mu is held.
+func (c *Cache) wholeLocked(p *pack) []byte {
+	if p.data != nil || p.gets < 0 {
+		return p.data
 	}
-	if c.packGets[i]++; c.packGets[i] < packWholeAfter {
+	if p.gets++; p.gets < packWholeAfter {
 		return nil
 	}
-	c.packGets[i] = -1 // one try
-	n := c.packEnd[i]
-	if c.whole+n > packWholeMax {
+	p.gets = -1 // one try
+	if c.whole+p.end > packWholeMax {
 		return nil
 	}
-	b := make([]byte, n)
-	if _, err := c.packs[i].ReadAt(b, 0); err != nil {
+	b := make([]byte, p.end)
+	if _, err := p.f.ReadAt(b, 0); err != nil {
 		return nil
 	}
-	c.packData[i], c.whole = b, c.whole+n
+	p.data, c.whole = b, c.whole+p.end
 	return b
 }
 
@@ -395,6 +456,7 @@ func (c *Cache) flushLocked() {
 	}
 	b := c.pending
 	ioff := int64(len(b))
+	slices.SortStableFunc(c.keys, func(a, b packEntry) int { return bytes.Compare(a.key[:], b.key[:]) })
 	for _, e := range c.keys {
 		b = append(b, e.key[:]...)
 		b = binary.LittleEndian.AppendUint64(b, uint64(e.off))
@@ -402,6 +464,7 @@ func (c *Cache) flushLocked() {
 	}
 	b = binary.LittleEndian.AppendUint64(b, uint64(ioff))
 	b = binary.LittleEndian.AppendUint32(b, uint32(len(c.keys)))
+	b = append(b, c.packBuild()...)
 	b = append(b, packMagic[:]...)
 	var rnd [6]byte
 	rand.Read(rnd[:])
@@ -417,11 +480,10 @@ func (c *Cache) Close() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.flushLocked()
-	for _, f := range c.packs {
-		f.Close()
+	for _, p := range c.packs {
+		p.f.Close()
 	}
-	c.packs, c.index = nil, map[cacheKey]packRef{}
-	c.packEnd, c.packData, c.packGets, c.whole = nil, nil, nil, 0
+	c.packs, c.whole = nil, 0
 	if !c.wrote {
 		return nil
 	}

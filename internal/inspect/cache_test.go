@@ -273,3 +273,50 @@ func TestPackEntrySum(t *testing.T) {
 		}
 	}
 }
+
+// TestCachePacks checks how lookups find entries: by a search of each pack's sorted
+// index (keys put in any order are all found, absent ones are not), in the newest
+// pack first (the last report put under a key wins), and only in this build's packs
+// (another version's packs are not read at all).
+func TestCachePacks(t *testing.T) {
+	dir := t.TempDir()
+	report := func(arch string) *entry {
+		return newEntry(&exe.File{Format: exe.FormatELF, Slices: []exe.Slice{{OS: "linux", Arch: arch}}}, nil, nil)
+	}
+	write := func(version string, keys []byte, arch string) {
+		t.Helper()
+		c, err := OpenCache(dir, 0, version)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range keys {
+			c.put(cacheKey{k, 0xaa}, report(arch))
+		}
+		if err := c.Close(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Millisecond) // pack names order by time
+	}
+	write("v1", []byte{9, 3, 200, 7, 1, 64}, "amd64")
+	write("v1", []byte{7, 5}, "arm64") // newer: 7 is arm64 now
+	write("v2", []byte{9, 3}, "386")   // another build
+	c, err := OpenCache(dir, 0, "v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if len(c.packs) != 2 {
+		t.Errorf("%d packs read, want v1's 2", len(c.packs))
+	}
+	want := map[byte]string{9: "amd64", 3: "amd64", 200: "amd64", 1: "amd64", 64: "amd64", 7: "arm64", 5: "arm64"}
+	for k := range 256 {
+		e, ok := c.get(cacheKey{byte(k), 0xaa})
+		arch := ""
+		if ok {
+			arch = e.Report.Slices[0].Arch
+		}
+		if arch != want[byte(k)] {
+			t.Errorf("key %d: %q, want %q", k, arch, want[byte(k)])
+		}
+	}
+}

@@ -2,6 +2,7 @@ package inspect
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"io/fs"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gonative/gonative/internal/exe"
 	"github.com/gonative/gonative/internal/fixture"
 	"github.com/gonative/gonative/internal/host"
 )
@@ -160,7 +162,7 @@ func TestCachedLookupAllocs(t *testing.T) {
 		}
 		n := testing.AllocsPerRun(100, func() {
 			var r Result
-			if err := read(context.Background(), tc.path, st, opts, &r); err != nil || !r.Cached {
+			if err := read(context.Background(), &job{path: tc.path, named: true, st: st}, opts, &r); err != nil || !r.Cached {
 				t.Fatalf("read: %v, cached %v", err, r.Cached)
 			}
 		})
@@ -215,7 +217,7 @@ func BenchmarkCachedLookup(b *testing.B) {
 					b.Fatal(err)
 				}
 				var r Result
-				if err := read(context.Background(), p, st, opts, &r); err != nil || !r.Cached {
+				if err := read(context.Background(), &job{path: p, named: true, st: st}, opts, &r); err != nil || !r.Cached {
 					b.Fatalf("%s: %v, cached %v", p, err, r.Cached)
 				}
 			}
@@ -259,7 +261,7 @@ func TestCacheReadsPackWhole(t *testing.T) {
 	fresh, _, c := run()
 	c.Close()
 	again, cached, c := run()
-	if c.packData[0] == nil {
+	if c.packs[0].data == nil {
 		t.Errorf("the pack was not read whole after %d lookups", len(paths))
 	}
 	// Damage the entry of the last file, which the pack read whole serves.
@@ -269,8 +271,11 @@ func TestCacheReadsPackWhole(t *testing.T) {
 		t.Fatal(err)
 	}
 	k, _ := c.key(st, Options{Host: h})
-	ref := c.index[k]
-	pack := c.packs[ref.pack].Name()
+	p, off, n, ok := c.findLocked(k)
+	if !ok {
+		t.Fatalf("%s is not in the cache", last)
+	}
+	pack := p.f.Name()
 	c.Close()
 	for _, p := range paths {
 		if !cached[p] || again[p] != fresh[p] {
@@ -281,18 +286,52 @@ func TestCacheReadsPackWhole(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b[ref.off+int64(ref.n)-1] ^= 0xff
+	b[off+int64(n)-1] ^= 0xff
 	if err := os.WriteFile(pack, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	third, cached, c := run()
 	defer c.Close()
-	if c.packData[0] == nil {
+	if c.packs[0].data == nil {
 		t.Errorf("the pack was not read whole")
 	}
 	for _, p := range paths {
 		if want := p != last; cached[p] != want || third[p] != fresh[p] {
 			t.Errorf("%s after the damage: cached %v, want %v\nfresh %s\ngot   %s", p, cached[p], want, fresh[p], third[p])
 		}
+	}
+}
+
+// BenchmarkOpenCacheLookup measures a run that looks up one file in a cache of n
+// entries: the open (reading the packs' indexes) and the lookup. It is what
+// `gonative inspect one-file` pays for the cache, whatever its size.
+func BenchmarkOpenCacheLookup(b *testing.B) {
+	for _, n := range []int{1000, 30000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			dir := b.TempDir()
+			c, err := OpenCache(dir, 0, "bench")
+			if err != nil {
+				b.Fatal(err)
+			}
+			e := newEntry(&exe.File{Format: exe.FormatELF, Slices: []exe.Slice{{OS: "linux", Arch: "amd64"}}}, nil, nil)
+			for i := range n {
+				var k cacheKey
+				binary.LittleEndian.PutUint64(k[:], uint64(i)*0x9e3779b97f4a7c15)
+				c.put(k, e)
+			}
+			c.Close()
+			var k cacheKey
+			binary.LittleEndian.PutUint64(k[:], uint64(n/2)*0x9e3779b97f4a7c15)
+			for b.Loop() {
+				c, err := OpenCache(dir, 0, "bench")
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, ok := c.get(k); !ok {
+					b.Fatal("not found")
+				}
+				c.Close()
+			}
+		})
 	}
 }

@@ -75,8 +75,9 @@ type Result struct {
 	// it did not).
 	ISAProblems []string
 	// Libraries are, by slice, its libraries with Library.System settled by this
-	// machine's package manager (Options.Libraries); nil when none was asked, and
-	// then the slice's own (SliceLibraries).
+	// machine's package manager (Options.Libraries, host.Libraries.Marked); nil when
+	// none was asked or the file is not ELF, and then the slice's own
+	// (SliceLibraries).
 	Libraries [][]exe.Library
 	Verdict   *verdict.Verdict
 	Unmet     []string // with Options.Wants: the platforms it lacks
@@ -110,25 +111,6 @@ func (r *Result) SliceLibraries(i int) []exe.Library {
 	return r.Slices[i].Libraries
 }
 
-// markLibraries returns, by slice, f's libraries with l's marks (nil when l is nil):
-// host.Libraries.Mark applied to a copy, so that f stays what the file says.
-func markLibraries(l *host.Libraries, f *exe.File) [][]exe.Library {
-	if l == nil {
-		return nil
-	}
-	c := *f
-	c.Slices = slices.Clone(f.Slices)
-	for i := range c.Slices {
-		c.Slices[i].Libraries = slices.Clone(c.Slices[i].Libraries)
-	}
-	l.Mark(&c)
-	out := make([][]exe.Library, len(c.Slices))
-	for i := range c.Slices {
-		out[i] = c.Slices[i].Libraries
-	}
-	return out
-}
-
 // Skip reports whether the result is a non-executable found while walking a
 // directory: it is not reported.
 func (r *Result) Skip() bool {
@@ -144,14 +126,15 @@ func Walk(ctx context.Context, paths []string, opts Options, emit func(*Result) 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	// Buffered: a cached result takes microseconds, and a hand-off per file through
-	// unbuffered channels would keep the workers waiting for each other.
-	jobs := make(chan job, 64)
-	results := make(chan done, 64)
+	// Files go to the workers, and their results come back, a batch at a time (feed
+	// makes the batches): a cached result takes microseconds, and a hand-off per file
+	// woke a waiting goroutine per file.
+	jobs := make(chan []job, 8)
+	results := make(chan []done, 8)
 	var walkErr error
 	go func() {
 		defer close(jobs)
-		walkErr = feed(ctx, paths, jobs)
+		walkErr = feed(ctx, paths, opts, jobs)
 	}()
 
 	workers := opts.Workers
@@ -163,10 +146,14 @@ func Walk(ctx context.Context, paths []string, opts Options, emit func(*Result) 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for j := range jobs {
-				r := inspectFile(ctx, j.path, j.st, j.named, opts)
+			for batch := range jobs {
+				out := make([]done, len(batch))
+				for k := range batch {
+					j := &batch[k]
+					out[k] = done{j.i, inspectFile(ctx, j, opts)}
+				}
 				select {
-				case results <- done{j.i, r}:
+				case results <- out:
 				case <-ctx.Done():
 					return
 				}
@@ -185,12 +172,16 @@ func Walk(ctx context.Context, paths []string, opts Options, emit func(*Result) 
 }
 
 // job is one file to inspect: its place in the walk, its path, whether the caller
-// named it, and a named path's stat (nil when it failed).
+// named it, and what the feed found out before sending it: its stat (nil when it
+// failed: read stats again and reports the error), its cache key, and what it costs.
 type job struct {
 	i     int
 	path  string
 	named bool
 	st    fs.FileInfo
+	key   cacheKey
+	keyed bool  // key is the file's (Cache.key: it may be cached)
+	cost  int64 // the bytes it may take to read: 0 when the cache holds its result
 }
 
 // done is the result of job i.
@@ -203,106 +194,191 @@ type done struct {
 // named directories (symbolic links are not followed inside them), each job with its
 // place in the walk order. It stops when ctx is done.
 //
-// Named files are stat'ed a batch at a time, and a batch of files (no directory among
-// them) is sent largest first: the workers start on the files that take longest, and
-// the run does not end with one of them alone on a core while the others have
-// nothing left (a large library near the end of a list held one core for its whole
-// scan). The results still come out in walk order (emitInOrder).
-func feed(ctx context.Context, paths []string, jobs chan<- job) error {
-	i := 0 // the walk-order index of the next path
-	send := func(j job) bool {
-		select {
-		case jobs <- j:
-			return true
-		case <-ctx.Done():
-			return false
-		}
-	}
-	// Named paths are stat'ed a batch at a time: memory stays bounded whatever the
-	// length of the list.
+// Files are taken a group at a time (firstStatBatch, then statBatch: memory stays
+// bounded whatever the length of the list, and the workers start at once), stat'ed
+// and looked up in the cache in parallel (prepare), then sent largest first, in
+// batches (batchJobs): the workers start on the files that take longest, and the run
+// does not end with one of them alone on a core while the others have nothing left
+// (a large library near the end of a list held one core for its whole scan). A batch
+// holds files until they may take batchBytes to read; a file the cache holds counts
+// as none, so a cached run hands files over a few dozen at a time. The results still
+// come out in walk order (emitInOrder).
+func feed(ctx context.Context, paths []string, opts Options, jobs chan<- []job) error {
+	f := feeder{ctx: ctx, opts: opts, jobs: jobs, limit: firstStatBatch}
 	for base := 0; base < len(paths); {
-		// The first batch is small, so that the workers start at once.
-		n := statBatch
-		if base == 0 {
-			n = firstStatBatch
-		}
-		batch := paths[base:min(base+n, len(paths))]
+		batch := paths[base:min(base+f.limit, len(paths))]
+		base += len(batch)
 		sts := statAll(batch)
-		if order := bySize(sts); order != nil {
-			for _, k := range order {
-				if !send(job{i + k, batch[k], true, sts[k]}) {
-					return nil
-				}
-			}
-			i += len(batch)
-			base += len(batch)
-			continue
-		}
 		for k, p := range batch {
-			st := sts[k]
-			if st == nil || !st.IsDir() {
-				if !send(job{i, p, true, st}) {
-					return nil
+			if st := sts[k]; st != nil && st.IsDir() {
+				if err := f.walk(p); err != nil {
+					return err
 				}
-				i++
 				continue
 			}
-			err := filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-				if err != nil {
-					if path == p {
-						return err
-					}
-					return nil // unreadable subdirectory: skip it, as find(1) would warn
-				}
-				if !d.Type().IsRegular() {
-					return nil // directories, symlinks, devices, FIFOs, sockets
-				}
-				if !send(job{i, path, false, nil}) {
-					return ctx.Err()
-				}
-				i++
-				return nil
-			})
-			if err != nil {
-				return fmt.Errorf("inspect %s: %w", p, err)
-			}
+			f.add(job{path: p, named: true, st: sts[k]})
 		}
-		base += len(batch)
+		if !f.send() {
+			return nil
+		}
+	}
+	f.send()
+	return nil
+}
+
+// feeder is feed's state: the jobs not sent yet, and the next place in the walk.
+type feeder struct {
+	ctx     context.Context
+	opts    Options
+	jobs    chan<- []job
+	pending []job
+	next    int
+	limit   int // pending jobs that make a group: firstStatBatch, then statBatch
+}
+
+// add adds j, at the next place in the walk, to the pending jobs.
+func (f *feeder) add(j job) {
+	if f.pending == nil {
+		f.pending = make([]job, 0, f.limit)
+	}
+	j.i = f.next
+	f.next++
+	f.pending = append(f.pending, j)
+}
+
+// walk adds the regular files under dir to the pending jobs, sending them a group
+// at a time.
+func (f *feeder) walk(dir string) error {
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if path == dir {
+				return err
+			}
+			return nil // unreadable subdirectory: skip it, as find(1) would warn
+		}
+		if !d.Type().IsRegular() {
+			return nil // directories, symlinks, devices, FIFOs, sockets
+		}
+		f.add(job{path: path})
+		if len(f.pending) >= f.limit && !f.send() {
+			return f.ctx.Err()
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("inspect %s: %w", dir, err)
 	}
 	return nil
 }
 
-// bySize returns the order in which to send a batch of named paths, given their
-// stats: the largest first (the stable order of the walk among equal sizes; a failed
-// stat counts as empty). nil when a path is a directory, whose files the walk finds
-// in order.
-func bySize(sts []fs.FileInfo) []int {
-	order := make([]int, len(sts))
-	for k, st := range sts {
-		if st != nil && st.IsDir() {
-			return nil
-		}
-		order[k] = k
+// send prepares the pending jobs and sends them largest first, in batches; false
+// when ctx is done.
+func (f *feeder) send() bool {
+	f.limit = statBatch
+	if len(f.pending) == 0 {
+		return true
 	}
-	size := func(k int) int64 {
-		if sts[k] == nil {
-			return 0
+	js := f.pending
+	prepare(js, f.opts)
+	slices.SortStableFunc(js, func(a, b job) int { return cmp.Compare(b.cost, a.cost) })
+	for len(js) > 0 {
+		n, cost := 0, int64(0)
+		for n < len(js) && n < batchJobs && (n == 0 || cost+js[n].cost <= batchBytes) {
+			cost += js[n].cost
+			n++
 		}
-		return sts[k].Size()
+		select {
+		case f.jobs <- js[:n:n]:
+		case <-f.ctx.Done():
+			return false
+		}
+		js = js[n:]
 	}
-	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(size(b), size(a)) })
-	return order
+	f.pending = nil // the batches sent keep the array
+	return true
+}
+
+// How files are grouped: at most batchJobs in a batch, and no more than batchBytes
+// of files the cache does not hold (a larger file goes alone).
+const (
+	batchJobs  = 32
+	batchBytes = 1 << 20
+)
+
+// How many paths are stat'ed ahead of the workers: statBatch at a time, after a
+// first group of firstStatBatch.
+const (
+	statBatch      = 512
+	firstStatBatch = 32
+)
+
+// statAll stats the named paths, a few at a time (a list of a thousand files on
+// stdin is common, and a stat of a long path costs microseconds); nil where the stat
+// failed: read stats again and reports the error.
+func statAll(paths []string) []fs.FileInfo {
+	sts := make([]fs.FileInfo, len(paths))
+	parallel(len(paths), func(i int) {
+		if st, err := statFile(paths[i]); err == nil {
+			sts[i] = st
+		}
+	})
+	return sts
+}
+
+// prepare stats the jobs found by walking a directory, and finds every job's cache
+// key and cost, a few at a time.
+func prepare(js []job, opts Options) {
+	parallel(len(js), func(i int) {
+		j := &js[i]
+		if !j.named {
+			j.st, _ = statFile(j.path)
+		}
+		if j.st == nil {
+			return // read stats again and reports the error
+		}
+		j.cost = max(j.st.Size(), 1)
+		if opts.Cache != nil && j.st.Mode().IsRegular() {
+			if j.key, j.keyed = opts.Cache.key(j.st, opts); j.keyed && opts.Cache.has(j.key) {
+				j.cost = 0
+			}
+		}
+	})
+}
+
+// parallel calls f(0) .. f(n-1), on a few goroutines when n is large enough to be
+// worth them.
+func parallel(n int, f func(int)) {
+	workers := min(n/64+1, 2*runtime.GOMAXPROCS(0))
+	if workers == 1 {
+		for i := range n {
+			f(i)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < n; i += workers {
+				f(i)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // emitInOrder calls emit with the results in walk order, holding early results until
 // their predecessors arrive. An error from emit cancels the walk and is returned;
 // the results still coming are drained.
-func emitInOrder(results <-chan done, emit func(*Result) error, cancel func()) error {
+func emitInOrder(results <-chan []done, emit func(*Result) error, cancel func()) error {
 	pending := map[int]*Result{}
 	next := 0
 	var emitErr error
-	for res := range results {
-		pending[res.i] = res.r
+	for batch := range results {
+		for _, res := range batch {
+			pending[res.i] = res.r
+		}
 		for {
 			r, ok := pending[next]
 			if !ok {
@@ -320,43 +396,15 @@ func emitInOrder(results <-chan done, emit func(*Result) error, cancel func()) e
 	return emitErr
 }
 
-// How many named paths are stat'ed ahead of the walk: statBatch at a time, after a
-// first batch of firstStatBatch.
-const (
-	statBatch      = 512
-	firstStatBatch = 32
-)
-
-// statAll stats the paths, a few at a time (a list of a thousand files on stdin is
-// common, and a stat of a long path costs microseconds); nil where the stat failed:
-// read stats again and reports the error.
-func statAll(paths []string) []fs.FileInfo {
-	sts := make([]fs.FileInfo, len(paths))
-	workers := min(len(paths)/64+1, 2*runtime.GOMAXPROCS(0))
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := w; i < len(paths); i += workers {
-				if st, err := statFile(paths[i]); err == nil {
-					sts[i] = st
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	return sts
-}
-
 // File inspects one file; named says the caller gave its path (an error to open it is
 // then reported in Result.Err). It never panics.
 func File(ctx context.Context, path string, named bool, opts Options) *Result {
-	return inspectFile(ctx, path, nil, named, opts)
+	return inspectFile(ctx, &job{path: path, named: named}, opts)
 }
 
-// inspectFile is File; st, when not nil, is the file's stat, just taken.
-func inspectFile(ctx context.Context, path string, st fs.FileInfo, named bool, opts Options) (r *Result) {
+// inspectFile inspects j's file.
+func inspectFile(ctx context.Context, j *job, opts Options) (r *Result) {
+	path, named := j.path, j.named
 	r = &Result{Named: named}
 	defer func() {
 		if p := recover(); p != nil {
@@ -364,7 +412,7 @@ func inspectFile(ctx context.Context, path string, st fs.FileInfo, named bool, o
 			r.File = &exe.File{Path: path, Format: exe.FormatUnknown, Error: err.Error(), Err: err}
 		}
 	}()
-	err := read(ctx, path, st, opts, r)
+	err := read(ctx, j, opts, r)
 	if err != nil {
 		r.File = &exe.File{Path: path, Format: exe.FormatUnknown}
 		if named {
@@ -376,7 +424,7 @@ func inspectFile(ctx context.Context, path string, st fs.FileInfo, named bool, o
 	if f.Format == exe.FormatUnknown && !named {
 		return r
 	}
-	r.Libraries = markLibraries(opts.Libraries, f)
+	r.Libraries = opts.Libraries.Marked(f)
 	v := verdict.Judge(f, r.ISA, opts.Host)
 	r.Verdict = &v
 	if opts.Wants != nil {
@@ -389,8 +437,10 @@ func inspectFile(ctx context.Context, path string, st fs.FileInfo, named bool, o
 
 // read fills r with the file's report (File, ISA, ISAProblems), from the cache when
 // it holds one for this very file (same device, inode, size, modification and change
-// times) and these options. st, when not nil, is the file's stat, just taken.
-func read(ctx context.Context, path string, st fs.FileInfo, opts Options, r *Result) error {
+// times) and these options. j.st, when not nil, is the file's stat, just taken, and
+// j.key its key when j.keyed.
+func read(ctx context.Context, j *job, opts Options, r *Result) error {
+	path, st := j.path, j.st
 	// Stat before opening: a cached result needs no open.
 	if st == nil {
 		var err error
@@ -401,10 +451,12 @@ func read(ctx context.Context, path string, st fs.FileInfo, opts Options, r *Res
 	if !st.Mode().IsRegular() {
 		return &fs.PathError{Op: "inspect", Path: path, Err: exe.NotRegularError(st.Mode())}
 	}
-	var key cacheKey
-	cacheable := false
+	key, cacheable := j.key, j.keyed && j.st == st
 	if opts.Cache != nil {
-		if key, cacheable = opts.Cache.key(st, opts); cacheable {
+		if !cacheable {
+			key, cacheable = opts.Cache.key(st, opts)
+		}
+		if cacheable {
 			if e, ok := opts.Cache.get(key); ok {
 				r.File, r.ISA, r.ISAProblems = e.result()
 				r.File.Path = path

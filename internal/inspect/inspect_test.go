@@ -355,8 +355,8 @@ func TestCacheBound(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if len(c.index) != 0 {
-		t.Errorf("%d entries read from damaged packs", len(c.index))
+	if len(c.packs) != 0 {
+		t.Errorf("%d damaged packs read", len(c.packs))
 	}
 }
 
@@ -549,12 +549,15 @@ func FuzzLoadPack(f *testing.F) {
 			t.Fatal(err)
 		}
 		defer c.Close()
-		for k, ref := range c.index {
-			if ref.off < 0 || ref.off+int64(ref.n) > int64(len(b)) {
-				t.Fatalf("entry %x at %d+%d outside the pack (%d bytes)", k[:4], ref.off, ref.n, len(b))
-			}
-			if f, ok := c.get(k); ok && f == nil {
-				t.Fatal("a hit without a file")
+		for _, p := range c.packs {
+			for e := p.index; len(e) >= packIndexEntry; e = e[packIndexEntry:] {
+				k := cacheKey(e[:32])
+				if _, off, n, ok := c.findLocked(k); ok && (off < 0 || off+int64(n) > int64(len(b))) {
+					t.Fatalf("entry %x at %d+%d outside the pack (%d bytes)", k[:4], off, n, len(b))
+				}
+				if f, ok := c.get(k); ok && f == nil {
+					t.Fatal("a hit without a file")
+				}
 			}
 		}
 	})
@@ -622,37 +625,58 @@ func TestWalkStartsAtOnce(t *testing.T) {
 		}
 		paths = append(paths, p)
 	}
+	// A stat beyond the first group waits until the first batch has been received,
+	// and says so: the feed must send the first batch before it needs one.
+	gate, early := make(chan struct{}), make(chan struct{}, 1)
 	var stats atomic.Int64
 	defer func(f func(string) (fs.FileInfo, error)) { statFile = f }(statFile)
 	statFile = func(p string) (fs.FileInfo, error) {
-		stats.Add(1)
+		if stats.Add(1) > firstStatBatch {
+			select {
+			case <-gate:
+			default:
+				select {
+				case early <- struct{}{}:
+				default:
+				}
+				<-gate
+			}
+		}
 		return os.Stat(p)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	jobs := make(chan job) // unbuffered: feed waits for each receive
+	jobs := make(chan []job)
 	done := make(chan error, 1)
 	go func() {
-		err := feed(ctx, paths, jobs)
+		err := feed(ctx, paths, Options{}, jobs)
 		close(jobs)
 		done <- err
 	}()
-	j := <-jobs
-	if n := stats.Load(); j.path != paths[0] || n > firstStatBatch || n >= statBatch {
-		t.Errorf("first job %s after %d stats, want %s after at most %d (fewer than a batch of %d)", j.path, n, paths[0], firstStatBatch, statBatch)
-	}
-	n := 1
-	for range jobs {
-		n++
-	}
-	if err := <-done; err != nil || n != len(paths) {
-		t.Fatalf("feed: %v, %d jobs of %d", err, n, len(paths))
+	select {
+	case b := <-jobs:
+		close(gate)
+		if len(b) == 0 || b[0].path != paths[0] {
+			t.Errorf("first batch of %d jobs, want %s first", len(b), paths[0])
+		}
+		n := len(b)
+		for b := range jobs {
+			n += len(b)
+		}
+		if err := <-done; err != nil || n != len(paths) {
+			t.Fatalf("feed: %v, %d jobs of %d", err, n, len(paths))
+		}
+	case <-early:
+		close(gate)
+		t.Errorf("the feed stat'ed more than the first %d paths before sending a batch (a group is %d)", firstStatBatch, statBatch)
+		for range jobs {
+		}
 	}
 }
 
-// TestFeedLargestFirst: a batch of named files goes to the workers largest first,
-// each job with its place in the walk (Walk emits in that order), so that the run
-// does not end on one large file; a batch with a directory keeps the walk's order.
+// TestFeedLargestFirst: a group of files goes to the workers largest first, each
+// job with its place in the walk (Walk emits in that order), so that the run does not
+// end on one large file; files found in a directory are grouped with the named ones.
 func TestFeedLargestFirst(t *testing.T) {
 	dir := t.TempDir()
 	sizes := []int{10, 3000, 0, 70000, 3000, 5}
@@ -665,9 +689,14 @@ func TestFeedLargestFirst(t *testing.T) {
 		paths = append(paths, p)
 	}
 	missing := filepath.Join(dir, "missing")
+	sub := t.TempDir()
+	big := filepath.Join(sub, "big")
+	if err := os.WriteFile(big, make([]byte, 100000), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	pick := func(ks ...int) (out []string) {
 		for _, k := range ks {
-			out = append(out, append(slices.Clone(paths), missing)[k])
+			out = append(out, append(slices.Clone(paths), missing, big)[k])
 		}
 		return out
 	}
@@ -678,27 +707,87 @@ func TestFeedLargestFirst(t *testing.T) {
 	}{
 		{"files", paths, paths, pick(3, 1, 4, 0, 5, 2)},
 		{"missing", append(slices.Clone(paths), missing), pick(0, 1, 2, 3, 4, 5, 6), pick(3, 1, 4, 0, 5, 2, 6)},
-		// An empty directory among them: the walk's order.
-		{"with a directory", append([]string{paths[0], t.TempDir()}, paths[1:]...), paths, paths},
+		// A directory among them: its file takes its place in the walk, and is sent
+		// by its size among the named files.
+		{"with a directory", append([]string{paths[0], sub}, paths[1:]...), pick(0, 7, 1, 2, 3, 4, 5), pick(7, 3, 1, 4, 0, 5, 2)},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			jobs := make(chan job, 64)
-			if err := feed(context.Background(), tt.paths, jobs); err != nil {
+			jobs := make(chan []job, 64)
+			if err := feed(context.Background(), tt.paths, Options{}, jobs); err != nil {
 				t.Fatal(err)
 			}
 			close(jobs)
 			var sent []string
 			walk := make([]string, len(tt.walk))
-			for j := range jobs {
-				sent = append(sent, j.path)
-				if j.i < 0 || j.i >= len(walk) || walk[j.i] != "" {
-					t.Fatalf("job %s has index %d: not a place in the walk of %d files", j.path, j.i, len(walk))
+			for b := range jobs {
+				for _, j := range b {
+					sent = append(sent, j.path)
+					if j.i < 0 || j.i >= len(walk) || walk[j.i] != "" {
+						t.Fatalf("job %s has index %d: not a place in the walk of %d files", j.path, j.i, len(walk))
+					}
+					walk[j.i] = j.path
 				}
-				walk[j.i] = j.path
 			}
 			if !slices.Equal(sent, tt.got) || !slices.Equal(walk, tt.walk) {
 				t.Errorf("sent %q\nin walk order %q\nwant %q\nand %q", sent, walk, tt.got, tt.walk)
 			}
 		})
+	}
+}
+
+// TestFeedBatches: files go to the workers in batches of at most batchJobs files
+// and batchBytes of files to read, a larger file alone, and a file the cache holds
+// counts as nothing to read: a cached run hands its files over batchJobs at a time.
+func TestFeedBatches(t *testing.T) {
+	dir := t.TempDir()
+	var paths []string
+	add := func(n, size int) {
+		for range n {
+			p := filepath.Join(dir, fmt.Sprintf("f%03d", len(paths)))
+			if err := os.WriteFile(p, make([]byte, size), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			paths = append(paths, p)
+		}
+	}
+	add(2, batchBytes+1)                // alone, each
+	add(3, batchBytes/3)                // together
+	add(batchJobs+5, 10)                // batchJobs, then the rest
+	time.Sleep(2100 * time.Millisecond) // older than the cache's recency cut-off
+	sizes := func(opts Options) (got []int) {
+		jobs := make(chan []job, 64)
+		if err := feed(context.Background(), paths, opts, jobs); err != nil {
+			t.Fatal(err)
+		}
+		close(jobs)
+		for b := range jobs {
+			got = append(got, len(b))
+		}
+		return got
+	}
+	// The first group is firstStatBatch files: the 2 large ones, the 3 medium ones
+	// and 27 small ones; then the 10 small ones left.
+	want := []int{1, 1, 3, batchJobs - 5, 10}
+	if got := sizes(Options{}); !slices.Equal(got, want) {
+		t.Errorf("no cache: batches of %v files, want %v", got, want)
+	}
+	// Cached, the size does not count: only batchJobs does.
+	c, err := OpenCache(t.TempDir(), 0, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, _ := host.Parse("linux/amd64")
+	opts := Options{Host: h, Cache: c}
+	for _, p := range paths {
+		File(context.Background(), p, true, opts)
+	}
+	c.Close()
+	if c, err = OpenCache(c.dir, 0, "test"); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	opts.Cache = c
+	if got, want := sizes(opts), []int{firstStatBatch, len(paths) - firstStatBatch}; !slices.Equal(got, want) {
+		t.Errorf("cached: batches of %v files, want %v", got, want)
 	}
 }

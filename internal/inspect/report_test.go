@@ -77,7 +77,7 @@ func TestLibrariesMarkedInResult(t *testing.T) {
 	p := machine.Fake(fstest.MapFS{owned[1:]: {Data: []byte("lib")}}, nil)
 	f := &exe.File{Path: "/bin/x", Format: exe.FormatELF, Slices: []exe.Slice{{Arch: "amd64", OS: "linux",
 		Libraries: []exe.Library{{Name: "libfoo.so.1"}, {Name: "libbar.so.2"}}}}}
-	r := &Result{File: f, Libraries: markLibraries(host.NewLibraries(p, ""), f)}
+	r := &Result{File: f, Libraries: host.NewLibraries(p, "").Marked(f)}
 	if got := r.SliceLibraries(0); len(got) != 2 || !got[0].IsSystem() || !got[1].NotSystem() {
 		t.Errorf("marked libraries %+v", got)
 	}
