@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -33,7 +35,7 @@ const (
 // directory's index when it matches dpkg's current state, else from the lists
 // themselves (about 850 files, 8 MB, on a desktop Debian: 13 ms), which then
 // refresh the index.
-func (l *Libraries) dpkgIndex() (pathSet, error) {
+func (l *Libraries) dpkgIndex() (*pathSet, error) {
 	stamp, stable := l.dpkgStamp()
 	path := ""
 	if l.cacheDir != "" && stamp != "" {
@@ -79,7 +81,7 @@ func (l *Libraries) dpkgStamp() (string, bool) {
 // another state than stamp, not sorted, not a regular file (a named pipe must not
 // hang inspect) or not this user's own (another user sharing the cache directory
 // must not decide which libraries count as the system's).
-func readDpkgIndex(path, stamp string) (pathSet, bool) {
+func readDpkgIndex(path, stamp string) (*pathSet, bool) {
 	b, err := readPrivate(path, 64<<20)
 	if err != nil {
 		return nil, false
@@ -90,19 +92,19 @@ func readDpkgIndex(path, stamp string) (pathSet, bool) {
 	}
 	// The last line is "end": a torn write is never taken for an index.
 	body, ok := bytes.CutSuffix(rest, []byte("end\n"))
-	if !ok || !pathSet(body).valid() {
+	if !ok {
 		return nil, false
 	}
-	return pathSet(body), true
+	return parsePathSet(body)
 }
 
 // writeDpkgIndex writes the index through a temporary file and a rename, so that a
 // concurrent run reads the old index or the new one. Errors are ignored: the index
 // is an optimisation.
-func writeDpkgIndex(path, stamp string, owned pathSet) {
+func writeDpkgIndex(path, stamp string, owned *pathSet) {
 	var b bytes.Buffer
 	b.WriteString(dpkgIndexHeader + stamp + "\n")
-	b.Write(owned)
+	b.Write(owned.lines)
 	b.WriteString("end\n")
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return
@@ -123,58 +125,78 @@ func writeDpkgIndex(path, stamp string, owned pathSet) {
 	}
 }
 
-// pathSet is a set of paths as the dpkg index keeps them: sorted, each on its own
-// line. A lookup is a binary search of the lines, so a run that reads the index
-// builds nothing from it (a map of its ~3,000 paths took a tenth of the start-up of
-// inspect).
-type pathSet []byte
+// pathSet is a set of library paths as the dpkg index keeps them: in their merged-/usr
+// form (canonPath), sorted, each on its own line. A lookup is a binary search of the
+// lines, so a run that reads the index builds nothing from it but where its lines
+// start (a map of its ~3,000 paths took a tenth of the start-up of inspect).
+type pathSet struct {
+	lines []byte  // the paths, each ended by a newline
+	at    []int32 // where each line starts
+}
 
-// newPathSet returns the set of paths (none holds a newline).
-func newPathSet(paths []string) pathSet {
-	paths = slices.Compact(slices.Sorted(slices.Values(paths)))
-	b := []byte{} // not nil: an empty set is a set (dpkg owns no library)
+// canonPath returns p in the form a pathSet keeps: with merged /usr (Debian since
+// 12), /lib is a link to /usr/lib and a package lists the path it ships under either
+// name, so "/usr/lib/x" and "/lib/x" are both kept and looked up as "/lib/x".
+func canonPath(p string) string {
+	if strings.HasPrefix(p, "/usr/") {
+		return p[len("/usr"):]
+	}
+	return p
+}
+
+// newPathSet returns the set of paths (none holds a newline), in their canonPath
+// form.
+func newPathSet(paths []string) *pathSet {
+	c := make([]string, 0, len(paths))
 	for _, p := range paths {
-		b = append(append(b, p...), '\n')
+		c = append(c, canonPath(p))
 	}
-	return b
+	c = slices.Compact(slices.Sorted(slices.Values(c)))
+	s := &pathSet{lines: []byte{}, at: make([]int32, 0, len(c))}
+	for _, p := range c {
+		s.at = append(s.at, int32(len(s.lines)))
+		s.lines = append(append(s.lines, p...), '\n')
+	}
+	return s
 }
 
-// has reports whether p is in the set.
-func (s pathSet) has(p string) bool {
-	lo, hi := 0, len(s) // s[lo:hi] holds whole lines
-	for lo < hi {
-		mid := lo + (hi-lo)/2
-		start := bytes.LastIndexByte(s[lo:mid], '\n') + 1 + lo
-		n := bytes.IndexByte(s[start:hi], '\n')
-		if n < 0 {
-			return false // not a set: its last line has no newline
-		}
-		// Compared as strings without a copy (the conversion of a comparison's
-		// operand allocates nothing).
-		switch line := s[start : start+n]; {
-		case string(line) == p:
-			return true
-		case string(line) < p:
-			lo = start + n + 1
-		default:
-			hi = start
-		}
+// parsePathSet returns the set whose lines are b; false unless they are a set as
+// newPathSet writes them: in strictly increasing order, not empty, each ended by a
+// newline, in canonPath form.
+func parsePathSet(b []byte) (*pathSet, bool) {
+	if len(b) > math.MaxInt32 {
+		return nil, false
 	}
-	return false
-}
-
-// valid reports whether s is a set: lines in strictly increasing order, each ended by
-// a newline and not empty.
-func (s pathSet) valid() bool {
+	s := &pathSet{lines: b, at: make([]int32, 0, len(b)/48)}
 	var prev []byte
-	for len(s) > 0 {
-		line, rest, ok := bytes.Cut(s, []byte("\n"))
-		if !ok || len(line) == 0 || prev != nil && bytes.Compare(prev, line) >= 0 {
-			return false
+	for off := 0; off < len(b); {
+		n := bytes.IndexByte(b[off:], '\n')
+		line := b[off : off+max(n, 0)]
+		if n <= 0 || prev != nil && bytes.Compare(prev, line) >= 0 || canonPath(string(line)) != string(line) {
+			return nil, false
 		}
-		prev, s = line, rest
+		s.at = append(s.at, int32(off))
+		prev, off = line, off+n+1
 	}
-	return true
+	return s, true
+}
+
+// line returns line i of s, without its newline.
+func (s *pathSet) line(i int) []byte {
+	end := len(s.lines)
+	if i+1 < len(s.at) {
+		end = int(s.at[i+1])
+	}
+	return s.lines[s.at[i] : end-1]
+}
+
+// has reports whether the set holds p (in either of its merged-/usr forms).
+func (s *pathSet) has(p string) bool {
+	p = canonPath(p)
+	// Compared as strings without a copy (the conversion of a comparison's operand
+	// allocates nothing).
+	i := sort.Search(len(s.at), func(i int) bool { return string(s.line(i)) >= p })
+	return i < len(s.at) && string(s.line(i)) == p
 }
 
 // errNoDpkg is returned where dpkg keeps no file lists.
@@ -182,7 +204,7 @@ var errNoDpkg = errors.New("no dpkg file lists")
 
 // readDpkgLists reads every file list in /var/lib/dpkg/info, a few at a time, and
 // keeps the paths of shared libraries in library directories.
-func (l *Libraries) readDpkgLists() (pathSet, error) {
+func (l *Libraries) readDpkgLists() (*pathSet, error) {
 	entries, err := l.m.ReadDir(dpkgInfo)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", errNoDpkg, err)

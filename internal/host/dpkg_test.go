@@ -91,45 +91,55 @@ func FuzzLibraryPaths(f *testing.F) {
 }
 
 // TestPathSet checks the dpkg index's set of paths: every path put in is found,
-// others (neighbours, prefixes, extensions) are not, and only a sorted list of
-// non-empty lines is taken for a set.
+// under either of its merged-/usr names, others (neighbours, prefixes, extensions)
+// are not, and only a sorted list of non-empty lines in merged-/usr form is taken for
+// a set.
 func TestPathSet(t *testing.T) {
 	in := []string{"/usr/lib/x86_64-linux-gnu/libz.so.1", "/lib/x86_64-linux-gnu/libc.so.6", "/usr/lib/libm.so",
-		"/lib/x86_64-linux-gnu/libc.so.6", "/usr/lib/x86_64-linux-gnu/libzstd.so.1"}
+		"/lib/x86_64-linux-gnu/libc.so.6", "/usr/lib/x86_64-linux-gnu/libzstd.so.1", "/opt/lib/libq.so"}
 	s := newPathSet(in)
-	if !s.valid() {
-		t.Fatalf("newPathSet(%q) = %q: not valid", in, s)
+	if again, ok := parsePathSet(s.lines); !ok || !slices.Equal(again.at, s.at) {
+		t.Fatalf("newPathSet(%q) = %q: not read back", in, s.lines)
 	}
-	for _, p := range in {
+	for _, p := range append(in, "/lib/x86_64-linux-gnu/libz.so.1", "/usr/lib/x86_64-linux-gnu/libc.so.6", "/lib/libm.so") {
 		if !s.has(p) {
-			t.Errorf("%s: not found in %q", p, s)
+			t.Errorf("%s: not found in %q", p, s.lines)
 		}
 	}
-	for _, p := range []string{"", "/", "/lib", "/usr/lib/libm.s", "/usr/lib/libm.so.6", "/usr/lib/x86_64-linux-gnu/libz.so", "/zzz", "/a"} {
+	for _, p := range []string{"", "/", "/lib", "/usr/lib/libm.s", "/usr/lib/libm.so.6", "/usr/lib/x86_64-linux-gnu/libz.so", "/zzz", "/a", "/opt/lib/libq.so.1"} {
 		if s.has(p) {
-			t.Errorf("%q found in %q", p, s)
+			t.Errorf("%q found in %q", p, s.lines)
 		}
 	}
-	if empty := newPathSet(nil); empty == nil || empty.has("/lib/libc.so.6") || !empty.valid() {
+	if empty := newPathSet(nil); empty.has("/lib/libc.so.6") {
 		t.Errorf("the empty set %#v", empty)
 	}
-	for _, bad := range []string{"b\na\n", "a\na\n", "a\n\nb\n", "a\nb"} {
-		if pathSet(bad).valid() {
+	for _, bad := range []string{"b\na\n", "a\na\n", "a\n\nb\n", "a\nb", "/usr/lib/a.so\n"} {
+		if _, ok := parsePathSet([]byte(bad)); ok {
 			t.Errorf("%q taken for a set", bad)
 		}
 	}
 }
 
-// FuzzPathSet: on any bytes that pass for a set, has agrees with a look at every
-// line; a set built from any paths is valid and holds exactly them.
+// TestPathSetHasAllocs: a lookup allocates nothing (inspect asks one per library
+// directory of every library of every file).
+func TestPathSetHasAllocs(t *testing.T) {
+	s := newPathSet([]string{"/lib/a.so", "/lib/b.so", "/usr/lib/c.so"})
+	if n := testing.AllocsPerRun(100, func() { s.has("/lib/b.so"); s.has("/usr/lib/bb.so") }); n != 0 {
+		t.Errorf("has: %v allocations, want 0", n)
+	}
+}
+
+// FuzzPathSet: bytes taken for a set are found line by line, and nothing else is; a
+// set built from any paths holds exactly them.
 func FuzzPathSet(f *testing.F) {
-	f.Add([]byte("/lib/a.so\n/lib/b.so\n/usr/lib/c.so\n"), "/lib/b.so")
+	f.Add([]byte("/lib/a.so\n/lib/b.so\n/opt/c.so\n"), "/usr/lib/b.so")
 	f.Add([]byte("a\nb\nc\nd\ne\n"), "c")
 	f.Add([]byte(""), "x")
 	f.Fuzz(func(t *testing.T, b []byte, p string) {
 		lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
-		if s := pathSet(b); s.valid() {
-			if got, want := s.has(p), len(b) > 0 && slices.Contains(lines, p); got != want {
+		if s, ok := parsePathSet(b); ok {
+			if got, want := s.has(p), len(b) > 0 && slices.Contains(lines, canonPath(p)); got != want {
 				t.Fatalf("has(%q) = %v in %q, want %v", p, got, b, want)
 			}
 		}
@@ -140,20 +150,12 @@ func FuzzPathSet(f *testing.F) {
 			}
 		}
 		s := newPathSet(paths)
-		if !s.valid() {
-			t.Fatalf("newPathSet(%q) = %q: not valid", paths, s)
+		if _, ok := parsePathSet(s.lines); !ok {
+			t.Fatalf("newPathSet(%q) = %q: not read back", paths, s.lines)
 		}
-		if got, want := s.has(p), p != "" && slices.Contains(paths, p); got != want {
+		want := p != "" && slices.ContainsFunc(paths, func(q string) bool { return canonPath(q) == canonPath(p) })
+		if got := s.has(p); got != want {
 			t.Fatalf("newPathSet(%q).has(%q) = %v, want %v", paths, p, got, want)
 		}
 	})
-}
-
-// TestPathSetHasAllocs: a lookup allocates nothing (inspect asks several per
-// library of every file).
-func TestPathSetHasAllocs(t *testing.T) {
-	s := newPathSet([]string{"/lib/a.so", "/lib/b.so", "/usr/lib/c.so"})
-	if n := testing.AllocsPerRun(100, func() { s.has("/lib/b.so"); s.has("/lib/bb.so") }); n != 0 {
-		t.Errorf("has: %v allocations, want 0", n)
-	}
 }

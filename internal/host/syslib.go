@@ -24,8 +24,8 @@ type Libraries struct {
 	cacheDir string // where the dpkg index is kept between runs ("": nowhere)
 
 	once  sync.Once
-	dpkg  pathSet // owned library paths, from /var/lib/dpkg/info/*.list
-	rpm   bool    // rpm is installed: ask it per path
+	dpkg  *pathSet // owned library paths, from /var/lib/dpkg/info/*.list
+	rpm   bool     // rpm is installed: ask it per path
 	mu    sync.Mutex
 	cache map[libKey]*libAnswer
 }
@@ -152,9 +152,9 @@ func (l *Libraries) inDir(d, soname string) (system, ok bool) {
 		return false, false
 	}
 	p := path.Join(d, soname)
-	// With merged /usr, /lib is a link to /usr/lib and a package lists the path
-	// it ships, under either name. A path no package owns needs no stat.
-	if l.dpkg != nil && !l.dpkg.has(p) && !l.dpkg.has(strings.TrimPrefix(p, "/usr")) && !l.dpkg.has("/usr"+p) {
+	// A path no package owns (under either of its merged-/usr names: canonPath)
+	// needs no stat.
+	if l.dpkg != nil && !l.dpkg.has(p) {
 		return false, false
 	}
 	if _, err := l.m.Stat(p); err != nil {

@@ -124,7 +124,7 @@ func TestDpkgIndexCache(t *testing.T) {
 		t.Fatal("first run: wrong answers")
 	}
 	b, err := os.ReadFile(index)
-	if err != nil || !strings.Contains(string(b), "/usr/lib/x86_64-linux-gnu/libz.so.1\n") {
+	if err != nil || !strings.Contains(string(b), "\n/lib/x86_64-linux-gnu/libz.so.1\n") {
 		t.Fatalf("index not written: %q, %v", b, err)
 	}
 	// The same state: the index answers (a list edited behind dpkg's back is not read).
@@ -195,7 +195,7 @@ func TestDpkgIndexHostile(t *testing.T) {
 		t.Fatal(err)
 	}
 	header, _, _ := strings.Cut(string(b), "\n")
-	planted := header + "\n/usr/lib/x86_64-linux-gnu/libq.so.1\nend\n"
+	planted := header + "\n/lib/x86_64-linux-gnu/libq.so.1\nend\n"
 	if err := os.WriteFile(index, []byte(planted), 0o666); err != nil {
 		t.Fatal(err)
 	}

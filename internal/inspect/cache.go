@@ -118,7 +118,7 @@ func (p *pack) find(k cacheKey) (off int64, n uint32, ok bool) {
 // packIndexWholeAfter is how many lookups in a pack search its index in the file
 // before it is read whole: a search costs about 15 reads of 32 bytes in a pack of
 // 30,000 entries, reading that index whole about 1 ms.
-const packIndexWholeAfter = 16
+const packIndexWholeAfter = 8
 
 type packEntry struct {
 	key cacheKey
