@@ -22,7 +22,7 @@ echo "== scanners (go test -bench, 10 scans of a Go compiler each)"
 go test -run '^$' -bench 'BenchmarkScan(X86|ARM64)$' -benchtime 10x -count 3 ./internal/isa | grep '^Benchmark'
 go test -run '^$' -bench 'BenchmarkScanX86Serial' -benchtime 10x -count 3 ./internal/isa | grep '^Benchmark'
 
-go build -o "$tmp/gonative" ./cmd/gonative
+CGO_ENABLED=0 go build -o "$tmp/gonative" ./cmd/gonative # as the README installs it
 best() {
 	local b="" t0 t1 t
 	for _ in 1 2 3; do
