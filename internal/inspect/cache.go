@@ -421,11 +421,11 @@ func (c *Cache) decode(k cacheKey, b []byte) (*entry, bool) {
 	if s := entrySum(k, payload); !bytes.Equal(s[:], sum) {
 		return nil, false
 	}
-	var e entry
-	if err := unmarshal(payload, &e); err != nil { // copies what it keeps
+	e, err := unmarshal(payload) // copies what it keeps
+	if err != nil {
 		return nil, false
 	}
-	return &e, true
+	return e, true
 }
 
 // entryBufs are the buffers get reads entries into: a cached run reads one entry

@@ -33,23 +33,24 @@ const maxCodecDepth = 32
 // marshal encodes e.
 func marshal(e *entry) []byte { return appendEntry(nil, e) }
 
-// unmarshal decodes b, all of it, into e.
-func unmarshal(b []byte, e *entry) (err error) {
+// unmarshal decodes b, all of it, into a new entry.
+func unmarshal(b []byte) (e *entry, err error) {
 	defer func() {
 		if recover() != nil {
-			err = errCodec // a damaged entry is a miss, never a crash
+			e, err = nil, errCodec // a damaged entry is a miss, never a crash
 		}
 	}()
 	// One copy of the encoding for all the strings it holds: a report's strings
 	// are most of its values.
 	d := decoder{b: b, s: string(b)}
-	if err := d.decodeEntry(e, 0); err != nil {
-		return err
+	e = new(entry)
+	if *e, err = d.decodeEntry(0); err != nil {
+		return nil, err
 	}
 	if len(d.b) != 0 {
-		return errCodec
+		return nil, errCodec
 	}
-	return nil
+	return e, nil
 }
 
 // decoder reads an encoding: b is what is left of it. s, when set, is the whole

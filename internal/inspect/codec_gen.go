@@ -18,17 +18,17 @@ func appendEntry(b []byte, p *entry) []byte {
 	return b
 }
 
-func (d *decoder) decodeEntry(p *entry, depth int) error {
+func (d *decoder) decodeEntry(depth int) (v entry, err error) {
 	if depth > maxCodecDepth {
-		return errCodec
+		return v, errCodec
 	}
-	if err := d.decodeReport(&p.Report, depth+1); err != nil {
-		return err
+	if v.Report, err = d.decodeReport(depth + 1); err != nil {
+		return v, err
 	}
-	if err := d.decodeSliceString(&p.Problems, depth+1); err != nil {
-		return err
+	if err := d.decodeSliceString(&v.Problems, depth+1); err != nil {
+		return v, err
 	}
-	return nil
+	return v, nil
 }
 
 func appendReport(b []byte, p *Report) []byte {
@@ -44,38 +44,38 @@ func appendReport(b []byte, p *Report) []byte {
 	return b
 }
 
-func (d *decoder) decodeReport(p *Report, depth int) error {
+func (d *decoder) decodeReport(depth int) (v Report, err error) {
 	if depth > maxCodecDepth {
-		return errCodec
+		return v, errCodec
 	}
-	if err := d.decodeString(&p.Path, depth+1); err != nil {
-		return err
+	if err := d.decodeString(&v.Path, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeExeFormat(&p.Format, depth+1); err != nil {
-		return err
+	if err := d.decodeExeFormat(&v.Format, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeExeKind(&p.Kind, depth+1); err != nil {
-		return err
+	if err := d.decodeExeKind(&v.Kind, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeInt64(&p.Size, depth+1); err != nil {
-		return err
+	if err := d.decodeInt64(&v.Size, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeSliceSliceReport(&p.Slices, depth+1); err != nil {
-		return err
+	if err := d.decodeSliceSliceReport(&v.Slices, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeString(&p.Error, depth+1); err != nil {
-		return err
+	if err := d.decodeString(&v.Error, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodePtrVerdictVerdict(&p.Verdict, depth+1); err != nil {
-		return err
+	if err := d.decodePtrVerdictVerdict(&v.Verdict, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeSliceString(&p.Unmet, depth+1); err != nil {
-		return err
+	if err := d.decodeSliceString(&v.Unmet, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodePtrBool(&p.TeamsAgree, depth+1); err != nil {
-		return err
+	if err := d.decodePtrBool(&v.TeamsAgree, depth+1); err != nil {
+		return v, err
 	}
-	return nil
+	return v, nil
 }
 
 func appendSliceString(b []byte, p *[]string) []byte {
@@ -188,7 +188,7 @@ func (d *decoder) decodeSliceSliceReport(p *[]SliceReport, depth int) error {
 	}
 	v := make([]SliceReport, n)
 	for i := range v {
-		if err := d.decodeSliceReport(&v[i], depth+1); err != nil {
+		if v[i], err = d.decodeSliceReport(depth + 1); err != nil {
 			return err
 		}
 	}
@@ -213,7 +213,7 @@ func (d *decoder) decodePtrVerdictVerdict(p **verdict.Verdict, depth int) error 
 		return err
 	}
 	v := new(verdict.Verdict)
-	if err := d.decodeVerdictVerdict(v, depth+1); err != nil {
+	if *v, err = d.decodeVerdictVerdict(depth + 1); err != nil {
 		return err
 	}
 	*p = v
@@ -237,7 +237,7 @@ func (d *decoder) decodePtrBool(p **bool, depth int) error {
 		return err
 	}
 	v := new(bool)
-	if err := d.decodeBool(v, depth+1); err != nil {
+	if err := d.decodeBool(&*v, depth+1); err != nil {
 		return err
 	}
 	*p = v
@@ -278,101 +278,101 @@ func appendSliceReport(b []byte, p *SliceReport) []byte {
 	return b
 }
 
-func (d *decoder) decodeSliceReport(p *SliceReport, depth int) error {
+func (d *decoder) decodeSliceReport(depth int) (v SliceReport, err error) {
 	if depth > maxCodecDepth {
-		return errCodec
+		return v, errCodec
 	}
-	if err := d.decodeInt64(&p.Offset, depth+1); err != nil {
-		return err
+	if err := d.decodeInt64(&v.Offset, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeInt64(&p.Size, depth+1); err != nil {
-		return err
+	if err := d.decodeInt64(&v.Size, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeString(&p.Arch, depth+1); err != nil {
-		return err
+	if err := d.decodeString(&v.Arch, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeString(&p.CPU, depth+1); err != nil {
-		return err
+	if err := d.decodeString(&v.CPU, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeInt(&p.Bits, depth+1); err != nil {
-		return err
+	if err := d.decodeInt(&v.Bits, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeString(&p.ByteOrder, depth+1); err != nil {
-		return err
+	if err := d.decodeString(&v.ByteOrder, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeString(&p.OS, depth+1); err != nil {
-		return err
+	if err := d.decodeString(&v.OS, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeExeKind(&p.Kind, depth+1); err != nil {
-		return err
+	if err := d.decodeExeKind(&v.Kind, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeString(&p.MinOS, depth+1); err != nil {
-		return err
+	if err := d.decodeString(&v.MinOS, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeString(&p.SDK, depth+1); err != nil {
-		return err
+	if err := d.decodeString(&v.SDK, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodePtrBool(&p.PIE, depth+1); err != nil {
-		return err
+	if err := d.decodePtrBool(&v.PIE, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodePtrBool(&p.Stripped, depth+1); err != nil {
-		return err
+	if err := d.decodePtrBool(&v.Stripped, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeBool(&p.Static, depth+1); err != nil {
-		return err
+	if err := d.decodeBool(&v.Static, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeString(&p.Interpreter, depth+1); err != nil {
-		return err
+	if err := d.decodeString(&v.Interpreter, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeString(&p.GLIBC, depth+1); err != nil {
-		return err
+	if err := d.decodeString(&v.GLIBC, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeSliceLibraryReport(&p.Libraries, depth+1); err != nil {
-		return err
+	if err := d.decodeSliceLibraryReport(&v.Libraries, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeSliceString(&p.RunPath, depth+1); err != nil {
-		return err
+	if err := d.decodeSliceString(&v.RunPath, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeUint64(&p.Align, depth+1); err != nil {
-		return err
+	if err := d.decodeUint64(&v.Align, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeBool(&p.Loads16K, depth+1); err != nil {
-		return err
+	if err := d.decodeBool(&v.Loads16K, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeBool(&p.Loads64K, depth+1); err != nil {
-		return err
+	if err := d.decodeBool(&v.Loads64K, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodePtrSignatureReport(&p.Signature, depth+1); err != nil {
-		return err
+	if err := d.decodePtrSignatureReport(&v.Signature, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodePtrMachOReport(&p.MachO, depth+1); err != nil {
-		return err
+	if err := d.decodePtrMachOReport(&v.MachO, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodePtrFatArchReport(&p.FatArch, depth+1); err != nil {
-		return err
+	if err := d.decodePtrFatArchReport(&v.FatArch, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodePtrGoReport(&p.Go, depth+1); err != nil {
-		return err
+	if err := d.decodePtrGoReport(&v.Go, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodePtrIsaReport(&p.ISA, depth+1); err != nil {
-		return err
+	if err := d.decodePtrIsaReport(&v.ISA, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeMapStringToString(&p.Unknown, depth+1); err != nil {
-		return err
+	if err := d.decodeMapStringToString(&v.Unknown, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeSliceString(&p.Notes, depth+1); err != nil {
-		return err
+	if err := d.decodeSliceString(&v.Notes, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeString(&p.Error, depth+1); err != nil {
-		return err
+	if err := d.decodeString(&v.Error, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeSliceVerdictLaunchVerdict(&p.Launch, depth+1); err != nil {
-		return err
+	if err := d.decodeSliceVerdictLaunchVerdict(&v.Launch, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodePtrNotarizedReport(&p.Notarized, depth+1); err != nil {
-		return err
+	if err := d.decodePtrNotarizedReport(&v.Notarized, depth+1); err != nil {
+		return v, err
 	}
-	return nil
+	return v, nil
 }
 
 func appendVerdictVerdict(b []byte, p *verdict.Verdict) []byte {
@@ -385,29 +385,29 @@ func appendVerdictVerdict(b []byte, p *verdict.Verdict) []byte {
 	return b
 }
 
-func (d *decoder) decodeVerdictVerdict(p *verdict.Verdict, depth int) error {
+func (d *decoder) decodeVerdictVerdict(depth int) (v verdict.Verdict, err error) {
 	if depth > maxCodecDepth {
-		return errCodec
+		return v, errCodec
 	}
-	if err := d.decodeVerdictRuns(&p.Runs, depth+1); err != nil {
-		return err
+	if err := d.decodeVerdictRuns(&v.Runs, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeString(&p.Reason, depth+1); err != nil {
-		return err
+	if err := d.decodeString(&v.Reason, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeInt(&p.Slice, depth+1); err != nil {
-		return err
+	if err := d.decodeInt(&v.Slice, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeString(&p.Handler, depth+1); err != nil {
-		return err
+	if err := d.decodeString(&v.Handler, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeString(&p.Host, depth+1); err != nil {
-		return err
+	if err := d.decodeString(&v.Host, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeVerdictCause(&p.Cause, depth+1); err != nil {
-		return err
+	if err := d.decodeVerdictCause(&v.Cause, depth+1); err != nil {
+		return v, err
 	}
-	return nil
+	return v, nil
 }
 
 func appendBool(b []byte, p *bool) []byte {
@@ -464,7 +464,7 @@ func (d *decoder) decodeSliceLibraryReport(p *[]LibraryReport, depth int) error 
 	}
 	v := make([]LibraryReport, n)
 	for i := range v {
-		if err := d.decodeLibraryReport(&v[i], depth+1); err != nil {
+		if v[i], err = d.decodeLibraryReport(depth + 1); err != nil {
 			return err
 		}
 	}
@@ -505,7 +505,7 @@ func (d *decoder) decodePtrSignatureReport(p **SignatureReport, depth int) error
 		return err
 	}
 	v := new(SignatureReport)
-	if err := d.decodeSignatureReport(v, depth+1); err != nil {
+	if *v, err = d.decodeSignatureReport(depth + 1); err != nil {
 		return err
 	}
 	*p = v
@@ -529,7 +529,7 @@ func (d *decoder) decodePtrMachOReport(p **MachOReport, depth int) error {
 		return err
 	}
 	v := new(MachOReport)
-	if err := d.decodeMachOReport(v, depth+1); err != nil {
+	if *v, err = d.decodeMachOReport(depth + 1); err != nil {
 		return err
 	}
 	*p = v
@@ -553,7 +553,7 @@ func (d *decoder) decodePtrFatArchReport(p **FatArchReport, depth int) error {
 		return err
 	}
 	v := new(FatArchReport)
-	if err := d.decodeFatArchReport(v, depth+1); err != nil {
+	if *v, err = d.decodeFatArchReport(depth + 1); err != nil {
 		return err
 	}
 	*p = v
@@ -577,7 +577,7 @@ func (d *decoder) decodePtrGoReport(p **GoReport, depth int) error {
 		return err
 	}
 	v := new(GoReport)
-	if err := d.decodeGoReport(v, depth+1); err != nil {
+	if *v, err = d.decodeGoReport(depth + 1); err != nil {
 		return err
 	}
 	*p = v
@@ -601,7 +601,7 @@ func (d *decoder) decodePtrIsaReport(p **isa.Report, depth int) error {
 		return err
 	}
 	v := new(isa.Report)
-	if err := d.decodeIsaReport(v, depth+1); err != nil {
+	if *v, err = d.decodeIsaReport(depth + 1); err != nil {
 		return err
 	}
 	*p = v
@@ -668,7 +668,7 @@ func (d *decoder) decodeSliceVerdictLaunchVerdict(p *[]verdict.LaunchVerdict, de
 	}
 	v := make([]verdict.LaunchVerdict, n)
 	for i := range v {
-		if err := d.decodeVerdictLaunchVerdict(&v[i], depth+1); err != nil {
+		if v[i], err = d.decodeVerdictLaunchVerdict(depth + 1); err != nil {
 			return err
 		}
 	}
@@ -693,7 +693,7 @@ func (d *decoder) decodePtrNotarizedReport(p **NotarizedReport, depth int) error
 		return err
 	}
 	v := new(NotarizedReport)
-	if err := d.decodeNotarizedReport(v, depth+1); err != nil {
+	if *v, err = d.decodeNotarizedReport(depth + 1); err != nil {
 		return err
 	}
 	*p = v
@@ -737,20 +737,20 @@ func appendLibraryReport(b []byte, p *LibraryReport) []byte {
 	return b
 }
 
-func (d *decoder) decodeLibraryReport(p *LibraryReport, depth int) error {
+func (d *decoder) decodeLibraryReport(depth int) (v LibraryReport, err error) {
 	if depth > maxCodecDepth {
-		return errCodec
+		return v, errCodec
 	}
-	if err := d.decodeString(&p.Name, depth+1); err != nil {
-		return err
+	if err := d.decodeString(&v.Name, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodePtrBool(&p.System, depth+1); err != nil {
-		return err
+	if err := d.decodePtrBool(&v.System, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeBool(&p.Weak, depth+1); err != nil {
-		return err
+	if err := d.decodeBool(&v.Weak, depth+1); err != nil {
+		return v, err
 	}
-	return nil
+	return v, nil
 }
 
 func appendSignatureReport(b []byte, p *SignatureReport) []byte {
@@ -781,83 +781,83 @@ func appendSignatureReport(b []byte, p *SignatureReport) []byte {
 	return b
 }
 
-func (d *decoder) decodeSignatureReport(p *SignatureReport, depth int) error {
+func (d *decoder) decodeSignatureReport(depth int) (v SignatureReport, err error) {
 	if depth > maxCodecDepth {
-		return errCodec
+		return v, errCodec
 	}
-	if err := d.decodeBool(&p.Present, depth+1); err != nil {
-		return err
+	if err := d.decodeBool(&v.Present, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeBool(&p.AdHoc, depth+1); err != nil {
-		return err
+	if err := d.decodeBool(&v.AdHoc, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeBool(&p.LinkerSigned, depth+1); err != nil {
-		return err
+	if err := d.decodeBool(&v.LinkerSigned, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeString(&p.Identifier, depth+1); err != nil {
-		return err
+	if err := d.decodeString(&v.Identifier, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeString(&p.TeamID, depth+1); err != nil {
-		return err
+	if err := d.decodeString(&v.TeamID, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodePtrBool(&p.Valid, depth+1); err != nil {
-		return err
+	if err := d.decodePtrBool(&v.Valid, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeString(&p.Problem, depth+1); err != nil {
-		return err
+	if err := d.decodeString(&v.Problem, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeString(&p.HashType, depth+1); err != nil {
-		return err
+	if err := d.decodeString(&v.HashType, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeInt(&p.PageSize, depth+1); err != nil {
-		return err
+	if err := d.decodeInt(&v.PageSize, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeInt(&p.Pages, depth+1); err != nil {
-		return err
+	if err := d.decodeInt(&v.Pages, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeBool(&p.CMS, depth+1); err != nil {
-		return err
+	if err := d.decodeBool(&v.CMS, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodePtrExeSignerKind(&p.Kind, depth+1); err != nil {
-		return err
+	if err := d.decodePtrExeSignerKind(&v.Kind, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeSliceString(&p.Chain, depth+1); err != nil {
-		return err
+	if err := d.decodeSliceString(&v.Chain, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeString(&p.CertTeamID, depth+1); err != nil {
-		return err
+	if err := d.decodeString(&v.CertTeamID, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodePtrBool(&p.AppleRoot, depth+1); err != nil {
-		return err
+	if err := d.decodePtrBool(&v.AppleRoot, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodePtrBool(&p.CMSVerified, depth+1); err != nil {
-		return err
+	if err := d.decodePtrBool(&v.CMSVerified, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeBool(&p.Timestamp, depth+1); err != nil {
-		return err
+	if err := d.decodeBool(&v.Timestamp, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeBool(&p.Hardened, depth+1); err != nil {
-		return err
+	if err := d.decodeBool(&v.Hardened, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeSliceString(&p.HashTypes, depth+1); err != nil {
-		return err
+	if err := d.decodeSliceString(&v.HashTypes, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeString(&p.CDHash, depth+1); err != nil {
-		return err
+	if err := d.decodeString(&v.CDHash, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeInt(&p.CDHashType, depth+1); err != nil {
-		return err
+	if err := d.decodeInt(&v.CDHashType, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeSliceString(&p.Entitlements, depth+1); err != nil {
-		return err
+	if err := d.decodeSliceString(&v.Entitlements, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeBool(&p.GetTaskAllow, depth+1); err != nil {
-		return err
+	if err := d.decodeBool(&v.GetTaskAllow, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeMapStringToString(&p.Unknown, depth+1); err != nil {
-		return err
+	if err := d.decodeMapStringToString(&v.Unknown, depth+1); err != nil {
+		return v, err
 	}
-	return nil
+	return v, nil
 }
 
 func appendMachOReport(b []byte, p *MachOReport) []byte {
@@ -868,23 +868,23 @@ func appendMachOReport(b []byte, p *MachOReport) []byte {
 	return b
 }
 
-func (d *decoder) decodeMachOReport(p *MachOReport, depth int) error {
+func (d *decoder) decodeMachOReport(depth int) (v MachOReport, err error) {
 	if depth > maxCodecDepth {
-		return errCodec
+		return v, errCodec
 	}
-	if err := d.decodeUint32(&p.CPUType, depth+1); err != nil {
-		return err
+	if err := d.decodeUint32(&v.CPUType, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeUint32(&p.CPUSubtype, depth+1); err != nil {
-		return err
+	if err := d.decodeUint32(&v.CPUSubtype, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeUint32(&p.FileType, depth+1); err != nil {
-		return err
+	if err := d.decodeUint32(&v.FileType, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeUint32(&p.P2Align, depth+1); err != nil {
-		return err
+	if err := d.decodeUint32(&v.P2Align, depth+1); err != nil {
+		return v, err
 	}
-	return nil
+	return v, nil
 }
 
 func appendFatArchReport(b []byte, p *FatArchReport) []byte {
@@ -896,26 +896,26 @@ func appendFatArchReport(b []byte, p *FatArchReport) []byte {
 	return b
 }
 
-func (d *decoder) decodeFatArchReport(p *FatArchReport, depth int) error {
+func (d *decoder) decodeFatArchReport(depth int) (v FatArchReport, err error) {
 	if depth > maxCodecDepth {
-		return errCodec
+		return v, errCodec
 	}
-	if err := d.decodeUint32(&p.CPUType, depth+1); err != nil {
-		return err
+	if err := d.decodeUint32(&v.CPUType, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeUint32(&p.CPUSubtype, depth+1); err != nil {
-		return err
+	if err := d.decodeUint32(&v.CPUSubtype, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeUint64(&p.Offset, depth+1); err != nil {
-		return err
+	if err := d.decodeUint64(&v.Offset, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeUint64(&p.Size, depth+1); err != nil {
-		return err
+	if err := d.decodeUint64(&v.Size, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeUint32(&p.Align, depth+1); err != nil {
-		return err
+	if err := d.decodeUint32(&v.Align, depth+1); err != nil {
+		return v, err
 	}
-	return nil
+	return v, nil
 }
 
 func appendGoReport(b []byte, p *GoReport) []byte {
@@ -932,41 +932,41 @@ func appendGoReport(b []byte, p *GoReport) []byte {
 	return b
 }
 
-func (d *decoder) decodeGoReport(p *GoReport, depth int) error {
+func (d *decoder) decodeGoReport(depth int) (v GoReport, err error) {
 	if depth > maxCodecDepth {
-		return errCodec
+		return v, errCodec
 	}
-	if err := d.decodeString(&p.Version, depth+1); err != nil {
-		return err
+	if err := d.decodeString(&v.Version, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeString(&p.Path, depth+1); err != nil {
-		return err
+	if err := d.decodeString(&v.Path, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeString(&p.Module, depth+1); err != nil {
-		return err
+	if err := d.decodeString(&v.Module, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeString(&p.ModuleVersion, depth+1); err != nil {
-		return err
+	if err := d.decodeString(&v.ModuleVersion, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeMapStringToString(&p.Settings, depth+1); err != nil {
-		return err
+	if err := d.decodeMapStringToString(&v.Settings, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeSliceModuleReport(&p.Deps, depth+1); err != nil {
-		return err
+	if err := d.decodeSliceModuleReport(&v.Deps, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodePtrBool(&p.Cgo, depth+1); err != nil {
-		return err
+	if err := d.decodePtrBool(&v.Cgo, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeMapStringToString(&p.Sources, depth+1); err != nil {
-		return err
+	if err := d.decodeMapStringToString(&v.Sources, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeString(&p.Pclntab, depth+1); err != nil {
-		return err
+	if err := d.decodeString(&v.Pclntab, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeBool(&p.LinkShared, depth+1); err != nil {
-		return err
+	if err := d.decodeBool(&v.LinkShared, depth+1); err != nil {
+		return v, err
 	}
-	return nil
+	return v, nil
 }
 
 func appendIsaReport(b []byte, p *isa.Report) []byte {
@@ -991,65 +991,65 @@ func appendIsaReport(b []byte, p *isa.Report) []byte {
 	return b
 }
 
-func (d *decoder) decodeIsaReport(p *isa.Report, depth int) error {
+func (d *decoder) decodeIsaReport(depth int) (v isa.Report, err error) {
 	if depth > maxCodecDepth {
-		return errCodec
+		return v, errCodec
 	}
-	if err := d.decodeString(&p.Arch, depth+1); err != nil {
-		return err
+	if err := d.decodeString(&v.Arch, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeBool(&p.Scanned, depth+1); err != nil {
-		return err
+	if err := d.decodeBool(&v.Scanned, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeSliceIsaExtension(&p.Extensions, depth+1); err != nil {
-		return err
+	if err := d.decodeSliceIsaExtension(&v.Extensions, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeString(&p.RequiredLevel, depth+1); err != nil {
-		return err
+	if err := d.decodeString(&v.RequiredLevel, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeString(&p.RequiredSource, depth+1); err != nil {
-		return err
+	if err := d.decodeString(&v.RequiredSource, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeString(&p.MaxLevelUsed, depth+1); err != nil {
-		return err
+	if err := d.decodeString(&v.MaxLevelUsed, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeString(&p.ISANote, depth+1); err != nil {
-		return err
+	if err := d.decodeString(&v.ISANote, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeBool(&p.Go, depth+1); err != nil {
-		return err
+	if err := d.decodeBool(&v.Go, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeInt64(&p.CPUID, depth+1); err != nil {
-		return err
+	if err := d.decodeInt64(&v.CPUID, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeBool(&p.Dispatch, depth+1); err != nil {
-		return err
+	if err := d.decodeBool(&v.Dispatch, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeInt64(&p.CodeBytes, depth+1); err != nil {
-		return err
+	if err := d.decodeInt64(&v.CodeBytes, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeInt64(&p.ScannedBytes, depth+1); err != nil {
-		return err
+	if err := d.decodeInt64(&v.ScannedBytes, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeInt64(&p.ScanStoppedAt, depth+1); err != nil {
-		return err
+	if err := d.decodeInt64(&v.ScanStoppedAt, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeInt64(&p.Instructions, depth+1); err != nil {
-		return err
+	if err := d.decodeInt64(&v.Instructions, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeInt64(&p.Undecodable, depth+1); err != nil {
-		return err
+	if err := d.decodeInt64(&v.Undecodable, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeString(&p.FuncsFrom, depth+1); err != nil {
-		return err
+	if err := d.decodeString(&v.FuncsFrom, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodePtrIsaRosettaVerdict(&p.Rosetta, depth+1); err != nil {
-		return err
+	if err := d.decodePtrIsaRosettaVerdict(&v.Rosetta, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeSliceString(&p.Notes, depth+1); err != nil {
-		return err
+	if err := d.decodeSliceString(&v.Notes, depth+1); err != nil {
+		return v, err
 	}
-	return nil
+	return v, nil
 }
 
 func appendVerdictLaunchVerdict(b []byte, p *verdict.LaunchVerdict) []byte {
@@ -1060,23 +1060,23 @@ func appendVerdictLaunchVerdict(b []byte, p *verdict.LaunchVerdict) []byte {
 	return b
 }
 
-func (d *decoder) decodeVerdictLaunchVerdict(p *verdict.LaunchVerdict, depth int) error {
+func (d *decoder) decodeVerdictLaunchVerdict(depth int) (v verdict.LaunchVerdict, err error) {
 	if depth > maxCodecDepth {
-		return errCodec
+		return v, errCodec
 	}
-	if err := d.decodeVerdictLaunch(&p.Launch, depth+1); err != nil {
-		return err
+	if err := d.decodeVerdictLaunch(&v.Launch, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeVerdictOutcome(&p.Outcome, depth+1); err != nil {
-		return err
+	if err := d.decodeVerdictOutcome(&v.Outcome, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeVerdictGatekeeperCause(&p.Cause, depth+1); err != nil {
-		return err
+	if err := d.decodeVerdictGatekeeperCause(&v.Cause, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeString(&p.Reason, depth+1); err != nil {
-		return err
+	if err := d.decodeString(&v.Reason, depth+1); err != nil {
+		return v, err
 	}
-	return nil
+	return v, nil
 }
 
 func appendNotarizedReport(b []byte, p *NotarizedReport) []byte {
@@ -1085,17 +1085,17 @@ func appendNotarizedReport(b []byte, p *NotarizedReport) []byte {
 	return b
 }
 
-func (d *decoder) decodeNotarizedReport(p *NotarizedReport, depth int) error {
+func (d *decoder) decodeNotarizedReport(depth int) (v NotarizedReport, err error) {
 	if depth > maxCodecDepth {
-		return errCodec
+		return v, errCodec
 	}
-	if err := d.decodePtrBool(&p.Ticket, depth+1); err != nil {
-		return err
+	if err := d.decodePtrBool(&v.Ticket, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeString(&p.Why, depth+1); err != nil {
-		return err
+	if err := d.decodeString(&v.Why, depth+1); err != nil {
+		return v, err
 	}
-	return nil
+	return v, nil
 }
 
 func appendPtrExeSignerKind(b []byte, p **exe.SignerKind) []byte {
@@ -1115,7 +1115,7 @@ func (d *decoder) decodePtrExeSignerKind(p **exe.SignerKind, depth int) error {
 		return err
 	}
 	v := new(exe.SignerKind)
-	if err := d.decodeExeSignerKind(v, depth+1); err != nil {
+	if err := d.decodeExeSignerKind(&*v, depth+1); err != nil {
 		return err
 	}
 	*p = v
@@ -1160,7 +1160,7 @@ func (d *decoder) decodeSliceModuleReport(p *[]ModuleReport, depth int) error {
 	}
 	v := make([]ModuleReport, n)
 	for i := range v {
-		if err := d.decodeModuleReport(&v[i], depth+1); err != nil {
+		if v[i], err = d.decodeModuleReport(depth + 1); err != nil {
 			return err
 		}
 	}
@@ -1190,7 +1190,7 @@ func (d *decoder) decodeSliceIsaExtension(p *[]isa.Extension, depth int) error {
 	}
 	v := make([]isa.Extension, n)
 	for i := range v {
-		if err := d.decodeIsaExtension(&v[i], depth+1); err != nil {
+		if v[i], err = d.decodeIsaExtension(depth + 1); err != nil {
 			return err
 		}
 	}
@@ -1215,7 +1215,7 @@ func (d *decoder) decodePtrIsaRosettaVerdict(p **isa.RosettaVerdict, depth int) 
 		return err
 	}
 	v := new(isa.RosettaVerdict)
-	if err := d.decodeIsaRosettaVerdict(v, depth+1); err != nil {
+	if *v, err = d.decodeIsaRosettaVerdict(depth + 1); err != nil {
 		return err
 	}
 	*p = v
@@ -1288,23 +1288,23 @@ func appendModuleReport(b []byte, p *ModuleReport) []byte {
 	return b
 }
 
-func (d *decoder) decodeModuleReport(p *ModuleReport, depth int) error {
+func (d *decoder) decodeModuleReport(depth int) (v ModuleReport, err error) {
 	if depth > maxCodecDepth {
-		return errCodec
+		return v, errCodec
 	}
-	if err := d.decodeString(&p.Path, depth+1); err != nil {
-		return err
+	if err := d.decodeString(&v.Path, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeString(&p.Version, depth+1); err != nil {
-		return err
+	if err := d.decodeString(&v.Version, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeString(&p.Sum, depth+1); err != nil {
-		return err
+	if err := d.decodeString(&v.Sum, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodePtrModuleReport(&p.Replace, depth+1); err != nil {
-		return err
+	if err := d.decodePtrModuleReport(&v.Replace, depth+1); err != nil {
+		return v, err
 	}
-	return nil
+	return v, nil
 }
 
 func appendIsaExtension(b []byte, p *isa.Extension) []byte {
@@ -1320,38 +1320,38 @@ func appendIsaExtension(b []byte, p *isa.Extension) []byte {
 	return b
 }
 
-func (d *decoder) decodeIsaExtension(p *isa.Extension, depth int) error {
+func (d *decoder) decodeIsaExtension(depth int) (v isa.Extension, err error) {
 	if depth > maxCodecDepth {
-		return errCodec
+		return v, errCodec
 	}
-	if err := d.decodeString(&p.Name, depth+1); err != nil {
-		return err
+	if err := d.decodeString(&v.Name, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeString(&p.Level, depth+1); err != nil {
-		return err
+	if err := d.decodeString(&v.Level, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeInt64(&p.Count, depth+1); err != nil {
-		return err
+	if err := d.decodeInt64(&v.Count, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeIsaAddr(&p.FirstAddr, depth+1); err != nil {
-		return err
+	if err := d.decodeIsaAddr(&v.FirstAddr, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeBool(&p.Guarded, depth+1); err != nil {
-		return err
+	if err := d.decodeBool(&v.Guarded, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeIsaConfidence(&p.Confidence, depth+1); err != nil {
-		return err
+	if err := d.decodeIsaConfidence(&v.Confidence, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeIsaAddr(&p.ConfirmedAt, depth+1); err != nil {
-		return err
+	if err := d.decodeIsaAddr(&v.ConfirmedAt, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeIsaAddr(&p.ConfirmedFunc, depth+1); err != nil {
-		return err
+	if err := d.decodeIsaAddr(&v.ConfirmedFunc, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeString(&p.Doubt, depth+1); err != nil {
-		return err
+	if err := d.decodeString(&v.Doubt, depth+1); err != nil {
+		return v, err
 	}
-	return nil
+	return v, nil
 }
 
 func appendIsaRosettaVerdict(b []byte, p *isa.RosettaVerdict) []byte {
@@ -1362,23 +1362,23 @@ func appendIsaRosettaVerdict(b []byte, p *isa.RosettaVerdict) []byte {
 	return b
 }
 
-func (d *decoder) decodeIsaRosettaVerdict(p *isa.RosettaVerdict, depth int) error {
+func (d *decoder) decodeIsaRosettaVerdict(depth int) (v isa.RosettaVerdict, err error) {
 	if depth > maxCodecDepth {
-		return errCodec
+		return v, errCodec
 	}
-	if err := d.decodeString(&p.Runs, depth+1); err != nil {
-		return err
+	if err := d.decodeString(&v.Runs, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeString(&p.MinMacOS, depth+1); err != nil {
-		return err
+	if err := d.decodeString(&v.MinMacOS, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeString(&p.Reason, depth+1); err != nil {
-		return err
+	if err := d.decodeString(&v.Reason, depth+1); err != nil {
+		return v, err
 	}
-	if err := d.decodeString(&p.Note, depth+1); err != nil {
-		return err
+	if err := d.decodeString(&v.Note, depth+1); err != nil {
+		return v, err
 	}
-	return nil
+	return v, nil
 }
 
 func appendPtrModuleReport(b []byte, p **ModuleReport) []byte {
@@ -1398,7 +1398,7 @@ func (d *decoder) decodePtrModuleReport(p **ModuleReport, depth int) error {
 		return err
 	}
 	v := new(ModuleReport)
-	if err := d.decodeModuleReport(v, depth+1); err != nil {
+	if *v, err = d.decodeModuleReport(depth + 1); err != nil {
 		return err
 	}
 	*p = v
