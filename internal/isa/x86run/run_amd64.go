@@ -4,7 +4,7 @@ package x86run
 
 // Streams is the number of interleaved sweeps: on amd64 the assembly loop
 // (fastRun8Asm) keeps eight in registers, enough to overlap the chains of
-// dependent loads of their steps (a step is about 29 cycles of latency and 20
+// dependent loads of their steps (a step is about 29 cycles of latency and 17
 // instructions; four streams left the CPU waiting).
 const Streams = 8
 
@@ -22,7 +22,7 @@ const MinActive = 3
 // step's two scratch registers fit amd64's registers, without the bounds checks
 // that keep the compiler's version from it. A step moves a stream by at most 15
 // bytes (the longest instruction; internal/isa's TestFastLenX86Exhaustive) and
-// reads at most 6 bytes at it, so k steps from offsets whose 16k bytes lie in b
+// reads at most 5 bytes at it, so k steps from offsets whose 16k bytes lie in b
 // read only b; it checks that here, as a bounds check would, and panics before
 // the assembly reads anything.
 func RunN(b []byte, pos *[Streams]int, k int, active uint) (left int, slow uint) {

@@ -9,7 +9,10 @@
 
 // STEP advances the stream at offset I of SI's bytes by one fast-path instruction
 // (Step), with DI at tables: AX and BX are scratch; when the instruction is for
-// the slow path, I stays and BIT is set in DX.
+// the slow path, I stays and BIT is set in DX. The opcode and the ModRM word are
+// loaded apart at the opcode (Step takes them from one 32-bit load), which spares
+// the shift of the word; the length's byte add sets the flags the slow test
+// reads, and LEAQ, which sets none, moves I.
 #define STEP(I, BIT) \
 	MOVWLZX (SI)(I*1), AX \
 	ROLW    $8, AX \
@@ -17,18 +20,15 @@
 	MOVL    AX, BX \
 	ANDL    $3, BX \
 	ADDQ    I, BX \
-	MOVL    (SI)(BX*1), BX \
 	SHLL    $8, AX \
-	MOVB    BX, AX \
+	MOVB    (SI)(BX*1), AX \
+	MOVWLZX 1(SI)(BX*1), BX \
 	MOVWLZX OP(DI)(AX*2), AX \
-	SHRL    $8, BX \
 	ANDL    $0x7ff, BX \
 	MOVBLZX MODRM(DI)(BX*1), BX \
 	ANDB    AH, BX \
 	ADDB    AX, BX \
-	MOVBLZX BX, BX \
-	ADDQ    BX, I \
-	TESTL   BX, BX \
+	LEAQ    (I)(BX*1), I \
 	JNE     2(PC) \
 	ORL     BIT, DX
 
