@@ -183,16 +183,26 @@ func (sc *scanner) chunkX86(b []byte, limit int, addr uint64, st *stats) int {
 		if j == 0 {
 			continue
 		}
-		// Stream j decodes its window alone, recording where its instructions start.
+		// Stream j decodes its window alone, recording where its instructions
+		// start. The window ends before fastEnd (above): the fast step is
+		// x86run.Step inlined, without step's check and call.
 		if cap(s.starts) < win {
 			s.starts = make([]byte, win)
 		}
 		s.starts = s.starts[:win]
 		clear(s.starts)
-		for s.i < s.winEnd {
-			s.starts[s.i-s.start] = 1
-			s.i = sc.step(j, b, s.i, fastEnd, addr, st)
+		i, fast := s.i, int64(0)
+		for i < s.winEnd {
+			s.starts[i-s.start] = 1
+			if n := x86run.Step(b, i); n != 0 {
+				i += int(n)
+				fast++
+				continue
+			}
+			i = sc.slowStep(j, b, i, addr, st)
 		}
+		s.i = i
+		s.steps += fast
 	}
 	// All streams, interleaved: x86run.RunN runs the fast path of the active ones,
 	// and returns when one of them meets an instruction for the slow path. A
