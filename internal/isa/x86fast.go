@@ -236,3 +236,58 @@ func fillPre(t *x86run.Tables) {
 // start-up they cost 3 ms of every gonative run. TestFastTablesGenerated checks them
 // against buildFastX; `go test ./internal/isa -run TestFastTablesGenerated -update`
 // writes them again.
+
+// prefixedLenX86 returns the length of the instruction at the start of b (16 bytes
+// or more) when it is one the fast tables describe but preT cannot see, else 0:
+// two or more legacy prefixes (NOP padding: 66 2e 0f 1f 84 00 00 00 00 00, 66 66
+// 2e 0f 1f ...), or a prefix and REX before 0F (SSE with a high register: 66 48 0f
+// 6e c0): 1.27 of the 3.35 million instructions the fast path sends to decodeX86
+// on the executables tree of bench/inspect.sh. It is the slow path's first try,
+// ahead of decodeX86, which costs several times more: fastX's row of the
+// prefixes' class. The prefixes are 66, segments, LOCK and 67, which the fast
+// path takes as one of their class (66 if any, else the class that changes
+// nothing), or a single F2 or F3; then REX or not, 0F or not, and the opcode.
+func prefixedLenX86(b []byte) int {
+	b = b[:16]
+	var class uint16 // fastX's index bits 8..13: prefix class, REX and 0F
+	k := 0           // legacy prefixes
+	// Ten leave room for REX, 0F, opcode, ModRM and SIB in b.
+	for ; k < 10 && pfxT[b[k]] != 0; k++ {
+		c := pfxT[b[k]] &^ 8
+		switch {
+		case c == 2<<11 || c == 3<<11: // F3, F2: alone only
+			if k > 0 || pfxT[b[1]] != 0 {
+				return 0
+			}
+			class = c
+		case c == 1<<11 || class == 0:
+			class = c
+		}
+	}
+	i := k
+	if pfxT[b[i]] != 0 {
+		return 0
+	}
+	if r := rexT[b[i]]; r != 0 {
+		class |= r &^ 8
+		i++
+	}
+	if b[i] == 0x0f {
+		class |= 1 << 8
+		i++
+	}
+	f := fastX[class|uint16(b[i])]
+	if k == 0 || f == 0 || pfxT[b[i]] != 0 || rexT[b[i]] != 0 {
+		// No prefix (preT's), not for the fast path, or a prefix or REX after
+		// REX (which a legacy prefix cancels): decodeX86's.
+		return 0
+	}
+	n := int(f&fxLen) + k - 1 // fastX counts one prefix
+	if f&fxModRM != 0 {
+		n += int(modrmT[uint16(b[i+1])|uint16(b[i+2]&7)<<8])
+	}
+	if n > 15 {
+		return 0
+	}
+	return n
+}

@@ -348,6 +348,12 @@ func (sc *scanner) step(j int, b []byte, i, fastEnd int, addr uint64, st *stats)
 
 // slowStep is step for an instruction that the fast path does not decode.
 func (sc *scanner) slowStep(j int, b []byte, i int, addr uint64, st *stats) int {
+	if len(b)-i >= 16 && pfxT[b[i]] != 0 { // a prefix first: not VEX or EVEX, half the slow path's
+		if n := prefixedLenX86(b[i:]); n != 0 { // no extension, no CPUID
+			sc.count(j, 1, st)
+			return i + n
+		}
+	}
 	if j == 0 {
 		st.instructions++
 		return i + sc.slowA(b, i, addr, st)
