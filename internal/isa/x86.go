@@ -226,7 +226,19 @@ func decodeX86(b []byte) x86Inst {
 	if len(b) < 15 {
 		return decodeX86Upto15(b)
 	}
-	in := decodeX86Upto15(b[:15])
+	b = b[:15]
+	var in x86Inst
+	switch b[0] {
+	// VEX and EVEX without a prefix, as decodeX86Upto15 would reach them, without
+	// its prefix loop and opcode switch: they are half of what the scan's fast
+	// path leaves to this decoder (AVX, AVX-512).
+	case 0xc4, 0xc5:
+		in = decodeVEX(b, 1, b[0])
+	case 0x62:
+		in = decodeEVEX(b, 1, false)
+	default:
+		in = decodeX86Upto15(b)
+	}
 	if in.n == 0 {
 		return x86Inst{n: 1, invalid: true}
 	}
