@@ -331,3 +331,70 @@ func TestPrefixedLenX86Exhaustive(t *testing.T) {
 		}
 	}
 }
+
+// TestModRMLen checks modrmLen, which reads the fast path's modrmT, against the
+// length computed from the ModRM byte (modrmLenRef) for every ModRM byte and SIB
+// base, with the SIB byte and without, and the lengths of known forms.
+func TestModRMLen(t *testing.T) {
+	for m := range 256 {
+		for sib := range 8 {
+			for _, b := range [][]byte{{byte(m), byte(sib), 0, 0, 0, 0}, {byte(m), byte(sib)}, {byte(m)}} {
+				if got, want := modrmLen(b), modrmLenRef(b); got != want {
+					t.Errorf("% x: modrmLen %d, modrmLenRef %d", b, got, want)
+				}
+			}
+		}
+	}
+	if n := modrmLen(nil); n != 0 {
+		t.Errorf("modrmLen(nil) = %d", n)
+	}
+	for _, c := range []struct {
+		b    []byte
+		want int
+	}{
+		{[]byte{0xc0}, 1},                      // register
+		{[]byte{0x04}, 0},                      // SIB missing
+		{[]byte{0x04, 0x24}, 2},                // [rsp]
+		{[]byte{0x04, 0x25}, 6},                // [disp32] through SIB
+		{[]byte{0x05, 0}, 5},                   // [rip+disp32]
+		{[]byte{0x44, 0x24, 8}, 3},             // [rsp+disp8]
+		{[]byte{0x84, 0x00, 0, 0, 0, 0, 0}, 6}, // [rax+rax+disp32]
+		{[]byte{0x80, 0}, 5},                   // [rax+disp32]
+	} {
+		if got := modrmLen(c.b); got != c.want {
+			t.Errorf("% x: modrmLen %d, want %d", c.b, got, c.want)
+		}
+	}
+}
+
+// modrmLenRef is modrmLen computed from the ModRM byte (Intel SDM Vol. 2, tables
+// 2-2 and 2-3), as the decoder did before it read modrmT.
+func modrmLenRef(b []byte) int {
+	if len(b) < 1 {
+		return 0
+	}
+	m := b[0]
+	mod, rm := m>>6, m&7
+	if mod == 3 {
+		return 1
+	}
+	n := 1
+	if rm == 4 {
+		if len(b) < 2 {
+			return 0
+		}
+		n = 2
+		if mod == 0 && b[1]&7 == 5 {
+			n += 4
+		}
+	} else if mod == 0 && rm == 5 {
+		n += 4 // RIP-relative disp32
+	}
+	switch mod {
+	case 1:
+		n++
+	case 2:
+		n += 4
+	}
+	return n
+}
