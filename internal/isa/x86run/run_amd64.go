@@ -26,8 +26,9 @@ const MinActive = 3
 // read only b; it checks that here, as a bounds check would, and panics before
 // the assembly reads anything.
 func RunN(b []byte, pos *[Streams]int, k int, active uint) (left int, slow uint) {
-	if min(pos[0], pos[1], pos[2], pos[3], pos[4], pos[5], pos[6], pos[7]) < 0 || k > len(b)>>4 ||
-		max(pos[0], pos[1], pos[2], pos[3], pos[4], pos[5], pos[6], pos[7]) > len(b)-k<<4 {
+	// As unsigned numbers, negative ones are too large: one comparison a stream.
+	if uint(k) > uint(len(b)>>4) || max(uint(pos[0]), uint(pos[1]), uint(pos[2]), uint(pos[3]),
+		uint(pos[4]), uint(pos[5]), uint(pos[6]), uint(pos[7])) > uint(len(b)-k<<4) {
 		panic("x86run: RunN out of range")
 	}
 	return fastRun8Asm(b, pos, k, active)
