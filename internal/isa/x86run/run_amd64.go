@@ -4,8 +4,9 @@ package x86run
 
 // Streams is the number of interleaved sweeps: on amd64 the assembly loop
 // (fastRun8Asm) keeps eight in registers, enough to overlap the chains of
-// dependent loads of their steps (a step is about 29 cycles of latency and 17
-// instructions; four streams left the CPU waiting).
+// dependent loads of their steps (a step's chain of four dependent loads is
+// about 27 cycles of latency, in 16 instructions; four streams left the CPU
+// waiting).
 const Streams = 8
 
 // MinActive is the least number of streams RunN runs: below it the streams left
