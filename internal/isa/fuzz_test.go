@@ -17,8 +17,20 @@ func FuzzDecodeX86(f *testing.F) {
 	f.Add(avx512Code)
 	f.Add([]byte{0x66, 0x0f, 0x38, 0xdc, 0xc1})
 	f.Add([]byte{0x48, 0xb8, 1, 2, 3, 4, 5, 6, 7, 8})
+	f.Add(append(append([]byte{}, avx2Code...), make([]byte, 12)...))
+	f.Add(append(append([]byte{}, avx512Code...), make([]byte, 10)...))
+	f.Add([]byte{0xc4, 0xe2, 0x7d, 0x18, 0x04, 0x25, 1, 2, 3, 4, 0, 0, 0, 0, 0, 0})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		in := decodeX86(b)
+		if len(b) >= 15 { // decodeX86's way to VEX and EVEX is decodeX86Upto15's
+			want := decodeX86Upto15(b[:15])
+			if want.n == 0 {
+				want = x86Inst{n: 1, invalid: true}
+			}
+			if in != want {
+				t.Fatalf("% x: %+v, decodeX86Upto15 %+v", b, in, want)
+			}
+		}
 		if in.n > len(b) || in.n > 15 || in.n < 0 {
 			t.Fatalf("% x: length %d", b, in.n)
 		}

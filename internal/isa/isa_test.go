@@ -89,5 +89,8 @@ func FuzzX86Variant(f *testing.F) {
 		if got := x86Variant(name); got != want {
 			t.Errorf("x86Variant(%q) = %v, want %v", name, got, want)
 		}
+		if got := x86Variant([]byte(name)); got != want { // as Guard takes a symbol table's bytes
+			t.Errorf("x86Variant([]byte(%q)) = %v, want %v", name, got, want)
+		}
 	})
 }

@@ -189,35 +189,18 @@ type x86Inst struct {
 }
 
 // modrmLen returns the bytes taken by the ModRM byte at b[0] with its SIB and
-// displacement, or 0 if b is too short.
+// displacement, or 0 if b is too short: the fast path's table (modrmT, by ModRM
+// and the SIB's base), inlined into the decoders (their calls of a computation
+// from the ModRM byte were a sixth of what decoding VEX and EVEX took).
 func modrmLen(b []byte) int {
-	if len(b) < 1 {
+	var sib byte
+	switch {
+	case len(b) >= 2:
+		sib = b[1]
+	case len(b) == 0 || b[0]&7 == 4 && b[0]>>6 != 3: // the SIB byte is missing
 		return 0
 	}
-	m := b[0]
-	mod, rm := m>>6, m&7
-	if mod == 3 {
-		return 1
-	}
-	n := 1
-	if rm == 4 {
-		if len(b) < 2 {
-			return 0
-		}
-		n = 2
-		if mod == 0 && b[1]&7 == 5 {
-			n += 4
-		}
-	} else if mod == 0 && rm == 5 {
-		n += 4 // RIP-relative disp32
-	}
-	switch mod {
-	case 1:
-		n++
-	case 2:
-		n += 4
-	}
-	return n
+	return int(modrmT[(uint(sib)<<8|uint(b[0]))&0x7ff])
 }
 
 // decodeX86 decodes the instruction at the start of b. An instruction that would run
@@ -226,7 +209,19 @@ func decodeX86(b []byte) x86Inst {
 	if len(b) < 15 {
 		return decodeX86Upto15(b)
 	}
-	in := decodeX86Upto15(b[:15])
+	b = b[:15]
+	var in x86Inst
+	switch b[0] {
+	// VEX and EVEX without a prefix, as decodeX86Upto15 would reach them, without
+	// its prefix loop and opcode switch: they are half of what the scan's fast
+	// path leaves to this decoder (AVX, AVX-512).
+	case 0xc4, 0xc5:
+		in = decodeVEX(b, 1, b[0])
+	case 0x62:
+		in = decodeEVEX(b, 1, false)
+	default:
+		in = decodeX86Upto15(b)
+	}
 	if in.n == 0 {
 		return x86Inst{n: 1, invalid: true}
 	}

@@ -1,6 +1,7 @@
 package isa
 
 import (
+	"bytes"
 	"os"
 	"os/exec"
 	"regexp"
@@ -145,8 +146,9 @@ func TestARMTop(t *testing.T) {
 	}
 }
 
-// FuzzFastLenX86 checks the x86-64 fast path against the full decoder: when it
-// decodes an instruction, the full decoder finds the same length and no extension.
+// FuzzFastLenX86 checks the x86-64 fast path, and the slow path's first try
+// (prefixedLenX86), against the full decoder: when they decode an instruction, the
+// full decoder finds the same length and no extension.
 func FuzzFastLenX86(f *testing.F) {
 	f.Add([]byte{0x48, 0x8b, 0x04, 0x25, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})
 	f.Add([]byte{0x48, 0xb8, 1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 0, 0, 0})
@@ -161,18 +163,19 @@ func FuzzFastLenX86(f *testing.F) {
 	f.Add([]byte{0xf3, 0x0f, 0xb8, 0xc1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})
 	f.Add([]byte{0xf2, 0x0f, 0x7c, 0xc1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})
 	f.Add([]byte{0x66, 0x0f, 0x84, 1, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})
+	f.Add([]byte{0x66, 0x2e, 0x0f, 0x1f, 0x84, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})
+	f.Add([]byte{0x66, 0x48, 0x0f, 0x6e, 0xc0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if len(b) < 16 {
 			b = append(b, make([]byte, 16-len(b))...)
 		}
 		b = b[:16]
-		n := fastLenX86(b)
-		if n == 0 {
-			return
-		}
 		in := decodeX86(b)
-		if in.n != n || in.ext != 0 || in.invalid || in.cpuid {
+		if n := fastLenX86(b); n != 0 && (in.n != n || in.ext != 0 || in.invalid || in.cpuid) {
 			t.Fatalf("% x: fast length %d, decoder %+v", b, n, in)
+		}
+		if n := prefixedLenX86(b); n != 0 && (in.n != n || in.ext != 0 || in.invalid || in.cpuid) {
+			t.Fatalf("% x: prefixed length %d, decoder %+v", b, n, in)
 		}
 	})
 }
@@ -265,4 +268,133 @@ func TestFastStepInlined(t *testing.T) {
 	if !regexp.MustCompile(`x86scan\.go:\d+:\d+: inlining call to x86run\.Step`).MatchString(string(out)) {
 		t.Errorf("x86run.Step is not inlined into x86scan.go's step")
 	}
+}
+
+// TestPrefixedLenX86Exhaustive checks prefixedLenX86, the slow path's first try,
+// against the full decoder for runs of prefixes (two or more, or one before REX
+// and 0F: what preT does not see), REX, 0F escape, opcode and ModRM byte, with a
+// SIB base of 5 and not.
+func TestPrefixedLenX86Exhaustive(t *testing.T) {
+	var b [16]byte
+	var found int
+	for _, pfx := range [][]byte{{0x66}, {0xf3}, {0xf2}, {0x2e}, {0x67}, {0xf0}, {0x66, 0x2e}, {0x2e, 0x66}, {0x66, 0x66},
+		{0x66, 0x66, 0x2e}, {0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x2e}, {0x64, 0x67}, {0xf0, 0x66}, {0xf3, 0x66},
+		{0x66, 0xf2}, {0xf3, 0xf2}, {0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66}, bytes.Repeat([]byte{0x66}, 11)} {
+		for _, rex := range []int{-1, 0x40, 0x41, 0x48, 0x4c} {
+			for _, esc := range []bool{false, true} {
+				for op := range 256 {
+					for modrm := range 256 {
+						for _, sib := range []byte{0x24, 0x25} {
+							n := copy(b[:], pfx)
+							if rex >= 0 {
+								b[n] = byte(rex)
+								n++
+							}
+							if esc {
+								b[n] = 0x0f
+								n++
+							}
+							b[n], b[n+1] = byte(op), byte(modrm)
+							if n+2 < len(b) {
+								b[n+2] = sib
+							}
+							for k := n + 3; k < len(b); k++ {
+								b[k] = byte(k)
+							}
+							l := prefixedLenX86(b[:])
+							if l == 0 {
+								continue
+							}
+							found++
+							in := decodeX86(b[:])
+							if in.n != l || in.ext != 0 || in.invalid || in.cpuid {
+								t.Fatalf("% x: prefixed length %d, decoder %+v", b, l, in)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	if found == 0 {
+		t.Fatal("prefixedLenX86 decoded nothing")
+	}
+	for _, c := range [][]byte{ // padding, SSE with a high register: theirs
+		{0x66, 0x2e, 0x0f, 0x1f, 0x84, 0, 0, 0, 0, 0},
+		{0x66, 0x66, 0x2e, 0x0f, 0x1f, 0x84, 0, 0, 0, 0, 0},
+		{0x66, 0x48, 0x0f, 0x6e, 0xc0},
+		{0xf3, 0x41, 0x0f, 0x6f, 0x04, 0x24},
+	} {
+		b := append(c, make([]byte, 16)...)
+		if l := prefixedLenX86(b); l != len(c) {
+			t.Errorf("% x: prefixed length %d, want %d", c, l, len(c))
+		}
+	}
+}
+
+// TestModRMLen checks modrmLen, which reads the fast path's modrmT, against the
+// length computed from the ModRM byte (modrmLenRef) for every ModRM byte and SIB
+// base, with the SIB byte and without, and the lengths of known forms.
+func TestModRMLen(t *testing.T) {
+	for m := range 256 {
+		for sib := range 8 {
+			for _, b := range [][]byte{{byte(m), byte(sib), 0, 0, 0, 0}, {byte(m), byte(sib)}, {byte(m)}} {
+				if got, want := modrmLen(b), modrmLenRef(b); got != want {
+					t.Errorf("% x: modrmLen %d, modrmLenRef %d", b, got, want)
+				}
+			}
+		}
+	}
+	if n := modrmLen(nil); n != 0 {
+		t.Errorf("modrmLen(nil) = %d", n)
+	}
+	for _, c := range []struct {
+		b    []byte
+		want int
+	}{
+		{[]byte{0xc0}, 1},                      // register
+		{[]byte{0x04}, 0},                      // SIB missing
+		{[]byte{0x04, 0x24}, 2},                // [rsp]
+		{[]byte{0x04, 0x25}, 6},                // [disp32] through SIB
+		{[]byte{0x05, 0}, 5},                   // [rip+disp32]
+		{[]byte{0x44, 0x24, 8}, 3},             // [rsp+disp8]
+		{[]byte{0x84, 0x00, 0, 0, 0, 0, 0}, 6}, // [rax+rax+disp32]
+		{[]byte{0x80, 0}, 5},                   // [rax+disp32]
+	} {
+		if got := modrmLen(c.b); got != c.want {
+			t.Errorf("% x: modrmLen %d, want %d", c.b, got, c.want)
+		}
+	}
+}
+
+// modrmLenRef is modrmLen computed from the ModRM byte (Intel SDM Vol. 2, tables
+// 2-2 and 2-3), as the decoder did before it read modrmT.
+func modrmLenRef(b []byte) int {
+	if len(b) < 1 {
+		return 0
+	}
+	m := b[0]
+	mod, rm := m>>6, m&7
+	if mod == 3 {
+		return 1
+	}
+	n := 1
+	if rm == 4 {
+		if len(b) < 2 {
+			return 0
+		}
+		n = 2
+		if mod == 0 && b[1]&7 == 5 {
+			n += 4
+		}
+	} else if mod == 0 && rm == 5 {
+		n += 4 // RIP-relative disp32
+	}
+	switch mod {
+	case 1:
+		n++
+	case 2:
+		n += 4
+	}
+	return n
 }

@@ -127,6 +127,29 @@ var rexT = func() (t [256]uint16) {
 	return
 }()
 
+// Group 3 (F6 and F7: TEST, NOT, NEG, MUL, IMUL, DIV, IDIV) has an immediate
+// only for TEST, ModRM.reg 0 and 1, so its length depends on a byte after the
+// opcode, which fastX's index does not hold. preT sees that byte when F6 or F7 is
+// the first (ModRM is the second) and classes the instruction by it: g3Test or
+// g3Reg2, whose fastX rows give F6 and F7 their length with or without the
+// immediate. After one prefix or REX, preT sees the opcode but not ModRM; it skips
+// to ModRM itself (skip 2) in class g3After (F6), g3After7 (F7) or g3After7W (66
+// F7, a 2-byte immediate), whose fastX rows are indexed by the ModRM byte and hold
+// the whole length, ModRM, displacement and immediate included, without fxModRM.
+// Those rows cannot see a SIB byte's base, so a ModRM with SIB and mod 0 (whose
+// displacement the base decides) stays with the slow path, as group 3 after two or
+// more bytes of prefix and REX does. On the executables tree of bench/inspect.sh,
+// group 3 was a sixth of the 4.0 million instructions the fast path sent to
+// decodeX86; 4,800 of them are left. The classes are values of fastX's index bits
+// 11..13 (prefix class) that no prefix takes.
+const (
+	g3Test    = 5 << 3   // F6 or F7 first, ModRM.reg 0 or 1: an immediate follows
+	g3Reg2    = 5<<3 | 1 // F6 or F7 first, ModRM.reg 2..7: no immediate
+	g3After   = 6 << 3   // a prefix or REX, F6: fastX row by ModRM
+	g3After7  = 6<<3 | 1 // a prefix other than 66, or REX, F7: a 4-byte immediate
+	g3After7W = 6<<3 | 2 // 66 F7: a 2-byte immediate
+)
+
 // preT classifies the first two bytes of an instruction (index: the first byte << 8
 // | the second) by what the fast path takes before the opcode: a prefix, REX, a
 // prefix and REX, 0F after either or alone. Bits 0..1 are the bytes to skip to the
@@ -174,6 +197,22 @@ func fillPre(t *x86run.Tables) {
 			skip++
 		}
 		class := ((p|r)&^8 | esc<<8) >> 8
+		switch {
+		case b0 == 0xf6 || b0 == 0xf7: // group 3 first: ModRM is b1
+			class = g3Reg2
+			if b1>>3&7 < 2 {
+				class = g3Test
+			}
+		case skip == 1 && esc == 0 && (b1 == 0xf6 || b1 == 0xf7): // one prefix or REX, then group 3
+			class, skip = g3After, 2
+			switch {
+			case b1 == 0xf6:
+			case b0 == 0x66:
+				class = g3After7W
+			default:
+				class = g3After7
+			}
+		}
 		t.Pre[i] = uint8(class<<2 | skip)
 	}
 	for i := range t.Op {
@@ -197,3 +236,58 @@ func fillPre(t *x86run.Tables) {
 // start-up they cost 3 ms of every gonative run. TestFastTablesGenerated checks them
 // against buildFastX; `go test ./internal/isa -run TestFastTablesGenerated -update`
 // writes them again.
+
+// prefixedLenX86 returns the length of the instruction at the start of b (16 bytes
+// or more) when it is one the fast tables describe but preT cannot see, else 0:
+// two or more legacy prefixes (NOP padding: 66 2e 0f 1f 84 00 00 00 00 00, 66 66
+// 2e 0f 1f ...), or a prefix and REX before 0F (SSE with a high register: 66 48 0f
+// 6e c0): 1.27 of the 3.35 million instructions the fast path sends to decodeX86
+// on the executables tree of bench/inspect.sh. It is the slow path's first try,
+// ahead of decodeX86, which costs several times more: fastX's row of the
+// prefixes' class. The prefixes are 66, segments, LOCK and 67, which the fast
+// path takes as one of their class (66 if any, else the class that changes
+// nothing), or a single F2 or F3; then REX or not, 0F or not, and the opcode.
+func prefixedLenX86(b []byte) int {
+	b = b[:16]
+	var class uint16 // fastX's index bits 8..13: prefix class, REX and 0F
+	k := 0           // legacy prefixes
+	// Ten leave room for REX, 0F, opcode, ModRM and SIB in b.
+	for ; k < 10 && pfxT[b[k]] != 0; k++ {
+		c := pfxT[b[k]] &^ 8
+		switch {
+		case c == 2<<11 || c == 3<<11: // F3, F2: alone only
+			if k > 0 || pfxT[b[1]] != 0 {
+				return 0
+			}
+			class = c
+		case c == 1<<11 || class == 0:
+			class = c
+		}
+	}
+	i := k
+	if pfxT[b[i]] != 0 {
+		return 0
+	}
+	if r := rexT[b[i]]; r != 0 {
+		class |= r &^ 8
+		i++
+	}
+	if b[i] == 0x0f {
+		class |= 1 << 8
+		i++
+	}
+	f := fastX[class|uint16(b[i])]
+	if k == 0 || f == 0 || pfxT[b[i]] != 0 || rexT[b[i]] != 0 {
+		// No prefix (preT's), not for the fast path, or a prefix or REX after
+		// REX (which a legacy prefix cancels): decodeX86's.
+		return 0
+	}
+	n := int(f&fxLen) + k - 1 // fastX counts one prefix
+	if f&fxModRM != 0 {
+		n += int(modrmT[uint16(b[i+1])|uint16(b[i+2]&7)<<8])
+	}
+	if n > 15 {
+		return 0
+	}
+	return n
+}

@@ -46,6 +46,26 @@ func buildFastX() (ft [16384]uint8, mt [2048]uint8) {
 			}
 		}
 	}
+	// Group 3 (F6, F7; see g3Test): TEST (ModRM.reg 0, 1) takes an immediate, as
+	// decodeX86 adds it.
+	g3Imm := [3]int{1, immLen(immZ, 0, false, false, false), immLen(immZ, 0, true, false, false)} // F6, F7, 66 F7
+	for op, imm := range g3Imm[:2] {
+		ft[g3Test<<8|0xf6+op] = uint8(1+imm) | fxModRM
+		ft[g3Reg2<<8|0xf6+op] = 1 | fxModRM
+	}
+	for m := range 256 {
+		n := int(modrmLen0[m])
+		if n&0x80 != 0 { // SIB with mod 0: the base decides the displacement
+			continue
+		}
+		for k, class := range [3]int{g3After, g3After7, g3After7W} {
+			l := 2 + n
+			if m>>3&7 < 2 {
+				l += g3Imm[k]
+			}
+			ft[class<<8|m] = uint8(l)
+		}
+	}
 	for i := range mt {
 		m := modrmLen0[i&0xff]
 		if m&0x80 != 0 {

@@ -4,8 +4,9 @@ package x86run
 
 // Streams is the number of interleaved sweeps: on amd64 the assembly loop
 // (fastRun8Asm) keeps eight in registers, enough to overlap the chains of
-// dependent loads of their steps (a step is about 29 cycles of latency and 20
-// instructions; four streams left the CPU waiting).
+// dependent loads of their steps (a step's chain of four dependent loads is
+// about 27 cycles of latency, in 16 instructions; four streams left the CPU
+// waiting).
 const Streams = 8
 
 // MinActive is the least number of streams RunN runs: below it the streams left
@@ -22,12 +23,13 @@ const MinActive = 3
 // step's two scratch registers fit amd64's registers, without the bounds checks
 // that keep the compiler's version from it. A step moves a stream by at most 15
 // bytes (the longest instruction; internal/isa's TestFastLenX86Exhaustive) and
-// reads at most 6 bytes at it, so k steps from offsets whose 16k bytes lie in b
+// reads at most 5 bytes at it, so k steps from offsets whose 16k bytes lie in b
 // read only b; it checks that here, as a bounds check would, and panics before
 // the assembly reads anything.
 func RunN(b []byte, pos *[Streams]int, k int, active uint) (left int, slow uint) {
-	if min(pos[0], pos[1], pos[2], pos[3], pos[4], pos[5], pos[6], pos[7]) < 0 || k > len(b)>>4 ||
-		max(pos[0], pos[1], pos[2], pos[3], pos[4], pos[5], pos[6], pos[7]) > len(b)-k<<4 {
+	// As unsigned numbers, negative ones are too large: one comparison a stream.
+	if uint(k) > uint(len(b)>>4) || max(uint(pos[0]), uint(pos[1]), uint(pos[2]), uint(pos[3]),
+		uint(pos[4]), uint(pos[5]), uint(pos[6]), uint(pos[7])) > uint(len(b)-k<<4) {
 		panic("x86run: RunN out of range")
 	}
 	return fastRun8Asm(b, pos, k, active)

@@ -7,28 +7,29 @@
 #define OP 65536
 #define MODRM 196608
 
-// STEP advances the stream at offset I of SI's bytes by one fast-path instruction
-// (Step), with DI at tables: AX and BX are scratch; when the instruction is for
-// the slow path, I stays and BIT is set in DX.
+// STEP advances the stream at I, a pointer into b (the loops turn the streams'
+// offsets into pointers on entry and back on return: a load from I then needs
+// no addition of b's base, on the chain of dependent loads), by one fast-path
+// instruction (Step), with DI at tables: AX and BX are scratch; when the
+// instruction is for the slow path, I stays and BIT is set in DX. The opcode and
+// the ModRM word are loaded apart at the opcode (Step takes them from one 32-bit
+// load), which spares the shift of the word; the length's byte add sets the
+// flags the slow test reads, and LEAQ, which sets none, moves I.
 #define STEP(I, BIT) \
-	MOVWLZX (SI)(I*1), AX \
+	MOVWLZX (I), AX \
 	ROLW    $8, AX \
 	MOVBLZX PRE(DI)(AX*1), AX \
 	MOVL    AX, BX \
 	ANDL    $3, BX \
-	ADDQ    I, BX \
-	MOVL    (SI)(BX*1), BX \
 	SHLL    $8, AX \
-	MOVB    BX, AX \
+	MOVB    (I)(BX*1), AX \
+	MOVWLZX 1(I)(BX*1), BX \
 	MOVWLZX OP(DI)(AX*2), AX \
-	SHRL    $8, BX \
 	ANDL    $0x7ff, BX \
 	MOVBLZX MODRM(DI)(BX*1), BX \
 	ANDB    AH, BX \
 	ADDB    AX, BX \
-	MOVBLZX BX, BX \
-	ADDQ    BX, I \
-	TESTL   BX, BX \
+	LEAQ    (I)(BX*1), I \
 	JNE     2(PC) \
 	ORL     BIT, DX
 
@@ -44,6 +45,14 @@ TEXT ·fastRun8Asm(SB), NOSPLIT, $0-64
 	MOVQ 40(DI), R13
 	MOVQ 48(DI), R14
 	MOVQ 56(DI), R15
+	ADDQ SI, R8
+	ADDQ SI, R9
+	ADDQ SI, R10
+	ADDQ SI, R11
+	ADDQ SI, R12
+	ADDQ SI, R13
+	ADDQ SI, R14
+	ADDQ SI, R15
 	MOVQ k+32(FP), CX
 	LEAQ ·tables(SB), DI
 	XORL DX, DX
@@ -65,6 +74,14 @@ loop8:
 	JNE loop8
 
 done8:
+	SUBQ SI, R8
+	SUBQ SI, R9
+	SUBQ SI, R10
+	SUBQ SI, R11
+	SUBQ SI, R12
+	SUBQ SI, R13
+	SUBQ SI, R14
+	SUBQ SI, R15
 	MOVQ pos+24(FP), DI
 	MOVQ R8, 0(DI)
 	MOVQ R9, 8(DI)
@@ -83,6 +100,8 @@ TEXT ·fastRun2Asm(SB), NOSPLIT, $0-80
 	MOVQ b_base+0(FP), SI
 	MOVQ i0+24(FP), R8
 	MOVQ i1+32(FP), R9
+	ADDQ SI, R8
+	ADDQ SI, R9
 	MOVQ k+40(FP), CX
 	LEAQ ·tables(SB), DI
 	XORL DX, DX
@@ -98,6 +117,8 @@ loop2:
 	JNE loop2
 
 done2:
+	SUBQ SI, R8
+	SUBQ SI, R9
 	MOVQ R8, r0+48(FP)
 	MOVQ R9, r1+56(FP)
 	MOVQ CX, left+64(FP)
@@ -108,6 +129,7 @@ done2:
 TEXT ·fastRun1Asm(SB), NOSPLIT, $0-56
 	MOVQ b_base+0(FP), SI
 	MOVQ i0+24(FP), R8
+	ADDQ SI, R8
 	MOVQ k+32(FP), CX
 	LEAQ ·tables(SB), DI
 	XORL DX, DX
@@ -122,6 +144,7 @@ loop1:
 	JNE loop1
 
 done1:
+	SUBQ SI, R8
 	MOVQ R8, r0+40(FP)
 	MOVQ CX, left+48(FP)
 	RET
