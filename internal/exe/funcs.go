@@ -204,11 +204,12 @@ const ehPrefix = 1 << 10
 // loaded at addr (the LSB's "Exception Frames" layout: CIEs with their augmentation
 // string and pointer encoding, FDEs with initial location and range).
 func ehFrameFuncs(b []byte, addr uint64, bo binary.ByteOrder, is64 bool) []Span {
-	return ehFrameSpans(b, addr, bo, is64, funcsMax, make([]Span, 0, min(ehEntries(b, bo), funcsMax)))
+	return ehFrameSpans(b, addr, bo, is64, funcsMax, make([]Span, 0, min(ehEntries(b, ehOrderOf(bo)), funcsMax)))
 }
 
 // ehFrameSpans is ehFrameFuncs appending to out, until it holds limit spans.
-func ehFrameSpans(b []byte, addr uint64, bo binary.ByteOrder, is64 bool, limit int, out []Span) []Span {
+func ehFrameSpans(b []byte, addr uint64, order binary.ByteOrder, is64 bool, limit int, out []Span) []Span {
+	bo := ehOrderOf(order)
 	enc := map[int]byte{} // CIE offset -> FDE pointer encoding
 	for p := 0; p+8 <= len(b) && len(out) < limit; {
 		length := uint64(bo.Uint32(b[p:]))
@@ -258,10 +259,39 @@ func ehFrameSpans(b []byte, addr uint64, bo binary.ByteOrder, is64 bool, limit i
 	return out
 }
 
+// ehOrder is the byte order of an .eh_frame as a value whose methods the compiler
+// inlines: the section is walked field by field (libLLVM's holds some 200,000
+// entries), and a call through binary.ByteOrder per field was 1% of an inspect
+// --isa of the executables tree.
+type ehOrder struct{ big bool }
+
+func ehOrderOf(bo binary.ByteOrder) ehOrder { return ehOrder{big: bo == binary.BigEndian} }
+
+func (o ehOrder) Uint16(b []byte) uint16 {
+	if o.big {
+		return binary.BigEndian.Uint16(b)
+	}
+	return binary.LittleEndian.Uint16(b)
+}
+
+func (o ehOrder) Uint32(b []byte) uint32 {
+	if o.big {
+		return binary.BigEndian.Uint32(b)
+	}
+	return binary.LittleEndian.Uint32(b)
+}
+
+func (o ehOrder) Uint64(b []byte) uint64 {
+	if o.big {
+		return binary.BigEndian.Uint64(b)
+	}
+	return binary.LittleEndian.Uint64(b)
+}
+
 // ehEntries counts the entries (CIEs and FDEs) of an .eh_frame section as
 // ehFrameFuncs walks them: an upper bound of the functions, so that their slice is
 // allocated once.
-func ehEntries(b []byte, bo binary.ByteOrder) int {
+func ehEntries(b []byte, bo ehOrder) int {
 	n := 0
 	for p := 0; p+8 <= len(b); n++ {
 		length, hdr := uint64(bo.Uint32(b[p:])), uint64(4)
@@ -284,7 +314,7 @@ func ehEntries(b []byte, bo binary.ByteOrder) int {
 
 // cieEncoding returns the FDE pointer encoding of a CIE (after its id): the 'R'
 // entry of a "z" augmentation, else an absolute pointer.
-func cieEncoding(b []byte, bo binary.ByteOrder, is64 bool) byte {
+func cieEncoding(b []byte, bo ehOrder, is64 bool) byte {
 	const absptr = 0x00
 	if len(b) < 1 {
 		return 0xff
@@ -362,7 +392,7 @@ func cieEncoding(b []byte, bo binary.ByteOrder, is64 bool) byte {
 // ehPointer decodes a DW_EH_PE-encoded pointer at the start of b, whose address is
 // at; it returns the value and the bytes it took. Indirect and data-relative values
 // are not followed (not ok).
-func ehPointer(b []byte, enc byte, at uint64, bo binary.ByteOrder, is64 bool) (uint64, int, bool) {
+func ehPointer(b []byte, enc byte, at uint64, bo ehOrder, is64 bool) (uint64, int, bool) {
 	if enc == 0xff || enc&0x80 != 0 {
 		return 0, 0, false
 	}
