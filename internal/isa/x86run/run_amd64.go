@@ -24,18 +24,18 @@ const MinActive = 3
 // that keep the compiler's version from it. A step moves a stream by at most 15
 // bytes (the longest instruction; internal/isa's TestFastLenX86Exhaustive) and
 // reads at most 5 bytes at it, so k steps from offsets whose 16k bytes lie in b
-// read only b; it checks that here, as a bounds check would, and panics before
-// the assembly reads anything.
+// read only b. fastRun8Asm checks that first, as a bounds check would, and reads
+// nothing when it does not hold: RunN then panics. The check in the assembly
+// lets RunN inline into its caller, which returns from the loop every few steps.
 func RunN(b []byte, pos *[Streams]int, k int, active uint) (left int, slow uint) {
-	// As unsigned numbers, negative ones are too large: one comparison a stream.
-	if uint(k) > uint(len(b)>>4) || max(uint(pos[0]), uint(pos[1]), uint(pos[2]), uint(pos[3]),
-		uint(pos[4]), uint(pos[5]), uint(pos[6]), uint(pos[7])) > uint(len(b)-k<<4) {
+	if left, slow = fastRun8Asm(b, pos, k, active); left < 0 {
 		panic("x86run: RunN out of range")
 	}
-	return fastRun8Asm(b, pos, k, active)
+	return left, slow
 }
 
-// Run2 is Run2Go in assembly (fastRun2Asm), checked as RunN is.
+// Run2 is Run2Go in assembly (fastRun2Asm), with RunN's range check in Go (it
+// runs at the uneven ends of chunks, rarely).
 func Run2(b []byte, i0, i1, k int) (r0, r1, left int, slow uint) {
 	if min(i0, i1) < 0 || k > len(b)>>4 || max(i0, i1) > len(b)-k<<4 {
 		panic("x86run: Run2 out of range")

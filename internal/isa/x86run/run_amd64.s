@@ -34,6 +34,10 @@
 	ORL     BIT, DX
 
 // func fastRun8Asm(b []byte, pos *[8]int, k int, active uint) (left int, slow uint)
+//
+// It checks RunN's range itself, before it reads b: one comparison a stream, where
+// the check in Go (a maximum of eight, then the call) was a sixth of the cost of a
+// return from the loop.
 TEXT ·fastRun8Asm(SB), NOSPLIT, $0-64
 	MOVQ b_base+0(FP), SI
 	MOVQ pos+24(FP), DI
@@ -45,6 +49,34 @@ TEXT ·fastRun8Asm(SB), NOSPLIT, $0-64
 	MOVQ 40(DI), R13
 	MOVQ 48(DI), R14
 	MOVQ 56(DI), R15
+	// The range check (RunN's): k <= len(b)>>4 and every stream at or before
+	// len(b)-k<<4, as unsigned numbers (a negative one is too large); out of
+	// range, it reads nothing and returns left -1.
+	MOVQ k+32(FP), CX
+	MOVQ b_len+8(FP), AX
+	MOVQ AX, BX
+	SHRQ $4, BX
+	CMPQ CX, BX
+	JHI  range8
+	MOVQ CX, BX
+	SHLQ $4, BX
+	SUBQ BX, AX
+	CMPQ R8, AX
+	JHI  range8
+	CMPQ R9, AX
+	JHI  range8
+	CMPQ R10, AX
+	JHI  range8
+	CMPQ R11, AX
+	JHI  range8
+	CMPQ R12, AX
+	JHI  range8
+	CMPQ R13, AX
+	JHI  range8
+	CMPQ R14, AX
+	JHI  range8
+	CMPQ R15, AX
+	JHI  range8
 	ADDQ SI, R8
 	ADDQ SI, R9
 	ADDQ SI, R10
@@ -53,7 +85,6 @@ TEXT ·fastRun8Asm(SB), NOSPLIT, $0-64
 	ADDQ SI, R13
 	ADDQ SI, R14
 	ADDQ SI, R15
-	MOVQ k+32(FP), CX
 	LEAQ ·tables(SB), DI
 	XORL DX, DX
 	TESTQ CX, CX
@@ -93,6 +124,11 @@ done8:
 	MOVQ R15, 56(DI)
 	MOVQ CX, left+48(FP)
 	MOVQ DX, slow+56(FP)
+	RET
+
+range8:
+	MOVQ $-1, left+48(FP)
+	MOVQ $0, slow+56(FP)
 	RET
 
 // func fastRun2Asm(b []byte, i0, i1, k int) (r0, r1, left int, slow uint)

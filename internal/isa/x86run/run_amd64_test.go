@@ -40,10 +40,11 @@ func TestFastRun4Assembly(t *testing.T) {
 	fn4, _, _ = strings.Cut(fn4, " STEXT ")
 	n := len(regexp.MustCompile(`(?m)^\s+0x[0-9a-f]+ \d+ \(.*run_amd64\.s:\d+\)\s+[A-Z]`).FindAllString(fn4, -1))
 	n -= strings.Count(fn4, "FUNCDATA") + strings.Count(fn4, "\tTEXT\t")
-	// 15 to load the arguments and 8 to turn the streams into pointers, 8 steps, the
-	// loop's test of the active streams and count (4), 8 to turn them back and 12 to
-	// store the results and return.
-	if want := 15 + 8 + 8*16 + 4 + 8 + 12; n <= 0 || n > want {
+	// 15 to load the arguments, 24 for the range check and 8 to turn the streams
+	// into pointers, 8 steps, the loop's test of the active streams and count (4), 8
+	// to turn them back and 12 to store the results and return, 3 to return out of
+	// range.
+	if want := 15 + 24 + 8 + 8*16 + 4 + 8 + 12 + 3; n <= 0 || n > want {
 		t.Errorf("fastRun8Asm has %d machine instructions, want at most %d\n%s", n, want, out)
 	}
 	if Streams != 8 {
@@ -53,7 +54,7 @@ func TestFastRun4Assembly(t *testing.T) {
 		t.Errorf("fastRun8Asm is not in the binary")
 	}
 	src, err := os.ReadFile("run_amd64.go")
-	for _, call := range []string{"return fastRun8Asm(", "return fastRun2Asm(", "return fastRun1Asm("} {
+	for _, call := range []string{"= fastRun8Asm(", "return fastRun2Asm(", "return fastRun1Asm("} {
 		if err != nil || !strings.Contains(string(src), call) {
 			t.Errorf("run_amd64.go does not %s...) (%v)", call, err)
 		}
@@ -80,6 +81,16 @@ func TestFastRun4Range(t *testing.T) {
 		mustPanic(fmt.Sprintf("RunN from %d and %d, %d steps, in 64 bytes", c.i0, c.i3, c.k), func() {
 			RunN(b, &[Streams]int{c.i0, 0, 0, c.i3}, c.k, 0xff)
 		})
+		for j := range Streams { // each stream's comparison in the assembly
+			var pos [Streams]int
+			pos[j] = c.i3
+			if c.i0 < 0 {
+				pos[j] = c.i0
+			}
+			mustPanic(fmt.Sprintf("RunN with stream %d at %d, %d steps, in 64 bytes", j, pos[j], c.k), func() {
+				RunN(b, &pos, c.k, 0xff)
+			})
+		}
 		mustPanic(fmt.Sprintf("Run2 from %d and %d, %d steps, in 64 bytes", c.i0, c.i3, c.k), func() { Run2(b, c.i0, c.i3, c.k) })
 		i := c.i3 // the stream out of range, or the one whose k steps are
 		if c.i0 < 0 {
