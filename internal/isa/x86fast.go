@@ -248,43 +248,54 @@ func fillPre(t *x86run.Tables) {
 // path takes as one of their class (66 if any, else the class that changes
 // nothing), or a single F2 or F3; then REX or not, 0F or not, and the opcode.
 func prefixedLenX86(b []byte) int {
-	b = b[:16]
-	var class uint16 // fastX's index bits 8..13: prefix class, REX and 0F
-	k := 0           // legacy prefixes
-	// Ten leave room for REX, 0F, opcode, ModRM and SIB in b.
-	for ; k < 10 && pfxT[b[k]] != 0; k++ {
-		c := pfxT[b[k]] &^ 8
-		switch {
-		case c == 2<<11 || c == 3<<11: // F3, F2: alone only
-			if k > 0 || pfxT[b[1]] != 0 {
+	a := (*[16]byte)(b[:16])
+	// The prefixes' class (fastX's index bits 8..13, and pfxT's 8) is the least
+	// of their pfxT entries: 66 if any, else the class that changes nothing.
+	class := pfxT[a[0]]
+	if class == 0 {
+		return 0 // no prefix: preT's
+	}
+	k := 1 // legacy prefixes
+	if c := class >> 11; c == 2 || c == 3 {
+		if pfxT[a[1]] != 0 { // F3, F2: alone only
+			return 0
+		}
+	} else {
+		// Ten leave room for REX, 0F, opcode, ModRM and SIB in b.
+		for ; k < 10; k++ {
+			c := pfxT[a[k]]
+			if c == 0 {
+				break
+			}
+			if c>>11-2 < 2 { // F3, F2 after another prefix
 				return 0
 			}
-			class = c
-		case c == 1<<11 || class == 0:
-			class = c
+			class = min(class, c)
+		}
+		if k == 10 && pfxT[a[10]] != 0 {
+			return 0
 		}
 	}
+	class &^= 8
 	i := k
-	if pfxT[b[i]] != 0 {
-		return 0
-	}
-	if r := rexT[b[i]]; r != 0 {
+	if r := rexT[a[i]]; r != 0 {
 		class |= r &^ 8
 		i++
 	}
-	if b[i] == 0x0f {
+	if a[i] == 0x0f {
 		class |= 1 << 8
 		i++
 	}
-	f := fastX[class|uint16(b[i])]
-	if k == 0 || f == 0 || pfxT[b[i]] != 0 || rexT[b[i]] != 0 {
-		// No prefix (preT's), not for the fast path, or a prefix or REX after
-		// REX (which a legacy prefix cancels): decodeX86's.
+	op := a[i]
+	f := fastX[class|uint16(op)]
+	if f == 0 || pfxT[op] != 0 || rexT[op] != 0 {
+		// Not for the fast path, or a prefix or REX after REX (which a legacy
+		// prefix cancels): decodeX86's.
 		return 0
 	}
 	n := int(f&fxLen) + k - 1 // fastX counts one prefix
 	if f&fxModRM != 0 {
-		n += int(modrmT[uint16(b[i+1])|uint16(b[i+2]&7)<<8])
+		n += int(modrmT[uint16(a[i+1])|uint16(a[i+2]&7)<<8])
 	}
 	if n > 15 {
 		return 0
