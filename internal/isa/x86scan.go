@@ -250,8 +250,14 @@ func (sc *scanner) chunkX86(b []byte, limit int, addr uint64, st *stats) int {
 		done++
 		for m := slow; m != 0; m &= m - 1 {
 			j := bits.TrailingZeros(m)
+			// A prefixed instruction without extension (a third of the
+			// slow path's) is taken here, counted by the step done.
+			if n := prefixedLenAt(b, pos[j]); n != 0 {
+				pos[j] += n
+				continue
+			}
 			steps[j]--
-			pos[j] = sc.slowStep(j, b, pos[j], addr, st)
+			pos[j] = sc.decodeStep(j, b, pos[j], addr, st)
 		}
 		// Every stream made k-left+1 steps of the budget (the slow path's step
 		// takes at most 15 bytes too): the rest of it holds without looking at
@@ -348,12 +354,25 @@ func (sc *scanner) step(j int, b []byte, i, fastEnd int, addr uint64, st *stats)
 
 // slowStep is step for an instruction that the fast path does not decode.
 func (sc *scanner) slowStep(j int, b []byte, i int, addr uint64, st *stats) int {
-	if len(b)-i >= 16 && pfxT[b[i]] != 0 { // a prefix first: not VEX or EVEX, half the slow path's
-		if n := prefixedLenX86(b[i:]); n != 0 { // no extension, no CPUID
-			sc.count(j, 1, st)
-			return i + n
-		}
+	if n := prefixedLenAt(b, i); n != 0 { // no extension, no CPUID
+		sc.count(j, 1, st)
+		return i + n
 	}
+	return sc.decodeStep(j, b, i, addr, st)
+}
+
+// prefixedLenAt is prefixedLenX86 at b[i:], for an instruction that the fast path
+// does not decode: 0 unless a prefix comes first (not VEX or EVEX, half the slow
+// path's instructions) and 16 bytes are left.
+func prefixedLenAt(b []byte, i int) int {
+	if len(b)-i >= 16 && pfxT[b[i]] != 0 {
+		return prefixedLenX86(b[i:])
+	}
+	return 0
+}
+
+// decodeStep is slowStep with the full decoder (decodeX86).
+func (sc *scanner) decodeStep(j int, b []byte, i int, addr uint64, st *stats) int {
 	if j == 0 {
 		st.instructions++
 		return i + sc.slowA(b, i, addr, st)
