@@ -173,6 +173,12 @@ func (sc *scanner) chunkX86(b []byte, limit int, addr uint64, st *stats) int {
 		return sc.streamA(b, 0, limit, fastEnd, addr, st)
 	}
 	ss := &sc.streams
+	if sc.lists == nil {
+		sc.lists = listsPool.Get().(*x86Lists)
+		for j, l := range sc.lists {
+			ss[j].starts, ss[j].ev = l.starts, l.ev
+		}
+	}
 	for j := range ss {
 		s := &ss[j]
 		*s = x86Stream{i: j * seg, start: j * seg, end: (j + 1) * seg, winEnd: j*seg + win,
