@@ -185,19 +185,39 @@ func FuzzFastLenX86(f *testing.F) {
 // of 5 and not: FuzzFastLenX86's invariant over the whole of the fast tables; and
 // x86run.Step, the step of the scan's loops, against the fast path.
 func TestFastLenX86Exhaustive(t *testing.T) {
-	var b [16]byte
 	var fast int
-	for _, pfx := range []int{-1, 0x66, 0xf3, 0xf2, 0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65, 0x67, 0xf0} {
+	prefixes := [][]byte{nil, {0x66}, {0xf3}, {0xf2}, {0x26}, {0x2e}, {0x36}, {0x3e}, {0x64}, {0x65}, {0x67}, {0xf0}}
+	eachEncoding(prefixes, func(b []byte) {
+		l := fastLenX86(b)
+		if s := int(x86run.Step(b, 0)); s != l { // the step on a buffer, as the scan's loops take it
+			t.Fatalf("% x: fast length %d, x86run.Step %d", b, l, s)
+		}
+		if l == 0 {
+			return
+		}
+		fast++
+		in := decodeX86(b)
+		if in.n != l || in.ext != 0 || in.invalid || in.cpuid {
+			t.Fatalf("% x: fast length %d, decoder %+v", b, l, in)
+		}
+	})
+	if fast == 0 {
+		t.Fatal("the fast path decoded nothing")
+	}
+}
+
+// eachEncoding calls f with 16 bytes for every prefix run of prefixes, REX (none,
+// 40, 41, 48, 4C), 0F escape or none, opcode and ModRM byte, with a SIB base of 5
+// and not; the bytes after them are filler.
+func eachEncoding(prefixes [][]byte, f func(b []byte)) {
+	var b [16]byte
+	for _, pfx := range prefixes {
 		for _, rex := range []int{-1, 0x40, 0x41, 0x48, 0x4c} {
 			for _, esc := range []bool{false, true} {
 				for op := range 256 {
 					for modrm := range 256 {
 						for _, sib := range []byte{0x24, 0x25} {
-							n := 0
-							if pfx >= 0 {
-								b[n] = byte(pfx)
-								n++
-							}
+							n := copy(b[:], pfx)
 							if rex >= 0 {
 								b[n] = byte(rex)
 								n++
@@ -206,30 +226,19 @@ func TestFastLenX86Exhaustive(t *testing.T) {
 								b[n] = 0x0f
 								n++
 							}
-							b[n], b[n+1], b[n+2] = byte(op), byte(modrm), sib
+							b[n], b[n+1] = byte(op), byte(modrm)
+							if n+2 < len(b) {
+								b[n+2] = sib
+							}
 							for k := n + 3; k < len(b); k++ {
 								b[k] = byte(k)
 							}
-							l := fastLenX86(b[:])
-							if s := int(x86run.Step(b[:], 0)); s != l { // the step on a buffer, as the scan's loops take it
-								t.Fatalf("% x: fast length %d, x86run.Step %d", b, l, s)
-							}
-							if l == 0 {
-								continue
-							}
-							fast++
-							in := decodeX86(b[:])
-							if in.n != l || in.ext != 0 || in.invalid || in.cpuid {
-								t.Fatalf("% x: fast length %d, decoder %+v", b, l, in)
-							}
+							f(b[:])
 						}
 					}
 				}
 			}
 		}
-	}
-	if fast == 0 {
-		t.Fatal("the fast path decoded nothing")
 	}
 }
 
@@ -275,47 +284,21 @@ func TestFastStepInlined(t *testing.T) {
 // and 0F: what preT does not see), REX, 0F escape, opcode and ModRM byte, with a
 // SIB base of 5 and not.
 func TestPrefixedLenX86Exhaustive(t *testing.T) {
-	var b [16]byte
 	var found int
-	for _, pfx := range [][]byte{{0x66}, {0xf3}, {0xf2}, {0x2e}, {0x67}, {0xf0}, {0x66, 0x2e}, {0x2e, 0x66}, {0x66, 0x66},
+	prefixes := [][]byte{{0x66}, {0xf3}, {0xf2}, {0x2e}, {0x67}, {0xf0}, {0x66, 0x2e}, {0x2e, 0x66}, {0x66, 0x66},
 		{0x66, 0x66, 0x2e}, {0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x2e}, {0x64, 0x67}, {0xf0, 0x66}, {0xf3, 0x66},
-		{0x66, 0xf2}, {0xf3, 0xf2}, {0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66}, bytes.Repeat([]byte{0x66}, 11)} {
-		for _, rex := range []int{-1, 0x40, 0x41, 0x48, 0x4c} {
-			for _, esc := range []bool{false, true} {
-				for op := range 256 {
-					for modrm := range 256 {
-						for _, sib := range []byte{0x24, 0x25} {
-							n := copy(b[:], pfx)
-							if rex >= 0 {
-								b[n] = byte(rex)
-								n++
-							}
-							if esc {
-								b[n] = 0x0f
-								n++
-							}
-							b[n], b[n+1] = byte(op), byte(modrm)
-							if n+2 < len(b) {
-								b[n+2] = sib
-							}
-							for k := n + 3; k < len(b); k++ {
-								b[k] = byte(k)
-							}
-							l := prefixedLenX86(b[:])
-							if l == 0 {
-								continue
-							}
-							found++
-							in := decodeX86(b[:])
-							if in.n != l || in.ext != 0 || in.invalid || in.cpuid {
-								t.Fatalf("% x: prefixed length %d, decoder %+v", b, l, in)
-							}
-						}
-					}
-				}
-			}
+		{0x66, 0xf2}, {0xf3, 0xf2}, {0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66}, bytes.Repeat([]byte{0x66}, 11)}
+	eachEncoding(prefixes, func(b []byte) {
+		l := prefixedLenX86(b)
+		if l == 0 {
+			return
 		}
-	}
+		found++
+		in := decodeX86(b)
+		if in.n != l || in.ext != 0 || in.invalid || in.cpuid {
+			t.Fatalf("% x: prefixed length %d, decoder %+v", b, l, in)
+		}
+	})
 	if found == 0 {
 		t.Fatal("prefixedLenX86 decoded nothing")
 	}
