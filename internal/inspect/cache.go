@@ -79,6 +79,7 @@ func (p *pack) find(k cacheKey) (off int64, n uint32, ok bool) {
 	if p.finds++; p.index == nil && p.finds > packIndexWholeAfter {
 		idx := make([]byte, p.count*packIndexEntry)
 		if _, err := p.f.ReadAt(idx, p.end); err != nil {
+			p.count = 0 // unreadable: every lookup a miss, without reading it again
 			return 0, 0, false
 		}
 		p.index = idx
@@ -339,36 +340,42 @@ func (c *Cache) keyOf(id fileID, opts Options) cacheKey {
 	return sha256.Sum256(b)
 }
 
-// has reports whether the cache holds an entry under k (which may still fail its
-// checksum when read).
-func (c *Cache) has(k cacheKey) bool {
+// entryRef is where a pack holds an entry: its offset and length.
+type entryRef struct {
+	p   *pack
+	off int64
+	n   uint32
+}
+
+// lookup returns where the newest pack that holds an entry under k holds it (the
+// entry may still fail its checksum when read); false when none does. The walk
+// looks every file up once, to weigh it, and reads the entry through the ref.
+func (c *Cache) lookup(k cacheKey) (entryRef, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	_, _, _, ok := c.findLocked(k)
-	return ok
-}
-
-// findLocked returns the newest pack that holds an entry under k, and where. c.mu is
-// held (a pack's count of lookups changes).
-func (c *Cache) findLocked(k cacheKey) (p *pack, off int64, n uint32, ok bool) {
 	for _, p := range c.packs {
 		if off, n, ok := p.find(k); ok {
-			return p, off, n, true
+			return entryRef{p, off, n}, true
 		}
 	}
-	return nil, 0, 0, false
+	return entryRef{}, false
 }
 
-// get returns the cached entry for k. An entry is read on its own (one pread),
-// or from its pack's entries read whole once the run has looked up packWholeAfter
-// of them: a cached run over a tree then costs a read per pack, not per file.
+// get returns the cached entry for k: lookup, then read.
 func (c *Cache) get(k cacheKey) (*entry, bool) {
-	c.mu.Lock()
-	p, off, n, ok := c.findLocked(k)
+	ref, ok := c.lookup(k)
 	if !ok {
-		c.mu.Unlock()
 		return nil, false
 	}
+	return c.read(k, ref)
+}
+
+// read returns the entry at ref, k's. An entry is read on its own (one pread), or
+// from its pack's entries read whole once the run has read packWholeAfter of them:
+// a cached run over a tree then costs a read per pack, not per file.
+func (c *Cache) read(k cacheKey, ref entryRef) (*entry, bool) {
+	p, off, n := ref.p, ref.off, ref.n
+	c.mu.Lock()
 	data := c.wholeLocked(p)
 	c.mu.Unlock()
 	if data != nil {

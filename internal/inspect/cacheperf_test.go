@@ -271,11 +271,11 @@ func TestCacheReadsPackWhole(t *testing.T) {
 		t.Fatal(err)
 	}
 	k, _ := c.key(st, Options{Host: h})
-	p, off, n, ok := c.findLocked(k)
+	ref, ok := c.lookup(k)
 	if !ok {
 		t.Fatalf("%s is not in the cache", last)
 	}
-	pack := p.f.Name()
+	pack, off, n := ref.p.f.Name(), ref.off, ref.n
 	c.Close()
 	for _, p := range paths {
 		if !cached[p] || again[p] != fresh[p] {

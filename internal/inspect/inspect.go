@@ -172,15 +172,18 @@ func Walk(ctx context.Context, paths []string, opts Options, emit func(*Result) 
 }
 
 // job is one file to inspect: its place in the walk, its path, whether the caller
-// named it, and what the feed found out before sending it: its stat (nil when it
-// failed: read stats again and reports the error), its cache key, and what it costs.
+// named it, and what the feed found out before sending it (prepare): its stat (nil
+// when it failed: read stats again and reports the error), its cache key and where
+// the cache holds its entry, and what it costs.
 type job struct {
 	i     int
 	path  string
 	named bool
 	st    fs.FileInfo
 	key   cacheKey
-	keyed bool  // key is the file's (Cache.key: it may be cached)
+	keyed bool     // key is the file's (Cache.key: it may be cached), and ref looked up
+	ref   entryRef // where the cache holds its entry, when found
+	found bool
 	cost  int64 // the bytes it may take to read: 0 when the cache holds its result
 }
 
@@ -338,8 +341,10 @@ func prepare(js []job, opts Options) {
 		}
 		j.cost = max(j.st.Size(), 1)
 		if opts.Cache != nil && j.st.Mode().IsRegular() {
-			if j.key, j.keyed = opts.Cache.key(j.st, opts); j.keyed && opts.Cache.has(j.key) {
-				j.cost = 0
+			if j.key, j.keyed = opts.Cache.key(j.st, opts); j.keyed {
+				if j.ref, j.found = opts.Cache.lookup(j.key); j.found {
+					j.cost = 0
+				}
 			}
 		}
 	})
@@ -451,18 +456,19 @@ func read(ctx context.Context, j *job, opts Options, r *Result) error {
 	if !st.Mode().IsRegular() {
 		return &fs.PathError{Op: "inspect", Path: path, Err: exe.NotRegularError(st.Mode())}
 	}
-	key, cacheable := j.key, j.keyed && j.st == st
-	if opts.Cache != nil {
-		if !cacheable {
-			key, cacheable = opts.Cache.key(st, opts)
+	// The feed looked the file up already (job.keyed); File's callers did not.
+	key, cacheable, ref, found := j.key, j.keyed, j.ref, j.found
+	if opts.Cache != nil && !cacheable {
+		if key, cacheable = opts.Cache.key(st, opts); cacheable {
+			ref, found = opts.Cache.lookup(key)
 		}
-		if cacheable {
-			if e, ok := opts.Cache.get(key); ok {
-				r.File, r.ISA, r.ISAProblems = e.result()
-				r.File.Path = path
-				r.Cached = true
-				return nil
-			}
+	}
+	if found {
+		if e, ok := opts.Cache.read(key, ref); ok {
+			r.File, r.ISA, r.ISAProblems = e.result()
+			r.File.Path = path
+			r.Cached = true
+			return nil
 		}
 	}
 	fd, st2, err := openRegular(path)

@@ -552,8 +552,8 @@ func FuzzLoadPack(f *testing.F) {
 		for _, p := range c.packs {
 			for e := p.index; len(e) >= packIndexEntry; e = e[packIndexEntry:] {
 				k := cacheKey(e[:32])
-				if _, off, n, ok := c.findLocked(k); ok && (off < 0 || off+int64(n) > int64(len(b))) {
-					t.Fatalf("entry %x at %d+%d outside the pack (%d bytes)", k[:4], off, n, len(b))
+				if ref, ok := c.lookup(k); ok && (ref.off < 0 || ref.off+int64(ref.n) > int64(len(b))) {
+					t.Fatalf("entry %x at %d+%d outside the pack (%d bytes)", k[:4], ref.off, ref.n, len(b))
 				}
 				if f, ok := c.get(k); ok && f == nil {
 					t.Fatal("a hit without a file")
@@ -789,5 +789,20 @@ func TestFeedBatches(t *testing.T) {
 	opts.Cache = c
 	if got, want := sizes(opts), []int{firstStatBatch, len(paths) - firstStatBatch}; !slices.Equal(got, want) {
 		t.Errorf("cached: batches of %v files, want %v", got, want)
+	}
+	// A cached walk looks each file up once: the feed's lookup serves the read.
+	before := c.packs[0].finds
+	n := 0
+	if err := Walk(context.Background(), paths, opts, func(r *Result) error {
+		if !r.Cached {
+			t.Errorf("%s: not cached", r.Path)
+		}
+		n++
+		return nil
+	}); err != nil || n != len(paths) {
+		t.Fatalf("walk: %v, %d results of %d", err, n, len(paths))
+	}
+	if finds := c.packs[0].finds - before; finds != len(paths) {
+		t.Errorf("a cached walk of %d files made %d lookups, want one each", len(paths), finds)
 	}
 }
