@@ -39,8 +39,10 @@ type Code struct {
 	// Funcs are the functions the file names, sorted by Lo and not overlapping: Hi
 	// is the end where the file says it (symbol sizes, .eh_frame, .pdata), 0 where
 	// only the start is known (Mach-O LC_FUNCTION_STARTS: the function ends where the
-	// next begins). nil when the file names none. The x86-64 scan checks each class it
-	// finds by decoding from the start of a function that holds a use (verify.go).
+	// next begins). nil when the file names none, and when they are looked up in the
+	// file's own index instead (an ELF .eh_frame_hdr): FuncAt finds a function in
+	// either. The x86-64 scan checks each class it finds by decoding from the start
+	// of a function that holds a use (internal/isa's verify.go).
 	Funcs []Span
 	// FuncsFrom names where Funcs come from ("LC_FUNCTION_STARTS", "symbol table",
 	// ".eh_frame", ".pdata").
@@ -52,6 +54,44 @@ type Code struct {
 	// later reads what Slice.LazyCode left for later (Funcs, FuncsFrom, Data, Guarded)
 	// into the Code; nil when there is nothing left (LoadFuncs).
 	later *laterFuncs
+	// index finds the functions when Funcs does not hold them (an ELF .eh_frame_hdr).
+	index *ehIndex
+	// allIndexed reads the spans of the functions index finds, whole (a Go image's
+	// pclntab functions are merged with them: addGoFuncs).
+	allIndexed func() []Span
+}
+
+// HasFuncs reports whether the file names functions: FuncAt finds them.
+func (c *Code) HasFuncs() bool { return len(c.Funcs) > 0 || c.index != nil }
+
+// FuncAt returns the function the file names that starts at or before a, the last
+// one, and where it ends: its Hi where the file says it, else where the next one
+// starts, else at the end of the address space. ok is false when none does.
+//
+// Where the functions come from .eh_frame_hdr (Funcs is nil), it finds the last FDE
+// that starts at or before a, as an unwinder does; from Funcs, the last of the
+// spans that sortSpans keeps. The two agree where no FDE starts inside another
+// (TestEHIndexAgrees, on every FDE of real libraries).
+func (c *Code) FuncAt(a uint64) (fn Span, end uint64, ok bool) {
+	if c.index != nil && len(c.Funcs) == 0 {
+		fn, ok = c.index.funcAt(a)
+		return fn, fn.Hi, ok
+	}
+	i, found := slices.BinarySearchFunc(c.Funcs, a, func(s Span, a uint64) int { return cmp.Compare(s.Lo, a) })
+	if !found {
+		i-- // the function starting before a
+	}
+	if i < 0 {
+		return Span{}, 0, false
+	}
+	fn, end = c.Funcs[i], c.Funcs[i].Hi
+	if end == 0 || end <= fn.Lo {
+		end = ^uint64(0)
+		if i+1 < len(c.Funcs) {
+			end = c.Funcs[i+1].Lo
+		}
+	}
+	return fn, end, true
 }
 
 // laterFuncs is the part of a Code that Slice.LazyCode did not read yet.
@@ -160,6 +200,7 @@ func (c *Code) LoadFuncs() (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			l.img.Funcs, l.img.FuncsFrom, l.img.Data, l.img.Guarded = nil, "", nil, nil
+			l.img.index, l.img.allIndexed = nil, nil
 			l.err = malformed(r)
 			err = l.err
 		}
@@ -189,7 +230,7 @@ func (c *Code) FuncsSource() (from string, err error) {
 	if err := c.LoadFuncs(); err != nil {
 		return "", err
 	}
-	if len(c.Funcs) == 0 {
+	if !c.HasFuncs() {
 		return "", nil
 	}
 	return c.FuncsFrom, nil
@@ -220,7 +261,7 @@ func goLater(ra io.ReaderAt, size int64, later *laterFuncs) {
 		if anyOwn != nil {
 			from, ok = anyOwn()
 		} else {
-			from, ok = later.img.FuncsFrom, len(later.img.Funcs) > 0
+			from, ok = later.img.FuncsFrom, later.img.HasFuncs()
 		}
 		if len(spans()) > 0 {
 			return goFuncsFrom(from), true
@@ -257,6 +298,9 @@ func addGoFuncs(img *codeImage, spans []Span) {
 		return
 	}
 	img.FuncsFrom = goFuncsFrom(img.FuncsFrom)
+	if img.index != nil { // merged with the pclntab's, the indexed functions are read whole
+		img.Funcs, img.index = img.allIndexed(), nil
+	}
 	img.Funcs = sortSpans(append(img.Funcs, spans...))
 }
 

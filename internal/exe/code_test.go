@@ -142,7 +142,7 @@ func lazyAgrees(t *testing.T, s *Slice, guard func([]byte) bool) {
 		return // a malformed table: LoadFuncs says so too, Code may not
 	}
 	wantFrom := want.FuncsFrom
-	if len(want.Funcs) == 0 {
+	if !want.HasFuncs() {
 		wantFrom = ""
 	}
 	if from != wantFrom {
@@ -152,6 +152,7 @@ func lazyAgrees(t *testing.T, s *Slice, guard func([]byte) bool) {
 		t.Fatalf("LoadFuncs: %v, where Code read them", err)
 	}
 	if lazy.FuncsFrom != want.FuncsFrom || !slices.Equal(lazy.Funcs, want.Funcs) || !slices.Equal(lazy.Guarded, want.Guarded) ||
+		(lazy.index == nil) != (want.index == nil) || (lazy.index != nil && !bytes.Equal(lazy.index.table, want.index.table)) ||
 		!slices.Equal(lazy.Data, want.Data) || !slices.Equal(lazy.Ranges, want.Ranges) || lazy.Dispatch != want.Dispatch ||
 		lazy.ISANeeded != want.ISANeeded {
 		t.Fatalf("LazyCode then LoadFuncs: %d functions from %q, %d guarded, dispatch %v; Code: %d from %q, %d, %v",

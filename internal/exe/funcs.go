@@ -121,24 +121,36 @@ func peFuncs(f *pe.File, ra io.ReaderAt, size int64, base uint64, img *codeImage
 // from the symbol table, or, in a stripped file, the FDEs of .eh_frame (which every
 // C, C++ and Rust toolchain writes for unwinding). The symbol table's functions
 // come in img.Funcs: elfCode reads them with the guarded functions in one pass
-// (elfSymtabFuncs).
+// (elfSymtabFuncs). The FDEs are looked up through .eh_frame_hdr where the image has
+// one (ehIndex), and read whole otherwise (elfEHFuncs).
 //
-// A large .eh_frame (libLLVM's is 13 MB) is read through a mapping of the file (ra,
-// the image's reader), not copied into a buffer: Code recovers from the fault of a
-// file cut short meanwhile.
+// A large .eh_frame (libLLVM's is 13 MB) read whole is read through a mapping of the
+// file (ra, the image's reader), not copied into a buffer: Code recovers from the
+// fault of a file cut short meanwhile.
 func elfFuncs(f *elf.File, ra io.ReaderAt, img *codeImage) {
 	if len(img.Funcs) > 0 {
 		img.FuncsFrom = "symbol table"
 		img.Funcs = sortSpans(img.Funcs)
 		return
 	}
-	elfEHFrame(f, ra, func(b []byte, addr uint64) {
-		img.Funcs = ehFrameFuncs(b, addr, f.ByteOrder, f.Class == elf.ELFCLASS64)
-	})
-	if len(img.Funcs) > 0 {
-		img.FuncsFrom = ".eh_frame"
-		img.Funcs = sortSpans(img.Funcs)
+	all := func() []Span { return elfEHFuncs(f, ra) }
+	if x := newEHIndex(f); x != nil {
+		img.FuncsFrom, img.index, img.allIndexed = ".eh_frame", x, all
+		return
 	}
+	if img.Funcs = all(); len(img.Funcs) > 0 {
+		img.FuncsFrom = ".eh_frame"
+	}
+}
+
+// elfEHFuncs returns the functions of the FDEs of an ELF image's .eh_frame, sorted
+// (sortSpans).
+func elfEHFuncs(f *elf.File, ra io.ReaderAt) []Span {
+	var s []Span
+	elfEHFrame(f, ra, func(b []byte, addr uint64) {
+		s = ehFrameFuncs(b, addr, f.ByteOrder, f.Class == elf.ELFCLASS64)
+	})
+	return sortSpans(s)
 }
 
 // elfEHFrame calls read with the bytes of the image's .eh_frame and its address,
@@ -244,19 +256,31 @@ func ehFrameSpans(b []byte, addr uint64, order binary.ByteOrder, is64 bool, limi
 			p = next
 			continue
 		}
-		field := p + hdr + 4 // where the initial location lies in the section
-		lo, n, ok := ehPointer(b[field:next], e, addr+uint64(field), bo, is64)
-		if !ok {
-			p = next
-			continue
-		}
-		rng, _, ok := ehPointer(b[field+n:next], e&0x0f, 0, bo, is64)
-		if ok && rng > 0 && lo != 0 && lo+rng > lo {
-			out = append(out, Span{Lo: lo, Hi: lo + rng})
+		if s, ok := fdeSpan(b[p:next], hdr, e, addr+uint64(p), bo, is64); ok {
+			out = append(out, s)
 		}
 		p = next
 	}
 	return out
+}
+
+// fdeSpan returns the address range of the FDE whose bytes are b (hdr of them its
+// length), at address at, whose CIE gives pointer encoding e; not ok when it names
+// no function (no range, a pointer that cannot be read).
+func fdeSpan(b []byte, hdr int, e byte, at uint64, bo ehOrder, is64 bool) (Span, bool) {
+	field := hdr + 4 // the initial location, after the length and the CIE pointer
+	if field > len(b) {
+		return Span{}, false
+	}
+	lo, n, ok := ehPointer(b[field:], e, at+uint64(field), bo, is64)
+	if !ok {
+		return Span{}, false
+	}
+	rng, _, ok := ehPointer(b[field+n:], e&0x0f, 0, bo, is64)
+	if !ok || rng == 0 || lo == 0 || lo+rng <= lo {
+		return Span{}, false
+	}
+	return Span{Lo: lo, Hi: lo + rng}, true
 }
 
 // ehOrder is the byte order of an .eh_frame as a value whose methods the compiler

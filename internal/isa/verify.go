@@ -74,7 +74,7 @@ type verifier struct {
 // verifyX86 checks the kept uses of every x86-64 class found; nil when the file names
 // no functions.
 func verifyX86(ra io.ReaderAt, code *Code, st *stats) *[32]check {
-	if len(code.Funcs) == 0 {
+	if !code.HasFuncs() {
 		return nil
 	}
 	v := &verifier{ra: ra, code: code}
@@ -121,30 +121,11 @@ func (v *verifier) check(a uint64, ext uint32, fn *uint64) (useCheck, string) {
 	if d := spanAt(c.Data, a); d != nil {
 		return useDoubtful, fmt.Sprintf("it lies in data the file marks inside the code (%#x-%#x)", d.Lo, d.Hi)
 	}
-	i, _ := slices.BinarySearchFunc(c.Funcs, a, func(s Span, a uint64) int {
-		switch {
-		case s.Lo > a:
-			return 1
-		case s.Lo < a:
-			return -1
-		}
-		return 0
-	})
-	if i == len(c.Funcs) || c.Funcs[i].Lo != a {
-		i-- // the function starting before a
-	}
-	if i < 0 {
+	f, end, ok := c.FuncAt(a)
+	if !ok {
 		return useUnchecked, "it lies before the first function the file names"
 	}
-	f := c.Funcs[i]
 	*fn = f.Lo
-	end := f.Hi
-	if end == 0 || end <= f.Lo {
-		end = ^uint64(0)
-		if i+1 < len(c.Funcs) {
-			end = c.Funcs[i+1].Lo
-		}
-	}
 	if a >= end {
 		return useUnchecked, fmt.Sprintf("it lies between functions (after the end of the one at %#x)", f.Lo)
 	}

@@ -1,0 +1,147 @@
+package exe
+
+import (
+	"bytes"
+	"debug/elf"
+	"encoding/binary"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+)
+
+// TestEHIndexAgrees looks up functions through the .eh_frame_hdr of real programs
+// and libraries (ehIndex, as an unwinder finds them) and through the sorted spans of
+// their whole .eh_frame (Code.Funcs, as the scan checked its uses before the
+// index): at the start, middle and last byte of every function, just past its end
+// and before the first, both find the same function and end.
+func TestEHIndexAgrees(t *testing.T) {
+	paths := []string{"/usr/lib/x86_64-linux-gnu/libLLVM-15.so.1", "/usr/lib/x86_64-linux-gnu/libstdc++.so.6",
+		"/usr/lib/x86_64-linux-gnu/libc.so.6", "/usr/lib/x86_64-linux-gnu/libcrypto.so.3", "/usr/bin/git",
+		"/usr/bin/python3", "/usr/lib/aarch64-linux-gnu/libc.so.6"}
+	more, _ := filepath.Glob("/usr/bin/*")
+	paths = append(paths, more[:min(len(more), 60)]...)
+	files, lookups := 0, 0
+	for _, p := range paths {
+		fd, err := os.Open(p)
+		if err != nil {
+			continue
+		}
+		f, err := elf.NewFile(fd)
+		if err != nil {
+			fd.Close()
+			continue
+		}
+		x := newEHIndex(f)
+		all := elfEHFuncs(f, fd)
+		if x == nil || len(all) == 0 {
+			f.Close()
+			fd.Close()
+			continue
+		}
+		indexed, whole := &Code{index: x}, &Code{Funcs: all}
+		check := func(a uint64) {
+			lookups++
+			s1, e1, ok1 := indexed.FuncAt(a)
+			s2, e2, ok2 := whole.FuncAt(a)
+			if s1 != s2 || e1 != e2 || ok1 != ok2 {
+				t.Fatalf("%s: at %#x the index finds %#x-%#x (end %#x, %v), the whole table %#x-%#x (end %#x, %v)",
+					p, a, s1.Lo, s1.Hi, e1, ok1, s2.Lo, s2.Hi, e2, ok2)
+			}
+		}
+		check(all[0].Lo - 1)
+		for _, s := range all {
+			check(s.Lo)
+			check(s.Lo + (s.Hi-s.Lo)/2)
+			check(s.Hi - 1)
+			check(s.Hi)
+		}
+		t.Logf("%s: %d FDEs in the table, %d functions", p, x.entries(), len(all))
+		files++
+		f.Close()
+		fd.Close()
+	}
+	if files == 0 {
+		t.Skip("no ELF file with .eh_frame_hdr here")
+	}
+	t.Logf("%d files, %d lookups", files, lookups)
+}
+
+// ehHdrSeed is an .eh_frame_hdr at 0x1000 for ehSeed's .eh_frame at 0x2000: version
+// 1, eh_frame_ptr pcrel sdata4, fde_count udata4, a datarel sdata4 table of its FDE.
+func ehHdrSeed() []byte {
+	var b []byte
+	b = append(b, 1, 0x1b, 0x03, ehTableDatarel)
+	b = binary.LittleEndian.AppendUint32(b, uint32(0x2000-0x1004)) // eh_frame_ptr
+	b = binary.LittleEndian.AppendUint32(b, 1)                     // fde_count
+	spans := ehFrameFuncs(ehSeed(), 0x2000, binary.LittleEndian, true)
+	b = binary.LittleEndian.AppendUint32(b, uint32(spans[0].Lo-0x1000))
+	b = binary.LittleEndian.AppendUint32(b, uint32(ehSeedFDE-0x1000))
+	return b
+}
+
+// ehSeedFDE is the address of ehSeed's FDE (after its CIE) at 0x2000.
+var ehSeedFDE = func() uint64 {
+	b := ehSeed()
+	return 0x2000 + 4 + uint64(binary.LittleEndian.Uint32(b))
+}()
+
+// TestEHIndexSeed looks up ehSeed's one function through ehHdrSeed, and gets no index
+// from a header it does not read.
+func TestEHIndexSeed(t *testing.T) {
+	frame, hdr := ehSeed(), ehHdrSeed()
+	want := ehFrameFuncs(frame, 0x2000, binary.LittleEndian, true)[0]
+	open := func(h []byte) *ehIndex {
+		return readEHIndex(bytes.NewReader(h), int64(len(h)), 0x1000, bytes.NewReader(frame), int64(len(frame)), 0x2000,
+			ehOrder{}, true)
+	}
+	x := open(hdr)
+	if x == nil {
+		t.Fatal("no index from the seed's header")
+	}
+	c := &Code{index: x}
+	for _, tt := range []struct {
+		a  uint64
+		ok bool
+	}{{want.Lo - 1, false}, {want.Lo, true}, {want.Hi - 1, true}, {want.Hi, true}, {want.Hi + 1<<20, true}} {
+		s, end, ok := c.FuncAt(tt.a)
+		if ok != tt.ok || (ok && (s != want || end != want.Hi)) {
+			t.Errorf("FuncAt(%#x) = %#x-%#x end %#x %v; want %#x-%#x %v", tt.a, s.Lo, s.Hi, end, ok, want.Lo, want.Hi, tt.ok)
+		}
+	}
+	for name, edit := range map[string]func(b []byte){
+		"version 2":          func(b []byte) { b[0] = 2 },
+		"absolute table":     func(b []byte) { b[3] = 0x03 },
+		"no count":           func(b []byte) { b[2] = ehPEOmit },
+		"no entries":         func(b []byte) { clear(b[8:12]) },
+		"more than it holds": func(b []byte) { b[8] = 2 },
+		"FDE outside":        func(b []byte) { binary.LittleEndian.PutUint32(b[16:], 0x7000) },
+		"entry is the CIE":   func(b []byte) { binary.LittleEndian.PutUint32(b[16:], 0x1000) },
+	} {
+		h := slices.Clone(hdr)
+		edit(h)
+		if x := open(h); x != nil {
+			t.Errorf("%s: an index, want none", name)
+		}
+	}
+}
+
+// FuzzEHIndex: an .eh_frame_hdr and .eh_frame of arbitrary bytes never panic the
+// index, and a function it finds starts at or before the address looked up and
+// ends after it starts.
+func FuzzEHIndex(f *testing.F) {
+	f.Add(ehHdrSeed(), ehSeed(), uint64(0x2100))
+	f.Fuzz(func(t *testing.T, hdr, frame []byte, a uint64) {
+		x := readEHIndex(bytes.NewReader(hdr), int64(len(hdr)), 0x1000, bytes.NewReader(frame), int64(len(frame)), 0x2000,
+			ehOrder{}, true)
+		if x == nil {
+			return
+		}
+		for _, a := range []uint64{a, x.loc(0), x.loc(x.entries() - 1), ^uint64(0)} {
+			s, ok := x.funcAt(a)
+			if ok && (s.Lo > a || s.Hi <= s.Lo) {
+				t.Fatalf("funcAt(%#x) = %#x-%#x", a, s.Lo, s.Hi)
+			}
+		}
+	})
+}
