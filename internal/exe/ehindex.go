@@ -39,13 +39,27 @@ const ehLookBack = 8
 // entry that is not a function, or an .eh_frame it cannot read in place): the
 // caller then reads the spans of .eh_frame whole.
 func newEHIndex(f *elf.File) *ehIndex {
-	hdr, frame := f.Section(".eh_frame_hdr"), f.Section(".eh_frame")
-	if hdr == nil || frame == nil || hdr.Type != elf.SHT_PROGBITS || frame.Type != elf.SHT_PROGBITS ||
-		hdr.Flags&elf.SHF_COMPRESSED != 0 || frame.Flags&elf.SHF_COMPRESSED != 0 {
+	hdr, frame := unwindSection(f, ".eh_frame_hdr"), unwindSection(f, ".eh_frame")
+	if hdr == nil || frame == nil || hdr.Flags&elf.SHF_COMPRESSED != 0 || frame.Flags&elf.SHF_COMPRESSED != 0 {
 		return nil
 	}
 	return readEHIndex(hdr, int64(hdr.Size), hdr.Addr, frame, int64(frame.Size), frame.Addr,
 		ehOrderOf(f.ByteOrder), f.Class == elf.ELFCLASS64)
+}
+
+// shtX86_64Unwind is SHT_X86_64_UNWIND (the x86-64 psABI, binutils' elf/x86-64.h):
+// the type lld gives .eh_frame and .eh_frame_hdr, where GNU ld gives SHT_PROGBITS.
+const shtX86_64Unwind = elf.SectionType(0x70000001)
+
+// unwindSection returns f's section of that name when it holds unwind tables (of
+// type SHT_PROGBITS, or SHT_X86_64_UNWIND on x86-64), nil otherwise. Read as
+// PROGBITS alone, every lld-linked image (libLLVM, shellcheck) named no function.
+func unwindSection(f *elf.File, name string) *elf.Section {
+	s := f.Section(name)
+	if s == nil || (s.Type != elf.SHT_PROGBITS && (s.Type != shtX86_64Unwind || f.Machine != elf.EM_X86_64)) {
+		return nil
+	}
+	return s
 }
 
 // readEHIndex is newEHIndex of an .eh_frame_hdr of hdrSize bytes at hdrAddr and an

@@ -5,8 +5,11 @@ import (
 	"debug/elf"
 	"encoding/binary"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"testing"
 )
 
@@ -144,4 +147,55 @@ func FuzzEHIndex(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestEHIndexReadelf reads the functions of real programs and libraries as the scan
+// does (Slice.Code) and looks up the start of every FDE that binutils' readelf -wf,
+// an independent reader, lists: each is a function, which ends where readelf says.
+// shellcheck is linked by lld, whose .eh_frame and .eh_frame_hdr are of type
+// SHT_X86_64_UNWIND: read as SHT_PROGBITS alone, it named no function.
+func TestEHIndexReadelf(t *testing.T) {
+	if _, err := exec.LookPath("readelf"); err != nil {
+		t.Skip("readelf not installed (binutils)")
+	}
+	re := regexp.MustCompile(`FDE cie=[0-9a-f]+ pc=([0-9a-f]+)\.\.([0-9a-f]+)`)
+	n := 0
+	for _, p := range []string{"/usr/bin/shellcheck", "/lib/x86_64-linux-gnu/libc.so.6", "/usr/bin/ls"} {
+		if _, err := os.Stat(p); err != nil {
+			continue
+		}
+		f := readOpen(t, p)
+		if len(f.Slices) != 1 || f.Slices[0].Arch != "amd64" {
+			continue
+		}
+		code, err := f.Slices[0].Code(nil)
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		out, _ := exec.Command("readelf", "-wf", p).Output() // exits 1 over warnings, yet prints every FDE
+		fdes := 0
+		for _, m := range re.FindAllSubmatch(out, -1) {
+			lo, _ := strconv.ParseUint(string(m[1]), 16, 64)
+			hi, _ := strconv.ParseUint(string(m[2]), 16, 64)
+			if hi <= lo || lo == 0 {
+				continue
+			}
+			fdes++
+			fn, end, ok := code.FuncAt(lo)
+			if !ok || fn.Lo != lo || end != hi {
+				t.Fatalf("%s: the FDE at %#x-%#x: FuncAt finds %#x (end %#x, %v)", p, lo, hi, fn.Lo, end, ok)
+			}
+		}
+		if fdes == 0 {
+			t.Fatalf("%s: readelf lists no FDE", p)
+		}
+		if code.FuncsFrom != ".eh_frame" || code.index == nil {
+			t.Errorf("%s: functions from %q (index %v), want .eh_frame_hdr's", p, code.FuncsFrom, code.index != nil)
+		}
+		t.Logf("%s: %d FDEs", p, fdes)
+		n++
+	}
+	if n == 0 {
+		t.Skip("no x86-64 ELF with .eh_frame here (Debian's shellcheck is linked by lld)")
+	}
 }

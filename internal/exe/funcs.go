@@ -156,8 +156,8 @@ func elfEHFuncs(f *elf.File, ra io.ReaderAt) []Span {
 // elfEHFrame calls read with the bytes of the image's .eh_frame and its address,
 // when it has one that elfFuncs reads.
 func elfEHFrame(f *elf.File, ra io.ReaderAt, read func(b []byte, addr uint64)) {
-	s := f.Section(".eh_frame")
-	if s == nil || s.Type != elf.SHT_PROGBITS || s.Size > funcsMaxTable {
+	s := unwindSection(f, ".eh_frame")
+	if s == nil || s.Size > funcsMaxTable {
 		return
 	}
 	var b []byte
@@ -193,7 +193,7 @@ func elfFuncsSource(f *elf.File, ra io.ReaderAt) (string, bool) {
 	// order, each whole or not at all (a CIE lies before its FDEs), so a function
 	// found in the prefix is one the whole section yields.
 	is64 := f.Class == elf.ELFCLASS64
-	if s := f.Section(".eh_frame"); s != nil && s.Type == elf.SHT_PROGBITS && s.Size <= funcsMaxTable && s.Size > ehPrefix &&
+	if s := unwindSection(f, ".eh_frame"); s != nil && s.Size <= funcsMaxTable && s.Size > ehPrefix &&
 		s.Flags&elf.SHF_COMPRESSED == 0 {
 		var b [ehPrefix]byte
 		if n, _ := s.ReadAt(b[:], 0); len(ehFrameSpans(b[:n], s.Addr, f.ByteOrder, is64, 1, nil)) > 0 {
