@@ -22,6 +22,11 @@ type ehIndex struct {
 	bo      ehOrder
 	is64    bool
 	cies    map[int64]byte // CIE pointer encodings read, by offset in .eh_frame
+	// The last FDE read (fde) and its span: a scan checks its uses in address order,
+	// and most of them lie in the function of the one before.
+	lastI             int
+	lastFn            Span
+	lastFound, cached bool
 }
 
 // Encodings of .eh_frame_hdr (DW_EH_PE_*).
@@ -109,8 +114,12 @@ func (x *ehIndex) funcAt(a uint64) (Span, bool) {
 	// j: the last entry whose initial location is at or before a.
 	j := sort.Search(x.entries(), func(i int) bool { return x.loc(i) > a }) - 1
 	for i := j; i >= 0 && i > j-ehLookBack; i-- {
-		if s, ok := x.fde(i); ok && s.Lo <= a {
-			return s, true
+		if !x.cached || i != x.lastI {
+			x.lastFn, x.lastFound = x.fde(i)
+			x.lastI, x.cached = i, true
+		}
+		if x.lastFound && x.lastFn.Lo <= a {
+			return x.lastFn, true
 		}
 	}
 	return Span{}, false
