@@ -158,8 +158,13 @@ func inspectOptions(cmd *cobra.Command, fl inspectFlags) (inspect.Options, error
 	if fl.isa || fl.verbose {
 		opts.Scan = inspect.ScanAlways
 	}
-	cacheDir := ""
-	if !fl.noCache {
+	var cacheDir string
+	if fl.noCache {
+		// Every file is read afresh, but the index of the libraries dpkg owns is the
+		// host's, not a result, and is checked against dpkg's own state at every run:
+		// rebuilt from its 800 file lists, it was 1.3% of an inspect --isa.
+		cacheDir, _ = inspect.CacheDir(os.Getenv)
+	} else {
 		opts.Cache, cacheDir = openInspectCache(cmd.ErrOrStderr(), fl.verbose)
 	}
 	// On this Linux machine, a library its package manager owns is a system library.
