@@ -178,12 +178,17 @@ var preOnce sync.Once
 func x86Tables() { preOnce.Do(buildPre) }
 
 // buildPre fills preT from pfxT and rexT, and opT from fastX, in x86run's tables,
-// with modrmT.
+// with modrmT and the prefixes' classes of the second step (x86run.Tables.Pfx).
 func buildPre() { x86run.Fill(fillPre) }
 
 // fillPre fills t (preT, opT and modrmT) as buildPre says.
 func fillPre(t *x86run.Tables) {
 	t.ModRM = modrmT
+	// Pfx: a byte's class in preT's form (fastX's index bits 8..13 in bits 2..7).
+	for c := range t.Pfx {
+		t.Pfx[c] = uint8((pfxT[c] | rexT[c]) &^ 8 >> 6)
+	}
+	t.Pfx[0x0f] = 1 << 8 >> 6
 	for i := range t.Pre {
 		b0, b1 := uint(i>>8), uint(i&0xff)
 		p, r := uint(pfxT[b0]), uint(rexT[b0])

@@ -256,12 +256,8 @@ func (sc *scanner) chunkX86(b []byte, limit int, addr uint64, st *stats) int {
 		done++
 		for m := slow; m != 0; m &= m - 1 {
 			j := bits.TrailingZeros(m)
-			// A prefixed instruction without extension (a third of the
-			// slow path's) is taken here, counted by the step done.
-			if n := prefixedLenAt(b, pos[j]); n != 0 {
-				pos[j] += n
-				continue
-			}
+			// RunN took the prefixed instructions without extension (its
+			// second step, x86run.Prefixed): this is decodeX86's.
 			steps[j]--
 			pos[j] = sc.decodeStep(j, b, pos[j], addr, st)
 		}
