@@ -363,12 +363,12 @@ func (sc *scanner) slowStep(j int, b []byte, i int, addr uint64, st *stats) int 
 	return sc.decodeStep(j, b, i, addr, st)
 }
 
-// prefixedLenAt is prefixedLenX86 at b[i:], for an instruction that the fast path
-// does not decode: 0 unless a prefix comes first (not VEX or EVEX, half the slow
-// path's instructions) and 16 bytes are left.
+// prefixedLenAt is the loops' second step (x86run.Prefixed) at b[i:], for an
+// instruction that the fast path does not decode: 0 unless a prefix comes first
+// (not VEX or EVEX, half the slow path's instructions) and 16 bytes are left.
 func prefixedLenAt(b []byte, i int) int {
 	if len(b)-i >= 16 && pfxT[b[i]] != 0 {
-		return prefixedLenX86(b[i:])
+		return int(x86run.Prefixed(b, i))
 	}
 	return 0
 }
