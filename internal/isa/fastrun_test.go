@@ -8,14 +8,18 @@ import (
 	"github.com/gonative/gonative/internal/isa/x86run"
 )
 
-// fastRunRef is x86run.RunN's contract, plainly: every stream steps; when one or
-// more of the active ones stand on an instruction for the slow path, they stay,
-// the others keep their step, and it returns the steps left (this one included)
-// and every stream that stood on one.
+// fastRunRef is x86run.RunN's contract, plainly: every stream steps, by the
+// fast path (x86run.Step) or the second step (here prefixedLenX86, which the loops
+// take from x86run.Prefixed); when one or more of the active ones stand on an
+// instruction for the slow path, they stay, the others keep their step, and it
+// returns the steps left (this one included) and every stream that stood on one.
 func fastRunRef(b []byte, pos []int, k int, active uint) (left int, slow uint) {
 	for ; k > 0; k-- {
 		for j := range pos {
 			n := x86run.Step(b, pos[j])
+			if n == 0 {
+				n = uint(prefixedLenX86(b[pos[j]:]))
+			}
 			pos[j] += int(n)
 			if n == 0 {
 				slow |= 1 << j

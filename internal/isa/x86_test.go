@@ -148,7 +148,8 @@ func TestARMTop(t *testing.T) {
 
 // FuzzFastLenX86 checks the x86-64 fast path, and the slow path's first try
 // (prefixedLenX86), against the full decoder: when they decode an instruction, the
-// full decoder finds the same length and no extension.
+// full decoder finds the same length and no extension; and the loops' second step
+// (x86run.Prefixed) against prefixedLenX86.
 func FuzzFastLenX86(f *testing.F) {
 	f.Add([]byte{0x48, 0x8b, 0x04, 0x25, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})
 	f.Add([]byte{0x48, 0xb8, 1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 0, 0, 0})
@@ -176,6 +177,9 @@ func FuzzFastLenX86(f *testing.F) {
 		}
 		if n := prefixedLenX86(b); n != 0 && (in.n != n || in.ext != 0 || in.invalid || in.cpuid) {
 			t.Fatalf("% x: prefixed length %d, decoder %+v", b, n, in)
+		}
+		if n := int(x86run.Prefixed(b, 0)); n != prefixedLenX86(b) {
+			t.Fatalf("% x: x86run.Prefixed %d, prefixedLenX86 %d", b, n, prefixedLenX86(b))
 		}
 	})
 }
@@ -279,6 +283,74 @@ func TestFastStepInlined(t *testing.T) {
 	}
 }
 
+// prefixedLenX86 returns the length of the instruction at the start of b (16 bytes
+// or more) when it is one the fast tables describe but preT cannot see, else 0:
+// two or more legacy prefixes (NOP padding: 66 2e 0f 1f 84 00 00 00 00 00, 66 66
+// 2e 0f 1f ...), or a prefix and REX before 0F (SSE with a high register: 66 48 0f
+// 6e c0), from fastX's row of the prefixes' class. It was the slow path's first
+// try; now it is the reference that TestPrefixedLenX86Exhaustive holds to the
+// decoder and the scan's second step (x86run.Prefixed, and the assembly's) to it
+// (TestPrefixedStepExhaustive), computed from isa's own tables (pfxT, rexT, fastX
+// and modrmT) rather than x86run's. The prefixes are 66, segments, LOCK and 67,
+// which the fast path takes as one of their class (66 if any, else the class that
+// changes nothing), or a single F2 or F3; then REX or not, 0F or not, and the
+// opcode.
+func prefixedLenX86(b []byte) int {
+	a := (*[16]byte)(b[:16])
+	// The prefixes' class (fastX's index bits 8..13, and pfxT's 8) is the least
+	// of their pfxT entries: 66 if any, else the class that changes nothing.
+	class := pfxT[a[0]]
+	if class == 0 {
+		return 0 // no prefix: preT's
+	}
+	k := 1 // legacy prefixes
+	if c := class >> 11; c == 2 || c == 3 {
+		if pfxT[a[1]] != 0 { // F3, F2: alone only
+			return 0
+		}
+	} else {
+		// Ten leave room for REX, 0F, opcode, ModRM and SIB in b.
+		for ; k < 10; k++ {
+			c := pfxT[a[k]]
+			if c == 0 {
+				break
+			}
+			if c>>11-2 < 2 { // F3, F2 after another prefix
+				return 0
+			}
+			class = min(class, c)
+		}
+		if k == 10 && pfxT[a[10]] != 0 {
+			return 0
+		}
+	}
+	class &^= 8
+	i := k
+	if r := rexT[a[i]]; r != 0 {
+		class |= r &^ 8
+		i++
+	}
+	if a[i] == 0x0f {
+		class |= 1 << 8
+		i++
+	}
+	op := a[i]
+	f := fastX[class|uint16(op)]
+	if f == 0 || pfxT[op] != 0 || rexT[op] != 0 {
+		// Not for the fast path, or a prefix or REX after REX (which a legacy
+		// prefix cancels): decodeX86's.
+		return 0
+	}
+	n := int(f&fxLen) + k - 1 // fastX counts one prefix
+	if f&fxModRM != 0 {
+		n += int(modrmT[uint16(a[i+1])|uint16(a[i+2]&7)<<8])
+	}
+	if n > 15 {
+		return 0
+	}
+	return n
+}
+
 // TestPrefixedLenX86Exhaustive checks prefixedLenX86, the slow path's first try,
 // against the full decoder for runs of prefixes (two or more, or one before REX
 // and 0F: what preT does not see), REX, 0F escape, opcode and ModRM byte, with a
@@ -312,6 +384,89 @@ func TestPrefixedLenX86Exhaustive(t *testing.T) {
 		if l := prefixedLenX86(b); l != len(c) {
 			t.Errorf("% x: prefixed length %d, want %d", c, l, len(c))
 		}
+	}
+}
+
+// TestPrefixedStepExhaustive checks the second step of the scan's loops
+// (x86run.Prefixed, and its copy in the assembly, pfxStep) against prefixedLenX86,
+// which TestPrefixedLenX86Exhaustive holds to the full decoder, and against the
+// decoder itself, for the runs of prefixes there and more (up to the eleven no
+// step takes, the lengths over 15 bytes), REX, 0F escape, opcode and ModRM byte,
+// with a SIB base of 5 and not: x86run.Prefixed must give prefixedLenX86's length
+// for every one; RunN (eight streams in the assembly, each with its own copy of
+// the call, taking every eighth encoding), Run2 and Run1 must take each
+// instruction by one step of Step's or Prefixed's length, or stand on it for the
+// slow path when both give 0.
+func TestPrefixedStepExhaustive(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: 30 million encodings")
+	}
+	x86Tables()
+	prefixes := [][]byte{nil, {0x66}, {0xf3}, {0xf2}, {0x26}, {0x2e}, {0x36}, {0x3e}, {0x64}, {0x65}, {0x67}, {0xf0},
+		{0x66, 0x2e}, {0x2e, 0x66}, {0x66, 0x66}, {0x66, 0x66, 0x2e}, {0x2e, 0x64}, {0xf0, 0x67}, {0x64, 0x67},
+		{0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x2e}, {0xf0, 0x66}, {0xf3, 0x66}, {0x66, 0xf2}, {0x66, 0x66, 0xf3}, {0xf3, 0xf2}, {0xf2, 0xf2},
+		bytes.Repeat([]byte{0x66}, 9), bytes.Repeat([]byte{0x66}, 10), bytes.Repeat([]byte{0x2e}, 10), bytes.Repeat([]byte{0x66}, 11)}
+	// Each stream of RunN takes its own encoding, 16 bytes apart, and the loops
+	// run once the streams hold one each; Run2 and Run1 take them as well.
+	var (
+		buf          [x86Streams*16 + 16]byte
+		enc          [x86Streams][16]byte
+		pos, wantPos [x86Streams]int
+		wantSlow     uint
+		found        int
+	)
+	run := func() {
+		wantLeft := min(int(wantSlow), 1)
+		got := pos
+		if left, slow := x86run.RunN(buf[:], &got, 1, 1<<x86Streams-1); got != wantPos || left != wantLeft || slow != wantSlow {
+			t.Fatalf("%x: RunN's streams at %v, %d left, slow %#x; want %v, %d, %#x", enc, got, left, slow, wantPos, wantLeft, wantSlow)
+		}
+		for j := 0; j < x86Streams; j += 2 {
+			ws := wantSlow >> j & 3
+			if r0, r1, left, slow := x86run.Run2(buf[:], pos[j], pos[j+1], 1); r0 != wantPos[j] || r1 != wantPos[j+1] || left != min(int(ws), 1) || slow != ws {
+				t.Fatalf("% x, % x: Run2 %d %d %d %#x; want %d %d %d %#x", enc[j], enc[j+1], r0, r1, left, slow, wantPos[j], wantPos[j+1], min(int(ws), 1), ws)
+			}
+		}
+		for j := range pos {
+			if r0, left := x86run.Run1(buf[:], pos[j], 1); r0 != wantPos[j] || left != int(wantSlow>>j&1) {
+				t.Fatalf("% x: Run1 %d %d; want %d %d", enc[j], r0, left, wantPos[j], wantSlow>>j&1)
+			}
+		}
+	}
+	var count int
+	eachEncoding(prefixes, func(b []byte) {
+		want := prefixedLenX86(b)
+		if got := int(x86run.Prefixed(b, 0)); got != want {
+			t.Fatalf("% x: x86run.Prefixed %d, prefixedLenX86 %d", b, got, want)
+		}
+		n := int(x86run.Step(b, 0))
+		if n == 0 {
+			n = want
+			if n != 0 {
+				found++
+				if in := decodeX86(b); in.n != n || in.ext != 0 || in.invalid || in.cpuid {
+					t.Fatalf("% x: second step's length %d, decoder %+v", b, n, in)
+				}
+			}
+		}
+		j := count % x86Streams
+		count++
+		copy(buf[j*16:], b)
+		copy(enc[j][:], b)
+		pos[j], wantPos[j] = j*16, j*16+n
+		wantSlow &^= 1 << j
+		if n == 0 {
+			wantSlow |= 1 << j
+		}
+		if j == x86Streams-1 {
+			run()
+		}
+	})
+	if count%x86Streams != 0 {
+		t.Fatalf("%d encodings, not a multiple of %d: the last ones ran in no loop", count, x86Streams)
+	}
+	if found == 0 {
+		t.Fatal("the second step took nothing")
 	}
 }
 

@@ -178,12 +178,17 @@ var preOnce sync.Once
 func x86Tables() { preOnce.Do(buildPre) }
 
 // buildPre fills preT from pfxT and rexT, and opT from fastX, in x86run's tables,
-// with modrmT.
+// with modrmT and the prefixes' classes of the second step (x86run.Tables.Pfx).
 func buildPre() { x86run.Fill(fillPre) }
 
 // fillPre fills t (preT, opT and modrmT) as buildPre says.
 func fillPre(t *x86run.Tables) {
 	t.ModRM = modrmT
+	// Pfx: a byte's class in preT's form (fastX's index bits 8..13 in bits 2..7).
+	for c := range t.Pfx {
+		t.Pfx[c] = uint8((pfxT[c] | rexT[c]) &^ 8 >> 6)
+	}
+	t.Pfx[0x0f] = 1 << 8 >> 6
 	for i := range t.Pre {
 		b0, b1 := uint(i>>8), uint(i&0xff)
 		p, r := uint(pfxT[b0]), uint(rexT[b0])
@@ -236,69 +241,3 @@ func fillPre(t *x86run.Tables) {
 // start-up they cost 3 ms of every gonative run. TestFastTablesGenerated checks them
 // against buildFastX; `go test ./internal/isa -run TestFastTablesGenerated -update`
 // writes them again.
-
-// prefixedLenX86 returns the length of the instruction at the start of b (16 bytes
-// or more) when it is one the fast tables describe but preT cannot see, else 0:
-// two or more legacy prefixes (NOP padding: 66 2e 0f 1f 84 00 00 00 00 00, 66 66
-// 2e 0f 1f ...), or a prefix and REX before 0F (SSE with a high register: 66 48 0f
-// 6e c0): 1.27 of the 3.35 million instructions the fast path sends to decodeX86
-// on the executables tree of bench/inspect.sh. It is the slow path's first try,
-// ahead of decodeX86, which costs several times more: fastX's row of the
-// prefixes' class. The prefixes are 66, segments, LOCK and 67, which the fast
-// path takes as one of their class (66 if any, else the class that changes
-// nothing), or a single F2 or F3; then REX or not, 0F or not, and the opcode.
-func prefixedLenX86(b []byte) int {
-	a := (*[16]byte)(b[:16])
-	// The prefixes' class (fastX's index bits 8..13, and pfxT's 8) is the least
-	// of their pfxT entries: 66 if any, else the class that changes nothing.
-	class := pfxT[a[0]]
-	if class == 0 {
-		return 0 // no prefix: preT's
-	}
-	k := 1 // legacy prefixes
-	if c := class >> 11; c == 2 || c == 3 {
-		if pfxT[a[1]] != 0 { // F3, F2: alone only
-			return 0
-		}
-	} else {
-		// Ten leave room for REX, 0F, opcode, ModRM and SIB in b.
-		for ; k < 10; k++ {
-			c := pfxT[a[k]]
-			if c == 0 {
-				break
-			}
-			if c>>11-2 < 2 { // F3, F2 after another prefix
-				return 0
-			}
-			class = min(class, c)
-		}
-		if k == 10 && pfxT[a[10]] != 0 {
-			return 0
-		}
-	}
-	class &^= 8
-	i := k
-	if r := rexT[a[i]]; r != 0 {
-		class |= r &^ 8
-		i++
-	}
-	if a[i] == 0x0f {
-		class |= 1 << 8
-		i++
-	}
-	op := a[i]
-	f := fastX[class|uint16(op)]
-	if f == 0 || pfxT[op] != 0 || rexT[op] != 0 {
-		// Not for the fast path, or a prefix or REX after REX (which a legacy
-		// prefix cancels): decodeX86's.
-		return 0
-	}
-	n := int(f&fxLen) + k - 1 // fastX counts one prefix
-	if f&fxModRM != 0 {
-		n += int(modrmT[uint16(a[i+1])|uint16(a[i+2]&7)<<8])
-	}
-	if n > 15 {
-		return 0
-	}
-	return n
-}

@@ -256,12 +256,8 @@ func (sc *scanner) chunkX86(b []byte, limit int, addr uint64, st *stats) int {
 		done++
 		for m := slow; m != 0; m &= m - 1 {
 			j := bits.TrailingZeros(m)
-			// A prefixed instruction without extension (a third of the
-			// slow path's) is taken here, counted by the step done.
-			if n := prefixedLenAt(b, pos[j]); n != 0 {
-				pos[j] += n
-				continue
-			}
+			// RunN took the prefixed instructions without extension (its
+			// second step, x86run.Prefixed): this is decodeX86's.
 			steps[j]--
 			pos[j] = sc.decodeStep(j, b, pos[j], addr, st)
 		}
@@ -367,12 +363,12 @@ func (sc *scanner) slowStep(j int, b []byte, i int, addr uint64, st *stats) int 
 	return sc.decodeStep(j, b, i, addr, st)
 }
 
-// prefixedLenAt is prefixedLenX86 at b[i:], for an instruction that the fast path
-// does not decode: 0 unless a prefix comes first (not VEX or EVEX, half the slow
-// path's instructions) and 16 bytes are left.
+// prefixedLenAt is the loops' second step (x86run.Prefixed) at b[i:], for an
+// instruction that the fast path does not decode: 0 unless a prefix comes first
+// (not VEX or EVEX, half the slow path's instructions) and 16 bytes are left.
 func prefixedLenAt(b []byte, i int) int {
 	if len(b)-i >= 16 && pfxT[b[i]] != 0 {
-		return prefixedLenX86(b[i:])
+		return int(x86run.Prefixed(b, i))
 	}
 	return 0
 }

@@ -14,19 +14,22 @@ const Streams = 8
 const MinActive = 3
 
 // RunN advances the streams at pos by at most k steps of one fast-path
-// instruction each, and returns the steps left and which streams stand on an
-// instruction for the slow path (bit j for stream j); when that is one or more of
-// the active ones (bits of active), the others made one more step, not counted
-// in the steps done (k-left). The inactive ones step too, from where they are,
-// and never stop it: the caller drops their work. It is Run4Go's loop for eight
-// streams, in assembly (fastRun8Asm): the streams, the tables' address and the
-// step's two scratch registers fit amd64's registers, without the bounds checks
-// that keep the compiler's version from it. A step moves a stream by at most 15
-// bytes (the longest instruction; internal/isa's TestFastLenX86Exhaustive) and
-// reads at most 5 bytes at it, so k steps from offsets whose 16k bytes lie in b
-// read only b. fastRun8Asm checks that first, as a bounds check would, and reads
-// nothing when it does not hold: RunN then panics. The check in the assembly
-// lets RunN inline into its caller, which returns from the loop every few steps.
+// instruction each (Step's, else the second step's, Prefixed), and returns the
+// steps left and which streams stand on an instruction for the slow path (bit j
+// for stream j); when that is one or more of the active ones (bits of active),
+// the others made one more step, not counted in the steps done (k-left). The
+// inactive ones step too, from where they are, and never stop it: the caller
+// drops their work. It is Run4Go's loop for eight streams, in assembly
+// (fastRun8Asm): the streams, the tables' address and the step's two scratch
+// registers fit amd64's registers, without the bounds checks that keep the
+// compiler's version from it; the second step is out of the loop (pfxStep), so
+// that prefixed instructions do not return from it. A step moves a stream by at
+// most 15 bytes (the longest instruction; internal/isa's TestFastLenX86Exhaustive
+// and TestPrefixedStepExhaustive) and reads at most 15 bytes at it (Step 5), so k
+// steps from offsets whose 16k bytes lie in b read only b. fastRun8Asm checks
+// that first, as a bounds check would, and reads nothing when it does not hold:
+// RunN then panics. The check in the assembly lets RunN inline into its caller,
+// which returns from the loop at each instruction for the slow path.
 func RunN(b []byte, pos *[Streams]int, k int, active uint) (left int, slow uint) {
 	if left, slow = fastRun8Asm(b, pos, k, active); left < 0 {
 		panic("x86run: RunN out of range")

@@ -15,7 +15,8 @@ import (
 )
 
 // TestFastRun4Assembly checks that on amd64 the scan's streams run in the
-// assembly loop, whose step is 16 machine instructions (the compiler's Run4Go
+// assembly loop, whose step is 15 machine instructions (16 before the second
+// step moved the slow flag out of the loop) (the compiler's Run4Go
 // takes about 40, with bounds checks and spills; callgrind of inspect --isa on five
 // large files: 883 million instructions with it, 610 million with the assembly's
 // first step of 20),
@@ -41,11 +42,21 @@ func TestFastRun4Assembly(t *testing.T) {
 	n := len(regexp.MustCompile(`(?m)^\s+0x[0-9a-f]+ \d+ \(.*run_amd64\.s:\d+\)\s+[A-Z]`).FindAllString(fn4, -1))
 	n -= strings.Count(fn4, "FUNCDATA") + strings.Count(fn4, "\tTEXT\t")
 	// 15 to load the arguments, 24 for the range check and 8 to turn the streams
-	// into pointers, 8 steps, the loop's test of the active streams and count (4), 8
-	// to turn them back and 12 to store the results and return, 3 to return out of
-	// range.
-	if want := 15 + 24 + 8 + 8*16 + 4 + 8 + 12 + 3; n <= 0 || n > want {
+	// into pointers, 8 steps of 15, the loop's test of the active streams and
+	// count (4), 9 to turn them back and 12 to store the results and return, 3 to
+	// return out of range; out of the loop, each stream's second step (SECOND: 12,
+	// the call of pfxStep included), and 4 for the frame pointer the call brings.
+	if want := 15 + 24 + 8 + 8*15 + 4 + 9 + 12 + 3 + 8*12 + 4; n <= 0 || n > want {
 		t.Errorf("fastRun8Asm has %d machine instructions, want at most %d\n%s", n, want, out)
+	}
+	// pfxStep, the second step's body: 7 to enter, the prefixes' loop (14), 3 for
+	// a lone F3 or F2, 6 after the prefixes, 16 for REX and 0F and a tail of 18
+	// for each place of the opcode (after the prefixes, REX or 0F, REX and 0F), 4
+	// to return.
+	_, pfx, _ := strings.Cut(string(out), "pfxStep STEXT")
+	pfx, _, _ = strings.Cut(pfx, " STEXT ")
+	if n, want := len(regexp.MustCompile(`(?m)^\s+0x[0-9a-f]+ \d+ \(.*run_amd64\.s:\d+\)\s+[A-Z]`).FindAllString(pfx, -1)), 7+14+3+6+16+4*18+4; n <= 0 || n > want {
+		t.Errorf("pfxStep has %d machine instructions, want at most %d\n%s", n, want, out)
 	}
 	if Streams != 8 {
 		t.Errorf("Streams is %d, want 8", Streams)

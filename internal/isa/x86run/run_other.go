@@ -11,7 +11,8 @@ const Streams = 4
 const MinActive = Streams
 
 // RunN advances the streams at pos by at most k steps of one fast-path
-// instruction each: Run4Go (see there); every stream is active.
+// instruction each (Step's, else Prefixed's): Run4Go (see there); every stream is
+// active.
 func RunN(b []byte, pos *[Streams]int, k int, active uint) (left int, slow uint) {
 	pos[0], pos[1], pos[2], pos[3], left, slow = Run4Go(b, pos[0], pos[1], pos[2], pos[3], k)
 	return left, slow
