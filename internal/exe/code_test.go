@@ -383,46 +383,23 @@ func readOpen(t testing.TB, path string) *File {
 
 // TestELFSymbolsReadNamesOnce reads the names of every undefined dynamic symbol of
 // large libraries (a string table over symDynWhole, read through a window), as
-// elfDispatch does, and counts the bytes the process read
-// (/proc/self/io's rchar): a dynamic symbol table is in hash order, not in its
-// names' order, and a 64 KiB window of the string table moved for each name read
-// 290 MB per inspect --isa of the executables tree. A name away from the window is
-// read alone: the symbols once, the first window, and about 256 bytes a name.
+// elfDispatch does, and counts the bytes the process read (/proc/self/io's rchar): a
+// dynamic symbol table is in hash order, not in its names' order, and a 64 KiB
+// window of the string table moved for each name read 290 MB per inspect --isa of
+// the executables tree. A name away from the window is read alone: the symbols once,
+// the first window, and about 256 bytes a name.
 func TestELFSymbolsReadNamesOnce(t *testing.T) {
-	n := 0
-	for _, p := range []string{"/usr/lib/x86_64-linux-gnu/libcrypto.so.3", "/usr/lib/x86_64-linux-gnu/libLLVM-15.so.1",
-		"/usr/lib/x86_64-linux-gnu/libstdc++.so.6", "/usr/lib/aarch64-linux-gnu/libcrypto.so.3"} {
-		f, err := elf.Open(p)
-		if err != nil {
-			continue
-		}
-		dynsym := f.SectionByType(elf.SHT_DYNSYM)
-		if dynsym == nil || f.Sections[dynsym.Link].Size <= symDynWhole {
-			f.Close()
-			continue
-		}
-		before, ok := readChars(t)
-		if !ok {
-			f.Close()
-			t.Skip("no /proc/self/io here")
-		}
-		names := 0
-		elfSymbols(f, elf.SHT_DYNSYM, func(_ byte, shndx uint16, _, _ uint64, name func() []byte) bool {
-			if shndx == uint16(elf.SHN_UNDEF) && len(name()) > 0 {
-				names++
+	n := readImportNames(t, []string{"/usr/lib/x86_64-linux-gnu/libcrypto.so.3", "/usr/lib/x86_64-linux-gnu/libLLVM-15.so.1",
+		"/usr/lib/x86_64-linux-gnu/libstdc++.so.6", "/usr/lib/aarch64-linux-gnu/libcrypto.so.3"},
+		func(strtab uint64) bool { return strtab > symDynWhole },
+		func(p string, symbols uint64, names int, read procIO) {
+			t.Logf("%s: %d names, %d bytes read (%d of symbols)", p, names, read.bytes, symbols)
+			// The symbols, the first window and about a name's bytes a name (a name that
+			// falls just past the window moves it: seldom, in hash order).
+			if read.bytes > int64(symbols)+symNameWindow+int64(names)*4*symMaxName {
+				t.Errorf("%s: read %d bytes for %d names and %d bytes of symbols", p, read.bytes, names, symbols)
 			}
-			return true
 		})
-		after, _ := readChars(t)
-		f.Close()
-		t.Logf("%s: %d names, %d bytes read (%d of symbols)", p, names, after-before, dynsym.Size)
-		// The symbols, the first window and about a name's bytes a name (a name that
-		// falls just past the window moves it: seldom, in hash order).
-		if after-before > int64(dynsym.Size)+symNameWindow+int64(names)*4*symMaxName {
-			t.Errorf("%s: read %d bytes for %d names and %d bytes of symbols", p, after-before, names, dynsym.Size)
-		}
-		n++
-	}
 	if n == 0 {
 		t.Skip("no library with a string table over 1 MiB here (libLLVM has one)")
 	}
@@ -435,25 +412,48 @@ func TestELFSymbolsReadNamesOnce(t *testing.T) {
 // started at the first name read, and each name before it took a read of its own:
 // 57,000 of the 87,000 reads of inspect --isa of the executables tree.
 func TestELFSymbolsReadSmallTableOnce(t *testing.T) {
+	n := readImportNames(t, []string{"/usr/lib/x86_64-linux-gnu/libstdc++.so.6", "/usr/lib/x86_64-linux-gnu/libcrypto.so.3",
+		"/usr/bin/git", "/usr/bin/python3", "/usr/lib/aarch64-linux-gnu/libstdc++.so.6"},
+		func(strtab uint64) bool { return strtab <= symDynWhole },
+		func(p string, symbols uint64, names int, read procIO) {
+			chunks := int64(symbols)/(2730*24) + 1
+			t.Logf("%s: %d names, %d reads (%d bytes of symbols)", p, names, read.calls, symbols)
+			if names < 16 {
+				t.Fatalf("%s: %d undefined symbols named: the test wants a program that imports", p, names)
+			}
+			if read.calls > chunks+1 {
+				t.Errorf("%s: %d reads for %d names and %d chunks of symbols: want the string table read once", p, read.calls, names, chunks)
+			}
+		})
+	if n == 0 {
+		t.Skip("none of the programs and libraries this test reads is here")
+	}
+}
+
+// readImportNames reads, in each ELF file of paths whose dynamic string table's size
+// keep accepts, the name of every undefined dynamic symbol, as elfDispatch does, and
+// gives check the bytes of its dynamic symbols, the names read and what reading them
+// cost the process; it returns how many files it read.
+func readImportNames(t *testing.T, paths []string, keep func(strtab uint64) bool,
+	check func(p string, symbols uint64, names int, read procIO)) int {
 	n := 0
-	for _, p := range []string{"/usr/lib/x86_64-linux-gnu/libstdc++.so.6", "/usr/lib/x86_64-linux-gnu/libcrypto.so.3",
-		"/usr/bin/git", "/usr/bin/python3", "/usr/lib/aarch64-linux-gnu/libstdc++.so.6"} {
+	for _, p := range paths {
 		f, err := elf.Open(p)
 		if err != nil {
 			continue
 		}
 		dynsym := f.SectionByType(elf.SHT_DYNSYM)
-		if dynsym == nil || f.Sections[dynsym.Link].Size > symDynWhole {
+		if dynsym == nil || !keep(f.Sections[dynsym.Link].Size) {
 			f.Close()
 			continue
 		}
-		first, ok := readCalls(t)
+		first, ok := readProcIO()
 		if !ok {
 			f.Close()
 			t.Skip("no /proc/self/io here")
 		}
-		before, _ := readCalls(t)
-		own := before - first // the reads of readCalls itself
+		before, _ := readProcIO()
+		own := before.minus(first) // what readProcIO itself reads
 		names := 0
 		elfSymbols(f, elf.SHT_DYNSYM, func(_ byte, shndx uint16, _, _ uint64, name func() []byte) bool {
 			if shndx == uint16(elf.SHN_UNDEF) && len(name()) > 0 {
@@ -461,47 +461,41 @@ func TestELFSymbolsReadSmallTableOnce(t *testing.T) {
 			}
 			return true
 		})
-		after, _ := readCalls(t)
-		after -= own
+		after, _ := readProcIO()
 		f.Close()
-		chunks := int64(dynsym.Size)/(2730*24) + 1
-		t.Logf("%s: %d names, %d reads (%d bytes of symbols)", p, names, after-before, dynsym.Size)
-		if names < 16 {
-			t.Fatalf("%s: %d undefined symbols named: the test wants a program that imports", p, names)
-		}
-		if after-before > chunks+1 {
-			t.Errorf("%s: %d reads for %d names and %d chunks of symbols: want the string table read once", p, after-before, names, chunks)
-		}
+		check(p, dynsym.Size, names, after.minus(before).minus(own))
 		n++
 	}
-	if n == 0 {
-		t.Skip("none of the programs and libraries this test reads is here")
-	}
+	return n
 }
 
-// readCalls returns the read system calls this process has made (syscr of
-// /proc/self/io).
-func readCalls(t *testing.T) (int64, bool) {
+// procIO is what this process has read: bytes (rchar of /proc/self/io) and read
+// system calls (syscr).
+type procIO struct{ bytes, calls int64 }
+
+func (a procIO) minus(b procIO) procIO { return procIO{a.bytes - b.bytes, a.calls - b.calls} }
+
+// readProcIO returns what this process has read so far, and whether /proc/self/io
+// says.
+func readProcIO() (procIO, bool) {
 	b, err := os.ReadFile("/proc/self/io")
 	if err != nil {
-		return 0, false
+		return procIO{}, false
 	}
+	var r procIO
+	seen := 0
 	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "syscr: "); ok {
-			n, err := strconv.ParseInt(v, 10, 64)
-			return n, err == nil
+		for _, f := range []struct {
+			key string
+			v   *int64
+		}{{"rchar: ", &r.bytes}, {"syscr: ", &r.calls}} {
+			if v, ok := strings.CutPrefix(line, f.key); ok {
+				if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+					*f.v = n
+					seen++
+				}
+			}
 		}
 	}
-	return 0, false
-}
-
-// readChars returns the bytes this process has read (rchar of /proc/self/io).
-func readChars(t *testing.T) (int64, bool) {
-	b, err := os.ReadFile("/proc/self/io")
-	if err != nil {
-		return 0, false
-	}
-	var n int64
-	_, err = fmt.Sscanf(string(b), "rchar: %d", &n)
-	return n, err == nil
+	return r, seen == 2
 }
