@@ -88,6 +88,12 @@ func readEHIndex(hdr io.ReaderAt, hdrSize int64, hdrAddr uint64, frame io.Reader
 	if !ok || count == 0 || count > uint64(hdrSize-start)/8 || count > funcsMax {
 		return nil
 	}
+	// The section's size is the file's word: the table's last byte is read first, so
+	// that a small file claiming a large table costs no large buffer.
+	var last [1]byte
+	if _, err := hdr.ReadAt(last[:], start+int64(count)*8-1); err != nil {
+		return nil
+	}
 	table := make([]byte, count*8)
 	if _, err := hdr.ReadAt(table, start); err != nil {
 		return nil

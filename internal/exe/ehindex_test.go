@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"testing"
@@ -126,6 +127,23 @@ func TestEHIndexSeed(t *testing.T) {
 		if x := open(h); x != nil {
 			t.Errorf("%s: an index, want none", name)
 		}
+	}
+}
+
+// TestEHIndexClaimsMore reads a header whose section claims 8 MiB and a table of a
+// million FDEs from a file that holds 20 bytes: no index, and no 8 MiB buffer for it.
+func TestEHIndexClaimsMore(t *testing.T) {
+	frame, hdr := ehSeed(), ehHdrSeed()
+	binary.LittleEndian.PutUint32(hdr[8:], 1<<20)
+	var m0, m1 runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	x := readEHIndex(bytes.NewReader(hdr), 8<<20+12, 0x1000, bytes.NewReader(frame), int64(len(frame)), 0x2000, ehOrder{}, true)
+	runtime.ReadMemStats(&m1)
+	if x != nil {
+		t.Fatal("an index of a table the file does not hold")
+	}
+	if n := m1.TotalAlloc - m0.TotalAlloc; n >= 1<<20 {
+		t.Errorf("allocated %d bytes for a table the file does not hold", n)
 	}
 }
 
