@@ -56,9 +56,6 @@ type Code struct {
 	later *laterFuncs
 	// index finds the functions when Funcs does not hold them (an ELF .eh_frame_hdr).
 	index *ehIndex
-	// allIndexed reads the spans of the functions index finds, whole (a Go image's
-	// pclntab functions are merged with them: addGoFuncs).
-	allIndexed func() []Span
 }
 
 // HasFuncs reports whether the file names functions: FuncAt finds them.
@@ -73,7 +70,7 @@ func (c *Code) HasFuncs() bool { return len(c.Funcs) > 0 || c.index != nil }
 // spans that sortSpans keeps. The two agree where no FDE starts inside another
 // (TestEHIndexAgrees, on every FDE of real libraries).
 func (c *Code) FuncAt(a uint64) (fn Span, end uint64, ok bool) {
-	if c.index != nil && len(c.Funcs) == 0 {
+	if c.index != nil { // Funcs is nil
 		fn, ok = c.index.funcAt(a)
 		return fn, fn.Hi, ok
 	}
@@ -200,7 +197,7 @@ func (c *Code) LoadFuncs() (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			l.img.Funcs, l.img.FuncsFrom, l.img.Data, l.img.Guarded = nil, "", nil, nil
-			l.img.index, l.img.allIndexed = nil, nil
+			l.img.index = nil
 			l.err = malformed(r)
 			err = l.err
 		}
@@ -299,7 +296,7 @@ func addGoFuncs(img *codeImage, spans []Span) {
 	}
 	img.FuncsFrom = goFuncsFrom(img.FuncsFrom)
 	if img.index != nil { // merged with the pclntab's, the indexed functions are read whole
-		img.Funcs, img.index = img.allIndexed(), nil
+		img.Funcs, img.index = img.index.all(), nil
 	}
 	img.Funcs = sortSpans(append(img.Funcs, spans...))
 }

@@ -22,6 +22,9 @@ type ehIndex struct {
 	bo      ehOrder
 	is64    bool
 	cies    map[int64]byte // CIE pointer encodings read, by offset in .eh_frame
+	// all reads the spans of every FDE of .eh_frame, sorted (elfEHFuncs): a Go image's
+	// pclntab functions are merged with them (addGoFuncs).
+	all func() []Span
 	// The last FDE read (fde) and its span: a scan checks its uses in address order,
 	// and most of them lie in the function of the one before.
 	lastI             int

@@ -133,12 +133,12 @@ func elfFuncs(f *elf.File, ra io.ReaderAt, img *codeImage) {
 		img.Funcs = sortSpans(img.Funcs)
 		return
 	}
-	all := func() []Span { return elfEHFuncs(f, ra) }
 	if x := newEHIndex(f); x != nil {
-		img.FuncsFrom, img.index, img.allIndexed = ".eh_frame", x, all
+		x.all = func() []Span { return elfEHFuncs(f, ra) }
+		img.FuncsFrom, img.index = ".eh_frame", x
 		return
 	}
-	if img.Funcs = all(); len(img.Funcs) > 0 {
+	if img.Funcs = elfEHFuncs(f, ra); len(img.Funcs) > 0 {
 		img.FuncsFrom = ".eh_frame"
 	}
 }
