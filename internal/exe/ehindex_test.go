@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strconv"
 	"testing"
+
+	"github.com/gonative/gonative/internal/fixture"
 )
 
 // TestEHIndexAgrees looks up functions through the .eh_frame_hdr of real programs
@@ -215,5 +217,41 @@ func TestEHIndexReadelf(t *testing.T) {
 	}
 	if n == 0 {
 		t.Skip("no x86-64 ELF with .eh_frame here (Debian's shellcheck is linked by lld)")
+	}
+}
+
+// TestEHIndexMergedWithPclntab reads an externally linked cgo program, stripped of
+// its symbol table, whose functions are its C code's FDEs (.eh_frame_hdr) and its Go
+// code's pclntab: the two are merged, so every FDE that .eh_frame lists starts inside
+// a function of the Code (its own, or one that holds it), beside the Go functions.
+func TestEHIndexMergedWithPclntab(t *testing.T) {
+	strip := fixture.Need(t, "strip", "binutils")
+	prog := fixture.Go(t, fixture.HelloCgo, []string{"GOOS=linux", "GOARCH=" + runtime.GOARCH, "CGO_ENABLED=1"},
+		"-ldflags=-linkmode=external")
+	stripped := filepath.Join(t.TempDir(), "prog")
+	if out, err := exec.Command(strip, "--strip-all", "-o", stripped, prog).CombinedOutput(); err != nil {
+		t.Fatalf("strip: %v\n%s", err, out)
+	}
+	ef, err := elf.Open(stripped)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ef.Close()
+	if ef.Section(".symtab") != nil || newEHIndex(ef) == nil {
+		t.Skip("the stripped program keeps a symbol table, or has no .eh_frame_hdr")
+	}
+	fdes := elfEHFuncs(ef, ef.Section(".eh_frame"))
+	f := readOpen(t, stripped)
+	code, err := f.Slices[0].Code(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code.FuncsFrom != goFuncsFrom(".eh_frame") || code.index != nil || len(code.Funcs) <= len(fdes) {
+		t.Fatalf("functions from %q (index %v): %d, with %d FDEs", code.FuncsFrom, code.index != nil, len(code.Funcs), len(fdes))
+	}
+	for _, s := range fdes {
+		if fn, end, ok := code.FuncAt(s.Lo); !ok || s.Lo >= end {
+			t.Fatalf("the FDE at %#x-%#x lies in no function of the Code (FuncAt: %#x-%#x, %v)", s.Lo, s.Hi, fn.Lo, end, ok)
+		}
 	}
 }
