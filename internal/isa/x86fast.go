@@ -1,7 +1,6 @@
 package isa
 
 import (
-	"encoding/binary"
 	"sync"
 
 	"github.com/gonative/gonative/internal/isa/x86run"
@@ -87,14 +86,6 @@ func buildFast() (f0, f1, ml [256]uint8) {
 		ml[m] = uint8(n)
 	}
 	return
-}
-
-// fastLenX86 returns the length of the instruction at the start of b (16 bytes) when
-// it is a common one that belongs to no extension, else 0.
-func fastLenX86(b []byte) int {
-	x86Tables()
-	_ = b[15]
-	return x86run.Len(binary.LittleEndian.Uint64(b))
 }
 
 // x86Streams is the number of interleaved sweeps of the scan (x86run.Streams: eight
