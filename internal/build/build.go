@@ -185,7 +185,7 @@ type job struct {
 }
 
 // Build plans, builds, verifies and (optionally) smoke-runs the packages for every
-// target. It returns a *PlanError, without building anything, when a target cannot be
+// target. It returns a *PlanError, without writing anything, when a target cannot be
 // built as asked (no C toolchain, cgo needed but off). A failed build or verification is
 // in the Result.
 func Build(ctx context.Context, o Options) (*Result, error) {
@@ -197,31 +197,45 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 		progress = func(e Event) { mu.Lock(); defer mu.Unlock(); o.Progress(e) }
 	}
 	tr := newTracer(o.Trace)
-	mains, g, err := list(ctx, o, tr)
+	made, err := mkdirAll(o.OutDir)
 	if err != nil {
-		return nil, err
-	}
-	jobs, err := plan(ctx, o, mains, g, tr)
-	if err != nil {
-		return nil, err
-	}
-	if err := os.MkdirAll(o.OutDir, 0o755); err != nil {
 		return nil, err
 	}
 	tmp, err := os.MkdirTemp(o.OutDir, ".gonative-build-")
 	if err != nil {
+		removeMade(o.OutDir, made)
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
-	for _, j := range jobs {
-		progress(Event{Output: filepath.Base(j.out.Path), Target: j.out.Target, Stage: StageQueued})
-	}
-
 	reuse := o.ReuseDir
 	if reuse == "" {
 		reuse = o.OutDir
 	}
-	runJobs(ctx, o, jobs, tmp, readSums(reuse), reuse, progress, tr)
+	sums := readSums(reuse)
+	sem := make(chan struct{}, o.Jobs)
+	early := startEarly(ctx, o, tmp, sums, reuse, sem, tr)
+	defer early.stop()
+
+	mains, g, err := list(ctx, o, tr)
+	var jobs []*job
+	if err == nil {
+		jobs, err = plan(ctx, o, mains, g, tr)
+	}
+	if err != nil {
+		// Nothing is left behind: not the output directory, if this build made it.
+		early.stop()
+		os.RemoveAll(tmp)
+		removeMade(o.OutDir, made)
+		if ctx.Err() != nil {
+			return nil, context.Cause(ctx) // stopped, not refused
+		}
+		return nil, err
+	}
+	early.adopt(o, jobs, tmp)
+	for _, j := range jobs {
+		progress(Event{Output: filepath.Base(j.out.Path), Target: j.out.Target, Stage: StageQueued})
+	}
+	runJobs(ctx, o, jobs, tmp, sums, reuse, progress, tr, sem, early)
 	// A cancelled build (Ctrl-C) has no result: its outputs failed because their go
 	// build was stopped, not because of anything in the package.
 	if ctx.Err() != nil {
@@ -347,18 +361,13 @@ func checkTargetsCached(ctx context.Context, o Options, tr *tracer, goroot strin
 	return targetsIn(o.Targets, known)
 }
 
-// runJobs runs o.Jobs go builds at a time; each output is verified as soon as it is
-// built, outside that limit, while the others build.
+// runJobs runs the jobs, cap(sem) go builds at a time; each output is verified as
+// soon as it is built, outside that limit, while the others build.
 // Each is first seeded with the earlier output in reuse whose bytes sums records.
-func runJobs(ctx context.Context, o Options, jobs []*job, tmp string, sums map[string]string, reuse string, progress func(Event), tr *tracer) {
-	sem := make(chan struct{}, o.Jobs)
+func runJobs(ctx context.Context, o Options, jobs []*job, tmp string, sums map[string]string, reuse string, progress func(Event), tr *tracer, sem chan struct{}, early *earlyBuilds) {
 	var wg sync.WaitGroup
 	for _, j := range jobs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			runJob(ctx, o, j, tmp, sums, reuse, progress, tr, sem)
-		}()
+		wg.Go(func() { runJob(ctx, o, j, tmp, sums, reuse, progress, tr, sem, early) })
 	}
 	wg.Wait()
 }
@@ -566,11 +575,7 @@ func plan(ctx context.Context, o Options, mains []mainPkg, g *graph, tr *tracer)
 			default:
 				j.want = cgoMaybe
 			}
-			cgoEnabled := "0"
-			if j.cgo {
-				cgoEnabled = "1"
-			}
-			j.env = append(j.env, "GOOS="+t.OS, "GOARCH="+t.Arch, "CGO_ENABLED="+cgoEnabled)
+			j.env = append(j.env, targetEnv(t, j.cgo)...)
 			jobs = append(jobs, j)
 		}
 	}
@@ -578,6 +583,15 @@ func plan(ctx context.Context, o Options, mains []mainPkg, g *graph, tr *tracer)
 		return nil, &PlanError{Problems: problems}
 	}
 	return jobs, nil
+}
+
+// targetEnv is the environment that makes go build for t, with cgo on or off.
+func targetEnv(t Target, cgo bool) []string {
+	cgoEnabled := "0"
+	if cgo {
+		cgoEnabled = "1"
+	}
+	return []string{"GOOS=" + t.OS, "GOARCH=" + t.Arch, "CGO_ENABLED=" + cgoEnabled}
 }
 
 // planKey is one package on one target.
@@ -667,22 +681,56 @@ func pkgConfigDefine(env []string, flags string) string {
 	return "-DGONATIVE_PKG_CONFIG_" + hex.EncodeToString(h.Sum(nil))[:16]
 }
 
-// runJob builds one output into tmp, verifies it and moves it into place.
-func runJob(ctx context.Context, o Options, j *job, tmp string, sums map[string]string, reuse string, progress func(Event), tr *tracer, sem chan struct{}) {
-	sem <- struct{}{}
-	released := false
-	release := func() {
-		if !released {
-			released = true
-			<-sem
-		}
-	}
-	defer release()
+// runJob builds one output into tmp, verifies it and moves it into place. Its go
+// build is the one early started, when early has the same command.
+func runJob(ctx context.Context, o Options, j *job, tmp string, sums map[string]string, reuse string, progress func(Event), tr *tracer, sem chan struct{}, early *earlyBuilds) {
 	start := time.Now()
 	name := filepath.Base(j.out.Path)
 	progress(Event{Output: name, Target: j.out.Target, Stage: StageBuilding})
-	tmpOut := filepath.Join(tmp, name)
-	args := []string{"build", "-o", tmpOut}
+	c := command(o, j, tmp)
+	var r buildRun
+	if e := early.take(c); e != nil {
+		<-e.done
+		r, start = e.run, e.start
+	} else {
+		r = goBuild(ctx, o, c, j.out.Target, sums[name], reuse, sem, tr)
+	}
+	defer func() { j.out.Elapsed = time.Since(start).Seconds() }()
+	j.out.upToDate = r.err == nil && r.seed != nil && sameFile(r.seed, c.out)
+	r.step.s.UpToDate = j.out.upToDate
+	r.step.endAt(r.err, r.ended)
+	if r.err != nil {
+		j.out.Error = fmt.Sprintf("%s: %v", j.target, r.err)
+		progress(Event{Output: name, Target: j.out.Target, Stage: StageFailed, Err: errors.New(j.out.Error), Elapsed: time.Since(start)})
+		return
+	}
+	progress(Event{Output: name, Target: j.out.Target, Stage: StageVerify})
+	done := tr.begin(StepVerify, j.out.Target, name)
+	verify(ctx, c.out, j.target, j.want, j.out)
+	done(nil)
+	j.out.upToDate = j.out.upToDate && j.out.SHA256 == sums[name]
+	j.out.built = c.out
+	finishAt(j.out, progress, time.Since(start))
+}
+
+// buildCmd is one go build: its arguments, its environment beyond the machine's, and
+// the file it writes.
+type buildCmd struct {
+	args, env []string
+	out       string
+}
+
+// key is the whole command, to tell whether two are the same build.
+func (c buildCmd) key() string {
+	return strings.Join(c.args, "\x00") + "\x01" + strings.Join(c.env, "\x00")
+}
+
+// command is the go build of job j into tmp. Its work directory goes into tmp too: go
+// dies of Ctrl-C's SIGINT without removing it (it catches the signal only for go run
+// and go test), and tmp is removed whatever happens.
+func command(o Options, j *job, tmp string) buildCmd {
+	out := filepath.Join(tmp, OutputName(j.pkg.Name, j.target))
+	args := []string{"build", "-o", out}
 	if o.TrimPath {
 		args = append(args, "-trimpath")
 	}
@@ -693,32 +741,34 @@ func runJob(ctx context.Context, o Options, j *job, tmp string, sums map[string]
 		args = append(args, "-ldflags", o.LDFlags)
 	}
 	args = append(args, j.pkg.ImportPath)
-	defer func() { j.out.Elapsed = time.Since(start).Seconds() }()
-	// go build's work directory goes into tmp too: go dies of Ctrl-C's SIGINT without
-	// removing it (it catches the signal only for go run and go test), and tmp is
-	// removed whatever happens.
-	step := tr.open(StepBuild, j.out.Target, name)
-	var seed os.FileInfo
-	if seedOutput(reuse, name, sums[name], tmpOut) {
-		seed, _ = os.Stat(tmpOut)
+	return buildCmd{args: args, env: append(slices.Clip(j.env), "GOTMPDIR="+tmp), out: out}
+}
+
+// buildRun is what one go build did; its step is open until the output is known to be
+// kept (see earlyBuilds), then ended at ended.
+type buildRun struct {
+	err   error
+	seed  os.FileInfo // the earlier output c.out was seeded with (see reuse.go), or nil
+	step  *pending
+	ended time.Time
+}
+
+// goBuild runs c, one of sem's builds at a time, after seeding its output with the
+// earlier one in reuse whose sha256 is want.
+func goBuild(ctx context.Context, o Options, c buildCmd, target, want, reuse string, sem chan struct{}, tr *tracer) buildRun {
+	select {
+	case sem <- struct{}{}:
+	case <-ctx.Done():
+		return buildRun{err: context.Cause(ctx), step: tr.open(StepBuild, target, filepath.Base(c.out)), ended: time.Now()}
 	}
-	_, err := goCmd(ctx, o, append(slices.Clip(j.env), "GOTMPDIR="+tmp), args...)
-	j.out.upToDate = err == nil && seed != nil && sameFile(seed, tmpOut)
-	step.s.UpToDate = j.out.upToDate
-	step.end(err)
-	release() // the next go build starts while this output is verified
-	if err != nil {
-		j.out.Error = fmt.Sprintf("%s: %v", j.target, err)
-		progress(Event{Output: name, Target: j.out.Target, Stage: StageFailed, Err: errors.New(j.out.Error), Elapsed: time.Since(start)})
-		return
+	defer func() { <-sem }() // the next go build starts while this output is verified
+	r := buildRun{step: tr.open(StepBuild, target, filepath.Base(c.out))}
+	if seedOutput(reuse, filepath.Base(c.out), want, c.out) {
+		r.seed, _ = os.Stat(c.out)
 	}
-	progress(Event{Output: name, Target: j.out.Target, Stage: StageVerify})
-	done := tr.begin(StepVerify, j.out.Target, name)
-	verify(ctx, tmpOut, j.target, j.want, j.out)
-	done(nil)
-	j.out.upToDate = j.out.upToDate && j.out.SHA256 == sums[name]
-	j.out.built = tmpOut
-	finishAt(j.out, progress, time.Since(start))
+	_, r.err = goCmd(ctx, o, c.env, c.args...)
+	r.ended = time.Now()
+	return r
 }
 
 func finish(out *Output, progress func(Event)) { finishAt(out, progress, 0) }

@@ -63,12 +63,15 @@ func (t *tracer) open(kind StepKind, target, output string) *pending {
 }
 
 // end ends the step with err.
-func (p *pending) end(err error) {
+func (p *pending) end(err error) { p.endAt(err, time.Now()) }
+
+// endAt ends the step with err, as of when.
+func (p *pending) endAt(err error, when time.Time) {
 	if p.t.emit == nil {
 		return
 	}
 	s := p.s
-	s.Duration, s.Err = time.Since(p.t.start)-s.Start, err
+	s.Duration, s.Err = when.Sub(p.t.start)-s.Start, err
 	p.t.mu.Lock()
 	defer p.t.mu.Unlock()
 	p.t.emit(s)
