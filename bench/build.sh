@@ -14,8 +14,8 @@
 #         gonative's own cache (GONATIVE_CACHE: go tool dist list's answer) is kept
 #   cold: an empty GOCACHE and an empty GONATIVE_CACHE before every run
 #
-# Runs alternate (gonative, bare, bare, gonative, ...), so a change in the machine's
-# load hits both alike; each figure is the median of RUNS (default 5) wall times. The
+# The order of the tools rotates from run to run (gonative, bare, goreleaser; bare,
+# goreleaser, gonative; ...), so a change in the machine's load hits all alike; each figure is the median of RUNS (default 5) wall times. The
 # load average is printed before and after.
 #
 #   RUNS=5        runs per tool and cache state
@@ -150,6 +150,9 @@ states=(warm)
 [ "$cold_runs" != 0 ] && states=(cold warm)
 echo "gonative build vs bare go build: ${#targets[@]} targets, --cgo=off, -trimpath, -j $jobs, median of $runs warm, $cold_runs cold (load before: $(load))"
 declare -A wall
+# order RUN: the tools, rotated by RUN-1, so that each runs first, between and last in
+# turn (reversing the order every other run would leave the middle one always there).
+order() { local n=${#tools[@]} k; for ((k = 0; k < n; k++)); do echo "${tools[$(((k + $1 - 1) % n))]}"; done; }
 if [ "$cold_runs" = 0 ]; then
 	prepare warm
 	bare_run "$jobs" # fills the cache for the first warm run
@@ -158,12 +161,7 @@ for state in "${states[@]}"; do
 	n=$runs
 	[ "$state" = cold ] && n=$cold_runs
 	for i in $(seq "$n"); do
-		order=("${tools[@]}")
-		if [ $((i % 2)) = 0 ]; then # alternate who goes first
-			order=()
-			for ((k = ${#tools[@]} - 1; k >= 0; k--)); do order+=("${tools[$k]}"); done
-		fi
-		for tool in "${order[@]}"; do
+		for tool in $(order "$i"); do
 			prepare "$state"
 			w=$(timed "${tool}_run" "$jobs")
 			wall[$state.$tool]+="$w "

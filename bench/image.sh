@@ -12,10 +12,11 @@
 #                nothing pushed: the limit
 #    warm: one shared GOCACHE warmed up first (and gonative's cache: its layers, its
 #    binaries, which go build then finds up to date and does not link again, and go
-#    tool dist list's answer), RUNS runs alternating between the tools (ko links
+#    tool dist list's answer), RUNS runs, the order of the tools rotating (ko links
 #    both binaries every run; bare go build too, into a new directory); cold: every run of every tool with an empty GOCACHE
-#    (and an empty layer cache), COLD_RUNS runs alternating. Median wall seconds and
-#    the ratios, side by side, with the load average before and after. gonative's
+#    (and an empty layer cache), COLD_RUNS runs rotating too. Median wall seconds and
+#    the ratios, side by side (and the median of each run's own gonative / ko, the
+#    two ran within a minute of each other), with the load average before and after. gonative's
 #    time includes what ko does not do: verifying every binary and checking it against
 #    its base before anything is written. Then one `gonative image build --trace` run,
 #    warm, shows where its time goes.
@@ -94,6 +95,8 @@ func main() {
 }
 GO
 
+# paired "A1 A2 ..." "B1 B2 ...": the median of A1/B1, A2/B2, ...
+paired() { paste <(printf '%s\n' $1) <(printf '%s\n' $2) | awk 'NF == 2 && $2 > 0 {print $1 / $2}' | median; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR == 0 ? 0 : NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 ratio() { if [ -n "$1" ] && [ -n "$2" ] && [ "$(echo "$2 > 0" | bc -l)" = 1 ]; then echo "$1 / $2" | bc -l; else echo 0; fi; }
 secs() { # secs TOOL: wall seconds of one run of TOOL (run); its CPU seconds (user+sys,
@@ -125,34 +128,27 @@ tools=(gn go)
 run() { case $1 in gn) gnbuild ;; ko) kobuild ;; go) gobuild ;; esac; }
 export proj gn reg plats ko work # for secs, which times run in a child shell
 declare -A warm cold warmcpu coldcpu
+# order RUN: the tools, rotated by RUN-1, so that each runs first, between and last in
+# turn (reversing the order every other run would leave the middle one always there).
+order() { local n=${#tools[@]} k; for ((k = 0; k < n; k++)); do echo "${tools[$(((k + $1 - 1) % n))]}"; done; }
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 
-# warm: one GOCACHE, warmed up by each tool first; runs alternate.
+# warm: one GOCACHE, warmed up by each tool first; the order rotates.
 export GOCACHE="$work/gocache-warm" GONATIVE_CACHE="$work/gncache-warm"
 for t in "${tools[@]}"; do
 	run "$t" >"$work/$t.out" 2>&1 || { cat "$work/$t.out" >&2; echo "$t failed" >&2; exit 1; }
 done
 for i in $(seq "$runs"); do
-	order=("${tools[@]}")
-	if [ $((i % 2)) = 0 ]; then # alternate who goes first
-		order=()
-		for ((k = ${#tools[@]} - 1; k >= 0; k--)); do order+=("${tools[$k]}"); done
-	fi
-	for t in "${order[@]}"; do
+	for t in $(order "$i"); do
 		w=$(secs "$t")
 		warm[$t]+="$w "
 		warmcpu[$t]+="$(cat "$work/cpu") "
 		echo "  warm run $i $t: $w s, CPU $(cat "$work/cpu") s (load $(cut -d' ' -f1 /proc/loadavg))" >&2
 	done
 done
-# cold: every run of every tool starts from empty caches; the order alternates too.
+# cold: every run of every tool starts from empty caches; the order rotates too.
 for i in $(seq "$cold_runs"); do
-	order=("${tools[@]}")
-	if [ $((i % 2)) = 0 ]; then
-		order=()
-		for ((k = ${#tools[@]} - 1; k >= 0; k--)); do order+=("${tools[$k]}"); done
-	fi
-	for t in "${order[@]}"; do
+	for t in $(order "$i"); do
 		export GOCACHE="$work/gocache-cold-$t-$i" GONATIVE_CACHE="$work/gncache-cold-$t-$i"
 		w=$(secs "$t")
 		cold[$t]+="$w "
@@ -175,6 +171,7 @@ done
 printf '%-26s %9.2fx %9.2fx\n' "gonative / bare go build" "$(ratio "$w_gn" "$w_go")" "$(ratio "$c_gn" "$c_go")"
 if [ -n "$ko" ]; then
 	printf '%-26s %9.2fx %9.2fx   (issue 33: <= 0.80x warm, <= 1.00x cold)\n' "gonative / ko" "$(ratio "$w_gn" "$w_ko")" "$(ratio "$c_gn" "$c_ko")"
+	printf "%-26s %9.2fx %9.2fx   (median of each run's own ratio)\n" "gonative / ko, paired" "$(paired "${warm[gn]}" "${warm[ko]}")" "$(paired "${cold[gn]:-}" "${cold[ko]:-}")"
 else
 	echo "ko: not installed (go install github.com/google/ko@v0.19.1 failed): no ko ratio"
 fi
