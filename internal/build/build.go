@@ -73,6 +73,8 @@ type Options struct {
 	// reuse.go); empty: OutDir. When it is not OutDir, the outputs are also stored
 	// there after a build that wrote them.
 	ReuseDir string
+
+	gc []string // the garbage collector's settings of every go build (gcEnv), set by Build
 }
 
 // Stage is where a target is.
@@ -196,6 +198,7 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 		var mu sync.Mutex
 		progress = func(e Event) { mu.Lock(); defer mu.Unlock(); o.Progress(e) }
 	}
+	o.gc = gcEnv(o)
 	tr := newTracer(o.Trace)
 	made, err := mkdirAll(o.OutDir)
 	if err != nil {
@@ -725,7 +728,8 @@ func (c buildCmd) key() string {
 	return strings.Join(c.args, "\x00") + "\x01" + strings.Join(c.env, "\x00")
 }
 
-// command is the go build of job j into tmp. Its work directory goes into tmp too: go
+// command is the go build of job j into tmp, with the garbage collector's settings
+// (gc.go). Its work directory goes into tmp too: go
 // dies of Ctrl-C's SIGINT without removing it (it catches the signal only for go run
 // and go test), and tmp is removed whatever happens.
 func command(o Options, j *job, tmp string) buildCmd {
@@ -741,7 +745,8 @@ func command(o Options, j *job, tmp string) buildCmd {
 		args = append(args, "-ldflags", o.LDFlags)
 	}
 	args = append(args, j.pkg.ImportPath)
-	return buildCmd{args: args, env: append(slices.Clip(j.env), "GOTMPDIR="+tmp), out: out}
+	env := append(slices.Clip(j.env), o.gc...)
+	return buildCmd{args: args, env: append(env, "GOTMPDIR="+tmp), out: out}
 }
 
 // buildRun is what one go build did; its step is open until the output is known to be

@@ -1,0 +1,145 @@
+package build
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gonative/gonative/internal/machine"
+)
+
+func TestParseMemAvailable(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want uint64
+		ok   bool
+	}{
+		{"MemTotal:       24683724 kB\nMemFree:        17205000 kB\nMemAvailable:   23604300 kB\n", 23604300 << 10, true},
+		{"MemAvailable: 0 kB\n", 0, true},
+		{"MemTotal:       24683724 kB\n", 0, false},          // a kernel before 3.14
+		{"MemAvailable:   23604300 MB\n", 0, false},          // not the unit /proc/meminfo writes
+		{"MemAvailable:   -1 kB\n", 0, false},                //
+		{"MemAvailable:   99999999999999999 kB\n", 0, false}, // more than 16 PiB
+		{"MemAvailable:\n", 0, false},
+	} {
+		got, ok := parseMemAvailable([]byte(c.in))
+		if got != c.want || ok != c.ok {
+			t.Errorf("parseMemAvailable(%q) = %d, %v; want %d, %v", c.in, got, ok, c.want, c.ok)
+		}
+	}
+}
+
+// fakeMemory makes memAvailable answer avail (ok false when avail is 0) until the
+// test ends.
+func fakeMemory(t *testing.T, avail uint64) {
+	old := memAvailable
+	memAvailable = func(machine.Machine) (uint64, bool) { return avail, avail > 0 }
+	t.Cleanup(func() { memAvailable = old })
+}
+
+func TestGCEnv(t *testing.T) {
+	cpus := runtime.NumCPU()
+	enough := uint64(6) * minGCShare * uint64(cpus+1) // a share of 1.5 GiB for 2 builds, 0.75 GiB for 4
+	for _, c := range []struct {
+		name    string
+		avail   uint64
+		env     []string
+		targets int
+		want    []string
+	}{
+		{"roomy", enough, nil, 2, []string{"GOGC=off", "GOMEMLIMIT=1536MiB"}},
+		{"more builds, smaller shares", enough, nil, 4, nil},
+		{"unknown memory", 0, nil, 2, nil},
+		{"user's GOGC", enough, []string{"GOGC=100"}, 2, nil},
+		{"user's empty GOGC", enough, []string{"GOGC="}, 2, nil},
+		{"user's GOMEMLIMIT", enough, []string{"GOMEMLIMIT=1GiB"}, 2, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			fakeMemory(t, c.avail)
+			o := Options{Machine: machine.RealWith(append(testEnv(), c.env...)), Jobs: 4, Targets: fourTargets[:c.targets], Packages: []string{"."}}
+			if _, set := os.LookupEnv("GOGC"); set && c.env == nil {
+				t.Skip("the test's own environment sets GOGC")
+			}
+			if got := gcEnv(o); !slices.Equal(got, c.want) {
+				t.Errorf("gcEnv = %q, want %q", got, c.want)
+			}
+		})
+	}
+}
+
+// gcLoggingGo returns a go command that logs, for each go build, its GOGC and
+// GOMEMLIMIT ("build GOGC=off GOMEMLIMIT=2048MiB"; unset ones are empty).
+func gcLoggingGo(t *testing.T) (goCmd, log string) {
+	t.Helper()
+	if runtime.GOOS == "windows" {
+		t.Skip("the logging go is a shell script")
+	}
+	real, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go on PATH")
+	}
+	dir := t.TempDir()
+	log, goCmd = filepath.Join(dir, "log"), filepath.Join(dir, "go")
+	script := "#!/bin/sh\n[ \"$1\" = build ] && echo \"build GOGC=$GOGC GOMEMLIMIT=$GOMEMLIMIT\" >>'" + log + "'\nexec '" + real + "' \"$@\"\n"
+	if err := os.WriteFile(goCmd, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return goCmd, log
+}
+
+// TestGCEnvSameBytes: with room, every go build runs with GOGC=off and a GOMEMLIMIT
+// (cgo off and auto, early and planned builds), and its output has the bytes of a
+// build with the user's own GOGC, which is kept.
+func TestGCEnvSameBytes(t *testing.T) {
+	dir := module(t, "example.com/web", map[string]string{"main.go": helloHTTP})
+	fakeMemory(t, 1<<50)
+	sums := map[string]string{}
+	for _, c := range []struct {
+		name string
+		cgo  CgoMode
+		env  []string
+		want string
+	}{
+		{"tuned, cgo off", CgoOff, nil, "build GOGC=off GOMEMLIMIT="},
+		{"tuned, cgo auto", CgoAuto, nil, "build GOGC=off GOMEMLIMIT="},
+		{"user's GOGC", CgoOff, []string{"GOGC=100"}, "build GOGC=100 GOMEMLIMIT=\n"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			o := testOptions(t, dir)
+			o.Machine = machine.RealWith(testEnv(c.env...))
+			o.OutDir = t.TempDir()
+			o.Targets, o.Cgo = fourTargets[:2], c.cgo
+			var log string
+			o.Go, log = gcLoggingGo(t)
+			res, err := Build(context.Background(), o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			noProblems(t, res)
+			b, err := os.ReadFile(log)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.SplitAfter(strings.TrimSuffix(string(b), "\n"), "\n")
+			if len(lines) != len(o.Targets) {
+				t.Errorf("%d go builds logged, want %d:\n%s", len(lines), len(o.Targets), b)
+			}
+			for _, l := range lines {
+				if !strings.HasPrefix(l+"\n", c.want) || c.env == nil && strings.HasSuffix(l, "GOMEMLIMIT=\n") {
+					t.Errorf("go build ran with %q, want %q...", strings.TrimSpace(l), c.want)
+				}
+			}
+			for _, out := range res.Outputs {
+				if prev, ok := sums[out.Target]; ok && prev != out.SHA256 {
+					t.Errorf("%s: sha256 %s, another run %s: GOGC changed the output", out.Target, out.SHA256, prev)
+				}
+				sums[out.Target] = out.SHA256
+			}
+		})
+	}
+}
