@@ -729,9 +729,9 @@ func (c buildCmd) key() string {
 }
 
 // command is the go build of job j into tmp, with the garbage collector's settings
-// (gc.go). Its work directory goes into tmp too: go
-// dies of Ctrl-C's SIGINT without removing it (it catches the signal only for go run
-// and go test), and tmp is removed whatever happens.
+// (gc.go). Its work directory goes into tmp too: go dies of Ctrl-C's SIGINT without
+// removing it (it catches the signal only for go run and go test), and tmp is removed
+// whatever happens.
 func command(o Options, j *job, tmp string) buildCmd {
 	out := filepath.Join(tmp, OutputName(j.pkg.Name, j.target))
 	args := []string{"build", "-o", out}
