@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -18,19 +16,7 @@ import (
 // has started, and logs, to the returned file, every invocation and a line
 // "go list ended before any go build started" when none did.
 func waitingGo(t *testing.T) (goCmd, log string) {
-	t.Helper()
-	if runtime.GOOS == "windows" {
-		t.Skip("the waiting go is a shell script")
-	}
-	real, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go on PATH")
-	}
-	dir := t.TempDir()
-	log, goCmd = filepath.Join(dir, "log"), filepath.Join(dir, "go")
-	script := `#!/bin/sh
-dir='` + dir + `'
-case "$1" in
+	goCmd, dir := fakeGo(t, `case "$1" in
 build) : >"$dir/built" ;;
 list)
 	i=0
@@ -38,13 +24,8 @@ list)
 	[ -e "$dir/built" ] || echo "go list ended before any go build started" >>"$dir/log"
 	;;
 esac
-echo "$*" >>"$dir/log"
-exec '` + real + `' "$@"
-`
-	if err := os.WriteFile(goCmd, []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return goCmd, log
+echo "$*" >>"$dir/log"`)
+	return goCmd, filepath.Join(dir, "log")
 }
 
 // TestEarlyBuild: with --cgo=off the go builds start before go list answers (its

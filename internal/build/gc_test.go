@@ -3,7 +3,6 @@ package build
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -75,21 +74,8 @@ func TestGCEnv(t *testing.T) {
 // gcLoggingGo returns a go command that logs, for each go build, its GOGC and
 // GOMEMLIMIT ("build GOGC=off GOMEMLIMIT=2048MiB"; unset ones are empty).
 func gcLoggingGo(t *testing.T) (goCmd, log string) {
-	t.Helper()
-	if runtime.GOOS == "windows" {
-		t.Skip("the logging go is a shell script")
-	}
-	real, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go on PATH")
-	}
-	dir := t.TempDir()
-	log, goCmd = filepath.Join(dir, "log"), filepath.Join(dir, "go")
-	script := "#!/bin/sh\n[ \"$1\" = build ] && echo \"build GOGC=$GOGC GOMEMLIMIT=$GOMEMLIMIT\" >>'" + log + "'\nexec '" + real + "' \"$@\"\n"
-	if err := os.WriteFile(goCmd, []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return goCmd, log
+	goCmd, dir := fakeGo(t, `[ "$1" = build ] && echo "build GOGC=$GOGC GOMEMLIMIT=$GOMEMLIMIT" >>"$dir/log"`)
+	return goCmd, filepath.Join(dir, "log")
 }
 
 // TestGCEnvSameBytes: with room, every go build runs with GOGC=off and a GOMEMLIMIT

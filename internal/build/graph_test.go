@@ -13,25 +13,31 @@ import (
 	"github.com/gonative/gonative/internal/machine"
 )
 
-// countingGo returns a go command that logs each invocation's arguments, one line
-// each, to the returned file, then runs the real go.
-func countingGo(t *testing.T) (goCmd, log string) {
+// fakeGo returns a go command that runs the shell lines body, in which $dir is a new
+// directory of its own, and then the real go; and that directory.
+func fakeGo(t *testing.T, body string) (goCmd, dir string) {
 	t.Helper()
 	if runtime.GOOS == "windows" {
-		t.Skip("the counting go is a shell script")
+		t.Skip("the fake go is a shell script")
 	}
 	real, err := exec.LookPath("go")
 	if err != nil {
 		t.Skip("no go on PATH")
 	}
-	dir := t.TempDir()
-	log = filepath.Join(dir, "log")
+	dir = t.TempDir()
 	goCmd = filepath.Join(dir, "go")
-	script := "#!/bin/sh\necho \"$*\" >>'" + log + "'\nexec '" + real + "' \"$@\"\n"
+	script := "#!/bin/sh\ndir='" + dir + "'\n" + body + "\nexec '" + real + "' \"$@\"\n"
 	if err := os.WriteFile(goCmd, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	return goCmd, log
+	return goCmd, dir
+}
+
+// countingGo returns a go command that logs each invocation's arguments, one line
+// each, to the returned file, then runs the real go.
+func countingGo(t *testing.T) (goCmd, log string) {
+	goCmd, dir := fakeGo(t, `echo "$*" >>"$dir/log"`)
+	return goCmd, filepath.Join(dir, "log")
 }
 
 // goCalls counts the logged go invocations whose arguments start with prefix.
