@@ -39,13 +39,7 @@ func TestEarlyBuild(t *testing.T) {
 			o.Targets, o.Cgo, o.Packages = fourTargets, CgoOff, []string{pkg}
 			var log string
 			o.Go, log = waitingGo(t)
-			var steps []Step
-			o.Trace = func(s Step) { steps = append(steps, s) }
-			res, err := Build(context.Background(), o)
-			if err != nil {
-				t.Fatal(err)
-			}
-			noProblems(t, res)
+			res, steps := tracedBuild(t, o)
 			if n := goCalls(t, log, "go list ended before"); n != 0 {
 				t.Errorf("go list ended before any go build started: the builds were not started early")
 			}
@@ -82,13 +76,7 @@ func TestEarlyBuildNotAdopted(t *testing.T) {
 	o.Targets, o.Cgo = fourTargets[:2], CgoOff
 	var log string
 	o.Go, log = countingGo(t)
-	var steps []Step
-	o.Trace = func(s Step) { steps = append(steps, s) }
-	res, err := Build(context.Background(), o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	noProblems(t, res)
+	res, steps := tracedBuild(t, o)
 	for _, out := range res.Outputs {
 		if out.Package != "example.com/alt/web" {
 			t.Fatalf("package %s: -modfile did not name it; the test needs another way to make go list disagree with go.mod", out.Package)

@@ -40,6 +40,20 @@ func countingGo(t *testing.T) (goCmd, log string) {
 	return goCmd, filepath.Join(dir, "log")
 }
 
+// tracedBuild builds o, which must work without problems, and returns its result and
+// the steps it traced.
+func tracedBuild(t *testing.T, o Options) (*Result, []Step) {
+	t.Helper()
+	var steps []Step
+	o.Trace = func(s Step) { steps = append(steps, s) }
+	res, err := Build(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	noProblems(t, res)
+	return res, steps
+}
+
 // goCalls counts the logged go invocations whose arguments start with prefix.
 func goCalls(t *testing.T, log, prefix string) int {
 	t.Helper()
@@ -78,13 +92,7 @@ func main() { _ = json.NewEncoder(os.Stdout).Encode(http.StatusOK) }
 			o.Targets, o.Cgo = fourTargets, mode
 			var log string
 			o.Go, log = countingGo(t)
-			var steps []Step
-			o.Trace = func(s Step) { steps = append(steps, s) }
-			res, err := Build(context.Background(), o)
-			if err != nil {
-				t.Fatal(err)
-			}
-			noProblems(t, res)
+			_, steps := tracedBuild(t, o)
 			if n := goCalls(t, log, "list"); n != 1 {
 				t.Errorf("%d go list runs, want 1 for %d targets", n, len(o.Targets))
 			}
