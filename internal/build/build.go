@@ -184,6 +184,7 @@ type job struct {
 	tc     *CToolchain
 	env    []string
 	out    *Output
+	early  *earlyBuild // its go build, started before the plan (early.go), or nil
 }
 
 // Build plans, builds, verifies and (optionally) smoke-runs the packages for every
@@ -238,7 +239,7 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 	for _, j := range jobs {
 		progress(Event{Output: filepath.Base(j.out.Path), Target: j.out.Target, Stage: StageQueued})
 	}
-	runJobs(ctx, o, jobs, tmp, sums, reuse, progress, tr, sem, early)
+	runJobs(ctx, o, jobs, tmp, sums, reuse, progress, tr, sem)
 	// A cancelled build (Ctrl-C) has no result: its outputs failed because their go
 	// build was stopped, not because of anything in the package.
 	if ctx.Err() != nil {
@@ -367,10 +368,10 @@ func checkTargetsCached(ctx context.Context, o Options, tr *tracer, goroot strin
 // runJobs runs the jobs, cap(sem) go builds at a time; each output is verified as
 // soon as it is built, outside that limit, while the others build.
 // Each is first seeded with the earlier output in reuse whose bytes sums records.
-func runJobs(ctx context.Context, o Options, jobs []*job, tmp string, sums map[string]string, reuse string, progress func(Event), tr *tracer, sem chan struct{}, early *earlyBuilds) {
+func runJobs(ctx context.Context, o Options, jobs []*job, tmp string, sums map[string]string, reuse string, progress func(Event), tr *tracer, sem chan struct{}) {
 	var wg sync.WaitGroup
 	for _, j := range jobs {
-		wg.Go(func() { runJob(ctx, o, j, tmp, sums, reuse, progress, tr, sem, early) })
+		wg.Go(func() { runJob(ctx, o, j, tmp, sums, reuse, progress, tr, sem) })
 	}
 	wg.Wait()
 }
@@ -685,14 +686,14 @@ func pkgConfigDefine(env []string, flags string) string {
 }
 
 // runJob builds one output into tmp, verifies it and moves it into place. Its go
-// build is the one early started, when early has the same command.
-func runJob(ctx context.Context, o Options, j *job, tmp string, sums map[string]string, reuse string, progress func(Event), tr *tracer, sem chan struct{}, early *earlyBuilds) {
+// build is the one started early for it (j.early), if any.
+func runJob(ctx context.Context, o Options, j *job, tmp string, sums map[string]string, reuse string, progress func(Event), tr *tracer, sem chan struct{}) {
 	start := time.Now()
 	name := filepath.Base(j.out.Path)
 	progress(Event{Output: name, Target: j.out.Target, Stage: StageBuilding})
 	c := command(o, j, tmp)
 	var r buildRun
-	if e := early.take(c); e != nil {
+	if e := j.early; e != nil {
 		<-e.done
 		r, start = e.run, e.start
 	} else {

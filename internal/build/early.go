@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"golang.org/x/mod/modfile"
@@ -22,11 +21,7 @@ import (
 // built is always what the plan says.
 
 // earlyBuilds are the go builds started before the plan; nil when there are none.
-type earlyBuilds struct {
-	mu      sync.Mutex
-	started []*earlyBuild
-	adopted map[string]*earlyBuild // by command key, until a job takes it
-}
+type earlyBuilds []*earlyBuild
 
 // earlyBuild is one go build started before the plan.
 type earlyBuild struct {
@@ -39,8 +34,8 @@ type earlyBuild struct {
 
 // startEarly starts, when the plan can be told before go list answers, the go build of
 // every target (see above), holding sem as any build does.
-func startEarly(ctx context.Context, o Options, tmp string, sums map[string]string, reuse string, sem chan struct{}, tr *tracer) *earlyBuilds {
-	if o.Cgo != CgoOff || len(o.Packages) != 1 || hasWildcard(o.Packages) {
+func startEarly(ctx context.Context, o Options, tmp string, sums map[string]string, reuse string, sem chan struct{}, tr *tracer) earlyBuilds {
+	if o.Cgo != CgoOff || !onePackage(o.Packages) {
 		return nil
 	}
 	path, ok := importPathOf(o.Dir, o.Packages[0])
@@ -48,12 +43,12 @@ func startEarly(ctx context.Context, o Options, tmp string, sums map[string]stri
 		return nil
 	}
 	m := mainPkg{ImportPath: path, Name: ProgramName(path)}
-	e := &earlyBuilds{}
+	var e earlyBuilds
 	for _, t := range o.Targets {
 		c := command(o, &job{pkg: m, target: t, env: targetEnv(t, false)}, tmp)
 		bctx, cancel := context.WithCancel(ctx)
 		b := &earlyBuild{cmd: c, start: time.Now(), cancel: cancel, done: make(chan struct{})}
-		e.started = append(e.started, b)
+		e = append(e, b)
 		go func() {
 			defer close(b.done)
 			name := filepath.Base(c.out)
@@ -63,48 +58,36 @@ func startEarly(ctx context.Context, o Options, tmp string, sums map[string]stri
 	return e
 }
 
-// adopt keeps the early builds whose commands are those of jobs, for runJob to take;
-// it stops the others and removes what they wrote, before it returns.
-func (e *earlyBuilds) adopt(o Options, jobs []*job, tmp string) {
-	if e == nil {
+// onePackage reports whether the patterns name one package, the same on every target.
+func onePackage(patterns []string) bool {
+	return len(patterns) == 1 && !hasWildcard(patterns)
+}
+
+// adopt gives each job the early build whose command is its own (job.early); it
+// stops the others and removes what they wrote, before it returns.
+func (e earlyBuilds) adopt(o Options, jobs []*job, tmp string) {
+	if len(e) == 0 {
 		return
 	}
-	want := map[string]bool{}
-	for _, j := range jobs {
-		want[command(o, j, tmp).key()] = true
+	byCmd := map[string]*earlyBuild{}
+	for _, b := range e {
+		byCmd[b.cmd.key()] = b
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.adopted = map[string]*earlyBuild{}
-	for _, b := range e.started {
-		if k := b.cmd.key(); want[k] {
-			e.adopted[k] = b
-			continue
-		}
+	for _, j := range jobs {
+		k := command(o, j, tmp).key()
+		j.early = byCmd[k]
+		delete(byCmd, k)
+	}
+	for _, b := range byCmd {
 		b.cancel()
 		<-b.done
 		os.Remove(b.cmd.out)
 	}
 }
 
-// take returns the adopted early build of c, once, or nil.
-func (e *earlyBuilds) take(c buildCmd) *earlyBuild {
-	if e == nil {
-		return nil
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	b := e.adopted[c.key()]
-	delete(e.adopted, c.key())
-	return b
-}
-
 // stop stops every early build still running and waits for it.
-func (e *earlyBuilds) stop() {
-	if e == nil {
-		return
-	}
-	for _, b := range e.started {
+func (e earlyBuilds) stop() {
+	for _, b := range e {
 		b.cancel()
 		<-b.done
 	}

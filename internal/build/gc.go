@@ -75,7 +75,7 @@ func gcEnv(o Options) []string {
 	// Go builds at once: one per target when the patterns name one package each, else
 	// as many as -j lets run.
 	builds := o.Jobs
-	if len(o.Packages) == 1 && !hasWildcard(o.Packages) {
+	if onePackage(o.Packages) {
 		builds = min(builds, len(o.Targets))
 	}
 	share := gcShare(avail, builds, runtime.NumCPU())
