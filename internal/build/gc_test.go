@@ -6,8 +6,10 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/gonative/gonative/internal/machine"
 )
@@ -127,5 +129,83 @@ func TestGCEnvSameBytes(t *testing.T) {
 				sums[out.Target] = out.SHA256
 			}
 		})
+	}
+}
+
+// TestMemAvailableCgroup: a container's memory limit (its cgroup's, or a parent's,
+// v2 or v1) bounds the memory the builds may take, since /proc/meminfo is the whole
+// machine's; a machine whose cgroups cannot be read has unknown memory.
+func TestMemAvailableCgroup(t *testing.T) {
+	const gib = 1 << 30
+	meminfo := &fstest.MapFile{Data: []byte("MemTotal:       268435456 kB\nMemAvailable:   209715200 kB\n")} // 200 GiB
+	num := func(n uint64) *fstest.MapFile { return &fstest.MapFile{Data: []byte(strconv.FormatUint(n, 10) + "\n")} }
+	text := func(s string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(s)} }
+	for _, c := range []struct {
+		name  string
+		files fstest.MapFS
+		want  uint64
+		ok    bool
+	}{
+		{"v2, the namespace's root", fstest.MapFS{
+			"proc/self/cgroup":             text("0::/\n"),
+			"sys/fs/cgroup/memory.max":     num(4 * gib),
+			"sys/fs/cgroup/memory.current": num(1 * gib),
+		}, 3 * gib, true},
+		{"v2, a parent's limit", fstest.MapFS{
+			"proc/self/cgroup":                     text("0::/ci/job1\n"),
+			"sys/fs/cgroup/ci/memory.max":          num(2 * gib),
+			"sys/fs/cgroup/ci/memory.current":      num(gib / 2),
+			"sys/fs/cgroup/ci/job1/memory.max":     text("max\n"),
+			"sys/fs/cgroup/ci/job1/memory.current": num(gib / 4),
+		}, gib + gib/2, true},
+		{"v2, over its limit", fstest.MapFS{
+			"proc/self/cgroup":             text("0::/\n"),
+			"sys/fs/cgroup/memory.max":     num(gib),
+			"sys/fs/cgroup/memory.current": num(2 * gib),
+		}, 0, true},
+		{"v1, the container's cgroup at the mount's root", fstest.MapFS{
+			"proc/self/cgroup":                           text("5:devices:/docker/abc\n4:memory:/docker/abc\n0::/\n"),
+			"sys/fs/cgroup/memory/memory.limit_in_bytes": num(8 * gib),
+			"sys/fs/cgroup/memory/memory.usage_in_bytes": num(gib),
+		}, 7 * gib, true},
+		{"v1, no limit (2^63 rounded to pages)", fstest.MapFS{
+			"proc/self/cgroup": text("4:memory:/process_api/280f\n"),
+			"sys/fs/cgroup/memory/process_api/280f/memory.limit_in_bytes": num(9223372036854771712),
+			"sys/fs/cgroup/memory/process_api/280f/memory.usage_in_bytes": num(5 * gib),
+		}, 200 * gib, true},
+		{"no cgroup file", fstest.MapFS{}, 0, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			c.files["proc/meminfo"] = meminfo
+			got, ok := memAvailable(machine.Fake(c.files, nil))
+			if got != c.want || ok != c.ok {
+				t.Errorf("memAvailable = %d, %v; want %d, %v", got, ok, c.want, c.ok)
+			}
+		})
+	}
+}
+
+// TestMemAvailableHere reads this machine's own /proc/meminfo and cgroups: known,
+// and at most its MemTotal.
+func TestMemAvailableHere(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("Linux only")
+	}
+	got, ok := memAvailable(machine.Real())
+	if !ok {
+		t.Fatal("memAvailable: unknown on this Linux machine")
+	}
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var total uint64
+	for l := range strings.Lines(string(b)) {
+		if f := strings.Fields(l); len(f) == 3 && f[0] == "MemTotal:" {
+			total, _ = strconv.ParseUint(f[1], 10, 64)
+		}
+	}
+	if got == 0 || got > total<<10 {
+		t.Errorf("memAvailable = %d bytes, want more than 0 and at most MemTotal (%d kB)", got, total)
 	}
 }
